@@ -1,0 +1,29 @@
+/**
+ * The backend contract. A backend owns tensor storage behind opaque handles, so a backend can
+ * keep data in its own memory (WASM linear memory, GPU buffers) without any change to tensors,
+ * ops or autograd; reading values back is the only copy. Every kernel must reproduce the bits of
+ * the primitive's scalar reference (src/primitives), whatever the SIMD width or thread count.
+ */
+import type { DataArray, DType } from '../tensor/dtype.js';
+import type { Meta, Primitive, PrimitiveAttrs } from '../primitives/types.js';
+
+/** Backend-owned storage; only the backend that made it may look inside. */
+export type DataHandle = { readonly __brand: 'DataHandle' };
+
+export interface TensorInfo extends Meta {
+  readonly handle: DataHandle;
+}
+
+export type KernelDeterminism = 'bitwise' | 'none';
+
+export interface Backend {
+  readonly name: string;
+  /** Copies values into new storage. */
+  upload(values: DataArray, dtype: DType): DataHandle;
+  /** Copies the values out. */
+  read(handle: DataHandle, dtype: DType, size: number): DataArray;
+  free(handle: DataHandle): void;
+  run<P extends Primitive>(primitive: P, inputs: readonly TensorInfo[], attrs: PrimitiveAttrs[P], out: Meta): DataHandle;
+  /** Whether the kernel reproduces the reference's bits (checked in strict mode). */
+  determinism(primitive: Primitive): KernelDeterminism;
+}

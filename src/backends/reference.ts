@@ -1,0 +1,37 @@
+/**
+ * The pure-TypeScript reference backend: storage is a typed array, and every kernel is the
+ * primitive's scalar reference implementation, float32 via Math.fround after every operation.
+ */
+import { RULES } from '../primitives/index.js';
+import type { Meta, Primitive, PrimitiveAttrs, Rule } from '../primitives/types.js';
+import type { DataArray, DType } from '../tensor/dtype.js';
+import type { Backend, DataHandle, KernelDeterminism, TensorInfo } from './backend.js';
+
+const asHandle = (values: DataArray) => values as unknown as DataHandle;
+const asValues = (handle: DataHandle) => handle as unknown as DataArray;
+
+export class ReferenceBackend implements Backend {
+  readonly name = 'reference';
+
+  upload(values: DataArray): DataHandle {
+    return asHandle(values.slice());
+  }
+
+  read(handle: DataHandle, _dtype: DType, _size: number): DataArray {
+    return asValues(handle).slice();
+  }
+
+  free(): void {
+    // Storage is garbage collected with the handle.
+  }
+
+  run<P extends Primitive>(primitive: P, inputs: readonly TensorInfo[], attrs: PrimitiveAttrs[P], out: Meta): DataHandle {
+    const rule = RULES[primitive] as Rule<P>;
+    const hosts = inputs.map((t) => ({ shape: t.shape, dtype: t.dtype, values: asValues(t.handle) }));
+    return asHandle(rule.reference(hosts, attrs, out));
+  }
+
+  determinism(): KernelDeterminism {
+    return 'bitwise';
+  }
+}

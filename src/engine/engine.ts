@@ -1,0 +1,278 @@
+/**
+ * The engine: runs primitives on the active backend, owns every tensor's lifetime (tidy scopes,
+ * dispose, memory accounting) and records primitives on active gradient tapes.
+ */
+import type { Backend } from '../backends/backend.js';
+import { ReferenceBackend } from '../backends/reference.js';
+import { DeterminismError, ValueError, invalid } from '../errors.js';
+import { RULES } from '../primitives/index.js';
+import type { Primitive, PrimitiveAttrs, Rule } from '../primitives/types.js';
+import { bytesPerElement, type DataArray, type DType } from '../tensor/dtype.js';
+import type { Shape } from '../tensor/shape.js';
+import { Tensor, Variable, type TensorOwner } from '../tensor/tensor.js';
+import { isOpDeterminismEnabled } from './determinism.js';
+
+/** One recorded step: a primitive, or a composite op with its own backward function. */
+export interface TapeEntry {
+  readonly primitive: Primitive | 'custom';
+  readonly inputs: readonly Tensor[];
+  readonly output: Tensor;
+  readonly attrs: unknown;
+  readonly backward?: (dy: Tensor) => (Tensor | null)[];
+}
+
+export class Tape {
+  readonly entries: TapeEntry[] = [];
+  /** Ids of the tensors that depend on a watched tensor. */
+  readonly tracked = new Set<number>();
+  readonly held: Tensor[] = [];
+
+  constructor(watched: readonly Tensor[]) {
+    for (const t of watched) this.tracked.add(t.id);
+  }
+}
+
+export interface MemoryInfo {
+  /** Tensors whose storage is live (variables included). */
+  numTensors: number;
+  numBytes: number;
+}
+
+export class Engine implements TensorOwner {
+  private readonly factories = new Map<string, () => Backend>();
+  private readonly instances = new Map<string, Backend>();
+  private active: Backend;
+  private nextId = 0;
+  private liveTensors = 0;
+  private liveBytes = 0;
+  private readonly scopes: Tensor[][] = [];
+  private readonly tapes: Tape[] = [];
+  private recordingPaused = 0;
+  private variableCount = 0;
+  readonly variables = new Map<string, Variable>();
+
+  constructor() {
+    this.registerBackend('reference', () => new ReferenceBackend());
+    this.active = this.instance('reference');
+  }
+
+  registerBackend(name: string, factory: () => Backend): void {
+    this.factories.set(name, factory);
+  }
+
+  backendNames(): string[] {
+    return [...this.factories.keys()];
+  }
+
+  private instance(name: string): Backend {
+    let backend = this.instances.get(name);
+    if (!backend) {
+      const factory = this.factories.get(name);
+      if (!factory) {
+        throw invalid('setBackend', `Expected one of the registered backends (${this.backendNames().join(', ')})`, { name });
+      }
+      backend = factory();
+      this.instances.set(name, backend);
+    }
+    return backend;
+  }
+
+  setBackend(name: string): void {
+    this.active = this.instance(name);
+  }
+
+  get backend(): Backend {
+    return this.active;
+  }
+
+  // ---- Tensor lifetime ----
+
+  private track<T extends Tensor>(tensor: T): T {
+    this.liveTensors++;
+    this.liveBytes += tensor.size * bytesPerElement(tensor.dtype);
+    this.scopes.at(-1)?.push(tensor);
+    return tensor;
+  }
+
+  /** A tensor holding a copy of `values`. */
+  makeTensor(values: DataArray, shape: Shape, dtype: DType): Tensor {
+    const handle = this.active.upload(values, dtype);
+    return this.track(new Tensor(this, this.nextId++, shape, dtype, handle, this.active));
+  }
+
+  makeVariable(initial: Tensor, trainable: boolean, name: string | undefined): Variable {
+    const variableName = name ?? `variable_${this.variableCount}`;
+    this.variableCount++;
+    if (this.variables.has(variableName)) {
+      throw invalid('variable', 'Expected a name not used by another live variable', { name: variableName });
+    }
+    this.assertUsable(initial, 'variable', 'initialValue');
+    const handle = this.active.upload(initial.backend.read(initial.handle, initial.dtype, initial.size), initial.dtype);
+    const v = new Variable(this, this.nextId++, initial.shape, initial.dtype, handle, this.active, variableName, trainable);
+    this.liveTensors++;
+    this.liveBytes += v.size * bytesPerElement(v.dtype);
+    this.variables.set(variableName, v);
+    return v;
+  }
+
+  readValues(tensor: Tensor): DataArray {
+    this.assertUsable(tensor, 'dataSync');
+    return tensor.backend.read(tensor.handle, tensor.dtype, tensor.size);
+  }
+
+  assignVariable(variable: Variable, value: Tensor): void {
+    this.assertUsable(variable, 'assign');
+    this.assertUsable(value, 'assign', 'value');
+    const handle = this.active.upload(value.backend.read(value.handle, value.dtype, value.size), value.dtype);
+    variable.backend.free(variable.handle);
+    variable.handle = handle;
+    variable.backend = this.active;
+  }
+
+  disposeTensor(tensor: Tensor): void {
+    if (tensor.isDisposed) return;
+    tensor.markDisposeRequested();
+    if (tensor instanceof Variable) this.variables.delete(tensor.name);
+    if (tensor.tapeHolds === 0) this.free(tensor);
+  }
+
+  private free(tensor: Tensor): void {
+    if (tensor.freed) return;
+    tensor.freed = true;
+    tensor.backend.free(tensor.handle);
+    this.liveTensors--;
+    this.liveBytes -= tensor.size * bytesPerElement(tensor.dtype);
+  }
+
+  memory(): MemoryInfo {
+    return { numTensors: this.liveTensors, numBytes: this.liveBytes };
+  }
+
+  /**
+   * Runs fn and disposes every tensor it created except those it returns (a tensor, or arrays
+   * and plain objects of them), variables and kept tensors. fn must be synchronous.
+   */
+  tidy<T>(fn: () => T): T {
+    const scope: Tensor[] = [];
+    this.scopes.push(scope);
+    let result: T;
+    try {
+      result = fn();
+    } catch (error) {
+      this.scopes.pop();
+      for (const t of scope) if (!t.kept) this.disposeTensor(t);
+      throw error;
+    }
+    this.scopes.pop();
+    if (result instanceof Promise) {
+      throw new ValueError('tidy: Expected a synchronous function. Received: a function that returned a Promise');
+    }
+    const returned = new Set<Tensor>();
+    collectTensors(result, returned);
+    for (const t of scope) {
+      if (!returned.has(t) && !t.kept) this.disposeTensor(t);
+    }
+    const parent = this.scopes.at(-1);
+    if (parent) for (const t of returned) if (scope.includes(t)) parent.push(t);
+    return result;
+  }
+
+  keep<T extends Tensor>(tensor: T): T {
+    tensor.kept = true;
+    return tensor;
+  }
+
+  assertUsable(tensor: unknown, context: string, argument = 'x'): asserts tensor is Tensor {
+    if (!(tensor instanceof Tensor)) {
+      throw invalid(context, `Expected ${argument} to be a Tensor`, { [argument]: tensor });
+    }
+    if (tensor.freed || (tensor.isDisposed && tensor.tapeHolds === 0)) {
+      throw new ValueError(`${context}: Expected a live tensor. Received: ${argument}, a tensor of shape ${JSON.stringify(tensor.shape)} that was disposed`);
+    }
+  }
+
+  /** Copies a tensor made on another backend into the active one (the tensor keeps its id). */
+  private migrate(tensor: Tensor): void {
+    if (tensor.backend === this.active) return;
+    const values = tensor.backend.read(tensor.handle, tensor.dtype, tensor.size);
+    tensor.backend.free(tensor.handle);
+    tensor.handle = this.active.upload(values, tensor.dtype);
+    tensor.backend = this.active;
+  }
+
+  // ---- Running primitives ----
+
+  run<P extends Primitive>(primitive: P, inputs: readonly Tensor[], attrs: PrimitiveAttrs[P]): Tensor {
+    inputs.forEach((t, i) => {
+      this.assertUsable(t, primitive, inputs.length === 1 ? 'x' : `inputs[${i}]`);
+      this.migrate(t);
+    });
+    const rule = RULES[primitive] as Rule<P>;
+    const out = rule.infer(inputs, attrs);
+    if (isOpDeterminismEnabled() && this.active.determinism(primitive) !== 'bitwise') {
+      throw new DeterminismError(
+        `${primitive}: the '${this.active.name}' backend's kernel has no bitwise determinism guarantee, and op determinism is enabled`);
+    }
+    const handle = this.active.run(primitive, inputs, attrs, out);
+    const output = this.track(new Tensor(this, this.nextId++, out.shape, out.dtype, handle, this.active));
+    this.record({ primitive, inputs, output, attrs });
+    return output;
+  }
+
+  // ---- Gradient tapes ----
+
+  startTape(watched: readonly Tensor[]): Tape {
+    const tape = new Tape(watched);
+    this.tapes.push(tape);
+    return tape;
+  }
+
+  stopTape(tape: Tape): void {
+    const index = this.tapes.lastIndexOf(tape);
+    if (index >= 0) this.tapes.splice(index, 1);
+  }
+
+  /** Lets go of the tensors a finished tape kept alive, freeing those disposed meanwhile. */
+  releaseTape(tape: Tape): void {
+    for (const t of tape.held) {
+      t.tapeHolds--;
+      if (t.tapeHolds === 0 && t.isDisposed) this.free(t);
+    }
+    tape.held.length = 0;
+  }
+
+  /** Runs fn without recording its primitives (the body of an op with its own backward). */
+  withoutRecording<T>(fn: () => T): T {
+    this.recordingPaused++;
+    try {
+      return fn();
+    } finally {
+      this.recordingPaused--;
+    }
+  }
+
+  record(entry: TapeEntry): void {
+    if (this.recordingPaused > 0 || entry.output.dtype !== 'float32') return;
+    for (const tape of this.tapes) {
+      if (!entry.inputs.some((t) => tape.tracked.has(t.id))) continue;
+      tape.entries.push(entry);
+      tape.tracked.add(entry.output.id);
+      for (const t of [...entry.inputs, entry.output]) {
+        t.tapeHolds++;
+        tape.held.push(t);
+      }
+    }
+  }
+}
+
+function collectTensors(value: unknown, into: Set<Tensor>): void {
+  if (value instanceof Tensor) {
+    into.add(value);
+  } else if (Array.isArray(value)) {
+    for (const item of value) collectTensors(item, into);
+  } else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const item of Object.values(value)) collectTensors(item, into);
+  }
+}
+
+export const ENGINE: Engine = new Engine();

@@ -1,0 +1,34 @@
+/**
+ * Errors in the Keras style: what was expected, then what was received, so that a message
+ * names the op, the argument and both values ("Expected X. Received: arg=value").
+ */
+export class ValueError extends Error {
+  override name = 'ValueError';
+}
+
+/** Thrown when op determinism is enabled and something would make a run unreproducible. */
+export class DeterminismError extends Error {
+  override name = 'DeterminismError';
+}
+
+export function formatValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object' && 'shape' in value && 'dtype' in value) {
+    const t = value as { shape: readonly number[]; dtype: string };
+    return `Tensor(shape=${formatValue(t.shape)}, dtype=${t.dtype})`;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** `${context}: ${expectation}. Received: name=value, ...` */
+export function invalid(context: string, expectation: string, received: Record<string, unknown>): ValueError {
+  const parts = Object.entries(received).map(([name, value]) => `${name}=${formatValue(value)}`);
+  return new ValueError(`${context}: ${expectation}. Received: ${parts.join(', ')}`);
+}

@@ -1,0 +1,51 @@
+/**
+ * verbatim: deep learning for TypeScript whose training is bitwise reproducible by construction.
+ */
+import { ENGINE, type MemoryInfo } from './engine/engine.js';
+import type { Tensor } from './tensor/tensor.js';
+
+export * from './ops/index.js';
+export * as random from './random/index.js';
+export { Key } from './random/keys.js';
+export { setRandomSeed, getRandomSeed } from './random/seed.js';
+export { randomNormal, randomUniform, truncatedNormalTensor as truncatedNormal } from './random/compat.js';
+export {
+  enableOpDeterminism, disableOpDeterminism, isOpDeterminismEnabled, type OpDeterminismOptions, type MathRandomPolicy,
+} from './engine/determinism.js';
+export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './autograd/grad.js';
+export { customGrad } from './autograd/custom.js';
+export { Tensor, Variable, type NestedArray } from './tensor/tensor.js';
+export type { DType, DataArray } from './tensor/dtype.js';
+export { ValueError, DeterminismError } from './errors.js';
+export type { Backend, DataHandle, TensorInfo, KernelDeterminism } from './backends/backend.js';
+export type { MemoryInfo } from './engine/engine.js';
+export * as f32 from './numerics/f32math.js';
+
+export function tidy<T>(fn: () => T): T {
+  return ENGINE.tidy(fn);
+}
+
+export function keep<T extends Tensor>(tensor: T): T {
+  return ENGINE.keep(tensor);
+}
+
+export function dispose(tensors: Tensor | readonly Tensor[] | Record<string, Tensor>): void {
+  const list = tensors instanceof Array ? tensors : 'dispose' in tensors ? [tensors as Tensor] : Object.values(tensors);
+  for (const t of list) t.dispose();
+}
+
+export function memory(): MemoryInfo {
+  return ENGINE.memory();
+}
+
+export function setBackend(name: string): void {
+  ENGINE.setBackend(name);
+}
+
+export function getBackend(): string {
+  return ENGINE.backend.name;
+}
+
+export function registerBackend(name: string, factory: () => import('./backends/backend.js').Backend): void {
+  ENGINE.registerBackend(name, factory);
+}

@@ -1,0 +1,175 @@
+import { ENGINE } from '../engine/engine.js';
+import { invalid } from '../errors.js';
+import { allocate, assertDType, coerce, type DataArray, type DType } from '../tensor/dtype.js';
+import { assertShape, sizeOf } from '../tensor/shape.js';
+import { Tensor, Variable, type NestedArray } from '../tensor/tensor.js';
+
+type TypedArray = Float32Array | Int32Array | Uint8Array | Float64Array;
+type NestedBool = boolean | NestedBool[];
+export type TensorLike = Tensor | number | boolean | NestedArray | NestedBool | TypedArray;
+
+function isTypedArray(value: unknown): value is TypedArray {
+  return value instanceof Float32Array || value instanceof Int32Array || value instanceof Uint8Array || value instanceof Float64Array;
+}
+
+/** The shape of a nested array, checking that it is rectangular. */
+function inferShape(values: unknown, context: string): number[] {
+  if (isTypedArray(values)) return [values.length];
+  if (!Array.isArray(values)) return [];
+  const shape = [values.length];
+  if (values.length > 0) shape.push(...inferShape(values[0], context));
+  const check = (node: unknown, axis: number, path: string) => {
+    if (axis === shape.length) {
+      if (Array.isArray(node) || isTypedArray(node)) throw invalid(context, 'Expected a rectangular nested array', { [`values${path}`]: 'an array where a number was expected' });
+      return;
+    }
+    const length = Array.isArray(node) || isTypedArray(node) ? node.length : -1;
+    if (length !== shape[axis]) {
+      throw invalid(context, `Expected a rectangular nested array (length ${shape[axis]} at depth ${axis})`, { [`values${path}`]: node });
+    }
+    if (Array.isArray(node)) node.forEach((child, i) => check(child, axis + 1, `${path}[${i}]`));
+  };
+  check(values, 0, '');
+  return shape;
+}
+
+function inferDType(values: unknown): DType {
+  if (values instanceof Int32Array || values instanceof Uint8Array) return 'int32';
+  if (isTypedArray(values)) return 'float32';
+  let leaf: unknown = values;
+  while (Array.isArray(leaf)) leaf = leaf[0];
+  return typeof leaf === 'boolean' ? 'bool' : 'float32';
+}
+
+function flatten(values: unknown, dtype: DType, size: number, context: string): DataArray {
+  const out = allocate(dtype, size);
+  let i = 0;
+  const visit = (node: unknown) => {
+    if (Array.isArray(node) || isTypedArray(node)) {
+      for (const child of node) visit(child);
+    } else if (typeof node === 'number' || typeof node === 'boolean') {
+      out[i++] = coerce(Number(node), dtype);
+    } else {
+      throw invalid(context, 'Expected numbers or booleans', { [`values[${i}]`]: node });
+    }
+  };
+  visit(values);
+  return out;
+}
+
+/** tensor(values, shape?, dtype?): values may be nested arrays, a typed array or a number. */
+export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor {
+  if (values instanceof Tensor) return values;
+  const context = 'tensor';
+  const inferred = inferShape(values, context);
+  const resolvedType = dtype === undefined ? inferDType(values) : assertDType(dtype, context);
+  if (shape !== undefined) {
+    assertShape(shape, context);
+    const count = sizeOf(inferred);
+    if (sizeOf(shape) !== count && !(inferred.length === 0 && typeof values !== 'object')) {
+      throw invalid(context, `Expected shape to hold ${count} values`, { shape, 'values.length': count });
+    }
+  }
+  const finalShape = shape ?? inferred;
+  if (inferred.length === 0 && shape !== undefined) {
+    return fill(shape, Number(values), resolvedType);
+  }
+  return ENGINE.makeTensor(flatten(values, resolvedType, sizeOf(finalShape), context), finalShape, resolvedType);
+}
+
+function withRank(rank: number, name: string) {
+  return (values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor => {
+    const t = tensor(values, shape, dtype);
+    if (t.rank !== rank) {
+      throw invalid(name, `Expected values of rank ${rank}`, { shape: t.shape });
+    }
+    return t;
+  };
+}
+
+export function scalar(value: number | boolean, dtype?: DType): Tensor {
+  if (typeof value !== 'number' && typeof value !== 'boolean') {
+    throw invalid('scalar', 'Expected a number or a boolean', { value });
+  }
+  return tensor(value, undefined, dtype);
+}
+
+export const tensor1d = withRank(1, 'tensor1d');
+export const tensor2d = withRank(2, 'tensor2d');
+export const tensor3d = withRank(3, 'tensor3d');
+export const tensor4d = withRank(4, 'tensor4d');
+
+export function fill(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
+  assertShape(shape, 'fill');
+  assertDType(dtype, 'fill');
+  const values = allocate(dtype, sizeOf(shape)).fill(coerce(value, dtype));
+  return ENGINE.makeTensor(values, shape, dtype);
+}
+
+export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+  return fill(shape, 0, dtype);
+}
+
+export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+  return fill(shape, 1, dtype);
+}
+
+export function zerosLike(x: Tensor): Tensor {
+  ENGINE.assertUsable(x, 'zerosLike');
+  return zeros(x.shape, x.dtype);
+}
+
+export function onesLike(x: Tensor): Tensor {
+  ENGINE.assertUsable(x, 'onesLike');
+  return ones(x.shape, x.dtype);
+}
+
+/** num evenly spaced float32 values: start + i * ((stop - start) / (num - 1)), the last exactly stop. */
+export function linspace(start: number, stop: number, num: number): Tensor {
+  if (!Number.isInteger(num) || num < 0) throw invalid('linspace', 'Expected num to be a non-negative integer', { num });
+  const f = Math.fround;
+  const values = new Float32Array(num);
+  const step = num > 1 ? f(f(f(stop) - f(start)) / (num - 1)) : 0;
+  for (let i = 0; i < num; i++) values[i] = i === num - 1 && num > 1 ? stop : f(f(start) + f(i * step));
+  return ENGINE.makeTensor(values, [num], 'float32');
+}
+
+/** start, start + step, ... up to but excluding stop (TF.js's range). */
+export function range(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
+  const [from, to] = stop === undefined ? [0, start] : [start, stop];
+  if (step === 0 || !Number.isFinite(step)) throw invalid('range', 'Expected a finite, non-zero step', { step });
+  const count = Math.max(0, Math.ceil((to - from) / step));
+  const values = allocate(dtype, count);
+  for (let i = 0; i < count; i++) values[i] = coerce(from + i * step, dtype);
+  return ENGINE.makeTensor(values, [count], dtype);
+}
+
+export function eye(numRows: number, numColumns = numRows, dtype: DType = 'float32'): Tensor {
+  assertShape([numRows, numColumns], 'eye', '[numRows, numColumns]');
+  const values = allocate(dtype, numRows * numColumns);
+  for (let i = 0; i < Math.min(numRows, numColumns); i++) values[i * numColumns + i] = 1;
+  return ENGINE.makeTensor(values, [numRows, numColumns], dtype);
+}
+
+/** A mutable tensor initialised with a copy of `initialValue`. */
+export function variable(initialValue: TensorLike, trainable = true, name?: string, dtype?: DType): Variable {
+  const initial = tensor(initialValue, undefined, dtype);
+  const v = ENGINE.makeVariable(initial, trainable, name);
+  if (initial !== initialValue) initial.dispose();
+  return v;
+}
+
+/**
+ * Converts user input to a tensor. A tensor passes through unchanged; anything else is made
+ * into a tensor of `dtype` (inferred when absent).
+ */
+export function convertToTensor(x: TensorLike, argument: string, context: string, dtype?: DType): Tensor {
+  if (x instanceof Tensor) {
+    ENGINE.assertUsable(x, context, argument);
+    return x;
+  }
+  if (x === null || x === undefined || (typeof x === 'object' && !Array.isArray(x) && !isTypedArray(x))) {
+    throw invalid(context, `Expected ${argument} to be a Tensor, a number, a boolean or a (nested) array`, { [argument]: x });
+  }
+  return tensor(x, undefined, dtype ?? inferDType(x));
+}

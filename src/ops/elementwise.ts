@@ -1,0 +1,120 @@
+/** Elementwise ops: thin wrappers that convert arguments and run a primitive. */
+import { ENGINE } from '../engine/engine.js';
+import { invalid } from '../errors.js';
+import type { BinaryPrimitive, UnaryPrimitive } from '../primitives/types.js';
+import { upcast, type DType } from '../tensor/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
+import { convertToTensor, type TensorLike } from './creation.js';
+import { op } from './op.js';
+
+export const cast = op(function cast(x: TensorLike, dtype: DType): Tensor {
+  return ENGINE.run('cast', [convertToTensor(x, 'x', 'cast')], { dtype });
+});
+
+/** A float32 tensor: x itself when it already is one, else a cast copy. */
+function asFloat(x: TensorLike, context: string): Tensor {
+  const t = convertToTensor(x, 'x', context, 'float32');
+  return t.dtype === 'float32' ? t : cast(t, 'float32');
+}
+
+function unary(name: UnaryPrimitive, floatOnly: boolean) {
+  return op((x: TensorLike): Tensor => {
+    const t = floatOnly ? asFloat(x, name) : convertToTensor(x, 'x', name);
+    return ENGINE.run(name, [t], {});
+  });
+}
+
+export const neg = unary('neg', false);
+export const abs = unary('abs', false);
+export const sign = unary('sign', false);
+export const sqrt = unary('sqrt', true);
+export const exp = unary('exp', true);
+export const expm1 = unary('expm1', true);
+export const log = unary('log', true);
+export const log1p = unary('log1p', true);
+export const tanh = unary('tanh', true);
+export const sigmoid = unary('sigmoid', true);
+export const softplus = unary('softplus', true);
+export const erf = unary('erf', true);
+export const relu = unary('relu', false);
+export const floor = unary('floor', true);
+export const ceil = unary('ceil', true);
+export const round = unary('round', true);
+
+export const logicalNot = op(function logicalNot(x: TensorLike): Tensor {
+  return ENGINE.run('logicalNot', [convertToTensor(x, 'x', 'logicalNot', 'bool')], {});
+});
+
+/**
+ * Both operands as tensors of one dtype. Two tensors are upcast (bool < int32 < float32); a
+ * JS number or array takes the tensor operand's dtype when it fits (an integer for int32),
+ * else float32.
+ */
+export function binaryOperands(a: TensorLike, b: TensorLike, context: string): [Tensor, Tensor] {
+  const fitsInt = (v: TensorLike) => typeof v === 'number' && Number.isInteger(v);
+  const hint = (other: TensorLike, self: TensorLike): DType | undefined => {
+    if (!(other instanceof Tensor) || self instanceof Tensor) return undefined;
+    if (other.dtype === 'float32') return 'float32';
+    if (other.dtype === 'int32' && fitsInt(self)) return 'int32';
+    if (other.dtype === 'bool' && typeof self === 'boolean') return 'bool';
+    return undefined;
+  };
+  let x = convertToTensor(a, 'a', context, hint(b, a));
+  let y = convertToTensor(b, 'b', context, hint(a, b));
+  if (x.dtype !== y.dtype) {
+    const common = upcast(x.dtype, y.dtype);
+    if (x.dtype !== common) x = cast(x, common);
+    if (y.dtype !== common) y = cast(y, common);
+  }
+  return [x, y];
+}
+
+function binary(name: BinaryPrimitive) {
+  return op((a: TensorLike, b: TensorLike): Tensor => ENGINE.run(name, binaryOperands(a, b, name), {}));
+}
+
+export const add = binary('add');
+export const sub = binary('sub');
+export const mul = binary('mul');
+/** a / b; for two int32 tensors the quotient is floored, as in TF.js. */
+export const div = binary('div');
+export const maximum = binary('maximum');
+export const minimum = binary('minimum');
+export const pow = binary('pow');
+export const greater = binary('greater');
+export const greaterEqual = binary('greaterEqual');
+export const less = binary('less');
+export const lessEqual = binary('lessEqual');
+export const equal = binary('equal');
+export const notEqual = binary('notEqual');
+
+function logical(name: 'logicalAnd' | 'logicalOr') {
+  return op((a: TensorLike, b: TensorLike): Tensor =>
+    ENGINE.run(name, [convertToTensor(a, 'a', name, 'bool'), convertToTensor(b, 'b', name, 'bool')], {}));
+}
+
+export const logicalAnd = logical('logicalAnd');
+export const logicalOr = logical('logicalOr');
+
+export const square = op(function square(x: TensorLike): Tensor {
+  const t = convertToTensor(x, 'x', 'square');
+  return mul(t, t);
+});
+
+export const reciprocal = op(function reciprocal(x: TensorLike): Tensor {
+  return div(1, asFloat(x, 'reciprocal'));
+});
+
+/** where(condition, a, b): elements of a where condition is true, else of b (all broadcast). */
+export const where = op(function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  const c = convertToTensor(condition, 'condition', 'where', 'bool');
+  const [x, y] = binaryOperands(a, b, 'where');
+  return ENGINE.run('where', [c, x, y], {});
+});
+
+export const clipByValue = op(function clipByValue(x: TensorLike, clipValueMin: number, clipValueMax: number): Tensor {
+  if (!(clipValueMin <= clipValueMax)) {
+    throw invalid('clipByValue', 'Expected clipValueMin <= clipValueMax', { clipValueMin, clipValueMax });
+  }
+  return minimum(maximum(x, clipValueMin), clipValueMax);
+});

@@ -1,0 +1,6 @@
+export * from './activations.js';
+export * from './creation.js';
+export * from './elementwise.js';
+export * from './linalg.js';
+export * from './reduction.js';
+export * from './shape.js';

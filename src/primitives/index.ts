@@ -1,0 +1,30 @@
+import { binaryRules, castRule, unaryRules, whereRule } from './elementwise.js';
+import { matMulRule } from './matmul.js';
+import {
+  broadcastToRule, concatRule, gatherRule, padRule, reshapeRule, scatterAddRule, sliceRule, transposeRule,
+} from './movement.js';
+import { argMaxRule, argMinRule, reduceRules } from './reduce.js';
+import type { RuleTable } from './types.js';
+
+export const RULES: RuleTable = {
+  ...unaryRules,
+  ...binaryRules,
+  ...reduceRules,
+  where: whereRule,
+  cast: castRule,
+  argMax: argMaxRule,
+  argMin: argMinRule,
+  reshape: reshapeRule,
+  transpose: transposeRule,
+  broadcastTo: broadcastToRule,
+  slice: sliceRule,
+  pad: padRule,
+  concat: concatRule,
+  gather: gatherRule,
+  scatterAdd: scatterAddRule,
+  matMul: matMulRule,
+};
+
+export const PRIMITIVES = Object.keys(RULES) as (keyof RuleTable)[];
+
+export type * from './types.js';

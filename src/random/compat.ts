@@ -1,0 +1,39 @@
+/**
+ * TF.js-compatible random helpers. With a seed, the values are those of the key `key(seed)`,
+ * the same on every call (`seed: 0` is a seed like any other). Without one, the key comes from
+ * the global seed's unnamed stream (see seed.ts).
+ */
+import { assertDType, type DType } from '../tensor/dtype.js';
+import { invalid } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { key, type Key, type Seed } from './keys.js';
+import { normal, randint, truncatedNormal, uniform } from './samplers.js';
+import { nextUnnamedKey } from './seed.js';
+
+function keyOf(seed: Seed | undefined, consumer: string): Key {
+  return seed === undefined ? nextUnnamedKey(consumer) : key(seed);
+}
+
+function floatOnly(dtype: DType, context: string): void {
+  if (assertDType(dtype, context) !== 'float32') {
+    throw invalid(context, 'Expected dtype float32', { dtype });
+  }
+}
+
+export function randomNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DType = 'float32', seed?: Seed): Tensor {
+  floatOnly(dtype, 'randomNormal');
+  return normal(keyOf(seed, 'randomNormal'), shape, { mean, stddev: stdDev });
+}
+
+export function truncatedNormalTensor(shape: readonly number[], mean = 0, stdDev = 1, dtype: DType = 'float32', seed?: Seed): Tensor {
+  floatOnly(dtype, 'truncatedNormal');
+  return truncatedNormal(keyOf(seed, 'truncatedNormal'), shape, { mean, stddev: stdDev });
+}
+
+/** Uniform values in [minval, maxval); for int32, integers in [minval, maxval). */
+export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, dtype: DType = 'float32', seed?: Seed): Tensor {
+  const k = keyOf(seed, 'randomUniform');
+  if (assertDType(dtype, 'randomUniform') === 'int32') return randint(k, shape, minval, maxval);
+  if (dtype === 'bool') throw invalid('randomUniform', 'Expected dtype float32 or int32', { dtype });
+  return uniform(k, shape, { minval, maxval });
+}

@@ -1,0 +1,67 @@
+/**
+ * The global seed. `setRandomSeed(seed)` fixes the root key from which every random consumer in
+ * the library derives its own key by a stable name (`keyFor('sequential/dense/kernel')`), so
+ * adding a consumer never shifts anyone else's numbers. Without a seed, one is drawn from the
+ * platform's cryptographic generator at first use and reported by `getRandomSeed()`, so an
+ * unseeded run can be reproduced after the fact.
+ *
+ * Unnamed draws (TF.js-style helpers called without a seed) come from one stream,
+ * `foldIn(root, 'unnamed', n)` for the n-th such draw since the seed was set: they depend on
+ * each other's order, never on named consumers.
+ */
+import { DeterminismError } from '../errors.js';
+import { isOpDeterminismEnabled } from '../engine/determinism.js';
+import { foldIn, key, type FoldData, type Key, type Seed } from './keys.js';
+
+let seed: Seed | undefined;
+let root: Key | undefined;
+let seedWasChosen = false;
+let unnamedDraws = 0;
+
+export function setRandomSeed(value: Seed): void {
+  root = key(value);
+  seed = value;
+  seedWasChosen = false;
+  unnamedDraws = 0;
+}
+
+function ensureRoot(consumer: string): Key {
+  if (root) return root;
+  if (isOpDeterminismEnabled()) {
+    throw new DeterminismError(
+      `${consumer} needs random numbers, but no seed was set while op determinism is enabled. `
+      + 'Call vb.setRandomSeed(seed) first, or pass a key or seed explicitly.');
+  }
+  const word = new Uint32Array(1);
+  globalThis.crypto.getRandomValues(word);
+  setRandomSeed(word[0]! >>> 1);
+  seedWasChosen = true;
+  return root!;
+}
+
+/** The seed in force, choosing one if none was set. */
+export function getRandomSeed(): Seed {
+  ensureRoot('getRandomSeed');
+  return seed!;
+}
+
+/** Whether the seed in force was chosen automatically rather than set. */
+export function randomSeedWasChosen(): boolean {
+  return seedWasChosen;
+}
+
+export function rootKey(consumer = 'a random op'): Key {
+  return ensureRoot(consumer);
+}
+
+/** The key of a named consumer: foldIn(root, ...path). */
+export function keyFor(...path: FoldData[]): Key {
+  return foldIn(ensureRoot(String(path.join('/'))), ...path);
+}
+
+/** The next key of the unnamed stream. */
+export function nextUnnamedKey(consumer: string): Key {
+  const k = foldIn(ensureRoot(consumer), 'unnamed', unnamedDraws);
+  unnamedDraws++;
+  return k;
+}

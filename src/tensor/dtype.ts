@@ -1,0 +1,45 @@
+import { invalid } from '../errors.js';
+
+export type DType = 'float32' | 'int32' | 'bool';
+export type DataArray = Float32Array | Int32Array | Uint8Array;
+
+export const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
+
+export function isDType(value: unknown): value is DType {
+  return value === 'float32' || value === 'int32' || value === 'bool';
+}
+
+export function assertDType(value: unknown, context: string, argument = 'dtype'): DType {
+  if (!isDType(value)) {
+    throw invalid(context, `Expected ${argument} to be one of ${DTYPES.join(', ')}`, { [argument]: value });
+  }
+  return value;
+}
+
+export function allocate(dtype: DType, size: number): DataArray {
+  switch (dtype) {
+    case 'float32': return new Float32Array(size);
+    case 'int32': return new Int32Array(size);
+    case 'bool': return new Uint8Array(size);
+  }
+}
+
+export function bytesPerElement(dtype: DType): number {
+  return dtype === 'bool' ? 1 : 4;
+}
+
+/** The dtype that both operands of an arithmetic op are cast to: bool < int32 < float32. */
+export function upcast(a: DType, b: DType): DType {
+  if (a === 'float32' || b === 'float32') return 'float32';
+  if (a === 'int32' || b === 'int32') return 'int32';
+  return 'bool';
+}
+
+/** Converts a JS number to the value a tensor of `dtype` stores. */
+export function coerce(value: number, dtype: DType): number {
+  switch (dtype) {
+    case 'float32': return Math.fround(value);
+    case 'int32': return value | 0;
+    case 'bool': return value ? 1 : 0;
+  }
+}
