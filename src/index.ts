@@ -46,6 +46,11 @@ export function getBackend(): string {
   return ENGINE.backend.name;
 }
 
+/** The names of the registered backends. */
+export function backendNames(): string[] {
+  return ENGINE.backendNames();
+}
+
 export function registerBackend(name: string, factory: () => import('./backends/backend.js').Backend): void {
   ENGINE.registerBackend(name, factory);
 }

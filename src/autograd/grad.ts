@@ -72,6 +72,17 @@ function gradients(f: () => Tensor, xs: readonly Tensor[], dy: TensorLike | unde
   });
 }
 
+/**
+ * The gradients alone. f's value, and arguments converted here from JS values, are disposed
+ * unless returned; tensors the caller passed stay theirs.
+ */
+function gradientsOnly(result: GradientResult, given: readonly unknown[], args: readonly Tensor[], context: string): Tensor[] {
+  const grads = requireAll(result.grads, context);
+  const owned = [result.value, ...args.filter((t, i) => t !== given[i])];
+  for (const t of new Set(owned)) if (!given.includes(t) && !grads.includes(t)) t.dispose();
+  return grads;
+}
+
 function requireAll(grads: (Tensor | null)[], context: string): Tensor[] {
   return grads.map((g, i) => {
     if (g) return g;
@@ -83,14 +94,14 @@ function requireAll(grads: (Tensor | null)[], context: string): Tensor[] {
 export function grad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike) => Tensor {
   return (x, dy) => {
     const t = convertToTensor(x, 'x', 'grad', 'float32');
-    return requireAll(gradients(() => f(t), [t], dy, 'grad').grads, 'grad')[0]!;
+    return gradientsOnly(gradients(() => f(t), [t], dy, 'grad'), [x], [t], 'grad')[0]!;
   };
 }
 
 export function grads(f: (...args: Tensor[]) => Tensor): (args: TensorLike[], dy?: TensorLike) => Tensor[] {
   return (args, dy) => {
     const ts = args.map((a, i) => convertToTensor(a, `args[${i}]`, 'grads', 'float32'));
-    return requireAll(gradients(() => f(...ts), ts, dy, 'grads').grads, 'grads');
+    return gradientsOnly(gradients(() => f(...ts), ts, dy, 'grads'), args, ts, 'grads');
   };
 }
 

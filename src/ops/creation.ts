@@ -168,7 +168,8 @@ export function convertToTensor(x: TensorLike, argument: string, context: string
     ENGINE.assertUsable(x, context, argument);
     return x;
   }
-  if (x === null || x === undefined || (typeof x === 'object' && !Array.isArray(x) && !isTypedArray(x))) {
+  const convertible = typeof x === 'number' || typeof x === 'boolean' || Array.isArray(x) || isTypedArray(x);
+  if (!convertible) {
     throw invalid(context, `Expected ${argument} to be a Tensor, a number, a boolean or a (nested) array`, { [argument]: x });
   }
   return tensor(x, undefined, dtype ?? inferDType(x));

@@ -17,13 +17,12 @@ import type {
 type Scalar = (x: number) => number;
 type Scalar2 = (a: number, b: number) => number;
 
-/** Round half to even, as TensorFlow's round. */
+/** Round half to even, as TensorFlow's round; a zero result keeps the sign of x. */
 function roundHalfToEven(x: number): number {
   const r = Math.floor(x);
   const d = x - r;
-  if (d > 0.5) return r + 1;
-  if (d < 0.5) return r;
-  return r % 2 === 0 ? r : r + 1;
+  const rounded = d > 0.5 || (d === 0.5 && r % 2 !== 0) ? r + 1 : r;
+  return rounded === 0 ? x * 0 : rounded;
 }
 
 interface UnarySpec {

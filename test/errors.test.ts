@@ -1,0 +1,46 @@
+/** Bad input: the error names the op, the argument, what was expected and what was received. */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import * as vb from 'verbatim';
+import { forEachBackend } from './helpers/backends.js';
+
+forEachBackend('errors', () => {
+  it('shape mismatches', () => {
+    assert.throws(() => vb.add(vb.zeros([2, 3]), vb.zeros([4])),
+      /add: Expected shapes that broadcast \(each dimension equal or 1, aligned from the right\)\. Received: shapes\[0\]=\[2, 3\], shapes\[1\]=\[4\]/);
+    assert.throws(() => vb.matMul(vb.zeros([2, 3]), vb.zeros([4, 5])),
+      /matMul: Expected the inner dimensions to match \(a's columns == b's rows\)\. Received: a\.shape=\[2, 3\], b\.shape=\[4, 5\], transposeA=false, transposeB=false/);
+    assert.throws(() => vb.reshape(vb.zeros([2, 3]), [4, 2]), /reshape: Expected a shape with 6 elements\. Received: shape=\[4, 2\], x\.shape=\[2, 3\]/);
+    assert.throws(() => vb.concat([vb.zeros([2, 3]), vb.zeros([3, 3])], 1), /concat: Expected every tensor to match tensors\[0\].*Received: tensors\[1\]\.shape=\[3, 3\]/);
+    assert.throws(() => vb.slice(vb.zeros([2, 3]), [1, 1], [2, 1]), /slice: Expected 0 <= begin\[i\] and begin\[i\] \+ size\[i\] <= x\.shape\[i\].*Received: begin=\[1, 1\], size=\[2, 1\], x\.shape=\[2, 3\]/);
+    assert.throws(() => vb.tensor([[1, 2], [3]]), /tensor: Expected a rectangular nested array/);
+    assert.throws(() => vb.tensor([1, 2, 3], [2, 2]), /tensor: Expected shape to hold 3 values\. Received: shape=\[2, 2\]/);
+  });
+
+  it('wrong dtypes', () => {
+    assert.throws(() => vb.matMul(vb.zeros([2, 2], 'int32'), vb.zeros([2, 2], 'int32')),
+      /matMul: Expected a and b of dtype float32\. Received: a\.dtype="int32", b\.dtype="int32"/);
+    assert.throws(() => vb.gather(vb.zeros([3]), vb.tensor([0.5])), /gather: Expected indices of dtype int32\. Received: indices\.dtype="float32"/);
+    assert.throws(() => vb.where(vb.tensor([1, 0]), [1, 2], [3, 4]), /where: Expected condition of dtype bool\. Received: condition\.dtype="float32"/);
+    assert.throws(() => vb.zeros([2], 'float64' as never), /fill: Expected dtype to be one of float32, int32, bool\. Received: dtype="float64"/);
+    assert.throws(() => vb.add('a' as never, 1), /add: Expected a to be a Tensor, a number, a boolean or a \(nested\) array\. Received: a="a"/);
+  });
+
+  it('bad axes and indices', () => {
+    assert.throws(() => vb.sum(vb.zeros([2, 3]), 2), /sum: Expected axis to be an integer in \[-2, 2\)\. Received: axis=2, rank=2/);
+    assert.throws(() => vb.sum(vb.zeros([2, 3]), [0, 0]), /sum: Expected distinct axes\. Received: axes=\[0, 0\]/);
+    assert.throws(() => vb.softmax(vb.zeros([2, 3]), 5), /softmax: Expected axis to be an integer in \[-2, 2\)\. Received: axis=5/);
+    assert.throws(() => vb.transpose(vb.zeros([2, 3]), [0, 0]), /transpose: Expected perm to be a permutation of \[0, 2\)\. Received: perm=\[0, 0\]/);
+    assert.throws(() => vb.gather(vb.zeros([3]), vb.tensor([0, 3], [2], 'int32')), /gather: Expected every index in \[0, 3\)\. Received: indices\[1\]=3/);
+    assert.throws(() => vb.argMax(vb.zeros([2, 0]), 1), /argMax: Expected a non-empty axis/);
+  });
+
+  it('disposed tensors', () => {
+    const t = vb.tensor([1, 2]);
+    t.dispose();
+    assert.equal(t.isDisposed, true);
+    assert.throws(() => vb.add(t, 1), /add: Expected a live tensor\. Received: a, a tensor of shape \[2\] that was disposed/);
+    assert.throws(() => t.dataSync(), /dataSync: Expected a live tensor/);
+    assert.throws(() => vb.setBackend('nope'), /setBackend: Expected one of the registered backends \(.*reference.*\)\. Received: name="nope"/);
+  });
+});
