@@ -31,7 +31,7 @@ export function enableOpDeterminism(options: OpDeterminismOptions = {}): void {
   const original = Math.random;
   originalMathRandom = original;
   Math.random = function guardedMathRandom(): number {
-    const message = 'Math.random() was called while op determinism is enabled; its values cannot be '
+    const message = 'Math.random was called while op determinism is enabled; its values cannot be '
       + 'reproduced. Draw from a key instead (vb.random.* or vb.random.generator(seed)), or call '
       + "vb.enableOpDeterminism({mathRandom: 'warn' | 'allow'}).";
     if (policy === 'throw') throw new DeterminismError(message);
