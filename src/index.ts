@@ -20,6 +20,21 @@ export { ValueError, DeterminismError } from './errors.js';
 export type { Backend, DataHandle, TensorInfo, KernelDeterminism } from './backends/backend.js';
 export type { MemoryInfo } from './engine/engine.js';
 export * as f32 from './numerics/f32math.js';
+export * as layers from './layers/index.js';
+export * as initializers from './layers/initializers.js';
+export * as regularizers from './layers/regularizers.js';
+export * as losses from './losses/index.js';
+export * as metrics from './metrics/index.js';
+export * as optimizers from './optimizers/index.js';
+export { train } from './optimizers/index.js';
+export * as data from './data/index.js';
+export { Sequential, sequential, History, EarlyStopping, type Callback, type Logs, type FitArgs, type CompileArgs } from './models/index.js';
+import { EarlyStopping, type EarlyStoppingArgs } from './models/callbacks.js';
+
+/** TF.js-style callback factories. */
+export const callbacks = {
+  earlyStopping: (args?: EarlyStoppingArgs) => new EarlyStopping(args),
+};
 
 export function tidy<T>(fn: () => T): T {
   return ENGINE.tidy(fn);

@@ -308,3 +308,36 @@ export function pow(x: number, y: number): number {
   if (y === 0.5) return sqrt(x);
   return exp(f(y * log(x)));
 }
+
+/** Taylor coefficients of (sin(r) - r) / r^3 and (cos(r) - 1 + r^2/2) / r^4 in r^2, for |r| <= pi/4. */
+const SIN_C = [-1 / 6, 1 / 120, -1 / 5040, 1 / 362880].map(f);
+const COS_C = [1 / 24, -1 / 720, 1 / 40320, -1 / 3628800].map(f);
+const PI = f(Math.PI);
+
+function sinPoly(r: number): number {
+  const z = f(r * r);
+  return f(r + f(f(r * z) * horner(SIN_C, z)));
+}
+
+/** cos(r) = w + ((1 - w) - r^2/2 + r^4 C) with w = 1 - r^2/2, so the rounding of w is recovered. */
+function cosPoly(r: number): number {
+  const z = f(r * r);
+  const halfZ = f(0.5 * z);
+  const w = f(1 - halfZ);
+  return f(w + f(f(f(1 - w) - halfZ) + f(f(z * z) * horner(COS_C, z))));
+}
+
+/**
+ * cos(pi x) (used by cosine learning-rate decay). x is reduced exactly to a in [0, 1] by
+ * periodicity and symmetry; then cos(pi a) is a cosine or sine polynomial of pi q with
+ * |q| <= 1/4.
+ */
+export function cospi(x: number): number {
+  if (!Number.isFinite(x)) return NaN;
+  let a = Math.abs(x);
+  a = f(a - f(2 * Math.floor(a / 2)));
+  if (a > 1) a = f(2 - a);
+  if (a <= 0.25) return cosPoly(f(PI * a));
+  if (a < 0.75) return sinPoly(f(PI * f(0.5 - a)));
+  return -cosPoly(f(PI * f(1 - a)));
+}

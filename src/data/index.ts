@@ -1,0 +1,1 @@
+export { Dataset, fromTensorSlices, array, generator, type Element, type MapContext } from './dataset.js';

@@ -1,0 +1,47 @@
+/**
+ * Activations by name, with Keras 3 definitions. Where TF.js differs, Keras wins:
+ * hardSigmoid is relu6(x + 3) / 6 (TF.js: clip(0.2 x + 0.5, 0, 1)), leakyRelu's slope is 0.2,
+ * and gelu is the exact erf form unless approximate.
+ */
+import { invalid } from '../errors.js';
+import * as ops from '../ops/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export type ActivationIdentifier =
+  | 'linear' | 'relu' | 'relu6' | 'elu' | 'selu' | 'sigmoid' | 'hardSigmoid' | 'tanh' | 'softmax'
+  | 'softplus' | 'softsign' | 'swish' | 'gelu' | 'leakyRelu';
+
+export type ActivationFn = (x: Tensor) => Tensor;
+
+const ACTIVATIONS: Record<ActivationIdentifier, ActivationFn> = {
+  linear: (x) => x,
+  relu: (x) => ops.relu(x),
+  relu6: (x) => ops.relu6(x),
+  elu: (x) => ops.elu(x),
+  selu: (x) => ops.selu(x),
+  sigmoid: (x) => ops.sigmoid(x),
+  hardSigmoid: (x) => ops.div(ops.relu6(ops.add(x, 3)), 6),
+  tanh: (x) => ops.tanh(x),
+  softmax: (x) => ops.softmax(x),
+  softplus: (x) => ops.softplus(x),
+  softsign: (x) => ops.softsign(x),
+  swish: (x) => ops.swish(x),
+  gelu: (x) => ops.gelu(x),
+  leakyRelu: (x) => ops.leakyRelu(x),
+};
+
+/** Also accepts Keras's snake_case spellings (hard_sigmoid, leaky_relu) and 'silu'. */
+const ALIASES: Record<string, ActivationIdentifier> = {
+  hard_sigmoid: 'hardSigmoid', leaky_relu: 'leakyRelu', silu: 'swish',
+};
+
+export function getActivation(identifier: ActivationIdentifier | string | ActivationFn | undefined | null, context: string): { name: string; fn: ActivationFn } {
+  if (identifier === undefined || identifier === null) return { name: 'linear', fn: ACTIVATIONS.linear };
+  if (typeof identifier === 'function') return { name: identifier.name || 'custom', fn: identifier };
+  const name = ALIASES[identifier] ?? identifier;
+  const fn = ACTIVATIONS[name as ActivationIdentifier];
+  if (!fn) {
+    throw invalid(context, `Expected activation to be one of ${Object.keys(ACTIVATIONS).join(', ')} or a function`, { activation: identifier });
+  }
+  return { name, fn };
+}

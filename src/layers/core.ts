@@ -1,0 +1,221 @@
+import { invalid } from '../errors.js';
+import * as ops from '../ops/index.js';
+import { foldIn, key as keyOf, type Seed } from '../random/keys.js';
+import { uniformValues } from '../random/samplers.js';
+import { keyFor } from '../random/seed.js';
+import { ENGINE } from '../engine/engine.js';
+import type { Tensor, Variable } from '../tensor/tensor.js';
+import { getActivation, type ActivationFn, type ActivationIdentifier } from './activations.js';
+import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
+import { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+import { getRegularizer, type Regularizer } from './regularizers.js';
+
+export interface DenseArgs extends LayerArgs {
+  units: number;
+  activation?: ActivationIdentifier | ActivationFn;
+  useBias?: boolean;
+  kernelInitializer?: InitializerIdentifier | Initializer;
+  biasInitializer?: InitializerIdentifier | Initializer;
+  kernelRegularizer?: 'l1' | 'l2' | 'l1l2' | Regularizer;
+  biasRegularizer?: 'l1' | 'l2' | 'l1l2' | Regularizer;
+}
+
+/** activation(x . kernel + bias) on the last axis. */
+export class Dense extends Layer {
+  readonly units: number;
+  readonly useBias: boolean;
+  private readonly activation: { name: string; fn: ActivationFn };
+  private readonly kernelInitializer: Initializer;
+  private readonly biasInitializer: Initializer;
+  private readonly kernelRegularizer: Regularizer | undefined;
+  private readonly biasRegularizer: Regularizer | undefined;
+  kernel: Variable | undefined;
+  bias: Variable | undefined;
+
+  constructor(args: DenseArgs) {
+    super('Dense', args);
+    if (!Number.isInteger(args.units) || args.units <= 0) {
+      throw invalid('Dense', 'Expected units to be a positive integer', { units: args.units });
+    }
+    this.units = args.units;
+    this.useBias = args.useBias ?? true;
+    this.activation = getActivation(args.activation, 'Dense');
+    this.kernelInitializer = getInitializer(args.kernelInitializer, 'glorotUniform', 'Dense');
+    this.biasInitializer = getInitializer(args.biasInitializer, 'zeros', 'Dense');
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, 'Dense');
+    this.biasRegularizer = getRegularizer(args.biasRegularizer, 'Dense');
+  }
+
+  override build(inputShape: SymbolicShape): void {
+    const inputDim = inputShape.at(-1);
+    if (typeof inputDim !== 'number') {
+      throw invalid(`Dense (${this.name})`, 'Expected an input whose last dimension is known', { inputShape });
+    }
+    this.kernel = this.addWeight('kernel', [inputDim, this.units], this.kernelInitializer, this.kernelRegularizer);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer, this.biasRegularizer);
+    this.built = true;
+  }
+
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  call(x: Tensor): Tensor {
+    const inputDim = this.kernel!.shape[0]!;
+    if (x.shape.at(-1) !== inputDim) {
+      throw invalid(`Dense (${this.name})`, `Expected inputs whose last dimension is ${inputDim}`, { 'inputs.shape': x.shape });
+    }
+    const flat = x.rank === 2 ? x : ops.reshape(x, [-1, inputDim]);
+    let y = ops.matMul(flat, this.kernel!);
+    if (this.bias) y = ops.add(y, this.bias);
+    if (x.rank !== 2) y = ops.reshape(y, [...x.shape.slice(0, -1), this.units]);
+    return this.activation.fn(y);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      units: this.units, activation: this.activation.name, useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer.name, biasInitializer: this.biasInitializer.name,
+      kernelRegularizer: this.kernelRegularizer?.config ?? null, biasRegularizer: this.biasRegularizer?.config ?? null,
+    };
+  }
+}
+
+export interface DropoutArgs extends LayerArgs {
+  rate: number;
+  /** With a seed the masks come from key(seed); otherwise from keyFor('<model>/<layer>'). */
+  seed?: Seed;
+  /** The mask's shape; null entries take the input's size (e.g. [null, 1, null]). */
+  noiseShape?: (number | null)[];
+}
+
+/**
+ * In training, zeroes each element with probability `rate` and scales the rest by
+ * 1 / (1 - rate). The mask of training step s is drawn from foldIn(layerKey, s): a fresh mask
+ * every step, the same masks on every run.
+ */
+export class Dropout extends Layer {
+  readonly rate: number;
+  readonly seed: Seed | undefined;
+  readonly noiseShape: (number | null)[] | undefined;
+
+  constructor(args: DropoutArgs) {
+    super('Dropout', args);
+    if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) {
+      throw invalid('Dropout', 'Expected rate in [0, 1)', { rate: args.rate });
+    }
+    this.rate = args.rate;
+    this.seed = args.seed;
+    this.noiseShape = args.noiseShape;
+  }
+
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    return inputShape;
+  }
+
+  call(x: Tensor, context: CallContext): Tensor {
+    if (!context.training || this.rate === 0) return x;
+    const layerKey = this.seed === undefined ? keyFor(this.path) : keyOf(this.seed);
+    const maskShape = this.noiseShape ? this.noiseShape.map((d, i) => d ?? x.shape[i]!) : [...x.shape];
+    const u = uniformValues(foldIn(layerKey, context.step), maskShape.reduce((a, b) => a * b, 1));
+    return ENGINE.tidy(() => {
+      const keep = ops.greaterEqual(ENGINE.makeTensor(u, maskShape, 'float32'), this.rate);
+      return ops.where(keep, ops.div(x, 1 - this.rate), 0);
+    });
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { rate: this.rate, seed: this.seed === undefined ? null : String(this.seed), noiseShape: this.noiseShape ?? null };
+  }
+}
+
+export class Activation extends Layer {
+  private readonly activation: { name: string; fn: ActivationFn };
+
+  constructor(args: LayerArgs & { activation: ActivationIdentifier | ActivationFn }) {
+    super('Activation', args);
+    this.activation = getActivation(args.activation, 'Activation');
+  }
+
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    return inputShape;
+  }
+
+  call(x: Tensor): Tensor {
+    return this.activation.fn(x);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { activation: this.activation.name };
+  }
+}
+
+/** Flattens every dimension but the batch. */
+export class Flatten extends Layer {
+  constructor(args: LayerArgs = {}) {
+    super('Flatten', args);
+  }
+
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    const rest = inputShape.slice(1);
+    return [inputShape[0] ?? null, rest.every((d) => d !== null) ? (rest as number[]).reduce((a, b) => a * b, 1) : null];
+  }
+
+  call(x: Tensor): Tensor {
+    return ops.reshape(x, [x.shape[0] ?? 1, -1]);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {};
+  }
+}
+
+/** Reshapes each example to targetShape (one entry may be -1). */
+export class Reshape extends Layer {
+  readonly targetShape: number[];
+
+  constructor(args: LayerArgs & { targetShape: number[] }) {
+    super('Reshape', args);
+    const ok = Array.isArray(args.targetShape) && args.targetShape.every((d) => d === -1 || (Number.isInteger(d) && d > 0))
+      && args.targetShape.filter((d) => d === -1).length <= 1;
+    if (!ok) throw invalid('Reshape', 'Expected targetShape of positive integers with at most one -1', { targetShape: args.targetShape });
+    this.targetShape = args.targetShape;
+  }
+
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    const rest = inputShape.slice(1);
+    if (!this.targetShape.includes(-1) || rest.some((d) => d === null)) return [inputShape[0] ?? null, ...this.targetShape];
+    const total = (rest as number[]).reduce((a, b) => a * b, 1);
+    const known = this.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+    return [inputShape[0] ?? null, ...this.targetShape.map((d) => (d === -1 ? total / known : d))];
+  }
+
+  call(x: Tensor): Tensor {
+    return ops.reshape(x, [x.shape[0]!, ...this.targetShape]);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { targetShape: this.targetShape };
+  }
+}
+
+/** Declares the model's input shape; passes inputs through. */
+export class InputLayer extends Layer {
+  constructor(args: { inputShape?: number[]; batchInputShape?: (number | null)[]; name?: string }) {
+    const inputShape = args.inputShape ?? (args.batchInputShape ? (args.batchInputShape.slice(1) as number[]) : undefined);
+    if (!inputShape) throw invalid('InputLayer', 'Expected inputShape or batchInputShape', { args });
+    super('InputLayer', { inputShape, ...(args.name ? { name: args.name } : {}) });
+  }
+
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    return inputShape;
+  }
+
+  call(x: Tensor): Tensor {
+    return x;
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { inputShape: this.declaredInputShape };
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Weight initializers with Keras 3 definitions and defaults. An initializer turns (shape, key)
+ * into values; with a `seed` it uses key(seed) and ignores the key it is given, so it draws the
+ * same values on every call. Fans: for a [fanIn, fanOut] kernel as named; for higher ranks
+ * (convolutions) both are multiplied by the receptive field size (all but the last two dims).
+ */
+import { invalid } from '../errors.js';
+import { key as keyOf, type Key, type Seed } from '../random/keys.js';
+import { normalValues, truncatedNormalValues, uniformValues } from '../random/samplers.js';
+import { sizeOf } from '../tensor/shape.js';
+
+export interface Initializer {
+  readonly name: string;
+  /** Initial values, float32, row-major. */
+  values(shape: readonly number[], key: Key): Float32Array;
+}
+
+type Fan = 'fanIn' | 'fanOut' | 'fanAvg';
+type Distribution = 'truncatedNormal' | 'untruncatedNormal' | 'uniform';
+
+function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
+  if (shape.length === 0) return { fanIn: 1, fanOut: 1 };
+  if (shape.length === 1) return { fanIn: shape[0]!, fanOut: shape[0]! };
+  if (shape.length === 2) return { fanIn: shape[0]!, fanOut: shape[1]! };
+  const receptive = sizeOf(shape.slice(0, -2));
+  return { fanIn: shape.at(-2)! * receptive, fanOut: shape.at(-1)! * receptive };
+}
+
+function seeded(seed: Seed | undefined, given: Key): Key {
+  return seed === undefined ? given : keyOf(seed);
+}
+
+export interface VarianceScalingConfig {
+  scale?: number;
+  mode?: Fan;
+  distribution?: Distribution;
+  seed?: Seed;
+}
+
+/** std = sqrt(scale / n); truncated normal std is divided by 0.87962566103423978 as in Keras. */
+export function varianceScaling(config: VarianceScalingConfig = {}): Initializer {
+  const { scale = 1, mode = 'fanIn', distribution = 'truncatedNormal', seed } = config;
+  if (!(scale > 0)) throw invalid('varianceScaling', 'Expected scale > 0', { scale });
+  if (!['fanIn', 'fanOut', 'fanAvg'].includes(mode)) throw invalid('varianceScaling', "Expected mode 'fanIn', 'fanOut' or 'fanAvg'", { mode });
+  if (!['truncatedNormal', 'untruncatedNormal', 'uniform'].includes(distribution)) {
+    throw invalid('varianceScaling', "Expected distribution 'truncatedNormal', 'untruncatedNormal' or 'uniform'", { distribution });
+  }
+  return {
+    name: 'varianceScaling',
+    values(shape, key) {
+      const { fanIn, fanOut } = fans(shape);
+      const n = Math.max(1, mode === 'fanIn' ? fanIn : mode === 'fanOut' ? fanOut : (fanIn + fanOut) / 2);
+      const k = seeded(seed, key);
+      const count = sizeOf(shape);
+      if (distribution === 'uniform') {
+        const limit = Math.sqrt((3 * scale) / n);
+        return uniformValues(k, count, -limit, limit);
+      }
+      if (distribution === 'untruncatedNormal') return normalValues(k, count, 0, Math.sqrt(scale / n));
+      return truncatedNormalValues(k, count, 0, Math.sqrt(scale / n) / 0.87962566103423978);
+    },
+  };
+}
+
+type SeedConfig = { seed?: Seed };
+
+export const glorotUniform = (c: SeedConfig = {}) => ({ ...varianceScaling({ ...c, mode: 'fanAvg', distribution: 'uniform' }), name: 'glorotUniform' });
+export const glorotNormal = (c: SeedConfig = {}) => ({ ...varianceScaling({ ...c, mode: 'fanAvg' }), name: 'glorotNormal' });
+export const heUniform = (c: SeedConfig = {}) => ({ ...varianceScaling({ ...c, scale: 2, distribution: 'uniform' }), name: 'heUniform' });
+export const heNormal = (c: SeedConfig = {}) => ({ ...varianceScaling({ ...c, scale: 2 }), name: 'heNormal' });
+export const lecunUniform = (c: SeedConfig = {}) => ({ ...varianceScaling({ ...c, distribution: 'uniform' }), name: 'lecunUniform' });
+export const lecunNormal = (c: SeedConfig = {}) => ({ ...varianceScaling(c), name: 'lecunNormal' });
+
+export function randomUniform(config: { minval?: number; maxval?: number; seed?: Seed } = {}): Initializer {
+  const { minval = -0.05, maxval = 0.05, seed } = config;
+  return { name: 'randomUniform', values: (shape, key) => uniformValues(seeded(seed, key), sizeOf(shape), minval, maxval) };
+}
+
+export function randomNormal(config: { mean?: number; stddev?: number; seed?: Seed } = {}): Initializer {
+  const { mean = 0, stddev = 0.05, seed } = config;
+  return { name: 'randomNormal', values: (shape, key) => normalValues(seeded(seed, key), sizeOf(shape), mean, stddev) };
+}
+
+export function truncatedNormal(config: { mean?: number; stddev?: number; seed?: Seed } = {}): Initializer {
+  const { mean = 0, stddev = 0.05, seed } = config;
+  return { name: 'truncatedNormal', values: (shape, key) => truncatedNormalValues(seeded(seed, key), sizeOf(shape), mean, stddev) };
+}
+
+export function constant(config: { value?: number } = {}): Initializer {
+  const value = config.value ?? 0;
+  return { name: 'constant', values: (shape) => new Float32Array(sizeOf(shape)).fill(value) };
+}
+
+export const zeros = (): Initializer => ({ ...constant({ value: 0 }), name: 'zeros' });
+export const ones = (): Initializer => ({ ...constant({ value: 1 }), name: 'ones' });
+
+/**
+ * A (semi-)orthogonal matrix: gain times the Q of the QR decomposition of a normal matrix whose
+ * R has a positive diagonal (Keras's sign correction), computed by Gram-Schmidt with
+ * re-orthogonalisation in float64, which every JS engine evaluates identically. Shape
+ * [..., cols] is treated as [prod(...), cols].
+ */
+export function orthogonal(config: { gain?: number; seed?: Seed } = {}): Initializer {
+  const { gain = 1, seed } = config;
+  return {
+    name: 'orthogonal',
+    values(shape, key) {
+      if (shape.length < 2) throw invalid('orthogonal', 'Expected a shape of rank 2 or more', { shape });
+      const cols = shape.at(-1)!;
+      const rows = sizeOf(shape) / cols;
+      const [n, m] = rows < cols ? [cols, rows] : [rows, cols];
+      const a = normalValues(seeded(seed, key), n * m);
+      // Columns of the n x m matrix a (n >= m), orthonormalised in place.
+      const q = Array.from({ length: m }, (_, j) => Float64Array.from({ length: n }, (_, i) => a[i * m + j]!));
+      for (let j = 0; j < m; j++) {
+        const v = q[j]!;
+        for (let pass = 0; pass < 2; pass++) {
+          for (let p = 0; p < j; p++) {
+            let dot = 0;
+            for (let i = 0; i < n; i++) dot += q[p]![i]! * v[i]!;
+            for (let i = 0; i < n; i++) v[i]! -= dot * q[p]![i]!;
+          }
+        }
+        let norm = 0;
+        for (let i = 0; i < n; i++) norm += v[i]! * v[i]!;
+        norm = Math.sqrt(norm);
+        for (let i = 0; i < n; i++) v[i] = v[i]! / norm;
+      }
+      const out = new Float32Array(rows * cols);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < m; j++) {
+          const value = gain * q[j]![i]!;
+          if (rows < cols) out[j * cols + i] = value;
+          else out[i * cols + j] = value;
+        }
+      }
+      return out;
+    },
+  };
+}
+
+export type InitializerIdentifier =
+  | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'lecunUniform' | 'lecunNormal'
+  | 'randomUniform' | 'randomNormal' | 'truncatedNormal' | 'varianceScaling' | 'zeros' | 'ones'
+  | 'constant' | 'orthogonal';
+
+const BY_NAME: Record<InitializerIdentifier, () => Initializer> = {
+  glorotUniform, glorotNormal, heUniform, heNormal, lecunUniform, lecunNormal, randomUniform, randomNormal,
+  truncatedNormal, varianceScaling, zeros, ones, constant, orthogonal,
+};
+
+const SNAKE: Record<string, InitializerIdentifier> = {
+  glorot_uniform: 'glorotUniform', glorot_normal: 'glorotNormal', he_uniform: 'heUniform', he_normal: 'heNormal',
+  lecun_uniform: 'lecunUniform', lecun_normal: 'lecunNormal', random_uniform: 'randomUniform',
+  random_normal: 'randomNormal', truncated_normal: 'truncatedNormal', variance_scaling: 'varianceScaling',
+};
+
+export function getInitializer(identifier: InitializerIdentifier | string | Initializer | undefined, fallback: InitializerIdentifier, context: string): Initializer {
+  if (identifier === undefined) return BY_NAME[fallback]();
+  if (typeof identifier === 'object') return identifier;
+  const factory = BY_NAME[(SNAKE[identifier] ?? identifier) as InitializerIdentifier];
+  if (!factory) throw invalid(context, `Expected an initializer: one of ${Object.keys(BY_NAME).join(', ')}, or an initializer object`, { initializer: identifier });
+  return factory();
+}

@@ -1,0 +1,38 @@
+/** Weight penalties added to the training loss: l1 * sum(|w|) + l2 * sum(w^2) (Keras 3 and TF.js). */
+import { invalid } from '../errors.js';
+import * as ops from '../ops/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export interface Regularizer {
+  readonly name: string;
+  readonly config: { l1: number; l2: number };
+  penalty(weight: Tensor): Tensor;
+}
+
+function make(name: string, l1: number, l2: number): Regularizer {
+  for (const [argument, value] of Object.entries({ l1, l2 })) {
+    if (typeof value !== 'number' || !(value >= 0)) throw invalid(`regularizers.${name}`, `Expected ${argument} >= 0`, { [argument]: value });
+  }
+  return {
+    name,
+    config: { l1, l2 },
+    penalty(weight) {
+      let total: Tensor = ops.scalar(0);
+      if (l1 > 0) total = ops.add(total, ops.mul(ops.sum(ops.abs(weight)), l1));
+      if (l2 > 0) total = ops.add(total, ops.mul(ops.sum(ops.square(weight)), l2));
+      return total;
+    },
+  };
+}
+
+export const l1 = (config: { l1?: number } = {}) => make('l1', config.l1 ?? 0.01, 0);
+export const l2 = (config: { l2?: number } = {}) => make('l2', 0, config.l2 ?? 0.01);
+export const l1l2 = (config: { l1?: number; l2?: number } = {}) => make('l1l2', config.l1 ?? 0.01, config.l2 ?? 0.01);
+
+export function getRegularizer(identifier: 'l1' | 'l2' | 'l1l2' | string | Regularizer | undefined, context: string): Regularizer | undefined {
+  if (identifier === undefined) return undefined;
+  if (typeof identifier === 'object') return identifier;
+  const factory = ({ l1, l2, l1l2, l1_l2: l1l2 } as Record<string, () => Regularizer>)[identifier];
+  if (!factory) throw invalid(context, "Expected a regularizer: 'l1', 'l2', 'l1l2' or a regularizer object", { regularizer: identifier });
+  return factory();
+}

@@ -1,0 +1,138 @@
+/**
+ * Losses with Keras semantics: each returns one value per example (reduced over the last axis),
+ * and training takes their mean over the batch ("sum over batch size"). Probabilities are
+ * clipped to [1e-7, 1 - 1e-7] unless fromLogits.
+ */
+import { invalid } from '../errors.js';
+import * as ops from '../ops/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export const EPSILON = 1e-7;
+
+export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
+
+export interface Loss {
+  readonly name: string;
+  /** Per-example losses, shape yPred.shape without the last axis. */
+  call: LossFn;
+}
+
+function checkShapes(name: string, yTrue: Tensor, yPred: Tensor): void {
+  const same = yTrue.shape.length === yPred.shape.length && yTrue.shape.every((d, i) => d === yPred.shape[i]);
+  if (!same) {
+    throw invalid(name, 'Expected yTrue and yPred of the same shape', { 'yTrue.shape': yTrue.shape, 'yPred.shape': yPred.shape });
+  }
+}
+
+function elementwise(name: string, perElement: (error: Tensor) => Tensor): Loss {
+  return {
+    name,
+    call(yTrue, yPred) {
+      checkShapes(name, yTrue, yPred);
+      return ops.mean(perElement(ops.sub(yPred, yTrue)), -1);
+    },
+  };
+}
+
+export const meanSquaredError = (): Loss => elementwise('meanSquaredError', (e) => ops.square(e));
+export const meanAbsoluteError = (): Loss => elementwise('meanAbsoluteError', (e) => ops.abs(e));
+
+/** 0.5 e^2 where |e| <= delta, delta (|e| - 0.5 delta) elsewhere. */
+export function huber(config: { delta?: number } = {}): Loss {
+  const delta = config.delta ?? 1;
+  if (!(delta > 0)) throw invalid('huber', 'Expected delta > 0', { delta });
+  return elementwise('huber', (e) => {
+    const a = ops.abs(e);
+    return ops.where(ops.lessEqual(a, delta), ops.mul(ops.square(e), 0.5), ops.mul(ops.sub(a, 0.5 * delta), delta));
+  });
+}
+
+interface CrossentropyConfig {
+  fromLogits?: boolean;
+  labelSmoothing?: number;
+}
+
+function checkSmoothing(name: string, labelSmoothing: number): void {
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw invalid(name, 'Expected labelSmoothing in [0, 1]', { labelSmoothing });
+}
+
+/**
+ * -(y log p + (1 - y) log(1 - p)) with p clipped; from logits x:
+ * max(x, 0) - x y + log1p(exp(-|x|)). Labels smoothed toward 0.5.
+ */
+export function binaryCrossentropy(config: CrossentropyConfig = {}): Loss {
+  const { fromLogits = false, labelSmoothing = 0 } = config;
+  checkSmoothing('binaryCrossentropy', labelSmoothing);
+  return {
+    name: 'binaryCrossentropy',
+    call(yTrue, yPred) {
+      checkShapes('binaryCrossentropy', yTrue, yPred);
+      const y = labelSmoothing > 0 ? ops.add(ops.mul(yTrue, 1 - labelSmoothing), 0.5 * labelSmoothing) : yTrue;
+      let perElement: Tensor;
+      if (fromLogits) {
+        perElement = ops.add(ops.sub(ops.relu(yPred), ops.mul(yPred, y)), ops.log1p(ops.exp(ops.neg(ops.abs(yPred)))));
+      } else {
+        const p = ops.clipByValue(yPred, EPSILON, 1 - EPSILON);
+        perElement = ops.neg(ops.add(ops.mul(y, ops.log(p)), ops.mul(ops.sub(1, y), ops.log(ops.sub(1, p)))));
+      }
+      return ops.mean(perElement, -1);
+    },
+  };
+}
+
+/** -sum(y log p) over the classes, p normalised to sum to 1 and clipped; labels smoothed toward uniform. */
+export function categoricalCrossentropy(config: CrossentropyConfig = {}): Loss {
+  const { fromLogits = false, labelSmoothing = 0 } = config;
+  checkSmoothing('categoricalCrossentropy', labelSmoothing);
+  return {
+    name: 'categoricalCrossentropy',
+    call(yTrue, yPred) {
+      checkShapes('categoricalCrossentropy', yTrue, yPred);
+      const classes = yPred.shape.at(-1)!;
+      const y = labelSmoothing > 0 ? ops.add(ops.mul(yTrue, 1 - labelSmoothing), labelSmoothing / classes) : yTrue;
+      return crossentropyFromDistribution(y, yPred, fromLogits);
+    },
+  };
+}
+
+function crossentropyFromDistribution(y: Tensor, yPred: Tensor, fromLogits: boolean): Tensor {
+  if (fromLogits) return ops.neg(ops.sum(ops.mul(y, ops.logSoftmax(yPred)), -1));
+  const p = ops.clipByValue(ops.div(yPred, ops.sum(yPred, -1, true)), EPSILON, 1 - EPSILON);
+  return ops.neg(ops.sum(ops.mul(y, ops.log(p)), -1));
+}
+
+/** Categorical crossentropy with integer class labels (shape yPred.shape minus the last axis, or with a last axis of 1). */
+export function sparseCategoricalCrossentropy(config: { fromLogits?: boolean } = {}): Loss {
+  const { fromLogits = false } = config;
+  return {
+    name: 'sparseCategoricalCrossentropy',
+    call(yTrue, yPred) {
+      const classes = yPred.shape.at(-1)!;
+      const labels = yTrue.rank === yPred.rank && yTrue.shape.at(-1) === 1 ? ops.squeeze(yTrue, [-1]) : yTrue;
+      const batchShape = yPred.shape.slice(0, -1);
+      if (labels.shape.length !== batchShape.length || labels.shape.some((d, i) => d !== batchShape[i])) {
+        throw invalid('sparseCategoricalCrossentropy', `Expected integer labels of shape ${JSON.stringify(batchShape)}`, { 'yTrue.shape': yTrue.shape, 'yPred.shape': yPred.shape });
+      }
+      const oneHot = ops.oneHot(ops.cast(labels, 'int32'), classes);
+      return crossentropyFromDistribution(oneHot, yPred, fromLogits);
+    },
+  };
+}
+
+const BY_NAME: Record<string, () => Loss> = {
+  meanSquaredError, mse: meanSquaredError, mean_squared_error: meanSquaredError,
+  meanAbsoluteError, mae: meanAbsoluteError, mean_absolute_error: meanAbsoluteError,
+  huber, binaryCrossentropy, binary_crossentropy: binaryCrossentropy,
+  categoricalCrossentropy, categorical_crossentropy: categoricalCrossentropy,
+  sparseCategoricalCrossentropy, sparse_categorical_crossentropy: sparseCategoricalCrossentropy,
+};
+
+export const LOSS_NAMES = Object.keys(BY_NAME);
+
+export function getLoss(identifier: string | Loss | LossFn, context: string): Loss {
+  if (typeof identifier === 'function') return { name: identifier.name || 'custom', call: identifier };
+  if (typeof identifier === 'object' && identifier !== null && typeof identifier.call === 'function') return identifier;
+  const factory = typeof identifier === 'string' ? BY_NAME[identifier] : undefined;
+  if (!factory) throw invalid(context, `Expected loss to be one of ${LOSS_NAMES.join(', ')}, a loss object or a function (yTrue, yPred) => Tensor`, { loss: identifier });
+  return factory();
+}

@@ -1,0 +1,203 @@
+/**
+ * Stateful metrics with Keras semantics: update() per batch, result() for the epoch so far.
+ * State is kept in float32 (each accumulation rounded with Math.fround), as Keras keeps it in
+ * float32 variables.
+ */
+import { ENGINE } from '../engine/engine.js';
+import { invalid } from '../errors.js';
+import * as ops from '../ops/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+const f = Math.fround;
+
+export interface Metric {
+  readonly name: string;
+  update(yTrue: Tensor, yPred: Tensor): void;
+  result(): number;
+  reset(): void;
+}
+
+export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
+
+/** The running mean of per-example values: total += sum(values), count += their number. */
+export class MeanMetricWrapper implements Metric {
+  private total = 0;
+  private count = 0;
+
+  constructor(readonly name: string, private readonly fn: MetricFn) {}
+
+  update(yTrue: Tensor, yPred: Tensor): void {
+    const [sum, n] = ENGINE.tidy(() => {
+      const values = this.fn(yTrue, yPred);
+      return [ops.sum(ops.cast(values, 'float32')).dataSync()[0]!, values.size] as const;
+    });
+    this.total = f(this.total + sum);
+    this.count = f(this.count + n);
+  }
+
+  result(): number {
+    return this.count === 0 ? 0 : f(this.total / this.count);
+  }
+
+  reset(): void {
+    this.total = 0;
+    this.count = 0;
+  }
+}
+
+function sparseLabels(yTrue: Tensor, yPred: Tensor): Tensor {
+  return yTrue.rank === yPred.rank && yTrue.shape.at(-1) === 1 ? ops.squeeze(yTrue, [-1]) : yTrue;
+}
+
+export const binaryAccuracyFn = (threshold = 0.5): MetricFn => (yTrue, yPred) =>
+  ops.mean(ops.cast(ops.equal(yTrue, ops.cast(ops.greater(yPred, threshold), yTrue.dtype)), 'float32'), -1);
+
+export const categoricalAccuracyFn: MetricFn = (yTrue, yPred) =>
+  ops.cast(ops.equal(ops.argMax(yTrue, -1), ops.argMax(yPred, -1)), 'float32');
+
+export const sparseCategoricalAccuracyFn: MetricFn = (yTrue, yPred) =>
+  ops.cast(ops.equal(ops.cast(sparseLabels(yTrue, yPred), 'int32'), ops.argMax(yPred, -1)), 'float32');
+
+const mseFn: MetricFn = (yTrue, yPred) => ops.mean(ops.square(ops.sub(yPred, yTrue)), -1);
+const maeFn: MetricFn = (yTrue, yPred) => ops.mean(ops.abs(ops.sub(yPred, yTrue)), -1);
+
+/** Counts of predictions above each threshold, split by label (1 or 0). */
+class ConfusionCounts {
+  readonly tp: number[];
+  readonly fp: number[];
+  readonly fn: number[];
+  readonly tn: number[];
+
+  constructor(readonly thresholds: readonly number[]) {
+    this.tp = thresholds.map(() => 0);
+    this.fp = thresholds.map(() => 0);
+    this.fn = thresholds.map(() => 0);
+    this.tn = thresholds.map(() => 0);
+  }
+
+  update(yTrue: Tensor, yPred: Tensor): void {
+    const labels = yTrue.dataSync();
+    const scores = yPred.dataSync();
+    if (labels.length !== scores.length) {
+      throw invalid('metrics', 'Expected yTrue and yPred with the same number of elements', { 'yTrue.shape': yTrue.shape, 'yPred.shape': yPred.shape });
+    }
+    this.thresholds.forEach((t, i) => {
+      for (let j = 0; j < scores.length; j++) {
+        const positive = scores[j]! > t;
+        if (labels[j]) positive ? this.tp[i]!++ : this.fn[i]!++;
+        else positive ? this.fp[i]!++ : this.tn[i]!++;
+      }
+    });
+  }
+
+  reset(): void {
+    for (const counts of [this.tp, this.fp, this.fn, this.tn]) counts.fill(0);
+  }
+}
+
+/** TP / (TP + FP) at a threshold (0 when nothing was predicted positive). */
+export function precision(config: { threshold?: number; name?: string } = {}): Metric {
+  const counts = new ConfusionCounts([config.threshold ?? 0.5]);
+  return {
+    name: config.name ?? 'precision',
+    update: (yTrue, yPred) => counts.update(yTrue, yPred),
+    result: () => (counts.tp[0]! + counts.fp[0]! === 0 ? 0 : f(counts.tp[0]! / (counts.tp[0]! + counts.fp[0]!))),
+    reset: () => counts.reset(),
+  };
+}
+
+/** TP / (TP + FN) at a threshold (0 when there were no positives). */
+export function recall(config: { threshold?: number; name?: string } = {}): Metric {
+  const counts = new ConfusionCounts([config.threshold ?? 0.5]);
+  return {
+    name: config.name ?? 'recall',
+    update: (yTrue, yPred) => counts.update(yTrue, yPred),
+    result: () => (counts.tp[0]! + counts.fn[0]! === 0 ? 0 : f(counts.tp[0]! / (counts.tp[0]! + counts.fn[0]!))),
+    reset: () => counts.reset(),
+  };
+}
+
+/**
+ * Area under the ROC curve, as Keras's AUC: numThresholds thresholds spread evenly over [0, 1]
+ * (the first just below 0, the last just above 1), and the trapezoidal rule over the
+ * (false positive rate, true positive rate) points.
+ */
+export function auc(config: { numThresholds?: number; name?: string } = {}): Metric {
+  const n = config.numThresholds ?? 200;
+  if (!Number.isInteger(n) || n < 3) throw invalid('auc', 'Expected numThresholds to be an integer >= 3', { numThresholds: n });
+  const thresholds = [-1e-7, ...Array.from({ length: n - 2 }, (_, i) => f((i + 1) / (n - 1))), 1 + 1e-7];
+  const counts = new ConfusionCounts(thresholds);
+  const rate = (a: number, b: number) => (a + b === 0 ? 0 : f(a / (a + b)));
+  return {
+    name: config.name ?? 'auc',
+    update: (yTrue, yPred) => counts.update(yTrue, yPred),
+    result() {
+      const tpr = thresholds.map((_, i) => rate(counts.tp[i]!, counts.fn[i]!));
+      const fpr = thresholds.map((_, i) => rate(counts.fp[i]!, counts.tn[i]!));
+      let area = 0;
+      for (let i = 0; i < n - 1; i++) area = f(area + f(f(fpr[i]! - fpr[i + 1]!) * f(f(tpr[i]! + tpr[i + 1]!) / 2)));
+      return area;
+    },
+    reset: () => counts.reset(),
+  };
+}
+
+export type MetricIdentifier =
+  | 'accuracy' | 'acc' | 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy'
+  | 'mse' | 'meanSquaredError' | 'mae' | 'meanAbsoluteError' | 'precision' | 'recall' | 'auc';
+
+const BY_NAME: Record<string, (name: string) => Metric> = {
+  binaryAccuracy: (name) => new MeanMetricWrapper(name, binaryAccuracyFn()),
+  binary_accuracy: (name) => new MeanMetricWrapper(name, binaryAccuracyFn()),
+  categoricalAccuracy: (name) => new MeanMetricWrapper(name, categoricalAccuracyFn),
+  categorical_accuracy: (name) => new MeanMetricWrapper(name, categoricalAccuracyFn),
+  sparseCategoricalAccuracy: (name) => new MeanMetricWrapper(name, sparseCategoricalAccuracyFn),
+  sparse_categorical_accuracy: (name) => new MeanMetricWrapper(name, sparseCategoricalAccuracyFn),
+  mse: (name) => new MeanMetricWrapper(name, mseFn),
+  meanSquaredError: (name) => new MeanMetricWrapper(name, mseFn),
+  mae: (name) => new MeanMetricWrapper(name, maeFn),
+  meanAbsoluteError: (name) => new MeanMetricWrapper(name, maeFn),
+  precision: (name) => precision({ name }),
+  recall: (name) => recall({ name }),
+  auc: (name) => auc({ name }),
+};
+
+/**
+ * 'accuracy' as Keras resolves it: binary when the output's last dimension is 1, sparse
+ * categorical when the labels have lower rank (or a last dimension of 1 against several
+ * classes), categorical otherwise. Resolved on the first batch, when the shapes are known.
+ */
+class Accuracy implements Metric {
+  private inner: Metric | undefined;
+
+  constructor(readonly name: string) {}
+
+  update(yTrue: Tensor, yPred: Tensor): void {
+    if (!this.inner) {
+      const binary = yPred.shape.at(-1) === 1;
+      const sparse = yTrue.rank < yPred.rank || (yTrue.shape.at(-1) === 1 && (yPred.shape.at(-1) ?? 1) > 1);
+      const fn = binary ? binaryAccuracyFn() : sparse ? sparseCategoricalAccuracyFn : categoricalAccuracyFn;
+      this.inner = new MeanMetricWrapper(this.name, fn);
+    }
+    this.inner.update(yTrue, yPred);
+  }
+
+  result(): number {
+    return this.inner?.result() ?? 0;
+  }
+
+  reset(): void {
+    this.inner?.reset();
+  }
+}
+
+export const METRIC_NAMES = ['accuracy', 'acc', ...Object.keys(BY_NAME)];
+
+export function getMetric(identifier: string | Metric | MetricFn, context: string): Metric {
+  if (typeof identifier === 'function') return new MeanMetricWrapper(identifier.name || 'custom', identifier);
+  if (typeof identifier === 'object' && identifier !== null && typeof identifier.update === 'function') return identifier;
+  if (identifier === 'accuracy' || identifier === 'acc') return new Accuracy(identifier);
+  const factory = typeof identifier === 'string' ? BY_NAME[identifier] : undefined;
+  if (!factory) throw invalid(context, `Expected metric to be one of ${METRIC_NAMES.join(', ')}, a metric object or a function`, { metric: identifier });
+  return factory(identifier as string);
+}

@@ -1,0 +1,251 @@
+/**
+ * Training callbacks (TF.js-style objects with optional async hooks), History, EarlyStopping and
+ * the progress display. Timing here only feeds the display, never a number of the model.
+ */
+import { invalid } from '../errors.js';
+
+export type Logs = Record<string, number>;
+
+export interface TrainingModel {
+  stopTraining: boolean;
+  getWeightValues(): Float32Array[];
+  setWeightValues(values: readonly Float32Array[]): void;
+}
+
+export interface Callback {
+  setModel?(model: TrainingModel): void;
+  setParams?(params: TrainingParams): void;
+  onTrainBegin?(logs?: Logs): void | Promise<void>;
+  onTrainEnd?(logs?: Logs): void | Promise<void>;
+  onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
+  onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
+  onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
+}
+
+export interface TrainingParams {
+  epochs: number;
+  initialEpoch: number;
+  /** Batches per epoch, when known. */
+  steps: number | null;
+  samples: number | null;
+  batchSize: number | null;
+  verbose: number;
+  metrics: string[];
+}
+
+/** What fit returns: per-epoch logs (loss, metrics, val_ entries). */
+export class History implements Callback {
+  readonly epoch: number[] = [];
+  readonly history: Record<string, number[]> = {};
+  params: TrainingParams | undefined;
+
+  setParams(params: TrainingParams): void {
+    this.params = params;
+  }
+
+  onEpochEnd(epoch: number, logs: Logs = {}): void {
+    this.epoch.push(epoch);
+    for (const [name, value] of Object.entries(logs)) (this.history[name] ??= []).push(value);
+  }
+}
+
+export class CallbackList {
+  constructor(readonly callbacks: readonly Callback[]) {}
+
+  setup(model: TrainingModel, params: TrainingParams): void {
+    for (const c of this.callbacks) {
+      c.setModel?.(model);
+      c.setParams?.(params);
+    }
+  }
+
+  async trainBegin(logs: Logs = {}): Promise<void> {
+    for (const c of this.callbacks) await c.onTrainBegin?.(logs);
+  }
+
+  async trainEnd(logs: Logs = {}): Promise<void> {
+    for (const c of this.callbacks) await c.onTrainEnd?.(logs);
+  }
+
+  async epochBegin(epoch: number, logs: Logs = {}): Promise<void> {
+    for (const c of this.callbacks) await c.onEpochBegin?.(epoch, logs);
+  }
+
+  async epochEnd(epoch: number, logs: Logs): Promise<void> {
+    for (const c of this.callbacks) await c.onEpochEnd?.(epoch, { ...logs });
+  }
+
+  async batchBegin(batch: number, logs: Logs): Promise<void> {
+    for (const c of this.callbacks) await c.onBatchBegin?.(batch, { ...logs });
+  }
+
+  async batchEnd(batch: number, logs: Logs): Promise<void> {
+    for (const c of this.callbacks) await c.onBatchEnd?.(batch, { ...logs });
+  }
+}
+
+export interface EarlyStoppingArgs {
+  monitor?: string;
+  minDelta?: number;
+  patience?: number;
+  mode?: 'auto' | 'min' | 'max';
+  baseline?: number;
+  restoreBestWeights?: boolean;
+  verbose?: number;
+}
+
+/**
+ * Stops training when `monitor` has not improved by more than minDelta for `patience` epochs
+ * (Keras semantics; mode 'auto' maximises accuracy-like metrics and minimises the rest), and
+ * optionally restores the weights of the best epoch.
+ */
+export class EarlyStopping implements Callback {
+  readonly monitor: string;
+  readonly minDelta: number;
+  readonly patience: number;
+  readonly mode: 'min' | 'max';
+  readonly baseline: number | undefined;
+  readonly restoreBestWeights: boolean;
+  private model: TrainingModel | undefined;
+  private wait = 0;
+  private best = Infinity;
+  private bestWeights: Float32Array[] | undefined;
+  stoppedEpoch = 0;
+
+  constructor(args: EarlyStoppingArgs = {}) {
+    this.monitor = args.monitor ?? 'val_loss';
+    this.minDelta = Math.abs(args.minDelta ?? 0);
+    this.patience = args.patience ?? 0;
+    if (!Number.isInteger(this.patience) || this.patience < 0) {
+      throw invalid('earlyStopping', 'Expected patience to be a non-negative integer', { patience: args.patience });
+    }
+    const mode = args.mode ?? 'auto';
+    if (!['auto', 'min', 'max'].includes(mode)) throw invalid('earlyStopping', "Expected mode 'auto', 'min' or 'max'", { mode });
+    this.mode = mode === 'auto' ? (/acc|auc|precision|recall/.test(this.monitor) ? 'max' : 'min') : mode;
+    this.baseline = args.baseline;
+    this.restoreBestWeights = args.restoreBestWeights ?? false;
+  }
+
+  setModel(model: TrainingModel): void {
+    this.model = model;
+  }
+
+  private improved(current: number, reference: number): boolean {
+    return this.mode === 'min' ? current < reference - this.minDelta : current > reference + this.minDelta;
+  }
+
+  onTrainBegin(): void {
+    this.wait = 0;
+    this.stoppedEpoch = 0;
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+    this.bestWeights = undefined;
+  }
+
+  onEpochEnd(epoch: number, logs: Logs = {}): void {
+    const current = logs[this.monitor];
+    if (current === undefined) {
+      throw invalid('earlyStopping', `Expected the monitored quantity among the epoch's logs (${Object.keys(logs).join(', ')})`, { monitor: this.monitor });
+    }
+    if (this.restoreBestWeights && this.bestWeights === undefined) this.bestWeights = this.model!.getWeightValues();
+    this.wait++;
+    if (this.improved(current, this.best)) {
+      this.best = current;
+      if (this.restoreBestWeights) this.bestWeights = this.model!.getWeightValues();
+      if (this.baseline === undefined || this.improved(current, this.baseline)) this.wait = 0;
+      return;
+    }
+    if (this.wait >= this.patience && epoch > 0) {
+      this.stoppedEpoch = epoch;
+      this.model!.stopTraining = true;
+      if (this.restoreBestWeights && this.bestWeights) this.model!.setWeightValues(this.bestWeights);
+    }
+  }
+}
+
+type Write = (text: string) => void;
+
+function defaultWrite(): { write: Write; interactive: boolean } {
+  const stdout = (globalThis as { process?: { stdout?: { write(s: string): void; isTTY?: boolean } } }).process?.stdout;
+  if (stdout) return { write: (s) => stdout.write(s), interactive: Boolean(stdout.isTTY) };
+  let line = '';
+  return {
+    write: (s) => {
+      line += s.replace(/\r/g, '');
+      const parts = line.split('\n');
+      line = parts.pop()!;
+      for (const p of parts) console.log(p);
+    },
+    interactive: false,
+  };
+}
+
+function formatValue(value: number): string {
+  const abs = Math.abs(value);
+  return abs !== 0 && (abs < 1e-3 || abs >= 1e5) ? value.toExponential(4) : value.toFixed(4);
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds >= 3600) return `${Math.floor(seconds / 3600)}:${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
+  if (seconds >= 60) return `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
+  return `${Math.round(seconds)}s`;
+}
+
+/**
+ * Keras-style output. verbose 1: "Epoch 1/3" and a progress bar with ETA and running metrics
+ * (redrawn in place on a terminal, printed once per epoch otherwise); verbose 2: one line per epoch.
+ */
+export class ProgressLogger implements Callback {
+  private params: TrainingParams | undefined;
+  private epochStart = 0;
+  private lastDraw = 0;
+  private readonly write: Write;
+  private readonly interactive: boolean;
+
+  constructor(private readonly verbose: number, sink?: { write: Write; interactive: boolean }) {
+    const target = sink ?? defaultWrite();
+    this.write = target.write;
+    this.interactive = target.interactive;
+  }
+
+  setParams(params: TrainingParams): void {
+    this.params = params;
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.epochStart = performance.now();
+    this.write(`Epoch ${epoch + 1}/${this.params!.epochs}\n`);
+  }
+
+  private metricsText(logs: Logs): string {
+    return Object.entries(logs).filter(([k]) => k !== 'batch' && k !== 'size').map(([k, v]) => ` - ${k}: ${formatValue(v)}`).join('');
+  }
+
+  private bar(done: number, total: number | null): string {
+    if (total === null) return `${done}/Unknown`;
+    const width = 30;
+    const filled = total === 0 ? width : Math.floor((done / total) * width);
+    const body = filled > 0 ? `${'='.repeat(filled - 1)}${done < total ? '>' : '='}` : '';
+    return `${String(done).padStart(String(total).length)}/${total} [${body}${'.'.repeat(width - filled)}]`;
+  }
+
+  onBatchEnd(batch: number, logs: Logs = {}): void {
+    if (this.verbose !== 1 || !this.interactive) return;
+    const now = performance.now();
+    if (now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    const done = batch + 1;
+    const total = this.params!.steps;
+    const perStep = (now - this.epochStart) / 1000 / done;
+    const eta = total === null ? '' : ` - ETA: ${formatDuration(perStep * (total - done))}`;
+    this.write(`\r${this.bar(done, total)}${eta}${this.metricsText(logs)}`);
+  }
+
+  onEpochEnd(_epoch: number, logs: Logs = {}): void {
+    const seconds = (performance.now() - this.epochStart) / 1000;
+    const steps = this.params!.steps;
+    const perStep = steps ? ` ${Math.round((seconds * 1000) / steps)}ms/step` : '';
+    const head = this.verbose === 1 ? `${this.interactive ? '\r' : ''}${this.bar(steps ?? 0, steps)} - ` : `${steps ?? '?'}/${steps ?? '?'} - `;
+    this.write(`${head}${formatDuration(seconds)}${perStep}${this.metricsText(logs)}\n`);
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * Optimizers with Keras 3 update rules and defaults. Each update is written in Keras's order of
+ * operations as float32 tensor ops; scalars (bias corrections, learning rates) are float32.
+ */
+import { invalid } from '../errors.js';
+import { pow, sqrt } from '../numerics/f32math.js';
+import * as ops from '../ops/index.js';
+import type { Tensor, Variable } from '../tensor/tensor.js';
+import { Optimizer, type OptimizerConfig } from './optimizer.js';
+
+export { Optimizer, type OptimizerConfig, type LearningRate, type NamedGradients } from './optimizer.js';
+export { exponentialDecay, cosineDecay, type LearningRateSchedule } from './schedules.js';
+
+const f = Math.fround;
+
+function checkRange(context: string, values: Record<string, number>, lo: number, hi: number): void {
+  for (const [k, v] of Object.entries(values)) {
+    if (typeof v !== 'number' || !(v >= lo && v < hi)) throw invalid(context, `Expected ${k} in [${lo}, ${hi})`, { [k]: v });
+  }
+}
+
+/** Gradient descent; with momentum m = momentum m - lr g, then w += m (Nesterov: w += momentum m - lr g). */
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly nesterov: boolean;
+
+  constructor(config: OptimizerConfig & { momentum?: number; nesterov?: boolean } = {}) {
+    super('sgd', config, 0.01);
+    this.momentum = config.momentum ?? 0;
+    this.nesterov = config.nesterov ?? false;
+    checkRange('sgd', { momentum: this.momentum }, 0, 1);
+  }
+
+  protected updateStep(v: Variable, g: Tensor, lr: number): void {
+    if (this.momentum === 0) {
+      v.assign(ops.sub(v, ops.mul(g, lr)));
+      return;
+    }
+    const m = this.slot(v, 'momentum');
+    m.assign(ops.sub(ops.mul(m, this.momentum), ops.mul(g, lr)));
+    v.assign(ops.add(v, this.nesterov ? ops.sub(ops.mul(m, this.momentum), ops.mul(g, lr)) : m));
+  }
+
+  getConfig() {
+    return { name: this.name, learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov };
+  }
+}
+
+interface AdamConfig extends OptimizerConfig {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  amsgrad?: boolean;
+}
+
+/**
+ * Adam: m += (g - m)(1 - beta1), v += (g^2 - v)(1 - beta2),
+ * w -= m alpha / (sqrt(v) + epsilon) with alpha = lr sqrt(1 - beta2^t) / (1 - beta1^t).
+ */
+export class Adam extends Optimizer {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly amsgrad: boolean;
+
+  constructor(config: AdamConfig = {}, name = 'adam') {
+    super(name, config, 0.001);
+    this.beta1 = config.beta1 ?? 0.9;
+    this.beta2 = config.beta2 ?? 0.999;
+    this.epsilon = config.epsilon ?? 1e-7;
+    this.amsgrad = config.amsgrad ?? false;
+    checkRange(name, { beta1: this.beta1, beta2: this.beta2 }, 0, 1);
+  }
+
+  protected updateStep(v: Variable, g: Tensor, lr: number): void {
+    const t = this.iterations + 1;
+    const alpha = f(f(lr * sqrt(f(1 - pow(f(this.beta2), t)))) / f(1 - pow(f(this.beta1), t)));
+    const m = this.slot(v, 'm');
+    const s = this.slot(v, 'v');
+    m.assign(ops.add(m, ops.mul(ops.sub(g, m), 1 - this.beta1)));
+    s.assign(ops.add(s, ops.mul(ops.sub(ops.square(g), s), 1 - this.beta2)));
+    let second: Tensor = s;
+    if (this.amsgrad) {
+      const vHat = this.slot(v, 'vhat');
+      vHat.assign(ops.maximum(vHat, s));
+      second = vHat;
+    }
+    v.assign(ops.sub(v, ops.div(ops.mul(m, alpha), ops.add(ops.sqrt(second), this.epsilon))));
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
+  }
+}
+
+/** Adam with decoupled weight decay: w -= w * weightDecay * lr before the Adam step. */
+export class AdamW extends Adam {
+  readonly weightDecay: number;
+
+  constructor(config: AdamConfig & { weightDecay?: number } = {}) {
+    super(config, 'adamw');
+    this.weightDecay = config.weightDecay ?? 0.004;
+    if (!(this.weightDecay >= 0)) throw invalid('adamw', 'Expected weightDecay >= 0', { weightDecay: this.weightDecay });
+  }
+
+  protected override updateStep(v: Variable, g: Tensor, lr: number): void {
+    v.assign(ops.sub(v, ops.mul(ops.mul(v, this.weightDecay), lr)));
+    super.updateStep(v, g, lr);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), weightDecay: this.weightDecay };
+  }
+}
+
+/** RMSprop: velocity = rho velocity + (1 - rho) g^2; w -= lr g / sqrt(velocity (- mean g^2) + epsilon). */
+export class RMSprop extends Optimizer {
+  readonly rho: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly centered: boolean;
+
+  constructor(config: OptimizerConfig & { rho?: number; momentum?: number; epsilon?: number; centered?: boolean } = {}) {
+    super('rmsprop', config, 0.001);
+    this.rho = config.rho ?? 0.9;
+    this.momentum = config.momentum ?? 0;
+    this.epsilon = config.epsilon ?? 1e-7;
+    this.centered = config.centered ?? false;
+    checkRange('rmsprop', { rho: this.rho, momentum: this.momentum }, 0, 1);
+  }
+
+  protected updateStep(v: Variable, g: Tensor, lr: number): void {
+    const velocity = this.slot(v, 'velocity');
+    velocity.assign(ops.add(ops.mul(velocity, this.rho), ops.mul(ops.square(g), 1 - this.rho)));
+    let denominator: Tensor;
+    if (this.centered) {
+      const average = this.slot(v, 'average_gradient');
+      average.assign(ops.add(ops.mul(average, this.rho), ops.mul(g, 1 - this.rho)));
+      denominator = ops.add(ops.sub(velocity, ops.square(average)), this.epsilon);
+    } else {
+      denominator = ops.add(velocity, this.epsilon);
+    }
+    const increment = ops.div(ops.mul(g, lr), ops.sqrt(denominator));
+    if (this.momentum > 0) {
+      const m = this.slot(v, 'momentum');
+      m.assign(ops.add(ops.mul(m, this.momentum), increment));
+      v.assign(ops.sub(v, m));
+    } else {
+      v.assign(ops.sub(v, increment));
+    }
+  }
+
+  getConfig() {
+    return { name: this.name, learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
+  }
+}
+
+/** Adagrad: accumulator += g^2; w -= lr g / sqrt(accumulator + epsilon). */
+export class Adagrad extends Optimizer {
+  readonly initialAccumulatorValue: number;
+  readonly epsilon: number;
+
+  constructor(config: OptimizerConfig & { initialAccumulatorValue?: number; epsilon?: number } = {}) {
+    super('adagrad', config, 0.001);
+    this.initialAccumulatorValue = config.initialAccumulatorValue ?? 0.1;
+    this.epsilon = config.epsilon ?? 1e-7;
+    if (!(this.initialAccumulatorValue >= 0)) {
+      throw invalid('adagrad', 'Expected initialAccumulatorValue >= 0', { initialAccumulatorValue: this.initialAccumulatorValue });
+    }
+  }
+
+  protected updateStep(v: Variable, g: Tensor, lr: number): void {
+    const accumulator = this.slot(v, 'accumulator', this.initialAccumulatorValue);
+    accumulator.assign(ops.add(accumulator, ops.square(g)));
+    v.assign(ops.sub(v, ops.div(ops.mul(g, lr), ops.sqrt(ops.add(accumulator, this.epsilon)))));
+  }
+
+  getConfig() {
+    return { name: this.name, learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon };
+  }
+}
+
+/** Adamax: m += (g - m)(1 - beta1), u = max(beta2 u, |g|), w -= lr m / ((1 - beta1^t)(u + epsilon)). */
+export class Adamax extends Optimizer {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+
+  constructor(config: OptimizerConfig & { beta1?: number; beta2?: number; epsilon?: number } = {}) {
+    super('adamax', config, 0.001);
+    this.beta1 = config.beta1 ?? 0.9;
+    this.beta2 = config.beta2 ?? 0.999;
+    this.epsilon = config.epsilon ?? 1e-7;
+    checkRange('adamax', { beta1: this.beta1, beta2: this.beta2 }, 0, 1);
+  }
+
+  protected updateStep(v: Variable, g: Tensor, lr: number): void {
+    const correction = f(1 - pow(f(this.beta1), this.iterations + 1));
+    const m = this.slot(v, 'm');
+    const u = this.slot(v, 'u');
+    m.assign(ops.add(m, ops.mul(ops.sub(g, m), 1 - this.beta1)));
+    u.assign(ops.maximum(ops.mul(u, this.beta2), ops.abs(g)));
+    v.assign(ops.sub(v, ops.div(ops.mul(m, lr), ops.mul(ops.add(u, this.epsilon), correction))));
+  }
+
+  getConfig() {
+    return { name: this.name, learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+}
+
+export const sgd = (config?: ConstructorParameters<typeof SGD>[0]) => new SGD(config);
+export const adam = (config?: AdamConfig) => new Adam(config);
+export const adamw = (config?: ConstructorParameters<typeof AdamW>[0]) => new AdamW(config);
+export const rmsprop = (config?: ConstructorParameters<typeof RMSprop>[0]) => new RMSprop(config);
+export const adagrad = (config?: ConstructorParameters<typeof Adagrad>[0]) => new Adagrad(config);
+export const adamax = (config?: ConstructorParameters<typeof Adamax>[0]) => new Adamax(config);
+
+const BY_NAME: Record<string, () => Optimizer> = { sgd, adam, adamw, rmsprop, adagrad, adamax };
+export const OPTIMIZER_NAMES = Object.keys(BY_NAME);
+
+export function getOptimizer(identifier: string | Optimizer, context: string): Optimizer {
+  if (identifier instanceof Optimizer) return identifier;
+  const factory = typeof identifier === 'string' ? BY_NAME[identifier.toLowerCase()] : undefined;
+  if (!factory) throw invalid(context, `Expected optimizer to be one of ${OPTIMIZER_NAMES.join(', ')} or an optimizer object`, { optimizer: identifier });
+  return factory();
+}
+
+/** TF.js-style constructors (tf.train.*), with positional arguments. */
+export const train = {
+  sgd: (learningRate: number) => new SGD({ learningRate }),
+  momentum: (learningRate: number, momentum: number, useNesterov = false) => new SGD({ learningRate, momentum, nesterov: useNesterov }),
+  adam: (learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7) => new Adam({ learningRate, beta1, beta2, epsilon }),
+  adamax: (learningRate = 0.002, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7) => new Adamax({ learningRate, beta1, beta2, epsilon }),
+  adagrad: (learningRate: number, initialAccumulatorValue = 0.1) => new Adagrad({ learningRate, initialAccumulatorValue }),
+  rmsprop: (learningRate: number, decay = 0.9, momentum = 0, epsilon = 1e-7, centered = false) =>
+    new RMSprop({ learningRate, rho: decay, momentum, epsilon, centered }),
+};
