@@ -63,6 +63,23 @@ describe('float32 math', () => {
     assert.ok(m.erfinv(1 - 2 ** -24) > 3.8);
   });
 
+  it('cospi is within 2 ULP on [-3, 3] (reference reduced exactly, then float64)', () => {
+    const cospi64 = (x: number) => {
+      let a = Math.abs(x) % 2;
+      if (a > 1) a = 2 - a;
+      if (a <= 0.25) return Math.cos(Math.PI * a);
+      if (a < 0.75) return Math.sin(Math.PI * (0.5 - a));
+      return -Math.cos(Math.PI * (1 - a));
+    };
+    let worst = 0;
+    for (let i = 0; i <= 600000; i++) {
+      const x = Math.fround(-3 + i / 100000);
+      worst = Math.max(worst, ulpDistance(m.cospi(x), Math.fround(cospi64(x))));
+    }
+    assert.ok(worst <= 2, `cospi: ${worst} ULP`);
+    assert.ok(Object.is(m.cospi(0.5), 0) && m.cospi(1) === -1 && m.cospi(2) === 1);
+  });
+
   it('pow with integer exponents is binary powering in float32', () => {
     assert.equal(m.pow(1.1, 3), Math.fround(Math.fround(Math.fround(1.1) * Math.fround(1.1)) * Math.fround(1.1)));
     assert.ok(ulpDistance(m.pow(3.7, 2.5), Math.fround(3.7 ** 2.5)) <= 4);

@@ -1,0 +1,155 @@
+/** A shared layer harness (shapes, parameter counts, a training step, gradients), initializers, metrics. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as vb from 'verbatim';
+import { forEachBackend } from './helpers/backends.js';
+
+interface LayerCase {
+  name: string;
+  make: () => vb.layers.Layer;
+  input: number[];
+  output: (number | null)[];
+  params: number;
+  /** Whether outputs depend smoothly on inputs (for finite differences). */
+  smooth: boolean;
+}
+
+const CASES: LayerCase[] = [
+  ...(['linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'tanh', 'softmax', 'softplus', 'softsign', 'swish', 'gelu', 'leakyRelu'] as const)
+    .map((activation) => ({
+      name: `dense ${activation}`, make: () => vb.layers.dense({ units: 3, activation }), input: [2, 4], output: [null, 3], params: 15,
+      smooth: !['relu', 'relu6', 'hardSigmoid', 'leakyRelu'].includes(activation),
+    })),
+  { name: 'dense without bias, rank 3 input', make: () => vb.layers.dense({ units: 2, useBias: false }), input: [2, 3, 4], output: [null, 3, 2], params: 8, smooth: true },
+  { name: 'dense with l2 regularizer', make: () => vb.layers.dense({ units: 2, kernelRegularizer: 'l2' }), input: [2, 4], output: [null, 2], params: 10, smooth: true },
+  { name: 'dropout', make: () => vb.layers.dropout({ rate: 0.5 }), input: [2, 4], output: [null, 4], params: 0, smooth: true },
+  { name: 'activation', make: () => vb.layers.activation({ activation: 'tanh' }), input: [2, 4], output: [null, 4], params: 0, smooth: true },
+  { name: 'flatten', make: () => vb.layers.flatten(), input: [2, 3, 4], output: [null, 12], params: 0, smooth: true },
+  { name: 'reshape', make: () => vb.layers.reshape({ targetShape: [2, -1] }), input: [2, 6], output: [null, 2, 3], params: 0, smooth: true },
+];
+
+forEachBackend('layer harness', () => {
+  for (const c of CASES) {
+    it(`${c.name}: shapes, parameters, a training step, gradients`, async () => {
+      vb.setRandomSeed(1);
+      const layer = c.make();
+      const model = vb.sequential({ layers: [layer] });
+      const x = vb.random.normal(vb.random.key(2), c.input);
+      const y = model.predict(x);
+      assert.deepEqual(layer.computeOutputShape([null, ...c.input.slice(1)]), c.output);
+      assert.deepEqual(y.shape, [c.input[0], ...c.output.slice(1)]);
+      assert.equal(model.countParams(), c.params);
+
+      model.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.1 }), loss: 'mse' });
+      const before = model.weightsDigest();
+      const loss = await model.trainOnBatch(x, vb.random.normal(vb.random.key(3), y.shape as number[]));
+      assert.ok(Number.isFinite(loss as number));
+      if (c.params > 0) assert.notEqual(model.weightsDigest(), before, 'a training step changes the weights');
+
+      if (c.smooth && c.name !== 'dropout') {
+        const w = vb.random.normal(vb.random.key(4), y.shape as number[]);
+        const f = (input: vb.Tensor) => vb.sum(vb.mul(layer.apply(input), w));
+        const analytic = vb.grad(f)(x).dataSync();
+        const values = x.dataSync();
+        for (let i = 0; i < values.length; i += 3) {
+          const h = 1e-2;
+          const at = (delta: number) => { const v = values.slice(); v[i]! += delta; return f(vb.tensor(v, x.shape as number[])).dataSync()[0]!; };
+          const numeric = (at(h) - at(-h)) / (2 * h);
+          assert.ok(Math.abs(numeric - analytic[i]!) <= 2e-2 * Math.max(1, Math.abs(numeric)), `d/dx[${i}]: ${analytic[i]} vs ${numeric}`);
+        }
+      }
+      model.dispose();
+    });
+  }
+
+  it('inputLayer declares the input shape; hardSigmoid and leakyRelu follow Keras 3', () => {
+    const model = vb.sequential({ layers: [vb.layers.inputLayer({ inputShape: [3] }), vb.layers.dense({ units: 2 })] });
+    assert.equal(model.countParams(), 8);
+    const x = vb.tensor([[-4, -1, 0.5, 3.5]]);
+    assert.deepEqual(Array.from(vb.layers.activation({ activation: 'hardSigmoid' }).apply(x).dataSync()),
+      [0, 2 / 6, 3.5 / 6, 1].map(Math.fround));
+    assert.deepEqual(Array.from(vb.layers.activation({ activation: 'leakyRelu' }).apply(x).dataSync()), [-0.8, -0.2, 0.5, 3.5].map(Math.fround));
+    model.dispose();
+  });
+});
+
+describe('initializers', () => {
+  const key = vb.random.key(0);
+  const stats = (v: Float32Array) => {
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    return { mean, std: Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length), max: Math.max(...v.map(Math.abs)) };
+  };
+
+  it('variance scaling family with Keras definitions', () => {
+    const shape = [200, 300];
+    const glorotU = stats(vb.initializers.glorotUniform().values(shape, key));
+    const limit = Math.sqrt(6 / 500);
+    assert.ok(glorotU.max <= limit && Math.abs(glorotU.std - limit / Math.sqrt(3)) < 2e-3);
+    const heN = stats(vb.initializers.heNormal().values(shape, key));
+    assert.ok(Math.abs(heN.std - Math.sqrt(2 / 200)) < 2e-3, `heNormal std ${heN.std}`);
+    assert.ok(heN.max <= 2 * Math.sqrt(2 / 200) / 0.87962566103423978);
+    const lecunU = stats(vb.initializers.lecunUniform().values(shape, key));
+    assert.ok(lecunU.max <= Math.sqrt(3 / 200));
+    const glorotN = stats(vb.initializers.glorotNormal().values(shape, key));
+    assert.ok(Math.abs(glorotN.std - Math.sqrt(2 / 500)) < 2e-3);
+    const untruncated = stats(vb.initializers.varianceScaling({ scale: 4, mode: 'fanOut', distribution: 'untruncatedNormal' }).values(shape, key));
+    assert.ok(Math.abs(untruncated.std - Math.sqrt(4 / 300)) < 2e-3);
+    assert.ok(Math.abs(stats(vb.initializers.randomNormal().values(shape, key)).std - 0.05) < 1e-3);
+    assert.ok(stats(vb.initializers.randomUniform().values(shape, key)).max <= 0.05);
+    assert.ok(stats(vb.initializers.truncatedNormal({ stddev: 1 }).values(shape, key)).max < 2);
+    assert.throws(() => vb.initializers.varianceScaling({ mode: 'fanMiddle' as never }), /Expected mode 'fanIn', 'fanOut' or 'fanAvg'\. Received: mode="fanMiddle"/);
+  });
+
+  it('constant, zeros, ones; a seeded initializer ignores the key it is given', () => {
+    assert.deepEqual(Array.from(vb.initializers.constant({ value: 3 }).values([2], key)), [3, 3]);
+    assert.deepEqual(Array.from(vb.initializers.zeros().values([2], key)), [0, 0]);
+    assert.deepEqual(Array.from(vb.initializers.ones().values([2], key)), [1, 1]);
+    const seeded = vb.initializers.glorotUniform({ seed: 5 });
+    assert.deepEqual(seeded.values([3, 4], vb.random.key(1)), seeded.values([3, 4], vb.random.key(2)));
+  });
+
+  it('orthogonal gives orthonormal rows or columns', () => {
+    for (const shape of [[6, 4], [4, 6], [5, 5]]) {
+      const q = vb.tensor(vb.initializers.orthogonal().values(shape, key), shape);
+      const gram = shape[0]! >= shape[1]! ? vb.matMul(q, q, true, false) : vb.matMul(q, q, false, true);
+      const n = Math.min(shape[0]!, shape[1]!);
+      const identity = vb.eye(n).dataSync();
+      gram.dataSync().forEach((v, i) => assert.ok(Math.abs(v - identity[i]!) < 1e-5, `${JSON.stringify(shape)}: ${v}`));
+    }
+  });
+});
+
+describe('metrics', () => {
+  it("'accuracy' resolves to binary, sparse categorical or categorical as Keras does", () => {
+    const binary = vb.metrics.getMetric('accuracy', 'test');
+    binary.update(vb.tensor([[1], [0], [1]]), vb.tensor([[0.9], [0.6], [0.4]]));
+    assert.equal(binary.result(), Math.fround(1 / 3));
+    const sparse = vb.metrics.getMetric('acc', 'test');
+    sparse.update(vb.tensor([2, 0]), vb.tensor([[0.1, 0.2, 0.7], [0.5, 0.4, 0.1]]));
+    assert.equal(sparse.result(), 1);
+    const categorical = vb.metrics.getMetric('accuracy', 'test');
+    categorical.update(vb.tensor([[0, 1], [1, 0]]), vb.tensor([[0.3, 0.7], [0.2, 0.8]]));
+    assert.equal(categorical.result(), 0.5);
+    categorical.update(vb.tensor([[0, 1]]), vb.tensor([[0.3, 0.7]]));
+    assert.equal(categorical.result(), Math.fround(2 / 3), 'a running mean over batches');
+  });
+
+  it('precision, recall, auc, mse, mae', () => {
+    const yTrue = vb.tensor([1, 1, 0, 0, 1]);
+    const yPred = vb.tensor([0.9, 0.3, 0.6, 0.1, 0.8]);
+    const precision = vb.metrics.precision();
+    const recall = vb.metrics.recall();
+    const auc = vb.metrics.auc();
+    for (const m of [precision, recall, auc]) m.update(yTrue, yPred);
+    assert.equal(precision.result(), Math.fround(2 / 3));
+    assert.equal(recall.result(), Math.fround(2 / 3));
+    // Pairs (positive, negative) ranked correctly: 5 of 6.
+    assert.ok(Math.abs(auc.result() - 5 / 6) < 0.01, `auc ${auc.result()}`);
+    const mse = vb.metrics.getMetric('mse', 'test');
+    mse.update(vb.tensor([[1, 2]]), vb.tensor([[2, 4]]));
+    assert.equal(mse.result(), 2.5);
+    const mae = vb.metrics.getMetric('mae', 'test');
+    mae.update(vb.tensor([[1, 2]]), vb.tensor([[2, 4]]));
+    assert.equal(mae.result(), 1.5);
+  });
+});

@@ -1,0 +1,309 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as vb from 'verbatim';
+import { forEachBackend } from './helpers/backends.js';
+
+function data(seed: number, n = 64) {
+  const rng = vb.random.generator(seed);
+  const x = rng.normal([n, 6]);
+  const y = vb.cast(vb.greater(vb.sum(x, 1, true), 0), 'float32');
+  return { x, y };
+}
+
+function model(name?: string, extra: vb.layers.Layer[] = []) {
+  const m = vb.sequential({
+    ...(name ? { name } : {}),
+    layers: [
+      vb.layers.dense({ units: 8, activation: 'relu', inputShape: [6] }),
+      vb.layers.dropout({ rate: 0.3 }),
+      vb.layers.dense({ units: 1, activation: 'sigmoid' }),
+      ...extra,
+    ],
+  });
+  m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+forEachBackend('training', () => {
+  it('the same seed gives the same digest; another seed another one', async () => {
+    const digests: string[] = [];
+    for (const seed of [5, 5, 6]) {
+      vb.setRandomSeed(seed);
+      const m = model('repro');
+      const { x, y } = data(1);
+      await m.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
+      digests.push(m.weightsDigest());
+      m.dispose();
+    }
+    assert.equal(digests[0], digests[1]);
+    assert.notEqual(digests[0], digests[2]);
+  });
+
+  it('models and layers are named as in Keras; weights by model/layer/weight', () => {
+    const a = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3] }), vb.layers.dense({ units: 1 })] });
+    const b = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3] })] });
+    assert.match(a.name, /^sequential(_\d+)?$/);
+    assert.notEqual(a.name, b.name);
+    assert.deepEqual(a.layers.map((l) => l.name), ['dense', 'dense_1']);
+    assert.deepEqual(a.weights.map((w) => w.name), [`${a.name}/dense/kernel`, `${a.name}/dense/bias`, `${a.name}/dense_1/kernel`, `${a.name}/dense_1/bias`]);
+    assert.equal(a.countParams(), 3 * 2 + 2 + 2 + 1);
+    a.dispose();
+    b.dispose();
+  });
+
+  it("an unseeded weight's key is foldIn(root, 'model/layer/variable')", () => {
+    vb.setRandomSeed(11);
+    const m = vb.sequential({ name: 'keyed', layers: [vb.layers.dense({ units: 3, inputShape: [4], kernelInitializer: 'randomNormal' })] });
+    const expected = vb.random.normal(vb.random.foldIn(vb.random.key(11), 'keyed/dense/kernel'), [4, 3], { stddev: 0.05 });
+    assert.deepEqual(m.weights[0]!.dataSync(), expected.dataSync());
+    m.dispose();
+  });
+
+  it('adding a layer after the others leaves the earlier initial weights unchanged', () => {
+    vb.setRandomSeed(3);
+    const small = model('grow');
+    const before = small.getWeights().map((w) => Array.from(w.dataSync()));
+    small.dispose();
+    vb.setRandomSeed(3);
+    const large = model('grow', [vb.layers.dense({ units: 4 })]);
+    const after = large.getWeights().map((w) => Array.from(w.dataSync()));
+    assert.deepEqual(after.slice(0, before.length), before);
+    assert.equal(after.length, before.length + 2);
+    large.dispose();
+  });
+
+  it('evaluate, predict and logging between epochs leave the trajectory unchanged', async () => {
+    const { x, y } = data(2);
+    vb.setRandomSeed(9);
+    const plain = model('trajectory');
+    await plain.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0 });
+    const expected = plain.weightsDigest();
+    plain.dispose();
+    vb.setRandomSeed(9);
+    const busy = model('trajectory');
+    vb.randomNormal([5]);
+    await busy.fit(x, y, {
+      epochs: 3, batchSize: 16, verbose: 0,
+      callbacks: { onEpochEnd: () => { busy.evaluate(x, y); busy.predict(x).dispose(); vb.randomUniform([3]); } },
+    });
+    assert.equal(busy.weightsDigest(), expected);
+    busy.dispose();
+  });
+
+  it('dropout draws a fresh mask every step, the same masks on every run', () => {
+    const layer = vb.layers.dropout({ rate: 0.5, seed: 1 });
+    const x = vb.ones([4, 16]);
+    const step0 = layer.apply(x, { training: true, step: 0 }).dataSync();
+    const again = layer.apply(x, { training: true, step: 0 }).dataSync();
+    const step1 = layer.apply(x, { training: true, step: 1 }).dataSync();
+    assert.deepEqual(step0, again);
+    assert.notDeepEqual(Array.from(step0), Array.from(step1));
+    assert.ok(step0.every((v) => v === 0 || v === 2));
+    assert.deepEqual(layer.apply(x).dataSync(), x.dataSync(), 'inference mode is the identity');
+    const shared = vb.layers.dropout({ rate: 0.5, seed: 1, noiseShape: [null, 1] }).apply(vb.ones([8, 4]), { training: true }).arraySync() as number[][];
+    assert.ok(shared.every((row) => row.every((v) => v === row[0])), 'noiseShape [null, 1] shares the mask across a row');
+  });
+
+  it('History: epochs, losses, metrics, validation entries and params', async () => {
+    const { x, y } = data(3, 50);
+    const m = model('history');
+    const h = await m.fit(x, y, { epochs: 2, batchSize: 16, validationSplit: 0.2, verbose: 0 });
+    assert.deepEqual(h.epoch, [0, 1]);
+    assert.deepEqual(Object.keys(h.history).sort(), ['accuracy', 'loss', 'val_accuracy', 'val_loss']);
+    assert.equal(h.params!.steps, 3, '40 training rows in batches of 16: the final partial batch is kept');
+    assert.equal(h.params!.samples, 40);
+    const more = await m.fit(x, y, { epochs: 4, initialEpoch: 2, batchSize: 16, verbose: 0 });
+    assert.deepEqual(more.epoch, [2, 3]);
+    m.dispose();
+  });
+
+  it('validationSplit takes the last rows before shuffling', async () => {
+    const x = vb.tensor2d(Array.from({ length: 10 }, (_, i) => [i, 0, 0, 0, 0, 0]));
+    const y = vb.zeros([10, 1]);
+    const seen: number[] = [];
+    const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [6] })] });
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const original = m.call.bind(m);
+    m.call = (input, context) => {
+      if (context.training) seen.push(...Array.from(input.dataSync()).filter((_, i) => i % 6 === 0));
+      return original(input, context);
+    };
+    await m.fit(x, y, { epochs: 1, batchSize: 3, validationSplit: 0.3, verbose: 0 });
+    assert.deepEqual([...seen].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6]);
+    assert.notDeepEqual(seen, [0, 1, 2, 3, 4, 5, 6], 'shuffled by default');
+    m.dispose();
+  });
+
+  it('epoch e is shuffled with permutation(foldIn(keyFor("fit/shuffle"), e))', async () => {
+    vb.setRandomSeed(21);
+    const x = vb.tensor2d(Array.from({ length: 7 }, (_, i) => [i]));
+    const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const seen: number[] = [];
+    const original = m.call.bind(m);
+    m.call = (input, context) => {
+      if (context.training) seen.push(...Array.from(input.dataSync()));
+      return original(input, context);
+    };
+    await m.fit(x, vb.zeros([7, 1]), { epochs: 2, batchSize: 7, verbose: 0 });
+    const key = vb.random.foldIn(vb.random.key(21), 'fit/shuffle');
+    const expected = [0, 1].flatMap((e) => Array.from(vb.random.permutation(vb.random.foldIn(key, e), 7).dataSync()));
+    assert.deepEqual(seen, expected);
+    m.dispose();
+  });
+
+  it('classWeight weights each example by its class', async () => {
+    const x = vb.tensor2d([[1, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0]]);
+    const y = vb.tensor2d([[1], [0]]);
+    const losses: number[] = [];
+    for (const classWeight of [undefined, { 0: 1, 1: 3 }]) {
+      vb.setRandomSeed(1);
+      const m = vb.sequential({ name: 'weighted', layers: [vb.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [6] })] });
+      m.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
+      const h = await m.fit(x, y, { epochs: 1, batchSize: 2, shuffle: false, verbose: 0, ...(classWeight ? { classWeight } : {}) });
+      losses.push(h.history.loss![0]!);
+      m.dispose();
+    }
+    assert.notEqual(losses[0], losses[1]);
+  });
+
+  it('earlyStopping stops and restores the best weights', async () => {
+    const { x, y } = data(4);
+    const m = model('early');
+    const digests: string[] = [];
+    const stopper = vb.callbacks.earlyStopping({ monitor: 'loss', patience: 0, minDelta: 10, restoreBestWeights: true });
+    const h = await m.fit(x, y, {
+      epochs: 10, batchSize: 16, verbose: 0,
+      callbacks: [{ onEpochEnd: () => { digests.push(m.weightsDigest()); } }, stopper],
+    });
+    assert.deepEqual(h.epoch, [0, 1], 'no improvement by minDelta: stops after the second epoch');
+    assert.equal(stopper.stoppedEpoch, 1);
+    assert.notEqual(digests[0], digests[1]);
+    assert.equal(m.weightsDigest(), digests[0], 'the weights of the best epoch (the first) are restored');
+    m.dispose();
+  });
+
+  it('batch and epoch callbacks are called in order', async () => {
+    const { x, y } = data(5, 40);
+    const m = model('hooks');
+    const calls: string[] = [];
+    await m.fit(x, y, {
+      epochs: 2, batchSize: 16, verbose: 0,
+      callbacks: {
+        onTrainBegin: () => { calls.push('train'); },
+        onEpochBegin: (e) => { calls.push(`e${e}`); },
+        onBatchBegin: (b) => { calls.push(`b${b}`); },
+        onBatchEnd: async (b, logs) => { calls.push(`/b${b}:${logs!.size}`); },
+        onEpochEnd: (e) => { calls.push(`/e${e}`); },
+        onTrainEnd: () => { calls.push('/train'); },
+      },
+    });
+    assert.deepEqual(calls, ['train', 'e0', 'b0', '/b0:16', 'b1', '/b1:16', 'b2', '/b2:8', '/e0', 'e1', 'b0', '/b0:16', 'b1', '/b1:16', 'b2', '/b2:8', '/e1', '/train']);
+    m.dispose();
+  });
+
+  it('evaluate, predict (batched) and trainOnBatch', async () => {
+    const { x, y } = data(6, 70);
+    const m = model('api');
+    const [loss, accuracy] = m.evaluate(x, y, { batchSize: 32 }) as vb.Tensor[];
+    assert.equal(loss!.shape.length, 0);
+    assert.ok(accuracy!.dataSync()[0]! >= 0 && accuracy!.dataSync()[0]! <= 1);
+    const whole = m.predict(x, { batchSize: 1000 }).dataSync();
+    assert.deepEqual(m.predict(x, { batchSize: 16 }).dataSync(), whole, 'batching does not change predictions');
+    const result = await m.trainOnBatch(vb.slice(x, [0], [8]), vb.slice(y, [0], [8]));
+    assert.ok(Array.isArray(result) && result.length === 2);
+    m.dispose();
+  });
+
+  it('getWeights/setWeights round trip; weightsDigest hashes names, shapes and bytes', () => {
+    vb.setRandomSeed(1);
+    const a = model('digest_a');
+    const b = model('digest_b');
+    assert.notEqual(a.weightsDigest(), b.weightsDigest());
+    b.setWeights(a.getWeights());
+    assert.notEqual(a.weightsDigest(), b.weightsDigest(), 'names differ, so digests differ');
+    assert.deepEqual(b.getWeights().map((w) => Array.from(w.dataSync())), a.getWeights().map((w) => Array.from(w.dataSync())));
+    assert.deepEqual(Object.keys(a.layerDigests()), ['dense', 'dropout', 'dense_1']);
+    assert.throws(() => b.setWeights([vb.zeros([2])]), /Expected 4 tensors/);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('summary prints a Keras-style table', () => {
+    const lines: string[] = [];
+    const m = model('summary_model');
+    m.summary(65, undefined, (line) => lines.push(line));
+    assert.equal(lines[0], 'Model: "summary_model"');
+    assert.match(lines.find((l) => l.includes('dense (Dense)'))!, /dense \(Dense\)\s+\(None, 8\)\s+56/);
+    assert.ok(lines.includes('Total params: 65'));
+    m.dispose();
+  });
+
+  it('verbose 2 prints one line per epoch; verbose 0 prints nothing', async () => {
+    const { x, y } = data(7, 32);
+    const writes: string[] = [];
+    const original = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => { writes.push(String(chunk)); return true; }) as typeof process.stdout.write;
+    try {
+      const m = model('quiet');
+      await m.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
+      assert.equal(writes.length, 0);
+      await m.fit(x, y, { epochs: 2, batchSize: 16, verbose: 2 });
+      m.dispose();
+    } finally {
+      process.stdout.write = original;
+    }
+    const text = writes.join('');
+    assert.match(text, /Epoch 1\/2\n2\/2 - \S+ \d+ms\/step - loss: \d\.\d{4} - accuracy: \d\.\d{4}\nEpoch 2\/2\n/);
+  });
+
+  it('memory is flat across 200 training steps', async () => {
+    const { x, y } = data(8, 32);
+    const m = model('memory');
+    await m.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0 });
+    const start = vb.memory();
+    await m.fit(x, y, { epochs: 200, batchSize: 32, verbose: 0 });
+    assert.deepEqual(vb.memory(), start);
+    m.dispose();
+  });
+});
+
+describe('training: bad input', () => {
+  it('clear errors naming what was expected and received', async () => {
+    const m = model('errors');
+    const { x, y } = data(9, 10);
+    await assert.rejects(m.fit(x, vb.zeros([9, 1]), { verbose: 0 }), /fit: Expected x and y with the same number of examples \(first dimension\)\. Received: x\.shape=\[10, 6\], y\.shape=\[9, 1\]/);
+    await assert.rejects(m.fit(vb.zeros([10, 5]), y, { verbose: 0 }), /fit: Expected x of shape \[null,6\] \(the model's input shape, batch first\)\. Received: x\.shape=\[10, 5\]/);
+    assert.throws(() => m.compile({ optimizer: 'adam', loss: 'meanSquaredLogError' }), /Expected loss to be one of meanSquaredError.*Received: loss="meanSquaredLogError"/);
+    assert.throws(() => m.compile({ optimizer: 'adamz', loss: 'mse' }), /Expected optimizer to be one of sgd, adam, adamw, rmsprop, adagrad, adamax or an optimizer object\. Received: optimizer="adamz"/);
+    assert.throws(() => m.compile({ optimizer: 'adam', loss: 'mse', metrics: ['accuracyy'] }), /Expected metric to be one of accuracy.*Received: metric="accuracyy"/);
+    const uncompiled = vb.sequential({ name: 'uncompiled', layers: [vb.layers.dense({ units: 1, inputShape: [6] })] });
+    await assert.rejects(uncompiled.fit(x, y, { verbose: 0 }), /fit: Expected a compiled model; call model\.compile\(\{optimizer, loss\}\) first/);
+    const bad = vb.tensor2d([[1, 2, 3, 4, 5, 6], [1, 2, NaN, 4, 5, 6]]);
+    await assert.rejects(m.fit(bad, vb.zeros([2, 1]), { verbose: 0 }), /fit: Expected finite values in x\. Received: x\[1\]\[2\]=NaN/);
+    await assert.rejects(m.fit(x, vb.fill([10, 1], Infinity), { verbose: 0 }), /Received: y\[0\]\[0\]=Infinity/);
+    assert.throws(() => vb.layers.dense({ units: 0 }), /Dense: Expected units to be a positive integer\. Received: units=0/);
+    assert.throws(() => vb.layers.dense({ units: 2, activation: 'relu7' as never }), /Expected activation to be one of linear, relu.*Received: activation="relu7"/);
+    assert.throws(() => vb.layers.dropout({ rate: 1 }), /Expected rate in \[0, 1\)\. Received: rate=1/);
+    m.dispose();
+    uncompiled.dispose();
+  });
+
+  it('a loss that becomes NaN stops training, naming the epoch and step', async () => {
+    const m = vb.sequential({ name: 'diverge', layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });
+    m.compile({ optimizer: vb.optimizers.sgd({ learningRate: 1e30 }), loss: 'mse' });
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (message: string) => { warnings.push(message); };
+    let h: vb.History;
+    try {
+      h = await m.fit(vb.tensor2d([[1e10], [2e10]]), vb.tensor2d([[1], [2]]), { epochs: 5, batchSize: 1, shuffle: false, verbose: 0 });
+    } finally {
+      console.warn = warn;
+    }
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /fit: epoch 1, step 2: invalid loss \((NaN|Infinity)\), terminating training/);
+    assert.deepEqual(h.epoch, [0]);
+    m.dispose();
+  });
+});
