@@ -307,3 +307,18 @@ describe('training: bad input', () => {
     m.dispose();
   });
 });
+
+describe('progress display', () => {
+  it('verbose 1 on a terminal draws a bar with ETA and running metrics, then the epoch line', async () => {
+    const { ProgressLogger } = await import('../src/models/callbacks.js');
+    const writes: string[] = [];
+    const logger = new ProgressLogger(1, { write: (s) => writes.push(s), interactive: true });
+    logger.setParams({ epochs: 2, initialEpoch: 0, steps: 4, samples: 100, batchSize: 32, verbose: 1, metrics: ['loss'] });
+    logger.onEpochBegin(0);
+    logger.onBatchEnd(0, { batch: 0, size: 32, loss: 0.5, accuracy: 0.25 });
+    logger.onEpochEnd(0, { loss: 0.4, accuracy: 0.5 });
+    assert.equal(writes[0], 'Epoch 1/2\n');
+    assert.match(writes[1]!, /^\r1\/4 \[={6}>\.{23}\] - ETA: \d+s - loss: 0\.5000 - accuracy: 0\.2500$/);
+    assert.match(writes[2]!, /^\r4\/4 \[={30}\] - \d+s \d+ms\/step - loss: 0\.4000 - accuracy: 0\.5000\n$/);
+  });
+});
