@@ -2,6 +2,7 @@
  * verbatim: deep learning for TypeScript whose training is bitwise reproducible by construction.
  */
 import { ENGINE, type MemoryInfo } from './engine/engine.js';
+import './backends/index.js';
 import type { Tensor } from './tensor/tensor.js';
 
 export * from './ops/index.js';
@@ -59,6 +60,15 @@ export function setBackend(name: string): void {
 
 export function getBackend(): string {
   return ENGINE.backend.name;
+}
+
+/** Runs large kernels on `threads` threads (default: the number of cores); results do not change. */
+export function setNumThreads(threads: number): void {
+  ENGINE.setNumThreads(threads);
+}
+
+export function getNumThreads(): number {
+  return ENGINE.numThreads();
 }
 
 /** The names of the registered backends. */

@@ -16,6 +16,9 @@ export interface TensorInfo extends Meta {
 
 export type KernelDeterminism = 'bitwise' | 'none';
 
+/** Fused optimizer updates a backend may offer (see Backend.update). */
+export type UpdateKind = 'adam' | 'sgd' | 'momentum';
+
 export interface Backend {
   readonly name: string;
   /** Copies values into new storage. */
@@ -26,4 +29,14 @@ export interface Backend {
   run<P extends Primitive>(primitive: P, inputs: readonly TensorInfo[], attrs: PrimitiveAttrs[P], out: Meta): DataHandle;
   /** Whether the kernel reproduces the reference's bits (checked in strict mode). */
   determinism(primitive: Primitive): KernelDeterminism;
+  /**
+   * Optional fused, in-place optimizer updates on float32 buffers of `size` elements, bit for
+   * bit the composed updates of src/optimizers (which backends without it run instead).
+   */
+  update?(kind: UpdateKind, handles: readonly DataHandle[], scalars: readonly number[], size: number): void;
+  /** With update: storage owned by this handle alone (copied if shared), safe to update in place. */
+  exclusive?(handle: DataHandle, dtype: DType, size: number): DataHandle;
+  /** Optional thread control for backends that run kernels on several threads. */
+  setNumThreads?(threads: number): void;
+  readonly numThreads?: number;
 }

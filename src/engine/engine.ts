@@ -2,7 +2,7 @@
  * The engine: runs primitives on the active backend, owns every tensor's lifetime (tidy scopes,
  * dispose, memory accounting) and records primitives on active gradient tapes.
  */
-import type { Backend } from '../backends/backend.js';
+import type { Backend, DataHandle, UpdateKind } from '../backends/backend.js';
 import { ReferenceBackend } from '../backends/reference.js';
 import { DeterminismError, ValueError, invalid } from '../errors.js';
 import { RULES } from '../primitives/index.js';
@@ -36,15 +36,32 @@ export interface MemoryInfo {
   /** Tensors whose storage is live (variables included). */
   numTensors: number;
   numBytes: number;
+  /** Tensors garbage-collected without dispose(); their storage was freed then. */
+  numLeaked: number;
+}
+
+interface Storage {
+  handle: DataHandle;
+  backend: Backend;
+  bytes: number;
 }
 
 export class Engine implements TensorOwner {
   private readonly factories = new Map<string, () => Backend>();
   private readonly instances = new Map<string, Backend>();
-  private active: Backend;
+  private activeName = 'reference';
+  private activeInstance: Backend | undefined;
   private nextId = 0;
   private liveTensors = 0;
   private liveBytes = 0;
+  private leaked = 0;
+  /** Frees the storage of tensors that were garbage-collected without dispose(). */
+  private readonly finalizer = new FinalizationRegistry<Storage>((storage) => {
+    storage.backend.free(storage.handle);
+    this.liveTensors--;
+    this.liveBytes -= storage.bytes;
+    this.leaked++;
+  });
   private readonly scopes: Tensor[][] = [];
   private readonly tapes: Tape[] = [];
   private recordingPaused = 0;
@@ -53,7 +70,12 @@ export class Engine implements TensorOwner {
 
   constructor() {
     this.registerBackend('reference', () => new ReferenceBackend());
-    this.active = this.instance('reference');
+  }
+
+  /** The active backend, created on first use. */
+  private get active(): Backend {
+    this.activeInstance ??= this.instance(this.activeName);
+    return this.activeInstance;
   }
 
   registerBackend(name: string, factory: () => Backend): void {
@@ -78,7 +100,15 @@ export class Engine implements TensorOwner {
   }
 
   setBackend(name: string): void {
-    this.active = this.instance(name);
+    this.activeInstance = this.instance(name);
+    this.activeName = name;
+  }
+
+  /** Chooses the backend used from the first op on, without creating it yet. */
+  setDefaultBackend(name: string): void {
+    if (!this.factories.has(name)) throw invalid('setBackend', `Expected one of the registered backends (${this.backendNames().join(', ')})`, { name });
+    this.activeName = name;
+    this.activeInstance = undefined;
   }
 
   get backend(): Backend {
@@ -88,10 +118,18 @@ export class Engine implements TensorOwner {
   // ---- Tensor lifetime ----
 
   private track<T extends Tensor>(tensor: T): T {
+    const bytes = tensor.size * bytesPerElement(tensor.dtype);
     this.liveTensors++;
-    this.liveBytes += tensor.size * bytesPerElement(tensor.dtype);
+    this.liveBytes += bytes;
     this.scopes.at(-1)?.push(tensor);
+    this.finalizer.register(tensor, { handle: tensor.handle, backend: tensor.backend, bytes }, tensor);
     return tensor;
+  }
+
+  /** Keeps the finalizer's record of a tensor's storage current when the storage changes. */
+  private retrack(tensor: Tensor): void {
+    this.finalizer.unregister(tensor);
+    this.finalizer.register(tensor, { handle: tensor.handle, backend: tensor.backend, bytes: tensor.size * bytesPerElement(tensor.dtype) }, tensor);
   }
 
   /** A tensor holding a copy of `values`. */
@@ -108,9 +146,8 @@ export class Engine implements TensorOwner {
     }
     this.assertUsable(initial, 'variable', 'initialValue');
     const handle = this.active.upload(initial.backend.read(initial.handle, initial.dtype, initial.size), initial.dtype);
-    const v = new Variable(this, this.nextId++, initial.shape, initial.dtype, handle, this.active, variableName, trainable);
-    this.liveTensors++;
-    this.liveBytes += v.size * bytesPerElement(v.dtype);
+    const v = this.track(new Variable(this, this.nextId++, initial.shape, initial.dtype, handle, this.active, variableName, trainable));
+    this.scopes.at(-1)?.pop();
     this.variables.set(variableName, v);
     return v;
   }
@@ -127,6 +164,7 @@ export class Engine implements TensorOwner {
     variable.backend.free(variable.handle);
     variable.handle = handle;
     variable.backend = this.active;
+    this.retrack(variable);
   }
 
   disposeTensor(tensor: Tensor): void {
@@ -139,13 +177,14 @@ export class Engine implements TensorOwner {
   private free(tensor: Tensor): void {
     if (tensor.freed) return;
     tensor.freed = true;
+    this.finalizer.unregister(tensor);
     tensor.backend.free(tensor.handle);
     this.liveTensors--;
     this.liveBytes -= tensor.size * bytesPerElement(tensor.dtype);
   }
 
   memory(): MemoryInfo {
-    return { numTensors: this.liveTensors, numBytes: this.liveBytes };
+    return { numTensors: this.liveTensors, numBytes: this.liveBytes, numLeaked: this.leaked };
   }
 
   /**
@@ -198,6 +237,46 @@ export class Engine implements TensorOwner {
     tensor.backend.free(tensor.handle);
     tensor.handle = this.active.upload(values, tensor.dtype);
     tensor.backend = this.active;
+    this.retrack(tensor);
+  }
+
+  setNumThreads(threads: number): void {
+    if (!Number.isInteger(threads) || threads < 1) throw invalid('setNumThreads', 'Expected a positive integer', { threads });
+    this.preferredThreads = threads;
+    for (const backend of this.instances.values()) backend.setNumThreads?.(threads);
+  }
+
+  /** Threads the active backend runs kernels on. */
+  numThreads(): number {
+    return this.active.numThreads ?? 1;
+  }
+
+  /** The thread count asked for with setNumThreads, for backends created later. */
+  preferredThreads: number | undefined;
+
+  /**
+   * Runs a fused optimizer update in place when the active backend has one and no gradient tape
+   * is recording; returns false otherwise, and the caller runs the composed update (the
+   * specification the fused kernel reproduces). Variables among `tensors` are updated.
+   */
+  fusedUpdate(kind: UpdateKind, tensors: readonly Tensor[], scalars: readonly number[]): boolean {
+    const backend = this.active;
+    if (!backend.update || !backend.exclusive || this.tapes.length > 0) return false;
+    for (const t of tensors) {
+      this.assertUsable(t, kind);
+      this.migrate(t);
+    }
+    for (const t of tensors) {
+      if (t instanceof Variable) {
+        const handle = backend.exclusive(t.handle, t.dtype, t.size);
+        if (handle !== t.handle) {
+          t.handle = handle;
+          this.retrack(t);
+        }
+      }
+    }
+    backend.update(kind, tensors.map((t) => t.handle), scalars, tensors[0]!.size);
+    return true;
   }
 
   // ---- Running primitives ----

@@ -176,7 +176,7 @@ export function tanh(x: number): number {
     const z = f(x * x);
     return f(x + f(f(x * z) * horner(TANH_P, z)));
   }
-  const r = a > 9.1 ? 1 : f(1 - f(2 / f(expm1(f(2 * a)) + 2)));
+  const r = a > 9.125 ? 1 : f(1 - f(2 / f(expm1(f(2 * a)) + 2)));
   return x < 0 ? -r : r;
 }
 

@@ -2,6 +2,7 @@
  * Optimizers with Keras 3 update rules and defaults. Each update is written in Keras's order of
  * operations as float32 tensor ops; scalars (bias corrections, learning rates) are float32.
  */
+import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import { pow, sqrt } from '../numerics/f32math.js';
 import * as ops from '../ops/index.js';
@@ -33,10 +34,12 @@ export class SGD extends Optimizer {
 
   protected updateStep(v: Variable, g: Tensor, lr: number): void {
     if (this.momentum === 0) {
+      if (ENGINE.fusedUpdate('sgd', [v, g], [lr])) return;
       v.assign(ops.sub(v, ops.mul(g, lr)));
       return;
     }
     const m = this.slot(v, 'momentum');
+    if (ENGINE.fusedUpdate('momentum', [v, g, m], [lr, f(this.momentum), this.nesterov ? 1 : 0])) return;
     m.assign(ops.sub(ops.mul(m, this.momentum), ops.mul(g, lr)));
     v.assign(ops.add(v, this.nesterov ? ops.sub(ops.mul(m, this.momentum), ops.mul(g, lr)) : m));
   }
@@ -56,6 +59,7 @@ interface AdamConfig extends OptimizerConfig {
 /**
  * Adam: m += (g - m)(1 - beta1), v += (g^2 - v)(1 - beta2),
  * w -= m alpha / (sqrt(v) + epsilon) with alpha = lr sqrt(1 - beta2^t) / (1 - beta1^t).
+ * Backends with a fused update run the same float32 operations in one kernel.
  */
 export class Adam extends Optimizer {
   readonly beta1: number;
@@ -75,13 +79,16 @@ export class Adam extends Optimizer {
   protected updateStep(v: Variable, g: Tensor, lr: number): void {
     const t = this.iterations + 1;
     const alpha = f(f(lr * sqrt(f(1 - pow(f(this.beta2), t)))) / f(1 - pow(f(this.beta1), t)));
+    const c1 = f(1 - this.beta1);
+    const c2 = f(1 - this.beta2);
     const m = this.slot(v, 'm');
     const s = this.slot(v, 'v');
-    m.assign(ops.add(m, ops.mul(ops.sub(g, m), 1 - this.beta1)));
-    s.assign(ops.add(s, ops.mul(ops.sub(ops.square(g), s), 1 - this.beta2)));
+    const vHat = this.amsgrad ? this.slot(v, 'vhat') : undefined;
+    if (ENGINE.fusedUpdate('adam', [v, g, m, s, ...(vHat ? [vHat] : [])], [c1, c2, alpha, f(this.epsilon)])) return;
+    m.assign(ops.add(m, ops.mul(ops.sub(g, m), c1)));
+    s.assign(ops.add(s, ops.mul(ops.sub(ops.square(g), s), c2)));
     let second: Tensor = s;
-    if (this.amsgrad) {
-      const vHat = this.slot(v, 'vhat');
+    if (vHat) {
       vHat.assign(ops.maximum(vHat, s));
       second = vHat;
     }

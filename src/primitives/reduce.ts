@@ -104,11 +104,13 @@ function reduceReference(spec: ReduceSpec, x: HostTensor, axes: readonly number[
   const map = outputIndexOf(x.shape, axes);
   const v = x.values;
   const nanSticky = spec !== REDUCE.sum && spec !== REDUCE.prod;
+  // int32 products wrap modulo 2^32 exactly (a float64 product could lose bits first).
+  const combine = spec === REDUCE.prod && x.dtype === 'int32' ? Math.imul : spec.combine;
   for (let i = 0; i < v.length; i++) {
     const o = map[i]!;
     const acc = result[o]!;
     if (nanSticky && acc !== acc) continue;
-    result[o] = spec.combine(acc, v[i]!);
+    result[o] = combine(acc, v[i]!);
   }
   return result;
 }

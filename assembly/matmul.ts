@@ -1,0 +1,128 @@
+// Batched matrix product with the canonical order of src/primitives/matmul.ts: every output
+// c[i][j] = (((0 + a[i][0] b[0][j]) + a[i][1] b[1][j]) + ...), each product and sum rounded to
+// float32. The 4 x 8 register tile computes 32 such sums side by side, adding term p to each
+// before term p + 1; k is blocked in steps of KC by storing the partial sums in C and continuing
+// from them, which keeps the order. Packing and tiling only move data.
+
+const MR = 4;
+const NR = 8;
+const KC = 256;
+
+@inline function kernel4x8(ap: usize, bp: usize, c: usize, ldc: i32, kc: i32, first: bool): void {
+  const row = <usize>ldc << 2;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (!first) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c + row); c11 = v128.load(c + row, 16);
+    c20 = v128.load(c + 2 * row); c21 = v128.load(c + 2 * row, 16);
+    c30 = v128.load(c + 3 * row); c31 = v128.load(c + 3 * row, 16);
+  }
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    ap += 16;
+    bp += 32;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + row, c10); v128.store(c + row, c11, 16);
+  v128.store(c + 2 * row, c20); v128.store(c + 2 * row, c21, 16);
+  v128.store(c + 3 * row, c30); v128.store(c + 3 * row, c31, 16);
+}
+
+/** B[p0 .. p0 + kc, 0 .. n] into panels of NR columns, [panel][p][NR], zero-padded. */
+function packB(b: usize, transB: bool, k: i32, n: i32, p0: i32, kc: i32, bpack: usize): void {
+  for (let j = 0; j < n; j += NR) {
+    const nr = min(NR, n - j);
+    const panel = bpack + (<usize>((j / NR) * kc * NR) << 2);
+    for (let p = 0; p < kc; p++) {
+      const dst = panel + (<usize>(p * NR) << 2);
+      if (!transB && nr == NR) {
+        const src = b + (<usize>((p0 + p) * n + j) << 2);
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        continue;
+      }
+      for (let q = 0; q < NR; q++) {
+        let v: f32 = 0;
+        if (q < nr) v = transB ? load<f32>(b + (<usize>((j + q) * k + p0 + p) << 2)) : load<f32>(b + (<usize>((p0 + p) * n + j + q) << 2));
+        store<f32>(dst + (<usize>q << 2), v);
+      }
+    }
+  }
+}
+
+/** A[i .. i + mr, p0 .. p0 + kc] as [p][MR], zero-padded rows. */
+function packA(a: usize, transA: bool, m: i32, k: i32, i: i32, mr: i32, p0: i32, kc: i32, apack: usize): void {
+  for (let p = 0; p < kc; p++) {
+    for (let r = 0; r < MR; r++) {
+      let v: f32 = 0;
+      if (r < mr) v = transA ? load<f32>(a + (<usize>((p0 + p) * m + i + r) << 2)) : load<f32>(a + (<usize>((i + r) * k + p0 + p) << 2));
+      store<f32>(apack + (<usize>(p * MR + r) << 2), v);
+    }
+  }
+}
+
+/** Bytes of scratch one thread needs for these dimensions. */
+export function matmulScratchBytes(k: i32, n: i32): i32 {
+  const kc = min(KC, k);
+  const panels = (n + NR - 1) / NR;
+  return (MR * kc + panels * kc * NR + MR * NR) * 4 + 64;
+}
+
+/**
+ * C[batch] = op(A[batch]) . op(B[batch]) for the global rows (batch * m + i) in
+ * [rowStart, rowEnd). offsets holds, per batch, the element offsets of A's and B's matrices
+ * (broadcast batches repeat an offset). k must be positive.
+ */
+export function matmul(a: usize, b: usize, c: usize, offsets: usize, m: i32, k: i32, n: i32, transA: bool, transB: bool, rowStart: i32, rowEnd: i32, scratch: usize): void {
+  const apack = (scratch + 15) & ~15;
+  const tile = apack + (<usize>(MR * min(KC, k)) << 2);
+  const bpack = tile + (<usize>(MR * NR) << 2);
+  let row = rowStart;
+  while (row < rowEnd) {
+    const batch = row / m;
+    const r0 = row - batch * m;
+    const r1 = min(m, r0 + (rowEnd - row));
+    const aBatch = a + (<usize>load<i32>(offsets + (<usize>batch << 3)) << 2);
+    const bBatch = b + (<usize>load<i32>(offsets + (<usize>batch << 3), 4) << 2);
+    const cBatch = c + (<usize>(batch * m * n) << 2);
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = min(KC, k - p0);
+      const first = p0 == 0;
+      packB(bBatch, transB, k, n, p0, kc, bpack);
+      for (let i = r0; i < r1; i += MR) {
+        const mr = min(MR, r1 - i);
+        packA(aBatch, transA, m, k, i, mr, p0, kc, apack);
+        for (let j = 0; j < n; j += NR) {
+          const nr = min(NR, n - j);
+          const panel = bpack + (<usize>((j / NR) * kc * NR) << 2);
+          const out = cBatch + (<usize>(i * n + j) << 2);
+          if (mr == MR && nr == NR) {
+            kernel4x8(apack, panel, out, n, kc, first);
+            continue;
+          }
+          // Edge tile: run the same kernel on a padded copy, keep the valid part.
+          if (!first) {
+            for (let r = 0; r < mr; r++) {
+              for (let q = 0; q < nr; q++) store<f32>(tile + (<usize>(r * NR + q) << 2), load<f32>(out + (<usize>(r * n + q) << 2)));
+            }
+          }
+          kernel4x8(apack, panel, tile, NR, kc, first);
+          for (let r = 0; r < mr; r++) {
+            for (let q = 0; q < nr; q++) store<f32>(out + (<usize>(r * n + q) << 2), load<f32>(tile + (<usize>(r * NR + q) << 2)));
+          }
+        }
+      }
+    }
+    row += r1 - r0;
+  }
+}

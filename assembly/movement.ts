@@ -1,0 +1,70 @@
+// Movement kernels: copies without arithmetic, and scatterAdd in the reference's order.
+
+/**
+ * dst[o] = src[offset + sum_d coordinate_d(o) * stride_d] for output elements o in [start, end),
+ * row-major over `shape`. geometry: rank, then shape[rank], then strides[rank] (i32, elements).
+ */
+export function copyStrided(elementBytes: i32, src: usize, dst: usize, offset: i32, geometry: usize, start: i32, end: i32): void {
+  const rank = load<i32>(geometry);
+  const shape = geometry + 4;
+  const strides = shape + (<usize>rank << 2);
+  const last = rank - 1;
+  const innerExtent = load<i32>(shape + (<usize>last << 2));
+  const innerStride = load<i32>(strides + (<usize>last << 2));
+  const shift = elementBytes == 4 ? 2 : 0;
+  let o = start;
+  while (o < end) {
+    // Source offset of element o.
+    let rest = o;
+    let s = offset;
+    for (let d = last; d >= 0; d--) {
+      const extent = load<i32>(shape + (<usize>d << 2));
+      s += (rest % extent) * load<i32>(strides + (<usize>d << 2));
+      rest /= extent;
+    }
+    const column = o % innerExtent;
+    const run = min(innerExtent - column, end - o);
+    if (innerStride == 1) {
+      memory.copy(dst + (<usize>o << shift), src + (<usize>s << shift), <usize>run << shift);
+    } else if (shift == 2) {
+      for (let i = 0; i < run; i++) store<u32>(dst + (<usize>(o + i) << 2), load<u32>(src + (<usize>(s + i * innerStride) << 2)));
+    } else {
+      for (let i = 0; i < run; i++) store<u8>(dst + <usize>(o + i), load<u8>(src + <usize>(s + i * innerStride)));
+    }
+    o += run;
+  }
+}
+
+export function fill32(dst: usize, value: u32, start: i32, end: i32): void {
+  const v = i32x4.splat(value);
+  let i = start;
+  for (; i + 4 <= end; i += 4) v128.store(dst + (<usize>i << 2), v);
+  for (; i < end; i++) store<u32>(dst + (<usize>i << 2), value);
+}
+
+/** out[r, j, :] = x[r, indices[j], :] for r in [outerStart, outerEnd); rows of `inner` elements. */
+export function gatherRows(elementBytes: i32, x: usize, indices: usize, out: usize, extent: i32, n: i32, inner: i32, outerStart: i32, outerEnd: i32): void {
+  const rowBytes = <usize>(inner * elementBytes);
+  for (let r = outerStart; r < outerEnd; r++) {
+    for (let j = 0; j < n; j++) {
+      const from = <usize>(r * extent + load<i32>(indices + (<usize>j << 2)));
+      memory.copy(out + (<usize>(r * n + j)) * rowBytes, x + from * rowBytes, rowBytes);
+    }
+  }
+}
+
+/** out[r, indices[j], k] += updates[r, j, k], j increasing, into a zeroed out (dtype 0 float32, 1 int32). */
+export function scatterAdd(dtype: i32, updates: usize, indices: usize, out: usize, size: i32, n: i32, inner: i32, outerStart: i32, outerEnd: i32): void {
+  for (let r = outerStart; r < outerEnd; r++) {
+    for (let j = 0; j < n; j++) {
+      const to = out + (<usize>((r * size + load<i32>(indices + (<usize>j << 2))) * inner) << 2);
+      const from = updates + (<usize>((r * n + j) * inner) << 2);
+      for (let k = 0; k < inner; k++) {
+        const t = to + (<usize>k << 2);
+        const f = from + (<usize>k << 2);
+        if (dtype == 0) store<f32>(t, load<f32>(t) + load<f32>(f));
+        else store<i32>(t, load<i32>(t) + load<i32>(f));
+      }
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Tensor storage in WebAssembly linear memory. Blocks are 64-byte aligned (SIMD and cache
+ * lines); freed blocks go to a free list for their size and are reused first, so a training
+ * loop that allocates the same sizes every step keeps memory flat. Memory grows on demand.
+ * Blocks are reference-counted so that reshape can share storage without copying.
+ */
+const ALIGN = 64;
+const PAGE = 65536;
+
+export interface Block {
+  readonly ptr: number;
+  readonly bytes: number;
+  refs: number;
+}
+
+export class Allocator {
+  private top: number;
+  private readonly free = new Map<number, number[]>();
+  liveBytes = 0;
+
+  constructor(private readonly memory: WebAssembly.Memory, heapBase: number) {
+    this.top = Math.ceil(heapBase / ALIGN) * ALIGN;
+  }
+
+  allocate(bytes: number): Block {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    const reusable = this.free.get(size);
+    let ptr = reusable?.pop();
+    if (ptr === undefined) {
+      ptr = this.top;
+      this.top += size;
+      const needed = this.top - this.memory.buffer.byteLength;
+      if (needed > 0) this.memory.grow(Math.ceil(needed / PAGE));
+    }
+    this.liveBytes += size;
+    return { ptr, bytes: size, refs: 1 };
+  }
+
+  release(block: Block): void {
+    block.refs--;
+    if (block.refs > 0) return;
+    let list = this.free.get(block.bytes);
+    if (!list) {
+      list = [];
+      this.free.set(block.bytes, list);
+    }
+    list.push(block.ptr);
+    this.liveBytes -= block.bytes;
+  }
+
+  /** Bytes reserved from the memory so far (live and free blocks). */
+  get reservedBytes(): number {
+    return this.top;
+  }
+}

@@ -1,0 +1,406 @@
+/**
+ * The WebAssembly backend: tensors live in one WebAssembly.Memory (shared with worker threads
+ * when SharedArrayBuffer is available), kernels are the AssemblyScript module in assembly/, and
+ * every kernel reproduces the bits of the primitive's scalar reference. Large kernels are split
+ * over threads by independent outputs only.
+ */
+import { RULES } from '../../primitives/index.js';
+import type { Meta, Primitive, PrimitiveAttrs, Rule } from '../../primitives/types.js';
+import { bytesPerElement, type DataArray, type DType } from '../../tensor/dtype.js';
+import { invalid } from '../../errors.js';
+import { sizeOf, stridesOf } from '../../tensor/shape.js';
+import type { Backend, DataHandle, KernelDeterminism, TensorInfo, UpdateKind } from '../backend.js';
+import { Allocator, type Block } from './allocator.js';
+import { broadcastGeometry, permutedForReduction, viewGeometry } from './geometry.js';
+import { CONTROL, type KernelName } from './kernel-names.js';
+import { KERNELS_BASE64, KERNELS_SHA256 } from './kernels.generated.js';
+import { ThreadPool } from './threads.js';
+
+const HEAP_BASE = 65536;
+const GEOMETRY_BYTES = 4096;
+
+const UNARY_CODES: Partial<Record<Primitive, number>> = {
+  neg: 0, abs: 1, sign: 2, sqrt: 3, exp: 4, expm1: 5, log: 6, log1p: 7, tanh: 8, sigmoid: 9, softplus: 10,
+  erf: 11, relu: 12, floor: 13, ceil: 14, round: 15,
+};
+const UNARY_I32_CODES: Partial<Record<Primitive, number>> = { neg: 0, abs: 1, sign: 2, relu: 3 };
+const CHEAP_UNARY = new Set<Primitive>(['neg', 'abs', 'sign', 'sqrt', 'relu', 'floor', 'ceil', 'round']);
+const BINARY_CODES: Partial<Record<Primitive, number>> = {
+  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, pow: 6, greater: 7, greaterEqual: 8, less: 9,
+  lessEqual: 10, equal: 11, notEqual: 12, logicalAnd: 13, logicalOr: 14,
+};
+const REDUCE_CODES: Partial<Record<Primitive, number>> = { sum: 0, prod: 1, max: 2, min: 3 };
+const DTYPE_CODES: Record<DType, number> = { float32: 0, int32: 1, bool: 2 };
+
+/** Work (elements, or multiply-adds) below which a kernel runs on one thread. */
+const PARALLEL_WORK = 1 << 16;
+
+interface WasmHandle {
+  block: Block;
+}
+
+
+function base64Bytes(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(new ArrayBuffer(binary.length));
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+export function sharedMemoryAvailable(): boolean {
+  const g = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean };
+  return typeof g.SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false;
+}
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm';
+  readonly shared: boolean;
+  readonly kernelSha256: string;
+  private readonly memory: WebAssembly.Memory;
+  private readonly exports: Record<string, (...args: number[]) => number>;
+  private readonly allocator: Allocator;
+  private readonly pool: ThreadPool | undefined;
+  private readonly geometry: number;
+  private scratch: Block[] = [];
+
+  constructor(threads?: number) {
+    this.shared = sharedMemoryAvailable();
+    const variant = this.shared ? 'shared' : 'single';
+    this.kernelSha256 = KERNELS_SHA256[variant];
+    const module = new WebAssembly.Module(base64Bytes(KERNELS_BASE64[variant]));
+    this.memory = new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: this.shared });
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+    this.exports = instance.exports as unknown as Record<string, (...args: number[]) => number>;
+    this.allocator = new Allocator(this.memory, HEAP_BASE);
+    this.geometry = this.allocator.allocate(GEOMETRY_BYTES).ptr;
+    if (this.shared) {
+      const control = this.allocator.allocate(CONTROL.bytes).ptr;
+      this.pool = new ThreadPool(module, this.memory, control, instance);
+      this.pool.resize(threads ?? this.pool.cores);
+    }
+  }
+
+  // ---- Threads ----
+
+  get numThreads(): number {
+    return this.pool?.threads ?? 1;
+  }
+
+  setNumThreads(threads: number): void {
+    if (!Number.isInteger(threads) || threads < 1) throw invalid('setNumThreads', 'Expected a positive integer', { threads });
+    this.pool?.resize(threads);
+  }
+
+  private dispatch(kernel: KernelName, args: readonly number[], total: number, work: number, align = 1, scratch?: number[]): void {
+    const parts = work >= PARALLEL_WORK ? this.numThreads : 1;
+    if (this.pool) this.pool.run(kernel, args, total, parts, align, scratch);
+    else this.exports[kernel]!(...args, 0, total, scratch?.[0] ?? 0);
+  }
+
+  // ---- Storage ----
+
+  private bytes(): Uint8Array {
+    return new Uint8Array(this.memory.buffer);
+  }
+
+  private newBlock(dtype: DType, size: number): Block {
+    return this.allocator.allocate(size * bytesPerElement(dtype));
+  }
+
+  private view(block: Block, dtype: DType, size: number): DataArray {
+    const buffer = this.memory.buffer;
+    if (dtype === 'float32') return new Float32Array(buffer, block.ptr, size);
+    if (dtype === 'int32') return new Int32Array(buffer, block.ptr, size);
+    return new Uint8Array(buffer, block.ptr, size);
+  }
+
+  upload(values: DataArray, dtype: DType): DataHandle {
+    const block = this.newBlock(dtype, values.length);
+    this.view(block, dtype, values.length).set(values as never);
+    return { block } as unknown as DataHandle;
+  }
+
+  read(handle: DataHandle, dtype: DType, size: number): DataArray {
+    return this.view(blockOf(handle), dtype, size).slice();
+  }
+
+  free(handle: DataHandle): void {
+    this.allocator.release(blockOf(handle));
+  }
+
+  /** Bytes of WebAssembly memory holding live tensors. */
+  get liveBytes(): number {
+    return this.allocator.liveBytes;
+  }
+
+  determinism(): KernelDeterminism {
+    return 'bitwise';
+  }
+
+  private writeGeometry(values: readonly number[] | Int32Array): number {
+    new Int32Array(this.memory.buffer, this.geometry, values.length).set(values);
+    return this.geometry;
+  }
+
+  // ---- Kernels ----
+
+  run<P extends Primitive>(primitive: P, inputs: readonly TensorInfo[], attrs: PrimitiveAttrs[P], out: Meta): DataHandle {
+    const size = sizeOf(out.shape);
+    if (primitive === 'reshape') {
+      const block = blockOf(inputs[0]!.handle);
+      block.refs++;
+      return { block } as unknown as DataHandle;
+    }
+    const block = this.newBlock(out.dtype, size);
+    if (size > 0) {
+      const done = this.kernel(primitive, inputs, attrs as never, out, block, size);
+      if (!done) this.viaReference(primitive, inputs, attrs, out, block, size);
+    }
+    return { block } as unknown as DataHandle;
+  }
+
+  /** Runs the scalar reference on the inputs in WASM memory, writing into `block`. */
+  private viaReference<P extends Primitive>(primitive: P, inputs: readonly TensorInfo[], attrs: PrimitiveAttrs[P], out: Meta, block: Block, size: number): void {
+    const hosts = inputs.map((t) => ({ shape: t.shape, dtype: t.dtype, values: this.view(blockOf(t.handle), t.dtype, sizeOf(t.shape)) }));
+    const values = (RULES[primitive] as Rule<P>).reference(hosts, attrs, out);
+    this.view(block, out.dtype, size).set(values as never);
+  }
+
+  /** Dispatches to a native kernel; false when the case is left to the reference. */
+  private kernel(primitive: Primitive, inputs: readonly TensorInfo[], attrs: Record<string, never> & Record<string, unknown>, out: Meta, block: Block, size: number): boolean {
+    const ptr = (t: TensorInfo) => blockOf(t.handle).ptr;
+    const x = inputs[0]!;
+    if (primitive in UNARY_CODES) {
+      if (x.dtype === 'float32') {
+        this.dispatch('unaryF32', [UNARY_CODES[primitive]!, ptr(x), block.ptr], size, CHEAP_UNARY.has(primitive) ? size : size * 16, 4);
+        return true;
+      }
+      const code = UNARY_I32_CODES[primitive];
+      if (code === undefined) return false;
+      this.dispatch('unaryI32', [code, ptr(x), block.ptr], size, size);
+      return true;
+    }
+    if (primitive === 'logicalNot') {
+      this.dispatch('logicalNot', [ptr(x), block.ptr], size, size);
+      return true;
+    }
+    if (primitive in BINARY_CODES) {
+      const [a, b] = inputs as [TensorInfo, TensorInfo];
+      const g = broadcastGeometry(out.shape, [a.shape, b.shape], 4);
+      if (!g) return false;
+      const rows = g.dims[0]! * g.dims[1]! * g.dims[2]!;
+      const geometry = this.writeGeometry([...g.dims, ...g.strides[0]!, ...g.strides[1]!]);
+      const work = primitive === 'pow' ? size * 16 : size;
+      this.dispatch('binary', [BINARY_CODES[primitive]!, DTYPE_CODES[a.dtype], ptr(a), ptr(b), block.ptr, geometry], rows, work);
+      return true;
+    }
+    switch (primitive) {
+      case 'where': {
+        const [c, a, b] = inputs as [TensorInfo, TensorInfo, TensorInfo];
+        const g = broadcastGeometry(out.shape, [c.shape, a.shape, b.shape], 4);
+        if (!g) return false;
+        const geometry = this.writeGeometry([...g.dims, ...g.strides[0]!, ...g.strides[1]!, ...g.strides[2]!]);
+        this.dispatch('select', [bytesPerElement(out.dtype), ptr(c), ptr(a), ptr(b), block.ptr, geometry], g.dims[0]! * g.dims[1]! * g.dims[2]!, size);
+        return true;
+      }
+      case 'cast':
+        if (x.dtype === out.dtype) {
+          this.bytes().copyWithin(block.ptr, ptr(x), ptr(x) + size * bytesPerElement(x.dtype));
+          return true;
+        }
+        this.dispatch('cast', [DTYPE_CODES[x.dtype], DTYPE_CODES[out.dtype], ptr(x), block.ptr], size, size);
+        return true;
+      case 'sum': case 'prod': case 'max': case 'min':
+        return this.reduce(primitive, x, attrs.axes as unknown as number[], block);
+      case 'argMax': case 'argMin': {
+        const axis = attrs.axis as unknown as number;
+        const outer = sizeOf(x.shape.slice(0, axis));
+        const inner = sizeOf(x.shape.slice(axis + 1));
+        this.dispatch('argReduce', [primitive === 'argMax' ? 1 : 0, DTYPE_CODES[x.dtype], ptr(x), block.ptr, x.shape[axis]!, inner], outer, sizeOf(x.shape));
+        return x.dtype !== 'bool';
+      }
+      case 'transpose': {
+        const strides = stridesOf(x.shape);
+        this.copyStrided(x, block, out.shape, (attrs.perm as unknown as number[]).map((p) => strides[p]!), 0);
+        return true;
+      }
+      case 'broadcastTo':
+        this.copyStrided(x, block, out.shape, broadcastGeometry(out.shape, [x.shape], out.shape.length)!.strides[0]!, 0);
+        return true;
+      case 'slice': {
+        const strides = stridesOf(x.shape);
+        const offset = (attrs.begin as unknown as number[]).reduce((acc, b, i) => acc + b * strides[i]!, 0);
+        this.copyStrided(x, block, out.shape, strides, offset);
+        return true;
+      }
+      case 'concat':
+        return this.concat(inputs, attrs.axis as unknown as number, out, block);
+      case 'gather': {
+        const [source, indices] = inputs as [TensorInfo, TensorInfo];
+        const axis = attrs.axis as unknown as number;
+        const extent = source.shape[axis]!;
+        this.checkIndices('gather', indices, extent);
+        const outer = sizeOf(source.shape.slice(0, axis));
+        const inner = sizeOf(source.shape.slice(axis + 1));
+        this.dispatch('gatherRows', [bytesPerElement(source.dtype), ptr(source), ptr(indices), block.ptr, extent, sizeOf(indices.shape), inner], outer, size);
+        return true;
+      }
+      case 'scatterAdd': {
+        const [updates, indices] = inputs as [TensorInfo, TensorInfo];
+        if (updates.dtype === 'bool') return false;
+        const axis = attrs.axis as unknown as number;
+        const extent = attrs.size as unknown as number;
+        this.checkIndices('scatterAdd', indices, extent);
+        this.dispatch('fill32', [block.ptr, 0], size, size);
+        const outer = sizeOf(out.shape.slice(0, axis));
+        const inner = sizeOf(out.shape.slice(axis + 1));
+        this.dispatch('scatterAdd', [DTYPE_CODES[updates.dtype], ptr(updates), ptr(indices), block.ptr, extent, sizeOf(indices.shape), inner], outer, sizeOf(updates.shape));
+        return true;
+      }
+      case 'matMul':
+        this.matMul(inputs[0]!, inputs[1]!, attrs.transposeA as unknown as boolean, attrs.transposeB as unknown as boolean, out, block);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private checkIndices(context: string, indices: TensorInfo, extent: number): void {
+    const values = this.view(blockOf(indices.handle), 'int32', sizeOf(indices.shape));
+    for (let j = 0; j < values.length; j++) {
+      if (values[j]! < 0 || values[j]! >= extent) {
+        throw invalid(context, `Expected every index in [0, ${extent})`, { [`indices[${j}]`]: values[j] });
+      }
+    }
+  }
+
+  private copyStrided(x: TensorInfo, block: Block, shape: readonly number[], strides: readonly number[], offset: number): void {
+    const geometry = this.writeGeometry(viewGeometry(shape, strides));
+    const size = sizeOf(shape);
+    this.dispatch('copyStrided', [bytesPerElement(x.dtype), blockOf(x.handle).ptr, block.ptr, offset, geometry], size, size);
+  }
+
+  private reduce(primitive: Primitive, x: TensorInfo, axes: readonly number[], block: Block): boolean {
+    if (x.dtype === 'bool') return false;
+    const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1]! + 1);
+    let source = blockOf(x.handle);
+    let outer: number;
+    let r: number;
+    let inner: number;
+    let temporary: Block | undefined;
+    if (contiguous && axes.length > 0) {
+      outer = sizeOf(x.shape.slice(0, axes[0]));
+      r = sizeOf(axes.map((a) => x.shape[a]!));
+      inner = sizeOf(x.shape.slice(axes.at(-1)! + 1));
+    } else {
+      // Move the reduced axes last; the reduced positions keep their row-major order.
+      const p = permutedForReduction(x.shape, axes);
+      temporary = this.newBlock(x.dtype, sizeOf(x.shape));
+      this.copyStrided(x, temporary, p.shape, p.strides, 0);
+      source = temporary;
+      r = sizeOf(axes.map((a) => x.shape[a]!));
+      outer = sizeOf(x.shape) / Math.max(r, 1);
+      inner = 1;
+      if (r === 0) outer = sizeOf(x.shape.filter((_, i) => !axes.includes(i)));
+    }
+    const kernel = x.dtype === 'float32' ? 'reduceF32' : 'reduceI32';
+    this.dispatch(kernel, [REDUCE_CODES[primitive]!, source.ptr, block.ptr, r, inner], outer, outer * r * inner);
+    if (temporary) this.allocator.release(temporary);
+    return true;
+  }
+
+  private concat(inputs: readonly TensorInfo[], axis: number, out: Meta, block: Block): boolean {
+    const element = bytesPerElement(out.dtype);
+    const outer = sizeOf(out.shape.slice(0, axis));
+    const rowBytes = sizeOf(out.shape.slice(axis)) * element;
+    const bytes = this.bytes();
+    let column = 0;
+    for (const t of inputs) {
+      const chunk = sizeOf(t.shape.slice(axis)) * element;
+      const src = blockOf(t.handle).ptr;
+      for (let r = 0; r < outer; r++) bytes.copyWithin(block.ptr + r * rowBytes + column, src + r * chunk, src + (r + 1) * chunk);
+      column += chunk;
+    }
+    return true;
+  }
+
+  private threadScratch(bytes: number, threads: number): number[] {
+    for (let t = 0; t < threads; t++) {
+      if (!this.scratch[t] || this.scratch[t]!.bytes < bytes) {
+        if (this.scratch[t]) this.allocator.release(this.scratch[t]!);
+        this.scratch[t] = this.allocator.allocate(bytes);
+      }
+    }
+    return this.scratch.slice(0, threads).map((b) => b.ptr);
+  }
+
+  private matMul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean, out: Meta, block: Block): void {
+    const batchShape = out.shape.slice(0, -2);
+    const [m, n] = out.shape.slice(-2) as [number, number];
+    const k = transposeA ? a.shape.at(-2)! : a.shape.at(-1)!;
+    const batches = sizeOf(batchShape);
+    if (k === 0) {
+      this.dispatch('fill32', [block.ptr, 0], batches * m * n, batches * m * n);
+      return;
+    }
+    const aBatch = broadcastGeometry(batchShape, [a.shape.slice(0, -2)], batchShape.length)?.strides[0] ?? [];
+    const bBatch = broadcastGeometry(batchShape, [b.shape.slice(0, -2)], batchShape.length)?.strides[0] ?? [];
+    const offsets = this.allocator.allocate(batches * 8);
+    const table = new Int32Array(this.memory.buffer, offsets.ptr, batches * 2);
+    const batchStrides = stridesOf(batchShape);
+    for (let i = 0; i < batches; i++) {
+      let aOffset = 0;
+      let bOffset = 0;
+      batchShape.forEach((_, d) => {
+        const coordinate = Math.floor(i / batchStrides[d]!) % batchShape[d]!;
+        aOffset += coordinate * (aBatch[d] ?? 0);
+        bOffset += coordinate * (bBatch[d] ?? 0);
+      });
+      table[2 * i] = aOffset * m * k;
+      table[2 * i + 1] = bOffset * k * n;
+    }
+    const work = batches * m * n * k;
+    const threads = work >= PARALLEL_WORK ? this.numThreads : 1;
+    const scratch = this.threadScratch(this.exports.matmulScratchBytes!(k, n), threads);
+    this.dispatch('matmul', [blockOf(a.handle).ptr, blockOf(b.handle).ptr, block.ptr, offsets.ptr, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0], batches * m, work, 4, scratch);
+    this.allocator.release(offsets);
+  }
+
+  // ---- Fused optimizer updates ----
+
+  /** Gives a variable's storage to it alone (copying if a reshape shares it), for in-place updates. */
+  exclusive(handle: DataHandle, dtype: DType, size: number): DataHandle {
+    const block = blockOf(handle);
+    if (block.refs === 1) return handle;
+    const copy = this.newBlock(dtype, size);
+    this.bytes().copyWithin(copy.ptr, block.ptr, block.ptr + size * bytesPerElement(dtype));
+    this.allocator.release(block);
+    return { block: copy } as unknown as DataHandle;
+  }
+
+  /**
+   * In-place optimizer updates on exclusive float32 buffers of `size` elements. Handles:
+   * adam [w, g, m, v, vhat?], scalars [c1, c2, alpha, epsilon]; sgd [w, g], [lr];
+   * momentum [w, g, m], [lr, momentum, nesterov].
+   */
+  update(kind: UpdateKind, handles: readonly DataHandle[], scalars: readonly number[], size: number): void {
+    const p = handles.map((h) => blockOf(h).ptr);
+    if (kind === 'adam') this.dispatch('adam', [p[0]!, p[1]!, p[2]!, p[3]!, p[4] ?? 0, ...scalars], size, size * 4, 4);
+    else if (kind === 'sgd') this.dispatch('sgd', [p[0]!, p[1]!, ...scalars], size, size, 4);
+    else this.dispatch('momentum', [p[0]!, p[1]!, p[2]!, ...scalars], size, size);
+  }
+}
+
+function blockOf(handle: DataHandle): Block {
+  return (handle as unknown as WasmHandle).block;
+}
+
+export function wasmSimdAvailable(): boolean {
+  try {
+    // A module with one function returning a v128 constant validates only with SIMD support.
+    return WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11]));
+  } catch {
+    return false;
+  }
+}
+

@@ -1,0 +1,149 @@
+/**
+ * A pool of kernel workers sharing the backend's WebAssembly.Memory. A job is one kernel over a
+ * range of independent outputs (elements, rows, output tiles), split into one contiguous part
+ * per thread; the main thread runs part 0. Splitting never changes a result, because no output
+ * is computed by two threads and each output's arithmetic does not depend on its neighbours.
+ */
+import { CONTROL, KERNEL_NAMES, type KernelName } from './kernel-names.js';
+
+type NodeWorker = { unref(): void; terminate(): Promise<number> };
+type NodeWorkerThreads = { Worker: new (url: URL, options: { workerData: unknown; execArgv: string[] }) => NodeWorker };
+
+interface Platform {
+  spawn(init: { module: WebAssembly.Module; memory: WebAssembly.Memory; control: number; index: number }): { terminate(): void };
+  /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
+  canBlock: boolean;
+  cores: number;
+}
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+function detectPlatform(): Platform | undefined {
+  const processLike = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process;
+  const workerThreads = processLike?.getBuiltinModule?.('node:worker_threads') as NodeWorkerThreads | undefined;
+  if (workerThreads) {
+    const os = processLike!.getBuiltinModule!('node:os') as { availableParallelism(): number };
+    return {
+      spawn(init) {
+        // Not the parent's flags: e.g. --input-type is an error for a worker started from a file.
+        const worker = new workerThreads.Worker(WORKER_URL, { workerData: init, execArgv: [] });
+        worker.unref();
+        return { terminate: () => void worker.terminate() };
+      },
+      canBlock: true,
+      cores: os.availableParallelism(),
+    };
+  }
+  const BrowserWorker = (globalThis as { Worker?: new (url: URL, options: { type: 'module' }) => { postMessage(m: unknown): void; terminate(): void } }).Worker;
+  if (!BrowserWorker) return undefined;
+  return {
+    spawn(init) {
+      const worker = new BrowserWorker(WORKER_URL, { type: 'module' });
+      worker.postMessage(init);
+      return worker;
+    },
+    canBlock: typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined',
+    cores: (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1,
+  };
+}
+
+export class ThreadPool {
+  private readonly platform = detectPlatform();
+  private workers: { terminate(): void }[] = [];
+  private readonly ctrl: Int32Array;
+  private readonly args: Float64Array;
+  private readonly kernels: ((...args: number[]) => void)[];
+
+  constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly memory: WebAssembly.Memory,
+    private readonly control: number,
+    instance: WebAssembly.Instance,
+  ) {
+    this.ctrl = new Int32Array(memory.buffer, control, CONTROL.bytes / 4);
+    this.args = new Float64Array(memory.buffer, control + CONTROL.argsByte, CONTROL.maxArgs);
+    this.kernels = KERNEL_NAMES.map((name) => instance.exports[name] as (...args: number[]) => void);
+  }
+
+  /** The number of cores, as the platform reports it. */
+  get cores(): number {
+    return this.platform?.cores ?? 1;
+  }
+
+  /**
+   * Threads that take part in jobs: the main thread plus the workers, once all of them are
+   * ready (in a browser they start asynchronously; until then jobs run on this thread alone).
+   */
+  get threads(): number {
+    return Atomics.load(this.ctrl, CONTROL.ready) >= this.workers.length ? 1 + this.workers.length : 1;
+  }
+
+  /** Resizes the pool to `threads` threads in all (the main thread included). */
+  resize(threads: number): void {
+    if (!this.platform || threads - 1 === this.workers.length) return;
+    this.stop();
+    const wanted = Math.min(threads, CONTROL.maxThreads) - 1;
+    for (let index = 1; index <= wanted; index++) {
+      this.workers.push(this.platform.spawn({ module: this.module, memory: this.memory, control: this.control, index }));
+    }
+    if (this.platform.canBlock) {
+      const deadline = performance.now() + 10_000;
+      for (let ready = Atomics.load(this.ctrl, CONTROL.ready); ready < wanted; ready = Atomics.load(this.ctrl, CONTROL.ready)) {
+        if (performance.now() > deadline) {
+          console.warn(`verbatim: ${wanted - ready} of ${wanted} kernel workers did not start; running on one thread`);
+          this.stop();
+          return;
+        }
+        Atomics.wait(this.ctrl, CONTROL.ready, ready, 100);
+      }
+    }
+  }
+
+  private stop(): void {
+    if (this.workers.length === 0) return;
+    Atomics.store(this.ctrl, CONTROL.stop, 1);
+    Atomics.add(this.ctrl, CONTROL.sequence, 1);
+    Atomics.notify(this.ctrl, CONTROL.sequence);
+    for (const w of this.workers) w.terminate();
+    this.workers = [];
+    Atomics.store(this.ctrl, CONTROL.stop, 0);
+    Atomics.store(this.ctrl, CONTROL.ready, 0);
+    for (let t = 0; t < CONTROL.maxThreads; t++) this.ctrl[CONTROL.threads + CONTROL.slotsPerThread * t + 3] = 0;
+  }
+
+  /**
+   * Runs kernel(...args, start, end, scratch[t]) over [0, total) split into `parts` contiguous
+   * ranges whose boundaries are multiples of `align`; part 0 on this thread. Every worker gets a
+   * range (empty if it has no part), and the job is over when each worker with a part has
+   * recorded this job's sequence number in its slot.
+   */
+  run(kernel: KernelName, args: readonly number[], total: number, parts: number, align = 1, scratch: readonly number[] = []): void {
+    const index = KERNEL_NAMES.indexOf(kernel);
+    const threads = Math.max(1, Math.min(parts, this.threads, Math.ceil(total / align)));
+    if (threads === 1) {
+      this.kernels[index]!(...args, 0, total, scratch[0] ?? 0);
+      return;
+    }
+    const chunk = Math.ceil(total / threads / align) * align;
+    const ctrl = this.ctrl;
+    for (let t = 0; t <= this.workers.length; t++) {
+      const slot = CONTROL.threads + CONTROL.slotsPerThread * t;
+      ctrl[slot] = t < threads ? Math.min(total, t * chunk) : 0;
+      ctrl[slot + 1] = t < threads ? Math.min(total, (t + 1) * chunk) : 0;
+      ctrl[slot + 2] = scratch[t] ?? 0;
+    }
+    this.args.set(args);
+    Atomics.store(ctrl, CONTROL.argc, args.length);
+    Atomics.store(ctrl, CONTROL.kernel, index);
+    const sequence = Atomics.add(ctrl, CONTROL.sequence, 1) + 1;
+    Atomics.notify(ctrl, CONTROL.sequence);
+    this.kernels[index]!(...args, ctrl[CONTROL.threads]!, ctrl[CONTROL.threads + 1]!, scratch[0] ?? 0);
+    for (let t = 1; t < threads; t++) {
+      const done = CONTROL.threads + CONTROL.slotsPerThread * t + 3;
+      for (let seen = Atomics.load(ctrl, done); seen !== sequence; seen = Atomics.load(ctrl, done)) {
+        if (this.platform?.canBlock) Atomics.wait(ctrl, done, seen, 1000);
+      }
+    }
+    if (Atomics.exchange(ctrl, CONTROL.failed, 0)) throw new Error(`verbatim: the ${kernel} kernel failed in a worker thread`);
+  }
+}

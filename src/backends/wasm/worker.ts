@@ -1,0 +1,47 @@
+/**
+ * A kernel worker: instantiates the shared kernel module over the shared memory, then runs its
+ * range of each job the main thread posts in the control block, until told to stop.
+ */
+import { CONTROL, KERNEL_NAMES } from './kernel-names.js';
+
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: number;
+  index: number;
+}
+
+function serve({ module, memory, control, index }: WorkerInit): void {
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const kernels = KERNEL_NAMES.map((name) => instance.exports[name] as (...args: number[]) => void);
+  const ctrl = new Int32Array(memory.buffer, control, CONTROL.bytes / 4);
+  let sequence = Atomics.load(ctrl, CONTROL.sequence);
+  Atomics.add(ctrl, CONTROL.ready, 1);
+  Atomics.notify(ctrl, CONTROL.ready);
+  for (;;) {
+    Atomics.wait(ctrl, CONTROL.sequence, sequence);
+    sequence = Atomics.load(ctrl, CONTROL.sequence);
+    if (Atomics.load(ctrl, CONTROL.stop)) return;
+    const args = new Float64Array(memory.buffer, control + CONTROL.argsByte, Atomics.load(ctrl, CONTROL.argc));
+    const slot = CONTROL.threads + CONTROL.slotsPerThread * index;
+    const start = ctrl[slot]!;
+    const end = ctrl[slot + 1]!;
+    try {
+      if (start < end) kernels[Atomics.load(ctrl, CONTROL.kernel)]!(...args, start, end, ctrl[slot + 2]!);
+    } catch {
+      Atomics.store(ctrl, CONTROL.failed, 1);
+    }
+    Atomics.store(ctrl, slot + 3, sequence);
+    Atomics.notify(ctrl, slot + 3);
+  }
+}
+
+type NodeWorkerThreads = { workerData: WorkerInit | null; isMainThread: boolean };
+const nodeThreads = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } })
+  .process?.getBuiltinModule?.('node:worker_threads') as NodeWorkerThreads | undefined;
+
+if (nodeThreads && !nodeThreads.isMainThread && nodeThreads.workerData) {
+  serve(nodeThreads.workerData);
+} else if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined') {
+  (globalThis as unknown as { onmessage: (event: { data: WorkerInit }) => void }).onmessage = (event) => serve(event.data);
+}
