@@ -121,15 +121,27 @@ export class Engine implements TensorOwner {
     const bytes = tensor.size * bytesPerElement(tensor.dtype);
     this.liveTensors++;
     this.liveBytes += bytes;
-    this.scopes.at(-1)?.push(tensor);
-    this.finalizer.register(tensor, { handle: tensor.handle, backend: tensor.backend, bytes }, tensor);
+    const scope = this.scopes.at(-1);
+    if (scope) scope.push(tensor);
+    else this.watchForLeak(tensor);
     return tensor;
+  }
+
+  /**
+   * Registers a tensor that no tidy scope will dispose, so that its storage is freed if it is
+   * garbage-collected without dispose(). Tensors inside a scope are disposed or handed outward
+   * by it, and registered only when they leave the outermost one.
+   */
+  private watchForLeak(tensor: Tensor): void {
+    this.finalizer.register(tensor, { handle: tensor.handle, backend: tensor.backend, bytes: tensor.size * bytesPerElement(tensor.dtype) }, tensor);
+    tensor.watched = true;
   }
 
   /** Keeps the finalizer's record of a tensor's storage current when the storage changes. */
   private retrack(tensor: Tensor): void {
+    if (!tensor.watched) return;
     this.finalizer.unregister(tensor);
-    this.finalizer.register(tensor, { handle: tensor.handle, backend: tensor.backend, bytes: tensor.size * bytesPerElement(tensor.dtype) }, tensor);
+    this.watchForLeak(tensor);
   }
 
   /** A tensor holding a copy of `values`. */
@@ -177,7 +189,7 @@ export class Engine implements TensorOwner {
   private free(tensor: Tensor): void {
     if (tensor.freed) return;
     tensor.freed = true;
-    this.finalizer.unregister(tensor);
+    if (tensor.watched) this.finalizer.unregister(tensor);
     tensor.backend.free(tensor.handle);
     this.liveTensors--;
     this.liveBytes -= tensor.size * bytesPerElement(tensor.dtype);
@@ -208,11 +220,17 @@ export class Engine implements TensorOwner {
     }
     const returned = new Set<Tensor>();
     collectTensors(result, returned);
-    for (const t of scope) {
-      if (!returned.has(t) && !t.kept) this.disposeTensor(t);
-    }
     const parent = this.scopes.at(-1);
-    if (parent) for (const t of returned) if (scope.includes(t)) parent.push(t);
+    for (const t of scope) {
+      if (returned.has(t)) {
+        if (parent) parent.push(t);
+        else this.watchForLeak(t);
+      } else if (t.kept) {
+        this.watchForLeak(t);
+      } else {
+        this.disposeTensor(t);
+      }
+    }
     return result;
   }
 
@@ -282,19 +300,23 @@ export class Engine implements TensorOwner {
   // ---- Running primitives ----
 
   run<P extends Primitive>(primitive: P, inputs: readonly Tensor[], attrs: PrimitiveAttrs[P]): Tensor {
-    inputs.forEach((t, i) => {
-      this.assertUsable(t, primitive, inputs.length === 1 ? 'x' : `inputs[${i}]`);
-      this.migrate(t);
-    });
+    const active = this.active;
+    for (let i = 0; i < inputs.length; i++) {
+      const t = inputs[i]!;
+      if (!(t instanceof Tensor) || t.freed || (t.isDisposed && t.tapeHolds === 0)) {
+        this.assertUsable(t, primitive, inputs.length === 1 ? 'x' : `inputs[${i}]`);
+      }
+      if (t.backend !== active) this.migrate(t);
+    }
     const rule = RULES[primitive] as Rule<P>;
     const out = rule.infer(inputs, attrs);
-    if (isOpDeterminismEnabled() && this.active.determinism(primitive) !== 'bitwise') {
+    if (isOpDeterminismEnabled() && active.determinism(primitive) !== 'bitwise') {
       throw new DeterminismError(
-        `${primitive}: the '${this.active.name}' backend's kernel has no bitwise determinism guarantee, and op determinism is enabled`);
+        `${primitive}: the '${active.name}' backend's kernel has no bitwise determinism guarantee, and op determinism is enabled`);
     }
-    const handle = this.active.run(primitive, inputs, attrs, out);
-    const output = this.track(new Tensor(this, this.nextId++, out.shape, out.dtype, handle, this.active));
-    this.record({ primitive, inputs, output, attrs });
+    const handle = active.run(primitive, inputs, attrs, out);
+    const output = this.track(new Tensor(this, this.nextId++, out.shape, out.dtype, handle, active));
+    if (this.tapes.length > 0) this.record({ primitive, inputs, output, attrs });
     return output;
   }
 

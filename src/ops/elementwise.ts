@@ -17,11 +17,19 @@ function asFloat(x: TensorLike, context: string): Tensor {
   return t.dtype === 'float32' ? t : cast(t, 'float32');
 }
 
+const NO_ATTRS = Object.freeze({}) as Record<string, never>;
+
+/** A tensor that needs no conversion: it goes straight to the primitive, with no tidy scope. */
+function ready(x: unknown, floatOnly: boolean): x is Tensor {
+  return x instanceof Tensor && (!floatOnly || x.dtype === 'float32');
+}
+
 function unary(name: UnaryPrimitive, floatOnly: boolean) {
-  return op((x: TensorLike): Tensor => {
+  const converting = op((x: TensorLike): Tensor => {
     const t = floatOnly ? asFloat(x, name) : convertToTensor(x, 'x', name);
-    return ENGINE.run(name, [t], {});
+    return ENGINE.run(name, [t], NO_ATTRS);
   });
+  return (x: TensorLike): Tensor => (ready(x, floatOnly) ? ENGINE.run(name, [x], NO_ATTRS) : converting(x));
 }
 
 export const neg = unary('neg', false);
@@ -70,7 +78,9 @@ export function binaryOperands(a: TensorLike, b: TensorLike, context: string): [
 }
 
 function binary(name: BinaryPrimitive) {
-  return op((a: TensorLike, b: TensorLike): Tensor => ENGINE.run(name, binaryOperands(a, b, name), {}));
+  const converting = op((a: TensorLike, b: TensorLike): Tensor => ENGINE.run(name, binaryOperands(a, b, name), NO_ATTRS));
+  return (a: TensorLike, b: TensorLike): Tensor =>
+    (a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype ? ENGINE.run(name, [a, b], NO_ATTRS) : converting(a, b));
 }
 
 export const add = binary('add');

@@ -228,6 +228,13 @@ const BINARY: { [P in BinaryPrimitive]: BinarySpec } = {
   logicalOr: { dtypes: BOOL, output: 'bool', float: (a, b) => (a || b ? 1 : 0), grad: 'not-differentiable' },
 };
 
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function binaryRule(name: BinaryPrimitive): Rule<BinaryPrimitive> {
   const spec = BINARY[name];
   return {
@@ -236,7 +243,7 @@ function binaryRule(name: BinaryPrimitive): Rule<BinaryPrimitive> {
         throw invalid(name, 'Expected a and b of the same dtype', { 'a.dtype': a!.dtype, 'b.dtype': b!.dtype });
       }
       assertDTypeIn(name, 'a', a!.dtype, spec.dtypes);
-      const shape = broadcastShapes([a!.shape, b!.shape], name);
+      const shape = sameShape(a!.shape, b!.shape) ? a!.shape : broadcastShapes([a!.shape, b!.shape], name);
       return { shape, dtype: spec.output === 'bool' ? 'bool' : a!.dtype };
     },
     reference: ([a, b], _attrs, out) =>

@@ -27,6 +27,8 @@ export class Tensor {
   tapeHolds = 0;
   /** @internal Kept out of every enclosing tidy. */
   kept = false;
+  /** @internal Registered for leak detection (it outlived every tidy scope). */
+  watched = false;
   private disposeRequested = false;
   /** @internal The storage has been released. */
   freed = false;
@@ -39,7 +41,7 @@ export class Tensor {
     handle: DataHandle,
     backend: Backend,
   ) {
-    this.shape = Object.freeze([...shape]);
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.size = sizeOf(shape);
     this.handle = handle;
     this.backend = backend;

@@ -92,9 +92,8 @@ export class WasmBackend implements Backend {
   }
 
   private dispatch(kernel: KernelName, args: readonly number[], total: number, work: number, align = 1, scratch?: number[]): void {
-    const parts = work >= PARALLEL_WORK ? this.numThreads : 1;
-    if (this.pool) this.pool.run(kernel, args, total, parts, align, scratch);
-    else this.exports[kernel]!(...args, 0, total, scratch?.[0] ?? 0);
+    if (work < PARALLEL_WORK || !this.pool) this.exports[kernel]!(...args, 0, total, scratch?.[0] ?? 0);
+    else this.pool.run(kernel, args, total, this.pool.threads, align, scratch);
   }
 
   // ---- Storage ----
@@ -137,8 +136,26 @@ export class WasmBackend implements Backend {
     return 'bitwise';
   }
 
+  private geometryView: Int32Array | undefined;
+
+  private geometryInts(): Int32Array {
+    if (!this.geometryView || this.geometryView.buffer !== this.memory.buffer) {
+      this.geometryView = new Int32Array(this.memory.buffer, this.geometry, GEOMETRY_BYTES / 4);
+    }
+    return this.geometryView;
+  }
+
   private writeGeometry(values: readonly number[] | Int32Array): number {
-    new Int32Array(this.memory.buffer, this.geometry, values.length).set(values);
+    this.geometryInts().set(values);
+    return this.geometry;
+  }
+
+  /** Geometry [1, 1, 1, n] with inner strides for a and b (1, or 0 for a broadcast scalar). */
+  private writeGeometry4(d0: number, d1: number, d2: number, d3: number, aInner: number, bInner: number): number {
+    const g = this.geometryInts();
+    g[0] = d0; g[1] = d1; g[2] = d2; g[3] = d3;
+    g[4] = 0; g[5] = 0; g[6] = 0; g[7] = aInner;
+    g[8] = 0; g[9] = 0; g[10] = 0; g[11] = bInner;
     return this.geometry;
   }
 
@@ -186,10 +203,20 @@ export class WasmBackend implements Backend {
     }
     if (primitive in BINARY_CODES) {
       const [a, b] = inputs as [TensorInfo, TensorInfo];
-      const g = broadcastGeometry(out.shape, [a.shape, b.shape], 4);
-      if (!g) return false;
-      const rows = g.dims[0]! * g.dims[1]! * g.dims[2]!;
-      const geometry = this.writeGeometry([...g.dims, ...g.strides[0]!, ...g.strides[1]!]);
+      const aSize = sizeOf(a.shape);
+      const bSize = sizeOf(b.shape);
+      let rows: number;
+      let geometry: number;
+      if ((aSize === size || aSize === 1) && (bSize === size || bSize === 1)) {
+        // Same shapes, or a scalar operand: one row of `size` elements.
+        rows = 1;
+        geometry = this.writeGeometry4(1, 1, 1, size, aSize === 1 ? 0 : 1, bSize === 1 ? 0 : 1);
+      } else {
+        const g = broadcastGeometry(out.shape, [a.shape, b.shape], 4);
+        if (!g) return false;
+        rows = g.dims[0]! * g.dims[1]! * g.dims[2]!;
+        geometry = this.writeGeometry([...g.dims, ...g.strides[0]!, ...g.strides[1]!]);
+      }
       const work = primitive === 'pow' ? size * 16 : size;
       this.dispatch('binary', [BINARY_CODES[primitive]!, DTYPE_CODES[a.dtype], ptr(a), ptr(b), block.ptr, geometry], rows, work);
       return true;

@@ -1,0 +1,49 @@
+/** A benchmarked library: the same workloads, measured the same way. */
+export interface Engine {
+  /** Throughput of workload A or B in examples per second, over `budgetSeconds` at most. */
+  train(workload: 'A' | 'B', budgetSeconds: number): Promise<number>;
+  /** GFLOP/s of an n x n x n float32 matrix product. */
+  matmul(n: number): Promise<number>;
+}
+
+/** The data of workload A (1000 x 20, y = row sum > 0) and B (8192 x 784, 10 classes), as plain arrays. */
+export function workloadData(workload: 'A' | 'B'): { x: Float32Array; y: Float32Array; rows: number; inputs: number; outputs: number } {
+  let state = workload === 'A' ? 1 : 2;
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+  if (workload === 'A') {
+    const rows = 1000;
+    const x = Float32Array.from({ length: rows * 20 }, () => next() * 2 - 1);
+    const y = Float32Array.from({ length: rows }, (_, r) => (x.subarray(r * 20, r * 20 + 20).reduce((a, b) => a + b, 0) > 0 ? 1 : 0));
+    return { x, y, rows, inputs: 20, outputs: 1 };
+  }
+  const rows = 8192;
+  const x = Float32Array.from({ length: rows * 784 }, () => next());
+  const y = new Float32Array(rows * 10);
+  for (let r = 0; r < rows; r++) y[r * 10 + Math.floor(next() * 10)] = 1;
+  return { x, y, rows, inputs: 784, outputs: 10 };
+}
+
+export const SPEC = {
+  A: { hidden: [32], batchSize: 32, epochs: 3 },
+  B: { hidden: [512, 512], batchSize: 128, epochs: 2 },
+} as const;
+
+/**
+ * Times `fit(rows, epochs)` over the first `rows` examples, after the same fit untimed as a
+ * warm-up (so that every engine's JIT has settled). Rows are cut, by whole batches, so that one
+ * fit takes about budgetSeconds at most, estimated from a fit on four batches. Returns examples/s.
+ */
+export async function timedFit(rows: number, batchSize: number, epochs: number, budgetSeconds: number, fit: (rows: number, epochs: number) => Promise<void>): Promise<number> {
+  const probeRows = Math.min(rows, 4 * batchSize);
+  const p0 = performance.now();
+  await fit(probeRows, 1);
+  const perBatch = (performance.now() - p0) / 1000 / Math.ceil(probeRows / batchSize);
+  const used = Math.min(rows, Math.max(4, Math.floor(budgetSeconds / perBatch / epochs)) * batchSize);
+  await fit(used, epochs);
+  const t0 = performance.now();
+  await fit(used, epochs);
+  return (used * epochs) / ((performance.now() - t0) / 1000);
+}

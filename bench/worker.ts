@@ -1,0 +1,17 @@
+/** One measurement in a fresh process: node dist/bench/worker.js <engine> <workload>; prints JSON. */
+import type { Engine } from './engines/types.js';
+
+const [engineName = '', workload = ''] = process.argv.slice(2);
+const budget = Number(process.env.BENCH_BUDGET ?? 20);
+
+async function engine(name: string): Promise<Engine> {
+  const threadsMatch = /^verbatim-(wasm|reference)-(\d+)$/.exec(name);
+  if (threadsMatch) return (await import('./engines/verbatim.js')).verbatimEngine(threadsMatch[1]!, Number(threadsMatch[2]));
+  if (name === 'tfjs-cpu' || name === 'tfjs-wasm') return (await import('./engines/tfjs.js')).tfjsEngine(name === 'tfjs-cpu' ? 'cpu' : 'wasm');
+  if (name === 'jax-js-wasm') return (await import('./engines/jax.js')).jaxEngine();
+  throw new Error(`unknown engine ${name}`);
+}
+
+const e = await engine(engineName);
+const value = workload === 'A' || workload === 'B' ? await e.train(workload, budget) : await e.matmul(Number(workload.replace('matmul', '')));
+console.log(JSON.stringify({ engine: engineName, workload, value }));

@@ -1,0 +1,16 @@
+import * as vb from 'verbatim';
+import { ENGINE } from './dist/src/engine/engine.js';
+vb.setRandomSeed(1);
+const rng = vb.random.generator(42);
+const x = rng.normal([64, 20]);
+const y = vb.cast(vb.greater(vb.sum(x, 1, true), 0), 'float32');
+const model = vb.sequential({ layers: [vb.layers.dense({ units: 32, activation: 'relu', inputShape: [20] }), vb.layers.dropout({ rate: 0.2 }), vb.layers.dense({ units: 1, activation: 'sigmoid' })] });
+model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+await model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0 });
+const counts = new Map(); const orig = ENGINE.run.bind(ENGINE);
+ENGINE.run = (p, i, a) => { counts.set(p, (counts.get(p) ?? 0) + 1); return orig(p, i, a); };
+let made = 0; const om = ENGINE.makeTensor.bind(ENGINE); ENGINE.makeTensor = (...a) => { made++; return om(...a); };
+await model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0 });
+const total = [...counts.values()].reduce((a, b) => a + b, 0);
+console.log('per step: primitives', total / 2, 'uploads', made / 2);
+console.log([...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}:${v / 2}`).join(' '));
