@@ -7,3 +7,4 @@ export { copyStrided, fill32, gatherRows, scatterAdd } from './movement';
 export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd, momentum } from './optimizers';
 export { expf, expm1f, logf, log1pf, tanhf, sigmoidf, softplusf, erff, powf } from './math';
+export { simdPeak } from './calibration';

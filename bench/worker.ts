@@ -12,6 +12,12 @@ async function engine(name: string): Promise<Engine> {
   throw new Error(`unknown engine ${name}`);
 }
 
-const e = await engine(engineName);
-const value = workload === 'A' || workload === 'B' ? await e.train(workload, budget) : await e.matmul(Number(workload.replace('matmul', '')));
+let value: number;
+if (workload === 'simd-peak') {
+  const { WasmBackend } = await import('../src/backends/wasm/backend.js');
+  value = new WasmBackend(1).simdPeakGflops();
+} else {
+  const e = await engine(engineName);
+  value = workload === 'A' || workload === 'B' ? await e.train(workload, budget) : await e.matmul(Number(workload.replace('matmul', '')));
+}
 console.log(JSON.stringify({ engine: engineName, workload, value }));

@@ -393,6 +393,16 @@ export class WasmBackend implements Backend {
     this.allocator.release(offsets);
   }
 
+  /** Measured SIMD128 multiply-add throughput of one core, in GFLOP/s (benchmark calibration). */
+  simdPeakGflops(): number {
+    const simdPeak = this.exports.simdPeak!;
+    simdPeak(1e6);
+    const iterations = 5e7;
+    const t0 = performance.now();
+    simdPeak(iterations);
+    return (96 * iterations) / ((performance.now() - t0) / 1000) / 1e9;
+  }
+
   // ---- Fused optimizer updates ----
 
   /** Gives a variable's storage to it alone (copying if a reshape shares it), for in-place updates. */

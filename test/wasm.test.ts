@@ -1,0 +1,211 @@
+/**
+ * The WASM backend against the reference: every primitive bit-identical on awkward shapes and
+ * on sizes large enough to be split over threads, with 1, 2 and 3 threads; the examples' digests
+ * across backends and thread counts in separate processes; memory; the kernel build.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import * as vb from 'verbatim';
+import { rng } from './helpers/data.js';
+import { REPO_ROOT, runNode } from './helpers/process.js';
+
+const hasWasm = vb.backendNames().includes('wasm');
+
+function values(shape: number[], seed: number, lo = -3, hi = 3): Float32Array {
+  const next = rng(seed);
+  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * next());
+}
+
+/** f evaluated on both backends (inputs made on each); the outputs' bytes must be equal. */
+function sameBits(label: string, inputs: [number[], number, number?, number?][], f: (...ts: vb.Tensor[]) => vb.Tensor): void {
+  const run = (backend: string) => {
+    vb.setBackend(backend);
+    return vb.tidy(() => {
+      const ts = inputs.map(([shape, seed, lo, hi]) => vb.tensor(values(shape, seed, lo, hi), shape));
+      const out = f(...ts);
+      return { shape: out.shape, bytes: new Uint8Array(out.dataSync().buffer.slice(0)) };
+    });
+  };
+  const reference = run('reference');
+  const wasm = run('wasm');
+  vb.setBackend('wasm');
+  assert.deepEqual(wasm.shape, reference.shape, `${label}: shape`);
+  if (Buffer.compare(Buffer.from(wasm.bytes), Buffer.from(reference.bytes)) !== 0) {
+    const a = new Float32Array(wasm.bytes.buffer);
+    const b = new Float32Array(reference.bytes.buffer);
+    const i = a.findIndex((v, k) => !Object.is(v, b[k]));
+    assert.fail(`${label}: element ${i} is ${a[i]} on wasm, ${b[i]} on reference`);
+  }
+}
+
+const UNARY = ['neg', 'abs', 'sign', 'sqrt', 'exp', 'expm1', 'log', 'log1p', 'tanh', 'sigmoid', 'softplus', 'erf', 'relu', 'floor', 'ceil', 'round'] as const;
+const BINARY = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow'] as const;
+
+describe('wasm backend: bit-identical to the reference', { skip: hasWasm ? false : 'WebAssembly SIMD is not available' }, () => {
+  after(() => vb.setNumThreads(2));
+
+  for (const threads of [1, 2, 3]) {
+    describe(`${threads} thread(s)`, () => {
+      it('unary ops on sizes that do and do not fill SIMD vectors, and on thread-splitting sizes', () => {
+        vb.setNumThreads(threads);
+        for (const op of UNARY) {
+          for (const shape of [[1], [3], [7], [13, 17], [70001]]) {
+            const [lo, hi] = op === 'sqrt' || op === 'log' ? [0, 50] : op === 'log1p' ? [-1, 50] : [-20, 20];
+            sameBits(`${op} ${JSON.stringify(shape)}`, [[shape, 1, lo, hi]], (x) => (vb as unknown as Record<string, (t: vb.Tensor) => vb.Tensor>)[op]!(x));
+          }
+        }
+      });
+
+      it('binary ops with broadcasting on every axis', () => {
+        vb.setNumThreads(threads);
+        const pairs: [number[], number[]][] = [[[5], [5]], [[7], [1]], [[1], [7]], [[3, 1], [1, 5]], [[2, 3, 5], [5]], [[13, 1, 2], [13, 7, 1]],
+          [[2, 1, 3, 1, 2], [1, 4, 1, 5, 1]], [[300, 257], [257]], [[300, 257], [300, 1]], [[70001], [70001]]];
+        for (const op of BINARY) {
+          for (const [sa, sb] of pairs) {
+            sameBits(`${op} ${JSON.stringify([sa, sb])}`, [[sa, 2, op === 'pow' ? 0.1 : -3, 3], [sb, 3]], (a, b) => (vb as unknown as Record<string, (x: vb.Tensor, y: vb.Tensor) => vb.Tensor>)[op]!(a!, b!));
+          }
+        }
+        sameBits('greater', [[[300, 257], 4], [[257], 5]], (a, b) => vb.cast(vb.greater(a!, b!), 'float32'));
+        sameBits('where', [[[3, 1, 5], 6], [[4, 1], 7], [[5], 8]], (c, a, b) => vb.where(vb.greater(c!, 0), a!, b!));
+      });
+
+      it('reductions over every axis subset, in their canonical order', () => {
+        vb.setNumThreads(threads);
+        for (const shape of [[3, 5, 7], [64, 33, 41]]) {
+          for (const axes of [[0], [1], [2], [0, 1], [0, 2], [1, 2], [0, 1, 2]]) {
+            for (const op of ['sum', 'prod', 'max', 'min', 'mean'] as const) {
+              sameBits(`${op} ${JSON.stringify(shape)} ${JSON.stringify(axes)}`, [[shape, 9, op === 'prod' ? 0.9 : -3, op === 'prod' ? 1.1 : 3]], (x) => vb[op](x!, axes));
+            }
+          }
+          sameBits(`argMax ${JSON.stringify(shape)}`, [[shape, 10]], (x) => vb.cast(vb.argMax(x!, 1), 'float32'));
+          sameBits(`softmax ${JSON.stringify(shape)}`, [[shape, 11]], (x) => vb.softmax(x!));
+        }
+      });
+
+      it('matMul: primes, sizes below a tile, transposes, broadcast batches, k blocks', () => {
+        vb.setNumThreads(threads);
+        const cases: [number[], number[], boolean, boolean][] = [
+          [[1, 1], [1, 1], false, false], [[3, 5], [5, 7], false, false], [[17, 13], [17, 11], true, false],
+          [[33, 300], [300, 9], false, false], [[5, 3], [7, 5], true, true], [[3, 5], [7, 5], false, true], [[2, 3, 4], [4, 5], false, false],
+          [[2, 1, 37, 41], [3, 41, 29], false, false], [[257, 513], [513, 129], false, false], [[90, 130], [90, 70], true, false],
+        ];
+        for (const [sa, sb, ta, tb] of cases) sameBits(`matMul ${JSON.stringify([sa, sb, ta, tb])}`, [[sa, 12], [sb, 13]], (a, b) => vb.matMul(a!, b!, ta, tb));
+      });
+
+      it('movement: transpose, slice, broadcastTo, concat, gather, pad, tile, scatterAdd through gather gradients', () => {
+        vb.setNumThreads(threads);
+        sameBits('transpose', [[[7, 5, 3, 2], 14]], (x) => vb.transpose(x!, [2, 0, 3, 1]));
+        sameBits('slice', [[[9, 8, 7], 15]], (x) => vb.slice(x!, [1, 2, 3], [5, 4, 3]));
+        sameBits('broadcastTo', [[[3, 1, 5], 16]], (x) => vb.broadcastTo(x!, [2, 3, 4, 5]));
+        sameBits('concat axis 1', [[[3, 4], 17], [[3, 2], 18]], (a, b) => vb.concat([a!, b!], 1));
+        sameBits('gather', [[[10, 6], 19]], (x) => vb.gather(x!, vb.tensor([9, 0, 3, 3], [4], 'int32'), 0));
+        sameBits('pad', [[[3, 4], 20]], (x) => vb.pad(x!, [[1, 2], [0, 3]], 1.5));
+        sameBits('tile', [[[3, 4], 21]], (x) => vb.tile(x!, [2, 3]));
+        sameBits('gather gradient', [[[10, 6], 22]], (x) => vb.grad((t) => vb.sum(vb.mul(vb.gather(t, vb.tensor([1, 1, 4, 9, 1], [5], 'int32'), 0), 3)))(x!));
+      });
+    });
+  }
+
+  it('fused optimizer updates give the composed updates exactly', async () => {
+    const optimizers: [string, () => vb.optimizers.Optimizer][] = [
+      ['sgd', () => vb.optimizers.sgd({ learningRate: 0.1 })],
+      ['momentum', () => vb.optimizers.sgd({ learningRate: 0.1, momentum: 0.9 })],
+      ['nesterov', () => vb.optimizers.sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true })],
+      ['adam', () => vb.optimizers.adam({ learningRate: 0.01 })],
+      ['amsgrad', () => vb.optimizers.adam({ learningRate: 0.01, amsgrad: true })],
+    ];
+    for (const [name, make] of optimizers) {
+      const digests: string[] = [];
+      for (const backend of ['reference', 'wasm']) {
+        vb.setBackend(backend);
+        vb.setRandomSeed(3);
+        const x = vb.random.normal(vb.random.key(1), [50, 7]);
+        const y = vb.random.normal(vb.random.key(2), [50, 2]);
+        const m = vb.sequential({ name: `fused_${name}`, layers: [vb.layers.dense({ units: 9, activation: 'tanh', inputShape: [7] }), vb.layers.dense({ units: 2 })] });
+        m.compile({ optimizer: make(), loss: 'mse' });
+        await m.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0 });
+        digests.push(m.weightsDigest());
+        m.dispose();
+      }
+      assert.equal(digests[0], digests[1], name);
+    }
+    vb.setBackend('wasm');
+  });
+
+  it('memory stays flat over 500 training steps of model B (784-512-512-10)', async () => {
+    vb.setBackend('wasm');
+    vb.setNumThreads(2);
+    const rngB = vb.random.generator(5);
+    const x = rngB.uniform([128, 784]);
+    const y = vb.oneHot(rngB.integers([128], 0, 10), 10);
+    const m = vb.sequential({
+      name: 'memory_b',
+      layers: [vb.layers.dense({ units: 512, activation: 'relu', inputShape: [784] }), vb.layers.dense({ units: 512, activation: 'relu' }), vb.layers.dense({ units: 10, activation: 'softmax' })],
+    });
+    m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    await m.fit(x, y, { epochs: 5, batchSize: 128, verbose: 0 });
+    const backend = (await import('../src/engine/engine.js')).ENGINE.backend as unknown as { liveBytes: number };
+    const start = { ...vb.memory(), wasmBytes: backend.liveBytes };
+    await m.fit(x, y, { epochs: 500, batchSize: 128, verbose: 0 });
+    assert.deepEqual({ ...vb.memory(), wasmBytes: backend.liveBytes }, start);
+    m.dispose();
+  });
+});
+
+describe('wasm backend: processes, threads and build', { skip: hasWasm ? false : 'WebAssembly SIMD is not available' }, () => {
+  it('the examples give the same digests on reference and wasm, with 1, 2 and 3 threads', () => {
+    for (const example of ['modern-tutorial', 'data-pipeline']) {
+      const digests = [['reference', '1'], ['wasm', '1'], ['wasm', '2'], ['wasm', '3']].map(([backend, threads]) => {
+        const out = execFileSync(process.execPath, [`dist/examples/${example}.js`], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, VERBATIM_BACKEND: backend, VERBATIM_THREADS: threads } });
+        return /digest ([0-9a-f]{64})/.exec(out)![1];
+      });
+      assert.equal(new Set(digests).size, 1, `${example}: ${digests.join(' ')}`);
+    }
+    const classic = ['reference', 'wasm'].map((backend) => /errors (.*)/.exec(execFileSync(process.execPath, ['dist/examples/classic-tutorial.js', '--seed', '1'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, VERBATIM_BACKEND: backend } }))![1]);
+    assert.equal(classic[0], classic[1]);
+  });
+
+  it('without SharedArrayBuffer it runs on one thread with the same results', () => {
+    const code = (hide: boolean) => `
+      ${hide ? 'delete globalThis.SharedArrayBuffer;' : ''}
+      const vb = await import('verbatim');
+      const x = vb.random.normal(vb.random.key(1), [300, 300]);
+      const y = vb.softmax(vb.matMul(x, x));
+      console.log(vb.getBackend(), vb.getNumThreads(), Buffer.from(y.dataSync().buffer).toString('base64').slice(0, 64));
+    `;
+    const single = runNode(code(true), { VERBATIM_THREADS: '2' }).stdout.trim().split(' ');
+    const shared = runNode(code(false), { VERBATIM_THREADS: '2' }).stdout.trim().split(' ');
+    assert.deepEqual(single.slice(0, 2), ['wasm', '1']);
+    assert.deepEqual(shared.slice(0, 2), ['wasm', '2']);
+    assert.equal(single[2], shared[2]);
+  });
+
+  it('tensors dropped without dispose are freed by the finalizer and counted', () => {
+    const result = runNode(`
+      const vb = await import('verbatim');
+      const start = vb.memory().numTensors;
+      for (let i = 0; i < 200; i++) vb.ones([1000]);
+      const before = vb.memory().numTensors - start;
+      for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); }
+      console.log(before, vb.memory().numTensors - start, vb.memory().numLeaked);
+    `, { NODE_OPTIONS: '--expose-gc' });
+    const [before, after, leaked] = result.stdout.trim().split(' ').map(Number);
+    assert.equal(before, 200);
+    assert.ok(after! < 50 && leaked! > 150, result.stdout + result.stderr);
+  });
+
+  it('the kernel build is reproducible and uses neither relaxed SIMD nor FMA', () => {
+    const generated = readFileSync(join(REPO_ROOT, 'src/backends/wasm/kernels.generated.ts'), 'utf8');
+    const rebuilt = execFileSync(process.execPath, ['scripts/build-kernels.mjs', '--check'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.match(rebuilt, /identical/);
+    for (const variant of ['kernels', 'kernels-shared']) {
+      const text = readFileSync(join(REPO_ROOT, `build/${variant}.wat`), 'utf8');
+      assert.doesNotMatch(text, /relaxed|fma|qfma/);
+      assert.match(text, /f32x4\.mul/);
+    }
+    assert.match(generated, /KERNELS_SHA256/);
+  });
+});
