@@ -7,7 +7,7 @@ import { ReferenceBackend } from '../backends/reference.js';
 import { DeterminismError, ValueError, invalid } from '../errors.js';
 import { RULES } from '../primitives/index.js';
 import type { Primitive, PrimitiveAttrs, Rule } from '../primitives/types.js';
-import { bytesPerElement, type DataArray, type DType } from '../tensor/dtype.js';
+import { allocate, bytesPerElement, coerce, type DataArray, type DType } from '../tensor/dtype.js';
 import type { Shape } from '../tensor/shape.js';
 import { Tensor, Variable, type TensorOwner } from '../tensor/tensor.js';
 import { isOpDeterminismEnabled } from './determinism.js';
@@ -144,6 +144,34 @@ export class Engine implements TensorOwner {
     this.watchForLeak(tensor);
   }
 
+  private readonly constants = new Map<Backend, Map<string, Tensor>>();
+
+  /**
+   * A shared scalar tensor holding `value` as `dtype`, for ops with a JS number operand. Cached
+   * per backend (at most 4096 values; undefined beyond), never disposed, and not counted by
+   * memory(): an engine-internal constant.
+   */
+  scalarConstant(value: number, dtype: DType): Tensor | undefined {
+    const backend = this.active;
+    let cache = this.constants.get(backend);
+    if (!cache) {
+      cache = new Map();
+      this.constants.set(backend, cache);
+    }
+    const stored = coerce(value, dtype);
+    const key = `${dtype}:${Object.is(stored, -0) ? '-0' : stored}`;
+    let t = cache.get(key);
+    if (!t) {
+      if (cache.size >= 4096) return undefined;
+      const values = allocate(dtype, 1);
+      values[0] = stored;
+      t = new Tensor(this, this.nextId++, [], dtype, backend.upload(values, dtype), backend);
+      t.constant = true;
+      cache.set(key, t);
+    }
+    return t;
+  }
+
   /** A tensor holding a copy of `values`. */
   makeTensor(values: DataArray, shape: Shape, dtype: DType): Tensor {
     const handle = this.active.upload(values, dtype);
@@ -180,7 +208,7 @@ export class Engine implements TensorOwner {
   }
 
   disposeTensor(tensor: Tensor): void {
-    if (tensor.isDisposed) return;
+    if (tensor.isDisposed || tensor.constant) return;
     tensor.markDisposeRequested();
     if (tensor instanceof Variable) this.variables.delete(tensor.name);
     if (tensor.tapeHolds === 0) this.free(tensor);
@@ -304,7 +332,7 @@ export class Engine implements TensorOwner {
     for (let i = 0; i < inputs.length; i++) {
       const t = inputs[i]!;
       if (!(t instanceof Tensor) || t.freed || (t.isDisposed && t.tapeHolds === 0)) {
-        this.assertUsable(t, primitive, inputs.length === 1 ? 'x' : `inputs[${i}]`);
+        this.assertUsable(t, primitive, argumentName(primitive, inputs.length, i));
       }
       if (t.backend !== active) this.migrate(t);
     }
@@ -364,6 +392,14 @@ export class Engine implements TensorOwner {
       }
     }
   }
+}
+
+/** The ops' names for a primitive's inputs: x; a, b; condition, a, b; else tensors[i]. */
+function argumentName(primitive: Primitive, count: number, i: number): string {
+  if (count === 1) return 'x';
+  if (primitive === 'where') return ['condition', 'a', 'b'][i]!;
+  if (count === 2 && primitive !== 'concat') return i === 0 ? 'a' : primitive === 'gather' || primitive === 'scatterAdd' ? 'indices' : 'b';
+  return `tensors[${i}]`;
 }
 
 function collectTensors(value: unknown, into: Set<Tensor>): void {

@@ -77,10 +77,36 @@ export function binaryOperands(a: TensorLike, b: TensorLike, context: string): [
   return [x, y];
 }
 
+/**
+ * The engine's cached scalar for a JS number operand next to a tensor of `dtype`, following the
+ * weak typing of binaryOperands (float32, or int32 for an integer); undefined otherwise.
+ */
+function scalarFor(value: unknown, dtype: DType): Tensor | undefined {
+  if (typeof value !== 'number') return undefined;
+  if (dtype === 'float32' || (dtype === 'int32' && Number.isInteger(value))) return ENGINE.scalarConstant(value, dtype);
+  return undefined;
+}
+
+/** Both operands ready for the primitive without conversion temporaries, or undefined. */
+function directOperands(a: TensorLike, b: TensorLike): [Tensor, Tensor] | undefined {
+  if (a instanceof Tensor) {
+    if (b instanceof Tensor) return a.dtype === b.dtype ? [a, b] : undefined;
+    const c = scalarFor(b, a.dtype);
+    return c ? [a, c] : undefined;
+  }
+  if (b instanceof Tensor) {
+    const c = scalarFor(a, b.dtype);
+    return c ? [c, b] : undefined;
+  }
+  return undefined;
+}
+
 function binary(name: BinaryPrimitive) {
   const converting = op((a: TensorLike, b: TensorLike): Tensor => ENGINE.run(name, binaryOperands(a, b, name), NO_ATTRS));
-  return (a: TensorLike, b: TensorLike): Tensor =>
-    (a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype ? ENGINE.run(name, [a, b], NO_ATTRS) : converting(a, b));
+  return (a: TensorLike, b: TensorLike): Tensor => {
+    const direct = directOperands(a, b);
+    return direct ? ENGINE.run(name, direct, NO_ATTRS) : converting(a, b);
+  };
 }
 
 export const add = binary('add');
@@ -115,12 +141,17 @@ export const reciprocal = op(function reciprocal(x: TensorLike): Tensor {
   return div(1, asFloat(x, 'reciprocal'));
 });
 
-/** where(condition, a, b): elements of a where condition is true, else of b (all broadcast). */
-export const where = op(function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+const whereConverting = op(function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   const c = convertToTensor(condition, 'condition', 'where', 'bool');
   const [x, y] = binaryOperands(a, b, 'where');
-  return ENGINE.run('where', [c, x, y], {});
+  return ENGINE.run('where', [c, x, y], NO_ATTRS);
 });
+
+/** where(condition, a, b): elements of a where condition is true, else of b (all broadcast). */
+export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  const direct = condition instanceof Tensor && condition.dtype === 'bool' ? directOperands(a, b) : undefined;
+  return direct ? ENGINE.run('where', [condition as Tensor, ...direct], NO_ATTRS) : whereConverting(condition, a, b);
+}
 
 export const clipByValue = op(function clipByValue(x: TensorLike, clipValueMin: number, clipValueMax: number): Tensor {
   if (!(clipValueMin <= clipValueMax)) {

@@ -62,7 +62,7 @@ const UNARY: { [P in UnaryPrimitive]: UnarySpec } = {
   },
   relu: {
     dtypes: NUMERIC, fn: (x) => (x > 0 || x !== x ? x : 0),
-    grad: (dy, { inputs: [x] }, ops) => [ops.mul(dy, ops.cast(ops.greater(x!, 0), dy.dtype))],
+    grad: (dy, { inputs: [x] }, ops) => [ops.where(ops.greater(x!, 0), dy, 0)],
   },
   floor: { dtypes: FLOAT, fn: Math.floor, grad: zeroGrad },
   ceil: { dtypes: FLOAT, fn: Math.ceil, grad: zeroGrad },
@@ -175,11 +175,17 @@ const COMPARISON: Pick<BinarySpec, 'dtypes' | 'output' | 'grad'> = {
 const BINARY: { [P in BinaryPrimitive]: BinarySpec } = {
   add: {
     dtypes: NUMERIC, output: 'same', float: (a, b) => a + b,
-    grad: (dy, { inputs: [a, b] }, ops) => [unbroadcast(dy, a!.shape, ops), unbroadcast(dy, b!.shape, ops)],
+    grad: (dy, { inputs: [a, b], needsGrad }, ops) => [
+      needsGrad[0] ? unbroadcast(dy, a!.shape, ops) : null,
+      needsGrad[1] ? unbroadcast(dy, b!.shape, ops) : null,
+    ],
   },
   sub: {
     dtypes: NUMERIC, output: 'same', float: (a, b) => a - b,
-    grad: (dy, { inputs: [a, b] }, ops) => [unbroadcast(dy, a!.shape, ops), unbroadcast(ops.neg(dy), b!.shape, ops)],
+    grad: (dy, { inputs: [a, b], needsGrad }, ops) => [
+      needsGrad[0] ? unbroadcast(dy, a!.shape, ops) : null,
+      needsGrad[1] ? unbroadcast(ops.neg(dy), b!.shape, ops) : null,
+    ],
   },
   mul: {
     dtypes: NUMERIC, output: 'same', float: (a, b) => a * b, integer: Math.imul,
@@ -197,16 +203,16 @@ const BINARY: { [P in BinaryPrimitive]: BinarySpec } = {
   },
   maximum: {
     dtypes: NUMERIC, output: 'same', float: (a, b) => (a > b || a !== a ? a : b),
-    grad: (dy, { inputs: [a, b] }, ops) => [
-      unbroadcast(ops.mul(dy, ops.cast(ops.greaterEqual(a!, b!), dy.dtype)), a!.shape, ops),
-      unbroadcast(ops.mul(dy, ops.cast(ops.less(a!, b!), dy.dtype)), b!.shape, ops),
+    grad: (dy, { inputs: [a, b], needsGrad }, ops) => [
+      needsGrad[0] ? unbroadcast(ops.where(ops.greaterEqual(a!, b!), dy, 0), a!.shape, ops) : null,
+      needsGrad[1] ? unbroadcast(ops.where(ops.less(a!, b!), dy, 0), b!.shape, ops) : null,
     ],
   },
   minimum: {
     dtypes: NUMERIC, output: 'same', float: (a, b) => (a < b || a !== a ? a : b),
-    grad: (dy, { inputs: [a, b] }, ops) => [
-      unbroadcast(ops.mul(dy, ops.cast(ops.lessEqual(a!, b!), dy.dtype)), a!.shape, ops),
-      unbroadcast(ops.mul(dy, ops.cast(ops.greater(a!, b!), dy.dtype)), b!.shape, ops),
+    grad: (dy, { inputs: [a, b], needsGrad }, ops) => [
+      needsGrad[0] ? unbroadcast(ops.where(ops.lessEqual(a!, b!), dy, 0), a!.shape, ops) : null,
+      needsGrad[1] ? unbroadcast(ops.where(ops.greater(a!, b!), dy, 0), b!.shape, ops) : null,
     ],
   },
   pow: {
@@ -289,10 +295,10 @@ export const whereRule: Rule<'where'> = {
     });
     return result;
   },
-  grad: (dy, { inputs: [condition, a, b] }, ops) => [
+  grad: (dy, { inputs: [condition, a, b], needsGrad }, ops) => [
     null,
-    unbroadcast(ops.where(condition!, dy, 0), a!.shape, ops),
-    unbroadcast(ops.where(condition!, 0, dy), b!.shape, ops),
+    needsGrad[1] ? unbroadcast(ops.where(condition!, dy, 0), a!.shape, ops) : null,
+    needsGrad[2] ? unbroadcast(ops.where(condition!, 0, dy), b!.shape, ops) : null,
   ],
 };
 

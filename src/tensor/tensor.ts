@@ -29,6 +29,8 @@ export class Tensor {
   kept = false;
   /** @internal Registered for leak detection (it outlived every tidy scope). */
   watched = false;
+  /** @internal An engine-owned scalar constant: shared, never disposed, not counted. */
+  constant = false;
   private disposeRequested = false;
   /** @internal The storage has been released. */
   freed = false;
