@@ -74,7 +74,7 @@ const peak = simdPeakGflops();
 lines.push('');
 lines.push('| ratio | measured | target |');
 lines.push('| --- | ---: | ---: |');
-const targets: [string, number | undefined, number][] = [
+const targets: [string, number | undefined, number | undefined][] = [
   ['A: verbatim / TF.js-wasm', ratio('A', ours, 'tfjs-wasm'), 4],
   ['A: verbatim / jax-js', ratio('A', ours, 'jax-js-wasm'), 3],
   ['B: verbatim / TF.js-wasm', ratio('B', ours, 'tfjs-wasm'), 10],
@@ -82,10 +82,11 @@ const targets: [string, number | undefined, number][] = [
   ['matMul 1024: 1 thread / TF.js-wasm', ratio('matmul1024', 'verbatim-wasm-1', 'tfjs-wasm'), 0.9],
   [`matMul 1024: ${cores} threads / TF.js-wasm`, ratio('matmul1024', ours, 'tfjs-wasm'), 1.6],
   [`matMul 1024: ${cores} threads / 1 thread`, ratio('matmul1024', ours, 'verbatim-wasm-1'), 1.8],
-  [`B: ${cores} threads / 1 thread`, ratio('B', ours, 'verbatim-wasm-1'), 1],
+  [`B: ${cores} threads / 1 thread`, ratio('B', ours, 'verbatim-wasm-1'), undefined],
 ];
 for (const [name, measured, target] of targets) {
-  lines.push(`| ${name} | ${measured === undefined ? '-' : `${measured.toFixed(2)}x`} | ${target}x ${measured !== undefined && measured >= target ? 'met' : 'not met'} |`);
+  const verdict = target === undefined ? '(reported)' : `${target}x ${measured !== undefined && measured >= target ? 'met' : 'not met'}`;
+  lines.push(`| ${name} | ${measured === undefined ? '-' : `${measured.toFixed(2)}x`} | ${verdict} |`);
 }
 if (peak) {
   const one = value('matmul1024', 'verbatim-wasm-1');

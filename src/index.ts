@@ -3,6 +3,7 @@
  */
 import { ENGINE, type MemoryInfo } from './engine/engine.js';
 import './backends/index.js';
+import './runs/auto.js';
 import type { Tensor } from './tensor/tensor.js';
 
 export * from './ops/index.js';
@@ -29,6 +30,8 @@ export * as metrics from './metrics/index.js';
 export * as optimizers from './optimizers/index.js';
 export { train } from './optimizers/index.js';
 export * as data from './data/index.js';
+export * as runs from './runs/index.js';
+export { environment } from './runs/environment.js';
 export { Sequential, sequential, History, EarlyStopping, type Callback, type Logs, type FitArgs, type CompileArgs } from './models/index.js';
 import { EarlyStopping, type EarlyStoppingArgs } from './models/callbacks.js';
 

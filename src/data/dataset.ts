@@ -63,6 +63,11 @@ function stackElements(items: readonly Element[]): Element {
 
 let unnamedSeeds = 0;
 
+/** Restarts the numbering of unseeded shuffles and maps (verbatim doctor's second pass). */
+export function resetDatasetSeeds(): void {
+  unnamedSeeds = 0;
+}
+
 function seedKeyOf(seed: Seed | undefined, kind: string): Key {
   if (seed !== undefined) return keyOf(seed);
   return keyFor('data', kind, unnamedSeeds++);

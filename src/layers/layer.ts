@@ -41,6 +41,11 @@ export function snakeCase(name: string): string {
 
 const standaloneCounts = new Map<string, number>();
 
+/** Forgets the standalone layer names handed out (verbatim doctor's second pass). */
+export function resetLayerNames(): void {
+  standaloneCounts.clear();
+}
+
 /** name, name_1, name_2, ... given the names already taken. */
 export function uniqueName(base: string, taken: (name: string) => boolean): string {
   if (!taken(base)) return base;

@@ -16,12 +16,18 @@ import { getOptimizer, type Optimizer } from '../optimizers/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { Sha256 } from '../util/sha256.js';
 import type { History } from './callbacks.js';
+import { notify } from './observers.js';
 import {
   checkInputShape, checkPair, datasetPairs, evaluateBatches, fitTensors, rowBatches, runTraining, trainStep,
   validationFor, type Compiled, type FitArgs, type TrainableModel,
 } from './training.js';
 
 const modelCounts = new Map<string, number>();
+
+/** Forgets the model names handed out (verbatim doctor's second pass in one process). */
+export function resetModelNames(): void {
+  modelCounts.clear();
+}
 
 function nextModelName(base: string): string {
   const n = modelCounts.get(base) ?? 0;
@@ -179,6 +185,7 @@ export class Sequential implements TrainableModel {
     })();
     const steps = limit ?? dataset.size;
     const validate = validationFor(this, args.validationData, args.batchSize ?? 32, context);
+    notify('fitBegin', { model: this, kind: 'fitDataset', options: { ...args }, data: {} });
     return runTraining(this, batchesFor, steps, null, validate, args, context);
   }
 
@@ -209,6 +216,7 @@ export class Sequential implements TrainableModel {
     try {
       checkPair(this, xt, yt, context);
       this.compiledOrThrow(context);
+      notify('evaluate', { model: this, data: { x: xt, y: yt } });
       const logs = evaluateBatches(this, (function* pairs(): Generator<[Tensor, Tensor]> {
         for (const [xb, yb] of rowBatches([xt, yt], batchSize)) {
           try { yield [xb!, yb!]; } finally { xb!.dispose(); yb!.dispose(); }

@@ -21,6 +21,7 @@ import { Tensor, type Variable } from '../tensor/tensor.js';
 import {
   CallbackList, History, ProgressLogger, type Callback, type Logs, type TrainingModel, type TrainingParams,
 } from './callbacks.js';
+import { notify, type ObservedModel } from './observers.js';
 
 const f = Math.fround;
 
@@ -30,7 +31,7 @@ export interface Compiled {
   metrics: Metric[];
 }
 
-export interface TrainableModel extends TrainingModel {
+export interface TrainableModel extends TrainingModel, ObservedModel {
   readonly name: string;
   readonly trainableWeights: Variable[];
   compiledOrThrow(context: string): Compiled;
@@ -233,6 +234,7 @@ export async function runTraining(
     let batch = 0;
     for await (const [x, y] of batchesFor(epoch)) {
       const size = x.shape[0]!;
+      if (epoch === initialEpoch) notify('batch', { epoch: epoch - initialEpoch, x, y });
       await callbacks.batchBegin(batch, { batch, size });
       let result: StepResult;
       try {
@@ -242,6 +244,7 @@ export async function runTraining(
         y.dispose();
       }
       meanLoss.add(result.loss, size);
+      notify('stepEnd', { model, epoch, step: batch, loss: result.loss });
       const logs: Logs = { batch, size, loss: meanLoss.result() };
       for (const metric of compiled.metrics) logs[metric.name] = metric.result();
       await callbacks.batchEnd(batch, logs);
@@ -257,9 +260,11 @@ export async function runTraining(
     if (validate) {
       for (const [name, value] of Object.entries(await validate())) logs[`val_${name}`] = value;
     }
+    notify('epochEnd', { model, epoch, logs });
     await callbacks.epochEnd(epoch, logs);
   }
   await callbacks.trainEnd();
+  notify('fitEnd', { model, history });
   return history;
 }
 
@@ -284,6 +289,7 @@ export async function fitTensors(model: TrainableModel, x: Tensor, y: Tensor, ar
       })();
     };
     const validate = validationFor(model, args.validationData ?? (xVal && yVal ? [xVal, yVal] : undefined), batchSize, context);
+    notify('fitBegin', { model, kind: 'fit', options: { ...args }, data: { x, y } });
     return await runTraining(model, batchesFor, Math.ceil(trainCount / batchSize), trainCount, validate, args, context);
   } finally {
     if (split > 0) for (const t of [xTrain, yTrain, xVal!, yVal!]) t.dispose();

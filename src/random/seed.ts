@@ -17,12 +17,42 @@ let seed: Seed | undefined;
 let root: Key | undefined;
 let seedWasChosen = false;
 let unnamedDraws = 0;
+/** Set when the CLI fixed the seed: a script's own setRandomSeed is then overridden. */
+let fixedByCli = false;
+let scriptSeed: Seed | undefined;
 
-export function setRandomSeed(value: Seed): void {
+function applySeed(value: Seed): void {
   root = key(value);
   seed = value;
   seedWasChosen = false;
   unnamedDraws = 0;
+}
+
+export function setRandomSeed(value: Seed): void {
+  if (fixedByCli) {
+    key(value);
+    scriptSeed = value;
+    console.error(`verbatim: setRandomSeed(${String(value)}) overridden: the run's seed is ${String(seed)} (given to verbatim run)`);
+    unnamedDraws = 0;
+    return;
+  }
+  applySeed(value);
+}
+
+/** Fixes the seed for the whole process, as `verbatim run --seed` does before the script starts. */
+export function fixRandomSeed(value: Seed): void {
+  applySeed(value);
+  fixedByCli = true;
+}
+
+/** Restarts the unnamed stream from the seed in force, as in a fresh process (verbatim doctor). */
+export function resetUnnamedStream(): void {
+  unnamedDraws = 0;
+}
+
+/** The seed a script asked for with setRandomSeed while the CLI's seed was in force. */
+export function overriddenScriptSeed(): Seed | undefined {
+  return scriptSeed;
 }
 
 function ensureRoot(consumer: string): Key {
@@ -37,6 +67,11 @@ function ensureRoot(consumer: string): Key {
   setRandomSeed(word[0]! >>> 1);
   seedWasChosen = true;
   return root!;
+}
+
+/** The seed in force, without choosing one: undefined until a seed is set or first needed. */
+export function currentSeed(): Seed | undefined {
+  return seed;
 }
 
 /** The seed in force, choosing one if none was set. */

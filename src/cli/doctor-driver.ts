@@ -1,0 +1,42 @@
+/**
+ * verbatim doctor's in-process driver: runs a script twice in this process, each pass recorded
+ * into its own run directory, with verbatim's own process state (model names, unnamed streams)
+ * reset in between, and Math.random calls during the passes recorded with their callers.
+ * Usage: node doctor-driver.js <dir1> <dir2> <mathRandomLog> <script> [args...]
+ */
+import { pathToFileURL } from 'node:url';
+import { resetDatasetSeeds } from '../data/dataset.js';
+import { ENGINE } from '../engine/engine.js';
+import { resetLayerNames } from '../layers/layer.js';
+import { resetModelNames } from '../models/sequential.js';
+import { resetUnnamedStream } from '../random/seed.js';
+import { RunRecorder } from '../runs/recorder.js';
+import { writeJson } from '../runs/store.js';
+
+const [dir1, dir2, randomLog, script, ...args] = process.argv.slice(2) as [string, string, string, string, ...string[]];
+const callers = new Map<string, number>();
+const original = Math.random;
+Math.random = function recordedMathRandom(): number {
+  const stack = (new Error().stack ?? '').split('\n').slice(2, 5).map((l) => l.trim()).join(' <- ');
+  callers.set(stack, (callers.get(stack) ?? 0) + 1);
+  return original();
+};
+
+process.argv = [process.argv[0]!, script, ...args];
+for (const [pass, dir] of [[1, dir1], [2, dir2]] as const) {
+  // The first pass's models are garbage now; their variable names must be free again.
+  for (const variable of [...ENGINE.variables.values()]) variable.dispose();
+  resetModelNames();
+  resetLayerNames();
+  resetDatasetSeeds();
+  resetUnnamedStream();
+  const recorder = new RunRecorder({ name: `doctor pass ${pass}` }, dir).start();
+  try {
+    await import(`${pathToFileURL(script).href}?doctor-pass=${pass}`);
+    recorder.finish('completed');
+  } catch (error) {
+    recorder.finish('failed', error);
+  }
+}
+Math.random = original;
+writeJson(randomLog, [...callers].map(([caller, count]) => ({ caller, count })));

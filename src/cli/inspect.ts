@@ -1,0 +1,159 @@
+/** Reading runs back: listing, showing, comparing. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJson, readJsonl, summarizeRun, type RunSummary, type StatusRecord } from '../runs/store.js';
+
+export interface EpochRecord {
+  fit: number;
+  epoch: number;
+  logs: Record<string, number>;
+  logBits: Record<string, string>;
+  digest: string;
+  layers: Record<string, string>;
+}
+
+export interface FitRecord {
+  fit: number;
+  kind?: string;
+  model?: Record<string, unknown>;
+  options?: Record<string, unknown>;
+  data?: Record<string, { sha256: string }>;
+  datasetFingerprint?: Record<string, string>;
+  weights?: { name: string; shape: number[] }[];
+}
+
+export interface RunDetails {
+  summary: RunSummary;
+  run: Record<string, unknown>;
+  manifest: Record<string, unknown>;
+  status: StatusRecord | null;
+  fits: FitRecord[];
+  epochs: EpochRecord[];
+  steps: { fit: number; epoch: number; step: number; lossBits: string; digest: string }[];
+}
+
+export function loadRun(store: string, id: string): RunDetails {
+  const dir = join(store, id);
+  const optional = <T>(f: () => T, fallback: T) => {
+    try {
+      return f();
+    } catch {
+      return fallback;
+    }
+  };
+  return {
+    summary: summarizeRun(store, id),
+    run: optional(() => readJson<Record<string, unknown>>(join(dir, 'run.json')), {}),
+    manifest: optional(() => readJson<Record<string, unknown>>(join(dir, 'manifest.json')), {}),
+    status: optional(() => readJson<StatusRecord>(join(dir, 'status.json')), null),
+    fits: optional(() => readJsonl<FitRecord>(join(dir, 'fits.jsonl')), []),
+    epochs: optional(() => readJsonl<EpochRecord>(join(dir, 'epochs.jsonl')), []),
+    steps: optional(() => readJsonl(join(dir, 'steps.jsonl')), []),
+  };
+}
+
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+}
+
+export function formatMetrics(metrics: Record<string, number>): string {
+  return Object.entries(metrics).map(([k, v]) => `${k}=${Number(v.toPrecision(6))}`).join(' ');
+}
+
+export function lsTable(runs: readonly RunSummary[]): string {
+  return table([
+    ['id', 'name', 'seed', 'status', 'final metrics', 'digest'],
+    ...runs.map((r) => [r.id, r.name ?? '', r.seed ?? '', r.status, formatMetrics(r.finalMetrics), r.digest?.slice(0, 12) ?? '']),
+  ]);
+}
+
+/** Fields of two flat-ish objects that differ, as "key: a -> b". */
+export function fieldDifferences(a: Record<string, unknown>, b: Record<string, unknown>, ignore: readonly string[] = []): string[] {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !ignore.includes(k)).sort();
+  return keys.flatMap((k) => {
+    const x = JSON.stringify(a[k]);
+    const y = JSON.stringify(b[k]);
+    if (x === y) return [];
+    const short = (s: string | undefined) => (s === undefined ? 'absent' : s.length > 80 ? `${s.slice(0, 77)}...` : s);
+    return [`${k}: ${short(x)} -> ${short(y)}`];
+  });
+}
+
+/** Environment fields expected to differ between any two runs. */
+export const VOLATILE_ENVIRONMENT = ['startedAt', 'endedAt', 'environmentVariables'];
+
+export interface Divergence {
+  fit: number;
+  epoch: number;
+  /** 'digest' or a metric name whose bits differ. */
+  what: string[];
+  layers: string[];
+}
+
+/** The first recorded epoch where the runs' weights digests or metric bits differ. */
+export function firstDivergence(a: readonly EpochRecord[], b: readonly EpochRecord[]): Divergence | 'length' | undefined {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    const what = [
+      ...(x.digest !== y.digest ? ['weights'] : []),
+      ...[...new Set([...Object.keys(x.logBits ?? {}), ...Object.keys(y.logBits ?? {})])].filter((k) => x.logBits?.[k] !== y.logBits?.[k]),
+    ];
+    if (what.length > 0) {
+      const layers = Object.keys({ ...x.layers, ...y.layers }).filter((l) => x.layers?.[l] !== y.layers?.[l]);
+      return { fit: x.fit, epoch: x.epoch, what, layers };
+    }
+  }
+  return a.length === b.length ? undefined : 'length';
+}
+
+function ordinal(v: number): number {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setFloat32(0, v);
+  const w = view.getInt32(0);
+  return w < 0 ? -(w & 0x7fffffff) : w;
+}
+
+/** Per weight of one recorded epoch: max |a - b| and max ULP distance, when both runs kept the weights. */
+export function weightDifferences(storeA: string, a: RunDetails, storeB: string, b: RunDetails, fit: number, epoch: number): string[] {
+  const file = `weights/fit-${fit}-epoch-${epoch}.bin`;
+  const pathA = join(storeA, a.summary.id, file);
+  const pathB = join(storeB, b.summary.id, file);
+  const weights = a.fits.find((f) => f.fit === fit && f.weights)?.weights;
+  if (!weights || !existsSync(pathA) || !existsSync(pathB)) return ['(the weights of this epoch were not kept)'];
+  const x = new Float32Array(new Uint8Array(readFileSync(pathA)).buffer);
+  const y = new Float32Array(new Uint8Array(readFileSync(pathB)).buffer);
+  if (x.length !== y.length) return [`(different numbers of weights: ${x.length} and ${y.length})`];
+  const lines: string[] = [];
+  let offset = 0;
+  for (const w of weights) {
+    const size = w.shape.reduce((p, d) => p * d, 1);
+    let maxAbs = 0;
+    let maxUlp = 0;
+    let differing = 0;
+    for (let i = offset; i < offset + size; i++) {
+      if (Object.is(x[i], y[i])) continue;
+      differing++;
+      maxAbs = Math.max(maxAbs, Math.abs(x[i]! - y[i]!));
+      maxUlp = Math.max(maxUlp, Math.abs(ordinal(x[i]!) - ordinal(y[i]!)));
+    }
+    if (differing > 0) lines.push(`${w.name} ${JSON.stringify(w.shape)}: ${differing} of ${size} values differ; max |a - b| = ${maxAbs.toExponential(3)}, max ULP distance = ${maxUlp}`);
+    offset += size;
+  }
+  return lines;
+}
+
+/** Data fingerprints of a run's fits (tensors, or dataset batches of the first epoch). */
+export function dataFingerprints(run: RunDetails): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of run.fits) {
+    for (const [k, v] of Object.entries(f.data ?? {})) out[`fit ${f.fit} ${k}`] = v.sha256;
+    for (const [k, v] of Object.entries(f.datasetFingerprint ?? {})) out[`fit ${f.fit} dataset ${k}`] = v;
+  }
+  return out;
+}
+
+export function configOf(run: RunDetails): Record<string, unknown> {
+  return Object.fromEntries(run.fits.filter((f) => f.model).map((f) => [`fit ${f.fit}`, { model: f.model, options: f.options }]));
+}

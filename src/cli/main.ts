@@ -1,0 +1,274 @@
+#!/usr/bin/env node
+/**
+ * The verbatim command line: run scripts as recorded runs, verify and compare them, list and
+ * report them. Exit codes: 0 success, 1 a check failed (or a run failed), 2 bad usage.
+ */
+import { writeFileSync } from 'node:fs';
+import * as vb from '../index.js';
+import { summarize } from '../runs/statistics.js';
+import { defaultStore, listRuns, removeRun, resolveRun } from '../runs/store.js';
+import { integerFlag, parse, stringFlag, UsageError, type Parsed } from './args.js';
+import { executeAll, type Invocation } from './execute.js';
+import {
+  configOf, dataFingerprints, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
+  weightDifferences, type RunDetails,
+} from './inspect.js';
+import { renderReport } from './report.js';
+import { doctor } from './doctor.js';
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+
+const HELP: Record<string, string> = {
+  main: `verbatim <command> [options]
+
+Commands:
+  run <script> [--seed N | --seeds a,b,c] [--repeats N] [--threads N] [--backend NAME]
+               [--name NAME] [--parallel N] [--trace steps] [--store DIR] [-- script args]
+  verify <run> [--store DIR]        re-execute a run and compare every digest and metric bit
+  diff <runA> <runB> [--json]       environment, config, data and the first divergence
+  ls [--name NAME] [--json]         the recorded runs
+  show <run> [--json]               one run's record
+  rm <run>                          delete a run
+  report <runs...|--name NAME> [--out report.html]
+  doctor <script> [-- script args]  find what makes a script's training unreproducible
+  env [--json]                      this environment's manifest
+
+Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VERBATIM_STORE).`,
+  run: `verbatim run <script.ts|.js> [options] [-- script args]
+  --seed N        the seed, as if vb.setRandomSeed(N) ran before the script (overrides the script's own)
+  --seeds a,b,c   one run per seed
+  --repeats N     runs per seed (without --seed/--seeds: N runs with auto-chosen, recorded seeds)
+  --threads N     kernel threads          --backend NAME   'wasm' or 'reference'
+  --name NAME     the runs' name          --parallel N     runs at once (default 1)
+  --trace steps   also record every step's loss bits and weights digest
+Prints, per final metric, mean, sample standard deviation, median, min, max and the 95%
+confidence interval of the mean, and whether runs of the same seed were bit-identical.`,
+  verify: 'verbatim verify <run>: re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference.',
+  diff: 'verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences, then the first epoch (and step, when traced) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.',
+  ls: 'verbatim ls [--name NAME] [--json]: id, name, seed, status, final metrics and digest prefix of every run.',
+  show: 'verbatim show <run> [--json]: the run\'s manifest, status, fits and per-epoch records.',
+  rm: 'verbatim rm <run>: deletes the run.',
+  report: 'verbatim report <runs...|--name NAME> [--out report.html]: one self-contained HTML file with loss and metric curves, final-metric distributions, summary statistics and environments.',
+  doctor: 'verbatim doctor <script> [-- script args]: runs the training twice in one process, twice in two processes, and with 1 and 2 threads; reports which differ, where, and the risks it finds.',
+  env: 'verbatim env [--json]: this environment\'s manifest.',
+};
+
+function store(parsed: Parsed): string {
+  return stringFlag(parsed, 'store') ?? defaultStore();
+}
+
+function runIds(parsed: Parsed, storeDir: string): string[] {
+  const name = stringFlag(parsed, 'name');
+  if (name !== undefined) return listRuns(storeDir).filter((r) => r.name === name).map((r) => r.id);
+  return parsed.positionals.map((q) => resolveRun(storeDir, q));
+}
+
+function seedList(parsed: Parsed): (string | undefined)[] {
+  const seed = stringFlag(parsed, 'seed');
+  const seeds = stringFlag(parsed, 'seeds');
+  if (seed !== undefined && seeds !== undefined) throw new UsageError(`Expected --seed or --seeds, not both. Received: --seed ${seed} --seeds ${seeds}`);
+  const repeats = integerFlag(parsed, 'repeats', 1) ?? 1;
+  const valid = (s: string) => {
+    if (!/^-?\d+$/.test(s)) throw new UsageError(`Expected integer seeds. Received: ${s}`);
+    return s;
+  };
+  const base = seeds !== undefined ? seeds.split(',').map(valid) : seed !== undefined ? [valid(seed)] : [undefined];
+  return base.flatMap((s) => Array.from({ length: repeats }, () => s));
+}
+
+/** Per final metric: the summary statistics across the runs. */
+function statisticsTable(runs: readonly RunDetails[]): string {
+  const metrics = new Map<string, number[]>();
+  for (const r of runs) {
+    for (const [k, v] of Object.entries(r.summary.finalMetrics)) (metrics.get(k) ?? metrics.set(k, []).get(k)!).push(v);
+  }
+  if (metrics.size === 0) return '(no metrics were recorded)';
+  const f = (v: number) => String(Number(v.toPrecision(6)));
+  return table([
+    ['metric', 'n', 'mean', 'std', 'median', 'min', 'max', '95% CI of the mean'],
+    ...[...metrics].map(([k, values]) => {
+      const s = summarize(values);
+      return [k, String(s.n), f(s.mean), f(s.std), f(s.median), f(s.min), f(s.max), `[${f(s.ci95[0])}, ${f(s.ci95[1])}]`];
+    }),
+  ]);
+}
+
+function sameSeedReport(runs: readonly RunDetails[]): string[] {
+  const bySeed = new Map<string, RunDetails[]>();
+  for (const r of runs) {
+    const seed = String(r.run.seed ?? '');
+    (bySeed.get(seed) ?? bySeed.set(seed, []).get(seed)!).push(r);
+  }
+  return [...bySeed].filter(([, group]) => group.length > 1).map(([seed, group]) => {
+    const identical = group.every((r) => firstDivergence(group[0]!.epochs, r.epochs) === undefined);
+    return `seed ${seed}: ${group.length} runs, ${identical ? 'bit-identical' : 'NOT bit-identical'}`;
+  });
+}
+
+async function commandRun(parsed: Parsed): Promise<number> {
+  const [script] = parsed.positionals;
+  if (!script || parsed.positionals.length > 1) throw new UsageError(`Expected one script. Received: ${JSON.stringify(parsed.positionals)}`);
+  const trace = stringFlag(parsed, 'trace');
+  if (trace !== undefined && trace !== 'steps' && trace !== 'epochs') throw new UsageError(`Expected --trace steps or epochs. Received: --trace ${trace}`);
+  const storeDir = store(parsed);
+  const base: Omit<Invocation, 'seed'> = {
+    script, args: parsed.rest,
+    ...(integerFlag(parsed, 'threads', 1) !== undefined ? { threads: integerFlag(parsed, 'threads', 1)! } : {}),
+    ...(stringFlag(parsed, 'backend') !== undefined ? { backend: stringFlag(parsed, 'backend')! } : {}),
+    ...(stringFlag(parsed, 'name') !== undefined ? { name: stringFlag(parsed, 'name')! } : {}),
+    ...(trace ? { trace: trace as 'steps' | 'epochs' } : {}),
+  };
+  const invocations = seedList(parsed).map((seed) => ({ ...base, ...(seed !== undefined ? { seed } : {}) }));
+  const parallel = integerFlag(parsed, 'parallel', 1) ?? 1;
+  const executions = await executeAll(storeDir, invocations, parallel, (t, stream) => process[stream].write(t), (i, e) => {
+    const r = loadRun(storeDir, e.id);
+    process.stderr.write(`[${i + 1}/${invocations.length}] ${e.id} seed ${String(r.run.seed ?? '?')} ${r.summary.status} in ${e.seconds.toFixed(1)}s ${r.summary.digest?.slice(0, 12) ?? ''}\n`);
+  });
+  const runs = executions.map((e) => loadRun(storeDir, e.id));
+  out('');
+  out(statisticsTable(runs));
+  for (const line of sameSeedReport(runs)) out(line);
+  return executions.every((e) => e.exitCode === 0) ? 0 : 1;
+}
+
+async function commandVerify(parsed: Parsed): Promise<number> {
+  const storeDir = store(parsed);
+  const [query] = parsed.positionals;
+  if (!query) throw new UsageError('Expected a run id. Received: nothing');
+  const original = loadRun(storeDir, resolveRun(storeDir, query));
+  const invocation = original.run.invocation as Invocation | null;
+  if (!invocation) throw new UsageError(`Expected a run recorded by 'verbatim run'. Received: ${original.summary.id} (recorded in-process)`);
+  const [execution] = await executeAll(storeDir, [{ ...invocation, seed: String(original.run.seed), name: `verify ${original.summary.id}` }], 1, () => undefined, () => undefined);
+  const again = loadRun(storeDir, execution!.id);
+  const divergence = firstDivergence(original.epochs, again.epochs);
+  const stepDivergence = original.steps.findIndex((s, i) => s.digest !== again.steps[i]?.digest || s.lossBits !== again.steps[i]?.lossBits);
+  const environmentChanges = fieldDifferences(original.manifest, again.manifest, VOLATILE_ENVIRONMENT);
+  if (divergence === undefined && stepDivergence < 0 && again.summary.status === original.summary.status) {
+    out(`identical: ${again.summary.id} reproduces ${original.summary.id} (${original.epochs.length} epoch records${original.steps.length ? `, ${original.steps.length} steps` : ''})`);
+    return 0;
+  }
+  if (divergence === 'length') out(`different: ${original.epochs.length} epoch records, then ${again.epochs.length}`);
+  else if (divergence) out(`first divergence: fit ${divergence.fit}, epoch ${divergence.epoch}${divergence.epoch === 0 ? ' (initial weights)' : ''}: ${divergence.what.join(', ')} differ${divergence.layers.length ? `; layers ${divergence.layers.join(', ')}` : ''}`);
+  if (stepDivergence >= 0) out(`first divergent step: ${JSON.stringify(original.steps[stepDivergence])}`);
+  if (again.summary.status !== original.summary.status) out(`status: ${original.summary.status} -> ${again.summary.status}`);
+  out(environmentChanges.length ? `environment differences:\n  ${environmentChanges.join('\n  ')}` : 'environment: no differences');
+  return 1;
+}
+
+function commandDiff(parsed: Parsed): number {
+  const storeDir = store(parsed);
+  if (parsed.positionals.length !== 2) throw new UsageError(`Expected two runs. Received: ${JSON.stringify(parsed.positionals)}`);
+  const [a, b] = parsed.positionals.map((q) => loadRun(storeDir, resolveRun(storeDir, q))) as [RunDetails, RunDetails];
+  const divergence = firstDivergence(a.epochs, b.epochs);
+  const result = {
+    runs: [a.summary.id, b.summary.id],
+    environment: fieldDifferences(a.manifest, b.manifest, VOLATILE_ENVIRONMENT),
+    config: fieldDifferences(configOf(a), configOf(b)),
+    data: fieldDifferences(dataFingerprints(a), dataFingerprints(b)),
+    firstDivergence: divergence ?? null,
+    weights: divergence && divergence !== 'length' ? weightDifferences(storeDir, a, storeDir, b, divergence.fit, divergence.epoch) : [],
+    firstDivergentStep: a.steps.find((s, i) => s.digest !== b.steps[i]?.digest || s.lossBits !== b.steps[i]?.lossBits) ?? null,
+  };
+  if (parsed.flags.has('json')) {
+    out(JSON.stringify(result, null, 2));
+    return 0;
+  }
+  out(`environment: ${result.environment.length ? `\n  ${result.environment.join('\n  ')}` : 'no differences'}`);
+  out(`config: ${result.config.length ? `\n  ${result.config.join('\n  ')}` : 'no differences'}`);
+  out(`data: ${result.data.length ? `\n  ${result.data.join('\n  ')}` : 'no differences'}`);
+  if (divergence === undefined) out('identical: every recorded digest and metric bit agrees');
+  else if (divergence === 'length') out(`different lengths: ${a.epochs.length} and ${b.epochs.length} epoch records`);
+  else {
+    out(`first divergence: fit ${divergence.fit}, epoch ${divergence.epoch}${divergence.epoch === 0 ? ' (initial weights)' : ''}: ${divergence.what.join(', ')} differ`);
+    out(`layers that differ: ${divergence.layers.join(', ') || 'none'}`);
+    for (const line of result.weights) out(`  ${line}`);
+  }
+  if (result.firstDivergentStep) out(`first divergent step: fit ${result.firstDivergentStep.fit}, epoch ${result.firstDivergentStep.epoch}, step ${result.firstDivergentStep.step}`);
+  return 0;
+}
+
+function commandLs(parsed: Parsed): number {
+  const name = stringFlag(parsed, 'name');
+  const runs = listRuns(store(parsed)).filter((r) => name === undefined || r.name === name);
+  out(parsed.flags.has('json') ? JSON.stringify(runs, null, 2) : runs.length ? lsTable(runs) : '(no runs)');
+  return 0;
+}
+
+function commandShow(parsed: Parsed): number {
+  const storeDir = store(parsed);
+  const [query] = parsed.positionals;
+  if (!query) throw new UsageError('Expected a run id. Received: nothing');
+  const run = loadRun(storeDir, resolveRun(storeDir, query));
+  if (parsed.flags.has('json')) {
+    out(JSON.stringify(run, null, 2));
+    return 0;
+  }
+  out(`run ${run.summary.id}  name ${run.summary.name ?? '-'}  seed ${run.summary.seed ?? '-'}  status ${run.summary.status}`);
+  if (run.status?.error) out(`error: ${run.status.error.message}`);
+  out(table([['field', 'value'], ...Object.entries(run.manifest).filter(([k]) => k !== 'dependencies').map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])]));
+  out('');
+  out(table([['fit', 'epoch', 'metrics', 'digest'], ...run.epochs.map((e) => [String(e.fit), String(e.epoch), Object.entries(e.logs).map(([k, v]) => `${k}=${v}`).join(' '), e.digest.slice(0, 16)])]));
+  return 0;
+}
+
+function commandRm(parsed: Parsed): number {
+  const storeDir = store(parsed);
+  if (parsed.positionals.length === 0) throw new UsageError('Expected a run id. Received: nothing');
+  for (const query of parsed.positionals) {
+    const id = resolveRun(storeDir, query);
+    removeRun(storeDir, id);
+    out(`removed ${id}`);
+  }
+  return 0;
+}
+
+function commandEnv(parsed: Parsed): number {
+  const manifest = vb.environment();
+  if (parsed.flags.has('json')) out(JSON.stringify(manifest, null, 2));
+  else out(table([['field', 'value'], ...Object.entries(manifest).filter(([k]) => k !== 'dependencies').map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]), ['dependencies', `${Object.keys(manifest.dependencies).length} resolved (--json lists them)`]]));
+  return 0;
+}
+
+function commandReport(parsed: Parsed): number {
+  const storeDir = store(parsed);
+  const ids = runIds(parsed, storeDir);
+  if (ids.length === 0) throw new UsageError('Expected runs (ids or --name). Received: none');
+  const file = stringFlag(parsed, 'out') ?? 'report.html';
+  writeFileSync(file, renderReport(ids.map((id) => loadRun(storeDir, id))));
+  out(`wrote ${file} (${ids.length} runs)`);
+  return 0;
+}
+
+const COMMANDS: Record<string, { valued: string[]; switches: string[]; run: (p: Parsed) => number | Promise<number> }> = {
+  run: { valued: ['seed', 'seeds', 'repeats', 'threads', 'backend', 'name', 'parallel', 'trace', 'store'], switches: [], run: commandRun },
+  verify: { valued: ['store'], switches: [], run: commandVerify },
+  diff: { valued: ['store'], switches: ['json'], run: commandDiff },
+  ls: { valued: ['store', 'name'], switches: ['json'], run: commandLs },
+  show: { valued: ['store'], switches: ['json'], run: commandShow },
+  rm: { valued: ['store'], switches: [], run: commandRm },
+  env: { valued: [], switches: ['json'], run: commandEnv },
+  report: { valued: ['store', 'name', 'out'], switches: [], run: commandReport },
+  doctor: { valued: ['store'], switches: [], run: (p) => doctor(p, out) },
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === 'help') {
+    out(HELP.main!);
+    return command ? 0 : 2;
+  }
+  const spec = COMMANDS[command];
+  try {
+    if (!spec) throw new UsageError(`Expected a command (${Object.keys(COMMANDS).join(', ')}). Received: ${command}`);
+    if (rest.includes('--help') && !rest.slice(0, rest.indexOf('--help')).includes('--')) {
+      out(HELP[command]!);
+      return 0;
+    }
+    return await spec.run(parse(rest, spec.valued, spec.switches));
+  } catch (error) {
+    process.stderr.write(`verbatim ${command}: ${(error as Error).message}\n`);
+    return error instanceof UsageError || /^Expected/.test((error as Error).message) ? 2 : 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,30 @@
+/**
+ * Observers of training (the run recorder is one). They are told about fits, epochs and steps
+ * and may read the model; they never change a number of the training.
+ */
+import type { Tensor, Variable } from '../tensor/tensor.js';
+import type { History, Logs } from './callbacks.js';
+
+export interface ObservedModel {
+  readonly name: string;
+  readonly weights: Variable[];
+  weightsDigest(): string;
+  layerDigests(): Record<string, string>;
+  getConfig(): Record<string, unknown>;
+}
+
+export interface TrainingObserver {
+  fitBegin?(info: { model: ObservedModel; kind: 'fit' | 'fitDataset'; options: Record<string, unknown>; data: Record<string, Tensor> }): void;
+  /** Every batch of the first epoch, for fingerprinting dataset inputs. */
+  batch?(info: { epoch: number; x: Tensor; y: Tensor }): void;
+  stepEnd?(info: { model: ObservedModel; epoch: number; step: number; loss: number }): void;
+  epochEnd?(info: { model: ObservedModel; epoch: number; logs: Logs }): void;
+  fitEnd?(info: { model: ObservedModel; history: History }): void;
+  evaluate?(info: { model: ObservedModel; data: Record<string, Tensor> }): void;
+}
+
+export const TRAINING_OBSERVERS = new Set<TrainingObserver>();
+
+export function notify<K extends keyof TrainingObserver>(event: K, info: Parameters<NonNullable<TrainingObserver[K]>>[0]): void {
+  for (const observer of TRAINING_OBSERVERS) (observer[event] as ((i: typeof info) => void) | undefined)?.call(observer, info);
+}

@@ -1,0 +1,176 @@
+/**
+ * The environment manifest of a run: everything that could make two runs differ, recorded so
+ * that a difference can be explained. Node APIs are reached through process.getBuiltinModule so
+ * that importing verbatim stays possible in a browser (where the manifest has fewer fields).
+ */
+import { ENGINE } from '../engine/engine.js';
+import { isOpDeterminismEnabled } from '../engine/determinism.js';
+import { currentSeed, overriddenScriptSeed, randomSeedWasChosen } from '../random/seed.js';
+import { Sha256 } from '../util/sha256.js';
+
+export interface Environment {
+  verbatimVersion: string;
+  node: string | null;
+  v8: string | null;
+  platform: string | null;
+  arch: string | null;
+  osRelease: string | null;
+  cpuModel: string | null;
+  cores: number | null;
+  totalMemory: number | null;
+  backend: string;
+  threads: number;
+  simd: boolean;
+  kernelSha256: string | null;
+  /** Every resolved dependency version (from the lockfile, else the installed packages). */
+  dependencies: Record<string, string>;
+  lockfile: { path: string; sha256: string } | null;
+  /** Dependencies declared with a range rather than an exact version. */
+  unpinnedDependencies: string[];
+  script: { path: string; sha256: string } | null;
+  git: { commit: string; dirty: boolean } | null;
+  /** The seed in force (null before any seed was set or needed). */
+  seed: string | null;
+  seedSource: 'set' | 'auto' | 'cli' | 'unset';
+  /** The seed the script itself asked for, when the CLI's seed overrode it. */
+  scriptSeed: string | null;
+  determinism: boolean;
+  environmentVariables: Record<string, string>;
+  startedAt: string;
+}
+
+type Fs = { readFileSync(path: string, encoding?: string): string | Uint8Array; existsSync(path: string): boolean };
+type Path = { dirname(p: string): string; join(...p: string[]): string; resolve(...p: string[]): string };
+
+function builtin<T>(name: string): T | undefined {
+  return (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process?.getBuiltinModule?.(name) as T | undefined;
+}
+
+function nodeProcess(): { versions: Record<string, string>; platform: string; arch: string; env: Record<string, string | undefined>; argv: string[]; cwd(): string } | undefined {
+  return (globalThis as unknown as { process?: never }).process;
+}
+
+export function fileSha256(path: string): string | null {
+  const fs = builtin<Fs>('node:fs');
+  if (!fs?.existsSync(path)) return null;
+  return new Sha256().update(fs.readFileSync(path) as Uint8Array).hex();
+}
+
+/** The nearest directory at or above `start` that holds `file`. */
+function findUp(start: string, file: string): string | undefined {
+  const fs = builtin<Fs>('node:fs');
+  const path = builtin<Path>('node:path');
+  if (!fs || !path) return undefined;
+  let dir = path.resolve(start);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, file))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  const fs = builtin<Fs>('node:fs');
+  try {
+    return JSON.parse(fs!.readFileSync(file, 'utf8') as string) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+function dependencyInfo(cwd: string): Pick<Environment, 'dependencies' | 'lockfile' | 'unpinnedDependencies'> {
+  const path = builtin<Path>('node:path');
+  const root = findUp(cwd, 'package.json');
+  if (!path || !root) return { dependencies: {}, lockfile: null, unpinnedDependencies: [] };
+  const manifest = readJson(path.join(root, 'package.json')) ?? {};
+  const declared = { ...(manifest.dependencies as Record<string, string> ?? {}), ...(manifest.devDependencies as Record<string, string> ?? {}) };
+  const unpinnedDependencies = Object.entries(declared).filter(([, range]) => !/^\d+\.\d+\.\d+$/.test(range)).map(([name]) => name).sort();
+  const lockPath = path.join(root, 'package-lock.json');
+  const lock = readJson(lockPath);
+  const dependencies: Record<string, string> = {};
+  if (lock?.packages) {
+    for (const [where, info] of Object.entries(lock.packages as Record<string, { version?: string }>)) {
+      if (where && info.version) dependencies[where.replace(/^(.*\/)?node_modules\//, '')] = info.version;
+    }
+  } else {
+    for (const name of Object.keys(declared)) {
+      const installed = readJson(path.join(root, 'node_modules', name, 'package.json'));
+      if (installed?.version) dependencies[name] = String(installed.version);
+    }
+  }
+  const sha256 = fileSha256(lockPath);
+  return {
+    dependencies: Object.fromEntries(Object.entries(dependencies).sort(([a], [b]) => (a < b ? -1 : 1))),
+    lockfile: sha256 ? { path: lockPath, sha256 } : null,
+    unpinnedDependencies,
+  };
+}
+
+function gitInfo(dir: string): Environment['git'] {
+  const childProcess = builtin<{ execFileSync(cmd: string, args: string[], options: object): string }>('node:child_process');
+  if (!childProcess) return null;
+  try {
+    const options = { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] };
+    const commit = childProcess.execFileSync('git', ['rev-parse', 'HEAD'], options).trim();
+    const dirty = childProcess.execFileSync('git', ['status', '--porcelain'], options).trim().length > 0;
+    return { commit, dirty };
+  } catch {
+    return null;
+  }
+}
+
+function verbatimVersion(): string {
+  const path = builtin<{ fileURLToPath(u: URL): string }>('node:url');
+  const manifest = path ? readJson(path.fileURLToPath(new URL('../../../package.json', import.meta.url))) : undefined;
+  return String(manifest?.version ?? 'unknown');
+}
+
+/** The script being run: the VERBATIM_SCRIPT the CLI sets, else process.argv[1]. */
+function scriptPath(): string | undefined {
+  const p = nodeProcess();
+  return p?.env.VERBATIM_SCRIPT ?? p?.argv[1];
+}
+
+/** The seed in force and where it came from, without choosing one. */
+export function seedFacts(): Pick<Environment, 'seed' | 'seedSource' | 'scriptSeed'> {
+  const value = currentSeed();
+  const fromCli = nodeProcess()?.env.VERBATIM_SEED !== undefined;
+  return {
+    seed: value === undefined ? null : String(value),
+    seedSource: value === undefined ? 'unset' : fromCli ? 'cli' : randomSeedWasChosen() ? 'auto' : 'set',
+    scriptSeed: overriddenScriptSeed() === undefined ? null : String(overriddenScriptSeed()),
+  };
+}
+
+export function environment(): Environment {
+  const p = nodeProcess();
+  const os = builtin<{ release(): string; cpus(): { model: string }[]; availableParallelism(): number; totalmem(): number }>('node:os');
+  const backend = ENGINE.backend as { name: string; kernelSha256?: string };
+  const script = scriptPath();
+  const scriptSha = script ? fileSha256(script) : null;
+  const path = builtin<Path>('node:path');
+  return {
+    verbatimVersion: verbatimVersion(),
+    node: p?.versions.node ?? null,
+    v8: p?.versions.v8 ?? null,
+    platform: p?.platform ?? null,
+    arch: p?.arch ?? null,
+    osRelease: os?.release() ?? null,
+    cpuModel: os?.cpus()[0]?.model ?? null,
+    cores: os?.availableParallelism() ?? null,
+    totalMemory: os?.totalmem() ?? null,
+    backend: backend.name,
+    threads: ENGINE.numThreads(),
+    simd: ENGINE.backendNames().includes('wasm'),
+    kernelSha256: backend.kernelSha256 ?? null,
+    ...dependencyInfo(script && path ? path.dirname(path.resolve(script)) : p?.cwd() ?? '.'),
+    script: script && scriptSha ? { path: script, sha256: scriptSha } : null,
+    git: script && path ? gitInfo(path.dirname(path.resolve(script))) : null,
+    ...seedFacts(),
+    determinism: isOpDeterminismEnabled(),
+    environmentVariables: Object.fromEntries(Object.entries(p?.env ?? {})
+      .filter(([k, v]) => v !== undefined && (k.startsWith('VERBATIM_') || k === 'NODE_OPTIONS')).sort() as [string, string][]),
+    startedAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * Records runs: the environment manifest, each fit's model config, options and data
+ * fingerprints, per epoch the metrics with their exact float32 bits and the weights' digests
+ * (whole and per layer), optionally per step the loss bits and digest, the final history and
+ * the final weights in TF.js Layers format. Epoch 0 is the initial weights; epoch k the weights
+ * after k epochs.
+ */
+import type { History, Logs } from '../models/callbacks.js';
+import { TRAINING_OBSERVERS, type ObservedModel, type TrainingObserver } from '../models/observers.js';
+import { currentSeed } from '../random/seed.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Sha256 } from '../util/sha256.js';
+import { environment, seedFacts } from './environment.js';
+import {
+  appendJsonl, defaultStore, ensureDirectory, newRunId, readJson as readJsonFile, runDirectory, writeAtomic, writeJson,
+  type StatusRecord,
+} from './store.js';
+import { tfjsModelJson, weightBytes } from './tfjs-format.js';
+
+const MAX_EPOCH_WEIGHT_BYTES = 16 * 1024 * 1024;
+
+export function float32Bits(value: number): string {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setFloat32(0, value);
+  return view.getUint32(0).toString(16).padStart(8, '0');
+}
+
+export function tensorFingerprint(t: Tensor): string {
+  const bytes = new Uint8Array(t.dataSync().slice().buffer);
+  return new Sha256().update(`${t.dtype}${JSON.stringify(t.shape)}\0`).update(bytes).hex();
+}
+
+export interface RecordOptions {
+  name?: string;
+  store?: string;
+  /** 'steps' also records every step's loss bits and weights digest. */
+  trace?: 'epochs' | 'steps';
+  /** Extra facts about the run (the CLI records the script's arguments and options). */
+  invocation?: Record<string, unknown>;
+}
+
+export class RunRecorder implements TrainingObserver {
+  readonly id: string;
+  readonly dir: string;
+  private fit = -1;
+  private readonly batchHashes = new Map<string, Sha256>();
+  private path: { join(...p: string[]): string };
+
+  constructor(private readonly options: RecordOptions = {}, dir?: string) {
+    this.path = (globalThis as unknown as { process: { getBuiltinModule(n: string): unknown } }).process.getBuiltinModule('node:path') as { join(...p: string[]): string };
+    this.id = dir ? dir.split(/[\\/]/).filter(Boolean).at(-1)! : newRunId();
+    this.dir = dir ?? runDirectory(options.store ?? defaultStore(), this.id);
+  }
+
+  private file(name: string): string {
+    return this.path.join(this.dir, name);
+  }
+
+  start(): this {
+    ensureDirectory(this.file('weights'));
+    this.writeRunFile();
+    writeJson(this.file('manifest.json'), environment());
+    this.setStatus({ status: 'running', pid: (globalThis as unknown as { process: { pid: number } }).process.pid, startedAt: new Date().toISOString() });
+    TRAINING_OBSERVERS.add(this);
+    return this;
+  }
+
+  private startedAt = '';
+
+  /** run.json and the manifest's seed facts, refreshed when the script may have set its seed. */
+  private writeRunFile(): void {
+    const seed = currentSeed();
+    writeJson(this.file('run.json'), {
+      id: this.id, name: this.options.name ?? null, seed: seed === undefined ? null : String(seed), trace: this.options.trace ?? 'epochs',
+      invocation: this.options.invocation ?? null,
+    });
+  }
+
+  private refreshSeed(): void {
+    this.writeRunFile();
+    try {
+      writeJson(this.file('manifest.json'), { ...readJsonFile<Record<string, unknown>>(this.file('manifest.json')), ...seedFacts() });
+    } catch {
+      // No manifest yet: start() writes one with these facts.
+    }
+  }
+
+  private setStatus(record: StatusRecord): void {
+    this.startedAt ||= record.startedAt;
+    writeJson(this.file('status.json'), { ...record, startedAt: this.startedAt });
+  }
+
+  finish(status: 'completed' | 'failed' | 'interrupted', error?: unknown): void {
+    TRAINING_OBSERVERS.delete(this);
+    this.refreshSeed();
+    try {
+      writeJson(this.file('manifest.json'), { ...readJsonFile<Record<string, unknown>>(this.file('manifest.json')), endedAt: new Date().toISOString() });
+    } catch {
+      // The manifest was never written; the status below still says what happened.
+    }
+    const failure = error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : error === undefined ? undefined : { message: String(error) };
+    this.setStatus({ status, pid: (globalThis as unknown as { process: { pid: number } }).process.pid, startedAt: this.startedAt, endedAt: new Date().toISOString(), ...(failure ? { error: failure } : {}) });
+  }
+
+  private epochRecord(model: ObservedModel, epoch: number, logs: Logs): void {
+    const digest = model.weightsDigest();
+    appendJsonl(this.file('epochs.jsonl'), [{
+      fit: this.fit, epoch, logs, logBits: Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, float32Bits(v)])),
+      digest, layers: model.layerDigests(),
+    }]);
+    const bytes = weightBytes(model.weights);
+    if (bytes.length <= MAX_EPOCH_WEIGHT_BYTES) writeAtomic(this.file(`weights/fit-${this.fit}-epoch-${epoch}.bin`), bytes);
+  }
+
+  fitBegin({ model, kind, options, data }: Parameters<NonNullable<TrainingObserver['fitBegin']>>[0]): void {
+    this.fit++;
+    this.batchHashes.clear();
+    this.refreshSeed();
+    appendJsonl(this.file('fits.jsonl'), [{
+      fit: this.fit, kind, model: model.getConfig(), options: serializable(options),
+      data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t) }])),
+      weights: model.weights.map((w) => ({ name: w.name, shape: w.shape })),
+    }]);
+    this.epochRecord(model, 0, {});
+  }
+
+  batch({ epoch, x, y }: Parameters<NonNullable<TrainingObserver['batch']>>[0]): void {
+    if (epoch > 0 && this.batchHashes.size > 0) return;
+    for (const [name, t] of [['x', x], ['y', y]] as const) {
+      const hash = this.batchHashes.get(name) ?? new Sha256();
+      this.batchHashes.set(name, hash.update(new Uint8Array(t.dataSync().slice().buffer)));
+    }
+  }
+
+  stepEnd({ model, epoch, step, loss }: Parameters<NonNullable<TrainingObserver['stepEnd']>>[0]): void {
+    if (this.options.trace !== 'steps') return;
+    appendJsonl(this.file('steps.jsonl'), [{ fit: this.fit, epoch: epoch + 1, step, lossBits: float32Bits(loss), loss, digest: model.weightsDigest() }]);
+  }
+
+  epochEnd({ model, epoch, logs }: Parameters<NonNullable<TrainingObserver['epochEnd']>>[0]): void {
+    if (epoch === 0 && this.batchHashes.size > 0) {
+      appendJsonl(this.file('fits.jsonl'), [{ fit: this.fit, datasetFingerprint: Object.fromEntries([...this.batchHashes].map(([k, h]) => [k, h.hex()])) }]);
+      this.batchHashes.clear();
+    }
+    this.epochRecord(model, epoch + 1, logs);
+  }
+
+  fitEnd({ model, history }: { model: ObservedModel; history: History }): void {
+    writeJson(this.file('history.json'), { epoch: history.epoch, history: history.history, params: history.params ?? null });
+    writeAtomic(this.file('weights.bin'), weightBytes(model.weights));
+    writeJson(this.file('model.json'), tfjsModelJson(model));
+  }
+
+  evaluate({ data }: Parameters<NonNullable<TrainingObserver['evaluate']>>[0]): void {
+    appendJsonl(this.file('evaluations.jsonl'), [{
+      data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t) }])),
+    }]);
+  }
+}
+
+function serializable(options: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(options, (key, value) => {
+    if (key === 'callbacks') return Array.isArray(value) ? value.map((c) => c?.constructor?.name ?? 'callback') : 'callback';
+    if (key === 'validationData') return 'given';
+    return value;
+  })) as Record<string, unknown>;
+}
+
+/** Records the fits made inside fn as one run; the run is marked completed, or failed with the error. */
+export async function record<T>(options: RecordOptions, fn: (run: RunRecorder) => Promise<T> | T): Promise<T> {
+  const recorder = new RunRecorder(options).start();
+  try {
+    const result = await fn(recorder);
+    recorder.finish('completed');
+    return result;
+  } catch (error) {
+    recorder.finish('failed', error);
+    throw error;
+  }
+}

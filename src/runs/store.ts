@@ -1,0 +1,149 @@
+/**
+ * The run store: one directory per run under ./.verbatim/runs (or --store / VERBATIM_STORE),
+ * holding plain JSON and JSONL files a person can read. Every file is written whole to a
+ * temporary name and renamed into place, so a run killed at any moment leaves each file either
+ * absent or complete, and never touches other runs. Run ids sort by start time and are unique
+ * across parallel processes (time, process id, random suffix).
+ */
+
+type Fs = {
+  mkdirSync(p: string, o?: object): void;
+  writeFileSync(p: string, d: string | Uint8Array): void;
+  renameSync(a: string, b: string): void;
+  readFileSync(p: string, e?: string): string | Uint8Array;
+  readdirSync(p: string): string[];
+  existsSync(p: string): boolean;
+  rmSync(p: string, o?: object): void;
+  statSync(p: string): { isDirectory(): boolean };
+};
+type Path = { join(...p: string[]): string; resolve(...p: string[]): string };
+
+function node<T>(name: string): T {
+  const module = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process?.getBuiltinModule?.(name);
+  if (!module) throw new Error(`verbatim runs need Node.js (${name} is unavailable)`);
+  return module as T;
+}
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+
+export interface StatusRecord {
+  status: RunStatus;
+  pid: number;
+  startedAt: string;
+  endedAt?: string;
+  error?: { message: string; stack?: string };
+}
+
+export interface RunSummary {
+  id: string;
+  dir: string;
+  name: string | null;
+  seed: string | null;
+  status: RunStatus | 'corrupt';
+  finalMetrics: Record<string, number>;
+  digest: string | null;
+  problem?: string;
+}
+
+export function defaultStore(): string {
+  const env = (globalThis as { process?: { env: Record<string, string | undefined>; cwd(): string } }).process;
+  return env?.env.VERBATIM_STORE ?? node<Path>('node:path').join(env?.cwd() ?? '.', '.verbatim', 'runs');
+}
+
+export function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:.]/g, '').replace('T', '-').replace('Z', '');
+  const random = new Uint8Array(3);
+  globalThis.crypto.getRandomValues(random);
+  const pid = (globalThis as { process?: { pid: number } }).process?.pid ?? 0;
+  return `${stamp}-${pid}-${Array.from(random, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** Writes a file whole: to a temporary name first, then renamed into place. */
+export function writeAtomic(file: string, data: string | Uint8Array): void {
+  const fs = node<Fs>('node:fs');
+  const pid = (globalThis as { process?: { pid: number } }).process?.pid ?? 0;
+  const temporary = `${file}.${pid}.tmp`;
+  fs.writeFileSync(temporary, data);
+  fs.renameSync(temporary, file);
+}
+
+export function writeJson(file: string, value: unknown): void {
+  writeAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function readJson<T>(file: string): T {
+  return JSON.parse(node<Fs>('node:fs').readFileSync(file, 'utf8') as string) as T;
+}
+
+/** Appends records to a JSONL file by rewriting it atomically. */
+export function appendJsonl(file: string, records: readonly unknown[]): void {
+  const fs = node<Fs>('node:fs');
+  const before = fs.existsSync(file) ? (fs.readFileSync(file, 'utf8') as string) : '';
+  writeAtomic(file, before + records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+}
+
+export function readJsonl<T>(file: string): T[] {
+  const fs = node<Fs>('node:fs');
+  if (!fs.existsSync(file)) return [];
+  return (fs.readFileSync(file, 'utf8') as string).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    (globalThis as unknown as { process: { kill(pid: number, signal: number): void } }).process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** The status, with a 'running' run whose process is gone reported as interrupted. */
+export function effectiveStatus(record: StatusRecord): RunStatus {
+  return record.status === 'running' && !processAlive(record.pid) ? 'interrupted' : record.status;
+}
+
+export function runDirectory(store: string, id: string): string {
+  return node<Path>('node:path').join(store, id);
+}
+
+/** Runs in the store, oldest first; a run whose files cannot be read is listed as corrupt. */
+export function listRuns(store: string): RunSummary[] {
+  const fs = node<Fs>('node:fs');
+  const path = node<Path>('node:path');
+  if (!fs.existsSync(store)) return [];
+  return fs.readdirSync(store).filter((id) => fs.statSync(path.join(store, id)).isDirectory()).sort().map((id) => summarizeRun(store, id));
+}
+
+export function summarizeRun(store: string, id: string): RunSummary {
+  const path = node<Path>('node:path');
+  const dir = path.join(store, id);
+  try {
+    const meta = readJson<{ name: string | null; seed: string | null }>(path.join(dir, 'run.json'));
+    const status = effectiveStatus(readJson<StatusRecord>(path.join(dir, 'status.json')));
+    const epochs = readJsonl<{ logs: Record<string, number>; digest: string }>(path.join(dir, 'epochs.jsonl'));
+    const last = epochs.at(-1);
+    return { id, dir, name: meta.name, seed: meta.seed, status, finalMetrics: last?.logs ?? {}, digest: last?.digest ?? null };
+  } catch (error) {
+    return { id, dir, name: null, seed: null, status: 'corrupt', finalMetrics: {}, digest: null, problem: (error as Error).message };
+  }
+}
+
+/** The run with this id, or the one run whose id starts with it. */
+export function resolveRun(store: string, query: string): string {
+  const fs = node<Fs>('node:fs');
+  const ids = fs.existsSync(store) ? fs.readdirSync(store) : [];
+  if (ids.includes(query)) return query;
+  const matches = ids.filter((id) => id.startsWith(query));
+  if (matches.length === 1) return matches[0]!;
+  throw new Error(matches.length === 0
+    ? `Expected the id of a run in ${store}. Received: run=${JSON.stringify(query)} (no such run)`
+    : `Expected an id that names one run. Received: run=${JSON.stringify(query)}, which matches ${matches.length} runs`);
+}
+
+export function removeRun(store: string, id: string): void {
+  node<Fs>('node:fs').rmSync(runDirectory(store, id), { recursive: true, force: true });
+}
+
+export function ensureDirectory(dir: string): void {
+  node<Fs>('node:fs').mkdirSync(dir, { recursive: true });
+}

@@ -1,0 +1,44 @@
+/** Weights in TF.js Layers format: model.json (topology and weights manifest) and weights.bin. */
+import type { ObservedModel } from '../models/observers.js';
+import type { Variable } from '../tensor/tensor.js';
+
+/** The weights' float32 values, little-endian, concatenated in order. */
+export function weightBytes(weights: readonly Variable[]): Uint8Array {
+  const total = weights.reduce((n, w) => n + w.size, 0);
+  const bytes = new Uint8Array(total * 4);
+  const view = new DataView(bytes.buffer);
+  let offset = 0;
+  for (const w of weights) {
+    for (const v of w.dataSync()) {
+      view.setFloat32(offset, v, true);
+      offset += 4;
+    }
+  }
+  return bytes;
+}
+
+const snake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+
+export function tfjsModelJson(model: ObservedModel): Record<string, unknown> {
+  const config = model.getConfig() as { name: string; inputShape: (number | null)[] | null; layers: { className: string; name: string; config: Record<string, unknown> }[] };
+  return {
+    format: 'layers-model',
+    generatedBy: 'verbatim',
+    convertedBy: null,
+    modelTopology: {
+      class_name: 'Sequential',
+      config: {
+        name: config.name,
+        layers: config.layers.map((layer, i) => ({
+          class_name: layer.className,
+          config: {
+            name: layer.name,
+            ...Object.fromEntries(Object.entries(layer.config).map(([k, v]) => [snake(k), v])),
+            ...(i === 0 && config.inputShape ? { batch_input_shape: config.inputShape } : {}),
+          },
+        })),
+      },
+    },
+    weightsManifest: [{ paths: ['weights.bin'], weights: model.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' })) }],
+  };
+}
