@@ -75,6 +75,7 @@ describe('verbatim CLI', () => {
     assert.match(r.stdout, /metric\s+n\s+mean\s+std\s+median\s+min\s+max\s+95% CI of the mean\nloss\s+3\s/);
     const runs = (JSON.parse(cli('ls', '--json', '--name', 'seeds').stdout) as { id: string; digest: string }[]);
     assert.equal(new Set(runs.map((x) => x.digest)).size, 3);
+    for (const run of runs) assert.match(cli('verify', run.id).stdout, /^identical/);
     const d = cli('diff', runs[0]!.id, runs[1]!.id);
     assert.match(d.stdout, /first divergence: fit 0, epoch 0 \(initial weights\): weights differ/);
     assert.match(d.stdout, /layers that differ: dense, dense_1/);

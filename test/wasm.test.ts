@@ -47,7 +47,7 @@ const BINARY = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow'] as cons
 describe('wasm backend: bit-identical to the reference', { skip: hasWasm ? false : 'WebAssembly SIMD is not available' }, () => {
   after(() => vb.setNumThreads(2));
 
-  for (const threads of [1, 2, 3]) {
+  for (const threads of [1, 2, 3, 7]) {
     describe(`${threads} thread(s)`, () => {
       it('unary ops on sizes that do and do not fill SIMD vectors, and on thread-splitting sizes', () => {
         vb.setNumThreads(threads);

@@ -25,6 +25,4 @@ export const RULES: RuleTable = {
   matMul: matMulRule,
 };
 
-export const PRIMITIVES = Object.keys(RULES) as (keyof RuleTable)[];
-
 export type * from './types.js';

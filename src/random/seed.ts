@@ -85,10 +85,6 @@ export function randomSeedWasChosen(): boolean {
   return seedWasChosen;
 }
 
-export function rootKey(consumer = 'a random op'): Key {
-  return ensureRoot(consumer);
-}
-
 /** The key of a named consumer: foldIn(root, ...path). */
 export function keyFor(...path: FoldData[]): Key {
   return foldIn(ensureRoot(String(path.join('/'))), ...path);

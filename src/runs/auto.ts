@@ -32,18 +32,14 @@ if (processLike && env.VERBATIM_RUN_DIR) {
     finished = true;
     recorder.finish(status, error);
   };
-  processLike.on('uncaughtException', ((error: unknown) => {
+  const crash = (error: unknown) => {
     failure = error;
     console.error(error);
     finish('failed', error);
     processLike.exit(1);
-  }) as never);
-  processLike.on('unhandledRejection', ((error: unknown) => {
-    failure = error;
-    console.error(error);
-    finish('failed', error);
-    processLike.exit(1);
-  }) as never);
+  };
+  processLike.on('uncaughtException', crash as never);
+  processLike.on('unhandledRejection', crash as never);
   for (const signal of ['SIGINT', 'SIGTERM']) {
     processLike.on(signal, (() => {
       finish('interrupted');

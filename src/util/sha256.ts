@@ -73,7 +73,3 @@ export class Sha256 {
     s[0]! += a; s[1]! += b; s[2]! += c; s[3]! += d; s[4]! += e; s[5]! += f; s[6]! += g; s[7]! += h;
   }
 }
-
-export function sha256Hex(data: Uint8Array | string): string {
-  return new Sha256().update(data).hex();
-}

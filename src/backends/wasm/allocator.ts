@@ -47,9 +47,4 @@ export class Allocator {
     list.push(block.ptr);
     this.liveBytes -= block.bytes;
   }
-
-  /** Bytes reserved from the memory so far (live and free blocks). */
-  get reservedBytes(): number {
-    return this.top;
-  }
 }

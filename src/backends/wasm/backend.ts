@@ -47,7 +47,7 @@ function base64Bytes(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-export function sharedMemoryAvailable(): boolean {
+function sharedMemoryAvailable(): boolean {
   const g = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean };
   return typeof g.SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false;
 }
