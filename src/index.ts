@@ -7,6 +7,10 @@ import './runs/auto.js';
 import type { Tensor } from './tensor/tensor.js';
 
 export * from './ops/index.js';
+import { fusedMatMul } from './ops/linalg.js';
+
+/** TF.js-style fused ops. */
+export const fused = { matMul: fusedMatMul };
 export * as random from './random/index.js';
 export { Key } from './random/keys.js';
 export { setRandomSeed, getRandomSeed } from './random/seed.js';

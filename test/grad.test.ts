@@ -109,6 +109,11 @@ const CASES: GradCase[] = [
   { name: 'matMul transposeB', inputs: [{ shape: [3, 4] }, { shape: [2, 4] }], f: (a, b) => vb.matMul(a, b, false, true), reference: (a, b) => naive.matMul(a, b, false, true, F64) },
   { name: 'matMul both', inputs: [{ shape: [4, 3] }, { shape: [2, 4] }], f: (a, b) => vb.matMul(a, b, true, true), reference: (a, b) => naive.matMul(a, b, true, true, F64) },
   { name: 'matMul batch broadcast', inputs: [{ shape: [2, 3, 4] }, { shape: [4, 2] }], f: (a, b) => vb.matMul(a, b), reference: (a, b) => naive.matMul(a, b, false, false, F64) },
+  {
+    name: 'fused.matMul with bias and relu', inputs: [{ shape: [3, 4] }, { shape: [4, 5] }, { shape: [5] }],
+    f: (a, b, c) => vb.fused.matMul({ a, b, bias: c, activation: 'relu' }),
+    reference: (a, b, c) => naive.map(naive.zip(naive.matMul(a, b, false, false, F64), c, (p, q) => p + q), (v) => Math.max(v, 0)),
+  },
   { name: 'softmax', inputs: [{ shape: [3, 4] }], f: (x) => vb.softmax(x), reference: softmax64 },
   { name: 'logSoftmax', inputs: [{ shape: [3, 4] }], f: (x) => vb.logSoftmax(x), reference: (x) => naive.map(softmax64(x), Math.log) },
   {

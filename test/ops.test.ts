@@ -148,6 +148,23 @@ forEachBackend('ops', () => {
     });
   });
 
+  it('fused.matMul (dense forward) gives the bits of the composition', () => {
+    for (const [n, k, units] of [[1, 1, 1], [7, 13, 5], [33, 17, 9], [4, 0, 3]] as const) {
+      const x = sample([n, k], 500 + k);
+      const w = sample([k, units], 600 + k);
+      const b = sample([units], 700 + k);
+      for (const activation of ['linear', 'relu'] as const) {
+        const fused = vb.fused.matMul({ a: x.t, b: w.t, bias: b.t, activation });
+        const composed = activation === 'relu' ? vb.relu(vb.add(vb.matMul(x.t, w.t), b.t)) : vb.add(vb.matMul(x.t, w.t), b.t);
+        assert.deepEqual(fused.dataSync(), composed.dataSync(), `${activation} ${[n, k, units]}`);
+        const expected = naive.zip(naive.matMul(x.nd, w.nd, false, false, f), b.nd, (p, q) => f(p + q));
+        assertBits(fused, activation === 'relu' ? naive.map(expected, (v) => (v > 0 ? v : 0)) : expected, `fused ${activation}`);
+      }
+    }
+    assert.deepEqual(vb.fused.matMul({ a: [[1, 2]], b: [[1], [1]], transposeA: false, activation: 'relu' }).arraySync(), [[3]]);
+    assert.throws(() => vb.fused.matMul({ a: [[1]], b: [[1]], activation: 'tanh' as never }), /Expected activation 'linear' or 'relu'\. Received: activation="tanh"/);
+  });
+
   it('movement ops: transpose, slice, pad, concat, stack, gather, tile, broadcastTo', () => {
     const x = sample([2, 3, 5], 9);
     assertBits(vb.transpose(x.t, [2, 0, 1]), naive.transpose(x.nd, [2, 0, 1]), 'transpose');

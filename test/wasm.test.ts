@@ -93,6 +93,9 @@ describe('wasm backend: bit-identical to the reference', { skip: hasWasm ? false
           [[2, 1, 37, 41], [3, 41, 29], false, false], [[257, 513], [513, 129], false, false], [[90, 130], [90, 70], true, false],
         ];
         for (const [sa, sb, ta, tb] of cases) sameBits(`matMul ${JSON.stringify([sa, sb, ta, tb])}`, [[sa, 12], [sb, 13]], (a, b) => vb.matMul(a!, b!, ta, tb));
+        for (const [n, k, units] of [[3, 5, 7], [257, 130, 67]]) {
+          sameBits(`fused.matMul ${[n, k, units]}`, [[[n, k], 14], [[k, units], 15], [[units], 16]], (a, b, c) => vb.fused.matMul({ a: a!, b: b!, bias: c!, activation: 'relu' }));
+        }
       });
 
       it('movement: transpose, slice, broadcastTo, concat, gather, pad, tile, scatterAdd through gather gradients', () => {

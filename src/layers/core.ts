@@ -65,6 +65,9 @@ export class Dense extends Layer {
     if (x.shape.at(-1) !== inputDim) {
       throw invalid(`Dense (${this.name})`, `Expected inputs whose last dimension is ${inputDim}`, { 'inputs.shape': x.shape });
     }
+    if (x.rank === 2 && this.bias && (this.activation.name === 'relu' || this.activation.name === 'linear')) {
+      return ops.fusedMatMul({ a: x, b: this.kernel!, bias: this.bias, activation: this.activation.name });
+    }
     const flat = x.rank === 2 ? x : ops.reshape(x, [-1, inputDim]);
     let y = ops.matMul(flat, this.kernel!);
     if (this.bias) y = ops.add(y, this.bias);

@@ -1,4 +1,5 @@
 import { binaryRules, castRule, unaryRules, whereRule } from './elementwise.js';
+import { linearRule } from './linear.js';
 import { matMulRule } from './matmul.js';
 import {
   broadcastToRule, concatRule, gatherRule, padRule, reshapeRule, scatterAddRule, sliceRule, transposeRule,
@@ -23,6 +24,7 @@ export const RULES: RuleTable = {
   gather: gatherRule,
   scatterAdd: scatterAddRule,
   matMul: matMulRule,
+  linear: linearRule,
 };
 
 export type * from './types.js';

@@ -39,6 +39,7 @@ export type PrimitiveAttrs =
     gather: { axis: number };
     scatterAdd: { axis: number; size: number };
     matMul: { transposeA: boolean; transposeB: boolean };
+    linear: { relu: boolean };
   };
 
 export type Primitive = keyof PrimitiveAttrs;

@@ -287,6 +287,10 @@ export class WasmBackend implements Backend {
       case 'matMul':
         this.matMul(inputs[0]!, inputs[1]!, attrs.transposeA as unknown as boolean, attrs.transposeB as unknown as boolean, out, block);
         return true;
+      case 'linear':
+        if (inputs[0]!.shape[1] === 0) return false;
+        this.matMul(inputs[0]!, inputs[1]!, false, false, out, block, { bias: ptr(inputs[2]!), relu: attrs.relu as unknown as boolean });
+        return true;
       default:
         return false;
     }
@@ -361,7 +365,8 @@ export class WasmBackend implements Backend {
     return this.scratch.slice(0, threads).map((b) => b.ptr);
   }
 
-  private matMul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean, out: Meta, block: Block): void {
+  /** The matrix product kernel; with `fused`, the dense epilogue (bias, relu) on each thread's rows. */
+  private matMul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean, out: Meta, block: Block, fused?: { bias: number; relu: boolean }): void {
     const batchShape = out.shape.slice(0, -2);
     const [m, n] = out.shape.slice(-2) as [number, number];
     const k = transposeA ? a.shape.at(-2)! : a.shape.at(-1)!;
@@ -389,7 +394,8 @@ export class WasmBackend implements Backend {
     const work = batches * m * n * k;
     const threads = work >= PARALLEL_WORK ? this.numThreads : 1;
     const scratch = this.threadScratch(this.exports.matmulScratchBytes!(k, n), threads);
-    this.dispatch('matmul', [blockOf(a.handle).ptr, blockOf(b.handle).ptr, block.ptr, offsets.ptr, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0], batches * m, work, 4, scratch);
+    this.dispatch('matmul', [blockOf(a.handle).ptr, blockOf(b.handle).ptr, block.ptr, offsets.ptr, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0,
+      fused?.bias ?? 0, fused?.relu ? 1 : 0], batches * m, work, 4, scratch);
     this.allocator.release(offsets);
   }
 
