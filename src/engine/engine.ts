@@ -117,11 +117,12 @@ export class Engine implements TensorOwner {
 
   // ---- Tensor lifetime ----
 
-  private track<T extends Tensor>(tensor: T): T {
+  /** Counts a new tensor; a scoped one joins the innermost tidy scope (variables never do). */
+  private track<T extends Tensor>(tensor: T, scoped = true): T {
     const bytes = tensor.size * bytesPerElement(tensor.dtype);
     this.liveTensors++;
     this.liveBytes += bytes;
-    const scope = this.scopes.at(-1);
+    const scope = scoped ? this.scopes.at(-1) : undefined;
     if (scope) scope.push(tensor);
     else this.watchForLeak(tensor);
     return tensor;
@@ -186,8 +187,7 @@ export class Engine implements TensorOwner {
     }
     this.assertUsable(initial, 'variable', 'initialValue');
     const handle = this.active.upload(initial.backend.read(initial.handle, initial.dtype, initial.size), initial.dtype);
-    const v = this.track(new Variable(this, this.nextId++, initial.shape, initial.dtype, handle, this.active, variableName, trainable));
-    this.scopes.at(-1)?.pop();
+    const v = this.track(new Variable(this, this.nextId++, initial.shape, initial.dtype, handle, this.active, variableName, trainable), false);
     this.variables.set(variableName, v);
     return v;
   }

@@ -95,26 +95,29 @@ class ConfusionCounts {
   }
 }
 
-/** TP / (TP + FP) at a threshold (0 when nothing was predicted positive). */
-export function precision(config: { threshold?: number; name?: string } = {}): Metric {
-  const counts = new ConfusionCounts([config.threshold ?? 0.5]);
+/** TP / (TP + other) at a threshold, 0 when the denominator is 0: precision (other = FP) or recall (FN). */
+function thresholdRatio(name: string, other: 'fp' | 'fn', threshold: number): Metric {
+  const counts = new ConfusionCounts([threshold]);
   return {
-    name: config.name ?? 'precision',
+    name,
     update: (yTrue, yPred) => counts.update(yTrue, yPred),
-    result: () => (counts.tp[0]! + counts.fp[0]! === 0 ? 0 : f(counts.tp[0]! / (counts.tp[0]! + counts.fp[0]!))),
+    result: () => {
+      const tp = counts.tp[0]!;
+      const denominator = tp + counts[other][0]!;
+      return denominator === 0 ? 0 : f(tp / denominator);
+    },
     reset: () => counts.reset(),
   };
 }
 
+/** TP / (TP + FP) at a threshold (0 when nothing was predicted positive). */
+export function precision(config: { threshold?: number; name?: string } = {}): Metric {
+  return thresholdRatio(config.name ?? 'precision', 'fp', config.threshold ?? 0.5);
+}
+
 /** TP / (TP + FN) at a threshold (0 when there were no positives). */
 export function recall(config: { threshold?: number; name?: string } = {}): Metric {
-  const counts = new ConfusionCounts([config.threshold ?? 0.5]);
-  return {
-    name: config.name ?? 'recall',
-    update: (yTrue, yPred) => counts.update(yTrue, yPred),
-    result: () => (counts.tp[0]! + counts.fn[0]! === 0 ? 0 : f(counts.tp[0]! / (counts.tp[0]! + counts.fn[0]!))),
-    reset: () => counts.reset(),
-  };
+  return thresholdRatio(config.name ?? 'recall', 'fn', config.threshold ?? 0.5);
 }
 
 /**

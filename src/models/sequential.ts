@@ -18,7 +18,7 @@ import { Sha256 } from '../util/sha256.js';
 import type { History } from './callbacks.js';
 import { notify } from './observers.js';
 import {
-  checkInputShape, checkPair, datasetPairs, evaluateBatches, fitTensors, rowBatches, runTraining, trainStep,
+  checkInputShape, checkPair, datasetPairs, disposingPairs, evaluateBatches, fitTensors, rowBatches, runTraining, trainStep,
   validationFor, type Compiled, type FitArgs, type TrainableModel,
 } from './training.js';
 
@@ -217,11 +217,7 @@ export class Sequential implements TrainableModel {
       checkPair(this, xt, yt, context);
       this.compiledOrThrow(context);
       notify('evaluate', { model: this, data: { x: xt, y: yt } });
-      const logs = evaluateBatches(this, (function* pairs(): Generator<[Tensor, Tensor]> {
-        for (const [xb, yb] of rowBatches([xt, yt], batchSize)) {
-          try { yield [xb!, yb!]; } finally { xb!.dispose(); yb!.dispose(); }
-        }
-      })());
+      const logs = evaluateBatches(this, disposingPairs(xt, yt, batchSize));
       const values = Object.values(logs).map((v) => ops.scalar(v));
       return values.length === 1 ? values[0]! : values;
     } finally {

@@ -169,6 +169,18 @@ export function* rowBatches(xs: readonly Tensor[], batchSize: number, order?: In
   }
 }
 
+/** (x, y) row batches in order, each pair disposed once the consumer moves on. */
+export function* disposingPairs(x: Tensor, y: Tensor, batchSize: number): Generator<[Tensor, Tensor]> {
+  for (const [xb, yb] of rowBatches([x, y], batchSize)) {
+    try {
+      yield [xb!, yb!];
+    } finally {
+      xb!.dispose();
+      yb!.dispose();
+    }
+  }
+}
+
 export interface FitArgs {
   epochs?: number;
   batchSize?: number;
@@ -301,11 +313,7 @@ export function validationFor(model: TrainableModel, data: FitArgs['validationDa
   if (Array.isArray(data)) {
     const [xv, yv] = data as [Tensor, Tensor];
     checkPair(model, xv, yv, context, ['validationData[0]', 'validationData[1]']);
-    return async () => evaluateBatches(model, (function* pairs(): Generator<[Tensor, Tensor]> {
-      for (const [xb, yb] of rowBatches([xv, yv], batchSize)) {
-        try { yield [xb!, yb!]; } finally { xb!.dispose(); yb!.dispose(); }
-      }
-    })());
+    return async () => evaluateBatches(model, disposingPairs(xv, yv, batchSize));
   }
   const dataset = data as Dataset<Element>;
   return async () => {

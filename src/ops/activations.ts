@@ -6,23 +6,18 @@
 import { withGradient } from '../autograd/custom.js';
 import { normalizeAxes, normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { convertToTensor, type TensorLike } from './creation.js';
+import type { TensorLike } from './creation.js';
 import {
-  abs, add, cast, div, erf, exp, expm1, greater, log, minimum, mul, relu, sigmoid, sub, tanh, where,
+  abs, add, asFloat, div, erf, exp, expm1, greater, log, minimum, mul, relu, sigmoid, sub, tanh, where,
 } from './elementwise.js';
 import { op } from './op.js';
 import { max, sum } from './reduction.js';
 import { reshape } from './shape.js';
 
-function floatInput(x: TensorLike, context: string): Tensor {
-  const t = convertToTensor(x, 'x', context, 'float32');
-  return t.dtype === 'float32' ? t : cast(t, 'float32');
-}
-
-export const relu6 = op((x: TensorLike): Tensor => minimum(relu(floatInput(x, 'relu6')), 6));
+export const relu6 = op((x: TensorLike): Tensor => minimum(relu(asFloat(x, 'relu6')), 6));
 
 export const elu = op((x: TensorLike, alpha: number = 1): Tensor => {
-  const t = floatInput(x, 'elu');
+  const t = asFloat(x, 'elu');
   return where(greater(t, 0), t, mul(expm1(t), alpha));
 });
 
@@ -33,18 +28,18 @@ export const selu = op((x: TensorLike): Tensor => mul(elu(x, SELU_ALPHA), SELU_S
 
 /** x where x > 0, alpha * x elsewhere (alpha defaults to 0.2, as in TF.js and keras.activations). */
 export const leakyRelu = op((x: TensorLike, alpha: number = 0.2): Tensor => {
-  const t = floatInput(x, 'leakyRelu');
+  const t = asFloat(x, 'leakyRelu');
   return where(greater(t, 0), t, mul(t, alpha));
 });
 
 export const softsign = op((x: TensorLike): Tensor => {
-  const t = floatInput(x, 'softsign');
+  const t = asFloat(x, 'softsign');
   return div(t, add(abs(t), 1));
 });
 
 /** x * sigmoid(x), also called SiLU. */
 export const swish = op((x: TensorLike): Tensor => {
-  const t = floatInput(x, 'swish');
+  const t = asFloat(x, 'swish');
   return mul(t, sigmoid(t));
 });
 
@@ -53,7 +48,7 @@ export const swish = op((x: TensorLike): Tensor => {
  * form 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))).
  */
 export const gelu = op((x: TensorLike, approximate: boolean = false): Tensor => {
-  const t = floatInput(x, 'gelu');
+  const t = asFloat(x, 'gelu');
   if (approximate) {
     const inner = mul(add(t, mul(mul(mul(t, t), t), 0.044715)), Math.sqrt(2 / Math.PI));
     return mul(mul(t, 0.5), add(tanh(inner), 1));
@@ -63,7 +58,7 @@ export const gelu = op((x: TensorLike, approximate: boolean = false): Tensor => 
 
 /** log(sum(exp(x))) over the axes, computed as m + log(sum(exp(x - m))) with m the maximum. */
 export const logSumExp = op((x: TensorLike, axis?: number | number[] | null, keepDims: boolean = false): Tensor => {
-  const t = floatInput(x, 'logSumExp');
+  const t = asFloat(x, 'logSumExp');
   const axes = normalizeAxes(axis, t.rank, 'logSumExp');
   const m = max(t, axes, true);
   // An infinite maximum would turn x - m into NaN; shifting by 0 there keeps +-Infinity.
@@ -77,7 +72,7 @@ function shifted(t: Tensor, axis: number): Tensor {
 }
 
 export const softmax = op((logits: TensorLike, dim: number = -1): Tensor => {
-  const t = floatInput(logits, 'softmax');
+  const t = asFloat(logits, 'softmax');
   const axis = normalizeAxis(dim, t.rank, 'softmax');
   return withGradient([t], () => {
     const e = exp(shifted(t, axis));
@@ -86,7 +81,7 @@ export const softmax = op((logits: TensorLike, dim: number = -1): Tensor => {
 });
 
 export const logSoftmax = op((logits: TensorLike, axis: number = -1): Tensor => {
-  const t = floatInput(logits, 'logSoftmax');
+  const t = asFloat(logits, 'logSoftmax');
   const a = normalizeAxis(axis, t.rank, 'logSoftmax');
   return withGradient([t], () => {
     const z = shifted(t, a);

@@ -12,7 +12,7 @@ export const cast = op(function cast(x: TensorLike, dtype: DType): Tensor {
 });
 
 /** A float32 tensor: x itself when it already is one, else a cast copy. */
-function asFloat(x: TensorLike, context: string): Tensor {
+export function asFloat(x: TensorLike, context: string): Tensor {
   const t = convertToTensor(x, 'x', context, 'float32');
   return t.dtype === 'float32' ? t : cast(t, 'float32');
 }

@@ -7,7 +7,7 @@ import type { ReducePrimitive } from '../primitives/types.js';
 import { normalizeAxes, normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { convertToTensor, type TensorLike } from './creation.js';
-import { cast, div, mul, sub } from './elementwise.js';
+import { asFloat, cast, div, mul, sub } from './elementwise.js';
 import { reshape } from './shape.js';
 import { op } from './op.js';
 
@@ -47,16 +47,14 @@ function countOf(shape: readonly number[], axes: readonly number[]): number {
 }
 
 export const mean = op(function mean(x: TensorLike, axis?: Axis | null, keepDims: boolean = false): Tensor {
-  let t = convertToTensor(x, 'x', 'mean');
-  if (t.dtype !== 'float32') t = cast(t, 'float32');
+  const t = asFloat(x, 'mean');
   const axes = normalizeAxes(axis, t.rank, 'mean');
   return div(sum(t, axes, keepDims), countOf(t.shape, axes));
 });
 
 /** mean and variance (the mean of squared deviations from the mean) over the axes. */
 export const moments = op(function moments(x: TensorLike, axis?: Axis | null, keepDims: boolean = false): { mean: Tensor; variance: Tensor } {
-  let t = convertToTensor(x, 'x', 'moments');
-  if (t.dtype !== 'float32') t = cast(t, 'float32');
+  const t = asFloat(x, 'moments');
   const axes = normalizeAxes(axis, t.rank, 'moments');
   const m = mean(t, axes, true);
   const deviation = sub(t, m);

@@ -7,6 +7,7 @@ import { ENGINE } from '../engine/engine.js';
 import { isOpDeterminismEnabled } from '../engine/determinism.js';
 import { currentSeed, overriddenScriptSeed, randomSeedWasChosen } from '../random/seed.js';
 import { Sha256 } from '../util/sha256.js';
+import { nodeProcess, optionalBuiltin } from './node.js';
 
 export interface Environment {
   verbatimVersion: string;
@@ -42,24 +43,16 @@ export interface Environment {
 type Fs = { readFileSync(path: string, encoding?: string): string | Uint8Array; existsSync(path: string): boolean };
 type Path = { dirname(p: string): string; join(...p: string[]): string; resolve(...p: string[]): string };
 
-function builtin<T>(name: string): T | undefined {
-  return (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process?.getBuiltinModule?.(name) as T | undefined;
-}
-
-function nodeProcess(): { versions: Record<string, string>; platform: string; arch: string; env: Record<string, string | undefined>; argv: string[]; cwd(): string } | undefined {
-  return (globalThis as unknown as { process?: never }).process;
-}
-
 export function fileSha256(path: string): string | null {
-  const fs = builtin<Fs>('node:fs');
+  const fs = optionalBuiltin<Fs>('node:fs');
   if (!fs?.existsSync(path)) return null;
   return new Sha256().update(fs.readFileSync(path) as Uint8Array).hex();
 }
 
 /** The nearest directory at or above `start` that holds `file`. */
 function findUp(start: string, file: string): string | undefined {
-  const fs = builtin<Fs>('node:fs');
-  const path = builtin<Path>('node:path');
+  const fs = optionalBuiltin<Fs>('node:fs');
+  const path = optionalBuiltin<Path>('node:path');
   if (!fs || !path) return undefined;
   let dir = path.resolve(start);
   for (;;) {
@@ -71,7 +64,7 @@ function findUp(start: string, file: string): string | undefined {
 }
 
 function readJson(file: string): Record<string, unknown> | undefined {
-  const fs = builtin<Fs>('node:fs');
+  const fs = optionalBuiltin<Fs>('node:fs');
   try {
     return JSON.parse(fs!.readFileSync(file, 'utf8') as string) as Record<string, unknown>;
   } catch {
@@ -80,7 +73,7 @@ function readJson(file: string): Record<string, unknown> | undefined {
 }
 
 function dependencyInfo(cwd: string): Pick<Environment, 'dependencies' | 'lockfile' | 'unpinnedDependencies'> {
-  const path = builtin<Path>('node:path');
+  const path = optionalBuiltin<Path>('node:path');
   const root = findUp(cwd, 'package.json');
   if (!path || !root) return { dependencies: {}, lockfile: null, unpinnedDependencies: [] };
   const manifest = readJson(path.join(root, 'package.json')) ?? {};
@@ -108,7 +101,7 @@ function dependencyInfo(cwd: string): Pick<Environment, 'dependencies' | 'lockfi
 }
 
 function gitInfo(dir: string): Environment['git'] {
-  const childProcess = builtin<{ execFileSync(cmd: string, args: string[], options: object): string }>('node:child_process');
+  const childProcess = optionalBuiltin<{ execFileSync(cmd: string, args: string[], options: object): string }>('node:child_process');
   if (!childProcess) return null;
   try {
     const options = { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] };
@@ -121,7 +114,7 @@ function gitInfo(dir: string): Environment['git'] {
 }
 
 function verbatimVersion(): string {
-  const path = builtin<{ fileURLToPath(u: URL): string }>('node:url');
+  const path = optionalBuiltin<{ fileURLToPath(u: URL): string }>('node:url');
   const manifest = path ? readJson(path.fileURLToPath(new URL('../../../package.json', import.meta.url))) : undefined;
   return String(manifest?.version ?? 'unknown');
 }
@@ -145,11 +138,11 @@ export function seedFacts(): Pick<Environment, 'seed' | 'seedSource' | 'scriptSe
 
 export function environment(): Environment {
   const p = nodeProcess();
-  const os = builtin<{ release(): string; cpus(): { model: string }[]; availableParallelism(): number; totalmem(): number }>('node:os');
+  const os = optionalBuiltin<{ release(): string; cpus(): { model: string }[]; availableParallelism(): number; totalmem(): number }>('node:os');
   const backend = ENGINE.backend as { name: string; kernelSha256?: string };
   const script = scriptPath();
   const scriptSha = script ? fileSha256(script) : null;
-  const path = builtin<Path>('node:path');
+  const path = optionalBuiltin<Path>('node:path');
   return {
     verbatimVersion: verbatimVersion(),
     node: p?.versions.node ?? null,

@@ -11,6 +11,7 @@ import { currentSeed } from '../random/seed.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Sha256 } from '../util/sha256.js';
 import { environment, seedFacts } from './environment.js';
+import { builtin, nodeProcess } from './node.js';
 import {
   appendJsonl, defaultStore, ensureDirectory, newRunId, readJson as readJsonFile, runDirectory, writeAtomic, writeJson,
   type StatusRecord,
@@ -44,10 +45,10 @@ export class RunRecorder implements TrainingObserver {
   readonly dir: string;
   private fit = -1;
   private readonly batchHashes = new Map<string, Sha256>();
-  private path: { join(...p: string[]): string };
+  private readonly path = builtin<{ join(...p: string[]): string }>('node:path');
+  private startedAt = '';
 
   constructor(private readonly options: RecordOptions = {}, dir?: string) {
-    this.path = (globalThis as unknown as { process: { getBuiltinModule(n: string): unknown } }).process.getBuiltinModule('node:path') as { join(...p: string[]): string };
     this.id = dir ? dir.split(/[\\/]/).filter(Boolean).at(-1)! : newRunId();
     this.dir = dir ?? runDirectory(options.store ?? defaultStore(), this.id);
   }
@@ -60,12 +61,10 @@ export class RunRecorder implements TrainingObserver {
     ensureDirectory(this.file('weights'));
     this.writeRunFile();
     writeJson(this.file('manifest.json'), environment());
-    this.setStatus({ status: 'running', pid: (globalThis as unknown as { process: { pid: number } }).process.pid, startedAt: new Date().toISOString() });
+    this.setStatus({ status: 'running', pid: nodeProcess()!.pid, startedAt: new Date().toISOString() });
     TRAINING_OBSERVERS.add(this);
     return this;
   }
-
-  private startedAt = '';
 
   /** run.json and the manifest's seed facts, refreshed when the script may have set its seed. */
   private writeRunFile(): void {
@@ -99,7 +98,7 @@ export class RunRecorder implements TrainingObserver {
       // The manifest was never written; the status below still says what happened.
     }
     const failure = error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : error === undefined ? undefined : { message: String(error) };
-    this.setStatus({ status, pid: (globalThis as unknown as { process: { pid: number } }).process.pid, startedAt: this.startedAt, endedAt: new Date().toISOString(), ...(failure ? { error: failure } : {}) });
+    this.setStatus({ status, pid: nodeProcess()!.pid, startedAt: this.startedAt, endedAt: new Date().toISOString(), ...(failure ? { error: failure } : {}) });
   }
 
   private epochRecord(model: ObservedModel, epoch: number, logs: Logs): void {

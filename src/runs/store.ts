@@ -5,6 +5,7 @@
  * absent or complete, and never touches other runs. Run ids sort by start time and are unique
  * across parallel processes (time, process id, random suffix).
  */
+import { builtin, nodeProcess } from './node.js';
 
 type Fs = {
   mkdirSync(p: string, o?: object): void;
@@ -17,12 +18,6 @@ type Fs = {
   statSync(p: string): { isDirectory(): boolean };
 };
 type Path = { join(...p: string[]): string; resolve(...p: string[]): string };
-
-function node<T>(name: string): T {
-  const module = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process?.getBuiltinModule?.(name);
-  if (!module) throw new Error(`verbatim runs need Node.js (${name} is unavailable)`);
-  return module as T;
-}
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 
@@ -46,22 +41,22 @@ export interface RunSummary {
 }
 
 export function defaultStore(): string {
-  const env = (globalThis as { process?: { env: Record<string, string | undefined>; cwd(): string } }).process;
-  return env?.env.VERBATIM_STORE ?? node<Path>('node:path').join(env?.cwd() ?? '.', '.verbatim', 'runs');
+  const p = nodeProcess();
+  return p?.env.VERBATIM_STORE ?? builtin<Path>('node:path').join(p?.cwd() ?? '.', '.verbatim', 'runs');
 }
 
 export function newRunId(): string {
   const stamp = new Date().toISOString().replace(/[-:.]/g, '').replace('T', '-').replace('Z', '');
   const random = new Uint8Array(3);
   globalThis.crypto.getRandomValues(random);
-  const pid = (globalThis as { process?: { pid: number } }).process?.pid ?? 0;
+  const pid = nodeProcess()?.pid ?? 0;
   return `${stamp}-${pid}-${Array.from(random, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
 /** Writes a file whole: to a temporary name first, then renamed into place. */
 export function writeAtomic(file: string, data: string | Uint8Array): void {
-  const fs = node<Fs>('node:fs');
-  const pid = (globalThis as { process?: { pid: number } }).process?.pid ?? 0;
+  const fs = builtin<Fs>('node:fs');
+  const pid = nodeProcess()?.pid ?? 0;
   const temporary = `${file}.${pid}.tmp`;
   fs.writeFileSync(temporary, data);
   fs.renameSync(temporary, file);
@@ -72,18 +67,18 @@ export function writeJson(file: string, value: unknown): void {
 }
 
 export function readJson<T>(file: string): T {
-  return JSON.parse(node<Fs>('node:fs').readFileSync(file, 'utf8') as string) as T;
+  return JSON.parse(builtin<Fs>('node:fs').readFileSync(file, 'utf8') as string) as T;
 }
 
 /** Appends records to a JSONL file by rewriting it atomically. */
 export function appendJsonl(file: string, records: readonly unknown[]): void {
-  const fs = node<Fs>('node:fs');
+  const fs = builtin<Fs>('node:fs');
   const before = fs.existsSync(file) ? (fs.readFileSync(file, 'utf8') as string) : '';
   writeAtomic(file, before + records.map((r) => `${JSON.stringify(r)}\n`).join(''));
 }
 
 export function readJsonl<T>(file: string): T[] {
-  const fs = node<Fs>('node:fs');
+  const fs = builtin<Fs>('node:fs');
   if (!fs.existsSync(file)) return [];
   return (fs.readFileSync(file, 'utf8') as string).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
 }
@@ -103,19 +98,19 @@ export function effectiveStatus(record: StatusRecord): RunStatus {
 }
 
 export function runDirectory(store: string, id: string): string {
-  return node<Path>('node:path').join(store, id);
+  return builtin<Path>('node:path').join(store, id);
 }
 
 /** Runs in the store, oldest first; a run whose files cannot be read is listed as corrupt. */
 export function listRuns(store: string): RunSummary[] {
-  const fs = node<Fs>('node:fs');
-  const path = node<Path>('node:path');
+  const fs = builtin<Fs>('node:fs');
+  const path = builtin<Path>('node:path');
   if (!fs.existsSync(store)) return [];
   return fs.readdirSync(store).filter((id) => fs.statSync(path.join(store, id)).isDirectory()).sort().map((id) => summarizeRun(store, id));
 }
 
 export function summarizeRun(store: string, id: string): RunSummary {
-  const path = node<Path>('node:path');
+  const path = builtin<Path>('node:path');
   const dir = path.join(store, id);
   try {
     const meta = readJson<{ name: string | null; seed: string | null }>(path.join(dir, 'run.json'));
@@ -130,7 +125,7 @@ export function summarizeRun(store: string, id: string): RunSummary {
 
 /** The run with this id, or the one run whose id starts with it. */
 export function resolveRun(store: string, query: string): string {
-  const fs = node<Fs>('node:fs');
+  const fs = builtin<Fs>('node:fs');
   const ids = fs.existsSync(store) ? fs.readdirSync(store) : [];
   if (ids.includes(query)) return query;
   const matches = ids.filter((id) => id.startsWith(query));
@@ -141,9 +136,9 @@ export function resolveRun(store: string, query: string): string {
 }
 
 export function removeRun(store: string, id: string): void {
-  node<Fs>('node:fs').rmSync(runDirectory(store, id), { recursive: true, force: true });
+  builtin<Fs>('node:fs').rmSync(runDirectory(store, id), { recursive: true, force: true });
 }
 
 export function ensureDirectory(dir: string): void {
-  node<Fs>('node:fs').mkdirSync(dir, { recursive: true });
+  builtin<Fs>('node:fs').mkdirSync(dir, { recursive: true });
 }
