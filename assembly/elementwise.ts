@@ -1,203 +1,101 @@
-// Elementwise kernels. Each output element is the scalar function of src/primitives/elementwise.ts
-// applied to its inputs; SIMD only processes four independent elements at once. Op codes follow
-// the order of UNARY_OPS / BINARY_OPS in src/backends/wasm/opcodes.ts.
-import { erff, expf, expm1f, log1pf, logf, powf, sigmoidf, softplusf, tanhf } from './math';
+// Elementwise kernels. Each output element is the scalar function that the primitive's record
+// names (src/numerics/scalar.ts, compiled into assembly/generated/), reached through the
+// generated opcode switches; SIMD only processes four independent elements at once. Every
+// float32 stored is canonical (one NaN).
+import {
+  binaryF32, binaryF32HasSimd, binaryF32x4, binaryI32, compare, unaryBool, unaryF32 as unaryF32Scalar,
+  unaryF32HasSimd, unaryF32x4, unaryI32 as unaryI32Scalar,
+} from './generated/dispatch';
+import { canonical, canonicalX4 } from './portable';
 
 // ---- Unary ----
 
-@inline function unaryScalar(code: i32, x: f32): f32 {
-  switch (code) {
-    case 0: return -x;
-    case 1: return Mathf.abs(x);
-    case 2: return x > 0 ? 1 : x < 0 ? -1 : x;
-    case 3: return Mathf.sqrt(x);
-    case 4: return expf(x);
-    case 5: return expm1f(x);
-    case 6: return logf(x);
-    case 7: return log1pf(x);
-    case 8: return tanhf(x);
-    case 9: return sigmoidf(x);
-    case 10: return softplusf(x);
-    case 11: return erff(x);
-    case 12: return x > 0 || x != x ? x : 0;
-    case 13: return Mathf.floor(x);
-    case 14: return Mathf.ceil(x);
-    case 15: return f32.nearest(x);
-    default: return NaN;
-  }
-}
-
-/** SIMD forms of the unary ops that have one; -1 where the scalar loop must be used. */
-@inline function unaryVector(code: i32, x: v128): v128 {
-  switch (code) {
-    case 0: return f32x4.neg(x);
-    case 1: return f32x4.abs(x);
-    case 3: return f32x4.sqrt(x);
-    case 12: return v128.bitselect(x, f32x4.splat(0), v128.or(f32x4.gt(x, f32x4.splat(0)), f32x4.ne(x, x)));
-    case 13: return f32x4.floor(x);
-    case 14: return f32x4.ceil(x);
-    case 15: return f32x4.nearest(x);
-    default: return x;
-  }
-}
-
-@inline function hasVector(code: i32): bool {
-  return code == 0 || code == 1 || code == 3 || code == 12 || code == 13 || code == 14 || code == 15;
-}
-
 export function unaryF32(code: i32, x: usize, y: usize, start: i32, end: i32): void {
   let i = start;
-  if (hasVector(code)) {
-    for (; i + 4 <= end; i += 4) v128.store(y + (<usize>i << 2), unaryVector(code, v128.load(x + (<usize>i << 2))));
+  if (unaryF32HasSimd(code)) {
+    for (; i + 4 <= end; i += 4) v128.store(y + (<usize>i << 2), canonicalX4(unaryF32x4(code, v128.load(x + (<usize>i << 2)))));
   }
-  for (; i < end; i++) store<f32>(y + (<usize>i << 2), unaryScalar(code, load<f32>(x + (<usize>i << 2))));
+  for (; i < end; i++) store<f32>(y + (<usize>i << 2), canonical(unaryF32Scalar(code, load<f32>(x + (<usize>i << 2)))));
 }
 
 export function unaryI32(code: i32, x: usize, y: usize, start: i32, end: i32): void {
-  for (let i = start; i < end; i++) {
-    const v = load<i32>(x + (<usize>i << 2));
-    let r: i32;
-    switch (code) {
-      case 0: r = -v; break;
-      case 1: r = v < 0 ? -v : v; break;
-      case 2: r = v > 0 ? 1 : v < 0 ? -1 : 0; break;
-      default: r = v > 0 ? v : 0;
-    }
-    store<i32>(y + (<usize>i << 2), r);
-  }
+  for (let i = start; i < end; i++) store<i32>(y + (<usize>i << 2), unaryI32Scalar(code, load<i32>(x + (<usize>i << 2))));
 }
 
-export function logicalNot(x: usize, y: usize, start: i32, end: i32): void {
-  for (let i = start; i < end; i++) store<u8>(y + i, load<u8>(x + i) ? 0 : 1);
+export function unaryU8(code: i32, x: usize, y: usize, start: i32, end: i32): void {
+  for (let i = start; i < end; i++) store<u8>(y + i, <u8>unaryBool(code, load<u8>(x + i)));
 }
 
 // ---- Binary, on shapes collapsed to [d0, d1, d2, d3] with per-operand element strides ----
 
-@inline function binaryF32Scalar(code: i32, a: f32, b: f32): f32 {
-  switch (code) {
-    case 0: return a + b;
-    case 1: return a - b;
-    case 2: return a * b;
-    case 3: return a / b;
-    case 4: return a > b || a != a ? a : b;
-    case 5: return a < b || a != a ? a : b;
-    default: return powf(a, b);
-  }
+/** Kinds of binary kernel: arithmetic on float32 or int32, or a comparison of float32, int32 or bool operands. */
+const F32 = 0;
+const I32 = 1;
+const COMPARE_F32 = 2;
+const COMPARE_I32 = 3;
+
+@inline function operand(kind: i32, p: usize, i: i32, stride: i32): f64 {
+  if (kind == COMPARE_F32) return <f64>load<f32>(p + (<usize>(i * stride) << 2));
+  if (kind == COMPARE_I32) return <f64>load<i32>(p + (<usize>(i * stride) << 2));
+  return <f64>load<u8>(p + <usize>(i * stride));
 }
 
-@inline function binaryF32Vector(code: i32, a: v128, b: v128): v128 {
-  switch (code) {
-    case 0: return f32x4.add(a, b);
-    case 1: return f32x4.sub(a, b);
-    case 2: return f32x4.mul(a, b);
-    case 3: return f32x4.div(a, b);
-    case 4: return v128.bitselect(a, b, v128.or(f32x4.gt(a, b), f32x4.ne(a, a)));
-    default: return v128.bitselect(a, b, v128.or(f32x4.lt(a, b), f32x4.ne(a, a)));
-  }
-}
-
-@inline function compare(code: i32, a: f64, b: f64): u8 {
-  switch (code) {
-    case 7: return a > b ? 1 : 0;
-    case 8: return a >= b ? 1 : 0;
-    case 9: return a < b ? 1 : 0;
-    case 10: return a <= b ? 1 : 0;
-    case 11: return a == b ? 1 : 0;
-    case 12: return a != b ? 1 : 0;
-    case 13: return a != 0 && b != 0 ? 1 : 0;
-    default: return a != 0 || b != 0 ? 1 : 0;
-  }
-}
-
-function floorDiv(a: i32, b: i32): i32 {
-  if (b == 0) return 0;
-  if (b == -1) return -a;
-  let q = a / b;
-  if (a % b != 0 && (a < 0) != (b < 0)) q--;
-  return q;
-}
-
-function intPow(a: i32, b: i32): i32 {
-  if (b < 0) return a == 1 ? 1 : a == -1 ? (b % 2 == 0 ? 1 : -1) : 0;
-  let r = 1;
-  for (let i = 0; i < b; i++) r *= a;
-  return r;
-}
-
-@inline function binaryI32Scalar(code: i32, a: i32, b: i32): i32 {
-  switch (code) {
-    case 0: return a + b;
-    case 1: return a - b;
-    case 2: return a * b;
-    case 3: return floorDiv(a, b);
-    case 4: return a > b ? a : b;
-    case 5: return a < b ? a : b;
-    default: return intPow(a, b);
-  }
-}
-
-/** Input dtype: 0 float32, 1 int32, 2 bool. Codes 0-6 write the input dtype, 7-14 write bool. */
-function binaryRow(code: i32, dtype: i32, a: usize, b: usize, out: usize, n: i32, sa: i32, sb: i32): void {
-  if (code >= 7) {
-    for (let i = 0; i < n; i++) {
-      let x: f64, y: f64;
-      if (dtype == 0) { x = load<f32>(a + (<usize>(i * sa) << 2)); y = load<f32>(b + (<usize>(i * sb) << 2)); }
-      else if (dtype == 1) { x = load<i32>(a + (<usize>(i * sa) << 2)); y = load<i32>(b + (<usize>(i * sb) << 2)); }
-      else { x = load<u8>(a + <usize>(i * sa)); y = load<u8>(b + <usize>(i * sb)); }
-      store<u8>(out + i, compare(code, x, y));
-    }
+function binaryRow(code: i32, kind: i32, a: usize, b: usize, out: usize, n: i32, sa: i32, sb: i32): void {
+  if (kind >= COMPARE_F32) {
+    for (let i = 0; i < n; i++) store<u8>(out + i, <u8>compare(code, operand(kind, a, i, sa), operand(kind, b, i, sb)));
     return;
   }
-  if (dtype == 1) {
+  if (kind == I32) {
     for (let i = 0; i < n; i++) {
-      store<i32>(out + (<usize>i << 2), binaryI32Scalar(code, load<i32>(a + (<usize>(i * sa) << 2)), load<i32>(b + (<usize>(i * sb) << 2))));
+      store<i32>(out + (<usize>i << 2), binaryI32(code, load<i32>(a + (<usize>(i * sa) << 2)), load<i32>(b + (<usize>(i * sb) << 2))));
     }
     return;
   }
   let i = 0;
-  if (code != 6) {
+  if (binaryF32HasSimd(code)) {
     if (sa == 1 && sb == 1) {
       for (; i + 4 <= n; i += 4) {
         const o = <usize>i << 2;
-        v128.store(out + o, binaryF32Vector(code, v128.load(a + o), v128.load(b + o)));
+        v128.store(out + o, canonicalX4(binaryF32x4(code, v128.load(a + o), v128.load(b + o))));
       }
     } else if (sa == 1 && sb == 0) {
       const vb = v128.load32_splat(b);
       for (; i + 4 <= n; i += 4) {
         const o = <usize>i << 2;
-        v128.store(out + o, binaryF32Vector(code, v128.load(a + o), vb));
+        v128.store(out + o, canonicalX4(binaryF32x4(code, v128.load(a + o), vb)));
       }
     } else if (sa == 0 && sb == 1) {
       const va = v128.load32_splat(a);
       for (; i + 4 <= n; i += 4) {
         const o = <usize>i << 2;
-        v128.store(out + o, binaryF32Vector(code, va, v128.load(b + o)));
+        v128.store(out + o, canonicalX4(binaryF32x4(code, va, v128.load(b + o))));
       }
     }
   }
   for (; i < n; i++) {
-    store<f32>(out + (<usize>i << 2), binaryF32Scalar(code, load<f32>(a + (<usize>(i * sa) << 2)), load<f32>(b + (<usize>(i * sb) << 2))));
+    store<f32>(out + (<usize>i << 2), canonical(binaryF32(code, load<f32>(a + (<usize>(i * sa) << 2)), load<f32>(b + (<usize>(i * sb) << 2)))));
   }
 }
 
 /**
  * out[i0, i1, i2, i3] = op(a[...], b[...]) over the collapsed shape; rows (i0, i1, i2) in
  * [rowStart, rowEnd) so that threads split independent outputs. geometry holds 12 i32:
- * d0..d3, a strides s0..s3, b strides s0..s3 (elements).
+ * d0..d3, a strides s0..s3, b strides s0..s3 (elements). kind: F32, I32 (the family 'binary'
+ * opcodes) or COMPARE_F32, COMPARE_I32, COMPARE_U8 (the family 'compare' opcodes).
  */
-export function binary(code: i32, dtype: i32, a: usize, b: usize, out: usize, geometry: usize, rowStart: i32, rowEnd: i32): void {
+export function binary(code: i32, kind: i32, a: usize, b: usize, out: usize, geometry: usize, rowStart: i32, rowEnd: i32): void {
   const d1 = load<i32>(geometry, 4), d2 = load<i32>(geometry, 8), d3 = load<i32>(geometry, 12);
   const a0 = load<i32>(geometry, 16), a1 = load<i32>(geometry, 20), a2 = load<i32>(geometry, 24), a3 = load<i32>(geometry, 28);
   const b0 = load<i32>(geometry, 32), b1 = load<i32>(geometry, 36), b2 = load<i32>(geometry, 40), b3 = load<i32>(geometry, 44);
-  const inBytes = dtype == 2 ? 0 : 2;
-  const outBytes = code >= 7 ? 0 : inBytes;
+  const inBytes = kind == F32 || kind == I32 || kind == COMPARE_F32 || kind == COMPARE_I32 ? 2 : 0;
+  const outBytes = kind >= COMPARE_F32 ? 0 : 2;
   for (let row = rowStart; row < rowEnd; row++) {
     const i2 = row % d2;
     const i1 = (row / d2) % d1;
     const i0 = row / (d1 * d2);
     const ao = <usize>(i0 * a0 + i1 * a1 + i2 * a2) << inBytes;
     const bo = <usize>(i0 * b0 + i1 * b1 + i2 * b2) << inBytes;
-    binaryRow(code, dtype, a + ao, b + bo, out + (<usize>(row * d3) << outBytes), d3, a3, b3);
+    binaryRow(code, kind, a + ao, b + bo, out + (<usize>(row * d3) << outBytes), d3, a3, b3);
   }
 }
 

@@ -3,6 +3,7 @@
 // float32. The 4 x 8 register tile computes 32 such sums side by side, adding term p to each
 // before term p + 1; k is blocked in steps of KC by storing the partial sums in C and continuing
 // from them, which keeps the order. Packing and tiling only move data.
+import { canonical, canonicalX4 } from './portable';
 
 const MR = 4;
 const NR = 8;
@@ -79,23 +80,26 @@ export function matmulScratchBytes(k: i32, n: i32): i32 {
 }
 
 /**
- * The fused dense epilogue on rows [r0, r1) of C: c = c + bias[j] (one float32 addition), then
- * relu (x > 0 or NaN ? x : +0) when asked; the same operations as the composed add and relu.
+ * The epilogue on rows [r0, r1) of C: with a bias (non-zero pointer), c = c + bias[j] (one
+ * float32 addition) and relu (x > 0 or NaN ? x : +0) when asked, the same operations as the
+ * composed add and relu; then every NaN made canonical (one NaN).
  */
-function biasRelu(c: usize, n: i32, r0: i32, r1: i32, bias: usize, relu: bool): void {
+function epilogue(c: usize, n: i32, r0: i32, r1: i32, bias: usize, relu: bool): void {
   const zero = f32x4.splat(0);
   for (let r = r0; r < r1; r++) {
     const row = c + (<usize>(r * n) << 2);
     let j = 0;
     for (; j + 4 <= n; j += 4) {
-      let v = f32x4.add(v128.load(row + (<usize>j << 2)), v128.load(bias + (<usize>j << 2)));
+      let v = v128.load(row + (<usize>j << 2));
+      if (bias != 0) v = f32x4.add(v, v128.load(bias + (<usize>j << 2)));
       if (relu) v = v128.bitselect(v, zero, v128.or(f32x4.gt(v, zero), f32x4.ne(v, v)));
-      v128.store(row + (<usize>j << 2), v);
+      v128.store(row + (<usize>j << 2), canonicalX4(v));
     }
     for (; j < n; j++) {
-      let v = load<f32>(row + (<usize>j << 2)) + load<f32>(bias + (<usize>j << 2));
+      let v = load<f32>(row + (<usize>j << 2));
+      if (bias != 0) v += load<f32>(bias + (<usize>j << 2));
       if (relu && !(v > 0 || v != v)) v = 0;
-      store<f32>(row + (<usize>j << 2), v);
+      store<f32>(row + (<usize>j << 2), canonical(v));
     }
   }
 }
@@ -103,8 +107,8 @@ function biasRelu(c: usize, n: i32, r0: i32, r1: i32, bias: usize, relu: bool): 
 /**
  * C[batch] = op(A[batch]) . op(B[batch]) for the global rows (batch * m + i) in
  * [rowStart, rowEnd). offsets holds, per batch, the element offsets of A's and B's matrices
- * (broadcast batches repeat an offset). k must be positive. With a bias (non-zero pointer) the
- * fused dense epilogue follows on the same rows.
+ * (broadcast batches repeat an offset). k must be positive. The epilogue (the fused dense bias
+ * and relu, and canonical NaNs) follows on the same rows.
  */
 export function matmul(a: usize, b: usize, c: usize, offsets: usize, m: i32, k: i32, n: i32, transA: bool, transB: bool, bias: usize, relu: bool, rowStart: i32, rowEnd: i32, scratch: usize): void {
   const apack = (scratch + 15) & ~15;
@@ -146,7 +150,7 @@ export function matmul(a: usize, b: usize, c: usize, offsets: usize, m: i32, k: 
         }
       }
     }
-    if (bias != 0) biasRelu(cBatch, n, r0, r1, bias, relu);
+    epilogue(cBatch, n, r0, r1, bias, relu);
     row += r1 - r0;
   }
 }

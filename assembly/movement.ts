@@ -1,4 +1,5 @@
 // Movement kernels: copies without arithmetic, and scatterAdd in the reference's order.
+import { canonical } from './portable';
 
 /**
  * dst[o] = src[offset + sum_d coordinate_d(o) * stride_d] for output elements o in [start, end),
@@ -62,7 +63,7 @@ export function scatterAdd(dtype: i32, updates: usize, indices: usize, out: usiz
       for (let k = 0; k < inner; k++) {
         const t = to + (<usize>k << 2);
         const f = from + (<usize>k << 2);
-        if (dtype == 0) store<f32>(t, load<f32>(t) + load<f32>(f));
+        if (dtype == 0) store<f32>(t, canonical(load<f32>(t) + load<f32>(f)));
         else store<i32>(t, load<i32>(t) + load<i32>(f));
       }
     }

@@ -1,57 +1,39 @@
 // Reductions over the middle axis of a [outer, r, inner] view. Each output (o, i) combines its
-// r inputs one at a time in increasing index from the identity (src/primitives/reduce.ts);
-// SIMD runs four neighbouring outputs (i .. i + 3) side by side, never splitting a sum.
-// Codes: 0 sum, 1 prod, 2 max, 3 min.
-
-@inline function combineF32(code: i32, acc: f32, x: f32): f32 {
-  switch (code) {
-    case 0: return acc + x;
-    case 1: return acc * x;
-    case 2: return x > acc || x != x ? x : acc;
-    default: return x < acc || x != x ? x : acc;
-  }
-}
-
-@inline function combineVector(code: i32, acc: v128, x: v128): v128 {
-  switch (code) {
-    case 0: return f32x4.add(acc, x);
-    case 1: return f32x4.mul(acc, x);
-    case 2: return v128.bitselect(x, acc, v128.or(f32x4.gt(x, acc), f32x4.ne(x, x)));
-    default: return v128.bitselect(x, acc, v128.or(f32x4.lt(x, acc), f32x4.ne(x, x)));
-  }
-}
-
-@inline function identity(code: i32): f32 {
-  return code == 0 ? 0 : code == 1 ? 1 : code == 2 ? -Infinity : Infinity;
-}
+// r inputs one at a time in increasing index from the identity with the step its record names
+// (src/primitives/reduce.ts, src/numerics/scalar.ts, through the generated switches); SIMD runs
+// four neighbouring outputs (i .. i + 3) side by side, never splitting a sum.
+import { reduceF32 as step, reduceF32HasSimd, reduceF32x4 as stepX4, reduceI32 as stepI32, reduceIdentityF32, reduceIdentityI32 } from './generated/dispatch';
+import { canonical, canonicalX4 } from './portable';
 
 /** Outputs with outer index in [outerStart, outerEnd). */
 export function reduceF32(code: i32, x: usize, out: usize, r: i32, inner: i32, outerStart: i32, outerEnd: i32): void {
+  const identity = reduceIdentityF32(code);
+  const simd = reduceF32HasSimd(code);
   for (let o = outerStart; o < outerEnd; o++) {
     const base = x + (<usize>(o * r * inner) << 2);
     const dst = out + (<usize>(o * inner) << 2);
     let i = 0;
-    for (; i + 4 <= inner; i += 4) {
-      let acc = f32x4.splat(identity(code));
-      for (let k = 0; k < r; k++) acc = combineVector(code, acc, v128.load(base + (<usize>(k * inner + i) << 2)));
-      v128.store(dst + (<usize>i << 2), acc);
+    if (simd) {
+      for (; i + 4 <= inner; i += 4) {
+        let acc = f32x4.splat(identity);
+        for (let k = 0; k < r; k++) acc = stepX4(code, acc, v128.load(base + (<usize>(k * inner + i) << 2)));
+        v128.store(dst + (<usize>i << 2), canonicalX4(acc));
+      }
     }
     for (; i < inner; i++) {
-      let acc = identity(code);
-      for (let k = 0; k < r; k++) acc = combineF32(code, acc, load<f32>(base + (<usize>(k * inner + i) << 2)));
-      store<f32>(dst + (<usize>i << 2), acc);
+      let acc = identity;
+      for (let k = 0; k < r; k++) acc = step(code, acc, load<f32>(base + (<usize>(k * inner + i) << 2)));
+      store<f32>(dst + (<usize>i << 2), canonical(acc));
     }
   }
 }
 
 export function reduceI32(code: i32, x: usize, out: usize, r: i32, inner: i32, outerStart: i32, outerEnd: i32): void {
+  const identity = reduceIdentityI32(code);
   for (let o = outerStart; o < outerEnd; o++) {
     for (let i = 0; i < inner; i++) {
-      let acc: i32 = code == 0 ? 0 : code == 1 ? 1 : code == 2 ? i32.MIN_VALUE : i32.MAX_VALUE;
-      for (let k = 0; k < r; k++) {
-        const v = load<i32>(x + (<usize>((o * r + k) * inner + i) << 2));
-        acc = code == 0 ? acc + v : code == 1 ? acc * v : code == 2 ? (v > acc ? v : acc) : (v < acc ? v : acc);
-      }
+      let acc = identity;
+      for (let k = 0; k < r; k++) acc = stepI32(code, acc, load<i32>(x + (<usize>((o * r + k) * inner + i) << 2)));
       store<i32>(out + (<usize>(o * inner + i) << 2), acc);
     }
   }

@@ -11,6 +11,8 @@ import asc from 'assemblyscript/asc';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 mkdirSync(join(root, 'build'), { recursive: true });
 
+import './generate-kernel-tables.mjs';
+
 const COMMON_FLAGS = [
   'assembly/index.ts', '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd',
   '--importMemory', '--initialMemory', '32', '--maximumMemory', '65536', '--use', 'abort=',

@@ -3,6 +3,7 @@
  */
 import { ENGINE, type MemoryInfo } from './engine/engine.js';
 import './backends/index.js';
+import type { KernelFallback } from './backends/backend.js';
 import './runs/auto.js';
 import type { Tensor } from './tensor/tensor.js';
 
@@ -23,7 +24,8 @@ export { customGrad } from './autograd/custom.js';
 export { Tensor, Variable, type NestedArray } from './tensor/tensor.js';
 export type { DType, DataArray } from './tensor/dtype.js';
 export { ValueError, DeterminismError } from './errors.js';
-export type { Backend, DataHandle, TensorInfo, KernelDeterminism } from './backends/backend.js';
+export type { Backend, DataHandle, TensorInfo, KernelDeterminism, KernelFallback } from './backends/backend.js';
+export { KERNEL_FALLBACKS } from './backends/wasm/backend.js';
 export type { MemoryInfo } from './engine/engine.js';
 export * as f32 from './numerics/f32math.js';
 export * as layers from './layers/index.js';
@@ -76,6 +78,14 @@ export function setNumThreads(threads: number): void {
 
 export function getNumThreads(): number {
   return ENGINE.numThreads();
+}
+
+/**
+ * How often the active backend ran a primitive's scalar reference in place of a fast kernel,
+ * for each declared case (KERNEL_FALLBACKS lists them all): the bits are the same, only slower.
+ */
+export function kernelFallbacks(): KernelFallback[] {
+  return ENGINE.backend.fallbacks?.() ?? [];
 }
 
 /** The names of the registered backends. */

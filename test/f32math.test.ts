@@ -84,4 +84,35 @@ describe('float32 math', () => {
     assert.equal(m.pow(1.1, 3), Math.fround(Math.fround(Math.fround(1.1) * Math.fround(1.1)) * Math.fround(1.1)));
     assert.ok(ulpDistance(m.pow(3.7, 2.5), Math.fround(3.7 ** 2.5)) <= 4);
   });
+
+  it('the WASM kernels compile the same source: bit-identical to the reference over the sweep', (t) => {
+    if (!vb.backendNames().includes('wasm')) return t.skip('WebAssembly SIMD is unavailable here');
+    const patterns = new Uint32Array(Array.from({ length: Math.ceil(2 ** 32 / 1009) }, (_, i) => i * 1009));
+    const inputs = new Float32Array(patterns.buffer);
+    const previous = vb.getBackend();
+    const run = (backend: string, op: (x: vb.Tensor) => vb.Tensor) => {
+      vb.setBackend(backend);
+      return vb.tidy(() => new Uint32Array(new Float32Array(op(vb.tensor(inputs)).dataSync()).buffer));
+    };
+    const ops: [string, (x: vb.Tensor) => vb.Tensor][] = [
+      ['exp', vb.exp], ['expm1', vb.expm1], ['log', vb.log], ['log1p', vb.log1p], ['tanh', vb.tanh],
+      ['sigmoid', vb.sigmoid], ['softplus', vb.softplus], ['erf', vb.erf], ['sqrt', vb.sqrt],
+      ['pow(x, 2.5)', (x) => vb.pow(x, 2.5)], ['pow(1.5, x)', (x) => vb.pow(1.5, x)], ['pow(x, 3)', (x) => vb.pow(x, 3)],
+    ];
+    try {
+      for (const [name, op] of ops) {
+        const expected = run('reference', op);
+        const actual = run('wasm', op);
+        const first = expected.findIndex((bits, i) => bits !== actual[i]);
+        assert.equal(first, -1, `${name}: input bits 0x${patterns[first]?.toString(16)}: reference 0x${expected[first]?.toString(16)}, wasm 0x${actual[first]?.toString(16)}`);
+        const isNaNBits = (bits: number) => (bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0;
+        const nonCanonical = expected.findIndex((bits) => isNaNBits(bits) && bits !== 0x7fc00000);
+        assert.equal(nonCanonical, -1, `${name}: a NaN other than 0x7fc00000 at input bits 0x${patterns[nonCanonical]?.toString(16)}`);
+        assert.ok(expected.some(isNaNBits), `${name}: the sweep produced no NaN to check`);
+      }
+    } finally {
+      vb.setBackend(previous);
+    }
+  });
 });
+

@@ -5,7 +5,7 @@
  * the primitive's scalar reference (src/primitives), whatever the SIMD width or thread count.
  */
 import type { DataArray, DType } from '../tensor/dtype.js';
-import type { Meta, Primitive, PrimitiveAttrs } from '../primitives/types.js';
+import type { Meta, Primitive, PrimitiveAttrs } from '../primitives/signature.js';
 
 /** Backend-owned storage; only the backend that made it may look inside. */
 export type DataHandle = { readonly __brand: 'DataHandle' };
@@ -15,6 +15,12 @@ export interface TensorInfo extends Meta {
 }
 
 export type KernelDeterminism = 'bitwise' | 'none';
+
+export interface KernelFallback {
+  readonly primitive: string;
+  readonly reason: string;
+  readonly count: number;
+}
 
 /** Fused optimizer updates a backend may offer (see Backend.update). */
 export type UpdateKind = 'adam' | 'sgd' | 'momentum';
@@ -36,6 +42,12 @@ export interface Backend {
   update?(kind: UpdateKind, handles: readonly DataHandle[], scalars: readonly number[], size: number): void;
   /** With update: storage owned by this handle alone (copied if shared), safe to update in place. */
   exclusive?(handle: DataHandle, dtype: DType, size: number): DataHandle;
+  /**
+   * The declared cases in which this backend ran a primitive's scalar reference instead of a
+   * fast kernel (same bits, slower), with how often each ran; backends without fast kernels
+   * leave it out.
+   */
+  fallbacks?(): KernelFallback[];
   /** Optional thread control for backends that run kernels on several threads. */
   setNumThreads?(threads: number): void;
   readonly numThreads?: number;

@@ -1,10 +1,11 @@
 /**
  * The pure-TypeScript reference backend: storage is a typed array, and every kernel is the
  * primitive's scalar reference implementation, float32 via Math.fround after every operation.
+ * Every NaN it stores is the canonical one, whatever NaN the engine's arithmetic produced.
  */
 import { RULES } from '../primitives/index.js';
 import type { Meta, Primitive, PrimitiveAttrs, Rule } from '../primitives/types.js';
-import type { DataArray, DType } from '../tensor/dtype.js';
+import { canonicalizeNaN, type DataArray, type DType } from '../tensor/dtype.js';
 import type { Backend, DataHandle, KernelDeterminism, TensorInfo } from './backend.js';
 
 const asHandle = (values: DataArray) => values as unknown as DataHandle;
@@ -13,8 +14,10 @@ const asValues = (handle: DataHandle) => handle as unknown as DataArray;
 export class ReferenceBackend implements Backend {
   readonly name = 'reference';
 
-  upload(values: DataArray): DataHandle {
-    return asHandle(values.slice());
+  upload(values: DataArray, dtype: DType): DataHandle {
+    const copy = values.slice();
+    canonicalizeNaN(copy, dtype);
+    return asHandle(copy);
   }
 
   read(handle: DataHandle, _dtype: DType, _size: number): DataArray {
@@ -28,7 +31,9 @@ export class ReferenceBackend implements Backend {
   run<P extends Primitive>(primitive: P, inputs: readonly TensorInfo[], attrs: PrimitiveAttrs[P], out: Meta): DataHandle {
     const rule = RULES[primitive] as Rule<P>;
     const hosts = inputs.map((t) => ({ shape: t.shape, dtype: t.dtype, values: asValues(t.handle) }));
-    return asHandle(rule.reference(hosts, attrs, out));
+    const result = rule.reference(hosts, attrs, out);
+    canonicalizeNaN(result, out.dtype);
+    return asHandle(result);
   }
 
   determinism(): KernelDeterminism {

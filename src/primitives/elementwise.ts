@@ -1,73 +1,88 @@
 /**
  * Elementwise primitives. Canonical arithmetic: each output element is one scalar function of
- * the corresponding (broadcast) input elements, computed as a single IEEE binary32 operation for
- * + - * / and sqrt (float64 evaluation of float32 operands rounded once to float32 is exactly
- * that), and as the f32math function otherwise. int32 arithmetic wraps modulo 2^32.
+ * the corresponding (broadcast) input elements: the portable functions of
+ * src/numerics/scalar.ts, which the WASM kernels compile from the same source. float32 results
+ * are single binary32 operations for + - * / and sqrt and f32math functions otherwise; int32
+ * arithmetic wraps modulo 2^32.
  */
 import { invalid } from '../errors.js';
-import * as m from '../numerics/f32math.js';
+import * as s from '../numerics/scalar.js';
 import { allocate, type DataArray, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type * as Ops from '../ops/index.js';
 import type {
-  BinaryPrimitive, GradRule, HostTensor, Meta, Rule, UnaryPrimitive,
+  BinaryPrimitive, GradOps, GradRule, HostTensor, Meta, Rule, Scalar1, Scalar2, UnaryPrimitive,
 } from './types.js';
 
-type Scalar = (x: number) => number;
-type Scalar2 = (a: number, b: number) => number;
 
-/** Round half to even, as TensorFlow's round; a zero result keeps the sign of x. */
-function roundHalfToEven(x: number): number {
-  const r = Math.floor(x);
-  const d = x - r;
-  const rounded = d > 0.5 || (d === 0.5 && r % 2 !== 0) ? r + 1 : r;
-  return rounded === 0 ? x * 0 : rounded;
-}
-
+/**
+ * A unary record: the accepted dtypes (the output has the input's), the scalar function per
+ * dtype, whether assembly/vector.ts has a SIMD form, and the relative cost per element (which
+ * decides when a kernel is worth splitting over threads).
+ */
 interface UnarySpec {
-  /** The input dtypes accepted; the output has the input's dtype. */
   dtypes: readonly DType[];
-  fn: Scalar;
+  f32?: Scalar1;
+  i32?: Scalar1;
+  bool?: Scalar1;
+  simd: boolean;
+  cost: number;
   grad: GradRule<UnaryPrimitive> | 'not-differentiable';
 }
 
 const FLOAT: readonly DType[] = ['float32'];
 const NUMERIC: readonly DType[] = ['float32', 'int32'];
 const BOOL: readonly DType[] = ['bool'];
+/** Relative cost per element of a transcendental function against one arithmetic operation. */
+const TRANSCENDENTAL = 16;
 
 const zeroGrad: GradRule<UnaryPrimitive> = (dy, _c, ops) => [ops.zerosLike(dy)];
 
 const UNARY: { [P in UnaryPrimitive]: UnarySpec } = {
-  neg: { dtypes: NUMERIC, fn: (x) => -x, grad: (dy, _c, ops) => [ops.neg(dy)] },
-  abs: { dtypes: NUMERIC, fn: Math.abs, grad: (dy, { inputs: [x] }, ops) => [ops.mul(dy, ops.sign(x!))] },
-  sign: { dtypes: NUMERIC, fn: (x) => (x > 0 ? 1 : x < 0 ? -1 : x), grad: zeroGrad },
-  sqrt: { dtypes: FLOAT, fn: m.sqrt, grad: (dy, { output: y }, ops) => [ops.div(dy, ops.mul(y, 2))] },
-  exp: { dtypes: FLOAT, fn: m.exp, grad: (dy, { output: y }, ops) => [ops.mul(dy, y)] },
-  expm1: { dtypes: FLOAT, fn: m.expm1, grad: (dy, { output: y }, ops) => [ops.mul(dy, ops.add(y, 1))] },
-  log: { dtypes: FLOAT, fn: m.log, grad: (dy, { inputs: [x] }, ops) => [ops.div(dy, x!)] },
-  log1p: { dtypes: FLOAT, fn: m.log1p, grad: (dy, { inputs: [x] }, ops) => [ops.div(dy, ops.add(x!, 1))] },
+  neg: { dtypes: NUMERIC, f32: s.negF32, i32: s.negI32, simd: true, cost: 1, grad: (dy, _c, ops) => [ops.neg(dy)] },
+  abs: {
+    dtypes: NUMERIC, f32: s.absF32, i32: s.absI32, simd: true, cost: 1,
+    grad: (dy, { inputs: [x] }, ops) => [ops.mul(dy, ops.sign(x!))],
+  },
+  sign: { dtypes: NUMERIC, f32: s.signF32, i32: s.signI32, simd: false, cost: 1, grad: zeroGrad },
+  sqrt: {
+    dtypes: FLOAT, f32: s.sqrtF32, simd: true, cost: 1,
+    grad: (dy, { output: y }, ops) => [ops.div(dy, ops.mul(y, 2))],
+  },
+  exp: { dtypes: FLOAT, f32: s.expF32, simd: false, cost: TRANSCENDENTAL, grad: (dy, { output: y }, ops) => [ops.mul(dy, y)] },
+  expm1: {
+    dtypes: FLOAT, f32: s.expm1F32, simd: false, cost: TRANSCENDENTAL,
+    grad: (dy, { output: y }, ops) => [ops.mul(dy, ops.add(y, 1))],
+  },
+  log: { dtypes: FLOAT, f32: s.logF32, simd: false, cost: TRANSCENDENTAL, grad: (dy, { inputs: [x] }, ops) => [ops.div(dy, x!)] },
+  log1p: {
+    dtypes: FLOAT, f32: s.log1pF32, simd: false, cost: TRANSCENDENTAL,
+    grad: (dy, { inputs: [x] }, ops) => [ops.div(dy, ops.add(x!, 1))],
+  },
   tanh: {
-    dtypes: FLOAT, fn: m.tanh,
+    dtypes: FLOAT, f32: s.tanhF32, simd: false, cost: TRANSCENDENTAL,
     grad: (dy, { output: y }, ops) => [ops.mul(dy, ops.sub(1, ops.mul(y, y)))],
   },
   sigmoid: {
-    dtypes: FLOAT, fn: m.sigmoid,
+    dtypes: FLOAT, f32: s.sigmoidF32, simd: false, cost: TRANSCENDENTAL,
     grad: (dy, { output: y }, ops) => [ops.mul(dy, ops.mul(y, ops.sub(1, y)))],
   },
-  softplus: { dtypes: FLOAT, fn: m.softplus, grad: (dy, { inputs: [x] }, ops) => [ops.mul(dy, ops.sigmoid(x!))] },
+  softplus: {
+    dtypes: FLOAT, f32: s.softplusF32, simd: false, cost: TRANSCENDENTAL,
+    grad: (dy, { inputs: [x] }, ops) => [ops.mul(dy, ops.sigmoid(x!))],
+  },
   erf: {
-    dtypes: FLOAT, fn: m.erf,
+    dtypes: FLOAT, f32: s.erfF32, simd: false, cost: TRANSCENDENTAL,
     grad: (dy, { inputs: [x] }, ops) => [ops.mul(dy, ops.mul(ops.exp(ops.neg(ops.mul(x!, x!))), 2 / Math.sqrt(Math.PI)))],
   },
   relu: {
-    dtypes: NUMERIC, fn: (x) => (x > 0 || x !== x ? x : 0),
+    dtypes: NUMERIC, f32: s.reluF32, i32: s.reluI32, simd: true, cost: 1,
     grad: (dy, { inputs: [x] }, ops) => [ops.where(ops.greater(x!, 0), dy, 0)],
   },
-  floor: { dtypes: FLOAT, fn: Math.floor, grad: zeroGrad },
-  ceil: { dtypes: FLOAT, fn: Math.ceil, grad: zeroGrad },
-  round: { dtypes: FLOAT, fn: roundHalfToEven, grad: zeroGrad },
-  logicalNot: { dtypes: BOOL, fn: (x) => (x ? 0 : 1), grad: 'not-differentiable' },
+  floor: { dtypes: FLOAT, f32: s.floorF32, simd: true, cost: 1, grad: zeroGrad },
+  ceil: { dtypes: FLOAT, f32: s.ceilF32, simd: true, cost: 1, grad: zeroGrad },
+  round: { dtypes: FLOAT, f32: s.roundF32, simd: true, cost: 1, grad: zeroGrad },
+  logicalNot: { dtypes: BOOL, bool: s.logicalNotBool, simd: false, cost: 1, grad: 'not-differentiable' },
 };
 
 function assertDTypeIn(context: string, argument: string, dtype: DType, allowed: readonly DType[]): void {
@@ -76,22 +91,29 @@ function assertDTypeIn(context: string, argument: string, dtype: DType, allowed:
   }
 }
 
-function mapUnary(fn: Scalar, x: HostTensor, out: Meta): DataArray {
+function mapUnary(fn: Scalar1, x: HostTensor, out: Meta): DataArray {
   const result = allocate(out.dtype, x.values.length);
   const v = x.values;
   for (let i = 0; i < v.length; i++) result[i] = fn(v[i]!);
   return result;
 }
 
+/** The scalar function of a family record for a dtype (present whenever the dtype is accepted). */
+function scalarFor<F>(spec: { f32?: F; i32?: F; bool?: F }, dtype: DType): F {
+  return (dtype === 'float32' ? spec.f32 : dtype === 'int32' ? spec.i32 : spec.bool)!;
+}
+
 function unaryRule(name: UnaryPrimitive): Rule<UnaryPrimitive> {
   const spec = UNARY[name];
+  const { f32, i32, bool, simd, cost } = spec;
   return {
     infer([x]) {
       assertDTypeIn(name, 'x', x!.dtype, spec.dtypes);
       return { shape: x!.shape, dtype: x!.dtype };
     },
-    reference: ([x], _attrs, out) => mapUnary(spec.fn, x!, out),
+    reference: ([x], _attrs, out) => mapUnary(scalarFor(spec, x!.dtype), x!, out),
     grad: spec.grad,
+    kernel: { family: 'unary', f32, i32, bool, simd, cost },
   };
 }
 
@@ -141,7 +163,7 @@ function mapBinary(fn: Scalar2, a: HostTensor, b: HostTensor, out: Meta): DataAr
 }
 
 /** Gradient g of a broadcast result, summed back to an operand's shape. */
-export function unbroadcast(g: Tensor, shape: readonly number[], ops: typeof Ops): Tensor {
+export function unbroadcast(g: Tensor, shape: readonly number[], ops: GradOps): Tensor {
   if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
   const offset = g.shape.length - shape.length;
   const axes: number[] = [];
@@ -151,72 +173,65 @@ export function unbroadcast(g: Tensor, shape: readonly number[], ops: typeof Ops
   return ops.reshape(ops.sum(g, axes), shape);
 }
 
-interface BinarySpec {
-  dtypes: readonly DType[];
-  /** Output dtype: the operands' own, or bool for comparisons. */
-  output: 'same' | 'bool';
-  float: Scalar2;
-  /** int32 and bool evaluation, where it differs from `float`. */
-  integer?: Scalar2;
-  grad: GradRule<BinaryPrimitive> | 'not-differentiable';
-}
+/**
+ * A binary record. Arithmetic: the operands' dtype out, a scalar function per dtype (SIMD form
+ * and cost as for unary records). Comparisons and logic: bool out, one function of the operands
+ * read as float64 (exact for every dtype).
+ */
+type BinarySpec = { dtypes: readonly DType[]; grad: GradRule<BinaryPrimitive> | 'not-differentiable' } & (
+  | { output: 'same'; f32: Scalar2; i32: Scalar2; simd: boolean; cost: number }
+  | { output: 'bool'; compare: Scalar2 }
+);
 
-function intPow(a: number, b: number): number {
-  if (b < 0) return a === 1 ? 1 : a === -1 ? (b % 2 === 0 ? 1 : -1) : 0;
-  let result = 1;
-  for (let i = 0; i < b; i++) result = Math.imul(result, a);
-  return result;
+function comparison(compare: Scalar2, dtypes: readonly DType[] = ['float32', 'int32', 'bool']): BinarySpec {
+  return { dtypes, output: 'bool', compare, grad: 'not-differentiable' };
 }
-
-const COMPARISON: Pick<BinarySpec, 'dtypes' | 'output' | 'grad'> = {
-  dtypes: ['float32', 'int32', 'bool'], output: 'bool', grad: 'not-differentiable',
-};
 
 const BINARY: { [P in BinaryPrimitive]: BinarySpec } = {
   add: {
-    dtypes: NUMERIC, output: 'same', float: (a, b) => a + b,
+    dtypes: NUMERIC, output: 'same', f32: s.addF32, i32: s.addI32, simd: true, cost: 1,
     grad: (dy, { inputs: [a, b], needsGrad }, ops) => [
       needsGrad[0] ? unbroadcast(dy, a!.shape, ops) : null,
       needsGrad[1] ? unbroadcast(dy, b!.shape, ops) : null,
     ],
   },
   sub: {
-    dtypes: NUMERIC, output: 'same', float: (a, b) => a - b,
+    dtypes: NUMERIC, output: 'same', f32: s.subF32, i32: s.subI32, simd: true, cost: 1,
     grad: (dy, { inputs: [a, b], needsGrad }, ops) => [
       needsGrad[0] ? unbroadcast(dy, a!.shape, ops) : null,
       needsGrad[1] ? unbroadcast(ops.neg(dy), b!.shape, ops) : null,
     ],
   },
   mul: {
-    dtypes: NUMERIC, output: 'same', float: (a, b) => a * b, integer: Math.imul,
+    dtypes: NUMERIC, output: 'same', f32: s.mulF32, i32: s.mulI32, simd: true, cost: 1,
     grad: (dy, { inputs: [a, b], needsGrad }, ops) => [
       needsGrad[0] ? unbroadcast(ops.mul(dy, b!), a!.shape, ops) : null,
       needsGrad[1] ? unbroadcast(ops.mul(dy, a!), b!.shape, ops) : null,
     ],
   },
   div: {
-    dtypes: NUMERIC, output: 'same', float: (a, b) => a / b, integer: (a, b) => Math.floor(a / b),
+    dtypes: NUMERIC, output: 'same', f32: s.divF32, i32: s.divI32, simd: true, cost: 1,
     grad: (dy, { inputs: [a, b], needsGrad }, ops) => [
       needsGrad[0] ? unbroadcast(ops.div(dy, b!), a!.shape, ops) : null,
       needsGrad[1] ? unbroadcast(ops.neg(ops.div(ops.mul(dy, a!), ops.mul(b!, b!))), b!.shape, ops) : null,
     ],
   },
   maximum: {
-    dtypes: NUMERIC, output: 'same', float: (a, b) => (a > b || a !== a ? a : b),
+    dtypes: NUMERIC, output: 'same', f32: s.maximumF32, i32: s.maximumI32, simd: true, cost: 1,
     grad: (dy, { inputs: [a, b], needsGrad }, ops) => [
       needsGrad[0] ? unbroadcast(ops.where(ops.greaterEqual(a!, b!), dy, 0), a!.shape, ops) : null,
       needsGrad[1] ? unbroadcast(ops.where(ops.less(a!, b!), dy, 0), b!.shape, ops) : null,
     ],
   },
   minimum: {
-    dtypes: NUMERIC, output: 'same', float: (a, b) => (a < b || a !== a ? a : b),
+    dtypes: NUMERIC, output: 'same', f32: s.minimumF32, i32: s.minimumI32, simd: true, cost: 1,
     grad: (dy, { inputs: [a, b], needsGrad }, ops) => [
       needsGrad[0] ? unbroadcast(ops.where(ops.lessEqual(a!, b!), dy, 0), a!.shape, ops) : null,
       needsGrad[1] ? unbroadcast(ops.where(ops.greater(a!, b!), dy, 0), b!.shape, ops) : null,
     ],
   },
   pow: {
-    dtypes: NUMERIC, output: 'same', float: m.pow, integer: intPow,
+    dtypes: NUMERIC, output: 'same', f32: s.powF32, i32: s.powI32, simd: false, cost: TRANSCENDENTAL,
     grad: (dy, { inputs: [a, b], output: y, needsGrad }, ops) => [
       needsGrad[0] ? unbroadcast(ops.mul(dy, ops.mul(b!, ops.pow(a!, ops.sub(b!, 1)))), a!.shape, ops) : null,
       needsGrad[1]
@@ -224,14 +239,14 @@ const BINARY: { [P in BinaryPrimitive]: BinarySpec } = {
         : null,
     ],
   },
-  greater: { ...COMPARISON, float: (a, b) => (a > b ? 1 : 0) },
-  greaterEqual: { ...COMPARISON, float: (a, b) => (a >= b ? 1 : 0) },
-  less: { ...COMPARISON, float: (a, b) => (a < b ? 1 : 0) },
-  lessEqual: { ...COMPARISON, float: (a, b) => (a <= b ? 1 : 0) },
-  equal: { ...COMPARISON, float: (a, b) => (a === b ? 1 : 0) },
-  notEqual: { ...COMPARISON, float: (a, b) => (a !== b ? 1 : 0) },
-  logicalAnd: { dtypes: BOOL, output: 'bool', float: (a, b) => (a && b ? 1 : 0), grad: 'not-differentiable' },
-  logicalOr: { dtypes: BOOL, output: 'bool', float: (a, b) => (a || b ? 1 : 0), grad: 'not-differentiable' },
+  greater: comparison(s.greaterCmp),
+  greaterEqual: comparison(s.greaterEqualCmp),
+  less: comparison(s.lessCmp),
+  lessEqual: comparison(s.lessEqualCmp),
+  equal: comparison(s.equalCmp),
+  notEqual: comparison(s.notEqualCmp),
+  logicalAnd: comparison(s.logicalAndCmp, BOOL),
+  logicalOr: comparison(s.logicalOrCmp, BOOL),
 };
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -253,8 +268,11 @@ function binaryRule(name: BinaryPrimitive): Rule<BinaryPrimitive> {
       return { shape, dtype: spec.output === 'bool' ? 'bool' : a!.dtype };
     },
     reference: ([a, b], _attrs, out) =>
-      mapBinary(a!.dtype === 'float32' ? spec.float : spec.integer ?? spec.float, a!, b!, out),
+      mapBinary(spec.output === 'bool' ? spec.compare : scalarFor(spec, a!.dtype), a!, b!, out),
     grad: spec.grad,
+    kernel: spec.output === 'bool'
+      ? { family: 'compare', fn: spec.compare }
+      : { family: 'binary', f32: spec.f32, i32: spec.i32, simd: spec.simd, cost: spec.cost },
   };
 }
 
@@ -300,6 +318,7 @@ export const whereRule: Rule<'where'> = {
     needsGrad[1] ? unbroadcast(ops.where(condition!, dy, 0), a!.shape, ops) : null,
     needsGrad[2] ? unbroadcast(ops.where(condition!, 0, dy), b!.shape, ops) : null,
   ],
+  kernel: { dedicated: 'select' },
 };
 
 /** float32 -> int32 truncates toward zero (saturating, NaN -> 0); anything -> bool is x != 0. */
@@ -316,4 +335,5 @@ export const castRule: Rule<'cast'> = {
   infer: ([x], { dtype }) => ({ shape: x!.shape, dtype }),
   reference: ([x], { dtype }, out) => mapUnary((v) => castValue(v, dtype), x!, out),
   grad: (dy, { inputs: [x] }) => [x!.dtype === 'float32' ? dy : null],
+  kernel: { dedicated: 'cast' },
 };

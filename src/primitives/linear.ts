@@ -35,4 +35,5 @@ export const linearRule: Rule<'linear'> = {
       needsGrad[2] ? ops.sum(g, [0]) : null,
     ];
   },
+  kernel: { dedicated: 'matmul' },
 };

@@ -8,7 +8,6 @@ import { invalid } from '../errors.js';
 import { allocate } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type * as Ops from '../ops/index.js';
 import { unbroadcast } from './elementwise.js';
 import type { Meta, Rule } from './types.js';
 
@@ -76,7 +75,7 @@ export const matMulRule: Rule<'matMul'> = {
     }
     return result;
   },
-  grad(dy, { inputs: [a, b], attrs: { transposeA, transposeB }, needsGrad }, ops: typeof Ops) {
+  grad(dy, { inputs: [a, b], attrs: { transposeA, transposeB }, needsGrad }, ops) {
     const mm = (x: Tensor, y: Tensor, tx: boolean, ty: boolean) => ops.matMul(x, y, tx, ty);
     let da: Tensor | null = null;
     let db: Tensor | null = null;
@@ -90,4 +89,5 @@ export const matMulRule: Rule<'matMul'> = {
     }
     return [da, db];
   },
+  kernel: { dedicated: 'matmul' },
 };

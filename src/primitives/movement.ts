@@ -37,6 +37,7 @@ export const reshapeRule: Rule<'reshape'> = {
   },
   reference: ([x]) => x!.values.slice(),
   grad: (dy, { inputs: [x] }, ops) => [ops.reshape(dy, x!.shape)],
+  kernel: { dedicated: 'view' },
 };
 
 export const transposeRule: Rule<'transpose'> = {
@@ -55,6 +56,7 @@ export const transposeRule: Rule<'transpose'> = {
     perm.forEach((p, i) => { inverse[p] = i; });
     return [ops.transpose(dy, inverse)];
   },
+  kernel: { dedicated: 'copyStrided' },
 };
 
 export const broadcastToRule: Rule<'broadcastTo'> = {
@@ -71,6 +73,7 @@ export const broadcastToRule: Rule<'broadcastTo'> = {
     const axes = dy.shape.flatMap((d, i) => (i < offset || (x!.shape[i - offset] === 1 && d !== 1) ? [i] : []));
     return [ops.reshape(ops.sum(dy, axes), x!.shape)];
   },
+  kernel: { dedicated: 'copyStrided' },
 };
 
 export const sliceRule: Rule<'slice'> = {
@@ -88,6 +91,7 @@ export const sliceRule: Rule<'slice'> = {
   },
   grad: (dy, { inputs: [x], attrs: { begin, size } }, ops) =>
     [ops.pad(dy, begin.map((b, i) => [b, x!.shape[i]! - b - size[i]!] as [number, number]))],
+  kernel: { dedicated: 'copyStrided' },
 };
 
 export const padRule: Rule<'pad'> = {
@@ -118,6 +122,7 @@ export const padRule: Rule<'pad'> = {
     return result;
   },
   grad: (dy, { inputs: [x], attrs: { paddings } }, ops) => [ops.slice(dy, paddings.map(([before]) => before), x!.shape)],
+  kernel: { dedicated: 'fill32 + copyStrided' },
 };
 
 export const concatRule: Rule<'concat'> = {
@@ -159,6 +164,7 @@ export const concatRule: Rule<'concat'> = {
       return ops.slice(dy, begin, t.shape);
     });
   },
+  kernel: { dedicated: 'memory.copy' },
 };
 
 function gatherShape(xShape: readonly number[], indicesShape: readonly number[], axis: number): number[] {
@@ -200,6 +206,7 @@ export const gatherRule: Rule<'gather'> = {
   },
   grad: (dy, { inputs: [x, indices], attrs: { axis } }, ops) =>
     [ops.scatterAdd(dy, indices!, axis, x!.shape[axis]!), null],
+  kernel: { dedicated: 'gatherRows' },
 };
 
 /** The transpose of gather: out[outer, indices[j], inner] += updates[outer, j, inner]. */
@@ -229,4 +236,5 @@ export const scatterAddRule: Rule<'scatterAdd'> = {
     return result;
   },
   grad: (dy, { inputs: [, indices], attrs: { axis } }, ops) => [ops.gather(dy, indices!, axis), null],
+  kernel: { dedicated: 'scatterAdd' },
 };

@@ -10,8 +10,8 @@ import { invalid } from '../errors.js';
 import { allocate, type DataArray } from '../tensor/dtype.js';
 import { sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type * as Ops from '../ops/index.js';
-import type { HostTensor, Meta, ReducePrimitive, Rule } from './types.js';
+import * as s from '../numerics/scalar.js';
+import type { GradOps, HostTensor, Meta, ReducePrimitive, Rule, Scalar2 } from './types.js';
 
 function reducedShape(shape: readonly number[], axes: readonly number[]): number[] {
   return shape.filter((_, i) => !axes.includes(i));
@@ -55,20 +55,26 @@ function outputIndexOf(shape: readonly number[], axes: readonly number[]): Int32
   return map;
 }
 
+/**
+ * A reduction record: its identity and one combining step per dtype (src/numerics/scalar.ts),
+ * whether assembly/vector.ts has the step's SIMD form, and the gradient.
+ */
 interface ReduceSpec {
-  identity: number;
-  combine: (acc: number, x: number) => number;
-  grad: (dy: Tensor, x: Tensor, y: Tensor, axes: number[], ops: typeof Ops) => Tensor;
+  identity: { float32: number; int32: number };
+  f32: Scalar2;
+  i32: Scalar2;
+  simd: boolean;
+  grad: (dy: Tensor, x: Tensor, y: Tensor, axes: number[], ops: GradOps) => Tensor;
 }
 
 /** dy broadcast back over the reduced axes. */
-function expandToInput(dy: Tensor, x: Tensor, axes: number[], ops: typeof Ops): Tensor {
+function expandToInput(dy: Tensor, x: Tensor, axes: number[], ops: GradOps): Tensor {
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   return ops.broadcastTo(ops.reshape(dy, kept), x.shape);
 }
 
 /** d max / d x: dy shared equally among the elements equal to the extreme value. */
-function extremeGrad(dy: Tensor, x: Tensor, y: Tensor, axes: number[], ops: typeof Ops): Tensor {
+function extremeGrad(dy: Tensor, x: Tensor, y: Tensor, axes: number[], ops: GradOps): Tensor {
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const isExtreme = ops.cast(ops.equal(x, ops.reshape(y, kept)), 'float32');
   const count = ops.sum(isExtreme, axes, true);
@@ -76,10 +82,12 @@ function extremeGrad(dy: Tensor, x: Tensor, y: Tensor, axes: number[], ops: type
 }
 
 const REDUCE: { [P in ReducePrimitive]: ReduceSpec } = {
-  sum: { identity: 0, combine: (acc, x) => acc + x, grad: (dy, x, _y, axes, ops) => expandToInput(dy, x, axes, ops) },
+  sum: {
+    identity: { float32: 0, int32: 0 }, f32: s.sumF32, i32: s.sumI32, simd: true,
+    grad: (dy, x, _y, axes, ops) => expandToInput(dy, x, axes, ops),
+  },
   prod: {
-    identity: 1,
-    combine: (acc, x) => acc * x,
+    identity: { float32: 1, int32: 1 }, f32: s.prodF32, i32: s.prodI32, simd: true,
     // Product of the other elements: y / x without zeros, the product of the non-zero
     // elements at a lone zero, and 0 where there are two or more zeros.
     grad(dy, x, _y, axes, ops) {
@@ -94,23 +102,20 @@ const REDUCE: { [P in ReducePrimitive]: ReduceSpec } = {
       return ops.mul(expandToInput(dy, x, axes, ops), others);
     },
   },
-  max: { identity: -Infinity, combine: (acc, x) => (x > acc || x !== x ? x : acc), grad: extremeGrad },
-  min: { identity: Infinity, combine: (acc, x) => (x < acc || x !== x ? x : acc), grad: extremeGrad },
+  max: { identity: { float32: -Infinity, int32: -2147483648 }, f32: s.maxF32, i32: s.maxI32, simd: true, grad: extremeGrad },
+  min: { identity: { float32: Infinity, int32: 2147483647 }, f32: s.minF32, i32: s.minI32, simd: true, grad: extremeGrad },
 };
 
 function reduceReference(spec: ReduceSpec, x: HostTensor, axes: readonly number[], out: Meta): DataArray {
+  const float = x.dtype === 'float32';
   const result = allocate(out.dtype, sizeOf(out.shape));
-  result.fill(spec.identity);
+  result.fill(float ? spec.identity.float32 : spec.identity.int32);
   const map = outputIndexOf(x.shape, axes);
   const v = x.values;
-  const nanSticky = spec !== REDUCE.sum && spec !== REDUCE.prod;
-  // int32 products wrap modulo 2^32 exactly (a float64 product could lose bits first).
-  const combine = spec === REDUCE.prod && x.dtype === 'int32' ? Math.imul : spec.combine;
+  const combine = float ? spec.f32 : spec.i32;
   for (let i = 0; i < v.length; i++) {
     const o = map[i]!;
-    const acc = result[o]!;
-    if (nanSticky && acc !== acc) continue;
-    result[o] = combine(acc, v[i]!);
+    result[o] = combine(result[o]!, v[i]!);
   }
   return result;
 }
@@ -125,6 +130,7 @@ function reduceRule(name: ReducePrimitive): Rule<ReducePrimitive> {
     },
     reference: ([x], { axes }, out) => reduceReference(spec, x!, axes, out),
     grad: (dy, { inputs: [x], output: y, attrs: { axes } }, ops) => [spec.grad(dy, x!, y, axes, ops)],
+    kernel: { family: 'reduce', f32: spec.f32, i32: spec.i32, simd: spec.simd, identity: [spec.identity.float32, spec.identity.int32] },
   };
 }
 
@@ -160,6 +166,7 @@ function argRule(name: 'argMax' | 'argMin', better: (x: number, best: number) =>
       return result;
     },
     grad: 'not-differentiable',
+    kernel: { dedicated: 'argReduce' },
   };
 }
 

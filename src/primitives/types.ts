@@ -1,57 +1,54 @@
 /**
  * The closed set of primitive ops that every backend implements. Everything else in verbatim is
- * composed from these. Each primitive's Rule holds, side by side, its shape/dtype inference, its
- * scalar reference implementation (the specification of the bits every backend must
- * reproduce) and its gradient rule. `RuleTable` makes the compiler list what a new primitive
- * still lacks.
+ * composed from these. Each primitive is one declarative record (`Rule`): its shape/dtype
+ * inference, its scalar reference implementation (the specification of the bits every backend
+ * must reproduce), its gradient rule, and the kernel it binds to. `RuleTable` makes the compiler
+ * list what a new primitive still lacks; the WASM opcode tables and kernel switches are
+ * generated from the records by scripts/build-kernels.mjs.
  */
 import type { DataArray, DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type * as Ops from '../ops/index.js';
+import type { HostTensor, Meta, Primitive, PrimitiveAttrs } from './signature.js';
 
-export type UnaryPrimitive =
-  | 'neg' | 'abs' | 'sign' | 'sqrt' | 'exp' | 'expm1' | 'log' | 'log1p' | 'tanh' | 'sigmoid'
-  | 'softplus' | 'erf' | 'relu' | 'floor' | 'ceil' | 'round' | 'logicalNot';
+export type * from './signature.js';
 
-export type BinaryPrimitive =
-  | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'pow'
-  | 'greater' | 'greaterEqual' | 'less' | 'lessEqual' | 'equal' | 'notEqual'
-  | 'logicalAnd' | 'logicalOr';
-
-export type ReducePrimitive = 'sum' | 'prod' | 'max' | 'min';
-
-type NoAttrs = Record<string, never>;
-
-export type PrimitiveAttrs =
-  & { [P in UnaryPrimitive | BinaryPrimitive]: NoAttrs }
-  & { [P in ReducePrimitive]: { axes: number[] } }
-  & {
-    where: NoAttrs;
-    cast: { dtype: DType };
-    argMax: { axis: number };
-    argMin: { axis: number };
-    reshape: { shape: number[] };
-    transpose: { perm: number[] };
-    broadcastTo: { shape: number[] };
-    slice: { begin: number[]; size: number[] };
-    pad: { paddings: [number, number][]; value: number };
-    concat: { axis: number };
-    gather: { axis: number };
-    scatterAdd: { axis: number; size: number };
-    matMul: { transposeA: boolean; transposeB: boolean };
-    linear: { relu: boolean };
-  };
-
-export type Primitive = keyof PrimitiveAttrs;
-
-export interface Meta {
-  readonly shape: readonly number[];
-  readonly dtype: DType;
+/**
+ * The ops gradient rules may use: a narrow interface, so that primitives do not depend on the
+ * public op modules that are built on them (autograd passes the ops, which satisfy it).
+ */
+export interface GradOps {
+  add(a: Operand, b: Operand): Tensor;
+  sub(a: Operand, b: Operand): Tensor;
+  mul(a: Operand, b: Operand): Tensor;
+  div(a: Operand, b: Operand): Tensor;
+  pow(a: Operand, b: Operand): Tensor;
+  greater(a: Operand, b: Operand): Tensor;
+  greaterEqual(a: Operand, b: Operand): Tensor;
+  less(a: Operand, b: Operand): Tensor;
+  lessEqual(a: Operand, b: Operand): Tensor;
+  equal(a: Operand, b: Operand): Tensor;
+  logicalAnd(a: Tensor, b: Tensor): Tensor;
+  neg(x: Tensor): Tensor;
+  sign(x: Tensor): Tensor;
+  exp(x: Tensor): Tensor;
+  log(x: Tensor): Tensor;
+  sigmoid(x: Tensor): Tensor;
+  where(condition: Tensor, a: Operand, b: Operand): Tensor;
+  cast(x: Tensor, dtype: DType): Tensor;
+  sum(x: Tensor, axes?: number | readonly number[], keepDims?: boolean): Tensor;
+  prod(x: Tensor, axes?: number | readonly number[], keepDims?: boolean): Tensor;
+  reshape(x: Tensor, shape: readonly number[]): Tensor;
+  broadcastTo(x: Tensor, shape: readonly number[]): Tensor;
+  transpose(x: Tensor, perm?: readonly number[]): Tensor;
+  slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor;
+  pad(x: Tensor, paddings: readonly (readonly [number, number])[], constantValue?: number): Tensor;
+  gather(x: Tensor, indices: Tensor, axis?: number): Tensor;
+  scatterAdd(updates: Tensor, indices: Tensor, axis: number, size: number): Tensor;
+  matMul(a: Tensor, b: Tensor, transposeA?: boolean, transposeB?: boolean): Tensor;
+  zerosLike(x: Tensor): Tensor;
 }
 
-export interface HostTensor extends Meta {
-  readonly values: DataArray;
-}
+export type Operand = Tensor | number;
 
 export interface GradContext<P extends Primitive> {
   readonly inputs: readonly Tensor[];
@@ -63,7 +60,31 @@ export interface GradContext<P extends Primitive> {
 
 /** Input gradients (null where none flows) from the output gradient dy. */
 export type GradRule<P extends Primitive> =
-  (dy: Tensor, context: GradContext<P>, ops: typeof Ops) => (Tensor | null)[];
+  (dy: Tensor, context: GradContext<P>, ops: GradOps) => (Tensor | null)[];
+
+/**
+ * A scalar function of the portable dialect (src/numerics/scalar.ts). The kernel build calls it
+ * by its name, so it must be a named function of that module.
+ */
+export type Scalar1 = (x: number) => number;
+export type Scalar2 = (a: number, b: number) => number;
+
+/**
+ * The kernel a primitive binds to. Family kernels are generated: the build gives each primitive
+ * of a family an opcode and writes the switch that calls its scalar function (and, with simd,
+ * the function named `<scalar>x4` in assembly/vector.ts). A dedicated kernel is a WASM export
+ * with its own dispatch in the WASM backend, keyed by primitive so that the compiler demands it.
+ * A fallback runs the scalar reference on WASM memory: explicit, listed by vb.kernelFallbacks().
+ */
+export type KernelBinding =
+  | { readonly family: 'unary'; readonly f32?: Scalar1; readonly i32?: Scalar1; readonly bool?: Scalar1; readonly simd: boolean; readonly cost: number }
+  | { readonly family: 'binary'; readonly f32: Scalar2; readonly i32: Scalar2; readonly simd: boolean; readonly cost: number }
+  | { readonly family: 'compare'; readonly fn: Scalar2 }
+  | { readonly family: 'reduce'; readonly f32: Scalar2; readonly i32: Scalar2; readonly simd: boolean; readonly identity: readonly [number, number] }
+  | { readonly dedicated: string }
+  | { readonly fallback: string };
+
+export type Family = Extract<KernelBinding, { family: string }>['family'];
 
 export interface Rule<P extends Primitive> {
   /** Validates inputs and attributes; returns the output's shape and dtype. */
@@ -71,6 +92,7 @@ export interface Rule<P extends Primitive> {
   /** The scalar reference implementation. */
   reference(inputs: readonly HostTensor[], attrs: PrimitiveAttrs[P], out: Meta): DataArray;
   grad: GradRule<P> | 'not-differentiable';
+  kernel: KernelBinding;
 }
 
 export type RuleTable = { [P in Primitive]: Rule<P> };

@@ -43,3 +43,21 @@ export function coerce(value: number, dtype: DType): number {
     case 'bool': return value ? 1 : 0;
   }
 }
+
+/** The one NaN (NUMERICS.md): the canonical quiet NaN, 0x7fc00000. */
+export const CANONICAL_NAN_BITS = 0x7fc00000;
+
+/**
+ * Replaces every NaN in float32 storage by the canonical NaN, through the integer view so that
+ * no NaN passes through a JS number (engines differ in the NaN bits such a round trip keeps).
+ */
+export function canonicalizeNaN(values: DataArray, dtype: DType): void {
+  if (dtype !== 'float32') return;
+  let bits: Uint32Array | undefined;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] !== values[i]) {
+      bits ??= new Uint32Array(values.buffer, values.byteOffset, values.length);
+      bits[i] = CANONICAL_NAN_BITS;
+    }
+  }
+}

@@ -5,32 +5,46 @@
  * over threads by independent outputs only.
  */
 import { RULES } from '../../primitives/index.js';
-import type { Meta, Primitive, PrimitiveAttrs, Rule } from '../../primitives/types.js';
-import { bytesPerElement, type DataArray, type DType } from '../../tensor/dtype.js';
+import type {
+  BinaryPrimitive, Family, Meta, Primitive, PrimitiveAttrs, ReducePrimitive, Rule, UnaryPrimitive,
+} from '../../primitives/types.js';
+import { bytesPerElement, canonicalizeNaN, type DataArray, type DType } from '../../tensor/dtype.js';
 import { invalid } from '../../errors.js';
 import { sizeOf, stridesOf } from '../../tensor/shape.js';
-import type { Backend, DataHandle, KernelDeterminism, TensorInfo, UpdateKind } from '../backend.js';
+import type { Backend, DataHandle, KernelDeterminism, KernelFallback, TensorInfo, UpdateKind } from '../backend.js';
 import { Allocator, type Block } from './allocator.js';
 import { broadcastGeometry, permutedForReduction, viewGeometry } from './geometry.js';
 import { CONTROL, type KernelName } from './kernel-names.js';
 import { KERNELS_BASE64, KERNELS_SHA256 } from './kernels.generated.js';
+import { COSTS, OPCODES } from './opcodes.generated.js';
 import { ThreadPool } from './threads.js';
 
 const HEAP_BASE = 65536;
 const GEOMETRY_BYTES = 4096;
 
-const UNARY_CODES: Partial<Record<Primitive, number>> = {
-  neg: 0, abs: 1, sign: 2, sqrt: 3, exp: 4, expm1: 5, log: 6, log1p: 7, tanh: 8, sigmoid: 9, softplus: 10,
-  erf: 11, relu: 12, floor: 13, ceil: 14, round: 15,
-};
-const UNARY_I32_CODES: Partial<Record<Primitive, number>> = { neg: 0, abs: 1, sign: 2, relu: 3 };
-const CHEAP_UNARY = new Set<Primitive>(['neg', 'abs', 'sign', 'sqrt', 'relu', 'floor', 'ceil', 'round']);
-const BINARY_CODES: Partial<Record<Primitive, number>> = {
-  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, pow: 6, greater: 7, greaterEqual: 8, less: 9,
-  lessEqual: 10, equal: 11, notEqual: 12, logicalAnd: 13, logicalOr: 14,
-};
-const REDUCE_CODES: Partial<Record<Primitive, number>> = { sum: 0, prod: 1, max: 2, min: 3 };
 const DTYPE_CODES: Record<DType, number> = { float32: 0, int32: 1, bool: 2 };
+/** The `kind` argument of the binary kernel (assembly/elementwise.ts), by family and operand dtype. */
+/**
+ * The cases a WASM kernel leaves to the primitive's scalar reference, run on WASM memory with
+ * the same bits: explicit, counted, and listed by vb.kernelFallbacks().
+ */
+export const KERNEL_FALLBACKS = {
+  broadcastRank: 'a broadcast that collapses to more than 4 dimensions',
+  pad: 'no WASM kernel for pad yet',
+  boolScatterAdd: 'scatterAdd of bool updates',
+  boolArgReduce: 'argMax/argMin of bool values',
+  emptyLinear: 'linear with an empty inner dimension',
+} as const;
+type Fallback = keyof typeof KERNEL_FALLBACKS;
+
+/** Primitives outside the generated families (elementwise and reductions). */
+type DedicatedPrimitive = Exclude<Primitive, UnaryPrimitive | BinaryPrimitive | ReducePrimitive>;
+type Dedicated<P extends Primitive> = (inputs: readonly TensorInfo[], attrs: PrimitiveAttrs[P], out: Meta, block: Block, size: number) => true | Fallback;
+
+const BINARY_KINDS = {
+  arithmetic: { float32: 0, int32: 1, bool: -1 },
+  compare: { float32: 2, int32: 3, bool: 4 },
+} as const;
 
 /** Work (elements, or multiply-adds) below which a kernel runs on one thread. */
 const PARALLEL_WORK = 1 << 16;
@@ -115,7 +129,9 @@ export class WasmBackend implements Backend {
 
   upload(values: DataArray, dtype: DType): DataHandle {
     const block = this.newBlock(dtype, values.length);
-    this.view(block, dtype, values.length).set(values as never);
+    const view = this.view(block, dtype, values.length);
+    view.set(values as never);
+    canonicalizeNaN(view, dtype);
     return { block } as unknown as DataHandle;
   }
 
@@ -170,130 +186,144 @@ export class WasmBackend implements Backend {
     }
     const block = this.newBlock(out.dtype, size);
     if (size > 0) {
-      const done = this.kernel(primitive, inputs, attrs as never, out, block, size);
-      if (!done) this.viaReference(primitive, inputs, attrs, out, block, size);
+      const binding = RULES[primitive].kernel;
+      const outcome = 'family' in binding
+        ? this.family(primitive, binding.family, inputs, attrs, out, block, size)
+        : (this.dedicated[primitive as DedicatedPrimitive] as Dedicated<P>)(inputs, attrs, out, block, size);
+      if (outcome !== true) this.viaReference(primitive, outcome, inputs, attrs, out, block, size);
     }
     return { block } as unknown as DataHandle;
   }
 
-  /** Runs the scalar reference on the inputs in WASM memory, writing into `block`. */
-  private viaReference<P extends Primitive>(primitive: P, inputs: readonly TensorInfo[], attrs: PrimitiveAttrs[P], out: Meta, block: Block, size: number): void {
+  /** A declared fallback: the scalar reference runs on the inputs in WASM memory, writing into `block`. */
+  private viaReference<P extends Primitive>(primitive: P, reason: Fallback, inputs: readonly TensorInfo[], attrs: PrimitiveAttrs[P], out: Meta, block: Block, size: number): void {
+    const key = `${primitive}: ${KERNEL_FALLBACKS[reason]}`;
+    this.fallbackCounts.set(key, (this.fallbackCounts.get(key) ?? 0) + 1);
     const hosts = inputs.map((t) => ({ shape: t.shape, dtype: t.dtype, values: this.view(blockOf(t.handle), t.dtype, sizeOf(t.shape)) }));
     const values = (RULES[primitive] as Rule<P>).reference(hosts, attrs, out);
+    canonicalizeNaN(values, out.dtype);
     this.view(block, out.dtype, size).set(values as never);
   }
 
-  /** Dispatches to a native kernel; false when the case is left to the reference. */
-  private kernel(primitive: Primitive, inputs: readonly TensorInfo[], attrs: Record<string, never> & Record<string, unknown>, out: Meta, block: Block, size: number): boolean {
-    const ptr = (t: TensorInfo) => blockOf(t.handle).ptr;
+  /** How often each declared fallback ran in this backend, by primitive and reason. */
+  fallbacks(): KernelFallback[] {
+    return [...this.fallbackCounts].map(([key, count]) => {
+      const [primitive, reason] = key.split(': ', 2) as [string, string];
+      return { primitive, reason, count };
+    });
+  }
+
+  private readonly fallbackCounts = new Map<string, number>();
+
+  /** The generated kernels of a family: the record's opcode selects its scalar function. */
+  private family(primitive: Primitive, family: Family, inputs: readonly TensorInfo[], attrs: unknown, out: Meta, block: Block, size: number): true | Fallback {
+    const code = (OPCODES[family] as Record<string, number>)[primitive]!;
+    const work = size * (COSTS[primitive] ?? 1);
     const x = inputs[0]!;
-    if (primitive in UNARY_CODES) {
-      if (x.dtype === 'float32') {
-        this.dispatch('unaryF32', [UNARY_CODES[primitive]!, ptr(x), block.ptr], size, CHEAP_UNARY.has(primitive) ? size : size * 16, 4);
-        return true;
-      }
-      const code = UNARY_I32_CODES[primitive];
-      if (code === undefined) return false;
-      this.dispatch('unaryI32', [code, ptr(x), block.ptr], size, size);
+    if (family === 'unary') {
+      const kernel = x.dtype === 'float32' ? 'unaryF32' : x.dtype === 'int32' ? 'unaryI32' : 'unaryU8';
+      this.dispatch(kernel, [code, ptrOf(x), block.ptr], size, work, 4);
       return true;
     }
-    if (primitive === 'logicalNot') {
-      this.dispatch('logicalNot', [ptr(x), block.ptr], size, size);
+    if (family === 'reduce') {
+      this.reduce(code, x, (attrs as { axes: number[] }).axes, block);
       return true;
     }
-    if (primitive in BINARY_CODES) {
-      const [a, b] = inputs as [TensorInfo, TensorInfo];
-      const aSize = sizeOf(a.shape);
-      const bSize = sizeOf(b.shape);
-      let rows: number;
-      let geometry: number;
-      if ((aSize === size || aSize === 1) && (bSize === size || bSize === 1)) {
-        // Same shapes, or a scalar operand: one row of `size` elements.
-        rows = 1;
-        geometry = this.writeGeometry4(1, 1, 1, size, aSize === 1 ? 0 : 1, bSize === 1 ? 0 : 1);
-      } else {
-        const g = broadcastGeometry(out.shape, [a.shape, b.shape], 4);
-        if (!g) return false;
-        rows = g.dims[0]! * g.dims[1]! * g.dims[2]!;
-        geometry = this.writeGeometry([...g.dims, ...g.strides[0]!, ...g.strides[1]!]);
-      }
-      const work = primitive === 'pow' ? size * 16 : size;
-      this.dispatch('binary', [BINARY_CODES[primitive]!, DTYPE_CODES[a.dtype], ptr(a), ptr(b), block.ptr, geometry], rows, work);
+    const [a, b] = inputs as [TensorInfo, TensorInfo];
+    const aSize = sizeOf(a.shape);
+    const bSize = sizeOf(b.shape);
+    let rows: number;
+    let geometry: number;
+    if ((aSize === size || aSize === 1) && (bSize === size || bSize === 1)) {
+      // Same shapes, or a scalar operand: one row of `size` elements.
+      rows = 1;
+      geometry = this.writeGeometry4(1, 1, 1, size, aSize === 1 ? 0 : 1, bSize === 1 ? 0 : 1);
+    } else {
+      const g = broadcastGeometry(out.shape, [a.shape, b.shape], 4);
+      if (!g) return 'broadcastRank';
+      rows = g.dims[0]! * g.dims[1]! * g.dims[2]!;
+      geometry = this.writeGeometry([...g.dims, ...g.strides[0]!, ...g.strides[1]!]);
+    }
+    const kind = BINARY_KINDS[family === 'compare' ? 'compare' : 'arithmetic'][a.dtype];
+    this.dispatch('binary', [code, kind, ptrOf(a), ptrOf(b), block.ptr, geometry], rows, work);
+    return true;
+  }
+
+  /** The primitives with a kernel of their own, each bound here (the compiler demands every one). */
+  private readonly dedicated: { [P in DedicatedPrimitive]: Dedicated<P> } = {
+    where: (inputs, _attrs, out, block, size) => {
+      const [c, a, b] = inputs as [TensorInfo, TensorInfo, TensorInfo];
+      const g = broadcastGeometry(out.shape, [c.shape, a.shape, b.shape], 4);
+      if (!g) return 'broadcastRank';
+      const geometry = this.writeGeometry([...g.dims, ...g.strides[0]!, ...g.strides[1]!, ...g.strides[2]!]);
+      this.dispatch('select', [bytesPerElement(out.dtype), ptrOf(c), ptrOf(a), ptrOf(b), block.ptr, geometry], g.dims[0]! * g.dims[1]! * g.dims[2]!, size);
       return true;
-    }
-    switch (primitive) {
-      case 'where': {
-        const [c, a, b] = inputs as [TensorInfo, TensorInfo, TensorInfo];
-        const g = broadcastGeometry(out.shape, [c.shape, a.shape, b.shape], 4);
-        if (!g) return false;
-        const geometry = this.writeGeometry([...g.dims, ...g.strides[0]!, ...g.strides[1]!, ...g.strides[2]!]);
-        this.dispatch('select', [bytesPerElement(out.dtype), ptr(c), ptr(a), ptr(b), block.ptr, geometry], g.dims[0]! * g.dims[1]! * g.dims[2]!, size);
+    },
+    cast: ([x], _attrs, out, block, size) => {
+      if (x!.dtype === out.dtype) {
+        this.bytes().copyWithin(block.ptr, ptrOf(x!), ptrOf(x!) + size * bytesPerElement(x!.dtype));
         return true;
       }
-      case 'cast':
-        if (x.dtype === out.dtype) {
-          this.bytes().copyWithin(block.ptr, ptr(x), ptr(x) + size * bytesPerElement(x.dtype));
-          return true;
-        }
-        this.dispatch('cast', [DTYPE_CODES[x.dtype], DTYPE_CODES[out.dtype], ptr(x), block.ptr], size, size);
-        return true;
-      case 'sum': case 'prod': case 'max': case 'min':
-        return this.reduce(primitive, x, attrs.axes as unknown as number[], block);
-      case 'argMax': case 'argMin': {
-        const axis = attrs.axis as unknown as number;
-        const outer = sizeOf(x.shape.slice(0, axis));
-        const inner = sizeOf(x.shape.slice(axis + 1));
-        this.dispatch('argReduce', [primitive === 'argMax' ? 1 : 0, DTYPE_CODES[x.dtype], ptr(x), block.ptr, x.shape[axis]!, inner], outer, sizeOf(x.shape));
-        return x.dtype !== 'bool';
-      }
-      case 'transpose': {
-        const strides = stridesOf(x.shape);
-        this.copyStrided(x, block, out.shape, (attrs.perm as unknown as number[]).map((p) => strides[p]!), 0);
-        return true;
-      }
-      case 'broadcastTo':
-        this.copyStrided(x, block, out.shape, broadcastGeometry(out.shape, [x.shape], out.shape.length)!.strides[0]!, 0);
-        return true;
-      case 'slice': {
-        const strides = stridesOf(x.shape);
-        const offset = (attrs.begin as unknown as number[]).reduce((acc, b, i) => acc + b * strides[i]!, 0);
-        this.copyStrided(x, block, out.shape, strides, offset);
-        return true;
-      }
-      case 'concat':
-        return this.concat(inputs, attrs.axis as unknown as number, out, block);
-      case 'gather': {
-        const [source, indices] = inputs as [TensorInfo, TensorInfo];
-        const axis = attrs.axis as unknown as number;
-        const extent = source.shape[axis]!;
-        this.checkIndices('gather', indices, extent);
-        const outer = sizeOf(source.shape.slice(0, axis));
-        const inner = sizeOf(source.shape.slice(axis + 1));
-        this.dispatch('gatherRows', [bytesPerElement(source.dtype), ptr(source), ptr(indices), block.ptr, extent, sizeOf(indices.shape), inner], outer, size);
-        return true;
-      }
-      case 'scatterAdd': {
-        const [updates, indices] = inputs as [TensorInfo, TensorInfo];
-        if (updates.dtype === 'bool') return false;
-        const axis = attrs.axis as unknown as number;
-        const extent = attrs.size as unknown as number;
-        this.checkIndices('scatterAdd', indices, extent);
-        this.dispatch('fill32', [block.ptr, 0], size, size);
-        const outer = sizeOf(out.shape.slice(0, axis));
-        const inner = sizeOf(out.shape.slice(axis + 1));
-        this.dispatch('scatterAdd', [DTYPE_CODES[updates.dtype], ptr(updates), ptr(indices), block.ptr, extent, sizeOf(indices.shape), inner], outer, sizeOf(updates.shape));
-        return true;
-      }
-      case 'matMul':
-        this.matMul(inputs[0]!, inputs[1]!, attrs.transposeA as unknown as boolean, attrs.transposeB as unknown as boolean, out, block);
-        return true;
-      case 'linear':
-        if (inputs[0]!.shape[1] === 0) return false;
-        this.matMul(inputs[0]!, inputs[1]!, false, false, out, block, { bias: ptr(inputs[2]!), relu: attrs.relu as unknown as boolean });
-        return true;
-      default:
-        return false;
-    }
+      this.dispatch('cast', [DTYPE_CODES[x!.dtype], DTYPE_CODES[out.dtype], ptrOf(x!), block.ptr], size, size);
+      return true;
+    },
+    argMax: ([x], { axis }, _out, block) => this.argReduce(true, x!, axis, block),
+    argMin: ([x], { axis }, _out, block) => this.argReduce(false, x!, axis, block),
+    reshape: () => true, // a view: run() shares the input's block
+    transpose: ([x], { perm }, out, block) => {
+      const strides = stridesOf(x!.shape);
+      this.copyStrided(x!, block, out.shape, perm.map((p) => strides[p]!), 0);
+      return true;
+    },
+    broadcastTo: ([x], _attrs, out, block) => {
+      this.copyStrided(x!, block, out.shape, broadcastGeometry(out.shape, [x!.shape], out.shape.length)!.strides[0]!, 0);
+      return true;
+    },
+    slice: ([x], { begin }, out, block) => {
+      const strides = stridesOf(x!.shape);
+      const offset = begin.reduce((acc, b, i) => acc + b * strides[i]!, 0);
+      this.copyStrided(x!, block, out.shape, strides, offset);
+      return true;
+    },
+    pad: () => 'pad',
+    concat: (inputs, { axis }, out, block) => {
+      this.concat(inputs, axis, out, block);
+      return true;
+    },
+    gather: ([source, indices], { axis }, _out, block, size) => {
+      const extent = source!.shape[axis]!;
+      this.checkIndices('gather', indices!, extent);
+      const outer = sizeOf(source!.shape.slice(0, axis));
+      const inner = sizeOf(source!.shape.slice(axis + 1));
+      this.dispatch('gatherRows', [bytesPerElement(source!.dtype), ptrOf(source!), ptrOf(indices!), block.ptr, extent, sizeOf(indices!.shape), inner], outer, size);
+      return true;
+    },
+    scatterAdd: ([updates, indices], { axis, size: extent }, out, block, size) => {
+      if (updates!.dtype === 'bool') return 'boolScatterAdd';
+      this.checkIndices('scatterAdd', indices!, extent);
+      this.dispatch('fill32', [block.ptr, 0], size, size);
+      const outer = sizeOf(out.shape.slice(0, axis));
+      const inner = sizeOf(out.shape.slice(axis + 1));
+      this.dispatch('scatterAdd', [DTYPE_CODES[updates!.dtype], ptrOf(updates!), ptrOf(indices!), block.ptr, extent, sizeOf(indices!.shape), inner], outer, sizeOf(updates!.shape));
+      return true;
+    },
+    matMul: ([a, b], { transposeA, transposeB }, out, block) => {
+      this.matMul(a!, b!, transposeA, transposeB, out, block);
+      return true;
+    },
+    linear: ([x, w, bias], { relu }, out, block) => {
+      if (x!.shape[1] === 0) return 'emptyLinear';
+      this.matMul(x!, w!, false, false, out, block, { bias: ptrOf(bias!), relu });
+      return true;
+    },
+  };
+
+  private argReduce(max: boolean, x: TensorInfo, axis: number, block: Block): true | Fallback {
+    if (x.dtype === 'bool') return 'boolArgReduce';
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    this.dispatch('argReduce', [max ? 1 : 0, DTYPE_CODES[x.dtype], ptrOf(x), block.ptr, x.shape[axis]!, inner], outer, sizeOf(x.shape));
+    return true;
   }
 
   private checkIndices(context: string, indices: TensorInfo, extent: number): void {
@@ -311,8 +341,7 @@ export class WasmBackend implements Backend {
     this.dispatch('copyStrided', [bytesPerElement(x.dtype), blockOf(x.handle).ptr, block.ptr, offset, geometry], size, size);
   }
 
-  private reduce(primitive: Primitive, x: TensorInfo, axes: readonly number[], block: Block): boolean {
-    if (x.dtype === 'bool') return false;
+  private reduce(code: number, x: TensorInfo, axes: readonly number[], block: Block): void {
     const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1]! + 1);
     let source = blockOf(x.handle);
     let outer: number;
@@ -335,12 +364,11 @@ export class WasmBackend implements Backend {
       if (r === 0) outer = sizeOf(x.shape.filter((_, i) => !axes.includes(i)));
     }
     const kernel = x.dtype === 'float32' ? 'reduceF32' : 'reduceI32';
-    this.dispatch(kernel, [REDUCE_CODES[primitive]!, source.ptr, block.ptr, r, inner], outer, outer * r * inner);
+    this.dispatch(kernel, [code, source.ptr, block.ptr, r, inner], outer, outer * r * inner);
     if (temporary) this.allocator.release(temporary);
-    return true;
   }
 
-  private concat(inputs: readonly TensorInfo[], axis: number, out: Meta, block: Block): boolean {
+  private concat(inputs: readonly TensorInfo[], axis: number, out: Meta, block: Block): void {
     const element = bytesPerElement(out.dtype);
     const outer = sizeOf(out.shape.slice(0, axis));
     const rowBytes = sizeOf(out.shape.slice(axis)) * element;
@@ -352,7 +380,6 @@ export class WasmBackend implements Backend {
       for (let r = 0; r < outer; r++) bytes.copyWithin(block.ptr + r * rowBytes + column, src + r * chunk, src + (r + 1) * chunk);
       column += chunk;
     }
-    return true;
   }
 
   private threadScratch(bytes: number, threads: number): number[] {
@@ -436,6 +463,10 @@ export class WasmBackend implements Backend {
 
 function blockOf(handle: DataHandle): Block {
   return (handle as unknown as WasmHandle).block;
+}
+
+function ptrOf(t: TensorInfo): number {
+  return blockOf(t.handle).ptr;
 }
 
 export function wasmSimdAvailable(): boolean {
