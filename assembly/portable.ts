@@ -26,6 +26,10 @@
   return Mathf.trunc(x);
 }
 
+@inline export function floorf64(x: f64): f64 {
+  return Math.floor(x);
+}
+
 @inline export function sqrtf(x: f32): f32 {
   return Mathf.sqrt(x);
 }

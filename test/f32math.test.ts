@@ -80,6 +80,28 @@ describe('float32 math', () => {
     assert.ok(Object.is(m.cospi(0.5), 0) && m.cospi(1) === -1 && m.cospi(2) === 1);
   });
 
+  it('sin and cos are within 2 ULP over the float32 sweep for |x| < 2^28, and deterministic beyond', () => {
+    for (const [name, ours, reference] of [['sin', m.sin, Math.sin], ['cos', m.cos, Math.cos]] as const) {
+      let worst = 0;
+      let worstAt = 0;
+      let count = 0;
+      for (const x of float32Sweep(1009)) {
+        if (!(Math.abs(x) < 2 ** 28)) continue;
+        count++;
+        const d = ulpDistance(ours(x), Math.fround(reference(x)));
+        if (d > worst) {
+          worst = d;
+          worstAt = x;
+        }
+      }
+      assert.ok(count > 2_000_000);
+      assert.ok(worst <= 2, `${name}: ${worst} ULP at x = ${worstAt}`);
+      assert.ok(Number.isNaN(ours(Infinity)) && Number.isNaN(ours(NaN)));
+      assert.ok(Math.abs(ours(3e38)) <= 1);
+    }
+    assert.ok(Object.is(m.sin(-0), -0) && m.cos(0) === 1);
+  });
+
   it('pow with integer exponents is binary powering in float32', () => {
     assert.equal(m.pow(1.1, 3), Math.fround(Math.fround(Math.fround(1.1) * Math.fround(1.1)) * Math.fround(1.1)));
     assert.ok(ulpDistance(m.pow(3.7, 2.5), Math.fround(3.7 ** 2.5)) <= 4);
@@ -96,7 +118,7 @@ describe('float32 math', () => {
     };
     const ops: [string, (x: vb.Tensor) => vb.Tensor][] = [
       ['exp', vb.exp], ['expm1', vb.expm1], ['log', vb.log], ['log1p', vb.log1p], ['tanh', vb.tanh],
-      ['sigmoid', vb.sigmoid], ['softplus', vb.softplus], ['erf', vb.erf], ['sqrt', vb.sqrt],
+      ['sigmoid', vb.sigmoid], ['softplus', vb.softplus], ['erf', vb.erf], ['sqrt', vb.sqrt], ['sin', vb.sin], ['cos', vb.cos],
       ['pow(x, 2.5)', (x) => vb.pow(x, 2.5)], ['pow(1.5, x)', (x) => vb.pow(1.5, x)], ['pow(x, 3)', (x) => vb.pow(x, 3)],
     ];
     try {

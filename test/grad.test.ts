@@ -48,6 +48,8 @@ const CASES: GradCase[] = [
   { name: 'abs', inputs: [{ shape: [5], values: [-2, -0.5, 0.3, 1, 3] }], f: vb.abs, reference: u(Math.abs) },
   { name: 'sqrt', inputs: [{ shape: [5], lo: 0.5, hi: 4 }], f: vb.sqrt, reference: u(Math.sqrt) },
   { name: 'exp', inputs: [{ shape: [5] }], f: vb.exp, reference: u(Math.exp) },
+  { name: 'sin', inputs: [{ shape: [5] }], f: vb.sin, reference: u(Math.sin) },
+  { name: 'cos', inputs: [{ shape: [5] }], f: vb.cos, reference: u(Math.cos) },
   { name: 'expm1', inputs: [{ shape: [5] }], f: vb.expm1, reference: u(Math.expm1) },
   { name: 'log', inputs: [{ shape: [5], lo: 0.5, hi: 4 }], f: vb.log, reference: u(Math.log) },
   { name: 'log1p', inputs: [{ shape: [5], lo: -0.5, hi: 4 }], f: vb.log1p, reference: u(Math.log1p) },

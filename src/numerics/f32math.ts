@@ -10,8 +10,8 @@
  * rounded result, most within 1. Polynomial coefficients are fitted by scripts/fit_f32_polys.py
  * and evaluated by Horner's rule, highest degree first.
  */
-import { f32, i32, u32 } from './portable.js';
-import { absf, bitsToFloat, floatToBits, floorf, sqrtf } from './portable.js';
+import { f32, f64, i32, u32 } from './portable.js';
+import { absf, bitsToFloat, floatToBits, floorf, floorf64, sqrtf } from './portable.js';
 
 export { bitsToFloat, floatToBits };
 
@@ -440,4 +440,53 @@ export function cospi(x: f32): f32 {
   if (a <= f32(0.25)) return cosPoly(f32(PI * a));
   if (a < f32(0.75)) return sinPoly(f32(PI * f32(f32(0.5) - a)));
   return -cosPoly(f32(PI * f32(f32(1) - a)));
+}
+
+/** 2/pi, and pi/2 = PIO2_1 + PIO2_2 + PIO2_3 with 25, 25 and 53 significant bits (float64). */
+const INV_PIO2: f64 = 0.6366197723675814;
+const PIO2_1: f64 = 1.5707963109016418;
+const PIO2_2: f64 = 1.5893254712295857e-08;
+const PIO2_3: f64 = 6.123233995736766e-17;
+const TWO_PI: f64 = 6.283185307179586;
+
+/** The quadrant of the last reduceQuarterPi() (AssemblyScript has no tuples). */
+let reducedQuadrant: i32 = 0;
+
+/**
+ * x - k pi/2 for the nearest integer k (ties upward), in float64 arithmetic, which JavaScript and
+ * WebAssembly both perform exactly as IEEE binary64: k PIO2_1 and k PIO2_2 are exact for
+ * |k| < 2^28 and x - k PIO2_1 is exact, so r is within 2^-70 of the true remainder for
+ * |x| < 2^28. Larger inputs are first reduced modulo the float64 value of 2 pi: deterministic
+ * and in range, but not the true remainder. Leaves k mod 4 in reducedQuadrant.
+ */
+function reduceQuarterPi(x: f32): f32 {
+  let y: f64 = f64(x);
+  if (y >= 268435456 || y <= -268435456) y = y - TWO_PI * floorf64(y / TWO_PI);
+  const kf: f64 = floorf64(y * INV_PIO2 + 0.5);
+  const r: f64 = ((y - kf * PIO2_1) - kf * PIO2_2) - kf * PIO2_3;
+  reducedQuadrant = i32(kf - 4 * floorf64(kf * 0.25));
+  return f32(r);
+}
+
+/** sin(x): reduced to |r| <= pi/4, then the sine or cosine polynomial of its quadrant. */
+export function sin(x: f32): f32 {
+  if (x != x || absf(x) == Infinity) return NaN;
+  if (absf(x) < f32(1.0e-4)) return x;
+  const r = reduceQuarterPi(x);
+  const q = reducedQuadrant;
+  if (q == 0) return sinPoly(r);
+  if (q == 1) return cosPoly(r);
+  if (q == 2) return -sinPoly(r);
+  return -cosPoly(r);
+}
+
+/** cos(x): reduced to |r| <= pi/4, then the cosine or sine polynomial of its quadrant. */
+export function cos(x: f32): f32 {
+  if (x != x || absf(x) == Infinity) return NaN;
+  const r = reduceQuarterPi(x);
+  const q = reducedQuadrant;
+  if (q == 0) return cosPoly(r);
+  if (q == 1) return -sinPoly(r);
+  if (q == 2) return -cosPoly(r);
+  return sinPoly(r);
 }

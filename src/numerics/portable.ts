@@ -23,6 +23,9 @@ export function i32(x: number): i32 {
 }
 
 export type f64 = number;
+export function f64(x: number): f64 {
+  return x;
+}
 
 export type u32 = number;
 export function u32(x: number): u32 {
@@ -47,6 +50,7 @@ export const floorf: (x: f32) => f32 = Math.floor;
 export const ceilf: (x: f32) => f32 = Math.ceil;
 export const absf: (x: f32) => f32 = Math.abs;
 export const truncf: (x: f32) => f32 = Math.trunc;
+export const floorf64: (x: f64) => f64 = Math.floor;
 
 export function sqrtf(x: f32): f32 {
   return Math.fround(Math.sqrt(x));

@@ -12,7 +12,7 @@
  */
 import { f32, f64, i32 } from './portable.js';
 import { absf, ceilf, floorf, imul, nearestf } from './portable.js';
-import { erf, exp, expm1, log, log1p, pow, sigmoid, softplus, sqrt, tanh } from './f32math.js';
+import { cos, erf, exp, expm1, log, log1p, pow, sigmoid, sin, softplus, sqrt, tanh } from './f32math.js';
 
 // ---- float32 unary ----
 
@@ -29,6 +29,8 @@ export function tanhF32(x: f32): f32 { return tanh(x); }
 export function sigmoidF32(x: f32): f32 { return sigmoid(x); }
 export function softplusF32(x: f32): f32 { return softplus(x); }
 export function erfF32(x: f32): f32 { return erf(x); }
+export function sinF32(x: f32): f32 { return sin(x); }
+export function cosF32(x: f32): f32 { return cos(x); }
 /** max(x, 0), propagating NaN. */
 export function reluF32(x: f32): f32 { return x > f32(0) || x != x ? x : f32(0); }
 export function floorF32(x: f32): f32 { return floorf(x); }

@@ -83,6 +83,11 @@ const UNARY: { [P in UnaryPrimitive]: UnarySpec } = {
   ceil: { dtypes: FLOAT, f32: s.ceilF32, simd: true, cost: 1, grad: zeroGrad },
   round: { dtypes: FLOAT, f32: s.roundF32, simd: true, cost: 1, grad: zeroGrad },
   logicalNot: { dtypes: BOOL, bool: s.logicalNotBool, simd: false, cost: 1, grad: 'not-differentiable' },
+  sin: { dtypes: FLOAT, f32: s.sinF32, simd: false, cost: TRANSCENDENTAL, grad: (dy, { inputs: [x] }, ops) => [ops.mul(dy, ops.cos(x!))] },
+  cos: {
+    dtypes: FLOAT, f32: s.cosF32, simd: false, cost: TRANSCENDENTAL,
+    grad: (dy, { inputs: [x] }, ops) => [ops.neg(ops.mul(dy, ops.sin(x!)))],
+  },
 };
 
 function assertDTypeIn(context: string, argument: string, dtype: DType, allowed: readonly DType[]): void {

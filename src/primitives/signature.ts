@@ -7,7 +7,7 @@ import type { DataArray, DType } from '../tensor/dtype.js';
 
 export type UnaryPrimitive =
   | 'neg' | 'abs' | 'sign' | 'sqrt' | 'exp' | 'expm1' | 'log' | 'log1p' | 'tanh' | 'sigmoid'
-  | 'softplus' | 'erf' | 'relu' | 'floor' | 'ceil' | 'round' | 'logicalNot';
+  | 'softplus' | 'erf' | 'relu' | 'floor' | 'ceil' | 'round' | 'logicalNot' | 'sin' | 'cos';
 
 export type BinaryPrimitive =
   | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'pow'

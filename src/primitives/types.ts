@@ -33,6 +33,8 @@ export interface GradOps {
   exp(x: Tensor): Tensor;
   log(x: Tensor): Tensor;
   sigmoid(x: Tensor): Tensor;
+  sin(x: Tensor): Tensor;
+  cos(x: Tensor): Tensor;
   where(condition: Tensor, a: Operand, b: Operand): Tensor;
   cast(x: Tensor, dtype: DType): Tensor;
   sum(x: Tensor, axes?: number | readonly number[], keepDims?: boolean): Tensor;
