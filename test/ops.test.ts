@@ -115,6 +115,15 @@ forEachBackend('ops', () => {
     assert.deepEqual(vb.sum(vb.zeros([0])).arraySync(), 0);
   });
 
+  it('int32 reductions start from their identity: max of negatives, min of positives, empty axes', () => {
+    const x = vb.tensor([-5, -3, -9, -2147483648, 7, 4], [2, 3], 'int32');
+    assert.deepEqual(Array.from(vb.max(x, 1).dataSync()), [-3, 7]);
+    assert.deepEqual(Array.from(vb.min(vb.abs(x), 1).dataSync()), [3, -2147483648]);
+    assert.deepEqual(Array.from(vb.max(vb.zeros([2, 0], 'int32'), 1).dataSync()), [-2147483648, -2147483648]);
+    assert.deepEqual(Array.from(vb.min(vb.zeros([1, 0], 'int32'), 1).dataSync()), [2147483647]);
+    assert.deepEqual(Array.from(vb.prod(x, 1).dataSync()), [-135, 0]);
+  });
+
   it('argMax and argMin return the first extreme index along the axis (the first NaN if any)', () => {
     const x = vb.tensor([[1, 5, 5, 2], [7, 7, 0, 0], [3, NaN, 9, NaN]]);
     assert.deepEqual(vb.argMax(x, 1).arraySync(), [1, 0, 1]);
