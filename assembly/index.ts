@@ -4,7 +4,7 @@
 // numerics and opcode switches in ./generated are generated from src/ before compiling.
 export { unaryF32, unaryI32, unaryU8, binary, select, cast } from './elementwise';
 export { reduceF32, reduceI32, argReduce } from './reduce';
-export { copyStrided, fill32, gatherRows, scatterAdd } from './movement';
+export { copyStrided, fill32, gatherRows, scatterAdd, padRows } from './movement';
 export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd, momentum } from './optimizers';
 export { simdPeak } from './calibration';

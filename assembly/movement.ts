@@ -69,3 +69,54 @@ export function scatterAdd(dtype: i32, updates: usize, indices: usize, out: usiz
     }
   }
 }
+
+@inline function fillRun(elementBytes: i32, dst: usize, value: u32, count: i32): void {
+  if (elementBytes == 4) {
+    for (let i = 0; i < count; i++) store<u32>(dst + (<usize>i << 2), value);
+  } else {
+    memory.fill(dst, <u8>value, <usize>count);
+  }
+}
+
+/**
+ * pad: output rows (every axis but the last) in [rowStart, rowEnd) of a padded tensor, each the
+ * constant `value` (raw bits) outside x and x's row inside. geometry: rank, then the output
+ * shape, the leading paddings and x's shape (rank i32 each).
+ */
+export function padRows(elementBytes: i32, src: usize, dst: usize, value: u32, geometry: usize, rowStart: i32, rowEnd: i32): void {
+  const rank = load<i32>(geometry);
+  const outShape = geometry + 4;
+  const before = outShape + (<usize>rank << 2);
+  const inShape = before + (<usize>rank << 2);
+  const last = rank - 1;
+  const width = load<i32>(outShape + (<usize>last << 2));
+  const left = load<i32>(before + (<usize>last << 2));
+  const inWidth = load<i32>(inShape + (<usize>last << 2));
+  const shift = elementBytes == 4 ? 2 : 0;
+  for (let row = rowStart; row < rowEnd; row++) {
+    const out = dst + (<usize>(row * width) << shift);
+    // The source row of x, or -1 when this output row lies in the padding of an outer axis.
+    let rest = row;
+    let source = 0;
+    let stride = inWidth;
+    for (let d = last - 1; d >= 0; d--) {
+      const extent = load<i32>(outShape + (<usize>d << 2));
+      const coordinate = rest % extent - load<i32>(before + (<usize>d << 2));
+      rest /= extent;
+      const inExtent = load<i32>(inShape + (<usize>d << 2));
+      if (coordinate < 0 || coordinate >= inExtent) {
+        source = -1;
+        break;
+      }
+      source += coordinate * stride;
+      stride *= inExtent;
+    }
+    if (source < 0) {
+      fillRun(elementBytes, out, value, width);
+      continue;
+    }
+    fillRun(elementBytes, out, value, left);
+    memory.copy(out + (<usize>left << shift), src + (<usize>source << shift), <usize>inWidth << shift);
+    fillRun(elementBytes, out + (<usize>(left + inWidth) << shift), value, width - left - inWidth);
+  }
+}

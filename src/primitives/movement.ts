@@ -122,7 +122,7 @@ export const padRule: Rule<'pad'> = {
     return result;
   },
   grad: (dy, { inputs: [x], attrs: { paddings } }, ops) => [ops.slice(dy, paddings.map(([before]) => before), x!.shape)],
-  kernel: { dedicated: 'fill32 + copyStrided' },
+  kernel: { dedicated: 'padRows' },
 };
 
 export const concatRule: Rule<'concat'> = {

@@ -8,7 +8,7 @@ import { RULES } from '../../primitives/index.js';
 import type {
   BinaryPrimitive, Family, Meta, Primitive, PrimitiveAttrs, ReducePrimitive, Rule, UnaryPrimitive,
 } from '../../primitives/types.js';
-import { bytesPerElement, canonicalizeNaN, type DataArray, type DType } from '../../tensor/dtype.js';
+import { allocate, bytesPerElement, canonicalizeNaN, type DataArray, type DType } from '../../tensor/dtype.js';
 import { invalid } from '../../errors.js';
 import { sizeOf, stridesOf } from '../../tensor/shape.js';
 import type { Backend, DataHandle, KernelDeterminism, KernelFallback, TensorInfo, UpdateKind } from '../backend.js';
@@ -30,7 +30,6 @@ const DTYPE_CODES: Record<DType, number> = { float32: 0, int32: 1, bool: 2 };
  */
 export const KERNEL_FALLBACKS = {
   broadcastRank: 'a broadcast that collapses to more than 4 dimensions',
-  pad: 'no WASM kernel for pad yet',
   boolScatterAdd: 'scatterAdd of bool updates',
   boolArgReduce: 'argMax/argMin of bool values',
   emptyLinear: 'linear with an empty inner dimension',
@@ -285,7 +284,20 @@ export class WasmBackend implements Backend {
       this.copyStrided(x!, block, out.shape, strides, offset);
       return true;
     },
-    pad: () => 'pad',
+    pad: ([x], { paddings, value }, out, block, size) => {
+      if (x!.shape.length === 0) {
+        this.bytes().copyWithin(block.ptr, ptrOf(x!), ptrOf(x!) + bytesPerElement(x!.dtype));
+        return true;
+      }
+      const constant = allocate(out.dtype, 1);
+      constant[0] = value;
+      canonicalizeNaN(constant, out.dtype);
+      const bits = out.dtype === 'bool' ? constant[0]! : new Uint32Array(constant.buffer)[0]!;
+      const geometry = this.writeGeometry([out.shape.length, ...out.shape, ...paddings.map(([b]) => b), ...x!.shape]);
+      const rows = size / out.shape.at(-1)!;
+      this.dispatch('padRows', [bytesPerElement(out.dtype), ptrOf(x!), block.ptr, bits, geometry], rows, size);
+      return true;
+    },
     concat: (inputs, { axis }, out, block) => {
       this.concat(inputs, axis, out, block);
       return true;
