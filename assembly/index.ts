@@ -8,3 +8,4 @@ export { copyStrided, fill32, gatherRows, scatterAdd, padRows } from './movement
 export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd, momentum } from './optimizers';
 export { simdPeak } from './calibration';
+export { extractPatches, scatterPatches } from './patches';

@@ -1,4 +1,5 @@
 export * from './activations.js';
+export * from './convolution.js';
 export * from './creation.js';
 export * from './elementwise.js';
 export * from './linalg.js';

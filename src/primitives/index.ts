@@ -1,6 +1,7 @@
 import { binaryRules, castRule, unaryRules, whereRule } from './elementwise.js';
 import { linearRule } from './linear.js';
 import { matMulRule } from './matmul.js';
+import { extractPatchesRule, scatterPatchesRule } from './patches.js';
 import {
   broadcastToRule, concatRule, gatherRule, padRule, reshapeRule, scatterAddRule, sliceRule, transposeRule,
 } from './movement.js';
@@ -25,6 +26,8 @@ export const RULES: RuleTable = {
   scatterAdd: scatterAddRule,
   matMul: matMulRule,
   linear: linearRule,
+  extractPatches: extractPatchesRule,
+  scatterPatches: scatterPatchesRule,
 };
 
 export type * from './types.js';

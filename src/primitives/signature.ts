@@ -36,7 +36,18 @@ export type PrimitiveAttrs =
     scatterAdd: { axis: number; size: number };
     matMul: { transposeA: boolean; transposeB: boolean };
     linear: { relu: boolean };
+    extractPatches: PatchAttrs & { value: number };
+    scatterPatches: PatchAttrs & { size: [number, number] };
   };
+
+/** The geometry of image patches (src/primitives/patches.ts). */
+export interface PatchAttrs {
+  kernel: [number, number];
+  strides: [number, number];
+  dilations: [number, number];
+  /** top, bottom, left, right */
+  pads: [number, number, number, number];
+}
 
 export type Primitive = keyof PrimitiveAttrs;
 

@@ -8,7 +8,7 @@
  */
 import type { DataArray, DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { HostTensor, Meta, Primitive, PrimitiveAttrs } from './signature.js';
+import type { HostTensor, Meta, PatchAttrs, Primitive, PrimitiveAttrs } from './signature.js';
 
 export type * from './signature.js';
 
@@ -48,6 +48,8 @@ export interface GradOps {
   scatterAdd(updates: Tensor, indices: Tensor, axis: number, size: number): Tensor;
   matMul(a: Tensor, b: Tensor, transposeA?: boolean, transposeB?: boolean): Tensor;
   zerosLike(x: Tensor): Tensor;
+  extractPatches(x: Tensor, geometry: PatchAttrs, value: number): Tensor;
+  scatterPatches(p: Tensor, geometry: PatchAttrs, size: readonly [number, number]): Tensor;
 }
 
 export type Operand = Tensor | number;

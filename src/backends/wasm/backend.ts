@@ -6,11 +6,11 @@
  */
 import { RULES } from '../../primitives/index.js';
 import type {
-  BinaryPrimitive, Family, Meta, Primitive, PrimitiveAttrs, ReducePrimitive, Rule, UnaryPrimitive,
+  BinaryPrimitive, Family, Meta, PatchAttrs, Primitive, PrimitiveAttrs, ReducePrimitive, Rule, UnaryPrimitive,
 } from '../../primitives/types.js';
 import { allocate, bytesPerElement, canonicalizeNaN, type DataArray, type DType } from '../../tensor/dtype.js';
 import { invalid } from '../../errors.js';
-import { sizeOf, stridesOf } from '../../tensor/shape.js';
+import { broadcastStrides, sizeOf, stridesOf } from '../../tensor/shape.js';
 import type { Backend, DataHandle, KernelDeterminism, KernelFallback, TensorInfo, UpdateKind } from '../backend.js';
 import { Allocator, type Block } from './allocator.js';
 import { broadcastGeometry, permutedForReduction, viewGeometry } from './geometry.js';
@@ -275,7 +275,7 @@ export class WasmBackend implements Backend {
       return true;
     },
     broadcastTo: ([x], _attrs, out, block) => {
-      this.copyStrided(x!, block, out.shape, broadcastGeometry(out.shape, [x!.shape], out.shape.length)!.strides[0]!, 0);
+      this.copyStrided(x!, block, out.shape, broadcastStrides(x!.shape, out.shape), 0);
       return true;
     },
     slice: ([x], { begin }, out, block) => {
@@ -321,6 +321,20 @@ export class WasmBackend implements Backend {
     },
     matMul: ([a, b], { transposeA, transposeB }, out, block) => {
       this.matMul(a!, b!, transposeA, transposeB, out, block);
+      return true;
+    },
+    extractPatches: ([x], attrs, out, block, size) => {
+      const constant = allocate(out.dtype, 1);
+      constant[0] = attrs.value;
+      canonicalizeNaN(constant, out.dtype);
+      const bits = out.dtype === 'bool' ? constant[0]! : new Uint32Array(constant.buffer)[0]!;
+      const geometry = this.writeGeometry(patchGeometry(x!.shape, out.shape, attrs));
+      this.dispatch('extractPatches', [bytesPerElement(out.dtype), ptrOf(x!), block.ptr, bits, geometry], size / out.shape[5]!, size);
+      return true;
+    },
+    scatterPatches: ([p], attrs, out, block, size) => {
+      const geometry = this.writeGeometry(patchGeometry(out.shape, p!.shape, attrs));
+      this.dispatch('scatterPatches', [ptrOf(p!), block.ptr, geometry], size / out.shape[3]!, sizeOf(p!.shape));
       return true;
     },
     linear: ([x, w, bias], { relu }, out, block) => {
@@ -475,6 +489,12 @@ export class WasmBackend implements Backend {
 
 function blockOf(handle: DataHandle): Block {
   return (handle as unknown as WasmHandle).block;
+}
+
+/** The geometry words of the patch kernels (assembly/patches.ts) for an image and its patches. */
+function patchGeometry(image: readonly number[], patches: readonly number[], g: PatchAttrs): number[] {
+  const [n, h, w, c] = image as [number, number, number, number];
+  return [h, w, c, patches[1]!, patches[2]!, g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.pads[0], g.pads[2], n];
 }
 
 function ptrOf(t: TensorInfo): number {
