@@ -6,32 +6,61 @@ import { canonical, canonicalX4 } from './portable';
   return load<i32>(geometry + (<usize>index << 2));
 }
 
+@inline function copyRun(shift: i32, dst: usize, src: usize, count: i32): void {
+  if (count >= 16) {
+    memory.copy(dst, src, <usize>count << shift);
+  } else if (shift == 2) {
+    for (let k = 0; k < count; k++) store<u32>(dst + (<usize>k << 2), load<u32>(src + (<usize>k << 2)));
+  } else {
+    for (let k = 0; k < count; k++) store<u8>(dst + k, load<u8>(src + k));
+  }
+}
+
+@inline function fillRun(shift: i32, dst: usize, value: u32, count: i32): void {
+  if (shift == 2) {
+    for (let k = 0; k < count; k++) store<u32>(dst + (<usize>k << 2), value);
+  } else {
+    memory.fill(dst, <u8>value, <usize>count);
+  }
+}
+
 /**
  * p[n, i, j, a, b, :] = x[n, y, x, :] or the constant (raw bits `value`) in the padding, for
- * patch rows (n, i, j, a, b) in [rowStart, rowEnd); each row is C contiguous elements.
+ * the patches of output rows (n, i) in [rowStart, rowEnd); a kernel row without column dilation
+ * is one contiguous run of the image row.
  */
 export function extractPatches(elementBytes: i32, x: usize, p: usize, value: u32, geometry: usize, rowStart: i32, rowEnd: i32): void {
   const h = g(geometry, 0), w = g(geometry, 1), c = g(geometry, 2), oh = g(geometry, 3), ow = g(geometry, 4);
   const kh = g(geometry, 5), kw = g(geometry, 6), sh = g(geometry, 7), sw = g(geometry, 8), dh = g(geometry, 9), dw = g(geometry, 10);
   const top = g(geometry, 11), left = g(geometry, 12);
   const shift = elementBytes == 4 ? 2 : 0;
-  const rowBytes = <usize>c << shift;
+  const patch = kh * kw * c;
   for (let row = rowStart; row < rowEnd; row++) {
-    let rest = row;
-    const b = rest % kw; rest /= kw;
-    const a = rest % kh; rest /= kh;
-    const j = rest % ow; rest /= ow;
-    const i = rest % oh;
-    const n = rest / oh;
-    const y = i * sh + a * dh - top;
-    const xx = j * sw + b * dw - left;
-    const dst = p + <usize>row * rowBytes;
-    if (y >= 0 && y < h && xx >= 0 && xx < w) {
-      memory.copy(dst, x + <usize>((n * h + y) * w + xx) * rowBytes, rowBytes);
-    } else if (shift == 2) {
-      for (let k = 0; k < c; k++) store<u32>(dst + (<usize>k << 2), value);
-    } else {
-      memory.fill(dst, <u8>value, <usize>c);
+    const i = row % oh;
+    const n = row / oh;
+    for (let j = 0; j < ow; j++) {
+      let dst = p + (<usize>((row * ow + j) * patch) << shift);
+      const x0 = j * sw - left;
+      const inside = x0 >= 0 && x0 + (kw - 1) * dw < w;
+      for (let a = 0; a < kh; a++) {
+        const y = i * sh + a * dh - top;
+        if (y < 0 || y >= h) {
+          fillRun(shift, dst, value, kw * c);
+        } else {
+          const line = x + (<usize>((n * h + y) * w) * c << shift);
+          if (inside && dw == 1) {
+            copyRun(shift, dst, line + (<usize>(x0 * c) << shift), kw * c);
+          } else {
+            for (let b = 0; b < kw; b++) {
+              const xx = x0 + b * dw;
+              const at = dst + (<usize>(b * c) << shift);
+              if (xx >= 0 && xx < w) copyRun(shift, at, line + (<usize>(xx * c) << shift), c);
+              else fillRun(shift, at, value, c);
+            }
+          }
+        }
+        dst += <usize>(kw * c) << shift;
+      }
     }
   }
 }

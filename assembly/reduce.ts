@@ -45,7 +45,25 @@ export function reduceI32(code: i32, x: usize, out: usize, r: i32, inner: i32, o
  */
 export function argReduce(max: bool, dtype: i32, x: usize, out: usize, r: i32, inner: i32, outerStart: i32, outerEnd: i32): void {
   for (let o = outerStart; o < outerEnd; o++) {
-    for (let i = 0; i < inner; i++) {
+    let i = 0;
+    if (dtype == 0) {
+      // Four neighbouring outputs side by side: each lane keeps its own best and index.
+      for (; i + 4 <= inner; i += 4) {
+        const base = x + (<usize>(o * r * inner + i) << 2);
+        let best = v128.load(base);
+        let index = i32x4.splat(0);
+        for (let k = 1; k < r; k++) {
+          const v = v128.load(base + (<usize>(k * inner) << 2));
+          const better = max ? f32x4.gt(v, best) : f32x4.lt(v, best);
+          // Replace unless the best is already NaN; a NaN replaces a number.
+          const take = v128.and(f32x4.eq(best, best), v128.or(better, f32x4.ne(v, v)));
+          best = v128.bitselect(v, best, take);
+          index = v128.bitselect(i32x4.splat(k), index, take);
+        }
+        v128.store(out + (<usize>(o * inner + i) << 2), index);
+      }
+    }
+    for (; i < inner; i++) {
       let best: f64 = 0;
       let index = 0;
       for (let k = 0; k < r; k++) {

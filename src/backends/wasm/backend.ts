@@ -329,7 +329,7 @@ export class WasmBackend implements Backend {
       canonicalizeNaN(constant, out.dtype);
       const bits = out.dtype === 'bool' ? constant[0]! : new Uint32Array(constant.buffer)[0]!;
       const geometry = this.writeGeometry(patchGeometry(x!.shape, out.shape, attrs));
-      this.dispatch('extractPatches', [bytesPerElement(out.dtype), ptrOf(x!), block.ptr, bits, geometry], size / out.shape[5]!, size);
+      this.dispatch('extractPatches', [bytesPerElement(out.dtype), ptrOf(x!), block.ptr, bits, geometry], out.shape[0]! * out.shape[1]!, size);
       return true;
     },
     scatterPatches: ([p], attrs, out, block, size) => {
