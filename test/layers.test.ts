@@ -1,67 +1,36 @@
-/** A shared layer harness (shapes, parameter counts, a training step, gradients), initializers, metrics. */
+/** The core layers through the shared layer harness (test/helpers/layer-harness.ts), initializers, metrics. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as vb from 'verbatim';
 import { forEachBackend } from './helpers/backends.js';
+import { runLayerTest, type LayerTestCase } from './helpers/layer-harness.js';
 
-interface LayerCase {
-  name: string;
-  make: () => vb.layers.Layer;
-  input: number[];
-  output: (number | null)[];
-  params: number;
-  /** Whether outputs depend smoothly on inputs (for finite differences). */
-  smooth: boolean;
-}
+const L = vb.layers;
+const make = <A>(factory: (args: A) => vb.layers.Layer) => (args: Record<string, unknown>) => factory(args as A);
 
-const CASES: LayerCase[] = [
+const CASES: LayerTestCase[] = [
   ...(['linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'tanh', 'softmax', 'softplus', 'softsign', 'swish', 'gelu', 'leakyRelu'] as const)
     .map((activation) => ({
-      name: `dense ${activation}`, make: () => vb.layers.dense({ units: 3, activation }), input: [2, 4], output: [null, 3], params: 15,
+      name: `dense ${activation}`, make: make(L.dense), args: { units: 3, activation }, inputShapes: [[2, 4]], outputShapes: [[null, 3]],
+      weights: [['kernel', [4, 3]], ['bias', [3]]] as [string, number[]][],
       smooth: !['relu', 'relu6', 'hardSigmoid', 'leakyRelu'].includes(activation),
     })),
-  { name: 'dense without bias, rank 3 input', make: () => vb.layers.dense({ units: 2, useBias: false }), input: [2, 3, 4], output: [null, 3, 2], params: 8, smooth: true },
-  { name: 'dense with l2 regularizer', make: () => vb.layers.dense({ units: 2, kernelRegularizer: 'l2' }), input: [2, 4], output: [null, 2], params: 10, smooth: true },
-  { name: 'dropout', make: () => vb.layers.dropout({ rate: 0.5 }), input: [2, 4], output: [null, 4], params: 0, smooth: true },
-  { name: 'activation', make: () => vb.layers.activation({ activation: 'tanh' }), input: [2, 4], output: [null, 4], params: 0, smooth: true },
-  { name: 'flatten', make: () => vb.layers.flatten(), input: [2, 3, 4], output: [null, 12], params: 0, smooth: true },
-  { name: 'reshape', make: () => vb.layers.reshape({ targetShape: [2, -1] }), input: [2, 6], output: [null, 2, 3], params: 0, smooth: true },
+  {
+    name: 'dense without bias, rank 3 input', make: make(L.dense), args: { units: 2, useBias: false }, inputShapes: [[2, 3, 4]], outputShapes: [[null, 3, 2]],
+    weights: [['kernel', [4, 2]]], smooth: true, badArgs: [[{ units: 0 }, /units=0/], [{ activation: 'swoosh' }, /activation="swoosh"/]],
+  },
+  { name: 'dense with l2 regularizer', make: make(L.dense), args: { units: 2, kernelRegularizer: 'l2' }, inputShapes: [[2, 4]], outputShapes: [[null, 2]], weights: [['kernel', [4, 2]], ['bias', [2]]], smooth: true },
+  { name: 'dropout', make: make(L.dropout), args: { rate: 0.5 }, inputShapes: [[2, 4]], outputShapes: [[null, 4]], weights: [], badArgs: [[{ rate: 1 }, /rate=1/]] },
+  { name: 'activation', make: make(L.activation), args: { activation: 'tanh' }, inputShapes: [[2, 4]], outputShapes: [[null, 4]], weights: [], smooth: true },
+  { name: 'flatten', make: make(L.flatten), args: {}, inputShapes: [[2, 3, 4]], outputShapes: [[null, 12]], weights: [], smooth: true },
+  { name: 'reshape', make: make(L.reshape), args: { targetShape: [2, -1] }, inputShapes: [[2, 6]], outputShapes: [[null, 2, 3]], weights: [], smooth: true },
 ];
 
-forEachBackend('layer harness', () => {
-  for (const c of CASES) {
-    it(`${c.name}: shapes, parameters, a training step, gradients`, async () => {
-      vb.setRandomSeed(1);
-      const layer = c.make();
-      const model = vb.sequential({ layers: [layer] });
-      const x = vb.random.normal(vb.random.key(2), c.input);
-      const y = model.predict(x);
-      assert.deepEqual(layer.computeOutputShape([null, ...c.input.slice(1)]), c.output);
-      assert.deepEqual(y.shape, [c.input[0], ...c.output.slice(1)]);
-      assert.equal(model.countParams(), c.params);
+describe('layer harness', () => {
+  for (const c of CASES) it(c.name, () => runLayerTest(c));
+});
 
-      model.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.1 }), loss: 'mse' });
-      const before = model.weightsDigest();
-      const loss = await model.trainOnBatch(x, vb.random.normal(vb.random.key(3), y.shape as number[]));
-      assert.ok(Number.isFinite(loss as number));
-      if (c.params > 0) assert.notEqual(model.weightsDigest(), before, 'a training step changes the weights');
-
-      if (c.smooth && c.name !== 'dropout') {
-        const w = vb.random.normal(vb.random.key(4), y.shape as number[]);
-        const f = (input: vb.Tensor) => vb.sum(vb.mul(layer.apply(input), w));
-        const analytic = vb.grad(f)(x).dataSync();
-        const values = x.dataSync();
-        for (let i = 0; i < values.length; i += 3) {
-          const h = 1e-2;
-          const at = (delta: number) => { const v = values.slice(); v[i]! += delta; return f(vb.tensor(v, x.shape as number[])).dataSync()[0]!; };
-          const numeric = (at(h) - at(-h)) / (2 * h);
-          assert.ok(Math.abs(numeric - analytic[i]!) <= 2e-2 * Math.max(1, Math.abs(numeric)), `d/dx[${i}]: ${analytic[i]} vs ${numeric}`);
-        }
-      }
-      model.dispose();
-    });
-  }
-
+forEachBackend('layers', () => {
   it('inputLayer declares the input shape; hardSigmoid and leakyRelu follow Keras 3', () => {
     const model = vb.sequential({ layers: [vb.layers.inputLayer({ inputShape: [3] }), vb.layers.dense({ units: 2 })] });
     assert.equal(model.countParams(), 8);

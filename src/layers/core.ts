@@ -87,9 +87,9 @@ export class Dense extends Layer {
 export interface DropoutArgs extends LayerArgs {
   rate: number;
   /** With a seed the masks come from key(seed); otherwise from keyFor('<model>/<layer>'). */
-  seed?: Seed;
+  seed?: Seed | string | null;
   /** The mask's shape; null entries take the input's size (e.g. [null, 1, null]). */
-  noiseShape?: (number | null)[];
+  noiseShape?: (number | null)[] | null;
 }
 
 /**
@@ -108,8 +108,9 @@ export class Dropout extends Layer {
       throw invalid('Dropout', 'Expected rate in [0, 1)', { rate: args.rate });
     }
     this.rate = args.rate;
-    this.seed = args.seed;
-    this.noiseShape = args.noiseShape;
+    // A bigint seed comes back from getConfig() as a decimal string (JSON has no bigint).
+    this.seed = typeof args.seed === 'string' ? BigInt(args.seed) : args.seed ?? undefined;
+    this.noiseShape = args.noiseShape ?? undefined;
   }
 
   computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
@@ -128,7 +129,7 @@ export class Dropout extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { rate: this.rate, seed: this.seed === undefined ? null : String(this.seed), noiseShape: this.noiseShape ?? null };
+    return { rate: this.rate, seed: typeof this.seed === 'bigint' ? this.seed.toString() : this.seed ?? null, noiseShape: this.noiseShape ?? null };
   }
 }
 

@@ -1,6 +1,12 @@
 import { Activation, Dense, Dropout, Flatten, InputLayer, Reshape, type DenseArgs, type DropoutArgs } from './core.js';
 import type { ActivationFn, ActivationIdentifier } from './activations.js';
 import type { LayerArgs } from './layer.js';
+import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, type ConvArgs, type DepthwiseConvArgs, type SeparableConvArgs } from './convolutional.js';
+import {
+  AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
+  MaxPooling1D, MaxPooling2D, type GlobalPoolingArgs, type PoolingArgs,
+} from './pooling.js';
+import { Cropping2D, UpSampling2D, ZeroPadding2D, type Cropping2DArgs, type UpSampling2DArgs, type ZeroPadding2DArgs } from './spatial.js';
 
 export { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 export { Dense, Dropout, Activation, Flatten, Reshape, InputLayer, type DenseArgs, type DropoutArgs } from './core.js';
@@ -11,3 +17,30 @@ export const activation = (args: LayerArgs & { activation: ActivationIdentifier 
 export const flatten = (args: LayerArgs = {}) => new Flatten(args);
 export const reshape = (args: LayerArgs & { targetShape: number[] }) => new Reshape(args);
 export const inputLayer = (args: { inputShape?: number[]; batchInputShape?: (number | null)[]; name?: string }) => new InputLayer(args);
+
+export {
+  Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D,
+  type ConvArgs, type DepthwiseConvArgs, type SeparableConvArgs, type DataFormat,
+} from './convolutional.js';
+export {
+  MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+  GlobalMaxPooling1D, GlobalMaxPooling2D, type PoolingArgs, type GlobalPoolingArgs,
+} from './pooling.js';
+export { ZeroPadding2D, Cropping2D, UpSampling2D, type ZeroPadding2DArgs, type Cropping2DArgs, type UpSampling2DArgs } from './spatial.js';
+
+export const conv1d = (args: ConvArgs) => new Conv1D(args);
+export const conv2d = (args: ConvArgs) => new Conv2D(args);
+export const conv2dTranspose = (args: ConvArgs) => new Conv2DTranspose(args);
+export const depthwiseConv2d = (args: DepthwiseConvArgs) => new DepthwiseConv2D(args);
+export const separableConv2d = (args: SeparableConvArgs) => new SeparableConv2D(args);
+export const maxPooling1d = (args: PoolingArgs = {}) => new MaxPooling1D(args);
+export const maxPooling2d = (args: PoolingArgs = {}) => new MaxPooling2D(args);
+export const averagePooling1d = (args: PoolingArgs = {}) => new AveragePooling1D(args);
+export const averagePooling2d = (args: PoolingArgs = {}) => new AveragePooling2D(args);
+export const globalAveragePooling1d = (args: GlobalPoolingArgs = {}) => new GlobalAveragePooling1D(args);
+export const globalAveragePooling2d = (args: GlobalPoolingArgs = {}) => new GlobalAveragePooling2D(args);
+export const globalMaxPooling1d = (args: GlobalPoolingArgs = {}) => new GlobalMaxPooling1D(args);
+export const globalMaxPooling2d = (args: GlobalPoolingArgs = {}) => new GlobalMaxPooling2D(args);
+export const zeroPadding2d = (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args);
+export const cropping2d = (args: Cropping2DArgs = {}) => new Cropping2D(args);
+export const upSampling2d = (args: UpSampling2DArgs = {}) => new UpSampling2D(args);

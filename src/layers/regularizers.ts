@@ -29,9 +29,19 @@ export const l1 = (config: { l1?: number } = {}) => make('l1', config.l1 ?? 0.01
 export const l2 = (config: { l2?: number } = {}) => make('l2', 0, config.l2 ?? 0.01);
 export const l1l2 = (config: { l1?: number; l2?: number } = {}) => make('l1l2', config.l1 ?? 0.01, config.l2 ?? 0.01);
 
-export function getRegularizer(identifier: 'l1' | 'l2' | 'l1l2' | string | Regularizer | undefined, context: string): Regularizer | undefined {
-  if (identifier === undefined) return undefined;
-  if (typeof identifier === 'object') return identifier;
+/**
+ * A regularizer from its name, a regularizer, or its config ({l1, l2}, as getConfig() gives);
+ * undefined and null mean none.
+ */
+export function getRegularizer(
+  identifier: 'l1' | 'l2' | 'l1l2' | string | Regularizer | { l1: number; l2: number } | null | undefined, context: string,
+): Regularizer | undefined {
+  if (identifier === undefined || identifier === null) return undefined;
+  if (typeof identifier === 'object' && typeof (identifier as Regularizer).penalty === 'function') return identifier as Regularizer;
+  if (typeof identifier === 'object') {
+    const { l1: a = 0, l2: b = 0 } = identifier as { l1?: number; l2?: number };
+    return make(a > 0 && b > 0 ? 'l1l2' : a > 0 ? 'l1' : 'l2', a, b);
+  }
   const factory = ({ l1, l2, l1l2, l1_l2: l1l2 } as Record<string, () => Regularizer>)[identifier];
   if (!factory) throw invalid(context, "Expected a regularizer: 'l1', 'l2', 'l1l2' or a regularizer object", { regularizer: identifier });
   return factory();
