@@ -9,3 +9,4 @@ export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd, momentum } from './optimizers';
 export { simdPeak } from './calibration';
 export { extractPatches, scatterPatches } from './patches';
+export { cumsum } from './scan';

@@ -6,9 +6,10 @@ import { ENGINE } from '../engine/engine.js';
 import type { ReducePrimitive } from '../primitives/types.js';
 import { normalizeAxes, normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { convertToTensor, type TensorLike } from './creation.js';
+import { invalid } from '../errors.js';
+import { convertToTensor, range, scalar, type TensorLike } from './creation.js';
 import { asFloat, cast, div, mul, sub } from './elementwise.js';
-import { reshape } from './shape.js';
+import { gather, reshape, scatterAdd } from './shape.js';
 import { op } from './op.js';
 
 export type Axis = number | readonly number[];
@@ -64,4 +65,37 @@ export const moments = op(function moments(x: TensorLike, axis?: Axis | null, ke
 
 export const variance = op(function variance(x: TensorLike, axis?: Axis | null, keepDims: boolean = false): Tensor {
   return moments(x, axis, keepDims).variance;
+});
+
+/** Cumulative sum along an axis (TF.js argument order); see src/primitives/scan.ts for the order. */
+export const cumsum = op(function cumsum(x: TensorLike, axis: number = 0, exclusive: boolean = false, reverse: boolean = false): Tensor {
+  const t = convertToTensor(x, 'x', 'cumsum');
+  const a = axis < 0 ? axis + t.rank : axis;
+  return ENGINE.run('cumsum', [t.dtype === 'bool' ? ENGINE.run('cast', [t], { dtype: 'int32' }) : t], { axis: a, exclusive, reverse });
+});
+
+/** The k largest values of the last axis and their indices, largest first; ties keep index order. */
+export function topk(x: TensorLike, k: number = 1, sorted: boolean = true): { values: Tensor; indices: Tensor } {
+  if (sorted !== true) throw invalid('topk', 'Expected sorted true (results are always sorted)', { sorted });
+  return ENGINE.tidy(() => {
+    const t = convertToTensor(x, 'x', 'topk');
+    const indices = ENGINE.run('topkIndices', [t], { k });
+    const n = t.shape.at(-1) ?? 0;
+    const rows = t.size / Math.max(n, 1);
+    // Row r's indices offset by r n pick from the flattened values: one gather for every row.
+    const offsets = ENGINE.run('mul', [range(0, rows, 1, 'int32'), scalar(n, 'int32')], {});
+    const flat = ENGINE.run('add', [reshape(indices, [rows, k]), reshape(offsets, [rows, 1])], {});
+    const values = reshape(gather(reshape(t, [rows * n]), reshape(flat, [rows * k]), 0), indices.shape);
+    return { values, indices };
+  });
+}
+
+/** Sums data's rows (axis 0) into numSegments segments by id; ids outside [0, numSegments) are errors. */
+export const unsortedSegmentSum = op(function unsortedSegmentSum(x: TensorLike, segmentIds: TensorLike, numSegments: number): Tensor {
+  const t = convertToTensor(x, 'x', 'unsortedSegmentSum');
+  const ids = convertToTensor(segmentIds, 'segmentIds', 'unsortedSegmentSum', 'int32');
+  if (ids.rank !== 1 || ids.shape[0] !== t.shape[0]) {
+    throw invalid('unsortedSegmentSum', 'Expected segmentIds of shape [x.shape[0]]', { 'segmentIds.shape': ids.shape, 'x.shape': t.shape });
+  }
+  return scatterAdd(t, ids, 0, numSegments);
 });

@@ -2,6 +2,7 @@ import { binaryRules, castRule, unaryRules, whereRule } from './elementwise.js';
 import { linearRule } from './linear.js';
 import { matMulRule } from './matmul.js';
 import { extractPatchesRule, scatterPatchesRule } from './patches.js';
+import { cumsumRule, topkIndicesRule } from './scan.js';
 import {
   broadcastToRule, concatRule, gatherRule, padRule, reshapeRule, scatterAddRule, sliceRule, transposeRule,
 } from './movement.js';
@@ -28,6 +29,8 @@ export const RULES: RuleTable = {
   linear: linearRule,
   extractPatches: extractPatchesRule,
   scatterPatches: scatterPatchesRule,
+  cumsum: cumsumRule,
+  topkIndices: topkIndicesRule,
 };
 
 export type * from './types.js';

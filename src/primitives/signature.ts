@@ -38,6 +38,8 @@ export type PrimitiveAttrs =
     linear: { relu: boolean };
     extractPatches: PatchAttrs & { value: number };
     scatterPatches: PatchAttrs & { size: [number, number] };
+    cumsum: { axis: number; exclusive: boolean; reverse: boolean };
+    topkIndices: { k: number };
   };
 
 /** The geometry of image patches (src/primitives/patches.ts). */

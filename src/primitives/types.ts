@@ -50,6 +50,7 @@ export interface GradOps {
   zerosLike(x: Tensor): Tensor;
   extractPatches(x: Tensor, geometry: PatchAttrs, value: number): Tensor;
   scatterPatches(p: Tensor, geometry: PatchAttrs, size: readonly [number, number]): Tensor;
+  cumsum(x: Tensor, axis?: number, exclusive?: boolean, reverse?: boolean): Tensor;
 }
 
 export type Operand = Tensor | number;

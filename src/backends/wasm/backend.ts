@@ -33,6 +33,7 @@ export const KERNEL_FALLBACKS = {
   boolScatterAdd: 'scatterAdd of bool updates',
   boolArgReduce: 'argMax/argMin of bool values',
   emptyLinear: 'linear with an empty inner dimension',
+  topk: 'topk sorts each row on the host',
 } as const;
 type Fallback = keyof typeof KERNEL_FALLBACKS;
 
@@ -337,6 +338,13 @@ export class WasmBackend implements Backend {
       this.dispatch('scatterPatches', [ptrOf(p!), block.ptr, geometry], size / out.shape[3]!, sizeOf(p!.shape));
       return true;
     },
+    cumsum: ([x], { axis, exclusive, reverse }, _out, block, size) => {
+      const outer = sizeOf(x!.shape.slice(0, axis));
+      const inner = sizeOf(x!.shape.slice(axis + 1));
+      this.dispatch('cumsum', [DTYPE_CODES[x!.dtype], ptrOf(x!), block.ptr, x!.shape[axis]!, inner, exclusive ? 1 : 0, reverse ? 1 : 0], outer, size);
+      return true;
+    },
+    topkIndices: () => 'topk',
     linear: ([x, w, bias], { relu }, out, block) => {
       if (x!.shape[1] === 0) return 'emptyLinear';
       this.matMul(x!, w!, false, false, out, block, { bias: ptrOf(bias!), relu });
