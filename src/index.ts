@@ -9,9 +9,10 @@ import type { Tensor } from './tensor/tensor.js';
 
 export * from './ops/index.js';
 import { fusedMatMul } from './ops/linalg.js';
+import { fusedConv2d } from './ops/convolution.js';
 
 /** TF.js-style fused ops. */
-export const fused = { matMul: fusedMatMul };
+export const fused = { matMul: fusedMatMul, conv2d: fusedConv2d };
 export * as random from './random/index.js';
 export { Key } from './random/keys.js';
 export { setRandomSeed, getRandomSeed } from './random/seed.js';

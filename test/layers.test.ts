@@ -31,6 +31,19 @@ describe('layer harness', () => {
 });
 
 forEachBackend('layers', () => {
+  it('a user function named like a built-in activation is called as given, never replaced', () => {
+    const relu = (x: vb.Tensor) => vb.mul(x, 2);
+    const linear = (x: vb.Tensor) => vb.add(x, 1);
+    const x = vb.tensor([[-1, 2]]);
+    for (const [fn, expected, dense] of [[relu, [-2, 4], [2, 2]], [linear, [0, 3], [2, 2]]] as const) {
+      // Built in, these would give [1, 1] (dense: x . ones) and [0, 2] or [-1, 2] (conv: x itself).
+      const layer = vb.layers.dense({ units: 2, activation: fn, kernelInitializer: 'ones', biasInitializer: 'zeros' });
+      assert.deepEqual(Array.from(layer.apply(x).dataSync()), dense, `dense with a user ${fn.name}`);
+      const conv = vb.layers.conv2d({ filters: 1, kernelSize: 1, activation: fn, kernelInitializer: 'ones', biasInitializer: 'zeros' });
+      assert.deepEqual(Array.from(conv.apply(vb.reshape(x, [1, 1, 2, 1])).dataSync()), expected, `conv2d with a user ${fn.name}`);
+    }
+  });
+
   it('inputLayer declares the input shape; hardSigmoid and leakyRelu follow Keras 3', () => {
     const model = vb.sequential({ layers: [vb.layers.inputLayer({ inputShape: [3] }), vb.layers.dense({ units: 2 })] });
     assert.equal(model.countParams(), 8);

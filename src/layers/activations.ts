@@ -35,13 +35,28 @@ const ALIASES: Record<string, ActivationIdentifier> = {
   hard_sigmoid: 'hardSigmoid', leaky_relu: 'leakyRelu', silu: 'swish',
 };
 
-export function getActivation(identifier: ActivationIdentifier | string | ActivationFn | undefined | null, context: string): { name: string; fn: ActivationFn } {
-  if (identifier === undefined || identifier === null) return { name: 'linear', fn: ACTIVATIONS.linear };
-  if (typeof identifier === 'function') return { name: identifier.name || 'custom', fn: identifier };
+/**
+ * A resolved activation: its name (a user function's own name) and whether it is the built-in
+ * one of that name, which layers may fuse (a user function named relu must still be called).
+ */
+export interface ResolvedActivation {
+  name: string;
+  fn: ActivationFn;
+  builtin: boolean;
+}
+
+export function getActivation(identifier: ActivationIdentifier | string | ActivationFn | undefined | null, context: string): ResolvedActivation {
+  if (identifier === undefined || identifier === null) return { name: 'linear', fn: ACTIVATIONS.linear, builtin: true };
+  if (typeof identifier === 'function') return { name: identifier.name || 'custom', fn: identifier, builtin: false };
   const name = ALIASES[identifier] ?? identifier;
   const fn = ACTIVATIONS[name as ActivationIdentifier];
   if (!fn) {
     throw invalid(context, `Expected activation to be one of ${Object.keys(ACTIVATIONS).join(', ')} or a function`, { activation: identifier });
   }
-  return { name, fn };
+  return { name, fn, builtin: true };
+}
+
+/** 'relu' or 'linear' when the activation is that built-in one (which fused kernels apply), else undefined. */
+export function fusableActivation(activation: ResolvedActivation): 'relu' | 'linear' | undefined {
+  return activation.builtin && (activation.name === 'relu' || activation.name === 'linear') ? activation.name : undefined;
 }

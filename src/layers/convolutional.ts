@@ -8,7 +8,7 @@
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
-import { getActivation, type ActivationFn, type ActivationIdentifier } from './activations.js';
+import { fusableActivation, getActivation, type ActivationFn, type ActivationIdentifier, type ResolvedActivation } from './activations.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
@@ -78,7 +78,7 @@ abstract class BaseConv extends Layer {
   readonly dataFormat: DataFormat;
   readonly dilationRate: number[];
   readonly useBias: boolean;
-  protected readonly activation: { name: string; fn: ActivationFn };
+  protected readonly activation: ResolvedActivation;
   protected readonly kernelInitializer: Initializer;
   protected readonly biasInitializer: Initializer;
   protected readonly kernelRegularizer: Regularizer | undefined;
@@ -159,6 +159,14 @@ export class Conv2D extends BaseConv {
 
   call(x: Tensor): Tensor {
     const image = toChannelsLast(x, this.dataFormat);
+    const fusable = fusableActivation(this.activation);
+    if (this.rank === 2 && this.bias && fusable) {
+      const y = ops.fusedConv2d({
+        x: image, filter: this.kernel!, strides: [this.strides[0]!, this.strides[1]!], pad: this.padding,
+        dilations: [this.dilationRate[0]!, this.dilationRate[1]!], bias: this.bias, activation: fusable,
+      });
+      return fromChannelsLast(y, this.dataFormat);
+    }
     const y = this.rank === 1
       ? ops.conv1d(image, this.kernel!, this.strides[0]!, this.padding, 'NWC', this.dilationRate[0]!)
       : ops.conv2d(image, this.kernel!, [this.strides[0]!, this.strides[1]!], this.padding, 'NHWC', [this.dilationRate[0]!, this.dilationRate[1]!]);

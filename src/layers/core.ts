@@ -5,7 +5,7 @@ import { uniformValues } from '../random/samplers.js';
 import { keyFor } from '../random/seed.js';
 import { ENGINE } from '../engine/engine.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
-import { getActivation, type ActivationFn, type ActivationIdentifier } from './activations.js';
+import { fusableActivation, getActivation, type ActivationFn, type ActivationIdentifier, type ResolvedActivation } from './activations.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
@@ -24,7 +24,7 @@ export interface DenseArgs extends LayerArgs {
 export class Dense extends Layer {
   readonly units: number;
   readonly useBias: boolean;
-  private readonly activation: { name: string; fn: ActivationFn };
+  private readonly activation: ResolvedActivation;
   private readonly kernelInitializer: Initializer;
   private readonly biasInitializer: Initializer;
   private readonly kernelRegularizer: Regularizer | undefined;
@@ -65,8 +65,9 @@ export class Dense extends Layer {
     if (x.shape.at(-1) !== inputDim) {
       throw invalid(`Dense (${this.name})`, `Expected inputs whose last dimension is ${inputDim}`, { 'inputs.shape': x.shape });
     }
-    if (x.rank === 2 && this.bias && (this.activation.name === 'relu' || this.activation.name === 'linear')) {
-      return ops.fusedMatMul({ a: x, b: this.kernel!, bias: this.bias, activation: this.activation.name });
+    const fusable = fusableActivation(this.activation);
+    if (x.rank === 2 && this.bias && fusable) {
+      return ops.fusedMatMul({ a: x, b: this.kernel!, bias: this.bias, activation: fusable });
     }
     const flat = x.rank === 2 ? x : ops.reshape(x, [-1, inputDim]);
     let y = ops.matMul(flat, this.kernel!);
@@ -134,7 +135,7 @@ export class Dropout extends Layer {
 }
 
 export class Activation extends Layer {
-  private readonly activation: { name: string; fn: ActivationFn };
+  private readonly activation: ResolvedActivation;
 
   constructor(args: LayerArgs & { activation: ActivationIdentifier | ActivationFn }) {
     super('Activation', args);

@@ -19,8 +19,8 @@ import { patchesOutputSize } from '../primitives/patches.js';
 import type { PatchAttrs } from '../primitives/signature.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { convertToTensor, ones, range, type TensorLike } from './creation.js';
-import { cast, div, equal, mul } from './elementwise.js';
-import { matMul } from './linalg.js';
+import { add, cast, div, equal, mul, relu } from './elementwise.js';
+import { fusedMatMul, matMul } from './linalg.js';
 import { op } from './op.js';
 import { argMax, max, sum } from './reduction.js';
 import { expandDims, reshape, squeeze, transpose } from './shape.js';
@@ -98,19 +98,56 @@ function filterOf(context: string, filter: TensorLike, rank: number, argument = 
   return w;
 }
 
+/** conv2d's product, optionally with the fused dense epilogue (bias, relu) of fusedMatMul. */
+function convolve(
+  context: string, x: TensorLike, w: Tensor, strides: Pair, pad: Padding, dataFormat: DataFormat, dilations: Pair,
+  epilogue?: { bias: Tensor; activation: 'linear' | 'relu' },
+): Tensor {
+  return asNHWC(context, x, dataFormat, (image) => {
+    const [kh, kw, inC, outC] = w.shape as [number, number, number, number];
+    if (image.shape[3] !== inC) throw invalid(context, `Expected x with ${inC} channels (the filter's third dimension)`, { 'x.shape': image.shape, 'filter.shape': w.shape });
+    const p = extractPatches(image, geometry(context, image.shape, [kh, kw], strides, pad, dilations));
+    const [n, oh, ow] = p.shape as [number, number, number];
+    const rows = reshape(p, [n * oh * ow, kh * kw * inC]);
+    const kernel = reshape(w, [kh * kw * inC, outC]);
+    const product = epilogue ? fusedMatMul({ a: rows, b: kernel, bias: epilogue.bias, activation: epilogue.activation }) : matMul(rows, kernel);
+    return reshape(product, [n, oh, ow, outC]);
+  });
+}
+
 /** 2-D convolution: x [N, H, W, C] (or [H, W, C]), filter [KH, KW, C, F]. */
 export const conv2d = op(function conv2d(
   x: TensorLike, filter: TensorLike, strides: Pair, pad: Padding, dataFormat: DataFormat = 'NHWC', dilations: Pair = 1,
 ): Tensor {
-  const w = filterOf('conv2d', filter, 4);
-  return asNHWC('conv2d', x, dataFormat, (image) => {
-    const [kh, kw, inC, outC] = w.shape as [number, number, number, number];
-    if (image.shape[3] !== inC) throw invalid('conv2d', `Expected x with ${inC} channels (the filter's third dimension)`, { 'x.shape': image.shape, 'filter.shape': w.shape });
-    const p = extractPatches(image, geometry('conv2d', image.shape, [kh, kw], strides, pad, dilations));
-    const [n, oh, ow] = p.shape as [number, number, number];
-    const product = matMul(reshape(p, [n * oh * ow, kh * kw * inC]), reshape(w, [kh * kw * inC, outC]));
-    return reshape(product, [n, oh, ow, outC]);
-  });
+  return convolve('conv2d', x, filterOf('conv2d', filter, 4), strides, pad, dataFormat, dilations);
+});
+
+export interface FusedConv2DArgs {
+  x: TensorLike;
+  filter: TensorLike;
+  strides: Pair;
+  pad: Padding;
+  dataFormat?: DataFormat;
+  dilations?: Pair;
+  bias?: TensorLike;
+  activation?: 'linear' | 'relu';
+}
+
+/**
+ * TF.js's fused.conv2d: activation(conv2d(x, filter) + bias), with the bias and relu applied in
+ * the matrix product's epilogue (NHWC); the bits are those of the composition.
+ */
+export const fusedConv2d = op(function fusedConv2d({ x, filter, strides, pad, dataFormat = 'NHWC', dilations = 1, bias, activation = 'linear' }: FusedConv2DArgs): Tensor {
+  if (activation !== 'linear' && activation !== 'relu') throw invalid('fused.conv2d', "Expected activation 'linear' or 'relu'", { activation });
+  const w = filterOf('fused.conv2d', filter, 4);
+  if (bias === undefined || dataFormat !== 'NHWC') {
+    const y = convolve('fused.conv2d', x, w, strides, pad, dataFormat, dilations);
+    const biased = bias === undefined ? y : add(y, dataFormat === 'NHWC' ? bias : reshape(convertToTensor(bias, 'bias', 'fused.conv2d', 'float32'), [-1, 1, 1]));
+    return activation === 'relu' ? relu(biased) : biased;
+  }
+  const b = convertToTensor(bias, 'bias', 'fused.conv2d', 'float32');
+  if (b.rank !== 1 || b.shape[0] !== w.shape[3]) throw invalid('fused.conv2d', `Expected bias of shape [${w.shape[3]}]`, { 'bias.shape': b.shape });
+  return convolve('fused.conv2d', x, w, strides, pad, dataFormat, dilations, { bias: b, activation });
 });
 
 /** 1-D convolution: x [N, W, C] (or [W, C]), filter [K, C, F], as conv2d over a height of 1. */
