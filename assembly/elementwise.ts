@@ -99,6 +99,26 @@ export function binary(code: i32, kind: i32, a: usize, b: usize, out: usize, geo
   }
 }
 
+/**
+ * binary on one collapsed row of elements (strides sa, sb of 0 or 1), elements [start, end):
+ * threads split a single long row, which `binary` cannot.
+ */
+export function binaryFlat(code: i32, kind: i32, a: usize, b: usize, out: usize, sa: i32, sb: i32, start: i32, end: i32): void {
+  const inBytes = kind == F32 || kind == I32 || kind == COMPARE_F32 || kind == COMPARE_I32 ? 2 : 0;
+  const outBytes = kind >= COMPARE_F32 ? 0 : 2;
+  binaryRow(code, kind, a + (<usize>(start * sa) << inBytes), b + (<usize>(start * sb) << inBytes), out + (<usize>start << outBytes), end - start, sa, sb);
+}
+
+/** select on one collapsed row (strides sc, sa, sb of 0 or 1), elements [start, end). */
+export function selectFlat(elementBytes: i32, condition: usize, a: usize, b: usize, out: usize, sc: i32, sa: i32, sb: i32, start: i32, end: i32): void {
+  const shift = elementBytes == 4 ? 2 : 0;
+  for (let i = start; i < end; i++) {
+    const source = load<u8>(condition + <usize>(i * sc)) ? a + (<usize>(i * sa) << shift) : b + (<usize>(i * sb) << shift);
+    if (shift == 2) store<u32>(out + (<usize>i << 2), load<u32>(source));
+    else store<u8>(out + i, load<u8>(source));
+  }
+}
+
 /** out = condition ? a : b on the collapsed shape; geometry: d0..d3, c, a, b strides (16 i32). */
 export function select(elementBytes: i32, condition: usize, a: usize, b: usize, out: usize, geometry: usize, rowStart: i32, rowEnd: i32): void {
   const d1 = load<i32>(geometry, 4), d2 = load<i32>(geometry, 8), d3 = load<i32>(geometry, 12);

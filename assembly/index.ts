@@ -2,7 +2,7 @@
 // SIMD, so no fused multiply-add) against an imported, shared memory that every worker
 // instantiates. No heap allocation here: all buffers are allocated by the JS side. The scalar
 // numerics and opcode switches in ./generated are generated from src/ before compiling.
-export { unaryF32, unaryI32, unaryU8, binary, select, cast } from './elementwise';
+export { unaryF32, unaryI32, unaryU8, binary, binaryFlat, select, selectFlat, cast } from './elementwise';
 export { reduceF32, reduceI32, argReduce } from './reduce';
 export { copyStrided, fill32, gatherRows, scatterAdd, padRows } from './movement';
 export { matmul, matmulScratchBytes } from './matmul';

@@ -166,15 +166,6 @@ export class WasmBackend implements Backend {
     return this.geometry;
   }
 
-  /** Geometry [1, 1, 1, n] with inner strides for a and b (1, or 0 for a broadcast scalar). */
-  private writeGeometry4(d0: number, d1: number, d2: number, d3: number, aInner: number, bInner: number): number {
-    const g = this.geometryInts();
-    g[0] = d0; g[1] = d1; g[2] = d2; g[3] = d3;
-    g[4] = 0; g[5] = 0; g[6] = 0; g[7] = aInner;
-    g[8] = 0; g[9] = 0; g[10] = 0; g[11] = bInner;
-    return this.geometry;
-  }
-
   // ---- Kernels ----
 
   run<P extends Primitive>(primitive: P, inputs: readonly TensorInfo[], attrs: PrimitiveAttrs[P], out: Meta): DataHandle {
@@ -232,20 +223,18 @@ export class WasmBackend implements Backend {
     const [a, b] = inputs as [TensorInfo, TensorInfo];
     const aSize = sizeOf(a.shape);
     const bSize = sizeOf(b.shape);
-    let rows: number;
-    let geometry: number;
-    if ((aSize === size || aSize === 1) && (bSize === size || bSize === 1)) {
-      // Same shapes, or a scalar operand: one row of `size` elements.
-      rows = 1;
-      geometry = this.writeGeometry4(1, 1, 1, size, aSize === 1 ? 0 : 1, bSize === 1 ? 0 : 1);
-    } else {
-      const g = broadcastGeometry(out.shape, [a.shape, b.shape], 4);
-      if (!g) return 'broadcastRank';
-      rows = g.dims[0]! * g.dims[1]! * g.dims[2]!;
-      geometry = this.writeGeometry([...g.dims, ...g.strides[0]!, ...g.strides[1]!]);
-    }
     const kind = BINARY_KINDS[family === 'compare' ? 'compare' : 'arithmetic'][a.dtype];
-    this.dispatch('binary', [code, kind, ptrOf(a), ptrOf(b), block.ptr, geometry], rows, work);
+    const g = (aSize === size || aSize === 1) && (bSize === size || bSize === 1)
+      ? { dims: [1, 1, 1, size], strides: [[0, 0, 0, aSize === 1 ? 0 : 1], [0, 0, 0, bSize === 1 ? 0 : 1]] }
+      : broadcastGeometry(out.shape, [a.shape, b.shape], 4);
+    if (!g) return 'broadcastRank';
+    const rows = g.dims[0]! * g.dims[1]! * g.dims[2]!;
+    if (rows === 1) {
+      // One long row: threads split its elements (in multiples of 4, the SIMD width).
+      this.dispatch('binaryFlat', [code, kind, ptrOf(a), ptrOf(b), block.ptr, g.strides[0]![3]!, g.strides[1]![3]!], size, work, 4);
+    } else {
+      this.dispatch('binary', [code, kind, ptrOf(a), ptrOf(b), block.ptr, this.writeGeometry([...g.dims, ...g.strides[0]!, ...g.strides[1]!])], rows, work);
+    }
     return true;
   }
 
@@ -255,8 +244,10 @@ export class WasmBackend implements Backend {
       const [c, a, b] = inputs as [TensorInfo, TensorInfo, TensorInfo];
       const g = broadcastGeometry(out.shape, [c.shape, a.shape, b.shape], 4);
       if (!g) return 'broadcastRank';
-      const geometry = this.writeGeometry([...g.dims, ...g.strides[0]!, ...g.strides[1]!, ...g.strides[2]!]);
-      this.dispatch('select', [bytesPerElement(out.dtype), ptrOf(c), ptrOf(a), ptrOf(b), block.ptr, geometry], g.dims[0]! * g.dims[1]! * g.dims[2]!, size);
+      const rows = g.dims[0]! * g.dims[1]! * g.dims[2]!;
+      const pointers = [bytesPerElement(out.dtype), ptrOf(c), ptrOf(a), ptrOf(b), block.ptr];
+      if (rows === 1) this.dispatch('selectFlat', [...pointers, g.strides[0]![3]!, g.strides[1]![3]!, g.strides[2]![3]!], size, size);
+      else this.dispatch('select', [...pointers, this.writeGeometry([...g.dims, ...g.strides[0]!, ...g.strides[1]!, ...g.strides[2]!])], rows, size);
       return true;
     },
     cast: ([x], _attrs, out, block, size) => {

@@ -1,6 +1,6 @@
 /** The kernels workers can run, by index in the job descriptor; shared by the pool and workers. */
 export const KERNEL_NAMES = [
-  'unaryF32', 'unaryI32', 'unaryU8', 'binary', 'select', 'cast', 'reduceF32', 'reduceI32', 'argReduce',
+  'unaryF32', 'unaryI32', 'unaryU8', 'binary', 'binaryFlat', 'select', 'selectFlat', 'cast', 'reduceF32', 'reduceI32', 'argReduce',
   'copyStrided', 'fill32', 'gatherRows', 'scatterAdd', 'padRows', 'extractPatches', 'scatterPatches', 'cumsum', 'matmul', 'adam', 'sgd', 'momentum',
 ] as const;
 
