@@ -70,8 +70,9 @@ export function scatterAdd(dtype: i32, updates: usize, indices: usize, out: usiz
   }
 }
 
-@inline function fillRun(elementBytes: i32, dst: usize, value: u32, count: i32): void {
-  if (elementBytes == 4) {
+/** count elements of 4 bytes (shift 2) or 1 byte (shift 0) set to the raw bits `value`. */
+@inline export function fillRun(shift: i32, dst: usize, value: u32, count: i32): void {
+  if (shift == 2) {
     for (let i = 0; i < count; i++) store<u32>(dst + (<usize>i << 2), value);
   } else {
     memory.fill(dst, <u8>value, <usize>count);
@@ -112,11 +113,11 @@ export function padRows(elementBytes: i32, src: usize, dst: usize, value: u32, g
       stride *= inExtent;
     }
     if (source < 0) {
-      fillRun(elementBytes, out, value, width);
+      fillRun(shift, out, value, width);
       continue;
     }
-    fillRun(elementBytes, out, value, left);
+    fillRun(shift, out, value, left);
     memory.copy(out + (<usize>left << shift), src + (<usize>source << shift), <usize>inWidth << shift);
-    fillRun(elementBytes, out + (<usize>(left + inWidth) << shift), value, width - left - inWidth);
+    fillRun(shift, out + (<usize>(left + inWidth) << shift), value, width - left - inWidth);
   }
 }

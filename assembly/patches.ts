@@ -1,5 +1,6 @@
 // Image patches (src/primitives/patches.ts). geometry holds 14 i32: H, W, C, OH, OW, KH, KW,
 // stride h, stride w, dilation h, dilation w, pad top, pad left, and N.
+import { fillRun } from './movement';
 import { canonical, canonicalX4 } from './portable';
 
 @inline function g(geometry: usize, index: i32): i32 {
@@ -13,14 +14,6 @@ import { canonical, canonicalX4 } from './portable';
     for (let k = 0; k < count; k++) store<u32>(dst + (<usize>k << 2), load<u32>(src + (<usize>k << 2)));
   } else {
     for (let k = 0; k < count; k++) store<u8>(dst + k, load<u8>(src + k));
-  }
-}
-
-@inline function fillRun(shift: i32, dst: usize, value: u32, count: i32): void {
-  if (shift == 2) {
-    for (let k = 0; k < count; k++) store<u32>(dst + (<usize>k << 2), value);
-  } else {
-    memory.fill(dst, <u8>value, <usize>count);
   }
 }
 
