@@ -5,6 +5,7 @@ import { ENGINE, type MemoryInfo } from './engine/engine.js';
 import './backends/index.js';
 import type { KernelFallback } from './backends/backend.js';
 import './runs/auto.js';
+export { TENSOR_METHODS } from './ops/chain.js';
 import type { Tensor } from './tensor/tensor.js';
 
 export * from './ops/index.js';
