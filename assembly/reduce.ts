@@ -67,8 +67,8 @@ export function argReduce(max: bool, dtype: i32, x: usize, out: usize, r: i32, i
       let best: f64 = 0;
       let index = 0;
       for (let k = 0; k < r; k++) {
-        const at = x + (<usize>((o * r + k) * inner + i) << 2);
-        const v: f64 = dtype == 0 ? <f64>load<f32>(at) : <f64>load<i32>(at);
+        const element = <usize>((o * r + k) * inner + i);
+        const v: f64 = dtype == 0 ? <f64>load<f32>(x + (element << 2)) : dtype == 1 ? <f64>load<i32>(x + (element << 2)) : <f64>load<u8>(x + element);
         if (k == 0 || (best == best && (v != v || (max ? v > best : v < best)))) {
           best = v;
           index = k;

@@ -115,6 +115,19 @@ forEachBackend('ops', () => {
     assert.deepEqual(vb.sum(vb.zeros([0])).arraySync(), 0);
   });
 
+  it('argMax and argMin of a large bool tensor (several threads) find the first true / false', () => {
+    const rows = 300;
+    const columns = 401;
+    const values = new Uint8Array(rows * columns);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) values[r * columns + c] = (r * 7 + c * 13) % 97 === 3 ? 1 : 0;
+    const x = vb.tensor(values, [rows, columns], 'bool');
+    const firstWhere = (r: number, v: number) => Math.max(0, Array.from(values.subarray(r * columns, (r + 1) * columns)).indexOf(v));
+    assert.deepEqual(Array.from(vb.argMax(x, 1).dataSync()), Array.from({ length: rows }, (_, r) => firstWhere(r, 1)));
+    assert.deepEqual(Array.from(vb.argMin(x, 1).dataSync()), Array.from({ length: rows }, (_, r) => firstWhere(r, 0)));
+    const firstDown = (c: number, v: number) => Math.max(0, Array.from({ length: rows }, (_, r) => values[r * columns + c]).indexOf(v));
+    assert.deepEqual(Array.from(vb.argMax(x, 0).dataSync()), Array.from({ length: columns }, (_, c) => firstDown(c, 1)));
+  });
+
   it('int32 reductions start from their identity: max of negatives, min of positives, empty axes', () => {
     const x = vb.tensor([-5, -3, -9, -2147483648, 7, 4], [2, 3], 'int32');
     assert.deepEqual(Array.from(vb.max(x, 1).dataSync()), [-3, 7]);

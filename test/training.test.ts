@@ -269,6 +269,20 @@ forEachBackend('training', () => {
 });
 
 describe('training: bad input', () => {
+  it('sparse labels outside [0, classes) or not integers are errors, not a zero loss', async () => {
+    const loss = vb.losses.sparseCategoricalCrossentropy();
+    const yPred = vb.tensor([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]]);
+    assert.ok(loss.call(vb.tensor([1, 2]), yPred).dataSync()[0]! > 0);
+    for (const bad of [3, 7, -1, -1.5]) {
+      assert.throws(() => loss.call(vb.tensor([1, bad]), yPred), new RegExp(`Expected integer labels in \\[0, 3\\)\\. Received: yTrue\\[1\\]=${bad}`));
+    }
+    vb.setRandomSeed(3);
+    const m = vb.sequential({ layers: [vb.layers.dense({ units: 3, activation: 'softmax', inputShape: [2] })] });
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    await assert.rejects(m.fit(vb.ones([4, 2]), vb.tensor([0, 1, 7, 2]), { verbose: 0, batchSize: 4, shuffle: false }), /Expected integer labels in \[0, 3\)\. Received: yTrue\[2\]=7/);
+    m.dispose();
+  });
+
   it('clear errors naming what was expected and received', async () => {
     const m = model('errors');
     const { x, y } = data(9, 10);

@@ -102,6 +102,20 @@ function crossentropyFromDistribution(y: Tensor, yPred: Tensor, fromLogits: bool
 }
 
 /** Categorical crossentropy with integer class labels (shape yPred.shape minus the last axis, or with a last axis of 1). */
+/**
+ * Sparse labels must be integers in [0, classes): anything else would select no class and train
+ * silently with a zero loss. One read of the batch's labels, small next to the step itself.
+ */
+function checkLabels(labels: Tensor, classes: number): void {
+  const values = labels.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(Number.isInteger(v) && v >= 0 && v < classes)) {
+      throw invalid('sparseCategoricalCrossentropy', `Expected integer labels in [0, ${classes})`, { [`yTrue[${i}]`]: v });
+    }
+  }
+}
+
 export function sparseCategoricalCrossentropy(config: { fromLogits?: boolean } = {}): Loss {
   const { fromLogits = false } = config;
   return {
@@ -113,6 +127,7 @@ export function sparseCategoricalCrossentropy(config: { fromLogits?: boolean } =
       if (labels.shape.length !== batchShape.length || labels.shape.some((d, i) => d !== batchShape[i])) {
         throw invalid('sparseCategoricalCrossentropy', `Expected integer labels of shape ${JSON.stringify(batchShape)}`, { 'yTrue.shape': yTrue.shape, 'yPred.shape': yPred.shape });
       }
+      checkLabels(labels, classes);
       const oneHot = ops.oneHot(ops.cast(labels, 'int32'), classes);
       return crossentropyFromDistribution(oneHot, yPred, fromLogits);
     },

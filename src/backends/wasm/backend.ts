@@ -31,7 +31,6 @@ const DTYPE_CODES: Record<DType, number> = { float32: 0, int32: 1, bool: 2 };
 export const KERNEL_FALLBACKS = {
   broadcastRank: 'a broadcast that collapses to more than 4 dimensions',
   boolScatterAdd: 'scatterAdd of bool updates',
-  boolArgReduce: 'argMax/argMin of bool values',
   emptyLinear: 'linear with an empty inner dimension',
   topk: 'topk sorts each row on the host',
 } as const;
@@ -344,7 +343,6 @@ export class WasmBackend implements Backend {
   };
 
   private argReduce(max: boolean, x: TensorInfo, axis: number, block: Block): true | Fallback {
-    if (x.dtype === 'bool') return 'boolArgReduce';
     const outer = sizeOf(x.shape.slice(0, axis));
     const inner = sizeOf(x.shape.slice(axis + 1));
     this.dispatch('argReduce', [max ? 1 : 0, DTYPE_CODES[x.dtype], ptrOf(x), block.ptr, x.shape[axis]!, inner], outer, sizeOf(x.shape));
