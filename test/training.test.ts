@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import * as vb from 'verbatim';
 import { forEachBackend } from './helpers/backends.js';
@@ -264,6 +265,26 @@ forEachBackend('training', () => {
     const start = vb.memory();
     await m.fit(x, y, { epochs: 200, batchSize: 32, verbose: 0 });
     assert.deepEqual(vb.memory(), start);
+    m.dispose();
+  });
+});
+
+describe('digests and the one NaN', () => {
+  it('weightsDigest hashes raw bytes, and every NaN a model holds is the canonical one', () => {
+    vb.setRandomSeed(4);
+    const m = vb.sequential({ name: 'nan_digest', layers: [vb.layers.dense({ units: 2, inputShape: [2] })] });
+    const kernelBits = new Uint32Array([0x3f800000, 0x7fc00001, 0xffc00000, 0x7f800001]); // 1, NaN payloads, a signalling NaN
+    const kernel = vb.tensor(new Float32Array(kernelBits.buffer), [2, 2]);
+    const bias = vb.tensor(new Float32Array(new Uint32Array([0x80000000, 0xffc00000]).buffer), [2]); // -0 and a negative NaN
+    m.setWeights([kernel, bias]);
+    const expected = createHash('sha256');
+    const canonical = (bits: number[]) => new Uint8Array(new Uint32Array(bits).buffer);
+    expected.update('nan_digest/dense/kernel\0[2,2]\0').update(canonical([0x3f800000, 0x7fc00000, 0x7fc00000, 0x7fc00000]));
+    expected.update('nan_digest/dense/bias\0[2]\0').update(canonical([0x80000000, 0x7fc00000]));
+    assert.equal(m.weightsDigest(), expected.digest('hex'));
+    // Arithmetic that makes NaN (0 * Inf, Inf - Inf, sqrt(-1), NaN propagated through neg) stores the canonical NaN.
+    const made = vb.concat([vb.mul(vb.tensor([0]), Infinity), vb.sub(vb.tensor([Infinity]), Infinity), vb.sqrt(vb.tensor([-1])), vb.neg(vb.tensor([NaN]))]);
+    assert.deepEqual(Array.from(new Uint32Array(new Float32Array(made.dataSync()).buffer)), [0x7fc00000, 0x7fc00000, 0x7fc00000, 0x7fc00000]);
     m.dispose();
   });
 });

@@ -8,7 +8,7 @@ import { DeterminismError, ValueError, invalid } from '../errors.js';
 import { RULES } from '../primitives/index.js';
 import type { Primitive, PrimitiveAttrs, Rule } from '../primitives/types.js';
 import { allocate, bytesPerElement, coerce, type DataArray, type DType } from '../tensor/dtype.js';
-import type { Shape } from '../tensor/shape.js';
+import { checkTensorSize, type Shape } from '../tensor/shape.js';
 import { Tensor, Variable, type TensorOwner } from '../tensor/tensor.js';
 import { isOpDeterminismEnabled } from './determinism.js';
 
@@ -338,6 +338,7 @@ export class Engine implements TensorOwner {
     }
     const rule = RULES[primitive] as Rule<P>;
     const out = rule.infer(inputs, attrs);
+    checkTensorSize(out.shape, out.dtype, primitive);
     if (isOpDeterminismEnabled() && active.determinism(primitive) !== 'bitwise') {
       throw new DeterminismError(
         `${primitive}: the '${active.name}' backend's kernel has no bitwise determinism guarantee, and op determinism is enabled`);

@@ -14,6 +14,7 @@ import * as ops from '../ops/index.js';
 import type { TensorLike } from '../ops/creation.js';
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
+import { littleEndianBytes } from '../util/bytes.js';
 import { Sha256 } from '../util/sha256.js';
 import type { History } from './callbacks.js';
 import { notify } from './observers.js';
@@ -46,13 +47,10 @@ function formatShape(shape: SymbolicShape | undefined): string {
   return `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')}${shape.length === 1 ? ',' : ''})`;
 }
 
-/** Weight values' little-endian float32 bytes, hashed with their name and shape. */
+/** Weight values' raw little-endian float32 bytes, hashed with their name and shape. */
 function hashWeights(hash: Sha256, weights: readonly Variable[]): Sha256 {
   for (const w of weights) {
-    const values = w.dataSync() as Float32Array;
-    const bytes = new Uint8Array(values.length * 4);
-    const view = new DataView(bytes.buffer);
-    values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+    const bytes = littleEndianBytes(w.dataSync() as Float32Array);
     hash.update(w.name).update('\0').update(JSON.stringify(w.shape)).update('\0').update(bytes);
   }
   return hash;

@@ -1,7 +1,7 @@
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import { allocate, assertDType, coerce, type DataArray, type DType } from '../tensor/dtype.js';
-import { assertShape, sizeOf } from '../tensor/shape.js';
+import { assertShape, checkTensorSize, sizeOf } from '../tensor/shape.js';
 import { Tensor, Variable, type NestedArray } from '../tensor/tensor.js';
 
 type TypedArray = Float32Array | Int32Array | Uint8Array | Float64Array;
@@ -102,6 +102,7 @@ export const tensor4d = withRank(4, 'tensor4d');
 export function fill(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
   assertShape(shape, 'fill');
   assertDType(dtype, 'fill');
+  checkTensorSize(shape, dtype, 'fill');
   const values = allocate(dtype, sizeOf(shape)).fill(coerce(value, dtype));
   return ENGINE.makeTensor(values, shape, dtype);
 }
@@ -128,6 +129,7 @@ export function onesLike(x: Tensor): Tensor {
 export function linspace(start: number, stop: number, num: number): Tensor {
   if (!Number.isInteger(num) || num < 0) throw invalid('linspace', 'Expected num to be a non-negative integer', { num });
   const f = Math.fround;
+  checkTensorSize([num], 'float32', 'linspace');
   const values = new Float32Array(num);
   const step = num > 1 ? f(f(f(stop) - f(start)) / (num - 1)) : 0;
   for (let i = 0; i < num; i++) values[i] = i === num - 1 && num > 1 ? stop : f(f(start) + f(i * step));
@@ -139,6 +141,7 @@ export function range(start: number, stop?: number, step = 1, dtype: DType = 'fl
   const [from, to] = stop === undefined ? [0, start] : [start, stop];
   if (step === 0 || !Number.isFinite(step)) throw invalid('range', 'Expected a finite, non-zero step', { step });
   const count = Math.max(0, Math.ceil((to - from) / step));
+  checkTensorSize([count], dtype, 'range');
   const values = allocate(dtype, count);
   for (let i = 0; i < count; i++) values[i] = coerce(from + i * step, dtype);
   return ENGINE.makeTensor(values, [count], dtype);
@@ -146,6 +149,7 @@ export function range(start: number, stop?: number, step = 1, dtype: DType = 'fl
 
 export function eye(numRows: number, numColumns = numRows, dtype: DType = 'float32'): Tensor {
   assertShape([numRows, numColumns], 'eye', '[numRows, numColumns]');
+  checkTensorSize([numRows, numColumns], dtype, 'eye');
   const values = allocate(dtype, numRows * numColumns);
   for (let i = 0; i < Math.min(numRows, numColumns); i++) values[i * numColumns + i] = 1;
   return ENGINE.makeTensor(values, [numRows, numColumns], dtype);

@@ -18,7 +18,8 @@ import { invalid } from '../errors.js';
 import { erf, erfinv } from '../numerics/f32math.js';
 import { gather } from '../ops/shape.js';
 import { convertToTensor, type TensorLike } from '../ops/creation.js';
-import { assertShape, sizeOf } from '../tensor/shape.js';
+import { assertShape, checkTensorSize, sizeOf } from '../tensor/shape.js';
+import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { assertKey, randomBits, type Key } from './keys.js';
 
@@ -59,8 +60,9 @@ function nextBelow(x: number): number {
   return view[0]!;
 }
 
-function checkShape(shape: readonly number[], context: string): number {
+function checkShape(shape: readonly number[], context: string, dtype: DType = 'float32'): number {
   assertShape(shape, context);
+  checkTensorSize(shape, dtype, context);
   return sizeOf(shape);
 }
 
@@ -156,7 +158,7 @@ export function truncatedNormal(k: Key, shape: readonly number[], options: Norma
 export function bernoulli(k: Key, p = 0.5, shape: readonly number[] = []): Tensor {
   assertKey(k, 'random.bernoulli');
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw invalid('random.bernoulli', 'Expected p in [0, 1]', { p });
-  const count = checkShape(shape, 'random.bernoulli');
+  const count = checkShape(shape, 'random.bernoulli', 'bool');
   const words = randomBits(k, count);
   const out = new Uint8Array(count);
   for (let i = 0; i < count; i++) out[i] = uniformFromBits(words[i]!) < p ? 1 : 0;

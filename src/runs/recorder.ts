@@ -21,6 +21,8 @@ import { tfjsModelJson, weightBytes } from './tfjs-format.js';
 const MAX_EPOCH_WEIGHT_BYTES = 16 * 1024 * 1024;
 
 export function float32Bits(value: number): string {
+  // One NaN (NUMERICS.md): a NaN metric is recorded as the canonical NaN, whatever bits the engine gave it.
+  if (value !== value) return '7fc00000';
   const view = new DataView(new ArrayBuffer(4));
   view.setFloat32(0, value);
   return view.getUint32(0).toString(16).padStart(8, '0');

@@ -1,18 +1,16 @@
 /** Weights in TF.js Layers format: model.json (topology and weights manifest) and weights.bin. */
 import type { ObservedModel } from '../models/observers.js';
 import type { Variable } from '../tensor/tensor.js';
+import { littleEndianBytes } from '../util/bytes.js';
 
-/** The weights' float32 values, little-endian, concatenated in order. */
+/** The weights' raw float32 bytes, little-endian, concatenated in order. */
 export function weightBytes(weights: readonly Variable[]): Uint8Array {
   const total = weights.reduce((n, w) => n + w.size, 0);
   const bytes = new Uint8Array(total * 4);
-  const view = new DataView(bytes.buffer);
   let offset = 0;
   for (const w of weights) {
-    for (const v of w.dataSync()) {
-      view.setFloat32(offset, v, true);
-      offset += 4;
-    }
+    bytes.set(littleEndianBytes(w.dataSync() as Float32Array), offset);
+    offset += w.size * 4;
   }
   return bytes;
 }

@@ -1,4 +1,5 @@
 import { invalid } from '../errors.js';
+import { bytesPerElement, type DType } from './dtype.js';
 
 export type Shape = readonly number[];
 
@@ -75,4 +76,19 @@ export function normalizeAxes(axes: number | readonly number[] | undefined | nul
     throw invalid(context, 'Expected distinct axes', { axes });
   }
   return normalized.sort((a, b) => a - b);
+}
+
+/**
+ * The largest tensor, in bytes, on every backend and engine: 2 GiB, within what every JS engine's
+ * typed arrays and the 4 GiB WebAssembly memory hold. The same limit everywhere means a program
+ * that runs on one backend does not fail for size on another.
+ */
+export const MAX_TENSOR_BYTES = 2 ** 31;
+
+/** Checks a tensor's size before any memory for it is allocated. */
+export function checkTensorSize(shape: Shape, dtype: DType, context: string): void {
+  const bytes = sizeOf(shape) * bytesPerElement(dtype);
+  if (bytes > MAX_TENSOR_BYTES) {
+    throw invalid(context, `Expected a tensor of at most ${MAX_TENSOR_BYTES} bytes (2 GiB)`, { shape, dtype, bytes });
+  }
 }

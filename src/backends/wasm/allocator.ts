@@ -4,6 +4,8 @@
  * loop that allocates the same sizes every step keeps memory flat. Memory grows on demand.
  * Blocks are reference-counted so that reshape can share storage without copying.
  */
+import { invalid } from '../../errors.js';
+
 const ALIGN = 64;
 const PAGE = 65536;
 
@@ -28,9 +30,16 @@ export class Allocator {
     let ptr = reusable?.pop();
     if (ptr === undefined) {
       ptr = this.top;
-      this.top += size;
-      const needed = this.top - this.memory.buffer.byteLength;
-      if (needed > 0) this.memory.grow(Math.ceil(needed / PAGE));
+      const needed = ptr + size - this.memory.buffer.byteLength;
+      if (needed > 0) {
+        try {
+          this.memory.grow(Math.ceil(needed / PAGE));
+        } catch {
+          // Nothing was taken: the allocator stays usable for anything that still fits.
+          throw invalid('wasm backend', `Expected WebAssembly memory for ${bytes} more bytes (its limit is 4 GiB; ${this.liveBytes} bytes hold live tensors, ${this.memory.buffer.byteLength} are reserved)`, { bytes });
+        }
+      }
+      this.top = ptr + size;
     }
     this.liveBytes += size;
     return { ptr, bytes: size, refs: 1 };

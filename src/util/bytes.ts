@@ -1,0 +1,20 @@
+/**
+ * Raw bytes of tensor storage, for digests and files. Values never pass through JS numbers
+ * (engines differ in the NaN bits such a round trip keeps); the byte order is little-endian,
+ * the order of every platform JS engines run on, and swapped if the platform is big-endian.
+ */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The little-endian bytes of 4-byte elements (float32 or int32 storage). */
+export function littleEndianBytes(values: Float32Array | Int32Array | Uint32Array): Uint8Array {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  if (LITTLE_ENDIAN) return bytes;
+  const swapped = new Uint8Array(bytes.length);
+  for (let i = 0; i < bytes.length; i += 4) {
+    swapped[i] = bytes[i + 3]!;
+    swapped[i + 1] = bytes[i + 2]!;
+    swapped[i + 2] = bytes[i + 1]!;
+    swapped[i + 3] = bytes[i]!;
+  }
+  return swapped;
+}
