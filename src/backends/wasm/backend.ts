@@ -46,7 +46,16 @@ const BINARY_KINDS = {
 } as const;
 
 /** Work (elements, or multiply-adds) below which a kernel runs on one thread. */
-const PARALLEL_WORK = 1 << 16;
+const DEFAULT_PARALLEL_WORK = 1 << 16;
+let parallelWork = DEFAULT_PARALLEL_WORK;
+
+/**
+ * Lowers (or restores) the work below which kernels stay on one thread, so that the fuzzer can
+ * split small tensors across threads; results never depend on it. Not part of the public API.
+ */
+export function setParallelWork(work = DEFAULT_PARALLEL_WORK): void {
+  parallelWork = work;
+}
 
 interface WasmHandle {
   block: Block;
@@ -105,7 +114,7 @@ export class WasmBackend implements Backend {
   }
 
   private dispatch(kernel: KernelName, args: readonly number[], total: number, work: number, align = 1, scratch?: number[]): void {
-    if (work < PARALLEL_WORK || !this.pool) this.exports[kernel]!(...args, 0, total, scratch?.[0] ?? 0);
+    if (work < parallelWork || !this.pool) this.exports[kernel]!(...args, 0, total, scratch?.[0] ?? 0);
     else this.pool.run(kernel, args, total, this.pool.threads, align, scratch);
   }
 
@@ -425,8 +434,9 @@ export class WasmBackend implements Backend {
       this.dispatch('fill32', [block.ptr, 0], batches * m * n, batches * m * n);
       return;
     }
-    const aBatch = broadcastGeometry(batchShape, [a.shape.slice(0, -2)], batchShape.length)?.strides[0] ?? [];
-    const bBatch = broadcastGeometry(batchShape, [b.shape.slice(0, -2)], batchShape.length)?.strides[0] ?? [];
+    // Full (uncollapsed) batch strides, paired with the full batch shape below.
+    const aBatch = broadcastStrides(a.shape.slice(0, -2), batchShape);
+    const bBatch = broadcastStrides(b.shape.slice(0, -2), batchShape);
     const offsets = this.allocator.allocate(batches * 8);
     const table = new Int32Array(this.memory.buffer, offsets.ptr, batches * 2);
     const batchStrides = stridesOf(batchShape);
@@ -442,7 +452,7 @@ export class WasmBackend implements Backend {
       table[2 * i + 1] = bOffset * k * n;
     }
     const work = batches * m * n * k;
-    const threads = work >= PARALLEL_WORK ? this.numThreads : 1;
+    const threads = work >= parallelWork ? this.numThreads : 1;
     const scratch = this.threadScratch(this.exports.matmulScratchBytes!(k, n), threads);
     this.dispatch('matmul', [blockOf(a.handle).ptr, blockOf(b.handle).ptr, block.ptr, offsets.ptr, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0,
       fused?.bias ?? 0, fused?.relu ? 1 : 0], batches * m, work, 4, scratch);
