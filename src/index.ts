@@ -25,6 +25,7 @@ export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './autog
 export { customGrad } from './autograd/custom.js';
 export { Tensor, Variable, type NestedArray } from './tensor/tensor.js';
 export type { DType, DataArray } from './tensor/dtype.js';
+export { digest } from './tensor/digest.js';
 export { ValueError, DeterminismError } from './errors.js';
 export type { Backend, DataHandle, TensorInfo, KernelDeterminism, KernelFallback } from './backends/backend.js';
 export { KERNEL_FALLBACKS } from './backends/wasm/backend.js';

@@ -3,20 +3,8 @@
  * identical history bits; another seed gives another digest.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { REPO_ROOT } from './helpers/process.js';
-
-function runExample(name: string, args: string[] = []): Record<string, string> {
-  const result = spawnSync(process.execPath, [`dist/examples/${name}.js`, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
-  assert.equal(result.status, 0, result.stderr);
-  const lines: Record<string, string> = {};
-  for (const line of result.stdout.split('\n')) {
-    const match = /^(history|digest|errors|seed) (.*)$/.exec(line);
-    if (match) lines[match[1]!] = match[2]!;
-  }
-  return lines;
-}
+import { runExample } from './helpers/examples.js';
 
 describe('examples reproduce bit for bit across processes', () => {
   for (const name of ['modern-tutorial', 'data-pipeline']) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { it } from 'node:test';
 import * as vb from 'verbatim';
 import { forEachBackend } from './helpers/backends.js';
@@ -86,5 +87,17 @@ forEachBackend('tensors', () => {
     assert.throws(() => vb.variable([1], true, 'tensor_test_v'), /Expected a name not used by another live variable/);
     v.dispose();
     vb.variable([1], true, 'tensor_test_v').dispose();
+  });
+
+  it('digest hashes name, dtype, shape and raw little-endian bytes; every NaN is the one NaN', () => {
+    const bits = new Uint32Array([0x3f800000, 0x7fc00001]); // 1 and a NaN with a payload
+    const x = vb.tensor(new Float32Array(bits.buffer), [2]);
+    const expected = createHash('sha256').update('0\0float32\0[2]\0').update(Buffer.from([0, 0, 0x80, 0x3f, 0, 0, 0xc0, 0x7f])).digest('hex');
+    assert.equal(vb.digest(x), expected);
+    assert.equal(vb.digest([x]), expected);
+    assert.equal(vb.digest({ 0: x }), expected);
+    assert.notEqual(vb.digest({ a: x }), expected, 'names take part');
+    assert.notEqual(vb.digest(vb.reshape(x, [1, 2])), expected, 'shapes take part');
+    assert.throws(() => vb.digest([x, 3 as never]), /digest: Expected a tensor, a list of tensors or a record of tensors\. Received: tensors\["1"\]=3/);
   });
 });

@@ -30,6 +30,9 @@ const ACTIVATIONS: Record<ActivationIdentifier, ActivationFn> = {
   leakyRelu: (x) => ops.leakyRelu(x),
 };
 
+/** The built-in activations' names. */
+export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS) as ActivationIdentifier[];
+
 /** Also accepts Keras's snake_case spellings (hard_sigmoid, leaky_relu) and 'silu'. */
 const ALIASES: Record<string, ActivationIdentifier> = {
   hard_sigmoid: 'hardSigmoid', leaky_relu: 'leakyRelu', silu: 'swish',

@@ -8,6 +8,7 @@ import {
 } from './pooling.js';
 import { Cropping2D, UpSampling2D, ZeroPadding2D, type Cropping2DArgs, type UpSampling2DArgs, type ZeroPadding2DArgs } from './spatial.js';
 
+export { ACTIVATION_NAMES, type ActivationIdentifier } from './activations.js';
 export { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 export { Dense, Dropout, Activation, Flatten, Reshape, InputLayer, type DenseArgs, type DropoutArgs } from './core.js';
 

@@ -1,0 +1,242 @@
+/**
+ * The golden workload: every op, sampler, initializer, activation, loss, metric and optimizer,
+ * and training with shuffle, dropout, a batch size that does not divide the data, a data
+ * pipeline and a model that blows up to NaN. `goldenDigests(vb)` returns one SHA-256 per entry
+ * over raw bytes; test/golden/digests.json pins them (a changed bit must be made on purpose:
+ * `npm run golden:update`), and the same function runs unchanged in every engine
+ * (test/engines.test.ts). It takes the library as an argument, so that a test can hand it a
+ * proxy that records which parts of the API it reached.
+ */
+import type * as Verbatim from 'verbatim';
+import { Sha256 } from '../../src/util/sha256.js';
+
+type VB = typeof Verbatim;
+type Tensor = Verbatim.Tensor;
+type Digests = Record<string, string>;
+
+/** SHA-256 over numbers as little-endian float64 (history values, metric results). */
+function numbersDigest(values: readonly number[]): string {
+  const bytes = new Uint8Array(values.length * 8);
+  const view = new DataView(bytes.buffer);
+  values.forEach((v, i) => view.setFloat64(i * 8, v, true));
+  return new Sha256().update(bytes).hex();
+}
+
+/** Element-wise and structural ops on fixed random inputs, with gradients where they exist. */
+function opDigests(vb: VB, out: Digests): void {
+  const k = vb.random.key(7);
+  const [k1, k2, k3, k4, k5] = vb.random.split(k, 5) as [Verbatim.Key, Verbatim.Key, Verbatim.Key, Verbatim.Key, Verbatim.Key];
+  const x = vb.random.normal(k1, [4, 6]);
+  const y = vb.random.normal(k2, [6]);
+  const positive = vb.random.uniform(k3, [4, 6], { minval: 0.1, maxval: 3 });
+  const ints = vb.random.randint(k4, [4, 6], -5, 6);
+  const mask = vb.random.bernoulli(k5, 0.5, [4, 6]);
+  const image = vb.random.normal(vb.random.key(8), [2, 7, 7, 3]);
+  const filter = vb.random.normal(vb.random.key(9), [3, 3, 3, 4]);
+  const put = (name: string, t: Tensor | Tensor[]) => { out[`op/${name}`] = vb.digest(t); };
+  const withGrad = (name: string, f: (t: Tensor) => Tensor, input: Tensor = x) => {
+    put(name, f(input));
+    // A weighted sum, so that every output element sends its own gradient back.
+    put(`${name}/grad`, vb.grad((t: Tensor) => {
+      const o = f(t);
+      return vb.sum(vb.mul(o, vb.cos(vb.reshape(vb.range(0, o.size), o.shape))));
+    })(input));
+  };
+  const unary = { neg: vb.neg, abs: vb.abs, sign: vb.sign, exp: vb.exp, expm1: vb.expm1, tanh: vb.tanh, sigmoid: vb.sigmoid, softplus: vb.softplus, erf: vb.erf,
+    relu: vb.relu, relu6: vb.relu6, elu: vb.elu, selu: vb.selu, leakyRelu: vb.leakyRelu, softsign: vb.softsign, swish: vb.swish, gelu: vb.gelu,
+    floor: vb.floor, ceil: vb.ceil, round: vb.round, sin: vb.sin, cos: vb.cos, square: vb.square, softmax: vb.softmax, logSoftmax: vb.logSoftmax };
+  for (const [name, f] of Object.entries(unary)) withGrad(name, f as (t: Tensor) => Tensor);
+  for (const [name, f] of Object.entries({ sqrt: vb.sqrt, log: vb.log, log1p: vb.log1p, reciprocal: vb.reciprocal })) withGrad(name, f, positive);
+  put('zerosLike/onesLike', [vb.zerosLike(x), vb.onesLike(ints)]);
+  withGrad('geluApproximate', (t) => vb.gelu(t, true));
+  withGrad('clipByValue', (t) => vb.clipByValue(t, -0.5, 0.7));
+  const binary = { add: vb.add, sub: vb.sub, mul: vb.mul, div: vb.div, maximum: vb.maximum, minimum: vb.minimum };
+  for (const [name, f] of Object.entries(binary)) withGrad(name, (t) => f(t, y));
+  withGrad('pow', (t) => vb.pow(t, vb.abs(x)), positive);
+  for (const name of ['greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'notEqual'] as const) put(name, vb[name](ints, vb.slice(vb.concat([ints, ints], 1), [0, 3], [4, 6])));
+  put('logicalAnd', vb.logicalAnd(mask, vb.logicalNot(vb.transpose(vb.reshape(mask, [6, 4])).reshape([4, 6]))));
+  put('logicalOr', vb.logicalOr(mask, vb.greater(x, 0)));
+  put('int32 arithmetic', [vb.add(ints, 3), vb.mul(ints, ints), vb.div(ints, 2), vb.sub(ints, vb.abs(ints)), vb.neg(ints), vb.relu(ints)]);
+  withGrad('where', (t) => vb.where(mask, t, vb.mul(t, 2)));
+  for (const name of ['sum', 'prod', 'max', 'min', 'mean', 'variance', 'logSumExp'] as const) {
+    withGrad(`${name}(axis 1)`, (t) => vb[name](t, 1));
+    withGrad(`${name}(all, keepDims)`, (t) => vb[name](t, null, true));
+  }
+  put('moments', Object.values(vb.moments(x, 0)));
+  put('argMax/argMin', [vb.argMax(x, 1), vb.argMin(x, 0), vb.argMax(ints, 0)]);
+  put('int32 reductions', [vb.sum(ints, 0), vb.prod(ints, 1), vb.max(ints), vb.min(ints, 1)]);
+  withGrad('cumsum', (t) => vb.cumsum(t, 1, true, true));
+  const top = vb.topk(x, 3);
+  put('topk', [top.values, top.indices]);
+  withGrad('unsortedSegmentSum', (t) => vb.unsortedSegmentSum(t, vb.tensor([2, 0, 2, 1], [4], 'int32'), 3));
+  withGrad('matMul', (t) => vb.matMul(t, vb.reshape(t, [6, 4]), false, false));
+  withGrad('matMul transposed', (t) => vb.matMul(t, t, true, false));
+  withGrad('fused.matMul', (t) => vb.fused.matMul({ a: t, b: vb.transpose(t), bias: vb.tensor([0.5, -1, 0, 2]), activation: 'relu' }));
+  withGrad('reshape/transpose/broadcastTo', (t) => vb.broadcastTo(vb.transpose(vb.reshape(t, [2, 3, 4]), [2, 0, 1]), [3, 4, 2, 3]));
+  withGrad('slice/pad', (t) => vb.pad(vb.slice(t, [1, 2], [2, 3]), [[1, 0], [2, 1]], 0.25));
+  withGrad('concat/stack', (t) => vb.concat([t, vb.stack([t, t], 1).reshape([8, 6])], 0));
+  withGrad('unstack', (t) => vb.add(vb.unstack(t, 1)[2]!, vb.unstack(t)[3]!.sum()));
+  withGrad('expandDims/squeeze', (t) => vb.squeeze(vb.expandDims(t, 1), [1]));
+  withGrad('tile', (t) => vb.tile(t, [2, 3]));
+  withGrad('gather', (t) => vb.gather(t, vb.tensor([5, 0, 0, 3], [4], 'int32'), 1));
+  withGrad('scatterAdd', (t) => vb.scatterAdd(t, vb.tensor([1, 1, 0, 2], [4], 'int32'), 0, 3));
+  put('oneHot', vb.oneHot(vb.tensor([0, 3, 1, 3], [4], 'int32'), 5));
+  put('creation', [vb.linspace(-1, 2, 7), vb.range(0, 3, 0.4), vb.eye(3, 4), vb.fill([2, 3], 0.1), vb.zeros([2]), vb.ones([2], 'int32'),
+    vb.scalar(1.1), vb.tensor1d([1, 2]), vb.tensor2d([[1], [2]]), vb.tensor3d([[[1]]]), vb.tensor4d([[[[1e-40]]]]), vb.cast(x, 'int32'), vb.cast(ints, 'bool')]);
+  put('chain methods', [x.toInt().toFloat().flatten(), ints.asType('bool').toInt(), x.as1D().as2D(6, 4).as3D(2, 3, 4).as4D(1, 2, 3, 4).reshapeAs(x).clone(), x.sum().asScalar()]);
+  const conv = (name: string, f: (t: Tensor) => Tensor) => withGrad(name, f, image);
+  conv('conv2d same', (t) => vb.conv2d(t, filter, 1, 'same'));
+  conv('conv2d valid strided', (t) => vb.conv2d(t, filter, [2, 1], 'valid'));
+  conv('conv2d dilated', (t) => vb.conv2d(t, filter, 1, 'valid', 'NHWC', [1, 2]));
+  conv('fused.conv2d', (t) => vb.fused.conv2d({ x: t, filter, strides: 2, pad: 'same', bias: vb.tensor([1, 0, -1, 0.5]), activation: 'relu' }));
+  conv('conv1d', (t) => vb.conv1d(vb.reshape(t, [2, 49, 3]), vb.reshape(vb.slice(filter, [0, 0, 0, 0], [1, 3, 3, 4]), [3, 3, 4]), 2, 'same'));
+  conv('depthwiseConv2d', (t) => vb.depthwiseConv2d(t, vb.slice(filter, [0, 0, 0, 0], [3, 3, 3, 2]), 1, 'same'));
+  conv('separableConv2d', (t) => vb.separableConv2d(t, vb.slice(filter, [0, 0, 0, 0], [3, 3, 3, 1]), vb.reshape(vb.slice(filter, [0, 0, 0, 0], [1, 1, 3, 4]), [1, 1, 3, 4]), 1, 'valid'));
+  conv('conv2dTranspose', (t) => vb.conv2dTranspose(t, vb.transpose(filter, [0, 1, 3, 2]).slice([0, 0, 0, 0], [3, 3, 2, 3]), [2, 14, 14, 2], 2, 'same'));
+  conv('maxPool', (t) => vb.maxPool(t, 3, 2, 'same'));
+  conv('avgPool', (t) => vb.avgPool(t, [2, 3], [2, 1], 'valid'));
+  const patches = { kernel: [2, 2] as [number, number], strides: [2, 2] as [number, number], dilations: [1, 1] as [number, number], pads: [1, 0, 0, 1] as [number, number, number, number] };
+  conv('extractPatches/scatterPatches', (t) => vb.scatterPatches(vb.extractPatches(t, patches, -1), patches, [7, 7]));
+}
+
+/** Every sampler of vb.random, the TF.js-style ones, the generator, and every initializer. */
+function samplerDigests(vb: VB, out: Digests): void {
+  const k = vb.random.key(11);
+  const put = (name: string, t: Tensor | Tensor[]) => { out[`sampler/${name}`] = vb.digest(t); };
+  put('normal', vb.random.normal(k, [1000], { mean: 1, stddev: 2 }));
+  put('uniform', vb.random.uniform(vb.random.foldIn(k, 1), [1000], { minval: -3, maxval: 5 }));
+  put('truncatedNormal', vb.random.truncatedNormal(vb.random.foldIn(k, 'truncated'), [1000]));
+  put('bernoulli', vb.random.bernoulli(vb.random.foldIn(k, 2), 0.3, [1000]));
+  put('randint', vb.random.randint(vb.random.foldIn(k, 3), [1000], -7, 100));
+  put('permutation', [vb.random.permutation(vb.random.foldIn(k, 4), 100), vb.random.permutation(vb.random.foldIn(k, 5), vb.range(0, 10))]);
+  out['sampler/randomBits+split+hashString'] = numbersDigest([...vb.random.randomBits(k, 16), ...vb.random.split(k, 3).flatMap((s) => [...vb.random.randomBits(s, 2)]), vb.random.hashString('verbatim')]);
+  out['sampler/threefry2x32'] = numbersDigest([...vb.random.threefry2x32(1, 2, 3, 4)]);
+  const g = vb.random.generator(5);
+  put('generator', [g.normal([100]), g.uniform([100], -1, 1), g.integers([100], 0, 9), g.permutation(20)]);
+  vb.setRandomSeed(3);
+  put('TF.js style', [vb.randomNormal([100]), vb.randomUniform([100], -2, 2), vb.truncatedNormal([100], 0, 1, 'float32', 9), vb.randomNormal([10], 0, 1, 'float32', 4)]);
+  const initializers = vb.initializers as unknown as Record<string, (config?: object) => Verbatim.initializers.Initializer>;
+  for (const name of Object.keys(initializers).filter((n) => n !== 'getInitializer')) {
+    const init = initializers[name]!(name === 'constant' ? { value: 0.3 } : {});
+    put(`initializer ${name}`, vb.tensor(init.values([5, 7], vb.random.key(name.length)), [5, 7]));
+  }
+}
+
+function activationDigests(vb: VB, out: Digests): void {
+  const x = vb.random.normal(vb.random.key(12), [3, 5]);
+  for (const name of vb.layers.ACTIVATION_NAMES) {
+    const layer = vb.layers.activation({ activation: name });
+    out[`activation/${name}`] = vb.digest([layer.apply(x) as Tensor, vb.grad((t: Tensor) => vb.sum(vb.square(layer.apply(t) as Tensor)))(x)]);
+  }
+}
+
+function lossAndMetricDigests(vb: VB, out: Digests): void {
+  const logits = vb.random.normal(vb.random.key(13), [6, 4]);
+  const probabilities = vb.softmax(logits);
+  const labels = vb.tensor([0, 3, 1, 1, 2, 0], [6], 'int32');
+  const oneHot = vb.oneHot(labels, 4);
+  const binary = vb.cast(vb.random.bernoulli(vb.random.key(14), 0.5, [6, 4]), 'float32');
+  for (const name of vb.losses.LOSS_NAMES) {
+    const loss = vb.losses.getLoss(name, 'golden');
+    const [yTrue, yPred] = /sparse/.test(loss.name) ? [labels, probabilities] : /categorical/.test(loss.name) ? [oneHot, probabilities] : /binary/.test(loss.name) ? [binary, vb.sigmoid(logits)] : [binary, logits];
+    out[`loss/${name}`] = vb.digest([loss.call(yTrue, yPred), vb.grad((p: Tensor) => vb.sum(loss.call(yTrue, p)))(yPred)]);
+  }
+  out['loss/fromLogits'] = vb.digest([vb.losses.categoricalCrossentropy({ fromLogits: true }).call(oneHot, logits), vb.losses.sparseCategoricalCrossentropy({ fromLogits: true }).call(labels, logits),
+    vb.losses.binaryCrossentropy({ fromLogits: true, labelSmoothing: 0.1 }).call(binary, logits), vb.losses.huber({ delta: 0.5 }).call(binary, logits)]);
+  for (const name of vb.metrics.METRIC_NAMES) {
+    const metric = vb.metrics.getMetric(name, 'golden');
+    const [yTrue, yPred] = /sparse/i.test(name) ? [labels, probabilities] : /categorical/i.test(name) ? [oneHot, probabilities] : [binary, vb.sigmoid(logits)];
+    metric.update(yTrue, yPred);
+    metric.update(yTrue, vb.sqrt(yPred));
+    out[`metric/${name}`] = numbersDigest([metric.result()]);
+  }
+}
+
+/** Each optimizer minimizes a small non-convex function for a few steps. */
+function optimizerDigests(vb: VB, out: Digests): void {
+  const makers: Record<string, () => Verbatim.optimizers.Optimizer> = Object.fromEntries(vb.optimizers.OPTIMIZER_NAMES.map((n) => [n, () => vb.optimizers.getOptimizer(n, 'golden')]));
+  Object.assign(makers, {
+    'sgd momentum nesterov': () => vb.train.momentum(0.05, 0.9, true),
+    'rmsprop centered momentum': () => vb.train.rmsprop(0.01, 0.9, 0.5, 1e-7, true),
+    'adam exponentialDecay': () => vb.optimizers.adam({ learningRate: vb.optimizers.exponentialDecay({ initialLearningRate: 0.1, decaySteps: 2, decayRate: 0.5, staircase: true }) }),
+    'adamw cosineDecay amsgrad': () => vb.optimizers.adamw({ learningRate: vb.optimizers.cosineDecay({ initialLearningRate: 0.05, decaySteps: 5, warmupTarget: 0.1, warmupSteps: 2 }), amsgrad: true }),
+    'adagrad clipnorm': () => vb.optimizers.adagrad({ learningRate: 0.3, clipnorm: 0.5 }),
+    'adamax clipvalue': () => vb.optimizers.adamax({ clipvalue: 0.1 }),
+    'sgd globalClipnorm': () => vb.optimizers.sgd({ learningRate: 0.5, globalClipnorm: 0.2 }),
+  });
+  for (const [name, make] of Object.entries(makers)) {
+    const w = vb.variable(vb.random.normal(vb.random.key(15), [3, 4]), true, `w_${name.replace(/\W/g, '_')}`);
+    const optimizer = make();
+    for (let step = 0; step < 6; step++) optimizer.minimize(() => vb.sum(vb.mul(vb.sin(w), vb.square(w))));
+    out[`optimizer/${name}`] = vb.digest([w, ...optimizer.getWeights().map((s) => s.tensor)]);
+    optimizer.dispose();
+    w.dispose();
+  }
+}
+
+async function trainingDigests(vb: VB, out: Digests): Promise<void> {
+  vb.setRandomSeed(21);
+  const x = vb.random.normal(vb.random.key(22), [103, 8]);
+  const y = vb.cast(vb.greater(vb.sum(vb.mul(x, vb.range(-3, 5)), 1, true), 0), 'float32');
+  // Named models, disposed at the end: auto-generated names count the models made so far in the
+  // process, and the keys of unseeded weights follow the names.
+  const model = vb.sequential({
+    name: 'golden_mlp',
+    layers: [
+      vb.layers.dense({ units: 16, activation: 'relu', inputShape: [8], kernelRegularizer: vb.regularizers.l2({ l2: 1e-3 }) }),
+      vb.layers.dropout({ rate: 0.3 }),
+      vb.layers.dense({ units: 8, activation: 'tanh', useBias: false, kernelInitializer: 'heNormal' }),
+      vb.layers.dense({ units: 1, activation: 'sigmoid' }),
+    ],
+  });
+  model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy', 'auc'] });
+  const history = await model.fit(x, y, { epochs: 3, batchSize: 10, shuffle: true, validationSplit: 0.2, verbose: 0 });
+  out['training/dense dropout shuffle'] = model.weightsDigest();
+  out['training/dense dropout shuffle history'] = numbersDigest(Object.keys(history.history).sort().flatMap((k) => history.history[k]!));
+  out['training/predict+evaluate'] = vb.digest([model.predict(x) as Tensor, ...[model.evaluate(x, y, { batchSize: 7 })].flat()]);
+
+  const images = vb.random.uniform(vb.random.key(23), [30, 8, 8, 1]);
+  const classes = vb.oneHot(vb.random.randint(vb.random.key(24), [30], 0, 3), 3);
+  const cnn = vb.sequential({
+    name: 'golden_cnn',
+    layers: [
+      vb.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 1], padding: 'same' }),
+      vb.layers.maxPooling2d({ poolSize: 2 }),
+      vb.layers.separableConv2d({ filters: 4, kernelSize: 2 }),
+      vb.layers.averagePooling2d({ poolSize: 2, padding: 'same' }),
+      vb.layers.flatten(),
+      vb.layers.dropout({ rate: 0.2 }),
+      vb.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
+  cnn.compile({ optimizer: vb.optimizers.rmsprop({ learningRate: 0.01 }), loss: 'categoricalCrossentropy', metrics: ['categoricalAccuracy'] });
+  await cnn.fit(images, classes, { epochs: 2, batchSize: 8, shuffle: true, verbose: 0 });
+  out['training/convolution'] = cnn.weightsDigest();
+
+  const dataset = vb.data.fromTensorSlices({ xs: x, ys: y }).shuffle(50, { seed: 5 }).map((e) => { const { xs, ys } = e as { xs: Tensor; ys: Tensor }; return { xs: vb.mul(xs, 0.5), ys }; }).batch(16);
+  const piped = vb.sequential({ name: 'golden_pipeline', layers: [vb.layers.dense({ units: 4, activation: 'elu', inputShape: [8] }), vb.layers.dense({ units: 1, activation: 'sigmoid' })] });
+  piped.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.1, momentum: 0.5 }), loss: 'binaryCrossentropy' });
+  await piped.fit(dataset, { epochs: 2, verbose: 0 });
+  out['training/data pipeline'] = piped.weightsDigest();
+
+  // A model that blows up: every engine must store the same (canonical) NaN bits.
+  const blown = vb.sequential({ name: 'golden_blown', layers: [vb.layers.dense({ units: 4, inputShape: [8] }), vb.layers.dense({ units: 1 })] });
+  blown.compile({ optimizer: vb.optimizers.sgd({ learningRate: 1e30 }), loss: 'meanSquaredError' });
+  // fit stops at the first non-finite loss (weights infinite); a second fit turns them to NaN.
+  for (let i = 0; i < 3; i++) await blown.fit(x, vb.mul(y, 1e30), { epochs: 1, batchSize: 32, verbose: 0 });
+  out['training/blown up to NaN'] = blown.weightsDigest();
+  out['training/blown up has NaN'] = String(blown.weights.some((w) => (w.dataSync() as Float32Array).some(Number.isNaN)));
+  for (const m of [model, cnn, piped, blown]) m.dispose();
+}
+
+/** The workload's digests by entry name; the same on every backend, thread count and engine. */
+export async function goldenDigests(vb: VB): Promise<Digests> {
+  const out: Digests = {};
+  vb.tidy(() => opDigests(vb, out));
+  vb.tidy(() => samplerDigests(vb, out));
+  vb.tidy(() => activationDigests(vb, out));
+  vb.tidy(() => lossAndMetricDigests(vb, out));
+  vb.tidy(() => optimizerDigests(vb, out));
+  await trainingDigests(vb, out);
+  return out;
+}
