@@ -2,7 +2,11 @@
 export interface Engine {
   /** Throughput of workload A or B in examples per second, over `budgetSeconds` at most. */
   train(workload: 'A' | 'B', budgetSeconds: number): Promise<number>;
-  /** GFLOP/s of an n x n x n float32 matrix product. */
+  /**
+   * GFLOP/s of an n x n x n float32 matrix product, counting 2 n^3 operations, timed from the call
+   * until the product has been read back to a JavaScript array (every engine alike), after one
+   * untimed product.
+   */
   matmul(n: number): Promise<number>;
 }
 

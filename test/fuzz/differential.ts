@@ -125,10 +125,15 @@ function checkGradient(g: Gen, reproduce: string): void {
   try {
     for (const backend of GRADIENT_BACKENDS) {
       vb.setBackend(backend);
-      const bytes = vb.tidy(() => {
-        const f = (input: vb.Tensor) => vb.sum(vb.mul(steps.reduce((t, step) => step.apply(t), input), weight.values[0]!));
-        return bytesOf(vb.grad(f)(vb.tensor(x.values as Float32Array, x.shape)).dataSync());
-      });
+      let bytes: Uint8Array;
+      try {
+        bytes = vb.tidy(() => {
+          const f = (input: vb.Tensor) => vb.sum(vb.mul(steps.reduce((t, step) => step.apply(t), input), weight.values[0]!));
+          return bytesOf(vb.grad(f)(vb.tensor(x.values as Float32Array, x.shape)).dataSync());
+        });
+      } catch (error) {
+        throw new FuzzFailure(`gradient on ${backend} threw ${(error as Error).message}\n  composition: ${description}\n  reproduce: ${reproduce}`);
+      }
       runs.push({ where: backend, bytes });
     }
   } finally {
