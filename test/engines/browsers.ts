@@ -160,7 +160,9 @@ export async function runFirefox(executablePath: string, served: Served, ms: num
       // ESRCH: no process of the group is left.
     }
     await exited;
-    if (stderr.trim()) log(`firefox stderr: ${stderr.trim()}`);
+    // Firefox always announces headless mode; anything else it says may explain a failure.
+    const said = stderr.split('\n').filter((line) => line.trim() && !line.includes('running in headless mode'));
+    if (said.length > 0) log(`firefox stderr: ${said.join('\n')}`);
     rmSync(profile, { recursive: true, force: true });
   }
 }
