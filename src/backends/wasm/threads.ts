@@ -5,9 +5,11 @@
  * is computed by two threads and each output's arithmetic does not depend on its neighbours.
  */
 import { CONTROL, KERNEL_NAMES, type KernelName } from './kernel-names.js';
+import { WORKER_SOURCE } from './worker-source.generated.js';
 
 type NodeWorker = { unref(): void; terminate(): Promise<number> };
 type NodeWorkerThreads = { Worker: new (url: URL, options: { workerData: unknown; execArgv: string[] }) => NodeWorker };
+type BrowserWorker = { postMessage(m: unknown): void; terminate(): void; addEventListener(type: 'error', listener: () => void): void };
 
 interface Platform {
   spawn(init: { module: WebAssembly.Module; memory: WebAssembly.Memory; control: number; index: number }): { terminate(): void };
@@ -16,7 +18,18 @@ interface Platform {
   cores: number;
 }
 
-const WORKER_URL = new URL('./worker.js', import.meta.url);
+// Workers start from the worker's source text (generated from worker.ts at build time), never
+// from `new URL('./worker.js', import.meta.url)`: a bundler leaves that URL pointing at a file
+// the bundle does not contain, and the pool would silently stay on one thread.
+let blobUrl: string | undefined;
+function browserWorkerUrl(): string {
+  // A Blob URL has the page's origin, so the worker may share the page's memory; a data: URL
+  // would give it an opaque origin, which browsers do not let share a SharedArrayBuffer.
+  blobUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  return blobUrl;
+}
+// Node's worker_threads load a data: URL as an ES module (they do not take Blob URLs).
+const NODE_WORKER_URL = new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`);
 
 function detectPlatform(): Platform | undefined {
   const processLike = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process;
@@ -26,7 +39,7 @@ function detectPlatform(): Platform | undefined {
     return {
       spawn(init) {
         // Not the parent's flags: e.g. --input-type is an error for a worker started from a file.
-        const worker = new workerThreads.Worker(WORKER_URL, { workerData: init, execArgv: [] });
+        const worker = new workerThreads.Worker(NODE_WORKER_URL, { workerData: init, execArgv: [] });
         worker.unref();
         return { terminate: () => void worker.terminate() };
       },
@@ -34,11 +47,14 @@ function detectPlatform(): Platform | undefined {
       cores: os.availableParallelism(),
     };
   }
-  const BrowserWorker = (globalThis as { Worker?: new (url: URL, options: { type: 'module' }) => { postMessage(m: unknown): void; terminate(): void } }).Worker;
-  if (!BrowserWorker) return undefined;
+  const WebWorker = (globalThis as { Worker?: new (url: string, options: { type: 'module' }) => BrowserWorker }).Worker;
+  if (!WebWorker) return undefined;
   return {
     spawn(init) {
-      const worker = new BrowserWorker(WORKER_URL, { type: 'module' });
+      const worker = new WebWorker(browserWorkerUrl(), { type: 'module' });
+      // A worker that cannot start (e.g. a Content-Security-Policy without blob:) leaves the pool
+      // on one thread with the same results; say so instead of staying silent.
+      worker.addEventListener('error', () => console.warn('verbatim: a kernel worker failed to start; running on fewer threads'));
       worker.postMessage(init);
       return worker;
     },

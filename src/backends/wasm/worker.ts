@@ -1,6 +1,8 @@
 /**
  * A kernel worker: instantiates the shared kernel module over the shared memory, then runs its
- * range of each job the main thread posts in the control block, until told to stop.
+ * range of each job the main thread posts in the control block, until told to stop. The pool
+ * does not load this file: the build bundles it into WORKER_SOURCE (scripts/build-worker.mjs),
+ * which the pool starts, so it must stay self-contained apart from kernel-names.ts.
  */
 import { CONTROL, KERNEL_NAMES } from './kernel-names.js';
 
