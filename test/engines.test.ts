@@ -1,12 +1,12 @@
 /**
- * Cross-engine reproducibility: the engines workload, run from the built package, must give
- * Node's digests for every backend and thread count in Deno, Bun, Chromium and Firefox ESR, the
+ * Cross-engine reproducibility: the golden workload (test/golden/workload.ts), run from the built
+ * package, must give the golden digests in Node and Node's digests for every backend and thread count in Deno, Bun, Chromium and Firefox ESR, the
  * browsers both cross-origin isolated (SharedArrayBuffer, WASM worker threads) and not (one
  * thread). Node runs in this process and is the reference; a missing engine is a reported skip.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +14,7 @@ import * as vb from 'verbatim';
 import { bundlePage, runChromium, runFirefox, servePage, type Served } from './engines/browsers.js';
 import type { PageReport } from './engines/page.js';
 import { runEngine, type EngineReport } from './engines/runner.js';
-import { engineWorkload } from './engines/workload.js';
+import { goldenDigests } from './golden/workload.js';
 import { REPO_ROOT } from './helpers/process.js';
 
 const CLI = join(REPO_ROOT, 'dist/test/engines/cli.js');
@@ -64,11 +64,14 @@ function runProcess(command: string, args: string[], env: Record<string, string>
 
 describe('the same digests on every engine', () => {
   let node: EngineReport;
-  before(async () => { node = await runEngine(vb, 'node', engineWorkload); });
+  before(async () => { node = await runEngine(vb, 'node', goldenDigests); });
 
-  it('node: every backend and thread count gives the same digests, with real threads', () => {
-    const first = node.results[0]!.digests;
-    for (const run of node.results) assert.deepEqual(run.digests, first, `node ${run.backend} threads=${run.threads}`);
+  it('node: every backend and thread count gives the golden digests, with real threads', () => {
+    const golden = (JSON.parse(readFileSync(join(REPO_ROOT, 'test/golden/digests.json'), 'utf8')) as { workload: Record<string, string> }).workload;
+    for (const run of node.results) {
+      const changed = Object.keys({ ...golden, ...run.digests }).filter((k) => run.digests[k] !== golden[k]);
+      assert.deepEqual(changed, [], `node ${run.backend} threads=${run.threads} differs from test/golden/digests.json`);
+    }
     assert.deepEqual(threadsOf(node, 'wasm'), [[1, 1], [2, 2], [3, 3]]);
   });
 

@@ -5,7 +5,7 @@
  */
 import * as vb from '../../src/index.js';
 import { runEngine } from './runner.js';
-import { engineWorkload } from './workload.js';
+import { goldenDigests } from '../golden/workload.js';
 
 const engine = (globalThis as { process?: { argv: string[] } }).process?.argv[2] ?? 'unknown';
-console.log(JSON.stringify(await runEngine(vb, engine, engineWorkload)));
+console.log(JSON.stringify(await runEngine(vb, engine, goldenDigests)));

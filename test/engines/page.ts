@@ -5,7 +5,7 @@
  */
 import * as vb from '../../src/index.js';
 import { runEngine, type EngineReport } from './runner.js';
-import { engineWorkload } from './workload.js';
+import { goldenDigests } from '../golden/workload.js';
 
 export interface PageReport extends EngineReport {
   crossOriginIsolated: boolean;
@@ -30,7 +30,7 @@ async function post(body: unknown): Promise<void> {
 
 const engine = navigator.userAgent.includes('Firefox/') ? 'firefox' : 'chromium';
 try {
-  const report = await runEngine(vb, engine, engineWorkload);
+  const report = await runEngine(vb, engine, goldenDigests);
   await post({ ...report, crossOriginIsolated, workersStarted } satisfies PageReport);
 } catch (error) {
   await post({ error: error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error) });

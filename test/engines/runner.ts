@@ -4,7 +4,10 @@
  * Node, Deno, Bun and the browser page; it touches no engine-specific API.
  */
 import type * as Verbatim from 'verbatim';
-import type { Digests, Workload } from './workload.js';
+
+export type Digests = Record<string, string>;
+/** What the runner runs: a workload given the library, answering digests by name. */
+export type Workload = (vb: typeof Verbatim) => Promise<Digests>;
 
 export interface RunResult {
   backend: string;
