@@ -31,9 +31,20 @@ function constantLike(g: Gen, shape: readonly number[]): { shape: number[]; valu
   return { shape: operand, values: g.tensor('float32', operand).values as Float32Array };
 }
 
-/** Picks from a generator-made list of axes of x when the step is applied (x's rank is only known then). */
-function axesOf(g: Gen, rank: number): number[] {
-  return Array.from({ length: rank }, (_, i) => i).filter(() => g.chance(0.5));
+/** The axes of x picked by r (x's rank is only known when the step is applied). */
+function axesOf(r: Gen, rank: number): number[] {
+  return Array.from({ length: rank }, (_, i) => i).filter(() => r.chance(0.5));
+}
+
+/**
+ * A step whose parameters are drawn when it is applied, from a generator of its own seeded once
+ * from the case: the same draws on every backend.
+ */
+function seeded(name: string, apply: (x: vb.Tensor, r: Gen) => vb.Tensor): StepFactory {
+  return (g) => {
+    const seed = g.u32();
+    return { name, apply: (x) => apply(x, new Gen(seed, 0)) };
+  };
 }
 
 export const COMPOSITION_STEPS: StepFactory[] = [
@@ -43,103 +54,45 @@ export const COMPOSITION_STEPS: StepFactory[] = [
   },
   (g) => {
     const [name, f] = g.pick(binaryOps);
-    const seed = g.u32();
     const swap = g.chance(0.3);
-    return {
-      name: `${name}(${swap ? 'c, x' : 'x, c'})`,
-      apply(x) {
-        const c = constantLike(new Gen(seed, 0), x.shape);
-        const t = vb.tensor(c.values, c.shape);
-        return swap ? f(t, x) : f(x, t);
-      },
-    };
+    return seeded(`${name}(${swap ? 'c, x' : 'x, c'})`, (x, r) => {
+      const c = constantLike(r, x.shape);
+      const t = vb.tensor(c.values, c.shape);
+      return swap ? f(t, x) : f(x, t);
+    })(g);
   },
   (g) => {
     const reduce = g.pick(['sum', 'prod', 'max', 'min', 'mean'] as const);
-    const seed = g.u32();
     const keepDims = g.chance(0.5);
-    return {
-      name: `${reduce}(keepDims=${keepDims})`,
-      apply: (x) => vb[reduce](x, axesOf(new Gen(seed, 1), x.rank), keepDims),
-    };
+    return seeded(`${reduce}(keepDims=${keepDims})`, (x, r) => vb[reduce](x, axesOf(r, x.rank), keepDims))(g);
   },
-  (g) => {
-    const seed = g.u32();
-    return {
-      name: 'transpose',
-      apply: (x) => vb.transpose(x, new Gen(seed, 2).shuffle(x.shape.map((_, i) => i))),
-    };
-  },
-  (g) => {
-    const seed = g.u32();
-    return {
-      name: 'slice+pad',
-      apply(x) {
-        const r = new Gen(seed, 3);
-        const begin = x.shape.map((d) => r.int(0, Math.max(0, d - 1)));
-        const size = x.shape.map((d, i) => r.int(Math.min(1, d), d - begin[i]!));
-        return vb.pad(vb.slice(x, begin, size), x.shape.map(() => [r.int(0, 2), r.int(0, 2)] as [number, number]), r.value('float32'));
-      },
-    };
-  },
-  (g) => {
-    const seed = g.u32();
-    return {
-      name: 'gather',
-      apply(x) {
-        const r = new Gen(seed, 4);
-        if (x.rank === 0 || x.shape.includes(0)) return x;
-        const axis = r.int(0, x.rank - 1);
-        const indices = Array.from({ length: r.int(1, 6) }, () => r.int(0, x.shape[axis]! - 1));
-        return vb.gather(x, vb.tensor(indices, [indices.length], 'int32'), axis);
-      },
-    };
-  },
-  (g) => {
-    const seed = g.u32();
-    return {
-      name: 'cumsum',
-      apply(x) {
-        const r = new Gen(seed, 5);
-        return x.rank === 0 ? x : vb.cumsum(x, r.int(0, x.rank - 1), r.chance(0.5), r.chance(0.5));
-      },
-    };
-  },
-  (g) => {
-    const seed = g.u32();
-    return {
-      name: 'matMul',
-      apply(x) {
-        if (x.rank < 2) return x;
-        const r = new Gen(seed, 6);
-        const k = x.shape.at(-1)!;
-        const n = r.int(1, 6);
-        return vb.matMul(x, vb.tensor(r.tensor('float32', [k, n]).values as Float32Array, [k, n]));
-      },
-    };
-  },
-  (g) => {
-    const seed = g.u32();
-    return {
-      name: 'where(c, x, 0)',
-      apply(x) {
-        const r = new Gen(seed, 7);
-        const condition = r.tensor('bool', r.broadcastOperand(x.shape));
-        return vb.where(vb.tensor(condition.values as Uint8Array, condition.shape, 'bool'), x, 0);
-      },
-    };
-  },
-  (g) => {
-    const seed = g.u32();
-    return {
-      name: 'conv2d+maxPool',
-      apply(x) {
-        const r = new Gen(seed, 8);
-        const image = vb.reshape(x, [1, x.size, 1, 1]);
-        const filter = vb.tensor(r.tensor('float32', [2, 1, 1, 2]).values as Float32Array, [2, 1, 1, 2]);
-        const padding = x.size < 2 ? 'same' : r.pick(['same', 'valid'] as const);
-        return vb.maxPool(vb.conv2d(image, filter, 1, 'same'), [2, 1], [r.int(1, 2), 1], padding);
-      },
-    };
-  },
+  seeded('transpose', (x, r) => vb.transpose(x, r.shuffle(x.shape.map((_, i) => i)))),
+  seeded('slice+pad', (x, r) => {
+    const begin = x.shape.map((d) => r.int(0, Math.max(0, d - 1)));
+    const size = x.shape.map((d, i) => r.int(Math.min(1, d), d - begin[i]!));
+    return vb.pad(vb.slice(x, begin, size), x.shape.map(() => [r.int(0, 2), r.int(0, 2)] as [number, number]), r.value('float32'));
+  }),
+  seeded('gather', (x, r) => {
+    if (x.rank === 0 || x.shape.includes(0)) return x;
+    const axis = r.int(0, x.rank - 1);
+    const indices = Array.from({ length: r.int(1, 6) }, () => r.int(0, x.shape[axis]! - 1));
+    return vb.gather(x, vb.tensor(indices, [indices.length], 'int32'), axis);
+  }),
+  seeded('cumsum', (x, r) => (x.rank === 0 ? x : vb.cumsum(x, r.int(0, x.rank - 1), r.chance(0.5), r.chance(0.5)))),
+  seeded('matMul', (x, r) => {
+    if (x.rank < 2) return x;
+    const k = x.shape.at(-1)!;
+    const n = r.int(1, 6);
+    return vb.matMul(x, vb.tensor(r.tensor('float32', [k, n]).values as Float32Array, [k, n]));
+  }),
+  seeded('where(c, x, 0)', (x, r) => {
+    const condition = r.tensor('bool', r.broadcastOperand(x.shape));
+    return vb.where(vb.tensor(condition.values as Uint8Array, condition.shape, 'bool'), x, 0);
+  }),
+  seeded('conv2d+maxPool', (x, r) => {
+    const image = vb.reshape(x, [1, x.size, 1, 1]);
+    const filter = vb.tensor(r.tensor('float32', [2, 1, 1, 2]).values as Float32Array, [2, 1, 1, 2]);
+    const padding = x.size < 2 ? 'same' : r.pick(['same', 'valid'] as const);
+    return vb.maxPool(vb.conv2d(image, filter, 1, 'same'), [2, 1], [r.int(1, 2), 1], padding);
+  }),
 ];
