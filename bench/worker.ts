@@ -13,11 +13,19 @@ async function engine(name: string): Promise<Engine> {
 }
 
 let value: number;
+if (workload === 'C-memory') {
+  const { verbatimEngine, cnnMemory } = await import('./engines/verbatim.js');
+  verbatimEngine('wasm', Number(/-(\d+)$/.exec(engineName)?.[1] ?? 1));
+  console.log(JSON.stringify({ engine: engineName, workload, value: 0, memory: await cnnMemory(500) }));
+  process.exit(0);
+}
 if (workload === 'simd-peak') {
   const { WasmBackend } = await import('../src/backends/wasm/backend.js');
   value = new WasmBackend(1).simdPeakGflops();
 } else {
   const e = await engine(engineName);
-  value = workload === 'A' || workload === 'B' ? await e.train(workload, budget) : await e.matmul(Number(workload.replace('matmul', '')));
+  value = workload === 'A' || workload === 'B' ? await e.train(workload, budget)
+    : workload === 'C' ? await e.trainCnn(budget)
+    : await e.matmul(Number(workload.replace('matmul', '')));
 }
 console.log(JSON.stringify({ engine: engineName, workload, value }));

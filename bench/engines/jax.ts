@@ -1,5 +1,5 @@
-import { init, jit, nn, numpy as np, random, tree, valueAndGrad, type Array as JaxArray } from '@jax-js/jax';
-import { SPEC, timedFit, workloadData, type Engine } from './types.js';
+import { init, jit, lax, nn, numpy as np, random, tree, valueAndGrad, type Array as JaxArray } from '@jax-js/jax';
+import { CNN, SPEC, cnnData, timedFit, workloadData, type Engine } from './types.js';
 
 type Params = { w: JaxArray[]; b: JaxArray[] };
 
@@ -95,6 +95,67 @@ export async function jaxEngine(): Promise<Engine> {
         }
       };
       return timedFit(rows, spec.batchSize, spec.epochs, budgetSeconds, fit);
+    },
+    async trainCnn(budgetSeconds) {
+      // jax-js convolves NCHW images with OIHW kernels (lax.conv's order): the data is laid out so once.
+      const { x, y, rows } = cnnData();
+      const [f1, f2] = CNN.filters;
+      const glorot = (key: JaxArray, shape: number[], fanIn: number, fanOut: number) => {
+        const limit = Math.sqrt(6 / (fanIn + fanOut));
+        return random.uniform(key, shape, { minval: -limit, maxval: limit });
+      };
+      const [k0, k1, k2] = random.split(random.key(0), 3) as unknown as JaxArray[];
+      let params: JaxArray[] = [
+        glorot(k0!, [f1, 1, 3, 3], 9, 9 * f1), np.zeros([f1]),
+        glorot(k1!, [f2, f1, 3, 3], 9 * f1, 9 * f2), np.zeros([f2]),
+        glorot(k2!, [5 * 5 * f2, CNN.classes], 5 * 5 * f2, CNN.classes), np.zeros([CNN.classes]),
+      ];
+      const pool = (h: JaxArray) => lax.reduceWindow(h, (w: JaxArray) => np.max(w), [2, 2], [2, 2]);
+      const loss = (p: JaxArray[], xb: JaxArray, yb: JaxArray, key: JaxArray): JaxArray => {
+        let h = lax.conv(xb, p[0]!, [1, 1], 'VALID').add(p[1]!.reshape([1, f1, 1, 1]));
+        h = pool(nn.relu(h));
+        h = lax.conv(h, p[2]!, [1, 1], 'VALID').add(p[3]!.reshape([1, f2, 1, 1]));
+        h = pool(nn.relu(h));
+        const flat = h.reshape([-1, 5 * 5 * f2]);
+        const keep = random.bernoulli(key, 0.5, flat.shape as number[]);
+        const logits = np.matmul(np.where(keep, flat.mul(2), 0), p[4]!).add(p[5]!);
+        return yb.mul(nn.logSoftmax(logits)).sum(-1).mean().mul(-1);
+      };
+      const step = jit((p: JaxArray[], m: JaxArray[], v: JaxArray[], xb: JaxArray, yb: JaxArray, key: JaxArray, lrT: JaxArray) => {
+        const [value, grads] = valueAndGrad(loss)(tree.ref(p), xb, yb, key) as unknown as [JaxArray, JaxArray[]];
+        const out: [JaxArray[], JaxArray[], JaxArray[]] = [[], [], []];
+        p.forEach((pi, i) => {
+          const g = grads[i]!;
+          const m2 = m[i]!.mul(0.9).add(g.ref.mul(0.1));
+          const v2 = v[i]!.mul(0.999).add(g.ref.mul(g).mul(0.001));
+          out[0].push(pi.sub(m2.ref.mul(lrT.ref).div(np.sqrt(v2.ref).add(1e-7))));
+          out[1].push(m2);
+          out[2].push(v2);
+        });
+        lrT.dispose();
+        return [value, ...out] as never;
+      });
+      let m = params.map((a) => np.zerosLike(a.ref));
+      let v = params.map((a) => np.zerosLike(a.ref));
+      const xs = np.array(x).reshape([rows, 28, 28, 1]).transpose([0, 3, 1, 2]);
+      const ys = np.array(y).reshape([rows, CNN.classes]);
+      let t = 0;
+      let key = random.key(1);
+      const fit = async (n: number, epochs: number) => {
+        for (let e = 0; e < epochs; e++) {
+          for (let start = 0; start < n; start += CNN.batchSize) {
+            t++;
+            const size = Math.min(CNN.batchSize, n - start);
+            const lrT = np.array([0.001 * Math.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)]);
+            const [k1, k2] = random.split(key) as unknown as [JaxArray, JaxArray];
+            key = k2;
+            const [value, p2, m2, v2] = step(params, m, v, xs.ref.slice([start, start + size]), ys.ref.slice([start, start + size]), k1, lrT) as unknown as [JaxArray, JaxArray[], JaxArray[], JaxArray[]];
+            [params, m, v] = [p2, m2, v2];
+            value.dataSync();
+          }
+        }
+      };
+      return timedFit(rows, CNN.batchSize, CNN.epochs, budgetSeconds, fit);
     },
     async matmul(n) {
       const a = random.uniform(random.key(1), [n, n]);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { SPEC, timedFit, workloadData, type Engine } from './types.js';
+import { CNN, SPEC, cnnData, timedFit, workloadData, type Engine } from './types.js';
 
 export async function tfjsEngine(backend: 'cpu' | 'wasm'): Promise<Engine> {
   if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
@@ -21,6 +21,28 @@ export async function tfjsEngine(backend: 'cpu' | 'wasm'): Promise<Engine> {
       return timedFit(rows, batchSize, epochs, budgetSeconds, async (n, e) => {
         const [xb, yb] = [xs.slice([0], [n]), ys.slice([0], [n])];
         await m.fit(xb, yb, { epochs: e, batchSize, shuffle: false, verbose: 0 });
+        tf.dispose([xb, yb]);
+      });
+    },
+    async trainCnn(budgetSeconds) {
+      const { x, y, rows } = cnnData();
+      const xs = tf.tensor4d(x, [rows, 28, 28, 1]);
+      const ys = tf.tensor2d(y, [rows, CNN.classes]);
+      const m = tf.sequential({
+        layers: [
+          tf.layers.conv2d({ filters: CNN.filters[0], kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+          tf.layers.maxPooling2d({ poolSize: 2 }),
+          tf.layers.conv2d({ filters: CNN.filters[1], kernelSize: 3, activation: 'relu' }),
+          tf.layers.maxPooling2d({ poolSize: 2 }),
+          tf.layers.flatten(),
+          tf.layers.dropout({ rate: 0.5 }),
+          tf.layers.dense({ units: CNN.classes, activation: 'softmax' }),
+        ],
+      });
+      m.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy' });
+      return timedFit(rows, CNN.batchSize, CNN.epochs, budgetSeconds, async (n, e) => {
+        const [xb, yb] = [xs.slice([0], [n]), ys.slice([0], [n])];
+        await m.fit(xb, yb, { epochs: e, batchSize: CNN.batchSize, shuffle: false, verbose: 0 });
         tf.dispose([xb, yb]);
       });
     },

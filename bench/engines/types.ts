@@ -2,6 +2,8 @@
 export interface Engine {
   /** Throughput of workload A or B in examples per second, over `budgetSeconds` at most. */
   train(workload: 'A' | 'B', budgetSeconds: number): Promise<number>;
+  /** Throughput of workload C (the small CNN) in examples per second. */
+  trainCnn(budgetSeconds: number): Promise<number>;
   /**
    * GFLOP/s of an n x n x n float32 matrix product, counting 2 n^3 operations, timed from the call
    * until the product has been read back to a JavaScript array (every engine alike), after one
@@ -29,6 +31,26 @@ export function workloadData(workload: 'A' | 'B'): { x: Float32Array; y: Float32
   for (let r = 0; r < rows; r++) y[r * 10 + Math.floor(next() * 10)] = 1;
   return { x, y, rows, inputs: 784, outputs: 10 };
 }
+
+/**
+ * Workload C: 28x28x1 images (uniform in [0, 1)) of 10 classes, 2048 examples; conv2d 32 3x3
+ * relu, maxPooling2d 2, conv2d 64 3x3 relu, maxPooling2d 2, flatten, dropout 0.5, dense 10
+ * softmax; adam, batch 64, one epoch per fit. NHWC layout.
+ */
+export function cnnData(): { x: Float32Array; y: Float32Array; rows: number } {
+  let state = 3;
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+  const rows = 2048;
+  const x = Float32Array.from({ length: rows * 784 }, () => next());
+  const y = new Float32Array(rows * 10);
+  for (let r = 0; r < rows; r++) y[r * 10 + Math.floor(next() * 10)] = 1;
+  return { x, y, rows };
+}
+
+export const CNN = { batchSize: 64, epochs: 1, filters: [32, 64], classes: 10 } as const;
 
 export const SPEC = {
   A: { hidden: [32], batchSize: 32, epochs: 3 },
