@@ -1,6 +1,6 @@
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
-import { foldIn, key as keyOf, type Seed } from '../random/keys.js';
+import { foldIn, key as keyOf, type Key, type Seed } from '../random/keys.js';
 import { uniformValues } from '../random/samplers.js';
 import { keyFor } from '../random/seed.js';
 import { ENGINE } from '../engine/engine.js';
@@ -94,6 +94,18 @@ export interface DropoutArgs extends LayerArgs {
 }
 
 /**
+ * Zeroes each element of x with probability `rate` and scales the rest by 1 / (1 - rate), with
+ * the uniform mask (broadcast from maskShape) of foldIn(layerKey, step): the same on every run.
+ */
+export function invertedDropout(x: Tensor, rate: number, layerKey: Key, step: number, maskShape: readonly number[] = x.shape): Tensor {
+  const u = uniformValues(foldIn(layerKey, step), maskShape.reduce((a, b) => a * b, 1));
+  return ENGINE.tidy(() => {
+    const keep = ops.greaterEqual(ENGINE.makeTensor(u, [...maskShape], 'float32'), rate);
+    return ops.where(keep, ops.div(x, 1 - rate), 0);
+  });
+}
+
+/**
  * In training, zeroes each element with probability `rate` and scales the rest by
  * 1 / (1 - rate). The mask of training step s is drawn from foldIn(layerKey, s): a fresh mask
  * every step, the same masks on every run.
@@ -120,13 +132,8 @@ export class Dropout extends Layer {
 
   call(x: Tensor, context: CallContext): Tensor {
     if (!context.training || this.rate === 0) return x;
-    const layerKey = this.seed === undefined ? keyFor(this.path) : keyOf(this.seed);
     const maskShape = this.noiseShape ? this.noiseShape.map((d, i) => d ?? x.shape[i]!) : [...x.shape];
-    const u = uniformValues(foldIn(layerKey, context.step), maskShape.reduce((a, b) => a * b, 1));
-    return ENGINE.tidy(() => {
-      const keep = ops.greaterEqual(ENGINE.makeTensor(u, maskShape, 'float32'), this.rate);
-      return ops.where(keep, ops.div(x, 1 - this.rate), 0);
-    });
+    return invertedDropout(x, this.rate, this.seed === undefined ? keyFor(this.path) : keyOf(this.seed), context.step, maskShape);
   }
 
   getConfig(): Record<string, unknown> {

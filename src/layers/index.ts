@@ -1,6 +1,7 @@
 import { Activation, Dense, Dropout, Flatten, InputLayer, Reshape, type DenseArgs, type DropoutArgs } from './core.js';
 import type { ActivationFn, ActivationIdentifier } from './activations.js';
 import type { LayerArgs } from './layer.js';
+import { MultiHeadAttention, type MultiHeadAttentionArgs, type AttentionOptions } from './attention.js';
 import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, type ConvArgs, type DepthwiseConvArgs, type SeparableConvArgs } from './convolutional.js';
 import {
   AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
@@ -9,11 +10,13 @@ import {
 import { Cropping2D, UpSampling2D, ZeroPadding2D, type Cropping2DArgs, type UpSampling2DArgs, type ZeroPadding2DArgs } from './spatial.js';
 
 export { ACTIVATION_NAMES, type ActivationIdentifier } from './activations.js';
+export { MultiHeadAttention, type MultiHeadAttentionArgs, type AttentionOptions };
 export { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 export { Dense, Dropout, Activation, Flatten, Reshape, InputLayer, type DenseArgs, type DropoutArgs } from './core.js';
 
 export const dense = (args: DenseArgs) => new Dense(args);
 export const dropout = (args: DropoutArgs) => new Dropout(args);
+export const multiHeadAttention = (args: MultiHeadAttentionArgs) => new MultiHeadAttention(args);
 export const activation = (args: LayerArgs & { activation: ActivationIdentifier | ActivationFn }) => new Activation(args);
 export const flatten = (args: LayerArgs = {}) => new Flatten(args);
 export const reshape = (args: LayerArgs & { targetShape: number[] }) => new Reshape(args);

@@ -1,0 +1,179 @@
+/**
+ * Multi-head attention as Keras 3 has it (TF.js has none): query, key and value projections
+ * (kernels [dim, numHeads, keyDim] named query/kernel, key/kernel, value/kernel), scores
+ * q k^T / sqrt(keyDim) over the sequence axis, a masked softmax (masked scores get -1e9 added,
+ * Keras's large negative for float32), dropout on the attention probabilities, and an output
+ * projection (attention_output/kernel [numHeads, valueDim, outputDim]). Inputs are rank 3,
+ * [batch, time, features]; attention runs over the time axis.
+ */
+import { invalid } from '../errors.js';
+import * as ops from '../ops/index.js';
+import { ENGINE } from '../engine/engine.js';
+import { key as keyOf, type Seed } from '../random/keys.js';
+import { keyFor } from '../random/seed.js';
+import type { Tensor, Variable } from '../tensor/tensor.js';
+import { invertedDropout } from './core.js';
+import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
+import { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+
+export interface MultiHeadAttentionArgs extends LayerArgs {
+  numHeads: number;
+  keyDim: number;
+  /** Default: keyDim. */
+  valueDim?: number;
+  /** Dropout rate on the attention probabilities (training only). */
+  dropout?: number;
+  useBias?: boolean;
+  /** The output's last dimension; default: the query's. */
+  outputShape?: number;
+  kernelInitializer?: InitializerIdentifier | Initializer;
+  biasInitializer?: InitializerIdentifier | Initializer;
+  seed?: Seed | string | null;
+}
+
+/** What attend() takes besides the tensors: Keras's call arguments. */
+export interface AttentionOptions {
+  /** Boolean (or 0/1) [batch, queryTime, valueTime]: which keys each query may attend to. */
+  attentionMask?: Tensor;
+  /** Each query attends only to itself and earlier positions. */
+  useCausalMask?: boolean;
+  training?: boolean;
+  step?: number;
+}
+
+const LARGE_NEGATIVE = -1e9;
+
+function positiveInteger(value: unknown): boolean {
+  return Number.isInteger(value) && (value as number) > 0;
+}
+
+export class MultiHeadAttention extends Layer {
+  readonly numHeads: number;
+  readonly keyDim: number;
+  readonly valueDim: number;
+  readonly dropout: number;
+  readonly useBias: boolean;
+  readonly outputDim: number | undefined;
+  readonly seed: Seed | undefined;
+  private readonly kernelInitializer: Initializer;
+  private readonly biasInitializer: Initializer;
+  private projections: Record<'query' | 'key' | 'value' | 'output', { kernel: Variable; bias?: Variable }> | undefined;
+
+  constructor(args: MultiHeadAttentionArgs) {
+    super('MultiHeadAttention', args);
+    for (const name of ['numHeads', 'keyDim'] as const) {
+      if (!positiveInteger(args[name])) throw invalid('MultiHeadAttention', `Expected ${name} to be a positive integer`, { [name]: args[name] });
+    }
+    if (args.valueDim !== undefined && !positiveInteger(args.valueDim)) throw invalid('MultiHeadAttention', 'Expected valueDim to be a positive integer', { valueDim: args.valueDim });
+    if (args.outputShape !== undefined && !positiveInteger(args.outputShape)) throw invalid('MultiHeadAttention', 'Expected outputShape to be a positive integer', { outputShape: args.outputShape });
+    if (args.dropout !== undefined && !(typeof args.dropout === 'number' && args.dropout >= 0 && args.dropout < 1)) {
+      throw invalid('MultiHeadAttention', 'Expected dropout in [0, 1)', { dropout: args.dropout });
+    }
+    this.numHeads = args.numHeads;
+    this.keyDim = args.keyDim;
+    this.valueDim = args.valueDim ?? args.keyDim;
+    this.dropout = args.dropout ?? 0;
+    this.useBias = args.useBias ?? true;
+    this.outputDim = args.outputShape;
+    this.seed = typeof args.seed === 'string' ? BigInt(args.seed) : args.seed ?? undefined;
+    this.kernelInitializer = getInitializer(args.kernelInitializer, 'glorotUniform', 'MultiHeadAttention');
+    this.biasInitializer = getInitializer(args.biasInitializer, 'zeros', 'MultiHeadAttention');
+  }
+
+  /** Builds for a query of `queryShape` (and value and key of the same feature size unless given). */
+  override build(queryShape: SymbolicShape, valueShape: SymbolicShape = queryShape, keyShape: SymbolicShape = valueShape): void {
+    const dims = [queryShape, valueShape, keyShape].map((shape, i) => {
+      const d = shape.at(-1);
+      if (shape.length !== 3 || typeof d !== 'number') {
+        throw invalid(`MultiHeadAttention (${this.name})`, 'Expected inputs of rank 3 [batch, time, features] with known features', { [['query', 'value', 'key'][i]!]: shape });
+      }
+      return d;
+    });
+    const [queryDim, valueDim, keyDim] = dims as [number, number, number];
+    const h = this.numHeads;
+    const projection = (name: string, kernelShape: number[], biasShape: number[]) => ({
+      kernel: this.addWeight(`${name}/kernel`, kernelShape, this.kernelInitializer),
+      ...(this.useBias ? { bias: this.addWeight(`${name}/bias`, biasShape, this.biasInitializer) } : {}),
+    });
+    this.projections = {
+      query: projection('query', [queryDim, h, this.keyDim], [h, this.keyDim]),
+      key: projection('key', [keyDim, h, this.keyDim], [h, this.keyDim]),
+      value: projection('value', [valueDim, h, this.valueDim], [h, this.valueDim]),
+      output: projection('attention_output', [h, this.valueDim, this.outputDim ?? queryDim], [this.outputDim ?? queryDim]),
+    };
+    this.built = true;
+  }
+
+  computeOutputShape(queryShape: SymbolicShape): SymbolicShape {
+    return [...queryShape.slice(0, -1), this.outputDim ?? queryShape.at(-1)!];
+  }
+
+  /** Self-attention (query = value = key) as a layer of a Sequential model. */
+  call(x: Tensor, context: CallContext): Tensor {
+    return this.attend(x, x, x, context);
+  }
+
+  /**
+   * attention(query, value, key): [batch, queryTime, outputDim]. Builds on first use; training
+   * (with its step) enables dropout on the attention probabilities.
+   */
+  attend(query: Tensor, value: Tensor, key: Tensor = value, options: AttentionOptions = {}): Tensor {
+    this.ensureStandaloneName();
+    if (!this.built) this.build([null, ...query.shape.slice(1)], [null, ...value.shape.slice(1)], [null, ...key.shape.slice(1)]);
+    const p = this.projections!;
+    const [batch, queryTime] = query.shape as [number, number, number];
+    const valueTime = value.shape[1]!;
+    if (key.shape[0] !== batch || value.shape[0] !== batch || key.shape[1] !== valueTime) {
+      throw invalid(`MultiHeadAttention (${this.name})`, 'Expected query, value and key with one batch size, and value and key with one length', { 'query.shape': query.shape, 'value.shape': value.shape, 'key.shape': key.shape });
+    }
+    return ENGINE.tidy(() => {
+      // [batch, time, dim] -> [batch, heads, time, headDim]
+      const project = (x: Tensor, w: { kernel: Variable; bias?: Variable }, headDim: number) => {
+        const [b, t, d] = x.shape as [number, number, number];
+        let y = ops.reshape(ops.matMul(ops.reshape(x, [b * t, d]), ops.reshape(w.kernel, [d, this.numHeads * headDim])), [b, t, this.numHeads, headDim]);
+        if (w.bias) y = ops.add(y, w.bias);
+        return ops.transpose(y, [0, 2, 1, 3]);
+      };
+      // 1 / sqrt(keyDim) rounded once to float32, as Keras multiplies the query by it.
+      const q = ops.mul(project(query, p.query, this.keyDim), Math.fround(1 / Math.sqrt(this.keyDim)));
+      const k = project(key, p.key, this.keyDim);
+      const v = project(value, p.value, this.valueDim);
+      let scores = ops.matMul(q, k, false, true);
+      const mask = this.combinedMask(batch, queryTime, valueTime, options);
+      if (mask) scores = ops.add(scores, ops.mul(ops.sub(1, ops.expandDims(mask, 1)), LARGE_NEGATIVE));
+      let probabilities = ops.softmax(scores, -1);
+      if (options.training && this.dropout > 0) probabilities = invertedDropout(probabilities, this.dropout, this.seed === undefined ? keyFor(this.path) : keyOf(this.seed), options.step ?? 0);
+      const attended = ops.transpose(ops.matMul(probabilities, v), [0, 2, 1, 3]);
+      const outputDim = p.output.kernel.shape[2]!;
+      let out = ops.reshape(ops.matMul(ops.reshape(attended, [batch * queryTime, this.numHeads * this.valueDim]), ops.reshape(p.output.kernel, [this.numHeads * this.valueDim, outputDim])), [batch, queryTime, outputDim]);
+      if (p.output.bias) out = ops.add(out, p.output.bias);
+      return out;
+    });
+  }
+
+  /** The float32 0/1 mask [batch, queryTime, valueTime] of the attention mask and the causal one. */
+  private combinedMask(batch: number, queryTime: number, valueTime: number, options: AttentionOptions): Tensor | undefined {
+    let mask: Tensor | undefined;
+    if (options.attentionMask) {
+      const m = options.attentionMask;
+      const expected = [batch, queryTime, valueTime];
+      if (m.rank !== 3 || !m.shape.every((d, i) => d === expected[i])) {
+        throw invalid(`MultiHeadAttention (${this.name})`, `Expected attentionMask of shape ${JSON.stringify(expected)}`, { 'attentionMask.shape': m.shape });
+      }
+      mask = ops.cast(ops.cast(m, 'bool'), 'float32');
+    }
+    if (options.useCausalMask) {
+      const causal = ops.cast(ops.lessEqual(ops.reshape(ops.range(0, valueTime, 1, 'int32'), [1, valueTime]), ops.reshape(ops.range(0, queryTime, 1, 'int32'), [queryTime, 1])), 'float32');
+      mask = mask ? ops.mul(mask, causal) : ops.broadcastTo(causal, [batch, queryTime, valueTime]);
+    }
+    return mask;
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      numHeads: this.numHeads, keyDim: this.keyDim, valueDim: this.valueDim, dropout: this.dropout, useBias: this.useBias,
+      outputShape: this.outputDim ?? null, kernelInitializer: this.kernelInitializer.name, biasInitializer: this.biasInitializer.name,
+      seed: typeof this.seed === 'bigint' ? this.seed.toString() : this.seed ?? null,
+    };
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * MultiHeadAttention (Keras 3 semantics; TF.js has none): the layer harness, a float64
+ * reference of the whole computation with the layer's own weights, attention and causal masks
+ * (a masked key changes nothing; a later query position changes no earlier output), and dropout
+ * on the attention probabilities (identity at inference, fresh per step, the same bits on every
+ * backend and thread count).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as vb from 'verbatim';
+import { runLayerTest } from './helpers/layer-harness.js';
+
+const mha = (args: Record<string, unknown>) => vb.layers.multiHeadAttention(args as unknown as vb.layers.MultiHeadAttentionArgs);
+
+type Matrix = number[][];
+const arr = (t: vb.Tensor) => Array.from(t.dataSync(), Number);
+
+/** Float64 attention: softmax(q k^T / sqrt(dk) + mask) v per head, projections as Keras's einsums. */
+function reference(layer: vb.layers.MultiHeadAttention, query: vb.Tensor, value: vb.Tensor, mask?: number[][][]): number[] {
+  const w = Object.fromEntries(layer.weights.map((x) => [x.variable.name.slice(layer.path.length + 1), arr(x.variable)]));
+  const [b, tq, dq] = query.shape as [number, number, number];
+  const [, tk, dv] = value.shape as [number, number, number];
+  const h = layer.numHeads;
+  const dk = layer.keyDim;
+  const dh = layer.valueDim;
+  const out = w['attention_output/bias']!.length;
+  const q = arr(query);
+  const v = arr(value);
+  const project = (x: number[], t: number, d: number, kernel: number[], bias: number[], headDim: number) =>
+    Array.from({ length: b }, (_, bi) => Array.from({ length: h }, (_, hi) => Array.from({ length: t }, (_, ti) => Array.from({ length: headDim }, (_, j) => {
+      let s = bias[hi * headDim + j]!;
+      for (let k = 0; k < d; k++) s += x[(bi * t + ti) * d + k]! * kernel[(k * h + hi) * headDim + j]!;
+      return s;
+    }))));
+  const Q = project(q, tq, dq, w['query/kernel']!, w['query/bias']!, dk);
+  const K = project(v, tk, dv, w['key/kernel']!, w['key/bias']!, dk);
+  const V = project(v, tk, dv, w['value/kernel']!, w['value/bias']!, dh);
+  const result: number[] = [];
+  for (let bi = 0; bi < b; bi++) {
+    const heads: Matrix[] = [];
+    for (let hi = 0; hi < h; hi++) {
+      heads.push(Q[bi]![hi]!.map((qv, i) => {
+        const scores = K[bi]![hi]!.map((kv, j) => qv.reduce((s, x, c) => s + x * kv[c]!, 0) / Math.sqrt(dk) + (mask && !mask[bi]![i]![j] ? -1e9 : 0));
+        const m = Math.max(...scores);
+        const e = scores.map((s) => Math.exp(s - m));
+        const z = e.reduce((a, c) => a + c, 0);
+        return Array.from({ length: dh }, (_, c) => e.reduce((s, p, j) => s + (p / z) * V[bi]![hi]![j]![c]!, 0));
+      }));
+    }
+    for (let i = 0; i < tq; i++) {
+      for (let o = 0; o < out; o++) {
+        let s = w['attention_output/bias']![o]!;
+        for (let hi = 0; hi < h; hi++) for (let c = 0; c < dh; c++) s += heads[hi]![i]![c]! * w['attention_output/kernel']![(hi * dh + c) * out + o]!;
+        result.push(s);
+      }
+    }
+  }
+  return result;
+}
+
+function assertClose(actual: number[], expected: number[], what: string): void {
+  assert.equal(actual.length, expected.length, what);
+  actual.forEach((a, i) => assert.ok(Math.abs(a - expected[i]!) <= 1e-5 * Math.abs(expected[i]!) + 1e-5, `${what}[${i}]: ${a} vs ${expected[i]}`));
+}
+
+describe('multiHeadAttention', () => {
+  it('passes the layer harness (self-attention in a Sequential model)', async () => {
+    await runLayerTest({
+      name: 'multiHeadAttention',
+      make: mha,
+      args: { numHeads: 2, keyDim: 3, valueDim: 4, outputShape: 5 },
+      inputShapes: [[2, 4, 6], [1, 3, 6]],
+      outputShapes: [[null, 4, 5], [null, 3, 5]],
+      weights: [['query/kernel', [6, 2, 3]], ['query/bias', [2, 3]], ['key/kernel', [6, 2, 3]], ['key/bias', [2, 3]],
+        ['value/kernel', [6, 2, 4]], ['value/bias', [2, 4]], ['attention_output/kernel', [2, 4, 5]], ['attention_output/bias', [5]]],
+      smooth: true,
+      badArgs: [
+        [{ numHeads: 0, keyDim: 2 }, /Expected numHeads to be a positive integer\. Received: numHeads=0/],
+        [{ numHeads: 2, keyDim: 1.5 }, /Expected keyDim to be a positive integer\. Received: keyDim=1\.5/],
+        [{ numHeads: 2, keyDim: 2, dropout: 1 }, /Expected dropout in \[0, 1\)\. Received: dropout=1/],
+      ],
+    });
+  });
+
+  it('matches a float64 reference (cross-attention, random biases), with and without an attention mask', () => {
+    vb.setRandomSeed(3);
+    const layer = mha({ numHeads: 3, keyDim: 4, valueDim: 2, biasInitializer: 'randomNormal' }) as vb.layers.MultiHeadAttention;
+    const query = vb.random.normal(vb.random.key(1), [2, 3, 5]);
+    const value = vb.random.normal(vb.random.key(2), [2, 4, 6]);
+    assertClose(arr(layer.attend(query, value)), reference(layer, query, value), 'unmasked');
+    const mask = [[[1, 0, 1, 1], [1, 1, 1, 1], [0, 0, 0, 1]], [[1, 1, 0, 0], [0, 1, 0, 1], [1, 1, 1, 0]]];
+    const masked = arr(layer.attend(query, value, value, { attentionMask: vb.tensor(mask, [2, 3, 4], 'bool') }));
+    assertClose(masked, reference(layer, query, value, mask), 'masked');
+    assert.notDeepEqual(masked, arr(layer.attend(query, value)));
+  });
+
+  it('a causal mask: changing a later position changes no earlier output', () => {
+    vb.setRandomSeed(4);
+    const layer = mha({ numHeads: 2, keyDim: 2 }) as vb.layers.MultiHeadAttention;
+    const x = vb.random.normal(vb.random.key(5), [1, 5, 4]);
+    const changed = vb.concat([vb.slice(x, [0, 0, 0], [1, 3, 4]), vb.mul(vb.slice(x, [0, 3, 0], [1, 2, 4]), 7)], 1);
+    const a = arr(layer.attend(x, x, x, { useCausalMask: true }));
+    const b = arr(layer.attend(changed, changed, changed, { useCausalMask: true }));
+    assert.deepEqual(b.slice(0, 3 * 4), a.slice(0, 3 * 4), 'the first three positions see only themselves and earlier ones');
+    assert.notDeepEqual(b.slice(12), a.slice(12));
+  });
+
+  it('dropout on the probabilities: identity at inference, fresh per step, the same bits on every backend and thread count', () => {
+    const run = (backend: string, threads: number, step: number, training: boolean) => {
+      const previous = vb.getBackend();
+      vb.setBackend(backend);
+      vb.setNumThreads(threads);
+      vb.setRandomSeed(6);
+      const layer = mha({ numHeads: 2, keyDim: 3, dropout: 0.5, name: 'mha_dropout' }) as vb.layers.MultiHeadAttention;
+      const x = vb.random.normal(vb.random.key(7), [2, 6, 4]);
+      const y = Array.from(new Uint32Array(new Float32Array(layer.attend(x, x, x, { training, step }).dataSync()).buffer));
+      layer.dispose();
+      vb.setBackend(previous);
+      return y;
+    };
+    const inference = run('reference', 1, 0, false);
+    const step1 = run('reference', 1, 1, true);
+    assert.notDeepEqual(step1, inference);
+    assert.notDeepEqual(run('reference', 1, 2, true), step1, 'a fresh mask every step');
+    for (const backend of vb.backendNames()) {
+      for (const threads of [1, 2, 3]) assert.deepEqual(run(backend, threads, 1, true), step1, `${backend}, ${threads} threads`);
+    }
+  });
+
+  it('rejects mismatched inputs and masks, naming them', () => {
+    const layer = mha({ numHeads: 1, keyDim: 2 }) as vb.layers.MultiHeadAttention;
+    assert.throws(() => layer.attend(vb.zeros([2, 3]), vb.zeros([2, 3])), /Expected inputs of rank 3 \[batch, time, features\] with known features\. Received: query=\[null, 3\]/);
+    assert.throws(() => layer.attend(vb.zeros([2, 3, 4]), vb.zeros([2, 5, 4]), vb.zeros([2, 4, 4])), /Expected query, value and key with one batch size, and value and key with one length/);
+    assert.throws(() => layer.attend(vb.zeros([2, 3, 4]), vb.zeros([2, 5, 4]), undefined, { attentionMask: vb.ones([2, 5, 3]) }), /Expected attentionMask of shape \[2,3,5\]\. Received: attentionMask\.shape=\[2, 5, 3\]/);
+  });
+});
