@@ -1,6 +1,6 @@
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
-import { foldIn, key as keyOf, type Seed } from '../random/keys.js';
+import { foldIn, key as keyOf, type Key, type Seed } from '../random/keys.js';
 import { uniformValues } from '../random/samplers.js';
 import { keyFor } from '../random/seed.js';
 import { ENGINE } from '../engine/engine.js';
@@ -93,6 +93,25 @@ export interface DropoutArgs extends LayerArgs {
   noiseShape?: (number | null)[] | null;
 }
 
+/** A noise layer's seed argument; a bigint seed comes back from getConfig() as a decimal string (JSON has no bigint). */
+export function parseSeed(seed: Seed | string | null | undefined): Seed | undefined {
+  return typeof seed === 'string' ? BigInt(seed) : seed ?? undefined;
+}
+
+/** A seed as getConfig() reports it. */
+export function seedConfig(seed: Seed | undefined): number | string | null {
+  return typeof seed === 'bigint' ? seed.toString() : seed ?? null;
+}
+
+/**
+ * The key of a noise layer's draws at training step `step`: foldIn(layerKey, step), where the
+ * layer's key is key(seed) or, unseeded, keyFor('<model>/<layer>'). Fresh every step, the same on
+ * every run.
+ */
+export function stepKey(layer: Layer, seed: Seed | undefined, step: number): Key {
+  return foldIn(seed === undefined ? keyFor(layer.path) : keyOf(seed), step);
+}
+
 /**
  * In training, zeroes each element with probability `rate` and scales the rest by
  * 1 / (1 - rate). The mask of training step s is drawn from foldIn(layerKey, s): a fresh mask
@@ -103,14 +122,14 @@ export class Dropout extends Layer {
   readonly seed: Seed | undefined;
   readonly noiseShape: (number | null)[] | undefined;
 
-  constructor(args: DropoutArgs) {
-    super('Dropout', args);
+  /** className: subclasses with a fixed noise shape (SpatialDropout1D, ...) name themselves. */
+  constructor(args: DropoutArgs, className = 'Dropout') {
+    super(className, args);
     if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) {
-      throw invalid('Dropout', 'Expected rate in [0, 1)', { rate: args.rate });
+      throw invalid(className, 'Expected rate in [0, 1)', { rate: args.rate });
     }
     this.rate = args.rate;
-    // A bigint seed comes back from getConfig() as a decimal string (JSON has no bigint).
-    this.seed = typeof args.seed === 'string' ? BigInt(args.seed) : args.seed ?? undefined;
+    this.seed = parseSeed(args.seed);
     this.noiseShape = args.noiseShape ?? undefined;
   }
 
@@ -120,9 +139,8 @@ export class Dropout extends Layer {
 
   call(x: Tensor, context: CallContext): Tensor {
     if (!context.training || this.rate === 0) return x;
-    const layerKey = this.seed === undefined ? keyFor(this.path) : keyOf(this.seed);
     const maskShape = this.noiseShape ? this.noiseShape.map((d, i) => d ?? x.shape[i]!) : [...x.shape];
-    const u = uniformValues(foldIn(layerKey, context.step), maskShape.reduce((a, b) => a * b, 1));
+    const u = uniformValues(stepKey(this, this.seed, context.step), maskShape.reduce((a, b) => a * b, 1));
     return ENGINE.tidy(() => {
       const keep = ops.greaterEqual(ENGINE.makeTensor(u, maskShape, 'float32'), this.rate);
       return ops.where(keep, ops.div(x, 1 - this.rate), 0);
@@ -130,7 +148,7 @@ export class Dropout extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { rate: this.rate, seed: typeof this.seed === 'bigint' ? this.seed.toString() : this.seed ?? null, noiseShape: this.noiseShape ?? null };
+    return { rate: this.rate, seed: seedConfig(this.seed), noiseShape: this.noiseShape ?? null };
   }
 }
 
