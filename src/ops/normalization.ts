@@ -4,7 +4,6 @@
  * without a scale), y = fl(fl(x - mean) * inv), then fl(y + offset) with an offset.
  */
 import { invalid } from '../errors.js';
-import { broadcastShapes } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TensorLike } from './creation.js';
 import { add, asFloat, div, mul, sqrt, sub } from './elementwise.js';
@@ -24,8 +23,8 @@ export const batchNorm = op(function batchNorm(
   const t = asFloat(x, context);
   const parameter = (value: TensorLike, argument: string): Tensor => {
     const p = asFloat(value, context);
-    const joined = broadcastShapes([t.shape, p.shape], context);
-    if (joined.length !== t.rank || joined.some((d, i) => d !== t.shape[i])) {
+    const lead = t.rank - p.rank;
+    if (lead < 0 || p.shape.some((d, i) => d !== 1 && d !== t.shape[lead + i])) {
       throw invalid(context, `Expected ${argument} of a shape that broadcasts to x's ${JSON.stringify(t.shape)}`, { [`${argument}.shape`]: p.shape });
     }
     return p;
