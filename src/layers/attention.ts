@@ -9,10 +9,9 @@
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { ENGINE } from '../engine/engine.js';
-import { key as keyOf, type Seed } from '../random/keys.js';
-import { keyFor } from '../random/seed.js';
+import type { Seed } from '../random/keys.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
-import { invertedDropout } from './core.js';
+import { invertedDropout, parseSeed, seedConfig, stepKey } from './core.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 
@@ -75,7 +74,7 @@ export class MultiHeadAttention extends Layer {
     this.dropout = args.dropout ?? 0;
     this.useBias = args.useBias ?? true;
     this.outputDim = args.outputShape;
-    this.seed = typeof args.seed === 'string' ? BigInt(args.seed) : args.seed ?? undefined;
+    this.seed = parseSeed(args.seed);
     this.kernelInitializer = getInitializer(args.kernelInitializer, 'glorotUniform', 'MultiHeadAttention');
     this.biasInitializer = getInitializer(args.biasInitializer, 'zeros', 'MultiHeadAttention');
   }
@@ -142,7 +141,7 @@ export class MultiHeadAttention extends Layer {
       const mask = this.combinedMask(batch, queryTime, valueTime, options);
       if (mask) scores = ops.add(scores, ops.mul(ops.sub(1, ops.expandDims(mask, 1)), LARGE_NEGATIVE));
       let probabilities = ops.softmax(scores, -1);
-      if (options.training && this.dropout > 0) probabilities = invertedDropout(probabilities, this.dropout, this.seed === undefined ? keyFor(this.path) : keyOf(this.seed), options.step ?? 0);
+      if (options.training && this.dropout > 0) probabilities = invertedDropout(probabilities, this.dropout, stepKey(this, this.seed, options.step ?? 0));
       const attended = ops.transpose(ops.matMul(probabilities, v), [0, 2, 1, 3]);
       const outputDim = p.output.kernel.shape[2]!;
       let out = ops.reshape(ops.matMul(ops.reshape(attended, [batch * queryTime, this.numHeads * this.valueDim]), ops.reshape(p.output.kernel, [this.numHeads * this.valueDim, outputDim])), [batch, queryTime, outputDim]);
@@ -173,7 +172,7 @@ export class MultiHeadAttention extends Layer {
     return {
       numHeads: this.numHeads, keyDim: this.keyDim, valueDim: this.valueDim, dropout: this.dropout, useBias: this.useBias,
       outputShape: this.outputDim ?? null, kernelInitializer: this.kernelInitializer.name, biasInitializer: this.biasInitializer.name,
-      seed: typeof this.seed === 'bigint' ? this.seed.toString() : this.seed ?? null,
+      seed: seedConfig(this.seed),
     };
   }
 }

@@ -93,12 +93,31 @@ export interface DropoutArgs extends LayerArgs {
   noiseShape?: (number | null)[] | null;
 }
 
+/** A noise layer's seed argument; a bigint seed comes back from getConfig() as a decimal string (JSON has no bigint). */
+export function parseSeed(seed: Seed | string | null | undefined): Seed | undefined {
+  return typeof seed === 'string' ? BigInt(seed) : seed ?? undefined;
+}
+
+/** A seed as getConfig() reports it. */
+export function seedConfig(seed: Seed | undefined): number | string | null {
+  return typeof seed === 'bigint' ? seed.toString() : seed ?? null;
+}
+
+/**
+ * The key of a noise layer's draws at training step `step`: foldIn(layerKey, step), where the
+ * layer's key is key(seed) or, unseeded, keyFor('<model>/<layer>'). Fresh every step, the same on
+ * every run.
+ */
+export function stepKey(layer: Layer, seed: Seed | undefined, step: number): Key {
+  return foldIn(seed === undefined ? keyFor(layer.path) : keyOf(seed), step);
+}
+
 /**
  * Zeroes each element of x with probability `rate` and scales the rest by 1 / (1 - rate), with
- * the uniform mask (broadcast from maskShape) of foldIn(layerKey, step): the same on every run.
+ * the uniform mask (broadcast from maskShape) drawn from `key` (a layer's stepKey).
  */
-export function invertedDropout(x: Tensor, rate: number, layerKey: Key, step: number, maskShape: readonly number[] = x.shape): Tensor {
-  const u = uniformValues(foldIn(layerKey, step), maskShape.reduce((a, b) => a * b, 1));
+export function invertedDropout(x: Tensor, rate: number, key: Key, maskShape: readonly number[] = x.shape): Tensor {
+  const u = uniformValues(key, maskShape.reduce((a, b) => a * b, 1));
   return ENGINE.tidy(() => {
     const keep = ops.greaterEqual(ENGINE.makeTensor(u, [...maskShape], 'float32'), rate);
     return ops.where(keep, ops.div(x, 1 - rate), 0);
@@ -115,14 +134,14 @@ export class Dropout extends Layer {
   readonly seed: Seed | undefined;
   readonly noiseShape: (number | null)[] | undefined;
 
-  constructor(args: DropoutArgs) {
-    super('Dropout', args);
+  /** className: subclasses with a fixed noise shape (SpatialDropout1D, ...) name themselves. */
+  constructor(args: DropoutArgs, className = 'Dropout') {
+    super(className, args);
     if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) {
-      throw invalid('Dropout', 'Expected rate in [0, 1)', { rate: args.rate });
+      throw invalid(className, 'Expected rate in [0, 1)', { rate: args.rate });
     }
     this.rate = args.rate;
-    // A bigint seed comes back from getConfig() as a decimal string (JSON has no bigint).
-    this.seed = typeof args.seed === 'string' ? BigInt(args.seed) : args.seed ?? undefined;
+    this.seed = parseSeed(args.seed);
     this.noiseShape = args.noiseShape ?? undefined;
   }
 
@@ -133,11 +152,11 @@ export class Dropout extends Layer {
   call(x: Tensor, context: CallContext): Tensor {
     if (!context.training || this.rate === 0) return x;
     const maskShape = this.noiseShape ? this.noiseShape.map((d, i) => d ?? x.shape[i]!) : [...x.shape];
-    return invertedDropout(x, this.rate, this.seed === undefined ? keyFor(this.path) : keyOf(this.seed), context.step, maskShape);
+    return invertedDropout(x, this.rate, stepKey(this, this.seed, context.step), maskShape);
   }
 
   getConfig(): Record<string, unknown> {
-    return { rate: this.rate, seed: typeof this.seed === 'bigint' ? this.seed.toString() : this.seed ?? null, noiseShape: this.noiseShape ?? null };
+    return { rate: this.rate, seed: seedConfig(this.seed), noiseShape: this.noiseShape ?? null };
   }
 }
 

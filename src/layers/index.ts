@@ -7,6 +7,11 @@ import {
   AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
   MaxPooling1D, MaxPooling2D, type GlobalPoolingArgs, type PoolingArgs,
 } from './pooling.js';
+import { BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs } from './normalization.js';
+import {
+  AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D,
+  type AlphaDropoutArgs, type GaussianDropoutArgs, type GaussianNoiseArgs, type SpatialDropout2DArgs, type SpatialDropoutArgs,
+} from './noise.js';
 import { Cropping2D, UpSampling2D, ZeroPadding2D, type Cropping2DArgs, type UpSampling2DArgs, type ZeroPadding2DArgs } from './spatial.js';
 
 export { ACTIVATION_NAMES, type ActivationIdentifier } from './activations.js';
@@ -48,3 +53,17 @@ export const globalMaxPooling2d = (args: GlobalPoolingArgs = {}) => new GlobalMa
 export const zeroPadding2d = (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args);
 export const cropping2d = (args: Cropping2DArgs = {}) => new Cropping2D(args);
 export const upSampling2d = (args: UpSampling2DArgs = {}) => new UpSampling2D(args);
+
+export { BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs } from './normalization.js';
+export {
+  SpatialDropout1D, SpatialDropout2D, GaussianNoise, GaussianDropout, AlphaDropout,
+  type SpatialDropoutArgs, type SpatialDropout2DArgs, type GaussianNoiseArgs, type GaussianDropoutArgs, type AlphaDropoutArgs,
+} from './noise.js';
+
+export const batchNormalization = (args: BatchNormalizationArgs = {}) => new BatchNormalization(args);
+export const layerNormalization = (args: LayerNormalizationArgs = {}) => new LayerNormalization(args);
+export const spatialDropout1d = (args: SpatialDropoutArgs) => new SpatialDropout1D(args);
+export const spatialDropout2d = (args: SpatialDropout2DArgs) => new SpatialDropout2D(args);
+export const gaussianNoise = (args: GaussianNoiseArgs) => new GaussianNoise(args);
+export const gaussianDropout = (args: GaussianDropoutArgs) => new GaussianDropout(args);
+export const alphaDropout = (args: AlphaDropoutArgs) => new AlphaDropout(args);

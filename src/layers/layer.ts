@@ -32,6 +32,8 @@ export interface LayerArgs {
 export interface LayerWeight {
   variable: Variable;
   regularizer?: Regularizer;
+  /** State that no gradient or optimizer touches (BatchNormalization's moving statistics). */
+  nonTrainable?: true;
 }
 
 /** Converts camelCase class names to Keras's snake_case default layer names (Dense -> dense). */
@@ -90,11 +92,12 @@ export abstract class Layer {
   /** The layer's options, for summaries and run records. */
   abstract getConfig(): Record<string, unknown>;
 
-  protected addWeight(name: string, shape: number[], initializer: Initializer, regularizer?: Regularizer): Variable {
+  /** A weight named `<path>/<name>`; trainable false makes it state the layer assigns itself. */
+  protected addWeight(name: string, shape: number[], initializer: Initializer, regularizer?: Regularizer, trainable = true): Variable {
     const path = `${this.path}/${name}`;
     const values = initializer.values(shape, keyFor(path));
-    const variable = ENGINE.tidy(() => ENGINE.makeVariable(ENGINE.makeTensor(values, shape, 'float32'), this.trainable, path));
-    this.weights.push({ variable, ...(regularizer ? { regularizer } : {}) });
+    const variable = ENGINE.tidy(() => ENGINE.makeVariable(ENGINE.makeTensor(values, shape, 'float32'), this.trainable && trainable, path));
+    this.weights.push({ variable, ...(regularizer ? { regularizer } : {}), ...(trainable ? {} : { nonTrainable: true as const }) });
     return variable;
   }
 
@@ -118,7 +121,7 @@ export abstract class Layer {
   }
 
   get trainableWeights(): Variable[] {
-    return this.trainable ? this.weights.map((w) => w.variable) : [];
+    return this.trainable ? this.weights.filter((w) => !w.nonTrainable).map((w) => w.variable) : [];
   }
 
   countParams(): number {

@@ -1,0 +1,216 @@
+/**
+ * BatchNormalization and LayerNormalization (TF.js option names, Keras 3 semantics), both
+ * computed by the batchNorm op from two-pass moments (src/ops/reduction.ts).
+ *
+ * BatchNormalization's moving statistics are non-trainable weights that the layer assigns
+ * itself in a training call, as Keras 3 does: no gradient reaches them and the optimizer never
+ * sees them. The assignment happens inside the training step's forward pass, with recording
+ * paused, so the gradient tape holds nothing of it; the new values depend only on the batch and
+ * the old values, so the update is as deterministic as the rest of the step.
+ */
+import { ENGINE } from '../engine/engine.js';
+import { invalid } from '../errors.js';
+import * as ops from '../ops/index.js';
+import { normalizeAxes } from '../tensor/shape.js';
+import type { Tensor, Variable } from '../tensor/tensor.js';
+import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
+import { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+import { getRegularizer, type Regularizer } from './regularizers.js';
+
+type RegularizerIdentifier = 'l1' | 'l2' | 'l1l2' | Regularizer;
+
+interface NormalizationArgs extends LayerArgs {
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  betaInitializer?: InitializerIdentifier | Initializer;
+  gammaInitializer?: InitializerIdentifier | Initializer;
+  betaRegularizer?: RegularizerIdentifier;
+  gammaRegularizer?: RegularizerIdentifier;
+}
+
+export interface BatchNormalizationArgs extends NormalizationArgs {
+  /** The features axis (default -1): statistics are taken over every other axis. */
+  axis?: number;
+  momentum?: number;
+  movingMeanInitializer?: InitializerIdentifier | Initializer;
+  movingVarianceInitializer?: InitializerIdentifier | Initializer;
+}
+
+export interface LayerNormalizationArgs extends NormalizationArgs {
+  /** The axis or axes normalized over (default -1), per example. */
+  axis?: number | number[];
+}
+
+/** The options and affine weights (gamma, beta) both layers share. */
+abstract class Normalization extends Layer {
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  protected readonly betaInitializer: Initializer;
+  protected readonly gammaInitializer: Initializer;
+  protected readonly betaRegularizer: Regularizer | undefined;
+  protected readonly gammaRegularizer: Regularizer | undefined;
+  gamma: Variable | undefined;
+  beta: Variable | undefined;
+
+  constructor(className: string, args: NormalizationArgs) {
+    super(className, args);
+    const { epsilon = 0.001, center = true, scale = true } = args;
+    if (typeof epsilon !== 'number' || !(epsilon > 0) || !Number.isFinite(epsilon)) throw invalid(className, 'Expected epsilon to be a positive number', { epsilon });
+    if (typeof center !== 'boolean') throw invalid(className, 'Expected center to be a boolean', { center });
+    if (typeof scale !== 'boolean') throw invalid(className, 'Expected scale to be a boolean', { scale });
+    this.epsilon = epsilon;
+    this.center = center;
+    this.scale = scale;
+    this.betaInitializer = getInitializer(args.betaInitializer, 'zeros', className);
+    this.gammaInitializer = getInitializer(args.gammaInitializer, 'ones', className);
+    this.betaRegularizer = getRegularizer(args.betaRegularizer, className);
+    this.gammaRegularizer = getRegularizer(args.gammaRegularizer, className);
+  }
+
+  /** gamma then beta, Keras's order. */
+  protected addAffineWeights(shape: number[]): void {
+    if (this.scale) this.gamma = this.addWeight('gamma', shape, this.gammaInitializer, this.gammaRegularizer);
+    if (this.center) this.beta = this.addWeight('beta', shape, this.betaInitializer, this.betaRegularizer);
+  }
+
+  /** Input shapes with every dimension of `axes` known. */
+  protected knownDims(inputShape: SymbolicShape, axes: readonly number[]): number[] {
+    const dims = axes.map((a) => inputShape[a]);
+    if (!dims.every((d): d is number => typeof d === 'number')) {
+      throw invalid(`${this.className} (${this.name})`, 'Expected an input whose normalized axes have known sizes', { inputShape });
+    }
+    return dims;
+  }
+
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    return inputShape;
+  }
+
+  protected affineConfig(): Record<string, unknown> {
+    return {
+      epsilon: this.epsilon, center: this.center, scale: this.scale,
+      betaInitializer: this.betaInitializer.name, gammaInitializer: this.gammaInitializer.name,
+      betaRegularizer: this.betaRegularizer?.config ?? null, gammaRegularizer: this.gammaRegularizer?.config ?? null,
+    };
+  }
+}
+
+/** A [C] parameter viewed with C on `axis` of a rank-`rank` input (itself when axis is last). */
+function alongAxis(p: Tensor, axis: number, rank: number): Tensor {
+  return axis === rank - 1 ? p : ops.reshape(p, Array.from({ length: rank }, (_, i) => (i === axis ? p.size : 1)));
+}
+
+/**
+ * Normalizes each feature (the `axis` dimension). Training (and trainable): with the batch's mean
+ * and biased variance over every other axis, and moving = moving * momentum + batch * (1 -
+ * momentum) for moving_mean and moving_variance. Inference, or trainable false (Keras 3): with
+ * the moving statistics.
+ */
+export class BatchNormalization extends Normalization {
+  readonly axis: number;
+  readonly momentum: number;
+  private readonly movingMeanInitializer: Initializer;
+  private readonly movingVarianceInitializer: Initializer;
+  private featureAxis = -1;
+  movingMean: Variable | undefined;
+  movingVariance: Variable | undefined;
+
+  constructor(args: BatchNormalizationArgs = {}) {
+    super('BatchNormalization', args);
+    const { axis = -1, momentum = 0.99 } = args;
+    if (!Number.isInteger(axis)) throw invalid('BatchNormalization', 'Expected axis to be an integer', { axis });
+    if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) throw invalid('BatchNormalization', 'Expected momentum in [0, 1]', { momentum });
+    this.axis = axis;
+    this.momentum = momentum;
+    this.movingMeanInitializer = getInitializer(args.movingMeanInitializer, 'zeros', 'BatchNormalization');
+    this.movingVarianceInitializer = getInitializer(args.movingVarianceInitializer, 'ones', 'BatchNormalization');
+  }
+
+  override build(inputShape: SymbolicShape): void {
+    const [axis] = normalizeAxes(this.axis, inputShape.length, `BatchNormalization (${this.name})`);
+    this.featureAxis = axis!;
+    const shape = this.knownDims(inputShape, [axis!]);
+    this.addAffineWeights(shape);
+    this.movingMean = this.addWeight('moving_mean', shape, this.movingMeanInitializer, undefined, false);
+    this.movingVariance = this.addWeight('moving_variance', shape, this.movingVarianceInitializer, undefined, false);
+    this.built = true;
+  }
+
+  call(x: Tensor, context: CallContext): Tensor {
+    const axis = this.featureAxis;
+    const features = this.movingMean!.size;
+    if (x.rank <= axis || x.shape[axis] !== features) {
+      throw invalid(`BatchNormalization (${this.name})`, `Expected inputs with ${features} features on axis ${axis}`, { 'inputs.shape': x.shape });
+    }
+    const view = (p: Tensor | undefined) => (p ? alongAxis(p, axis, x.rank) : undefined);
+    if (!(context.training && this.trainable)) {
+      return ENGINE.tidy(() => ops.batchNorm(x, view(this.movingMean!)!, view(this.movingVariance!)!, view(this.beta), view(this.gamma), this.epsilon));
+    }
+    return ENGINE.tidy(() => {
+      const reduced = Array.from({ length: x.rank }, (_, i) => i).filter((i) => i !== axis);
+      const { mean, variance } = ops.moments(x, reduced);
+      ENGINE.withoutRecording(() => ENGINE.tidy(() => {
+        const decay = 1 - this.momentum;
+        this.movingMean!.assign(ops.add(ops.mul(this.movingMean!, this.momentum), ops.mul(mean, decay)));
+        this.movingVariance!.assign(ops.add(ops.mul(this.movingVariance!, this.momentum), ops.mul(variance, decay)));
+      }));
+      return ops.batchNorm(x, view(mean)!, view(variance)!, view(this.beta), view(this.gamma), this.epsilon);
+    });
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      axis: this.axis, momentum: this.momentum, ...this.affineConfig(),
+      movingMeanInitializer: this.movingMeanInitializer.name, movingVarianceInitializer: this.movingVarianceInitializer.name,
+    };
+  }
+}
+
+/**
+ * Normalizes each example over `axis` (the last by default) with its own mean and biased
+ * variance, then scales by gamma and shifts by beta (shaped like the normalized axes), in
+ * training and inference alike.
+ */
+export class LayerNormalization extends Normalization {
+  readonly axis: number | number[];
+  private normalizedAxes: number[] = [];
+
+  constructor(args: LayerNormalizationArgs = {}) {
+    super('LayerNormalization', args);
+    const { axis = -1 } = args;
+    const ok = Number.isInteger(axis) || (Array.isArray(axis) && axis.length > 0 && axis.every((a) => Number.isInteger(a)));
+    if (!ok) throw invalid('LayerNormalization', 'Expected axis to be an integer or a non-empty array of integers', { axis });
+    this.axis = Array.isArray(axis) ? [...axis] : axis;
+  }
+
+  override build(inputShape: SymbolicShape): void {
+    const context = `LayerNormalization (${this.name})`;
+    const axes = normalizeAxes(this.axis, inputShape.length, context);
+    if (axes.includes(0)) throw invalid(context, 'Expected axes other than the batch axis 0', { axis: this.axis });
+    if (new Set(axes).size !== axes.length) throw invalid(context, 'Expected distinct axes', { axis: this.axis });
+    this.normalizedAxes = [...axes].sort((a, b) => a - b);
+    this.addAffineWeights(this.knownDims(inputShape, this.normalizedAxes));
+    this.built = true;
+  }
+
+  call(x: Tensor): Tensor {
+    const axes = this.normalizedAxes;
+    const expected = this.gamma ?? this.beta;
+    const dims = axes.map((a) => x.shape[a]);
+    if (axes.some((a) => a >= x.rank) || (expected && dims.some((d, i) => d !== expected.shape[i]))) {
+      throw invalid(`LayerNormalization (${this.name})`, `Expected inputs of rank ${axes.at(-1)! + 1} or more with sizes ${JSON.stringify(expected?.shape ?? dims)} on axes ${JSON.stringify(axes)}`, { 'inputs.shape': x.shape });
+    }
+    return ENGINE.tidy(() => {
+      const { mean, variance } = ops.moments(x, axes, true);
+      const broadcastShape = x.shape.map((d, i) => (axes.includes(i) ? d : 1));
+      const view = (p: Tensor | undefined) => (p ? ops.reshape(p, broadcastShape) : undefined);
+      return ops.batchNorm(x, mean, variance, view(this.beta), view(this.gamma), this.epsilon);
+    });
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { axis: this.axis, ...this.affineConfig() };
+  }
+}
