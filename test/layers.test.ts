@@ -55,6 +55,17 @@ forEachBackend('layers', () => {
   });
 });
 
+describe('default layer names', () => {
+  it('are Keras\'s snake_case of the class name (the keys of unseeded weights derive from them)', () => {
+    const model = vb.sequential({ name: 'names', layers: [
+      vb.layers.conv2d({ filters: 1, kernelSize: 1, inputShape: [4, 4, 1] }), vb.layers.maxPooling2d(), vb.layers.conv2dTranspose({ filters: 1, kernelSize: 1 }),
+      vb.layers.globalAveragePooling2d(), vb.layers.dense({ units: 1 }), vb.layers.dense({ units: 1 }),
+    ] });
+    assert.deepEqual(model.layers.map((l) => l.name), ['conv2d', 'max_pooling2d', 'conv2d_transpose', 'global_average_pooling2d', 'dense', 'dense_1']);
+    model.dispose();
+  });
+});
+
 describe('initializers', () => {
   const key = vb.random.key(0);
   const stats = (v: Float32Array) => {

@@ -36,9 +36,12 @@ export interface LayerWeight {
   nonTrainable?: true;
 }
 
-/** Converts camelCase class names to Keras's snake_case default layer names (Dense -> dense). */
+/**
+ * Keras's default layer name from a class name (its to_snake_case): Dense -> dense, Conv2D ->
+ * conv2d, MaxPooling2D -> max_pooling2d, SimpleRNN -> simple_rnn.
+ */
 export function snakeCase(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return name.replace(/\W+/g, '').replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
 const standaloneCounts = new Map<string, number>();
