@@ -302,9 +302,9 @@ describe('functional models: summary and bad arguments', () => {
     assert.throws(() => vb.model({ inputs: [a, a], outputs: out }), /Expected each input once/);
     assert.throws(() => vb.model({ inputs: a, outputs: vb.ones([2]) as never }), /Expected outputs to be symbolic tensors.*Received: outputs\[0\]=Tensor/);
     const twin = L.dense({ units: 2, name: 'twin' }).apply(L.dense({ units: 2, name: 'twin' }).apply(a));
-    assert.throws(() => vb.model({ inputs: a, outputs: twin }), /Expected layer names unique within the model\. Received: name="twin"/);
+    assert.throws(() => vb.model({ inputs: a, outputs: twin }), /Expected layer names \(inputs included\) unique within the model\. Received: name="twin"/);
     const c = vb.input({ shape: [2], name: 'a' });
-    assert.throws(() => vb.model({ inputs: [a, c], outputs: L.add().apply([a, c]) }), /Expected input names unique within the model\. Received: name="a"/);
+    assert.throws(() => vb.model({ inputs: [a, c], outputs: L.add().apply([a, c]) }), /Expected layer names \(inputs included\) unique within the model\. Received: name="a"/);
     assert.throws(() => L.add().apply(a), /Add \(unnamed\): Expected a list of at least 2 inputs\. Received: inputs="one tensor"/);
     assert.throws(() => L.add().apply([a, vb.input({ shape: [3] })]), /Expected input shapes that broadcast.*Received: shapes\[0\]=\[null, 2\], shapes\[1\]=\[null, 3\]/);
     assert.throws(() => L.concatenate().apply([vb.input({ shape: [2, 3] }), vb.input({ shape: [3, 3] })]), /Expected inputs whose shapes match except on axis -1/);

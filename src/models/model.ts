@@ -84,9 +84,6 @@ export class LayersModel implements TrainableModel {
     if (list(inputs).length === 0 || list(outputs).length === 0) throw invalid('model', 'Expected at least one input and one output', { inputs, outputs });
     this.graphValue = new Graph(list(inputs), list(outputs), `model (${this.name})`);
     this.graphValue.adopt(this.name, `model (${this.name})`);
-    const names = this.graphValue.inputNames();
-    const repeated = names.find((n, i) => names.indexOf(n) !== i);
-    if (repeated) throw invalid(`model (${this.name})`, 'Expected input names unique within the model', { name: repeated });
   }
 
   /** 'Functional' or 'Sequential' (Keras's class names). */

@@ -84,8 +84,7 @@ export class Graph {
     const named = (n: string) => this.layers.some((l) => l.name === n);
     for (const layer of this.layers) layer.name ??= uniqueName(snakeCase(layer.className), named);
     for (const [i, layer] of this.layers.entries()) {
-      const other = this.layers.findIndex((l) => l.name === layer.name);
-      if (other !== i) throw invalid(context, 'Expected layer names unique within the model', { name: layer.name, layers: [other, i] });
+      if (this.layers.findIndex((l) => l.name === layer.name) !== i) throw invalid(context, 'Expected layer names (inputs included) unique within the model', { name: layer.name });
     }
     for (const node of this.nodes) {
       const layer = node.layer;
