@@ -41,7 +41,11 @@ export { train } from './optimizers/index.js';
 export * as data from './data/index.js';
 export * as runs from './runs/index.js';
 export { environment } from './runs/environment.js';
-export { Sequential, sequential, History, EarlyStopping, type Callback, type Logs, type FitArgs, type CompileArgs } from './models/index.js';
+export {
+  Sequential, sequential, LayersModel, ModelLayer, model, input, History, EarlyStopping,
+  type ModelArgs, type InputArgs, type Data, type Callback, type Logs, type FitArgs, type CompileArgs,
+} from './models/index.js';
+export { SymbolicTensor } from './layers/layer.js';
 import { EarlyStopping, type EarlyStoppingArgs } from './models/callbacks.js';
 
 /** TF.js-style callback factories. */

@@ -42,6 +42,11 @@ export interface AttentionOptions {
 
 const LARGE_NEGATIVE = -1e9;
 
+/** One input shape or several, as a list. */
+function shapeList(shape: SymbolicShape | SymbolicShape[]): SymbolicShape[] {
+  return Array.isArray(shape[0]) ? (shape as SymbolicShape[]) : [shape as SymbolicShape];
+}
+
 function positiveInteger(value: unknown): boolean {
   return Number.isInteger(value) && (value as number) > 0;
 }
@@ -79,9 +84,10 @@ export class MultiHeadAttention extends Layer {
     this.biasInitializer = getInitializer(args.biasInitializer, 'zeros', 'MultiHeadAttention');
   }
 
-  /** Builds for a query of `queryShape` (and value and key of the same feature size unless given). */
-  override build(queryShape: SymbolicShape, valueShape: SymbolicShape = queryShape, keyShape: SymbolicShape = valueShape): void {
-    const dims = [queryShape, valueShape, keyShape].map((shape, i) => {
+  /** Builds for [query, value?, key?] shapes (value defaults to query, key to value). */
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
+    const [queryShape, valueShape = queryShape, keyShape = valueShape] = shapeList(inputShape);
+    const dims = [queryShape!, valueShape, keyShape].map((shape, i) => {
       const d = shape.at(-1);
       if (shape.length !== 3 || typeof d !== 'number') {
         throw invalid(`MultiHeadAttention (${this.name})`, 'Expected inputs of rank 3 [batch, time, features] with known features', { [['query', 'value', 'key'][i]!]: shape });
@@ -103,13 +109,15 @@ export class MultiHeadAttention extends Layer {
     this.built = true;
   }
 
-  computeOutputShape(queryShape: SymbolicShape): SymbolicShape {
+  computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const queryShape = shapeList(inputShape)[0]!;
     return [...queryShape.slice(0, -1), this.outputDim ?? queryShape.at(-1)!];
   }
 
-  /** Self-attention (query = value = key) as a layer of a Sequential model. */
-  call(x: Tensor, context: CallContext): Tensor {
-    return this.attend(x, x, x, context);
+  /** [query, value, key?] (in a functional model), or one tensor: self-attention. */
+  call(x: Tensor | Tensor[], context: CallContext): Tensor {
+    const [query, value = query, key = value] = Array.isArray(x) ? x : [x];
+    return this.attend(query!, value!, key, context);
   }
 
   /**
@@ -118,7 +126,7 @@ export class MultiHeadAttention extends Layer {
    */
   attend(query: Tensor, value: Tensor, key: Tensor = value, options: AttentionOptions = {}): Tensor {
     this.ensureStandaloneName();
-    if (!this.built) this.build([null, ...query.shape.slice(1)], [null, ...value.shape.slice(1)], [null, ...key.shape.slice(1)]);
+    if (!this.built) this.build([query, value, key].map((t) => [null, ...t.shape.slice(1)]));
     const p = this.projections!;
     const [batch, queryTime] = query.shape as [number, number, number];
     const valueTime = value.shape[1]!;

@@ -230,12 +230,26 @@ export class Reshape extends Layer {
   }
 }
 
-/** Declares the model's input shape; passes inputs through. */
+/**
+ * Declares the model's input shape; passes inputs through. vb.input() makes one as the source
+ * of a graph; its shape may leave dimensions unknown (null).
+ */
 export class InputLayer extends Layer {
-  constructor(args: { inputShape?: number[]; batchInputShape?: (number | null)[]; name?: string }) {
-    const inputShape = args.inputShape ?? (args.batchInputShape ? (args.batchInputShape.slice(1) as number[]) : undefined);
-    if (!inputShape) throw invalid('InputLayer', 'Expected inputShape or batchInputShape', { args });
-    super('InputLayer', { inputShape, ...(args.name ? { name: args.name } : {}) });
+  /** The input's shape, batch first (null for the batch and any unknown dimension). */
+  readonly batchInputShape: SymbolicShape;
+  readonly dtype: 'float32' | 'int32';
+
+  constructor(args: { inputShape?: (number | null)[]; batchInputShape?: (number | null)[]; name?: string; dtype?: 'float32' | 'int32' }) {
+    const shape = args.inputShape ?? (args.batchInputShape ? args.batchInputShape.slice(1) : undefined);
+    if (!shape) throw invalid('InputLayer', 'Expected inputShape or batchInputShape', { args });
+    if (!Array.isArray(shape) || !shape.every((d) => d === null || (Number.isInteger(d) && d > 0))) {
+      throw invalid('InputLayer', 'Expected a shape of positive integers or null (one example, no batch dimension)', { shape });
+    }
+    const known = shape.every((d) => d !== null) ? { inputShape: shape as number[] } : {};
+    super('InputLayer', { ...known, ...(args.name ? { name: args.name } : {}) });
+    this.batchInputShape = [null, ...shape];
+    this.dtype = args.dtype ?? 'float32';
+    this.built = true;
   }
 
   computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
@@ -247,6 +261,6 @@ export class InputLayer extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { inputShape: this.declaredInputShape };
+    return { inputShape: this.declaredInputShape ?? this.batchInputShape.slice(1) };
   }
 }

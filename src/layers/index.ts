@@ -12,11 +12,13 @@ import {
   AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D,
   type AlphaDropoutArgs, type GaussianDropoutArgs, type GaussianNoiseArgs, type SpatialDropout2DArgs, type SpatialDropoutArgs,
 } from './noise.js';
+import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, type ConcatenateArgs, type DotArgs } from './merge.js';
+import { Permute, RepeatVector, TimeDistributed, type PermuteArgs, type TimeDistributedArgs } from './plumbing.js';
 import { Cropping2D, UpSampling2D, ZeroPadding2D, type Cropping2DArgs, type UpSampling2DArgs, type ZeroPadding2DArgs } from './spatial.js';
 
 export { ACTIVATION_NAMES, type ActivationIdentifier } from './activations.js';
 export { MultiHeadAttention, type MultiHeadAttentionArgs, type AttentionOptions };
-export { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+export { Layer, SymbolicTensor, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 export { Dense, Dropout, Activation, Flatten, Reshape, InputLayer, type DenseArgs, type DropoutArgs } from './core.js';
 
 export const dense = (args: DenseArgs) => new Dense(args);
@@ -67,3 +69,18 @@ export const spatialDropout2d = (args: SpatialDropout2DArgs) => new SpatialDropo
 export const gaussianNoise = (args: GaussianNoiseArgs) => new GaussianNoise(args);
 export const gaussianDropout = (args: GaussianDropoutArgs) => new GaussianDropout(args);
 export const alphaDropout = (args: AlphaDropoutArgs) => new AlphaDropout(args);
+
+export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, type ConcatenateArgs, type DotArgs } from './merge.js';
+export { Permute, RepeatVector, TimeDistributed, type PermuteArgs, type TimeDistributedArgs } from './plumbing.js';
+
+export const add = (args: LayerArgs = {}) => new Add(args);
+export const subtract = (args: LayerArgs = {}) => new Subtract(args);
+export const multiply = (args: LayerArgs = {}) => new Multiply(args);
+export const average = (args: LayerArgs = {}) => new Average(args);
+export const maximum = (args: LayerArgs = {}) => new Maximum(args);
+export const minimum = (args: LayerArgs = {}) => new Minimum(args);
+export const concatenate = (args: ConcatenateArgs = {}) => new Concatenate(args);
+export const dot = (args: DotArgs) => new Dot(args);
+export const permute = (args: PermuteArgs) => new Permute(args);
+export const repeatVector = (args: LayerArgs & { n: number }) => new RepeatVector(args);
+export const timeDistributed = (args: TimeDistributedArgs) => new TimeDistributed(args);

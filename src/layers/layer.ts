@@ -20,6 +20,43 @@ export interface CallContext {
   step: number;
 }
 
+/**
+ * One application of a layer in a graph: the symbolic tensors it was called on and those it
+ * returned. `asList` records whether the layer was called on a list (merge layers) or on one
+ * tensor, so that the graph calls it the same way on real tensors.
+ */
+export class Node {
+  readonly outputs: SymbolicTensor[] = [];
+
+  constructor(readonly layer: Layer, readonly inputs: readonly SymbolicTensor[], readonly asList: boolean) {}
+}
+
+/**
+ * A placeholder for a tensor in a graph of layers (Keras's KerasTensor): a shape whose batch
+ * dimension is null, a dtype, and the node that produces it. It holds no values.
+ */
+export class SymbolicTensor {
+  constructor(
+    readonly shape: SymbolicShape, readonly dtype: 'float32' | 'int32', readonly node: Node,
+    /** Which of the node's outputs this is. */
+    readonly outputIndex: number,
+  ) {}
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** The producing layer's name (and output index when it has several), for messages. */
+  toString(): string {
+    const name = this.node.layer.name ?? this.node.layer.className;
+    return `SymbolicTensor(${name}${this.node.outputs.length > 1 ? `[${this.outputIndex}]` : ''}, shape=[${this.shape.map(String).join(', ')}])`;
+  }
+}
+
+export function isSymbolic(x: unknown): x is SymbolicTensor | SymbolicTensor[] {
+  return x instanceof SymbolicTensor || (Array.isArray(x) && x.length > 0 && x.every((t) => t instanceof SymbolicTensor));
+}
+
 export interface LayerArgs {
   name?: string;
   /** The shape of one example (without the batch dimension); only for the first layer. */
@@ -83,14 +120,19 @@ export abstract class Layer {
     this.declaredInputShape = shape;
   }
 
-  /** Creates the weights for inputs of this shape (batch dimension first, null). */
-  build(_inputShape: SymbolicShape): void {
+  /**
+   * Creates the weights for inputs of this shape (batch dimension first, null); a layer called on
+   * a list of tensors (merge layers) receives a list of shapes.
+   */
+  build(_inputShape: SymbolicShape | SymbolicShape[]): void {
     this.built = true;
   }
 
-  abstract computeOutputShape(inputShape: SymbolicShape): SymbolicShape;
+  /** Layers of one input take and return one shape; merge layers take a list. */
+  abstract computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[];
 
-  abstract call(x: Tensor, context: CallContext): Tensor;
+  /** Layers of one input take one tensor (most layers); merge layers take a list. */
+  abstract call(x: Tensor | Tensor[], context: CallContext): Tensor | Tensor[];
 
   /** The layer's options, for summaries and run records. */
   abstract getConfig(): Record<string, unknown>;
@@ -116,11 +158,36 @@ export abstract class Layer {
     this.path = this.name;
   }
 
-  /** Runs the layer on x (building it on first use), in inference mode unless told otherwise. */
-  apply(x: Tensor, context: Partial<CallContext> = {}): Tensor {
+  /**
+   * On real tensors: runs the layer (building it on first use), in inference mode unless told
+   * otherwise. On symbolic tensors: records a node of the graph and returns its symbolic output;
+   * the layer is named and built when a model is made from the graph (its weights' names and
+   * keys need the model's name).
+   */
+  apply(x: SymbolicTensor | SymbolicTensor[], context?: Partial<CallContext>): SymbolicTensor;
+  apply(x: Tensor | Tensor[], context?: Partial<CallContext>): Tensor;
+  apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], context: Partial<CallContext> = {}): Tensor | SymbolicTensor {
+    if (isSymbolic(x)) return this.applySymbolic(x) as SymbolicTensor;
+    const list = Array.isArray(x);
+    if (list ? x.some((t) => t instanceof SymbolicTensor) : x instanceof SymbolicTensor) {
+      throw invalid(`${this.name ?? this.className}.apply`, 'Expected only symbolic tensors or only real tensors', { inputs: x });
+    }
     this.ensureStandaloneName();
-    if (!this.built) this.build([null, ...x.shape.slice(1)]);
-    return this.call(x, { training: context.training ?? false, step: context.step ?? 0 });
+    const tensors = x as Tensor | Tensor[];
+    if (!this.built) this.build(Array.isArray(tensors) ? tensors.map((t) => [null, ...t.shape.slice(1)]) : [null, ...tensors.shape.slice(1)]);
+    return this.call(tensors, { training: context.training ?? false, step: context.step ?? 0 }) as Tensor;
+  }
+
+  /** Adds a node calling this layer on symbolic inputs; returns its output (or outputs). */
+  applySymbolic(x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[] {
+    const asList = Array.isArray(x);
+    const inputs = asList ? x : [x];
+    const shapes = this.computeOutputShape(asList ? inputs.map((t) => t.shape) : inputs[0]!.shape);
+    const node = new Node(this, inputs, asList);
+    const many = shapes.length > 0 && Array.isArray(shapes[0]);
+    const outputShapes = (many ? shapes : [shapes]) as SymbolicShape[];
+    for (const [i, shape] of outputShapes.entries()) node.outputs.push(new SymbolicTensor(shape, inputs[0]!.dtype, node, i));
+    return many ? node.outputs : node.outputs[0]!;
   }
 
   get trainableWeights(): Variable[] {

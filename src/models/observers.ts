@@ -16,7 +16,7 @@ export interface ObservedModel {
 export interface TrainingObserver {
   fitBegin?(info: { model: ObservedModel; kind: 'fit' | 'fitDataset'; options: Record<string, unknown>; data: Record<string, Tensor> }): void;
   /** Every batch of the first epoch, for fingerprinting dataset inputs. */
-  batch?(info: { epoch: number; x: Tensor; y: Tensor }): void;
+  batch?(info: { epoch: number; data: Record<string, Tensor> }): void;
   stepEnd?(info: { model: ObservedModel; epoch: number; step: number; loss: number }): void;
   epochEnd?(info: { model: ObservedModel; epoch: number; logs: Logs }): void;
   fitEnd?(info: { model: ObservedModel; history: History }): void;

@@ -10,10 +10,7 @@ import { disposeElement, type Dataset, type Element } from '../data/dataset.js';
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import type { CallContext, SymbolicShape } from '../layers/layer.js';
-import type { Loss } from '../losses/index.js';
-import type { Metric } from '../metrics/index.js';
 import * as ops from '../ops/index.js';
-import type { Optimizer } from '../optimizers/index.js';
 import { foldIn } from '../random/keys.js';
 import { permutationValues } from '../random/samplers.js';
 import { keyFor } from '../random/seed.js';
@@ -21,24 +18,31 @@ import { Tensor, type Variable } from '../tensor/tensor.js';
 import {
   CallbackList, History, ProgressLogger, type Callback, type Logs, type TrainingModel, type TrainingParams,
 } from './callbacks.js';
+import { argName, logNames, namedMetrics, type Compiled } from './arguments.js';
 import { notify, type ObservedModel } from './observers.js';
 
 const f = Math.fround;
 
-export interface Compiled {
-  optimizer: Optimizer;
-  loss: Loss;
-  metrics: Metric[];
-}
+/** A batch: the inputs' tensors and the targets' tensors, in the model's order. */
+export type Batch = [Tensor[], Tensor[]];
 
 export interface TrainableModel extends TrainingModel, ObservedModel {
   readonly name: string;
   readonly trainableWeights: Variable[];
   compiledOrThrow(context: string): Compiled;
-  call(x: Tensor, context: CallContext): Tensor;
+  /** Keras's Model.call: one tensor for one input (output), a list in order for several. */
+  call(x: Tensor | Tensor[], context: CallContext): Tensor | Tensor[];
   regularizationLosses(): Tensor[];
-  ensureBuilt(inputShape: SymbolicShape, context: string): void;
-  expectedInputShape(): SymbolicShape | undefined;
+  ensureBuilt(inputShapes: SymbolicShape[], context: string): void;
+  expectedInputShapes(): SymbolicShape[] | undefined;
+  inputNames(): string[];
+  outputNames(): string[];
+}
+
+/** The model's outputs as a list, its inputs given as a list (one tensor goes as itself). */
+export function callModel(model: TrainableModel, xs: readonly Tensor[], context: CallContext): Tensor[] {
+  const outputs = model.call(xs.length === 1 ? xs[0]! : [...xs], context);
+  return Array.isArray(outputs) ? outputs : [outputs];
 }
 
 /** A float32 running mean kept as Keras's Mean metric: total += value * weight, count += weight. */
@@ -76,24 +80,35 @@ export function assertFinite(t: Tensor, argument: string, context: string): void
   }
 }
 
-export function checkInputShape(model: TrainableModel, x: Tensor, context: string, argument = 'x'): void {
-  const expected = model.expectedInputShape();
+export function checkInputShapes(model: TrainableModel, xs: readonly Tensor[], context: string, argument = 'x'): void {
+  const expected = model.expectedInputShapes();
   if (!expected) return;
-  const matches = x.rank === expected.length && expected.every((d, i) => d === null || d === x.shape[i]);
-  if (!matches) {
-    throw invalid(context, `Expected ${argument} of shape ${JSON.stringify(expected)} (the model's input shape, batch first)`, { [`${argument}.shape`]: x.shape });
-  }
+  if (xs.length !== expected.length) throw invalid(context, `Expected ${expected.length} input tensors (${model.inputNames().join(', ')})`, { [`${argument}.length`]: xs.length });
+  xs.forEach((x, i) => {
+    const shape = expected[i]!;
+    const matches = x.rank === shape.length && shape.every((d, k) => d === null || d === x.shape[k]);
+    const name = argName(argument, i, xs.length);
+    if (!matches) {
+      throw invalid(context, `Expected ${name} of shape ${JSON.stringify(shape)} (the model's input shape, batch first)`, { [`${name}.shape`]: x.shape });
+    }
+  });
 }
 
-export function checkPair(model: TrainableModel, x: Tensor, y: Tensor, context: string, names: [string, string] = ['x', 'y']): void {
-  if (x.rank === 0 || y.rank === 0 || x.shape[0] !== y.shape[0]) {
-    throw invalid(context, `Expected ${names[0]} and ${names[1]} with the same number of examples (first dimension)`,
-      { [`${names[0]}.shape`]: x.shape, [`${names[1]}.shape`]: y.shape });
+/** Inputs and targets with one number of examples, of the model's input shapes, finite. */
+export function checkPair(model: TrainableModel, xs: readonly Tensor[], ys: readonly Tensor[], context: string, names: [string, string] = ['x', 'y']): void {
+  const outputs = model.outputNames().length;
+  if (ys.length !== outputs) throw invalid(context, `Expected ${outputs} target tensors (${model.outputNames().join(', ')})`, { [`${names[1]}.length`]: ys.length });
+  const all = [...xs.map((t, i): [Tensor, string] => [t, argName(names[0], i, xs.length)]), ...ys.map((t, i): [Tensor, string] => [t, argName(names[1], i, ys.length)])];
+  const [first, firstName] = all[0]!;
+  for (const [t, name] of all.slice(1)) {
+    if (first.rank === 0 || t.rank === 0 || first.shape[0] !== t.shape[0]) {
+      throw invalid(context, `Expected ${firstName} and ${name} with the same number of examples (first dimension)`,
+        { [`${firstName}.shape`]: first.shape, [`${name}.shape`]: t.shape });
+    }
   }
-  model.ensureBuilt([null, ...x.shape.slice(1)], context);
-  checkInputShape(model, x, context, names[0]);
-  assertFinite(x, names[0], context);
-  assertFinite(y, names[1], context);
+  model.ensureBuilt(xs.map((x) => [null, ...x.shape.slice(1)]), context);
+  checkInputShapes(model, xs, context, names[0]);
+  for (const [t, name] of all) assertFinite(t, name, context);
 }
 
 /** Per-example weights from classWeight: by the label, or the argmax of a one-hot label row. */
@@ -107,50 +122,94 @@ function classSampleWeights(y: Tensor, classWeight: Record<number, number>): Ten
 
 export interface StepResult {
   loss: number;
+  /** Each output's (weighted) loss, with several outputs; empty with one. */
+  outputLosses: number[];
 }
 
-/** One optimisation step on a batch; updates the metrics with the batch's predictions. */
-export function trainStep(model: TrainableModel, x: Tensor, y: Tensor, classWeight?: Record<number, number>): StepResult {
-  const { optimizer, loss, metrics } = model.compiledOrThrow('fit');
-  const step = optimizer.iterations;
-  let prediction: Tensor | undefined;
-  const sampleWeights = classWeight ? classSampleWeights(y, classWeight) : undefined;
-  const { value, grads } = variableGrads(() => {
-    prediction = ENGINE.keep(model.call(x, { training: true, step }));
-    const perExample = loss.call(y, prediction);
-    let total = sampleWeights
+/**
+ * The total loss: each output's mean loss (scaled by its weight, if given), summed left to right
+ * in output order starting from the first, then each regularization penalty in layer order.
+ * `perOutput` receives each output's term when there are several.
+ */
+function totalLoss(model: TrainableModel, compiled: Compiled, ys: readonly Tensor[], predictions: readonly Tensor[], sampleWeights: Tensor | undefined, perOutput: (t: Tensor) => void): Tensor {
+  let total: Tensor | undefined;
+  compiled.outputs.forEach((output, i) => {
+    const perExample = output.loss.call(ys[i]!, predictions[i]!);
+    let value = sampleWeights
       ? ops.div(ops.sum(ops.mul(perExample, ops.reshape(sampleWeights, [perExample.shape[0]!, ...perExample.shape.slice(1).map(() => 1)]))), perExample.size)
       : ops.mean(perExample);
-    for (const penalty of model.regularizationLosses()) total = ops.add(total, penalty);
-    return total;
+    if (output.weight !== undefined) value = ops.mul(value, output.weight);
+    if (compiled.outputs.length > 1) perOutput(value);
+    total = total === undefined ? value : ops.add(total, value);
+  });
+  for (const penalty of model.regularizationLosses()) total = ops.add(total!, penalty);
+  return total!;
+}
+
+function updateMetrics(compiled: Compiled, ys: readonly Tensor[], predictions: readonly Tensor[]): void {
+  compiled.outputs.forEach((output, i) => {
+    for (const metric of output.metrics) metric.update(ys[i]!, predictions[i]!);
+  });
+}
+
+function resetMetrics(compiled: Compiled): void {
+  for (const output of compiled.outputs) for (const metric of output.metrics) metric.reset();
+}
+
+/** The logs of an epoch (or of the batches so far): loss, per-output losses, metrics. */
+function epochLogs(compiled: Compiled, loss: RunningMean, outputLosses: readonly RunningMean[]): Logs {
+  const logs: Logs = { loss: loss.result() };
+  compiled.outputs.forEach((output, i) => {
+    if (outputLosses[i]) logs[`${output.name}_loss`] = outputLosses[i]!.result();
+  });
+  for (const [name, metric] of namedMetrics(compiled)) logs[name] = metric.result();
+  return logs;
+}
+
+const lossMeans = (compiled: Compiled) => (compiled.outputs.length > 1 ? compiled.outputs.map(() => new RunningMean()) : []);
+
+/** One optimisation step on a batch; updates the metrics with the batch's predictions. */
+export function trainStep(model: TrainableModel, xs: Tensor[], ys: Tensor[], classWeight?: Record<number, number>): StepResult {
+  const compiled = model.compiledOrThrow('fit');
+  const { optimizer } = compiled;
+  if (classWeight && ys.length > 1) throw invalid('fit', 'Expected classWeight only for a model with one output (Keras)', { outputs: model.outputNames() });
+  const step = optimizer.iterations;
+  let predictions: Tensor[] = [];
+  const outputTerms: Tensor[] = [];
+  const sampleWeights = classWeight ? classSampleWeights(ys[0]!, classWeight) : undefined;
+  const { value, grads } = variableGrads(() => {
+    predictions = callModel(model, xs, { training: true, step }).map((p) => ENGINE.keep(p));
+    return totalLoss(model, compiled, ys, predictions, sampleWeights, (t) => outputTerms.push(ENGINE.keep(t)));
   }, model.trainableWeights);
   optimizer.applyGradients(grads);
   for (const g of Object.values(grads)) g.dispose();
   const lossValue = value.dataSync()[0]!;
   value.dispose();
   sampleWeights?.dispose();
-  for (const metric of metrics) metric.update(y, prediction!);
-  prediction!.dispose();
-  return { loss: lossValue };
+  const outputLosses = outputTerms.map((t) => t.dataSync()[0]!);
+  for (const t of outputTerms) t.dispose();
+  updateMetrics(compiled, ys, predictions);
+  for (const p of predictions) p.dispose();
+  return { loss: lossValue, outputLosses };
 }
 
 /** Loss and metrics of the model on (x, y), in inference mode, batch by batch. */
-export function evaluateBatches(model: TrainableModel, batches: Iterable<[Tensor, Tensor]>): Logs {
-  const { loss, metrics } = model.compiledOrThrow('evaluate');
+export function evaluateBatches(model: TrainableModel, batches: Iterable<Batch>): Logs {
+  const compiled = model.compiledOrThrow('evaluate');
   const meanLoss = new RunningMean();
-  for (const metric of metrics) metric.reset();
-  for (const [x, y] of batches) {
+  const outputMeans = lossMeans(compiled);
+  resetMetrics(compiled);
+  for (const [xs, ys] of batches) {
     ENGINE.tidy(() => {
-      const prediction = model.call(x, { training: false, step: 0 });
-      let value = ops.mean(loss.call(y, prediction));
-      for (const penalty of model.regularizationLosses()) value = ops.add(value, penalty);
-      meanLoss.add(value.dataSync()[0]!, x.shape[0]!);
-      for (const metric of metrics) metric.update(y, prediction);
+      const predictions = callModel(model, xs, { training: false, step: 0 });
+      const size = xs[0]!.shape[0]!;
+      let i = 0;
+      const value = totalLoss(model, compiled, ys, predictions, undefined, (t) => outputMeans[i++]!.add(t.dataSync()[0]!, size));
+      meanLoss.add(value.dataSync()[0]!, size);
+      updateMetrics(compiled, ys, predictions);
     });
   }
-  const logs: Logs = { loss: meanLoss.result() };
-  for (const metric of metrics) logs[metric.name] = metric.result();
-  return logs;
+  return epochLogs(compiled, meanLoss, outputMeans);
 }
 
 /** Consecutive batches of rows (a tensor's first axis), in the given order or in place. */
@@ -169,14 +228,22 @@ export function* rowBatches(xs: readonly Tensor[], batchSize: number, order?: In
   }
 }
 
+/** Row batches of inputs and targets, in the given order or in place. */
+function* pairBatches(xs: readonly Tensor[], ys: readonly Tensor[], batchSize: number, order?: Int32Array): Generator<Batch> {
+  for (const batch of rowBatches([...xs, ...ys], batchSize, order)) yield [batch.slice(0, xs.length), batch.slice(xs.length)];
+}
+
+const disposeBatch = ([xs, ys]: Batch) => {
+  for (const t of [...xs, ...ys]) t.dispose();
+};
+
 /** (x, y) row batches in order, each pair disposed once the consumer moves on. */
-export function* disposingPairs(x: Tensor, y: Tensor, batchSize: number): Generator<[Tensor, Tensor]> {
-  for (const [xb, yb] of rowBatches([x, y], batchSize)) {
+export function* disposingPairs(xs: readonly Tensor[], ys: readonly Tensor[], batchSize: number): Generator<Batch> {
+  for (const batch of pairBatches(xs, ys, batchSize)) {
     try {
-      yield [xb!, yb!];
+      yield batch;
     } finally {
-      xb!.dispose();
-      yb!.dispose();
+      disposeBatch(batch);
     }
   }
 }
@@ -187,7 +254,8 @@ export interface FitArgs {
   shuffle?: boolean;
   verbose?: 0 | 1 | 2;
   validationSplit?: number;
-  validationData?: [Tensor, Tensor] | Dataset<Element>;
+  /** [x, y] (each a tensor, a list or a record by name, as fit takes them) or a dataset. */
+  validationData?: [unknown, unknown] | Dataset<Element>;
   callbacks?: Callback | Callback[];
   initialEpoch?: number;
   classWeight?: Record<number, number>;
@@ -196,7 +264,10 @@ export interface FitArgs {
 }
 
 /** A source of (x, y) batches for one epoch; the loop disposes each batch after its step. */
-type EpochBatches = (epoch: number) => AsyncIterable<[Tensor, Tensor]> | Iterable<[Tensor, Tensor]>;
+type EpochBatches = (epoch: number) => AsyncIterable<Batch> | Iterable<Batch>;
+
+/** Turns data given as fit takes it (tensors, lists or records by name) into tensor lists. */
+export type ToBatch = (x: unknown, y: unknown, names: [string, string]) => { batch: Batch; converted: Tensor[] };
 
 function checkFitArgs(args: FitArgs, context: string): Required<Pick<FitArgs, 'epochs' | 'batchSize' | 'verbose' | 'initialEpoch'>> {
   const { epochs = 1, batchSize = 32, verbose = 1, initialEpoch = 0 } = args;
@@ -207,19 +278,31 @@ function checkFitArgs(args: FitArgs, context: string): Required<Pick<FitArgs, 'e
   return { epochs, batchSize, verbose, initialEpoch };
 }
 
-/** (x, y) pairs from a dataset's elements: [x, y] arrays or {xs, ys} objects. */
-export async function* datasetPairs(dataset: Dataset<Element>, pass: readonly number[], limit: number | undefined, context: string): AsyncGenerator<[Tensor, Tensor]> {
+const tensorsIn = (value: unknown): boolean =>
+  value instanceof Tensor || (Array.isArray(value) ? value.length > 0 && value.every((t) => t instanceof Tensor)
+    : value !== null && typeof value === 'object' && Object.values(value).length > 0 && Object.values(value).every((t) => t instanceof Tensor));
+
+/**
+ * (x, y) batches from a dataset's elements: [x, y] arrays or {xs, ys} objects, each side a
+ * batched tensor, a list of them or a record by input (output) name.
+ */
+export async function* datasetPairs(dataset: Dataset<Element>, pass: readonly number[], limit: number | undefined, toBatch: ToBatch, context: string): AsyncGenerator<Batch> {
   const it = dataset.iterator(pass);
   for (let n = 0; limit === undefined || n < limit; n++) {
     const r = await it.next();
     if (r.done) return;
     const element = r.value as unknown;
     const pair = Array.isArray(element) ? element : element && typeof element === 'object' ? [(element as Record<string, unknown>).xs, (element as Record<string, unknown>).ys] : [];
-    if (!(pair[0] instanceof Tensor) || !(pair[1] instanceof Tensor)) {
+    if (!tensorsIn(pair[0]) || !tensorsIn(pair[1])) {
       disposeElement(element);
       throw invalid(context, 'Expected dataset elements [x, y] or {xs, ys} of batched tensors', { element: Array.isArray(element) ? 'an array' : typeof element });
     }
-    yield [pair[0], pair[1]];
+    try {
+      yield toBatch(pair[0], pair[1], ['x', 'y']).batch;
+    } catch (e) {
+      disposeElement(element);
+      throw e;
+    }
   }
 }
 
@@ -233,33 +316,31 @@ export async function runTraining(
   const userCallbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
   const callbacks = new CallbackList([history, ...userCallbacks, ...(verbose > 0 ? [new ProgressLogger(verbose)] : [])]);
   const params: TrainingParams = {
-    epochs, initialEpoch, steps, samples, batchSize: args.batchSize ?? null, verbose,
-    metrics: ['loss', ...compiled.metrics.map((m) => m.name)],
+    epochs, initialEpoch, steps, samples, batchSize: args.batchSize ?? null, verbose, metrics: logNames(compiled),
   };
   callbacks.setup(model, params);
   model.stopTraining = false;
   await callbacks.trainBegin();
   for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
     await callbacks.epochBegin(epoch);
-    for (const metric of compiled.metrics) metric.reset();
+    resetMetrics(compiled);
     const meanLoss = new RunningMean();
+    const outputMeans = lossMeans(compiled);
     let batch = 0;
-    for await (const [x, y] of batchesFor(epoch)) {
-      const size = x.shape[0]!;
-      if (epoch === initialEpoch) notify('batch', { epoch: epoch - initialEpoch, x, y });
+    for await (const [xs, ys] of batchesFor(epoch)) {
+      const size = xs[0]!.shape[0]!;
+      if (epoch === initialEpoch) notify('batch', { epoch: epoch - initialEpoch, data: batchRecord(xs, ys) });
       await callbacks.batchBegin(batch, { batch, size });
       let result: StepResult;
       try {
-        result = trainStep(model, x, y, args.classWeight);
+        result = trainStep(model, xs, ys, args.classWeight);
       } finally {
-        x.dispose();
-        y.dispose();
+        disposeBatch([xs, ys]);
       }
       meanLoss.add(result.loss, size);
+      result.outputLosses.forEach((value, i) => outputMeans[i]!.add(value, size));
       notify('stepEnd', { model, epoch, step: batch, loss: result.loss });
-      const logs: Logs = { batch, size, loss: meanLoss.result() };
-      for (const metric of compiled.metrics) logs[metric.name] = metric.result();
-      await callbacks.batchEnd(batch, logs);
+      await callbacks.batchEnd(batch, { batch, size, ...epochLogs(compiled, meanLoss, outputMeans) });
       if (!Number.isFinite(result.loss)) {
         console.warn(`${context}: epoch ${epoch + 1}, step ${batch + 1}: invalid loss (${result.loss}), terminating training`);
         model.stopTraining = true;
@@ -267,8 +348,7 @@ export async function runTraining(
       batch++;
       if (model.stopTraining) break;
     }
-    const logs: Logs = { loss: meanLoss.result() };
-    for (const metric of compiled.metrics) logs[metric.name] = metric.result();
+    const logs = epochLogs(compiled, meanLoss, outputMeans);
     if (validate) {
       for (const [name, value] of Object.entries(await validate())) logs[`val_${name}`] = value;
     }
@@ -280,49 +360,63 @@ export async function runTraining(
   return history;
 }
 
+/** The batch's tensors by the names messages use (x, y; x[i], y[i] with several), for observers. */
+export function batchRecord(xs: readonly Tensor[], ys: readonly Tensor[]): Record<string, Tensor> {
+  return Object.fromEntries([
+    ...xs.map((t, i) => [argName('x', i, xs.length), t] as const),
+    ...ys.map((t, i) => [argName('y', i, ys.length), t] as const),
+  ]);
+}
+
 /** fit on tensors: validation split, per-epoch keyed shuffle, batches by row. */
-export async function fitTensors(model: TrainableModel, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
+export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor[], args: FitArgs, toBatch: ToBatch): Promise<History> {
   const context = 'fit';
   const { batchSize } = checkFitArgs(args, context);
-  checkPair(model, x, y, context);
+  checkPair(model, xs, ys, context);
   const split = args.validationSplit ?? 0;
   if (!(split >= 0 && split < 1)) throw invalid(context, 'Expected validationSplit in [0, 1)', { validationSplit: split });
   if (split > 0 && args.validationData) throw invalid(context, 'Expected validationSplit or validationData, not both', { validationSplit: split });
-  const n = x.shape[0]!;
+  const n = xs[0]!.shape[0]!;
   const trainCount = split > 0 ? Math.floor(n * (1 - split)) : n;
-  const [xTrain, yTrain] = split > 0 ? [ops.slice(x, [0], [trainCount]), ops.slice(y, [0], [trainCount])] : [x, y];
-  const [xVal, yVal] = split > 0 ? [ops.slice(x, [trainCount]), ops.slice(y, [trainCount])] : [undefined, undefined];
+  const head = (list: Tensor[]) => (split > 0 ? list.map((t) => ops.slice(t, [0], [trainCount])) : list);
+  const tail = (list: Tensor[]) => list.map((t) => ops.slice(t, [trainCount]));
+  const [xTrain, yTrain] = [head(xs), head(ys)];
+  const validation: Batch | undefined = split > 0 ? [tail(xs), tail(ys)] : undefined;
+  const owned: Tensor[] = [];
   try {
     const shuffleKey = keyFor('fit/shuffle');
     const batchesFor = (epoch: number) => {
       const order = args.shuffle === false ? undefined : permutationValues(foldIn(shuffleKey, epoch), trainCount);
-      return (function* pairs(): Generator<[Tensor, Tensor]> {
-        for (const [xb, yb] of rowBatches([xTrain, yTrain], batchSize, order)) yield [xb!, yb!];
-      })();
+      return pairBatches(xTrain, yTrain, batchSize, order);
     };
-    const validate = validationFor(model, args.validationData ?? (xVal && yVal ? [xVal, yVal] : undefined), batchSize, context);
-    notify('fitBegin', { model, kind: 'fit', options: { ...args }, data: { x, y } });
+    const validate = validationFor(model, args.validationData ?? validation, batchSize, toBatch, context, owned);
+    notify('fitBegin', { model, kind: 'fit', options: { ...args }, data: batchRecord(xs, ys) });
     return await runTraining(model, batchesFor, Math.ceil(trainCount / batchSize), trainCount, validate, args, context);
   } finally {
-    if (split > 0) for (const t of [xTrain, yTrain, xVal!, yVal!]) t.dispose();
+    if (split > 0) for (const t of [...xTrain, ...yTrain, ...validation![0], ...validation![1]]) t.dispose();
+    for (const t of owned) t.dispose();
   }
 }
 
-export function validationFor(model: TrainableModel, data: FitArgs['validationData'], batchSize: number, context: string): (() => Promise<Logs>) | undefined {
+/** Validation on [x, y] or a dataset; tensors converted from arrays go to `owned` for the caller to dispose. */
+export function validationFor(
+  model: TrainableModel, data: FitArgs['validationData'], batchSize: number, toBatch: ToBatch, context: string, owned: Tensor[],
+): (() => Promise<Logs>) | undefined {
   if (!data) return undefined;
   if (Array.isArray(data)) {
-    const [xv, yv] = data as [Tensor, Tensor];
+    const { batch: [xv, yv], converted } = toBatch(data[0], data[1], ['validationData[0]', 'validationData[1]']);
+    owned.push(...converted);
     checkPair(model, xv, yv, context, ['validationData[0]', 'validationData[1]']);
     return async () => evaluateBatches(model, disposingPairs(xv, yv, batchSize));
   }
   const dataset = data as Dataset<Element>;
   return async () => {
-    const pairs: [Tensor, Tensor][] = [];
-    for await (const pair of datasetPairs(dataset, [0], undefined, context)) pairs.push(pair);
+    const batches: Batch[] = [];
+    for await (const batch of datasetPairs(dataset, [0], undefined, toBatch, context)) batches.push(batch);
     try {
-      return evaluateBatches(model, pairs);
+      return evaluateBatches(model, batches);
     } finally {
-      for (const [xb, yb] of pairs) { xb.dispose(); yb.dispose(); }
+      batches.forEach(disposeBatch);
     }
   };
 }

@@ -125,9 +125,9 @@ export class RunRecorder implements TrainingObserver {
     this.epochRecord(model, 0, {});
   }
 
-  batch({ epoch, x, y }: Parameters<NonNullable<TrainingObserver['batch']>>[0]): void {
+  batch({ epoch, data }: Parameters<NonNullable<TrainingObserver['batch']>>[0]): void {
     if (epoch > 0 && this.batchHashes.size > 0) return;
-    for (const [name, t] of [['x', x], ['y', y]] as const) {
+    for (const [name, t] of Object.entries(data)) {
       const hash = this.batchHashes.get(name) ?? new Sha256();
       this.batchHashes.set(name, hash.update(new Uint8Array(t.dataSync().slice().buffer)));
     }

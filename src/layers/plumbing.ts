@@ -1,0 +1,132 @@
+/** Plumbing layers: Permute, RepeatVector and the TimeDistributed wrapper (Keras semantics). */
+import { invalid } from '../errors.js';
+import * as ops from '../ops/index.js';
+import type { Tensor, Variable } from '../tensor/tensor.js';
+import { Layer, snakeCase, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+
+export interface PermuteArgs extends LayerArgs {
+  /** A permutation of 1..rank-1 (1-indexed, the batch axis stays first). */
+  dims: number[];
+}
+
+/** Permutes the non-batch axes: output axis i + 1 is input axis dims[i]. */
+export class Permute extends Layer {
+  readonly dims: number[];
+
+  constructor(args: PermuteArgs) {
+    super('Permute', args);
+    const dims = args.dims;
+    const ok = Array.isArray(dims) && dims.length > 0 && [...dims].sort((a, b) => a - b).every((d, i) => d === i + 1);
+    if (!ok) throw invalid('Permute', 'Expected dims to be a permutation of 1..n (1-indexed; the batch axis is not included)', { dims });
+    this.dims = dims;
+  }
+
+  private check(rank: number): void {
+    if (rank !== this.dims.length + 1) {
+      throw invalid(`Permute (${this.name ?? 'unnamed'})`, `Expected inputs of rank ${this.dims.length + 1} (dims has ${this.dims.length} entries)`, { rank });
+    }
+  }
+
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    this.check(inputShape.length);
+    return [inputShape[0] ?? null, ...this.dims.map((d) => inputShape[d]!)];
+  }
+
+  call(x: Tensor): Tensor {
+    this.check(x.rank);
+    return ops.transpose(x, [0, ...this.dims]);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { dims: this.dims };
+  }
+}
+
+/** [batch, features] -> [batch, n, features]: the input repeated n times. */
+export class RepeatVector extends Layer {
+  readonly n: number;
+
+  constructor(args: LayerArgs & { n: number }) {
+    super('RepeatVector', args);
+    if (!Number.isInteger(args.n) || args.n < 1) throw invalid('RepeatVector', 'Expected n to be a positive integer', { n: args.n });
+    this.n = args.n;
+  }
+
+  private check(rank: number): void {
+    if (rank !== 2) throw invalid(`RepeatVector (${this.name ?? 'unnamed'})`, 'Expected inputs of rank 2 (batch, features)', { rank });
+  }
+
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    this.check(inputShape.length);
+    return [inputShape[0] ?? null, this.n, inputShape[1]!];
+  }
+
+  call(x: Tensor): Tensor {
+    this.check(x.rank);
+    return ops.tile(ops.expandDims(x, 1), [1, this.n, 1]);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { n: this.n };
+  }
+}
+
+export interface TimeDistributedArgs extends LayerArgs {
+  /** The layer applied to every step (axis 1) of the input. */
+  layer: Layer;
+}
+
+/**
+ * Applies a layer to every slice along axis 1: the input [batch, steps, ...] is reshaped to
+ * [batch * steps, ...], run through the layer and reshaped back, so every step shares the
+ * layer's weights. The inner layer's weights are named `<model>/<wrapper>/<inner>/<weight>`.
+ */
+export class TimeDistributed extends Layer {
+  readonly layer: Layer;
+
+  constructor(args: TimeDistributedArgs) {
+    super('TimeDistributed', args);
+    if (!(args.layer instanceof Layer)) throw invalid('TimeDistributed', 'Expected layer to be a Layer', { layer: args.layer });
+    if (args.layer.path) throw invalid('TimeDistributed', 'Expected a layer that is not already in a model', { layer: args.layer.name });
+    this.layer = args.layer;
+  }
+
+  private innerShape(inputShape: SymbolicShape): SymbolicShape {
+    if (inputShape.length < 3) throw invalid(`TimeDistributed (${this.name ?? 'unnamed'})`, 'Expected inputs of rank 3 or more (batch, steps, ...)', { inputShape });
+    return [null, ...inputShape.slice(2)];
+  }
+
+  override build(inputShape: SymbolicShape): void {
+    this.layer.name ??= snakeCase(this.layer.className);
+    this.layer.path = `${this.path}/${this.layer.name}`;
+    if (!this.layer.built) this.layer.build(this.innerShape(inputShape));
+    this.weights.push(...this.layer.weights);
+    this.built = true;
+  }
+
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    const inner = this.layer.computeOutputShape(this.innerShape(inputShape)) as SymbolicShape;
+    return [inputShape[0] ?? null, inputShape[1]!, ...inner.slice(1)];
+  }
+
+  call(x: Tensor, context: CallContext): Tensor {
+    const [batch, steps] = [x.shape[0]!, x.shape[1]!];
+    this.innerShape(x.shape as SymbolicShape);
+    const y = this.layer.call(ops.reshape(x, [batch * steps, ...x.shape.slice(2)]), context) as Tensor;
+    return ops.reshape(y, [batch, steps, ...y.shape.slice(1)]);
+  }
+
+  override get trainableWeights(): Variable[] {
+    return this.trainable ? this.layer.trainableWeights : [];
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { layer: { className: this.layer.className, name: this.layer.name ?? null, config: this.layer.getConfig() } };
+  }
+
+  override dispose(): void {
+    this.layer.dispose();
+    this.weights.length = 0;
+    this.built = false;
+  }
+}

@@ -1,0 +1,457 @@
+/**
+ * LayersModel: a graph of layers that owns compile, fit, evaluate, predict and the weights (TF.js's
+ * tf.LayersModel, Keras's Model). vb.model({inputs, outputs}) makes one from symbolic tensors;
+ * Sequential is a LayersModel whose graph is the chain of its added layers. Models are named
+ * uniquely in the process in creation order per kind (functional, functional_1, ...; sequential,
+ * ...), layers uniquely within their model, and weights `<model>/<layer>/<weight>`.
+ */
+import type { Dataset, Element } from '../data/dataset.js';
+import { ENGINE } from '../engine/engine.js';
+import { ValueError, invalid } from '../errors.js';
+import { Layer, SymbolicTensor, isSymbolic, type CallContext, type SymbolicShape } from '../layers/layer.js';
+import * as ops from '../ops/index.js';
+import type { Optimizer } from '../optimizers/index.js';
+import type { Tensor, Variable } from '../tensor/tensor.js';
+import { littleEndianBytes } from '../util/bytes.js';
+import { Sha256 } from '../util/sha256.js';
+import { compileOutputs, namedMetrics, tensorList, type Compiled, type CompileArgs, type Data } from './arguments.js';
+import type { History } from './callbacks.js';
+import { notify } from './observers.js';
+import { printSummary } from './summary.js';
+import { Graph } from './topology.js';
+import {
+  batchRecord, callModel, checkInputShapes, checkPair, datasetPairs, disposingPairs, evaluateBatches, fitTensors, rowBatches, runTraining,
+  trainStep, validationFor, type Batch, type FitArgs, type ToBatch, type TrainableModel,
+} from './training.js';
+
+const modelCounts = new Map<string, number>();
+
+/** Forgets the model names handed out (verbatim doctor's second pass in one process). */
+export function resetModelNames(): void {
+  modelCounts.clear();
+}
+
+function nextModelName(base: string): string {
+  const n = modelCounts.get(base) ?? 0;
+  modelCounts.set(base, n + 1);
+  return n === 0 ? base : `${base}_${n}`;
+}
+
+/** Weight values' raw little-endian float32 bytes, hashed with their name and shape. */
+function hashWeights(hash: Sha256, weights: readonly Variable[]): Sha256 {
+  for (const w of weights) {
+    const bytes = littleEndianBytes(w.dataSync() as Float32Array);
+    hash.update(w.name).update('\0').update(JSON.stringify(w.shape)).update('\0').update(bytes);
+  }
+  return hash;
+}
+
+function isDataset(value: unknown): value is Dataset<Element> {
+  return value !== null && typeof value === 'object' && typeof (value as Dataset<Element>).iterator === 'function'
+    && typeof (value as Dataset<Element>).batch === 'function';
+}
+
+export interface ModelArgs {
+  inputs: SymbolicTensor | SymbolicTensor[];
+  outputs: SymbolicTensor | SymbolicTensor[];
+  name?: string;
+}
+
+/** How Sequential constructs its base: its graph comes from add(). */
+export interface ChainArgs {
+  name?: string;
+  chain: true;
+}
+
+export class LayersModel implements TrainableModel {
+  readonly name: string;
+  stopTraining = false;
+  protected compiled: Compiled | undefined;
+  private readonly graphValue: Graph | undefined;
+  private layerView: ModelLayer | undefined;
+
+  constructor(args: ModelArgs | ChainArgs) {
+    if (!args || typeof args !== 'object') throw invalid('model', 'Expected {inputs, outputs, name?}', { args });
+    if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '' || args.name.includes('/'))) {
+      throw invalid('model', "Expected name to be a non-empty string without '/'", { name: args.name });
+    }
+    const chain = 'chain' in args && args.chain;
+    this.name = args.name ?? nextModelName(chain ? 'sequential' : 'functional');
+    if (chain) return;
+    const { inputs, outputs } = args as ModelArgs;
+    if (inputs === undefined || outputs === undefined) throw invalid('model', 'Expected {inputs, outputs}', { inputs, outputs });
+    const list = <T>(v: T | T[]) => (Array.isArray(v) ? v : [v]);
+    if (list(inputs).length === 0 || list(outputs).length === 0) throw invalid('model', 'Expected at least one input and one output', { inputs, outputs });
+    this.graphValue = new Graph(list(inputs), list(outputs), `model (${this.name})`);
+    this.graphValue.adopt(this.name, `model (${this.name})`);
+  }
+
+  /** 'Functional' or 'Sequential' (Keras's class names). */
+  get className(): string {
+    return 'Functional';
+  }
+
+  /** The graph, once the model knows its input shapes. */
+  protected currentGraph(): Graph | undefined {
+    return this.graphValue;
+  }
+
+  protected graphOrThrow(context: string): Graph {
+    const graph = this.currentGraph();
+    if (!graph) throw invalid(context, 'Expected a built model (give the first layer an inputShape, or fit it first)', { model: this.name });
+    return graph;
+  }
+
+  get layers(): Layer[] {
+    return this.currentGraph()?.layers ?? [];
+  }
+
+  get inputs(): SymbolicTensor[] {
+    return [...this.graphOrThrow(`${this.name}.inputs`).inputs];
+  }
+
+  get outputs(): SymbolicTensor[] {
+    return [...this.graphOrThrow(`${this.name}.outputs`).outputs];
+  }
+
+  inputNames(): string[] {
+    return this.graphOrThrow(this.name).inputNames();
+  }
+
+  outputNames(): string[] {
+    return this.graphOrThrow(this.name).outputNames();
+  }
+
+  /** A functional model is built when it is made; Sequential builds on its first data. */
+  ensureBuilt(_inputShapes: SymbolicShape[], context: string): void {
+    this.graphOrThrow(context);
+  }
+
+  expectedInputShapes(): SymbolicShape[] | undefined {
+    return this.currentGraph()?.inputShapes();
+  }
+
+  /** The output shapes for these input shapes (batch first, null). */
+  outputShapesFor(_inputShapes: SymbolicShape[]): SymbolicShape[] {
+    return this.outputs.map((t) => t.shape);
+  }
+
+  /** The layer of this name (or index in `layers`). */
+  getLayer(nameOrIndex: string | number): Layer {
+    const layers = this.layers;
+    const layer = typeof nameOrIndex === 'number' ? layers[nameOrIndex] : layers.find((l) => l.name === nameOrIndex);
+    if (!layer) throw invalid(`${this.name}.getLayer`, `Expected the name or index of a layer of the model (${layers.map((l) => l.name).join(', ')})`, { layer: nameOrIndex });
+    return layer;
+  }
+
+  /** Every weight once, in layer order (kernel, bias, ...). */
+  get weights(): Variable[] {
+    return [...new Set(this.layers.flatMap((l) => l.weights.map((w) => w.variable)))];
+  }
+
+  get trainableWeights(): Variable[] {
+    return [...new Set(this.layers.flatMap((l) => l.trainableWeights))];
+  }
+
+  /** Keras's Model.call: one tensor for one input (output), a list in order for several. */
+  call(x: Tensor | Tensor[], context: CallContext): Tensor | Tensor[] {
+    const outputs = this.graphOrThrow('call').run(Array.isArray(x) ? x : [x], context);
+    return outputs.length === 1 ? outputs[0]! : outputs;
+  }
+
+  regularizationLosses(): Tensor[] {
+    return this.layers.flatMap((l) => l.regularizationLosses());
+  }
+
+  /**
+   * On symbolic tensors: the model as one layer of a larger graph (its weights are shared and keep
+   * their names). On real tensors: its outputs in inference mode.
+   */
+  apply(x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[];
+  apply(x: Tensor | Tensor[]): Tensor | Tensor[];
+  apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[]): Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[] {
+    if (isSymbolic(x)) return this.asLayer().applySymbolic(x);
+    return this.asLayer().apply(x as Tensor | Tensor[]);
+  }
+
+  /** The one layer that stands for this model inside other models (so it is shared, not copied). */
+  asLayer(): ModelLayer {
+    this.layerView ??= new ModelLayer(this);
+    return this.layerView;
+  }
+
+  compile(args: CompileArgs): void {
+    const context = `${this.name}.compile`;
+    if (!args || typeof args !== 'object') throw invalid(context, 'Expected {optimizer, loss, metrics?}', { args });
+    const compiled = compileOutputs(args, this.compileNames(context), context);
+    this.compiled?.optimizer.dispose();
+    this.compiled = compiled;
+  }
+
+  /** The output names to compile for (a Sequential may not know its graph yet). */
+  protected compileNames(context: string): string[] {
+    return this.graphOrThrow(context).outputNames();
+  }
+
+  compiledOrThrow(context: string): Compiled {
+    if (!this.compiled) {
+      throw new ValueError(`${context}: Expected a compiled model; call model.compile({optimizer, loss}) first. Received: model ${this.name}, not compiled`);
+    }
+    return this.compiled;
+  }
+
+  get optimizer(): Optimizer | undefined {
+    return this.compiled?.optimizer;
+  }
+
+  /** fit's data as tensor lists in the model's input and output order. */
+  private batchOf(context: string): ToBatch {
+    return (x, y, names) => {
+      const xs = tensorList(x, this.inputNames(), names[0], context);
+      try {
+        const ys = tensorList(y, this.outputNames(), names[1], context);
+        return { batch: [xs.tensors, ys.tensors], converted: [...xs.converted, ...ys.converted] };
+      } catch (e) {
+        for (const t of xs.converted) t.dispose();
+        throw e;
+      }
+    };
+  }
+
+  /** Runs fn on the data as tensor lists, disposing the tensors converted from arrays. */
+  private withData<T>(x: unknown, y: unknown, context: string, fn: (batch: Batch) => T): T {
+    const { batch, converted } = this.batchOf(context)(x, y, ['x', 'y']);
+    let result: T | undefined;
+    try {
+      result = fn(batch);
+      return result;
+    } finally {
+      if (result instanceof Promise) void result.finally(() => converted.forEach((t) => t.dispose())).catch(() => undefined);
+      else for (const t of converted) t.dispose();
+    }
+  }
+
+  /**
+   * Trains for a number of epochs on tensors, or on a dataset of [x, y] batches. x and y are a
+   * tensor each, lists in input (output) order, or records by input (output) name.
+   */
+  async fit(x: Data | Dataset<Element>, y?: Data | FitArgs, args: FitArgs = {}): Promise<History> {
+    if (isDataset(x)) return this.fitDataset(x, (y as FitArgs | undefined) ?? args);
+    if (y === undefined) throw invalid('fit', 'Expected labels y', { y });
+    return this.withData(x, y, 'fit', ([xs, ys]) => fitTensors(this, xs, ys, args, this.batchOf('fit')));
+  }
+
+  /** Trains on a dataset whose elements are [x, y] or {xs, ys} batches. */
+  async fitDataset(dataset: Dataset<Element>, args: FitArgs = {}): Promise<History> {
+    const context = 'fitDataset';
+    if (!isDataset(dataset)) throw invalid(context, 'Expected a Dataset', { dataset });
+    const limit = args.batchesPerEpoch;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw invalid(context, 'Expected batchesPerEpoch to be a positive integer', { batchesPerEpoch: limit });
+    const toBatch = this.batchOf(context);
+    const batchesFor = (epoch: number) => (async function* checked(model: LayersModel) {
+      for await (const [xs, ys] of datasetPairs(dataset, [epoch], limit, toBatch, context)) {
+        checkPair(model, xs, ys, context);
+        yield [xs, ys] as Batch;
+      }
+    })(this);
+    const owned: Tensor[] = [];
+    try {
+      const validate = validationFor(this, args.validationData, args.batchSize ?? 32, toBatch, context, owned);
+      notify('fitBegin', { model: this, kind: 'fitDataset', options: { ...args }, data: {} });
+      return await runTraining(this, batchesFor, limit ?? dataset.size, null, validate, args, context);
+    } finally {
+      for (const t of owned) t.dispose();
+    }
+  }
+
+  /** One step on one batch: the loss, or [loss, per-output losses..., metrics...] when there are more. */
+  async trainOnBatch(x: Data, y: Data): Promise<number | number[]> {
+    const context = 'trainOnBatch';
+    return this.withData(x, y, context, ([xs, ys]) => {
+      checkPair(this, xs, ys, context);
+      const compiled = this.compiledOrThrow(context);
+      for (const [, metric] of namedMetrics(compiled)) metric.reset();
+      const { loss, outputLosses } = trainStep(this, xs, ys);
+      const values = [loss, ...outputLosses, ...namedMetrics(compiled).map(([, m]) => m.result())];
+      return values.length === 1 ? loss : values;
+    });
+  }
+
+  /** Loss (and per-output losses and metrics) in inference mode: a scalar, or a list of scalars (TF.js). */
+  evaluate(x: Data, y: Data, args: { batchSize?: number; verbose?: number } = {}): Tensor | Tensor[] {
+    const context = 'evaluate';
+    const batchSize = args.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid(context, 'Expected batchSize to be a positive integer', { batchSize });
+    return this.withData(x, y, context, ([xs, ys]) => {
+      checkPair(this, xs, ys, context);
+      this.compiledOrThrow(context);
+      notify('evaluate', { model: this, data: batchRecord(xs, ys) });
+      const logs = evaluateBatches(this, disposingPairs(xs, ys, batchSize));
+      const values = Object.values(logs).map((v) => ops.scalar(v));
+      return values.length === 1 ? values[0]! : values;
+    });
+  }
+
+  /** Outputs in inference mode, computed batchSize rows at a time: a tensor, or a list with several outputs. */
+  predict(x: Data, args: { batchSize?: number } = {}): Tensor | Tensor[] {
+    const context = 'predict';
+    const batchSize = args.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid(context, 'Expected batchSize to be a positive integer', { batchSize });
+    const { tensors: xs, converted } = tensorList(x, this.inputNames(), 'x', context);
+    try {
+      this.ensureBuilt(xs.map((t) => [null, ...t.shape.slice(1)]), context);
+      checkInputShapes(this, xs, context);
+      const n = xs[0]!.shape[0];
+      xs.forEach((t, i) => {
+        if (t.shape[0] !== n) throw invalid(context, 'Expected every input with the same number of examples', { [`x[${i}].shape`]: t.shape, 'x[0].shape': xs[0]!.shape });
+      });
+      return ENGINE.tidy(() => {
+        const perBatch = [...rowBatches(xs, batchSize)].map((batch) => callModel(this, batch, { training: false, step: 0 }));
+        const outputs = perBatch[0]!.map((_, o) => (perBatch.length === 1 ? perBatch[0]![o]! : ops.concat(perBatch.map((b) => b[o]!), 0)));
+        return outputs.length === 1 ? outputs[0]! : outputs;
+      });
+    } finally {
+      for (const t of converted) t.dispose();
+    }
+  }
+
+  /** Copies of the weights' values, in layer order (kernel, bias, ...). */
+  getWeights(trainableOnly = false): Tensor[] {
+    return (trainableOnly ? this.trainableWeights : this.weights).map((w) => ops.tensor(w.dataSync(), w.shape, w.dtype));
+  }
+
+  setWeights(weights: readonly Tensor[]): void {
+    const own = this.weights;
+    if (!Array.isArray(weights) || weights.length !== own.length) {
+      throw invalid(`${this.name}.setWeights`, `Expected ${own.length} tensors (${own.map((w) => w.name).join(', ')})`, { 'weights.length': Array.isArray(weights) ? weights.length : weights });
+    }
+    own.forEach((w, i) => {
+      const value: Tensor = weights[i]!;
+      if (value.rank !== w.rank || value.shape.some((d, k) => d !== w.shape[k])) {
+        throw invalid(`${this.name}.setWeights`, `Expected weights[${i}] (${w.name}) of shape ${JSON.stringify(w.shape)}`, { [`weights[${i}].shape`]: value.shape });
+      }
+      w.assign(value.dtype === 'float32' ? value : ENGINE.tidy(() => ops.cast(value, 'float32')));
+    });
+  }
+
+  getWeightValues(): Float32Array[] {
+    return this.weights.map((w) => w.dataSync() as Float32Array);
+  }
+
+  setWeightValues(values: readonly Float32Array[]): void {
+    this.weights.forEach((w, i) => ENGINE.tidy(() => w.assign(ENGINE.makeTensor(values[i]!, w.shape, 'float32'))));
+  }
+
+  countParams(): number {
+    return this.weights.reduce((n, w) => n + w.size, 0);
+  }
+
+  /**
+   * SHA-256 (hex) over every weight in order: its name, a NUL, its shape as JSON, a NUL, and its
+   * float32 values as little-endian bytes. Equal digests mean bitwise-equal models.
+   */
+  weightsDigest(): string {
+    return hashWeights(new Sha256(), this.weights).hex();
+  }
+
+  /** One digest per layer (same encoding), to locate where two models differ. */
+  layerDigests(): Record<string, string> {
+    return Object.fromEntries(this.layers.map((l) => [l.name!, hashWeights(new Sha256(), l.weights.map((w) => w.variable)).hex()]));
+  }
+
+  /** A Keras-style table of layers, output shapes, parameter counts and (functional) connections. */
+  summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = console.log): void {
+    const graph = this.graphOrThrow(`${this.name}.summary`);
+    const producers = (layer: Layer) => graph.nodes.filter((n) => n.layer === layer);
+    const rows = this.layers.map((layer) => {
+      const nodes = producers(layer);
+      const connections = nodes.flatMap((node) => node.inputs.map((t) => {
+        const index = producers(t.node.layer).indexOf(t.node);
+        return `${t.node.layer.name}[${index}][${t.outputIndex}]`;
+      }));
+      return { layer, shape: nodes[0]?.outputs.map((t) => t.shape) ?? [], connections };
+    });
+    printSummary(this, rows, this.trainableWeights.reduce((n, w) => n + w.size, 0), true, { lineLength, positions, printFn });
+  }
+
+  /** The architecture and training configuration, for run records. */
+  getConfig(): Record<string, unknown> {
+    const graph = this.graphOrThrow(`${this.name}.getConfig`);
+    const ref = (t: SymbolicTensor) => [t.node.layer.name, graph.nodes.filter((n) => n.layer === t.node.layer).indexOf(t.node), t.outputIndex];
+    return {
+      name: this.name,
+      className: this.className,
+      layers: this.layers.map((l) => ({
+        className: l.className, name: l.name, config: l.getConfig(),
+        inboundNodes: graph.nodes.filter((n) => n.layer === l && n.inputs.length > 0).map((n) => n.inputs.map(ref)),
+      })),
+      inputLayers: graph.inputs.map(ref),
+      outputLayers: graph.outputs.map(ref),
+      ...this.trainingConfig(),
+    };
+  }
+
+  protected trainingConfig(): Record<string, unknown> {
+    const outputs = this.compiled?.outputs;
+    const one = outputs?.length === 1;
+    return {
+      optimizer: this.compiled?.optimizer.getConfig() ?? null,
+      loss: outputs ? (one ? outputs[0]!.loss.name : Object.fromEntries(outputs.map((o) => [o.name, o.loss.name]))) : null,
+      ...(outputs?.some((o) => o.weight !== undefined) ? { lossWeights: Object.fromEntries(outputs.map((o) => [o.name, o.weight ?? 1])) } : {}),
+      metrics: outputs ? namedMetrics(this.compiled!).map(([name]) => name) : [],
+    };
+  }
+
+  dispose(): void {
+    for (const layer of this.layers) layer.dispose();
+    this.compiled?.optimizer.dispose();
+  }
+}
+
+/**
+ * A model standing as one layer of a larger model: it runs the model's graph, and its weights
+ * are the model's own variables, so they keep their names (`<inner model>/<layer>/<weight>`).
+ */
+export class ModelLayer extends Layer {
+  constructor(readonly model: LayersModel) {
+    super(model.className, { name: model.name });
+    this.built = model.expectedInputShapes() !== undefined;
+    if (this.built) this.weights.push(...model.layers.flatMap((l) => l.weights));
+  }
+
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
+    const shapes = (inputShape.length > 0 && Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as SymbolicShape[];
+    this.model.ensureBuilt(shapes, `${this.model.name}.build`);
+    this.weights.length = 0;
+    this.weights.push(...this.model.layers.flatMap((l) => l.weights));
+    this.built = true;
+  }
+
+  computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
+    const shapes = (inputShape.length > 0 && Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as SymbolicShape[];
+    const outputs = this.model.outputShapesFor(shapes);
+    return outputs.length === 1 ? outputs[0]! : outputs;
+  }
+
+  call(x: Tensor | Tensor[], context: CallContext): Tensor | Tensor[] {
+    return this.model.call(x, context);
+  }
+
+  override get trainableWeights(): Variable[] {
+    return this.trainable ? this.model.trainableWeights : [];
+  }
+
+  getConfig(): Record<string, unknown> {
+    return this.model.getConfig();
+  }
+
+  override dispose(): void {
+    this.model.dispose();
+    this.weights.length = 0;
+    this.built = false;
+  }
+}
+
+export function model(args: ModelArgs): LayersModel {
+  return new LayersModel(args);
+}

@@ -1,0 +1,327 @@
+/**
+ * Functional models: vb.input / layer.apply / vb.model, several inputs and outputs, shared layers,
+ * models as layers, merge and plumbing layers; TF.js 4.22 as the oracle, the reference against
+ * WASM with 1-3 threads bit for bit.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import * as vb from 'verbatim';
+import { runLayerTest, type LayerTestCase } from './helpers/layer-harness.js';
+
+const L = vb.layers;
+
+/** Relative 1e-5 with an absolute floor of 1e-6 (times the largest magnitude, for sums that cancel). */
+function assertClose(ours: ArrayLike<number>, theirs: ArrayLike<number>, label: string): void {
+  assert.equal(ours.length, theirs.length, `${label}: size`);
+  const scale = Math.max(1, ...Array.from(theirs, Math.abs));
+  for (let i = 0; i < ours.length; i++) {
+    if (!(Math.abs(ours[i]! - theirs[i]!) <= 1e-6 * scale + 1e-5 * Math.abs(theirs[i]!))) assert.fail(`${label}: element ${i}: verbatim ${ours[i]}, TF.js ${theirs[i]}`);
+  }
+}
+
+const toTf = (t: vb.Tensor) => tf.tensor(t.dataSync() as Float32Array, [...t.shape]);
+
+/** Two inputs (a: 4 features, b: 3), two outputs; a shared dense layer, concatenate, add, average, dropout. */
+function twoByTwo(name: string, dropout = 0): vb.LayersModel {
+  const a = vb.input({ shape: [4], name: 'a' });
+  const b = vb.input({ shape: [3], name: 'b' });
+  const ha = L.dense({ units: 5, activation: 'relu', name: 'da' }).apply(a);
+  const hb = L.dense({ units: 5, activation: 'tanh', name: 'db' }).apply(b);
+  const joined = L.concatenate().apply([ha, hb]);
+  const summed = L.add().apply([ha, hb]);
+  const dropped = dropout > 0 ? L.dropout({ rate: dropout }).apply(joined) : joined;
+  const out1 = L.dense({ units: 2, name: 'out1' }).apply(dropped);
+  const shared = L.dense({ units: 3, name: 'shared' });
+  const out2 = L.average({ name: 'out2' }).apply([shared.apply(summed), shared.apply(hb)]);
+  return vb.model({ inputs: [a, b], outputs: [out1, out2], name });
+}
+
+function twoByTwoData(n: number) {
+  const key = vb.random.key(11);
+  const [k1, k2, k3, k4] = [vb.random.foldIn(key, 1), vb.random.foldIn(key, 2), vb.random.foldIn(key, 3), vb.random.foldIn(key, 4)];
+  return { a: vb.random.normal(k1, [n, 4]), b: vb.random.normal(k2, [n, 3]), y1: vb.random.normal(k3, [n, 2]), y2: vb.random.normal(k4, [n, 3]) };
+}
+
+describe('functional models: graph, names, training', () => {
+  it('vb.input gives a symbolic tensor; apply builds a graph; layers are named and built when the model is made', () => {
+    const x = vb.input({ shape: [3] });
+    assert.ok(x instanceof vb.SymbolicTensor);
+    assert.deepEqual(x.shape, [null, 3]);
+    const d1 = L.dense({ units: 4 });
+    const d2 = L.dense({ units: 2 });
+    const y = d2.apply(d1.apply(x));
+    assert.deepEqual(y.shape, [null, 2]);
+    assert.equal(d1.built, false, 'not built before the model names it');
+    const m = vb.model({ inputs: x, outputs: y, name: 'names_model' });
+    assert.deepEqual(m.layers.map((l) => l.name), ['input_layer', 'dense', 'dense_1']);
+    assert.deepEqual(m.weights.map((w) => w.name), ['names_model/dense/kernel', 'names_model/dense/bias', 'names_model/dense_1/kernel', 'names_model/dense_1/bias']);
+    assert.equal(m.getLayer('dense_1'), d2);
+    assert.equal(m.className, 'Functional');
+    assert.deepEqual((m.predict(vb.ones([5, 3])) as vb.Tensor).shape, [5, 2]);
+    // Eager application on real tensors still works as before.
+    assert.deepEqual(L.dense({ units: 3 }).apply(vb.ones([2, 3])).shape, [2, 3]);
+    m.dispose();
+  });
+
+  it('a two-input two-output model: fit with lists or records, Keras history keys, predict and evaluate give lists', async () => {
+    vb.setRandomSeed(5);
+    const m = twoByTwo('two_by_two');
+    const { a, b, y1, y2 } = twoByTwoData(24);
+    m.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.05 }), loss: { out1: 'mse', out2: 'mae' }, lossWeights: { out1: 1, out2: 0.5 }, metrics: { out1: ['mae'] } });
+    const history = await m.fit({ a, b }, [y1, y2], { epochs: 2, batchSize: 8, verbose: 0, validationData: [[a, b], { out1: y1, out2: y2 }] });
+    assert.deepEqual(Object.keys(history.history), ['loss', 'out1_loss', 'out2_loss', 'out1_mae', 'val_loss', 'val_out1_loss', 'val_out2_loss', 'val_out1_mae']);
+    const h = history.history;
+    // The total is the weighted per-output losses (already weighted in the logs, as Keras 3 logs them).
+    for (const e of [0, 1]) assert.ok(Math.abs(h.loss![e]! - (h.out1_loss![e]! + h.out2_loss![e]!)) < 1e-5);
+    const predictions = m.predict([a, b]) as vb.Tensor[];
+    assert.deepEqual(predictions.map((p) => p.shape), [[24, 2], [24, 3]]);
+    const evaluation = m.evaluate([a, b], [y1, y2]) as vb.Tensor[];
+    assert.equal(evaluation.length, 4);
+    assert.ok(Math.abs(evaluation[0]!.dataSync()[0]! - h.val_loss![1]!) < 1e-6, 'evaluate matches the last validation');
+    // The per-output loss: mae of out2 times 0.5, by hand.
+    const mae = vb.mean(vb.abs(vb.sub(predictions[1]!, y2))).dataSync()[0]!;
+    assert.ok(Math.abs(evaluation[2]!.dataSync()[0]! - 0.5 * mae) < 1e-6);
+    const step = await m.trainOnBatch([a, b], [y1, y2]) as number[];
+    assert.equal(step.length, 4);
+    m.dispose();
+  });
+
+  it('trains to the same bits on the reference and on WASM with 1, 2 and 3 threads', async () => {
+    const run = async () => {
+      vb.setRandomSeed(9);
+      const m = twoByTwo('bits_model', 0.3);
+      const { a, b, y1, y2 } = twoByTwoData(20);
+      m.compile({ optimizer: 'adam', loss: ['mse', 'mse'], metrics: ['mae'] });
+      const history = await m.fit([a, b], [y1, y2], { epochs: 2, batchSize: 6, verbose: 0 });
+      const result = { digest: m.weightsDigest(), layers: m.layerDigests(), history: JSON.stringify(history.history), predictions: vb.digest(m.predict([a, b]) as vb.Tensor[]) };
+      m.dispose();
+      return result;
+    };
+    if (!vb.backendNames().includes('wasm')) return;
+    const previous = vb.getBackend();
+    try {
+      vb.setBackend('reference');
+      const expected = await run();
+      vb.setBackend('wasm');
+      for (const threads of [1, 2, 3]) {
+        vb.setNumThreads(threads);
+        assert.deepEqual(await run(), expected, `wasm with ${threads} threads`);
+      }
+    } finally {
+      vb.setBackend(previous);
+    }
+  });
+
+  it('a shared layer has one set of weights, used by every call', async () => {
+    const x1 = vb.input({ shape: [3] });
+    const x2 = vb.input({ shape: [3] });
+    const shared = L.dense({ units: 2, kernelInitializer: 'ones', name: 'shared' });
+    const m = vb.model({ inputs: [x1, x2], outputs: L.subtract().apply([shared.apply(x1), shared.apply(x2)]), name: 'siamese' });
+    assert.deepEqual(m.weights.map((w) => w.name), ['siamese/shared/kernel', 'siamese/shared/bias']);
+    const y = m.predict([vb.tensor([[1, 2, 3]]), vb.tensor([[0, 1, 1]])]) as vb.Tensor;
+    assert.deepEqual(Array.from(y.dataSync()), [4, 4]);
+    // The gradient reaches the one kernel from both branches: d/dK sum(x1 K - x2 K) = x1 - x2 per column.
+    m.compile({ optimizer: vb.optimizers.sgd({ learningRate: 1 }), loss: 'mae' });
+    await m.trainOnBatch([vb.tensor([[1, 2, 3]]), vb.tensor([[0, 1, 1]])], vb.tensor([[0, 0]]));
+    assert.deepEqual(Array.from(m.weights[0]!.dataSync()), [0.5, 0.5, 0.5, 0.5, 0, 0]);
+    m.dispose();
+  });
+
+  it('models as layers: a Sequential inside a functional model and a functional model inside a Sequential keep their weight names', () => {
+    vb.setRandomSeed(2);
+    const encoder = vb.sequential({ name: 'encoder', layers: [L.dense({ units: 4, inputShape: [6], activation: 'relu' }), L.dense({ units: 2 })] });
+    const x = vb.input({ shape: [6] });
+    const code = encoder.apply(x) as vb.SymbolicTensor;
+    const head = L.dense({ units: 1, name: 'head' }).apply(code);
+    const outer = vb.model({ inputs: x, outputs: head, name: 'outer' });
+    assert.deepEqual(outer.weights.map((w) => w.name), ['encoder/dense/kernel', 'encoder/dense/bias', 'encoder/dense_1/kernel', 'encoder/dense_1/bias', 'outer/head/kernel', 'outer/head/bias']);
+    const data = vb.random.normal(vb.random.key(3), [5, 6]);
+    const direct = (outer.getLayer('head').apply(encoder.predict(data)));
+    assert.deepEqual(Array.from((outer.predict(data) as vb.Tensor).dataSync()), Array.from(direct.dataSync()));
+
+    outer.dispose();
+
+    const fx = vb.input({ shape: [3] });
+    const block = vb.model({ inputs: fx, outputs: L.dense({ units: 3, name: 'inner_dense', activation: 'tanh' }).apply(fx), name: 'block' });
+    const seq = vb.sequential({ name: 'stack', layers: [block, L.dense({ units: 1 })] });
+    assert.deepEqual(seq.weights.map((w) => w.name), ['block/inner_dense/kernel', 'block/inner_dense/bias', 'stack/dense/kernel', 'stack/dense/bias']);
+    assert.deepEqual(seq.layers.map((l) => `${l.name} (${l.className})`), ['block (Functional)', 'dense (Dense)']);
+    const v = vb.random.normal(vb.random.key(4), [2, 3]);
+    const expected = seq.layers[1]!.apply(block.predict(v) as vb.Tensor);
+    assert.deepEqual(Array.from(seq.predict(v).dataSync()), Array.from(expected.dataSync()));
+    seq.dispose();
+  });
+});
+
+describe('functional models against TF.js', () => {
+  before(() => tf.setBackend('cpu'));
+
+  it('the same weights give the same predictions and the same step (two inputs, two outputs, a shared layer)', async () => {
+    vb.setRandomSeed(21);
+    const ours = twoByTwo('oracle_model');
+    const ta = tf.input({ shape: [4], name: 'a' });
+    const tb = tf.input({ shape: [3], name: 'b' });
+    const ha = tf.layers.dense({ units: 5, activation: 'relu', name: 'da' }).apply(ta) as tf.SymbolicTensor;
+    const hb = tf.layers.dense({ units: 5, activation: 'tanh', name: 'db' }).apply(tb) as tf.SymbolicTensor;
+    const joined = tf.layers.concatenate().apply([ha, hb]) as tf.SymbolicTensor;
+    const summed = tf.layers.add().apply([ha, hb]) as tf.SymbolicTensor;
+    const out1 = tf.layers.dense({ units: 2, name: 'out1' }).apply(joined) as tf.SymbolicTensor;
+    const shared = tf.layers.dense({ units: 3, name: 'shared' });
+    const out2 = tf.layers.average({ name: 'out2' }).apply([shared.apply(summed) as tf.SymbolicTensor, shared.apply(hb) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+    const theirs = tf.model({ inputs: [ta, tb], outputs: [out1, out2] });
+    for (const layer of ours.layers) {
+      if (layer.weights.length > 0) theirs.getLayer(layer.name!).setWeights(layer.weights.map((w) => toTf(w.variable)));
+    }
+    const { a, b, y1, y2 } = twoByTwoData(6);
+    const mine = ours.predict([a, b]) as vb.Tensor[];
+    const reference = theirs.predict([toTf(a), toTf(b)]) as tf.Tensor[];
+    mine.forEach((p, i) => assertClose(p.dataSync(), reference[i]!.dataSync(), `output ${i}`));
+    ours.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.1 }), loss: ['mse', 'mse'] });
+    theirs.compile({ optimizer: tf.train.sgd(0.1), loss: ['meanSquaredError', 'meanSquaredError'] });
+    const [loss] = await ours.trainOnBatch([a, b], [y1, y2]) as number[];
+    const [theirLoss] = await theirs.trainOnBatch([toTf(a), toTf(b)], [toTf(y1), toTf(y2)]) as number[];
+    assertClose([loss!], [theirLoss!], 'total loss');
+    for (const layer of ours.layers.filter((l) => l.weights.length > 0)) {
+      const after = theirs.getLayer(layer.name!).getWeights();
+      layer.weights.forEach((w, i) => assertClose(w.variable.dataSync(), after[i]!.dataSync(), `${w.variable.name} after one step`));
+    }
+    ours.dispose();
+  });
+
+  const MERGES: { name: string; ours: () => vb.layers.Layer; theirs: (xs: tf.Tensor[]) => tf.Tensor; shapes: number[][]; out: (number | null)[] }[] = [
+    { name: 'add', ours: () => L.add(), theirs: (xs) => tf.layers.add().apply(xs) as tf.Tensor, shapes: [[3, 4], [3, 4], [3, 4]], out: [null, 4] },
+    { name: 'subtract', ours: () => L.subtract(), theirs: (xs) => tf.sub(xs[0]!, xs[1]!) /* TF.js has no subtract layer */, shapes: [[3, 4], [3, 4]], out: [null, 4] },
+    { name: 'multiply', ours: () => L.multiply(), theirs: (xs) => tf.layers.multiply().apply(xs) as tf.Tensor, shapes: [[3, 2, 4], [3, 2, 4]], out: [null, 2, 4] },
+    { name: 'average', ours: () => L.average(), theirs: (xs) => tf.layers.average().apply(xs) as tf.Tensor, shapes: [[3, 4], [3, 4], [3, 4]], out: [null, 4] },
+    { name: 'maximum', ours: () => L.maximum(), theirs: (xs) => tf.layers.maximum().apply(xs) as tf.Tensor, shapes: [[3, 4], [3, 4]], out: [null, 4] },
+    { name: 'minimum', ours: () => L.minimum(), theirs: (xs) => tf.layers.minimum().apply(xs) as tf.Tensor, shapes: [[3, 4], [3, 4]], out: [null, 4] },
+    { name: 'concatenate', ours: () => L.concatenate(), theirs: (xs) => tf.layers.concatenate().apply(xs) as tf.Tensor, shapes: [[3, 2, 4], [3, 2, 1]], out: [null, 2, 5] },
+    { name: 'concatenate axis 1', ours: () => L.concatenate({ axis: 1 }), theirs: (xs) => tf.layers.concatenate({ axis: 1 }).apply(xs) as tf.Tensor, shapes: [[3, 2, 4], [3, 3, 4]], out: [null, 5, 4] },
+    { name: 'dot axes -1', ours: () => L.dot({ axes: -1 }), theirs: (xs) => tf.layers.dot({ axes: -1 }).apply(xs) as tf.Tensor, shapes: [[3, 5], [3, 5]], out: [null, 1] },
+    { name: 'dot axes [2, 1]', ours: () => L.dot({ axes: [2, 1] }), theirs: (xs) => tf.layers.dot({ axes: [2, 1] }).apply(xs) as tf.Tensor, shapes: [[3, 2, 4], [3, 4, 5]], out: [null, 2, 5] },
+    { name: 'dot axes [1, 1] normalize', ours: () => L.dot({ axes: [1, 1], normalize: true }), theirs: (xs) => tf.layers.dot({ axes: [1, 1], normalize: true }).apply(xs) as tf.Tensor, shapes: [[3, 4, 2], [3, 4, 3]], out: [null, 2, 3] },
+  ];
+  for (const c of MERGES) {
+    it(`${c.name}: shapes, TF.js's outputs and input gradients, the same bits on every backend`, () => {
+      const inputs = c.shapes.map((s, i) => vb.random.normal(vb.random.key(30 + i), s));
+      const symbolic = c.shapes.map((s) => vb.input({ shape: s.slice(1) }));
+      const layer = c.ours();
+      assert.deepEqual(layer.apply(symbolic).shape, c.out);
+      const y = layer.apply(inputs);
+      const ty = c.theirs(inputs.map(toTf));
+      assert.deepEqual(y.shape, ty.shape);
+      assertClose(y.dataSync(), ty.dataSync(), `${c.name}: outputs`);
+      const probe = vb.random.normal(vb.random.key(40), [...y.shape]);
+      const grads = vb.grads((...xs: vb.Tensor[]) => vb.sum(vb.mul(layer.apply(xs), probe)))(inputs);
+      const theirGrads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(c.theirs(xs), toTf(probe))))(inputs.map(toTf));
+      grads.forEach((g, i) => assertClose(g.dataSync(), theirGrads[i]!.dataSync(), `${c.name}: gradient ${i}`));
+      assert.deepEqual(c.ours().getConfig(), layer.getConfig());
+      if (vb.backendNames().includes('wasm')) {
+        const previous = vb.getBackend();
+        const bits = () => vb.digest([c.ours().apply(inputs), ...vb.grads((...xs: vb.Tensor[]) => vb.sum(vb.mul(c.ours().apply(xs), probe)))(inputs)]);
+        try {
+          vb.setBackend('reference');
+          const expected = bits();
+          vb.setBackend('wasm');
+          for (const threads of [1, 3]) {
+            vb.setNumThreads(threads);
+            assert.equal(bits(), expected, `${c.name}: wasm with ${threads} threads`);
+          }
+        } finally {
+          vb.setBackend(previous);
+        }
+      }
+    });
+  }
+
+  it('permute, repeatVector and timeDistributed match TF.js with the same weights', () => {
+    const x3 = vb.random.normal(vb.random.key(50), [2, 3, 4]);
+    assertClose(L.permute({ dims: [2, 1] }).apply(x3).dataSync(), (tf.layers.permute({ dims: [2, 1] }).apply(toTf(x3)) as tf.Tensor).dataSync(), 'permute');
+    const x2 = vb.random.normal(vb.random.key(51), [2, 4]);
+    assertClose(L.repeatVector({ n: 3 }).apply(x2).dataSync(), (tf.layers.repeatVector({ n: 3 }).apply(toTf(x2)) as tf.Tensor).dataSync(), 'repeatVector');
+    const ours = L.timeDistributed({ layer: L.dense({ units: 2, activation: 'tanh' }) });
+    const y = ours.apply(x3);
+    const theirs = tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 2, activation: 'tanh' }) });
+    theirs.apply(toTf(x3));
+    theirs.setWeights(ours.weights.map((w) => toTf(w.variable)));
+    assert.deepEqual(y.shape, [2, 3, 2]);
+    assertClose(y.dataSync(), (theirs.apply(toTf(x3)) as tf.Tensor).dataSync(), 'timeDistributed');
+  });
+});
+
+const PLUMBING: LayerTestCase[] = [
+  {
+    name: 'permute', make: (args) => L.permute(args as unknown as vb.layers.PermuteArgs), args: { dims: [3, 1, 2] },
+    inputShapes: [[2, 3, 4, 5]], outputShapes: [[null, 5, 3, 4]], weights: [], smooth: true,
+    badArgs: [[{ dims: [1, 1] }, /dims=\[1, 1\]/], [{ dims: [0, 1] }, /dims=\[0, 1\]/]],
+  },
+  {
+    name: 'repeatVector', make: (args) => L.repeatVector(args as { n: number }), args: { n: 3 },
+    inputShapes: [[2, 4]], outputShapes: [[null, 3, 4]], weights: [], smooth: true, badArgs: [[{ n: 0 }, /n=0/]],
+  },
+  {
+    name: 'timeDistributed(dense)',
+    make: (args) => {
+      const inner = args.layer as vb.layers.Layer | { name: string; config: vb.layers.DenseArgs };
+      const layer = inner instanceof vb.layers.Layer || typeof inner !== 'object' ? inner : L.dense({ ...inner.config, name: inner.name });
+      return L.timeDistributed({ ...(args.name ? { name: args.name as string } : {}), layer: layer as vb.layers.Layer });
+    },
+    args: { layer: { name: 'dense', config: { units: 3, activation: 'tanh' } } },
+    inputShapes: [[2, 4, 5], [1, 2, 5]], outputShapes: [[null, 4, 3], [null, 2, 3]], weights: [['dense/kernel', [5, 3]], ['dense/bias', [3]]], smooth: true,
+    badArgs: [[{ layer: 'dense' }, /layer="dense"/]],
+  },
+];
+
+describe('plumbing layers: the layer harness', () => {
+  for (const c of PLUMBING) it(c.name, () => runLayerTest(c));
+});
+
+describe('functional models: summary and bad arguments', () => {
+  it('summary lists each layer with its connections', () => {
+    const m = twoByTwo('summary_graph');
+    const lines: string[] = [];
+    m.summary(undefined, undefined, (line) => lines.push(line));
+    assert.equal(lines[0], 'Model: "summary_graph"');
+    assert.match(lines[2]!, /Layer \(type\)\s+Output Shape\s+Param #\s+Connected to/);
+    assert.match(lines.find((l) => l.includes('concatenate (Concatenate)'))!, /\(None, 10\)\s+0\s+da\[0\]\[0\]/);
+    const shared = lines.findIndex((l) => l.includes('shared (Dense)'));
+    assert.match(lines[shared]!, /\(None, 3\)\s+18\s+add\[0\]\[0\]/);
+    assert.match(lines[shared + 1]!, /^\s+db\[0\]\[0\]/, 'the second call of the shared layer on its own line');
+    assert.ok(lines.includes(`Total params: ${m.countParams()}`));
+    m.dispose();
+  });
+
+  it('bad graphs and data give "Expected X. Received: ..." errors', async () => {
+    const a = vb.input({ shape: [2], name: 'a' });
+    const b = vb.input({ shape: [2], name: 'b' });
+    const out = L.add().apply([L.dense({ units: 2 }).apply(a), b]);
+    assert.throws(() => vb.model({ inputs: a, outputs: out }), /Expected a graph connected to the given inputs.*Received: input="b", neededBy="Add"/);
+    const hidden = L.dense({ units: 2 }).apply(a);
+    assert.throws(() => vb.model({ inputs: hidden, outputs: out }), /Expected inputs made by vb\.input\(\)\. Received: inputs\[0\]="SymbolicTensor\(Dense, shape=\[null, 2\]\)"/);
+    assert.throws(() => vb.model({ inputs: [a, a], outputs: out }), /Expected each input once/);
+    assert.throws(() => vb.model({ inputs: a, outputs: vb.ones([2]) as never }), /Expected outputs to be symbolic tensors.*Received: outputs\[0\]=Tensor/);
+    const twin = L.dense({ units: 2, name: 'twin' }).apply(L.dense({ units: 2, name: 'twin' }).apply(a));
+    assert.throws(() => vb.model({ inputs: a, outputs: twin }), /Expected layer names \(inputs included\) unique within the model\. Received: name="twin"/);
+    const c = vb.input({ shape: [2], name: 'a' });
+    assert.throws(() => vb.model({ inputs: [a, c], outputs: L.add().apply([a, c]) }), /Expected layer names \(inputs included\) unique within the model\. Received: name="a"/);
+    assert.throws(() => L.add().apply(a), /Add \(unnamed\): Expected a list of at least 2 inputs\. Received: inputs="one tensor"/);
+    assert.throws(() => L.add().apply([a, vb.input({ shape: [3] })]), /Expected input shapes that broadcast.*Received: shapes\[0\]=\[null, 2\], shapes\[1\]=\[null, 3\]/);
+    assert.throws(() => L.concatenate().apply([vb.input({ shape: [2, 3] }), vb.input({ shape: [3, 3] })]), /Expected inputs whose shapes match except on axis -1/);
+    assert.throws(() => L.dot({ axes: [1, 1] }).apply([vb.input({ shape: [2] }), vb.input({ shape: [3] })]), /Expected the contracted dimensions to be equal/);
+    assert.throws(() => L.dot({ axes: 0 }), /Dot: Expected axes to be a non-zero integer.*Received: axes=0/);
+    assert.throws(() => L.concatenate({ axis: 0 }), /Concatenate: Expected axis to be a non-zero integer.*Received: axis=0/);
+    assert.throws(() => vb.input({ shape: [0] }), /Expected a shape of positive integers or null.*Received: shape=\[0\]/);
+    assert.throws(() => L.dense({ units: 2 }).apply([a, vb.ones([1, 2])] as never), /Expected only symbolic tensors or only real tensors/);
+
+    const m = vb.model({ inputs: [a, b], outputs: [L.dense({ units: 1, name: 'p' }).apply(a), L.dense({ units: 1, name: 'q' }).apply(b)], name: 'bad_data' });
+    assert.throws(() => m.compile({ optimizer: 'sgd', loss: { p: 'mse', r: 'mse' } }), /Expected loss keys among the output names \(p, q\)\. Received: keys=\["r"\]/);
+    assert.throws(() => m.compile({ optimizer: 'sgd', loss: ['mse'] }), /Expected loss to have one entry per output \(p, q\)\. Received: loss\.length=1/);
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    await assert.rejects(m.fit(vb.ones([4, 2]), [vb.ones([4, 1]), vb.ones([4, 1])], { verbose: 0 }), /fit: Expected x as a list of 2 tensors \(a, b\) or a record by name\. Received: x=Tensor/);
+    await assert.rejects(m.fit({ a: vb.ones([4, 2]), c: vb.ones([4, 2]) }, [vb.ones([4, 1]), vb.ones([4, 1])], { verbose: 0 }), /Expected x keys to be the names a, b\. Received: keys=\["a", "c"\]/);
+    await assert.rejects(m.fit([vb.ones([4, 2]), vb.ones([3, 2])], [vb.ones([4, 1]), vb.ones([4, 1])], { verbose: 0 }), /Expected x\[0\] and x\[1\] with the same number of examples.*Received: x\[0\]\.shape=\[4, 2\], x\[1\]\.shape=\[3, 2\]/);
+    await assert.rejects(m.fit([vb.ones([4, 2]), vb.ones([4, 2])], [vb.ones([4, 1]), vb.ones([4, 1])], { verbose: 0, classWeight: { 0: 1 } }), /Expected classWeight only for a model with one output/);
+    m.dispose();
+  });
+});
