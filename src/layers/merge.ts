@@ -70,10 +70,6 @@ export class Subtract extends ElementwiseMerge {
   protected readonly fold: Fold = (a, b) => ops.sub(a, b);
   protected override readonly maxInputs = 2;
   constructor(args: LayerArgs = {}) { super('Subtract', args); }
-
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    return broadcastShapes(this, inputList(this, inputShape, 2, 2));
-  }
 }
 
 export class Multiply extends ElementwiseMerge {
