@@ -22,6 +22,7 @@ export interface DenseArgs extends LayerArgs {
 
 /** activation(x . kernel + bias) on the last axis. */
 export class Dense extends Layer {
+  override supportsMasking = true;
   readonly units: number;
   readonly useBias: boolean;
   private readonly activation: ResolvedActivation;
@@ -99,6 +100,7 @@ export interface DropoutArgs extends LayerArgs {
  * every step, the same masks on every run.
  */
 export class Dropout extends Layer {
+  override supportsMasking = true;
   readonly rate: number;
   readonly seed: Seed | undefined;
   readonly noiseShape: (number | null)[] | undefined;
@@ -135,6 +137,7 @@ export class Dropout extends Layer {
 }
 
 export class Activation extends Layer {
+  override supportsMasking = true;
   private readonly activation: ResolvedActivation;
 
   constructor(args: LayerArgs & { activation: ActivationIdentifier | ActivationFn }) {

@@ -6,6 +6,9 @@ import {
   AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
   MaxPooling1D, MaxPooling2D, type GlobalPoolingArgs, type PoolingArgs,
 } from './pooling.js';
+import { Embedding, type EmbeddingArgs } from './embedding.js';
+import { GRU, LSTM, SimpleRNN, type GRUArgs, type LSTMArgs, type RecurrentArgs } from './recurrent.js';
+import { Bidirectional, type BidirectionalArgs } from './bidirectional.js';
 import { Cropping2D, UpSampling2D, ZeroPadding2D, type Cropping2DArgs, type UpSampling2DArgs, type ZeroPadding2DArgs } from './spatial.js';
 
 export { ACTIVATION_NAMES, type ActivationIdentifier } from './activations.js';
@@ -45,3 +48,13 @@ export const globalMaxPooling2d = (args: GlobalPoolingArgs = {}) => new GlobalMa
 export const zeroPadding2d = (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args);
 export const cropping2d = (args: Cropping2DArgs = {}) => new Cropping2D(args);
 export const upSampling2d = (args: UpSampling2DArgs = {}) => new UpSampling2D(args);
+
+export { Embedding, type EmbeddingArgs } from './embedding.js';
+export { RNN, SimpleRNN, LSTM, GRU, type RecurrentArgs, type GatedRecurrentArgs, type LSTMArgs, type GRUArgs, type SequenceResult } from './recurrent.js';
+export { Bidirectional, type BidirectionalArgs, type MergeMode } from './bidirectional.js';
+
+export const embedding = (args: EmbeddingArgs) => new Embedding(args);
+export const simpleRNN = (args: RecurrentArgs) => new SimpleRNN(args);
+export const lstm = (args: LSTMArgs) => new LSTM(args);
+export const gru = (args: GRUArgs) => new GRU(args);
+export const bidirectional = (args: BidirectionalArgs) => new Bidirectional(args);

@@ -18,6 +18,11 @@ export interface CallContext {
   training: boolean;
   /** The training step, from which per-step randomness (dropout masks) is derived. */
   step: number;
+  /**
+   * The mask the input carries (bool, e.g. [batch, time] from an embedding with maskZero), given
+   * only to layers with supportsMasking; see src/layers/masking.ts.
+   */
+  mask?: Tensor;
 }
 
 export interface LayerArgs {
@@ -64,6 +69,8 @@ export abstract class Layer {
   /** The per-example input shape declared with inputShape or inputDim. */
   readonly declaredInputShape: number[] | undefined;
   protected outputShapeCache: SymbolicShape | undefined;
+  /** Keras's supports_masking: the layer receives the input's mask and passes one on (computeMask). */
+  supportsMasking = false;
 
   constructor(readonly className: string, args: LayerArgs = {}) {
     this.name = args.name;
@@ -84,6 +91,11 @@ export abstract class Layer {
   }
 
   abstract computeOutputShape(inputShape: SymbolicShape): SymbolicShape;
+
+  /** The mask of the output, given the input and its mask (Keras's compute_mask): by default the input's. */
+  computeMask(_input: Tensor, mask: Tensor | undefined): Tensor | undefined {
+    return mask;
+  }
 
   abstract call(x: Tensor, context: CallContext): Tensor;
 
@@ -112,9 +124,15 @@ export abstract class Layer {
 
   /** Runs the layer on x (building it on first use), in inference mode unless told otherwise. */
   apply(x: Tensor, context: Partial<CallContext> = {}): Tensor {
+    return this.call(x, this.prepareToApply(x, context));
+  }
+
+  /** Names and builds the layer for x if needed; the full call context (a mask only if supported). */
+  protected prepareToApply(x: Tensor, context: Partial<CallContext>): CallContext {
     this.ensureStandaloneName();
     if (!this.built) this.build([null, ...x.shape.slice(1)]);
-    return this.call(x, { training: context.training ?? false, step: context.step ?? 0 });
+    const mask = this.supportsMasking ? context.mask : undefined;
+    return { training: context.training ?? false, step: context.step ?? 0, ...(mask ? { mask } : {}) };
   }
 
   get trainableWeights(): Variable[] {

@@ -8,6 +8,7 @@ import type { Dataset, Element } from '../data/dataset.js';
 import { ENGINE } from '../engine/engine.js';
 import { ValueError, invalid } from '../errors.js';
 import { Layer, snakeCase, uniqueName, type CallContext, type SymbolicShape } from '../layers/layer.js';
+import { callWithMask } from '../layers/masking.js';
 import { getLoss, type Loss, type LossFn } from '../losses/index.js';
 import { getMetric, type Metric, type MetricFn } from '../metrics/index.js';
 import * as ops from '../ops/index.js';
@@ -117,7 +118,8 @@ export class Sequential implements TrainableModel {
 
   call(x: Tensor, context: CallContext): Tensor {
     let y = x;
-    for (const layer of this.layers) y = layer.call(y, context);
+    let mask: Tensor | undefined;
+    for (const layer of this.layers) ({ output: y, mask } = callWithMask(layer, y, mask, context));
     return y;
   }
 
