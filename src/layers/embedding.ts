@@ -88,7 +88,7 @@ export class Embedding extends Layer {
     return ENGINE.tidy(() => ops.gather(this.embeddings!, this.indices(x)));
   }
 
-  override computeMask(input: Tensor): Tensor | undefined {
+  override computeMask(input: Tensor, _mask?: Tensor): Tensor | undefined {
     return this.maskZero ? ops.notEqual(input, 0) : undefined;
   }
 
