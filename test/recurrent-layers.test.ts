@@ -126,7 +126,7 @@ describe('recurrent layers against TF.js: same weights, same outputs, one traini
     });
   }
 
-  it('masks: embedding(maskZero) into an lstm and a bidirectional gru, padded on both sides, as TF.js', () => {
+  it('masks: embedding(maskZero) into an lstm and a bidirectional gru, padded on both sides, as TF.js, and one training step', async () => {
     vb.setRandomSeed(4);
     const ids = [[0, 0, 3, 5, 1], [2, 4, 0, 0, 0], [7, 1, 2, 3, 4], [0, 6, 0, 2, 0]];
     for (const [name, ours, theirs] of [
@@ -141,7 +141,16 @@ describe('recurrent layers against TF.js: same weights, same outputs, one traini
       randomizeWeights(model, 20);
       const reference = tf.sequential({ layers: [tf.layers.embedding({ inputDim: 8, outputDim: 3, maskZero: true, inputLength: 5 }), theirs()] });
       reference.setWeights(model.getWeights().map(toTf));
-      assertClose(model.predict(x).dataSync(), (reference.predict(tf.tensor(ids, [4, 5], 'int32')) as tf.Tensor).dataSync(), `${name} with a mask`);
+      const tx = tf.tensor(ids, [4, 5], 'int32');
+      const y0 = model.predict(x);
+      assertClose(y0.dataSync(), (reference.predict(tx) as tf.Tensor).dataSync(), `${name} with a mask`);
+      const target = vb.random.normal(vb.random.key(21), [...y0.shape]);
+      model.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.5 }), loss: 'mse' });
+      reference.compile({ optimizer: tf.train.sgd(0.5), loss: 'meanSquaredError' });
+      await model.trainOnBatch(x, target);
+      await reference.trainOnBatch(tx, toTf(target));
+      const after = reference.getWeights();
+      model.getWeights().forEach((w, i) => assertClose(w.dataSync(), after[i]!.dataSync(), `${name}: weight ${i} after one step with a mask`));
       model.dispose();
     }
   });
