@@ -16,8 +16,12 @@ const CASES: LayerTestCase[] = [
       [{ embeddingsInitializer: 'nope' }, /initializer="nope"/]],
   },
   {
-    name: 'embedding maskZero, inputLength, l2, rank 3 indices', make, args: { inputDim: 5, outputDim: 2, maskZero: true, inputLength: 4, embeddingsRegularizer: 'l2', embeddingsInitializer: 'glorotUniform' },
-    inputShapes: [[2, 4], [2, 3, 4]], outputShapes: [[null, 4, 2], [null, 3, 4, 2]], weights: [['embeddings', [5, 2]]], inputDtype: 'int32', intRange: 5,
+    name: 'embedding maskZero, inputLength, l2', make, args: { inputDim: 5, outputDim: 2, maskZero: true, inputLength: 4, embeddingsRegularizer: 'l2', embeddingsInitializer: 'glorotUniform' },
+    inputShapes: [[2, 4]], outputShapes: [[null, 4, 2]], weights: [['embeddings', [5, 2]]], inputDtype: 'int32', intRange: 5,
+  },
+  {
+    name: 'embedding of rank 3 indices', make, args: { inputDim: 6, outputDim: 2 },
+    inputShapes: [[2, 3, 4]], outputShapes: [[null, 3, 4, 2]], weights: [['embeddings', [6, 2]]], inputDtype: 'int32', intRange: 6,
   },
 ];
 
@@ -74,6 +78,12 @@ describe('embedding', () => {
     assert.equal(masking.supportsMasking, true);
     const plain = L.embedding({ inputDim: 4, outputDim: 2 });
     assert.equal(plain.computeMask(x, undefined), undefined);
+  });
+
+  it('inputLength declares the input shape (TF.js)', () => {
+    const model = vb.sequential({ layers: [L.embedding({ inputDim: 5, outputDim: 2, inputLength: 3 })] });
+    assert.deepEqual(model.expectedInputShape(), [null, 3]);
+    assert.throws(() => model.predict(vb.zeros([1, 4], 'int32')), /Expected x of shape \[null,3\]/);
   });
 
   it('default initializer: Keras uniform(-0.05, 0.05), from the weight name key', () => {

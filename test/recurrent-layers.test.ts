@@ -318,6 +318,8 @@ describe('recurrent layers: references, masks, dropout', () => {
     assert.throws(() => both.apply(vb.zeros([1, 3, 2])), /mergeMode=null/);
     const [forward, backward] = both.applyOutputs(vb.ones([1, 3, 2]));
     assert.deepEqual([forward!.shape, backward!.shape], [[1, 2], [1, 2]]);
+    const declaredInside = vb.sequential({ layers: [L.bidirectional({ layer: L.gru({ units: 2, inputShape: [3, 2] }) })] });
+    assert.deepEqual(declaredInside.expectedInputShape(), [null, 3, 2]);
     const withState = L.bidirectional({ layer: L.lstm({ units: 2, returnState: true }) });
     assert.deepEqual(withState.applyOutputs(vb.ones([1, 3, 2])).map((t) => t.shape), [[1, 4], [1, 2], [1, 2], [1, 2], [1, 2]]);
   });

@@ -36,8 +36,10 @@ export class Bidirectional extends Layer {
   private readonly innerName: string;
 
   constructor(args: BidirectionalArgs) {
-    super('Bidirectional', args);
     const given = args.layer;
+    // TF.js code often declares the input shape on the wrapped layer.
+    const innerShape = given instanceof RNN && args.inputShape === undefined && args.inputDim === undefined ? given.declaredInputShape : undefined;
+    super('Bidirectional', innerShape ? { ...args, inputShape: innerShape } : args);
     if (given instanceof RNN) {
       if (given.path || given.built) throw invalid('Bidirectional', 'Expected a recurrent layer that is not already built or in a model', { layer: given.name });
       this.forwardLayer = given;

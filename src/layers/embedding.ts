@@ -46,7 +46,7 @@ export class Embedding extends Layer {
     if (inputLength !== undefined && inputLength !== null && !(Number.isInteger(inputLength) && inputLength > 0)) {
       throw invalid('Embedding', 'Expected inputLength to be a positive integer', { inputLength });
     }
-    const declared = inputLength && args.inputShape === undefined && args.inputDim === undefined ? { inputShape: [inputLength] } : {};
+    const declared = inputLength && args.inputShape === undefined ? { inputShape: [inputLength] } : {};
     // inputDim is the vocabulary size here (Keras), not the LayerArgs shorthand for inputShape.
     super('Embedding', { ...args, inputDim: undefined, ...declared });
     for (const name of ['inputDim', 'outputDim'] as const) {
