@@ -150,7 +150,7 @@ export abstract class RNN extends Layer {
     this.returnSequences = flag(className, 'returnSequences', args.returnSequences, false);
     this.returnState = flag(className, 'returnState', args.returnState, false);
     this.goBackwards = flag(className, 'goBackwards', args.goBackwards, false);
-    flag(className, 'unroll', args.unroll, true);
+    flag(className, 'unroll', args.unroll, true); // only checked: the loop is always unrolled
     // A bigint seed comes back from getConfig() as a decimal string (JSON has no bigint).
     this.seed = typeof args.seed === 'string' ? BigInt(args.seed) : args.seed ?? undefined;
   }
