@@ -324,4 +324,20 @@ describe('functional models: summary and bad arguments', () => {
     await assert.rejects(m.fit([vb.ones([4, 2]), vb.ones([4, 2])], [vb.ones([4, 1]), vb.ones([4, 1])], { verbose: 0, classWeight: { 0: 1 } }), /Expected classWeight only for a model with one output/);
     m.dispose();
   });
+
+  it('masks travel along the graph: embedding(maskZero) into an lstm ignores padding, and a merge ands the masks', () => {
+    vb.setRandomSeed(9);
+    const tokens = vb.input({ shape: [5], dtype: 'int32', name: 'tokens' });
+    const [embedding, add, lstm, dense] = [vb.layers.embedding({ inputDim: 10, outputDim: 3, maskZero: true }), vb.layers.add(), vb.layers.lstm({ units: 4 }), vb.layers.dense({ units: 2 })];
+    const embedded = embedding.apply(tokens);
+    const model = vb.model({ inputs: tokens, outputs: dense.apply(lstm.apply(add.apply([embedded, embedded]))), name: 'masked' });
+    const padded = model.predict(vb.tensor([[3, 7, 2, 0, 0]], [1, 5], 'int32')) as vb.Tensor;
+    // The same layers run eagerly on the sequence without its padding.
+    const e = embedding.apply(vb.tensor([[3, 7, 2]], [1, 3], 'int32'));
+    const shorter = dense.apply(lstm.apply(add.apply([e, e])));
+    assert.deepEqual(Array.from(padded.dataSync()), Array.from(shorter.dataSync()));
+    const unmasked = model.predict(vb.tensor([[3, 7, 2, 4, 4]], [1, 5], 'int32')) as vb.Tensor;
+    assert.notDeepEqual(Array.from(unmasked.dataSync()), Array.from(padded.dataSync()));
+    model.dispose();
+  });
 });

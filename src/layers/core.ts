@@ -22,6 +22,7 @@ export interface DenseArgs extends LayerArgs {
 
 /** activation(x . kernel + bias) on the last axis. */
 export class Dense extends Layer {
+  override supportsMasking = true;
   readonly units: number;
   readonly useBias: boolean;
   private readonly activation: ResolvedActivation;
@@ -130,6 +131,7 @@ export function invertedDropout(x: Tensor, rate: number, key: Key, maskShape: re
  * every step, the same masks on every run.
  */
 export class Dropout extends Layer {
+  override supportsMasking = true;
   readonly rate: number;
   readonly seed: Seed | undefined;
   readonly noiseShape: (number | null)[] | undefined;
@@ -161,6 +163,7 @@ export class Dropout extends Layer {
 }
 
 export class Activation extends Layer {
+  override supportsMasking = true;
   private readonly activation: ResolvedActivation;
 
   constructor(args: LayerArgs & { activation: ActivationIdentifier | ActivationFn }) {

@@ -14,6 +14,9 @@ import {
 } from './noise.js';
 import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, type ConcatenateArgs, type DotArgs } from './merge.js';
 import { Permute, RepeatVector, TimeDistributed, type PermuteArgs, type TimeDistributedArgs } from './plumbing.js';
+import { Embedding, type EmbeddingArgs } from './embedding.js';
+import { GRU, LSTM, SimpleRNN, type GRUArgs, type LSTMArgs, type RecurrentArgs } from './recurrent.js';
+import { Bidirectional, type BidirectionalArgs } from './bidirectional.js';
 import { Cropping2D, UpSampling2D, ZeroPadding2D, type Cropping2DArgs, type UpSampling2DArgs, type ZeroPadding2DArgs } from './spatial.js';
 
 export { ACTIVATION_NAMES, type ActivationIdentifier } from './activations.js';
@@ -84,3 +87,13 @@ export const dot = (args: DotArgs) => new Dot(args);
 export const permute = (args: PermuteArgs) => new Permute(args);
 export const repeatVector = (args: LayerArgs & { n: number }) => new RepeatVector(args);
 export const timeDistributed = (args: TimeDistributedArgs) => new TimeDistributed(args);
+
+export { Embedding, type EmbeddingArgs } from './embedding.js';
+export { RNN, SimpleRNN, LSTM, GRU, type RecurrentArgs, type GatedRecurrentArgs, type LSTMArgs, type GRUArgs, type SequenceResult } from './recurrent.js';
+export { Bidirectional, type BidirectionalArgs, type MergeMode } from './bidirectional.js';
+
+export const embedding = (args: EmbeddingArgs) => new Embedding(args);
+export const simpleRNN = (args: RecurrentArgs) => new SimpleRNN(args);
+export const lstm = (args: LSTMArgs) => new LSTM(args);
+export const gru = (args: GRUArgs) => new GRU(args);
+export const bidirectional = (args: BidirectionalArgs) => new Bidirectional(args);

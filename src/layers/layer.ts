@@ -18,6 +18,11 @@ export interface CallContext {
   training: boolean;
   /** The training step, from which per-step randomness (dropout masks) is derived. */
   step: number;
+  /**
+   * The mask the input carries (bool, e.g. [batch, time] from an embedding with maskZero), given
+   * only to layers with supportsMasking; see src/layers/masking.ts.
+   */
+  mask?: Tensor;
 }
 
 /**
@@ -106,6 +111,8 @@ export abstract class Layer {
   /** The per-example input shape declared with inputShape or inputDim. */
   readonly declaredInputShape: number[] | undefined;
   protected outputShapeCache: SymbolicShape | undefined;
+  /** Keras's supports_masking: the layer receives the input's mask and passes one on (computeMask). */
+  supportsMasking = false;
 
   constructor(readonly className: string, args: LayerArgs = {}) {
     this.name = args.name;
@@ -133,6 +140,11 @@ export abstract class Layer {
 
   /** Layers of one input take one tensor (most layers); merge layers take a list. */
   abstract call(x: Tensor | Tensor[], context: CallContext): Tensor | Tensor[];
+
+  /** The mask of the output, given the input and its mask (Keras's compute_mask): by default the input's. */
+  computeMask(_input: Tensor | Tensor[], mask: Tensor | undefined): Tensor | undefined {
+    return mask;
+  }
 
   /** The layer's options, for summaries and run records. */
   abstract getConfig(): Record<string, unknown>;
@@ -172,10 +184,16 @@ export abstract class Layer {
     if (list ? x.some((t) => t instanceof SymbolicTensor) : x instanceof SymbolicTensor) {
       throw invalid(`${this.name ?? this.className}.apply`, 'Expected only symbolic tensors or only real tensors', { inputs: x });
     }
-    this.ensureStandaloneName();
     const tensors = x as Tensor | Tensor[];
-    if (!this.built) this.build(Array.isArray(tensors) ? tensors.map((t) => [null, ...t.shape.slice(1)]) : [null, ...tensors.shape.slice(1)]);
-    return this.call(tensors, { training: context.training ?? false, step: context.step ?? 0 }) as Tensor;
+    return this.call(tensors, this.prepareToApply(tensors, context)) as Tensor;
+  }
+
+  /** Names and builds the layer for x if needed; the full call context (a mask only if supported). */
+  protected prepareToApply(x: Tensor | Tensor[], context: Partial<CallContext>): CallContext {
+    this.ensureStandaloneName();
+    if (!this.built) this.build(Array.isArray(x) ? x.map((t) => [null, ...t.shape.slice(1)]) : [null, ...x.shape.slice(1)]);
+    const mask = this.supportsMasking ? context.mask : undefined;
+    return { training: context.training ?? false, step: context.step ?? 0, ...(mask ? { mask } : {}) };
   }
 
   /** Adds a node calling this layer on symbolic inputs; returns its output (or outputs). */

@@ -38,6 +38,8 @@ function broadcastShapes(layer: Layer, shapes: SymbolicShape[]): SymbolicShape {
 }
 
 abstract class ElementwiseMerge extends Layer {
+  /** The inputs' masks, and-ed (src/layers/masking.ts), pass through as Keras's merge layers do. */
+  override readonly supportsMasking = true;
   protected abstract readonly fold: Fold;
   protected readonly maxInputs: number = Infinity;
 

@@ -4,6 +4,7 @@
  * order is a depth-first post-order from the outputs (in order), visiting each node's inputs in
  * order: it depends on the graph's shape alone, never on creation order or object identity.
  */
+import { callWithMask, mergedMask } from '../layers/masking.js';
 import { invalid } from '../errors.js';
 import { InputLayer } from '../layers/core.js';
 import { Layer, Node, SymbolicTensor, snakeCase, uniqueName, type CallContext, type SymbolicShape } from '../layers/layer.js';
@@ -109,19 +110,25 @@ export class Graph {
   }
 
   /**
-   * Runs the nodes in order on real tensors. Each edge (symbolic tensor) carries its value; a
-   * per-edge mask will travel beside it here (Keras's _keras_mask): gathered from the node's
-   * input edges into the call's context, and stored on its output edges from computeMask.
+   * Runs the nodes in order on real tensors. Each edge (symbolic tensor) carries its value and the
+   * mask it carries (Keras's _keras_mask): the node's input masks go into the call's context, and
+   * its output edges carry computeMask's result.
    */
   run(xs: readonly Tensor[], context: CallContext): Tensor[] {
     const values = new Map<SymbolicTensor, Tensor>();
+    // The mask each tensor carries (src/layers/masking.ts); a layer's first output carries its mask.
+    const masks = new Map<SymbolicTensor, Tensor | undefined>();
     this.inputs.forEach((t, i) => values.set(t, xs[i]!));
     for (const node of this.nodes) {
       if (isInputNode(node)) continue;
       const args = node.inputs.map((t) => values.get(t)!);
-      const result = node.layer.call(node.asList ? args : args[0]!, context);
-      const outputs = Array.isArray(result) ? result : [result];
-      node.outputs.forEach((t, i) => values.set(t, outputs[i]!));
+      const inputMask = node.asList ? mergedMask(node.inputs.map((t) => masks.get(t))) : masks.get(node.inputs[0]!);
+      const { output, mask } = callWithMask(node.layer, node.asList ? args : args[0]!, inputMask, context);
+      const outputs = Array.isArray(output) ? output : [output];
+      node.outputs.forEach((t, i) => {
+        values.set(t, outputs[i]!);
+        masks.set(t, i === 0 ? mask : undefined);
+      });
     }
     return this.outputs.map((t) => values.get(t)!);
   }

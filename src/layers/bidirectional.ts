@@ -1,0 +1,119 @@
+/**
+ * Bidirectional (Keras 3): the given recurrent layer reads the sequence forwards and a copy of it
+ * (same config, goBackwards flipped) reads it backwards; their outputs are merged. The sublayers
+ * are named forward_<name> and backward_<name>, so their weights are
+ * `<model>/<bidirectional>/forward_lstm/kernel`, ...: forward weights first, then backward, as in
+ * Keras and TF.js.
+ */
+import { ENGINE } from '../engine/engine.js';
+import { invalid } from '../errors.js';
+import * as ops from '../ops/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Layer, snakeCase, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+import { RNN, recurrentFromConfig } from './recurrent.js';
+
+export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
+
+export interface BidirectionalArgs extends LayerArgs {
+  /** A recurrent layer not yet used, or {className, config} as getConfig() gives it. */
+  layer: RNN | { className: string; config: Record<string, unknown> };
+  /** How the two directions' outputs combine; null returns both ([forward, backward], applyOutputs only). Default 'concat'. */
+  mergeMode?: MergeMode | null;
+}
+
+const MERGE: Record<MergeMode, (a: Tensor, b: Tensor) => Tensor> = {
+  concat: (a, b) => ops.concat([a, b], -1),
+  sum: (a, b) => ops.add(a, b),
+  mul: (a, b) => ops.mul(a, b),
+  ave: (a, b) => ops.div(ops.add(a, b), 2),
+};
+
+export class Bidirectional extends Layer {
+  override supportsMasking = true;
+  readonly forwardLayer: RNN;
+  readonly backwardLayer: RNN;
+  readonly mergeMode: MergeMode | null;
+  private readonly innerName: string;
+
+  constructor(args: BidirectionalArgs) {
+    const given = args.layer;
+    // TF.js code often declares the input shape on the wrapped layer.
+    const innerShape = given instanceof RNN && args.inputShape === undefined && args.inputDim === undefined ? given.declaredInputShape : undefined;
+    super('Bidirectional', innerShape ? { ...args, inputShape: innerShape } : args);
+    if (given instanceof RNN) {
+      if (given.path || given.built) throw invalid('Bidirectional', 'Expected a recurrent layer that is not already built or in a model', { layer: given.name });
+      this.forwardLayer = given;
+    } else if (given && typeof given === 'object' && typeof given.className === 'string' && given.config && typeof given.config === 'object') {
+      this.forwardLayer = recurrentFromConfig(given.className, given.config, 'Bidirectional');
+    } else {
+      throw invalid('Bidirectional', 'Expected layer to be a recurrent layer (simpleRNN, lstm, gru) or its {className, config}', { layer: given });
+    }
+    const mergeMode = args.mergeMode === undefined ? 'concat' : args.mergeMode;
+    if (mergeMode !== null && !(mergeMode in MERGE)) {
+      throw invalid('Bidirectional', `Expected mergeMode to be one of ${Object.keys(MERGE).join(', ')} or null`, { mergeMode });
+    }
+    this.mergeMode = mergeMode;
+    const config = this.forwardLayer.getConfig();
+    this.backwardLayer = recurrentFromConfig(this.forwardLayer.className, { ...config, goBackwards: !config.goBackwards }, 'Bidirectional');
+    this.innerName = this.forwardLayer.name ?? snakeCase(this.forwardLayer.className);
+    // Keras: when returning sequences, each direction outputs zeros at masked steps.
+    this.forwardLayer.zeroOutputForMask = this.backwardLayer.zeroOutputForMask = this.forwardLayer.returnSequences;
+  }
+
+  override build(inputShape: SymbolicShape): void {
+    for (const [layer, direction] of [[this.forwardLayer, 'forward'], [this.backwardLayer, 'backward']] as const) {
+      layer.name = `${direction}_${this.innerName}`;
+      layer.path = `${this.path}/${layer.name}`;
+      layer.build(inputShape);
+      this.weights.push(...layer.weights);
+    }
+    this.built = true;
+  }
+
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    const shape = this.forwardLayer.computeOutputShape(inputShape);
+    return this.mergeMode === 'concat' ? [...shape.slice(0, -1), 2 * this.forwardLayer.units] : shape;
+  }
+
+  override computeMask(_input: Tensor, mask: Tensor | undefined): Tensor | undefined {
+    return this.forwardLayer.returnSequences ? mask : undefined;
+  }
+
+  /** [merged] or [forward, backward] (mergeMode null), then with returnState the forward and backward states. */
+  callOutputs(x: Tensor, context: CallContext): Tensor[] {
+    return ENGINE.tidy(() => {
+      const forward = this.forwardLayer.runSequence(x, context);
+      const backward = this.backwardLayer.runSequence(x, context);
+      const sequences = this.forwardLayer.returnSequences;
+      // The backward layer's outputs come last step first; they are put back in input order.
+      const a = sequences ? ops.stack(forward.outputs, 1) : forward.states[0]!;
+      const b = sequences ? ops.stack([...backward.outputs].reverse(), 1) : backward.states[0]!;
+      const merged = this.mergeMode === null ? [a, b] : [MERGE[this.mergeMode](a, b)];
+      return this.forwardLayer.returnState ? [...merged, ...forward.states, ...backward.states] : merged;
+    });
+  }
+
+  call(x: Tensor, context: CallContext): Tensor {
+    if (this.mergeMode === null || this.forwardLayer.returnState) {
+      throw invalid(`Bidirectional (${this.name})`, 'Expected a layer with one output here (a Sequential model or layer.apply); with mergeMode null or returnState use layer.applyOutputs(x)',
+        { mergeMode: this.mergeMode, returnState: this.forwardLayer.returnState });
+    }
+    return this.callOutputs(x, context)[0]!;
+  }
+
+  /** Like apply, but returns every output (see callOutputs). */
+  applyOutputs(x: Tensor, context: Partial<CallContext> = {}): Tensor[] {
+    return this.callOutputs(x, this.prepareToApply(x, context));
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { layer: { className: this.forwardLayer.className, config: this.forwardLayer.getConfig() }, mergeMode: this.mergeMode };
+  }
+
+  override dispose(): void {
+    this.forwardLayer.dispose();
+    this.backwardLayer.dispose();
+    this.weights.length = 0;
+    this.built = false;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Mask propagation with Keras 3 semantics, in one place so that every model type propagates masks
+ * the same way. A layer with supportsMasking receives the mask its input carries (context.mask)
+ * and its output carries layer.computeMask(input, mask): an embedding with maskZero creates one,
+ * Dense, Dropout and Activation pass it on, a recurrent layer consumes it (and passes it on with
+ * returnSequences). A layer without supportsMasking drops the mask, and says so once, as Keras
+ * warns.
+ */
+import * as ops from '../ops/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { CallContext, Layer } from './layer.js';
+
+const warned = new WeakSet<Layer>();
+
+/**
+ * The mask a list of inputs carries into a merge layer: none unless every input carries one,
+ * then their logical and (Keras's merge layers).
+ */
+export function mergedMask(masks: readonly (Tensor | undefined)[]): Tensor | undefined {
+  if (masks.length === 0 || masks.some((m) => m === undefined)) return undefined;
+  return (masks as Tensor[]).reduce((a, b) => ops.logicalAnd(a, b));
+}
+
+/** Runs layer.call on an input that carries `mask`; returns the output and the mask it carries. */
+export function callWithMask(layer: Layer, input: Tensor | Tensor[], mask: Tensor | undefined, context: CallContext): { output: Tensor | Tensor[]; mask: Tensor | undefined } {
+  if (!layer.supportsMasking) {
+    if (mask && !warned.has(layer)) {
+      warned.add(layer);
+      console.warn(`Layer '${layer.name}' (${layer.className}) does not support masking: the mask its input carries stops here, and later layers see none.`);
+    }
+    const { mask: _dropped, ...rest } = context;
+    return { output: layer.call(input, rest), mask: undefined };
+  }
+  const output = layer.call(input, mask ? { ...context, mask } : context);
+  return { output, mask: layer.computeMask(input, mask) };
+}
