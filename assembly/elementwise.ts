@@ -148,7 +148,7 @@ export function cast(from: i32, to: i32, x: usize, y: usize, start: i32, end: i3
     if (from == 0) v = load<f32>(x + (<usize>i << 2));
     else if (from == 1) v = load<i32>(x + (<usize>i << 2));
     else v = load<u8>(x + i);
-    if (to == 2) store<u8>(y + i, v != 0 && v == v ? 1 : 0);
+    if (to == 2) store<u8>(y + i, v != 0 ? 1 : 0);
     else if (to == 1) store<i32>(y + (<usize>i << 2), v != v ? 0 : v >= 2147483647 ? i32.MAX_VALUE : v <= -2147483648 ? i32.MIN_VALUE : <i32>v);
     else store<f32>(y + (<usize>i << 2), <f32>v);
   }

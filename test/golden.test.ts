@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import * as vb from 'verbatim';
+import { setParallelWork } from '../src/backends/wasm/backend.js';
 import { exampleDigests } from './helpers/examples.js';
 import { goldenDigests } from './golden/workload.js';
 
@@ -42,9 +43,12 @@ describe('golden digests', () => {
       const previous = { backend: vb.getBackend(), threads: vb.getNumThreads() };
       vb.setBackend(backend);
       vb.setNumThreads(threads);
+      // The workload's tensors are small: a low threshold makes every kernel split across the threads.
+      if (threads > 1) setParallelWork(16);
       try {
         assertGolden(await goldenDigests(recording(vb, used)), GOLDEN.workload, `${backend}, ${threads} threads`);
       } finally {
+        setParallelWork();
         vb.setBackend(previous.backend);
         vb.setNumThreads(previous.threads);
       }

@@ -18,6 +18,11 @@ forEachBackend('tensor size limit', () => {
     assert.throws(() => vb.random.normal(vb.random.key(1), [60000, 60000]), /random\.normal: Expected a tensor of at most 2147483648 bytes/);
     assert.throws(() => vb.broadcastTo(vb.scalar(1), [60000, 60000]), /broadcastTo: Expected a tensor of at most 2147483648 bytes/);
     assert.throws(() => vb.matMul(vb.zeros([60000, 1]), vb.zeros([1, 60000])), /matMul: Expected a tensor of at most/);
+    assert.throws(() => vb.random.permutation(vb.random.key(1), 2 ** 31), /random\.permutation: Expected a tensor of at most 2147483648 bytes/);
+    assert.throws(() => vb.random.permutation(vb.random.key(1), 2 ** 40), /random\.permutation: Expected a tensor of at most 2147483648 bytes/);
+    assert.throws(() => vb.sequential({ layers: [vb.layers.dense({ units: 60000, inputShape: [60000] })] }), /initializers\.varianceScaling: Expected a tensor of at most 2147483648 bytes \(2 GiB\)\. Received: shape=\[60000, 60000\]/);
+    assert.throws(() => vb.sequential({ layers: [vb.layers.dense({ units: 60000, inputShape: [60000], kernelInitializer: 'zeros' })] }), /initializers\.constant: Expected a tensor of at most/);
+    assert.throws(() => vb.initializers.orthogonal().values([60000, 60000], vb.random.key(1)), /initializers\.orthogonal: Expected a tensor of at most/);
     assert.ok(performance.now() - start < 1000, 'refused before filling memory');
     assert.deepEqual(vb.add(vb.tensor([1, 2]), 1).arraySync(), [2, 3], 'the backend is still usable');
   });
@@ -36,5 +41,38 @@ describe('WebAssembly memory exhaustion', () => {
     allocator.release(first);
     assert.equal(allocator.allocate(400_000).ptr, first.ptr, 'freed memory is reused');
     assert.throws(() => allocator.allocate(400_000), /Expected WebAssembly memory/);
+  });
+
+  it('reuses memory freed by tensors of other sizes: free neighbours merge, large blocks split', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 16 });
+    const allocator = new Allocator(memory, 0);
+    // Sizes that never repeat, each freed at once: a per-size free list would run out of memory.
+    for (let i = 0; i < 200; i++) allocator.release(allocator.allocate(500_000 + 64 * i));
+    const a = allocator.allocate(300_000);
+    const b = allocator.allocate(300_000);
+    const c = allocator.allocate(300_000);
+    allocator.release(a);
+    allocator.release(c);
+    allocator.release(b);
+    assert.equal(allocator.allocate(900_000).ptr, a.ptr, 'three freed neighbours make one block');
+    const memoryBytes = memory.buffer.byteLength;
+    const d = allocator.allocate(8);
+    assert.ok(d.ptr >= a.ptr + 900_000 - 64 && memory.buffer.byteLength === memoryBytes, 'no growth for what fits');
+    assert.equal(allocator.liveBytes, Math.ceil(900_000 / 64) * 64 + 64);
+  });
+
+  it('a WASM backend survives tensors of ever-changing sizes', () => {
+    const previous = vb.getBackend();
+    if (!vb.backendNames().includes('wasm')) return;
+    vb.setBackend('wasm');
+    try {
+      const live = vb.memory().numTensors;
+      // 120 sizes of about 40 MB: 4.8 GB in all, more than a WebAssembly memory can ever hold.
+      for (let i = 0; i < 120; i++) vb.zeros([10_000_000 + 16 * i]).dispose();
+      assert.equal(vb.memory().numTensors, live);
+      assert.deepEqual(vb.ones([3]).arraySync(), [1, 1, 1]);
+    } finally {
+      vb.setBackend(previous);
+    }
   });
 });

@@ -216,7 +216,7 @@ forEachBackend('ops', () => {
     assert.deepEqual(vb.where(c, [1, 2, 3], [-1, -2, -3]).arraySync(), [1, -2, 3]);
     assert.deepEqual(vb.where(vb.tensor([[true], [false]]), 1, vb.zeros([2, 3])).arraySync(), [[1, 1, 1], [0, 0, 0]]);
     assert.deepEqual(vb.cast([1.7, -1.7, NaN, 3e10], 'int32').arraySync(), [1, -1, 0, 2147483647]);
-    assert.deepEqual(vb.cast([0, 2, -0.5], 'bool').arraySync(), [0, 1, 1]);
+    assert.deepEqual(vb.cast([0, 2, -0.5, NaN, -0, Infinity], 'bool').arraySync(), [0, 1, 1, 1, 0, 1], 'x != 0: NaN is true, as TensorFlow casts it');
     assert.deepEqual(vb.clipByValue([-3, 0.5, 9], -1, 1).arraySync(), [-1, 0.5, 1]);
     assert.deepEqual(vb.oneHot(vb.tensor([2, 0, 5], [3], 'int32'), 3).arraySync(), [[0, 0, 1], [1, 0, 0], [0, 0, 0]]);
     assert.deepEqual(vb.logicalAnd([true, true, false], [true, false, false]).arraySync(), [1, 0, 0]);

@@ -98,6 +98,8 @@ forEachBackend('tensors', () => {
     assert.equal(vb.digest({ 0: x }), expected);
     assert.notEqual(vb.digest({ a: x }), expected, 'names take part');
     assert.notEqual(vb.digest(vb.reshape(x, [1, 2])), expected, 'shapes take part');
-    assert.throws(() => vb.digest([x, 3 as never]), /digest: Expected a tensor, a list of tensors or a record of tensors\. Received: tensors\["1"\]=3/);
+    assert.throws(() => vb.digest([x, 3 as never]), /digest: Expected a tensor, a list of tensors or a plain record of tensors\. Received: tensors\["1"\]="3"/);
+    assert.throws(() => vb.digest(new Map([['a', x]]) as never), /Received: tensors="a Map"/);
+    assert.throws(() => vb.digest({ a: { b: x } } as never), /Received: tensors\["a"\]="a Object"/);
   });
 });

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as vb from 'verbatim';
+import { setParallelWork } from '../src/backends/wasm/backend.js';
 import { rng } from './helpers/data.js';
 import { REPO_ROOT, runNode } from './helpers/process.js';
 
@@ -159,6 +160,26 @@ describe('wasm backend: bit-identical to the reference', { skip: hasWasm ? false
 });
 
 describe('wasm backend: processes, threads and build', { skip: hasWasm ? false : 'WebAssembly SIMD is not available' }, () => {
+  it('resizing the pool never lets a stopped pool\'s worker take part in a job (every kernel split)', () => {
+    const previous = { backend: vb.getBackend(), threads: vb.getNumThreads() };
+    vb.setBackend('reference');
+    const x = vb.random.normal(vb.random.key(3), [300, 7]);
+    const expected = Array.from(vb.add(vb.mul(x, x), vb.sum(x, 0)).dataSync());
+    vb.setBackend('wasm');
+    setParallelWork(16);
+    try {
+      // Quick resizes: workers of the old pool are still winding down while the new one works.
+      for (const threads of [3, 2, 3, 1, 2, 3, 2, 3, 2]) {
+        vb.setNumThreads(threads);
+        for (let i = 0; i < 20; i++) assert.deepEqual(Array.from(vb.add(vb.mul(x, x), vb.sum(x, 0)).dataSync()), expected, `${threads} threads`);
+      }
+    } finally {
+      setParallelWork();
+      vb.setBackend(previous.backend);
+      vb.setNumThreads(previous.threads);
+    }
+  });
+
   it('the examples give the same digests on reference and wasm, with 1, 2 and 3 threads', () => {
     for (const example of ['modern-tutorial', 'data-pipeline']) {
       const digests = [['reference', '1'], ['wasm', '1'], ['wasm', '2'], ['wasm', '3']].map(([backend, threads]) => {

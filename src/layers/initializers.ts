@@ -7,7 +7,7 @@
 import { invalid } from '../errors.js';
 import { key as keyOf, type Key, type Seed } from '../random/keys.js';
 import { normalValues, truncatedNormalValues, uniformValues } from '../random/samplers.js';
-import { sizeOf } from '../tensor/shape.js';
+import { checkTensorSize, sizeOf } from '../tensor/shape.js';
 
 export interface Initializer {
   readonly name: string;
@@ -51,7 +51,7 @@ export function varianceScaling(config: VarianceScalingConfig = {}): Initializer
       const { fanIn, fanOut } = fans(shape);
       const n = Math.max(1, mode === 'fanIn' ? fanIn : mode === 'fanOut' ? fanOut : (fanIn + fanOut) / 2);
       const k = seeded(seed, key);
-      const count = sizeOf(shape);
+      const count = checkedSize(shape, 'varianceScaling');
       if (distribution === 'uniform') {
         const limit = Math.sqrt((3 * scale) / n);
         return uniformValues(k, count, -limit, limit);
@@ -64,6 +64,12 @@ export function varianceScaling(config: VarianceScalingConfig = {}): Initializer
 
 type SeedConfig = { seed?: Seed };
 
+/** The element count of a float32 weight of `shape`, refused before any memory is touched if too large. */
+function checkedSize(shape: readonly number[], initializer: string): number {
+  checkTensorSize(shape, 'float32', `initializers.${initializer}`);
+  return sizeOf(shape);
+}
+
 export const glorotUniform = (c: SeedConfig = {}) => ({ ...varianceScaling({ ...c, mode: 'fanAvg', distribution: 'uniform' }), name: 'glorotUniform' });
 export const glorotNormal = (c: SeedConfig = {}) => ({ ...varianceScaling({ ...c, mode: 'fanAvg' }), name: 'glorotNormal' });
 export const heUniform = (c: SeedConfig = {}) => ({ ...varianceScaling({ ...c, scale: 2, distribution: 'uniform' }), name: 'heUniform' });
@@ -73,22 +79,22 @@ export const lecunNormal = (c: SeedConfig = {}) => ({ ...varianceScaling(c), nam
 
 export function randomUniform(config: { minval?: number; maxval?: number; seed?: Seed } = {}): Initializer {
   const { minval = -0.05, maxval = 0.05, seed } = config;
-  return { name: 'randomUniform', values: (shape, key) => uniformValues(seeded(seed, key), sizeOf(shape), minval, maxval) };
+  return { name: 'randomUniform', values: (shape, key) => uniformValues(seeded(seed, key), checkedSize(shape, 'randomUniform'), minval, maxval) };
 }
 
 export function randomNormal(config: { mean?: number; stddev?: number; seed?: Seed } = {}): Initializer {
   const { mean = 0, stddev = 0.05, seed } = config;
-  return { name: 'randomNormal', values: (shape, key) => normalValues(seeded(seed, key), sizeOf(shape), mean, stddev) };
+  return { name: 'randomNormal', values: (shape, key) => normalValues(seeded(seed, key), checkedSize(shape, 'randomNormal'), mean, stddev) };
 }
 
 export function truncatedNormal(config: { mean?: number; stddev?: number; seed?: Seed } = {}): Initializer {
   const { mean = 0, stddev = 0.05, seed } = config;
-  return { name: 'truncatedNormal', values: (shape, key) => truncatedNormalValues(seeded(seed, key), sizeOf(shape), mean, stddev) };
+  return { name: 'truncatedNormal', values: (shape, key) => truncatedNormalValues(seeded(seed, key), checkedSize(shape, 'truncatedNormal'), mean, stddev) };
 }
 
 export function constant(config: { value?: number } = {}): Initializer {
   const value = config.value ?? 0;
-  return { name: 'constant', values: (shape) => new Float32Array(sizeOf(shape)).fill(value) };
+  return { name: 'constant', values: (shape) => new Float32Array(checkedSize(shape, 'constant')).fill(value) };
 }
 
 export const zeros = (): Initializer => ({ ...constant({ value: 0 }), name: 'zeros' });
@@ -107,7 +113,7 @@ export function orthogonal(config: { gain?: number; seed?: Seed } = {}): Initial
     values(shape, key) {
       if (shape.length < 2) throw invalid('orthogonal', 'Expected a shape of rank 2 or more', { shape });
       const cols = shape.at(-1)!;
-      const rows = sizeOf(shape) / cols;
+      const rows = checkedSize(shape, 'orthogonal') / cols;
       const [n, m] = rows < cols ? [cols, rows] : [rows, cols];
       const a = normalValues(seeded(seed, key), n * m);
       // Columns of the n x m matrix a (n >= m), orthonormalised in place.

@@ -328,7 +328,8 @@ export const whereRule: Rule<'where'> = {
 
 /** float32 -> int32 truncates toward zero (saturating, NaN -> 0); anything -> bool is x != 0. */
 function castValue(x: number, to: DType): number {
-  if (to === 'bool') return x !== 0 && x === x ? 1 : 0;
+  // NaN != 0: true, as TensorFlow (and numpy) cast it.
+  if (to === 'bool') return x !== 0 ? 1 : 0;
   if (to === 'int32') {
     if (x !== x) return 0;
     return Math.max(-2147483648, Math.min(2147483647, Math.trunc(x)));

@@ -183,6 +183,7 @@ export function permutation(k: Key, x: number | TensorLike): Tensor {
   assertKey(k, 'random.permutation');
   if (typeof x === 'number') {
     if (!Number.isInteger(x) || x < 0) throw invalid('random.permutation', 'Expected a non-negative integer or a tensor', { x });
+    checkTensorSize([x], 'int32', 'random.permutation');
     return ENGINE.makeTensor(permutationValues(k, x), [x], 'int32');
   }
   const t = convertToTensor(x, 'x', 'random.permutation');

@@ -4,6 +4,7 @@
  * Node, Deno, Bun and the browser page; it touches no engine-specific API.
  */
 import type * as Verbatim from 'verbatim';
+import { setParallelWork } from '../../src/backends/wasm/backend.js';
 
 export type Digests = Record<string, string>;
 /** What the runner runs: a workload given the library, answering digests by name. */
@@ -46,7 +47,10 @@ export async function runEngine(vb: typeof Verbatim, engine: string, workload: W
     for (const threads of threaded ? [1, 2, 3] : [1, 2]) {
       vb.setNumThreads(threads);
       const before = await threadsReady(vb, threaded ? threads : 1);
+      // The workloads' tensors are small: a low threshold makes every kernel split across the threads.
+      setParallelWork(threads > 1 ? 16 : undefined);
       const digests = await workload(vb);
+      setParallelWork();
       // The smaller of the counts before and after: a pool that lost a worker mid-run must show.
       results.push({ backend, threads, actualThreads: Math.min(before, vb.getNumThreads()), digests });
     }

@@ -4,7 +4,7 @@
  * per thread; the main thread runs part 0. Splitting never changes a result, because no output
  * is computed by two threads and each output's arithmetic does not depend on its neighbours.
  */
-import { CONTROL, KERNEL_NAMES, type KernelName } from './kernel-names.js';
+import { CONTROL, KERNEL_NAMES, READY_TAG_MASK, type KernelName } from './kernel-names.js';
 import { WORKER_SOURCE } from './worker-source.generated.js';
 
 type NodeWorker = { unref(): void; terminate(): Promise<number> };
@@ -12,7 +12,7 @@ type NodeWorkerThreads = { Worker: new (url: URL, options: { workerData: unknown
 type BrowserWorker = { postMessage(m: unknown): void; terminate(): void; addEventListener(type: 'error', listener: () => void): void };
 
 interface Platform {
-  spawn(init: { module: WebAssembly.Module; memory: WebAssembly.Memory; control: number; index: number }): { terminate(): void };
+  spawn(init: { module: WebAssembly.Module; memory: WebAssembly.Memory; control: number; index: number; generation: number }): { terminate(): void };
   /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
   canBlock: boolean;
   cores: number;
@@ -91,7 +91,7 @@ export class ThreadPool {
    * ready (in a browser they start asynchronously; until then jobs run on this thread alone).
    */
   get threads(): number {
-    return Atomics.load(this.ctrl, CONTROL.ready) >= this.workers.length ? 1 + this.workers.length : 1;
+    return this.readyWorkers() >= this.workers.length ? 1 + this.workers.length : 1;
   }
 
   /** Resizes the pool to `threads` threads in all (the main thread included). */
@@ -100,30 +100,37 @@ export class ThreadPool {
     this.stop();
     const wanted = Math.min(threads, CONTROL.maxThreads) - 1;
     for (let index = 1; index <= wanted; index++) {
-      this.workers.push(this.platform.spawn({ module: this.module, memory: this.memory, control: this.control, index }));
+      this.workers.push(this.platform.spawn({ module: this.module, memory: this.memory, control: this.control, index, generation: Atomics.load(this.ctrl, CONTROL.generation) }));
     }
     if (this.platform.canBlock) {
       const deadline = performance.now() + 10_000;
-      for (let ready = Atomics.load(this.ctrl, CONTROL.ready); ready < wanted; ready = Atomics.load(this.ctrl, CONTROL.ready)) {
+      for (let ready = this.readyWorkers(); ready < wanted; ready = this.readyWorkers()) {
         if (performance.now() > deadline) {
           console.warn(`verbatim: ${wanted - ready} of ${wanted} kernel workers did not start; running on one thread`);
           this.stop();
           return;
         }
-        Atomics.wait(this.ctrl, CONTROL.ready, ready, 100);
+        Atomics.wait(this.ctrl, CONTROL.ready, Atomics.load(this.ctrl, CONTROL.ready), 100);
       }
     }
   }
 
+  /** Workers of the current generation that are ready. */
+  private readyWorkers(): number {
+    const ready = Atomics.load(this.ctrl, CONTROL.ready);
+    return ready >>> 8 === (Atomics.load(this.ctrl, CONTROL.generation) & READY_TAG_MASK) ? ready & 0xff : 0;
+  }
+
   private stop(): void {
     if (this.workers.length === 0) return;
-    Atomics.store(this.ctrl, CONTROL.stop, 1);
+    // Workers terminate asynchronously: the bumped generation makes each one that wakes return
+    // instead of serving the next pool's jobs with this pool's slots.
+    const generation = Atomics.add(this.ctrl, CONTROL.generation, 1) + 1;
+    Atomics.store(this.ctrl, CONTROL.ready, (generation & READY_TAG_MASK) << 8);
     Atomics.add(this.ctrl, CONTROL.sequence, 1);
     Atomics.notify(this.ctrl, CONTROL.sequence);
     for (const w of this.workers) w.terminate();
     this.workers = [];
-    Atomics.store(this.ctrl, CONTROL.stop, 0);
-    Atomics.store(this.ctrl, CONTROL.ready, 0);
     for (let t = 0; t < CONTROL.maxThreads; t++) this.ctrl[CONTROL.threads + CONTROL.slotsPerThread * t + 3] = 0;
   }
 

@@ -4,26 +4,34 @@
  * does not load this file: the build bundles it into WORKER_SOURCE (scripts/build-worker.mjs),
  * which the pool starts, so it must stay self-contained apart from kernel-names.ts.
  */
-import { CONTROL, KERNEL_NAMES } from './kernel-names.js';
+import { CONTROL, KERNEL_NAMES, READY_TAG_MASK } from './kernel-names.js';
 
 export interface WorkerInit {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   control: number;
   index: number;
+  /** The pool generation this worker serves (CONTROL.generation). */
+  generation: number;
 }
 
-function serve({ module, memory, control, index }: WorkerInit): void {
+function serve({ module, memory, control, index, generation }: WorkerInit): void {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const kernels = KERNEL_NAMES.map((name) => instance.exports[name] as (...args: number[]) => void);
   const ctrl = new Int32Array(memory.buffer, control, CONTROL.bytes / 4);
   let sequence = Atomics.load(ctrl, CONTROL.sequence);
-  Atomics.add(ctrl, CONTROL.ready, 1);
+  // Counts itself ready only while its own generation's count is current: a worker that starts
+  // after its pool stopped must not be taken for one of the next pool's.
+  for (;;) {
+    const ready = Atomics.load(ctrl, CONTROL.ready);
+    if (ready >>> 8 !== (generation & READY_TAG_MASK)) return;
+    if (Atomics.compareExchange(ctrl, CONTROL.ready, ready, ready + 1) === ready) break;
+  }
   Atomics.notify(ctrl, CONTROL.ready);
   for (;;) {
     Atomics.wait(ctrl, CONTROL.sequence, sequence);
     sequence = Atomics.load(ctrl, CONTROL.sequence);
-    if (Atomics.load(ctrl, CONTROL.stop)) return;
+    if (Atomics.load(ctrl, CONTROL.generation) !== generation) return;
     const args = new Float64Array(memory.buffer, control + CONTROL.argsByte, Atomics.load(ctrl, CONTROL.argc));
     const slot = CONTROL.threads + CONTROL.slotsPerThread * index;
     const start = ctrl[slot]!;
