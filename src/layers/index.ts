@@ -45,3 +45,26 @@ export const globalMaxPooling2d = (args: GlobalPoolingArgs = {}) => new GlobalMa
 export const zeroPadding2d = (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args);
 export const cropping2d = (args: Cropping2DArgs = {}) => new Cropping2D(args);
 export const upSampling2d = (args: UpSampling2DArgs = {}) => new UpSampling2D(args);
+
+export {
+  Rescaling, CenterCrop, Resizing, type RescalingArgs, type CropArgs, type ResizingArgs, type ResizeInterpolation,
+} from './preprocessing.js';
+export {
+  RandomFlip, RandomRotation, RandomTranslation, RandomZoom, RandomCrop, RandomContrast, type AugmentationArgs, type GeometricArgs,
+  type RandomFlipArgs, type RandomRotationArgs, type RandomTranslationArgs, type RandomZoomArgs, type RandomCropArgs, type RandomContrastArgs, type FlipMode,
+} from './augmentation.js';
+import { CenterCrop, Rescaling, Resizing, type CropArgs, type RescalingArgs, type ResizingArgs } from './preprocessing.js';
+import {
+  RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, type RandomContrastArgs, type RandomCropArgs,
+  type RandomFlipArgs, type RandomRotationArgs, type RandomTranslationArgs, type RandomZoomArgs,
+} from './augmentation.js';
+
+export const rescaling = (args: RescalingArgs) => new Rescaling(args);
+export const centerCrop = (args: CropArgs) => new CenterCrop(args);
+export const resizing = (args: ResizingArgs) => new Resizing(args);
+export const randomFlip = (args: RandomFlipArgs = {}) => new RandomFlip(args);
+export const randomRotation = (args: RandomRotationArgs) => new RandomRotation(args);
+export const randomTranslation = (args: RandomTranslationArgs) => new RandomTranslation(args);
+export const randomZoom = (args: RandomZoomArgs) => new RandomZoom(args);
+export const randomCrop = (args: RandomCropArgs) => new RandomCrop(args);
+export const randomContrast = (args: RandomContrastArgs) => new RandomContrast(args);
