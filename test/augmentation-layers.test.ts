@@ -88,6 +88,8 @@ describe('preprocessing and augmentation layers', () => {
       const model = vb.sequential({ layers: [layer] });
       assert.deepEqual(bits(model.predict(x)), bits(x), `${layer.className} at inference`);
     }
+    const ints = vb.tensor(Array.from({ length: 8 }, (_, i) => i), [2, 2, 2, 1], 'int32');
+    assert.deepEqual([L.randomFlip({}).apply(ints).dtype, Array.from(L.randomZoom({ heightFactor: 0.2 }).apply(ints).dataSync())], ['float32', [0, 1, 2, 3, 4, 5, 6, 7]], 'integer images become float32, as Keras casts them');
     // Keras: crop height floor(8 * 4 / 5) = 6 (all of it), width floor(6 * 5 / 4) = 7 from column 0, then resize.
     const crop = vb.sequential({ layers: [L.randomCrop({ height: 4, width: 5 })] }).predict(x);
     const expected = tf.image.resizeBilinear(tf.tensor(x.dataSync() as Float32Array, [3, 6, 8, 2]).slice([0, 0, 0, 0], [3, 6, 7, 2]) as tf.Tensor4D, [4, 5], false, true);

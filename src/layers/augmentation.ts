@@ -69,7 +69,7 @@ abstract class Augmentation extends Layer {
 
   call(x: Tensor, context: CallContext): Tensor {
     imageShape(`${this.className} (${this.name})`, x.shape, this.dataFormat);
-    if (!context.training) return x;
+    if (!context.training) return x.dtype === 'float32' ? x : ops.cast(x, 'float32');
     const layerKey = this.seed === undefined ? keyFor(this.path) : keyOf(this.seed);
     return ENGINE.tidy(() => {
       const images = toChannelsLast(x.dtype === 'float32' ? x : ops.cast(x, 'float32'), this.dataFormat);
