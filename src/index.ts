@@ -14,6 +14,11 @@ import { fusedConv2d } from './ops/convolution.js';
 
 /** TF.js-style fused ops. */
 export const fused = { matMul: fusedMatMul, conv2d: fusedConv2d };
+import { flipLeftRight, resizeBilinear, resizeNearestNeighbor, transform } from './ops/image.js';
+
+/** TF.js's tf.image ops. */
+export const image = { resizeBilinear, resizeNearestNeighbor, flipLeftRight, transform };
+export { resizeBilinear, resizeNearestNeighbor, mirrorPad } from './ops/image.js';
 export * as random from './random/index.js';
 export { Key } from './random/keys.js';
 export { setRandomSeed, getRandomSeed } from './random/seed.js';

@@ -97,3 +97,26 @@ export const simpleRNN = (args: RecurrentArgs) => new SimpleRNN(args);
 export const lstm = (args: LSTMArgs) => new LSTM(args);
 export const gru = (args: GRUArgs) => new GRU(args);
 export const bidirectional = (args: BidirectionalArgs) => new Bidirectional(args);
+
+export {
+  Rescaling, CenterCrop, Resizing, type RescalingArgs, type CropArgs, type ResizingArgs, type ResizeInterpolation,
+} from './preprocessing.js';
+export {
+  RandomFlip, RandomRotation, RandomTranslation, RandomZoom, RandomCrop, RandomContrast, type AugmentationArgs, type GeometricArgs,
+  type RandomFlipArgs, type RandomRotationArgs, type RandomTranslationArgs, type RandomZoomArgs, type RandomCropArgs, type RandomContrastArgs, type FlipMode,
+} from './augmentation.js';
+import { CenterCrop, Rescaling, Resizing, type CropArgs, type RescalingArgs, type ResizingArgs } from './preprocessing.js';
+import {
+  RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, type RandomContrastArgs, type RandomCropArgs,
+  type RandomFlipArgs, type RandomRotationArgs, type RandomTranslationArgs, type RandomZoomArgs,
+} from './augmentation.js';
+
+export const rescaling = (args: RescalingArgs) => new Rescaling(args);
+export const centerCrop = (args: CropArgs) => new CenterCrop(args);
+export const resizing = (args: ResizingArgs) => new Resizing(args);
+export const randomFlip = (args: RandomFlipArgs = {}) => new RandomFlip(args);
+export const randomRotation = (args: RandomRotationArgs) => new RandomRotation(args);
+export const randomTranslation = (args: RandomTranslationArgs) => new RandomTranslation(args);
+export const randomZoom = (args: RandomZoomArgs) => new RandomZoom(args);
+export const randomCrop = (args: RandomCropArgs) => new RandomCrop(args);
+export const randomContrast = (args: RandomContrastArgs) => new RandomContrast(args);
