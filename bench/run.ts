@@ -20,8 +20,8 @@ const budget = option('--budget', quick ? 5 : 20);
 const cores = cpus().length;
 
 const ENGINES = [`verbatim-wasm-${cores}`, 'verbatim-wasm-1', 'verbatim-reference-1', 'tfjs-wasm', 'tfjs-cpu', 'jax-js-wasm'];
-const WORKLOADS = ['A', 'B', 'C', 'matmul256', 'matmul512', 'matmul1024'];
-const UNITS: Record<string, string> = { A: 'examples/s', B: 'examples/s', C: 'examples/s', matmul256: 'GFLOP/s', matmul512: 'GFLOP/s', matmul1024: 'GFLOP/s' };
+const WORKLOADS = ['A', 'B', 'C', 'D', 'E', 'matmul256', 'matmul512', 'matmul1024'];
+const UNITS: Record<string, string> = { A: 'examples/s', B: 'examples/s', C: 'examples/s', D: 'examples/s', E: 'examples/s', matmul256: 'GFLOP/s', matmul512: 'GFLOP/s', matmul1024: 'GFLOP/s' };
 /** Workload C's float operations per trained example: 3x the forward pass's multiply-adds x 2. */
 const CNN_FLOP_PER_EXAMPLE = 3 * 2 * (26 * 26 * 32 * 9 + 11 * 11 * 64 * 32 * 9 + 1600 * 10);
 
@@ -32,7 +32,7 @@ const results: Record<string, Record<string, { median: number; runs: number[] }>
 const failures: Record<string, Record<string, string>> = {};
 for (const workload of WORKLOADS) {
   for (const engine of ENGINES) {
-    if (engine.startsWith('verbatim-reference') && ((workload.startsWith('matmul') && workload !== 'matmul256') || workload === 'C')) continue;
+    if (engine.startsWith('verbatim-reference') && ((workload.startsWith('matmul') && workload !== 'matmul256') || ['C', 'D', 'E'].includes(workload))) continue;
     const runs: number[] = [];
     for (let r = 0; r < repeats; r++) {
       const child = spawnSync(process.execPath, [worker, engine, workload], { encoding: 'utf8', env: { ...process.env, BENCH_BUDGET: String(budget) } });
@@ -77,8 +77,12 @@ for (const workload of WORKLOADS) {
   lines.push(`| ${workload} | ${UNITS[workload]} | ${ENGINES.map((e) => value(workload, e)?.toFixed(1) ?? '-').join(' | ')} |`);
 }
 const peak = simdPeakGflops();
-const memoryChild = spawnSync(process.execPath, [worker, ours, 'C-memory'], { encoding: 'utf8' });
-const memory = (JSON.parse(memoryChild.stdout.split('\n').find((l) => l.startsWith('{')) ?? '{}') as { memory?: { tensors: [number, number]; bytes: [number, number]; rssGrowth: number } }).memory;
+type MemoryReport = { tensors: [number, number]; bytes: [number, number]; rssGrowth: number };
+const memoryOf = (workload: 'C' | 'D') => {
+  const child = spawnSync(process.execPath, [worker, ours, `${workload}-memory`], { encoding: 'utf8' });
+  return (JSON.parse(child.stdout.split('\n').find((l) => l.startsWith('{')) ?? '{}') as { memory?: MemoryReport }).memory;
+};
+const memory = { C: memoryOf('C'), D: memoryOf('D') };
 const row = (name: string, measured: number | undefined, target?: number) => {
   const verdict = target === undefined ? '(reported)' : `${target}x ${measured !== undefined && measured >= target ? 'met' : 'not met'}`;
   return `| ${name} | ${measured === undefined ? '-' : `${measured.toFixed(2)}x`} | ${verdict} |`;
@@ -91,6 +95,7 @@ const headline: [string, string, string, number | undefined][] = [
   ['A', 'tfjs-wasm', 'TF.js-wasm', 4], ['A', 'tfjs-cpu', 'TF.js-cpu', undefined], ['A', 'jax-js-wasm', 'jax-js', 3],
   ['B', 'tfjs-wasm', 'TF.js-wasm', 10], ['B', 'tfjs-cpu', 'TF.js-cpu', undefined], ['B', 'jax-js-wasm', 'jax-js', 1.7],
   ['C', 'tfjs-cpu', 'TF.js-cpu', 100], ['C', 'jax-js-wasm', 'jax-js', 1.5],
+  ['D', 'tfjs-cpu', 'TF.js-cpu (the fastest TF.js backend that trains D)', 5],
   ['matmul1024', 'tfjs-wasm', 'TF.js-wasm', 0.9], ['matmul1024', 'jax-js-wasm', 'jax-js', undefined],
 ];
 for (const [workload, peer, label, target] of headline) lines.push(row(`${workload}: verbatim 1 thread / ${label}`, ratio(workload, one, peer), target));
@@ -98,16 +103,18 @@ lines.push('');
 lines.push(`| multi-thread (verbatim ${cores} threads; peers have no threads under Node) | measured | target |`);
 lines.push('| --- | ---: | ---: |');
 for (const workload of ['A', 'B', 'matmul1024']) lines.push(row(`${workload}: verbatim ${cores} threads / TF.js-wasm`, ratio(workload, ours, 'tfjs-wasm')));
-for (const workload of ['A', 'B', 'C', 'matmul1024']) lines.push(row(`${workload}: verbatim ${cores} threads / 1 thread`, ratio(workload, ours, one), workload === 'matmul1024' ? 1.8 : undefined));
+for (const workload of ['A', 'B', 'C', 'D', 'E', 'matmul1024']) lines.push(row(`${workload}: verbatim ${cores} threads / 1 thread`, ratio(workload, ours, one), workload === 'matmul1024' ? 1.8 : undefined));
 const cnn = value('C', ours);
 lines.push('');
 lines.push(`C on ${cores} threads: ${cnn?.toFixed(0) ?? '-'} examples/s (target 1500 ${cnn !== undefined && cnn >= 1500 ? 'met' : 'not met'}), `
   + `${cnn === undefined ? '-' : ((cnn * CNN_FLOP_PER_EXAMPLE) / 1e9).toFixed(1)} GFLOP/s counting ${(CNN_FLOP_PER_EXAMPLE / 1e6).toFixed(1)} MFLOP per trained example `
   + `(${cnn === undefined || value('matmul1024', ours) === undefined ? '-' : `${((100 * cnn * CNN_FLOP_PER_EXAMPLE) / 1e9 / value('matmul1024', ours)!).toFixed(0)}%`} of verbatim's matMul 1024 rate on ${cores} threads).`);
-lines.push(memory
-  ? `Memory over 500 steps of C (${cores} threads): ${memory.tensors[0]} live tensors (${memory.bytes[0]} bytes) after step 10, `
-    + `${memory.tensors[1]} (${memory.bytes[1]} bytes) after step 500; resident set ${(memory.rssGrowth / 2 ** 20).toFixed(1)} MiB larger.`
-  : 'Memory over 500 steps of C: the measurement failed.');
+for (const [workload, m] of Object.entries(memory)) {
+  lines.push(m
+    ? `Memory over 500 steps of ${workload} (${cores} threads): ${m.tensors[0]} live tensors (${m.bytes[0]} bytes) after step 10, `
+      + `${m.tensors[1]} (${m.bytes[1]} bytes) after step 500; resident set ${(m.rssGrowth / 2 ** 20).toFixed(1)} MiB larger.`
+    : `Memory over 500 steps of ${workload}: the measurement failed.`);
+}
 for (const [workload, byEngine] of Object.entries(failures)) {
   for (const [engine, reason] of Object.entries(byEngine)) lines.push(`${engine} cannot run ${workload}: ${reason}`);
 }

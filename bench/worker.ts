@@ -12,11 +12,18 @@ async function engine(name: string): Promise<Engine> {
   throw new Error(`unknown engine ${name}`);
 }
 
+/** D and E where the engine has them; an engine without one fails with the reason. */
+async function sequenceWorkload(e: Engine, workload: 'D' | 'E'): Promise<number> {
+  const run = workload === 'D' ? e.trainRecurrent : e.trainTransformer;
+  if (!run) throw new Error(`${engineName} has no ${workload === 'D' ? 'recurrent' : 'attention'} layers in this benchmark (TF.js has no multi-head attention; jax-js is not given an LSTM or transformer here)`);
+  return run.call(e, budget);
+}
+
 let value: number;
-if (workload === 'C-memory') {
-  const { verbatimEngine, cnnMemory } = await import('./engines/verbatim.js');
+if (workload === 'C-memory' || workload === 'D-memory') {
+  const { verbatimEngine, stepsMemory } = await import('./engines/verbatim.js');
   verbatimEngine('wasm', Number(/-(\d+)$/.exec(engineName)?.[1] ?? 1));
-  console.log(JSON.stringify({ engine: engineName, workload, value: 0, memory: await cnnMemory(500) }));
+  console.log(JSON.stringify({ engine: engineName, workload, value: 0, memory: await stepsMemory(workload === 'C-memory' ? 'C' : 'D', 500) }));
   process.exit(0);
 }
 if (workload === 'simd-peak') {
@@ -26,6 +33,7 @@ if (workload === 'simd-peak') {
   const e = await engine(engineName);
   value = workload === 'A' || workload === 'B' ? await e.train(workload, budget)
     : workload === 'C' ? await e.trainCnn(budget)
+    : workload === 'D' || workload === 'E' ? await sequenceWorkload(e, workload)
     : await e.matmul(Number(workload.replace('matmul', '')));
 }
 console.log(JSON.stringify({ engine: engineName, workload, value }));

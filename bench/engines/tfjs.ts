@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { CNN, SPEC, cnnData, timedFit, workloadData, type Engine } from './types.js';
+import { CNN, SEQUENCE, SPEC, cnnData, sequenceData, timedFit, workloadData, type Engine } from './types.js';
 
 export async function tfjsEngine(backend: 'cpu' | 'wasm'): Promise<Engine> {
   if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
@@ -43,6 +43,24 @@ export async function tfjsEngine(backend: 'cpu' | 'wasm'): Promise<Engine> {
       return timedFit(rows, CNN.batchSize, CNN.epochs, budgetSeconds, async (n, e) => {
         const [xb, yb] = [xs.slice([0], [n]), ys.slice([0], [n])];
         await m.fit(xb, yb, { epochs: e, batchSize: CNN.batchSize, shuffle: false, verbose: 0 });
+        tf.dispose([xb, yb]);
+      });
+    },
+    async trainRecurrent(budgetSeconds) {
+      const { tokens, labels, rows } = sequenceData(SEQUENCE.recurrentLength);
+      const xs = tf.tensor2d(tokens, [rows, SEQUENCE.recurrentLength], 'int32');
+      const ys = tf.tensor2d(labels, [rows, 1]);
+      const m = tf.sequential({
+        layers: [
+          tf.layers.embedding({ inputDim: SEQUENCE.vocabulary, outputDim: 32, inputLength: SEQUENCE.recurrentLength }),
+          tf.layers.lstm({ units: 64 }),
+          tf.layers.dense({ units: 1, activation: 'sigmoid' }),
+        ],
+      });
+      m.compile({ optimizer: tf.train.adam(0.001), loss: 'binaryCrossentropy' });
+      return timedFit(rows, SEQUENCE.batchSize, SEQUENCE.epochs, budgetSeconds, async (n, e) => {
+        const [xb, yb] = [xs.slice([0], [n]), ys.slice([0], [n])];
+        await m.fit(xb, yb, { epochs: e, batchSize: SEQUENCE.batchSize, shuffle: false, verbose: 0 });
         tf.dispose([xb, yb]);
       });
     },

@@ -4,6 +4,10 @@ export interface Engine {
   train(workload: 'A' | 'B', budgetSeconds: number): Promise<number>;
   /** Throughput of workload C (the small CNN) in examples per second. */
   trainCnn(budgetSeconds: number): Promise<number>;
+  /** Throughput of workload D (embedding, lstm, dense) in examples per second; undefined where the engine cannot express it. */
+  trainRecurrent?(budgetSeconds: number): Promise<number>;
+  /** Throughput of workload E (a transformer encoder block) in examples per second. */
+  trainTransformer?(budgetSeconds: number): Promise<number>;
   /**
    * GFLOP/s of an n x n x n float32 matrix product, counting 2 n^3 operations, timed from the call
    * until the product has been read back to a JavaScript array (every engine alike), after one
@@ -49,6 +53,29 @@ export function cnnData(): { x: Float32Array; y: Float32Array; rows: number } {
   for (let r = 0; r < rows; r++) y[r * 10 + Math.floor(next() * 10)] = 1;
   return { x, y, rows };
 }
+
+/**
+ * Workloads D and E: 1024 sequences of 40 (D) or 32 (E) tokens in [1, 1000), label 1 when token 1
+ * appears more often than token 2 (a learnable rule, so the numbers stay in range). D: embedding
+ * 1000x32, lstm 64, dense 1 sigmoid; E: embedding 1000x64 plus positions, one encoder block
+ * (4 heads of 16, feed-forward 128), average pooling, dense 1 sigmoid; adam, batch 32.
+ */
+export function sequenceData(length: number): { tokens: Int32Array; labels: Float32Array; rows: number } {
+  let state = 4;
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+  const rows = 1024;
+  const tokens = Int32Array.from({ length: rows * length }, () => 1 + Math.floor(next() * 999));
+  const labels = Float32Array.from({ length: rows }, (_, r) => {
+    const row = tokens.subarray(r * length, (r + 1) * length);
+    return row.filter((t) => t === 1).length > row.filter((t) => t === 2).length ? 1 : 0;
+  });
+  return { tokens, labels, rows };
+}
+
+export const SEQUENCE = { vocabulary: 1000, batchSize: 32, epochs: 1, recurrentLength: 40, transformerLength: 32 } as const;
 
 export const CNN = { batchSize: 64, epochs: 1, filters: [32, 64], classes: 10 } as const;
 

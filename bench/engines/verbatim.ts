@@ -1,5 +1,5 @@
 import * as vb from 'verbatim';
-import { CNN, SPEC, cnnData, timedFit, workloadData, type Engine } from './types.js';
+import { CNN, SEQUENCE, SPEC, cnnData, sequenceData, timedFit, workloadData, type Engine } from './types.js';
 
 function model(workload: 'A' | 'B', inputs: number, outputs: number): vb.Sequential {
   const layers: vb.layers.Layer[] = [];
@@ -11,6 +11,40 @@ function model(workload: 'A' | 'B', inputs: number, outputs: number): vb.Sequent
   const m = vb.sequential({ layers });
   m.compile({ optimizer: 'adam', loss: workload === 'A' ? 'binaryCrossentropy' : 'categoricalCrossentropy' });
   return m;
+}
+
+/** Adds the embeddings of positions 0..length-1 to each sequence (the transformer's positional encoding). */
+class PositionAdd extends vb.layers.Layer {
+  constructor(private readonly positions: vb.layers.Layer, private readonly length: number) {
+    super('PositionAdd');
+  }
+
+  override build(): void {
+    this.positions.path = `${this.path}/positions`;
+    this.positions.apply(vb.range(0, this.length, 1, 'int32')).dispose();
+    this.weights.push(...this.positions.weights);
+    this.built = true;
+  }
+
+  computeOutputShape(shape: vb.layers.SymbolicShape | vb.layers.SymbolicShape[]): vb.layers.SymbolicShape {
+    return shape as vb.layers.SymbolicShape;
+  }
+
+  call(x: vb.Tensor | vb.Tensor[]): vb.Tensor {
+    return vb.add(x as vb.Tensor, this.positions.apply(vb.range(0, this.length, 1, 'int32')));
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { length: this.length };
+  }
+}
+
+async function fitSequences(m: vb.LayersModel, xs: vb.Tensor, ys: vb.Tensor, budgetSeconds: number): Promise<number> {
+  return timedFit(xs.shape[0]!, SEQUENCE.batchSize, SEQUENCE.epochs, budgetSeconds, async (n, e) => {
+    const [xb, yb] = [vb.slice(xs, [0], [n]), vb.slice(ys, [0], [n])];
+    await m.fit(xb, yb, { epochs: e, batchSize: SEQUENCE.batchSize, shuffle: false, verbose: 0 });
+    vb.dispose([xb, yb]);
+  });
 }
 
 function cnnModel(): vb.Sequential {
@@ -30,16 +64,28 @@ function cnnModel(): vb.Sequential {
 }
 
 /**
- * Memory over `steps` training steps of workload C: live tensors and bytes after the 10th step
- * and after the last (flat memory: equal), and the process's resident set growth in bytes.
+ * Memory over `steps` training steps of workload C or D: live tensors and bytes after the 10th
+ * step and after the last (flat memory: equal), and the process's resident set growth in bytes.
  */
-export async function cnnMemory(steps: number): Promise<{ tensors: [number, number]; bytes: [number, number]; rssGrowth: number }> {
+export async function stepsMemory(workload: 'C' | 'D', steps: number): Promise<{ tensors: [number, number]; bytes: [number, number]; rssGrowth: number }> {
   vb.setRandomSeed(1);
-  const { x, y } = cnnData();
-  const rows = 10 * CNN.batchSize;
-  const xs = vb.tensor(x.subarray(0, rows * 784), [rows, 28, 28, 1]);
-  const ys = vb.tensor(y.subarray(0, rows * CNN.classes), [rows, CNN.classes]);
-  const m = cnnModel();
+  let m: vb.LayersModel;
+  let xs: vb.Tensor;
+  let ys: vb.Tensor;
+  const batchSize = workload === 'C' ? CNN.batchSize : SEQUENCE.batchSize;
+  const rows = 10 * batchSize;
+  if (workload === 'C') {
+    const { x, y } = cnnData();
+    xs = vb.tensor(x.subarray(0, rows * 784), [rows, 28, 28, 1]);
+    ys = vb.tensor(y.subarray(0, rows * CNN.classes), [rows, CNN.classes]);
+    m = cnnModel();
+  } else {
+    const { tokens, labels } = sequenceData(SEQUENCE.recurrentLength);
+    xs = vb.tensor(tokens.subarray(0, rows * SEQUENCE.recurrentLength), [rows, SEQUENCE.recurrentLength], 'int32');
+    ys = vb.tensor(labels.subarray(0, rows), [rows, 1]);
+    m = vb.sequential({ layers: [vb.layers.embedding({ inputDim: SEQUENCE.vocabulary, outputDim: 32 }), vb.layers.lstm({ units: 64 }), vb.layers.dense({ units: 1, activation: 'sigmoid' })] });
+    m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+  }
   let early = vb.memory();
   let rss = 0;
   let step = 0;
@@ -52,7 +98,7 @@ export async function cnnMemory(steps: number): Promise<{ tensors: [number, numb
       }
     },
   };
-  await m.fit(xs, ys, { epochs: steps / 10, batchSize: CNN.batchSize, shuffle: true, verbose: 0, callbacks: [observer] });
+  await m.fit(xs, ys, { epochs: steps / 10, batchSize, shuffle: true, verbose: 0, callbacks: [observer] });
   const late = vb.memory();
   return { tensors: [early.numTensors, late.numTensors], bytes: [early.numBytes, late.numBytes], rssGrowth: process.memoryUsage().rss - rss };
 }
@@ -84,6 +130,35 @@ export function verbatimEngine(backend: string, threads: number): Engine {
         await m.fit(xb, yb, { epochs: e, batchSize: CNN.batchSize, shuffle: false, verbose: 0 });
         vb.dispose([xb, yb]);
       });
+    },
+    async trainRecurrent(budgetSeconds) {
+      const { tokens, labels, rows } = sequenceData(SEQUENCE.recurrentLength);
+      const m = vb.sequential({
+        layers: [
+          vb.layers.embedding({ inputDim: SEQUENCE.vocabulary, outputDim: 32, inputLength: SEQUENCE.recurrentLength }),
+          vb.layers.lstm({ units: 64 }),
+          vb.layers.dense({ units: 1, activation: 'sigmoid' }),
+        ],
+      });
+      m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+      return fitSequences(m, vb.tensor(tokens, [rows, SEQUENCE.recurrentLength], 'int32'), vb.tensor(labels, [rows, 1]), budgetSeconds);
+    },
+    async trainTransformer(budgetSeconds) {
+      const length = SEQUENCE.transformerLength;
+      const { tokens, labels, rows } = sequenceData(length);
+      const input = vb.input({ shape: [length], dtype: 'int32' });
+      const positions = vb.layers.embedding({ inputDim: length, outputDim: 64 });
+      // Position embeddings of 0..length-1, added to every sequence's token embeddings.
+      const x = vb.layers.embedding({ inputDim: SEQUENCE.vocabulary, outputDim: 64 }).apply(input);
+      const withPositions = new PositionAdd(positions, length).apply(x);
+      const attended = vb.layers.multiHeadAttention({ numHeads: 4, keyDim: 16 }).apply([withPositions, withPositions]);
+      const x1 = vb.layers.layerNormalization().apply(vb.layers.add().apply([withPositions, attended]));
+      const ff = vb.layers.dense({ units: 64 }).apply(vb.layers.dense({ units: 128, activation: 'relu' }).apply(x1));
+      const x2 = vb.layers.layerNormalization().apply(vb.layers.add().apply([x1, ff]));
+      const out = vb.layers.dense({ units: 1, activation: 'sigmoid' }).apply(vb.layers.globalAveragePooling1d().apply(x2));
+      const m = vb.model({ inputs: input, outputs: out });
+      m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+      return fitSequences(m, vb.tensor(tokens, [rows, length], 'int32'), vb.tensor(labels, [rows, 1]), budgetSeconds);
     },
     async matmul(n) {
       const a = vb.randomUniform([n, n], -1, 1, 'float32', 1);
