@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runExample } from './helpers/examples.js';
+import { MODEL_EXAMPLES, runExample } from './helpers/examples.js';
 
 describe('examples reproduce bit for bit across processes', () => {
   for (const name of ['modern-tutorial', 'data-pipeline']) {
@@ -34,4 +34,12 @@ describe('examples reproduce bit for bit across processes', () => {
     assert.notEqual(unseeded1.errors, unseeded2.errors);
     assert.equal(runExample('classic-tutorial', ['--seed', unseeded1.seed!]).errors, unseeded1.errors, 'an unseeded run replays from its recorded seed');
   });
+
+  for (const name of MODEL_EXAMPLES) {
+    it(`${name}: learns (test accuracy well above chance) and repeats its digest in a second process`, () => {
+      const first = runExample(name);
+      assert.ok(Number(first.accuracy) >= 0.9, `${name}: test accuracy ${first.accuracy}`);
+      assert.equal(runExample(name).digest, first.digest);
+    });
+  }
 });

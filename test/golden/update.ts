@@ -9,7 +9,7 @@ import { exampleDigests } from '../helpers/examples.js';
 import { goldenDigests } from './workload.js';
 
 vb.setBackend('reference');
-const digests = { workload: await goldenDigests(vb), examples: exampleDigests({ VERBATIM_BACKEND: 'reference' }) };
+const digests = { workload: await goldenDigests(vb), examples: exampleDigests() };
 const path = fileURLToPath(new URL('../../../test/golden/digests.json', import.meta.url));
 writeFileSync(path, `${JSON.stringify(digests, null, 2)}\n`);
 console.log(`wrote ${Object.keys(digests.workload).length + Object.keys(digests.examples).length} digests to ${path}`);

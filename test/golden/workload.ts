@@ -97,6 +97,12 @@ function opDigests(vb: VB, out: Digests): void {
   conv('avgPool', (t) => vb.avgPool(t, [2, 3], [2, 1], 'valid'));
   const patches = { kernel: [2, 2] as [number, number], strides: [2, 2] as [number, number], dilations: [1, 1] as [number, number], pads: [1, 0, 0, 1] as [number, number, number, number] };
   conv('extractPatches/scatterPatches', (t) => vb.scatterPatches(vb.extractPatches(t, patches, -1), patches, [7, 7]));
+  conv('resizeBilinear', (t) => vb.resizeBilinear(t, [5, 9], false, true));
+  conv('resizeNearestNeighbor', (t) => vb.resizeNearestNeighbor(t, [10, 4], true));
+  conv('image.flipLeftRight', (t) => vb.image.flipLeftRight(t));
+  conv('mirrorPad', (t) => vb.add(vb.mirrorPad(t, [[0, 0], [2, 1], [1, 2], [0, 0]], 'reflect'), vb.mirrorPad(t, [[0, 0], [1, 2], [2, 1], [0, 0]], 'symmetric')));
+  conv('image.transform', (t) => vb.image.transform(t, vb.tensor([[0.9, -0.2, 1, 0.1, 1.1, -0.5, 0, 0], [1, 0, 0.5, 0, 1, 0.5, 0.01, 0]]), 'bilinear', 'reflect'));
+  withGrad('batchNorm', (t) => vb.batchNorm(t, vb.mean(t, 0), vb.variance(t, 0), y, vb.exp(y), 0.001));
 }
 
 /** Every sampler of vb.random, the TF.js-style ones, the generator, and every initializer. */
@@ -171,6 +177,13 @@ function optimizerDigests(vb: VB, out: Digests): void {
     out[`optimizer/${name}`] = vb.digest([w, ...optimizer.getWeights().map((s) => s.tensor)]);
     optimizer.dispose();
     w.dispose();
+    // 70003 elements: the fused update kernels' SIMD body, scalar tail and thread split.
+    const big = vb.variable(vb.random.normal(vb.random.key(16), [70003]), true, `big_${name.replace(/\W/g, '_')}`);
+    const bigOptimizer = make();
+    for (let step = 0; step < 3; step++) bigOptimizer.minimize(() => vb.sum(vb.mul(vb.sin(big), vb.square(big))));
+    out[`optimizer/${name} 70003`] = vb.digest([big, ...bigOptimizer.getWeights().map((s) => s.tensor)]);
+    bigOptimizer.dispose();
+    big.dispose();
   }
 }
 
@@ -229,6 +242,108 @@ async function trainingDigests(vb: VB, out: Digests): Promise<void> {
   for (const m of [model, cnn, piped, blown]) m.dispose();
 }
 
+/** Trains `model` briefly; its weights digest and its history's. */
+async function trained(out: Digests, name: string, model: Verbatim.LayersModel, x: Tensor | Tensor[], y: Tensor | Tensor[], args: Verbatim.FitArgs = {}): Promise<void> {
+  const history = await model.fit(x, y, { epochs: 2, batchSize: 8, shuffle: true, verbose: 0, ...args });
+  out[`layers/${name}`] = model.weightsDigest();
+  out[`layers/${name} history`] = numbersDigest(Object.keys(history.history).sort().flatMap((k) => history.history[k]!));
+  model.dispose();
+}
+
+/** Models of every kind of layer: recurrent, attention, normalization, noise, augmentation, merge, functional. */
+async function layerDigests(vb: VB, out: Digests): Promise<void> {
+  vb.setRandomSeed(31);
+  const L = vb.layers;
+  const tokens = vb.mul(vb.random.randint(vb.random.key(32), [20, 8], 1, 20), vb.cast(vb.greater(vb.random.uniform(vb.random.key(33), [20, 8]), 0.3), 'int32'));
+  const labels = vb.cast(vb.greater(vb.sum(tokens, 1, true), 60), 'float32');
+  const text = vb.sequential({ name: 'golden_text', layers: [L.embedding({ inputDim: 20, outputDim: 4, maskZero: true, inputLength: 8 }), L.lstm({ units: 5, dropout: 0.2, recurrentDropout: 0.2 }), L.dense({ units: 1, activation: 'sigmoid' })] });
+  text.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+  await trained(out, 'embedding+lstm (masked)', text, tokens, labels);
+
+  const recurrent = vb.sequential({ name: 'golden_recurrent', layers: [
+    L.embedding({ inputDim: 20, outputDim: 3, inputLength: 8 }), L.bidirectional({ layer: L.gru({ units: 3, returnSequences: true }), mergeMode: 'ave' }),
+    L.simpleRNN({ units: 3, returnSequences: true, goBackwards: true }), L.gru({ units: 2, resetAfter: false }), L.dense({ units: 1, activation: 'sigmoid' }),
+  ] });
+  recurrent.compile({ optimizer: 'rmsprop', loss: 'binaryCrossentropy' });
+  await trained(out, 'bidirectional gru, simpleRNN, gru', recurrent, tokens, labels);
+
+  const sequence = vb.input({ shape: [8], dtype: 'int32', name: 'sequence' });
+  const embedded = L.embedding({ inputDim: 20, outputDim: 8 }).apply(sequence);
+  const attended = L.multiHeadAttention({ numHeads: 2, keyDim: 4, dropout: 0.1 }).apply([embedded, embedded]);
+  const normalized = L.layerNormalization().apply(L.add().apply([embedded, L.dropout({ rate: 0.1 }).apply(attended)]));
+  const fed = L.layerNormalization().apply(L.add().apply([normalized, L.dense({ units: 8 }).apply(L.dense({ units: 16, activation: 'gelu' }).apply(normalized))]));
+  const transformer = vb.model({ inputs: sequence, outputs: L.dense({ units: 1, activation: 'sigmoid' }).apply(L.globalAveragePooling1d().apply(fed)), name: 'golden_transformer' });
+  transformer.compile({ optimizer: 'adamw', loss: 'binaryCrossentropy' });
+  await trained(out, 'transformer block', transformer, tokens, labels);
+
+  const images = vb.random.uniform(vb.random.key(34), [16, 10, 10, 3]);
+  const classes = vb.oneHot(vb.random.randint(vb.random.key(35), [16], 0, 2), 2);
+  const augmented = vb.sequential({ name: 'golden_augmented', layers: [
+    L.rescaling({ scale: 2, offset: -1, inputShape: [10, 10, 3] }), L.randomFlip(), L.randomRotation({ factor: 0.2 }), L.randomZoom({ heightFactor: 0.2 }),
+    L.randomTranslation({ heightFactor: 0.1, widthFactor: 0.2, fillMode: 'wrap' }), L.randomContrast({ factor: 0.3 }), L.randomCrop({ height: 9, width: 9 }),
+    L.resizing({ height: 8, width: 8 }), L.centerCrop({ height: 6, width: 6 }), L.conv2d({ filters: 3, kernelSize: 3 }), L.batchNormalization(),
+    L.spatialDropout2d({ rate: 0.2 }), L.gaussianNoise({ stddev: 0.1 }), L.flatten(), L.gaussianDropout({ rate: 0.1 }), L.alphaDropout({ rate: 0.1 }), L.dense({ units: 2, activation: 'softmax' }),
+  ] });
+  augmented.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+  await trained(out, 'augmentation, batchNormalization, noise', augmented, images, classes);
+
+  const spatial = vb.sequential({ name: 'golden_spatial', layers: [
+    L.zeroPadding2d({ padding: 1, inputShape: [10, 10, 3] }), L.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2 }), L.upSampling2d({ size: 2 }),
+    L.cropping2d({ cropping: [[1, 2], [2, 1]] }), L.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2 }), L.globalMaxPooling2d(), L.dense({ units: 2, activation: 'softmax' }),
+  ] });
+  spatial.compile({ optimizer: 'adamax', loss: 'categoricalCrossentropy' });
+  await trained(out, 'zeroPadding, depthwise, upSampling, cropping, conv2dTranspose', spatial, images, classes);
+  const signals = vb.sequential({ name: 'golden_signals', layers: [
+    L.reshape({ targetShape: [30, 10], inputShape: [10, 10, 3] }), L.conv1d({ filters: 4, kernelSize: 3, dilationRate: 2 }), L.maxPooling1d({ poolSize: 2 }),
+    L.averagePooling1d({ poolSize: 2, padding: 'same' }), L.reshape({ targetShape: [7, 1, 4] }), L.globalAveragePooling2d(), L.dense({ units: 2, activation: 'softmax' }),
+  ] });
+  signals.compile({ optimizer: 'adagrad', loss: 'categoricalCrossentropy' });
+  await trained(out, 'conv1d and 1-D pooling', signals, images, classes);
+
+  const a = vb.input({ shape: [4], name: 'a' });
+  const b = vb.input({ shape: [4], name: 'b' });
+  const shared = L.dense({ units: 4, activation: 'tanh' });
+  const [sa, sb] = [shared.apply(a), shared.apply(b)];
+  const merged = L.concatenate().apply([L.add().apply([sa, sb]), L.subtract().apply([sa, sb]), L.multiply().apply([sa, sb]), L.average().apply([sa, sb]), L.maximum().apply([sa, sb]), L.minimum().apply([sa, sb]), L.dot({ axes: -1, normalize: true }).apply([sa, sb])]);
+  const repeated = L.timeDistributed({ layer: L.dense({ units: 2 }) }).apply(L.permute({ dims: [2, 1] }).apply(L.repeatVector({ n: 3 }).apply(merged)));
+  const score = L.dense({ units: 1, name: 'score' }).apply(L.flatten().apply(repeated));
+  const label = L.dense({ units: 2, activation: 'softmax', name: 'label' }).apply(L.spatialDropout1d({ rate: 0.2 }).apply(L.reshape({ targetShape: [25, 1] }).apply(merged)));
+  const functional = vb.model({ inputs: [a, b], outputs: [score, L.flatten().apply(L.globalMaxPooling1d().apply(label))], name: 'golden_functional' });
+  functional.compile({ optimizer: 'sgd', loss: ['meanSquaredError', 'categoricalCrossentropy'], lossWeights: [1, 0.5], metrics: [['mae'], ['accuracy']] });
+  const xa = vb.random.normal(vb.random.key(36), [12, 4]);
+  const xb = vb.random.normal(vb.random.key(37), [12, 4]);
+  await trained(out, 'functional, shared layer, merges', functional, [xa, xb], [vb.sum(xa, 1, true), vb.oneHot(vb.cast(vb.greater(vb.sum(xb, 1), 0), 'int32'), 2)]);
+}
+
+/** Data stages and training options: repeat, filter, take, skip, prefetch, generator, fitDataset, trainOnBatch, classWeight, validationData, initialEpoch, earlyStopping. */
+async function optionDigests(vb: VB, out: Digests): Promise<void> {
+  vb.setRandomSeed(41);
+  const x = vb.random.normal(vb.random.key(42), [30, 3]);
+  const y = vb.cast(vb.greater(vb.sum(x, 1, true), 0), 'float32');
+  const make = (name: string) => {
+    const m = vb.sequential({ name, layers: [vb.layers.inputLayer({ inputShape: [3] }), vb.layers.dense({ units: 4, activation: 'relu' }), vb.layers.dense({ units: 1, activation: 'sigmoid' })] });
+    m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    return m;
+  };
+  const rows = Array.from({ length: 30 }, (_, i) => i);
+  const data = vb.data.generator(function* rowsOf() { for (const i of rows) yield { xs: vb.slice(x, [i, 0], [1, 3]).reshape([3]), ys: vb.slice(y, [i, 0], [1, 1]).reshape([1]) }; })
+    .filter((e) => (e as { xs: Tensor }).xs.sum().dataSync()[0]! > -2).skip(2).take(24).repeat(2).shuffle(10, { seed: 3, reshuffleEachIteration: true }).batch(7).prefetch(2);
+  const piped = make('golden_options_data');
+  await piped.fitDataset(data, { epochs: 2, verbose: 0 });
+  out['options/data generator, filter, skip, take, repeat, shuffle, prefetch, fitDataset'] = piped.weightsDigest();
+  piped.dispose();
+
+  const options = make('golden_options_fit');
+  const history = await options.fit(x, y, {
+    epochs: 6, initialEpoch: 1, batchSize: 9, shuffle: true, classWeight: { 0: 0.3, 1: 2 }, validationData: [vb.mul(x, 0.5), y],
+    callbacks: [vb.callbacks.earlyStopping({ monitor: 'val_loss', patience: 1, minDelta: 10 })], verbose: 0,
+  });
+  const batchLoss = await options.trainOnBatch(vb.slice(x, [0, 0], [5, 3]), vb.slice(y, [0, 0], [5, 1]));
+  out['options/classWeight, validationData, initialEpoch, earlyStopping, trainOnBatch'] = options.weightsDigest();
+  out['options/history and trainOnBatch'] = numbersDigest([...Object.keys(history.history).sort().flatMap((k) => history.history[k]!), ...[batchLoss].flat()]);
+  options.dispose();
+}
+
 /** The workload's digests by entry name; the same on every backend, thread count and engine. */
 export async function goldenDigests(vb: VB): Promise<Digests> {
   const out: Digests = {};
@@ -238,5 +353,7 @@ export async function goldenDigests(vb: VB): Promise<Digests> {
   vb.tidy(() => lossAndMetricDigests(vb, out));
   vb.tidy(() => optimizerDigests(vb, out));
   await trainingDigests(vb, out);
+  await layerDigests(vb, out);
+  await optionDigests(vb, out);
   return out;
 }
