@@ -1,9 +1,9 @@
 /** Convolution, pooling and spatial layers: the layer harness for each, and TF.js as the oracle. */
-import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as vb from 'verbatim';
 import { runLayerTest, type LayerTestCase } from './helpers/layer-harness.js';
+import { assertClose } from './helpers/close.js';
 
 const L = vb.layers;
 const make = <A>(factory: (args: A) => vb.layers.Layer) => (args: Record<string, unknown>) => factory(args as A);
@@ -62,15 +62,6 @@ const CASES: LayerTestCase[] = [
 describe('convolution, pooling and spatial layers: the layer harness', () => {
   for (const c of CASES) it(c.name, () => runLayerTest(c));
 });
-
-/** Relative 1e-5 with an absolute floor of 1e-6 (times the largest magnitude, for sums that cancel). */
-function assertClose(ours: ArrayLike<number>, theirs: ArrayLike<number>, label: string): void {
-  assert.equal(ours.length, theirs.length, `${label}: size`);
-  const scale = Math.max(1, ...Array.from(theirs, Math.abs));
-  for (let i = 0; i < ours.length; i++) {
-    if (!(Math.abs(ours[i]! - theirs[i]!) <= 1e-6 * scale + 1e-5 * Math.abs(theirs[i]!))) assert.fail(`${label}: element ${i}: verbatim ${ours[i]}, TF.js ${theirs[i]}`);
-  }
-}
 
 describe('convolution layers against TF.js: same weights, same outputs, one training step', () => {
   before(() => tf.setBackend('cpu'));

@@ -8,26 +8,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as vb from 'verbatim';
+import { assertTensorClose } from './helpers/close.js';
 
 /**
  * Relative 1e-5, with an absolute floor of 1e-6 times the tensor's largest magnitude: gradients
  * are sums of many products whose float32 order differs from TF.js's, so elements that cancel
  * to near zero carry the rounding of their large terms.
  */
-const RTOL = 1e-5;
-const ATOL = 1e-6;
-
-function assertClose(ours: vb.Tensor, theirs: tf.Tensor | Float64Array, label: string): void {
-  const a = ours.dataSync();
-  const b = theirs instanceof Float64Array ? theirs : theirs.dataSync();
-  if (!(theirs instanceof Float64Array)) assert.deepEqual(ours.shape, theirs.shape, `${label}: shape`);
-  assert.equal(a.length, b.length, `${label}: size`);
-  assert.ok(a.length > 0, `${label}: empty`);
-  const scale = Math.max(1, ...Array.from(b, Math.abs));
-  for (let i = 0; i < a.length; i++) {
-    if (!(Math.abs(a[i]! - b[i]!) <= ATOL * scale + RTOL * Math.abs(b[i]!))) assert.fail(`${label}: element ${i}: verbatim ${a[i]}, expected ${b[i]}`);
-  }
-}
 
 const seeded = (shape: number[], seed: number) => vb.randomNormal(shape, 0, 1, 'float32', seed);
 const twin = (t: vb.Tensor) => tf.tensor(t.dataSync() as Float32Array, [...t.shape]);
@@ -52,13 +39,13 @@ describe('convolution and pooling against TF.js', () => {
       const d = c.dilations ?? 1;
       const ours = (a: vb.Tensor, b: vb.Tensor) => vb.conv2d(a, b, c.strides, c.pad, 'NHWC', d);
       const theirs = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, c.strides, c.pad, 'NHWC', d);
-      assertClose(ours(x, w), theirs(twin(x) as tf.Tensor4D, twin(w) as tf.Tensor4D), 'conv2d');
+      assertTensorClose(ours(x, w), theirs(twin(x) as tf.Tensor4D, twin(w) as tf.Tensor4D), 'conv2d');
       if (d > 1) return; // TF.js has no gradient for dilated convolutions; see the float64 test below
       const loss = (y: vb.Tensor) => vb.sum(vb.mul(y, y));
       const [dx, dw] = vb.grads((a: vb.Tensor, b: vb.Tensor) => loss(ours(a, b)))([x, w]);
       const [tdx, tdw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(theirs(a as tf.Tensor4D, b as tf.Tensor4D))))([twin(x), twin(w)]);
-      assertClose(dx!, tdx!, 'dx');
-      assertClose(dw!, tdw!, 'dw');
+      assertTensorClose(dx!, tdx!, 'dx');
+      assertTensorClose(dw!, tdw!, 'dw');
     });
   }
 
@@ -67,31 +54,31 @@ describe('convolution and pooling against TF.js', () => {
     const depthwise = seeded([3, 2, 3, 2], 4);
     const pointwise = seeded([1, 1, 6, 4], 5);
     for (const pad of ['same', 'valid'] as const) {
-      assertClose(vb.depthwiseConv2d(x, depthwise, [1, 2], pad), tf.depthwiseConv2d(twin(x) as tf.Tensor4D, twin(depthwise) as tf.Tensor4D, [1, 2], pad), `depthwise ${pad}`);
-      assertClose(vb.separableConv2d(x, depthwise, pointwise, 1, pad), tf.separableConv2d(twin(x) as tf.Tensor4D, twin(depthwise) as tf.Tensor4D, twin(pointwise) as tf.Tensor4D, 1, pad), `separable ${pad}`);
+      assertTensorClose(vb.depthwiseConv2d(x, depthwise, [1, 2], pad), tf.depthwiseConv2d(twin(x) as tf.Tensor4D, twin(depthwise) as tf.Tensor4D, [1, 2], pad), `depthwise ${pad}`);
+      assertTensorClose(vb.separableConv2d(x, depthwise, pointwise, 1, pad), tf.separableConv2d(twin(x) as tf.Tensor4D, twin(depthwise) as tf.Tensor4D, twin(pointwise) as tf.Tensor4D, 1, pad), `separable ${pad}`);
     }
     const [dx, dw] = vb.grads((a: vb.Tensor, b: vb.Tensor) => vb.sum(vb.square(vb.depthwiseConv2d(a, b, 1, 'same'))))([x, depthwise]);
     const [tdx, tdw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'))))([twin(x), twin(depthwise)]);
-    assertClose(dx!, tdx!, 'depthwise dx');
-    assertClose(dw!, tdw!, 'depthwise dw');
+    assertTensorClose(dx!, tdx!, 'depthwise dx');
+    assertTensorClose(dw!, tdw!, 'depthwise dw');
   });
 
   it('conv1d, conv2dTranspose, channels-first and unbatched inputs', () => {
     const x1 = seeded([2, 11, 3], 6);
     const w1 = seeded([3, 3, 4], 7);
-    assertClose(vb.conv1d(x1, w1, 2, 'same'), tf.conv1d(twin(x1) as tf.Tensor3D, twin(w1) as tf.Tensor3D, 2, 'same'), 'conv1d');
-    assertClose(vb.conv1d(x1, w1, 1, 'valid', 'NWC', 2), tf.conv1d(twin(x1) as tf.Tensor3D, twin(w1) as tf.Tensor3D, 1, 'valid', 'NWC', 2), 'conv1d dilated');
+    assertTensorClose(vb.conv1d(x1, w1, 2, 'same'), tf.conv1d(twin(x1) as tf.Tensor3D, twin(w1) as tf.Tensor3D, 2, 'same'), 'conv1d');
+    assertTensorClose(vb.conv1d(x1, w1, 1, 'valid', 'NWC', 2), tf.conv1d(twin(x1) as tf.Tensor3D, twin(w1) as tf.Tensor3D, 1, 'valid', 'NWC', 2), 'conv1d dilated');
     const y = seeded([2, 4, 4, 5], 8);
     const w = seeded([3, 3, 2, 5], 9);
     for (const pad of ['same', 'valid'] as const) {
       const outShape: [number, number, number, number] = pad === 'same' ? [2, 8, 8, 2] : [2, 9, 9, 2];
-      assertClose(vb.conv2dTranspose(y, w, outShape, 2, pad), tf.conv2dTranspose(twin(y) as tf.Tensor4D, twin(w) as tf.Tensor4D, outShape, 2, pad), `conv2dTranspose ${pad}`);
+      assertTensorClose(vb.conv2dTranspose(y, w, outShape, 2, pad), tf.conv2dTranspose(twin(y) as tf.Tensor4D, twin(w) as tf.Tensor4D, outShape, 2, pad), `conv2dTranspose ${pad}`);
     }
     const x = seeded([5, 6, 3], 10);
     const filter = seeded([2, 2, 3, 2], 11);
-    assertClose(vb.conv2d(x, filter, 1, 'same'), tf.conv2d(twin(x) as tf.Tensor3D, twin(filter) as tf.Tensor4D, 1, 'same'), 'unbatched');
+    assertTensorClose(vb.conv2d(x, filter, 1, 'same'), tf.conv2d(twin(x) as tf.Tensor3D, twin(filter) as tf.Tensor4D, 1, 'same'), 'unbatched');
     const nchw = vb.transpose(vb.expandDims(x, 0), [0, 3, 1, 2]);
-    assertClose(vb.conv2d(nchw, filter, 1, 'same', 'NCHW'), tf.transpose(tf.conv2d(twin(vb.expandDims(x, 0)) as tf.Tensor4D, twin(filter) as tf.Tensor4D, 1, 'same'), [0, 3, 1, 2]), 'NCHW');
+    assertTensorClose(vb.conv2d(nchw, filter, 1, 'same', 'NCHW'), tf.transpose(tf.conv2d(twin(vb.expandDims(x, 0)) as tf.Tensor4D, twin(filter) as tf.Tensor4D, 1, 'same'), [0, 3, 1, 2]), 'NCHW');
   });
 
   it('maxPool and avgPool: values, and the gradients TF.js defines alike', () => {
@@ -99,13 +86,13 @@ describe('convolution and pooling against TF.js', () => {
     for (const [size, strides, pad] of [[3, 2, 'same'], [[2, 3], [2, 1], 'valid'], [2, 2, 'valid']] as [number | [number, number], number | [number, number], 'same' | 'valid'][]) {
       const label = JSON.stringify([size, strides, pad]);
       const tx = twin(x) as tf.Tensor4D;
-      assertClose(vb.maxPool(x, size, strides, pad), tf.maxPool(tx, size, strides, pad), `maxPool ${label}`);
-      assertClose(vb.avgPool(x, size, strides, pad), tf.avgPool(tx, size, strides, pad), `avgPool ${label}`);
+      assertTensorClose(vb.maxPool(x, size, strides, pad), tf.maxPool(tx, size, strides, pad), `maxPool ${label}`);
+      assertTensorClose(vb.avgPool(x, size, strides, pad), tf.avgPool(tx, size, strides, pad), `avgPool ${label}`);
       const ours = vb.grad((a: vb.Tensor) => vb.sum(vb.square(vb.maxPool(a, size, strides, pad))))(x);
-      assertClose(ours, tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.maxPool(a as tf.Tensor4D, size, strides, pad))))(tx), `maxPool grad ${label}`);
+      assertTensorClose(ours, tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.maxPool(a as tf.Tensor4D, size, strides, pad))))(tx), `maxPool grad ${label}`);
       if (pad === 'valid') {
         const avg = vb.grad((a: vb.Tensor) => vb.sum(vb.square(vb.avgPool(a, size, strides, pad))))(x);
-        assertClose(avg, tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.avgPool(a as tf.Tensor4D, size, strides, pad))))(tx), `avgPool grad ${label}`);
+        assertTensorClose(avg, tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.avgPool(a as tf.Tensor4D, size, strides, pad))))(tx), `avgPool grad ${label}`);
       }
     }
     // Ties: relu outputs have many zeros; the first maximum in (row, column) order takes the gradient.

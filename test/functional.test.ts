@@ -8,19 +8,10 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as vb from 'verbatim';
 import { runLayerTest, type LayerTestCase } from './helpers/layer-harness.js';
+import { assertClose, toTf } from './helpers/close.js';
 
 const L = vb.layers;
 
-/** Relative 1e-5 with an absolute floor of 1e-6 (times the largest magnitude, for sums that cancel). */
-function assertClose(ours: ArrayLike<number>, theirs: ArrayLike<number>, label: string): void {
-  assert.equal(ours.length, theirs.length, `${label}: size`);
-  const scale = Math.max(1, ...Array.from(theirs, Math.abs));
-  for (let i = 0; i < ours.length; i++) {
-    if (!(Math.abs(ours[i]! - theirs[i]!) <= 1e-6 * scale + 1e-5 * Math.abs(theirs[i]!))) assert.fail(`${label}: element ${i}: verbatim ${ours[i]}, TF.js ${theirs[i]}`);
-  }
-}
-
-const toTf = (t: vb.Tensor) => tf.tensor(t.dataSync() as Float32Array, [...t.shape]);
 
 /** Two inputs (a: 4 features, b: 3), two outputs; a shared dense layer, concatenate, add, average, dropout. */
 function twoByTwo(name: string, dropout = 0): vb.LayersModel {

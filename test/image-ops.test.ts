@@ -12,30 +12,16 @@ import * as vb from 'verbatim';
 import {
   applyMap, mirrorPadMap, resizeBilinearMap, resizeNearestMap, rotationMatrix, transformMap, transposeMap, type FillMode, type LinearMap,
 } from './helpers/image-reference.js';
+import { assertTensorClose, toTf } from './helpers/close.js';
 
-const RTOL = 1e-5;
-const ATOL = 1e-6;
-
-function assertClose(ours: vb.Tensor, theirs: tf.Tensor | Float64Array, label: string): void {
-  const a = ours.dataSync();
-  const b = theirs instanceof Float64Array ? theirs : theirs.dataSync();
-  if (!(theirs instanceof Float64Array)) assert.deepEqual(ours.shape, theirs.shape, `${label}: shape`);
-  assert.equal(a.length, b.length, `${label}: size`);
-  assert.ok(a.length > 0, `${label}: empty`);
-  const scale = Math.max(1, ...Array.from(b, Math.abs));
-  for (let i = 0; i < a.length; i++) {
-    if (!(Math.abs(a[i]! - b[i]!) <= ATOL * scale + RTOL * Math.abs(b[i]!))) assert.fail(`${label}: element ${i}: verbatim ${a[i]}, expected ${b[i]}`);
-  }
-}
 
 const seeded = (shape: number[], seed: number) => vb.randomNormal(shape, 0, 1, 'float32', seed);
-const twin = (t: vb.Tensor) => tf.tensor(t.dataSync() as Float32Array, [...t.shape]);
 
 /** The gradient of sum(op(x) * probe) in x, ours and from a float64 linear map. */
 function checkGradient(fn: (x: vb.Tensor) => vb.Tensor, x: vb.Tensor, map: LinearMap, label: string): void {
   const probe = seeded([...fn(x).shape], 99);
   const ours = vb.grad((t: vb.Tensor) => vb.sum(vb.mul(fn(t), probe)))(x);
-  assertClose(ours, transposeMap(map, probe.dataSync(), x.size), `${label}: gradient`);
+  assertTensorClose(ours, transposeMap(map, probe.dataSync(), x.size), `${label}: gradient`);
 }
 
 const RESIZE_CASES: { shape: [number, number, number, number]; size: [number, number] }[] = [
@@ -57,32 +43,32 @@ describe('image ops against TF.js and float64 references', () => {
       it(`resizeBilinear ${label}`, () => {
         const x = seeded(shape, 1);
         const ours = vb.image.resizeBilinear(x, size, alignCorners, halfPixelCenters);
-        assertClose(ours, tf.image.resizeBilinear(twin(x) as tf.Tensor4D, size, alignCorners, halfPixelCenters), `${label}: TF.js`);
+        assertTensorClose(ours, tf.image.resizeBilinear(toTf(x) as tf.Tensor4D, size, alignCorners, halfPixelCenters), `${label}: TF.js`);
         const map = resizeBilinearMap(shape, size, alignCorners, halfPixelCenters);
-        assertClose(ours, applyMap(map, x.dataSync()), `${label}: float64`);
+        assertTensorClose(ours, applyMap(map, x.dataSync()), `${label}: float64`);
         checkGradient((t) => vb.image.resizeBilinear(t, size, alignCorners, halfPixelCenters), x, map, label);
         // TF.js's gradient ignores halfPixelCenters, and has the wrong shape for non-square images.
         if (!halfPixelCenters && shape[1] === shape[2]) {
           const probe = seeded([...ours.shape], 99);
-          const theirs = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeBilinear(t as tf.Tensor4D, size, alignCorners), twin(probe))))(twin(x));
-          assertClose(vb.grad((t: vb.Tensor) => vb.sum(vb.mul(vb.image.resizeBilinear(t, size, alignCorners), probe)))(x), theirs, `${label}: TF.js gradient`);
+          const theirs = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeBilinear(t as tf.Tensor4D, size, alignCorners), toTf(probe))))(toTf(x));
+          assertTensorClose(vb.grad((t: vb.Tensor) => vb.sum(vb.mul(vb.image.resizeBilinear(t, size, alignCorners), probe)))(x), theirs, `${label}: TF.js gradient`);
         }
       });
 
       it(`resizeNearestNeighbor ${label}`, () => {
         const x = seeded(shape, 2);
         const ours = vb.image.resizeNearestNeighbor(x, size, alignCorners, halfPixelCenters);
-        const theirs = tf.image.resizeNearestNeighbor(twin(x) as tf.Tensor4D, size, alignCorners, halfPixelCenters);
+        const theirs = tf.image.resizeNearestNeighbor(toTf(x) as tf.Tensor4D, size, alignCorners, halfPixelCenters);
         assert.deepEqual(Array.from(ours.dataSync()), Array.from(theirs.dataSync()), `${label}: TF.js, the same pixels`);
         const map = resizeNearestMap(shape, size, alignCorners, halfPixelCenters);
-        assertClose(ours, applyMap(map, x.dataSync()), `${label}: float64`);
+        assertTensorClose(ours, applyMap(map, x.dataSync()), `${label}: float64`);
         checkGradient((t) => vb.image.resizeNearestNeighbor(t, size, alignCorners, halfPixelCenters), x, map, label);
         // TF.js's gradient ignores halfPixelCenters, mixes up the images of a batch and never
         // returns for a one-pixel-high input with alignCorners.
         if (!halfPixelCenters && shape[0] === 1 && shape[1] > 1) {
           const probe = seeded([...ours.shape], 99);
-          const tfGrad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(t as tf.Tensor4D, size, alignCorners), twin(probe))))(twin(x));
-          assertClose(vb.grad((t: vb.Tensor) => vb.sum(vb.mul(vb.image.resizeNearestNeighbor(t, size, alignCorners), probe)))(x), tfGrad, `${label}: TF.js gradient`);
+          const tfGrad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(t as tf.Tensor4D, size, alignCorners), toTf(probe))))(toTf(x));
+          assertTensorClose(vb.grad((t: vb.Tensor) => vb.sum(vb.mul(vb.image.resizeNearestNeighbor(t, size, alignCorners), probe)))(x), tfGrad, `${label}: TF.js gradient`);
         }
       });
     }
@@ -90,22 +76,22 @@ describe('image ops against TF.js and float64 references', () => {
 
   it('resize: rank-3 images, int32 input and the top-level exports', () => {
     const x = seeded([5, 4, 2], 3);
-    assertClose(vb.resizeBilinear(x, [3, 6]), tf.image.resizeBilinear(twin(x) as tf.Tensor3D, [3, 6]), 'bilinear rank 3');
-    assertClose(vb.resizeNearestNeighbor(x, [8, 3], true), tf.image.resizeNearestNeighbor(twin(x) as tf.Tensor3D, [8, 3], true), 'nearest rank 3');
+    assertTensorClose(vb.resizeBilinear(x, [3, 6]), tf.image.resizeBilinear(toTf(x) as tf.Tensor3D, [3, 6]), 'bilinear rank 3');
+    assertTensorClose(vb.resizeNearestNeighbor(x, [8, 3], true), tf.image.resizeNearestNeighbor(toTf(x) as tf.Tensor3D, [8, 3], true), 'nearest rank 3');
     const ints = vb.tensor([[[1], [2]], [[3], [4]]], [2, 2, 1], 'int32');
     const bilinear = vb.resizeBilinear(ints, [3, 3]);
     assert.equal(bilinear.dtype, 'float32');
-    assertClose(bilinear, tf.image.resizeBilinear(tf.tensor3d([[[1], [2]], [[3], [4]]], [2, 2, 1], 'int32'), [3, 3]), 'bilinear int32');
+    assertTensorClose(bilinear, tf.image.resizeBilinear(tf.tensor3d([[[1], [2]], [[3], [4]]], [2, 2, 1], 'int32'), [3, 3]), 'bilinear int32');
     assert.equal(vb.resizeNearestNeighbor(ints, [3, 3]).dtype, 'int32');
     assert.equal(vb.resizeBilinear, vb.image.resizeBilinear);
   });
 
   it('flipLeftRight: TF.js values; its gradient flips the incoming gradient back', () => {
     const x = seeded([2, 3, 5, 2], 4);
-    assert.deepEqual(Array.from(vb.image.flipLeftRight(x).dataSync()), Array.from(tf.image.flipLeftRight(twin(x) as tf.Tensor4D).dataSync()));
+    assert.deepEqual(Array.from(vb.image.flipLeftRight(x).dataSync()), Array.from(tf.image.flipLeftRight(toTf(x) as tf.Tensor4D).dataSync()));
     const probe = seeded([2, 3, 5, 2], 5);
     const g = vb.grad((t: vb.Tensor) => vb.sum(vb.mul(vb.image.flipLeftRight(t), probe)))(x);
-    assert.deepEqual(Array.from(g.dataSync()), Array.from(tf.image.flipLeftRight(twin(probe) as tf.Tensor4D).dataSync()));
+    assert.deepEqual(Array.from(g.dataSync()), Array.from(tf.image.flipLeftRight(toTf(probe) as tf.Tensor4D).dataSync()));
   });
 
   const PAD_CASES: { shape: number[]; paddings: [number, number][] }[] = [
@@ -121,10 +107,10 @@ describe('image ops against TF.js and float64 references', () => {
       it(label, () => {
         const x = seeded(shape, 6);
         const ours = vb.mirrorPad(x, legal, mode);
-        assert.deepEqual(Array.from(ours.dataSync()), Array.from(tf.mirrorPad(twin(x), legal, mode).dataSync()), 'TF.js values');
-        assert.deepEqual(ours.shape, tf.mirrorPad(twin(x), legal, mode).shape);
+        assert.deepEqual(Array.from(ours.dataSync()), Array.from(tf.mirrorPad(toTf(x), legal, mode).dataSync()), 'TF.js values');
+        assert.deepEqual(ours.shape, tf.mirrorPad(toTf(x), legal, mode).shape);
         const map = mirrorPadMap(shape, legal, mode);
-        assertClose(ours, applyMap(map, x.dataSync()), 'float64');
+        assertTensorClose(ours, applyMap(map, x.dataSync()), 'float64');
         // TF.js's gradient is only the slice of the unpadded part; TensorFlow's (and ours) adds the mirrored parts.
         checkGradient((t) => vb.mirrorPad(t, legal, mode), x, map, label);
       });
@@ -144,11 +130,11 @@ describe('image ops against TF.js and float64 references', () => {
         // TF.js's cpu kernel returns after the first image of a batch, so it gets one image at a time.
         TRANSFORMS.forEach((matrix, b) => {
           const image = vb.slice(x, [b, 0, 0, 0], [1, 6, 7, 2]);
-          const theirs = tf.image.transform(twin(image) as tf.Tensor4D, tf.tensor2d([matrix]), interpolation, fillMode, 0.5);
-          assertClose(vb.slice(ours, [b, 0, 0, 0], [1, 6, 7, 2]), theirs, `TF.js, image ${b}`);
+          const theirs = tf.image.transform(toTf(image) as tf.Tensor4D, tf.tensor2d([matrix]), interpolation, fillMode, 0.5);
+          assertTensorClose(vb.slice(ours, [b, 0, 0, 0], [1, 6, 7, 2]), theirs, `TF.js, image ${b}`);
         });
         const map = transformMap([3, 6, 7, 2], TRANSFORMS, interpolation, fillMode);
-        assertClose(ours, applyMap(map, x.dataSync(), 0.5), 'float64');
+        assertTensorClose(ours, applyMap(map, x.dataSync(), 0.5), 'float64');
         checkGradient((t) => vb.image.transform(t, vb.tensor2d(TRANSFORMS), interpolation, fillMode, 0.5), x, map, 'transform');
       });
     }
@@ -159,10 +145,10 @@ describe('image ops against TF.js and float64 references', () => {
     const shift = [[1, 0, -9.25, 0, 1, 13.5, 0, 0]];
     const ours = vb.image.transform(x, vb.tensor2d(shift), 'bilinear', 'wrap');
     // TF.js's wrap is wrong this far out (it folds by len - 1); the float64 model is the floored modulo.
-    assertClose(ours, applyMap(transformMap([2, 5, 4, 1], shift, 'bilinear', 'wrap'), x.dataSync()), 'wrap float64');
+    assertTensorClose(ours, applyMap(transformMap([2, 5, 4, 1], shift, 'bilinear', 'wrap'), x.dataSync()), 'wrap float64');
     const first = vb.slice(x, [0, 0, 0, 0], [1, 5, 4, 1]);
     const sized = vb.image.transform(first, vb.tensor2d([[1, 0.2, 0, 0, 1, 0, 0, 0]]), 'nearest', 'reflect', 0, [7, 3]);
-    assertClose(sized, tf.image.transform(twin(first) as tf.Tensor4D, tf.tensor2d([[1, 0.2, 0, 0, 1, 0, 0, 0]]), 'nearest', 'reflect', 0, [7, 3]), 'outputShape');
+    assertTensorClose(sized, tf.image.transform(toTf(first) as tf.Tensor4D, tf.tensor2d([[1, 0.2, 0, 0, 1, 0, 0, 0]]), 'nearest', 'reflect', 0, [7, 3]), 'outputShape');
   });
 
   it('transform: a rotation by a hand-picked angle (30 degrees) against the float64 rotation', () => {
@@ -170,7 +156,7 @@ describe('image ops against TF.js and float64 references', () => {
     const angle = Math.PI / 6;
     const matrix = rotationMatrix(angle, 8, 6);
     const ours = vb.image.transform(x, vb.tensor2d([matrix]), 'bilinear', 'reflect');
-    assertClose(ours, applyMap(transformMap([1, 8, 6, 3], [matrix], 'bilinear', 'reflect'), x.dataSync()), '30 degrees');
+    assertTensorClose(ours, applyMap(transformMap([1, 8, 6, 3], [matrix], 'bilinear', 'reflect'), x.dataSync()), '30 degrees');
     // A quarter turn of a 5 x 5 image moves whole pixels: out[y][x] = in[x][4 - y] (cos and sin of
     // the float32 angle are within 1e-7 of 0 and 1, so within 1e-5 of the pixel).
     const square = seeded([1, 5, 5, 1], 10);

@@ -8,24 +8,14 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as vb from 'verbatim';
 import { runLayerTest, type LayerTestCase } from './helpers/layer-harness.js';
+import { assertClose, toTf } from './helpers/close.js';
 
 const L = vb.layers;
 const f = Math.fround;
 const make = <A>(factory: (args: A) => vb.layers.Layer) => (args: Record<string, unknown>) => factory(args as A);
 const bits = (t: vb.Tensor) => Array.from(new Uint32Array(new Float32Array(t.dataSync()).buffer));
-const twin = (t: vb.Tensor) => tf.tensor(t.dataSync() as Float32Array, [...t.shape]);
 const normal = (shape: number[], seed: number, mean = 0, stddev = 1) => vb.random.normal(vb.random.key(seed), shape, { mean, stddev });
 const positive = (shape: number[], seed: number) => vb.random.uniform(vb.random.key(seed), shape, { minval: 0.2, maxval: 2 });
-
-/** Relative 1e-5 with an absolute floor of 1e-6 times the largest magnitude (sums that cancel). */
-function assertClose(ours: ArrayLike<number>, theirs: ArrayLike<number>, label: string, rtol = 1e-5): void {
-  assert.equal(ours.length, theirs.length, `${label}: size`);
-  assert.ok(ours.length > 0, `${label}: empty`);
-  const scale = Math.max(1, ...Array.from(theirs, Math.abs));
-  for (let i = 0; i < ours.length; i++) {
-    if (!(Math.abs(ours[i]! - theirs[i]!) <= 1e-6 * scale + rtol * Math.abs(theirs[i]!))) assert.fail(`${label}: element ${i}: verbatim ${ours[i]}, expected ${theirs[i]}`);
-  }
-}
 
 /** Flat index -> the flat index of a broadcast operand of shape `p` (aligned from the right). */
 function broadcastIndex(i: number, shape: readonly number[], p: readonly number[]): number {
@@ -79,7 +69,7 @@ describe('batchNorm', () => {
       assert.deepEqual(bits(y), bits(vb.tensor(canonical, c.x)), `${label}: the documented order`);
       assertClose(y.dataSync(), exact, `${label}: float64`, 1e-6);
       if (!tfjsHandles(c.p)) return;
-      const theirs = tf.batchNorm(twin(o.x), twin(o.mean), twin(o.variance), c.offset ? twin(o.offset) : undefined, c.scale ? twin(o.scale) : undefined, c.eps);
+      const theirs = tf.batchNorm(toTf(o.x), toTf(o.mean), toTf(o.variance), c.offset ? toTf(o.offset) : undefined, c.scale ? toTf(o.scale) : undefined, c.eps);
       assertClose(y.dataSync(), theirs.dataSync(), `${label}: TF.js`);
     });
 
@@ -89,7 +79,7 @@ describe('batchNorm', () => {
       const ours = vb.grads((x: vb.Tensor, m: vb.Tensor, v: vb.Tensor, off: vb.Tensor, s: vb.Tensor) =>
         vb.sum(vb.mul(vb.batchNorm(x, m, v, off, s, c.eps), probe)))([o.x, o.mean, o.variance, o.offset, o.scale]);
       const theirs = tf.grads((x: tf.Tensor, m: tf.Tensor, v: tf.Tensor, off: tf.Tensor, s: tf.Tensor) =>
-        tf.sum(tf.mul(tf.batchNorm(x, m, v, off, s, c.eps), twin(probe))))([o.x, o.mean, o.variance, o.offset, o.scale].map(twin));
+        tf.sum(tf.mul(tf.batchNorm(x, m, v, off, s, c.eps), toTf(probe))))([o.x, o.mean, o.variance, o.offset, o.scale].map(toTf));
       ['x', 'mean', 'variance', 'offset', 'scale'].forEach((name, i) => assertClose(ours[i]!.dataSync(), theirs[i]!.dataSync(), `${label}: d${name}`));
     });
   }
@@ -100,7 +90,7 @@ describe('batchNorm', () => {
     const gamma = normal([4], 9);
     const ours = vb.grad((t: vb.Tensor) => { const { mean, variance } = vb.moments(t, 0); return vb.sum(vb.mul(vb.batchNorm(t, mean, variance, null, gamma), probe)); })(x);
     // TF.js's gradient fails without an offset (an undefined input on its tape): zeros there.
-    const theirs = tf.grad((t: tf.Tensor) => { const { mean, variance } = tf.moments(t, 0); return tf.sum(tf.mul(tf.batchNorm(t, mean, variance, tf.zeros([4]), twin(gamma)), twin(probe))); })(twin(x));
+    const theirs = tf.grad((t: tf.Tensor) => { const { mean, variance } = tf.moments(t, 0); return tf.sum(tf.mul(tf.batchNorm(t, mean, variance, tf.zeros([4]), toTf(gamma)), toTf(probe))); })(toTf(x));
     assertClose(ours.dataSync(), theirs.dataSync(), 'dx');
   });
 
@@ -199,12 +189,12 @@ describe('BatchNormalization and LayerNormalization against TF.js', () => {
       ours.predict(x).dispose();
       // Non-trivial weights: gamma and beta random, moving variance positive.
       ours.setWeights(ours.weights.map((w, i) => (w.name.endsWith('moving_variance') ? positive([...w.shape], 10 + i) : normal([...w.shape], 10 + i))));
-      const toTfjs = (t: vb.Tensor) => (c.toLast ? tf.transpose(twin(t), c.toLast) : twin(t));
+      const toTfjs = (t: vb.Tensor) => (c.toLast ? tf.transpose(toTf(t), c.toLast) : toTf(t));
       const fromTfjs = (t: tf.Tensor) => (c.toLast ? tf.transpose(t, c.toLast.map((_, i) => c.toLast!.indexOf(i))) : t).dataSync();
       const theirLayer = c.theirs();
       const tx = toTfjs(x);
       const theirs = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: tx.shape.slice(1) }), theirLayer] });
-      theirs.setWeights(inTfjsOrder(ours).map(twin));
+      theirs.setWeights(inTfjsOrder(ours).map(toTf));
       assertClose(ours.predict(x).dataSync(), fromTfjs(theirs.predict(tx) as tf.Tensor), `${c.name}: inference outputs`);
 
       // Training mode through fit: one step with the whole batch, plain SGD and MSE.
@@ -398,7 +388,7 @@ describe('noise layers', () => {
       [L.alphaDropout({ rate: 0.5 }), tf.layers.alphaDropout({ rate: 0.5 })],
     ];
     for (const [ours, theirs] of pairs) {
-      assert.deepEqual(Array.from(ours.apply(x).dataSync()), Array.from((theirs.apply(twin(x)) as tf.Tensor).dataSync()), ours.className);
+      assert.deepEqual(Array.from(ours.apply(x).dataSync()), Array.from((theirs.apply(toTf(x)) as tf.Tensor).dataSync()), ours.className);
     }
   });
 });

@@ -3,6 +3,7 @@
  * scatterAdd). With maskZero, index 0 is padding and the output carries a mask (true where the
  * index is not 0) for the layers after it.
  */
+import { indexText } from '../tensor/shape.js';
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
@@ -21,15 +22,6 @@ export interface EmbeddingArgs extends LayerArgs {
   /** Default 'uniform': Keras's RandomUniform(-0.05, 0.05). */
   embeddingsInitializer?: InitializerIdentifier | 'uniform' | Initializer;
   embeddingsRegularizer?: 'l1' | 'l2' | 'l1l2' | Regularizer;
-}
-
-function indexText(flat: number, shape: readonly number[]): string {
-  const coords: number[] = [];
-  for (let d = shape.length - 1; d >= 0; d--) {
-    coords.unshift(flat % shape[d]!);
-    flat = Math.floor(flat / shape[d]!);
-  }
-  return coords.map((c) => `[${c}]`).join('');
 }
 
 export class Embedding extends Layer {

@@ -5,6 +5,7 @@
  * the epoch's loss is the batch losses' mean weighted by batch size; a non-finite loss stops
  * training (TerminateOnNaN).
  */
+import { indexText } from '../tensor/shape.js';
 import { variableGrads } from '../autograd/grad.js';
 import { disposeElement, type Dataset, type Element } from '../data/dataset.js';
 import { ENGINE } from '../engine/engine.js';
@@ -58,15 +59,6 @@ export class RunningMean {
   result(): number {
     return this.count === 0 ? 0 : f(this.total / this.count);
   }
-}
-
-function indexText(flat: number, shape: readonly number[]): string {
-  const coords: number[] = [];
-  for (let d = shape.length - 1; d >= 0; d--) {
-    coords.unshift(flat % shape[d]!);
-    flat = Math.floor(flat / shape[d]!);
-  }
-  return coords.map((c) => `[${c}]`).join('');
 }
 
 /** NaN or Infinity in an input is an error naming the tensor and the first bad index. */

@@ -92,3 +92,13 @@ export function checkTensorSize(shape: Shape, dtype: DType, context: string): vo
     throw invalid(context, `Expected a tensor of at most ${MAX_TENSOR_BYTES} bytes (2 GiB)`, { shape, dtype, bytes });
   }
 }
+
+/** A flat index's coordinates in `shape` as text, e.g. [1][0][2] (for messages). */
+export function indexText(flat: number, shape: readonly number[]): string {
+  const coords: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    coords.unshift(flat % shape[d]!);
+    flat = Math.floor(flat / shape[d]!);
+  }
+  return coords.map((c) => `[${c}]`).join('');
+}
