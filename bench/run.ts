@@ -125,7 +125,8 @@ if (peak) {
   };
   lines.push('');
   lines.push(`Machine limit: ${peak.toFixed(1)} GFLOP/s per core, measured by the calibration kernel (assembly/calibration.ts: twelve dependent `
-    + 'f32x4 multiply-then-add chains, 96 operations per iteration, 5e7 iterations after a warm-up, on one thread). '
+    + 'f32x4 multiply-then-add chains, 96 operations per iteration, 5e7 iterations after a warm-up, on one thread); a measured lower bound '
+    + 'of the limit, not the data sheet\'s peak: a kernel that overlaps more independent work can exceed it. '
     + `matMul 1024 reaches ${fraction(one)} of one core's limit on 1 thread, ${fraction(ours)} of one core's limit on ${cores} threads `
     + `(${(100 * (value('matmul1024', ours) ?? 0) / (peak * cores)).toFixed(0)}% of ${cores} cores), TF.js-wasm ${fraction('tfjs-wasm')}, jax-js ${fraction('jax-js-wasm')}.`);
 }
