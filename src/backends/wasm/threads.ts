@@ -137,8 +137,8 @@ export class ThreadPool {
   /**
    * Runs kernel(...args, start, end, scratch[t]) over [0, total) split into `parts` contiguous
    * ranges whose boundaries are multiples of `align`; part 0 on this thread. Every worker gets a
-   * range (empty if it has no part), and the job is over when each worker with a part has
-   * recorded this job's sequence number in its slot.
+   * range (empty if it has no part), and the job is over when every worker has recorded this
+   * job's sequence number in its slot.
    */
   run(kernel: KernelName, args: readonly number[], total: number, parts: number, align = 1, scratch: readonly number[] = []): void {
     const index = KERNEL_NAMES.indexOf(kernel);
@@ -161,7 +161,10 @@ export class ThreadPool {
     const sequence = Atomics.add(ctrl, CONTROL.sequence, 1) + 1;
     Atomics.notify(ctrl, CONTROL.sequence);
     this.kernels[index]!(...args, ctrl[CONTROL.threads]!, ctrl[CONTROL.threads + 1]!, scratch[0] ?? 0);
-    for (let t = 1; t < threads; t++) {
+    // Every worker, even one without a part: one still waking for this job must not read the
+    // slots and arguments of the next job while they are being written (it would run this job's
+    // kernel on the next job's arguments).
+    for (let t = 1; t <= this.workers.length; t++) {
       const done = CONTROL.threads + CONTROL.slotsPerThread * t + 3;
       for (let seen = Atomics.load(ctrl, done); seen !== sequence; seen = Atomics.load(ctrl, done)) {
         if (this.platform?.canBlock) Atomics.wait(ctrl, done, seen, 1000);
