@@ -357,3 +357,29 @@ describe('progress display', () => {
     assert.match(writes[2]!, /^\r4\/4 \[={30}\] - \d+s \d+ms\/step - loss: 0\.4000 - accuracy: 0\.5000\n$/);
   });
 });
+
+describe('the same code after the same seed, in one process', () => {
+  it('draws the same weights and trains to the same digest however many models came before', async () => {
+    const build = async () => {
+      vb.setRandomSeed(123);
+      const model = vb.sequential({ layers: [vb.layers.dense({ units: 4, activation: 'relu', inputShape: [3] }), vb.layers.dropout({ rate: 0.5 }), vb.layers.dense({ units: 1 })] });
+      model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+      await model.fit(vb.ones([6, 3]), vb.ones([6, 1]), { epochs: 2, batchSize: 4, shuffle: true, verbose: 0 });
+      const layer = vb.layers.dense({ units: 2 });
+      layer.apply(vb.ones([1, 3]));
+      return { model, standalone: Array.from(layer.weights[0]!.variable.dataSync()) };
+    };
+    const first = await build();
+    const second = await build(); // the first model is still alive: its unique names are taken
+    assert.notEqual(second.model.name, first.model.name, 'unique model names across the process');
+    assert.equal(weightBits(second.model), weightBits(first.model), 'the same weights, bit for bit');
+    assert.deepEqual(second.standalone, first.standalone, 'standalone layers too');
+    first.model.dispose();
+    second.model.dispose();
+  });
+});
+
+/** The weights' bits without their names (weightsDigest includes the unique model name). */
+function weightBits(model: vb.Sequential): string {
+  return vb.digest(model.getWeights());
+}

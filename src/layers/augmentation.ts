@@ -13,10 +13,9 @@ import * as ops from '../ops/index.js';
 import { FILL_MODES, reversed, rotationTransform, transform, type FillMode } from '../ops/image.js';
 import { foldIn, key as keyOf, randomBits, type Key, type Seed } from '../random/keys.js';
 import { scaledIndex, uniformValues } from '../random/samplers.js';
-import { keyFor } from '../random/seed.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDataFormat, fromChannelsLast, toChannelsLast, type DataFormat } from './convolutional.js';
-import { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+import { Layer, keyForPath, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 import { checkInterpolation, checkPositiveInteger, cropToAspectThenResize, imageShape, type ResizeInterpolation } from './preprocessing.js';
 
 const f = Math.fround;
@@ -70,7 +69,7 @@ abstract class Augmentation extends Layer {
   call(x: Tensor, context: CallContext): Tensor {
     imageShape(`${this.className} (${this.name})`, x.shape, this.dataFormat);
     if (!context.training) return x.dtype === 'float32' ? x : ops.cast(x, 'float32');
-    const layerKey = this.seed === undefined ? keyFor(this.path) : keyOf(this.seed);
+    const layerKey = this.seed === undefined ? keyForPath(this.path) : keyOf(this.seed);
     return ENGINE.tidy(() => {
       const images = toChannelsLast(x.dtype === 'float32' ? x : ops.cast(x, 'float32'), this.dataFormat);
       return fromChannelsLast(this.augment(images, foldIn(layerKey, context.step)), this.dataFormat);

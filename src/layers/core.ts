@@ -2,12 +2,11 @@ import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { foldIn, key as keyOf, type Key, type Seed } from '../random/keys.js';
 import { uniformValues } from '../random/samplers.js';
-import { keyFor } from '../random/seed.js';
 import { ENGINE } from '../engine/engine.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { fusableActivation, getActivation, type ActivationFn, type ActivationIdentifier, type ResolvedActivation } from './activations.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
-import { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+import { Layer, keyForPath, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -110,7 +109,7 @@ export function seedConfig(seed: Seed | undefined): number | string | null {
  * every run.
  */
 export function stepKey(layer: Layer, seed: Seed | undefined, step: number): Key {
-  return foldIn(seed === undefined ? keyFor(layer.path) : keyOf(seed), step);
+  return foldIn(seed === undefined ? keyForPath(layer.path) : keyOf(seed), step);
 }
 
 /**

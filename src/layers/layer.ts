@@ -5,7 +5,8 @@
  */
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
-import { keyFor } from '../random/seed.js';
+import { keyFor, SeedScopedNames } from '../random/seed.js';
+import type { Key } from '../random/keys.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { Initializer } from './initializers.js';
 import type { Regularizer } from './regularizers.js';
@@ -87,6 +88,27 @@ export function snakeCase(name: string): string {
 }
 
 const standaloneCounts = new Map<string, number>();
+const standaloneKeyNames = new SeedScopedNames();
+
+/** The key name of each auto-named model or standalone layer (by its unique name), where it differs. */
+const keyNames = new Map<string, string>();
+
+/** Records the name that keys under `uniqueName` use (SeedScopedNames). */
+export function setKeyName(uniqueName: string, keyName: string): void {
+  if (keyName === uniqueName) keyNames.delete(uniqueName);
+  else keyNames.set(uniqueName, keyName);
+}
+
+/**
+ * The key of a layer path `<model>/<layer>/...`: keyFor of the path with the model's key name
+ * in place of its unique name (the same path for named models).
+ */
+export function keyForPath(path: string): Key {
+  const slash = path.indexOf('/');
+  const head = slash < 0 ? path : path.slice(0, slash);
+  const keyName = keyNames.get(head);
+  return keyFor(keyName === undefined ? path : keyName + path.slice(head.length));
+}
 
 /** Forgets the standalone layer names handed out (verbatim doctor's second pass). */
 export function resetLayerNames(): void {
@@ -152,7 +174,7 @@ export abstract class Layer {
   /** A weight named `<path>/<name>`; trainable false makes it state the layer assigns itself. */
   protected addWeight(name: string, shape: number[], initializer: Initializer, regularizer?: Regularizer, trainable = true): Variable {
     const path = `${this.path}/${name}`;
-    const values = initializer.values(shape, keyFor(path));
+    const values = initializer.values(shape, keyForPath(path));
     const variable = ENGINE.tidy(() => ENGINE.makeVariable(ENGINE.makeTensor(values, shape, 'float32'), this.trainable && trainable, path));
     this.weights.push({ variable, ...(regularizer ? { regularizer } : {}), ...(trainable ? {} : { nonTrainable: true as const }) });
     return variable;
@@ -166,6 +188,7 @@ export abstract class Layer {
       const n = standaloneCounts.get(base) ?? 0;
       standaloneCounts.set(base, n + 1);
       this.name = n === 0 ? base : `${base}_${n}`;
+      setKeyName(this.name, standaloneKeyNames.next(base));
     }
     this.path = this.name;
   }

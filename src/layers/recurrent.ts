@@ -14,11 +14,10 @@ import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { foldIn, key as keyOf, type Key, type Seed } from '../random/keys.js';
 import { uniformValues } from '../random/samplers.js';
-import { keyFor } from '../random/seed.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { getActivation, type ActivationFn, type ActivationIdentifier, type ResolvedActivation } from './activations.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
-import { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+import { Layer, keyForPath, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
 
 type RegularizerIdentifier = 'l1' | 'l2' | 'l1l2' | Regularizer;
@@ -207,7 +206,7 @@ export abstract class RNN extends Layer {
       throw invalid(this.context, `Expected a bool mask of shape [${batch}, ${time}]`, { 'mask.shape': mask.shape, 'mask.dtype': mask.dtype });
     }
     const noise = context.training && (this.dropout > 0 || this.recurrentDropout > 0)
-      ? foldIn(this.seed === undefined ? keyFor(this.path) : keyOf(this.seed), context.step) : undefined;
+      ? foldIn(this.seed === undefined ? keyForPath(this.path) : keyOf(this.seed), context.step) : undefined;
     let input = x;
     if (noise && this.dropout > 0) input = ops.mul(input, ops.reshape(dropoutMask(foldIn(noise, 'dropout'), [batch, inputDim], this.dropout), [batch, 1, inputDim]));
     let projected = ops.matMul(ops.reshape(ops.transpose(input, [1, 0, 2]), [time * batch, inputDim]), this.kernel!);

@@ -8,7 +8,8 @@
 import type { Dataset, Element } from '../data/dataset.js';
 import { ENGINE } from '../engine/engine.js';
 import { ValueError, invalid } from '../errors.js';
-import { Layer, SymbolicTensor, isSymbolic, type CallContext, type SymbolicShape } from '../layers/layer.js';
+import { Layer, SymbolicTensor, isSymbolic, setKeyName, type CallContext, type SymbolicShape } from '../layers/layer.js';
+import { SeedScopedNames } from '../random/seed.js';
 import * as ops from '../ops/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
@@ -25,16 +26,20 @@ import {
 } from './training.js';
 
 const modelCounts = new Map<string, number>();
+const modelKeyNames = new SeedScopedNames();
 
 /** Forgets the model names handed out (verbatim doctor's second pass in one process). */
 export function resetModelNames(): void {
   modelCounts.clear();
 }
 
+/** A model name unique in the process; its weights' keys use the name counted since the seed was set. */
 function nextModelName(base: string): string {
   const n = modelCounts.get(base) ?? 0;
   modelCounts.set(base, n + 1);
-  return n === 0 ? base : `${base}_${n}`;
+  const name = n === 0 ? base : `${base}_${n}`;
+  setKeyName(name, modelKeyNames.next(base));
+  return name;
 }
 
 /** Weight values' raw little-endian float32 bytes, hashed with their name and shape. */

@@ -17,11 +17,15 @@ let seed: Seed | undefined;
 let root: Key | undefined;
 let seedWasChosen = false;
 let unnamedDraws = 0;
+/** Counts the seeds set, so that names counted "since the seed was set" can restart. */
+let generation = 0;
 /** Set when the CLI fixed the seed: a script's own setRandomSeed is then overridden. */
 let fixedByCli = false;
 let scriptSeed: Seed | undefined;
 
-function applySeed(value: Seed): void {
+/** With newScope false (a seed chosen at first use), names counted so far keep counting. */
+function applySeed(value: Seed, newScope = true): void {
+  if (newScope) generation++;
   root = key(value);
   seed = value;
   seedWasChosen = false;
@@ -64,9 +68,35 @@ function ensureRoot(consumer: string): Key {
   }
   const word = new Uint32Array(1);
   globalThis.crypto.getRandomValues(word);
-  setRandomSeed(word[0]! >>> 1);
+  applySeed(word[0]! >>> 1, false);
   seedWasChosen = true;
   return root!;
+}
+
+/** Changes whenever a seed is set (counters of things named since the seed was set restart). */
+export function seedGeneration(): number {
+  return generation;
+}
+
+/**
+ * Numbers base names since the seed was set: base, base_1, base_2, ... The unique names of
+ * models and standalone layers count across the process (their variables must not clash), but
+ * the keys of their unseeded weights follow these, so that the same code after the same
+ * setRandomSeed draws the same weights however many models the process made before.
+ */
+export class SeedScopedNames {
+  private counts = new Map<string, number>();
+  private scope = -1;
+
+  next(base: string): string {
+    if (this.scope !== generation) {
+      this.counts = new Map();
+      this.scope = generation;
+    }
+    const n = this.counts.get(base) ?? 0;
+    this.counts.set(base, n + 1);
+    return n === 0 ? base : `${base}_${n}`;
+  }
 }
 
 /** The seed in force, without choosing one: undefined until a seed is set or first needed. */
