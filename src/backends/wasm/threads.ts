@@ -63,6 +63,9 @@ function detectPlatform(): Platform | undefined {
   };
 }
 
+/** How many times the main thread checks a worker's progress before it sleeps on it. */
+const SPIN_CHECKS = 20_000;
+
 export class ThreadPool {
   private readonly platform = detectPlatform();
   private workers: { terminate(): void }[] = [];
@@ -166,8 +169,11 @@ export class ThreadPool {
     // kernel on the next job's arguments).
     for (let t = 1; t <= this.workers.length; t++) {
       const done = CONTROL.threads + CONTROL.slotsPerThread * t + 3;
+      // Spin a little first: most parts end within microseconds of this thread's, and waking
+      // from Atomics.wait costs more than that.
+      let spins = 0;
       for (let seen = Atomics.load(ctrl, done); seen !== sequence; seen = Atomics.load(ctrl, done)) {
-        if (this.platform?.canBlock) Atomics.wait(ctrl, done, seen, 1000);
+        if (++spins > SPIN_CHECKS && this.platform?.canBlock) Atomics.wait(ctrl, done, seen, 1000);
       }
     }
     if (Atomics.exchange(ctrl, CONTROL.failed, 0)) throw new Error(`verbatim: the ${kernel} kernel failed in a worker thread`);
