@@ -63,7 +63,29 @@ function packB(b: usize, transB: bool, k: i32, n: i32, p0: i32, kc: i32, bpack: 
 
 /** A[i .. i + mr, p0 .. p0 + kc] as [p][MR], zero-padded rows. */
 function packA(a: usize, transA: bool, m: i32, k: i32, i: i32, mr: i32, p0: i32, kc: i32, apack: usize): void {
-  for (let p = 0; p < kc; p++) {
+  let p = 0;
+  if (mr == MR && transA) {
+    // The four rows' values at step p are adjacent in A's transpose.
+    for (; p < kc; p++) v128.store(apack + (<usize>(p * MR) << 2), v128.load(a + (<usize>((p0 + p) * m + i) << 2)));
+    return;
+  }
+  if (mr == MR) {
+    // Four steps of four rows at once: a 4 x 4 block of A transposed in registers.
+    const r0 = a + (<usize>(i * k + p0) << 2), stride = <usize>k << 2;
+    for (; p + 4 <= kc; p += 4) {
+      const at = <usize>p << 2;
+      const x0 = v128.load(r0 + at), x1 = v128.load(r0 + stride + at);
+      const x2 = v128.load(r0 + 2 * stride + at), x3 = v128.load(r0 + 3 * stride + at);
+      const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+      const dst = apack + (<usize>(p * MR) << 2);
+      v128.store(dst, v128.shuffle<i64>(t0, t1, 0, 2));
+      v128.store(dst, v128.shuffle<i64>(t0, t1, 1, 3), 16);
+      v128.store(dst, v128.shuffle<i64>(t2, t3, 0, 2), 32);
+      v128.store(dst, v128.shuffle<i64>(t2, t3, 1, 3), 48);
+    }
+  }
+  for (; p < kc; p++) {
     for (let r = 0; r < MR; r++) {
       let v: f32 = 0;
       if (r < mr) v = transA ? load<f32>(a + (<usize>((p0 + p) * m + i + r) << 2)) : load<f32>(a + (<usize>((i + r) * k + p0 + p) << 2));

@@ -58,6 +58,12 @@ export function extractPatches(elementBytes: i32, x: usize, p: usize, value: u32
   }
 }
 
+/** The first patch index i >= 0 with position - i * stride <= (k - 1) * dilation. */
+@inline function firstPatch(position: i32, k: i32, dilation: i32, stride: i32): i32 {
+  const reach = position - (k - 1) * dilation;
+  return reach <= 0 ? 0 : (reach + stride - 1) / stride;
+}
+
 /**
  * x[n, h, w, :] = the sum of the patch rows that read it, from +0 in increasing (i, j), for
  * image rows (n, h, w) in [rowStart, rowEnd); SIMD adds four channels (independent outputs).
@@ -73,16 +79,18 @@ export function scatterPatches(p: usize, x: usize, geometry: usize, rowStart: i3
     const n = row / (w * h);
     const dst = x + <usize>row * rowBytes;
     memory.fill(dst, 0, rowBytes);
-    for (let i = 0; i < oh; i++) {
+    // Only the patches whose kernel can reach this pixel, still in increasing (i, j).
+    const iEnd = min(oh, (y + top) / sh + 1);
+    const jStart = firstPatch(xx + left, kw, dw, sw), jEnd = min(ow, (xx + left) / sw + 1);
+    for (let i = firstPatch(y + top, kh, dh, sh); i < iEnd; i++) {
       const along = y + top - i * sh;
-      if (along < 0) break;
-      if (along % dh != 0 || along / dh >= kh) continue;
-      const a = along / dh;
-      for (let j = 0; j < ow; j++) {
+      // Without dilation every position in range is a kernel row (and no division is needed).
+      if (dh != 1 && along % dh != 0) continue;
+      const a = dh == 1 ? along : along / dh;
+      for (let j = jStart; j < jEnd; j++) {
         const across = xx + left - j * sw;
-        if (across < 0) break;
-        if (across % dw != 0 || across / dw >= kw) continue;
-        const b = across / dw;
+        if (dw != 1 && across % dw != 0) continue;
+        const b = dw == 1 ? across : across / dw;
         const src = p + <usize>((((n * oh + i) * ow + j) * kh + a) * kw + b) * rowBytes;
         let k = 0;
         for (; k + 4 <= c; k += 4) {

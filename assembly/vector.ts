@@ -23,3 +23,19 @@ const ZERO = f32x4.splat(0);
 @inline export function prodF32x4(acc: v128, x: v128): v128 { return f32x4.mul(acc, x); }
 @inline export function maxF32x4(acc: v128, x: v128): v128 { return v128.bitselect(x, acc, v128.or(f32x4.gt(x, acc), f32x4.ne(x, x))); }
 @inline export function minF32x4(acc: v128, x: v128): v128 { return v128.bitselect(x, acc, v128.or(f32x4.lt(x, acc), f32x4.ne(x, x))); }
+
+// Comparisons of float32 or int32 lanes (the scalar forms compare the same values widened to
+// float64, which orders them identically): all ones where the comparison holds; NaN compares
+// unequal.
+@inline export function greaterCmpx4(a: v128, b: v128): v128 { return f32x4.gt(a, b); }
+@inline export function greaterEqualCmpx4(a: v128, b: v128): v128 { return f32x4.ge(a, b); }
+@inline export function lessCmpx4(a: v128, b: v128): v128 { return f32x4.lt(a, b); }
+@inline export function lessEqualCmpx4(a: v128, b: v128): v128 { return f32x4.le(a, b); }
+@inline export function equalCmpx4(a: v128, b: v128): v128 { return f32x4.eq(a, b); }
+@inline export function notEqualCmpx4(a: v128, b: v128): v128 { return f32x4.ne(a, b); }
+@inline export function greaterCmpI32x4(a: v128, b: v128): v128 { return i32x4.gt_s(a, b); }
+@inline export function greaterEqualCmpI32x4(a: v128, b: v128): v128 { return i32x4.ge_s(a, b); }
+@inline export function lessCmpI32x4(a: v128, b: v128): v128 { return i32x4.lt_s(a, b); }
+@inline export function lessEqualCmpI32x4(a: v128, b: v128): v128 { return i32x4.le_s(a, b); }
+@inline export function equalCmpI32x4(a: v128, b: v128): v128 { return i32x4.eq(a, b); }
+@inline export function notEqualCmpI32x4(a: v128, b: v128): v128 { return i32x4.ne(a, b); }

@@ -60,6 +60,11 @@ const SIMD = {
   unary: [['unaryF32x4', 'f32', '(code: i32, x: v128): v128', (fn) => `${fn}x4(x)`]],
   binary: [['binaryF32x4', 'f32', '(code: i32, a: v128, b: v128): v128', (fn) => `${fn}x4(a, b)`]],
   reduce: [['reduceF32x4', 'f32', '(code: i32, acc: v128, x: v128): v128', (fn) => `${fn}x4(acc, x)`]],
+  // Comparisons of four float32 lanes: all ones in a lane where the comparison holds.
+  compare: [
+    ['compareF32x4', 'fn', '(code: i32, a: v128, b: v128): v128', (fn) => `${fn}x4(a, b)`],
+    ['compareI32x4', 'fn', '(code: i32, a: v128, b: v128): v128', (fn) => `${fn}I32x4(a, b)`, (name) => `${name}I32x4`],
+  ],
 };
 
 const members = {};
@@ -84,13 +89,13 @@ for (const [family, list] of Object.entries(members)) {
     });
     functions.push(`@inline export function ${fnName}${signature} {\n  switch (code) {\n${cases.join('\n')}\n    default: unreachable();\n  }\n  return 0;\n}`);
   }
-  for (const [fnName, field, signature, call] of SIMD[family] ?? []) {
+  for (const [fnName, field, signature, call, vectorName = (name) => `${name}x4`] of SIMD[family] ?? []) {
     const cases = [];
     const codes = [];
     list.forEach(([primitive, binding], code) => {
       if (!binding.simd) return;
       const name = scalarName(primitive, binding[field]);
-      vectorImports.add(`${name}x4`);
+      vectorImports.add(vectorName(name));
       codes.push(code);
       cases.push(`    case ${code}: return ${call(name)}; // ${primitive}`);
     });

@@ -185,11 +185,12 @@ export function unbroadcast(g: Tensor, shape: readonly number[], ops: GradOps): 
  */
 type BinarySpec = { dtypes: readonly DType[]; grad: GradRule<BinaryPrimitive> | 'not-differentiable' } & (
   | { output: 'same'; f32: Scalar2; i32: Scalar2; simd: boolean; cost: number }
-  | { output: 'bool'; compare: Scalar2 }
+  | { output: 'bool'; compare: Scalar2; simd: boolean }
 );
 
-function comparison(compare: Scalar2, dtypes: readonly DType[] = ['float32', 'int32', 'bool']): BinarySpec {
-  return { dtypes, output: 'bool', compare, grad: 'not-differentiable' };
+/** simd: the kernel has a form comparing four float32 lanes at once (assembly/vector.ts). */
+function comparison(compare: Scalar2, simd: boolean, dtypes: readonly DType[] = ['float32', 'int32', 'bool']): BinarySpec {
+  return { dtypes, output: 'bool', compare, simd, grad: 'not-differentiable' };
 }
 
 const BINARY: { [P in BinaryPrimitive]: BinarySpec } = {
@@ -244,14 +245,14 @@ const BINARY: { [P in BinaryPrimitive]: BinarySpec } = {
         : null,
     ],
   },
-  greater: comparison(s.greaterCmp),
-  greaterEqual: comparison(s.greaterEqualCmp),
-  less: comparison(s.lessCmp),
-  lessEqual: comparison(s.lessEqualCmp),
-  equal: comparison(s.equalCmp),
-  notEqual: comparison(s.notEqualCmp),
-  logicalAnd: comparison(s.logicalAndCmp, BOOL),
-  logicalOr: comparison(s.logicalOrCmp, BOOL),
+  greater: comparison(s.greaterCmp, true),
+  greaterEqual: comparison(s.greaterEqualCmp, true),
+  less: comparison(s.lessCmp, true),
+  lessEqual: comparison(s.lessEqualCmp, true),
+  equal: comparison(s.equalCmp, true),
+  notEqual: comparison(s.notEqualCmp, true),
+  logicalAnd: comparison(s.logicalAndCmp, false, BOOL),
+  logicalOr: comparison(s.logicalOrCmp, false, BOOL),
 };
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -276,7 +277,7 @@ function binaryRule(name: BinaryPrimitive): Rule<BinaryPrimitive> {
       mapBinary(spec.output === 'bool' ? spec.compare : scalarFor(spec, a!.dtype), a!, b!, out),
     grad: spec.grad,
     kernel: spec.output === 'bool'
-      ? { family: 'compare', fn: spec.compare }
+      ? { family: 'compare', fn: spec.compare, simd: spec.simd }
       : { family: 'binary', f32: spec.f32, i32: spec.i32, simd: spec.simd, cost: spec.cost },
   };
 }

@@ -274,6 +274,15 @@ export const GENERATORS: Generators = {
     if (size === 0 && sizeOf(indexShape) > 0) indexShape.splice(0, indexShape.length, 0);
     const indices = g.tensor('int32', indexShape);
     indices.values.forEach((_, i) => { indices.values[i] = g.int(0, size - 1); });
+    // Three shapes, each possibly large: keep the product to a large case's size (seed 4242
+    // case 25249 asked for 4e9 elements), halving the largest outer dimension.
+    while (sizeOf([...prefix, ...indexShape, ...suffix]) > 70000) {
+      const outer = [...prefix, ...suffix];
+      const largest = Math.max(...outer);
+      const inPrefix = prefix.indexOf(largest);
+      if (inPrefix >= 0) prefix[inPrefix] = Math.floor(largest / 2);
+      else suffix[suffix.indexOf(largest)] = Math.floor(largest / 2);
+    }
     const updates = g.tensor(g.pick(DTYPES), [...prefix, ...indexShape, ...suffix]);
     return { inputs: [updates, indices], attrs: { axis: prefix.length, size } };
   },
