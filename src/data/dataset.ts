@@ -13,6 +13,7 @@ import { scaledIndex } from '../random/samplers.js';
 import { keyFor } from '../random/seed.js';
 import { threefry2x32Into } from '../random/threefry.js';
 import { Tensor } from '../tensor/tensor.js';
+import { stackElements } from './stack.js';
 
 export type Element = Tensor | number | boolean | readonly Element[] | { readonly [name: string]: Element };
 
@@ -50,15 +51,21 @@ export function disposeElement(element: unknown): void {
   for (const t of tensorsOf(element)) t.dispose();
 }
 
-/** Stacks a list of like-structured elements into one batched element. */
-function stackElements(items: readonly Element[]): Element {
-  const first = items[0]!;
-  if (first instanceof Tensor) return ops.stack(items as Tensor[]);
-  if (typeof first === 'number' || typeof first === 'boolean') return ops.tensor(items as number[]);
-  if (Array.isArray(first)) return first.map((_, i) => stackElements(items.map((item) => (item as Element[])[i]!)));
-  const out: Record<string, Element> = {};
-  for (const name of Object.keys(first)) out[name] = stackElements(items.map((item) => (item as Record<string, Element>)[name]!));
-  return out;
+/** A copy whose tensors are new (tf.data's deepClone), so that disposing it leaves the original intact. */
+function cloneElement<T>(element: T): T {
+  if (element instanceof Tensor) return ops.reshape(element, element.shape) as T;
+  if (Array.isArray(element)) return element.map(cloneElement) as T;
+  if (element !== null && typeof element === 'object' && Object.getPrototypeOf(element) === Object.prototype) {
+    return Object.fromEntries(Object.entries(element).map(([k, v]) => [k, cloneElement(v)])) as T;
+  }
+  return element;
+}
+
+/** take/skip counts as tf.data takes them: a negative count (or Infinity) means every element. */
+function checkCount(count: number | undefined, context: string): void {
+  if (count !== undefined && (typeof count !== 'number' || !(Number.isInteger(count) || count === Infinity))) {
+    throw invalid(context, 'Expected count to be an integer (negative: every element)', { count });
+  }
 }
 
 let unnamedSeeds = 0;
@@ -87,6 +94,7 @@ export class Dataset<T = Element> {
   }
 
   async toArray(): Promise<T[]> {
+    if (this.size === Infinity) throw invalid('Dataset.toArray', 'Expected a finite dataset (take(count) first)', { size: this.size });
     const out: T[] = [];
     for await (const element of this) out.push(element);
     return out;
@@ -135,17 +143,20 @@ export class Dataset<T = Element> {
     }, this.size);
   }
 
-  /** Groups consecutive elements into stacked batches; the last one may be smaller unless dropRemainder. */
-  batch(batchSize: number, options: { dropRemainder?: boolean } = {}): Dataset<Element> {
+  /**
+   * Groups consecutive elements into stacked batches (stack.ts says how); the last one may be
+   * smaller unless dropRemainder. TF.js's batch(size, smallLastBatch) is accepted as well.
+   */
+  batch(batchSize: number, options: { dropRemainder?: boolean } | boolean = {}): Dataset<Element> {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid('Dataset.batch', 'Expected batchSize to be a positive integer', { batchSize });
-    const { dropRemainder = false } = options;
+    const dropRemainder = typeof options === 'boolean' ? !options : options.dropRemainder ?? false;
     const upstream = this.source as unknown as Source<Element>;
     const size = this.size === null ? null : dropRemainder ? Math.floor(this.size / batchSize) : Math.ceil(this.size / batchSize);
     return new Dataset<Element>(async function* batched(pass) {
       const it = upstream(pass);
       let items: Element[] = [];
       const emit = () => {
-        const stacked = ENGINE.tidy(() => stackElements(items));
+        const stacked = ENGINE.tidy(() => stackElements(items) as Element);
         for (const item of items) disposeElement(item);
         items = [];
         return stacked;
@@ -183,6 +194,40 @@ export class Dataset<T = Element> {
     }, this.size);
   }
 
+  /**
+   * map with an async fn, awaited element by element (TF.js's mapAsync). There is no tidy around
+   * an async fn: tensors it makes and does not return are its own to dispose.
+   */
+  mapAsync<U>(fn: (element: T, context: MapContext) => Promise<U>, options: { seed?: Seed } = {}): Dataset<U> {
+    if (typeof fn !== 'function') throw invalid('Dataset.mapAsync', 'Expected fn to be a function', { fn });
+    const seedKey = seedKeyOf(options.seed, 'map');
+    const upstream = this.source;
+    return new Dataset(async function* mapped(pass) {
+      const it = upstream(pass);
+      let index = 0;
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        const output = await fn(r.value, { key: foldIn(seedKey, ...pass, index), index, pass });
+        const kept = new Set(tensorsOf(output));
+        for (const t of tensorsOf(r.value)) if (!kept.has(t)) t.dispose();
+        index++;
+        yield output;
+      }
+    }, this.size);
+  }
+
+  /** This dataset's elements, then other's (both in the same pass). */
+  concatenate(other: Dataset<T>): Dataset<T> {
+    if (!(other instanceof Dataset)) throw invalid('Dataset.concatenate', 'Expected a Dataset', { dataset: other });
+    const [first, second] = [this.source, other.source];
+    const size = this.size === Infinity || other.size === Infinity ? Infinity : this.size === null || other.size === null ? null : this.size + other.size;
+    return new Dataset(async function* concatenated(pass) {
+      for (const source of [first, second]) {
+        const it = source(pass);
+        for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+      }
+    }, size);
+  }
+
   filter(predicate: (element: T) => boolean): Dataset<T> {
     const upstream = this.source;
     return new Dataset(async function* filtered(pass) {
@@ -191,23 +236,29 @@ export class Dataset<T = Element> {
         if (predicate(r.value)) yield r.value;
         else disposeElement(r.value);
       }
-    }, null);
+    }, this.size === Infinity ? Infinity : null);
   }
 
+  /** The first `count` elements (all of them for a negative count, as tf.data). */
   take(count: number): Dataset<T> {
+    checkCount(count, 'Dataset.take');
+    if (count === undefined || count < 0) return this;
     const upstream = this.source;
     return new Dataset(async function* taken(pass) {
-      if (count <= 0) return;
+      if (count === 0) return;
       const it = upstream(pass);
       let n = 0;
       for (let r = await it.next(); !r.done; r = await it.next()) {
         yield r.value;
         if (++n >= count) break;
       }
-    }, this.size === null ? null : Math.max(0, Math.min(count, this.size)));
+    }, this.size === null ? null : Math.min(count, this.size));
   }
 
+  /** All but the first `count` elements (all of them for a negative count, as tf.data). */
   skip(count: number): Dataset<T> {
+    checkCount(count, 'Dataset.skip');
+    if (count === undefined || count < 0) return this;
     const upstream = this.source;
     return new Dataset(async function* skipped(pass) {
       const it = upstream(pass);
@@ -216,11 +267,18 @@ export class Dataset<T = Element> {
         if (n++ < count) disposeElement(r.value);
         else yield r.value;
       }
-    }, this.size === null ? null : Math.max(0, this.size - Math.max(0, count)));
+    }, this.size === null ? null : this.size === Infinity ? (count === Infinity ? 0 : Infinity) : Math.max(0, this.size - count));
   }
 
-  /** Repeats the dataset `count` times (forever without a count); repetition r runs pass [...pass, r]. */
+  /**
+   * Repeats the dataset `count` times (forever without a count or with a negative one, as
+   * tf.data); repetition r runs pass [...pass, r]. The size of a forever-repeated non-empty
+   * dataset is Infinity.
+   */
   repeat(count?: number): Dataset<T> {
+    checkCount(count, 'Dataset.repeat');
+    if (count !== undefined && count < 0) count = undefined;
+    const size = count === 0 || this.size === 0 ? 0 : this.size === null ? null : count === undefined ? Infinity : this.size * count;
     const upstream = this.source;
     return new Dataset(async function* repeated(pass) {
       for (let r = 0; count === undefined || r < count; r++) {
@@ -232,7 +290,7 @@ export class Dataset<T = Element> {
         }
         if (!produced) return;
       }
-    }, count === undefined || this.size === null ? null : this.size * count);
+    }, size);
   }
 
   /**
@@ -281,11 +339,14 @@ export function fromTensorSlices(x: Tensor | readonly Tensor[] | Record<string, 
   }, n);
 }
 
-/** The items of a JS array, in order. */
+/**
+ * The items of a JS array, in order. Tensors in them are yielded as copies (as tf.data does), so
+ * that map or batch disposing an element leaves the array intact for the next pass.
+ */
 export function array<T extends Element>(items: readonly T[]): Dataset<T> {
   if (!Array.isArray(items)) throw invalid('data.array', 'Expected an array', { items });
   return new Dataset<T>(async function* fromArray() {
-    for (const item of items) yield item;
+    for (const item of items) yield cloneElement(item);
   }, items.length);
 }
 

@@ -1,0 +1,94 @@
+/**
+ * Text read in chunks from where tf.data.csv reads it: in Node a file path, a file:// URL or an
+ * http(s):// URL; in a browser any URL fetch() takes. Chunks are decoded as UTF-8 as they
+ * arrive (a leading byte-order mark is dropped), so a large file is never held whole in memory.
+ */
+import { invalid } from '../errors.js';
+import { optionalBuiltin } from '../runs/node.js';
+
+export type TextSource = string | URL;
+
+const CHUNK_BYTES = 1 << 16;
+
+interface NodeFs {
+  promises: {
+    open(path: string, flags: string): Promise<{
+      read(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<{ bytesRead: number }>;
+      close(): Promise<void>;
+    }>;
+  };
+}
+
+interface NodeUrl {
+  fileURLToPath(url: string | URL): string;
+}
+
+function isWebUrl(text: string): boolean {
+  return /^https?:\/\//i.test(text);
+}
+
+/** The source as a Node file path, or undefined when it is to be fetched. */
+function nodePath(source: TextSource, context: string): string | undefined {
+  const fs = optionalBuiltin<NodeFs>('node:fs');
+  const text = source.toString();
+  if (!fs || isWebUrl(text)) return undefined;
+  if (/^file:/i.test(text)) return optionalBuiltin<NodeUrl>('node:url')!.fileURLToPath(text);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    throw invalid(context, 'Expected a file path, a file:// URL or an http(s):// URL', { source: text });
+  }
+  return text;
+}
+
+async function* fileChunks(path: string, context: string): AsyncGenerator<Uint8Array> {
+  const fs = optionalBuiltin<NodeFs>('node:fs')!;
+  let handle: Awaited<ReturnType<NodeFs['promises']['open']>>;
+  try {
+    handle = await fs.promises.open(path, 'r');
+  } catch (e) {
+    throw invalid(context, `Expected a readable file (${(e as Error).message})`, { source: path });
+  }
+  try {
+    for (;;) {
+      const buffer = new Uint8Array(CHUNK_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function* fetchedChunks(url: string, context: string): AsyncGenerator<Uint8Array> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw invalid(context, `Expected a reachable URL (${(e as Error).message})`, { source: url });
+  }
+  if (!response.ok) throw invalid(context, 'Expected a URL that answers with success', { source: url, status: response.status });
+  if (!response.body) {
+    yield new Uint8Array(await response.arrayBuffer());
+    return;
+  }
+  const reader = response.body.getReader();
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) yield r.value;
+  } finally {
+    // Ending early (a take(), an error in a row) cancels the download instead of reading it to the end.
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/** The source's text, chunk by chunk; read anew on each call. */
+export async function* textChunks(source: TextSource, context: string): AsyncGenerator<string> {
+  const path = nodePath(source, context);
+  const bytes = path === undefined ? fetchedChunks(source.toString(), context) : fileChunks(path, context);
+  const decoder = new TextDecoder('utf-8');
+  for await (const chunk of bytes) {
+    const text = decoder.decode(chunk, { stream: true });
+    if (text.length > 0) yield text;
+  }
+  const rest = decoder.decode();
+  if (rest.length > 0) yield rest;
+}
