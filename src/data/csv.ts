@@ -10,7 +10,7 @@
 import { invalid } from '../errors.js';
 import { CsvRecordParser, type CsvRecord, type CsvSyntax } from './csv-parser.js';
 import { Dataset } from './dataset.js';
-import { textChunks, type TextSource } from './text-source.js';
+import { checkTextSource, textChunks, type TextSource } from './text-source.js';
 
 export interface ColumnConfig {
   /** An empty field is an error (also for labels) unless there is a default. */
@@ -200,7 +200,7 @@ export class CsvDataset extends Dataset<CsvElement> {
   private readonly reader: CsvReader;
 
   constructor(source: TextSource, config?: CsvConfig) {
-    if (typeof source !== 'string' && !(source instanceof URL)) throw invalid(CONTEXT, 'Expected a path or URL string', { source });
+    checkTextSource(source, CONTEXT);
     const reader = new CsvReader(source, checkConfig(config));
     super(() => reader.elements(), null);
     this.reader = reader;

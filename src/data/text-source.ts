@@ -8,7 +8,7 @@ import { optionalBuiltin } from '../runs/node.js';
 
 export type TextSource = string | URL;
 
-const CHUNK_BYTES = 1 << 16;
+const CHUNK_BYTES = 1 << 18;
 
 interface NodeFs {
   promises: {
@@ -39,23 +39,30 @@ function nodePath(source: TextSource, context: string): string | undefined {
   return text;
 }
 
+/**
+ * The file's bytes, chunk by chunk. Each chunk opens, reads and closes the file: a pass that is
+ * abandoned part way (take(), zip's shortest, an error downstream) then holds no open file, since
+ * nothing would tell this generator to close one.
+ */
 async function* fileChunks(path: string, context: string): AsyncGenerator<Uint8Array> {
   const fs = optionalBuiltin<NodeFs>('node:fs')!;
-  let handle: Awaited<ReturnType<NodeFs['promises']['open']>>;
-  try {
-    handle = await fs.promises.open(path, 'r');
-  } catch (e) {
-    throw invalid(context, `Expected a readable file (${(e as Error).message})`, { source: path });
-  }
-  try {
-    for (;;) {
-      const buffer = new Uint8Array(CHUNK_BYTES);
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
-      if (bytesRead === 0) return;
-      yield buffer.subarray(0, bytesRead);
+  for (let position = 0; ;) {
+    let handle: Awaited<ReturnType<NodeFs['promises']['open']>>;
+    try {
+      handle = await fs.promises.open(path, 'r');
+    } catch (e) {
+      throw invalid(context, `Expected a readable file (${(e as Error).message})`, { source: path });
     }
-  } finally {
-    await handle.close();
+    const buffer = new Uint8Array(CHUNK_BYTES);
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position));
+    } finally {
+      await handle.close();
+    }
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
   }
 }
 
@@ -78,6 +85,12 @@ async function* fetchedChunks(url: string, context: string): AsyncGenerator<Uint
     // Ending early (a take(), an error in a row) cancels the download instead of reading it to the end.
     await reader.cancel().catch(() => undefined);
   }
+}
+
+/** Throws now, rather than when the source is first read, if it is neither a path nor a URL this environment reads. */
+export function checkTextSource(source: TextSource, context: string): void {
+  if (typeof source !== 'string' && !(source instanceof URL)) throw invalid(context, 'Expected a path or URL string', { source });
+  nodePath(source, context);
 }
 
 /** The source's text, chunk by chunk; read anew on each call. */

@@ -251,8 +251,13 @@ export interface FitArgs {
   callbacks?: Callback | Callback[];
   initialEpoch?: number;
   classWeight?: Record<number, number>;
-  /** With a dataset: batches per epoch (default: until the dataset ends). */
+  /**
+   * With a dataset: batches per epoch, drawn from one iterator that goes on across epochs (as
+   * TF.js and Keras's steps_per_epoch); default: each epoch is a whole pass of the dataset.
+   */
   batchesPerEpoch?: number;
+  /** With a dataset as validationData: the batches of each validation (default: the whole dataset). */
+  validationBatches?: number;
 }
 
 /** A source of (x, y) batches for one epoch; the loop disposes each batch after its step. */
@@ -278,11 +283,15 @@ const tensorsIn = (value: unknown): boolean =>
  * (x, y) batches from a dataset's elements: [x, y] arrays or {xs, ys} objects, each side a
  * batched tensor, a list of them or a record by input (output) name.
  */
-export async function* datasetPairs(dataset: Dataset<Element>, pass: readonly number[], limit: number | undefined, toBatch: ToBatch, context: string): AsyncGenerator<Batch> {
-  const it = dataset.iterator(pass);
+export async function* datasetPairs(
+  it: AsyncIterator<Element>, limit: number | undefined, toBatch: ToBatch, context: string, ranOut?: (taken: number) => void,
+): AsyncGenerator<Batch> {
   for (let n = 0; limit === undefined || n < limit; n++) {
     const r = await it.next();
-    if (r.done) return;
+    if (r.done) {
+      if (limit !== undefined) ranOut?.(n);
+      return;
+    }
     const element = r.value as unknown;
     const pair = Array.isArray(element) ? element : element && typeof element === 'object' ? [(element as Record<string, unknown>).xs, (element as Record<string, unknown>).ys] : [];
     if (!tensorsIn(pair[0]) || !tensorsIn(pair[1])) {
@@ -340,6 +349,8 @@ export async function runTraining(
       batch++;
       if (model.stopTraining) break;
     }
+    // The data ran out (batchesPerEpoch) before this epoch's first step: there is no epoch to record.
+    if (batch === 0 && model.stopTraining) break;
     const logs = epochLogs(compiled, meanLoss, outputMeans);
     if (validate) {
       for (const [name, value] of Object.entries(await validate())) logs[`val_${name}`] = value;
@@ -381,7 +392,7 @@ export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor
       const order = args.shuffle === false ? undefined : permutationValues(foldIn(shuffleKey, epoch), trainCount);
       return pairBatches(xTrain, yTrain, batchSize, order);
     };
-    const validate = validationFor(model, args.validationData ?? validation, batchSize, toBatch, context, owned);
+    const validate = validationFor(model, args.validationData ?? validation, args, toBatch, context, owned);
     notify('fitBegin', { model, kind: 'fit', options: { ...args }, data: batchRecord(xs, ys) });
     return await runTraining(model, batchesFor, Math.ceil(trainCount / batchSize), trainCount, validate, args, context);
   } finally {
@@ -390,10 +401,19 @@ export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor
   }
 }
 
-/** Validation on [x, y] or a dataset; tensors converted from arrays go to `owned` for the caller to dispose. */
+/**
+ * Validation on [x, y] or a dataset (its first `validationBatches` batches, or all of it); tensors
+ * converted from arrays go to `owned` for the caller to dispose.
+ */
 export function validationFor(
-  model: TrainableModel, data: FitArgs['validationData'], batchSize: number, toBatch: ToBatch, context: string, owned: Tensor[],
+  model: TrainableModel, data: FitArgs['validationData'], args: FitArgs, toBatch: ToBatch, context: string, owned: Tensor[],
 ): (() => Promise<Logs>) | undefined {
+  const batchSize = args.batchSize ?? 32;
+  const batches = args.validationBatches;
+  if (batches !== undefined) {
+    if (!(Number.isInteger(batches) && batches > 0)) throw invalid(context, 'Expected validationBatches to be a positive integer', { validationBatches: batches });
+    if (!data || Array.isArray(data)) throw invalid(context, 'Expected validationBatches only with a dataset as validationData', { validationBatches: batches });
+  }
   if (!data) return undefined;
   if (Array.isArray(data)) {
     const { batch: [xv, yv], converted } = toBatch(data[0], data[1], ['validationData[0]', 'validationData[1]']);
@@ -402,13 +422,19 @@ export function validationFor(
     return async () => evaluateBatches(model, disposingPairs(xv, yv, batchSize));
   }
   const dataset = data as Dataset<Element>;
+  if (batches === undefined && dataset.size === Infinity) {
+    throw invalid(context, 'Expected validationBatches with an infinite validation dataset (a validation would never end)', { 'validationData.size': Infinity });
+  }
+  const ranOut = (taken: number) => console.warn(`${context}: the validation dataset ran out of data after ${taken} batches `
+    + `(validationBatches=${batches}); validating on those. Make sure that your dataset can generate at least validationBatches `
+    + 'batches; you may need to use repeat() when building it.');
   return async () => {
-    const batches: Batch[] = [];
-    for await (const batch of datasetPairs(dataset, [0], undefined, toBatch, context)) batches.push(batch);
+    const pairs: Batch[] = [];
+    for await (const batch of datasetPairs(dataset.iterator([0]), batches, toBatch, context, ranOut)) pairs.push(batch);
     try {
-      return evaluateBatches(model, batches);
+      return evaluateBatches(model, pairs);
     } finally {
-      batches.forEach(disposeBatch);
+      pairs.forEach(disposeBatch);
     }
   };
 }
