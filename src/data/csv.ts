@@ -101,6 +101,15 @@ function parseField(text: string, config: ColumnConfig | undefined): CsvValue {
   return number;
 }
 
+interface Column {
+  name: string;
+  index: number;
+  config: ColumnConfig | undefined;
+  label: boolean;
+  /** An empty field is an error unless there is a default. */
+  needed: boolean;
+}
+
 /** Reads the records of a CSV source and turns them into elements; remembers the checked column names. */
 class CsvReader {
   private names: string[] | undefined;
@@ -137,16 +146,17 @@ class CsvReader {
     return this.checkedNames(given ?? header.fields);
   }
 
-  async *records(): AsyncGenerator<CsvRecord> {
+  /** The records, a chunk's worth at a time (one await per chunk rather than per record). */
+  private async *records(): AsyncGenerator<CsvRecord[]> {
     const parser = new CsvRecordParser(this.syntax, CONTEXT);
-    for await (const chunk of textChunks(this.source, CONTEXT)) yield* parser.push(chunk);
-    yield* parser.finish();
+    for await (const chunk of textChunks(this.source, CONTEXT)) yield parser.push(chunk);
+    yield parser.finish();
   }
 
   /** The full column names, reading the header if they are not known yet. */
   private async fullNames(): Promise<string[]> {
     if (this.names) return this.names;
-    for await (const header of this.records()) return (this.names = this.namesFromHeader(header));
+    for await (const records of this.records()) if (records.length > 0) return (this.names = this.namesFromHeader(records[0]!));
     throw invalid(CONTEXT, 'Expected a header line (the source is empty)', { source: this.source.toString() });
   }
 
@@ -155,39 +165,54 @@ class CsvReader {
     return this.config.configuredColumnsOnly ? Object.keys(this.configs) : [...names];
   }
 
-  private element(record: CsvRecord, names: readonly string[]): CsvElement {
-    if (record.fields.length !== names.length) {
-      throw invalid(CONTEXT, `Expected ${names.length} fields in every row (one per column)`, { line: record.line, fields: record.fields.length });
-    }
-    const features: [string, CsvValue][] = [];
-    const labels: [string, CsvValue][] = [];
-    names.forEach((name, i) => {
+  /** What each kept column does, worked out once per pass rather than per row. */
+  private plan(names: readonly string[]): Column[] {
+    const columns: Column[] = [];
+    names.forEach((name, index) => {
       const config = this.configOf(name);
       if (this.config.configuredColumnsOnly && !config) return;
-      const text = record.fields[i]!;
+      columns.push({ name, index, config, label: config?.isLabel === true, needed: config?.required === true || config?.isLabel === true });
+    });
+    return columns;
+  }
+
+  private element(record: CsvRecord, width: number, columns: readonly Column[]): CsvElement {
+    if (record.fields.length !== width) {
+      throw invalid(CONTEXT, `Expected ${width} fields in every row (one per column)`, { line: record.line, fields: record.fields.length });
+    }
+    const features: CsvRow = {};
+    let labels: CsvRow | undefined;
+    for (const { name, index, config, label, needed } of columns) {
+      const text = record.fields[index]!;
       let value: CsvValue;
       if (text !== '') value = parseField(text, config);
       else if (config?.default !== undefined) value = config.default;
-      else if (config?.required || config?.isLabel) {
-        throw invalid(CONTEXT, `Expected a value in every row of the ${config.isLabel ? 'label' : 'required'} column ${JSON.stringify(name)} (or a default)`, { line: record.line, [name]: '' });
+      else if (needed) {
+        throw invalid(CONTEXT, `Expected a value in every row of the ${label ? 'label' : 'required'} column ${JSON.stringify(name)} (or a default)`, { line: record.line, [name]: '' });
       } else value = undefined;
-      (config?.isLabel ? labels : features).push([name, value]);
-    });
-    // fromEntries defines own properties, so a column named __proto__ stays a column.
-    return labels.length === 0 ? Object.fromEntries(features) : { xs: Object.fromEntries(features), ys: Object.fromEntries(labels) };
+      const row = label ? (labels ??= {}) : features;
+      // A column named __proto__ stays a column instead of replacing the row's prototype.
+      if (name === '__proto__') Object.defineProperty(row, name, { value, enumerable: true, writable: true, configurable: true });
+      else row[name] = value;
+    }
+    return labels ? { xs: features, ys: labels } : features;
   }
 
   async *elements(): AsyncGenerator<CsvElement> {
     let names = this.names;
+    let columns = names && this.plan(names);
     let first = true;
-    for await (const record of this.records()) {
-      if (first && this.config.hasHeader !== false) {
+    for await (const records of this.records()) {
+      for (const record of records) {
+        if (first && this.config.hasHeader !== false) {
+          first = false;
+          names = this.names ?? (this.names = this.namesFromHeader(record));
+          columns = this.plan(names);
+          continue;
+        }
         first = false;
-        names = this.names ?? (this.names = this.namesFromHeader(record));
-        continue;
+        yield this.element(record, names!.length, columns!);
       }
-      first = false;
-      yield this.element(record, names!);
     }
     if (first && this.config.hasHeader !== false) {
       throw invalid(CONTEXT, 'Expected a header line (the source is empty)', { source: this.source.toString() });
