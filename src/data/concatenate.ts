@@ -8,5 +8,5 @@ export function concatenate<T>(...args: Dataset<T>[] | [readonly Dataset<T>[]]):
     throw invalid('data.concatenate', 'Expected one or more datasets', { datasets: datasets.map((d) => (d instanceof Dataset ? 'a Dataset' : d)) });
   }
   const list = datasets as Dataset<T>[];
-  return list.slice(1).reduce((joined, next) => joined.concatenate(next), list[0]!);
+  return list.slice(1).reduce<Dataset<T>>((joined, next) => joined.concatenate(next), list[0]!);
 }

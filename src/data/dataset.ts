@@ -216,9 +216,9 @@ export class Dataset<T = Element> {
   }
 
   /** This dataset's elements, then other's (both in the same pass). */
-  concatenate(other: Dataset<T>): Dataset<T> {
+  concatenate<U = T>(other: Dataset<U>): Dataset<T | U> {
     if (!(other instanceof Dataset)) throw invalid('Dataset.concatenate', 'Expected a Dataset', { dataset: other });
-    const [first, second] = [this.source, other.source];
+    const [first, second] = [this.source, other.source] as Source<T | U>[];
     const size = this.size === Infinity || other.size === Infinity ? Infinity : this.size === null || other.size === null ? null : this.size + other.size;
     return new Dataset(async function* concatenated(pass) {
       for (const source of [first, second]) {
