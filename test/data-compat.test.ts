@@ -181,6 +181,24 @@ describe('zip, concatenate, mapAsync, generator, take/skip/repeat as tf.data', (
     assert.deepEqual(plain(await source.toArray()), plain(await tf.data.array([tf.tensor([1, 2]), tf.tensor([3, 4])]).toArray()));
   });
 
+  it("shuffle takes TF.js's positional (bufferSize, seed, reshuffleEachIteration) and string seeds", async () => {
+    const order = async (d: vb.data.Dataset<number>, pass = 0) => {
+      const out: number[] = [];
+      const it = d.iterator([pass]);
+      for (let r = await it.next(); !r.done; r = await it.next()) out.push(r.value);
+      return out;
+    };
+    const items = Array.from({ length: 12 }, (_, i) => i);
+    const byString = await order(vb.data.array(items).shuffle(5, 'abc'));
+    assert.deepEqual(byString, await order(vb.data.array(items).shuffle(5, { seed: 'abc' })));
+    assert.notDeepEqual(byString, await order(vb.data.array(items).shuffle(5, 'abd')));
+    assert.deepEqual([...byString].sort((a, b) => a - b), items);
+    const fixed = vb.data.array(items).shuffle(5, 3, false);
+    assert.deepEqual(await order(fixed, 1), await order(vb.data.array(items).shuffle(5, { seed: 3, reshuffleEachIteration: false }), 1));
+    assert.deepEqual(await order(fixed, 1), await order(fixed, 0), 'reshuffleEachIteration false, positionally');
+    assert.notDeepEqual(await order(vb.data.array(items).shuffle(5, 3), 1), await order(vb.data.array(items).shuffle(5, 3), 0));
+  });
+
   it('the same seed gives the same elements through zip, concatenate and shuffle', async () => {
     const pipeline = () => vb.data.zip({ x: vb.data.array([0, 1, 2, 3, 4, 5, 6, 7]).shuffle(4, { seed: 5 }), y: vb.data.array([0, 1, 2, 3, 4, 5, 6, 7]) })
       .concatenate(vb.data.zip({ x: vb.data.array([8, 9]), y: vb.data.array([8, 9]) })).batch(3);

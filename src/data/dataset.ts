@@ -109,13 +109,17 @@ export class Dataset<T = Element> {
    * one (index scaledIndex(word j, buffer length) for the j-th draw) and replace it with the next
    * input. The key of a pass is foldIn(seedKey, ...pass), or foldIn(seedKey, 0) for every pass
    * with reshuffleEachIteration false. Without a seed, seedKey comes from the global seed.
+   * TF.js's positional form shuffle(bufferSize, seed, reshuffleEachIteration) is accepted too;
+   * a string seed s gives seedKey foldIn(key(0), 'shuffle', s).
    */
-  shuffle(bufferSize: number, options: { seed?: Seed; reshuffleEachIteration?: boolean } = {}): Dataset<T> {
+  shuffle(bufferSize: number, options?: { seed?: Seed | string; reshuffleEachIteration?: boolean } | Seed | string, reshuffle?: boolean): Dataset<T> {
     if (!Number.isInteger(bufferSize) || bufferSize < 1) {
       throw invalid('Dataset.shuffle', 'Expected bufferSize to be a positive integer', { bufferSize });
     }
-    const { reshuffleEachIteration = true } = options;
-    const seedKey = seedKeyOf(options.seed, 'shuffle');
+    const positional = options === undefined || options === null || typeof options !== 'object';
+    const seed = positional ? options ?? undefined : options.seed;
+    const reshuffleEachIteration = (positional ? reshuffle : options.reshuffleEachIteration) ?? true;
+    const seedKey = typeof seed === 'string' ? foldIn(keyOf(0), 'shuffle', seed) : seedKeyOf(seed, 'shuffle');
     const upstream = this.source;
     return new Dataset(async function* shuffled(pass) {
       const bits = new BitStream(reshuffleEachIteration ? foldIn(seedKey, ...pass) : foldIn(seedKey, 0));
