@@ -23,7 +23,7 @@ function plain(x: unknown): Json {
 
 /** The same pipeline on both libraries: `make` receives the library's data namespace and tensor factory. */
 interface Lib {
-  data: { array(items: unknown[]): unknown; zip(d: unknown): unknown; generator(g: unknown): unknown };
+  data: { array(items: unknown[]): unknown; zip(d: unknown): unknown; generator(g: unknown): unknown; func(f: unknown): unknown };
   tensor(values: unknown, shape?: number[], dtype?: string): unknown;
 }
 const VB = { data: vb.data, tensor: vb.tensor } as unknown as Lib;
@@ -131,6 +131,15 @@ describe('zip, concatenate, mapAsync, generator, take/skip/repeat as tf.data', (
     await same((lib) => lib.data.generator(async function* g() { yield [1, 2]; yield [3, 4]; }));
     await same((lib) => lib.data.generator(() => { let i = 0; return { next: () => ({ value: i, done: i++ >= 3 }) }; }));
     assert.throws(() => vb.data.concatenate(vb.data.array([1]), [2] as never), /data\.concatenate: Expected one or more datasets/);
+  });
+
+  it('func: elements from a stateful function until done, later passes going on from there (as TF.js)', async () => {
+    const counter = () => { let i = 0; return () => ({ value: i, done: i++ % 4 === 3 }); };
+    const mine = vb.data.func(counter());
+    const theirs = tf.data.func(counter());
+    for (let pass = 0; pass < 2; pass++) assert.deepEqual(await elementsOf(mine), await elementsOf(theirs), `pass ${pass}`);
+    assert.deepEqual(await elementsOf(vb.data.func(counter())), [0, 1, 2]);
+    assert.throws(() => vb.data.func(3 as never), /data\.func: Expected a function returning \{value, done\}\. Received: f=3/);
   });
 
   it('a generator function is called anew for each pass', async () => {

@@ -2,3 +2,4 @@ export { Dataset, fromTensorSlices, array, generator, type Element, type MapCont
 export { csv, CsvDataset, type ColumnConfig, type CsvConfig, type CsvElement, type CsvRow, type CsvValue } from './csv.js';
 export { zip, type DatasetContainer } from './zip.js';
 export { concatenate } from './concatenate.js';
+export { func } from './func.js';
