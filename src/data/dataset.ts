@@ -15,7 +15,9 @@ import { threefry2x32Into } from '../random/threefry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { stackElements } from './stack.js';
 
-export type Element = Tensor | number | boolean | readonly Element[] | { readonly [name: string]: Element };
+/** What elements hold (TF.js's TensorContainer): batch() stacks all but strings (verbatim has no string tensors). */
+export type Element = Tensor | number | boolean | string | Float32Array | Int32Array | Uint8Array
+  | readonly Element[] | { readonly [name: string]: Element };
 
 export interface MapContext {
   /** foldIn(seedKey, ...pass, index): a key of this element in this pass, for seeded augmentation. */
@@ -43,7 +45,7 @@ class BitStream {
 function tensorsOf(element: unknown, into: Tensor[] = []): Tensor[] {
   if (element instanceof Tensor) into.push(element);
   else if (Array.isArray(element)) for (const item of element) tensorsOf(item, into);
-  else if (element !== null && typeof element === 'object') for (const item of Object.values(element)) tensorsOf(item, into);
+  else if (element !== null && typeof element === 'object' && !ArrayBuffer.isView(element)) for (const item of Object.values(element)) tensorsOf(item, into);
   return into;
 }
 
