@@ -80,8 +80,10 @@ describe('batch() as tf.data stacks elements', () => {
 
   it('ragged, missing, text and mismatched values are errors naming the element (TF.js: an error, NaN or a string tensor)', async () => {
     const rejects = (items: unknown[], pattern: RegExp) => assert.rejects(vb.data.array(items as vb.data.Element[]).batch(3).toArray(), pattern);
-    await rejects([[1, 2], [3]], /Dataset\.batch: Expected every element's value with one shape \(.*rectangular/);
-    await rejects([{ a: [1, 2] }, { a: [3] }], /Dataset\.batch: Expected every element's value at \.a with one shape/);
+    await rejects([[1, 2], [3]], /Dataset\.batch: Expected every element's value with one shape and dtype \(an array of numbers is one tensor, as in TF\.js: give an \[x, y\] pair as \{xs, ys\}\)\. Received: element\[0\]="float32 \[2\]", element\[1\]="float32 \[1\]"/);
+    await rejects([[[1, 2], 0], [[3, 4], 1]], /Dataset\.batch: Expected a rectangular nested array of numbers \(an array of numbers is one tensor, as in TF\.js: give an \[x, y\] pair as \{xs, ys\}\).*Received: element\[0\]="an array"/);
+    await rejects([{ a: [1, 2] }, { a: [3] }], /Dataset\.batch: Expected every element's value at \.a with one shape and dtype\. Received: element\[0\]\.a="float32 \[2\]", element\[1\]\.a="float32 \[1\]"/);
+    await rejects([[[1, 2], [3]]], /Dataset\.batch: Expected a rectangular nested array of numbers .*length 2 at depth 1.*Received: element\[0\]="an array"/);
     await rejects([{ a: 1 }, { a: 2 }, { b: 3 }], /Dataset\.batch: Expected every element to have the field "a"\. Received: element\[2\]="object"/);
     await rejects([{ a: 1 }, { a: null }], /Dataset\.batch: Expected numbers, booleans, arrays of them or tensors in every element.*Received: element\[1\]\.a="null"/);
     await rejects(['a', 'b'], /Received: element\[0\]="string"/);

@@ -12,6 +12,7 @@ import * as ops from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
 
 const CONTEXT = 'Dataset.batch';
+const PAIR_HINT = ' (an array of numbers is one tensor, as in TF.js: give an [x, y] pair as {xs, ys})';
 
 const isTypedArray = (value: unknown): value is Float32Array | Int32Array | Uint8Array | Float64Array =>
   value instanceof Float32Array || value instanceof Int32Array || value instanceof Uint8Array || value instanceof Float64Array;
@@ -36,7 +37,7 @@ function asTensor(value: unknown, path: string, index: number): Tensor {
     try {
       return ops.tensor(value as number[]);
     } catch (e) {
-      throw invalid(CONTEXT, `Expected a rectangular nested array of numbers (${(e as Error).message})`, { [`element[${index}]${path}`]: describe(value) });
+      throw invalid(CONTEXT, `Expected a rectangular nested array of numbers${PAIR_HINT} (${(e as Error).message})`, { [`element[${index}]${path}`]: describe(value) });
     }
   }
   const hint = value === undefined && path !== '' ? ' (an empty CSV field needs a default in columnConfigs)' : '';
@@ -45,19 +46,21 @@ function asTensor(value: unknown, path: string, index: number): Tensor {
 
 function stackLeaves(items: readonly unknown[], path: string): Tensor {
   if (items.every(isNumeric)) {
-    // One tensor straight from the nested array (as tf.tensor(rows)): integer typed arrays stay int32.
+    // One tensor straight from the nested array (as tf.tensor(rows)): integer typed arrays stay
+    // int32. A ragged batch fails here and is then taken element by element below, whose error
+    // names the element that differs.
     const dtype = items[0] instanceof Int32Array || items[0] instanceof Uint8Array ? 'int32' : undefined;
     try {
       return ops.tensor(items as number[], undefined, dtype);
-    } catch (e) {
-      throw invalid(CONTEXT, `Expected every element's value${path === '' ? '' : ` at ${path}`} with one shape (${(e as Error).message})`, { path: path === '' ? 'element' : path });
+    } catch {
+      // fall through
     }
   }
   const tensors = items.map((item, i) => asTensor(item, path, i));
   const first = tensors[0]!;
   tensors.forEach((t, i) => {
     if (t.dtype !== first.dtype || t.shape.length !== first.shape.length || t.shape.some((d, k) => d !== first.shape[k])) {
-      throw invalid(CONTEXT, `Expected every element's value${path === '' ? '' : ` at ${path}`} with one shape and dtype`,
+      throw invalid(CONTEXT, `Expected every element's value${path === '' ? '' : ` at ${path}`} with one shape and dtype${path === '' && Array.isArray(items[0]) ? PAIR_HINT : ''}`,
         { [`element[0]${path}`]: `${first.dtype} ${JSON.stringify(first.shape)}`, [`element[${i}]${path}`]: `${t.dtype} ${JSON.stringify(t.shape)}` });
     }
   });
