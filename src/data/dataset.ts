@@ -53,11 +53,17 @@ export function disposeElement(element: unknown): void {
   for (const t of tensorsOf(element)) t.dispose();
 }
 
+/** After a map: frees the input's tensors that the output does not hold (as tf.data). */
+function disposeReplaced(input: unknown, output: unknown): void {
+  const kept = new Set(tensorsOf(output));
+  for (const t of tensorsOf(input)) if (!kept.has(t)) t.dispose();
+}
+
 /** A copy whose tensors are new (tf.data's deepClone), so that disposing it leaves the original intact. */
 function cloneElement<T>(element: T): T {
   if (element instanceof Tensor) return ops.reshape(element, element.shape) as T;
   if (Array.isArray(element)) return element.map(cloneElement) as T;
-  if (element !== null && typeof element === 'object' && Object.getPrototypeOf(element) === Object.prototype) {
+  if (element !== null && typeof element === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(element))) {
     return Object.fromEntries(Object.entries(element).map(([k, v]) => [k, cloneElement(v)])) as T;
   }
   return element;
@@ -192,8 +198,7 @@ export class Dataset<T = Element> {
         const context = { key: foldIn(seedKey, ...pass, index), index, pass };
         const input = r.value;
         const output = ENGINE.tidy(() => fn(input, context));
-        const kept = new Set(tensorsOf(output));
-        for (const t of tensorsOf(input)) if (!kept.has(t)) t.dispose();
+        disposeReplaced(input, output);
         index++;
         yield output;
       }
@@ -213,8 +218,7 @@ export class Dataset<T = Element> {
       let index = 0;
       for (let r = await it.next(); !r.done; r = await it.next()) {
         const output = await fn(r.value, { key: foldIn(seedKey, ...pass, index), index, pass });
-        const kept = new Set(tensorsOf(output));
-        for (const t of tensorsOf(r.value)) if (!kept.has(t)) t.dispose();
+        disposeReplaced(r.value, output);
         index++;
         yield output;
       }

@@ -3,7 +3,8 @@
  * deepBatchConcat does: numbers and booleans become a 1-D tensor, nested arrays of numbers (and
  * typed arrays) a tensor with one more axis in front, tensors are stacked, and plain objects are
  * batched field by field under the first element's keys. One addition: an array holding tensors
- * or objects (such as an [x, y] pair) is batched position by position, where TF.js fails.
+ * or objects (such as an [x, y] pair) is batched position by position, where TF.js makes a
+ * tensor without values.
  * Strings, null and undefined (an empty CSV field) are errors: verbatim has no string tensors,
  * and TF.js's silent NaN for a missing value would only fail later.
  */
