@@ -145,7 +145,7 @@ describe('fitDataset with batchesPerEpoch and validationBatches (TF.js as oracle
     }).repeat();
     const before = m.ours.getWeights()[0]!.dataSync().slice();
     await assert.rejects(m.ours.fitDataset(streams(2).ours, { epochs: 1, verbose: 0, validationData: validation }),
-      /fitDataset: Expected validationBatches with an infinite validation dataset \(a validation would never end\)\. Received: validationData\.size=Infinity/);
+      /fitDataset: Expected validationBatches with an infinite validationData \(an evaluation would never end\)\. Received: validationData\.size=Infinity/);
     assert.deepEqual(m.ours.getWeights()[0]!.dataSync(), before, 'no step was taken');
     const history = await m.ours.fitDataset(streams(2).ours, { epochs: 1, verbose: 0, validationData: validation, validationBatches: 3 });
     assert.equal(history.history.val_loss!.length, 1);
@@ -155,7 +155,25 @@ describe('fitDataset with batchesPerEpoch and validationBatches (TF.js as oracle
     const m = models();
     const { result: history, warnings } = await quietly(() => m.ours.fitDataset(streams(1).ours, { epochs: 1, verbose: 0, validationData: streams(2).ours, validationBatches: 5 }));
     assert.equal(history.history.val_loss!.length, 1);
-    assert.match(warnings[0]!, /^fitDataset: the validation dataset ran out of data after 2 batches \(validationBatches=5\); validating on those/);
+    assert.match(warnings[0]!, /^fitDataset: validationData ran out of data after 2 batches \(validationBatches=5\); evaluating on those/);
+  });
+
+  it('evaluateDataset: all batches, or the first `batches` (TF.js as oracle)', async () => {
+    const m = models();
+    m.ours.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['mae'] });
+    m.theirs.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['mae'] });
+    for (const batches of [undefined, 2]) {
+      const data = streams(3);
+      const ours = await m.ours.evaluateDataset(data.ours, batches === undefined ? {} : { batches }) as vb.Tensor[];
+      const theirs = await m.theirs.evaluateDataset(data.theirs as never, batches === undefined ? {} : { batches }) as tf.Scalar[];
+      assertClose(ours.map((t) => t.dataSync()[0]!), theirs.map((t) => t.dataSync()[0]!), `loss and mae, batches=${batches}`);
+      assert.equal(data.drawn.ours, batches ?? 3);
+    }
+    const infinite = vb.data.array([0]).map(() => ({ xs: vb.ones([2, FEATURES]), ys: vb.ones([2, 1]) })).repeat();
+    await assert.rejects(m.ours.evaluateDataset(infinite), /evaluateDataset: Expected batches with an infinite dataset \(an evaluation would never end\)\. Received: dataset\.size=Infinity/);
+    const loss = await m.ours.evaluateDataset(infinite, { batches: 3 }) as vb.Tensor[];
+    assert.equal(loss.length, 2);
+    await assert.rejects(m.ours.evaluateDataset(infinite, { batches: 0 }), /evaluateDataset: Expected batches to be a positive integer\. Received: batches=0/);
   });
 
   it('bad batchesPerEpoch and validationBatches are errors naming them', async () => {

@@ -21,7 +21,7 @@ import { notify } from './observers.js';
 import { printSummary } from './summary.js';
 import { Graph } from './topology.js';
 import {
-  batchRecord, callModel, checkInputShapes, checkPair, datasetPairs, disposingPairs, evaluateBatches, fitTensors, rowBatches, runTraining,
+  batchRecord, callModel, checkInputShapes, checkPair, datasetEvaluation, datasetPairs, disposingPairs, evaluateBatches, fitTensors, rowBatches, runTraining,
   trainStep, validationFor, type Batch, type FitArgs, type ToBatch, type TrainableModel,
 } from './training.js';
 
@@ -310,6 +310,19 @@ export class LayersModel implements TrainableModel {
       const values = Object.values(logs).map((v) => ops.scalar(v));
       return values.length === 1 ? values[0]! : values;
     });
+  }
+
+  /**
+   * evaluate on a dataset of [x, y] or {xs, ys} batches (TF.js's evaluateDataset): its first
+   * `batches` batches, or all of it; a scalar, or a list of scalars.
+   */
+  async evaluateDataset(dataset: Dataset<Element>, args: { batches?: number; verbose?: number } = {}): Promise<Tensor | Tensor[]> {
+    const context = 'evaluateDataset';
+    if (!isDataset(dataset)) throw invalid(context, 'Expected a Dataset', { dataset });
+    this.compiledOrThrow(context);
+    const logs = await datasetEvaluation(this, dataset, args.batches, this.batchOf(context), context, { dataset: 'dataset', batches: 'batches' })();
+    const values = Object.values(logs).map((v) => ops.scalar(v));
+    return values.length === 1 ? values[0]! : values;
   }
 
   /** Outputs in inference mode, computed batchSize rows at a time: a tensor, or a list with several outputs. */

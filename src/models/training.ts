@@ -402,32 +402,21 @@ export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor
 }
 
 /**
- * Validation on [x, y] or a dataset (its first `validationBatches` batches, or all of it); tensors
- * converted from arrays go to `owned` for the caller to dispose.
+ * Evaluation on a dataset's first `batches` batches (all of it without), each call on a new pass
+ * [0]; checked now: `batches` a positive integer, and an infinite dataset needs it (an
+ * evaluation that never ends is an error, not a hang). `names` are the arguments as messages
+ * call them (validationData and validationBatches in fit).
  */
-export function validationFor(
-  model: TrainableModel, data: FitArgs['validationData'], args: FitArgs, toBatch: ToBatch, context: string, owned: Tensor[],
-): (() => Promise<Logs>) | undefined {
-  const batchSize = args.batchSize ?? 32;
-  const batches = args.validationBatches;
-  if (batches !== undefined) {
-    if (!(Number.isInteger(batches) && batches > 0)) throw invalid(context, 'Expected validationBatches to be a positive integer', { validationBatches: batches });
-    if (!data || Array.isArray(data)) throw invalid(context, 'Expected validationBatches only with a dataset as validationData', { validationBatches: batches });
-  }
-  if (!data) return undefined;
-  if (Array.isArray(data)) {
-    const { batch: [xv, yv], converted } = toBatch(data[0], data[1], ['validationData[0]', 'validationData[1]']);
-    owned.push(...converted);
-    checkPair(model, xv, yv, context, ['validationData[0]', 'validationData[1]']);
-    return async () => evaluateBatches(model, disposingPairs(xv, yv, batchSize));
-  }
-  const dataset = data as Dataset<Element>;
+export function datasetEvaluation(
+  model: TrainableModel, dataset: Dataset<Element>, batches: number | undefined, toBatch: ToBatch, context: string,
+  names: { dataset: string; batches: string },
+): () => Promise<Logs> {
+  if (batches !== undefined && !(Number.isInteger(batches) && batches > 0)) throw invalid(context, `Expected ${names.batches} to be a positive integer`, { [names.batches]: batches });
   if (batches === undefined && dataset.size === Infinity) {
-    throw invalid(context, 'Expected validationBatches with an infinite validation dataset (a validation would never end)', { 'validationData.size': Infinity });
+    throw invalid(context, `Expected ${names.batches} with an infinite ${names.dataset} (an evaluation would never end)`, { [`${names.dataset}.size`]: Infinity });
   }
-  const ranOut = (taken: number) => console.warn(`${context}: the validation dataset ran out of data after ${taken} batches `
-    + `(validationBatches=${batches}); validating on those. Make sure that your dataset can generate at least validationBatches `
-    + 'batches; you may need to use repeat() when building it.');
+  const ranOut = (taken: number) => console.warn(`${context}: ${names.dataset} ran out of data after ${taken} batches (${names.batches}=${batches}); `
+    + `evaluating on those. Make sure that your dataset can generate at least ${names.batches} batches; you may need to use repeat() when building it.`);
   return async () => {
     const pairs: Batch[] = [];
     for await (const batch of datasetPairs(dataset.iterator([0]), batches, toBatch, context, ranOut)) pairs.push(batch);
@@ -437,4 +426,25 @@ export function validationFor(
       pairs.forEach(disposeBatch);
     }
   };
+}
+
+/**
+ * Validation on [x, y] or a dataset (its first `validationBatches` batches, or all of it); tensors
+ * converted from arrays go to `owned` for the caller to dispose.
+ */
+export function validationFor(
+  model: TrainableModel, data: FitArgs['validationData'], args: FitArgs, toBatch: ToBatch, context: string, owned: Tensor[],
+): (() => Promise<Logs>) | undefined {
+  const batches = args.validationBatches;
+  if (batches !== undefined && (!data || Array.isArray(data))) {
+    throw invalid(context, 'Expected validationBatches only with a dataset as validationData', { validationBatches: batches });
+  }
+  if (!data) return undefined;
+  if (Array.isArray(data)) {
+    const { batch: [xv, yv], converted } = toBatch(data[0], data[1], ['validationData[0]', 'validationData[1]']);
+    owned.push(...converted);
+    checkPair(model, xv, yv, context, ['validationData[0]', 'validationData[1]']);
+    return async () => evaluateBatches(model, disposingPairs(xv, yv, args.batchSize ?? 32));
+  }
+  return datasetEvaluation(model, data as Dataset<Element>, batches, toBatch, context, { dataset: 'validationData', batches: 'validationBatches' });
 }
