@@ -137,6 +137,21 @@ describe('fitDataset with batchesPerEpoch and validationBatches (TF.js as oracle
     assertSameWeights(m, 'after two epochs');
   });
 
+  it('each epoch validates on a new pass: a reshuffling validation dataset in a new order, the same on every run', async () => {
+    const runs: number[][] = [];
+    for (let run = 0; run < 2; run++) {
+      vb.setRandomSeed(7);
+      const model = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [FEATURES] })] });
+      model.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0 }), loss: 'meanSquaredError' });
+      const rows = Array.from({ length: 8 }, (_, i) => ({ xs: batchValues(i).xs[0]!, ys: [i] }));
+      const validation = vb.data.array(rows).shuffle(8, { seed: 2 }).batch(2);
+      const history = await model.fitDataset(streams(1).ours, { epochs: 3, verbose: 0, validationData: validation, validationBatches: 1 });
+      runs.push(history.history.val_loss!);
+    }
+    assert.deepEqual(runs[0], runs[1]);
+    assert.equal(new Set(runs[0]).size, 3, 'the weights do not move (learning rate 0), the first validation batch does');
+  });
+
   it('an infinite validation dataset needs validationBatches: an error before training, never a hang', async () => {
     const m = models();
     const validation = vb.data.array([0, 1]).map((i) => {

@@ -309,7 +309,7 @@ export async function* datasetPairs(
 
 export async function runTraining(
   model: TrainableModel, batchesFor: EpochBatches, steps: number | null, samples: number | null,
-  validate: (() => Promise<Logs>) | undefined, args: FitArgs, context: string,
+  validate: Validation | undefined, args: FitArgs, context: string,
 ): Promise<History> {
   const { epochs, verbose, initialEpoch } = checkFitArgs(args, context);
   const compiled = model.compiledOrThrow(context);
@@ -353,7 +353,7 @@ export async function runTraining(
     if (batch === 0 && model.stopTraining) break;
     const logs = epochLogs(compiled, meanLoss, outputMeans);
     if (validate) {
-      for (const [name, value] of Object.entries(await validate())) logs[`val_${name}`] = value;
+      for (const [name, value] of Object.entries(await validate(epoch))) logs[`val_${name}`] = value;
     }
     notify('epochEnd', { model, epoch, logs });
     await callbacks.epochEnd(epoch, logs);
@@ -401,25 +401,30 @@ export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor
   }
 }
 
+/** The loss and metrics at the end of an epoch. */
+export type Validation = (epoch: number) => Promise<Logs>;
+
 /**
- * Evaluation on a dataset's first `batches` batches (all of it without), each call on a new pass
- * [0]; checked now: `batches` a positive integer, and an infinite dataset needs it (an
+ * Evaluation on a dataset's first `batches` batches (all of it without), on pass [epoch] (a new
+ * iteration each time, as TF.js and Keras make one, so a reshuffling dataset is validated in a
+ * new order each epoch) or on the dataset's next pass without an epoch; checked now: `batches` a positive integer, and an infinite dataset needs it (an
  * evaluation that never ends is an error, not a hang). `names` are the arguments as messages
  * call them (validationData and validationBatches in fit).
  */
 export function datasetEvaluation(
   model: TrainableModel, dataset: Dataset<Element>, batches: number | undefined, toBatch: ToBatch, context: string,
   names: { dataset: string; batches: string },
-): () => Promise<Logs> {
+): (epoch?: number) => Promise<Logs> {
   if (batches !== undefined && !(Number.isInteger(batches) && batches > 0)) throw invalid(context, `Expected ${names.batches} to be a positive integer`, { [names.batches]: batches });
   if (batches === undefined && dataset.size === Infinity) {
     throw invalid(context, `Expected ${names.batches} with an infinite ${names.dataset} (an evaluation would never end)`, { [`${names.dataset}.size`]: Infinity });
   }
   const ranOut = (taken: number) => console.warn(`${context}: ${names.dataset} ran out of data after ${taken} batches (${names.batches}=${batches}); `
     + `evaluating on those. Make sure that your dataset can generate at least ${names.batches} batches; you may need to use repeat() when building it.`);
-  return async () => {
+  return async (epoch) => {
     const pairs: Batch[] = [];
-    for await (const batch of datasetPairs(dataset.iterator([0]), batches, toBatch, context, ranOut)) pairs.push(batch);
+    const it = epoch === undefined ? dataset.iterator() : dataset.iterator([epoch]);
+    for await (const batch of datasetPairs(it, batches, toBatch, context, ranOut)) pairs.push(batch);
     try {
       return evaluateBatches(model, pairs);
     } finally {
@@ -434,7 +439,7 @@ export function datasetEvaluation(
  */
 export function validationFor(
   model: TrainableModel, data: FitArgs['validationData'], args: FitArgs, toBatch: ToBatch, context: string, owned: Tensor[],
-): (() => Promise<Logs>) | undefined {
+): Validation | undefined {
   const batches = args.validationBatches;
   if (batches !== undefined && (!data || Array.isArray(data))) {
     throw invalid(context, 'Expected validationBatches only with a dataset as validationData', { validationBatches: batches });
