@@ -204,6 +204,16 @@ describe('vb.data.csv against tf.data.csv', () => {
     assert.deepEqual(plain(await ds.take(2).toArray()), [{ xs: { x: 0 }, ys: { label: 0 } }, { xs: { x: 0.5 }, ys: { label: 1 } }]);
   });
 
+  it('multi-byte UTF-8 characters split between two chunks of the file are decoded whole', async () => {
+    const value = '€é😀'.repeat(20);
+    const rows = 5000; // about 450 KB: the 256 KiB chunk border falls inside a character
+    const text = 'id,text\n' + Array.from({ length: rows }, (_, i) => `${i},${value}`).join('\n');
+    assert.ok(Buffer.byteLength(text) > 1 << 18);
+    const elements = await vb.data.csv(file(text)).toArray() as { id: number; text: string }[];
+    assert.equal(elements.length, rows);
+    assert.ok(elements.every((e, i) => e.id === i && e.text === value));
+  });
+
   it('errors: each a clear message naming what was received', async () => {
     const rejects = (text: string, config: vb.data.CsvConfig | undefined, pattern: RegExp) => assert.rejects(vb.data.csv(file(text), config).toArray(), pattern);
     await rejects('a,b\n1\n', undefined, /data\.csv: Expected 2 fields in every row \(one per column\)\. Received: line=2, fields=1/);
