@@ -157,7 +157,11 @@ class CsvReader {
   private async fullNames(): Promise<string[]> {
     if (this.names) return this.names;
     for await (const records of this.records()) if (records.length > 0) return (this.names = this.namesFromHeader(records[0]!));
-    throw invalid(CONTEXT, 'Expected a header line (the source is empty)', { source: this.source.toString() });
+    throw this.noHeader();
+  }
+
+  private noHeader(): Error {
+    return invalid(CONTEXT, 'Expected a header line (the source is empty)', { source: this.source.toString() });
   }
 
   async columnNames(): Promise<string[]> {
@@ -214,9 +218,7 @@ class CsvReader {
         yield this.element(record, names!.length, columns!);
       }
     }
-    if (first && this.config.hasHeader !== false) {
-      throw invalid(CONTEXT, 'Expected a header line (the source is empty)', { source: this.source.toString() });
-    }
+    if (first && this.config.hasHeader !== false) throw this.noHeader();
   }
 }
 
