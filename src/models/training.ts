@@ -407,9 +407,10 @@ export type Validation = (epoch: number) => Promise<Logs>;
 /**
  * Evaluation on a dataset's first `batches` batches (all of it without), on pass [epoch] (a new
  * iteration each time, as TF.js and Keras make one, so a reshuffling dataset is validated in a
- * new order each epoch) or on the dataset's next pass without an epoch; checked now: `batches` a positive integer, and an infinite dataset needs it (an
- * evaluation that never ends is an error, not a hang). `names` are the arguments as messages
- * call them (validationData and validationBatches in fit).
+ * new order each epoch) or, without an epoch, on the pass iterator() gives. Checked now:
+ * `batches` a positive integer, and an infinite dataset needs it (an evaluation that never ends
+ * is an error, not a hang). `names` are the arguments as messages call them (validationData and
+ * validationBatches in fit).
  */
 export function datasetEvaluation(
   model: TrainableModel, dataset: Dataset<Element>, batches: number | undefined, toBatch: ToBatch, context: string,
