@@ -178,6 +178,8 @@ describe('vb.data.csv against tf.data.csv', () => {
       const fromHttp = await vb.data.csv(`http://127.0.0.1:${port}/data.csv`).toArray();
       assert.deepEqual(fromHttp, fromUrl);
       assert.deepEqual(fromHttp[2999], { a: 2999, b: 'row 2999' });
+      const fromRequest = await vb.data.csv(new Request(`http://127.0.0.1:${port}/data.csv`, { headers: { 'x-test': '1' } })).toArray();
+      assert.deepEqual(fromRequest, fromUrl, 'a Request (as TF.js takes) is fetched');
       await assert.rejects(vb.data.csv(`http://127.0.0.1:${port}/missing.csv`).toArray(), /data\.csv: Expected a URL that answers with success\. Received: source=.*missing\.csv", status=404/);
     } finally {
       await new Promise((resolve) => server?.close(resolve));
@@ -234,7 +236,7 @@ describe('vb.data.csv against tf.data.csv', () => {
     throwsNow('x.csv', { header: true }, /Expected option among hasHeader, columnNames, columnConfigs, configuredColumnsOnly, delimiter, delimWhitespace\. Received: option="header"/);
     throwsNow('x.csv', { columnConfigs: { a: { dtype: 'float64' } } }, /Expected dtype to be one of float32, int32, bool, string\. Received: columnConfigs\.a\.dtype="float64"/);
     throwsNow('x.csv', { columnConfigs: { a: { label: true } } }, /Received: columnConfigs\.a key="label"/);
-    throwsNow(42, undefined, /data\.csv: Expected a path or URL string\. Received: source=42/);
+    throwsNow(42, undefined, /data\.csv: Expected a path, a URL or a Request\. Received: source=42/);
     throwsNow('ftp://host/x.csv', undefined, /Expected a file path, a file:\/\/ URL or an http\(s\):\/\/ URL\. Received: source="ftp:\/\/host\/x\.csv"/);
   });
 

@@ -161,7 +161,8 @@ class CsvReader {
   }
 
   private noHeader(): Error {
-    return invalid(CONTEXT, 'Expected a header line (the source is empty)', { source: this.source.toString() });
+    const source = this.source instanceof URL || typeof this.source === 'string' ? this.source.toString() : this.source.url;
+    return invalid(CONTEXT, 'Expected a header line (the source is empty)', { source });
   }
 
   async columnNames(): Promise<string[]> {

@@ -6,7 +6,10 @@
 import { invalid } from '../errors.js';
 import { optionalBuiltin } from '../runs/node.js';
 
-export type TextSource = string | URL;
+/** A path or URL, or (as TF.js takes) a fetch Request, for headers or credentials. */
+export type TextSource = string | URL | Request;
+
+const isRequest = (source: unknown): source is Request => typeof Request === 'function' && source instanceof Request;
 
 const CHUNK_BYTES = 1 << 18;
 
@@ -30,6 +33,7 @@ function isWebUrl(text: string): boolean {
 /** The source as a Node file path, or undefined when it is to be fetched. */
 function nodePath(source: TextSource, context: string): string | undefined {
   const fs = optionalBuiltin<NodeFs>('node:fs');
+  if (isRequest(source)) return undefined;
   const text = source.toString();
   if (!fs || isWebUrl(text)) return undefined;
   if (/^file:/i.test(text)) return optionalBuiltin<NodeUrl>('node:url')!.fileURLToPath(text);
@@ -66,10 +70,11 @@ async function* fileChunks(path: string, context: string): AsyncGenerator<Uint8A
   }
 }
 
-async function* fetchedChunks(url: string, context: string): AsyncGenerator<Uint8Array> {
+async function* fetchedChunks(source: string | Request, context: string): AsyncGenerator<Uint8Array> {
+  const url = isRequest(source) ? source.url : source;
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(source);
   } catch (e) {
     throw invalid(context, `Expected a reachable URL (${(e as Error).message})`, { source: url });
   }
@@ -89,14 +94,14 @@ async function* fetchedChunks(url: string, context: string): AsyncGenerator<Uint
 
 /** Throws now, rather than when the source is first read, if it is neither a path nor a URL this environment reads. */
 export function checkTextSource(source: TextSource, context: string): void {
-  if (typeof source !== 'string' && !(source instanceof URL)) throw invalid(context, 'Expected a path or URL string', { source });
+  if (typeof source !== 'string' && !(source instanceof URL) && !isRequest(source)) throw invalid(context, 'Expected a path, a URL or a Request', { source });
   nodePath(source, context);
 }
 
 /** The source's text, chunk by chunk; read anew on each call. */
 export async function* textChunks(source: TextSource, context: string): AsyncGenerator<string> {
   const path = nodePath(source, context);
-  const bytes = path === undefined ? fetchedChunks(source.toString(), context) : fileChunks(path, context);
+  const bytes = path === undefined ? fetchedChunks(isRequest(source) ? source : source.toString(), context) : fileChunks(path, context);
   const decoder = new TextDecoder('utf-8');
   for await (const chunk of bytes) {
     const text = decoder.decode(chunk, { stream: true });
