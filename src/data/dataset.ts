@@ -13,8 +13,11 @@ import { scaledIndex } from '../random/samplers.js';
 import { keyFor } from '../random/seed.js';
 import { threefry2x32Into } from '../random/threefry.js';
 import { Tensor } from '../tensor/tensor.js';
+import { stackElements } from './stack.js';
 
-export type Element = Tensor | number | boolean | readonly Element[] | { readonly [name: string]: Element };
+/** What elements hold (TF.js's TensorContainer): batch() stacks all but strings (verbatim has no string tensors). */
+export type Element = Tensor | number | boolean | string | Float32Array | Int32Array | Uint8Array
+  | readonly Element[] | { readonly [name: string]: Element };
 
 export interface MapContext {
   /** foldIn(seedKey, ...pass, index): a key of this element in this pass, for seeded augmentation. */
@@ -42,7 +45,7 @@ class BitStream {
 function tensorsOf(element: unknown, into: Tensor[] = []): Tensor[] {
   if (element instanceof Tensor) into.push(element);
   else if (Array.isArray(element)) for (const item of element) tensorsOf(item, into);
-  else if (element !== null && typeof element === 'object') for (const item of Object.values(element)) tensorsOf(item, into);
+  else if (element !== null && typeof element === 'object' && !ArrayBuffer.isView(element)) for (const item of Object.values(element)) tensorsOf(item, into);
   return into;
 }
 
@@ -50,15 +53,27 @@ export function disposeElement(element: unknown): void {
   for (const t of tensorsOf(element)) t.dispose();
 }
 
-/** Stacks a list of like-structured elements into one batched element. */
-function stackElements(items: readonly Element[]): Element {
-  const first = items[0]!;
-  if (first instanceof Tensor) return ops.stack(items as Tensor[]);
-  if (typeof first === 'number' || typeof first === 'boolean') return ops.tensor(items as number[]);
-  if (Array.isArray(first)) return first.map((_, i) => stackElements(items.map((item) => (item as Element[])[i]!)));
-  const out: Record<string, Element> = {};
-  for (const name of Object.keys(first)) out[name] = stackElements(items.map((item) => (item as Record<string, Element>)[name]!));
-  return out;
+/** After a map: frees the input's tensors that the output does not hold (as tf.data). */
+function disposeReplaced(input: unknown, output: unknown): void {
+  const kept = new Set(tensorsOf(output));
+  for (const t of tensorsOf(input)) if (!kept.has(t)) t.dispose();
+}
+
+/** A copy whose tensors are new (tf.data's deepClone), so that disposing it leaves the original intact. */
+function cloneElement<T>(element: T): T {
+  if (element instanceof Tensor) return ops.reshape(element, element.shape) as T;
+  if (Array.isArray(element)) return element.map(cloneElement) as T;
+  if (element !== null && typeof element === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(element))) {
+    return Object.fromEntries(Object.entries(element).map(([k, v]) => [k, cloneElement(v)])) as T;
+  }
+  return element;
+}
+
+/** take/skip counts as tf.data takes them: a negative count (or Infinity) means every element. */
+function checkCount(count: number | undefined, context: string): void {
+  if (count !== undefined && (typeof count !== 'number' || !(Number.isInteger(count) || count === Infinity))) {
+    throw invalid(context, 'Expected count to be an integer (negative: every element)', { count });
+  }
 }
 
 let unnamedSeeds = 0;
@@ -87,6 +102,7 @@ export class Dataset<T = Element> {
   }
 
   async toArray(): Promise<T[]> {
+    if (this.size === Infinity) throw invalid('Dataset.toArray', 'Expected a finite dataset (take(count) first)', { size: this.size });
     const out: T[] = [];
     for await (const element of this) out.push(element);
     return out;
@@ -101,13 +117,17 @@ export class Dataset<T = Element> {
    * one (index scaledIndex(word j, buffer length) for the j-th draw) and replace it with the next
    * input. The key of a pass is foldIn(seedKey, ...pass), or foldIn(seedKey, 0) for every pass
    * with reshuffleEachIteration false. Without a seed, seedKey comes from the global seed.
+   * TF.js's positional form shuffle(bufferSize, seed, reshuffleEachIteration) is accepted too;
+   * a string seed s gives seedKey foldIn(key(0), 'shuffle', s).
    */
-  shuffle(bufferSize: number, options: { seed?: Seed; reshuffleEachIteration?: boolean } = {}): Dataset<T> {
+  shuffle(bufferSize: number, options?: { seed?: Seed | string; reshuffleEachIteration?: boolean } | Seed | string, reshuffle?: boolean): Dataset<T> {
     if (!Number.isInteger(bufferSize) || bufferSize < 1) {
       throw invalid('Dataset.shuffle', 'Expected bufferSize to be a positive integer', { bufferSize });
     }
-    const { reshuffleEachIteration = true } = options;
-    const seedKey = seedKeyOf(options.seed, 'shuffle');
+    const positional = options === undefined || options === null || typeof options !== 'object';
+    const seed = positional ? options ?? undefined : options.seed;
+    const reshuffleEachIteration = (positional ? reshuffle : options.reshuffleEachIteration) ?? true;
+    const seedKey = typeof seed === 'string' ? foldIn(keyOf(0), 'shuffle', seed) : seedKeyOf(seed, 'shuffle');
     const upstream = this.source;
     return new Dataset(async function* shuffled(pass) {
       const bits = new BitStream(reshuffleEachIteration ? foldIn(seedKey, ...pass) : foldIn(seedKey, 0));
@@ -135,17 +155,20 @@ export class Dataset<T = Element> {
     }, this.size);
   }
 
-  /** Groups consecutive elements into stacked batches; the last one may be smaller unless dropRemainder. */
-  batch(batchSize: number, options: { dropRemainder?: boolean } = {}): Dataset<Element> {
+  /**
+   * Groups consecutive elements into stacked batches (stack.ts says how); the last one may be
+   * smaller unless dropRemainder. TF.js's batch(size, smallLastBatch) is accepted as well.
+   */
+  batch(batchSize: number, options: { dropRemainder?: boolean } | boolean = {}): Dataset<Element> {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid('Dataset.batch', 'Expected batchSize to be a positive integer', { batchSize });
-    const { dropRemainder = false } = options;
+    const dropRemainder = typeof options === 'boolean' ? !options : options.dropRemainder ?? false;
     const upstream = this.source as unknown as Source<Element>;
     const size = this.size === null ? null : dropRemainder ? Math.floor(this.size / batchSize) : Math.ceil(this.size / batchSize);
     return new Dataset<Element>(async function* batched(pass) {
       const it = upstream(pass);
       let items: Element[] = [];
       const emit = () => {
-        const stacked = ENGINE.tidy(() => stackElements(items));
+        const stacked = ENGINE.tidy(() => stackElements(items) as Element);
         for (const item of items) disposeElement(item);
         items = [];
         return stacked;
@@ -175,12 +198,44 @@ export class Dataset<T = Element> {
         const context = { key: foldIn(seedKey, ...pass, index), index, pass };
         const input = r.value;
         const output = ENGINE.tidy(() => fn(input, context));
-        const kept = new Set(tensorsOf(output));
-        for (const t of tensorsOf(input)) if (!kept.has(t)) t.dispose();
+        disposeReplaced(input, output);
         index++;
         yield output;
       }
     }, this.size);
+  }
+
+  /**
+   * map with an async fn, awaited element by element (TF.js's mapAsync). There is no tidy around
+   * an async fn: tensors it makes and does not return are its own to dispose.
+   */
+  mapAsync<U>(fn: (element: T, context: MapContext) => Promise<U>, options: { seed?: Seed } = {}): Dataset<U> {
+    if (typeof fn !== 'function') throw invalid('Dataset.mapAsync', 'Expected fn to be a function', { fn });
+    const seedKey = seedKeyOf(options.seed, 'map');
+    const upstream = this.source;
+    return new Dataset(async function* mapped(pass) {
+      const it = upstream(pass);
+      let index = 0;
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        const output = await fn(r.value, { key: foldIn(seedKey, ...pass, index), index, pass });
+        disposeReplaced(r.value, output);
+        index++;
+        yield output;
+      }
+    }, this.size);
+  }
+
+  /** This dataset's elements, then other's (both in the same pass). */
+  concatenate<U = T>(other: Dataset<U>): Dataset<T | U> {
+    if (!(other instanceof Dataset)) throw invalid('Dataset.concatenate', 'Expected a Dataset', { dataset: other });
+    const [first, second] = [this.source, other.source] as Source<T | U>[];
+    const size = this.size === Infinity || other.size === Infinity ? Infinity : this.size === null || other.size === null ? null : this.size + other.size;
+    return new Dataset(async function* concatenated(pass) {
+      for (const source of [first, second]) {
+        const it = source(pass);
+        for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+      }
+    }, size);
   }
 
   filter(predicate: (element: T) => boolean): Dataset<T> {
@@ -191,23 +246,29 @@ export class Dataset<T = Element> {
         if (predicate(r.value)) yield r.value;
         else disposeElement(r.value);
       }
-    }, null);
+    }, this.size === Infinity ? Infinity : null);
   }
 
+  /** The first `count` elements (all of them for a negative count, as tf.data). */
   take(count: number): Dataset<T> {
+    checkCount(count, 'Dataset.take');
+    if (count === undefined || count < 0) return this;
     const upstream = this.source;
     return new Dataset(async function* taken(pass) {
-      if (count <= 0) return;
+      if (count === 0) return;
       const it = upstream(pass);
       let n = 0;
       for (let r = await it.next(); !r.done; r = await it.next()) {
         yield r.value;
         if (++n >= count) break;
       }
-    }, this.size === null ? null : Math.max(0, Math.min(count, this.size)));
+    }, this.size === null ? null : Math.min(count, this.size));
   }
 
+  /** All but the first `count` elements (all of them for a negative count, as tf.data). */
   skip(count: number): Dataset<T> {
+    checkCount(count, 'Dataset.skip');
+    if (count === undefined || count < 0) return this;
     const upstream = this.source;
     return new Dataset(async function* skipped(pass) {
       const it = upstream(pass);
@@ -216,11 +277,18 @@ export class Dataset<T = Element> {
         if (n++ < count) disposeElement(r.value);
         else yield r.value;
       }
-    }, this.size === null ? null : Math.max(0, this.size - Math.max(0, count)));
+    }, this.size === null ? null : this.size === Infinity ? (count === Infinity ? 0 : Infinity) : Math.max(0, this.size - count));
   }
 
-  /** Repeats the dataset `count` times (forever without a count); repetition r runs pass [...pass, r]. */
+  /**
+   * Repeats the dataset `count` times (forever without a count or with a negative one, as
+   * tf.data); repetition r runs pass [...pass, r]. The size of a forever-repeated non-empty
+   * dataset is Infinity.
+   */
   repeat(count?: number): Dataset<T> {
+    checkCount(count, 'Dataset.repeat');
+    if (count !== undefined && count < 0) count = undefined;
+    const size = count === 0 || this.size === 0 ? 0 : this.size === null ? null : count === undefined ? Infinity : this.size * count;
     const upstream = this.source;
     return new Dataset(async function* repeated(pass) {
       for (let r = 0; count === undefined || r < count; r++) {
@@ -232,7 +300,7 @@ export class Dataset<T = Element> {
         }
         if (!produced) return;
       }
-    }, count === undefined || this.size === null ? null : this.size * count);
+    }, size);
   }
 
   /**
@@ -281,11 +349,14 @@ export function fromTensorSlices(x: Tensor | readonly Tensor[] | Record<string, 
   }, n);
 }
 
-/** The items of a JS array, in order. */
+/**
+ * The items of a JS array, in order. Tensors in them are yielded as copies (as tf.data does), so
+ * that map or batch disposing an element leaves the array intact for the next pass.
+ */
 export function array<T extends Element>(items: readonly T[]): Dataset<T> {
   if (!Array.isArray(items)) throw invalid('data.array', 'Expected an array', { items });
   return new Dataset<T>(async function* fromArray() {
-    for (const item of items) yield item;
+    for (const item of items) yield cloneElement(item);
   }, items.length);
 }
 

@@ -21,7 +21,7 @@ import { notify } from './observers.js';
 import { printSummary } from './summary.js';
 import { Graph } from './topology.js';
 import {
-  batchRecord, callModel, checkInputShapes, checkPair, datasetPairs, disposingPairs, evaluateBatches, fitTensors, rowBatches, runTraining,
+  batchRecord, callModel, checkInputShapes, checkPair, datasetEvaluation, datasetPairs, disposingPairs, evaluateBatches, fitTensors, rowBatches, runTraining,
   trainStep, validationFor, type Batch, type FitArgs, type ToBatch, type TrainableModel,
 } from './training.js';
 
@@ -246,22 +246,37 @@ export class LayersModel implements TrainableModel {
     return this.withData(x, y, 'fit', ([xs, ys]) => fitTensors(this, xs, ys, args, this.batchOf('fit')));
   }
 
-  /** Trains on a dataset whose elements are [x, y] or {xs, ys} batches. */
+  /**
+   * Trains on a dataset whose elements are [x, y] or {xs, ys} batches. Each epoch is a pass of
+   * the dataset, or with batchesPerEpoch the next batchesPerEpoch batches of one iterator that
+   * goes on across epochs (TF.js); if it runs out, training stops with TF.js's warning.
+   */
   async fitDataset(dataset: Dataset<Element>, args: FitArgs = {}): Promise<History> {
     const context = 'fitDataset';
     if (!isDataset(dataset)) throw invalid(context, 'Expected a Dataset', { dataset });
     const limit = args.batchesPerEpoch;
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw invalid(context, 'Expected batchesPerEpoch to be a positive integer', { batchesPerEpoch: limit });
+    if (limit === undefined && dataset.size === Infinity) {
+      throw invalid(context, 'Expected batchesPerEpoch with an infinite dataset (an epoch would never end)', { 'dataset.size': Infinity });
+    }
     const toBatch = this.batchOf(context);
+    const ranOut = (taken: number) => {
+      console.warn(`${context}: You provided \`batchesPerEpoch\` as ${limit}, but your dataset iterator ran out of data after ${taken} batches; `
+        + 'interrupting training. Make sure that your dataset can generate at least `batchesPerEpoch * epochs` batches '
+        + `(in this case, ${limit! * (args.epochs ?? 1)} batches). You may need to use the repeat() function when building your dataset.`);
+      this.stopTraining = true;
+    };
+    let shared: AsyncIterator<Element> | undefined;
     const batchesFor = (epoch: number) => (async function* checked(model: LayersModel) {
-      for await (const [xs, ys] of datasetPairs(dataset, [epoch], limit, toBatch, context)) {
+      const it = limit === undefined ? dataset.iterator([epoch]) : (shared ??= dataset.iterator([epoch]));
+      for await (const [xs, ys] of datasetPairs(it, limit, toBatch, context, ranOut)) {
         checkPair(model, xs, ys, context);
         yield [xs, ys] as Batch;
       }
     })(this);
     const owned: Tensor[] = [];
     try {
-      const validate = validationFor(this, args.validationData, args.batchSize ?? 32, toBatch, context, owned);
+      const validate = validationFor(this, args.validationData, args, toBatch, context, owned);
       notify('fitBegin', { model: this, kind: 'fitDataset', options: { ...args }, data: {} });
       return await runTraining(this, batchesFor, limit ?? dataset.size, null, validate, args, context);
     } finally {
@@ -295,6 +310,19 @@ export class LayersModel implements TrainableModel {
       const values = Object.values(logs).map((v) => ops.scalar(v));
       return values.length === 1 ? values[0]! : values;
     });
+  }
+
+  /**
+   * evaluate on a dataset of [x, y] or {xs, ys} batches (TF.js's evaluateDataset): its first
+   * `batches` batches, or all of it; a scalar, or a list of scalars.
+   */
+  async evaluateDataset(dataset: Dataset<Element>, args: { batches?: number; verbose?: number } = {}): Promise<Tensor | Tensor[]> {
+    const context = 'evaluateDataset';
+    if (!isDataset(dataset)) throw invalid(context, 'Expected a Dataset', { dataset });
+    this.compiledOrThrow(context);
+    const logs = await datasetEvaluation(this, dataset, args.batches, this.batchOf(context), context, { dataset: 'dataset', batches: 'batches' })();
+    const values = Object.values(logs).map((v) => ops.scalar(v));
+    return values.length === 1 ? values[0]! : values;
   }
 
   /** Outputs in inference mode, computed batchSize rows at a time: a tensor, or a list with several outputs. */

@@ -251,8 +251,13 @@ export interface FitArgs {
   callbacks?: Callback | Callback[];
   initialEpoch?: number;
   classWeight?: Record<number, number>;
-  /** With a dataset: batches per epoch (default: until the dataset ends). */
+  /**
+   * With a dataset: batches per epoch, drawn from one iterator that goes on across epochs (as
+   * TF.js and Keras's steps_per_epoch); default: each epoch is a whole pass of the dataset.
+   */
   batchesPerEpoch?: number;
+  /** With a dataset as validationData: the batches of each validation (default: the whole dataset). */
+  validationBatches?: number;
 }
 
 /** A source of (x, y) batches for one epoch; the loop disposes each batch after its step. */
@@ -278,11 +283,15 @@ const tensorsIn = (value: unknown): boolean =>
  * (x, y) batches from a dataset's elements: [x, y] arrays or {xs, ys} objects, each side a
  * batched tensor, a list of them or a record by input (output) name.
  */
-export async function* datasetPairs(dataset: Dataset<Element>, pass: readonly number[], limit: number | undefined, toBatch: ToBatch, context: string): AsyncGenerator<Batch> {
-  const it = dataset.iterator(pass);
+export async function* datasetPairs(
+  it: AsyncIterator<Element>, limit: number | undefined, toBatch: ToBatch, context: string, ranOut?: (taken: number) => void,
+): AsyncGenerator<Batch> {
   for (let n = 0; limit === undefined || n < limit; n++) {
     const r = await it.next();
-    if (r.done) return;
+    if (r.done) {
+      if (limit !== undefined) ranOut?.(n);
+      return;
+    }
     const element = r.value as unknown;
     const pair = Array.isArray(element) ? element : element && typeof element === 'object' ? [(element as Record<string, unknown>).xs, (element as Record<string, unknown>).ys] : [];
     if (!tensorsIn(pair[0]) || !tensorsIn(pair[1])) {
@@ -300,7 +309,7 @@ export async function* datasetPairs(dataset: Dataset<Element>, pass: readonly nu
 
 export async function runTraining(
   model: TrainableModel, batchesFor: EpochBatches, steps: number | null, samples: number | null,
-  validate: (() => Promise<Logs>) | undefined, args: FitArgs, context: string,
+  validate: Validation | undefined, args: FitArgs, context: string,
 ): Promise<History> {
   const { epochs, verbose, initialEpoch } = checkFitArgs(args, context);
   const compiled = model.compiledOrThrow(context);
@@ -340,9 +349,11 @@ export async function runTraining(
       batch++;
       if (model.stopTraining) break;
     }
+    // The data ran out (batchesPerEpoch) before this epoch's first step: there is no epoch to record.
+    if (batch === 0 && model.stopTraining) break;
     const logs = epochLogs(compiled, meanLoss, outputMeans);
     if (validate) {
-      for (const [name, value] of Object.entries(await validate())) logs[`val_${name}`] = value;
+      for (const [name, value] of Object.entries(await validate(epoch))) logs[`val_${name}`] = value;
     }
     notify('epochEnd', { model, epoch, logs });
     await callbacks.epochEnd(epoch, logs);
@@ -381,7 +392,7 @@ export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor
       const order = args.shuffle === false ? undefined : permutationValues(foldIn(shuffleKey, epoch), trainCount);
       return pairBatches(xTrain, yTrain, batchSize, order);
     };
-    const validate = validationFor(model, args.validationData ?? validation, batchSize, toBatch, context, owned);
+    const validate = validationFor(model, args.validationData ?? validation, args, toBatch, context, owned);
     notify('fitBegin', { model, kind: 'fit', options: { ...args }, data: batchRecord(xs, ys) });
     return await runTraining(model, batchesFor, Math.ceil(trainCount / batchSize), trainCount, validate, args, context);
   } finally {
@@ -390,25 +401,56 @@ export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor
   }
 }
 
-/** Validation on [x, y] or a dataset; tensors converted from arrays go to `owned` for the caller to dispose. */
+/** The loss and metrics at the end of an epoch. */
+export type Validation = (epoch: number) => Promise<Logs>;
+
+/**
+ * Evaluation on a dataset's first `batches` batches (all of it without), on pass [epoch] (a new
+ * iteration each time, as TF.js and Keras make one, so a reshuffling dataset is validated in a
+ * new order each epoch) or, without an epoch, on the pass iterator() gives. Checked now:
+ * `batches` a positive integer, and an infinite dataset needs it (an evaluation that never ends
+ * is an error, not a hang). `names` are the arguments as messages call them (validationData and
+ * validationBatches in fit).
+ */
+export function datasetEvaluation(
+  model: TrainableModel, dataset: Dataset<Element>, batches: number | undefined, toBatch: ToBatch, context: string,
+  names: { dataset: string; batches: string },
+): (epoch?: number) => Promise<Logs> {
+  if (batches !== undefined && !(Number.isInteger(batches) && batches > 0)) throw invalid(context, `Expected ${names.batches} to be a positive integer`, { [names.batches]: batches });
+  if (batches === undefined && dataset.size === Infinity) {
+    throw invalid(context, `Expected ${names.batches} with an infinite ${names.dataset} (an evaluation would never end)`, { [`${names.dataset}.size`]: Infinity });
+  }
+  const ranOut = (taken: number) => console.warn(`${context}: ${names.dataset} ran out of data after ${taken} batches (${names.batches}=${batches}); `
+    + `evaluating on those. Make sure that your dataset can generate at least ${names.batches} batches; you may need to use repeat() when building it.`);
+  return async (epoch) => {
+    const pairs: Batch[] = [];
+    const it = epoch === undefined ? dataset.iterator() : dataset.iterator([epoch]);
+    for await (const batch of datasetPairs(it, batches, toBatch, context, ranOut)) pairs.push(batch);
+    try {
+      return evaluateBatches(model, pairs);
+    } finally {
+      pairs.forEach(disposeBatch);
+    }
+  };
+}
+
+/**
+ * Validation on [x, y] or a dataset (its first `validationBatches` batches, or all of it); tensors
+ * converted from arrays go to `owned` for the caller to dispose.
+ */
 export function validationFor(
-  model: TrainableModel, data: FitArgs['validationData'], batchSize: number, toBatch: ToBatch, context: string, owned: Tensor[],
-): (() => Promise<Logs>) | undefined {
+  model: TrainableModel, data: FitArgs['validationData'], args: FitArgs, toBatch: ToBatch, context: string, owned: Tensor[],
+): Validation | undefined {
+  const batches = args.validationBatches;
+  if (batches !== undefined && (!data || Array.isArray(data))) {
+    throw invalid(context, 'Expected validationBatches only with a dataset as validationData', { validationBatches: batches });
+  }
   if (!data) return undefined;
   if (Array.isArray(data)) {
     const { batch: [xv, yv], converted } = toBatch(data[0], data[1], ['validationData[0]', 'validationData[1]']);
     owned.push(...converted);
     checkPair(model, xv, yv, context, ['validationData[0]', 'validationData[1]']);
-    return async () => evaluateBatches(model, disposingPairs(xv, yv, batchSize));
+    return async () => evaluateBatches(model, disposingPairs(xv, yv, args.batchSize ?? 32));
   }
-  const dataset = data as Dataset<Element>;
-  return async () => {
-    const batches: Batch[] = [];
-    for await (const batch of datasetPairs(dataset, [0], undefined, toBatch, context)) batches.push(batch);
-    try {
-      return evaluateBatches(model, batches);
-    } finally {
-      batches.forEach(disposeBatch);
-    }
-  };
+  return datasetEvaluation(model, data as Dataset<Element>, batches, toBatch, context, { dataset: 'validationData', batches: 'validationBatches' });
 }
