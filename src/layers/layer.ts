@@ -123,6 +123,35 @@ export function uniqueName(base: string, taken: (name: string) => boolean): stri
   return `${base}_${i}`;
 }
 
+/**
+ * While src/io rebuilds a model from files, the weights' values are about to be replaced by the
+ * files': they are made as zeros, nothing is drawn, and at most the files' element count is made
+ * in all, so a hostile config cannot allocate more than the file holds.
+ */
+let loadBudget: { remaining: number } | undefined;
+
+export function withLoadBudget<T>(elements: number, fn: () => T): T {
+  const previous = loadBudget;
+  loadBudget = { remaining: elements };
+  try {
+    return fn();
+  } finally {
+    loadBudget = previous;
+  }
+}
+
+function budgetedZeros(shape: readonly number[], path: string): Float32Array {
+  const budget = loadBudget!;
+  let size = 1;
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) throw invalid(path, 'Expected a weight shape of non-negative integers', { shape });
+    size *= d;
+    if (size > budget.remaining) throw invalid(path, `Expected weights no larger than the file's (${budget.remaining} elements left)`, { shape });
+  }
+  budget.remaining -= size;
+  return new Float32Array(size);
+}
+
 export abstract class Layer {
   name: string | undefined;
   /** `<model>/<layer>`: the prefix of weight names and keys. Set when the layer joins a model. */
@@ -174,7 +203,7 @@ export abstract class Layer {
   /** A weight named `<path>/<name>`; trainable false makes it state the layer assigns itself. */
   protected addWeight(name: string, shape: number[], initializer: Initializer, regularizer?: Regularizer, trainable = true): Variable {
     const path = `${this.path}/${name}`;
-    const values = initializer.values(shape, keyForPath(path));
+    const values = loadBudget ? budgetedZeros(shape, path) : initializer.values(shape, keyForPath(path));
     const variable = ENGINE.tidy(() => ENGINE.makeVariable(ENGINE.makeTensor(values, shape, 'float32'), this.trainable && trainable, path));
     this.weights.push({ variable, ...(regularizer ? { regularizer } : {}), ...(trainable ? {} : { nonTrainable: true as const }) });
     return variable;
