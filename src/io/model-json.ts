@@ -9,6 +9,7 @@ import { ENGINE } from '../engine/engine.js';
 import { InputLayer } from '../layers/core.js';
 import { Layer, SymbolicTensor, uniqueName } from '../layers/layer.js';
 import { TimeDistributed } from '../layers/plumbing.js';
+import { Bidirectional } from '../layers/bidirectional.js';
 import { LayersModel, ModelLayer } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { input } from '../models/topology.js';
@@ -29,7 +30,12 @@ function nestedToJson(layer: Json): Json {
 
 function layerToJson(layer: Layer): { class_name: string; config: Json } {
   if (layer instanceof ModelLayer) return modelToJson(layer.model);
-  return { class_name: layer.className, config: { ...configToJson(layer.getConfig(), nestedToJson), name: layer.name, trainable: layer.trainable } };
+  const config = configToJson(layer.getConfig(), nestedToJson);
+  // TF.js names a Bidirectional's weights after its inner layer's name: forward_<inner>/kernel.
+  if (layer instanceof Bidirectional && isPlainObject(config.layer) && isPlainObject(config.layer.config)) {
+    config.layer.config.name = layer.forwardLayer.name?.replace(/^forward_/, '') ?? null;
+  }
+  return { class_name: layer.className, config: { ...config, name: layer.name, trainable: layer.trainable } };
 }
 
 /** The model's {class_name, config} (Sequential, or Model for a functional one). */

@@ -1,0 +1,272 @@
+/**
+ * Saving and loading in TF.js 4.22's format: verbatim -> verbatim bit for bit (and training on),
+ * verbatim -> TF.js and TF.js -> verbatim within float tolerance, with TF.js itself as the oracle.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import * as vb from 'verbatim';
+import { forEachBackend } from './helpers/backends.js';
+import { assertClose } from './helpers/close.js';
+
+const L = vb.layers;
+const bits = (t: vb.Tensor | vb.Tensor[]) => (Array.isArray(t) ? t : [t]).map((x) => [...new Uint32Array((x.dataSync() as Float32Array).slice().buffer)]);
+const capture = async (save: (h: vb.IOHandler) => Promise<unknown>) => {
+  let artifacts: vb.ModelArtifacts | undefined;
+  await save(vb.io.withSaveHandler(async (a) => {
+    artifacts = a;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  return artifacts!;
+};
+const tfCapture = async (model: tf.LayersModel) => {
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    artifacts = a;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  return artifacts!;
+};
+
+/** Every weight set to seeded values away from the initializers (moving variances positive). */
+function randomizeWeights(model: vb.LayersModel, seed: number): void {
+  const rng = vb.random.generator(seed);
+  model.setWeights(model.weights.map((w) => (w.name.endsWith('moving_variance') ? vb.add(vb.abs(rng.normal([...w.shape])), 0.5) : rng.normal([...w.shape], 0, 0.5))));
+}
+
+interface Case { name: string; build: (name: string) => vb.LayersModel; inputs: { shape: number[]; ints?: number }[] }
+
+const CASES: Case[] = [
+  { name: 'dense + dropout', inputs: [{ shape: [5, 4] }], build: (name) => vb.sequential({ name, layers: [L.dense({ units: 6, inputShape: [4], activation: 'relu' }), L.dropout({ rate: 0.3 }), L.dense({ units: 2, activation: 'softmax' })] }) },
+  { name: 'conv2d + pooling', inputs: [{ shape: [2, 6, 6, 2] }], build: (name) => vb.sequential({ name, layers: [L.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [6, 6, 2] }), L.maxPooling2d({ poolSize: 2 }), L.averagePooling2d({ poolSize: 3 }), L.flatten(), L.dense({ units: 2 })] }) },
+  { name: 'batchNormalization (moving statistics)', inputs: [{ shape: [4, 3] }], build: (name) => vb.sequential({ name, layers: [L.dense({ units: 5, inputShape: [3] }), L.batchNormalization(), L.dense({ units: 1 })] }) },
+  { name: 'embedding + lstm', inputs: [{ shape: [3, 5], ints: 7 }], build: (name) => vb.sequential({ name, layers: [L.embedding({ inputDim: 7, outputDim: 4, inputLength: 5 }), L.lstm({ units: 3 }), L.dense({ units: 1 })] }) },
+  { name: 'gru (resetAfter false) + simpleRNN', inputs: [{ shape: [2, 4, 3] }], build: (name) => vb.sequential({ name, layers: [L.gru({ units: 3, returnSequences: true, resetAfter: false, inputShape: [4, 3] }), L.simpleRNN({ units: 2 })] }) },
+  { name: 'bidirectional lstm + timeDistributed', inputs: [{ shape: [2, 4, 3] }], build: (name) => vb.sequential({ name, layers: [L.bidirectional({ layer: L.lstm({ units: 2, returnSequences: true }), inputShape: [4, 3] }), L.timeDistributed({ layer: L.dense({ units: 2 }) }), L.globalAveragePooling1d()] }) },
+  {
+    name: 'functional: two inputs, two outputs, merges, a nested model', inputs: [{ shape: [3, 4] }, { shape: [3, 4] }],
+    build: (name) => {
+      const inner = vb.sequential({ name: `${name}_inner`, layers: [L.dense({ units: 3, inputShape: [4], name: 'inner_dense' })] });
+      const a = vb.input({ shape: [4], name: 'a' });
+      const b = vb.input({ shape: [4], name: 'b' });
+      const sum = L.add().apply([a, b]);
+      const both = L.concatenate().apply([L.dense({ units: 2, activation: 'tanh' }).apply(sum), inner.apply(a) as vb.layers.SymbolicTensor]);
+      return vb.model({ name, inputs: [a, b], outputs: [L.dense({ units: 1 }).apply(both), L.multiply().apply([a, b])] });
+    },
+  },
+];
+
+function inputsFor(c: Case, seed: number): vb.Tensor[] {
+  const rng = vb.random.generator(seed);
+  return c.inputs.map(({ shape, ints }) => (ints ? rng.integers(shape, 0, ints) : rng.normal(shape)));
+}
+
+let counter = 0;
+const fresh = (base: string) => `io_${base.replace(/\W+/g, '_')}_${counter++}`;
+
+forEachBackend('save and load: verbatim -> verbatim', () => {
+  for (const c of CASES) {
+    it(`${c.name}: predicts the same bits after a round trip through memory`, async () => {
+      const model = c.build(fresh(c.name));
+      randomizeWeights(model, 1);
+      const x = inputsFor(c, 2);
+      const loaded = await vb.loadLayersModel(vb.io.fromMemory(await capture((h) => model.save(h))));
+      assert.deepEqual(bits(loaded.predict(x)), bits(model.predict(x)));
+      assert.deepEqual(loaded.weights.map((w) => w.name.split('/').slice(1).join('/')), model.weights.map((w) => w.name.split('/').slice(1).join('/')));
+      model.dispose();
+      loaded.dispose();
+    });
+  }
+
+  it('keeps training to the same weights as the model never saved (dropout keys included)', async () => {
+    const c = CASES[0]!;
+    const name = fresh('train');
+    const x = vb.random.generator(3).normal([16, 4]);
+    const y = vb.oneHot(vb.random.generator(4).integers([16], 0, 2), 2);
+    const train = async (m: vb.LayersModel) => {
+      m.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.1 }), loss: 'categoricalCrossentropy' });
+      await m.fit(x, y, { epochs: 2, batchSize: 4, shuffle: true, verbose: 0 });
+      return m.getWeightValues().map((v) => [...new Uint32Array(v.slice().buffer)]);
+    };
+    const original = c.build(name);
+    const artifacts = await capture((h) => original.save(h));
+    const expected = await train(original);
+    original.dispose();
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts));
+    assert.equal(loaded.name, name);
+    assert.deepEqual(await train(loaded), expected);
+    loaded.dispose();
+  });
+});
+
+describe('save and load: files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'verbatim-io-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("file:// writes model.json and weights.bin (no temporary files left) that verbatim and TF.js load", async () => {
+    const c = CASES[1]!;
+    const model = c.build(fresh('file'));
+    randomizeWeights(model, 5);
+    const result = await model.save(`file://${join(dir, 'm')}`);
+    assert.equal(result.modelArtifactsInfo.modelTopologyType, 'JSON');
+    assert.deepEqual(readdirSync(join(dir, 'm')).sort(), ['model.json', 'weights.bin']);
+    const x = inputsFor(c, 6);
+    const loaded = await vb.loadLayersModel(`file://${join(dir, 'm')}`);
+    assert.deepEqual(bits(loaded.predict(x)), bits(model.predict(x)));
+    const json = JSON.parse(readFileSync(join(dir, 'm', 'model.json'), 'utf8'));
+    assert.equal(json.format, 'layers-model');
+    assert.deepEqual(json.weightsManifest[0].paths, ['weights.bin']);
+    const bin = readFileSync(join(dir, 'm', 'weights.bin'));
+    const theirs = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }));
+    assertClose((model.predict(x) as vb.Tensor).dataSync(), (theirs.predict(tf.tensor(x[0]!.dataSync() as Float32Array, [...x[0]!.shape])) as tf.Tensor).dataSync(), 'TF.js on the files');
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('localstorage:// uses TF.js\'s keys; listModels and removeModel see it; indexeddb:// and downloads say they need a browser', async () => {
+    const store = new Map<string, string>();
+    const shim = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v), removeItem: (k: string) => void store.delete(k), key: (i: number) => [...store.keys()][i] ?? null, get length() { return store.size; } };
+    (globalThis as { localStorage?: unknown }).localStorage = shim;
+    try {
+      const model = CASES[0]!.build(fresh('ls'));
+      await model.save('localstorage://my/model');
+      assert.ok(store.has('tensorflowjs_models/my/model/weight_data'));
+      assert.deepEqual(Object.keys(await vb.io.listModels()), ['localstorage://my/model']);
+      const x = inputsFor(CASES[0]!, 1);
+      const loaded = await vb.loadLayersModel('localstorage://my/model');
+      assert.deepEqual(bits(loaded.predict(x)), bits(model.predict(x)));
+      await vb.io.removeModel('localstorage://my/model');
+      assert.equal(store.size, 0);
+      model.dispose();
+      loaded.dispose();
+    } finally {
+      delete (globalThis as { localStorage?: unknown }).localStorage;
+    }
+    const model = CASES[0]!.build(fresh('browser'));
+    await assert.rejects(model.save('indexeddb://m'), /Expected a browser with IndexedDB/);
+    await assert.rejects(model.save('localstorage://m'), /Expected a browser with localStorage/);
+    await assert.rejects(model.save(vb.io.browserDownloads()), /Expected a browser/);
+    await assert.rejects(model.save('http://example.com/m'), /Expected a handler or a URL/);
+    model.dispose();
+  });
+
+  it('browserFiles loads a model.json and its weight file given as Files', async () => {
+    const model = CASES[0]!.build(fresh('files'));
+    const a = await capture((h) => model.save(h));
+    const json = JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: a.weightSpecs }] });
+    const loaded = await vb.loadLayersModel(vb.io.browserFiles([new File([json], 'model.json'), new File([a.weightData as ArrayBuffer], 'w.bin')]));
+    const x = inputsFor(CASES[0]!, 1);
+    assert.deepEqual(bits(loaded.predict(x)), bits(model.predict(x)));
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('http(s):// loads with fetch, weight paths resolved next to model.json', async () => {
+    const model = CASES[0]!.build(fresh('http'));
+    const a = await capture((h) => model.save(h));
+    const files: Record<string, ArrayBuffer> = {
+      'https://host/models/m/model.json': new TextEncoder().encode(JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] })).buffer as ArrayBuffer,
+      'https://host/models/m/weights.bin': a.weightData as ArrayBuffer,
+    };
+    const fetchFunc = async (url: string) => ({ ok: url in files, status: url in files ? 200 : 404, arrayBuffer: async () => files[url]!, json: async () => ({}) });
+    const loaded = await vb.loadLayersModel('https://host/models/m/model.json', { fetchFunc });
+    const x = inputsFor(CASES[0]!, 1);
+    assert.deepEqual(bits(loaded.predict(x)), bits(model.predict(x)));
+    model.dispose();
+    loaded.dispose();
+  });
+});
+
+describe('save and load: TF.js 4.22 as the oracle', () => {
+  for (const c of CASES) {
+    it(`${c.name}: saved by verbatim, TF.js loads it and predicts the same`, async () => {
+      const model = c.build(fresh(c.name));
+      randomizeWeights(model, 7);
+      const artifacts = await capture((h) => model.save(h));
+      const theirs = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+      const x = inputsFor(c, 8);
+      const ours = model.predict(x);
+      const expected = theirs.predict(x.map((t) => tf.tensor(t.dataSync() as Float32Array, [...t.shape], t.dtype === 'int32' ? 'int32' : 'float32')));
+      const list = <T>(v: T | T[]) => (Array.isArray(v) ? v : [v]);
+      list(ours).forEach((o, i) => assertClose(o.dataSync(), list(expected)[i]!.dataSync(), `${c.name} output ${i}`));
+      model.dispose();
+      theirs.dispose();
+    });
+  }
+
+  const TF_CASES: { name: string; build: () => tf.LayersModel; inputs: { shape: number[]; ints?: number }[] }[] = [
+    { name: 'dense (glorotNormal, l2, dropout)', inputs: [{ shape: [4, 3] }], build: () => tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3], activation: 'relu', kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }) }), tf.layers.dropout({ rate: 0.2 }), tf.layers.dense({ units: 2, activation: 'sigmoid' })] }) },
+    { name: 'conv2d + maxPooling2d + batchNormalization', inputs: [{ shape: [2, 6, 6, 1] }], build: () => tf.sequential({ layers: [tf.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [6, 6, 1], activation: 'relu' }), tf.layers.maxPooling2d({ poolSize: 2 }), tf.layers.batchNormalization(), tf.layers.flatten(), tf.layers.dense({ units: 3, activation: 'softmax' })] }) },
+    { name: 'embedding + lstm (TF.js\'s hard_sigmoid)', inputs: [{ shape: [3, 5], ints: 9 }], build: () => tf.sequential({ layers: [tf.layers.embedding({ inputDim: 9, outputDim: 3, inputLength: 5 }), tf.layers.lstm({ units: 4 }), tf.layers.dense({ units: 1 })] }) },
+    { name: 'gru + simpleRNN', inputs: [{ shape: [2, 4, 3] }], build: () => tf.sequential({ layers: [tf.layers.gru({ units: 3, returnSequences: true, inputShape: [4, 3] }), tf.layers.simpleRNN({ units: 2 })] }) },
+    { name: 'bidirectional lstm', inputs: [{ shape: [2, 4, 3] }], build: () => tf.sequential({ layers: [tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 2 }) as tf.layers.RNN, inputShape: [4, 3] })] }) },
+    {
+      name: 'functional: two inputs, two outputs, merges, a nested model', inputs: [{ shape: [3, 4] }, { shape: [3, 4] }],
+      build: () => {
+        const inner = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4] })] });
+        const a = tf.input({ shape: [4] });
+        const b = tf.input({ shape: [4] });
+        const sum = tf.layers.add().apply([a, b]) as tf.SymbolicTensor;
+        const both = tf.layers.concatenate().apply([tf.layers.dense({ units: 2 }).apply(sum) as tf.SymbolicTensor, inner.apply(a) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+        return tf.model({ inputs: [a, b], outputs: [tf.layers.dense({ units: 1 }).apply(both) as tf.SymbolicTensor, tf.layers.multiply().apply([a, b]) as tf.SymbolicTensor] });
+      },
+    },
+  ];
+  for (const c of TF_CASES) {
+    it(`${c.name}: saved by TF.js, verbatim loads it and predicts the same`, async () => {
+      const theirs = c.build();
+      // Moving statistics away from their initial values, so that loading them matters.
+      theirs.setWeights(theirs.getWeights().map((w, i) => tf.add(tf.abs(tf.randomNormal(w.shape, 0, 0.5, 'float32', i)), w.shape.length === 1 ? 0.5 : -0.2)));
+      const artifacts = await tfCapture(theirs);
+      const model = await vb.loadLayersModel(vb.io.fromMemory(artifacts as vb.ModelArtifacts));
+      const rng = vb.random.generator(9);
+      const x = c.inputs.map(({ shape, ints }) => (ints ? rng.integers(shape, 0, ints) : rng.normal(shape)));
+      const list = <T>(v: T | T[]) => (Array.isArray(v) ? v : [v]);
+      const expected = list(theirs.predict(x.map((t) => tf.tensor(t.dataSync() as Float32Array, [...t.shape], t.dtype === 'int32' ? 'int32' : 'float32'))));
+      list(model.predict(x)).forEach((o, i) => assertClose(o.dataSync(), expected[i]!.dataSync(), `${c.name} output ${i}`));
+      model.dispose();
+      theirs.dispose();
+    });
+  }
+});
+
+describe('toJSON, modelFromJSON, registerClass', () => {
+  it('toJSON gives the model.json topology; modelFromJSON rebuilds the architecture', async () => {
+    const model = CASES[6]!.build(fresh('json'));
+    const json = model.toJSON() as string;
+    assert.equal(JSON.parse(json).class_name, 'Model');
+    assert.equal((model.toJSON(null, false) as { keras_version: string }).keras_version, 'tfjs-layers 4.22.0');
+    const names = (m: vb.LayersModel) => m.weights.map((w) => `${w.name.split('/').slice(1).join('/')} ${JSON.stringify(w.shape)}`);
+    const expected = names(model);
+    model.dispose();
+    const copy = await vb.models.modelFromJSON(JSON.parse(json));
+    assert.deepEqual(names(copy), expected);
+    copy.dispose();
+  });
+
+  it('a custom layer registered by its static className saves and loads', async () => {
+    class Scale extends vb.layers.Layer {
+      static className = 'Scale';
+      readonly factor: number;
+      constructor(args: { factor?: number; name?: string } = {}) {
+        super('Scale', args);
+        this.factor = args.factor ?? 2;
+      }
+      computeOutputShape(s: vb.layers.SymbolicShape) { return s; }
+      call(x: vb.Tensor) { return vb.mul(x, this.factor); }
+      getConfig() { return { factor: this.factor }; }
+    }
+    const model = vb.sequential({ name: fresh('custom'), layers: [L.dense({ units: 2, inputShape: [3] }), new Scale({ factor: 3 })] });
+    const artifacts = await capture((h) => model.save(h));
+    await assert.rejects(vb.loadLayersModel(vb.io.fromMemory(artifacts)), /Expected a known layer class .*class_name="Scale"/);
+    vb.serialization.registerClass(Scale);
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts));
+    const x = vb.ones([1, 3]);
+    assert.deepEqual(bits(loaded.predict(x)), bits(model.predict(x)));
+    model.dispose();
+    loaded.dispose();
+  });
+});
