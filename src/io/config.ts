@@ -147,7 +147,7 @@ export function configFromJson(config: Json, context: string, nested: (layer: un
     const value = config[key];
     const name = key === 'name' ? key : camelKey(key);
     const at = `config.${key}`;
-    if (name === '__proto__' || name === 'constructor' || name === 'prototype') throw invalid(context, 'Expected config keys that are option names', { key });
+    if (['__proto__', 'constructor', 'prototype'].includes(key) || ['constructor', 'prototype'].includes(name)) throw invalid(context, 'Expected config keys that are option names', { key });
     if (lookup(IGNORED, name)?.(value)) continue;
     if (name.endsWith('Constraint')) {
       if (value === null || value === undefined) continue;
