@@ -270,3 +270,29 @@ describe('toJSON, modelFromJSON, registerClass', () => {
     loaded.dispose();
   });
 });
+
+describe('save and load: every built-in layer', () => {
+  const GROUPS: [string, number[], () => vb.layers.Layer[]][] = [
+    ['conv1d, pooling 1-D', [5, 3], () => [L.conv1d({ filters: 2, kernelSize: 2 }), L.maxPooling1d(), L.globalMaxPooling1d()]],
+    ['depthwise, separable, transposed convolutions and spatial layers', [6, 6, 2], () => [L.depthwiseConv2d({ kernelSize: 2 }), L.separableConv2d({ filters: 2, kernelSize: 2 }), L.conv2dTranspose({ filters: 2, kernelSize: 2 }), L.upSampling2d(), L.cropping2d({ cropping: 1 }), L.zeroPadding2d(), L.spatialDropout2d({ rate: 0.1 }), L.globalAveragePooling2d()]],
+    ['normalization, noise and plumbing', [4, 3], () => [L.layerNormalization(), L.gaussianNoise({ stddev: 1 }), L.gaussianDropout({ rate: 0.1 }), L.alphaDropout({ rate: 0.1 }), L.permute({ dims: [2, 1] }), L.spatialDropout1d({ rate: 0.1 }), L.flatten(), L.repeatVector({ n: 2 }), L.averagePooling1d(), L.globalAveragePooling1d(), L.activation({ activation: 'hardSigmoid' })]],
+    ['multiHeadAttention, leakyRelu, a regularizer', [4, 4], () => [L.multiHeadAttention({ numHeads: 2, keyDim: 2 }), L.dense({ units: 2, activation: 'leakyRelu', kernelRegularizer: 'l2' })]],
+    ['preprocessing and augmentation', [8, 8, 3], () => [L.rescaling({ scale: 2 }), L.centerCrop({ height: 6, width: 6 }), L.resizing({ height: 4, width: 4 }), L.randomFlip(), L.randomRotation({ factor: 0.1 }), L.randomContrast({ factor: 0.1 }), L.randomCrop({ height: 3, width: 3 }), L.randomZoom({ heightFactor: 0.1 }), L.randomTranslation({ heightFactor: 0.1, widthFactor: 0.1 }), L.flatten(), L.dense({ units: 2 })]],
+    ['gru (resetAfter), reshape, timeDistributed, bidirectional sum', [3, 2], () => [L.gru({ units: 2 }), L.reshape({ targetShape: [2, 1] }), L.timeDistributed({ layer: L.dense({ units: 2 }) }), L.bidirectional({ layer: L.gru({ units: 2 }), mergeMode: 'sum' })]],
+  ];
+  for (const [title, shape, layers] of GROUPS) {
+    it(`${title}: the same bits after a round trip`, async () => {
+      const model = vb.sequential({ name: fresh(title), layers: [L.inputLayer({ inputShape: shape }), ...layers()] });
+      randomizeWeights(model, 11);
+      const artifacts = await capture((h) => model.save(h));
+      const loaded = await vb.loadLayersModel(vb.io.fromMemory({ ...artifacts, modelTopology: JSON.parse(JSON.stringify(artifacts.modelTopology)) }));
+      const x = vb.random.generator(12).normal([2, ...shape]);
+      assert.deepEqual(bits(loaded.predict(x)), bits(model.predict(x)));
+      // The same layers and configs (a Sequential's InputLayer becomes its input shape, as in TF.js).
+      const configs = (m: vb.LayersModel) => m.layers.filter((l) => l.className !== 'InputLayer').map((l) => [l.className, l.getConfig()]);
+      assert.deepEqual(configs(loaded), configs(model));
+      model.dispose();
+      loaded.dispose();
+    });
+  }
+});
