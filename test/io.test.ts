@@ -296,3 +296,44 @@ describe('save and load: every built-in layer', () => {
     });
   }
 });
+
+describe('save and load: TF.js -> verbatim -> TF.js, more layers', () => {
+  const T = tf.layers;
+  const MORE: [string, { shape: number[]; ints?: number }[], () => tf.LayersModel][] = [
+    ['embedding without inputLength (unknown sequence length) + gru + elu', [{ shape: [3, 5], ints: 9 }], () => tf.sequential({ layers: [T.embedding({ inputDim: 9, outputDim: 3, inputShape: [null] as unknown as number[] }), T.gru({ units: 2 }), T.dense({ units: 2, activation: 'elu' })] })],
+    ['conv1d (same, selu), pooling 1-D, repeatVector, permute', [{ shape: [2, 8, 3] }], () => tf.sequential({ layers: [T.conv1d({ filters: 2, kernelSize: 3, inputShape: [8, 3], padding: 'same', activation: 'selu' }), T.maxPooling1d({ poolSize: 2 }), T.averagePooling1d({ poolSize: 2 }), T.globalMaxPooling1d(), T.repeatVector({ n: 2 }), T.permute({ dims: [2, 1] }), T.flatten()] })],
+    ['depthwise, separable (softplus), transposed, upSampling, padding, cropping, pooling 2-D', [{ shape: [2, 6, 6, 2] }], () => tf.sequential({ layers: [T.depthwiseConv2d({ kernelSize: 3, inputShape: [6, 6, 2], depthMultiplier: 2 }), T.separableConv2d({ filters: 3, kernelSize: 2, activation: 'softplus' }), T.conv2dTranspose({ filters: 2, kernelSize: 2, strides: 2 }), T.upSampling2d({ size: [2, 2] }), T.zeroPadding2d({ padding: 1 }), T.cropping2D({ cropping: [[1, 2], [0, 1]] }), T.averagePooling2d({ poolSize: 2, padding: 'same' }), T.globalMaxPooling2d({})] })],
+    ['layerNormalization, timeDistributed (softsign), activation, softmax without bias', [{ shape: [2, 4, 3] }], () => tf.sequential({ layers: [T.layerNormalization({ inputShape: [4, 3] }), T.timeDistributed({ layer: T.dense({ units: 2, activation: 'softsign' }) }), T.activation({ activation: 'tanh' }), T.reshape({ targetShape: [8] }), T.dense({ units: 3, activation: 'softmax', useBias: false })] })],
+    ['lstm goBackwards, simpleRNN relu, hardSigmoid dense', [{ shape: [2, 4, 3] }], () => tf.sequential({ layers: [T.lstm({ units: 3, returnSequences: true, inputShape: [4, 3], goBackwards: true }), T.simpleRNN({ units: 2, activation: 'relu' }), T.dense({ units: 1, activation: 'hardSigmoid' })] })],
+    ['bidirectional merge modes ave and mul', [{ shape: [2, 4, 3] }], () => tf.sequential({ layers: [T.bidirectional({ layer: T.gru({ units: 2, returnSequences: true }) as tf.layers.RNN, mergeMode: 'ave', inputShape: [4, 3] }), T.bidirectional({ layer: T.simpleRNN({ units: 2 }) as tf.layers.RNN, mergeMode: 'mul' })] })],
+    ['functional: a nested functional model applied twice, maximum, minimum, average, dot', [{ shape: [2, 4] }, { shape: [2, 4] }], () => {
+      const ia = tf.input({ shape: [4] });
+      const inner = tf.model({ inputs: ia, outputs: T.dense({ units: 4 }).apply(ia) as tf.SymbolicTensor });
+      const a = tf.input({ shape: [4] });
+      const b = tf.input({ shape: [4] });
+      const s = (l: tf.layers.Layer, inputs: tf.SymbolicTensor[]) => l.apply(inputs) as tf.SymbolicTensor;
+      const av = s(T.average(), [s(T.add(), [a, b]), s(T.maximum(), [inner.apply(a) as tf.SymbolicTensor, b]), s(T.minimum(), [a, b])]);
+      return tf.model({ inputs: [a, b], outputs: [s(T.concatenate({ axis: -1 }), [av, s(T.dot({ axes: 1 }), [av, a])]), inner.apply(b) as tf.SymbolicTensor] });
+    }],
+  ];
+  const list = <T>(v: T | T[]) => (Array.isArray(v) ? v : [v]);
+  for (const [name, inputs, build] of MORE) {
+    it(`${name}: verbatim predicts as TF.js, and TF.js loads verbatim's save of it`, async () => {
+      const theirs = build();
+      theirs.setWeights(theirs.getWeights().map((w, i) => tf.add(tf.abs(tf.randomNormal(w.shape, 0, 0.5, 'float32', i)), 0.1)));
+      const model = await vb.loadLayersModel(vb.io.fromMemory((await tfCapture(theirs)) as vb.ModelArtifacts));
+      const rng = vb.random.generator(13);
+      const x = inputs.map(({ shape, ints }) => (ints ? rng.integers(shape, 0, ints) : rng.normal(shape)));
+      const tx = () => x.map((t) => tf.tensor(t.dataSync() as Float32Array, [...t.shape], t.dtype === 'int32' ? 'int32' : 'float32'));
+      const ours = list(model.predict(x));
+      const expected = list(theirs.predict(tx()));
+      ours.forEach((o, i) => assertClose(o.dataSync(), expected[i]!.dataSync(), `${name}: TF.js's model in verbatim, output ${i}`));
+      const back = await tf.loadLayersModel(tf.io.fromMemory((await capture((h) => model.save(h))) as tf.io.ModelArtifacts));
+      const again = list(back.predict(tx()));
+      ours.forEach((o, i) => assertClose(o.dataSync(), again[i]!.dataSync(), `${name}: verbatim's save in TF.js, output ${i}`));
+      model.dispose();
+      theirs.dispose();
+      back.dispose();
+    });
+  }
+});
