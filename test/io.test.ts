@@ -233,6 +233,24 @@ describe('save and load: TF.js 4.22 as the oracle', () => {
   }
 });
 
+describe('save and load: layer names across nested models', () => {
+  it('a nested model and the outer one both with a layer named dense: renamed in the file (dense_2) so TF.js can load it', async () => {
+    const base = vb.sequential({ name: fresh('base'), layers: [L.dense({ units: 3, inputShape: [2], activation: 'relu' }), L.dense({ units: 3 })] });
+    const outer = vb.sequential({ name: fresh('transfer'), layers: [base, L.dense({ units: 1 })] });
+    randomizeWeights(outer, 21);
+    const artifacts = await capture((h) => outer.save(h));
+    assert.deepEqual(artifacts.weightSpecs!.map((w) => w.name), ['dense/kernel', 'dense/bias', 'dense_1/kernel', 'dense_1/bias', 'dense_2/kernel', 'dense_2/bias']);
+    const x = vb.random.generator(22).normal([3, 2]);
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts));
+    assert.deepEqual(bits(loaded.predict(x)), bits(outer.predict(x)));
+    const theirs = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    assertClose(outer.predict(x).dataSync(), (theirs.predict(tf.tensor(x.dataSync() as Float32Array, [3, 2])) as tf.Tensor).dataSync(), 'TF.js');
+    outer.dispose();
+    loaded.dispose();
+    theirs.dispose();
+  });
+});
+
 describe('toJSON, modelFromJSON, registerClass', () => {
   it('toJSON gives the model.json topology; modelFromJSON rebuilds the architecture', async () => {
     const model = CASES[6]!.build(fresh('json'));

@@ -28,18 +28,46 @@ function nestedToJson(layer: Json): Json {
   return { class_name: layer.className, config: { ...config, ...(typeof layer.name === 'string' ? { name: layer.name } : {}) } };
 }
 
-function layerToJson(layer: Layer): { class_name: string; config: Json } {
-  if (layer instanceof ModelLayer) return modelToJson(layer.model);
+/**
+ * The name each layer of the model (nested models' layers included) has in the file. TF.js names
+ * layers uniquely in the process and weights `<layer>/<weight>` without the model, so layers of
+ * nested models that share a name (two `dense`) would give two weights one name: every layer
+ * keeps its name unless an earlier one (depth first, in layer order) has it, then gets name_1, ...
+ */
+export type FileNames = Map<Layer, string>;
+
+export function fileNames(model: LayersModel): FileNames {
+  const names: FileNames = new Map();
+  const taken = new Set<string>();
+  const visit = (m: LayersModel) => {
+    for (const layer of m.layers) {
+      if (names.has(layer)) continue;
+      if (layer instanceof ModelLayer) visit(layer.model);
+      if (layer instanceof InputLayer || layer instanceof ModelLayer) {
+        names.set(layer, layer.name!);
+        continue;
+      }
+      const name = uniqueName(layer.name!, (n) => taken.has(n));
+      taken.add(name);
+      names.set(layer, name);
+    }
+  };
+  visit(model);
+  return names;
+}
+
+function layerToJson(layer: Layer, names: FileNames): { class_name: string; config: Json } {
+  if (layer instanceof ModelLayer) return modelToJson(layer.model, names);
   const config = configToJson(layer.getConfig(), nestedToJson);
   // TF.js names a Bidirectional's weights after its inner layer's name: forward_<inner>/kernel.
   if (layer instanceof Bidirectional && isPlainObject(config.layer) && isPlainObject(config.layer.config)) {
     config.layer.config.name = layer.forwardLayer.name?.replace(/^forward_/, '') ?? null;
   }
-  return { class_name: layer.className, config: { ...config, name: layer.name, trainable: layer.trainable } };
+  return { class_name: layer.className, config: { ...config, name: names.get(layer) ?? layer.name, trainable: layer.trainable } };
 }
 
 /** The model's {class_name, config} (Sequential, or Model for a functional one). */
-export function modelToJson(model: LayersModel): { class_name: string; config: Json } {
+export function modelToJson(model: LayersModel, names: FileNames = fileNames(model)): { class_name: string; config: Json } {
   if (model instanceof Sequential) {
     const inputShape = model.expectedInputShapes()?.[0];
     return {
@@ -47,7 +75,7 @@ export function modelToJson(model: LayersModel): { class_name: string; config: J
       config: {
         name: model.name,
         layers: model.layers.map((layer, i) => {
-          const json = layerToJson(layer);
+          const json = layerToJson(layer, names);
           if (i > 0 || layer instanceof ModelLayer || !inputShape) return json;
           return { ...json, config: { ...json.config, batch_input_shape: inputShape, dtype: 'float32' } };
         }),
@@ -56,8 +84,12 @@ export function modelToJson(model: LayersModel): { class_name: string; config: J
   }
   const config = model.getConfig() as { layers: { name: string; inboundNodes: [string, number, number][][] }[]; inputLayers: [string, number, number][]; outputLayers: [string, number, number][] };
   const layers = model.layers;
+  const byName = new Map(layers.map((l) => [l.name!, l]));
   // TF.js and Keras count a model's own node first: its applications in a graph start at index 1.
-  const ref = ([name, node, tensor]: [string, number, number]) => [name, layers.find((l) => l.name === name) instanceof ModelLayer ? node + 1 : node, tensor];
+  const ref = ([name, node, tensor]: [string, number, number]) => {
+    const layer = byName.get(name)!;
+    return [names.get(layer) ?? name, layer instanceof ModelLayer ? node + 1 : node, tensor];
+  };
   return {
     class_name: 'Model',
     config: {
@@ -65,8 +97,8 @@ export function modelToJson(model: LayersModel): { class_name: string; config: J
       layers: layers.map((layer, i) => {
         const json = layer instanceof InputLayer
           ? { class_name: 'InputLayer', config: { batch_input_shape: layer.batchInputShape, dtype: layer.dtype, sparse: false, name: layer.name } }
-          : layerToJson(layer);
-        return { name: layer.name, ...json, inbound_nodes: config.layers[i]!.inboundNodes.map((node) => node.map((r) => [...ref(r), {}])) };
+          : layerToJson(layer, names);
+        return { name: names.get(layer) ?? layer.name, ...json, inbound_nodes: config.layers[i]!.inboundNodes.map((node) => node.map((r) => [...ref(r), {}])) };
       }),
       input_layers: config.inputLayers.map(ref),
       output_layers: config.outputLayers.map(ref),
@@ -75,18 +107,18 @@ export function modelToJson(model: LayersModel): { class_name: string; config: J
 }
 
 /** TF.js's name of each of the layer's weights. */
-function layerWeightNames(layer: Layer): [string, Variable][] {
-  if (layer instanceof ModelLayer) return layer.model.layers.flatMap(layerWeightNames);
+function layerWeightNames(layer: Layer, names: FileNames): [string, Variable][] {
+  if (layer instanceof ModelLayer) return layer.model.layers.flatMap((l) => layerWeightNames(l, names));
   const scope = layer instanceof TimeDistributed ? layer.layer.path : layer.path;
-  return layer.weights.map((w) => [`${layer.name}/${w.variable.name.slice(scope.length + 1)}`, w.variable]);
+  return layer.weights.map((w) => [`${names.get(layer) ?? layer.name}/${w.variable.name.slice(scope.length + 1)}`, w.variable]);
 }
 
-/** Every weight of the model once, under the name TF.js gives it; two weights of one name are an error. */
-export function tfjsWeightNames(model: LayersModel): [string, Variable][] {
+/** Every weight of the model once, under the name TF.js gives it (see fileNames). */
+export function tfjsWeightNames(model: LayersModel, names: FileNames = fileNames(model)): [string, Variable][] {
   const named = new Map<string, Variable>();
-  for (const [name, variable] of model.layers.flatMap(layerWeightNames)) {
+  for (const [name, variable] of model.layers.flatMap((l) => layerWeightNames(l, names))) {
     const other = named.get(name);
-    if (other && other !== variable) throw invalid(`${model.name}.save`, 'Expected weight names unique in the TF.js format (rename the layers of nested models)', { name, weights: [other.name, variable.name] });
+    if (other && other !== variable) throw invalid(`${model.name}.save`, 'Expected weight names unique in the TF.js format', { name, weights: [other.name, variable.name] });
     named.set(name, variable);
   }
   return [...named];
