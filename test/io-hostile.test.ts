@@ -83,7 +83,7 @@ describe('hostile model files', () => {
     ['an initializer named toString', (f) => { layerNamed(f, 'dense').config.kernel_initializer = { class_name: 'toString', config: {} }; return artifactsOf(f); }, /known initializer/],
     ['an unknown layer class', (f) => { layerNamed(f, 'dense').class_name = 'Evil'; return artifactsOf(f); }, /known layer class.*"Evil"/],
     ['a class name inherited from Object.prototype', (f) => { layerNamed(f, 'dense').class_name = 'constructor'; return artifactsOf(f); }, /known layer class/],
-    ['units far larger than the weights in the file', (f) => { layerNamed(f, 'dense_1').config.units = 1e9; return artifactsOf(f); }, /no larger than the file's/],
+    ['units far larger than the weights in the file', (f) => { layerNamed(f, 'dense_1').config.units = 1e9; return artifactsOf(f); }, /fit in the file's/],
     ['negative units', (f) => { layerNamed(f, 'dense').config.units = -4; return artifactsOf(f); }, /units/],
     ['units of the wrong type', (f) => { layerNamed(f, 'dense').config.units = '4'; return artifactsOf(f); }, /units/],
     ['a weight constraint', (f) => { layerNamed(f, 'dense').config.kernel_constraint = { class_name: 'MaxNorm', config: {} }; return artifactsOf(f); }, /no weight constraints/],
@@ -98,6 +98,21 @@ describe('hostile model files', () => {
     ['an InputLayer of an unknown dtype', (f) => { layerNamed(f, 'a').config.dtype = 'complex64'; return artifactsOf(f); }, /InputLayer dtype/],
   ];
   for (const [name, mutate, message] of CASES) it(name, () => rejects(mutate(clone()), message));
+
+  it('strict: false loads a file missing a weight (it keeps its initial values) or holding an extra one', async () => {
+    const f = clone();
+    const dropped = f.specs.shift()!;
+    const size = (dropped.shape as number[]).reduce((a, b) => a * b, 1) * 4;
+    f.data = f.data.slice(size);
+    f.specs.push({ name: 'extra/w', shape: [1], dtype: 'float32' });
+    f.data = new Uint8Array([...f.data, 0, 0, 128, 63]);
+    await rejects(artifactsOf(f), /a weight is missing from the file/);
+    const model = await vb.loadLayersModel(vb.io.fromMemory(artifactsOf(f)), { strict: false });
+    const [kernel, bias] = model.getLayer('dense').weights.map((w) => w.variable);
+    assert.deepEqual([...kernel!.dataSync()].some((v) => v !== 0), true, 'the missing kernel is initialized');
+    assert.deepEqual([...bias!.dataSync()], [...new Float32Array(base.data.buffer.slice(size, size + 16))], 'the bias comes from the file');
+    model.dispose();
+  });
 
   describe('files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'verbatim-hostile-'));

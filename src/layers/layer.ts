@@ -146,7 +146,7 @@ function budgetedZeros(shape: readonly number[], path: string): Float32Array {
   for (const d of shape) {
     if (!Number.isSafeInteger(d) || d < 0) throw invalid(path, 'Expected a weight shape of non-negative integers', { shape });
     size *= d;
-    if (size > budget.remaining) throw invalid(path, `Expected weights no larger than the file's (${budget.remaining} elements left)`, { shape });
+    if (size > budget.remaining) throw invalid(path, `Expected the model's weights to fit in the file's (${budget.remaining} elements left: a weight is missing from the file, or the config asks for larger ones)`, { shape });
   }
   budget.remaining -= size;
   return new Float32Array(size);
