@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as vb from 'verbatim';
+import { setKeyName } from '../src/layers/layer.js';
 import { forEachBackend } from './helpers/backends.js';
 import { assertClose } from './helpers/close.js';
 
@@ -99,6 +100,32 @@ forEachBackend('save and load: verbatim -> verbatim', () => {
     assert.equal(loaded.name, name);
     assert.deepEqual(await train(loaded), expected);
     loaded.dispose();
+  });
+});
+
+describe('save and load: randomness after loading', () => {
+  it('an auto-named model keeps its dropout keys: its name counted since the seed is saved with it', async () => {
+    const build = () => vb.sequential({ layers: [L.dense({ units: 6, inputShape: [4] }), L.dropout({ rate: 0.5 }), L.dense({ units: 2 })] });
+    const x = vb.random.generator(3).normal([16, 4]);
+    const y = vb.random.generator(4).normal([16, 2]);
+    const train = async (m: vb.LayersModel) => {
+      m.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+      await m.fit(x, y, { epochs: 2, batchSize: 4, shuffle: false, verbose: 0 });
+      return m.getWeightValues().map((v) => [...new Uint32Array(v.slice().buffer)]);
+    };
+    const earlier = build(); // takes the unique name, so the next model's name differs from its key name
+    vb.setRandomSeed(77);
+    const original = build();
+    assert.notEqual(original.name, 'sequential');
+    const artifacts = await capture((h) => original.save(h));
+    const expected = await train(original);
+    original.dispose();
+    // As in a fresh process: nothing remembers which key name the original's name had.
+    setKeyName(original.name, original.name);
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts));
+    assert.deepEqual(await train(loaded), expected);
+    loaded.dispose();
+    earlier.dispose();
   });
 });
 

@@ -11,7 +11,7 @@ import { LayersModel, registerModelSerializer } from '../models/model.js';
 import { browserIndexedDB, browserLocalStorage } from './browser.js';
 import { isPlainObject, own } from './config.js';
 import { fileSystem, http } from './handlers.js';
-import { Created, KERAS_VERSION, modelFromJson, modelToJson, tfjsWeightNames } from './model-json.js';
+import { Created, KERAS_VERSION, keyNamesOf, modelFromJson, modelToJson, tfjsWeightNames } from './model-json.js';
 import type { IOHandler, LoadOptions, ModelArtifacts, SaveConfig, SaveResult } from './types.js';
 import { concatenateWeightData, decodeWeights, encodeWeights, type NamedValues } from './weights.js';
 
@@ -50,7 +50,11 @@ export function modelArtifacts(model: LayersModel, config: SaveConfig = {}): Mod
   }
   const weights: NamedValues[] = tfjsWeightNames(model).map(([name, v]) => ({ name, shape: [...v.shape], dtype: 'float32', values: v.dataSync() as Float32Array }));
   const { specs, data } = encodeWeights(weights);
-  return { modelTopology: modelTopology(model), format: 'layers-model', generatedBy: GENERATED_BY, convertedBy: null, weightSpecs: specs, weightData: data };
+  const keyNames = keyNamesOf(model);
+  return {
+    modelTopology: modelTopology(model), format: 'layers-model', generatedBy: GENERATED_BY, convertedBy: null, weightSpecs: specs, weightData: data,
+    ...(Object.keys(keyNames).length > 0 ? { userDefinedMetadata: { verbatim: { keyNames } } } : {}),
+  };
 }
 
 async function save(model: unknown, handlerOrUrl: IOHandler | string, config: SaveConfig = {}): Promise<SaveResult> {
@@ -61,6 +65,14 @@ async function save(model: unknown, handlerOrUrl: IOHandler | string, config: Sa
 }
 
 registerModelSerializer({ save, toJSON: (model) => modelTopology(model as LayersModel) });
+
+/** The key names verbatim records in userDefinedMetadata.verbatim.keyNames (strings only; anything else is ignored). */
+function savedKeyNames(metadata: unknown): Record<string, string> {
+  const verbatim = isPlainObject(metadata) ? own(metadata, 'verbatim') : undefined;
+  const keyNames = isPlainObject(verbatim) ? own(verbatim, 'keyNames') : undefined;
+  if (!isPlainObject(keyNames)) return {};
+  return Object.fromEntries(Object.entries(keyNames).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
 
 /** A Keras-converter file wraps the topology as {model_config, training_config}. */
 function unwrapTopology(topology: unknown): unknown {
@@ -82,7 +94,7 @@ export function modelFromArtifacts(artifacts: unknown, options: LoadOptions = {}
   if ((specs === undefined) !== (data === undefined)) throw invalid(context, 'Expected both weightSpecs and weightData, or neither', { weightSpecs: specs === undefined ? undefined : 'given', weightData: data === undefined ? undefined : 'given' });
   const values = specs === undefined ? [] : decodeWeights(specs, concatenateWeightData(data, context), context);
   const total = values.reduce((n, v) => n + v.values.length, 0);
-  const created = new Created();
+  const created = new Created(savedKeyNames(own(artifacts, 'userDefinedMetadata')));
   try {
     const build = () => modelFromJson(topology, 'modelTopology', context, created);
     const model = strict ? withLoadBudget(total, build) : build();
@@ -104,6 +116,7 @@ export function modelFromArtifacts(artifacts: unknown, options: LoadOptions = {}
     }
     if (strict && byName.size > 0) throw invalid(context, 'Expected every weight in the file to belong to the model', { unused: [...byName.keys()] });
     for (const [variable, value] of assignments) ENGINE.tidy(() => variable.assign(ENGINE.makeTensor(value.values, value.shape, 'float32')));
+    created.commitKeyNames();
     return model;
   } catch (error) {
     created.disposeAll();
@@ -138,7 +151,9 @@ export async function modelFromJSON(json: unknown): Promise<LayersModel> {
   const topology = isPlainObject(parsed) && own(parsed, 'modelTopology') !== undefined ? own(parsed, 'modelTopology') : parsed;
   const created = new Created();
   try {
-    return modelFromJson(unwrapTopology(topology), 'modelTopology', context, created);
+    const model = modelFromJson(unwrapTopology(topology), 'modelTopology', context, created);
+    created.commitKeyNames();
+    return model;
   } catch (error) {
     created.disposeAll();
     if (error instanceof ValueError) throw error;

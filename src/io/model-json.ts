@@ -7,7 +7,7 @@
 import { invalid, ValueError } from '../errors.js';
 import { ENGINE } from '../engine/engine.js';
 import { InputLayer } from '../layers/core.js';
-import { Layer, SymbolicTensor, uniqueName } from '../layers/layer.js';
+import { keyNameOf, Layer, setKeyName, SymbolicTensor, uniqueName } from '../layers/layer.js';
 import { TimeDistributed } from '../layers/plumbing.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { LayersModel, ModelLayer } from '../models/model.js';
@@ -124,9 +124,33 @@ export function tfjsWeightNames(model: LayersModel, names: FileNames = fileNames
   return [...named];
 }
 
+/**
+ * The key names (src/layers/layer.ts) of the model and its nested models where they differ from
+ * their names: an auto-named model's weights and dropout masks are keyed by its name counted
+ * since the seed was set, which a loaded copy must keep to train on identically.
+ */
+export function keyNamesOf(model: LayersModel): Record<string, string> {
+  const out: Record<string, string> = {};
+  const visit = (m: LayersModel) => {
+    if (keyNameOf(m.name) !== m.name) out[m.name] = keyNameOf(m.name);
+    for (const layer of m.layers) if (layer instanceof ModelLayer) visit(layer.model);
+  };
+  visit(model);
+  return out;
+}
+
 /** Tracks what a load made, to dispose it all if the load fails (a failed load leaves nothing behind). */
 export class Created {
   readonly items: { dispose(): void }[] = [];
+  /** Each model's name and the name its keys use: the file's name (or its recorded key name). */
+  readonly keyNames: [string, string][] = [];
+  constructor(readonly savedKeyNames: Record<string, string> = {}) {}
+
+  /** After a successful load: the models' keys follow the names they were saved under. */
+  commitKeyNames(): void {
+    for (const [name, keyName] of this.keyNames) setKeyName(name, keyName);
+  }
+
   add<T extends { dispose(): void }>(item: T): T {
     this.items.push(item);
     return item;
@@ -259,7 +283,10 @@ export function modelFromJson(json: unknown, at: string, context: string, create
   // Keras 1 wrote a Sequential's config as the list of layers.
   const body = Array.isArray(config) && className === 'Sequential' ? { layers: config } : config;
   if (!isPlainObject(body)) throw invalid(context, 'Expected config to be an object', { [`${at}.config`]: config });
-  const name = freeModelName(checkName(own(body, 'name') ?? (className === 'Sequential' ? 'sequential' : 'model'), `${at}.config.name`, context));
+  const savedName = checkName(own(body, 'name') ?? (className === 'Sequential' ? 'sequential' : 'model'), `${at}.config.name`, context);
+  const name = freeModelName(savedName);
+  const savedKeyName = own(created.savedKeyNames, savedName);
+  created.keyNames.push([name, typeof savedKeyName === 'string' && savedKeyName !== '' ? savedKeyName : savedName]);
   if (className !== 'Sequential') return functionalFromJson(body, name, at, context, created);
   const entries = list(own(body, 'layers'), `${at}.config.layers`, context);
   const model = created.add(new Sequential({ name }));

@@ -99,6 +99,11 @@ export function setKeyName(uniqueName: string, keyName: string): void {
   else keyNames.set(uniqueName, keyName);
 }
 
+/** The name the keys under a model or standalone layer's unique name use (itself unless recorded). */
+export function keyNameOf(uniqueName: string): string {
+  return keyNames.get(uniqueName) ?? uniqueName;
+}
+
 /**
  * The key of a layer path `<model>/<layer>/...`: keyFor of the path with the model's key name
  * in place of its unique name (the same path for named models).
