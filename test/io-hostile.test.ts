@@ -86,6 +86,7 @@ describe('hostile model files', () => {
     ['units far larger than the weights in the file', (f) => { layerNamed(f, 'dense_1').config.units = 1e9; return artifactsOf(f); }, /fit in the file's/],
     ['negative units', (f) => { layerNamed(f, 'dense').config.units = -4; return artifactsOf(f); }, /units/],
     ['units of the wrong type', (f) => { layerNamed(f, 'dense').config.units = '4'; return artifactsOf(f); }, /units/],
+    ['an option the layer does not have (it would change the computation)', (f) => { layerNamed(f, 'dense').config.groups = 2; return artifactsOf(f); }, /Expected options Dense has .*\["groups"\]/],
     ['a weight constraint', (f) => { layerNamed(f, 'dense').config.kernel_constraint = { class_name: 'MaxNorm', config: {} }; return artifactsOf(f); }, /no weight constraints/],
     ['an inbound node naming a missing layer', (f) => { layerNamed(f, 'dense').inbound_nodes = [[['ghost', 0, 0, {}]]]; return artifactsOf(f); }, /a layer of the model.*ghost/],
     ['a cycle of inbound nodes', (f) => { layerNamed(f, 'dense').inbound_nodes = [[['batch_normalization', 0, 0, {}]]]; return artifactsOf(f); }, /no cycles/],

@@ -127,7 +127,8 @@ export function configToJson(config: Json, nested: (layer: Json) => Json): Json 
 
 /** Keys TF.js or Keras write that carry nothing verbatim needs when they hold these values. */
 const IGNORED: Record<string, (value: unknown) => boolean> = {
-  dtype: (v) => v === 'float32' || v === null || v === undefined,
+  // A layer's dtype in TF.js; verbatim's layers compute in float32 (int32 inputs are indices).
+  dtype: (v) => v === 'float32' || v === 'int32' || v === null || v === undefined,
   sparse: (v) => !v, ragged: (v) => !v, batchSize: (v) => v === null || v === undefined, unroll: (v) => !v,
   implementation: () => true, activityRegularizer: (v) => v === null || v === undefined,
   // TF.js writes null where it means its default; Keras's default applies in verbatim.

@@ -14,8 +14,8 @@ import { LayersModel, ModelLayer } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { input } from '../models/topology.js';
 import type { Variable } from '../tensor/tensor.js';
-import { configFromJson, configToJson, isPlainObject, own } from './config.js';
-import { getRegisteredClass, registeredClassNames } from './registry.js';
+import { configFromJson, configToJson, isPlainObject, own, snakeKey } from './config.js';
+import { getRegisteredClass, isBuiltIn, registeredClassNames } from './registry.js';
 
 type Json = Record<string, unknown>;
 
@@ -188,12 +188,22 @@ function layerFromJson(json: unknown, at: string, context: string, created: Crea
   try {
     const layer = created.add(cls.fromConfig ? cls.fromConfig(cls, rest) : new cls(rest));
     if (!(layer instanceof Layer)) throw invalid(context, 'Expected the class to make a Layer', { [`${at}.class_name`]: className });
+    // A built-in layer ignores options it does not have; one that changes the computation (Keras's
+    // `groups`, say) must not be dropped silently.
+    if (isBuiltIn(cls)) {
+      const known = new Set([...Object.keys(layer.getConfig()), ...LAYER_ARGS]);
+      const unknown = Object.keys(rest).filter((k) => !known.has(k));
+      if (unknown.length > 0) throw invalid(context, `Expected options ${className} has (${[...known].join(', ')})`, { [`${at}.config`]: unknown.map(snakeKey) });
+    }
     return layer;
   } catch (error) {
     if (error instanceof ValueError) throw error;
     throw invalid(context, `Expected a config ${className} accepts (${error instanceof Error ? error.message : String(error)})`, { [`${at}.config`]: config });
   }
 }
+
+/** Options every layer takes (LayerArgs), besides those its getConfig() reports. */
+const LAYER_ARGS = ['name', 'trainable', 'inputShape', 'inputDim'];
 
 type NodeRef = [string, number, number];
 

@@ -32,6 +32,11 @@ export function getRegisteredClass(name: string): SerializableClass | undefined 
   return registry.get(name);
 }
 
+/** Whether the class is one of verbatim's own layers (whose options its getConfig() lists in full). */
+export function isBuiltIn(cls: SerializableClass): boolean {
+  return Object.values(BUILT_IN).includes(cls);
+}
+
 export function registeredClassNames(): string[] {
   return [...registry.keys()].sort();
 }
