@@ -351,6 +351,12 @@ describe('save and load: TF.js -> verbatim -> TF.js, more layers', () => {
     ['layerNormalization, timeDistributed (softsign), activation, softmax without bias', [{ shape: [2, 4, 3] }], () => tf.sequential({ layers: [T.layerNormalization({ inputShape: [4, 3] }), T.timeDistributed({ layer: T.dense({ units: 2, activation: 'softsign' }) }), T.activation({ activation: 'tanh' }), T.reshape({ targetShape: [8] }), T.dense({ units: 3, activation: 'softmax', useBias: false })] })],
     ['lstm goBackwards, simpleRNN relu, hardSigmoid dense', [{ shape: [2, 4, 3] }], () => tf.sequential({ layers: [T.lstm({ units: 3, returnSequences: true, inputShape: [4, 3], goBackwards: true }), T.simpleRNN({ units: 2, activation: 'relu' }), T.dense({ units: 1, activation: 'hardSigmoid' })] })],
     ['bidirectional merge modes ave and mul', [{ shape: [2, 4, 3] }], () => tf.sequential({ layers: [T.bidirectional({ layer: T.gru({ units: 2, returnSequences: true }) as tf.layers.RNN, mergeMode: 'ave', inputShape: [4, 3] }), T.bidirectional({ layer: T.simpleRNN({ units: 2 }) as tf.layers.RNN, mergeMode: 'mul' })] })],
+    ['functional: int32 input, embedding maskZero, masked lstm and gru, two outputs', [{ shape: [3, 5], ints: 3 }], () => {
+      const a = tf.input({ shape: [5], dtype: 'int32' });
+      const sequence = T.lstm({ units: 2, returnSequences: true }).apply(T.embedding({ inputDim: 3, outputDim: 3, maskZero: true }).apply(a)) as tf.SymbolicTensor;
+      const last = T.gru({ units: 2 }).apply(sequence) as tf.SymbolicTensor;
+      return tf.model({ inputs: a, outputs: [last, T.dense({ units: 2 }).apply(T.simpleRNN({ units: 2 }).apply(sequence)) as tf.SymbolicTensor] });
+    }],
     ['functional: a nested functional model applied twice, maximum, minimum, average, dot', [{ shape: [2, 4] }, { shape: [2, 4] }], () => {
       const ia = tf.input({ shape: [4] });
       const inner = tf.model({ inputs: ia, outputs: T.dense({ units: 4 }).apply(ia) as tf.SymbolicTensor });
