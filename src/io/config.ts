@@ -133,8 +133,6 @@ const IGNORED: Record<string, (value: unknown) => boolean> = {
   implementation: () => true, activityRegularizer: (v) => v === null || v === undefined,
   // TF.js writes null where it means its default; Keras's default applies in verbatim.
   unitForgetBias: (v) => v === null, maskZero: (v) => v === null, inputLength: (v) => v === null,
-  // Keras 3's serialization extras.
-  module: () => true, registeredName: () => true, buildConfig: () => true,
 };
 
 /**

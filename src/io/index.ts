@@ -33,7 +33,7 @@ function handlerFor(handlerOrUrl: unknown, operation: 'save' | 'load', options: 
     if (/^https?:\/\//.test(url) && operation === 'load') return http(url, options);
     throw invalid(context, `Expected a handler or a URL starting with file://, localstorage://, indexeddb://${operation === 'load' ? ' or http(s)://' : ''}`, { url });
   }
-  const method = isPlainObject(handlerOrUrl) || (typeof handlerOrUrl === 'object' && handlerOrUrl !== null) ? (handlerOrUrl as Record<string, unknown>)[operation] : undefined;
+  const method = typeof handlerOrUrl === 'object' && handlerOrUrl !== null ? (handlerOrUrl as Record<string, unknown>)[operation] : undefined;
   if (typeof method !== 'function') throw invalid(context, `Expected a URL or an IOHandler with a ${operation}() method`, { handler: handlerOrUrl });
   return handlerOrUrl as IOHandler;
 }
