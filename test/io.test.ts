@@ -180,6 +180,59 @@ describe('save and load: files', () => {
     model.dispose();
   });
 
+  it('indexeddb:// in TF.js\'s database layout (an in-memory IndexedDB stands in for the browser\'s)', async () => {
+    const stores = new Map<string, Map<string, unknown>>();
+    const request = <T>(fn: () => T) => {
+      const r: { result?: T; error?: unknown; onsuccess: (() => void) | null; onerror: (() => void) | null } = { onsuccess: null, onerror: null };
+      queueMicrotask(() => {
+        r.result = structuredClone(fn());
+        r.onsuccess?.();
+      });
+      return r;
+    };
+    const db = {
+      objectStoreNames: { contains: (n: string) => stores.has(n) },
+      createObjectStore: (n: string) => void stores.set(n, new Map()),
+      transaction: () => ({
+        objectStore: (n: string) => ({
+          put: (v: { modelPath: string }) => request(() => void stores.get(n)!.set(v.modelPath, structuredClone(v))),
+          get: (k: string) => request(() => stores.get(n)!.get(k)),
+          delete: (k: string) => request(() => void stores.get(n)!.delete(k)),
+          getAll: () => request(() => [...stores.get(n)!.values()]),
+        }),
+      }),
+      close: () => undefined,
+    };
+    (globalThis as { indexedDB?: unknown }).indexedDB = {
+      open: (name: string) => {
+        assert.equal(name, 'tensorflowjs');
+        const r = { result: db, onsuccess: null as (() => void) | null, onerror: null, onupgradeneeded: null as (() => void) | null };
+        queueMicrotask(() => {
+          r.onupgradeneeded?.();
+          r.onsuccess?.();
+        });
+        return r;
+      },
+    };
+    try {
+      const model = CASES[2]!.build(fresh('idb'));
+      randomizeWeights(model, 31);
+      await model.save('indexeddb://models/a');
+      assert.deepEqual([...stores.keys()].sort(), ['model_info_store', 'models_store']);
+      assert.deepEqual(Object.keys(await vb.io.listModels()), ['indexeddb://models/a']);
+      const x = inputsFor(CASES[2]!, 32);
+      const loaded = await vb.loadLayersModel('indexeddb://models/a');
+      assert.deepEqual(bits(loaded.predict(x)), bits(model.predict(x)));
+      await vb.io.removeModel('indexeddb://models/a');
+      assert.deepEqual(await vb.io.listModels(), {});
+      await assert.rejects(vb.loadLayersModel('indexeddb://models/a'), /Expected a model saved at this path/);
+      model.dispose();
+      loaded.dispose();
+    } finally {
+      delete (globalThis as { indexedDB?: unknown }).indexedDB;
+    }
+  });
+
   it('browserFiles loads a model.json and its weight file given as Files', async () => {
     const model = CASES[0]!.build(fresh('files'));
     const a = await capture((h) => model.save(h));
