@@ -192,4 +192,28 @@ describe('loader fuzz', () => {
     }
     assert.ok(loaded > 0 && loaded < 300, `loaded ${loaded} of 300`);
   });
+
+  it('60 corrupted model.json texts (characters replaced, cut short) through file://: a model or a ValueError', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verbatim-fuzz-'));
+    try {
+      const random = rng(7);
+      const text = JSON.stringify({ modelTopology: base.topology, weightsManifest: [{ paths: ['weights.bin'], weights: base.specs }] });
+      writeFileSync(join(dir, 'weights.bin'), base.data);
+      for (let i = 0; i < 60; i++) {
+        const chars = [...text];
+        if (random() < 0.3) chars.length = Math.floor(random() * chars.length);
+        for (let k = 0; k < 3; k++) chars[Math.floor(random() * chars.length)] = '{}[]",:0-e9xn'[Math.floor(random() * 13)]!;
+        writeFileSync(join(dir, 'model.json'), chars.join(''));
+        const before = live();
+        try {
+          (await vb.loadLayersModel(`file://${dir}`)).dispose();
+        } catch (error) {
+          assert.equal((error as Error).name, 'ValueError', `text case ${i}: ${(error as Error).stack}`);
+        }
+        assert.equal(live(), before, `text case ${i} leaked tensors`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
