@@ -177,6 +177,8 @@ describe('save and load: files', () => {
     await assert.rejects(model.save('localstorage://m'), /Expected a browser with localStorage/);
     await assert.rejects(model.save(vb.io.browserDownloads()), /Expected a browser/);
     await assert.rejects(model.save('http://example.com/m'), /Expected a handler or a URL/);
+    await assert.rejects(model.save('file:///tmp/x', { includeOptimizer: true }), /includeOptimizer false/);
+    await assert.rejects(vb.sequential({ layers: [L.dense({ units: 1 })] }).save('file:///tmp/x'), /Expected a built model/);
     model.dispose();
   });
 

@@ -48,6 +48,7 @@ export function modelArtifacts(model: LayersModel, config: SaveConfig = {}): Mod
   if (config.includeOptimizer) {
     throw invalid(`${model.name}.save`, 'Expected includeOptimizer false (saving the optimizer state is not supported yet)', { includeOptimizer: config.includeOptimizer });
   }
+  if (!model.expectedInputShapes()) throw invalid(`${model.name}.save`, 'Expected a built model (give the first layer an inputShape, or fit or predict first)', { model: model.name });
   const weights: NamedValues[] = tfjsWeightNames(model).map(([name, v]) => ({ name, shape: [...v.shape], dtype: 'float32', values: v.dataSync() as Float32Array }));
   const { specs, data } = encodeWeights(weights);
   const keyNames = keyNamesOf(model);

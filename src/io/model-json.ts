@@ -155,6 +155,7 @@ export class Created {
     this.items.push(item);
     return item;
   }
+
   disposeAll(): void {
     for (const item of this.items.reverse()) item.dispose();
   }
@@ -186,8 +187,9 @@ function layerFromJson(json: unknown, at: string, context: string, created: Crea
   const { batchInputShape, ...rest } = args as { batchInputShape?: unknown[] } & Json;
   if (batchInputShape && batchInputShape.slice(1).every((d) => Number.isInteger(d))) rest.inputShape = batchInputShape.slice(1);
   try {
-    const layer = created.add(cls.fromConfig ? cls.fromConfig(cls, rest) : new cls(rest));
-    if (!(layer instanceof Layer)) throw invalid(context, 'Expected the class to make a Layer', { [`${at}.class_name`]: className });
+    const made: unknown = cls.fromConfig ? cls.fromConfig(cls, rest) : new cls(rest);
+    if (!(made instanceof Layer)) throw invalid(context, 'Expected the class to make a Layer', { [`${at}.class_name`]: className });
+    const layer = created.add(made);
     // A built-in layer ignores options it does not have; one that changes the computation (Keras's
     // `groups`, say) must not be dropped silently.
     if (isBuiltIn(cls)) {
