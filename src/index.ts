@@ -51,6 +51,16 @@ export {
   type ModelArgs, type InputArgs, type Data, type Callback, type Logs, type FitArgs, type CompileArgs,
 } from './models/index.js';
 export { SymbolicTensor } from './layers/layer.js';
+import { registerClass, getRegisteredClass, modelFromJSON, fromMemory, withSaveHandler, http, browserDownloads, browserFiles, listModels, removeModel } from './io/index.js';
+export { loadLayersModel } from './io/index.js';
+export type { IOHandler, LoadOptions, ModelArtifacts, ModelArtifactsInfo, SaveConfig, SaveResult, WeightSpec, WeightsManifestGroup } from './io/index.js';
+
+/** TF.js's tf.io: handlers for model.save and loadLayersModel, and browser storage management. */
+export const io = { fromMemory, withSaveHandler, http, browserDownloads, browserFiles, listModels, removeModel };
+/** TF.js's tf.serialization: registerClass makes a custom layer class loadable by its static className. */
+export const serialization = { registerClass, getRegisteredClass };
+/** TF.js's tf.models. */
+export const models = { modelFromJSON };
 import { EarlyStopping, type EarlyStoppingArgs } from './models/callbacks.js';
 
 /** TF.js-style callback factories. */

@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
 import * as vb from 'verbatim';
 import { REPO_ROOT } from './helpers/process.js';
 
@@ -43,7 +44,7 @@ describe('verbatim CLI', () => {
   });
   after(() => rmSync(STORE, { recursive: true, force: true }));
 
-  it('run --repeats 3 --seed 5: three bit-identical runs, each verifiable', () => {
+  it('run --repeats 3 --seed 5: three bit-identical runs, each verifiable', async () => {
     const r = cli('run', TUTORIAL, '--repeats', '3', '--seed', '5', '--name', 'same');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /seed 5: 3 runs, bit-identical/);
@@ -61,7 +62,15 @@ describe('verbatim CLI', () => {
     }
     const model = JSON.parse(readFileSync(join(STORE, runs[0]!.id, 'model.json'), 'utf8')) as { format: string; weightsManifest: { weights: { name: string }[] }[] };
     assert.equal(model.format, 'layers-model');
-    assert.equal(model.weightsManifest[0]!.weights[0]!.name, 'sequential/dense/kernel');
+    // TF.js's weight names (layer-scoped), so that TF.js loads the run's model.
+    assert.equal(model.weightsManifest[0]!.weights[0]!.name, 'dense/kernel');
+    const bin = readFileSync(join(STORE, runs[0]!.id, 'weights.bin'));
+    const theirs = await tf.loadLayersModel(tf.io.fromMemory({
+      modelTopology: (model as unknown as { modelTopology: object }).modelTopology, weightSpecs: model.weightsManifest[0]!.weights as tf.io.WeightsManifestEntry[],
+      weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+    }));
+    assert.equal(theirs.getWeights().length, model.weightsManifest[0]!.weights.length);
+    theirs.dispose();
     for (const run of runs) {
       const v = cli('verify', run.id);
       assert.equal(v.code, 0, v.stdout + v.stderr);

@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor/tensor.js';
 
 export type ActivationIdentifier =
   | 'linear' | 'relu' | 'relu6' | 'elu' | 'selu' | 'sigmoid' | 'hardSigmoid' | 'tanh' | 'softmax'
-  | 'softplus' | 'softsign' | 'swish' | 'gelu' | 'leakyRelu';
+  | 'softplus' | 'softsign' | 'swish' | 'gelu' | 'leakyRelu' | 'tfjsHardSigmoid';
 
 export type ActivationFn = (x: Tensor) => Tensor;
 
@@ -28,6 +28,9 @@ const ACTIVATIONS: Record<ActivationIdentifier, ActivationFn> = {
   swish: (x) => ops.swish(x),
   gelu: (x) => ops.gelu(x),
   leakyRelu: (x) => ops.leakyRelu(x),
+  // TF.js's (and Keras 2's) hard sigmoid, what 'hard_sigmoid' means in files TF.js saved (TF.js's
+  // LSTM and GRU use it by default): loading them must compute what they computed.
+  tfjsHardSigmoid: (x) => ops.clipByValue(ops.add(ops.mul(x, 0.2), 0.5), 0, 1),
 };
 
 /** The built-in activations' names. */

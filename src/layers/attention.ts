@@ -24,7 +24,8 @@ export interface MultiHeadAttentionArgs extends LayerArgs {
   dropout?: number;
   useBias?: boolean;
   /** The output's last dimension; default: the query's. */
-  outputShape?: number;
+  /** null (as getConfig() reports the default) means the query's last dimension. */
+  outputShape?: number | null;
   kernelInitializer?: InitializerIdentifier | Initializer;
   biasInitializer?: InitializerIdentifier | Initializer;
   seed?: Seed | string | null;
@@ -69,7 +70,7 @@ export class MultiHeadAttention extends Layer {
       if (!positiveInteger(args[name])) throw invalid('MultiHeadAttention', `Expected ${name} to be a positive integer`, { [name]: args[name] });
     }
     if (args.valueDim !== undefined && !positiveInteger(args.valueDim)) throw invalid('MultiHeadAttention', 'Expected valueDim to be a positive integer', { valueDim: args.valueDim });
-    if (args.outputShape !== undefined && !positiveInteger(args.outputShape)) throw invalid('MultiHeadAttention', 'Expected outputShape to be a positive integer', { outputShape: args.outputShape });
+    if (args.outputShape != null && !positiveInteger(args.outputShape)) throw invalid('MultiHeadAttention', 'Expected outputShape to be a positive integer', { outputShape: args.outputShape });
     if (args.dropout !== undefined && !(typeof args.dropout === 'number' && args.dropout >= 0 && args.dropout < 1)) {
       throw invalid('MultiHeadAttention', 'Expected dropout in [0, 1)', { dropout: args.dropout });
     }
@@ -78,7 +79,7 @@ export class MultiHeadAttention extends Layer {
     this.valueDim = args.valueDim ?? args.keyDim;
     this.dropout = args.dropout ?? 0;
     this.useBias = args.useBias ?? true;
-    this.outputDim = args.outputShape;
+    this.outputDim = args.outputShape ?? undefined;
     this.seed = parseSeed(args.seed);
     this.kernelInitializer = getInitializer(args.kernelInitializer, 'glorotUniform', 'MultiHeadAttention');
     this.biasInitializer = getInitializer(args.biasInitializer, 'zeros', 'MultiHeadAttention');

@@ -99,6 +99,11 @@ export function setKeyName(uniqueName: string, keyName: string): void {
   else keyNames.set(uniqueName, keyName);
 }
 
+/** The name the keys under a model or standalone layer's unique name use (itself unless recorded). */
+export function keyNameOf(uniqueName: string): string {
+  return keyNames.get(uniqueName) ?? uniqueName;
+}
+
 /**
  * The key of a layer path `<model>/<layer>/...`: keyFor of the path with the model's key name
  * in place of its unique name (the same path for named models).
@@ -121,6 +126,35 @@ export function uniqueName(base: string, taken: (name: string) => boolean): stri
   let i = 1;
   while (taken(`${base}_${i}`)) i++;
   return `${base}_${i}`;
+}
+
+/**
+ * While src/io rebuilds a model from files, the weights' values are about to be replaced by the
+ * files': they are made as zeros, nothing is drawn, and at most the files' element count is made
+ * in all, so a hostile config cannot allocate more than the file holds.
+ */
+let loadBudget: { remaining: number } | undefined;
+
+export function withLoadBudget<T>(elements: number, fn: () => T): T {
+  const previous = loadBudget;
+  loadBudget = { remaining: elements };
+  try {
+    return fn();
+  } finally {
+    loadBudget = previous;
+  }
+}
+
+function budgetedZeros(shape: readonly number[], path: string): Float32Array {
+  const budget = loadBudget!;
+  let size = 1;
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) throw invalid(path, 'Expected a weight shape of non-negative integers', { shape });
+    size *= d;
+    if (size > budget.remaining) throw invalid(path, `Expected the model's weights to fit in the file's (${budget.remaining} elements left: a weight is missing from the file, or the config asks for larger ones)`, { shape });
+  }
+  budget.remaining -= size;
+  return new Float32Array(size);
 }
 
 export abstract class Layer {
@@ -174,7 +208,7 @@ export abstract class Layer {
   /** A weight named `<path>/<name>`; trainable false makes it state the layer assigns itself. */
   protected addWeight(name: string, shape: number[], initializer: Initializer, regularizer?: Regularizer, trainable = true): Variable {
     const path = `${this.path}/${name}`;
-    const values = initializer.values(shape, keyForPath(path));
+    const values = loadBudget ? budgetedZeros(shape, path) : initializer.values(shape, keyForPath(path));
     const variable = ENGINE.tidy(() => ENGINE.makeVariable(ENGINE.makeTensor(values, shape, 'float32'), this.trainable && trainable, path));
     this.weights.push({ variable, ...(regularizer ? { regularizer } : {}), ...(trainable ? {} : { nonTrainable: true as const }) });
     return variable;

@@ -20,10 +20,23 @@ import type { History } from './callbacks.js';
 import { notify } from './observers.js';
 import { printSummary } from './summary.js';
 import { Graph } from './topology.js';
+import type { IOHandler, ModelSerializer, SaveConfig, SaveResult } from '../io/types.js';
 import {
   batchRecord, callModel, checkInputShapes, checkPair, datasetEvaluation, datasetPairs, disposingPairs, evaluateBatches, fitTensors, rowBatches, runTraining,
   trainStep, validationFor, type Batch, type FitArgs, type ToBatch, type TrainableModel,
 } from './training.js';
+
+/** Saving and toJSON live in src/io (which imports the models); it registers itself here. */
+let serializer: ModelSerializer | undefined;
+
+export function registerModelSerializer(value: ModelSerializer): void {
+  serializer = value;
+}
+
+function serializerOrThrow(context: string): ModelSerializer {
+  if (!serializer) throw invalid(context, "Expected verbatim's io module loaded (import from 'verbatim', not from its models alone)", { serializer });
+  return serializer;
+}
 
 const modelCounts = new Map<string, number>();
 const modelKeyNames = new SeedScopedNames();
@@ -422,6 +435,20 @@ export class LayersModel implements TrainableModel {
       outputLayers: graph.outputs.map(ref),
       ...this.trainingConfig(),
     };
+  }
+
+  /**
+   * Saves the model in TF.js's format (model.json topology and weights) to a handler or a URL:
+   * 'file://dir' (Node), 'localstorage://name', 'indexeddb://name' (browsers). See README.md.
+   */
+  save(handlerOrUrl: IOHandler | string, config?: SaveConfig): Promise<SaveResult> {
+    return serializerOrThrow(`${this.name}.save`).save(this, handlerOrUrl, config);
+  }
+
+  /** The topology as TF.js's model.json has it: a JSON string, or the object with returnString false (TF.js). */
+  toJSON(_unused?: unknown, returnString = true): string | Record<string, unknown> {
+    const json = serializerOrThrow(`${this.name}.toJSON`).toJSON(this);
+    return returnString ? JSON.stringify(json) : json;
   }
 
   protected trainingConfig(): Record<string, unknown> {

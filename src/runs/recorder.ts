@@ -8,7 +8,7 @@
 import type { History, Logs } from '../models/callbacks.js';
 import { TRAINING_OBSERVERS, type ObservedModel, type TrainingObserver } from '../models/observers.js';
 import { currentSeed } from '../random/seed.js';
-import type { Tensor } from '../tensor/tensor.js';
+import type { Tensor, Variable } from '../tensor/tensor.js';
 import { Sha256 } from '../util/sha256.js';
 import { environment, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from './node.js';
@@ -16,7 +16,21 @@ import {
   appendJsonl, defaultStore, ensureDirectory, newRunId, readJson as readJsonFile, runDirectory, writeAtomic, writeJson,
   type StatusRecord,
 } from './store.js';
-import { tfjsModelJson, weightBytes } from './tfjs-format.js';
+import { modelArtifacts } from '../io/index.js';
+import { modelJson } from '../io/handlers.js';
+import { LayersModel } from '../models/model.js';
+import { littleEndianBytes } from '../util/bytes.js';
+
+/** The weights' raw float32 bytes, little-endian, concatenated in the model's weight order (epoch snapshots). */
+function weightBytes(weights: readonly Variable[]): Uint8Array {
+  const bytes = new Uint8Array(weights.reduce((n, w) => n + w.size * 4, 0));
+  let offset = 0;
+  for (const w of weights) {
+    bytes.set(littleEndianBytes(w.dataSync() as Float32Array), offset);
+    offset += w.size * 4;
+  }
+  return bytes;
+}
 
 const MAX_EPOCH_WEIGHT_BYTES = 16 * 1024 * 1024;
 
@@ -148,8 +162,12 @@ export class RunRecorder implements TrainingObserver {
 
   fitEnd({ model, history }: { model: ObservedModel; history: History }): void {
     writeJson(this.file('history.json'), { epoch: history.epoch, history: history.history, params: history.params ?? null });
-    writeAtomic(this.file('weights.bin'), weightBytes(model.weights));
-    writeJson(this.file('model.json'), tfjsModelJson(model));
+    // The model in TF.js's Layers format (src/io): tf.loadLayersModel and vb.loadLayersModel read it.
+    if (model instanceof LayersModel) {
+      const artifacts = modelArtifacts(model);
+      writeAtomic(this.file('weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
+      writeJson(this.file('model.json'), modelJson(artifacts, 'weights.bin'));
+    }
   }
 
   evaluate({ data }: Parameters<NonNullable<TrainingObserver['evaluate']>>[0]): void {

@@ -1,0 +1,163 @@
+/**
+ * Saving and loading models in TF.js 4.22's format (model.json + weights), both ways: model.save,
+ * loadLayersModel, model.toJSON, models.modelFromJSON, the handlers of vb.io, and the class
+ * registry of vb.serialization. A load builds the whole model before touching a weight and
+ * either returns a complete model or throws a ValueError having disposed everything it made.
+ */
+import { ENGINE } from '../engine/engine.js';
+import { invalid, ValueError } from '../errors.js';
+import { withLoadBudget } from '../layers/layer.js';
+import { LayersModel, registerModelSerializer } from '../models/model.js';
+import { browserIndexedDB, browserLocalStorage } from './browser.js';
+import { isPlainObject, own } from './config.js';
+import { fileSystem, http } from './handlers.js';
+import { Created, KERAS_VERSION, keyNamesOf, modelFromJson, modelToJson, tfjsWeightNames } from './model-json.js';
+import type { IOHandler, LoadOptions, ModelArtifacts, SaveConfig, SaveResult } from './types.js';
+import { concatenateWeightData, decodeWeights, encodeWeights, type NamedValues } from './weights.js';
+
+export type { IOHandler, LoadOptions, ModelArtifacts, ModelArtifactsInfo, SaveConfig, SaveResult, WeightSpec, WeightsManifestGroup } from './types.js';
+export { fromMemory, withSaveHandler, http } from './handlers.js';
+export { browserDownloads, browserFiles, listModels, removeModel } from './browser.js';
+export { registerClass, getRegisteredClass } from './registry.js';
+
+const GENERATED_BY = 'verbatim (TF.js Layers format, tfjs-layers 4.22.0)';
+
+/** The handler a URL names (TF.js's router), or the handler itself. */
+function handlerFor(handlerOrUrl: unknown, operation: 'save' | 'load', options: LoadOptions = {}): IOHandler {
+  const context = operation === 'save' ? 'model.save' : 'loadLayersModel';
+  if (typeof handlerOrUrl === 'string') {
+    const url = handlerOrUrl;
+    if (url.startsWith('file://')) return fileSystem(url);
+    if (url.startsWith('localstorage://')) return browserLocalStorage(url.slice('localstorage://'.length));
+    if (url.startsWith('indexeddb://')) return browserIndexedDB(url.slice('indexeddb://'.length));
+    if (/^https?:\/\//.test(url) && operation === 'load') return http(url, options);
+    throw invalid(context, `Expected a handler or a URL starting with file://, localstorage://, indexeddb://${operation === 'load' ? ' or http(s)://' : ''}`, { url });
+  }
+  const method = typeof handlerOrUrl === 'object' && handlerOrUrl !== null ? (handlerOrUrl as Record<string, unknown>)[operation] : undefined;
+  if (typeof method !== 'function') throw invalid(context, `Expected a URL or an IOHandler with a ${operation}() method`, { handler: handlerOrUrl });
+  return handlerOrUrl as IOHandler;
+}
+
+/** The model's topology as model.json has it. */
+export function modelTopology(model: LayersModel): Record<string, unknown> {
+  return { ...modelToJson(model), keras_version: KERAS_VERSION, backend: 'tensor_flow.js' };
+}
+
+/** The model's artifacts: topology, weight specs named as TF.js names them, and their bytes. */
+export function modelArtifacts(model: LayersModel, config: SaveConfig = {}): ModelArtifacts {
+  if (config.includeOptimizer) {
+    throw invalid(`${model.name}.save`, 'Expected includeOptimizer false (saving the optimizer state is not supported yet)', { includeOptimizer: config.includeOptimizer });
+  }
+  if (!model.expectedInputShapes()) throw invalid(`${model.name}.save`, 'Expected a built model (give the first layer an inputShape, or fit or predict first)', { model: model.name });
+  const weights: NamedValues[] = tfjsWeightNames(model).map(([name, v]) => ({ name, shape: [...v.shape], dtype: 'float32', values: v.dataSync() as Float32Array }));
+  const { specs, data } = encodeWeights(weights);
+  const keyNames = keyNamesOf(model);
+  return {
+    modelTopology: modelTopology(model), format: 'layers-model', generatedBy: GENERATED_BY, convertedBy: null, weightSpecs: specs, weightData: data,
+    ...(Object.keys(keyNames).length > 0 ? { userDefinedMetadata: { verbatim: { keyNames } } } : {}),
+  };
+}
+
+async function save(model: unknown, handlerOrUrl: IOHandler | string, config: SaveConfig = {}): Promise<SaveResult> {
+  if (!(model instanceof LayersModel)) throw invalid('model.save', 'Expected a LayersModel', { model });
+  if (config !== undefined && !isPlainObject(config)) throw invalid(`${model.name}.save`, 'Expected config to be {includeOptimizer?}', { config });
+  const handler = handlerFor(handlerOrUrl, 'save');
+  return handler.save!(modelArtifacts(model, config));
+}
+
+registerModelSerializer({ save, toJSON: (model) => modelTopology(model as LayersModel) });
+
+/** The key names verbatim records in userDefinedMetadata.verbatim.keyNames (strings only; anything else is ignored). */
+function savedKeyNames(metadata: unknown): Record<string, string> {
+  const verbatim = isPlainObject(metadata) ? own(metadata, 'verbatim') : undefined;
+  const keyNames = isPlainObject(verbatim) ? own(verbatim, 'keyNames') : undefined;
+  if (!isPlainObject(keyNames)) return {};
+  return Object.fromEntries(Object.entries(keyNames).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
+/** A Keras-converter file wraps the topology as {model_config, training_config}. */
+function unwrapTopology(topology: unknown): unknown {
+  return isPlainObject(topology) && isPlainObject(own(topology, 'model_config')) ? own(topology, 'model_config') : topology;
+}
+
+/**
+ * A model from artifacts: the weights are decoded and checked first, then the model is built with
+ * no more weight elements than the file holds, then every weight is matched by name and shape;
+ * only then are values assigned. Anything wrong disposes what was made and throws a ValueError.
+ */
+export function modelFromArtifacts(artifacts: unknown, options: LoadOptions = {}, context = 'loadLayersModel'): LayersModel {
+  if (!isPlainObject(artifacts)) throw invalid(context, 'Expected model artifacts {modelTopology, weightSpecs, weightData}', { artifacts });
+  const strict = options.strict ?? true;
+  const topology = unwrapTopology(own(artifacts, 'modelTopology'));
+  if (topology instanceof ArrayBuffer) throw invalid(context, 'Expected a Layers model (a graph model is not supported)', { modelTopology: 'GraphDef' });
+  const specs = own(artifacts, 'weightSpecs');
+  const data = own(artifacts, 'weightData');
+  if ((specs === undefined) !== (data === undefined)) throw invalid(context, 'Expected both weightSpecs and weightData, or neither', { weightSpecs: specs === undefined ? undefined : 'given', weightData: data === undefined ? undefined : 'given' });
+  const values = specs === undefined ? [] : decodeWeights(specs, concatenateWeightData(data, context), context);
+  const total = values.reduce((n, v) => n + v.values.length, 0);
+  const created = new Created(savedKeyNames(own(artifacts, 'userDefinedMetadata')));
+  try {
+    const build = () => modelFromJson(topology, 'modelTopology', context, created);
+    const model = strict ? withLoadBudget(total, build) : build();
+    const byName = new Map(values.map((v) => [v.name, v]));
+    const targets = tfjsWeightNames(model);
+    const assignments: [typeof targets[number][1], NamedValues][] = [];
+    for (const [name, variable] of targets) {
+      const value = byName.get(name);
+      if (!value) {
+        if (strict) throw invalid(context, `Expected a weight named ${name} in the file (weights there: ${[...byName.keys()].join(', ') || 'none'})`, { missing: name });
+        continue;
+      }
+      if (value.shape.length !== variable.rank || value.shape.some((d, i) => d !== variable.shape[i])) {
+        throw invalid(context, `Expected weight ${name} of shape ${JSON.stringify(variable.shape)}`, { [`${name}.shape`]: value.shape });
+      }
+      if (value.dtype !== 'float32') throw invalid(context, `Expected weight ${name} of dtype float32`, { [`${name}.dtype`]: value.dtype });
+      assignments.push([variable, value]);
+      byName.delete(name);
+    }
+    if (strict && byName.size > 0) throw invalid(context, 'Expected every weight in the file to belong to the model', { unused: [...byName.keys()] });
+    for (const [variable, value] of assignments) ENGINE.tidy(() => variable.assign(ENGINE.makeTensor(value.values, value.shape, 'float32')));
+    created.commitKeyNames();
+    return model;
+  } catch (error) {
+    created.disposeAll();
+    if (error instanceof ValueError) throw error;
+    throw invalid(context, 'Expected a model file verbatim can build', { error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+/** Loads a model saved in TF.js's Layers format from a URL or an IOHandler (TF.js's tf.loadLayersModel). */
+export async function loadLayersModel(handlerOrUrl: IOHandler | string, options: LoadOptions = {}): Promise<LayersModel> {
+  if (options !== undefined && !isPlainObject(options)) throw invalid('loadLayersModel', 'Expected options to be an object', { options });
+  const handler = handlerFor(handlerOrUrl, 'load', options);
+  let artifacts: unknown;
+  try {
+    artifacts = await handler.load!();
+  } catch (error) {
+    if (error instanceof ValueError) throw error;
+    throw invalid('loadLayersModel', 'Expected the handler to load model artifacts', { error: error instanceof Error ? error.message : String(error) });
+  }
+  return modelFromArtifacts(artifacts, options);
+}
+
+/**
+ * A model from its topology (TF.js's tf.models.modelFromJSON): the object model.json has under
+ * modelTopology, or {modelTopology}. Its weights are initialized afresh, by name from the seed.
+ */
+export async function modelFromJSON(json: unknown): Promise<LayersModel> {
+  const context = 'models.modelFromJSON';
+  const parsed = typeof json === 'string' ? (() => {
+    try { return JSON.parse(json) as unknown; } catch (e) { throw invalid(context, 'Expected valid JSON', { error: (e as Error).message }); }
+  })() : json;
+  const topology = isPlainObject(parsed) && own(parsed, 'modelTopology') !== undefined ? own(parsed, 'modelTopology') : parsed;
+  const created = new Created();
+  try {
+    const model = modelFromJson(unwrapTopology(topology), 'modelTopology', context, created);
+    created.commitKeyNames();
+    return model;
+  } catch (error) {
+    created.disposeAll();
+    if (error instanceof ValueError) throw error;
+    throw invalid(context, 'Expected a model config verbatim can build', { error: error instanceof Error ? error.message : String(error) });
+  }
+}
