@@ -21,6 +21,7 @@ export const image = { resizeBilinear, resizeNearestNeighbor, flipLeftRight, tra
 export { resizeBilinear, resizeNearestNeighbor, mirrorPad } from './ops/image.js';
 export * as random from './random/index.js';
 export { multinomial } from './random/multinomial.js';
+export { Reduction } from './losses/tfjs.js';
 export { TensorBuffer, buffer } from './ops/buffer.js';
 export { browser, type PixelData } from './ops/browser.js';
 export * as util from './util/tfjs.js';
