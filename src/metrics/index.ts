@@ -193,8 +193,9 @@ const BY_NAME: Record<string, (name: string) => Metric> = {
   recall: (name) => recall({ name }),
   auc: (name) => auc({ name }),
   ...Object.fromEntries([
-    'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'hinge', 'squaredHinge', 'logcosh', 'poisson',
-    'kld', 'kullbackLeiblerDivergence', 'mape', 'meanAbsolutePercentageError', 'msle', 'meanSquaredLogarithmicError', 'cosine', 'cosineProximity',
+    'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'hinge', 'squaredHinge', 'squared_hinge', 'logcosh', 'poisson',
+    'kld', 'kullbackLeiblerDivergence', 'kl_divergence', 'mape', 'meanAbsolutePercentageError', 'mean_absolute_percentage_error',
+    'msle', 'meanSquaredLogarithmicError', 'mean_squared_logarithmic_error', 'cosine', 'cosineProximity', 'cosine_similarity',
   ].map((lossName) => [lossName, (name: string) => new MeanMetricWrapper(name, getLoss(lossName, 'metrics').call)])),
 };
 
