@@ -172,7 +172,7 @@ export function trainStep(model: TrainableModel, xs: Tensor[], ys: Tensor[], cla
   const { value, grads } = variableGrads(() => {
     predictions = callModel(model, xs, { training: true, step }).map((p) => ENGINE.keep(p));
     return totalLoss(model, compiled, ys, predictions, sampleWeights, (t) => outputTerms.push(ENGINE.keep(t)));
-  }, model.trainableWeights);
+  }, compiled.trainableWeights ??= model.trainableWeights);
   optimizer.applyGradients(grads);
   for (const g of Object.values(grads)) g.dispose();
   const lossValue = value.dataSync()[0]!;
