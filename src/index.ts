@@ -56,6 +56,7 @@ export {
   type ModelArgs, type InputArgs, type Data, type Callback, type Logs, type FitArgs, type CompileArgs,
 } from './models/index.js';
 export { SymbolicTensor } from './layers/layer.js';
+export { CustomCallback, type CustomCallbackArgs } from './models/custom-callback.js';
 import { EarlyStopping, type EarlyStoppingArgs } from './models/callbacks.js';
 
 /** TF.js-style callback factories. */

@@ -280,7 +280,7 @@ export class LayersModel implements TrainableModel {
     })(this);
     const owned: Tensor[] = [];
     try {
-      const validate = validationFor(this, args.validationData, args.batchSize ?? 32, toBatch, context, owned);
+      const validate = validationFor(this, args.validationData, args.validationBatchSize ?? args.batchSize ?? 32, toBatch, context, owned);
       notify('fitBegin', { model: this, kind: 'fitDataset', options: { ...args }, data: {} });
       return await runTraining(this, batchesFor, limit ?? dataset.size, null, validate, args, context);
     } finally {
