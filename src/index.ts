@@ -7,6 +7,7 @@ import type { KernelFallback } from './backends/backend.js';
 import './runs/auto.js';
 export { TENSOR_METHODS } from './ops/chain.js';
 import { Tensor } from './tensor/tensor.js';
+import { VERSION } from './version.js';
 
 export * from './ops/index.js';
 import { fusedMatMul } from './ops/linalg.js';
@@ -102,6 +103,9 @@ export function setBackend(name: string): boolean {
 export function getBackend(): string {
   return ENGINE.backend.name;
 }
+
+/** The package version, as TF.js's tf.version lists its packages' versions ({verbatim: '0.1.0'}). */
+export const version = { verbatim: VERSION } as const;
 
 /** TF.js's ready(): verbatim's backends are ready when imported, so this resolves at once. */
 export async function ready(): Promise<void> {}

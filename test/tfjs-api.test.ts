@@ -262,4 +262,10 @@ describe('dispose, memory, backends', () => {
     await vb.ready();
     await vb.nextFrame();
   });
+
+  it("version lists verbatim's version, package.json's", async () => {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    assert.deepEqual(vb.version, { verbatim: pkg.version });
+  });
 });
