@@ -103,6 +103,7 @@ describe('models and layers as TF.js', () => {
     const generator = vb.layers.dense({ units: 3 });
     const combined = vb.model({ inputs: input, outputs: discriminator.apply(generator.apply(input)) as vb.SymbolicTensor });
     combined.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
+    assert.equal(discriminator.trainable, false);
     assert.deepEqual(combined.trainableWeights.map((w) => w.name), generator.weights.map((w) => w.variable.name));
     const { x, y } = xy();
     const d0 = values(discriminator.getWeights());
@@ -110,6 +111,12 @@ describe('models and layers as TF.js', () => {
     assert.deepEqual(values(discriminator.getWeights()), d0);
     await discriminator.trainOnBatch(x, y);
     assert.notDeepEqual(values(discriminator.getWeights()), d0);
+  });
+
+  it("TF.js's 'mish' activation gives TF.js's values", () => {
+    const x = [[-3, -0.5, 0, 0.7, 4]];
+    assertClose((vb.layers.activation({ activation: 'mish' }).apply(vb.tensor2d(x)) as vb.Tensor).dataSync(),
+      (tf.layers.activation({ activation: 'mish' }).apply(tf.tensor2d(x)) as tf.Tensor).dataSync(), 'mish');
   });
 
   it("initializer spellings of TF.js ('leCunNormal') are aliases of Keras's", () => {

@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor/tensor.js';
 
 export type ActivationIdentifier =
   | 'linear' | 'relu' | 'relu6' | 'elu' | 'selu' | 'sigmoid' | 'hardSigmoid' | 'tanh' | 'softmax'
-  | 'softplus' | 'softsign' | 'swish' | 'gelu' | 'leakyRelu';
+  | 'softplus' | 'softsign' | 'swish' | 'gelu' | 'leakyRelu' | 'mish';
 
 export type ActivationFn = (x: Tensor) => Tensor;
 
@@ -28,6 +28,7 @@ const ACTIVATIONS: Record<ActivationIdentifier, ActivationFn> = {
   swish: (x) => ops.swish(x),
   gelu: (x) => ops.gelu(x),
   leakyRelu: (x) => ops.leakyRelu(x),
+  mish: (x) => ops.mul(x, ops.tanh(ops.softplus(x))),
 };
 
 /** The built-in activations' names. */

@@ -247,7 +247,7 @@ export abstract class Layer {
     const [dtype, initializerArg, regularizerArg, trainableArg, constraint] = tfjsForm ? rest : [undefined, ...rest];
     if (dtype !== undefined && dtype !== null && dtype !== 'float32') throw invalid(context, 'Expected dtype float32 (verbatim weights are float32)', { dtype });
     if (constraint !== undefined && constraint !== null) throw invalid(context, 'Expected no constraint (weight constraints are not supported)', { constraint });
-    if (typeof name !== 'string' || name === '' || name.includes('/')) throw invalid(context, "Expected a weight name without '/'", { name });
+    if (typeof name !== 'string' || name === '') throw invalid(context, 'Expected a non-empty weight name', { name });
     const path = `${this.path}/${name}`;
     if (this.weights.some((w) => w.variable.name === path)) throw invalid(context, 'Expected weight names unique within the layer', { name });
     const initializer = getInitializer((initializerArg ?? undefined) as Initializer | string | undefined, 'glorotUniform', context);

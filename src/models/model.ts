@@ -199,7 +199,11 @@ export class LayersModel implements TrainableModel {
 
   /** The one layer that stands for this model inside other models (so it is shared, not copied). */
   asLayer(): ModelLayer {
-    this.layerView ??= new ModelLayer(this);
+    if (!this.layerView) {
+      this.layerView = new ModelLayer(this);
+      // A model frozen before it became a layer stays frozen as one.
+      if (!this.trainableFlag) this.layerView.trainable = false;
+    }
     return this.layerView;
   }
 
