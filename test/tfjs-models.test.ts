@@ -312,5 +312,7 @@ describe('fit options as TF.js', () => {
     const th = await theirs.fit(tf.tensor(x.dataSync() as Float32Array, [...x.shape]), tf.tensor(y.dataSync() as Float32Array, [...y.shape]), { epochs: 1, verbose: 0, validationSplit: 0.25 });
     for (const key of Object.keys(th.history)) assert.ok(key in history.history, `TF.js's key ${key}`);
     assert.equal((model.evaluate(x, y) as vb.Tensor[]).length, 2, 'evaluate returns loss and accuracy once each');
+    const stopped = await compiled(['accuracy']).fit(x, y, { epochs: 5, verbose: 0, validationSplit: 0.25, callbacks: vb.callbacks.earlyStopping({ monitor: 'val_acc', patience: 0 }) });
+    assert.ok(stopped.epoch.length >= 1 && stopped.epoch.length <= 5, "earlyStopping can monitor TF.js's val_acc");
   });
 });
