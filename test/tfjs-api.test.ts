@@ -46,6 +46,14 @@ describe('vb.util', () => {
     }
   });
 
+  it('createShuffledIndices is the keyed permutation, as a Uint32Array like TF.js', () => {
+    const indices = vb.util.createShuffledIndices(10, 7);
+    assert.ok(indices instanceof Uint32Array);
+    assert.deepEqual(Array.from(indices), Array.from(vb.random.permutation(vb.random.key(7), 10).dataSync()));
+    assert.equal(tf.util.createShuffledIndices(10).length, indices.length);
+    assert.throws(() => vb.util.createShuffledIndices(-1), /n=-1/);
+  });
+
   it('shuffleCombo moves two arrays together', () => {
     const a = [1, 2, 3, 4, 5];
     const b = ['a', 'b', 'c', 'd', 'e'];

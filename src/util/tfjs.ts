@@ -45,6 +45,12 @@ export function shuffleCombo<T, U>(array: Shuffleable<T>, array2: Shuffleable<U>
   permute(array2, order);
 }
 
+/** The indices 0 .. n - 1 in the order of permutation(key) (TF.js's createShuffledIndices), keyed like shuffle. */
+export function createShuffledIndices(n: number, seedOrKey?: Seed | Key): Uint32Array {
+  if (!Number.isInteger(n) || n < 0) throw invalid('util.createShuffledIndices', 'Expected a non-negative integer', { n });
+  return Uint32Array.from(permutationValues(keyOf(seedOrKey, 'util.createShuffledIndices'), n));
+}
+
 /** The number of elements of a shape (1 for a scalar's []). */
 export function sizeFromShape(shape: readonly number[]): number {
   if (!Array.isArray(shape)) throw invalid('util.sizeFromShape', 'Expected a shape (an array of numbers)', { shape });
