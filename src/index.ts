@@ -6,7 +6,8 @@ import './backends/index.js';
 import type { KernelFallback } from './backends/backend.js';
 import './runs/auto.js';
 export { TENSOR_METHODS } from './ops/chain.js';
-import type { Tensor } from './tensor/tensor.js';
+import { Tensor } from './tensor/tensor.js';
+import { VERSION } from './version.js';
 
 export * from './ops/index.js';
 import { fusedMatMul } from './ops/linalg.js';
@@ -20,6 +21,11 @@ import { flipLeftRight, resizeBilinear, resizeNearestNeighbor, transform } from 
 export const image = { resizeBilinear, resizeNearestNeighbor, flipLeftRight, transform };
 export { resizeBilinear, resizeNearestNeighbor, mirrorPad } from './ops/image.js';
 export * as random from './random/index.js';
+export { multinomial } from './random/multinomial.js';
+export { Reduction } from './losses/tfjs.js';
+export { TensorBuffer, buffer } from './ops/buffer.js';
+export { browser, type PixelData } from './ops/browser.js';
+export * as util from './util/tfjs.js';
 export { Key } from './random/keys.js';
 export { setRandomSeed, getRandomSeed } from './random/seed.js';
 export { randomNormal, randomUniform, truncatedNormalTensor as truncatedNormal } from './random/compat.js';
@@ -61,6 +67,7 @@ export const io = { fromMemory, withSaveHandler, http, browserDownloads, browser
 export const serialization = { registerClass, getRegisteredClass };
 /** TF.js's tf.models. */
 export const models = { modelFromJSON };
+export { CustomCallback, type CustomCallbackArgs } from './models/custom-callback.js';
 import { EarlyStopping, type EarlyStoppingArgs } from './models/callbacks.js';
 
 /** TF.js-style callback factories. */
@@ -76,21 +83,47 @@ export function keep<T extends Tensor>(tensor: T): T {
   return ENGINE.keep(tensor);
 }
 
-export function dispose(tensors: Tensor | readonly Tensor[] | Record<string, Tensor>): void {
-  const list = tensors instanceof Array ? tensors : 'dispose' in tensors ? [tensors as Tensor] : Object.values(tensors);
-  for (const t of list) t.dispose();
+/** A tensor, or any nesting of arrays and plain objects holding tensors (TF.js's TensorContainer). */
+export type TensorContainer = Tensor | null | undefined | number | string | boolean | TensorContainer[] | { [key: string]: TensorContainer };
+
+/** Disposes every tensor in a container, however nested (arrays, plain objects, mixed); other values are skipped. */
+export function dispose(container: TensorContainer): void {
+  if (container instanceof Tensor) container.dispose();
+  else if (Array.isArray(container)) for (const item of container) dispose(item);
+  else if (container !== null && typeof container === 'object') for (const item of Object.values(container)) dispose(item);
 }
 
 export function memory(): MemoryInfo {
   return ENGINE.memory();
 }
 
-export function setBackend(name: string): void {
-  ENGINE.setBackend(name);
+/** TF.js's backend names that mean a verbatim backend: 'cpu' is the reference backend. */
+const TFJS_BACKEND_NAMES: Record<string, string> = { cpu: 'reference' };
+
+/**
+ * Selects a backend: 'reference' or 'wasm' (both give the same bits), or TF.js's 'cpu' for the
+ * reference. Returns true as TF.js's (awaitable) setBackend does; getBackend() then names the
+ * verbatim backend ('reference').
+ */
+export function setBackend(name: string): boolean {
+  ENGINE.setBackend(TFJS_BACKEND_NAMES[name] ?? name);
+  return true;
 }
 
 export function getBackend(): string {
   return ENGINE.backend.name;
+}
+
+/** The package version, as TF.js's tf.version lists its packages' versions ({verbatim: '0.1.0'}). */
+export const version = { verbatim: VERSION } as const;
+
+/** TF.js's ready(): verbatim's backends are ready when imported, so this resolves at once. */
+export async function ready(): Promise<void> {}
+
+/** TF.js's nextFrame(): resolves on the next animation frame in a browser, on the next macrotask elsewhere. */
+export function nextFrame(): Promise<void> {
+  const raf = (globalThis as { requestAnimationFrame?: (fn: () => void) => void }).requestAnimationFrame;
+  return new Promise((resolve) => (raf ? raf(() => resolve()) : setTimeout(resolve, 0)));
 }
 
 /** Runs large kernels on `threads` threads (default: the number of cores); results do not change. */

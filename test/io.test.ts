@@ -352,12 +352,11 @@ describe('toJSON, modelFromJSON, registerClass', () => {
       static className = 'Scale';
       readonly factor: number;
       constructor(args: { factor?: number; name?: string } = {}) {
-        super('Scale', args);
+        super(args);
         this.factor = args.factor ?? 2;
       }
-      computeOutputShape(s: vb.layers.SymbolicShape) { return s; }
-      call(x: vb.Tensor) { return vb.mul(x, this.factor); }
-      getConfig() { return { factor: this.factor }; }
+      override call(x: vb.Tensor | vb.Tensor[]) { return vb.mul(x as vb.Tensor, this.factor); }
+      override getConfig() { return { ...super.getConfig(), factor: this.factor }; }
     }
     const model = vb.sequential({ name: fresh('custom'), layers: [L.dense({ units: 2, inputShape: [3] }), new Scale({ factor: 3 })] });
     const artifacts = await capture((h) => model.save(h));

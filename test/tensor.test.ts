@@ -54,7 +54,7 @@ forEachBackend('tensors', () => {
       vb.keep(vb.mul(b, 2)).dispose();
       return { result: vb.mul(b, 3), list: [vb.zeros([2], 'bool')] };
     });
-    assert.deepEqual(vb.memory(), { ...start, numTensors: start.numTensors + 2, numBytes: start.numBytes + 40 + 2 });
+    assert.deepEqual(vb.memory(), { ...start, numTensors: start.numTensors + 2, numDataBuffers: start.numDataBuffers + 2, numBytes: start.numBytes + 40 + 2 });
     vb.dispose([kept.result, kept.list[0]!]);
     assert.deepEqual(vb.memory(), start);
     assert.throws(() => vb.tidy(() => { vb.ones([3]); throw new Error('inside'); }), /inside/);

@@ -110,7 +110,7 @@ forEachBackend('training', () => {
     const m = model('history');
     const h = await m.fit(x, y, { epochs: 2, batchSize: 16, validationSplit: 0.2, verbose: 0 });
     assert.deepEqual(h.epoch, [0, 1]);
-    assert.deepEqual(Object.keys(h.history).sort(), ['accuracy', 'loss', 'val_accuracy', 'val_loss']);
+    assert.deepEqual(Object.keys(h.history).sort(), ['acc', 'accuracy', 'loss', 'val_acc', 'val_accuracy', 'val_loss'], "'accuracy' is logged as Keras's accuracy and TF.js's acc");
     assert.equal(h.params!.steps, 3, '40 training rows in batches of 16: the final partial batch is kept');
     assert.equal(h.params!.samples, 40);
     const more = await m.fit(x, y, { epochs: 4, initialEpoch: 2, batchSize: 16, verbose: 0 });

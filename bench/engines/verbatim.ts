@@ -16,7 +16,7 @@ function model(workload: 'A' | 'B', inputs: number, outputs: number): vb.Sequent
 /** Adds the embeddings of positions 0..length-1 to each sequence (the transformer's positional encoding). */
 class PositionAdd extends vb.layers.Layer {
   constructor(private readonly positions: vb.layers.Layer, private readonly length: number) {
-    super('PositionAdd');
+    super({});
   }
 
   override build(): void {
@@ -26,15 +26,15 @@ class PositionAdd extends vb.layers.Layer {
     this.built = true;
   }
 
-  computeOutputShape(shape: vb.layers.SymbolicShape | vb.layers.SymbolicShape[]): vb.layers.SymbolicShape {
+  override computeOutputShape(shape: vb.layers.SymbolicShape | vb.layers.SymbolicShape[]): vb.layers.SymbolicShape {
     return shape as vb.layers.SymbolicShape;
   }
 
-  call(x: vb.Tensor | vb.Tensor[]): vb.Tensor {
+  override call(x: vb.Tensor | vb.Tensor[]): vb.Tensor {
     return vb.add(x as vb.Tensor, this.positions.apply(vb.range(0, this.length, 1, 'int32')));
   }
 
-  getConfig(): Record<string, unknown> {
+  override getConfig(): Record<string, unknown> {
     return { length: this.length };
   }
 }

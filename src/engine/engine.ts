@@ -35,7 +35,11 @@ export class Tape {
 export interface MemoryInfo {
   /** Tensors whose storage is live (variables included). */
   numTensors: number;
+  /** TF.js's count of backing stores: every verbatim tensor owns one, so it equals numTensors. */
+  numDataBuffers: number;
   numBytes: number;
+  /** TF.js's flag for an estimate: verbatim counts exactly, so always false. */
+  unreliable: boolean;
   /** Tensors garbage-collected without dispose(); their storage was freed then. */
   numLeaked: number;
 }
@@ -224,7 +228,7 @@ export class Engine implements TensorOwner {
   }
 
   memory(): MemoryInfo {
-    return { numTensors: this.liveTensors, numBytes: this.liveBytes, numLeaked: this.leaked };
+    return { numTensors: this.liveTensors, numDataBuffers: this.liveTensors, numBytes: this.liveBytes, unreliable: false, numLeaked: this.leaked };
   }
 
   /**

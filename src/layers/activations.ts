@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor/tensor.js';
 
 export type ActivationIdentifier =
   | 'linear' | 'relu' | 'relu6' | 'elu' | 'selu' | 'sigmoid' | 'hardSigmoid' | 'tanh' | 'softmax'
-  | 'softplus' | 'softsign' | 'swish' | 'gelu' | 'leakyRelu' | 'tfjsHardSigmoid';
+  | 'softplus' | 'softsign' | 'swish' | 'gelu' | 'leakyRelu' | 'tfjsHardSigmoid' | 'mish';
 
 export type ActivationFn = (x: Tensor) => Tensor;
 
@@ -31,6 +31,7 @@ const ACTIVATIONS: Record<ActivationIdentifier, ActivationFn> = {
   // TF.js's (and Keras 2's) hard sigmoid, what 'hard_sigmoid' means in files TF.js saved (TF.js's
   // LSTM and GRU use it by default): loading them must compute what they computed.
   tfjsHardSigmoid: (x) => ops.clipByValue(ops.add(ops.mul(x, 0.2), 0.5), 0, 1),
+  mish: (x) => ops.mul(x, ops.tanh(ops.softplus(x))),
 };
 
 /** The built-in activations' names. */

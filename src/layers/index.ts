@@ -21,7 +21,9 @@ import { Cropping2D, UpSampling2D, ZeroPadding2D, type Cropping2DArgs, type UpSa
 
 export { ACTIVATION_NAMES, type ActivationIdentifier } from './activations.js';
 export { MultiHeadAttention, type MultiHeadAttentionArgs, type AttentionOptions };
-export { Layer, SymbolicTensor, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+export { SymbolicTensor, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+/** The base class of every layer, and the one users extend (TF.js's tf.layers.Layer). */
+export { UserLayer as Layer } from './custom.js';
 export { Dense, Dropout, Activation, Flatten, Reshape, InputLayer, type DenseArgs, type DropoutArgs } from './core.js';
 
 export const dense = (args: DenseArgs) => new Dense(args);

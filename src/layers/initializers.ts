@@ -159,6 +159,8 @@ const SNAKE: Record<string, InitializerIdentifier> = {
   glorot_uniform: 'glorotUniform', glorot_normal: 'glorotNormal', he_uniform: 'heUniform', he_normal: 'heNormal',
   lecun_uniform: 'lecunUniform', lecun_normal: 'lecunNormal', random_uniform: 'randomUniform',
   random_normal: 'randomNormal', truncated_normal: 'truncatedNormal', variance_scaling: 'varianceScaling',
+  // TF.js's spellings.
+  leCunNormal: 'lecunNormal', leCunUniform: 'lecunUniform',
 };
 
 export function getInitializer(identifier: InitializerIdentifier | string | Initializer | undefined, fallback: InitializerIdentifier, context: string): Initializer {

@@ -7,9 +7,10 @@ import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import { keyFor, SeedScopedNames } from '../random/seed.js';
 import type { Key } from '../random/keys.js';
+import { DTYPES, type DType } from '../tensor/dtype.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
-import type { Initializer } from './initializers.js';
-import type { Regularizer } from './regularizers.js';
+import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
+import { getRegularizer, type Regularizer } from './regularizers.js';
 
 /** A shape whose unknown dimensions (the batch) are null. */
 export type SymbolicShape = (number | null)[];
@@ -157,11 +158,15 @@ function budgetedZeros(shape: readonly number[], path: string): Float32Array {
   return new Float32Array(size);
 }
 
+/** A layer class as TF.js names it: its static className, else its JS name. */
+type LayerClass = { className?: string; name: string };
+
 export abstract class Layer {
+  readonly className: string;
   name: string | undefined;
   /** `<model>/<layer>`: the prefix of weight names and keys. Set when the layer joins a model. */
   path = '';
-  trainable: boolean;
+  private trainableValue = true;
   built = false;
   readonly weights: LayerWeight[] = [];
   /** The per-example input shape declared with inputShape or inputDim. */
@@ -169,8 +174,19 @@ export abstract class Layer {
   protected outputShapeCache: SymbolicShape | undefined;
   /** Keras's supports_masking: the layer receives the input's mask and passes one on (computeMask). */
   supportsMasking = false;
+  /** The nodes that call this layer in graphs (TF.js's inboundNodes), for outputShape. */
+  readonly inboundNodes: Node[] = [];
 
-  constructor(readonly className: string, args: LayerArgs = {}) {
+  /**
+   * Built-in layers pass their class name and options; a user's subclass (TF.js's contract:
+   * `class MyLayer extends vb.layers.Layer { constructor(config) { super(config); } ... }`) passes
+   * only its config, and its class name is its static `className` (else its JS class name).
+   */
+  constructor(classNameOrConfig: string | LayerArgs = {}, args: LayerArgs = {}) {
+    const custom = typeof classNameOrConfig !== 'string';
+    const className = custom ? ((new.target as unknown as LayerClass).className ?? new.target.name) : classNameOrConfig;
+    if (custom) args = classNameOrConfig ?? {};
+    this.className = className;
     this.name = args.name;
     this.trainable = args.trainable ?? true;
     if (args.inputShape !== undefined && args.inputDim !== undefined) {
@@ -181,6 +197,27 @@ export abstract class Layer {
       throw invalid(className, 'Expected inputShape to be an array of positive integers (one example, no batch dimension)', { inputShape: shape });
     }
     this.declaredInputShape = shape;
+    // TF.js marks a layer built after build() returns; a user's build need not set it.
+    if (custom) {
+      const build = this.build;
+      this.build = (inputShape) => {
+        build.call(this, inputShape);
+        this.built = true;
+      };
+    }
+  }
+
+  /**
+   * Whether fit trains the layer's weights (Keras: false makes every weight non-trainable, and
+   * BatchNormalization runs in inference mode). A model's trainable weights are taken at compile.
+   */
+  get trainable(): boolean {
+    return this.trainableValue;
+  }
+
+  set trainable(value: boolean) {
+    this.trainableValue = value;
+    for (const w of this.weights) w.variable.trainable = value && !w.nonTrainable;
   }
 
   /**
@@ -197,6 +234,28 @@ export abstract class Layer {
   /** Layers of one input take one tensor (most layers); merge layers take a list. */
   abstract call(x: Tensor | Tensor[], context: CallContext): Tensor | Tensor[];
 
+  /** TF.js's hook that custom layers call at the start of call(); verbatim needs none. */
+  invokeCallHook(_inputs: Tensor | Tensor[], _kwargs?: Partial<CallContext>): void {}
+
+  /** The output shape of the layer's calls in graphs (TF.js and Keras), a list for several outputs. */
+  get outputShape(): SymbolicShape | SymbolicShape[] {
+    return this.nodeShapes('output', (node) => node.outputs.map((t) => t.shape));
+  }
+
+  /** The input shape of the layer's calls in graphs, a list for several inputs. */
+  get inputShape(): SymbolicShape | SymbolicShape[] {
+    return this.nodeShapes('input', (node) => node.inputs.map((t) => t.shape));
+  }
+
+  private nodeShapes(kind: string, of: (node: Node) => SymbolicShape[]): SymbolicShape | SymbolicShape[] {
+    const distinct = [...new Set(this.inboundNodes.map((n) => JSON.stringify(of(n))))];
+    const context = `${this.name ?? this.className}.${kind}Shape`;
+    if (distinct.length === 0) throw invalid(context, `Expected a layer called in a model (it has no ${kind} shape yet)`, { layer: this.name ?? this.className });
+    if (distinct.length > 1) throw invalid(context, `Expected one ${kind} shape (the layer is called on several)`, { shapes: distinct.join(' ') });
+    const shapes = JSON.parse(distinct[0]!) as SymbolicShape[];
+    return shapes.length === 1 ? shapes[0]! : shapes;
+  }
+
   /** The mask of the output, given the input and its mask (Keras's compute_mask): by default the input's. */
   computeMask(_input: Tensor | Tensor[], mask: Tensor | undefined): Tensor | undefined {
     return mask;
@@ -205,9 +264,29 @@ export abstract class Layer {
   /** The layer's options, for summaries and run records. */
   abstract getConfig(): Record<string, unknown>;
 
-  /** A weight named `<path>/<name>`; trainable false makes it state the layer assigns itself. */
-  protected addWeight(name: string, shape: number[], initializer: Initializer, regularizer?: Regularizer, trainable = true): Variable {
+  /**
+   * A weight named `<path>/<name>`, its unseeded values from keyFor of that path. Two forms:
+   * verbatim's (name, shape, initializer, regularizer?, trainable?) and TF.js's (name, shape,
+   * dtype?, initializer?, regularizer?, trainable?), initializer and regularizer given as objects
+   * or names (default glorotUniform). trainable false makes it state the layer assigns itself.
+   */
+  protected addWeight(name: string, shape: number[], initializer: Initializer, regularizer?: Regularizer, trainable?: boolean): Variable;
+  protected addWeight(
+    name: string, shape: number[], dtype?: DType | null, initializer?: Initializer | InitializerIdentifier | string | null,
+    regularizer?: Regularizer | 'l1' | 'l2' | 'l1l2' | null, trainable?: boolean | null, constraint?: null,
+  ): Variable;
+  protected addWeight(name: string, shape: number[], ...rest: unknown[]): Variable {
+    const context = `${this.name ?? this.className}.addWeight`;
+    const tfjsForm = rest[0] === undefined || rest[0] === null || DTYPES.includes(rest[0] as DType);
+    const [dtype, initializerArg, regularizerArg, trainableArg, constraint] = tfjsForm ? rest : [undefined, ...rest];
+    if (dtype !== undefined && dtype !== null && dtype !== 'float32') throw invalid(context, 'Expected dtype float32 (verbatim weights are float32)', { dtype });
+    if (constraint !== undefined && constraint !== null) throw invalid(context, 'Expected no constraint (weight constraints are not supported)', { constraint });
+    if (typeof name !== 'string' || name === '') throw invalid(context, 'Expected a non-empty weight name', { name });
     const path = `${this.path}/${name}`;
+    if (this.weights.some((w) => w.variable.name === path)) throw invalid(context, 'Expected weight names unique within the layer', { name });
+    const initializer = getInitializer((initializerArg ?? undefined) as Initializer | string | undefined, 'glorotUniform', context);
+    const regularizer = getRegularizer((regularizerArg ?? undefined) as Regularizer | 'l1' | undefined, context);
+    const trainable = (trainableArg ?? true) as boolean;
     const values = loadBudget ? budgetedZeros(shape, path) : initializer.values(shape, keyForPath(path));
     const variable = ENGINE.tidy(() => ENGINE.makeVariable(ENGINE.makeTensor(values, shape, 'float32'), this.trainable && trainable, path));
     this.weights.push({ variable, ...(regularizer ? { regularizer } : {}), ...(trainable ? {} : { nonTrainable: true as const }) });
@@ -259,6 +338,7 @@ export abstract class Layer {
     const inputs = asList ? x : [x];
     const shapes = this.computeOutputShape(asList ? inputs.map((t) => t.shape) : inputs[0]!.shape);
     const node = new Node(this, inputs, asList);
+    this.inboundNodes.push(node);
     const many = shapes.length > 0 && Array.isArray(shapes[0]);
     const outputShapes = (many ? shapes : [shapes]) as SymbolicShape[];
     for (const [i, shape] of outputShapes.entries()) node.outputs.push(new SymbolicTensor(shape, inputs[0]!.dtype, node, i));
@@ -267,6 +347,23 @@ export abstract class Layer {
 
   get trainableWeights(): Variable[] {
     return this.trainable ? this.weights.filter((w) => !w.nonTrainable).map((w) => w.variable) : [];
+  }
+
+  /** The weights fit does not train: the layer's state, or every weight of a frozen layer (Keras). */
+  get nonTrainableWeights(): Variable[] {
+    const trainable = new Set(this.trainableWeights);
+    return this.weights.map((w) => w.variable).filter((v) => !trainable.has(v));
+  }
+
+  /** Copies of the weights' values in creation order (kernel, bias, ...), or only the trainable ones. */
+  getWeights(trainableOnly = false): Tensor[] {
+    const variables = trainableOnly ? this.trainableWeights : this.weights.map((w) => w.variable);
+    return variables.map((v) => ENGINE.makeTensor(v.dataSync().slice(), v.shape, v.dtype));
+  }
+
+  /** Assigns the weights' values in creation order (one tensor each, of the weight's shape). */
+  setWeights(weights: readonly Tensor[]): void {
+    assignWeights(`${this.name ?? this.className}.setWeights`, this.weights.map((w) => w.variable), weights);
   }
 
   countParams(): number {
@@ -282,4 +379,19 @@ export abstract class Layer {
     this.weights.length = 0;
     this.built = false;
   }
+}
+
+/** Assigns tensors to variables one by one, after checking the count and every shape. */
+export function assignWeights(context: string, variables: readonly Variable[], weights: readonly Tensor[]): void {
+  if (!Array.isArray(weights) || weights.length !== variables.length) {
+    throw invalid(context, `Expected ${variables.length} tensors (${variables.map((w) => w.name).join(', ')})`, { 'weights.length': Array.isArray(weights) ? weights.length : weights });
+  }
+  variables.forEach((w, i) => {
+    const value: Tensor = weights[i]!;
+    if (value.rank !== w.rank || value.shape.some((d, k) => d !== w.shape[k])) {
+      throw invalid(context, `Expected weights[${i}] (${w.name}) of shape ${JSON.stringify(w.shape)}`, { [`weights[${i}].shape`]: value.shape });
+    }
+    if (value.dtype === 'float32') w.assign(value);
+    else ENGINE.tidy(() => w.assign(ENGINE.makeTensor(Float32Array.from(value.dataSync()), value.shape, 'float32')));
+  });
 }

@@ -5,24 +5,18 @@
  */
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
+import type { TensorLike } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { EPSILON, checkShapes, type Loss, type LossFn } from './loss.js';
+import { tfjsMeanSquaredError, type Reduction } from './tfjs.js';
+import { hinge, kullbackLeiblerDivergence, logcosh, meanAbsolutePercentageError, meanSquaredLogarithmicError, cosineSimilarity, poisson, squaredHinge } from './keras.js';
 
-export const EPSILON = 1e-7;
+export {
+  Reduction, computeWeightedLoss, absoluteDifference, hingeLoss, huberLoss, logLoss, cosineDistance, sigmoidCrossEntropy, softmaxCrossEntropy,
+} from './tfjs.js';
+export { hinge, squaredHinge, logcosh, poisson, kullbackLeiblerDivergence, meanAbsolutePercentageError, meanSquaredLogarithmicError, cosineSimilarity } from './keras.js';
 
-export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
-
-export interface Loss {
-  readonly name: string;
-  /** Per-example losses, shape yPred.shape without the last axis. */
-  call: LossFn;
-}
-
-function checkShapes(name: string, yTrue: Tensor, yPred: Tensor): void {
-  const same = yTrue.shape.length === yPred.shape.length && yTrue.shape.every((d, i) => d === yPred.shape[i]);
-  if (!same) {
-    throw invalid(name, 'Expected yTrue and yPred of the same shape', { 'yTrue.shape': yTrue.shape, 'yPred.shape': yPred.shape });
-  }
-}
+export { EPSILON, type Loss, type LossFn } from './loss.js';
 
 function elementwise(name: string, perElement: (error: Tensor) => Tensor): Loss {
   return {
@@ -34,7 +28,17 @@ function elementwise(name: string, perElement: (error: Tensor) => Tensor): Loss 
   };
 }
 
-export const meanSquaredError = (): Loss => elementwise('meanSquaredError', (e) => ops.square(e));
+const kerasMeanSquaredError = (): Loss => elementwise('meanSquaredError', (e) => ops.square(e));
+
+/**
+ * With tensors, TF.js's tf.losses.meanSquaredError(labels, predictions, weights?, reduction?): a
+ * tensor (SUM_BY_NONZERO_WEIGHTS by default). Without arguments, Keras's loss object for compile.
+ */
+export function meanSquaredError(): Loss;
+export function meanSquaredError(labels: TensorLike, predictions: TensorLike, weights?: TensorLike | null, reduction?: Reduction): Tensor;
+export function meanSquaredError(...args: [TensorLike, TensorLike, (TensorLike | null)?, Reduction?] | []): Loss | Tensor {
+  return args.length === 0 ? kerasMeanSquaredError() : tfjsMeanSquaredError(...args);
+}
 export const meanAbsoluteError = (): Loss => elementwise('meanAbsoluteError', (e) => ops.abs(e));
 
 /** 0.5 e^2 where |e| <= delta, delta (|e| - 0.5 delta) elsewhere. */
@@ -135,16 +139,23 @@ export function sparseCategoricalCrossentropy(config: { fromLogits?: boolean } =
 }
 
 const BY_NAME: Record<string, () => Loss> = {
-  meanSquaredError, mse: meanSquaredError, mean_squared_error: meanSquaredError,
+  meanSquaredError: kerasMeanSquaredError, mse: kerasMeanSquaredError, mean_squared_error: kerasMeanSquaredError,
   meanAbsoluteError, mae: meanAbsoluteError, mean_absolute_error: meanAbsoluteError,
   huber, binaryCrossentropy, binary_crossentropy: binaryCrossentropy,
   categoricalCrossentropy, categorical_crossentropy: categoricalCrossentropy,
   sparseCategoricalCrossentropy, sparse_categorical_crossentropy: sparseCategoricalCrossentropy,
+  hinge, squaredHinge, squared_hinge: squaredHinge, logcosh, poisson,
+  kullbackLeiblerDivergence, kld: kullbackLeiblerDivergence, kl_divergence: kullbackLeiblerDivergence,
+  meanAbsolutePercentageError, mape: meanAbsolutePercentageError, mean_absolute_percentage_error: meanAbsolutePercentageError,
+  meanSquaredLogarithmicError, msle: meanSquaredLogarithmicError, mean_squared_logarithmic_error: meanSquaredLogarithmicError,
+  cosineSimilarity, cosine: cosineSimilarity, cosineProximity: cosineSimilarity, cosine_similarity: cosineSimilarity,
 };
 
 export const LOSS_NAMES = Object.keys(BY_NAME);
 
 export function getLoss(identifier: string | Loss | LossFn, context: string): Loss {
+  // TF.js's tf.losses.meanSquaredError given to compile trains as Keras's 'meanSquaredError'.
+  if (identifier === meanSquaredError) return kerasMeanSquaredError();
   if (typeof identifier === 'function') return { name: identifier.name || 'custom', call: identifier };
   if (typeof identifier === 'object' && identifier !== null && typeof identifier.call === 'function') return identifier;
   const factory = typeof identifier === 'string' ? BY_NAME[identifier] : undefined;

@@ -6,7 +6,16 @@
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
+import type { TensorLike } from '../ops/creation.js';
+import { getLoss } from '../losses/index.js';
+import { isTensorArgument } from '../losses/tfjs.js';
 import type { Tensor } from '../tensor/tensor.js';
+import * as tfjs from './tfjs.js';
+
+export {
+  binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy, meanSquaredError, meanAbsoluteError, meanAbsolutePercentageError,
+  cosineProximity, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy, r2Score, mse, MSE, mae, MAE, mape, MAPE,
+} from './tfjs.js';
 
 const f = Math.fround;
 
@@ -110,13 +119,33 @@ function thresholdRatio(name: string, other: 'fp' | 'fn', threshold: number): Me
   };
 }
 
-/** TP / (TP + FP) at a threshold (0 when nothing was predicted positive). */
-export function precision(config: { threshold?: number; name?: string } = {}): Metric {
+interface ThresholdConfig {
+  threshold?: number;
+  name?: string;
+}
+
+/**
+ * Keras's stateful Precision (TP / (TP + FP) at a threshold, 0 when nothing was predicted
+ * positive) from a config; with tensors, TF.js's tf.metrics.precision(yTrue, yPred) of binary
+ * predictions, a scalar tensor.
+ */
+export function precision(config?: ThresholdConfig): Metric;
+export function precision(yTrue: TensorLike, yPred: TensorLike): Tensor;
+export function precision(first: ThresholdConfig | TensorLike = {}, yPred?: TensorLike): Metric | Tensor {
+  if (yPred !== undefined || isTensorArgument(first)) return tfjs.precisionFn(first as TensorLike, yPred!);
+  const config = first as ThresholdConfig;
   return thresholdRatio(config.name ?? 'precision', 'fp', config.threshold ?? 0.5);
 }
 
-/** TP / (TP + FN) at a threshold (0 when there were no positives). */
-export function recall(config: { threshold?: number; name?: string } = {}): Metric {
+/**
+ * Keras's stateful Recall (TP / (TP + FN) at a threshold, 0 when there were no positives); with
+ * tensors, TF.js's tf.metrics.recall(yTrue, yPred) of binary predictions, a scalar tensor.
+ */
+export function recall(config?: ThresholdConfig): Metric;
+export function recall(yTrue: TensorLike, yPred: TensorLike): Tensor;
+export function recall(first: ThresholdConfig | TensorLike = {}, yPred?: TensorLike): Metric | Tensor {
+  if (yPred !== undefined || isTensorArgument(first)) return tfjs.recallFn(first as TensorLike, yPred!);
+  const config = first as ThresholdConfig;
   return thresholdRatio(config.name ?? 'recall', 'fn', config.threshold ?? 0.5);
 }
 
@@ -163,6 +192,11 @@ const BY_NAME: Record<string, (name: string) => Metric> = {
   precision: (name) => precision({ name }),
   recall: (name) => recall({ name }),
   auc: (name) => auc({ name }),
+  ...Object.fromEntries([
+    'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'hinge', 'squaredHinge', 'squared_hinge', 'logcosh', 'poisson',
+    'kld', 'kullbackLeiblerDivergence', 'kl_divergence', 'mape', 'meanAbsolutePercentageError', 'mean_absolute_percentage_error',
+    'msle', 'meanSquaredLogarithmicError', 'mean_squared_logarithmic_error', 'cosine', 'cosineProximity', 'cosine_similarity',
+  ].map((lossName) => [lossName, (name: string) => new MeanMetricWrapper(name, getLoss(lossName, 'metrics').call)])),
 };
 
 /**
@@ -196,7 +230,17 @@ class Accuracy implements Metric {
 
 export const METRIC_NAMES = ['accuracy', 'acc', ...Object.keys(BY_NAME)];
 
+/** TF.js's metric functions given to compile: each trains as the Keras metric of its name. */
+const TFJS_FUNCTIONS = new Map<unknown, string>([
+  [tfjs.binaryAccuracy, 'binaryAccuracy'], [tfjs.categoricalAccuracy, 'categoricalAccuracy'], [tfjs.sparseCategoricalAccuracy, 'sparseCategoricalAccuracy'],
+  [tfjs.meanSquaredError, 'meanSquaredError'], [tfjs.meanAbsoluteError, 'meanAbsoluteError'], [tfjs.meanAbsolutePercentageError, 'meanAbsolutePercentageError'],
+  [tfjs.cosineProximity, 'cosineProximity'], [tfjs.binaryCrossentropy, 'binaryCrossentropy'], [tfjs.categoricalCrossentropy, 'categoricalCrossentropy'],
+  [tfjs.sparseCategoricalCrossentropy, 'sparseCategoricalCrossentropy'], [precision, 'precision'], [recall, 'recall'],
+]);
+
 export function getMetric(identifier: string | Metric | MetricFn, context: string): Metric {
+  const tfjsName = TFJS_FUNCTIONS.get(identifier);
+  if (tfjsName) return BY_NAME[tfjsName]!(tfjsName);
   if (typeof identifier === 'function') return new MeanMetricWrapper(identifier.name || 'custom', identifier);
   if (typeof identifier === 'object' && identifier !== null && typeof identifier.update === 'function') return identifier;
   if (identifier === 'accuracy' || identifier === 'acc') return new Accuracy(identifier);

@@ -10,7 +10,7 @@ import { getMetric, type Metric, type MetricFn } from '../metrics/index.js';
 import * as ops from '../ops/index.js';
 import type { TensorLike } from '../ops/creation.js';
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, type Variable } from '../tensor/tensor.js';
 
 export type LossIdentifier = string | Loss | LossFn;
 export type MetricIdentifier = string | Metric | MetricFn;
@@ -37,6 +37,11 @@ export interface CompiledOutput {
 export interface Compiled {
   optimizer: Optimizer;
   outputs: CompiledOutput[];
+  /**
+   * The weights fit trains, taken at compile (TF.js, Keras 2; Keras 3 asks to compile again after
+   * changing trainable), or at the first step when the model was not built yet.
+   */
+  trainableWeights?: Variable[];
 }
 
 /** Data as Keras takes it: a tensor (one input), a list in order, or a record by name. */

@@ -163,6 +163,11 @@ export class EarlyStopping implements Callback {
   }
 }
 
+/** Whether a log key is TF.js's `acc` alias of an `accuracy` entry in the same logs (src/models/tfjs-logs.ts): not displayed twice. */
+function isTfjsAlias(key: string, logs: Logs): boolean {
+  return key.endsWith('acc') && `${key}uracy` in logs;
+}
+
 type Write = (text: string) => void;
 
 function defaultWrite(): { write: Write; interactive: boolean } {
@@ -218,7 +223,7 @@ export class ProgressLogger implements Callback {
   }
 
   private metricsText(logs: Logs): string {
-    return Object.entries(logs).filter(([k]) => k !== 'batch' && k !== 'size').map(([k, v]) => ` - ${k}: ${formatValue(v)}`).join('');
+    return Object.entries(logs).filter(([k]) => k !== 'batch' && k !== 'size' && !isTfjsAlias(k, logs)).map(([k, v]) => ` - ${k}: ${formatValue(v)}`).join('');
   }
 
   private bar(done: number, total: number | null): string {

@@ -8,7 +8,7 @@
 import type { Dataset, Element } from '../data/dataset.js';
 import { ENGINE } from '../engine/engine.js';
 import { ValueError, invalid } from '../errors.js';
-import { Layer, SymbolicTensor, isSymbolic, setKeyName, type CallContext, type SymbolicShape } from '../layers/layer.js';
+import { Layer, SymbolicTensor, assignWeights, isSymbolic, setKeyName, type CallContext, type SymbolicShape } from '../layers/layer.js';
 import { SeedScopedNames } from '../random/seed.js';
 import * as ops from '../ops/index.js';
 import type { Optimizer } from '../optimizers/index.js';
@@ -87,6 +87,7 @@ export class LayersModel implements TrainableModel {
   protected compiled: Compiled | undefined;
   private readonly graphValue: Graph | undefined;
   private layerView: ModelLayer | undefined;
+  private trainableFlag = true;
 
   constructor(args: ModelArgs | ChainArgs) {
     if (!args || typeof args !== 'object') throw invalid('model', 'Expected {inputs, outputs, name?}', { args });
@@ -154,12 +155,29 @@ export class LayersModel implements TrainableModel {
     return this.outputs.map((t) => t.shape);
   }
 
-  /** The layer of this name (or index in `layers`). */
-  getLayer(nameOrIndex: string | number): Layer {
+  /** The layer of this name or index in `layers` (TF.js's getLayer(name?, index?) too). */
+  getLayer(nameOrIndex?: string | number, index?: number): Layer {
     const layers = this.layers;
-    const layer = typeof nameOrIndex === 'number' ? layers[nameOrIndex] : layers.find((l) => l.name === nameOrIndex);
-    if (!layer) throw invalid(`${this.name}.getLayer`, `Expected the name or index of a layer of the model (${layers.map((l) => l.name).join(', ')})`, { layer: nameOrIndex });
+    const key = nameOrIndex ?? index;
+    const layer = typeof key === 'number' ? layers[key] : layers.find((l) => l.name === key);
+    if (!layer) throw invalid(`${this.name}.getLayer`, `Expected the name or index of a layer of the model (${layers.map((l) => l.name).join(', ')})`, { layer: key });
     return layer;
+  }
+
+  /** Whether fit trains the model's layers; setting it sets every layer's (Keras, TF.js). Takes effect at the next compile. */
+  get trainable(): boolean {
+    return this.layerView?.trainable ?? this.trainableFlag;
+  }
+
+  set trainable(value: boolean) {
+    this.trainableFlag = value;
+    if (this.layerView) this.layerView.trainable = value;
+    else for (const layer of this.layers) layer.trainable = value;
+  }
+
+  get nonTrainableWeights(): Variable[] {
+    const trainable = new Set(this.trainableWeights);
+    return this.weights.filter((v) => !trainable.has(v));
   }
 
   /** Every weight once, in layer order (kernel, bias, ...). */
@@ -194,7 +212,11 @@ export class LayersModel implements TrainableModel {
 
   /** The one layer that stands for this model inside other models (so it is shared, not copied). */
   asLayer(): ModelLayer {
-    this.layerView ??= new ModelLayer(this);
+    if (!this.layerView) {
+      this.layerView = new ModelLayer(this);
+      // A model frozen before it became a layer stays frozen as one.
+      if (!this.trainableFlag) this.layerView.trainable = false;
+    }
     return this.layerView;
   }
 
@@ -202,6 +224,7 @@ export class LayersModel implements TrainableModel {
     const context = `${this.name}.compile`;
     if (!args || typeof args !== 'object') throw invalid(context, 'Expected {optimizer, loss, metrics?}', { args });
     const compiled = compileOutputs(args, this.compileNames(context), context);
+    if (this.currentGraph()) compiled.trainableWeights = this.trainableWeights;
     this.compiled?.optimizer.dispose();
     this.compiled = compiled;
   }
@@ -367,17 +390,7 @@ export class LayersModel implements TrainableModel {
   }
 
   setWeights(weights: readonly Tensor[]): void {
-    const own = this.weights;
-    if (!Array.isArray(weights) || weights.length !== own.length) {
-      throw invalid(`${this.name}.setWeights`, `Expected ${own.length} tensors (${own.map((w) => w.name).join(', ')})`, { 'weights.length': Array.isArray(weights) ? weights.length : weights });
-    }
-    own.forEach((w, i) => {
-      const value: Tensor = weights[i]!;
-      if (value.rank !== w.rank || value.shape.some((d, k) => d !== w.shape[k])) {
-        throw invalid(`${this.name}.setWeights`, `Expected weights[${i}] (${w.name}) of shape ${JSON.stringify(w.shape)}`, { [`weights[${i}].shape`]: value.shape });
-      }
-      w.assign(value.dtype === 'float32' ? value : ENGINE.tidy(() => ops.cast(value, 'float32')));
-    });
+    assignWeights(`${this.name}.setWeights`, this.weights, weights);
   }
 
   getWeightValues(): Float32Array[] {
@@ -499,6 +512,17 @@ export class ModelLayer extends Layer {
 
   override get trainableWeights(): Variable[] {
     return this.trainable ? this.model.trainableWeights : [];
+  }
+
+  override get trainable(): boolean {
+    return super.trainable;
+  }
+
+  /** Freezing the model as a layer freezes its layers (Keras). */
+  override set trainable(value: boolean) {
+    super.trainable = value;
+    // The base constructor sets trainable before `model` is assigned.
+    if (this.model) for (const layer of this.model.layers) layer.trainable = value;
   }
 
   getConfig(): Record<string, unknown> {

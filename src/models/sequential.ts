@@ -56,6 +56,8 @@ export class Sequential extends LayersModel {
       else if (item instanceof LayersModel) this.inputShape = item.expectedInputShapes()?.[0];
     }
     if (this.inputShape) this.buildLayers(this.inputShape);
+    // Layers added after compile train after the next compile; until then from the first step.
+    if (this.compiled) this.compiled.trainableWeights = undefined;
   }
 
   /** Builds the layers not built yet, in order, from the chain's input shape. */
@@ -65,6 +67,8 @@ export class Sequential extends LayersModel {
       if (!layer.built) layer.build(shape);
       shape = layer.computeOutputShape(shape) as SymbolicShape;
     }
+    // The symbolic chain now, so that layer.outputShape and model.outputs are known at once.
+    this.currentGraph();
   }
 
   protected override currentGraph(): Graph | undefined {

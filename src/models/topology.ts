@@ -25,6 +25,7 @@ export function input(args: InputArgs): SymbolicTensor {
   if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) throw invalid('input', 'Expected name to be a non-empty string', { name: args.name });
   const layer = new InputLayer({ inputShape: args.shape, dtype, ...(args.name ? { name: args.name } : {}) });
   const node = new Node(layer, [], false);
+  layer.inboundNodes.push(node);
   node.outputs.push(new SymbolicTensor(layer.batchInputShape, dtype, node, 0));
   return node.outputs[0]!;
 }

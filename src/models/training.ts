@@ -21,6 +21,8 @@ import {
 } from './callbacks.js';
 import { argName, logNames, namedMetrics, type Compiled } from './arguments.js';
 import { notify, type ObservedModel } from './observers.js';
+import { checkFitOptionNames, type TfjsFitOptions } from './fit-options.js';
+import { alignTarget, withTfjsAliases } from './tfjs-logs.js';
 
 const f = Math.fround;
 
@@ -126,7 +128,7 @@ export interface StepResult {
 function totalLoss(model: TrainableModel, compiled: Compiled, ys: readonly Tensor[], predictions: readonly Tensor[], sampleWeights: Tensor | undefined, perOutput: (t: Tensor) => void): Tensor {
   let total: Tensor | undefined;
   compiled.outputs.forEach((output, i) => {
-    const perExample = output.loss.call(ys[i]!, predictions[i]!);
+    const perExample = output.loss.call(alignTarget(ys[i]!, predictions[i]!), predictions[i]!);
     let value = sampleWeights
       ? ops.div(ops.sum(ops.mul(perExample, ops.reshape(sampleWeights, [perExample.shape[0]!, ...perExample.shape.slice(1).map(() => 1)]))), perExample.size)
       : ops.mean(perExample);
@@ -139,9 +141,9 @@ function totalLoss(model: TrainableModel, compiled: Compiled, ys: readonly Tenso
 }
 
 function updateMetrics(compiled: Compiled, ys: readonly Tensor[], predictions: readonly Tensor[]): void {
-  compiled.outputs.forEach((output, i) => {
-    for (const metric of output.metrics) metric.update(ys[i]!, predictions[i]!);
-  });
+  ENGINE.tidy(() => compiled.outputs.forEach((output, i) => {
+    for (const metric of output.metrics) metric.update(alignTarget(ys[i]!, predictions[i]!), predictions[i]!);
+  }));
 }
 
 function resetMetrics(compiled: Compiled): void {
@@ -172,7 +174,7 @@ export function trainStep(model: TrainableModel, xs: Tensor[], ys: Tensor[], cla
   const { value, grads } = variableGrads(() => {
     predictions = callModel(model, xs, { training: true, step }).map((p) => ENGINE.keep(p));
     return totalLoss(model, compiled, ys, predictions, sampleWeights, (t) => outputTerms.push(ENGINE.keep(t)));
-  }, model.trainableWeights);
+  }, compiled.trainableWeights ??= model.trainableWeights);
   optimizer.applyGradients(grads);
   for (const g of Object.values(grads)) g.dispose();
   const lossValue = value.dataSync()[0]!;
@@ -240,7 +242,7 @@ export function* disposingPairs(xs: readonly Tensor[], ys: readonly Tensor[], ba
   }
 }
 
-export interface FitArgs {
+export interface FitArgs extends TfjsFitOptions {
   epochs?: number;
   batchSize?: number;
   shuffle?: boolean;
@@ -248,7 +250,8 @@ export interface FitArgs {
   validationSplit?: number;
   /** [x, y] (each a tensor, a list or a record by name, as fit takes them) or a dataset. */
   validationData?: [unknown, unknown] | Dataset<Element>;
-  callbacks?: Callback | Callback[];
+  /** Callback objects (TF.js's plain {onEpochEnd, ...} objects too); null for none. */
+  callbacks?: Callback | Callback[] | null;
   initialEpoch?: number;
   classWeight?: Record<number, number>;
   /**
@@ -267,6 +270,7 @@ type EpochBatches = (epoch: number) => AsyncIterable<Batch> | Iterable<Batch>;
 export type ToBatch = (x: unknown, y: unknown, names: [string, string]) => { batch: Batch; converted: Tensor[] };
 
 function checkFitArgs(args: FitArgs, context: string): Required<Pick<FitArgs, 'epochs' | 'batchSize' | 'verbose' | 'initialEpoch'>> {
+  checkFitOptionNames(args, context);
   const { epochs = 1, batchSize = 32, verbose = 1, initialEpoch = 0 } = args;
   if (!Number.isInteger(epochs) || epochs < 0) throw invalid(context, 'Expected epochs to be a non-negative integer', { epochs });
   if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid(context, 'Expected batchSize to be a positive integer', { batchSize });
@@ -314,7 +318,7 @@ export async function runTraining(
   const { epochs, verbose, initialEpoch } = checkFitArgs(args, context);
   const compiled = model.compiledOrThrow(context);
   const history = new History();
-  const userCallbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
+  const userCallbacks = args.callbacks === undefined || args.callbacks === null ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
   const callbacks = new CallbackList([history, ...userCallbacks, ...(verbose > 0 ? [new ProgressLogger(verbose)] : [])]);
   const params: TrainingParams = {
     epochs, initialEpoch, steps, samples, batchSize: args.batchSize ?? null, verbose, metrics: logNames(compiled),
@@ -341,7 +345,7 @@ export async function runTraining(
       meanLoss.add(result.loss, size);
       result.outputLosses.forEach((value, i) => outputMeans[i]!.add(value, size));
       notify('stepEnd', { model, epoch, step: batch, loss: result.loss });
-      await callbacks.batchEnd(batch, { batch, size, ...epochLogs(compiled, meanLoss, outputMeans) });
+      await callbacks.batchEnd(batch, { batch, size, ...withTfjsAliases(compiled, epochLogs(compiled, meanLoss, outputMeans)) });
       if (!Number.isFinite(result.loss)) {
         console.warn(`${context}: epoch ${epoch + 1}, step ${batch + 1}: invalid loss (${result.loss}), terminating training`);
         model.stopTraining = true;
@@ -356,7 +360,7 @@ export async function runTraining(
       for (const [name, value] of Object.entries(await validate(epoch))) logs[`val_${name}`] = value;
     }
     notify('epochEnd', { model, epoch, logs });
-    await callbacks.epochEnd(epoch, logs);
+    await callbacks.epochEnd(epoch, withTfjsAliases(compiled, logs));
   }
   await callbacks.trainEnd();
   notify('fitEnd', { model, history });
@@ -450,7 +454,7 @@ export function validationFor(
     const { batch: [xv, yv], converted } = toBatch(data[0], data[1], ['validationData[0]', 'validationData[1]']);
     owned.push(...converted);
     checkPair(model, xv, yv, context, ['validationData[0]', 'validationData[1]']);
-    return async () => evaluateBatches(model, disposingPairs(xv, yv, args.batchSize ?? 32));
+    return async () => evaluateBatches(model, disposingPairs(xv, yv, args.validationBatchSize ?? args.batchSize ?? 32));
   }
   return datasetEvaluation(model, data as Dataset<Element>, batches, toBatch, context, { dataset: 'validationData', batches: 'validationBatches' });
 }

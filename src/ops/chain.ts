@@ -7,6 +7,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import * as ops from './index.js';
+import { TensorBuffer } from './buffer.js';
 
 /** Ops whose first argument is the tensor the method is called on. */
 const CHAINED = [
@@ -42,6 +43,8 @@ interface SpecialMethods {
   as4D(rows: number, columns: number, depth: number, depth2: number): Tensor;
   reshapeAs(other: Tensor): Tensor;
   clone(): Tensor;
+  /** A TensorBuffer holding a copy of the values (TF.js's bufferSync). */
+  bufferSync(): TensorBuffer;
 }
 
 declare module '../tensor/tensor.js' {
@@ -68,6 +71,7 @@ const SPECIAL: SpecialMethods & ThisType<Tensor> = {
   as4D(rows, columns, depth, depth2) { return ops.reshape(this, [rows, columns, depth, depth2]); },
   reshapeAs(other) { return ops.reshape(this, other.shape); },
   clone() { return ops.reshape(this, this.shape); },
+  bufferSync() { return new TensorBuffer(this.shape, this.dtype, this.dataSync().slice()); },
 };
 
 for (const name of CHAINED) {

@@ -81,6 +81,7 @@ function withRank(rank: number, name: string) {
   return (values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor => {
     const t = tensor(values, shape, dtype);
     if (t.rank !== rank) {
+      t.dispose();
       throw invalid(name, `Expected values of rank ${rank}`, { shape: t.shape });
     }
     return t;
@@ -94,10 +95,19 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
   return tensor(value, undefined, dtype);
 }
 
-export const tensor1d = withRank(1, 'tensor1d');
+const rank1 = withRank(1, 'tensor1d');
+
+/** tensor1d(values, dtype?): TF.js's signature (a 1-D tensor has no shape to give). */
+export function tensor1d(values: TensorLike, dtype?: DType): Tensor {
+  if (Array.isArray(dtype)) throw invalid('tensor1d', "Expected tensor1d(values, dtype) (TF.js's signature: no shape)", { dtype });
+  return rank1(values, undefined, dtype);
+}
+
 export const tensor2d = withRank(2, 'tensor2d');
 export const tensor3d = withRank(3, 'tensor3d');
 export const tensor4d = withRank(4, 'tensor4d');
+export const tensor5d = withRank(5, 'tensor5d');
+export const tensor6d = withRank(6, 'tensor6d');
 
 export function fill(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
   assertShape(shape, 'fill');
@@ -115,14 +125,18 @@ export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor
   return fill(shape, 1, dtype);
 }
 
-export function zerosLike(x: Tensor): Tensor {
-  ENGINE.assertUsable(x, 'zerosLike');
-  return zeros(x.shape, x.dtype);
+export function zerosLike(x: TensorLike): Tensor {
+  const t = convertToTensor(x, 'x', 'zerosLike');
+  const out = zeros(t.shape, t.dtype);
+  if (t !== x) t.dispose();
+  return out;
 }
 
-export function onesLike(x: Tensor): Tensor {
-  ENGINE.assertUsable(x, 'onesLike');
-  return ones(x.shape, x.dtype);
+export function onesLike(x: TensorLike): Tensor {
+  const t = convertToTensor(x, 'x', 'onesLike');
+  const out = ones(t.shape, t.dtype);
+  if (t !== x) t.dispose();
+  return out;
 }
 
 /** num evenly spaced float32 values: start + i * ((stop - start) / (num - 1)), the last exactly stop. */
@@ -147,12 +161,23 @@ export function range(start: number, stop?: number, step = 1, dtype: DType = 'fl
   return ENGINE.makeTensor(values, [count], dtype);
 }
 
-export function eye(numRows: number, numColumns = numRows, dtype: DType = 'float32'): Tensor {
-  assertShape([numRows, numColumns], 'eye', '[numRows, numColumns]');
-  checkTensorSize([numRows, numColumns], dtype, 'eye');
-  const values = allocate(dtype, numRows * numColumns);
-  for (let i = 0; i < Math.min(numRows, numColumns); i++) values[i * numColumns + i] = 1;
-  return ENGINE.makeTensor(values, [numRows, numColumns], dtype);
+/**
+ * eye(numRows, numColumns?, batchShape?, dtype?) as TF.js: an identity matrix, repeated over
+ * batchShape's leading dimensions. (A dtype in third place is accepted too.)
+ */
+export function eye(numRows: number, numColumns = numRows, batchShape?: readonly number[] | DType, dtype: DType = 'float32'): Tensor {
+  if (typeof batchShape === 'string') [batchShape, dtype] = [undefined, batchShape];
+  const batch = batchShape ?? [];
+  assertShape([...batch, numRows, numColumns], 'eye', '[...batchShape, numRows, numColumns]');
+  assertDType(dtype, 'eye');
+  const shape = [...batch, numRows, numColumns];
+  checkTensorSize(shape, dtype, 'eye');
+  const values = allocate(dtype, sizeOf(shape));
+  const matrix = numRows * numColumns;
+  for (let b = 0; b < sizeOf(batch); b++) {
+    for (let i = 0; i < Math.min(numRows, numColumns); i++) values[b * matrix + i * numColumns + i] = 1;
+  }
+  return ENGINE.makeTensor(values, shape, dtype);
 }
 
 /** A mutable tensor initialised with a copy of `initialValue`. */

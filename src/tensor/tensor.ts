@@ -126,4 +126,14 @@ export class Variable extends Tensor {
     }
     this.owner.assignVariable(this, value);
   }
+
+  /** The variable itself (TF.js's LayerVariable.read(), which custom layers call on their weights). */
+  read(): Variable {
+    return this;
+  }
+
+  /** TF.js's LayerVariable.write: assign. */
+  write(value: Tensor): void {
+    this.assign(value);
+  }
 }

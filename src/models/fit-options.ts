@@ -1,0 +1,49 @@
+/**
+ * The options fit and fitDataset take: TF.js's ModelFitArgs and ModelFitDatasetArgs keys (so a
+ * TF.js program's options are all accepted) and verbatim's own. Any other key is an error naming
+ * it, so a misspelt option never passes silently.
+ */
+import { invalid } from '../errors.js';
+
+/** Keys of TF.js 4.22's ModelFitArgs and ModelFitDatasetArgs. */
+const TFJS_FIT_KEYS = [
+  'batchSize', 'epochs', 'verbose', 'callbacks', 'validationSplit', 'validationData', 'shuffle', 'classWeight', 'sampleWeight',
+  'initialEpoch', 'stepsPerEpoch', 'validationSteps', 'yieldEvery', 'batchesPerEpoch', 'validationBatchSize', 'validationBatches',
+] as const;
+
+/** TF.js keys verbatim accepts but does not implement: an error when given a value (TF.js 4.22 does not implement sampleWeight either). */
+const UNSUPPORTED = ['sampleWeight', 'stepsPerEpoch', 'validationSteps'] as const;
+
+/** Options only TF.js programs pass; none changes a number of the training. */
+export interface TfjsFitOptions {
+  /**
+   * TF.js's schedule for yielding to the event loop ('auto', 'batch', 'epoch', 'never' or a number
+   * of milliseconds). Accepted and ignored: verbatim awaits every callback, and no yield changes
+   * a number.
+   */
+  yieldEvery?: 'auto' | 'batch' | 'epoch' | 'never' | number;
+  /** With a dataset given as validationData [x, y] tensors: the batch size of validation. */
+  validationBatchSize?: number;
+  /** Not supported (an error if given). */
+  sampleWeight?: never;
+  /** Not supported (an error if given). */
+  stepsPerEpoch?: never;
+  /** Not supported (an error if given). */
+  validationSteps?: never;
+}
+
+export function checkFitOptionNames(args: object, context: string): void {
+  for (const key of Object.keys(args)) {
+    const value = (args as Record<string, unknown>)[key];
+    if (!(TFJS_FIT_KEYS as readonly string[]).includes(key)) {
+      throw invalid(context, `Expected options among ${TFJS_FIT_KEYS.join(', ')}`, { [key]: value });
+    }
+    if ((UNSUPPORTED as readonly string[]).includes(key) && value !== undefined && value !== null) {
+      throw invalid(context, `Expected no ${key} (not supported; TF.js 4.22 implements none of ${UNSUPPORTED.join(', ')} either)`, { [key]: value });
+    }
+  }
+  const { yieldEvery } = args as TfjsFitOptions;
+  if (yieldEvery !== undefined && !['auto', 'batch', 'epoch', 'never'].includes(yieldEvery as string) && !(typeof yieldEvery === 'number' && yieldEvery >= 0)) {
+    throw invalid(context, "Expected yieldEvery 'auto', 'batch', 'epoch', 'never' or a number of milliseconds", { yieldEvery });
+  }
+}
