@@ -189,20 +189,7 @@ export class Dataset<T = Element> {
    */
   map<U>(fn: (element: T, context: MapContext) => U, options: { seed?: Seed } = {}): Dataset<U> {
     if (typeof fn !== 'function') throw invalid('Dataset.map', 'Expected fn to be a function', { fn });
-    const seedKey = seedKeyOf(options.seed, 'map');
-    const upstream = this.source;
-    return new Dataset(async function* mapped(pass) {
-      const it = upstream(pass);
-      let index = 0;
-      for (let r = await it.next(); !r.done; r = await it.next()) {
-        const context = { key: foldIn(seedKey, ...pass, index), index, pass };
-        const input = r.value;
-        const output = ENGINE.tidy(() => fn(input, context));
-        disposeReplaced(input, output);
-        index++;
-        yield output;
-      }
-    }, this.size);
+    return this.mapElements(options, (input, context) => ENGINE.tidy(() => fn(input, context)));
   }
 
   /**
@@ -211,14 +198,19 @@ export class Dataset<T = Element> {
    */
   mapAsync<U>(fn: (element: T, context: MapContext) => Promise<U>, options: { seed?: Seed } = {}): Dataset<U> {
     if (typeof fn !== 'function') throw invalid('Dataset.mapAsync', 'Expected fn to be a function', { fn });
+    return this.mapElements(options, fn);
+  }
+
+  private mapElements<U>(options: { seed?: Seed }, apply: (element: T, context: MapContext) => U | Promise<U>): Dataset<U> {
     const seedKey = seedKeyOf(options.seed, 'map');
     const upstream = this.source;
     return new Dataset(async function* mapped(pass) {
       const it = upstream(pass);
       let index = 0;
       for (let r = await it.next(); !r.done; r = await it.next()) {
-        const output = await fn(r.value, { key: foldIn(seedKey, ...pass, index), index, pass });
-        disposeReplaced(r.value, output);
+        const input = r.value;
+        const output = await apply(input, { key: foldIn(seedKey, ...pass, index), index, pass });
+        disposeReplaced(input, output);
         index++;
         yield output;
       }
