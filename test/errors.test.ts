@@ -43,4 +43,12 @@ forEachBackend('errors', () => {
     assert.throws(() => t.dataSync(), /dataSync: Expected a live tensor/);
     assert.throws(() => vb.setBackend('nope'), /setBackend: Expected one of the registered backends \(.*reference.*\)\. Received: name="nope"/);
   });
+
+  it('names of Object.prototype members are not activations, initializers or regularizers', () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      assert.throws(() => vb.layers.dense({ units: 1, activation: name as 'relu' }), /Dense: Expected activation to be one of/);
+      assert.throws(() => vb.layers.dense({ units: 1, kernelInitializer: name as 'zeros' }), /Expected an initializer/);
+      assert.throws(() => vb.layers.dense({ units: 1, kernelRegularizer: name as 'l2' }), /Expected a regularizer: 'l1', 'l2', 'l1l2'.*Received: regularizer=/);
+    }
+  });
 });

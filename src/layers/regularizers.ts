@@ -42,7 +42,9 @@ export function getRegularizer(
     const { l1: a = 0, l2: b = 0 } = identifier as { l1?: number; l2?: number };
     return make(a > 0 && b > 0 ? 'l1l2' : a > 0 ? 'l1' : 'l2', a, b);
   }
-  const factory = ({ l1, l2, l1l2, l1_l2: l1l2 } as Record<string, () => Regularizer>)[identifier];
+  const factories: Record<string, () => Regularizer> = { l1, l2, l1l2, l1_l2: l1l2 };
+  // Own names only: 'constructor' or '__proto__' would otherwise reach Object.prototype.
+  const factory = Object.hasOwn(factories, identifier) ? factories[identifier] : undefined;
   if (!factory) throw invalid(context, "Expected a regularizer: 'l1', 'l2', 'l1l2' or a regularizer object", { regularizer: identifier });
   return factory();
 }
