@@ -7,9 +7,9 @@ import { invalid } from '../errors.js';
 import { pow, sqrt } from '../numerics/f32math.js';
 import * as ops from '../ops/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
-import { Optimizer, type OptimizerConfig } from './optimizer.js';
+import { Optimizer, type OptimizerConfig, type SlotKind } from './optimizer.js';
 
-export { Optimizer, type OptimizerConfig, type LearningRate, type NamedGradients } from './optimizer.js';
+export { Optimizer, type OptimizerConfig, type LearningRate, type NamedGradients, type NamedTensor } from './optimizer.js';
 export { exponentialDecay, cosineDecay, type LearningRateSchedule } from './schedules.js';
 
 const f = Math.fround;
@@ -22,6 +22,7 @@ function checkRange(context: string, values: Record<string, number>, lo: number,
 
 /** Gradient descent; with momentum m = momentum m - lr g, then w += m (Nesterov: w += momentum m - lr g). */
 export class SGD extends Optimizer {
+  protected override readonly slotKinds: readonly SlotKind[] = [{ slot: 'momentum', exported: 'momentum' }];
   readonly momentum: number;
   readonly nesterov: boolean;
 
@@ -62,6 +63,8 @@ interface AdamConfig extends OptimizerConfig {
  * Backends with a fused update run the same float32 operations in one kernel.
  */
 export class Adam extends Optimizer {
+  /** vhat (amsgrad) has no TF.js counterpart; it keeps Keras's name. */
+  protected override readonly slotKinds: readonly SlotKind[] = [{ slot: 'm', exported: 'm' }, { slot: 'v', exported: 'v' }, { slot: 'vhat', exported: 'vhat' }];
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
@@ -122,6 +125,11 @@ export class AdamW extends Adam {
 
 /** RMSprop: velocity = rho velocity + (1 - rho) g^2; w -= lr g / sqrt(velocity (- mean g^2) + epsilon). */
 export class RMSprop extends Optimizer {
+  protected override readonly slotKinds: readonly SlotKind[] = [
+    { slot: 'velocity', exported: 'rms' },
+    { slot: 'momentum', exported: 'momentum', always: true },
+    { slot: 'average_gradient', exported: 'mg' },
+  ];
   readonly rho: number;
   readonly momentum: number;
   readonly epsilon: number;
@@ -164,6 +172,7 @@ export class RMSprop extends Optimizer {
 
 /** Adagrad: accumulator += g^2; w -= lr g / sqrt(accumulator + epsilon). */
 export class Adagrad extends Optimizer {
+  protected override readonly slotKinds: readonly SlotKind[] = [{ slot: 'accumulator', exported: 'accumulator' }];
   readonly initialAccumulatorValue: number;
   readonly epsilon: number;
 
@@ -189,6 +198,8 @@ export class Adagrad extends Optimizer {
 
 /** Adamax: m += (g - m)(1 - beta1), u = max(beta2 u, |g|), w -= lr m / ((1 - beta1^t)(u + epsilon)). */
 export class Adamax extends Optimizer {
+  /** TF.js names the weighted infinity norm u `v` (its Adamax has no getWeights; this follows its slot names). */
+  protected override readonly slotKinds: readonly SlotKind[] = [{ slot: 'm', exported: 'm' }, { slot: 'u', exported: 'v' }];
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;

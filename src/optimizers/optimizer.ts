@@ -7,7 +7,7 @@ import { variableGrads } from '../autograd/grad.js';
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
-import type { Tensor, Variable } from '../tensor/tensor.js';
+import { Tensor, type Variable } from '../tensor/tensor.js';
 import { uniqueName } from '../layers/layer.js';
 import type { LearningRateSchedule } from './schedules.js';
 
@@ -23,6 +23,29 @@ export interface OptimizerConfig {
   globalClipnorm?: number;
 }
 
+/** One entry of an optimizer's state, as TF.js's optimizer.getWeights() lists it. */
+export interface NamedTensor {
+  name: string;
+  tensor: Tensor;
+}
+
+/**
+ * A kind of slot variable: `slot` is verbatim's name, `exported` TF.js 4.22's (the suffix after
+ * `<variable name>/`). `always` kinds are listed for every variable even when unused (TF.js's
+ * RMSprop always has a momentum accumulator, and its setWeights slices the list by count).
+ */
+export interface SlotKind {
+  slot: string;
+  exported: string;
+  always?: boolean;
+}
+
+interface Slot {
+  variableName: string;
+  slot: string;
+  value: Variable;
+}
+
 export type NamedGradients = Record<string, Tensor> | readonly { name: string; tensor: Tensor }[];
 
 export abstract class Optimizer {
@@ -32,7 +55,9 @@ export abstract class Optimizer {
   protected readonly clipnorm: number | undefined;
   protected readonly clipvalue: number | undefined;
   protected readonly globalClipnorm: number | undefined;
-  private readonly slots = new Map<string, Variable>();
+  private readonly slots = new Map<string, Slot>();
+  /** The slot kinds of this optimizer, in the order TF.js groups them in getWeights(). */
+  protected readonly slotKinds: readonly SlotKind[] = [];
 
   constructor(readonly name: string, config: OptimizerConfig, defaultLearningRate: number) {
     this.learningRate = config.learningRate ?? defaultLearningRate;
@@ -65,13 +90,19 @@ export abstract class Optimizer {
   /** A zero-initialised (or constant) state variable belonging to `variable`, created on first use. */
   protected slot(variable: Variable, slotName: string, initialValue = 0): Variable {
     const id = `${variable.name}/${slotName}`;
-    let v = this.slots.get(id);
-    if (!v) {
-      const name = uniqueName(`${this.name}/${id}`, (n) => ENGINE.variables.has(n));
-      v = ENGINE.tidy(() => ENGINE.makeVariable(ops.fill(variable.shape, initialValue), false, name));
-      this.slots.set(id, v);
+    let s = this.slots.get(id);
+    if (!s) {
+      s = this.makeSlot(variable.name, slotName, ops.fill(variable.shape, initialValue));
     }
-    return v;
+    return s.value;
+  }
+
+  private makeSlot(variableName: string, slot: string, initial: Tensor): Slot {
+    const id = `${variableName}/${slot}`;
+    const name = uniqueName(`${this.name}/${id}`, (n) => ENGINE.variables.has(n));
+    const s = { variableName, slot, value: ENGINE.tidy(() => ENGINE.makeVariable(initial, false, name)) };
+    this.slots.set(id, s);
+    return s;
   }
 
   private clip(gradients: Tensor[]): Tensor[] {
@@ -120,13 +151,74 @@ export abstract class Optimizer {
     return null;
   }
 
-  /** The step counter and every slot variable, in creation order. */
-  getWeights(): { name: string; tensor: Tensor }[] {
-    return [...this.slots.values()].map((v) => ({ name: v.name, tensor: v }));
+  /** Every slot variable under its verbatim name, in creation order (what golden digests hash). */
+  slotVariables(): NamedTensor[] {
+    return [...this.slots.values()].map((s) => ({ name: s.value.name, tensor: s.value }));
+  }
+
+  /**
+   * The state in TF.js's form: `{name: 'iter', tensor: int32 scalar}` first, then the slot
+   * variables grouped by kind in TF.js's order (Adam: every `<variable>/m`, then every
+   * `<variable>/v`), variables in the order they were first updated. The slot tensors are the
+   * live variables (as in TF.js); the iter scalar and zero-filled `always` slots are new tensors.
+   */
+  async getWeights(): Promise<NamedTensor[]> {
+    const variableNames = [...new Set([...this.slots.values()].map((s) => s.variableName))];
+    const state: NamedTensor[] = [{ name: 'iter', tensor: ops.scalar(this.iterations, 'int32') }];
+    for (const kind of this.slotKinds) {
+      for (const variableName of variableNames) {
+        const name = `${variableName}/${kind.exported}`;
+        const s = this.slots.get(`${variableName}/${kind.slot}`);
+        if (s) state.push({ name, tensor: s.value });
+        else if (kind.always) state.push({ name, tensor: ops.zeros(ENGINE.variables.get(variableName)!.shape) });
+      }
+    }
+    return state;
+  }
+
+  /**
+   * Restores a state listed by getWeights() (this optimizer's or TF.js's), exactly: the step
+   * counter and every slot. Slots bind to live variables by name (`<variable>/<slot>`); the
+   * whole list is checked before anything changes, so a bad list leaves the optimizer as it was.
+   */
+  async setWeights(weights: readonly NamedTensor[]): Promise<void> {
+    const context = `${this.name}.setWeights`;
+    if (!Array.isArray(weights) || weights.length === 0) {
+      throw invalid(context, 'Expected a non-empty array of {name, tensor} starting with iter', { weights });
+    }
+    weights.forEach((w, i) => {
+      if (typeof w !== 'object' || w === null || typeof w.name !== 'string' || !(w.tensor instanceof Tensor) || w.tensor.isDisposed) {
+        throw invalid(context, 'Expected every entry to be {name: string, tensor: live Tensor}', { [`weights[${i}]`]: w });
+      }
+    });
+    const [iter, ...rest] = weights;
+    const iterations = iter!.tensor.rank === 0 ? iter!.tensor.dataSync()[0]! : NaN;
+    if (iter!.name !== 'iter' || !(Number.isSafeInteger(iterations) && iterations >= 0)) {
+      throw invalid(context, 'Expected the first entry to be iter, a scalar non-negative integer step count', { name: iter!.name, shape: iter!.tensor.shape, value: iterations });
+    }
+    const seen = new Set<string>();
+    const parsed = rest.map(({ name, tensor }) => {
+      const kind = this.slotKinds.find((k) => name.endsWith(`/${k.exported}`));
+      if (!kind) {
+        throw invalid(context, `Expected slot names <variable>/<${this.slotKinds.map((k) => k.exported).join('|')}>`, { name });
+      }
+      const variableName = name.slice(0, name.length - kind.exported.length - 1);
+      const variable = ENGINE.variables.get(variableName);
+      if (!variable) throw invalid(context, 'Expected each slot to belong to a live variable (slots bind by variable name)', { name, variable: variableName });
+      if (tensor.dtype !== 'float32' || tensor.rank !== variable.rank || tensor.shape.some((d: number, i: number) => d !== variable.shape[i])) {
+        throw invalid(context, `Expected ${name} to be float32 of shape ${JSON.stringify(variable.shape)}`, { shape: tensor.shape, dtype: tensor.dtype });
+      }
+      if (seen.has(name)) throw invalid(context, 'Expected each slot once', { name });
+      seen.add(name);
+      return { variableName, slot: kind.slot, tensor };
+    });
+    this.dispose();
+    for (const p of parsed) this.makeSlot(p.variableName, p.slot, p.tensor);
+    this.iterations = iterations;
   }
 
   dispose(): void {
-    for (const v of this.slots.values()) v.dispose();
+    for (const s of this.slots.values()) s.value.dispose();
     this.slots.clear();
   }
 }

@@ -174,14 +174,14 @@ function optimizerDigests(vb: VB, out: Digests): void {
     const w = vb.variable(vb.random.normal(vb.random.key(15), [3, 4]), true, `w_${name.replace(/\W/g, '_')}`);
     const optimizer = make();
     for (let step = 0; step < 6; step++) optimizer.minimize(() => vb.sum(vb.mul(vb.sin(w), vb.square(w))));
-    out[`optimizer/${name}`] = vb.digest([w, ...optimizer.getWeights().map((s) => s.tensor)]);
+    out[`optimizer/${name}`] = vb.digest([w, ...optimizer.slotVariables().map((s) => s.tensor)]);
     optimizer.dispose();
     w.dispose();
     // 70003 elements: the fused update kernels' SIMD body, scalar tail and thread split.
     const big = vb.variable(vb.random.normal(vb.random.key(16), [70003]), true, `big_${name.replace(/\W/g, '_')}`);
     const bigOptimizer = make();
     for (let step = 0; step < 3; step++) bigOptimizer.minimize(() => vb.sum(vb.mul(vb.sin(big), vb.square(big))));
-    out[`optimizer/${name} 70003`] = vb.digest([big, ...bigOptimizer.getWeights().map((s) => s.tensor)]);
+    out[`optimizer/${name} 70003`] = vb.digest([big, ...bigOptimizer.slotVariables().map((s) => s.tensor)]);
     bigOptimizer.dispose();
     big.dispose();
   }
