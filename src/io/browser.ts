@@ -6,10 +6,9 @@
 import { invalid } from '../errors.js';
 import { isPlainObject } from './config.js';
 import { artifactsInfo, modelJson, parseJson, readManifest } from './handlers.js';
-import type { IOHandler, ModelArtifacts, ModelArtifactsInfo, WeightSpec } from './types.js';
+import type { IOHandler, ModelArtifacts, ModelArtifactsInfo, WeightSpec, Json } from './types.js';
 import { concatenateWeightData } from './weights.js';
 
-type Json = Record<string, unknown>;
 
 interface Storage { getItem(key: string): string | null; setItem(key: string, value: string): void; removeItem(key: string): void; key(i: number): string | null; readonly length: number }
 

@@ -5,8 +5,8 @@
  */
 import { invalid } from '../errors.js';
 import { ACTIVATION_NAMES, type ActivationIdentifier } from '../layers/activations.js';
+import type { Json } from './types.js';
 
-type Json = Record<string, unknown>;
 
 /** Keras's spelling of a camelCase key (TF.js's toSnakeCase for keys). */
 export const snakeKey = (key: string): string => key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();

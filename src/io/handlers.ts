@@ -7,10 +7,9 @@
 import { invalid } from '../errors.js';
 import { nodeProcess, optionalBuiltin } from '../runs/node.js';
 import { isPlainObject, own } from './config.js';
-import type { IOHandler, LoadOptions, ModelArtifacts, ModelArtifactsInfo, SaveResult, WeightSpec } from './types.js';
+import type { IOHandler, LoadOptions, ModelArtifacts, ModelArtifactsInfo, SaveResult, WeightSpec, Json } from './types.js';
 import { concatenateWeightData } from './weights.js';
 
-type Json = Record<string, unknown>;
 
 export function artifactsInfo(artifacts: ModelArtifacts): ModelArtifactsInfo {
   const data = artifacts.weightData;

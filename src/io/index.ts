@@ -12,7 +12,8 @@ import { browserIndexedDB, browserLocalStorage } from './browser.js';
 import { isPlainObject, own } from './config.js';
 import { fileSystem, http } from './handlers.js';
 import { Created, KERAS_VERSION, keyNamesOf, modelFromJson, modelToJson, tfjsWeightNames } from './model-json.js';
-import type { IOHandler, LoadOptions, ModelArtifacts, SaveConfig, SaveResult } from './types.js';
+import { compileFromTrainingConfig, restoreOptimizer, savedTraining } from './training-config.js';
+import type { IOHandler, Json, LoadOptions, ModelArtifacts, SaveConfig, SaveResult } from './types.js';
 import { concatenateWeightData, decodeWeights, encodeWeights, type NamedValues } from './weights.js';
 
 export type { IOHandler, LoadOptions, ModelArtifacts, ModelArtifactsInfo, SaveConfig, SaveResult, WeightSpec, WeightsManifestGroup } from './types.js';
@@ -43,17 +44,22 @@ export function modelTopology(model: LayersModel): Record<string, unknown> {
   return { ...modelToJson(model), keras_version: KERAS_VERSION, backend: 'tensor_flow.js' };
 }
 
-/** The model's artifacts: topology, weight specs named as TF.js names them, and their bytes. */
-export function modelArtifacts(model: LayersModel, config: SaveConfig = {}): ModelArtifacts {
-  if (config.includeOptimizer) {
-    throw invalid(`${model.name}.save`, 'Expected includeOptimizer false (saving the optimizer state is not supported yet)', { includeOptimizer: config.includeOptimizer });
-  }
+function assertBuilt(model: LayersModel): void {
   if (!model.expectedInputShapes()) throw invalid(`${model.name}.save`, 'Expected a built model (give the first layer an inputShape, or fit or predict first)', { model: model.name });
+}
+
+/**
+ * The model's artifacts: topology, weight specs named as TF.js names them, and their bytes; with
+ * the optimizer's training config and state when given (includeOptimizer).
+ */
+export function modelArtifacts(model: LayersModel, optimizerState?: { trainingConfig: Json; weights: NamedValues[] }): ModelArtifacts {
+  assertBuilt(model);
   const weights: NamedValues[] = tfjsWeightNames(model).map(([name, v]) => ({ name, shape: [...v.shape], dtype: 'float32', values: v.dataSync() as Float32Array }));
-  const { specs, data } = encodeWeights(weights);
+  const { specs, data } = encodeWeights([...weights, ...(optimizerState?.weights ?? [])]);
   const keyNames = keyNamesOf(model);
   return {
     modelTopology: modelTopology(model), format: 'layers-model', generatedBy: GENERATED_BY, convertedBy: null, weightSpecs: specs, weightData: data,
+    ...(optimizerState ? { trainingConfig: optimizerState.trainingConfig } : {}),
     ...(Object.keys(keyNames).length > 0 ? { userDefinedMetadata: { verbatim: { keyNames } } } : {}),
   };
 }
@@ -61,8 +67,13 @@ export function modelArtifacts(model: LayersModel, config: SaveConfig = {}): Mod
 async function save(model: unknown, handlerOrUrl: IOHandler | string, config: SaveConfig = {}): Promise<SaveResult> {
   if (!(model instanceof LayersModel)) throw invalid('model.save', 'Expected a LayersModel', { model });
   if (config !== undefined && !isPlainObject(config)) throw invalid(`${model.name}.save`, 'Expected config to be {includeOptimizer?}', { config });
+  const context = `${model.name}.save`;
+  assertBuilt(model);
   const handler = handlerFor(handlerOrUrl, 'save');
-  return handler.save!(modelArtifacts(model, config));
+  const optimizerState = config.includeOptimizer
+    ? await savedTraining(model, new Map(tfjsWeightNames(model).map(([file, v]) => [v.name, file])), context)
+    : undefined;
+  return handler.save!(modelArtifacts(model, optimizerState));
 }
 
 registerModelSerializer({ save, toJSON: (model) => modelTopology(model as LayersModel) });
@@ -85,7 +96,7 @@ function unwrapTopology(topology: unknown): unknown {
  * no more weight elements than the file holds, then every weight is matched by name and shape;
  * only then are values assigned. Anything wrong disposes what was made and throws a ValueError.
  */
-export function modelFromArtifacts(artifacts: unknown, options: LoadOptions = {}, context = 'loadLayersModel'): LayersModel {
+export async function modelFromArtifacts(artifacts: unknown, options: LoadOptions = {}, context = 'loadLayersModel'): Promise<LayersModel> {
   if (!isPlainObject(artifacts)) throw invalid(context, 'Expected model artifacts {modelTopology, weightSpecs, weightData}', { artifacts });
   const strict = options.strict ?? true;
   const topology = unwrapTopology(own(artifacts, 'modelTopology'));
@@ -93,7 +104,10 @@ export function modelFromArtifacts(artifacts: unknown, options: LoadOptions = {}
   const specs = own(artifacts, 'weightSpecs');
   const data = own(artifacts, 'weightData');
   if ((specs === undefined) !== (data === undefined)) throw invalid(context, 'Expected both weightSpecs and weightData, or neither', { weightSpecs: specs === undefined ? undefined : 'given', weightData: data === undefined ? undefined : 'given' });
-  const values = specs === undefined ? [] : decodeWeights(specs, concatenateWeightData(data, context), context);
+  const decoded = specs === undefined ? [] : decodeWeights(specs, concatenateWeightData(data, context), context);
+  const values = decoded.filter((v) => v.group !== 'optimizer');
+  const optimizerValues = decoded.filter((v) => v.group === 'optimizer');
+  const trainingConfig = own(artifacts, 'trainingConfig');
   const total = values.reduce((n, v) => n + v.values.length, 0);
   const created = new Created(savedKeyNames(own(artifacts, 'userDefinedMetadata')));
   try {
@@ -117,6 +131,9 @@ export function modelFromArtifacts(artifacts: unknown, options: LoadOptions = {}
     }
     if (strict && byName.size > 0) throw invalid(context, 'Expected every weight in the file to belong to the model', { unused: [...byName.keys()] });
     for (const [variable, value] of assignments) ENGINE.tidy(() => variable.assign(ENGINE.makeTensor(value.values, value.shape, 'float32')));
+    // As TF.js: a saved training config compiles the model, and saved optimizer weights restore its state.
+    if (trainingConfig != null) compileFromTrainingConfig(model, trainingConfig, context);
+    if (optimizerValues.length > 0) await restoreOptimizer(model, optimizerValues, new Map(targets.map(([file, v]) => [v.name, file])), context);
     created.commitKeyNames();
     return model;
   } catch (error) {
@@ -137,7 +154,7 @@ export async function loadLayersModel(handlerOrUrl: IOHandler | string, options:
     if (error instanceof ValueError) throw error;
     throw invalid('loadLayersModel', 'Expected the handler to load model artifacts', { error: error instanceof Error ? error.message : String(error) });
   }
-  return modelFromArtifacts(artifacts, options);
+  return await modelFromArtifacts(artifacts, options);
 }
 
 /**

@@ -16,8 +16,8 @@ import { input } from '../models/topology.js';
 import type { Variable } from '../tensor/tensor.js';
 import { configFromJson, configToJson, isPlainObject, own, snakeKey } from './config.js';
 import { getRegisteredClass, isBuiltIn, registeredClassNames } from './registry.js';
+import type { Json } from './types.js';
 
-type Json = Record<string, unknown>;
 
 /** The format version TF.js files carry; 'hard_sigmoid' in them means TF.js's hard sigmoid. */
 export const KERAS_VERSION = 'tfjs-layers 4.22.0';

@@ -5,10 +5,15 @@
  */
 
 /** One weight in a manifest: its name, shape and dtype (TF.js's WeightsManifestEntry). */
+/** A parsed JSON object. */
+export type Json = Record<string, unknown>;
+
 export interface WeightSpec {
   name: string;
   shape: number[];
   dtype: 'float32' | 'int32' | 'bool' | string;
+  /** 'optimizer' for the optimizer's state saved with includeOptimizer (TF.js's weight groups). */
+  group?: 'model' | 'optimizer' | string;
 }
 
 /** A group of weights stored in the files `paths`, concatenated in order. */

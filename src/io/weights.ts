@@ -14,6 +14,8 @@ export interface NamedValues {
   shape: number[];
   dtype: 'float32' | 'int32';
   values: Float32Array | Int32Array;
+  /** TF.js's weight group: 'optimizer' for the optimizer's state, absent for the model's weights. */
+  group?: 'optimizer';
 }
 
 /** Dimensions past this are refused (TF.js tensors have at most rank 6; some ops go to 8). */
@@ -28,7 +30,7 @@ export function encodeWeights(weights: readonly NamedValues[]): { specs: WeightS
     bytes.set(littleEndianBytes(w.values), offset);
     offset += w.values.byteLength;
   }
-  return { specs: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: w.dtype })), data: bytes.buffer };
+  return { specs: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: w.dtype, ...(w.group ? { group: w.group } : {}) })), data: bytes.buffer };
 }
 
 /** One buffer from weightData given as one ArrayBuffer or (TF.js) a list of them. */
@@ -49,10 +51,13 @@ export function concatenateWeightData(data: unknown, context: string): Uint8Arra
 }
 
 /** A checked weight spec: the element count, refused before allocation if absurd. */
-function checkSpec(spec: unknown, i: number, context: string): { name: string; shape: number[]; dtype: 'float32' | 'int32'; size: number } {
+function checkSpec(spec: unknown, i: number, context: string): { name: string; shape: number[]; dtype: 'float32' | 'int32'; size: number; group?: 'optimizer' } {
   const at = `weightSpecs[${i}]`;
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw invalid(context, 'Expected each weight spec to be an object {name, shape, dtype}', { [at]: spec });
-  const { name, shape, dtype } = spec as Record<string, unknown>;
+  const { name, shape, dtype, group } = spec as Record<string, unknown>;
+  if (group !== undefined && group !== null && group !== 'model' && group !== 'optimizer') {
+    throw invalid(context, "Expected the weight group to be 'model' or 'optimizer'", { [`${at}.group`]: group });
+  }
   if ('quantization' in spec && (spec as Record<string, unknown>).quantization != null) {
     throw invalid(context, 'Expected unquantized weights (quantized weight files are not supported)', { [`${at}.quantization`]: (spec as Record<string, unknown>).quantization });
   }
@@ -65,7 +70,7 @@ function checkSpec(spec: unknown, i: number, context: string): { name: string; s
     size *= d as number;
     if (size * 4 > MAX_TENSOR_BYTES) throw invalid(context, `Expected weight ${name} of at most ${MAX_TENSOR_BYTES} bytes`, { [`${at}.shape`]: shape });
   }
-  return { name, shape: [...(shape as number[])], dtype, size };
+  return { name, shape: [...(shape as number[])], dtype, size, ...(group === 'optimizer' ? { group } : {}) };
 }
 
 /**
@@ -85,11 +90,11 @@ export function decodeWeights(specs: unknown, data: Uint8Array, context: string)
     throw invalid(context, `Expected ${needed} bytes of weight data (the sizes of the ${checked.length} weights in the manifest)`, { bytes: data.byteLength });
   }
   let offset = 0;
-  return checked.map(({ name, shape, dtype, size }) => {
+  return checked.map(({ name, shape, dtype, size, group }) => {
     // A copy: the values must not alias the caller's buffer, and must be 4-byte aligned.
     const bytes = littleEndianBytes(new Uint32Array(data.slice(offset, offset + size * 4).buffer));
     offset += size * 4;
     const values = dtype === 'float32' ? new Float32Array(bytes.buffer, bytes.byteOffset, size) : new Int32Array(bytes.buffer, bytes.byteOffset, size);
-    return { name, shape, dtype, values };
+    return { name, shape, dtype, values, ...(group ? { group } : {}) };
   });
 }

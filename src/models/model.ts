@@ -85,6 +85,8 @@ export class LayersModel implements TrainableModel {
   readonly name: string;
   stopTraining = false;
   protected compiled: Compiled | undefined;
+  /** What compile was given (saved as the training config by model.save with includeOptimizer). */
+  compileArgs: CompileArgs | undefined;
   private readonly graphValue: Graph | undefined;
   private layerView: ModelLayer | undefined;
   private trainableFlag = true;
@@ -227,6 +229,7 @@ export class LayersModel implements TrainableModel {
     if (this.currentGraph()) compiled.trainableWeights = this.trainableWeights;
     this.compiled?.optimizer.dispose();
     this.compiled = compiled;
+    this.compileArgs = args;
   }
 
   /** The output names to compile for (a Sequential may not know its graph yet). */

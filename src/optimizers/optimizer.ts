@@ -84,6 +84,11 @@ export abstract class Optimizer {
   /** The hyperparameters, for run records and summaries. */
   abstract getConfig(): Record<string, unknown>;
 
+  /** The gradient clipping this optimizer was made with (saved with it, so that a resume clips alike). */
+  clipping(): { clipnorm?: number; clipvalue?: number; globalClipnorm?: number } {
+    return Object.fromEntries(Object.entries({ clipnorm: this.clipnorm, clipvalue: this.clipvalue, globalClipnorm: this.globalClipnorm }).filter(([, v]) => v !== undefined));
+  }
+
   /** Updates one variable from its gradient at learning rate lr (the step is this.iterations). */
   protected abstract updateStep(variable: Variable, gradient: Tensor, lr: number): void;
 

@@ -1,0 +1,148 @@
+/**
+ * model.save(..., {includeOptimizer: true}): the training config and the optimizer's state are
+ * saved as TF.js saves them, and a loaded model trains on to the very bits of the model that was
+ * never saved; TF.js 4.22 reads the files verbatim writes, and verbatim reads TF.js's.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import * as vb from 'verbatim';
+import { forEachBackend } from './helpers/backends.js';
+
+const L = vb.layers;
+const dir = mkdtempSync(join(tmpdir(), 'verbatim-io-optimizer-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const weightBits = (m: vb.LayersModel) => m.weights.map((w) => [...new Uint32Array((w.dataSync() as Float32Array).slice().buffer)]);
+
+const OPTIMIZERS: [string, () => vb.optimizers.Optimizer][] = [
+  ['sgd', () => vb.optimizers.sgd({ learningRate: 0.1 })],
+  ['momentum (nesterov) with clipnorm', () => vb.optimizers.sgd({ learningRate: 0.05, momentum: 0.9, nesterov: true, clipnorm: 0.5 })],
+  ['adam', () => vb.optimizers.adam({ learningRate: 0.01 })],
+  ['adam (amsgrad)', () => vb.optimizers.adam({ learningRate: 0.01, amsgrad: true })],
+  ['adamw', () => vb.optimizers.adamw({ learningRate: 0.01, weightDecay: 0.01 })],
+  ['rmsprop (centered, momentum) with clipvalue', () => vb.optimizers.rmsprop({ learningRate: 0.01, momentum: 0.5, centered: true, clipvalue: 0.3 })],
+  ['adagrad', () => vb.optimizers.adagrad({ learningRate: 0.05 })],
+  ['adamax', () => vb.optimizers.adamax({ learningRate: 0.01 })],
+];
+
+let counter = 0;
+function model(optimizer: vb.optimizers.Optimizer): vb.LayersModel {
+  const m = vb.sequential({
+    name: `io_opt_${counter++}`,
+    layers: [L.dense({ units: 8, activation: 'relu', inputShape: [4] }), L.dropout({ rate: 0.25 }), L.dense({ units: 3, activation: 'softmax' })],
+  });
+  m.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+function data(): [vb.Tensor, vb.Tensor] {
+  const x = vb.random.normal(vb.random.key(11), [48, 4]);
+  const y = vb.oneHot(vb.argMax(vb.matMul(x, vb.random.normal(vb.random.key(12), [4, 3])), 1), 3);
+  return [x, y];
+}
+
+forEachBackend('save with includeOptimizer', () => {
+  for (const [name, make] of OPTIMIZERS) {
+    it(`${name}: a loaded model trains on to the bits of the model never saved`, async () => {
+      vb.setRandomSeed(5);
+      const [x, y] = data();
+      const original = model(make());
+      await original.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
+      const path = join(dir, `${name.replace(/\W+/g, '_')}_${counter}`);
+      await original.save(`file://${path}`, { includeOptimizer: true });
+      const saved = JSON.parse(readFileSync(join(path, 'model.json'), 'utf8'));
+      assert.equal(saved.trainingConfig.loss, 'categoricalCrossentropy');
+      assert.deepEqual(saved.trainingConfig.metrics, ['accuracy']);
+      const groups = saved.weightsManifest[0].weights.map((w: { group?: string }) => w.group ?? 'model');
+      assert.deepEqual(groups.slice(0, 4), ['model', 'model', 'model', 'model']);
+      assert.ok(groups.slice(4).every((g: string) => g === 'optimizer') && groups.length > 4, `optimizer weights saved: ${groups}`);
+
+      const loaded = await vb.loadLayersModel(`file://${path}`);
+      assert.equal(loaded.optimizer!.iterations, original.optimizer!.iterations);
+      const historyOriginal = await original.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
+      const historyLoaded = await loaded.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
+      assert.deepEqual(weightBits(loaded), weightBits(original));
+      assert.deepEqual(historyLoaded.history.loss, historyOriginal.history.loss);
+      original.dispose();
+      loaded.dispose();
+      vb.dispose([x, y]);
+    });
+  }
+
+  it('refuses what has no file form, and hostile training configs', async () => {
+    const m = vb.sequential({ name: `io_opt_${counter++}`, layers: [L.dense({ units: 2, inputShape: [3] })] });
+    m.compile({ optimizer: vb.optimizers.sgd({ learningRate: vb.optimizers.exponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 }) }), loss: 'mse' });
+    await assert.rejects(m.save(vb.io.withSaveHandler(async () => ({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })), { includeOptimizer: true }), /Expected a number learningRate to save the optimizer/);
+    m.compile({ optimizer: 'sgd', loss: (a: vb.Tensor, b: vb.Tensor) => vb.mean(vb.square(vb.sub(a, b))) });
+    await assert.rejects(m.save(vb.io.withSaveHandler(async () => ({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })), { includeOptimizer: true }), /Expected loss given by name/);
+    m.compile({ optimizer: 'adam', loss: 'mse' });
+    await m.fit(vb.ones([2, 3]), vb.ones([2, 2]), { epochs: 1, verbose: 0 });
+    let artifacts: vb.ModelArtifacts | undefined;
+    await m.save(vb.io.withSaveHandler(async (a) => { artifacts = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }), { includeOptimizer: true });
+    const before = vb.memory().numTensors;
+    const bad: [unknown, RegExp][] = [
+      [{ ...artifacts!.trainingConfig, optimizer_config: { class_name: '__proto__', config: {} } }, /Expected an optimizer class of SGD/],
+      [{ ...artifacts!.trainingConfig, optimizer_config: { class_name: 'Adam', config: { learningRate: 'fast' } } }, /optimizer_config.config.learningRate to be a finite number/],
+      [{ ...artifacts!.trainingConfig, loss: { toString: 1 } }, /Expected loss given by name/],
+      ['adam', /Expected trainingConfig to be an object/],
+    ];
+    for (const [trainingConfig, message] of bad) {
+      await assert.rejects(vb.loadLayersModel(vb.io.fromMemory({ ...artifacts!, trainingConfig } as vb.ModelArtifacts)), message);
+      assert.equal(vb.memory().numTensors, before, 'a failed load leaves no tensor behind');
+    }
+    // Optimizer weights naming a weight the model does not have.
+    const first = artifacts!.weightSpecs!.findIndex((s) => s.name.endsWith('/m'));
+    const specs = artifacts!.weightSpecs!.map((s, i) => (i === first ? { ...s, name: 'nowhere/kernel/m' } : s));
+    await assert.rejects(vb.loadLayersModel(vb.io.fromMemory({ ...artifacts!, weightSpecs: specs })), /Expected every optimizer weight to name one of the model's weights/);
+    assert.equal(vb.memory().numTensors, before);
+    m.dispose();
+  });
+});
+
+describe('includeOptimizer against TF.js 4.22', () => {
+  it('TF.js loads verbatim\'s training config and optimizer state', async () => {
+    vb.setRandomSeed(6);
+    const [x, y] = data();
+    const m = model(vb.optimizers.adam({ learningRate: 0.01 }));
+    await m.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0 });
+    let artifacts: vb.ModelArtifacts | undefined;
+    await m.save(vb.io.withSaveHandler(async (a) => { artifacts = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }), { includeOptimizer: true });
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    assert.equal(loaded.optimizer.getClassName(), 'Adam');
+    const state = await loaded.optimizer.getWeights();
+    const ours = await m.optimizer!.getWeights();
+    assert.equal(state.length, ours.length);
+    assert.equal(state[0]!.tensor.dataSync()[0], 3, 'TF.js reads the step count');
+    for (let i = 1; i < ours.length; i++) {
+      const tail = (name: string) => name.split('/').slice(-2).join('/');
+      assert.equal(tail(state[i]!.name), tail(ours[i]!.name), 'the same slot order');
+      assert.deepEqual(Array.from(state[i]!.tensor.dataSync()), Array.from(ours[i]!.tensor.dataSync()), state[i]!.name);
+    }
+    loaded.dispose();
+    m.dispose();
+    vb.dispose([x, y]);
+  });
+
+  it('verbatim loads TF.js\'s training config and optimizer state', async () => {
+    const t = tf.sequential({ layers: [tf.layers.dense({ units: 5, activation: 'relu', inputShape: [4] }), tf.layers.dense({ units: 3, activation: 'softmax' })] });
+    t.compile({ optimizer: tf.train.adam(0.02), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const x = tf.randomNormal([32, 4], 0, 1, 'float32', 3);
+    const y = tf.oneHot(tf.argMax(x.slice([0, 0], [32, 3]), 1), 3).toFloat();
+    await t.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await t.save(tf.io.withSaveHandler(async (a) => { artifacts = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }), { includeOptimizer: true });
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts as vb.ModelArtifacts));
+    assert.equal(loaded.optimizer!.iterations, 8);
+    assert.equal(loaded.optimizer!.getConfig().learningRate, 0.02);
+    const theirs = await t.optimizer.getWeights();
+    const ours = await loaded.optimizer!.getWeights();
+    assert.equal(ours.length, theirs.length);
+    for (let i = 1; i < ours.length; i++) assert.deepEqual(Array.from(ours[i]!.tensor.dataSync()), Array.from(theirs[i]!.tensor.dataSync()), theirs[i]!.name);
+    loaded.dispose();
+    t.dispose();
+    tf.dispose([x, y]);
+  });
+});
