@@ -52,10 +52,12 @@ export {
 } from './models/index.js';
 export { SymbolicTensor } from './layers/layer.js';
 import { EarlyStopping, type EarlyStoppingArgs } from './models/callbacks.js';
+import { BackupAndRestore, type BackupAndRestoreArgs } from './models/backup.js';
 
 /** TF.js-style callback factories. */
 export const callbacks = {
   earlyStopping: (args?: EarlyStoppingArgs) => new EarlyStopping(args),
+  backupAndRestore: (args: BackupAndRestoreArgs) => new BackupAndRestore(args),
 };
 
 export function tidy<T>(fn: () => T): T {
