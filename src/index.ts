@@ -69,10 +69,12 @@ export const serialization = { registerClass, getRegisteredClass };
 export const models = { modelFromJSON };
 export { CustomCallback, type CustomCallbackArgs } from './models/custom-callback.js';
 import { EarlyStopping, type EarlyStoppingArgs } from './models/callbacks.js';
+import { BackupAndRestore, type BackupAndRestoreArgs } from './models/backup.js';
 
 /** TF.js-style callback factories. */
 export const callbacks = {
   earlyStopping: (args?: EarlyStoppingArgs) => new EarlyStopping(args),
+  backupAndRestore: (args: BackupAndRestoreArgs) => new BackupAndRestore(args),
 };
 
 export function tidy<T>(fn: () => T): T {

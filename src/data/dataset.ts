@@ -10,7 +10,7 @@ import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { foldIn, key as keyOf, type Key, type Seed } from '../random/keys.js';
 import { scaledIndex } from '../random/samplers.js';
-import { keyFor } from '../random/seed.js';
+import { keyFor, seedGeneration } from '../random/seed.js';
 import { threefry2x32Into } from '../random/threefry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { stackElements } from './stack.js';
@@ -77,22 +77,43 @@ function checkCount(count: number | undefined, context: string): void {
 }
 
 let unnamedSeeds = 0;
+let unnamedScope = -1;
 
 /** Restarts the numbering of unseeded shuffles and maps (verbatim doctor's second pass). */
 export function resetDatasetSeeds(): void {
   unnamedSeeds = 0;
 }
 
+/** Unseeded shuffles and maps are numbered since the seed was set: the same code after the same setRandomSeed gets the same keys. */
 function seedKeyOf(seed: Seed | undefined, kind: string): Key {
   if (seed !== undefined) return keyOf(seed);
+  if (unnamedScope !== seedGeneration()) {
+    unnamedScope = seedGeneration();
+    unnamedSeeds = 0;
+  }
   return keyFor('data', kind, unnamedSeeds++);
 }
 
 export class Dataset<T = Element> {
+  /** Iterations by hand (iterator(), for await, forEachAsync, toArray) since the seed was set. */
+  private handPasses = 0;
+  private handScope = -1;
+
   constructor(private readonly source: Source<T>, readonly size: number | null) {}
 
-  /** An iterator over one pass (default: the pass of epoch 0). */
-  iterator(pass: readonly number[] = [0]): AsyncIterator<T> {
+  /**
+   * An iterator over one pass. Without a pass, each call starts the next pass [0], [1], ... as
+   * tf.data does (a reshuffling shuffle gives each a new order); setRandomSeed restarts the count,
+   * so the sequence of orders is the same on every run.
+   */
+  iterator(pass?: readonly number[]): AsyncIterator<T> {
+    if (pass === undefined) {
+      if (this.handScope !== seedGeneration()) {
+        this.handScope = seedGeneration();
+        this.handPasses = 0;
+      }
+      pass = [this.handPasses++];
+    }
     return this.source(pass);
   }
 

@@ -3,6 +3,7 @@
  * the progress display. Timing here only feeds the display, never a number of the model.
  */
 import { invalid } from '../errors.js';
+import type { Optimizer } from '../optimizers/optimizer.js';
 
 export type Logs = Record<string, number>;
 
@@ -10,7 +11,11 @@ export interface TrainingModel {
   stopTraining: boolean;
   getWeightValues(): Float32Array[];
   setWeightValues(values: readonly Float32Array[]): void;
+  readonly optimizer?: Optimizer | undefined;
 }
+
+/** A callback's state for backups: JSON-like values, numbers of any kind, and Float32Arrays. */
+export type CallbackState = number | string | boolean | null | undefined | Float32Array | CallbackState[] | { [key: string]: CallbackState };
 
 export interface Callback {
   setModel?(model: TrainingModel): void;
@@ -21,6 +26,13 @@ export interface Callback {
   onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
   onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
   onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
+  /** Gives the callback every callback of the fit (backupAndRestore saves their states). */
+  setCallbacks?(callbacks: readonly Callback[]): void;
+  /** After every onTrainBegin: restores a saved training state; returns the epoch to start at. */
+  restoreTraining?(): Promise<number | undefined>;
+  /** Callbacks whose state carries across epochs save it here and restore it in setState. */
+  getState?(): CallbackState;
+  setState?(state: CallbackState): void;
 }
 
 export interface TrainingParams {
@@ -48,6 +60,17 @@ export class History implements Callback {
     this.epoch.push(epoch);
     for (const [name, value] of Object.entries(logs)) (this.history[name] ??= []).push(value);
   }
+
+  getState(): CallbackState {
+    return { epoch: [...this.epoch], history: Object.fromEntries(Object.entries(this.history).map(([k, v]) => [k, [...v]])) };
+  }
+
+  setState(state: CallbackState): void {
+    const { epoch, history } = state as { epoch: number[]; history: Record<string, number[]> };
+    this.epoch.splice(0, this.epoch.length, ...epoch);
+    for (const key of Object.keys(this.history)) delete this.history[key];
+    Object.assign(this.history, history);
+  }
 }
 
 export class CallbackList {
@@ -57,7 +80,15 @@ export class CallbackList {
     for (const c of this.callbacks) {
       c.setModel?.(model);
       c.setParams?.(params);
+      c.setCallbacks?.(this.callbacks);
     }
+  }
+
+  /** The epoch a restored backup resumes at, if any callback restored one. */
+  async restoreTraining(): Promise<number | undefined> {
+    let epoch: number | undefined;
+    for (const c of this.callbacks) epoch = (await c.restoreTraining?.()) ?? epoch;
+    return epoch;
   }
 
   async trainBegin(logs: Logs = {}): Promise<void> {
@@ -160,6 +191,18 @@ export class EarlyStopping implements Callback {
       this.model!.stopTraining = true;
       if (this.restoreBestWeights && this.bestWeights) this.model!.setWeightValues(this.bestWeights);
     }
+  }
+
+  getState(): CallbackState {
+    return { wait: this.wait, best: this.best, stoppedEpoch: this.stoppedEpoch, bestWeights: this.bestWeights };
+  }
+
+  setState(state: CallbackState): void {
+    const s = state as { wait: number; best: number; stoppedEpoch: number; bestWeights: Float32Array[] | undefined };
+    this.wait = s.wait;
+    this.best = s.best;
+    this.stoppedEpoch = s.stoppedEpoch;
+    this.bestWeights = s.bestWeights;
   }
 }
 

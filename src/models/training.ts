@@ -326,7 +326,8 @@ export async function runTraining(
   callbacks.setup(model, params);
   model.stopTraining = false;
   await callbacks.trainBegin();
-  for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+  const resumeAt = await callbacks.restoreTraining();
+  for (let epoch = Math.max(initialEpoch, resumeAt ?? 0); epoch < epochs && !model.stopTraining; epoch++) {
     await callbacks.epochBegin(epoch);
     resetMetrics(compiled);
     const meanLoss = new RunningMean();

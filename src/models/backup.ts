@@ -1,0 +1,182 @@
+/**
+ * backupAndRestore (Keras 3 semantics): a training killed at any moment resumes, when the same
+ * script runs again, from the last completed epoch, and ends bit-identical to a run never
+ * killed. That holds because everything an epoch depends on is either saved here or a function
+ * of what is saved: the weights, the optimizer state (its step count drives learning-rate
+ * schedules, bias corrections and the keys of dropout and augmentation), the epoch (fit's shuffle
+ * order is permutation(foldIn(key, epoch)); a vb.data pipeline runs pass [epoch], a pure function
+ * of the pass, so its shuffle, map and repeat state is rebuilt by running that pass), and every
+ * callback's state (History, earlyStopping).
+ */
+import { invalid } from '../errors.js';
+import { optionalBuiltin } from '../runs/node.js';
+import { tensor } from '../ops/index.js';
+import { Variable } from '../tensor/tensor.js';
+import type { DType } from '../tensor/dtype.js';
+import type { Callback, CallbackState, TrainingModel } from './callbacks.js';
+
+export interface BackupAndRestoreArgs {
+  /** The directory of the backup (created if missing). */
+  backupDir: string;
+  /** When to save: 'epoch' (at the end of each epoch). */
+  saveFreq?: 'epoch';
+  /** Delete the backup when training ends normally (default true). */
+  deleteCheckpoint?: boolean;
+}
+
+type Fs = {
+  existsSync(p: string): boolean;
+  mkdirSync(p: string, o: { recursive: boolean }): void;
+  readFileSync(p: string, encoding: 'utf8'): string;
+  openSync(p: string, flags: string): number;
+  writeSync(fd: number, data: string): void;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  renameSync(from: string, to: string): void;
+  rmSync(p: string, o: { force: boolean }): void;
+};
+type Path = { join(...p: string[]): string };
+
+const FILE = 'backup.json';
+const FORMAT = 'verbatim-backup-1';
+
+/** JSON of callback states, keeping every float bit: Float32Arrays as base64, -0/NaN/Infinity tagged. */
+function encode(value: CallbackState): unknown {
+  if (value instanceof Float32Array) return { $f32: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0) ? value : { $f64: String(value) };
+  if (value === undefined) return { $undefined: true };
+  if (Array.isArray(value)) return value.map(encode);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encode(v)]));
+  return value;
+}
+
+function decode(value: unknown): CallbackState {
+  if (Array.isArray(value)) return value.map(decode);
+  if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if (typeof o.$f32 === 'string') {
+      const bytes = Buffer.from(o.$f32, 'base64');
+      return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    }
+    if (typeof o.$f64 === 'string') return Number(o.$f64);
+    if (o.$undefined === true) return undefined;
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, decode(v)]));
+  }
+  return value as CallbackState;
+}
+
+interface Backup {
+  format: string;
+  /** Epochs completed: training resumes at this epoch. */
+  epoch: number;
+  weights: Float32Array[];
+  /** The step counter (int32) as plain numbers, float32 slots as Float32Arrays. */
+  optimizer: { name: string; dtype: DType; shape: number[]; values: Float32Array | number[] }[];
+  callbacks: { kind: string; state: CallbackState }[];
+}
+
+export class BackupAndRestore implements Callback {
+  readonly backupDir: string;
+  readonly deleteCheckpoint: boolean;
+  private readonly fs: Fs;
+  private readonly file: string;
+  private model: TrainingModel | undefined;
+  private callbacks: readonly Callback[] = [];
+  private startEpoch = 0;
+
+  constructor(args: BackupAndRestoreArgs) {
+    const context = 'backupAndRestore';
+    if (typeof args !== 'object' || args === null || typeof args.backupDir !== 'string' || args.backupDir === '') {
+      throw invalid(context, 'Expected {backupDir: a non-empty string}', { backupDir: args?.backupDir });
+    }
+    if ((args.saveFreq ?? 'epoch') !== 'epoch') {
+      throw invalid(context, "Expected saveFreq 'epoch' (saving every N steps is not supported yet)", { saveFreq: args.saveFreq });
+    }
+    const fs = optionalBuiltin<Fs>('node:fs');
+    const path = optionalBuiltin<Path>('node:path');
+    if (!fs || !path) throw invalid(context, 'Expected Node.js: backups are written to the file system', { backupDir: args.backupDir });
+    this.fs = fs;
+    this.backupDir = args.backupDir;
+    this.file = path.join(args.backupDir, FILE);
+    this.deleteCheckpoint = args.deleteCheckpoint ?? true;
+  }
+
+  setModel(model: TrainingModel): void {
+    this.model = model;
+  }
+
+  setCallbacks(callbacks: readonly Callback[]): void {
+    this.callbacks = callbacks;
+  }
+
+  private stateful(): Callback[] {
+    return this.callbacks.filter((c) => c !== this && c.getState && c.setState);
+  }
+
+  async restoreTraining(): Promise<number | undefined> {
+    this.startEpoch = 0;
+    if (!this.fs.existsSync(this.file)) return undefined;
+    const context = `backupAndRestore (${this.file})`;
+    let backup: Backup;
+    try {
+      backup = decode(JSON.parse(this.fs.readFileSync(this.file, 'utf8'))) as unknown as Backup;
+    } catch (e) {
+      throw invalid(context, 'Expected a readable backup file', { error: (e as Error).message });
+    }
+    if (backup?.format !== FORMAT) throw invalid(context, `Expected format ${FORMAT}`, { format: backup?.format });
+    const model = this.model!;
+    const current = model.getWeightValues();
+    if (current.length !== backup.weights.length || current.some((w, i) => w.length !== backup.weights[i]!.length)) {
+      throw invalid(context, 'Expected the backup to hold the weights of this model', { weights: backup.weights.length });
+    }
+    const stateful = this.stateful();
+    if (stateful.map((c) => c.constructor.name).join() !== backup.callbacks.map((c) => c.kind).join()) {
+      throw invalid(context, 'Expected the same callbacks as the run that wrote the backup', { callbacks: backup.callbacks.map((c) => c.kind) });
+    }
+    model.setWeightValues(backup.weights);
+    if (model.optimizer) {
+      const tensors = backup.optimizer.map((w) => ({ name: w.name, tensor: tensor(w.dtype === 'int32' ? Int32Array.from(w.values) : (w.values as Float32Array), w.shape, w.dtype) }));
+      try {
+        await model.optimizer.setWeights(tensors);
+      } finally {
+        for (const t of tensors) t.tensor.dispose();
+      }
+    }
+    stateful.forEach((c, i) => c.setState!(backup.callbacks[i]!.state));
+    this.startEpoch = backup.epoch;
+    return backup.epoch;
+  }
+
+  /** Saves at the start of each epoch after the first (the state of the epoch just completed, after every callback's onEpochEnd). */
+  async onEpochBegin(epoch: number): Promise<void> {
+    if (epoch > this.startEpoch) await this.save(epoch);
+  }
+
+  private async save(epoch: number): Promise<void> {
+    const model = this.model!;
+    const optimizer = model.optimizer ? await model.optimizer.getWeights() : [];
+    const backup: Backup = {
+      format: FORMAT,
+      epoch,
+      weights: model.getWeightValues().map((w) => new Float32Array(w)),
+      optimizer: optimizer.map(({ name, tensor: t }) => ({ name, dtype: t.dtype, shape: [...t.shape], values: t.dtype === 'int32' ? Array.from(t.dataSync()) : Float32Array.from(t.dataSync()) })),
+      callbacks: this.stateful().map((c) => ({ kind: c.constructor.name, state: c.getState!() })),
+    };
+    for (const { tensor: t } of optimizer) if (!(t instanceof Variable)) t.dispose();
+    // Write a temporary file, flush it, then rename: a kill at any moment leaves the previous backup or the new one, whole.
+    this.fs.mkdirSync(this.backupDir, { recursive: true });
+    const temporary = `${this.file}.tmp`;
+    const fd = this.fs.openSync(temporary, 'w');
+    try {
+      this.fs.writeSync(fd, JSON.stringify(encode(backup as unknown as CallbackState)));
+      this.fs.fsyncSync(fd);
+    } finally {
+      this.fs.closeSync(fd);
+    }
+    this.fs.renameSync(temporary, this.file);
+  }
+
+  onTrainEnd(): void {
+    if (this.deleteCheckpoint) this.fs.rmSync(this.file, { force: true });
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Exact resume: a training script with backupAndRestore is SIGKILLed at seeded random batches
+ * (mid-epoch and right at epoch ends, which is when backups are written) and restarted until it
+ * finishes; its final weights, history and every epoch's digest (including epochs redone after a
+ * kill) must be bit-identical to an uninterrupted run without backups.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import * as vb from 'verbatim';
+
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'resume-child.js');
+
+/** Runs the child; kills it with SIGKILL after `killAfter` batch lines (never, if undefined). Resolves to whether it finished. */
+function runChild(args: string[], killAfter: number | undefined): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let batches = 0;
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      batches += chunk.split('\n').filter((l) => l === 'batch').length;
+      if (killAfter !== undefined && batches >= killAfter) child.kill('SIGKILL');
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (signal === 'SIGKILL') resolve(false);
+      else if (code === 0) resolve(true);
+      else reject(new Error(`child exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+interface Outcome { result: { digest: string; epoch: number[]; history: Record<string, number[]> }; epochs: Map<number, Set<string>> }
+
+function outcome(dir: string): Outcome {
+  const epochs = new Map<number, Set<string>>();
+  for (const line of readFileSync(join(dir, 'epochs.log'), 'utf8').trim().split('\n')) {
+    const [epoch, digest] = line.split(' ');
+    if (!epochs.has(Number(epoch))) epochs.set(Number(epoch), new Set());
+    epochs.get(Number(epoch))!.add(digest!);
+  }
+  return { result: JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')), epochs };
+}
+
+const configs: [string, number, 'fit' | 'dataset'][] = [
+  ['reference', 1, 'fit'],
+  ['reference', 1, 'dataset'],
+  ['wasm', 1, 'fit'],
+  ['wasm', 2, 'fit'],
+  ['wasm', 2, 'dataset'],
+];
+
+describe('backupAndRestore: exact resume after SIGKILL', () => {
+  for (const [backend, threads, mode] of configs) {
+    it(`${mode} on ${backend} with ${threads} thread(s): killed and restarted, it ends bit-identical to an uninterrupted run`, { skip: !vb.backendNames().includes(backend) && `the ${backend} backend is unavailable` }, async () => {
+      const root = mkdtempSync(join(tmpdir(), 'verbatim-resume-'));
+      try {
+        const plainDir = join(root, 'plain');
+        mkdirSync(plainDir);
+        assert.equal(await runChild([backend, String(threads), mode, '-', plainDir], undefined), true);
+        const plain = outcome(plainDir);
+        const batchesPerEpoch = mode === 'fit' ? 8 : 12;
+        const total = plain.result.epoch.length * batchesPerEpoch;
+
+        const dir = join(root, 'resumed');
+        const backupDir = join(dir, 'backup');
+        mkdirSync(dir);
+        // Seeded kill points, counted in batches of each attempt: one at an epoch end (a backup being written), others mid-epoch.
+        const rng = vb.random.generator(`${backend}/${threads}/${mode}`.length * 7 + threads);
+        const draws = Array.from(rng.uniform([3], 0, 1).dataSync());
+        const killPoints = [batchesPerEpoch + 1, ...draws.map((u) => 2 + Math.floor(u * (total - 2)))];
+        let finished = false;
+        let attempts = 0;
+        for (const killAfter of killPoints) {
+          attempts++;
+          finished = await runChild([backend, String(threads), mode, backupDir, dir], killAfter);
+          if (finished) break;
+        }
+        if (!finished) {
+          // A kill in the middle of writing leaves a partial temporary file: the restart must ignore it.
+          if (existsSync(backupDir)) writeFileSync(join(backupDir, 'backup.json.tmp'), '{"format": "verbatim-bac');
+          finished = await runChild([backend, String(threads), mode, backupDir, dir], undefined);
+          attempts++;
+        }
+        assert.equal(finished, true);
+        assert.ok(attempts > 1, 'the run was interrupted at least once');
+        const resumed = outcome(dir);
+        assert.deepEqual(resumed.result, plain.result);
+        for (const [epoch, digests] of resumed.epochs) {
+          assert.deepEqual([...digests], [...plain.epochs.get(epoch)!], `epoch ${epoch}: every (re)run of it gives the uninterrupted digest`);
+        }
+        assert.equal(existsSync(join(backupDir, 'backup.json')), false, 'the backup is deleted at the end (deleteCheckpoint)');
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+describe('backupAndRestore: arguments and backups', () => {
+  it('bad arguments and a backup of another model are clear errors', async () => {
+    assert.throws(() => vb.callbacks.backupAndRestore({} as never), /backupAndRestore: Expected \{backupDir: a non-empty string\}/);
+    assert.throws(() => vb.callbacks.backupAndRestore({ backupDir: '/tmp/x', saveFreq: 5 as never }), /Expected saveFreq 'epoch'/);
+    const dir = mkdtempSync(join(tmpdir(), 'verbatim-backup-'));
+    try {
+      writeFileSync(join(dir, 'backup.json'), JSON.stringify({ format: 'verbatim-backup-1', epoch: 1, weights: [], optimizer: [], callbacks: [] }));
+      const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      await assert.rejects(m.fit(vb.zeros([4, 2]), vb.zeros([4, 1]), { verbose: 0, callbacks: [vb.callbacks.backupAndRestore({ backupDir: dir })] }), /Expected the backup to hold the weights of this model/);
+      writeFileSync(join(dir, 'backup.json'), '{"format": "verb');
+      await assert.rejects(m.fit(vb.zeros([4, 2]), vb.zeros([4, 1]), { verbose: 0, callbacks: [vb.callbacks.backupAndRestore({ backupDir: dir })] }), /Expected a readable backup file/);
+      m.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
