@@ -61,10 +61,25 @@ export function formatMetrics(metrics: Record<string, number>): string {
   return Object.entries(metrics).map(([k, v]) => `${k}=${Number(v.toPrecision(6))}`).join(' ');
 }
 
+/**
+ * Per name, the final value of each run: fit metrics (last epoch) and custom values
+ * (`vb.runs.log`, last logged); only `metric` when given.
+ */
+export function summaryValues(runs: readonly RunDetails[], metric?: string): Map<string, number[]> {
+  const values = new Map<string, number[]>();
+  for (const r of runs) {
+    for (const [k, v] of Object.entries({ ...r.summary.finalMetrics, ...r.summary.values })) {
+      if (metric !== undefined && k !== metric) continue;
+      if (typeof v === 'number') (values.get(k) ?? values.set(k, []).get(k)!).push(v);
+    }
+  }
+  return values;
+}
+
 export function lsTable(runs: readonly RunSummary[]): string {
   return table([
-    ['id', 'name', 'seed', 'status', 'final metrics', 'digest'],
-    ...runs.map((r) => [r.id, r.name ?? '', r.seed ?? '', r.status, formatMetrics(r.finalMetrics), r.digest?.slice(0, 12) ?? '']),
+    ['id', 'name', 'seed', 'status', 'final metrics and values', 'digest'],
+    ...runs.map((r) => [r.id, r.name ?? '', r.seed ?? '', r.status, formatMetrics({ ...r.finalMetrics, ...r.values }), r.digest?.slice(0, 12) ?? '']),
   ]);
 }
 

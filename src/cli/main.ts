@@ -10,10 +10,11 @@ import { defaultStore, listRuns, removeRun, resolveRun } from '../runs/store.js'
 import { integerFlag, parse, stringFlag, UsageError, type Parsed } from './args.js';
 import { executeAll, type Invocation } from './execute.js';
 import {
-  configOf, dataFingerprints, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
+  configOf, dataFingerprints, summaryValues, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
   weightDifferences, type RunDetails,
 } from './inspect.js';
 import { renderReport } from './report.js';
+import { runStart, sinceFlag, sortRuns } from './listing.js';
 import { doctor } from './doctor.js';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -26,7 +27,7 @@ Commands:
                [--name NAME] [--parallel N] [--trace steps] [--store DIR] [-- script args]
   verify <run> [--store DIR]        re-execute a run and compare every digest and metric bit
   diff <runA> <runB> [--json]       environment, config, data and the first divergence
-  ls [--name NAME] [--json]         the recorded runs
+  ls [--name N] [--status S] [--seed N] [--since T] [--sort F] [--json]   the recorded runs
   show <run> [--json]               one run's record
   rm <run>                          delete a run
   report <runs...|--name NAME> [--out report.html]
@@ -45,7 +46,7 @@ Prints, per final metric, mean, sample standard deviation, median, min, max and 
 confidence interval of the mean, and whether runs of the same seed were bit-identical.`,
   verify: 'verbatim verify <run>: re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference.',
   diff: 'verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences, then the first epoch (and step, when traced) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.',
-  ls: 'verbatim ls [--name NAME] [--json]: id, name, seed, status, final metrics and digest prefix of every run.',
+  ls: 'verbatim ls [--name NAME] [--status S] [--seed N] [--since 2h|2026-11-28] [--sort FIELD|METRIC|-METRIC] [--json]: id, name, seed, status, final metrics and custom values, and digest prefix of every run, oldest first unless sorted.',
   show: 'verbatim show <run> [--json]: the run\'s manifest, status, fits and per-epoch records.',
   rm: 'verbatim rm <run>: deletes the run.',
   report: 'verbatim report <runs...|--name NAME> [--out report.html]: one self-contained HTML file with loss and metric curves, final-metric distributions, summary statistics and environments.',
@@ -76,19 +77,19 @@ function seedList(parsed: Parsed): (string | undefined)[] {
   return base.flatMap((s) => Array.from({ length: repeats }, () => s));
 }
 
-/** Per final metric: the summary statistics across the runs. */
-function statisticsTable(runs: readonly RunDetails[]): string {
-  const metrics = new Map<string, number[]>();
-  for (const r of runs) {
-    for (const [k, v] of Object.entries(r.summary.finalMetrics)) (metrics.get(k) ?? metrics.set(k, []).get(k)!).push(v);
-  }
-  if (metrics.size === 0) return '(no metrics were recorded)';
+/** Per final metric and custom value (or only `metric`): the summary statistics across the runs. */
+function statisticsTable(runs: readonly RunDetails[], metric?: string): string {
+  const metrics = summaryValues(runs, metric);
+  if (metrics.size === 0) return metric === undefined ? '(no metrics were recorded)' : `(no run recorded a metric or value named ${metric})`;
   const f = (v: number) => String(Number(v.toPrecision(6)));
   return table([
     ['metric', 'n', 'mean', 'std', 'median', 'min', 'max', '95% CI of the mean'],
     ...[...metrics].map(([k, values]) => {
-      const s = summarize(values);
-      return [k, String(s.n), f(s.mean), f(s.std), f(s.median), f(s.min), f(s.max), `[${f(s.ci95[0])}, ${f(s.ci95[1])}]`];
+      const finite = values.filter(Number.isFinite);
+      const note = finite.length < values.length ? ` (${values.length - finite.length} non-finite left out)` : '';
+      if (finite.length === 0) return [k, `0${note}`, '', '', '', '', '', ''];
+      const s = summarize(finite);
+      return [`${k}`, `${s.n}${note}`, f(s.mean), f(s.std), f(s.median), f(s.min), f(s.max), `[${f(s.ci95[0])}, ${f(s.ci95[1])}]`];
     }),
   ]);
 }
@@ -126,7 +127,7 @@ async function commandRun(parsed: Parsed): Promise<number> {
   });
   const runs = executions.map((e) => loadRun(storeDir, e.id));
   out('');
-  out(statisticsTable(runs));
+  out(statisticsTable(runs, stringFlag(parsed, 'metric')));
   for (const line of sameSeedReport(runs)) out(line);
   return executions.every((e) => e.exitCode === 0) ? 0 : 1;
 }
@@ -189,7 +190,14 @@ function commandDiff(parsed: Parsed): number {
 
 function commandLs(parsed: Parsed): number {
   const name = stringFlag(parsed, 'name');
-  const runs = listRuns(store(parsed)).filter((r) => name === undefined || r.name === name);
+  const status = stringFlag(parsed, 'status');
+  const statuses = ['running', 'completed', 'failed', 'interrupted', 'corrupt'];
+  if (status !== undefined && !statuses.includes(status)) throw new UsageError(`Expected --status to be one of ${statuses.join(', ')}. Received: --status ${status}`);
+  const seed = stringFlag(parsed, 'seed');
+  const since = sinceFlag(stringFlag(parsed, 'since'));
+  const runs = sortRuns(listRuns(store(parsed)).filter((r) => (name === undefined || r.name === name)
+    && (status === undefined || r.status === status) && (seed === undefined || r.seed === seed)
+    && (since === undefined || (runStart(r.id) ?? -Infinity) >= since)), stringFlag(parsed, 'sort'));
   out(parsed.flags.has('json') ? JSON.stringify(runs, null, 2) : runs.length ? lsTable(runs) : '(no runs)');
   return 0;
 }
@@ -240,14 +248,14 @@ function commandReport(parsed: Parsed): number {
 }
 
 const COMMANDS: Record<string, { valued: string[]; switches: string[]; run: (p: Parsed) => number | Promise<number> }> = {
-  run: { valued: ['seed', 'seeds', 'repeats', 'threads', 'backend', 'name', 'parallel', 'trace', 'store'], switches: [], run: commandRun },
+  run: { valued: ['seed', 'seeds', 'repeats', 'threads', 'backend', 'name', 'parallel', 'trace', 'store', 'metric'], switches: ['progress'], run: commandRun },
   verify: { valued: ['store'], switches: [], run: commandVerify },
   diff: { valued: ['store'], switches: ['json'], run: commandDiff },
-  ls: { valued: ['store', 'name'], switches: ['json'], run: commandLs },
+  ls: { valued: ['store', 'name', 'status', 'seed', 'since', 'sort'], switches: ['json'], run: commandLs },
   show: { valued: ['store'], switches: ['json'], run: commandShow },
   rm: { valued: ['store'], switches: [], run: commandRm },
   env: { valued: [], switches: ['json'], run: commandEnv },
-  report: { valued: ['store', 'name', 'out'], switches: [], run: commandReport },
+  report: { valued: ['store', 'name', 'out', 'metric'], switches: [], run: commandReport },
   doctor: { valued: ['store'], switches: [], run: (p) => doctor(p, out) },
 };
 

@@ -20,6 +20,7 @@ import { modelArtifacts } from '../io/index.js';
 import { modelJson } from '../io/handlers.js';
 import { LayersModel } from '../models/model.js';
 import { littleEndianBytes } from '../util/bytes.js';
+import { invalid } from '../errors.js';
 
 /** The weights' raw float32 bytes, little-endian, concatenated in the model's weight order (epoch snapshots). */
 function weightBytes(weights: readonly Variable[]): Uint8Array {
@@ -63,6 +64,7 @@ export class RunRecorder implements TrainingObserver {
   private readonly batchHashes = new Map<string, Sha256>();
   private readonly path = builtin<{ join(...p: string[]): string }>('node:path');
   private startedAt = '';
+  private readonly valueCounts = new Map<string, number>();
 
   constructor(private readonly options: RecordOptions = {}, dir?: string) {
     this.id = dir ? dir.split(/[\\/]/).filter(Boolean).at(-1)! : newRunId();
@@ -115,6 +117,17 @@ export class RunRecorder implements TrainingObserver {
     }
     const failure = error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : error === undefined ? undefined : { message: String(error) };
     this.setStatus({ status, pid: nodeProcess()!.pid, startedAt: this.startedAt, endedAt: new Date().toISOString(), ...(failure ? { error: failure } : {}) });
+  }
+
+  /**
+   * Records a scalar that is not a fit metric (an evaluation, a prediction error), as float32
+   * bits; `step` defaults to the number of values logged under this name before.
+   */
+  log(name: string, value: number, options: { step?: number } = {}): void {
+    checkLogArguments(name, value, options);
+    const step = options.step ?? this.valueCounts.get(name) ?? 0;
+    this.valueCounts.set(name, Math.max(step + 1, this.valueCounts.get(name) ?? 0));
+    appendJsonl(this.file('values.jsonl'), [{ name, step, bits: float32Bits(value), value: Number.isFinite(value) ? Math.fround(value) : null }]);
   }
 
   private epochRecord(model: ObservedModel, epoch: number, logs: Logs): void {
@@ -196,4 +209,25 @@ export async function record<T>(options: RecordOptions, fn: (run: RunRecorder) =
     recorder.finish('failed', error);
     throw error;
   }
+}
+
+function checkLogArguments(name: unknown, value: unknown, options: { step?: unknown }): void {
+  if (typeof name !== 'string' || name === '' || name.length > 200) throw invalid('runs.log', 'Expected a non-empty name (at most 200 characters)', { name });
+  if (typeof value !== 'number') throw invalid('runs.log', 'Expected a number (NaN and Infinity are recorded exactly)', { value });
+  const step = options?.step;
+  if (step !== undefined && (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0)) throw invalid('runs.log', 'Expected step to be a non-negative integer', { step });
+}
+
+/**
+ * Records a custom scalar into every run being recorded in this process (under `verbatim run`,
+ * or inside `record`); without one it only checks its arguments, so scripts run unchanged
+ * outside verbatim's run tools.
+ */
+export function log(name: string, value: number, options: { step?: number } = {}): void {
+  const recorders = [...TRAINING_OBSERVERS].filter((o): o is RunRecorder => o instanceof RunRecorder);
+  if (recorders.length === 0) {
+    checkLogArguments(name, value, options);
+    return;
+  }
+  for (const recorder of recorders) recorder.log(name, value, options);
 }
