@@ -49,7 +49,7 @@ confidence interval of the mean, and whether runs of the same seed were bit-iden
   ls: 'verbatim ls [--name NAME] [--status S] [--seed N] [--since 2h|2026-11-28] [--sort FIELD|METRIC|-METRIC] [--json]: id, name, seed, status, final metrics and custom values, and digest prefix of every run, oldest first unless sorted.',
   show: 'verbatim show <run> [--json]: the run\'s manifest, status, fits and per-epoch records.',
   rm: 'verbatim rm <run>: deletes the run.',
-  report: 'verbatim report <runs...|--name NAME> [--out report.html]: one self-contained HTML file with loss and metric curves, final-metric distributions, summary statistics and environments.',
+  report: 'verbatim report <runs...|--name NAME> [--metric NAME] [--out report.html]: one self-contained, offline HTML file (Vega-Lite charts as inline SVG, live with hover and zoom in a browser): curves with one panel per fit, the distribution of every final metric and custom value, summary statistics, runs of the same seed whose bits differ with their diff, and the environment once with the per-run differences.',
   doctor: 'verbatim doctor <script> [-- script args]: runs the training twice in one process, twice in two processes, and with 1 and 2 threads; reports which differ, where, and the risks it finds.',
   env: 'verbatim env [--json]: this environment\'s manifest.',
 };
@@ -237,12 +237,12 @@ function commandEnv(parsed: Parsed): number {
   return 0;
 }
 
-function commandReport(parsed: Parsed): number {
+async function commandReport(parsed: Parsed): Promise<number> {
   const storeDir = store(parsed);
   const ids = runIds(parsed, storeDir);
   if (ids.length === 0) throw new UsageError('Expected runs (ids or --name). Received: none');
   const file = stringFlag(parsed, 'out') ?? 'report.html';
-  writeFileSync(file, renderReport(ids.map((id) => loadRun(storeDir, id))));
+  writeFileSync(file, await renderReport(ids.map((id) => loadRun(storeDir, id)), { metric: stringFlag(parsed, 'metric') }));
   out(`wrote ${file} (${ids.length} runs)`);
   return 0;
 }
