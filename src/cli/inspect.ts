@@ -17,8 +17,11 @@ export interface FitRecord {
   kind?: string;
   model?: Record<string, unknown>;
   options?: Record<string, unknown>;
-  data?: Record<string, { sha256: string }>;
+  data?: Record<string, { sha256: string; content?: string }>;
+  /** Per input, the first epoch's examples in the order seen (content and order). */
   datasetFingerprint?: Record<string, string>;
+  /** Per input, the multiset of the first epoch's examples (content only). */
+  datasetContent?: Record<string, string>;
   weights?: { name: string; shape: number[] }[];
 }
 
@@ -159,14 +162,46 @@ export function weightDifferences(storeA: string, a: RunDetails, storeB: string,
   return lines;
 }
 
-/** Data fingerprints of a run's fits (tensors, or dataset batches of the first epoch). */
+/** Data fingerprints of a run's fits (tensors, or dataset batches of the first epoch): content and order together. */
 export function dataFingerprints(run: RunDetails): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of run.fits) {
     for (const [k, v] of Object.entries(f.data ?? {})) out[`fit ${f.fit} ${k}`] = v.sha256;
-    for (const [k, v] of Object.entries(f.datasetFingerprint ?? {})) out[`fit ${f.fit} dataset ${k}`] = v;
+    for (const [k, v] of Object.entries(f.datasetFingerprint ?? {})) out[`fit ${f.fit} batches ${k}`] = v;
   }
   return out;
+}
+
+/** The multiset fingerprints of the same inputs as dataFingerprints (recorded since content and order are told apart). */
+function contentFingerprints(run: RunDetails): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of run.fits) {
+    for (const [k, v] of Object.entries(f.data ?? {})) if (v.content) out[`fit ${f.fit} ${k}`] = v.content;
+    for (const [k, v] of Object.entries(f.datasetContent ?? {})) out[`fit ${f.fit} batches ${k}`] = v;
+  }
+  return out;
+}
+
+export interface DataComparison {
+  /** Inputs whose examples differ (as multisets), or whose content was not recorded and whose bytes differ. */
+  content: string[];
+  /** Inputs with the same examples in a different order. */
+  order: string[];
+}
+
+/** Which inputs differ in content and which only in the order of their examples. */
+export function compareData(a: RunDetails, b: RunDetails): DataComparison {
+  const [contentA, contentB] = [contentFingerprints(a), contentFingerprints(b)];
+  const [fullA, fullB] = [dataFingerprints(a), dataFingerprints(b)];
+  const content: string[] = [];
+  const order: string[] = [];
+  for (const key of [...new Set([...Object.keys(fullA), ...Object.keys(fullB)])].sort()) {
+    if (fullA[key] === fullB[key]) continue;
+    const sameContent = contentA[key] !== undefined && contentA[key] === contentB[key];
+    if (sameContent) order.push(`${key}: the same examples in a different order`);
+    else content.push(`${key}: ${fullA[key]?.slice(0, 16) ?? 'absent'} -> ${fullB[key]?.slice(0, 16) ?? 'absent'}`);
+  }
+  return { content, order };
 }
 
 export function configOf(run: RunDetails): Record<string, unknown> {

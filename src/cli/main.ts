@@ -10,7 +10,7 @@ import { defaultStore, listRuns, removeRun, resolveRun } from '../runs/store.js'
 import { integerFlag, parse, stringFlag, UsageError, type Parsed } from './args.js';
 import { executeAll, type Invocation } from './execute.js';
 import {
-  configOf, dataFingerprints, summaryValues, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
+  compareData, configOf, summaryValues, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
   weightDifferences, type RunDetails,
 } from './inspect.js';
 import { renderReport } from './report.js';
@@ -165,7 +165,7 @@ function commandDiff(parsed: Parsed): number {
     runs: [a.summary.id, b.summary.id],
     environment: fieldDifferences(a.manifest, b.manifest, VOLATILE_ENVIRONMENT),
     config: fieldDifferences(configOf(a), configOf(b)),
-    data: fieldDifferences(dataFingerprints(a), dataFingerprints(b)),
+    data: compareData(a, b),
     firstDivergence: divergence ?? null,
     weights: divergence && divergence !== 'length' ? weightDifferences(storeDir, a, storeDir, b, divergence.fit, divergence.epoch) : [],
     firstDivergentStep: a.steps.find((s, i) => s.digest !== b.steps[i]?.digest || s.lossBits !== b.steps[i]?.lossBits) ?? null,
@@ -176,7 +176,8 @@ function commandDiff(parsed: Parsed): number {
   }
   out(`environment: ${result.environment.length ? `\n  ${result.environment.join('\n  ')}` : 'no differences'}`);
   out(`config: ${result.config.length ? `\n  ${result.config.join('\n  ')}` : 'no differences'}`);
-  out(`data: ${result.data.length ? `\n  ${result.data.join('\n  ')}` : 'no differences'}`);
+  out(`data content: ${result.data.content.length ? `\n  ${result.data.content.join('\n  ')}` : 'the same examples'}`);
+  out(`data order: ${result.data.order.length ? `\n  ${result.data.order.join('\n  ')}` : result.data.content.length ? '(see content)' : 'the same'}`);
   if (divergence === undefined) out('identical: every recorded digest and metric bit agrees');
   else if (divergence === 'length') out(`different lengths: ${a.epochs.length} and ${b.epochs.length} epoch records`);
   else {

@@ -11,7 +11,7 @@ import { summarize } from '../runs/statistics.js';
 import { valueFromBits } from '../runs/values.js';
 import { curveSpec, distributionSpec, renderCharts, vegaRuntime, type CurvePoint, type FinalPoint } from './charts.js';
 import {
-  configOf, dataFingerprints, fieldDifferences, firstDivergence, summaryValues, VOLATILE_ENVIRONMENT, weightDifferences,
+  compareData, configOf, fieldDifferences, firstDivergence, summaryValues, VOLATILE_ENVIRONMENT, weightDifferences,
   type EpochRecord, type RunDetails,
 } from './inspect.js';
 
@@ -125,7 +125,8 @@ function sameSeedSection(runs: readonly RunDetails[]): string {
         `$ verbatim diff ${first!.summary.id} ${r.summary.id}`,
         `environment: ${fieldDifferences(first!.manifest, r.manifest, VOLATILE_ENVIRONMENT).join('; ') || 'no differences'}`,
         `config: ${fieldDifferences(configOf(first!), configOf(r)).join('; ') || 'no differences'}`,
-        `data: ${fieldDifferences(dataFingerprints(first!), dataFingerprints(r)).join('; ') || 'no differences'}`,
+        `data content: ${compareData(first!, r).content.join('; ') || 'the same examples'}`,
+        `data order: ${compareData(first!, r).order.join('; ') || 'no differences beyond the content'}`,
         where,
         ...(d !== 'length' ? [`layers that differ: ${d.layers.join(', ') || 'none'}`, ...weightDifferences(storeOf(first!), first!, storeOf(r), r, d.fit, d.epoch).map((l) => `  ${l}`)] : []),
       ];

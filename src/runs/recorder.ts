@@ -48,6 +48,19 @@ export function tensorFingerprint(t: Tensor): string {
   return new Sha256().update(`${t.dtype}${JSON.stringify(t.shape)}\0`).update(bytes).hex();
 }
 
+/** SHA-256 of each example (each index of the first axis) of a tensor. */
+function exampleHashes(t: Tensor): string[] {
+  const bytes = new Uint8Array(t.dataSync().slice().buffer);
+  const rows = t.shape[0] ?? 1;
+  const rowBytes = rows === 0 ? 0 : bytes.length / rows;
+  return Array.from({ length: rows }, (_, i) => new Sha256().update(`${t.dtype}${JSON.stringify(t.shape.slice(1))}\0`).update(bytes.subarray(i * rowBytes, (i + 1) * rowBytes)).hex());
+}
+
+/** The fingerprint of the multiset of examples: their hashes sorted, so any order gives the same value. */
+function contentFingerprint(hashes: readonly string[]): string {
+  return new Sha256().update([...hashes].sort().join('\n')).hex();
+}
+
 export interface RecordOptions {
   name?: string;
   store?: string;
@@ -61,7 +74,8 @@ export class RunRecorder implements TrainingObserver {
   readonly id: string;
   readonly dir: string;
   private fit = -1;
-  private readonly batchHashes = new Map<string, Sha256>();
+  /** Per input, the hashes of the first epoch's examples in the order training saw them. */
+  private readonly batchHashes = new Map<string, string[]>();
   private readonly path = builtin<{ join(...p: string[]): string }>('node:path');
   private startedAt = '';
   private readonly valueCounts = new Map<string, number>();
@@ -146,7 +160,7 @@ export class RunRecorder implements TrainingObserver {
     this.refreshSeed();
     appendJsonl(this.file('fits.jsonl'), [{
       fit: this.fit, kind, model: model.getConfig(), options: serializable(options),
-      data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t) }])),
+      data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t), content: contentFingerprint(exampleHashes(t)) }])),
       weights: model.weights.map((w) => ({ name: w.name, shape: w.shape })),
     }]);
     this.epochRecord(model, 0, {});
@@ -155,8 +169,8 @@ export class RunRecorder implements TrainingObserver {
   batch({ epoch, data }: Parameters<NonNullable<TrainingObserver['batch']>>[0]): void {
     if (epoch > 0 && this.batchHashes.size > 0) return;
     for (const [name, t] of Object.entries(data)) {
-      const hash = this.batchHashes.get(name) ?? new Sha256();
-      this.batchHashes.set(name, hash.update(new Uint8Array(t.dataSync().slice().buffer)));
+      const hashes = this.batchHashes.get(name) ?? this.batchHashes.set(name, []).get(name)!;
+      hashes.push(...exampleHashes(t));
     }
   }
 
@@ -167,7 +181,12 @@ export class RunRecorder implements TrainingObserver {
 
   epochEnd({ model, epoch, logs }: Parameters<NonNullable<TrainingObserver['epochEnd']>>[0]): void {
     if (epoch === 0 && this.batchHashes.size > 0) {
-      appendJsonl(this.file('fits.jsonl'), [{ fit: this.fit, datasetFingerprint: Object.fromEntries([...this.batchHashes].map(([k, h]) => [k, h.hex()])) }]);
+      // Order: the examples' hashes in the order seen; content: the same hashes as a multiset.
+      appendJsonl(this.file('fits.jsonl'), [{
+        fit: this.fit,
+        datasetFingerprint: Object.fromEntries([...this.batchHashes].map(([k, h]) => [k, new Sha256().update(h.join('\n')).hex()])),
+        datasetContent: Object.fromEntries([...this.batchHashes].map(([k, h]) => [k, contentFingerprint(h)])),
+      }]);
       this.batchHashes.clear();
     }
     this.epochRecord(model, epoch + 1, logs);
