@@ -31,7 +31,7 @@ Commands:
   show <run> [--json]               one run's record
   rm <run>                          delete a run
   report <runs...|--name NAME> [--out report.html]
-  doctor <script> [-- script args]  find what makes a script's training unreproducible
+  doctor <script> [--seed N] [-- script args]  find what makes a script's training unreproducible
   env [--json]                      this environment's manifest
 
 Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VERBATIM_STORE).`,
@@ -50,7 +50,7 @@ confidence interval of the mean, and whether runs of the same seed were bit-iden
   show: 'verbatim show <run> [--json]: the run\'s manifest, status, fits and per-epoch records.',
   rm: 'verbatim rm <run>: deletes the run.',
   report: 'verbatim report <runs...|--name NAME> [--metric NAME] [--out report.html]: one self-contained, offline HTML file (Vega-Lite charts as inline SVG, live with hover and zoom in a browser): curves with one panel per fit, the distribution of every final metric and custom value, summary statistics, runs of the same seed whose bits differ with their diff, and the environment once with the per-run differences.',
-  doctor: 'verbatim doctor <script> [-- script args]: runs the training twice in one process, twice in two processes, and with 1 and 2 threads; reports which differ, where, and the risks it finds.',
+  doctor: 'verbatim doctor <script> [--seed N] [-- script args]: with the seed pinned (default 1) for every run, runs the training twice in one process, twice in two processes, with 1 and 2 threads and on both backends; compares the input data first (content, then order), then names the first cause in the chain (e.g. data differ because of Math.random at file:line), the first divergent step, and the risks it finds. Exit 1 when anything differs.',
   env: 'verbatim env [--json]: this environment\'s manifest.',
 };
 
@@ -257,7 +257,7 @@ const COMMANDS: Record<string, { valued: string[]; switches: string[]; run: (p: 
   rm: { valued: ['store'], switches: [], run: commandRm },
   env: { valued: [], switches: ['json'], run: commandEnv },
   report: { valued: ['store', 'name', 'out', 'metric'], switches: [], run: commandReport },
-  doctor: { valued: ['store'], switches: [], run: (p) => doctor(p, out) },
+  doctor: { valued: ['store', 'seed'], switches: [], run: (p) => doctor(p, out) },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
