@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as vb from 'verbatim';
@@ -33,6 +33,14 @@ const error = vb.tidy(() => vb.mean(vb.abs(vb.sub(model.predict(x), y))).dataSyn
 vb.runs.log('score', error);
 vb.runs.log('broken', Number.NaN, { step: 7 });
 console.log('score', error);
+`;
+
+// Slow epochs (a callback sleeps), so the live progress has something to show.
+const SLOW = `import * as vb from 'verbatim';
+const x = vb.tensor2d([0, 1, 2, 3], [4, 1]);
+const model = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputDim: 1 })] });
+model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+await model.fit(x, x, { epochs: 8, verbose: 0, callbacks: [{ onEpochEnd: () => new Promise((r) => setTimeout(r, 300)) }] });
 `;
 
 interface Listed { id: string; seed: string; status: string; values: Record<string, number | null> }
@@ -118,5 +126,29 @@ describe('run insights', () => {
     }
     assert.match(r.stdout, /cause: none, every check is bit-identical/);
     assert.match(r.stdout, /no seed set: the script never calls vb\.setRandomSeed; doctor pinned 9/);
+  });
+
+  it('run --progress: a live line per repeat (epoch, loss, ETA) and a running summary; none without it off a terminal', () => {
+    const slow = join(WORK, 'slow.ts');
+    writeFileSync(slow, SLOW);
+    const r = cli('run', slow, '--seeds', '1,2', '--progress', '--name', 'slow');
+    assert.equal(r.code, 0, r.stderr);
+    const progress = [...r.stderr.matchAll(/^progress \[1\/2\] fit 0 epoch (\d)\/8 loss \S+( ETA \d+(\.\d)?s)?$/gm)];
+    assert.ok(progress.length >= 3, `live lines for the first repeat:\n${r.stderr}`);
+    const epochs = progress.map((m) => Number(m[1]));
+    assert.deepEqual(epochs, [...epochs].sort(), 'epochs only advance');
+    assert.ok(progress.some((m) => m[2]), 'an ETA while epochs remain');
+    assert.match(r.stderr, /^summary 1\/2 done: loss mean \S+ ± 0 \(95% CI\)/m);
+    assert.match(r.stderr, /^summary 2\/2 done: loss mean \S+ ± \S+ \(95% CI\), median \S+, min \S+, max \S+$/m);
+    const quiet = cli('run', slow, '--seed', '1', '--name', 'slow');
+    assert.doesNotMatch(quiet.stderr, /^(progress|summary) /m, 'off a terminal only with --progress');
+  });
+
+  it('run on a terminal redraws one progress line in place', { skip: existsSync('/usr/bin/script') ? false : 'no /usr/bin/script to give the CLI a terminal' }, () => {
+    const command = [process.execPath, CLI, 'run', join(WORK, 'slow.ts'), '--seed', '3', '--name', 'tty'].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('/usr/bin/script', ['-qec', `stty cols 160; ${command}`, '/dev/null'], { cwd: WORK, encoding: 'utf8', env: { ...process.env, VERBATIM_STORE: STORE } });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /\[1\/1\] fit 0 epoch \d\/8 loss \S+ ETA [\d.]+s\r\x1b\[K/, 'the line is redrawn with carriage return and erase');
+    assert.doesNotMatch(r.stdout, /^progress /m);
   });
 });

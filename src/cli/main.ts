@@ -15,6 +15,7 @@ import {
 } from './inspect.js';
 import { renderReport } from './report.js';
 import { runStart, sinceFlag, sortRuns } from './listing.js';
+import { liveSummary, ProgressDisplay } from './progress.js';
 import { doctor } from './doctor.js';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -24,7 +25,8 @@ const HELP: Record<string, string> = {
 
 Commands:
   run <script> [--seed N | --seeds a,b,c] [--repeats N] [--threads N] [--backend NAME]
-               [--name NAME] [--parallel N] [--trace steps] [--store DIR] [-- script args]
+               [--name NAME] [--parallel N] [--trace steps] [--metric NAME] [--progress]
+               [--store DIR] [-- script args]
   verify <run> [--store DIR]        re-execute a run and compare every digest and metric bit
   diff <runA> <runB> [--json]       environment, config, data and the first divergence
   ls [--name N] [--status S] [--seed N] [--since T] [--sort F] [--json]   the recorded runs
@@ -42,6 +44,9 @@ Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VER
   --threads N     kernel threads          --backend NAME   'wasm' or 'reference'
   --name NAME     the runs' name          --parallel N     runs at once (default 1)
   --trace steps   also record every step's loss bits and weights digest
+  --metric NAME   the metric or custom value (vb.runs.log) the summary shows
+  --progress      a live line per repeat (epoch, loss, ETA) and, over repeats, a running
+                  summary; on by default when stdout and stderr are terminals
 Prints, per final metric, mean, sample standard deviation, median, min, max and the 95%
 confidence interval of the mean, and whether runs of the same seed were bit-identical.`,
   verify: 'verbatim verify <run>: re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference.',
@@ -121,10 +126,24 @@ async function commandRun(parsed: Parsed): Promise<number> {
   };
   const invocations = seedList(parsed).map((seed) => ({ ...base, ...(seed !== undefined ? { seed } : {}) }));
   const parallel = integerFlag(parsed, 'parallel', 1) ?? 1;
-  const executions = await executeAll(storeDir, invocations, parallel, (t, stream) => process[stream].write(t), (i, e) => {
+  const metric = stringFlag(parsed, 'metric');
+  const display = parsed.flags.has('progress') || (process.stdout.isTTY && process.stderr.isTTY)
+    ? new ProgressDisplay(invocations.length, (t) => process.stderr.write(t), process.stderr.isTTY === true)
+    : undefined;
+  const finals: number[] = [];
+  const executions = await executeAll(storeDir, invocations, parallel, (t, stream) => {
+    display?.clear();
+    process[stream].write(t);
+  }, (i, e) => {
     const r = loadRun(storeDir, e.id);
+    display?.clear();
     process.stderr.write(`[${i + 1}/${invocations.length}] ${e.id} seed ${String(r.run.seed ?? '?')} ${r.summary.status} in ${e.seconds.toFixed(1)}s ${r.summary.digest?.slice(0, 12) ?? ''}\n`);
-  });
+    // The live summary follows the chosen metric, else the loss.
+    const name = metric ?? 'loss';
+    const value = summaryValues([r], name).get(name)?.[0];
+    if (value !== undefined) finals.push(value);
+    display?.finished(i, invocations.length > 1 && finals.length > 0 ? liveSummary(name, finals, invocations.length) : undefined);
+  }, display && ((i, dir) => display.started(i, dir)));
   const runs = executions.map((e) => loadRun(storeDir, e.id));
   out('');
   out(statisticsTable(runs, stringFlag(parsed, 'metric')));
