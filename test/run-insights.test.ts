@@ -43,6 +43,15 @@ model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
 await model.fit(x, x, { epochs: 8, verbose: 0, callbacks: [{ onEpochEnd: () => new Promise((r) => setTimeout(r, 300)) }] });
 `;
 
+// --drift: the second layer's bias starts at 1 + Math.random() * 1e-6; the data stay the same.
+const DRIFT = `import * as vb from 'verbatim';
+const x = vb.tensor2d([0, 1, 2, 3], [4, 1]);
+const scale = process.argv.includes('--drift') ? 1 + Math.random() * 1e-6 : 1;
+const model = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputDim: 1 }), vb.layers.dense({ units: 1, biasInitializer: vb.initializers.constant({ value: scale }) })] });
+model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+await model.fit(x, x, { epochs: 2, batchSize: 2, verbose: 0 });
+`;
+
 interface Listed { id: string; seed: string; status: string; values: Record<string, number | null> }
 
 describe('run insights', () => {
@@ -150,5 +159,26 @@ describe('run insights', () => {
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /\[1\/1\] fit 0 epoch \d\/8 loss \S+ ETA [\d.]+s\r\x1b\[K/, 'the line is redrawn with carriage return and erase');
     assert.doesNotMatch(r.stdout, /^progress /m);
+  });
+
+  it('--trace ops: diff and doctor name the first op whose output differs (op, shape, call site)', () => {
+    const drift = join(WORK, 'drift.ts');
+    writeFileSync(drift, DRIFT);
+    assert.equal(cli('run', drift, '--seed', '1', '--repeats', '2', '--trace', 'ops', '--name', 'drift', '--', '--drift').code, 0);
+    const [a, b] = (JSON.parse(cli('ls', '--json', '--name', 'drift').stdout) as Listed[]).map((x) => x.id);
+    const ops = readFileSync(join(STORE, a!, 'ops.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { op: string; shape: number[] });
+    assert.deepEqual(ops.slice(0, 2).map((o) => [o.op, o.shape]), [['linear', [2, 2]], ['linear', [2, 1]]], 'the first step, in order: the two dense layers');
+    const d = cli('diff', a!, b!);
+    assert.match(d.stdout, /first divergent step: fit 0, epoch 1, step 0/);
+    // Op #0 (the first layer) agrees; the second layer's output is the first to differ.
+    assert.match(d.stdout, /first divergent op: op #1 of the first step, linear \[2,1\] float32 at Dense\.call \S+core\.(ts|js):\d+: output differs/);
+    assert.equal(cli('run', drift, '--seed', '1', '--repeats', '2', '--trace', 'ops', '--name', 'steady').code, 0);
+    const [c, e] = (JSON.parse(cli('ls', '--json', '--name', 'steady').stdout) as Listed[]).map((x) => x.id);
+    assert.match(cli('diff', c!, e!).stdout, new RegExp(`ops of the first step: all ${ops.length} identical`));
+    const doc = cli('doctor', drift, '--trace', 'ops', '--', '--drift');
+    assert.equal(doc.code, 1);
+    assert.match(doc.stdout, /cause: the same data and seed train differently in two processes .*first divergent op #1 of the first step, linear \[2,1\]/);
+    assert.match(doc.stdout, new RegExp(`Math\\.random called 1 time\\(s\\) at ${drift.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+`));
+    assert.equal(cli('run', drift, '--trace', 'everything').code, 2);
   });
 });

@@ -15,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Parsed } from './args.js';
 import { stringFlag, UsageError } from './args.js';
 import { executeAll, type Invocation } from './execute.js';
+import { firstDivergentOp } from '../runs/op-trace.js';
 import { compareData, firstDivergence, loadRun, table, type RunDetails } from './inspect.js';
 
 function verdict(a: RunDetails, b: RunDetails): string {
@@ -64,9 +65,12 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
   // The probe must load before the script and its dependencies, to see who calls Math.random.
   const probe = pathToFileURL(fileURLToPath(new URL('./doctor-probe.js', import.meta.url))).href;
   process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${probe}`.trim();
+  const trace = stringFlag(parsed, 'trace');
+  if (trace !== undefined && trace !== 'ops') throw new UsageError(`Expected --trace ops. Received: --trace ${trace}`);
   const seeded: Invocation = { script, args: parsed.rest, name: 'doctor', seed };
+  const traced: Invocation = { ...seeded, trace: trace === 'ops' ? 'ops' : 'steps' };
   const variants: Invocation[] = [
-    { ...seeded, trace: 'steps' }, { ...seeded, trace: 'steps' }, { ...seeded, threads: 1 }, { ...seeded, threads: 2 }, { ...seeded, backend: 'reference' },
+    traced, traced, { ...seeded, threads: 1 }, { ...seeded, threads: 2 }, { ...seeded, backend: 'reference' },
   ];
   const executions = await executeAll(store, variants, 1, () => undefined, () => undefined);
   const [first, second, oneThread, twoThreads, reference] = executions.map((e) => loadRun(store, e.id)) as [RunDetails, RunDetails, RunDetails, RunDetails, RunDetails];
@@ -105,7 +109,8 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
     cause.push('the rest is explained by it: training on different data gives different weights; fix the data first (draw from vb.random with a key, or a seeded vb.data pipeline)');
   } else if (processes !== 'identical') {
     const step = firstDivergentStep(first, second);
-    cause.push(`cause: the same data and seed train differently in two processes (${processes}${step ? `; first divergent step: ${step}` : ''})${sites.length ? '; Math.random was called:' : ''}`, ...siteLines);
+    const op = first.ops.length && second.ops.length ? firstDivergentOp(first.ops, second.ops) : undefined;
+    cause.push(`cause: the same data and seed train differently in two processes (${processes}${step ? `; first divergent step: ${step}` : ''}${op ? `; first divergent ${op}` : ''})${sites.length ? '; Math.random was called:' : ''}`, ...siteLines);
     if (sites.length === 0) cause.push('  no Math.random calls seen: look for clocks, unordered iteration or state kept between runs');
   } else if (inProcess !== 'identical' && !inProcess.startsWith('no training')) {
     cause.push(`cause: two processes agree but two runs in one process differ (${inProcess}): state kept between runs (module-level variables, caches, counters) changes the second run`);

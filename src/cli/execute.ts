@@ -16,7 +16,7 @@ export interface Invocation {
   threads?: number;
   backend?: string;
   name?: string;
-  trace?: 'epochs' | 'steps';
+  trace?: 'epochs' | 'steps' | 'ops';
 }
 
 export interface Execution {

@@ -1,6 +1,7 @@
 /** Reading runs back: listing, showing, comparing. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { OpRecord } from '../runs/op-trace.js';
 import { readJson, readJsonl, summarizeRun, type RunSummary, type StatusRecord } from '../runs/store.js';
 
 export interface EpochRecord {
@@ -33,6 +34,8 @@ export interface RunDetails {
   fits: FitRecord[];
   epochs: EpochRecord[];
   steps: { fit: number; epoch: number; step: number; lossBits: string; digest: string }[];
+  /** Op digests of the first training step (recorded with --trace ops). */
+  ops: OpRecord[];
 }
 
 export function loadRun(store: string, id: string): RunDetails {
@@ -52,6 +55,7 @@ export function loadRun(store: string, id: string): RunDetails {
     fits: optional(() => readJsonl<FitRecord>(join(dir, 'fits.jsonl')), []),
     epochs: optional(() => readJsonl<EpochRecord>(join(dir, 'epochs.jsonl')), []),
     steps: optional(() => readJsonl(join(dir, 'steps.jsonl')), []),
+    ops: optional(() => readJsonl<OpRecord>(join(dir, 'ops.jsonl')), []),
   };
 }
 

@@ -16,6 +16,7 @@ import {
 import { renderReport } from './report.js';
 import { runStart, sinceFlag, sortRuns } from './listing.js';
 import { liveSummary, ProgressDisplay } from './progress.js';
+import { firstDivergentOp } from '../runs/op-trace.js';
 import { doctor } from './doctor.js';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -25,7 +26,7 @@ const HELP: Record<string, string> = {
 
 Commands:
   run <script> [--seed N | --seeds a,b,c] [--repeats N] [--threads N] [--backend NAME]
-               [--name NAME] [--parallel N] [--trace steps] [--metric NAME] [--progress]
+               [--name NAME] [--parallel N] [--trace steps|ops] [--metric NAME] [--progress]
                [--store DIR] [-- script args]
   verify <run> [--store DIR]        re-execute a run and compare every digest and metric bit
   diff <runA> <runB> [--json]       environment, config, data and the first divergence
@@ -44,13 +45,14 @@ Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VER
   --threads N     kernel threads          --backend NAME   'wasm' or 'reference'
   --name NAME     the runs' name          --parallel N     runs at once (default 1)
   --trace steps   also record every step's loss bits and weights digest
+  --trace ops     steps, and the digest of every op's output in the first training step
   --metric NAME   the metric or custom value (vb.runs.log) the summary shows
   --progress      a live line per repeat (epoch, loss, ETA) and, over repeats, a running
                   summary; on by default when stdout and stderr are terminals
 Prints, per final metric, mean, sample standard deviation, median, min, max and the 95%
 confidence interval of the mean, and whether runs of the same seed were bit-identical.`,
   verify: 'verbatim verify <run>: re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference.',
-  diff: 'verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences, then the first epoch (and step, when traced) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.',
+  diff: 'verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences, then the first epoch (and step, when traced; and op of the first step, with --trace ops) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.',
   ls: 'verbatim ls [--name NAME] [--status S] [--seed N] [--since 2h|2026-11-28] [--sort FIELD|METRIC|-METRIC] [--json]: id, name, seed, status, final metrics and custom values, and digest prefix of every run, oldest first unless sorted.',
   show: 'verbatim show <run> [--json]: the run\'s manifest, status, fits and per-epoch records.',
   rm: 'verbatim rm <run>: deletes the run.',
@@ -115,14 +117,14 @@ async function commandRun(parsed: Parsed): Promise<number> {
   const [script] = parsed.positionals;
   if (!script || parsed.positionals.length > 1) throw new UsageError(`Expected one script. Received: ${JSON.stringify(parsed.positionals)}`);
   const trace = stringFlag(parsed, 'trace');
-  if (trace !== undefined && trace !== 'steps' && trace !== 'epochs') throw new UsageError(`Expected --trace steps or epochs. Received: --trace ${trace}`);
+  if (trace !== undefined && trace !== 'steps' && trace !== 'epochs' && trace !== 'ops') throw new UsageError(`Expected --trace epochs, steps or ops. Received: --trace ${trace}`);
   const storeDir = store(parsed);
   const base: Omit<Invocation, 'seed'> = {
     script, args: parsed.rest,
     ...(integerFlag(parsed, 'threads', 1) !== undefined ? { threads: integerFlag(parsed, 'threads', 1)! } : {}),
     ...(stringFlag(parsed, 'backend') !== undefined ? { backend: stringFlag(parsed, 'backend')! } : {}),
     ...(stringFlag(parsed, 'name') !== undefined ? { name: stringFlag(parsed, 'name')! } : {}),
-    ...(trace ? { trace: trace as 'steps' | 'epochs' } : {}),
+    ...(trace ? { trace: trace as 'steps' | 'epochs' | 'ops' } : {}),
   };
   const invocations = seedList(parsed).map((seed) => ({ ...base, ...(seed !== undefined ? { seed } : {}) }));
   const parallel = integerFlag(parsed, 'parallel', 1) ?? 1;
@@ -188,6 +190,7 @@ function commandDiff(parsed: Parsed): number {
     firstDivergence: divergence ?? null,
     weights: divergence && divergence !== 'length' ? weightDifferences(storeDir, a, storeDir, b, divergence.fit, divergence.epoch) : [],
     firstDivergentStep: a.steps.find((s, i) => s.digest !== b.steps[i]?.digest || s.lossBits !== b.steps[i]?.lossBits) ?? null,
+    firstDivergentOp: a.ops.length && b.ops.length ? firstDivergentOp(a.ops, b.ops) ?? null : null,
   };
   if (parsed.flags.has('json')) {
     out(JSON.stringify(result, null, 2));
@@ -205,6 +208,8 @@ function commandDiff(parsed: Parsed): number {
     for (const line of result.weights) out(`  ${line}`);
   }
   if (result.firstDivergentStep) out(`first divergent step: fit ${result.firstDivergentStep.fit}, epoch ${result.firstDivergentStep.epoch}, step ${result.firstDivergentStep.step}`);
+  if (result.firstDivergentOp) out(`first divergent op: ${result.firstDivergentOp}`);
+  else if (a.ops.length && b.ops.length) out(`ops of the first step: all ${a.ops.length} identical`);
   return 0;
 }
 
@@ -276,7 +281,7 @@ const COMMANDS: Record<string, { valued: string[]; switches: string[]; run: (p: 
   rm: { valued: ['store'], switches: [], run: commandRm },
   env: { valued: [], switches: ['json'], run: commandEnv },
   report: { valued: ['store', 'name', 'out', 'metric'], switches: [], run: commandReport },
-  doctor: { valued: ['store', 'seed'], switches: [], run: (p) => doctor(p, out) },
+  doctor: { valued: ['store', 'seed', 'trace'], switches: [], run: (p) => doctor(p, out) },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -21,6 +21,7 @@ import { modelJson } from '../io/handlers.js';
 import { LayersModel } from '../models/model.js';
 import { littleEndianBytes } from '../util/bytes.js';
 import { invalid } from '../errors.js';
+import { startOpTrace, type OpTrace } from './op-trace.js';
 
 /** The weights' raw float32 bytes, little-endian, concatenated in the model's weight order (epoch snapshots). */
 function weightBytes(weights: readonly Variable[]): Uint8Array {
@@ -64,8 +65,11 @@ function contentFingerprint(hashes: readonly string[]): string {
 export interface RecordOptions {
   name?: string;
   store?: string;
-  /** 'steps' also records every step's loss bits and weights digest. */
-  trace?: 'epochs' | 'steps';
+  /**
+   * 'steps' also records every step's loss bits and weights digest; 'ops' does too, and records
+   * the digest of every op's output during the first training step (ops.jsonl).
+   */
+  trace?: 'epochs' | 'steps' | 'ops';
   /** Extra facts about the run (the CLI records the script's arguments and options). */
   invocation?: Record<string, unknown>;
 }
@@ -79,6 +83,7 @@ export class RunRecorder implements TrainingObserver {
   private readonly path = builtin<{ join(...p: string[]): string }>('node:path');
   private startedAt = '';
   private readonly valueCounts = new Map<string, number>();
+  private opTrace: OpTrace | undefined;
 
   constructor(private readonly options: RecordOptions = {}, dir?: string) {
     this.id = dir ? dir.split(/[\\/]/).filter(Boolean).at(-1)! : newRunId();
@@ -123,6 +128,7 @@ export class RunRecorder implements TrainingObserver {
 
   finish(status: 'completed' | 'failed' | 'interrupted', error?: unknown): void {
     TRAINING_OBSERVERS.delete(this);
+    this.opTrace?.stop();
     this.refreshSeed();
     try {
       writeJson(this.file('manifest.json'), { ...readJsonFile<Record<string, unknown>>(this.file('manifest.json')), endedAt: new Date().toISOString() });
@@ -167,6 +173,7 @@ export class RunRecorder implements TrainingObserver {
   }
 
   batch({ epoch, data }: Parameters<NonNullable<TrainingObserver['batch']>>[0]): void {
+    if (this.options.trace === 'ops' && this.fit === 0 && epoch === 0 && this.batchHashes.size === 0) this.opTrace = startOpTrace();
     if (epoch > 0 && this.batchHashes.size > 0) return;
     for (const [name, t] of Object.entries(data)) {
       const hashes = this.batchHashes.get(name) ?? this.batchHashes.set(name, []).get(name)!;
@@ -175,7 +182,11 @@ export class RunRecorder implements TrainingObserver {
   }
 
   stepEnd({ model, epoch, step, loss }: Parameters<NonNullable<TrainingObserver['stepEnd']>>[0]): void {
-    if (this.options.trace !== 'steps') return;
+    if (this.opTrace) {
+      appendJsonl(this.file('ops.jsonl'), this.opTrace.stop());
+      this.opTrace = undefined;
+    }
+    if (this.options.trace !== 'steps' && this.options.trace !== 'ops') return;
     appendJsonl(this.file('steps.jsonl'), [{ fit: this.fit, epoch: epoch + 1, step, lossBits: float32Bits(loss), loss, digest: model.weightsDigest() }]);
   }
 
