@@ -176,7 +176,7 @@ body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1600px
 .panels{display:flex;flex-wrap:wrap;gap:12px 20px}figure{margin:0}figure.chart .picture{min-height:120px}
 .non-finite{color:#a33;font-size:12px}
 table{border-collapse:collapse;font-size:12px;margin:6px 0}th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}td{max-width:520px;overflow-wrap:anywhere}
-.different{color:#8a1c1c}pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}.hint{color:#666;font-size:12px}
+.different{color:#8a1c1c}pre{background:#f6f6f6;padding:8px;white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px}.hint{color:#666;font-size:12px}
 </style></head><body>
 <h1>verbatim report: ${runs.length} runs${names.length ? ` (${escape(names.join(', '))})` : ''}</h1>
 <p class="hint">Hover a point for its values; scroll over a chart to zoom, drag to pan, double-click to reset.</p>
