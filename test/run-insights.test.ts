@@ -87,6 +87,7 @@ describe('run insights', () => {
     const table = cli('ls').stdout;
     assert.match(table, /final metrics and values/);
     assert.match(table, /score=\S+ broken=NaN/);
+    assert.match(cli('show', runs[0]!.id).stdout, /value\s+step\s+float32\s+bits\nscore\s+0\s+\S+\s+[0-9a-f]{8}\nbroken\s+7\s+NaN\s+7fc00000/);
     assert.match(cli('run', script, '--seed', '1', '--metric', 'nothing').stdout, /no run recorded a metric or value named nothing/);
 
     // Filters and sorting.

@@ -17,6 +17,7 @@ import { renderReport } from './report.js';
 import { runStart, sinceFlag, sortRuns } from './listing.js';
 import { liveSummary, ProgressDisplay } from './progress.js';
 import { firstDivergentOp } from '../runs/op-trace.js';
+import { readValues, valueFromBits } from '../runs/values.js';
 import { doctor } from './doctor.js';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -241,6 +242,11 @@ function commandShow(parsed: Parsed): number {
   out(table([['field', 'value'], ...Object.entries(run.manifest).filter(([k]) => k !== 'dependencies').map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])]));
   out('');
   out(table([['fit', 'epoch', 'metrics', 'digest'], ...run.epochs.map((e) => [String(e.fit), String(e.epoch), Object.entries(e.logs).map(([k, v]) => `${k}=${v}`).join(' '), e.digest.slice(0, 16)])]));
+  const values = readValues(run.summary.dir);
+  if (values.length) {
+    out('');
+    out(table([['value', 'step', 'float32', 'bits'], ...values.map((v) => [v.name, String(v.step), String(valueFromBits(v.bits)), v.bits])]));
+  }
   return 0;
 }
 
