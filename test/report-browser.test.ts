@@ -97,6 +97,12 @@ describe('HTML report in headless Chromium', () => {
       assert.ok(drawn.sharedFields.includes('kernelSha256') && drawn.sharedFields.includes('node'), 'shared environment shown once');
       assert.ok(drawn.differingFields.includes('seed') && !drawn.differingFields.includes('kernelSha256'), `per-run differences only: ${drawn.differingFields.join(', ')}`);
 
+      // The screenshot of the report as it opens, before hovering and zooming.
+      const screenshot = join(WORK, 'report.png');
+      await page.screenshot({ path: screenshot, fullPage: true });
+      assert.ok(statSync(screenshot).size > 30000);
+      console.log(`screenshot: ${screenshot}`);
+
       // Hover: the live view's tooltip names the run and the value.
       const point = page.locator('figure.chart.distribution').first().locator('.mark-symbol.role-mark path').first();
       await point.hover({ force: true });
@@ -112,11 +118,6 @@ describe('HTML report in headless Chromium', () => {
       assert.notDeepEqual(zoomed, drawn.xLabels, 'zooming changes the axis ticks');
 
       assert.deepEqual(requests, [], 'the report loads nothing from the network');
-      const screenshot = join(WORK, 'report.png');
-      await page.mouse.move(0, 0);
-      await page.screenshot({ path: screenshot, fullPage: true });
-      assert.ok(statSync(screenshot).size > 30000);
-      console.log(`screenshot: ${screenshot}`);
     } finally {
       await browser.close();
     }

@@ -90,6 +90,11 @@ describe('run insights', () => {
     assert.match(cli('show', runs[0]!.id).stdout, /value\s+step\s+float32\s+bits\nscore\s+0\s+\S+\s+[0-9a-f]{8}\nbroken\s+7\s+NaN\s+7fc00000/);
     assert.match(cli('run', script, '--seed', '1', '--metric', 'nothing').stdout, /no run recorded a metric or value named nothing/);
 
+    const html = join(WORK, 'score.html');
+    assert.equal(cli('report', '--name', 'values', '--metric', 'score', '--out', html).code, 0);
+    const distributions = [...readFileSync(html, 'utf8').matchAll(/class="chart distribution" data-chart="\d+" data-metric="(\w+)"/g)].map((m) => m[1]);
+    assert.deepEqual(distributions, ['score'], 'report --metric keeps one distribution');
+
     // Filters and sorting.
     assert.deepEqual((JSON.parse(cli('ls', '--json', '--seed', '2').stdout) as Listed[]).map((x) => x.seed), ['2']);
     assert.deepEqual(JSON.parse(cli('ls', '--json', '--status', 'failed').stdout), []);
