@@ -8,7 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { createHash } from 'node:crypto';
 import * as vb from 'verbatim';
+import { ENGINE } from '../src/engine/engine.js';
 import { REPO_ROOT } from './helpers/process.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
@@ -186,5 +188,28 @@ describe('run insights', () => {
     assert.match(doc.stdout, /cause: the same data and seed train differently in two processes .*first divergent op #1 of the first step, linear \[2,1\]/);
     assert.match(doc.stdout, new RegExp(`Math\\.random called 1 time\\(s\\) at ${drift.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+`));
     assert.equal(cli('run', drift, '--trace', 'everything').code, 2);
+  });
+
+  it('--trace ops in process: the first op is the first layer\'s output, and the hook is off before and after', async () => {
+    const store = join(WORK, 'ops-in-process');
+    assert.equal(ENGINE.opObserver, undefined);
+    let expected = '';
+    await vb.runs.record({ store, trace: 'ops' }, async () => {
+      vb.setRandomSeed(4);
+      const m = vb.sequential({ layers: [vb.layers.dense({ units: 3, inputShape: [2] }), vb.layers.dense({ units: 1 })] });
+      m.compile({ optimizer: 'sgd', loss: 'mse' });
+      const x = vb.tensor([[1, 2], [3, 4], [5, 6]]);
+      // The first layer's output with the initial weights, computed outside the trace.
+      const first = vb.tidy(() => (m.layers[0]!.apply(x) as vb.Tensor).dataSync().slice());
+      expected = createHash('sha256').update(new Uint8Array(first.buffer)).digest('hex').slice(0, 32);
+      await m.fit(x, vb.tensor([[1], [2], [3]]), { epochs: 2, batchSize: 3, shuffle: false, verbose: 0 });
+      m.dispose();
+    });
+    assert.equal(ENGINE.opObserver, undefined, 'the hook is removed after the first step');
+    const [run] = vb.runs.listRuns(store);
+    const ops = readFileSync(join(run!.dir, 'ops.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { index: number; op: string; shape: number[]; digest: string });
+    assert.deepEqual([ops[0]!.op, ops[0]!.shape, ops[0]!.digest], ['linear', [3, 3], expected]);
+    assert.deepEqual(ops.map((o) => o.index), ops.map((_, i) => i));
+    assert.ok(ops.length > 8, `forward, loss, backward and update ops of one step: ${ops.length}`);
   });
 });
