@@ -112,6 +112,9 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
     const op = first.ops.length && second.ops.length ? firstDivergentOp(first.ops, second.ops) : undefined;
     cause.push(`cause: the same data and seed train differently in two processes (${processes}${step ? `; first divergent step: ${step}` : ''}${op ? `; first divergent ${op}` : ''})${sites.length ? '; Math.random was called:' : ''}`, ...siteLines);
     if (sites.length === 0) cause.push('  no Math.random calls seen: look for clocks, unordered iteration or state kept between runs');
+  } else if (sites.length > 0 && [inProcess, threads, backends].some((v) => v !== 'identical' && !v.startsWith('no training'))) {
+    // Two draws of Math.random can agree by chance (a small perturbation rounded away in float32).
+    cause.push('cause: runs differ although two processes agreed; Math.random was called, so its values decide by chance:', ...siteLines);
   } else if (inProcess !== 'identical' && !inProcess.startsWith('no training')) {
     cause.push(`cause: two processes agree but two runs in one process differ (${inProcess}): state kept between runs (module-level variables, caches, counters) changes the second run`);
   } else if (threads !== 'identical' || backends !== 'identical') {
