@@ -20,6 +20,8 @@ for (let repeat = 0; repeat < 10; repeat++) {
   await model.fit(x, y, { epochs: 100, batchSize: 9, verbose: 0 });
   const mse = vb.tidy(() => vb.mean(vb.square(vb.sub(model.predict(x), y))).dataSync()[0]!);
   errors.push(mse);
+  // Under `verbatim run` this is recorded as a custom value: `ls`, the summary and the report use it.
+  vb.runs.log('mse', mse, { step: repeat });
   console.log(`repeat ${repeat + 1}: mse ${mse}`);
   model.dispose();
 }

@@ -109,7 +109,7 @@ describe('verbatim CLI', () => {
     const all = ids();
     assert.ok(all.length >= 7);
     assert.deepEqual([...all].sort(), all, 'ids sort by time');
-    assert.match(cli('ls').stdout, /^id\s+name\s+seed\s+status\s+final metrics\s+digest/);
+    assert.match(cli('ls').stdout, /^id\s+name\s+seed\s+status\s+final metrics and values\s+digest/);
     assert.match(cli('show', all[0]!).stdout, /status completed/);
     assert.equal((JSON.parse(cli('show', all[0]!, '--json').stdout) as { summary: { id: string } }).summary.id, all[0]);
     assert.equal(cli('rm', all.at(-1)!).code, 0);
@@ -206,11 +206,13 @@ await m.fit(x, vb.sum(x, 1, true), { epochs: 2, verbose: 0, callbacks: { onEpoch
 
   it('programmatic recording with vb.runs.record', async () => {
     const store = join(WORK, 'programmatic');
-    await vb.runs.record({ name: 'in-process', store }, async () => {
+    await vb.runs.record({ name: 'in-process', store }, async (recorder) => {
       vb.setRandomSeed(3);
       const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
       m.compile({ optimizer: 'sgd', loss: 'mse' });
       await m.fit(vb.tensor([[1, 2], [3, 4]]), vb.tensor([[1], [2]]), { epochs: 2, verbose: 0 });
+      recorder.log('held-out', 0.1);
+      recorder.log('held-out', Number.POSITIVE_INFINITY);
       m.dispose();
     });
     const [run] = vb.runs.listRuns(store);
@@ -218,5 +220,8 @@ await m.fit(x, vb.sum(x, 1, true), { epochs: 2, verbose: 0, callbacks: { onEpoch
     assert.equal(run!.name, 'in-process');
     assert.equal(run!.seed, '3');
     assert.match(run!.digest!, /^[0-9a-f]{64}$/);
+    // run.log: the last value per name, read back from its float32 bits; steps count up.
+    assert.deepEqual(run!.values, { 'held-out': Number.POSITIVE_INFINITY });
+    assert.deepEqual(vb.runs.readValues(run!.dir).map((v) => [v.step, v.bits]), [[0, '3dcccccd'], [1, '7f800000']]);
   });
 });

@@ -16,7 +16,7 @@ export interface Invocation {
   threads?: number;
   backend?: string;
   name?: string;
-  trace?: 'epochs' | 'steps';
+  trace?: 'epochs' | 'steps' | 'ops';
 }
 
 export interface Execution {
@@ -36,7 +36,7 @@ function nodeArguments(script: string): string[] {
 /** Runs the script once as a new run in `store`; resolves when the process ends. */
 export type Echo = (text: string, stream: 'stdout' | 'stderr') => void;
 
-export function execute(store: string, invocation: Invocation, echo: Echo): Promise<Execution> {
+export function execute(store: string, invocation: Invocation, echo: Echo, started?: (dir: string) => void): Promise<Execution> {
   const script = resolve(invocation.script);
   if (!existsSync(script)) throw new Error(`Expected a script file. Received: ${invocation.script} (not found)`);
   const id = newRunId();
@@ -59,6 +59,7 @@ export function execute(store: string, invocation: Invocation, echo: Echo): Prom
   const t0 = performance.now();
   return new Promise((resolvePromise) => {
     const child = spawn(process.execPath, [...nodeArguments(script), ...invocation.args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    started?.(dir);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => { stdout.push(chunk); echo(chunk.toString(), 'stdout'); });
@@ -72,13 +73,16 @@ export function execute(store: string, invocation: Invocation, echo: Echo): Prom
 }
 
 /** Runs invocations with at most `parallel` at once, in order of start. */
-export async function executeAll(store: string, invocations: readonly Invocation[], parallel: number, echo: Echo, progress: (i: number, e: Execution) => void): Promise<Execution[]> {
+export async function executeAll(
+  store: string, invocations: readonly Invocation[], parallel: number, echo: Echo, progress: (i: number, e: Execution) => void,
+  started?: (i: number, dir: string) => void,
+): Promise<Execution[]> {
   const results: Execution[] = new Array(invocations.length);
   let next = 0;
   const worker = async () => {
     while (next < invocations.length) {
       const i = next++;
-      results[i] = await execute(store, invocations[i]!, parallel > 1 ? () => undefined : echo);
+      results[i] = await execute(store, invocations[i]!, parallel > 1 ? () => undefined : echo, started && ((dir) => started(i, dir)));
       progress(i, results[i]!);
     }
   };

@@ -1,6 +1,7 @@
 /** Reading runs back: listing, showing, comparing. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { OpRecord } from '../runs/op-trace.js';
 import { readJson, readJsonl, summarizeRun, type RunSummary, type StatusRecord } from '../runs/store.js';
 
 export interface EpochRecord {
@@ -17,8 +18,11 @@ export interface FitRecord {
   kind?: string;
   model?: Record<string, unknown>;
   options?: Record<string, unknown>;
-  data?: Record<string, { sha256: string }>;
+  data?: Record<string, { sha256: string; content?: string }>;
+  /** Per input, the first epoch's examples in the order seen (content and order). */
   datasetFingerprint?: Record<string, string>;
+  /** Per input, the multiset of the first epoch's examples (content only). */
+  datasetContent?: Record<string, string>;
   weights?: { name: string; shape: number[] }[];
 }
 
@@ -30,6 +34,8 @@ export interface RunDetails {
   fits: FitRecord[];
   epochs: EpochRecord[];
   steps: { fit: number; epoch: number; step: number; lossBits: string; digest: string }[];
+  /** Op digests of the first training step (recorded with --trace ops). */
+  ops: OpRecord[];
 }
 
 export function loadRun(store: string, id: string): RunDetails {
@@ -49,6 +55,7 @@ export function loadRun(store: string, id: string): RunDetails {
     fits: optional(() => readJsonl<FitRecord>(join(dir, 'fits.jsonl')), []),
     epochs: optional(() => readJsonl<EpochRecord>(join(dir, 'epochs.jsonl')), []),
     steps: optional(() => readJsonl(join(dir, 'steps.jsonl')), []),
+    ops: optional(() => readJsonl<OpRecord>(join(dir, 'ops.jsonl')), []),
   };
 }
 
@@ -61,10 +68,25 @@ export function formatMetrics(metrics: Record<string, number>): string {
   return Object.entries(metrics).map(([k, v]) => `${k}=${Number(v.toPrecision(6))}`).join(' ');
 }
 
+/**
+ * Per name, the final value of each run: fit metrics (last epoch) and custom values
+ * (`vb.runs.log`, last logged); only `metric` when given.
+ */
+export function summaryValues(runs: readonly RunDetails[], metric?: string): Map<string, number[]> {
+  const values = new Map<string, number[]>();
+  for (const r of runs) {
+    for (const [k, v] of Object.entries({ ...r.summary.finalMetrics, ...r.summary.values })) {
+      if (metric !== undefined && k !== metric) continue;
+      if (typeof v === 'number') (values.get(k) ?? values.set(k, []).get(k)!).push(v);
+    }
+  }
+  return values;
+}
+
 export function lsTable(runs: readonly RunSummary[]): string {
   return table([
-    ['id', 'name', 'seed', 'status', 'final metrics', 'digest'],
-    ...runs.map((r) => [r.id, r.name ?? '', r.seed ?? '', r.status, formatMetrics(r.finalMetrics), r.digest?.slice(0, 12) ?? '']),
+    ['id', 'name', 'seed', 'status', 'final metrics and values', 'digest'],
+    ...runs.map((r) => [r.id, r.name ?? '', r.seed ?? '', r.status, formatMetrics({ ...r.finalMetrics, ...r.values }), r.digest?.slice(0, 12) ?? '']),
   ]);
 }
 
@@ -144,14 +166,46 @@ export function weightDifferences(storeA: string, a: RunDetails, storeB: string,
   return lines;
 }
 
-/** Data fingerprints of a run's fits (tensors, or dataset batches of the first epoch). */
+/** Data fingerprints of a run's fits (tensors, or dataset batches of the first epoch): content and order together. */
 export function dataFingerprints(run: RunDetails): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of run.fits) {
     for (const [k, v] of Object.entries(f.data ?? {})) out[`fit ${f.fit} ${k}`] = v.sha256;
-    for (const [k, v] of Object.entries(f.datasetFingerprint ?? {})) out[`fit ${f.fit} dataset ${k}`] = v;
+    for (const [k, v] of Object.entries(f.datasetFingerprint ?? {})) out[`fit ${f.fit} batches ${k}`] = v;
   }
   return out;
+}
+
+/** The multiset fingerprints of the same inputs as dataFingerprints (recorded since content and order are told apart). */
+function contentFingerprints(run: RunDetails): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of run.fits) {
+    for (const [k, v] of Object.entries(f.data ?? {})) if (v.content) out[`fit ${f.fit} ${k}`] = v.content;
+    for (const [k, v] of Object.entries(f.datasetContent ?? {})) out[`fit ${f.fit} batches ${k}`] = v;
+  }
+  return out;
+}
+
+export interface DataComparison {
+  /** Inputs whose examples differ (as multisets), or whose content was not recorded and whose bytes differ. */
+  content: string[];
+  /** Inputs with the same examples in a different order. */
+  order: string[];
+}
+
+/** Which inputs differ in content and which only in the order of their examples. */
+export function compareData(a: RunDetails, b: RunDetails): DataComparison {
+  const [contentA, contentB] = [contentFingerprints(a), contentFingerprints(b)];
+  const [fullA, fullB] = [dataFingerprints(a), dataFingerprints(b)];
+  const content: string[] = [];
+  const order: string[] = [];
+  for (const key of [...new Set([...Object.keys(fullA), ...Object.keys(fullB)])].sort()) {
+    if (fullA[key] === fullB[key]) continue;
+    const sameContent = contentA[key] !== undefined && contentA[key] === contentB[key];
+    if (sameContent) order.push(`${key}: the same examples in a different order`);
+    else content.push(`${key}: ${fullA[key]?.slice(0, 16) ?? 'absent'} -> ${fullB[key]?.slice(0, 16) ?? 'absent'}`);
+  }
+  return { content, order };
 }
 
 export function configOf(run: RunDetails): Record<string, unknown> {

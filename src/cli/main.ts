@@ -10,10 +10,14 @@ import { defaultStore, listRuns, removeRun, resolveRun } from '../runs/store.js'
 import { integerFlag, parse, stringFlag, UsageError, type Parsed } from './args.js';
 import { executeAll, type Invocation } from './execute.js';
 import {
-  configOf, dataFingerprints, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
+  compareData, configOf, summaryValues, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
   weightDifferences, type RunDetails,
 } from './inspect.js';
 import { renderReport } from './report.js';
+import { runStart, sinceFlag, sortRuns } from './listing.js';
+import { liveSummary, ProgressDisplay } from './progress.js';
+import { firstDivergentOp } from '../runs/op-trace.js';
+import { readValues, valueFromBits } from '../runs/values.js';
 import { doctor } from './doctor.js';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -23,14 +27,15 @@ const HELP: Record<string, string> = {
 
 Commands:
   run <script> [--seed N | --seeds a,b,c] [--repeats N] [--threads N] [--backend NAME]
-               [--name NAME] [--parallel N] [--trace steps] [--store DIR] [-- script args]
+               [--name NAME] [--parallel N] [--trace steps|ops] [--metric NAME] [--progress]
+               [--store DIR] [-- script args]
   verify <run> [--store DIR]        re-execute a run and compare every digest and metric bit
   diff <runA> <runB> [--json]       environment, config, data and the first divergence
-  ls [--name NAME] [--json]         the recorded runs
+  ls [--name N] [--status S] [--seed N] [--since T] [--sort F] [--json]   the recorded runs
   show <run> [--json]               one run's record
   rm <run>                          delete a run
   report <runs...|--name NAME> [--out report.html]
-  doctor <script> [-- script args]  find what makes a script's training unreproducible
+  doctor <script> [--seed N] [-- script args]  find what makes a script's training unreproducible
   env [--json]                      this environment's manifest
 
 Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VERBATIM_STORE).`,
@@ -41,15 +46,19 @@ Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VER
   --threads N     kernel threads          --backend NAME   'wasm' or 'reference'
   --name NAME     the runs' name          --parallel N     runs at once (default 1)
   --trace steps   also record every step's loss bits and weights digest
+  --trace ops     steps, and the digest of every op's output in the first training step
+  --metric NAME   the metric or custom value (vb.runs.log) the summary shows
+  --progress      a live line per repeat (epoch, loss, ETA) and, over repeats, a running
+                  summary; on by default when stdout and stderr are terminals
 Prints, per final metric, mean, sample standard deviation, median, min, max and the 95%
 confidence interval of the mean, and whether runs of the same seed were bit-identical.`,
   verify: 'verbatim verify <run>: re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference.',
-  diff: 'verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences, then the first epoch (and step, when traced) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.',
-  ls: 'verbatim ls [--name NAME] [--json]: id, name, seed, status, final metrics and digest prefix of every run.',
+  diff: 'verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences, then the first epoch (and step, when traced; and op of the first step, with --trace ops) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.',
+  ls: 'verbatim ls [--name NAME] [--status S] [--seed N] [--since 2h|2026-11-28] [--sort FIELD|METRIC|-METRIC] [--json]: id, name, seed, status, final metrics and custom values, and digest prefix of every run, oldest first unless sorted.',
   show: 'verbatim show <run> [--json]: the run\'s manifest, status, fits and per-epoch records.',
   rm: 'verbatim rm <run>: deletes the run.',
-  report: 'verbatim report <runs...|--name NAME> [--out report.html]: one self-contained HTML file with loss and metric curves, final-metric distributions, summary statistics and environments.',
-  doctor: 'verbatim doctor <script> [-- script args]: runs the training twice in one process, twice in two processes, and with 1 and 2 threads; reports which differ, where, and the risks it finds.',
+  report: 'verbatim report <runs...|--name NAME> [--metric NAME] [--out report.html]: one self-contained, offline HTML file (Vega-Lite charts as inline SVG, live with hover and zoom in a browser): curves with one panel per fit, the distribution of every final metric and custom value, summary statistics, runs of the same seed whose bits differ with their diff, and the environment once with the per-run differences.',
+  doctor: 'verbatim doctor <script> [--seed N] [-- script args]: with the seed pinned (default 1) for every run, runs the training twice in one process, twice in two processes, with 1 and 2 threads and on both backends; compares the input data first (content, then order), then names the first cause in the chain (e.g. data differ because of Math.random at file:line), the first divergent step, and the risks it finds. Exit 1 when anything differs.',
   env: 'verbatim env [--json]: this environment\'s manifest.',
 };
 
@@ -76,19 +85,19 @@ function seedList(parsed: Parsed): (string | undefined)[] {
   return base.flatMap((s) => Array.from({ length: repeats }, () => s));
 }
 
-/** Per final metric: the summary statistics across the runs. */
-function statisticsTable(runs: readonly RunDetails[]): string {
-  const metrics = new Map<string, number[]>();
-  for (const r of runs) {
-    for (const [k, v] of Object.entries(r.summary.finalMetrics)) (metrics.get(k) ?? metrics.set(k, []).get(k)!).push(v);
-  }
-  if (metrics.size === 0) return '(no metrics were recorded)';
+/** Per final metric and custom value (or only `metric`): the summary statistics across the runs. */
+function statisticsTable(runs: readonly RunDetails[], metric?: string): string {
+  const metrics = summaryValues(runs, metric);
+  if (metrics.size === 0) return metric === undefined ? '(no metrics were recorded)' : `(no run recorded a metric or value named ${metric})`;
   const f = (v: number) => String(Number(v.toPrecision(6)));
   return table([
     ['metric', 'n', 'mean', 'std', 'median', 'min', 'max', '95% CI of the mean'],
     ...[...metrics].map(([k, values]) => {
-      const s = summarize(values);
-      return [k, String(s.n), f(s.mean), f(s.std), f(s.median), f(s.min), f(s.max), `[${f(s.ci95[0])}, ${f(s.ci95[1])}]`];
+      const finite = values.filter(Number.isFinite);
+      const note = finite.length < values.length ? ` (${values.length - finite.length} non-finite left out)` : '';
+      if (finite.length === 0) return [k, `0${note}`, '', '', '', '', '', ''];
+      const s = summarize(finite);
+      return [`${k}`, `${s.n}${note}`, f(s.mean), f(s.std), f(s.median), f(s.min), f(s.max), `[${f(s.ci95[0])}, ${f(s.ci95[1])}]`];
     }),
   ]);
 }
@@ -109,24 +118,38 @@ async function commandRun(parsed: Parsed): Promise<number> {
   const [script] = parsed.positionals;
   if (!script || parsed.positionals.length > 1) throw new UsageError(`Expected one script. Received: ${JSON.stringify(parsed.positionals)}`);
   const trace = stringFlag(parsed, 'trace');
-  if (trace !== undefined && trace !== 'steps' && trace !== 'epochs') throw new UsageError(`Expected --trace steps or epochs. Received: --trace ${trace}`);
+  if (trace !== undefined && trace !== 'steps' && trace !== 'epochs' && trace !== 'ops') throw new UsageError(`Expected --trace epochs, steps or ops. Received: --trace ${trace}`);
   const storeDir = store(parsed);
   const base: Omit<Invocation, 'seed'> = {
     script, args: parsed.rest,
     ...(integerFlag(parsed, 'threads', 1) !== undefined ? { threads: integerFlag(parsed, 'threads', 1)! } : {}),
     ...(stringFlag(parsed, 'backend') !== undefined ? { backend: stringFlag(parsed, 'backend')! } : {}),
     ...(stringFlag(parsed, 'name') !== undefined ? { name: stringFlag(parsed, 'name')! } : {}),
-    ...(trace ? { trace: trace as 'steps' | 'epochs' } : {}),
+    ...(trace ? { trace: trace as 'steps' | 'epochs' | 'ops' } : {}),
   };
   const invocations = seedList(parsed).map((seed) => ({ ...base, ...(seed !== undefined ? { seed } : {}) }));
   const parallel = integerFlag(parsed, 'parallel', 1) ?? 1;
-  const executions = await executeAll(storeDir, invocations, parallel, (t, stream) => process[stream].write(t), (i, e) => {
+  const metric = stringFlag(parsed, 'metric');
+  const display = parsed.flags.has('progress') || (process.stdout.isTTY && process.stderr.isTTY)
+    ? new ProgressDisplay(invocations.length, (t) => process.stderr.write(t), process.stderr.isTTY === true)
+    : undefined;
+  const finals: number[] = [];
+  const executions = await executeAll(storeDir, invocations, parallel, (t, stream) => {
+    display?.clear();
+    process[stream].write(t);
+  }, (i, e) => {
     const r = loadRun(storeDir, e.id);
+    display?.clear();
     process.stderr.write(`[${i + 1}/${invocations.length}] ${e.id} seed ${String(r.run.seed ?? '?')} ${r.summary.status} in ${e.seconds.toFixed(1)}s ${r.summary.digest?.slice(0, 12) ?? ''}\n`);
-  });
+    // The live summary follows the chosen metric, else the loss.
+    const name = metric ?? 'loss';
+    const value = summaryValues([r], name).get(name)?.[0];
+    if (value !== undefined) finals.push(value);
+    display?.finished(i, invocations.length > 1 && finals.length > 0 ? liveSummary(name, finals, invocations.length) : undefined);
+  }, display && ((i, dir) => display.started(i, dir)));
   const runs = executions.map((e) => loadRun(storeDir, e.id));
   out('');
-  out(statisticsTable(runs));
+  out(statisticsTable(runs, stringFlag(parsed, 'metric')));
   for (const line of sameSeedReport(runs)) out(line);
   return executions.every((e) => e.exitCode === 0) ? 0 : 1;
 }
@@ -164,10 +187,11 @@ function commandDiff(parsed: Parsed): number {
     runs: [a.summary.id, b.summary.id],
     environment: fieldDifferences(a.manifest, b.manifest, VOLATILE_ENVIRONMENT),
     config: fieldDifferences(configOf(a), configOf(b)),
-    data: fieldDifferences(dataFingerprints(a), dataFingerprints(b)),
+    data: compareData(a, b),
     firstDivergence: divergence ?? null,
     weights: divergence && divergence !== 'length' ? weightDifferences(storeDir, a, storeDir, b, divergence.fit, divergence.epoch) : [],
     firstDivergentStep: a.steps.find((s, i) => s.digest !== b.steps[i]?.digest || s.lossBits !== b.steps[i]?.lossBits) ?? null,
+    firstDivergentOp: a.ops.length && b.ops.length ? firstDivergentOp(a.ops, b.ops) ?? null : null,
   };
   if (parsed.flags.has('json')) {
     out(JSON.stringify(result, null, 2));
@@ -175,7 +199,8 @@ function commandDiff(parsed: Parsed): number {
   }
   out(`environment: ${result.environment.length ? `\n  ${result.environment.join('\n  ')}` : 'no differences'}`);
   out(`config: ${result.config.length ? `\n  ${result.config.join('\n  ')}` : 'no differences'}`);
-  out(`data: ${result.data.length ? `\n  ${result.data.join('\n  ')}` : 'no differences'}`);
+  out(`data content: ${result.data.content.length ? `\n  ${result.data.content.join('\n  ')}` : 'the same examples'}`);
+  out(`data order: ${result.data.order.length ? `\n  ${result.data.order.join('\n  ')}` : result.data.content.length ? '(see content)' : 'the same'}`);
   if (divergence === undefined) out('identical: every recorded digest and metric bit agrees');
   else if (divergence === 'length') out(`different lengths: ${a.epochs.length} and ${b.epochs.length} epoch records`);
   else {
@@ -184,12 +209,21 @@ function commandDiff(parsed: Parsed): number {
     for (const line of result.weights) out(`  ${line}`);
   }
   if (result.firstDivergentStep) out(`first divergent step: fit ${result.firstDivergentStep.fit}, epoch ${result.firstDivergentStep.epoch}, step ${result.firstDivergentStep.step}`);
+  if (result.firstDivergentOp) out(`first divergent op: ${result.firstDivergentOp}`);
+  else if (a.ops.length && b.ops.length) out(`ops of the first step: all ${a.ops.length} identical`);
   return 0;
 }
 
 function commandLs(parsed: Parsed): number {
   const name = stringFlag(parsed, 'name');
-  const runs = listRuns(store(parsed)).filter((r) => name === undefined || r.name === name);
+  const status = stringFlag(parsed, 'status');
+  const statuses = ['running', 'completed', 'failed', 'interrupted', 'corrupt'];
+  if (status !== undefined && !statuses.includes(status)) throw new UsageError(`Expected --status to be one of ${statuses.join(', ')}. Received: --status ${status}`);
+  const seed = stringFlag(parsed, 'seed');
+  const since = sinceFlag(stringFlag(parsed, 'since'));
+  const runs = sortRuns(listRuns(store(parsed)).filter((r) => (name === undefined || r.name === name)
+    && (status === undefined || r.status === status) && (seed === undefined || r.seed === seed)
+    && (since === undefined || (runStart(r.id) ?? -Infinity) >= since)), stringFlag(parsed, 'sort'));
   out(parsed.flags.has('json') ? JSON.stringify(runs, null, 2) : runs.length ? lsTable(runs) : '(no runs)');
   return 0;
 }
@@ -208,6 +242,11 @@ function commandShow(parsed: Parsed): number {
   out(table([['field', 'value'], ...Object.entries(run.manifest).filter(([k]) => k !== 'dependencies').map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])]));
   out('');
   out(table([['fit', 'epoch', 'metrics', 'digest'], ...run.epochs.map((e) => [String(e.fit), String(e.epoch), Object.entries(e.logs).map(([k, v]) => `${k}=${v}`).join(' '), e.digest.slice(0, 16)])]));
+  const values = readValues(run.summary.dir);
+  if (values.length) {
+    out('');
+    out(table([['value', 'step', 'float32', 'bits'], ...values.map((v) => [v.name, String(v.step), String(valueFromBits(v.bits)), v.bits])]));
+  }
   return 0;
 }
 
@@ -229,26 +268,26 @@ function commandEnv(parsed: Parsed): number {
   return 0;
 }
 
-function commandReport(parsed: Parsed): number {
+async function commandReport(parsed: Parsed): Promise<number> {
   const storeDir = store(parsed);
   const ids = runIds(parsed, storeDir);
   if (ids.length === 0) throw new UsageError('Expected runs (ids or --name). Received: none');
   const file = stringFlag(parsed, 'out') ?? 'report.html';
-  writeFileSync(file, renderReport(ids.map((id) => loadRun(storeDir, id))));
+  writeFileSync(file, await renderReport(ids.map((id) => loadRun(storeDir, id)), { metric: stringFlag(parsed, 'metric') }));
   out(`wrote ${file} (${ids.length} runs)`);
   return 0;
 }
 
 const COMMANDS: Record<string, { valued: string[]; switches: string[]; run: (p: Parsed) => number | Promise<number> }> = {
-  run: { valued: ['seed', 'seeds', 'repeats', 'threads', 'backend', 'name', 'parallel', 'trace', 'store'], switches: [], run: commandRun },
+  run: { valued: ['seed', 'seeds', 'repeats', 'threads', 'backend', 'name', 'parallel', 'trace', 'store', 'metric'], switches: ['progress'], run: commandRun },
   verify: { valued: ['store'], switches: [], run: commandVerify },
   diff: { valued: ['store'], switches: ['json'], run: commandDiff },
-  ls: { valued: ['store', 'name'], switches: ['json'], run: commandLs },
+  ls: { valued: ['store', 'name', 'status', 'seed', 'since', 'sort'], switches: ['json'], run: commandLs },
   show: { valued: ['store'], switches: ['json'], run: commandShow },
   rm: { valued: ['store'], switches: [], run: commandRm },
   env: { valued: [], switches: ['json'], run: commandEnv },
-  report: { valued: ['store', 'name', 'out'], switches: [], run: commandReport },
-  doctor: { valued: ['store'], switches: [], run: (p) => doctor(p, out) },
+  report: { valued: ['store', 'name', 'out', 'metric'], switches: [], run: commandReport },
+  doctor: { valued: ['store', 'seed', 'trace'], switches: [], run: (p) => doctor(p, out) },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -1,129 +1,214 @@
 /**
- * The HTML report: one self-contained file (inline SVG and CSS, no network) with every run's
- * loss and metric curves overlaid, the distribution of each final metric across runs (a strip
- * plot with a box), the summary statistics, the environments, and notes where runs of the same
- * seed differed.
+ * The HTML report: one self-contained, offline file. Charts are drawn with Vega-Lite and
+ * rendered to inline SVG when the report is built, so they show with scripts disabled; the
+ * inlined vega runtime then makes them live (hover tooltips, wheel zoom, drag pan). Sections:
+ * curves (one panel per fit and metric, a line per run), the distribution of every final metric
+ * and custom value (a box and the runs as points), summary statistics, "same seed, different
+ * bits" with each divergence's diff, and the environment (shared fields once, then per run only
+ * the fields that differ).
  */
 import { summarize } from '../runs/statistics.js';
-import { firstDivergence, type RunDetails } from './inspect.js';
-
-const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-const W = 460;
-const H = 260;
-const M = { left: 56, right: 12, top: 16, bottom: 36 };
+import { valueFromBits } from '../runs/values.js';
+import { curveSpec, distributionSpec, renderCharts, vegaRuntime, type CurvePoint, type FinalPoint } from './charts.js';
+import {
+  compareData, configOf, fieldDifferences, firstDivergence, summaryValues, VOLATILE_ENVIRONMENT, weightDifferences,
+  type EpochRecord, type RunDetails,
+} from './inspect.js';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const fmt = (v: number) => String(Number(v.toPrecision(4)));
+const fmt = (v: number) => String(Number(v.toPrecision(6)));
 
-function scale(min: number, max: number, from: number, to: number): (v: number) => number {
-  const span = max - min || 1;
-  return (v) => from + ((v - min) / span) * (to - from);
+/** A run as the charts label it: its seed and the end of its id (ids share their start). */
+export function runLabel(r: RunDetails): string {
+  return `seed ${String(r.run.seed ?? '?')} · ${r.summary.id.slice(-6)}`;
 }
 
-function axes(xMin: number, xMax: number, yMin: number, yMax: number, xLabel: string): string {
-  const y = scale(yMin, yMax, H - M.bottom, M.top);
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => yMin + t * (yMax - yMin));
-  return [
-    `<line x1="${M.left}" y1="${H - M.bottom}" x2="${W - M.right}" y2="${H - M.bottom}" class="axis"/>`,
-    `<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${H - M.bottom}" class="axis"/>`,
-    ...ticks.map((v) => `<text x="${M.left - 6}" y="${y(v) + 4}" text-anchor="end">${fmt(v)}</text><line x1="${M.left}" x2="${W - M.right}" y1="${y(v)}" y2="${y(v)}" class="grid"/>`),
-    `<text x="${M.left}" y="${H - 12}">${fmt(xMin)}</text><text x="${W - M.right}" y="${H - 12}" text-anchor="end">${fmt(xMax)}</text>`,
-    `<text x="${(W + M.left) / 2}" y="${H - 4}" text-anchor="middle">${escape(xLabel)}</text>`,
-  ].join('');
+/** A metric's exact value at an epoch: from its float32 bits when recorded (NaN and Inf survive JSON that way). */
+function metricValue(e: EpochRecord, metric: string): number | undefined {
+  const bits = e.logBits?.[metric];
+  if (typeof bits === 'string' && /^[0-9a-f]{8}$/.test(bits)) return valueFromBits(bits);
+  const v = e.logs?.[metric];
+  return typeof v === 'number' ? v : undefined;
 }
 
-/** One plot per metric: the metric over epochs, one line per run. */
-function curves(runs: readonly RunDetails[], metric: string): string {
-  const series = runs.map((r) => r.epochs.filter((e) => e.epoch > 0 && e.logs[metric] !== undefined).map((e, i) => [i + 1, e.logs[metric]!] as const));
-  const points = series.flat();
-  if (points.length === 0) return '';
-  const xs = points.map((p) => p[0]);
-  const ys = points.map((p) => p[1]).filter(Number.isFinite);
-  const [xMin, xMax, yMin, yMax] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const x = scale(xMin, xMax, M.left, W - M.right);
-  const y = scale(yMin, yMax, H - M.bottom, M.top);
-  const lines = series.map((s, i) => (s.length === 0 ? '' : `<polyline class="curve" data-run="${escape(runs[i]!.summary.id)}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="1.5" points="${s.filter(([, v]) => Number.isFinite(v)).map(([a, b]) => `${x(a).toFixed(1)},${y(b).toFixed(1)}`).join(' ')}"/>`));
-  return `<figure><figcaption>${escape(metric)} by epoch</figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" class="plot" data-metric="${escape(metric)}">${axes(xMin, xMax, yMin, yMax, 'epoch')}${lines.join('')}</svg></figure>`;
-}
-
-/** The final values of a metric across runs: a box (quartiles, median) with every run as a dot. */
-function strip(runs: readonly RunDetails[], metric: string): string {
-  const values = runs.map((r) => r.summary.finalMetrics[metric]).filter((v): v is number => v !== undefined && Number.isFinite(v));
-  if (values.length === 0) return '';
-  const sorted = [...values].sort((a, b) => a - b);
-  // Quantiles by linear interpolation between order statistics.
-  const q = (p: number) => {
-    const at = p * (sorted.length - 1);
-    const lower = Math.floor(at);
-    return sorted[lower]! + (at - lower) * ((sorted[Math.min(lower + 1, sorted.length - 1)] ?? sorted[lower]!) - sorted[lower]!);
-  };
-  const lo = sorted[0]!;
-  const hi = sorted.at(-1)!;
-  const pad = (hi - lo) * 0.1 || Math.abs(hi) * 0.1 || 1;
-  const x = scale(lo - pad, hi + pad, M.left, W - M.right);
-  const h = 120;
-  const box = `<rect class="box" x="${x(q(0.25))}" y="30" width="${Math.max(1, x(q(0.75)) - x(q(0.25)))}" height="50" fill="#dde7f3" stroke="#446"/>`
-    + `<line x1="${x(q(0.5))}" x2="${x(q(0.5))}" y1="30" y2="80" stroke="#223" stroke-width="2"/>`
-    + `<line x1="${x(lo)}" x2="${x(hi)}" y1="55" y2="55" stroke="#446"/>`;
-  const dots = values.map((v, i) => `<circle class="dot" cx="${x(v).toFixed(1)}" cy="${40 + ((i * 7) % 30)}" r="4" fill="${COLORS[i % COLORS.length]}" fill-opacity="0.8"/>`).join('');
-  const labels = `<text x="${M.left}" y="${h - 8}">${fmt(lo - pad)}</text><text x="${W - M.right}" y="${h - 8}" text-anchor="end">${fmt(hi + pad)}</text>`;
-  return `<figure><figcaption>final ${escape(metric)} across ${values.length} runs</figcaption><svg viewBox="0 0 ${W} ${h}" width="${W}" height="${h}" class="plot strip" data-metric="${escape(metric)}">${box}${dots}${labels}</svg></figure>`;
-}
-
-function htmlTable(rows: readonly (readonly string[])[]): string {
+function htmlTable(rows: readonly (readonly string[])[], className = ''): string {
   const [head, ...body] = rows;
-  return `<table><thead><tr>${head!.map((c) => `<th>${escape(c)}</th>`).join('')}</tr></thead><tbody>${body.map((r) => `<tr>${r.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  return `<table${className ? ` class="${className}"` : ''}><thead><tr>${head!.map((c) => `<th>${escape(c)}</th>`).join('')}</tr></thead><tbody>${body.map((r) => `<tr>${r.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
-export function renderReport(runs: readonly RunDetails[]): string {
-  const metrics = [...new Set(runs.flatMap((r) => r.epochs.flatMap((e) => Object.keys(e.logs))))];
-  const finals = [...new Set(runs.flatMap((r) => Object.keys(r.summary.finalMetrics)))];
-  const stats = finals.map((m) => {
-    const values = runs.map((r) => r.summary.finalMetrics[m]).filter((v): v is number => v !== undefined);
-    const s = summarize(values);
-    return [m, String(s.n), fmt(s.mean), fmt(s.std), fmt(s.median), fmt(s.min), fmt(s.max), `[${fmt(s.ci95[0])}, ${fmt(s.ci95[1])}]`];
+interface Panel {
+  kind: 'curve' | 'distribution';
+  metric: string;
+  fit?: number;
+  spec: object;
+  /** Values that could not be drawn (NaN, Inf). */
+  nonFinite: number;
+}
+
+function curvePanels(runs: readonly RunDetails[]): Panel[] {
+  const metrics = [...new Set(runs.flatMap((r) => r.epochs.flatMap((e) => Object.keys(e.logs ?? {}))))];
+  const fits = [...new Set(runs.flatMap((r) => r.epochs.map((e) => e.fit)))].sort((a, b) => a - b);
+  const panels: Panel[] = [];
+  for (const metric of metrics) {
+    for (const fit of fits) {
+      const points: CurvePoint[] = [];
+      let nonFinite = 0;
+      for (const r of runs) {
+        for (const e of r.epochs) {
+          if (e.fit !== fit || e.epoch === 0) continue;
+          const value = metricValue(e, metric);
+          if (value === undefined) continue;
+          if (Number.isFinite(value)) points.push({ run: r.summary.id, label: runLabel(r), epoch: e.epoch, value });
+          else nonFinite++;
+        }
+      }
+      if (points.length === 0 && nonFinite === 0) continue;
+      const title = fits.length > 1 ? `${metric}, fit ${fit + 1} of ${fits.length}` : `${metric} by epoch`;
+      panels.push({ kind: 'curve', metric, fit, spec: curveSpec(points, metric, title, runs.length), nonFinite });
+    }
+  }
+  return panels;
+}
+
+function distributionPanels(runs: readonly RunDetails[], metric?: string): Panel[] {
+  const finals = summaryValues(runs, metric);
+  return [...finals.keys()].map((name) => {
+    const points: FinalPoint[] = [];
+    let nonFinite = 0;
+    runs.forEach((r) => {
+      const v = r.summary.values?.[name] ?? r.summary.finalMetrics[name];
+      if (typeof v !== 'number') return;
+      if (!Number.isFinite(v)) return void nonFinite++;
+      // The golden-ratio sequence spreads the points evenly over the band, the same on every build.
+      const jitter = ((points.length * 0.6180339887498949) % 1) * 1.4 - 0.7;
+      points.push({ run: r.summary.id, label: runLabel(r), seed: String(r.run.seed ?? '?'), value: v, jitter });
+    });
+    return { kind: 'distribution' as const, metric: name, spec: distributionSpec(points, name), nonFinite };
   });
+}
+
+function statisticsRows(runs: readonly RunDetails[], metric?: string): string[][] {
+  return [...summaryValues(runs, metric)].map(([name, values]) => {
+    const finite = values.filter(Number.isFinite);
+    const n = `${finite.length}${finite.length < values.length ? ` (+${values.length - finite.length} non-finite)` : ''}`;
+    if (finite.length === 0) return [name, n, '', '', '', '', '', ''];
+    const s = summarize(finite);
+    return [name, n, fmt(s.mean), fmt(s.std), fmt(s.median), fmt(s.min), fmt(s.max), `[${fmt(s.ci95[0])}, ${fmt(s.ci95[1])}]`];
+  });
+}
+
+const storeOf = (r: RunDetails) => r.summary.dir.slice(0, r.summary.dir.length - r.summary.id.length - 1);
+const diffAnchor = (a: RunDetails, b: RunDetails) => `diff-${a.summary.id}-${b.summary.id}`.replace(/[^A-Za-z0-9_-]/g, '_');
+
+/** Runs of the same seed whose bits differ: each against the group's first run, with its diff. */
+function sameSeedSection(runs: readonly RunDetails[]): string {
   const bySeed = new Map<string, RunDetails[]>();
   for (const r of runs) {
-    const seed = String(r.run.seed ?? '');
+    const seed = String(r.run.seed ?? '?');
     (bySeed.get(seed) ?? bySeed.set(seed, []).get(seed)!).push(r);
   }
-  const notes = [...bySeed].filter(([, g]) => g.length > 1).map(([seed, g]) => {
-    const differing = g.filter((r) => firstDivergence(g[0]!.epochs, r.epochs) !== undefined).map((r) => r.summary.id);
-    return differing.length === 0 ? `Seed ${seed}: ${g.length} runs, bit-identical.` : `Seed ${seed}: runs differ from ${g[0]!.summary.id}: ${differing.join(', ')}.`;
-  });
-  const environmentKeys = ['node', 'platform', 'arch', 'cpuModel', 'cores', 'backend', 'threads', 'kernelSha256', 'verbatimVersion', 'seed', 'seedSource', 'determinism', 'lockfile'];
-  const environments = htmlTable([
-    ['run', 'name', ...environmentKeys],
-    ...runs.map((r) => [r.summary.id, r.summary.name ?? '', ...environmentKeys.map((k) => {
-      const v = r.manifest[k];
-      if (k === 'lockfile') return v && typeof v === 'object' ? `sha256 ${String((v as { sha256: string }).sha256).slice(0, 12)}` : 'none';
-      return v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-    })]),
-  ]);
-  const legend = runs.map((r, i) => `<span class="key"><i style="background:${COLORS[i % COLORS.length]}"></i>${escape(r.summary.id)} (seed ${escape(String(r.run.seed ?? '?'))})</span>`).join(' ');
+  const groups = [...bySeed].filter(([, g]) => g.length > 1);
+  if (groups.length === 0) return '<p class="same-seed-summary">No two runs share a seed.</p>';
+  const items: string[] = [];
+  const diffs: string[] = [];
+  for (const [seed, [first, ...others]] of groups) {
+    const differing = others.filter((r) => firstDivergence(first!.epochs, r.epochs) !== undefined);
+    if (differing.length === 0) {
+      items.push(`<li>Seed ${escape(seed)}: ${others.length + 1} runs, bit-identical.</li>`);
+      continue;
+    }
+    for (const r of differing) {
+      const d = firstDivergence(first!.epochs, r.epochs)!;
+      const where = d === 'length' ? `different numbers of epoch records (${first!.epochs.length} and ${r.epochs.length})` : `first divergence at fit ${d.fit}, epoch ${d.epoch}${d.epoch === 0 ? ' (initial weights)' : ''}: ${d.what.join(', ')}`;
+      items.push(`<li class="different">Seed ${escape(seed)}: <code>${escape(r.summary.id)}</code> differs from <code>${escape(first!.summary.id)}</code>, ${escape(where)}. <a href="#${diffAnchor(first!, r)}">diff</a></li>`);
+      const lines = [
+        `$ verbatim diff ${first!.summary.id} ${r.summary.id}`,
+        `environment: ${fieldDifferences(first!.manifest, r.manifest, VOLATILE_ENVIRONMENT).join('; ') || 'no differences'}`,
+        `config: ${fieldDifferences(configOf(first!), configOf(r)).join('; ') || 'no differences'}`,
+        `data content: ${compareData(first!, r).content.join('; ') || 'the same examples'}`,
+        `data order: ${compareData(first!, r).order.join('; ') || 'no differences beyond the content'}`,
+        where,
+        ...(d !== 'length' ? [`layers that differ: ${d.layers.join(', ') || 'none'}`, ...weightDifferences(storeOf(first!), first!, storeOf(r), r, d.fit, d.epoch).map((l) => `  ${l}`)] : []),
+      ];
+      diffs.push(`<section class="diff" id="${diffAnchor(first!, r)}"><h3>${escape(first!.summary.id)} vs ${escape(r.summary.id)}</h3><pre>${escape(lines.join('\n'))}</pre></section>`);
+    }
+  }
+  return `<ul class="same-seed">${items.join('')}</ul>${diffs.join('')}`;
+}
+
+const display = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+
+/** The environment once: the fields every run shares, then per run only those that differ. */
+function environmentSection(runs: readonly RunDetails[]): string {
+  const keys = [...new Set(runs.flatMap((r) => Object.keys(r.manifest)))].filter((k) => !VOLATILE_ENVIRONMENT.includes(k)).sort();
+  const dependencyCount = (r: RunDetails) => Object.keys((r.manifest.dependencies as object | undefined) ?? {}).length;
+  const value = (r: RunDetails, k: string) => (k === 'dependencies' ? `${dependencyCount(r)} resolved (the lists differ; verbatim diff names them)` : display(r.manifest[k]));
+  const shared = keys.filter((k) => runs.every((r) => display(r.manifest[k]) === display(runs[0]!.manifest[k])));
+  const differing = keys.filter((k) => !shared.includes(k));
+  const sharedTable = htmlTable([['field', 'value (all runs)'], ...shared.map((k) => [k, k === 'dependencies' ? `${dependencyCount(runs[0]!)} resolved, the same in every run` : display(runs[0]!.manifest[k])])], 'environment-shared');
+  const perRun = differing.length === 0
+    ? '<p class="environment-same">Every run shares this environment.</p>'
+    : htmlTable([['run', ...differing], ...runs.map((r) => [runLabel(r), ...differing.map((k) => value(r, k))])], 'environment-differences');
+  return `${sharedTable}<h3>Differences between runs</h3>${perRun}`;
+}
+
+export interface ReportOptions {
+  /** Only this final metric or custom value in the distributions and statistics. */
+  metric?: string;
+}
+
+export async function renderReport(runs: readonly RunDetails[], options: ReportOptions = {}): Promise<string> {
+  const curves = curvePanels(runs);
+  const distributions = distributionPanels(runs, options.metric);
+  const panels = [...curves, ...distributions];
+  const charts = await renderCharts(panels.map((p) => p.spec));
+  const figure = (p: Panel, i: number) => `<figure class="chart ${p.kind}" data-chart="${i}" data-metric="${escape(p.metric)}"${p.fit !== undefined ? ` data-fit="${p.fit}"` : ''}><div class="picture">${charts[i]!.svg}</div>${p.nonFinite ? `<figcaption class="non-finite">${p.nonFinite} non-finite value(s) (NaN or Inf) not drawn</figcaption>` : ''}</figure>`;
+  const byMetric = new Map<string, string[]>();
+  curves.forEach((p, i) => (byMetric.get(p.metric) ?? byMetric.set(p.metric, []).get(p.metric)!).push(figure(p, i)));
+  const stats = statisticsRows(runs, options.metric);
+  const names = [...new Set(runs.map((r) => r.summary.name ?? ''))].filter(Boolean);
+  const specs = JSON.stringify(charts.map((c) => c.vega)).replace(/</g, '\\u003c');
+  const runtime = await vegaRuntime();
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>verbatim report: ${runs.length} runs</title>
 <style>
-body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}
-figure{display:inline-block;margin:8px 16px 8px 0}figcaption{font-weight:600;margin-bottom:4px}
-svg text{font-size:11px;fill:#444}.axis{stroke:#333}.grid{stroke:#eee}
-table{border-collapse:collapse;font-size:12px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:left}
-.key{display:inline-block;margin-right:12px;font-size:12px}.key i{display:inline-block;width:10px;height:10px;margin-right:4px}
-.notes li{margin:2px 0}
+body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1600px}h1{font-size:21px}h2{font-size:17px;margin-top:30px;border-bottom:1px solid #ddd}h3{font-size:14px}
+.panels{display:flex;flex-wrap:wrap;gap:12px 20px}figure{margin:0}figure.chart .picture{min-height:120px}
+.non-finite{color:#a33;font-size:12px}
+table{border-collapse:collapse;font-size:12px;margin:6px 0}th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}td{max-width:520px;overflow-wrap:anywhere}
+.different{color:#8a1c1c}pre{background:#f6f6f6;padding:8px;white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px}.hint{color:#666;font-size:12px}
 </style></head><body>
-<h1>verbatim report: ${runs.length} runs</h1>
-<p>${legend}</p>
+<h1>verbatim report: ${runs.length} runs${names.length ? ` (${escape(names.join(', '))})` : ''}</h1>
+<p class="hint">Hover a point for its values; scroll over a chart to zoom, drag to pan, double-click to reset.</p>
 <h2>Curves</h2>
-${metrics.map((m) => curves(runs, m)).join('\n')}
-<h2>Final metrics across runs</h2>
-${finals.map((m) => strip(runs, m)).join('\n')}
+${curves.length ? [...byMetric].map(([m, figures]) => `<h3>${escape(m)}</h3><div class="panels">${figures.join('')}</div>`).join('\n') : '<p>No epochs were recorded.</p>'}
+<h2>Final metrics and values across runs</h2>
+<div class="panels">${distributions.map((p, i) => figure(p, curves.length + i)).join('')}</div>
 <h2>Summary statistics</h2>
-${stats.length ? htmlTable([['metric', 'n', 'mean', 'std', 'median', 'min', 'max', '95% CI of the mean'], ...stats]) : '<p>No metrics were recorded.</p>'}
-<h2>Notes</h2>
-<ul class="notes">${(notes.length ? notes : ['No two runs share a seed.']).map((n) => `<li>${escape(n)}</li>`).join('')}</ul>
-<h2>Environments</h2>
-${environments}
+${stats.length ? htmlTable([['metric', 'n', 'mean', 'std', 'median', 'min', 'max', '95% CI of the mean'], ...stats], 'statistics') : '<p>No metrics were recorded.</p>'}
+<h2>Same seed, different bits</h2>
+${sameSeedSection(runs)}
+<h2>Environment</h2>
+${environmentSection(runs)}
+<h2>Runs</h2>
+${htmlTable([['run', 'label', 'name', 'seed', 'status'], ...runs.map((r) => [r.summary.id, runLabel(r), r.summary.name ?? '', String(r.run.seed ?? ''), r.summary.status])], 'runs')}
+<script type="application/json" id="vega-specs">${specs}</script>
+<script>${runtime}</script>
+<script>
+(function () {
+  if (typeof vega === 'undefined') return;
+  var specs = JSON.parse(document.getElementById('vega-specs').textContent);
+  document.querySelectorAll('figure.chart').forEach(function (figure) {
+    var picture = figure.querySelector('.picture');
+    var live = document.createElement('div');
+    var view = new vega.View(vega.parse(specs[Number(figure.dataset.chart)]), { renderer: 'svg', container: live, hover: true });
+    view.runAsync().then(function () {
+      picture.replaceChildren(live);
+      figure.classList.add('live');
+    });
+  });
+})();
+</script>
 </body></html>
 `;
 }

@@ -331,6 +331,12 @@ export class Engine implements TensorOwner {
 
   // ---- Running primitives ----
 
+  /**
+   * Sees every primitive's output while set (`verbatim run --trace ops` records one training
+   * step's op digests); unset, it costs one check per op.
+   */
+  opObserver: ((primitive: string, output: Tensor) => void) | undefined;
+
   run<P extends Primitive>(primitive: P, inputs: readonly Tensor[], attrs: PrimitiveAttrs[P]): Tensor {
     const active = this.active;
     for (let i = 0; i < inputs.length; i++) {
@@ -350,6 +356,7 @@ export class Engine implements TensorOwner {
     const handle = active.run(primitive, inputs, attrs, out);
     const output = this.track(new Tensor(this, this.nextId++, out.shape, out.dtype, handle, active));
     if (this.tapes.length > 0) this.record({ primitive, inputs, output, attrs });
+    if (this.opObserver !== undefined) this.opObserver(primitive, output);
     return output;
   }
 

@@ -49,9 +49,13 @@ export function fixRandomSeed(value: Seed): void {
   fixedByCli = true;
 }
 
-/** Restarts the unnamed stream from the seed in force, as in a fresh process (verbatim doctor). */
+/**
+ * Restarts the unnamed stream and the seed-scoped names from the seed in force, as in a fresh
+ * process (verbatim doctor's second in-process pass).
+ */
 export function resetUnnamedStream(): void {
   unnamedDraws = 0;
+  generation++;
 }
 
 /** The seed a script asked for with setRandomSeed while the CLI's seed was in force. */

@@ -9,7 +9,17 @@ import type { History, Logs } from '../models/callbacks.js';
 import { TRAINING_OBSERVERS, type ObservedModel, type TrainingObserver } from '../models/observers.js';
 import { currentSeed } from '../random/seed.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
-import { Sha256 } from '../util/sha256.js';
+type Hash = { update(data: string | Uint8Array): Hash; digest(encoding: 'hex'): string };
+
+/**
+ * SHA-256 through Node's crypto (recording is Node-only): the same digests as src/util/sha256,
+ * many times faster on the megabytes of a dataset's fingerprints.
+ */
+function sha256(...parts: (string | Uint8Array)[]): string {
+  const hash = builtin<{ createHash(algorithm: string): Hash }>('node:crypto').createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
+}
 import { environment, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from './node.js';
 import {
@@ -20,6 +30,8 @@ import { modelArtifacts } from '../io/index.js';
 import { modelJson } from '../io/handlers.js';
 import { LayersModel } from '../models/model.js';
 import { littleEndianBytes } from '../util/bytes.js';
+import { invalid } from '../errors.js';
+import { startOpTrace, type OpTrace } from './op-trace.js';
 
 /** The weights' raw float32 bytes, little-endian, concatenated in the model's weight order (epoch snapshots). */
 function weightBytes(weights: readonly Variable[]): Uint8Array {
@@ -44,14 +56,31 @@ export function float32Bits(value: number): string {
 
 export function tensorFingerprint(t: Tensor): string {
   const bytes = new Uint8Array(t.dataSync().slice().buffer);
-  return new Sha256().update(`${t.dtype}${JSON.stringify(t.shape)}\0`).update(bytes).hex();
+  return sha256(`${t.dtype}${JSON.stringify(t.shape)}\0`, bytes);
+}
+
+/** SHA-256 of each example (each index of the first axis) of a tensor. */
+function exampleHashes(t: Tensor): string[] {
+  const bytes = new Uint8Array(t.dataSync().slice().buffer);
+  const rows = t.shape[0] ?? 1;
+  const rowBytes = rows === 0 ? 0 : bytes.length / rows;
+  const header = `${t.dtype}${JSON.stringify(t.shape.slice(1))}\0`;
+  return Array.from({ length: rows }, (_, i) => sha256(header, bytes.subarray(i * rowBytes, (i + 1) * rowBytes)));
+}
+
+/** The fingerprint of the multiset of examples: their hashes sorted, so any order gives the same value. */
+function contentFingerprint(hashes: readonly string[]): string {
+  return sha256([...hashes].sort().join('\n'));
 }
 
 export interface RecordOptions {
   name?: string;
   store?: string;
-  /** 'steps' also records every step's loss bits and weights digest. */
-  trace?: 'epochs' | 'steps';
+  /**
+   * 'steps' also records every step's loss bits and weights digest; 'ops' does too, and records
+   * the digest of every op's output during the first training step (ops.jsonl).
+   */
+  trace?: 'epochs' | 'steps' | 'ops';
   /** Extra facts about the run (the CLI records the script's arguments and options). */
   invocation?: Record<string, unknown>;
 }
@@ -60,9 +89,12 @@ export class RunRecorder implements TrainingObserver {
   readonly id: string;
   readonly dir: string;
   private fit = -1;
-  private readonly batchHashes = new Map<string, Sha256>();
+  /** Per input, the hashes of the first epoch's examples in the order training saw them. */
+  private readonly batchHashes = new Map<string, string[]>();
   private readonly path = builtin<{ join(...p: string[]): string }>('node:path');
   private startedAt = '';
+  private readonly valueCounts = new Map<string, number>();
+  private opTrace: OpTrace | undefined;
 
   constructor(private readonly options: RecordOptions = {}, dir?: string) {
     this.id = dir ? dir.split(/[\\/]/).filter(Boolean).at(-1)! : newRunId();
@@ -107,6 +139,7 @@ export class RunRecorder implements TrainingObserver {
 
   finish(status: 'completed' | 'failed' | 'interrupted', error?: unknown): void {
     TRAINING_OBSERVERS.delete(this);
+    this.opTrace?.stop();
     this.refreshSeed();
     try {
       writeJson(this.file('manifest.json'), { ...readJsonFile<Record<string, unknown>>(this.file('manifest.json')), endedAt: new Date().toISOString() });
@@ -115,6 +148,17 @@ export class RunRecorder implements TrainingObserver {
     }
     const failure = error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : error === undefined ? undefined : { message: String(error) };
     this.setStatus({ status, pid: nodeProcess()!.pid, startedAt: this.startedAt, endedAt: new Date().toISOString(), ...(failure ? { error: failure } : {}) });
+  }
+
+  /**
+   * Records a scalar that is not a fit metric (an evaluation, a prediction error), as float32
+   * bits; `step` defaults to the number of values logged under this name before.
+   */
+  log(name: string, value: number, options: { step?: number } = {}): void {
+    checkLogArguments(name, value, options);
+    const step = options.step ?? this.valueCounts.get(name) ?? 0;
+    this.valueCounts.set(name, Math.max(step + 1, this.valueCounts.get(name) ?? 0));
+    appendJsonl(this.file('values.jsonl'), [{ name, step, bits: float32Bits(value), value: Number.isFinite(value) ? Math.fround(value) : null }]);
   }
 
   private epochRecord(model: ObservedModel, epoch: number, logs: Logs): void {
@@ -133,28 +177,38 @@ export class RunRecorder implements TrainingObserver {
     this.refreshSeed();
     appendJsonl(this.file('fits.jsonl'), [{
       fit: this.fit, kind, model: model.getConfig(), options: serializable(options),
-      data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t) }])),
+      data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t), content: contentFingerprint(exampleHashes(t)) }])),
       weights: model.weights.map((w) => ({ name: w.name, shape: w.shape })),
     }]);
     this.epochRecord(model, 0, {});
   }
 
   batch({ epoch, data }: Parameters<NonNullable<TrainingObserver['batch']>>[0]): void {
+    if (this.options.trace === 'ops' && this.fit === 0 && epoch === 0 && this.batchHashes.size === 0) this.opTrace = startOpTrace();
     if (epoch > 0 && this.batchHashes.size > 0) return;
     for (const [name, t] of Object.entries(data)) {
-      const hash = this.batchHashes.get(name) ?? new Sha256();
-      this.batchHashes.set(name, hash.update(new Uint8Array(t.dataSync().slice().buffer)));
+      const hashes = this.batchHashes.get(name) ?? this.batchHashes.set(name, []).get(name)!;
+      hashes.push(...exampleHashes(t));
     }
   }
 
   stepEnd({ model, epoch, step, loss }: Parameters<NonNullable<TrainingObserver['stepEnd']>>[0]): void {
-    if (this.options.trace !== 'steps') return;
+    if (this.opTrace) {
+      appendJsonl(this.file('ops.jsonl'), this.opTrace.stop());
+      this.opTrace = undefined;
+    }
+    if (this.options.trace !== 'steps' && this.options.trace !== 'ops') return;
     appendJsonl(this.file('steps.jsonl'), [{ fit: this.fit, epoch: epoch + 1, step, lossBits: float32Bits(loss), loss, digest: model.weightsDigest() }]);
   }
 
   epochEnd({ model, epoch, logs }: Parameters<NonNullable<TrainingObserver['epochEnd']>>[0]): void {
     if (epoch === 0 && this.batchHashes.size > 0) {
-      appendJsonl(this.file('fits.jsonl'), [{ fit: this.fit, datasetFingerprint: Object.fromEntries([...this.batchHashes].map(([k, h]) => [k, h.hex()])) }]);
+      // Order: the examples' hashes in the order seen; content: the same hashes as a multiset.
+      appendJsonl(this.file('fits.jsonl'), [{
+        fit: this.fit,
+        datasetFingerprint: Object.fromEntries([...this.batchHashes].map(([k, h]) => [k, sha256(h.join('\n'))])),
+        datasetContent: Object.fromEntries([...this.batchHashes].map(([k, h]) => [k, contentFingerprint(h)])),
+      }]);
       this.batchHashes.clear();
     }
     this.epochRecord(model, epoch + 1, logs);
@@ -196,4 +250,25 @@ export async function record<T>(options: RecordOptions, fn: (run: RunRecorder) =
     recorder.finish('failed', error);
     throw error;
   }
+}
+
+function checkLogArguments(name: unknown, value: unknown, options: { step?: unknown }): void {
+  if (typeof name !== 'string' || name === '' || name.length > 200) throw invalid('runs.log', 'Expected a non-empty name (at most 200 characters)', { name });
+  if (typeof value !== 'number') throw invalid('runs.log', 'Expected a number (NaN and Infinity are recorded exactly)', { value });
+  const step = options?.step;
+  if (step !== undefined && (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0)) throw invalid('runs.log', 'Expected step to be a non-negative integer', { step });
+}
+
+/**
+ * Records a custom scalar into every run being recorded in this process (under `verbatim run`,
+ * or inside `record`); without one it only checks its arguments, so scripts run unchanged
+ * outside verbatim's run tools.
+ */
+export function log(name: string, value: number, options: { step?: number } = {}): void {
+  const recorders = [...TRAINING_OBSERVERS].filter((o): o is RunRecorder => o instanceof RunRecorder);
+  if (recorders.length === 0) {
+    checkLogArguments(name, value, options);
+    return;
+  }
+  for (const recorder of recorders) recorder.log(name, value, options);
 }

@@ -6,6 +6,7 @@
  * across parallel processes (time, process id, random suffix).
  */
 import { builtin, nodeProcess } from './node.js';
+import { finalValues } from './values.js';
 
 type Fs = {
   mkdirSync(p: string, o?: object): void;
@@ -37,6 +38,8 @@ export interface RunSummary {
   status: RunStatus | 'corrupt';
   finalMetrics: Record<string, number>;
   digest: string | null;
+  /** The last value of each custom value (`vb.runs.log`). */
+  values: Record<string, number>;
   problem?: string;
 }
 
@@ -117,9 +120,9 @@ export function summarizeRun(store: string, id: string): RunSummary {
     const status = effectiveStatus(readJson<StatusRecord>(path.join(dir, 'status.json')));
     const epochs = readJsonl<{ logs: Record<string, number>; digest: string }>(path.join(dir, 'epochs.jsonl'));
     const last = epochs.at(-1);
-    return { id, dir, name: meta.name, seed: meta.seed, status, finalMetrics: last?.logs ?? {}, digest: last?.digest ?? null };
+    return { id, dir, name: meta.name, seed: meta.seed, status, finalMetrics: last?.logs ?? {}, digest: last?.digest ?? null, values: finalValues(dir) };
   } catch (error) {
-    return { id, dir, name: null, seed: null, status: 'corrupt', finalMetrics: {}, digest: null, problem: (error as Error).message };
+    return { id, dir, name: null, seed: null, status: 'corrupt', finalMetrics: {}, digest: null, values: {}, problem: (error as Error).message };
   }
 }
 
