@@ -239,21 +239,41 @@ export abstract class Layer {
 
   /** The output shape of the layer's calls in graphs (TF.js and Keras), a list for several outputs. */
   get outputShape(): SymbolicShape | SymbolicShape[] {
-    return this.nodeShapes('output', (node) => node.outputs.map((t) => t.shape));
+    return this.ofOneNode('outputShape', (node) => node.outputs.map((t) => t.shape));
   }
 
   /** The input shape of the layer's calls in graphs, a list for several inputs. */
   get inputShape(): SymbolicShape | SymbolicShape[] {
-    return this.nodeShapes('input', (node) => node.inputs.map((t) => t.shape));
+    return this.ofOneNode('inputShape', (node) => node.inputs.map((t) => t.shape));
   }
 
-  private nodeShapes(kind: string, of: (node: Node) => SymbolicShape[]): SymbolicShape | SymbolicShape[] {
-    const distinct = [...new Set(this.inboundNodes.map((n) => JSON.stringify(of(n))))];
-    const context = `${this.name ?? this.className}.${kind}Shape`;
-    if (distinct.length === 0) throw invalid(context, `Expected a layer called in a model (it has no ${kind} shape yet)`, { layer: this.name ?? this.className });
-    if (distinct.length > 1) throw invalid(context, `Expected one ${kind} shape (the layer is called on several)`, { shapes: distinct.join(' ') });
-    const shapes = JSON.parse(distinct[0]!) as SymbolicShape[];
-    return shapes.length === 1 ? shapes[0]! : shapes;
+  /** The symbolic output of the layer's call in a graph (TF.js's layer.output), a list for several. */
+  get output(): SymbolicTensor | SymbolicTensor[] {
+    return this.ofOneNode('output', (node) => node.outputs);
+  }
+
+  /** The symbolic input of the layer's call in a graph (TF.js's layer.input), a list for several. */
+  get input(): SymbolicTensor | SymbolicTensor[] {
+    return this.ofOneNode('input', (node) => [...node.inputs]);
+  }
+
+  /** TF.js's getClassName(): the class name that configs and saved models use. */
+  getClassName(): string {
+    return this.className;
+  }
+
+  /** What `of` gives for the layer's one node (its only call in graphs, or calls that agree), unwrapped when single. */
+  private ofOneNode<T>(property: string, of: (node: Node) => T[]): T | T[] {
+    const key = (node: Node) => JSON.stringify(of(node).map((t) => (t instanceof SymbolicTensor ? t.shape : t)));
+    const context = `${this.name ?? this.className}.${property}`;
+    if (this.inboundNodes.length === 0) throw invalid(context, 'Expected a layer called in a model (it has no nodes yet)', { layer: this.name ?? this.className });
+    const distinct = new Set(this.inboundNodes.map(key));
+    const symbolic = property === 'output' || property === 'input';
+    if (distinct.size > 1 || (symbolic && this.inboundNodes.length > 1)) {
+      throw invalid(context, `Expected the layer to be called once (it has ${this.inboundNodes.length} nodes)`, { layer: this.name ?? this.className });
+    }
+    const values = of(this.inboundNodes[0]!);
+    return values.length === 1 ? values[0]! : values;
   }
 
   /** The mask of the output, given the input and its mask (Keras's compute_mask): by default the input's. */

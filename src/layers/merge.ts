@@ -177,6 +177,11 @@ export class Dot extends Layer {
     return axes;
   }
 
+  /** No mask: the contraction mixes the time steps (Keras's and TF.js's Dot compute none). */
+  override computeMask(): undefined {
+    return undefined;
+  }
+
   computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     const shapes = inputList(this, inputShape, 2, 2);
     const [a0, a1] = this.resolvedAxes(shapes);
