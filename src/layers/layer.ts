@@ -15,6 +15,9 @@ import { getRegularizer, type Regularizer } from './regularizers.js';
 /** A shape whose unknown dimensions (the batch) are null. */
 export type SymbolicShape = (number | null)[];
 
+/** The options layer.apply takes (CallContext's fields). */
+const CALL_OPTIONS = ['training', 'step', 'mask'];
+
 export interface CallContext {
   /** Training mode: dropout and other noise layers are active. */
   training: boolean;
@@ -174,6 +177,11 @@ export abstract class Layer {
   protected outputShapeCache: SymbolicShape | undefined;
   /** Keras's supports_masking: the layer receives the input's mask and passes one on (computeMask). */
   supportsMasking = false;
+  /**
+   * Whether the layer ignores its inputs' masks without a warning, its output carrying none
+   * (Keras's Dot: its inputs' time axes may differ, so their masks are never merged).
+   */
+  ignoresMasks = false;
   /** The nodes that call this layer in graphs (TF.js's inboundNodes), for outputShape. */
   readonly inboundNodes: Node[] = [];
 
@@ -335,6 +343,9 @@ export abstract class Layer {
   apply(x: SymbolicTensor | SymbolicTensor[], context?: Partial<CallContext>): SymbolicTensor;
   apply(x: Tensor | Tensor[], context?: Partial<CallContext>): Tensor;
   apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], context: Partial<CallContext> = {}): Tensor | SymbolicTensor {
+    // An option verbatim does not have (TF.js's initialState for recurrent layers) is an error, never silently ignored.
+    const unknown = Object.keys(context ?? {}).filter((k) => !CALL_OPTIONS.includes(k));
+    if (unknown.length > 0) throw invalid(`${this.name ?? this.className}.apply`, `Expected options among ${CALL_OPTIONS.join(', ')}`, { option: unknown.join(', ') });
     if (isSymbolic(x)) return this.applySymbolic(x) as SymbolicTensor;
     const list = Array.isArray(x);
     if (list ? x.some((t) => t instanceof SymbolicTensor) : x instanceof SymbolicTensor) {

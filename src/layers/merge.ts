@@ -149,6 +149,8 @@ export interface DotArgs extends LayerArgs {
 
 /** Keras's batch_dot: per example, contracts axes[0] of the first input with axes[1] of the second. */
 export class Dot extends Layer {
+  /** Its output carries no mask: the contraction mixes the time steps (Keras's and TF.js's Dot). */
+  override ignoresMasks = true;
   readonly axes: number | [number, number];
   readonly normalize: boolean;
 
@@ -175,11 +177,6 @@ export class Dot extends Layer {
     const [d0, d1] = [shapes[0]![axes[0]], shapes[1]![axes[1]]];
     if (d0 !== null && d1 !== null && d0 !== d1) throw invalid(context, 'Expected the contracted dimensions to be equal', { 'shapes[0]': shapes[0], 'shapes[1]': shapes[1], axes: this.axes });
     return axes;
-  }
-
-  /** No mask: the contraction mixes the time steps (Keras's and TF.js's Dot compute none). */
-  override computeMask(): undefined {
-    return undefined;
   }
 
   computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {

@@ -50,7 +50,7 @@ export class Sequential extends LayersModel {
     }
     layer.path = `${this.name}/${layer.name}`;
     this.added.push(layer);
-    this.chain = undefined;
+    this.discardChain();
     if (this.added.length === 1) {
       if (layer.declaredInputShape) this.inputShape = [null, ...layer.declaredInputShape];
       else if (item instanceof LayersModel) this.inputShape = item.expectedInputShapes()?.[0];
@@ -69,6 +69,15 @@ export class Sequential extends LayersModel {
     }
     // The symbolic chain now, so that layer.outputShape and model.outputs are known at once.
     this.currentGraph();
+  }
+
+  /** Forgets the symbolic chain, and its nodes in the layers, so that each layer keeps one node (layer.output). */
+  private discardChain(): void {
+    for (const node of this.chain?.nodes ?? []) {
+      const nodes = node.layer.inboundNodes;
+      nodes.splice(nodes.indexOf(node), 1);
+    }
+    this.chain = undefined;
   }
 
   protected override currentGraph(): Graph | undefined {
