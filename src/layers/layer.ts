@@ -275,9 +275,11 @@ export abstract class Layer {
     const key = (node: Node) => JSON.stringify(of(node).map((t) => (t instanceof SymbolicTensor ? t.shape : t)));
     const context = `${this.name ?? this.className}.${property}`;
     if (this.inboundNodes.length === 0) throw invalid(context, 'Expected a layer called in a model (it has no nodes yet)', { layer: this.name ?? this.className });
-    const distinct = new Set(this.inboundNodes.map(key));
-    const symbolic = property === 'output' || property === 'input';
-    if (distinct.size > 1 || (symbolic && this.inboundNodes.length > 1)) {
+    const distinct = [...new Set(this.inboundNodes.map(key))];
+    if (property.endsWith('Shape') && distinct.length > 1) {
+      throw invalid(context, `Expected one ${property.replace('Shape', ' shape')} (the layer is called on several)`, { shapes: distinct.join(' ') });
+    }
+    if (!property.endsWith('Shape') && this.inboundNodes.length > 1) {
       throw invalid(context, `Expected the layer to be called once (it has ${this.inboundNodes.length} nodes)`, { layer: this.name ?? this.className });
     }
     const values = of(this.inboundNodes[0]!);

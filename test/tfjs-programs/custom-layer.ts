@@ -2,7 +2,8 @@
  * custom-layer: the "antirectifier" layer, a subclass of tf.layers.Layer that centres each
  * sample, L2-normalizes it and concatenates its positive and negative parts (twice the
  * features, computeOutputShape says so), registered with tf.serialization; a classifier
- * Dense -> Antirectifier -> Dense softmax on 20-feature, 4-class data.
+ * Dense -> Antirectifier -> Dense softmax on 20-feature, 4-class data; the layer's output split
+ * into its two halves with tf.split.
  */
 import { lcg, lossesOf, uniformRows, type Program } from './program.js';
 
@@ -33,6 +34,9 @@ const program: Program = async (tf) => {
   model.add(tf.layers.dense({ units: 4, activation: 'softmax' }));
   model.compile({ loss: 'categoricalCrossentropy', optimizer: 'rmsprop', metrics: ['accuracy'] });
   const history = await model.fit(xs, ys, { epochs: 12, batchSize: 16 });
+  const antirectified = model.layers[1]!.apply(model.layers[0]!.apply(xs.slice([0, 0], [4, 20]))) as ReturnType<typeof tf.tensor2d>;
+  const [positive, negative] = tf.split(antirectified, 2, 1);
+  if (positive!.min().dataSync()[0]! < 0 || negative!.min().dataSync()[0]! < 0) throw new Error('custom-layer: a negative part');
   const accuracy = history.history.acc as number[];
   return { losses: lossesOf(history), weights: model.getWeights(), accuracy: { value: Number(accuracy[accuracy.length - 1]), chance: 0.25 } };
 };
