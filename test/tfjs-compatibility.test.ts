@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as vb from 'verbatim';
 import { REPO_ROOT } from './helpers/process.js';
-import { DIFFERS, MISSING_OPTIONS, NOT_PLANNED, SYMBOLS, type TfjsSymbol } from './tfjs-programs/symbols.js';
+import { DIFFERS, NOT_PLANNED, SYMBOLS, type TfjsSymbol } from './tfjs-programs/symbols.js';
 
 const DOC = join(REPO_ROOT, 'docs', 'tfjs-compatibility.md');
 
@@ -65,12 +65,6 @@ function render(): string {
     '| Symbol | Status | Note |',
     '| --- | --- | --- |',
     ...rows,
-    '',
-    '## Options missing from symbols verbatim has',
-    '',
-    '| Symbol | Option | Programs that need it (skipped) |',
-    '| --- | --- | --- |',
-    ...MISSING_OPTIONS.map((m) => `| \`${m.symbol}\` | ${m.option} | ${m.programs} |`),
     '',
   ].join('\n');
 }

@@ -77,11 +77,45 @@ describe("TF.js's layer API names", () => {
     assertClose(Array.from(ours.dataSync()), Array.from(theirs.dataSync()), 'values');
   });
 
-  it("an apply option verbatim does not have (TF.js's initialState) is an error naming it, never ignored", () => {
-    const lstm = vb.layers.lstm({ units: 2 });
-    const x = vb.input({ shape: [3, 2] });
-    const state = vb.input({ shape: [2] });
-    assert.throws(() => lstm.apply(x, { initialState: [state, state] } as never), /LSTM.*apply: Expected options among training, step, mask\. Received: option="initialState"/);
+  it("an apply option a layer does not have is an error naming it, never ignored (initialState on a Dense)", () => {
+    const x = vb.input({ shape: [2] });
+    assert.throws(() => vb.layers.dense({ units: 2 }).apply(x, { initialState: [x] } as never), /Dense.*apply: Expected options among training, step, mask\. Received: option="initialState"/);
+    assert.throws(() => vb.layers.lstm({ units: 2 }).apply(vb.zeros([1, 3, 2]), { initialState: [vb.zeros([1, 3])] } as never), /Expected 2 initial state\(s\) of shape \[1, 2\]/);
+  });
+
+  it('recurrent layers: returnState in a graph and initialState (option or extra inputs, masked sequence) predict as TF.js', () => {
+    // TF.js's LSTM defaults to a hard sigmoid gate, Keras 3 (and verbatim) to the sigmoid: say it. GRU's weights differ in layout (resetAfter).
+    const build = (lib: typeof vb | typeof tf, rnn: 'lstm' | 'simpleRNN', viaOption: boolean) => {
+      const l = lib as typeof tf;
+      const encoderInput = l.input({ shape: [4, 3] });
+      const [encoded, ...states] = l.layers[rnn]({ units: 5, returnState: true, ...gates(rnn) }).apply(encoderInput) as tf.SymbolicTensor[];
+      const tokens = l.input({ shape: [6] });
+      const embedded = l.layers.embedding({ inputDim: 7, outputDim: 3, maskZero: true }).apply(tokens) as tf.SymbolicTensor;
+      const decoded = viaOption
+        ? l.layers[rnn]({ units: 5, returnSequences: true, ...gates(rnn) }).apply(embedded, { initialState: states }) as tf.SymbolicTensor
+        : l.layers[rnn]({ units: 5, ...gates(rnn) }).apply([embedded, ...states]) as tf.SymbolicTensor;
+      return l.model({ inputs: [encoderInput, tokens], outputs: [encoded!, decoded, states[0]!] });
+    };
+    const sequence = Array.from({ length: 24 }, (_, i) => Math.sin(i * 0.7));
+    function gates(rnn: string) {
+      return rnn === 'lstm' ? { recurrentActivation: 'sigmoid' as const } : {};
+    }
+    const tokens = [[1, 2, 3, 0, 0, 0], [4, 5, 6, 1, 2, 0]];
+    for (const [rnn, viaOption] of [['lstm', true], ['lstm', false], ['simpleRNN', true], ['simpleRNN', false]] as const) {
+      const theirs = build(tf, rnn, viaOption);
+      const ours = build(vb, rnn, viaOption);
+      ours.setWeights(theirs.getWeights().map((w) => vb.tensor(Array.from(w.dataSync()), w.shape)) as never);
+      const expected = theirs.predict([tf.tensor3d(sequence, [2, 4, 3]), tf.tensor2d(tokens)]) as tf.Tensor[];
+      const expectedValues = expected.map((t) => ({ shape: t.shape, values: Array.from(t.dataSync()) }));
+      const got = ours.predict([vb.tensor3d(sequence, [2, 4, 3]) as never, vb.tensor2d(tokens) as never]) as unknown as vb.Tensor[];
+      assert.equal(got.length, expected.length);
+      got.forEach((t, i) => {
+        assert.deepEqual(t.shape, expectedValues[i]!.shape);
+        assertClose(Array.from(t.dataSync()), expectedValues[i]!.values, `${rnn} output ${i}`);
+      });
+      const eager = vb.layers[rnn]({ units: 5, returnState: true }).apply(vb.tensor3d(sequence, [2, 4, 3])) as unknown as vb.Tensor[];
+      assert.equal(eager.length, rnn === 'lstm' ? 3 : 2);
+    }
   });
 });
 

@@ -31,10 +31,7 @@ const PROGRAMS = [
 ] as const;
 
 /** Programs that verbatim cannot run yet, with the missing symbol: explicit skips. */
-const VERBATIM_SKIPS: Partial<Record<(typeof PROGRAMS)[number], string>> = {
-  'date-conversion-attention': "missing: a recurrent layer's initialState (lstm.apply(x, {initialState})) is refused",
-  translation: 'missing: returnState and initial states in graphs (lstm({returnState: true}).apply(input) returning [output, h, c])',
-};
+const VERBATIM_SKIPS: Partial<Record<(typeof PROGRAMS)[number], string>> = {};
 
 /**
  * Programs whose TF.js run is skipped by default because TF.js's cpu backend takes 5-30 s on

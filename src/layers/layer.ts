@@ -182,6 +182,11 @@ export abstract class Layer {
    * (Keras's Dot: its inputs' time axes may differ, so their masks are never merged).
    */
   ignoresMasks = false;
+  /**
+   * Whether the layer takes TF.js's `initialState` option (recurrent layers): apply(x,
+   * {initialState}) is apply([x, ...initialState]), and the mask is the first input's.
+   */
+  takesInitialState = false;
   /** The nodes that call this layer in graphs (TF.js's inboundNodes), for outputShape. */
   readonly inboundNodes: Node[] = [];
 
@@ -346,8 +351,16 @@ export abstract class Layer {
   apply(x: Tensor | Tensor[], context?: Partial<CallContext>): Tensor;
   apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], context: Partial<CallContext> = {}): Tensor | SymbolicTensor {
     // An option verbatim does not have (TF.js's initialState for recurrent layers) is an error, never silently ignored.
-    const unknown = Object.keys(context ?? {}).filter((k) => !CALL_OPTIONS.includes(k));
-    if (unknown.length > 0) throw invalid(`${this.name ?? this.className}.apply`, `Expected options among ${CALL_OPTIONS.join(', ')}`, { option: unknown.join(', ') });
+    const options = this.takesInitialState ? [...CALL_OPTIONS, 'initialState'] : CALL_OPTIONS;
+    const unknown = Object.keys(context ?? {}).filter((k) => !options.includes(k));
+    if (unknown.length > 0) throw invalid(`${this.name ?? this.className}.apply`, `Expected options among ${options.join(', ')}`, { option: unknown.join(', ') });
+    const { initialState, ...rest } = context as Partial<CallContext> & { initialState?: unknown };
+    if (initialState !== undefined) {
+      if (!Array.isArray(initialState) || Array.isArray(x)) {
+        throw invalid(`${this.name ?? this.className}.apply`, 'Expected one input tensor and initialState a list of tensors', { initialState });
+      }
+      return this.apply([x, ...initialState] as Tensor[], rest);
+    }
     if (isSymbolic(x)) return this.applySymbolic(x) as SymbolicTensor;
     const list = Array.isArray(x);
     if (list ? x.some((t) => t instanceof SymbolicTensor) : x instanceof SymbolicTensor) {

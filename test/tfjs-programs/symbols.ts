@@ -75,6 +75,8 @@ export const DIFFERS: Partial<Record<TfjsSymbol, string>> = {
   'LayersModel.evaluate': "includes regularization penalties, as Keras (TF.js leaves them out)",
   'tf.layers.batchNormalization': 'a frozen (trainable = false) BatchNormalization runs in inference mode, as Keras 3',
   'LayersModel.summary': "Keras's table layout",
+  'tf.layers.lstm': "Keras 3's default recurrentActivation 'sigmoid' (TF.js: 'hardSigmoid'); give it to match TF.js",
+  'tf.layers.gru': "Keras 3's defaults: recurrentActivation 'sigmoid' (TF.js: 'hardSigmoid') and resetAfter true (TF.js: false, another bias layout)",
 };
 
 /** Why a symbol verbatim lacks is not planned, where it is not (others are gaps to close). */
@@ -86,12 +88,3 @@ export const NOT_PLANNED: Partial<Record<TfjsSymbol, string>> = {
   'tf.node.summaryFileWriter': "tfjs-node's TensorBoard writer (native code); verbatim records runs with `verbatim run` instead",
   'tfn.node.tensorBoard': "tfjs-node's TensorBoard callback (native code); verbatim records runs with `verbatim run` instead",
 };
-
-/**
- * Options of symbols verbatim has that it lacks: the symbol is present (and counted so), the
- * option is refused with an error naming it, and the programs that need it are skipped.
- */
-export const MISSING_OPTIONS: { symbol: TfjsSymbol; option: string; programs: string }[] = [
-  { symbol: 'tf.layers.lstm', option: "`initialState` in `apply(x, {initialState})` (and as extra inputs)", programs: 'date-conversion-attention, translation' },
-  { symbol: 'tf.layers.lstm', option: '`returnState: true` in a graph (apply returning [output, h, c])', programs: 'translation' },
-];
