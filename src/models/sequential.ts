@@ -85,7 +85,13 @@ export class Sequential extends LayersModel {
     if (!this.chain) {
       const source = input({ shape: this.inputShape.slice(1), name: SEQUENTIAL_INPUT });
       let x = source;
-      for (const layer of this.added) x = layer.applySymbolic(x) as typeof x;
+      for (const layer of this.added) {
+        const output = layer.applySymbolic(x);
+        if (Array.isArray(output)) {
+          throw invalid(`${this.name}.add`, 'Expected layers of one output in a Sequential model (with several, such as returnState, use a functional model)', { layer: layer.name, outputs: output.length });
+        }
+        x = output;
+      }
       this.chain = new Graph([source], [x], `${this.name}`);
     }
     return this.chain;
