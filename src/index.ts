@@ -95,6 +95,14 @@ export function dispose(container: TensorContainer): void {
   else if (container !== null && typeof container === 'object') for (const item of Object.values(container)) dispose(item);
 }
 
+/**
+ * TF.js's disposeVariables(): disposes every live variable (each model's weights and optimizer
+ * slots included), so that a program can start again in the same process.
+ */
+export function disposeVariables(): void {
+  for (const variable of [...ENGINE.variables.values()]) variable.dispose();
+}
+
 export function memory(): MemoryInfo {
   return ENGINE.memory();
 }

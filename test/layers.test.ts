@@ -22,6 +22,10 @@ const CASES: LayerTestCase[] = [
   { name: 'dense with l2 regularizer', make: make(L.dense), args: { units: 2, kernelRegularizer: 'l2' }, inputShapes: [[2, 4]], outputShapes: [[null, 2]], weights: [['kernel', [4, 2]], ['bias', [2]]], smooth: true },
   { name: 'dropout', make: make(L.dropout), args: { rate: 0.5 }, inputShapes: [[2, 4]], outputShapes: [[null, 4]], weights: [], badArgs: [[{ rate: 1 }, /rate=1/]] },
   { name: 'activation', make: make(L.activation), args: { activation: 'tanh' }, inputShapes: [[2, 4]], outputShapes: [[null, 4]], weights: [], smooth: true },
+  {
+    name: 'leakyReLU', make: make(L.leakyReLU), args: { alpha: 0.2 }, inputShapes: [[2, 4], [3, 2, 5]], outputShapes: [[null, 4], [null, 2, 5]],
+    weights: [], badArgs: [[{ alpha: 'big' }, /alpha="big"/]],
+  },
   { name: 'flatten', make: make(L.flatten), args: {}, inputShapes: [[2, 3, 4]], outputShapes: [[null, 12]], weights: [], smooth: true },
   { name: 'reshape', make: make(L.reshape), args: { targetShape: [2, -1] }, inputShapes: [[2, 6]], outputShapes: [[null, 2, 3]], weights: [], smooth: true },
 ];

@@ -302,9 +302,10 @@ describe('recurrent layers: references, masks, dropout', () => {
     assert.deepEqual(bits(inference.apply(x)), bits(inference.apply(x, { training: false, step: 5 })), 'no dropout in inference');
   });
 
-  it('several outputs: Sequential and apply need one, applyOutputs gives them all', () => {
-    const model = vb.sequential({ layers: [L.lstm({ units: 2, returnState: true, inputShape: [3, 2] })] });
-    assert.throws(() => model.predict(vb.zeros([1, 3, 2])), /applyOutputs.*Received: returnState=true/);
+  it('several outputs: a Sequential model needs one, apply and applyOutputs give them all', () => {
+    assert.throws(() => vb.sequential({ layers: [L.lstm({ units: 2, returnState: true, inputShape: [3, 2], name: 'stateful' })] }),
+      /Expected layers of one output in a Sequential model.*Received: layer="stateful", outputs=3/);
+    assert.deepEqual((L.lstm({ units: 2, returnState: true }).apply(vb.ones([1, 3, 2])) as unknown as vb.Tensor[]).map((t) => t.shape), [[1, 2], [1, 2], [1, 2]]);
     const both = L.bidirectional({ layer: L.simpleRNN({ units: 2 }), mergeMode: null });
     assert.throws(() => both.apply(vb.zeros([1, 3, 2])), /mergeMode=null/);
     const [forward, backward] = both.applyOutputs(vb.ones([1, 3, 2]));

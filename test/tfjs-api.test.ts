@@ -277,3 +277,37 @@ describe('dispose, memory, backends', () => {
     assert.deepEqual(vb.version, { verbatim: pkg.version });
   });
 });
+
+describe('split and util.assertShapesMatch (used by custom-layer and intent-classifier)', () => {
+  it('split gives the same parts as TF.js: equal parts, sizes, a -1 size, a negative axis, as a method', () => {
+    const values = Array.from({ length: 24 }, (_, i) => i * 0.5 - 3);
+    const cases: [number | number[], number][] = [[2, 0], [3, 1], [[1, 3], -1], [[2, -1], 2], [4, -1]];
+    for (const [splits, axis] of cases) {
+      const ours = vb.split(vb.tensor3d(values, [2, 3, 4]), splits, axis);
+      const theirs = tf.split(tf.tensor3d(values, [2, 3, 4]), splits, axis);
+      assert.equal(ours.length, theirs.length);
+      ours.forEach((part, i) => {
+        assert.deepEqual(part.shape, theirs[i]!.shape);
+        assert.deepEqual(Array.from(part.dataSync()), Array.from(theirs[i]!.dataSync()));
+      });
+    }
+    assert.deepEqual(vb.tensor1d([1, 2, 3, 4]).split(2).map((t) => Array.from(t.dataSync())), [[1, 2], [3, 4]]);
+    assert.throws(() => vb.split(vb.zeros([5]), 2), /split: Expected a positive number of splits that divides the axis \(5\)\. Received: numOrSizeSplits=2/);
+    assert.throws(() => vb.split(vb.zeros([5]), [2, 2]), /numOrSizeSplits=\[2, 2\]/);
+    assert.throws(() => vb.split(vb.zeros([5]), [-1, -1]), /at most one -1/);
+  });
+
+  it('assertShapesMatch throws as TF.js does, with the prefix', () => {
+    assert.doesNotThrow(() => vb.util.assertShapesMatch([2, 3], [2, 3]));
+    const message = (fn: () => void) => {
+      try {
+        fn();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    assert.equal(message(() => vb.util.assertShapesMatch([2, 3], [3, 2], 'labels:')), message(() => tf.util.assertShapesMatch([2, 3], [3, 2], 'labels:')));
+    assert.equal(message(() => vb.util.assertShapesMatch([2], [2, 1])), 'Shapes 2 and 2,1 must match'.replace(/^/, ' '));
+  });
+});

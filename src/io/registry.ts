@@ -42,7 +42,7 @@ export function registeredClassNames(): string[] {
 }
 
 const BUILT_IN: Record<string, unknown> = {
-  Dense: L.Dense, Dropout: L.Dropout, Activation: L.Activation, Flatten: L.Flatten, Reshape: L.Reshape,
+  Dense: L.Dense, Dropout: L.Dropout, Activation: L.Activation, LeakyReLU: L.LeakyReLU, Flatten: L.Flatten, Reshape: L.Reshape,
   Conv1D: L.Conv1D, Conv2D: L.Conv2D, Conv2DTranspose: L.Conv2DTranspose, DepthwiseConv2D: L.DepthwiseConv2D,
   SeparableConv2D: L.SeparableConv2D, MaxPooling1D: L.MaxPooling1D, MaxPooling2D: L.MaxPooling2D,
   AveragePooling1D: L.AveragePooling1D, AveragePooling2D: L.AveragePooling2D, GlobalAveragePooling1D: L.GlobalAveragePooling1D,

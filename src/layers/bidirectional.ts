@@ -71,7 +71,8 @@ export class Bidirectional extends Layer {
   }
 
   computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    const shape = this.forwardLayer.computeOutputShape(inputShape);
+    const shapes = this.forwardLayer.computeOutputShape(inputShape);
+    const shape = (this.forwardLayer.returnState ? shapes[0] : shapes) as SymbolicShape;
     return this.mergeMode === 'concat' ? [...shape.slice(0, -1), 2 * this.forwardLayer.units] : shape;
   }
 

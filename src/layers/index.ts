@@ -1,4 +1,4 @@
-import { Activation, Dense, Dropout, Flatten, InputLayer, Reshape, type DenseArgs, type DropoutArgs } from './core.js';
+import { Activation, Dense, Dropout, Flatten, InputLayer, LeakyReLU, Reshape, type DenseArgs, type DropoutArgs, type LeakyReLUArgs } from './core.js';
 import type { ActivationFn, ActivationIdentifier } from './activations.js';
 import type { LayerArgs } from './layer.js';
 import { MultiHeadAttention, type MultiHeadAttentionArgs, type AttentionOptions } from './attention.js';
@@ -24,14 +24,17 @@ export { MultiHeadAttention, type MultiHeadAttentionArgs, type AttentionOptions 
 export { SymbolicTensor, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 /** The base class of every layer, and the one users extend (TF.js's tf.layers.Layer). */
 export { UserLayer as Layer } from './custom.js';
-export { Dense, Dropout, Activation, Flatten, Reshape, InputLayer, type DenseArgs, type DropoutArgs } from './core.js';
+export { Dense, Dropout, Activation, LeakyReLU, Flatten, Reshape, InputLayer, type DenseArgs, type DropoutArgs, type LeakyReLUArgs } from './core.js';
 
 export const dense = (args: DenseArgs) => new Dense(args);
 export const dropout = (args: DropoutArgs) => new Dropout(args);
 export const multiHeadAttention = (args: MultiHeadAttentionArgs) => new MultiHeadAttention(args);
 export const activation = (args: LayerArgs & { activation: ActivationIdentifier | ActivationFn }) => new Activation(args);
+export const leakyReLU = (args: LeakyReLUArgs = {}) => new LeakyReLU(args);
 export const flatten = (args: LayerArgs = {}) => new Flatten(args);
 export const reshape = (args: LayerArgs & { targetShape: number[] }) => new Reshape(args);
+/** TF.js's tf.layers.input: the same as tf.input (a symbolic input of a graph). */
+export { input } from '../models/topology.js';
 export const inputLayer = (args: { inputShape?: number[]; batchInputShape?: (number | null)[]; name?: string }) => new InputLayer(args);
 
 export {
@@ -57,6 +60,15 @@ export const globalAveragePooling1d = (args: GlobalPoolingArgs = {}) => new Glob
 export const globalAveragePooling2d = (args: GlobalPoolingArgs = {}) => new GlobalAveragePooling2D(args);
 export const globalMaxPooling1d = (args: GlobalPoolingArgs = {}) => new GlobalMaxPooling1D(args);
 export const globalMaxPooling2d = (args: GlobalPoolingArgs = {}) => new GlobalMaxPooling2D(args);
+/** TF.js's other names for the pooling layers. */
+export const maxPool1d = maxPooling1d;
+export const maxPool2d = maxPooling2d;
+export const avgPool1d = averagePooling1d;
+export const avgPool2d = averagePooling2d;
+export const avgPooling1d = averagePooling1d;
+export const avgPooling2d = averagePooling2d;
+export const globalMaxPool1d = globalMaxPooling1d;
+export const globalMaxPool2d = globalMaxPooling2d;
 export const zeroPadding2d = (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args);
 export const cropping2d = (args: Cropping2DArgs = {}) => new Cropping2D(args);
 export const upSampling2d = (args: UpSampling2DArgs = {}) => new UpSampling2D(args);

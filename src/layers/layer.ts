@@ -15,6 +15,9 @@ import { getRegularizer, type Regularizer } from './regularizers.js';
 /** A shape whose unknown dimensions (the batch) are null. */
 export type SymbolicShape = (number | null)[];
 
+/** The options layer.apply takes (CallContext's fields). */
+const CALL_OPTIONS = ['training', 'step', 'mask'];
+
 export interface CallContext {
   /** Training mode: dropout and other noise layers are active. */
   training: boolean;
@@ -174,6 +177,16 @@ export abstract class Layer {
   protected outputShapeCache: SymbolicShape | undefined;
   /** Keras's supports_masking: the layer receives the input's mask and passes one on (computeMask). */
   supportsMasking = false;
+  /**
+   * Whether the layer ignores its inputs' masks without a warning, its output carrying none
+   * (Keras's Dot: its inputs' time axes may differ, so their masks are never merged).
+   */
+  ignoresMasks = false;
+  /**
+   * Whether the layer takes TF.js's `initialState` option (recurrent layers): apply(x,
+   * {initialState}) is apply([x, ...initialState]), and the mask is the first input's.
+   */
+  takesInitialState = false;
   /** The nodes that call this layer in graphs (TF.js's inboundNodes), for outputShape. */
   readonly inboundNodes: Node[] = [];
 
@@ -239,21 +252,43 @@ export abstract class Layer {
 
   /** The output shape of the layer's calls in graphs (TF.js and Keras), a list for several outputs. */
   get outputShape(): SymbolicShape | SymbolicShape[] {
-    return this.nodeShapes('output', (node) => node.outputs.map((t) => t.shape));
+    return this.ofOneNode('outputShape', (node) => node.outputs.map((t) => t.shape));
   }
 
   /** The input shape of the layer's calls in graphs, a list for several inputs. */
   get inputShape(): SymbolicShape | SymbolicShape[] {
-    return this.nodeShapes('input', (node) => node.inputs.map((t) => t.shape));
+    return this.ofOneNode('inputShape', (node) => node.inputs.map((t) => t.shape));
   }
 
-  private nodeShapes(kind: string, of: (node: Node) => SymbolicShape[]): SymbolicShape | SymbolicShape[] {
-    const distinct = [...new Set(this.inboundNodes.map((n) => JSON.stringify(of(n))))];
-    const context = `${this.name ?? this.className}.${kind}Shape`;
-    if (distinct.length === 0) throw invalid(context, `Expected a layer called in a model (it has no ${kind} shape yet)`, { layer: this.name ?? this.className });
-    if (distinct.length > 1) throw invalid(context, `Expected one ${kind} shape (the layer is called on several)`, { shapes: distinct.join(' ') });
-    const shapes = JSON.parse(distinct[0]!) as SymbolicShape[];
-    return shapes.length === 1 ? shapes[0]! : shapes;
+  /** The symbolic output of the layer's call in a graph (TF.js's layer.output), a list for several. */
+  get output(): SymbolicTensor | SymbolicTensor[] {
+    return this.ofOneNode('output', (node) => node.outputs);
+  }
+
+  /** The symbolic input of the layer's call in a graph (TF.js's layer.input), a list for several. */
+  get input(): SymbolicTensor | SymbolicTensor[] {
+    return this.ofOneNode('input', (node) => [...node.inputs]);
+  }
+
+  /** TF.js's getClassName(): the class name that configs and saved models use. */
+  getClassName(): string {
+    return this.className;
+  }
+
+  /** What `of` gives for the layer's one node (its only call in graphs, or calls that agree), unwrapped when single. */
+  private ofOneNode<T>(property: string, of: (node: Node) => T[]): T | T[] {
+    const key = (node: Node) => JSON.stringify(of(node).map((t) => (t instanceof SymbolicTensor ? t.shape : t)));
+    const context = `${this.name ?? this.className}.${property}`;
+    if (this.inboundNodes.length === 0) throw invalid(context, 'Expected a layer called in a model (it has no nodes yet)', { layer: this.name ?? this.className });
+    const distinct = [...new Set(this.inboundNodes.map(key))];
+    if (property.endsWith('Shape') && distinct.length > 1) {
+      throw invalid(context, `Expected one ${property.replace('Shape', ' shape')} (the layer is called on several)`, { shapes: distinct.join(' ') });
+    }
+    if (!property.endsWith('Shape') && this.inboundNodes.length > 1) {
+      throw invalid(context, `Expected the layer to be called once (it has ${this.inboundNodes.length} nodes)`, { layer: this.name ?? this.className });
+    }
+    const values = of(this.inboundNodes[0]!);
+    return values.length === 1 ? values[0]! : values;
   }
 
   /** The mask of the output, given the input and its mask (Keras's compute_mask): by default the input's. */
@@ -315,6 +350,17 @@ export abstract class Layer {
   apply(x: SymbolicTensor | SymbolicTensor[], context?: Partial<CallContext>): SymbolicTensor;
   apply(x: Tensor | Tensor[], context?: Partial<CallContext>): Tensor;
   apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], context: Partial<CallContext> = {}): Tensor | SymbolicTensor {
+    // An option verbatim does not have (TF.js's initialState for recurrent layers) is an error, never silently ignored.
+    const options = this.takesInitialState ? [...CALL_OPTIONS, 'initialState'] : CALL_OPTIONS;
+    const unknown = Object.keys(context ?? {}).filter((k) => !options.includes(k));
+    if (unknown.length > 0) throw invalid(`${this.name ?? this.className}.apply`, `Expected options among ${options.join(', ')}`, { option: unknown.join(', ') });
+    const { initialState, ...rest } = context as Partial<CallContext> & { initialState?: unknown };
+    if (initialState !== undefined) {
+      if (!Array.isArray(initialState) || Array.isArray(x)) {
+        throw invalid(`${this.name ?? this.className}.apply`, 'Expected one input tensor and initialState a list of tensors', { initialState });
+      }
+      return this.apply([x, ...initialState] as Tensor[], rest);
+    }
     if (isSymbolic(x)) return this.applySymbolic(x) as SymbolicTensor;
     const list = Array.isArray(x);
     if (list ? x.some((t) => t instanceof SymbolicTensor) : x instanceof SymbolicTensor) {

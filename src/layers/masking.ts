@@ -24,7 +24,7 @@ export function mergedMask(masks: readonly (Tensor | undefined)[]): Tensor | und
 /** Runs layer.call on an input that carries `mask`; returns the output and the mask it carries. */
 export function callWithMask(layer: Layer, input: Tensor | Tensor[], mask: Tensor | undefined, context: CallContext): { output: Tensor | Tensor[]; mask: Tensor | undefined } {
   if (!layer.supportsMasking) {
-    if (mask && !warned.has(layer)) {
+    if (mask && !layer.ignoresMasks && !warned.has(layer)) {
       warned.add(layer);
       console.warn(`Layer '${layer.name}' (${layer.className}) does not support masking: the mask its input carries stops here, and later layers see none.`);
     }

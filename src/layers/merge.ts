@@ -149,6 +149,8 @@ export interface DotArgs extends LayerArgs {
 
 /** Keras's batch_dot: per example, contracts axes[0] of the first input with axes[1] of the second. */
 export class Dot extends Layer {
+  /** Its output carries no mask: the contraction mixes the time steps (Keras's and TF.js's Dot). */
+  override ignoresMasks = true;
   readonly axes: number | [number, number];
   readonly normalize: boolean;
 

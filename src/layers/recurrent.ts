@@ -148,6 +148,7 @@ export abstract class RNN extends Layer {
     this.recurrentDropout = rate(className, 'recurrentDropout', args.recurrentDropout);
     this.returnSequences = flag(className, 'returnSequences', args.returnSequences, false);
     this.returnState = flag(className, 'returnState', args.returnState, false);
+    this.takesInitialState = true;
     this.goBackwards = flag(className, 'goBackwards', args.goBackwards, false);
     flag(className, 'unroll', args.unroll, true); // only checked: the loop is always unrolled
     // A bigint seed comes back from getConfig() as a decimal string (JSON has no bigint).
@@ -158,7 +159,8 @@ export abstract class RNN extends Layer {
     return `${this.className} (${this.name})`;
   }
 
-  override build(inputShape: SymbolicShape): void {
+  override build(shapes: SymbolicShape | SymbolicShape[]): void {
+    const inputShape = sequenceShape(shapes);
     const inputDim = inputShape.at(-1);
     if (inputShape.length !== 3 || typeof inputDim !== 'number') {
       throw invalid(this.context, 'Expected inputs of shape [batch, time, features] with features known', { inputShape });
@@ -186,8 +188,12 @@ export abstract class RNN extends Layer {
   /** The step function, with the weights it needs prepared once per call. */
   protected abstract makeStep(): StepFn;
 
-  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    return this.returnSequences ? [inputShape[0] ?? null, inputShape[1] ?? null, this.units] : [inputShape[0] ?? null, this.units];
+  /** The output's shape, then with returnState the states' ([batch, units] each). */
+  computeOutputShape(shapes: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
+    const inputShape = sequenceShape(shapes);
+    const batch = inputShape[0] ?? null;
+    const output = this.returnSequences ? [batch, inputShape[1] ?? null, this.units] : [batch, this.units];
+    return this.returnState ? [output, ...Array.from({ length: this.stateCount }, () => [batch, this.units])] : output;
   }
 
   override computeMask(_input: Tensor, mask: Tensor | undefined): Tensor | undefined {
@@ -195,7 +201,7 @@ export abstract class RNN extends Layer {
   }
 
   /** Runs the recurrence over x [batch, time, features] with an optional bool mask [batch, time]. */
-  runSequence(x: Tensor, context: CallContext): SequenceResult {
+  runSequence(x: Tensor, context: CallContext, initialStates?: readonly Tensor[]): SequenceResult {
     const inputDim = this.kernel!.shape[0]!;
     if (x.rank !== 3 || x.shape[2] !== inputDim || x.shape[1] === 0) {
       throw invalid(this.context, `Expected inputs of shape [batch, time >= 1, ${inputDim}]`, { 'inputs.shape': x.shape });
@@ -215,7 +221,10 @@ export abstract class RNN extends Layer {
     const perStep = splitRows(projected, time);
     const recurrentMask = noise && this.recurrentDropout > 0 ? dropoutMask(foldIn(noise, 'recurrent_dropout'), [batch, this.units], this.recurrentDropout) : undefined;
     const step = this.makeStep();
-    let states = Array.from({ length: this.stateCount }, () => ops.zeros([batch, this.units]));
+    if (initialStates && (initialStates.length !== this.stateCount || initialStates.some((h) => h.rank !== 2 || h.shape[0] !== batch || h.shape[1] !== this.units))) {
+      throw invalid(this.context, `Expected ${this.stateCount} initial state(s) of shape [${batch}, ${this.units}]`, { initialState: initialStates.map((h) => `[${h.shape.join(',')}]`).join(' ') });
+    }
+    let states = initialStates ? [...initialStates] : Array.from({ length: this.stateCount }, () => ops.zeros([batch, this.units]));
     const outputs: Tensor[] = [];
     for (let i = 0; i < time; i++) {
       const t = this.goBackwards ? time - 1 - i : i;
@@ -233,24 +242,24 @@ export abstract class RNN extends Layer {
     return { outputs, states };
   }
 
-  /** Every output: [output] or, with returnState, [output, ...final states]. */
-  callOutputs(x: Tensor, context: CallContext): Tensor[] {
+  /** Every output: [output] or, with returnState, [output, ...final states]; x may be [sequence, ...initial states]. */
+  callOutputs(x: Tensor | Tensor[], context: CallContext): Tensor[] {
     return ENGINE.tidy(() => {
-      const { outputs, states } = this.runSequence(x, context);
+      const [sequence, ...initialStates] = Array.isArray(x) ? x : [x];
+      const { outputs, states } = this.runSequence(sequence!, context, initialStates.length > 0 ? initialStates : undefined);
       const output = this.returnSequences ? ops.stack(outputs, 1) : states[0]!;
       return this.returnState ? [output, ...states] : [output];
     });
   }
 
-  call(x: Tensor, context: CallContext): Tensor {
-    if (this.returnState) {
-      throw invalid(this.context, 'Expected a layer with one output here (a Sequential model or layer.apply); with returnState use layer.applyOutputs(x), which returns [output, ...states]', { returnState: true });
-    }
-    return this.callOutputs(x, context)[0]!;
+  /** The output, or with returnState [output, ...final states] (TF.js's apply; graphs take each). */
+  call(x: Tensor | Tensor[], context: CallContext): Tensor | Tensor[] {
+    const outputs = this.callOutputs(x, context);
+    return this.returnState ? outputs : outputs[0]!;
   }
 
   /** Like apply, but returns every output: [output, ...states] with returnState. */
-  applyOutputs(x: Tensor, context: Partial<CallContext> = {}): Tensor[] {
+  applyOutputs(x: Tensor | Tensor[], context: Partial<CallContext> = {}): Tensor[] {
     return this.callOutputs(x, this.prepareToApply(x, context));
   }
 
@@ -264,6 +273,11 @@ export abstract class RNN extends Layer {
       goBackwards: this.goBackwards, stateful: false, seed: typeof this.seed === 'bigint' ? this.seed.toString() : this.seed ?? null,
     };
   }
+}
+
+/** The sequence's shape among a recurrent layer's inputs (the sequence, then initial states). */
+function sequenceShape(shapes: SymbolicShape | SymbolicShape[]): SymbolicShape {
+  return (Array.isArray(shapes[0]) ? shapes[0] : shapes) as SymbolicShape;
 }
 
 /** h = activation(x . kernel + bias + h_prev . recurrent_kernel). */

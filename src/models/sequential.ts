@@ -50,7 +50,7 @@ export class Sequential extends LayersModel {
     }
     layer.path = `${this.name}/${layer.name}`;
     this.added.push(layer);
-    this.chain = undefined;
+    this.discardChain();
     if (this.added.length === 1) {
       if (layer.declaredInputShape) this.inputShape = [null, ...layer.declaredInputShape];
       else if (item instanceof LayersModel) this.inputShape = item.expectedInputShapes()?.[0];
@@ -71,12 +71,27 @@ export class Sequential extends LayersModel {
     this.currentGraph();
   }
 
+  /** Forgets the symbolic chain, and its nodes in the layers, so that each layer keeps one node (layer.output). */
+  private discardChain(): void {
+    for (const node of this.chain?.nodes ?? []) {
+      const nodes = node.layer.inboundNodes;
+      nodes.splice(nodes.indexOf(node), 1);
+    }
+    this.chain = undefined;
+  }
+
   protected override currentGraph(): Graph | undefined {
     if (!this.inputShape || this.added.length === 0) return undefined;
     if (!this.chain) {
       const source = input({ shape: this.inputShape.slice(1), name: SEQUENTIAL_INPUT });
       let x = source;
-      for (const layer of this.added) x = layer.applySymbolic(x) as typeof x;
+      for (const layer of this.added) {
+        const output = layer.applySymbolic(x);
+        if (Array.isArray(output)) {
+          throw invalid(`${this.name}.add`, 'Expected layers of one output in a Sequential model (with several, such as returnState, use a functional model)', { layer: layer.name, outputs: output.length });
+        }
+        x = output;
+      }
       this.chain = new Graph([source], [x], `${this.name}`);
     }
     return this.chain;

@@ -123,7 +123,8 @@ export class Graph {
     for (const node of this.nodes) {
       if (isInputNode(node)) continue;
       const args = node.inputs.map((t) => values.get(t)!);
-      const inputMask = node.asList ? mergedMask(node.inputs.map((t) => masks.get(t))) : masks.get(node.inputs[0]!);
+      const inputMask = node.layer.ignoresMasks ? undefined
+        : node.asList && !node.layer.takesInitialState ? mergedMask(node.inputs.map((t) => masks.get(t))) : masks.get(node.inputs[0]!);
       const { output, mask } = callWithMask(node.layer, node.asList ? args : args[0]!, inputMask, context);
       const outputs = Array.isArray(output) ? output : [output];
       node.outputs.forEach((t, i) => {

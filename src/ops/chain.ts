@@ -16,7 +16,7 @@ const CHAINED = [
   'floor', 'gather', 'greater', 'greaterEqual', 'leakyRelu', 'less', 'lessEqual', 'log', 'log1p', 'logSoftmax',
   'logSumExp', 'logicalAnd', 'logicalNot', 'logicalOr', 'matMul', 'max', 'maxPool', 'maximum', 'mean', 'min', 'minimum',
   'mul', 'neg', 'notEqual', 'oneHot', 'onesLike', 'pad', 'pow', 'prod', 'reciprocal', 'relu', 'relu6', 'reshape',
-  'round', 'selu', 'separableConv2d', 'sigmoid', 'sign', 'sin', 'slice', 'softmax', 'softplus', 'sqrt', 'square',
+  'round', 'selu', 'separableConv2d', 'sigmoid', 'sign', 'sin', 'slice', 'softmax', 'softplus', 'split', 'sqrt', 'square',
   'squeeze', 'sub', 'sum', 'tanh', 'tile', 'topk', 'transpose', 'unsortedSegmentSum', 'unstack', 'zerosLike',
 ] as const;
 

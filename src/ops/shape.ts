@@ -90,6 +90,37 @@ export const unstack = op(function unstack(x: TensorLike, axis: number = 0): Ten
     reshape(slice(t, t.shape.map((_, i) => (i === a ? k : 0)), size), rest));
 });
 
+/**
+ * TF.js's split(x, numOrSizeSplits, axis = 0): equal parts (a number that divides the axis) or
+ * parts of the given sizes (one may be -1: the rest), as slices along the axis.
+ */
+export const split = op(function split(x: TensorLike, numOrSizeSplits: number | readonly number[], axis: number = 0): Tensor[] {
+  const t = convertToTensor(x, 'x', 'split');
+  const a = normalizeAxis(axis, t.rank, 'split');
+  const length = t.shape[a]!;
+  let sizes: number[];
+  if (typeof numOrSizeSplits === 'number') {
+    if (!Number.isInteger(numOrSizeSplits) || numOrSizeSplits <= 0 || length % numOrSizeSplits !== 0) {
+      throw invalid('split', `Expected a positive number of splits that divides the axis (${length})`, { numOrSizeSplits });
+    }
+    sizes = new Array<number>(numOrSizeSplits).fill(length / numOrSizeSplits);
+  } else {
+    const rest = numOrSizeSplits.filter((n) => n === -1).length;
+    const given = numOrSizeSplits.filter((n) => n !== -1);
+    const total = given.reduce((s, n) => s + n, 0);
+    if (rest > 1 || given.some((n) => !Number.isInteger(n) || n < 0) || (rest === 0 ? total !== length : total > length)) {
+      throw invalid('split', `Expected sizes of at least 0 that add up to the axis (${length}), at most one -1`, { numOrSizeSplits });
+    }
+    sizes = numOrSizeSplits.map((n) => (n === -1 ? length - total : n));
+  }
+  let begin = 0;
+  return sizes.map((size) => {
+    const part = slice(t, t.shape.map((_, i) => (i === a ? begin : 0)), t.shape.map((d, i) => (i === a ? size : d)));
+    begin += size;
+    return part;
+  });
+});
+
 /** slice(x, begin, size): size -1 on an axis takes everything from begin to the end. */
 export const slice = op(function slice(x: TensorLike, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
   const t = convertToTensor(x, 'x', 'slice');

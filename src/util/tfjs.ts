@@ -16,6 +16,12 @@ export function assert(expr: boolean, msg: () => string): asserts expr {
   if (!expr) throw new Error(typeof msg === 'function' ? msg() : String(msg));
 }
 
+/** TF.js's util.assertShapesMatch: throws unless the two shapes are equal, with TF.js's message. */
+export function assertShapesMatch(shapeA: readonly number[], shapeB: readonly number[], errorMessagePrefix = ''): void {
+  const equal = shapeA.length === shapeB.length && shapeA.every((d, i) => d === shapeB[i]);
+  if (!equal) throw new Error(`${errorMessagePrefix} Shapes ${shapeA.join(',')} and ${shapeB.join(',')} must match`);
+}
+
 function keyOf(seedOrKey: Seed | Key | undefined, context: string): Key {
   if (seedOrKey instanceof Key) return seedOrKey;
   return seedOrKey === undefined ? nextUnnamedKey(context) : key(seedOrKey);

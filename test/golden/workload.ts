@@ -76,6 +76,7 @@ function opDigests(vb: VB, out: Digests): void {
   withGrad('slice/pad', (t) => vb.pad(vb.slice(t, [1, 2], [2, 3]), [[1, 0], [2, 1]], 0.25));
   withGrad('concat/stack', (t) => vb.concat([t, vb.stack([t, t], 1).reshape([8, 6])], 0));
   withGrad('unstack', (t) => vb.add(vb.unstack(t, 1)[2]!, vb.unstack(t)[3]!.sum()));
+  withGrad('split', (t) => vb.add(vb.split(t, 2, 1)[1]!, vb.split(t, [1, 3], 0)[0]!.sum()));
   withGrad('expandDims/squeeze', (t) => vb.squeeze(vb.expandDims(t, 1), [1]));
   withGrad('tile', (t) => vb.tile(t, [2, 3]));
   withGrad('gather', (t) => vb.gather(t, vb.tensor([5, 0, 0, 3], [4], 'int32'), 1));
@@ -134,6 +135,8 @@ function activationDigests(vb: VB, out: Digests): void {
     const layer = vb.layers.activation({ activation: name });
     out[`activation/${name}`] = vb.digest([layer.apply(x) as Tensor, vb.grad((t: Tensor) => vb.sum(vb.square(layer.apply(t) as Tensor)))(x)]);
   }
+  const leaky = vb.layers.leakyReLU({ alpha: 0.2 });
+  out['activation/layers.leakyReLU'] = vb.digest([leaky.apply(x) as Tensor, vb.grad((t: Tensor) => vb.sum(vb.square(leaky.apply(t) as Tensor)))(x)]);
 }
 
 function lossAndMetricDigests(vb: VB, out: Digests): void {
