@@ -112,8 +112,24 @@ describe('verbatim CLI', () => {
     assert.match(cli('ls').stdout, /^id\s+name\s+seed\s+status\s+final metrics and values\s+digest/);
     assert.match(cli('show', all[0]!).stdout, /status completed/);
     assert.equal((JSON.parse(cli('show', all[0]!, '--json').stdout) as { summary: { id: string } }).summary.id, all[0]);
-    assert.equal(cli('rm', all.at(-1)!).code, 0);
+    // An empty or blank id names no run (it would prefix every id); nothing is removed.
+    for (const empty of ['', ' ']) {
+      for (const command of ['rm', 'show', 'verify']) {
+        const r = cli(command, empty);
+        assert.equal(r.code, 2, `${command} ${JSON.stringify(empty)}`);
+        assert.match(r.stderr, /Expected a (non-empty )?run id\. Received: /);
+      }
+    }
+    assert.equal(ids().length, all.length);
+    const removed = cli('rm', all.at(-1)!);
+    assert.equal(removed.code, 0);
+    assert.match(removed.stdout, new RegExp(`removed ${all.at(-1)!}`));
     assert.equal(ids().length, all.length - 1);
+    // A reader that closes the pipe early is a normal end: no EPIPE crash, exit code 0.
+    // `| true` closes the pipe before the CLI writes.
+    const piped = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" show ${all[0]!} | true; echo "status=\${PIPESTATUS[0]}"`], { cwd: WORK, encoding: 'utf8', env: { ...process.env, VERBATIM_STORE: STORE } });
+    assert.equal(piped.stdout.trim(), 'status=0');
+    assert.equal(piped.stderr, '');
     assert.match(cli('env').stdout, /kernelSha256\s+[0-9a-f]{64}/);
     const env = JSON.parse(cli('env', '--json').stdout) as vb.runs.Environment;
     assert.equal(env.backend, 'wasm');

@@ -310,4 +310,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// A reader that closes the pipe (`verbatim show <id> | head -3`) ends the output normally.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: Error & { code?: string }) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
 process.exitCode = await main(process.argv.slice(2));

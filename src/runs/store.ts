@@ -129,6 +129,8 @@ export function summarizeRun(store: string, id: string): RunSummary {
 /** The run with this id, or the one run whose id starts with it. */
 export function resolveRun(store: string, query: string): string {
   const fs = builtin<Fs>('node:fs');
+  // An empty id is a prefix of every id: `rm ""` must not pick the store's only run.
+  if (typeof query !== 'string' || query.trim() === '') throw new Error(`Expected a non-empty run id. Received: run=${JSON.stringify(query)}`);
   const ids = fs.existsSync(store) ? fs.readdirSync(store) : [];
   if (ids.includes(query)) return query;
   const matches = ids.filter((id) => id.startsWith(query));
