@@ -1,7 +1,7 @@
 /** Run recording, the store, the CLI and the statistics. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -203,6 +203,35 @@ await m.fit(x, vb.sum(x, 1, true), { epochs: 100000, verbose: 0 });
     const status = JSON.parse(readFileSync(join(STORE, run!.id, 'status.json'), 'utf8')) as { error: { message: string; stack: string } };
     assert.match(status.error.message, /the script failed on purpose/);
     assert.match(status.error.stack, /throws\.ts/);
+  });
+
+  it('a run whose loss became NaN and a symlink loop in the store: ls, show and report still work', () => {
+    const script = join(WORK, 'blows-up.ts');
+    writeFileSync(script, [
+      "import * as vb from 'verbatim';",
+      'vb.setRandomSeed(1);',
+      "const model = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });",
+      "model.compile({ optimizer: vb.optimizers.sgd({ learningRate: 1e30 }), loss: 'mse' });",
+      'await model.fit(vb.tensor([[1e20, 2e20], [3e20, 4e20]]), vb.tensor([[1], [2]]), { epochs: 2, verbose: 0 });',
+      '',
+    ].join('\n'));
+    const r = cli('run', script, '--name', 'blows-up');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /loss\s+0 \(1 non-finite left out\)/);
+    symlinkSync('loop', join(STORE, 'loop'));
+    try {
+      const ls = cli('ls');
+      assert.equal(ls.code, 0, ls.stderr);
+      assert.match(ls.stdout, /blows-up\s+1\s+completed\s+loss=(NaN|Infinity)/);
+      assert.match(ls.stdout, /loop\s.*corrupt/);
+      const [run] = JSON.parse(cli('ls', '--json', '--name', 'blows-up').stdout) as { id: string }[];
+      const show = cli('show', run!.id);
+      assert.equal(show.code, 0, show.stderr);
+      const report = cli('report', '--name', 'blows-up', '--out', join(WORK, 'blows-up.html'));
+      assert.equal(report.code, 0, report.stderr);
+    } finally {
+      rmSync(join(STORE, 'loop'));
+    }
   });
 
   it('doctor: identical in every check for the tutorial, and the risks it finds', () => {

@@ -109,7 +109,38 @@ export function listRuns(store: string): RunSummary[] {
   const fs = builtin<Fs>('node:fs');
   const path = builtin<Path>('node:path');
   if (!fs.existsSync(store)) return [];
-  return fs.readdirSync(store).filter((id) => fs.statSync(path.join(store, id)).isDirectory()).sort().map((id) => summarizeRun(store, id));
+  // One bad entry (a symlink loop, an unreadable directory) is listed with its reason, never failing the rest.
+  return fs.readdirSync(store).sort().flatMap((id): RunSummary[] => {
+    let directory: boolean;
+    try {
+      directory = fs.statSync(path.join(store, id)).isDirectory();
+    } catch (error) {
+      return [{ id, dir: path.join(store, id), name: null, seed: null, status: 'corrupt', finalMetrics: {}, digest: null, values: {}, problem: (error as Error).message }];
+    }
+    return directory ? [summarizeRun(store, id)] : [];
+  });
+}
+
+interface EpochLine {
+  logs?: Record<string, unknown>;
+  /** Each metric's float32 bits in hex: exact, also for NaN and infinities (JSON writes them as null). */
+  logBits?: Record<string, unknown>;
+  digest: string;
+}
+
+/** An epoch line's metrics as numbers: from their bits where recorded, NaN for anything unreadable. */
+function metricsOf(line: EpochLine): Record<string, number> {
+  const view = new DataView(new ArrayBuffer(4));
+  const names = Object.keys({ ...(line.logs ?? {}), ...(line.logBits ?? {}) });
+  return Object.fromEntries(names.map((name) => {
+    const bits = line.logBits?.[name];
+    if (typeof bits === 'string' && /^[0-9a-f]{8}$/.test(bits)) {
+      view.setUint32(0, parseInt(bits, 16));
+      return [name, view.getFloat32(0)];
+    }
+    const value = line.logs?.[name];
+    return [name, typeof value === 'number' ? value : NaN];
+  }));
 }
 
 export function summarizeRun(store: string, id: string): RunSummary {
@@ -118,9 +149,9 @@ export function summarizeRun(store: string, id: string): RunSummary {
   try {
     const meta = readJson<{ name: string | null; seed: string | null }>(path.join(dir, 'run.json'));
     const status = effectiveStatus(readJson<StatusRecord>(path.join(dir, 'status.json')));
-    const epochs = readJsonl<{ logs: Record<string, number>; digest: string }>(path.join(dir, 'epochs.jsonl'));
+    const epochs = readJsonl<EpochLine>(path.join(dir, 'epochs.jsonl'));
     const last = epochs.at(-1);
-    return { id, dir, name: meta.name, seed: meta.seed, status, finalMetrics: last?.logs ?? {}, digest: last?.digest ?? null, values: finalValues(dir) };
+    return { id, dir, name: meta.name, seed: meta.seed, status, finalMetrics: last ? metricsOf(last) : {}, digest: last?.digest ?? null, values: finalValues(dir) };
   } catch (error) {
     return { id, dir, name: null, seed: null, status: 'corrupt', finalMetrics: {}, digest: null, values: {}, problem: (error as Error).message };
   }
