@@ -103,6 +103,16 @@ describe('backupAndRestore: exact resume after SIGKILL', () => {
 });
 
 describe('backupAndRestore: arguments and backups', () => {
+  it('without a file system (browsers) it is a clear error', () => {
+    const original = process.getBuiltinModule;
+    (process as { getBuiltinModule: unknown }).getBuiltinModule = () => undefined;
+    try {
+      assert.throws(() => vb.callbacks.backupAndRestore({ backupDir: 'backups' }), /backupAndRestore: Expected Node.js: backups are written to the file system/);
+    } finally {
+      process.getBuiltinModule = original;
+    }
+  });
+
   it('bad arguments and a backup of another model are clear errors', async () => {
     assert.throws(() => vb.callbacks.backupAndRestore({} as never), /backupAndRestore: Expected \{backupDir: a non-empty string\}/);
     assert.throws(() => vb.callbacks.backupAndRestore({ backupDir: '/tmp/x', saveFreq: 5 as never }), /Expected saveFreq 'epoch'/);
