@@ -103,6 +103,43 @@ describe('backupAndRestore: exact resume after SIGKILL', () => {
 });
 
 describe('backupAndRestore: arguments and backups', () => {
+  it('without a file system (browsers) it is a clear error', () => {
+    const original = process.getBuiltinModule;
+    (process as { getBuiltinModule: unknown }).getBuiltinModule = () => undefined;
+    try {
+      assert.throws(() => vb.callbacks.backupAndRestore({ backupDir: 'backups' }), /backupAndRestore: Expected Node.js: backups are written to the file system/);
+    } finally {
+      process.getBuiltinModule = original;
+    }
+  });
+
+  it('with deleteCheckpoint false the final state stays: running the script again trains no further', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verbatim-backup-'));
+    try {
+      const train = async () => {
+        vb.setRandomSeed(3);
+        const m = vb.sequential({ name: 'kept', layers: [vb.layers.dense({ units: 1, inputShape: [2], name: 'd' })] });
+        m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+        let epochsRun = 0;
+        const history = await m.fit(vb.ones([8, 2]), vb.zeros([8, 1]), {
+          epochs: 3, batchSize: 4, verbose: 0,
+          callbacks: [vb.callbacks.backupAndRestore({ backupDir: dir, deleteCheckpoint: false }), { onEpochEnd: () => { epochsRun++; } }],
+        });
+        const result = { digest: m.weightsDigest(), history: history.history, epochsRun, iterations: m.optimizer!.iterations };
+        m.dispose();
+        return result;
+      };
+      const first = await train();
+      assert.equal(first.epochsRun, 3);
+      const saved = JSON.parse(readFileSync(join(dir, 'backup.json'), 'utf8'));
+      assert.deepEqual([saved.epoch, saved.finished, saved.optimizer[0].name, saved.optimizer[0].values], [3, true, 'iter', [6]]);
+      const second = await train();
+      assert.deepEqual(second, { ...first, epochsRun: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('bad arguments and a backup of another model are clear errors', async () => {
     assert.throws(() => vb.callbacks.backupAndRestore({} as never), /backupAndRestore: Expected \{backupDir: a non-empty string\}/);
     assert.throws(() => vb.callbacks.backupAndRestore({ backupDir: '/tmp/x', saveFreq: 5 as never }), /Expected saveFreq 'epoch'/);

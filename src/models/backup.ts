@@ -73,6 +73,8 @@ interface Backup {
   /** The step counter (int32) as plain numbers, float32 slots as Float32Arrays. */
   optimizer: { name: string; dtype: DType; shape: number[]; values: Float32Array | number[] }[];
   callbacks: { kind: string; state: CallbackState }[];
+  /** Written when training ended (deleteCheckpoint false): a restart trains no further. */
+  finished: boolean;
 }
 
 export class BackupAndRestore implements Callback {
@@ -83,6 +85,7 @@ export class BackupAndRestore implements Callback {
   private model: TrainingModel | undefined;
   private callbacks: readonly Callback[] = [];
   private startEpoch = 0;
+  private completedEpochs = 0;
 
   constructor(args: BackupAndRestoreArgs) {
     const context = 'backupAndRestore';
@@ -115,6 +118,7 @@ export class BackupAndRestore implements Callback {
 
   async restoreTraining(): Promise<number | undefined> {
     this.startEpoch = 0;
+    this.completedEpochs = 0;
     if (!this.fs.existsSync(this.file)) return undefined;
     const context = `backupAndRestore (${this.file})`;
     let backup: Backup;
@@ -144,15 +148,20 @@ export class BackupAndRestore implements Callback {
     }
     stateful.forEach((c, i) => c.setState!(backup.callbacks[i]!.state));
     this.startEpoch = backup.epoch;
-    return backup.epoch;
+    this.completedEpochs = backup.epoch;
+    return backup.finished ? Number.MAX_SAFE_INTEGER : backup.epoch;
   }
 
   /** Saves at the start of each epoch after the first (the state of the epoch just completed, after every callback's onEpochEnd). */
   async onEpochBegin(epoch: number): Promise<void> {
-    if (epoch > this.startEpoch) await this.save(epoch);
+    if (epoch > this.startEpoch) await this.save(epoch, false);
   }
 
-  private async save(epoch: number): Promise<void> {
+  onEpochEnd(epoch: number): void {
+    this.completedEpochs = epoch + 1;
+  }
+
+  private async save(epoch: number, finished: boolean): Promise<void> {
     const model = this.model!;
     const optimizer = model.optimizer ? await model.optimizer.getWeights() : [];
     const backup: Backup = {
@@ -161,6 +170,7 @@ export class BackupAndRestore implements Callback {
       weights: model.getWeightValues().map((w) => new Float32Array(w)),
       optimizer: optimizer.map(({ name, tensor: t }) => ({ name, dtype: t.dtype, shape: [...t.shape], values: t.dtype === 'int32' ? Array.from(t.dataSync()) : Float32Array.from(t.dataSync()) })),
       callbacks: this.stateful().map((c) => ({ kind: c.constructor.name, state: c.getState!() })),
+      finished,
     };
     for (const { tensor: t } of optimizer) if (!(t instanceof Variable)) t.dispose();
     // Write a temporary file, flush it, then rename: a kill at any moment leaves the previous backup or the new one, whole.
@@ -176,7 +186,8 @@ export class BackupAndRestore implements Callback {
     this.fs.renameSync(temporary, this.file);
   }
 
-  onTrainEnd(): void {
+  async onTrainEnd(): Promise<void> {
     if (this.deleteCheckpoint) this.fs.rmSync(this.file, { force: true });
+    else await this.save(this.completedEpochs, true);
   }
 }
