@@ -1,12 +1,13 @@
 /** Run recording, the store, the CLI and the statistics. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as vb from 'verbatim';
 import { REPO_ROOT } from './helpers/process.js';
+import { appendJsonl, readJsonl } from '../src/runs/store.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 const WORK = join(REPO_ROOT, 'test-output', 'runs');
@@ -34,6 +35,27 @@ describe('statistics', () => {
     const half = (2.3646242515927849 * Math.sqrt(32 / 7)) / Math.sqrt(8);
     assert.ok(Math.abs(s.ci95[0] - (5 - half)) < 1e-6 && Math.abs(s.ci95[1] - (5 + half)) < 1e-6);
     assert.deepEqual(vb.runs.summarize([3]).ci95, [3, 3]);
+  });
+});
+
+describe('run store files', () => {
+  it('JSONL appends are appends; a record cut short by a kill is dropped, never glued to the next', () => {
+    mkdirSync(WORK, { recursive: true });
+    const file = join(WORK, 'append-test.jsonl');
+    rmSync(file, { force: true });
+    appendJsonl(file, [{ a: 1 }]);
+    appendJsonl(file, [{ a: 2 }, { a: 3 }]);
+    assert.equal(readFileSync(file, 'utf8'), '{"a":1}\n{"a":2}\n{"a":3}\n');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}{"a":4, "cut sh`);
+    assert.deepEqual(readJsonl(file), [{ a: 1 }, { a: 2 }, { a: 3 }], 'the unfinished last line is left out');
+    appendJsonl(file, [{ a: 5 }]);
+    assert.deepEqual(readJsonl(file), [{ a: 1 }, { a: 2 }, { a: 3 }, { a: 5 }]);
+    // An append writes into the same file (a rewrite renames a new file into place: a new inode).
+    const inode = statSync(file).ino;
+    for (let i = 0; i < 1000; i++) appendJsonl(file, [{ i }]);
+    assert.equal(statSync(file).ino, inode);
+    assert.equal(readJsonl(file).length, 1004);
+    rmSync(file);
   });
 });
 

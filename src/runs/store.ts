@@ -17,6 +17,12 @@ type Fs = {
   existsSync(p: string): boolean;
   rmSync(p: string, o?: object): void;
   statSync(p: string): { isDirectory(): boolean };
+  openSync(p: string, flags: string): number;
+  fstatSync(fd: number): { size: number };
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  writeSync(fd: number, data: string): number;
+  ftruncateSync(fd: number, length: number): void;
+  closeSync(fd: number): void;
 };
 type Path = { join(...p: string[]): string; resolve(...p: string[]): string };
 
@@ -73,17 +79,44 @@ export function readJson<T>(file: string): T {
   return JSON.parse(builtin<Fs>('node:fs').readFileSync(file, 'utf8') as string) as T;
 }
 
-/** Appends records to a JSONL file by rewriting it atomically. */
+/**
+ * Appends records to a JSONL file: one write at the end, so recording costs stay linear in the
+ * run's length. A write cut short by a kill leaves a last line without its newline: the next
+ * append cuts that unfinished record off first, and readJsonl leaves it out.
+ */
 export function appendJsonl(file: string, records: readonly unknown[]): void {
   const fs = builtin<Fs>('node:fs');
-  const before = fs.existsSync(file) ? (fs.readFileSync(file, 'utf8') as string) : '';
-  writeAtomic(file, before + records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  const fd = fs.openSync(file, 'a+');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const end = completeLength(fs, fd, size);
+    if (end < size) fs.ftruncateSync(fd, end);
+    fs.writeSync(fd, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
+/** The length of the file up to and including its last newline (read backwards in blocks). */
+function completeLength(fs: Fs, fd: number, size: number): number {
+  const block = new Uint8Array(4096);
+  for (let end = size; end > 0;) {
+    const start = Math.max(0, end - block.length);
+    const n = fs.readSync(fd, block, 0, end - start, start);
+    const at = block.subarray(0, n).lastIndexOf(0x0a);
+    if (at >= 0) return start + at + 1;
+    end = start;
+  }
+  return 0;
+}
+
+/** The records of a JSONL file; a last line without its newline (a write cut short) is left out. */
 export function readJsonl<T>(file: string): T[] {
   const fs = builtin<Fs>('node:fs');
   if (!fs.existsSync(file)) return [];
-  return (fs.readFileSync(file, 'utf8') as string).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
+  const lines = (fs.readFileSync(file, 'utf8') as string).split('\n');
+  const complete = lines.slice(0, -1);
+  return complete.filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
 }
 
 function processAlive(pid: number): boolean {
