@@ -1,7 +1,7 @@
 /** Reading runs back: listing, showing, comparing. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJson, readJsonl, summarizeRun, type RunSummary, type StatusRecord } from '../runs/store.js';
+import { isIndex, readEpochs, readJson, readJsonl, summarizeRun, type RunSummary, type StatusRecord } from '../runs/store.js';
 
 export interface EpochRecord {
   fit: number;
@@ -47,7 +47,7 @@ export function loadRun(store: string, id: string): RunDetails {
     manifest: optional(() => readJson<Record<string, unknown>>(join(dir, 'manifest.json')), {}),
     status: optional(() => readJson<StatusRecord>(join(dir, 'status.json')), null),
     fits: optional(() => readJsonl<FitRecord>(join(dir, 'fits.jsonl')), []),
-    epochs: optional(() => readJsonl<EpochRecord>(join(dir, 'epochs.jsonl')), []),
+    epochs: optional(() => readEpochs(join(dir, 'epochs.jsonl')), []),
     steps: optional(() => readJsonl(join(dir, 'steps.jsonl')), []),
   };
 }
@@ -115,31 +115,58 @@ function ordinal(v: number): number {
   return w < 0 ? -(w & 0x7fffffff) : w;
 }
 
+/**
+ * The recorded weights' names and sizes, checked against the weights file's length before
+ * anything is allocated: a store's fits.jsonl is input like any other (a shape [1e9, 1e9] must
+ * not become a loop of 1e18 steps).
+ */
+function weightLayout(weights: unknown, bytes: number): { name: string; shape: number[]; size: number }[] | string {
+  if (bytes % 4 !== 0) return `(the weights file holds ${bytes} bytes, not a whole number of float32 values)`;
+  if (!Array.isArray(weights)) return '(the fit records no weight shapes)';
+  let total = 0;
+  const layout = [];
+  for (const w of weights as { name?: unknown; shape?: unknown }[]) {
+    const shape = w?.shape;
+    if (typeof w?.name !== 'string' || !Array.isArray(shape) || !shape.every(isIndex)) return `(a recorded weight shape is not a list of non-negative integers: ${JSON.stringify(w).slice(0, 80)})`;
+    const size = shape.reduce((p: number, d: number) => p * d, 1);
+    total += size;
+    if (total > bytes / 4) return `(the recorded weight shapes need more than the ${bytes / 4} values the weights file holds)`;
+    layout.push({ name: w.name, shape: shape as number[], size });
+  }
+  if (total !== bytes / 4) return `(the recorded weight shapes hold ${total} values, the weights file ${bytes / 4})`;
+  return layout;
+}
+
 /** Per weight of one recorded epoch: max |a - b| and max ULP distance, when both runs kept the weights. */
 export function weightDifferences(storeA: string, a: RunDetails, storeB: string, b: RunDetails, fit: number, epoch: number): string[] {
+  // fit and epoch become part of a file name: only non-negative integers (readEpochs checks them; so does this).
+  if (!isIndex(fit) || !isIndex(epoch)) return [`(not a recorded epoch: fit ${String(fit)}, epoch ${String(epoch)})`];
   const file = `weights/fit-${fit}-epoch-${epoch}.bin`;
   const pathA = join(storeA, a.summary.id, file);
   const pathB = join(storeB, b.summary.id, file);
   const weights = a.fits.find((f) => f.fit === fit && f.weights)?.weights;
   if (!weights || !existsSync(pathA) || !existsSync(pathB)) return ['(the weights of this epoch were not kept)'];
-  const x = new Float32Array(new Uint8Array(readFileSync(pathA)).buffer);
-  const y = new Float32Array(new Uint8Array(readFileSync(pathB)).buffer);
-  if (x.length !== y.length) return [`(different numbers of weights: ${x.length} and ${y.length})`];
+  const bytesA = new Uint8Array(readFileSync(pathA));
+  const bytesB = new Uint8Array(readFileSync(pathB));
+  if (bytesA.length !== bytesB.length) return [`(different numbers of weight bytes: ${bytesA.length} and ${bytesB.length})`];
+  const layout = weightLayout(weights, bytesA.length);
+  if (typeof layout === 'string') return [layout];
+  const x = new Float32Array(bytesA.buffer, bytesA.byteOffset, bytesA.length / 4);
+  const y = new Float32Array(bytesB.buffer, bytesB.byteOffset, bytesB.length / 4);
   const lines: string[] = [];
   let offset = 0;
-  for (const w of weights) {
-    const size = w.shape.reduce((p, d) => p * d, 1);
+  for (const w of layout) {
     let maxAbs = 0;
     let maxUlp = 0;
     let differing = 0;
-    for (let i = offset; i < offset + size; i++) {
+    for (let i = offset; i < offset + w.size; i++) {
       if (Object.is(x[i], y[i])) continue;
       differing++;
       maxAbs = Math.max(maxAbs, Math.abs(x[i]! - y[i]!));
       maxUlp = Math.max(maxUlp, Math.abs(ordinal(x[i]!) - ordinal(y[i]!)));
     }
-    if (differing > 0) lines.push(`${w.name} ${JSON.stringify(w.shape)}: ${differing} of ${size} values differ; max |a - b| = ${maxAbs.toExponential(3)}, max ULP distance = ${maxUlp}`);
-    offset += size;
+    if (differing > 0) lines.push(`${w.name} ${JSON.stringify(w.shape)}: ${differing} of ${w.size} values differ; max |a - b| = ${maxAbs.toExponential(3)}, max ULP distance = ${maxUlp}`);
+    offset += w.size;
   }
   return lines;
 }

@@ -13,7 +13,7 @@ import { Sha256 } from '../util/sha256.js';
 import { environment, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from './node.js';
 import {
-  appendJsonl, defaultStore, ensureDirectory, newRunId, readJson as readJsonFile, runDirectory, writeAtomic, writeJson,
+  appendJsonl, defaultStore, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson,
   type StatusRecord,
 } from './store.js';
 import { modelArtifacts } from '../io/index.js';
@@ -60,6 +60,9 @@ export class RunRecorder implements TrainingObserver {
   readonly id: string;
   readonly dir: string;
   private fit = -1;
+  /** The fit begun and not yet ended, if any: a process that ends inside a fit did not complete its run. */
+  private openFit: number | undefined;
+  private reached: StatusRecord['reached'];
   private readonly batchHashes = new Map<string, Sha256>();
   private readonly path = builtin<{ join(...p: string[]): string }>('node:path');
   private startedAt = '';
@@ -77,7 +80,9 @@ export class RunRecorder implements TrainingObserver {
     ensureDirectory(this.file('weights'));
     this.writeRunFile();
     writeJson(this.file('manifest.json'), environment());
-    this.setStatus({ status: 'running', pid: nodeProcess()!.pid, startedAt: new Date().toISOString() });
+    const pid = nodeProcess()!.pid;
+    const pidStartTime = processStartTime(pid);
+    this.setStatus({ status: 'running', pid, ...(pidStartTime ? { pidStartTime } : {}), startedAt: new Date().toISOString() });
     TRAINING_OBSERVERS.add(this);
     return this;
   }
@@ -105,16 +110,31 @@ export class RunRecorder implements TrainingObserver {
     writeJson(this.file('status.json'), { ...record, startedAt: this.startedAt });
   }
 
+  /**
+   * Ends the run's record. 'completed' becomes 'interrupted' when a fit is still open (the
+   * process exited in the middle of training). Best effort: on a full disk the status may not be
+   * writable, and the error that says so must not hide the one being recorded.
+   */
   finish(status: 'completed' | 'failed' | 'interrupted', error?: unknown): void {
     TRAINING_OBSERVERS.delete(this);
-    this.refreshSeed();
-    try {
-      writeJson(this.file('manifest.json'), { ...readJsonFile<Record<string, unknown>>(this.file('manifest.json')), endedAt: new Date().toISOString() });
-    } catch {
-      // The manifest was never written; the status below still says what happened.
+    if (status === 'completed' && this.openFit !== undefined) {
+      status = 'interrupted';
+      error = new Error(`the process ended during fit ${this.openFit}: a run is completed only when every fit it began has ended`);
     }
+    const attempt = (write: () => void) => {
+      try {
+        write();
+      } catch {
+        // Nothing more can be recorded (the manifest is missing, or the disk is full).
+      }
+    };
+    attempt(() => this.refreshSeed());
+    attempt(() => writeJson(this.file('manifest.json'), { ...readJsonFile<Record<string, unknown>>(this.file('manifest.json')), endedAt: new Date().toISOString() }));
     const failure = error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : error === undefined ? undefined : { message: String(error) };
-    this.setStatus({ status, pid: nodeProcess()!.pid, startedAt: this.startedAt, endedAt: new Date().toISOString(), ...(failure ? { error: failure } : {}) });
+    attempt(() => this.setStatus({
+      status, pid: nodeProcess()!.pid, startedAt: this.startedAt, endedAt: new Date().toISOString(),
+      ...(this.reached && status !== 'completed' ? { reached: this.reached } : {}), ...(failure ? { error: failure } : {}),
+    }));
   }
 
   private epochRecord(model: ObservedModel, epoch: number, logs: Logs): void {
@@ -129,6 +149,8 @@ export class RunRecorder implements TrainingObserver {
 
   fitBegin({ model, kind, options, data }: Parameters<NonNullable<TrainingObserver['fitBegin']>>[0]): void {
     this.fit++;
+    this.openFit = this.fit;
+    this.reached = { fit: this.fit, epoch: 0, step: 0 };
     this.batchHashes.clear();
     this.refreshSeed();
     appendJsonl(this.file('fits.jsonl'), [{
@@ -148,6 +170,7 @@ export class RunRecorder implements TrainingObserver {
   }
 
   stepEnd({ model, epoch, step, loss }: Parameters<NonNullable<TrainingObserver['stepEnd']>>[0]): void {
+    this.reached = { fit: this.fit, epoch: epoch + 1, step: step + 1 };
     if (this.options.trace !== 'steps') return;
     appendJsonl(this.file('steps.jsonl'), [{ fit: this.fit, epoch: epoch + 1, step, lossBits: float32Bits(loss), loss, digest: model.weightsDigest() }]);
   }
@@ -161,6 +184,7 @@ export class RunRecorder implements TrainingObserver {
   }
 
   fitEnd({ model, history }: { model: ObservedModel; history: History }): void {
+    this.openFit = undefined;
     writeJson(this.file('history.json'), { epoch: history.epoch, history: history.history, params: history.params ?? null });
     // The model in TF.js's Layers format (src/io): tf.loadLayersModel and vb.loadLayersModel read it.
     if (model instanceof LayersModel) {

@@ -1,15 +1,19 @@
 /**
  * The run store: one directory per run under ./.verbatim/runs (or --store / VERBATIM_STORE),
- * holding plain JSON and JSONL files a person can read. Every file is written whole to a
- * temporary name and renamed into place, so a run killed at any moment leaves each file either
- * absent or complete, and never touches other runs. Run ids sort by start time and are unique
- * across parallel processes (time, process id, random suffix).
+ * holding plain JSON and JSONL files a person can read. JSON files are written whole to a
+ * temporary name and renamed into place (the temporary removed when the write fails, a full disk
+ * included); JSONL files are appended to, and a reader ignores a torn last line, so a run killed
+ * at any moment leaves readable files and never touches other runs. Reading is defensive: a store
+ * entry that cannot be read (a symlink loop, an unreadable directory, a malformed line) is listed
+ * with its reason and never stops the others. Run ids sort by start time and are unique across
+ * parallel processes (time, process id, random suffix).
  */
 import { builtin, nodeProcess } from './node.js';
 
 type Fs = {
   mkdirSync(p: string, o?: object): void;
   writeFileSync(p: string, d: string | Uint8Array): void;
+  appendFileSync(p: string, d: string): void;
   renameSync(a: string, b: string): void;
   readFileSync(p: string, e?: string): string | Uint8Array;
   readdirSync(p: string): string[];
@@ -17,6 +21,11 @@ type Fs = {
   rmSync(p: string, o?: object): void;
   statSync(p: string): { isDirectory(): boolean };
 };
+
+/** Bad input from a store file: the file, and what is wrong with it. */
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
 type Path = { join(...p: string[]): string; resolve(...p: string[]): string };
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
@@ -24,7 +33,11 @@ export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 export interface StatusRecord {
   status: RunStatus;
   pid: number;
+  /** The process's start time (Linux /proc/<pid>/stat field 22), telling the run's process from a later one with the same pid. */
+  pidStartTime?: string;
   startedAt: string;
+  /** Where training stood when the run ended early: the fit, epoch (1-based) and step reached. */
+  reached?: { fit: number; epoch: number; step: number };
   endedAt?: string;
   error?: { message: string; stack?: string };
 }
@@ -37,6 +50,7 @@ export interface RunSummary {
   status: RunStatus | 'corrupt';
   finalMetrics: Record<string, number>;
   digest: string | null;
+  /** Why the run is corrupt, or why it ended (failed, interrupted), when known. */
   problem?: string;
 }
 
@@ -53,86 +67,219 @@ export function newRunId(): string {
   return `${stamp}-${pid}-${Array.from(random, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
-/** Writes a file whole: to a temporary name first, then renamed into place. */
+/** A write failure with the file named, and a full disk said in words. */
+export function writeFailure(file: string, error: unknown): Error {
+  const code = (error as { code?: string }).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new Error(`the disk is full (${code}) while writing ${file}: free some space and run again`, { cause: error });
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Writes a file whole: to a temporary name first, then renamed into place; a failed write leaves no temporary behind. */
 export function writeAtomic(file: string, data: string | Uint8Array): void {
   const fs = builtin<Fs>('node:fs');
   const pid = nodeProcess()?.pid ?? 0;
   const temporary = `${file}.${pid}.tmp`;
-  fs.writeFileSync(temporary, data);
-  fs.renameSync(temporary, file);
+  try {
+    fs.writeFileSync(temporary, data);
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw writeFailure(file, error);
+  }
 }
 
 export function writeJson(file: string, value: unknown): void {
-  writeAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+  writeAtomic(file, `${JSON.stringify(value, jsonNumber, 2)}\n`);
 }
 
 export function readJson<T>(file: string): T {
   return JSON.parse(builtin<Fs>('node:fs').readFileSync(file, 'utf8') as string) as T;
 }
 
-/** Appends records to a JSONL file by rewriting it atomically. */
+/**
+ * Appends records to a JSONL file (one write in append mode: the cost does not grow with the
+ * file). A process killed mid-write leaves at worst a torn last line, which readJsonl ignores.
+ */
 export function appendJsonl(file: string, records: readonly unknown[]): void {
-  const fs = builtin<Fs>('node:fs');
-  const before = fs.existsSync(file) ? (fs.readFileSync(file, 'utf8') as string) : '';
-  writeAtomic(file, before + records.map((r) => `${JSON.stringify(r)}\n`).join(''));
-}
-
-export function readJsonl<T>(file: string): T[] {
-  const fs = builtin<Fs>('node:fs');
-  if (!fs.existsSync(file)) return [];
-  return (fs.readFileSync(file, 'utf8') as string).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
-}
-
-function processAlive(pid: number): boolean {
   try {
-    (globalThis as unknown as { process: { kill(pid: number, signal: number): void } }).process.kill(pid, 0);
-    return true;
+    builtin<Fs>('node:fs').appendFileSync(file, records.map((r) => `${JSON.stringify(r, jsonNumber)}\n`).join(''));
   } catch (error) {
-    return (error as { code?: string }).code === 'EPERM';
+    throw writeFailure(file, error);
   }
 }
 
-/** The status, with a 'running' run whose process is gone reported as interrupted. */
+/** The records of a JSONL file; a torn last line (no newline) is ignored, a malformed line is a StoreError naming it. */
+export function readJsonl<T>(file: string): T[] {
+  const fs = builtin<Fs>('node:fs');
+  if (!fs.existsSync(file)) return [];
+  const lines = (fs.readFileSync(file, 'utf8') as string).split('\n');
+  const complete = lines.slice(0, -1);
+  return complete.flatMap((line, i) => {
+    if (!line.trim()) return [];
+    try {
+      return [JSON.parse(line) as T];
+    } catch (error) {
+      throw new StoreError(`${file} line ${i + 1}: ${(error as Error).message}`);
+    }
+  });
+}
+
+/** A process's start time in clock ticks since boot (Linux); undefined where /proc is unavailable. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = builtin<Fs>('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8') as string;
+    // Field 2 (the command) may hold spaces and parentheses: count fields after its closing ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function processAlive(pid: number, startTime: string | undefined): boolean {
+  try {
+    (globalThis as unknown as { process: { kill(pid: number, signal: number): void } }).process.kill(pid, 0);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EPERM') return false;
+  }
+  // A live process with the recorded pid but another start time is a later process that reused the pid.
+  const now = startTime === undefined ? undefined : processStartTime(pid);
+  return now === undefined || now === startTime;
+}
+
+/** The status, with a 'running' run whose process is gone (or is another process now) reported as interrupted. */
 export function effectiveStatus(record: StatusRecord): RunStatus {
-  return record.status === 'running' && !processAlive(record.pid) ? 'interrupted' : record.status;
+  return record.status === 'running' && !processAlive(record.pid, record.pidStartTime) ? 'interrupted' : record.status;
 }
 
 export function runDirectory(store: string, id: string): string {
   return builtin<Path>('node:path').join(store, id);
 }
 
-/** Runs in the store, oldest first; a run whose files cannot be read is listed as corrupt. */
+/** Runs in the store, oldest first; an entry that cannot be read is listed as corrupt, with the reason. */
 export function listRuns(store: string): RunSummary[] {
   const fs = builtin<Fs>('node:fs');
   const path = builtin<Path>('node:path');
   if (!fs.existsSync(store)) return [];
-  return fs.readdirSync(store).filter((id) => fs.statSync(path.join(store, id)).isDirectory()).sort().map((id) => summarizeRun(store, id));
+  return fs.readdirSync(store).filter((id) => !id.startsWith('.')).sort().flatMap((id) => {
+    try {
+      if (!fs.statSync(path.join(store, id)).isDirectory()) return [];
+    } catch (error) {
+      // A symlink loop, a dangling link: still an entry of the store, so listed with its reason.
+      return [corrupt(store, id, error)];
+    }
+    return [summarizeRun(store, id)];
+  });
+}
+
+function corrupt(store: string, id: string, error: unknown): RunSummary {
+  const dir = builtin<Path>('node:path').join(store, id);
+  return { id, dir, name: null, seed: null, status: 'corrupt', finalMetrics: {}, digest: null, problem: (error as Error).message };
+}
+
+export interface EpochLine {
+  fit: number;
+  epoch: number;
+  logs: Record<string, number>;
+  logBits: Record<string, string>;
+  digest: string;
+  layers: Record<string, string>;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const strings = (v: unknown): Record<string, string> => (isRecord(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string> : {});
+
+/** The float32 whose big-endian bits are these 8 hex digits. */
+export function float32FromBits(bits: string): number {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setUint32(0, Number.parseInt(bits, 16));
+  return view.getFloat32(0);
+}
+
+/** JSON has no NaN or Infinity: non-finite metrics are written as these strings (their exact bits are in logBits). */
+const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
+
+export function jsonNumber(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+}
+
+/**
+ * A run's epoch records, checked: fit and epoch non-negative integers, a digest; each metric a
+ * number, a non-finite one restored from its recorded float32 bits (or its NaN/Infinity string);
+ * a metric of any other type is left out rather than passed on to code that formats numbers.
+ */
+export function readEpochs(file: string): EpochLine[] {
+  return readJsonl<unknown>(file).map((line, i) => {
+    if (!isRecord(line) || !isIndex(line.fit) || !isIndex(line.epoch) || typeof line.digest !== 'string') {
+      throw new StoreError(`${file} record ${i + 1}: Expected {fit, epoch, digest, logs} with non-negative integer fit and epoch`);
+    }
+    const logBits = Object.fromEntries(Object.entries(strings(line.logBits)).filter(([, b]) => /^[0-9a-f]{8}$/.test(b)));
+    const logs: Record<string, number> = {};
+    for (const [k, v] of Object.entries(isRecord(line.logs) ? line.logs : {})) {
+      if (typeof v === 'number') logs[k] = v;
+      else if (logBits[k] !== undefined) logs[k] = float32FromBits(logBits[k]!);
+      else if (typeof v === 'string' && v in NON_FINITE) logs[k] = NON_FINITE[v]!;
+    }
+    return { fit: line.fit, epoch: line.epoch, logs, logBits, digest: line.digest, layers: strings(line.layers) };
+  });
+}
+
+const STATUSES: readonly string[] = ['running', 'completed', 'failed', 'interrupted'];
+
+/** The run's status record, checked; a run stopped before it wrote one was interrupted. */
+export function readStatus(dir: string): StatusRecord | undefined {
+  const file = builtin<Path>('node:path').join(dir, 'status.json');
+  if (!builtin<Fs>('node:fs').existsSync(file)) return undefined;
+  const record = readJson<unknown>(file);
+  if (!isRecord(record) || typeof record.status !== 'string' || !STATUSES.includes(record.status) || !isIndex(record.pid)) {
+    throw new StoreError(`${file}: Expected {status: ${STATUSES.join(' | ')}, pid}`);
+  }
+  return record as unknown as StatusRecord;
+}
+
+/** Why a run ended as it did, in words, when it did not complete. */
+export function endReason(status: StatusRecord | undefined): string | undefined {
+  if (!status) return 'stopped before it recorded a status (killed while starting)';
+  const where = status.reached ? `at fit ${status.reached.fit}, epoch ${status.reached.epoch}, step ${status.reached.step}` : undefined;
+  const message = isRecord(status.error) && typeof status.error.message === 'string' ? status.error.message : undefined;
+  if (message !== undefined) return where ? `${message} (${where})` : message;
+  return where && status.status !== 'completed' ? `stopped ${where}` : undefined;
 }
 
 export function summarizeRun(store: string, id: string): RunSummary {
   const path = builtin<Path>('node:path');
+  const fs = builtin<Fs>('node:fs');
   const dir = path.join(store, id);
   try {
-    const meta = readJson<{ name: string | null; seed: string | null }>(path.join(dir, 'run.json'));
-    const status = effectiveStatus(readJson<StatusRecord>(path.join(dir, 'status.json')));
-    const epochs = readJsonl<{ logs: Record<string, number>; digest: string }>(path.join(dir, 'epochs.jsonl'));
-    const last = epochs.at(-1);
-    return { id, dir, name: meta.name, seed: meta.seed, status, finalMetrics: last?.logs ?? {}, digest: last?.digest ?? null };
+    // run.json is written first, by the CLI before the script starts; a run killed even earlier has none.
+    const meta = fs.existsSync(path.join(dir, 'run.json')) ? readJson<unknown>(path.join(dir, 'run.json')) : {};
+    if (!isRecord(meta)) throw new StoreError(`${path.join(dir, 'run.json')}: Expected an object`);
+    const record = readStatus(dir);
+    const status = record ? effectiveStatus(record) : 'interrupted';
+    const last = readEpochs(path.join(dir, 'epochs.jsonl')).at(-1);
+    const problem = status === 'completed' ? undefined : endReason(record);
+    return {
+      id, dir, name: typeof meta.name === 'string' ? meta.name : null, seed: typeof meta.seed === 'string' ? meta.seed : null,
+      status, finalMetrics: last?.logs ?? {}, digest: last?.digest ?? null, ...(problem ? { problem } : {}),
+    };
   } catch (error) {
-    return { id, dir, name: null, seed: null, status: 'corrupt', finalMetrics: {}, digest: null, problem: (error as Error).message };
+    return corrupt(store, id, error);
   }
 }
 
-/** The run with this id, or the one run whose id starts with it. */
+/** The run with this id, or the one run whose id starts with it; an empty, path-like or ambiguous query is an error. */
 export function resolveRun(store: string, query: string): string {
+  if (!/^[\w-][\w.-]*$/.test(query)) {
+    throw new Error(`Expected a run id (or a prefix of one): letters, digits, '-', '_' and '.'. Received: run=${JSON.stringify(query)}`);
+  }
   const fs = builtin<Fs>('node:fs');
-  const ids = fs.existsSync(store) ? fs.readdirSync(store) : [];
+  const ids = fs.existsSync(store) ? fs.readdirSync(store).filter((id) => !id.startsWith('.')) : [];
   if (ids.includes(query)) return query;
   const matches = ids.filter((id) => id.startsWith(query));
   if (matches.length === 1) return matches[0]!;
   throw new Error(matches.length === 0
     ? `Expected the id of a run in ${store}. Received: run=${JSON.stringify(query)} (no such run)`
-    : `Expected an id that names one run. Received: run=${JSON.stringify(query)}, which matches ${matches.length} runs`);
+    : `Expected an id that names one run. Received: run=${JSON.stringify(query)}, which matches ${matches.length} runs (${matches.slice(0, 3).join(', ')}${matches.length > 3 ? ', ...' : ''})`);
 }
 
 export function removeRun(store: string, id: string): void {
