@@ -51,7 +51,7 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
   const typescript = /\.(ts|mts|cts)$/.test(script) ? ['--import', require.resolve('tsx')] : [];
   const env: Record<string, string | undefined> = { ...process.env, VERBATIM_SCRIPT: resolve(script), ...(seedSource === 'auto' ? { VERBATIM_SEED: seed } : {}) };
   delete env.VERBATIM_RUN_DIR;
-  spawnSync(process.execPath, [...typescript, driver, dir1, dir2, randomLog, resolve(script), ...parsed.rest], { env, stdio: 'ignore' });
+  spawnSync(process.execPath, ['--import', require.resolve('./preload.js'), ...typescript, driver, dir1, dir2, randomLog, resolve(script), ...parsed.rest], { env, stdio: 'ignore' });
   const pass = (dir: string) => loadRun(store, dir.split(/[\\/]/).at(-1)!);
 
   const rows = [

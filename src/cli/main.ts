@@ -6,9 +6,10 @@
 import { writeFileSync } from 'node:fs';
 import * as vb from '../index.js';
 import { summarize } from '../runs/statistics.js';
-import { defaultStore, listRuns, removeRun, resolveRun } from '../runs/store.js';
+import { defaultStore, jsonNumber, listRuns, removeRun, resolveRun, summarizeRun, writeFailure } from '../runs/store.js';
 import { integerFlag, parse, stringFlag, UsageError, type Parsed } from './args.js';
-import { executeAll, type Invocation } from './execute.js';
+import { executeAll, interruptedBy, signalExitCode, type Invocation } from './execute.js';
+import { projectRoot, trustedInvocation } from './trust.js';
 import {
   configOf, dataFingerprints, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
   weightDifferences, type RunDetails,
@@ -16,7 +17,21 @@ import {
 import { renderReport } from './report.js';
 import { doctor } from './doctor.js';
 
-const out = (text: string) => process.stdout.write(`${text}\n`);
+/**
+ * A closed pipe (`verbatim show id | head -3`) is a normal end of the output: writing stops, the
+ * command finishes (a run keeps training and recording) and exits as it would have.
+ */
+let outputClosed = false;
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    outputClosed = true;
+  });
+}
+const write = (stream: 'stdout' | 'stderr', text: string) => {
+  if (!outputClosed) process[stream].write(text);
+};
+const out = (text: string) => write('stdout', `${text}\n`);
 
 const HELP: Record<string, string> = {
   main: `verbatim <command> [options]
@@ -120,15 +135,22 @@ async function commandRun(parsed: Parsed): Promise<number> {
   };
   const invocations = seedList(parsed).map((seed) => ({ ...base, ...(seed !== undefined ? { seed } : {}) }));
   const parallel = integerFlag(parsed, 'parallel', 1) ?? 1;
-  const executions = await executeAll(storeDir, invocations, parallel, (t, stream) => process[stream].write(t), (i, e) => {
+  const executions = await executeAll(storeDir, invocations, parallel, (text, stream) => write(stream, text), (i, e) => {
     const r = loadRun(storeDir, e.id);
-    process.stderr.write(`[${i + 1}/${invocations.length}] ${e.id} seed ${String(r.run.seed ?? '?')} ${r.summary.status} in ${e.seconds.toFixed(1)}s ${r.summary.digest?.slice(0, 12) ?? ''}\n`);
+    const reason = r.summary.problem ? `: ${r.summary.problem}` : '';
+    write('stderr', `[${i + 1}/${invocations.length}] ${e.id} seed ${String(r.run.seed ?? '?')} ${r.summary.status} in ${e.seconds.toFixed(1)}s ${r.summary.digest?.slice(0, 12) ?? ''}${reason}\n`);
+    if (e.writeError) write('stderr', `verbatim run: ${e.writeError}\n`);
   });
   const runs = executions.map((e) => loadRun(storeDir, e.id));
   out('');
   out(statisticsTable(runs));
   for (const line of sameSeedReport(runs)) out(line);
-  return executions.every((e) => e.exitCode === 0) ? 0 : 1;
+  const signal = interruptedBy();
+  if (signal) {
+    write('stderr', `verbatim run: interrupted by ${signal} after ${executions.length} of ${invocations.length} runs\n`);
+    return signalExitCode(signal);
+  }
+  return executions.every((e, i) => e.exitCode === 0 && !e.writeError && runs[i]!.summary.status === 'completed') ? 0 : 1;
 }
 
 async function commandVerify(parsed: Parsed): Promise<number> {
@@ -136,9 +158,9 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   const [query] = parsed.positionals;
   if (!query) throw new UsageError('Expected a run id. Received: nothing');
   const original = loadRun(storeDir, resolveRun(storeDir, query));
-  const invocation = original.run.invocation as Invocation | null;
-  if (!invocation) throw new UsageError(`Expected a run recorded by 'verbatim run'. Received: ${original.summary.id} (recorded in-process)`);
-  const [execution] = await executeAll(storeDir, [{ ...invocation, seed: String(original.run.seed), name: `verify ${original.summary.id}` }], 1, () => undefined, () => undefined);
+  const invocation = trustedInvocation(original, projectRoot(process.cwd()));
+  const [execution] = await executeAll(storeDir, [{ ...invocation, name: `verify ${original.summary.id}` }], 1, () => undefined, () => undefined);
+  if (!execution) return signalExitCode(interruptedBy()!);
   const again = loadRun(storeDir, execution!.id);
   const divergence = firstDivergence(original.epochs, again.epochs);
   const stepDivergence = original.steps.findIndex((s, i) => s.digest !== again.steps[i]?.digest || s.lossBits !== again.steps[i]?.lossBits);
@@ -190,7 +212,9 @@ function commandDiff(parsed: Parsed): number {
 function commandLs(parsed: Parsed): number {
   const name = stringFlag(parsed, 'name');
   const runs = listRuns(store(parsed)).filter((r) => name === undefined || r.name === name);
-  out(parsed.flags.has('json') ? JSON.stringify(runs, null, 2) : runs.length ? lsTable(runs) : '(no runs)');
+  out(parsed.flags.has('json') ? JSON.stringify(runs, jsonNumber, 2) : runs.length ? lsTable(runs) : '(no runs)');
+  const corrupt = runs.filter((r) => r.status === 'corrupt');
+  if (!parsed.flags.has('json') && corrupt.length) out(`\ncorrupt runs:\n${corrupt.map((r) => `  ${r.id}: ${r.problem}`).join('\n')}`);
   return 0;
 }
 
@@ -200,11 +224,11 @@ function commandShow(parsed: Parsed): number {
   if (!query) throw new UsageError('Expected a run id. Received: nothing');
   const run = loadRun(storeDir, resolveRun(storeDir, query));
   if (parsed.flags.has('json')) {
-    out(JSON.stringify(run, null, 2));
+    out(JSON.stringify(run, jsonNumber, 2));
     return 0;
   }
   out(`run ${run.summary.id}  name ${run.summary.name ?? '-'}  seed ${run.summary.seed ?? '-'}  status ${run.summary.status}`);
-  if (run.status?.error) out(`error: ${run.status.error.message}`);
+  if (run.summary.problem) out(`${run.summary.status === 'corrupt' ? 'problem' : 'reason'}: ${run.summary.problem}`);
   out(table([['field', 'value'], ...Object.entries(run.manifest).filter(([k]) => k !== 'dependencies').map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])]));
   out('');
   out(table([['fit', 'epoch', 'metrics', 'digest'], ...run.epochs.map((e) => [String(e.fit), String(e.epoch), Object.entries(e.logs).map(([k, v]) => `${k}=${v}`).join(' '), e.digest.slice(0, 16)])]));
@@ -216,8 +240,9 @@ function commandRm(parsed: Parsed): number {
   if (parsed.positionals.length === 0) throw new UsageError('Expected a run id. Received: nothing');
   for (const query of parsed.positionals) {
     const id = resolveRun(storeDir, query);
+    const run = summarizeRun(storeDir, id);
     removeRun(storeDir, id);
-    out(`removed ${id}`);
+    out(`removed ${id} (name ${run.name ?? '-'}, seed ${run.seed ?? '-'}, ${run.status})`);
   }
   return 0;
 }
@@ -265,9 +290,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     return await spec.run(parse(rest, spec.valued, spec.switches));
-  } catch (error) {
-    process.stderr.write(`verbatim ${command}: ${(error as Error).message}\n`);
-    return error instanceof UsageError || /^Expected/.test((error as Error).message) ? 2 : 1;
+  } catch (caught) {
+    const error = writeFailure((caught as { path?: string }).path ?? 'a file', caught);
+    write('stderr', `verbatim ${command}: ${error.message}\n`);
+    return error instanceof UsageError || /^Expected/.test(error.message) ? 2 : 1;
   }
 }
 
