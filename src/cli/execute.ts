@@ -12,7 +12,7 @@ import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ensureDirectory, newRunId, processStartTime, readStatus, writeFailure, writeJson } from '../runs/store.js';
+import { ensureDirectory, newRunId, processStartTime, readStatus, writeFailure, writeJson, writeStatus } from '../runs/store.js';
 
 export interface Invocation {
   script: string;
@@ -156,7 +156,7 @@ function settleStatus(dir: string, startedAt: string, exitCode: number, signal: 
   const record = readStatus(dir);
   if (record && record.status !== 'running') return;
   const reason = signal ? `killed by ${signal}` : firstErrorLine(stderr) ?? `exit code ${exitCode}`;
-  writeJson(join(dir, 'status.json'), {
+  writeStatus(join(dir, 'status.json'), {
     status: signal || exitCode > 128 ? 'interrupted' : exitCode === 0 ? 'completed' : 'failed',
     pid: record?.pid ?? process.pid, startedAt: record?.startedAt ?? startedAt, endedAt: new Date().toISOString(),
     ...(signal || exitCode !== 0 ? { error: { message: reason } } : {}),

@@ -13,7 +13,7 @@ import { Sha256 } from '../util/sha256.js';
 import { environment, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from './node.js';
 import {
-  appendJsonl, defaultStore, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson,
+  appendJsonl, defaultStore, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
   type StatusRecord,
 } from './store.js';
 import { modelArtifacts } from '../io/index.js';
@@ -107,7 +107,7 @@ export class RunRecorder implements TrainingObserver {
 
   private setStatus(record: StatusRecord): void {
     this.startedAt ||= record.startedAt;
-    writeJson(this.file('status.json'), { ...record, startedAt: this.startedAt });
+    writeStatus(this.file('status.json'), { ...record, startedAt: this.startedAt });
   }
 
   /**

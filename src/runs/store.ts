@@ -92,6 +92,22 @@ export function writeJson(file: string, value: unknown): void {
   writeAtomic(file, `${JSON.stringify(value, jsonNumber, 2)}\n`);
 }
 
+/**
+ * Writes a run's status. On a full disk the atomic write has no room for its temporary, so the
+ * file is overwritten in place (truncated, then written into the space that frees), without the
+ * error's stack: a status that says why the run failed is worth the small risk of a torn file.
+ */
+export function writeStatus(file: string, record: StatusRecord): void {
+  try {
+    writeJson(file, record);
+  } catch (error) {
+    const code = ((error as Error).cause as { code?: string } | undefined)?.code;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error;
+    const { stack: _stack, ...shortError } = record.error ?? { message: '' };
+    builtin<Fs>('node:fs').writeFileSync(file, JSON.stringify({ ...record, ...(record.error ? { error: shortError } : {}) }, jsonNumber));
+  }
+}
+
 export function readJson<T>(file: string): T {
   return JSON.parse(builtin<Fs>('node:fs').readFileSync(file, 'utf8') as string) as T;
 }
@@ -251,8 +267,10 @@ export function summarizeRun(store: string, id: string): RunSummary {
   const fs = builtin<Fs>('node:fs');
   const dir = path.join(store, id);
   try {
+    // Listing the directory first: an unreadable one is corrupt (EACCES), not a run without files.
+    const files = fs.readdirSync(dir);
     // run.json is written first, by the CLI before the script starts; a run killed even earlier has none.
-    const meta = fs.existsSync(path.join(dir, 'run.json')) ? readJson<unknown>(path.join(dir, 'run.json')) : {};
+    const meta = files.includes('run.json') ? readJson<unknown>(path.join(dir, 'run.json')) : {};
     if (!isRecord(meta)) throw new StoreError(`${path.join(dir, 'run.json')}: Expected an object`);
     const record = readStatus(dir);
     const status = record ? effectiveStatus(record) : 'interrupted';
