@@ -1,7 +1,7 @@
 /** Run recording, the store, the CLI and the statistics. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -93,16 +93,18 @@ describe('verbatim CLI', () => {
     assert.equal(json.firstDivergence.epoch, 0);
   });
 
-  it('verify fails after the script changes its learning rate, naming the first divergent epoch', () => {
+  it('verify fails when the same script trains differently (its learning rate from the environment), naming the first divergent epoch; it refuses a changed script', () => {
     const script = join(WORK, 'changing.ts');
-    copyFileSync(TUTORIAL, script);
+    writeFileSync(script, readFileSync(TUTORIAL, 'utf8').replace("optimizer: 'adam'", 'optimizer: vb.optimizers.adam({ learningRate: Number(process.env.TUTORIAL_LR ?? 0.001) })'));
     assert.equal(cli('run', script, '--name', 'changing').code, 0);
     const [id] = (JSON.parse(cli('ls', '--json', '--name', 'changing').stdout) as { id: string }[]).map((x) => x.id);
-    writeFileSync(script, readFileSync(script, 'utf8').replace("optimizer: 'adam'", 'optimizer: vb.optimizers.adam({ learningRate: 0.01 })'));
-    const v = cli('verify', id!);
-    assert.equal(v.code, 1);
+    const v = spawnSync(process.execPath, [CLI, 'verify', id!], { cwd: WORK, encoding: 'utf8', env: { ...process.env, VERBATIM_STORE: STORE, TUTORIAL_LR: '0.01' } });
+    assert.equal(v.status, 1);
     assert.match(v.stdout, /first divergence: fit 0, epoch 1: weights, loss, accuracy differ; layers dense, dense_1/);
-    assert.match(v.stdout, /script: .*sha256/);
+    writeFileSync(script, `${readFileSync(script, 'utf8')}\n// edited\n`);
+    const refused = cli('verify', id!);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /changed since the run \(SHA-256 /);
   });
 
   it('ls, show and rm; env as a table and as JSON', () => {
