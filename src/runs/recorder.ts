@@ -8,31 +8,17 @@
 import type { History, Logs } from '../models/callbacks.js';
 import { TRAINING_OBSERVERS, type ObservedModel, type TrainingObserver } from '../models/observers.js';
 import { currentSeed } from '../random/seed.js';
-import type { Tensor, Variable } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { Sha256 } from '../util/sha256.js';
 import { environment, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from './node.js';
 import {
-  appendJsonl, defaultStore, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
+  AppendFiles, defaultStore, MAX_EPOCH_WEIGHT_BYTES, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
   type StatusRecord,
 } from './store.js';
 import { modelArtifacts } from '../io/index.js';
 import { modelJson } from '../io/handlers.js';
 import { LayersModel } from '../models/model.js';
-import { littleEndianBytes } from '../util/bytes.js';
-
-/** The weights' raw float32 bytes, little-endian, concatenated in the model's weight order (epoch snapshots). */
-function weightBytes(weights: readonly Variable[]): Uint8Array {
-  const bytes = new Uint8Array(weights.reduce((n, w) => n + w.size * 4, 0));
-  let offset = 0;
-  for (const w of weights) {
-    bytes.set(littleEndianBytes(w.dataSync() as Float32Array), offset);
-    offset += w.size * 4;
-  }
-  return bytes;
-}
-
-const MAX_EPOCH_WEIGHT_BYTES = 16 * 1024 * 1024;
 
 export function float32Bits(value: number): string {
   // One NaN (NUMERICS.md): a NaN metric is recorded as the canonical NaN, whatever bits the engine gave it.
@@ -63,6 +49,7 @@ export class RunRecorder implements TrainingObserver {
   /** The fit begun and not yet ended, if any: a process that ends inside a fit did not complete its run. */
   private openFit: number | undefined;
   private reached: StatusRecord['reached'];
+  private readonly appends = new AppendFiles();
   private readonly batchHashes = new Map<string, Sha256>();
   private readonly path = builtin<{ join(...p: string[]): string }>('node:path');
   private startedAt = '';
@@ -72,8 +59,9 @@ export class RunRecorder implements TrainingObserver {
     this.dir = dir ?? runDirectory(options.store ?? defaultStore(), this.id);
   }
 
+  private readonly files = new Map<string, string>();
   private file(name: string): string {
-    return this.path.join(this.dir, name);
+    return this.files.get(name) ?? this.files.set(name, this.path.join(this.dir, name)).get(name)!;
   }
 
   start(): this {
@@ -128,6 +116,7 @@ export class RunRecorder implements TrainingObserver {
         // Nothing more can be recorded (the manifest is missing, or the disk is full).
       }
     };
+    attempt(() => this.appends.close());
     attempt(() => this.refreshSeed());
     attempt(() => writeJson(this.file('manifest.json'), { ...readJsonFile<Record<string, unknown>>(this.file('manifest.json')), endedAt: new Date().toISOString() }));
     const failure = error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : error === undefined ? undefined : { message: String(error) };
@@ -138,13 +127,12 @@ export class RunRecorder implements TrainingObserver {
   }
 
   private epochRecord(model: ObservedModel, epoch: number, logs: Logs): void {
-    const digest = model.weightsDigest();
-    appendJsonl(this.file('epochs.jsonl'), [{
-      fit: this.fit, epoch, logs, logBits: Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, float32Bits(v)])),
-      digest, layers: model.layerDigests(),
+    const { digest, layers, bytes } = model.weightRecord();
+    this.appends.jsonl(this.file('epochs.jsonl'), [{
+      fit: this.fit, epoch, logs, logBits: Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, float32Bits(v)])), digest, layers,
     }]);
-    const bytes = weightBytes(model.weights);
-    if (bytes.length <= MAX_EPOCH_WEIGHT_BYTES) writeAtomic(this.file(`weights/fit-${this.fit}-epoch-${epoch}.bin`), bytes);
+    // dataSync copies, so the bytes stay as they are until written.
+    if (bytes.reduce((n, b) => n + b.length, 0) <= MAX_EPOCH_WEIGHT_BYTES) for (const b of bytes) this.appends.append(this.file(`weights/fit-${this.fit}.bin`), b);
   }
 
   fitBegin({ model, kind, options, data }: Parameters<NonNullable<TrainingObserver['fitBegin']>>[0]): void {
@@ -153,7 +141,7 @@ export class RunRecorder implements TrainingObserver {
     this.reached = { fit: this.fit, epoch: 0, step: 0 };
     this.batchHashes.clear();
     this.refreshSeed();
-    appendJsonl(this.file('fits.jsonl'), [{
+    this.appends.jsonl(this.file('fits.jsonl'), [{
       fit: this.fit, kind, model: model.getConfig(), options: serializable(options),
       data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t) }])),
       weights: model.weights.map((w) => ({ name: w.name, shape: w.shape })),
@@ -172,12 +160,12 @@ export class RunRecorder implements TrainingObserver {
   stepEnd({ model, epoch, step, loss }: Parameters<NonNullable<TrainingObserver['stepEnd']>>[0]): void {
     this.reached = { fit: this.fit, epoch: epoch + 1, step: step + 1 };
     if (this.options.trace !== 'steps') return;
-    appendJsonl(this.file('steps.jsonl'), [{ fit: this.fit, epoch: epoch + 1, step, lossBits: float32Bits(loss), loss, digest: model.weightsDigest() }]);
+    this.appends.jsonl(this.file('steps.jsonl'), [{ fit: this.fit, epoch: epoch + 1, step, lossBits: float32Bits(loss), loss, digest: model.weightsDigest() }]);
   }
 
   epochEnd({ model, epoch, logs }: Parameters<NonNullable<TrainingObserver['epochEnd']>>[0]): void {
     if (epoch === 0 && this.batchHashes.size > 0) {
-      appendJsonl(this.file('fits.jsonl'), [{ fit: this.fit, datasetFingerprint: Object.fromEntries([...this.batchHashes].map(([k, h]) => [k, h.hex()])) }]);
+      this.appends.jsonl(this.file('fits.jsonl'), [{ fit: this.fit, datasetFingerprint: Object.fromEntries([...this.batchHashes].map(([k, h]) => [k, h.hex()])) }]);
       this.batchHashes.clear();
     }
     this.epochRecord(model, epoch + 1, logs);
@@ -185,6 +173,7 @@ export class RunRecorder implements TrainingObserver {
 
   fitEnd({ model, history }: { model: ObservedModel; history: History }): void {
     this.openFit = undefined;
+    this.appends.flush();
     writeJson(this.file('history.json'), { epoch: history.epoch, history: history.history, params: history.params ?? null });
     // The model in TF.js's Layers format (src/io): tf.loadLayersModel and vb.loadLayersModel read it.
     if (model instanceof LayersModel) {
@@ -195,7 +184,7 @@ export class RunRecorder implements TrainingObserver {
   }
 
   evaluate({ data }: Parameters<NonNullable<TrainingObserver['evaluate']>>[0]): void {
-    appendJsonl(this.file('evaluations.jsonl'), [{
+    this.appends.jsonl(this.file('evaluations.jsonl'), [{
       data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t) }])),
     }]);
   }
