@@ -48,7 +48,8 @@ Commands:
   doctor <script> [-- script args]  find what makes a script's training unreproducible
   env [--json]                      this environment's manifest
 
-Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VERBATIM_STORE).`,
+Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VERBATIM_STORE).
+Exit codes: 0 success, 1 a check or a run failed, 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
   run: `verbatim run <script.ts|.js> [options] [-- script args]
   --seed N        the seed, as if vb.setRandomSeed(N) ran before the script (overrides the script's own)
   --seeds a,b,c   one run per seed
@@ -58,11 +59,11 @@ Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VER
   --trace steps   also record every step's loss bits and weights digest
 Prints, per final metric, mean, sample standard deviation, median, min, max and the 95%
 confidence interval of the mean, and whether runs of the same seed were bit-identical.`,
-  verify: 'verbatim verify <run>: re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference.',
+  verify: 'verbatim verify <run>: re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
   diff: 'verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences, then the first epoch (and step, when traced) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.',
   ls: 'verbatim ls [--name NAME] [--json]: id, name, seed, status, final metrics and digest prefix of every run.',
   show: 'verbatim show <run> [--json]: the run\'s manifest, status, fits and per-epoch records.',
-  rm: 'verbatim rm <run>: deletes the run.',
+  rm: 'verbatim rm <run...>: deletes the runs (each id, or a prefix naming one run), printing what it removed.',
   report: 'verbatim report <runs...|--name NAME> [--out report.html]: one self-contained HTML file with loss and metric curves, final-metric distributions, summary statistics and environments.',
   doctor: 'verbatim doctor <script> [-- script args]: runs the training twice in one process, twice in two processes, and with 1 and 2 threads; reports which differ, where, and the risks it finds.',
   env: 'verbatim env [--json]: this environment\'s manifest.',
