@@ -13,19 +13,20 @@ import { Sha256 } from '../util/sha256.js';
 import { environment, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from './node.js';
 import {
-  AppendFiles, defaultStore, MAX_EPOCH_WEIGHT_BYTES, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
+  AppendFiles, defaultStore, jsonNumber, jsonSafe, MAX_EPOCH_WEIGHT_BYTES, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
   type StatusRecord,
 } from './store.js';
 import { modelArtifacts } from '../io/index.js';
 import { modelJson } from '../io/handlers.js';
 import { LayersModel } from '../models/model.js';
 
+const BITS = new DataView(new ArrayBuffer(4));
+
 export function float32Bits(value: number): string {
   // One NaN (NUMERICS.md): a NaN metric is recorded as the canonical NaN, whatever bits the engine gave it.
   if (value !== value) return '7fc00000';
-  const view = new DataView(new ArrayBuffer(4));
-  view.setFloat32(0, value);
-  return view.getUint32(0).toString(16).padStart(8, '0');
+  BITS.setFloat32(0, value);
+  return BITS.getUint32(0).toString(16).padStart(8, '0');
 }
 
 export function tensorFingerprint(t: Tensor): string {
@@ -129,7 +130,7 @@ export class RunRecorder implements TrainingObserver {
   private epochRecord(model: ObservedModel, epoch: number, logs: Logs): void {
     const { digest, layers, bytes } = model.weightRecord();
     this.appends.jsonl(this.file('epochs.jsonl'), [{
-      fit: this.fit, epoch, logs, logBits: Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, float32Bits(v)])), digest, layers,
+      fit: this.fit, epoch, logs: jsonSafe(logs), logBits: Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, float32Bits(v)])), digest, layers,
     }]);
     // dataSync copies, so the bytes stay as they are until written.
     if (bytes.reduce((n, b) => n + b.length, 0) <= MAX_EPOCH_WEIGHT_BYTES) for (const b of bytes) this.appends.append(this.file(`weights/fit-${this.fit}.bin`), b);
@@ -160,7 +161,7 @@ export class RunRecorder implements TrainingObserver {
   stepEnd({ model, epoch, step, loss }: Parameters<NonNullable<TrainingObserver['stepEnd']>>[0]): void {
     this.reached = { fit: this.fit, epoch: epoch + 1, step: step + 1 };
     if (this.options.trace !== 'steps') return;
-    this.appends.jsonl(this.file('steps.jsonl'), [{ fit: this.fit, epoch: epoch + 1, step, lossBits: float32Bits(loss), loss, digest: model.weightsDigest() }]);
+    this.appends.jsonl(this.file('steps.jsonl'), [{ fit: this.fit, epoch: epoch + 1, step, lossBits: float32Bits(loss), loss: jsonNumber('loss', loss), digest: model.weightsDigest() }]);
   }
 
   epochEnd({ model, epoch, logs }: Parameters<NonNullable<TrainingObserver['epochEnd']>>[0]): void {

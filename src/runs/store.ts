@@ -132,8 +132,9 @@ export class AppendFiles {
     if (globalThis.performance.now() - this.lastFlush >= AppendFiles.FLUSH_INTERVAL_MS) this.flush();
   }
 
+  /** Records whose numbers are finite (callers write NaN and Infinity as strings: see jsonSafe); no replacer keeps this fast. */
   jsonl(file: string, records: readonly unknown[]): void {
-    this.append(file, records.map((r) => `${JSON.stringify(r, jsonNumber)}\n`).join(''));
+    this.append(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
 
   flush(): void {
@@ -281,6 +282,14 @@ const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.P
 
 export function jsonNumber(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+}
+
+/** Metrics as JSON can hold them: non-finite values as their strings. */
+export function jsonSafe(values: Record<string, number>): Record<string, number | string> {
+  for (const v of Object.values(values)) {
+    if (!Number.isFinite(v)) return Object.fromEntries(Object.entries(values).map(([k, x]) => [k, jsonNumber(k, x)])) as Record<string, number | string>;
+  }
+  return values;
 }
 
 /**
