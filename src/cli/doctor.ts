@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Parsed } from './args.js';
 import { UsageError } from './args.js';
-import { executeAll, type Invocation } from './execute.js';
+import { executeAll, interruptedBy, signalExitCode, type Invocation } from './execute.js';
 import { firstDivergence, loadRun, table, type RunDetails } from './inspect.js';
 
 function verdict(a: RunDetails, b: RunDetails): string {
@@ -40,6 +40,8 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
     ['reference backend', { ...seeded, backend: 'reference' }],
   ];
   const executions = await executeAll(store, variants.map(([, v]) => v), 1, () => undefined, () => undefined);
+  const signal = interruptedBy();
+  if (signal) return signalExitCode(signal);
   const runs = executions.map((e) => loadRun(store, e.id));
   const reference = seedSource === 'auto' ? runs[0]! : firstRun;
 
