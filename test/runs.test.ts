@@ -1,13 +1,13 @@
 /** Run recording, the store, the CLI and the statistics. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as vb from 'verbatim';
 import { REPO_ROOT } from './helpers/process.js';
-import { appendJsonl, readJsonl } from '../src/runs/store.js';
+import { AppendFiles, readJsonl } from '../src/runs/store.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 const WORK = join(REPO_ROOT, 'test-output', 'runs');
@@ -36,6 +36,14 @@ describe('statistics', () => {
     assert.ok(Math.abs(s.ci95[0] - (5 - half)) < 1e-6 && Math.abs(s.ci95[1] - (5 + half)) < 1e-6);
     assert.deepEqual(vb.runs.summarize([3]).ci95, [3, 3]);
   });
+
+  it('a NaN or infinite value shows in the summary instead of vanishing', () => {
+    const withNaN = vb.runs.summarize([1, Number.NaN, 3]);
+    assert.deepEqual([withNaN.mean, withNaN.median, withNaN.min, withNaN.max, withNaN.n], [Number.NaN, Number.NaN, 1, 3, 3]);
+    const withInf = vb.runs.summarize([1, Number.POSITIVE_INFINITY, 2]);
+    assert.deepEqual([withInf.mean, withInf.median, withInf.min, withInf.max], [Number.POSITIVE_INFINITY, 2, 1, Number.POSITIVE_INFINITY]);
+    assert.deepEqual([vb.runs.summarize([Number.NaN]).min, vb.runs.summarize([Number.NEGATIVE_INFINITY]).mean], [Number.NaN, Number.NEGATIVE_INFINITY]);
+  });
 });
 
 describe('run store files', () => {
@@ -43,16 +51,23 @@ describe('run store files', () => {
     mkdirSync(WORK, { recursive: true });
     const file = join(WORK, 'append-test.jsonl');
     rmSync(file, { force: true });
-    appendJsonl(file, [{ a: 1 }]);
-    appendJsonl(file, [{ a: 2 }, { a: 3 }]);
+    const append = (records: unknown[]) => {
+      const files = new AppendFiles();
+      files.jsonl(file, records);
+      files.close();
+    };
+    append([{ a: 1 }]);
+    append([{ a: 2 }, { a: 3 }]);
     assert.equal(readFileSync(file, 'utf8'), '{"a":1}\n{"a":2}\n{"a":3}\n');
     writeFileSync(file, `${readFileSync(file, 'utf8')}{"a":4, "cut sh`);
     assert.deepEqual(readJsonl(file), [{ a: 1 }, { a: 2 }, { a: 3 }], 'the unfinished last line is left out');
-    appendJsonl(file, [{ a: 5 }]);
+    append([{ a: 5 }]);
     assert.deepEqual(readJsonl(file), [{ a: 1 }, { a: 2 }, { a: 3 }, { a: 5 }]);
-    // An append writes into the same file (a rewrite renames a new file into place: a new inode).
+    // Appends write into the same file (a rewrite renames a new file into place: a new inode).
     const inode = statSync(file).ino;
-    for (let i = 0; i < 1000; i++) appendJsonl(file, [{ i }]);
+    const files = new AppendFiles();
+    for (let i = 0; i < 1000; i++) files.jsonl(file, [{ i }]);
+    files.close();
     assert.equal(statSync(file).ino, inode);
     assert.equal(readJsonl(file).length, 1004);
     rmSync(file);
@@ -115,16 +130,18 @@ describe('verbatim CLI', () => {
     assert.equal(json.firstDivergence.epoch, 0);
   });
 
-  it('verify fails after the script changes its learning rate, naming the first divergent epoch', () => {
+  it('verify fails when the same script trains differently (its learning rate from the environment), naming the first divergent epoch; it refuses a changed script', () => {
     const script = join(WORK, 'changing.ts');
-    copyFileSync(TUTORIAL, script);
+    writeFileSync(script, readFileSync(TUTORIAL, 'utf8').replace("optimizer: 'adam'", 'optimizer: vb.optimizers.adam({ learningRate: Number(process.env.TUTORIAL_LR ?? 0.001) })'));
     assert.equal(cli('run', script, '--name', 'changing').code, 0);
     const [id] = (JSON.parse(cli('ls', '--json', '--name', 'changing').stdout) as { id: string }[]).map((x) => x.id);
-    writeFileSync(script, readFileSync(script, 'utf8').replace("optimizer: 'adam'", 'optimizer: vb.optimizers.adam({ learningRate: 0.01 })'));
-    const v = cli('verify', id!);
-    assert.equal(v.code, 1);
+    const v = spawnSync(process.execPath, [CLI, 'verify', id!], { cwd: WORK, encoding: 'utf8', env: { ...process.env, VERBATIM_STORE: STORE, TUTORIAL_LR: '0.01' } });
+    assert.equal(v.status, 1);
     assert.match(v.stdout, /first divergence: fit 0, epoch 1: weights, loss, accuracy differ; layers dense, dense_1/);
-    assert.match(v.stdout, /script: .*sha256/);
+    writeFileSync(script, `${readFileSync(script, 'utf8')}\n// edited\n`);
+    const refused = cli('verify', id!);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /changed since the run \(SHA-256 /);
   });
 
   it('ls, show and rm; env as a table and as JSON', () => {
@@ -239,7 +256,7 @@ await m.fit(x, vb.sum(x, 1, true), { epochs: 100000, verbose: 0 });
     ].join('\n'));
     const r = cli('run', script, '--name', 'blows-up');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /loss\s+0 \(1 non-finite left out\)/);
+    assert.match(r.stdout, /loss\s+1 \(1 non-finite\)\s+(NaN|Infinity)\s/);
     symlinkSync('loop', join(STORE, 'loop'));
     try {
       const ls = cli('ls');

@@ -1,8 +1,8 @@
 /**
  * Loaded by `verbatim doctor` before anything else in each run's process (NODE_OPTIONS
  * --import), so that it sees Math.random even when a dependency captured it at import time:
- * counts the calls per call site (file:line:column of the first frame outside this file and
- * Node's internals) and writes them to math-random.json in the run's directory at exit.
+ * counts the calls per call site (file:line:column of the first frame outside this file,
+ * verbatim's strict-mode guard, which the run's preload wraps around it, and Node's internals) and writes them to math-random.json in the run's directory at exit.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ const original = Math.random;
 
 function callSite(stack: string): string {
   for (const line of stack.split('\n').slice(1)) {
+    if (line.includes('guardedMathRandom')) continue;
     const m = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
     if (!m || m[1]!.startsWith('node:') || m[1]!.includes(self) || m[1]!.endsWith('doctor-probe.js')) continue;
     const file = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Parsed } from './args.js';
 import { stringFlag, UsageError } from './args.js';
-import { executeAll, type Invocation } from './execute.js';
+import { executeAll, interruptedBy, signalExitCode, type Invocation } from './execute.js';
 import { firstDivergentOp } from '../runs/op-trace.js';
 import { compareData, firstDivergence, loadRun, table, type RunDetails } from './inspect.js';
 
@@ -73,6 +73,8 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
     traced, traced, { ...seeded, threads: 1 }, { ...seeded, threads: 2 }, { ...seeded, backend: 'reference' },
   ];
   const executions = await executeAll(store, variants, 1, () => undefined, () => undefined);
+  const signal = interruptedBy();
+  if (signal) return signalExitCode(signal);
   const [first, second, oneThread, twoThreads, reference] = executions.map((e) => loadRun(store, e.id)) as [RunDetails, RunDetails, RunDetails, RunDetails, RunDetails];
 
   const dir1 = join(store, 'in-process-1');
@@ -83,7 +85,7 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
   const typescript = /\.(ts|mts|cts)$/.test(script) ? ['--import', require.resolve('tsx')] : [];
   const env: Record<string, string | undefined> = { ...process.env, VERBATIM_SCRIPT: resolve(script), VERBATIM_SEED: seed };
   delete env.VERBATIM_RUN_DIR;
-  spawnSync(process.execPath, [...typescript, driver, dir1, dir2, randomLog, resolve(script), ...parsed.rest], { env, stdio: 'ignore' });
+  spawnSync(process.execPath, ['--import', require.resolve('./preload.js'), ...typescript, driver, dir1, dir2, randomLog, resolve(script), ...parsed.rest], { env, stdio: 'ignore' });
   const pass = (dir: string) => loadRun(store, dir.split(/[\\/]/).at(-1)!);
 
   const data = dataVerdict(first, second);

@@ -1,13 +1,18 @@
 /**
  * Running a script as a recorded run: a child Node process (TypeScript through tsx) whose
- * environment tells verbatim where to record and which seed to use; its output is echoed and
- * kept in the run directory.
+ * environment tells verbatim where to record and which seed to use. Before the child starts, the
+ * run's directory gets run.json and a 'running' status, so that a script that never gets as far
+ * as importing verbatim (a syntax error, a kill while starting) is still a run with a reason;
+ * its output is echoed and appended to stdout.txt and stderr.txt as it comes. The child never
+ * outlives the CLI: SIGINT, SIGTERM and SIGHUP are passed on to it (a second one kills it), and
+ * an IPC channel tells it when the CLI is gone, even by SIGKILL.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ensureDirectory, newRunId, writeAtomic } from '../runs/store.js';
+import { ensureDirectory, newRunId, processStartTime, readStatus, writeFailure, writeJson, writeStatus } from '../runs/store.js';
 
 export interface Invocation {
   script: string;
@@ -24,17 +29,47 @@ export interface Execution {
   dir: string;
   exitCode: number;
   seconds: number;
+  /** A file of the run that could not be written (a full disk), with the reason. */
+  writeError?: string;
 }
 
 const require = createRequire(import.meta.url);
+const PRELOAD = require.resolve('./preload.js');
 
 function nodeArguments(script: string): string[] {
-  if (!/\.(ts|mts|cts)$/.test(script)) return [script];
-  return ['--import', require.resolve('tsx'), script];
+  // The preload comes first: strict mode's Math.random guard is in place before any module of the script loads.
+  return ['--import', PRELOAD, ...(/\.(ts|mts|cts)$/.test(script) ? ['--import', require.resolve('tsx')] : []), script];
 }
 
 /** Runs the script once as a new run in `store`; resolves when the process ends. */
 export type Echo = (text: string, stream: 'stdout' | 'stderr') => void;
+
+const children = new Set<ChildProcess>();
+let interruption: NodeJS.Signals | undefined;
+
+/** The signal that interrupted the CLI's runs, if one did. */
+export function interruptedBy(): NodeJS.Signals | undefined {
+  return interruption;
+}
+
+/** The exit code for a process ended by this signal: 128 + its number (130 for SIGINT, 143 for SIGTERM). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (constants.signals[signal] ?? 0);
+}
+
+let forwarding = false;
+function forwardSignals(): void {
+  if (forwarding) return;
+  forwarding = true;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      // The first signal asks each run to stop (it records where); a second one does not wait.
+      const again = interruption !== undefined;
+      interruption ??= signal;
+      for (const child of children) child.kill(again ? 'SIGKILL' : signal);
+    });
+  }
+}
 
 export function execute(store: string, invocation: Invocation, echo: Echo, started?: (dir: string) => void): Promise<Execution> {
   const script = resolve(invocation.script);
@@ -42,50 +77,112 @@ export function execute(store: string, invocation: Invocation, echo: Echo, start
   const id = newRunId();
   const dir = join(store, id);
   ensureDirectory(dir);
+  const options = {
+    ...(invocation.name ? { name: invocation.name } : {}),
+    trace: invocation.trace ?? 'epochs',
+    invocation: { ...invocation, script },
+  };
+  // The recorder in the child rewrites both once verbatim is imported; until then they are the CLI's.
+  writeJson(join(dir, 'run.json'), { id, name: invocation.name ?? null, seed: invocation.seed ?? null, trace: options.trace, invocation: options.invocation });
+  const startedAt = new Date().toISOString();
+  const cliStartTime = processStartTime(process.pid);
+  writeJson(join(dir, 'status.json'), { status: 'running', pid: process.pid, ...(cliStartTime ? { pidStartTime: cliStartTime } : {}), startedAt });
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     VERBATIM_RUN_DIR: dir,
     VERBATIM_SCRIPT: script,
-    VERBATIM_RUN_OPTIONS: JSON.stringify({
-      ...(invocation.name ? { name: invocation.name } : {}),
-      trace: invocation.trace ?? 'epochs',
-      invocation: { ...invocation, script },
-    }),
+    VERBATIM_RUN_OPTIONS: JSON.stringify(options),
   };
   delete env.VERBATIM_SEED;
   if (invocation.seed !== undefined) env.VERBATIM_SEED = invocation.seed;
   if (invocation.threads !== undefined) env.VERBATIM_THREADS = String(invocation.threads);
   if (invocation.backend !== undefined) env.VERBATIM_BACKEND = invocation.backend;
+  forwardSignals();
   const t0 = performance.now();
+  let writeError: string | undefined;
+  const output = (name: string) => {
+    const file = join(dir, name);
+    let fd: number | undefined = openSync(file, 'a');
+    return {
+      write(chunk: Buffer) {
+        if (fd === undefined) return;
+        try {
+          writeSync(fd, chunk);
+        } catch (error) {
+          writeError ??= writeFailure(file, error).message;
+          closeSync(fd);
+          fd = undefined;
+        }
+      },
+      close() {
+        if (fd !== undefined) closeSync(fd);
+      },
+    };
+  };
+  const stdout = output('stdout.txt');
+  const stderr = output('stderr.txt');
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [...nodeArguments(script), ...invocation.args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArguments(script), ...invocation.args], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    children.add(child);
     started?.(dir);
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => { stdout.push(chunk); echo(chunk.toString(), 'stdout'); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr.push(chunk); echo(chunk.toString(), 'stderr'); });
+    if (interruption) child.kill(interruption);
+    let lastError = '';
+    child.stdout!.on('data', (chunk: Buffer) => { stdout.write(chunk); echo(chunk.toString(), 'stdout'); });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr.write(chunk);
+      lastError = (lastError + chunk.toString()).slice(-4000);
+      echo(chunk.toString(), 'stderr');
+    });
     child.on('close', (code, signal) => {
-      writeAtomic(join(dir, 'stdout.txt'), Buffer.concat(stdout));
-      writeAtomic(join(dir, 'stderr.txt'), Buffer.concat(stderr));
-      resolvePromise({ id, dir, exitCode: code ?? (signal ? 128 : 1), seconds: (performance.now() - t0) / 1000 });
+      children.delete(child);
+      stdout.close();
+      stderr.close();
+      const exitCode = code ?? (signal ? signalExitCode(signal) : 1);
+      try {
+        settleStatus(dir, startedAt, exitCode, signal, lastError);
+      } catch (error) {
+        writeError ??= (error as Error).message;
+      }
+      resolvePromise({ id, dir, exitCode, seconds: (performance.now() - t0) / 1000, ...(writeError ? { writeError } : {}) });
     });
   });
 }
 
-/** Runs invocations with at most `parallel` at once, in order of start. */
+/**
+ * A run whose status still says 'running' after its process ended never finished its own
+ * record: it died before importing verbatim (a syntax error, a missing module), or was killed.
+ * Its status then says so, with the reason: the signal, or the error's first line.
+ */
+function settleStatus(dir: string, startedAt: string, exitCode: number, signal: NodeJS.Signals | null, stderr: string): void {
+  const record = readStatus(dir);
+  if (record && record.status !== 'running') return;
+  const reason = signal ? `killed by ${signal}` : firstErrorLine(stderr) ?? `exit code ${exitCode}`;
+  writeStatus(join(dir, 'status.json'), {
+    status: signal || exitCode > 128 ? 'interrupted' : exitCode === 0 ? 'completed' : 'failed',
+    pid: record?.pid ?? process.pid, startedAt: record?.startedAt ?? startedAt, endedAt: new Date().toISOString(),
+    ...(signal || exitCode !== 0 ? { error: { message: reason } } : {}),
+  });
+}
+
+/** The line of Node's error output that names the error ("SyntaxError: Unexpected token ..."). */
+function firstErrorLine(stderr: string): string | undefined {
+  return stderr.split('\n').map((l) => l.trim()).find((l) => /^[A-Z]\w*(Error|Exception)\b.*:/.test(l) || /^Error \[/.test(l));
+}
+
+/** Runs invocations with at most `parallel` at once, in order of start; none start after an interruption. */
 export async function executeAll(
   store: string, invocations: readonly Invocation[], parallel: number, echo: Echo, progress: (i: number, e: Execution) => void,
   started?: (i: number, dir: string) => void,
 ): Promise<Execution[]> {
-  const results: Execution[] = new Array(invocations.length);
+  const results: Execution[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < invocations.length) {
+    while (next < invocations.length && !interruption) {
       const i = next++;
       results[i] = await execute(store, invocations[i]!, parallel > 1 ? () => undefined : echo, started && ((dir) => started(i, dir)));
       progress(i, results[i]!);
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, invocations.length) }, worker));
-  return results;
+  return results.filter((r) => r !== undefined);
 }

@@ -1,8 +1,8 @@
 /** Reading runs back: listing, showing, comparing. */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OpRecord } from '../runs/op-trace.js';
-import { readJson, readJsonl, summarizeRun, type RunSummary, type StatusRecord } from '../runs/store.js';
+import { isIndex, MAX_EPOCH_WEIGHT_BYTES, readEpochs, readJson, readJsonl, summarizeRun, type RunSummary, type StatusRecord } from '../runs/store.js';
 
 export interface EpochRecord {
   fit: number;
@@ -53,7 +53,7 @@ export function loadRun(store: string, id: string): RunDetails {
     manifest: optional(() => readJson<Record<string, unknown>>(join(dir, 'manifest.json')), {}),
     status: optional(() => readJson<StatusRecord>(join(dir, 'status.json')), null),
     fits: optional(() => readJsonl<FitRecord>(join(dir, 'fits.jsonl')), []),
-    epochs: optional(() => readJsonl<EpochRecord>(join(dir, 'epochs.jsonl')), []),
+    epochs: optional(() => readEpochs(join(dir, 'epochs.jsonl')), []),
     steps: optional(() => readJsonl(join(dir, 'steps.jsonl')), []),
     ops: optional(() => readJsonl<OpRecord>(join(dir, 'ops.jsonl')), []),
   };
@@ -137,31 +137,82 @@ function ordinal(v: number): number {
   return w < 0 ? -(w & 0x7fffffff) : w;
 }
 
+/**
+ * The recorded weights' names and sizes, checked before anything is allocated or read: a
+ * store's fits.jsonl is input like any other (a shape [1e9, 1e9] must not become a loop of 1e18
+ * steps). No kept snapshot is larger than MAX_EPOCH_WEIGHT_BYTES.
+ */
+function weightLayout(weights: unknown): { name: string; shape: number[]; size: number }[] | string {
+  if (!Array.isArray(weights)) return '(the fit records no weight shapes)';
+  let total = 0;
+  const layout = [];
+  for (const w of weights as { name?: unknown; shape?: unknown }[]) {
+    const shape = w?.shape;
+    if (typeof w?.name !== 'string' || !Array.isArray(shape) || !shape.every(isIndex)) return `(a recorded weight shape is not a list of non-negative integers: ${JSON.stringify(w).slice(0, 80)})`;
+    const size = shape.reduce((p: number, d: number) => p * d, 1);
+    total += size;
+    if (total * 4 > MAX_EPOCH_WEIGHT_BYTES) return `(the recorded weight shapes hold more values than a kept snapshot can: over ${MAX_EPOCH_WEIGHT_BYTES / 4})`;
+    layout.push({ name: w.name, shape: shape as number[], size });
+  }
+  return layout;
+}
+
+/**
+ * One recorded epoch's weight bytes: the k-th epoch record of fit F is the k-th snapshot in
+ * weights/fit-F.bin (runs recorded before that file existed kept weights/fit-F-epoch-E.bin).
+ */
+function epochWeightBytes(store: string, run: RunDetails, fit: number, epoch: number, epochBytes: number): Uint8Array | string | undefined {
+  const dir = join(store, run.summary.id, 'weights');
+  const perEpoch = join(dir, `fit-${fit}-epoch-${epoch}.bin`);
+  const perFit = join(dir, `fit-${fit}.bin`);
+  const file = existsSync(perEpoch) ? perEpoch : perFit;
+  const index = file === perEpoch ? 0 : run.epochs.filter((e) => e.fit === fit).findIndex((e) => e.epoch === epoch);
+  if (!existsSync(file) || index < 0) return undefined;
+  const length = statSync(file).size;
+  if (length % 4 !== 0) return `(${file} holds ${length} bytes, not a whole number of float32 values)`;
+  if (epochBytes === 0 || length % epochBytes !== 0 || (file === perEpoch && length !== epochBytes)) {
+    return `(${file} holds ${length} bytes, not whole snapshots of the ${epochBytes} bytes the recorded weight shapes need)`;
+  }
+  if ((index + 1) * epochBytes > length) return undefined;
+  const bytes = new Uint8Array(epochBytes);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, bytes, 0, epochBytes, index * epochBytes);
+  } finally {
+    closeSync(fd);
+  }
+  return bytes;
+}
+
 /** Per weight of one recorded epoch: max |a - b| and max ULP distance, when both runs kept the weights. */
 export function weightDifferences(storeA: string, a: RunDetails, storeB: string, b: RunDetails, fit: number, epoch: number): string[] {
-  const file = `weights/fit-${fit}-epoch-${epoch}.bin`;
-  const pathA = join(storeA, a.summary.id, file);
-  const pathB = join(storeB, b.summary.id, file);
+  // fit and epoch become part of a file name: only non-negative integers (readEpochs checks them; so does this).
+  if (!isIndex(fit) || !isIndex(epoch)) return [`(not a recorded epoch: fit ${String(fit)}, epoch ${String(epoch)})`];
   const weights = a.fits.find((f) => f.fit === fit && f.weights)?.weights;
-  if (!weights || !existsSync(pathA) || !existsSync(pathB)) return ['(the weights of this epoch were not kept)'];
-  const x = new Float32Array(new Uint8Array(readFileSync(pathA)).buffer);
-  const y = new Float32Array(new Uint8Array(readFileSync(pathB)).buffer);
-  if (x.length !== y.length) return [`(different numbers of weights: ${x.length} and ${y.length})`];
+  if (!weights) return ['(the weights of this epoch were not kept)'];
+  const layout = weightLayout(weights);
+  if (typeof layout === 'string') return [layout];
+  const epochBytes = layout.reduce((n, w) => n + w.size * 4, 0);
+  const bytesA = epochWeightBytes(storeA, a, fit, epoch, epochBytes);
+  const bytesB = epochWeightBytes(storeB, b, fit, epoch, epochBytes);
+  if (typeof bytesA === 'string' || typeof bytesB === 'string') return [(typeof bytesA === 'string' ? bytesA : bytesB) as string];
+  if (!bytesA || !bytesB) return ['(the weights of this epoch were not kept)'];
+  const x = new Float32Array(bytesA.buffer, bytesA.byteOffset, bytesA.length / 4);
+  const y = new Float32Array(bytesB.buffer, bytesB.byteOffset, bytesB.length / 4);
   const lines: string[] = [];
   let offset = 0;
-  for (const w of weights) {
-    const size = w.shape.reduce((p, d) => p * d, 1);
+  for (const w of layout) {
     let maxAbs = 0;
     let maxUlp = 0;
     let differing = 0;
-    for (let i = offset; i < offset + size; i++) {
+    for (let i = offset; i < offset + w.size; i++) {
       if (Object.is(x[i], y[i])) continue;
       differing++;
       maxAbs = Math.max(maxAbs, Math.abs(x[i]! - y[i]!));
       maxUlp = Math.max(maxUlp, Math.abs(ordinal(x[i]!) - ordinal(y[i]!)));
     }
-    if (differing > 0) lines.push(`${w.name} ${JSON.stringify(w.shape)}: ${differing} of ${size} values differ; max |a - b| = ${maxAbs.toExponential(3)}, max ULP distance = ${maxUlp}`);
-    offset += size;
+    if (differing > 0) lines.push(`${w.name} ${JSON.stringify(w.shape)}: ${differing} of ${w.size} values differ; max |a - b| = ${maxAbs.toExponential(3)}, max ULP distance = ${maxUlp}`);
+    offset += w.size;
   }
   return lines;
 }

@@ -5,10 +5,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as vb from '../index.js';
-import { summarize } from '../runs/statistics.js';
-import { defaultStore, listRuns, removeRun, resolveRun } from '../runs/store.js';
+import { countLabel, summarize } from '../runs/statistics.js';
+import { defaultStore, jsonNumber, listRuns, removeRun, resolveRun, summarizeRun, writeFailure } from '../runs/store.js';
 import { integerFlag, parse, stringFlag, UsageError, type Parsed } from './args.js';
-import { executeAll, type Invocation } from './execute.js';
+import { executeAll, interruptedBy, signalExitCode, type Invocation } from './execute.js';
+import { projectRoot, trustedInvocation } from './trust.js';
 import {
   compareData, configOf, summaryValues, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
   weightDifferences, type RunDetails,
@@ -20,7 +21,21 @@ import { firstDivergentOp } from '../runs/op-trace.js';
 import { readValues, valueFromBits } from '../runs/values.js';
 import { doctor } from './doctor.js';
 
-const out = (text: string) => process.stdout.write(`${text}\n`);
+/**
+ * A closed pipe (`verbatim show id | head -3`) is a normal end of the output: writing stops, the
+ * command finishes (a run keeps training and recording) and exits as it would have.
+ */
+let outputClosed = false;
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    outputClosed = true;
+  });
+}
+const write = (stream: 'stdout' | 'stderr', text: string) => {
+  if (!outputClosed) process[stream].write(text);
+};
+const out = (text: string) => write('stdout', `${text}\n`);
 
 const HELP: Record<string, string> = {
   main: `verbatim <command> [options]
@@ -38,7 +53,8 @@ Commands:
   doctor <script> [--seed N] [-- script args]  find what makes a script's training unreproducible
   env [--json]                      this environment's manifest
 
-Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VERBATIM_STORE).`,
+Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VERBATIM_STORE).
+Exit codes: 0 success, 1 a check or a run failed, 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
   run: `verbatim run <script.ts|.js> [options] [-- script args]
   --seed N        the seed, as if vb.setRandomSeed(N) ran before the script (overrides the script's own)
   --seeds a,b,c   one run per seed
@@ -52,11 +68,11 @@ Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VER
                   summary; on by default when stdout and stderr are terminals
 Prints, per final metric, mean, sample standard deviation, median, min, max and the 95%
 confidence interval of the mean, and whether runs of the same seed were bit-identical.`,
-  verify: 'verbatim verify <run>: re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference.',
+  verify: 'verbatim verify <run>: re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
   diff: 'verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences, then the first epoch (and step, when traced; and op of the first step, with --trace ops) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.',
   ls: 'verbatim ls [--name NAME] [--status S] [--seed N] [--since 2h|2026-11-28] [--sort FIELD|METRIC|-METRIC] [--json]: id, name, seed, status, final metrics and custom values, and digest prefix of every run, oldest first unless sorted.',
-  show: 'verbatim show <run> [--json]: the run\'s manifest, status, fits and per-epoch records.',
-  rm: 'verbatim rm <run>: deletes the run.',
+  show: 'verbatim show <run> [--json]: the run\'s manifest, status (with its reason), fits and per-epoch records.',
+  rm: 'verbatim rm <run...>: deletes the runs (each id, or a prefix naming one run), printing what it removed.',
   report: 'verbatim report <runs...|--name NAME> [--metric NAME] [--out report.html]: one self-contained, offline HTML file (Vega-Lite charts as inline SVG, live with hover and zoom in a browser): curves with one panel per fit, the distribution of every final metric and custom value, summary statistics, runs of the same seed whose bits differ with their diff, and the environment once with the per-run differences.',
   doctor: 'verbatim doctor <script> [--seed N] [-- script args]: with the seed pinned (default 1) for every run, runs the training twice in one process, twice in two processes, with 1 and 2 threads and on both backends; compares the input data first (content, then order), then names the first cause in the chain (e.g. data differ because of Math.random at file:line), the first divergent step, and the risks it finds. Exit 1 when anything differs.',
   env: 'verbatim env [--json]: this environment\'s manifest.',
@@ -93,11 +109,8 @@ function statisticsTable(runs: readonly RunDetails[], metric?: string): string {
   return table([
     ['metric', 'n', 'mean', 'std', 'median', 'min', 'max', '95% CI of the mean'],
     ...[...metrics].map(([k, values]) => {
-      const finite = values.filter(Number.isFinite);
-      const note = finite.length < values.length ? ` (${values.length - finite.length} non-finite left out)` : '';
-      if (finite.length === 0) return [k, `0${note}`, '', '', '', '', '', ''];
-      const s = summarize(finite);
-      return [`${k}`, `${s.n}${note}`, f(s.mean), f(s.std), f(s.median), f(s.min), f(s.max), `[${f(s.ci95[0])}, ${f(s.ci95[1])}]`];
+      const s = summarize(values);
+      return [k, countLabel(values), f(s.mean), f(s.std), f(s.median), f(s.min), f(s.max), `[${f(s.ci95[0])}, ${f(s.ci95[1])}]`];
     }),
   ]);
 }
@@ -131,16 +144,18 @@ async function commandRun(parsed: Parsed): Promise<number> {
   const parallel = integerFlag(parsed, 'parallel', 1) ?? 1;
   const metric = stringFlag(parsed, 'metric');
   const display = parsed.flags.has('progress') || (process.stdout.isTTY && process.stderr.isTTY)
-    ? new ProgressDisplay(invocations.length, (t) => process.stderr.write(t), process.stderr.isTTY === true)
+    ? new ProgressDisplay(invocations.length, (t) => write('stderr', t), process.stderr.isTTY === true)
     : undefined;
   const finals: number[] = [];
   const executions = await executeAll(storeDir, invocations, parallel, (t, stream) => {
     display?.clear();
-    process[stream].write(t);
+    write(stream, t);
   }, (i, e) => {
     const r = loadRun(storeDir, e.id);
     display?.clear();
-    process.stderr.write(`[${i + 1}/${invocations.length}] ${e.id} seed ${String(r.run.seed ?? '?')} ${r.summary.status} in ${e.seconds.toFixed(1)}s ${r.summary.digest?.slice(0, 12) ?? ''}\n`);
+    const reason = r.summary.problem ? `: ${r.summary.problem}` : '';
+    write('stderr', `[${i + 1}/${invocations.length}] ${e.id} seed ${String(r.run.seed ?? '?')} ${r.summary.status} in ${e.seconds.toFixed(1)}s ${r.summary.digest?.slice(0, 12) ?? ''}${reason}\n`);
+    if (e.writeError) write('stderr', `verbatim run: ${e.writeError}\n`);
     // The live summary follows the chosen metric, else the loss.
     const name = metric ?? 'loss';
     const value = summaryValues([r], name).get(name)?.[0];
@@ -151,7 +166,12 @@ async function commandRun(parsed: Parsed): Promise<number> {
   out('');
   out(statisticsTable(runs, stringFlag(parsed, 'metric')));
   for (const line of sameSeedReport(runs)) out(line);
-  return executions.every((e) => e.exitCode === 0) ? 0 : 1;
+  const signal = interruptedBy();
+  if (signal) {
+    write('stderr', `verbatim run: interrupted by ${signal} after ${executions.length} of ${invocations.length} runs\n`);
+    return signalExitCode(signal);
+  }
+  return executions.every((e, i) => e.exitCode === 0 && !e.writeError && runs[i]!.summary.status === 'completed') ? 0 : 1;
 }
 
 async function commandVerify(parsed: Parsed): Promise<number> {
@@ -159,9 +179,9 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   const [query] = parsed.positionals;
   if (!query) throw new UsageError('Expected a run id. Received: nothing');
   const original = loadRun(storeDir, resolveRun(storeDir, query));
-  const invocation = original.run.invocation as Invocation | null;
-  if (!invocation) throw new UsageError(`Expected a run recorded by 'verbatim run'. Received: ${original.summary.id} (recorded in-process)`);
-  const [execution] = await executeAll(storeDir, [{ ...invocation, seed: String(original.run.seed), name: `verify ${original.summary.id}` }], 1, () => undefined, () => undefined);
+  const invocation = trustedInvocation(original, projectRoot(process.cwd()));
+  const [execution] = await executeAll(storeDir, [{ ...invocation, name: `verify ${original.summary.id}` }], 1, () => undefined, () => undefined);
+  if (!execution) return signalExitCode(interruptedBy()!);
   const again = loadRun(storeDir, execution!.id);
   const divergence = firstDivergence(original.epochs, again.epochs);
   const stepDivergence = original.steps.findIndex((s, i) => s.digest !== again.steps[i]?.digest || s.lossBits !== again.steps[i]?.lossBits);
@@ -224,7 +244,9 @@ function commandLs(parsed: Parsed): number {
   const runs = sortRuns(listRuns(store(parsed)).filter((r) => (name === undefined || r.name === name)
     && (status === undefined || r.status === status) && (seed === undefined || r.seed === seed)
     && (since === undefined || (runStart(r.id) ?? -Infinity) >= since)), stringFlag(parsed, 'sort'));
-  out(parsed.flags.has('json') ? JSON.stringify(runs, null, 2) : runs.length ? lsTable(runs) : '(no runs)');
+  out(parsed.flags.has('json') ? JSON.stringify(runs, jsonNumber, 2) : runs.length ? lsTable(runs) : '(no runs)');
+  const corrupt = runs.filter((r) => r.status === 'corrupt');
+  if (!parsed.flags.has('json') && corrupt.length) out(`\ncorrupt runs:\n${corrupt.map((r) => `  ${r.id}: ${r.problem}`).join('\n')}`);
   return 0;
 }
 
@@ -234,11 +256,11 @@ function commandShow(parsed: Parsed): number {
   if (!query) throw new UsageError('Expected a run id. Received: nothing');
   const run = loadRun(storeDir, resolveRun(storeDir, query));
   if (parsed.flags.has('json')) {
-    out(JSON.stringify(run, null, 2));
+    out(JSON.stringify(run, jsonNumber, 2));
     return 0;
   }
   out(`run ${run.summary.id}  name ${run.summary.name ?? '-'}  seed ${run.summary.seed ?? '-'}  status ${run.summary.status}`);
-  if (run.status?.error) out(`error: ${run.status.error.message}`);
+  if (run.summary.problem) out(`${run.summary.status === 'corrupt' ? 'problem' : 'reason'}: ${run.summary.problem}`);
   out(table([['field', 'value'], ...Object.entries(run.manifest).filter(([k]) => k !== 'dependencies').map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])]));
   out('');
   out(table([['fit', 'epoch', 'metrics', 'digest'], ...run.epochs.map((e) => [String(e.fit), String(e.epoch), Object.entries(e.logs).map(([k, v]) => `${k}=${v}`).join(' '), e.digest.slice(0, 16)])]));
@@ -255,8 +277,9 @@ function commandRm(parsed: Parsed): number {
   if (parsed.positionals.length === 0) throw new UsageError('Expected a run id. Received: nothing');
   for (const query of parsed.positionals) {
     const id = resolveRun(storeDir, query);
+    const run = summarizeRun(storeDir, id);
     removeRun(storeDir, id);
-    out(`removed ${id}`);
+    out(`removed ${id} (name ${run.name ?? '-'}, seed ${run.seed ?? '-'}, ${run.status})`);
   }
   return 0;
 }
@@ -304,17 +327,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     return await spec.run(parse(rest, spec.valued, spec.switches));
-  } catch (error) {
-    process.stderr.write(`verbatim ${command}: ${(error as Error).message}\n`);
-    return error instanceof UsageError || /^Expected/.test((error as Error).message) ? 2 : 1;
+  } catch (caught) {
+    const error = writeFailure((caught as { path?: string }).path ?? 'a file', caught);
+    write('stderr', `verbatim ${command}: ${error.message}\n`);
+    return error instanceof UsageError || /^Expected/.test(error.message) ? 2 : 1;
   }
 }
 
-// A reader that closes the pipe (`verbatim show <id> | head -3`) ends the output normally.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: Error & { code?: string }) => {
-    if (error.code !== 'EPIPE') throw error;
-    process.exit(process.exitCode ?? 0);
-  });
-}
 process.exitCode = await main(process.argv.slice(2));

@@ -7,7 +7,7 @@
  * bits" with each divergence's diff, and the environment (shared fields once, then per run only
  * the fields that differ).
  */
-import { summarize } from '../runs/statistics.js';
+import { countLabel, summarize } from '../runs/statistics.js';
 import { valueFromBits } from '../runs/values.js';
 import { curveSpec, distributionSpec, renderCharts, vegaRuntime, type CurvePoint, type FinalPoint } from './charts.js';
 import {
@@ -89,11 +89,8 @@ function distributionPanels(runs: readonly RunDetails[], metric?: string): Panel
 
 function statisticsRows(runs: readonly RunDetails[], metric?: string): string[][] {
   return [...summaryValues(runs, metric)].map(([name, values]) => {
-    const finite = values.filter(Number.isFinite);
-    const n = `${finite.length}${finite.length < values.length ? ` (+${values.length - finite.length} non-finite)` : ''}`;
-    if (finite.length === 0) return [name, n, '', '', '', '', '', ''];
-    const s = summarize(finite);
-    return [name, n, fmt(s.mean), fmt(s.std), fmt(s.median), fmt(s.min), fmt(s.max), `[${fmt(s.ci95[0])}, ${fmt(s.ci95[1])}]`];
+    const s = summarize(values);
+    return [name, countLabel(values), fmt(s.mean), fmt(s.std), fmt(s.median), fmt(s.min), fmt(s.max), `[${fmt(s.ci95[0])}, ${fmt(s.ci95[1])}]`];
   });
 }
 

@@ -14,40 +14,69 @@ export interface OpDeterminismOptions {
 }
 
 let enabled = false;
-let originalMathRandom: (() => number) | undefined;
+
+/**
+ * The Math.random guard's state, on globalThis so that every copy of verbatim in a process (and
+ * the preload, which runs before any of them) shares one guard. A module that captured
+ * `Math.random` after the guard was installed holds the guard, so turning strict mode on later
+ * still reaches its calls; one that captured it before holds the original, which is why the
+ * preload (`node --import verbatim/strict`, and `verbatim run`'s) installs it first.
+ */
+interface MathRandomGuard {
+  policy: MathRandomPolicy | 'off';
+  original: () => number;
+  /** Installed by enableOpDeterminism (removed again by disable), not by a preload (which stays for the process). */
+  temporary: boolean;
+}
+
+const GUARD = Symbol.for('verbatim.mathRandomGuard');
+const guardState = () => (globalThis as { [GUARD]?: MathRandomGuard })[GUARD];
+
+/** Replaces Math.random by the guard, dormant until strict mode is enabled. */
+export function installMathRandomGuard(temporary = false): MathRandomGuard {
+  const existing = guardState();
+  if (existing) return existing;
+  const state: MathRandomGuard = { policy: 'off', original: Math.random, temporary };
+  const original = state.original;
+  Math.random = function guardedMathRandom(): number {
+    if (state.policy === 'off' || state.policy === 'allow') return original();
+    const message = 'Math.random was called while op determinism is enabled; its values cannot be '
+      + 'reproduced. Draw from a key instead (vb.random.* or vb.random.generator(seed)), or call '
+      + "vb.enableOpDeterminism({mathRandom: 'warn' | 'allow'}).";
+    if (state.policy === 'throw') throw new DeterminismError(message);
+    console.warn(`${message}\n${new Error('Math.random caller').stack ?? ''}`);
+    return original();
+  };
+  (globalThis as { [GUARD]?: MathRandomGuard })[GUARD] = state;
+  return state;
+}
 
 export function isOpDeterminismEnabled(): boolean {
   return enabled;
 }
 
+/**
+ * Strict mode. Limit: a dependency that copied `Math.random` before this ran (ESM imports run
+ * before the importing module's body) keeps the unguarded function; `verbatim run` and `verbatim
+ * doctor` install the guard before any module loads, and plain node does with
+ * `node --import verbatim/strict script.js`.
+ */
 export function enableOpDeterminism(options: OpDeterminismOptions = {}): void {
   const policy = options.mathRandom ?? 'throw';
   if (policy !== 'throw' && policy !== 'warn' && policy !== 'allow') {
     throw invalid('enableOpDeterminism', "Expected mathRandom to be 'throw', 'warn' or 'allow'", { mathRandom: policy });
   }
-  restoreMathRandom();
   enabled = true;
-  if (policy === 'allow') return;
-  const original = Math.random;
-  originalMathRandom = original;
-  Math.random = function guardedMathRandom(): number {
-    const message = 'Math.random was called while op determinism is enabled; its values cannot be '
-      + 'reproduced. Draw from a key instead (vb.random.* or vb.random.generator(seed)), or call '
-      + "vb.enableOpDeterminism({mathRandom: 'warn' | 'allow'}).";
-    if (policy === 'throw') throw new DeterminismError(message);
-    console.warn(`${message}\n${new Error('Math.random caller').stack ?? ''}`);
-    return original();
-  };
+  installMathRandomGuard(true).policy = policy;
 }
 
 export function disableOpDeterminism(): void {
-  restoreMathRandom();
   enabled = false;
-}
-
-function restoreMathRandom(): void {
-  if (originalMathRandom) {
-    Math.random = originalMathRandom;
-    originalMathRandom = undefined;
+  const state = guardState();
+  if (!state) return;
+  state.policy = 'off';
+  if (state.temporary) {
+    Math.random = state.original;
+    delete (globalThis as { [GUARD]?: MathRandomGuard })[GUARD];
   }
 }

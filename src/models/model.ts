@@ -55,12 +55,16 @@ function nextModelName(base: string): string {
   return name;
 }
 
+/** Each weight's digest header, name NUL shape NUL, encoded once (a variable's name and shape never change). */
+const HEADERS = new WeakMap<Variable, Uint8Array>();
+const ENCODER = new TextEncoder();
+function header(w: Variable): Uint8Array {
+  return HEADERS.get(w) ?? HEADERS.set(w, ENCODER.encode(`${w.name}\0${JSON.stringify(w.shape)}\0`)).get(w)!;
+}
+
 /** Weight values' raw little-endian float32 bytes, hashed with their name and shape. */
-function hashWeights(hash: Sha256, weights: readonly Variable[]): Sha256 {
-  for (const w of weights) {
-    const bytes = littleEndianBytes(w.dataSync() as Float32Array);
-    hash.update(w.name).update('\0').update(JSON.stringify(w.shape)).update('\0').update(bytes);
-  }
+function hashWeights(hash: Sha256, weights: readonly Variable[], bytesOf = (w: Variable) => littleEndianBytes(w.dataSync() as Float32Array)): Sha256 {
+  for (const w of weights) hash.update(header(w)).update(bytesOf(w));
   return hash;
 }
 
@@ -419,6 +423,18 @@ export class LayersModel implements TrainableModel {
   /** One digest per layer (same encoding), to locate where two models differ. */
   layerDigests(): Record<string, string> {
     return Object.fromEntries(this.layers.map((l) => [l.name!, hashWeights(new Sha256(), l.weights.map((w) => w.variable)).hex()]));
+  }
+
+  /** weightsDigest, layerDigests and every weight's bytes (model.weights order), reading each weight once: the run recorder's per-epoch record. */
+  weightRecord(): { digest: string; layers: Record<string, string>; bytes: Uint8Array[] } {
+    const weights = this.weights;
+    const bytes = new Map(weights.map((w) => [w, littleEndianBytes(w.dataSync() as Float32Array)]));
+    const bytesOf = (w: Variable) => bytes.get(w) ?? littleEndianBytes(w.dataSync() as Float32Array);
+    return {
+      digest: hashWeights(new Sha256(), weights, bytesOf).hex(),
+      layers: Object.fromEntries(this.layers.map((l) => [l.name!, hashWeights(new Sha256(), l.weights.map((w) => w.variable), bytesOf).hex()])),
+      bytes: [...bytes.values()],
+    };
   }
 
   /** A Keras-style table of layers, output shapes, parameter counts and (functional) connections. */

@@ -10,6 +10,8 @@ export interface ObservedModel {
   readonly weights: Variable[];
   weightsDigest(): string;
   layerDigests(): Record<string, string>;
+  /** Both digests and the weights' bytes in one pass. */
+  weightRecord(): { digest: string; layers: Record<string, string>; bytes: Uint8Array[] };
   getConfig(): Record<string, unknown>;
 }
 

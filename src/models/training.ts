@@ -23,6 +23,7 @@ import { argName, logNames, namedMetrics, type Compiled } from './arguments.js';
 import { notify, type ObservedModel } from './observers.js';
 import { checkFitOptionNames, type TfjsFitOptions } from './fit-options.js';
 import { alignTarget, withTfjsAliases } from './tfjs-logs.js';
+import { yieldToEventLoop } from '../util/yield.js';
 
 const f = Math.fround;
 
@@ -353,6 +354,7 @@ export async function runTraining(
       }
       batch++;
       if (model.stopTraining) break;
+      await yieldToEventLoop();
     }
     // The data ran out (batchesPerEpoch) before this epoch's first step: there is no epoch to record.
     if (batch === 0 && model.stopTraining) break;

@@ -12,6 +12,7 @@ type NodeProcess = {
   on(event: string, listener: (...args: never[]) => void): void;
   exit(code: number): never;
   exitCode?: number;
+  channel?: { unref(): void };
 };
 
 const processLike = (globalThis as { process?: NodeProcess }).process;
@@ -21,6 +22,9 @@ if (env.VERBATIM_SEED !== undefined) {
   const value = env.VERBATIM_SEED;
   fixRandomSeed(/^-?\d+$/.test(value) && !Number.isSafeInteger(Number(value)) ? BigInt(value) : Number(value));
 }
+
+/** Exit codes of a process ended by these signals (128 + the signal's number), which the CLI passes on. */
+const SIGNAL_EXIT_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
 if (processLike && env.VERBATIM_RUN_DIR) {
   const options = JSON.parse(env.VERBATIM_RUN_OPTIONS ?? '{}') as RecordOptions;
@@ -40,10 +44,20 @@ if (processLike && env.VERBATIM_RUN_DIR) {
   };
   processLike.on('uncaughtException', crash as never);
   processLike.on('unhandledRejection', crash as never);
-  for (const signal of ['SIGINT', 'SIGTERM']) {
+  // fit yields to the event loop between steps, so these run within a step of the signal.
+  for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODES)) {
     processLike.on(signal, (() => {
-      finish('interrupted');
-      processLike.exit(130);
+      finish('interrupted', new Error(`interrupted by ${signal}`));
+      processLike.exit(code);
+    }) as never);
+  }
+  // Started by the CLI with an IPC channel: when the CLI goes away (even by SIGKILL) the channel
+  // closes and the run stops too; unreferenced, the channel never keeps a finished script alive.
+  if (processLike.channel) {
+    processLike.channel.unref();
+    processLike.on('disconnect', (() => {
+      finish('interrupted', new Error('the verbatim CLI that started the run ended'));
+      processLike.exit(129);
     }) as never);
   }
   processLike.on('exit', ((code: number) => finish(code === 0 && failure === undefined ? 'completed' : 'failed', failure ?? (code === 0 ? undefined : new Error(`exit code ${code}`)))) as never);

@@ -8,7 +8,7 @@
 import type { History, Logs } from '../models/callbacks.js';
 import { TRAINING_OBSERVERS, type ObservedModel, type TrainingObserver } from '../models/observers.js';
 import { currentSeed } from '../random/seed.js';
-import type { Tensor, Variable } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 type Hash = { update(data: string | Uint8Array): Hash; digest(encoding: 'hex'): string };
 
 /**
@@ -23,35 +23,22 @@ function sha256(...parts: (string | Uint8Array)[]): string {
 import { environment, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from './node.js';
 import {
-  appendJsonl, defaultStore, ensureDirectory, newRunId, readJson as readJsonFile, runDirectory, writeAtomic, writeJson,
+  AppendFiles, defaultStore, jsonNumber, jsonSafe, MAX_EPOCH_WEIGHT_BYTES, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
   type StatusRecord,
 } from './store.js';
 import { modelArtifacts } from '../io/index.js';
 import { modelJson } from '../io/handlers.js';
 import { LayersModel } from '../models/model.js';
-import { littleEndianBytes } from '../util/bytes.js';
 import { invalid } from '../errors.js';
 import { startOpTrace, type OpTrace } from './op-trace.js';
 
-/** The weights' raw float32 bytes, little-endian, concatenated in the model's weight order (epoch snapshots). */
-function weightBytes(weights: readonly Variable[]): Uint8Array {
-  const bytes = new Uint8Array(weights.reduce((n, w) => n + w.size * 4, 0));
-  let offset = 0;
-  for (const w of weights) {
-    bytes.set(littleEndianBytes(w.dataSync() as Float32Array), offset);
-    offset += w.size * 4;
-  }
-  return bytes;
-}
-
-const MAX_EPOCH_WEIGHT_BYTES = 16 * 1024 * 1024;
+const BITS = new DataView(new ArrayBuffer(4));
 
 export function float32Bits(value: number): string {
   // One NaN (NUMERICS.md): a NaN metric is recorded as the canonical NaN, whatever bits the engine gave it.
   if (value !== value) return '7fc00000';
-  const view = new DataView(new ArrayBuffer(4));
-  view.setFloat32(0, value);
-  return view.getUint32(0).toString(16).padStart(8, '0');
+  BITS.setFloat32(0, value);
+  return BITS.getUint32(0).toString(16).padStart(8, '0');
 }
 
 export function tensorFingerprint(t: Tensor): string {
@@ -89,6 +76,10 @@ export class RunRecorder implements TrainingObserver {
   readonly id: string;
   readonly dir: string;
   private fit = -1;
+  /** The fit begun and not yet ended, if any: a process that ends inside a fit did not complete its run. */
+  private openFit: number | undefined;
+  private reached: StatusRecord['reached'];
+  private readonly appends = new AppendFiles();
   /** Per input, the hashes of the first epoch's examples in the order training saw them. */
   private readonly batchHashes = new Map<string, string[]>();
   private readonly path = builtin<{ join(...p: string[]): string }>('node:path');
@@ -101,15 +92,18 @@ export class RunRecorder implements TrainingObserver {
     this.dir = dir ?? runDirectory(options.store ?? defaultStore(), this.id);
   }
 
+  private readonly files = new Map<string, string>();
   private file(name: string): string {
-    return this.path.join(this.dir, name);
+    return this.files.get(name) ?? this.files.set(name, this.path.join(this.dir, name)).get(name)!;
   }
 
   start(): this {
     ensureDirectory(this.file('weights'));
     this.writeRunFile();
     writeJson(this.file('manifest.json'), environment());
-    this.setStatus({ status: 'running', pid: nodeProcess()!.pid, startedAt: new Date().toISOString() });
+    const pid = nodeProcess()!.pid;
+    const pidStartTime = processStartTime(pid);
+    this.setStatus({ status: 'running', pid, ...(pidStartTime ? { pidStartTime } : {}), startedAt: new Date().toISOString() });
     TRAINING_OBSERVERS.add(this);
     return this;
   }
@@ -134,20 +128,36 @@ export class RunRecorder implements TrainingObserver {
 
   private setStatus(record: StatusRecord): void {
     this.startedAt ||= record.startedAt;
-    writeJson(this.file('status.json'), { ...record, startedAt: this.startedAt });
+    writeStatus(this.file('status.json'), { ...record, startedAt: this.startedAt });
   }
 
+  /**
+   * Ends the run's record. 'completed' becomes 'interrupted' when a fit is still open (the
+   * process exited in the middle of training). Best effort: on a full disk the status may not be
+   * writable, and the error that says so must not hide the one being recorded.
+   */
   finish(status: 'completed' | 'failed' | 'interrupted', error?: unknown): void {
     TRAINING_OBSERVERS.delete(this);
     this.opTrace?.stop();
-    this.refreshSeed();
-    try {
-      writeJson(this.file('manifest.json'), { ...readJsonFile<Record<string, unknown>>(this.file('manifest.json')), endedAt: new Date().toISOString() });
-    } catch {
-      // The manifest was never written; the status below still says what happened.
+    if (status === 'completed' && this.openFit !== undefined) {
+      status = 'interrupted';
+      error = new Error(`the process ended during fit ${this.openFit}: a run is completed only when every fit it began has ended`);
     }
+    const attempt = (write: () => void) => {
+      try {
+        write();
+      } catch {
+        // Nothing more can be recorded (the manifest is missing, or the disk is full).
+      }
+    };
+    attempt(() => this.appends.close());
+    attempt(() => this.refreshSeed());
+    attempt(() => writeJson(this.file('manifest.json'), { ...readJsonFile<Record<string, unknown>>(this.file('manifest.json')), endedAt: new Date().toISOString() }));
     const failure = error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : error === undefined ? undefined : { message: String(error) };
-    this.setStatus({ status, pid: nodeProcess()!.pid, startedAt: this.startedAt, endedAt: new Date().toISOString(), ...(failure ? { error: failure } : {}) });
+    attempt(() => this.setStatus({
+      status, pid: nodeProcess()!.pid, startedAt: this.startedAt, endedAt: new Date().toISOString(),
+      ...(this.reached && status !== 'completed' ? { reached: this.reached } : {}), ...(failure ? { error: failure } : {}),
+    }));
   }
 
   /**
@@ -158,24 +168,25 @@ export class RunRecorder implements TrainingObserver {
     checkLogArguments(name, value, options);
     const step = options.step ?? this.valueCounts.get(name) ?? 0;
     this.valueCounts.set(name, Math.max(step + 1, this.valueCounts.get(name) ?? 0));
-    appendJsonl(this.file('values.jsonl'), [{ name, step, bits: float32Bits(value), value: Number.isFinite(value) ? Math.fround(value) : null }]);
+    this.appends.jsonl(this.file('values.jsonl'), [{ name, step, bits: float32Bits(value), value: Number.isFinite(value) ? Math.fround(value) : null }]);
   }
 
   private epochRecord(model: ObservedModel, epoch: number, logs: Logs): void {
-    const digest = model.weightsDigest();
-    appendJsonl(this.file('epochs.jsonl'), [{
-      fit: this.fit, epoch, logs, logBits: Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, float32Bits(v)])),
-      digest, layers: model.layerDigests(),
+    const { digest, layers, bytes } = model.weightRecord();
+    this.appends.jsonl(this.file('epochs.jsonl'), [{
+      fit: this.fit, epoch, logs: jsonSafe(logs), logBits: Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, float32Bits(v)])), digest, layers,
     }]);
-    const bytes = weightBytes(model.weights);
-    if (bytes.length <= MAX_EPOCH_WEIGHT_BYTES) writeAtomic(this.file(`weights/fit-${this.fit}-epoch-${epoch}.bin`), bytes);
+    // dataSync copies, so the bytes stay as they are until written.
+    if (bytes.reduce((n, b) => n + b.length, 0) <= MAX_EPOCH_WEIGHT_BYTES) for (const b of bytes) this.appends.append(this.file(`weights/fit-${this.fit}.bin`), b);
   }
 
   fitBegin({ model, kind, options, data }: Parameters<NonNullable<TrainingObserver['fitBegin']>>[0]): void {
     this.fit++;
+    this.openFit = this.fit;
+    this.reached = { fit: this.fit, epoch: 0, step: 0 };
     this.batchHashes.clear();
     this.refreshSeed();
-    appendJsonl(this.file('fits.jsonl'), [{
+    this.appends.jsonl(this.file('fits.jsonl'), [{
       fit: this.fit, kind, model: model.getConfig(), options: serializable(options),
       data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t), content: contentFingerprint(exampleHashes(t)) }])),
       weights: model.weights.map((w) => ({ name: w.name, shape: w.shape })),
@@ -193,18 +204,19 @@ export class RunRecorder implements TrainingObserver {
   }
 
   stepEnd({ model, epoch, step, loss }: Parameters<NonNullable<TrainingObserver['stepEnd']>>[0]): void {
+    this.reached = { fit: this.fit, epoch: epoch + 1, step: step + 1 };
     if (this.opTrace) {
-      appendJsonl(this.file('ops.jsonl'), this.opTrace.stop());
+      this.appends.jsonl(this.file('ops.jsonl'), this.opTrace.stop());
       this.opTrace = undefined;
     }
     if (this.options.trace !== 'steps' && this.options.trace !== 'ops') return;
-    appendJsonl(this.file('steps.jsonl'), [{ fit: this.fit, epoch: epoch + 1, step, lossBits: float32Bits(loss), loss, digest: model.weightsDigest() }]);
+    this.appends.jsonl(this.file('steps.jsonl'), [{ fit: this.fit, epoch: epoch + 1, step, lossBits: float32Bits(loss), loss: jsonNumber('loss', loss), digest: model.weightsDigest() }]);
   }
 
   epochEnd({ model, epoch, logs }: Parameters<NonNullable<TrainingObserver['epochEnd']>>[0]): void {
     if (epoch === 0 && this.batchHashes.size > 0) {
       // Order: the examples' hashes in the order seen; content: the same hashes as a multiset.
-      appendJsonl(this.file('fits.jsonl'), [{
+      this.appends.jsonl(this.file('fits.jsonl'), [{
         fit: this.fit,
         datasetFingerprint: Object.fromEntries([...this.batchHashes].map(([k, h]) => [k, sha256(h.join('\n'))])),
         datasetContent: Object.fromEntries([...this.batchHashes].map(([k, h]) => [k, contentFingerprint(h)])),
@@ -215,6 +227,8 @@ export class RunRecorder implements TrainingObserver {
   }
 
   fitEnd({ model, history }: { model: ObservedModel; history: History }): void {
+    this.openFit = undefined;
+    this.appends.flush();
     writeJson(this.file('history.json'), { epoch: history.epoch, history: history.history, params: history.params ?? null });
     // The model in TF.js's Layers format (src/io): tf.loadLayersModel and vb.loadLayersModel read it.
     if (model instanceof LayersModel) {
@@ -225,7 +239,7 @@ export class RunRecorder implements TrainingObserver {
   }
 
   evaluate({ data }: Parameters<NonNullable<TrainingObserver['evaluate']>>[0]): void {
-    appendJsonl(this.file('evaluations.jsonl'), [{
+    this.appends.jsonl(this.file('evaluations.jsonl'), [{
       data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t) }])),
     }]);
   }

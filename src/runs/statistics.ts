@@ -39,14 +39,26 @@ export interface Summary {
   ci95: [number, number];
 }
 
+/**
+ * IEEE semantics for non-finite values, so that a diverged run shows instead of vanishing: any NaN
+ * makes the mean, spread and median NaN, an infinity makes the mean infinite; min and max ignore
+ * NaN (NaN when every value is NaN).
+ */
 export function summarize(values: readonly number[]): Summary {
   if (values.length === 0) throw new RangeError('summarize: Expected at least one value. Received: values=[]');
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
   const variance = n > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
   const std = Math.sqrt(variance);
-  const sorted = [...values].sort((a, b) => a - b);
-  const median = n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+  const ordered = values.filter((v) => !Number.isNaN(v)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const hasNaN = ordered.length < n;
+  const median = hasNaN ? Number.NaN : n % 2 ? ordered[(n - 1) / 2]! : (ordered[n / 2 - 1]! + ordered[n / 2]!) / 2;
   const half = n > 1 ? (tQuantile975(n - 1) * std) / Math.sqrt(n) : 0;
-  return { n, mean, std, median, min: sorted[0]!, max: sorted[n - 1]!, ci95: [mean - half, mean + half] };
+  return { n, mean, std, median, min: ordered[0] ?? Number.NaN, max: ordered.at(-1) ?? Number.NaN, ci95: [mean - half, mean + half] };
+}
+
+/** The count column of a statistics table: n, and how many values were NaN or infinite. */
+export function countLabel(values: readonly number[]): string {
+  const nonFinite = values.filter((v) => !Number.isFinite(v)).length;
+  return `${values.length}${nonFinite ? ` (${nonFinite} non-finite)` : ''}`;
 }

@@ -1,29 +1,37 @@
 /**
  * The run store: one directory per run under ./.verbatim/runs (or --store / VERBATIM_STORE),
- * holding plain JSON and JSONL files a person can read. Every file is written whole to a
- * temporary name and renamed into place, so a run killed at any moment leaves each file either
- * absent or complete, and never touches other runs. Run ids sort by start time and are unique
- * across parallel processes (time, process id, random suffix).
+ * holding plain JSON and JSONL files a person can read. JSON files are written whole to a
+ * temporary name and renamed into place (the temporary removed when the write fails, a full disk
+ * included); JSONL files are appended to, and a reader ignores a torn last line, so a run killed
+ * at any moment leaves readable files and never touches other runs. Reading is defensive: a store
+ * entry that cannot be read (a symlink loop, an unreadable directory, a malformed line) is listed
+ * with its reason and never stops the others. Run ids sort by start time and are unique across
+ * parallel processes (time, process id, random suffix).
  */
 import { builtin, nodeProcess } from './node.js';
-import { finalValues } from './values.js';
+import { finalValues, valueFromBits } from './values.js';
 
 type Fs = {
   mkdirSync(p: string, o?: object): void;
   writeFileSync(p: string, d: string | Uint8Array): void;
+  openSync(p: string, flags: string): number;
+  writeSync(fd: number, d: string | Uint8Array): number;
+  closeSync(fd: number): void;
   renameSync(a: string, b: string): void;
   readFileSync(p: string, e?: string): string | Uint8Array;
   readdirSync(p: string): string[];
   existsSync(p: string): boolean;
   rmSync(p: string, o?: object): void;
   statSync(p: string): { isDirectory(): boolean };
-  openSync(p: string, flags: string): number;
   fstatSync(fd: number): { size: number };
   readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
-  writeSync(fd: number, data: string): number;
   ftruncateSync(fd: number, length: number): void;
-  closeSync(fd: number): void;
 };
+
+/** Bad input from a store file: the file, and what is wrong with it. */
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
 type Path = { join(...p: string[]): string; resolve(...p: string[]): string };
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
@@ -31,7 +39,11 @@ export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 export interface StatusRecord {
   status: RunStatus;
   pid: number;
+  /** The process's start time (Linux /proc/<pid>/stat field 22), telling the run's process from a later one with the same pid. */
+  pidStartTime?: string;
   startedAt: string;
+  /** Where training stood when the run ended early: the fit, epoch (1-based) and step reached. */
+  reached?: { fit: number; epoch: number; step: number };
   endedAt?: string;
   error?: { message: string; stack?: string };
 }
@@ -46,6 +58,7 @@ export interface RunSummary {
   digest: string | null;
   /** The last value of each custom value (`vb.runs.log`). */
   values: Record<string, number>;
+  /** Why the run is corrupt, or why it ended (failed, interrupted), when known. */
   problem?: string;
 }
 
@@ -62,17 +75,45 @@ export function newRunId(): string {
   return `${stamp}-${pid}-${Array.from(random, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
-/** Writes a file whole: to a temporary name first, then renamed into place. */
+/** A write failure with the file named, and a full disk said in words. */
+export function writeFailure(file: string, error: unknown): Error {
+  const code = (error as { code?: string }).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new Error(`the disk is full (${code}) while writing ${file}: free some space and run again`, { cause: error });
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Writes a file whole: to a temporary name first, then renamed into place; a failed write leaves no temporary behind. */
 export function writeAtomic(file: string, data: string | Uint8Array): void {
   const fs = builtin<Fs>('node:fs');
   const pid = nodeProcess()?.pid ?? 0;
   const temporary = `${file}.${pid}.tmp`;
-  fs.writeFileSync(temporary, data);
-  fs.renameSync(temporary, file);
+  try {
+    fs.writeFileSync(temporary, data);
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw writeFailure(file, error);
+  }
 }
 
 export function writeJson(file: string, value: unknown): void {
-  writeAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+  writeAtomic(file, `${JSON.stringify(value, jsonNumber, 2)}\n`);
+}
+
+/**
+ * Writes a run's status. On a full disk the atomic write has no room for its temporary, so the
+ * file is overwritten in place (truncated, then written into the space that frees), without the
+ * error's stack: a status that says why the run failed is worth the small risk of a torn file.
+ */
+export function writeStatus(file: string, record: StatusRecord): void {
+  try {
+    writeJson(file, record);
+  } catch (error) {
+    const code = ((error as Error).cause as { code?: string } | undefined)?.code;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error;
+    const { stack: _stack, ...shortError } = record.error ?? { message: '' };
+    builtin<Fs>('node:fs').writeFileSync(file, JSON.stringify({ ...record, ...(record.error ? { error: shortError } : {}) }, jsonNumber));
+  }
 }
 
 export function readJson<T>(file: string): T {
@@ -80,20 +121,69 @@ export function readJson<T>(file: string): T {
 }
 
 /**
- * Appends records to a JSONL file: one write at the end, so recording costs stay linear in the
- * run's length. A write cut short by a kill leaves a last line without its newline: the next
- * append cuts that unfinished record off first, and readJsonl leaves it out.
+ * A run's append-only files (the JSONL records, the per-fit weight snapshots), each opened once,
+ * written in batches (at most FLUSH_INTERVAL_MS apart) and flushed by close(): recording costs
+ * the same at epoch 4000 as at epoch 1, and little next to training. A process killed with
+ * SIGKILL loses at most the last batch; one killed mid-write leaves a torn last record, which
+ * the readers ignore. Every other end (exit, a signal, an exception) closes, and so flushes.
  */
-export function appendJsonl(file: string, records: readonly unknown[]): void {
-  const fs = builtin<Fs>('node:fs');
-  const fd = fs.openSync(file, 'a+');
-  try {
-    const size = fs.fstatSync(fd).size;
-    const end = completeLength(fs, fd, size);
-    if (end < size) fs.ftruncateSync(fd, end);
-    fs.writeSync(fd, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
-  } finally {
-    fs.closeSync(fd);
+export class AppendFiles {
+  private static readonly FLUSH_INTERVAL_MS = 100;
+  private readonly open = new Map<string, number>();
+  private readonly pending = new Map<string, (string | Uint8Array)[]>();
+  private lastFlush = globalThis.performance.now();
+
+  append(file: string, data: string | Uint8Array): void {
+    (this.pending.get(file) ?? this.pending.set(file, []).get(file)!).push(data);
+    if (globalThis.performance.now() - this.lastFlush >= AppendFiles.FLUSH_INTERVAL_MS) this.flush();
+  }
+
+  /** Records whose numbers are finite (callers write NaN and Infinity as strings: see jsonSafe); no replacer keeps this fast. */
+  jsonl(file: string, records: readonly unknown[]): void {
+    this.append(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  }
+
+  flush(): void {
+    const fs = builtin<Fs>('node:fs');
+    this.lastFlush = globalThis.performance.now();
+    for (const [file, chunks] of this.pending) {
+      this.pending.delete(file);
+      try {
+        let fd = this.open.get(file);
+        if (fd === undefined) {
+          fd = fs.openSync(file, 'a+');
+          this.open.set(file, fd);
+          // A record cut short by an earlier kill is cut off before appending to the file again (a resumed run).
+          if (typeof chunks[0] === 'string') {
+            const size = fs.fstatSync(fd).size;
+            const end = completeLength(fs, fd, size);
+            if (end < size) fs.ftruncateSync(fd, end);
+          }
+        }
+        const data = typeof chunks[0] === 'string' ? chunks.join('') : concatenate(chunks as Uint8Array[]);
+        if (typeof data === 'string') fs.writeSync(fd, data);
+        else for (let done = 0; done < data.length;) done += fs.writeSync(fd, data.subarray(done));
+      } catch (error) {
+        throw writeFailure(file, error);
+      }
+    }
+  }
+
+  close(): void {
+    const fs = builtin<Fs>('node:fs');
+    try {
+      this.flush();
+    } finally {
+      for (const fd of this.open.values()) {
+        try {
+          fs.closeSync(fd);
+        } catch {
+          // Closing cannot lose what was written.
+        }
+      }
+      this.open.clear();
+      this.pending.clear();
+    }
   }
 }
 
@@ -110,98 +200,197 @@ function completeLength(fs: Fs, fd: number, size: number): number {
   return 0;
 }
 
-/** The records of a JSONL file; a last line without its newline (a write cut short) is left out. */
+function concatenate(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
+
+/** The records of a JSONL file; a torn last line (no newline) is ignored, a malformed line is a StoreError naming it. */
 export function readJsonl<T>(file: string): T[] {
   const fs = builtin<Fs>('node:fs');
   if (!fs.existsSync(file)) return [];
   const lines = (fs.readFileSync(file, 'utf8') as string).split('\n');
   const complete = lines.slice(0, -1);
-  return complete.filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
+  return complete.flatMap((line, i) => {
+    if (!line.trim()) return [];
+    try {
+      return [JSON.parse(line) as T];
+    } catch (error) {
+      throw new StoreError(`${file} line ${i + 1}: ${(error as Error).message}`);
+    }
+  });
 }
 
-function processAlive(pid: number): boolean {
+/** A process's start time in clock ticks since boot (Linux); undefined where /proc is unavailable. */
+export function processStartTime(pid: number): string | undefined {
   try {
-    (globalThis as unknown as { process: { kill(pid: number, signal: number): void } }).process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === 'EPERM';
+    const stat = builtin<Fs>('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8') as string;
+    // Field 2 (the command) may hold spaces and parentheses: count fields after its closing ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
 
-/** The status, with a 'running' run whose process is gone reported as interrupted. */
+function processAlive(pid: number, startTime: string | undefined): boolean {
+  try {
+    (globalThis as unknown as { process: { kill(pid: number, signal: number): void } }).process.kill(pid, 0);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EPERM') return false;
+  }
+  // A live process with the recorded pid but another start time is a later process that reused the pid.
+  const now = startTime === undefined ? undefined : processStartTime(pid);
+  return now === undefined || now === startTime;
+}
+
+/** The status, with a 'running' run whose process is gone (or is another process now) reported as interrupted. */
 export function effectiveStatus(record: StatusRecord): RunStatus {
-  return record.status === 'running' && !processAlive(record.pid) ? 'interrupted' : record.status;
+  return record.status === 'running' && !processAlive(record.pid, record.pidStartTime) ? 'interrupted' : record.status;
 }
 
 export function runDirectory(store: string, id: string): string {
   return builtin<Path>('node:path').join(store, id);
 }
 
-/** Runs in the store, oldest first; a run whose files cannot be read is listed as corrupt. */
+/** Runs in the store, oldest first; an entry that cannot be read is listed as corrupt, with the reason. */
 export function listRuns(store: string): RunSummary[] {
   const fs = builtin<Fs>('node:fs');
   const path = builtin<Path>('node:path');
   if (!fs.existsSync(store)) return [];
-  // One bad entry (a symlink loop, an unreadable directory) is listed with its reason, never failing the rest.
-  return fs.readdirSync(store).sort().flatMap((id): RunSummary[] => {
-    let directory: boolean;
+  return fs.readdirSync(store).filter((id) => !id.startsWith('.')).sort().flatMap((id) => {
     try {
-      directory = fs.statSync(path.join(store, id)).isDirectory();
+      if (!fs.statSync(path.join(store, id)).isDirectory()) return [];
     } catch (error) {
-      return [{ id, dir: path.join(store, id), name: null, seed: null, status: 'corrupt', finalMetrics: {}, digest: null, values: {}, problem: (error as Error).message }];
+      // A symlink loop, a dangling link: still an entry of the store, so listed with its reason.
+      return [corrupt(store, id, error)];
     }
-    return directory ? [summarizeRun(store, id)] : [];
+    return [summarizeRun(store, id)];
   });
 }
 
-interface EpochLine {
-  logs?: Record<string, unknown>;
-  /** Each metric's float32 bits in hex: exact, also for NaN and infinities (JSON writes them as null). */
-  logBits?: Record<string, unknown>;
-  digest: string;
+function corrupt(store: string, id: string, error: unknown): RunSummary {
+  const dir = builtin<Path>('node:path').join(store, id);
+  return { id, dir, name: null, seed: null, status: 'corrupt', finalMetrics: {}, digest: null, values: {}, problem: (error as Error).message };
 }
 
-/** An epoch line's metrics as numbers: from their bits where recorded, NaN for anything unreadable. */
-function metricsOf(line: EpochLine): Record<string, number> {
-  const view = new DataView(new ArrayBuffer(4));
-  const names = Object.keys({ ...(line.logs ?? {}), ...(line.logBits ?? {}) });
-  return Object.fromEntries(names.map((name) => {
-    const bits = line.logBits?.[name];
-    if (typeof bits === 'string' && /^[0-9a-f]{8}$/.test(bits)) {
-      view.setUint32(0, parseInt(bits, 16));
-      return [name, view.getFloat32(0)];
+/** Models up to this size keep every epoch's weights (weights/fit-F.bin: the k-th epoch record's at k times the size), for diff. */
+export const MAX_EPOCH_WEIGHT_BYTES = 16 * 1024 * 1024;
+
+export interface EpochLine {
+  fit: number;
+  epoch: number;
+  logs: Record<string, number>;
+  logBits: Record<string, string>;
+  digest: string;
+  layers: Record<string, string>;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const strings = (v: unknown): Record<string, string> => (isRecord(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string> : {});
+
+/** JSON has no NaN or Infinity: non-finite metrics are written as these strings (their exact bits are in logBits). */
+const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
+
+export function jsonNumber(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+}
+
+/** Metrics as JSON can hold them: non-finite values as their strings. */
+export function jsonSafe(values: Record<string, number>): Record<string, number | string> {
+  for (const v of Object.values(values)) {
+    if (!Number.isFinite(v)) return Object.fromEntries(Object.entries(values).map(([k, x]) => [k, jsonNumber(k, x)])) as Record<string, number | string>;
+  }
+  return values;
+}
+
+/**
+ * A run's epoch records, checked: fit and epoch non-negative integers, a digest; each metric a
+ * number, a non-finite one restored from its recorded float32 bits (or its NaN/Infinity string);
+ * a metric of any other type is left out rather than passed on to code that formats numbers.
+ */
+export function readEpochs(file: string): EpochLine[] {
+  return readJsonl<unknown>(file).map((line, i) => {
+    if (!isRecord(line) || !isIndex(line.fit) || !isIndex(line.epoch) || typeof line.digest !== 'string') {
+      throw new StoreError(`${file} record ${i + 1}: Expected {fit, epoch, digest, logs} with non-negative integer fit and epoch`);
     }
-    const value = line.logs?.[name];
-    return [name, typeof value === 'number' ? value : NaN];
-  }));
+    const logBits = Object.fromEntries(Object.entries(strings(line.logBits)).filter(([, b]) => /^[0-9a-f]{8}$/.test(b)));
+    const logs: Record<string, number> = {};
+    for (const [k, v] of Object.entries(isRecord(line.logs) ? line.logs : {})) {
+      if (typeof v === 'number') logs[k] = v;
+      else if (logBits[k] !== undefined) logs[k] = valueFromBits(logBits[k]!);
+      else if (typeof v === 'string' && v in NON_FINITE) logs[k] = NON_FINITE[v]!;
+    }
+    return { fit: line.fit, epoch: line.epoch, logs, logBits, digest: line.digest, layers: strings(line.layers) };
+  });
+}
+
+const STATUSES: readonly string[] = ['running', 'completed', 'failed', 'interrupted'];
+
+/** The run's status record, checked; a run stopped before it wrote one was interrupted. */
+export function readStatus(dir: string): StatusRecord | undefined {
+  const file = builtin<Path>('node:path').join(dir, 'status.json');
+  if (!builtin<Fs>('node:fs').existsSync(file)) return undefined;
+  const record = readJson<unknown>(file);
+  if (!isRecord(record) || typeof record.status !== 'string' || !STATUSES.includes(record.status) || !isIndex(record.pid)) {
+    throw new StoreError(`${file}: Expected {status: ${STATUSES.join(' | ')}, pid}`);
+  }
+  return record as unknown as StatusRecord;
+}
+
+/** Why a run ended as it did, in words, when it did not complete. */
+export function endReason(status: StatusRecord | undefined): string | undefined {
+  if (!status) return 'stopped before it recorded a status (killed while starting)';
+  const where = status.reached ? `at fit ${status.reached.fit}, epoch ${status.reached.epoch}, step ${status.reached.step}` : undefined;
+  const message = isRecord(status.error) && typeof status.error.message === 'string' ? status.error.message : undefined;
+  if (message !== undefined) return where ? `${message} (${where})` : message;
+  return where && status.status !== 'completed' ? `stopped ${where}` : undefined;
 }
 
 export function summarizeRun(store: string, id: string): RunSummary {
   const path = builtin<Path>('node:path');
+  const fs = builtin<Fs>('node:fs');
   const dir = path.join(store, id);
   try {
-    const meta = readJson<{ name: string | null; seed: string | null }>(path.join(dir, 'run.json'));
-    const status = effectiveStatus(readJson<StatusRecord>(path.join(dir, 'status.json')));
-    const epochs = readJsonl<EpochLine>(path.join(dir, 'epochs.jsonl'));
-    const last = epochs.at(-1);
-    return { id, dir, name: meta.name, seed: meta.seed, status, finalMetrics: last ? metricsOf(last) : {}, digest: last?.digest ?? null, values: finalValues(dir) };
+    // Listing the directory first: an unreadable one is corrupt (EACCES), not a run without files.
+    const files = fs.readdirSync(dir);
+    // run.json is written first, by the CLI before the script starts; a run killed even earlier has none.
+    const meta = files.includes('run.json') ? readJson<unknown>(path.join(dir, 'run.json')) : {};
+    if (!isRecord(meta)) throw new StoreError(`${path.join(dir, 'run.json')}: Expected an object`);
+    const record = readStatus(dir);
+    const status = record ? effectiveStatus(record) : 'interrupted';
+    const last = readEpochs(path.join(dir, 'epochs.jsonl')).at(-1);
+    const problem = status === 'completed' ? undefined : endReason(record);
+    return {
+      id, dir, name: typeof meta.name === 'string' ? meta.name : null, seed: typeof meta.seed === 'string' ? meta.seed : null,
+      status, finalMetrics: last?.logs ?? {}, digest: last?.digest ?? null, values: finalValues(dir), ...(problem ? { problem } : {}),
+    };
   } catch (error) {
-    return { id, dir, name: null, seed: null, status: 'corrupt', finalMetrics: {}, digest: null, values: {}, problem: (error as Error).message };
+    return corrupt(store, id, error);
   }
 }
 
-/** The run with this id, or the one run whose id starts with it. */
+/** The run with this id, or the one run whose id starts with it; an empty, path-like or ambiguous query is an error. */
 export function resolveRun(store: string, query: string): string {
-  const fs = builtin<Fs>('node:fs');
   // An empty id is a prefix of every id: `rm ""` must not pick the store's only run.
   if (typeof query !== 'string' || query.trim() === '') throw new Error(`Expected a non-empty run id. Received: run=${JSON.stringify(query)}`);
-  const ids = fs.existsSync(store) ? fs.readdirSync(store) : [];
+  if (!/^[\w-][\w.-]*$/.test(query)) {
+    throw new Error(`Expected a run id (or a prefix of one): letters, digits, '-', '_' and '.'. Received: run=${JSON.stringify(query)}`);
+  }
+  const fs = builtin<Fs>('node:fs');
+  const ids = fs.existsSync(store) ? fs.readdirSync(store).filter((id) => !id.startsWith('.')) : [];
   if (ids.includes(query)) return query;
   const matches = ids.filter((id) => id.startsWith(query));
   if (matches.length === 1) return matches[0]!;
   throw new Error(matches.length === 0
     ? `Expected the id of a run in ${store}. Received: run=${JSON.stringify(query)} (no such run)`
-    : `Expected an id that names one run. Received: run=${JSON.stringify(query)}, which matches ${matches.length} runs`);
+    : `Expected an id that names one run. Received: run=${JSON.stringify(query)}, which matches ${matches.length} runs (${matches.slice(0, 3).join(', ')}${matches.length > 3 ? ', ...' : ''})`);
 }
 
 export function removeRun(store: string, id: string): void {

@@ -1,0 +1,53 @@
+/**
+ * What `verbatim verify` will execute. A store is input like any other file (it may come from
+ * someone else), and its run.json names a program: verify re-runs only the script the run's
+ * manifest recorded, when that script lies inside this project and still has the recorded
+ * SHA-256, with checked arguments; otherwise it refuses and says why.
+ */
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileSha256 } from '../runs/environment.js';
+import { UsageError } from './args.js';
+import type { Invocation } from './execute.js';
+import type { RunDetails } from './inspect.js';
+
+/** The nearest directory at or above `start` with a package.json, else `start`. */
+export function projectRoot(start: string): string {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(start);
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function trustedInvocation(run: RunDetails, root: string): Invocation {
+  const id = run.summary.id;
+  const invocation = run.run.invocation;
+  if (!isRecord(invocation)) throw new UsageError(`Expected a run recorded by 'verbatim run'. Received: ${id} (recorded in-process)`);
+  const refuse = (why: string) => new Error(`verify will not run ${id}: ${why}`);
+  const recorded = run.manifest.script;
+  if (!isRecord(recorded) || typeof recorded.path !== 'string' || typeof recorded.sha256 !== 'string') throw refuse('its manifest records no script with a SHA-256');
+  if (typeof invocation.script !== 'string' || resolve(invocation.script) !== resolve(recorded.path)) {
+    throw refuse(`run.json names the script ${JSON.stringify(invocation.script)}, the manifest ${JSON.stringify(recorded.path)}`);
+  }
+  if (!/\.(m|c)?(js|ts)$/.test(recorded.path)) throw refuse(`${recorded.path} is not a JavaScript or TypeScript file`);
+  if (!existsSync(recorded.path) || !statSync(recorded.path).isFile()) throw refuse(`the script ${recorded.path} is not there any more`);
+  const script = realpathSync(recorded.path);
+  const inside = relative(realpathSync(root), script);
+  if (inside.startsWith('..') || isAbsolute(inside)) throw refuse(`the script ${script} is outside this project (${root}); run verify from the project the run belongs to`);
+  const sha256 = fileSha256(script);
+  if (sha256 !== recorded.sha256) throw refuse(`the script ${script} changed since the run (SHA-256 ${sha256?.slice(0, 16)}..., recorded ${recorded.sha256.slice(0, 16)}...)`);
+  const { args, threads, backend, name, trace } = invocation;
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw refuse('its recorded script arguments are not a list of strings');
+  if (threads !== undefined && !(Number.isSafeInteger(threads) && (threads as number) >= 1)) throw refuse(`its recorded thread count is ${JSON.stringify(threads)}`);
+  if (backend !== undefined && !(typeof backend === 'string' && /^[\w-]+$/.test(backend))) throw refuse(`its recorded backend is ${JSON.stringify(backend)}`);
+  if (trace !== undefined && trace !== 'epochs' && trace !== 'steps') throw refuse(`its recorded trace is ${JSON.stringify(trace)}`);
+  const seed = run.run.seed;
+  if (typeof seed !== 'string' || !/^-?\d+$/.test(seed)) throw refuse(`its recorded seed is ${JSON.stringify(seed)}`);
+  return {
+    script, args: args as string[], seed,
+    ...(threads !== undefined ? { threads: threads as number } : {}), ...(backend !== undefined ? { backend: backend as string } : {}),
+    ...(typeof name === 'string' ? { name } : {}), ...(trace !== undefined ? { trace } : {}),
+  };
+}

@@ -1,0 +1,375 @@
+/**
+ * The run tools under faults, bad input and hostile stores (issue 11): every case was first
+ * reproduced here as a failing test. Real processes and real signals; a real full disk (tmpfs)
+ * where the machine allows mounting one.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { REPO_ROOT } from './helpers/process.js';
+
+const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+const WORK = join(REPO_ROOT, 'test-output', 'run-faults');
+const STORE = join(WORK, 'store');
+
+function cli(args: string[], options: { store?: string; cwd?: string; uid?: number } = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? WORK, encoding: 'utf8', timeout: 120_000, env: { ...process.env, VERBATIM_STORE: options.store ?? STORE },
+    ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface Listed { id: string; name: string | null; status: string; finalMetrics: Record<string, number | string>; problem?: string }
+const listed = (store = STORE): Listed[] => JSON.parse(cli(['ls', '--json'], { store }).stdout) as Listed[];
+const named = (name: string) => listed().filter((r) => r.name === name);
+
+function script(name: string, body: string): string {
+  const file = join(WORK, name);
+  writeFileSync(file, body);
+  return file;
+}
+
+/** A script that trains for a long time, printing a line first (so kept output can be checked). */
+const LONG = `import * as vb from 'verbatim';
+vb.setRandomSeed(1);
+const x = vb.random.normal(vb.random.key(1), [64, 4]);
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [4] })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+console.log('training starts');
+await m.fit(x, vb.sum(x, 1, true), { epochs: 1000000, verbose: 0 });
+`;
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts `verbatim run` on the long script; resolves once its run has recorded a few epochs. */
+async function startLongRun(name: string, detached = false): Promise<{ cli: ChildProcess; dir: string; childPid: number; exit: Promise<number | null> }> {
+  const file = script(`${name}.mjs`, LONG);
+  const before = new Set(existsSync(STORE) ? readdirSync(STORE) : []);
+  const child = spawn(process.execPath, [CLI, 'run', file, '--name', name], { cwd: WORK, env: { ...process.env, VERBATIM_STORE: STORE }, stdio: 'ignore', detached });
+  const exit = new Promise<number | null>((r) => child.on('exit', (code, signal) => r(code ?? (signal ? -1 : null))));
+  for (let i = 0; i < 300; i++) {
+    await sleep(100);
+    const fresh = existsSync(STORE) ? readdirSync(STORE).find((id) => !before.has(id)) : undefined;
+    const epochs = fresh ? join(STORE, fresh, 'epochs.jsonl') : '';
+    if (fresh && existsSync(epochs) && readFileSync(epochs, 'utf8').split('\n').length > 5) {
+      const dir = join(STORE, fresh);
+      const { pid } = JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')) as { pid: number };
+      return { cli: child, dir, childPid: pid, exit };
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error('the run never started recording epochs');
+}
+
+function status(dir: string): { status: string; reached?: { fit: number; epoch: number; step: number }; error?: { message: string } } {
+  return JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')) as ReturnType<typeof status>;
+}
+
+describe('run tools under faults and hostile stores', () => {
+  before(() => {
+    rmSync(WORK, { recursive: true, force: true });
+    mkdirSync(WORK, { recursive: true });
+  });
+  after(() => rmSync(WORK, { recursive: true, force: true }));
+
+  it('a loss that becomes Inf is recorded by its float32 bits and shown as Infinity by run, ls, show and report', () => {
+    const file = script('diverges.mjs', `import * as vb from 'verbatim';
+vb.setRandomSeed(1);
+const x = vb.fill([8, 2], 1e30);
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+await m.fit(x, vb.zeros([8, 1]), { epochs: 3, verbose: 0 });
+`);
+    const r = cli(['run', file, '--name', 'diverges']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /loss\s+1 \(1 non-finite\)\s+Infinity\s/);
+    const [run] = named('diverges');
+    assert.equal(run!.status, 'completed');
+    const line = JSON.parse(readFileSync(join(STORE, run!.id, 'epochs.jsonl'), 'utf8').trim().split('\n').at(-1)!) as { logs: { loss: unknown }; logBits: { loss: string } };
+    assert.deepEqual([line.logs.loss, line.logBits.loss], ['Infinity', '7f800000']);
+    assert.equal(run!.finalMetrics.loss, 'Infinity', 'ls --json writes non-finite numbers as strings');
+    assert.match(cli(['ls']).stdout, new RegExp(`${run!.id}\\s+diverges\\s+1\\s+completed\\s+loss=Infinity`));
+    assert.match(cli(['show', run!.id]).stdout, /loss=Infinity/);
+    const report = cli(['report', '--name', 'diverges', '--out', join(WORK, 'diverges.html')]);
+    assert.equal(report.code, 0, report.stderr);
+  });
+
+  it('metric lines of the wrong type (null, a string, an object, no logs) never crash a command', () => {
+    const [run] = named('diverges');
+    const file = join(STORE, run!.id, 'epochs.jsonl');
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const last = lines.at(-1)!;
+    // What the recorder wrote before: a NaN loss as null, its bits kept beside it.
+    const variants = [
+      { ...last, logs: { loss: null }, logBits: { loss: '7fc00000' } },
+      { ...last, logs: { loss: 'abc', acc: { x: 1 } }, logBits: { loss: 'zz' } },
+      { ...last, logs: null, logBits: 5 },
+    ];
+    for (const [i, variant] of variants.entries()) {
+      writeFileSync(file, [...lines.slice(0, -1), variant].map((l) => JSON.stringify(l)).join('\n') + '\n');
+      for (const args of [['ls'], ['ls', '--json'], ['show', run!.id], ['show', run!.id, '--json'], ['diff', run!.id, run!.id], ['report', run!.id, '--out', join(WORK, 'r.html')]]) {
+        const r = cli(args);
+        assert.equal(r.code, 0, `variant ${i}, ${args[0]}: ${r.stderr}`);
+      }
+      if (i === 0) assert.match(cli(['ls']).stdout, new RegExp(`${run!.id}.*loss=NaN`));
+    }
+  });
+
+  it('one bad store entry (symlink loop, dangling link, unreadable directory, malformed line) never stops ls: each is listed with its reason', () => {
+    const store = join(WORK, 'bad-store');
+    mkdirSync(store, { recursive: true });
+    const good = script('good.mjs', "import * as vb from 'verbatim';\nvb.setRandomSeed(2);\nconst m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });\nm.compile({ optimizer: 'sgd', loss: 'mse' });\nawait m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 3, verbose: 0 });\n");
+    for (let i = 0; i < 3; i++) assert.equal(cli(['run', good, '--name', 'good'], { store }).code, 0);
+    const [a, b, c] = readdirSync(store).sort();
+    symlinkSync(join(store, 'loop'), join(store, 'loop'));
+    symlinkSync(join(store, 'nowhere'), join(store, 'dangling'));
+    const epochs = join(store, b!, 'epochs.jsonl');
+    const [first, ...rest] = readFileSync(epochs, 'utf8').split('\n');
+    writeFileSync(epochs, [first, '{"fit": 0, "epo', ...rest].join('\n'));
+    rmSync(join(store, c!, 'run.json'));
+    mkdirSync(join(store, c!, 'run.json'));
+    const r = cli(['ls'], { store });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`${a}\\s+good\\s+2\\s+completed`));
+    assert.match(r.stdout, /loop: .*ELOOP/);
+    assert.match(r.stdout, /dangling: .*ENOENT/);
+    assert.match(r.stdout, new RegExp(`${b}: .*epochs\\.jsonl line 2: `));
+    assert.match(r.stdout, new RegExp(`${c}: .*EISDIR`));
+    assert.match(cli(['show', b!], { store }).stdout, /problem: .*epochs\.jsonl line 2/);
+    // An unreadable directory: root reads everything, so ls runs as nobody.
+    chmodSync(join(store, a!), 0o000);
+    const asNobody = cli(['ls'], { store, uid: 65534, cwd: '/' });
+    chmodSync(join(store, a!), 0o755);
+    if (asNobody.code === -1 || /EACCES.*dist|Cannot find module/.test(asNobody.stderr)) return;
+    assert.equal(asNobody.code, 0, asNobody.stderr);
+    assert.match(asNobody.stdout, new RegExp(`${a}: .*EACCES`));
+  });
+
+  it('Ctrl-C (SIGINT to the process group) stops training at the next step: interrupted, the step reached, output kept, exit 130, no child left', async () => {
+    const run = await startLongRun('sigint', true);
+    const t0 = performance.now();
+    process.kill(-run.cli.pid!, 'SIGINT');
+    const code = await run.exit;
+    const seconds = (performance.now() - t0) / 1000;
+    assert.equal(code, 130);
+    assert.ok(seconds < 1.5, `stopped in ${seconds.toFixed(2)} s`);
+    const s = status(run.dir);
+    assert.equal(s.status, 'interrupted');
+    assert.match(s.error!.message, /SIGINT/);
+    assert.equal(s.reached!.fit, 0);
+    assert.ok(s.reached!.epoch > 5 && (s.reached!.step === 1 || s.reached!.step === 2), JSON.stringify(s.reached));
+    assert.match(readFileSync(join(run.dir, 'stdout.txt'), 'utf8'), /training starts/);
+    assert.ok(!alive(run.childPid), 'the child is gone');
+  });
+
+  it('SIGTERM to the CLI alone: passed on to the child, exit 143', async () => {
+    const run = await startLongRun('sigterm');
+    run.cli.kill('SIGTERM');
+    assert.equal(await run.exit, 143);
+    assert.equal(status(run.dir).status, 'interrupted');
+    assert.match(status(run.dir).error!.message, /SIGTERM/);
+    assert.ok(!alive(run.childPid));
+  });
+
+  it('the CLI killed with SIGKILL: the child notices (its IPC channel closes) and stops, recorded interrupted', async () => {
+    const run = await startLongRun('orphan');
+    run.cli.kill('SIGKILL');
+    await run.exit;
+    for (let i = 0; i < 50 && alive(run.childPid); i++) await sleep(100);
+    assert.ok(!alive(run.childPid), 'the child outlived the CLI');
+    assert.equal(status(run.dir).status, 'interrupted');
+    assert.match(status(run.dir).error!.message, /CLI that started the run ended/);
+  });
+
+  it('the child killed with SIGKILL: the CLI records it interrupted by SIGKILL, with the output so far', async () => {
+    const run = await startLongRun('child-killed');
+    process.kill(run.childPid, 'SIGKILL');
+    assert.equal(await run.exit, 1);
+    assert.equal(status(run.dir).status, 'interrupted');
+    assert.equal(status(run.dir).error!.message, 'killed by SIGKILL');
+    assert.match(readFileSync(join(run.dir, 'stdout.txt'), 'utf8'), /training starts/);
+    assert.match(cli(['show', run.dir.split('/').at(-1)!]).stdout, /status interrupted\nreason: killed by SIGKILL/);
+  });
+
+  it('process.exit(0) in the middle of fit is not completed; the CLI exits 1', () => {
+    const file = script('exits.mjs', `import * as vb from 'verbatim';
+vb.setRandomSeed(1);
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 10, verbose: 0, callbacks: { onEpochEnd: (epoch) => { if (epoch === 2) process.exit(0); } } });
+`);
+    const r = cli(['run', file, '--name', 'exits']);
+    assert.equal(r.code, 1);
+    const [run] = named('exits');
+    assert.equal(run!.status, 'interrupted');
+    assert.match(run!.problem!, /ended during fit 0.*at fit 0, epoch 3, step 1/);
+  });
+
+  it('a syntax error and a run killed before it recorded anything are failed and interrupted, with reasons, not corrupt', () => {
+    const file = script('syntax.mjs', "import * as vb from 'verbatim';\nconst = 3;\n");
+    const r = cli(['run', file, '--name', 'syntax']);
+    assert.equal(r.code, 1);
+    const [run] = named('syntax');
+    assert.equal(run!.status, 'failed');
+    assert.match(run!.problem!, /^SyntaxError: /);
+    assert.match(readFileSync(join(STORE, run!.id, 'stderr.txt'), 'utf8'), /SyntaxError/);
+    mkdirSync(join(STORE, '20200101-000000000-1-000000'));
+    const empty = listed().find((x) => x.id === '20200101-000000000-1-000000')!;
+    assert.equal(empty.status, 'interrupted');
+    assert.match(empty.problem!, /before it recorded a status/);
+    rmSync(join(STORE, '20200101-000000000-1-000000'), { recursive: true });
+  });
+
+  it('a status naming a live but unrelated pid is recognised as a dead run by the pid\'s start time', { skip: existsSync('/proc/self/stat') ? false : 'needs /proc (Linux)' }, () => {
+    const [run] = named('diverges');
+    const file = join(STORE, run!.id, 'status.json');
+    const saved = readFileSync(file, 'utf8');
+    const startTime = readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19];
+    writeFileSync(file, JSON.stringify({ status: 'running', pid: process.pid, pidStartTime: '1', startedAt: 'x' }));
+    assert.equal(named('diverges')[0]!.status, 'interrupted');
+    writeFileSync(file, JSON.stringify({ status: 'running', pid: process.pid, pidStartTime: startTime, startedAt: 'x' }));
+    assert.equal(named('diverges')[0]!.status, 'running');
+    writeFileSync(file, saved);
+  });
+
+  it('ids for rm, show, verify and diff: empty, path-like or ambiguous ones are errors; rm names what it removes', () => {
+    const before = listed().length;
+    for (const args of [['rm', ''], ['show', ''], ['verify', ''], ['diff', '', ''], ['rm', '..'], ['rm', '../store'], ['rm', '.'], ['rm', '2']]) {
+      const r = cli(args);
+      assert.equal(r.code, 2, `${JSON.stringify(args)}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /Expected (a run id|an id that names one run|a non-empty run id)/);
+    }
+    assert.equal(listed().length, before, 'nothing was removed');
+    const [run] = named('exits');
+    const r = cli(['rm', run!.id]);
+    assert.equal(r.stdout, `removed ${run!.id} (name exits, seed 1, interrupted)\n`);
+  });
+
+  it('a closed pipe is a normal end: show | true, ls | head -c 1', () => {
+    const [run] = named('diverges');
+    for (const command of [`show ${run!.id} --json | true`, 'ls | head -c 1 >/dev/null', `show ${run!.id} | head -3 >/dev/null`]) {
+      const r = spawnSync('bash', ['-c', `set -o pipefail; for i in 1 2 3; do "${process.execPath}" "${CLI}" ${command} || exit $?; done`], {
+        cwd: WORK, encoding: 'utf8', env: { ...process.env, VERBATIM_STORE: STORE },
+      });
+      assert.equal(r.stderr, '', command);
+      assert.equal(r.status, 0, command);
+    }
+  });
+
+  it('hostile stores: a huge weight shape, a weights file of odd length and a fit outside the store do not hang or crash diff', () => {
+    const [x, y] = named('good-diff').length ? named('good-diff') : (() => {
+      const file = script('two.mjs', "import * as vb from 'verbatim';\nconst m = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3] })] });\nm.compile({ optimizer: 'sgd', loss: 'mse' });\nawait m.fit(vb.ones([4, 3]), vb.ones([4, 2]), { epochs: 2, verbose: 0 });\n");
+      assert.equal(cli(['run', file, '--seeds', '1,2', '--name', 'good-diff']).code, 0);
+      return named('good-diff');
+    })();
+    assert.match(cli(['diff', x!.id, y!.id]).stdout, /kernel \[3,2\]: 6 of 6 values differ/);
+    const fits = join(STORE, x!.id, 'fits.jsonl');
+    const original = readFileSync(fits, 'utf8');
+    writeFileSync(fits, original.replace(/"shape":\[3,2\]/, '"shape":[1000000000,1000000000]'));
+    const t0 = performance.now();
+    const huge = cli(['diff', x!.id, y!.id]);
+    assert.equal(huge.code, 0, huge.stderr);
+    assert.ok(performance.now() - t0 < 10_000);
+    assert.match(huge.stdout, /the recorded weight shapes hold more values than a kept snapshot can/);
+    writeFileSync(fits, original);
+    // Two runs' snapshots, the first cut to a length that is no whole number of float32 values, then of snapshots.
+    const weights = join(STORE, x!.id, 'weights', 'fit-0.bin');
+    const bytes = readFileSync(weights);
+    assert.equal(bytes.length, 3 * 8 * 4, 'epochs 0, 1 and 2 of 8 weights');
+    writeFileSync(weights, bytes.subarray(0, 30));
+    assert.match(cli(['diff', x!.id, y!.id]).stdout, /fit-0\.bin holds 30 bytes, not a whole number of float32 values/);
+    writeFileSync(weights, bytes.subarray(0, 36));
+    assert.match(cli(['diff', x!.id, y!.id]).stdout, /fit-0\.bin holds 36 bytes, not whole snapshots of the 32 bytes the recorded weight shapes need/);
+    writeFileSync(weights, bytes);
+    const epochs = join(STORE, x!.id, 'epochs.jsonl');
+    const lines = readFileSync(epochs, 'utf8');
+    writeFileSync(epochs, lines.replace('"fit":0', '"fit":"../../../../etc/passwd"'));
+    const hostile = cli(['diff', x!.id, y!.id]);
+    assert.equal(hostile.code, 0, hostile.stderr);
+    assert.match(cli(['ls']).stdout, new RegExp(`${x!.id}: .*epochs\\.jsonl record 1: Expected \\{fit, epoch, digest, logs\\} with non-negative integer fit and epoch`));
+    writeFileSync(epochs, lines);
+  });
+
+  it('verify runs only the recorded, unchanged script inside this project, and says why it refuses', () => {
+    const file = script('honest.mjs', "import * as vb from 'verbatim';\nvb.setRandomSeed(4);\nconst m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });\nm.compile({ optimizer: 'sgd', loss: 'mse' });\nawait m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });\n");
+    assert.equal(cli(['run', file, '--name', 'honest']).code, 0);
+    const [run] = named('honest');
+    assert.match(cli(['verify', run!.id]).stdout, /^identical/);
+    const marker = join(WORK, 'evil-ran');
+    const evil = join('/tmp', `verbatim-evil-${process.pid}.mjs`);
+    writeFileSync(evil, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\n`);
+    const runJson = join(STORE, run!.id, 'run.json');
+    const manifestJson = join(STORE, run!.id, 'manifest.json');
+    const [savedRun, savedManifest] = [readFileSync(runJson, 'utf8'), readFileSync(manifestJson, 'utf8')];
+    const sha = spawnSync('sha256sum', [evil], { encoding: 'utf8' }).stdout.split(' ')[0]!;
+    const cases: [() => void, RegExp][] = [
+      [() => writeFileSync(runJson, savedRun.replace(file, evil)), /run\.json names the script .*verbatim-evil.*, the manifest .*honest\.mjs/],
+      [() => {
+        writeFileSync(runJson, savedRun.replace(file, evil));
+        writeFileSync(manifestJson, savedManifest.replace(file, evil).replace(/("script": \{[^}]*"sha256": ")[0-9a-f]+/, `$1${sha}`));
+      }, /the script \S*verbatim-evil\S* is outside this project/],
+      [() => appendFileSync(file, '// changed\n'), /the script \S*honest\.mjs changed since the run \(SHA-256/],
+      [() => writeFileSync(runJson, savedRun.replace('"seed": "4"', '"seed": "4; rm -rf /"')), /its recorded seed is "4; rm -rf \/"/],
+    ];
+    for (const [tamper, reason] of cases) {
+      const script = readFileSync(file, 'utf8');
+      tamper();
+      const r = cli(['verify', run!.id]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, new RegExp(`verify will not run ${run!.id}: ${reason.source}`));
+      assert.ok(!existsSync(marker), 'the hostile program did not run');
+      writeFileSync(runJson, savedRun);
+      writeFileSync(manifestJson, savedManifest);
+      writeFileSync(file, script);
+    }
+    rmSync(evil);
+  });
+
+  it('strict mode: a dependency that captured Math.random at import is caught under verbatim run and with node --import verbatim/strict, not without', () => {
+    mkdirSync(join(WORK, 'dep'), { recursive: true });
+    writeFileSync(join(WORK, 'dep', 'early.mjs'), 'const random = Math.random;\nexport const draw = () => random();\n');
+    const file = script('strict.mjs', "import { draw } from './dep/early.mjs';\nimport * as vb from 'verbatim';\nvb.enableOpDeterminism();\nconsole.log('drew', draw());\n");
+    const run = cli(['run', file, '--name', 'strict']);
+    assert.equal(run.code, 1);
+    assert.match(named('strict')[0]!.problem!, /Math\.random was called while op determinism is enabled/);
+    const preloaded = spawnSync(process.execPath, ['--import', 'verbatim/strict', file], { cwd: WORK, encoding: 'utf8' });
+    assert.equal(preloaded.status, 1);
+    assert.match(preloaded.stderr, /DeterminismError: Math\.random was called/);
+    // The documented limit: plain node imports the dependency before strict mode is on.
+    const plain = spawnSync(process.execPath, [file], { cwd: WORK, encoding: 'utf8' });
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.match(plain.stdout, /^drew 0\./);
+  });
+
+  it('a full disk: the run marked failed with the reason, no temporary file left, a clear message, exit 1', { skip: process.getuid?.() === 0 ? false : 'needs root to mount a tmpfs' }, () => {
+    const disk = join(WORK, 'full-disk');
+    mkdirSync(disk, { recursive: true });
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=640k', 'tmpfs', disk]);
+    if (mounted.status !== 0) return;
+    try {
+      const r = cli(['run', join(WORK, 'sigint.mjs'), '--name', 'full'], { store: disk });
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /the disk is full \(ENOSPC\) while writing /);
+      const [run] = listed(disk);
+      assert.equal(run!.status, 'failed');
+      assert.match(run!.problem!, /the disk is full \(ENOSPC\)/);
+      const leftovers = spawnSync('find', [disk, '-name', '*.tmp'], { encoding: 'utf8' }).stdout;
+      assert.equal(leftovers, '');
+    } finally {
+      spawnSync('umount', [disk]);
+    }
+  });
+});
