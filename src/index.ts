@@ -68,6 +68,8 @@ export const serialization = { registerClass, getRegisteredClass };
 /** TF.js's tf.models. */
 export const models = { modelFromJSON };
 export { CustomCallback, type CustomCallbackArgs } from './models/custom-callback.js';
+// Installs fit's dataParallel option and its worker threads.
+import './models/data-parallel-threads.js';
 import { EarlyStopping, type EarlyStoppingArgs } from './models/callbacks.js';
 import { BackupAndRestore, type BackupAndRestoreArgs } from './models/backup.js';
 

@@ -6,7 +6,7 @@ import { ENGINE } from '../engine/engine.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { fusableActivation, getActivation, type ActivationFn, type ActivationIdentifier, type ResolvedActivation } from './activations.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
-import { Layer, keyForPath, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+import { Layer, keyForPath, type BatchRows, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -114,10 +114,14 @@ export function stepKey(layer: Layer, seed: Seed | undefined, step: number): Key
 
 /**
  * Zeroes each element of x with probability `rate` and scales the rest by 1 / (1 - rate), with
- * the uniform mask (broadcast from maskShape) drawn from `key` (a layer's stepKey).
+ * the uniform mask (broadcast from maskShape) drawn from `key` (a layer's stepKey). With `rows`
+ * (a micro-batch of data-parallel training) and a mask per example (maskShape's first dimension
+ * x's), the mask is rows [offset, offset + batch) of the whole training batch's mask.
  */
-export function invertedDropout(x: Tensor, rate: number, key: Key, maskShape: readonly number[] = x.shape): Tensor {
-  const u = uniformValues(key, maskShape.reduce((a, b) => a * b, 1));
+export function invertedDropout(x: Tensor, rate: number, key: Key, maskShape: readonly number[] = x.shape, rows?: BatchRows): Tensor {
+  const count = maskShape.reduce((a, b) => a * b, 1);
+  const perExample = rows !== undefined && x.rank > 0 && maskShape[0] === x.shape[0];
+  const u = perExample ? uniformValues(key, count, 0, 1, rows.offset * (count / maskShape[0]!)) : uniformValues(key, count);
   return ENGINE.tidy(() => {
     const keep = ops.greaterEqual(ENGINE.makeTensor(u, [...maskShape], 'float32'), rate);
     return ops.where(keep, ops.div(x, 1 - rate), 0);
@@ -153,7 +157,9 @@ export class Dropout extends Layer {
   call(x: Tensor, context: CallContext): Tensor {
     if (!context.training || this.rate === 0) return x;
     const maskShape = this.noiseShape ? this.noiseShape.map((d, i) => d ?? x.shape[i]!) : [...x.shape];
-    return invertedDropout(x, this.rate, stepKey(this, this.seed, context.step), maskShape);
+    // A batch dimension fixed in noiseShape shares the mask across examples: no rows to pick.
+    const rows = this.noiseShape?.[0] == null ? context.rows : undefined;
+    return invertedDropout(x, this.rate, stepKey(this, this.seed, context.step), maskShape, rows);
   }
 
   getConfig(): Record<string, unknown> {

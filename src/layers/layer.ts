@@ -28,6 +28,18 @@ export interface CallContext {
    * only to layers with supportsMasking; see src/layers/masking.ts.
    */
   mask?: Tensor;
+  /**
+   * Set by data-parallel training (src/models/data-parallel.ts): the call sees rows
+   * [offset, offset + its batch) of a training batch of `total` examples, so that per-example
+   * randomness (Dropout's mask) is that batch's, whichever micro-batch or worker computes the rows.
+   */
+  rows?: BatchRows;
+}
+
+/** Where a micro-batch's rows lie in their training batch. */
+export interface BatchRows {
+  offset: number;
+  total: number;
 }
 
 /**

@@ -5,10 +5,12 @@
  */
 import { invalid } from '../errors.js';
 
-/** Keys of TF.js 4.22's ModelFitArgs and ModelFitDatasetArgs. */
+/** Keys of TF.js 4.22's ModelFitArgs and ModelFitDatasetArgs, and verbatim's own. */
 const TFJS_FIT_KEYS = [
   'batchSize', 'epochs', 'verbose', 'callbacks', 'validationSplit', 'validationData', 'shuffle', 'classWeight', 'sampleWeight',
   'initialEpoch', 'stepsPerEpoch', 'validationSteps', 'yieldEvery', 'batchesPerEpoch', 'validationBatchSize', 'validationBatches',
+  // verbatim's own:
+  'dataParallel',
 ] as const;
 
 /** TF.js keys verbatim accepts but does not implement: an error when given a value (TF.js 4.22 does not implement sampleWeight either). */
@@ -30,6 +32,16 @@ export interface TfjsFitOptions {
   stepsPerEpoch?: never;
   /** Not supported (an error if given). */
   validationSteps?: never;
+}
+
+/** fit's dataParallel option (src/models/data-parallel.ts; README, "Data-parallel training"). */
+export interface DataParallelOptions {
+  /** Worker threads computing micro-batch gradients (a positive integer); the result does not depend on it. */
+  workers: number;
+  /** Examples per micro-batch (a positive integer); each batch's last micro-batch may be smaller. */
+  microBatch: number;
+  /** Compute every micro-batch in this thread (the same bits; what happens where worker threads are unavailable). */
+  inProcess?: boolean;
 }
 
 export function checkFitOptionNames(args: object, context: string): void {

@@ -21,7 +21,7 @@ import {
 } from './callbacks.js';
 import { argName, logNames, namedMetrics, type Compiled } from './arguments.js';
 import { notify, type ObservedModel } from './observers.js';
-import { checkFitOptionNames, type TfjsFitOptions } from './fit-options.js';
+import { checkFitOptionNames, type DataParallelOptions, type TfjsFitOptions } from './fit-options.js';
 import { alignTarget, withTfjsAliases } from './tfjs-logs.js';
 import { yieldToEventLoop } from '../util/yield.js';
 
@@ -107,7 +107,7 @@ export function checkPair(model: TrainableModel, xs: readonly Tensor[], ys: read
 }
 
 /** Per-example weights from classWeight: by the label, or the argmax of a one-hot label row. */
-function classSampleWeights(y: Tensor, classWeight: Record<number, number>): Tensor {
+export function classSampleWeights(y: Tensor, classWeight: Record<number, number>): Tensor {
   return ENGINE.tidy(() => {
     const labels = y.rank >= 2 && y.shape.at(-1)! > 1 ? ops.argMax(y, -1) : ops.cast(ops.round(ops.reshape(y, [y.shape[0]!])), 'int32');
     const weights = Array.from(labels.dataSync(), (c) => classWeight[c] ?? 1);
@@ -122,26 +122,41 @@ export interface StepResult {
 }
 
 /**
+ * A micro-batch's share of its batch's loss (data-parallel training): its examples' losses are
+ * divided by the whole batch's count, and the regularization penalties enter one share only.
+ */
+export interface LossShare {
+  batchSize: number;
+  penalties: boolean;
+}
+
+/**
  * The total loss: each output's mean loss (scaled by its weight, if given), summed left to right
  * in output order starting from the first, then each regularization penalty in layer order.
- * `perOutput` receives each output's term when there are several.
+ * `perOutput` receives each output's term when there are several. The mean is fl(sum / n) (as
+ * ops.mean); with a `share`, n counts the share's whole batch (see LossShare).
  */
-function totalLoss(model: TrainableModel, compiled: Compiled, ys: readonly Tensor[], predictions: readonly Tensor[], sampleWeights: Tensor | undefined, perOutput: (t: Tensor) => void): Tensor {
+export function totalLoss(
+  model: TrainableModel, compiled: Compiled, ys: readonly Tensor[], predictions: readonly Tensor[], sampleWeights: Tensor | undefined,
+  perOutput: (t: Tensor) => void, share?: LossShare,
+): Tensor {
   let total: Tensor | undefined;
   compiled.outputs.forEach((output, i) => {
     const perExample = output.loss.call(alignTarget(ys[i]!, predictions[i]!), predictions[i]!);
-    let value = sampleWeights
-      ? ops.div(ops.sum(ops.mul(perExample, ops.reshape(sampleWeights, [perExample.shape[0]!, ...perExample.shape.slice(1).map(() => 1)]))), perExample.size)
-      : ops.mean(perExample);
+    const count = share ? (perExample.size / perExample.shape[0]!) * share.batchSize : perExample.size;
+    const summed = sampleWeights
+      ? ops.sum(ops.mul(perExample, ops.reshape(sampleWeights, [perExample.shape[0]!, ...perExample.shape.slice(1).map(() => 1)])))
+      : ops.sum(perExample);
+    let value = ops.div(summed, count);
     if (output.weight !== undefined) value = ops.mul(value, output.weight);
     if (compiled.outputs.length > 1) perOutput(value);
     total = total === undefined ? value : ops.add(total, value);
   });
-  for (const penalty of model.regularizationLosses()) total = ops.add(total!, penalty);
+  if (share?.penalties !== false) for (const penalty of model.regularizationLosses()) total = ops.add(total!, penalty);
   return total!;
 }
 
-function updateMetrics(compiled: Compiled, ys: readonly Tensor[], predictions: readonly Tensor[]): void {
+export function updateMetrics(compiled: Compiled, ys: readonly Tensor[], predictions: readonly Tensor[]): void {
   ENGINE.tidy(() => compiled.outputs.forEach((output, i) => {
     for (const metric of output.metrics) metric.update(alignTarget(ys[i]!, predictions[i]!), predictions[i]!);
   }));
@@ -186,6 +201,25 @@ export function trainStep(model: TrainableModel, xs: Tensor[], ys: Tensor[], cla
   updateMetrics(compiled, ys, predictions);
   for (const p of predictions) p.dispose();
   return { loss: lossValue, outputLosses };
+}
+
+/** The optimisation step on each batch of a fit, and what it holds until the fit ends. */
+export interface BatchStepper {
+  step(xs: Tensor[], ys: Tensor[], classWeight?: Record<number, number>): StepResult | Promise<StepResult>;
+  close(): Promise<void>;
+}
+
+/** Data-parallel training (src/models/data-parallel.ts) installs the stepper for fits given dataParallel. */
+let dataParallelStepper: ((model: TrainableModel, args: FitArgs, context: string) => BatchStepper) | undefined;
+
+export function installDataParallel(factory: typeof dataParallelStepper): void {
+  dataParallelStepper = factory;
+}
+
+function batchStepper(model: TrainableModel, args: FitArgs, context: string): BatchStepper {
+  if (args.dataParallel === undefined) return { step: (xs, ys, classWeight) => trainStep(model, xs, ys, classWeight), close: async () => undefined };
+  if (!dataParallelStepper) throw invalid(context, "Expected verbatim's data-parallel module loaded (import from 'verbatim')", { dataParallel: args.dataParallel });
+  return dataParallelStepper(model, args, context);
 }
 
 /** Loss and metrics of the model on (x, y), in inference mode, batch by batch. */
@@ -262,6 +296,8 @@ export interface FitArgs extends TfjsFitOptions {
   batchesPerEpoch?: number;
   /** With a dataset as validationData: the batches of each validation (default: the whole dataset). */
   validationBatches?: number;
+  /** Data-parallel training (README, "Data-parallel training"). */
+  dataParallel?: DataParallelOptions;
 }
 
 /** A source of (x, y) batches for one epoch; the loop disposes each batch after its step. */
@@ -316,6 +352,19 @@ export async function runTraining(
   model: TrainableModel, batchesFor: EpochBatches, steps: number | null, samples: number | null,
   validate: Validation | undefined, args: FitArgs, context: string,
 ): Promise<History> {
+  checkFitArgs(args, context);
+  const stepper = batchStepper(model, args, context);
+  try {
+    return await trainEpochs(model, batchesFor, steps, samples, validate, args, context, stepper);
+  } finally {
+    await stepper.close();
+  }
+}
+
+async function trainEpochs(
+  model: TrainableModel, batchesFor: EpochBatches, steps: number | null, samples: number | null,
+  validate: Validation | undefined, args: FitArgs, context: string, stepper: BatchStepper,
+): Promise<History> {
   const { epochs, verbose, initialEpoch } = checkFitArgs(args, context);
   const compiled = model.compiledOrThrow(context);
   const history = new History();
@@ -340,7 +389,7 @@ export async function runTraining(
       await callbacks.batchBegin(batch, { batch, size });
       let result: StepResult;
       try {
-        result = trainStep(model, xs, ys, args.classWeight);
+        result = await stepper.step(xs, ys, args.classWeight);
       } finally {
         disposeBatch([xs, ys]);
       }

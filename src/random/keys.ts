@@ -102,10 +102,16 @@ export function foldIn(parent: Key, ...data: FoldData[]): Key {
   return k;
 }
 
-/** The first `count` words of the key's bit stream. */
-export function randomBits(k: Key, count: number): Uint32Array {
-  const out = new Uint32Array(count + (count % 2));
+/**
+ * `count` words of the key's bit stream from word `start` (default the first): the same words as
+ * randomBits(k, start + count).subarray(start), without drawing those before.
+ */
+export function randomBits(k: Key, count: number, start = 0): Uint32Array {
+  const skip = start % 2;
+  const first = (start - skip) / 2;
+  const words = skip + count;
+  const out = new Uint32Array(words + (words % 2));
   const [w0, w1] = k.words;
-  for (let block = 0; 2 * block < count; block++) threefry2x32Into(w0, w1, block, DOMAIN_BITS, out, 2 * block);
-  return count % 2 ? out.subarray(0, count) : out;
+  for (let block = 0; 2 * block < words; block++) threefry2x32Into(w0, w1, first + block, DOMAIN_BITS, out, 2 * block);
+  return out.subarray(skip, skip + count);
 }

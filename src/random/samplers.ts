@@ -74,11 +74,12 @@ function checkFinite(context: string, values: Record<string, number>): void {
   }
 }
 
-export function uniformValues(k: Key, count: number, minval = 0, maxval = 1): Float32Array {
+/** `start`: the values from the start-th of a longer draw on, without drawing those before. */
+export function uniformValues(k: Key, count: number, minval = 0, maxval = 1, start = 0): Float32Array {
   const lo = f(minval);
   const hi = f(maxval);
   const width = f(hi - lo);
-  const words = randomBits(k, count);
+  const words = randomBits(k, count, start);
   const out = new Float32Array(count);
   const top = hi > lo ? nextBelow(hi) : lo;
   for (let i = 0; i < count; i++) {

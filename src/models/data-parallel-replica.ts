@@ -1,0 +1,44 @@
+/**
+ * A data-parallel worker's copy of the model (in a worker thread or another process): rebuilt
+ * from the fit's model artifacts (topology, weights and key names) with the fit's seed and
+ * backend, so that its Dropout masks and gradients are the main thread's bits.
+ */
+import { ENGINE } from '../engine/engine.js';
+import { invalid } from '../errors.js';
+import { modelFromArtifacts } from '../io/index.js';
+import type { Seed } from '../random/keys.js';
+import { setRandomSeed } from '../random/seed.js';
+import type { Variable } from '../tensor/tensor.js';
+import type { CompileArgs } from './arguments.js';
+import type { StepMessage, WorkerSetup } from './data-parallel.js';
+import { microBatchGradients, type MicroBatchResult } from './micro-batch.js';
+
+export interface Replica {
+  /** Takes the step's weights, then computes the micro-batches in order. */
+  step(message: StepMessage): MicroBatchResult[];
+}
+
+export async function createReplica(setup: WorkerSetup): Promise<Replica> {
+  const context = 'dataParallel worker';
+  ENGINE.setBackend(setup.backend);
+  // The workers are the parallelism: one kernel thread each (results never depend on it).
+  ENGINE.setNumThreads(1);
+  setRandomSeed(setup.seed as Seed);
+  const model = await modelFromArtifacts(setup.artifacts, {}, context);
+  // The optimizer is never used: the main thread steps.
+  model.compile({ optimizer: 'sgd', loss: setup.loss as CompileArgs['loss'], ...(setup.lossWeights === undefined ? {} : { lossWeights: setup.lossWeights as CompileArgs['lossWeights'] }) });
+  const byName = new Map(model.weights.map((v) => [v.name, v]));
+  const named = (name: string): Variable => {
+    const v = byName.get(name);
+    if (!v) throw invalid(context, 'Expected the rebuilt model to have every weight of the original', { missing: name });
+    return v;
+  };
+  const weights = setup.weights.map(named);
+  const trainable = setup.trainable.map(named);
+  return {
+    step(message) {
+      weights.forEach((v, i) => ENGINE.tidy(() => v.assign(ENGINE.makeTensor(message.weights[i]!, v.shape, 'float32'))));
+      return message.tasks.map((task) => microBatchGradients(model, trainable, task, message.context));
+    },
+  };
+}

@@ -1,0 +1,212 @@
+/**
+ * Data-parallel training whose result does not depend on the number of workers: fit's
+ * dataParallel {workers, microBatch}. Each batch is cut into micro-batches of microBatch rows in
+ * the batch's order (the last may be smaller); micro-batch j's share of the loss is fl(sum of its
+ * examples' losses / batch size) (the regularization penalties in share 0), its gradient is
+ * computed by worker j mod workers (or in this thread), and the shares' gradients and losses are
+ * summed over a fixed binary tree over j (src/models/micro-batch.ts) before one optimizer step
+ * here. Which worker computed what never enters a number. See README ("Data-parallel training")
+ * and NUMERICS.md.
+ */
+import { ENGINE } from '../engine/engine.js';
+import { invalid } from '../errors.js';
+import { modelArtifacts } from '../io/index.js';
+import type { Layer } from '../layers/layer.js';
+import * as ops from '../ops/index.js';
+import { getRandomSeed } from '../random/seed.js';
+import type { Tensor, Variable } from '../tensor/tensor.js';
+import type { DataParallelOptions } from './fit-options.js';
+import {
+  addArrays, addScalars, fromWire, microBatchGradients, toWire, treeSum, type MicroBatchResult, type MicroBatchTask, type StepContext,
+} from './micro-batch.js';
+import { LayersModel, ModelLayer } from './model.js';
+import { installDataParallel, updateMetrics, type BatchStepper, type FitArgs, type StepResult, type TrainableModel } from './training.js';
+
+const OPTION_NAMES = ['workers', 'microBatch', 'inProcess'];
+
+function checkOptions(options: unknown, context: string): DataParallelOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalid(context, 'Expected dataParallel to be {workers, microBatch, inProcess?}', { dataParallel: options });
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!OPTION_NAMES.includes(key)) throw invalid(context, `Expected dataParallel options among ${OPTION_NAMES.join(', ')}`, { [`dataParallel.${key}`]: o[key] });
+  }
+  if (!Number.isInteger(o.workers) || (o.workers as number) < 1) throw invalid(context, 'Expected dataParallel.workers to be a positive integer', { 'dataParallel.workers': o.workers });
+  if (!Number.isInteger(o.microBatch) || (o.microBatch as number) < 1) {
+    throw invalid(context, 'Expected dataParallel.microBatch to be a positive integer', { 'dataParallel.microBatch': o.microBatch });
+  }
+  if (o.inProcess !== undefined && typeof o.inProcess !== 'boolean') throw invalid(context, 'Expected dataParallel.inProcess to be a boolean', { 'dataParallel.inProcess': o.inProcess });
+  return o as unknown as DataParallelOptions;
+}
+
+/**
+ * Why a layer cannot train on micro-batches with plain fit's meaning, or undefined: batch
+ * statistics (BatchNormalization) and randomness not drawn per batch row (every noise layer but
+ * Dropout and SpatialDropout, augmentation, attention and recurrent dropout) would change with
+ * the micro-batch size.
+ */
+function unsupported(layer: Layer): string | undefined {
+  if (layer.className === 'BatchNormalization') return 'its batch statistics would be per micro-batch';
+  if (['GaussianNoise', 'GaussianDropout', 'AlphaDropout'].includes(layer.className) || layer.className.startsWith('Random')) {
+    return 'its noise is not drawn per batch row';
+  }
+  if (['Dropout', 'SpatialDropout1D', 'SpatialDropout2D'].includes(layer.className)) return undefined;
+  const config = layer.getConfig();
+  if (Number(config.dropout ?? 0) > 0 || Number(config.recurrentDropout ?? 0) > 0) return 'its dropout is not drawn per batch row';
+  return undefined;
+}
+
+function checkLayers(model: LayersModel, context: string): void {
+  for (const layer of model.layers) {
+    if (layer instanceof ModelLayer) {
+      checkLayers(layer.model, context);
+      continue;
+    }
+    const reason = unsupported(layer);
+    if (reason) throw invalid(context, `Expected no ${layer.className} layer with dataParallel (${reason})`, { layer: layer.name });
+  }
+}
+
+/** Losses given by name (strings) can be sent to a worker thread; functions cannot. */
+function checkLossesByName(model: LayersModel, context: string): void {
+  const loss = model.compileArgs?.loss;
+  const losses = typeof loss === 'string' ? [loss] : Array.isArray(loss) ? loss : loss && typeof loss === 'object' ? Object.values(loss) : [loss];
+  if (!losses.every((l) => typeof l === 'string')) {
+    throw invalid(context, 'Expected losses given by name with dataParallel worker threads (a function cannot be sent to a thread); '
+      + 'use dataParallel.inProcess for a custom loss', { loss: losses.map((l) => (typeof l === 'string' ? l : typeof l)).join(', ') });
+  }
+}
+
+/** Micro-batches of microBatch rows of the batch, in its order. */
+function microBatches(xs: readonly Tensor[], ys: readonly Tensor[], microBatch: number): MicroBatchTask[] {
+  const batchSize = xs[0]!.shape[0]!;
+  const tasks: MicroBatchTask[] = [];
+  for (let offset = 0, index = 0; offset < batchSize; offset += microBatch, index++) {
+    const rows = Math.min(microBatch, batchSize - offset);
+    ENGINE.tidy(() => {
+      const part = (t: Tensor) => toWire(ops.slice(t, [offset], [rows]));
+      tasks.push({ index, offset, xs: xs.map(part), ys: ys.map(part) });
+    });
+  }
+  return tasks;
+}
+
+/** The batch's step from its micro-batches' results: tree sums, one optimizer step, metrics on the concatenated predictions. */
+function applyShares(model: TrainableModel, trainable: readonly Variable[], results: readonly MicroBatchResult[], ys: readonly Tensor[]): StepResult {
+  const compiled = model.compiledOrThrow('fit');
+  results.forEach((r, j) => {
+    if (r.index !== j) throw new Error(`data-parallel: micro-batch ${j}'s result is missing (got ${r.index})`);
+  });
+  const loss = treeSum(results.map((r) => r.loss), addScalars);
+  const outputLosses = results[0]!.outputLosses.map((_, o) => treeSum(results.map((r) => r.outputLosses[o]!), addScalars));
+  const grads: Record<string, Tensor> = {};
+  trainable.forEach((v, i) => {
+    if (results[0]!.grads[i] !== null) grads[v.name] = ENGINE.makeTensor(treeSum(results.map((r) => r.grads[i]!), addArrays), v.shape, 'float32');
+  });
+  compiled.optimizer.applyGradients(grads);
+  for (const g of Object.values(grads)) g.dispose();
+  ENGINE.tidy(() => {
+    const predictions = results[0]!.predictions.map((_, o) => ops.concat(results.map((r) => fromWire(r.predictions[o]!)), 0));
+    updateMetrics(compiled, ys, predictions);
+  });
+  return { loss, outputLosses };
+}
+
+/** What a worker thread needs to rebuild the model: artifacts (topology, weights, key names), losses, seed, backend. */
+export interface WorkerSetup {
+  artifacts: unknown;
+  loss: unknown;
+  lossWeights: unknown;
+  seed: unknown;
+  backend: string;
+  trainable: string[];
+  weights: string[];
+}
+
+export interface StepMessage {
+  weights: Float32Array[];
+  context: StepContext;
+  tasks: MicroBatchTask[];
+}
+
+/** The transport to workers: each gets its tasks of a step and answers with their results in task order. */
+export interface WorkerGroup {
+  readonly size: number;
+  run(perWorker: StepMessage[]): Promise<MicroBatchResult[][]>;
+  close(): Promise<void>;
+}
+
+type GroupFactory = (size: number, setup: WorkerSetup, context: string) => Promise<WorkerGroup | undefined>;
+
+/** Worker threads (src/models/data-parallel-threads.ts registers them; undefined where there are none). */
+let threadGroup: GroupFactory | undefined;
+
+export function registerThreadGroup(factory: GroupFactory): void {
+  threadGroup = factory;
+}
+
+let warnedInProcess = false;
+
+class DataParallelStepper implements BatchStepper {
+  private group: Promise<WorkerGroup | undefined> | undefined;
+
+  constructor(private readonly model: LayersModel, private readonly options: DataParallelOptions, private readonly context: string) {}
+
+  private workers(): Promise<WorkerGroup | undefined> {
+    if (this.options.inProcess) return Promise.resolve(undefined);
+    return (this.group ??= this.openGroup());
+  }
+
+  private async openGroup(): Promise<WorkerGroup | undefined> {
+    const group = threadGroup ? await threadGroup(this.options.workers, this.setup(), this.context) : undefined;
+    if (!group && !warnedInProcess) {
+      console.warn(`${this.context}: dataParallel: no worker threads here; computing every micro-batch in this thread (the same bits)`);
+      warnedInProcess = true;
+    }
+    return group;
+  }
+
+  private setup(): WorkerSetup {
+    checkLossesByName(this.model, this.context);
+    const compiled = this.model.compiledOrThrow(this.context);
+    return {
+      artifacts: modelArtifacts(this.model),
+      loss: this.model.compileArgs!.loss,
+      lossWeights: this.model.compileArgs!.lossWeights,
+      seed: getRandomSeed(),
+      backend: ENGINE.backend.name,
+      trainable: (compiled.trainableWeights ??= this.model.trainableWeights).map((v) => v.name),
+      weights: this.model.weights.map((v) => v.name),
+    };
+  }
+
+  async step(xs: Tensor[], ys: Tensor[], classWeight?: Record<number, number>): Promise<StepResult> {
+    checkLayers(this.model, this.context);
+    const compiled = this.model.compiledOrThrow(this.context);
+    const trainable = (compiled.trainableWeights ??= this.model.trainableWeights);
+    const tasks = microBatches(xs, ys, this.options.microBatch);
+    const context: StepContext = { step: compiled.optimizer.iterations, batchSize: xs[0]!.shape[0]!, ...(classWeight ? { classWeight } : {}) };
+    const group = await this.workers();
+    let results: MicroBatchResult[];
+    if (group) {
+      const weights = this.model.weights.map((v) => Float32Array.from(v.dataSync() as Float32Array));
+      const perWorker = Array.from({ length: group.size }, (_, w) => ({ weights, context, tasks: tasks.filter((t) => t.index % group.size === w) }));
+      results = (await group.run(perWorker)).flat().sort((a, b) => a.index - b.index);
+    } else {
+      results = tasks.map((task) => microBatchGradients(this.model, trainable, task, context));
+    }
+    return applyShares(this.model, trainable, results, ys);
+  }
+
+  async close(): Promise<void> {
+    const group = await this.group?.catch(() => undefined);
+    await group?.close();
+  }
+}
+
+installDataParallel((model: TrainableModel, args: FitArgs, context: string) => {
+  const options = checkOptions(args.dataParallel, context);
+  if (!(model instanceof LayersModel)) throw invalid(context, 'Expected a LayersModel with dataParallel', { model: model.name });
+  return new DataParallelStepper(model, options, context);
+});
