@@ -1,0 +1,191 @@
+/**
+ * fit's dataParallel {workers, microBatch}: for a given micro-batch size, the final weights, the
+ * history and every epoch's digest are bit-identical for 1 to 4 worker threads and in-process, on
+ * every backend; with one micro-batch per batch they are plain fit's; with several they differ
+ * from plain fit only by the summation order (checked against the documented formula composed
+ * from public ops, and close to plain fit, Dropout included since its masks are the batch's).
+ */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import * as vb from 'verbatim';
+import { forEachBackend } from './helpers/backends.js';
+import { assertClose } from './helpers/close.js';
+
+type DataParallel = { workers: number; microBatch: number; inProcess?: boolean };
+
+function data(n = 40) {
+  const rng = vb.random.generator(1);
+  const x = rng.normal([n, 6]);
+  const y = vb.cast(vb.greater(vb.sum(x, 1, true), 0), 'float32');
+  return { x, y };
+}
+
+function makeModel(dropout: boolean, extra: vb.layers.Layer[] = []): vb.LayersModel {
+  vb.setRandomSeed(3);
+  const m = vb.sequential({
+    name: 'dp',
+    layers: [
+      vb.layers.dense({ units: 8, activation: 'relu', inputShape: [6] }),
+      ...(dropout ? [vb.layers.dropout({ rate: 0.3 })] : []),
+      ...extra,
+      vb.layers.dense({ units: 1, activation: 'sigmoid' }),
+    ],
+  });
+  m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+interface Outcome {
+  digest: string;
+  epochDigests: string[];
+  history: Record<string, number[]>;
+  weights: Float32Array[];
+}
+
+/** Three epochs of batches of 16 (the last of 8): with microBatch 3, 6 and 3 micro-batches, the last smaller. */
+async function train(dropout: boolean, dataParallel?: DataParallel, args: vb.FitArgs = {}): Promise<Outcome> {
+  const m = makeModel(dropout);
+  const { x, y } = data();
+  const epochDigests: string[] = [];
+  const history = await m.fit(x, y, {
+    epochs: 3, batchSize: 16, verbose: 0, callbacks: { onEpochEnd: async () => { epochDigests.push(m.weightsDigest()); } },
+    ...(dataParallel ? { dataParallel } : {}), ...args,
+  });
+  const outcome = { digest: m.weightsDigest(), epochDigests, history: history.history as Record<string, number[]>, weights: m.getWeightValues().map((w) => w.slice()) };
+  m.dispose();
+  x.dispose();
+  y.dispose();
+  return outcome;
+}
+
+forEachBackend('data-parallel training', () => {
+  for (const dropout of [false, true]) {
+    const label = dropout ? 'Dense + Dropout' : 'Dense';
+
+    it(`${label}: weights, history and epoch digests identical for 1-4 worker threads and in-process`, async () => {
+      const inProcess = await train(dropout, { workers: 1, microBatch: 3, inProcess: true });
+      assert.equal(inProcess.epochDigests.length, 3);
+      assert.equal(new Set(inProcess.epochDigests).size, 3);
+      for (const workers of [1, 2, 3, 4]) {
+        const outcome = await train(dropout, { workers, microBatch: 3 });
+        assert.deepEqual(outcome.epochDigests, inProcess.epochDigests, `${workers} workers`);
+        assert.deepEqual(outcome.history, inProcess.history, `${workers} workers`);
+        assert.equal(outcome.digest, inProcess.digest);
+      }
+    });
+
+    it(`${label}: one micro-batch per batch is plain fit, bit for bit`, async () => {
+      const plain = await train(dropout);
+      for (const dataParallel of [{ workers: 2, microBatch: 16 }, { workers: 3, microBatch: 100 }, { workers: 1, microBatch: 16, inProcess: true }]) {
+        const outcome = await train(dropout, dataParallel);
+        assert.deepEqual(outcome.epochDigests, plain.epochDigests, JSON.stringify(dataParallel));
+        assert.deepEqual(outcome.history, plain.history);
+      }
+    });
+
+    it(`${label}: several micro-batches differ from plain fit only by the summation order`, async () => {
+      const plain = await train(dropout);
+      const split = await train(dropout, { workers: 2, microBatch: 3 });
+      // The test can fail: a tree sum of micro-batch gradients is not the batch's sum over examples.
+      assert.notEqual(split.digest, plain.digest);
+      // ... but the same computation in exact arithmetic (the same Dropout masks too): the weights stay close.
+      split.weights.forEach((w, i) => assertClose(w, plain.weights[i]!, `weight ${i}`, 1e-4, 1e-5));
+      assertClose(split.history.loss!, plain.history.loss!, 'loss', 1e-4, 1e-5);
+    });
+  }
+
+  it('one step is the documented formula: grad of fl(sum of losses / batch size) per micro-batch, summed over the fixed tree', async () => {
+    const make = () => {
+      vb.setRandomSeed(9);
+      const m = vb.sequential({ name: 'formula', layers: [vb.layers.dense({ units: 2, inputShape: [3] }), vb.layers.dense({ units: 1 })] });
+      m.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+      return m;
+    };
+    const rng = vb.random.generator(4);
+    const x = rng.normal([13, 3]);
+    const y = rng.normal([13, 1]);
+    const fitted = make();
+    await fitted.fit(x, y, { epochs: 1, batchSize: 13, shuffle: false, verbose: 0, dataParallel: { workers: 3, microBatch: 2 } });
+    const digest = fitted.weightsDigest();
+    fitted.dispose();
+
+    // Micro-batches of rows [0, 2), [2, 4), ..., [12, 13), each share's gradient by hand, as float32 values.
+    const twin = make();
+    const shares = [0, 2, 4, 6, 8, 10, 12].map((start) => vb.tidy(() => {
+      const rows = Math.min(2, 13 - start);
+      const xs = vb.slice(x, [start], [rows]);
+      const ys = vb.slice(y, [start], [rows]);
+      const { grads } = vb.variableGrads(() => {
+        const perExample = vb.mean(vb.square(vb.sub(twin.apply(xs) as vb.Tensor, ys)), -1);
+        return vb.div(vb.sum(perExample), 13);
+      }, twin.trainableWeights);
+      return twin.trainableWeights.map((v) => grads[v.name]!.dataSync() as Float32Array);
+    }));
+    twin.dispose();
+    const summed = (sum: (g: vb.Tensor[]) => vb.Tensor) => shares[0]!.map((_, i) => vb.tidy(() => sum(shares.map((g) => vb.tensor(g[i]!))).dataSync() as Float32Array));
+    // The tree over 7 items: ((g0 + g1) + (g2 + g3)) + ((g4 + g5) + g6).
+    const tree = summed(([g0, g1, g2, g3, g4, g5, g6]) => vb.add(vb.add(vb.add(g0!, g1!), vb.add(g2!, g3!)), vb.add(vb.add(g4!, g5!), g6!)));
+    const m = make();
+    vb.tidy(() => m.optimizer!.applyGradients(Object.fromEntries(m.trainableWeights.map((v, i) => [v.name, vb.tensor(tree[i]!, v.shape)]))));
+    assert.equal(m.weightsDigest(), digest);
+    m.dispose();
+    // Left to right, (((g0 + g1) + g2) + ...) + g6, gives other bits here: the tree is what is specified.
+    const leftToRight = summed((g) => g.slice(1).reduce((a, b) => vb.add(a, b), g[0]!));
+    assert.notDeepEqual(leftToRight, tree);
+    x.dispose();
+    y.dispose();
+  });
+
+  it('fitDataset takes dataParallel: identical for 1 and 3 workers, one micro-batch per batch is plain fitDataset', async () => {
+    const run = async (dataParallel?: DataParallel) => {
+      const m = makeModel(true);
+      const { x, y } = data();
+      const dataset = vb.data.zip([vb.data.fromTensorSlices(x), vb.data.fromTensorSlices(y)]).batch(16);
+      await m.fitDataset(dataset, { epochs: 2, verbose: 0, ...(dataParallel ? { dataParallel } : {}) });
+      const digest = m.weightsDigest();
+      m.dispose();
+      return digest;
+    };
+    const one = await run({ workers: 1, microBatch: 5 });
+    assert.equal(await run({ workers: 3, microBatch: 5 }), one);
+    assert.notEqual(await run(), one);
+    assert.equal(await run({ workers: 2, microBatch: 16 }), await run());
+  });
+
+  it('classWeight: identical for 1 and 2 workers', async () => {
+    const classWeight = { 0: 1, 1: 3 };
+    const one = await train(true, { workers: 1, microBatch: 5 }, { classWeight });
+    const two = await train(true, { workers: 2, microBatch: 5 }, { classWeight });
+    assert.deepEqual(two.epochDigests, one.epochDigests);
+    assert.deepEqual(two.history, one.history);
+  });
+});
+
+it('bad dataParallel options and unsupported models are errors naming them', async () => {
+  const { x, y } = data(8);
+  const m = makeModel(false);
+  const fit = (dataParallel: unknown) => m.fit(x, y, { verbose: 0, dataParallel: dataParallel as DataParallel });
+  await assert.rejects(fit({ workers: 0, microBatch: 2 }), /fit: Expected dataParallel.workers to be a positive integer\. Received: dataParallel.workers=0/);
+  await assert.rejects(fit({ workers: 1.5, microBatch: 2 }), /Expected dataParallel.workers to be a positive integer/);
+  await assert.rejects(fit({ workers: 2, microBatch: 0 }), /Expected dataParallel.microBatch to be a positive integer\. Received: dataParallel.microBatch=0/);
+  await assert.rejects(fit({ workers: 2, microBatch: '4' }), /Expected dataParallel.microBatch to be a positive integer/);
+  await assert.rejects(fit({ workers: 2 }), /Expected dataParallel.microBatch/);
+  await assert.rejects(fit({ workers: 2, microBatch: 2, threads: 3 }), /Expected dataParallel options among workers, microBatch, inProcess\. Received: dataParallel.threads=3/);
+  await assert.rejects(fit({ workers: 2, microBatch: 2, inProcess: 'yes' }), /Expected dataParallel.inProcess to be a boolean/);
+  await assert.rejects(fit(4), /Expected dataParallel to be \{workers, microBatch, inProcess\?\}/);
+  m.dispose();
+
+  const batchNorm = makeModel(false, [vb.layers.batchNormalization()]);
+  await assert.rejects(batchNorm.fit(x, y, { verbose: 0, dataParallel: { workers: 2, microBatch: 2 } }), /Expected no BatchNormalization layer with dataParallel \(its batch statistics would be per micro-batch\)/);
+  batchNorm.dispose();
+  const noise = makeModel(false, [vb.layers.gaussianNoise({ stddev: 0.1 })]);
+  await assert.rejects(noise.fit(x, y, { verbose: 0, dataParallel: { workers: 1, microBatch: 2, inProcess: true } }), /Expected no GaussianNoise layer with dataParallel/);
+  noise.dispose();
+
+  vb.setRandomSeed(3);
+  const custom = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [6] })] });
+  custom.compile({ optimizer: 'sgd', loss: (yTrue: vb.Tensor, yPred: vb.Tensor) => vb.mean(vb.square(vb.sub(yTrue, yPred)), -1) });
+  await assert.rejects(custom.fit(x, y, { verbose: 0, dataParallel: { workers: 2, microBatch: 2 } }), /Expected losses given by name with dataParallel worker threads .*use dataParallel.inProcess/);
+  await custom.fit(x, y, { verbose: 0, dataParallel: { workers: 2, microBatch: 2, inProcess: true } });
+  custom.dispose();
+});
