@@ -68,8 +68,9 @@ export const serialization = { registerClass, getRegisteredClass };
 /** TF.js's tf.models. */
 export const models = { modelFromJSON };
 export { CustomCallback, type CustomCallbackArgs } from './models/custom-callback.js';
-// Installs fit's dataParallel option and its worker threads.
+// Installs fit's dataParallel option: worker threads, and worker processes over TCP.
 import './models/data-parallel-threads.js';
+import './models/data-parallel-tcp.js';
 import { EarlyStopping, type EarlyStoppingArgs } from './models/callbacks.js';
 import { BackupAndRestore, type BackupAndRestoreArgs } from './models/backup.js';
 

@@ -10,7 +10,7 @@ import type { Seed } from '../random/keys.js';
 import { setRandomSeed } from '../random/seed.js';
 import type { Variable } from '../tensor/tensor.js';
 import type { CompileArgs } from './arguments.js';
-import type { StepMessage, WorkerSetup } from './data-parallel.js';
+import type { Reply, StepMessage, WorkerSetup } from './data-parallel.js';
 import { microBatchGradients, type MicroBatchResult } from './micro-batch.js';
 
 export interface Replica {
@@ -40,5 +40,27 @@ export async function createReplica(setup: WorkerSetup): Promise<Replica> {
       weights.forEach((v, i) => ENGINE.tidy(() => v.assign(ENGINE.makeTensor(message.weights[i]!, v.shape, 'float32'))));
       return message.tasks.map((task) => microBatchGradients(model, trainable, task, message.context));
     },
+  };
+}
+
+/**
+ * A worker's message handler: 'setup' builds the replica, 'step' computes the micro-batches.
+ * `transfer` lists the reply's buffers, which the reply owns (they may be moved, not copied).
+ */
+export function replicaServer(): (message: { kind: string; setup?: unknown; step?: unknown }) => Promise<{ reply: Reply; transfer: ArrayBuffer[] }> {
+  let replica: Replica | undefined;
+  return async (message) => {
+    try {
+      if (message.kind === 'setup') {
+        replica = await createReplica(message.setup as WorkerSetup);
+        return { reply: { value: true }, transfer: [] };
+      }
+      if (message.kind !== 'step' || !replica) throw new Error(`unexpected message ${message.kind}${replica ? '' : ' before setup'}`);
+      const results = replica.step(message.step as StepMessage);
+      const transfer = results.flatMap((r) => [...r.grads.filter((g) => g !== null), ...r.predictions.map((p) => p.values)].map((a) => a.buffer as ArrayBuffer));
+      return { reply: { value: results }, transfer };
+    } catch (error) {
+      return { reply: { error: error instanceof Error ? error.message : String(error) }, transfer: [] };
+    }
   };
 }

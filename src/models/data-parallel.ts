@@ -15,18 +15,36 @@ import type { Layer } from '../layers/layer.js';
 import * as ops from '../ops/index.js';
 import { getRandomSeed } from '../random/seed.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
-import type { DataParallelOptions } from './fit-options.js';
+import type { DataParallelOptions, ProcessOptions } from './fit-options.js';
 import {
   addArrays, addScalars, fromWire, microBatchGradients, toWire, treeSum, type MicroBatchResult, type MicroBatchTask, type StepContext,
 } from './micro-batch.js';
 import { LayersModel, ModelLayer } from './model.js';
 import { installDataParallel, updateMetrics, type BatchStepper, type FitArgs, type StepResult, type TrainableModel } from './training.js';
 
-const OPTION_NAMES = ['workers', 'microBatch', 'inProcess'];
+const OPTION_NAMES = ['workers', 'microBatch', 'inProcess', 'processes'];
+const PROCESS_OPTION_NAMES = ['host', 'port', 'spawn', 'connectTimeout'];
+
+function checkProcessOptions(value: unknown, context: string): void {
+  const name = 'dataParallel.processes';
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(context, `Expected ${name} to be {host?, port?, spawn?, connectTimeout?}`, { [name]: value });
+  const o = value as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!PROCESS_OPTION_NAMES.includes(key)) throw invalid(context, `Expected ${name} options among ${PROCESS_OPTION_NAMES.join(', ')}`, { [`${name}.${key}`]: o[key] });
+  }
+  if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) throw invalid(context, `Expected ${name}.host to be a non-empty string`, { [`${name}.host`]: o.host });
+  if (o.port !== undefined && !(Number.isInteger(o.port) && (o.port as number) >= 0 && (o.port as number) < 65536)) {
+    throw invalid(context, `Expected ${name}.port to be an integer in [0, 65535]`, { [`${name}.port`]: o.port });
+  }
+  if (o.spawn !== undefined && typeof o.spawn !== 'boolean') throw invalid(context, `Expected ${name}.spawn to be a boolean`, { [`${name}.spawn`]: o.spawn });
+  if (o.connectTimeout !== undefined && !(typeof o.connectTimeout === 'number' && o.connectTimeout > 0)) {
+    throw invalid(context, `Expected ${name}.connectTimeout to be a positive number of seconds`, { [`${name}.connectTimeout`]: o.connectTimeout });
+  }
+}
 
 function checkOptions(options: unknown, context: string): DataParallelOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw invalid(context, 'Expected dataParallel to be {workers, microBatch, inProcess?}', { dataParallel: options });
+    throw invalid(context, 'Expected dataParallel to be {workers, microBatch, inProcess?, processes?}', { dataParallel: options });
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
@@ -37,6 +55,10 @@ function checkOptions(options: unknown, context: string): DataParallelOptions {
     throw invalid(context, 'Expected dataParallel.microBatch to be a positive integer', { 'dataParallel.microBatch': o.microBatch });
   }
   if (o.inProcess !== undefined && typeof o.inProcess !== 'boolean') throw invalid(context, 'Expected dataParallel.inProcess to be a boolean', { 'dataParallel.inProcess': o.inProcess });
+  if (o.processes !== undefined) {
+    checkProcessOptions(o.processes, context);
+    if (o.inProcess) throw invalid(context, 'Expected dataParallel.processes or dataParallel.inProcess, not both', { 'dataParallel.inProcess': true });
+  }
   return o as unknown as DataParallelOptions;
 }
 
@@ -137,6 +159,54 @@ export interface WorkerGroup {
   close(): Promise<void>;
 }
 
+/** A worker's answer: a value, or the message of the error it raised. */
+export interface Reply {
+  value?: unknown;
+  error?: string;
+}
+
+/** Requests to one worker, answered in order; a worker that fails or goes away fails what is pending. */
+export class Requests {
+  private pending: { resolve: (value: unknown) => void; reject: (error: Error) => void }[] = [];
+  private failure: Error | undefined;
+
+  constructor(private readonly send: (message: unknown) => void, private readonly context: string) {}
+
+  request<T>(message: unknown): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ resolve: resolve as (value: unknown) => void, reject });
+      this.send(message);
+    });
+  }
+
+  reply(reply: Reply): void {
+    const next = this.pending.shift();
+    if (reply.error !== undefined) next?.reject(invalid(this.context, 'Expected a data-parallel worker to compute its micro-batches', { error: reply.error }));
+    else next?.resolve(reply.value);
+  }
+
+  fail(reason: string): void {
+    this.failure ??= invalid(this.context, 'Expected the data-parallel workers to keep running', { error: reason });
+    for (const p of this.pending.splice(0)) p.reject(this.failure);
+  }
+}
+
+/** A group of workers reached through `channels`: each is set up, then gets its share of every step. */
+export async function workerGroup(channels: Requests[], setup: WorkerSetup, close: () => Promise<void>): Promise<WorkerGroup> {
+  try {
+    await Promise.all(channels.map((c) => c.request({ kind: 'setup', setup })));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    size: channels.length,
+    run: (perWorker) => Promise.all(perWorker.map((step, w) => channels[w]!.request<MicroBatchResult[]>({ kind: 'step', step }))),
+    close,
+  };
+}
+
 type GroupFactory = (size: number, setup: WorkerSetup, context: string) => Promise<WorkerGroup | undefined>;
 
 /** Worker threads (src/models/data-parallel-threads.ts registers them; undefined where there are none). */
@@ -144,6 +214,13 @@ let threadGroup: GroupFactory | undefined;
 
 export function registerThreadGroup(factory: GroupFactory): void {
   threadGroup = factory;
+}
+
+/** Worker processes over TCP (src/models/data-parallel-tcp.ts registers them). */
+let processGroup: ((size: number, setup: WorkerSetup, context: string, options: ProcessOptions) => Promise<WorkerGroup>) | undefined;
+
+export function registerProcessGroup(factory: NonNullable<typeof processGroup>): void {
+  processGroup = factory;
 }
 
 let warnedInProcess = false;
@@ -159,6 +236,11 @@ class DataParallelStepper implements BatchStepper {
   }
 
   private async openGroup(): Promise<WorkerGroup | undefined> {
+    const { processes } = this.options;
+    if (processes) {
+      if (!processGroup) throw invalid(this.context, "Expected verbatim's data-parallel processes module loaded (import from 'verbatim')", { processes: JSON.stringify(processes) });
+      return processGroup(this.options.workers, this.setup(), this.context, processes);
+    }
     const group = threadGroup ? await threadGroup(this.options.workers, this.setup(), this.context) : undefined;
     if (!group && !warnedInProcess) {
       console.warn(`${this.context}: dataParallel: no worker threads here; computing every micro-batch in this thread (the same bits)`);

@@ -42,6 +42,20 @@ export interface DataParallelOptions {
   microBatch: number;
   /** Compute every micro-batch in this thread (the same bits; what happens where worker threads are unavailable). */
   inProcess?: boolean;
+  /** Workers in other processes over TCP instead of worker threads (src/models/data-parallel-tcp.ts). */
+  processes?: ProcessOptions;
+}
+
+/** Where fit listens for data-parallel worker processes, and whether it starts them. */
+export interface ProcessOptions {
+  /** The address to listen on, which started workers connect to (default 127.0.0.1). */
+  host?: string;
+  /** The port (default 0: a free one). */
+  port?: number;
+  /** Start the workers on this machine (default true); false: wait for `workers` processes started elsewhere. */
+  spawn?: boolean;
+  /** Seconds to wait for the workers to connect (default 60). */
+  connectTimeout?: number;
 }
 
 export function checkFitOptionNames(args: object, context: string): void {

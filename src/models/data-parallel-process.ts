@@ -1,0 +1,51 @@
+/**
+ * A data-parallel worker process: `node <this file> host:port` connects to the fit that listens
+ * there (src/models/data-parallel-tcp.ts), builds its replica of the model and answers each
+ * frame in order; it exits when the fit closes the connection (and tries to connect for 60 s,
+ * so it may start before the fit). Run it on any machine that has
+ * the same verbatim (and Node) as the fit: the results are the same bits.
+ */
+import { connect } from 'node:net';
+import '../index.js';
+import { replicaServer } from './data-parallel-replica.js';
+import { assertLittleEndian, decodeFrame, encodeFrame, FrameReader } from './data-parallel-wire.js';
+
+const address = process.argv[2] ?? '';
+const match = /^(.*):(\d+)$/.exec(address);
+if (!match) {
+  console.error(`data-parallel worker: Expected host:port as the argument. Received: ${address || 'nothing'}`);
+  process.exit(2);
+}
+assertLittleEndian('data-parallel worker');
+const serve = replicaServer();
+let queue = Promise.resolve();
+const reader = new FrameReader((body) => {
+  const message = decodeFrame(body) as { kind: string };
+  queue = queue.then(async () => {
+    const { reply } = await serve(message);
+    socket.write(encodeFrame(reply));
+  });
+});
+// A worker may start before the fit listens: it tries again every 200 ms for 60 s.
+const deadline = Date.now() + 60_000;
+let socket = open();
+
+function open() {
+  const s = connect(Number(match![2]), match![1]!);
+  let connected = false;
+  s.setNoDelay(true);
+  s.on('connect', () => { connected = true; });
+  s.on('data', (chunk: Buffer) => reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+  s.on('error', (error) => {
+    if (!connected && Date.now() < deadline) {
+      setTimeout(() => { socket = open(); }, 200);
+      return;
+    }
+    console.error(`data-parallel worker: ${error.message}`);
+    process.exit(1);
+  });
+  s.on('close', () => {
+    if (connected) process.exit(0);
+  });
+  return s;
+}
