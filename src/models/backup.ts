@@ -25,6 +25,18 @@ export interface BackupAndRestoreArgs {
   deleteCheckpoint?: boolean;
 }
 
+/**
+ * For backups that verbatim makes itself (a recorded run's, for `verbatim run --resume`), not
+ * part of the Keras API: save when at least `intervalSeconds` passed since the last save (at a
+ * batch's end when the metrics can save their state, else at an epoch's start), never at a fixed
+ * count; flush the run's records first. When a backup is written changes where a restart
+ * resumes, never a number: the clock only decides when to save.
+ */
+export interface AutomaticBackup {
+  intervalSeconds: number;
+  beforeSave: () => void;
+}
+
 type Fs = {
   existsSync(p: string): boolean;
   mkdirSync(p: string, o: { recursive: boolean }): void;
@@ -88,13 +100,16 @@ export class BackupAndRestore implements Callback {
   private readonly fs: Fs;
   private position: (() => TrainingPosition) | undefined;
   private batchesSinceSave = 0;
+  private lastSave = 0;
+  /** Automatic backups save mid-epoch only while every metric can save its state. */
+  private midEpoch = true;
   private readonly file: string;
   private model: TrainingModel | undefined;
   private callbacks: readonly Callback[] = [];
   private startEpoch = 0;
   private completedEpochs = 0;
 
-  constructor(args: BackupAndRestoreArgs) {
+  constructor(args: BackupAndRestoreArgs, private readonly automatic?: AutomaticBackup) {
     const context = 'backupAndRestore';
     if (typeof args !== 'object' || args === null || typeof args.backupDir !== 'string' || args.backupDir === '') {
       throw invalid(context, 'Expected {backupDir: a non-empty string}', { backupDir: args?.backupDir });
@@ -133,6 +148,7 @@ export class BackupAndRestore implements Callback {
     this.startEpoch = 0;
     this.completedEpochs = 0;
     this.batchesSinceSave = 0;
+    this.lastSave = globalThis.performance.now();
     if (!this.fs.existsSync(this.file)) return undefined;
     const context = `backupAndRestore (${this.file})`;
     let backup: Backup;
@@ -172,14 +188,29 @@ export class BackupAndRestore implements Callback {
 
   /** Saves at the start of each epoch after the first (the state of the epoch just completed, after every callback's onEpochEnd). */
   async onEpochBegin(epoch: number): Promise<void> {
-    if (epoch > this.startEpoch) await this.save({ epoch, step: 0, accumulators: [] }, false);
+    if (epoch > this.startEpoch && this.due()) await this.save({ epoch, step: 0, accumulators: [] }, false);
   }
 
   /** With saveFreq N: saves after every N batches (the epoch and batches done, the epoch's running loss and metrics). */
   async onBatchEnd(): Promise<void> {
+    if (this.automatic) {
+      if (!this.midEpoch || !this.due()) return;
+      let position: TrainingPosition;
+      try {
+        position = this.position!();
+      } catch {
+        this.midEpoch = false; // A custom metric without getState: epoch boundaries only.
+        return;
+      }
+      return this.save(position, false);
+    }
     if (this.saveFreq === 'epoch' || ++this.batchesSinceSave < this.saveFreq) return;
     this.batchesSinceSave = 0;
     await this.save(this.position!(), false);
+  }
+
+  private due(): boolean {
+    return !this.automatic || globalThis.performance.now() - this.lastSave >= this.automatic.intervalSeconds * 1000;
   }
 
   onEpochEnd(epoch: number): void {
@@ -187,6 +218,8 @@ export class BackupAndRestore implements Callback {
   }
 
   private async save({ epoch, step, accumulators }: TrainingPosition, finished: boolean): Promise<void> {
+    this.automatic?.beforeSave();
+    this.lastSave = globalThis.performance.now();
     const model = this.model!;
     const optimizer = model.optimizer ? await model.optimizer.getWeights() : [];
     const backup: Backup = {

@@ -20,7 +20,7 @@ import {
   CallbackList, History, ProgressLogger, type Callback, type Logs, type TrainingModel, type TrainingParams,
 } from './callbacks.js';
 import { argName, logNames, namedMetrics, type Compiled } from './arguments.js';
-import { notify, type ObservedModel } from './observers.js';
+import { notify, observerCallbacks, type ObservedModel } from './observers.js';
 import { checkFitOptionNames, type TfjsFitOptions } from './fit-options.js';
 import { alignTarget, withTfjsAliases } from './tfjs-logs.js';
 import { yieldToEventLoop } from '../util/yield.js';
@@ -361,7 +361,7 @@ export async function runTraining(
   const compiled = model.compiledOrThrow(context);
   const history = new History();
   const userCallbacks = args.callbacks === undefined || args.callbacks === null ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
-  const callbacks = new CallbackList([history, ...userCallbacks, ...(verbose > 0 ? [new ProgressLogger(verbose)] : [])]);
+  const callbacks = new CallbackList([history, ...userCallbacks, ...observerCallbacks(), ...(verbose > 0 ? [new ProgressLogger(verbose)] : [])]);
   const params: TrainingParams = {
     epochs, initialEpoch, steps, samples, batchSize: args.batchSize ?? null, verbose, metrics: logNames(compiled),
   };
@@ -382,11 +382,19 @@ export async function runTraining(
     // A backup saved in the middle of this epoch: its running loss and metrics, and the batches after it.
     const skip = resume && epoch === resume.epoch ? resume.step : 0;
     if (skip > 0) restoreAccumulators(compiled, meanLoss, outputMeans, resume!.accumulators, context);
-    let batch = skip;
+    // In the first epoch the batches before the backup are still made and shown to the observers
+    // (a recorded run fingerprints the first epoch's data), then dropped untrained.
+    const first = epoch === initialEpoch;
+    let batch = first ? 0 : skip;
     trained = skip;
-    for await (const [xs, ys] of batchesFor(epoch, skip)) {
+    for await (const [xs, ys] of batchesFor(epoch, first ? 0 : skip)) {
       const size = xs[0]!.shape[0]!;
-      if (epoch === initialEpoch) notify('batch', { epoch: epoch - initialEpoch, data: batchRecord(xs, ys) });
+      if (first) notify('batch', { epoch: 0, data: batchRecord(xs, ys) });
+      if (batch < skip) {
+        disposeBatch([xs, ys]);
+        batch++;
+        continue;
+      }
       await callbacks.batchBegin(batch, { batch, size });
       let result: StepResult;
       try {
