@@ -170,7 +170,7 @@ it('bad dataParallel options and unsupported models are errors naming them', asy
   await assert.rejects(fit({ workers: 2, microBatch: 0 }), /Expected dataParallel.microBatch to be a positive integer\. Received: dataParallel.microBatch=0/);
   await assert.rejects(fit({ workers: 2, microBatch: '4' }), /Expected dataParallel.microBatch to be a positive integer/);
   await assert.rejects(fit({ workers: 2 }), /Expected dataParallel.microBatch/);
-  await assert.rejects(fit({ workers: 2, microBatch: 2, threads: 3 }), /Expected dataParallel options among workers, microBatch, inProcess\. Received: dataParallel.threads=3/);
+  await assert.rejects(fit({ workers: 2, microBatch: 2, threads: 3 }), /Expected dataParallel options among workers, microBatch, inProcess, processes\. Received: dataParallel.threads=3/);
   await assert.rejects(fit({ workers: 2, microBatch: 2, inProcess: 'yes' }), /Expected dataParallel.inProcess to be a boolean/);
   await assert.rejects(fit(4), /Expected dataParallel to be \{workers, microBatch, inProcess\?, processes\?\}/);
   m.dispose();

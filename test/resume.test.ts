@@ -47,48 +47,63 @@ function outcome(dir: string): Outcome {
   return { result: JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')), epochs };
 }
 
-const configs: [string, number, 'fit' | 'dataset'][] = [
-  ['reference', 1, 'fit'],
-  ['reference', 1, 'dataset'],
-  ['wasm', 1, 'fit'],
-  ['wasm', 2, 'fit'],
-  ['wasm', 2, 'dataset'],
+type Mode = 'fit' | 'dataset' | 'stream';
+/** Backend, threads, what trains (fit; fitDataset of passes; fitDataset of an endless stream with batchesPerEpoch) and saveFreq. */
+const configs: [string, number, Mode, 'epoch' | number][] = [
+  ['reference', 1, 'fit', 'epoch'],
+  ['reference', 1, 'dataset', 'epoch'],
+  ['wasm', 1, 'fit', 'epoch'],
+  ['wasm', 2, 'fit', 'epoch'],
+  ['wasm', 2, 'dataset', 'epoch'],
+  ['reference', 1, 'fit', 3],
+  ['wasm', 2, 'fit', 1],
+  ['wasm', 1, 'dataset', 5],
+  ['reference', 1, 'stream', 2],
+  ['wasm', 2, 'stream', 'epoch'],
 ];
+const BATCHES_PER_EPOCH: Record<Mode, number> = { fit: 8, dataset: 12, stream: 5 };
 
 describe('backupAndRestore: exact resume after SIGKILL', () => {
-  for (const [backend, threads, mode] of configs) {
-    it(`${mode} on ${backend} with ${threads} thread(s): killed and restarted, it ends bit-identical to an uninterrupted run`, { skip: !vb.backendNames().includes(backend) && `the ${backend} backend is unavailable` }, async () => {
+  for (const [backend, threads, mode, saveFreq] of configs) {
+    it(`${mode} on ${backend} with ${threads} thread(s), saveFreq ${saveFreq}: killed and restarted, it ends bit-identical to an uninterrupted run`, { skip: !vb.backendNames().includes(backend) && `the ${backend} backend is unavailable` }, async () => {
       const root = mkdtempSync(join(tmpdir(), 'verbatim-resume-'));
       try {
         const plainDir = join(root, 'plain');
         mkdirSync(plainDir);
-        assert.equal(await runChild([backend, String(threads), mode, '-', plainDir], undefined), true);
+        assert.equal(await runChild([backend, String(threads), mode, '-', plainDir, String(saveFreq)], undefined), true);
         const plain = outcome(plainDir);
-        const batchesPerEpoch = mode === 'fit' ? 8 : 12;
+        const batchesPerEpoch = BATCHES_PER_EPOCH[mode];
         const total = plain.result.epoch.length * batchesPerEpoch;
 
         const dir = join(root, 'resumed');
         const backupDir = join(dir, 'backup');
         mkdirSync(dir);
         // Seeded kill points, counted in batches of each attempt: one at an epoch end (a backup being written), others mid-epoch.
-        const rng = vb.random.generator(`${backend}/${threads}/${mode}`.length * 7 + threads);
+        const rng = vb.random.generator(`${backend}/${threads}/${mode}/${saveFreq}`.length * 7 + threads);
         const draws = Array.from(rng.uniform([3], 0, 1).dataSync());
         const killPoints = [batchesPerEpoch + 1, ...draws.map((u) => 2 + Math.floor(u * (total - 2)))];
         let finished = false;
         let attempts = 0;
+        const resumedAt: number[] = [];
+        const noteBackup = () => {
+          if (existsSync(join(backupDir, 'backup.json'))) resumedAt.push((JSON.parse(readFileSync(join(backupDir, 'backup.json'), 'utf8')) as { step: number }).step);
+        };
         for (const killAfter of killPoints) {
+          noteBackup();
           attempts++;
-          finished = await runChild([backend, String(threads), mode, backupDir, dir], killAfter);
+          finished = await runChild([backend, String(threads), mode, backupDir, dir, String(saveFreq)], killAfter);
           if (finished) break;
         }
         if (!finished) {
           // A kill in the middle of writing leaves a partial temporary file: the restart must ignore it.
           if (existsSync(backupDir)) writeFileSync(join(backupDir, 'backup.json.tmp'), '{"format": "verbatim-bac');
-          finished = await runChild([backend, String(threads), mode, backupDir, dir], undefined);
+          noteBackup();
+          finished = await runChild([backend, String(threads), mode, backupDir, dir, String(saveFreq)], undefined);
           attempts++;
         }
         assert.equal(finished, true);
         assert.ok(attempts > 1, 'the run was interrupted at least once');
+        if (saveFreq !== 'epoch') assert.ok(resumedAt.some((step) => step > 0), `a restart resumed in the middle of an epoch (steps ${resumedAt.join(', ')})`);
         const resumed = outcome(dir);
         assert.deepEqual(resumed.result, plain.result);
         for (const [epoch, digests] of resumed.epochs) {
@@ -142,10 +157,12 @@ describe('backupAndRestore: arguments and backups', () => {
 
   it('bad arguments and a backup of another model are clear errors', async () => {
     assert.throws(() => vb.callbacks.backupAndRestore({} as never), /backupAndRestore: Expected \{backupDir: a non-empty string\}/);
-    assert.throws(() => vb.callbacks.backupAndRestore({ backupDir: '/tmp/x', saveFreq: 5 as never }), /Expected saveFreq 'epoch'/);
+    for (const saveFreq of [0, 2.5, -1, 'batch']) {
+      assert.throws(() => vb.callbacks.backupAndRestore({ backupDir: '/tmp/x', saveFreq: saveFreq as never }), /Expected saveFreq 'epoch' or a positive integer number of batches/);
+    }
     const dir = mkdtempSync(join(tmpdir(), 'verbatim-backup-'));
     try {
-      writeFileSync(join(dir, 'backup.json'), JSON.stringify({ format: 'verbatim-backup-1', epoch: 1, weights: [], optimizer: [], callbacks: [] }));
+      writeFileSync(join(dir, 'backup.json'), JSON.stringify({ format: 'verbatim-backup-2', epoch: 1, step: 0, accumulators: [], weights: [], optimizer: [], callbacks: [] }));
       const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
       m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
       await assert.rejects(m.fit(vb.zeros([4, 2]), vb.zeros([4, 1]), { verbose: 0, callbacks: [vb.callbacks.backupAndRestore({ backupDir: dir })] }), /Expected the backup to hold the weights of this model/);

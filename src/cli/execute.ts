@@ -22,7 +22,12 @@ export interface Invocation {
   backend?: string;
   name?: string;
   trace?: 'epochs' | 'steps' | 'ops';
+  /** Seconds between a fit's automatic backups (for --resume); null: none; default 30. */
+  backupInterval?: number | null;
 }
+
+/** Seconds between automatic backups when the run does not say. */
+export const DEFAULT_BACKUP_INTERVAL = 30;
 
 export interface Execution {
   id: string;
@@ -41,7 +46,7 @@ function nodeArguments(script: string): string[] {
   return ['--import', PRELOAD, ...(/\.(ts|mts|cts)$/.test(script) ? ['--import', require.resolve('tsx')] : []), script];
 }
 
-/** Runs the script once as a new run in `store`; resolves when the process ends. */
+/** Where a run's output goes as it comes. */
 export type Echo = (text: string, stream: 'stdout' | 'stderr') => void;
 
 const children = new Set<ChildProcess>();
@@ -71,19 +76,26 @@ function forwardSignals(): void {
   }
 }
 
-export function execute(store: string, invocation: Invocation, echo: Echo, started?: (dir: string) => void): Promise<Execution> {
+/**
+ * Runs the script once as a new run in `store`, or, given `resume` (a run's id), again into that
+ * run's directory, where the recorder continues the run from its backups.
+ */
+export function execute(store: string, invocation: Invocation, echo: Echo, started?: (dir: string) => void, resume?: string): Promise<Execution> {
   const script = resolve(invocation.script);
   if (!existsSync(script)) throw new Error(`Expected a script file. Received: ${invocation.script} (not found)`);
-  const id = newRunId();
+  const id = resume ?? newRunId();
   const dir = join(store, id);
   ensureDirectory(dir);
+  const backupInterval = invocation.backupInterval === undefined ? DEFAULT_BACKUP_INTERVAL : invocation.backupInterval;
   const options = {
     ...(invocation.name ? { name: invocation.name } : {}),
     trace: invocation.trace ?? 'epochs',
-    invocation: { ...invocation, script },
+    invocation: { ...invocation, script, backupInterval },
+    ...(backupInterval !== null ? { backupInterval } : {}),
+    ...(resume ? { resume: true } : {}),
   };
   // The recorder in the child rewrites both once verbatim is imported; until then they are the CLI's.
-  writeJson(join(dir, 'run.json'), { id, name: invocation.name ?? null, seed: invocation.seed ?? null, trace: options.trace, invocation: options.invocation });
+  if (!resume) writeJson(join(dir, 'run.json'), { id, name: invocation.name ?? null, seed: invocation.seed ?? null, trace: options.trace, invocation: options.invocation });
   const startedAt = new Date().toISOString();
   const cliStartTime = processStartTime(process.pid);
   writeJson(join(dir, 'status.json'), { status: 'running', pid: process.pid, ...(cliStartTime ? { pidStartTime: cliStartTime } : {}), startedAt });

@@ -8,7 +8,7 @@ import * as vb from '../index.js';
 import { countLabel, summarize } from '../runs/statistics.js';
 import { defaultStore, jsonNumber, listRuns, removeRun, resolveRun, summarizeRun, writeFailure } from '../runs/store.js';
 import { integerFlag, parse, stringFlag, UsageError, type Parsed } from './args.js';
-import { executeAll, interruptedBy, signalExitCode, type Invocation } from './execute.js';
+import { execute, executeAll, interruptedBy, signalExitCode, type Invocation } from './execute.js';
 import { projectRoot, trustedInvocation } from './trust.js';
 import {
   compareData, configOf, summaryValues, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
@@ -43,7 +43,8 @@ const HELP: Record<string, string> = {
 Commands:
   run <script> [--seed N | --seeds a,b,c] [--repeats N] [--threads N] [--backend NAME]
                [--name NAME] [--parallel N] [--trace steps|ops] [--metric NAME] [--progress]
-               [--store DIR] [-- script args]
+               [--backup-interval S] [--store DIR] [-- script args]
+  run --resume <run>                continue an interrupted or failed run from its backups
   verify <run> [--store DIR]        re-execute a run and compare every digest and metric bit
   diff <runA> <runB> [--json]       environment, config, data and the first divergence
   ls [--name N] [--status S] [--seed N] [--since T] [--sort F] [--json]   the recorded runs
@@ -66,6 +67,9 @@ Exit codes: 0 success, 1 a check or a run failed, 2 bad usage, 130/143 interrupt
   --metric NAME   the metric or custom value (vb.runs.log) the summary shows
   --progress      a live line per repeat (epoch, loss, ETA) and, over repeats, a running
                   summary; on by default when stdout and stderr are terminals
+  --backup-interval S  back every fit up at most S seconds apart (default 30; 'off': never)
+verbatim run --resume <run>: continues an interrupted or failed run into its own record, from
+  its fits' backups (the same script, unchanged, with the run's seed and options).
 Prints, per final metric, mean, sample standard deviation, median, min, max and the 95%
 confidence interval of the mean, and whether runs of the same seed were bit-identical.`,
   verify: 'verbatim verify <run>: re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
@@ -127,7 +131,37 @@ function sameSeedReport(runs: readonly RunDetails[]): string[] {
   });
 }
 
+/** --backup-interval SECONDS (a non-negative number) or 'off'. */
+function backupIntervalFlag(parsed: Parsed): { backupInterval?: number | null } {
+  const value = stringFlag(parsed, 'backup-interval');
+  if (value === undefined) return {};
+  if (value === 'off') return { backupInterval: null };
+  const seconds = Number(value);
+  if (!(value.trim() !== '' && Number.isFinite(seconds) && seconds >= 0)) throw new UsageError(`Expected --backup-interval to be a number of seconds (>= 0) or off. Received: --backup-interval ${value}`);
+  return { backupInterval: seconds };
+}
+
+/** Continues an interrupted or failed run into its own record, from its fits' backups. */
+async function commandResume(parsed: Parsed, query: string): Promise<number> {
+  if (parsed.positionals.length > 0 || parsed.rest.length > 0) throw new UsageError(`Expected no script with --resume (the run names its own). Received: ${JSON.stringify([...parsed.positionals, ...parsed.rest])}`);
+  const storeDir = store(parsed);
+  const original = loadRun(storeDir, resolveRun(storeDir, query));
+  const { id, status } = original.summary;
+  if (status !== 'interrupted' && status !== 'failed') throw new Error(`Expected an interrupted or failed run to resume. Received: ${id}, ${status}`);
+  const invocation = trustedInvocation(original, projectRoot(process.cwd()), 'resume');
+  if (invocation.backupInterval === null) write('stderr', `verbatim run: ${id} was recorded without backups; its fits start again from their beginning\n`);
+  const execution = await execute(storeDir, invocation, (t, stream) => write(stream, t), undefined, id);
+  const run = loadRun(storeDir, id);
+  const reason = run.summary.problem ? `: ${run.summary.problem}` : '';
+  write('stderr', `${id} resumed: ${run.summary.status} in ${execution.seconds.toFixed(1)}s ${run.summary.digest?.slice(0, 12) ?? ''}${reason}\n`);
+  const signal = interruptedBy();
+  if (signal) return signalExitCode(signal);
+  return execution.exitCode === 0 && !execution.writeError && run.summary.status === 'completed' ? 0 : 1;
+}
+
 async function commandRun(parsed: Parsed): Promise<number> {
+  const resume = stringFlag(parsed, 'resume');
+  if (resume !== undefined) return commandResume(parsed, resume);
   const [script] = parsed.positionals;
   if (!script || parsed.positionals.length > 1) throw new UsageError(`Expected one script. Received: ${JSON.stringify(parsed.positionals)}`);
   const trace = stringFlag(parsed, 'trace');
@@ -139,6 +173,7 @@ async function commandRun(parsed: Parsed): Promise<number> {
     ...(stringFlag(parsed, 'backend') !== undefined ? { backend: stringFlag(parsed, 'backend')! } : {}),
     ...(stringFlag(parsed, 'name') !== undefined ? { name: stringFlag(parsed, 'name')! } : {}),
     ...(trace ? { trace: trace as 'steps' | 'epochs' | 'ops' } : {}),
+    ...backupIntervalFlag(parsed),
   };
   const invocations = seedList(parsed).map((seed) => ({ ...base, ...(seed !== undefined ? { seed } : {}) }));
   const parallel = integerFlag(parsed, 'parallel', 1) ?? 1;
@@ -302,7 +337,7 @@ async function commandReport(parsed: Parsed): Promise<number> {
 }
 
 const COMMANDS: Record<string, { valued: string[]; switches: string[]; run: (p: Parsed) => number | Promise<number> }> = {
-  run: { valued: ['seed', 'seeds', 'repeats', 'threads', 'backend', 'name', 'parallel', 'trace', 'store', 'metric'], switches: ['progress'], run: commandRun },
+  run: { valued: ['seed', 'seeds', 'repeats', 'threads', 'backend', 'name', 'parallel', 'trace', 'store', 'metric', 'backup-interval', 'resume'], switches: ['progress'], run: commandRun },
   verify: { valued: ['store'], switches: [], run: commandVerify },
   diff: { valued: ['store'], switches: ['json'], run: commandDiff },
   ls: { valued: ['store', 'name', 'status', 'seed', 'since', 'sort'], switches: ['json'], run: commandLs },

@@ -21,11 +21,12 @@ export function projectRoot(start: string): string {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function trustedInvocation(run: RunDetails, root: string): Invocation {
+/** The invocation of a recorded run, checked, for `verify` (or `action`: 'resume') to execute again. */
+export function trustedInvocation(run: RunDetails, root: string, action: 'verify' | 'resume' = 'verify'): Invocation {
   const id = run.summary.id;
   const invocation = run.run.invocation;
   if (!isRecord(invocation)) throw new UsageError(`Expected a run recorded by 'verbatim run'. Received: ${id} (recorded in-process)`);
-  const refuse = (why: string) => new Error(`verify will not run ${id}: ${why}`);
+  const refuse = (why: string) => new Error(`${action} will not run ${id}: ${why}`);
   const recorded = run.manifest.script;
   if (!isRecord(recorded) || typeof recorded.path !== 'string' || typeof recorded.sha256 !== 'string') throw refuse('its manifest records no script with a SHA-256');
   if (typeof invocation.script !== 'string' || resolve(invocation.script) !== resolve(recorded.path)) {
@@ -35,19 +36,23 @@ export function trustedInvocation(run: RunDetails, root: string): Invocation {
   if (!existsSync(recorded.path) || !statSync(recorded.path).isFile()) throw refuse(`the script ${recorded.path} is not there any more`);
   const script = realpathSync(recorded.path);
   const inside = relative(realpathSync(root), script);
-  if (inside.startsWith('..') || isAbsolute(inside)) throw refuse(`the script ${script} is outside this project (${root}); run verify from the project the run belongs to`);
+  if (inside.startsWith('..') || isAbsolute(inside)) throw refuse(`the script ${script} is outside this project (${root}); run it from the project the run belongs to`);
   const sha256 = fileSha256(script);
   if (sha256 !== recorded.sha256) throw refuse(`the script ${script} changed since the run (SHA-256 ${sha256?.slice(0, 16)}..., recorded ${recorded.sha256.slice(0, 16)}...)`);
-  const { args, threads, backend, name, trace } = invocation;
+  const { args, threads, backend, name, trace, backupInterval } = invocation;
   if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw refuse('its recorded script arguments are not a list of strings');
   if (threads !== undefined && !(Number.isSafeInteger(threads) && (threads as number) >= 1)) throw refuse(`its recorded thread count is ${JSON.stringify(threads)}`);
   if (backend !== undefined && !(typeof backend === 'string' && /^[\w-]+$/.test(backend))) throw refuse(`its recorded backend is ${JSON.stringify(backend)}`);
-  if (trace !== undefined && trace !== 'epochs' && trace !== 'steps') throw refuse(`its recorded trace is ${JSON.stringify(trace)}`);
+  if (trace !== undefined && trace !== 'epochs' && trace !== 'steps' && trace !== 'ops') throw refuse(`its recorded trace is ${JSON.stringify(trace)}`);
+  if (backupInterval !== undefined && backupInterval !== null && !(typeof backupInterval === 'number' && backupInterval >= 0 && Number.isFinite(backupInterval))) {
+    throw refuse(`its recorded backup interval is ${JSON.stringify(backupInterval)}`);
+  }
   const seed = run.run.seed;
   if (typeof seed !== 'string' || !/^-?\d+$/.test(seed)) throw refuse(`its recorded seed is ${JSON.stringify(seed)}`);
   return {
     script, args: args as string[], seed,
     ...(threads !== undefined ? { threads: threads as number } : {}), ...(backend !== undefined ? { backend: backend as string } : {}),
     ...(typeof name === 'string' ? { name } : {}), ...(trace !== undefined ? { trace } : {}),
+    ...(backupInterval !== undefined ? { backupInterval: backupInterval as number | null } : {}),
   };
 }

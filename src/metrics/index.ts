@@ -24,6 +24,16 @@ export interface Metric {
   update(yTrue: Tensor, yPred: Tensor): void;
   result(): number;
   reset(): void;
+  /** The accumulators, exactly (backupAndRestore saves them mid-epoch); optional for custom metrics. */
+  getState?(): number[];
+  setState?(state: readonly number[]): void;
+}
+
+/** Checks a saved metric state's length before it is restored. */
+function checkState(name: string, state: readonly number[], length: number): void {
+  if (!Array.isArray(state) || state.length !== length || !state.every((v) => typeof v === 'number')) {
+    throw invalid(`metric ${name}`, `Expected a saved state of ${length} numbers`, { state });
+  }
 }
 
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
@@ -51,6 +61,15 @@ export class MeanMetricWrapper implements Metric {
   reset(): void {
     this.total = 0;
     this.count = 0;
+  }
+
+  getState(): number[] {
+    return [this.total, this.count];
+  }
+
+  setState(state: readonly number[]): void {
+    checkState(this.name, state, 2);
+    [this.total, this.count] = state as [number, number];
   }
 }
 
@@ -102,6 +121,16 @@ class ConfusionCounts {
   reset(): void {
     for (const counts of [this.tp, this.fp, this.fn, this.tn]) counts.fill(0);
   }
+
+  getState(): number[] {
+    return [...this.tp, ...this.fp, ...this.fn, ...this.tn];
+  }
+
+  setState(name: string, state: readonly number[]): void {
+    const n = this.thresholds.length;
+    checkState(name, state, 4 * n);
+    [this.tp, this.fp, this.fn, this.tn].forEach((counts, i) => counts.splice(0, n, ...state.slice(i * n, (i + 1) * n)));
+  }
 }
 
 /** TP / (TP + other) at a threshold, 0 when the denominator is 0: precision (other = FP) or recall (FN). */
@@ -116,6 +145,8 @@ function thresholdRatio(name: string, other: 'fp' | 'fn', threshold: number): Me
       return denominator === 0 ? 0 : f(tp / denominator);
     },
     reset: () => counts.reset(),
+    getState: () => counts.getState(),
+    setState: (state) => counts.setState(name, state),
   };
 }
 
@@ -171,6 +202,10 @@ export function auc(config: { numThresholds?: number; name?: string } = {}): Met
       return area;
     },
     reset: () => counts.reset(),
+    getState: () => counts.getState(),
+    setState(state) {
+      counts.setState(this.name, state);
+    },
   };
 }
 
@@ -205,18 +240,24 @@ const BY_NAME: Record<string, (name: string) => Metric> = {
  * classes), categorical otherwise. Resolved on the first batch, when the shapes are known.
  */
 class Accuracy implements Metric {
-  private inner: Metric | undefined;
+  private inner: MeanMetricWrapper | undefined;
+  /** Which accuracy the first batch resolved: its index in ACCURACY_KINDS. */
+  private kind = -1;
 
   constructor(readonly name: string) {}
+
+  private resolve(kind: number): MeanMetricWrapper {
+    this.kind = kind;
+    return (this.inner = new MeanMetricWrapper(this.name, ACCURACY_KINDS[kind]!()));
+  }
 
   update(yTrue: Tensor, yPred: Tensor): void {
     if (!this.inner) {
       const binary = yPred.shape.at(-1) === 1;
       const sparse = yTrue.rank < yPred.rank || (yTrue.shape.at(-1) === 1 && (yPred.shape.at(-1) ?? 1) > 1);
-      const fn = binary ? binaryAccuracyFn() : sparse ? sparseCategoricalAccuracyFn : categoricalAccuracyFn;
-      this.inner = new MeanMetricWrapper(this.name, fn);
+      this.resolve(binary ? 0 : sparse ? 1 : 2);
     }
-    this.inner.update(yTrue, yPred);
+    this.inner!.update(yTrue, yPred);
   }
 
   result(): number {
@@ -226,7 +267,25 @@ class Accuracy implements Metric {
   reset(): void {
     this.inner?.reset();
   }
+
+  getState(): number[] {
+    return [this.kind, ...(this.inner?.getState() ?? [0, 0])];
+  }
+
+  setState(state: readonly number[]): void {
+    checkState(this.name, state, 3);
+    const [kind, ...accumulators] = state;
+    if (kind === -1) {
+      this.inner = undefined;
+      this.kind = -1;
+      return;
+    }
+    if (!Number.isInteger(kind) || ACCURACY_KINDS[kind!] === undefined) throw invalid(`metric ${this.name}`, 'Expected a saved accuracy kind 0, 1 or 2', { kind });
+    this.resolve(kind!).setState(accumulators);
+  }
 }
+
+const ACCURACY_KINDS: readonly (() => MetricFn)[] = [binaryAccuracyFn, () => sparseCategoricalAccuracyFn, () => categoricalAccuracyFn];
 
 export const METRIC_NAMES = ['accuracy', 'acc', ...Object.keys(BY_NAME)];
 

@@ -1,11 +1,12 @@
 /**
  * backupAndRestore (Keras 3 semantics): a training killed at any moment resumes, when the same
- * script runs again, from the last completed epoch, and ends bit-identical to a run never
- * killed. That holds because everything an epoch depends on is either saved here or a function
- * of what is saved: the weights, the optimizer state (its step count drives learning-rate
- * schedules, bias corrections and the keys of dropout and augmentation), the epoch (fit's shuffle
- * order is permutation(foldIn(key, epoch)); a vb.data pipeline runs pass [epoch], a pure function
- * of the pass, so its shuffle, map and repeat state is rebuilt by running that pass), and every
+ * script runs again, from the last backup, and ends bit-identical to a run never killed. That
+ * holds because everything a step depends on is either saved here or a function of what is
+ * saved: the weights, the optimizer state (its step count drives learning-rate schedules, bias
+ * corrections and the keys of dropout and augmentation), the epoch and the batches of it already
+ * trained (fit's shuffle order is permutation(foldIn(key, epoch)); a vb.data pipeline runs pass
+ * [epoch], a pure function of the pass, so its shuffle, map and repeat state is rebuilt by running
+ * that pass up to the saved batch), the epoch's running loss and metric accumulators, and every
  * callback's state (History, earlyStopping).
  */
 import { invalid } from '../errors.js';
@@ -13,15 +14,27 @@ import { optionalBuiltin } from '../runs/node.js';
 import { tensor } from '../ops/index.js';
 import { Variable } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
-import type { Callback, CallbackState, TrainingModel } from './callbacks.js';
+import type { Callback, CallbackState, TrainingModel, TrainingPosition } from './callbacks.js';
 
 export interface BackupAndRestoreArgs {
   /** The directory of the backup (created if missing). */
   backupDir: string;
-  /** When to save: 'epoch' (at the end of each epoch). */
-  saveFreq?: 'epoch';
+  /** When to save: 'epoch' (at the end of each epoch) or every N batches (and at the end of each epoch). */
+  saveFreq?: 'epoch' | number;
   /** Delete the backup when training ends normally (default true). */
   deleteCheckpoint?: boolean;
+}
+
+/**
+ * For backups that verbatim makes itself (a recorded run's, for `verbatim run --resume`), not
+ * part of the Keras API: save when at least `intervalSeconds` passed since the last save (at a
+ * batch's end when the metrics can save their state, else at an epoch's start), never at a fixed
+ * count; flush the run's records first. When a backup is written changes where a restart
+ * resumes, never a number: the clock only decides when to save.
+ */
+export interface AutomaticBackup {
+  intervalSeconds: number;
+  beforeSave: () => void;
 }
 
 type Fs = {
@@ -38,7 +51,7 @@ type Fs = {
 type Path = { join(...p: string[]): string };
 
 const FILE = 'backup.json';
-const FORMAT = 'verbatim-backup-1';
+const FORMAT = 'verbatim-backup-2';
 
 /** JSON of callback states, keeping every float bit: Float32Arrays as base64, -0/NaN/Infinity tagged. */
 function encode(value: CallbackState): unknown {
@@ -67,8 +80,11 @@ function decode(value: unknown): CallbackState {
 
 interface Backup {
   format: string;
-  /** Epochs completed: training resumes at this epoch. */
+  /** Training resumes at this epoch... */
   epoch: number;
+  /** ...after this many of its batches, with the epoch's running loss and metrics as they were. */
+  step: number;
+  accumulators: number[][];
   weights: Float32Array[];
   /** The step counter (int32) as plain numbers, float32 slots as Float32Arrays. */
   optimizer: { name: string; dtype: DType; shape: number[]; values: Float32Array | number[] }[];
@@ -80,21 +96,29 @@ interface Backup {
 export class BackupAndRestore implements Callback {
   readonly backupDir: string;
   readonly deleteCheckpoint: boolean;
+  readonly saveFreq: 'epoch' | number;
   private readonly fs: Fs;
+  private position: (() => TrainingPosition) | undefined;
+  private batchesSinceSave = 0;
+  private lastSave = 0;
+  /** Automatic backups save mid-epoch only while every metric can save its state. */
+  private midEpoch = true;
   private readonly file: string;
   private model: TrainingModel | undefined;
   private callbacks: readonly Callback[] = [];
   private startEpoch = 0;
   private completedEpochs = 0;
 
-  constructor(args: BackupAndRestoreArgs) {
+  constructor(args: BackupAndRestoreArgs, private readonly automatic?: AutomaticBackup) {
     const context = 'backupAndRestore';
     if (typeof args !== 'object' || args === null || typeof args.backupDir !== 'string' || args.backupDir === '') {
       throw invalid(context, 'Expected {backupDir: a non-empty string}', { backupDir: args?.backupDir });
     }
-    if ((args.saveFreq ?? 'epoch') !== 'epoch') {
-      throw invalid(context, "Expected saveFreq 'epoch' (saving every N steps is not supported yet)", { saveFreq: args.saveFreq });
+    const saveFreq = args.saveFreq ?? 'epoch';
+    if (saveFreq !== 'epoch' && !(Number.isInteger(saveFreq) && saveFreq > 0)) {
+      throw invalid(context, "Expected saveFreq 'epoch' or a positive integer number of batches", { saveFreq });
     }
+    this.saveFreq = saveFreq;
     const fs = optionalBuiltin<Fs>('node:fs');
     const path = optionalBuiltin<Path>('node:path');
     if (!fs || !path) throw invalid(context, 'Expected Node.js: backups are written to the file system', { backupDir: args.backupDir });
@@ -112,13 +136,19 @@ export class BackupAndRestore implements Callback {
     this.callbacks = callbacks;
   }
 
+  setPosition(position: () => TrainingPosition): void {
+    this.position = position;
+  }
+
   private stateful(): Callback[] {
     return this.callbacks.filter((c) => c !== this && c.getState && c.setState);
   }
 
-  async restoreTraining(): Promise<number | undefined> {
+  async restoreTraining(): Promise<TrainingPosition | undefined> {
     this.startEpoch = 0;
     this.completedEpochs = 0;
+    this.batchesSinceSave = 0;
+    this.lastSave = globalThis.performance.now();
     if (!this.fs.existsSync(this.file)) return undefined;
     const context = `backupAndRestore (${this.file})`;
     let backup: Backup;
@@ -128,6 +158,9 @@ export class BackupAndRestore implements Callback {
       throw invalid(context, 'Expected a readable backup file', { error: (e as Error).message });
     }
     if (backup?.format !== FORMAT) throw invalid(context, `Expected format ${FORMAT}`, { format: backup?.format });
+    if (!Number.isInteger(backup.epoch) || backup.epoch < 0 || !Number.isInteger(backup.step) || backup.step < 0 || !Array.isArray(backup.accumulators)) {
+      throw invalid(context, 'Expected a backup with a non-negative integer epoch and step', { epoch: backup.epoch, step: backup.step });
+    }
     const model = this.model!;
     const current = model.getWeightValues();
     if (current.length !== backup.weights.length || current.some((w, i) => w.length !== backup.weights[i]!.length)) {
@@ -149,24 +182,51 @@ export class BackupAndRestore implements Callback {
     stateful.forEach((c, i) => c.setState!(backup.callbacks[i]!.state));
     this.startEpoch = backup.epoch;
     this.completedEpochs = backup.epoch;
-    return backup.finished ? Number.MAX_SAFE_INTEGER : backup.epoch;
+    if (backup.finished) return { epoch: Number.MAX_SAFE_INTEGER, step: 0, accumulators: [] };
+    return { epoch: backup.epoch, step: backup.step, accumulators: backup.accumulators };
   }
 
   /** Saves at the start of each epoch after the first (the state of the epoch just completed, after every callback's onEpochEnd). */
   async onEpochBegin(epoch: number): Promise<void> {
-    if (epoch > this.startEpoch) await this.save(epoch, false);
+    if (epoch > this.startEpoch && this.due()) await this.save({ epoch, step: 0, accumulators: [] }, false);
+  }
+
+  /** With saveFreq N: saves after every N batches (the epoch and batches done, the epoch's running loss and metrics). */
+  async onBatchEnd(): Promise<void> {
+    if (this.automatic) {
+      if (!this.midEpoch || !this.due()) return;
+      let position: TrainingPosition;
+      try {
+        position = this.position!();
+      } catch {
+        this.midEpoch = false; // A custom metric without getState: epoch boundaries only.
+        return;
+      }
+      return this.save(position, false);
+    }
+    if (this.saveFreq === 'epoch' || ++this.batchesSinceSave < this.saveFreq) return;
+    this.batchesSinceSave = 0;
+    await this.save(this.position!(), false);
+  }
+
+  private due(): boolean {
+    return !this.automatic || globalThis.performance.now() - this.lastSave >= this.automatic.intervalSeconds * 1000;
   }
 
   onEpochEnd(epoch: number): void {
     this.completedEpochs = epoch + 1;
   }
 
-  private async save(epoch: number, finished: boolean): Promise<void> {
+  private async save({ epoch, step, accumulators }: TrainingPosition, finished: boolean): Promise<void> {
+    this.automatic?.beforeSave();
+    this.lastSave = globalThis.performance.now();
     const model = this.model!;
     const optimizer = model.optimizer ? await model.optimizer.getWeights() : [];
     const backup: Backup = {
       format: FORMAT,
       epoch,
+      step,
+      accumulators,
       weights: model.getWeightValues().map((w) => new Float32Array(w)),
       optimizer: optimizer.map(({ name, tensor: t }) => ({ name, dtype: t.dtype, shape: [...t.shape], values: t.dtype === 'int32' ? Array.from(t.dataSync()) : Float32Array.from(t.dataSync()) })),
       callbacks: this.stateful().map((c) => ({ kind: c.constructor.name, state: c.getState!() })),
@@ -188,6 +248,6 @@ export class BackupAndRestore implements Callback {
 
   async onTrainEnd(): Promise<void> {
     if (this.deleteCheckpoint) this.fs.rmSync(this.file, { force: true });
-    else await this.save(this.completedEpochs, true);
+    else await this.save({ epoch: this.completedEpochs, step: 0, accumulators: [] }, true);
   }
 }

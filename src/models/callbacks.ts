@@ -28,11 +28,24 @@ export interface Callback {
   onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
   /** Gives the callback every callback of the fit (backupAndRestore saves their states). */
   setCallbacks?(callbacks: readonly Callback[]): void;
-  /** After every onTrainBegin: restores a saved training state; returns the epoch to start at. */
-  restoreTraining?(): Promise<number | undefined>;
+  /** After every onTrainBegin: restores a saved training state; returns where to resume. */
+  restoreTraining?(): Promise<TrainingPosition | undefined>;
+  /** Gives the callback where training stands at any moment (backupAndRestore saves it mid-epoch). */
+  setPosition?(position: () => TrainingPosition): void;
   /** Callbacks whose state carries across epochs save it here and restore it in setState. */
   getState?(): CallbackState;
   setState?(state: CallbackState): void;
+}
+
+/**
+ * Where training stands: the epoch, the batches of it already trained, and the epoch's running
+ * state (the loss means' and the metrics' accumulators, in the training loop's order), which is
+ * what a resumed epoch needs to end with the same logs.
+ */
+export interface TrainingPosition {
+  epoch: number;
+  step: number;
+  accumulators: number[][];
 }
 
 export interface TrainingParams {
@@ -76,19 +89,20 @@ export class History implements Callback {
 export class CallbackList {
   constructor(readonly callbacks: readonly Callback[]) {}
 
-  setup(model: TrainingModel, params: TrainingParams): void {
+  setup(model: TrainingModel, params: TrainingParams, position: () => TrainingPosition): void {
     for (const c of this.callbacks) {
       c.setModel?.(model);
       c.setParams?.(params);
       c.setCallbacks?.(this.callbacks);
+      c.setPosition?.(position);
     }
   }
 
-  /** The epoch a restored backup resumes at, if any callback restored one. */
-  async restoreTraining(): Promise<number | undefined> {
-    let epoch: number | undefined;
-    for (const c of this.callbacks) epoch = (await c.restoreTraining?.()) ?? epoch;
-    return epoch;
+  /** Where a restored backup resumes, if any callback restored one. */
+  async restoreTraining(): Promise<TrainingPosition | undefined> {
+    let position: TrainingPosition | undefined;
+    for (const c of this.callbacks) position = (await c.restoreTraining?.()) ?? position;
+    return position;
   }
 
   async trainBegin(logs: Logs = {}): Promise<void> {

@@ -22,7 +22,7 @@ import { printSummary } from './summary.js';
 import { Graph } from './topology.js';
 import type { IOHandler, ModelSerializer, SaveConfig, SaveResult } from '../io/types.js';
 import {
-  batchRecord, callModel, checkInputShapes, checkPair, datasetEvaluation, datasetPairs, disposingPairs, evaluateBatches, fitTensors, rowBatches, runTraining,
+  batchRecord, callModel, checkInputShapes, checkPair, datasetEvaluation, datasetPairs, disposingPairs, evaluateBatches, fitTensors, rowBatches, runTraining, skipElements,
   trainStep, validationFor, type Batch, type FitArgs, type ToBatch, type TrainableModel,
 } from './training.js';
 
@@ -310,9 +310,19 @@ export class LayersModel implements TrainableModel {
       this.stopTraining = true;
     };
     let shared: AsyncIterator<Element> | undefined;
-    const batchesFor = (epoch: number) => (async function* checked(model: LayersModel) {
-      const it = limit === undefined ? dataset.iterator([epoch]) : (shared ??= dataset.iterator([epoch]));
-      for await (const [xs, ys] of datasetPairs(it, limit, toBatch, context, ranOut)) {
+    const initialEpoch = args.initialEpoch ?? 0;
+    const batchesFor = (epoch: number, skip: number) => (async function* checked(model: LayersModel) {
+      let it: AsyncIterator<Element>;
+      let trained = skip;
+      if (limit === undefined) it = dataset.iterator([epoch]);
+      else {
+        // One iterator goes on across epochs: a fit resumed at a later epoch starts it as the first
+        // epoch did and moves it past the batches the epochs before took.
+        if (!shared) trained += (epoch - initialEpoch) * limit;
+        it = shared ??= dataset.iterator([initialEpoch]);
+      }
+      await skipElements(it, trained);
+      for await (const [xs, ys] of datasetPairs(it, limit === undefined ? undefined : limit - skip, toBatch, context, ranOut)) {
         checkPair(model, xs, ys, context);
         yield [xs, ys] as Batch;
       }

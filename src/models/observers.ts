@@ -3,7 +3,7 @@
  * and may read the model; they never change a number of the training.
  */
 import type { Tensor, Variable } from '../tensor/tensor.js';
-import type { History, Logs } from './callbacks.js';
+import type { Callback, History, Logs } from './callbacks.js';
 
 export interface ObservedModel {
   readonly name: string;
@@ -23,10 +23,17 @@ export interface TrainingObserver {
   epochEnd?(info: { model: ObservedModel; epoch: number; logs: Logs }): void;
   fitEnd?(info: { model: ObservedModel; history: History }): void;
   evaluate?(info: { model: ObservedModel; data: Record<string, Tensor> }): void;
+  /** Callbacks the observer adds to every fit (a recorded run's automatic backups). */
+  callbacks?(): Callback[];
 }
 
 export const TRAINING_OBSERVERS = new Set<TrainingObserver>();
 
 export function notify<K extends keyof TrainingObserver>(event: K, info: Parameters<NonNullable<TrainingObserver[K]>>[0]): void {
   for (const observer of TRAINING_OBSERVERS) (observer[event] as ((i: typeof info) => void) | undefined)?.call(observer, info);
+}
+
+/** The callbacks every observer adds to a fit. */
+export function observerCallbacks(): Callback[] {
+  return [...TRAINING_OBSERVERS].flatMap((observer) => observer.callbacks?.() ?? []);
 }

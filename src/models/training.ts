@@ -20,7 +20,7 @@ import {
   CallbackList, History, ProgressLogger, type Callback, type Logs, type TrainingModel, type TrainingParams,
 } from './callbacks.js';
 import { argName, logNames, namedMetrics, type Compiled } from './arguments.js';
-import { notify, type ObservedModel } from './observers.js';
+import { notify, observerCallbacks, type ObservedModel } from './observers.js';
 import { checkFitOptionNames, type DataParallelOptions, type TfjsFitOptions } from './fit-options.js';
 import { alignTarget, withTfjsAliases } from './tfjs-logs.js';
 import { yieldToEventLoop } from '../util/yield.js';
@@ -61,6 +61,14 @@ export class RunningMean {
 
   result(): number {
     return this.count === 0 ? 0 : f(this.total / this.count);
+  }
+
+  getState(): number[] {
+    return [this.total, this.count];
+  }
+
+  setState(state: readonly number[]): void {
+    [this.total, this.count] = state as [number, number];
   }
 }
 
@@ -178,6 +186,27 @@ function epochLogs(compiled: Compiled, loss: RunningMean, outputLosses: readonly
 
 const lossMeans = (compiled: Compiled) => (compiled.outputs.length > 1 ? compiled.outputs.map(() => new RunningMean()) : []);
 
+/** The epoch's running state in one order: the loss mean, the per-output loss means, each metric. */
+function accumulators(compiled: Compiled, meanLoss: RunningMean, outputMeans: readonly RunningMean[]): number[][] {
+  return [meanLoss.getState(), ...outputMeans.map((m) => m.getState()), ...namedMetrics(compiled).map(([name, metric]) => {
+    if (!metric.getState) throw invalid('backupAndRestore', 'Expected metrics with getState() and setState() to save in the middle of an epoch (or saveFreq \'epoch\')', { metric: name });
+    return metric.getState();
+  })];
+}
+
+function restoreAccumulators(compiled: Compiled, meanLoss: RunningMean, outputMeans: readonly RunningMean[], saved: readonly number[][], context: string): void {
+  const metrics = namedMetrics(compiled);
+  const valid = Array.isArray(saved) && saved.length === 1 + outputMeans.length + metrics.length
+    && saved.slice(0, 1 + outputMeans.length).every((s) => Array.isArray(s) && s.length === 2 && s.every((v) => typeof v === 'number'));
+  if (!valid) throw invalid(context, `Expected a backup of this model's ${1 + outputMeans.length} loss means and ${metrics.length} metrics`, { accumulators: Array.isArray(saved) ? saved.length : saved });
+  meanLoss.setState(saved[0]!);
+  outputMeans.forEach((m, i) => m.setState(saved[1 + i]!));
+  metrics.forEach(([name, metric], i) => {
+    if (!metric.setState) throw invalid(context, 'Expected metrics with getState() and setState() to resume in the middle of an epoch', { metric: name });
+    metric.setState(saved[1 + outputMeans.length + i]!);
+  });
+}
+
 /** One optimisation step on a batch; updates the metrics with the batch's predictions. */
 export function trainStep(model: TrainableModel, xs: Tensor[], ys: Tensor[], classWeight?: Record<number, number>): StepResult {
   const compiled = model.compiledOrThrow('fit');
@@ -241,10 +270,10 @@ export function evaluateBatches(model: TrainableModel, batches: Iterable<Batch>)
   return epochLogs(compiled, meanLoss, outputMeans);
 }
 
-/** Consecutive batches of rows (a tensor's first axis), in the given order or in place. */
-export function* rowBatches(xs: readonly Tensor[], batchSize: number, order?: Int32Array): Generator<Tensor[]> {
+/** Consecutive batches of rows (a tensor's first axis), in the given order or in place, from batch `skip` on. */
+export function* rowBatches(xs: readonly Tensor[], batchSize: number, order?: Int32Array, skip = 0): Generator<Tensor[]> {
   const n = xs[0]!.shape[0]!;
-  for (let start = 0; start < n; start += batchSize) {
+  for (let start = skip * batchSize; start < n; start += batchSize) {
     const size = Math.min(batchSize, n - start);
     if (order) {
       const idx = ENGINE.makeTensor(order.subarray(start, start + size), [size], 'int32');
@@ -258,8 +287,8 @@ export function* rowBatches(xs: readonly Tensor[], batchSize: number, order?: In
 }
 
 /** Row batches of inputs and targets, in the given order or in place. */
-function* pairBatches(xs: readonly Tensor[], ys: readonly Tensor[], batchSize: number, order?: Int32Array): Generator<Batch> {
-  for (const batch of rowBatches([...xs, ...ys], batchSize, order)) yield [batch.slice(0, xs.length), batch.slice(xs.length)];
+function* pairBatches(xs: readonly Tensor[], ys: readonly Tensor[], batchSize: number, order?: Int32Array, skip = 0): Generator<Batch> {
+  for (const batch of rowBatches([...xs, ...ys], batchSize, order, skip)) yield [batch.slice(0, xs.length), batch.slice(xs.length)];
 }
 
 const disposeBatch = ([xs, ys]: Batch) => {
@@ -300,8 +329,11 @@ export interface FitArgs extends TfjsFitOptions {
   dataParallel?: DataParallelOptions;
 }
 
-/** A source of (x, y) batches for one epoch; the loop disposes each batch after its step. */
-type EpochBatches = (epoch: number) => AsyncIterable<Batch> | Iterable<Batch>;
+/**
+ * A source of (x, y) batches for one epoch, from its batch `skip` on (the batches before it were
+ * trained before a backup was restored); the loop disposes each batch after its step.
+ */
+type EpochBatches = (epoch: number, skip: number) => AsyncIterable<Batch> | Iterable<Batch>;
 
 /** Turns data given as fit takes it (tensors, lists or records by name) into tensor lists. */
 export type ToBatch = (x: unknown, y: unknown, names: [string, string]) => { batch: Batch; converted: Tensor[] };
@@ -348,6 +380,15 @@ export async function* datasetPairs(
   }
 }
 
+/** Moves a dataset iterator past n elements (batches trained before a backup), disposing them. */
+export async function skipElements(it: AsyncIterator<Element>, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const r = await it.next();
+    if (r.done) return;
+    disposeElement(r.value);
+  }
+}
+
 export async function runTraining(
   model: TrainableModel, batchesFor: EpochBatches, steps: number | null, samples: number | null,
   validate: Validation | undefined, args: FitArgs, context: string,
@@ -369,23 +410,40 @@ async function trainEpochs(
   const compiled = model.compiledOrThrow(context);
   const history = new History();
   const userCallbacks = args.callbacks === undefined || args.callbacks === null ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
-  const callbacks = new CallbackList([history, ...userCallbacks, ...(verbose > 0 ? [new ProgressLogger(verbose)] : [])]);
+  const callbacks = new CallbackList([history, ...userCallbacks, ...observerCallbacks(), ...(verbose > 0 ? [new ProgressLogger(verbose)] : [])]);
   const params: TrainingParams = {
     epochs, initialEpoch, steps, samples, batchSize: args.batchSize ?? null, verbose, metrics: logNames(compiled),
   };
-  callbacks.setup(model, params);
+  let epoch = initialEpoch;
+  /** Batches of the epoch trained so far (the batch being trained included, once its step is done). */
+  let trained = 0;
+  let meanLoss = new RunningMean();
+  let outputMeans = lossMeans(compiled);
+  callbacks.setup(model, params, () => ({ epoch, step: trained, accumulators: accumulators(compiled, meanLoss, outputMeans) }));
   model.stopTraining = false;
   await callbacks.trainBegin();
-  const resumeAt = await callbacks.restoreTraining();
-  for (let epoch = Math.max(initialEpoch, resumeAt ?? 0); epoch < epochs && !model.stopTraining; epoch++) {
+  const resume = await callbacks.restoreTraining();
+  for (epoch = Math.max(initialEpoch, resume?.epoch ?? 0); epoch < epochs && !model.stopTraining; epoch++) {
     await callbacks.epochBegin(epoch);
     resetMetrics(compiled);
-    const meanLoss = new RunningMean();
-    const outputMeans = lossMeans(compiled);
-    let batch = 0;
-    for await (const [xs, ys] of batchesFor(epoch)) {
+    meanLoss = new RunningMean();
+    outputMeans = lossMeans(compiled);
+    // A backup saved in the middle of this epoch: its running loss and metrics, and the batches after it.
+    const skip = resume && epoch === resume.epoch ? resume.step : 0;
+    if (skip > 0) restoreAccumulators(compiled, meanLoss, outputMeans, resume!.accumulators, context);
+    // In the first epoch the batches before the backup are still made and shown to the observers
+    // (a recorded run fingerprints the first epoch's data), then dropped untrained.
+    const first = epoch === initialEpoch;
+    let batch = first ? 0 : skip;
+    trained = skip;
+    for await (const [xs, ys] of batchesFor(epoch, first ? 0 : skip)) {
       const size = xs[0]!.shape[0]!;
-      if (epoch === initialEpoch) notify('batch', { epoch: epoch - initialEpoch, data: batchRecord(xs, ys) });
+      if (first) notify('batch', { epoch: 0, data: batchRecord(xs, ys) });
+      if (batch < skip) {
+        disposeBatch([xs, ys]);
+        batch++;
+        continue;
+      }
       await callbacks.batchBegin(batch, { batch, size });
       let result: StepResult;
       try {
@@ -395,6 +453,7 @@ async function trainEpochs(
       }
       meanLoss.add(result.loss, size);
       result.outputLosses.forEach((value, i) => outputMeans[i]!.add(value, size));
+      trained = batch + 1;
       notify('stepEnd', { model, epoch, step: batch, loss: result.loss });
       await callbacks.batchEnd(batch, { batch, size, ...withTfjsAliases(compiled, epochLogs(compiled, meanLoss, outputMeans)) });
       if (!Number.isFinite(result.loss)) {
@@ -444,9 +503,9 @@ export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor
   const owned: Tensor[] = [];
   try {
     const shuffleKey = keyFor('fit/shuffle');
-    const batchesFor = (epoch: number) => {
+    const batchesFor = (epoch: number, skip: number) => {
       const order = args.shuffle === false ? undefined : permutationValues(foldIn(shuffleKey, epoch), trainCount);
-      return pairBatches(xTrain, yTrain, batchSize, order);
+      return pairBatches(xTrain, yTrain, batchSize, order, skip);
     };
     const validate = validationFor(model, args.validationData ?? validation, args, toBatch, context, owned);
     notify('fitBegin', { model, kind: 'fit', options: { ...args }, data: batchRecord(xs, ys) });

@@ -31,6 +31,9 @@ import { modelJson } from '../io/handlers.js';
 import { LayersModel } from '../models/model.js';
 import { invalid } from '../errors.js';
 import { startOpTrace, type OpTrace } from './op-trace.js';
+import { backupDirectory, cutBackToBackups, removeBackups, type KeptRecords } from './resume.js';
+import { BackupAndRestore } from '../models/backup.js';
+import type { Callback } from '../models/callbacks.js';
 
 const BITS = new DataView(new ArrayBuffer(4));
 
@@ -70,6 +73,10 @@ export interface RecordOptions {
   trace?: 'epochs' | 'steps' | 'ops';
   /** Extra facts about the run (the CLI records the script's arguments and options). */
   invocation?: Record<string, unknown>;
+  /** Back every fit up into backups/fit-F, at most this many seconds apart (src/runs/resume.ts). */
+  backupInterval?: number;
+  /** Continue the run in this directory from its backups (`verbatim run --resume`). */
+  resume?: boolean;
 }
 
 export class RunRecorder implements TrainingObserver {
@@ -86,6 +93,9 @@ export class RunRecorder implements TrainingObserver {
   private startedAt = '';
   private readonly valueCounts = new Map<string, number>();
   private opTrace: OpTrace | undefined;
+  /** Resuming: what is recorded already. */
+  private kept: KeptRecords | undefined;
+  private evaluations = 0;
 
   constructor(private readonly options: RecordOptions = {}, dir?: string) {
     this.id = dir ? dir.split(/[\\/]/).filter(Boolean).at(-1)! : newRunId();
@@ -100,7 +110,18 @@ export class RunRecorder implements TrainingObserver {
   start(): this {
     ensureDirectory(this.file('weights'));
     this.writeRunFile();
-    writeJson(this.file('manifest.json'), environment());
+    if (this.options.resume) {
+      this.kept = cutBackToBackups(this.dir);
+      // The environment of the first process stays the run's; each resumption is listed.
+      const manifest = readJsonFile<Record<string, unknown>>(this.file('manifest.json'));
+      const resumptions = Array.isArray(manifest.resumptions) ? manifest.resumptions : [];
+      const { node, platform, arch, cpuModel, backend, threads, kernelSha256, lockfile } = environment();
+      writeJson(this.file('manifest.json'), {
+        ...manifest, resumptions: [...resumptions, { at: new Date().toISOString(), node, platform, arch, cpuModel, backend, threads, kernelSha256, lockfile }],
+      });
+    } else {
+      writeJson(this.file('manifest.json'), environment());
+    }
     const pid = nodeProcess()!.pid;
     const pidStartTime = processStartTime(pid);
     this.setStatus({ status: 'running', pid, ...(pidStartTime ? { pidStartTime } : {}), startedAt: new Date().toISOString() });
@@ -151,6 +172,8 @@ export class RunRecorder implements TrainingObserver {
       }
     };
     attempt(() => this.appends.close());
+    // A completed run needs no backups; any other keeps them for `verbatim run --resume`.
+    if (status === 'completed') attempt(() => removeBackups(this.dir));
     attempt(() => this.refreshSeed());
     attempt(() => writeJson(this.file('manifest.json'), { ...readJsonFile<Record<string, unknown>>(this.file('manifest.json')), endedAt: new Date().toISOString() }));
     const failure = error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : error === undefined ? undefined : { message: String(error) };
@@ -168,6 +191,7 @@ export class RunRecorder implements TrainingObserver {
     checkLogArguments(name, value, options);
     const step = options.step ?? this.valueCounts.get(name) ?? 0;
     this.valueCounts.set(name, Math.max(step + 1, this.valueCounts.get(name) ?? 0));
+    if (this.kept?.values.has(`${name}\0${step}`)) return;
     this.appends.jsonl(this.file('values.jsonl'), [{ name, step, bits: float32Bits(value), value: Number.isFinite(value) ? Math.fround(value) : null }]);
   }
 
@@ -186,6 +210,8 @@ export class RunRecorder implements TrainingObserver {
     this.reached = { fit: this.fit, epoch: 0, step: 0 };
     this.batchHashes.clear();
     this.refreshSeed();
+    // A resumed fit's beginning and first-epoch data are recorded; its training goes on from the backup.
+    if (this.kept?.fits.has(this.fit)) return;
     this.appends.jsonl(this.file('fits.jsonl'), [{
       fit: this.fit, kind, model: model.getConfig(), options: serializable(options),
       data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t), content: contentFingerprint(exampleHashes(t)) }])),
@@ -194,8 +220,17 @@ export class RunRecorder implements TrainingObserver {
     this.epochRecord(model, 0, {});
   }
 
+  /** A recorded run backs every fit up, for `verbatim run --resume`. */
+  callbacks(): Callback[] {
+    if (this.options.backupInterval === undefined) return [];
+    return [new BackupAndRestore(
+      { backupDir: backupDirectory(this.dir, this.fit), deleteCheckpoint: false },
+      { intervalSeconds: this.options.backupInterval, beforeSave: () => this.appends.flush() },
+    )];
+  }
+
   batch({ epoch, data }: Parameters<NonNullable<TrainingObserver['batch']>>[0]): void {
-    if (this.options.trace === 'ops' && this.fit === 0 && epoch === 0 && this.batchHashes.size === 0) this.opTrace = startOpTrace();
+    if (this.options.trace === 'ops' && !this.kept?.ops && this.fit === 0 && epoch === 0 && this.batchHashes.size === 0) this.opTrace = startOpTrace();
     if (epoch > 0 && this.batchHashes.size > 0) return;
     for (const [name, t] of Object.entries(data)) {
       const hashes = this.batchHashes.get(name) ?? this.batchHashes.set(name, []).get(name)!;
@@ -239,6 +274,7 @@ export class RunRecorder implements TrainingObserver {
   }
 
   evaluate({ data }: Parameters<NonNullable<TrainingObserver['evaluate']>>[0]): void {
+    if (++this.evaluations <= (this.kept?.evaluations ?? 0)) return;
     this.appends.jsonl(this.file('evaluations.jsonl'), [{
       data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t) }])),
     }]);

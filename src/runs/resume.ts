@@ -1,0 +1,111 @@
+/**
+ * Resuming a recorded run (`verbatim run --resume <run>`). A run recorded by the CLI backs each
+ * fit up into backups/fit-F of its directory (weights, optimizer state, epoch and batch, running
+ * metrics: backupAndRestore's format), flushing its records first, so that the records on disk
+ * always reach at least as far as the backup. The resumed script runs from its start into the
+ * same directory; each fit restores its backup and trains on, and the fits that had finished
+ * restore their final state and train no further. Before that, the records are cut back to the
+ * backups: what was recorded after a fit's backup is recorded again by the resumed training, with
+ * the same bits. Each cut file is rewritten atomically.
+ */
+import { builtin } from './node.js';
+import { readJsonl, writeAtomic } from './store.js';
+
+type Fs = {
+  existsSync(p: string): boolean;
+  readFileSync(p: string, e: string): string;
+  statSync(p: string): { size: number };
+  truncateSync(p: string, length: number): void;
+  rmSync(p: string, o: { recursive?: boolean; force?: boolean }): void;
+};
+type Path = { join(...p: string[]): string };
+
+/** Where a fit's automatic backup puts it. */
+export function backupDirectory(runDir: string, fit: number): string {
+  return builtin<Path>('node:path').join(runDir, 'backups', `fit-${fit}`);
+}
+
+export function removeBackups(runDir: string): void {
+  builtin<Fs>('node:fs').rmSync(builtin<Path>('node:path').join(runDir, 'backups'), { recursive: true, force: true });
+}
+
+interface BackupPoint {
+  /** Training resumes at this epoch, after `step` of its batches. */
+  epoch: number;
+  step: number;
+  finished: boolean;
+}
+
+function backupPoint(runDir: string, fit: number): BackupPoint | undefined {
+  const file = builtin<Path>('node:path').join(backupDirectory(runDir, fit), 'backup.json');
+  const fs = builtin<Fs>('node:fs');
+  if (!fs.existsSync(file)) return undefined;
+  const backup = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<BackupPoint>;
+  if (!Number.isSafeInteger(backup.epoch) || !Number.isSafeInteger(backup.step)) throw new Error(`${file}: Expected a backup with an epoch and a step`);
+  return { epoch: backup.epoch!, step: backup.step!, finished: backup.finished === true };
+}
+
+/** What a resumed run's recorder must not record twice. */
+export interface KeptRecords {
+  /** The fits that resume from a backup (their beginning and first-epoch data are recorded). */
+  fits: Set<number>;
+  /** Custom values already recorded, as `name NUL step`. */
+  values: Set<string>;
+  /** The op trace of the first step is recorded. */
+  ops: boolean;
+  /** Evaluations recorded (the resumed script makes them again, in the same order). */
+  evaluations: number;
+}
+
+interface FitLine { fit: number; kind?: string; weights?: { shape: number[] }[] }
+interface EpochLine { fit: number; epoch: number }
+interface StepLine { fit: number; epoch: number; step: number }
+
+const lines = (records: readonly unknown[]) => records.map((r) => `${JSON.stringify(r)}\n`).join('');
+
+/**
+ * Cuts the run's records back to its fits' backups: a fit without a backup is forgotten (it
+ * starts again), a fit with one keeps the epochs (and traced steps) up to it, and its per-epoch
+ * weight snapshots as many.
+ */
+export function cutBackToBackups(runDir: string): KeptRecords {
+  const fs = builtin<Fs>('node:fs');
+  const path = builtin<Path>('node:path');
+  const file = (name: string) => path.join(runDir, name);
+  const fits = readJsonl<FitLine>(file('fits.jsonl'));
+  const points = new Map<number, BackupPoint>();
+  for (const line of fits) {
+    const point = line.kind !== undefined ? backupPoint(runDir, line.fit) : undefined;
+    if (point) points.set(line.fit, point);
+  }
+  const keepEpoch = (fit: number, epoch: number) => {
+    const point = points.get(fit);
+    return point !== undefined && (point.finished || epoch <= point.epoch);
+  };
+  // The first epoch's data fingerprints are written at its end: kept when the backup is past it.
+  const keptFits = fits.filter((l) => points.has(l.fit) && (l.kind !== undefined || keepEpoch(l.fit, 1)));
+  const epochs = readJsonl<EpochLine>(file('epochs.jsonl')).filter((l) => keepEpoch(l.fit, l.epoch));
+  const steps = readJsonl<StepLine>(file('steps.jsonl')).filter((l) => {
+    const point = points.get(l.fit);
+    // Step lines count epochs from 1 and steps from 0.
+    return point !== undefined && (point.finished || l.epoch <= point.epoch || (l.epoch === point.epoch + 1 && l.step < point.step));
+  });
+  writeAtomic(file('fits.jsonl'), lines(keptFits));
+  writeAtomic(file('epochs.jsonl'), lines(epochs));
+  if (fs.existsSync(file('steps.jsonl'))) writeAtomic(file('steps.jsonl'), lines(steps));
+  const ops = points.has(0) && fs.existsSync(file('ops.jsonl'));
+  if (!ops) fs.rmSync(file('ops.jsonl'), { force: true });
+  for (const line of fits.filter((l) => l.kind !== undefined)) {
+    const snapshots = file(`weights/fit-${line.fit}.bin`);
+    if (!fs.existsSync(snapshots)) continue;
+    if (!points.has(line.fit)) {
+      fs.rmSync(snapshots, { force: true });
+      continue;
+    }
+    const modelBytes = (line.weights ?? []).reduce((n, w) => n + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
+    const length = modelBytes * epochs.filter((e) => e.fit === line.fit).length;
+    if (fs.statSync(snapshots).size > length) fs.truncateSync(snapshots, length);
+  }
+  const values = new Set(readJsonl<{ name: string; step: number }>(file('values.jsonl')).map((v) => `${v.name}\0${v.step}`));
+  return { fits: new Set(points.keys()), values, ops, evaluations: readJsonl(file('evaluations.jsonl')).length };
+}

@@ -1,0 +1,141 @@
+/**
+ * `verbatim run --resume`: a recorded run whose training process is SIGKILLed (twice, at seeded
+ * moments) and resumed into its own record ends with the records of an uninterrupted run, bit
+ * for bit (every epoch and step, custom values, snapshots, final weights), and verify accepts it.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as vb from 'verbatim';
+import { REPO_ROOT } from './helpers/process.js';
+
+const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+const WORK = join(REPO_ROOT, 'test-output', 'run-resume');
+const STORE = join(WORK, 'store');
+const SCRIPT = join(WORK, 'two-fits.mjs');
+
+/** Two fits (shuffled, dropout, precision), a custom value after each, a little slow per batch so that kills land mid-epoch. */
+const TWO_FITS = `import * as vb from 'verbatim';
+const x = vb.random.normal(vb.random.key(3), [60, 5]);
+const y = vb.cast(vb.greater(vb.sum(x, 1, true), 0), 'float32');
+const model = vb.sequential({ layers: [
+  vb.layers.dense({ units: 8, activation: 'relu', inputShape: [5] }), vb.layers.dropout({ rate: 0.2 }), vb.layers.dense({ units: 1, activation: 'sigmoid' }),
+] });
+model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy', vb.metrics.precision()] });
+const slow = { onBatchEnd: () => new Promise((r) => setTimeout(r, 10)) };
+await model.fit(x, y, { epochs: 6, batchSize: 8, verbose: 0, callbacks: [slow] });
+vb.runs.log('after-first', model.evaluate(x, y)[0].dataSync()[0]);
+model.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.05 }), loss: 'binaryCrossentropy' });
+await model.fit(x, y, { epochs: 8, batchSize: 16, verbose: 0, callbacks: [slow] });
+vb.runs.log('after-second', model.evaluate(x, y).dataSync()[0]);
+`;
+
+function cli(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: WORK, encoding: 'utf8', timeout: 180_000, env: { ...process.env, VERBATIM_STORE: STORE } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const runIds = () => (existsSync(STORE) ? readdirSync(STORE).filter((id) => !id.startsWith('.')) : []);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const lines = (dir: string, file: string) => (existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8').trim().split('\n').filter(Boolean) : []);
+
+/**
+ * Runs the CLI (a new run, or --resume) and SIGKILLs the training process once the run has
+ * `afterSteps` step records (it recorded its pid in status.json); resolves to the run's id.
+ */
+async function runAndKill(args: string[], afterSteps: number, known?: string): Promise<string> {
+  const before = new Set(runIds());
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: WORK, env: { ...process.env, VERBATIM_STORE: STORE }, stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let id = known;
+  for (let i = 0; i < 600; i++) {
+    await sleep(50);
+    id ??= runIds().find((r) => !before.has(r));
+    if (!id || lines(join(STORE, id), 'steps.jsonl').length < afterSteps) continue;
+    const { pid } = JSON.parse(readFileSync(join(STORE, id, 'status.json'), 'utf8')) as { pid: number };
+    if (pid === child.pid) continue; // Still the CLI's status: the script has not started recording.
+    process.kill(pid, 'SIGKILL');
+    await exited;
+    return id;
+  }
+  child.kill('SIGKILL');
+  throw new Error(`the run never reached ${afterSteps} steps`);
+}
+
+describe('verbatim run --resume', () => {
+  before(() => {
+    rmSync(WORK, { recursive: true, force: true });
+    mkdirSync(WORK, { recursive: true });
+    writeFileSync(SCRIPT, TWO_FITS);
+  });
+  after(() => rmSync(WORK, { recursive: true, force: true }));
+
+  it('a run killed twice and resumed ends bit-identical to one never killed; verify and diff agree', async () => {
+    const plain = cli(['run', SCRIPT, '--seed', '7', '--name', 'plain', '--trace', 'steps']);
+    assert.equal(plain.code, 0, plain.stderr);
+    const plainId = runIds()[0]!;
+    const totalSteps = lines(join(STORE, plainId), 'steps.jsonl').length;
+    assert.equal(totalSteps, 6 * 8 + 8 * 4);
+    assert.equal(existsSync(join(STORE, plainId, 'backups')), false, 'a completed run keeps no backups');
+
+    // Kill points drawn from a seed: one in the first fit, one in the second.
+    // Backups every 0.2 s, batches of at least 10 ms: by step 25 fit 0 has one, and records run ahead of it.
+    const [u1, u2] = Array.from(vb.random.generator(11).uniform([2], 0, 1).dataSync());
+    const first = 25 + Math.floor(u1! * 20);
+    const second = 55 + Math.floor(u2! * 15);
+    const id = await runAndKill(['run', SCRIPT, '--seed', '7', '--name', 'resumed', '--trace', 'steps', '--backup-interval', '0.2'], first);
+    const dir = join(STORE, id);
+    assert.equal((JSON.parse(cli(['ls', '--json', '--name', 'resumed']).stdout) as { status: string }[])[0]!.status, 'interrupted');
+    assert.ok(existsSync(join(dir, 'backups', 'fit-0', 'backup.json')), 'the interrupted run has a backup of its fit');
+    // Records written after the backup (as a kill between two backups leaves them) are cut and recorded again.
+    appendFileSync(join(dir, 'epochs.jsonl'), '{"fit":0,"epoch":5,"logs":{},"logBits":{},"digest":"after the backup","layers":{}}\n');
+    appendFileSync(join(dir, 'steps.jsonl'), '{"fit":0,"epoch":6,"step":7,"lossBits":"00000000","loss":0,"digest":"after the backup"}\n');
+    appendFileSync(join(dir, 'weights', 'fit-0.bin'), new Uint8Array(4 * 57));
+    await runAndKill(['run', '--resume', id], second, id);
+    const resumed = cli(['run', '--resume', id.slice(0, 30)]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, new RegExp(`${id} resumed: completed`));
+
+    const a = join(STORE, plainId);
+    const pick = (dir: string, file: string, keys: string[]) => lines(dir, file).map((l) => {
+      const record = JSON.parse(l) as Record<string, unknown>;
+      return JSON.stringify(keys.map((k) => record[k]));
+    });
+    assert.deepEqual(pick(dir, 'epochs.jsonl', ['fit', 'epoch', 'digest', 'logBits', 'layers']), pick(a, 'epochs.jsonl', ['fit', 'epoch', 'digest', 'logBits', 'layers']));
+    assert.deepEqual(pick(dir, 'steps.jsonl', ['fit', 'epoch', 'step', 'lossBits', 'digest']), pick(a, 'steps.jsonl', ['fit', 'epoch', 'step', 'lossBits', 'digest']));
+    assert.deepEqual(pick(dir, 'values.jsonl', ['name', 'step', 'bits']), pick(a, 'values.jsonl', ['name', 'step', 'bits']));
+    assert.deepEqual(pick(dir, 'fits.jsonl', ['fit', 'kind', 'data', 'datasetFingerprint', 'datasetContent']), pick(a, 'fits.jsonl', ['fit', 'kind', 'data', 'datasetFingerprint', 'datasetContent']));
+    for (const file of ['weights.bin', 'weights/fit-0.bin', 'weights/fit-1.bin', 'history.json']) {
+      assert.ok(readFileSync(join(dir, file)).equals(readFileSync(join(a, file))), `${file} is byte-identical`);
+    }
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { resumptions: unknown[] };
+    assert.equal(manifest.resumptions.length, 2);
+    assert.equal(existsSync(join(dir, 'backups')), false, 'the completed run removed its backups');
+
+    const verify = cli(['verify', id]);
+    assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    assert.match(verify.stdout, /identical/);
+    const diff = cli(['diff', plainId, id]);
+    assert.equal(diff.code, 0, diff.stderr);
+    assert.doesNotMatch(diff.stdout, /first divergen|data (content|order) differ/);
+  });
+
+  it('refuses what it cannot resume: a completed run, a changed script, bad arguments', () => {
+    const [completed] = (JSON.parse(cli(['ls', '--json', '--name', 'plain']).stdout) as { id: string }[]);
+    const done = cli(['run', '--resume', completed!.id]);
+    assert.equal(done.code, 2);
+    assert.match(done.stderr, /Expected an interrupted or failed run to resume\. Received: .*, completed/);
+    assert.match(cli(['run', '--resume', completed!.id, SCRIPT]).stderr, /Expected no script with --resume/);
+    assert.match(cli(['run', SCRIPT, '--backup-interval', '-1']).stderr, /Expected --backup-interval to be a number of seconds \(>= 0\) or off\. Received: --backup-interval -1/);
+    const failing = join(WORK, 'fails.mjs');
+    writeFileSync(failing, `import * as vb from 'verbatim';\nconst m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });\nm.compile({ optimizer: 'sgd', loss: 'mse' });\nawait m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });\nthrow new Error('after training');\n`);
+    assert.equal(cli(['run', failing, '--name', 'fails']).code, 1);
+    const [failed] = (JSON.parse(cli(['ls', '--json', '--name', 'fails']).stdout) as { id: string }[]);
+    writeFileSync(failing, `${readFileSync(failing, 'utf8')}// edited\n`);
+    const changed = cli(['run', '--resume', failed!.id]);
+    assert.equal(changed.code, 1);
+    assert.match(changed.stderr, /resume will not run .*: the script .* changed since the run/);
+  });
+});
