@@ -6,6 +6,9 @@
  * from public ops, and close to plain fit, Dropout included since its masks are the batch's).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { it } from 'node:test';
 import * as vb from 'verbatim';
 import { forEachBackend } from './helpers/backends.js';
@@ -16,7 +19,7 @@ type DataParallel = { workers: number; microBatch: number; inProcess?: boolean }
 function data(n = 40) {
   const rng = vb.random.generator(1);
   const x = rng.normal([n, 6]);
-  const y = vb.cast(vb.greater(vb.sum(x, 1, true), 0), 'float32');
+  const y = vb.tidy(() => vb.cast(vb.greater(vb.sum(x, 1, true), 0), 'float32'));
   return { x, y };
 }
 
@@ -47,15 +50,17 @@ async function train(dropout: boolean, dataParallel?: DataParallel, args: vb.Fit
   const m = makeModel(dropout);
   const { x, y } = data();
   const epochDigests: string[] = [];
-  const history = await m.fit(x, y, {
-    epochs: 3, batchSize: 16, verbose: 0, callbacks: { onEpochEnd: async () => { epochDigests.push(m.weightsDigest()); } },
-    ...(dataParallel ? { dataParallel } : {}), ...args,
-  });
-  const outcome = { digest: m.weightsDigest(), epochDigests, history: history.history as Record<string, number[]>, weights: m.getWeightValues().map((w) => w.slice()) };
-  m.dispose();
-  x.dispose();
-  y.dispose();
-  return outcome;
+  try {
+    const history = await m.fit(x, y, {
+      epochs: 3, batchSize: 16, verbose: 0, callbacks: { onEpochEnd: async () => { epochDigests.push(m.weightsDigest()); } },
+      ...(dataParallel ? { dataParallel } : {}), ...args,
+    });
+    return { digest: m.weightsDigest(), epochDigests, history: history.history as Record<string, number[]>, weights: m.getWeightValues().map((w) => w.slice()) };
+  } finally {
+    m.dispose();
+    x.dispose();
+    y.dispose();
+  }
 }
 
 forEachBackend('data-parallel training', () => {
@@ -150,6 +155,33 @@ forEachBackend('data-parallel training', () => {
     assert.equal(await run({ workers: 3, microBatch: 5 }), one);
     assert.notEqual(await run(), one);
     assert.equal(await run({ workers: 2, microBatch: 16 }), await run());
+  });
+
+  it('no tensor is left behind by a data-parallel fit', async () => {
+    await train(true, { workers: 2, microBatch: 3 });
+    const before = vb.memory().numTensors;
+    await train(true, { workers: 2, microBatch: 3 });
+    await train(true, { workers: 1, microBatch: 3, inProcess: true });
+    assert.equal(vb.memory().numTensors, before);
+  });
+
+  it('interrupted mid-epoch and resumed from its backup with another worker count, it ends as an uninterrupted run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vb-dp-resume-'));
+    try {
+      const uninterrupted = await train(true, { workers: 1, microBatch: 3 });
+      const backup = () => vb.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 1 });
+      let batches = 0;
+      const stop = { onBatchEnd: async () => { if (++batches === 5) throw new Error('interrupted'); } };
+      await assert.rejects(train(true, { workers: 2, microBatch: 3 }, { callbacks: [backup(), stop] }), /interrupted/);
+      let resumedBatches = 0;
+      const count = { onBatchEnd: async () => { resumedBatches++; } };
+      const resumed = await train(true, { workers: 3, microBatch: 3 }, { callbacks: [backup(), count] });
+      // 3 epochs of 3 batches: the 4 after the backup of batch 5 are trained.
+      assert.equal(resumedBatches, 4);
+      assert.equal(resumed.digest, uninterrupted.digest);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('classWeight: identical for 1 and 2 workers', async () => {
