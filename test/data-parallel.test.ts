@@ -184,6 +184,55 @@ forEachBackend('data-parallel training', () => {
     }
   });
 
+  it('two inputs, two outputs with loss weights, an L2 penalty, Dropout: 1 and 3 workers identical; one micro-batch is plain fit', async () => {
+    const run = async (dataParallel?: DataParallel) => {
+      vb.setRandomSeed(5);
+      const a = vb.input({ shape: [4], name: 'a' });
+      const b = vb.input({ shape: [3], name: 'b' });
+      const ha = vb.layers.dense({ units: 5, activation: 'relu', kernelRegularizer: vb.regularizers.l2({ l2: 0.01 }) }).apply(a) as vb.SymbolicTensor;
+      const hb = vb.layers.dense({ units: 5, activation: 'tanh' }).apply(b) as vb.SymbolicTensor;
+      const joined = vb.layers.dropout({ rate: 0.25 }).apply(vb.layers.concatenate().apply([ha, hb]) as vb.SymbolicTensor) as vb.SymbolicTensor;
+      const out1 = vb.layers.dense({ units: 2, name: 'out1' }).apply(joined) as vb.SymbolicTensor;
+      const out2 = vb.layers.dense({ units: 1, activation: 'sigmoid', name: 'out2' }).apply(hb) as vb.SymbolicTensor;
+      const m = vb.model({ inputs: [a, b], outputs: [out1, out2], name: 'two' });
+      m.compile({ optimizer: 'rmsprop', loss: { out1: 'meanSquaredError', out2: 'binaryCrossentropy' }, lossWeights: { out1: 1, out2: 0.5 }, metrics: { out2: ['accuracy'] } });
+      const rng = vb.random.generator(6);
+      const [xa, xb, y1] = [rng.normal([30, 4]), rng.normal([30, 3]), rng.normal([30, 2])];
+      const y2 = vb.tidy(() => vb.cast(vb.greater(vb.sum(xb, 1, true), 0), 'float32'));
+      try {
+        const history = await m.fit({ a: xa, b: xb }, { out1: y1, out2: y2 }, { epochs: 2, batchSize: 12, verbose: 0, ...(dataParallel ? { dataParallel } : {}) });
+        return { digest: m.weightsDigest(), history: history.history };
+      } finally {
+        m.dispose();
+        vb.dispose([xa, xb, y1, y2]);
+      }
+    };
+    const one = await run({ workers: 1, microBatch: 5 });
+    assert.deepEqual(await run({ workers: 3, microBatch: 5 }), one);
+    assert.ok('out1_loss' in one.history && 'out2_acc' in one.history, Object.keys(one.history).join(', '));
+    const plain = await run();
+    assert.notEqual(plain.digest, one.digest);
+    assert.deepEqual(await run({ workers: 2, microBatch: 12 }), plain);
+  });
+
+  it('int32 inputs (Embedding): 1 and 2 workers identical', async () => {
+    const run = async (workers: number) => {
+      vb.setRandomSeed(8);
+      const m = vb.sequential({ name: 'emb', layers: [vb.layers.embedding({ inputDim: 10, outputDim: 3, inputLength: 4 }), vb.layers.flatten(), vb.layers.dense({ units: 1 })] });
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const x = vb.random.randint(vb.random.key(1), [20, 4], 0, 10);
+      const y = vb.random.normal(vb.random.key(2), [20, 1]);
+      try {
+        await m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, dataParallel: { workers, microBatch: 3 } });
+        return m.weightsDigest();
+      } finally {
+        m.dispose();
+        vb.dispose([x, y]);
+      }
+    };
+    assert.equal(await run(2), await run(1));
+  });
+
   it('classWeight: identical for 1 and 2 workers', async () => {
     const classWeight = { 0: 1, 1: 3 };
     const one = await train(true, { workers: 1, microBatch: 5 }, { classWeight });
