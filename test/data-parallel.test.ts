@@ -162,7 +162,8 @@ forEachBackend('data-parallel training', () => {
     const before = vb.memory().numTensors;
     await train(true, { workers: 2, microBatch: 3 });
     await train(true, { workers: 1, microBatch: 3, inProcess: true });
-    assert.equal(vb.memory().numTensors, before);
+    // Not equal: tensors other tests leaked may be garbage-collected (and counted out) meanwhile.
+    assert.ok(vb.memory().numTensors <= before, `${vb.memory().numTensors} tensors after, ${before} before`);
   });
 
   it('interrupted mid-epoch and resumed from its backup with another worker count, it ends as an uninterrupted run', async () => {

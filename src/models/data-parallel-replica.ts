@@ -18,11 +18,11 @@ export interface Replica {
   step(message: StepMessage): MicroBatchResult[];
 }
 
-export async function createReplica(setup: WorkerSetup): Promise<Replica> {
+/** `threads`: the backend's kernel threads, when given (results never depend on it). */
+export async function createReplica(setup: WorkerSetup, threads?: number): Promise<Replica> {
   const context = 'dataParallel worker';
   ENGINE.setBackend(setup.backend);
-  // The workers are the parallelism: one kernel thread each (results never depend on it).
-  ENGINE.setNumThreads(1);
+  if (threads !== undefined) ENGINE.setNumThreads(threads);
   setRandomSeed(setup.seed as Seed);
   const model = await modelFromArtifacts(setup.artifacts, {}, context);
   // The optimizer is never used: the main thread steps.
@@ -44,15 +44,16 @@ export async function createReplica(setup: WorkerSetup): Promise<Replica> {
 }
 
 /**
- * A worker's message handler: 'setup' builds the replica, 'step' computes the micro-batches.
+ * A worker's message handler: 'setup' builds the replica (with `threads` kernel threads, or the
+ * backend's default), 'step' computes the micro-batches.
  * `transfer` lists the reply's buffers, which the reply owns (they may be moved, not copied).
  */
-export function replicaServer(): (message: { kind: string; setup?: unknown; step?: unknown }) => Promise<{ reply: Reply; transfer: ArrayBuffer[] }> {
+export function replicaServer(threads?: number): (message: { kind: string; setup?: unknown; step?: unknown }) => Promise<{ reply: Reply; transfer: ArrayBuffer[] }> {
   let replica: Replica | undefined;
   return async (message) => {
     try {
       if (message.kind === 'setup') {
-        replica = await createReplica(message.setup as WorkerSetup);
+        replica = await createReplica(message.setup as WorkerSetup, threads);
         return { reply: { value: true }, transfer: [] };
       }
       if (message.kind !== 'step' || !replica) throw new Error(`unexpected message ${message.kind}${replica ? '' : ' before setup'}`);

@@ -6,6 +6,7 @@
  * itself and stops them when it ends. docs/cluster.md, "Data-parallel training", has the design.
  */
 import { invalid } from '../errors.js';
+import { optionalBuiltin } from '../runs/node.js';
 import { registerProcessGroup, Requests, workerGroup, type Reply } from './data-parallel.js';
 import type { ProcessOptions } from './fit-options.js';
 import { assertLittleEndian, decodeFrame, encodeFrame, FrameReader } from './data-parallel-wire.js';
@@ -14,9 +15,10 @@ type Socket = import('node:net').Socket;
 type Child = import('node:child_process').ChildProcess;
 
 registerProcessGroup(async (size, setup, context, options: ProcessOptions) => {
-  const net = await import('node:net').catch(() => undefined);
-  const childProcess = await import('node:child_process').catch(() => undefined);
-  if (!net?.createServer || !childProcess?.spawn) throw invalid(context, 'Expected Node (node:net) for dataParallel.processes', { processes: JSON.stringify(options) });
+  const net = optionalBuiltin<typeof import('node:net')>('node:net');
+  const childProcess = optionalBuiltin<typeof import('node:child_process')>('node:child_process');
+  const url = optionalBuiltin<typeof import('node:url')>('node:url');
+  if (!net || !childProcess || !url) throw invalid(context, 'Expected Node (node:net, node:child_process) for dataParallel.processes', { processes: JSON.stringify(options) });
   assertLittleEndian(context);
   const host = options.host ?? '127.0.0.1';
   const spawn = options.spawn ?? true;
@@ -27,9 +29,9 @@ registerProcessGroup(async (size, setup, context, options: ProcessOptions) => {
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as import('node:net').AddressInfo).port;
-  const script = new URL('./data-parallel-process.js', import.meta.url);
+  const script = url.fileURLToPath(new URL('./data-parallel-process.js', import.meta.url));
   const children: Child[] = spawn
-    ? Array.from({ length: size }, () => childProcess.spawn(process.execPath, [script.pathname.replace(/^\/([A-Za-z]:)/, '$1'), `${host}:${port}`], { stdio: ['ignore', 'inherit', 'inherit'] }))
+    ? Array.from({ length: size }, () => childProcess.spawn(process.execPath, [script, `${host}:${port}`], { stdio: ['ignore', 'inherit', 'inherit'] }))
     : [];
   if (!spawn) console.error(`${context}: dataParallel: waiting for ${size} worker processes: node <verbatim>/dist/src/models/data-parallel-process.js <this host>:${port}`);
 

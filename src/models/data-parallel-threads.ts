@@ -3,10 +3,11 @@
  * each with its own copy of the model. Where node:worker_threads cannot be loaded (browsers),
  * fit computes every micro-batch in its own thread instead: the same bits.
  */
+import { optionalBuiltin } from '../runs/node.js';
 import { registerThreadGroup, Requests, workerGroup, type Reply } from './data-parallel.js';
 
 registerThreadGroup(async (size, setup, context) => {
-  const threads = await import('node:worker_threads').catch(() => undefined);
+  const threads = optionalBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
   if (!threads?.Worker) return undefined;
   const url = new URL('./data-parallel-worker.js', import.meta.url);
   const workers = Array.from({ length: size }, () => new threads.Worker(url));

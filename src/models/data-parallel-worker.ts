@@ -6,7 +6,8 @@ import { parentPort } from 'node:worker_threads';
 import '../index.js';
 import { replicaServer } from './data-parallel-replica.js';
 
-const serve = replicaServer();
+// The threads are the parallelism: one kernel thread each.
+const serve = replicaServer(1);
 let queue = Promise.resolve();
 
 parentPort!.on('message', (message: { kind: string }) => {
