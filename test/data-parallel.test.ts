@@ -216,6 +216,39 @@ forEachBackend('data-parallel training', () => {
     assert.deepEqual(await run({ workers: 2, microBatch: 12 }), plain);
   });
 
+  it('noise layers and augmentations draw their batch rows: 1 and 3 workers identical, one micro-batch is plain fit, several close to it', async () => {
+    const run = async (dataParallel?: DataParallel) => {
+      vb.setRandomSeed(12);
+      const L = vb.layers;
+      const m = vb.sequential({
+        name: 'noisy',
+        layers: [
+          L.randomFlip({ inputShape: [5, 5, 1] }), L.randomRotation({ factor: 0.1 }), L.randomTranslation({ heightFactor: 0.1, widthFactor: 0.1 }),
+          L.randomZoom({ heightFactor: 0.1 }), L.randomContrast({ factor: 0.2 }), L.randomCrop({ height: 4, width: 4 }),
+          L.spatialDropout2d({ rate: 0.2 }), L.gaussianNoise({ stddev: 0.1 }), L.flatten(), L.dense({ units: 6, activation: 'selu' }),
+          L.alphaDropout({ rate: 0.1 }), L.gaussianDropout({ rate: 0.2 }), L.dense({ units: 1 }),
+        ],
+      });
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const x = vb.random.uniform(vb.random.key(3), [24, 5, 5, 1]);
+      const y = vb.random.normal(vb.random.key(4), [24, 1]);
+      try {
+        const history = await m.fit(x, y, { epochs: 2, batchSize: 12, verbose: 0, ...(dataParallel ? { dataParallel } : {}) });
+        return { digest: m.weightsDigest(), loss: history.history.loss!, weights: m.getWeightValues().map((w) => w.slice()) };
+      } finally {
+        m.dispose();
+        vb.dispose([x, y]);
+      }
+    };
+    const one = await run({ workers: 1, microBatch: 5 });
+    assert.deepEqual(await run({ workers: 3, microBatch: 5 }), one);
+    const plain = await run();
+    assert.deepEqual(await run({ workers: 2, microBatch: 12 }), plain);
+    // Several micro-batches: the same noise as plain fit, summed in another order (with noise drawn per micro-batch instead, this fails).
+    assert.notEqual(one.digest, plain.digest);
+    one.weights.forEach((w, i) => assertClose(w, plain.weights[i]!, `weight ${i}`, 1e-4, 1e-5));
+  });
+
   it('int32 inputs (Embedding): 1 and 2 workers identical', async () => {
     const run = async (workers: number) => {
       vb.setRandomSeed(8);
@@ -260,9 +293,11 @@ it('bad dataParallel options and unsupported models are errors naming them', asy
   const batchNorm = makeModel(false, [vb.layers.batchNormalization()]);
   await assert.rejects(batchNorm.fit(x, y, { verbose: 0, dataParallel: { workers: 2, microBatch: 2 } }), /Expected no BatchNormalization layer with dataParallel \(its batch statistics would be per micro-batch\)/);
   batchNorm.dispose();
-  const noise = makeModel(false, [vb.layers.gaussianNoise({ stddev: 0.1 })]);
-  await assert.rejects(noise.fit(x, y, { verbose: 0, dataParallel: { workers: 1, microBatch: 2, inProcess: true } }), /Expected no GaussianNoise layer with dataParallel/);
-  noise.dispose();
+  vb.setRandomSeed(3);
+  const recurrent = vb.sequential({ layers: [vb.layers.reshape({ targetShape: [3, 2], inputShape: [6] }), vb.layers.lstm({ units: 2, recurrentDropout: 0.2 }), vb.layers.dense({ units: 1 })] });
+  recurrent.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+  await assert.rejects(recurrent.fit(x, y, { verbose: 0, dataParallel: { workers: 1, microBatch: 2, inProcess: true } }), /Expected no LSTM layer with dataParallel \(its dropout is not drawn per batch row\)/);
+  recurrent.dispose();
 
   vb.setRandomSeed(3);
   const custom = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [6] })] });

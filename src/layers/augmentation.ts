@@ -35,9 +35,9 @@ function checkFillMode(context: string, fillMode: unknown): FillMode {
   return fillMode as FillMode;
 }
 
-/** `count` uniform draws in [lo, hi) (exactly lo when the range is empty). */
-function uniforms(k: Key, count: number, lo: number, hi: number): Float32Array {
-  return lo === hi ? new Float32Array(count).fill(lo) : uniformValues(k, count, lo, hi);
+/** `count` uniform draws in [lo, hi) (exactly lo when the range is empty), from draw `first` of the key's on. */
+function uniforms(k: Key, count: number, lo: number, hi: number, first: number): Float32Array {
+  return lo === hi ? new Float32Array(count).fill(lo) : uniformValues(k, count, lo, hi, first);
 }
 
 export interface AugmentationArgs extends LayerArgs {
@@ -72,12 +72,13 @@ abstract class Augmentation extends Layer {
     const layerKey = this.seed === undefined ? keyForPath(this.path) : keyOf(this.seed);
     return ENGINE.tidy(() => {
       const images = toChannelsLast(x.dtype === 'float32' ? x : ops.cast(x, 'float32'), this.dataFormat);
-      return fromChannelsLast(this.augment(images, foldIn(layerKey, context.step)), this.dataFormat);
+      // A micro-batch (data-parallel training) draws its rows' values of its batch's draws.
+      return fromChannelsLast(this.augment(images, foldIn(layerKey, context.step), context.rows?.offset ?? 0), this.dataFormat);
     });
   }
 
-  /** Transforms channels-last float32 images with the draws of this step's key. */
-  protected abstract augment(images: Tensor, stepKey: Key): Tensor;
+  /** Transforms channels-last float32 images with the draws of this step's key; `first`: the index of image 0 in its batch. */
+  protected abstract augment(images: Tensor, stepKey: Key, first: number): Tensor;
 
   protected baseConfig(): Record<string, unknown> {
     return { seed: typeof this.seed === 'bigint' ? this.seed.toString() : this.seed ?? null, dataFormat: this.dataFormat };
@@ -107,11 +108,11 @@ export class RandomFlip extends Augmentation {
     this.mode = mode;
   }
 
-  protected augment(images: Tensor, stepKey: Key): Tensor {
+  protected augment(images: Tensor, stepKey: Key, first: number): Tensor {
     const n = images.shape[0]!;
     let out = images;
     const flip = (axis: number, purpose: string) => {
-      const coins = uniforms(foldIn(stepKey, purpose), n, 0, 1);
+      const coins = uniforms(foldIn(stepKey, purpose), n, 0, 1, first);
       const heads = ops.tensor(Array.from(coins, (u) => u < 0.5), [n, 1, 1, 1], 'bool');
       const size = out.shape[axis]!;
       out = ops.where(heads, ops.gather(out, ops.tensor(reversed(size), [size], 'int32'), axis), out);
@@ -150,12 +151,12 @@ abstract class GeometricAugmentation extends Augmentation {
     this.fillValue = args.fillValue ?? 0;
   }
 
-  /** Row i: [a0, a1, a2, b0, b1, b2, 0, 0] of image i. */
-  protected abstract transforms(stepKey: Key, n: number, height: number, width: number): number[][];
+  /** Row i: [a0, a1, a2, b0, b1, b2, 0, 0] of image i (image first + i of the batch). */
+  protected abstract transforms(stepKey: Key, n: number, height: number, width: number, first: number): number[][];
 
-  protected augment(images: Tensor, stepKey: Key): Tensor {
+  protected augment(images: Tensor, stepKey: Key, first: number): Tensor {
     const [n, h, w] = images.shape as [number, number, number, number];
-    const matrices = ops.tensor(this.transforms(stepKey, n, h, w), [n, 8]);
+    const matrices = ops.tensor(this.transforms(stepKey, n, h, w, first), [n, 8]);
     return transform(images, matrices, this.interpolation, this.fillMode, this.fillValue);
   }
 
@@ -180,8 +181,8 @@ export class RandomRotation extends GeometricAugmentation {
     this.factor = args.factor;
   }
 
-  protected transforms(stepKey: Key, n: number, height: number, width: number): number[][] {
-    const angles = uniforms(stepKey, n, this.bounds[0] * 2 * Math.PI, this.bounds[1] * 2 * Math.PI);
+  protected transforms(stepKey: Key, n: number, height: number, width: number, first: number): number[][] {
+    const angles = uniforms(stepKey, n, this.bounds[0] * 2 * Math.PI, this.bounds[1] * 2 * Math.PI, first);
     return Array.from(angles, (angle) => rotationTransform(angle, height, width));
   }
 
@@ -211,9 +212,9 @@ export class RandomTranslation extends GeometricAugmentation {
     this.widthFactor = args.widthFactor;
   }
 
-  protected transforms(stepKey: Key, n: number, height: number, width: number): number[][] {
-    const dy = uniforms(foldIn(stepKey, 'height'), n, ...this.heightBounds);
-    const dx = uniforms(foldIn(stepKey, 'width'), n, ...this.widthBounds);
+  protected transforms(stepKey: Key, n: number, height: number, width: number, first: number): number[][] {
+    const dy = uniforms(foldIn(stepKey, 'height'), n, ...this.heightBounds, first);
+    const dx = uniforms(foldIn(stepKey, 'width'), n, ...this.widthBounds, first);
     return Array.from({ length: n }, (_, i) => [1, 0, -f(dx[i]! * width), 0, 1, -f(dy[i]! * height), 0, 0]);
   }
 
@@ -244,9 +245,9 @@ export class RandomZoom extends GeometricAugmentation {
     this.widthFactor = args.widthFactor ?? null;
   }
 
-  protected transforms(stepKey: Key, n: number, height: number, width: number): number[][] {
-    const zy = uniforms(foldIn(stepKey, 'height'), n, 1 + this.heightBounds[0], 1 + this.heightBounds[1]);
-    const zx = this.widthBounds ? uniforms(foldIn(stepKey, 'width'), n, 1 + this.widthBounds[0], 1 + this.widthBounds[1]) : zy;
+  protected transforms(stepKey: Key, n: number, height: number, width: number, first: number): number[][] {
+    const zy = uniforms(foldIn(stepKey, 'height'), n, 1 + this.heightBounds[0], 1 + this.heightBounds[1], first);
+    const zx = this.widthBounds ? uniforms(foldIn(stepKey, 'width'), n, 1 + this.widthBounds[0], 1 + this.widthBounds[1], first) : zy;
     const [cx, cy] = [f((width - 1) / 2), f((height - 1) / 2)];
     return Array.from({ length: n }, (_, i) => [zx[i]!, 0, f(cx * f(1 - zx[i]!)), 0, zy[i]!, f(cy * f(1 - zy[i]!)), 0, 0]);
   }
@@ -335,9 +336,9 @@ export class RandomContrast extends Augmentation {
     this.valueRange = range;
   }
 
-  protected augment(images: Tensor, stepKey: Key): Tensor {
+  protected augment(images: Tensor, stepKey: Key, first: number): Tensor {
     const n = images.shape[0]!;
-    const factors = ops.tensor(uniforms(stepKey, n, 1 - this.bounds[0], 1 + this.bounds[1]), [n, 1, 1, 1]);
+    const factors = ops.tensor(uniforms(stepKey, n, 1 - this.bounds[0], 1 + this.bounds[1], first), [n, 1, 1, 1]);
     const mean = ops.mean(ops.mean(images, 1, true), 2, true);
     return ops.clipByValue(ops.add(ops.mul(ops.sub(images, mean), factors), mean), this.valueRange[0], this.valueRange[1]);
   }

@@ -6,7 +6,7 @@ import { ENGINE } from '../engine/engine.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { fusableActivation, getActivation, type ActivationFn, type ActivationIdentifier, type ResolvedActivation } from './activations.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
-import { Layer, keyForPath, type BatchRows, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+import { Layer, firstDraw, keyForPath, type BatchRows, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -120,8 +120,8 @@ export function stepKey(layer: Layer, seed: Seed | undefined, step: number): Key
  */
 export function invertedDropout(x: Tensor, rate: number, key: Key, maskShape: readonly number[] = x.shape, rows?: BatchRows): Tensor {
   const count = maskShape.reduce((a, b) => a * b, 1);
-  const perExample = rows !== undefined && x.rank > 0 && maskShape[0] === x.shape[0];
-  const u = perExample ? uniformValues(key, count, 0, 1, rows.offset * (count / maskShape[0]!)) : uniformValues(key, count);
+  const perExample = x.rank > 0 && maskShape[0] === x.shape[0];
+  const u = uniformValues(key, count, 0, 1, perExample ? firstDraw(rows, count, maskShape[0]!) : 0);
   return ENGINE.tidy(() => {
     const keep = ops.greaterEqual(ENGINE.makeTensor(u, [...maskShape], 'float32'), rate);
     return ops.where(keep, ops.div(x, 1 - rate), 0);

@@ -43,6 +43,14 @@ export interface BatchRows {
 }
 
 /**
+ * The index of a call's first draw in its batch's draws, for noise drawn `count` values for the
+ * `batch` rows of the call (count / batch per row): 0 unless the call is a micro-batch (rows).
+ */
+export function firstDraw(rows: BatchRows | undefined, count: number, batch: number): number {
+  return rows === undefined || batch === 0 ? 0 : rows.offset * (count / batch);
+}
+
+/**
  * One application of a layer in a graph: the symbolic tensors it was called on and those it
  * returned. `asList` records whether the layer was called on a list (merge layers) or on one
  * tensor, so that the graph calls it the same way on real tensors.

@@ -15,7 +15,7 @@ import { normalValues, uniformValues } from '../random/samplers.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDataFormat, type DataFormat } from './convolutional.js';
 import { Dropout, parseSeed, seedConfig, stepKey } from './core.js';
-import { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+import { firstDraw, Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 
 const f = Math.fround;
 
@@ -98,10 +98,14 @@ abstract class NoiseLayer extends Layer {
     return inputShape;
   }
 
-  /** count normal draws with this mean and stddev for training step `step`, as a tensor of `shape`. */
-  protected normalNoise(step: number, shape: readonly number[], mean: number, stddev: number): Tensor {
+  /**
+   * Normal draws with this mean and stddev for the call's training step, as a tensor of `shape`
+   * (batch first); a micro-batch (context.rows) gets its rows of its batch's draws.
+   */
+  protected normalNoise(context: CallContext, shape: readonly number[], mean: number, stddev: number): Tensor {
     const count = shape.reduce((a, b) => a * b, 1);
-    return ENGINE.makeTensor(normalValues(stepKey(this, this.seed, step), count, mean, stddev), shape, 'float32');
+    const values = normalValues(stepKey(this, this.seed, context.step), count, mean, stddev, firstDraw(context.rows, count, shape[0]!));
+    return ENGINE.makeTensor(values, shape, 'float32');
   }
 }
 
@@ -124,7 +128,7 @@ export class GaussianNoise extends NoiseLayer {
 
   call(x: Tensor, context: CallContext): Tensor {
     if (!context.training || this.stddev === 0) return x;
-    return ENGINE.tidy(() => ops.add(x, this.normalNoise(context.step, x.shape, 0, this.stddev)));
+    return ENGINE.tidy(() => ops.add(x, this.normalNoise(context, x.shape, 0, this.stddev)));
   }
 
   getConfig(): Record<string, unknown> {
@@ -144,7 +148,7 @@ export class GaussianDropout extends NoiseLayer {
   call(x: Tensor, context: CallContext): Tensor {
     if (!context.training || this.rate === 0) return x;
     const stddev = sqrt(f(f(this.rate) / f(1 - f(this.rate))));
-    return ENGINE.tidy(() => ops.mul(x, this.normalNoise(context.step, x.shape, 1, stddev)));
+    return ENGINE.tidy(() => ops.mul(x, this.normalNoise(context, x.shape, 1, stddev)));
   }
 
   getConfig(): Record<string, unknown> {
@@ -182,7 +186,10 @@ export class AlphaDropout extends NoiseLayer {
     const a = f(1 / sqrt(f(f(1 - rate) * f(1 + f(rate * f(ALPHA_P * ALPHA_P))))));
     const b = f(f(-a * ALPHA_P) * rate);
     const maskShape = this.noiseShape ? this.noiseShape.map((d, i) => d ?? x.shape[i]!) : [...x.shape];
-    const u = uniformValues(stepKey(this, this.seed, context.step), maskShape.reduce((m, d) => m * d, 1));
+    const count = maskShape.reduce((m, d) => m * d, 1);
+    // A batch dimension fixed in noiseShape shares the mask across examples: no rows to pick.
+    const first = this.noiseShape?.[0] == null ? firstDraw(context.rows, count, maskShape[0]!) : 0;
+    const u = uniformValues(stepKey(this, this.seed, context.step), count, 0, 1, first);
     return ENGINE.tidy(() => {
       const kept = ops.greaterEqual(ENGINE.makeTensor(u, maskShape, 'float32'), rate);
       return ops.add(ops.mul(ops.where(kept, x, ALPHA_P), a), b);

@@ -64,16 +64,12 @@ function checkOptions(options: unknown, context: string): DataParallelOptions {
 
 /**
  * Why a layer cannot train on micro-batches with plain fit's meaning, or undefined: batch
- * statistics (BatchNormalization) and randomness not drawn per batch row (every noise layer but
- * Dropout and SpatialDropout, augmentation, attention and recurrent dropout) would change with
- * the micro-batch size.
+ * statistics (BatchNormalization) and attention and recurrent dropout (their masks are not yet
+ * drawn per batch row) would change with the micro-batch size. Dropout, the noise layers and the
+ * augmentations draw per batch row (CallContext rows), as plain fit draws them.
  */
 function unsupported(layer: Layer): string | undefined {
   if (layer.className === 'BatchNormalization') return 'its batch statistics would be per micro-batch';
-  if (['GaussianNoise', 'GaussianDropout', 'AlphaDropout'].includes(layer.className) || layer.className.startsWith('Random')) {
-    return 'its noise is not drawn per batch row';
-  }
-  if (['Dropout', 'SpatialDropout1D', 'SpatialDropout2D'].includes(layer.className)) return undefined;
   const config = layer.getConfig();
   if (Number(config.dropout ?? 0) > 0 || Number(config.recurrentDropout ?? 0) > 0) return 'its dropout is not drawn per batch row';
   return undefined;

@@ -89,8 +89,9 @@ export function uniformValues(k: Key, count: number, minval = 0, maxval = 1, sta
   return out;
 }
 
-export function normalValues(k: Key, count: number, mean = 0, stddev = 1): Float32Array {
-  const words = randomBits(k, count);
+/** `start`: as uniformValues'. */
+export function normalValues(k: Key, count: number, mean = 0, stddev = 1, start = 0): Float32Array {
+  const words = randomBits(k, count, start);
   const out = new Float32Array(count);
   const m = f(mean);
   const s = f(stddev);
