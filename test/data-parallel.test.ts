@@ -6,7 +6,7 @@
  * from public ops, and close to plain fit, Dropout included since its masks are the batch's).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
@@ -249,6 +249,38 @@ forEachBackend('data-parallel training', () => {
     one.weights.forEach((w, i) => assertClose(w, plain.weights[i]!, `weight ${i}`, 1e-4, 1e-5));
   });
 
+  it('a custom layer: workers need a workerModule that registers it; with one, 2 workers are in-process bit for bit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vb-dp-module-'));
+    const scaleSource = `class Scale extends vb.layers.Layer {
+      static className = 'Scale';
+      constructor(args = {}) { super(args); this.factor = args.factor ?? 2; }
+      call(x) { return vb.mul(x, this.factor); }
+      getConfig() { return { ...super.getConfig(), factor: this.factor }; }
+    }`;
+    const module = join(dir, 'layers.mjs');
+    writeFileSync(module, `import * as vb from ${JSON.stringify(new URL('../src/index.js', import.meta.url).href)};\n${scaleSource}\nvb.serialization.registerClass(Scale);\n`);
+    const Scale = new Function('vb', `${scaleSource}; return Scale;`)(vb) as new (args: { factor: number }) => vb.layers.Layer;
+    const run = async (dataParallel: DataParallel & { workerModule?: string }) => {
+      vb.setRandomSeed(2);
+      const m = vb.sequential({ name: 'custom', layers: [vb.layers.dense({ units: 3, inputShape: [6] }), new Scale({ factor: 3 }), vb.layers.dense({ units: 1 })] });
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const { x, y } = data(12);
+      try {
+        await m.fit(x, y, { epochs: 1, batchSize: 6, verbose: 0, dataParallel });
+        return m.weightsDigest();
+      } finally {
+        m.dispose();
+        vb.dispose([x, y]);
+      }
+    };
+    try {
+      await assert.rejects(run({ workers: 2, microBatch: 2 }), /fit: Expected each data-parallel worker to rebuild the model .*Scale/);
+      assert.equal(await run({ workers: 2, microBatch: 2, workerModule: module }), await run({ workers: 1, microBatch: 2, inProcess: true }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('int32 inputs (Embedding): 1 and 2 workers identical', async () => {
     const run = async (workers: number) => {
       vb.setRandomSeed(8);
@@ -285,9 +317,10 @@ it('bad dataParallel options and unsupported models are errors naming them', asy
   await assert.rejects(fit({ workers: 2, microBatch: 0 }), /Expected dataParallel.microBatch to be a positive integer\. Received: dataParallel.microBatch=0/);
   await assert.rejects(fit({ workers: 2, microBatch: '4' }), /Expected dataParallel.microBatch to be a positive integer/);
   await assert.rejects(fit({ workers: 2 }), /Expected dataParallel.microBatch/);
-  await assert.rejects(fit({ workers: 2, microBatch: 2, threads: 3 }), /Expected dataParallel options among workers, microBatch, inProcess, processes\. Received: dataParallel.threads=3/);
+  await assert.rejects(fit({ workers: 2, microBatch: 2, threads: 3 }), /Expected dataParallel options among workers, microBatch, inProcess, processes, workerModule\. Received: dataParallel.threads=3/);
   await assert.rejects(fit({ workers: 2, microBatch: 2, inProcess: 'yes' }), /Expected dataParallel.inProcess to be a boolean/);
-  await assert.rejects(fit(4), /Expected dataParallel to be \{workers, microBatch, inProcess\?, processes\?\}/);
+  await assert.rejects(fit({ workers: 2, microBatch: 2, workerModule: 7 }), /Expected dataParallel.workerModule to be a module URL or path\. Received: dataParallel.workerModule=7/);
+  await assert.rejects(fit(4), /Expected dataParallel to be \{workers, microBatch, inProcess\?, processes\?, workerModule\?\}/);
   m.dispose();
 
   const batchNorm = makeModel(false, [vb.layers.batchNormalization()]);

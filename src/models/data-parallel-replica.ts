@@ -23,6 +23,7 @@ export async function createReplica(setup: WorkerSetup, threads?: number): Promi
   const context = 'dataParallel worker';
   ENGINE.setBackend(setup.backend);
   if (threads !== undefined) ENGINE.setNumThreads(threads);
+  if (setup.module !== undefined) await import(setup.module);
   setRandomSeed(setup.seed as Seed);
   const model = await modelFromArtifacts(setup.artifacts, {}, context);
   // The optimizer is never used: the main thread steps.

@@ -85,5 +85,5 @@ registerProcessGroup(async (size, setup, context, options: ProcessOptions) => {
     socket.on('close', () => channel.fail('a worker process closed its connection'));
     return channel;
   });
-  return workerGroup(channels, setup, stop);
+  return workerGroup(channels, setup, stop, context);
 });

@@ -20,5 +20,5 @@ registerThreadGroup(async (size, setup, context) => {
   });
   return workerGroup(channels, setup, async () => {
     await Promise.all(workers.map((w) => w.terminate()));
-  });
+  }, context);
 });

@@ -14,6 +14,7 @@ import { modelArtifacts } from '../io/index.js';
 import type { Layer } from '../layers/layer.js';
 import * as ops from '../ops/index.js';
 import { getRandomSeed } from '../random/seed.js';
+import { optionalBuiltin } from '../runs/node.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { DataParallelOptions, ProcessOptions } from './fit-options.js';
 import {
@@ -22,7 +23,7 @@ import {
 import { LayersModel, ModelLayer } from './model.js';
 import { installDataParallel, updateMetrics, type BatchStepper, type FitArgs, type StepResult, type TrainableModel } from './training.js';
 
-const OPTION_NAMES = ['workers', 'microBatch', 'inProcess', 'processes'];
+const OPTION_NAMES = ['workers', 'microBatch', 'inProcess', 'processes', 'workerModule'];
 const PROCESS_OPTION_NAMES = ['host', 'port', 'spawn', 'connectTimeout'];
 
 function checkProcessOptions(value: unknown, context: string): void {
@@ -44,7 +45,7 @@ function checkProcessOptions(value: unknown, context: string): void {
 
 function checkOptions(options: unknown, context: string): DataParallelOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw invalid(context, 'Expected dataParallel to be {workers, microBatch, inProcess?, processes?}', { dataParallel: options });
+    throw invalid(context, 'Expected dataParallel to be {workers, microBatch, inProcess?, processes?, workerModule?}', { dataParallel: options });
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
@@ -55,6 +56,9 @@ function checkOptions(options: unknown, context: string): DataParallelOptions {
     throw invalid(context, 'Expected dataParallel.microBatch to be a positive integer', { 'dataParallel.microBatch': o.microBatch });
   }
   if (o.inProcess !== undefined && typeof o.inProcess !== 'boolean') throw invalid(context, 'Expected dataParallel.inProcess to be a boolean', { 'dataParallel.inProcess': o.inProcess });
+  if (o.workerModule !== undefined && (typeof o.workerModule !== 'string' || o.workerModule === '')) {
+    throw invalid(context, 'Expected dataParallel.workerModule to be a module URL or path', { 'dataParallel.workerModule': o.workerModule });
+  }
   if (o.processes !== undefined) {
     checkProcessOptions(o.processes, context);
     if (o.inProcess) throw invalid(context, 'Expected dataParallel.processes or dataParallel.inProcess, not both', { 'dataParallel.inProcess': true });
@@ -133,6 +137,8 @@ function applyShares(model: TrainableModel, trainable: readonly Variable[], resu
 
 /** What a worker thread needs to rebuild the model: artifacts (topology, weights, key names), losses, seed, backend. */
 export interface WorkerSetup {
+  /** A URL the worker imports first (dataParallel.workerModule), absolute. */
+  module?: string;
   artifacts: unknown;
   loss: unknown;
   lossWeights: unknown;
@@ -189,12 +195,13 @@ export class Requests {
 }
 
 /** A group of workers reached through `channels`: each is set up, then gets its share of every step. */
-export async function workerGroup(channels: Requests[], setup: WorkerSetup, close: () => Promise<void>): Promise<WorkerGroup> {
+export async function workerGroup(channels: Requests[], setup: WorkerSetup, close: () => Promise<void>, context: string): Promise<WorkerGroup> {
   try {
     await Promise.all(channels.map((c) => c.request({ kind: 'setup', setup })));
   } catch (error) {
     await close();
-    throw error;
+    throw invalid(context, "Expected each data-parallel worker to rebuild the model (workers run none of the caller's code: "
+      + 'register custom layers in a dataParallel.workerModule, or use dataParallel.inProcess)', { error: error instanceof Error ? error.message : String(error) });
   }
   return {
     size: channels.length,
@@ -220,6 +227,14 @@ export function registerProcessGroup(factory: NonNullable<typeof processGroup>):
 }
 
 let warnedInProcess = false;
+
+/** A module URL as given, or a path made a file URL from the current directory. */
+function absoluteModule(specifier: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(specifier) && !/^[a-z]:[\\/]/i.test(specifier)) return specifier;
+  const url = optionalBuiltin<typeof import('node:url')>('node:url');
+  const path = optionalBuiltin<typeof import('node:path')>('node:path');
+  return url && path ? url.pathToFileURL(path.resolve(specifier)).href : specifier;
+}
 
 class DataParallelStepper implements BatchStepper {
   private group: Promise<WorkerGroup | undefined> | undefined;
@@ -248,7 +263,9 @@ class DataParallelStepper implements BatchStepper {
   private setup(): WorkerSetup {
     checkLossesByName(this.model, this.context);
     const compiled = this.model.compiledOrThrow(this.context);
+    const module = this.options.workerModule;
     return {
+      ...(module === undefined ? {} : { module: absoluteModule(module) }),
       artifacts: modelArtifacts(this.model),
       loss: this.model.compileArgs!.loss,
       lossWeights: this.model.compileArgs!.lossWeights,

@@ -44,6 +44,11 @@ export interface DataParallelOptions {
   inProcess?: boolean;
   /** Workers in other processes over TCP instead of worker threads (src/models/data-parallel-tcp.ts). */
   processes?: ProcessOptions;
+  /**
+   * A module (URL or path) each worker imports before rebuilding the model: one that registers
+   * the model's custom layers (vb.serialization.registerClass), as the workers run no user code.
+   */
+  workerModule?: string;
 }
 
 /** Where fit listens for data-parallel worker processes, and whether it starts them. */
