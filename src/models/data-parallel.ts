@@ -238,6 +238,7 @@ function absoluteModule(specifier: string): string {
 
 class DataParallelStepper implements BatchStepper {
   private group: Promise<WorkerGroup | undefined> | undefined;
+  private layersChecked = false;
 
   constructor(private readonly model: LayersModel, private readonly options: DataParallelOptions, private readonly context: string) {}
 
@@ -277,7 +278,9 @@ class DataParallelStepper implements BatchStepper {
   }
 
   async step(xs: Tensor[], ys: Tensor[], classWeight?: Record<number, number>): Promise<StepResult> {
-    checkLayers(this.model, this.context);
+    // At the first step: a Sequential model may be built only then.
+    if (!this.layersChecked) checkLayers(this.model, this.context);
+    this.layersChecked = true;
     const compiled = this.model.compiledOrThrow(this.context);
     const trainable = (compiled.trainableWeights ??= this.model.trainableWeights);
     const tasks = microBatches(xs, ys, this.options.microBatch);
