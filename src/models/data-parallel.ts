@@ -95,7 +95,7 @@ function checkLossesByName(model: LayersModel, context: string): void {
   const loss = model.compileArgs?.loss;
   const losses = typeof loss === 'string' ? [loss] : Array.isArray(loss) ? loss : loss && typeof loss === 'object' ? Object.values(loss) : [loss];
   if (!losses.every((l) => typeof l === 'string')) {
-    throw invalid(context, 'Expected losses given by name with dataParallel worker threads (a function cannot be sent to a thread); '
+    throw invalid(context, 'Expected losses given by name with dataParallel workers (a function cannot be sent to a worker thread or process); '
       + 'use dataParallel.inProcess for a custom loss', { loss: losses.map((l) => (typeof l === 'string' ? l : typeof l)).join(', ') });
   }
 }
@@ -281,6 +281,7 @@ class DataParallelStepper implements BatchStepper {
     // At the first step: a Sequential model may be built only then.
     if (!this.layersChecked) checkLayers(this.model, this.context);
     this.layersChecked = true;
+    if (classWeight && ys.length > 1) throw invalid(this.context, 'Expected classWeight only for a model with one output (Keras)', { outputs: this.model.outputNames() });
     const compiled = this.model.compiledOrThrow(this.context);
     const trainable = (compiled.trainableWeights ??= this.model.trainableWeights);
     const tasks = microBatches(xs, ys, this.options.microBatch);
