@@ -1,9 +1,9 @@
 /**
  * A data-parallel worker process: `node <this file> host:port` connects to the fit that listens
  * there (src/models/data-parallel-tcp.ts), builds its replica of the model and answers each
- * frame in order; it exits when the fit closes the connection (and tries to connect for 60 s,
- * so it may start before the fit). Run it on any machine that has
- * the same verbatim (and Node) as the fit: the results are the same bits.
+ * frame in order; it exits when the fit closes the connection (one fit per worker), and tries
+ * to connect for 60 s, so it may start before the fit. Run it on any machine that has the same
+ * verbatim as the fit: the results are the same bits.
  */
 import { connect } from 'node:net';
 import '../index.js';
