@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import * as vb from 'verbatim';
+import { addShares, combineNodes, treeNodes, treeSum, type ShareSum } from '../src/models/micro-batch.js';
 import { forEachBackend } from './helpers/backends.js';
 import { assertClose } from './helpers/close.js';
 
@@ -307,6 +308,24 @@ forEachBackend('data-parallel training', () => {
     assert.deepEqual(two.epochDigests, one.epochDigests);
     assert.deepEqual(two.history, one.history);
   });
+});
+
+it('the tree cut into nodes for any number of workers sums to the same bits as the whole tree', () => {
+  const rng = vb.random.generator(21);
+  for (let k = 1; k <= 19; k++) {
+    const values = Array.from(rng.normal([k, 3]).dataSync() as Float32Array, (v) => Math.fround(v * 1e3));
+    const leaf = (j: number): ShareSum => ({ lo: j, hi: j + 1, loss: values[3 * j]!, outputLosses: [values[3 * j + 1]!], grads: [Float32Array.of(values[3 * j + 2]!), null], predictions: [[]] });
+    const whole = treeSum(Array.from({ length: k }, (_, j) => leaf(j)), addShares);
+    for (let parts = 1; parts <= 6; parts++) {
+      const nodes = treeNodes(k, parts);
+      // A partition of [0, k) in order, into at least min(k, parts) nodes.
+      assert.deepEqual(nodes.flatMap(([lo, hi]) => Array.from({ length: hi - lo }, (_, i) => lo + i)), Array.from({ length: k }, (_, j) => j));
+      assert.ok(nodes.length >= Math.min(k, parts), `k=${k} parts=${parts}: ${JSON.stringify(nodes)}`);
+      const sums = nodes.map(([lo, hi]) => treeSum(Array.from({ length: hi - lo }, (_, i) => leaf(lo + i)), addShares));
+      const combined = combineNodes(k, sums);
+      assert.deepEqual([combined.loss, combined.outputLosses, combined.grads, combined.lo, combined.hi], [whole.loss, whole.outputLosses, whole.grads, 0, k], `k=${k} parts=${parts}`);
+    }
+  }
 });
 
 it('bad dataParallel options and unsupported models are errors naming them', async () => {

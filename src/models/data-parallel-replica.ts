@@ -11,11 +11,11 @@ import { setRandomSeed } from '../random/seed.js';
 import type { Variable } from '../tensor/tensor.js';
 import type { CompileArgs } from './arguments.js';
 import type { Reply, StepMessage, WorkerSetup } from './data-parallel.js';
-import { microBatchGradients, type MicroBatchResult } from './micro-batch.js';
+import { nodeGradients, type ShareSum } from './micro-batch.js';
 
 export interface Replica {
-  /** Takes the step's weights, then computes the micro-batches in order. */
-  step(message: StepMessage): MicroBatchResult[];
+  /** Takes the step's weights, then sums each node's micro-batches over the tree. */
+  step(message: StepMessage): ShareSum[];
 }
 
 /** `threads`: the backend's kernel threads, when given (results never depend on it). */
@@ -39,7 +39,7 @@ export async function createReplica(setup: WorkerSetup, threads?: number): Promi
   return {
     step(message) {
       weights.forEach((v, i) => ENGINE.tidy(() => v.assign(ENGINE.makeTensor(message.weights[i]!, v.shape, 'float32'))));
-      return message.tasks.map((task) => microBatchGradients(model, trainable, task, message.context));
+      return message.nodes.map((tasks) => nodeGradients(model, trainable, tasks, message.context));
     },
   };
 }
@@ -59,7 +59,7 @@ export function replicaServer(threads?: number): (message: { kind: string; setup
       }
       if (message.kind !== 'step' || !replica) throw new Error(`unexpected message ${message.kind}${replica ? '' : ' before setup'}`);
       const results = replica.step(message.step as StepMessage);
-      const transfer = results.flatMap((r) => [...r.grads.filter((g) => g !== null), ...r.predictions.map((p) => p.values)].map((a) => a.buffer as ArrayBuffer));
+      const transfer = results.flatMap((r) => [...r.grads.filter((g) => g !== null), ...r.predictions.flat().map((p) => p.values)].map((a) => a.buffer as ArrayBuffer));
       return { reply: { value: results }, transfer };
     } catch (error) {
       return { reply: { error: error instanceof Error ? error.message : String(error) }, transfer: [] };

@@ -2,11 +2,11 @@
  * Data-parallel training whose result does not depend on the number of workers: fit's
  * dataParallel {workers, microBatch}. Each batch is cut into micro-batches of microBatch rows in
  * the batch's order (the last may be smaller); micro-batch j's share of the loss is fl(sum of its
- * examples' losses / batch size) (the regularization penalties in share 0), its gradient is
- * computed by worker j mod workers (or in this thread), and the shares' gradients and losses are
- * summed over a fixed binary tree over j (src/models/micro-batch.ts) before one optimizer step
- * here. Which worker computed what never enters a number. See README ("Data-parallel training")
- * and NUMERICS.md.
+ * examples' losses / batch size) (the regularization penalties in share 0), and the shares'
+ * gradients and losses are summed over a fixed binary tree over j (src/models/micro-batch.ts)
+ * before one optimizer step here. The tree is cut into nodes for the workers, each summing its
+ * nodes' micro-batches, and the main thread adds the nodes' sums in the same tree: which worker
+ * computed what never enters a number. See README ("Data-parallel training") and NUMERICS.md.
  */
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
@@ -17,9 +17,7 @@ import { getRandomSeed } from '../random/seed.js';
 import { optionalBuiltin } from '../runs/node.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { DataParallelOptions, ProcessOptions } from './fit-options.js';
-import {
-  addArrays, addScalars, fromWire, microBatchGradients, toWire, treeSum, type MicroBatchResult, type MicroBatchTask, type StepContext,
-} from './micro-batch.js';
+import { combineNodes, fromWire, nodeGradients, toWire, treeNodes, type MicroBatchTask, type ShareSum, type StepContext } from './micro-batch.js';
 import { LayersModel, ModelLayer } from './model.js';
 import { installDataParallel, updateMetrics, type BatchStepper, type FitArgs, type StepResult, type TrainableModel } from './training.js';
 
@@ -114,25 +112,32 @@ function microBatches(xs: readonly Tensor[], ys: readonly Tensor[], microBatch: 
   return tasks;
 }
 
-/** The batch's step from its micro-batches' results: tree sums, one optimizer step, metrics on the concatenated predictions. */
-function applyShares(model: TrainableModel, trainable: readonly Variable[], results: readonly MicroBatchResult[], ys: readonly Tensor[]): StepResult {
+/** The batch's step from the tree sum of its micro-batches: one optimizer step, metrics on the predictions in batch order. */
+function applySum(model: TrainableModel, trainable: readonly Variable[], total: ShareSum, ys: readonly Tensor[]): StepResult {
   const compiled = model.compiledOrThrow('fit');
-  results.forEach((r, j) => {
-    if (r.index !== j) throw new Error(`data-parallel: micro-batch ${j}'s result is missing (got ${r.index})`);
-  });
-  const loss = treeSum(results.map((r) => r.loss), addScalars);
-  const outputLosses = results[0]!.outputLosses.map((_, o) => treeSum(results.map((r) => r.outputLosses[o]!), addScalars));
   const grads: Record<string, Tensor> = {};
   trainable.forEach((v, i) => {
-    if (results[0]!.grads[i] !== null) grads[v.name] = ENGINE.makeTensor(treeSum(results.map((r) => r.grads[i]!), addArrays), v.shape, 'float32');
+    if (total.grads[i] !== null) grads[v.name] = ENGINE.makeTensor(total.grads[i]!, v.shape, 'float32');
   });
   compiled.optimizer.applyGradients(grads);
   for (const g of Object.values(grads)) g.dispose();
   ENGINE.tidy(() => {
-    const predictions = results[0]!.predictions.map((_, o) => ops.concat(results.map((r) => fromWire(r.predictions[o]!)), 0));
+    const predictions = total.predictions[0]!.map((_, o) => ops.concat(total.predictions.map((p) => fromWire(p[o]!)), 0));
     updateMetrics(compiled, ys, predictions);
   });
-  return { loss, outputLosses };
+  return { loss: total.loss, outputLosses: total.outputLosses };
+}
+
+/** Nodes of the tree to workers: each node to the worker with the fewest micro-batches so far (the first on ties). */
+function assign(nodes: readonly [number, number][], workers: number): [number, number][][] {
+  const load = new Array<number>(workers).fill(0);
+  const out = Array.from({ length: workers }, (): [number, number][] => []);
+  for (const node of nodes) {
+    const w = load.indexOf(Math.min(...load));
+    out[w]!.push(node);
+    load[w]! += node[1] - node[0];
+  }
+  return out;
 }
 
 /** What a worker thread needs to rebuild the model: artifacts (topology, weights, key names), losses, seed, backend. */
@@ -148,16 +153,17 @@ export interface WorkerSetup {
   weights: string[];
 }
 
+/** A worker's part of a step: the weights, and nodes of the tree as their micro-batches; it answers each node's sum. */
 export interface StepMessage {
   weights: Float32Array[];
   context: StepContext;
-  tasks: MicroBatchTask[];
+  nodes: MicroBatchTask[][];
 }
 
-/** The transport to workers: each gets its tasks of a step and answers with their results in task order. */
+/** The transport to workers: each gets its part of a step and answers with its nodes' sums in order. */
 export interface WorkerGroup {
   readonly size: number;
-  run(perWorker: StepMessage[]): Promise<MicroBatchResult[][]>;
+  run(perWorker: StepMessage[]): Promise<ShareSum[][]>;
   close(): Promise<void>;
 }
 
@@ -205,7 +211,7 @@ export async function workerGroup(channels: Requests[], setup: WorkerSetup, clos
   }
   return {
     size: channels.length,
-    run: (perWorker) => Promise.all(perWorker.map((step, w) => channels[w]!.request<MicroBatchResult[]>({ kind: 'step', step }))),
+    run: (perWorker) => Promise.all(perWorker.map((step, w) => channels[w]!.request<ShareSum[]>({ kind: 'step', step }))),
     close,
   };
 }
@@ -287,15 +293,16 @@ class DataParallelStepper implements BatchStepper {
     const tasks = microBatches(xs, ys, this.options.microBatch);
     const context: StepContext = { step: compiled.optimizer.iterations, batchSize: xs[0]!.shape[0]!, ...(classWeight ? { classWeight } : {}) };
     const group = await this.workers();
-    let results: MicroBatchResult[];
+    let total: ShareSum;
     if (group) {
+      // Workers sum whole nodes of the tree: the same additions as summing every micro-batch here.
       const weights = this.model.weights.map((v) => Float32Array.from(v.dataSync() as Float32Array));
-      const perWorker = Array.from({ length: group.size }, (_, w) => ({ weights, context, tasks: tasks.filter((t) => t.index % group.size === w) }));
-      results = (await group.run(perWorker)).flat().sort((a, b) => a.index - b.index);
+      const perWorker = assign(treeNodes(tasks.length, group.size), group.size).map((nodes) => ({ weights, context, nodes: nodes.map(([lo, hi]) => tasks.slice(lo, hi)) }));
+      total = combineNodes(tasks.length, (await group.run(perWorker)).flat());
     } else {
-      results = tasks.map((task) => microBatchGradients(this.model, trainable, task, context));
+      total = nodeGradients(this.model, trainable, tasks, context);
     }
-    return applyShares(this.model, trainable, results, ys);
+    return applySum(this.model, trainable, total, ys);
   }
 
   async close(): Promise<void> {

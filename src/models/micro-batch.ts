@@ -36,15 +36,20 @@ export interface MicroBatchTask {
   ys: WireTensor[];
 }
 
-export interface MicroBatchResult {
-  index: number;
-  /** The share's loss (fl(sum of its examples' losses / batch size), the penalties in share 0). */
+/**
+ * The sum over the reduction tree's node of micro-batches [lo, hi) (one micro-batch: lo + 1 = hi)
+ * of their loss shares (fl(sum of the examples' losses / batch size), the penalties in share 0)
+ * and their gradients.
+ */
+export interface ShareSum {
+  lo: number;
+  hi: number;
   loss: number;
   outputLosses: number[];
-  /** The share's gradient of each trainable weight (fit's order); null where the loss does not reach it. */
+  /** Each trainable weight's gradient (fit's order); null where the loss does not reach it. */
   grads: (Float32Array | null)[];
-  /** The model's outputs on the micro-batch, for the batch's metrics. */
-  predictions: WireTensor[];
+  /** The model's outputs on each micro-batch in order, for the batch's metrics. */
+  predictions: WireTensor[][];
 }
 
 /** What every micro-batch of one step shares. */
@@ -60,7 +65,7 @@ export interface StepContext {
  * order). The model runs in training mode with the micro-batch's rows of its batch (CallContext
  * rows), so Dropout draws the rows of the batch's mask that plain fit would draw.
  */
-export function microBatchGradients(model: TrainableModel, trainable: readonly Variable[], task: MicroBatchTask, context: StepContext): MicroBatchResult {
+export function microBatchGradients(model: TrainableModel, trainable: readonly Variable[], task: MicroBatchTask, context: StepContext): ShareSum {
   const compiled = model.compiledOrThrow('fit');
   return ENGINE.tidy(() => {
     const xs = task.xs.map(fromWire);
@@ -72,36 +77,92 @@ export function microBatchGradients(model: TrainableModel, trainable: readonly V
       predictions = callModel(model, xs, { training: true, step: context.step, rows: { offset: task.offset, total: context.batchSize } }).map((p) => ENGINE.keep(p));
       return totalLoss(model, compiled, ys, predictions, sampleWeights, (t) => outputTerms.push(ENGINE.keep(t)), { batchSize: context.batchSize, penalties: task.index === 0 });
     }, trainable);
-    const result: MicroBatchResult = {
-      index: task.index,
+    const result: ShareSum = {
+      lo: task.index,
+      hi: task.index + 1,
       loss: value.dataSync()[0]!,
       outputLosses: outputTerms.map((t) => t.dataSync()[0]!),
       grads: trainable.map((v) => (grads[v.name] ? Float32Array.from(grads[v.name]!.dataSync() as Float32Array) : null)),
-      predictions: predictions.map(toWire),
+      predictions: [predictions.map(toWire)],
     };
     for (const t of [...predictions, ...outputTerms]) t.dispose();
     return result;
   });
 }
 
+/** The size of the left subtree of a node of n > 1 leaves: the largest power of two below n. */
+function leftSize(n: number): number {
+  let left = 1;
+  while (left * 2 < n) left *= 2;
+  return left;
+}
+
 /**
  * The sum of items 0..n-1 over a fixed binary tree: the left subtree holds the largest power of
  * two below n items, so 4 items are (0 + 1) + (2 + 3), 3 are (0 + 1) + 2, 5 are
- * ((0 + 1) + (2 + 3)) + 4. It depends only on n, never on who computed the items.
+ * ((0 + 1) + (2 + 3)) + 4. It depends only on n, never on who computed the items; a node's
+ * subtree is the tree of its own items, so sums of nodes can be computed anywhere.
  */
 export function treeSum<T>(items: readonly T[], add: (a: T, b: T) => T, lo = 0, hi = items.length): T {
   const n = hi - lo;
   if (n === 1) return items[lo]!;
-  let left = 1;
-  while (left * 2 < n) left *= 2;
+  const left = leftSize(n);
   return add(treeSum(items, add, lo, lo + left), treeSum(items, add, lo + left, hi));
 }
 
-export const addScalars = (a: number, b: number): number => f(a + b);
+/**
+ * Nodes of the tree over k leaves that partition it, as work for `parts` workers: split widest
+ * first (leftmost on ties) until there are at least `parts` and none is wider than k / parts
+ * rounded up, or all are leaves.
+ */
+export function treeNodes(k: number, parts: number): [number, number][] {
+  const nodes: [number, number][] = [[0, k]];
+  const widest = Math.ceil(k / parts);
+  for (;;) {
+    let w = 0;
+    nodes.forEach(([lo, hi], i) => {
+      if (hi - lo > nodes[w]![1] - nodes[w]![0]) w = i;
+    });
+    const [lo, hi] = nodes[w]!;
+    if (hi - lo === 1 || (nodes.length >= parts && hi - lo <= widest)) return nodes;
+    const mid = lo + leftSize(hi - lo);
+    nodes.splice(w, 1, [lo, mid], [mid, hi]);
+  }
+}
+
+/** The tree sum of k leaves from the sums of nodes that partition the tree (treeNodes). */
+export function combineNodes(k: number, sums: readonly ShareSum[]): ShareSum {
+  const byRange = new Map(sums.map((s) => [`${s.lo}:${s.hi}`, s]));
+  const node = (lo: number, hi: number): ShareSum => {
+    const known = byRange.get(`${lo}:${hi}`);
+    if (known) return known;
+    if (hi - lo === 1) throw new Error(`data-parallel: no result for micro-batch ${lo}`);
+    const mid = lo + leftSize(hi - lo);
+    return addShares(node(lo, mid), node(mid, hi));
+  };
+  return node(0, k);
+}
+
+/** Two adjacent nodes' sums added: the parent's (the left one first). */
+export function addShares(a: ShareSum, b: ShareSum): ShareSum {
+  return {
+    lo: a.lo,
+    hi: b.hi,
+    loss: f(a.loss + b.loss),
+    outputLosses: a.outputLosses.map((v, o) => f(v + b.outputLosses[o]!)),
+    grads: a.grads.map((g, i) => (g === null ? null : addArrays(g, b.grads[i]!))),
+    predictions: [...a.predictions, ...b.predictions],
+  };
+}
 
 /** Elementwise float32 sum (a double sum of two float32 values rounds once to float32 exactly). */
-export function addArrays(a: Float32Array, b: Float32Array): Float32Array {
+function addArrays(a: Float32Array, b: Float32Array): Float32Array {
   const out = new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i]! + b[i]!;
   return out;
+}
+
+/** The tree sum of consecutive micro-batches that form a node of the tree (treeNodes). */
+export function nodeGradients(model: TrainableModel, trainable: readonly Variable[], tasks: readonly MicroBatchTask[], context: StepContext): ShareSum {
+  return treeSum(tasks.map((task) => microBatchGradients(model, trainable, task, context)), addShares);
 }
