@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { it } from 'node:test';
 import * as vb from 'verbatim';
+import { replicaServer } from '../src/models/data-parallel-replica.js';
 import { decodeFrame, encodeFrame, FrameReader } from '../src/models/data-parallel-wire.js';
 import { forEachBackend } from './helpers/backends.js';
 import { REPO_ROOT } from './helpers/process.js';
@@ -108,6 +109,13 @@ it('bad processes options are errors naming them', async () => {
   await assert.rejects(fit({ spawn: 'no' }), /Expected dataParallel.processes.spawn to be a boolean/);
   await assert.rejects(fit({ connectTimeout: 0 }), /Expected dataParallel.processes.connectTimeout to be a positive number of seconds/);
   await assert.rejects(train({ workers: 2, microBatch: 3, inProcess: true, processes: {} }), /Expected dataParallel.processes or dataParallel.inProcess, not both/);
+});
+
+it('a worker of another verbatim version refuses the setup, naming both versions', async () => {
+  const serve = replicaServer();
+  const { reply } = await serve({ kind: 'setup', setup: { version: '0.0.0-other' } });
+  assert.match(reply.error ?? '', /dataParallel worker: Expected the fit's verbatim version 0\.0\.0-other in the worker\. Received: worker=\d/);
+  assert.match((await serve({ kind: 'step', step: {} })).reply.error ?? '', /unexpected message step before setup/);
 });
 
 it('frames carry typed arrays bit for bit (NaN payloads, -0, subnormals), bigints and buffers, split anywhere', () => {

@@ -9,6 +9,7 @@ import { modelFromArtifacts } from '../io/index.js';
 import type { Seed } from '../random/keys.js';
 import { setRandomSeed } from '../random/seed.js';
 import type { Variable } from '../tensor/tensor.js';
+import { VERSION } from '../version.js';
 import type { CompileArgs } from './arguments.js';
 import type { Reply, StepMessage, WorkerSetup } from './data-parallel.js';
 import { nodeGradients, type ShareSum } from './micro-batch.js';
@@ -21,6 +22,7 @@ export interface Replica {
 /** `threads`: the backend's kernel threads, when given (results never depend on it). */
 export async function createReplica(setup: WorkerSetup, threads?: number): Promise<Replica> {
   const context = 'dataParallel worker';
+  if (setup.version !== VERSION) throw invalid(context, `Expected the fit's verbatim version ${setup.version} in the worker`, { worker: VERSION });
   ENGINE.setBackend(setup.backend);
   if (threads !== undefined) ENGINE.setNumThreads(threads);
   if (setup.module !== undefined) await import(setup.module);
@@ -59,7 +61,9 @@ export function replicaServer(threads?: number): (message: { kind: string; setup
       }
       if (message.kind !== 'step' || !replica) throw new Error(`unexpected message ${message.kind}${replica ? '' : ' before setup'}`);
       const results = replica.step(message.step as StepMessage);
-      const transfer = results.flatMap((r) => [...r.grads.filter((g) => g !== null), ...r.predictions.flat().map((p) => p.values)].map((a) => a.buffer as ArrayBuffer));
+      const arrays = results.flatMap((r) => [...r.grads.filter((g) => g !== null), ...r.predictions.flat().map((p) => p.values)]);
+      // Only buffers an array owns whole are moved (one shared with anything else is copied).
+      const transfer = [...new Set(arrays.filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength).map((a) => a.buffer as ArrayBuffer))];
       return { reply: { value: results }, transfer };
     } catch (error) {
       return { reply: { error: error instanceof Error ? error.message : String(error) }, transfer: [] };

@@ -15,6 +15,7 @@ import type { Layer } from '../layers/layer.js';
 import * as ops from '../ops/index.js';
 import { getRandomSeed } from '../random/seed.js';
 import { optionalBuiltin } from '../runs/node.js';
+import { VERSION } from '../version.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { DataParallelOptions, ProcessOptions } from './fit-options.js';
 import { combineNodes, fromWire, nodeGradients, toWire, treeNodes, type MicroBatchTask, type ShareSum, type StepContext } from './micro-batch.js';
@@ -142,6 +143,8 @@ function assign(nodes: readonly [number, number][], workers: number): [number, n
 
 /** What a worker thread needs to rebuild the model: artifacts (topology, weights, key names), losses, seed, backend. */
 export interface WorkerSetup {
+  /** The fit's verbatim version: a worker of another version refuses the work. */
+  version: string;
   /** A URL the worker imports first (dataParallel.workerModule), absolute. */
   module?: string;
   artifacts: unknown;
@@ -272,6 +275,7 @@ class DataParallelStepper implements BatchStepper {
     const compiled = this.model.compiledOrThrow(this.context);
     const module = this.options.workerModule;
     return {
+      version: VERSION,
       ...(module === undefined ? {} : { module: absoluteModule(module) }),
       artifacts: modelArtifacts(this.model),
       loss: this.model.compileArgs!.loss,
@@ -296,7 +300,7 @@ class DataParallelStepper implements BatchStepper {
     let total: ShareSum;
     if (group) {
       // Workers sum whole nodes of the tree: the same additions as summing every micro-batch here.
-      const weights = this.model.weights.map((v) => Float32Array.from(v.dataSync() as Float32Array));
+      const weights = this.model.weights.map((v) => v.dataSync() as Float32Array);
       const perWorker = assign(treeNodes(tasks.length, group.size), group.size).map((nodes) => ({ weights, context, nodes: nodes.map(([lo, hi]) => tasks.slice(lo, hi)) }));
       total = combineNodes(tasks.length, (await group.run(perWorker)).flat());
     } else {

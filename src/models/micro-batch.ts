@@ -5,7 +5,7 @@
  */
 import { variableGrads } from '../autograd/grad.js';
 import { ENGINE } from '../engine/engine.js';
-import type { DType } from '../tensor/dtype.js';
+import type { DataArray, DType } from '../tensor/dtype.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { callModel, classSampleWeights, totalLoss, type TrainableModel } from './training.js';
 
@@ -13,15 +13,14 @@ const f = Math.fround;
 
 /** A tensor as bytes that cross threads and processes. */
 export interface WireTensor {
-  values: Float32Array | Int32Array;
+  values: DataArray;
   shape: number[];
   dtype: DType;
 }
 
+/** The tensor's values (dataSync's copy: they may be moved to another thread). */
 export function toWire(t: Tensor): WireTensor {
-  const data = t.dataSync();
-  const values = t.dtype === 'float32' ? Float32Array.from(data as Float32Array) : Int32Array.from(data as ArrayLike<number>);
-  return { values, shape: [...t.shape], dtype: t.dtype === 'float32' ? 'float32' : 'int32' };
+  return { values: t.dataSync(), shape: [...t.shape], dtype: t.dtype };
 }
 
 export function fromWire(w: WireTensor): Tensor {
@@ -82,7 +81,7 @@ export function microBatchGradients(model: TrainableModel, trainable: readonly V
       hi: task.index + 1,
       loss: value.dataSync()[0]!,
       outputLosses: outputTerms.map((t) => t.dataSync()[0]!),
-      grads: trainable.map((v) => (grads[v.name] ? Float32Array.from(grads[v.name]!.dataSync() as Float32Array) : null)),
+      grads: trainable.map((v) => (grads[v.name] ? grads[v.name]!.dataSync() as Float32Array : null)),
       predictions: [predictions.map(toWire)],
     };
     for (const t of [...predictions, ...outputTerms]) t.dispose();
