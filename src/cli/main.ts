@@ -3,7 +3,7 @@
  * The verbatim command line: run scripts as recorded runs, verify and compare them, list and
  * report them. Exit codes: 0 success, 1 a check failed (or a run failed), 2 bad usage.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import * as vb from '../index.js';
 import { countLabel, summarize } from '../runs/statistics.js';
 import { defaultStore, jsonNumber, listRuns, removeRun, resolveRun, summarizeRun, writeFailure } from '../runs/store.js';
@@ -11,7 +11,7 @@ import { integerFlag, parse, stringFlag, UsageError, type Parsed } from './args.
 import { execute, executeAll, interruptedBy, signalExitCode, type Invocation } from './execute.js';
 import { projectRoot, trustedInvocation } from './trust.js';
 import {
-  compareData, configOf, summaryValues, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
+  compareData, configOf, summaryValues, valueDifferences, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
   weightDifferences, type RunDetails,
 } from './inspect.js';
 import { renderReport } from './report.js';
@@ -25,15 +25,15 @@ import { doctor } from './doctor.js';
  * A closed pipe (`verbatim show id | head -3`) is a normal end of the output: writing stops, the
  * command finishes (a run keeps training and recording) and exits as it would have.
  */
-let outputClosed = false;
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
+const closed = { stdout: false, stderr: false };
+for (const name of ['stdout', 'stderr'] as const) {
+  process[name].on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
-    outputClosed = true;
+    closed[name] = true;
   });
 }
 const write = (stream: 'stdout' | 'stderr', text: string) => {
-  if (!outputClosed) process[stream].write(text);
+  if (!closed[stream]) process[stream].write(text);
 };
 const out = (text: string) => write('stdout', `${text}\n`);
 
@@ -97,6 +97,7 @@ function seedList(parsed: Parsed): (string | undefined)[] {
   const seeds = stringFlag(parsed, 'seeds');
   if (seed !== undefined && seeds !== undefined) throw new UsageError(`Expected --seed or --seeds, not both. Received: --seed ${seed} --seeds ${seeds}`);
   const repeats = integerFlag(parsed, 'repeats', 1) ?? 1;
+  if (repeats > MAX_RUNS) throw new UsageError(`Expected --repeats of at most ${MAX_RUNS}. Received: --repeats ${repeats}`);
   const valid = (s: string) => {
     if (!/^-?\d+$/.test(s)) throw new UsageError(`Expected integer seeds. Received: ${s}`);
     return s;
@@ -126,7 +127,7 @@ function sameSeedReport(runs: readonly RunDetails[]): string[] {
     (bySeed.get(seed) ?? bySeed.set(seed, []).get(seed)!).push(r);
   }
   return [...bySeed].filter(([, group]) => group.length > 1).map(([seed, group]) => {
-    const identical = group.every((r) => firstDivergence(group[0]!.epochs, r.epochs) === undefined);
+    const identical = group.every((r) => firstDivergence(group[0]!.epochs, r.epochs) === undefined && valueDifferences(group[0]!, r).length === 0);
     return `seed ${seed}: ${group.length} runs, ${identical ? 'bit-identical' : 'NOT bit-identical'}`;
   });
 }
@@ -159,11 +160,24 @@ async function commandResume(parsed: Parsed, query: string): Promise<number> {
   return execution.exitCode === 0 && !execution.writeError && run.summary.status === 'completed' ? 0 : 1;
 }
 
+/** More runs than this in one command is a typo, not a plan (each is a process and a directory). */
+const MAX_RUNS = 100_000;
+
+/** A run to compare: a corrupt one is an error naming why, never compared as if it were empty. */
+function readableRun(storeDir: string, query: string): RunDetails {
+  const run = loadRun(storeDir, resolveRun(storeDir, query));
+  if (run.summary.status === 'corrupt') throw new Error(`Expected a readable run. Received: ${run.summary.id}, corrupt: ${run.summary.problem}`);
+  return run;
+}
+
 async function commandRun(parsed: Parsed): Promise<number> {
   const resume = stringFlag(parsed, 'resume');
   if (resume !== undefined) return commandResume(parsed, resume);
   const [script] = parsed.positionals;
   if (!script || parsed.positionals.length > 1) throw new UsageError(`Expected one script. Received: ${JSON.stringify(parsed.positionals)}`);
+  if (!existsSync(script) || !statSync(script).isFile()) throw new UsageError(`Expected a script file. Received: ${script} (${existsSync(script) ? 'not a regular file' : 'not found'})`);
+  const backend = stringFlag(parsed, 'backend');
+  if (backend !== undefined && !vb.backendNames().includes(backend)) throw new UsageError(`Expected --backend to be one of ${vb.backendNames().join(', ')}. Received: --backend ${backend}`);
   const trace = stringFlag(parsed, 'trace');
   if (trace !== undefined && trace !== 'steps' && trace !== 'epochs' && trace !== 'ops') throw new UsageError(`Expected --trace epochs, steps or ops. Received: --trace ${trace}`);
   const storeDir = store(parsed);
@@ -200,6 +214,8 @@ async function commandRun(parsed: Parsed): Promise<number> {
   const runs = executions.map((e) => loadRun(storeDir, e.id));
   out('');
   out(statisticsTable(runs, stringFlag(parsed, 'metric')));
+  const unfinished = runs.filter((r) => r.summary.status !== 'completed');
+  if (unfinished.length) out(`(${unfinished.length} run(s) not completed, left out of the statistics: ${unfinished.map((r) => `${r.summary.id} ${r.summary.status}`).join(', ')})`);
   for (const line of sameSeedReport(runs)) out(line);
   const signal = interruptedBy();
   if (signal) {
@@ -213,7 +229,7 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   const storeDir = store(parsed);
   const [query] = parsed.positionals;
   if (!query) throw new UsageError('Expected a run id. Received: nothing');
-  const original = loadRun(storeDir, resolveRun(storeDir, query));
+  const original = readableRun(storeDir, query);
   const invocation = trustedInvocation(original, projectRoot(process.cwd()));
   const [execution] = await executeAll(storeDir, [{ ...invocation, name: `verify ${original.summary.id}` }], 1, () => undefined, () => undefined);
   if (!execution) return signalExitCode(interruptedBy()!);
@@ -221,13 +237,15 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   const divergence = firstDivergence(original.epochs, again.epochs);
   const stepDivergence = original.steps.findIndex((s, i) => s.digest !== again.steps[i]?.digest || s.lossBits !== again.steps[i]?.lossBits);
   const environmentChanges = fieldDifferences(original.manifest, again.manifest, VOLATILE_ENVIRONMENT);
-  if (divergence === undefined && stepDivergence < 0 && again.summary.status === original.summary.status) {
+  const values = valueDifferences(original, again);
+  if (divergence === undefined && stepDivergence < 0 && values.length === 0 && again.summary.status === original.summary.status) {
     out(`identical: ${again.summary.id} reproduces ${original.summary.id} (${original.epochs.length} epoch records${original.steps.length ? `, ${original.steps.length} steps` : ''})`);
     return 0;
   }
   if (divergence === 'length') out(`different: ${original.epochs.length} epoch records, then ${again.epochs.length}`);
   else if (divergence) out(`first divergence: fit ${divergence.fit}, epoch ${divergence.epoch}${divergence.epoch === 0 ? ' (initial weights)' : ''}: ${divergence.what.join(', ')} differ${divergence.layers.length ? `; layers ${divergence.layers.join(', ')}` : ''}`);
   if (stepDivergence >= 0) out(`first divergent step: ${JSON.stringify(original.steps[stepDivergence])}`);
+  if (values.length) out(`custom values that differ:\n  ${values.join('\n  ')}`);
   if (again.summary.status !== original.summary.status) out(`status: ${original.summary.status} -> ${again.summary.status}`);
   out(environmentChanges.length ? `environment differences:\n  ${environmentChanges.join('\n  ')}` : 'environment: no differences');
   return 1;
@@ -236,7 +254,7 @@ async function commandVerify(parsed: Parsed): Promise<number> {
 function commandDiff(parsed: Parsed): number {
   const storeDir = store(parsed);
   if (parsed.positionals.length !== 2) throw new UsageError(`Expected two runs. Received: ${JSON.stringify(parsed.positionals)}`);
-  const [a, b] = parsed.positionals.map((q) => loadRun(storeDir, resolveRun(storeDir, q))) as [RunDetails, RunDetails];
+  const [a, b] = parsed.positionals.map((q) => readableRun(storeDir, q)) as [RunDetails, RunDetails];
   const divergence = firstDivergence(a.epochs, b.epochs);
   const result = {
     runs: [a.summary.id, b.summary.id],
@@ -247,6 +265,7 @@ function commandDiff(parsed: Parsed): number {
     weights: divergence && divergence !== 'length' ? weightDifferences(storeDir, a, storeDir, b, divergence.fit, divergence.epoch) : [],
     firstDivergentStep: a.steps.find((s, i) => s.digest !== b.steps[i]?.digest || s.lossBits !== b.steps[i]?.lossBits) ?? null,
     firstDivergentOp: a.ops.length && b.ops.length ? firstDivergentOp(a.ops, b.ops) ?? null : null,
+    values: valueDifferences(a, b),
   };
   if (parsed.flags.has('json')) {
     out(JSON.stringify(result, null, 2));
@@ -256,7 +275,9 @@ function commandDiff(parsed: Parsed): number {
   out(`config: ${result.config.length ? `\n  ${result.config.join('\n  ')}` : 'no differences'}`);
   out(`data content: ${result.data.content.length ? `\n  ${result.data.content.join('\n  ')}` : 'the same examples'}`);
   out(`data order: ${result.data.order.length ? `\n  ${result.data.order.join('\n  ')}` : result.data.content.length ? '(see content)' : 'the same'}`);
-  if (divergence === undefined) out('identical: every recorded digest and metric bit agrees');
+  if (result.values.length) out(`custom values that differ:\n  ${result.values.join('\n  ')}`);
+  if (divergence === undefined && result.values.length === 0) out('identical: every recorded digest, metric and value bit agrees');
+  else if (divergence === undefined) out('training identical: every recorded digest and metric bit agrees');
   else if (divergence === 'length') out(`different lengths: ${a.epochs.length} and ${b.epochs.length} epoch records`);
   else {
     out(`first divergence: fit ${divergence.fit}, epoch ${divergence.epoch}${divergence.epoch === 0 ? ' (initial weights)' : ''}: ${divergence.what.join(', ')} differ`);
@@ -280,8 +301,8 @@ function commandLs(parsed: Parsed): number {
     && (status === undefined || r.status === status) && (seed === undefined || r.seed === seed)
     && (since === undefined || (runStart(r.id) ?? -Infinity) >= since)), stringFlag(parsed, 'sort'));
   out(parsed.flags.has('json') ? JSON.stringify(runs, jsonNumber, 2) : runs.length ? lsTable(runs) : '(no runs)');
-  const corrupt = runs.filter((r) => r.status === 'corrupt');
-  if (!parsed.flags.has('json') && corrupt.length) out(`\ncorrupt runs:\n${corrupt.map((r) => `  ${r.id}: ${r.problem}`).join('\n')}`);
+  const explained = runs.filter((r) => r.problem !== undefined);
+  if (!parsed.flags.has('json') && explained.length) out(`\nreasons:\n${table(explained.map((r) => [`  ${r.id}`, r.status, r.problem!]))}`);
   return 0;
 }
 
@@ -310,11 +331,13 @@ function commandShow(parsed: Parsed): number {
 function commandRm(parsed: Parsed): number {
   const storeDir = store(parsed);
   if (parsed.positionals.length === 0) throw new UsageError('Expected a run id. Received: nothing');
-  for (const query of parsed.positionals) {
-    const id = resolveRun(storeDir, query);
-    const run = summarizeRun(storeDir, id);
-    removeRun(storeDir, id);
-    out(`removed ${id} (name ${run.name ?? '-'}, seed ${run.seed ?? '-'}, ${run.status})`);
+  // Every id is checked before anything is removed; a run still training is not pulled from under it.
+  const runs = [...new Set(parsed.positionals.map((query) => resolveRun(storeDir, query)))].map((id) => summarizeRun(storeDir, id));
+  const running = runs.find((r) => r.status === 'running');
+  if (running) throw new Error(`Expected runs that are not running. Received: ${running.id}, still running (stop it first)`);
+  for (const run of runs) {
+    removeRun(storeDir, run.id);
+    out(`removed ${run.id} (name ${run.name ?? '-'}, seed ${run.seed ?? '-'}, ${run.status})`);
   }
   return 0;
 }
@@ -331,8 +354,13 @@ async function commandReport(parsed: Parsed): Promise<number> {
   const ids = runIds(parsed, storeDir);
   if (ids.length === 0) throw new UsageError('Expected runs (ids or --name). Received: none');
   const file = stringFlag(parsed, 'out') ?? 'report.html';
-  writeFileSync(file, await renderReport(ids.map((id) => loadRun(storeDir, id)), { metric: stringFlag(parsed, 'metric') }));
-  out(`wrote ${file} (${ids.length} runs)`);
+  const runs = ids.map((id) => loadRun(storeDir, id));
+  const corrupt = runs.filter((r) => r.summary.status === 'corrupt');
+  for (const r of corrupt) write('stderr', `verbatim report: left out ${r.summary.id}, corrupt: ${r.summary.problem}\n`);
+  const readable = runs.filter((r) => r.summary.status !== 'corrupt');
+  if (readable.length === 0) throw new Error(`Expected at least one readable run. Received: ${corrupt.length} corrupt`);
+  writeFileSync(file, await renderReport(readable, { metric: stringFlag(parsed, 'metric') }));
+  out(`wrote ${file} (${readable.length} runs)`);
   return 0;
 }
 
