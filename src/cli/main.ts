@@ -5,7 +5,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as vb from '../index.js';
-import { countLabel, summarize } from '../runs/statistics.js';
 import { defaultStore, jsonNumber, listRuns, removeRun, resolveRun, summarizeRun, writeFailure } from '../runs/store.js';
 import { integerFlag, parse, stringFlag, UsageError, type Parsed } from './args.js';
 import { executeAll, interruptedBy, signalExitCode, type Invocation } from './execute.js';
@@ -20,6 +19,9 @@ import { liveSummary, ProgressDisplay } from './progress.js';
 import { firstDivergentOp } from '../runs/op-trace.js';
 import { readValues, valueFromBits } from '../runs/values.js';
 import { doctor } from './doctor.js';
+import { sameSeedReport, statisticsTable } from './summary.js';
+import { submitSweep, sweepStatus } from './sweep.js';
+import { commandWorker } from './worker.js';
 
 /**
  * A closed pipe (`verbatim show id | head -3`) is a normal end of the output: writing stops, the
@@ -57,7 +59,7 @@ Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VER
 Exit codes: 0 success, 1 a check or a run failed, 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
   run: `verbatim run <script.ts|.js> [options] [-- script args]
   --seed N        the seed, as if vb.setRandomSeed(N) ran before the script (overrides the script's own)
-  --seeds a,b,c   one run per seed
+  --seeds a,b,c   one run per seed; a..b is every seed from a to b (1..30)
   --repeats N     runs per seed (without --seed/--seeds: N runs with auto-chosen, recorded seeds)
   --threads N     kernel threads          --backend NAME   'wasm' or 'reference'
   --name NAME     the runs' name          --parallel N     runs at once (default 1)
@@ -88,43 +90,55 @@ function runIds(parsed: Parsed, storeDir: string): string[] {
   return parsed.positionals.map((q) => resolveRun(storeDir, q));
 }
 
-function seedList(parsed: Parsed): (string | undefined)[] {
+const MAX_SEEDS = 100_000;
+
+/** The seeds of --seed or --seeds, each once; [undefined] when neither is given. */
+function distinctSeeds(parsed: Parsed): (string | undefined)[] {
   const seed = stringFlag(parsed, 'seed');
   const seeds = stringFlag(parsed, 'seeds');
   if (seed !== undefined && seeds !== undefined) throw new UsageError(`Expected --seed or --seeds, not both. Received: --seed ${seed} --seeds ${seeds}`);
-  const repeats = integerFlag(parsed, 'repeats', 1) ?? 1;
   const valid = (s: string) => {
     if (!/^-?\d+$/.test(s)) throw new UsageError(`Expected integer seeds. Received: ${s}`);
     return s;
   };
-  const base = seeds !== undefined ? seeds.split(',').map(valid) : seed !== undefined ? [valid(seed)] : [undefined];
-  return base.flatMap((s) => Array.from({ length: repeats }, () => s));
+  // `a..b` is every integer from a to b, both included.
+  const expand = (item: string): string[] => {
+    const range = /^(-?\d+)\.\.(-?\d+)$/.exec(item);
+    if (!range) return [valid(item)];
+    const [from, to] = [Number(range[1]), Number(range[2])];
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || to < from || to - from >= MAX_SEEDS) {
+      throw new UsageError(`Expected a seed range a..b with a <= b and at most ${MAX_SEEDS} seeds. Received: ${item}`);
+    }
+    return Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+  };
+  return seeds !== undefined ? seeds.split(',').flatMap(expand) : seed !== undefined ? [valid(seed)] : [undefined];
 }
 
-/** Per final metric and custom value (or only `metric`): the summary statistics across the runs. */
-function statisticsTable(runs: readonly RunDetails[], metric?: string): string {
-  const metrics = summaryValues(runs, metric);
-  if (metrics.size === 0) return metric === undefined ? '(no metrics were recorded)' : `(no run recorded a metric or value named ${metric})`;
-  const f = (v: number) => String(Number(v.toPrecision(6)));
-  return table([
-    ['metric', 'n', 'mean', 'std', 'median', 'min', 'max', '95% CI of the mean'],
-    ...[...metrics].map(([k, values]) => {
-      const s = summarize(values);
-      return [k, countLabel(values), f(s.mean), f(s.std), f(s.median), f(s.min), f(s.max), `[${f(s.ci95[0])}, ${f(s.ci95[1])}]`];
-    }),
-  ]);
+/** One entry per run: each seed --repeats times. */
+function seedList(parsed: Parsed): (string | undefined)[] {
+  const repeats = integerFlag(parsed, 'repeats', 1) ?? 1;
+  return distinctSeeds(parsed).flatMap((s) => Array.from({ length: repeats }, () => s));
 }
 
-function sameSeedReport(runs: readonly RunDetails[]): string[] {
-  const bySeed = new Map<string, RunDetails[]>();
-  for (const r of runs) {
-    const seed = String(r.run.seed ?? '');
-    (bySeed.get(seed) ?? bySeed.set(seed, []).get(seed)!).push(r);
-  }
-  return [...bySeed].filter(([, group]) => group.length > 1).map(([seed, group]) => {
-    const identical = group.every((r) => firstDivergence(group[0]!.epochs, r.epochs) === undefined);
-    return `seed ${seed}: ${group.length} runs, ${identical ? 'bit-identical' : 'NOT bit-identical'}`;
-  });
+/** run --queue: one job per seed and repeat; the seeds must be given (a worker choosing one would make every submission a new job). */
+function submitQueued(parsed: Parsed, url: string, base: Omit<Invocation, 'seed'>, storeDir: string): Promise<number> {
+  const seeds = distinctSeeds(parsed);
+  if (seeds.some((s) => s === undefined)) throw new UsageError('Expected --seed or --seeds with --queue. Received: neither');
+  if (parsed.flags.has('parallel')) throw new UsageError('Expected --parallel without --queue (the workers\' --concurrency sets it). Received: --parallel');
+  const metric = stringFlag(parsed, 'metric');
+  return submitSweep({
+    url, store: storeDir, base, seeds: seeds as string[], repeats: integerFlag(parsed, 'repeats', 1) ?? 1, detach: parsed.flags.has('detach'),
+    ...(metric !== undefined ? { metric } : {}),
+  }, out, (t) => write('stderr', t));
+}
+
+async function commandStatus(parsed: Parsed): Promise<number> {
+  const [sweep] = parsed.positionals;
+  if (!sweep || parsed.positionals.length > 1) throw new UsageError(`Expected one sweep id. Received: ${JSON.stringify(parsed.positionals)}`);
+  const url = stringFlag(parsed, 'queue');
+  if (url === undefined) throw new UsageError('Expected --queue redis://host:port[/db]. Received: nothing');
+  const metric = stringFlag(parsed, 'metric');
+  return sweepStatus(sweep, { url, store: store(parsed), ...(metric !== undefined ? { metric } : {}) }, parsed.flags.has('wait'), out, (t) => write('stderr', t));
 }
 
 async function commandRun(parsed: Parsed): Promise<number> {
@@ -140,6 +154,9 @@ async function commandRun(parsed: Parsed): Promise<number> {
     ...(stringFlag(parsed, 'name') !== undefined ? { name: stringFlag(parsed, 'name')! } : {}),
     ...(trace ? { trace: trace as 'steps' | 'epochs' | 'ops' } : {}),
   };
+  const queue = stringFlag(parsed, 'queue');
+  if (queue !== undefined) return submitQueued(parsed, queue, base, storeDir);
+  if (parsed.flags.has('detach')) throw new UsageError('Expected --detach with --queue. Received: --detach alone');
   const invocations = seedList(parsed).map((seed) => ({ ...base, ...(seed !== undefined ? { seed } : {}) }));
   const parallel = integerFlag(parsed, 'parallel', 1) ?? 1;
   const metric = stringFlag(parsed, 'metric');
@@ -302,7 +319,9 @@ async function commandReport(parsed: Parsed): Promise<number> {
 }
 
 const COMMANDS: Record<string, { valued: string[]; switches: string[]; run: (p: Parsed) => number | Promise<number> }> = {
-  run: { valued: ['seed', 'seeds', 'repeats', 'threads', 'backend', 'name', 'parallel', 'trace', 'store', 'metric'], switches: ['progress'], run: commandRun },
+  run: { valued: ['seed', 'seeds', 'repeats', 'threads', 'backend', 'name', 'parallel', 'trace', 'store', 'metric', 'queue'], switches: ['progress', 'detach'], run: commandRun },
+  status: { valued: ['queue', 'store', 'metric'], switches: ['wait'], run: commandStatus },
+  worker: { valued: ['queue', 'concurrency', 'threads', 'store', 'lock-ms'], switches: [], run: (p) => commandWorker(p, out) },
   verify: { valued: ['store'], switches: [], run: commandVerify },
   diff: { valued: ['store'], switches: ['json'], run: commandDiff },
   ls: { valued: ['store', 'name', 'status', 'seed', 'since', 'sort'], switches: ['json'], run: commandLs },
