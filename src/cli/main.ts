@@ -20,8 +20,7 @@ import { firstDivergentOp } from '../runs/op-trace.js';
 import { readValues, valueFromBits } from '../runs/values.js';
 import { doctor } from './doctor.js';
 import { sameSeedReport, statisticsTable } from './summary.js';
-import { submitSweep, sweepStatus } from './sweep.js';
-import { commandWorker } from './worker.js';
+import { ATTEMPTS, MAX_STALLED } from './queue-policy.js';
 
 /**
  * A closed pipe (`verbatim show id | head -3`) is a normal end of the output: writing stops, the
@@ -52,6 +51,9 @@ Commands:
   show <run> [--json]               one run's record
   rm <run>                          delete a run
   report <runs...|--name NAME> [--out report.html]
+  run <script> --seeds 1..30 --queue redis://host:port[/db] [--detach]   one job per seed on a queue
+  worker --queue redis://host:port[/db] [--concurrency N] [--threads N] [--store DIR]   runs queued jobs
+  status <sweep> --queue redis://... [--wait]   a queued sweep's jobs; their runs written into the store
   doctor <script> [--seed N] [-- script args]  find what makes a script's training unreproducible
   env [--json]                      this environment's manifest
 
@@ -68,6 +70,11 @@ Exit codes: 0 success, 1 a check or a run failed, 2 bad usage, 130/143 interrupt
   --metric NAME   the metric or custom value (vb.runs.log) the summary shows
   --progress      a live line per repeat (epoch, loss, ETA) and, over repeats, a running
                   summary; on by default when stdout and stderr are terminals
+  --queue redis://host:port[/db]   one BullMQ job per seed and repeat instead of running here
+                  (needs --seed/--seeds; the job id is a hash of the script's and lockfile's
+                  SHA-256, the seed, repeat and options, so submitting again runs nothing twice and
+                  retries failed jobs); prints each job as it finishes, then the same summary
+  --detach        with --queue: print the sweep id and return (then verbatim status)
 Prints, per final metric, mean, sample standard deviation, median, min, max and the 95%
 confidence interval of the mean, and whether runs of the same seed were bit-identical.`,
   verify: 'verbatim verify <run>: re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
@@ -78,6 +85,18 @@ confidence interval of the mean, and whether runs of the same seed were bit-iden
   report: 'verbatim report <runs...|--name NAME> [--metric NAME] [--out report.html]: one self-contained, offline HTML file (Vega-Lite charts as inline SVG, live with hover and zoom in a browser): curves with one panel per fit, the distribution of every final metric and custom value, summary statistics, runs of the same seed whose bits differ with their diff, and the environment once with the per-run differences.',
   doctor: 'verbatim doctor <script> [--seed N] [-- script args]: with the seed pinned (default 1) for every run, runs the training twice in one process, twice in two processes, with 1 and 2 threads and on both backends; compares the input data first (content, then order), then names the first cause in the chain (e.g. data differ because of Math.random at file:line), the first divergent step, and the risks it finds. Exit 1 when anything differs.',
   env: 'verbatim env [--json]: this environment\'s manifest.',
+  worker: `verbatim worker --queue redis://host:port[/db] [--concurrency N] [--threads N] [--store DIR] [--lock-ms MS]
+Runs jobs submitted by 'verbatim run --queue', each exactly as 'verbatim run' would, after checking
+that this checkout (the nearest package.json above the working directory) has the job's script with
+the recorded SHA-256 and the same package-lock.json; refuses the job otherwise (failed, not retried).
+  --concurrency N  jobs at once (default 1)     --threads N  kernel threads for jobs that set none
+  --store DIR      write runs into DIR, a store shared with the submitter; without it each run is
+                   sent back through Redis and written into the submitter's store by run/status
+  --lock-ms MS     the job lock (default 30000): a job whose worker vanished is taken over after it
+A script that fails is not retried; a vanished worker's job is taken over up to ${MAX_STALLED} times; other
+errors (the worker stopped) are retried up to ${ATTEMPTS} attempts. SIGINT/SIGTERM: running jobs are interrupted and
+go back to the queue, the worker closes and exits 0.`,
+  status: 'verbatim status <sweep> --queue redis://host:port[/db] [--store DIR] [--metric NAME] [--wait]: each finished job of the sweep (its run written into the store when sent through Redis), and once all finished the summary statistics; --wait follows the sweep to its end. Exit 1 if a job failed.',
 };
 
 function store(parsed: Parsed): string {
@@ -121,11 +140,13 @@ function seedList(parsed: Parsed): (string | undefined)[] {
 }
 
 /** run --queue: one job per seed and repeat; the seeds must be given (a worker choosing one would make every submission a new job). */
-function submitQueued(parsed: Parsed, url: string, base: Omit<Invocation, 'seed'>, storeDir: string): Promise<number> {
+async function submitQueued(parsed: Parsed, url: string, base: Omit<Invocation, 'seed'>, storeDir: string): Promise<number> {
   const seeds = distinctSeeds(parsed);
   if (seeds.some((s) => s === undefined)) throw new UsageError('Expected --seed or --seeds with --queue. Received: neither');
   if (parsed.flags.has('parallel')) throw new UsageError('Expected --parallel without --queue (the workers\' --concurrency sets it). Received: --parallel');
   const metric = stringFlag(parsed, 'metric');
+  // The queue's modules load BullMQ and ioredis: only the commands that use them pay for that.
+  const { submitSweep } = await import('./sweep.js');
   return submitSweep({
     url, store: storeDir, base, seeds: seeds as string[], repeats: integerFlag(parsed, 'repeats', 1) ?? 1, detach: parsed.flags.has('detach'),
     ...(metric !== undefined ? { metric } : {}),
@@ -138,6 +159,7 @@ async function commandStatus(parsed: Parsed): Promise<number> {
   const url = stringFlag(parsed, 'queue');
   if (url === undefined) throw new UsageError('Expected --queue redis://host:port[/db]. Received: nothing');
   const metric = stringFlag(parsed, 'metric');
+  const { sweepStatus } = await import('./sweep.js');
   return sweepStatus(sweep, { url, store: store(parsed), ...(metric !== undefined ? { metric } : {}) }, parsed.flags.has('wait'), out, (t) => write('stderr', t));
 }
 
@@ -321,7 +343,7 @@ async function commandReport(parsed: Parsed): Promise<number> {
 const COMMANDS: Record<string, { valued: string[]; switches: string[]; run: (p: Parsed) => number | Promise<number> }> = {
   run: { valued: ['seed', 'seeds', 'repeats', 'threads', 'backend', 'name', 'parallel', 'trace', 'store', 'metric', 'queue'], switches: ['progress', 'detach'], run: commandRun },
   status: { valued: ['queue', 'store', 'metric'], switches: ['wait'], run: commandStatus },
-  worker: { valued: ['queue', 'concurrency', 'threads', 'store', 'lock-ms'], switches: [], run: (p) => commandWorker(p, out) },
+  worker: { valued: ['queue', 'concurrency', 'threads', 'store', 'lock-ms'], switches: [], run: async (p) => (await import('./worker.js')).commandWorker(p, out) },
   verify: { valued: ['store'], switches: [], run: commandVerify },
   diff: { valued: ['store'], switches: ['json'], run: commandDiff },
   ls: { valued: ['store', 'name', 'status', 'seed', 'since', 'sort'], switches: ['json'], run: commandLs },

@@ -8,7 +8,7 @@
  * same request made twice names the same job and BullMQ keeps one. Attempts are bounded: a script
  * that fails is never retried, a worker that vanishes (SIGKILL, a lost machine) leaves its job to
  * another worker up to MAX_STALLED times, any other error (the worker stopped by a signal, an
- * unwritable store) is retried until ATTEMPTS attempts were made.
+ * unwritable store) is retried until ATTEMPTS attempts were made (both in queue-policy.ts).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -16,14 +16,10 @@ import { hostname } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { Redis } from 'ioredis';
 import { UsageError } from './args.js';
+import { CONNECT_TIMEOUT_MS } from './queue-policy.js';
 
 export const QUEUE_NAME = 'verbatim-runs';
 const KEY_PREFIX = 'verbatim:';
-export const CONNECT_TIMEOUT_MS = 5000;
-/** Attempts per job for errors that are neither the script's nor a vanished worker's. */
-export const ATTEMPTS = 3;
-/** Times a job is handed to another worker after its worker vanished, before it fails. */
-export const MAX_STALLED = 2;
 /** Results through Redis carry run directories up to this size; larger runs need a shared store. */
 export const MAX_RESULT_BYTES = 256 * 1024 * 1024;
 
@@ -138,7 +134,9 @@ export interface SweepRecord {
 }
 
 export const sweepKey = (id: string) => `${KEY_PREFIX}sweep:${id}`;
-const resultKey = (job: string) => `${KEY_PREFIX}result:${job}`;
+/** The run directory sent back for one run, and per job the run its last attempt sent (a failed job returns nothing). */
+const runKey = (run: string) => `${KEY_PREFIX}run:${run}`;
+const lastRunKey = (job: string) => `${KEY_PREFIX}last-run:${job}`;
 
 /** The worker a run came from, written into its directory as worker.json. */
 export interface WorkerRecord {
@@ -173,8 +171,9 @@ function filesOf(dir: string): string[] {
 }
 
 /**
- * Sends a run directory through Redis: a hash per job (run id, worker, and every file's bytes),
- * replaced whole, so a job retried after its worker vanished keeps the last attempt's run.
+ * Sends a run directory through Redis: one hash per run (every file's bytes), and the job's
+ * last run named beside it. Attempts of one job (a worker that lost its job's lock and finished
+ * anyway) send different runs, so the run a completed job returns is the one written back.
  */
 export async function uploadRun(redis: Redis, job: string, dir: string, run: string): Promise<void> {
   const files = filesOf(dir).map((path) => [relative(dir, path).split('\\').join('/'), readFileSync(path)] as const);
@@ -184,33 +183,34 @@ export async function uploadRun(redis: Redis, job: string, dir: string, run: str
   }
   const fields: (string | Buffer)[] = ['run', run];
   for (const [name, data] of files) fields.push(`file:${name}`, data);
-  await redis.multi().del(resultKey(job)).hset(resultKey(job), ...fields).exec();
+  await redis.multi().del(runKey(run)).hset(runKey(run), ...fields).set(lastRunKey(job), run).exec();
 }
 
 /**
- * Writes a run sent through Redis into `store` (unless it is there already): into a hidden
- * directory first, renamed into place, so the store never shows half a run. The hash is input
- * like any other: the run id and file names must be plain relative names.
+ * Writes a run sent through Redis (`run`, else the job's last) into `store`, unless it is there
+ * already: into a hidden directory first, renamed into place, so the store never shows half a
+ * run. What Redis holds is input like any other: the run id and file names must be plain names.
  */
-export async function downloadRun(redis: Redis, job: string, store: string): Promise<string | undefined> {
-  const hash = await redis.hgetallBuffer(resultKey(job));
-  const run = hash.run?.toString();
-  if (run === undefined) return undefined;
-  if (!RUN_ID.test(run)) throw new Error(`the result of job ${job} names the run ${JSON.stringify(run)}, not a run id`);
-  const target = join(store, run);
-  if (existsSync(target)) return run;
-  const partial = join(store, `.${run}.partial-${process.pid}`);
+export async function downloadRun(redis: Redis, job: string, store: string, run?: string): Promise<string | undefined> {
+  const id = run ?? (await redis.get(lastRunKey(job))) ?? undefined;
+  if (id === undefined) return undefined;
+  if (!RUN_ID.test(id)) throw new Error(`job ${job} names the run ${JSON.stringify(id)}, not a run id`);
+  const target = join(store, id);
+  if (existsSync(target)) return id;
+  const hash = await redis.hgetallBuffer(runKey(id));
+  if (hash.run?.toString() !== id) return undefined;
+  const partial = join(store, `.${id}.partial-${process.pid}`);
   rmSync(partial, { recursive: true, force: true });
   for (const [field, data] of Object.entries(hash)) {
     if (!field.startsWith('file:')) continue;
     const name = field.slice('file:'.length);
-    if (!RUN_FILE.test(name) || name.split('/').includes('..')) throw new Error(`the result of job ${job} holds the file name ${JSON.stringify(name)}, not a plain relative path`);
+    if (!RUN_FILE.test(name) || name.split('/').includes('..')) throw new Error(`the run ${id} sent by job ${job} holds the file name ${JSON.stringify(name)}, not a plain relative path`);
     mkdirSync(dirname(join(partial, name)), { recursive: true });
     writeFileSync(join(partial, name), data);
   }
   mkdirSync(store, { recursive: true });
   renameSync(partial, target);
-  return run;
+  return id;
 }
 
 /** The worker record of a run in `store`, if it came from a worker. */

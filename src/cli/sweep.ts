@@ -15,9 +15,10 @@ import { UsageError } from './args.js';
 import { signalExitCode, type Invocation } from './execute.js';
 import { loadRun, type RunDetails } from './inspect.js';
 import {
-  ATTEMPTS, connectionOptions, downloadRun, jobId, QUEUE_NAME, readWorkerRecord, safeUrl, sweepId, sweepKey,
+  connectionOptions, downloadRun, jobId, QUEUE_NAME, readWorkerRecord, safeUrl, sweepId, sweepKey,
   type JobResult, type JobSpec, type SweepRecord,
 } from './queue.js';
+import { ATTEMPTS } from './queue-policy.js';
 import { sameSeedReport, statisticsTable } from './summary.js';
 import { projectRoot } from './trust.js';
 
@@ -118,14 +119,16 @@ async function outcome(job: Job | undefined, id: string, redis: Redis, store: st
   if (state !== 'completed' && state !== 'failed') return undefined;
   const spec = job.data as JobSpec;
   const label = `seed ${spec.seed}${spec.repeat ? ` repeat ${spec.repeat}` : ''}`;
-  const run = (await downloadRun(redis, id, store)) ?? (job.returnvalue as JobResult | null)?.run;
   if (state === 'failed') {
+    const run = await downloadRun(redis, id, store);
     const attempts = `after ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'}${job.stalledCounter ? `, ${job.stalledCounter} lost worker${job.stalledCounter === 1 ? '' : 's'}` : ''}`;
     return { job: id, state, seed: spec.seed, ...(run ? { run } : {}), line: `${label} failed ${attempts}: ${job.failedReason}${run ? ` (run ${run})` : ''}` };
   }
   const result = job.returnvalue as JobResult;
+  if (result.store === 'redis') await downloadRun(redis, id, store, result.run);
   if (!existsSync(join(store, result.run))) {
-    return { job: id, state: 'failed', seed: spec.seed, line: `${label} completed as run ${result.run} on ${result.worker}, which is not in ${store}: that worker writes a store of its own (--store); run this command with the same --store` };
+    const why = result.store === 'redis' ? 'and Redis no longer holds its files' : 'that worker writes a store of its own (--store); run this command with the same --store';
+    return { job: id, state: 'failed', seed: spec.seed, line: `${label} completed as run ${result.run} on ${result.worker}, which is not in ${store}: ${why}` };
   }
   const digest = loadRun(store, result.run).summary.digest?.slice(0, 12) ?? '';
   return { job: id, state, seed: spec.seed, run: result.run, line: `${label} completed: run ${result.run} ${digest} on ${result.worker}` };

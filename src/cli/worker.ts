@@ -15,7 +15,8 @@ import { fileSha256 } from '../runs/environment.js';
 import { readStatus, writeJson } from '../runs/store.js';
 import { integerFlag, stringFlag, UsageError, type Parsed } from './args.js';
 import { execute, type Invocation } from './execute.js';
-import { connectionOptions, MAX_STALLED, QUEUE_NAME, safeUrl, uploadRun, workerName, type JobResult, type JobSpec, type WorkerRecord } from './queue.js';
+import { connectionOptions, QUEUE_NAME, safeUrl, uploadRun, workerName, type JobResult, type JobSpec, type WorkerRecord } from './queue.js';
+import { MAX_STALLED } from './queue-policy.js';
 import { projectRoot } from './trust.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -43,7 +44,7 @@ function checkedSpec(data: unknown): JobSpec {
 }
 
 /** The script in this checkout, when it is the one the job recorded (same SHA-256, same lockfile); otherwise the refusal. */
-function localScript(spec: JobSpec, root: string, lockfileSha256: string | null): string {
+function localScript(spec: JobSpec, root: string): string {
   const refuse = (why: string) => new UnrecoverableError(`refused by ${workerName()}: ${why}`);
   const script = resolve(root, spec.script);
   const sha = fileSha256(script);
@@ -52,6 +53,8 @@ function localScript(spec: JobSpec, root: string, lockfileSha256: string | null)
   const inside = relative(realpathSync(root), real);
   if (inside.startsWith('..') || isAbsolute(inside)) throw refuse(`${spec.script} leads outside this checkout (${root})`);
   if (sha !== spec.scriptSha256) throw refuse(`${spec.script} has SHA-256 ${sha.slice(0, 16)}... in this checkout, the job recorded ${spec.scriptSha256.slice(0, 16)}...`);
+  // Read for every job: the checkout may change under a running worker (a pull, an install).
+  const lockfileSha256 = fileSha256(join(root, 'package-lock.json'));
   if (lockfileSha256 !== spec.lockfileSha256) {
     throw refuse(`package-lock.json has SHA-256 ${lockfileSha256?.slice(0, 16) ?? '(none)'}${lockfileSha256 ? '...' : ''} in this checkout, the job recorded ${spec.lockfileSha256?.slice(0, 16) ?? '(none)'}${spec.lockfileSha256 ? '...' : ''}`);
   }
@@ -69,14 +72,13 @@ export async function commandWorker(parsed: Parsed, log: (line: string) => void)
   const sharedStore = stringFlag(parsed, 'store');
   const options = await connectionOptions(url);
   const root = projectRoot(process.cwd());
-  const lockfileSha256 = fileSha256(join(root, 'package-lock.json'));
   const results = new Redis(options);
   results.on('error', () => undefined);
   const name = workerName();
 
   const run = async (job: Job): Promise<JobResult> => {
     const spec = checkedSpec(job.data);
-    const script = localScript(spec, root, lockfileSha256);
+    const script = localScript(spec, root);
     const store = sharedStore ?? mkdtempSync(join(tmpdir(), 'verbatim-worker-'));
     try {
       const invocation: Invocation = {
