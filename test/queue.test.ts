@@ -182,9 +182,9 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
     }
   });
 
-  it('--detach prints the sweep id; status follows it; a shared store receives the runs directly', async () => {
+  it('--detach prints the sweep id; status follows it; a shared store receives the runs directly; --exit-when-idle ends the worker', async () => {
     const shared = join(WORK, 'shared');
-    await worker(redis.url, '--store', shared);
+    const w = await worker(redis.url, '--store', shared, '--exit-when-idle', '1');
     const detached = await run([TUTORIAL, '--seeds', '11,12', '--queue', redis.url, '--detach'], shared);
     assert.equal(detached.code, 0, detached.output);
     const sweep = /^sweep ([0-9a-f]{12})$/m.exec(detached.output)?.[1];
@@ -200,6 +200,8 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
     const elsewhere = cli(['status', sweep, '--queue', redis.url, '--store', join(WORK, 'elsewhere')]);
     assert.equal(elsewhere.code, 1);
     assert.match(elsewhere.stderr, /which is not in .*elsewhere: that worker writes a store of its own/);
+    assert.equal(await w.exit, 0, w.output);
+    assert.match(w.output, /the queue was idle for 1 s, stopping/);
     const unknown = cli(['status', '000000000000', '--queue', redis.url]);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /Expected the id of a sweep submitted to .*\. Received: sweep="000000000000" \(no such sweep\)/);
@@ -224,6 +226,23 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
     const record = JSON.parse(readFileSync(join(store, runs[0]!.id, 'worker.json'), 'utf8')) as { pid: number };
     assert.equal(record.pid, heir.child.pid);
     assert.doesNotMatch(doomed.output, /completed/);
+  });
+
+  it('a worker stopped by SIGTERM mid-job exits 0; its interrupted job goes back to the queue and another worker completes it', async () => {
+    const slow = script('slow-term.ts', SLOW);
+    const store = join(WORK, 'terminated');
+    const stopping = await workerIn(REPO_ROOT, redis.url, { QUEUE_TEST_EPOCHS: '1000000' });
+    const detached = await run([slow, '--seed', '22', '--queue', redis.url, '--detach', '--', '20'], store);
+    const sweep = /^sweep ([0-9a-f]{12})$/m.exec(detached.output)![1]!;
+    await stopping.waitFor(/seed 22: running/);
+    const heir = await worker(redis.url);
+    await sleep(500);
+    assert.equal(await stop(stopping, 'SIGTERM'), 0, stopping.output);
+    assert.match(stopping.output, /seed 22: run \S+ interrupted in [\d.]+s: killed by SIGTERM|seed 22: run \S+ interrupted/);
+    const status = start(process.execPath, [CLI, 'status', sweep, '--queue', redis.url, '--store', store, '--wait']);
+    assert.equal(await status.exit, 0, status.output);
+    await heir.waitFor(/seed 22: running .*\(attempt 2\)/, 5000);
+    assert.deepEqual(listed(store).map((r) => [r.seed, r.status]), [['22', 'completed']]);
   });
 
   it('a script that throws: the job fails once with the error, not retried; the failed run is recorded', async () => {

@@ -85,7 +85,7 @@ confidence interval of the mean, and whether runs of the same seed were bit-iden
   report: 'verbatim report <runs...|--name NAME> [--metric NAME] [--out report.html]: one self-contained, offline HTML file (Vega-Lite charts as inline SVG, live with hover and zoom in a browser): curves with one panel per fit, the distribution of every final metric and custom value, summary statistics, runs of the same seed whose bits differ with their diff, and the environment once with the per-run differences.',
   doctor: 'verbatim doctor <script> [--seed N] [-- script args]: with the seed pinned (default 1) for every run, runs the training twice in one process, twice in two processes, with 1 and 2 threads and on both backends; compares the input data first (content, then order), then names the first cause in the chain (e.g. data differ because of Math.random at file:line), the first divergent step, and the risks it finds. Exit 1 when anything differs.',
   env: 'verbatim env [--json]: this environment\'s manifest.',
-  worker: `verbatim worker --queue redis://host:port[/db] [--concurrency N] [--threads N] [--store DIR] [--lock-ms MS]
+  worker: `verbatim worker --queue redis://host:port[/db] [--concurrency N] [--threads N] [--store DIR] [--lock-ms MS] [--exit-when-idle S]
 Runs jobs submitted by 'verbatim run --queue', each exactly as 'verbatim run' would, after checking
 that this checkout (the nearest package.json above the working directory) has the job's script with
 the recorded SHA-256 and the same package-lock.json; refuses the job otherwise (failed, not retried).
@@ -93,6 +93,7 @@ the recorded SHA-256 and the same package-lock.json; refuses the job otherwise (
   --store DIR      write runs into DIR, a store shared with the submitter; without it each run is
                    sent back through Redis and written into the submitter's store by run/status
   --lock-ms MS     the job lock (default 30000): a job whose worker vanished is taken over after it
+  --exit-when-idle S  exit 0 once the queue had no waiting or running job for S seconds (batch jobs)
 A script that fails is not retried; a vanished worker's job is taken over up to ${MAX_STALLED} times; other
 errors (the worker stopped) are retried up to ${ATTEMPTS} attempts. SIGINT/SIGTERM: running jobs are interrupted and
 go back to the queue, the worker closes and exits 0.`,
@@ -343,7 +344,7 @@ async function commandReport(parsed: Parsed): Promise<number> {
 const COMMANDS: Record<string, { valued: string[]; switches: string[]; run: (p: Parsed) => number | Promise<number> }> = {
   run: { valued: ['seed', 'seeds', 'repeats', 'threads', 'backend', 'name', 'parallel', 'trace', 'store', 'metric', 'queue'], switches: ['progress', 'detach'], run: commandRun },
   status: { valued: ['queue', 'store', 'metric'], switches: ['wait'], run: commandStatus },
-  worker: { valued: ['queue', 'concurrency', 'threads', 'store', 'lock-ms'], switches: [], run: async (p) => (await import('./worker.js')).commandWorker(p, out) },
+  worker: { valued: ['queue', 'concurrency', 'threads', 'store', 'lock-ms', 'exit-when-idle'], switches: [], run: async (p) => (await import('./worker.js')).commandWorker(p, out) },
   verify: { valued: ['store'], switches: [], run: commandVerify },
   diff: { valued: ['store'], switches: ['json'], run: commandDiff },
   ls: { valued: ['store', 'name', 'status', 'seed', 'since', 'sort'], switches: ['json'], run: commandLs },

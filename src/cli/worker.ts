@@ -9,13 +9,13 @@
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { fileSha256 } from '../runs/environment.js';
 import { readStatus, writeJson } from '../runs/store.js';
 import { integerFlag, stringFlag, UsageError, type Parsed } from './args.js';
 import { execute, type Invocation } from './execute.js';
-import { connectionOptions, QUEUE_NAME, safeUrl, uploadRun, workerName, type JobResult, type JobSpec, type WorkerRecord } from './queue.js';
+import { connectionOptions, QUEUE_NAME, safeUrl, uploadRun, workerName, type Connection, type JobResult, type JobSpec, type WorkerRecord } from './queue.js';
 import { MAX_STALLED } from './queue-policy.js';
 import { projectRoot } from './trust.js';
 
@@ -70,13 +70,23 @@ export async function commandWorker(parsed: Parsed, log: (line: string) => void)
   // The lock a worker holds on its jobs, renewed at half this; a job whose lock lapsed (its worker vanished) is handed on after it.
   const lockMs = integerFlag(parsed, 'lock-ms', 200) ?? 30_000;
   const sharedStore = stringFlag(parsed, 'store');
+  const idleSeconds = integerFlag(parsed, 'exit-when-idle', 1);
   const options = await connectionOptions(url);
   const root = projectRoot(process.cwd());
   const results = new Redis(options);
   results.on('error', () => undefined);
   const name = workerName();
 
+  let running = 0;
   const run = async (job: Job): Promise<JobResult> => {
+    running++;
+    try {
+      return await runJob(job);
+    } finally {
+      running--;
+    }
+  };
+  const runJob = async (job: Job): Promise<JobResult> => {
     const spec = checkedSpec(job.data);
     const script = localScript(spec, root);
     const store = sharedStore ?? mkdtempSync(join(tmpdir(), 'verbatim-worker-'));
@@ -111,17 +121,45 @@ export async function commandWorker(parsed: Parsed, log: (line: string) => void)
     connection: options, concurrency, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: MAX_STALLED, autorun: false,
   });
   worker.on('error', (error) => log(`worker ${name}: ${error.message}`));
-  const stop = new Promise<NodeJS.Signals>((resolveStop) => {
+  const stop = new Promise<string>((resolveStop) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolveStop(signal));
   });
   void worker.run();
   await worker.waitUntilReady();
   log(`worker ${name} ready: queue ${safeUrl(url)}, concurrency ${concurrency}, ${sharedStore === undefined ? 'runs sent back through Redis' : `runs written to ${resolve(sharedStore)}`}`);
-  const signal = await stop;
+  const idle = idleSeconds === undefined ? undefined : whenIdle(options, idleSeconds, () => running);
+  const reason = await Promise.race([stop, ...(idle ? [idle.promise] : [])]);
+  idle?.cancel();
   // Running jobs get the signal from execute() and end interrupted; their jobs go back to the queue.
-  log(`worker ${name}: ${signal}, stopping (closing the queue connection after running jobs end)`);
+  log(`worker ${name}: ${reason}, stopping (closing the queue connection after running jobs end)`);
   await worker.close();
   await results.quit().catch(() => undefined);
   log(`worker ${name} stopped`);
   return 0;
+}
+
+/**
+ * Resolves once the queue has had no job waiting, delayed or active (on any worker: one may
+ * vanish and leave its job to this one) and this worker none running, for `seconds`: a worker
+ * in a batch system (a Kubernetes Job) then ends, and its pod completes.
+ */
+function whenIdle(options: Connection, seconds: number, running: () => number): { promise: Promise<string>; cancel: () => void } {
+  const queue = new Queue(QUEUE_NAME, { connection: options });
+  let timer: NodeJS.Timeout | undefined;
+  let idleSince: number | undefined;
+  const promise = new Promise<string>((resolveIdle) => {
+    const check = async () => {
+      try {
+        const counts = await queue.getJobCounts('wait', 'delayed', 'prioritized', 'active');
+        const busy = running() > 0 || Object.values(counts).some((n) => n > 0);
+        idleSince = busy ? undefined : idleSince ?? Date.now();
+      } catch {
+        idleSince = undefined;
+      }
+      if (idleSince !== undefined && Date.now() - idleSince >= seconds * 1000) resolveIdle(`the queue was idle for ${seconds} s`);
+      else timer = setTimeout(check, 500);
+    };
+    timer = setTimeout(check, 500);
+  });
+  return { promise, cancel: () => { clearTimeout(timer); void queue.close(); } };
 }
