@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { REPO_ROOT } from './helpers/process.js';
+import { downloadRun } from '../src/cli/queue.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 const WORK = join(REPO_ROOT, 'test-output', 'queue');
@@ -310,6 +311,21 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
     assert.equal(await client.dbsize() > 0, true);
     client.disconnect();
     await persistent.stop();
+  });
+
+  it('runs in Redis are input: a file name leading out of the run directory or a run id that is a path is refused, nothing written', async () => {
+    const client = new Redis(redis.url);
+    const store = join(WORK, 'hostile');
+    try {
+      await client.hset('verbatim:run:evil-run', 'run', 'evil-run', 'file:run.json', '{}', 'file:../../escaped.txt', 'x');
+      await client.set('verbatim:last-run:job-evil', 'evil-run');
+      await assert.rejects(downloadRun(client, 'job-evil', store), /the run evil-run sent by job job-evil holds the file name "\.\.\/\.\.\/escaped\.txt", not a plain relative path/);
+      await client.set('verbatim:last-run:job-evil', '../evil-run');
+      await assert.rejects(downloadRun(client, 'job-evil', store), /job job-evil names the run "\.\.\/evil-run", not a run id/);
+      assert.ok(!existsSync(join(WORK, 'escaped.txt')) && !existsSync(store), 'nothing was written');
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('bad --queue URLs and unreachable Redis: clear errors and exit codes, never a hang', async () => {

@@ -199,12 +199,13 @@ export async function downloadRun(redis: Redis, job: string, store: string, run?
   if (existsSync(target)) return id;
   const hash = await redis.hgetallBuffer(runKey(id));
   if (hash.run?.toString() !== id) return undefined;
+  const files = Object.entries(hash).filter(([field]) => field.startsWith('file:')).map(([field, data]) => [field.slice('file:'.length), data] as const);
+  for (const [name] of files) {
+    if (!RUN_FILE.test(name) || name.split('/').includes('..')) throw new Error(`the run ${id} sent by job ${job} holds the file name ${JSON.stringify(name)}, not a plain relative path`);
+  }
   const partial = join(store, `.${id}.partial-${process.pid}`);
   rmSync(partial, { recursive: true, force: true });
-  for (const [field, data] of Object.entries(hash)) {
-    if (!field.startsWith('file:')) continue;
-    const name = field.slice('file:'.length);
-    if (!RUN_FILE.test(name) || name.split('/').includes('..')) throw new Error(`the run ${id} sent by job ${job} holds the file name ${JSON.stringify(name)}, not a plain relative path`);
+  for (const [name, data] of files) {
     mkdirSync(dirname(join(partial, name)), { recursive: true });
     writeFileSync(join(partial, name), data);
   }

@@ -84,9 +84,15 @@ export async function submitSweep(request: SweepRequest, print: Print, printErro
     }
     return await follow(queue, redis, record, request, print, printError, true);
   } finally {
-    await queue.close();
-    redis.disconnect();
+    await closeQuickly(queue, redis);
   }
+}
+
+/** Closes the connections; when Redis is gone (the user stopped waiting for it), without waiting. */
+async function closeQuickly(queue: Queue, redis: Redis): Promise<void> {
+  redis.disconnect();
+  await Promise.race([queue.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
+  await queue.disconnect();
 }
 
 /** `verbatim status <sweep>`: where each job stands; finished runs written into the store; with --wait, follows to the end. */
@@ -99,8 +105,7 @@ export async function sweepStatus(sweep: string, request: Omit<SweepRequest, 'ba
     if (raw === null) throw new UsageError(`Expected the id of a sweep submitted to ${safeUrl(request.url)}. Received: sweep=${JSON.stringify(sweep)} (no such sweep)`);
     return await follow(queue, redis, JSON.parse(raw) as SweepRecord, request, print, printError, wait);
   } finally {
-    await queue.close();
-    redis.disconnect();
+    await closeQuickly(queue, redis);
   }
 }
 
@@ -136,21 +141,37 @@ async function outcome(job: Job | undefined, id: string, redis: Redis, store: st
 
 /**
  * Polls the sweep's jobs until all finished (or once, without `wait`), printing each as it
- * finishes, then the summary. A Redis that stops answering is waited for, said once.
+ * finishes, then the summary. A Redis restart is waited for (commands wait until it is back),
+ * said once each way; SIGINT or SIGTERM stop following at once, the sweep going on.
  */
 async function follow(queue: Queue, redis: Redis, sweep: SweepRecord, request: { store: string; metric?: string; url: string }, print: Print, printError: Print, wait: boolean): Promise<number> {
   const finished = new Map<string, Outcome>();
   let interrupted: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => { interrupted = signal; };
+  let wake = () => undefined as void;
+  const interruption = new Promise<void>((r) => { wake = r; });
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    wake();
+  };
+  let lost = false;
+  const onLost = () => {
+    if (!lost) printError(`lost Redis at ${safeUrl(request.url)}; waiting for it (Ctrl-C stops following, the sweep goes on)\n`);
+    lost = true;
+  };
+  const onBack = () => {
+    if (lost) printError(`Redis at ${safeUrl(request.url)} answers again\n`);
+    lost = false;
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let waitingForRedis = false;
+  redis.on('reconnecting', onLost);
+  redis.on('ready', onBack);
   try {
     for (;;) {
       let pending = 0;
-      try {
+      const pass = (async () => {
         for (const id of sweep.jobs) {
-          if (finished.has(id)) continue;
+          if (finished.has(id) || interrupted) continue;
           const result = await outcome(await queue.getJob(id), id, redis, request.store);
           if (!result) {
             pending++;
@@ -159,25 +180,27 @@ async function follow(queue: Queue, redis: Redis, sweep: SweepRecord, request: {
           finished.set(id, result);
           printError(`[${finished.size}/${sweep.jobs.length}] ${result.line}\n`);
         }
-        if (waitingForRedis) printError(`Redis at ${safeUrl(request.url)} answers again\n`);
-        waitingForRedis = false;
-      } catch (error) {
-        if (!waitingForRedis) printError(`waiting for Redis at ${safeUrl(request.url)}: ${(error as Error).message}\n`);
-        waitingForRedis = true;
-        pending = 1;
+      })();
+      await Promise.race([pass, interruption]);
+      if (interrupted) {
+        pass.catch(() => undefined);
+        break;
       }
-      if (pending === 0 || !wait || interrupted) break;
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      if (pending === 0 || !wait) break;
+      await Promise.race([new Promise((r) => setTimeout(r, POLL_MS)), interruption]);
     }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    redis.off('reconnecting', onLost);
+    redis.off('ready', onBack);
   }
   const outcomes = sweep.jobs.map((id) => finished.get(id)).filter((o) => o !== undefined);
   if (outcomes.length < sweep.jobs.length) {
     print(`sweep ${sweep.id}: ${outcomes.length} of ${sweep.jobs.length} jobs finished; the others are queued or running (verbatim status ${sweep.id} --queue ${safeUrl(request.url)} --wait)`);
   }
-  const runs: RunDetails[] = outcomes.filter((o) => o.state === 'completed').map((o) => loadRun(request.store, o.run!));
+  // As after a local run: every run of the sweep (a failed run may have recorded metrics too).
+  const runs: RunDetails[] = outcomes.filter((o) => o.run !== undefined && existsSync(join(request.store, o.run))).map((o) => loadRun(request.store, o.run!));
   print('');
   print(statisticsTable(runs, request.metric));
   const placement = (r: RunDetails) => {

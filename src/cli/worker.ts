@@ -120,7 +120,13 @@ export async function commandWorker(parsed: Parsed, log: (line: string) => void)
   const worker = new Worker(QUEUE_NAME, run, {
     connection: options, concurrency, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: MAX_STALLED, autorun: false,
   });
-  worker.on('error', (error) => log(`worker ${name}: ${error.message}`));
+  // While Redis is away every reconnection attempt fails the same way: said once, until it changes.
+  let lastError: string | undefined;
+  worker.on('error', (error) => {
+    if (error.message !== lastError) log(`worker ${name}: ${error.message}`);
+    lastError = error.message;
+  });
+  worker.on('ready', () => { lastError = undefined; });
   const stop = new Promise<string>((resolveStop) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolveStop(signal));
   });
