@@ -16,7 +16,7 @@ import { signalExitCode, type Invocation } from './execute.js';
 import { loadRun, type RunDetails } from './inspect.js';
 import {
   connectionOptions, downloadRun, jobId, QUEUE_NAME, readWorkerRecord, safeUrl, sweepId, sweepKey,
-  type JobResult, type JobSpec, type SweepRecord,
+  type Connection, type JobResult, type JobSpec, type SweepRecord,
 } from './queue.js';
 import { ATTEMPTS } from './queue-policy.js';
 import { sameSeedReport, statisticsTable } from './summary.js';
@@ -58,8 +58,7 @@ export async function submitSweep(request: SweepRequest, print: Print, printErro
   const options = await connectionOptions(request.url);
   const ids = specs.map(jobId);
   const sweep = sweepId(ids);
-  const queue = new Queue(QUEUE_NAME, { connection: options });
-  const redis = new Redis(options);
+  const { queue, redis } = connect(options);
   try {
     let fresh = 0;
     let retried = 0;
@@ -91,15 +90,26 @@ export async function submitSweep(request: SweepRequest, print: Print, printErro
 /** Closes the connections; when Redis is gone (the user stopped waiting for it), without waiting. */
 async function closeQuickly(queue: Queue, redis: Redis): Promise<void> {
   redis.disconnect();
-  await Promise.race([queue.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
-  await queue.disconnect();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([queue.close(), new Promise((r) => { timer = setTimeout(r, 1000); })]);
+  clearTimeout(timer);
+  await Promise.race([queue.disconnect(), new Promise((r) => { timer = setTimeout(r, 1000); })]);
+  clearTimeout(timer);
+}
+
+/** The queue's connections; losing Redis is said by follow(), not as an error per reconnection attempt. */
+function connect(options: Connection): { queue: Queue; redis: Redis } {
+  const queue = new Queue(QUEUE_NAME, { connection: options });
+  const redis = new Redis(options);
+  queue.on('error', () => undefined);
+  redis.on('error', () => undefined);
+  return { queue, redis };
 }
 
 /** `verbatim status <sweep>`: where each job stands; finished runs written into the store; with --wait, follows to the end. */
 export async function sweepStatus(sweep: string, request: Omit<SweepRequest, 'base' | 'seeds' | 'repeats' | 'detach'>, wait: boolean, print: Print, printError: Print): Promise<number> {
   const options = await connectionOptions(request.url);
-  const queue = new Queue(QUEUE_NAME, { connection: options });
-  const redis = new Redis(options);
+  const { queue, redis } = connect(options);
   try {
     const raw = await redis.get(sweepKey(sweep));
     if (raw === null) throw new UsageError(`Expected the id of a sweep submitted to ${safeUrl(request.url)}. Received: sweep=${JSON.stringify(sweep)} (no such sweep)`);
