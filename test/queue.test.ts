@@ -158,10 +158,11 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
     assert.deepEqual(runs.map((r) => r.status), Array(6).fill('completed'));
     assert.deepEqual([...new Set(runs.map((r) => r.seed))].sort(), ['1', '2', '3']);
     // The digests a local run gives: the queue changes nothing in a run.
-    const local = cli(['run', TUTORIAL, '--seed', '2', '--store', join(WORK, 'local')]);
+    const local = cli(['run', TUTORIAL, '--seeds', '2..3', '--store', join(WORK, 'local')]);
     assert.equal(local.code, 0, local.stderr);
-    const [localRun] = listed(join(WORK, 'local'));
-    assert.deepEqual(runs.filter((r) => r.seed === '2').map((r) => r.digest), [localRun!.digest, localRun!.digest]);
+    const localRuns = listed(join(WORK, 'local'));
+    assert.deepEqual(localRuns.map((r) => r.seed), ['2', '3']);
+    for (const l of localRuns) assert.deepEqual(runs.filter((r) => r.seed === l.seed).map((r) => r.digest), [l.digest, l.digest]);
     assert.equal(new Set(runs.map((r) => r.digest)).size, 3);
     for (const seed of [1, 2, 3]) assert.match(first.output, new RegExp(`seed ${seed}: 2 runs, bit-identical across [12] workers? on 1 machine`));
     // Both workers took jobs, six in all.
@@ -190,6 +191,8 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
     assert.equal(detached.code, 0, detached.output);
     const sweep = /^sweep ([0-9a-f]{12})$/m.exec(detached.output)?.[1];
     assert.ok(sweep, detached.output);
+    const now = cli(['status', sweep, '--queue', redis.url, '--store', shared]);
+    assert.match(now.stderr, /seed 1[12]:? (waiting|active|completed)/);
     const status = cli(['status', sweep, '--queue', redis.url, '--store', shared, '--wait']);
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stderr, /\[2\/2\] seed 1[12] completed/);

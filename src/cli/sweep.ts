@@ -127,13 +127,13 @@ interface Outcome {
   line: string;
 }
 
-/** A finished job's outcome, its run written into the store; undefined while the job is unfinished. */
-async function outcome(job: Job | undefined, id: string, redis: Redis, store: string): Promise<Outcome | undefined> {
+/** A finished job's outcome, its run written into the store; while the job is unfinished, where it stands. */
+async function outcome(job: Job | undefined, id: string, redis: Redis, store: string): Promise<Outcome | string> {
   if (!job) return { job: id, state: 'lost', seed: '?', line: `job ${id} is not in Redis any more (lost): submit the sweep again to run it` };
   const state = await job.getState();
-  if (state !== 'completed' && state !== 'failed') return undefined;
   const spec = job.data as JobSpec;
   const label = `seed ${spec.seed}${spec.repeat ? ` repeat ${spec.repeat}` : ''}`;
+  if (state !== 'completed' && state !== 'failed') return `${label}: ${state}${job.attemptsStarted > 1 ? ` (attempt ${job.attemptsStarted})` : ''}`;
   if (state === 'failed') {
     const run = await downloadRun(redis, id, store);
     const attempts = `after ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'}${job.stalledCounter ? `, ${job.stalledCounter} lost worker${job.stalledCounter === 1 ? '' : 's'}` : ''}`;
@@ -178,13 +178,13 @@ async function follow(queue: Queue, redis: Redis, sweep: SweepRecord, request: {
   redis.on('ready', onBack);
   try {
     for (;;) {
-      let pending = 0;
+      const pending: string[] = [];
       const pass = (async () => {
         for (const id of sweep.jobs) {
           if (finished.has(id) || interrupted) continue;
           const result = await outcome(await queue.getJob(id), id, redis, request.store);
-          if (!result) {
-            pending++;
+          if (typeof result === 'string') {
+            pending.push(result);
             continue;
           }
           finished.set(id, result);
@@ -196,7 +196,10 @@ async function follow(queue: Queue, redis: Redis, sweep: SweepRecord, request: {
         pass.catch(() => undefined);
         break;
       }
-      if (pending === 0 || !wait) break;
+      if (pending.length === 0 || !wait) {
+        for (const line of pending) printError(`${line}\n`);
+        break;
+      }
       await Promise.race([new Promise((r) => setTimeout(r, POLL_MS)), interruption]);
     }
   } finally {
