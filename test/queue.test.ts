@@ -111,7 +111,7 @@ function cli(args: string[], cwd = WORK): { code: number; stdout: string; stderr
 }
 
 async function run(args: string[], store = STORE): Promise<{ code: number | null; output: string }> {
-  const p = start(process.execPath, [CLI, 'run', ...args, '--store', store]);
+  const p = start(process.execPath, [CLI, 'run', '--store', store, ...args]);
   const code = await p.exit;
   return { code, output: p.output };
 }
@@ -314,6 +314,25 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
     assert.equal(await client.dbsize() > 0, true);
     client.disconnect();
     await persistent.stop();
+  });
+
+  it('the same seed on two workers that train differently: the summary names the runs, the workers, the first divergence and the environment differences', async () => {
+    // The learning rate comes from the worker's environment: the kind of difference no hash catches.
+    const file = script('lr-from-env.ts', SLOW.replace("optimizer: 'sgd'", 'optimizer: vb.optimizers.sgd({ learningRate: Number(process.env.QUEUE_TEST_LR ?? 0.01) })'));
+    const store = join(WORK, 'divergent');
+    const first = await workerIn(REPO_ROOT, redis.url, { QUEUE_TEST_LR: '0.05' });
+    const one = await run([file, '--seed', '61', '--queue', redis.url, '--', '3'], store);
+    assert.equal(one.code, 0, one.output);
+    await stop(first);
+    // Repeat 0 is the job already done; repeat 1 runs on the second worker.
+    const second = await worker(redis.url, '--threads', '3');
+    const two = await run([file, '--seed', '61', '--repeats', '2', '--queue', redis.url, '--', '3'], store);
+    assert.equal(two.code, 0, two.output);
+    assert.match(two.output, /\(1 new, 0 failed ones retried, 1 already queued or done\)/);
+    assert.equal(runningLines(second), 1);
+    const [a, b] = listed(store);
+    assert.match(two.output, new RegExp(`seed 61: 2 runs across 2 workers on 1 machine, NOT bit-identical: ${a!.id} \\(\\S+:${first.child.pid}\\) and ${b!.id} \\(\\S+:${second.child.pid}\\): first divergence at fit 0, epoch 1: weights, loss differ; environment differences: .*threads: \\d+ -> 3`));
+    assert.doesNotMatch(two.output, /bit-identical across/);
   });
 
   it('runs in Redis are input: a file name leading out of the run directory or a run id that is a path is refused, nothing written', async () => {
