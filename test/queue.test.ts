@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -230,6 +230,11 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
     const record = JSON.parse(readFileSync(join(store, runs[0]!.id, 'worker.json'), 'utf8')) as { pid: number };
     assert.equal(record.pid, heir.child.pid);
     assert.doesNotMatch(doomed.output, /completed/);
+    // The killed worker's temporary run directory is removed by the next worker started on the machine.
+    const leftOver = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`verbatim-worker-${doomed.child.pid}-`));
+    assert.equal(leftOver().length, 1);
+    await worker(redis.url);
+    assert.deepEqual(leftOver(), []);
   });
 
   it('a worker stopped by SIGTERM mid-job exits 0; its interrupted job goes back to the queue and another worker completes it', async () => {

@@ -6,7 +6,7 @@
  * are written into that directory (a store shared with the submitter); without, each run is
  * recorded in a temporary directory and sent back through Redis, then removed here.
  */
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -20,6 +20,27 @@ import { MAX_STALLED } from './queue-policy.js';
 import { projectRoot } from './trust.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Runs sent back through Redis are recorded under the temporary directory first, named by the worker's pid. */
+const TEMPORARY_PREFIX = 'verbatim-worker-';
+
+/** Removes the temporary run directories of workers that were killed (SIGKILL leaves them behind). */
+function removeOrphanedRuns(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = new RegExp(`^${TEMPORARY_PREFIX}(\\d+)-`).exec(name)?.[1];
+    if (pid === undefined || processAlive(Number(pid))) continue;
+    rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** The job's data, checked: it comes from Redis, and names a program to run. */
 function checkedSpec(data: unknown): JobSpec {
@@ -73,6 +94,7 @@ export async function commandWorker(parsed: Parsed, log: (line: string) => void)
   const idleSeconds = integerFlag(parsed, 'exit-when-idle', 1);
   const options = await connectionOptions(url);
   const root = projectRoot(process.cwd());
+  if (sharedStore === undefined) removeOrphanedRuns();
   const results = new Redis(options);
   results.on('error', () => undefined);
   const name = workerName();
@@ -89,7 +111,7 @@ export async function commandWorker(parsed: Parsed, log: (line: string) => void)
   const runJob = async (job: Job): Promise<JobResult> => {
     const spec = checkedSpec(job.data);
     const script = localScript(spec, root);
-    const store = sharedStore ?? mkdtempSync(join(tmpdir(), 'verbatim-worker-'));
+    const store = sharedStore ?? mkdtempSync(join(tmpdir(), `${TEMPORARY_PREFIX}${process.pid}-`));
     try {
       const invocation: Invocation = {
         script, args: spec.args, seed: spec.seed,
