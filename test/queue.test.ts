@@ -247,7 +247,7 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
     const heir = await worker(redis.url);
     await sleep(500);
     assert.equal(await stop(stopping, 'SIGTERM'), 0, stopping.output);
-    assert.match(stopping.output, /seed 22: run \S+ interrupted in [\d.]+s: killed by SIGTERM|seed 22: run \S+ interrupted/);
+    assert.match(stopping.output, /seed 22: run \S+ interrupted in [\d.]+s: .*SIGTERM/);
     const status = start(process.execPath, [CLI, 'status', sweep, '--queue', redis.url, '--store', store, '--wait']);
     assert.equal(await status.exit, 0, status.output);
     await heir.waitFor(/seed 22: running .*\(attempt 2\)/, 5000);
@@ -282,6 +282,7 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
     assert.equal(r.code, 1, r.output);
     assert.match(r.output, /seed 41 failed after 1 attempt: refused by \S+: test-output\/queue\/checked\.ts has SHA-256 [0-9a-f]{16}\.\.\. in this checkout, the job recorded [0-9a-f]{16}\.\.\./);
     assert.equal(runningLines(w), 0);
+    assert.match(w.output, /job run-[0-9a-f]{32}: refused by \S+: test-output\/queue\/checked\.ts has SHA-256/);
     // The same script, another lockfile: submitting again retries the failed job, which is refused for the lockfile.
     copyFileSync(file, join(checkout, 'test-output', 'queue', 'checked.ts'));
     writeFileSync(join(checkout, 'package-lock.json'), '{"lockfileVersion": 3}\n');

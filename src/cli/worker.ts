@@ -109,18 +109,27 @@ export async function commandWorker(parsed: Parsed, log: (line: string) => void)
     }
   };
   const runJob = async (job: Job): Promise<JobResult> => {
-    const spec = checkedSpec(job.data);
-    const script = localScript(spec, root);
+    let spec: JobSpec;
+    let script: string;
+    try {
+      spec = checkedSpec(job.data);
+      script = localScript(spec, root);
+    } catch (error) {
+      log(`job ${job.id}: ${(error as Error).message}`);
+      throw error;
+    }
+    const label = `job ${job.id} seed ${spec.seed}${spec.repeat ? ` repeat ${spec.repeat}` : ''}`;
     const store = sharedStore ?? mkdtempSync(join(tmpdir(), `${TEMPORARY_PREFIX}${process.pid}-`));
     try {
+      const jobThreads = spec.threads ?? threads;
       const invocation: Invocation = {
         script, args: spec.args, seed: spec.seed,
-        ...(spec.threads ?? threads) !== undefined ? { threads: (spec.threads ?? threads)! } : {},
+        ...(jobThreads !== undefined ? { threads: jobThreads } : {}),
         ...(spec.backend !== undefined ? { backend: spec.backend } : {}),
         ...(spec.name !== undefined ? { name: spec.name } : {}),
         ...(spec.trace !== undefined ? { trace: spec.trace } : {}),
       };
-      log(`job ${job.id} seed ${spec.seed}${spec.repeat ? ` repeat ${spec.repeat}` : ''}: running ${spec.script} (attempt ${job.attemptsMade + 1})`);
+      log(`${label}: running ${spec.script} (attempt ${job.attemptsMade + 1})`);
       const execution = await execute(store, invocation, () => undefined);
       const mode = sharedStore === undefined ? 'redis' : 'shared';
       const record: WorkerRecord = { worker: name, host: hostname(), pid: process.pid, job: String(job.id), attempt: job.attemptsMade + 1, store: mode };
@@ -128,7 +137,7 @@ export async function commandWorker(parsed: Parsed, log: (line: string) => void)
       const status = readStatus(execution.dir);
       if (mode === 'redis') await uploadRun(results, String(job.id), execution.dir, execution.id);
       const reason = status?.error?.message ?? `exit code ${execution.exitCode}`;
-      log(`job ${job.id} seed ${spec.seed}: run ${execution.id} ${status?.status ?? 'without a status'} in ${execution.seconds.toFixed(1)}s${status?.status === 'completed' ? '' : `: ${reason}`}`);
+      log(`${label}: run ${execution.id} ${status?.status ?? 'without a status'} in ${execution.seconds.toFixed(1)}s${status?.status === 'completed' ? '' : `: ${reason}`}`);
       if (execution.writeError) throw new Error(`run ${execution.id}: ${execution.writeError}`);
       if (status?.status === 'completed') return { run: execution.id, status: status.status, worker: name, store: mode };
       // The script's own failure would fail again: recorded, never retried. An interrupted run (this worker was stopped) is.
