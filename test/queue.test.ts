@@ -358,8 +358,13 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
 
   it('bad --queue URLs and unreachable Redis: clear errors and exit codes, never a hang', async () => {
     const closed = await freePort();
+    // A server that accepts connections and never answers: only a timeout ends the wait.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const silentPort = (silent.address() as { port: number }).port;
     const started = Date.now();
     const cases: [string[], number, RegExp][] = [
+      [['run', TUTORIAL, '--seed', '1', '--queue', `redis://127.0.0.1:${silentPort}`], 1, /Expected a Redis server answering within 5 s\. Received: no answer within 5 s/],
       [['run', TUTORIAL, '--seed', '1', '--queue', `redis://127.0.0.1:${closed}`], 1, new RegExp(`--queue redis://127\\.0\\.0\\.1:${closed}: Expected a Redis server answering within 5 s\\. Received: connect ECONNREFUSED`)],
       [['worker', '--queue', `redis://127.0.0.1:${closed}`], 1, /Expected a Redis server answering within 5 s\. Received: connect ECONNREFUSED/],
       [['status', 'abc', '--queue', `redis://127.0.0.1:${closed}`], 1, /Received: connect ECONNREFUSED/],
@@ -381,6 +386,7 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
       assert.equal(results[i]!.code, code, `${args.join(' ')}: ${results[i]!.output}`);
       assert.match(results[i]!.output, message);
     }
+    silent.close();
     assert.ok(Date.now() - started < 30_000, 'no case waited for a connection');
     const outside = join(tmpdir(), `verbatim-queue-outside-${process.pid}.ts`);
     writeFileSync(outside, '');
