@@ -8,7 +8,7 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { Queue, type Job } from 'bullmq';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { fileSha256 } from '../runs/environment.js';
 import { UsageError } from './args.js';
@@ -128,9 +128,11 @@ interface Outcome {
 }
 
 /** A finished job's outcome, its run written into the store; while the job is unfinished, where it stands. */
-async function outcome(job: Job | undefined, id: string, redis: Redis, store: string): Promise<Outcome | string> {
+async function outcome(queue: Queue, id: string, redis: Redis, store: string): Promise<Outcome | string> {
+  // The state first, then the job: a job read before it failed would lack its reason and attempts.
+  const state = await queue.getJobState(id);
+  const job = state === 'unknown' ? undefined : await queue.getJob(id);
   if (!job) return { job: id, state: 'lost', seed: '?', line: `job ${id} is not in Redis any more (lost): submit the sweep again to run it` };
-  const state = await job.getState();
   const spec = job.data as JobSpec;
   const label = `seed ${spec.seed}${spec.repeat ? ` repeat ${spec.repeat}` : ''}`;
   if (state !== 'completed' && state !== 'failed') return `${label}: ${state}${job.attemptsStarted > 1 ? ` (attempt ${job.attemptsStarted})` : ''}`;
@@ -182,7 +184,7 @@ async function follow(queue: Queue, redis: Redis, sweep: SweepRecord, request: {
       const pass = (async () => {
         for (const id of sweep.jobs) {
           if (finished.has(id) || interrupted) continue;
-          const result = await outcome(await queue.getJob(id), id, redis, request.store);
+          const result = await outcome(queue, id, redis, request.store);
           if (typeof result === 'string') {
             pending.push(result);
             continue;
