@@ -56,8 +56,8 @@ export function sameSeedReport(runs: readonly RunDetails[], placement?: (run: Ru
     const at = first === 'length' ? `${group[0]!.epochs.length} epoch records, then ${divergent.epochs.length}`
       : `first divergence at fit ${first.fit}, epoch ${first.epoch}: ${first.what.join(', ')} differ`;
     const environment = fieldDifferences(group[0]!.manifest, divergent.manifest, VOLATILE_ENVIRONMENT);
-    const runsNamed = `${group[0]!.summary.id}${placement(group[0]!) ? ` (${placement(group[0]!)!.worker})` : ''} and ${divergent.summary.id}${placement(divergent) ? ` (${placement(divergent)!.worker})` : ''}`;
-    return `seed ${seed}: ${group.length} runs${across}, NOT bit-identical: ${runsNamed}: ${at}; environment differences: ${environment.length ? environment.join('; ') : 'none recorded'}`;
+    const named = (r: RunDetails) => `${r.summary.id}${placement(r) ? ` (${placement(r)!.worker})` : ''}`;
+    return `seed ${seed}: ${group.length} runs${across}, NOT bit-identical: ${named(group[0]!)} and ${named(divergent)}: ${at}; environment differences: ${environment.length ? environment.join('; ') : 'none recorded'}`;
   });
   if (placement && repeated.length && lines.every((l) => !l.includes('NOT bit-identical'))) {
     const where = repeated.flatMap(([, group]) => group.map(placement).filter((p) => p !== undefined));
