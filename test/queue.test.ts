@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { REPO_ROOT } from './helpers/process.js';
-import { downloadRun } from '../src/cli/queue.js';
+import { downloadRun, jobId, redisOptions, safeUrl } from '../src/cli/queue.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 const WORK = join(REPO_ROOT, 'test-output', 'queue');
@@ -125,6 +125,36 @@ function script(name: string, body: string): string {
   writeFileSync(file, body);
   return file;
 }
+
+describe('run queue: job identity and URLs (no Redis needed)', () => {
+  const spec = {
+    script: 'examples/modern-tutorial.ts', scriptSha256: 'a'.repeat(64), lockfileSha256: 'b'.repeat(64), seed: '7', repeat: 0, args: ['--x'], sweep: 's1',
+  };
+
+  it('the job id depends on the script, lockfile, seed, repeat and options, not on the name, the sweep or key order', () => {
+    const id = jobId(spec);
+    assert.match(id, /^run-[0-9a-f]{32}$/);
+    assert.equal(jobId({ ...spec, name: 'other', sweep: 's2' }), id);
+    assert.equal(jobId(Object.fromEntries(Object.entries(spec).reverse()) as typeof spec), id);
+    const changed = [
+      { scriptSha256: 'c'.repeat(64) }, { lockfileSha256: null }, { seed: '8' }, { repeat: 1 }, { args: [] }, { threads: 2 }, { backend: 'reference' },
+      { trace: 'steps' as const }, { script: 'examples/classic-tutorial.ts' },
+    ];
+    const ids = changed.map((c) => jobId({ ...spec, ...c }));
+    assert.equal(new Set([id, ...ids]).size, changed.length + 1);
+  });
+
+  it('Redis URLs: host, port, database, user and password; the password masked in messages', () => {
+    assert.deepEqual(redisOptions('redis://127.0.0.1'), { host: '127.0.0.1', port: 6379, db: 0, connectTimeout: 5000, maxRetriesPerRequest: null });
+    assert.deepEqual(redisOptions('redis://me:p%40ss@[::1]:6380/3'), { host: '::1', port: 6380, db: 3, username: 'me', password: 'p@ss', connectTimeout: 5000, maxRetriesPerRequest: null });
+    assert.deepEqual(redisOptions('rediss://h:1/').tls, {});
+    for (const bad of ['', 'localhost:6379', 'http://h:6379', 'redis://', 'redis://h:6379/db', 'redis://h:6379/1/2', 'redis://h:6379?x=1', 'redis://h:70000']) {
+      assert.throws(() => redisOptions(bad), new RegExp(`--queue: Expected a Redis URL redis://host:port\\[/db\\]\\. Received: ${bad.replace(/[?.*[\]]/g, '\\$&')}$`), bad);
+    }
+    assert.equal(safeUrl('redis://me:secret@h:6379/1'), 'redis://me:***@h:6379/1');
+    assert.equal(safeUrl('redis://:secret@h'), 'redis://:***@h');
+  });
+});
 
 describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is not installed (apt-get install redis-server; .ci/run installs it)' : false }, () => {
   let redis: RedisServer;
