@@ -13,6 +13,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { REPO_ROOT } from './helpers/process.js';
 import { downloadRun, jobId, redisOptions, safeUrl } from '../src/cli/queue.js';
+import { MAX_STALLED } from '../src/cli/queue-policy.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 const WORK = join(REPO_ROOT, 'test-output', 'queue');
@@ -265,6 +266,26 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
     assert.equal(leftOver().length, 1);
     await worker(redis.url);
     assert.deepEqual(leftOver(), []);
+  });
+
+  it(`a job whose workers keep vanishing fails after ${MAX_STALLED} takeovers, with BullMQ's reason`, async () => {
+    const slow = script('slow-vanishing.ts', SLOW);
+    const store = join(WORK, 'vanishing');
+    const alive = new Set(await Promise.all([0, 1, 2, 3].map(() => workerIn(REPO_ROOT, redis.url, { QUEUE_TEST_EPOCHS: '1000000' }))));
+    const detached = await run([slow, '--seed', '23', '--queue', redis.url, '--detach'], store);
+    const sweep = /^sweep ([0-9a-f]{12})$/m.exec(detached.output)![1]!;
+    for (let killed = 0; killed <= MAX_STALLED; killed++) {
+      let victim: Proc | undefined;
+      for (const end = Date.now() + 30_000; !victim && Date.now() < end; await sleep(50)) victim = [...alive].find((w) => /seed 23: running/.test(w.output));
+      assert.ok(victim, `takeover ${killed} happened`);
+      victim.child.kill('SIGKILL');
+      await victim.exit;
+      alive.delete(victim);
+    }
+    const status = start(process.execPath, [CLI, 'status', sweep, '--queue', redis.url, '--store', store, '--wait']);
+    assert.equal(await status.exit, 1, status.output);
+    assert.match(status.output, new RegExp(`seed 23 failed after 1 attempt, ${MAX_STALLED + 1} lost workers: job stalled more than allowable limit`));
+    assert.equal(listed(store).length, 0);
   });
 
   it('a worker stopped by SIGTERM mid-job exits 0; its interrupted job goes back to the queue and another worker completes it', async () => {
