@@ -222,6 +222,10 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
     assert.equal(detached.code, 0, detached.output);
     const sweep = /^sweep ([0-9a-f]{12})$/m.exec(detached.output)?.[1];
     assert.ok(sweep, detached.output);
+    const sweeps = cli(['status', '--queue', redis.url]);
+    assert.equal(sweeps.code, 0, sweeps.stderr);
+    assert.match(sweeps.stdout, /^sweep\s+submitted\s+script\s+name\s+jobs\s+states\n/);
+    assert.match(sweeps.stdout, new RegExp(`${sweep}\\s+\\S+\\s+examples/modern-tutorial\\.ts\\s+2\\s+\\d`));
     const now = cli(['status', sweep, '--queue', redis.url, '--store', shared]);
     assert.match(now.stderr, /seed 1[12]:? (waiting|active|completed)/);
     const status = cli(['status', sweep, '--queue', redis.url, '--store', shared, '--wait']);

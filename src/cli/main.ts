@@ -53,7 +53,7 @@ Commands:
   report <runs...|--name NAME> [--out report.html]
   run <script> --seeds 1..30 --queue redis://host:port[/db] [--detach]   one job per seed on a queue
   worker --queue redis://host:port[/db] [--concurrency N] [--threads N] [--store DIR]   runs queued jobs
-  status <sweep> --queue redis://... [--wait]   a queued sweep's jobs; their runs written into the store
+  status [<sweep>] --queue redis://... [--wait]   a queued sweep's jobs (or every sweep); runs written into the store
   doctor <script> [--seed N] [-- script args]  find what makes a script's training unreproducible
   env [--json]                      this environment's manifest
 
@@ -97,7 +97,7 @@ the recorded SHA-256 and the same package-lock.json; refuses the job otherwise (
 A script that fails is not retried; a vanished worker's job is taken over up to ${MAX_STALLED} times; other
 errors (the worker stopped) are retried up to ${ATTEMPTS} attempts. SIGINT/SIGTERM: running jobs are interrupted and
 go back to the queue, the worker closes and exits 0.`,
-  status: 'verbatim status <sweep> --queue redis://host:port[/db] [--store DIR] [--metric NAME] [--wait]: each finished job of the sweep (its run written into the store when sent through Redis), and once all finished the summary statistics; --wait follows the sweep to its end. Exit 1 if a job failed.',
+  status: 'verbatim status [<sweep>] --queue redis://host:port[/db] [--store DIR] [--metric NAME] [--wait]: each finished job of the sweep (its run written into the store when sent through Redis) and where the others stand, and once all finished the summary statistics; --wait follows the sweep to its end. Exit 1 if a job failed. Without a sweep id: every sweep on that Redis with its jobs\' states.',
 };
 
 function store(parsed: Parsed): string {
@@ -156,11 +156,12 @@ async function submitQueued(parsed: Parsed, url: string, base: Omit<Invocation, 
 
 async function commandStatus(parsed: Parsed): Promise<number> {
   const [sweep] = parsed.positionals;
-  if (!sweep || parsed.positionals.length > 1) throw new UsageError(`Expected one sweep id. Received: ${JSON.stringify(parsed.positionals)}`);
+  if (parsed.positionals.length > 1) throw new UsageError(`Expected one sweep id or none. Received: ${JSON.stringify(parsed.positionals)}`);
   const url = stringFlag(parsed, 'queue');
   if (url === undefined) throw new UsageError('Expected --queue redis://host:port[/db]. Received: nothing');
   const metric = stringFlag(parsed, 'metric');
-  const { sweepStatus } = await import('./sweep.js');
+  const { listSweeps, sweepStatus } = await import('./sweep.js');
+  if (sweep === undefined) return listSweeps(url, out);
   return sweepStatus(sweep, { url, store: store(parsed), ...(metric !== undefined ? { metric } : {}) }, parsed.flags.has('wait'), out, (t) => write('stderr', t));
 }
 

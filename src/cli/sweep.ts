@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { fileSha256 } from '../runs/environment.js';
 import { UsageError } from './args.js';
 import { signalExitCode, type Invocation } from './execute.js';
-import { loadRun, type RunDetails } from './inspect.js';
+import { loadRun, table, type RunDetails } from './inspect.js';
 import {
   connectionOptions, downloadRun, jobId, QUEUE_NAME, readWorkerRecord, safeUrl, sweepId, sweepKey,
   type Connection, type JobResult, type JobSpec, type SweepRecord,
@@ -114,6 +114,40 @@ export async function sweepStatus(sweep: string, request: Omit<SweepRequest, 'ba
     const raw = await redis.get(sweepKey(sweep));
     if (raw === null) throw new UsageError(`Expected the id of a sweep submitted to ${safeUrl(request.url)}. Received: sweep=${JSON.stringify(sweep)} (no such sweep)`);
     return await follow(queue, redis, JSON.parse(raw) as SweepRecord, request, print, printError, wait);
+  } finally {
+    await closeQuickly(queue, redis);
+  }
+}
+
+/** `verbatim status` without a sweep id: every sweep submitted to this Redis, oldest first, with its jobs' states. */
+export async function listSweeps(url: string, print: Print): Promise<number> {
+  const options = await connectionOptions(url);
+  const { queue, redis } = connect(options);
+  try {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', sweepKey('*'), 'COUNT', 1000);
+      cursor = next;
+      keys.push(...found);
+    } while (cursor !== '0');
+    const sweeps = (await Promise.all(keys.map(async (k) => JSON.parse((await redis.get(k)) ?? 'null') as SweepRecord | null)))
+      .filter((r) => r !== null).sort((a, b) => (a.submittedAt < b.submittedAt ? -1 : 1));
+    if (sweeps.length === 0) {
+      print(`(no sweeps on ${safeUrl(url)})`);
+      return 0;
+    }
+    const rows = [['sweep', 'submitted', 'script', 'name', 'jobs', 'states']];
+    for (const sweep of sweeps) {
+      const states = new Map<string, number>();
+      for (const id of sweep.jobs) {
+        const state = await queue.getJobState(id);
+        states.set(state, (states.get(state) ?? 0) + 1);
+      }
+      rows.push([sweep.id, sweep.submittedAt, sweep.script, sweep.name ?? '', String(sweep.jobs.length), [...states].map(([k, n]) => `${n} ${k === 'unknown' ? 'lost' : k}`).join(', ')]);
+    }
+    print(table(rows));
+    return 0;
   } finally {
     await closeQuickly(queue, redis);
   }
