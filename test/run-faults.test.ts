@@ -55,8 +55,8 @@ const alive = (pid: number) => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `verbatim run` on the long script; resolves once its run has recorded a few epochs. */
-async function startLongRun(name: string, detached = false): Promise<{ cli: ChildProcess; dir: string; childPid: number; exit: Promise<number | null> }> {
-  const file = script(`${name}.mjs`, LONG);
+async function startLongRun(name: string, detached = false, body = LONG): Promise<{ cli: ChildProcess; dir: string; childPid: number; exit: Promise<number | null> }> {
+  const file = script(`${name}.mjs`, body);
   const before = new Set(existsSync(STORE) ? readdirSync(STORE) : []);
   const child = spawn(process.execPath, [CLI, 'run', file, '--name', name], { cwd: WORK, env: { ...process.env, VERBATIM_STORE: STORE }, stdio: 'ignore', detached });
   const exit = new Promise<number | null>((r) => child.on('exit', (code, signal) => r(code ?? (signal ? -1 : null))));
@@ -144,10 +144,10 @@ await m.fit(x, vb.zeros([8, 1]), { epochs: 3, verbose: 0 });
     const r = cli(['ls'], { store });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`${a}\\s+good\\s+2\\s+completed`));
-    assert.match(r.stdout, /loop: .*ELOOP/);
-    assert.match(r.stdout, /dangling: .*ENOENT/);
-    assert.match(r.stdout, new RegExp(`${b}: .*epochs\\.jsonl line 2: `));
-    assert.match(r.stdout, new RegExp(`${c}: .*EISDIR`));
+    assert.match(r.stdout, /loop\s+corrupt\s+.*ELOOP/);
+    assert.match(r.stdout, /dangling\s+corrupt\s+.*ENOENT/);
+    assert.match(r.stdout, new RegExp(`${b}\\s+corrupt\\s+.*epochs\\.jsonl line 2: `));
+    assert.match(r.stdout, new RegExp(`${c}\\s+corrupt\\s+.*EISDIR`));
     assert.match(cli(['show', b!], { store }).stdout, /problem: .*epochs\.jsonl line 2/);
     // An unreadable directory: root reads everything, so ls runs as nobody.
     chmodSync(join(store, a!), 0o000);
@@ -155,7 +155,7 @@ await m.fit(x, vb.zeros([8, 1]), { epochs: 3, verbose: 0 });
     chmodSync(join(store, a!), 0o755);
     if (asNobody.code === -1 || /EACCES.*dist|Cannot find module/.test(asNobody.stderr)) return;
     assert.equal(asNobody.code, 0, asNobody.stderr);
-    assert.match(asNobody.stdout, new RegExp(`${a}: .*EACCES`));
+    assert.match(asNobody.stdout, new RegExp(`${a}\\s+corrupt\\s+.*EACCES`));
   });
 
   it('Ctrl-C (SIGINT to the process group) stops training at the next step: interrupted, the step reached, output kept, exit 130, no child left', async () => {
@@ -184,14 +184,18 @@ await m.fit(x, vb.zeros([8, 1]), { epochs: 3, verbose: 0 });
     assert.ok(!alive(run.childPid));
   });
 
-  it('the CLI killed with SIGKILL: the child notices (its IPC channel closes) and stops, recorded interrupted', async () => {
-    const run = await startLongRun('orphan');
-    run.cli.kill('SIGKILL');
-    await run.exit;
-    for (let i = 0; i < 50 && alive(run.childPid); i++) await sleep(100);
-    assert.ok(!alive(run.childPid), 'the child outlived the CLI');
-    assert.equal(status(run.dir).status, 'interrupted');
-    assert.match(status(run.dir).error!.message, /CLI that started the run ended/);
+  it('the CLI killed with SIGKILL: the child notices (its IPC channel closes, or its output pipe breaks) and stops, recorded interrupted', async () => {
+    // A script that prints as it trains meets the broken pipe first: still interrupted, not failed.
+    const printing = LONG.replace('verbose: 0', 'verbose: 0, callbacks: { onEpochEnd: (e) => console.log(`epoch ${e}`) }');
+    for (const [name, body] of [['orphan', LONG], ['orphan-printing', printing]] as const) {
+      const run = await startLongRun(name, false, body);
+      run.cli.kill('SIGKILL');
+      await run.exit;
+      for (let i = 0; i < 50 && alive(run.childPid); i++) await sleep(100);
+      assert.ok(!alive(run.childPid), `${name}: the child outlived the CLI`);
+      assert.equal(status(run.dir).status, 'interrupted', name);
+      assert.match(status(run.dir).error!.message, /CLI that started the run ended/, name);
+    }
   });
 
   it('the child killed with SIGKILL: the CLI records it interrupted by SIGKILL, with the output so far', async () => {
@@ -298,8 +302,9 @@ await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 10, verbose: 0, callback
     const lines = readFileSync(epochs, 'utf8');
     writeFileSync(epochs, lines.replace('"fit":0', '"fit":"../../../../etc/passwd"'));
     const hostile = cli(['diff', x!.id, y!.id]);
-    assert.equal(hostile.code, 0, hostile.stderr);
-    assert.match(cli(['ls']).stdout, new RegExp(`${x!.id}: .*epochs\\.jsonl record 1: Expected \\{fit, epoch, digest, logs\\} with non-negative integer fit and epoch`));
+    assert.equal(hostile.code, 2, hostile.stderr);
+    assert.match(hostile.stderr, new RegExp(`Expected a readable run\\. Received: ${x!.id}, corrupt: .*epochs\\.jsonl record 1`));
+    assert.match(cli(['ls']).stdout, new RegExp(`${x!.id}\\s+corrupt\\s+.*epochs\\.jsonl record 1: Expected \\{fit, epoch, digest, logs\\} with non-negative integer fit and epoch`));
     writeFileSync(epochs, lines);
   });
 

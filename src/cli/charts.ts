@@ -31,6 +31,10 @@ const AXIS = { labelFontSize: 12, titleFontSize: 13, labelOverlap: true, grid: t
 const CONFIG = { axis: AXIS, legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 }, view: { stroke: '#ccc' }, font: 'system-ui, sans-serif' };
 const ZOOM = [{ name: 'zoom', select: { type: 'interval', encodings: ['x', 'y'] }, bind: 'scales' }];
 
+/** Names vega will not take as titles (they become object keys: constructor, toString, __proto__...). */
+const RESERVED = new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__', 'then', 'prototype']);
+const safeTitle = (name: string) => (RESERVED.has(name) ? `${name} (value)` : name);
+
 /** One fit's curves of one metric: one line per run, epochs on x. */
 export function curveSpec(points: readonly CurvePoint[], metric: string, title: string, runCount: number): object {
   return {
@@ -42,10 +46,10 @@ export function curveSpec(points: readonly CurvePoint[], metric: string, title: 
     mark: { type: 'line', point: points.length <= 400 ? { size: 18 } : false, strokeWidth: 1.5, tooltip: true, clip: true },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
-      y: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false }, axis: { format: '~g' } },
+      y: { field: 'value', type: 'quantitative', title: safeTitle(metric), scale: { zero: false }, axis: { format: '~g' } },
       color: { field: 'label', type: 'nominal', title: 'run (seed)', legend: runCount > 12 ? null : { orient: 'bottom', columns: 2 } },
       detail: { field: 'run' },
-      tooltip: [{ field: 'label', title: 'run' }, { field: 'epoch' }, { field: 'value', title: metric, format: '.6~g' }],
+      tooltip: [{ field: 'label', title: 'run' }, { field: 'epoch' }, { field: 'value', title: safeTitle(metric), format: '.6~g' }],
     },
   };
 }
@@ -60,7 +64,7 @@ export function distributionSpec(points: readonly FinalPoint[], metric: string):
     layer: [
       {
         mark: { type: 'boxplot', extent: 'min-max', size: 44, color: '#c9d9ee', median: { color: '#223' }, rule: { color: '#446' }, ticks: false },
-        encoding: { x: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false, padding: 12 }, axis: { format: '~g' } } },
+        encoding: { x: { field: 'value', type: 'quantitative', title: safeTitle(metric), scale: { zero: false, padding: 12 }, axis: { format: '~g' } } },
       },
       {
         params: ZOOM.map((z) => ({ ...z, select: { ...z.select, encodings: ['x'] } })),
@@ -69,7 +73,7 @@ export function distributionSpec(points: readonly FinalPoint[], metric: string):
           x: { field: 'value', type: 'quantitative' },
           y: { field: 'jitter', type: 'quantitative', axis: null, scale: { domain: [-1, 1] } },
           color: { field: 'seed', type: 'nominal', title: 'seed', legend: points.length > 12 ? null : { orient: 'right' } },
-          tooltip: [{ field: 'label', title: 'run' }, { field: 'value', title: metric, format: '.6~g' }],
+          tooltip: [{ field: 'label', title: 'run' }, { field: 'value', title: safeTitle(metric), format: '.6~g' }],
         },
       },
     ],

@@ -62,6 +62,16 @@ export function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (constants.signals[signal] ?? 0);
 }
 
+/** Signals the run's process group (the script and what it started), or the script alone where there are no groups. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (process.platform !== 'win32' && child.pid !== undefined) process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    child.kill(signal); // The group is gone already (the script ended).
+  }
+}
+
 let forwarding = false;
 function forwardSignals(): void {
   if (forwarding) return;
@@ -71,7 +81,7 @@ function forwardSignals(): void {
       // The first signal asks each run to stop (it records where); a second one does not wait.
       const again = interruption !== undefined;
       interruption ??= signal;
-      for (const child of children) child.kill(again ? 'SIGKILL' : signal);
+      for (const child of children) signalGroup(child, again ? 'SIGKILL' : signal);
     });
   }
 }
@@ -134,10 +144,11 @@ export function execute(store: string, invocation: Invocation, echo: Echo, start
   const stdout = output('stdout.txt');
   const stderr = output('stderr.txt');
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [...nodeArguments(script), ...invocation.args], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    // Its own process group, so that a signal reaches the processes the script started too.
+    const child = spawn(process.execPath, [...nodeArguments(script), ...invocation.args], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: process.platform !== 'win32' });
     children.add(child);
     started?.(dir);
-    if (interruption) child.kill(interruption);
+    if (interruption) signalGroup(child, interruption);
     let lastError = '';
     child.stdout!.on('data', (chunk: Buffer) => { stdout.write(chunk); echo(chunk.toString(), 'stdout'); });
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -178,7 +189,7 @@ function settleStatus(dir: string, startedAt: string, exitCode: number, signal: 
 
 /** The line of Node's error output that names the error ("SyntaxError: Unexpected token ..."). */
 function firstErrorLine(stderr: string): string | undefined {
-  return stderr.split('\n').map((l) => l.trim()).find((l) => /^[A-Z]\w*(Error|Exception)\b.*:/.test(l) || /^Error \[/.test(l));
+  return stderr.split('\n').map((l) => l.trim()).find((l) => /^([A-Z]\w*)?(Error|Exception)\b.*:/.test(l) || /^Error \[/.test(l));
 }
 
 /** Runs invocations with at most `parallel` at once, in order of start; none start after an interruption. */

@@ -2,6 +2,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OpRecord } from '../runs/op-trace.js';
+import { readValues, type ValueRecord } from '../runs/values.js';
 import { isIndex, MAX_EPOCH_WEIGHT_BYTES, readEpochs, readJson, readJsonl, summarizeRun, type RunSummary, type StatusRecord } from '../runs/store.js';
 
 export interface EpochRecord {
@@ -59,9 +60,17 @@ export function loadRun(store: string, id: string): RunDetails {
   };
 }
 
+/** Control characters from a store (a run named with terminal escapes) are shown, never obeyed. */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+  const cells = rows.map((r) => r.map((cell) => printable(cell ?? '')));
+  // A loop, not Math.max(...): a run's table may have more rows than a call has arguments.
+  const widths = cells[0]!.map((_, c) => cells.reduce((w, r) => Math.max(w, (r[c] ?? '').length), 0));
+  return cells.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
 }
 
 export function formatMetrics(metrics: Record<string, number>): string {
@@ -69,12 +78,13 @@ export function formatMetrics(metrics: Record<string, number>): string {
 }
 
 /**
- * Per name, the final value of each run: fit metrics (last epoch) and custom values
- * (`vb.runs.log`, last logged); only `metric` when given.
+ * Per name, the final value of each completed run: fit metrics (last epoch) and custom values
+ * (`vb.runs.log`, last logged); only `metric` when given. A failed or interrupted run's last
+ * values are where it stopped, not a result: they are left out (the summary says how many).
  */
 export function summaryValues(runs: readonly RunDetails[], metric?: string): Map<string, number[]> {
   const values = new Map<string, number[]>();
-  for (const r of runs) {
+  for (const r of runs.filter((run) => run.summary.status === 'completed')) {
     for (const [k, v] of Object.entries({ ...r.summary.finalMetrics, ...r.summary.values })) {
       if (metric !== undefined && k !== metric) continue;
       if (typeof v === 'number') (values.get(k) ?? values.set(k, []).get(k)!).push(v);
@@ -111,6 +121,21 @@ export interface Divergence {
   /** 'digest' or a metric name whose bits differ. */
   what: string[];
   layers: string[];
+}
+
+/**
+ * Custom values (`vb.runs.log`) of two runs that differ, as "name step s: a -> b" with their
+ * float32 bits: they are results like the metrics, so a difference in them is a difference.
+ */
+export function valueDifferences(a: RunDetails, b: RunDetails): string[] {
+  const key = (v: ValueRecord) => `${v.name}\0${v.step}`;
+  const [va, vb] = [readValues(a.summary.dir), readValues(b.summary.dir)];
+  const other = new Map(vb.map((v) => [key(v), v.bits]));
+  const mine = new Set(va.map(key));
+  return [
+    ...va.filter((v) => other.get(key(v)) !== v.bits).map((v) => `${v.name} step ${v.step}: ${v.bits} -> ${other.get(key(v)) ?? 'absent'}`),
+    ...vb.filter((v) => !mine.has(key(v))).map((v) => `${v.name} step ${v.step}: absent -> ${v.bits}`),
+  ];
 }
 
 /** The first recorded epoch where the runs' weights digests or metric bits differ. */

@@ -3,15 +3,14 @@
  * The verbatim command line: run scripts as recorded runs, verify and compare them, list and
  * report them. Exit codes: 0 success, 1 a check failed (or a run failed), 2 bad usage.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import * as vb from '../index.js';
-import { countLabel, summarize } from '../runs/statistics.js';
 import { defaultStore, jsonNumber, listRuns, removeRun, resolveRun, summarizeRun, writeFailure } from '../runs/store.js';
 import { integerFlag, parse, stringFlag, UsageError, type Parsed } from './args.js';
 import { execute, executeAll, interruptedBy, signalExitCode, type Invocation } from './execute.js';
 import { projectRoot, trustedInvocation } from './trust.js';
 import {
-  compareData, configOf, summaryValues, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
+  compareData, configOf, summaryValues, valueDifferences, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
   weightDifferences, type RunDetails,
 } from './inspect.js';
 import { renderReport } from './report.js';
@@ -20,20 +19,22 @@ import { liveSummary, ProgressDisplay } from './progress.js';
 import { firstDivergentOp } from '../runs/op-trace.js';
 import { readValues, valueFromBits } from '../runs/values.js';
 import { doctor } from './doctor.js';
+import { sameSeedReport, statisticsTable } from './summary.js';
+import { ATTEMPTS, MAX_STALLED } from './queue-policy.js';
 
 /**
  * A closed pipe (`verbatim show id | head -3`) is a normal end of the output: writing stops, the
  * command finishes (a run keeps training and recording) and exits as it would have.
  */
-let outputClosed = false;
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
+const closed = { stdout: false, stderr: false };
+for (const name of ['stdout', 'stderr'] as const) {
+  process[name].on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
-    outputClosed = true;
+    closed[name] = true;
   });
 }
 const write = (stream: 'stdout' | 'stderr', text: string) => {
-  if (!outputClosed) process[stream].write(text);
+  if (!closed[stream]) process[stream].write(text);
 };
 const out = (text: string) => write('stdout', `${text}\n`);
 
@@ -51,6 +52,9 @@ Commands:
   show <run> [--json]               one run's record
   rm <run>                          delete a run
   report <runs...|--name NAME> [--out report.html]
+  run <script> --seeds 1..30 --queue redis://host:port[/db] [--detach]   one job per seed on a queue
+  worker --queue redis://host:port[/db] [--concurrency N] [--threads N] [--store DIR]   runs queued jobs
+  status [<sweep>] --queue redis://... [--wait]   a queued sweep's jobs (or every sweep); runs written into the store
   doctor <script> [--seed N] [-- script args]  find what makes a script's training unreproducible
   env [--json]                      this environment's manifest
 
@@ -58,7 +62,7 @@ Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VER
 Exit codes: 0 success, 1 a check or a run failed, 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
   run: `verbatim run <script.ts|.js> [options] [-- script args]
   --seed N        the seed, as if vb.setRandomSeed(N) ran before the script (overrides the script's own)
-  --seeds a,b,c   one run per seed
+  --seeds a,b,c   one run per seed; a..b is every seed from a to b (1..30)
   --repeats N     runs per seed (without --seed/--seeds: N runs with auto-chosen, recorded seeds)
   --threads N     kernel threads          --backend NAME   'wasm' or 'reference'
   --name NAME     the runs' name          --parallel N     runs at once (default 1)
@@ -70,6 +74,11 @@ Exit codes: 0 success, 1 a check or a run failed, 2 bad usage, 130/143 interrupt
   --backup-interval S  back every fit up at most S seconds apart (default 30; 'off': never)
 verbatim run --resume <run>: continues an interrupted or failed run into its own record, from
   its fits' backups (the same script, unchanged, with the run's seed and options).
+  --queue redis://host:port[/db]   one BullMQ job per seed and repeat instead of running here
+                  (needs --seed/--seeds; the job id is a hash of the script's and lockfile's
+                  SHA-256, the seed, repeat and options, so submitting again runs nothing twice and
+                  retries failed jobs); prints each job as it finishes, then the same summary
+  --detach        with --queue: print the sweep id and return (then verbatim status)
 Prints, per final metric, mean, sample standard deviation, median, min, max and the 95%
 confidence interval of the mean, and whether runs of the same seed were bit-identical.`,
   verify: 'verbatim verify <run>: re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
@@ -80,6 +89,19 @@ confidence interval of the mean, and whether runs of the same seed were bit-iden
   report: 'verbatim report <runs...|--name NAME> [--metric NAME] [--out report.html]: one self-contained, offline HTML file (Vega-Lite charts as inline SVG, live with hover and zoom in a browser): curves with one panel per fit, the distribution of every final metric and custom value, summary statistics, runs of the same seed whose bits differ with their diff, and the environment once with the per-run differences.',
   doctor: 'verbatim doctor <script> [--seed N] [-- script args]: with the seed pinned (default 1) for every run, runs the training twice in one process, twice in two processes, with 1 and 2 threads and on both backends; compares the input data first (content, then order), then names the first cause in the chain (e.g. data differ because of Math.random at file:line), the first divergent step, and the risks it finds. Exit 1 when anything differs.',
   env: 'verbatim env [--json]: this environment\'s manifest.',
+  worker: `verbatim worker --queue redis://host:port[/db] [--concurrency N] [--threads N] [--store DIR] [--lock-ms MS] [--exit-when-idle S]
+Runs jobs submitted by 'verbatim run --queue', each exactly as 'verbatim run' would, after checking
+that this checkout (the nearest package.json above the working directory) has the job's script with
+the recorded SHA-256 and the same package-lock.json; refuses the job otherwise (failed, not retried).
+  --concurrency N  jobs at once (default 1)     --threads N  kernel threads for jobs that set none
+  --store DIR      write runs into DIR, a store shared with the submitter; without it each run is
+                   sent back through Redis and written into the submitter's store by run/status
+  --lock-ms MS     the job lock (default 30000): a job whose worker vanished is taken over after it
+  --exit-when-idle S  exit 0 once the queue had no waiting or running job for S seconds (batch jobs)
+A script that fails is not retried; a vanished worker's job is taken over up to ${MAX_STALLED} times; other
+errors (the worker stopped) are retried up to ${ATTEMPTS} attempts. SIGINT/SIGTERM: running jobs are interrupted and
+go back to the queue, the worker closes and exits 0.`,
+  status: 'verbatim status [<sweep>] --queue redis://host:port[/db] [--store DIR] [--metric NAME] [--wait]: each finished job of the sweep (its run written into the store when sent through Redis) and where the others stand, and once all finished the summary statistics; --wait follows the sweep to its end. Exit 1 if a job failed. Without a sweep id: every sweep on that Redis with its jobs\' states.',
 };
 
 function store(parsed: Parsed): string {
@@ -92,43 +114,60 @@ function runIds(parsed: Parsed, storeDir: string): string[] {
   return parsed.positionals.map((q) => resolveRun(storeDir, q));
 }
 
-function seedList(parsed: Parsed): (string | undefined)[] {
+const MAX_SEEDS = 100_000;
+
+/** The seeds of --seed or --seeds, each once; [undefined] when neither is given. */
+function distinctSeeds(parsed: Parsed): (string | undefined)[] {
   const seed = stringFlag(parsed, 'seed');
   const seeds = stringFlag(parsed, 'seeds');
   if (seed !== undefined && seeds !== undefined) throw new UsageError(`Expected --seed or --seeds, not both. Received: --seed ${seed} --seeds ${seeds}`);
-  const repeats = integerFlag(parsed, 'repeats', 1) ?? 1;
   const valid = (s: string) => {
     if (!/^-?\d+$/.test(s)) throw new UsageError(`Expected integer seeds. Received: ${s}`);
     return s;
   };
-  const base = seeds !== undefined ? seeds.split(',').map(valid) : seed !== undefined ? [valid(seed)] : [undefined];
-  return base.flatMap((s) => Array.from({ length: repeats }, () => s));
+  // `a..b` is every integer from a to b, both included.
+  const expand = (item: string): string[] => {
+    const range = /^(-?\d+)\.\.(-?\d+)$/.exec(item);
+    if (!range) return [valid(item)];
+    const [from, to] = [Number(range[1]), Number(range[2])];
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || to < from || to - from >= MAX_SEEDS) {
+      throw new UsageError(`Expected a seed range a..b with a <= b and at most ${MAX_SEEDS} seeds. Received: ${item}`);
+    }
+    return Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+  };
+  return seeds !== undefined ? seeds.split(',').flatMap(expand) : seed !== undefined ? [valid(seed)] : [undefined];
 }
 
-/** Per final metric and custom value (or only `metric`): the summary statistics across the runs. */
-function statisticsTable(runs: readonly RunDetails[], metric?: string): string {
-  const metrics = summaryValues(runs, metric);
-  if (metrics.size === 0) return metric === undefined ? '(no metrics were recorded)' : `(no run recorded a metric or value named ${metric})`;
-  const f = (v: number) => String(Number(v.toPrecision(6)));
-  return table([
-    ['metric', 'n', 'mean', 'std', 'median', 'min', 'max', '95% CI of the mean'],
-    ...[...metrics].map(([k, values]) => {
-      const s = summarize(values);
-      return [k, countLabel(values), f(s.mean), f(s.std), f(s.median), f(s.min), f(s.max), `[${f(s.ci95[0])}, ${f(s.ci95[1])}]`];
-    }),
-  ]);
+/** One entry per run: each seed --repeats times. */
+function seedList(parsed: Parsed): (string | undefined)[] {
+  const repeats = integerFlag(parsed, 'repeats', 1) ?? 1;
+  if (repeats > MAX_RUNS) throw new UsageError(`Expected --repeats of at most ${MAX_RUNS}. Received: --repeats ${repeats}`);
+  return distinctSeeds(parsed).flatMap((s) => Array.from({ length: repeats }, () => s));
 }
 
-function sameSeedReport(runs: readonly RunDetails[]): string[] {
-  const bySeed = new Map<string, RunDetails[]>();
-  for (const r of runs) {
-    const seed = String(r.run.seed ?? '');
-    (bySeed.get(seed) ?? bySeed.set(seed, []).get(seed)!).push(r);
-  }
-  return [...bySeed].filter(([, group]) => group.length > 1).map(([seed, group]) => {
-    const identical = group.every((r) => firstDivergence(group[0]!.epochs, r.epochs) === undefined);
-    return `seed ${seed}: ${group.length} runs, ${identical ? 'bit-identical' : 'NOT bit-identical'}`;
-  });
+/** run --queue: one job per seed and repeat; the seeds must be given (a worker choosing one would make every submission a new job). */
+async function submitQueued(parsed: Parsed, url: string, base: Omit<Invocation, 'seed'>, storeDir: string): Promise<number> {
+  const seeds = distinctSeeds(parsed);
+  if (seeds.some((s) => s === undefined)) throw new UsageError('Expected --seed or --seeds with --queue. Received: neither');
+  if (parsed.flags.has('parallel')) throw new UsageError('Expected --parallel without --queue (the workers\' --concurrency sets it). Received: --parallel');
+  const metric = stringFlag(parsed, 'metric');
+  // The queue's modules load BullMQ and ioredis: only the commands that use them pay for that.
+  const { submitSweep } = await import('./sweep.js');
+  return submitSweep({
+    url, store: storeDir, base, seeds: seeds as string[], repeats: integerFlag(parsed, 'repeats', 1) ?? 1, detach: parsed.flags.has('detach'),
+    ...(metric !== undefined ? { metric } : {}),
+  }, out, (t) => write('stderr', t));
+}
+
+async function commandStatus(parsed: Parsed): Promise<number> {
+  const [sweep] = parsed.positionals;
+  if (parsed.positionals.length > 1) throw new UsageError(`Expected one sweep id or none. Received: ${JSON.stringify(parsed.positionals)}`);
+  const url = stringFlag(parsed, 'queue');
+  if (url === undefined) throw new UsageError('Expected --queue redis://host:port[/db]. Received: nothing');
+  const metric = stringFlag(parsed, 'metric');
+  const { listSweeps, sweepStatus } = await import('./sweep.js');
+  if (sweep === undefined) return listSweeps(url, out);
+  return sweepStatus(sweep, { url, store: store(parsed), ...(metric !== undefined ? { metric } : {}) }, parsed.flags.has('wait'), out, (t) => write('stderr', t));
 }
 
 /** --backup-interval SECONDS (a non-negative number) or 'off'. */
@@ -159,11 +198,24 @@ async function commandResume(parsed: Parsed, query: string): Promise<number> {
   return execution.exitCode === 0 && !execution.writeError && run.summary.status === 'completed' ? 0 : 1;
 }
 
+/** More runs than this in one command is a typo, not a plan (each is a process and a directory). */
+const MAX_RUNS = 100_000;
+
+/** A run to compare: a corrupt one is an error naming why, never compared as if it were empty. */
+function readableRun(storeDir: string, query: string): RunDetails {
+  const run = loadRun(storeDir, resolveRun(storeDir, query));
+  if (run.summary.status === 'corrupt') throw new Error(`Expected a readable run. Received: ${run.summary.id}, corrupt: ${run.summary.problem}`);
+  return run;
+}
+
 async function commandRun(parsed: Parsed): Promise<number> {
   const resume = stringFlag(parsed, 'resume');
   if (resume !== undefined) return commandResume(parsed, resume);
   const [script] = parsed.positionals;
   if (!script || parsed.positionals.length > 1) throw new UsageError(`Expected one script. Received: ${JSON.stringify(parsed.positionals)}`);
+  if (!existsSync(script) || !statSync(script).isFile()) throw new UsageError(`Expected a script file. Received: ${script} (${existsSync(script) ? 'not a regular file' : 'not found'})`);
+  const backend = stringFlag(parsed, 'backend');
+  if (backend !== undefined && !vb.backendNames().includes(backend)) throw new UsageError(`Expected --backend to be one of ${vb.backendNames().join(', ')}. Received: --backend ${backend}`);
   const trace = stringFlag(parsed, 'trace');
   if (trace !== undefined && trace !== 'steps' && trace !== 'epochs' && trace !== 'ops') throw new UsageError(`Expected --trace epochs, steps or ops. Received: --trace ${trace}`);
   const storeDir = store(parsed);
@@ -175,6 +227,9 @@ async function commandRun(parsed: Parsed): Promise<number> {
     ...(trace ? { trace: trace as 'steps' | 'epochs' | 'ops' } : {}),
     ...backupIntervalFlag(parsed),
   };
+  const queue = stringFlag(parsed, 'queue');
+  if (queue !== undefined) return submitQueued(parsed, queue, base, storeDir);
+  if (parsed.flags.has('detach')) throw new UsageError('Expected --detach with --queue. Received: --detach alone');
   const invocations = seedList(parsed).map((seed) => ({ ...base, ...(seed !== undefined ? { seed } : {}) }));
   const parallel = integerFlag(parsed, 'parallel', 1) ?? 1;
   const metric = stringFlag(parsed, 'metric');
@@ -200,6 +255,8 @@ async function commandRun(parsed: Parsed): Promise<number> {
   const runs = executions.map((e) => loadRun(storeDir, e.id));
   out('');
   out(statisticsTable(runs, stringFlag(parsed, 'metric')));
+  const unfinished = runs.filter((r) => r.summary.status !== 'completed');
+  if (unfinished.length) out(`(${unfinished.length} run(s) not completed, left out of the statistics: ${unfinished.map((r) => `${r.summary.id} ${r.summary.status}`).join(', ')})`);
   for (const line of sameSeedReport(runs)) out(line);
   const signal = interruptedBy();
   if (signal) {
@@ -213,7 +270,7 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   const storeDir = store(parsed);
   const [query] = parsed.positionals;
   if (!query) throw new UsageError('Expected a run id. Received: nothing');
-  const original = loadRun(storeDir, resolveRun(storeDir, query));
+  const original = readableRun(storeDir, query);
   const invocation = trustedInvocation(original, projectRoot(process.cwd()));
   const [execution] = await executeAll(storeDir, [{ ...invocation, name: `verify ${original.summary.id}` }], 1, () => undefined, () => undefined);
   if (!execution) return signalExitCode(interruptedBy()!);
@@ -221,13 +278,15 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   const divergence = firstDivergence(original.epochs, again.epochs);
   const stepDivergence = original.steps.findIndex((s, i) => s.digest !== again.steps[i]?.digest || s.lossBits !== again.steps[i]?.lossBits);
   const environmentChanges = fieldDifferences(original.manifest, again.manifest, VOLATILE_ENVIRONMENT);
-  if (divergence === undefined && stepDivergence < 0 && again.summary.status === original.summary.status) {
+  const values = valueDifferences(original, again);
+  if (divergence === undefined && stepDivergence < 0 && values.length === 0 && again.summary.status === original.summary.status) {
     out(`identical: ${again.summary.id} reproduces ${original.summary.id} (${original.epochs.length} epoch records${original.steps.length ? `, ${original.steps.length} steps` : ''})`);
     return 0;
   }
   if (divergence === 'length') out(`different: ${original.epochs.length} epoch records, then ${again.epochs.length}`);
   else if (divergence) out(`first divergence: fit ${divergence.fit}, epoch ${divergence.epoch}${divergence.epoch === 0 ? ' (initial weights)' : ''}: ${divergence.what.join(', ')} differ${divergence.layers.length ? `; layers ${divergence.layers.join(', ')}` : ''}`);
   if (stepDivergence >= 0) out(`first divergent step: ${JSON.stringify(original.steps[stepDivergence])}`);
+  if (values.length) out(`custom values that differ:\n  ${values.join('\n  ')}`);
   if (again.summary.status !== original.summary.status) out(`status: ${original.summary.status} -> ${again.summary.status}`);
   out(environmentChanges.length ? `environment differences:\n  ${environmentChanges.join('\n  ')}` : 'environment: no differences');
   return 1;
@@ -236,7 +295,7 @@ async function commandVerify(parsed: Parsed): Promise<number> {
 function commandDiff(parsed: Parsed): number {
   const storeDir = store(parsed);
   if (parsed.positionals.length !== 2) throw new UsageError(`Expected two runs. Received: ${JSON.stringify(parsed.positionals)}`);
-  const [a, b] = parsed.positionals.map((q) => loadRun(storeDir, resolveRun(storeDir, q))) as [RunDetails, RunDetails];
+  const [a, b] = parsed.positionals.map((q) => readableRun(storeDir, q)) as [RunDetails, RunDetails];
   const divergence = firstDivergence(a.epochs, b.epochs);
   const result = {
     runs: [a.summary.id, b.summary.id],
@@ -247,6 +306,7 @@ function commandDiff(parsed: Parsed): number {
     weights: divergence && divergence !== 'length' ? weightDifferences(storeDir, a, storeDir, b, divergence.fit, divergence.epoch) : [],
     firstDivergentStep: a.steps.find((s, i) => s.digest !== b.steps[i]?.digest || s.lossBits !== b.steps[i]?.lossBits) ?? null,
     firstDivergentOp: a.ops.length && b.ops.length ? firstDivergentOp(a.ops, b.ops) ?? null : null,
+    values: valueDifferences(a, b),
   };
   if (parsed.flags.has('json')) {
     out(JSON.stringify(result, null, 2));
@@ -256,7 +316,9 @@ function commandDiff(parsed: Parsed): number {
   out(`config: ${result.config.length ? `\n  ${result.config.join('\n  ')}` : 'no differences'}`);
   out(`data content: ${result.data.content.length ? `\n  ${result.data.content.join('\n  ')}` : 'the same examples'}`);
   out(`data order: ${result.data.order.length ? `\n  ${result.data.order.join('\n  ')}` : result.data.content.length ? '(see content)' : 'the same'}`);
-  if (divergence === undefined) out('identical: every recorded digest and metric bit agrees');
+  if (result.values.length) out(`custom values that differ:\n  ${result.values.join('\n  ')}`);
+  if (divergence === undefined && result.values.length === 0) out('identical: every recorded digest, metric and value bit agrees');
+  else if (divergence === undefined) out('training identical: every recorded digest and metric bit agrees');
   else if (divergence === 'length') out(`different lengths: ${a.epochs.length} and ${b.epochs.length} epoch records`);
   else {
     out(`first divergence: fit ${divergence.fit}, epoch ${divergence.epoch}${divergence.epoch === 0 ? ' (initial weights)' : ''}: ${divergence.what.join(', ')} differ`);
@@ -280,8 +342,8 @@ function commandLs(parsed: Parsed): number {
     && (status === undefined || r.status === status) && (seed === undefined || r.seed === seed)
     && (since === undefined || (runStart(r.id) ?? -Infinity) >= since)), stringFlag(parsed, 'sort'));
   out(parsed.flags.has('json') ? JSON.stringify(runs, jsonNumber, 2) : runs.length ? lsTable(runs) : '(no runs)');
-  const corrupt = runs.filter((r) => r.status === 'corrupt');
-  if (!parsed.flags.has('json') && corrupt.length) out(`\ncorrupt runs:\n${corrupt.map((r) => `  ${r.id}: ${r.problem}`).join('\n')}`);
+  const explained = runs.filter((r) => r.problem !== undefined);
+  if (!parsed.flags.has('json') && explained.length) out(`\nreasons:\n${table(explained.map((r) => [`  ${r.id}`, r.status, r.problem!]))}`);
   return 0;
 }
 
@@ -310,11 +372,13 @@ function commandShow(parsed: Parsed): number {
 function commandRm(parsed: Parsed): number {
   const storeDir = store(parsed);
   if (parsed.positionals.length === 0) throw new UsageError('Expected a run id. Received: nothing');
-  for (const query of parsed.positionals) {
-    const id = resolveRun(storeDir, query);
-    const run = summarizeRun(storeDir, id);
-    removeRun(storeDir, id);
-    out(`removed ${id} (name ${run.name ?? '-'}, seed ${run.seed ?? '-'}, ${run.status})`);
+  // Every id is checked before anything is removed; a run still training is not pulled from under it.
+  const runs = [...new Set(parsed.positionals.map((query) => resolveRun(storeDir, query)))].map((id) => summarizeRun(storeDir, id));
+  const running = runs.find((r) => r.status === 'running');
+  if (running) throw new Error(`Expected runs that are not running. Received: ${running.id}, still running (stop it first)`);
+  for (const run of runs) {
+    removeRun(storeDir, run.id);
+    out(`removed ${run.id} (name ${run.name ?? '-'}, seed ${run.seed ?? '-'}, ${run.status})`);
   }
   return 0;
 }
@@ -331,13 +395,20 @@ async function commandReport(parsed: Parsed): Promise<number> {
   const ids = runIds(parsed, storeDir);
   if (ids.length === 0) throw new UsageError('Expected runs (ids or --name). Received: none');
   const file = stringFlag(parsed, 'out') ?? 'report.html';
-  writeFileSync(file, await renderReport(ids.map((id) => loadRun(storeDir, id)), { metric: stringFlag(parsed, 'metric') }));
-  out(`wrote ${file} (${ids.length} runs)`);
+  const runs = ids.map((id) => loadRun(storeDir, id));
+  const corrupt = runs.filter((r) => r.summary.status === 'corrupt');
+  for (const r of corrupt) write('stderr', `verbatim report: left out ${r.summary.id}, corrupt: ${r.summary.problem}\n`);
+  const readable = runs.filter((r) => r.summary.status !== 'corrupt');
+  if (readable.length === 0) throw new Error(`Expected at least one readable run. Received: ${corrupt.length} corrupt`);
+  writeFileSync(file, await renderReport(readable, { metric: stringFlag(parsed, 'metric') }));
+  out(`wrote ${file} (${readable.length} runs)`);
   return 0;
 }
 
 const COMMANDS: Record<string, { valued: string[]; switches: string[]; run: (p: Parsed) => number | Promise<number> }> = {
-  run: { valued: ['seed', 'seeds', 'repeats', 'threads', 'backend', 'name', 'parallel', 'trace', 'store', 'metric', 'backup-interval', 'resume'], switches: ['progress'], run: commandRun },
+  run: { valued: ['seed', 'seeds', 'repeats', 'threads', 'backend', 'name', 'parallel', 'trace', 'store', 'metric', 'queue', 'backup-interval', 'resume'], switches: ['progress', 'detach'], run: commandRun },
+  status: { valued: ['queue', 'store', 'metric'], switches: ['wait'], run: commandStatus },
+  worker: { valued: ['queue', 'concurrency', 'threads', 'store', 'lock-ms', 'exit-when-idle'], switches: [], run: async (p) => (await import('./worker.js')).commandWorker(p, out) },
   verify: { valued: ['store'], switches: [], run: commandVerify },
   diff: { valued: ['store'], switches: ['json'], run: commandDiff },
   ls: { valued: ['store', 'name', 'status', 'seed', 'since', 'sort'], switches: ['json'], run: commandLs },

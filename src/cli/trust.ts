@@ -2,10 +2,14 @@
  * What `verbatim verify` will execute. A store is input like any other file (it may come from
  * someone else), and its run.json names a program: verify re-runs only the script the run's
  * manifest recorded, when that script lies inside this project and still has the recorded
- * SHA-256, with checked arguments; otherwise it refuses and says why.
+ * SHA-256, with checked arguments; otherwise it refuses and says why. Inside the project does
+ * not make every file a training script: the store chose the arguments, so verbatim's own files
+ * (its CLI would run whatever they name) and anything under node_modules are refused, and the
+ * script must import verbatim.
  */
-import { existsSync, realpathSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { fileSha256 } from '../runs/environment.js';
 import { UsageError } from './args.js';
 import type { Invocation } from './execute.js';
@@ -18,6 +22,15 @@ export function projectRoot(start: string): string {
     if (dirname(dir) === dir) return resolve(start);
   }
 }
+
+/** verbatim's own package: its CLI and library are never a recorded run's script. */
+const VERBATIM_ROOT = realpathSync(projectRoot(dirname(fileURLToPath(import.meta.url))));
+const VERBATIM_CODE = ['src', 'dist', 'assembly', 'scripts', 'bench'].map((d) => join(VERBATIM_ROOT, d));
+
+const isInside = (file: string, dir: string) => {
+  const path = relative(dir, file);
+  return path !== '' && !path.startsWith('..') && !isAbsolute(path);
+};
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -37,6 +50,9 @@ export function trustedInvocation(run: RunDetails, root: string, action: 'verify
   const script = realpathSync(recorded.path);
   const inside = relative(realpathSync(root), script);
   if (inside.startsWith('..') || isAbsolute(inside)) throw refuse(`the script ${script} is outside this project (${root}); run it from the project the run belongs to`);
+  if (script.split(sep).includes('node_modules')) throw refuse(`the script ${script} is a dependency's file (under node_modules), not a training script`);
+  if (VERBATIM_CODE.some((dir) => isInside(script, dir))) throw refuse(`the script ${script} is part of verbatim itself, not a training script`);
+  if (!/verbatim/.test(readFileSync(script, 'utf8'))) throw refuse(`the script ${script} does not import verbatim, so it cannot have recorded this run`);
   const sha256 = fileSha256(script);
   if (sha256 !== recorded.sha256) throw refuse(`the script ${script} changed since the run (SHA-256 ${sha256?.slice(0, 16)}..., recorded ${recorded.sha256.slice(0, 16)}...)`);
   const { args, threads, backend, name, trace, backupInterval } = invocation;

@@ -7,8 +7,11 @@
 import { fixRandomSeed } from '../random/seed.js';
 import { RunRecorder, type RecordOptions } from './recorder.js';
 
+type Stream = { on(event: 'error', listener: (error: { code?: string }) => void): void };
 type NodeProcess = {
   env: Record<string, string | undefined>;
+  stdout: Stream;
+  stderr: Stream;
   on(event: string, listener: (...args: never[]) => void): void;
   exit(code: number): never;
   exitCode?: number;
@@ -29,6 +32,10 @@ const SIGNAL_EXIT_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SI
 if (processLike && env.VERBATIM_RUN_DIR) {
   const options = JSON.parse(env.VERBATIM_RUN_OPTIONS ?? '{}') as RecordOptions;
   const recorder = new RunRecorder(options, env.VERBATIM_RUN_DIR).start();
+  // The run is this process's: a process the script starts (node running another script that
+  // imports verbatim) must not record into it.
+  delete env.VERBATIM_RUN_DIR;
+  delete env.VERBATIM_RUN_OPTIONS;
   let failure: unknown;
   let finished = false;
   const finish = (status: 'completed' | 'failed' | 'interrupted', error?: unknown) => {
@@ -55,10 +62,18 @@ if (processLike && env.VERBATIM_RUN_DIR) {
   // closes and the run stops too; unreferenced, the channel never keeps a finished script alive.
   if (processLike.channel) {
     processLike.channel.unref();
-    processLike.on('disconnect', (() => {
+    const cliEnded = () => {
       finish('interrupted', new Error('the verbatim CLI that started the run ended'));
       processLike.exit(129);
-    }) as never);
+    };
+    processLike.on('disconnect', cliEnded as never);
+    // Output goes to the CLI through pipes: one that breaks means the CLI is gone (the channel may tell later).
+    for (const stream of [processLike.stdout, processLike.stderr]) {
+      stream.on('error', (error) => {
+        if (error.code !== 'EPIPE') throw error;
+        cliEnded();
+      });
+    }
   }
   processLike.on('exit', ((code: number) => finish(code === 0 && failure === undefined ? 'completed' : 'failed', failure ?? (code === 0 ? undefined : new Error(`exit code ${code}`)))) as never);
 }

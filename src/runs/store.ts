@@ -239,6 +239,8 @@ export function processStartTime(pid: number): string | undefined {
 }
 
 function processAlive(pid: number, startTime: string | undefined): boolean {
+  // 0 and negative pids name process groups (kill(0, 0) always succeeds): no run's process.
+  if (!(pid > 0)) return false;
   try {
     (globalThis as unknown as { process: { kill(pid: number, signal: number): void } }).process.kill(pid, 0);
   } catch (error) {

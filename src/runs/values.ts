@@ -42,7 +42,6 @@ export function readValues(dir: string): ValueRecord[] {
 
 /** The last value logged under each name. */
 export function finalValues(dir: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of readValues(dir)) out[r.name] = valueFromBits(r.bits);
-  return out;
+  // fromEntries defines own properties: a value named __proto__ is kept as one, not a prototype.
+  return Object.fromEntries(new Map(readValues(dir).map((r) => [r.name, valueFromBits(r.bits)])));
 }

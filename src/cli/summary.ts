@@ -1,0 +1,69 @@
+/**
+ * What `verbatim run` prints after its runs, locally or through the queue: summary statistics per
+ * final metric, and whether runs of the same seed were bit-identical (across which workers and
+ * machines, for queued runs; otherwise where they first diverge and how their environments differ).
+ */
+import { countLabel, summarize } from '../runs/statistics.js';
+import { fieldDifferences, firstDivergence, summaryValues, table, valueDifferences, VOLATILE_ENVIRONMENT, type RunDetails } from './inspect.js';
+
+/** Per final metric and custom value (or only `metric`): the summary statistics across the runs. */
+export function statisticsTable(runs: readonly RunDetails[], metric?: string): string {
+  const metrics = summaryValues(runs, metric);
+  if (metrics.size === 0) return metric === undefined ? '(no metrics were recorded)' : `(no run recorded a metric or value named ${metric})`;
+  const f = (v: number) => String(Number(v.toPrecision(6)));
+  return table([
+    ['metric', 'n', 'mean', 'std', 'median', 'min', 'max', '95% CI of the mean'],
+    ...[...metrics].map(([k, values]) => {
+      const s = summarize(values);
+      return [k, countLabel(values), f(s.mean), f(s.std), f(s.median), f(s.min), f(s.max), `[${f(s.ci95[0])}, ${f(s.ci95[1])}]`];
+    }),
+  ]);
+}
+
+/** Where a queued run ran: the worker (host and process) and its machine. */
+export interface Placement {
+  worker: string;
+  host: string;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function placementLabel(placements: readonly Placement[]): string {
+  const workers = new Set(placements.map((p) => p.worker)).size;
+  const hosts = new Set(placements.map((p) => p.host)).size;
+  return `${plural(workers, 'worker')} on ${plural(hosts, 'machine')}`;
+}
+
+/**
+ * One line per seed run more than once: bit-identical or not. With `placement` (queued runs), the
+ * workers and machines the runs came from; a divergence names its first epoch and the
+ * environment fields that differ; a last line sums up across every worker when all agree.
+ */
+export function sameSeedReport(runs: readonly RunDetails[], placement?: (run: RunDetails) => Placement | undefined): string[] {
+  const bySeed = new Map<string, RunDetails[]>();
+  for (const r of runs) {
+    const seed = String(r.run.seed ?? '');
+    (bySeed.get(seed) ?? bySeed.set(seed, []).get(seed)!).push(r);
+  }
+  const repeated = [...bySeed].filter(([, group]) => group.length > 1);
+  const lines = repeated.map(([seed, group]) => {
+    // Custom values are results too: a run whose values differ is not bit-identical.
+    const divergent = group.find((r) => firstDivergence(group[0]!.epochs, r.epochs) !== undefined || valueDifferences(group[0]!, r).length > 0);
+    const where = placement ? group.map(placement).filter((p) => p !== undefined) : [];
+    const across = where.length ? ` across ${placementLabel(where)}` : '';
+    if (!divergent) return `seed ${seed}: ${group.length} runs, bit-identical${across}`;
+    if (!placement) return `seed ${seed}: ${group.length} runs, NOT bit-identical`;
+    const first = firstDivergence(group[0]!.epochs, divergent.epochs);
+    const at = first === undefined ? `custom values differ: ${valueDifferences(group[0]!, divergent).join('; ')}`
+      : first === 'length' ? `${group[0]!.epochs.length} epoch records, then ${divergent.epochs.length}`
+        : `first divergence at fit ${first.fit}, epoch ${first.epoch}: ${first.what.join(', ')} differ`;
+    const environment = fieldDifferences(group[0]!.manifest, divergent.manifest, VOLATILE_ENVIRONMENT);
+    const named = (r: RunDetails) => `${r.summary.id}${placement(r) ? ` (${placement(r)!.worker})` : ''}`;
+    return `seed ${seed}: ${group.length} runs${across}, NOT bit-identical: ${named(group[0]!)} and ${named(divergent)}: ${at}; environment differences: ${environment.length ? environment.join('; ') : 'none recorded'}`;
+  });
+  if (placement && repeated.length && lines.every((l) => !l.includes('NOT bit-identical'))) {
+    const where = repeated.flatMap(([, group]) => group.map(placement).filter((p) => p !== undefined));
+    lines.push(`bit-identical across ${placementLabel(where)}: every seed run more than once gave the same digests and metric bits`);
+  }
+  return lines;
+}

@@ -1,0 +1,189 @@
+/**
+ * The run tools against what an outside tester broke in an hour (after issue 11's fixes): each
+ * case reproduces a failure that was reported, through the real CLI and real processes.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { REPO_ROOT } from './helpers/process.js';
+import { table } from '../src/cli/inspect.js';
+
+const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+const WORK = join(REPO_ROOT, 'test-output', 'run-faults-outside');
+const STORE = join(WORK, 'store');
+
+function cli(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: WORK, encoding: 'utf8', timeout: 120_000, env: { ...process.env, VERBATIM_STORE: STORE } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface Listed { id: string; name: string | null; status: string; problem?: string }
+const named = (name: string) => (JSON.parse(cli(['ls', '--json']).stdout) as Listed[]).filter((r) => r.name === name);
+
+function script(name: string, body: string): string {
+  const file = join(WORK, name);
+  writeFileSync(file, body);
+  return file;
+}
+
+const FIT = `import * as vb from 'verbatim';
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+await m.fit(vb.ones([4, 2]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });
+`;
+
+describe('run tools against an outside tester', () => {
+  before(() => {
+    rmSync(WORK, { recursive: true, force: true });
+    mkdirSync(WORK, { recursive: true });
+  });
+  after(() => rmSync(WORK, { recursive: true, force: true }));
+
+  it('verify refuses to run verbatim itself, or any script a hostile store names with its own arguments', () => {
+    const file = script('fit.mjs', FIT);
+    assert.equal(cli(['run', file, '--name', 'victim']).code, 0);
+    const [run] = named('victim');
+    const evil = join(STORE, 'evil');
+    cpSync(join(STORE, run!.id), evil, { recursive: true });
+    const pwned = join(WORK, 'PWNED');
+    writeFileSync(join(evil, 'evil.mjs'), `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pwned)}, 'ran');\n`);
+    const edit = (name: string, change: (o: Record<string, unknown>) => void) => {
+      const o = JSON.parse(readFileSync(join(evil, name), 'utf8')) as Record<string, unknown>;
+      change(o);
+      writeFileSync(join(evil, name), JSON.stringify(o));
+    };
+    const sha = (path: string) => spawnSync('sha256sum', [path], { encoding: 'utf8' }).stdout.split(' ')[0];
+    for (const target of [CLI, join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')]) {
+      edit('run.json', (o) => { o.invocation = { script: target, args: ['run', join(evil, 'evil.mjs')] }; });
+      edit('manifest.json', (o) => { o.script = { path: target, sha256: sha(target) }; });
+      const r = cli(['verify', 'evil']);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /verify will not run evil: the script .* is (part of verbatim itself|a dependency's file \(under node_modules\)), not a training script/);
+      assert.equal(existsSync(pwned), false, 'nothing the store named ran');
+    }
+    rmSync(evil, { recursive: true });
+  });
+
+  it('a process the script starts does not record into the run; failed runs stay out of the statistics; plain Errors give the reason', () => {
+    const child = script('child.mjs', FIT);
+    const parent = script('parent.mjs', `${FIT}import { execFileSync } from 'node:child_process';\nexecFileSync(process.execPath, [${JSON.stringify(child)}]);\n`);
+    assert.equal(cli(['run', parent, '--name', 'parent']).code, 0);
+    const [run] = named('parent');
+    const fits = readFileSync(join(STORE, run!.id, 'fits.jsonl'), 'utf8').trim().split('\n').filter((l) => l.includes('"kind"'));
+    assert.equal(fits.length, 1, 'only the script itself is recorded');
+
+    const failing = script('fails-for-seed-2.mjs', `${FIT}if (process.env.VERBATIM_SEED === '2') throw new Error('seed 2 is broken');\n`);
+    const r = cli(['run', failing, '--seeds', '1,2,3', '--name', 'some-fail']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /loss\s+2\s/, 'n counts the completed runs only');
+    assert.match(r.stdout, /1 run\(s\) not completed, left out of the statistics: .* failed/);
+    const failed = named('some-fail').find((x) => x.status === 'failed')!;
+    assert.match(failed.problem!, /^seed 2 is broken/);
+    assert.match(cli(['ls', '--name', 'some-fail']).stdout, new RegExp(`reasons:\\n\\s+${failed.id}\\s+failed\\s+seed 2 is broken`));
+    // Thrown before verbatim is imported: the CLI finds the reason in the script's error output.
+    assert.equal(cli(['run', script('throws-early.mjs', "throw new Error('boom before verbatim');\n"), '--name', 'early']).code, 1);
+    assert.equal(named('early')[0]!.problem, 'Error: boom before verbatim');
+  });
+
+  it('a closed stdout leaves stderr speaking; report takes values named like object properties; diff and report refuse corrupt runs', () => {
+    const failing = join(WORK, 'fails-for-seed-2.mjs');
+    const piped = spawnSync('bash', ['-c', `node ${CLI} run ${failing} --seeds 1,2 2>${join(WORK, 'err.txt')} | head -c 1 >/dev/null`], { cwd: WORK, env: { ...process.env, VERBATIM_STORE: STORE }, encoding: 'utf8' });
+    assert.equal(piped.status, 0);
+    assert.match(readFileSync(join(WORK, 'err.txt'), 'utf8'), /\[2\/2\] .* failed .*seed 2 is broken/);
+
+    const odd = script('odd-names.mjs', `${FIT}for (const [i, name] of ['constructor', 'toString', '__proto__'].entries()) vb.runs.log(name, i + 0.5);\n`);
+    assert.equal(cli(['run', odd, '--name', 'odd']).code, 0);
+    const [run] = named('odd');
+    const report = cli(['report', run!.id, '--out', join(WORK, 'odd.html')]);
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(cli(['ls', '--name', 'odd']).stdout, /constructor=0\.5 toString=1\.5 __proto__=2\.5/);
+
+    const broken = join(STORE, 'broken');
+    cpSync(join(STORE, run!.id), broken, { recursive: true });
+    writeFileSync(join(broken, 'epochs.jsonl'), '{"fit":0,"epoch":-1,"digest":"x"}\n');
+    const diff = cli(['diff', run!.id, 'broken']);
+    assert.equal(diff.code, 2);
+    assert.match(diff.stderr, /Expected a readable run\. Received: broken, corrupt: .*epochs\.jsonl record 1/);
+    const both = cli(['report', run!.id, 'broken', '--out', join(WORK, 'both.html')]);
+    assert.equal(both.code, 0);
+    assert.match(both.stderr, /left out broken, corrupt/);
+    assert.match(both.stdout, /\(1 runs\)/);
+    rmSync(broken, { recursive: true });
+  });
+
+  it('custom values count as results: same-seed runs, verify and diff see a value that differs', () => {
+    const random = script('random-value.mjs', `${FIT}vb.runs.log('test_mse', Math.random());\n`);
+    const r = cli(['run', random, '--seeds', '3,3', '--name', 'random-value']);
+    assert.match(r.stdout, /seed 3: 2 runs, NOT bit-identical/);
+    const [a, b] = named('random-value');
+    const diff = cli(['diff', a!.id, b!.id]);
+    assert.match(diff.stdout, /custom values that differ:\n\s+test_mse step 0: [0-9a-f]{8} -> [0-9a-f]{8}/);
+    assert.match(diff.stdout, /training identical/);
+    const verify = cli(['verify', a!.id]);
+    assert.equal(verify.code, 1);
+    assert.match(verify.stdout, /custom values that differ/);
+  });
+
+  it('bad run options are usage errors before anything starts; rm checks every id first and leaves running runs alone', () => {
+    const before = readdirSync(STORE).length;
+    const file = join(WORK, 'fit.mjs');
+    for (const [args, message] of [
+      [['run', file, '--repeats', '1000000000'], /Expected --repeats of at most 100000/],
+      [['run', file, '--backend', 'nope'], /Expected --backend to be one of reference, wasm\. Received: --backend nope/],
+      [['run', WORK], /Expected a script file\. Received: .* \(not a regular file\)/],
+    ] as const) {
+      const r = cli([...args]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+    }
+    assert.equal(readdirSync(STORE).length, before, 'no run was made');
+    const [victim] = named('victim');
+    assert.equal(cli(['rm', victim!.id, '']).code, 2);
+    assert.equal(named('victim').length, 1, 'nothing was removed');
+    const status = join(STORE, victim!.id, 'status.json');
+    const saved = readFileSync(status, 'utf8');
+    writeFileSync(status, JSON.stringify({ status: 'running', pid: process.pid, startedAt: 'x' }));
+    const rm = cli(['rm', victim!.id]);
+    assert.equal(rm.code, 2);
+    assert.match(rm.stderr, /still running/);
+    writeFileSync(status, JSON.stringify({ status: 'running', pid: 0, startedAt: 'x' }));
+    assert.equal(named('victim')[0]!.status, 'interrupted', 'pid 0 is no run\'s process');
+    writeFileSync(status, saved);
+  });
+
+  it('control characters from a store are shown escaped; a long table needs no deep stack', () => {
+    const [victim] = named('victim');
+    const file = join(STORE, victim!.id, 'run.json');
+    const saved = readFileSync(file, 'utf8');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(saved), name: 'evil\u001b]0;title\u0007\u001b[2J\nfake line\r' }));
+    const ls = cli(['ls']).stdout;
+    assert.doesNotMatch(ls, /\u001b|\u0007|\r/);
+    assert.match(ls, /evil\\u001b\]0;title\\u0007\\u001b\[2J\\u000afake line\\u000d/);
+    writeFileSync(file, saved);
+    const rows = Array.from({ length: 200_000 }, (_, i) => [String(i), 'x']);
+    assert.equal(table([['a', 'b'], ...rows]).split('\n').length, 200_001);
+  });
+
+  it('a signal to verbatim run reaches the processes the script started', { skip: process.platform === 'win32' && 'no process groups' }, async () => {
+    const pidFile = join(WORK, 'grandchild.pid');
+    const file = script('grandchild.mjs', `import { spawn } from 'node:child_process';\nimport { writeFileSync } from 'node:fs';\nconst sleeper = spawn('sleep', ['120'], { stdio: 'ignore' });\nwriteFileSync(${JSON.stringify(pidFile)}, String(sleeper.pid));\n${FIT}await new Promise((r) => setTimeout(r, 120000));\n`);
+    const run = spawn(process.execPath, [CLI, 'run', file], { cwd: WORK, env: { ...process.env, VERBATIM_STORE: STORE }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => run.on('exit', (code) => r(code)));
+    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
+    const sleeper = Number(readFileSync(pidFile, 'utf8'));
+    run.kill('SIGTERM');
+    assert.equal(await exited, 143);
+    let alive = true;
+    for (let i = 0; i < 40 && alive; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      try {
+        process.kill(sleeper, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    assert.equal(alive, false, 'the grandchild was stopped with the run');
+  });
+});
