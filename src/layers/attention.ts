@@ -13,7 +13,7 @@ import type { Seed } from '../random/keys.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { invertedDropout, parseSeed, seedConfig, stepKey } from './core.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
-import { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+import { Layer, type BatchRows, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 
 export interface MultiHeadAttentionArgs extends LayerArgs {
   numHeads: number;
@@ -39,6 +39,8 @@ export interface AttentionOptions {
   useCausalMask?: boolean;
   training?: boolean;
   step?: number;
+  /** A data-parallel micro-batch's rows of its batch (CallContext rows): its rows of the batch's dropout mask. */
+  rows?: BatchRows;
 }
 
 const LARGE_NEGATIVE = -1e9;
@@ -150,7 +152,7 @@ export class MultiHeadAttention extends Layer {
       const mask = this.combinedMask(batch, queryTime, valueTime, options);
       if (mask) scores = ops.add(scores, ops.mul(ops.sub(1, ops.expandDims(mask, 1)), LARGE_NEGATIVE));
       let probabilities = ops.softmax(scores, -1);
-      if (options.training && this.dropout > 0) probabilities = invertedDropout(probabilities, this.dropout, stepKey(this, this.seed, options.step ?? 0));
+      if (options.training && this.dropout > 0) probabilities = invertedDropout(probabilities, this.dropout, stepKey(this, this.seed, options.step ?? 0), probabilities.shape, options.rows);
       const attended = ops.transpose(ops.matMul(probabilities, v), [0, 2, 1, 3]);
       const outputDim = p.output.kernel.shape[2]!;
       let out = ops.reshape(ops.matMul(ops.reshape(attended, [batch * queryTime, this.numHeads * this.valueDim]), ops.reshape(p.output.kernel, [this.numHeads * this.valueDim, outputDim])), [batch, queryTime, outputDim]);

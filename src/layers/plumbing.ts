@@ -112,7 +112,9 @@ export class TimeDistributed extends Layer {
   call(x: Tensor, context: CallContext): Tensor {
     const [batch, steps] = [x.shape[0]!, x.shape[1]!];
     this.innerShape(x.shape as SymbolicShape);
-    const y = this.layer.call(ops.reshape(x, [batch * steps, ...x.shape.slice(2)]), context) as Tensor;
+    // The inner rows of example i are [i steps, (i + 1) steps): a micro-batch's rows map alike.
+    const rows = context.rows && { offset: context.rows.offset * steps, total: context.rows.total * steps };
+    const y = this.layer.call(ops.reshape(x, [batch * steps, ...x.shape.slice(2)]), rows ? { ...context, rows } : context) as Tensor;
     return ops.reshape(y, [batch, steps, ...y.shape.slice(1)]);
   }
 

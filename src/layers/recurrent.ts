@@ -17,7 +17,7 @@ import { uniformValues } from '../random/samplers.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { getActivation, type ActivationFn, type ActivationIdentifier, type ResolvedActivation } from './activations.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
-import { Layer, keyForPath, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+import { firstDraw, Layer, keyForPath, type BatchRows, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
 
 type RegularizerIdentifier = 'l1' | 'l2' | 'l1l2' | Regularizer;
@@ -100,10 +100,14 @@ function splitRows(x: Tensor, parts: number): Tensor[] {
   return [...splitRows(first, half), ...splitRows(second, parts - half)];
 }
 
-/** A dropout mask of the given shape: 0 with probability rate, else 1 / (1 - rate) (float32). */
-function dropoutMask(k: Key, shape: number[], dropRate: number): Tensor {
+/**
+ * A dropout mask of the given shape [batch, features]: 0 with probability rate, else
+ * 1 / (1 - rate) (float32); a micro-batch (rows) gets its rows of its batch's mask.
+ */
+function dropoutMask(k: Key, shape: number[], dropRate: number, rows: BatchRows | undefined): Tensor {
   const scale = Math.fround(1 / Math.fround(1 - dropRate));
-  const u = uniformValues(k, shape[0]! * shape[1]!);
+  const count = shape[0]! * shape[1]!;
+  const u = uniformValues(k, count, 0, 1, firstDraw(rows, count, shape[0]!));
   return ENGINE.makeTensor(u.map((v) => (v >= dropRate ? scale : 0)), shape, 'float32');
 }
 
@@ -214,12 +218,12 @@ export abstract class RNN extends Layer {
     const noise = context.training && (this.dropout > 0 || this.recurrentDropout > 0)
       ? foldIn(this.seed === undefined ? keyForPath(this.path) : keyOf(this.seed), context.step) : undefined;
     let input = x;
-    if (noise && this.dropout > 0) input = ops.mul(input, ops.reshape(dropoutMask(foldIn(noise, 'dropout'), [batch, inputDim], this.dropout), [batch, 1, inputDim]));
+    if (noise && this.dropout > 0) input = ops.mul(input, ops.reshape(dropoutMask(foldIn(noise, 'dropout'), [batch, inputDim], this.dropout, context.rows), [batch, 1, inputDim]));
     let projected = ops.matMul(ops.reshape(ops.transpose(input, [1, 0, 2]), [time * batch, inputDim]), this.kernel!);
     const inputBias = this.inputBias();
     if (inputBias) projected = ops.add(projected, inputBias);
     const perStep = splitRows(projected, time);
-    const recurrentMask = noise && this.recurrentDropout > 0 ? dropoutMask(foldIn(noise, 'recurrent_dropout'), [batch, this.units], this.recurrentDropout) : undefined;
+    const recurrentMask = noise && this.recurrentDropout > 0 ? dropoutMask(foldIn(noise, 'recurrent_dropout'), [batch, this.units], this.recurrentDropout, context.rows) : undefined;
     const step = this.makeStep();
     if (initialStates && (initialStates.length !== this.stateCount || initialStates.some((h) => h.rank !== 2 || h.shape[0] !== batch || h.shape[1] !== this.units))) {
       throw invalid(this.context, `Expected ${this.stateCount} initial state(s) of shape [${batch}, ${this.units}]`, { initialState: initialStates.map((h) => `[${h.shape.join(',')}]`).join(' ') });

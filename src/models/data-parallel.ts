@@ -67,15 +67,12 @@ function checkOptions(options: unknown, context: string): DataParallelOptions {
 
 /**
  * Why a layer cannot train on micro-batches with plain fit's meaning, or undefined: batch
- * statistics (BatchNormalization) and attention and recurrent dropout (their masks are not yet
- * drawn per batch row) would change with the micro-batch size. Dropout, the noise layers and the
- * augmentations draw per batch row (CallContext rows), as plain fit draws them.
+ * statistics (BatchNormalization) would be per micro-batch. Every random layer (Dropout, the noise
+ * layers, the augmentations, attention and recurrent dropout) draws per batch row (CallContext
+ * rows), as plain fit draws.
  */
 function unsupported(layer: Layer): string | undefined {
-  if (layer.className === 'BatchNormalization') return 'its batch statistics would be per micro-batch';
-  const config = layer.getConfig();
-  if (Number(config.dropout ?? 0) > 0 || Number(config.recurrentDropout ?? 0) > 0) return 'its dropout is not drawn per batch row';
-  return undefined;
+  return layer.className === 'BatchNormalization' ? 'its batch statistics would be per micro-batch' : undefined;
 }
 
 function checkLayers(model: LayersModel, context: string): void {
