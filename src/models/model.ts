@@ -62,8 +62,14 @@ function header(w: Variable): Uint8Array {
   return HEADERS.get(w) ?? HEADERS.set(w, ENCODER.encode(`${w.name}\0${JSON.stringify(w.shape)}\0`)).get(w)!;
 }
 
+/** A SHA-256 being computed: src/util/sha256 everywhere, Node's crypto where the caller has it (faster). */
+export interface Digester {
+  update(data: Uint8Array): Digester;
+  hex(): string;
+}
+
 /** Weight values' raw little-endian float32 bytes, hashed with their name and shape. */
-function hashWeights(hash: Sha256, weights: readonly Variable[], bytesOf = (w: Variable) => littleEndianBytes(w.dataSync() as Float32Array)): Sha256 {
+function hashWeights<H extends Digester>(hash: H, weights: readonly Variable[], bytesOf = (w: Variable) => littleEndianBytes(w.dataSync() as Float32Array)): H {
   for (const w of weights) hash.update(header(w)).update(bytesOf(w));
   return hash;
 }
@@ -436,13 +442,13 @@ export class LayersModel implements TrainableModel {
   }
 
   /** weightsDigest, layerDigests and every weight's bytes (model.weights order), reading each weight once: the run recorder's per-epoch record. */
-  weightRecord(): { digest: string; layers: Record<string, string>; bytes: Uint8Array[] } {
+  weightRecord(digester: () => Digester = () => new Sha256()): { digest: string; layers: Record<string, string>; bytes: Uint8Array[] } {
     const weights = this.weights;
     const bytes = new Map(weights.map((w) => [w, littleEndianBytes(w.dataSync() as Float32Array)]));
     const bytesOf = (w: Variable) => bytes.get(w) ?? littleEndianBytes(w.dataSync() as Float32Array);
     return {
-      digest: hashWeights(new Sha256(), weights, bytesOf).hex(),
-      layers: Object.fromEntries(this.layers.map((l) => [l.name!, hashWeights(new Sha256(), l.weights.map((w) => w.variable), bytesOf).hex()])),
+      digest: hashWeights(digester(), weights, bytesOf).hex(),
+      layers: Object.fromEntries(this.layers.map((l) => [l.name!, hashWeights(digester(), l.weights.map((w) => w.variable), bytesOf).hex()])),
       bytes: [...bytes.values()],
     };
   }

@@ -4,14 +4,15 @@
  */
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { Callback, History, Logs } from './callbacks.js';
+import type { Digester } from './model.js';
 
 export interface ObservedModel {
   readonly name: string;
   readonly weights: Variable[];
   weightsDigest(): string;
   layerDigests(): Record<string, string>;
-  /** Both digests and the weights' bytes in one pass. */
-  weightRecord(): { digest: string; layers: Record<string, string>; bytes: Uint8Array[] };
+  /** Both digests and the weights' bytes in one pass (SHA-256 by the digester given). */
+  weightRecord(digester?: () => Digester): { digest: string; layers: Record<string, string>; bytes: Uint8Array[] };
   getConfig(): Record<string, unknown>;
 }
 

@@ -9,17 +9,7 @@ import type { History, Logs } from '../models/callbacks.js';
 import { TRAINING_OBSERVERS, type ObservedModel, type TrainingObserver } from '../models/observers.js';
 import { currentSeed } from '../random/seed.js';
 import type { Tensor } from '../tensor/tensor.js';
-type Hash = { update(data: string | Uint8Array): Hash; digest(encoding: 'hex'): string };
-
-/**
- * SHA-256 through Node's crypto (recording is Node-only): the same digests as src/util/sha256,
- * many times faster on the megabytes of a dataset's fingerprints.
- */
-function sha256(...parts: (string | Uint8Array)[]): string {
-  const hash = builtin<{ createHash(algorithm: string): Hash }>('node:crypto').createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return hash.digest('hex');
-}
+import type { Digester } from '../models/model.js';
 import { environment, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from './node.js';
 import {
@@ -34,6 +24,25 @@ import { startOpTrace, type OpTrace } from './op-trace.js';
 import { backupDirectory, cutBackToBackups, removeBackups, type KeptRecords } from './resume.js';
 import { BackupAndRestore } from '../models/backup.js';
 import type { Callback } from '../models/callbacks.js';
+
+type Hash = { update(data: string | Uint8Array): Hash; digest(encoding: 'hex'): string };
+const createHash = (): Hash => builtin<{ createHash(algorithm: string): Hash }>('node:crypto').createHash('sha256');
+
+/**
+ * SHA-256 through Node's crypto (recording is Node-only): the same digests as src/util/sha256,
+ * many times faster on the megabytes of a dataset's fingerprints and on every epoch's weights.
+ */
+function sha256(...parts: (string | Uint8Array)[]): string {
+  const hash = createHash();
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
+}
+
+function nodeDigester(): Digester {
+  const hash = createHash();
+  const digester: Digester = { update: (data) => (hash.update(data), digester), hex: () => hash.digest('hex') };
+  return digester;
+}
 
 const BITS = new DataView(new ArrayBuffer(4));
 
@@ -196,7 +205,7 @@ export class RunRecorder implements TrainingObserver {
   }
 
   private epochRecord(model: ObservedModel, epoch: number, logs: Logs): void {
-    const { digest, layers, bytes } = model.weightRecord();
+    const { digest, layers, bytes } = model.weightRecord(nodeDigester);
     this.appends.jsonl(this.file('epochs.jsonl'), [{
       fit: this.fit, epoch, logs: jsonSafe(logs), logBits: Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, float32Bits(v)])), digest, layers,
     }]);
