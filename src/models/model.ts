@@ -14,7 +14,7 @@ import * as ops from '../ops/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { littleEndianBytes } from '../util/bytes.js';
-import { Sha256 } from '../util/sha256.js';
+import { Sha256, type Digester } from '../util/sha256.js';
 import { compileOutputs, namedMetrics, tensorList, type Compiled, type CompileArgs, type Data } from './arguments.js';
 import type { History } from './callbacks.js';
 import { notify } from './observers.js';
@@ -60,12 +60,6 @@ const HEADERS = new WeakMap<Variable, Uint8Array>();
 const ENCODER = new TextEncoder();
 function header(w: Variable): Uint8Array {
   return HEADERS.get(w) ?? HEADERS.set(w, ENCODER.encode(`${w.name}\0${JSON.stringify(w.shape)}\0`)).get(w)!;
-}
-
-/** A SHA-256 being computed: src/util/sha256 everywhere, Node's crypto where the caller has it (faster). */
-export interface Digester {
-  update(data: Uint8Array): Digester;
-  hex(): string;
 }
 
 /** Weight values' raw little-endian float32 bytes, hashed with their name and shape. */

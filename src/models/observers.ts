@@ -4,7 +4,7 @@
  */
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { Callback, History, Logs } from './callbacks.js';
-import type { Digester } from './model.js';
+import type { Digester } from '../util/sha256.js';
 
 export interface ObservedModel {
   readonly name: string;

@@ -9,7 +9,7 @@ import type { History, Logs } from '../models/callbacks.js';
 import { TRAINING_OBSERVERS, type ObservedModel, type TrainingObserver } from '../models/observers.js';
 import { currentSeed } from '../random/seed.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { Digester } from '../models/model.js';
+import type { Digester } from '../util/sha256.js';
 import { environment, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from './node.js';
 import {
