@@ -26,6 +26,7 @@ export { Reduction } from './losses/tfjs.js';
 export { TensorBuffer, buffer } from './ops/buffer.js';
 export { browser, type PixelData } from './ops/browser.js';
 export * as util from './util/tfjs.js';
+export { ENV, env, Environment } from './util/flags.js';
 export { Key } from './random/keys.js';
 export { setRandomSeed, getRandomSeed } from './random/seed.js';
 export { randomNormal, randomUniform, truncatedNormalTensor as truncatedNormal } from './random/compat.js';
@@ -59,10 +60,14 @@ export {
 export { SymbolicTensor } from './layers/layer.js';
 import { registerClass, getRegisteredClass, modelFromJSON, fromMemory, withSaveHandler, http, browserDownloads, browserFiles, listModels, removeModel } from './io/index.js';
 export { loadLayersModel } from './io/index.js';
+/** TF.js 0.x's names, kept by the tfjs-examples programs: loadModel is loadLayersModel, Model is LayersModel. */
+export { loadLayersModel as loadModel } from './io/index.js';
+export { LayersModel as Model } from './models/index.js';
 export type { IOHandler, LoadOptions, ModelArtifacts, ModelArtifactsInfo, SaveConfig, SaveResult, WeightSpec, WeightsManifestGroup } from './io/index.js';
 
 /** TF.js's tf.io: handlers for model.save and loadLayersModel, and browser storage management. */
-export const io = { fromMemory, withSaveHandler, http, browserDownloads, browserFiles, listModels, removeModel };
+/** browserHTTPRequest is TF.js 0.x's name of http. */
+export const io = { fromMemory, withSaveHandler, http, browserHTTPRequest: http, browserDownloads, browserFiles, listModels, removeModel };
 /** TF.js's tf.serialization: registerClass makes a custom layer class loadable by its static className. */
 export const serialization = { registerClass, getRegisteredClass };
 /** TF.js's tf.models. */

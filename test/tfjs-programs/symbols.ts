@@ -75,16 +75,16 @@ export const DIFFERS: Partial<Record<TfjsSymbol, string>> = {
   'LayersModel.evaluate': "includes regularization penalties, as Keras (TF.js leaves them out)",
   'tf.layers.batchNormalization': 'a frozen (trainable = false) BatchNormalization runs in inference mode, as Keras 3',
   'LayersModel.summary': "Keras's table layout",
+  'tf.ENV.set': 'flags are kept and read back (any name), but none changes a number: one arithmetic on every backend',
+  'tf.loadModel': "TF.js 0.x's name of loadLayersModel, kept as an alias",
+  'tf.Model': "TF.js 0.x's name of LayersModel, kept as an alias",
+  'tf.io.browserHTTPRequest': "TF.js 0.x's name of io.http, kept as an alias",
   'tf.layers.lstm': "Keras 3's default recurrentActivation 'sigmoid' (TF.js: 'hardSigmoid'); give it to match TF.js",
   'tf.layers.gru': "Keras 3's defaults: recurrentActivation 'sigmoid' (TF.js: 'hardSigmoid') and resetAfter true (TF.js: false, another bias layout)",
 };
 
 /** Why a symbol verbatim lacks is not planned, where it is not (others are gaps to close). */
 export const NOT_PLANNED: Partial<Record<TfjsSymbol, string>> = {
-  'tf.ENV.set': "TF.js's backend flags (the examples set WebGL options); verbatim has no such flags",
-  'tf.io.browserHTTPRequest': "TF.js 0.x's name, removed in TF.js 1.0 (tf.io.http); verbatim has tf.io.http",
-  'tf.loadModel': "TF.js 0.x's name, removed in TF.js 1.0; verbatim has loadLayersModel",
-  'tf.Model': "TF.js 0.x's name for LayersModel, removed in TF.js 1.0",
   'tf.node.summaryFileWriter': "tfjs-node's TensorBoard writer (native code); verbatim records runs with `verbatim run` instead",
   'tfn.node.tensorBoard': "tfjs-node's TensorBoard callback (native code); verbatim records runs with `verbatim run` instead",
 };
