@@ -94,6 +94,41 @@ it('workers started by hand connect to the port; killing one mid-fit fails the f
   }
 });
 
+it('a peer that sends a malformed frame fails the fit with the reason, never the process', async () => {
+  const port = await freePort();
+  const { connect } = await import('node:net');
+  // Resolves when the fit drops the connection; rejects while nothing listens yet.
+  const hostile = () => new Promise<void>((resolve, reject) => {
+    let connected = false;
+    const socket = connect(port, '127.0.0.1', () => {
+      connected = true;
+    });
+    // Answers the fit's setup message with a frame that does not decode.
+    socket.once('data', () => {
+      const body = new TextEncoder().encode('{"type":"__proto__","x":');
+      const header = new Uint8Array(4);
+      new DataView(header.buffer).setUint32(0, body.length, true);
+      socket.write(header);
+      socket.write(body);
+    });
+    socket.on('error', (error) => (connected ? resolve() : reject(error)));
+    socket.on('close', () => (connected ? resolve() : reject(new Error('refused'))));
+  });
+  const attack = (async () => {
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      try {
+        await hostile();
+        return;
+      } catch {
+        // Not listening yet.
+      }
+    }
+  })();
+  await assert.rejects(train({ workers: 1, microBatch: 3, processes: { port, spawn: false, connectTimeout: 10 } }), /^ValueError: fit: .*a worker process sent a malformed frame/);
+  await attack;
+});
+
 it('workers that never connect are an error naming the address, after connectTimeout', async () => {
   const port = await freePort();
   const started = Date.now();

@@ -362,8 +362,9 @@ it('bad dataParallel options and unsupported models are errors naming them', asy
   const { x, y } = data(8);
   const m = makeModel(false);
   const fit = (dataParallel: unknown) => m.fit(x, y, { verbose: 0, dataParallel: dataParallel as DataParallel });
-  await assert.rejects(fit({ workers: 0, microBatch: 2 }), /fit: Expected dataParallel.workers to be a positive integer\. Received: dataParallel.workers=0/);
-  await assert.rejects(fit({ workers: 1.5, microBatch: 2 }), /Expected dataParallel.workers to be a positive integer/);
+  await assert.rejects(fit({ workers: 0, microBatch: 2 }), /fit: Expected dataParallel.workers to be an integer from 1 to 64\. Received: dataParallel.workers=0/);
+  await assert.rejects(fit({ workers: 200, microBatch: 2 }), /Expected dataParallel.workers to be an integer from 1 to 64\. Received: dataParallel.workers=200/);
+  await assert.rejects(fit({ workers: 1.5, microBatch: 2 }), /Expected dataParallel.workers to be an integer from 1 to 64/);
   await assert.rejects(fit({ workers: 2, microBatch: 0 }), /Expected dataParallel.microBatch to be a positive integer\. Received: dataParallel.microBatch=0/);
   await assert.rejects(fit({ workers: 2, microBatch: '4' }), /Expected dataParallel.microBatch to be a positive integer/);
   await assert.rejects(fit({ workers: 2 }), /Expected dataParallel.microBatch/);

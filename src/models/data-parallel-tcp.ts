@@ -7,7 +7,7 @@
  */
 import { invalid } from '../errors.js';
 import { optionalBuiltin } from '../runs/node.js';
-import { registerProcessGroup, Requests, workerGroup, type Reply } from './data-parallel.js';
+import { registerProcessGroup, Requests, workerEnvironment, workerGroup, type Reply } from './data-parallel.js';
 import type { ProcessOptions } from './fit-options.js';
 import { assertLittleEndian, decodeFrame, encodeFrame, FrameReader } from './data-parallel-wire.js';
 
@@ -31,7 +31,7 @@ registerProcessGroup(async (size, setup, context, options: ProcessOptions) => {
   const port = (server.address() as import('node:net').AddressInfo).port;
   const script = url.fileURLToPath(new URL('./data-parallel-process.js', import.meta.url));
   const children: Child[] = spawn
-    ? Array.from({ length: size }, () => childProcess.spawn(process.execPath, [script, `${host}:${port}`], { stdio: ['ignore', 'inherit', 'inherit'] }))
+    ? Array.from({ length: size }, () => childProcess.spawn(process.execPath, [script, `${host}:${port}`], { stdio: ['ignore', 'inherit', 'inherit'], env: workerEnvironment() }))
     : [];
   if (!spawn) console.error(`${context}: dataParallel: waiting for ${size} worker processes: node <verbatim>/dist/src/models/data-parallel-process.js <this host>:${port}`);
 
@@ -79,7 +79,18 @@ registerProcessGroup(async (size, setup, context, options: ProcessOptions) => {
   const channels = sockets.map((socket) => {
     socket.setNoDelay(true);
     const channel = new Requests((message) => socket.write(encodeFrame(message)), context);
-    const reader = new FrameReader((body) => channel.reply(decodeFrame(body) as Reply));
+    // A peer is input: a frame that does not decode fails the fit with the reason, never the process.
+    const reader = new FrameReader((body) => {
+      let reply: Reply;
+      try {
+        reply = decodeFrame(body) as Reply;
+      } catch (error) {
+        socket.destroy();
+        channel.fail(`a worker process sent a malformed frame (${(error as Error).message})`);
+        return;
+      }
+      channel.reply(reply);
+    });
     socket.on('data', (chunk: Buffer) => reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
     socket.on('error', (error) => channel.fail(`a worker process's connection failed (${error.message})`));
     socket.on('close', () => channel.fail('a worker process closed its connection'));

@@ -4,13 +4,13 @@
  * fit computes every micro-batch in its own thread instead: the same bits.
  */
 import { optionalBuiltin } from '../runs/node.js';
-import { registerThreadGroup, Requests, workerGroup, type Reply } from './data-parallel.js';
+import { registerThreadGroup, Requests, workerEnvironment, workerGroup, type Reply } from './data-parallel.js';
 
 registerThreadGroup(async (size, setup, context) => {
   const threads = optionalBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
   if (!threads?.Worker) return undefined;
   const url = new URL('./data-parallel-worker.js', import.meta.url);
-  const workers = Array.from({ length: size }, () => new threads.Worker(url));
+  const workers = Array.from({ length: size }, () => new threads.Worker(url, { env: workerEnvironment() }));
   const channels = workers.map((worker) => {
     const channel = new Requests((message) => worker.postMessage(message), context);
     worker.on('message', (reply: Reply) => channel.reply(reply));

@@ -22,6 +22,9 @@ import { combineNodes, fromWire, nodeGradients, toWire, treeNodes, type MicroBat
 import { LayersModel, ModelLayer } from './model.js';
 import { installDataParallel, updateMetrics, type BatchStepper, type FitArgs, type StepResult, type TrainableModel } from './training.js';
 
+/** Each worker is a thread or process with its own copy of the model: more is a typo, not a plan. */
+const MAX_WORKERS = 64;
+
 const OPTION_NAMES = ['workers', 'microBatch', 'inProcess', 'processes', 'workerModule'];
 const PROCESS_OPTION_NAMES = ['host', 'port', 'spawn', 'connectTimeout'];
 
@@ -50,7 +53,9 @@ function checkOptions(options: unknown, context: string): DataParallelOptions {
   for (const key of Object.keys(o)) {
     if (!OPTION_NAMES.includes(key)) throw invalid(context, `Expected dataParallel options among ${OPTION_NAMES.join(', ')}`, { [`dataParallel.${key}`]: o[key] });
   }
-  if (!Number.isInteger(o.workers) || (o.workers as number) < 1) throw invalid(context, 'Expected dataParallel.workers to be a positive integer', { 'dataParallel.workers': o.workers });
+  if (!Number.isInteger(o.workers) || (o.workers as number) < 1 || (o.workers as number) > MAX_WORKERS) {
+    throw invalid(context, `Expected dataParallel.workers to be an integer from 1 to ${MAX_WORKERS}`, { 'dataParallel.workers': o.workers });
+  }
   if (!Number.isInteger(o.microBatch) || (o.microBatch as number) < 1) {
     throw invalid(context, 'Expected dataParallel.microBatch to be a positive integer', { 'dataParallel.microBatch': o.microBatch });
   }
@@ -124,6 +129,17 @@ function applySum(model: TrainableModel, trainable: readonly Variable[], total: 
     updateMetrics(compiled, ys, predictions);
   });
   return { loss: total.loss, outputLosses: total.outputLosses };
+}
+
+/**
+ * The environment of a worker thread or process: the caller's, without what makes verbatim's
+ * import record a run or fix the seed (`verbatim run` sets them for the script, not its workers,
+ * which get the fit's seed in their setup).
+ */
+export function workerEnvironment(): Record<string, string | undefined> {
+  const env = { ...(globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env };
+  for (const name of ['VERBATIM_SEED', 'VERBATIM_RUN_DIR', 'VERBATIM_RUN_OPTIONS']) delete env[name];
+  return env;
 }
 
 /** Nodes of the tree to workers: each node to the worker with the fewest micro-batches so far (the first on ties). */
