@@ -138,7 +138,12 @@ describe('run tools against an outside tester', () => {
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, message);
     }
+    const twice = cli(['run', file, '--seeds', '1..2,1..2', '--queue', 'redis://127.0.0.1:1']);
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, /Expected distinct seeds with --queue \(use --repeats to run a seed again\)\. Received: seed 1 more than once/);
     assert.equal(readdirSync(STORE).length, before, 'no run was made');
+    assert.equal(cli(['run', file, '--seed', '-0', '--name', 'minus-zero']).code, 0);
+    assert.equal((JSON.parse(cli(['ls', '--json', '--name', 'minus-zero']).stdout) as { seed: string }[])[0]!.seed, '0', '-0 is seed 0, one job id');
     const [victim] = named('victim');
     assert.equal(cli(['rm', victim!.id, '']).code, 2);
     assert.equal(named('victim').length, 1, 'nothing was removed');

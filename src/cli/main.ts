@@ -122,8 +122,8 @@ function distinctSeeds(parsed: Parsed): (string | undefined)[] {
   const seeds = stringFlag(parsed, 'seeds');
   if (seed !== undefined && seeds !== undefined) throw new UsageError(`Expected --seed or --seeds, not both. Received: --seed ${seed} --seeds ${seeds}`);
   const valid = (s: string) => {
-    if (!/^-?\d+$/.test(s)) throw new UsageError(`Expected integer seeds. Received: ${s}`);
-    return s;
+    if (!/^-?\d+$/.test(s)) throw new UsageError(`Expected integer seeds. Received: ${s || '(an empty item)'}`);
+    return BigInt(s).toString(); // One spelling per seed: -0 is 0, 007 is 7.
   };
   // `a..b` is every integer from a to b, both included.
   const expand = (item: string): string[] => {
@@ -149,6 +149,9 @@ function seedList(parsed: Parsed): (string | undefined)[] {
 async function submitQueued(parsed: Parsed, url: string, base: Omit<Invocation, 'seed'>, storeDir: string): Promise<number> {
   const seeds = distinctSeeds(parsed);
   if (seeds.some((s) => s === undefined)) throw new UsageError('Expected --seed or --seeds with --queue. Received: neither');
+  // A seed given twice would be the same job twice (its id is the seed's): repeats are --repeats.
+  const repeated = seeds.find((s, i) => seeds.indexOf(s) !== i);
+  if (repeated !== undefined) throw new UsageError(`Expected distinct seeds with --queue (use --repeats to run a seed again). Received: seed ${repeated} more than once`);
   if (parsed.flags.has('parallel')) throw new UsageError('Expected --parallel without --queue (the workers\' --concurrency sets it). Received: --parallel');
   const metric = stringFlag(parsed, 'metric');
   // The queue's modules load BullMQ and ioredis: only the commands that use them pay for that.

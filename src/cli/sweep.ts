@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { fileSha256 } from '../runs/environment.js';
 import { UsageError } from './args.js';
 import { signalExitCode, type Invocation } from './execute.js';
-import { loadRun, table, type RunDetails } from './inspect.js';
+import { loadRun, printable, table, type RunDetails } from './inspect.js';
 import {
   connectionOptions, downloadRun, jobId, QUEUE_NAME, readWorkerRecord, safeUrl, sweepId, sweepKey,
   type Connection, type JobResult, type JobSpec, type SweepRecord,
@@ -175,7 +175,13 @@ async function outcome(queue: Queue, id: string, redis: Redis, store: string): P
     const attempts = `after ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'}${job.stalledCounter ? `, ${job.stalledCounter} lost worker${job.stalledCounter === 1 ? '' : 's'}` : ''}`;
     return { job: id, state, seed: spec.seed, ...(run ? { run } : {}), line: `${label} failed ${attempts}: ${job.failedReason}${run ? ` (run ${run})` : ''}` };
   }
-  const result = job.returnvalue as JobResult;
+  // Redis is input like a store: a result of another shape is reported, never followed.
+  const value = job.returnvalue as Partial<JobResult> | null | undefined;
+  if (!value || typeof value !== 'object' || typeof value.run !== 'string' || !/^[\w-][\w.-]*$/.test(value.run) || typeof value.worker !== 'string'
+    || (value.store !== 'redis' && value.store !== 'shared')) {
+    return { job: id, state: 'failed', seed: spec.seed, line: `${label}: job ${id} holds no valid result in Redis (Expected {run, worker, store}. Received: ${printable(JSON.stringify(value) ?? String(value)).slice(0, 200)})` };
+  }
+  const result = { ...value, worker: printable(value.worker) } as JobResult;
   if (result.store === 'redis') await downloadRun(redis, id, store, result.run);
   if (!existsSync(join(store, result.run))) {
     const why = result.store === 'redis' ? 'and Redis no longer holds its files' : 'that worker writes a store of its own (--store); run this command with the same --store';
