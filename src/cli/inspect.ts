@@ -3,16 +3,10 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OpRecord } from '../runs/op-trace.js';
 import { readValues, type ValueRecord } from '../runs/values.js';
-import { isIndex, MAX_EPOCH_WEIGHT_BYTES, readEpochs, readJson, readJsonl, summarizeRun, type RunSummary, type StatusRecord } from '../runs/store.js';
+import { isIndex, MAX_EPOCH_WEIGHT_BYTES, readEpochs, readJson, readJsonl, summarizeRun, type EpochLine, type RunSummary, type StatusRecord } from '../runs/store.js';
 
-export interface EpochRecord {
-  fit: number;
-  epoch: number;
-  logs: Record<string, number>;
-  logBits: Record<string, string>;
-  digest: string;
-  layers: Record<string, string>;
-}
+/** A run's epoch record as the store reads it (checked, metrics restored from their bits). */
+export type EpochRecord = EpochLine;
 
 export interface FitRecord {
   fit: number;

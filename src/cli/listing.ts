@@ -13,7 +13,7 @@ export function runStart(id: string): number | undefined {
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** --since: an ISO date or time (2026-11-28, 2026-11-28T07:00Z) or an age (90s, 30m, 2h, 7d). */
-export function sinceFlag(value: string | undefined, now = Date.now()): number | undefined {
+export function sinceFlag(value: string | undefined, now = Date.now()): number | undefined { // non-numeric: filters runs listed by start time
   if (value === undefined) return undefined;
   const age = /^(\d+(?:\.\d+)?)([smhd])$/.exec(value);
   if (age) return now - Number(age[1]) * UNITS[age[2]!]!;

@@ -69,7 +69,7 @@ export class ProgressDisplay {
   constructor(private readonly total: number, private readonly write: (text: string) => void, private readonly terminal: boolean) {}
 
   started(index: number, dir: string): void {
-    this.running.set(index, { index, dir, startedAt: Date.now(), last: '' });
+    this.running.set(index, { index, dir, startedAt: Date.now(), last: '' }); // non-numeric: elapsed time for the progress display
     this.timer ??= setInterval(() => this.refresh(), 250);
     this.refresh();
   }
@@ -93,7 +93,7 @@ export class ProgressDisplay {
   }
 
   private refresh(): void {
-    const now = Date.now();
+    const now = Date.now(); // non-numeric: ETA shown on the terminal
     const parts = [...this.running.values()].map((r) => {
       const text = progressLine(r.index, this.total, r.dir, now - r.startedAt);
       if (!this.terminal && text !== r.last && !text.includes('starting')) this.write(`progress ${text}\n`);

@@ -189,11 +189,11 @@ function whenIdle(options: Connection, seconds: number, running: () => number): 
       try {
         const counts = await queue.getJobCounts('wait', 'delayed', 'prioritized', 'active');
         const busy = running() > 0 || Object.values(counts).some((n) => n > 0);
-        idleSince = busy ? undefined : idleSince ?? Date.now();
+        idleSince = busy ? undefined : idleSince ?? Date.now(); // non-numeric: when an idle worker exits
       } catch {
         idleSince = undefined;
       }
-      if (idleSince !== undefined && Date.now() - idleSince >= seconds * 1000) resolveIdle(`the queue was idle for ${seconds} s`);
+      if (idleSince !== undefined && Date.now() - idleSince >= seconds * 1000) resolveIdle(`the queue was idle for ${seconds} s`); // non-numeric: idle timeout
       else timer = setTimeout(check, 500);
     };
     timer = setTimeout(check, 500);

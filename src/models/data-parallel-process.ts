@@ -27,7 +27,7 @@ const reader = new FrameReader((body) => {
   });
 });
 // A worker may start before the fit listens: it tries again every 200 ms for 60 s.
-const deadline = Date.now() + 60_000;
+const deadline = Date.now() + 60_000; // non-numeric: how long to retry connecting
 let socket = open();
 
 function open() {
@@ -37,7 +37,7 @@ function open() {
   s.on('connect', () => { connected = true; });
   s.on('data', (chunk: Buffer) => reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
   s.on('error', (error) => {
-    if (!connected && Date.now() < deadline) {
+    if (!connected && Date.now() < deadline) { // non-numeric: connect retry deadline
       setTimeout(() => { socket = open(); }, 200);
       return;
     }
