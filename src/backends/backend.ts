@@ -31,6 +31,8 @@ export interface Backend {
   upload(values: DataArray, dtype: DType): DataHandle;
   /** Copies the values out. */
   read(handle: DataHandle, dtype: DType, size: number): DataArray;
+  /** Copies the values' bytes (platform order) into target at offset, allocating no new storage (optional: read serves without it). */
+  readBytesInto?(handle: DataHandle, dtype: DType, size: number, target: Uint8Array, offset: number): void;
   free(handle: DataHandle): void;
   run<P extends Primitive>(primitive: P, inputs: readonly TensorInfo[], attrs: PrimitiveAttrs[P], out: Meta): DataHandle;
   /** Whether the kernel reproduces the reference's bits (checked in strict mode). */

@@ -24,6 +24,11 @@ export class ReferenceBackend implements Backend {
     return asValues(handle).slice();
   }
 
+  readBytesInto(handle: DataHandle, _dtype: DType, _size: number, target: Uint8Array, offset: number): void {
+    const values = asValues(handle);
+    target.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), offset);
+  }
+
   free(): void {
     // Storage is garbage collected with the handle.
   }

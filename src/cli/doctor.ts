@@ -20,10 +20,10 @@ import { compareData, firstDivergence, loadRun, table, type RunDetails } from '.
 
 function verdict(a: RunDetails, b: RunDetails): string {
   if (a.epochs.length === 0 || b.epochs.length === 0) return `no training recorded (${a.summary.status}, ${b.summary.status})`;
-  const d = firstDivergence(a.epochs, b.epochs);
+  const d = firstDivergence(a, b);
   if (d === undefined) return 'identical';
   if (d === 'length') return `differ: ${a.epochs.length} and ${b.epochs.length} epoch records`;
-  return `differ from fit ${d.fit}, epoch ${d.epoch}${d.epoch === 0 ? ' (initial weights)' : ''}: ${d.what.join(', ')}${d.layers.length ? ` (layers ${d.layers.join(', ')})` : ''}`;
+  return `differ from fit ${d.fit}, epoch ${d.epoch}${d.epoch === 0 ? ' (initial weights)' : ''}: ${d.what.join(', ')}${d.layers?.length ? ` (layers ${d.layers.join(', ')})` : ''}`;
 }
 
 function dataVerdict(a: RunDetails, b: RunDetails): string {

@@ -1,9 +1,9 @@
 /** Reading runs back: listing, showing, comparing. */
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OpRecord } from '../runs/op-trace.js';
+import { layerDigestsAt } from './snapshots.js';
 import { readValues, type ValueRecord } from '../runs/values.js';
-import { isIndex, MAX_EPOCH_WEIGHT_BYTES, readEpochs, readJson, readJsonl, summarizeRun, type EpochLine, type RunSummary, type StatusRecord } from '../runs/store.js';
+import { readEpochs, readJson, readJsonl, summarizeRun, type EpochLine, type RunSummary, type StatusRecord } from '../runs/store.js';
 
 /** A run's epoch record as the store reads it (checked, metrics restored from their bits). */
 export type EpochRecord = EpochLine;
@@ -19,6 +19,8 @@ export interface FitRecord {
   /** Per input, the multiset of the first epoch's examples (content only). */
   datasetContent?: Record<string, string>;
   weights?: { name: string; shape: number[] }[];
+  /** Each layer's weights, as indices into weights. */
+  layers?: { name: string; weights: number[] }[];
 }
 
 export interface RunDetails {
@@ -114,7 +116,8 @@ export interface Divergence {
   epoch: number;
   /** 'digest' or a metric name whose bits differ. */
   what: string[];
-  layers: string[];
+  /** The layers whose weights differ; undefined when the records cannot tell (no snapshot kept). */
+  layers: string[] | undefined;
 }
 
 /**
@@ -133,7 +136,8 @@ export function valueDifferences(a: RunDetails, b: RunDetails): string[] {
 }
 
 /** The first recorded epoch where the runs' weights digests or metric bits differ. */
-export function firstDivergence(a: readonly EpochRecord[], b: readonly EpochRecord[]): Divergence | 'length' | undefined {
+export function firstDivergence(runA: RunDetails, runB: RunDetails): Divergence | 'length' | undefined {
+  const [a, b] = [runA.epochs, runB.epochs];
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const x = a[i]!;
     const y = b[i]!;
@@ -142,98 +146,17 @@ export function firstDivergence(a: readonly EpochRecord[], b: readonly EpochReco
       ...[...new Set([...Object.keys(x.logBits ?? {}), ...Object.keys(y.logBits ?? {})])].filter((k) => x.logBits?.[k] !== y.logBits?.[k]),
     ];
     if (what.length > 0) {
-      const layers = Object.keys({ ...x.layers, ...y.layers }).filter((l) => x.layers?.[l] !== y.layers?.[l]);
+      const [layersA, layersB] = [layerDigestsAt(runA, x.fit, x.epoch), layerDigestsAt(runB, y.fit, y.epoch)];
+      const layers = layersA && layersB ? Object.keys({ ...layersA, ...layersB }).filter((l) => layersA[l] !== layersB[l]) : undefined;
       return { fit: x.fit, epoch: x.epoch, what, layers };
     }
   }
   return a.length === b.length ? undefined : 'length';
 }
 
-function ordinal(v: number): number {
-  const view = new DataView(new ArrayBuffer(4));
-  view.setFloat32(0, v);
-  const w = view.getInt32(0);
-  return w < 0 ? -(w & 0x7fffffff) : w;
-}
-
-/**
- * The recorded weights' names and sizes, checked before anything is allocated or read: a
- * store's fits.jsonl is input like any other (a shape [1e9, 1e9] must not become a loop of 1e18
- * steps). No kept snapshot is larger than MAX_EPOCH_WEIGHT_BYTES.
- */
-function weightLayout(weights: unknown): { name: string; shape: number[]; size: number }[] | string {
-  if (!Array.isArray(weights)) return '(the fit records no weight shapes)';
-  let total = 0;
-  const layout = [];
-  for (const w of weights as { name?: unknown; shape?: unknown }[]) {
-    const shape = w?.shape;
-    if (typeof w?.name !== 'string' || !Array.isArray(shape) || !shape.every(isIndex)) return `(a recorded weight shape is not a list of non-negative integers: ${JSON.stringify(w).slice(0, 80)})`;
-    const size = shape.reduce((p: number, d: number) => p * d, 1);
-    total += size;
-    if (total * 4 > MAX_EPOCH_WEIGHT_BYTES) return `(the recorded weight shapes hold more values than a kept snapshot can: over ${MAX_EPOCH_WEIGHT_BYTES / 4})`;
-    layout.push({ name: w.name, shape: shape as number[], size });
-  }
-  return layout;
-}
-
-/**
- * One recorded epoch's weight bytes: the k-th epoch record of fit F is the k-th snapshot in
- * weights/fit-F.bin (runs recorded before that file existed kept weights/fit-F-epoch-E.bin).
- */
-function epochWeightBytes(store: string, run: RunDetails, fit: number, epoch: number, epochBytes: number): Uint8Array | string | undefined {
-  const dir = join(store, run.summary.id, 'weights');
-  const perEpoch = join(dir, `fit-${fit}-epoch-${epoch}.bin`);
-  const perFit = join(dir, `fit-${fit}.bin`);
-  const file = existsSync(perEpoch) ? perEpoch : perFit;
-  const index = file === perEpoch ? 0 : run.epochs.filter((e) => e.fit === fit).findIndex((e) => e.epoch === epoch);
-  if (!existsSync(file) || index < 0) return undefined;
-  const length = statSync(file).size;
-  if (length % 4 !== 0) return `(${file} holds ${length} bytes, not a whole number of float32 values)`;
-  if (epochBytes === 0 || length % epochBytes !== 0 || (file === perEpoch && length !== epochBytes)) {
-    return `(${file} holds ${length} bytes, not whole snapshots of the ${epochBytes} bytes the recorded weight shapes need)`;
-  }
-  if ((index + 1) * epochBytes > length) return undefined;
-  const bytes = new Uint8Array(epochBytes);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, bytes, 0, epochBytes, index * epochBytes);
-  } finally {
-    closeSync(fd);
-  }
-  return bytes;
-}
-
-/** Per weight of one recorded epoch: max |a - b| and max ULP distance, when both runs kept the weights. */
-export function weightDifferences(storeA: string, a: RunDetails, storeB: string, b: RunDetails, fit: number, epoch: number): string[] {
-  // fit and epoch become part of a file name: only non-negative integers (readEpochs checks them; so does this).
-  if (!isIndex(fit) || !isIndex(epoch)) return [`(not a recorded epoch: fit ${String(fit)}, epoch ${String(epoch)})`];
-  const weights = a.fits.find((f) => f.fit === fit && f.weights)?.weights;
-  if (!weights) return ['(the weights of this epoch were not kept)'];
-  const layout = weightLayout(weights);
-  if (typeof layout === 'string') return [layout];
-  const epochBytes = layout.reduce((n, w) => n + w.size * 4, 0);
-  const bytesA = epochWeightBytes(storeA, a, fit, epoch, epochBytes);
-  const bytesB = epochWeightBytes(storeB, b, fit, epoch, epochBytes);
-  if (typeof bytesA === 'string' || typeof bytesB === 'string') return [(typeof bytesA === 'string' ? bytesA : bytesB) as string];
-  if (!bytesA || !bytesB) return ['(the weights of this epoch were not kept)'];
-  const x = new Float32Array(bytesA.buffer, bytesA.byteOffset, bytesA.length / 4);
-  const y = new Float32Array(bytesB.buffer, bytesB.byteOffset, bytesB.length / 4);
-  const lines: string[] = [];
-  let offset = 0;
-  for (const w of layout) {
-    let maxAbs = 0;
-    let maxUlp = 0;
-    let differing = 0;
-    for (let i = offset; i < offset + w.size; i++) {
-      if (Object.is(x[i], y[i])) continue;
-      differing++;
-      maxAbs = Math.max(maxAbs, Math.abs(x[i]! - y[i]!));
-      maxUlp = Math.max(maxUlp, Math.abs(ordinal(x[i]!) - ordinal(y[i]!)));
-    }
-    if (differing > 0) lines.push(`${w.name} ${JSON.stringify(w.shape)}: ${differing} of ${w.size} values differ; max |a - b| = ${maxAbs.toExponential(3)}, max ULP distance = ${maxUlp}`);
-    offset += w.size;
-  }
-  return lines;
+/** A divergence's differing layers in words. */
+export function layersText(layers: string[] | undefined): string {
+  return layers === undefined ? '(unknown: the weights of this epoch were not kept)' : layers.join(', ') || 'none';
 }
 
 /** Data fingerprints of a run's fits (tensors, or dataset batches of the first epoch): content and order together. */

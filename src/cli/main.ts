@@ -11,9 +11,10 @@ import { execute, executeAll, interruptedBy, signalExitCode, type Invocation } f
 import { projectRoot, trustedInvocation } from './trust.js';
 import {
   compareData, configOf, summaryValues, valueDifferences, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
-  weightDifferences, type RunDetails,
+  layersText, type RunDetails,
 } from './inspect.js';
 import { renderReport } from './report.js';
+import { weightDifferences } from './snapshots.js';
 import { runStart, sinceFlag, sortRuns } from './listing.js';
 import { liveSummary, ProgressDisplay } from './progress.js';
 import { firstDivergentOp } from '../runs/op-trace.js';
@@ -278,7 +279,7 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   const [execution] = await executeAll(storeDir, [{ ...invocation, name: `verify ${original.summary.id}` }], 1, () => undefined, () => undefined);
   if (!execution) return signalExitCode(interruptedBy()!);
   const again = loadRun(storeDir, execution!.id);
-  const divergence = firstDivergence(original.epochs, again.epochs);
+  const divergence = firstDivergence(original, again);
   const stepDivergence = original.steps.findIndex((s, i) => s.digest !== again.steps[i]?.digest || s.lossBits !== again.steps[i]?.lossBits);
   const environmentChanges = fieldDifferences(original.manifest, again.manifest, VOLATILE_ENVIRONMENT);
   const values = valueDifferences(original, again);
@@ -287,7 +288,7 @@ async function commandVerify(parsed: Parsed): Promise<number> {
     return 0;
   }
   if (divergence === 'length') out(`different: ${original.epochs.length} epoch records, then ${again.epochs.length}`);
-  else if (divergence) out(`first divergence: fit ${divergence.fit}, epoch ${divergence.epoch}${divergence.epoch === 0 ? ' (initial weights)' : ''}: ${divergence.what.join(', ')} differ${divergence.layers.length ? `; layers ${divergence.layers.join(', ')}` : ''}`);
+  else if (divergence) out(`first divergence: fit ${divergence.fit}, epoch ${divergence.epoch}${divergence.epoch === 0 ? ' (initial weights)' : ''}: ${divergence.what.join(', ')} differ${divergence.layers?.length ? `; layers ${divergence.layers.join(', ')}` : ''}`);
   if (stepDivergence >= 0) out(`first divergent step: ${JSON.stringify(original.steps[stepDivergence])}`);
   if (values.length) out(`custom values that differ:\n  ${values.join('\n  ')}`);
   if (again.summary.status !== original.summary.status) out(`status: ${original.summary.status} -> ${again.summary.status}`);
@@ -299,14 +300,14 @@ function commandDiff(parsed: Parsed): number {
   const storeDir = store(parsed);
   if (parsed.positionals.length !== 2) throw new UsageError(`Expected two runs. Received: ${JSON.stringify(parsed.positionals)}`);
   const [a, b] = parsed.positionals.map((q) => readableRun(storeDir, q)) as [RunDetails, RunDetails];
-  const divergence = firstDivergence(a.epochs, b.epochs);
+  const divergence = firstDivergence(a, b);
   const result = {
     runs: [a.summary.id, b.summary.id],
     environment: fieldDifferences(a.manifest, b.manifest, VOLATILE_ENVIRONMENT),
     config: fieldDifferences(configOf(a), configOf(b)),
     data: compareData(a, b),
     firstDivergence: divergence ?? null,
-    weights: divergence && divergence !== 'length' ? weightDifferences(storeDir, a, storeDir, b, divergence.fit, divergence.epoch) : [],
+    weights: divergence && divergence !== 'length' ? weightDifferences(a, b, divergence.fit, divergence.epoch) : [],
     firstDivergentStep: a.steps.find((s, i) => s.digest !== b.steps[i]?.digest || s.lossBits !== b.steps[i]?.lossBits) ?? null,
     firstDivergentOp: a.ops.length && b.ops.length ? firstDivergentOp(a.ops, b.ops) ?? null : null,
     values: valueDifferences(a, b),
@@ -325,7 +326,7 @@ function commandDiff(parsed: Parsed): number {
   else if (divergence === 'length') out(`different lengths: ${a.epochs.length} and ${b.epochs.length} epoch records`);
   else {
     out(`first divergence: fit ${divergence.fit}, epoch ${divergence.epoch}${divergence.epoch === 0 ? ' (initial weights)' : ''}: ${divergence.what.join(', ')} differ`);
-    out(`layers that differ: ${divergence.layers.join(', ') || 'none'}`);
+    out(`layers that differ: ${layersText(divergence.layers)}`);
     for (const line of result.weights) out(`  ${line}`);
   }
   if (result.firstDivergentStep) out(`first divergent step: fit ${result.firstDivergentStep.fit}, epoch ${result.firstDivergentStep.epoch}, step ${result.firstDivergentStep.step}`);

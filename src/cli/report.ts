@@ -8,10 +8,11 @@
  * the fields that differ).
  */
 import { countLabel, summarize } from '../runs/statistics.js';
+import { weightDifferences } from './snapshots.js';
 import { valueFromBits } from '../runs/values.js';
 import { curveSpec, distributionSpec, renderCharts, vegaRuntime, type CurvePoint, type FinalPoint } from './charts.js';
 import {
-  compareData, configOf, fieldDifferences, firstDivergence, summaryValues, VOLATILE_ENVIRONMENT, weightDifferences,
+  compareData, configOf, fieldDifferences, firstDivergence, summaryValues, VOLATILE_ENVIRONMENT, layersText,
   type EpochRecord, type RunDetails,
 } from './inspect.js';
 
@@ -94,7 +95,6 @@ function statisticsRows(runs: readonly RunDetails[], metric?: string): string[][
   });
 }
 
-const storeOf = (r: RunDetails) => r.summary.dir.slice(0, r.summary.dir.length - r.summary.id.length - 1);
 const diffAnchor = (a: RunDetails, b: RunDetails) => `diff-${a.summary.id}-${b.summary.id}`.replace(/[^A-Za-z0-9_-]/g, '_');
 
 /** Runs of the same seed whose bits differ: each against the group's first run, with its diff. */
@@ -109,13 +109,13 @@ function sameSeedSection(runs: readonly RunDetails[]): string {
   const items: string[] = [];
   const diffs: string[] = [];
   for (const [seed, [first, ...others]] of groups) {
-    const differing = others.filter((r) => firstDivergence(first!.epochs, r.epochs) !== undefined);
+    const differing = others.filter((r) => firstDivergence(first!, r) !== undefined);
     if (differing.length === 0) {
       items.push(`<li>Seed ${escape(seed)}: ${others.length + 1} runs, bit-identical.</li>`);
       continue;
     }
     for (const r of differing) {
-      const d = firstDivergence(first!.epochs, r.epochs)!;
+      const d = firstDivergence(first!, r)!;
       const where = d === 'length' ? `different numbers of epoch records (${first!.epochs.length} and ${r.epochs.length})` : `first divergence at fit ${d.fit}, epoch ${d.epoch}${d.epoch === 0 ? ' (initial weights)' : ''}: ${d.what.join(', ')}`;
       items.push(`<li class="different">Seed ${escape(seed)}: <code>${escape(r.summary.id)}</code> differs from <code>${escape(first!.summary.id)}</code>, ${escape(where)}. <a href="#${diffAnchor(first!, r)}">diff</a></li>`);
       const lines = [
@@ -125,7 +125,7 @@ function sameSeedSection(runs: readonly RunDetails[]): string {
         `data content: ${compareData(first!, r).content.join('; ') || 'the same examples'}`,
         `data order: ${compareData(first!, r).order.join('; ') || 'no differences beyond the content'}`,
         where,
-        ...(d !== 'length' ? [`layers that differ: ${d.layers.join(', ') || 'none'}`, ...weightDifferences(storeOf(first!), first!, storeOf(r), r, d.fit, d.epoch).map((l) => `  ${l}`)] : []),
+        ...(d !== 'length' ? [`layers that differ: ${layersText(d.layers)}`, ...weightDifferences(first!, r, d.fit, d.epoch).map((l) => `  ${l}`)] : []),
       ];
       diffs.push(`<section class="diff" id="${diffAnchor(first!, r)}"><h3>${escape(first!.summary.id)} vs ${escape(r.summary.id)}</h3><pre>${escape(lines.join('\n'))}</pre></section>`);
     }

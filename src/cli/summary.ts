@@ -48,12 +48,12 @@ export function sameSeedReport(runs: readonly RunDetails[], placement?: (run: Ru
   const repeated = [...bySeed].filter(([, group]) => group.length > 1);
   const lines = repeated.map(([seed, group]) => {
     // Custom values are results too: a run whose values differ is not bit-identical.
-    const divergent = group.find((r) => firstDivergence(group[0]!.epochs, r.epochs) !== undefined || valueDifferences(group[0]!, r).length > 0);
+    const divergent = group.find((r) => firstDivergence(group[0]!, r) !== undefined || valueDifferences(group[0]!, r).length > 0);
     const where = placement ? group.map(placement).filter((p) => p !== undefined) : [];
     const across = where.length ? ` across ${placementLabel(where)}` : '';
     if (!divergent) return `seed ${seed}: ${group.length} runs, bit-identical${across}`;
     if (!placement) return `seed ${seed}: ${group.length} runs, NOT bit-identical`;
-    const first = firstDivergence(group[0]!.epochs, divergent.epochs);
+    const first = firstDivergence(group[0]!, divergent);
     const at = first === undefined ? `custom values differ: ${valueDifferences(group[0]!, divergent).join('; ')}`
       : first === 'length' ? `${group[0]!.epochs.length} epoch records, then ${divergent.epochs.length}`
         : `first divergence at fit ${first.fit}, epoch ${first.epoch}: ${first.what.join(', ')} differ`;

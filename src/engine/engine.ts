@@ -11,6 +11,7 @@ import { allocate, bytesPerElement, coerce, type DataArray, type DType } from '.
 import { checkTensorSize, type Shape } from '../tensor/shape.js';
 import { Tensor, Variable, type TensorOwner } from '../tensor/tensor.js';
 import { isOpDeterminismEnabled } from './determinism.js';
+import { LITTLE_ENDIAN, littleEndianBytes } from '../util/bytes.js';
 
 /** One recorded step: a primitive, or a composite op with its own backward function. */
 export interface TapeEntry {
@@ -199,6 +200,16 @@ export class Engine implements TensorOwner {
   readValues(tensor: Tensor): DataArray {
     this.assertUsable(tensor, 'dataSync');
     return tensor.backend.read(tensor.handle, tensor.dtype, tensor.size);
+  }
+
+  /**
+   * The tensor's values as little-endian bytes, copied into target at offset without a new array
+   * (the run recorder's per-epoch snapshot of every weight).
+   */
+  readLittleEndianInto(tensor: Tensor, target: Uint8Array, offset: number): void {
+    this.assertUsable(tensor, 'dataSync');
+    if (LITTLE_ENDIAN && tensor.backend.readBytesInto) tensor.backend.readBytesInto(tensor.handle, tensor.dtype, tensor.size, target, offset);
+    else target.set(littleEndianBytes(tensor.backend.read(tensor.handle, tensor.dtype, tensor.size) as Float32Array), offset);
   }
 
   assignVariable(variable: Variable, value: Tensor): void {

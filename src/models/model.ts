@@ -13,8 +13,7 @@ import { SeedScopedNames } from '../random/seed.js';
 import * as ops from '../ops/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
-import { littleEndianBytes } from '../util/bytes.js';
-import { Sha256, type Digester } from '../util/sha256.js';
+import { WeightLayout, weightsDigest, type WeightSnapshot } from './weight-digest.js';
 import { compileOutputs, namedMetrics, tensorList, type Compiled, type CompileArgs, type Data } from './arguments.js';
 import type { History } from './callbacks.js';
 import { notify } from './observers.js';
@@ -53,19 +52,6 @@ function nextModelName(base: string): string {
   const name = n === 0 ? base : `${base}_${n}`;
   setKeyName(name, modelKeyNames.next(base));
   return name;
-}
-
-/** Each weight's digest header, name NUL shape NUL, encoded once (a variable's name and shape never change). */
-const HEADERS = new WeakMap<Variable, Uint8Array>();
-const ENCODER = new TextEncoder();
-function header(w: Variable): Uint8Array {
-  return HEADERS.get(w) ?? HEADERS.set(w, ENCODER.encode(`${w.name}\0${JSON.stringify(w.shape)}\0`)).get(w)!;
-}
-
-/** Weight values' raw little-endian float32 bytes, hashed with their name and shape. */
-function hashWeights<H extends Digester>(hash: H, weights: readonly Variable[], bytesOf = (w: Variable) => littleEndianBytes(w.dataSync() as Float32Array)): H {
-  for (const w of weights) hash.update(header(w)).update(bytesOf(w));
-  return hash;
 }
 
 function isDataset(value: unknown): value is Dataset<Element> {
@@ -422,29 +408,23 @@ export class LayersModel implements TrainableModel {
     return this.weights.reduce((n, w) => n + w.size, 0);
   }
 
-  /**
-   * SHA-256 (hex) over every weight in order: its name, a NUL, its shape as JSON, a NUL, and its
-   * float32 values as little-endian bytes. Equal digests mean bitwise-equal models.
-   */
+  /** SHA-256 (hex) of every weight in order (src/models/weight-digest.ts): equal digests mean bitwise-equal models. */
   weightsDigest(): string {
-    return hashWeights(new Sha256(), this.weights).hex();
+    return weightsDigest(this.weights);
   }
 
   /** One digest per layer (same encoding), to locate where two models differ. */
   layerDigests(): Record<string, string> {
-    return Object.fromEntries(this.layers.map((l) => [l.name!, hashWeights(new Sha256(), l.weights.map((w) => w.variable)).hex()]));
+    return Object.fromEntries(this.layers.map((l) => [l.name!, weightsDigest(l.weights.map((w) => w.variable))]));
   }
 
-  /** weightsDigest, layerDigests and every weight's bytes (model.weights order), reading each weight once: the run recorder's per-epoch record. */
-  weightRecord(digester: () => Digester = () => new Sha256()): { digest: string; layers: Record<string, string>; bytes: Uint8Array[] } {
-    const weights = this.weights;
-    const bytes = new Map(weights.map((w) => [w, littleEndianBytes(w.dataSync() as Float32Array)]));
-    const bytesOf = (w: Variable) => bytes.get(w) ?? littleEndianBytes(w.dataSync() as Float32Array);
-    return {
-      digest: hashWeights(digester(), weights, bytesOf).hex(),
-      layers: Object.fromEntries(this.layers.map((l) => [l.name!, hashWeights(digester(), l.weights.map((w) => w.variable), bytesOf).hex()])),
-      bytes: [...bytes.values()],
-    };
+  private weightLayout: WeightLayout | undefined;
+
+  /** Every weight's values, and their digests later: the run recorder's per-epoch record (digests computed in batches). */
+  weightSnapshot(): WeightSnapshot {
+    const layers = this.layers;
+    if (!this.weightLayout?.matches(layers)) this.weightLayout = new WeightLayout(layers);
+    return this.weightLayout.snapshot();
   }
 
   /** A Keras-style table of layers, output shapes, parameter counts and (functional) connections. */

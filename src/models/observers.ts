@@ -4,22 +4,26 @@
  */
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { Callback, History, Logs } from './callbacks.js';
-import type { Digester } from '../util/sha256.js';
+import type { WeightOwner, WeightSnapshot } from './weight-digest.js';
 
 export interface ObservedModel {
   readonly name: string;
   readonly weights: Variable[];
+  readonly layers: readonly WeightOwner[];
   weightsDigest(): string;
   layerDigests(): Record<string, string>;
-  /** Both digests and the weights' bytes in one pass (SHA-256 by the digester given). */
-  weightRecord(digester?: () => Digester): { digest: string; layers: Record<string, string>; bytes: Uint8Array[] };
+  /** The weights' values now, with their digests (whole and per layer) computed when asked. */
+  weightSnapshot(): WeightSnapshot;
   getConfig(): Record<string, unknown>;
 }
 
 export interface TrainingObserver {
   fitBegin?(info: { model: ObservedModel; kind: 'fit' | 'fitDataset'; options: Record<string, unknown>; data: Record<string, Tensor> }): void;
-  /** Every batch of the first epoch, for fingerprinting dataset inputs. */
-  batch?(info: { epoch: number; data: Record<string, Tensor> }): void;
+  /**
+   * Every batch of the first epoch, for fingerprinting dataset inputs; rows (fit on tensors) are
+   * the batch's rows of the data fitBegin was given.
+   */
+  batch?(info: { epoch: number; data: Record<string, Tensor>; rows?: Int32Array }): void;
   stepEnd?(info: { model: ObservedModel; epoch: number; step: number; loss: number }): void;
   epochEnd?(info: { model: ObservedModel; epoch: number; logs: Logs }): void;
   fitEnd?(info: { model: ObservedModel; history: History }): void;

@@ -28,7 +28,8 @@ import { yieldToEventLoop } from '../util/yield.js';
 const f = Math.fround;
 
 /** A batch: the inputs' tensors and the targets' tensors, in the model's order. */
-export type Batch = [Tensor[], Tensor[]];
+/** Inputs and targets; from fit on tensors also the batch's rows of the data (for observers). */
+export type Batch = [xs: Tensor[], ys: Tensor[], rows?: Int32Array];
 
 export interface TrainableModel extends TrainingModel, ObservedModel {
   readonly name: string;
@@ -286,9 +287,15 @@ export function* rowBatches(xs: readonly Tensor[], batchSize: number, order?: In
   }
 }
 
-/** Row batches of inputs and targets, in the given order or in place. */
+/** Row batches of inputs and targets, in the given order or in place, with their rows. */
 function* pairBatches(xs: readonly Tensor[], ys: readonly Tensor[], batchSize: number, order?: Int32Array, skip = 0): Generator<Batch> {
-  for (const batch of rowBatches([...xs, ...ys], batchSize, order, skip)) yield [batch.slice(0, xs.length), batch.slice(xs.length)];
+  let start = skip * batchSize;
+  for (const batch of rowBatches([...xs, ...ys], batchSize, order, skip)) {
+    const size = batch[0]!.shape[0]!;
+    const rows = order ? order.subarray(start, start + size) : Int32Array.from({ length: size }, (_, i) => start + i);
+    start += size;
+    yield [batch.slice(0, xs.length), batch.slice(xs.length), rows];
+  }
 }
 
 const disposeBatch = ([xs, ys]: Batch) => {
@@ -436,9 +443,9 @@ async function trainEpochs(
     const first = epoch === initialEpoch;
     let batch = first ? 0 : skip;
     trained = skip;
-    for await (const [xs, ys] of batchesFor(epoch, first ? 0 : skip)) {
+    for await (const [xs, ys, rows] of batchesFor(epoch, first ? 0 : skip)) {
       const size = xs[0]!.shape[0]!;
-      if (first) notify('batch', { epoch: 0, data: batchRecord(xs, ys) });
+      if (first) notify('batch', { epoch: 0, data: batchRecord(xs, ys), ...(rows ? { rows } : {}) });
       if (batch < skip) {
         disposeBatch([xs, ys]);
         batch++;
@@ -499,7 +506,7 @@ export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor
   const head = (list: Tensor[]) => (split > 0 ? list.map((t) => ops.slice(t, [0], [trainCount])) : list);
   const tail = (list: Tensor[]) => list.map((t) => ops.slice(t, [trainCount]));
   const [xTrain, yTrain] = [head(xs), head(ys)];
-  const validation: Batch | undefined = split > 0 ? [tail(xs), tail(ys)] : undefined;
+  const validation: [Tensor[], Tensor[]] | undefined = split > 0 ? [tail(xs), tail(ys)] : undefined;
   const owned: Tensor[] = [];
   try {
     const shuffleKey = keyFor('fit/shuffle');

@@ -43,10 +43,15 @@ export interface Environment {
 type Fs = { readFileSync(path: string, encoding?: string): string | Uint8Array; existsSync(path: string): boolean };
 type Path = { dirname(p: string): string; join(...p: string[]): string; resolve(...p: string[]): string };
 
+type Crypto = { createHash(algorithm: string): { update(data: Uint8Array): { digest(encoding: 'hex'): string } } };
+
 export function fileSha256(path: string): string | null {
   const fs = optionalBuiltin<Fs>('node:fs');
   if (!fs?.existsSync(path)) return null;
-  return new Sha256().update(fs.readFileSync(path) as Uint8Array).hex();
+  const bytes = fs.readFileSync(path) as Uint8Array;
+  // Node's crypto where there is one (a lockfile is a few hundred kilobytes): the same digest, faster.
+  const crypto = optionalBuiltin<Crypto>('node:crypto');
+  return crypto ? crypto.createHash('sha256').update(bytes).digest('hex') : new Sha256().update(bytes).hex();
 }
 
 /** The nearest directory at or above `start` that holds `file`. */
@@ -100,17 +105,56 @@ function dependencyInfo(cwd: string): Pick<Environment, 'dependencies' | 'lockfi
   };
 }
 
+type ChildProcess = {
+  execFileSync(cmd: string, args: string[], options: object): string;
+  execFile(cmd: string, args: string[], options: object, done: (error: Error | null, stdout: string) => void): void;
+};
+
+/** One git process gives both facts: `# branch.oid <commit>`, then a line per change (untracked files too). */
+const GIT_STATUS = ['status', '--porcelain=v2', '--branch'];
+
+function parseGitStatus(output: string): Environment['git'] {
+  const lines = output.split('\n').filter(Boolean);
+  const commit = /^# branch\.oid ([0-9a-f]+)$/.exec(lines.find((l) => l.startsWith('# branch.oid ')) ?? '')?.[1];
+  return commit ? { commit, dirty: lines.some((l) => !l.startsWith('#')) } : null;
+}
+
 function gitInfo(dir: string): Environment['git'] {
-  const childProcess = optionalBuiltin<{ execFileSync(cmd: string, args: string[], options: object): string }>('node:child_process');
+  const childProcess = optionalBuiltin<ChildProcess>('node:child_process');
   if (!childProcess) return null;
   try {
-    const options = { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] };
-    const commit = childProcess.execFileSync('git', ['rev-parse', 'HEAD'], options).trim();
-    const dirty = childProcess.execFileSync('git', ['status', '--porcelain'], options).trim().length > 0;
-    return { commit, dirty };
+    return parseGitStatus(childProcess.execFileSync('git', GIT_STATUS, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
   } catch {
     return null;
   }
+}
+
+/** gitInfo without waiting for git (a few milliseconds): the run recorder starts training meanwhile. */
+function gitInfoInBackground(dir: string): Promise<Environment['git']> {
+  const childProcess = optionalBuiltin<ChildProcess>('node:child_process');
+  if (!childProcess) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    childProcess.execFile('git', GIT_STATUS, { cwd: dir, encoding: 'utf8' }, (error, stdout) => resolve(error ? null : parseGitStatus(stdout)));
+  });
+}
+
+/** The directory whose checkout the run's git facts describe: the script's, else none. */
+function scriptDirectory(): string | undefined {
+  const script = scriptPath();
+  const path = optionalBuiltin<Path>('node:path');
+  return script && path ? path.dirname(path.resolve(script)) : undefined;
+}
+
+/** The git facts of the script's checkout, now (null without a script or outside a checkout). */
+export function gitFacts(): Environment['git'] {
+  const dir = scriptDirectory();
+  return dir ? gitInfo(dir) : null;
+}
+
+/** The git facts of the script's checkout, in the background (null without a script or outside a checkout). */
+export function scriptGitInBackground(): Promise<Environment['git']> {
+  const dir = scriptDirectory();
+  return dir ? gitInfoInBackground(dir) : Promise.resolve(null);
 }
 
 function verbatimVersion(): string {
@@ -136,7 +180,8 @@ export function seedFacts(): Pick<Environment, 'seed' | 'seedSource' | 'scriptSe
   };
 }
 
-export function environment(): Environment {
+/** The environment; with {git: false} without the git facts (null), which scriptGitInBackground gives. */
+export function environment(options: { git?: boolean } = {}): Environment {
   const p = nodeProcess();
   const os = optionalBuiltin<{ release(): string; cpus(): { model: string }[]; availableParallelism(): number; totalmem(): number }>('node:os');
   const backend = ENGINE.backend as { name: string; kernelSha256?: string };
@@ -159,7 +204,7 @@ export function environment(): Environment {
     kernelSha256: backend.kernelSha256 ?? null,
     ...dependencyInfo(script && path ? path.dirname(path.resolve(script)) : p?.cwd() ?? '.'),
     script: script && scriptSha ? { path: script, sha256: scriptSha } : null,
-    git: script && path ? gitInfo(path.dirname(path.resolve(script))) : null,
+    git: options.git === false ? null : gitFacts(),
     ...seedFacts(),
     determinism: isOpDeterminismEnabled(),
     environmentVariables: Object.fromEntries(Object.entries(p?.env ?? {})

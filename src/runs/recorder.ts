@@ -9,8 +9,9 @@ import type { History, Logs } from '../models/callbacks.js';
 import { TRAINING_OBSERVERS, type ObservedModel, type TrainingObserver } from '../models/observers.js';
 import { currentSeed } from '../random/seed.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { Digester } from '../util/sha256.js';
-import { environment, seedFacts } from './environment.js';
+import type { BytesDigest } from '../util/sha256.js';
+import type { WeightSnapshot } from '../models/weight-digest.js';
+import { environment, gitFacts, scriptGitInBackground, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from './node.js';
 import {
   AppendFiles, defaultStore, jsonNumber, jsonSafe, MAX_EPOCH_WEIGHT_BYTES, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
@@ -26,23 +27,22 @@ import { BackupAndRestore } from '../models/backup.js';
 import type { Callback } from '../models/callbacks.js';
 
 type Hash = { update(data: string | Uint8Array): Hash; digest(encoding: 'hex'): string };
-const createHash = (): Hash => builtin<{ createHash(algorithm: string): Hash }>('node:crypto').createHash('sha256');
+type Crypto = { createHash(algorithm: string): Hash; hash?(algorithm: string, data: Uint8Array, encoding: 'hex'): string };
+let crypto: Crypto | undefined;
+const nodeCrypto = (): Crypto => (crypto ??= builtin<Crypto>('node:crypto'));
 
 /**
  * SHA-256 through Node's crypto (recording is Node-only): the same digests as src/util/sha256,
  * many times faster on the megabytes of a dataset's fingerprints and on every epoch's weights.
  */
 function sha256(...parts: (string | Uint8Array)[]): string {
-  const hash = createHash();
+  const hash = nodeCrypto().createHash('sha256');
   for (const part of parts) hash.update(part);
   return hash.digest('hex');
 }
 
-function nodeDigester(): Digester {
-  const hash = createHash();
-  const digester: Digester = { update: (data) => (hash.update(data), digester), hex: () => hash.digest('hex') };
-  return digester;
-}
+/** Node's one-call SHA-256 (crypto.hash, Node 20.12+) where it exists: the per-epoch digests are many small hashes. */
+const bytesSha256: BytesDigest = (bytes) => nodeCrypto().hash?.('sha256', bytes, 'hex') ?? sha256(bytes);
 
 const BITS = new DataView(new ArrayBuffer(4));
 
@@ -58,13 +58,22 @@ export function tensorFingerprint(t: Tensor): string {
   return sha256(`${t.dtype}${JSON.stringify(t.shape)}\0`, bytes);
 }
 
-/** SHA-256 of each example (each index of the first axis) of a tensor. */
+const ENCODER = new TextEncoder();
+
+/** SHA-256 of each example (each index of the first axis) of a tensor: of its dtype, shape, NUL and bytes. */
 function exampleHashes(t: Tensor): string[] {
-  const bytes = new Uint8Array(t.dataSync().slice().buffer);
+  const values = t.dataSync();
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const rows = t.shape[0] ?? 1;
   const rowBytes = rows === 0 ? 0 : bytes.length / rows;
-  const header = `${t.dtype}${JSON.stringify(t.shape.slice(1))}\0`;
-  return Array.from({ length: rows }, (_, i) => sha256(header, bytes.subarray(i * rowBytes, (i + 1) * rowBytes)));
+  // One message buffer for every row, its header written once: a dataset has thousands of rows.
+  const header = ENCODER.encode(`${t.dtype}${JSON.stringify(t.shape.slice(1))}\0`);
+  const message = new Uint8Array(header.length + rowBytes);
+  message.set(header);
+  return Array.from({ length: rows }, (_, i) => {
+    message.set(bytes.subarray(i * rowBytes, (i + 1) * rowBytes), header.length);
+    return bytesSha256(message);
+  });
 }
 
 /** The fingerprint of the multiset of examples: their hashes sorted, so any order gives the same value. */
@@ -95,9 +104,13 @@ export class RunRecorder implements TrainingObserver {
   /** The fit begun and not yet ended, if any: a process that ends inside a fit did not complete its run. */
   private openFit: number | undefined;
   private reached: StatusRecord['reached'];
-  private readonly appends = new AppendFiles();
+  private readonly appends = new AppendFiles(() => this.writePendingEpochs());
+  /** Epochs whose records wait for the next flush: their digests are computed then, together (cheaper than one by one between steps). */
+  private readonly pendingEpochs: { fit: number; epoch: number; logs: Logs; weights: WeightSnapshot }[] = [];
   /** Per input, the hashes of the first epoch's examples in the order training saw them. */
   private readonly batchHashes = new Map<string, string[]>();
+  /** Per input of fit on tensors, its examples' hashes: the first epoch's batches name their rows of them. */
+  private readonly dataHashes = new Map<string, string[]>();
   private readonly path = builtin<{ join(...p: string[]): string }>('node:path');
   private startedAt = '';
   private readonly valueCounts = new Map<string, number>();
@@ -105,6 +118,9 @@ export class RunRecorder implements TrainingObserver {
   /** Resuming: what is recorded already. */
   private kept: KeptRecords | undefined;
   private evaluations = 0;
+  /** Whether the script checkout's git facts, asked for in the background at start, have yet to come. */
+  private gitPending = false;
+  private finished = false;
 
   constructor(private readonly options: RecordOptions = {}, dir?: string) {
     this.id = dir ? dir.split(/[\\/]/).filter(Boolean).at(-1)! : newRunId();
@@ -129,7 +145,14 @@ export class RunRecorder implements TrainingObserver {
         ...manifest, resumptions: [...resumptions, { at: new Date().toISOString(), node, platform, arch, cpuModel, backend, threads, kernelSha256, lockfile }],
       });
     } else {
-      writeJson(this.file('manifest.json'), environment());
+      writeJson(this.file('manifest.json'), environment({ git: false }));
+      this.gitPending = true;
+      void scriptGitInBackground().then((git) => {
+        // After finish the manifest is complete (finish asked git itself when this had not come).
+        if (this.finished) return;
+        this.gitPending = false;
+        this.updateManifest({ git });
+      });
     }
     const pid = nodeProcess()!.pid;
     const pidStartTime = processStartTime(pid);
@@ -149,8 +172,12 @@ export class RunRecorder implements TrainingObserver {
 
   private refreshSeed(): void {
     this.writeRunFile();
+    this.updateManifest(seedFacts());
+  }
+
+  private updateManifest(facts: Record<string, unknown>): void {
     try {
-      writeJson(this.file('manifest.json'), { ...readJsonFile<Record<string, unknown>>(this.file('manifest.json')), ...seedFacts() });
+      writeJson(this.file('manifest.json'), { ...readJsonFile<Record<string, unknown>>(this.file('manifest.json')), ...facts });
     } catch {
       // No manifest yet: start() writes one with these facts.
     }
@@ -168,6 +195,7 @@ export class RunRecorder implements TrainingObserver {
    */
   finish(status: 'completed' | 'failed' | 'interrupted', error?: unknown): void {
     TRAINING_OBSERVERS.delete(this);
+    this.finished = true;
     this.opTrace?.stop();
     if (status === 'completed' && this.openFit !== undefined) {
       status = 'interrupted';
@@ -184,7 +212,8 @@ export class RunRecorder implements TrainingObserver {
     // A completed run needs no backups; any other keeps them for `verbatim run --resume`.
     if (status === 'completed') attempt(() => removeBackups(this.dir));
     attempt(() => this.refreshSeed());
-    attempt(() => writeJson(this.file('manifest.json'), { ...readJsonFile<Record<string, unknown>>(this.file('manifest.json')), endedAt: new Date().toISOString() }));
+    const git = this.gitPending ? { git: gitFacts() } : {};
+    attempt(() => writeJson(this.file('manifest.json'), { ...readJsonFile<Record<string, unknown>>(this.file('manifest.json')), ...git, endedAt: new Date().toISOString() }));
     const failure = error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : error === undefined ? undefined : { message: String(error) };
     attempt(() => this.setStatus({
       status, pid: nodeProcess()!.pid, startedAt: this.startedAt, endedAt: new Date().toISOString(),
@@ -205,12 +234,23 @@ export class RunRecorder implements TrainingObserver {
   }
 
   private epochRecord(model: ObservedModel, epoch: number, logs: Logs): void {
-    const { digest, layers, bytes } = model.weightRecord(nodeDigester);
-    this.appends.jsonl(this.file('epochs.jsonl'), [{
-      fit: this.fit, epoch, logs: jsonSafe(logs), logBits: Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, float32Bits(v)])), digest, layers,
-    }]);
-    // dataSync copies, so the bytes stay as they are until written.
-    if (bytes.reduce((n, b) => n + b.length, 0) <= MAX_EPOCH_WEIGHT_BYTES) for (const b of bytes) this.appends.append(this.file(`weights/fit-${this.fit}.bin`), b);
+    this.pendingEpochs.push({ fit: this.fit, epoch, logs: { ...logs }, weights: model.weightSnapshot() });
+    this.appends.flushIfDue();
+  }
+
+  /**
+   * The epoch records held back, with their digests. A kept snapshot holds every weight's bytes,
+   * so per-layer digests are recorded only for epochs whose snapshot is not kept (too large):
+   * readers compute them from the snapshot (src/cli/inspect.ts layerDigestsAt).
+   */
+  private writePendingEpochs(): void {
+    for (const { fit, epoch, logs, weights } of this.pendingEpochs.splice(0)) {
+      const kept = weights.values.length <= MAX_EPOCH_WEIGHT_BYTES;
+      const { digest, layers } = weights.digests(bytesSha256, { layers: !kept });
+      const logBits = Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, float32Bits(v)]));
+      this.appends.jsonl(this.file('epochs.jsonl'), [{ fit, epoch, logs: jsonSafe(logs), logBits, digest, ...(layers ? { layers } : {}) }]);
+      if (kept) this.appends.append(this.file(`weights/fit-${fit}.bin`), weights.values);
+    }
   }
 
   fitBegin({ model, kind, options, data }: Parameters<NonNullable<TrainingObserver['fitBegin']>>[0]): void {
@@ -218,13 +258,18 @@ export class RunRecorder implements TrainingObserver {
     this.openFit = this.fit;
     this.reached = { fit: this.fit, epoch: 0, step: 0 };
     this.batchHashes.clear();
+    this.dataHashes.clear();
+    for (const [name, t] of Object.entries(data)) this.dataHashes.set(name, exampleHashes(t));
     this.refreshSeed();
     // A resumed fit's beginning and first-epoch data are recorded; its training goes on from the backup.
     if (this.kept?.fits.has(this.fit)) return;
+    const weights = model.weights;
     this.appends.jsonl(this.file('fits.jsonl'), [{
       fit: this.fit, kind, model: model.getConfig(), options: serializable(options),
-      data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t), content: contentFingerprint(exampleHashes(t)) }])),
-      weights: model.weights.map((w) => ({ name: w.name, shape: w.shape })),
+      data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t), content: contentFingerprint(this.dataHashes.get(k)!) }])),
+      weights: weights.map((w) => ({ name: w.name, shape: w.shape })),
+      // Which weights each layer has (indices into weights): readers compute layer digests from the snapshots.
+      layers: model.layers.map((l) => ({ name: l.name, weights: l.weights.map((w) => weights.indexOf(w.variable)) })),
     }]);
     this.epochRecord(model, 0, {});
   }
@@ -238,12 +283,14 @@ export class RunRecorder implements TrainingObserver {
     )];
   }
 
-  batch({ epoch, data }: Parameters<NonNullable<TrainingObserver['batch']>>[0]): void {
+  batch({ epoch, data, rows }: Parameters<NonNullable<TrainingObserver['batch']>>[0]): void {
     if (this.options.trace === 'ops' && !this.kept?.ops && this.fit === 0 && epoch === 0 && this.batchHashes.size === 0) this.opTrace = startOpTrace();
     if (epoch > 0 && this.batchHashes.size > 0) return;
     for (const [name, t] of Object.entries(data)) {
       const hashes = this.batchHashes.get(name) ?? this.batchHashes.set(name, []).get(name)!;
-      hashes.push(...exampleHashes(t));
+      const known = rows && this.dataHashes.get(name);
+      if (known) for (const row of rows) hashes.push(known[row]!);
+      else hashes.push(...exampleHashes(t));
     }
   }
 
@@ -266,6 +313,7 @@ export class RunRecorder implements TrainingObserver {
         datasetContent: Object.fromEntries([...this.batchHashes].map(([k, h]) => [k, contentFingerprint(h)])),
       }]);
       this.batchHashes.clear();
+      this.dataHashes.clear();
     }
     this.epochRecord(model, epoch + 1, logs);
   }

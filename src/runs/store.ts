@@ -9,6 +9,7 @@
  * parallel processes (time, process id, random suffix).
  */
 import { builtin, nodeProcess } from './node.js';
+import { concatenateBytes } from '../util/bytes.js';
 import { finalValues, valueFromBits } from './values.js';
 
 type Fs = {
@@ -133,8 +134,15 @@ export class AppendFiles {
   private readonly pending = new Map<string, (string | Uint8Array)[]>();
   private lastFlush = globalThis.performance.now();
 
+  /** beforeFlush appends what its owner holds back until a flush (the recorder's epoch records). */
+  constructor(private readonly beforeFlush: () => void = () => {}) {}
+
   append(file: string, data: string | Uint8Array): void {
     (this.pending.get(file) ?? this.pending.set(file, []).get(file)!).push(data);
+    this.flushIfDue();
+  }
+
+  flushIfDue(): void {
     if (globalThis.performance.now() - this.lastFlush >= AppendFiles.FLUSH_INTERVAL_MS) this.flush();
   }
 
@@ -146,6 +154,7 @@ export class AppendFiles {
   flush(): void {
     const fs = builtin<Fs>('node:fs');
     this.lastFlush = globalThis.performance.now();
+    this.beforeFlush();
     for (const [file, chunks] of this.pending) {
       this.pending.delete(file);
       try {
@@ -160,7 +169,7 @@ export class AppendFiles {
             if (end < size) fs.ftruncateSync(fd, end);
           }
         }
-        const data = typeof chunks[0] === 'string' ? chunks.join('') : concatenate(chunks as Uint8Array[]);
+        const data = typeof chunks[0] === 'string' ? chunks.join('') : concatenateBytes(chunks as Uint8Array[]);
         if (typeof data === 'string') fs.writeSync(fd, data);
         else for (let done = 0; done < data.length;) done += fs.writeSync(fd, data.subarray(done));
       } catch (error) {
@@ -198,17 +207,6 @@ function completeLength(fs: Fs, fd: number, size: number): number {
     end = start;
   }
   return 0;
-}
-
-function concatenate(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
 }
 
 /** The records of a JSONL file; a torn last line (no newline) is ignored, a malformed line is a StoreError naming it. */

@@ -3,7 +3,7 @@
  * (engines differ in the NaN bits such a round trip keeps); the byte order is little-endian,
  * the order of every platform JS engines run on, and swapped if the platform is big-endian.
  */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The little-endian bytes of 4-byte elements (float32 or int32 storage). */
 export function littleEndianBytes(values: Float32Array | Int32Array | Uint32Array): Uint8Array {
@@ -17,4 +17,16 @@ export function littleEndianBytes(values: Float32Array | Int32Array | Uint32Arra
     swapped[i + 3] = bytes[i]!;
   }
   return swapped;
+}
+
+/** The chunks one after the other in one array (the chunk itself when there is one). */
+export function concatenateBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
 }

@@ -21,12 +21,6 @@ const INITIAL = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 
 const W = new Int32Array(64);
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** A SHA-256 being computed: Sha256 below everywhere, Node's crypto where the caller has it (faster). */
-export interface Digester {
-  update(data: Uint8Array): Digester;
-  hex(): string;
-}
-
 export class Sha256 {
   private readonly state = INITIAL.slice();
   private readonly block = new Uint8Array(64);
@@ -99,3 +93,6 @@ export class Sha256 {
     s[4] = (s[4]! + e) | 0; s[5] = (s[5]! + f) | 0; s[6] = (s[6]! + g) | 0; s[7] = (s[7]! + h) | 0;
   }
 }
+
+/** The SHA-256 (hex) of bytes, by whichever implementation the caller has (the run recorder: Node's crypto). */
+export type BytesDigest = (bytes: Uint8Array) => string;

@@ -147,6 +147,11 @@ export class WasmBackend implements Backend {
     return this.view(blockOf(handle), dtype, size).slice();
   }
 
+  readBytesInto(handle: DataHandle, dtype: DType, size: number, target: Uint8Array, offset: number): void {
+    const { ptr } = blockOf(handle);
+    target.set(new Uint8Array(this.memory.buffer, ptr, size * bytesPerElement(dtype)), offset);
+  }
+
   free(handle: DataHandle): void {
     this.allocator.release(blockOf(handle));
   }

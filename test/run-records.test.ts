@@ -1,0 +1,110 @@
+/**
+ * What a recorded run's files say, checked against the model and the data themselves: each
+ * epoch's digest is the model's weightsDigest at that epoch, layer digests computed from the kept
+ * snapshots are the model's layerDigests, and the first epoch's data fingerprint is the hash of
+ * the examples in the order the model was trained on them.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import * as vb from 'verbatim';
+import { REPO_ROOT } from './helpers/process.js';
+import { readJsonl } from '../src/runs/store.js';
+import { layerDigestsAt } from '../src/cli/snapshots.js';
+import { loadRun } from '../src/cli/inspect.js';
+import { WeightLayout } from '../src/models/weight-digest.js';
+
+const WORK = join(REPO_ROOT, 'test-output', 'run-records');
+
+function freshStore(name: string): string {
+  const store = join(WORK, name);
+  rmSync(store, { recursive: true, force: true });
+  mkdirSync(store, { recursive: true });
+  return store;
+}
+
+const sha256 = (...parts: (string | Uint8Array)[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest('hex');
+
+/** Keeps a copy of every input it is called on in training: the batches in the order trained. */
+class Recording extends vb.layers.Layer {
+  static className = 'Recording';
+  readonly seen: Float32Array[] = [];
+  override call(x: vb.Tensor | vb.Tensor[], context?: { training?: boolean }) {
+    const input = x as vb.Tensor;
+    if (context?.training) this.seen.push(input.dataSync() as Float32Array);
+    return vb.mul(input, 1);
+  }
+}
+
+describe('run records against the model', () => {
+  it('every epoch digest is weightsDigest then; layer digests from snapshots are layerDigests', async () => {
+    const store = freshStore('digests');
+    vb.setRandomSeed(7);
+    const expected: { digest: string; layers: Record<string, string> }[] = [];
+    let id = '';
+    await vb.runs.record({ store }, async (recorder) => {
+      id = recorder.id;
+      const model = vb.sequential({ layers: [vb.layers.dense({ units: 5, inputShape: [3], activation: 'tanh' }), vb.layers.dropout({ rate: 0.2 }), vb.layers.dense({ units: 2 })] });
+      model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+      const x = vb.random.normal(vb.random.key(1), [20, 3]);
+      const y = vb.random.normal(vb.random.key(2), [20, 2]);
+      expected.push({ digest: model.weightsDigest(), layers: model.layerDigests() });
+      const snapshot = { onEpochEnd: () => void expected.push({ digest: model.weightsDigest(), layers: model.layerDigests() }) };
+      await model.fit(x, y, { epochs: 4, batchSize: 6, verbose: 0, callbacks: [snapshot] });
+    });
+    const run = loadRun(store, id);
+    assert.deepEqual(run.epochs.map((e) => e.epoch), [0, 1, 2, 3, 4]);
+    assert.deepEqual(run.epochs.map((e) => e.digest), expected.map((e) => e.digest));
+    // Kept snapshots: the records leave layer digests out, readers compute them.
+    const raw = readJsonl<Record<string, unknown>>(join(store, id, 'epochs.jsonl'));
+    assert.ok(raw.every((line) => !('layers' in line)), 'layer digests are not in the epoch records');
+    for (const [epoch, want] of expected.entries()) assert.deepEqual(layerDigestsAt(run, 0, epoch), want.layers, `epoch ${epoch}`);
+    // Readers of older stores use the layer digests recorded in the epoch lines.
+    const older = { ...run, epochs: run.epochs.map((e) => ({ ...e, layers: { dense: 'recorded' } })) };
+    assert.deepEqual(layerDigestsAt(older, 0, 2), { dense: 'recorded' });
+  });
+
+  it('a layout gathers a layer whose weights are not next to each other (a weight shared with an earlier layer)', () => {
+    const a = vb.variable(vb.tensor([1, 2, 3]), true, 'shared/a');
+    const b = vb.variable(vb.tensor([[4, 5]]), true, 'own/b');
+    const c = vb.variable(vb.tensor([6]), true, 'first/c');
+    const owners = [
+      { name: 'first', weights: [{ variable: a }, { variable: c }] },
+      { name: 'second', weights: [{ variable: b }, { variable: a }] },
+    ];
+    const digests = new WeightLayout(owners).snapshot().digests((bytes) => sha256(bytes), { layers: true });
+    const encode = (v: vb.Variable) => [`${v.name}\0${JSON.stringify(v.shape)}\0`, new Uint8Array((v.dataSync() as Float32Array).buffer)] as const;
+    assert.equal(digests.digest, sha256(...encode(a), ...encode(c), ...encode(b)));
+    assert.deepEqual(digests.layers, { first: sha256(...encode(a), ...encode(c)), second: sha256(...encode(b), ...encode(a)) });
+    for (const v of [a, b, c]) v.dispose();
+  });
+
+  it('the first epoch data fingerprint hashes the examples in the order the model trained on them', async () => {
+    const store = freshStore('order');
+    vb.setRandomSeed(3);
+    const recording = new Recording({});
+    let id = '';
+    await vb.runs.record({ store }, async (recorder) => {
+      id = recorder.id;
+      const model = vb.sequential({ layers: [vb.layers.inputLayer({ inputShape: [2] }), recording, vb.layers.dense({ units: 1 })] });
+      model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const x = vb.tensor(Array.from({ length: 23 }, (_, i) => [i, -i]));
+      const y = vb.tensor(Array.from({ length: 23 }, (_, i) => [i % 3]));
+      await model.fit(x, y, { epochs: 2, batchSize: 5, validationSplit: 0.2, verbose: 0 });
+    });
+    // The first epoch's batches, as the layer saw them (the validation rows excluded).
+    const firstEpoch = recording.seen.slice(0, 4);
+    assert.equal(firstEpoch.reduce((n, b) => n + b.length / 2, 0), 18);
+    const rowHashes = firstEpoch.flatMap((batch) => Array.from({ length: batch.length / 2 }, (_, i) => sha256('float32[2]\0', new Uint8Array(batch.buffer, batch.byteOffset + i * 8, 8))));
+    const fits = readJsonl<{ datasetFingerprint?: Record<string, string>; datasetContent?: Record<string, string> }>(join(store, id, 'fits.jsonl'));
+    const dataset = fits.find((f) => f.datasetFingerprint)!;
+    assert.equal(dataset.datasetFingerprint!.x, sha256(rowHashes.join('\n')));
+    assert.equal(dataset.datasetContent!.x, sha256([...rowHashes].sort().join('\n')));
+    // Shuffled: the order is not the rows' own.
+    const inPlace = Array.from({ length: 18 }, (_, i) => sha256('float32[2]\0', new Uint8Array(new Float32Array([i, -i]).buffer)));
+    assert.notEqual(dataset.datasetFingerprint!.x, sha256(inPlace.join('\n')));
+    assert.equal(dataset.datasetContent!.x, sha256([...inPlace].sort().join('\n')));
+  });
+});
