@@ -146,6 +146,7 @@ export class RunRecorder implements TrainingObserver {
       });
     } else {
       writeJson(this.file('manifest.json'), environment({ git: false }));
+      this.writtenSeed = JSON.stringify(seedFacts());
       this.gitPending = true;
       void scriptGitInBackground().then((git) => {
         // After finish the manifest is complete (finish asked git itself when this had not come).
@@ -170,9 +171,15 @@ export class RunRecorder implements TrainingObserver {
     });
   }
 
-  private refreshSeed(): void {
-    this.writeRunFile();
-    this.updateManifest(seedFacts());
+  /** The seed facts run.json and the manifest hold: rewritten only when the script changed its seed (every fit asks). */
+  private writtenSeed: string | undefined;
+
+  private refreshSeed(extra: Record<string, unknown> = {}): void {
+    const facts = seedFacts();
+    const written = JSON.stringify(facts);
+    if (written !== this.writtenSeed) this.writeRunFile();
+    if (written !== this.writtenSeed || Object.keys(extra).length > 0) this.updateManifest({ ...facts, ...extra });
+    this.writtenSeed = written;
   }
 
   private updateManifest(facts: Record<string, unknown>): void {
@@ -211,9 +218,8 @@ export class RunRecorder implements TrainingObserver {
     attempt(() => this.appends.close());
     // A completed run needs no backups; any other keeps them for `verbatim run --resume`.
     if (status === 'completed') attempt(() => removeBackups(this.dir));
-    attempt(() => this.refreshSeed());
     const git = this.gitPending ? { git: gitFacts() } : {};
-    attempt(() => writeJson(this.file('manifest.json'), { ...readJsonFile<Record<string, unknown>>(this.file('manifest.json')), ...git, endedAt: new Date().toISOString() }));
+    attempt(() => this.refreshSeed({ ...git, endedAt: new Date().toISOString() }));
     const failure = error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : error === undefined ? undefined : { message: String(error) };
     attempt(() => this.setStatus({
       status, pid: nodeProcess()!.pid, startedAt: this.startedAt, endedAt: new Date().toISOString(),
