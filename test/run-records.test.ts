@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as vb from 'verbatim';
 import { REPO_ROOT } from './helpers/process.js';
+import { forEachBackend } from './helpers/backends.js';
 import { readJsonl } from '../src/runs/store.js';
 import { layerDigestsAt } from '../src/cli/snapshots.js';
 import { loadRun } from '../src/cli/inspect.js';
@@ -38,9 +39,9 @@ class Recording extends vb.layers.Layer {
   }
 }
 
-describe('run records against the model', () => {
+forEachBackend('epoch records against the model', (backend) => {
   it('every epoch digest is weightsDigest then; layer digests from snapshots are layerDigests', async () => {
-    const store = freshStore('digests');
+    const store = freshStore(`digests-${backend}`);
     vb.setRandomSeed(7);
     const expected: { digest: string; layers: Record<string, string> }[] = [];
     let id = '';
@@ -65,6 +66,9 @@ describe('run records against the model', () => {
     const older = { ...run, epochs: run.epochs.map((e) => ({ ...e, layers: { dense: 'recorded' } })) };
     assert.deepEqual(layerDigestsAt(older, 0, 2), { dense: 'recorded' });
   });
+});
+
+describe('run records against the data', () => {
 
   it('a layout gathers a layer whose weights are not next to each other (a weight shared with an earlier layer)', () => {
     const a = vb.variable(vb.tensor([1, 2, 3]), true, 'shared/a');

@@ -421,10 +421,10 @@ export class LayersModel implements TrainableModel {
   private weightLayout: WeightLayout | undefined;
 
   /** Every weight's values, and their digests later: the run recorder's per-epoch record (digests computed in batches). */
-  weightSnapshot(): WeightSnapshot {
+  weightSnapshot(allocate?: (bytes: number) => Uint8Array): WeightSnapshot {
     const layers = this.layers;
     if (!this.weightLayout?.matches(layers)) this.weightLayout = new WeightLayout(layers);
-    return this.weightLayout.snapshot();
+    return this.weightLayout.snapshot(allocate);
   }
 
   /** A Keras-style table of layers, output shapes, parameter counts and (functional) connections. */

@@ -13,7 +13,7 @@ export interface ObservedModel {
   weightsDigest(): string;
   layerDigests(): Record<string, string>;
   /** The weights' values now, with their digests (whole and per layer) computed when asked. */
-  weightSnapshot(): WeightSnapshot;
+  weightSnapshot(allocate?: (bytes: number) => Uint8Array): WeightSnapshot;
   getConfig(): Record<string, unknown>;
 }
 

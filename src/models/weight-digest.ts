@@ -90,8 +90,9 @@ export class WeightLayout {
     return true;
   }
 
-  snapshot(): WeightSnapshot {
-    const values = new Uint8Array(this.valueBytes);
+  /** The weights' values now, in an array from allocate (the run recorder's pool). */
+  snapshot(allocate: (bytes: number) => Uint8Array = (bytes) => new Uint8Array(bytes)): WeightSnapshot {
+    const values = allocate(this.valueBytes);
     let offset = 0;
     for (const w of this.variables) {
       ENGINE.readLittleEndianInto(w, values, offset);

@@ -11,6 +11,7 @@ import { currentSeed } from '../random/seed.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { BytesDigest } from '../util/sha256.js';
 import type { WeightSnapshot } from '../models/weight-digest.js';
+import { BytePool } from '../util/bytes.js';
 import { environment, gitFacts, scriptGitInBackground, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from './node.js';
 import {
@@ -106,6 +107,7 @@ export class RunRecorder implements TrainingObserver {
   private reached: StatusRecord['reached'];
   private readonly appends = new AppendFiles(() => this.writePendingEpochs());
   /** Epochs whose records wait for the next flush: their digests are computed then, together (cheaper than one by one between steps). */
+  private readonly snapshotBytes = new BytePool();
   private readonly pendingEpochs: { fit: number; epoch: number; logs: Logs; weights: WeightSnapshot }[] = [];
   /** Per input, the hashes of the first epoch's examples in the order training saw them. */
   private readonly batchHashes = new Map<string, string[]>();
@@ -240,7 +242,7 @@ export class RunRecorder implements TrainingObserver {
   }
 
   private epochRecord(model: ObservedModel, epoch: number, logs: Logs): void {
-    this.pendingEpochs.push({ fit: this.fit, epoch, logs: { ...logs }, weights: model.weightSnapshot() });
+    this.pendingEpochs.push({ fit: this.fit, epoch, logs: { ...logs }, weights: model.weightSnapshot((bytes) => this.snapshotBytes.take(bytes)) });
     this.appends.flushIfDue();
   }
 
@@ -301,7 +303,10 @@ export class RunRecorder implements TrainingObserver {
   }
 
   stepEnd({ model, epoch, step, loss }: Parameters<NonNullable<TrainingObserver['stepEnd']>>[0]): void {
-    this.reached = { fit: this.fit, epoch: epoch + 1, step: step + 1 };
+    // Every step: the object is updated, not made anew.
+    const reached = (this.reached ??= { fit: this.fit, epoch: 0, step: 0 });
+    reached.epoch = epoch + 1;
+    reached.step = step + 1;
     if (this.opTrace) {
       this.appends.jsonl(this.file('ops.jsonl'), this.opTrace.stop());
       this.opTrace = undefined;

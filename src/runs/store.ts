@@ -138,7 +138,14 @@ export class AppendFiles {
   constructor(private readonly beforeFlush: () => void = () => {}) {}
 
   append(file: string, data: string | Uint8Array): void {
-    (this.pending.get(file) ?? this.pending.set(file, []).get(file)!).push(data);
+    const chunks = this.pending.get(file) ?? this.pending.set(file, []).get(file)!;
+    const last = chunks.at(-1);
+    // Consecutive pieces of one buffer (the recorder's snapshots, taken from a BytePool) are written as one.
+    if (last instanceof Uint8Array && data instanceof Uint8Array && last.buffer === data.buffer && last.byteOffset + last.length === data.byteOffset) {
+      chunks[chunks.length - 1] = new Uint8Array(data.buffer, last.byteOffset, last.length + data.length);
+    } else {
+      chunks.push(data);
+    }
     this.flushIfDue();
   }
 

@@ -30,3 +30,24 @@ export function concatenateBytes(chunks: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/**
+ * Hands out byte arrays cut from large chunks: one allocation per CHUNK_BYTES instead of one per
+ * request (the run recorder takes a small weight snapshot every epoch), and consecutive requests
+ * are contiguous, so that they can be written as one piece. A chunk is never reused.
+ */
+export class BytePool {
+  private static readonly CHUNK_BYTES = 1 << 16;
+  private chunk = new Uint8Array(0);
+  private used = 0;
+
+  take(bytes: number): Uint8Array {
+    if (this.used + bytes > this.chunk.length) {
+      this.chunk = new Uint8Array(Math.max(bytes, BytePool.CHUNK_BYTES));
+      this.used = 0;
+    }
+    const piece = this.chunk.subarray(this.used, this.used + bytes);
+    this.used += bytes;
+    return piece;
+  }
+}

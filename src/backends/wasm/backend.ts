@@ -147,9 +147,16 @@ export class WasmBackend implements Backend {
     return this.view(blockOf(handle), dtype, size).slice();
   }
 
+  /** A view of the whole memory, made again only when the memory has grown. */
+  private memoryBytes = new Uint8Array(0);
+
   readBytesInto(handle: DataHandle, dtype: DType, size: number, target: Uint8Array, offset: number): void {
     const { ptr } = blockOf(handle);
-    target.set(new Uint8Array(this.memory.buffer, ptr, size * bytesPerElement(dtype)), offset);
+    const length = size * bytesPerElement(dtype);
+    if (this.memoryBytes.buffer !== this.memory.buffer) this.memoryBytes = new Uint8Array(this.memory.buffer);
+    // A few hundred bytes (a small model's weight, every epoch) copy faster than a view is made.
+    if (length <= 256) for (let i = 0; i < length; i++) target[offset + i] = this.memoryBytes[ptr + i]!;
+    else target.set(this.memoryBytes.subarray(ptr, ptr + length), offset);
   }
 
   free(handle: DataHandle): void {
