@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as vb from 'verbatim';
@@ -110,5 +111,45 @@ describe('run records against the data', () => {
     const inPlace = Array.from({ length: 18 }, (_, i) => sha256('float32[2]\0', new Uint8Array(new Float32Array([i, -i]).buffer)));
     assert.notEqual(dataset.datasetFingerprint!.x, sha256(inPlace.join('\n')));
     assert.equal(dataset.datasetContent!.x, sha256([...inPlace].sort().join('\n')));
+  });
+});
+
+describe('run records: the checkout', () => {
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+  const repo = join(WORK, 'checkout');
+
+  /** Runs a script in its own git repository that records a run; returns the run's manifest. */
+  function recordIn(body: string): { git: { commit: string; dirty: boolean } | null } {
+    const store = join(repo, 'store');
+    rmSync(store, { recursive: true, force: true });
+    writeFileSync(join(repo, 'script.mjs'), `import * as vb from ${JSON.stringify(join(REPO_ROOT, 'dist/src/index.js'))};\n${body}\n`);
+    execFileSync(process.execPath, ['script.mjs'], { cwd: repo, env: { ...process.env, VERBATIM_STORE: store } });
+    const [id] = readdirSync(store);
+    return JSON.parse(readFileSync(join(store, id!, 'manifest.json'), 'utf8'));
+  }
+
+  it('records the commit and whether the checkout differs from it, asked in the background or at the end', () => {
+    rmSync(repo, { recursive: true, force: true });
+    mkdirSync(repo, { recursive: true });
+    git(repo, 'init', '-q');
+    writeFileSync(join(repo, '.gitignore'), 'store/\n');
+    const fitting = `vb.setRandomSeed(1);
+await vb.runs.record({}, async () => {
+  const model = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+  model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+  await model.fit(vb.ones([8, 2]), vb.ones([8, 1]), { epochs: 3, batchSize: 4, verbose: 0 });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+});`;
+    // Not a checkout yet (no commit): no git facts.
+    assert.equal(recordIn(fitting).git, null);
+    git(repo, 'add', '.');
+    git(repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'first');
+    const head = git(repo, 'rev-parse', 'HEAD');
+    // The script (written again, the same) is committed: clean.
+    assert.deepEqual(recordIn(fitting).git, { commit: head, dirty: false });
+    // A record that ends before git answers: finish asks git itself.
+    writeFileSync(join(repo, 'untracked.txt'), 'x');
+    assert.deepEqual(recordIn('vb.runs.record({}, () => undefined);').git, { commit: head, dirty: true });
+    assert.deepEqual(recordIn(fitting).git, { commit: head, dirty: true });
   });
 });
