@@ -53,7 +53,8 @@ async function measure(workload: Workload, mode: 'plain' | 'recorded'): Promise<
     // The backend is made first: both modes pay it, in either place.
     vb.tensor([0]).dataSync();
     const t0 = performance.now();
-    const fit = mode === 'recorded' ? await vb.runs.record({ store }, () => train(workload)) : await train(workload);
+    // Recorded as `verbatim run` records: with its automatic backups (at most 30 s apart, and at each fit's end).
+    const fit = mode === 'recorded' ? await vb.runs.record({ store, backupInterval: 30 }, () => train(workload)) : await train(workload);
     return { fit, total: (performance.now() - t0) / 1000 };
   } finally {
     rmSync(store, { recursive: true, force: true });

@@ -191,22 +191,25 @@ export class BackupAndRestore implements Callback {
     if (epoch > this.startEpoch && this.due()) await this.save({ epoch, step: 0, accumulators: [] }, false);
   }
 
-  /** With saveFreq N: saves after every N batches (the epoch and batches done, the epoch's running loss and metrics). */
-  async onBatchEnd(): Promise<void> {
+  /**
+   * With saveFreq N: saves after every N batches (the epoch and batches done, the epoch's running
+   * loss and metrics). Not async: a promise only when it saves (it is asked after every step).
+   */
+  onBatchEnd(): Promise<void> | undefined {
     if (this.automatic) {
-      if (!this.midEpoch || !this.due()) return;
+      if (!this.midEpoch || !this.due()) return undefined;
       let position: TrainingPosition;
       try {
         position = this.position!();
       } catch {
         this.midEpoch = false; // A custom metric without getState: epoch boundaries only.
-        return;
+        return undefined;
       }
       return this.save(position, false);
     }
-    if (this.saveFreq === 'epoch' || ++this.batchesSinceSave < this.saveFreq) return;
+    if (this.saveFreq === 'epoch' || ++this.batchesSinceSave < this.saveFreq) return undefined;
     this.batchesSinceSave = 0;
-    await this.save(this.position!(), false);
+    return this.save(this.position!(), false);
   }
 
   private due(): boolean {

@@ -126,7 +126,12 @@ export class CallbackList {
   }
 
   async batchEnd(batch: number, logs: Logs): Promise<void> {
-    for (const c of this.callbacks) await c.onBatchEnd?.(batch, { ...logs });
+    // Every step: a callback that returns no promise is not awaited (no turn of the microtask queue for it).
+    for (const c of this.callbacks) {
+      if (!c.onBatchEnd) continue;
+      const pending = c.onBatchEnd(batch, { ...logs });
+      if (pending) await pending;
+    }
   }
 }
 
