@@ -106,8 +106,9 @@ export class RunRecorder implements TrainingObserver {
   private openFit: number | undefined;
   private reached: StatusRecord['reached'];
   private readonly appends = new AppendFiles(() => this.writePendingEpochs());
-  /** Epochs whose records wait for the next flush: their digests are computed then, together (cheaper than one by one between steps). */
+  /** Where the epochs' weight snapshots are kept until written. */
   private readonly snapshotBytes = new BytePool();
+  /** Epochs whose records wait for the next flush: their digests are computed then, together (cheaper than one by one between steps). */
   private readonly pendingEpochs: { fit: number; epoch: number; logs: Logs; weights: WeightSnapshot }[] = [];
   /** Per input, the hashes of the first epoch's examples in the order training saw them. */
   private readonly batchHashes = new Map<string, string[]>();
