@@ -257,8 +257,10 @@ export class RunRecorder implements TrainingObserver {
       const kept = weights.values.length <= MAX_EPOCH_WEIGHT_BYTES;
       const { digest, layers } = weights.digests(bytesSha256, { layers: !kept });
       const logBits = Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, float32Bits(v)]));
-      this.appends.jsonl(this.file('epochs.jsonl'), [{ fit, epoch, logs: jsonSafe(logs), logBits, digest, ...(layers ? { layers } : {}) }]);
+      // The snapshot first: a flush writes files in the order appended, so that a kill between the
+      // two writes leaves a snapshot without its record (cut off by a resume), never the reverse.
       if (kept) this.appends.append(this.file(`weights/fit-${fit}.bin`), weights.values);
+      this.appends.jsonl(this.file('epochs.jsonl'), [{ fit, epoch, logs: jsonSafe(logs), logBits, digest, ...(layers ? { layers } : {}) }]);
     }
   }
 
