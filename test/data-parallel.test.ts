@@ -368,10 +368,13 @@ it('bad dataParallel options and unsupported models are errors naming them', asy
   await assert.rejects(fit({ workers: 2, microBatch: 0 }), /Expected dataParallel.microBatch to be a positive integer\. Received: dataParallel.microBatch=0/);
   await assert.rejects(fit({ workers: 2, microBatch: '4' }), /Expected dataParallel.microBatch to be a positive integer/);
   await assert.rejects(fit({ workers: 2 }), /Expected dataParallel.microBatch/);
-  await assert.rejects(fit({ workers: 2, microBatch: 2, threads: 3 }), /Expected dataParallel options among workers, microBatch, inProcess, processes, workerModule\. Received: dataParallel.threads=3/);
+  await assert.rejects(fit({ workers: 2, microBatch: 2, threads: 3 }), /Expected dataParallel options among workers, microBatch, inProcess, processes, workerModule, timeout\. Received: dataParallel.threads=3/);
   await assert.rejects(fit({ workers: 2, microBatch: 2, inProcess: 'yes' }), /Expected dataParallel.inProcess to be a boolean/);
   await assert.rejects(fit({ workers: 2, microBatch: 2, workerModule: 7 }), /Expected dataParallel.workerModule to be a module URL or path\. Received: dataParallel.workerModule=7/);
-  await assert.rejects(fit(4), /Expected dataParallel to be \{workers, microBatch, inProcess\?, processes\?, workerModule\?\}/);
+  await assert.rejects(fit(4), /Expected dataParallel to be \{workers, microBatch, inProcess\?, processes\?, workerModule\?, timeout\?\}/);
+  for (const timeout of [0, -1, '5', Number.NaN, Number.POSITIVE_INFINITY, 3e6]) {
+    await assert.rejects(fit({ workers: 2, microBatch: 2, timeout }), new RegExp(`fit: Expected dataParallel.timeout to be a positive number of seconds, at most 2147483\\. Received: dataParallel.timeout=${typeof timeout === 'string' ? '"5"' : String(timeout)}$`));
+  }
   m.dispose();
 
   const batchNorm = makeModel(false, [vb.layers.batchNormalization()]);

@@ -8,7 +8,8 @@
 import { connect } from 'node:net';
 import '../index.js';
 import { replicaServer } from './data-parallel-replica.js';
-import { assertLittleEndian, decodeFrame, encodeFrame, FrameReader } from './data-parallel-wire.js';
+import { VERSION } from '../version.js';
+import { assertLittleEndian, decodeFrame, encodeFrame, FrameReader, HELLO_MAGIC, PROTOCOL } from './data-parallel-wire.js';
 
 const address = process.argv[2] ?? '';
 const match = /^(.*):(\d+)$/.exec(address);
@@ -20,7 +21,14 @@ assertLittleEndian('data-parallel worker');
 const serve = replicaServer();
 let queue = Promise.resolve();
 const reader = new FrameReader((body) => {
-  const message = decodeFrame(body) as { kind: string };
+  let message: { kind: string };
+  try {
+    message = decodeFrame(body) as { kind: string };
+  } catch (error) {
+    // The coordinator is the only peer: a frame that does not decode means this is not one.
+    console.error(`data-parallel worker: a frame that does not decode from ${address} (${(error as Error).message})`);
+    process.exit(1);
+  }
   queue = queue.then(async () => {
     const { reply } = await serve(message);
     socket.write(encodeFrame(reply));
@@ -34,7 +42,11 @@ function open() {
   const s = connect(Number(match![2]), match![1]!);
   let connected = false;
   s.setNoDelay(true);
-  s.on('connect', () => { connected = true; });
+  s.on('connect', () => {
+    connected = true;
+    // Fit counts a connection as a worker only after this hello (src/models/data-parallel-tcp.ts).
+    s.write(encodeFrame({ kind: 'hello', magic: HELLO_MAGIC, protocol: PROTOCOL, version: VERSION, pid: process.pid }));
+  });
   s.on('data', (chunk: Buffer) => reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
   s.on('error', (error) => {
     if (!connected && Date.now() < deadline) { // non-numeric: connect retry deadline

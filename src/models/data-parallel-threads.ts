@@ -6,13 +6,14 @@
 import { optionalBuiltin } from '../runs/node.js';
 import { registerThreadGroup, Requests, workerEnvironment, workerGroup, type Reply } from './data-parallel.js';
 
-registerThreadGroup(async (size, setup, context) => {
+registerThreadGroup(async ({ size, setup, context, timeout }) => {
   const threads = optionalBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
   if (!threads?.Worker) return undefined;
   const url = new URL('./data-parallel-worker.js', import.meta.url);
   const workers = Array.from({ length: size }, () => new threads.Worker(url, { env: workerEnvironment() }));
-  const channels = workers.map((worker) => {
-    const channel = new Requests((message) => worker.postMessage(message), context);
+  const channels = workers.map((worker, i) => {
+    // A thread that fails or stops answering is terminated: nothing is left running after fit.
+    const channel = new Requests((message) => worker.postMessage(message), context, `worker thread ${i + 1} of ${size}`, timeout, () => void worker.terminate());
     worker.on('message', (reply: Reply) => channel.reply(reply));
     worker.on('error', (error) => channel.fail(error.message));
     worker.on('exit', (code) => channel.fail(`worker thread exited (code ${code})`));

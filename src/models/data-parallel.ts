@@ -18,14 +18,17 @@ import { optionalBuiltin } from '../runs/node.js';
 import { VERSION } from '../version.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { DataParallelOptions, ProcessOptions } from './fit-options.js';
-import { combineNodes, fromWire, nodeGradients, toWire, treeNodes, type MicroBatchTask, type ShareSum, type StepContext } from './micro-batch.js';
+import { combineNodes, fromWire, nodeGradients, shareSumsProblem, toWire, treeNodes, type MicroBatchTask, type ShareSum, type StepContext } from './micro-batch.js';
 import { LayersModel, ModelLayer } from './model.js';
 import { installDataParallel, updateMetrics, type BatchStepper, type FitArgs, type StepResult, type TrainableModel } from './training.js';
 
 /** Each worker is a thread or process with its own copy of the model: more is a typo, not a plan. */
 const MAX_WORKERS = 64;
 
-const OPTION_NAMES = ['workers', 'microBatch', 'inProcess', 'processes', 'workerModule'];
+/** setTimeout's limit (2^31 - 1 ms), in whole seconds: a longer timeout would fire at once. */
+const MAX_TIMEOUT = 2_147_483;
+
+const OPTION_NAMES = ['workers', 'microBatch', 'inProcess', 'processes', 'workerModule', 'timeout'];
 const PROCESS_OPTION_NAMES = ['host', 'port', 'spawn', 'connectTimeout'];
 
 function checkProcessOptions(value: unknown, context: string): void {
@@ -47,7 +50,7 @@ function checkProcessOptions(value: unknown, context: string): void {
 
 function checkOptions(options: unknown, context: string): DataParallelOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw invalid(context, 'Expected dataParallel to be {workers, microBatch, inProcess?, processes?, workerModule?}', { dataParallel: options });
+    throw invalid(context, 'Expected dataParallel to be {workers, microBatch, inProcess?, processes?, workerModule?, timeout?}', { dataParallel: options });
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
@@ -58,6 +61,9 @@ function checkOptions(options: unknown, context: string): DataParallelOptions {
   }
   if (!Number.isInteger(o.microBatch) || (o.microBatch as number) < 1) {
     throw invalid(context, 'Expected dataParallel.microBatch to be a positive integer', { 'dataParallel.microBatch': o.microBatch });
+  }
+  if (o.timeout !== undefined && !(typeof o.timeout === 'number' && o.timeout > 0 && o.timeout <= MAX_TIMEOUT)) {
+    throw invalid(context, `Expected dataParallel.timeout to be a positive number of seconds, at most ${MAX_TIMEOUT}`, { 'dataParallel.timeout': o.timeout });
   }
   if (o.inProcess !== undefined && typeof o.inProcess !== 'boolean') throw invalid(context, 'Expected dataParallel.inProcess to be a boolean', { 'dataParallel.inProcess': o.inProcess });
   if (o.workerModule !== undefined && (typeof o.workerModule !== 'string' || o.workerModule === '')) {
@@ -189,50 +195,108 @@ export interface Reply {
   error?: string;
 }
 
-/** Requests to one worker, answered in order; a worker that fails or goes away fails what is pending. */
+/** A worker answered a request with an error of its own (not a timeout or a lost connection). */
+class WorkerReplyError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Default seconds a worker has to answer one request (dataParallel.timeout). */
+export const DEFAULT_TIMEOUT = 60;
+
+/**
+ * Requests to one worker, answered in order. A worker that fails, goes away or does not answer a
+ * request within `timeout` seconds (frozen, partitioned: a connection that stays open says
+ * nothing) fails every pending request, and `abandon` cuts it off (closes its connection or
+ * terminates its thread), so that nothing waits on it any more.
+ */
 export class Requests {
-  private pending: { resolve: (value: unknown) => void; reject: (error: Error) => void }[] = [];
+  private pending: { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> }[] = [];
   private failure: Error | undefined;
 
-  constructor(private readonly send: (message: unknown) => void, private readonly context: string) {}
+  /** `worker`: how errors name the worker (its thread number or address). */
+  constructor(
+    private readonly send: (message: unknown) => void,
+    private readonly context: string,
+    readonly worker: string,
+    private readonly timeout: number,
+    private readonly abandon: () => void,
+  ) {}
 
-  request<T>(message: unknown): Promise<T> {
+  /** `what`: the request as errors name it ('setup', 'step 12'). */
+  request<T>(message: unknown, what: string): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ resolve: resolve as (value: unknown) => void, reject });
+      // A clock that only decides when to give up on a worker: no number depends on it.
+      const timer = setTimeout(() => this.expire(what), this.timeout * 1000);
+      this.pending.push({ resolve: resolve as (value: unknown) => void, reject, timer });
       this.send(message);
     });
   }
 
   reply(reply: Reply): void {
     const next = this.pending.shift();
-    if (reply.error !== undefined) next?.reject(invalid(this.context, 'Expected a data-parallel worker to compute its micro-batches', { error: reply.error }));
-    else next?.resolve(reply.value);
+    if (!next) return this.fail(`${this.worker} answered a request that was never made`);
+    clearTimeout(next.timer);
+    if (reply.error !== undefined) next.reject(new WorkerReplyError(reply.error));
+    else next.resolve(reply.value);
+  }
+
+  private expire(what: string): void {
+    this.failWith(invalid(this.context, `Expected data-parallel ${this.worker} to answer ${what} within dataParallel.timeout`, { timeout: this.timeout, worker: this.worker, request: what }));
   }
 
   fail(reason: string): void {
-    this.failure ??= invalid(this.context, 'Expected the data-parallel workers to keep running', { error: reason });
-    for (const p of this.pending.splice(0)) p.reject(this.failure);
+    this.failWith(invalid(this.context, 'Expected the data-parallel workers to keep running', { worker: this.worker, error: reason }));
+  }
+
+  private failWith(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    for (const p of this.pending.splice(0)) {
+      clearTimeout(p.timer);
+      p.reject(error);
+    }
+    this.abandon();
   }
 }
 
 /** A group of workers reached through `channels`: each is set up, then gets its share of every step. */
 export async function workerGroup(channels: Requests[], setup: WorkerSetup, close: () => Promise<void>, context: string): Promise<WorkerGroup> {
   try {
-    await Promise.all(channels.map((c) => c.request({ kind: 'setup', setup })));
+    await Promise.all(channels.map((c) => c.request({ kind: 'setup', setup }, 'setup')));
   } catch (error) {
     await close();
+    if (!(error instanceof WorkerReplyError)) throw error;
     throw invalid(context, "Expected each data-parallel worker to rebuild the model (workers run none of the caller's code: "
-      + 'register custom layers in a dataParallel.workerModule, or use dataParallel.inProcess)', { error: error instanceof Error ? error.message : String(error) });
+      + 'register custom layers in a dataParallel.workerModule, or use dataParallel.inProcess)', { error: error.reason });
   }
   return {
     size: channels.length,
-    run: (perWorker) => Promise.all(perWorker.map((step, w) => channels[w]!.request<ShareSum[]>({ kind: 'step', step }))),
+    run: async (perWorker) => {
+      try {
+        return await Promise.all(perWorker.map((step, w) => channels[w]!.request<ShareSum[]>({ kind: 'step', step }, `step ${step.context.step}`)));
+      } catch (error) {
+        if (!(error instanceof WorkerReplyError)) throw error;
+        throw invalid(context, 'Expected a data-parallel worker to compute its micro-batches', { error: error.reason });
+      }
+    },
     close,
   };
 }
 
-type GroupFactory = (size: number, setup: WorkerSetup, context: string) => Promise<WorkerGroup | undefined>;
+/** What a transport needs to start a group: `size` workers, each set up with `setup`, `timeout` seconds per request. */
+export interface GroupStart {
+  size: number;
+  setup: WorkerSetup;
+  context: string;
+  timeout: number;
+  /** Bytes of one example's outputs (4 per element), when every output's shape is known: bounds a worker's reply. */
+  outputRowBytes: number | undefined;
+}
+
+type GroupFactory = (start: GroupStart) => Promise<WorkerGroup | undefined>;
 
 /** Worker threads (src/models/data-parallel-threads.ts registers them; undefined where there are none). */
 let threadGroup: GroupFactory | undefined;
@@ -242,7 +306,7 @@ export function registerThreadGroup(factory: GroupFactory): void {
 }
 
 /** Worker processes over TCP (src/models/data-parallel-tcp.ts registers them). */
-let processGroup: ((size: number, setup: WorkerSetup, context: string, options: ProcessOptions) => Promise<WorkerGroup>) | undefined;
+let processGroup: ((start: GroupStart, options: ProcessOptions) => Promise<WorkerGroup>) | undefined;
 
 export function registerProcessGroup(factory: NonNullable<typeof processGroup>): void {
   processGroup = factory;
@@ -273,14 +337,22 @@ class DataParallelStepper implements BatchStepper {
     const { processes } = this.options;
     if (processes) {
       if (!processGroup) throw invalid(this.context, "Expected verbatim's data-parallel processes module loaded (import from 'verbatim')", { processes: JSON.stringify(processes) });
-      return processGroup(this.options.workers, this.setup(), this.context, processes);
+      return processGroup(this.start(), processes);
     }
-    const group = threadGroup ? await threadGroup(this.options.workers, this.setup(), this.context) : undefined;
+    const group = threadGroup ? await threadGroup(this.start()) : undefined;
     if (!group && !warnedInProcess) {
       console.warn(`${this.context}: dataParallel: no worker threads here; computing every micro-batch in this thread (the same bits)`);
       warnedInProcess = true;
     }
     return group;
+  }
+
+  private start(): GroupStart {
+    const shapes = this.model.outputs.map((t) => t.shape.slice(1));
+    const outputRowBytes = shapes.every((shape) => shape.every((d) => d !== null))
+      ? shapes.reduce((sum, shape) => sum + 4 * shape.reduce<number>((p, d) => p * d!, 1), 0)
+      : undefined;
+    return { size: this.options.workers, setup: this.setup(), context: this.context, timeout: this.options.timeout ?? DEFAULT_TIMEOUT, outputRowBytes };
   }
 
   private setup(): WorkerSetup {
@@ -314,8 +386,14 @@ class DataParallelStepper implements BatchStepper {
     if (group) {
       // Workers sum whole nodes of the tree: the same additions as summing every micro-batch here.
       const weights = this.model.weights.map((v) => v.dataSync() as Float32Array);
-      const perWorker = assign(treeNodes(tasks.length, group.size), group.size).map((nodes) => ({ weights, context, nodes: nodes.map(([lo, hi]) => tasks.slice(lo, hi)) }));
-      total = combineNodes(tasks.length, (await group.run(perWorker)).flat());
+      const assigned = assign(treeNodes(tasks.length, group.size), group.size);
+      const perWorker = assigned.map((nodes) => ({ weights, context, nodes: nodes.map(([lo, hi]) => tasks.slice(lo, hi)) }));
+      const replies = await group.run(perWorker);
+      replies.forEach((reply, w) => {
+        const problem = shareSumsProblem(reply, assigned[w]!, trainable, ys.length);
+        if (problem) throw invalid(this.context, `Expected data-parallel worker ${w + 1}'s answer to step ${context.step} to be its nodes' sums`, { problem });
+      });
+      total = combineNodes(tasks.length, replies.flat());
     } else {
       total = nodeGradients(this.model, trainable, tasks, context);
     }

@@ -165,3 +165,31 @@ function addArrays(a: Float32Array, b: Float32Array): Float32Array {
 export function nodeGradients(model: TrainableModel, trainable: readonly Variable[], tasks: readonly MicroBatchTask[], context: StepContext): ShareSum {
   return treeSum(tasks.map((task) => microBatchGradients(model, trainable, task, context)), addShares);
 }
+
+/**
+ * Why a worker's answer is not the sums of the nodes it was given, or undefined: a reply from
+ * another process is input, and a short gradient would otherwise add NaN into the tree.
+ */
+export function shareSumsProblem(value: unknown, nodes: readonly [number, number][], trainable: readonly Variable[], outputs: number): string | undefined {
+  // totalLoss reports per-output terms only for a model with several outputs.
+  const terms = outputs > 1 ? outputs : 0;
+  if (!Array.isArray(value) || value.length !== nodes.length) return `expected ${nodes.length} node sums`;
+  for (let n = 0; n < nodes.length; n++) {
+    const s = value[n] as Partial<ShareSum> | null;
+    const [lo, hi] = nodes[n]!;
+    if (s === null || typeof s !== 'object' || s.lo !== lo || s.hi !== hi) return `expected the sum of micro-batches [${lo}, ${hi}) as answer ${n}`;
+    if (typeof s.loss !== 'number' || !Array.isArray(s.outputLosses) || s.outputLosses.length !== terms || !s.outputLosses.every((v) => typeof v === 'number')) {
+      return `expected a loss and ${terms} output losses for micro-batches [${lo}, ${hi})`;
+    }
+    if (!Array.isArray(s.grads) || s.grads.length !== trainable.length
+      || !s.grads.every((g, i) => g === null || (g instanceof Float32Array && g.length === trainable[i]!.size))) {
+      return `expected ${trainable.length} gradients of the weights' sizes for micro-batches [${lo}, ${hi})`;
+    }
+    const wire = (w: Partial<WireTensor> | null) => w !== null && typeof w === 'object' && Array.isArray(w.shape) && ArrayBuffer.isView(w.values)
+      && (w.values as DataArray).length === w.shape.reduce((p: number, d: unknown) => p * (Number.isInteger(d) && (d as number) >= 0 ? (d as number) : Number.NaN), 1);
+    if (!Array.isArray(s.predictions) || s.predictions.length !== hi - lo || !s.predictions.every((p) => Array.isArray(p) && p.length === outputs && p.every(wire))) {
+      return `expected the predictions of micro-batches [${lo}, ${hi})`;
+    }
+  }
+  return undefined;
+}
