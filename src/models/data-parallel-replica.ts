@@ -61,7 +61,9 @@ export function replicaServer(threads?: number): (message: { kind: string; setup
       }
       if (message.kind !== 'step' || !replica) throw new Error(`unexpected message ${message.kind}${replica ? '' : ' before setup'}`);
       const results = replica.step(message.step as StepMessage);
-      const arrays = results.flatMap((r) => [...r.grads.filter((g) => g !== null), ...r.predictions.flat().map((p) => p.values)]);
+      const arrays = results.flatMap((r) => [
+        ...r.grads.filter((g) => g !== null), ...r.predictions.flat().map((p) => p.values), ...r.statistics.flatMap((s) => [s.mean, s.variance]),
+      ]);
       // Only buffers an array owns whole are moved (one shared with anything else is copied).
       const transfer = [...new Set(arrays.filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength).map((a) => a.buffer as ArrayBuffer))];
       return { reply: { value: results }, transfer };

@@ -11,7 +11,7 @@
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import { modelArtifacts } from '../io/index.js';
-import type { Layer } from '../layers/layer.js';
+import { batchNormalizationOf } from '../layers/normalization.js';
 import * as ops from '../ops/index.js';
 import { getRandomSeed } from '../random/seed.js';
 import { optionalBuiltin } from '../runs/node.js';
@@ -19,7 +19,7 @@ import { VERSION } from '../version.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { DataParallelOptions, ProcessOptions } from './fit-options.js';
 import { combineNodes, fromWire, nodeGradients, shareSumsProblem, toWire, treeNodes, type MicroBatchTask, type ShareSum, type StepContext } from './micro-batch.js';
-import { LayersModel, ModelLayer } from './model.js';
+import { LayersModel } from './model.js';
 import { installDataParallel, updateMetrics, type BatchStepper, type FitArgs, type StepResult, type TrainableModel } from './training.js';
 
 /** Each worker is a thread or process with its own copy of the model: more is a typo, not a plan. */
@@ -76,27 +76,6 @@ function checkOptions(options: unknown, context: string): DataParallelOptions {
   return o as unknown as DataParallelOptions;
 }
 
-/**
- * Why a layer cannot train on micro-batches with plain fit's meaning, or undefined: batch
- * statistics (BatchNormalization) would be per micro-batch. Every random layer (Dropout, the noise
- * layers, the augmentations, attention and recurrent dropout) draws per batch row (CallContext
- * rows), as plain fit draws.
- */
-function unsupported(layer: Layer): string | undefined {
-  return layer.className === 'BatchNormalization' ? 'its batch statistics would be per micro-batch' : undefined;
-}
-
-function checkLayers(model: LayersModel, context: string): void {
-  for (const layer of model.layers) {
-    if (layer instanceof ModelLayer) {
-      checkLayers(layer.model, context);
-      continue;
-    }
-    const reason = unsupported(layer);
-    if (reason) throw invalid(context, `Expected no ${layer.className} layer with dataParallel (${reason})`, { layer: layer.name });
-  }
-}
-
 /** Losses given by name (strings) can be sent to a worker thread; functions cannot. */
 function checkLossesByName(model: LayersModel, context: string): void {
   const loss = model.compileArgs?.loss;
@@ -121,9 +100,18 @@ function microBatches(xs: readonly Tensor[], ys: readonly Tensor[], microBatch: 
   return tasks;
 }
 
-/** The batch's step from the tree sum of its micro-batches: one optimizer step, metrics on the predictions in batch order. */
-function applySum(model: TrainableModel, trainable: readonly Variable[], total: ShareSum, ys: readonly Tensor[]): StepResult {
+/**
+ * The batch's step from the tree sum of its micro-batches: one optimizer step, each
+ * BatchNormalization's moving statistics updated once from its combined micro-batch statistics,
+ * metrics on the predictions in batch order.
+ */
+function applySum(model: LayersModel, trainable: readonly Variable[], total: ShareSum, ys: readonly Tensor[]): StepResult {
   const compiled = model.compiledOrThrow('fit');
+  const byName = new Map(model.weights.map((v) => [v.name, v]));
+  for (const { name, mean, variance } of total.statistics) {
+    const layer = batchNormalizationOf(byName.get(name)!)!;
+    ENGINE.tidy(() => layer.updateMovingStatistics(ENGINE.makeTensor(mean, layer.movingMean!.shape, 'float32'), ENGINE.makeTensor(variance, layer.movingMean!.shape, 'float32')));
+  }
   const grads: Record<string, Tensor> = {};
   trainable.forEach((v, i) => {
     if (total.grads[i] !== null) grads[v.name] = ENGINE.makeTensor(total.grads[i]!, v.shape, 'float32');
@@ -324,7 +312,6 @@ function absoluteModule(specifier: string): string {
 
 class DataParallelStepper implements BatchStepper {
   private group: Promise<WorkerGroup | undefined> | undefined;
-  private layersChecked = false;
 
   constructor(private readonly model: LayersModel, private readonly options: DataParallelOptions, private readonly context: string) {}
 
@@ -373,9 +360,6 @@ class DataParallelStepper implements BatchStepper {
   }
 
   async step(xs: Tensor[], ys: Tensor[], classWeight?: Record<number, number>): Promise<StepResult> {
-    // At the first step: a Sequential model may be built only then.
-    if (!this.layersChecked) checkLayers(this.model, this.context);
-    this.layersChecked = true;
     if (classWeight && ys.length > 1) throw invalid(this.context, 'Expected classWeight only for a model with one output (Keras)', { outputs: this.model.outputNames() });
     const compiled = this.model.compiledOrThrow(this.context);
     const trainable = (compiled.trainableWeights ??= this.model.trainableWeights);
@@ -389,8 +373,9 @@ class DataParallelStepper implements BatchStepper {
       const assigned = assign(treeNodes(tasks.length, group.size), group.size);
       const perWorker = assigned.map((nodes) => ({ weights, context, nodes: nodes.map(([lo, hi]) => tasks.slice(lo, hi)) }));
       const replies = await group.run(perWorker);
+      const statisticSizes = new Map(this.model.weights.filter((v) => batchNormalizationOf(v)).map((v) => [v.name, v.size]));
       replies.forEach((reply, w) => {
-        const problem = shareSumsProblem(reply, assigned[w]!, trainable, ys.length);
+        const problem = shareSumsProblem(reply, assigned[w]!, trainable, ys.length, statisticSizes);
         if (problem) throw invalid(this.context, `Expected data-parallel worker ${w + 1}'s answer to step ${context.step} to be its nodes' sums`, { problem });
       });
       total = combineNodes(tasks.length, replies.flat());
