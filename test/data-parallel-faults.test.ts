@@ -274,3 +274,25 @@ it('decodeFrame refuses bodies whose header or blobs do not fit, and FrameReader
   const reader = new FrameReader(() => assert.fail('no frame'), 16);
   assert.throws(() => reader.push(new Uint8Array([17, 0, 0, 0])), (error) => error instanceof FrameTooLarge && /a frame of 17 bytes \(at most 16 expected\)/.test(error.message));
 });
+
+it('a worker with no node of a step is not asked: one micro-batch per batch trains with a second worker that never answers steps', { timeout: 60_000 }, async () => {
+  const port = await freePort();
+  const worker = spawn(process.execPath, [WORKER_SCRIPT, `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    // Says hello after the real worker (workers are numbered in hello order; the first gets the only node), answers the setup, then nothing.
+    const idle = (async () => {
+      const socket = await connectWhenListening(port);
+      const next = frames(socket);
+      await new Promise((r) => setTimeout(r, 3000));
+      socket.write(encodeFrame(HELLO));
+      await next();
+      socket.write(encodeFrame({ value: true }));
+      return socket;
+    })();
+    const digest = await train({ workers: 2, microBatch: 16, timeout: 2, processes: { port, spawn: false, connectTimeout: 30 } });
+    assert.equal(digest, await train({ workers: 1, microBatch: 16, inProcess: true }));
+    await closed(await idle);
+  } finally {
+    worker.kill('SIGKILL');
+  }
+});

@@ -42,6 +42,8 @@ function open() {
   const s = connect(Number(match![2]), match![1]!);
   let connected = false;
   s.setNoDelay(true);
+  // A coordinator whose machine goes away (no FIN ever comes) is noticed by TCP keep-alive, so the worker exits.
+  s.setKeepAlive(true, 10_000);
   s.on('connect', () => {
     connected = true;
     // Fit counts a connection as a worker only after this hello (src/models/data-parallel-tcp.ts).

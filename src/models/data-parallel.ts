@@ -173,7 +173,8 @@ export interface StepMessage {
 /** The transport to workers: each gets its part of a step and answers with its nodes' sums in order. */
 export interface WorkerGroup {
   readonly size: number;
-  run(perWorker: StepMessage[]): Promise<ShareSum[][]>;
+  /** A worker without a part (undefined: fewer nodes than workers) is not asked, and answers no sums. */
+  run(perWorker: (StepMessage | undefined)[]): Promise<unknown[]>;
   close(): Promise<void>;
 }
 
@@ -264,7 +265,7 @@ export async function workerGroup(channels: Requests[], setup: WorkerSetup, clos
     size: channels.length,
     run: async (perWorker) => {
       try {
-        return await Promise.all(perWorker.map((step, w) => channels[w]!.request<ShareSum[]>({ kind: 'step', step }, `step ${step.context.step}`)));
+        return await Promise.all(perWorker.map((step, w) => (step ? channels[w]!.request<unknown>({ kind: 'step', step }, `step ${step.context.step}`) : [])));
       } catch (error) {
         if (!(error instanceof WorkerReplyError)) throw error;
         throw invalid(context, 'Expected a data-parallel worker to compute its micro-batches', { error: error.reason });
@@ -371,14 +372,15 @@ class DataParallelStepper implements BatchStepper {
       // Workers sum whole nodes of the tree: the same additions as summing every micro-batch here.
       const weights = this.model.weights.map((v) => v.dataSync() as Float32Array);
       const assigned = assign(treeNodes(tasks.length, group.size), group.size);
-      const perWorker = assigned.map((nodes) => ({ weights, context, nodes: nodes.map(([lo, hi]) => tasks.slice(lo, hi)) }));
+      // A worker without nodes (a batch of fewer micro-batches than workers) is not sent the weights.
+      const perWorker = assigned.map((nodes) => (nodes.length ? { weights, context, nodes: nodes.map(([lo, hi]) => tasks.slice(lo, hi)) } : undefined));
       const replies = await group.run(perWorker);
       const statisticSizes = new Map(this.model.weights.filter((v) => batchNormalizationOf(v)).map((v) => [v.name, v.size]));
       replies.forEach((reply, w) => {
         const problem = shareSumsProblem(reply, assigned[w]!, trainable, ys.length, statisticSizes);
         if (problem) throw invalid(this.context, `Expected data-parallel worker ${w + 1}'s answer to step ${context.step} to be its nodes' sums`, { problem });
       });
-      total = combineNodes(tasks.length, replies.flat());
+      total = combineNodes(tasks.length, (replies as ShareSum[][]).flat());
     } else {
       total = nodeGradients(this.model, trainable, tasks, context);
     }
