@@ -296,3 +296,26 @@ it('a worker with no node of a step is not asked: one micro-batch per batch trai
     worker.kill('SIGKILL');
   }
 });
+
+it('Requests: a message that cannot be sent, or a reply nobody asked for, fails the worker; no timer outlives it', async () => {
+  const { Requests } = await import('../src/models/data-parallel.js');
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
+  let abandoned = 0;
+  const unsendable = new Requests(() => { throw new Error('could not be cloned'); }, 'fit', 'worker thread 1 of 1', 1000, () => abandoned++);
+  await assert.rejects(unsendable.request({}, 'step 4'), /^ValueError: fit: Expected to send step 4 to data-parallel worker thread 1 of 1\. Received: error="could not be cloned"$/);
+  assert.equal(timers(), before);
+  assert.equal(abandoned, 1);
+  // Later requests fail at once with the same reason.
+  await assert.rejects(unsendable.request({}, 'step 5'), /Expected to send step 4/);
+
+  const sent: unknown[] = [];
+  const chatty = new Requests((m) => sent.push(m), 'fit', 'worker process 10.0.0.1:7', 1000, () => abandoned++);
+  const pending = chatty.request({ n: 1 }, 'setup');
+  chatty.reply({ value: 'ok' });
+  assert.equal(await pending, 'ok');
+  chatty.reply({ value: 'unasked' });
+  await assert.rejects(chatty.request({}, 'step 0'), /fit: Expected the data-parallel workers to keep running\. Received: worker="worker process 10\.0\.0\.1:7", error="worker process 10\.0\.0\.1:7 answered a request that was never made"/);
+  assert.equal(abandoned, 2);
+  assert.equal(timers(), before);
+});

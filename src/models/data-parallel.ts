@@ -220,7 +220,12 @@ export class Requests {
       // A clock that only decides when to give up on a worker: no number depends on it.
       const timer = setTimeout(() => this.expire(what), this.timeout * 1000);
       this.pending.push({ resolve: resolve as (value: unknown) => void, reject, timer });
-      this.send(message);
+      try {
+        this.send(message);
+      } catch (error) {
+        // Not sent: nothing may wait for it (its timer would hold the process for the timeout).
+        this.failWith(invalid(this.context, `Expected to send ${what} to data-parallel ${this.worker}`, { error: error instanceof Error ? error.message : String(error) }));
+      }
     });
   }
 
