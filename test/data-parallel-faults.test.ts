@@ -319,3 +319,40 @@ it('Requests: a message that cannot be sent, or a reply nobody asked for, fails 
   assert.equal(abandoned, 2);
   assert.equal(timers(), before);
 });
+
+it('a worker that stopped reading does not keep its connection open after the fit failed for another reason', { timeout: 60_000 }, async () => {
+  const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap').length;
+  const before = sockets();
+  const port = await freePort();
+  /** Says hello and answers the setup; then `onStep`. */
+  const fake = async (onStep: (socket: Socket) => void) => {
+    const socket = await connectWhenListening(port);
+    const next = frames(socket);
+    socket.write(encodeFrame(HELLO));
+    await next();
+    socket.write(encodeFrame({ value: true }));
+    onStep(socket);
+    return socket;
+  };
+  // One stops reading: the step's 36 MB of weights stay unsent in the fit's socket. The other fails the step.
+  const stalled = fake((socket) => socket.pause());
+  const failing = fake((socket) => frames(socket)().then(() => socket.write(encodeFrame({ error: 'boom' }))));
+  vb.setRandomSeed(3);
+  const m = vb.sequential({ layers: [vb.layers.dense({ units: 3000, inputShape: [6] }), vb.layers.dense({ units: 3000 }), vb.layers.dense({ units: 1 })] });
+  m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+  const x = vb.zeros([16, 6]);
+  const y = vb.zeros([16, 1]);
+  try {
+    await assert.rejects(m.fit(x, y, { batchSize: 16, verbose: 0, dataParallel: { workers: 2, microBatch: 8, processes: { port, spawn: false, connectTimeout: 30 } } }),
+      /fit: Expected a data-parallel worker to compute its micro-batches\. Received: error="boom"/);
+    (await failing).destroy();
+    const stalledSocket = await stalled;
+    // Left: the stalled peer's own end of the connection (in this process), nothing of the fit's.
+    for (let i = 0; i < 40 && sockets() > before + 1; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(sockets(), before + 1);
+    stalledSocket.destroy();
+  } finally {
+    m.dispose();
+    vb.dispose([x, y]);
+  }
+});

@@ -89,8 +89,15 @@ registerProcessGroup(async ({ size, setup, context, timeout: requestTimeout, out
   };
   const stop = async () => {
     server.close();
-    // Closing a worker's connection is its signal to exit; the socket goes once our end is sent.
-    for (const socket of connections) socket.end(() => socket.destroy());
+    // Closing a worker's connection is its signal to exit; the socket goes once our end is sent,
+    // or after a second if it cannot be (a peer that stopped reading leaves our writes unflushed).
+    for (const socket of connections) {
+      const timer = setTimeout(() => socket.destroy(), 1000);
+      socket.end(() => {
+        clearTimeout(timer);
+        socket.destroy();
+      });
+    }
     await Promise.all(children.map((child) => new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       // A worker leaves when its connection closes; one that does not within 5 s is stopped.
