@@ -227,6 +227,29 @@ it('only hostile peers: the connect deadline fails the fit naming what was refus
   }
 });
 
+it('a flood of hostile connections: the first 10 are named, the rest counted', { timeout: 60_000 }, async () => {
+  const port = await freePort();
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (message: string) => warnings.push(message);
+  try {
+    const fit = assert.rejects(train({ workers: 1, microBatch: 3, processes: { port, spawn: false, connectTimeout: 3 } }), (error: Error) => {
+      assert.match(error.message, /Received: connected=0, refused=\[("127\.0\.0\.1:\d+: it runs verbatim 0\.0\.0-other, not [^"]+"(, )?){10}\], refusedInAll=25$/);
+      return true;
+    });
+    for (let i = 0; i < 25; i++) {
+      const socket = await connectWhenListening(port);
+      socket.write(encodeFrame({ ...HELLO, version: '0.0.0-other' }));
+      await closed(socket);
+    }
+    await fit;
+    assert.equal(warnings.length, 10);
+    assert.match(warnings[9]!, /\(later refusals are only counted\)$/);
+  } finally {
+    console.warn = warn;
+  }
+});
+
 /** A fake worker: says hello, answers the setup, then answers the first step with `answer(step)`. */
 async function fakeWorker(port: number, answer: (socket: Socket, step: { nodes: { index: number }[][] }) => void): Promise<Socket> {
   const socket = await connectWhenListening(port);

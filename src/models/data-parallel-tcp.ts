@@ -22,6 +22,8 @@ type Child = import('node:child_process').ChildProcess;
 /** Room for a reply's JSON header: per message, and per micro-batch (its predictions' shapes). */
 const HEADER_ROOM = 65536;
 const HEADER_ROOM_PER_MICRO_BATCH = 1024;
+/** Refused connections named in the log and the connect-timeout error. */
+const REFUSALS_KEPT = 10;
 
 /**
  * The most bytes a worker's answer to `message` can need: a gradient of at most every weight per
@@ -78,12 +80,16 @@ registerProcessGroup(async ({ size, setup, context, timeout: requestTimeout, out
   const connections = new Set<Socket>();
   /** Connections that sent a worker's hello, in the order they did, with the reader of their frames. */
   const workers: { socket: Socket; name: string; reader: FrameReader; pid?: number; onFrame?: (body: Uint8Array) => void; onEnd?: (reason: string) => void }[] = [];
+  /** The first REFUSALS_KEPT refusals, for the connect-timeout error and the log; later ones are only counted (a port scan or flood is not kept). */
   const refused: string[] = [];
+  let refusedCount = 0;
   const names = new Map<Socket, string>();
   const refuse = (socket: Socket, reason: string) => {
     const name = names.get(socket);
-    refused.push(`${name}: ${reason}`);
-    console.warn(`${context}: dataParallel: refused a connection from ${name}: ${reason}`);
+    if (++refusedCount <= REFUSALS_KEPT) {
+      refused.push(`${name}: ${reason}`);
+      console.warn(`${context}: dataParallel: refused a connection from ${name}: ${reason}${refusedCount === REFUSALS_KEPT ? ' (later refusals are only counted)' : ''}`);
+    }
     connections.delete(socket);
     socket.destroy();
   };
@@ -112,7 +118,7 @@ registerProcessGroup(async ({ size, setup, context, timeout: requestTimeout, out
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(invalid(context, `Expected ${size} data-parallel worker processes to connect to ${host}:${port} within ${timeout} s`, {
-        connected: workers.length, ...(refused.length ? { refused } : {}), ...(connections.size > workers.length ? { silent: connections.size - workers.length } : {}),
+        connected: workers.length, ...(refused.length ? { refused } : {}), ...(refusedCount > refused.length ? { refusedInAll: refusedCount } : {}), ...(connections.size > workers.length ? { silent: connections.size - workers.length } : {}),
       })), timeout * 1000);
       const failed = (error: Error) => {
         clearTimeout(timer);
