@@ -379,3 +379,20 @@ it('a worker that stopped reading does not keep its connection open after the fi
     vb.dispose([x, y]);
   }
 });
+
+it('a worker process the fit refuses exits 1 saying so (not 0, as after its work)', { timeout: 60_000 }, async () => {
+  // A coordinator that reads the hello and closes: what a fit does to a worker of another version.
+  const server = createServer((socket) => socket.once('data', () => socket.destroy()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  try {
+    const worker = spawn(process.execPath, [WORKER_SCRIPT, `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    worker.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    await exited(worker);
+    assert.equal(worker.exitCode, 1);
+    assert.match(stderr, new RegExp(`data-parallel worker: the fit at 127\\.0\\.0\\.1:${port} closed the connection before sending any work \\(it refused this worker`));
+  } finally {
+    server.close();
+  }
+});

@@ -20,7 +20,10 @@ if (!match) {
 assertLittleEndian('data-parallel worker');
 const serve = replicaServer();
 let queue = Promise.resolve();
+/** Whether the fit sent anything: a connection closed before that is a refusal, not the end of the work. */
+let received = false;
 const reader = new FrameReader((body) => {
+  received = true;
   let message: { kind: string };
   try {
     message = decodeFrame(body) as { kind: string };
@@ -59,7 +62,12 @@ function open() {
     process.exit(1);
   });
   s.on('close', () => {
-    if (connected) process.exit(0);
+    if (!connected) return;
+    if (!received) {
+      console.error(`data-parallel worker: the fit at ${address} closed the connection before sending any work (it refused this worker, e.g. of another verbatim version or one too many, or it gave up: its log says which)`);
+      process.exit(1);
+    }
+    process.exit(0);
   });
   return s;
 }
