@@ -6,7 +6,7 @@
  * from public ops, and close to plain fit, Dropout included since its masks are the batch's).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
@@ -383,4 +383,32 @@ it('bad dataParallel options and unsupported models are errors naming them', asy
   await assert.rejects(custom.fit(x, y, { verbose: 0, dataParallel: { workers: 2, microBatch: 2 } }), /Expected losses given by name with dataParallel workers .*use dataParallel.inProcess/);
   await custom.fit(x, y, { verbose: 0, dataParallel: { workers: 2, microBatch: 2, inProcess: true } });
   custom.dispose();
+});
+
+it('worker threads share the fit\'s kernel threads: 1 worker gets all 4, 2 workers 2 each, 3 workers 1 each', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vb-dp-threads-'));
+  const threads = vb.getNumThreads();
+  const backend = vb.getBackend();
+  // The wasm backend has kernel threads (the reference backend has one).
+  vb.setBackend('wasm');
+  try {
+    const log = join(dir, 'threads.log');
+    const module = join(dir, 'threads.mjs');
+    // Imported by each worker after its setup set the backend's threads.
+    writeFileSync(module, `import * as vb from ${JSON.stringify(new URL('../src/index.js', import.meta.url).href)};\nimport { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(log)}, vb.getNumThreads() + '\\n');\n`);
+    vb.setNumThreads(4);
+    for (const [workers, each] of [[1, 4], [2, 2], [3, 1]] as const) {
+      writeFileSync(log, '');
+      const m = makeModel(false);
+      const { x, y } = data(12);
+      await m.fit(x, y, { epochs: 1, batchSize: 6, verbose: 0, dataParallel: { workers, microBatch: 2, workerModule: module } });
+      m.dispose();
+      vb.dispose([x, y]);
+      assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n').map(Number), new Array(workers).fill(each), `${workers} workers`);
+    }
+  } finally {
+    vb.setNumThreads(threads);
+    vb.setBackend(backend);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

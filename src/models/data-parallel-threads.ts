@@ -3,6 +3,7 @@
  * each with its own copy of the model. Where node:worker_threads cannot be loaded (browsers),
  * fit computes every micro-batch in its own thread instead: the same bits.
  */
+import { ENGINE } from '../engine/engine.js';
 import { optionalBuiltin } from '../runs/node.js';
 import { registerThreadGroup, Requests, workerEnvironment, workerGroup, type Reply } from './data-parallel.js';
 
@@ -19,7 +20,9 @@ registerThreadGroup(async ({ size, setup, context, timeout }) => {
     worker.on('exit', (code) => channel.fail(`worker thread exited (code ${code})`));
     return channel;
   });
-  return workerGroup(channels, setup, async () => {
+  // The threads share this process's cores: each gets its share of the fit's kernel threads (1 worker: all of them).
+  const threadsEach = Math.max(1, Math.floor(ENGINE.numThreads() / size));
+  return workerGroup(channels, { ...setup, threads: threadsEach }, async () => {
     await Promise.all(workers.map((w) => w.terminate()));
   }, context);
 });

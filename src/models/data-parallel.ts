@@ -159,6 +159,8 @@ export interface WorkerSetup {
   lossWeights: unknown;
   seed: unknown;
   backend: string;
+  /** Kernel threads for a worker thread: the fit's divided among the workers (a worker process keeps its machine's default). */
+  threads?: number;
   trainable: string[];
   weights: string[];
 }
