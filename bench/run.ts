@@ -6,8 +6,8 @@
  * recording measurements, which belong to the full run, are skipped). Writes bench/results.json.
  *
  * Data-parallel training (README, "Data-parallel training") is measured on workload B: the same
- * model and batches trained with dataParallel {workers: 1 | 2, microBatch: 64} (worker threads of
- * one kernel thread each, the main thread on every core), engines verbatim-wasm-<cores>-dp<N>.
+ * model and batches trained with dataParallel {workers: 1 | 2, microBatch: 64} (worker threads
+ * sharing the main thread's kernel threads), engines verbatim-wasm-<cores>-dp<N>.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -93,7 +93,7 @@ if (WORKLOADS.includes('B')) {
   const plain = value('B', ours);
   lines.push('');
   lines.push(`Data-parallel training, workload B (784-512-512-10, batches of 128, ${cores} kernel threads in the main thread): `
-    + `plain fit ${plain?.toFixed(1) ?? '-'} examples/s; dataParallel {workers: N, microBatch: 64} with N worker threads (one kernel thread each): `
+    + `plain fit ${plain?.toFixed(1) ?? '-'} examples/s; dataParallel {workers: N, microBatch: 64} with N worker threads sharing the ${cores} kernel threads: `
     + DATA_PARALLEL_ENGINES.map((e) => {
       const v = value('B', e);
       return `N = ${/dp(\d+)$/.exec(e)![1]} ${v?.toFixed(1) ?? '-'} examples/s${v !== undefined && plain !== undefined ? ` (${(v / plain).toFixed(2)}x plain)` : ''}`;

@@ -6,7 +6,10 @@
  * gradients and losses are summed over a fixed binary tree over j (src/models/micro-batch.ts)
  * before one optimizer step here. The tree is cut into nodes for the workers, each summing its
  * nodes' micro-batches, and the main thread adds the nodes' sums in the same tree: which worker
- * computed what never enters a number. See README ("Data-parallel training") and NUMERICS.md.
+ * computed what never enters a number. BatchNormalization normalizes each micro-batch with its
+ * own statistics, which travel with the gradients and update the moving statistics once per
+ * step (ghost batch normalization). Each request to a worker must be answered within
+ * dataParallel.timeout. See README ("Data-parallel training"), NUMERICS.md and docs/cluster.md.
  */
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
