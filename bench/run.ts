@@ -2,7 +2,12 @@
  * npm run bench: every (engine, workload) measured REPEATS times, each in a fresh process after
  * a warm-up, reporting the median; then the ratios verbatim / peer measured in this same run.
  * Options: --repeats N (default 3), --budget SECONDS (per timed fit, default 20), --quick
- * (one repeat, smaller budget). Writes bench/results.json.
+ * (one repeat, smaller budget), --workloads B,C (only these; then the memory, calibration and
+ * recording measurements, which belong to the full run, are skipped). Writes bench/results.json.
+ *
+ * Data-parallel training (README, "Data-parallel training") is measured on workload B: the same
+ * model and batches trained with dataParallel {workers: 1 | 2, microBatch: 64} (worker threads
+ * sharing the main thread's kernel threads), engines verbatim-wasm-<cores>-dp<N>.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -18,9 +23,16 @@ const quick = args.includes('--quick');
 const repeats = option('--repeats', quick ? 1 : 3);
 const budget = option('--budget', quick ? 5 : 20);
 const cores = cpus().length;
+const workloadsOption = args.includes('--workloads') ? args[args.indexOf('--workloads') + 1]! : undefined;
 
-const ENGINES = [`verbatim-wasm-${cores}`, 'verbatim-wasm-1', 'verbatim-reference-1', 'tfjs-wasm', 'tfjs-cpu', 'jax-js-wasm'];
-const WORKLOADS = ['A', 'B', 'C', 'D', 'E', 'matmul256', 'matmul512', 'matmul1024'];
+/** Data-parallel engines: dataParallel with this many worker threads; measured on workload B only. */
+const DATA_PARALLEL_ENGINES = [`verbatim-wasm-${cores}-dp1`, `verbatim-wasm-${cores}-dp2`];
+const ENGINES = [`verbatim-wasm-${cores}`, 'verbatim-wasm-1', 'verbatim-reference-1', 'tfjs-wasm', 'tfjs-cpu', 'jax-js-wasm', ...DATA_PARALLEL_ENGINES];
+const ALL_WORKLOADS = ['A', 'B', 'C', 'D', 'E', 'matmul256', 'matmul512', 'matmul1024'];
+const WORKLOADS = workloadsOption === undefined ? ALL_WORKLOADS : workloadsOption.split(',');
+for (const w of WORKLOADS) {
+  if (!ALL_WORKLOADS.includes(w)) throw new Error(`bench: Expected --workloads among ${ALL_WORKLOADS.join(', ')}. Received: ${w}`);
+}
 const UNITS: Record<string, string> = { A: 'examples/s', B: 'examples/s', C: 'examples/s', D: 'examples/s', E: 'examples/s', matmul256: 'GFLOP/s', matmul512: 'GFLOP/s', matmul1024: 'GFLOP/s' };
 /** Workload C's float operations per trained example: 3x the forward pass's multiply-adds x 2. */
 const CNN_FLOP_PER_EXAMPLE = 3 * 2 * (26 * 26 * 32 * 9 + 11 * 11 * 64 * 32 * 9 + 1600 * 10);
@@ -33,6 +45,7 @@ const failures: Record<string, Record<string, string>> = {};
 for (const workload of WORKLOADS) {
   for (const engine of ENGINES) {
     if (engine.startsWith('verbatim-reference') && ((workload.startsWith('matmul') && workload !== 'matmul256') || ['C', 'D', 'E'].includes(workload))) continue;
+    if (DATA_PARALLEL_ENGINES.includes(engine) && workload !== 'B') continue;
     const runs: number[] = [];
     for (let r = 0; r < repeats; r++) {
       const child = spawnSync(process.execPath, [worker, engine, workload], { encoding: 'utf8', env: { ...process.env, BENCH_BUDGET: String(budget) } });
@@ -76,13 +89,25 @@ lines.push(`| --- | --- | ${ENGINES.map(() => '---:').join(' | ')} |`);
 for (const workload of WORKLOADS) {
   lines.push(`| ${workload} | ${UNITS[workload]} | ${ENGINES.map((e) => value(workload, e)?.toFixed(1) ?? '-').join(' | ')} |`);
 }
-const peak = simdPeakGflops();
+if (WORKLOADS.includes('B')) {
+  const plain = value('B', ours);
+  lines.push('');
+  lines.push(`Data-parallel training, workload B (784-512-512-10, batches of 128, ${cores} kernel threads in the main thread): `
+    + `plain fit ${plain?.toFixed(1) ?? '-'} examples/s; dataParallel {workers: N, microBatch: 64} with N worker threads sharing the ${cores} kernel threads: `
+    + DATA_PARALLEL_ENGINES.map((e) => {
+      const v = value('B', e);
+      return `N = ${/dp(\d+)$/.exec(e)![1]} ${v?.toFixed(1) ?? '-'} examples/s${v !== undefined && plain !== undefined ? ` (${(v / plain).toFixed(2)}x plain)` : ''}`;
+    }).join(', ')
+    + '. Each timed fit includes starting its worker threads and sending them the model (as every fit with dataParallel does).');
+}
+const full = workloadsOption === undefined;
+const peak = full ? simdPeakGflops() : undefined;
 type MemoryReport = { tensors: [number, number]; bytes: [number, number]; rssGrowth: number };
 const memoryOf = (workload: 'C' | 'D') => {
   const child = spawnSync(process.execPath, [worker, ours, `${workload}-memory`], { encoding: 'utf8' });
   return (JSON.parse(child.stdout.split('\n').find((l) => l.startsWith('{')) ?? '{}') as { memory?: MemoryReport }).memory;
 };
-const memory = { C: memoryOf('C'), D: memoryOf('D') };
+const memory = full ? { C: memoryOf('C'), D: memoryOf('D') } : {};
 const row = (name: string, measured: number | undefined, target?: number) => {
   const verdict = target === undefined ? '(reported)' : `${target}x ${measured !== undefined && measured >= target ? 'met' : 'not met'}`;
   return `| ${name} | ${measured === undefined ? '-' : `${measured.toFixed(2)}x`} | ${verdict} |`;
@@ -98,18 +123,20 @@ const headline: [string, string, string, number | undefined][] = [
   ['D', 'tfjs-cpu', 'TF.js-cpu (the fastest TF.js backend that trains D)', 5],
   ['matmul1024', 'tfjs-wasm', 'TF.js-wasm', 0.9], ['matmul1024', 'jax-js-wasm', 'jax-js', undefined],
 ];
-for (const [workload, peer, label, target] of headline) lines.push(row(`${workload}: verbatim 1 thread / ${label}`, ratio(workload, one, peer), target));
+for (const [workload, peer, label, target] of headline.filter(([w]) => WORKLOADS.includes(w))) lines.push(row(`${workload}: verbatim 1 thread / ${label}`, ratio(workload, one, peer), target));
 lines.push('');
 lines.push(`| multi-thread (verbatim ${cores} threads; peers have no threads under Node) | measured | target |`);
 lines.push('| --- | ---: | ---: |');
-for (const workload of ['A', 'B', 'matmul1024']) lines.push(row(`${workload}: verbatim ${cores} threads / TF.js-wasm`, ratio(workload, ours, 'tfjs-wasm')));
-for (const workload of ['A', 'B', 'C', 'D', 'E', 'matmul1024']) lines.push(row(`${workload}: verbatim ${cores} threads / 1 thread`, ratio(workload, ours, one), workload === 'matmul1024' ? 1.8 : undefined));
+for (const workload of ['A', 'B', 'matmul1024'].filter((w) => WORKLOADS.includes(w))) lines.push(row(`${workload}: verbatim ${cores} threads / TF.js-wasm`, ratio(workload, ours, 'tfjs-wasm')));
+for (const workload of ['A', 'B', 'C', 'D', 'E', 'matmul1024'].filter((w) => WORKLOADS.includes(w))) lines.push(row(`${workload}: verbatim ${cores} threads / 1 thread`, ratio(workload, ours, one), workload === 'matmul1024' ? 1.8 : undefined));
 const cnn = value('C', ours);
-lines.push('');
-lines.push(`C on ${cores} threads: ${cnn?.toFixed(0) ?? '-'} examples/s (target 1500 ${cnn !== undefined && cnn >= 1500 ? 'met' : 'not met'}), `
+if (WORKLOADS.includes('C')) {
+  lines.push('');
+  lines.push(`C on ${cores} threads: ${cnn?.toFixed(0) ?? '-'} examples/s (target 1500 ${cnn !== undefined && cnn >= 1500 ? 'met' : 'not met'}), `
   + `${cnn === undefined ? '-' : ((cnn * CNN_FLOP_PER_EXAMPLE) / 1e9).toFixed(1)} GFLOP/s counting ${(CNN_FLOP_PER_EXAMPLE / 1e6).toFixed(1)} MFLOP per trained example `
   + `(${cnn === undefined || value('matmul1024', ours) === undefined ? '-' : `${((100 * cnn * CNN_FLOP_PER_EXAMPLE) / 1e9 / value('matmul1024', ours)!).toFixed(0)}%`} of verbatim's matMul 1024 rate on ${cores} threads).`);
-for (const [workload, m] of Object.entries(memory)) {
+}
+for (const [workload, m] of Object.entries(memory) as [string, MemoryReport | undefined][]) {
   lines.push(m
     ? `Memory over 500 steps of ${workload} (${cores} threads): ${m.tensors[0]} live tensors (${m.bytes[0]} bytes) after step 10, `
       + `${m.tensors[1]} (${m.bytes[1]} bytes) after step 500; resident set ${(m.rssGrowth / 2 ** 20).toFixed(1)} MiB larger.`
@@ -131,8 +158,9 @@ if (peak) {
     + `(${(100 * (value('matmul1024', ours) ?? 0) / (peak * cores)).toFixed(0)}% of ${cores} cores), TF.js-wasm ${fraction('tfjs-wasm')}, jax-js ${fraction('jax-js-wasm')}.`);
 }
 // Recording overhead (bench/recording.ts): the same training with and without a run recorder.
-const recording = spawnSync(process.execPath, [fileURLToPath(new URL('./recording.js', import.meta.url)), '--repeats', String(Math.max(repeats, 3))], { encoding: 'utf8' });
+const recording = full ? spawnSync(process.execPath, [fileURLToPath(new URL('./recording.js', import.meta.url)), '--repeats', String(Math.max(repeats, 3))], { encoding: 'utf8' }) : undefined;
 const recorded = (() => {
+  if (!recording) return undefined;
   try {
     return JSON.parse(recording.stdout.split('\n').find((l) => l.startsWith('{')) ?? '') as Record<string, { plainFit: number; recordedFit: number; overhead: number; fixedCostMs: number }>;
   } catch {
@@ -140,7 +168,9 @@ const recorded = (() => {
   }
 })();
 lines.push('');
-if (recorded) {
+if (!full) {
+  lines.push(`Only --workloads ${workloadsOption}: memory, calibration and recording overhead not measured.`);
+} else if (recorded) {
   lines.push('| recording overhead (verbatim run / vb.runs.record) | fit unrecorded | fit recorded | overhead on training | target | fixed cost per run |');
   lines.push('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const [workload, r] of Object.entries(recorded)) {
@@ -148,8 +178,8 @@ if (recorded) {
   }
   lines.push('Training: the time model.fit takes (median of fresh processes, interleaved); fixed cost: what the record adds outside fit (environment manifest: lockfile and script hashes, git facts; status files), once per run.');
 } else {
-  lines.push(`Recording overhead: the measurement failed. ${recording.stderr.slice(-300)}`);
+  lines.push(`Recording overhead: the measurement failed. ${recording?.stderr.slice(-300)}`);
 }
 console.log(lines.join('\n'));
 mkdirSync(fileURLToPath(new URL('../../bench/', import.meta.url)), { recursive: true });
-writeFileSync(fileURLToPath(new URL('../../bench/results.json', import.meta.url)), `${JSON.stringify({ cores, repeats, budget, node: process.version, cpu: cpus()[0]?.model, simdPeakGflops: peak, results, failures, memory, recording: recorded ?? null }, null, 2)}\n`);
+writeFileSync(fileURLToPath(new URL('../../bench/results.json', import.meta.url)), `${JSON.stringify({ cores, repeats, budget, workloads: WORKLOADS, dataParallel: { workload: 'B', microBatch: 64, engines: DATA_PARALLEL_ENGINES }, node: process.version, cpu: cpus()[0]?.model, simdPeakGflops: peak, results, failures, memory, recording: recorded ?? null }, null, 2)}\n`);

@@ -5,8 +5,12 @@ const [engineName = '', workload = ''] = process.argv.slice(2);
 const budget = Number(process.env.BENCH_BUDGET ?? 20);
 
 async function engine(name: string): Promise<Engine> {
-  const threadsMatch = /^verbatim-(wasm|reference)-(\d+)$/.exec(name);
-  if (threadsMatch) return (await import('./engines/verbatim.js')).verbatimEngine(threadsMatch[1]!, Number(threadsMatch[2]));
+  // verbatim-<backend>-<threads>, or -dp<N>: fit with dataParallel on N worker threads.
+  const threadsMatch = /^verbatim-(wasm|reference)-(\d+)(?:-dp(\d+))?$/.exec(name);
+  if (threadsMatch) {
+    const workers = threadsMatch[3] === undefined ? undefined : Number(threadsMatch[3]);
+    return (await import('./engines/verbatim.js')).verbatimEngine(threadsMatch[1]!, Number(threadsMatch[2]), workers);
+  }
   if (name === 'tfjs-cpu' || name === 'tfjs-wasm') return (await import('./engines/tfjs.js')).tfjsEngine(name === 'tfjs-cpu' ? 'cpu' : 'wasm');
   if (name === 'jax-js-wasm') return (await import('./engines/jax.js')).jaxEngine();
   throw new Error(`unknown engine ${name}`);

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { it } from 'node:test';
 import * as vb from 'verbatim';
 import { replicaServer } from '../src/models/data-parallel-replica.js';
-import { decodeFrame, encodeFrame, FrameReader } from '../src/models/data-parallel-wire.js';
+import { decodeFrame, encodeFrame, FrameReader, HELLO_MAGIC, PROTOCOL } from '../src/models/data-parallel-wire.js';
 import { forEachBackend } from './helpers/backends.js';
 import { REPO_ROOT } from './helpers/process.js';
 
@@ -86,7 +86,7 @@ it('workers started by hand connect to the port; killing one mid-fit fails the f
     const processes = { port, spawn: false, connectTimeout: 30 };
     await assert.rejects(train({ workers: 2, microBatch: 3, processes }, (epoch) => {
       if (epoch === 0) workers[1]!.kill('SIGKILL');
-    }), /fit: Expected the data-parallel workers to keep running\. Received: error="?a worker process('s connection failed \(read ECONNRESET\)| closed its connection)/);
+    }), /fit: Expected the data-parallel workers to keep running\. Received: worker="worker process 127\.0\.0\.1:\d+", error="?a worker process('s connection failed \(read ECONNRESET\)| closed its connection)/);
     // The fit closed the survivor's connection: it exits by itself.
     assert.equal(await exited(workers[0]!), 0);
   } finally {
@@ -102,6 +102,8 @@ it('a peer that sends a malformed frame fails the fit with the reason, never the
     let connected = false;
     const socket = connect(port, '127.0.0.1', () => {
       connected = true;
+      // A worker's hello: it counts as a worker, and the fit sends it the setup.
+      socket.write(encodeFrame({ kind: 'hello', magic: HELLO_MAGIC, protocol: PROTOCOL, version: vb.version.verbatim }));
     });
     // Answers the fit's setup message with a frame that does not decode.
     socket.once('data', () => {

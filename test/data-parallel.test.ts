@@ -6,7 +6,7 @@
  * from public ops, and close to plain fit, Dropout included since its masks are the batch's).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
@@ -344,7 +344,7 @@ it('the tree cut into nodes for any number of workers sums to the same bits as t
   const rng = vb.random.generator(21);
   for (let k = 1; k <= 19; k++) {
     const values = Array.from(rng.normal([k, 3]).dataSync() as Float32Array, (v) => Math.fround(v * 1e3));
-    const leaf = (j: number): ShareSum => ({ lo: j, hi: j + 1, loss: values[3 * j]!, outputLosses: [values[3 * j + 1]!], grads: [Float32Array.of(values[3 * j + 2]!), null], predictions: [[]] });
+    const leaf = (j: number): ShareSum => ({ lo: j, hi: j + 1, loss: values[3 * j]!, outputLosses: [values[3 * j + 1]!], grads: [Float32Array.of(values[3 * j + 2]!), null], predictions: [[]], statistics: [] });
     const whole = treeSum(Array.from({ length: k }, (_, j) => leaf(j)), addShares);
     for (let parts = 1; parts <= 6; parts++) {
       const nodes = treeNodes(k, parts);
@@ -368,15 +368,14 @@ it('bad dataParallel options and unsupported models are errors naming them', asy
   await assert.rejects(fit({ workers: 2, microBatch: 0 }), /Expected dataParallel.microBatch to be a positive integer\. Received: dataParallel.microBatch=0/);
   await assert.rejects(fit({ workers: 2, microBatch: '4' }), /Expected dataParallel.microBatch to be a positive integer/);
   await assert.rejects(fit({ workers: 2 }), /Expected dataParallel.microBatch/);
-  await assert.rejects(fit({ workers: 2, microBatch: 2, threads: 3 }), /Expected dataParallel options among workers, microBatch, inProcess, processes, workerModule\. Received: dataParallel.threads=3/);
+  await assert.rejects(fit({ workers: 2, microBatch: 2, threads: 3 }), /Expected dataParallel options among workers, microBatch, inProcess, processes, workerModule, timeout\. Received: dataParallel.threads=3/);
   await assert.rejects(fit({ workers: 2, microBatch: 2, inProcess: 'yes' }), /Expected dataParallel.inProcess to be a boolean/);
   await assert.rejects(fit({ workers: 2, microBatch: 2, workerModule: 7 }), /Expected dataParallel.workerModule to be a module URL or path\. Received: dataParallel.workerModule=7/);
-  await assert.rejects(fit(4), /Expected dataParallel to be \{workers, microBatch, inProcess\?, processes\?, workerModule\?\}/);
+  await assert.rejects(fit(4), /Expected dataParallel to be \{workers, microBatch, inProcess\?, processes\?, workerModule\?, timeout\?\}/);
+  for (const timeout of [0, -1, '5', Number.NaN, Number.POSITIVE_INFINITY, 3e6]) {
+    await assert.rejects(fit({ workers: 2, microBatch: 2, timeout }), new RegExp(`fit: Expected dataParallel.timeout to be a positive number of seconds, at most 2147483\\. Received: dataParallel.timeout=${typeof timeout === 'string' ? '"5"' : String(timeout)}$`));
+  }
   m.dispose();
-
-  const batchNorm = makeModel(false, [vb.layers.batchNormalization()]);
-  await assert.rejects(batchNorm.fit(x, y, { verbose: 0, dataParallel: { workers: 2, microBatch: 2 } }), /Expected no BatchNormalization layer with dataParallel \(its batch statistics would be per micro-batch\)/);
-  batchNorm.dispose();
 
   vb.setRandomSeed(3);
   const custom = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [6] })] });
@@ -384,4 +383,32 @@ it('bad dataParallel options and unsupported models are errors naming them', asy
   await assert.rejects(custom.fit(x, y, { verbose: 0, dataParallel: { workers: 2, microBatch: 2 } }), /Expected losses given by name with dataParallel workers .*use dataParallel.inProcess/);
   await custom.fit(x, y, { verbose: 0, dataParallel: { workers: 2, microBatch: 2, inProcess: true } });
   custom.dispose();
+});
+
+it('worker threads share the fit\'s kernel threads: 1 worker gets all 4, 2 workers 2 each, 3 workers 1 each', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vb-dp-threads-'));
+  const threads = vb.getNumThreads();
+  const backend = vb.getBackend();
+  // The wasm backend has kernel threads (the reference backend has one).
+  vb.setBackend('wasm');
+  try {
+    const log = join(dir, 'threads.log');
+    const module = join(dir, 'threads.mjs');
+    // Imported by each worker after its setup set the backend's threads.
+    writeFileSync(module, `import * as vb from ${JSON.stringify(new URL('../src/index.js', import.meta.url).href)};\nimport { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(log)}, vb.getNumThreads() + '\\n');\n`);
+    vb.setNumThreads(4);
+    for (const [workers, each] of [[1, 4], [2, 2], [3, 1]] as const) {
+      writeFileSync(log, '');
+      const m = makeModel(false);
+      const { x, y } = data(12);
+      await m.fit(x, y, { epochs: 1, batchSize: 6, verbose: 0, dataParallel: { workers, microBatch: 2, workerModule: module } });
+      m.dispose();
+      vb.dispose([x, y]);
+      assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n').map(Number), new Array(workers).fill(each), `${workers} workers`);
+    }
+  } finally {
+    vb.setNumThreads(threads);
+    vb.setBackend(backend);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -103,7 +103,12 @@ export async function stepsMemory(workload: 'C' | 'D', steps: number): Promise<{
   return { tensors: [early.numTensors, late.numTensors], bytes: [early.numBytes, late.numBytes], rssGrowth: process.memoryUsage().rss - rss };
 }
 
-export function verbatimEngine(backend: string, threads: number): Engine {
+/** Examples per micro-batch of the data-parallel measurement (batches of 128: two micro-batches). */
+export const DATA_PARALLEL_MICRO_BATCH = 64;
+
+/** `dataParallelWorkers`: train A and B with dataParallel on that many worker threads. */
+export function verbatimEngine(backend: string, threads: number, dataParallelWorkers?: number): Engine {
+  const dataParallel = dataParallelWorkers === undefined ? {} : { dataParallel: { workers: dataParallelWorkers, microBatch: DATA_PARALLEL_MICRO_BATCH } };
   vb.setBackend(backend);
   vb.setNumThreads(threads);
   vb.setRandomSeed(1);
@@ -116,7 +121,7 @@ export function verbatimEngine(backend: string, threads: number): Engine {
       const { batchSize, epochs } = SPEC[workload];
       return timedFit(rows, batchSize, epochs, budgetSeconds, async (n, e) => {
         const [xb, yb] = [vb.slice(xs, [0], [n]), vb.slice(ys, [0], [n])];
-        await m.fit(xb, yb, { epochs: e, batchSize, shuffle: false, verbose: 0 });
+        await m.fit(xb, yb, { epochs: e, batchSize, shuffle: false, verbose: 0, ...dataParallel });
         vb.dispose([xb, yb]);
       });
     },

@@ -34,6 +34,12 @@ export interface CallContext {
    * randomness (Dropout's mask) is that batch's, whichever micro-batch or worker computes the rows.
    */
   rows?: BatchRows;
+  /**
+   * Set by data-parallel training: a layer that normalizes with batch statistics
+   * (BatchNormalization) gives them here, per call (a micro-batch), instead of updating its
+   * moving statistics; the trainer combines them and updates once per step.
+   */
+  batchStatistics?: (movingMean: Variable, mean: Tensor, variance: Tensor) => void;
 }
 
 /** Where a micro-batch's rows lie in their training batch. */

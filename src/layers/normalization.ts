@@ -102,11 +102,20 @@ function alongAxis(p: Tensor, axis: number, rank: number): Tensor {
   return axis === rank - 1 ? p : ops.reshape(p, Array.from({ length: rank }, (_, i) => (i === axis ? p.size : 1)));
 }
 
+/** Each BatchNormalization layer by its moving_mean: data-parallel training updates the layer whose statistics it combined. */
+const byMovingMean = new WeakMap<Variable, BatchNormalization>();
+
+/** The BatchNormalization layer whose moving_mean is `variable`, if any. */
+export function batchNormalizationOf(variable: Variable): BatchNormalization | undefined {
+  return byMovingMean.get(variable);
+}
+
 /**
  * Normalizes each feature (the `axis` dimension). Training (and trainable): with the batch's mean
  * and biased variance over every other axis, and moving = moving * momentum + batch * (1 -
  * momentum) for moving_mean and moving_variance. Inference, or trainable false (Keras 3): with
- * the moving statistics.
+ * the moving statistics. In data-parallel training (CallContext batchStatistics) the batch is a
+ * micro-batch, and its statistics go to the caller, which updates the moving ones once per step.
  */
 export class BatchNormalization extends Normalization {
   readonly axis: number;
@@ -135,6 +144,7 @@ export class BatchNormalization extends Normalization {
     this.addAffineWeights(shape);
     this.movingMean = this.addWeight('moving_mean', shape, this.movingMeanInitializer, undefined, false);
     this.movingVariance = this.addWeight('moving_variance', shape, this.movingVarianceInitializer, undefined, false);
+    byMovingMean.set(this.movingMean, this);
     this.built = true;
   }
 
@@ -151,13 +161,19 @@ export class BatchNormalization extends Normalization {
     return ENGINE.tidy(() => {
       const reduced = Array.from({ length: x.rank }, (_, i) => i).filter((i) => i !== axis);
       const { mean, variance } = ops.moments(x, reduced);
-      ENGINE.withoutRecording(() => ENGINE.tidy(() => {
-        const decay = 1 - this.momentum;
-        this.movingMean!.assign(ops.add(ops.mul(this.movingMean!, this.momentum), ops.mul(mean, decay)));
-        this.movingVariance!.assign(ops.add(ops.mul(this.movingVariance!, this.momentum), ops.mul(variance, decay)));
-      }));
+      if (context.batchStatistics) context.batchStatistics(this.movingMean!, mean, variance);
+      else this.updateMovingStatistics(mean, variance);
       return ops.batchNorm(x, view(mean)!, view(variance)!, view(this.beta), view(this.gamma), this.epsilon);
     });
+  }
+
+  /** moving = moving * momentum + statistic * (1 - momentum), for the mean and the variance ([features] each). */
+  updateMovingStatistics(mean: Tensor, variance: Tensor): void {
+    ENGINE.withoutRecording(() => ENGINE.tidy(() => {
+      const decay = 1 - this.momentum;
+      this.movingMean!.assign(ops.add(ops.mul(this.movingMean!, this.momentum), ops.mul(mean, decay)));
+      this.movingVariance!.assign(ops.add(ops.mul(this.movingVariance!, this.momentum), ops.mul(variance, decay)));
+    }));
   }
 
   getConfig(): Record<string, unknown> {

@@ -8,7 +8,8 @@
 import { connect } from 'node:net';
 import '../index.js';
 import { replicaServer } from './data-parallel-replica.js';
-import { assertLittleEndian, decodeFrame, encodeFrame, FrameReader } from './data-parallel-wire.js';
+import { VERSION } from '../version.js';
+import { assertLittleEndian, decodeFrame, encodeFrame, FrameReader, HELLO_MAGIC, PROTOCOL } from './data-parallel-wire.js';
 
 const address = process.argv[2] ?? '';
 const match = /^(.*):(\d+)$/.exec(address);
@@ -19,8 +20,18 @@ if (!match) {
 assertLittleEndian('data-parallel worker');
 const serve = replicaServer();
 let queue = Promise.resolve();
+/** Whether the fit sent anything: a connection closed before that is a refusal, not the end of the work. */
+let received = false;
 const reader = new FrameReader((body) => {
-  const message = decodeFrame(body) as { kind: string };
+  received = true;
+  let message: { kind: string };
+  try {
+    message = decodeFrame(body) as { kind: string };
+  } catch (error) {
+    // The coordinator is the only peer: a frame that does not decode means this is not one.
+    console.error(`data-parallel worker: a frame that does not decode from ${address} (${(error as Error).message})`);
+    process.exit(1);
+  }
   queue = queue.then(async () => {
     const { reply } = await serve(message);
     socket.write(encodeFrame(reply));
@@ -34,7 +45,13 @@ function open() {
   const s = connect(Number(match![2]), match![1]!);
   let connected = false;
   s.setNoDelay(true);
-  s.on('connect', () => { connected = true; });
+  // A coordinator whose machine goes away (no FIN ever comes) is noticed by TCP keep-alive, so the worker exits.
+  s.setKeepAlive(true, 10_000);
+  s.on('connect', () => {
+    connected = true;
+    // Fit counts a connection as a worker only after this hello (src/models/data-parallel-tcp.ts).
+    s.write(encodeFrame({ kind: 'hello', magic: HELLO_MAGIC, protocol: PROTOCOL, version: VERSION, pid: process.pid }));
+  });
   s.on('data', (chunk: Buffer) => reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
   s.on('error', (error) => {
     if (!connected && Date.now() < deadline) { // non-numeric: connect retry deadline
@@ -45,7 +62,12 @@ function open() {
     process.exit(1);
   });
   s.on('close', () => {
-    if (connected) process.exit(0);
+    if (!connected) return;
+    if (!received) {
+      console.error(`data-parallel worker: the fit at ${address} closed the connection before sending any work (it refused this worker, e.g. of another verbatim version or one too many, or it gave up: its log says which)`);
+      process.exit(1);
+    }
+    process.exit(0);
   });
   return s;
 }

@@ -19,12 +19,12 @@ export interface Replica {
   step(message: StepMessage): ShareSum[];
 }
 
-/** `threads`: the backend's kernel threads, when given (results never depend on it). */
-export async function createReplica(setup: WorkerSetup, threads?: number): Promise<Replica> {
+/** The backend gets the setup's kernel threads when it names them, else its default (results never depend on it). */
+export async function createReplica(setup: WorkerSetup): Promise<Replica> {
   const context = 'dataParallel worker';
   if (setup.version !== VERSION) throw invalid(context, `Expected the fit's verbatim version ${setup.version} in the worker`, { worker: VERSION });
   ENGINE.setBackend(setup.backend);
-  if (threads !== undefined) ENGINE.setNumThreads(threads);
+  if (setup.threads !== undefined) ENGINE.setNumThreads(setup.threads);
   if (setup.module !== undefined) await import(setup.module);
   setRandomSeed(setup.seed as Seed);
   const model = await modelFromArtifacts(setup.artifacts, {}, context);
@@ -47,21 +47,23 @@ export async function createReplica(setup: WorkerSetup, threads?: number): Promi
 }
 
 /**
- * A worker's message handler: 'setup' builds the replica (with `threads` kernel threads, or the
+ * A worker's message handler: 'setup' builds the replica (with the setup's kernel threads, or the
  * backend's default), 'step' computes the micro-batches.
  * `transfer` lists the reply's buffers, which the reply owns (they may be moved, not copied).
  */
-export function replicaServer(threads?: number): (message: { kind: string; setup?: unknown; step?: unknown }) => Promise<{ reply: Reply; transfer: ArrayBuffer[] }> {
+export function replicaServer(): (message: { kind: string; setup?: unknown; step?: unknown }) => Promise<{ reply: Reply; transfer: ArrayBuffer[] }> {
   let replica: Replica | undefined;
   return async (message) => {
     try {
       if (message.kind === 'setup') {
-        replica = await createReplica(message.setup as WorkerSetup, threads);
+        replica = await createReplica(message.setup as WorkerSetup);
         return { reply: { value: true }, transfer: [] };
       }
       if (message.kind !== 'step' || !replica) throw new Error(`unexpected message ${message.kind}${replica ? '' : ' before setup'}`);
       const results = replica.step(message.step as StepMessage);
-      const arrays = results.flatMap((r) => [...r.grads.filter((g) => g !== null), ...r.predictions.flat().map((p) => p.values)]);
+      const arrays = results.flatMap((r) => [
+        ...r.grads.filter((g) => g !== null), ...r.predictions.flat().map((p) => p.values), ...r.statistics.flatMap((s) => [s.mean, s.variance]),
+      ]);
       // Only buffers an array owns whole are moved (one shared with anything else is copied).
       const transfer = [...new Set(arrays.filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength).map((a) => a.buffer as ArrayBuffer))];
       return { reply: { value: results }, transfer };

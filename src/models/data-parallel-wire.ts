@@ -44,28 +44,54 @@ export function encodeFrame(message: unknown): Uint8Array {
   return frame;
 }
 
-/** The message of one frame's body (the bytes after its length prefix). */
+/**
+ * The message of one frame's body (the bytes after its length prefix). A body from a peer is
+ * input: a header or blob that does not fit the body, or a typed array of a partial element, is
+ * an error, never a short or shifted array.
+ */
 export function decodeFrame(body: Uint8Array): unknown {
+  if (body.byteLength < 4) throw new Error(`a frame of ${body.byteLength} bytes has no header length`);
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const headerBytes = view.getUint32(0, true);
+  if (headerBytes > body.byteLength - 4) throw new Error(`a header of ${headerBytes} bytes in a frame of ${body.byteLength}`);
   const payload = body.subarray(4 + headerBytes);
   return JSON.parse(new TextDecoder().decode(body.subarray(4, 4 + headerBytes)), (_key, value: unknown) => {
     if (value === null || typeof value !== 'object') return value;
     const v = value as { $bigint?: string; $blob?: BlobType; offset?: number; bytes?: number };
     if (v.$bigint !== undefined) return BigInt(v.$bigint);
     if (v.$blob === undefined) return value;
+    const type = v.$blob === 'ArrayBuffer' ? undefined : Object.hasOwn(BLOB_TYPES, v.$blob) ? BLOB_TYPES[v.$blob] : null;
+    const { offset, bytes } = v;
+    if (type === null || !Number.isInteger(offset) || !Number.isInteger(bytes) || offset! < 0 || bytes! < 0 || offset! + bytes! > payload.byteLength
+      || bytes! % (type?.BYTES_PER_ELEMENT ?? 1) !== 0) {
+      throw new Error(`a blob that does not fit the frame (${JSON.stringify(value)})`);
+    }
     // A copy: aligned for its element type, and independent of the receive buffer.
-    const bytes = payload.slice(v.offset!, v.offset! + v.bytes!);
-    return v.$blob === 'ArrayBuffer' ? bytes.buffer : new BLOB_TYPES[v.$blob](bytes.buffer);
+    const copy = payload.slice(offset!, offset! + bytes!);
+    return type === undefined ? copy.buffer : new type(copy.buffer);
   });
 }
 
-/** Splits a byte stream into frames' bodies (joining the chunks once per complete frame). */
+/** The first frame a worker process sends: who it is, so that fit counts only real workers. */
+export const HELLO_MAGIC = 'verbatim data-parallel worker';
+/** The frames' format; a worker of another protocol is refused at the handshake. */
+export const PROTOCOL = 1;
+/** The largest hello frame a coordinator reads: a peer announcing more is not a worker. */
+export const HELLO_LIMIT = 4096;
+
+/** A frame longer than the reader's limit, announced by its length prefix (the bytes are never buffered). */
+export class FrameTooLarge extends Error {}
+
+/**
+ * Splits a byte stream into frames' bodies (joining the chunks once per complete frame). A
+ * length prefix above `limit` throws FrameTooLarge from push: a peer's 4 GB prefix is refused
+ * before anything waits for, or allocates, its bytes.
+ */
 export class FrameReader {
   private chunks: Uint8Array[] = [];
   private size = 0;
 
-  constructor(private readonly onFrame: (body: Uint8Array) => void) {}
+  constructor(private readonly onFrame: (body: Uint8Array) => void, public limit = Infinity) {}
 
   private joined(): Uint8Array {
     if (this.chunks.length > 1) {
@@ -86,6 +112,7 @@ export class FrameReader {
     while (this.size >= 4) {
       const head = this.chunks[0]!.byteLength >= 4 ? this.chunks[0]! : this.joined();
       const length = new DataView(head.buffer, head.byteOffset, 4).getUint32(0, true);
+      if (length > this.limit) throw new FrameTooLarge(`a frame of ${length} bytes (at most ${this.limit} expected)`);
       if (this.size < 4 + length) return;
       const all = this.joined();
       const rest = all.subarray(4 + length);

@@ -6,8 +6,8 @@ import { parentPort } from 'node:worker_threads';
 import '../index.js';
 import { replicaServer } from './data-parallel-replica.js';
 
-// The threads are the parallelism: one kernel thread each.
-const serve = replicaServer(1);
+// The fit gives each thread its share of the kernel threads in the setup (results never depend on it).
+const serve = replicaServer();
 let queue = Promise.resolve();
 
 parentPort!.on('message', (message: { kind: string }) => {

@@ -6,26 +6,32 @@
  * gradients and losses are summed over a fixed binary tree over j (src/models/micro-batch.ts)
  * before one optimizer step here. The tree is cut into nodes for the workers, each summing its
  * nodes' micro-batches, and the main thread adds the nodes' sums in the same tree: which worker
- * computed what never enters a number. See README ("Data-parallel training") and NUMERICS.md.
+ * computed what never enters a number. BatchNormalization normalizes each micro-batch with its
+ * own statistics, which travel with the gradients and update the moving statistics once per
+ * step (ghost batch normalization). Each request to a worker must be answered within
+ * dataParallel.timeout. See README ("Data-parallel training"), NUMERICS.md and docs/cluster.md.
  */
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import { modelArtifacts } from '../io/index.js';
-import type { Layer } from '../layers/layer.js';
+import { batchNormalizationOf } from '../layers/normalization.js';
 import * as ops from '../ops/index.js';
 import { getRandomSeed } from '../random/seed.js';
 import { optionalBuiltin } from '../runs/node.js';
 import { VERSION } from '../version.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { DataParallelOptions, ProcessOptions } from './fit-options.js';
-import { combineNodes, fromWire, nodeGradients, toWire, treeNodes, type MicroBatchTask, type ShareSum, type StepContext } from './micro-batch.js';
-import { LayersModel, ModelLayer } from './model.js';
+import { combineNodes, fromWire, nodeGradients, shareSumsProblem, toWire, treeNodes, type MicroBatchTask, type ShareSum, type StepContext } from './micro-batch.js';
+import { LayersModel } from './model.js';
 import { installDataParallel, updateMetrics, type BatchStepper, type FitArgs, type StepResult, type TrainableModel } from './training.js';
 
 /** Each worker is a thread or process with its own copy of the model: more is a typo, not a plan. */
 const MAX_WORKERS = 64;
 
-const OPTION_NAMES = ['workers', 'microBatch', 'inProcess', 'processes', 'workerModule'];
+/** setTimeout's limit (2^31 - 1 ms), in whole seconds: a longer timeout would fire at once. */
+const MAX_TIMEOUT = 2_147_483;
+
+const OPTION_NAMES = ['workers', 'microBatch', 'inProcess', 'processes', 'workerModule', 'timeout'];
 const PROCESS_OPTION_NAMES = ['host', 'port', 'spawn', 'connectTimeout'];
 
 function checkProcessOptions(value: unknown, context: string): void {
@@ -47,7 +53,7 @@ function checkProcessOptions(value: unknown, context: string): void {
 
 function checkOptions(options: unknown, context: string): DataParallelOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw invalid(context, 'Expected dataParallel to be {workers, microBatch, inProcess?, processes?, workerModule?}', { dataParallel: options });
+    throw invalid(context, 'Expected dataParallel to be {workers, microBatch, inProcess?, processes?, workerModule?, timeout?}', { dataParallel: options });
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
@@ -59,6 +65,9 @@ function checkOptions(options: unknown, context: string): DataParallelOptions {
   if (!Number.isInteger(o.microBatch) || (o.microBatch as number) < 1) {
     throw invalid(context, 'Expected dataParallel.microBatch to be a positive integer', { 'dataParallel.microBatch': o.microBatch });
   }
+  if (o.timeout !== undefined && !(typeof o.timeout === 'number' && o.timeout > 0 && o.timeout <= MAX_TIMEOUT)) {
+    throw invalid(context, `Expected dataParallel.timeout to be a positive number of seconds, at most ${MAX_TIMEOUT}`, { 'dataParallel.timeout': o.timeout });
+  }
   if (o.inProcess !== undefined && typeof o.inProcess !== 'boolean') throw invalid(context, 'Expected dataParallel.inProcess to be a boolean', { 'dataParallel.inProcess': o.inProcess });
   if (o.workerModule !== undefined && (typeof o.workerModule !== 'string' || o.workerModule === '')) {
     throw invalid(context, 'Expected dataParallel.workerModule to be a module URL or path', { 'dataParallel.workerModule': o.workerModule });
@@ -68,27 +77,6 @@ function checkOptions(options: unknown, context: string): DataParallelOptions {
     if (o.inProcess) throw invalid(context, 'Expected dataParallel.processes or dataParallel.inProcess, not both', { 'dataParallel.inProcess': true });
   }
   return o as unknown as DataParallelOptions;
-}
-
-/**
- * Why a layer cannot train on micro-batches with plain fit's meaning, or undefined: batch
- * statistics (BatchNormalization) would be per micro-batch. Every random layer (Dropout, the noise
- * layers, the augmentations, attention and recurrent dropout) draws per batch row (CallContext
- * rows), as plain fit draws.
- */
-function unsupported(layer: Layer): string | undefined {
-  return layer.className === 'BatchNormalization' ? 'its batch statistics would be per micro-batch' : undefined;
-}
-
-function checkLayers(model: LayersModel, context: string): void {
-  for (const layer of model.layers) {
-    if (layer instanceof ModelLayer) {
-      checkLayers(layer.model, context);
-      continue;
-    }
-    const reason = unsupported(layer);
-    if (reason) throw invalid(context, `Expected no ${layer.className} layer with dataParallel (${reason})`, { layer: layer.name });
-  }
 }
 
 /** Losses given by name (strings) can be sent to a worker thread; functions cannot. */
@@ -115,9 +103,18 @@ function microBatches(xs: readonly Tensor[], ys: readonly Tensor[], microBatch: 
   return tasks;
 }
 
-/** The batch's step from the tree sum of its micro-batches: one optimizer step, metrics on the predictions in batch order. */
-function applySum(model: TrainableModel, trainable: readonly Variable[], total: ShareSum, ys: readonly Tensor[]): StepResult {
+/**
+ * The batch's step from the tree sum of its micro-batches: one optimizer step, each
+ * BatchNormalization's moving statistics updated once from its combined micro-batch statistics,
+ * metrics on the predictions in batch order.
+ */
+function applySum(model: LayersModel, trainable: readonly Variable[], total: ShareSum, ys: readonly Tensor[]): StepResult {
   const compiled = model.compiledOrThrow('fit');
+  const byName = new Map(model.weights.map((v) => [v.name, v]));
+  for (const { name, mean, variance } of total.statistics) {
+    const layer = batchNormalizationOf(byName.get(name)!)!;
+    ENGINE.tidy(() => layer.updateMovingStatistics(ENGINE.makeTensor(mean, layer.movingMean!.shape, 'float32'), ENGINE.makeTensor(variance, layer.movingMean!.shape, 'float32')));
+  }
   const grads: Record<string, Tensor> = {};
   trainable.forEach((v, i) => {
     if (total.grads[i] !== null) grads[v.name] = ENGINE.makeTensor(total.grads[i]!, v.shape, 'float32');
@@ -165,6 +162,8 @@ export interface WorkerSetup {
   lossWeights: unknown;
   seed: unknown;
   backend: string;
+  /** Kernel threads for a worker thread: the fit's divided among the workers (a worker process keeps its machine's default). */
+  threads?: number;
   trainable: string[];
   weights: string[];
 }
@@ -179,7 +178,8 @@ export interface StepMessage {
 /** The transport to workers: each gets its part of a step and answers with its nodes' sums in order. */
 export interface WorkerGroup {
   readonly size: number;
-  run(perWorker: StepMessage[]): Promise<ShareSum[][]>;
+  /** A worker without a part (undefined: fewer nodes than workers) is not asked, and answers no sums. */
+  run(perWorker: (StepMessage | undefined)[]): Promise<unknown[]>;
   close(): Promise<void>;
 }
 
@@ -189,50 +189,113 @@ export interface Reply {
   error?: string;
 }
 
-/** Requests to one worker, answered in order; a worker that fails or goes away fails what is pending. */
+/** A worker answered a request with an error of its own (not a timeout or a lost connection). */
+class WorkerReplyError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Default seconds a worker has to answer one request (dataParallel.timeout). */
+export const DEFAULT_TIMEOUT = 60;
+
+/**
+ * Requests to one worker, answered in order. A worker that fails, goes away or does not answer a
+ * request within `timeout` seconds (frozen, partitioned: a connection that stays open says
+ * nothing) fails every pending request, and `abandon` cuts it off (closes its connection or
+ * terminates its thread), so that nothing waits on it any more.
+ */
 export class Requests {
-  private pending: { resolve: (value: unknown) => void; reject: (error: Error) => void }[] = [];
+  private pending: { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> }[] = [];
   private failure: Error | undefined;
 
-  constructor(private readonly send: (message: unknown) => void, private readonly context: string) {}
+  /** `worker`: how errors name the worker (its thread number or address). */
+  constructor(
+    private readonly send: (message: unknown) => void,
+    private readonly context: string,
+    readonly worker: string,
+    private readonly timeout: number,
+    private readonly abandon: () => void,
+  ) {}
 
-  request<T>(message: unknown): Promise<T> {
+  /** `what`: the request as errors name it ('setup', 'step 12'). */
+  request<T>(message: unknown, what: string): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ resolve: resolve as (value: unknown) => void, reject });
-      this.send(message);
+      // A clock that only decides when to give up on a worker: no number depends on it.
+      const timer = setTimeout(() => this.expire(what), this.timeout * 1000);
+      this.pending.push({ resolve: resolve as (value: unknown) => void, reject, timer });
+      try {
+        this.send(message);
+      } catch (error) {
+        // Not sent: nothing may wait for it (its timer would hold the process for the timeout).
+        this.failWith(invalid(this.context, `Expected to send ${what} to data-parallel ${this.worker}`, { error: error instanceof Error ? error.message : String(error) }));
+      }
     });
   }
 
   reply(reply: Reply): void {
     const next = this.pending.shift();
-    if (reply.error !== undefined) next?.reject(invalid(this.context, 'Expected a data-parallel worker to compute its micro-batches', { error: reply.error }));
-    else next?.resolve(reply.value);
+    if (!next) return this.fail(`${this.worker} answered a request that was never made`);
+    clearTimeout(next.timer);
+    if (reply.error !== undefined) next.reject(new WorkerReplyError(reply.error));
+    else next.resolve(reply.value);
+  }
+
+  private expire(what: string): void {
+    this.failWith(invalid(this.context, `Expected data-parallel ${this.worker} to answer ${what} within dataParallel.timeout`, { timeout: this.timeout, worker: this.worker, request: what }));
   }
 
   fail(reason: string): void {
-    this.failure ??= invalid(this.context, 'Expected the data-parallel workers to keep running', { error: reason });
-    for (const p of this.pending.splice(0)) p.reject(this.failure);
+    this.failWith(invalid(this.context, 'Expected the data-parallel workers to keep running', { worker: this.worker, error: reason }));
+  }
+
+  private failWith(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    for (const p of this.pending.splice(0)) {
+      clearTimeout(p.timer);
+      p.reject(error);
+    }
+    this.abandon();
   }
 }
 
 /** A group of workers reached through `channels`: each is set up, then gets its share of every step. */
 export async function workerGroup(channels: Requests[], setup: WorkerSetup, close: () => Promise<void>, context: string): Promise<WorkerGroup> {
   try {
-    await Promise.all(channels.map((c) => c.request({ kind: 'setup', setup })));
+    await Promise.all(channels.map((c) => c.request({ kind: 'setup', setup }, 'setup')));
   } catch (error) {
     await close();
+    if (!(error instanceof WorkerReplyError)) throw error;
     throw invalid(context, "Expected each data-parallel worker to rebuild the model (workers run none of the caller's code: "
-      + 'register custom layers in a dataParallel.workerModule, or use dataParallel.inProcess)', { error: error instanceof Error ? error.message : String(error) });
+      + 'register custom layers in a dataParallel.workerModule, or use dataParallel.inProcess)', { error: error.reason });
   }
   return {
     size: channels.length,
-    run: (perWorker) => Promise.all(perWorker.map((step, w) => channels[w]!.request<ShareSum[]>({ kind: 'step', step }))),
+    run: async (perWorker) => {
+      try {
+        return await Promise.all(perWorker.map((step, w) => (step ? channels[w]!.request<unknown>({ kind: 'step', step }, `step ${step.context.step}`) : [])));
+      } catch (error) {
+        if (!(error instanceof WorkerReplyError)) throw error;
+        throw invalid(context, 'Expected a data-parallel worker to compute its micro-batches', { error: error.reason });
+      }
+    },
     close,
   };
 }
 
-type GroupFactory = (size: number, setup: WorkerSetup, context: string) => Promise<WorkerGroup | undefined>;
+/** What a transport needs to start a group: `size` workers, each set up with `setup`, `timeout` seconds per request. */
+export interface GroupStart {
+  size: number;
+  setup: WorkerSetup;
+  context: string;
+  timeout: number;
+  /** Bytes of one example's outputs (4 per element), when every output's shape is known: bounds a worker's reply. */
+  outputRowBytes: number | undefined;
+}
+
+type GroupFactory = (start: GroupStart) => Promise<WorkerGroup | undefined>;
 
 /** Worker threads (src/models/data-parallel-threads.ts registers them; undefined where there are none). */
 let threadGroup: GroupFactory | undefined;
@@ -242,7 +305,7 @@ export function registerThreadGroup(factory: GroupFactory): void {
 }
 
 /** Worker processes over TCP (src/models/data-parallel-tcp.ts registers them). */
-let processGroup: ((size: number, setup: WorkerSetup, context: string, options: ProcessOptions) => Promise<WorkerGroup>) | undefined;
+let processGroup: ((start: GroupStart, options: ProcessOptions) => Promise<WorkerGroup>) | undefined;
 
 export function registerProcessGroup(factory: NonNullable<typeof processGroup>): void {
   processGroup = factory;
@@ -260,7 +323,6 @@ function absoluteModule(specifier: string): string {
 
 class DataParallelStepper implements BatchStepper {
   private group: Promise<WorkerGroup | undefined> | undefined;
-  private layersChecked = false;
 
   constructor(private readonly model: LayersModel, private readonly options: DataParallelOptions, private readonly context: string) {}
 
@@ -273,14 +335,22 @@ class DataParallelStepper implements BatchStepper {
     const { processes } = this.options;
     if (processes) {
       if (!processGroup) throw invalid(this.context, "Expected verbatim's data-parallel processes module loaded (import from 'verbatim')", { processes: JSON.stringify(processes) });
-      return processGroup(this.options.workers, this.setup(), this.context, processes);
+      return processGroup(this.start(), processes);
     }
-    const group = threadGroup ? await threadGroup(this.options.workers, this.setup(), this.context) : undefined;
+    const group = threadGroup ? await threadGroup(this.start()) : undefined;
     if (!group && !warnedInProcess) {
       console.warn(`${this.context}: dataParallel: no worker threads here; computing every micro-batch in this thread (the same bits)`);
       warnedInProcess = true;
     }
     return group;
+  }
+
+  private start(): GroupStart {
+    const shapes = this.model.outputs.map((t) => t.shape.slice(1));
+    const outputRowBytes = shapes.every((shape) => shape.every((d) => d !== null))
+      ? shapes.reduce((sum, shape) => sum + 4 * shape.reduce<number>((p, d) => p * d!, 1), 0)
+      : undefined;
+    return { size: this.options.workers, setup: this.setup(), context: this.context, timeout: this.options.timeout ?? DEFAULT_TIMEOUT, outputRowBytes };
   }
 
   private setup(): WorkerSetup {
@@ -301,9 +371,6 @@ class DataParallelStepper implements BatchStepper {
   }
 
   async step(xs: Tensor[], ys: Tensor[], classWeight?: Record<number, number>): Promise<StepResult> {
-    // At the first step: a Sequential model may be built only then.
-    if (!this.layersChecked) checkLayers(this.model, this.context);
-    this.layersChecked = true;
     if (classWeight && ys.length > 1) throw invalid(this.context, 'Expected classWeight only for a model with one output (Keras)', { outputs: this.model.outputNames() });
     const compiled = this.model.compiledOrThrow(this.context);
     const trainable = (compiled.trainableWeights ??= this.model.trainableWeights);
@@ -314,8 +381,16 @@ class DataParallelStepper implements BatchStepper {
     if (group) {
       // Workers sum whole nodes of the tree: the same additions as summing every micro-batch here.
       const weights = this.model.weights.map((v) => v.dataSync() as Float32Array);
-      const perWorker = assign(treeNodes(tasks.length, group.size), group.size).map((nodes) => ({ weights, context, nodes: nodes.map(([lo, hi]) => tasks.slice(lo, hi)) }));
-      total = combineNodes(tasks.length, (await group.run(perWorker)).flat());
+      const assigned = assign(treeNodes(tasks.length, group.size), group.size);
+      // A worker without nodes (a batch of fewer micro-batches than workers) is not sent the weights.
+      const perWorker = assigned.map((nodes) => (nodes.length ? { weights, context, nodes: nodes.map(([lo, hi]) => tasks.slice(lo, hi)) } : undefined));
+      const replies = await group.run(perWorker);
+      const statisticSizes = new Map(this.model.weights.filter((v) => batchNormalizationOf(v)).map((v) => [v.name, v.size]));
+      replies.forEach((reply, w) => {
+        const problem = shareSumsProblem(reply, assigned[w]!, trainable, ys.length, statisticSizes);
+        if (problem) throw invalid(this.context, `Expected data-parallel worker ${w + 1}'s answer to step ${context.step} to be its nodes' sums`, { problem });
+      });
+      total = combineNodes(tasks.length, (replies as ShareSum[][]).flat());
     } else {
       total = nodeGradients(this.model, trainable, tasks, context);
     }

@@ -49,6 +49,11 @@ export interface DataParallelOptions {
    * the model's custom layers (vb.serialization.registerClass), as the workers run no user code.
    */
   workerModule?: string;
+  /**
+   * Seconds a worker has to answer each request (its setup, each step; default 60): a worker that
+   * does not (frozen, partitioned) fails the fit naming it and the step.
+   */
+  timeout?: number;
 }
 
 /** Where fit listens for data-parallel worker processes, and whether it starts them. */

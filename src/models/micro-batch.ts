@@ -5,6 +5,7 @@
  */
 import { variableGrads } from '../autograd/grad.js';
 import { ENGINE } from '../engine/engine.js';
+import * as ops from '../ops/index.js';
 import type { DataArray, DType } from '../tensor/dtype.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { callModel, classSampleWeights, totalLoss, type TrainableModel } from './training.js';
@@ -49,6 +50,19 @@ export interface ShareSum {
   grads: (Float32Array | null)[];
   /** The model's outputs on each micro-batch in order, for the batch's metrics. */
   predictions: WireTensor[][];
+  /**
+   * Each BatchNormalization layer's micro-batch statistics, in call order, weighted by the
+   * micro-batch's share of the batch: fl(statistic * fl(rows / batch size)), summed over the tree
+   * like the gradients (with one micro-batch: the batch's statistics, bit for bit).
+   */
+  statistics: BatchStatistics[];
+}
+
+/** A BatchNormalization layer's (named by its moving_mean) weighted mean and variance. */
+export interface BatchStatistics {
+  name: string;
+  mean: Float32Array;
+  variance: Float32Array;
 }
 
 /** What every micro-batch of one step shares. */
@@ -72,8 +86,16 @@ export function microBatchGradients(model: TrainableModel, trainable: readonly V
     const sampleWeights = context.classWeight ? classSampleWeights(ys[0]!, context.classWeight) : undefined;
     let predictions: Tensor[] = [];
     const outputTerms: Tensor[] = [];
+    const statistics: BatchStatistics[] = [];
+    const share = f(xs[0]!.shape[0]! / context.batchSize);
+    const batchStatistics = (movingMean: Variable, mean: Tensor, variance: Tensor) => {
+      // A layer called twice in one pass would update its moving statistics twice in plain fit: no single tree sum says that.
+      if (statistics.some((s) => s.name === movingMean.name)) throw new Error(`data-parallel: ${movingMean.name} normalizes more than once in one call (a shared BatchNormalization layer)`);
+      const weighted = (t: Tensor) => ENGINE.withoutRecording(() => ops.mul(t, share).dataSync() as Float32Array);
+      statistics.push({ name: movingMean.name, mean: weighted(mean), variance: weighted(variance) });
+    };
     const { value, grads } = variableGrads(() => {
-      predictions = callModel(model, xs, { training: true, step: context.step, rows: { offset: task.offset, total: context.batchSize } }).map((p) => ENGINE.keep(p));
+      predictions = callModel(model, xs, { training: true, step: context.step, rows: { offset: task.offset, total: context.batchSize }, batchStatistics }).map((p) => ENGINE.keep(p));
       return totalLoss(model, compiled, ys, predictions, sampleWeights, (t) => outputTerms.push(ENGINE.keep(t)), { batchSize: context.batchSize, penalties: task.index === 0 });
     }, trainable);
     const result: ShareSum = {
@@ -83,6 +105,7 @@ export function microBatchGradients(model: TrainableModel, trainable: readonly V
       outputLosses: outputTerms.map((t) => t.dataSync()[0]!),
       grads: trainable.map((v) => (grads[v.name] ? grads[v.name]!.dataSync() as Float32Array : null)),
       predictions: [predictions.map(toWire)],
+      statistics,
     };
     for (const t of [...predictions, ...outputTerms]) t.dispose();
     return result;
@@ -144,6 +167,9 @@ export function combineNodes(k: number, sums: readonly ShareSum[]): ShareSum {
 
 /** Two adjacent nodes' sums added: the parent's (the left one first). */
 export function addShares(a: ShareSum, b: ShareSum): ShareSum {
+  if (a.statistics.length !== b.statistics.length || a.statistics.some((s, i) => s.name !== b.statistics[i]!.name)) {
+    throw new Error(`data-parallel: micro-batches [${a.lo}, ${a.hi}) and [${b.lo}, ${b.hi}) normalize with different BatchNormalization layers`);
+  }
   return {
     lo: a.lo,
     hi: b.hi,
@@ -151,6 +177,7 @@ export function addShares(a: ShareSum, b: ShareSum): ShareSum {
     outputLosses: a.outputLosses.map((v, o) => f(v + b.outputLosses[o]!)),
     grads: a.grads.map((g, i) => (g === null ? null : addArrays(g, b.grads[i]!))),
     predictions: [...a.predictions, ...b.predictions],
+    statistics: a.statistics.map((s, i) => ({ name: s.name, mean: addArrays(s.mean, b.statistics[i]!.mean), variance: addArrays(s.variance, b.statistics[i]!.variance) })),
   };
 }
 
@@ -164,4 +191,39 @@ function addArrays(a: Float32Array, b: Float32Array): Float32Array {
 /** The tree sum of consecutive micro-batches that form a node of the tree (treeNodes). */
 export function nodeGradients(model: TrainableModel, trainable: readonly Variable[], tasks: readonly MicroBatchTask[], context: StepContext): ShareSum {
   return treeSum(tasks.map((task) => microBatchGradients(model, trainable, task, context)), addShares);
+}
+
+/**
+ * Why a worker's answer is not the sums of the nodes it was given, or undefined: a reply from
+ * another process is input, and a short gradient would otherwise add NaN into the tree.
+ */
+export function shareSumsProblem(
+  value: unknown, nodes: readonly [number, number][], trainable: readonly Variable[], outputs: number, statisticSizes: ReadonlyMap<string, number>,
+): string | undefined {
+  // totalLoss reports per-output terms only for a model with several outputs.
+  const terms = outputs > 1 ? outputs : 0;
+  if (!Array.isArray(value) || value.length !== nodes.length) return `expected ${nodes.length} node sums`;
+  for (let n = 0; n < nodes.length; n++) {
+    const s = value[n] as Partial<ShareSum> | null;
+    const [lo, hi] = nodes[n]!;
+    if (s === null || typeof s !== 'object' || s.lo !== lo || s.hi !== hi) return `expected the sum of micro-batches [${lo}, ${hi}) as answer ${n}`;
+    if (typeof s.loss !== 'number' || !Array.isArray(s.outputLosses) || s.outputLosses.length !== terms || !s.outputLosses.every((v) => typeof v === 'number')) {
+      return `expected a loss and ${terms} output losses for micro-batches [${lo}, ${hi})`;
+    }
+    if (!Array.isArray(s.grads) || s.grads.length !== trainable.length
+      || !s.grads.every((g, i) => g === null || (g instanceof Float32Array && g.length === trainable[i]!.size))) {
+      return `expected ${trainable.length} gradients of the weights' sizes for micro-batches [${lo}, ${hi})`;
+    }
+    const wire = (w: Partial<WireTensor> | null) => w !== null && typeof w === 'object' && Array.isArray(w.shape) && ArrayBuffer.isView(w.values)
+      && (w.values as DataArray).length === w.shape.reduce((p: number, d: unknown) => p * (Number.isInteger(d) && (d as number) >= 0 ? (d as number) : Number.NaN), 1);
+    if (!Array.isArray(s.predictions) || s.predictions.length !== hi - lo || !s.predictions.every((p) => Array.isArray(p) && p.length === outputs && p.every(wire))) {
+      return `expected the predictions of micro-batches [${lo}, ${hi})`;
+    }
+    const sized = (a: unknown, size: number | undefined) => a instanceof Float32Array && a.length === size;
+    if (!Array.isArray(s.statistics) || !s.statistics.every((b: Partial<BatchStatistics> | null) => b !== null && typeof b === 'object' && typeof b.name === 'string'
+      && sized(b.mean, statisticSizes.get(b.name)) && sized(b.variance, statisticSizes.get(b.name)))) {
+      return `expected the BatchNormalization statistics of micro-batches [${lo}, ${hi})`;
+    }
+  }
+  return undefined;
 }

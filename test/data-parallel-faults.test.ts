@@ -1,0 +1,398 @@
+/**
+ * Data-parallel faults: a worker that stops answering (a real worker process SIGSTOPped mid-fit,
+ * a peer that says hello and then nothing, a worker thread stuck in a loop) fails the fit within
+ * dataParallel.timeout naming the worker and the request, and leaves no socket, thread or
+ * process behind; peers that are not workers (garbage, a 4 GB length prefix, another message or
+ * version first) are refused and never counted, while fit keeps waiting for the real workers;
+ * a worker's oversized or ill-shaped reply fails the fit with the reason.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import * as vb from 'verbatim';
+import { decodeFrame, encodeFrame, FrameReader, FrameTooLarge, HELLO_MAGIC, PROTOCOL } from '../src/models/data-parallel-wire.js';
+import { REPO_ROOT } from './helpers/process.js';
+
+const WORKER_SCRIPT = `${REPO_ROOT}dist/src/models/data-parallel-process.js`;
+const HELLO = { kind: 'hello', magic: HELLO_MAGIC, protocol: PROTOCOL, version: vb.version.verbatim };
+
+function makeModel(): vb.LayersModel {
+  vb.setRandomSeed(3);
+  const m = vb.sequential({ name: 'faults', layers: [vb.layers.dense({ units: 4, activation: 'relu', inputShape: [6] }), vb.layers.dense({ units: 1, activation: 'sigmoid' })] });
+  m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+  return m;
+}
+
+async function train(dataParallel: vb.FitArgs['dataParallel'], onEpoch?: (epoch: number) => void): Promise<string> {
+  const m = makeModel();
+  const rng = vb.random.generator(1);
+  const x = rng.normal([40, 6]);
+  const y = vb.cast(vb.greater(vb.sum(x, 1, true), 0), 'float32');
+  try {
+    await m.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0, dataParallel, callbacks: { onEpochEnd: async (epoch: number) => onEpoch?.(epoch) } });
+    return m.weightsDigest();
+  } finally {
+    m.dispose();
+    vb.dispose([x, y]);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A connection to the fit's port, once it listens. */
+async function connectWhenListening(port: number): Promise<Socket> {
+  for (let i = 0; i < 200; i++) {
+    const socket = await new Promise<Socket | undefined>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => resolve(s));
+      s.once('error', () => resolve(undefined));
+    });
+    if (socket) return socket;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+/** Resolves when the fit has closed the connection (what it sent is read and dropped: 'close' comes after the data). */
+const closed = (socket: Socket) => new Promise<void>((resolve) => {
+  if (socket.destroyed) resolve();
+  socket.on('error', () => undefined);
+  socket.resume();
+  socket.once('close', () => resolve());
+});
+
+const exited = (child: ChildProcess) => new Promise<void>((resolve) => {
+  if (child.exitCode !== null || child.signalCode !== null) resolve();
+  else child.once('exit', () => resolve());
+});
+
+/** Frames the fit sends to a fake worker, one at a time. */
+function frames(socket: Socket): () => Promise<unknown> {
+  const queue: unknown[] = [];
+  let wake: (() => void) | undefined;
+  const reader = new FrameReader((body) => {
+    queue.push(decodeFrame(body));
+    wake?.();
+  });
+  socket.on('data', (chunk: Buffer) => reader.push(new Uint8Array(chunk)));
+  return async () => {
+    while (queue.length === 0) await new Promise<void>((resolve) => { wake = resolve; });
+    return queue.shift();
+  };
+}
+
+/** The sockets and child processes this process holds (active handles by kind). */
+function handles(): { sockets: number; children: string } {
+  const sockets = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap').length;
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n').map((l) => l.trim()).filter((l) => l && l !== 'ps');
+  return { sockets, children: children.filter((pid) => { try { return !execFileSync('ps', ['-o', 'comm=', '-p', pid], { encoding: 'utf8' }).includes('ps'); } catch { return false; } }).join(',') };
+}
+
+it('a worker process SIGSTOPped mid-fit fails the fit within the timeout, naming it and the step; the other exits, nothing is left open', { timeout: 60_000 }, async () => {
+  const before = handles();
+  const port = await freePort();
+  const workers = [0, 1].map(() => spawn(process.execPath, [WORKER_SCRIPT, `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] }));
+  try {
+    let stoppedAt = 0;
+    await assert.rejects(train({ workers: 2, microBatch: 3, timeout: 1, processes: { port, spawn: false, connectTimeout: 30 } }, (epoch) => {
+      if (epoch === 0) {
+        workers[1]!.kill('SIGSTOP');
+        stoppedAt = performance.now();
+      }
+    }), /^ValueError: fit: Expected data-parallel worker process 127\.0\.0\.1:\d+ to answer step 3 within dataParallel\.timeout\. Received: timeout=1, worker="worker process 127\.0\.0\.1:\d+", request="step 3"$/);
+    const waited = (performance.now() - stoppedAt) / 1000;
+    assert.ok(waited >= 1 && waited < 5, `failed after ${waited} s`);
+    // The survivor's connection was closed: it exits by itself.
+    await exited(workers[0]!);
+    assert.equal(workers[0]!.exitCode, 0);
+  } finally {
+    for (const w of workers) w.kill('SIGKILL');
+    await Promise.all(workers.map(exited));
+  }
+  assert.deepEqual(handles(), before);
+});
+
+it('a worker process fit started, SIGSTOPped mid-fit: the fit fails within the timeout and stops every process it started', { timeout: 60_000 }, async () => {
+  const before = handles();
+  await assert.rejects(train({ workers: 2, microBatch: 3, timeout: 1, processes: {} }, (epoch) => {
+    if (epoch !== 0) return;
+    const pids = handles().children.split(',').filter((pid) => !before.children.split(',').includes(pid));
+    assert.equal(pids.length, 2);
+    process.kill(Number(pids[0]), 'SIGSTOP');
+  }), /fit: Expected data-parallel worker process 127\.0\.0\.1:\d+ to answer step 3 within dataParallel\.timeout/);
+  assert.deepEqual(handles(), before);
+});
+
+it('a peer that says hello and then nothing fails the fit at its setup, after the timeout', { timeout: 60_000 }, async () => {
+  const port = await freePort();
+  const silent = connectWhenListening(port).then((socket) => {
+    socket.write(encodeFrame(HELLO));
+    return socket;
+  });
+  await assert.rejects(train({ workers: 1, microBatch: 3, timeout: 0.5, processes: { port, spawn: false, connectTimeout: 30 } }),
+    /fit: Expected data-parallel worker process 127\.0\.0\.1:\d+ to answer setup within dataParallel\.timeout\. Received: timeout=0\.5, worker="worker process 127\.0\.0\.1:\d+", request="setup"/);
+  // The fit cut it off.
+  await closed(await silent);
+});
+
+it('a worker thread that never answers (stuck in its workerModule) fails the fit after the timeout; the threads are terminated', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vb-dp-'));
+  try {
+    const module = join(dir, 'stuck.mjs');
+    writeFileSync(module, 'for (;;) {}\n');
+    const started = performance.now();
+    await assert.rejects(train({ workers: 2, microBatch: 3, timeout: 1, workerModule: module }),
+      /fit: Expected data-parallel worker thread [12] of 2 to answer setup within dataParallel\.timeout\. Received: timeout=1/);
+    assert.ok((performance.now() - started) / 1000 < 10);
+    // The process's event loop holds no worker: a fit after it trains normally.
+    await train({ workers: 2, microBatch: 3 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('peers that are not workers are refused and not counted; fit waits for the real worker and trains as in-process', { timeout: 60_000 }, async () => {
+  const port = await freePort();
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (message: string) => warnings.push(message);
+  try {
+    const fit = train({ workers: 1, microBatch: 3, processes: { port, spawn: false, connectTimeout: 30 } });
+    const length = (n: number) => {
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setUint32(0, n, true);
+      return b;
+    };
+    const attacks: [string, (s: Socket) => void][] = [
+      ['text', (s) => s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')],
+      ['4 GB length prefix', (s) => s.write(length(0xffffffff))],
+      ['a frame that does not decode', (s) => s.write(new Uint8Array([...length(6), 200, 0, 0, 0, 1, 2]))],
+      ['another message first', (s) => s.write(encodeFrame({ kind: 'step' }))],
+      ['another version', (s) => s.write(encodeFrame({ ...HELLO, version: '0.0.0-other' }))],
+      ['another protocol', (s) => s.write(encodeFrame({ ...HELLO, protocol: 99 }))],
+    ];
+    for (const [, attack] of attacks) {
+      const socket = await connectWhenListening(port);
+      attack(socket);
+      await closed(socket);
+    }
+    // Connected, never says hello: not a worker, closed once the workers are complete.
+    const silent = await connectWhenListening(port);
+    const worker = spawn(process.execPath, [WORKER_SCRIPT, `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    try {
+      const digest = await fit;
+      await closed(silent);
+      assert.equal(digest, await train({ workers: 1, microBatch: 3, inProcess: true }));
+    } finally {
+      worker.kill('SIGKILL');
+    }
+    const refused = warnings.filter((w) => w.includes('refused a connection'));
+    assert.equal(refused.length, attacks.length + 1, refused.join('\n'));
+    assert.match(refused[0]!, /a frame of 542393671 bytes \(at most 4096 expected\)/);
+    assert.match(refused[1]!, /a frame of 4294967295 bytes/);
+    assert.match(refused[2]!, /its first frame does not decode/);
+    assert.match(refused[3]!, /its first frame is not a data-parallel worker's hello/);
+    assert.match(refused[4]!, /it runs verbatim 0\.0\.0-other, not /);
+    assert.match(refused[5]!, /it speaks protocol 99, not 1/);
+    assert.match(refused[6]!, /no hello before the workers were complete/);
+  } finally {
+    console.warn = warn;
+  }
+});
+
+it('only hostile peers: the connect deadline fails the fit naming what was refused', { timeout: 60_000 }, async () => {
+  const port = await freePort();
+  const warn = console.warn;
+  console.warn = () => undefined;
+  try {
+    const fit = assert.rejects(train({ workers: 1, microBatch: 3, processes: { port, spawn: false, connectTimeout: 2 } }),
+      /fit: Expected 1 data-parallel worker processes to connect to 127\.0\.0\.1:\d+ within 2 s\. Received: connected=0, refused=\["127\.0\.0\.1:\d+: a frame of 4294967295 bytes \(at most 4096 expected\)"\], silent=1/);
+    const hostile = await connectWhenListening(port);
+    hostile.write(new Uint8Array([255, 255, 255, 255]));
+    await closed(hostile);
+    const silent = await connectWhenListening(port);
+    await fit;
+    await closed(silent);
+  } finally {
+    console.warn = warn;
+  }
+});
+
+it('a flood of hostile connections: the first 10 are named, the rest counted', { timeout: 60_000 }, async () => {
+  const port = await freePort();
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (message: string) => warnings.push(message);
+  try {
+    const fit = assert.rejects(train({ workers: 1, microBatch: 3, processes: { port, spawn: false, connectTimeout: 3 } }), (error: Error) => {
+      assert.match(error.message, /Received: connected=0, refused=\[("127\.0\.0\.1:\d+: it runs verbatim 0\.0\.0-other, not [^"]+"(, )?){10}\], refusedInAll=25$/);
+      return true;
+    });
+    for (let i = 0; i < 25; i++) {
+      const socket = await connectWhenListening(port);
+      socket.write(encodeFrame({ ...HELLO, version: '0.0.0-other' }));
+      await closed(socket);
+    }
+    await fit;
+    assert.equal(warnings.length, 10);
+    assert.match(warnings[9]!, /\(later refusals are only counted\)$/);
+  } finally {
+    console.warn = warn;
+  }
+});
+
+/** A fake worker: says hello, answers the setup, then answers the first step with `answer(step)`. */
+async function fakeWorker(port: number, answer: (socket: Socket, step: { nodes: { index: number }[][] }) => void): Promise<Socket> {
+  const socket = await connectWhenListening(port);
+  const next = frames(socket);
+  socket.write(encodeFrame(HELLO));
+  await next();
+  socket.write(encodeFrame({ value: true }));
+  const { step } = (await next()) as { step: { nodes: { index: number }[][] } };
+  answer(socket, step);
+  return socket;
+}
+
+it('a worker reply longer than the step can need, or not shaped as its nodes\' sums, fails the fit with the reason', { timeout: 60_000 }, async () => {
+  for (const [answer, expected] of [
+    [(s: Socket) => s.write(new Uint8Array([0, 0, 0, 128])), /a worker process sent a frame of 2147483648 bytes \(at most \d+ expected\)/],
+    [(s: Socket, step: { nodes: { index: number }[][] }) => s.write(encodeFrame({ value: step.nodes.map((tasks) => ({
+      lo: tasks[0]!.index, hi: tasks.at(-1)!.index + 1, loss: 0.5, outputLosses: [], grads: [new Float32Array(3), null, null, null], predictions: [],
+    })) })), /fit: Expected data-parallel worker 1's answer to step 0 to be its nodes' sums\. Received: problem="expected 4 gradients of the weights' sizes for micro-batches \[0, 6\)"/],
+    [(s: Socket) => s.write(encodeFrame({ value: 'nonsense' })), /problem="expected 1 node sums"/],
+    [(s: Socket) => s.write(encodeFrame(7)), /a worker process sent a reply that is neither \{value\} nor \{error\}/],
+  ] as const) {
+    const port = await freePort();
+    const peer = fakeWorker(port, answer);
+    await assert.rejects(train({ workers: 1, microBatch: 3, processes: { port, spawn: false, connectTimeout: 30 } }), expected);
+    await closed(await peer);
+  }
+});
+
+it('decodeFrame refuses bodies whose header or blobs do not fit, and FrameReader a prefix above its limit', () => {
+  const body = (header: string, payload: number[] = [], headerBytes?: number) => {
+    const h = new TextEncoder().encode(header);
+    const b = new Uint8Array(4 + h.length + payload.length);
+    new DataView(b.buffer).setUint32(0, headerBytes ?? h.length, true);
+    b.set(h, 4);
+    b.set(payload, 4 + h.length);
+    return b;
+  };
+  assert.throws(() => decodeFrame(new Uint8Array(2)), /a frame of 2 bytes has no header length/);
+  assert.throws(() => decodeFrame(body('{}', [], 100)), /a header of 100 bytes in a frame of 6/);
+  assert.throws(() => decodeFrame(body('{"a":{"$blob":"Float32Array","offset":0,"bytes":8}}', [1, 2, 3, 4])), /a blob that does not fit the frame/);
+  assert.throws(() => decodeFrame(body('{"a":{"$blob":"Float32Array","offset":0,"bytes":3}}', [1, 2, 3, 4])), /a blob that does not fit the frame/);
+  assert.throws(() => decodeFrame(body('{"a":{"$blob":"constructor","offset":0,"bytes":0}}')), /a blob that does not fit the frame/);
+  assert.throws(() => decodeFrame(body('{"a":{"$blob":"Uint8Array","offset":-1,"bytes":1}}', [1])), /a blob that does not fit the frame/);
+  assert.deepEqual(decodeFrame(body('{"a":{"$blob":"Uint8Array","offset":1,"bytes":2}}', [1, 2, 3])), { a: new Uint8Array([2, 3]) });
+  const reader = new FrameReader(() => assert.fail('no frame'), 16);
+  assert.throws(() => reader.push(new Uint8Array([17, 0, 0, 0])), (error) => error instanceof FrameTooLarge && /a frame of 17 bytes \(at most 16 expected\)/.test(error.message));
+});
+
+it('a worker with no node of a step is not asked: one micro-batch per batch trains with a second worker that never answers steps', { timeout: 60_000 }, async () => {
+  const port = await freePort();
+  const worker = spawn(process.execPath, [WORKER_SCRIPT, `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    // Says hello after the real worker (workers are numbered in hello order; the first gets the only node), answers the setup, then nothing.
+    const idle = (async () => {
+      const socket = await connectWhenListening(port);
+      const next = frames(socket);
+      await new Promise((r) => setTimeout(r, 3000));
+      socket.write(encodeFrame(HELLO));
+      await next();
+      socket.write(encodeFrame({ value: true }));
+      return socket;
+    })();
+    const digest = await train({ workers: 2, microBatch: 16, timeout: 2, processes: { port, spawn: false, connectTimeout: 30 } });
+    assert.equal(digest, await train({ workers: 1, microBatch: 16, inProcess: true }));
+    await closed(await idle);
+  } finally {
+    worker.kill('SIGKILL');
+  }
+});
+
+it('Requests: a message that cannot be sent, or a reply nobody asked for, fails the worker; no timer outlives it', async () => {
+  const { Requests } = await import('../src/models/data-parallel.js');
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
+  let abandoned = 0;
+  const unsendable = new Requests(() => { throw new Error('could not be cloned'); }, 'fit', 'worker thread 1 of 1', 1000, () => abandoned++);
+  await assert.rejects(unsendable.request({}, 'step 4'), /^ValueError: fit: Expected to send step 4 to data-parallel worker thread 1 of 1\. Received: error="could not be cloned"$/);
+  assert.equal(timers(), before);
+  assert.equal(abandoned, 1);
+  // Later requests fail at once with the same reason.
+  await assert.rejects(unsendable.request({}, 'step 5'), /Expected to send step 4/);
+
+  const sent: unknown[] = [];
+  const chatty = new Requests((m) => sent.push(m), 'fit', 'worker process 10.0.0.1:7', 1000, () => abandoned++);
+  const pending = chatty.request({ n: 1 }, 'setup');
+  chatty.reply({ value: 'ok' });
+  assert.equal(await pending, 'ok');
+  chatty.reply({ value: 'unasked' });
+  await assert.rejects(chatty.request({}, 'step 0'), /fit: Expected the data-parallel workers to keep running\. Received: worker="worker process 10\.0\.0\.1:7", error="worker process 10\.0\.0\.1:7 answered a request that was never made"/);
+  assert.equal(abandoned, 2);
+  assert.equal(timers(), before);
+});
+
+it('a worker that stopped reading does not keep its connection open after the fit failed for another reason', { timeout: 60_000 }, async () => {
+  const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap').length;
+  const before = sockets();
+  const port = await freePort();
+  /** Says hello and answers the setup; then `onStep`. */
+  const fake = async (onStep: (socket: Socket) => void) => {
+    const socket = await connectWhenListening(port);
+    const next = frames(socket);
+    socket.write(encodeFrame(HELLO));
+    await next();
+    socket.write(encodeFrame({ value: true }));
+    onStep(socket);
+    return socket;
+  };
+  // One stops reading: the step's 36 MB of weights stay unsent in the fit's socket. The other fails the step.
+  const stalled = fake((socket) => socket.pause());
+  const failing = fake((socket) => frames(socket)().then(() => socket.write(encodeFrame({ error: 'boom' }))));
+  vb.setRandomSeed(3);
+  const m = vb.sequential({ layers: [vb.layers.dense({ units: 3000, inputShape: [6] }), vb.layers.dense({ units: 3000 }), vb.layers.dense({ units: 1 })] });
+  m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+  const x = vb.zeros([16, 6]);
+  const y = vb.zeros([16, 1]);
+  try {
+    await assert.rejects(m.fit(x, y, { batchSize: 16, verbose: 0, dataParallel: { workers: 2, microBatch: 8, processes: { port, spawn: false, connectTimeout: 30 } } }),
+      /fit: Expected a data-parallel worker to compute its micro-batches\. Received: error="boom"/);
+    (await failing).destroy();
+    const stalledSocket = await stalled;
+    // Left: the stalled peer's own end of the connection (in this process), nothing of the fit's.
+    for (let i = 0; i < 40 && sockets() > before + 1; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(sockets(), before + 1);
+    stalledSocket.destroy();
+  } finally {
+    m.dispose();
+    vb.dispose([x, y]);
+  }
+});
+
+it('a worker process the fit refuses exits 1 saying so (not 0, as after its work)', { timeout: 60_000 }, async () => {
+  // A coordinator that reads the hello and closes: what a fit does to a worker of another version.
+  const server = createServer((socket) => socket.once('data', () => socket.destroy()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  try {
+    const worker = spawn(process.execPath, [WORKER_SCRIPT, `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    worker.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    await exited(worker);
+    assert.equal(worker.exitCode, 1);
+    assert.match(stderr, new RegExp(`data-parallel worker: the fit at 127\\.0\\.0\\.1:${port} closed the connection before sending any work \\(it refused this worker`));
+  } finally {
+    server.close();
+  }
+});
