@@ -49,7 +49,7 @@ forEachBackend('epoch records against the model', (backend) => {
     await vb.runs.record({ store }, async (recorder) => {
       id = recorder.id;
       const model = vb.sequential({ layers: [vb.layers.dense({ units: 5, inputShape: [3], activation: 'tanh' }), vb.layers.dropout({ rate: 0.2 }), vb.layers.dense({ units: 2 })] });
-      model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+      model.compile({ optimizer: 'adam', loss: 'meanSquaredError', metrics: ['mae'] });
       const x = vb.random.normal(vb.random.key(1), [20, 3]);
       const y = vb.random.normal(vb.random.key(2), [20, 2]);
       expected.push({ digest: model.weightsDigest(), layers: model.layerDigests() });
@@ -62,6 +62,11 @@ forEachBackend('epoch records against the model', (backend) => {
     // Kept snapshots: the records leave layer digests out, readers compute them.
     const raw = readJsonl<Record<string, unknown>>(join(store, id, 'epochs.jsonl'));
     assert.ok(raw.every((line) => !('layers' in line)), 'layer digests are not in the epoch records');
+    // Each line is what JSON.stringify makes of it, keys in order.
+    const text = readFileSync(join(store, id, 'epochs.jsonl'), 'utf8').split('\n').filter(Boolean);
+    for (const line of text) assert.equal(JSON.stringify(JSON.parse(line)), line);
+    assert.deepEqual(Object.keys(raw[1]!), ['fit', 'epoch', 'logs', 'logBits', 'digest']);
+    assert.deepEqual(Object.keys(raw[1]!.logs as object), ['loss', 'mae']);
     for (const [epoch, want] of expected.entries()) assert.deepEqual(layerDigestsAt(run, 0, epoch), want.layers, `epoch ${epoch}`);
     // Readers of older stores use the layer digests recorded in the epoch lines.
     const older = { ...run, epochs: run.epochs.map((e) => ({ ...e, layers: { dense: 'recorded' } })) };

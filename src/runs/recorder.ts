@@ -54,6 +54,17 @@ export function float32Bits(value: number): string {
   return BITS.getUint32(0).toString(16).padStart(8, '0');
 }
 
+/**
+ * One line of epochs.jsonl, the bytes JSON.stringify gives {fit, epoch, logs, logBits, digest,
+ * layers?}, put together directly (a line per epoch: the objects and arrays the generic way
+ * allocates cost more than the line itself).
+ */
+function epochLine(fit: number, epoch: number, logs: Logs, digest: string, layers: Record<string, string> | undefined): string {
+  let bits = '';
+  for (const key in logs) bits += `${bits ? ',' : ''}${JSON.stringify(key)}:"${float32Bits(logs[key]!)}"`;
+  return `{"fit":${fit},"epoch":${epoch},"logs":${JSON.stringify(jsonSafe(logs))},"logBits":{${bits}},"digest":"${digest}"${layers ? `,"layers":${JSON.stringify(layers)}` : ''}}\n`;
+}
+
 export function tensorFingerprint(t: Tensor): string {
   const bytes = new Uint8Array(t.dataSync().slice().buffer);
   return sha256(`${t.dtype}${JSON.stringify(t.shape)}\0`, bytes);
@@ -253,16 +264,23 @@ export class RunRecorder implements TrainingObserver {
    * readers compute them from the snapshot (src/cli/inspect.ts layerDigestsAt).
    */
   private writePendingEpochs(): void {
+    const lines: string[] = [];
     for (const { fit, epoch, logs, weights } of this.pendingEpochs.splice(0)) {
       const kept = weights.values.length <= MAX_EPOCH_WEIGHT_BYTES;
       const { digest, layers } = weights.digests(bytesSha256, { layers: !kept });
-      const logBits = Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, float32Bits(v)]));
       // The snapshot first: a flush writes files in the order appended, so that a kill between the
       // two writes leaves a snapshot without its record (cut off by a resume), never the reverse.
-      if (kept) this.appends.append(this.file(`weights/fit-${fit}.bin`), weights.values);
-      this.appends.jsonl(this.file('epochs.jsonl'), [{ fit, epoch, logs: jsonSafe(logs), logBits, digest, ...(layers ? { layers } : {}) }]);
+      if (kept) this.appends.append(this.snapshotFile(fit), weights.values);
+      lines.push(epochLine(fit, epoch, logs, digest, layers));
     }
+    if (lines.length > 0) this.appends.append(this.file('epochs.jsonl'), lines.join(''));
   }
+
+  private snapshotFiles: string[] = [];
+  private snapshotFile(fit: number): string {
+    return (this.snapshotFiles[fit] ??= this.file(`weights/fit-${fit}.bin`));
+  }
+
 
   fitBegin({ model, kind, options, data }: Parameters<NonNullable<TrainingObserver['fitBegin']>>[0]): void {
     this.fit++;
