@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as vb from 'verbatim';
@@ -15,7 +15,7 @@ import { REPO_ROOT } from './helpers/process.js';
 import { forEachBackend } from './helpers/backends.js';
 import { readJsonl } from '../src/runs/store.js';
 import { layerDigestsAt } from '../src/cli/snapshots.js';
-import { loadRun } from '../src/cli/inspect.js';
+import { firstDivergence, loadRun } from '../src/cli/inspect.js';
 import { WeightLayout } from '../src/models/weight-digest.js';
 
 const WORK = join(REPO_ROOT, 'test-output', 'run-records');
@@ -156,5 +156,106 @@ await vb.runs.record({}, async () => {
     writeFileSync(join(repo, 'untracked.txt'), 'x');
     assert.deepEqual(recordIn('vb.runs.record({}, () => undefined);').git, { commit: head, dirty: true });
     assert.deepEqual(recordIn(fitting).git, { commit: head, dirty: true });
+  });
+});
+
+describe('run records: after an outside review', () => {
+  it('a snapshot write refused by a full disk still lets the epoch records be written', async () => {
+    const store = freshStore('enospc-snapshot');
+    const fs = process.getBuiltinModule('node:fs') as typeof import('node:fs');
+    const writeSync = fs.writeSync;
+    let id = '';
+    // Only the weight snapshots fail, as a large write can where a small one still fits.
+    const failing = new Set<number>();
+    const openSync = fs.openSync;
+    (fs as { openSync: unknown }).openSync = (path: string, ...rest: unknown[]) => {
+      const fd = (openSync as (...a: unknown[]) => number)(path, ...rest);
+      if (String(path).endsWith('.bin') && String(path).includes('enospc-snapshot')) failing.add(fd);
+      return fd;
+    };
+    (fs as { writeSync: unknown }).writeSync = (fd: number, ...rest: unknown[]) => {
+      if (failing.has(fd)) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      return (writeSync as (...a: unknown[]) => number)(fd, ...rest);
+    };
+    try {
+      vb.setRandomSeed(5);
+      await assert.rejects(vb.runs.record({ store }, async (recorder) => {
+        id = recorder.id;
+        const model = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3] })] });
+        model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+        const stop = { onEpochEnd: (epoch: number) => { if (epoch === 1) throw new Error('stop here'); } };
+        await model.fit(vb.ones([4, 3]), vb.ones([4, 2]), { epochs: 3, batchSize: 2, verbose: 0, callbacks: [stop] });
+      }), /stop here/);
+    } finally {
+      (fs as { writeSync: unknown }).writeSync = writeSync;
+      (fs as { openSync: unknown }).openSync = openSync;
+    }
+    const epochs = readJsonl<{ epoch: number }>(join(store, id, 'epochs.jsonl'));
+    assert.deepEqual(epochs.map((e) => e.epoch), [0, 1, 2]);
+    assert.equal(JSON.parse(readFileSync(join(store, id, 'status.json'), 'utf8')).status, 'failed');
+  });
+
+  it('fitDataset builds the model with its first batch: the layers that differ are still named', async () => {
+    const store = freshStore('lazy-build');
+    const ids: string[] = [];
+    for (const seed of [1, 2]) {
+      vb.setRandomSeed(seed);
+      await vb.runs.record({ store }, async (recorder) => {
+        ids.push(recorder.id);
+        const model = vb.sequential({ layers: [vb.layers.dense({ units: 3 }), vb.layers.dense({ units: 1 })] });
+        model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+        const data = vb.data.zip({ xs: vb.data.array([[1, 2], [3, 4], [5, 6], [7, 8]]), ys: vb.data.array([[1], [0], [1], [0]]) }).batch(2);
+        await model.fitDataset(data, { epochs: 2, verbose: 0 });
+      });
+    }
+    const [a, b] = ids.map((id) => loadRun(store, id)) as [ReturnType<typeof loadRun>, ReturnType<typeof loadRun>];
+    const divergence = firstDivergence(a, b);
+    assert.ok(divergence && divergence !== 'length');
+    assert.deepEqual(divergence.layers, ['dense', 'dense_1']);
+  });
+
+  it('a hostile layer list in fits.jsonl is refused at once, a layer named __proto__ kept', async () => {
+    const store = freshStore('hostile-layers');
+    vb.setRandomSeed(4);
+    let id = '';
+    await vb.runs.record({ store }, async (recorder) => {
+      id = recorder.id;
+      const model = vb.sequential({ layers: [vb.layers.dense({ units: 64, inputShape: [64] })] });
+      model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      await model.fit(vb.ones([2, 64]), vb.ones([2, 64]), { epochs: 1, verbose: 0 });
+    });
+    const run = loadRun(store, id);
+    const withLayers = (layers: unknown) => ({ ...run, fits: run.fits.map((f) => ({ ...f, layers: layers as { name: string; weights: number[] }[] })) });
+    const t0 = performance.now();
+    assert.equal(layerDigestsAt(withLayers([{ name: 'dense', weights: Array(100000).fill(0) }]), 0, 1), undefined);
+    assert.equal(layerDigestsAt(withLayers(Array.from({ length: 100000 }, (_, i) => ({ name: `l${i}`, weights: [0, 1] }))), 0, 1), undefined);
+    assert.ok(performance.now() - t0 < 2000, 'refused without hashing');
+    const named = layerDigestsAt(withLayers([{ name: '__proto__', weights: [0, 1] }]), 0, 1)!;
+    assert.deepEqual(Object.keys(named), ['__proto__']);
+    assert.equal(named.__proto__, layerDigestsAt(run, 0, 1)!.dense);
+    // A snapshot that is not the one its record describes is not used.
+    const shifted = { ...run, epochs: run.epochs.map((e) => ({ ...e, digest: run.epochs[0]!.digest })) };
+    assert.equal(layerDigestsAt(shifted, 0, 1), undefined);
+  });
+
+  it('a model too large for snapshots records its digests, layers included, as the model gives them', async () => {
+    const store = freshStore('large-model');
+    vb.setRandomSeed(6);
+    let id = '';
+    const expected: string[] = [];
+    await vb.runs.record({ store }, async (recorder) => {
+      id = recorder.id;
+      // 2049 x 2048 + 2048 values: just over the 16 MiB a kept snapshot may have.
+      const model = vb.sequential({ layers: [vb.layers.dense({ units: 2048, inputShape: [2049] })] });
+      model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      expected.push(model.weightsDigest());
+      const after = { onEpochEnd: () => void expected.push(model.weightsDigest()) };
+      await model.fit(vb.ones([2, 2049]), vb.zeros([2, 2048]), { epochs: 2, verbose: 0, callbacks: [after] });
+    });
+    const raw = readJsonl<{ digest: string; layers?: Record<string, string> }>(join(store, id, 'epochs.jsonl'));
+    assert.deepEqual(raw.map((e) => e.digest), expected);
+    assert.ok(raw.every((e) => e.layers && Object.keys(e.layers).length === 1));
+    assert.equal(raw.at(-1)!.layers!.dense, raw.at(-1)!.digest, 'one layer: its digest is the model\'s');
+    assert.equal(existsSync(join(store, id, 'weights', 'fit-0.bin')), false);
   });
 });

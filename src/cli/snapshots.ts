@@ -109,7 +109,8 @@ export function weightDifferences(a: RecordedWeights, b: RecordedWeights, fit: n
 /**
  * The layer digests of one recorded epoch: as recorded (epochs whose snapshot is too large to
  * keep, and runs recorded before layer digests were left out), else computed from the kept
- * snapshot with weightsDigest's encoding; undefined when neither is there.
+ * snapshot with weightsDigest's encoding (once the snapshot's own digest is found to be the
+ * record's); undefined when neither is there.
  */
 export function layerDigestsAt(run: RecordedWeights, fit: number, epoch: number): Record<string, string> | undefined {
   const record = run.epochs.find((e) => e.fit === fit && e.epoch === epoch);
@@ -118,18 +119,32 @@ export function layerDigestsAt(run: RecordedWeights, fit: number, epoch: number)
   const layout = weightLayout(fitLine?.weights);
   const members = fitLine?.layers;
   if (typeof layout === 'string' || !Array.isArray(members)) return undefined;
-  const bytes = epochWeightBytes(run, fit, epoch, layout.reduce((n, w) => n + w.size * 4, 0));
+  const epochBytes = layout.reduce((n, w) => n + w.size * 4, 0);
+  const bytes = epochWeightBytes(run, fit, epoch, epochBytes);
   if (!(bytes instanceof Uint8Array)) return undefined;
-  const offsets = layout.map((_, i) => layout.slice(0, i).reduce((n, w) => n + w.size * 4, 0));
-  const digests: Record<string, string> = {};
+  const offsets: number[] = [];
+  layout.reduce((offset, w) => (offsets.push(offset), offset + w.size * 4), 0);
+  // A store's layer list is input: each index a weight, once per layer, and no more hashing in
+  // all than a few times the snapshot (a weight shared by layers is hashed once for each).
+  let budget = 4 * Math.max(epochBytes, 1);
+  const layers: [string, number[]][] = [];
   for (const layer of members) {
-    if (typeof layer?.name !== 'string' || !Array.isArray(layer.weights) || !layer.weights.every((i) => isIndex(i) && i < layout.length)) return undefined;
+    const indices = layer?.weights;
+    if (typeof layer?.name !== 'string' || !Array.isArray(indices) || !indices.every((i) => isIndex(i) && i < layout.length)) return undefined;
+    if (new Set(indices).size !== indices.length) return undefined;
+    budget -= indices.reduce((n, i) => n + layout[i]!.size * 4, 0);
+    if (budget < 0) return undefined;
+    layers.push([layer.name, indices]);
+  }
+  const digest = (indices: readonly number[]) => {
     const hash = createHash('sha256');
-    for (const i of layer.weights) {
+    for (const i of indices) {
       const w = layout[i]!;
       hash.update(`${w.name}\0${JSON.stringify(w.shape)}\0`).update(bytes.subarray(offsets[i]!, offsets[i]! + w.size * 4));
     }
-    digests[layer.name] = hash.digest('hex');
-  }
-  return digests;
+    return hash.digest('hex');
+  };
+  // The snapshot must be the one the record describes: its digest is the record's.
+  if (digest(layout.map((_, i) => i)) !== record?.digest) return undefined;
+  return Object.fromEntries(layers.map(([name, indices]) => [name, digest(indices)]));
 }

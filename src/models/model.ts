@@ -420,11 +420,14 @@ export class LayersModel implements TrainableModel {
 
   private weightLayout: WeightLayout | undefined;
 
-  /** Every weight's values, and their digests later: the run recorder's per-epoch record (digests computed in batches). */
-  weightSnapshot(allocate?: (bytes: number) => Uint8Array): WeightSnapshot {
+  /**
+   * Every weight's values, and their digests later: the run recorder's per-epoch record (digests
+   * computed in batches); undefined for weights of more than maxBytes (no copy of a large model).
+   */
+  weightSnapshot(allocate?: (bytes: number) => Uint8Array, maxBytes = Infinity): WeightSnapshot | undefined {
     const layers = this.layers;
     if (!this.weightLayout?.matches(layers)) this.weightLayout = new WeightLayout(layers);
-    return this.weightLayout.snapshot(allocate);
+    return this.weightLayout.valueBytes > maxBytes ? undefined : this.weightLayout.snapshot(allocate);
   }
 
   /** A Keras-style table of layers, output shapes, parameter counts and (functional) connections. */

@@ -13,7 +13,7 @@ export interface ObservedModel {
   weightsDigest(): string;
   layerDigests(): Record<string, string>;
   /** The weights' values now, with their digests (whole and per layer) computed when asked. */
-  weightSnapshot(allocate?: (bytes: number) => Uint8Array): WeightSnapshot;
+  weightSnapshot(allocate?: (bytes: number) => Uint8Array, maxBytes?: number): WeightSnapshot | undefined;
   getConfig(): Record<string, unknown>;
 }
 

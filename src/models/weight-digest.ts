@@ -15,10 +15,17 @@ function header(w: Variable): Uint8Array {
   return HEADERS.get(w) ?? HEADERS.set(w, ENCODER.encode(`${w.name}\0${JSON.stringify(w.shape)}\0`)).get(w)!;
 }
 
+/** Feeds the weights' digest bytes to an incremental SHA-256 (ours, or Node's for the run recorder), one weight at a time. */
+export function hashWeights<H extends { update(data: Uint8Array): unknown }>(hash: H, weights: readonly Variable[]): H {
+  for (const w of weights) {
+    hash.update(header(w));
+    hash.update(littleEndianBytes(w.dataSync() as Float32Array));
+  }
+  return hash;
+}
+
 export function weightsDigest(weights: readonly Variable[]): string {
-  const hash = new Sha256();
-  for (const w of weights) hash.update(header(w)).update(littleEndianBytes(w.dataSync() as Float32Array));
-  return hash.hex();
+  return hashWeights(new Sha256(), weights).hex();
 }
 
 /** A layer as far as digests go: its name and weights. */
@@ -43,12 +50,8 @@ export interface WeightSnapshot {
  */
 export class WeightLayout {
   private readonly variables: Variable[];
-  private readonly buffer: Uint8Array;
-  /** Per weight (this.variables order), its values in the buffer. */
-  private readonly valueViews: Uint8Array[];
-  /** Per layer, its bytes in the buffer; undefined when they are not contiguous (a weight shared with an earlier layer). */
-  private readonly layerViews: (Uint8Array | undefined)[];
-  private readonly valueBytes: number;
+  /** The bytes of every weight's values. */
+  readonly valueBytes: number;
 
   private readonly layers: readonly (readonly [string, readonly Variable[]])[];
 
@@ -66,16 +69,27 @@ export class WeightLayout {
       }
     }
     this.variables = [...ranges.keys()];
-    this.buffer = new Uint8Array(length);
-    for (const [w, { start }] of ranges) this.buffer.set(header(w), start);
-    this.valueViews = [...ranges.values()].map((r) => this.buffer.subarray(r.values, r.end));
-    this.valueBytes = this.valueViews.reduce((n, v) => n + v.length, 0);
-    this.layerViews = layers.map(([, weights]) => {
-      const spans = weights.map((w) => ranges.get(w)!);
+    this.valueBytes = [...ranges.values()].reduce((n, r) => n + r.end - r.values, 0);
+    this.ranges = ranges;
+    this.length = length;
+  }
+
+  private readonly ranges: Map<Variable, { start: number; values: number; end: number }>;
+  private readonly length: number;
+  private laidOut: { buffer: Uint8Array; valueViews: Uint8Array[]; layerViews: (Uint8Array | undefined)[] } | undefined;
+
+  /** The buffer and its views, made at the first snapshot (never for a model too large to snapshot). */
+  private layout(): NonNullable<WeightLayout['laidOut']> {
+    if (this.laidOut) return this.laidOut;
+    const buffer = new Uint8Array(this.length);
+    for (const [w, { start }] of this.ranges) buffer.set(header(w), start);
+    const layerViews = this.layers.map(([, weights]) => {
+      const spans = weights.map((w) => this.ranges.get(w)!);
       const contiguous = spans.every((s, i) => i === 0 || s.start === spans[i - 1]!.end);
       if (!contiguous) return undefined;
-      return spans.length === 0 ? this.buffer.subarray(0, 0) : this.buffer.subarray(spans[0]!.start, spans.at(-1)!.end);
+      return spans.length === 0 ? buffer.subarray(0, 0) : buffer.subarray(spans[0]!.start, spans.at(-1)!.end);
     });
+    return (this.laidOut = { buffer, valueViews: [...this.ranges.values()].map((r) => buffer.subarray(r.values, r.end)), layerViews });
   }
 
   /** Whether this layout is for these layers, with the weights they had (checked every epoch: no allocation). */
@@ -102,21 +116,19 @@ export class WeightLayout {
   }
 
   private digests(values: Uint8Array, digestOf: BytesDigest, options: { layers: boolean }): { digest: string; layers?: Record<string, string> } {
+    const { buffer, valueViews, layerViews } = this.layout();
     let offset = 0;
-    for (const view of this.valueViews) {
+    for (const view of valueViews) {
       view.set(values.subarray(offset, offset + view.length));
       offset += view.length;
     }
-    const digest = digestOf(this.buffer);
+    const digest = digestOf(buffer);
     if (!options.layers) return { digest };
-    return { digest, layers: Object.fromEntries(this.layers.map(([name, weights], i) => [name, digestOf(this.layerViews[i] ?? this.gather(weights))])) };
+    return { digest, layers: Object.fromEntries(this.layers.map(([name, weights], i) => [name, digestOf(layerViews[i] ?? this.gather(buffer, weights))])) };
   }
 
   /** A layer's bytes gathered from the buffer (its weights are not next to each other in it). */
-  private gather(weights: readonly Variable[]): Uint8Array {
-    return concatenateBytes(weights.map((w) => {
-      const view = this.valueViews[this.variables.indexOf(w)]!;
-      return this.buffer.subarray(view.byteOffset - header(w).length, view.byteOffset + view.length);
-    }));
+  private gather(buffer: Uint8Array, weights: readonly Variable[]): Uint8Array {
+    return concatenateBytes(weights.map((w) => buffer.subarray(this.ranges.get(w)!.start, this.ranges.get(w)!.end)));
   }
 }

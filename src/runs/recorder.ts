@@ -8,9 +8,9 @@
 import type { History, Logs } from '../models/callbacks.js';
 import { TRAINING_OBSERVERS, type ObservedModel, type TrainingObserver } from '../models/observers.js';
 import { currentSeed } from '../random/seed.js';
-import type { Tensor } from '../tensor/tensor.js';
+import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { BytesDigest } from '../util/sha256.js';
-import type { WeightSnapshot } from '../models/weight-digest.js';
+import { hashWeights, type WeightSnapshot } from '../models/weight-digest.js';
 import { BytePool } from '../util/bytes.js';
 import { environment, gitFacts, scriptGitInBackground, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from './node.js';
@@ -63,6 +63,12 @@ function epochLine(fit: number, epoch: number, logs: Logs, digest: string, layer
   let bits = '';
   for (const key in logs) bits += `${bits ? ',' : ''}${JSON.stringify(key)}:"${float32Bits(logs[key]!)}"`;
   return `{"fit":${fit},"epoch":${epoch},"logs":${JSON.stringify(jsonSafe(logs))},"logBits":{${bits}},"digest":"${digest}"${layers ? `,"layers":${JSON.stringify(layers)}` : ''}}\n`;
+}
+
+/** The model's digest and its layers', hashed a weight at a time by Node's crypto. */
+function streamedDigests(model: ObservedModel): { digest: string; layers: Record<string, string> } {
+  const digest = (weights: readonly Variable[]) => hashWeights(nodeCrypto().createHash('sha256'), weights).digest('hex');
+  return { digest: digest(model.weights), layers: Object.fromEntries(model.layers.map((l) => [l.name!, digest(l.weights.map((w) => w.variable))])) };
 }
 
 export function tensorFingerprint(t: Tensor): string {
@@ -120,7 +126,9 @@ export class RunRecorder implements TrainingObserver {
   /** Where the epochs' weight snapshots are kept until written. */
   private readonly snapshotBytes = new BytePool();
   /** Epochs whose records wait for the next flush: their digests are computed then, together (cheaper than one by one between steps). */
-  private readonly pendingEpochs: { fit: number; epoch: number; logs: Logs; weights: WeightSnapshot }[] = [];
+  private readonly pendingEpochs: { fit: number; epoch: number; logs: Logs; weights: WeightSnapshot | { digest: string; layers: Record<string, string> } }[] = [];
+  /** Per fit, the bytes of the weights its record lists: the size of each of its snapshots. */
+  private readonly fitWeightBytes: number[] = [];
   /** Per input, the hashes of the first epoch's examples in the order training saw them. */
   private readonly batchHashes = new Map<string, string[]>();
   /** Per input of fit on tensors, its examples' hashes: the first epoch's batches name their rows of them. */
@@ -254,22 +262,29 @@ export class RunRecorder implements TrainingObserver {
   }
 
   private epochRecord(model: ObservedModel, epoch: number, logs: Logs): void {
-    this.pendingEpochs.push({ fit: this.fit, epoch, logs: { ...logs }, weights: model.weightSnapshot((bytes) => this.snapshotBytes.take(bytes)) });
+    const snapshot = model.weightSnapshot((bytes) => this.snapshotBytes.take(bytes), MAX_EPOCH_WEIGHT_BYTES);
+    // A model too large to keep a snapshot of: its digests now, a weight at a time (no copy held).
+    this.pendingEpochs.push({ fit: this.fit, epoch, logs: { ...logs }, weights: snapshot ?? streamedDigests(model) });
     this.appends.flushIfDue();
   }
 
   /**
    * The epoch records held back, with their digests. A kept snapshot holds every weight's bytes,
-   * so per-layer digests are recorded only for epochs whose snapshot is not kept (too large):
-   * readers compute them from the snapshot (src/cli/inspect.ts layerDigestsAt).
+   * so per-layer digests are recorded only for epochs whose snapshot is not kept (too large, or
+   * not of the weights the fit's record lists: a model built by its first batch): readers
+   * compute them from the snapshot (src/cli/snapshots.ts layerDigestsAt). Every snapshot is
+   * appended before any record: a flush writes files in the order appended, so that a kill
+   * between writes leaves snapshots without their records (cut off by a resume), never the reverse.
    */
   private writePendingEpochs(): void {
     const lines: string[] = [];
     for (const { fit, epoch, logs, weights } of this.pendingEpochs.splice(0)) {
-      const kept = weights.values.length <= MAX_EPOCH_WEIGHT_BYTES;
+      if ('digest' in weights) {
+        lines.push(epochLine(fit, epoch, logs, weights.digest, weights.layers));
+        continue;
+      }
+      const kept = weights.values.length === this.fitWeightBytes[fit];
       const { digest, layers } = weights.digests(bytesSha256, { layers: !kept });
-      // The snapshot first: a flush writes files in the order appended, so that a kill between the
-      // two writes leaves a snapshot without its record (cut off by a resume), never the reverse.
       if (kept) this.appends.append(this.snapshotFile(fit), weights.values);
       lines.push(epochLine(fit, epoch, logs, digest, layers));
     }
@@ -290,9 +305,10 @@ export class RunRecorder implements TrainingObserver {
     this.dataHashes.clear();
     for (const [name, t] of Object.entries(data)) this.dataHashes.set(name, exampleHashes(t));
     this.refreshSeed();
+    const weights = model.weights;
+    this.fitWeightBytes[this.fit] = weights.reduce((n, w) => n + w.size * 4, 0);
     // A resumed fit's beginning and first-epoch data are recorded; its training goes on from the backup.
     if (this.kept?.fits.has(this.fit)) return;
-    const weights = model.weights;
     this.appends.jsonl(this.file('fits.jsonl'), [{
       fit: this.fit, kind, model: model.getConfig(), options: serializable(options),
       data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t), content: contentFingerprint(this.dataHashes.get(k)!) }])),

@@ -162,6 +162,7 @@ export class AppendFiles {
     const fs = builtin<Fs>('node:fs');
     this.lastFlush = globalThis.performance.now();
     this.beforeFlush();
+    let failure: Error | undefined;
     for (const [file, chunks] of this.pending) {
       this.pending.delete(file);
       try {
@@ -180,9 +181,11 @@ export class AppendFiles {
         if (typeof data === 'string') fs.writeSync(fd, data);
         else for (let done = 0; done < data.length;) done += fs.writeSync(fd, data.subarray(done));
       } catch (error) {
-        throw writeFailure(file, error);
+        // The other files are still written (a full disk may refuse a large snapshot and take a small record).
+        failure ??= writeFailure(file, error);
       }
     }
+    if (failure) throw failure;
   }
 
   close(): void {
