@@ -258,4 +258,18 @@ describe('run records: after an outside review', () => {
     assert.equal(raw.at(-1)!.layers!.dense, raw.at(-1)!.digest, 'one layer: its digest is the model\'s');
     assert.equal(existsSync(join(store, id, 'weights', 'fit-0.bin')), false);
   });
+
+  it('a fit that starts at initialEpoch fingerprints its first epoch too', async () => {
+    const store = freshStore('initial-epoch');
+    vb.setRandomSeed(8);
+    let id = '';
+    await vb.runs.record({ store }, async (recorder) => {
+      id = recorder.id;
+      const model = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+      model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      await model.fit(vb.ones([6, 2]), vb.ones([6, 1]), { epochs: 4, initialEpoch: 2, batchSize: 3, verbose: 0 });
+    });
+    const fits = readJsonl<{ datasetFingerprint?: Record<string, string> }>(join(store, id, 'fits.jsonl'));
+    assert.equal(fits.filter((f) => f.datasetFingerprint).length, 1);
+  });
 });

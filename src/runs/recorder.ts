@@ -353,7 +353,8 @@ export class RunRecorder implements TrainingObserver {
   }
 
   epochEnd({ model, epoch, logs }: Parameters<NonNullable<TrainingObserver['epochEnd']>>[0]): void {
-    if (epoch === 0 && this.batchHashes.size > 0) {
+    // The end of the fit's first epoch (epoch 0, or initialEpoch): the batches were shown for it only.
+    if (this.batchHashes.size > 0) {
       // Order: the examples' hashes in the order seen; content: the same hashes as a multiset.
       this.appends.jsonl(this.file('fits.jsonl'), [{
         fit: this.fit,
