@@ -236,13 +236,15 @@ export class BackupAndRestore implements Callback {
       finished,
     };
     for (const { tensor: t } of optimizer) if (!(t instanceof Variable)) t.dispose();
-    // Write a temporary file, flush it, then rename: a kill at any moment leaves the previous backup or the new one, whole.
+    // Write a temporary file, then rename: a kill at any moment leaves the previous backup or the new one, whole.
+    // The user's backups are also flushed to the disk (a power cut); a recorded run's automatic ones are not,
+    // as its records are not: they are taken at every fit's end, where a flush would cost more than the records.
     this.fs.mkdirSync(this.backupDir, { recursive: true });
     const temporary = `${this.file}.tmp`;
     const fd = this.fs.openSync(temporary, 'w');
     try {
       this.fs.writeSync(fd, JSON.stringify(encode(backup as unknown as CallbackState)));
-      this.fs.fsyncSync(fd);
+      if (!this.automatic) this.fs.fsyncSync(fd);
     } finally {
       this.fs.closeSync(fd);
     }
