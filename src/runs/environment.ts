@@ -138,11 +138,12 @@ function gitInfoInBackground(dir: string): Promise<Environment['git']> {
   });
 }
 
-/** The directory whose checkout the run's git facts describe: the script's, else none. */
+/** The directory whose checkout the run's git facts describe: the script's, if it is in one (no git process is started otherwise). */
 function scriptDirectory(): string | undefined {
   const script = scriptPath();
   const path = optionalBuiltin<Path>('node:path');
-  return script && path ? path.dirname(path.resolve(script)) : undefined;
+  const dir = script && path ? path.dirname(path.resolve(script)) : undefined;
+  return dir && findUp(dir, '.git') ? dir : undefined;
 }
 
 /** The git facts of the script's checkout, now (null without a script or outside a checkout). */
