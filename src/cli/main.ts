@@ -6,8 +6,8 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import * as vb from '../index.js';
 import { defaultStore, jsonNumber, listRuns, removeRun, resolveRun, summarizeRun, writeFailure } from '../runs/store.js';
-import { integerFlag, parse, stringFlag, UsageError, type Parsed } from './args.js';
-import { execute, executeAll, interruptedBy, signalExitCode, type Invocation } from './execute.js';
+import { integerFlag, MAX_THREADS, parse, seedText, stringFlag, UsageError, type Parsed } from './args.js';
+import { execute, executeAll, interruptedBy, isScriptName, SCRIPT_KINDS, signalExitCode, type Invocation } from './execute.js';
 import { projectRoot, trustedInvocation } from './trust.js';
 import {
   compareData, configOf, summaryValues, valueDifferences, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
@@ -60,7 +60,7 @@ Commands:
 
 Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VERBATIM_STORE).
 Exit codes: 0 success, 1 a check or a run failed, 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
-  run: `verbatim run <script.ts|.js> [options] [-- script args]
+  run: `verbatim run <script> [options] [-- script args]   (a .js, .mjs, .cjs, .ts, .mts or .cts file)
   --seed N        the seed, as if vb.setRandomSeed(N) ran before the script (overrides the script's own)
   --seeds a,b,c   one run per seed; a..b is every seed from a to b (1..30)
   --repeats N     runs per seed (without --seed/--seeds: N runs with auto-chosen, recorded seeds)
@@ -217,6 +217,8 @@ async function commandRun(parsed: Parsed): Promise<number> {
   const [script] = parsed.positionals;
   if (!script || parsed.positionals.length > 1) throw new UsageError(`Expected one script. Received: ${JSON.stringify(parsed.positionals)}`);
   if (!existsSync(script) || !statSync(script).isFile()) throw new UsageError(`Expected a script file. Received: ${script} (${existsSync(script) ? 'not a regular file' : 'not found'})`);
+  // The queue's workers accept the same kinds; a file of another kind would be run as JavaScript or fail obscurely.
+  if (!isScriptName(script)) throw new UsageError(`Expected a ${SCRIPT_KINDS} script. Received: script=${script}`);
   const backend = stringFlag(parsed, 'backend');
   if (backend !== undefined && !vb.backendNames().includes(backend)) throw new UsageError(`Expected --backend to be one of ${vb.backendNames().join(', ')}. Received: --backend ${backend}`);
   const trace = stringFlag(parsed, 'trace');
@@ -224,7 +226,7 @@ async function commandRun(parsed: Parsed): Promise<number> {
   const storeDir = store(parsed);
   const base: Omit<Invocation, 'seed'> = {
     script, args: parsed.rest,
-    ...(integerFlag(parsed, 'threads', 1) !== undefined ? { threads: integerFlag(parsed, 'threads', 1)! } : {}),
+    ...(integerFlag(parsed, 'threads', 1, MAX_THREADS) !== undefined ? { threads: integerFlag(parsed, 'threads', 1, MAX_THREADS)! } : {}),
     ...(stringFlag(parsed, 'backend') !== undefined ? { backend: stringFlag(parsed, 'backend')! } : {}),
     ...(stringFlag(parsed, 'name') !== undefined ? { name: stringFlag(parsed, 'name')! } : {}),
     ...(trace ? { trace: trace as 'steps' | 'epochs' | 'ops' } : {}),
@@ -234,7 +236,7 @@ async function commandRun(parsed: Parsed): Promise<number> {
   if (queue !== undefined) return submitQueued(parsed, queue, base, storeDir);
   if (parsed.flags.has('detach')) throw new UsageError('Expected --detach with --queue. Received: --detach alone');
   const invocations = seedList(parsed).map((seed) => ({ ...base, ...(seed !== undefined ? { seed } : {}) }));
-  const parallel = integerFlag(parsed, 'parallel', 1) ?? 1;
+  const parallel = integerFlag(parsed, 'parallel', 1, MAX_RUNS) ?? 1;
   const metric = stringFlag(parsed, 'metric');
   const display = parsed.flags.has('progress') || (process.stdout.isTTY && process.stderr.isTTY)
     ? new ProgressDisplay(invocations.length, (t) => write('stderr', t), process.stderr.isTTY === true)
@@ -339,7 +341,8 @@ function commandLs(parsed: Parsed): number {
   const status = stringFlag(parsed, 'status');
   const statuses = ['running', 'completed', 'failed', 'interrupted', 'corrupt'];
   if (status !== undefined && !statuses.includes(status)) throw new UsageError(`Expected --status to be one of ${statuses.join(', ')}. Received: --status ${status}`);
-  const seed = stringFlag(parsed, 'seed');
+  const seedFlag = stringFlag(parsed, 'seed');
+  const seed = seedFlag === undefined ? undefined : seedText('seed', seedFlag);
   const since = sinceFlag(stringFlag(parsed, 'since'));
   const runs = sortRuns(listRuns(store(parsed)).filter((r) => (name === undefined || r.name === name)
     && (status === undefined || r.status === status) && (seed === undefined || r.seed === seed)
@@ -398,12 +401,27 @@ async function commandReport(parsed: Parsed): Promise<number> {
   const ids = runIds(parsed, storeDir);
   if (ids.length === 0) throw new UsageError('Expected runs (ids or --name). Received: none');
   const file = stringFlag(parsed, 'out') ?? 'report.html';
+  if (file === '') throw new UsageError('Expected --out to name a file, or - for stdout. Received: --out (empty)');
   const runs = ids.map((id) => loadRun(storeDir, id));
   const corrupt = runs.filter((r) => r.summary.status === 'corrupt');
   for (const r of corrupt) write('stderr', `verbatim report: left out ${r.summary.id}, corrupt: ${r.summary.problem}\n`);
   const readable = runs.filter((r) => r.summary.status !== 'corrupt');
   if (readable.length === 0) throw new Error(`Expected at least one readable run. Received: ${corrupt.length} corrupt`);
-  writeFileSync(file, await renderReport(readable, { metric: stringFlag(parsed, 'metric') }));
+  const metric = stringFlag(parsed, 'metric');
+  if (metric !== undefined) {
+    const known = [...new Set(readable.flatMap((r) => [...Object.keys(r.summary.finalMetrics), ...Object.keys(r.summary.values)]))].sort();
+    if (!known.includes(metric)) {
+      throw new UsageError(`Expected --metric to name a metric or value of these runs (${known.join(', ') || 'they have none'}). Received: --metric ${metric}`);
+    }
+  }
+  const html = await renderReport(readable, { metric });
+  // `-` is stdout, as for most tools: the report is piped, the confirmation goes to stderr.
+  if (file === '-') {
+    write('stdout', html);
+    write('stderr', `wrote the report to stdout (${readable.length} runs)\n`);
+    return 0;
+  }
+  writeFileSync(file, html);
   out(`wrote ${file} (${readable.length} runs)`);
   return 0;
 }
