@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { REPO_ROOT } from './helpers/process.js';
@@ -72,12 +72,23 @@ describe('run tools: arguments and stores', () => {
       [['worker', '--queue', 'redis://127.0.0.1:1', '--lock-ms', '99999999999'], /Expected --lock-ms to be an integer from 200 to 2147483647/],
       [['run', other], /Expected a \.js, \.mjs, \.cjs, \.ts, \.mts or \.cts script\. Received: script=.*notes\.py/],
       [['report', '--out', '', ...listed().map((r) => r.id)], /Expected --out to name a file, or - for stdout\. Received: --out \(empty\)/],
+      // Arguments that were ignored: extra positionals, an empty store (runs in the working directory), doctor's --store.
+      [['ls', 'foo'], /verbatim ls: Expected no positional arguments .*\. Received: \["foo"\]/],
+      [['env', 'x'], /verbatim env: Expected no positional arguments\. Received: \["x"\]/],
+      [['show', 'a', 'b'], /verbatim show: Expected one run id\. Received: \["a","b"\]/],
+      [['verify', 'a', 'b'], /verbatim verify: Expected one run id\. Received: \["a","b"\]/],
+      [['report', 'a', '--name', 'b'], /verbatim report: Expected runs or --name, not both\./],
+      [['ls', '--store='], /verbatim ls: Expected --store to name a directory\. Received: --store \(empty\)/],
+      [['run', script, '--store', ''], /verbatim run: Expected --store to name a directory\. Received: --store \(empty\)/],
+      [['worker', '--queue', 'redis://127.0.0.1:1', '--store='], /verbatim worker: Expected --store to name a directory/],
+      [['doctor', script, '--store', 'elsewhere'], /verbatim doctor: Expected one of --seed, --trace\. Received: --store/],
     ];
     for (const [args, message] of cases) {
       const r = cli(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
       assert.match(r.stderr, message, args.join(' '));
     }
+    assert.deepEqual(readdirSync(WORK).sort(), ['fit.mjs', 'notes.py', 'store']);
     // The seed filter takes a seed in any spelling the store records as one.
     assert.deepEqual(JSON.parse(cli(['ls', '--seed', '007', '--json']).stdout).map((r: Listed) => r.seed), ['7']);
     // An .mjs script runs as a .ts or .js one does (the list the workers accept too).
@@ -89,6 +100,11 @@ describe('run tools: arguments and stores', () => {
     const unknown = cli(['report', ...ids, '--metric', 'nope']);
     assert.equal(unknown.code, 2, unknown.stderr);
     assert.match(unknown.stderr, /Expected --metric to name a metric or value of these runs \(loss\)\. Received: --metric nope/);
+    // run's summary names the metrics the runs have, too.
+    const summary = cli(['run', script, '--seed', '9', '--metric', 'nope', '--store', join(WORK, 'metric')]);
+    assert.equal(summary.code, 0, summary.stderr);
+    assert.match(summary.stdout, /\(no run recorded a metric or value named nope; they recorded loss\)/);
+    rmSync(join(WORK, 'metric'), { recursive: true });
     const piped = cli(['report', ...ids, '--out', '-', '--metric', 'loss']);
     assert.equal(piped.code, 0, piped.stderr);
     assert.match(piped.stdout, /^<!doctype html>/i);

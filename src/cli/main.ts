@@ -105,7 +105,15 @@ go back to the queue, the worker closes and exits 0.`,
 };
 
 function store(parsed: Parsed): string {
-  return stringFlag(parsed, 'store') ?? defaultStore();
+  const dir = stringFlag(parsed, 'store');
+  // An empty --store would put runs into the working directory, each beside the user's files.
+  if (dir === '') throw new UsageError('Expected --store to name a directory. Received: --store (empty)');
+  return dir ?? defaultStore();
+}
+
+/** Commands that take no positional arguments, or at most `max`, say so instead of ignoring the rest. */
+function atMostPositionals(parsed: Parsed, max: number, what: string): void {
+  if (parsed.positionals.length > max) throw new UsageError(`Expected ${what}. Received: ${JSON.stringify(parsed.positionals)}`);
 }
 
 function runIds(parsed: Parsed, storeDir: string): string[] {
@@ -275,6 +283,7 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   const storeDir = store(parsed);
   const [query] = parsed.positionals;
   if (!query) throw new UsageError('Expected a run id. Received: nothing');
+  atMostPositionals(parsed, 1, 'one run id');
   const original = readableRun(storeDir, query);
   const invocation = trustedInvocation(original, projectRoot(process.cwd()));
   const [execution] = await executeAll(storeDir, [{ ...invocation, name: `verify ${original.summary.id}` }], 1, () => undefined, () => undefined);
@@ -337,6 +346,7 @@ function commandDiff(parsed: Parsed): number {
 }
 
 function commandLs(parsed: Parsed): number {
+  atMostPositionals(parsed, 0, 'no positional arguments (filters are --name, --status, --seed, --since)');
   const name = stringFlag(parsed, 'name');
   const status = stringFlag(parsed, 'status');
   const statuses = ['running', 'completed', 'failed', 'interrupted', 'corrupt'];
@@ -357,6 +367,7 @@ function commandShow(parsed: Parsed): number {
   const storeDir = store(parsed);
   const [query] = parsed.positionals;
   if (!query) throw new UsageError('Expected a run id. Received: nothing');
+  atMostPositionals(parsed, 1, 'one run id');
   const run = loadRun(storeDir, resolveRun(storeDir, query));
   if (parsed.flags.has('json')) {
     out(JSON.stringify(run, jsonNumber, 2));
@@ -390,6 +401,7 @@ function commandRm(parsed: Parsed): number {
 }
 
 function commandEnv(parsed: Parsed): number {
+  atMostPositionals(parsed, 0, 'no positional arguments');
   const manifest = vb.environment();
   if (parsed.flags.has('json')) out(JSON.stringify(manifest, null, 2));
   else out(table([['field', 'value'], ...Object.entries(manifest).filter(([k]) => k !== 'dependencies').map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]), ['dependencies', `${Object.keys(manifest.dependencies).length} resolved (--json lists them)`]]));
@@ -398,6 +410,7 @@ function commandEnv(parsed: Parsed): number {
 
 async function commandReport(parsed: Parsed): Promise<number> {
   const storeDir = store(parsed);
+  if (parsed.flags.has('name') && parsed.positionals.length) throw new UsageError(`Expected runs or --name, not both. Received: ${JSON.stringify(parsed.positionals)} and --name ${stringFlag(parsed, 'name')}`);
   const ids = runIds(parsed, storeDir);
   if (ids.length === 0) throw new UsageError('Expected runs (ids or --name). Received: none');
   const file = stringFlag(parsed, 'out') ?? 'report.html';
@@ -437,7 +450,8 @@ const COMMANDS: Record<string, { valued: string[]; switches: string[]; run: (p: 
   rm: { valued: ['store'], switches: [], run: commandRm },
   env: { valued: [], switches: ['json'], run: commandEnv },
   report: { valued: ['store', 'name', 'out', 'metric'], switches: [], run: commandReport },
-  doctor: { valued: ['store', 'seed', 'trace'], switches: [], run: (p) => doctor(p, out) },
+  // doctor keeps its runs in a directory of its own (it says which): a --store would be ignored.
+  doctor: { valued: ['seed', 'trace'], switches: [], run: (p) => doctor(p, out) },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -172,9 +172,7 @@ async function outcome(queue: Queue, id: string, redis: Redis, store: string): P
   if (state !== 'completed' && state !== 'failed') return `${label}: ${state}${job.attemptsStarted > 1 ? ` (attempt ${job.attemptsStarted})` : ''}`;
   if (state === 'failed') {
     const run = await downloadRun(redis, id, store);
-    // Attempts started, not made: a takeover after a lost worker is an attempt that never ended in an error.
-    const started = Math.max(job.attemptsStarted, job.attemptsMade);
-    const attempts = `after ${started} attempt${started === 1 ? '' : 's'}${job.stalledCounter ? `, ${job.stalledCounter} lost worker${job.stalledCounter === 1 ? '' : 's'}` : ''}`;
+    const attempts = `after ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'}${job.stalledCounter ? `, ${job.stalledCounter} lost worker${job.stalledCounter === 1 ? '' : 's'}` : ''}`;
     return { job: id, state, seed: spec.seed, ...(run ? { run } : {}), line: `${label} failed ${attempts}: ${job.failedReason}${run ? ` (run ${run})` : ''}` };
   }
   // Redis is input like a store: a result of another shape is reported, never followed.

@@ -91,6 +91,7 @@ export async function commandWorker(parsed: Parsed, log: (line: string) => void)
   // The lock a worker holds on its jobs, renewed at half this; a job whose lock lapsed (its worker vanished) is handed on after it.
   const lockMs = integerFlag(parsed, 'lock-ms', 200, MAX_TIMER_MS) ?? 30_000;
   const sharedStore = stringFlag(parsed, 'store');
+  if (sharedStore === '') throw new UsageError('Expected --store to name a directory. Received: --store (empty)');
   const idleSeconds = integerFlag(parsed, 'exit-when-idle', 1, Math.floor(MAX_TIMER_MS / 1000));
   const options = await connectionOptions(url);
   const root = projectRoot(process.cwd());
