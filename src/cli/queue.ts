@@ -88,6 +88,8 @@ export async function connectionOptions(url: string): Promise<Connection> {
   try {
     await Promise.race([probe.connect().then(() => probe.ping()), deadline]);
   } catch (error) {
+    // A connection still being attempted (a server that never answers) would keep the process alive.
+    probe.disconnect();
     throw new Error(`--queue ${safeUrl(url)}: Expected a Redis server answering within ${CONNECT_TIMEOUT_MS / 1000} s. Received: ${(cause ?? error as Error).message}`);
   } finally {
     clearTimeout(timer);
