@@ -70,6 +70,9 @@ describe('run tools: arguments and stores', () => {
       [['run', script, '--parallel', '1000001'], /Expected --parallel to be an integer from 1 to 100000\. Received: --parallel 1000001/],
       [['worker', '--queue', 'redis://127.0.0.1:1', '--threads', '65'], /Expected --threads to be an integer from 1 to 64\. Received: --threads 65/],
       [['worker', '--queue', 'redis://127.0.0.1:1', '--lock-ms', '99999999999'], /Expected --lock-ms to be an integer from 200 to 2147483647/],
+      [['run', script, '--seeds', '1,x'], /Expected --seeds to be an integer seed\. Received: --seeds x/],
+      [['doctor', script, '--seed', '1.5'], /Expected --seed to be an integer seed\. Received: --seed 1\.5/],
+      [['doctor', other], /verbatim doctor: Expected a \.js, \.mjs, \.cjs, \.ts, \.mts or \.cts script\. Received: script=.*notes\.py/],
       [['run', other], /Expected a \.js, \.mjs, \.cjs, \.ts, \.mts or \.cts script\. Received: script=.*notes\.py/],
       [['report', '--out', '', ...listed().map((r) => r.id)], /Expected --out to name a file, or - for stdout\. Received: --out \(empty\)/],
       // Arguments that were ignored: extra positionals, an empty store (runs in the working directory), doctor's --store.

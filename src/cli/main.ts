@@ -51,7 +51,7 @@ Commands:
   ls [--name N] [--status S] [--seed N] [--since T] [--sort F] [--json]   the recorded runs
   show <run> [--json]               one run's record
   rm <run>                          delete a run
-  report <runs...|--name NAME> [--out report.html]
+  report <runs...|--name NAME> [--metric NAME] [--out report.html | --out -]
   run <script> --seeds 1..30 --queue redis://host:port[/db] [--detach]   one job per seed on a queue
   worker --queue redis://host:port[/db] [--concurrency N] [--threads N] [--store DIR]   runs queued jobs
   status [<sweep>] --queue redis://... [--wait]   a queued sweep's jobs (or every sweep); runs written into the store
@@ -64,7 +64,7 @@ Exit codes: 0 success, 1 a check or a run failed, 2 bad usage, 130/143 interrupt
   --seed N        the seed, as if vb.setRandomSeed(N) ran before the script (overrides the script's own)
   --seeds a,b,c   one run per seed; a..b is every seed from a to b (1..30)
   --repeats N     runs per seed (without --seed/--seeds: N runs with auto-chosen, recorded seeds)
-  --threads N     kernel threads          --backend NAME   'wasm' or 'reference'
+  --threads N     kernel threads (1..64)  --backend NAME   'wasm' or 'reference'
   --name NAME     the runs' name          --parallel N     runs at once (default 1)
   --trace steps   also record every step's loss bits and weights digest
   --trace ops     steps, and the digest of every op's output in the first training step
@@ -86,8 +86,8 @@ confidence interval of the mean, and whether runs of the same seed were bit-iden
   ls: 'verbatim ls [--name NAME] [--status S] [--seed N] [--since 2h|2026-11-28] [--sort FIELD|METRIC|-METRIC] [--json]: id, name, seed, status, final metrics and custom values, and digest prefix of every run, oldest first unless sorted.',
   show: 'verbatim show <run> [--json]: the run\'s manifest, status (with its reason), fits and per-epoch records.',
   rm: 'verbatim rm <run...>: deletes the runs (each id, or a prefix naming one run), printing what it removed.',
-  report: 'verbatim report <runs...|--name NAME> [--metric NAME] [--out report.html]: one self-contained, offline HTML file (Vega-Lite charts as inline SVG, live with hover and zoom in a browser): curves with one panel per fit, the distribution of every final metric and custom value, summary statistics, runs of the same seed whose bits differ with their diff, and the environment once with the per-run differences.',
-  doctor: 'verbatim doctor <script> [--seed N] [-- script args]: with the seed pinned (default 1) for every run, runs the training twice in one process, twice in two processes, with 1 and 2 threads and on both backends; compares the input data first (content, then order), then names the first cause in the chain (e.g. data differ because of Math.random at file:line), the first divergent step, and the risks it finds. Exit 1 when anything differs.',
+  report: 'verbatim report <runs...|--name NAME> [--metric NAME] [--out report.html | -]: one self-contained, offline HTML file (Vega-Lite charts as inline SVG, live with hover and zoom in a browser): curves with one panel per fit, the distribution of every final metric and custom value, summary statistics, runs of the same seed whose bits differ with their diff, and the environment once with the per-run differences.',
+  doctor: 'verbatim doctor <script> [--seed N] [--trace ops] [-- script args]: with the seed pinned (default 1) for every run, runs the training twice in one process, twice in two processes, with 1 and 2 threads and on both backends; compares the input data first (content, then order), then names the first cause in the chain (e.g. data differ because of Math.random at file:line), the first divergent step, and the risks it finds. Exit 1 when anything differs.',
   env: 'verbatim env [--json]: this environment\'s manifest.',
   worker: `verbatim worker --queue redis://host:port[/db] [--concurrency N] [--threads N] [--store DIR] [--lock-ms MS] [--exit-when-idle S]
 Runs jobs submitted by 'verbatim run --queue', each exactly as 'verbatim run' would, after checking
@@ -129,10 +129,7 @@ function distinctSeeds(parsed: Parsed): (string | undefined)[] {
   const seed = stringFlag(parsed, 'seed');
   const seeds = stringFlag(parsed, 'seeds');
   if (seed !== undefined && seeds !== undefined) throw new UsageError(`Expected --seed or --seeds, not both. Received: --seed ${seed} --seeds ${seeds}`);
-  const valid = (s: string) => {
-    if (!/^-?\d+$/.test(s)) throw new UsageError(`Expected integer seeds. Received: ${s || '(an empty item)'}`);
-    return BigInt(s).toString(); // One spelling per seed: -0 is 0, 007 is 7.
-  };
+  const valid = (s: string) => seedText(seeds !== undefined ? 'seeds' : 'seed', s);
   // `a..b` is every integer from a to b, both included.
   const expand = (item: string): string[] => {
     const range = /^(-?\d+)\.\.(-?\d+)$/.exec(item);
