@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { REPO_ROOT } from './helpers/process.js';
-import { downloadRun, jobId, redisOptions, safeUrl } from '../src/cli/queue.js';
+import { Queue } from 'bullmq';
+import { downloadRun, jobId, QUEUE_NAME, redisOptions, safeUrl } from '../src/cli/queue.js';
 import { MAX_STALLED } from '../src/cli/queue-policy.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
@@ -149,7 +150,8 @@ describe('run queue: job identity and URLs (no Redis needed)', () => {
     assert.deepEqual(redisOptions('redis://127.0.0.1'), { host: '127.0.0.1', port: 6379, db: 0, connectTimeout: 5000, maxRetriesPerRequest: null });
     assert.deepEqual(redisOptions('redis://me:p%40ss@[::1]:6380/3'), { host: '::1', port: 6380, db: 3, username: 'me', password: 'p@ss', connectTimeout: 5000, maxRetriesPerRequest: null });
     assert.deepEqual(redisOptions('rediss://h:1/').tls, {});
-    for (const bad of ['', 'localhost:6379', 'http://h:6379', 'redis://', 'redis://h:6379/db', 'redis://h:6379/1/2', 'redis://h:6379?x=1', 'redis://h:70000']) {
+    for (const bad of ['', 'localhost:6379', 'http://h:6379', 'redis://', 'redis://h:6379/db', 'redis://h:6379/1/2', 'redis://h:6379?x=1', 'redis://h:70000',
+      'redis://h:/1', 'redis://h:', 'redis://me:pw@h:/1', 'redis://h:0', 'redis://h:6379/-1', 'redis://h:6379/1e3', 'redis://h:6379/99999999999']) {
       assert.throws(() => redisOptions(bad), new RegExp(`--queue: Expected a Redis URL redis://host:port\\[/db\\]\\. Received: ${bad.replace(/[?.*[\]]/g, '\\$&')}$`), bad);
     }
     assert.equal(safeUrl('redis://me:secret@h:6379/1'), 'redis://me:***@h:6379/1');
@@ -259,11 +261,15 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
     const status = start(process.execPath, [CLI, 'status', sweep, '--queue', redis.url, '--store', store, '--wait']);
     assert.equal(await status.exit, 0, status.output);
     await heir.waitFor(/seed 21: run \S+ completed/, 5000);
+    // The takeover is the job's second attempt (BullMQ's attemptsStarted), in the log and in the run's worker record.
+    assert.match(heir.output, /seed 21: running \S+ \(attempt 2\)/);
+    assert.match(doomed.output, /seed 21: running \S+ \(attempt 1\)/);
     assert.match(status.output, /\[1\/1\] seed 21 completed: run \S+ [0-9a-f]{12} on \S+/);
     const runs = listed(store);
     assert.deepEqual(runs.map((r) => r.status), ['completed']);
-    const record = JSON.parse(readFileSync(join(store, runs[0]!.id, 'worker.json'), 'utf8')) as { pid: number };
+    const record = JSON.parse(readFileSync(join(store, runs[0]!.id, 'worker.json'), 'utf8')) as { pid: number; attempt: number };
     assert.equal(record.pid, heir.child.pid);
+    assert.equal(record.attempt, 2);
     assert.doesNotMatch(doomed.output, /completed/);
     // The killed worker's temporary run directory is removed by the next worker started on the machine.
     const leftOver = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`verbatim-worker-${doomed.child.pid}-`));
@@ -307,6 +313,23 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
     assert.equal(await status.exit, 0, status.output);
     await heir.waitFor(/seed 22: running .*\(attempt 2\)/, 5000);
     assert.deepEqual(listed(store).map((r) => [r.seed, r.status]), [['22', 'completed']]);
+  });
+
+  it('job scripts: the extensions a worker accepts are the ones verbatim run accepts, and its refusal lists them', async () => {
+    const w = await worker(redis.url);
+    const queue = new Queue(QUEUE_NAME, { connection: redisOptions(redis.url) });
+    try {
+      const data = { scriptSha256: 'a'.repeat(64), lockfileSha256: null, seed: '1', repeat: 0, args: [], sweep: 'x' };
+      await queue.add('run', { ...data, script: 'test-output/queue/notes.py' }, { jobId: 'extension-py', attempts: 1 });
+      await queue.add('run', { ...data, script: 'test-output/queue/missing.mjs' }, { jobId: 'extension-mjs', attempts: 1 });
+      await queue.add('run', { ...data, script: 'test-output/queue/missing.cts' }, { jobId: 'extension-cts', attempts: 1 });
+      await w.waitFor(/job extension-py: refused: the job's data names the script "test-output\/queue\/notes\.py", not a relative path to a \.js, \.mjs, \.cjs, \.ts, \.mts or \.cts file/);
+      // .mjs and .cts pass the data check and are looked up in the checkout.
+      await w.waitFor(/job extension-mjs: refused by \S+: this checkout \(.*\) has no test-output\/queue\/missing\.mjs/);
+      await w.waitFor(/job extension-cts: refused by \S+: this checkout \(.*\) has no test-output\/queue\/missing\.cts/);
+    } finally {
+      await queue.close();
+    }
   });
 
   it('a script that throws: the job fails once with the error, not retried; the failed run is recorded', async () => {
@@ -426,6 +449,10 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
       [['run', TUTORIAL, '--seed', '1', '--queue', 'http://127.0.0.1:6379'], 2, /--queue: Expected a Redis URL redis:\/\/host:port\[\/db\]\. Received: http:\/\/127\.0\.0\.1:6379/],
       [['run', TUTORIAL, '--seed', '1', '--queue', 'redis://127.0.0.1:6379/x'], 2, /Expected a Redis URL/],
       [['run', TUTORIAL, '--seed', '1', '--queue', 'redis://127.0.0.1:99999'], 2, /Expected a Redis URL/],
+      // A database beyond the server's (16 by default): refused by the server, never used as database 0.
+      [['run', TUTORIAL, '--seed', '1', '--queue', `${redis.url}/99`], 2, new RegExp(`--queue redis://127\\.0\\.0\\.1:${redis.port}/99: Expected a database number from 0 to 15 \\(the server's databases 16\\)\\. Received: db=99 \\(ERR DB index is out of range\\)`)],
+      [['worker', '--queue', `${redis.url}/16`], 2, /Expected a database number from 0 to 15 .*Received: db=16/],
+      [['status', '--queue', `${redis.url}/99`], 2, /Expected a database number from 0 to 15 .*Received: db=99/],
       [['run', TUTORIAL, '--queue', redis.url], 2, /Expected --seed or --seeds with --queue\. Received: neither/],
       [['run', TUTORIAL, '--seeds', '5..1', '--queue', redis.url], 2, /Expected a seed range a\.\.b with a <= b/],
       [['run', TUTORIAL, '--seed', '1', '--detach'], 2, /Expected --detach with --queue/],

@@ -39,14 +39,27 @@ export function parse(argv: readonly string[], valued: readonly string[], switch
   return { positionals, flags, rest };
 }
 
-export function integerFlag(parsed: Parsed, name: string, min: number): number | undefined {
+/** Kernel threads a run may ask for: the WASM backend's own maximum (CONTROL.maxThreads), which it would otherwise clamp to silently. */
+export const MAX_THREADS = 64;
+/** Timers take at most 2^31 - 1 ms; a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A decimal integer flag from min to max: '0x10', '1e3', ' 5' and '' are usage errors, not numbers. */
+export function integerFlag(parsed: Parsed, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const value = parsed.flags.get(name);
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (typeof value !== 'string' || !Number.isInteger(n) || n < min) {
-    throw new UsageError(`Expected --${name} to be an integer >= ${min}. Received: --${name} ${value === true ? '' : value}`);
+  const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`Expected --${name} to be an integer ${range}. Received: --${name} ${value === true ? '' : value}`);
   }
   return n;
+}
+
+/** A seed as the store records it: a decimal integer in one spelling (-0 is 0, 007 is 7). */
+export function seedText(flag: string, value: string): string {
+  if (!/^-?\d+$/.test(value)) throw new UsageError(`Expected --${flag} to be an integer seed. Received: --${flag} ${value || '(empty)'}`);
+  return BigInt(value).toString();
 }
 
 export function stringFlag(parsed: Parsed, name: string): string | undefined {

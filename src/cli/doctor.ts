@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Parsed } from './args.js';
-import { stringFlag, UsageError } from './args.js';
-import { executeAll, interruptedBy, signalExitCode, type Invocation } from './execute.js';
+import { seedText, stringFlag, UsageError } from './args.js';
+import { executeAll, interruptedBy, isScriptName, SCRIPT_KINDS, signalExitCode, type Invocation } from './execute.js';
 import { firstDivergentOp } from '../runs/op-trace.js';
 import { compareData, firstDivergence, loadRun, table, type RunDetails } from './inspect.js';
 
@@ -57,8 +57,8 @@ function randomSites(run: RunDetails): RandomSite[] {
 export async function doctor(parsed: Parsed, out: (text: string) => void): Promise<number> {
   const [script] = parsed.positionals;
   if (!script || parsed.positionals.length > 1) throw new UsageError(`Expected one script. Received: ${JSON.stringify(parsed.positionals)}`);
-  const seed = stringFlag(parsed, 'seed') ?? '1';
-  if (!/^-?\d+$/.test(seed)) throw new UsageError(`Expected an integer seed. Received: --seed ${seed}`);
+  if (!isScriptName(script)) throw new UsageError(`Expected a ${SCRIPT_KINDS} script. Received: script=${script}`);
+  const seed = seedText('seed', stringFlag(parsed, 'seed') ?? '1');
   const store = mkdtempSync(join(tmpdir(), 'verbatim-doctor-'));
   out(`verbatim doctor: ${script} (seed pinned to ${seed} for every run; runs kept in ${store})`);
 

@@ -8,10 +8,10 @@
  * an IPC channel tells it when the CLI is gone, even by SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ensureDirectory, newRunId, processStartTime, readStatus, writeFailure, writeJson, writeStatus } from '../runs/store.js';
 
 export interface Invocation {
@@ -40,6 +40,49 @@ export interface Execution {
 
 const require = createRequire(import.meta.url);
 const PRELOAD = require.resolve('./preload.js');
+
+/**
+ * Creates the store when missing and checks that runs can be written into it. Node's recursive
+ * mkdir reports a read-only file system as ENOENT, so the nearest existing directory is asked
+ * (access W_OK, which also answers EROFS for root) and the error names the store, not a run's path.
+ */
+function ensureWritableStore(store: string): void {
+  const notWritable = (at: string, error: unknown) => {
+    const { code, message } = error as NodeJS.ErrnoException;
+    return new Error(`Expected a writable store. Received: store=${resolve(store)} (not writable: ${code ?? message}${at === resolve(store) ? '' : ` at ${at}`})`, { cause: error });
+  };
+  let nearest = resolve(store);
+  while (!existsSync(nearest) && dirname(nearest) !== nearest) nearest = dirname(nearest);
+  try {
+    accessSync(nearest, fsConstants.W_OK);
+    mkdirSync(store, { recursive: true });
+    accessSync(store, fsConstants.W_OK);
+  } catch (error) {
+    throw notWritable(nearest, error);
+  }
+}
+
+/**
+ * The run could not even be set up (a full disk before the child started): it is recorded failed
+ * with the reason when a status still fits, else a new run's directory is removed, so that it is
+ * never listed as a run that was interrupted. The error says which.
+ */
+function unstartedRun(dir: string, id: string, resumed: boolean, startedAt: string, error: unknown): Error {
+  const failure = writeFailure(join(dir, 'run.json'), error);
+  try {
+    writeStatus(join(dir, 'status.json'), { status: 'failed', pid: process.pid, startedAt, endedAt: new Date().toISOString(), error: { message: failure.message } });
+    return new Error(`${failure.message} (run ${id} recorded as failed)`, { cause: error });
+  } catch {
+    if (resumed) return new Error(`${failure.message} (run ${id} left as it was)`, { cause: error });
+    rmSync(dir, { recursive: true, force: true });
+    return new Error(`${failure.message} (no run recorded)`, { cause: error });
+  }
+}
+
+/** The scripts a run can be: JavaScript as Node runs it, TypeScript through tsx. One list for `run`, the queue and its workers. */
+export const SCRIPT_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'] as const;
+export const SCRIPT_KINDS = `${SCRIPT_EXTENSIONS.slice(0, -1).join(', ')} or ${SCRIPT_EXTENSIONS.at(-1)}`;
+export const isScriptName = (path: string): boolean => SCRIPT_EXTENSIONS.some((extension) => path.endsWith(extension));
 
 function nodeArguments(script: string): string[] {
   // The preload comes first: strict mode's Math.random guard is in place before any module of the script loads.
@@ -95,6 +138,7 @@ export function execute(store: string, invocation: Invocation, echo: Echo, start
   if (!existsSync(script)) throw new Error(`Expected a script file. Received: ${invocation.script} (not found)`);
   const id = resume ?? newRunId();
   const dir = join(store, id);
+  ensureWritableStore(store);
   ensureDirectory(dir);
   const backupInterval = invocation.backupInterval === undefined ? DEFAULT_BACKUP_INTERVAL : invocation.backupInterval;
   const options = {
@@ -104,11 +148,15 @@ export function execute(store: string, invocation: Invocation, echo: Echo, start
     ...(backupInterval !== null ? { backupInterval } : {}),
     ...(resume ? { resume: true } : {}),
   };
-  // The recorder in the child rewrites both once verbatim is imported; until then they are the CLI's.
-  if (!resume) writeJson(join(dir, 'run.json'), { id, name: invocation.name ?? null, seed: invocation.seed ?? null, trace: options.trace, invocation: options.invocation });
   const startedAt = new Date().toISOString();
   const cliStartTime = processStartTime(process.pid);
-  writeJson(join(dir, 'status.json'), { status: 'running', pid: process.pid, ...(cliStartTime ? { pidStartTime: cliStartTime } : {}), startedAt });
+  try {
+    // The recorder in the child rewrites both once verbatim is imported; until then they are the CLI's.
+    if (!resume) writeJson(join(dir, 'run.json'), { id, name: invocation.name ?? null, seed: invocation.seed ?? null, trace: options.trace, invocation: options.invocation });
+    writeJson(join(dir, 'status.json'), { status: 'running', pid: process.pid, ...(cliStartTime ? { pidStartTime: cliStartTime } : {}), startedAt });
+  } catch (error) {
+    throw unstartedRun(dir, id, resume !== undefined, startedAt, error);
+  }
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     VERBATIM_RUN_DIR: dir,

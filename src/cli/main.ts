@@ -6,8 +6,8 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import * as vb from '../index.js';
 import { defaultStore, jsonNumber, listRuns, removeRun, resolveRun, summarizeRun, writeFailure } from '../runs/store.js';
-import { integerFlag, parse, stringFlag, UsageError, type Parsed } from './args.js';
-import { execute, executeAll, interruptedBy, signalExitCode, type Invocation } from './execute.js';
+import { integerFlag, MAX_THREADS, parse, seedText, stringFlag, UsageError, type Parsed } from './args.js';
+import { execute, executeAll, interruptedBy, isScriptName, SCRIPT_KINDS, signalExitCode, type Invocation } from './execute.js';
 import { projectRoot, trustedInvocation } from './trust.js';
 import {
   compareData, configOf, summaryValues, valueDifferences, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
@@ -52,7 +52,7 @@ Commands:
   ls [--name N] [--status S] [--seed N] [--since T] [--sort F] [--json]   the recorded runs
   show <run> [--json]               one run's record
   rm <run>                          delete a run
-  report <runs...|--name NAME> [--out report.html]
+  report <runs...|--name NAME> [--metric NAME] [--out report.html | --out -]
   run <script> --seeds 1..30 --queue redis://host:port[/db] [--detach]   one job per seed on a queue
   worker --queue redis://host:port[/db] [--concurrency N] [--threads N] [--store DIR]   runs queued jobs
   status [<sweep>] --queue redis://... [--wait]   a queued sweep's jobs (or every sweep); runs written into the store
@@ -61,11 +61,11 @@ Commands:
 
 Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VERBATIM_STORE).
 Exit codes: 0 success, 1 a check or a run failed, 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
-  run: `verbatim run <script.ts|.js> [options] [-- script args]
+  run: `verbatim run <script> [options] [-- script args]   (a .js, .mjs, .cjs, .ts, .mts or .cts file)
   --seed N        the seed, as if vb.setRandomSeed(N) ran before the script (overrides the script's own)
   --seeds a,b,c   one run per seed; a..b is every seed from a to b (1..30)
   --repeats N     runs per seed (without --seed/--seeds: N runs with auto-chosen, recorded seeds)
-  --threads N     kernel threads          --backend NAME   'wasm' or 'reference'
+  --threads N     kernel threads (1..64)  --backend NAME   'wasm' or 'reference'
   --name NAME     the runs' name          --parallel N     runs at once (default 1)
   --trace steps   also record every step's loss bits and weights digest
   --trace ops     steps, and the digest of every op's output in the first training step
@@ -87,8 +87,8 @@ confidence interval of the mean, and whether runs of the same seed were bit-iden
   ls: 'verbatim ls [--name NAME] [--status S] [--seed N] [--since 2h|2026-11-28] [--sort FIELD|METRIC|-METRIC] [--json]: id, name, seed, status, final metrics and custom values, and digest prefix of every run, oldest first unless sorted.',
   show: 'verbatim show <run> [--json]: the run\'s manifest, status (with its reason), fits and per-epoch records.',
   rm: 'verbatim rm <run...>: deletes the runs (each id, or a prefix naming one run), printing what it removed.',
-  report: 'verbatim report <runs...|--name NAME> [--metric NAME] [--out report.html]: one self-contained, offline HTML file (Vega-Lite charts as inline SVG, live with hover and zoom in a browser): curves with one panel per fit, the distribution of every final metric and custom value, summary statistics, runs of the same seed whose bits differ with their diff, and the environment once with the per-run differences.',
-  doctor: 'verbatim doctor <script> [--seed N] [-- script args]: with the seed pinned (default 1) for every run, runs the training twice in one process, twice in two processes, with 1 and 2 threads and on both backends; compares the input data first (content, then order), then names the first cause in the chain (e.g. data differ because of Math.random at file:line), the first divergent step, and the risks it finds. Exit 1 when anything differs.',
+  report: 'verbatim report <runs...|--name NAME> [--metric NAME] [--out report.html | -]: one self-contained, offline HTML file (Vega-Lite charts as inline SVG, live with hover and zoom in a browser): curves with one panel per fit, the distribution of every final metric and custom value, summary statistics, runs of the same seed whose bits differ with their diff, and the environment once with the per-run differences.',
+  doctor: 'verbatim doctor <script> [--seed N] [--trace ops] [-- script args]: with the seed pinned (default 1) for every run, runs the training twice in one process, twice in two processes, with 1 and 2 threads and on both backends; compares the input data first (content, then order), then names the first cause in the chain (e.g. data differ because of Math.random at file:line), the first divergent step, and the risks it finds. Exit 1 when anything differs.',
   env: 'verbatim env [--json]: this environment\'s manifest.',
   worker: `verbatim worker --queue redis://host:port[/db] [--concurrency N] [--threads N] [--store DIR] [--lock-ms MS] [--exit-when-idle S]
 Runs jobs submitted by 'verbatim run --queue', each exactly as 'verbatim run' would, after checking
@@ -106,7 +106,15 @@ go back to the queue, the worker closes and exits 0.`,
 };
 
 function store(parsed: Parsed): string {
-  return stringFlag(parsed, 'store') ?? defaultStore();
+  const dir = stringFlag(parsed, 'store');
+  // An empty --store would put runs into the working directory, each beside the user's files.
+  if (dir === '') throw new UsageError('Expected --store to name a directory. Received: --store (empty)');
+  return dir ?? defaultStore();
+}
+
+/** Commands that take no positional arguments, or at most `max`, say so instead of ignoring the rest. */
+function atMostPositionals(parsed: Parsed, max: number, what: string): void {
+  if (parsed.positionals.length > max) throw new UsageError(`Expected ${what}. Received: ${JSON.stringify(parsed.positionals)}`);
 }
 
 function runIds(parsed: Parsed, storeDir: string): string[] {
@@ -122,10 +130,7 @@ function distinctSeeds(parsed: Parsed): (string | undefined)[] {
   const seed = stringFlag(parsed, 'seed');
   const seeds = stringFlag(parsed, 'seeds');
   if (seed !== undefined && seeds !== undefined) throw new UsageError(`Expected --seed or --seeds, not both. Received: --seed ${seed} --seeds ${seeds}`);
-  const valid = (s: string) => {
-    if (!/^-?\d+$/.test(s)) throw new UsageError(`Expected integer seeds. Received: ${s || '(an empty item)'}`);
-    return BigInt(s).toString(); // One spelling per seed: -0 is 0, 007 is 7.
-  };
+  const valid = (s: string) => seedText(seeds !== undefined ? 'seeds' : 'seed', s);
   // `a..b` is every integer from a to b, both included.
   const expand = (item: string): string[] => {
     const range = /^(-?\d+)\.\.(-?\d+)$/.exec(item);
@@ -218,6 +223,8 @@ async function commandRun(parsed: Parsed): Promise<number> {
   const [script] = parsed.positionals;
   if (!script || parsed.positionals.length > 1) throw new UsageError(`Expected one script. Received: ${JSON.stringify(parsed.positionals)}`);
   if (!existsSync(script) || !statSync(script).isFile()) throw new UsageError(`Expected a script file. Received: ${script} (${existsSync(script) ? 'not a regular file' : 'not found'})`);
+  // The queue's workers accept the same kinds; a file of another kind would be run as JavaScript or fail obscurely.
+  if (!isScriptName(script)) throw new UsageError(`Expected a ${SCRIPT_KINDS} script. Received: script=${script}`);
   const backend = stringFlag(parsed, 'backend');
   if (backend !== undefined && !vb.backendNames().includes(backend)) throw new UsageError(`Expected --backend to be one of ${vb.backendNames().join(', ')}. Received: --backend ${backend}`);
   const trace = stringFlag(parsed, 'trace');
@@ -225,7 +232,7 @@ async function commandRun(parsed: Parsed): Promise<number> {
   const storeDir = store(parsed);
   const base: Omit<Invocation, 'seed'> = {
     script, args: parsed.rest,
-    ...(integerFlag(parsed, 'threads', 1) !== undefined ? { threads: integerFlag(parsed, 'threads', 1)! } : {}),
+    ...(integerFlag(parsed, 'threads', 1, MAX_THREADS) !== undefined ? { threads: integerFlag(parsed, 'threads', 1, MAX_THREADS)! } : {}),
     ...(stringFlag(parsed, 'backend') !== undefined ? { backend: stringFlag(parsed, 'backend')! } : {}),
     ...(stringFlag(parsed, 'name') !== undefined ? { name: stringFlag(parsed, 'name')! } : {}),
     ...(trace ? { trace: trace as 'steps' | 'epochs' | 'ops' } : {}),
@@ -235,7 +242,7 @@ async function commandRun(parsed: Parsed): Promise<number> {
   if (queue !== undefined) return submitQueued(parsed, queue, base, storeDir);
   if (parsed.flags.has('detach')) throw new UsageError('Expected --detach with --queue. Received: --detach alone');
   const invocations = seedList(parsed).map((seed) => ({ ...base, ...(seed !== undefined ? { seed } : {}) }));
-  const parallel = integerFlag(parsed, 'parallel', 1) ?? 1;
+  const parallel = integerFlag(parsed, 'parallel', 1, MAX_RUNS) ?? 1;
   const metric = stringFlag(parsed, 'metric');
   const display = parsed.flags.has('progress') || (process.stdout.isTTY && process.stderr.isTTY)
     ? new ProgressDisplay(invocations.length, (t) => write('stderr', t), process.stderr.isTTY === true)
@@ -274,6 +281,7 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   const storeDir = store(parsed);
   const [query] = parsed.positionals;
   if (!query) throw new UsageError('Expected a run id. Received: nothing');
+  atMostPositionals(parsed, 1, 'one run id');
   const original = readableRun(storeDir, query);
   const invocation = trustedInvocation(original, projectRoot(process.cwd()));
   const [execution] = await executeAll(storeDir, [{ ...invocation, name: `verify ${original.summary.id}` }], 1, () => undefined, () => undefined);
@@ -336,11 +344,13 @@ function commandDiff(parsed: Parsed): number {
 }
 
 function commandLs(parsed: Parsed): number {
+  atMostPositionals(parsed, 0, 'no positional arguments (filters are --name, --status, --seed, --since)');
   const name = stringFlag(parsed, 'name');
   const status = stringFlag(parsed, 'status');
   const statuses = ['running', 'completed', 'failed', 'interrupted', 'corrupt'];
   if (status !== undefined && !statuses.includes(status)) throw new UsageError(`Expected --status to be one of ${statuses.join(', ')}. Received: --status ${status}`);
-  const seed = stringFlag(parsed, 'seed');
+  const seedFlag = stringFlag(parsed, 'seed');
+  const seed = seedFlag === undefined ? undefined : seedText('seed', seedFlag);
   const since = sinceFlag(stringFlag(parsed, 'since'));
   const runs = sortRuns(listRuns(store(parsed)).filter((r) => (name === undefined || r.name === name)
     && (status === undefined || r.status === status) && (seed === undefined || r.seed === seed)
@@ -355,6 +365,7 @@ function commandShow(parsed: Parsed): number {
   const storeDir = store(parsed);
   const [query] = parsed.positionals;
   if (!query) throw new UsageError('Expected a run id. Received: nothing');
+  atMostPositionals(parsed, 1, 'one run id');
   const run = loadRun(storeDir, resolveRun(storeDir, query));
   if (parsed.flags.has('json')) {
     out(JSON.stringify(run, jsonNumber, 2));
@@ -388,6 +399,7 @@ function commandRm(parsed: Parsed): number {
 }
 
 function commandEnv(parsed: Parsed): number {
+  atMostPositionals(parsed, 0, 'no positional arguments');
   const manifest = vb.environment();
   if (parsed.flags.has('json')) out(JSON.stringify(manifest, null, 2));
   else out(table([['field', 'value'], ...Object.entries(manifest).filter(([k]) => k !== 'dependencies').map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]), ['dependencies', `${Object.keys(manifest.dependencies).length} resolved (--json lists them)`]]));
@@ -396,15 +408,31 @@ function commandEnv(parsed: Parsed): number {
 
 async function commandReport(parsed: Parsed): Promise<number> {
   const storeDir = store(parsed);
+  if (parsed.flags.has('name') && parsed.positionals.length) throw new UsageError(`Expected runs or --name, not both. Received: ${JSON.stringify(parsed.positionals)} and --name ${stringFlag(parsed, 'name')}`);
   const ids = runIds(parsed, storeDir);
   if (ids.length === 0) throw new UsageError('Expected runs (ids or --name). Received: none');
   const file = stringFlag(parsed, 'out') ?? 'report.html';
+  if (file === '') throw new UsageError('Expected --out to name a file, or - for stdout. Received: --out (empty)');
   const runs = ids.map((id) => loadRun(storeDir, id));
   const corrupt = runs.filter((r) => r.summary.status === 'corrupt');
   for (const r of corrupt) write('stderr', `verbatim report: left out ${r.summary.id}, corrupt: ${r.summary.problem}\n`);
   const readable = runs.filter((r) => r.summary.status !== 'corrupt');
   if (readable.length === 0) throw new Error(`Expected at least one readable run. Received: ${corrupt.length} corrupt`);
-  writeFileSync(file, await renderReport(readable, { metric: stringFlag(parsed, 'metric') }));
+  const metric = stringFlag(parsed, 'metric');
+  if (metric !== undefined) {
+    const known = [...new Set(readable.flatMap((r) => [...Object.keys(r.summary.finalMetrics), ...Object.keys(r.summary.values)]))].sort();
+    if (!known.includes(metric)) {
+      throw new UsageError(`Expected --metric to name a metric or value of these runs (${known.join(', ') || 'they have none'}). Received: --metric ${metric}`);
+    }
+  }
+  const html = await renderReport(readable, { metric });
+  // `-` is stdout, as for most tools: the report is piped, the confirmation goes to stderr.
+  if (file === '-') {
+    write('stdout', html);
+    write('stderr', `wrote the report to stdout (${readable.length} runs)\n`);
+    return 0;
+  }
+  writeFileSync(file, html);
   out(`wrote ${file} (${readable.length} runs)`);
   return 0;
 }
@@ -420,7 +448,8 @@ const COMMANDS: Record<string, { valued: string[]; switches: string[]; run: (p: 
   rm: { valued: ['store'], switches: [], run: commandRm },
   env: { valued: [], switches: ['json'], run: commandEnv },
   report: { valued: ['store', 'name', 'out', 'metric'], switches: [], run: commandReport },
-  doctor: { valued: ['store', 'seed', 'trace'], switches: [], run: (p) => doctor(p, out) },
+  // doctor keeps its runs in a directory of its own (it says which): a --store would be ignored.
+  doctor: { valued: ['seed', 'trace'], switches: [], run: (p) => doctor(p, out) },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

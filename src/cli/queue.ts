@@ -45,7 +45,10 @@ export function redisOptions(url: string): Connection {
     throw new UsageError(expected);
   }
   const database = parsed.pathname === '' || parsed.pathname === '/' ? '0' : parsed.pathname.slice(1);
-  if (!['redis:', 'rediss:'].includes(parsed.protocol) || !parsed.hostname || !/^\d+$/.test(database) || parsed.search || parsed.hash) {
+  // `host:` with nothing after the colon is a port left out by mistake, not the default port.
+  const emptyPort = /^rediss?:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/]*):(?:\/|$)/.test(url);
+  if (!['redis:', 'rediss:'].includes(parsed.protocol) || !parsed.hostname || !/^\d{1,9}$/.test(database) || parsed.search || parsed.hash
+    || emptyPort || parsed.port === '0') {
     throw new UsageError(expected);
   }
   return {
@@ -72,7 +75,9 @@ export function safeUrl(url: string): string {
  */
 export async function connectionOptions(url: string): Promise<Connection> {
   const options = redisOptions(url);
-  const probe = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  // Database 0 on connecting, then SELECT by hand: ioredis's own SELECT on connect fails silently and leaves
+  // the connection on database 0, so a database beyond the server's range would be used as 0.
+  const probe = new Redis({ ...options, db: 0, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
   // The 'error' event carries the cause (ECONNREFUSED, ETIMEDOUT, NOAUTH); connect() then only says the connection closed.
   let cause: Error | undefined;
   probe.on('error', (error: Error) => { cause ??= error; });
@@ -83,12 +88,34 @@ export async function connectionOptions(url: string): Promise<Connection> {
   try {
     await Promise.race([probe.connect().then(() => probe.ping()), deadline]);
   } catch (error) {
+    // A connection still being attempted (a server that never answers) would keep the process alive.
+    probe.disconnect();
     throw new Error(`--queue ${safeUrl(url)}: Expected a Redis server answering within ${CONNECT_TIMEOUT_MS / 1000} s. Received: ${(cause ?? error as Error).message}`);
   } finally {
     clearTimeout(timer);
+  }
+  try {
+    await checkDatabase(probe, url, options.db);
+  } finally {
     probe.disconnect();
   }
   return options;
+}
+
+/** The URL's database must exist on the server: SELECT decides; CONFIG GET databases, when allowed, names the range. */
+async function checkDatabase(probe: Redis, url: string, db: number): Promise<void> {
+  try {
+    await probe.select(db);
+  } catch (error) {
+    let range = 'the databases the server has';
+    try {
+      const [, count] = (await probe.config('GET', 'databases')) as string[];
+      if (count !== undefined && /^\d+$/.test(count)) range = `0 to ${Number(count) - 1} (the server's databases ${count})`;
+    } catch {
+      // CONFIG may be disabled or renamed (managed Redis): the message then names no number.
+    }
+    throw new UsageError(`--queue ${safeUrl(url)}: Expected a database number from ${range}. Received: db=${db} (${(error as Error).message})`);
+  }
 }
 
 /** What a worker needs to run one job, as the submitter recorded it. */

@@ -9,7 +9,11 @@ import { fieldDifferences, firstDivergence, summaryValues, table, valueDifferenc
 /** Per final metric and custom value (or only `metric`): the summary statistics across the runs. */
 export function statisticsTable(runs: readonly RunDetails[], metric?: string): string {
   const metrics = summaryValues(runs, metric);
-  if (metrics.size === 0) return metric === undefined ? '(no metrics were recorded)' : `(no run recorded a metric or value named ${metric})`;
+  if (metrics.size === 0) {
+    if (metric === undefined) return '(no metrics were recorded)';
+    const recorded = [...summaryValues(runs).keys()].sort();
+    return `(no run recorded a metric or value named ${metric}; ${recorded.length ? `they recorded ${recorded.join(', ')}` : 'they recorded none'})`;
+  }
   const f = (v: number) => String(Number(v.toPrecision(6)));
   return table([
     ['metric', 'n', 'mean', 'std', 'median', 'min', 'max', '95% CI of the mean'],

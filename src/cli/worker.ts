@@ -13,8 +13,8 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { fileSha256 } from '../runs/environment.js';
 import { readStatus, writeJson } from '../runs/store.js';
-import { integerFlag, stringFlag, UsageError, type Parsed } from './args.js';
-import { execute, type Invocation } from './execute.js';
+import { integerFlag, MAX_THREADS, MAX_TIMER_MS, stringFlag, UsageError, type Parsed } from './args.js';
+import { execute, isScriptName, SCRIPT_KINDS, type Invocation } from './execute.js';
 import { connectionOptions, QUEUE_NAME, safeUrl, uploadRun, workerName, type Connection, type JobResult, type JobSpec, type WorkerRecord } from './queue.js';
 import { MAX_STALLED } from './queue-policy.js';
 import { projectRoot } from './trust.js';
@@ -47,13 +47,13 @@ function checkedSpec(data: unknown): JobSpec {
   const refuse = (why: string) => new UnrecoverableError(`refused: the job's data ${why}`);
   if (!isRecord(data)) throw refuse('is not an object');
   const { script, scriptSha256, lockfileSha256, seed, repeat, args, threads, backend, trace, name, sweep } = data;
-  if (typeof script !== 'string' || !/\.(m|c)?(js|ts)$/.test(script) || isAbsolute(script) || script.split('/').includes('..')) throw refuse(`names the script ${JSON.stringify(script)}, not a relative path to a .js or .ts file`);
+  if (typeof script !== 'string' || !isScriptName(script) || isAbsolute(script) || script.split('/').includes('..')) throw refuse(`names the script ${JSON.stringify(script)}, not a relative path to a ${SCRIPT_KINDS} file`);
   if (typeof scriptSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(scriptSha256)) throw refuse('has no script SHA-256');
   if (lockfileSha256 !== null && !(typeof lockfileSha256 === 'string' && /^[0-9a-f]{64}$/.test(lockfileSha256))) throw refuse('has no lockfile SHA-256');
   if (typeof seed !== 'string' || !/^-?\d+$/.test(seed)) throw refuse(`has the seed ${JSON.stringify(seed)}`);
   if (!Number.isSafeInteger(repeat) || (repeat as number) < 0) throw refuse(`has the repeat ${JSON.stringify(repeat)}`);
   if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw refuse('has script arguments that are not strings');
-  if (threads !== undefined && !(Number.isSafeInteger(threads) && (threads as number) >= 1)) throw refuse(`has the thread count ${JSON.stringify(threads)}`);
+  if (threads !== undefined && !(Number.isSafeInteger(threads) && (threads as number) >= 1 && (threads as number) <= MAX_THREADS)) throw refuse(`has the thread count ${JSON.stringify(threads)}`);
   if (backend !== undefined && !(typeof backend === 'string' && /^[\w-]+$/.test(backend))) throw refuse(`has the backend ${JSON.stringify(backend)}`);
   if (trace !== undefined && trace !== 'epochs' && trace !== 'steps' && trace !== 'ops') throw refuse(`has the trace ${JSON.stringify(trace)}`);
   if (name !== undefined && typeof name !== 'string') throw refuse(`has the name ${JSON.stringify(name)}`);
@@ -87,11 +87,12 @@ export async function commandWorker(parsed: Parsed, log: (line: string) => void)
   if (url === undefined) throw new UsageError('Expected --queue redis://host:port[/db]. Received: nothing');
   if (parsed.positionals.length) throw new UsageError(`Expected no positional arguments. Received: ${JSON.stringify(parsed.positionals)}`);
   const concurrency = integerFlag(parsed, 'concurrency', 1) ?? 1;
-  const threads = integerFlag(parsed, 'threads', 1);
+  const threads = integerFlag(parsed, 'threads', 1, MAX_THREADS);
   // The lock a worker holds on its jobs, renewed at half this; a job whose lock lapsed (its worker vanished) is handed on after it.
-  const lockMs = integerFlag(parsed, 'lock-ms', 200) ?? 30_000;
+  const lockMs = integerFlag(parsed, 'lock-ms', 200, MAX_TIMER_MS) ?? 30_000;
   const sharedStore = stringFlag(parsed, 'store');
-  const idleSeconds = integerFlag(parsed, 'exit-when-idle', 1);
+  if (sharedStore === '') throw new UsageError('Expected --store to name a directory. Received: --store (empty)');
+  const idleSeconds = integerFlag(parsed, 'exit-when-idle', 1, Math.floor(MAX_TIMER_MS / 1000));
   const options = await connectionOptions(url);
   const root = projectRoot(process.cwd());
   if (sharedStore === undefined) removeOrphanedRuns();
@@ -129,10 +130,14 @@ export async function commandWorker(parsed: Parsed, log: (line: string) => void)
         ...(spec.name !== undefined ? { name: spec.name } : {}),
         ...(spec.trace !== undefined ? { trace: spec.trace } : {}),
       };
-      log(`${label}: running ${spec.script} (attempt ${job.attemptsMade + 1})`);
+      // BullMQ counts an attempt as started when a worker takes the job (attemptsStarted, incremented as it moves
+      // to active, including takeovers after a vanished worker); attemptsMade counts only attempts that ended
+      // in an error here, so a job taken over after SIGKILL would wrongly read as attempt 1.
+      const attempt = Math.max(1, job.attemptsStarted);
+      log(`${label}: running ${spec.script} (attempt ${attempt})`);
       const execution = await execute(store, invocation, () => undefined);
       const mode = sharedStore === undefined ? 'redis' : 'shared';
-      const record: WorkerRecord = { worker: name, host: hostname(), pid: process.pid, job: String(job.id), attempt: job.attemptsMade + 1, store: mode };
+      const record: WorkerRecord = { worker: name, host: hostname(), pid: process.pid, job: String(job.id), attempt, store: mode };
       writeJson(join(execution.dir, 'worker.json'), record);
       const status = readStatus(execution.dir);
       if (mode === 'redis') await uploadRun(results, String(job.id), execution.dir, execution.id);

@@ -357,7 +357,11 @@ export function readStatus(dir: string): StatusRecord | undefined {
 /** Why a run ended as it did, in words, when it did not complete. */
 export function endReason(status: StatusRecord | undefined): string | undefined {
   if (!status) return 'stopped before it recorded a status (killed while starting)';
-  const where = status.reached ? `at fit ${status.reached.fit}, epoch ${status.reached.epoch}, step ${status.reached.step}` : undefined;
+  // The record is read from disk: a `reached` of the wrong shape (a hand-edited or foreign file) is said as such, never as "fit undefined".
+  const reached: unknown = status.reached;
+  const where = reached === undefined ? undefined
+    : isRecord(reached) && isIndex(reached.fit) && isIndex(reached.epoch) && isIndex(reached.step) ? `at fit ${reached.fit}, epoch ${reached.epoch}, step ${reached.step}`
+      : `at an unreadable point (reached=${JSON.stringify(reached)})`;
   const message = isRecord(status.error) && typeof status.error.message === 'string' ? status.error.message : undefined;
   if (message !== undefined) return where ? `${message} (${where})` : message;
   return where && status.status !== 'completed' ? `stopped ${where}` : undefined;

@@ -1,0 +1,175 @@
+/**
+ * The run tools' arguments and stores after a second outside tester (issue 11): every option
+ * checked with "Expected X. Received: ..." and exit code 2, `-` as stdout, bounded thread counts,
+ * one list of script kinds, and stores that cannot be written (read-only, full before the run
+ * starts) said as such. Real CLI processes; the full and read-only disks are real tmpfs mounts.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { REPO_ROOT } from './helpers/process.js';
+
+const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+const WORK = join(REPO_ROOT, 'test-output', 'cli-arguments');
+const STORE = join(WORK, 'store');
+
+function cli(args: string[], store = STORE): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: WORK, encoding: 'utf8', timeout: 120_000, env: { ...process.env, VERBATIM_STORE: store } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface Listed { id: string; seed: string | null; status: string; problem?: string }
+const listed = (store = STORE): Listed[] => JSON.parse(cli(['ls', '--json'], store).stdout) as Listed[];
+
+const FIT = `import * as vb from 'verbatim';
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+await m.fit(vb.ones([4, 2]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });
+`;
+
+/** A tmpfs mounted at `dir` for the test (root only); the test is skipped, saying why, where that is impossible. */
+function mountTmpfs(t: TestContext, dir: string, options: string): boolean {
+  mkdirSync(dir, { recursive: true });
+  if (process.getuid?.() !== 0) {
+    t.skip('needs root to mount a tmpfs (a real read-only or full file system)');
+    return false;
+  }
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { encoding: 'utf8' });
+  if (mounted.status !== 0) {
+    t.skip(`mount -t tmpfs failed here: ${mounted.stderr.trim()}`);
+    return false;
+  }
+  return true;
+}
+
+describe('run tools: arguments and stores', () => {
+  let script: string;
+  before(() => {
+    rmSync(WORK, { recursive: true, force: true });
+    mkdirSync(WORK, { recursive: true });
+    script = join(WORK, 'fit.mjs');
+    writeFileSync(script, FIT);
+    const r = cli(['run', script, '--seeds', '7,8']);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(() => rmSync(WORK, { recursive: true, force: true }));
+
+  it('usage errors: every bad value is "Expected X. Received: ..." with exit code 2', () => {
+    const other = join(WORK, 'notes.py');
+    writeFileSync(other, 'print(1)\n');
+    const cases: [string[], RegExp][] = [
+      [['ls', '--seed', 'abc'], /verbatim ls: Expected --seed to be an integer seed\. Received: --seed abc$/m],
+      [['ls', '--seed', ''], /Expected --seed to be an integer seed\. Received: --seed \(empty\)/],
+      [['report', '--name', 'x', '--metric', 'nope'], /Expected runs \(ids or --name\)/],
+      [['run', script, '--threads', '1000'], /Expected --threads to be an integer from 1 to 64\. Received: --threads 1000/],
+      [['run', script, '--threads', '0'], /Expected --threads to be an integer from 1 to 64\. Received: --threads 0/],
+      [['run', script, '--threads', '0x2'], /Expected --threads to be an integer from 1 to 64\. Received: --threads 0x2/],
+      [['run', script, '--repeats', '1e1'], /Expected --repeats to be an integer >= 1\. Received: --repeats 1e1/],
+      [['run', script, '--parallel', '1000001'], /Expected --parallel to be an integer from 1 to 100000\. Received: --parallel 1000001/],
+      [['worker', '--queue', 'redis://127.0.0.1:1', '--threads', '65'], /Expected --threads to be an integer from 1 to 64\. Received: --threads 65/],
+      [['worker', '--queue', 'redis://127.0.0.1:1', '--lock-ms', '99999999999'], /Expected --lock-ms to be an integer from 200 to 2147483647/],
+      [['run', script, '--seeds', '1,x'], /Expected --seeds to be an integer seed\. Received: --seeds x/],
+      [['doctor', script, '--seed', '1.5'], /Expected --seed to be an integer seed\. Received: --seed 1\.5/],
+      [['doctor', other], /verbatim doctor: Expected a \.js, \.mjs, \.cjs, \.ts, \.mts or \.cts script\. Received: script=.*notes\.py/],
+      [['run', other], /Expected a \.js, \.mjs, \.cjs, \.ts, \.mts or \.cts script\. Received: script=.*notes\.py/],
+      [['report', '--out', '', ...listed().map((r) => r.id)], /Expected --out to name a file, or - for stdout\. Received: --out \(empty\)/],
+      // Arguments that were ignored: extra positionals, an empty store (runs in the working directory), doctor's --store.
+      [['ls', 'foo'], /verbatim ls: Expected no positional arguments .*\. Received: \["foo"\]/],
+      [['env', 'x'], /verbatim env: Expected no positional arguments\. Received: \["x"\]/],
+      [['show', 'a', 'b'], /verbatim show: Expected one run id\. Received: \["a","b"\]/],
+      [['verify', 'a', 'b'], /verbatim verify: Expected one run id\. Received: \["a","b"\]/],
+      [['report', 'a', '--name', 'b'], /verbatim report: Expected runs or --name, not both\./],
+      [['ls', '--store='], /verbatim ls: Expected --store to name a directory\. Received: --store \(empty\)/],
+      [['run', script, '--store', ''], /verbatim run: Expected --store to name a directory\. Received: --store \(empty\)/],
+      [['worker', '--queue', 'redis://127.0.0.1:1', '--store='], /verbatim worker: Expected --store to name a directory/],
+      [['doctor', script, '--store', 'elsewhere'], /verbatim doctor: Expected one of --seed, --trace\. Received: --store/],
+    ];
+    for (const [args, message] of cases) {
+      const r = cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+    }
+    assert.deepEqual(readdirSync(WORK).sort(), ['fit.mjs', 'notes.py', 'store']);
+    // The seed filter takes a seed in any spelling the store records as one.
+    assert.deepEqual(JSON.parse(cli(['ls', '--seed', '007', '--json']).stdout).map((r: Listed) => r.seed), ['7']);
+    // An .mjs script runs as a .ts or .js one does (the list the workers accept too).
+    assert.deepEqual(listed().map((r) => r.status), ['completed', 'completed']);
+  });
+
+  it('report --metric naming no metric of the runs says which exist; --out - writes the report to stdout, not a file named -', () => {
+    const ids = listed().map((r) => r.id);
+    const unknown = cli(['report', ...ids, '--metric', 'nope']);
+    assert.equal(unknown.code, 2, unknown.stderr);
+    assert.match(unknown.stderr, /Expected --metric to name a metric or value of these runs \(loss\)\. Received: --metric nope/);
+    // run's summary names the metrics the runs have, too.
+    const summary = cli(['run', script, '--seed', '9', '--metric', 'nope', '--store', join(WORK, 'metric')]);
+    assert.equal(summary.code, 0, summary.stderr);
+    assert.match(summary.stdout, /\(no run recorded a metric or value named nope; they recorded loss\)/);
+    rmSync(join(WORK, 'metric'), { recursive: true });
+    const piped = cli(['report', ...ids, '--out', '-', '--metric', 'loss']);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.match(piped.stdout, /^<!doctype html>/i);
+    assert.match(piped.stdout, /<\/html>\s*$/);
+    assert.match(piped.stderr, /wrote the report to stdout \(2 runs\)/);
+    assert.equal(existsSync(join(WORK, '-')), false);
+  });
+
+  it('a status whose "reached" has the wrong shape: show and ls say so, never "undefined"', () => {
+    const [run] = listed();
+    const file = join(STORE, run!.id, 'status.json');
+    const status = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify({ ...status, status: 'failed', reached: 'yes', error: { message: 'stopped by hand' } }));
+    for (const args of [['show', run!.id], ['ls']]) {
+      const r = cli(args);
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stdout, /undefined/, args[0]);
+      assert.match(r.stdout, /stopped by hand \(at an unreadable point \(reached="yes"\)\)/, args[0]);
+    }
+    writeFileSync(file, JSON.stringify({ ...status, status: 'failed', reached: { fit: 0, epoch: 1, step: 2 } }));
+    assert.match(cli(['show', run!.id]).stdout, /reason: stopped at fit 0, epoch 1, step 2/);
+    writeFileSync(file, JSON.stringify(status));
+  });
+
+  it('a read-only store: the error says the store is not writable, naming it; nothing else is written', (t) => {
+    const readOnly = join(WORK, 'read-only');
+    if (!mountTmpfs(t, readOnly, 'ro,size=64k')) return;
+    try {
+      for (const store of [readOnly, join(readOnly, 'runs')]) {
+        const r = cli(['run', script], store);
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, new RegExp(`verbatim run: Expected a writable store\\. Received: store=${store.replace(/[/.]/g, '\\$&')} \\(not writable: EROFS`));
+        assert.doesNotMatch(r.stderr, /ENOENT/);
+      }
+      assert.equal(cli(['ls'], readOnly).stdout.trim(), '(no runs)');
+    } finally {
+      spawnSync('umount', [readOnly]);
+    }
+  });
+
+  it('a disk full before the child starts (under 4 KB free): no run left "interrupted", a clear message, exit 1', (t) => {
+    const disk = join(WORK, 'full');
+    if (!mountTmpfs(t, disk, 'size=64k')) return;
+    try {
+      mkdirSync(join(disk, 'store'));
+      // Fill the disk, then free one 4 KB page and take back all but 1 KB of it.
+      const filler = join(disk, 'filler');
+      try {
+        for (let i = 0; ; i++) writeFileSync(`${filler}${i}`, Buffer.alloc(4096));
+      } catch (error) {
+        assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+      }
+      rmSync(`${filler}0`);
+      writeFileSync(`${filler}0`, Buffer.alloc(3072));
+      const r = cli(['run', script, '--name', 'full'], join(disk, 'store'));
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /verbatim run: the disk is full \(ENOSPC\) while writing \S+\/(run|status)\.json: free some space and run again \((no run recorded|run \S+ recorded as failed)\)/);
+      const runs = listed(join(disk, 'store'));
+      assert.ok(runs.every((run) => run.status === 'failed' && /ENOSPC/.test(run.problem ?? '')), JSON.stringify(runs));
+      assert.equal(spawnSync('find', [disk, '-name', '*.tmp'], { encoding: 'utf8' }).stdout, '');
+    } finally {
+      spawnSync('umount', [disk]);
+    }
+  });
+});
