@@ -4,7 +4,7 @@
  * arrive (a leading byte-order mark is dropped), so a large file is never held whole in memory.
  */
 import { invalid } from '../errors.js';
-import { optionalBuiltin } from '../runs/node.js';
+import { optionalBuiltin } from '../util/node.js';
 
 /** A path or URL, or (as TF.js takes) a fetch Request, for headers or credentials. */
 export type TextSource = string | URL | Request;

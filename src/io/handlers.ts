@@ -5,7 +5,7 @@
  * are plain file names: anything that could leave the model's directory is refused.
  */
 import { invalid } from '../errors.js';
-import { nodeProcess, optionalBuiltin } from '../runs/node.js';
+import { nodeProcess, optionalBuiltin } from '../util/node.js';
 import { isPlainObject, own } from './config.js';
 import type { IOHandler, LoadOptions, ModelArtifacts, ModelArtifactsInfo, SaveResult, WeightSpec, Json } from './types.js';
 import { concatenateWeightData } from './weights.js';

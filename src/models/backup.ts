@@ -10,7 +10,7 @@
  * callback's state (History, earlyStopping).
  */
 import { invalid } from '../errors.js';
-import { optionalBuiltin } from '../runs/node.js';
+import { optionalBuiltin } from '../util/node.js';
 import { tensor } from '../ops/index.js';
 import { Variable } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';

@@ -10,7 +10,7 @@
  * other peer is refused and closed, and fit keeps waiting for real workers until connectTimeout.
  */
 import { invalid } from '../errors.js';
-import { optionalBuiltin } from '../runs/node.js';
+import { optionalBuiltin } from '../util/node.js';
 import { VERSION } from '../version.js';
 import { registerProcessGroup, Requests, workerEnvironment, workerGroup, type Reply, type StepMessage } from './data-parallel.js';
 import type { ProcessOptions } from './fit-options.js';

@@ -4,7 +4,7 @@
  * fit computes every micro-batch in its own thread instead: the same bits.
  */
 import { ENGINE } from '../engine/engine.js';
-import { optionalBuiltin } from '../runs/node.js';
+import { optionalBuiltin } from '../util/node.js';
 import { registerThreadGroup, Requests, workerEnvironment, workerGroup, type Reply } from './data-parallel.js';
 
 registerThreadGroup(async ({ size, setup, context, timeout }) => {

@@ -17,7 +17,7 @@ import { modelArtifacts } from '../io/index.js';
 import { batchNormalizationOf } from '../layers/normalization.js';
 import * as ops from '../ops/index.js';
 import { getRandomSeed } from '../random/seed.js';
-import { optionalBuiltin } from '../runs/node.js';
+import { optionalBuiltin } from '../util/node.js';
 import { VERSION } from '../version.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { DataParallelOptions, ProcessOptions } from './fit-options.js';

@@ -7,7 +7,7 @@ import { ENGINE } from '../engine/engine.js';
 import { isOpDeterminismEnabled } from '../engine/determinism.js';
 import { currentSeed, overriddenScriptSeed, randomSeedWasChosen } from '../random/seed.js';
 import { Sha256 } from '../util/sha256.js';
-import { nodeProcess, optionalBuiltin } from './node.js';
+import { nodeProcess, optionalBuiltin } from '../util/node.js';
 
 export interface Environment {
   verbatimVersion: string;

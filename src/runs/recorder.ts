@@ -13,7 +13,7 @@ import type { BytesDigest } from '../util/sha256.js';
 import { hashWeights, type WeightSnapshot } from '../models/weight-digest.js';
 import { BytePool } from '../util/bytes.js';
 import { environment, gitFacts, scriptGitInBackground, seedFacts } from './environment.js';
-import { builtin, nodeProcess } from './node.js';
+import { builtin, nodeProcess } from '../util/node.js';
 import {
   AppendFiles, defaultStore, jsonNumber, jsonSafe, MAX_EPOCH_WEIGHT_BYTES, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
   type StatusRecord,

@@ -8,7 +8,7 @@
  * backups: what was recorded after a fit's backup is recorded again by the resumed training, with
  * the same bits. Each cut file is rewritten atomically.
  */
-import { builtin } from './node.js';
+import { builtin } from '../util/node.js';
 import { readJsonl, writeAtomic } from './store.js';
 
 type Fs = {

@@ -8,7 +8,7 @@
  * with its reason and never stops the others. Run ids sort by start time and are unique across
  * parallel processes (time, process id, random suffix).
  */
-import { builtin, nodeProcess } from './node.js';
+import { builtin, nodeProcess } from '../util/node.js';
 import { concatenateBytes } from '../util/bytes.js';
 import { finalValues, valueFromBits } from './values.js';
 

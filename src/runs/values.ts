@@ -3,7 +3,7 @@
  * such as an evaluation the fit's metrics do not cover. Stored in values.jsonl as their exact
  * float32 bits, so NaN and Inf round-trip and the statistics see the values training produced.
  */
-import { builtin } from './node.js';
+import { builtin } from '../util/node.js';
 
 export interface ValueRecord {
   name: string;

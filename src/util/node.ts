@@ -1,6 +1,7 @@
 /**
  * Node's built-in modules, reached through process.getBuiltinModule so that importing verbatim
- * never fails in a browser; only the Node-only features (runs, the CLI) call these.
+ * never fails in a browser; only the Node-only features (runs, the CLI, file:// models, data-parallel
+ * processes) call these.
  */
 export interface NodeProcess {
   pid: number;
@@ -23,6 +24,6 @@ export function optionalBuiltin<T>(name: string): T | undefined {
 
 export function builtin<T>(name: string): T {
   const module = optionalBuiltin<T>(name);
-  if (!module) throw new Error(`verbatim runs need Node.js (${name} is unavailable)`);
+  if (!module) throw new Error(`this part of verbatim needs Node.js (${name} is unavailable)`);
   return module;
 }
