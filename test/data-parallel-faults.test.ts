@@ -396,3 +396,42 @@ it('a worker process the fit refuses exits 1 saying so (not 0, as after its work
     server.close();
   }
 });
+
+it('a reply that came while the coordinator was paused past the timeout is read, not blamed on the worker', async () => {
+  const { MessageChannel } = await import('node:worker_threads');
+  const { Requests } = await import('../src/models/data-parallel.js');
+  const { port1, port2 } = new MessageChannel();
+  let abandoned = false;
+  const requests = new Requests((message) => port2.postMessage({ value: message }), 'fit', 'worker 1', 0.05, () => { abandoned = true; });
+  port1.on('message', (reply) => requests.reply(reply));
+  const answer = requests.request<string>('step 1', 'step 1');
+  // The coordinator stops (a busy loop standing for SIGSTOP) for longer than the timeout; the answer arrives meanwhile.
+  const until = performance.now() + 200;
+  while (performance.now() < until) { /* paused */ }
+  assert.equal(await answer, 'step 1');
+  assert.equal(abandoned, false);
+  // A worker that truly never answers still fails the request.
+  const silent = new Requests(() => undefined, 'fit', 'worker 2', 0.05, () => { abandoned = true; });
+  await assert.rejects(silent.request('step 2', 'step 2'), /Expected data-parallel worker 2 to answer step 2 within dataParallel.timeout/);
+  assert.equal(abandoned, true);
+  port1.close();
+});
+
+it('a callback that reseeds or freezes a layer during a data-parallel fit is refused in every transport', async () => {
+  for (const transport of [{ inProcess: true }, {}] as const) {
+    await assert.rejects(train({ workers: 2, microBatch: 3, ...transport }, (epoch) => {
+      if (epoch === 0) vb.setRandomSeed(99);
+    }), /Expected the random seed and the layers' trainable flags to stay as they were at the first step of a data-parallel fit \(change them between fits\)\. Received: seed="3 -> 99"/);
+    let model: vb.LayersModel | undefined;
+    vb.setRandomSeed(3);
+    model = vb.sequential({ name: 'freeze', layers: [vb.layers.dense({ units: 4, inputShape: [6] }), vb.layers.batchNormalization(), vb.layers.dense({ units: 1 })] });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const x = vb.random.generator(2).normal([24, 6]);
+    const y = vb.ones([24, 1]);
+    const bn = model.layers[1]!;
+    await assert.rejects(model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, dataParallel: { workers: 2, microBatch: 4, ...transport }, callbacks: { onEpochEnd: () => { bn.trainable = false; } } }),
+      /Received: trainable="dense:true,batch_normalization:false,dense_1:true"/);
+    model.dispose();
+    vb.dispose([x, y]);
+  }
+});

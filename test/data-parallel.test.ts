@@ -375,6 +375,9 @@ it('bad dataParallel options and unsupported models are errors naming them', asy
   for (const timeout of [0, -1, '5', Number.NaN, Number.POSITIVE_INFINITY, 3e6]) {
     await assert.rejects(fit({ workers: 2, microBatch: 2, timeout }), new RegExp(`fit: Expected dataParallel.timeout to be a positive number of seconds, at most 2147483\\. Received: dataParallel.timeout=${typeof timeout === 'string' ? '"5"' : String(timeout)}$`));
   }
+  for (const connectTimeout of [0, Number.POSITIVE_INFINITY, 1e10]) {
+    await assert.rejects(fit({ workers: 2, microBatch: 2, processes: { connectTimeout } }), new RegExp(`Expected dataParallel.processes.connectTimeout to be a positive number of seconds, at most 2147483\\. Received: dataParallel.processes.connectTimeout=${String(connectTimeout)}$`));
+  }
   m.dispose();
 
   vb.setRandomSeed(3);

@@ -24,6 +24,7 @@ import type { DataParallelOptions, ProcessOptions } from './fit-options.js';
 import { combineNodes, fromWire, nodeGradients, shareSumsProblem, toWire, treeNodes, type MicroBatchTask, type ShareSum, type StepContext } from './micro-batch.js';
 import { LayersModel } from './model.js';
 import { installDataParallel, updateMetrics, type BatchStepper, type FitArgs, type StepResult, type TrainableModel } from './training.js';
+import { macrotask } from '../util/yield.js';
 
 /** Each worker is a thread or process with its own copy of the model: more is a typo, not a plan. */
 const MAX_WORKERS = 64;
@@ -46,8 +47,8 @@ function checkProcessOptions(value: unknown, context: string): void {
     throw invalid(context, `Expected ${name}.port to be an integer in [0, 65535]`, { [`${name}.port`]: o.port });
   }
   if (o.spawn !== undefined && typeof o.spawn !== 'boolean') throw invalid(context, `Expected ${name}.spawn to be a boolean`, { [`${name}.spawn`]: o.spawn });
-  if (o.connectTimeout !== undefined && !(typeof o.connectTimeout === 'number' && o.connectTimeout > 0)) {
-    throw invalid(context, `Expected ${name}.connectTimeout to be a positive number of seconds`, { [`${name}.connectTimeout`]: o.connectTimeout });
+  if (o.connectTimeout !== undefined && !(typeof o.connectTimeout === 'number' && o.connectTimeout > 0 && o.connectTimeout <= MAX_TIMEOUT)) {
+    throw invalid(context, `Expected ${name}.connectTimeout to be a positive number of seconds, at most ${MAX_TIMEOUT}`, { [`${name}.connectTimeout`]: o.connectTimeout });
   }
 }
 
@@ -223,8 +224,14 @@ export class Requests {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
       // A clock that only decides when to give up on a worker: no number depends on it.
-      const timer = setTimeout(() => this.expire(what), this.timeout * 1000);
-      this.pending.push({ resolve: resolve as (value: unknown) => void, reject, timer });
+      // On expiry, replies that arrived meanwhile are read first (the I/O phase runs before
+      // setImmediate's): a coordinator paused past the timeout (Ctrl-Z, a suspended machine)
+      // must not blame a worker whose answer is waiting to be read.
+      const timer = setTimeout(() => macrotask(() => {
+        if (this.pending.includes(entry)) this.expire(what);
+      }), this.timeout * 1000);
+      const entry = { resolve: resolve as (value: unknown) => void, reject, timer };
+      this.pending.push(entry);
       try {
         this.send(message);
       } catch (error) {
@@ -370,8 +377,28 @@ class DataParallelStepper implements BatchStepper {
     };
   }
 
+  /** The seed and the layers' trainable flags of the first step: workers are set up with them, once. */
+  private fixed: { seed: string; trainable: string } | undefined;
+
+  /**
+   * A callback that reseeds or freezes a layer during the fit would change worker copies that
+   * cannot see it (they were set up with the first step's): refused in every transport, so that
+   * the result never depends on the transport. Change them between fits.
+   */
+  private checkFixed(): void {
+    const now = { seed: String(getRandomSeed()), trainable: this.model.layers.map((l) => `${l.name}:${l.trainable}`).join(',') };
+    this.fixed ??= now;
+    if (now.seed !== this.fixed.seed || now.trainable !== this.fixed.trainable) {
+      throw invalid(this.context, 'Expected the random seed and the layers\' trainable flags to stay as they were at the first step of a data-parallel fit (change them between fits)', {
+        ...(now.seed !== this.fixed.seed ? { seed: `${this.fixed.seed} -> ${now.seed}` } : {}),
+        ...(now.trainable !== this.fixed.trainable ? { trainable: now.trainable } : {}),
+      });
+    }
+  }
+
   async step(xs: Tensor[], ys: Tensor[], classWeight?: Record<number, number>): Promise<StepResult> {
     if (classWeight && ys.length > 1) throw invalid(this.context, 'Expected classWeight only for a model with one output (Keras)', { outputs: this.model.outputNames() });
+    this.checkFixed();
     const compiled = this.model.compiledOrThrow(this.context);
     const trainable = (compiled.trainableWeights ??= this.model.trainableWeights);
     const tasks = microBatches(xs, ys, this.options.microBatch);

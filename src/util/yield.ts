@@ -8,7 +8,7 @@
 const YIELD_INTERVAL_MS = 25;
 
 const now = () => globalThis.performance.now();
-const macrotask: (resume: () => void) => void = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate
+export const macrotask: (resume: () => void) => void = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate
   ?? ((resume) => globalThis.setTimeout(resume, 0));
 
 let lastYield = now();
