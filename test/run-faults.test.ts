@@ -198,6 +198,25 @@ await m.fit(x, vb.zeros([8, 1]), { epochs: 3, verbose: 0 });
     }
   });
 
+  it('the CLI killed with SIGKILL while its child still loads: the child stops as soon as it can, never recorded completed', async () => {
+    // A child that loads slowly (a busy machine): the CLI's channel closes before verbatim listens for it.
+    const file = script('early-orphan.mjs', `const until = Date.now() + 1500;
+while (Date.now() < until) { /* loading */ }
+${LONG.replace("import * as vb from 'verbatim';", "const vb = await import('verbatim');").replace('epochs: 1000000', 'epochs: 300')}`);
+    const before = new Set(existsSync(STORE) ? readdirSync(STORE) : []);
+    const child = spawn(process.execPath, [CLI, 'run', file, '--name', 'early-orphan'], { cwd: WORK, env: { ...process.env, VERBATIM_STORE: STORE }, stdio: 'ignore' });
+    const exit = new Promise((r) => child.on('exit', r));
+    await sleep(600);
+    child.kill('SIGKILL');
+    await exit;
+    // Long enough for a left-over child to load and finish its 300 epochs.
+    await sleep(5000);
+    const fresh = (existsSync(STORE) ? readdirSync(STORE) : []).filter((id) => !before.has(id));
+    assert.equal(fresh.length, 1);
+    assert.equal(status(join(STORE, fresh[0]!)).status, 'interrupted');
+    assert.match(status(join(STORE, fresh[0]!)).error!.message, /CLI that started the run ended/);
+  });
+
   it('the child killed with SIGKILL: the CLI records it interrupted by SIGKILL, with the output so far', async () => {
     const run = await startLongRun('child-killed');
     process.kill(run.childPid, 'SIGKILL');

@@ -15,7 +15,10 @@ type NodeProcess = {
   on(event: string, listener: (...args: never[]) => void): void;
   exit(code: number): never;
   exitCode?: number;
-  channel?: { unref(): void };
+  channel?: { unref(): void } | null;
+  /** Defined when the process was started with an IPC channel (stays after the channel closed). */
+  send?: unknown;
+  connected?: boolean;
 };
 
 const processLike = (globalThis as { process?: NodeProcess }).process;
@@ -60,12 +63,14 @@ if (processLike && env.VERBATIM_RUN_DIR) {
   }
   // Started by the CLI with an IPC channel: when the CLI goes away (even by SIGKILL) the channel
   // closes and the run stops too; unreferenced, the channel never keeps a finished script alive.
-  if (processLike.channel) {
-    processLike.channel.unref();
+  if (typeof processLike.send === 'function') {
     const cliEnded = () => {
       finish('interrupted', new Error('the verbatim CLI that started the run ended'));
       processLike.exit(129);
     };
+    // Killed while this process was still loading: the channel closed before anyone listened.
+    if (!processLike.connected || !processLike.channel) cliEnded();
+    processLike.channel?.unref();
     processLike.on('disconnect', cliEnded as never);
     // Output goes to the CLI through pipes: one that breaks means the CLI is gone (the channel may tell later).
     for (const stream of [processLike.stdout, processLike.stderr]) {
