@@ -148,6 +148,13 @@ describe('run tools: arguments and stores', () => {
     }
   });
 
+  it('a store where mkdir answers ENOENT of an existing parent (under /proc): a clear error at once, no endless loop', (t) => {
+    if (!existsSync('/proc/self')) return t.skip('no /proc here');
+    const r = spawnSync(process.execPath, [CLI, 'run', script, '--store', '/proc/verbatim-store'], { cwd: WORK, encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 2, `${r.stderr} (signal ${r.signal})`);
+    assert.match(r.stderr, /verbatim run: Expected a writable store\. Received: store=\/proc\/verbatim-store \(not writable: /);
+  });
+
   it('a disk full before the child starts (under 4 KB free): no run left "interrupted", a clear message, exit 1', (t) => {
     const disk = join(WORK, 'full');
     if (!mountTmpfs(t, disk, 'size=64k')) return;

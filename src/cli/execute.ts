@@ -8,7 +8,7 @@
  * an IPC channel tells it when the CLI is gone, even by SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, existsSync, openSync, rmSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -55,7 +55,7 @@ function ensureWritableStore(store: string): void {
   while (!existsSync(nearest) && dirname(nearest) !== nearest) nearest = dirname(nearest);
   try {
     accessSync(nearest, fsConstants.W_OK);
-    mkdirSync(store, { recursive: true });
+    ensureDirectory(store);
     accessSync(store, fsConstants.W_OK);
   } catch (error) {
     throw notWritable(nearest, error);

@@ -11,10 +11,11 @@
  * unwritable store) is retried until ATTEMPTS attempts were made (both in queue-policy.ts).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { Redis } from 'ioredis';
+import { ensureDirectory } from '../runs/store.js';
 import { UsageError } from './args.js';
 import { CONNECT_TIMEOUT_MS } from './queue-policy.js';
 
@@ -233,10 +234,10 @@ export async function downloadRun(redis: Redis, job: string, store: string, run?
   const partial = join(store, `.${id}.partial-${process.pid}`);
   rmSync(partial, { recursive: true, force: true });
   for (const [name, data] of files) {
-    mkdirSync(dirname(join(partial, name)), { recursive: true });
+    ensureDirectory(dirname(join(partial, name)));
     writeFileSync(join(partial, name), data);
   }
-  mkdirSync(store, { recursive: true });
+  ensureDirectory(store);
   renameSync(partial, target);
   return id;
 }

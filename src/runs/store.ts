@@ -33,7 +33,7 @@ type Fs = {
 export class StoreError extends Error {
   override name = 'StoreError';
 }
-type Path = { join(...p: string[]): string; resolve(...p: string[]): string };
+type Path = { join(...p: string[]): string; resolve(...p: string[]): string; dirname(p: string): string };
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 
@@ -411,6 +411,23 @@ export function removeRun(store: string, id: string): void {
   builtin<Fs>('node:fs').rmSync(runDirectory(store, id), { recursive: true, force: true });
 }
 
+/**
+ * Creates the directory and its missing parents, one level at a time: Node's recursive mkdir
+ * loops forever where mkdir says ENOENT of an existing parent (under /proc).
+ */
 export function ensureDirectory(dir: string): void {
-  builtin<Fs>('node:fs').mkdirSync(dir, { recursive: true });
+  const fs = builtin<Fs>('node:fs');
+  const path = builtin<Path>('node:path');
+  const missing: string[] = [];
+  for (let at = path.resolve(dir); !fs.existsSync(at); at = path.dirname(at)) {
+    missing.push(at);
+    if (path.dirname(at) === at) break;
+  }
+  for (const at of missing.reverse()) {
+    try {
+      fs.mkdirSync(at);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EEXIST') throw error;
+    }
+  }
 }
