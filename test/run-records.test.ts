@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 import * as vb from 'verbatim';
 import { REPO_ROOT } from './helpers/process.js';
 import { forEachBackend } from './helpers/backends.js';
-import { readJsonl } from '../src/runs/store.js';
+import { readEpochs, readJsonl } from '../src/runs/store.js';
 import { layerDigestsAt } from '../src/cli/snapshots.js';
 import { firstDivergence, loadRun } from '../src/cli/inspect.js';
 import { WeightLayout } from '../src/models/weight-digest.js';
@@ -212,6 +212,16 @@ describe('run records: after an outside review', () => {
     const divergence = firstDivergence(a, b);
     assert.ok(divergence && divergence !== 'length');
     assert.deepEqual(divergence.layers, ['dense', 'dense_1']);
+    // Layer names from a store are shown escaped, never obeyed by the terminal.
+    const named = (run: typeof a, digest: string) => ({ ...run, epochs: run.epochs.map((e) => ({ ...e, layers: { '\u001b]0;pwn\u0007': digest } })) });
+    const hostile = firstDivergence(named(a, 'x'), named(b, 'y'));
+    assert.ok(hostile && hostile !== 'length');
+    assert.deepEqual(hostile.layers, ['\\u001b]0;pwn\\u0007']);
+    // Epoch lines moved out of order are a corrupt record, not a divergence.
+    const file = join(store, ids[0]!, 'epochs.jsonl');
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    writeFileSync(file, `${[lines[1], lines[0], ...lines.slice(2)].join('\n')}\n`);
+    assert.throws(() => readEpochs(file), /record 2: Expected fit 0's epochs in increasing order \(epoch 0 after 1\)/);
   });
 
   it('a hostile layer list in fits.jsonl is refused at once, a layer named __proto__ kept', async () => {

@@ -147,7 +147,8 @@ export function firstDivergence(runA: RunDetails, runB: RunDetails): Divergence 
     ];
     if (what.length > 0) {
       const [layersA, layersB] = [layerDigestsAt(runA, x.fit, x.epoch), layerDigestsAt(runB, y.fit, y.epoch)];
-      const layers = layersA && layersB ? Object.keys({ ...layersA, ...layersB }).filter((l) => layersA[l] !== layersB[l]) : undefined;
+      // Names from a store are shown, never obeyed (terminal escapes).
+      const layers = layersA && layersB ? Object.keys({ ...layersA, ...layersB }).filter((l) => layersA[l] !== layersB[l]).map(printable) : undefined;
       return { fit: x.fit, epoch: x.epoch, what, layers };
     }
   }
@@ -156,7 +157,7 @@ export function firstDivergence(runA: RunDetails, runB: RunDetails): Divergence 
 
 /** A divergence's differing layers in words. */
 export function layersText(layers: string[] | undefined): string {
-  return layers === undefined ? '(unknown: the weights of this epoch were not kept)' : layers.join(', ') || 'none';
+  return layers === undefined ? '(unknown: no kept weight snapshot matches the records of this epoch)' : layers.join(', ') || 'none';
 }
 
 /** Data fingerprints of a run's fits (tensors, or dataset batches of the first epoch): content and order together. */

@@ -326,10 +326,16 @@ export function jsonSafe(values: Record<string, number>): Record<string, number 
  * a metric of any other type is left out rather than passed on to code that formats numbers.
  */
 export function readEpochs(file: string): EpochLine[] {
+  const lastEpoch = new Map<number, number>();
   return readJsonl<unknown>(file).map((line, i) => {
     if (!isRecord(line) || !isIndex(line.fit) || !isIndex(line.epoch) || typeof line.digest !== 'string') {
       throw new StoreError(`${file} record ${i + 1}: Expected {fit, epoch, digest, logs} with non-negative integer fit and epoch`);
     }
+    // The recorder appends a fit's epochs in order: lines out of order were moved by hand.
+    if (line.epoch <= (lastEpoch.get(line.fit) ?? -1)) {
+      throw new StoreError(`${file} record ${i + 1}: Expected fit ${line.fit}'s epochs in increasing order (epoch ${line.epoch} after ${lastEpoch.get(line.fit)})`);
+    }
+    lastEpoch.set(line.fit, line.epoch);
     const logBits = Object.fromEntries(Object.entries(strings(line.logBits)).filter(([, b]) => /^[0-9a-f]{8}$/.test(b)));
     const logs: Record<string, number> = {};
     for (const [k, v] of Object.entries(isRecord(line.logs) ? line.logs : {})) {
