@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import * as vb from 'verbatim';
 import { decodeFrame, encodeFrame, FrameReader, FrameTooLarge, HELLO_MAGIC, PROTOCOL } from '../src/models/data-parallel-wire.js';
-import { REPO_ROOT } from './helpers/process.js';
+import { REPO_ROOT, freePort } from './helpers/process.js';
 
 const WORKER_SCRIPT = `${REPO_ROOT}dist/src/models/data-parallel-process.js`;
 const HELLO = { kind: 'hello', magic: HELLO_MAGIC, protocol: PROTOCOL, version: vb.version.verbatim };
@@ -39,14 +39,6 @@ async function train(dataParallel: vb.FitArgs['dataParallel'], onEpoch?: (epoch:
     m.dispose();
     vb.dispose([x, y]);
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A connection to the fit's port, once it listens. */

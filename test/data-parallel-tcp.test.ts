@@ -6,13 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { it } from 'node:test';
 import * as vb from 'verbatim';
 import { replicaServer } from '../src/models/data-parallel-replica.js';
 import { decodeFrame, encodeFrame, FrameReader, HELLO_MAGIC, PROTOCOL } from '../src/models/data-parallel-wire.js';
 import { forEachBackend } from './helpers/backends.js';
-import { REPO_ROOT } from './helpers/process.js';
+import { REPO_ROOT, freePort } from './helpers/process.js';
 
 const WORKER_SCRIPT = `${REPO_ROOT}dist/src/models/data-parallel-process.js`;
 
@@ -52,14 +51,6 @@ async function train(dataParallel: vb.FitArgs['dataParallel'], onEpoch?: (epoch:
     x.dispose();
     y.dispose();
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => {

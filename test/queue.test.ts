@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { REPO_ROOT } from './helpers/process.js';
+import { REPO_ROOT, freePort } from './helpers/process.js';
 import { Queue } from 'bullmq';
 import { downloadRun, jobId, QUEUE_NAME, redisOptions, safeUrl } from '../src/cli/queue.js';
 import { MAX_STALLED } from '../src/cli/queue-policy.js';
@@ -35,17 +35,6 @@ await m.fit(x, vb.sum(x, 1, true), { epochs: Number(process.env.QUEUE_TEST_EPOCH
 `;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** A process whose output is collected, to wait for lines in it. */
 class Proc {

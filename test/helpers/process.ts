@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -9,4 +10,16 @@ export function runNode(code: string, env: Record<string, string> = {}): { stdou
     cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env },
   });
   return { stdout: result.stdout, stderr: result.stderr, status: result.status };
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (listened on, then closed). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
 }
