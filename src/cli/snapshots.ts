@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { digestHeader } from '../models/weight-digest.js';
 import { isIndex, MAX_EPOCH_WEIGHT_BYTES, type EpochLine } from '../runs/store.js';
 
 /** What of a recorded run the snapshot readers need (a RunDetails). */
@@ -140,7 +141,7 @@ export function layerDigestsAt(run: RecordedWeights, fit: number, epoch: number)
     const hash = createHash('sha256');
     for (const i of indices) {
       const w = layout[i]!;
-      hash.update(`${w.name}\0${JSON.stringify(w.shape)}\0`).update(bytes.subarray(offsets[i]!, offsets[i]! + w.size * 4));
+      hash.update(digestHeader(w.name, w.shape)).update(bytes.subarray(offsets[i]!, offsets[i]! + w.size * 4));
     }
     return hash.digest('hex');
   };

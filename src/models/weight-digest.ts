@@ -8,11 +8,16 @@ import type { Variable } from '../tensor/tensor.js';
 import { concatenateBytes, littleEndianBytes } from '../util/bytes.js';
 import { Sha256, type BytesDigest } from '../util/sha256.js';
 
-/** Each weight's digest header, name NUL shape NUL, encoded once (a variable's name and shape never change). */
+/** What the digest hashes before a weight's values: its name, NUL, its shape as JSON, NUL. */
+export function digestHeader(name: string, shape: readonly number[]): string {
+  return `${name}\0${JSON.stringify(shape)}\0`;
+}
+
+/** Each weight's digest header, encoded once (a variable's name and shape never change). */
 const HEADERS = new WeakMap<Variable, Uint8Array>();
 const ENCODER = new TextEncoder();
 function header(w: Variable): Uint8Array {
-  return HEADERS.get(w) ?? HEADERS.set(w, ENCODER.encode(`${w.name}\0${JSON.stringify(w.shape)}\0`)).get(w)!;
+  return HEADERS.get(w) ?? HEADERS.set(w, ENCODER.encode(digestHeader(w.name, w.shape))).get(w)!;
 }
 
 /** Feeds the weights' digest bytes to an incremental SHA-256 (ours, or Node's for the run recorder), one weight at a time. */
@@ -49,34 +54,29 @@ export interface WeightSnapshot {
  * small models, allocations and calls cost more than the hashing).
  */
 export class WeightLayout {
-  private readonly variables: Variable[];
+  /** Per layer, its name and weights, as they were when the layout was made. */
+  private readonly layers: readonly (readonly [string, readonly Variable[]])[];
+  /** Each weight once (model.weights order): where its header, values and end are in the buffer. */
+  private readonly ranges = new Map<Variable, { start: number; values: number; end: number }>();
+  private readonly length: number;
   /** The bytes of every weight's values. */
   readonly valueBytes: number;
-
-  private readonly layers: readonly (readonly [string, readonly Variable[]])[];
+  private laidOut: { buffer: Uint8Array; valueViews: Uint8Array[]; layerViews: (Uint8Array | undefined)[] } | undefined;
 
   constructor(private readonly source: readonly WeightOwner[]) {
     this.layers = source.map((l) => [l.name!, l.weights.map((w) => w.variable)] as const);
-    const layers = this.layers;
-    const ranges = new Map<Variable, { start: number; values: number; end: number }>();
     let length = 0;
-    for (const [, weights] of layers) {
+    for (const [, weights] of this.layers) {
       for (const w of weights) {
-        if (ranges.has(w)) continue;
+        if (this.ranges.has(w)) continue;
         const values = length + header(w).length;
-        ranges.set(w, { start: length, values, end: values + w.size * 4 });
         length = values + w.size * 4;
+        this.ranges.set(w, { start: values - header(w).length, values, end: length });
       }
     }
-    this.variables = [...ranges.keys()];
-    this.valueBytes = [...ranges.values()].reduce((n, r) => n + r.end - r.values, 0);
-    this.ranges = ranges;
     this.length = length;
+    this.valueBytes = [...this.ranges.values()].reduce((n, r) => n + r.end - r.values, 0);
   }
-
-  private readonly ranges: Map<Variable, { start: number; values: number; end: number }>;
-  private readonly length: number;
-  private laidOut: { buffer: Uint8Array; valueViews: Uint8Array[]; layerViews: (Uint8Array | undefined)[] } | undefined;
 
   /** The buffer and its views, made at the first snapshot (never for a model too large to snapshot). */
   private layout(): NonNullable<WeightLayout['laidOut']> {
@@ -108,7 +108,7 @@ export class WeightLayout {
   snapshot(allocate: (bytes: number) => Uint8Array = (bytes) => new Uint8Array(bytes)): WeightSnapshot {
     const values = allocate(this.valueBytes);
     let offset = 0;
-    for (const w of this.variables) {
+    for (const w of this.ranges.keys()) {
       ENGINE.readLittleEndianInto(w, values, offset);
       offset += w.size * 4;
     }
