@@ -203,6 +203,31 @@ forEachBackend('training', () => {
     m.dispose();
   });
 
+  it('an async hook is finished before the next callback\'s hook and the next step; sync hooks and odd return values are not awaited', async () => {
+    const { x, y } = data(5, 40);
+    const m = model('mixed-hooks');
+    const calls: string[] = [];
+    const later = (text: string) => new Promise<void>((resolve) => setTimeout(() => { calls.push(text); resolve(); }, 1));
+    await m.fit(x, y, {
+      epochs: 1, batchSize: 32, verbose: 0,
+      callbacks: [
+        { onEpochBegin: () => later('slow e'), onBatchEnd: (b: number) => later(`slow /b${b}`), onTrainEnd: () => later('slow /train') },
+        // A JavaScript hook returning something that is not a promise (as TF.js tolerates).
+        { onEpochBegin: () => { calls.push('sync e'); return 7 as unknown as void; }, onBatchBegin: (b: number) => { calls.push(`sync b${b}`); }, onBatchEnd: (b: number) => { calls.push(`sync /b${b}`); } },
+        { onBatchEnd: async (b: number) => { await later(`async /b${b}`); } },
+      ],
+    });
+    assert.deepEqual(calls, [
+      'slow e', 'sync e',
+      'sync b0', 'slow /b0', 'sync /b0', 'async /b0',
+      'sync b1', 'slow /b1', 'sync /b1', 'async /b1',
+      'slow /train',
+    ]);
+    await assert.rejects(m.fit(x, y, { epochs: 1, verbose: 0, callbacks: { onBatchEnd: () => { throw new Error('hook failed'); } } }), /hook failed/);
+    await assert.rejects(m.fit(x, y, { epochs: 1, verbose: 0, callbacks: [{}, { onEpochBegin: () => Promise.reject(new Error('async hook failed')) }] }), /async hook failed/);
+    m.dispose();
+  });
+
   it('evaluate, predict (batched) and trainOnBatch', async () => {
     const { x, y } = data(6, 70);
     const m = model('api');

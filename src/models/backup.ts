@@ -187,8 +187,8 @@ export class BackupAndRestore implements Callback {
   }
 
   /** Saves at the start of each epoch after the first (the state of the epoch just completed, after every callback's onEpochEnd). */
-  async onEpochBegin(epoch: number): Promise<void> {
-    if (epoch > this.startEpoch && this.due()) await this.save({ epoch, step: 0, accumulators: [] }, false);
+  onEpochBegin(epoch: number): Promise<void> | undefined {
+    return epoch > this.startEpoch && this.due() ? this.save({ epoch, step: 0, accumulators: [] }, false) : undefined;
   }
 
   /**

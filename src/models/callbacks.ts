@@ -105,33 +105,42 @@ export class CallbackList {
     return position;
   }
 
-  async trainBegin(logs: Logs = {}): Promise<void> {
-    for (const c of this.callbacks) await c.onTrainBegin?.(logs);
+  trainBegin(logs: Logs = {}): Promise<void> | undefined {
+    return this.each((c) => c.onTrainBegin?.(logs));
   }
 
-  async trainEnd(logs: Logs = {}): Promise<void> {
-    for (const c of this.callbacks) await c.onTrainEnd?.(logs);
+  trainEnd(logs: Logs = {}): Promise<void> | undefined {
+    return this.each((c) => c.onTrainEnd?.(logs));
   }
 
-  async epochBegin(epoch: number, logs: Logs = {}): Promise<void> {
-    for (const c of this.callbacks) await c.onEpochBegin?.(epoch, logs);
+  epochBegin(epoch: number, logs: Logs = {}): Promise<void> | undefined {
+    return this.each((c) => c.onEpochBegin?.(epoch, logs));
   }
 
-  async epochEnd(epoch: number, logs: Logs): Promise<void> {
-    for (const c of this.callbacks) await c.onEpochEnd?.(epoch, { ...logs });
+  epochEnd(epoch: number, logs: Logs): Promise<void> | undefined {
+    return this.each((c) => c.onEpochEnd?.(epoch, { ...logs }));
   }
 
-  async batchBegin(batch: number, logs: Logs): Promise<void> {
-    for (const c of this.callbacks) await c.onBatchBegin?.(batch, { ...logs });
+  batchBegin(batch: number, logs: Logs): Promise<void> | undefined {
+    return this.each((c) => c.onBatchBegin?.(batch, { ...logs }));
   }
 
-  async batchEnd(batch: number, logs: Logs): Promise<void> {
-    // Every step: a callback that returns no promise is not awaited (no turn of the microtask queue for it).
-    for (const c of this.callbacks) {
-      if (!c.onBatchEnd) continue;
-      const pending = c.onBatchEnd(batch, { ...logs });
-      if (pending) await pending;
+  batchEnd(batch: number, logs: Logs): Promise<void> | undefined {
+    return this.each((c) => c.onBatchEnd?.(batch, { ...logs }));
+  }
+
+  /**
+   * Calls a hook of every callback in order, each after the previous one's promise settled. Hooks
+   * that return no promise (most, at every step) are not awaited: no turn of the microtask queue
+   * for them, and undefined when none returned a promise, which the training loop does not await.
+   */
+  private each(hook: (c: Callback) => void | Promise<void>, from = 0): Promise<void> | undefined {
+    for (let i = from; i < this.callbacks.length; i++) {
+      const pending: unknown = hook(this.callbacks[i]!);
+      // A JavaScript hook may return anything: only a thenable is waited for, as await would.
+      if (typeof (pending as PromiseLike<void> | undefined)?.then === 'function') return Promise.resolve(pending as PromiseLike<void>).then(() => this.each(hook, i + 1));
     }
+    return undefined;
   }
 }
 

@@ -451,7 +451,8 @@ async function trainEpochs(
         batch++;
         continue;
       }
-      await callbacks.batchBegin(batch, { batch, size });
+      const begun = callbacks.batchBegin(batch, { batch, size });
+      if (begun) await begun;
       let result: StepResult;
       try {
         result = await stepper.step(xs, ys, args.classWeight);
@@ -462,7 +463,8 @@ async function trainEpochs(
       result.outputLosses.forEach((value, i) => outputMeans[i]!.add(value, size));
       trained = batch + 1;
       notify('stepEnd', { model, epoch, step: batch, loss: result.loss });
-      await callbacks.batchEnd(batch, { batch, size, ...withTfjsAliases(compiled, epochLogs(compiled, meanLoss, outputMeans)) });
+      const ended = callbacks.batchEnd(batch, { batch, size, ...withTfjsAliases(compiled, epochLogs(compiled, meanLoss, outputMeans)) });
+      if (ended) await ended;
       if (!Number.isFinite(result.loss)) {
         console.warn(`${context}: epoch ${epoch + 1}, step ${batch + 1}: invalid loss (${result.loss}), terminating training`);
         model.stopTraining = true;
