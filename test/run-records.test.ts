@@ -195,9 +195,10 @@ describe('run records: after an outside review', () => {
     assert.equal(JSON.parse(readFileSync(join(store, id, 'status.json'), 'utf8')).status, 'failed');
   });
 
-  it('fitDataset builds the model with its first batch: the layers that differ are still named', async () => {
+  it('fitDataset builds the model with its first batch: its initial weights are epoch 0, the layers that differ named', async () => {
     const store = freshStore('lazy-build');
     const ids: string[] = [];
+    const initial: string[] = [];
     for (const seed of [1, 2]) {
       vb.setRandomSeed(seed);
       await vb.runs.record({ store }, async (recorder) => {
@@ -205,12 +206,22 @@ describe('run records: after an outside review', () => {
         const model = vb.sequential({ layers: [vb.layers.dense({ units: 3 }), vb.layers.dense({ units: 1 })] });
         model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
         const data = vb.data.zip({ xs: vb.data.array([[1, 2], [3, 4], [5, 6], [7, 8]]), ys: vb.data.array([[1], [0], [1], [0]]) }).batch(2);
-        await model.fitDataset(data, { epochs: 2, verbose: 0 });
+        // Built by the first batch, before its step: the weights the fit starts from.
+        const first = { onBatchBegin: (batch: number) => { if (initial.length < ids.length) initial.push(model.weightsDigest()); void batch; } };
+        await model.fitDataset(data, { epochs: 2, verbose: 0, callbacks: [first] });
       });
     }
     const [a, b] = ids.map((id) => loadRun(store, id)) as [ReturnType<typeof loadRun>, ReturnType<typeof loadRun>];
+    for (const [i, run] of [a, b].entries()) {
+      assert.equal(run.epochs[0]!.epoch, 0);
+      assert.equal(run.epochs[0]!.digest, initial[i], 'epoch 0 is the digest of the built, untrained model');
+      assert.deepEqual(run.fits[0]!.weights?.map((w) => w.shape), [[2, 3], [3], [3, 1], [1]]);
+      const lines = readJsonl<Record<string, unknown>>(join(store, ids[i]!, 'epochs.jsonl'));
+      assert.deepEqual(lines.map((l) => 'layers' in l), [false, false, false], 'the snapshots hold the listed weights: layer digests come from them');
+    }
     const divergence = firstDivergence(a, b);
     assert.ok(divergence && divergence !== 'length');
+    assert.equal(divergence.epoch, 0, 'different seeds: different initial weights');
     assert.deepEqual(divergence.layers, ['dense', 'dense_1']);
     // Layer names from a store are shown escaped, never obeyed by the terminal.
     const named = (run: typeof a, digest: string) => ({ ...run, epochs: run.epochs.map((e) => ({ ...e, layers: { '\u001b]0;pwn\u0007': digest } })) });

@@ -27,6 +27,8 @@ import { backupDirectory, cutBackToBackups, removeBackups, type KeptRecords } fr
 import { BackupAndRestore } from '../models/backup.js';
 import type { Callback } from '../models/callbacks.js';
 
+/** What fit tells its observers at its beginning. */
+type FitStart = Parameters<NonNullable<TrainingObserver['fitBegin']>>[0];
 type Hash = { update(data: string | Uint8Array): Hash; digest(encoding: 'hex'): string };
 type Crypto = { createHash(algorithm: string): Hash; hash?(algorithm: string, data: Uint8Array, encoding: 'hex'): string };
 let crypto: Crypto | undefined;
@@ -296,8 +298,8 @@ export class RunRecorder implements TrainingObserver {
     return (this.snapshotFiles[fit] ??= this.file(`weights/fit-${fit}.bin`));
   }
 
-
-  fitBegin({ model, kind, options, data }: Parameters<NonNullable<TrainingObserver['fitBegin']>>[0]): void {
+  fitBegin(start: FitStart): void {
+    const { model, data } = start;
     this.fit++;
     this.openFit = this.fit;
     this.reached = { fit: this.fit, epoch: 0, step: 0 };
@@ -305,6 +307,18 @@ export class RunRecorder implements TrainingObserver {
     this.dataHashes.clear();
     for (const [name, t] of Object.entries(data)) this.dataHashes.set(name, exampleHashes(t));
     this.refreshSeed();
+    // A model built by its first batch (fitDataset on a Sequential without an input shape) has no
+    // weights yet: its fit is recorded at that batch, built and untrained, so that epoch 0 is the
+    // digest of its initial weights and the fit lists them.
+    if (model.weights.length === 0) this.unbuiltFit = start;
+    else this.recordFitStart(start);
+  }
+
+  /** A fit whose model had no weights at fitBegin, recorded at its first batch (or its end, if none came). */
+  private unbuiltFit: FitStart | undefined;
+
+  private recordFitStart({ model, kind, options, data }: FitStart): void {
+    this.unbuiltFit = undefined;
     const weights = model.weights;
     this.fitWeightBytes[this.fit] = weights.reduce((n, w) => n + w.size * 4, 0);
     // A resumed fit's beginning and first-epoch data are recorded; its training goes on from the backup.
@@ -329,6 +343,7 @@ export class RunRecorder implements TrainingObserver {
   }
 
   batch({ epoch, data, rows }: Parameters<NonNullable<TrainingObserver['batch']>>[0]): void {
+    if (this.unbuiltFit) this.recordFitStart(this.unbuiltFit);
     if (this.options.trace === 'ops' && !this.kept?.ops && this.fit === 0 && epoch === 0 && this.batchHashes.size === 0) this.opTrace = startOpTrace();
     if (epoch > 0 && this.batchHashes.size > 0) return;
     for (const [name, t] of Object.entries(data)) {
@@ -353,6 +368,7 @@ export class RunRecorder implements TrainingObserver {
   }
 
   epochEnd({ model, epoch, logs }: Parameters<NonNullable<TrainingObserver['epochEnd']>>[0]): void {
+    if (this.unbuiltFit) this.recordFitStart(this.unbuiltFit);
     // The end of the fit's first epoch (epoch 0, or initialEpoch): the batches were shown for it only.
     if (this.batchHashes.size > 0) {
       // Order: the examples' hashes in the order seen; content: the same hashes as a multiset.
@@ -368,6 +384,7 @@ export class RunRecorder implements TrainingObserver {
   }
 
   fitEnd({ model, history }: { model: ObservedModel; history: History }): void {
+    if (this.unbuiltFit) this.recordFitStart(this.unbuiltFit);
     this.openFit = undefined;
     this.appends.flush();
     writeJson(this.file('history.json'), { epoch: history.epoch, history: history.history, params: history.params ?? null });
