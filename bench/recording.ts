@@ -6,6 +6,9 @@
  * model files) against the 5% target, and the run's fixed cost in milliseconds (what recording
  * adds outside fit: the environment manifest with its lockfile and script hashes and git facts,
  * the status files), paid once per run whatever its length.
+ * Each round runs unrecorded, recorded and unrecorded again: the overhead is the median of the
+ * rounds' ratios, with quartiles, next to the quartiles of the two unrecorded runs' ratio (the
+ * noise of the machine: on a shared 2-core machine a few points either way).
  * Usage: node dist/bench/recording.js [--repeats N]; prints JSON.
  * Also: node dist/bench/recording.js <workload> <plain|recorded> (one measurement).
  */
@@ -37,6 +40,20 @@ async function train(workload: Workload): Promise<number> {
   const model = vb.sequential({ layers: [vb.layers.dense({ units: 32, inputShape: [20], activation: 'relu' }), vb.layers.dense({ units: 1, activation: 'sigmoid' })] });
   model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
   return timed(() => model.fit(x, y, { epochs: 20, batchSize: 32, verbose: 0 }));
+}
+
+/** What the bench reports per workload (bench/run.ts prints it). */
+export interface RecordingOverhead {
+  /** Median seconds of model.fit, unrecorded and recorded. */
+  plainFit: number;
+  recordedFit: number;
+  /** The median over rounds of recorded fit / unrecorded fit - 1, and its quartiles. */
+  overhead: number;
+  overheadQuartiles: [number, number];
+  /** The same ratio between two unrecorded runs of a round: how far apart identical runs are. */
+  noiseQuartiles: [number, number];
+  /** Milliseconds the record adds outside fit, once per run. */
+  fixedCostMs: number;
 }
 
 interface Measurement {
@@ -74,19 +91,34 @@ if (first === 'epochs4000' || first === 'tutorial') {
     if (!line) throw new Error(`recording bench ${workload} ${mode} failed: ${child.stderr.slice(-500)}`);
     return JSON.parse(line) as Measurement;
   };
-  const result: Record<string, { plainFit: number; recordedFit: number; overhead: number; fixedCostMs: number }> = {};
+  const quantile = (v: number[], q: number) => {
+    const sorted = [...v].sort((a, b) => a - b);
+    return sorted[Math.round(q * (sorted.length - 1))]!;
+  };
+  const result: Record<string, RecordingOverhead> = {};
   for (const workload of ['epochs4000', 'tutorial'] as const) {
     const plain: Measurement[] = [];
     const recorded: Measurement[] = [];
-    // Interleaved, so that a slower spell of a shared machine falls on both.
+    const control: Measurement[] = [];
+    // Interleaved, so that a slower spell of a shared machine falls on both; the order within a
+    // round alternates, so that neither mode always runs right after the other. Each round has a
+    // second unrecorded run: plain against plain is the noise floor the overhead is read against.
     for (let r = 0; r < repeats; r++) {
-      plain.push(once(workload, 'plain'));
-      recorded.push(once(workload, 'recorded'));
+      const order = r % 2 === 0 ? (['plain', 'recorded', 'control'] as const) : (['recorded', 'control', 'plain'] as const);
+      for (const mode of order) (mode === 'plain' ? plain : mode === 'recorded' ? recorded : control).push(once(workload, mode === 'recorded' ? 'recorded' : 'plain'));
     }
-    const [plainFit, recordedFit] = [median(plain.map((m) => m.fit)), median(recorded.map((m) => m.fit))];
+    const ratios = recorded.map((m, i) => m.fit / plain[i]!.fit - 1);
+    const noise = control.map((m, i) => m.fit / plain[i]!.fit - 1);
     // What the record adds outside fit: the whole run's difference less fit's.
     const outside = median(recorded.map((m) => m.total - m.fit)) - median(plain.map((m) => m.total - m.fit));
-    result[workload] = { plainFit, recordedFit, overhead: recordedFit / plainFit - 1, fixedCostMs: 1000 * outside };
+    result[workload] = {
+      plainFit: median(plain.map((m) => m.fit)),
+      recordedFit: median(recorded.map((m) => m.fit)),
+      overhead: median(ratios),
+      overheadQuartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)],
+      noiseQuartiles: [quantile(noise, 0.25), quantile(noise, 0.75)],
+      fixedCostMs: 1000 * outside,
+    };
   }
   console.log(JSON.stringify(result));
 }

@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { RecordingOverhead } from './recording.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -162,7 +163,7 @@ const recording = full ? spawnSync(process.execPath, [fileURLToPath(new URL('./r
 const recorded = (() => {
   if (!recording) return undefined;
   try {
-    return JSON.parse(recording.stdout.split('\n').find((l) => l.startsWith('{')) ?? '') as Record<string, { plainFit: number; recordedFit: number; overhead: number; fixedCostMs: number }>;
+    return JSON.parse(recording.stdout.split('\n').find((l) => l.startsWith('{')) ?? '') as Record<string, RecordingOverhead>;
   } catch {
     return undefined;
   }
@@ -171,12 +172,15 @@ lines.push('');
 if (!full) {
   lines.push(`Only --workloads ${workloadsOption}: memory, calibration and recording overhead not measured.`);
 } else if (recorded) {
-  lines.push('| recording overhead (verbatim run / vb.runs.record) | fit unrecorded | fit recorded | overhead on training | target | fixed cost per run |');
-  lines.push('| --- | ---: | ---: | ---: | ---: | ---: |');
+  const percent = (v: number) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}%`;
+  lines.push('| recording overhead (verbatim run / vb.runs.record) | fit unrecorded | fit recorded | overhead on training (quartiles) | unrecorded vs unrecorded (quartiles) | target | fixed cost per run |');
+  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [workload, r] of Object.entries(recorded)) {
-    lines.push(`| ${workload === 'epochs4000' ? '4000 epochs of a 4-8-1 model (64 examples)' : 'the modern tutorial (20 epochs)'} | ${r.plainFit.toFixed(3)} s | ${r.recordedFit.toFixed(3)} s | ${(100 * r.overhead).toFixed(1)}% | 5% ${r.overhead < 0.05 ? 'met' : 'not met'} | ${r.fixedCostMs.toFixed(0)} ms |`);
+    lines.push(`| ${workload === 'epochs4000' ? '4000 epochs of a 4-8-1 model (64 examples)' : 'the modern tutorial (20 epochs)'} | ${r.plainFit.toFixed(3)} s | ${r.recordedFit.toFixed(3)} s `
+      + `| ${percent(r.overhead)} (${r.overheadQuartiles.map(percent).join(' to ')}) | ${r.noiseQuartiles.map(percent).join(' to ')} | 5% ${r.overhead < 0.05 ? 'met' : 'not met'} | ${r.fixedCostMs.toFixed(0)} ms |`);
   }
-  lines.push('Training: the time model.fit takes (median of fresh processes, interleaved); fixed cost: what the record adds outside fit (environment manifest: lockfile and script hashes, git facts; status files), once per run.');
+  lines.push('Training: the time model.fit takes, fresh processes, rounds of unrecorded, recorded and unrecorded again (order alternating); the overhead is the median of the rounds\' ratios, '
+    + 'next to the ratio of the two unrecorded runs (the machine\'s noise). Fixed cost: what the record adds outside fit (environment manifest: lockfile and script hashes, git facts; status files), once per run.');
 } else {
   lines.push(`Recording overhead: the measurement failed. ${recording?.stderr.slice(-300)}`);
 }

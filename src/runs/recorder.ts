@@ -273,7 +273,7 @@ export class RunRecorder implements TrainingObserver {
   /**
    * The epoch records held back, with their digests. A kept snapshot holds every weight's bytes,
    * so per-layer digests are recorded only for epochs whose snapshot is not kept (too large, or
-   * not of the weights the fit's record lists: a model built by its first batch): readers
+   * not of the weights the fit's record lists: weights that changed during the fit): readers
    * compute them from the snapshot (src/cli/snapshots.ts layerDigestsAt). Every snapshot is
    * appended before any record: a flush writes files in the order appended, so that a kill
    * between writes leaves snapshots without their records (cut off by a resume), never the reverse.
