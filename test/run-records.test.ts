@@ -272,6 +272,7 @@ describe('run records: after an outside review', () => {
       expected.push(model.weightsDigest());
       const after = { onEpochEnd: () => void expected.push(model.weightsDigest()) };
       await model.fit(vb.ones([2, 2049]), vb.zeros([2, 2048]), { epochs: 2, verbose: 0, callbacks: [after] });
+      assert.ok(existsSync(join(recorder.dir, 'weights.bin')), 'a model too large to hold a copy of is written at its fit\'s end');
     });
     const raw = readJsonl<{ digest: string; layers?: Record<string, string> }>(join(store, id, 'epochs.jsonl'));
     assert.deepEqual(raw.map((e) => e.digest), expected);
@@ -292,5 +293,52 @@ describe('run records: after an outside review', () => {
     });
     const fits = readJsonl<{ datasetFingerprint?: Record<string, string> }>(join(store, id, 'fits.jsonl'));
     assert.equal(fits.filter((f) => f.datasetFingerprint).length, 1);
+  });
+});
+
+describe('run records: the final model files', () => {
+  const model = (units: number) => {
+    const m = vb.sequential({ layers: [vb.layers.dense({ units, inputShape: [2] }), vb.layers.dense({ units: 1 })] });
+    m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    return m;
+  };
+
+  it('are the last fit\'s, written when the run ends (each fit\'s replaced the one before)', async () => {
+    const store = freshStore('final-files');
+    vb.setRandomSeed(9);
+    let id = '';
+    let last = '';
+    await vb.runs.record({ store }, async (recorder) => {
+      id = recorder.id;
+      for (const [i, units] of [3, 5, 4].entries()) {
+        const m = model(units);
+        await m.fit(vb.ones([4, 2]), vb.ones([4, 1]), { epochs: 2 + i, verbose: 0 });
+        assert.equal(existsSync(join(recorder.dir, 'weights.bin')), false, 'not written at each fit\'s end');
+        last = m.weightsDigest();
+        m.dispose();
+      }
+    });
+    const loaded = await vb.loadLayersModel(`file://${join(store, id, 'model.json')}`);
+    assert.equal(loaded.weightsDigest(), last);
+    assert.deepEqual(loaded.layers.map((l) => l.weights.map((w) => w.variable.shape)), [[[2, 4], [4]], [[4, 1], [1]]]);
+    loaded.dispose();
+    assert.deepEqual(JSON.parse(readFileSync(join(store, id, 'history.json'), 'utf8')).epoch, [0, 1, 2, 3]);
+    assert.equal(JSON.parse(readFileSync(join(store, id, 'status.json'), 'utf8')).status, 'completed');
+  });
+
+  it('that cannot be written make the run failed, naming the file', async () => {
+    const store = freshStore('final-files-refused');
+    vb.setRandomSeed(9);
+    let id = '';
+    await vb.runs.record({ store }, async (recorder) => {
+      id = recorder.id;
+      const m = model(3);
+      await m.fit(vb.ones([4, 2]), vb.ones([4, 1]), { epochs: 1, verbose: 0 });
+      // The temporary file weights.bin is written to cannot be made (a directory has its name).
+      mkdirSync(join(recorder.dir, `weights.bin.${process.pid}.tmp`));
+    });
+    const status = JSON.parse(readFileSync(join(store, id, 'status.json'), 'utf8'));
+    assert.equal(status.status, 'failed');
+    assert.match(status.error.message, /weights\.bin/);
   });
 });

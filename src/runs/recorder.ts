@@ -240,6 +240,12 @@ export class RunRecorder implements TrainingObserver {
       }
     };
     attempt(() => this.appends.close());
+    try {
+      this.writeFinalFiles();
+    } catch (writeError) {
+      // A run whose model could not be written (a full disk) is not completed.
+      if (status === 'completed') [status, error] = ['failed', writeError];
+    }
     // A completed run needs no backups; any other keeps them for `verbatim run --resume`.
     if (status === 'completed') attempt(() => removeBackups(this.dir));
     const git = this.gitPending ? { git: gitFacts() } : {};
@@ -387,13 +393,27 @@ export class RunRecorder implements TrainingObserver {
     if (this.unbuiltFit) this.recordFitStart(this.unbuiltFit);
     this.openFit = undefined;
     this.appends.flush();
-    writeJson(this.file('history.json'), { epoch: history.epoch, history: history.history, params: history.params ?? null });
-    // The model in TF.js's Layers format (src/io): tf.loadLayersModel and vb.loadLayersModel read it.
-    if (model instanceof LayersModel) {
-      const artifacts = modelArtifacts(model);
-      writeAtomic(this.file('weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
-      writeJson(this.file('model.json'), modelJson(artifacts, 'weights.bin'));
-    }
+    // The last fit's history and model are the run's: each fit's replaces the one before. They are
+    // written when the run ends (three files renamed into place per fit cost more than a short
+    // fit's records), except a model too large to hold a copy of until then.
+    const artifacts = model instanceof LayersModel ? modelArtifacts(model) : undefined;
+    this.finalFiles = { history: { epoch: history.epoch, history: history.history, params: history.params ?? null }, artifacts };
+    const weightBytes = (artifacts?.weightData as ArrayBuffer | undefined)?.byteLength ?? 0;
+    if (weightBytes > MAX_EPOCH_WEIGHT_BYTES) this.writeFinalFiles();
+  }
+
+  /** The last ended fit's history and model, not written yet. */
+  private finalFiles: { history: unknown; artifacts: ReturnType<typeof modelArtifacts> | undefined } | undefined;
+
+  /** history.json, and the model in TF.js's Layers format (src/io: tf.loadLayersModel and vb.loadLayersModel read it). */
+  private writeFinalFiles(): void {
+    if (!this.finalFiles) return;
+    const { history, artifacts } = this.finalFiles;
+    this.finalFiles = undefined;
+    writeJson(this.file('history.json'), history);
+    if (!artifacts) return;
+    writeAtomic(this.file('weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
+    writeJson(this.file('model.json'), modelJson(artifacts, 'weights.bin'));
   }
 
   evaluate({ data }: Parameters<NonNullable<TrainingObserver['evaluate']>>[0]): void {
