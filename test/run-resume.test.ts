@@ -44,8 +44,9 @@ const lines = (dir: string, file: string) => (existsSync(join(dir, file)) ? read
 /**
  * Runs the CLI (a new run, or --resume) and SIGKILLs the training process once the run has
  * `afterSteps` step records (it recorded its pid in status.json); resolves to the run's id.
+ * (Or sends it another signal.)
  */
-async function runAndKill(args: string[], afterSteps: number, known?: string): Promise<string> {
+async function runAndKill(args: string[], afterSteps: number, known?: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<string> {
   const before = new Set(runIds());
   const child = spawn(process.execPath, [CLI, ...args], { cwd: WORK, env: { ...process.env, VERBATIM_STORE: STORE }, stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
@@ -56,7 +57,7 @@ async function runAndKill(args: string[], afterSteps: number, known?: string): P
     if (!id || lines(join(STORE, id), 'steps.jsonl').length < afterSteps) continue;
     const { pid } = JSON.parse(readFileSync(join(STORE, id, 'status.json'), 'utf8')) as { pid: number };
     if (pid === child.pid) continue; // Still the CLI's status: the script has not started recording.
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, signal);
     await exited;
     return id;
   }
@@ -137,5 +138,73 @@ describe('verbatim run --resume', () => {
     const changed = cli(['run', '--resume', failed!.id]);
     assert.equal(changed.code, 1);
     assert.match(changed.stderr, /resume will not run .*: the script .* changed since the run/);
+  });
+});
+
+/** Three short fits, then a slow one; every trained batch noted in trained.log (after a start line per process). */
+const FOUR_FITS = `import * as vb from 'verbatim';
+import { appendFileSync } from 'node:fs';
+appendFileSync('trained.log', 'start\\n');
+const x = vb.random.normal(vb.random.key(3), [16, 3]);
+const y = vb.sum(x, 1, true);
+for (let fit = 0; fit < 4; fit++) {
+  const model = vb.sequential({ layers: [vb.layers.dense({ units: 4, inputShape: [3], activation: 'relu' }), vb.layers.dense({ units: 1 })] });
+  model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+  const last = fit === 3;
+  const noted = { onBatchEnd: () => { appendFileSync('trained.log', fit + '\\n'); return last ? new Promise((r) => setTimeout(r, 20)) : undefined; } };
+  await model.fit(x, y, { epochs: last ? 40 : 3, batchSize: 8, verbose: 0, callbacks: [noted] });
+  vb.runs.log('loss', model.evaluate(x, y).dataSync()[0], { step: fit });
+}
+`;
+
+describe('verbatim run --resume: the backups of short fits', () => {
+  const script = join(WORK, 'four-fits.mjs');
+  const log = join(WORK, 'trained.log');
+  /** The fits the last process (since its start line) trained batches of. */
+  const trainedFits = () => {
+    const noted = readFileSync(log, 'utf8').trim().split('\n');
+    return [...new Set(noted.slice(noted.lastIndexOf('start') + 1))].join(',');
+  };
+  const records = (dir: string) => ['epochs.jsonl', 'steps.jsonl', 'values.jsonl'].map((f) => lines(dir, f).map((l) => {
+    const { fit, epoch, step, digest, logBits, lossBits, name, bits } = JSON.parse(l) as Record<string, unknown>;
+    return JSON.stringify([fit, epoch, step, digest, logBits, lossBits, name, bits]);
+  }));
+  let plain = '';
+
+  before(() => {
+    mkdirSync(WORK, { recursive: true });
+    writeFileSync(script, FOUR_FITS);
+    const r = cli(['run', script, '--seed', '5', '--name', 'four-plain', '--trace', 'steps']);
+    assert.equal(r.code, 0, r.stderr);
+    plain = (JSON.parse(cli(['ls', '--json', '--name', 'four-plain']).stdout) as { id: string }[])[0]!.id;
+  });
+  after(() => rmSync(WORK, { recursive: true, force: true }));
+
+  it('are held, not written; a run stopped by SIGTERM writes them, and its resume trains only the fit it stopped in', async () => {
+    writeFileSync(log, '');
+    // 18 steps are the three short fits; the kill lands in the fourth, long before 30 s.
+    const id = await runAndKill(['run', script, '--seed', '5', '--name', 'four-term', '--trace', 'steps'], 24, undefined, 'SIGTERM');
+    const dir = join(STORE, id);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')).status, 'interrupted');
+    for (const fit of [0, 1, 2]) {
+      const backup = JSON.parse(readFileSync(join(dir, 'backups', `fit-${fit}`, 'backup.json'), 'utf8')) as { finished: boolean };
+      assert.equal(backup.finished, true, `fit ${fit}'s final state, written at the interruption`);
+    }
+    assert.equal(existsSync(join(dir, 'backups', 'fit-3')), false, 'the interrupted fit had no backup due');
+    const resumed = cli(['run', '--resume', id]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(trainedFits(), '3', 'the three ended fits restored, not trained');
+    assert.deepEqual(records(dir), records(join(STORE, plain)));
+  });
+
+  it('a SIGKILL loses the held backups: the resume trains every fit again and ends bit-identical', async () => {
+    writeFileSync(log, '');
+    const id = await runAndKill(['run', script, '--seed', '5', '--name', 'four-kill', '--trace', 'steps'], 24, undefined, 'SIGKILL');
+    const dir = join(STORE, id);
+    assert.equal(existsSync(join(dir, 'backups')), false, 'no backup file written during the short fits');
+    const resumed = cli(['run', '--resume', id]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(trainedFits(), '0,1,2,3');
+    assert.deepEqual(records(dir), records(join(STORE, plain)));
   });
 });

@@ -35,6 +35,43 @@ export interface BackupAndRestoreArgs {
 export interface AutomaticBackup {
   intervalSeconds: number;
   beforeSave: () => void;
+  /** The run's backups of ended fits that are not written yet (shared by the run's fits). */
+  held: HeldBackups;
+}
+
+/**
+ * A fit's final state (a restart trains that fit no further) is written when the interval has
+ * passed since the run's last backup; otherwise it is held, and written before any later backup
+ * of the run, or when the run ends other than completed. The fits with a backup on disk are
+ * then always the first ones, which is what resuming needs (it cuts the records back to the
+ * backups and trains again from the first fit without one), and a script of many short fits
+ * writes no backup files at all (a completed run removes its backups). A SIGKILL loses the held
+ * states: those fits are trained again, bit for bit, on resume.
+ */
+export class HeldBackups {
+  /** Held states above this size are written at once rather than kept in memory. */
+  private static readonly MAX_HELD_BYTES = 1 << 24;
+  private readonly writes: (() => void)[] = [];
+  private bytes = 0;
+  // Non-numeric: the clock decides only when backups are written.
+  private lastWrite = globalThis.performance.now();
+
+  due(intervalSeconds: number): boolean {
+    return globalThis.performance.now() - this.lastWrite >= intervalSeconds * 1000;
+  }
+
+  hold(write: () => void, bytes: number): void {
+    this.writes.push(write);
+    this.bytes += bytes;
+    if (this.bytes > HeldBackups.MAX_HELD_BYTES) this.writeAll();
+  }
+
+  /** Writes the held backups, oldest first; the caller writes a later one after them. */
+  writeAll(): void {
+    this.lastWrite = globalThis.performance.now();
+    this.bytes = 0;
+    for (const write of this.writes.splice(0)) write();
+  }
 }
 
 type Fs = {
@@ -221,7 +258,7 @@ export class BackupAndRestore implements Callback {
   }
 
   private async save({ epoch, step, accumulators }: TrainingPosition, finished: boolean): Promise<void> {
-    this.automatic?.beforeSave();
+    // Non-numeric: the clock decides only when backups are written.
     this.lastSave = globalThis.performance.now();
     const model = this.model!;
     const optimizer = model.optimizer ? await model.optimizer.getWeights() : [];
@@ -236,9 +273,24 @@ export class BackupAndRestore implements Callback {
       finished,
     };
     for (const { tensor: t } of optimizer) if (!(t instanceof Variable)) t.dispose();
-    // Write a temporary file, then rename: a kill at any moment leaves the previous backup or the new one, whole.
-    // The user's backups are also flushed to the disk (a power cut); a recorded run's automatic ones are not,
-    // as its records are not: they are taken at every fit's end, where a flush would cost more than the records.
+    const automatic = this.automatic;
+    if (automatic && finished && !automatic.held.due(automatic.intervalSeconds)) {
+      const bytes = [...backup.weights, ...backup.optimizer.map((o) => o.values)].reduce((n, v) => n + 4 * v.length, 0);
+      automatic.held.hold(() => this.write(backup), bytes);
+      return;
+    }
+    // The run's records are flushed first, and every held backup of an earlier fit written before this one.
+    automatic?.beforeSave();
+    automatic?.held.writeAll();
+    this.write(backup);
+  }
+
+  /**
+   * Writes a temporary file, then renames it: a kill at any moment leaves the previous backup or
+   * the new one, whole. The user's backups are also flushed to the disk (a power cut); a recorded
+   * run's automatic ones are not, as its records are not.
+   */
+  private write(backup: Backup): void {
     this.fs.mkdirSync(this.backupDir, { recursive: true });
     const temporary = `${this.file}.tmp`;
     const fd = this.fs.openSync(temporary, 'w');

@@ -24,7 +24,7 @@ import { LayersModel } from '../models/model.js';
 import { invalid } from '../errors.js';
 import { startOpTrace, type OpTrace } from './op-trace.js';
 import { backupDirectory, cutBackToBackups, removeBackups, type KeptRecords } from './resume.js';
-import { BackupAndRestore } from '../models/backup.js';
+import { BackupAndRestore, HeldBackups } from '../models/backup.js';
 import type { Callback } from '../models/callbacks.js';
 
 /** What fit tells its observers at its beginning. */
@@ -246,8 +246,9 @@ export class RunRecorder implements TrainingObserver {
       // A run whose model could not be written (a full disk) is not completed.
       if (status === 'completed') [status, error] = ['failed', writeError];
     }
-    // A completed run needs no backups; any other keeps them for `verbatim run --resume`.
+    // A completed run needs no backups; any other keeps them, and writes those held, for `verbatim run --resume`.
     if (status === 'completed') attempt(() => removeBackups(this.dir));
+    else attempt(() => this.heldBackups.writeAll());
     const git = this.gitPending ? { git: gitFacts() } : {};
     attempt(() => this.refreshSeed({ ...git, endedAt: new Date().toISOString() }));
     const failure = error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : error === undefined ? undefined : { message: String(error) };
@@ -339,12 +340,15 @@ export class RunRecorder implements TrainingObserver {
     this.epochRecord(model, 0, {});
   }
 
+  /** Ended fits' backups not written yet: written by a later backup, or by an end other than completed. */
+  private readonly heldBackups = new HeldBackups();
+
   /** A recorded run backs every fit up, for `verbatim run --resume`. */
   callbacks(): Callback[] {
     if (this.options.backupInterval === undefined) return [];
     return [new BackupAndRestore(
       { backupDir: backupDirectory(this.dir, this.fit), deleteCheckpoint: false },
-      { intervalSeconds: this.options.backupInterval, beforeSave: () => this.appends.flush() },
+      { intervalSeconds: this.options.backupInterval, beforeSave: () => this.appends.flush(), held: this.heldBackups },
     )];
   }
 
