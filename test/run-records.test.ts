@@ -342,3 +342,31 @@ describe('run records: the final model files', () => {
     assert.match(status.error.message, /weights\.bin/);
   });
 });
+
+describe('run records: many fits', () => {
+  it('a script of many fits keeps a bounded number of files open, and every fit\'s records and snapshots whole', { skip: existsSync('/proc/self/fd') ? false : 'counts open files in /proc/self/fd (Linux)' }, async () => {
+    const store = freshStore('many-fits');
+    vb.setRandomSeed(10);
+    let id = '';
+    const digests: string[] = [];
+    const openFiles = () => readdirSync('/proc/self/fd').length;
+    const before = openFiles();
+    let most = 0;
+    await vb.runs.record({ store }, async (recorder) => {
+      id = recorder.id;
+      for (let fit = 0; fit < 60; fit++) {
+        const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+        m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+        await m.fit(vb.ones([4, 2]), vb.ones([4, 1]), { epochs: 1, verbose: 0 });
+        digests.push(m.weightsDigest());
+        most = Math.max(most, openFiles());
+        m.dispose();
+      }
+    });
+    // Each fit has its own snapshot file: one descriptor per fit held open ran a long script out of them.
+    assert.ok(most - before <= 24, `at most a few dozen files open (${most - before} more than before the run)`);
+    const epochs = readJsonl<{ fit: number; epoch: number; digest: string }>(join(store, id, 'epochs.jsonl'));
+    assert.deepEqual(epochs.filter((e) => e.epoch === 1).map((e) => e.digest), digests);
+    for (let fit = 0; fit < 60; fit++) assert.equal(readFileSync(join(store, id, 'weights', `fit-${fit}.bin`)).length, 2 * 12, `fit ${fit}: two snapshots of 3 weights`);
+  });
+});

@@ -130,6 +130,8 @@ export function readJson<T>(file: string): T {
  */
 export class AppendFiles {
   private static readonly FLUSH_INTERVAL_MS = 100;
+  /** Each fit has its own snapshot file: a script of thousands of fits must not run out of file descriptors. */
+  private static readonly MAX_OPEN_FILES = 16;
   private readonly open = new Map<string, number>();
   private readonly pending = new Map<string, (string | Uint8Array)[]>();
   private lastFlush = globalThis.performance.now();
@@ -167,9 +169,14 @@ export class AppendFiles {
       this.pending.delete(file);
       try {
         let fd = this.open.get(file);
-        if (fd === undefined) {
+        if (fd !== undefined) {
+          // Most recently written last: the file closed when too many are open is the longest unwritten.
+          this.open.delete(file);
+          this.open.set(file, fd);
+        } else {
           fd = fs.openSync(file, 'a+');
           this.open.set(file, fd);
+          if (this.open.size > AppendFiles.MAX_OPEN_FILES) this.closeOldest(fs);
           // A record cut short by an earlier kill is cut off before appending to the file again (a resumed run).
           if (typeof chunks[0] === 'string') {
             const size = fs.fstatSync(fd).size;
@@ -186,6 +193,13 @@ export class AppendFiles {
       }
     }
     if (failure) throw failure;
+  }
+
+  /** Closes the file written longest ago (opened again, appending, if written again). */
+  private closeOldest(fs: Fs): void {
+    const [file, fd] = this.open.entries().next().value!;
+    this.open.delete(file);
+    fs.closeSync(fd);
   }
 
   close(): void {
