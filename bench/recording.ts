@@ -1,7 +1,7 @@
 /**
  * Recording overhead (issue 11): the same training with and without a run recorder, each in a
- * fresh process, median of REPEATS: a small model for 4000 epochs (per-epoch records dominate)
- * and the modern tutorial with 20 epochs. Two numbers per workload: the overhead on training
+ * fresh process: a small model for 4000 epochs (per-epoch records dominate), the modern tutorial
+ * with 20 epochs, and the classic tutorial's ten fits of 100 epochs (per-fit records and files). Two numbers per workload: the overhead on training
  * (the time model.fit takes: the fit's records, every epoch's, the data fingerprints, the final
  * model files) against the 5% target, and the run's fixed cost in milliseconds (what recording
  * adds outside fit: the environment manifest with its lockfile and script hashes and git facts,
@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as vb from '../src/index.js';
 
-type Workload = 'epochs4000' | 'tutorial';
+const WORKLOADS = ['epochs4000', 'tutorial', 'classic'] as const;
+type Workload = (typeof WORKLOADS)[number];
 
 /** Trains; returns the seconds model.fit took. */
 async function train(workload: Workload): Promise<number> {
@@ -34,6 +35,20 @@ async function train(workload: Workload): Promise<number> {
     const model = vb.sequential({ layers: [vb.layers.dense({ units: 8, inputShape: [4], activation: 'relu' }), vb.layers.dense({ units: 1 })] });
     model.compile({ optimizer: 'sgd', loss: 'mse' });
     return timed(() => model.fit(x, vb.sum(x, 1, true), { epochs: 4000, batchSize: 32, verbose: 0 }));
+  }
+  if (workload === 'classic') {
+    // examples/classic-tutorial.ts: ten models fit y = x + 0.1 for 100 epochs each (ten fits, each with its own records and files).
+    const sequence = Array.from({ length: 10 }, (_, i) => i / 10);
+    const x = vb.tensor2d(sequence.slice(0, -1), [9, 1]);
+    const y = vb.tensor2d(sequence.slice(1), [9, 1]);
+    let seconds = 0;
+    for (let repeat = 0; repeat < 10; repeat++) {
+      const model = vb.sequential({ layers: [vb.layers.dense({ units: 10, inputDim: 1 }), vb.layers.dense({ units: 1 })] });
+      model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+      seconds += await timed(() => model.fit(x, y, { epochs: 100, batchSize: 9, verbose: 0 }));
+      model.dispose();
+    }
+    return seconds;
   }
   const x = vb.random.normal(vb.random.key(1), [1000, 20]);
   const y = vb.cast(vb.greater(vb.sum(x, 1, true), vb.scalar(0)), 'float32');
@@ -79,8 +94,8 @@ async function measure(workload: Workload, mode: 'plain' | 'recorded'): Promise<
 }
 
 const [first, second] = process.argv.slice(2);
-if (first === 'epochs4000' || first === 'tutorial') {
-  console.log(JSON.stringify(await measure(first, second === 'recorded' ? 'recorded' : 'plain')));
+if ((WORKLOADS as readonly string[]).includes(first ?? '')) {
+  console.log(JSON.stringify(await measure(first as Workload, second === 'recorded' ? 'recorded' : 'plain')));
 } else {
   const repeats = first === '--repeats' ? Number(second) : 3;
   const self = fileURLToPath(import.meta.url);
@@ -96,7 +111,7 @@ if (first === 'epochs4000' || first === 'tutorial') {
     return sorted[Math.round(q * (sorted.length - 1))]!;
   };
   const result: Record<string, RecordingOverhead> = {};
-  for (const workload of ['epochs4000', 'tutorial'] as const) {
+  for (const workload of WORKLOADS) {
     const plain: Measurement[] = [];
     const recorded: Measurement[] = [];
     const control: Measurement[] = [];

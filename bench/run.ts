@@ -159,6 +159,11 @@ if (peak) {
     + `(${(100 * (value('matmul1024', ours) ?? 0) / (peak * cores)).toFixed(0)}% of ${cores} cores), TF.js-wasm ${fraction('tfjs-wasm')}, jax-js ${fraction('jax-js-wasm')}.`);
 }
 // Recording overhead (bench/recording.ts): the same training with and without a run recorder.
+const RECORDING_WORKLOADS: Record<string, string> = {
+  epochs4000: '4000 epochs of a 4-8-1 model (64 examples)',
+  tutorial: 'the modern tutorial (20 epochs)',
+  classic: 'the classic tutorial (10 fits of 100 epochs)',
+};
 const recording = full ? spawnSync(process.execPath, [fileURLToPath(new URL('./recording.js', import.meta.url)), '--repeats', String(Math.max(repeats, 3))], { encoding: 'utf8' }) : undefined;
 const recorded = (() => {
   if (!recording) return undefined;
@@ -176,7 +181,7 @@ if (!full) {
   lines.push('| recording overhead (verbatim run / vb.runs.record) | fit unrecorded | fit recorded | overhead on training (quartiles) | unrecorded vs unrecorded (quartiles) | target | fixed cost per run |');
   lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [workload, r] of Object.entries(recorded)) {
-    lines.push(`| ${workload === 'epochs4000' ? '4000 epochs of a 4-8-1 model (64 examples)' : 'the modern tutorial (20 epochs)'} | ${r.plainFit.toFixed(3)} s | ${r.recordedFit.toFixed(3)} s `
+    lines.push(`| ${RECORDING_WORKLOADS[workload] ?? workload} | ${r.plainFit.toFixed(3)} s | ${r.recordedFit.toFixed(3)} s `
       + `| ${percent(r.overhead)} (${r.overheadQuartiles.map(percent).join(' to ')}) | ${r.noiseQuartiles.map(percent).join(' to ')} | 5% ${r.overhead < 0.05 ? 'met' : 'not met'} | ${r.fixedCostMs.toFixed(0)} ms |`);
   }
   lines.push('Training: the time model.fit takes, fresh processes, rounds of unrecorded, recorded and unrecorded again (order alternating); the overhead is the median of the rounds\' ratios, '
