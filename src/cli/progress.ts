@@ -4,16 +4,9 @@
  * no extra channel; and, across repeats, a running summary of the final metric. On a terminal
  * one line is redrawn in place; with --progress elsewhere, a line per change.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { summarize } from '../runs/statistics.js';
-
-interface Running {
-  index: number;
-  dir: string;
-  startedAt: number;
-  last: string;
-}
 
 interface EpochLine {
   fit: number;
@@ -21,34 +14,89 @@ interface EpochLine {
   logs?: Record<string, number | null>;
 }
 
-function lines<T>(file: string): T[] {
-  try {
-    return readFileSync(file, 'utf8').split('\n').flatMap((l) => {
+/**
+ * The records appended to a JSONL file since the last call: the display reads only what is new
+ * every quarter second, so a run of a million epochs costs it no more than a short one. A line
+ * not complete yet waits for its end; a line that does not parse is skipped.
+ */
+export class JsonlTail<T> {
+  private offset = 0;
+  /** The bytes after the last line end read so far (a line being written). */
+  private partial = Buffer.alloc(0);
+  private inode: number | undefined;
+
+  constructor(private readonly file: string) {}
+
+  /** The new records; fromStart when the file was replaced (a resume cut it back) and is read again from its start. */
+  read(): { records: T[]; fromStart: boolean } {
+    let fd: number;
+    try {
+      fd = openSync(this.file, 'r');
+    } catch {
+      return { records: [], fromStart: false };
+    }
+    // A resume cuts records back by writing a new file in the old one's place.
+    const { size, ino } = fstatSync(fd);
+    const fromStart = size < this.offset || (this.inode !== undefined && ino !== this.inode);
+    this.inode = ino;
+    if (fromStart) [this.offset, this.partial] = [0, Buffer.alloc(0)];
+    const chunks = [this.partial];
+    try {
+      for (;;) {
+        const chunk = Buffer.alloc(1 << 16);
+        const n = readSync(fd, chunk, 0, chunk.length, this.offset);
+        if (n === 0) break;
+        chunks.push(chunk.subarray(0, n));
+        this.offset += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const bytes = Buffer.concat(chunks);
+    // Only whole lines are decoded: a character cut between two reads is whole in the next.
+    const end = bytes.lastIndexOf(0x0a) + 1;
+    this.partial = Buffer.from(bytes.subarray(end));
+    const records = bytes.subarray(0, end).toString('utf8').split('\n').flatMap((line) => {
       try {
-        return l.trim() ? [JSON.parse(l) as T] : [];
+        return line.trim() ? [JSON.parse(line) as T] : [];
       } catch {
         return [];
       }
     });
-  } catch {
-    return [];
+    return { records, fromStart };
   }
+}
+
+interface Running {
+  index: number;
+  startedAt: number;
+  last: string;
+  epochs: JsonlTail<EpochLine>;
+  fits: JsonlTail<{ fit: number; options?: { epochs?: number } }>;
+  /** Epoch records so far (after the fits' initial ones), the last of them, and each fit's planned epochs. */
+  trained: number;
+  lastEpoch: EpochLine | undefined;
+  planned: Map<number, number | undefined>;
 }
 
 const seconds = (ms: number) => (ms >= 60_000 ? `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`);
 
 /** One repeat's state as a line: "[2/30] fit 1 epoch 7/20 loss 0.0312 ETA 4.1s". */
-export function progressLine(index: number, total: number, dir: string, elapsedMs: number): string {
-  const epochs = lines<EpochLine>(join(dir, 'epochs.jsonl')).filter((e) => e.epoch > 0);
-  const last = epochs.at(-1);
-  if (!last) return `[${index + 1}/${total}] starting (${seconds(elapsedMs)})`;
-  const fit = lines<{ fit: number; options?: { epochs?: number } }>(join(dir, 'fits.jsonl')).find((f) => f.fit === last.fit && f.options);
-  const planned = fit?.options?.epochs;
+function progressLine(r: Running, total: number, elapsedMs: number): string {
+  const epochs = r.epochs.read();
+  if (epochs.fromStart) [r.trained, r.lastEpoch] = [0, undefined];
+  for (const e of epochs.records) {
+    if (e.epoch > 0) [r.trained, r.lastEpoch] = [r.trained + 1, e];
+  }
+  for (const f of r.fits.read().records) if (f.options) r.planned.set(f.fit, f.options.epochs);
+  const last = r.lastEpoch;
+  if (!last) return `[${r.index + 1}/${total}] starting (${seconds(elapsedMs)})`;
+  const planned = r.planned.get(last.fit);
   const loss = last.logs?.loss;
   const lossText = loss === undefined ? '' : ` loss ${loss === null ? 'NaN' : Number(loss.toPrecision(4))}`;
   // The ETA of the current fit, from the pace of all epochs so far.
-  const eta = planned && planned > last.epoch ? ` ETA ${seconds((elapsedMs / epochs.length) * (planned - last.epoch))}` : '';
-  return `[${index + 1}/${total}] fit ${last.fit} epoch ${last.epoch}${planned ? `/${planned}` : ''}${lossText}${eta}`;
+  const eta = planned && planned > last.epoch ? ` ETA ${seconds((elapsedMs / r.trained) * (planned - last.epoch))}` : '';
+  return `[${r.index + 1}/${total}] fit ${last.fit} epoch ${last.epoch}${planned ? `/${planned}` : ''}${lossText}${eta}`;
 }
 
 /** The running summary of one metric over the runs finished so far. */
@@ -69,7 +117,10 @@ export class ProgressDisplay {
   constructor(private readonly total: number, private readonly write: (text: string) => void, private readonly terminal: boolean) {}
 
   started(index: number, dir: string): void {
-    this.running.set(index, { index, dir, startedAt: Date.now(), last: '' }); // non-numeric: elapsed time for the progress display
+    this.running.set(index, {
+      index, startedAt: Date.now(), last: '', // non-numeric: elapsed time for the progress display
+      epochs: new JsonlTail(join(dir, 'epochs.jsonl')), fits: new JsonlTail(join(dir, 'fits.jsonl')), trained: 0, lastEpoch: undefined, planned: new Map(),
+    });
     this.timer ??= setInterval(() => this.refresh(), 250);
     this.refresh();
   }
@@ -95,7 +146,7 @@ export class ProgressDisplay {
   private refresh(): void {
     const now = Date.now(); // non-numeric: ETA shown on the terminal
     const parts = [...this.running.values()].map((r) => {
-      const text = progressLine(r.index, this.total, r.dir, now - r.startedAt);
+      const text = progressLine(r, this.total, now - r.startedAt);
       if (!this.terminal && text !== r.last && !text.includes('starting')) this.write(`progress ${text}\n`);
       r.last = text;
       return text;
