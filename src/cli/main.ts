@@ -15,6 +15,7 @@ import {
 } from './inspect.js';
 import { renderReport } from './report.js';
 import { weightDifferences } from './snapshots.js';
+import { weightFileProblems } from './integrity.js';
 import { runStart, sinceFlag, sortRuns } from './listing.js';
 import { liveSummary, ProgressDisplay } from './progress.js';
 import { firstDivergentOp } from '../runs/op-trace.js';
@@ -105,11 +106,9 @@ go back to the queue, the worker closes and exits 0.`,
   status: 'verbatim status [<sweep>] --queue redis://host:port[/db] [--store DIR] [--metric NAME] [--wait]: each finished job of the sweep (its run written into the store when sent through Redis) and where the others stand, and once all finished the summary statistics; --wait follows the sweep to its end. Exit 1 if a job failed. Without a sweep id: every sweep on that Redis with its jobs\' states.',
 };
 
+/** --store, else VERBATIM_STORE or ./.verbatim/runs (parse refuses an empty value: it would put runs into the working directory). */
 function store(parsed: Parsed): string {
-  const dir = stringFlag(parsed, 'store');
-  // An empty --store would put runs into the working directory, each beside the user's files.
-  if (dir === '') throw new UsageError('Expected --store to name a directory. Received: --store (empty)');
-  return dir ?? defaultStore();
+  return stringFlag(parsed, 'store') ?? defaultStore();
 }
 
 /** Commands that take no positional arguments, or at most `max`, say so instead of ignoring the rest. */
@@ -210,10 +209,19 @@ async function commandResume(parsed: Parsed, query: string): Promise<number> {
 /** More runs than this in one command is a typo, not a plan (each is a process and a directory). */
 const MAX_RUNS = 100_000;
 
-/** A run to compare: a corrupt one is an error naming why, never compared as if it were empty. */
+/** A run whose records or weight files are corrupt: a check that failed (exit 1), not bad usage. */
+class CorruptRun extends Error {
+  override name = 'CorruptRun';
+}
+
+/**
+ * A run to compare: a corrupt one is an error naming why, never compared as if it were empty;
+ * nor one whose weight files are not what its records say (a snapshot or weights.bin changed).
+ */
 function readableRun(storeDir: string, query: string): RunDetails {
   const run = loadRun(storeDir, resolveRun(storeDir, query));
-  if (run.summary.status === 'corrupt') throw new Error(`Expected a readable run. Received: ${run.summary.id}, corrupt: ${run.summary.problem}`);
+  const problems = run.summary.status === 'corrupt' ? [run.summary.problem!] : weightFileProblems(run);
+  if (problems.length > 0) throw new CorruptRun(`Expected a readable run. Received: ${run.summary.id}, corrupt: ${problems.join('; ')}`);
   return run;
 }
 
@@ -316,20 +324,25 @@ function commandDiff(parsed: Parsed): number {
     data: compareData(a, b),
     firstDivergence: divergence ?? null,
     weights: divergence && divergence !== 'length' ? weightDifferences(a, b, divergence.fit, divergence.epoch) : [],
-    firstDivergentStep: a.steps.find((s, i) => s.digest !== b.steps[i]?.digest || s.lossBits !== b.steps[i]?.lossBits) ?? null,
+    // Steps are compared where both runs traced them (a run without --trace steps has none to differ).
+    firstDivergentStep: (b.steps.length ? a.steps.find((s, i) => s.digest !== b.steps[i]?.digest || s.lossBits !== b.steps[i]?.lossBits) : undefined) ?? null,
     firstDivergentOp: a.ops.length && b.ops.length ? firstDivergentOp(a.ops, b.ops) ?? null : null,
     values: valueDifferences(a, b),
   };
+  // diff(1)'s exit codes: 0 when every recorded result (digest, metric and value bit) agrees, 1 when any differs.
+  const identical = divergence === undefined && result.values.length === 0 && result.firstDivergentStep === null && result.firstDivergentOp === null;
+  const exitCode = identical ? 0 : 1;
   if (parsed.flags.has('json')) {
-    out(JSON.stringify(result, null, 2));
-    return 0;
+    out(JSON.stringify({ identical, ...result }, null, 2));
+    return exitCode;
   }
   out(`environment: ${result.environment.length ? `\n  ${result.environment.join('\n  ')}` : 'no differences'}`);
   out(`config: ${result.config.length ? `\n  ${result.config.join('\n  ')}` : 'no differences'}`);
   out(`data content: ${result.data.content.length ? `\n  ${result.data.content.join('\n  ')}` : 'the same examples'}`);
   out(`data order: ${result.data.order.length ? `\n  ${result.data.order.join('\n  ')}` : result.data.content.length ? '(see content)' : 'the same'}`);
   if (result.values.length) out(`custom values that differ:\n  ${result.values.join('\n  ')}`);
-  if (divergence === undefined && result.values.length === 0) out('identical: every recorded digest, metric and value bit agrees');
+  if (identical) out('identical: every recorded digest, metric and value bit agrees');
+  else if (divergence === undefined && result.values.length === 0) out('epoch records identical, but not every step (below)');
   else if (divergence === undefined) out('training identical: every recorded digest and metric bit agrees');
   else if (divergence === 'length') out(`different lengths: ${a.epochs.length} and ${b.epochs.length} epoch records`);
   else {
@@ -340,7 +353,7 @@ function commandDiff(parsed: Parsed): number {
   if (result.firstDivergentStep) out(`first divergent step: fit ${result.firstDivergentStep.fit}, epoch ${result.firstDivergentStep.epoch}, step ${result.firstDivergentStep.step}`);
   if (result.firstDivergentOp) out(`first divergent op: ${result.firstDivergentOp}`);
   else if (a.ops.length && b.ops.length) out(`ops of the first step: all ${a.ops.length} identical`);
-  return 0;
+  return exitCode;
 }
 
 function commandLs(parsed: Parsed): number {
@@ -412,7 +425,6 @@ async function commandReport(parsed: Parsed): Promise<number> {
   const ids = runIds(parsed, storeDir);
   if (ids.length === 0) throw new UsageError('Expected runs (ids or --name). Received: none');
   const file = stringFlag(parsed, 'out') ?? 'report.html';
-  if (file === '') throw new UsageError('Expected --out to name a file, or - for stdout. Received: --out (empty)');
   const runs = ids.map((id) => loadRun(storeDir, id));
   const corrupt = runs.filter((r) => r.summary.status === 'corrupt');
   for (const r of corrupt) write('stderr', `verbatim report: left out ${r.summary.id}, corrupt: ${r.summary.problem}\n`);
@@ -469,7 +481,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (caught) {
     const error = writeFailure((caught as { path?: string }).path ?? 'a file', caught);
     write('stderr', `verbatim ${command}: ${error.message}\n`);
-    return error instanceof UsageError || /^Expected/.test(error.message) ? 2 : 1;
+    return error instanceof UsageError || (!(error instanceof CorruptRun) && /^Expected/.test(error.message)) ? 2 : 1;
   }
 }
 
