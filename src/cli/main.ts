@@ -22,7 +22,7 @@ import { firstDivergentOp } from '../runs/op-trace.js';
 import { readValues, valueFromBits } from '../runs/values.js';
 import { doctor } from './doctor.js';
 import { sameSeedReport, statisticsTable } from './summary.js';
-import { ATTEMPTS, MAX_STALLED } from './queue-policy.js';
+import { ATTEMPTS, MAX_CONCURRENCY, MAX_STALLED } from './queue-policy.js';
 
 /**
  * A closed pipe (`verbatim show id | head -3`) is a normal end of the output: writing stops, the
@@ -61,7 +61,8 @@ Commands:
   env [--json]                      this environment's manifest
 
 Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VERBATIM_STORE).
-Exit codes: 0 success, 1 a check or a run failed, 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
+Each option is given at most once, and never with an empty value.
+Exit codes: 0 success, 1 a check or a run failed (diff: the runs differ), 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
   run: `verbatim run <script> [options] [-- script args]   (a .js, .mjs, .cjs, .ts, .mts or .cts file)
   --seed N        the seed, as if vb.setRandomSeed(N) ran before the script (overrides the script's own)
   --seeds a,b,c   one run per seed; a..b is every seed from a to b (1..30)
@@ -83,8 +84,10 @@ verbatim run --resume <run>: continues an interrupted or failed run into its own
   --detach        with --queue: print the sweep id and return (then verbatim status)
 Prints, per final metric, mean, sample standard deviation, median, min, max and the 95%
 confidence interval of the mean, and whether runs of the same seed were bit-identical.`,
-  verify: 'verbatim verify <run>: re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
-  diff: 'verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences, then the first epoch (and step, when traced; and op of the first step, with --trace ops) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.',
+  verify: 'verbatim verify <run>: checks the run\'s records and weight files (every kept snapshot and weights.bin against the epoch records\' digests; a changed or lost file is a corrupt run, exit 1), re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
+  diff: `verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences, then the first epoch (and step, when traced; and op of the first step, with --trace ops) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.
+Both runs' weight files are checked first: every kept snapshot (weights/fit-F.bin) and the final weights (weights.bin) must have the digests the epoch records hold; a run whose file was changed or lost is corrupt (the file, fit, epoch and both digests are named).
+Exit codes (as diff(1)): 0 identical (every recorded digest, metric and custom value bit agrees), 1 the runs differ or a run is corrupt, 2 bad usage.`,
   ls: 'verbatim ls [--name NAME] [--status S] [--seed N] [--since 2h|2026-11-28] [--sort FIELD|METRIC|-METRIC] [--json]: id, name, seed, status, final metrics and custom values, and digest prefix of every run, oldest first unless sorted.',
   show: 'verbatim show <run> [--json]: the run\'s manifest, status (with its reason), fits and per-epoch records.',
   rm: 'verbatim rm <run...>: deletes the runs (each id, or a prefix naming one run), printing what it removed.',
@@ -95,7 +98,7 @@ confidence interval of the mean, and whether runs of the same seed were bit-iden
 Runs jobs submitted by 'verbatim run --queue', each exactly as 'verbatim run' would, after checking
 that this checkout (the nearest package.json above the working directory) has the job's script with
 the recorded SHA-256 and the same package-lock.json; refuses the job otherwise (failed, not retried).
-  --concurrency N  jobs at once (default 1)     --threads N  kernel threads for jobs that set none
+  --concurrency N  jobs at once (1..${MAX_CONCURRENCY}, default 1)   --threads N  kernel threads for jobs that set none
   --store DIR      write runs into DIR, a store shared with the submitter; without it each run is
                    sent back through Redis and written into the submitter's store by run/status
   --lock-ms MS     the job lock (default 30000): a job whose worker vanished is taken over after it
