@@ -318,7 +318,9 @@ async function commandVerify(parsed: Parsed): Promise<number> {
 function commandDiff(parsed: Parsed): number {
   const storeDir = store(parsed);
   if (parsed.positionals.length !== 2) throw new UsageError(`Expected two runs. Received: ${JSON.stringify(parsed.positionals)}`);
-  const [a, b] = parsed.positionals.map((q) => readableRun(storeDir, q)) as [RunDetails, RunDetails];
+  const a = readableRun(storeDir, parsed.positionals[0]!);
+  // A run compared with itself is read (and its weight files hashed) once.
+  const b = resolveRun(storeDir, parsed.positionals[1]!) === a.summary.id ? a : readableRun(storeDir, parsed.positionals[1]!);
   const divergence = firstDivergence(a, b);
   const result = {
     runs: [a.summary.id, b.summary.id],
