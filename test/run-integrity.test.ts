@@ -175,6 +175,12 @@ describe('run tools: weight files and records that were changed or lost', () => 
         assert.match(report.stdout, /\(1 runs\)/);
       });
     }
+    // A malformed fit line is a corrupt run too, not a run without fits whose snapshots nothing checks.
+    const fits = join(STORE, b, 'fits.jsonl');
+    tampered(fits, Buffer.from(`{"fit":0,${readFileSync(fits, 'utf8')}`), () => {
+      assert.match(listed().find((r) => r.id === b)!.problem!, /fits\.jsonl line 1: /);
+      assert.equal(cli(['diff', a, b]).code, 1);
+    });
     // A script that trains nothing has neither file, and is a completed run.
     writeFileSync(join(WORK, 'no-fit.mjs'), "import * as vb from 'verbatim';\nvb.runs.log('answer', 42);\n");
     assert.equal(cli(['run', join(WORK, 'no-fit.mjs'), '--name', 'no-fit']).code, 0);

@@ -131,7 +131,7 @@ function finalWeightProblems(run: CheckedRun, layouts: Map<number, WeightEntry[]
   // The recorder writes weights.bin, then model.json: a run killed between them is not completed.
   if (!existsSync(model)) return existsSync(weights) && run.summary.status === 'completed' ? ['weights.bin is there without model.json, which lists its weights'] : [];
   if (!existsSync(weights)) return ['model.json names weights.bin, which is missing'];
-  let specs: { shape: number[] }[];
+  let specs: WeightEntry[];
   try {
     const json = JSON.parse(readFileSync(model, 'utf8')) as { weightsManifest?: { weights?: unknown }[] };
     const listed = json.weightsManifest?.[0]?.weights;
@@ -142,7 +142,7 @@ function finalWeightProblems(run: CheckedRun, layouts: Map<number, WeightEntry[]
     return [`model.json: ${(error as Error).message}`];
   }
   const length = statSync(weights).size;
-  const needed = snapshotBytes(specs as WeightEntry[]);
+  const needed = snapshotBytes(specs);
   if (length !== needed) return [`weights.bin holds ${length} bytes, model.json's weights need ${needed}`];
   const shapes = JSON.stringify(specs.map((w) => w.shape));
   const fits = [...layouts].filter(([, layout]) => JSON.stringify(layout.map((w) => w.shape)) === shapes).reverse();
@@ -156,7 +156,7 @@ function finalWeightProblems(run: CheckedRun, layouts: Map<number, WeightEntry[]
   }
   const [fit, layout] = fits[0]!;
   const last = run.epochs.filter((e) => e.fit === fit).at(-1);
-  return [`weights.bin (the final weights of fit ${fit}): expected digest ${last?.digest ?? '(no epoch record)'} (epochs.jsonl, its last epoch or an earlier one of fit ${fit}), the file holds ${digests.get(JSON.stringify(layout))}`];
+  return [`weights.bin (the final weights of fit ${fit}): expected digest ${last?.digest ?? '(no epoch record)'} (the last epoch record of fit ${fit}, or an earlier one's where the best weights were restored), the file holds ${digests.get(JSON.stringify(layout))}`];
 }
 
 /** Every problem of the run's weight files, in words; none when every file agrees with the records. */

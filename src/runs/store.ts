@@ -386,7 +386,9 @@ export function summarizeRun(store: string, id: string): RunSummary {
     const record = readStatus(dir);
     const status = record ? effectiveStatus(record) : 'interrupted';
     const epochs = readEpochs(path.join(dir, 'epochs.jsonl'));
-    checkTrainingRecords(dir, files, status, epochs.length > 0);
+    // fits.jsonl is read like epochs.jsonl: a malformed line makes the run corrupt, not a run without fits.
+    const fits = readJsonl<unknown>(path.join(dir, 'fits.jsonl'));
+    checkTrainingRecords(dir, files, status, fits.length > 0, epochs.length > 0);
     const last = epochs.at(-1);
     const problem = status === 'completed' ? undefined : endReason(record);
     return {
@@ -422,14 +424,12 @@ function isEmptyDirectory(dir: string): boolean {
  * history.json (and the final weights) only after both; a run killed between the first two is
  * not completed, so only a completed run or an ended fit proves the epoch records were written.
  */
-function checkTrainingRecords(dir: string, files: readonly string[], status: RunStatus, hasEpochs: boolean): void {
+function checkTrainingRecords(dir: string, files: readonly string[], status: RunStatus, hasFits: boolean, hasEpochs: boolean): void {
   const path = builtin<Path>('node:path');
   const fs = builtin<Fs>('node:fs');
-  const nonEmpty = (file: string) => files.includes(file) && fs.statSync(path.join(dir, file)).size > 0;
   const ended = ['history.json', 'model.json', 'weights.bin'].filter((f) => files.includes(f));
   const snapshots = files.includes('weights') && fs.statSync(path.join(dir, 'weights')).isDirectory()
     ? fs.readdirSync(path.join(dir, 'weights')).filter((f) => /^fit-\d+(-epoch-\d+)?\.bin$/.test(f)).map((f) => `weights/${f}`) : [];
-  const hasFits = nonEmpty('fits.jsonl');
   const missing = (file: string, evidence: string[]) => new StoreError(`${path.join(dir, file)} is missing or empty, though ${evidence.join(', ')} show${evidence.length === 1 ? 's' : ''} that fits ran`);
   if (!hasFits && (hasEpochs || ended.length > 0 || snapshots.length > 0)) throw missing('fits.jsonl', [...(hasEpochs ? ['epochs.jsonl'] : []), ...ended, ...snapshots.slice(0, 3)]);
   if (!hasEpochs && (ended.length > 0 || (hasFits && status === 'completed'))) throw missing('epochs.jsonl', ended.length > 0 ? ended : ['fits.jsonl of a completed run']);
