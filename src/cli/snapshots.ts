@@ -42,7 +42,8 @@ function ordinal(v: number): number {
 /**
  * The recorded weights' names and sizes, checked before anything is allocated or read: a
  * store's fits.jsonl is input like any other (a shape [1e9, 1e9] must not become a loop of 1e18
- * steps). No kept snapshot is larger than MAX_EPOCH_WEIGHT_BYTES.
+ * steps). No kept snapshot is larger than MAX_EPOCH_WEIGHT_BYTES, the default bound (the
+ * integrity check reads files in pieces, checks their lengths first, and passes none).
  */
 export function weightLayout(weights: unknown, maxBytes = MAX_EPOCH_WEIGHT_BYTES): WeightEntry[] | string {
   if (!Array.isArray(weights)) return '(the fit records no weight shapes)';
