@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
-import { REPO_ROOT } from './helpers/process.js';
+import { after, before, describe, it } from 'node:test';
+import { mountTmpfs, REPO_ROOT } from './helpers/process.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 const WORK = join(REPO_ROOT, 'test-output', 'cli-arguments');
@@ -29,21 +29,6 @@ m.compile({ optimizer: 'sgd', loss: 'mse' });
 await m.fit(vb.ones([4, 2]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });
 `;
 
-/** A tmpfs mounted at `dir` for the test (root only); the test is skipped, saying why, where that is impossible. */
-function mountTmpfs(t: TestContext, dir: string, options: string): boolean {
-  mkdirSync(dir, { recursive: true });
-  if (process.getuid?.() !== 0) {
-    t.skip('needs root to mount a tmpfs (a real read-only or full file system)');
-    return false;
-  }
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { encoding: 'utf8' });
-  if (mounted.status !== 0) {
-    t.skip(`mount -t tmpfs failed here: ${mounted.stderr.trim()}`);
-    return false;
-  }
-  return true;
-}
-
 describe('run tools: arguments and stores', () => {
   let script: string;
   before(() => {
@@ -61,7 +46,7 @@ describe('run tools: arguments and stores', () => {
     writeFileSync(other, 'print(1)\n');
     const cases: [string[], RegExp][] = [
       [['ls', '--seed', 'abc'], /verbatim ls: Expected --seed to be an integer seed\. Received: --seed abc$/m],
-      [['ls', '--seed', ''], /Expected --seed to be an integer seed\. Received: --seed \(empty\)/],
+      [['ls', '--seed', ''], /Expected a non-empty value after --seed\. Received: --seed \(empty\)/],
       [['report', '--name', 'x', '--metric', 'nope'], /Expected runs \(ids or --name\)/],
       [['run', script, '--threads', '1000'], /Expected --threads to be an integer from 1 to 64\. Received: --threads 1000/],
       [['run', script, '--threads', '0'], /Expected --threads to be an integer from 1 to 64\. Received: --threads 0/],
@@ -74,16 +59,16 @@ describe('run tools: arguments and stores', () => {
       [['doctor', script, '--seed', '1.5'], /Expected --seed to be an integer seed\. Received: --seed 1\.5/],
       [['doctor', other], /verbatim doctor: Expected a \.js, \.mjs, \.cjs, \.ts, \.mts or \.cts script\. Received: script=.*notes\.py/],
       [['run', other], /Expected a \.js, \.mjs, \.cjs, \.ts, \.mts or \.cts script\. Received: script=.*notes\.py/],
-      [['report', '--out', '', ...listed().map((r) => r.id)], /Expected --out to name a file, or - for stdout\. Received: --out \(empty\)/],
+      [['report', '--out', '', ...listed().map((r) => r.id)], /Expected a non-empty value after --out\. Received: --out \(empty\)/],
       // Arguments that were ignored: extra positionals, an empty store (runs in the working directory), doctor's --store.
       [['ls', 'foo'], /verbatim ls: Expected no positional arguments .*\. Received: \["foo"\]/],
       [['env', 'x'], /verbatim env: Expected no positional arguments\. Received: \["x"\]/],
       [['show', 'a', 'b'], /verbatim show: Expected one run id\. Received: \["a","b"\]/],
       [['verify', 'a', 'b'], /verbatim verify: Expected one run id\. Received: \["a","b"\]/],
       [['report', 'a', '--name', 'b'], /verbatim report: Expected runs or --name, not both\./],
-      [['ls', '--store='], /verbatim ls: Expected --store to name a directory\. Received: --store \(empty\)/],
-      [['run', script, '--store', ''], /verbatim run: Expected --store to name a directory\. Received: --store \(empty\)/],
-      [['worker', '--queue', 'redis://127.0.0.1:1', '--store='], /verbatim worker: Expected --store to name a directory/],
+      [['ls', '--store='], /verbatim ls: Expected a non-empty value after --store\. Received: --store \(empty\)/],
+      [['run', script, '--store', ''], /verbatim run: Expected a non-empty value after --store\. Received: --store \(empty\)/],
+      [['worker', '--queue', 'redis://127.0.0.1:1', '--store='], /verbatim worker: Expected a non-empty value after --store/],
       [['doctor', script, '--store', 'elsewhere'], /verbatim doctor: Expected one of --seed, --trace\. Received: --store/],
     ];
     for (const [args, message] of cases) {
@@ -96,6 +81,53 @@ describe('run tools: arguments and stores', () => {
     assert.deepEqual(JSON.parse(cli(['ls', '--seed', '007', '--json']).stdout).map((r: Listed) => r.seed), ['7']);
     // An .mjs script runs as a .ts or .js one does (the list the workers accept too).
     assert.deepEqual(listed().map((r) => r.status), ['completed', 'completed']);
+  });
+
+  it('an option given twice or with an empty value is a usage error naming it, and nothing runs', () => {
+    const before = listed().length;
+    const cases: [string[], RegExp][] = [
+      [['run', script, '--seed', '1', '--seed', '2'], /verbatim run: Expected --seed at most once\. Received: --seed 1 and --seed 2$/m],
+      [['run', script, '--seed=1', '--seed=2'], /Expected --seed at most once\. Received: --seed 1 and --seed=2$/m],
+      [['run', script, '--name', 'a', '--seed', '1', '--name', ''], /Expected --name at most once\. Received: --name a and --name \(empty\)$/m],
+      [['run', script, '--progress', '--progress'], /Expected --progress at most once\. Received: --progress and --progress$/m],
+      [['ls', '--status', 'completed', '--status', 'failed'], /verbatim ls: Expected --status at most once/],
+      [['diff', 'a', 'b', '--json', '--json'], /verbatim diff: Expected --json at most once/],
+      [['worker', '--queue', 'redis://127.0.0.1:1', '--queue', 'redis://127.0.0.1:2'], /verbatim worker: Expected --queue at most once/],
+      [['doctor', script, '--seed', '1', '--seed', '1'], /verbatim doctor: Expected --seed at most once/],
+    ];
+    // Every string option: an empty value was dropped (--name), or meant the working directory (--store).
+    for (const [command, flags] of [
+      ['run', ['name', 'store', 'metric', 'queue', 'backend', 'trace', 'backup-interval', 'seeds', 'resume']],
+      ['ls', ['name', 'status', 'since', 'sort', 'store']], ['report', ['name', 'out', 'metric', 'store']],
+      ['status', ['queue', 'store', 'metric']], ['worker', ['queue', 'store']], ['show', ['store']], ['diff', ['store']], ['verify', ['store']], ['rm', ['store']],
+    ] as const) {
+      for (const flag of flags) {
+        const positionals = command === 'run' && flag !== 'resume' ? [script] : [];
+        cases.push([[command, ...positionals, `--${flag}`, ''], new RegExp(`verbatim ${command}: Expected a non-empty value after --${flag}\\. Received: --${flag} \\(empty\\)$`, 'm')]);
+      }
+    }
+    for (const [args, message] of cases) {
+      const r = cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+    }
+    assert.equal(listed().length, before, 'no run was started');
+  });
+
+  it('worker --concurrency is 1 to 256; a data-parallel worker process takes a port from 1 to 65535', () => {
+    for (const value of ['257', '100000000', '0']) {
+      const r = cli(['worker', '--queue', 'redis://127.0.0.1:1', '--concurrency', value]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`Expected --concurrency to be an integer from 1 to 256\\. Received: --concurrency ${value}$`, 'm'));
+    }
+    assert.match(cli(['worker', '--help']).stdout, /--concurrency N {2}jobs at once \(1\.\.256, default 1\)/);
+    const worker = join(REPO_ROOT, 'dist/src/models/data-parallel-process.js');
+    for (const address of ['127.0.0.1:99999', '127.0.0.1:0', '127.0.0.1:65536', '127.0.0.1:', 'localhost']) {
+      // Before ports were checked, 0 was tried for 60 s: the timeout turns that into a failure, not a hang.
+      const r = spawnSync(process.execPath, [worker, address], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(r.status, 2, `${address}: ${r.stderr}`);
+      assert.equal(r.stderr, `data-parallel worker: Expected host:port as the argument, with a port from 1 to 65535. Received: ${address}\n`);
+    }
   });
 
   it('report --metric naming no metric of the runs says which exist; --out - writes the report to stdout, not a file named -', () => {

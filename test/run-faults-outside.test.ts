@@ -104,7 +104,7 @@ describe('run tools against an outside tester', () => {
     cpSync(join(STORE, run!.id), broken, { recursive: true });
     writeFileSync(join(broken, 'epochs.jsonl'), '{"fit":0,"epoch":-1,"digest":"x"}\n');
     const diff = cli(['diff', run!.id, 'broken']);
-    assert.equal(diff.code, 2);
+    assert.equal(diff.code, 1, 'a corrupt run is a failed check, not bad usage');
     assert.match(diff.stderr, /Expected a readable run\. Received: broken, corrupt: .*epochs\.jsonl record 1/);
     const both = cli(['report', run!.id, 'broken', '--out', join(WORK, 'both.html')]);
     assert.equal(both.code, 0);

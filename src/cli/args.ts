@@ -23,11 +23,18 @@ export function parse(argv: readonly string[], valued: readonly string[], switch
     }
     if (arg.startsWith('--')) {
       const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+      // No option is repeatable: a second one silently replacing the first hides a typo (two --seed).
+      if (flags.has(name)) {
+        const again = inline !== undefined || !valued.includes(name) ? arg : `${arg} ${argv[i + 1] === '' ? '(empty)' : argv[i + 1] ?? ''}`.trimEnd();
+        throw new UsageError(`Expected --${name} at most once. Received: ${shown(name, flags.get(name)!)} and ${again}`);
+      }
       if (switches.includes(name)) {
         flags.set(name, true);
       } else if (valued.includes(name)) {
         const value = inline ?? argv[++i];
         if (value === undefined) throw new UsageError(`Expected a value after --${name}. Received: nothing`);
+        // An empty value names nothing (a run name, a store, a metric): it would be dropped or mean the working directory.
+        if (value === '') throw new UsageError(`Expected a non-empty value after --${name}. Received: --${name} (empty)`);
         flags.set(name, value);
       } else {
         throw new UsageError(`Expected one of ${[...valued, ...switches].map((f) => `--${f}`).join(', ') || 'no options'}. Received: ${arg}`);
@@ -37,6 +44,11 @@ export function parse(argv: readonly string[], valued: readonly string[], switch
     }
   }
   return { positionals, flags, rest };
+}
+
+/** A flag as given: `--name value`, or `--name` for a switch. */
+function shown(name: string, value: string | true): string {
+  return value === true ? `--${name}` : `--${name} ${value}`;
 }
 
 /** Kernel threads a run may ask for: the WASM backend's own maximum (CONTROL.maxThreads), which it would otherwise clamp to silently. */

@@ -15,13 +15,14 @@ import {
 } from './inspect.js';
 import { renderReport } from './report.js';
 import { weightDifferences } from './snapshots.js';
+import { weightFileProblems } from './integrity.js';
 import { runStart, sinceFlag, sortRuns } from './listing.js';
 import { liveSummary, ProgressDisplay } from './progress.js';
 import { firstDivergentOp } from '../runs/op-trace.js';
 import { readValues, valueFromBits } from '../runs/values.js';
 import { doctor } from './doctor.js';
 import { sameSeedReport, statisticsTable } from './summary.js';
-import { ATTEMPTS, MAX_STALLED } from './queue-policy.js';
+import { ATTEMPTS, MAX_CONCURRENCY, MAX_STALLED } from './queue-policy.js';
 
 /**
  * A closed pipe (`verbatim show id | head -3`) is a normal end of the output: writing stops, the
@@ -60,7 +61,8 @@ Commands:
   env [--json]                      this environment's manifest
 
 Every command takes --help. Runs are stored in ./.verbatim/runs (or --store, VERBATIM_STORE).
-Exit codes: 0 success, 1 a check or a run failed, 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
+Each option is given at most once, and never with an empty value.
+Exit codes: 0 success, 1 a check or a run failed (diff: the runs differ), 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
   run: `verbatim run <script> [options] [-- script args]   (a .js, .mjs, .cjs, .ts, .mts or .cts file)
   --seed N        the seed, as if vb.setRandomSeed(N) ran before the script (overrides the script's own)
   --seeds a,b,c   one run per seed; a..b is every seed from a to b (1..30)
@@ -82,8 +84,10 @@ verbatim run --resume <run>: continues an interrupted or failed run into its own
   --detach        with --queue: print the sweep id and return (then verbatim status)
 Prints, per final metric, mean, sample standard deviation, median, min, max and the 95%
 confidence interval of the mean, and whether runs of the same seed were bit-identical.`,
-  verify: 'verbatim verify <run>: re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
-  diff: 'verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences, then the first epoch (and step, when traced; and op of the first step, with --trace ops) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.',
+  verify: 'verbatim verify <run>: checks the run\'s records and weight files (every kept snapshot and weights.bin against the epoch records\' digests; a changed or lost file is a corrupt run, exit 1), re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
+  diff: `verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences, then the first epoch (and step, when traced; and op of the first step, with --trace ops) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.
+Both runs' weight files are checked first: every kept snapshot (weights/fit-F.bin) and the final weights (weights.bin) must have the digests the epoch records hold; a run whose file was changed or lost is corrupt (the file, fit, epoch and both digests are named).
+Exit codes (as diff(1)): 0 identical (every recorded digest, metric and custom value bit agrees), 1 the runs differ or a run is corrupt, 2 bad usage.`,
   ls: 'verbatim ls [--name NAME] [--status S] [--seed N] [--since 2h|2026-11-28] [--sort FIELD|METRIC|-METRIC] [--json]: id, name, seed, status, final metrics and custom values, and digest prefix of every run, oldest first unless sorted.',
   show: 'verbatim show <run> [--json]: the run\'s manifest, status (with its reason), fits and per-epoch records.',
   rm: 'verbatim rm <run...>: deletes the runs (each id, or a prefix naming one run), printing what it removed.',
@@ -94,7 +98,7 @@ confidence interval of the mean, and whether runs of the same seed were bit-iden
 Runs jobs submitted by 'verbatim run --queue', each exactly as 'verbatim run' would, after checking
 that this checkout (the nearest package.json above the working directory) has the job's script with
 the recorded SHA-256 and the same package-lock.json; refuses the job otherwise (failed, not retried).
-  --concurrency N  jobs at once (default 1)     --threads N  kernel threads for jobs that set none
+  --concurrency N  jobs at once (1..${MAX_CONCURRENCY}, default 1)   --threads N  kernel threads for jobs that set none
   --store DIR      write runs into DIR, a store shared with the submitter; without it each run is
                    sent back through Redis and written into the submitter's store by run/status
   --lock-ms MS     the job lock (default 30000): a job whose worker vanished is taken over after it
@@ -105,11 +109,9 @@ go back to the queue, the worker closes and exits 0.`,
   status: 'verbatim status [<sweep>] --queue redis://host:port[/db] [--store DIR] [--metric NAME] [--wait]: each finished job of the sweep (its run written into the store when sent through Redis) and where the others stand, and once all finished the summary statistics; --wait follows the sweep to its end. Exit 1 if a job failed. Without a sweep id: every sweep on that Redis with its jobs\' states.',
 };
 
+/** --store, else VERBATIM_STORE or ./.verbatim/runs (parse refuses an empty value: it would put runs into the working directory). */
 function store(parsed: Parsed): string {
-  const dir = stringFlag(parsed, 'store');
-  // An empty --store would put runs into the working directory, each beside the user's files.
-  if (dir === '') throw new UsageError('Expected --store to name a directory. Received: --store (empty)');
-  return dir ?? defaultStore();
+  return stringFlag(parsed, 'store') ?? defaultStore();
 }
 
 /** Commands that take no positional arguments, or at most `max`, say so instead of ignoring the rest. */
@@ -210,10 +212,19 @@ async function commandResume(parsed: Parsed, query: string): Promise<number> {
 /** More runs than this in one command is a typo, not a plan (each is a process and a directory). */
 const MAX_RUNS = 100_000;
 
-/** A run to compare: a corrupt one is an error naming why, never compared as if it were empty. */
+/** A run whose records or weight files are corrupt: a check that failed (exit 1), not bad usage. */
+class CorruptRun extends Error {
+  override name = 'CorruptRun';
+}
+
+/**
+ * A run to compare: a corrupt one is an error naming why, never compared as if it were empty;
+ * nor one whose weight files are not what its records say (a snapshot or weights.bin changed).
+ */
 function readableRun(storeDir: string, query: string): RunDetails {
   const run = loadRun(storeDir, resolveRun(storeDir, query));
-  if (run.summary.status === 'corrupt') throw new Error(`Expected a readable run. Received: ${run.summary.id}, corrupt: ${run.summary.problem}`);
+  const problems = run.summary.status === 'corrupt' ? [run.summary.problem!] : weightFileProblems(run);
+  if (problems.length > 0) throw new CorruptRun(`Expected a readable run. Received: ${run.summary.id}, corrupt: ${problems.join('; ')}`);
   return run;
 }
 
@@ -307,7 +318,9 @@ async function commandVerify(parsed: Parsed): Promise<number> {
 function commandDiff(parsed: Parsed): number {
   const storeDir = store(parsed);
   if (parsed.positionals.length !== 2) throw new UsageError(`Expected two runs. Received: ${JSON.stringify(parsed.positionals)}`);
-  const [a, b] = parsed.positionals.map((q) => readableRun(storeDir, q)) as [RunDetails, RunDetails];
+  const a = readableRun(storeDir, parsed.positionals[0]!);
+  // A run compared with itself is read (and its weight files hashed) once.
+  const b = resolveRun(storeDir, parsed.positionals[1]!) === a.summary.id ? a : readableRun(storeDir, parsed.positionals[1]!);
   const divergence = firstDivergence(a, b);
   const result = {
     runs: [a.summary.id, b.summary.id],
@@ -316,20 +329,25 @@ function commandDiff(parsed: Parsed): number {
     data: compareData(a, b),
     firstDivergence: divergence ?? null,
     weights: divergence && divergence !== 'length' ? weightDifferences(a, b, divergence.fit, divergence.epoch) : [],
-    firstDivergentStep: a.steps.find((s, i) => s.digest !== b.steps[i]?.digest || s.lossBits !== b.steps[i]?.lossBits) ?? null,
+    // Steps are compared where both runs traced them (a run without --trace steps has none to differ).
+    firstDivergentStep: (b.steps.length ? a.steps.find((s, i) => s.digest !== b.steps[i]?.digest || s.lossBits !== b.steps[i]?.lossBits) : undefined) ?? null,
     firstDivergentOp: a.ops.length && b.ops.length ? firstDivergentOp(a.ops, b.ops) ?? null : null,
     values: valueDifferences(a, b),
   };
+  // diff(1)'s exit codes: 0 when every recorded result (digest, metric and value bit) agrees, 1 when any differs.
+  const identical = divergence === undefined && result.values.length === 0 && result.firstDivergentStep === null && result.firstDivergentOp === null;
+  const exitCode = identical ? 0 : 1;
   if (parsed.flags.has('json')) {
-    out(JSON.stringify(result, null, 2));
-    return 0;
+    out(JSON.stringify({ identical, ...result }, null, 2));
+    return exitCode;
   }
   out(`environment: ${result.environment.length ? `\n  ${result.environment.join('\n  ')}` : 'no differences'}`);
   out(`config: ${result.config.length ? `\n  ${result.config.join('\n  ')}` : 'no differences'}`);
   out(`data content: ${result.data.content.length ? `\n  ${result.data.content.join('\n  ')}` : 'the same examples'}`);
   out(`data order: ${result.data.order.length ? `\n  ${result.data.order.join('\n  ')}` : result.data.content.length ? '(see content)' : 'the same'}`);
   if (result.values.length) out(`custom values that differ:\n  ${result.values.join('\n  ')}`);
-  if (divergence === undefined && result.values.length === 0) out('identical: every recorded digest, metric and value bit agrees');
+  if (identical) out('identical: every recorded digest, metric and value bit agrees');
+  else if (divergence === undefined && result.values.length === 0) out('epoch records identical, but not every step (below)');
   else if (divergence === undefined) out('training identical: every recorded digest and metric bit agrees');
   else if (divergence === 'length') out(`different lengths: ${a.epochs.length} and ${b.epochs.length} epoch records`);
   else {
@@ -340,7 +358,7 @@ function commandDiff(parsed: Parsed): number {
   if (result.firstDivergentStep) out(`first divergent step: fit ${result.firstDivergentStep.fit}, epoch ${result.firstDivergentStep.epoch}, step ${result.firstDivergentStep.step}`);
   if (result.firstDivergentOp) out(`first divergent op: ${result.firstDivergentOp}`);
   else if (a.ops.length && b.ops.length) out(`ops of the first step: all ${a.ops.length} identical`);
-  return 0;
+  return exitCode;
 }
 
 function commandLs(parsed: Parsed): number {
@@ -412,7 +430,6 @@ async function commandReport(parsed: Parsed): Promise<number> {
   const ids = runIds(parsed, storeDir);
   if (ids.length === 0) throw new UsageError('Expected runs (ids or --name). Received: none');
   const file = stringFlag(parsed, 'out') ?? 'report.html';
-  if (file === '') throw new UsageError('Expected --out to name a file, or - for stdout. Received: --out (empty)');
   const runs = ids.map((id) => loadRun(storeDir, id));
   const corrupt = runs.filter((r) => r.summary.status === 'corrupt');
   for (const r of corrupt) write('stderr', `verbatim report: left out ${r.summary.id}, corrupt: ${r.summary.problem}\n`);
@@ -469,7 +486,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (caught) {
     const error = writeFailure((caught as { path?: string }).path ?? 'a file', caught);
     write('stderr', `verbatim ${command}: ${error.message}\n`);
-    return error instanceof UsageError || /^Expected/.test(error.message) ? 2 : 1;
+    return error instanceof UsageError || (!(error instanceof CorruptRun) && /^Expected/.test(error.message)) ? 2 : 1;
   }
 }
 

@@ -9,3 +9,5 @@ export const ATTEMPTS = 3;
 export const MAX_STALLED = 2;
 /** How long a connection to Redis may take before it is an error. */
 export const CONNECT_TIMEOUT_MS = 5000;
+/** Jobs one worker runs at once (--concurrency): each is a process training a model, so more is a typo, not a plan. */
+export const MAX_CONCURRENCY = 256;

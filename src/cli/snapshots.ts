@@ -20,6 +20,18 @@ export interface RecordedWeights {
   epochs: readonly EpochLine[];
 }
 
+/** One recorded weight: its name, shape and number of values. */
+export interface WeightEntry {
+  name: string;
+  shape: number[];
+  size: number;
+}
+
+/** The bytes of one snapshot of these weights (float32 values). */
+export function snapshotBytes(layout: readonly WeightEntry[]): number {
+  return layout.reduce((n, w) => n + w.size * 4, 0);
+}
+
 function ordinal(v: number): number {
   const view = new DataView(new ArrayBuffer(4));
   view.setFloat32(0, v);
@@ -30,9 +42,10 @@ function ordinal(v: number): number {
 /**
  * The recorded weights' names and sizes, checked before anything is allocated or read: a
  * store's fits.jsonl is input like any other (a shape [1e9, 1e9] must not become a loop of 1e18
- * steps). No kept snapshot is larger than MAX_EPOCH_WEIGHT_BYTES.
+ * steps). No kept snapshot is larger than MAX_EPOCH_WEIGHT_BYTES, the default bound (the
+ * integrity check reads files in pieces, checks their lengths first, and passes none).
  */
-function weightLayout(weights: unknown): { name: string; shape: number[]; size: number }[] | string {
+export function weightLayout(weights: unknown, maxBytes = MAX_EPOCH_WEIGHT_BYTES): WeightEntry[] | string {
   if (!Array.isArray(weights)) return '(the fit records no weight shapes)';
   let total = 0;
   const layout = [];
@@ -41,26 +54,31 @@ function weightLayout(weights: unknown): { name: string; shape: number[]; size: 
     if (typeof w?.name !== 'string' || !Array.isArray(shape) || !shape.every(isIndex)) return `(a recorded weight shape is not a list of non-negative integers: ${JSON.stringify(w).slice(0, 80)})`;
     const size = shape.reduce((p: number, d: number) => p * d, 1);
     total += size;
-    if (total * 4 > MAX_EPOCH_WEIGHT_BYTES) return `(the recorded weight shapes hold more values than a kept snapshot can: over ${MAX_EPOCH_WEIGHT_BYTES / 4})`;
+    if (total * 4 > maxBytes) return `(the recorded weight shapes hold more values than a kept snapshot can: over ${maxBytes / 4})`;
     layout.push({ name: w.name, shape: shape as number[], size });
   }
   return layout;
 }
 
 /**
- * One recorded epoch's weight bytes: the k-th epoch record of fit F is the k-th snapshot in
- * weights/fit-F.bin (runs recorded before that file existed kept weights/fit-F-epoch-E.bin).
+ * Where one recorded epoch's weights are kept: the k-th epoch record of fit F is the k-th
+ * snapshot in weights/fit-F.bin (runs recorded before that file existed kept
+ * weights/fit-F-epoch-E.bin, one snapshot each).
  */
-function epochWeightBytes(run: RecordedWeights, fit: number, epoch: number, epochBytes: number): Uint8Array | string | undefined {
+export function snapshotLocation(run: RecordedWeights, fit: number, epoch: number): { file: string; index: number; perEpoch: boolean } {
   const dir = join(run.summary.dir, 'weights');
   const perEpoch = join(dir, `fit-${fit}-epoch-${epoch}.bin`);
-  const perFit = join(dir, `fit-${fit}.bin`);
-  const file = existsSync(perEpoch) ? perEpoch : perFit;
-  const index = file === perEpoch ? 0 : run.epochs.filter((e) => e.fit === fit).findIndex((e) => e.epoch === epoch);
+  if (existsSync(perEpoch)) return { file: perEpoch, index: 0, perEpoch: true };
+  return { file: join(dir, `fit-${fit}.bin`), index: run.epochs.filter((e) => e.fit === fit).findIndex((e) => e.epoch === epoch), perEpoch: false };
+}
+
+/** One recorded epoch's weight bytes (see snapshotLocation), or why the file cannot hold them. */
+function epochWeightBytes(run: RecordedWeights, fit: number, epoch: number, epochBytes: number): Uint8Array | string | undefined {
+  const { file, index, perEpoch } = snapshotLocation(run, fit, epoch);
   if (!existsSync(file) || index < 0) return undefined;
   const length = statSync(file).size;
   if (length % 4 !== 0) return `(${file} holds ${length} bytes, not a whole number of float32 values)`;
-  if (epochBytes === 0 || length % epochBytes !== 0 || (file === perEpoch && length !== epochBytes)) {
+  if (epochBytes === 0 || length % epochBytes !== 0 || (perEpoch && length !== epochBytes)) {
     return `(${file} holds ${length} bytes, not whole snapshots of the ${epochBytes} bytes the recorded weight shapes need)`;
   }
   if ((index + 1) * epochBytes > length) return undefined;
@@ -82,7 +100,7 @@ export function weightDifferences(a: RecordedWeights, b: RecordedWeights, fit: n
   if (!weights) return ['(the weights of this epoch were not kept)'];
   const layout = weightLayout(weights);
   if (typeof layout === 'string') return [layout];
-  const epochBytes = layout.reduce((n, w) => n + w.size * 4, 0);
+  const epochBytes = snapshotBytes(layout);
   const bytesA = epochWeightBytes(a, fit, epoch, epochBytes);
   const bytesB = epochWeightBytes(b, fit, epoch, epochBytes);
   if (typeof bytesA === 'string' || typeof bytesB === 'string') return [(typeof bytesA === 'string' ? bytesA : bytesB) as string];
@@ -120,7 +138,7 @@ export function layerDigestsAt(run: RecordedWeights, fit: number, epoch: number)
   const layout = weightLayout(fitLine?.weights);
   const members = fitLine?.layers;
   if (typeof layout === 'string' || !Array.isArray(members)) return undefined;
-  const epochBytes = layout.reduce((n, w) => n + w.size * 4, 0);
+  const epochBytes = snapshotBytes(layout);
   const bytes = epochWeightBytes(run, fit, epoch, epochBytes);
   if (!(bytes instanceof Uint8Array)) return undefined;
   const offsets: number[] = [];

@@ -16,7 +16,7 @@ import { readStatus, writeJson } from '../runs/store.js';
 import { integerFlag, MAX_THREADS, MAX_TIMER_MS, stringFlag, UsageError, type Parsed } from './args.js';
 import { execute, isScriptName, SCRIPT_KINDS, type Invocation } from './execute.js';
 import { connectionOptions, QUEUE_NAME, safeUrl, uploadRun, workerName, type Connection, type JobResult, type JobSpec, type WorkerRecord } from './queue.js';
-import { MAX_STALLED } from './queue-policy.js';
+import { MAX_CONCURRENCY, MAX_STALLED } from './queue-policy.js';
 import { projectRoot } from './trust.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -86,12 +86,11 @@ export async function commandWorker(parsed: Parsed, log: (line: string) => void)
   const url = stringFlag(parsed, 'queue');
   if (url === undefined) throw new UsageError('Expected --queue redis://host:port[/db]. Received: nothing');
   if (parsed.positionals.length) throw new UsageError(`Expected no positional arguments. Received: ${JSON.stringify(parsed.positionals)}`);
-  const concurrency = integerFlag(parsed, 'concurrency', 1) ?? 1;
+  const concurrency = integerFlag(parsed, 'concurrency', 1, MAX_CONCURRENCY) ?? 1;
   const threads = integerFlag(parsed, 'threads', 1, MAX_THREADS);
   // The lock a worker holds on its jobs, renewed at half this; a job whose lock lapsed (its worker vanished) is handed on after it.
   const lockMs = integerFlag(parsed, 'lock-ms', 200, MAX_TIMER_MS) ?? 30_000;
   const sharedStore = stringFlag(parsed, 'store');
-  if (sharedStore === '') throw new UsageError('Expected --store to name a directory. Received: --store (empty)');
   const idleSeconds = integerFlag(parsed, 'exit-when-idle', 1, Math.floor(MAX_TIMER_MS / 1000));
   const options = await connectionOptions(url);
   const root = projectRoot(process.cwd());

@@ -13,8 +13,10 @@ import { assertLittleEndian, decodeFrame, encodeFrame, FrameReader, HELLO_MAGIC,
 
 const address = process.argv[2] ?? '';
 const match = /^(.*):(\d+)$/.exec(address);
-if (!match) {
-  console.error(`data-parallel worker: Expected host:port as the argument. Received: ${address || 'nothing'}`);
+// A port out of range would make connect throw (99999) or ask for any port (0, meaning none to connect to).
+const port = match ? Number(match[2]) : Number.NaN;
+if (!match || !(port >= 1 && port <= 65535)) {
+  console.error(`data-parallel worker: Expected host:port as the argument, with a port from 1 to 65535. Received: ${address || 'nothing'}`);
   process.exit(2);
 }
 assertLittleEndian('data-parallel worker');
@@ -42,7 +44,7 @@ const deadline = Date.now() + 60_000; // non-numeric: how long to retry connecti
 let socket = open();
 
 function open() {
-  const s = connect(Number(match![2]), match![1]!);
+  const s = connect(port, match![1]!);
   let connected = false;
   s.setNoDelay(true);
   // A coordinator whose machine goes away (no FIN ever comes) is noticed by TCP keep-alive, so the worker exits.

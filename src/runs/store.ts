@@ -23,7 +23,7 @@ type Fs = {
   readdirSync(p: string): string[];
   existsSync(p: string): boolean;
   rmSync(p: string, o?: object): void;
-  statSync(p: string): { isDirectory(): boolean };
+  statSync(p: string): { isDirectory(): boolean; size: number };
   fstatSync(fd: number): { size: number };
   readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
   ftruncateSync(fd: number, length: number): void;
@@ -395,11 +395,15 @@ export function summarizeRun(store: string, id: string): RunSummary {
     // Listing the directory first: an unreadable one is corrupt (EACCES), not a run without files.
     const files = fs.readdirSync(dir);
     // run.json is written first, by the CLI before the script starts; a run killed even earlier has none.
-    const meta = files.includes('run.json') ? readJson<unknown>(path.join(dir, 'run.json')) : {};
+    const meta = files.includes('run.json') ? readJson<unknown>(path.join(dir, 'run.json')) : missingRunFile(dir, files);
     if (!isRecord(meta)) throw new StoreError(`${path.join(dir, 'run.json')}: Expected an object`);
     const record = readStatus(dir);
     const status = record ? effectiveStatus(record) : 'interrupted';
-    const last = readEpochs(path.join(dir, 'epochs.jsonl')).at(-1);
+    const epochs = readEpochs(path.join(dir, 'epochs.jsonl'));
+    // fits.jsonl is read like epochs.jsonl: a malformed line makes the run corrupt, not a run without fits.
+    const fits = readJsonl<unknown>(path.join(dir, 'fits.jsonl'));
+    checkTrainingRecords(dir, files, status, fits.length > 0, epochs.length > 0);
+    const last = epochs.at(-1);
     const problem = status === 'completed' ? undefined : endReason(record);
     return {
       id, dir, name: typeof meta.name === 'string' ? meta.name : null, seed: typeof meta.seed === 'string' ? meta.seed : null,
@@ -408,6 +412,41 @@ export function summarizeRun(store: string, id: string): RunSummary {
   } catch (error) {
     return corrupt(store, id, error);
   }
+}
+
+/**
+ * A run without run.json: one stopped before the CLI wrote it has nothing else either (or only the
+ * failed status of a run that could not start); any other file means run.json was lost.
+ */
+function missingRunFile(dir: string, files: readonly string[]): Record<string, never> {
+  const others = files.filter((f) => f !== 'status.json' && !f.endsWith('.tmp') && !(f === 'weights' && isEmptyDirectory(builtin<Path>('node:path').join(dir, f))));
+  if (others.length > 0) throw new StoreError(`${builtin<Path>('node:path').join(dir, 'run.json')} is missing, though the run recorded ${others.sort().join(', ')}: the run record is lost`);
+  return {};
+}
+
+function isEmptyDirectory(dir: string): boolean {
+  try {
+    return builtin<Fs>('node:fs').readdirSync(dir).length === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A run whose fits ran has both fits.jsonl and epoch records; a lost one is a corrupt run, never a
+ * run without training. The recorder appends a fit's line before its epoch records and writes
+ * history.json (and the final weights) only after both; a run killed between the first two is
+ * not completed, so only a completed run or an ended fit proves the epoch records were written.
+ */
+function checkTrainingRecords(dir: string, files: readonly string[], status: RunStatus, hasFits: boolean, hasEpochs: boolean): void {
+  const path = builtin<Path>('node:path');
+  const fs = builtin<Fs>('node:fs');
+  const ended = ['history.json', 'model.json', 'weights.bin'].filter((f) => files.includes(f));
+  const snapshots = files.includes('weights') && fs.statSync(path.join(dir, 'weights')).isDirectory()
+    ? fs.readdirSync(path.join(dir, 'weights')).filter((f) => /^fit-\d+(-epoch-\d+)?\.bin$/.test(f)).map((f) => `weights/${f}`) : [];
+  const missing = (file: string, evidence: string[]) => new StoreError(`${path.join(dir, file)} is missing or empty, though ${evidence.join(', ')} show${evidence.length === 1 ? 's' : ''} that fits ran`);
+  if (!hasFits && (hasEpochs || ended.length > 0 || snapshots.length > 0)) throw missing('fits.jsonl', [...(hasEpochs ? ['epochs.jsonl'] : []), ...ended, ...snapshots.slice(0, 3)]);
+  if (!hasEpochs && (ended.length > 0 || (hasFits && status === 'completed'))) throw missing('epochs.jsonl', ended.length > 0 ? ended : ['fits.jsonl of a completed run']);
 }
 
 /** The run with this id, or the one run whose id starts with it; an empty, path-like or ambiguous query is an error. */

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -22,4 +24,19 @@ export function freePort(): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
+}
+
+/** A tmpfs mounted at `dir` for the test (root only); the test is skipped, saying why, where that is impossible. */
+export function mountTmpfs(t: TestContext, dir: string, options: string): boolean {
+  mkdirSync(dir, { recursive: true });
+  if (process.getuid?.() !== 0) {
+    t.skip('needs root to mount a tmpfs (a real read-only or full file system)');
+    return false;
+  }
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { encoding: 'utf8' });
+  if (mounted.status !== 0) {
+    t.skip(`mount -t tmpfs failed here: ${mounted.stderr.trim()}`);
+    return false;
+  }
+  return true;
 }

@@ -1,0 +1,176 @@
+/**
+ * A run's weight files checked against the digests its records hold, before `diff` or `verify`
+ * trusts them: every kept snapshot (weights/fit-F.bin) against its epoch record, and the final
+ * weights (weights.bin, TF.js format) against model.json and the epoch records of the fit they
+ * come from. A file changed while the JSONL records were not makes the run corrupt, named with
+ * the file, the epoch and both digests. Each file is read once, front to back, in pieces of at
+ * most READ_BYTES, whatever its size.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { digestHeader } from '../models/weight-digest.js';
+import type { EpochLine } from '../runs/store.js';
+import { snapshotBytes, snapshotLocation, weightLayout, type RecordedWeights, type WeightEntry } from './snapshots.js';
+
+const READ_BYTES = 1 << 20;
+
+/** Reads a file front to back through one buffer, handing each requested range on in one or more pieces. */
+class SequentialReader {
+  private readonly buffer: Uint8Array;
+  private position = 0;
+  private start = 0;
+  private end = 0;
+
+  constructor(private readonly fd: number, length: number) {
+    this.buffer = new Uint8Array(Math.min(READ_BYTES, Math.max(length, 1)));
+  }
+
+  take(length: number, use: (piece: Uint8Array) => void): void {
+    while (length > 0) {
+      if (this.start === this.end) {
+        this.end = readSync(this.fd, this.buffer, 0, this.buffer.length, this.position);
+        if (this.end === 0) throw new Error('the file ended while it was read (changed meanwhile)');
+        this.position += this.end;
+        this.start = 0;
+      }
+      const n = Math.min(length, this.end - this.start);
+      use(this.buffer.subarray(this.start, this.start + n));
+      this.start += n;
+      length -= n;
+    }
+  }
+}
+
+/** For these weights, the digest weightsDigest gives the next snapshot a reader holds (the headers encoded once). */
+function snapshotDigester(layout: readonly WeightEntry[]): (reader: SequentialReader) => string {
+  const headers = layout.map((w) => Buffer.from(digestHeader(w.name, w.shape)));
+  return (reader) => {
+    const hash: Hash = createHash('sha256');
+    layout.forEach((w, i) => {
+      hash.update(headers[i]!);
+      reader.take(w.size * 4, (piece) => hash.update(piece));
+    });
+    return hash.digest('hex');
+  };
+}
+
+/** Runs fn on a reader of the file (of this length), closing the file after. */
+function reading<T>(file: string, length: number, fn: (reader: SequentialReader) => T): T {
+  const fd = openSync(file, 'r');
+  try {
+    return fn(new SequentialReader(fd, length));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface CheckedRun extends RecordedWeights {
+  summary: { dir: string; status: string };
+}
+
+const relativeName = (run: CheckedRun, file: string) => file.slice(run.summary.dir.length + 1);
+
+/**
+ * The problems of a fit's kept snapshots: the first snapshot of each file whose digest is not its
+ * record's, a file that is not whole snapshots where records need them, and (in a completed run)
+ * a record whose snapshot is missing. Epochs whose record carries layer digests had no snapshot
+ * kept (too large, or not the weights the fit lists); snapshots past the last record are those of
+ * a run killed between writing a snapshot and its record.
+ */
+function snapshotProblems(run: CheckedRun, fit: number, layout: readonly WeightEntry[]): string[] {
+  const epochBytes = snapshotBytes(layout);
+  if (epochBytes === 0) return [];
+  const digestOf = snapshotDigester(layout);
+  const records = run.epochs.filter((e) => e.fit === fit);
+  const byFile = new Map<string, { index: number; record: EpochLine }[]>();
+  for (const record of records) {
+    const { file, index } = snapshotLocation(run, fit, record.epoch);
+    (byFile.get(file) ?? byFile.set(file, []).get(file)!).push({ index, record });
+  }
+  const completed = run.summary.status === 'completed';
+  const problems: string[] = [];
+  for (const [file, kept] of byFile) {
+    const name = relativeName(run, file);
+    const expected = kept.filter(({ record }) => Object.keys(record.layers).length === 0);
+    const length = existsSync(file) ? statSync(file).size : 0;
+    const whole = Math.floor(length / epochBytes);
+    const missing = expected.find(({ index }) => index >= whole);
+    if (completed && missing) {
+      const held = existsSync(file) ? `holds ${length} bytes, ${whole} whole snapshot(s) of the ${epochBytes} bytes the recorded weight shapes need` : 'is missing';
+      problems.push(`${name} ${held}, but the weights of fit ${fit} from epoch ${missing.record.epoch} on were kept there`);
+    }
+    const present = kept.filter(({ index }) => index < whole);
+    if (present.length === 0) continue;
+    const bad = reading(file, length, (reader) => {
+      let next = 0;
+      for (const { index, record } of present.sort((a, b) => a.index - b.index)) {
+        // Snapshots of epochs kept in files of their own are passed over.
+        reader.take((index - next) * epochBytes, () => undefined);
+        next = index + 1;
+        const digest = digestOf(reader);
+        if (digest !== record.digest) return { index, record, digest };
+      }
+      return undefined;
+    });
+    if (bad) problems.push(`${name}, snapshot ${bad.index + 1} (fit ${fit}, epoch ${bad.record.epoch}): expected digest ${bad.record.digest} (epochs.jsonl), the file holds ${bad.digest}`);
+  }
+  return problems;
+}
+
+/**
+ * The final weights' problems. weights.bin holds every weight of the last ended fit in the fit's
+ * weight order (TF.js Layers format, as model.json lists them), so its digest under that fit's
+ * recorded names is one of the fit's epoch digests: the last, or an earlier one's when a callback
+ * restored the best weights at the end. A fit whose recorded weights are not model.json's (a
+ * model built by its first batch) cannot be checked this way and is not.
+ */
+function finalWeightProblems(run: CheckedRun, layouts: Map<number, WeightEntry[]>): string[] {
+  const dir = run.summary.dir;
+  const [weights, model] = [join(dir, 'weights.bin'), join(dir, 'model.json')];
+  // The recorder writes weights.bin, then model.json: a run killed between them is not completed.
+  if (!existsSync(model)) return existsSync(weights) && run.summary.status === 'completed' ? ['weights.bin is there without model.json, which lists its weights'] : [];
+  if (!existsSync(weights)) return ['model.json names weights.bin, which is missing'];
+  let specs: WeightEntry[];
+  try {
+    const json = JSON.parse(readFileSync(model, 'utf8')) as { weightsManifest?: { weights?: unknown }[] };
+    const listed = json.weightsManifest?.[0]?.weights;
+    const layout = weightLayout(Array.isArray(listed) ? listed : undefined, Number.POSITIVE_INFINITY);
+    if (typeof layout === 'string') return [`model.json: its weights manifest is not readable ${layout}`];
+    specs = layout;
+  } catch (error) {
+    return [`model.json: ${(error as Error).message}`];
+  }
+  const length = statSync(weights).size;
+  const needed = snapshotBytes(specs);
+  if (length !== needed) return [`weights.bin holds ${length} bytes, model.json's weights need ${needed}`];
+  const shapes = JSON.stringify(specs.map((w) => w.shape));
+  const fits = [...layouts].filter(([, layout]) => JSON.stringify(layout.map((w) => w.shape)) === shapes).reverse();
+  if (fits.length === 0) return [];
+  const digests = new Map<string, string>();
+  for (const [fit, layout] of fits) {
+    const key = JSON.stringify(layout);
+    const digest = digests.get(key) ?? reading(weights, length, snapshotDigester(layout));
+    digests.set(key, digest);
+    if (run.epochs.some((e) => e.fit === fit && e.digest === digest)) return [];
+  }
+  const [fit, layout] = fits[0]!;
+  const last = run.epochs.filter((e) => e.fit === fit).at(-1);
+  return [`weights.bin (the final weights of fit ${fit}): expected digest ${last?.digest ?? '(no epoch record)'} (the last epoch record of fit ${fit}, or an earlier one's where the best weights were restored), the file holds ${digests.get(JSON.stringify(layout))}`];
+}
+
+/** Every problem of the run's weight files, in words; none when every file agrees with the records. */
+export function weightFileProblems(run: CheckedRun): string[] {
+  const layouts = new Map<number, WeightEntry[]>();
+  for (const f of run.fits) {
+    // Read in pieces, so a model of any size (its snapshots not kept, its weights.bin checked).
+    const layout = f.weights && weightLayout(f.weights, Number.POSITIVE_INFINITY);
+    // A layout the records cannot give (a hostile shape) is diff's to report, next to the weights it cannot compare.
+    if (Array.isArray(layout) && !layouts.has(f.fit)) layouts.set(f.fit, layout);
+  }
+  try {
+    return [...[...layouts].flatMap(([fit, layout]) => snapshotProblems(run, fit, layout)), ...finalWeightProblems(run, layouts)];
+  } catch (error) {
+    return [`a weight file could not be read: ${(error as Error).message}`];
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The run tools against stores whose files were changed or lost behind the records' back (issue
+ * 11): `diff` and `verify` check every kept weight snapshot and the final weights against the
+ * digests the records hold, a run missing epochs.jsonl, fits.jsonl or run.json is corrupt in
+ * every command, and `diff` exits like diff(1). Real CLI processes and real stores.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { REPO_ROOT } from './helpers/process.js';
+
+const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+const WORK = join(REPO_ROOT, 'test-output', 'run-integrity');
+const STORE = join(WORK, 'store');
+
+function cli(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: WORK, encoding: 'utf8', timeout: 120_000, env: { ...process.env, VERBATIM_STORE: STORE } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface Listed { id: string; name: string | null; status: string; problem?: string }
+const listed = (): Listed[] => JSON.parse(cli(['ls', '--json']).stdout) as Listed[];
+const named = (name: string) => listed().filter((r) => r.name === name).map((r) => r.id);
+
+/** The epoch records of a run, as the recorder wrote them. */
+const epochRecords = (id: string) => readFileSync(join(STORE, id, 'epochs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { fit: number; epoch: number; digest: string });
+
+/** Runs fn with one byte of the file changed (or the file replaced by `content`), then puts the file back. */
+function tampered(file: string, change: number | Buffer, fn: () => void): void {
+  const original = readFileSync(file);
+  const bytes = typeof change === 'number' ? Buffer.from(original) : change;
+  if (typeof change === 'number') bytes[change] = bytes[change]! ^ 0x01;
+  writeFileSync(file, bytes);
+  try {
+    fn();
+  } finally {
+    writeFileSync(file, original);
+  }
+}
+
+/** Runs fn with the file moved away, then puts it back. */
+function without(file: string, fn: () => void): void {
+  renameSync(file, `${file}.away`);
+  try {
+    fn();
+  } finally {
+    renameSync(`${file}.away`, file);
+  }
+}
+
+const FIT = `import * as vb from 'verbatim';
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3] }), vb.layers.dense({ units: 1 })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+await m.fit(vb.ones([4, 3]), vb.ones([4, 1]), { epochs: 3, verbose: 0 });
+`;
+
+/** Three fits, two of which end with the best weights restored: weights.bin is not the last epoch's weights. */
+const BEST = `import * as vb from 'verbatim';
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 3, inputShape: [2] }), vb.layers.dense({ units: 1 })] });
+m.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.5 }), loss: 'mse' });
+const x = vb.tensor2d([[1, 2], [3, -1], [0.5, 4], [-2, 1]]);
+const y = vb.tensor2d([[1], [0], [2], [-1]]);
+const best = () => [vb.callbacks.earlyStopping({ monitor: 'loss', patience: 1, restoreBestWeights: true })];
+await m.fit(x, y, { epochs: 6, verbose: 0, callbacks: best() });
+await m.fit(x, y, { epochs: 1, verbose: 0 });
+await m.fit(x, y, { epochs: 6, verbose: 0, callbacks: best() });
+`;
+
+describe('run tools: weight files and records that were changed or lost', () => {
+  let same: [string, string];
+  let other: string;
+  before(() => {
+    rmSync(WORK, { recursive: true, force: true });
+    mkdirSync(WORK, { recursive: true });
+    writeFileSync(join(WORK, 'fit.mjs'), FIT);
+    const r = cli(['run', join(WORK, 'fit.mjs'), '--seeds', '1,1,2', '--name', 'fit']);
+    assert.equal(r.code, 0, r.stderr);
+    const ids = named('fit');
+    same = [ids[0]!, ids[1]!];
+    other = ids[2]!;
+  });
+  after(() => rmSync(WORK, { recursive: true, force: true }));
+
+  it('diff exits 0 for identical runs and 1 when they differ (with --json too), 2 for bad usage', () => {
+    const identical = cli(['diff', ...same]);
+    assert.equal(identical.code, 0, identical.stderr);
+    assert.match(identical.stdout, /^identical: every recorded digest, metric and value bit agrees$/m);
+    const different = cli(['diff', same[0], other]);
+    assert.equal(different.code, 1, different.stderr);
+    assert.match(different.stdout, /first divergence: fit 0, epoch 0 \(initial weights\): weights differ/);
+    const json = cli(['diff', same[0], other, '--json']);
+    assert.equal(json.code, 1);
+    assert.equal((JSON.parse(json.stdout) as { identical: boolean }).identical, false);
+    assert.equal((JSON.parse(cli(['diff', ...same, '--json']).stdout) as { identical: boolean }).identical, true);
+    assert.equal(cli(['diff', same[0]]).code, 2);
+    assert.match(cli(['diff', '--help']).stdout, /Exit codes \(as diff\(1\)\): 0 identical .*, 1 the runs differ or a run is corrupt, 2 bad usage/);
+  });
+
+  it('a changed snapshot, of any epoch, is a corrupt run for diff and verify, naming the file, the epoch and both digests', () => {
+    const [a, b] = same;
+    const records = epochRecords(b);
+    const snapshots = join(STORE, b, 'weights', 'fit-0.bin');
+    const snapshotBytes = readFileSync(snapshots).length / records.length;
+    assert.equal(snapshotBytes, (3 * 2 + 2 + 2 * 1 + 1) * 4, 'each snapshot holds the 11 weights of the two layers');
+    // Epoch 1: not where the runs diverge (they do not), so nothing else would read it.
+    tampered(snapshots, snapshotBytes + 5, () => {
+      for (const command of [['diff', a, b], ['diff', b, a], ['verify', b]]) {
+        const r = cli(command);
+        assert.equal(r.code, 1, `${command.join(' ')}: ${r.stdout}${r.stderr}`);
+        assert.doesNotMatch(r.stdout, /identical/);
+        assert.match(r.stderr, new RegExp(`Received: ${b}, corrupt: weights/fit-0\\.bin, snapshot 2 \\(fit 0, epoch 1\\): expected digest ${records[1]!.digest} \\(epochs\\.jsonl\\), the file holds (?!${records[1]!.digest})[0-9a-f]{64}`));
+      }
+    });
+    // The last snapshot, and a snapshot file cut short or lost.
+    tampered(snapshots, 3 * snapshotBytes + 2, () => assert.match(cli(['diff', a, b]).stderr, /snapshot 4 \(fit 0, epoch 3\): expected digest/));
+    tampered(snapshots, readFileSync(snapshots).subarray(0, 2 * snapshotBytes), () => {
+      const r = cli(['diff', a, b]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`weights/fit-0\\.bin holds ${2 * snapshotBytes} bytes, 2 whole snapshot\\(s\\) of the ${snapshotBytes} bytes the recorded weight shapes need, but the weights of fit 0 from epoch 2 on were kept there`));
+    });
+    without(snapshots, () => assert.match(cli(['verify', b]).stderr, /weights\/fit-0\.bin is missing, but the weights of fit 0 from epoch 0 on were kept there/));
+    assert.equal(cli(['diff', a, b]).code, 0, 'the files put back, the runs are identical again');
+  });
+
+  it('changed final weights (weights.bin) are a corrupt run for diff and verify; restored best weights are not', () => {
+    const [a, b] = same;
+    const weights = join(STORE, b, 'weights.bin');
+    const last = epochRecords(b).at(-1)!;
+    tampered(weights, 7, () => {
+      for (const command of [['diff', a, b], ['verify', b]]) {
+        const r = cli(command);
+        assert.equal(r.code, 1, `${command.join(' ')}: ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, new RegExp(`corrupt: weights\\.bin \\(the final weights of fit 0\\): expected digest ${last.digest} .*, the file holds (?!${last.digest})[0-9a-f]{64}`));
+      }
+    });
+    tampered(weights, readFileSync(weights).subarray(0, 8), () => assert.match(cli(['diff', a, b]).stderr, /corrupt: weights\.bin holds 8 bytes, model\.json's weights need 44/));
+    without(weights, () => assert.match(cli(['diff', a, b]).stderr, /corrupt: model\.json names weights\.bin, which is missing/));
+
+    writeFileSync(join(WORK, 'best.mjs'), BEST);
+    assert.equal(cli(['run', join(WORK, 'best.mjs'), '--seed', '3', '--name', 'best']).code, 0);
+    const [best] = named('best');
+    const dir = join(STORE, best!);
+    const final = readFileSync(join(dir, 'weights.bin'));
+    const lastSnapshot = readFileSync(join(dir, 'weights', 'fit-2.bin')).subarray(-final.length);
+    assert.notDeepEqual(final, lastSnapshot, 'the best weights were restored: weights.bin is an earlier epoch\'s');
+    const r = cli(['diff', best!, best!]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(cli(['verify', best!]).code, 0);
+  });
+
+  it('a lost epochs.jsonl, fits.jsonl or run.json is a corrupt run in ls, show, diff, verify and report, with the reason', () => {
+    const [a, b] = same;
+    for (const [file, reason] of [
+      ['epochs.jsonl', /epochs\.jsonl is missing or empty, though history\.json, model\.json, weights\.bin show that fits ran/],
+      ['fits.jsonl', /fits\.jsonl is missing or empty, though epochs\.jsonl, history\.json, model\.json, weights\.bin, weights\/fit-0\.bin show that fits ran/],
+      ['run.json', /run\.json is missing, though the run recorded epochs\.jsonl, fits\.jsonl, .*: the run record is lost/],
+    ] as const) {
+      without(join(STORE, b, file), () => {
+        const entry = listed().find((r) => r.id === b)!;
+        assert.equal(entry.status, 'corrupt', file);
+        assert.match(entry.problem!, reason);
+        assert.match(cli(['ls']).stdout, new RegExp(`reasons:\\n(.*\\n)*\\s+${b}\\s+corrupt\\s+.*${file.replace('.', '\\.')} is missing`));
+        const show = cli(['show', b]);
+        assert.match(show.stdout, /status corrupt\nproblem: .*is missing/);
+        for (const command of [['diff', a, b], ['verify', b]]) {
+          const r = cli(command);
+          assert.equal(r.code, 1, `${file}: ${command.join(' ')}: ${r.stdout}${r.stderr}`);
+          assert.match(r.stderr, reason);
+          assert.doesNotMatch(r.stderr, /recorded in-process/);
+        }
+        const report = cli(['report', a, b, '--out', join(WORK, 'report.html')]);
+        assert.match(report.stderr, new RegExp(`left out ${b}, corrupt: .*${file.replace('.', '\\.')} is missing`));
+        assert.match(report.stdout, /\(1 runs\)/);
+      });
+    }
+    // A malformed fit line is a corrupt run too, not a run without fits whose snapshots nothing checks.
+    const fits = join(STORE, b, 'fits.jsonl');
+    tampered(fits, Buffer.from(`{"fit":0,${readFileSync(fits, 'utf8')}`), () => {
+      assert.match(listed().find((r) => r.id === b)!.problem!, /fits\.jsonl line 1: /);
+      assert.equal(cli(['diff', a, b]).code, 1);
+    });
+    // A script that trains nothing has neither file, and is a completed run.
+    writeFileSync(join(WORK, 'no-fit.mjs'), "import * as vb from 'verbatim';\nvb.runs.log('answer', 42);\n");
+    assert.equal(cli(['run', join(WORK, 'no-fit.mjs'), '--name', 'no-fit']).code, 0);
+    assert.equal(listed().find((r) => r.name === 'no-fit')!.status, 'completed');
+  });
+});
