@@ -16,6 +16,7 @@ import { forEachBackend } from './helpers/backends.js';
 import { readEpochs, readJsonl } from '../src/runs/store.js';
 import { layerDigestsAt } from '../src/cli/snapshots.js';
 import { firstDivergence, loadRun } from '../src/cli/inspect.js';
+import { weightFileProblems } from '../src/cli/integrity.js';
 import { WeightLayout } from '../src/models/weight-digest.js';
 
 const WORK = join(REPO_ROOT, 'test-output', 'run-records');
@@ -368,5 +369,34 @@ describe('run records: many fits', () => {
     const epochs = readJsonl<{ fit: number; epoch: number; digest: string }>(join(store, id, 'epochs.jsonl'));
     assert.deepEqual(epochs.filter((e) => e.epoch === 1).map((e) => e.digest), digests);
     for (let fit = 0; fit < 60; fit++) assert.equal(readFileSync(join(store, id, 'weights', `fit-${fit}.bin`)).length, 2 * 12, `fit ${fit}: two snapshots of 3 weights`);
+  });
+});
+
+describe('run records: the end of a fit', () => {
+  it('records the weights as the fit leaves them, after a callback changed them; weights.bin is checked against that', async () => {
+    const store = freshStore('fit-end');
+    vb.setRandomSeed(11);
+    let id = '';
+    const ends: string[] = [];
+    await vb.runs.record({ store }, async (recorder) => {
+      id = recorder.id;
+      const m = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [2] })] });
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      // Halves the weights when training ends, as weight averaging changes them after the last epoch.
+      const halve = { onTrainEnd: () => { m.setWeights(m.getWeights().map((w) => vb.mul(w, 0.5))); } };
+      await m.fit(vb.ones([4, 2]), vb.ones([4, 2]), { epochs: 2, verbose: 0, callbacks: [halve] });
+      ends.push(m.weightsDigest());
+      await m.fit(vb.ones([4, 2]), vb.zeros([4, 2]), { epochs: 1, verbose: 0 });
+      ends.push(m.weightsDigest());
+    });
+    const run = loadRun(store, id);
+    assert.deepEqual(run.fits.filter((f) => f.finalDigest).map((f) => [f.fit, f.finalDigest]), [[0, ends[0]], [1, ends[1]]]);
+    assert.notEqual(ends[0], run.epochs.filter((e) => e.fit === 0).at(-1)!.digest, 'the callback changed the weights after the last epoch');
+    assert.deepEqual(weightFileProblems(run), []);
+    const file = join(store, id, 'weights.bin');
+    const bytes = readFileSync(file);
+    bytes[0]! ^= 1;
+    writeFileSync(file, bytes);
+    assert.match(weightFileProblems(run).join('\n'), new RegExp(`weights\\.bin \\(the final weights of fit 1\\): expected digest ${ends[1]} \\(fits\\.jsonl, the end of fit 1\\)`));
   });
 });

@@ -107,7 +107,7 @@ describe('verbatim run --resume', () => {
     assert.deepEqual(pick(dir, 'epochs.jsonl', ['fit', 'epoch', 'digest', 'logBits', 'layers']), pick(a, 'epochs.jsonl', ['fit', 'epoch', 'digest', 'logBits', 'layers']));
     assert.deepEqual(pick(dir, 'steps.jsonl', ['fit', 'epoch', 'step', 'lossBits', 'digest']), pick(a, 'steps.jsonl', ['fit', 'epoch', 'step', 'lossBits', 'digest']));
     assert.deepEqual(pick(dir, 'values.jsonl', ['name', 'step', 'bits']), pick(a, 'values.jsonl', ['name', 'step', 'bits']));
-    assert.deepEqual(pick(dir, 'fits.jsonl', ['fit', 'kind', 'data', 'datasetFingerprint', 'datasetContent']), pick(a, 'fits.jsonl', ['fit', 'kind', 'data', 'datasetFingerprint', 'datasetContent']));
+    assert.deepEqual(pick(dir, 'fits.jsonl', ['fit', 'kind', 'data', 'datasetFingerprint', 'datasetContent', 'finalDigest']), pick(a, 'fits.jsonl', ['fit', 'kind', 'data', 'datasetFingerprint', 'datasetContent', 'finalDigest']));
     for (const file of ['weights.bin', 'weights/fit-0.bin', 'weights/fit-1.bin', 'history.json']) {
       assert.ok(readFileSync(join(dir, file)).equals(readFileSync(join(a, file))), `${file} is byte-identical`);
     }
@@ -165,9 +165,9 @@ describe('verbatim run --resume: the backups of short fits', () => {
     const noted = readFileSync(log, 'utf8').trim().split('\n');
     return [...new Set(noted.slice(noted.lastIndexOf('start') + 1))].join(',');
   };
-  const records = (dir: string) => ['epochs.jsonl', 'steps.jsonl', 'values.jsonl'].map((f) => lines(dir, f).map((l) => {
-    const { fit, epoch, step, digest, logBits, lossBits, name, bits } = JSON.parse(l) as Record<string, unknown>;
-    return JSON.stringify([fit, epoch, step, digest, logBits, lossBits, name, bits]);
+  const records = (dir: string) => ['epochs.jsonl', 'steps.jsonl', 'values.jsonl', 'fits.jsonl'].map((f) => lines(dir, f).map((l) => {
+    const { fit, epoch, step, digest, logBits, lossBits, name, bits, kind, finalDigest } = JSON.parse(l) as Record<string, unknown>;
+    return JSON.stringify([fit, epoch, step, digest, logBits, lossBits, name, bits, kind, finalDigest]);
   }));
   let plain = '';
 

@@ -21,6 +21,8 @@ export interface FitRecord {
   weights?: { name: string; shape: number[] }[];
   /** Each layer's weights, as indices into weights. */
   layers?: { name: string; weights: number[] }[];
+  /** The weights' digest when the fit ended (after every callback's onTrainEnd): the run's final weights when it is the last fit. */
+  finalDigest?: string;
 }
 
 export interface RunDetails {

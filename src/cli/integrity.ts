@@ -67,6 +67,7 @@ function reading<T>(file: string, length: number, fn: (reader: SequentialReader)
 
 interface CheckedRun extends RecordedWeights {
   summary: { dir: string; status: string };
+  fits: readonly (RecordedWeights['fits'][number] & { finalDigest?: string })[];
 }
 
 const relativeName = (run: CheckedRun, file: string) => file.slice(run.summary.dir.length + 1);
@@ -121,9 +122,10 @@ function snapshotProblems(run: CheckedRun, fit: number, layout: readonly WeightE
 /**
  * The final weights' problems. weights.bin holds every weight of the last ended fit in the fit's
  * weight order (TF.js Layers format, as model.json lists them), so its digest under that fit's
- * recorded names is one of the fit's epoch digests: the last, or an earlier one's when a callback
- * restored the best weights at the end. A fit whose recorded weights are not model.json's (a
- * model built by its first batch) cannot be checked this way and is not.
+ * recorded names is the digest the fit's end recorded (after every callback's onTrainEnd, which
+ * may restore the best weights or average them); in runs recorded before fits recorded it, one
+ * of the fit's epoch digests. A fit whose recorded weights are not model.json's cannot be checked
+ * this way and is not.
  */
 function finalWeightProblems(run: CheckedRun, layouts: Map<number, WeightEntry[]>): string[] {
   const dir = run.summary.dir;
@@ -148,15 +150,21 @@ function finalWeightProblems(run: CheckedRun, layouts: Map<number, WeightEntry[]
   const fits = [...layouts].filter(([, layout]) => JSON.stringify(layout.map((w) => w.shape)) === shapes).reverse();
   if (fits.length === 0) return [];
   const digests = new Map<string, string>();
+  const finalDigest = (fit: number) => run.fits.find((f) => f.fit === fit && f.finalDigest !== undefined)?.finalDigest;
   for (const [fit, layout] of fits) {
     const key = JSON.stringify(layout);
     const digest = digests.get(key) ?? reading(weights, length, snapshotDigester(layout));
     digests.set(key, digest);
-    if (run.epochs.some((e) => e.fit === fit && e.digest === digest)) return [];
+    // The digest the fit's end recorded; a run recorded before fits recorded it: one of the fit's epochs.
+    const recorded = finalDigest(fit);
+    if (recorded !== undefined ? recorded === digest : run.epochs.some((e) => e.fit === fit && e.digest === digest)) return [];
   }
   const [fit, layout] = fits[0]!;
-  const last = run.epochs.filter((e) => e.fit === fit).at(-1);
-  return [`weights.bin (the final weights of fit ${fit}): expected digest ${last?.digest ?? '(no epoch record)'} (the last epoch record of fit ${fit}, or an earlier one's where the best weights were restored), the file holds ${digests.get(JSON.stringify(layout))}`];
+  const recorded = finalDigest(fit);
+  const expected = recorded !== undefined
+    ? `${recorded} (fits.jsonl, the end of fit ${fit})`
+    : `${run.epochs.filter((e) => e.fit === fit).at(-1)?.digest ?? '(no epoch record)'} (the last epoch record of fit ${fit}, or an earlier one's where the best weights were restored)`;
+  return [`weights.bin (the final weights of fit ${fit}): expected digest ${expected}, the file holds ${digests.get(JSON.stringify(layout))}`];
 }
 
 /** Every problem of the run's weight files, in words; none when every file agrees with the records. */

@@ -395,6 +395,8 @@ export class RunRecorder implements TrainingObserver {
 
   fitEnd({ model, history }: { model: ObservedModel; history: History }): void {
     if (this.unbuiltFit) this.recordFitStart(this.unbuiltFit);
+    // The weights as the fit leaves them (a callback may change them after the last epoch: restored best weights, an average).
+    if (!this.kept?.ended.has(this.fit)) this.appends.jsonl(this.file('fits.jsonl'), [{ fit: this.fit, finalDigest: model.weightsDigest() }]);
     this.openFit = undefined;
     this.appends.flush();
     // The last fit's history and model are the run's: each fit's replaces the one before. They are

@@ -49,6 +49,8 @@ function backupPoint(runDir: string, fit: number): BackupPoint | undefined {
 export interface KeptRecords {
   /** The fits that resume from a backup (their beginning and first-epoch data are recorded). */
   fits: Set<number>;
+  /** The fits whose end (final digest) is recorded. */
+  ended: Set<number>;
   /** Custom values already recorded, as `name NUL step`. */
   values: Set<string>;
   /** The op trace of the first step is recorded. */
@@ -57,7 +59,7 @@ export interface KeptRecords {
   evaluations: number;
 }
 
-interface FitLine { fit: number; kind?: string; weights?: { shape: number[] }[] }
+interface FitLine { fit: number; kind?: string; weights?: { shape: number[] }[]; finalDigest?: string }
 interface EpochLine { fit: number; epoch: number }
 interface StepLine { fit: number; epoch: number; step: number }
 
@@ -83,7 +85,8 @@ export function cutBackToBackups(runDir: string): KeptRecords {
     return point !== undefined && (point.finished || epoch <= point.epoch);
   };
   // The first epoch's data fingerprints are written at its end: kept when the backup is past it.
-  const keptFits = fits.filter((l) => points.has(l.fit) && (l.kind !== undefined || keepEpoch(l.fit, 1)));
+  // A fit's end only when its backup is its final state (one held and lost leaves an earlier backup: the fit ends again).
+  const keptFits = fits.filter((l) => points.has(l.fit) && (l.finalDigest !== undefined ? points.get(l.fit)!.finished : l.kind !== undefined || keepEpoch(l.fit, 1)));
   const epochs = readJsonl<EpochLine>(file('epochs.jsonl')).filter((l) => keepEpoch(l.fit, l.epoch));
   const steps = readJsonl<StepLine>(file('steps.jsonl')).filter((l) => {
     const point = points.get(l.fit);
@@ -107,5 +110,6 @@ export function cutBackToBackups(runDir: string): KeptRecords {
     if (fs.statSync(snapshots).size > length) fs.truncateSync(snapshots, length);
   }
   const values = new Set(readJsonl<{ name: string; step: number }>(file('values.jsonl')).map((v) => `${v.name}\0${v.step}`));
-  return { fits: new Set(points.keys()), values, ops, evaluations: readJsonl(file('evaluations.jsonl')).length };
+  const ended = new Set(keptFits.filter((l) => l.finalDigest !== undefined).map((l) => l.fit));
+  return { fits: new Set(points.keys()), ended, values, ops, evaluations: readJsonl(file('evaluations.jsonl')).length };
 }
