@@ -23,7 +23,6 @@ let queue = Promise.resolve();
 /** Whether the fit sent anything: a connection closed before that is a refusal, not the end of the work. */
 let received = false;
 const reader = new FrameReader((body) => {
-  received = true;
   let message: { kind: string };
   try {
     message = decodeFrame(body) as { kind: string };
@@ -32,6 +31,15 @@ const reader = new FrameReader((body) => {
     console.error(`data-parallel worker: a frame that does not decode from ${address} (${(error as Error).message})`);
     process.exit(1);
   }
+  // The fit refused this worker (one too many, another version): it says why, then closes.
+  if (!received && message.kind === 'refused') {
+    const { reason } = message as { reason?: unknown };
+    // eslint-disable-next-line no-control-regex -- a peer's text is shown, never obeyed by the terminal
+    const shown = typeof reason === 'string' && !/[\u0000-\u001f\u007f-\u009f]/.test(reason) ? reason : JSON.stringify(reason);
+    console.error(`data-parallel worker: refused by the fit at ${address}: ${shown}`);
+    process.exit(1);
+  }
+  received = true;
   queue = queue.then(async () => {
     const { reply } = await serve(message);
     socket.write(encodeFrame(reply));
