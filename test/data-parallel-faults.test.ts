@@ -16,7 +16,8 @@ import { it } from 'node:test';
 import * as vb from 'verbatim';
 import { decodeFrame, encodeFrame, FrameReader, FrameTooLarge } from '../src/models/data-parallel-wire.js';
 import { closed, connectWhenListening, exited, frames, HELLO, WORKER_SCRIPT } from './helpers/peers.js';
-import { freePort } from './helpers/process.js';
+import type { WorkerSetup } from '../src/models/data-parallel.js';
+import { freePort, runNode } from './helpers/process.js';
 
 function makeModel(): vb.LayersModel {
   vb.setRandomSeed(3);
@@ -104,6 +105,55 @@ it('a worker thread that never answers (stuck in its workerModule) fails the fit
     assert.ok((performance.now() - started) / 1000 < 10);
     // The process's event loop holds no worker: a fit after it trains normally.
     await train({ workers: 2, microBatch: 3 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('a worker thread that cannot be started (the 3rd of 4 new Worker throws) fails naming it; the 2 started are terminated', { timeout: 60_000 }, async () => {
+  const { Worker } = await import('node:worker_threads');
+  const { threadGroup } = await import('../src/models/data-parallel-threads.js');
+  const exits: Promise<void>[] = [];
+  // Stands for a thread the system cannot create (out of memory or threads): no real limit fails only the 3rd.
+  const startThread = (url: URL, options: import('node:worker_threads').WorkerOptions) => {
+    if (exits.length === 2) throw new Error('ERR_WORKER_INIT_FAILED: resource temporarily unavailable');
+    const worker = new Worker(url, options);
+    exits.push(new Promise((resolve) => worker.once('exit', () => resolve())));
+    return worker;
+  };
+  const start = { size: 4, setup: {} as WorkerSetup, context: 'fit', timeout: 60, outputRowBytes: undefined };
+  await assert.rejects(threadGroup(start, startThread),
+    /^ValueError: fit: Expected to start data-parallel worker thread 3 of 4\. Received: error="ERR_WORKER_INIT_FAILED: resource temporarily unavailable"$/);
+  let running = true;
+  const stopped = Promise.all(exits).then(() => { running = false; });
+  await Promise.race([stopped, new Promise((r) => setTimeout(r, 5000))]);
+  assert.equal(running, false, 'the 2 started threads are still running');
+});
+
+it('a worker thread whose workerModule throws at load (the 3rd to load) fails the fit naming it; the process then exits by itself', { timeout: 60_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vb-dp-'));
+  try {
+    const module = join(dir, 'third-fails.mjs');
+    // Each loading thread takes the first free slot (mkdir is atomic): the third to load throws.
+    writeFileSync(module, `import { mkdirSync } from 'node:fs';
+let slot = 0;
+for (;; slot++) { try { mkdirSync(new URL('./slot-' + slot, import.meta.url)); break; } catch {} }
+if (slot === 2) throw new Error('the third thread to load this module fails');
+`);
+    const child = runNode(`import * as vb from 'verbatim';
+      vb.setRandomSeed(3);
+      const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [6] })] });
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      try {
+        await m.fit(vb.zeros([16, 6]), vb.zeros([16, 1]), { verbose: 0, dataParallel: { workers: 4, microBatch: 3, workerModule: ${JSON.stringify(module)} } });
+        console.log('trained');
+      } catch (error) {
+        console.log(error.message);
+      }`, {}, 30_000);
+    // Not killed by the timeout: no thread was left running.
+    assert.equal(child.signal, null, 'the process did not exit by itself');
+    assert.equal(child.status, 0, child.stderr);
+    assert.match(child.stdout, /^fit: Expected each data-parallel worker to rebuild the model .*Received: error="the third thread to load this module fails", worker="worker thread [1-4] of 4"\n$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
