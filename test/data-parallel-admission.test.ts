@@ -9,28 +9,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { it } from 'node:test';
-import * as vb from 'verbatim';
-import { closed, connectWhenListening, exited, frames, WORKER_SCRIPT } from './helpers/peers.js';
+import { closed, connectWhenListening, exited, frames, train, TRAIN, WORKER_SCRIPT } from './helpers/peers.js';
 import { freePort, REPO_ROOT } from './helpers/process.js';
-
-/** The model and data of every fit here, as source: the flood test runs it in a child process too. */
-const TRAIN = `
-async function train(dataParallel, onEpoch) {
-  vb.setRandomSeed(3);
-  const m = vb.sequential({ name: 'admission', layers: [vb.layers.dense({ units: 4, activation: 'relu', inputShape: [6] }), vb.layers.dense({ units: 1, activation: 'sigmoid' })] });
-  m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
-  const x = vb.random.generator(1).normal([40, 6]);
-  const y = vb.cast(vb.greater(vb.sum(x, 1, true), 0), 'float32');
-  try {
-    await m.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0, dataParallel, callbacks: { onEpochEnd: async (epoch) => onEpoch?.(epoch) } });
-    return m.weightsDigest();
-  } finally {
-    m.dispose();
-    vb.dispose([x, y]);
-  }
-}`;
-// The same function here (the source above is the single definition).
-const train = new Function('vb', `${TRAIN}; return train;`)(vb) as (dataParallel: vb.FitArgs['dataParallel'], onEpoch?: (epoch: number) => unknown) => Promise<string>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -103,8 +83,7 @@ it('beyond the workers plus 16 connections awaiting a hello, the oldest are clos
 
 it('a flood of connections that never say hello, at a coordinator limited to 96 file descriptors (importing verbatim needs more than 64), does not keep the workers out', { timeout: 120_000 }, async () => {
   const port = await freePort();
-  const code = `import * as vb from 'verbatim';
-    ${TRAIN}
+  const code = `    ${TRAIN}
     console.warn = () => undefined;
     const tcp = await train({ workers: 2, microBatch: 3, processes: { port: ${port}, spawn: false, connectTimeout: 20 } });
     console.log(JSON.stringify({ tcp, local: await train({ workers: 1, microBatch: 3, inProcess: true }) }));`;

@@ -15,30 +15,9 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import * as vb from 'verbatim';
 import { decodeFrame, encodeFrame, FrameReader, FrameTooLarge } from '../src/models/data-parallel-wire.js';
-import { closed, connectWhenListening, exited, frames, HELLO, WORKER_SCRIPT } from './helpers/peers.js';
+import { closed, connectWhenListening, exited, frames, HELLO, train, WORKER_SCRIPT } from './helpers/peers.js';
 import type { WorkerSetup } from '../src/models/data-parallel.js';
 import { freePort, runNode } from './helpers/process.js';
-
-function makeModel(): vb.LayersModel {
-  vb.setRandomSeed(3);
-  const m = vb.sequential({ name: 'faults', layers: [vb.layers.dense({ units: 4, activation: 'relu', inputShape: [6] }), vb.layers.dense({ units: 1, activation: 'sigmoid' })] });
-  m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
-  return m;
-}
-
-async function train(dataParallel: vb.FitArgs['dataParallel'], onEpoch?: (epoch: number) => void): Promise<string> {
-  const m = makeModel();
-  const rng = vb.random.generator(1);
-  const x = rng.normal([40, 6]);
-  const y = vb.cast(vb.greater(vb.sum(x, 1, true), 0), 'float32');
-  try {
-    await m.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0, dataParallel, callbacks: { onEpochEnd: async (epoch: number) => onEpoch?.(epoch) } });
-    return m.weightsDigest();
-  } finally {
-    m.dispose();
-    vb.dispose([x, y]);
-  }
-}
 
 /** The sockets and child processes this process holds (active handles by kind). */
 function handles(): { sockets: number; children: string } {

@@ -1,24 +1,52 @@
 /**
- * A data-parallel worker process: `node <this file> host:port` connects to the fit that listens
- * there (src/models/data-parallel-tcp.ts), builds its replica of the model and answers each
- * frame in order; it exits when the fit closes the connection (one fit per worker), and tries
- * to connect for 60 s, so it may start before the fit. Run it on any machine that has the same
- * verbatim as the fit: the results are the same bits.
+ * A data-parallel worker process: `node <this file> [--allow-module <file or directory>]...
+ * host:port` connects to the fit that listens there (src/models/data-parallel-tcp.ts), builds
+ * its replica of the model and answers each frame in order; it exits when the fit closes the
+ * connection (one fit per worker), and tries to connect for 60 s, so it may start before the
+ * fit. It imports a fit's workerModule only under a path given with --allow-module
+ * (src/models/data-parallel-modules.ts). Run it on any machine that has the same verbatim as the
+ * fit: the results are the same bits.
  */
 import { connect } from 'node:net';
 import '../index.js';
+import { moduleImporter } from './data-parallel-modules.js';
 import { replicaServer } from './data-parallel-replica.js';
 import { VERSION } from '../version.js';
 import { assertLittleEndian, decodeFrame, encodeFrame, FrameReader, HELLO_MAGIC, PROTOCOL } from './data-parallel-wire.js';
 
-const address = process.argv[2] ?? '';
-const match = /^(.*):(\d+)$/.exec(address);
-if (!match) {
-  console.error(`data-parallel worker: Expected host:port as the argument. Received: ${address || 'nothing'}`);
+const USAGE = 'node data-parallel-process.js [--allow-module <file or directory>]... host:port';
+
+/** `problem`: 'data-parallel worker: Expected ...'. */
+function usage(problem: string): never {
+  console.error(`${problem}. Usage: ${USAGE}`);
   process.exit(2);
 }
+
+const allowed: string[] = [];
+const addresses: string[] = [];
+for (let i = 2; i < process.argv.length; i++) {
+  const arg = process.argv[i]!;
+  if (arg === '--allow-module') {
+    const path = process.argv[++i];
+    if (path === undefined) usage('data-parallel worker: Expected a file or directory after --allow-module');
+    allowed.push(path);
+  } else if (arg.startsWith('-')) {
+    usage(`data-parallel worker: Expected --allow-module or host:port. Received: ${arg}`);
+  } else {
+    addresses.push(arg);
+  }
+}
+const address = addresses.length === 1 ? addresses[0]! : '';
+const match = /^(.*):(\d+)$/.exec(address);
+if (!match) usage(`data-parallel worker: Expected host:port as the one address. Received: ${addresses.join(' ') || 'nothing'}`);
 assertLittleEndian('data-parallel worker');
-const serve = replicaServer();
+let importModule: (url: string) => Promise<unknown>;
+try {
+  importModule = moduleImporter(allowed);
+} catch (error) {
+  usage((error as Error).message);
+}
+const serve = replicaServer(importModule);
 let queue = Promise.resolve();
 /** Whether the fit sent anything: a connection closed before that is a refusal, not the end of the work. */
 let received = false;

@@ -58,10 +58,12 @@ registerProcessGroup(async ({ size, setup, context, timeout: requestTimeout, out
     acceptFailed = true;
   });
   const script = url.fileURLToPath(new URL('./data-parallel-process.js', import.meta.url));
+  // A worker process imports only a workerModule it is allowed (src/models/data-parallel-modules.ts): the ones fit starts are allowed the fit's.
+  const allow = setup.module?.startsWith('file:') ? ['--allow-module', url.fileURLToPath(setup.module)] : [];
   const children: Child[] = spawn
-    ? Array.from({ length: size }, () => childProcess.spawn(process.execPath, [script, `${host}:${port}`], { stdio: ['ignore', 'inherit', 'inherit'], env: workerEnvironment() }))
+    ? Array.from({ length: size }, () => childProcess.spawn(process.execPath, [script, ...allow, `${host}:${port}`], { stdio: ['ignore', 'inherit', 'inherit'], env: workerEnvironment() }))
     : [];
-  if (!spawn) console.error(`${context}: dataParallel: waiting for ${size} worker processes: node <verbatim>/dist/src/models/data-parallel-process.js <this host>:${port}`);
+  if (!spawn) console.error(`${context}: dataParallel: waiting for ${size} worker processes: node <verbatim>/dist/src/models/data-parallel-process.js ${allow.length ? `${allow.join(' ')} ` : ''}<this host>:${port}`);
 
   /** Ends the wait for the workers (set below): they all said hello. */
   let complete = () => undefined as void;

@@ -48,3 +48,22 @@ export function frames(socket: Socket): () => Promise<unknown> {
     return queue.shift();
   };
 }
+
+/** A small fit over TCP (or in-process) returning its weights' digest, as source: tests run it in child processes too. */
+export const TRAIN = `
+async function train(dataParallel, onEpoch) {
+  vb.setRandomSeed(3);
+  const m = vb.sequential({ name: 'small', layers: [vb.layers.dense({ units: 4, activation: 'relu', inputShape: [6] }), vb.layers.dense({ units: 1, activation: 'sigmoid' })] });
+  m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+  const x = vb.random.generator(1).normal([40, 6]);
+  const y = vb.cast(vb.greater(vb.sum(x, 1, true), 0), 'float32');
+  try {
+    await m.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0, dataParallel, callbacks: { onEpochEnd: async (epoch) => onEpoch?.(epoch) } });
+    return m.weightsDigest();
+  } finally {
+    m.dispose();
+    vb.dispose([x, y]);
+  }
+}`;
+// The same function here (the source above is the single definition).
+export const train = new Function('vb', `${TRAIN}; return train;`)(vb) as (dataParallel: vb.FitArgs['dataParallel'], onEpoch?: (epoch: number) => unknown) => Promise<string>;
