@@ -2,7 +2,8 @@
  * Data-parallel faults: a worker that stops answering (a real worker process SIGSTOPped mid-fit,
  * a peer that says hello and then nothing, a worker thread stuck in a loop) fails the fit within
  * dataParallel.timeout naming the worker and the request, and leaves no socket, thread or
- * process behind; peers that are not workers (garbage, a 4 GB length prefix, another message or
+ * process behind; a worker thread that cannot be started, or fails while loading its
+ * workerModule, fails the fit naming it and leaves no thread running; peers that are not workers (garbage, a 4 GB length prefix, another message or
  * version first) are refused and never counted, while fit keeps waiting for the real workers;
  * a worker's oversized or ill-shaped reply fails the fit with the reason.
  */
