@@ -83,7 +83,8 @@ it('beyond the workers plus 16 connections awaiting a hello, the oldest are clos
 
 it('a flood of connections that never say hello, at a coordinator limited to 96 file descriptors (importing verbatim needs more than 64), does not keep the workers out', { timeout: 120_000 }, async () => {
   const port = await freePort();
-  const code = `    ${TRAIN}
+  const code = `import * as vb from 'verbatim';
+    ${TRAIN}
     console.warn = () => undefined;
     const tcp = await train({ workers: 2, microBatch: 3, processes: { port: ${port}, spawn: false, connectTimeout: 20 } });
     console.log(JSON.stringify({ tcp, local: await train({ workers: 1, microBatch: 3, inProcess: true }) }));`;
@@ -92,9 +93,15 @@ it('a flood of connections that never say hello, at a coordinator limited to 96 
   let stderr = '';
   coordinator.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
   coordinator.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const flood: Socket[] = [await connectWhenListening(port)];
   const workers: ChildProcess[] = [];
+  const flood: Socket[] = [];
   try {
+    // Listening once it says it waits for its workers (importing verbatim may take long on a busy machine).
+    await Promise.race([
+      new Promise<void>((resolve) => coordinator.stderr!.on('data', () => stderr.includes('waiting for 2 worker processes') && resolve())),
+      exited(coordinator).then(() => assert.fail(`the coordinator exited before listening: ${stderr}`)),
+    ]);
+    flood.push(await connectWhenListening(port));
     // 300 connections at once, held open, never a byte sent.
     await Promise.all(Array.from({ length: 299 }, () => new Promise<void>((resolve) => {
       const s = connect(port, '127.0.0.1', () => resolve());
