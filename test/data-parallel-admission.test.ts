@@ -76,7 +76,7 @@ it('beyond the workers plus 16 connections awaiting a hello, the oldest are clos
     }
     // Told when the worker joined (or at their hello deadline, if it took 5 s to start).
     for (const i of [4, 10, 19]) assert.match(((await received[i]!()) as { reason: string }).reason, /^the fit already has 1 worker$|^no hello within 5 s$/, `connection ${i}`);
-    assert.match(warnings[0]!, /refused a connection from 127\.0\.0\.1:\d+: closed: more than 17 connections awaited a hello$/);
+    assert.match(warnings[0]!, /refused a connection from 127\.0\.0\.1:\d+: the oldest of 17 connections awaiting a hello, closed for a newer one$/);
     await Promise.all(sockets.map(closed));
   });
 });

@@ -41,6 +41,9 @@ export interface JoinedWorker {
   onEnd?: (reason: string) => void;
 }
 
+/** How the log and errors name a peer. */
+const address = (socket: Socket) => `${socket.remoteAddress}:${socket.remotePort}`;
+
 /** Why a first frame is not a worker's hello, or undefined; `pid` is the worker's process id when it sent one. */
 function helloProblem(body: Uint8Array): { problem?: string; pid?: number } {
   let hello: unknown;
@@ -90,7 +93,7 @@ export class Admission {
   }
 
   accept(socket: Socket): void {
-    const name = `${socket.remoteAddress}:${socket.remotePort}`;
+    const name = address(socket);
     this.connections.add(socket);
     let worker: JoinedWorker | undefined;
     const reader = new FrameReader((body) => {
@@ -104,7 +107,7 @@ export class Admission {
       reader.limit = this.headerRoom;
       this.workers.push(worker);
       if (!this.complete) return;
-      for (const other of [...this.awaiting.keys()]) this.refuse(other, `${other.remoteAddress}:${other.remotePort}`, this.full);
+      for (const other of [...this.awaiting.keys()]) this.refuse(other, address(other), this.full);
       this.onComplete();
     }, HELLO_LIMIT);
     socket.on('data', (chunk: Buffer) => {
@@ -133,7 +136,7 @@ export class Admission {
   private makeRoom(): void {
     while (this.awaiting.size + this.refusing.size >= this.size + UNIDENTIFIED_EXTRA) {
       const [oldest] = this.refusing.size > 0 ? this.refusing.keys() : this.awaiting.keys();
-      if (this.awaiting.has(oldest!)) this.count(`${oldest!.remoteAddress}:${oldest!.remotePort}`, `closed: more than ${this.size + UNIDENTIFIED_EXTRA} connections awaited a hello`);
+      if (this.awaiting.has(oldest!)) this.count(address(oldest!), `the oldest of ${this.size + UNIDENTIFIED_EXTRA} connections awaiting a hello, closed for a newer one`);
       this.forget(oldest!);
       oldest!.destroy();
     }
