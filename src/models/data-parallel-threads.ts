@@ -40,6 +40,8 @@ export async function threadGroup({ size, setup, context, timeout }: GroupStart,
   try {
     while (workers.length < size) workers.push(startThread(url, { env: workerEnvironment(), execArgv: threadExecArgv() }));
   } catch (error) {
+    // The started threads go; an error one raises meanwhile is moot (and must not be unhandled).
+    for (const w of workers) w.on('error', () => undefined);
     await Promise.all(workers.map((w) => w.terminate()));
     throw invalid(context, `Expected to start data-parallel worker thread ${workers.length + 1} of ${size}`, { error: error instanceof Error ? error.message : String(error) });
   }
