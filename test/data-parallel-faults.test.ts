@@ -2,85 +2,23 @@
  * Data-parallel faults: a worker that stops answering (a real worker process SIGSTOPped mid-fit,
  * a peer that says hello and then nothing, a worker thread stuck in a loop) fails the fit within
  * dataParallel.timeout naming the worker and the request, and leaves no socket, thread or
- * process behind; peers that are not workers (garbage, a 4 GB length prefix, another message or
+ * process behind; a worker thread that cannot be started, or fails while loading its
+ * workerModule, fails the fit naming it and leaves no thread running; peers that are not workers (garbage, a 4 GB length prefix, another message or
  * version first) are refused and never counted, while fit keeps waiting for the real workers;
  * a worker's oversized or ill-shaped reply fails the fit with the reason.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import * as vb from 'verbatim';
-import { decodeFrame, encodeFrame, FrameReader, FrameTooLarge, HELLO_MAGIC, PROTOCOL } from '../src/models/data-parallel-wire.js';
-import { REPO_ROOT, freePort } from './helpers/process.js';
-
-const WORKER_SCRIPT = `${REPO_ROOT}dist/src/models/data-parallel-process.js`;
-const HELLO = { kind: 'hello', magic: HELLO_MAGIC, protocol: PROTOCOL, version: vb.version.verbatim };
-
-function makeModel(): vb.LayersModel {
-  vb.setRandomSeed(3);
-  const m = vb.sequential({ name: 'faults', layers: [vb.layers.dense({ units: 4, activation: 'relu', inputShape: [6] }), vb.layers.dense({ units: 1, activation: 'sigmoid' })] });
-  m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
-  return m;
-}
-
-async function train(dataParallel: vb.FitArgs['dataParallel'], onEpoch?: (epoch: number) => void): Promise<string> {
-  const m = makeModel();
-  const rng = vb.random.generator(1);
-  const x = rng.normal([40, 6]);
-  const y = vb.cast(vb.greater(vb.sum(x, 1, true), 0), 'float32');
-  try {
-    await m.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0, dataParallel, callbacks: { onEpochEnd: async (epoch: number) => onEpoch?.(epoch) } });
-    return m.weightsDigest();
-  } finally {
-    m.dispose();
-    vb.dispose([x, y]);
-  }
-}
-
-/** A connection to the fit's port, once it listens. */
-async function connectWhenListening(port: number): Promise<Socket> {
-  for (let i = 0; i < 200; i++) {
-    const socket = await new Promise<Socket | undefined>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => resolve(s));
-      s.once('error', () => resolve(undefined));
-    });
-    if (socket) return socket;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
-
-/** Resolves when the fit has closed the connection (what it sent is read and dropped: 'close' comes after the data). */
-const closed = (socket: Socket) => new Promise<void>((resolve) => {
-  if (socket.destroyed) resolve();
-  socket.on('error', () => undefined);
-  socket.resume();
-  socket.once('close', () => resolve());
-});
-
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => {
-  if (child.exitCode !== null || child.signalCode !== null) resolve();
-  else child.once('exit', () => resolve());
-});
-
-/** Frames the fit sends to a fake worker, one at a time. */
-function frames(socket: Socket): () => Promise<unknown> {
-  const queue: unknown[] = [];
-  let wake: (() => void) | undefined;
-  const reader = new FrameReader((body) => {
-    queue.push(decodeFrame(body));
-    wake?.();
-  });
-  socket.on('data', (chunk: Buffer) => reader.push(new Uint8Array(chunk)));
-  return async () => {
-    while (queue.length === 0) await new Promise<void>((resolve) => { wake = resolve; });
-    return queue.shift();
-  };
-}
+import { decodeFrame, encodeFrame, FrameReader, FrameTooLarge } from '../src/models/data-parallel-wire.js';
+import { closed, connectWhenListening, exited, frames, HELLO, train, WORKER_SCRIPT } from './helpers/peers.js';
+import type { WorkerSetup } from '../src/models/data-parallel.js';
+import { freePort, runNode } from './helpers/process.js';
 
 /** The sockets and child processes this process holds (active handles by kind). */
 function handles(): { sockets: number; children: string } {
@@ -152,6 +90,55 @@ it('a worker thread that never answers (stuck in its workerModule) fails the fit
   }
 });
 
+it('a worker thread that cannot be started (the 3rd of 4 new Worker throws) fails naming it; the 2 started are terminated', { timeout: 60_000 }, async () => {
+  const { Worker } = await import('node:worker_threads');
+  const { threadGroup } = await import('../src/models/data-parallel-threads.js');
+  const exits: Promise<void>[] = [];
+  // Stands for a thread the system cannot create (out of memory or threads): no real limit fails only the 3rd.
+  const startThread = (url: URL, options: import('node:worker_threads').WorkerOptions) => {
+    if (exits.length === 2) throw new Error('ERR_WORKER_INIT_FAILED: resource temporarily unavailable');
+    const worker = new Worker(url, options);
+    exits.push(new Promise((resolve) => worker.once('exit', () => resolve())));
+    return worker;
+  };
+  const start = { size: 4, setup: {} as WorkerSetup, context: 'fit', timeout: 60, outputRowBytes: undefined };
+  await assert.rejects(threadGroup(start, startThread),
+    /^ValueError: fit: Expected to start data-parallel worker thread 3 of 4\. Received: error="ERR_WORKER_INIT_FAILED: resource temporarily unavailable"$/);
+  let running = true;
+  const stopped = Promise.all(exits).then(() => { running = false; });
+  await Promise.race([stopped, new Promise((r) => setTimeout(r, 5000))]);
+  assert.equal(running, false, 'the 2 started threads are still running');
+});
+
+it('a worker thread whose workerModule throws at load (the 3rd to load) fails the fit naming it; the process then exits by itself', { timeout: 60_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vb-dp-'));
+  try {
+    const module = join(dir, 'third-fails.mjs');
+    // Each loading thread takes the first free slot (mkdir is atomic): the third to load throws.
+    writeFileSync(module, `import { mkdirSync } from 'node:fs';
+let slot = 0;
+for (;; slot++) { try { mkdirSync(new URL('./slot-' + slot, import.meta.url)); break; } catch {} }
+if (slot === 2) throw new Error('the third thread to load this module fails');
+`);
+    const child = runNode(`import * as vb from 'verbatim';
+      vb.setRandomSeed(3);
+      const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [6] })] });
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      try {
+        await m.fit(vb.zeros([16, 6]), vb.zeros([16, 1]), { verbose: 0, dataParallel: { workers: 4, microBatch: 3, workerModule: ${JSON.stringify(module)} } });
+        console.log('trained');
+      } catch (error) {
+        console.log(error.message);
+      }`, {}, 30_000);
+    // Not killed by the timeout: no thread was left running.
+    assert.equal(child.signal, null, 'the process did not exit by itself');
+    assert.equal(child.status, 0, child.stderr);
+    assert.match(child.stdout, /^fit: Expected each data-parallel worker to rebuild the model .*Received: error="the third thread to load this module fails", worker="worker thread [1-4] of 4"\n$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 it('peers that are not workers are refused and not counted; fit waits for the real worker and trains as in-process', { timeout: 60_000 }, async () => {
   const port = await freePort();
   const warnings: string[] = [];
@@ -177,7 +164,7 @@ it('peers that are not workers are refused and not counted; fit waits for the re
       attack(socket);
       await closed(socket);
     }
-    // Connected, never says hello: not a worker, closed once the workers are complete.
+    // Connected, never says hello: not a worker, closed once the workers are complete (or at its hello deadline).
     const silent = await connectWhenListening(port);
     const worker = spawn(process.execPath, [WORKER_SCRIPT, `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'inherit'] });
     try {
@@ -195,7 +182,8 @@ it('peers that are not workers are refused and not counted; fit waits for the re
     assert.match(refused[3]!, /its first frame is not a data-parallel worker's hello/);
     assert.match(refused[4]!, /it runs verbatim 0\.0\.0-other, not /);
     assert.match(refused[5]!, /it speaks protocol 99, not 1/);
-    assert.match(refused[6]!, /no hello before the workers were complete/);
+    // Refused when the worker completed the fit, or before if the worker took longer than the hello deadline to start.
+    assert.match(refused[6]!, /the fit already has 1 worker$|no hello within 5 s$/);
   } finally {
     console.warn = warn;
   }

@@ -140,7 +140,7 @@ it('bad processes options are errors naming them', async () => {
 });
 
 it('a worker of another verbatim version refuses the setup, naming both versions', async () => {
-  const serve = replicaServer();
+  const serve = replicaServer(() => assert.fail("no workerModule in this setup"));
   const { reply } = await serve({ kind: 'setup', setup: { version: '0.0.0-other' } });
   assert.match(reply.error ?? '', /dataParallel worker: Expected the fit's verbatim version 0\.0\.0-other in the worker\. Received: worker="\d/);
   assert.match((await serve({ kind: 'step', step: {} })).reply.error ?? '', /unexpected message step before setup/);

@@ -14,6 +14,7 @@ import * as vb from 'verbatim';
 import { addShares, combineNodes, treeNodes, treeSum, type ShareSum } from '../src/models/micro-batch.js';
 import { forEachBackend } from './helpers/backends.js';
 import { assertClose } from './helpers/close.js';
+import { runNode } from './helpers/process.js';
 
 type DataParallel = { workers: number; microBatch: number; inProcess?: boolean };
 
@@ -414,4 +415,20 @@ it('worker threads share the fit\'s kernel threads: 1 worker gets all 4, 2 worke
     vb.setBackend(backend);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+it('a script given with node --input-type=module -e trains on worker threads (they do not inherit --input-type)', () => {
+  const { stdout, stderr } = runNode(`import * as vb from 'verbatim';
+    const digest = async (dataParallel) => {
+      vb.setRandomSeed(3);
+      const m = vb.sequential({ name: 'eval', layers: [vb.layers.dense({ units: 2, inputShape: [6] }), vb.layers.dense({ units: 1 })] });
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const x = vb.random.generator(1).normal([16, 6]);
+      await m.fit(x, vb.sum(x, 1, true), { epochs: 2, batchSize: 8, verbose: 0, dataParallel });
+      const weights = m.weightsDigest();
+      m.dispose();
+      return weights;
+    };
+    console.log(await digest({ workers: 2, microBatch: 2 }) === await digest({ workers: 1, microBatch: 2, inProcess: true }));`);
+  assert.equal(stdout, 'true\n', stderr);
 });

@@ -19,13 +19,16 @@ export interface Replica {
   step(message: StepMessage): ShareSum[];
 }
 
+/** Imports a workerModule: as given in a worker thread, only an allowed file in a worker process (src/models/data-parallel-modules.ts). */
+export type ModuleImporter = (url: string) => Promise<unknown>;
+
 /** The backend gets the setup's kernel threads when it names them, else its default (results never depend on it). */
-export async function createReplica(setup: WorkerSetup): Promise<Replica> {
+export async function createReplica(setup: WorkerSetup, importModule: ModuleImporter): Promise<Replica> {
   const context = 'dataParallel worker';
   if (setup.version !== VERSION) throw invalid(context, `Expected the fit's verbatim version ${setup.version} in the worker`, { worker: VERSION });
   ENGINE.setBackend(setup.backend);
   if (setup.threads !== undefined) ENGINE.setNumThreads(setup.threads);
-  if (setup.module !== undefined) await import(setup.module);
+  if (setup.module !== undefined) await importModule(setup.module);
   setRandomSeed(setup.seed as Seed);
   const model = await modelFromArtifacts(setup.artifacts, {}, context);
   // The optimizer is never used: the main thread steps.
@@ -51,12 +54,12 @@ export async function createReplica(setup: WorkerSetup): Promise<Replica> {
  * backend's default), 'step' computes the micro-batches.
  * `transfer` lists the reply's buffers, which the reply owns (they may be moved, not copied).
  */
-export function replicaServer(): (message: { kind: string; setup?: unknown; step?: unknown }) => Promise<{ reply: Reply; transfer: ArrayBuffer[] }> {
+export function replicaServer(importModule: ModuleImporter): (message: { kind: string; setup?: unknown; step?: unknown }) => Promise<{ reply: Reply; transfer: ArrayBuffer[] }> {
   let replica: Replica | undefined;
   return async (message) => {
     try {
       if (message.kind === 'setup') {
-        replica = await createReplica(message.setup as WorkerSetup);
+        replica = await createReplica(message.setup as WorkerSetup, importModule);
         return { reply: { value: true }, transfer: [] };
       }
       if (message.kind !== 'step' || !replica) throw new Error(`unexpected message ${message.kind}${replica ? '' : ' before setup'}`);

@@ -5,25 +5,21 @@
  * (src/models/data-parallel-wire.ts). With spawn (the default), fit starts the worker processes
  * itself and stops them when it ends. docs/cluster.md, "Data-parallel training", has the design.
  *
- * Anything may connect to the port: a connection counts as a worker only once its first frame,
- * at most HELLO_LIMIT bytes, is a worker's hello of this protocol and verbatim version; any
- * other peer is refused and closed, and fit keeps waiting for real workers until connectTimeout.
+ * Who counts as a worker, and how peers that are not workers are refused and bounded, is
+ * src/models/data-parallel-admission.ts; fit keeps waiting for real workers until connectTimeout.
  */
 import { invalid } from '../errors.js';
 import { optionalBuiltin } from '../util/node.js';
-import { VERSION } from '../version.js';
+import { Admission, HELLO_TIMEOUT } from './data-parallel-admission.js';
 import { registerProcessGroup, Requests, workerEnvironment, workerGroup, type Reply, type StepMessage } from './data-parallel.js';
 import type { ProcessOptions } from './fit-options.js';
-import { assertLittleEndian, decodeFrame, encodeFrame, FrameReader, HELLO_LIMIT, HELLO_MAGIC, PROTOCOL } from './data-parallel-wire.js';
+import { assertLittleEndian, decodeFrame, encodeFrame } from './data-parallel-wire.js';
 
-type Socket = import('node:net').Socket;
 type Child = import('node:child_process').ChildProcess;
 
 /** Room for a reply's JSON header: per message, and per micro-batch (its predictions' shapes). */
 const HEADER_ROOM = 65536;
 const HEADER_ROOM_PER_MICRO_BATCH = 1024;
-/** Refused connections named in the log and the connect-timeout error. */
-const REFUSALS_KEPT = 10;
 
 /**
  * The most bytes a worker's answer to `message` can need: a gradient of at most every weight per
@@ -38,21 +34,6 @@ function replyLimit(message: { kind: string; step?: StepMessage }, outputRowByte
   const rows = tasks.reduce((sum, t) => sum + (t.xs[0]?.shape[0] ?? 0), 0);
   const predictions = outputRowBytes === undefined ? 2 ** 31 : rows * outputRowBytes;
   return HEADER_ROOM + HEADER_ROOM_PER_MICRO_BATCH * tasks.length + step.nodes.length * weightBytes + predictions;
-}
-
-/** Why a first frame is not a worker's hello, or undefined; `pid` is the worker's process id when it sent one. */
-function helloProblem(body: Uint8Array): { problem?: string; pid?: number } {
-  let hello: unknown;
-  try {
-    hello = decodeFrame(body);
-  } catch (error) {
-    return { problem: `its first frame does not decode (${(error as Error).message})` };
-  }
-  const h = (hello ?? {}) as { kind?: unknown; magic?: unknown; protocol?: unknown; version?: unknown; pid?: unknown };
-  if (h.kind !== 'hello' || h.magic !== HELLO_MAGIC) return { problem: 'its first frame is not a data-parallel worker\'s hello' };
-  if (h.protocol !== PROTOCOL) return { problem: `it speaks protocol ${String(h.protocol)}, not ${PROTOCOL}` };
-  if (h.version !== VERSION) return { problem: `it runs verbatim ${String(h.version)}, not ${VERSION}` };
-  return Number.isInteger(h.pid) ? { pid: h.pid as number } : {};
 }
 
 registerProcessGroup(async ({ size, setup, context, timeout: requestTimeout, outputRowBytes }, options: ProcessOptions) => {
@@ -70,40 +51,27 @@ registerProcessGroup(async ({ size, setup, context, timeout: requestTimeout, out
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as import('node:net').AddressInfo).port;
+  // An accept that fails (out of file descriptors) must not end the process: the connection is lost, the fit goes on.
+  let acceptFailed = false;
+  server.on('error', (error) => {
+    if (!acceptFailed) console.warn(`${context}: dataParallel: a connection could not be accepted (${error.message}); later failures are not logged`);
+    acceptFailed = true;
+  });
   const script = url.fileURLToPath(new URL('./data-parallel-process.js', import.meta.url));
+  // A worker process imports only a workerModule it is allowed (src/models/data-parallel-modules.ts): the ones fit starts are allowed the fit's.
+  const allow = setup.module?.startsWith('file:') ? ['--allow-module', url.fileURLToPath(setup.module)] : [];
   const children: Child[] = spawn
-    ? Array.from({ length: size }, () => childProcess.spawn(process.execPath, [script, `${host}:${port}`], { stdio: ['ignore', 'inherit', 'inherit'], env: workerEnvironment() }))
+    ? Array.from({ length: size }, () => childProcess.spawn(process.execPath, [script, ...allow, `${host}:${port}`], { stdio: ['ignore', 'inherit', 'inherit'], env: workerEnvironment() }))
     : [];
-  if (!spawn) console.error(`${context}: dataParallel: waiting for ${size} worker processes: node <verbatim>/dist/src/models/data-parallel-process.js <this host>:${port}`);
+  if (!spawn) console.error(`${context}: dataParallel: waiting for ${size} worker processes: node <verbatim>/dist/src/models/data-parallel-process.js ${allow.length ? `${allow.join(' ')} ` : ''}<this host>:${port}`);
 
-  /** Every accepted connection, worker or not: none outlives the fit. */
-  const connections = new Set<Socket>();
-  /** Connections that sent a worker's hello, in the order they did, with the reader of their frames. */
-  const workers: { socket: Socket; name: string; reader: FrameReader; pid?: number; onFrame?: (body: Uint8Array) => void; onEnd?: (reason: string) => void }[] = [];
-  /** The first REFUSALS_KEPT refusals, for the connect-timeout error and the log; later ones are only counted (a port scan or flood is not kept). */
-  const refused: string[] = [];
-  let refusedCount = 0;
-  const names = new Map<Socket, string>();
-  const refuse = (socket: Socket, reason: string) => {
-    const name = names.get(socket);
-    if (++refusedCount <= REFUSALS_KEPT) {
-      refused.push(`${name}: ${reason}`);
-      console.warn(`${context}: dataParallel: refused a connection from ${name}: ${reason}${refusedCount === REFUSALS_KEPT ? ' (later refusals are only counted)' : ''}`);
-    }
-    connections.delete(socket);
-    socket.destroy();
-  };
+  /** Ends the wait for the workers (set below): they all said hello. */
+  let complete = () => undefined as void;
+  const admission = new Admission(size, context, Math.min(HELLO_TIMEOUT, timeout), HEADER_ROOM, () => complete());
+  server.on('connection', (socket) => admission.accept(socket));
   const stop = async () => {
     server.close();
-    // Closing a worker's connection is its signal to exit; the socket goes once our end is sent,
-    // or after a second if it cannot be (a peer that stopped reading leaves our writes unflushed).
-    for (const socket of connections) {
-      const timer = setTimeout(() => socket.destroy(), 1000);
-      socket.end(() => {
-        clearTimeout(timer);
-        socket.destroy();
-      });
-    }
+    admission.close();
     await Promise.all(children.map((child) => new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       // A worker leaves when its connection closes; one that does not within 5 s is stopped.
@@ -112,66 +80,32 @@ registerProcessGroup(async ({ size, setup, context, timeout: requestTimeout, out
         clearTimeout(timer);
         resolve();
       });
-      if (!workers.some((w) => w.pid === child.pid)) child.kill('SIGTERM');
+      if (!admission.workers.some((w) => w.pid === child.pid)) child.kill('SIGTERM');
     })));
   };
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(invalid(context, `Expected ${size} data-parallel worker processes to connect to ${host}:${port} within ${timeout} s`, {
-        connected: workers.length, ...(refused.length ? { refused } : {}), ...(refusedCount > refused.length ? { refusedInAll: refusedCount } : {}), ...(connections.size > workers.length ? { silent: connections.size - workers.length } : {}),
-      })), timeout * 1000);
+      const timer = setTimeout(() => reject(invalid(context, `Expected ${size} data-parallel worker processes to connect to ${host}:${port} within ${timeout} s`, admission.report())), timeout * 1000);
+      complete = () => {
+        clearTimeout(timer);
+        resolve();
+      };
       const failed = (error: Error) => {
         clearTimeout(timer);
         reject(error);
       };
       for (const child of children) {
         child.once('exit', (code, signal) => {
-          if (workers.length < size) failed(invalid(context, 'Expected the data-parallel worker processes to start and connect', { exit: code ?? signal }));
+          if (admission.workers.length < size) failed(invalid(context, 'Expected the data-parallel worker processes to start and connect', { exit: code ?? signal }));
         });
         child.once('error', (error) => failed(invalid(context, 'Expected to start data-parallel worker processes', { error: error.message })));
       }
-      server.on('connection', (socket) => {
-        connections.add(socket);
-        const name = `${socket.remoteAddress}:${socket.remotePort}`;
-        names.set(socket, name);
-        let worker: (typeof workers)[number] | undefined;
-        const reader = new FrameReader((body) => {
-          if (worker) return worker.onFrame?.(body);
-          const { problem, pid } = helloProblem(body);
-          if (problem) return refuse(socket, problem);
-          if (workers.length === size) return refuse(socket, `${size} workers are already connected`);
-          worker = { socket, name, reader, ...(pid === undefined ? {} : { pid }) };
-          reader.limit = HEADER_ROOM;
-          workers.push(worker);
-          if (workers.length === size) {
-            clearTimeout(timer);
-            server.close();
-            // Peers that connected but never said hello are not workers: they go now.
-            for (const other of connections) if (!workers.some((w) => w.socket === other)) refuse(other, 'no hello before the workers were complete');
-            resolve();
-          }
-        }, HELLO_LIMIT);
-        socket.on('data', (chunk: Buffer) => {
-          try {
-            reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          } catch (error) {
-            if (worker) worker.onEnd?.(`a worker process sent ${(error as Error).message}`);
-            else refuse(socket, (error as Error).message);
-            socket.destroy();
-          }
-        });
-        socket.on('error', (error) => worker?.onEnd?.(`a worker process's connection failed (${error.message})`));
-        socket.on('close', () => {
-          connections.delete(socket);
-          worker?.onEnd?.('a worker process closed its connection');
-        });
-      });
     });
   } catch (error) {
     await stop();
     throw error;
   }
-  const channels = workers.map((worker) => {
+  const channels = admission.workers.map((worker) => {
     const { socket, reader } = worker;
     socket.setNoDelay(true);
     const child = children.find((c) => worker.pid !== undefined && c.pid === worker.pid);

@@ -7,7 +7,8 @@ import '../index.js';
 import { replicaServer } from './data-parallel-replica.js';
 
 // The fit gives each thread its share of the kernel threads in the setup (results never depend on it).
-const serve = replicaServer();
+// The fit's workerModule is imported as given: this thread runs in the fit's own process.
+const serve = replicaServer((url) => import(url));
 let queue = Promise.resolve();
 
 parentPort!.on('message', (message: { kind: string }) => {

@@ -192,7 +192,8 @@ export interface Reply {
 
 /** A worker answered a request with an error of its own (not a timeout or a lost connection). */
 class WorkerReplyError extends Error {
-  constructor(readonly reason: string) {
+  /** `worker`: how errors name the worker. */
+  constructor(readonly reason: string, readonly worker: string) {
     super(reason);
   }
 }
@@ -245,7 +246,7 @@ export class Requests {
     const next = this.pending.shift();
     if (!next) return this.fail(`${this.worker} answered a request that was never made`);
     clearTimeout(next.timer);
-    if (reply.error !== undefined) next.reject(new WorkerReplyError(reply.error));
+    if (reply.error !== undefined) next.reject(new WorkerReplyError(reply.error, this.worker));
     else next.resolve(reply.value);
   }
 
@@ -276,7 +277,7 @@ export async function workerGroup(channels: Requests[], setup: WorkerSetup, clos
     await close();
     if (!(error instanceof WorkerReplyError)) throw error;
     throw invalid(context, "Expected each data-parallel worker to rebuild the model (workers run none of the caller's code: "
-      + 'register custom layers in a dataParallel.workerModule, or use dataParallel.inProcess)', { error: error.reason });
+      + 'register custom layers in a dataParallel.workerModule, or use dataParallel.inProcess)', { error: error.reason, worker: error.worker });
   }
   return {
     size: channels.length,
@@ -285,7 +286,7 @@ export async function workerGroup(channels: Requests[], setup: WorkerSetup, clos
         return await Promise.all(perWorker.map((step, w) => (step ? channels[w]!.request<unknown>({ kind: 'step', step }, `step ${step.context.step}`) : [])));
       } catch (error) {
         if (!(error instanceof WorkerReplyError)) throw error;
-        throw invalid(context, 'Expected a data-parallel worker to compute its micro-batches', { error: error.reason });
+        throw invalid(context, 'Expected a data-parallel worker to compute its micro-batches', { error: error.reason, worker: error.worker });
       }
     },
     close,

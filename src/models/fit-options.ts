@@ -47,6 +47,8 @@ export interface DataParallelOptions {
   /**
    * A module (URL or path) each worker imports before rebuilding the model: one that registers
    * the model's custom layers (vb.serialization.registerClass), as the workers run no user code.
+   * A worker process imports it only under a path it was started with (--allow-module;
+   * src/models/data-parallel-modules.ts).
    */
   workerModule?: string;
   /**

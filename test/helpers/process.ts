@@ -6,12 +6,15 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Runs an ES module snippet in a fresh Node process inside the repository; returns stdout. */
-export function runNode(code: string, env: Record<string, string> = {}): { stdout: string; stderr: string; status: number | null } {
+/**
+ * Runs an ES module snippet in a fresh Node process inside the repository; returns its output.
+ * With `timeout` (ms) a process still running then is killed (`signal` says so).
+ */
+export function runNode(code: string, env: Record<string, string> = {}, timeout?: number): { stdout: string; stderr: string; status: number | null; signal: NodeJS.Signals | null } {
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
-    cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env },
+    cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env }, ...(timeout === undefined ? {} : { timeout }),
   });
-  return { stdout: result.stdout, stderr: result.stderr, status: result.status };
+  return { stdout: result.stdout, stderr: result.stderr, status: result.status, signal: result.signal };
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (listened on, then closed). */
