@@ -400,3 +400,47 @@ describe('run records: the end of a fit', () => {
     assert.match(weightFileProblems(run).join('\n'), new RegExp(`weights\\.bin \\(the final weights of fit 1\\): expected digest ${ends[1]} \\(fits\\.jsonl, the end of fit 1\\)`));
   });
 });
+
+describe('run records: written within the flush interval', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('a fit\'s last records reach the disk while the script goes on with other work', async () => {
+    const store = freshStore('flush-later');
+    vb.setRandomSeed(12);
+    await vb.runs.record({ store }, async (recorder) => {
+      const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      await m.fit(vb.ones([4, 2]), vb.ones([4, 1]), { epochs: 3, verbose: 0 });
+      await sleep(400);
+      // A kill now loses nothing of the fit: its last epoch, its end and its snapshots are written.
+      const epochs = readJsonl<{ epoch: number }>(join(recorder.dir, 'epochs.jsonl'));
+      assert.deepEqual(epochs.map((e) => e.epoch), [0, 1, 2, 3]);
+      assert.equal(readJsonl<{ finalDigest?: string }>(join(recorder.dir, 'fits.jsonl')).filter((f) => f.finalDigest).length, 1);
+      assert.equal(readFileSync(join(recorder.dir, 'weights', 'fit-0.bin')).length, 4 * 3 * 4);
+    });
+  });
+
+  it('a write that fails in the background makes the run failed, with the reason', async () => {
+    const store = freshStore('flush-later-enospc');
+    const fs = process.getBuiltinModule('node:fs') as typeof import('node:fs');
+    const writeSync = fs.writeSync;
+    let id = '';
+    vb.setRandomSeed(12);
+    await vb.runs.record({ store }, async (recorder) => {
+      id = recorder.id;
+      const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      (fs as { writeSync: unknown }).writeSync = () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); };
+      try {
+        // A fit slower than the flush interval (a loaded machine) meets the failure itself: the run is failed all the same.
+        await m.fit(vb.ones([4, 2]), vb.ones([4, 1]), { epochs: 2, verbose: 0 }).catch(() => undefined);
+        await sleep(400);
+      } finally {
+        (fs as { writeSync: unknown }).writeSync = writeSync;
+      }
+    });
+    const status = JSON.parse(readFileSync(join(store, id, 'status.json'), 'utf8'));
+    assert.equal(status.status, 'failed');
+    assert.match(status.error.message, /the disk is full \(ENOSPC\) while writing .*(epochs\.jsonl|fits\.jsonl|fit-0\.bin)/);
+  });
+});

@@ -239,12 +239,13 @@ export class RunRecorder implements TrainingObserver {
         // Nothing more can be recorded (the manifest is missing, or the disk is full).
       }
     };
-    attempt(() => this.appends.close());
-    try {
-      this.writeFinalFiles();
-    } catch (writeError) {
-      // A run whose model could not be written (a full disk) is not completed.
-      if (status === 'completed') [status, error] = ['failed', writeError];
+    for (const write of [() => this.appends.close(), () => this.writeFinalFiles()]) {
+      try {
+        write();
+      } catch (writeError) {
+        // A run whose records or model could not be written (a full disk) is not completed.
+        if (status === 'completed') [status, error] = ['failed', writeError];
+      }
     }
     // A completed run needs no backups; any other keeps them, and writes those held, for `verbatim run --resume`.
     if (status === 'completed') attempt(() => removeBackups(this.dir));
@@ -398,7 +399,8 @@ export class RunRecorder implements TrainingObserver {
     // The weights as the fit leaves them (a callback may change them after the last epoch: restored best weights, an average).
     if (!this.kept?.ended.has(this.fit)) this.appends.jsonl(this.file('fits.jsonl'), [{ fit: this.fit, finalDigest: model.weightsDigest() }]);
     this.openFit = undefined;
-    this.appends.flush();
+    // Not flushed now: the fit's last records are written with the next ones, or within the flush interval.
+    this.appends.flushIfDue();
     // The last fit's history and model are the run's: each fit's replaces the one before. They are
     // written when the run ends (three files renamed into place per fit cost more than a short
     // fit's records), except a model too large to hold a copy of until then.

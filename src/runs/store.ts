@@ -135,6 +135,10 @@ export class AppendFiles {
   private readonly open = new Map<string, number>();
   private readonly pending = new Map<string, (string | Uint8Array)[]>();
   private lastFlush = globalThis.performance.now();
+  /** The flush FLUSH_INTERVAL_MS after data came, if nothing flushed it before (training ended, the script does other things). */
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** What that flush could not write, reported by the next call. */
+  private failure: unknown;
 
   /** beforeFlush appends what its owner holds back until a flush (the recorder's epoch records). */
   constructor(private readonly beforeFlush: () => void = () => {}) {}
@@ -151,8 +155,30 @@ export class AppendFiles {
     this.flushIfDue();
   }
 
+  /** Flushes when the last flush is FLUSH_INTERVAL_MS ago, else makes sure a flush comes by then. */
   flushIfDue(): void {
-    if (globalThis.performance.now() - this.lastFlush >= AppendFiles.FLUSH_INTERVAL_MS) this.flush();
+    this.reportFailure();
+    if (globalThis.performance.now() - this.lastFlush >= AppendFiles.FLUSH_INTERVAL_MS) {
+      this.flush();
+    } else if (!this.timer) {
+      this.timer = globalThis.setTimeout(() => {
+        this.timer = undefined;
+        try {
+          this.flush();
+        } catch (error) {
+          this.failure ??= error;
+        }
+      }, AppendFiles.FLUSH_INTERVAL_MS);
+      // The pending flush never keeps a process alive: its end closes, and so flushes.
+      (this.timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  private reportFailure(): void {
+    if (this.failure === undefined) return;
+    const failure = this.failure;
+    this.failure = undefined;
+    throw failure;
   }
 
   /** Records whose numbers are finite (callers write NaN and Infinity as strings: see jsonSafe); no replacer keeps this fast. */
@@ -204,8 +230,11 @@ export class AppendFiles {
 
   close(): void {
     const fs = builtin<Fs>('node:fs');
+    globalThis.clearTimeout(this.timer);
+    this.timer = undefined;
     try {
       this.flush();
+      this.reportFailure();
     } finally {
       for (const fd of this.open.values()) {
         try {
