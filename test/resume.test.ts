@@ -174,3 +174,26 @@ describe('backupAndRestore: arguments and backups', () => {
     }
   });
 });
+
+describe('backups of a recorded run held in memory', () => {
+  it('a fit-end backup too large to hold is written at once, after the records are flushed', async () => {
+    const { BackupAndRestore, HeldBackups } = await import('../src/models/backup.js');
+    const dir = mkdtempSync(join(tmpdir(), 'verbatim-held-'));
+    try {
+      const file = join(dir, 'backup.json');
+      const flushes: boolean[] = [];
+      // An hour's interval: a small fit's final state would be held; this one's (16.8 M weights' bytes) is not.
+      const backup = new BackupAndRestore({ backupDir: dir, deleteCheckpoint: false }, {
+        intervalSeconds: 3600, held: new HeldBackups(), beforeSave: () => void flushes.push(existsSync(file)),
+      });
+      const model = vb.sequential({ layers: [vb.layers.dense({ units: 2048, inputShape: [2049] })] });
+      model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      await model.fit(vb.ones([2, 2049]), vb.zeros([2, 2048]), { epochs: 1, verbose: 0, callbacks: [backup] });
+      assert.deepEqual(flushes, [false], 'the records flushed once, before the backup file existed');
+      assert.equal((JSON.parse(readFileSync(file, 'utf8')) as { finished: boolean }).finished, true);
+      model.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

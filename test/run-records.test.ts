@@ -327,6 +327,37 @@ describe('run records: the final model files', () => {
     assert.equal(JSON.parse(readFileSync(join(store, id, 'status.json'), 'utf8')).status, 'completed');
   });
 
+  it('are the History as fit returned it, whatever the script does to it afterwards', async () => {
+    const store = freshStore('final-history');
+    vb.setRandomSeed(9);
+    let id = '';
+    let recorded: { epoch: number[]; history: Record<string, number[]> } | undefined;
+    await vb.runs.record({ store }, async (recorder) => {
+      id = recorder.id;
+      const m = model(3);
+      const h = await m.fit(vb.ones([4, 2]), vb.ones([4, 1]), { epochs: 3, verbose: 0 });
+      recorded = JSON.parse(JSON.stringify({ epoch: h.epoch, history: h.history })) as typeof recorded;
+      h.history.loss!.sort((a, b) => a - b).push(12345);
+      h.epoch.length = 0;
+    });
+    const written = JSON.parse(readFileSync(join(store, id, 'history.json'), 'utf8')) as typeof recorded;
+    assert.deepEqual({ epoch: written!.epoch, history: written!.history }, recorded);
+  });
+
+  it('are not written for a model never built (its fit saw no batch); the run still completes', async () => {
+    const store = freshStore('final-files-unbuilt');
+    let id = '';
+    await vb.runs.record({ store }, async (recorder) => {
+      id = recorder.id;
+      const m = vb.sequential({ layers: [vb.layers.dense({ units: 1 })] });
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const data = vb.data.zip({ xs: vb.data.array([[1, 2]]), ys: vb.data.array([[1]]) }).batch(1);
+      await m.fitDataset(data, { epochs: 0, verbose: 0 });
+    });
+    assert.equal(JSON.parse(readFileSync(join(store, id, 'status.json'), 'utf8')).status, 'completed');
+    assert.equal(existsSync(join(store, id, 'model.json')), false);
+  });
+
   it('that cannot be written make the run failed, naming the file', async () => {
     const store = freshStore('final-files-refused');
     vb.setRandomSeed(9);

@@ -203,6 +203,18 @@ forEachBackend('training', () => {
     m.dispose();
   });
 
+  it('a stop a hook asks for in a microtask is seen at that step (TF.js)', async () => {
+    const { x, y } = data(5, 40);
+    const m = model('microtask-stop');
+    const ended: number[] = [];
+    await m.fit(x, y, {
+      epochs: 1, batchSize: 4, verbose: 0,
+      callbacks: { onBatchEnd: (b) => { ended.push(b); if (b === 2) void Promise.resolve().then(() => { m.stopTraining = true; }); } },
+    });
+    assert.deepEqual(ended, [0, 1, 2]);
+    m.dispose();
+  });
+
   it('an async hook is finished before the next callback\'s hook and the next step; sync hooks and odd return values are not awaited', async () => {
     const { x, y } = data(5, 40);
     const m = model('mixed-hooks');

@@ -60,10 +60,12 @@ export class HeldBackups {
     return globalThis.performance.now() - this.lastWrite >= intervalSeconds * 1000;
   }
 
-  hold(write: () => void, bytes: number): void {
+  /** Holds a backup's write; false (nothing held) when it would hold too much: the caller writes it, with the records first. */
+  hold(write: () => void, bytes: number): boolean {
+    if (this.bytes + bytes > HeldBackups.MAX_HELD_BYTES) return false;
     this.writes.push(write);
     this.bytes += bytes;
-    if (this.bytes > HeldBackups.MAX_HELD_BYTES) this.writeAll();
+    return true;
   }
 
   /** Writes the held backups, oldest first; the caller writes a later one after them. */
@@ -276,8 +278,7 @@ export class BackupAndRestore implements Callback {
     const automatic = this.automatic;
     if (automatic && finished && !automatic.held.due(automatic.intervalSeconds)) {
       const bytes = [...backup.weights, ...backup.optimizer.map((o) => o.values)].reduce((n, v) => n + 4 * v.length, 0);
-      automatic.held.hold(() => this.write(backup), bytes);
-      return;
+      if (automatic.held.hold(() => this.write(backup), bytes)) return;
     }
     // The run's records are flushed first, and every held backup of an earlier fit written before this one.
     automatic?.beforeSave();

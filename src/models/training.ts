@@ -451,8 +451,7 @@ async function trainEpochs(
         batch++;
         continue;
       }
-      const begun = callbacks.batchBegin(batch, { batch, size });
-      if (begun) await begun;
+      await callbacks.batchBegin(batch, { batch, size });
       let result: StepResult;
       try {
         result = await stepper.step(xs, ys, args.classWeight);
@@ -463,8 +462,8 @@ async function trainEpochs(
       result.outputLosses.forEach((value, i) => outputMeans[i]!.add(value, size));
       trained = batch + 1;
       notify('stepEnd', { model, epoch, step: batch, loss: result.loss });
-      const ended = callbacks.batchEnd(batch, { batch, size, ...withTfjsAliases(compiled, epochLogs(compiled, meanLoss, outputMeans)) });
-      if (ended) await ended;
+      // Awaited even when no hook returned a promise: a stop a hook asked for in a microtask is seen at this step, as in TF.js.
+      await callbacks.batchEnd(batch, { batch, size, ...withTfjsAliases(compiled, epochLogs(compiled, meanLoss, outputMeans)) });
       if (!Number.isFinite(result.loss)) {
         console.warn(`${context}: epoch ${epoch + 1}, step ${batch + 1}: invalid loss (${result.loss}), terminating training`);
         model.stopTraining = true;

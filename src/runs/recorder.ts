@@ -404,8 +404,11 @@ export class RunRecorder implements TrainingObserver {
     // The last fit's history and model are the run's: each fit's replaces the one before. They are
     // written when the run ends (three files renamed into place per fit cost more than a short
     // fit's records), except a model too large to hold a copy of until then.
-    const artifacts = model instanceof LayersModel ? modelArtifacts(model) : undefined;
-    this.finalFiles = { history: { epoch: history.epoch, history: history.history, params: history.params ?? null }, artifacts };
+    // A model never built (its fit saw no batch) has no model files, as it could not be saved.
+    const artifacts = model instanceof LayersModel && model.expectedInputShapes() ? modelArtifacts(model) : undefined;
+    // Copies: the script may change the History fit returned before the run ends.
+    const copy = { epoch: [...history.epoch], history: Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, [...v]])), params: history.params ?? null };
+    this.finalFiles = { history: copy, artifacts };
     const weightBytes = (artifacts?.weightData as ArrayBuffer | undefined)?.byteLength ?? 0;
     if (weightBytes > MAX_EPOCH_WEIGHT_BYTES) this.writeFinalFiles();
   }
