@@ -197,3 +197,39 @@ describe('backups of a recorded run held in memory', () => {
     }
   });
 });
+
+describe('backupAndRestore: a model built by its first batch', () => {
+  it('a restart builds it from the backup\'s input shapes, restores and ends bit-identical', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verbatim-lazy-backup-'));
+    try {
+      const train = async (backupDir: string | undefined, stopAtBatch?: number) => {
+        vb.setRandomSeed(4);
+        // No input shape: built by fitDataset's first batch.
+        const m = vb.sequential({ name: 'lazy', layers: [vb.layers.dense({ units: 3, activation: 'relu', name: 'd1' }), vb.layers.dense({ units: 1, name: 'd2' })] });
+        m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+        const x = vb.random.normal(vb.random.key(1), [24, 2]);
+        const data = vb.data.zip({ xs: vb.data.fromTensorSlices(x), ys: vb.data.fromTensorSlices(vb.sum(x, 1, true)) }).batch(4);
+        let batches = 0;
+        const stop = { onBatchEnd: () => { if (++batches === stopAtBatch) throw new Error('stopped'); } };
+        const callbacks = backupDir ? [vb.callbacks.backupAndRestore({ backupDir, saveFreq: 2 }), stop] : [stop];
+        try {
+          await m.fitDataset(data, { epochs: 3, verbose: 0, callbacks });
+          return m.weightsDigest();
+        } finally {
+          m.dispose();
+        }
+      };
+      const plain = await train(undefined);
+      await assert.rejects(train(dir, 9), /stopped/);
+      const saved = JSON.parse(readFileSync(join(dir, 'backup.json'), 'utf8')) as { inputShapes: unknown; epoch: number; step: number };
+      assert.deepEqual([saved.inputShapes, saved.epoch, saved.step], [[[null, 2]], 1, 2]);
+      assert.equal(await train(dir), plain);
+      // A backup whose input shapes are not shapes is refused, not built from.
+      await assert.rejects(train(dir, 3), /stopped/);
+      writeFileSync(join(dir, 'backup.json'), readFileSync(join(dir, 'backup.json'), 'utf8').replace('"inputShapes":[[null,2]]', '"inputShapes":[[-1e300]]'));
+      await assert.rejects(train(dir), /Expected the input shapes of the backup's model as lists of positive integers or null\. Received: inputShapes="\[\[-1e\+300\]\]"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

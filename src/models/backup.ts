@@ -130,6 +130,8 @@ interface Backup {
   callbacks: { kind: string; state: CallbackState }[];
   /** Written when training ended (deleteCheckpoint false): a restart trains no further. */
   finished: boolean;
+  /** The shapes the model was built for: a restart builds a model that builds at its first batch from them before restoring. */
+  inputShapes?: (number | null)[][];
 }
 
 export class BackupAndRestore implements Callback {
@@ -201,6 +203,15 @@ export class BackupAndRestore implements Callback {
       throw invalid(context, 'Expected a backup with a non-negative integer epoch and step', { epoch: backup.epoch, step: backup.step });
     }
     const model = this.model!;
+    // A model that builds at its first batch (fitDataset without an input shape) has no weights yet at a restart.
+    if (model.expectedInputShapes?.() === undefined && backup.inputShapes !== undefined) {
+      const shapes = backup.inputShapes;
+      const dimension = (d: unknown) => d === null || (Number.isSafeInteger(d) && (d as number) > 0);
+      if (!Array.isArray(shapes) || !shapes.every((s) => Array.isArray(s) && s.every(dimension))) {
+        throw invalid(context, 'Expected the input shapes of the backup\'s model as lists of positive integers or null', { inputShapes: JSON.stringify(shapes) });
+      }
+      model.ensureBuilt?.(shapes, context);
+    }
     const current = model.getWeightValues();
     if (current.length !== backup.weights.length || current.some((w, i) => w.length !== backup.weights[i]!.length)) {
       throw invalid(context, 'Expected the backup to hold the weights of this model', { weights: backup.weights.length });
@@ -273,6 +284,7 @@ export class BackupAndRestore implements Callback {
       optimizer: optimizer.map(({ name, tensor: t }) => ({ name, dtype: t.dtype, shape: [...t.shape], values: t.dtype === 'int32' ? Array.from(t.dataSync()) : Float32Array.from(t.dataSync()) })),
       callbacks: this.stateful().map((c) => ({ kind: c.constructor.name, state: c.getState!() })),
       finished,
+      ...(model.expectedInputShapes?.() ? { inputShapes: model.expectedInputShapes()! } : {}),
     };
     for (const { tensor: t } of optimizer) if (!(t instanceof Variable)) t.dispose();
     const automatic = this.automatic;

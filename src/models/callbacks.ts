@@ -12,6 +12,9 @@ export interface TrainingModel {
   getWeightValues(): Float32Array[];
   setWeightValues(values: readonly Float32Array[]): void;
   readonly optimizer?: Optimizer | undefined;
+  /** The input shapes it was built for (undefined until built: a Sequential without an input shape builds at its first batch). */
+  expectedInputShapes?(): (number | null)[][] | undefined;
+  ensureBuilt?(inputShapes: (number | null)[][], context: string): void;
 }
 
 /** A callback's state for backups: JSON-like values, numbers of any kind, and Float32Arrays. */
