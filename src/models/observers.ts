@@ -24,6 +24,13 @@ export interface TrainingObserver {
    * the batch's rows of the data fitBegin was given.
    */
   batch?(info: { epoch: number; data: Record<string, Tensor>; rows?: Int32Array }): void;
+  /**
+   * Training begins (after fitBegin); `reached` is where it stands, kept current by the training
+   * loop at every step (epoch counted from 1, the steps of it done), read when needed instead of
+   * being told every step.
+   */
+  trainBegin?(info: { reached: { readonly epoch: number; readonly step: number } }): void;
+  /** Every step: only observers that trace steps have it (a notification per step costs even when unused). */
   stepEnd?(info: { model: ObservedModel; epoch: number; step: number; loss: number }): void;
   epochEnd?(info: { model: ObservedModel; epoch: number; logs: Logs }): void;
   fitEnd?(info: { model: ObservedModel; history: History }): void;
@@ -39,6 +46,12 @@ export function notify<K extends keyof TrainingObserver>(event: K, info: Paramet
 }
 
 /** The callbacks every observer adds to a fit. */
+/** Whether an observer wants this event (the training loop asks once per fit for the per-step ones). */
+export function observed(event: keyof TrainingObserver): boolean {
+  for (const observer of TRAINING_OBSERVERS) if (observer[event]) return true;
+  return false;
+}
+
 export function observerCallbacks(): Callback[] {
   return [...TRAINING_OBSERVERS].flatMap((observer) => observer.callbacks?.() ?? []);
 }

@@ -20,7 +20,7 @@ import {
   CallbackList, History, ProgressLogger, type Callback, type Logs, type TrainingModel, type TrainingParams,
 } from './callbacks.js';
 import { argName, logNames, namedMetrics, type Compiled } from './arguments.js';
-import { notify, observerCallbacks, type ObservedModel } from './observers.js';
+import { notify, observed, observerCallbacks, type ObservedModel } from './observers.js';
 import { checkFitOptionNames, type DataParallelOptions, type TfjsFitOptions } from './fit-options.js';
 import { alignTarget, withTfjsAliases } from './tfjs-logs.js';
 import { yieldToEventLoop } from '../util/yield.js';
@@ -428,6 +428,9 @@ async function trainEpochs(
   let outputMeans = lossMeans(compiled);
   callbacks.setup(model, params, () => ({ epoch, step: trained, accumulators: accumulators(compiled, meanLoss, outputMeans) }));
   model.stopTraining = false;
+  const reached = { epoch: 0, step: 0 };
+  notify('trainBegin', { reached });
+  const observeSteps = observed('stepEnd');
   await callbacks.trainBegin();
   const resume = await callbacks.restoreTraining();
   for (epoch = Math.max(initialEpoch, resume?.epoch ?? 0); epoch < epochs && !model.stopTraining; epoch++) {
@@ -461,7 +464,9 @@ async function trainEpochs(
       meanLoss.add(result.loss, size);
       result.outputLosses.forEach((value, i) => outputMeans[i]!.add(value, size));
       trained = batch + 1;
-      notify('stepEnd', { model, epoch, step: batch, loss: result.loss });
+      reached.epoch = epoch + 1;
+      reached.step = batch + 1;
+      if (observeSteps) notify('stepEnd', { model, epoch, step: batch, loss: result.loss });
       // Awaited even when no hook returned a promise: a stop a hook asked for in a microtask is seen at this step, as in TF.js.
       await callbacks.batchEnd(batch, { batch, size, ...withTfjsAliases(compiled, epochLogs(compiled, meanLoss, outputMeans)) });
       if (!Number.isFinite(result.loss)) {

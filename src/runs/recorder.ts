@@ -123,7 +123,8 @@ export class RunRecorder implements TrainingObserver {
   private fit = -1;
   /** The fit begun and not yet ended, if any: a process that ends inside a fit did not complete its run. */
   private openFit: number | undefined;
-  private reached: StatusRecord['reached'];
+  /** Where the current fit's training stands (its loop keeps it current), since its trainBegin. */
+  private progress: { readonly epoch: number; readonly step: number } | undefined;
   private readonly appends = new AppendFiles(() => this.writePendingEpochs());
   /** Where the epochs' weight snapshots are kept until written. */
   private readonly snapshotBytes = new BytePool();
@@ -146,9 +147,13 @@ export class RunRecorder implements TrainingObserver {
   private gitPending = false;
   private finished = false;
 
+  /** Only when steps are traced: untraced, fit does not notify steps at all. */
+  readonly stepEnd?: TrainingObserver['stepEnd'];
+
   constructor(private readonly options: RecordOptions = {}, dir?: string) {
     this.id = dir ? dir.split(/[\\/]/).filter(Boolean).at(-1)! : newRunId();
     this.dir = dir ?? runDirectory(options.store ?? defaultStore(), this.id);
+    if (options.trace === 'steps' || options.trace === 'ops') this.stepEnd = (info) => this.recordStep(info);
   }
 
   private readonly files = new Map<string, string>();
@@ -255,7 +260,8 @@ export class RunRecorder implements TrainingObserver {
     const failure = error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : error === undefined ? undefined : { message: String(error) };
     attempt(() => this.setStatus({
       status, pid: nodeProcess()!.pid, startedAt: this.startedAt, endedAt: new Date().toISOString(),
-      ...(this.reached && status !== 'completed' ? { reached: this.reached } : {}), ...(failure ? { error: failure } : {}),
+      ...(this.fit >= 0 && status !== 'completed' ? { reached: { fit: this.fit, epoch: this.progress?.epoch ?? 0, step: this.progress?.step ?? 0 } } : {}),
+      ...(failure ? { error: failure } : {}),
     }));
   }
 
@@ -310,7 +316,7 @@ export class RunRecorder implements TrainingObserver {
     const { model, data } = start;
     this.fit++;
     this.openFit = this.fit;
-    this.reached = { fit: this.fit, epoch: 0, step: 0 };
+    this.progress = undefined;
     this.batchHashes.clear();
     this.dataHashes.clear();
     for (const [name, t] of Object.entries(data)) this.dataHashes.set(name, exampleHashes(t));
@@ -365,16 +371,16 @@ export class RunRecorder implements TrainingObserver {
     }
   }
 
-  stepEnd({ model, epoch, step, loss }: Parameters<NonNullable<TrainingObserver['stepEnd']>>[0]): void {
-    // Every step: the object is updated, not made anew.
-    const reached = (this.reached ??= { fit: this.fit, epoch: 0, step: 0 });
-    reached.epoch = epoch + 1;
-    reached.step = step + 1;
+  trainBegin({ reached }: Parameters<NonNullable<TrainingObserver['trainBegin']>>[0]): void {
+    this.progress = reached;
+  }
+
+  /** A traced step's record (and, with --trace ops, the end of the first step's op trace). */
+  private recordStep({ model, epoch, step, loss }: Parameters<NonNullable<TrainingObserver['stepEnd']>>[0]): void {
     if (this.opTrace) {
       this.appends.jsonl(this.file('ops.jsonl'), this.opTrace.stop());
       this.opTrace = undefined;
     }
-    if (this.options.trace !== 'steps' && this.options.trace !== 'ops') return;
     this.appends.jsonl(this.file('steps.jsonl'), [{ fit: this.fit, epoch: epoch + 1, step, lossBits: float32Bits(loss), loss: jsonNumber('loss', loss), digest: model.weightsDigest() }]);
   }
 
