@@ -1,8 +1,8 @@
 /**
  * A run's weight files checked against the digests its records hold, before `diff` or `verify`
  * trusts them: every kept snapshot (weights/fit-F.bin) against its epoch record, and the final
- * weights (weights.bin, TF.js format) against model.json and the epoch records of the fit they
- * come from. A file changed while the JSONL records were not makes the run corrupt, named with
+ * weights (weights.bin, TF.js format) against model.json and the digest the end of the fit they
+ * come from recorded. A file changed while the JSONL records were not makes the run corrupt, named with
  * the file, the epoch and both digests. Each file is read once, front to back, in pieces of at
  * most READ_BYTES, whatever its size.
  */
