@@ -187,3 +187,52 @@ describe('run tools: weight files and records that were changed or lost', () => 
     assert.equal(listed().find((r) => r.name === 'no-fit')!.status, 'completed');
   });
 });
+
+/** One fit whose onTrainEnd scales the weights by SCALE (1 by default): the final weights are not the last epoch's. */
+const SCALED = `import * as vb from 'verbatim';
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+const s = Number(process.env.SCALE ?? '1');
+await m.fit(vb.ones([4, 2]), vb.ones([4, 1]), { epochs: 2, verbose: 0, callbacks: [{ onTrainEnd: () => { m.setWeights(m.getWeights().map((t) => vb.mul(t, s))); } }] });
+`;
+
+describe('run tools: after an outside test', () => {
+  let a = '';
+  let b = '';
+  before(() => {
+    mkdirSync(WORK, { recursive: true });
+    writeFileSync(join(WORK, 'scaled.mjs'), SCALED);
+    for (const scale of ['1', '0.5']) {
+      const r = spawnSync(process.execPath, [CLI, 'run', join(WORK, 'scaled.mjs'), '--seed', '1', '--name', `scaled-${scale}`], { cwd: WORK, encoding: 'utf8', env: { ...process.env, VERBATIM_STORE: STORE, SCALE: scale } });
+      assert.equal(r.status, 0, r.stderr);
+    }
+    [a, b] = [named('scaled-1')[0]!, named('scaled-0.5')[0]!];
+  });
+  after(() => rmSync(WORK, { recursive: true, force: true }));
+
+  it('runs whose final weights differ (a change in onTrainEnd) differ in diff and ls, though every epoch agrees', () => {
+    assert.deepEqual(epochRecords(a).map((e) => e.digest), epochRecords(b).map((e) => e.digest));
+    const r = cli(['diff', a, b]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /first divergence: fit 0, epoch 2: final weights \(after the fit's onTrainEnd\) differ/);
+    const digests = listed().filter((l) => l.id === a || l.id === b).map((l) => (l as { digest?: string }).digest);
+    assert.notEqual(digests[0], digests[1], 'ls shows the weights each run ended with');
+  });
+
+  it('a fits.jsonl line that is not a fit record, and bytes past a completed run\'s snapshots, make the run corrupt', () => {
+    const fits = join(STORE, a, 'fits.jsonl');
+    tampered(fits, Buffer.from(readFileSync(fits, 'utf8').replace(/^.*$/m, 'null')), () => {
+      for (const command of [['diff', a, b], ['show', a]]) {
+        const r = cli(command);
+        assert.match(r.stdout + r.stderr, /fits\.jsonl record 1: Expected an object with a non-negative integer fit/, command.join(' '));
+        assert.doesNotMatch(r.stdout + r.stderr, /Cannot read properties/);
+      }
+    });
+    const snapshots = join(STORE, a, 'weights', 'fit-0.bin');
+    tampered(snapshots, Buffer.concat([readFileSync(snapshots), Buffer.from('x')]), () => {
+      const r = cli(['diff', a, a]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /weights\/fit-0\.bin holds 37 bytes, more than the 36 of the 3 snapshot\(s\) of fit 0 its records list/);
+    });
+  });
+});

@@ -139,10 +139,15 @@ export function valueDifferences(a: RunDetails, b: RunDetails): string[] {
 
 /** The first recorded epoch where the runs' weights digests or metric bits differ. */
 export function firstDivergence(runA: RunDetails, runB: RunDetails): Divergence | 'length' | undefined {
-  const [a, b] = [runA.epochs, runB.epochs];
+  const [a, b] = [withFitEnds(runA), withFitEnds(runB)];
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const x = a[i]!;
     const y = b[i]!;
+    if ('end' in x || 'end' in y) {
+      // The weights as each fit left them (after every onTrainEnd: restored best weights, an average).
+      if ('end' in x && 'end' in y && x.end === y.end) continue;
+      return { fit: x.fit, epoch: x.epoch, what: ['final weights (after the fit\'s onTrainEnd)'], layers: undefined };
+    }
     const what = [
       ...(x.digest !== y.digest ? ['weights'] : []),
       ...[...new Set([...Object.keys(x.logBits ?? {}), ...Object.keys(y.logBits ?? {})])].filter((k) => x.logBits?.[k] !== y.logBits?.[k]),
@@ -155,6 +160,16 @@ export function firstDivergence(runA: RunDetails, runB: RunDetails): Divergence 
     }
   }
   return a.length === b.length ? undefined : 'length';
+}
+
+/** A run's epoch records with, after each fit's last epoch, its end's digest where recorded (runs before it have none). */
+function withFitEnds(run: RunDetails): (RunDetails['epochs'][number] | { fit: number; epoch: number; end: string })[] {
+  const ends = new Map(run.fits.filter((f) => typeof f.finalDigest === 'string').map((f) => [f.fit, f.finalDigest!]));
+  return run.epochs.flatMap((e, i) => {
+    const next = run.epochs[i + 1];
+    const end = (next === undefined || next.fit !== e.fit) && ends.get(e.fit);
+    return end ? [e, { fit: e.fit, epoch: e.epoch, end }] : [e];
+  });
 }
 
 /** A divergence's differing layers in words. */

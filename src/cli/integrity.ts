@@ -101,6 +101,11 @@ function snapshotProblems(run: CheckedRun, fit: number, layout: readonly WeightE
       const held = existsSync(file) ? `holds ${length} bytes, ${whole} whole snapshot(s) of the ${epochBytes} bytes the recorded weight shapes need` : 'is missing';
       problems.push(`${name} ${held}, but the weights of fit ${fit} from epoch ${missing.record.epoch} on were kept there`);
     }
+    // A completed run wrote every snapshot with its record: bytes past the last are not its own.
+    const needed = expected.length === 0 ? 0 : (Math.max(...expected.map(({ index }) => index)) + 1) * epochBytes;
+    if (completed && !missing && length > needed) {
+      problems.push(`${name} holds ${length} bytes, more than the ${needed} of the ${expected.length} snapshot(s) of fit ${fit} its records list`);
+    }
     const present = kept.filter(({ index }) => index < whole);
     if (present.length === 0) continue;
     const bad = reading(file, length, (reader) => {

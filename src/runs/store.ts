@@ -431,12 +431,18 @@ export function summarizeRun(store: string, id: string): RunSummary {
     const epochs = readEpochs(path.join(dir, 'epochs.jsonl'));
     // fits.jsonl is read like epochs.jsonl: a malformed line makes the run corrupt, not a run without fits.
     const fits = readJsonl<unknown>(path.join(dir, 'fits.jsonl'));
+    fits.forEach((line, i) => {
+      if (!isRecord(line) || !isIndex(line.fit)) throw new StoreError(`${path.join(dir, 'fits.jsonl')} record ${i + 1}: Expected an object with a non-negative integer fit`);
+    });
     checkTrainingRecords(dir, files, status, fits.length > 0, epochs.length > 0);
     const last = epochs.at(-1);
+    // The weights the run ended with: its last fit's end (after every onTrainEnd), else its last epoch's.
+    const ends = (fits as { fit: number; finalDigest?: unknown }[]).filter((f) => typeof f.finalDigest === 'string');
+    const finalDigest = last && (ends.filter((f) => f.fit === last.fit).at(-1)?.finalDigest as string | undefined);
     const problem = status === 'completed' ? undefined : endReason(record);
     return {
       id, dir, name: typeof meta.name === 'string' ? meta.name : null, seed: typeof meta.seed === 'string' ? meta.seed : null,
-      status, finalMetrics: last?.logs ?? {}, digest: last?.digest ?? null, values: finalValues(dir), ...(problem ? { problem } : {}),
+      status, finalMetrics: last?.logs ?? {}, digest: finalDigest ?? last?.digest ?? null, values: finalValues(dir), ...(problem ? { problem } : {}),
     };
   } catch (error) {
     return corrupt(store, id, error);
