@@ -113,6 +113,17 @@ describe('run tools against an outside tester', () => {
     rmSync(broken, { recursive: true });
   });
 
+  it('a repeat that did not complete is left out of the same-seed verdict (it stopped where it was stopped)', () => {
+    const marker = join(WORK, 'second-time');
+    rmSync(marker, { force: true });
+    // The second execution stops after training a little: a failed run of the same seed.
+    const once = script('fails-second-time.mjs', `import { existsSync, writeFileSync } from 'node:fs';\n${FIT}if (existsSync(${JSON.stringify(marker)})) throw new Error('stopped');\nwriteFileSync(${JSON.stringify(marker)}, '');\n`);
+    const r = cli(['run', once, '--seeds', '3,3', '--name', 'fails-second-time']);
+    assert.equal(r.code, 1);
+    assert.doesNotMatch(r.stdout, /bit-identical/);
+    assert.match(r.stdout + r.stderr, /1 run\(s\) not completed/);
+  });
+
   it('custom values count as results: same-seed runs, verify and diff see a value that differs', () => {
     const random = script('random-value.mjs', `${FIT}vb.runs.log('test_mse', Math.random());\n`);
     const r = cli(['run', random, '--seeds', '3,3', '--name', 'random-value']);

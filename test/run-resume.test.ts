@@ -129,6 +129,9 @@ describe('verbatim run --resume', () => {
     assert.equal(done.code, 2);
     assert.match(done.stderr, /Expected an interrupted or failed run to resume\. Received: .*, completed/);
     assert.match(cli(['run', '--resume', completed!.id, SCRIPT]).stderr, /Expected no script with --resume/);
+    const options = cli(['run', '--resume', completed!.id, '--seed', '5', '--name', 'other']);
+    assert.equal(options.code, 2);
+    assert.match(options.stderr, /Expected no options with --resume but --store and --progress \(the run's own are used\)\. Received: --seed --name/);
     assert.match(cli(['run', SCRIPT, '--backup-interval', '-1']).stderr, /Expected --backup-interval to be a number of seconds \(>= 0\) or off\. Received: --backup-interval -1/);
     const failing = join(WORK, 'fails.mjs');
     writeFileSync(failing, `import * as vb from 'verbatim';\nconst m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });\nm.compile({ optimizer: 'sgd', loss: 'mse' });\nawait m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });\nthrow new Error('after training');\n`);

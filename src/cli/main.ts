@@ -75,7 +75,7 @@ Exit codes: 0 success, 1 a check or a run failed (diff: the runs differ), 2 bad 
   --progress      a live line per repeat (epoch, loss, ETA) and, over repeats, a running
                   summary; on by default when stdout and stderr are terminals
   --backup-interval S  back every fit up at most S seconds apart (default 30; 'off': never)
-verbatim run --resume <run>: continues an interrupted or failed run into its own record, from
+verbatim run --resume <run> [--store DIR] [--progress]: continues an interrupted or failed run into its own record, from
   its fits' backups (the same script, unchanged, with the run's seed and options).
   --queue redis://host:port[/db]   one BullMQ job per seed and repeat instead of running here
                   (needs --seed/--seeds; the job id is a hash of the script's and lockfile's
@@ -194,6 +194,9 @@ function backupIntervalFlag(parsed: Parsed): { backupInterval?: number | null } 
 /** Continues an interrupted or failed run into its own record, from its fits' backups. */
 async function commandResume(parsed: Parsed, query: string): Promise<number> {
   if (parsed.positionals.length > 0 || parsed.rest.length > 0) throw new UsageError(`Expected no script with --resume (the run names its own). Received: ${JSON.stringify([...parsed.positionals, ...parsed.rest])}`);
+  // The run's own seed, options and name are used: another given here would be silently ignored.
+  const ignored = [...parsed.flags.keys()].filter((flag) => !['resume', 'store', 'progress'].includes(flag));
+  if (ignored.length > 0) throw new UsageError(`Expected no options with --resume but --store and --progress (the run's own are used). Received: ${ignored.map((f) => `--${f}`).join(' ')}`);
   const storeDir = store(parsed);
   const original = loadRun(storeDir, resolveRun(storeDir, query));
   const { id, status } = original.summary;

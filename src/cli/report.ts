@@ -100,7 +100,8 @@ const diffAnchor = (a: RunDetails, b: RunDetails) => `diff-${a.summary.id}-${b.s
 /** Runs of the same seed whose bits differ: each against the group's first run, with its diff. */
 function sameSeedSection(runs: readonly RunDetails[]): string {
   const bySeed = new Map<string, RunDetails[]>();
-  for (const r of runs) {
+  // Completed runs only: one stopped early ends where it was stopped.
+  for (const r of runs.filter((run) => run.summary.status === 'completed')) {
     const seed = String(r.run.seed ?? '?');
     (bySeed.get(seed) ?? bySeed.set(seed, []).get(seed)!).push(r);
   }

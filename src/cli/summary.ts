@@ -39,13 +39,14 @@ function placementLabel(placements: readonly Placement[]): string {
 }
 
 /**
- * One line per seed run more than once: bit-identical or not. With `placement` (queued runs), the
+ * One line per seed run to completion more than once: bit-identical or not. With `placement` (queued runs), the
  * workers and machines the runs came from; a divergence names its first epoch and the
  * environment fields that differ; a last line sums up across every worker when all agree.
  */
 export function sameSeedReport(runs: readonly RunDetails[], placement?: (run: RunDetails) => Placement | undefined): string[] {
   const bySeed = new Map<string, RunDetails[]>();
-  for (const r of runs) {
+  // A run that did not complete stopped where it was stopped: it says nothing about reproducibility.
+  for (const r of runs.filter((run) => run.summary.status === 'completed')) {
     const seed = String(r.run.seed ?? '');
     (bySeed.get(seed) ?? bySeed.set(seed, []).get(seed)!).push(r);
   }
