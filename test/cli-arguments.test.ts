@@ -185,6 +185,10 @@ describe('run tools: arguments and stores', () => {
     const r = spawnSync(process.execPath, [CLI, 'run', script, '--store', '/proc/verbatim-store'], { cwd: WORK, encoding: 'utf8', timeout: 20_000 });
     assert.equal(r.status, 2, `${r.stderr} (signal ${r.signal})`);
     assert.match(r.stderr, /verbatim run: Expected a writable store\. Received: store=\/proc\/verbatim-store \(not writable: /);
+    // /proc itself exists and lets root pass the permission check, but takes no directory.
+    const proc = spawnSync(process.execPath, [CLI, 'run', script, '--store', '/proc'], { cwd: WORK, encoding: 'utf8', timeout: 20_000 });
+    assert.equal(proc.status, 2, proc.stderr);
+    assert.match(proc.stderr, /verbatim run: Expected a writable store\. Received: store=\/proc \(not writable: ENOENT\)/);
   });
 
   it('a disk full before the child starts (under 4 KB free): no run left "interrupted", a clear message, exit 1', (t) => {

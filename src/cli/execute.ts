@@ -8,7 +8,7 @@
  * an IPC channel tells it when the CLI is gone, even by SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants as fsConstants, existsSync, openSync, rmSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -57,6 +57,8 @@ function ensureWritableStore(store: string): void {
     accessSync(nearest, fsConstants.W_OK);
     ensureDirectory(store);
     accessSync(store, fsConstants.W_OK);
+    // Access answers for permissions only: /proc lets root "write" and refuses every directory made in it.
+    rmSync(mkdtempSync(join(store, '.writable-')), { recursive: true, force: true });
   } catch (error) {
     throw notWritable(nearest, error);
   }
