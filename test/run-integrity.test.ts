@@ -219,7 +219,7 @@ describe('run tools: after an outside test', () => {
     assert.notEqual(digests[0], digests[1], 'ls shows the weights each run ended with');
   });
 
-  it('a fits.jsonl line that is not a fit record, and bytes past a completed run\'s snapshots, make the run corrupt', () => {
+  it('a fits.jsonl line that is not a fit record, a directory in a file\'s place, and bytes past a completed run\'s snapshots make the run corrupt, named', () => {
     const fits = join(STORE, a, 'fits.jsonl');
     tampered(fits, Buffer.from(readFileSync(fits, 'utf8').replace(/^.*$/m, 'null')), () => {
       for (const command of [['diff', a, b], ['show', a]]) {
@@ -228,6 +228,17 @@ describe('run tools: after an outside test', () => {
         assert.doesNotMatch(r.stdout + r.stderr, /Cannot read properties/);
       }
     });
+    // A directory where a record or weight file should be: the file is named.
+    for (const [file, shown] of [[fits, /fits\.jsonl: EISDIR/], [join(STORE, a, 'weights', 'fit-0.bin'), /weights\/fit-0\.bin: EISDIR/]] as const) {
+      without(file, () => {
+        mkdirSync(file);
+        try {
+          assert.match(cli(['diff', a, b]).stderr, shown);
+        } finally {
+          rmSync(file, { recursive: true });
+        }
+      });
+    }
     const snapshots = join(STORE, a, 'weights', 'fit-0.bin');
     tampered(snapshots, Buffer.concat([readFileSync(snapshots), Buffer.from('x')]), () => {
       const r = cli(['diff', a, a]);

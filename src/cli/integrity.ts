@@ -60,6 +60,9 @@ function reading<T>(file: string, length: number, fn: (reader: SequentialReader)
   const fd = openSync(file, 'r');
   try {
     return fn(new SequentialReader(fd, length));
+  } catch (error) {
+    // Node's message does not name the file (EISDIR: a directory where a weight file should be).
+    throw new Error(`${file}: ${(error as Error).message}`, { cause: error });
   } finally {
     closeSync(fd);
   }

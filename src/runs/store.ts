@@ -266,7 +266,14 @@ function completeLength(fs: Fs, fd: number, size: number): number {
 export function readJsonl<T>(file: string): T[] {
   const fs = builtin<Fs>('node:fs');
   if (!fs.existsSync(file)) return [];
-  const lines = (fs.readFileSync(file, 'utf8') as string).split('\n');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8') as string;
+  } catch (error) {
+    // Node's message does not name the file (EISDIR: a directory where the records should be).
+    throw new StoreError(`${file}: ${(error as Error).message}`);
+  }
+  const lines = text.split('\n');
   const complete = lines.slice(0, -1);
   return complete.flatMap((line, i) => {
     if (!line.trim()) return [];
