@@ -137,6 +137,19 @@ export function valueDifferences(a: RunDetails, b: RunDetails): string[] {
   ];
 }
 
+/**
+ * The seeds run to completion more than once, with their runs (a run stopped early ends where it
+ * was stopped: it says nothing about reproducibility).
+ */
+export function repeatedSeeds(runs: readonly RunDetails[]): [string, RunDetails[]][] {
+  const bySeed = new Map<string, RunDetails[]>();
+  for (const r of runs.filter((run) => run.summary.status === 'completed')) {
+    const seed = String(r.run.seed ?? '');
+    (bySeed.get(seed) ?? bySeed.set(seed, []).get(seed)!).push(r);
+  }
+  return [...bySeed].filter(([, group]) => group.length > 1);
+}
+
 /** The first recorded epoch where the runs' weights digests or metric bits differ. */
 export function firstDivergence(runA: RunDetails, runB: RunDetails): Divergence | 'length' | undefined {
   const [a, b] = [withFitEnds(runA), withFitEnds(runB)];

@@ -12,7 +12,7 @@ import { weightDifferences } from './snapshots.js';
 import { valueFromBits } from '../runs/values.js';
 import { curveSpec, distributionSpec, renderCharts, vegaRuntime, type CurvePoint, type FinalPoint } from './charts.js';
 import {
-  compareData, configOf, fieldDifferences, firstDivergence, summaryValues, VOLATILE_ENVIRONMENT, layersText,
+  compareData, configOf, fieldDifferences, firstDivergence, repeatedSeeds, summaryValues, VOLATILE_ENVIRONMENT, layersText,
   type EpochRecord, type RunDetails,
 } from './inspect.js';
 
@@ -99,13 +99,7 @@ const diffAnchor = (a: RunDetails, b: RunDetails) => `diff-${a.summary.id}-${b.s
 
 /** Runs of the same seed whose bits differ: each against the group's first run, with its diff. */
 function sameSeedSection(runs: readonly RunDetails[]): string {
-  const bySeed = new Map<string, RunDetails[]>();
-  // Completed runs only: one stopped early ends where it was stopped.
-  for (const r of runs.filter((run) => run.summary.status === 'completed')) {
-    const seed = String(r.run.seed ?? '?');
-    (bySeed.get(seed) ?? bySeed.set(seed, []).get(seed)!).push(r);
-  }
-  const groups = [...bySeed].filter(([, g]) => g.length > 1);
+  const groups = repeatedSeeds(runs).map(([seed, group]) => [seed || '?', group] as const);
   if (groups.length === 0) return '<p class="same-seed-summary">No two runs share a seed.</p>';
   const items: string[] = [];
   const diffs: string[] = [];

@@ -4,7 +4,7 @@
  * machines, for queued runs; otherwise where they first diverge and how their environments differ).
  */
 import { countLabel, summarize } from '../runs/statistics.js';
-import { fieldDifferences, firstDivergence, summaryValues, table, valueDifferences, VOLATILE_ENVIRONMENT, type RunDetails } from './inspect.js';
+import { fieldDifferences, firstDivergence, repeatedSeeds, summaryValues, table, valueDifferences, VOLATILE_ENVIRONMENT, type RunDetails } from './inspect.js';
 
 /** Per final metric and custom value (or only `metric`): the summary statistics across the runs. */
 export function statisticsTable(runs: readonly RunDetails[], metric?: string): string {
@@ -44,13 +44,7 @@ function placementLabel(placements: readonly Placement[]): string {
  * environment fields that differ; a last line sums up across every worker when all agree.
  */
 export function sameSeedReport(runs: readonly RunDetails[], placement?: (run: RunDetails) => Placement | undefined): string[] {
-  const bySeed = new Map<string, RunDetails[]>();
-  // A run that did not complete stopped where it was stopped: it says nothing about reproducibility.
-  for (const r of runs.filter((run) => run.summary.status === 'completed')) {
-    const seed = String(r.run.seed ?? '');
-    (bySeed.get(seed) ?? bySeed.set(seed, []).get(seed)!).push(r);
-  }
-  const repeated = [...bySeed].filter(([, group]) => group.length > 1);
+  const repeated = repeatedSeeds(runs);
   const lines = repeated.map(([seed, group]) => {
     // Custom values are results too: a run whose values differ is not bit-identical.
     const divergent = group.find((r) => firstDivergence(group[0]!, r) !== undefined || valueDifferences(group[0]!, r).length > 0);

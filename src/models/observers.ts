@@ -45,13 +45,13 @@ export function notify<K extends keyof TrainingObserver>(event: K, info: Paramet
   for (const observer of TRAINING_OBSERVERS) (observer[event] as ((i: typeof info) => void) | undefined)?.call(observer, info);
 }
 
-/** The callbacks every observer adds to a fit. */
 /** Whether an observer wants this event (the training loop asks once per fit for the per-step ones). */
 export function observed(event: keyof TrainingObserver): boolean {
   for (const observer of TRAINING_OBSERVERS) if (observer[event]) return true;
   return false;
 }
 
+/** The callbacks every observer adds to a fit. */
 export function observerCallbacks(): Callback[] {
   return [...TRAINING_OBSERVERS].flatMap((observer) => observer.callbacks?.() ?? []);
 }

@@ -412,9 +412,8 @@ export class RunRecorder implements TrainingObserver {
     // fit's records), except a model too large to hold a copy of until then.
     // A model never built (its fit saw no batch) has no model files, as it could not be saved.
     const artifacts = model instanceof LayersModel && model.expectedInputShapes() ? modelArtifacts(model) : undefined;
-    // Copies: the script may change the History fit returned before the run ends.
-    const copy = { epoch: [...history.epoch], history: Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, [...v]])), params: history.params ?? null };
-    this.finalFiles = { history: copy, artifacts };
+    // A copy (History's backup state): the script may change the History fit returned before the run ends.
+    this.finalFiles = { history: { ...(history.getState() as object), params: history.params ?? null }, artifacts };
     const weightBytes = (artifacts?.weightData as ArrayBuffer | undefined)?.byteLength ?? 0;
     if (weightBytes > MAX_EPOCH_WEIGHT_BYTES) this.writeFinalFiles();
   }

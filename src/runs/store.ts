@@ -444,8 +444,8 @@ export function summarizeRun(store: string, id: string): RunSummary {
     checkTrainingRecords(dir, files, status, fits.length > 0, epochs.length > 0);
     const last = epochs.at(-1);
     // The weights the run ended with: its last fit's end (after every onTrainEnd), else its last epoch's.
-    const ends = (fits as { fit: number; finalDigest?: unknown }[]).filter((f) => typeof f.finalDigest === 'string');
-    const finalDigest = last && (ends.filter((f) => f.fit === last.fit).at(-1)?.finalDigest as string | undefined);
+    const end = (fits as { fit: number; finalDigest?: unknown }[]).filter((f) => f.fit === last?.fit && typeof f.finalDigest === 'string').at(-1);
+    const finalDigest = end?.finalDigest as string | undefined;
     const problem = status === 'completed' ? undefined : endReason(record);
     return {
       id, dir, name: typeof meta.name === 'string' ? meta.name : null, seed: typeof meta.seed === 'string' ? meta.seed : null,
