@@ -18,6 +18,7 @@ import { layerDigestsAt } from '../src/cli/snapshots.js';
 import { firstDivergence, loadRun } from '../src/cli/inspect.js';
 import { weightFileProblems } from '../src/cli/integrity.js';
 import { WeightLayout } from '../src/models/weight-digest.js';
+import { EpochLines } from '../src/runs/epoch-lines.js';
 
 const WORK = join(REPO_ROOT, 'test-output', 'run-records');
 
@@ -85,7 +86,11 @@ describe('run records against the data', () => {
       { name: 'first', weights: [{ variable: a }, { variable: c }] },
       { name: 'second', weights: [{ variable: b }, { variable: a }] },
     ];
-    const digests = new WeightLayout(owners).snapshot().digests((bytes) => sha256(bytes), { layers: true });
+    // As the recorder digests its snapshots (src/runs/epoch-lines.ts).
+    const layout = new WeightLayout(owners);
+    const lines = new EpochLines(createHash);
+    lines.addLayout(0, layout.describe());
+    const digests = JSON.parse(lines.linesOf([{ fit: 0, epoch: 0, logs: {}, layout: 0, values: layout.snapshot().values, layerDigests: true }])) as { digest: string; layers: Record<string, string> };
     const encode = (v: vb.Variable) => [`${v.name}\0${JSON.stringify(v.shape)}\0`, new Uint8Array((v.dataSync() as Float32Array).buffer)] as const;
     assert.equal(digests.digest, sha256(...encode(a), ...encode(c), ...encode(b)));
     assert.deepEqual(digests.layers, { first: sha256(...encode(a), ...encode(c)), second: sha256(...encode(b), ...encode(a)) });

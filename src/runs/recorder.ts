@@ -8,14 +8,15 @@
 import type { History, Logs } from '../models/callbacks.js';
 import { TRAINING_OBSERVERS, type ObservedModel, type TrainingObserver } from '../models/observers.js';
 import { currentSeed } from '../random/seed.js';
-import type { Tensor, Variable } from '../tensor/tensor.js';
-import type { BytesDigest } from '../util/sha256.js';
-import { hashWeights, type WeightSnapshot } from '../models/weight-digest.js';
+import type { WeightSnapshot } from '../models/weight-digest.js';
+import { contentFingerprint, dataFingerprints, exampleHashes, sha256, streamedWeightsDigest, type DataFingerprints } from './fingerprints.js';
 import { BytePool } from '../util/bytes.js';
+import { float32Bits, type EpochEntry } from './epoch-lines.js';
+import { EpochLineThread } from './epoch-lines-thread.js';
 import { environment, gitFacts, scriptGitInBackground, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from '../util/node.js';
 import {
-  AppendFiles, defaultStore, jsonNumber, jsonSafe, MAX_EPOCH_WEIGHT_BYTES, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
+  AppendFiles, defaultStore, jsonNumber, MAX_EPOCH_WEIGHT_BYTES, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
   type StatusRecord,
 } from './store.js';
 import { modelArtifacts } from '../io/index.js';
@@ -29,76 +30,9 @@ import type { Callback } from '../models/callbacks.js';
 
 /** What fit tells its observers at its beginning. */
 type FitStart = Parameters<NonNullable<TrainingObserver['fitBegin']>>[0];
-type Hash = { update(data: string | Uint8Array): Hash; digest(encoding: 'hex'): string };
-type Crypto = { createHash(algorithm: string): Hash; hash?(algorithm: string, data: Uint8Array, encoding: 'hex'): string };
-let crypto: Crypto | undefined;
-const nodeCrypto = (): Crypto => (crypto ??= builtin<Crypto>('node:crypto'));
-
-/**
- * SHA-256 through Node's crypto (recording is Node-only): the same digests as src/util/sha256,
- * many times faster on the megabytes of a dataset's fingerprints and on every epoch's weights.
- */
-function sha256(...parts: (string | Uint8Array)[]): string {
-  const hash = nodeCrypto().createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return hash.digest('hex');
-}
-
-/** Node's one-call SHA-256 (crypto.hash, Node 20.12+) where it exists: the per-epoch digests are many small hashes. */
-const bytesSha256: BytesDigest = (bytes) => nodeCrypto().hash?.('sha256', bytes, 'hex') ?? sha256(bytes);
-
-const BITS = new DataView(new ArrayBuffer(4));
-
-export function float32Bits(value: number): string {
-  // One NaN (NUMERICS.md): a NaN metric is recorded as the canonical NaN, whatever bits the engine gave it.
-  if (value !== value) return '7fc00000';
-  BITS.setFloat32(0, value);
-  return BITS.getUint32(0).toString(16).padStart(8, '0');
-}
-
-/**
- * One line of epochs.jsonl, the bytes JSON.stringify gives {fit, epoch, logs, logBits, digest,
- * layers?}, put together directly (a line per epoch: the objects and arrays the generic way
- * allocates cost more than the line itself).
- */
-function epochLine(fit: number, epoch: number, logs: Logs, digest: string, layers: Record<string, string> | undefined): string {
-  let bits = '';
-  for (const key in logs) bits += `${bits ? ',' : ''}${JSON.stringify(key)}:"${float32Bits(logs[key]!)}"`;
-  return `{"fit":${fit},"epoch":${epoch},"logs":${JSON.stringify(jsonSafe(logs))},"logBits":{${bits}},"digest":"${digest}"${layers ? `,"layers":${JSON.stringify(layers)}` : ''}}\n`;
-}
-
 /** The model's digest and its layers', hashed a weight at a time by Node's crypto. */
 function streamedDigests(model: ObservedModel): { digest: string; layers: Record<string, string> } {
-  const digest = (weights: readonly Variable[]) => hashWeights(nodeCrypto().createHash('sha256'), weights).digest('hex');
-  return { digest: digest(model.weights), layers: Object.fromEntries(model.layers.map((l) => [l.name!, digest(l.weights.map((w) => w.variable))])) };
-}
-
-export function tensorFingerprint(t: Tensor): string {
-  const bytes = new Uint8Array(t.dataSync().slice().buffer);
-  return sha256(`${t.dtype}${JSON.stringify(t.shape)}\0`, bytes);
-}
-
-const ENCODER = new TextEncoder();
-
-/** SHA-256 of each example (each index of the first axis) of a tensor: of its dtype, shape, NUL and bytes. */
-function exampleHashes(t: Tensor): string[] {
-  const values = t.dataSync();
-  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const rows = t.shape[0] ?? 1;
-  const rowBytes = rows === 0 ? 0 : bytes.length / rows;
-  // One message buffer for every row, its header written once: a dataset has thousands of rows.
-  const header = ENCODER.encode(`${t.dtype}${JSON.stringify(t.shape.slice(1))}\0`);
-  const message = new Uint8Array(header.length + rowBytes);
-  message.set(header);
-  return Array.from({ length: rows }, (_, i) => {
-    message.set(bytes.subarray(i * rowBytes, (i + 1) * rowBytes), header.length);
-    return bytesSha256(message);
-  });
-}
-
-/** The fingerprint of the multiset of examples: their hashes sorted, so any order gives the same value. */
-function contentFingerprint(hashes: readonly string[]): string {
-  return sha256([...hashes].sort().join('\n'));
+  return { digest: streamedWeightsDigest(model.weights), layers: Object.fromEntries(model.layers.map((l) => [l.name!, streamedWeightsDigest(l.weights.map((w) => w.variable))])) };
 }
 
 export interface RecordOptions {
@@ -125,17 +59,19 @@ export class RunRecorder implements TrainingObserver {
   private openFit: number | undefined;
   /** Where the current fit's training stands (its loop keeps it current), since its trainBegin. */
   private progress: { readonly epoch: number; readonly step: number } | undefined;
-  private readonly appends = new AppendFiles(() => this.writePendingEpochs());
+  private readonly appends = new AppendFiles((complete) => this.writePendingEpochs(complete));
   /** Where the epochs' weight snapshots are kept until written. */
-  private readonly snapshotBytes = new BytePool();
+  private readonly snapshotBytes = new BytePool({ shared: true });
+  /** Makes the epochs' lines from their snapshots (in a worker thread, which reads the snapshots where they are). */
+  private readonly lines = new EpochLineThread();
   /** Epochs whose records wait for the next flush: their digests are computed then, together (cheaper than one by one between steps). */
   private readonly pendingEpochs: { fit: number; epoch: number; logs: Logs; weights: WeightSnapshot | { digest: string; layers: Record<string, string> } }[] = [];
   /** Per fit, the bytes of the weights its record lists: the size of each of its snapshots. */
   private readonly fitWeightBytes: number[] = [];
   /** Per input, the hashes of the first epoch's examples in the order training saw them. */
   private readonly batchHashes = new Map<string, string[]>();
-  /** Per input of fit on tensors, its examples' hashes: the first epoch's batches name their rows of them. */
-  private readonly dataHashes = new Map<string, string[]>();
+  /** Per input of fit on tensors, its fingerprints: the first epoch's batches name their rows of its examples' hashes. */
+  private readonly dataHashes = new Map<string, DataFingerprints>();
   private readonly path = builtin<{ join(...p: string[]): string }>('node:path');
   private startedAt = '';
   private readonly valueCounts = new Map<string, number>();
@@ -163,6 +99,7 @@ export class RunRecorder implements TrainingObserver {
 
   start(): this {
     ensureDirectory(this.file('weights'));
+    this.lines.start();
     this.writeRunFile();
     if (this.options.resume) {
       this.kept = cutBackToBackups(this.dir);
@@ -170,11 +107,11 @@ export class RunRecorder implements TrainingObserver {
       const manifest = readJsonFile<Record<string, unknown>>(this.file('manifest.json'));
       const resumptions = Array.isArray(manifest.resumptions) ? manifest.resumptions : [];
       const { node, platform, arch, cpuModel, backend, threads, kernelSha256, lockfile } = environment();
-      writeJson(this.file('manifest.json'), {
+      this.writeManifest({
         ...manifest, resumptions: [...resumptions, { at: new Date().toISOString(), node, platform, arch, cpuModel, backend, threads, kernelSha256, lockfile }],
       });
     } else {
-      writeJson(this.file('manifest.json'), environment({ git: false }));
+      this.writeManifest(environment({ git: false }) as unknown as Record<string, unknown>);
       this.writtenSeed = JSON.stringify(seedFacts());
       this.gitPending = true;
       void scriptGitInBackground().then((git) => {
@@ -211,11 +148,21 @@ export class RunRecorder implements TrainingObserver {
     this.writtenSeed = written;
   }
 
+  /** The manifest as last written: facts learned later (git, the seed, the end) are added to it without reading the file back. */
+  private manifest: Record<string, unknown> | undefined;
+
+  private writeManifest(manifest: Record<string, unknown>): void {
+    this.manifest = manifest;
+    writeJson(this.file('manifest.json'), manifest);
+  }
+
   private updateManifest(facts: Record<string, unknown>): void {
+    // No manifest yet: start() writes one with these facts.
+    if (!this.manifest) return;
     try {
-      writeJson(this.file('manifest.json'), { ...readJsonFile<Record<string, unknown>>(this.file('manifest.json')), ...facts });
+      this.writeManifest({ ...this.manifest, ...facts });
     } catch {
-      // No manifest yet: start() writes one with these facts.
+      // A full disk: the facts are kept for the next update, and the run's end reports the disk.
     }
   }
 
@@ -244,7 +191,7 @@ export class RunRecorder implements TrainingObserver {
         // Nothing more can be recorded (the manifest is missing, or the disk is full).
       }
     };
-    for (const write of [() => this.appends.close(), () => this.writeFinalFiles()]) {
+    for (const write of [() => this.appends.close(), () => this.lines.close(), () => this.writeFinalFiles()]) {
       try {
         write();
       } catch (writeError) {
@@ -285,26 +232,29 @@ export class RunRecorder implements TrainingObserver {
   }
 
   /**
-   * The epoch records held back, with their digests. A kept snapshot holds every weight's bytes,
-   * so per-layer digests are recorded only for epochs whose snapshot is not kept (too large, or
-   * not of the weights the fit's record lists: weights that changed during the fit): readers
-   * compute them from the snapshot (src/cli/snapshots.ts layerDigestsAt). Every snapshot is
-   * appended before any record: a flush writes files in the order appended, so that a kill
-   * between writes leaves snapshots without their records (cut off by a resume), never the reverse.
+   * The epoch records held back, sent to be made into lines (src/runs/epoch-lines-thread.ts), and
+   * the lines made so far appended; a complete flush appends them all. A kept snapshot holds every
+   * weight's bytes, so per-layer digests are recorded only for epochs whose snapshot is not kept
+   * (too large, or not of the weights the fit's record lists: weights that changed during the
+   * fit): readers compute them from the snapshot (src/cli/snapshots.ts layerDigestsAt). Every
+   * snapshot is appended before its record: a flush writes files in the order appended, so that a
+   * kill between writes leaves snapshots without their records (cut off by a resume), never the reverse.
    */
-  private writePendingEpochs(): void {
-    const lines: string[] = [];
+  private writePendingEpochs(complete: boolean): boolean {
+    const entries: EpochEntry[] = [];
     for (const { fit, epoch, logs, weights } of this.pendingEpochs.splice(0)) {
       if ('digest' in weights) {
-        lines.push(epochLine(fit, epoch, logs, weights.digest, weights.layers));
+        entries.push({ fit, epoch, logs, digest: weights.digest, layers: weights.layers });
         continue;
       }
       const kept = weights.values.length === this.fitWeightBytes[fit];
-      const { digest, layers } = weights.digests(bytesSha256, { layers: !kept });
       if (kept) this.appends.append(this.snapshotFile(fit), weights.values);
-      lines.push(epochLine(fit, epoch, logs, digest, layers));
+      entries.push({ fit, epoch, logs, layout: this.lines.layoutId(weights.layout), values: weights.values, layerDigests: !kept });
     }
-    if (lines.length > 0) this.appends.append(this.file('epochs.jsonl'), lines.join(''));
+    this.lines.submit(entries);
+    const text = this.lines.take(complete);
+    if (text) this.appends.append(this.file('epochs.jsonl'), text);
+    return this.lines.pending;
   }
 
   private snapshotFiles: string[] = [];
@@ -319,7 +269,7 @@ export class RunRecorder implements TrainingObserver {
     this.progress = undefined;
     this.batchHashes.clear();
     this.dataHashes.clear();
-    for (const [name, t] of Object.entries(data)) this.dataHashes.set(name, exampleHashes(t));
+    for (const [name, t] of Object.entries(data)) this.dataHashes.set(name, dataFingerprints(t));
     this.refreshSeed();
     // A model built by its first batch (fitDataset on a Sequential without an input shape) has no
     // weights yet: its fit is recorded at that batch, built and untrained, so that epoch 0 is the
@@ -339,7 +289,7 @@ export class RunRecorder implements TrainingObserver {
     if (this.kept?.fits.has(this.fit)) return;
     this.appends.jsonl(this.file('fits.jsonl'), [{
       fit: this.fit, kind, model: model.getConfig(), options: serializable(options),
-      data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t), content: contentFingerprint(this.dataHashes.get(k)!) }])),
+      data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: this.dataHashes.get(k)!.sha256, content: this.dataHashes.get(k)!.content }])),
       weights: weights.map((w) => ({ name: w.name, shape: w.shape })),
       // Which weights each layer has (indices into weights): readers compute layer digests from the snapshots.
       layers: model.layers.map((l) => ({ name: l.name, weights: l.weights.map((w) => weights.indexOf(w.variable)) })),
@@ -365,7 +315,7 @@ export class RunRecorder implements TrainingObserver {
     if (epoch > 0 && this.batchHashes.size > 0) return;
     for (const [name, t] of Object.entries(data)) {
       const hashes = this.batchHashes.get(name) ?? this.batchHashes.set(name, []).get(name)!;
-      const known = rows && this.dataHashes.get(name);
+      const known = rows && this.dataHashes.get(name)?.examples;
       if (known) for (const row of rows) hashes.push(known[row]!);
       else hashes.push(...exampleHashes(t));
     }
@@ -381,7 +331,7 @@ export class RunRecorder implements TrainingObserver {
       this.appends.jsonl(this.file('ops.jsonl'), this.opTrace.stop());
       this.opTrace = undefined;
     }
-    this.appends.jsonl(this.file('steps.jsonl'), [{ fit: this.fit, epoch: epoch + 1, step, lossBits: float32Bits(loss), loss: jsonNumber('loss', loss), digest: model.weightsDigest() }]);
+    this.appends.jsonl(this.file('steps.jsonl'), [{ fit: this.fit, epoch: epoch + 1, step, lossBits: float32Bits(loss), loss: jsonNumber('loss', loss), digest: streamedWeightsDigest(model.weights) }]);
   }
 
   epochEnd({ model, epoch, logs }: Parameters<NonNullable<TrainingObserver['epochEnd']>>[0]): void {
@@ -403,7 +353,7 @@ export class RunRecorder implements TrainingObserver {
   fitEnd({ model, history }: { model: ObservedModel; history: History }): void {
     if (this.unbuiltFit) this.recordFitStart(this.unbuiltFit);
     // The weights as the fit leaves them (a callback may change them after the last epoch: restored best weights, an average).
-    if (!this.kept?.ended.has(this.fit)) this.appends.jsonl(this.file('fits.jsonl'), [{ fit: this.fit, finalDigest: model.weightsDigest() }]);
+    if (!this.kept?.ended.has(this.fit)) this.appends.jsonl(this.file('fits.jsonl'), [{ fit: this.fit, finalDigest: streamedWeightsDigest(model.weights) }]);
     this.openFit = undefined;
     // Not flushed now: the fit's last records are written with the next ones, or within the flush interval.
     this.appends.flushIfDue();
@@ -435,7 +385,7 @@ export class RunRecorder implements TrainingObserver {
   evaluate({ data }: Parameters<NonNullable<TrainingObserver['evaluate']>>[0]): void {
     if (++this.evaluations <= (this.kept?.evaluations ?? 0)) return;
     this.appends.jsonl(this.file('evaluations.jsonl'), [{
-      data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t) }])),
+      data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: dataFingerprints(t).sha256 }])),
     }]);
   }
 }
