@@ -192,6 +192,13 @@ function backupIntervalFlag(parsed: Parsed): { backupInterval?: number | null } 
   return { backupInterval: seconds };
 }
 
+/** The live progress display of --progress, on by default when stdout and stderr are terminals. */
+function progressDisplay(parsed: Parsed, runs: number): ProgressDisplay | undefined {
+  return parsed.flags.has('progress') || (process.stdout.isTTY && process.stderr.isTTY)
+    ? new ProgressDisplay(runs, (t) => write('stderr', t), process.stderr.isTTY === true)
+    : undefined;
+}
+
 /** Continues an interrupted or failed run into its own record, from its fits' backups. */
 async function commandResume(parsed: Parsed, query: string): Promise<number> {
   if (parsed.positionals.length > 0 || parsed.rest.length > 0) throw new UsageError(`Expected no script with --resume (the run names its own). Received: ${JSON.stringify([...parsed.positionals, ...parsed.rest])}`);
@@ -204,7 +211,12 @@ async function commandResume(parsed: Parsed, query: string): Promise<number> {
   if (status !== 'interrupted' && status !== 'failed') throw new UsageError(`Expected an interrupted or failed run to resume. Received: ${id}, ${status}`);
   const invocation = trustedInvocation(original, projectRoot(process.cwd()), 'resume');
   if (invocation.backupInterval === null) write('stderr', `verbatim run: ${id} was recorded without backups; its fits start again from their beginning\n`);
-  const execution = await execute(storeDir, invocation, (t, stream) => write(stream, t), undefined, id);
+  const display = progressDisplay(parsed, 1);
+  const execution = await execute(storeDir, invocation, (t, stream) => {
+    display?.clear();
+    write(stream, t);
+  }, display && ((dir) => display.started(0, dir)), id);
+  display?.finished(0);
   const run = loadRun(storeDir, id);
   const reason = run.summary.problem ? `: ${run.summary.problem}` : '';
   write('stderr', `${id} resumed: ${run.summary.status} in ${execution.seconds.toFixed(1)}s ${run.summary.digest?.slice(0, 12) ?? ''}${reason}\n`);
@@ -266,9 +278,7 @@ async function commandRun(parsed: Parsed): Promise<number> {
   const invocations = seedList(parsed).map((seed) => ({ ...base, ...(seed !== undefined ? { seed } : {}) }));
   const parallel = integerFlag(parsed, 'parallel', 1, MAX_RUNS) ?? 1;
   const metric = stringFlag(parsed, 'metric');
-  const display = parsed.flags.has('progress') || (process.stdout.isTTY && process.stderr.isTTY)
-    ? new ProgressDisplay(invocations.length, (t) => write('stderr', t), process.stderr.isTTY === true)
-    : undefined;
+  const display = progressDisplay(parsed, invocations.length);
   const finals: number[] = [];
   const executions = await executeAll(storeDir, invocations, parallel, (t, stream) => {
     display?.clear();

@@ -399,10 +399,21 @@ export function jsonSafe(values: Record<string, number>): Record<string, number 
   return values;
 }
 
+/** Whether a metric as written in `logs` (a number, a NaN/Infinity string, or null: an old run's NaN) is the value of its float32 bits; other types say no number. */
+function agreesWithBits(written: unknown, bits: string): boolean {
+  const recorded = valueFromBits(bits);
+  // === takes -0 for 0: JSON writes -0 as 0, its bits keep the sign.
+  const same = (v: number) => Math.fround(v) === recorded || (Number.isNaN(v) && Number.isNaN(recorded));
+  if (typeof written === 'number') return same(written);
+  if (typeof written === 'string' && written in NON_FINITE) return same(NON_FINITE[written]!);
+  return written !== null || Number.isNaN(recorded);
+}
+
 /**
  * A run's epoch records, checked: fit and epoch non-negative integers, a digest; each metric a
  * number, a non-finite one restored from its recorded float32 bits (or its NaN/Infinity string);
- * a metric of any other type is left out rather than passed on to code that formats numbers.
+ * a metric of any other type is left out rather than passed on to code that formats numbers. A
+ * metric whose value is not the one its float32 bits record (one of them edited) makes the run corrupt.
  */
 export function readEpochs(file: string): EpochLine[] {
   const lastEpoch = new Map<number, number>();
@@ -418,6 +429,9 @@ export function readEpochs(file: string): EpochLine[] {
     const logBits = Object.fromEntries(Object.entries(strings(line.logBits)).filter(([, b]) => /^[0-9a-f]{8}$/.test(b)));
     const logs: Record<string, number> = {};
     for (const [k, v] of Object.entries(isRecord(line.logs) ? line.logs : {})) {
+      if (logBits[k] !== undefined && !agreesWithBits(v, logBits[k]!)) {
+        throw new StoreError(`${file} record ${i + 1} (fit ${line.fit}, epoch ${line.epoch}): metric ${JSON.stringify(k)} is ${JSON.stringify(v)}, but its recorded float32 bits ${logBits[k]} (logBits) are ${valueFromBits(logBits[k]!)}: one of them was changed`);
+      }
       if (typeof v === 'number') logs[k] = v;
       else if (logBits[k] !== undefined) logs[k] = valueFromBits(logBits[k]!);
       else if (typeof v === 'string' && v in NON_FINITE) logs[k] = NON_FINITE[v]!;
