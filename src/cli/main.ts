@@ -11,7 +11,7 @@ import { UsageError } from '../errors.js';
 import { execute, executeAll, interruptedBy, isScriptName, SCRIPT_KINDS, signalExitCode, type Execution, type Invocation } from './execute.js';
 import { projectRoot, trustedInvocation } from './trust.js';
 import {
-  compareData, configOf, summaryValues, valueDifferences, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
+  compareData, configOf, environmentDifferences, summaryValues, valueDifferences, fieldDifferences, firstDivergence, loadRun, lsTable, table,
   layersText, type RunDetails,
 } from './inspect.js';
 import { renderReport } from './report.js';
@@ -322,7 +322,7 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   const again = loadRun(storeDir, execution.id);
   const divergence = firstDivergence(original, again);
   const stepDivergence = original.steps.findIndex((s, i) => s.digest !== again.steps[i]?.digest || s.lossBits !== again.steps[i]?.lossBits);
-  const environmentChanges = fieldDifferences(original.manifest, again.manifest, VOLATILE_ENVIRONMENT);
+  const environmentChanges = environmentDifferences(original, again);
   const values = valueDifferences(original, again);
   if (divergence === undefined && stepDivergence < 0 && values.length === 0 && again.summary.status === original.summary.status) {
     out(`identical: ${again.summary.id} reproduces ${original.summary.id} (${original.epochs.length} epoch records${original.steps.length ? `, ${original.steps.length} steps` : ''})`);
@@ -346,7 +346,7 @@ function commandDiff(parsed: Parsed): number {
   const divergence = firstDivergence(a, b);
   const result = {
     runs: [a.summary.id, b.summary.id],
-    environment: fieldDifferences(a.manifest, b.manifest, VOLATILE_ENVIRONMENT),
+    environment: environmentDifferences(a, b),
     config: fieldDifferences(configOf(a), configOf(b)),
     data: compareData(a, b),
     firstDivergence: divergence ?? null,
