@@ -78,11 +78,13 @@ export class RunProgress {
   /** The last epoch record (after the fits' initial ones) and each fit's planned epochs. */
   private lastEpoch: EpochLine | undefined;
   private readonly planned = new Map<number, number | undefined>();
-  /** Epochs trained by this process since paceFrom, the time the display began counting them. */
+  /** Epochs trained by this process since paceFrom, the time the display began counting them (the start, unless records were there). */
   private trained = 0;
-  private paceFrom: number | undefined;
+  private paceFrom: number;
+  private looked = false;
 
   constructor(readonly index: number, dir: string, private readonly startedAt: number) {
+    this.paceFrom = startedAt;
     this.epochs = new JsonlTail(join(dir, 'epochs.jsonl'));
     this.fits = new JsonlTail(join(dir, 'fits.jsonl'));
   }
@@ -92,8 +94,10 @@ export class RunProgress {
     const epochs = this.epochs.read();
     // Records there when the display first looks, or when a resume replaced the file (cut back to
     // its backups), were trained by an earlier process: the pace counts only the epochs after them.
-    const earlier = this.paceFrom === undefined || epochs.fromStart;
-    if (earlier) [this.trained, this.lastEpoch, this.paceFrom] = [0, undefined, now];
+    const earlier = !this.looked || epochs.fromStart;
+    this.looked = true;
+    if (earlier) [this.trained, this.lastEpoch] = [0, undefined];
+    if (earlier && epochs.records.length > 0) this.paceFrom = now;
     for (const e of epochs.records) {
       if (e.epoch === 0) continue;
       this.lastEpoch = e;
@@ -106,7 +110,7 @@ export class RunProgress {
     const loss = last.logs?.loss;
     const lossText = loss === undefined ? '' : ` loss ${loss === null ? 'NaN' : Number(loss.toPrecision(4))}`;
     // The ETA of the current fit, from the pace of the epochs trained here (none yet: no ETA).
-    const eta = planned && planned > last.epoch && this.trained > 0 ? ` ETA ${seconds(((now - this.paceFrom!) / this.trained) * (planned - last.epoch))}` : '';
+    const eta = planned && planned > last.epoch && this.trained > 0 ? ` ETA ${seconds(((now - this.paceFrom) / this.trained) * (planned - last.epoch))}` : '';
     return `[${this.index + 1}/${total}] fit ${last.fit} epoch ${last.epoch}${planned ? `/${planned}` : ''}${lossText}${eta}`;
   }
 }
