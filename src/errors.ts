@@ -6,6 +6,15 @@ export class ValueError extends Error {
   override name = 'ValueError';
 }
 
+/**
+ * Bad usage or input from the person at the command line (an option, a run id, a script or store
+ * named): the CLI exits 2 for it, whatever the message says; other errors (a check that failed, a
+ * corrupt run, a run that failed) exit 1.
+ */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
 /** Thrown when op determinism is enabled and something would make a run unreproducible. */
 export class DeterminismError extends Error {
   override name = 'DeterminismError';

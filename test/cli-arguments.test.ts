@@ -45,7 +45,7 @@ describe('run tools: arguments and stores', () => {
     const other = join(WORK, 'notes.py');
     writeFileSync(other, 'print(1)\n');
     const cases: [string[], RegExp][] = [
-      [['ls', '--seed', 'abc'], /verbatim ls: Expected --seed to be an integer seed\. Received: --seed abc$/m],
+      [['ls', '--seed', 'abc'], /verbatim ls: Expected --seed to be an integer seed from 0 to 2\^64 - 1\. Received: seed=abc$/m],
       [['ls', '--seed', ''], /Expected a non-empty value after --seed\. Received: --seed \(empty\)/],
       [['report', '--name', 'x', '--metric', 'nope'], /Expected runs \(ids or --name\)/],
       [['run', script, '--threads', '1000'], /Expected --threads to be an integer from 1 to 64\. Received: --threads 1000/],
@@ -55,8 +55,15 @@ describe('run tools: arguments and stores', () => {
       [['run', script, '--parallel', '1000001'], /Expected --parallel to be an integer from 1 to 100000\. Received: --parallel 1000001/],
       [['worker', '--queue', 'redis://127.0.0.1:1', '--threads', '65'], /Expected --threads to be an integer from 1 to 64\. Received: --threads 65/],
       [['worker', '--queue', 'redis://127.0.0.1:1', '--lock-ms', '99999999999'], /Expected --lock-ms to be an integer from 200 to 2147483647/],
-      [['run', script, '--seeds', '1,x'], /Expected --seeds to be an integer seed\. Received: --seeds x/],
-      [['doctor', script, '--seed', '1.5'], /Expected --seed to be an integer seed\. Received: --seed 1\.5/],
+      [['run', script, '--seeds', '1,x'], /Expected --seeds to be an integer seed from 0 to 2\^64 - 1\. Received: seed=x$/m],
+      [['doctor', script, '--seed', '1.5'], /Expected --seed to be an integer seed from 0 to 2\^64 - 1\. Received: seed=1\.5$/m],
+      // Past 2^64 - 1 or below 0 a seed trained as its value mod 2^64 while it was recorded as itself.
+      [['run', script, '--seeds', '18446744073709551617'], /verbatim run: Expected --seeds to be an integer seed from 0 to 2\^64 - 1\. Received: seed=18446744073709551617$/m],
+      [['run', script, '--seed', '18446744073709551616'], /Expected --seed to be an integer seed from 0 to 2\^64 - 1\. Received: seed=18446744073709551616$/m],
+      [['run', script, '--seed', '-1'], /Expected --seed to be an integer seed from 0 to 2\^64 - 1\. Received: seed=-1$/m],
+      [['run', script, '--seeds', '-2..3'], /Expected --seeds to be an integer seed from 0 to 2\^64 - 1\. Received: seed=-2$/m],
+      [['doctor', script, '--seed', '-5'], /verbatim doctor: Expected --seed to be an integer seed from 0 to 2\^64 - 1\. Received: seed=-5$/m],
+      [['ls', '--seed', '99999999999999999999'], /verbatim ls: Expected --seed to be an integer seed from 0 to 2\^64 - 1\. Received: seed=99999999999999999999$/m],
       [['doctor', other], /verbatim doctor: Expected a \.js, \.mjs, \.cjs, \.ts, \.mts or \.cts script\. Received: script=.*notes\.py/],
       [['run', other], /Expected a \.js, \.mjs, \.cjs, \.ts, \.mts or \.cts script\. Received: script=.*notes\.py/],
       [['report', '--out', '', ...listed().map((r) => r.id)], /Expected a non-empty value after --out\. Received: --out \(empty\)/],
@@ -81,6 +88,10 @@ describe('run tools: arguments and stores', () => {
     assert.deepEqual(JSON.parse(cli(['ls', '--seed', '007', '--json']).stdout).map((r: Listed) => r.seed), ['7']);
     // An .mjs script runs as a .ts or .js one does (the list the workers accept too).
     assert.deepEqual(listed().map((r) => r.status), ['completed', 'completed']);
+    // The largest seed is a seed like any other, recorded as given.
+    const seeds = join(WORK, 'seeds');
+    assert.equal(cli(['run', script, '--seeds', '18446744073709551615,0'], seeds).code, 0);
+    assert.deepEqual(listed(seeds).map((r) => r.seed), ['18446744073709551615', '0']);
   });
 
   it('an option given twice or with an empty value is a usage error naming it, and nothing runs', () => {

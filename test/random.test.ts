@@ -213,4 +213,21 @@ describe('global seed and TF.js-style helpers', () => {
     assert.ok(ints.dataSync().every((v) => v >= 0 && v < 10));
     assert.ok(vb.truncatedNormal([100], 0, 1, 'float32', 1).dataSync().every((v) => Math.abs(v) < 2));
   });
+
+  it('setRandomSeed takes the seeds a key holds, 0 to 2^64 - 1, and refuses the others (they trained as their value mod 2^64)', () => {
+    const max = 2n ** 64n - 1n;
+    vb.setRandomSeed(max);
+    assert.equal(vb.getRandomSeed(), max);
+    assert.deepEqual(randomNormal([3]).dataSync(), vb.random.normal(foldIn(key(max), 'unnamed', 0), [3]).dataSync());
+    for (const seed of [2n ** 64n + 1n, 2n ** 64n, -1n, -1, 1.5, Number.NaN, 2 ** 53, '1']) {
+      assert.throws(() => vb.setRandomSeed(seed as number), (error: Error) => {
+        assert.match(error.message, /^setRandomSeed: Expected seed to be an integer from 0 to 2\^64 - 1 \(a number up to 2\^53 - 1, or a bigint\)\. Received: seed=/);
+        assert.ok(error.message.endsWith(`seed=${typeof seed === 'string' ? '"1"' : String(seed)}`), error.message);
+        return true;
+      });
+      assert.equal(vb.getRandomSeed(), max, 'a refused seed changes nothing');
+    }
+    vb.setRandomSeed(0);
+    assert.equal(vb.getRandomSeed(), 0);
+  });
 });

@@ -160,7 +160,9 @@ describe('run tools against an outside tester', () => {
     assert.equal(named('victim').length, 1, 'nothing was removed');
     const status = join(STORE, victim!.id, 'status.json');
     const saved = readFileSync(status, 'utf8');
-    writeFileSync(status, JSON.stringify({ status: 'running', pid: process.pid, startedAt: 'x' }));
+    // A live run's status, as the recorder writes it: the pid with its start time where /proc tells it.
+    const startTime = existsSync('/proc/self/stat') ? readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19] : undefined;
+    writeFileSync(status, JSON.stringify({ status: 'running', pid: process.pid, ...(startTime ? { pidStartTime: startTime } : {}), startedAt: 'x' }));
     const rm = cli(['rm', victim!.id]);
     assert.equal(rm.code, 2);
     assert.match(rm.stderr, /still running/);

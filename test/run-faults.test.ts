@@ -217,14 +217,43 @@ ${LONG.replace("import * as vb from 'verbatim';", "const vb = await import('verb
     assert.match(status(join(STORE, fresh[0]!)).error!.message, /CLI that started the run ended/);
   });
 
-  it('the child killed with SIGKILL: the CLI records it interrupted by SIGKILL, with the output so far', async () => {
+  it('the child killed with SIGKILL: the CLI records it interrupted by SIGKILL, with the output so far, and exits 137', async () => {
     const run = await startLongRun('child-killed');
     process.kill(run.childPid, 'SIGKILL');
-    assert.equal(await run.exit, 1);
+    assert.equal(await run.exit, 137);
     assert.equal(status(run.dir).status, 'interrupted');
     assert.equal(status(run.dir).error!.message, 'killed by SIGKILL');
     assert.match(readFileSync(join(run.dir, 'stdout.txt'), 'utf8'), /training starts/);
     assert.match(cli(['show', run.dir.split('/').at(-1)!]).stdout, /status interrupted\nreason: killed by SIGKILL/);
+  });
+
+  it('SIGTERM to the script\'s process alone (not the CLI\'s group): interrupted by SIGTERM, and the CLI exits 143, not 1', async () => {
+    const run = await startLongRun('child-sigterm');
+    process.kill(run.childPid, 'SIGTERM');
+    assert.equal(await run.exit, 143);
+    const s = status(run.dir) as ReturnType<typeof status> & { signal?: string };
+    assert.equal(s.status, 'interrupted');
+    assert.equal(s.signal, 'SIGTERM');
+    assert.match(s.error!.message, /interrupted by SIGTERM/);
+  });
+
+  it('the CLI and its child both killed with SIGKILL: show gives the run a reason at once, never a bare interrupted', async () => {
+    const run = await startLongRun('both-killed');
+    process.kill(run.cli.pid!, 'SIGKILL');
+    process.kill(run.childPid, 'SIGKILL');
+    await run.exit;
+    const id = run.dir.split('/').at(-1)!;
+    assert.equal(status(run.dir).status, 'running', 'nobody was left to record the end');
+    for (let i = 0; i < 50; i++) {
+      const shown = cli(['show', id]).stdout;
+      if (/status running/.test(shown)) {
+        await sleep(100);
+        continue;
+      }
+      assert.match(shown, new RegExp(`status interrupted\nreason: its process \\(pid ${run.childPid}\\) ended without recording how the run ended \\(killed by SIGKILL, or the machine stopped\\)`));
+      return;
+    }
+    assert.fail('the run was still shown running 5 s after its processes were killed');
   });
 
   it('process.exit(0) in the middle of fit is not completed; the CLI exits 1', () => {
@@ -263,8 +292,16 @@ await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 10, verbose: 0, callback
     const startTime = readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19];
     writeFileSync(file, JSON.stringify({ status: 'running', pid: process.pid, pidStartTime: '1', startedAt: 'x' }));
     assert.equal(named('diverges')[0]!.status, 'interrupted');
+    assert.match(named('diverges')[0]!.problem!, new RegExp(`^pid ${process.pid} is another process now \\(started at tick ${startTime} after boot, the run's at 1\\): the run's process ended without recording how`));
     writeFileSync(file, JSON.stringify({ status: 'running', pid: process.pid, pidStartTime: startTime, startedAt: 'x' }));
     assert.equal(named('diverges')[0]!.status, 'running');
+    assert.equal(named('diverges')[0]!.problem, undefined);
+    // Hand-written, with no start time: a live pid alone (pid 1 lives forever) proves nothing.
+    for (const pid of [1, process.pid]) {
+      writeFileSync(file, JSON.stringify({ status: 'running', pid }));
+      assert.equal(named('diverges')[0]!.status, 'interrupted', `pid ${pid}`);
+      assert.match(cli(['show', run!.id]).stdout, new RegExp(`status interrupted\nreason: its status names pid ${pid} without that process's start time, so it cannot be told from another process that got the pid: taken as stale`));
+    }
     writeFileSync(file, saved);
   });
 

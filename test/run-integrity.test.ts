@@ -95,7 +95,62 @@ describe('run tools: weight files and records that were changed or lost', () => 
     assert.equal((JSON.parse(json.stdout) as { identical: boolean }).identical, false);
     assert.equal((JSON.parse(cli(['diff', ...same, '--json']).stdout) as { identical: boolean }).identical, true);
     assert.equal(cli(['diff', same[0]]).code, 2);
-    assert.match(cli(['diff', '--help']).stdout, /Exit codes \(as diff\(1\)\): 0 identical .*, 1 the runs differ or a run is corrupt, 2 bad usage/);
+    assert.match(cli(['diff', '--help']).stdout, /Exit codes \(as diff\(1\)\): 0 identical .*, 1 the runs differ in anything diff reports, or a run is corrupt, 2 bad usage/);
+  });
+
+  it('diff exits 1 for any difference it reports: a hand-edited config whose digests all agree', () => {
+    const [a, b] = same;
+    const fits = join(STORE, b, 'fits.jsonl');
+    const edited = readFileSync(fits, 'utf8').split('\n').map((line) => {
+      if (!line.includes('"options"')) return line;
+      const record = JSON.parse(line) as { options: Record<string, unknown> };
+      return JSON.stringify({ ...record, options: { ...record.options, verbose: 2 } });
+    }).join('\n');
+    tampered(fits, Buffer.from(edited), () => {
+      const r = cli(['diff', a, b]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /^config: \n {2}fit 0\.options\.verbose: 0 -> 2$/m);
+      assert.match(r.stdout, /^every recorded digest, metric and value bit agrees, but the runs differ in: config \(above\)$/m);
+      const json = cli(['diff', a, b, '--json']);
+      assert.equal(json.code, 1);
+      assert.deepEqual(Object.entries(JSON.parse(json.stdout) as Record<string, unknown>).filter(([k]) => k === 'identical' || k === 'differ'), [['identical', true], ['differ', true]]);
+    });
+    assert.equal(cli(['diff', a, b]).code, 0, 'the config put back, nothing differs');
+  });
+
+  it('a metric value edited in epochs.jsonl while its float32 bits stay is a corrupt run, naming file, fit, epoch and metric', () => {
+    const [a, b] = same;
+    const file = join(STORE, b, 'epochs.jsonl');
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    const line = JSON.parse(lines[2]!) as { fit: number; epoch: number; logs: { loss: number }; logBits: { loss: string } };
+    const edit = (loss: unknown) => Buffer.from([...lines.slice(0, 2), JSON.stringify({ ...line, logs: { loss } }), ...lines.slice(3)].join('\n') + '\n');
+    tampered(file, edit(line.logs.loss / 2), () => {
+      const message = new RegExp(`corrupt: ${file.replace(/[/.]/g, '\\$&')} record 3 \\(fit 0, epoch 2\\): metric "loss" is ${line.logs.loss / 2}, but its recorded float32 bits ${line.logBits.loss} \\(logBits\\) are ${line.logs.loss}: one of them was changed`);
+      for (const command of [['diff', a, b], ['verify', b]]) {
+        const r = cli(command);
+        assert.equal(r.code, 1, `${command.join(' ')}: ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, message, command.join(' '));
+      }
+      assert.equal(listed().find((r) => r.id === b)!.status, 'corrupt');
+    });
+    // What JSON cannot tell apart is no edit: a NaN written as null (older runs) or as "NaN", -0 written as 0.
+    for (const [loss, bits] of [[null, '7fc00000'], ['NaN', 'ffc00000'], [0, '80000000']] as const) {
+      tampered(file, Buffer.from([...lines.slice(0, 2), JSON.stringify({ ...line, logs: { loss }, logBits: { loss: bits } }), ...lines.slice(3)].join('\n') + '\n'), () => {
+        assert.equal(listed().find((r) => r.id === b)!.status, 'completed', `${JSON.stringify(loss)} with bits ${bits}`);
+      });
+    }
+    tampered(file, edit('Infinity'), () => assert.match(listed().find((r) => r.id === b)!.problem!, /metric "loss" is "Infinity", but its recorded float32 bits/));
+  });
+
+  it('exit code 2 comes from the error\'s class, not from its message: a report of only corrupt runs is a failed check (1)', () => {
+    const [, b] = same;
+    without(join(STORE, b, 'epochs.jsonl'), () => {
+      const r = cli(['report', b, '--out', join(WORK, 'corrupt.html')]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /verbatim report: Expected at least one readable run\. Received: 1 corrupt/);
+    });
+    const bad = cli(['report', '--out', join(WORK, 'none.html')]);
+    assert.equal(bad.code, 2, 'naming no runs is bad usage');
   });
 
   it('a changed snapshot, of any epoch, is a corrupt run for diff and verify, naming the file, the epoch and both digests', () => {

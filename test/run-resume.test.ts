@@ -95,9 +95,11 @@ describe('verbatim run --resume', () => {
     appendFileSync(join(dir, 'steps.jsonl'), '{"fit":0,"epoch":6,"step":7,"lossBits":"00000000","loss":0,"digest":"after the backup"}\n');
     appendFileSync(join(dir, 'weights', 'fit-0.bin'), new Uint8Array(4 * 57));
     await runAndKill(['run', '--resume', id], second, id);
-    const resumed = cli(['run', '--resume', id.slice(0, 30)]);
+    const resumed = cli(['run', '--resume', id.slice(0, 30), '--progress']);
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stderr, new RegExp(`${id} resumed: completed`));
+    // --progress shows the resumed run's progress (it was accepted and ignored), from the epochs it kept on.
+    assert.match(resumed.stderr, /^progress \[1\/1\] fit 1 epoch \d\/8 loss \S+/m);
 
     const a = join(STORE, plainId);
     const pick = (dir: string, file: string, keys: string[]) => lines(dir, file).map((l) => {

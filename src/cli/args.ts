@@ -1,8 +1,6 @@
 /** Command-line parsing shared by the commands: positionals, --flag value, --switch, and `--` for script arguments. */
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { UsageError } from '../errors.js';
+import { MAX_SEED } from '../random/seed.js';
 
 export interface Parsed {
   positionals: string[];
@@ -68,10 +66,17 @@ export function integerFlag(parsed: Parsed, name: string, min: number, max = Num
   return n;
 }
 
-/** A seed as the store records it: a decimal integer in one spelling (-0 is 0, 007 is 7). */
+/** A seed as the store records it, a decimal integer from 0 to 2^64 - 1 in one spelling (-0 is 0, 007 is 7); undefined if it is none. */
+export function canonicalSeed(value: string): string | undefined {
+  const seed = /^-?\d+$/.test(value) ? BigInt(value) : undefined;
+  return seed !== undefined && seed >= 0n && seed <= MAX_SEED ? seed.toString() : undefined;
+}
+
+/** The seed of --seed, --seeds (one item) or ls --seed, as the store records it (vb.setRandomSeed accepts the same seeds). */
 export function seedText(flag: string, value: string): string {
-  if (!/^-?\d+$/.test(value)) throw new UsageError(`Expected --${flag} to be an integer seed. Received: --${flag} ${value || '(empty)'}`);
-  return BigInt(value).toString();
+  const seed = canonicalSeed(value);
+  if (seed === undefined) throw new UsageError(`Expected --${flag} to be an integer seed from 0 to 2^64 - 1. Received: seed=${value || '(empty)'}`);
+  return seed;
 }
 
 export function stringFlag(parsed: Parsed, name: string): string | undefined {

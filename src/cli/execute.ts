@@ -12,6 +12,7 @@ import { accessSync, closeSync, constants as fsConstants, existsSync, mkdtempSyn
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
 import { ensureDirectory, newRunId, processStartTime, readStatus, writeFailure, writeJson, writeStatus } from '../runs/store.js';
 
 export interface Invocation {
@@ -36,6 +37,8 @@ export interface Execution {
   seconds: number;
   /** A file of the run that could not be written (a full disk), with the reason. */
   writeError?: string;
+  /** The signal that ended the script's process (sent to it, or handled by its recorder), if one did. */
+  signal?: NodeJS.Signals;
 }
 
 const require = createRequire(import.meta.url);
@@ -49,7 +52,7 @@ const PRELOAD = require.resolve('./preload.js');
 function ensureWritableStore(store: string): void {
   const notWritable = (at: string, error: unknown) => {
     const { code, message } = error as NodeJS.ErrnoException;
-    return new Error(`Expected a writable store. Received: store=${resolve(store)} (not writable: ${code ?? message}${at === resolve(store) ? '' : ` at ${at}`})`, { cause: error });
+    return new UsageError(`Expected a writable store. Received: store=${resolve(store)} (not writable: ${code ?? message}${at === resolve(store) ? '' : ` at ${at}`})`, { cause: error });
   };
   let nearest = resolve(store);
   while (!existsSync(nearest) && dirname(nearest) !== nearest) nearest = dirname(nearest);
@@ -137,7 +140,7 @@ function forwardSignals(): void {
  */
 export function execute(store: string, invocation: Invocation, echo: Echo, started?: (dir: string) => void, resume?: string): Promise<Execution> {
   const script = resolve(invocation.script);
-  if (!existsSync(script)) throw new Error(`Expected a script file. Received: ${invocation.script} (not found)`);
+  if (!existsSync(script)) throw new UsageError(`Expected a script file. Received: ${invocation.script} (not found)`);
   const id = resume ?? newRunId();
   const dir = join(store, id);
   ensureWritableStore(store);
@@ -211,12 +214,13 @@ export function execute(store: string, invocation: Invocation, echo: Echo, start
       stdout.close();
       stderr.close();
       const exitCode = code ?? (signal ? signalExitCode(signal) : 1);
+      let endedBy: NodeJS.Signals | undefined = signal ?? undefined;
       try {
-        settleStatus(dir, startedAt, exitCode, signal, lastError);
+        endedBy = settleStatus(dir, startedAt, exitCode, signal, lastError);
       } catch (error) {
         writeError ??= (error as Error).message;
       }
-      resolvePromise({ id, dir, exitCode, seconds: (performance.now() - t0) / 1000, ...(writeError ? { writeError } : {}) });
+      resolvePromise({ id, dir, exitCode, seconds: (performance.now() - t0) / 1000, ...(writeError ? { writeError } : {}), ...(endedBy ? { signal: endedBy } : {}) });
     });
   });
 }
@@ -224,17 +228,23 @@ export function execute(store: string, invocation: Invocation, echo: Echo, start
 /**
  * A run whose status still says 'running' after its process ended never finished its own
  * record: it died before importing verbatim (a syntax error, a missing module), or was killed.
- * Its status then says so, with the reason: the signal, or the error's first line.
+ * Its status then says so, with the reason: the signal, or the error's first line. Returns the
+ * signal that ended the process: the one it died of, or the one its recorder handled.
  */
-function settleStatus(dir: string, startedAt: string, exitCode: number, signal: NodeJS.Signals | null, stderr: string): void {
+function settleStatus(dir: string, startedAt: string, exitCode: number, signal: NodeJS.Signals | null, stderr: string): NodeJS.Signals | undefined {
   const record = readStatus(dir);
-  if (record && record.status !== 'running') return;
+  if (record && record.status !== 'running') {
+    const recorded = record.status === 'interrupted' ? record.signal : undefined;
+    return signal ?? (recorded !== undefined && recorded in constants.signals ? recorded as NodeJS.Signals : undefined);
+  }
   const reason = signal ? `killed by ${signal}` : firstErrorLine(stderr) ?? `exit code ${exitCode}`;
   writeStatus(join(dir, 'status.json'), {
     status: signal || exitCode > 128 ? 'interrupted' : exitCode === 0 ? 'completed' : 'failed',
     pid: record?.pid ?? process.pid, startedAt: record?.startedAt ?? startedAt, endedAt: new Date().toISOString(),
     ...(signal || exitCode !== 0 ? { error: { message: reason } } : {}),
+    ...(signal ? { signal } : {}),
   });
+  return signal ?? undefined;
 }
 
 /** The line of Node's error output that names the error ("SyntaxError: Unexpected token ..."). */

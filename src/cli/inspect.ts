@@ -98,20 +98,48 @@ export function lsTable(runs: readonly RunSummary[]): string {
   ]);
 }
 
-/** Fields of two flat-ish objects that differ, as "key: a -> b". */
+/**
+ * Fields of two objects that differ, as "key: a -> b", each named by its path down to the value
+ * that differs ("fit 0.options.verbose: 0 -> 2"), so that a long config does not hide it.
+ */
 export function fieldDifferences(a: Record<string, unknown>, b: Record<string, unknown>, ignore: readonly string[] = []): string[] {
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !ignore.includes(k)).sort();
-  return keys.flatMap((k) => {
-    const x = JSON.stringify(a[k]);
-    const y = JSON.stringify(b[k]);
-    if (x === y) return [];
-    const short = (s: string | undefined) => (s === undefined ? 'absent' : s.length > 80 ? `${s.slice(0, 77)}...` : s);
-    return [`${k}: ${short(x)} -> ${short(y)}`];
-  });
+  return keys.flatMap((k) => pathDifferences(k, a[k], b[k]));
+}
+
+function pathDifferences(path: string, a: unknown, b: unknown): string[] {
+  const x = JSON.stringify(a);
+  const y = JSON.stringify(b);
+  if (x === y) return [];
+  // Objects, and arrays of one length, are compared member by member.
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && Array.isArray(a) === Array.isArray(b)
+    && (!Array.isArray(a) || a.length === (b as unknown[]).length)) {
+    const [p, q] = [a as Record<string, unknown>, b as Record<string, unknown>];
+    return [...new Set([...Object.keys(p), ...Object.keys(q)])].flatMap((k) => pathDifferences(Array.isArray(a) ? `${path}[${k}]` : `${path}.${k}`, p[k], q[k]));
+  }
+  const short = (s: string | undefined) => (s === undefined ? 'absent' : s.length > 80 ? `${s.slice(0, 77)}...` : s);
+  return [`${path}: ${short(x)} -> ${short(y)}`];
 }
 
 /** Environment fields expected to differ between any two runs. */
 export const VOLATILE_ENVIRONMENT = ['startedAt', 'endedAt', 'environmentVariables'];
+
+/**
+ * The environment differences of two runs: their manifests' fields but the volatile ones, with a
+ * run's resumptions reduced to those that ran in another environment than its first process (a
+ * resumption in the same environment differs from none only by its time, which is no difference).
+ */
+export function environmentDifferences(a: RunDetails, b: RunDetails): string[] {
+  const environment = ({ resumptions, ...manifest }: Record<string, unknown>) => {
+    const elsewhere = (Array.isArray(resumptions) ? resumptions as unknown[] : []).flatMap((r) => {
+      if (typeof r !== 'object' || r === null) return [r];
+      const { at: _at, ...fields } = r as Record<string, unknown>;
+      return Object.entries(fields).some(([k, v]) => JSON.stringify(v) !== JSON.stringify(manifest[k])) ? [fields] : [];
+    });
+    return elsewhere.length > 0 ? { ...manifest, resumedElsewhere: elsewhere } : manifest;
+  };
+  return fieldDifferences(environment(a.manifest), environment(b.manifest), VOLATILE_ENVIRONMENT);
+}
 
 export interface Divergence {
   fit: number;

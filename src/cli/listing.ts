@@ -1,6 +1,6 @@
 /** `verbatim ls`: filtering runs by start time and sorting them by a field or a final value. */
 import type { RunSummary } from '../runs/store.js';
-import { UsageError } from './args.js';
+import { UsageError } from '../errors.js';
 
 /** A run's start time in ms since the epoch, read from its id (ids begin with the UTC start time). */
 export function runStart(id: string): number | undefined {

@@ -6,11 +6,12 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import * as vb from '../index.js';
 import { defaultStore, jsonNumber, listRuns, removeRun, resolveRun, summarizeRun, writeFailure } from '../runs/store.js';
-import { integerFlag, MAX_THREADS, parse, seedText, stringFlag, UsageError, type Parsed } from './args.js';
-import { execute, executeAll, interruptedBy, isScriptName, SCRIPT_KINDS, signalExitCode, type Invocation } from './execute.js';
+import { integerFlag, MAX_THREADS, parse, seedText, stringFlag, type Parsed } from './args.js';
+import { UsageError } from '../errors.js';
+import { execute, executeAll, interruptedBy, isScriptName, SCRIPT_KINDS, signalExitCode, type Execution, type Invocation } from './execute.js';
 import { projectRoot, trustedInvocation } from './trust.js';
 import {
-  compareData, configOf, summaryValues, valueDifferences, fieldDifferences, firstDivergence, loadRun, lsTable, table, VOLATILE_ENVIRONMENT,
+  compareData, configOf, environmentDifferences, summaryValues, valueDifferences, fieldDifferences, firstDivergence, loadRun, lsTable, table,
   layersText, type RunDetails,
 } from './inspect.js';
 import { renderReport } from './report.js';
@@ -87,7 +88,7 @@ confidence interval of the mean, and whether runs of the same seed were bit-iden
   verify: 'verbatim verify <run>: checks the run\'s records and weight files (every kept snapshot against its epoch record\'s digest, weights.bin against its fit\'s final digest; a changed or lost file is a corrupt run, exit 1), re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
   diff: `verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences, then the first epoch (and step, when traced; and op of the first step, with --trace ops) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.
 Both runs' weight files are checked first: every kept snapshot (weights/fit-F.bin) and the final weights (weights.bin) must have the digests the records hold (epochs.jsonl; fits.jsonl for the final weights); a run whose file was changed or lost is corrupt (the file, fit, epoch and both digests are named).
-Exit codes (as diff(1)): 0 identical (every recorded digest, metric and custom value bit agrees), 1 the runs differ or a run is corrupt, 2 bad usage.`,
+Exit codes (as diff(1)): 0 identical (every recorded digest, metric and custom value bit agrees, and nothing above differs: environment, config, data), 1 the runs differ in anything diff reports, or a run is corrupt, 2 bad usage. --json says both: "identical" (the recorded results' bits) and "differ" (anything reported).`,
   ls: 'verbatim ls [--name NAME] [--status S] [--seed N] [--since 2h|2026-11-28] [--sort FIELD|METRIC|-METRIC] [--json]: id, name, seed, status, final metrics and custom values, and digest prefix of every run, oldest first unless sorted.',
   show: 'verbatim show <run> [--json]: the run\'s manifest, status (with its reason), fits and per-epoch records.',
   rm: 'verbatim rm <run...>: deletes the runs (each id, or a prefix naming one run), printing what it removed.',
@@ -137,7 +138,7 @@ function distinctSeeds(parsed: Parsed): (string | undefined)[] {
   const expand = (item: string): string[] => {
     const range = /^(-?\d+)\.\.(-?\d+)$/.exec(item);
     if (!range) return [valid(item)];
-    const [from, to] = [Number(range[1]), Number(range[2])];
+    const [from, to] = [Number(valid(range[1]!)), Number(valid(range[2]!))];
     if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || to < from || to - from >= MAX_SEEDS) {
       throw new UsageError(`Expected a seed range a..b with a <= b and at most ${MAX_SEEDS} seeds. Received: ${item}`);
     }
@@ -191,6 +192,13 @@ function backupIntervalFlag(parsed: Parsed): { backupInterval?: number | null } 
   return { backupInterval: seconds };
 }
 
+/** The live progress display of --progress, on by default when stdout and stderr are terminals. */
+function progressDisplay(parsed: Parsed, runs: number): ProgressDisplay | undefined {
+  return parsed.flags.has('progress') || (process.stdout.isTTY && process.stderr.isTTY)
+    ? new ProgressDisplay(runs, (t) => write('stderr', t), process.stderr.isTTY === true)
+    : undefined;
+}
+
 /** Continues an interrupted or failed run into its own record, from its fits' backups. */
 async function commandResume(parsed: Parsed, query: string): Promise<number> {
   if (parsed.positionals.length > 0 || parsed.rest.length > 0) throw new UsageError(`Expected no script with --resume (the run names its own). Received: ${JSON.stringify([...parsed.positionals, ...parsed.rest])}`);
@@ -200,25 +208,37 @@ async function commandResume(parsed: Parsed, query: string): Promise<number> {
   const storeDir = store(parsed);
   const original = loadRun(storeDir, resolveRun(storeDir, query));
   const { id, status } = original.summary;
-  if (status !== 'interrupted' && status !== 'failed') throw new Error(`Expected an interrupted or failed run to resume. Received: ${id}, ${status}`);
+  if (status !== 'interrupted' && status !== 'failed') throw new UsageError(`Expected an interrupted or failed run to resume. Received: ${id}, ${status}`);
   const invocation = trustedInvocation(original, projectRoot(process.cwd()), 'resume');
   if (invocation.backupInterval === null) write('stderr', `verbatim run: ${id} was recorded without backups; its fits start again from their beginning\n`);
-  const execution = await execute(storeDir, invocation, (t, stream) => write(stream, t), undefined, id);
+  const display = progressDisplay(parsed, 1);
+  const execution = await execute(storeDir, invocation, (t, stream) => {
+    display?.clear();
+    write(stream, t);
+  }, display && ((dir) => display.started(0, dir)), id);
+  display?.finished(0);
   const run = loadRun(storeDir, id);
   const reason = run.summary.problem ? `: ${run.summary.problem}` : '';
   write('stderr', `${id} resumed: ${run.summary.status} in ${execution.seconds.toFixed(1)}s ${run.summary.digest?.slice(0, 12) ?? ''}${reason}\n`);
-  const signal = interruptedBy();
-  if (signal) return signalExitCode(signal);
+  const signalled = signalExit([execution], 'run --resume');
+  if (signalled !== undefined) return signalled;
   return execution.exitCode === 0 && !execution.writeError && run.summary.status === 'completed' ? 0 : 1;
+}
+
+/**
+ * 128 + the number of the signal that ended the runs, if one did: the CLI's own (passed on to its
+ * runs), else one that ended a run's process by itself (`kill -TERM <the script's pid>`).
+ */
+function signalExit(executions: readonly (Execution | undefined)[], command: string): number | undefined {
+  const own = interruptedBy();
+  const run = own ? undefined : executions.find((e) => e?.signal !== undefined);
+  if (run) write('stderr', `verbatim ${command}: run ${run.id} was ended by ${run.signal}, sent to its process\n`);
+  const signal = own ?? run?.signal;
+  return signal ? signalExitCode(signal) : undefined;
 }
 
 /** More runs than this in one command is a typo, not a plan (each is a process and a directory). */
 const MAX_RUNS = 100_000;
-
-/** A run whose records or weight files are corrupt: a check that failed (exit 1), not bad usage. */
-class CorruptRun extends Error {
-  override name = 'CorruptRun';
-}
 
 /**
  * A run to compare: a corrupt one is an error naming why, never compared as if it were empty;
@@ -227,7 +247,7 @@ class CorruptRun extends Error {
 function readableRun(storeDir: string, query: string): RunDetails {
   const run = loadRun(storeDir, resolveRun(storeDir, query));
   const problems = run.summary.status === 'corrupt' ? [run.summary.problem!] : weightFileProblems(run);
-  if (problems.length > 0) throw new CorruptRun(`Expected a readable run. Received: ${run.summary.id}, corrupt: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new Error(`Expected a readable run. Received: ${run.summary.id}, corrupt: ${problems.join('; ')}`);
   return run;
 }
 
@@ -258,9 +278,7 @@ async function commandRun(parsed: Parsed): Promise<number> {
   const invocations = seedList(parsed).map((seed) => ({ ...base, ...(seed !== undefined ? { seed } : {}) }));
   const parallel = integerFlag(parsed, 'parallel', 1, MAX_RUNS) ?? 1;
   const metric = stringFlag(parsed, 'metric');
-  const display = parsed.flags.has('progress') || (process.stdout.isTTY && process.stderr.isTTY)
-    ? new ProgressDisplay(invocations.length, (t) => write('stderr', t), process.stderr.isTTY === true)
-    : undefined;
+  const display = progressDisplay(parsed, invocations.length);
   const finals: number[] = [];
   const executions = await executeAll(storeDir, invocations, parallel, (t, stream) => {
     display?.clear();
@@ -284,10 +302,9 @@ async function commandRun(parsed: Parsed): Promise<number> {
   if (unfinished.length) out(`(${unfinished.length} run(s) not completed, left out of the statistics: ${unfinished.map((r) => `${r.summary.id} ${r.summary.status}`).join(', ')})`);
   for (const line of sameSeedReport(runs)) out(line);
   const signal = interruptedBy();
-  if (signal) {
-    write('stderr', `verbatim run: interrupted by ${signal} after ${executions.length} of ${invocations.length} runs\n`);
-    return signalExitCode(signal);
-  }
+  if (signal) write('stderr', `verbatim run: interrupted by ${signal} after ${executions.length} of ${invocations.length} runs\n`);
+  const signalled = signalExit(executions, 'run');
+  if (signalled !== undefined) return signalled;
   return executions.every((e, i) => e.exitCode === 0 && !e.writeError && runs[i]!.summary.status === 'completed') ? 0 : 1;
 }
 
@@ -299,11 +316,13 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   const original = readableRun(storeDir, query);
   const invocation = trustedInvocation(original, projectRoot(process.cwd()));
   const [execution] = await executeAll(storeDir, [{ ...invocation, name: `verify ${original.summary.id}` }], 1, () => undefined, () => undefined);
-  if (!execution) return signalExitCode(interruptedBy()!);
-  const again = loadRun(storeDir, execution!.id);
+  // Interrupted (before it started, or while it ran): nothing to compare.
+  const signalled = signalExit([execution], 'verify');
+  if (signalled !== undefined || !execution) return signalled ?? 1;
+  const again = loadRun(storeDir, execution.id);
   const divergence = firstDivergence(original, again);
   const stepDivergence = original.steps.findIndex((s, i) => s.digest !== again.steps[i]?.digest || s.lossBits !== again.steps[i]?.lossBits);
-  const environmentChanges = fieldDifferences(original.manifest, again.manifest, VOLATILE_ENVIRONMENT);
+  const environmentChanges = environmentDifferences(original, again);
   const values = valueDifferences(original, again);
   if (divergence === undefined && stepDivergence < 0 && values.length === 0 && again.summary.status === original.summary.status) {
     out(`identical: ${again.summary.id} reproduces ${original.summary.id} (${original.epochs.length} epoch records${original.steps.length ? `, ${original.steps.length} steps` : ''})`);
@@ -327,7 +346,7 @@ function commandDiff(parsed: Parsed): number {
   const divergence = firstDivergence(a, b);
   const result = {
     runs: [a.summary.id, b.summary.id],
-    environment: fieldDifferences(a.manifest, b.manifest, VOLATILE_ENVIRONMENT),
+    environment: environmentDifferences(a, b),
     config: fieldDifferences(configOf(a), configOf(b)),
     data: compareData(a, b),
     firstDivergence: divergence ?? null,
@@ -337,11 +356,14 @@ function commandDiff(parsed: Parsed): number {
     firstDivergentOp: a.ops.length && b.ops.length ? firstDivergentOp(a.ops, b.ops) ?? null : null,
     values: valueDifferences(a, b),
   };
-  // diff(1)'s exit codes: 0 when every recorded result (digest, metric and value bit) agrees, 1 when any differs.
+  // identical: every recorded result (digest, metric and value bit) agrees.
   const identical = divergence === undefined && result.values.length === 0 && result.firstDivergentStep === null && result.firstDivergentOp === null;
-  const exitCode = identical ? 0 : 1;
+  // diff(1)'s exit codes: 0 only when nothing is reported as differing (a hand-edited config with every digest agreeing is a difference).
+  const otherDifferences = Object.entries({ environment: result.environment, config: result.config, 'data content': result.data.content, 'data order': result.data.order })
+    .filter(([, lines]) => lines.length > 0).map(([what]) => what);
+  const exitCode = identical && otherDifferences.length === 0 ? 0 : 1;
   if (parsed.flags.has('json')) {
-    out(JSON.stringify({ identical, ...result }, null, 2));
+    out(JSON.stringify({ identical, differ: exitCode === 1, ...result }, null, 2));
     return exitCode;
   }
   out(`environment: ${result.environment.length ? `\n  ${result.environment.join('\n  ')}` : 'no differences'}`);
@@ -349,7 +371,8 @@ function commandDiff(parsed: Parsed): number {
   out(`data content: ${result.data.content.length ? `\n  ${result.data.content.join('\n  ')}` : 'the same examples'}`);
   out(`data order: ${result.data.order.length ? `\n  ${result.data.order.join('\n  ')}` : result.data.content.length ? '(see content)' : 'the same'}`);
   if (result.values.length) out(`custom values that differ:\n  ${result.values.join('\n  ')}`);
-  if (identical) out('identical: every recorded digest, metric and value bit agrees');
+  if (identical && otherDifferences.length === 0) out('identical: every recorded digest, metric and value bit agrees');
+  else if (identical) out(`every recorded digest, metric and value bit agrees, but the runs differ in: ${otherDifferences.join(', ')} (above)`);
   else if (divergence === undefined && result.values.length === 0) out('epoch records identical, but not every step (below)');
   else if (divergence === undefined) out('training identical: every recorded digest and metric bit agrees');
   else if (divergence === 'length') out(`different lengths: ${a.epochs.length} and ${b.epochs.length} epoch records`);
@@ -411,7 +434,7 @@ function commandRm(parsed: Parsed): number {
   // Every id is checked before anything is removed; a run still training is not pulled from under it.
   const runs = [...new Set(parsed.positionals.map((query) => resolveRun(storeDir, query)))].map((id) => summarizeRun(storeDir, id));
   const running = runs.find((r) => r.status === 'running');
-  if (running) throw new Error(`Expected runs that are not running. Received: ${running.id}, still running (stop it first)`);
+  if (running) throw new UsageError(`Expected runs that are not running. Received: ${running.id}, still running (stop it first)`);
   for (const run of runs) {
     removeRun(storeDir, run.id);
     out(`removed ${run.id} (name ${run.name ?? '-'}, seed ${run.seed ?? '-'}, ${run.status})`);
@@ -489,7 +512,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (caught) {
     const error = writeFailure((caught as { path?: string }).path ?? 'a file', caught);
     write('stderr', `verbatim ${command}: ${error.message}\n`);
-    return error instanceof UsageError || (!(error instanceof CorruptRun) && /^Expected/.test(error.message)) ? 2 : 1;
+    // Bad usage or input is marked by its class, never recognised by its message's words.
+    return error instanceof UsageError ? 2 : 1;
   }
 }
 

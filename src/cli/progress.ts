@@ -67,36 +67,52 @@ export class JsonlTail<T> {
   }
 }
 
-interface Running {
-  index: number;
-  startedAt: number;
-  last: string;
-  epochs: JsonlTail<EpochLine>;
-  fits: JsonlTail<{ fit: number; options?: { epochs?: number } }>;
-  /** Epoch records so far (after the fits' initial ones), the last of them, and each fit's planned epochs. */
-  trained: number;
-  lastEpoch: EpochLine | undefined;
-  planned: Map<number, number | undefined>;
-}
-
 const seconds = (ms: number) => (ms >= 60_000 ? `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`);
 
-/** One repeat's state as a line: "[2/30] fit 1 epoch 7/20 loss 0.0312 ETA 4.1s". */
-function progressLine(r: Running, total: number, elapsedMs: number): string {
-  const epochs = r.epochs.read();
-  if (epochs.fromStart) [r.trained, r.lastEpoch] = [0, undefined];
-  for (const e of epochs.records) {
-    if (e.epoch > 0) [r.trained, r.lastEpoch] = [r.trained + 1, e];
+/** One repeat's progress, read from its run's records. Times are milliseconds (Date.now()). */
+export class RunProgress {
+  /** The line last shown. */
+  last = '';
+  private readonly epochs: JsonlTail<EpochLine>;
+  private readonly fits: JsonlTail<{ fit: number; options?: { epochs?: number } }>;
+  /** The last epoch record (after the fits' initial ones) and each fit's planned epochs. */
+  private lastEpoch: EpochLine | undefined;
+  private readonly planned = new Map<number, number | undefined>();
+  /** Epochs trained by this process since paceFrom, the time the display began counting them (the start, unless records were there). */
+  private trained = 0;
+  private paceFrom: number;
+  private looked = false;
+
+  constructor(readonly index: number, dir: string, private readonly startedAt: number) {
+    this.paceFrom = startedAt;
+    this.epochs = new JsonlTail(join(dir, 'epochs.jsonl'));
+    this.fits = new JsonlTail(join(dir, 'fits.jsonl'));
   }
-  for (const f of r.fits.read().records) if (f.options) r.planned.set(f.fit, f.options.epochs);
-  const last = r.lastEpoch;
-  if (!last) return `[${r.index + 1}/${total}] starting (${seconds(elapsedMs)})`;
-  const planned = r.planned.get(last.fit);
-  const loss = last.logs?.loss;
-  const lossText = loss === undefined ? '' : ` loss ${loss === null ? 'NaN' : Number(loss.toPrecision(4))}`;
-  // The ETA of the current fit, from the pace of all epochs so far.
-  const eta = planned && planned > last.epoch ? ` ETA ${seconds((elapsedMs / r.trained) * (planned - last.epoch))}` : '';
-  return `[${r.index + 1}/${total}] fit ${last.fit} epoch ${last.epoch}${planned ? `/${planned}` : ''}${lossText}${eta}`;
+
+  /** The repeat's state as a line: "[2/30] fit 1 epoch 7/20 loss 0.0312 ETA 4.1s". */
+  line(total: number, now: number): string {
+    const epochs = this.epochs.read();
+    // Records there when the display first looks, or when a resume replaced the file (cut back to
+    // its backups), were trained by an earlier process: the pace counts only the epochs after them.
+    const earlier = !this.looked || epochs.fromStart;
+    this.looked = true;
+    if (earlier) [this.trained, this.lastEpoch] = [0, undefined];
+    if (earlier && epochs.records.length > 0) this.paceFrom = now;
+    for (const e of epochs.records) {
+      if (e.epoch === 0) continue;
+      this.lastEpoch = e;
+      if (!earlier) this.trained++;
+    }
+    for (const f of this.fits.read().records) if (f.options) this.planned.set(f.fit, f.options.epochs);
+    const last = this.lastEpoch;
+    if (!last) return `[${this.index + 1}/${total}] starting (${seconds(now - this.startedAt)})`;
+    const planned = this.planned.get(last.fit);
+    const loss = last.logs?.loss;
+    const lossText = loss === undefined ? '' : ` loss ${loss === null ? 'NaN' : Number(loss.toPrecision(4))}`;
+    // The ETA of the current fit, from the pace of the epochs trained here (none yet: no ETA).
+    const eta = planned && planned > last.epoch && this.trained > 0 ? ` ETA ${seconds(((now - this.paceFrom) / this.trained) * (planned - last.epoch))}` : '';
+    return `[${this.index + 1}/${total}] fit ${last.fit} epoch ${last.epoch}${planned ? `/${planned}` : ''}${lossText}${eta}`;
+  }
 }
 
 /** The running summary of one metric over the runs finished so far. */
@@ -109,7 +125,7 @@ export function liveSummary(metric: string, values: readonly number[], total: nu
 }
 
 export class ProgressDisplay {
-  private readonly running = new Map<number, Running>();
+  private readonly running = new Map<number, RunProgress>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private shown = '';
   private summary = '';
@@ -117,10 +133,7 @@ export class ProgressDisplay {
   constructor(private readonly total: number, private readonly write: (text: string) => void, private readonly terminal: boolean) {}
 
   started(index: number, dir: string): void {
-    this.running.set(index, {
-      index, startedAt: Date.now(), last: '', // non-numeric: elapsed time for the progress display
-      epochs: new JsonlTail(join(dir, 'epochs.jsonl')), fits: new JsonlTail(join(dir, 'fits.jsonl')), trained: 0, lastEpoch: undefined, planned: new Map(),
-    });
+    this.running.set(index, new RunProgress(index, dir, Date.now())); // non-numeric: elapsed time for the progress display
     this.timer ??= setInterval(() => this.refresh(), 250);
     this.refresh();
   }
@@ -146,7 +159,7 @@ export class ProgressDisplay {
   private refresh(): void {
     const now = Date.now(); // non-numeric: ETA shown on the terminal
     const parts = [...this.running.values()].map((r) => {
-      const text = progressLine(r, this.total, now - r.startedAt);
+      const text = r.line(this.total, now);
       if (!this.terminal && text !== r.last && !text.includes('starting')) this.write(`progress ${text}\n`);
       r.last = text;
       return text;

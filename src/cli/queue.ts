@@ -16,7 +16,7 @@ import { hostname } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { Redis } from 'ioredis';
 import { ensureDirectory } from '../runs/store.js';
-import { UsageError } from './args.js';
+import { UsageError } from '../errors.js';
 import { CONNECT_TIMEOUT_MS } from './queue-policy.js';
 
 export const QUEUE_NAME = 'verbatim-runs';

@@ -12,7 +12,7 @@ import { weightDifferences } from './snapshots.js';
 import { valueFromBits } from '../runs/values.js';
 import { curveSpec, distributionSpec, renderCharts, vegaRuntime, type CurvePoint, type FinalPoint } from './charts.js';
 import {
-  compareData, configOf, fieldDifferences, firstDivergence, repeatedSeeds, summaryValues, VOLATILE_ENVIRONMENT, layersText,
+  compareData, configOf, environmentDifferences, fieldDifferences, firstDivergence, repeatedSeeds, summaryValues, VOLATILE_ENVIRONMENT, layersText,
   type EpochRecord, type RunDetails,
 } from './inspect.js';
 
@@ -115,7 +115,7 @@ function sameSeedSection(runs: readonly RunDetails[]): string {
       items.push(`<li class="different">Seed ${escape(seed)}: <code>${escape(r.summary.id)}</code> differs from <code>${escape(first!.summary.id)}</code>, ${escape(where)}. <a href="#${diffAnchor(first!, r)}">diff</a></li>`);
       const lines = [
         `$ verbatim diff ${first!.summary.id} ${r.summary.id}`,
-        `environment: ${fieldDifferences(first!.manifest, r.manifest, VOLATILE_ENVIRONMENT).join('; ') || 'no differences'}`,
+        `environment: ${environmentDifferences(first!, r).join('; ') || 'no differences'}`,
         `config: ${fieldDifferences(configOf(first!), configOf(r)).join('; ') || 'no differences'}`,
         `data content: ${compareData(first!, r).content.join('; ') || 'the same examples'}`,
         `data order: ${compareData(first!, r).order.join('; ') || 'no differences beyond the content'}`,

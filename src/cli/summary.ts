@@ -4,7 +4,7 @@
  * machines, for queued runs; otherwise where they first diverge and how their environments differ).
  */
 import { countLabel, summarize } from '../runs/statistics.js';
-import { fieldDifferences, firstDivergence, repeatedSeeds, summaryValues, table, valueDifferences, VOLATILE_ENVIRONMENT, type RunDetails } from './inspect.js';
+import { environmentDifferences, firstDivergence, repeatedSeeds, summaryValues, table, valueDifferences, type RunDetails } from './inspect.js';
 
 /** Per final metric and custom value (or only `metric`): the summary statistics across the runs. */
 export function statisticsTable(runs: readonly RunDetails[], metric?: string): string {
@@ -56,7 +56,7 @@ export function sameSeedReport(runs: readonly RunDetails[], placement?: (run: Ru
     const at = first === undefined ? `custom values differ: ${valueDifferences(group[0]!, divergent).join('; ')}`
       : first === 'length' ? `${group[0]!.epochs.length} epoch records, then ${divergent.epochs.length}`
         : `first divergence at fit ${first.fit}, epoch ${first.epoch}: ${first.what.join(', ')} differ`;
-    const environment = fieldDifferences(group[0]!.manifest, divergent.manifest, VOLATILE_ENVIRONMENT);
+    const environment = environmentDifferences(group[0]!, divergent);
     const named = (r: RunDetails) => `${r.summary.id}${placement(r) ? ` (${placement(r)!.worker})` : ''}`;
     return `seed ${seed}: ${group.length} runs${across}, NOT bit-identical: ${named(group[0]!)} and ${named(divergent)}: ${at}; environment differences: ${environment.length ? environment.join('; ') : 'none recorded'}`;
   });

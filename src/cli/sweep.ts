@@ -11,7 +11,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { fileSha256 } from '../runs/environment.js';
-import { UsageError } from './args.js';
+import { UsageError } from '../errors.js';
 import { signalExitCode, type Invocation } from './execute.js';
 import { loadRun, printable, table, type RunDetails } from './inspect.js';
 import {

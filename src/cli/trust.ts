@@ -11,7 +11,8 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileSha256 } from '../runs/environment.js';
-import { UsageError } from './args.js';
+import { UsageError } from '../errors.js';
+import { canonicalSeed } from './args.js';
 import type { Invocation } from './execute.js';
 import type { RunDetails } from './inspect.js';
 
@@ -64,7 +65,7 @@ export function trustedInvocation(run: RunDetails, root: string, action: 'verify
     throw refuse(`its recorded backup interval is ${JSON.stringify(backupInterval)}`);
   }
   const seed = run.run.seed;
-  if (typeof seed !== 'string' || !/^-?\d+$/.test(seed)) throw refuse(`its recorded seed is ${JSON.stringify(seed)}`);
+  if (typeof seed !== 'string' || canonicalSeed(seed) !== seed) throw refuse(`its recorded seed is ${JSON.stringify(seed)}`);
   return {
     script, args: args as string[], seed,
     ...(threads !== undefined ? { threads: threads as number } : {}), ...(backend !== undefined ? { backend: backend as string } : {}),

@@ -9,7 +9,7 @@
  * `foldIn(root, 'unnamed', n)` for the n-th such draw since the seed was set: they depend on
  * each other's order, never on named consumers.
  */
-import { DeterminismError } from '../errors.js';
+import { DeterminismError, invalid } from '../errors.js';
 import { isOpDeterminismEnabled } from '../engine/determinism.js';
 import { foldIn, key, type FoldData, type Key, type Seed } from './keys.js';
 
@@ -23,6 +23,19 @@ let generation = 0;
 let fixedByCli = false;
 let scriptSeed: Seed | undefined;
 
+/**
+ * The largest seed. A key holds a seed's 64 bits, so a seed past 2^64 - 1 (or a negative one)
+ * would train exactly as another seed while being recorded as itself: such seeds are refused.
+ */
+export const MAX_SEED = 2n ** 64n - 1n;
+
+/** The seed, if it is an integer from 0 to 2^64 - 1 (a number up to 2^53 - 1, or a bigint). */
+export function checkSeed(context: string, value: unknown): Seed {
+  const accepted = typeof value === 'bigint' ? value >= 0n && value <= MAX_SEED : Number.isSafeInteger(value) && (value as number) >= 0;
+  if (!accepted) throw invalid(context, 'Expected seed to be an integer from 0 to 2^64 - 1 (a number up to 2^53 - 1, or a bigint)', { seed: value });
+  return value as Seed;
+}
+
 /** With newScope false (a seed chosen at first use), names counted so far keep counting. */
 function applySeed(value: Seed, newScope = true): void {
   if (newScope) generation++;
@@ -33,8 +46,8 @@ function applySeed(value: Seed, newScope = true): void {
 }
 
 export function setRandomSeed(value: Seed): void {
+  checkSeed('setRandomSeed', value);
   if (fixedByCli) {
-    key(value);
     scriptSeed = value;
     console.error(`verbatim: setRandomSeed(${String(value)}) overridden: the run's seed is ${String(seed)} (given to verbatim run)`);
     unnamedDraws = 0;
@@ -45,7 +58,7 @@ export function setRandomSeed(value: Seed): void {
 
 /** Fixes the seed for the whole process, as `verbatim run --seed` does before the script starts. */
 export function fixRandomSeed(value: Seed): void {
-  applySeed(value);
+  applySeed(checkSeed('verbatim run --seed', value));
   fixedByCli = true;
 }
 

@@ -41,10 +41,10 @@ if (processLike && env.VERBATIM_RUN_DIR) {
   delete env.VERBATIM_RUN_OPTIONS;
   let failure: unknown;
   let finished = false;
-  const finish = (status: 'completed' | 'failed' | 'interrupted', error?: unknown) => {
+  const finish = (status: 'completed' | 'failed' | 'interrupted', error?: unknown, signal?: string) => {
     if (finished) return;
     finished = true;
-    recorder.finish(status, error);
+    recorder.finish(status, error, signal);
   };
   const crash = (error: unknown) => {
     failure = error;
@@ -57,7 +57,7 @@ if (processLike && env.VERBATIM_RUN_DIR) {
   // fit yields to the event loop between steps, so these run within a step of the signal.
   for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODES)) {
     processLike.on(signal, (() => {
-      finish('interrupted', new Error(`interrupted by ${signal}`));
+      finish('interrupted', new Error(`interrupted by ${signal}`), signal);
       processLike.exit(code);
     }) as never);
   }

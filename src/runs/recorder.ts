@@ -176,7 +176,7 @@ export class RunRecorder implements TrainingObserver {
    * process exited in the middle of training). Best effort: on a full disk the status may not be
    * writable, and the error that says so must not hide the one being recorded.
    */
-  finish(status: 'completed' | 'failed' | 'interrupted', error?: unknown): void {
+  finish(status: 'completed' | 'failed' | 'interrupted', error?: unknown, signal?: string): void {
     TRAINING_OBSERVERS.delete(this);
     this.finished = true;
     this.opTrace?.stop();
@@ -209,6 +209,7 @@ export class RunRecorder implements TrainingObserver {
       status, pid: nodeProcess()!.pid, startedAt: this.startedAt, endedAt: new Date().toISOString(),
       ...(this.fit >= 0 && status !== 'completed' ? { reached: { fit: this.fit, epoch: this.progress?.epoch ?? 0, step: this.progress?.step ?? 0 } } : {}),
       ...(failure ? { error: failure } : {}),
+      ...(signal !== undefined && status === 'interrupted' ? { signal } : {}),
     }));
   }
 

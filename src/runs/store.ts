@@ -8,6 +8,7 @@
  * with its reason and never stops the others. Run ids sort by start time and are unique across
  * parallel processes (time, process id, random suffix).
  */
+import { UsageError } from '../errors.js';
 import { builtin, nodeProcess } from '../util/node.js';
 import { concatenateBytes } from '../util/bytes.js';
 import { finalValues, valueFromBits } from './values.js';
@@ -47,6 +48,8 @@ export interface StatusRecord {
   reached?: { fit: number; epoch: number; step: number };
   endedAt?: string;
   error?: { message: string; stack?: string };
+  /** The signal that ended the run (SIGTERM, SIGKILL, ...), when one did: the CLI exits with 128 + its number. */
+  signal?: string;
 }
 
 export interface RunSummary {
@@ -293,33 +296,59 @@ export function readJsonl<T>(file: string): T[] {
   });
 }
 
-/** A process's start time in clock ticks since boot (Linux); undefined where /proc is unavailable. */
-export function processStartTime(pid: number): string | undefined {
+/** A process's state (R, S, Z, ...) and start time in clock ticks since boot (Linux /proc/<pid>/stat); undefined where it cannot be read. */
+function processStat(pid: number): { state: string; startTime: string } | undefined {
   try {
     const stat = builtin<Fs>('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8') as string;
     // Field 2 (the command) may hold spaces and parentheses: count fields after its closing ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0]!, startTime: fields[19]! };
   } catch {
     return undefined;
   }
 }
 
-function processAlive(pid: number, startTime: string | undefined): boolean {
+/** A process's start time in clock ticks since boot (Linux); undefined where /proc is unavailable. */
+export function processStartTime(pid: number): string | undefined {
+  return processStat(pid)?.startTime;
+}
+
+/**
+ * Why a status that says 'running' cannot be believed, or undefined when its process is alive.
+ * Where start times can be read (Linux), only the recorded pid with the recorded start time
+ * proves it: a status without one (hand-written, or not verbatim's) could name any later process
+ * with that pid. Elsewhere a live pid is all there is to go by.
+ */
+function staleReason(record: StatusRecord): string | undefined {
+  const pid = record.pid;
+  const ended = 'ended without recording how the run ended (killed by SIGKILL, or the machine stopped)';
+  const gone = `its process (pid ${pid}) ${ended}`;
   // 0 and negative pids name process groups (kill(0, 0) always succeeds): no run's process.
-  if (!(pid > 0)) return false;
+  if (!(pid > 0)) return `its status names pid ${pid}, which is no process`;
   try {
     (globalThis as unknown as { process: { kill(pid: number, signal: number): void } }).process.kill(pid, 0);
   } catch (error) {
-    if ((error as { code?: string }).code !== 'EPERM') return false;
+    if ((error as { code?: string }).code !== 'EPERM') return gone;
   }
-  // A live process with the recorded pid but another start time is a later process that reused the pid.
-  const now = startTime === undefined ? undefined : processStartTime(pid);
-  return now === undefined || now === startTime;
+  const startTimesReadable = processStat(nodeProcess()?.pid ?? 0) !== undefined;
+  if (!startTimesReadable) return undefined;
+  const now = processStat(pid);
+  // A zombie (killed, its parent gone too, not yet reaped) is no longer running.
+  if (now === undefined || now.state === 'Z') return gone;
+  if (record.pidStartTime === undefined) {
+    return `its status names pid ${pid} without that process's start time, so it cannot be told from another process that got the pid: taken as stale (the run's process ended without recording how, or the status was not written by verbatim)`;
+  }
+  if (now.startTime !== record.pidStartTime) return `pid ${pid} is another process now (started at tick ${now.startTime} after boot, the run's at ${record.pidStartTime}): the run's process ${ended}`;
+  return undefined;
 }
 
-/** The status, with a 'running' run whose process is gone (or is another process now) reported as interrupted. */
-export function effectiveStatus(record: StatusRecord): RunStatus {
-  return record.status === 'running' && !processAlive(record.pid, record.pidStartTime) ? 'interrupted' : record.status;
+/**
+ * The status to show, with why: a 'running' run whose process cannot be proven alive (gone,
+ * another process now, or no start time to tell) is interrupted, and the reason says which.
+ */
+export function effectiveStatus(record: StatusRecord): { status: RunStatus; stale?: string } {
+  const stale = record.status === 'running' ? staleReason(record) : undefined;
+  return stale === undefined ? { status: record.status } : { status: 'interrupted', stale };
 }
 
 export function runDirectory(store: string, id: string): string {
@@ -378,10 +407,21 @@ export function jsonSafe(values: Record<string, number>): Record<string, number 
   return values;
 }
 
+/** Whether a metric as written in `logs` (a number, a NaN/Infinity string, or null: an old run's NaN) is the value of its float32 bits; other types say no number. */
+function agreesWithBits(written: unknown, bits: string): boolean {
+  const recorded = valueFromBits(bits);
+  // === takes -0 for 0: JSON writes -0 as 0, its bits keep the sign.
+  const same = (v: number) => Math.fround(v) === recorded || (Number.isNaN(v) && Number.isNaN(recorded));
+  if (typeof written === 'number') return same(written);
+  if (typeof written === 'string' && written in NON_FINITE) return same(NON_FINITE[written]!);
+  return written !== null || Number.isNaN(recorded);
+}
+
 /**
  * A run's epoch records, checked: fit and epoch non-negative integers, a digest; each metric a
  * number, a non-finite one restored from its recorded float32 bits (or its NaN/Infinity string);
- * a metric of any other type is left out rather than passed on to code that formats numbers.
+ * a metric of any other type is left out rather than passed on to code that formats numbers. A
+ * metric whose value is not the one its float32 bits record (one of them edited) makes the run corrupt.
  */
 export function readEpochs(file: string): EpochLine[] {
   const lastEpoch = new Map<number, number>();
@@ -397,6 +437,9 @@ export function readEpochs(file: string): EpochLine[] {
     const logBits = Object.fromEntries(Object.entries(strings(line.logBits)).filter(([, b]) => /^[0-9a-f]{8}$/.test(b)));
     const logs: Record<string, number> = {};
     for (const [k, v] of Object.entries(isRecord(line.logs) ? line.logs : {})) {
+      if (logBits[k] !== undefined && !agreesWithBits(v, logBits[k]!)) {
+        throw new StoreError(`${file} record ${i + 1} (fit ${line.fit}, epoch ${line.epoch}): metric ${JSON.stringify(k)} is ${JSON.stringify(v)}, but its recorded float32 bits ${logBits[k]} (logBits) are ${valueFromBits(logBits[k]!)}: one of them was changed`);
+      }
       if (typeof v === 'number') logs[k] = v;
       else if (logBits[k] !== undefined) logs[k] = valueFromBits(logBits[k]!);
       else if (typeof v === 'string' && v in NON_FINITE) logs[k] = NON_FINITE[v]!;
@@ -442,7 +485,7 @@ export function summarizeRun(store: string, id: string): RunSummary {
     const meta = files.includes('run.json') ? readJson<unknown>(path.join(dir, 'run.json')) : missingRunFile(dir, files);
     if (!isRecord(meta)) throw new StoreError(`${path.join(dir, 'run.json')}: Expected an object`);
     const record = readStatus(dir);
-    const status = record ? effectiveStatus(record) : 'interrupted';
+    const { status, stale } = record ? effectiveStatus(record) : { status: 'interrupted' as const, stale: undefined };
     const epochs = readEpochs(path.join(dir, 'epochs.jsonl'));
     // fits.jsonl is read like epochs.jsonl: a malformed line makes the run corrupt, not a run without fits.
     const fits = readJsonl<unknown>(path.join(dir, 'fits.jsonl'));
@@ -454,7 +497,7 @@ export function summarizeRun(store: string, id: string): RunSummary {
     // The weights the run ended with: its last fit's end (after every onTrainEnd), else its last epoch's.
     const end = (fits as { fit: number; finalDigest?: unknown }[]).filter((f) => f.fit === last?.fit && typeof f.finalDigest === 'string').at(-1);
     const finalDigest = end?.finalDigest as string | undefined;
-    const problem = status === 'completed' ? undefined : endReason(record);
+    const problem = status === 'completed' ? undefined : stale ?? endReason(record);
     return {
       id, dir, name: typeof meta.name === 'string' ? meta.name : null, seed: typeof meta.seed === 'string' ? meta.seed : null,
       status, finalMetrics: last?.logs ?? {}, digest: finalDigest ?? last?.digest ?? null, values: finalValues(dir), ...(problem ? { problem } : {}),
@@ -502,16 +545,16 @@ function checkTrainingRecords(dir: string, files: readonly string[], status: Run
 /** The run with this id, or the one run whose id starts with it; an empty, path-like or ambiguous query is an error. */
 export function resolveRun(store: string, query: string): string {
   // An empty id is a prefix of every id: `rm ""` must not pick the store's only run.
-  if (typeof query !== 'string' || query.trim() === '') throw new Error(`Expected a non-empty run id. Received: run=${JSON.stringify(query)}`);
+  if (typeof query !== 'string' || query.trim() === '') throw new UsageError(`Expected a non-empty run id. Received: run=${JSON.stringify(query)}`);
   if (!/^[\w-][\w.-]*$/.test(query)) {
-    throw new Error(`Expected a run id (or a prefix of one): letters, digits, '-', '_' and '.'. Received: run=${JSON.stringify(query)}`);
+    throw new UsageError(`Expected a run id (or a prefix of one): letters, digits, '-', '_' and '.'. Received: run=${JSON.stringify(query)}`);
   }
   const fs = builtin<Fs>('node:fs');
   const ids = fs.existsSync(store) ? fs.readdirSync(store).filter((id) => !id.startsWith('.')) : [];
   if (ids.includes(query)) return query;
   const matches = ids.filter((id) => id.startsWith(query));
   if (matches.length === 1) return matches[0]!;
-  throw new Error(matches.length === 0
+  throw new UsageError(matches.length === 0
     ? `Expected the id of a run in ${store}. Received: run=${JSON.stringify(query)} (no such run)`
     : `Expected an id that names one run. Received: run=${JSON.stringify(query)}, which matches ${matches.length} runs (${matches.slice(0, 3).join(', ')}${matches.length > 3 ? ', ...' : ''})`);
 }
