@@ -6,6 +6,8 @@
  * model files) against the 5% target, and the run's fixed cost in milliseconds (what recording
  * adds outside fit: the environment manifest with its lockfile and script hashes and git facts,
  * the status files), paid once per run whatever its length.
+ * Recorded runs are given the script's git facts as `verbatim run` gives them (asked before the
+ * script starts, so that the training process forks no git while it trains).
  * Each round runs unrecorded, recorded and unrecorded again: the overhead is the median of the
  * rounds' ratios, with quartiles, next to the quartiles of the two unrecorded runs' ratio (the
  * noise of the machine: on a shared 2-core machine a few points either way).
@@ -18,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as vb from '../src/index.js';
+import { gitFacts } from '../src/runs/environment.js';
 
 const WORKLOADS = ['epochs4000', 'tutorial', 'classic'] as const;
 type Workload = (typeof WORKLOADS)[number];
@@ -100,8 +103,10 @@ if ((WORKLOADS as readonly string[]).includes(first ?? '')) {
   const repeats = first === '--repeats' ? Number(second) : 3;
   const self = fileURLToPath(import.meta.url);
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  // As `verbatim run` does, git is asked before the script starts (src/cli/execute.ts), not by the training process.
+  const git = JSON.stringify(gitFacts(self));
   const once = (workload: Workload, mode: string) => {
-    const child = spawnSync(process.execPath, [self, workload, mode], { encoding: 'utf8' });
+    const child = spawnSync(process.execPath, [self, workload, mode], { encoding: 'utf8', env: { ...process.env, VERBATIM_SCRIPT_GIT: git } });
     const line = child.stdout.split('\n').find((l) => l.startsWith('{'));
     if (!line) throw new Error(`recording bench ${workload} ${mode} failed: ${child.stderr.slice(-500)}`);
     return JSON.parse(line) as Measurement;

@@ -130,11 +130,11 @@ describe('run records: the checkout', () => {
   const repo = join(WORK, 'checkout');
 
   /** Runs a script in its own git repository that records a run; returns the run's manifest. */
-  function recordIn(body: string): { git: { commit: string; dirty: boolean } | null } {
+  function recordIn(body: string, env: Record<string, string> = {}, args = ['script.mjs']): { git: { commit: string; dirty: boolean } | null; environmentVariables: Record<string, string> } {
     const store = join(repo, 'store');
     rmSync(store, { recursive: true, force: true });
     writeFileSync(join(repo, 'script.mjs'), `import * as vb from ${JSON.stringify(join(REPO_ROOT, 'dist/src/index.js'))};\n${body}\n`);
-    execFileSync(process.execPath, ['script.mjs'], { cwd: repo, env: { ...process.env, VERBATIM_STORE: store } });
+    execFileSync(process.execPath, args, { cwd: repo, env: { ...process.env, VERBATIM_STORE: store, ...env } });
     const [id] = readdirSync(store);
     return JSON.parse(readFileSync(join(store, id!, 'manifest.json'), 'utf8'));
   }
@@ -162,6 +162,51 @@ await vb.runs.record({}, async () => {
     writeFileSync(join(repo, 'untracked.txt'), 'x');
     assert.deepEqual(recordIn('vb.runs.record({}, () => undefined);').git, { commit: head, dirty: true });
     assert.deepEqual(recordIn(fitting).git, { commit: head, dirty: true });
+    // Under `verbatim run` the CLI asks git before starting the script, whose process then asks none:
+    // facts it is given are the ones recorded (as git, not as an environment variable), and facts it cannot read are asked of git.
+    const given = recordIn(fitting, { VERBATIM_SCRIPT_GIT: JSON.stringify({ commit: 'abc123', dirty: false }) });
+    assert.deepEqual(given.git, { commit: 'abc123', dirty: false });
+    assert.equal(given.environmentVariables.VERBATIM_SCRIPT_GIT, undefined);
+    assert.deepEqual(recordIn(fitting, { VERBATIM_SCRIPT_GIT: '{"commit":"not hex","dirty":false}' }).git, { commit: head, dirty: true });
+  });
+
+  it('verbatim run asks git before starting the script, whose process starts none', () => {
+    const checkout = join(WORK, 'checkout-cli');
+    rmSync(checkout, { recursive: true, force: true });
+    mkdirSync(join(checkout, 'bin'), { recursive: true });
+    git(checkout, 'init', '-q');
+    writeFileSync(join(checkout, '.gitignore'), 'store/\nbin/\ngit-calls.txt\n');
+    writeFileSync(join(checkout, 'fit.mjs'), `import * as vb from ${JSON.stringify(join(REPO_ROOT, 'dist/src/index.js'))};
+const model = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+await model.fit(vb.ones([8, 2]), vb.ones([8, 1]), { epochs: 2, verbose: 0 });
+await new Promise((resolve) => setTimeout(resolve, 200));
+`);
+    git(checkout, 'add', '.');
+    git(checkout, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'first');
+    // A git that notes which process started it, then does the work.
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(checkout, 'bin', 'git'), `#!/bin/sh\necho "$PPID" >> ${JSON.stringify(join(checkout, 'git-calls.txt'))}\nexec ${realGit} "$@"\n`, { mode: 0o755 });
+    const run = () => {
+      rmSync(join(checkout, 'store'), { recursive: true, force: true });
+      rmSync(join(checkout, 'git-calls.txt'), { force: true });
+      execFileSync(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), 'run', '--store', 'store', 'fit.mjs'], {
+        cwd: checkout, env: { ...process.env, PATH: `${join(checkout, 'bin')}:${process.env.PATH}` }, stdio: 'pipe',
+      });
+      const [id] = readdirSync(join(checkout, 'store')).filter((f) => !f.startsWith('.'));
+      const dir = join(checkout, 'store', id!);
+      const callers = readFileSync(join(checkout, 'git-calls.txt'), 'utf8').trim().split('\n');
+      const scriptPid = String(JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')).pid);
+      return { git: JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).git, callers, scriptPid };
+    };
+    const head = git(checkout, 'rev-parse', 'HEAD');
+    const clean = run();
+    assert.deepEqual(clean.git, { commit: head, dirty: false });
+    assert.ok(clean.callers.length >= 1 && !clean.callers.includes(clean.scriptPid), `git started by ${clean.callers}, the script's process is ${clean.scriptPid}`);
+    writeFileSync(join(checkout, 'notes.txt'), 'changed');
+    const dirty = run();
+    assert.deepEqual(dirty.git, { commit: head, dirty: true });
+    assert.ok(!dirty.callers.includes(dirty.scriptPid));
   });
 });
 

@@ -14,6 +14,7 @@ import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { ensureDirectory, newRunId, processStartTime, readStatus, writeFailure, writeJson, writeStatus } from '../runs/store.js';
+import { gitFacts } from '../runs/environment.js';
 
 export interface Invocation {
   script: string;
@@ -167,6 +168,8 @@ export function execute(store: string, invocation: Invocation, echo: Echo, start
     VERBATIM_RUN_DIR: dir,
     VERBATIM_SCRIPT: script,
     VERBATIM_RUN_OPTIONS: JSON.stringify(options),
+    // Asked here, before the script starts: its process need not fork a git while it trains.
+    VERBATIM_SCRIPT_GIT: JSON.stringify(gitFacts(script)),
   };
   delete env.VERBATIM_SEED;
   if (invocation.seed !== undefined) env.VERBATIM_SEED = invocation.seed;

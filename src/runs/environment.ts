@@ -139,17 +139,35 @@ function gitInfoInBackground(dir: string): Promise<Environment['git']> {
 }
 
 /** The directory whose checkout the run's git facts describe: the script's, if it is in one (no git process is started otherwise). */
-function scriptDirectory(): string | undefined {
-  const script = scriptPath();
+function scriptDirectory(script = scriptPath()): string | undefined {
   const path = optionalBuiltin<Path>('node:path');
   const dir = script && path ? path.dirname(path.resolve(script)) : undefined;
   return dir && findUp(dir, '.git') ? dir : undefined;
 }
 
-/** The git facts of the script's checkout, now (null without a script or outside a checkout). */
-export function gitFacts(): Environment['git'] {
-  const dir = scriptDirectory();
+/** The git facts of the script's checkout (or this script's), now (null without a script or outside a checkout). */
+export function gitFacts(script?: string): Environment['git'] {
+  const dir = scriptDirectory(script);
   return dir ? gitInfo(dir) : null;
+}
+
+/**
+ * The script's git facts as `verbatim run` found them before starting it (VERBATIM_SCRIPT_GIT),
+ * or undefined: the script's process then starts no git, whose fork, while training runs,
+ * costs the training thread a few milliseconds of copied memory pages.
+ */
+export function gitFactsFromCli(): Environment['git'] | undefined {
+  const given = nodeProcess()?.env.VERBATIM_SCRIPT_GIT;
+  if (given === undefined) return undefined;
+  try {
+    const facts = JSON.parse(given) as Environment['git'];
+    if (facts === null || (typeof facts === 'object' && typeof facts.commit === 'string' && /^[0-9a-f]+$/.test(facts.commit) && typeof facts.dirty === 'boolean')) {
+      return facts === null ? null : { commit: facts.commit, dirty: facts.dirty };
+    }
+  } catch {
+    // Not facts: asked of git, as without the CLI.
+  }
+  return undefined;
 }
 
 /** The git facts of the script's checkout, in the background (null without a script or outside a checkout). */
@@ -209,7 +227,8 @@ export function environment(options: { git?: boolean } = {}): Environment {
     ...seedFacts(),
     determinism: isOpDeterminismEnabled(),
     environmentVariables: Object.fromEntries(Object.entries(p?.env ?? {})
-      .filter(([k, v]) => v !== undefined && (k.startsWith('VERBATIM_') || k === 'NODE_OPTIONS')).sort() as [string, string][]),
+      // The CLI's git facts are recorded as `git`.
+      .filter(([k, v]) => v !== undefined && k !== 'VERBATIM_SCRIPT_GIT' && (k.startsWith('VERBATIM_') || k === 'NODE_OPTIONS')).sort() as [string, string][]),
     startedAt: new Date().toISOString(),
   };
 }

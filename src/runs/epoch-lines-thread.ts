@@ -8,7 +8,7 @@
  */
 import type { SnapshotLayout, WeightLayout } from '../models/weight-digest.js';
 import { builtin, optionalBuiltin, workerExecArgv } from '../util/node.js';
-import { EpochLines, type CreateHash, type EpochEntry } from './epoch-lines.js';
+import { EpochLines, packEntries, type CreateHash, type EpochEntry, type PackedEntries } from './epoch-lines.js';
 
 type WorkerThreads = typeof import('node:worker_threads');
 type Worker = import('node:worker_threads').Worker;
@@ -17,7 +17,7 @@ type MessagePort = import('node:worker_threads').MessagePort;
 /** What the worker is sent per flush: the layouts it has not seen, and the epochs. */
 export interface LinesRequest {
   layouts: [number, SnapshotLayout][];
-  entries: EpochEntry[];
+  entries: PackedEntries;
 }
 
 export interface EpochLineThreadOptions {
@@ -86,7 +86,7 @@ export class EpochLineThread {
       return;
     }
     this.inFlight.push(entries);
-    const request: LinesRequest = { layouts: this.unsent.splice(0), entries };
+    const request: LinesRequest = { layouts: this.unsent.splice(0), entries: packEntries(entries) };
     this.thread.worker.postMessage(request);
   }
 

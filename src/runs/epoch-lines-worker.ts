@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { EpochLines, type CreateHash } from './epoch-lines.js';
+import { EpochLines, unpackEntries, type CreateHash } from './epoch-lines.js';
 import type { LinesRequest } from './epoch-lines-thread.js';
 
 const { replies, answered } = workerData as { replies: MessagePort; answered: Int32Array };
@@ -15,7 +15,7 @@ parentPort!.on('message', ({ layouts, entries }: LinesRequest) => {
   for (const [id, layout] of layouts) lines.addLayout(id, layout);
   let text: string | undefined;
   try {
-    text = lines.linesOf(entries);
+    text = lines.linesOf(unpackEntries(entries));
   } catch {
     // Unanswerable here: the recording thread makes these lines itself.
   }

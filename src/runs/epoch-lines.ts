@@ -83,3 +83,58 @@ export class EpochLines {
     return text;
   }
 }
+
+/**
+ * Epochs as a worker thread is sent them: numbers in one array and the snapshots' memory by
+ * reference, so that sending a flush's epochs costs the recording thread one copy of that array
+ * (cloning an object per epoch cost about as much as making the lines).
+ */
+export interface PackedEntries {
+  /** Per epoch: fit, epoch, layout (-1: digests given), buffer, byte offset, byte length, layer digests (0 or 1), key set, then its metrics. */
+  numbers: Float64Array;
+  /** The memory the snapshots are in (shared with the worker). */
+  buffers: ArrayBufferLike[];
+  /** The distinct lists of metric names. */
+  keySets: string[][];
+  /** The digests given (models too large to copy), by epoch index. */
+  given: [number, { digest: string; layers: Record<string, string> }][];
+}
+
+export function packEntries(entries: readonly EpochEntry[]): PackedEntries {
+  const numbers: number[] = [];
+  const buffers: ArrayBufferLike[] = [];
+  const keySets: string[][] = [];
+  const keySetIndex = new Map<string, number>();
+  const given: PackedEntries['given'] = [];
+  for (const [i, entry] of entries.entries()) {
+    const keys = Object.keys(entry.logs);
+    const joined = keys.join('\0');
+    let keySet = keySetIndex.get(joined);
+    if (keySet === undefined) keySetIndex.set(joined, (keySet = keySets.push(keys) - 1));
+    if ('digest' in entry) {
+      given.push([i, { digest: entry.digest, layers: entry.layers }]);
+      numbers.push(entry.fit, entry.epoch, -1, 0, 0, 0, 0, keySet);
+    } else {
+      let buffer = buffers.indexOf(entry.values.buffer);
+      if (buffer < 0) buffer = buffers.push(entry.values.buffer) - 1;
+      numbers.push(entry.fit, entry.epoch, entry.layout, buffer, entry.values.byteOffset, entry.values.byteLength, entry.layerDigests ? 1 : 0, keySet);
+    }
+    for (const key of keys) numbers.push(entry.logs[key]!);
+  }
+  return { numbers: Float64Array.from(numbers), buffers, keySets, given };
+}
+
+export function unpackEntries({ numbers, buffers, keySets, given }: PackedEntries): EpochEntry[] {
+  const digests = new Map(given);
+  const entries: EpochEntry[] = [];
+  for (let at = 0; at < numbers.length;) {
+    const [fit, epoch, layout, buffer, offset, length, layerDigests, keySet] = numbers.subarray(at, at + 8) as unknown as number[];
+    at += 8;
+    const logs: Record<string, number> = {};
+    for (const key of keySets[keySet!]!) logs[key] = numbers[at++]!;
+    entries.push(layout === -1
+      ? { fit: fit!, epoch: epoch!, logs, ...digests.get(entries.length)! }
+      : { fit: fit!, epoch: epoch!, logs, layout: layout!, values: new Uint8Array(buffers[buffer!]!, offset, length), layerDigests: layerDigests === 1 });
+  }
+  return entries;
+}

@@ -13,7 +13,7 @@ import { contentFingerprint, dataFingerprints, exampleHashes, sha256, streamedWe
 import { BytePool } from '../util/bytes.js';
 import { float32Bits, type EpochEntry } from './epoch-lines.js';
 import { EpochLineThread } from './epoch-lines-thread.js';
-import { environment, gitFacts, scriptGitInBackground, seedFacts } from './environment.js';
+import { environment, gitFacts, gitFactsFromCli, scriptGitInBackground, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from '../util/node.js';
 import {
   AppendFiles, defaultStore, jsonNumber, MAX_EPOCH_WEIGHT_BYTES, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
@@ -111,10 +111,11 @@ export class RunRecorder implements TrainingObserver {
         ...manifest, resumptions: [...resumptions, { at: new Date().toISOString(), node, platform, arch, cpuModel, backend, threads, kernelSha256, lockfile }],
       });
     } else {
-      this.writeManifest(environment({ git: false }) as unknown as Record<string, unknown>);
+      const git = gitFactsFromCli();
+      this.writeManifest({ ...environment({ git: false }), ...(git !== undefined ? { git } : {}) });
       this.writtenSeed = JSON.stringify(seedFacts());
-      this.gitPending = true;
-      void scriptGitInBackground().then((git) => {
+      this.gitPending = git === undefined;
+      if (this.gitPending) void scriptGitInBackground().then((git) => {
         // After finish the manifest is complete (finish asked git itself when this had not come).
         if (this.finished) return;
         this.gitPending = false;
