@@ -11,11 +11,14 @@
  * Each round runs unrecorded, recorded and unrecorded again: the overhead is the median of the
  * rounds' ratios, with quartiles, next to the quartiles of the two unrecorded runs' ratio (the
  * noise of the machine: on a shared 2-core machine a few points either way).
+ * The same ratios are also taken of the main thread's CPU time (Linux scheduler statistics): they
+ * leave out the time the thread waits for a core, most of a shared machine's noise, and count
+ * only what recording costs the training thread (not the work its worker thread does).
  * Usage: node dist/bench/recording.js [--repeats N]; prints JSON.
  * Also: node dist/bench/recording.js <workload> <plain|recorded> (one measurement).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,13 +28,35 @@ import { gitFacts } from '../src/runs/environment.js';
 const WORKLOADS = ['epochs4000', 'tutorial', 'classic'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
-/** Trains; returns the seconds model.fit took. */
-async function train(workload: Workload): Promise<number> {
+/**
+ * Milliseconds this process's main thread has spent on a CPU (Linux: the scheduler's statistics;
+ * undefined elsewhere). Unlike the clock it leaves out the time the thread waits for a core,
+ * which on a shared machine is most of the noise.
+ */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Seconds of model.fit, by the clock and on the main thread's CPU (NaN where not measurable). */
+interface FitTime {
+  wall: number;
+  cpu: number;
+}
+
+/** Trains; returns the time model.fit took. */
+async function train(workload: Workload): Promise<FitTime> {
   vb.setRandomSeed(1);
+  const spent: FitTime = { wall: 0, cpu: 0 };
   const timed = async (fit: () => Promise<unknown>) => {
-    const t0 = performance.now();
+    const [t0, c0] = [performance.now(), mainThreadCpuMs() ?? NaN];
     await fit();
-    return (performance.now() - t0) / 1000;
+    spent.wall += (performance.now() - t0) / 1000;
+    spent.cpu += ((mainThreadCpuMs() ?? NaN) - c0) / 1000;
+    return spent;
   };
   if (workload === 'epochs4000') {
     const x = vb.random.normal(vb.random.key(1), [64, 4]);
@@ -44,14 +69,13 @@ async function train(workload: Workload): Promise<number> {
     const sequence = Array.from({ length: 10 }, (_, i) => i / 10);
     const x = vb.tensor2d(sequence.slice(0, -1), [9, 1]);
     const y = vb.tensor2d(sequence.slice(1), [9, 1]);
-    let seconds = 0;
     for (let repeat = 0; repeat < 10; repeat++) {
       const model = vb.sequential({ layers: [vb.layers.dense({ units: 10, inputDim: 1 }), vb.layers.dense({ units: 1 })] });
       model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
-      seconds += await timed(() => model.fit(x, y, { epochs: 100, batchSize: 9, verbose: 0 }));
+      await timed(() => model.fit(x, y, { epochs: 100, batchSize: 9, verbose: 0 }));
       model.dispose();
     }
-    return seconds;
+    return spent;
   }
   const x = vb.random.normal(vb.random.key(1), [1000, 20]);
   const y = vb.cast(vb.greater(vb.sum(x, 1, true), vb.scalar(0)), 'float32');
@@ -70,6 +94,9 @@ export interface RecordingOverhead {
   overheadQuartiles: [number, number];
   /** The same ratio between two unrecorded runs of a round: how far apart identical runs are. */
   noiseQuartiles: [number, number];
+  /** The same two, on the main thread's CPU time instead of the clock (null where not measurable). */
+  cpuOverhead: number | null;
+  cpuNoiseQuartiles: [number, number] | null;
   /** Milliseconds the record adds outside fit, once per run. */
   fixedCostMs: number;
 }
@@ -77,6 +104,8 @@ export interface RecordingOverhead {
 interface Measurement {
   /** Seconds of model.fit. */
   fit: number;
+  /** Seconds of model.fit on the main thread's CPU. */
+  fitCpu: number;
   /** Seconds of the whole run: building the data and model, fit, and (recorded) starting and ending the record. */
   total: number;
 }
@@ -90,7 +119,7 @@ async function measure(workload: Workload, mode: 'plain' | 'recorded'): Promise<
     const t0 = performance.now();
     // Recorded as `verbatim run` records: with its automatic backups (at most 30 s apart, and at each fit's end).
     const fit = mode === 'recorded' ? await vb.runs.record({ store, backupInterval: 30 }, () => train(workload)) : await train(workload);
-    return { fit, total: (performance.now() - t0) / 1000 };
+    return { fit: fit.wall, fitCpu: fit.cpu, total: (performance.now() - t0) / 1000 };
   } finally {
     rmSync(store, { recursive: true, force: true });
   }
@@ -129,6 +158,9 @@ if ((WORKLOADS as readonly string[]).includes(first ?? '')) {
     }
     const ratios = recorded.map((m, i) => m.fit / plain[i]!.fit - 1);
     const noise = control.map((m, i) => m.fit / plain[i]!.fit - 1);
+    const cpuRatios = recorded.map((m, i) => m.fitCpu / plain[i]!.fitCpu - 1);
+    const cpuNoise = control.map((m, i) => m.fitCpu / plain[i]!.fitCpu - 1);
+    const cpuMeasured = cpuRatios.every(Number.isFinite);
     // What the record adds outside fit: the whole run's difference less fit's.
     const outside = median(recorded.map((m) => m.total - m.fit)) - median(plain.map((m) => m.total - m.fit));
     result[workload] = {
@@ -137,6 +169,8 @@ if ((WORKLOADS as readonly string[]).includes(first ?? '')) {
       overhead: median(ratios),
       overheadQuartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)],
       noiseQuartiles: [quantile(noise, 0.25), quantile(noise, 0.75)],
+      cpuOverhead: cpuMeasured ? median(cpuRatios) : null,
+      cpuNoiseQuartiles: cpuMeasured ? [quantile(cpuNoise, 0.25), quantile(cpuNoise, 0.75)] : null,
       fixedCostMs: 1000 * outside,
     };
   }

@@ -178,14 +178,16 @@ if (!full) {
   lines.push(`Only --workloads ${workloadsOption}: memory, calibration and recording overhead not measured.`);
 } else if (recorded) {
   const percent = (v: number) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}%`;
-  lines.push('| recording overhead (verbatim run / vb.runs.record) | fit unrecorded | fit recorded | overhead on training (quartiles) | unrecorded vs unrecorded (quartiles) | target | fixed cost per run |');
-  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  lines.push('| recording overhead (verbatim run / vb.runs.record) | fit unrecorded | fit recorded | overhead on training (quartiles) | unrecorded vs unrecorded (quartiles) | target | main thread CPU overhead (noise quartiles) | fixed cost per run |');
+  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [workload, r] of Object.entries(recorded)) {
     lines.push(`| ${RECORDING_WORKLOADS[workload] ?? workload} | ${r.plainFit.toFixed(3)} s | ${r.recordedFit.toFixed(3)} s `
-      + `| ${percent(r.overhead)} (${r.overheadQuartiles.map(percent).join(' to ')}) | ${r.noiseQuartiles.map(percent).join(' to ')} | 5% ${r.overhead < 0.05 ? 'met' : 'not met'} | ${r.fixedCostMs.toFixed(0)} ms |`);
+      + `| ${percent(r.overhead)} (${r.overheadQuartiles.map(percent).join(' to ')}) | ${r.noiseQuartiles.map(percent).join(' to ')} | 5% ${r.overhead < 0.05 ? 'met' : 'not met'} `
+      + `| ${r.cpuOverhead === null ? 'not measured' : `${percent(r.cpuOverhead)} (${r.cpuNoiseQuartiles!.map(percent).join(' to ')})`} | ${r.fixedCostMs.toFixed(0)} ms |`);
   }
   lines.push('Training: the time model.fit takes, fresh processes, rounds of unrecorded, recorded and unrecorded again (order alternating); the overhead is the median of the rounds\' ratios, '
-    + 'next to the ratio of the two unrecorded runs (the machine\'s noise). Fixed cost: what the record adds outside fit (environment manifest: lockfile and script hashes, git facts; status files), once per run.');
+    + 'next to the ratio of the two unrecorded runs (the machine\'s noise). Main thread CPU: the same ratios of the time the training thread spent on a CPU (Linux scheduler statistics), '
+    + 'which leave out waiting for a core (most of a shared machine\'s noise) and include no work other threads do for the record. Fixed cost: what the record adds outside fit (environment manifest: lockfile and script hashes, git facts; status files), once per run.');
 } else {
   lines.push(`Recording overhead: the measurement failed. ${recording?.stderr.slice(-300)}`);
 }
