@@ -118,7 +118,10 @@ async function measure(workload: Workload, mode: 'plain' | 'recorded'): Promise<
     vb.tensor([0]).dataSync();
     const t0 = performance.now();
     // Recorded as `verbatim run` records: with its automatic backups (at most 30 s apart, and at each fit's end).
-    const fit = mode === 'recorded' ? await vb.runs.record({ store, backupInterval: 30 }, () => train(workload)) : await train(workload);
+    // The git facts as the CLI gives them (a run of this file alone asks git itself, in the background).
+    const given = process.env.RECORDING_BENCH_GIT;
+    const git = given === undefined ? {} : { git: JSON.parse(given) as { commit: string; dirty: boolean } | null };
+    const fit = mode === 'recorded' ? await vb.runs.record({ store, backupInterval: 30, ...git }, () => train(workload)) : await train(workload);
     return { fit: fit.wall, fitCpu: fit.cpu, total: (performance.now() - t0) / 1000 };
   } finally {
     rmSync(store, { recursive: true, force: true });
@@ -135,7 +138,7 @@ if ((WORKLOADS as readonly string[]).includes(first ?? '')) {
   // As `verbatim run` does, git is asked before the script starts (src/cli/execute.ts), not by the training process.
   const git = JSON.stringify(gitFacts(self));
   const once = (workload: Workload, mode: string) => {
-    const child = spawnSync(process.execPath, [self, workload, mode], { encoding: 'utf8', env: { ...process.env, VERBATIM_SCRIPT_GIT: git } });
+    const child = spawnSync(process.execPath, [self, workload, mode], { encoding: 'utf8', env: { ...process.env, RECORDING_BENCH_GIT: git } });
     const line = child.stdout.split('\n').find((l) => l.startsWith('{'));
     if (!line) throw new Error(`recording bench ${workload} ${mode} failed: ${child.stderr.slice(-500)}`);
     return JSON.parse(line) as Measurement;

@@ -18,7 +18,6 @@ import { layerDigestsAt } from '../src/cli/snapshots.js';
 import { firstDivergence, loadRun } from '../src/cli/inspect.js';
 import { weightFileProblems } from '../src/cli/integrity.js';
 import { WeightLayout } from '../src/models/weight-digest.js';
-import { EpochLines } from '../src/runs/epoch-lines.js';
 
 const WORK = join(REPO_ROOT, 'test-output', 'run-records');
 
@@ -86,11 +85,7 @@ describe('run records against the data', () => {
       { name: 'first', weights: [{ variable: a }, { variable: c }] },
       { name: 'second', weights: [{ variable: b }, { variable: a }] },
     ];
-    // As the recorder digests its snapshots (src/runs/epoch-lines.ts).
-    const layout = new WeightLayout(owners);
-    const lines = new EpochLines(createHash);
-    lines.addLayout(0, layout.describe());
-    const digests = JSON.parse(lines.linesOf([{ fit: 0, epoch: 0, logs: {}, layout: 0, values: layout.snapshot().values, layerDigests: true }])) as { digest: string; layers: Record<string, string> };
+    const digests = new WeightLayout(owners).snapshot().digests((bytes) => sha256(bytes), { layers: true });
     const encode = (v: vb.Variable) => [`${v.name}\0${JSON.stringify(v.shape)}\0`, new Uint8Array((v.dataSync() as Float32Array).buffer)] as const;
     assert.equal(digests.digest, sha256(...encode(a), ...encode(c), ...encode(b)));
     assert.deepEqual(digests.layers, { first: sha256(...encode(a), ...encode(c)), second: sha256(...encode(b), ...encode(a)) });
@@ -130,16 +125,16 @@ describe('run records: the checkout', () => {
   const repo = join(WORK, 'checkout');
 
   /** Runs a script in its own git repository that records a run; returns the run's manifest. */
-  function recordIn(body: string, env: Record<string, string> = {}, args = ['script.mjs']): { git: { commit: string; dirty: boolean } | null; environmentVariables: Record<string, string> } {
+  function recordIn(body: string): { git: { commit: string; dirty: boolean } | null } {
     const store = join(repo, 'store');
     rmSync(store, { recursive: true, force: true });
     writeFileSync(join(repo, 'script.mjs'), `import * as vb from ${JSON.stringify(join(REPO_ROOT, 'dist/src/index.js'))};\n${body}\n`);
-    execFileSync(process.execPath, args, { cwd: repo, env: { ...process.env, VERBATIM_STORE: store, ...env } });
+    execFileSync(process.execPath, ['script.mjs'], { cwd: repo, env: { ...process.env, VERBATIM_STORE: store } });
     const [id] = readdirSync(store);
     return JSON.parse(readFileSync(join(store, id!, 'manifest.json'), 'utf8'));
   }
 
-  it('records the commit and whether the checkout differs from it, asked in the background or at the end', () => {
+  it('records the commit and whether the checkout differs from it, asked in the background or at the end, or given', async () => {
     rmSync(repo, { recursive: true, force: true });
     mkdirSync(repo, { recursive: true });
     git(repo, 'init', '-q');
@@ -162,12 +157,12 @@ await vb.runs.record({}, async () => {
     writeFileSync(join(repo, 'untracked.txt'), 'x');
     assert.deepEqual(recordIn('vb.runs.record({}, () => undefined);').git, { commit: head, dirty: true });
     assert.deepEqual(recordIn(fitting).git, { commit: head, dirty: true });
-    // Under `verbatim run` the CLI asks git before starting the script, whose process then asks none:
-    // facts it is given are the ones recorded (as git, not as an environment variable), and facts it cannot read are asked of git.
-    const given = recordIn(fitting, { VERBATIM_SCRIPT_GIT: JSON.stringify({ commit: 'abc123', dirty: false }) });
-    assert.deepEqual(given.git, { commit: 'abc123', dirty: false });
-    assert.equal(given.environmentVariables.VERBATIM_SCRIPT_GIT, undefined);
-    assert.deepEqual(recordIn(fitting, { VERBATIM_SCRIPT_GIT: '{"commit":"not hex","dirty":false}' }).git, { commit: head, dirty: true });
+    // Under `verbatim run` the CLI asks git before starting the script and gives the facts to the recorder (options.git).
+    const commit = 'ab'.repeat(20);
+    assert.deepEqual(recordIn(fitting.replace('vb.runs.record({}', `vb.runs.record({ git: { commit: '${commit}', dirty: false } }`)).git, { commit, dirty: false });
+    for (const git of [{ commit: 'abc123', dirty: false }, { commit, dirty: 'no' }, 'HEAD']) {
+      await assert.rejects(vb.runs.record({ store: WORK, git: git as never }, () => undefined), /runs\.record: Expected git to be null or \{commit: a full commit hash/);
+    }
   });
 
   it('verbatim run asks git before starting the script, whose process starts none', () => {

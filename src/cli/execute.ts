@@ -152,7 +152,8 @@ export function execute(store: string, invocation: Invocation, echo: Echo, start
     trace: invocation.trace ?? 'epochs',
     invocation: { ...invocation, script, backupInterval },
     ...(backupInterval !== null ? { backupInterval } : {}),
-    ...(resume ? { resume: true } : {}),
+    // Asked here, before the script starts: its process need not fork a git while it trains.
+    ...(resume ? { resume: true } : { git: gitFacts(script) }),
   };
   const startedAt = new Date().toISOString();
   const cliStartTime = processStartTime(process.pid);
@@ -168,8 +169,6 @@ export function execute(store: string, invocation: Invocation, echo: Echo, start
     VERBATIM_RUN_DIR: dir,
     VERBATIM_SCRIPT: script,
     VERBATIM_RUN_OPTIONS: JSON.stringify(options),
-    // Asked here, before the script starts: its process need not fork a git while it trains.
-    VERBATIM_SCRIPT_GIT: JSON.stringify(gitFacts(script)),
   };
   delete env.VERBATIM_SEED;
   if (invocation.seed !== undefined) env.VERBATIM_SEED = invocation.seed;

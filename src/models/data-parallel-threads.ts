@@ -5,7 +5,7 @@
  */
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
-import { optionalBuiltin, workerExecArgv } from '../util/node.js';
+import { optionalBuiltin } from '../util/node.js';
 import { registerThreadGroup, Requests, workerEnvironment, workerGroup, type GroupStart, type Reply, type WorkerGroup } from './data-parallel.js';
 
 type Worker = import('node:worker_threads').Worker;
@@ -13,6 +13,20 @@ type WorkerOptions = import('node:worker_threads').WorkerOptions;
 
 /** Starts a worker thread: `new Worker(url, options)`. */
 export type StartThread = (url: URL, options: WorkerOptions) => Worker;
+
+/**
+ * The caller's Node options for a worker thread, without --input-type: a script given with -e or
+ * on stdin has it, and a thread started from a file refuses it (every thread would fail to start).
+ */
+function threadExecArgv(): string[] {
+  const options: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const option = process.execArgv[i]!;
+    if (option === '--input-type') i++;
+    else if (!option.startsWith('--input-type=')) options.push(option);
+  }
+  return options;
+}
 
 /**
  * `size` worker threads, each set up with `start.setup`. A thread that cannot be started (its
@@ -24,7 +38,7 @@ export async function threadGroup({ size, setup, context, timeout }: GroupStart,
   const url = new URL('./data-parallel-worker.js', import.meta.url);
   const workers: Worker[] = [];
   try {
-    while (workers.length < size) workers.push(startThread(url, { env: workerEnvironment(), execArgv: workerExecArgv() }));
+    while (workers.length < size) workers.push(startThread(url, { env: workerEnvironment(), execArgv: threadExecArgv() }));
   } catch (error) {
     // The started threads go; an error one raises meanwhile is moot (and must not be unhandled).
     for (const w of workers) w.on('error', () => undefined);

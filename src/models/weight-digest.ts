@@ -5,8 +5,8 @@
  */
 import { ENGINE } from '../engine/engine.js';
 import type { Variable } from '../tensor/tensor.js';
-import { littleEndianBytes } from '../util/bytes.js';
-import { Sha256 } from '../util/sha256.js';
+import { concatenateBytes, littleEndianBytes } from '../util/bytes.js';
+import { Sha256, type BytesDigest } from '../util/sha256.js';
 
 /** What the digest hashes before a weight's values: its name, NUL, its shape as JSON, NUL. */
 export function digestHeader(name: string, shape: readonly number[]): string {
@@ -39,43 +39,57 @@ export interface WeightOwner {
   readonly weights: readonly { readonly variable: Variable }[];
 }
 
-/**
- * What the digests of a snapshot's values need, as plain data (the run recorder computes them in
- * a worker thread): in the snapshot's order, each weight's digest header and byte length; each
- * layer's name and weights (indices into that order).
- */
-export interface SnapshotLayout {
-  readonly headers: readonly string[];
-  readonly bytes: readonly number[];
-  readonly layers: readonly (readonly [string, readonly number[]])[];
-}
-
-/** A model's weights at one moment (the run recorder's per-epoch snapshot; src/runs/epoch-lines.ts digests it). */
+/** A model's weights at one moment: their values, and their digests computed when asked (from those values). */
 export interface WeightSnapshot {
   /** Every weight's little-endian float32 bytes, in model.weights order (the run's snapshot file). */
   values: Uint8Array;
-  /** Where each weight's bytes are in values: one object for every snapshot of the same weights. */
-  layout: WeightLayout;
+  /** The model's digest, and with {layers: true} each layer's. */
+  digests(digestOf: BytesDigest, options: { layers: boolean }): { digest: string; layers?: Record<string, string> };
 }
 
 /**
- * The order of a model's weights in its snapshots, and each layer's weights. Made once per list
- * of weights and reused every epoch: a snapshot costs one read of each weight into one array
- * (the run recorder takes one per epoch, and with small models, allocations and calls cost more
- * than the copying).
+ * Where each weight's header and bytes sit in one buffer of the bytes the model's digest hashes.
+ * Made once per list of weights and reused every epoch: a snapshot costs one read of each weight
+ * and one new array, its digests one hash each (the run recorder takes one per epoch, and with
+ * small models, allocations and calls cost more than the hashing).
  */
 export class WeightLayout {
   /** Per layer, its name and weights, as they were when the layout was made. */
   private readonly layers: readonly (readonly [string, readonly Variable[]])[];
-  /** Each weight once, in model.weights order. */
-  private readonly weights: readonly Variable[];
+  /** Each weight once (model.weights order): where its header, values and end are in the buffer. */
+  private readonly ranges = new Map<Variable, { start: number; values: number; end: number }>();
+  private readonly length: number;
   /** The bytes of every weight's values. */
   readonly valueBytes: number;
+  private laidOut: { buffer: Uint8Array; valueViews: Uint8Array[]; layerViews: (Uint8Array | undefined)[] } | undefined;
 
   constructor(private readonly source: readonly WeightOwner[]) {
     this.layers = source.map((l) => [l.name!, l.weights.map((w) => w.variable)] as const);
-    this.weights = [...new Set(this.layers.flatMap(([, weights]) => weights))];
-    this.valueBytes = this.weights.reduce((n, w) => n + w.size * 4, 0);
+    let length = 0;
+    for (const [, weights] of this.layers) {
+      for (const w of weights) {
+        if (this.ranges.has(w)) continue;
+        const values = length + header(w).length;
+        length = values + w.size * 4;
+        this.ranges.set(w, { start: values - header(w).length, values, end: length });
+      }
+    }
+    this.length = length;
+    this.valueBytes = [...this.ranges.values()].reduce((n, r) => n + r.end - r.values, 0);
+  }
+
+  /** The buffer and its views, made at the first snapshot (never for a model too large to snapshot). */
+  private layout(): NonNullable<WeightLayout['laidOut']> {
+    if (this.laidOut) return this.laidOut;
+    const buffer = new Uint8Array(this.length);
+    for (const [w, { start }] of this.ranges) buffer.set(header(w), start);
+    const layerViews = this.layers.map(([, weights]) => {
+      const spans = weights.map((w) => this.ranges.get(w)!);
+      const contiguous = spans.every((s, i) => i === 0 || s.start === spans[i - 1]!.end);
+      if (!contiguous) return undefined;
+      return spans.length === 0 ? buffer.subarray(0, 0) : buffer.subarray(spans[0]!.start, spans.at(-1)!.end);
+    });
+    return (this.laidOut = { buffer, valueViews: [...this.ranges.values()].map((r) => buffer.subarray(r.values, r.end)), layerViews });
   }
 
   /** Whether this layout is for these layers, with the weights they had (checked every epoch: no allocation). */
@@ -94,20 +108,27 @@ export class WeightLayout {
   snapshot(allocate: (bytes: number) => Uint8Array = (bytes) => new Uint8Array(bytes)): WeightSnapshot {
     const values = allocate(this.valueBytes);
     let offset = 0;
-    for (const w of this.weights) {
+    for (const w of this.ranges.keys()) {
       ENGINE.readLittleEndianInto(w, values, offset);
       offset += w.size * 4;
     }
-    return { values, layout: this };
+    return { values, digests: (digestOf, options) => this.digests(values, digestOf, options) };
   }
 
-  private described: SnapshotLayout | undefined;
+  private digests(values: Uint8Array, digestOf: BytesDigest, options: { layers: boolean }): { digest: string; layers?: Record<string, string> } {
+    const { buffer, valueViews, layerViews } = this.layout();
+    let offset = 0;
+    for (const view of valueViews) {
+      view.set(values.subarray(offset, offset + view.length));
+      offset += view.length;
+    }
+    const digest = digestOf(buffer);
+    if (!options.layers) return { digest };
+    return { digest, layers: Object.fromEntries(this.layers.map(([name, weights], i) => [name, digestOf(layerViews[i] ?? this.gather(buffer, weights))])) };
+  }
 
-  describe(): SnapshotLayout {
-    return (this.described ??= {
-      headers: this.weights.map((w) => digestHeader(w.name, w.shape)),
-      bytes: this.weights.map((w) => w.size * 4),
-      layers: this.layers.map(([name, own]) => [name, own.map((w) => this.weights.indexOf(w))] as const),
-    });
+  /** A layer's bytes gathered from the buffer (its weights are not next to each other in it). */
+  private gather(buffer: Uint8Array, weights: readonly Variable[]): Uint8Array {
+    return concatenateBytes(weights.map((w) => buffer.subarray(this.ranges.get(w)!.start, this.ranges.get(w)!.end)));
   }
 }

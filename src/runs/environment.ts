@@ -8,6 +8,7 @@ import { isOpDeterminismEnabled } from '../engine/determinism.js';
 import { currentSeed, overriddenScriptSeed, randomSeedWasChosen } from '../random/seed.js';
 import { Sha256 } from '../util/sha256.js';
 import { nodeProcess, optionalBuiltin } from '../util/node.js';
+import { invalid } from '../errors.js';
 
 export interface Environment {
   verbatimVersion: string;
@@ -145,29 +146,24 @@ function scriptDirectory(script = scriptPath()): string | undefined {
   return dir && findUp(dir, '.git') ? dir : undefined;
 }
 
-/** The git facts of the script's checkout (or this script's), now (null without a script or outside a checkout). */
+/** The git facts of a script's checkout (this process's script by default), now (null without a script or outside a checkout). */
 export function gitFacts(script?: string): Environment['git'] {
   const dir = scriptDirectory(script);
   return dir ? gitInfo(dir) : null;
 }
 
 /**
- * The script's git facts as `verbatim run` found them before starting it (VERBATIM_SCRIPT_GIT),
- * or undefined: the script's process then starts no git, whose fork, while training runs,
- * costs the training thread a few milliseconds of copied memory pages.
+ * Git facts given to the recorder (RecordOptions.git: `verbatim run` asks git before starting the
+ * script, so that the script's process forks none while it trains, which costs the training
+ * copied memory pages); undefined when none are given.
  */
-export function gitFactsFromCli(): Environment['git'] | undefined {
-  const given = nodeProcess()?.env.VERBATIM_SCRIPT_GIT;
-  if (given === undefined) return undefined;
-  try {
-    const facts = JSON.parse(given) as Environment['git'];
-    if (facts === null || (typeof facts === 'object' && typeof facts.commit === 'string' && /^[0-9a-f]+$/.test(facts.commit) && typeof facts.dirty === 'boolean')) {
-      return facts === null ? null : { commit: facts.commit, dirty: facts.dirty };
-    }
-  } catch {
-    // Not facts: asked of git, as without the CLI.
+export function givenGitFacts(given: unknown): Environment['git'] | undefined {
+  if (given === undefined || given === null) return given as undefined | null;
+  const facts = given as { commit?: unknown; dirty?: unknown };
+  if (typeof facts !== 'object' || typeof facts.commit !== 'string' || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(facts.commit) || typeof facts.dirty !== 'boolean') {
+    throw invalid('runs.record', 'Expected git to be null or {commit: a full commit hash (40 or 64 hexadecimal digits), dirty: a boolean}', { git: JSON.stringify(given) });
   }
-  return undefined;
+  return { commit: facts.commit, dirty: facts.dirty };
 }
 
 /** The git facts of the script's checkout, in the background (null without a script or outside a checkout). */
@@ -227,8 +223,7 @@ export function environment(options: { git?: boolean } = {}): Environment {
     ...seedFacts(),
     determinism: isOpDeterminismEnabled(),
     environmentVariables: Object.fromEntries(Object.entries(p?.env ?? {})
-      // The CLI's git facts are recorded as `git`.
-      .filter(([k, v]) => v !== undefined && k !== 'VERBATIM_SCRIPT_GIT' && (k.startsWith('VERBATIM_') || k === 'NODE_OPTIONS')).sort() as [string, string][]),
+      .filter(([k, v]) => v !== undefined && (k.startsWith('VERBATIM_') || k === 'NODE_OPTIONS')).sort() as [string, string][]),
     startedAt: new Date().toISOString(),
   };
 }

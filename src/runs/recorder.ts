@@ -9,14 +9,12 @@ import type { History, Logs } from '../models/callbacks.js';
 import { TRAINING_OBSERVERS, type ObservedModel, type TrainingObserver } from '../models/observers.js';
 import { currentSeed } from '../random/seed.js';
 import type { WeightSnapshot } from '../models/weight-digest.js';
-import { contentFingerprint, dataFingerprints, exampleHashes, sha256, streamedWeightsDigest, type DataFingerprints } from './fingerprints.js';
+import { bytesSha256, contentFingerprint, dataFingerprints, exampleHashes, sha256, streamedWeightsDigest, type DataFingerprints } from './fingerprints.js';
 import { BytePool } from '../util/bytes.js';
-import { float32Bits, type EpochEntry } from './epoch-lines.js';
-import { EpochLineThread } from './epoch-lines-thread.js';
-import { environment, gitFacts, gitFactsFromCli, scriptGitInBackground, seedFacts } from './environment.js';
+import { environment, gitFacts, givenGitFacts, scriptGitInBackground, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from '../util/node.js';
 import {
-  AppendFiles, defaultStore, jsonNumber, MAX_EPOCH_WEIGHT_BYTES, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
+  AppendFiles, defaultStore, jsonNumber, jsonSafe, MAX_EPOCH_WEIGHT_BYTES, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
   type StatusRecord,
 } from './store.js';
 import { modelArtifacts } from '../io/index.js';
@@ -30,6 +28,26 @@ import type { Callback } from '../models/callbacks.js';
 
 /** What fit tells its observers at its beginning. */
 type FitStart = Parameters<NonNullable<TrainingObserver['fitBegin']>>[0];
+const BITS = new DataView(new ArrayBuffer(4));
+
+export function float32Bits(value: number): string {
+  // One NaN (NUMERICS.md): a NaN metric is recorded as the canonical NaN, whatever bits the engine gave it.
+  if (value !== value) return '7fc00000';
+  BITS.setFloat32(0, value);
+  return BITS.getUint32(0).toString(16).padStart(8, '0');
+}
+
+/**
+ * One line of epochs.jsonl, the bytes JSON.stringify gives {fit, epoch, logs, logBits, digest,
+ * layers?}, put together directly (a line per epoch: the objects and arrays the generic way
+ * allocates cost more than the line itself).
+ */
+function epochLine(fit: number, epoch: number, logs: Logs, digest: string, layers: Record<string, string> | undefined): string {
+  let bits = '';
+  for (const key in logs) bits += `${bits ? ',' : ''}${JSON.stringify(key)}:"${float32Bits(logs[key]!)}"`;
+  return `{"fit":${fit},"epoch":${epoch},"logs":${JSON.stringify(jsonSafe(logs))},"logBits":{${bits}},"digest":"${digest}"${layers ? `,"layers":${JSON.stringify(layers)}` : ''}}\n`;
+}
+
 /** The model's digest and its layers', hashed a weight at a time by Node's crypto. */
 function streamedDigests(model: ObservedModel): { digest: string; layers: Record<string, string> } {
   return { digest: streamedWeightsDigest(model.weights), layers: Object.fromEntries(model.layers.map((l) => [l.name!, streamedWeightsDigest(l.weights.map((w) => w.variable))])) };
@@ -49,6 +67,11 @@ export interface RecordOptions {
   backupInterval?: number;
   /** Continue the run in this directory from its backups (`verbatim run --resume`). */
   resume?: boolean;
+  /**
+   * The script's git facts, asked before it started (`verbatim run` does, so that the training
+   * process forks no git); without them the recorder asks git in the background.
+   */
+  git?: { commit: string; dirty: boolean } | null;
 }
 
 export class RunRecorder implements TrainingObserver {
@@ -59,11 +82,9 @@ export class RunRecorder implements TrainingObserver {
   private openFit: number | undefined;
   /** Where the current fit's training stands (its loop keeps it current), since its trainBegin. */
   private progress: { readonly epoch: number; readonly step: number } | undefined;
-  private readonly appends = new AppendFiles((complete) => this.writePendingEpochs(complete));
+  private readonly appends = new AppendFiles(() => this.writePendingEpochs());
   /** Where the epochs' weight snapshots are kept until written. */
-  private readonly snapshotBytes = new BytePool({ shared: true });
-  /** Makes the epochs' lines from their snapshots (in a worker thread, which reads the snapshots where they are). */
-  private readonly lines = new EpochLineThread();
+  private readonly snapshotBytes = new BytePool();
   /** Epochs whose records wait for the next flush: their digests are computed then, together (cheaper than one by one between steps). */
   private readonly pendingEpochs: { fit: number; epoch: number; logs: Logs; weights: WeightSnapshot | { digest: string; layers: Record<string, string> } }[] = [];
   /** Per fit, the bytes of the weights its record lists: the size of each of its snapshots. */
@@ -90,7 +111,11 @@ export class RunRecorder implements TrainingObserver {
     this.id = dir ? dir.split(/[\\/]/).filter(Boolean).at(-1)! : newRunId();
     this.dir = dir ?? runDirectory(options.store ?? defaultStore(), this.id);
     if (options.trace === 'steps' || options.trace === 'ops') this.stepEnd = (info) => this.recordStep(info);
+    this.givenGit = givenGitFacts(options.git);
   }
+
+  /** The script's git facts the options gave (checked), or undefined: asked of git. */
+  private readonly givenGit: ReturnType<typeof givenGitFacts>;
 
   private readonly files = new Map<string, string>();
   private file(name: string): string {
@@ -99,7 +124,6 @@ export class RunRecorder implements TrainingObserver {
 
   start(): this {
     ensureDirectory(this.file('weights'));
-    this.lines.start();
     this.writeRunFile();
     if (this.options.resume) {
       this.kept = cutBackToBackups(this.dir);
@@ -111,7 +135,7 @@ export class RunRecorder implements TrainingObserver {
         ...manifest, resumptions: [...resumptions, { at: new Date().toISOString(), node, platform, arch, cpuModel, backend, threads, kernelSha256, lockfile }],
       });
     } else {
-      const git = gitFactsFromCli();
+      const git = this.givenGit;
       this.writeManifest({ ...environment({ git: false }), ...(git !== undefined ? { git } : {}) });
       this.writtenSeed = JSON.stringify(seedFacts());
       this.gitPending = git === undefined;
@@ -192,7 +216,7 @@ export class RunRecorder implements TrainingObserver {
         // Nothing more can be recorded (the manifest is missing, or the disk is full).
       }
     };
-    for (const write of [() => this.appends.close(), () => this.lines.close(), () => this.writeFinalFiles()]) {
+    for (const write of [() => this.appends.close(), () => this.writeFinalFiles()]) {
       try {
         write();
       } catch (writeError) {
@@ -234,29 +258,26 @@ export class RunRecorder implements TrainingObserver {
   }
 
   /**
-   * The epoch records held back, sent to be made into lines (src/runs/epoch-lines-thread.ts), and
-   * the lines made so far appended; a complete flush appends them all. A kept snapshot holds every
-   * weight's bytes, so per-layer digests are recorded only for epochs whose snapshot is not kept
-   * (too large, or not of the weights the fit's record lists: weights that changed during the
-   * fit): readers compute them from the snapshot (src/cli/snapshots.ts layerDigestsAt). Every
-   * snapshot is appended before its record: a flush writes files in the order appended, so that a
-   * kill between writes leaves snapshots without their records (cut off by a resume), never the reverse.
+   * The epoch records held back, with their digests. A kept snapshot holds every weight's bytes,
+   * so per-layer digests are recorded only for epochs whose snapshot is not kept (too large, or
+   * not of the weights the fit's record lists: weights that changed during the fit): readers
+   * compute them from the snapshot (src/cli/snapshots.ts layerDigestsAt). Every snapshot is
+   * appended before any record: a flush writes files in the order appended, so that a kill
+   * between writes leaves snapshots without their records (cut off by a resume), never the reverse.
    */
-  private writePendingEpochs(complete: boolean): boolean {
-    const entries: EpochEntry[] = [];
+  private writePendingEpochs(): void {
+    const lines: string[] = [];
     for (const { fit, epoch, logs, weights } of this.pendingEpochs.splice(0)) {
       if ('digest' in weights) {
-        entries.push({ fit, epoch, logs, digest: weights.digest, layers: weights.layers });
+        lines.push(epochLine(fit, epoch, logs, weights.digest, weights.layers));
         continue;
       }
       const kept = weights.values.length === this.fitWeightBytes[fit];
+      const { digest, layers } = weights.digests(bytesSha256, { layers: !kept });
       if (kept) this.appends.append(this.snapshotFile(fit), weights.values);
-      entries.push({ fit, epoch, logs, layout: this.lines.layoutId(weights.layout), values: weights.values, layerDigests: !kept });
+      lines.push(epochLine(fit, epoch, logs, digest, layers));
     }
-    this.lines.submit(entries);
-    const text = this.lines.take(complete);
-    if (text) this.appends.append(this.file('epochs.jsonl'), text);
-    return this.lines.pending;
+    if (lines.length > 0) this.appends.append(this.file('epochs.jsonl'), lines.join(''));
   }
 
   private snapshotFiles: string[] = [];

@@ -143,12 +143,8 @@ export class AppendFiles {
   /** What that flush could not write, reported by the next call. */
   private failure: unknown;
 
-  /**
-   * beforeFlush appends what its owner holds back until a flush (the recorder's epoch records):
-   * all of it when `complete`, else what is ready; it says whether records are still being made
-   * (they come with a later flush, which the timer makes sure of).
-   */
-  constructor(private readonly beforeFlush: (complete: boolean) => boolean = () => false) {}
+  /** beforeFlush appends what its owner holds back until a flush (the recorder's epoch records). */
+  constructor(private readonly beforeFlush: () => void = () => {}) {}
 
   append(file: string, data: string | Uint8Array): void {
     const chunks = this.pending.get(file) ?? this.pending.set(file, []).get(file)!;
@@ -165,23 +161,20 @@ export class AppendFiles {
   /** Flushes when the last flush is FLUSH_INTERVAL_MS ago, else makes sure a flush comes by then. */
   flushIfDue(): void {
     this.reportFailure();
-    if (globalThis.performance.now() - this.lastFlush >= AppendFiles.FLUSH_INTERVAL_MS) this.flush(false);
-    else this.flushSoon();
-  }
-
-  /** Makes sure a flush comes within FLUSH_INTERVAL_MS (training ended, the script does other things). */
-  private flushSoon(): void {
-    if (this.timer) return;
-    this.timer = globalThis.setTimeout(() => {
-      this.timer = undefined;
-      try {
-        this.flush(false);
-      } catch (error) {
-        this.failure ??= error;
-      }
-    }, AppendFiles.FLUSH_INTERVAL_MS);
-    // The pending flush never keeps a process alive: its end closes, and so flushes.
-    (this.timer as { unref?: () => void }).unref?.();
+    if (globalThis.performance.now() - this.lastFlush >= AppendFiles.FLUSH_INTERVAL_MS) {
+      this.flush();
+    } else if (!this.timer) {
+      this.timer = globalThis.setTimeout(() => {
+        this.timer = undefined;
+        try {
+          this.flush();
+        } catch (error) {
+          this.failure ??= error;
+        }
+      }, AppendFiles.FLUSH_INTERVAL_MS);
+      // The pending flush never keeps a process alive: its end closes, and so flushes.
+      (this.timer as { unref?: () => void }).unref?.();
+    }
   }
 
   private reportFailure(): void {
@@ -196,11 +189,10 @@ export class AppendFiles {
     this.append(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
 
-  /** Writes what is pending; `complete`: with everything the owner holds back (a backup or the end follows). */
-  flush(complete = true): void {
+  flush(): void {
     const fs = builtin<Fs>('node:fs');
     this.lastFlush = globalThis.performance.now();
-    if (this.beforeFlush(complete)) this.flushSoon();
+    this.beforeFlush();
     let failure: Error | undefined;
     for (const [file, chunks] of this.pending) {
       this.pending.delete(file);

@@ -38,16 +38,12 @@ export function concatenateBytes(chunks: readonly Uint8Array[]): Uint8Array {
  */
 export class BytePool {
   private static readonly CHUNK_BYTES = 1 << 16;
-  private chunk: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  private chunk = new Uint8Array(0);
   private used = 0;
 
-  /** shared: in shared memory (another thread reads the pieces where they are). */
-  constructor(private readonly options: { shared?: boolean } = {}) {}
-
-  take(bytes: number): Uint8Array<ArrayBufferLike> {
+  take(bytes: number): Uint8Array {
     if (this.used + bytes > this.chunk.length) {
-      const size = Math.max(bytes, BytePool.CHUNK_BYTES);
-      this.chunk = new Uint8Array(this.options.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
+      this.chunk = new Uint8Array(Math.max(bytes, BytePool.CHUNK_BYTES));
       this.used = 0;
     }
     const piece = this.chunk.subarray(this.used, this.used + bytes);

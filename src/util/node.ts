@@ -10,7 +10,6 @@ export interface NodeProcess {
   arch: string;
   env: Record<string, string | undefined>;
   argv: string[];
-  execArgv: string[];
   cwd(): string;
 }
 
@@ -27,19 +26,4 @@ export function builtin<T>(name: string): T {
   const module = optionalBuiltin<T>(name);
   if (!module) throw new Error(`this part of verbatim needs Node.js (${name} is unavailable)`);
   return module;
-}
-
-/**
- * This process's Node options for a worker thread, without --input-type: a script given with -e
- * or on stdin has it, and a thread started from a file refuses it (the thread would not start).
- */
-export function workerExecArgv(): string[] {
-  const given = nodeProcess()?.execArgv ?? [];
-  const options: string[] = [];
-  for (let i = 0; i < given.length; i++) {
-    const option = given[i]!;
-    if (option === '--input-type') i++;
-    else if (!option.startsWith('--input-type=')) options.push(option);
-  }
-  return options;
 }
