@@ -2,8 +2,7 @@
  * The run recorder's hashes through Node's crypto (recording is Node-only): weight digests (the
  * same as src/util/sha256's, many times faster) and the fingerprints of the data a fit is given.
  */
-import type { Tensor } from '../tensor/tensor.js';
-import { Variable } from '../tensor/tensor.js';
+import { Variable, type Tensor } from '../tensor/tensor.js';
 import type { BytesDigest } from '../util/sha256.js';
 import { hashWeights } from '../models/weight-digest.js';
 import { builtin } from '../util/node.js';
@@ -50,6 +49,7 @@ export function contentFingerprint(hashes: readonly string[]): string {
   return sha256([...hashes].sort().join('\n'));
 }
 
+/** SHA-256 of the whole tensor: its dtype, shape, NUL and bytes. */
 export function tensorFingerprint(t: Tensor): string {
   const bytes = new Uint8Array(t.dataSync().slice().buffer);
   return sha256(`${t.dtype}${JSON.stringify(t.shape)}\0`, bytes);

@@ -9,7 +9,7 @@ import type { History, Logs } from '../models/callbacks.js';
 import { TRAINING_OBSERVERS, type ObservedModel, type TrainingObserver } from '../models/observers.js';
 import { currentSeed } from '../random/seed.js';
 import type { WeightSnapshot } from '../models/weight-digest.js';
-import { bytesSha256, contentFingerprint, dataFingerprints, exampleHashes, sha256, streamedWeightsDigest, type DataFingerprints } from './fingerprints.js';
+import { bytesSha256, contentFingerprint, dataFingerprints, exampleHashes, sha256, streamedWeightsDigest, tensorFingerprint, type DataFingerprints } from './fingerprints.js';
 import { BytePool } from '../util/bytes.js';
 import { environment, gitFacts, givenGitFacts, scriptGitInBackground, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from '../util/node.js';
@@ -312,7 +312,10 @@ export class RunRecorder implements TrainingObserver {
     if (this.kept?.fits.has(this.fit)) return;
     this.appends.jsonl(this.file('fits.jsonl'), [{
       fit: this.fit, kind, model: model.getConfig(), options: serializable(options),
-      data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: this.dataHashes.get(k)!.sha256, content: this.dataHashes.get(k)!.content }])),
+      data: Object.fromEntries(Object.entries(data).map(([k, t]) => {
+        const { sha256: whole, content } = this.dataHashes.get(k)!;
+        return [k, { shape: t.shape, dtype: t.dtype, sha256: whole, content }];
+      })),
       weights: weights.map((w) => ({ name: w.name, shape: w.shape })),
       // Which weights each layer has (indices into weights): readers compute layer digests from the snapshots.
       layers: model.layers.map((l) => ({ name: l.name, weights: l.weights.map((w) => weights.indexOf(w.variable)) })),
@@ -408,7 +411,7 @@ export class RunRecorder implements TrainingObserver {
   evaluate({ data }: Parameters<NonNullable<TrainingObserver['evaluate']>>[0]): void {
     if (++this.evaluations <= (this.kept?.evaluations ?? 0)) return;
     this.appends.jsonl(this.file('evaluations.jsonl'), [{
-      data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: dataFingerprints(t).sha256 }])),
+      data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t) }])),
     }]);
   }
 }
