@@ -13,7 +13,7 @@ import { SeedScopedNames } from '../random/seed.js';
 import * as ops from '../ops/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
-import { WeightLayout, weightsDigest, type WeightSnapshot } from './weight-digest.js';
+import { WeightLayout, weightsDigest } from './weight-digest.js';
 import { compileOutputs, namedMetrics, tensorList, type Compiled, type CompileArgs, type Data } from './arguments.js';
 import type { History } from './callbacks.js';
 import { notify } from './observers.js';
@@ -418,16 +418,16 @@ export class LayersModel implements TrainableModel {
     return Object.fromEntries(this.layers.map((l) => [l.name!, weightsDigest(l.weights.map((w) => w.variable))]));
   }
 
-  private weightLayout: WeightLayout | undefined;
+  private layout: WeightLayout | undefined;
 
   /**
-   * Every weight's values, and their digests later: the run recorder's per-epoch record (digests
-   * computed in batches); undefined for weights of more than maxBytes (no copy of a large model).
+   * Where the weights sit in the bytes the model's digest hashes, kept while the layers and their
+   * weights stay the same: the run recorder captures the weights and their digest every epoch.
    */
-  weightSnapshot(allocate?: (bytes: number) => Uint8Array, maxBytes = Infinity): WeightSnapshot | undefined {
+  weightLayout(): WeightLayout {
     const layers = this.layers;
-    if (!this.weightLayout?.matches(layers)) this.weightLayout = new WeightLayout(layers);
-    return this.weightLayout.valueBytes > maxBytes ? undefined : this.weightLayout.snapshot(allocate);
+    if (!this.layout?.matches(layers)) this.layout = new WeightLayout(layers);
+    return this.layout;
   }
 
   /** A Keras-style table of layers, output shapes, parameter counts and (functional) connections. */

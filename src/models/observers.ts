@@ -4,7 +4,7 @@
  */
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { Callback, History, Logs } from './callbacks.js';
-import type { WeightOwner, WeightSnapshot } from './weight-digest.js';
+import type { WeightLayout, WeightOwner } from './weight-digest.js';
 
 export interface ObservedModel {
   readonly name: string;
@@ -12,8 +12,8 @@ export interface ObservedModel {
   readonly layers: readonly WeightOwner[];
   weightsDigest(): string;
   layerDigests(): Record<string, string>;
-  /** The weights' values now, with their digests (whole and per layer) computed when asked. */
-  weightSnapshot(allocate?: (bytes: number) => Uint8Array, maxBytes?: number): WeightSnapshot | undefined;
+  /** Where the weights sit in the bytes of the model's digest: reads them and their digests (whole and per layer). */
+  weightLayout(): WeightLayout;
   getConfig(): Record<string, unknown>;
 }
 

@@ -39,19 +39,11 @@ export interface WeightOwner {
   readonly weights: readonly { readonly variable: Variable }[];
 }
 
-/** A model's weights at one moment: their values, and their digests computed when asked (from those values). */
-export interface WeightSnapshot {
-  /** Every weight's little-endian float32 bytes, in model.weights order (the run's snapshot file). */
-  values: Uint8Array;
-  /** The model's digest, and with {layers: true} each layer's. */
-  digests(digestOf: BytesDigest, options: { layers: boolean }): { digest: string; layers?: Record<string, string> };
-}
-
 /**
  * Where each weight's header and bytes sit in one buffer of the bytes the model's digest hashes.
- * Made once per list of weights and reused every epoch: a snapshot costs one read of each weight
- * and one new array, its digests one hash each (the run recorder takes one per epoch, and with
- * small models, allocations and calls cost more than the hashing).
+ * Made once per list of weights and reused every epoch: reading the weights costs one read of
+ * each, their digest a copy into the buffer and one hash (the run recorder reads every epoch and
+ * hashes later, many epochs in one loop; with small models, calls cost more than the hashing).
  */
 export class WeightLayout {
   /** Per layer, its name and weights, as they were when the layout was made. */
@@ -61,7 +53,7 @@ export class WeightLayout {
   private readonly length: number;
   /** The bytes of every weight's values. */
   readonly valueBytes: number;
-  private laidOut: { buffer: Uint8Array; valueViews: Uint8Array[]; layerViews: (Uint8Array | undefined)[] } | undefined;
+  private laidOut: { buffer: Uint8Array; weights: Variable[]; valueViews: Uint8Array[]; layerViews: (Uint8Array | undefined)[] } | undefined;
 
   constructor(private readonly source: readonly WeightOwner[]) {
     this.layers = source.map((l) => [l.name!, l.weights.map((w) => w.variable)] as const);
@@ -78,7 +70,7 @@ export class WeightLayout {
     this.valueBytes = [...this.ranges.values()].reduce((n, r) => n + r.end - r.values, 0);
   }
 
-  /** The buffer and its views, made at the first snapshot (never for a model too large to snapshot). */
+  /** The buffer and its views, made at the first read (never for a model too large to snapshot). */
   private layout(): NonNullable<WeightLayout['laidOut']> {
     if (this.laidOut) return this.laidOut;
     const buffer = new Uint8Array(this.length);
@@ -89,7 +81,8 @@ export class WeightLayout {
       if (!contiguous) return undefined;
       return spans.length === 0 ? buffer.subarray(0, 0) : buffer.subarray(spans[0]!.start, spans.at(-1)!.end);
     });
-    return (this.laidOut = { buffer, valueViews: [...this.ranges.values()].map((r) => buffer.subarray(r.values, r.end)), layerViews });
+    const valueViews = [...this.ranges.values()].map((r) => buffer.subarray(r.values, r.end));
+    return (this.laidOut = { buffer, weights: [...this.ranges.keys()], valueViews, layerViews });
   }
 
   /** Whether this layout is for these layers, with the weights they had (checked every epoch: no allocation). */
@@ -104,27 +97,32 @@ export class WeightLayout {
     return true;
   }
 
-  /** The weights' values now, in an array from allocate (the run recorder's pool). */
-  snapshot(allocate: (bytes: number) => Uint8Array = (bytes) => new Uint8Array(bytes)): WeightSnapshot {
-    const values = allocate(this.valueBytes);
+  /** Reads every weight's values into `values` (model.weights order: the run's snapshot file), and returns it. */
+  read(values: Uint8Array): Uint8Array {
+    const { weights, valueViews } = this.layout();
     let offset = 0;
-    for (const w of this.ranges.keys()) {
-      ENGINE.readLittleEndianInto(w, values, offset);
-      offset += w.size * 4;
+    for (let i = 0; i < weights.length; i++) {
+      ENGINE.readLittleEndianInto(weights[i]!, values, offset);
+      offset += valueViews[i]!.length;
     }
-    return { values, digests: (digestOf, options) => this.digests(values, digestOf, options) };
+    return values;
   }
 
-  private digests(values: Uint8Array, digestOf: BytesDigest, options: { layers: boolean }): { digest: string; layers?: Record<string, string> } {
-    const { buffer, valueViews, layerViews } = this.layout();
+  /** The model's digest of values read by `read`; layerDigests then hashes the same values. */
+  digest(digestOf: BytesDigest, values: Uint8Array): string {
+    const { buffer, valueViews } = this.layout();
     let offset = 0;
     for (const view of valueViews) {
       view.set(values.subarray(offset, offset + view.length));
       offset += view.length;
     }
-    const digest = digestOf(buffer);
-    if (!options.layers) return { digest };
-    return { digest, layers: Object.fromEntries(this.layers.map(([name, weights], i) => [name, digestOf(layerViews[i] ?? this.gather(buffer, weights))])) };
+    return digestOf(buffer);
+  }
+
+  /** Each layer's digest, of the values the last `digest` hashed. */
+  layerDigests(digestOf: BytesDigest): Record<string, string> {
+    const { buffer, layerViews } = this.layout();
+    return Object.fromEntries(this.layers.map(([name, weights], i) => [name, digestOf(layerViews[i] ?? this.gather(buffer, weights))]));
   }
 
   /** A layer's bytes gathered from the buffer (its weights are not next to each other in it). */

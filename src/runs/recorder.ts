@@ -6,15 +6,15 @@
  * after k epochs.
  */
 import type { History, Logs } from '../models/callbacks.js';
+import type { WeightLayout } from '../models/weight-digest.js';
 import { TRAINING_OBSERVERS, type ObservedModel, type TrainingObserver } from '../models/observers.js';
 import { currentSeed } from '../random/seed.js';
-import type { WeightSnapshot } from '../models/weight-digest.js';
 import { bytesSha256, contentFingerprint, dataFingerprints, exampleHashes, sha256, streamedWeightsDigest, tensorFingerprint, type DataFingerprints } from './fingerprints.js';
 import { BytePool } from '../util/bytes.js';
 import { environment, gitFacts, givenGitFacts, scriptGitInBackground, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from '../util/node.js';
 import {
-  AppendFiles, defaultStore, jsonNumber, jsonSafe, MAX_EPOCH_WEIGHT_BYTES, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
+  AppendFiles, defaultStore, jsonNumber, MAX_EPOCH_WEIGHT_BYTES, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
   type StatusRecord,
 } from './store.js';
 import { modelArtifacts } from '../io/index.js';
@@ -25,6 +25,9 @@ import { startOpTrace, type OpTrace } from './op-trace.js';
 import { backupDirectory, cutBackToBackups, removeBackups, type KeptRecords } from './resume.js';
 import { BackupAndRestore, HeldBackups } from '../models/backup.js';
 import type { Callback } from '../models/callbacks.js';
+
+/** An epoch recorded, not yet written: its weights' values read, or its digests already made. */
+type PendingEpoch = { fit: number; epoch: number; logs: Logs } & ({ layout: WeightLayout; values: Uint8Array } | { digest: string; layers: Record<string, string> });
 
 /** What fit tells its observers at its beginning. */
 type FitStart = Parameters<NonNullable<TrainingObserver['fitBegin']>>[0];
@@ -39,13 +42,20 @@ export function float32Bits(value: number): string {
 
 /**
  * One line of epochs.jsonl, the bytes JSON.stringify gives {fit, epoch, logs, logBits, digest,
- * layers?}, put together directly (a line per epoch: the objects and arrays the generic way
- * allocates cost more than the line itself).
+ * layers?} (non-finite metrics as strings, as jsonNumber writes them), put together directly (a line per epoch:
+ * the objects the generic way allocates cost more than the line itself).
  */
 function epochLine(fit: number, epoch: number, logs: Logs, digest: string, layers: Record<string, string> | undefined): string {
+  let values = '';
   let bits = '';
-  for (const key in logs) bits += `${bits ? ',' : ''}${JSON.stringify(key)}:"${float32Bits(logs[key]!)}"`;
-  return `{"fit":${fit},"epoch":${epoch},"logs":${JSON.stringify(jsonSafe(logs))},"logBits":{${bits}},"digest":"${digest}"${layers ? `,"layers":${JSON.stringify(layers)}` : ''}}\n`;
+  for (const key in logs) {
+    const value = logs[key]!;
+    const name = JSON.stringify(key);
+    // A finite number's JSON is its string (JSON.stringify(-0) and String(-0) are both "0").
+    values += `${values ? ',' : ''}${name}:${Number.isFinite(value) ? String(value) : `"${value}"`}`;
+    bits += `${bits ? ',' : ''}${name}:"${float32Bits(value)}"`;
+  }
+  return `{"fit":${fit},"epoch":${epoch},"logs":{${values}},"logBits":{${bits}},"digest":"${digest}"${layers ? `,"layers":${JSON.stringify(layers)}` : ''}}\n`;
 }
 
 /** The model's digest and its layers', hashed a weight at a time by Node's crypto. */
@@ -85,8 +95,12 @@ export class RunRecorder implements TrainingObserver {
   private readonly appends = new AppendFiles(() => this.writePendingEpochs());
   /** Where the epochs' weight snapshots are kept until written. */
   private readonly snapshotBytes = new BytePool();
-  /** Epochs whose records wait for the next flush: their digests are computed then, together (cheaper than one by one between steps). */
-  private readonly pendingEpochs: { fit: number; epoch: number; logs: Logs; weights: WeightSnapshot | { digest: string; layers: Record<string, string> } }[] = [];
+  /**
+   * The epochs recorded since the last flush: their weights' values (or, for a model too large
+   * to keep a copy of, their digests) and logs. The flush makes their digests and lines in one
+   * loop: cheaper than one by one between steps, where cold code runs slowest.
+   */
+  private readonly pendingEpochs: PendingEpoch[] = [];
   /** Per fit, the bytes of the weights its record lists: the size of each of its snapshots. */
   private readonly fitWeightBytes: number[] = [];
   /** Per input, the hashes of the first epoch's examples in the order training saw them. */
@@ -251,9 +265,11 @@ export class RunRecorder implements TrainingObserver {
   }
 
   private epochRecord(model: ObservedModel, epoch: number, logs: Logs): void {
-    const snapshot = model.weightSnapshot((bytes) => this.snapshotBytes.take(bytes), MAX_EPOCH_WEIGHT_BYTES);
-    // A model too large to keep a snapshot of: its digests now, a weight at a time (no copy held).
-    this.pendingEpochs.push({ fit: this.fit, epoch, logs: { ...logs }, weights: snapshot ?? streamedDigests(model) });
+    const layout = model.weightLayout();
+    // The training loop makes a new logs object for every epoch and never changes it after: kept as it is.
+    this.pendingEpochs.push(layout.valueBytes > MAX_EPOCH_WEIGHT_BYTES
+      ? { fit: this.fit, epoch, logs, ...streamedDigests(model) }
+      : { fit: this.fit, epoch, logs, layout, values: layout.read(this.snapshotBytes.take(layout.valueBytes)) });
     this.appends.flushIfDue();
   }
 
@@ -266,18 +282,22 @@ export class RunRecorder implements TrainingObserver {
    * between writes leaves snapshots without their records (cut off by a resume), never the reverse.
    */
   private writePendingEpochs(): void {
-    const lines: string[] = [];
-    for (const { fit, epoch, logs, weights } of this.pendingEpochs.splice(0)) {
-      if ('digest' in weights) {
-        lines.push(epochLine(fit, epoch, logs, weights.digest, weights.layers));
+    if (this.pendingEpochs.length === 0) return;
+    let lines = '';
+    for (const pending of this.pendingEpochs) {
+      const { fit, epoch, logs } = pending;
+      if (!('values' in pending)) {
+        lines += epochLine(fit, epoch, logs, pending.digest, pending.layers);
         continue;
       }
-      const kept = weights.values.length === this.fitWeightBytes[fit];
-      const { digest, layers } = weights.digests(bytesSha256, { layers: !kept });
-      if (kept) this.appends.append(this.snapshotFile(fit), weights.values);
-      lines.push(epochLine(fit, epoch, logs, digest, layers));
+      const { layout, values } = pending;
+      const digest = layout.digest(bytesSha256, values);
+      const kept = values.length === this.fitWeightBytes[fit];
+      if (kept) this.appends.append(this.snapshotFile(fit), values);
+      lines += epochLine(fit, epoch, logs, digest, kept ? undefined : layout.layerDigests(bytesSha256));
     }
-    if (lines.length > 0) this.appends.append(this.file('epochs.jsonl'), lines.join(''));
+    this.pendingEpochs.length = 0;
+    this.appends.append(this.file('epochs.jsonl'), lines);
   }
 
   private snapshotFiles: string[] = [];

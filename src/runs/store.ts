@@ -184,7 +184,7 @@ export class AppendFiles {
     throw failure;
   }
 
-  /** Records whose numbers are finite (callers write NaN and Infinity as strings: see jsonSafe); no replacer keeps this fast. */
+  /** Records whose numbers are finite (callers write NaN and Infinity as strings: see jsonNumber); no replacer keeps this fast. */
   jsonl(file: string, records: readonly unknown[]): void {
     this.append(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
@@ -389,14 +389,6 @@ const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.P
 
 export function jsonNumber(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
-}
-
-/** Metrics as JSON can hold them: non-finite values as their strings. */
-export function jsonSafe(values: Record<string, number>): Record<string, number | string> {
-  for (const v of Object.values(values)) {
-    if (!Number.isFinite(v)) return Object.fromEntries(Object.entries(values).map(([k, x]) => [k, jsonNumber(k, x)])) as Record<string, number | string>;
-  }
-  return values;
 }
 
 /** Whether a metric as written in `logs` (a number, a NaN/Infinity string, or null: an old run's NaN) is the value of its float32 bits; other types say no number. */

@@ -154,9 +154,9 @@ export class WasmBackend implements Backend {
     const { ptr } = blockOf(handle);
     const length = size * bytesPerElement(dtype);
     if (this.memoryBytes.buffer !== this.memory.buffer) this.memoryBytes = new Uint8Array(this.memory.buffer);
-    // A few hundred bytes (a small model's weight, every epoch) copy faster than a view is made.
-    if (length <= 256) for (let i = 0; i < length; i++) target[offset + i] = this.memoryBytes[ptr + i]!;
-    else target.set(this.memoryBytes.subarray(ptr, ptr + length), offset);
+    // Never byte by byte, however small: the run recorder reads every weight each epoch, mostly in
+    // cold code, where a loop costs its iterations in the interpreter and a view costs one call.
+    target.set(this.memoryBytes.subarray(ptr, ptr + length), offset);
   }
 
   free(handle: DataHandle): void {
