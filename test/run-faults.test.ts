@@ -270,6 +270,20 @@ await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 10, verbose: 0, callback
     assert.match(run!.problem!, /ended during fit 0.*at fit 0, epoch 3, step 1/);
   });
 
+  it('a script that exits with its own code in the middle of fit: the CLI exits with that code, the run failed with it', () => {
+    const file = script('exits3.mjs', `import * as vb from 'verbatim';
+vb.setRandomSeed(1);
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 10, verbose: 0, callbacks: { onEpochEnd: (epoch) => { if (epoch === 1) process.exit(3); } } });
+`);
+    const r = cli(['run', file, '--name', 'exits3']);
+    assert.equal(r.code, 3, r.stderr);
+    const [run] = named('exits3');
+    assert.equal(run!.status, 'failed');
+    assert.match(run!.problem!, /exit code 3.*at fit 0, epoch 2, step 1/);
+  });
+
   it('a syntax error and a run killed before it recorded anything are failed and interrupted, with reasons, not corrupt', () => {
     const file = script('syntax.mjs', "import * as vb from 'verbatim';\nconst = 3;\n");
     const r = cli(['run', file, '--name', 'syntax']);

@@ -220,9 +220,7 @@ async function commandResume(parsed: Parsed, query: string): Promise<number> {
   const run = loadRun(storeDir, id);
   const reason = run.summary.problem ? `: ${run.summary.problem}` : '';
   write('stderr', `${id} resumed: ${run.summary.status} in ${execution.seconds.toFixed(1)}s ${run.summary.digest?.slice(0, 12) ?? ''}${reason}\n`);
-  const signalled = signalExit([execution], 'run --resume');
-  if (signalled !== undefined) return signalled;
-  return execution.exitCode === 0 && !execution.writeError && run.summary.status === 'completed' ? 0 : 1;
+  return runsExitCode([execution], [run], 'run --resume');
 }
 
 /**
@@ -235,6 +233,20 @@ function signalExit(executions: readonly (Execution | undefined)[], command: str
   if (run) write('stderr', `verbatim ${command}: run ${run.id} was ended by ${run.signal}, sent to its process\n`);
   const signal = own ?? run?.signal;
   return signal ? signalExitCode(signal) : undefined;
+}
+
+/**
+ * The exit code of `verbatim run`: 128 + the number of a signal that ended the runs; else the
+ * first script's own exit code when one exited with an error (a script's process.exit(3) exits 3,
+ * as the script does alone); else 1 when a run did not complete (a process that exited 0 in the
+ * middle of a fit, a record that could not be written), and 0 when every run completed.
+ */
+function runsExitCode(executions: readonly Execution[], runs: readonly RunDetails[], command: string): number {
+  const signalled = signalExit(executions, command);
+  if (signalled !== undefined) return signalled;
+  const failed = executions.find((e) => e.exitCode !== 0);
+  if (failed) return failed.exitCode;
+  return executions.every((e, i) => !e.writeError && runs[i]!.summary.status === 'completed') ? 0 : 1;
 }
 
 /** More runs than this in one command is a typo, not a plan (each is a process and a directory). */
@@ -303,9 +315,7 @@ async function commandRun(parsed: Parsed): Promise<number> {
   for (const line of sameSeedReport(runs)) out(line);
   const signal = interruptedBy();
   if (signal) write('stderr', `verbatim run: interrupted by ${signal} after ${executions.length} of ${invocations.length} runs\n`);
-  const signalled = signalExit(executions, 'run');
-  if (signalled !== undefined) return signalled;
-  return executions.every((e, i) => e.exitCode === 0 && !e.writeError && runs[i]!.summary.status === 'completed') ? 0 : 1;
+  return runsExitCode(executions, runs, 'run');
 }
 
 async function commandVerify(parsed: Parsed): Promise<number> {
