@@ -92,6 +92,12 @@ export interface RecordingOverhead {
   /** The median over rounds of recorded fit / unrecorded fit - 1, and its quartiles. */
   overhead: number;
   overheadQuartiles: [number, number];
+  /**
+   * Where the true median lies, at `confidence` (order statistics of the rounds, no assumption on
+   * the noise's distribution): the overhead is known to be under (or over) a target only when the
+   * whole interval is.
+   */
+  overheadInterval: { low: number; high: number; confidence: number };
   /** The same ratio between two unrecorded runs of a round: how far apart identical runs are. */
   noiseQuartiles: [number, number];
   /** The same two, on the main thread's CPU time instead of the clock (null where not measurable). */
@@ -147,6 +153,22 @@ if ((WORKLOADS as readonly string[]).includes(first ?? '')) {
     const sorted = [...v].sort((a, b) => a - b);
     return sorted[Math.round(q * (sorted.length - 1))]!;
   };
+  /**
+   * The distribution-free interval for a median: the k-th smallest and k-th largest of n values
+   * cover it with probability 1 - 2 P(Binomial(n, 1/2) < k); k is the largest that keeps that at
+   * least 95% (with fewer than 6 rounds none does: the extremes, at their lower confidence).
+   */
+  const medianInterval = (v: number[]) => {
+    const sorted = [...v].sort((a, b) => a - b);
+    const n = sorted.length;
+    const pmf = [0.5 ** n];
+    for (let j = 1; j <= n; j++) pmf.push((pmf[j - 1]! * (n - j + 1)) / j);
+    // [x(k), x(n + 1 - k)] (1-based) covers the median with probability 1 - 2 P(B < k).
+    let k = 1;
+    let tail = pmf[0]!;
+    while (k + 1 <= n - k && 1 - 2 * (tail + pmf[k]!) >= 0.95) tail += pmf[k++]!;
+    return { low: sorted[k - 1]!, high: sorted[n - k]!, confidence: 1 - 2 * tail };
+  };
   const result: Record<string, RecordingOverhead> = {};
   for (const workload of WORKLOADS) {
     const plain: Measurement[] = [];
@@ -171,6 +193,7 @@ if ((WORKLOADS as readonly string[]).includes(first ?? '')) {
       recordedFit: median(recorded.map((m) => m.fit)),
       overhead: median(ratios),
       overheadQuartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)],
+      overheadInterval: medianInterval(ratios),
       noiseQuartiles: [quantile(noise, 0.25), quantile(noise, 0.75)],
       cpuOverhead: cpuMeasured ? median(cpuRatios) : null,
       cpuNoiseQuartiles: cpuMeasured ? [quantile(cpuNoise, 0.25), quantile(cpuNoise, 0.75)] : null,
