@@ -256,33 +256,25 @@ ${LONG.replace("import * as vb from 'verbatim';", "const vb = await import('verb
     assert.fail('the run was still shown running 5 s after its processes were killed');
   });
 
-  it('process.exit(0) in the middle of fit is not completed; the CLI exits 1', () => {
-    const file = script('exits.mjs', `import * as vb from 'verbatim';
+  // process.exit(0) in the middle of fit: not completed, and the CLI exits 1; process.exit(3): the CLI exits as the script did.
+  for (const { code, epoch, cliCode, status, problem } of [
+    { code: 0, epoch: 2, cliCode: 1, status: 'interrupted', problem: /ended during fit 0.*at fit 0, epoch 3, step 1/ },
+    { code: 3, epoch: 1, cliCode: 3, status: 'failed', problem: /exit code 3.*at fit 0, epoch 2, step 1/ },
+  ]) {
+    it(`process.exit(${code}) in the middle of fit: recorded ${status} with where it stopped, and the CLI exits ${cliCode}`, () => {
+      const file = script(`exits-${code}.mjs`, `import * as vb from 'verbatim';
 vb.setRandomSeed(1);
 const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });
 m.compile({ optimizer: 'sgd', loss: 'mse' });
-await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 10, verbose: 0, callbacks: { onEpochEnd: (epoch) => { if (epoch === 2) process.exit(0); } } });
+await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 10, verbose: 0, callbacks: { onEpochEnd: (epoch) => { if (epoch === ${epoch}) process.exit(${code}); } } });
 `);
-    const r = cli(['run', file, '--name', 'exits']);
-    assert.equal(r.code, 1);
-    const [run] = named('exits');
-    assert.equal(run!.status, 'interrupted');
-    assert.match(run!.problem!, /ended during fit 0.*at fit 0, epoch 3, step 1/);
-  });
-
-  it('a script that exits with its own code in the middle of fit: the CLI exits with that code, the run failed with it', () => {
-    const file = script('exits3.mjs', `import * as vb from 'verbatim';
-vb.setRandomSeed(1);
-const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });
-m.compile({ optimizer: 'sgd', loss: 'mse' });
-await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 10, verbose: 0, callbacks: { onEpochEnd: (epoch) => { if (epoch === 1) process.exit(3); } } });
-`);
-    const r = cli(['run', file, '--name', 'exits3']);
-    assert.equal(r.code, 3, r.stderr);
-    const [run] = named('exits3');
-    assert.equal(run!.status, 'failed');
-    assert.match(run!.problem!, /exit code 3.*at fit 0, epoch 2, step 1/);
-  });
+      const r = cli(['run', file, '--name', `exits-${code}`]);
+      assert.equal(r.code, cliCode, r.stderr);
+      const [run] = named(`exits-${code}`);
+      assert.equal(run!.status, status);
+      assert.match(run!.problem!, problem);
+    });
+  }
 
   it('a syntax error and a run killed before it recorded anything are failed and interrupted, with reasons, not corrupt', () => {
     const file = script('syntax.mjs', "import * as vb from 'verbatim';\nconst = 3;\n");
