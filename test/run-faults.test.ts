@@ -319,9 +319,9 @@ await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 10, verbose: 0, callback
       assert.match(r.stderr, /Expected (a run id|an id that names one run|a non-empty run id)/);
     }
     assert.equal(listed().length, before, 'nothing was removed');
-    const [run] = named('exits');
+    const [run] = named('exits-0');
     const r = cli(['rm', run!.id]);
-    assert.equal(r.stdout, `removed ${run!.id} (name exits, seed 1, interrupted)\n`);
+    assert.equal(r.stdout, `removed ${run!.id} (name exits-0, seed 1, interrupted)\n`);
   });
 
   it('a closed pipe is a normal end: show | true, ls | head -c 1', () => {
