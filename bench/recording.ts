@@ -161,8 +161,10 @@ if ((WORKLOADS as readonly string[]).includes(first ?? '')) {
   const medianInterval = (v: number[]) => {
     const sorted = [...v].sort((a, b) => a - b);
     const n = sorted.length;
-    const pmf = [0.5 ** n];
-    for (let j = 1; j <= n; j++) pmf.push((pmf[j - 1]! * (n - j + 1)) / j);
+    // In logarithms: 0.5 ** n underflows to 0 from n = 1075 on.
+    const logPmf = [-n * Math.LN2];
+    for (let j = 1; j <= n; j++) logPmf.push(logPmf[j - 1]! + Math.log((n - j + 1) / j));
+    const pmf = logPmf.map(Math.exp);
     // [x(k), x(n + 1 - k)] (1-based) covers the median with probability 1 - 2 P(B < k).
     let k = 1;
     let tail = pmf[0]!;

@@ -179,6 +179,7 @@ lines.push('');
 function targetVerdict(r: RecordingOverhead): string {
   const { low, high, confidence } = r.overheadInterval;
   const interval = `median within ${(100 * low).toFixed(1)}% to ${(100 * high).toFixed(1)}% at ${(100 * confidence).toFixed(0)}%`;
+  if (confidence < 0.95) return `not judged: too few rounds (${interval})`;
   if (high < 0.05) return `met (${interval})`;
   if (low > 0.05) return `not met (${interval})`;
   return `not resolved by this noise (${interval})`;

@@ -245,6 +245,30 @@ describe('run records: after an outside review', () => {
     assert.equal(JSON.parse(readFileSync(join(store, id, 'status.json'), 'utf8')).status, 'failed');
   });
 
+  it('a flush slower than the flush interval writes each epoch once (no re-entered flush, no endless recursion)', async () => {
+    const store = freshStore('slow-flush');
+    const now = performance.now;
+    let id = '';
+    try {
+      vb.setRandomSeed(1);
+      await vb.runs.record({ store }, async (recorder) => {
+        id = recorder.id;
+        const model = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3] })] });
+        model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+        // Every clock read 150 ms later: as when hashing large frozen weights takes longer than the interval.
+        let t = now.call(performance);
+        performance.now = () => (t += 150);
+        await model.fit(vb.ones([4, 3]), vb.ones([4, 2]), { epochs: 5, verbose: 0 });
+      });
+    } finally {
+      performance.now = now;
+    }
+    const epochs = readJsonl<{ epoch: number }>(join(store, id, 'epochs.jsonl'));
+    assert.deepEqual(epochs.map((e) => e.epoch), [0, 1, 2, 3, 4, 5]);
+    // 8 weight values (kernel 3x2, bias 2) per epoch, each epoch's once.
+    assert.equal(readFileSync(join(store, id, 'weights', 'fit-0.bin')).length, 6 * 8 * 4);
+  });
+
   it('fitDataset builds the model with its first batch: its initial weights are epoch 0, the layers that differ named', async () => {
     const store = freshStore('lazy-build');
     const ids: string[] = [];

@@ -283,8 +283,11 @@ export class RunRecorder implements TrainingObserver {
    */
   private writePendingEpochs(): void {
     if (this.pendingEpochs.length === 0) return;
+    // Taken before the loop: an append below may flush again (a slow loop makes a flush due), and
+    // that flush must find these epochs gone, not write them twice or recurse on them forever.
+    const epochs = this.pendingEpochs.splice(0);
     let lines = '';
-    for (const pending of this.pendingEpochs) {
+    for (const pending of epochs) {
       const { fit, epoch, logs } = pending;
       if (!('values' in pending)) {
         lines += epochLine(fit, epoch, logs, pending.digest, pending.layers);
@@ -296,7 +299,6 @@ export class RunRecorder implements TrainingObserver {
       if (kept) this.appends.append(this.snapshotFile(fit), values);
       lines += epochLine(fit, epoch, logs, digest, kept ? undefined : layout.layerDigests(bytesSha256));
     }
-    this.pendingEpochs.length = 0;
     this.appends.append(this.file('epochs.jsonl'), lines);
   }
 
