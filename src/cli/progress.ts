@@ -69,7 +69,7 @@ export class JsonlTail<T> {
 
 const seconds = (ms: number) => (ms >= 60_000 ? `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`);
 
-/** One repeat's progress, read from its run's records. Times are milliseconds of Date.now() (non-numeric: the terminal's progress line only). */
+/** One repeat's progress, read from its run's records. Times are wall-clock milliseconds, for the terminal's progress line only (non-numeric). */
 export class RunProgress {
   /** The line last shown. */
   last = '';

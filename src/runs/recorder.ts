@@ -41,9 +41,9 @@ export function float32Bits(value: number): string {
 }
 
 /**
- * One line of epochs.jsonl, the bytes JSON.stringify gives {fit, epoch, logs, logBits, digest,
- * layers?} (non-finite metrics as strings, as jsonNumber writes them), put together directly (a line per epoch:
- * the objects the generic way allocates cost more than the line itself).
+ * One line of epochs.jsonl: the bytes JSON.stringify gives {fit, epoch, logs, logBits, digest,
+ * layers?} with non-finite metrics as strings (as jsonNumber writes them), put together directly
+ * (a line per epoch: the objects the generic way allocates cost more than the line itself).
  */
 function epochLine(fit: number, epoch: number, logs: Logs, digest: string, layers: Record<string, string> | undefined): string {
   let values = '';

@@ -161,6 +161,8 @@ export class AppendFiles {
   /** Flushes when the last flush is FLUSH_INTERVAL_MS ago, else makes sure a flush comes by then. */
   flushIfDue(): void {
     this.reportFailure();
+    // What beforeFlush appends is written by the flush that asked for it, never by a flush inside it.
+    if (this.flushing) return;
     if (globalThis.performance.now() - this.lastFlush >= AppendFiles.FLUSH_INTERVAL_MS) {
       this.flush();
     } else if (!this.timer) {
@@ -189,10 +191,18 @@ export class AppendFiles {
     this.append(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
 
+  /** Set while beforeFlush runs. */
+  private flushing = false;
+
   flush(): void {
     const fs = builtin<Fs>('node:fs');
     this.lastFlush = globalThis.performance.now();
-    this.beforeFlush();
+    this.flushing = true;
+    try {
+      this.beforeFlush();
+    } finally {
+      this.flushing = false;
+    }
     let failure: Error | undefined;
     for (const [file, chunks] of this.pending) {
       this.pending.delete(file);
