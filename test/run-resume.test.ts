@@ -202,6 +202,26 @@ describe('verbatim run --resume: the backups of short fits', () => {
     assert.deepEqual(records(dir), records(join(STORE, plain)));
   });
 
+  it('backups lost for the first fits or damaged: the resume trains again from the first fit without a usable one, in order', async () => {
+    // Stopped by SIGTERM: fits 0-2 have backups. One lost for fit 0 (as a kill while a completed
+    // run removed its backups leaves), or one damaged for fit 1: the later fits' backups must not
+    // be restored (their records would come before the earlier fits' again), and are removed.
+    for (const [damage, trained] of [['lost fit-0', '0,1,2,3'], ['damaged fit-1', '1,2,3']] as const) {
+      writeFileSync(log, '');
+      const id = await runAndKill(['run', script, '--seed', '5', '--name', 'four-lost', '--trace', 'steps'], 24, undefined, 'SIGTERM');
+      const dir = join(STORE, id);
+      if (damage === 'lost fit-0') rmSync(join(dir, 'backups', 'fit-0'), { recursive: true });
+      else writeFileSync(join(dir, 'backups', 'fit-1', 'backup.json'), readFileSync(join(dir, 'backups', 'fit-1', 'backup.json'), 'utf8').slice(0, 200));
+      const resumed = cli(['run', '--resume', id]);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.equal(trainedFits(), trained, damage);
+      assert.deepEqual(records(dir), records(join(STORE, plain)), damage);
+      if (damage === 'damaged fit-1') assert.match(resumed.stderr, /fit-1[\\/]backup\.json is not readable JSON \(.*\): fit 1 and the fits after it are trained again/);
+      assert.doesNotMatch(resumed.stderr, /at .*resume\.js/, 'no stack trace');
+      assert.equal(cli(['verify', id]).code, 0, damage);
+    }
+  });
+
   it('a SIGKILL loses the held backups: the resume trains every fit again and ends bit-identical', async () => {
     writeFileSync(log, '');
     const id = await runAndKill(['run', script, '--seed', '5', '--name', 'four-kill', '--trace', 'steps'], 24, undefined, 'SIGKILL');

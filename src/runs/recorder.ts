@@ -140,7 +140,7 @@ export class RunRecorder implements TrainingObserver {
     ensureDirectory(this.file('weights'));
     this.writeRunFile();
     if (this.options.resume) {
-      this.kept = cutBackToBackups(this.dir);
+      this.kept = cutBackToBackups(this.dir, (message) => console.warn(`verbatim run --resume: ${message}`));
       // The environment of the first process stays the run's; each resumption is listed.
       const manifest = readJsonFile<Record<string, unknown>>(this.file('manifest.json'));
       const resumptions = Array.isArray(manifest.resumptions) ? manifest.resumptions : [];
@@ -238,9 +238,8 @@ export class RunRecorder implements TrainingObserver {
         if (status === 'completed') [status, error] = ['failed', writeError];
       }
     }
-    // A completed run needs no backups; any other keeps them, and writes those held, for `verbatim run --resume`.
-    if (status === 'completed') attempt(() => removeBackups(this.dir));
-    else attempt(() => this.heldBackups.writeAll());
+    // A run other than completed keeps its backups, and writes those held, for `verbatim run --resume`.
+    if (status !== 'completed') attempt(() => this.heldBackups.writeAll());
     const git = this.gitPending ? { git: gitFacts() } : {};
     attempt(() => this.refreshSeed({ ...git, endedAt: new Date().toISOString() }));
     const failure = error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : error === undefined ? undefined : { message: String(error) };
@@ -250,6 +249,10 @@ export class RunRecorder implements TrainingObserver {
       ...(failure ? { error: failure } : {}),
       ...(signal !== undefined && status === 'interrupted' ? { signal } : {}),
     }));
+    // A completed run needs no backups: removed once its status says completed, so that a kill
+    // during the removal leaves a completed run with backups left over, not an interrupted one
+    // with some of them (resuming trains again from the first fit without one).
+    if (status === 'completed') attempt(() => removeBackups(this.dir));
   }
 
   /**

@@ -17,6 +17,7 @@ type Fs = {
   statSync(p: string): { size: number };
   truncateSync(p: string, length: number): void;
   rmSync(p: string, o: { recursive?: boolean; force?: boolean }): void;
+  readdirSync(p: string): string[];
 };
 type Path = { join(...p: string[]): string };
 
@@ -36,13 +37,24 @@ interface BackupPoint {
   finished: boolean;
 }
 
-function backupPoint(runDir: string, fit: number): BackupPoint | undefined {
+/**
+ * A fit's backup point, or why its backup cannot be used (the file is written whole, by a rename:
+ * an unreadable one was damaged afterwards); undefined when the fit has none.
+ */
+function backupPoint(runDir: string, fit: number): BackupPoint | string | undefined {
   const file = builtin<Path>('node:path').join(backupDirectory(runDir, fit), 'backup.json');
   const fs = builtin<Fs>('node:fs');
   if (!fs.existsSync(file)) return undefined;
-  const backup = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<BackupPoint>;
-  if (!Number.isSafeInteger(backup.epoch) || !Number.isSafeInteger(backup.step)) throw new Error(`${file}: Expected a backup with an epoch and a step`);
-  return { epoch: backup.epoch!, step: backup.step!, finished: backup.finished === true };
+  let backup: Partial<BackupPoint> | null;
+  try {
+    backup = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<BackupPoint> | null;
+  } catch (error) {
+    return `${file} is not readable JSON (${(error as Error).message.slice(0, 80)})`;
+  }
+  if (!Number.isSafeInteger(backup?.epoch) || !Number.isSafeInteger(backup?.step) || backup!.epoch! < 0 || backup!.step! < 0) {
+    return `${file} holds no non-negative integer epoch and step`;
+  }
+  return { epoch: backup!.epoch!, step: backup!.step!, finished: backup!.finished === true };
 }
 
 /** What a resumed run's recorder must not record twice. */
@@ -66,19 +78,30 @@ interface StepLine { fit: number; epoch: number; step: number }
 const lines = (records: readonly unknown[]) => records.map((r) => `${JSON.stringify(r)}\n`).join('');
 
 /**
- * Cuts the run's records back to its fits' backups: a fit without a backup is forgotten (it
- * starts again), a fit with one keeps the epochs (and traced steps) up to it, and its per-epoch
- * weight snapshots as many.
+ * Cuts the run's records back to its fits' backups: the fits up to the first without a usable
+ * backup keep the epochs (and traced steps) up to their backups, and their per-epoch weight
+ * snapshots as many; that fit and every later one are forgotten, their backups removed, and
+ * trained again (with the same bits). Backups are written in fit order, so only the first fits
+ * have them, unless the run lost some: a kill while a completed run removed its backups, a
+ * damaged file. A later fit's backup must not be restored after earlier fits are trained again:
+ * its records would follow theirs out of order.
  */
-export function cutBackToBackups(runDir: string): KeptRecords {
+export function cutBackToBackups(runDir: string, warn: (message: string) => void = () => {}): KeptRecords {
   const fs = builtin<Fs>('node:fs');
   const path = builtin<Path>('node:path');
   const file = (name: string) => path.join(runDir, name);
   const fits = readJsonl<FitLine>(file('fits.jsonl'));
   const points = new Map<number, BackupPoint>();
-  for (const line of fits) {
-    const point = line.kind !== undefined ? backupPoint(runDir, line.fit) : undefined;
-    if (point) points.set(line.fit, point);
+  const begun = fits.filter((l) => l.kind !== undefined);
+  for (const line of begun) {
+    const point = backupPoint(runDir, line.fit);
+    if (typeof point === 'string') warn(`${point}: fit ${line.fit} and the fits after it are trained again`);
+    if (typeof point !== 'object') break;
+    points.set(line.fit, point);
+  }
+  for (const entry of fs.existsSync(file('backups')) ? fs.readdirSync(file('backups')) : []) {
+    const fit = /^fit-(\d+)$/.exec(entry)?.[1];
+    if (fit !== undefined && !points.has(Number(fit))) fs.rmSync(path.join(file('backups'), entry), { recursive: true, force: true });
   }
   const keepEpoch = (fit: number, epoch: number) => {
     const point = points.get(fit);
