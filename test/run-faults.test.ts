@@ -276,6 +276,42 @@ await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 10, verbose: 0, callback
     });
   }
 
+  // How the script ends decides the status, as plain node ends it: a fit error the script catches
+  // ends that fit, not the run; top-level await that never settles exits 13; an exit listener
+  // after the recorder's may still set the exit code.
+  for (const { name, body, cliCode, status, problem } of [
+    { name: 'caught', cliCode: 0, status: 'completed', problem: undefined, body: `
+await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });
+try {
+  await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 5, verbose: 0, callbacks: { onEpochEnd: (epoch) => { if (epoch === 2) throw new Error('stop here'); } } });
+} catch (error) {
+  console.log('caught:', error.message);
+}
+` },
+    { name: 'never-settles', cliCode: 13, status: 'failed', problem: /exit code 13/, body: `
+await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });
+await new Promise(() => {});
+` },
+    { name: 'late-exit-code', cliCode: 7, status: 'failed', problem: /exit code 7/, body: `
+await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });
+process.on('exit', () => { process.exitCode = 7; });
+` },
+  ]) {
+    it(`a script that ends ${name}: recorded ${status}, and the CLI exits ${cliCode}`, () => {
+      const file = script(`ends-${name}.mjs`, `import * as vb from 'verbatim';
+vb.setRandomSeed(1);
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+${body}`);
+      const r = cli(['run', file, '--name', `ends-${name}`]);
+      assert.equal(r.code, cliCode, r.stderr);
+      const [run] = named(`ends-${name}`);
+      assert.equal(run!.status, status);
+      if (problem) assert.match(run!.problem!, problem);
+      else assert.equal(run!.problem, undefined);
+    });
+  }
+
   it('a syntax error and a run killed before it recorded anything are failed and interrupted, with reasons, not corrupt', () => {
     const file = script('syntax.mjs', "import * as vb from 'verbatim';\nconst = 3;\n");
     const r = cli(['run', file, '--name', 'syntax']);

@@ -235,6 +235,11 @@ export function execute(store: string, invocation: Invocation, echo: Echo, start
  */
 function settleStatus(dir: string, startedAt: string, exitCode: number, signal: NodeJS.Signals | null, stderr: string): NodeJS.Signals | undefined {
   const record = readStatus(dir);
+  // Recorded completed, then exited with an error code (an exit listener after the recorder's set it): failed.
+  if (record?.status === 'completed' && !signal && exitCode !== 0) {
+    writeStatus(join(dir, 'status.json'), { ...record, status: 'failed', error: { message: `exit code ${exitCode} after the run was recorded completed` } });
+    return undefined;
+  }
   if (record && record.status !== 'running') {
     const recorded = record.status === 'interrupted' ? record.signal : undefined;
     return signal ?? (recorded !== undefined && recorded in constants.signals ? recorded as NodeJS.Signals : undefined);

@@ -34,6 +34,8 @@ export interface TrainingObserver {
   stepEnd?(info: { model: ObservedModel; epoch: number; step: number; loss: number }): void;
   epochEnd?(info: { model: ObservedModel; epoch: number; logs: Logs }): void;
   fitEnd?(info: { model: ObservedModel; history: History }): void;
+  /** The fit ended by an error (thrown on to the script, which may catch it and go on). */
+  fitFailed?(info: { model: ObservedModel; error: unknown }): void;
   evaluate?(info: { model: ObservedModel; data: Record<string, Tensor> }): void;
   /** Callbacks the observer adds to every fit (a recorded run's automatic backups). */
   callbacks?(): Callback[];

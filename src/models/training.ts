@@ -404,6 +404,9 @@ export async function runTraining(
   const stepper = batchStepper(model, args, context);
   try {
     return await trainEpochs(model, batchesFor, steps, samples, validate, args, context, stepper);
+  } catch (error) {
+    notify('fitFailed', { model, error });
+    throw error;
   } finally {
     await stepper.close();
   }

@@ -80,5 +80,9 @@ if (processLike && env.VERBATIM_RUN_DIR) {
       });
     }
   }
-  processLike.on('exit', ((code: number) => finish(code === 0 && failure === undefined ? 'completed' : 'failed', failure ?? (code === 0 ? undefined : new Error(`exit code ${code}`)))) as never);
+  processLike.on('exit', ((exitEventCode: number) => {
+    // Node exits 13 when top-level await never settles, with 0 in the event and the code in exitCode.
+    const code = exitEventCode || Number(processLike.exitCode ?? 0) || 0;
+    finish(code === 0 && failure === undefined ? 'completed' : 'failed', failure ?? (code === 0 ? undefined : new Error(`exit code ${code}`)));
+  }) as never);
 }

@@ -419,6 +419,11 @@ export class RunRecorder implements TrainingObserver {
     if (weightBytes > MAX_EPOCH_WEIGHT_BYTES) this.writeFinalFiles();
   }
 
+  /** A fit that ended by an error has ended: a script that catches it and goes on completes its run. */
+  fitFailed(): void {
+    this.openFit = undefined;
+  }
+
   /** The last ended fit's history and model, not written yet. */
   private finalFiles: { history: unknown; artifacts: ReturnType<typeof modelArtifacts> | undefined } | undefined;
 
