@@ -279,7 +279,7 @@ await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 10, verbose: 0, callback
   // How the script ends decides the status, as plain node ends it: a fit error the script catches
   // ends that fit, not the run; top-level await that never settles exits 13; an exit listener
   // after the recorder's may still set the exit code.
-  for (const { name, body, cliCode, status, problem } of [
+  for (const { name, body, cliCode, status, problem, output } of [
     { name: 'caught', cliCode: 0, status: 'completed', problem: undefined, body: `
 await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });
 try {
@@ -296,7 +296,20 @@ await new Promise(() => {});
 await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });
 process.on('exit', () => { process.exitCode = 7; });
 ` },
-  ]) {
+    // A script's own handlers run as under plain node: verbatim only observes.
+    { name: 'handling-its-errors', cliCode: 0, status: 'completed', problem: undefined, output: /handled: later/, body: `
+process.on('uncaughtException', (error) => console.log('handled:', error.message));
+setTimeout(() => { throw new Error('later'); }, 0);
+await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });
+await new Promise((resolve) => setTimeout(resolve, 20));
+` },
+    { name: 'handling-its-signal', cliCode: 0, status: 'completed', problem: undefined, output: /saved on SIGTERM/, body: `
+await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });
+process.on('SIGTERM', () => { console.log('saved on SIGTERM'); process.exit(0); });
+process.kill(process.pid, 'SIGTERM');
+await new Promise((resolve) => setTimeout(resolve, 5000));
+` },
+  ] as { name: string; body: string; cliCode: number; status: string; problem?: RegExp; output?: RegExp }[]) {
     it(`a script that ends ${name}: recorded ${status}, and the CLI exits ${cliCode}`, () => {
       const file = script(`ends-${name}.mjs`, `import * as vb from 'verbatim';
 vb.setRandomSeed(1);
@@ -309,6 +322,7 @@ ${body}`);
       assert.equal(run!.status, status);
       if (problem) assert.match(run!.problem!, problem);
       else assert.equal(run!.problem, undefined);
+      if (output) assert.match(readFileSync(join(STORE, run!.id, 'stdout.txt'), 'utf8'), output);
     });
   }
 
@@ -449,6 +463,28 @@ ${body}`);
       writeFileSync(file, script);
     }
     rmSync(evil);
+  });
+
+  it('verify (and so resume, which checks the same way) accepts a script that imports verbatim through its own helper module, and refuses one that reaches no verbatim', () => {
+    mkdirSync(join(WORK, 'lib'), { recursive: true });
+    writeFileSync(join(WORK, 'lib', 'common.mjs'), "import * as vb from 'verbatim';\nexport { vb };\nexport const model = () => vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });\n");
+    const file = script('uses-helper.mjs', "import { vb, model } from './lib/common.mjs';\nconst m = model();\nm.compile({ optimizer: 'sgd', loss: 'mse' });\nawait m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });\n");
+    assert.equal(cli(['run', file, '--name', 'uses-helper', '--seed', '3']).code, 0);
+    const [run] = named('uses-helper');
+    const verified = cli(['verify', run!.id]);
+    assert.match(verified.stdout, /^identical/, verified.stderr);
+    // The same run pointed (run.json and manifest, with the SHA-256) at a project file that reaches no verbatim.
+    const innocent = script('innocent.mjs', "import { writeFileSync } from 'node:fs';\nimport './lib/nothing.mjs';\nwriteFileSync('innocent-ran', 'ran');\n");
+    writeFileSync(join(WORK, 'lib', 'nothing.mjs'), 'export {};\n');
+    const sha = spawnSync('sha256sum', [innocent], { encoding: 'utf8' }).stdout.split(' ')[0]!;
+    for (const name of ['run.json', 'manifest.json']) {
+      const path = join(STORE, run!.id, name);
+      writeFileSync(path, readFileSync(path, 'utf8').replaceAll(file, innocent).replace(/("script": \{[^}]*"sha256": ")[0-9a-f]+/, `$1${sha}`));
+    }
+    const refused = cli(['verify', run!.id]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /the script \S*innocent\.mjs does not import verbatim, itself or through the project's modules it imports/);
+    assert.ok(!existsSync(join(WORK, 'innocent-ran')), 'the refused program did not run');
   });
 
   it('strict mode: a dependency that captured Math.random at import is caught under verbatim run and with node --import verbatim/strict, not without', () => {

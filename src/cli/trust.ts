@@ -5,7 +5,7 @@
  * SHA-256, with checked arguments; otherwise it refuses and says why. Inside the project does
  * not make every file a training script: the store chose the arguments, so verbatim's own files
  * (its CLI would run whatever they name) and anything under node_modules are refused, and the
- * script must import verbatim.
+ * script must import verbatim (itself, or through modules of the project it imports).
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -53,7 +53,7 @@ export function trustedInvocation(run: RunDetails, root: string, action: 'verify
   if (inside.startsWith('..') || isAbsolute(inside)) throw refuse(`the script ${script} is outside this project (${root}); run it from the project the run belongs to`);
   if (script.split(sep).includes('node_modules')) throw refuse(`the script ${script} is a dependency's file (under node_modules), not a training script`);
   if (VERBATIM_CODE.some((dir) => isInside(script, dir))) throw refuse(`the script ${script} is part of verbatim itself, not a training script`);
-  if (!/verbatim/.test(readFileSync(script, 'utf8'))) throw refuse(`the script ${script} does not import verbatim, so it cannot have recorded this run`);
+  if (!reachesVerbatim(script, realpathSync(root))) throw refuse(`the script ${script} does not import verbatim, itself or through the project's modules it imports, so it cannot have recorded this run`);
   const sha256 = fileSha256(script);
   if (sha256 !== recorded.sha256) throw refuse(`the script ${script} changed since the run (SHA-256 ${sha256?.slice(0, 16)}..., recorded ${recorded.sha256.slice(0, 16)}...)`);
   const { args, threads, backend, name, trace, backupInterval } = invocation;
@@ -72,4 +72,34 @@ export function trustedInvocation(run: RunDetails, root: string, action: 'verify
     ...(typeof name === 'string' ? { name } : {}), ...(trace !== undefined ? { trace } : {}),
     ...(backupInterval !== undefined ? { backupInterval: backupInterval as number | null } : {}),
   };
+}
+
+/** At most this many of the project's modules are read looking for verbatim (a script and its helpers). */
+const MAX_MODULES_READ = 64;
+
+/**
+ * Whether the script names verbatim, or a module it imports by a relative path does (the
+ * project's own modules, followed breadth-first: a script that keeps its model in ./common.mjs).
+ */
+function reachesVerbatim(script: string, root: string): boolean {
+  const seen = new Set<string>();
+  const queue = [script];
+  while (queue.length > 0 && seen.size < MAX_MODULES_READ) {
+    const file = queue.shift()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    if (/verbatim/.test(text)) return true;
+    for (const [, specifier] of text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
+      const target = resolve(dirname(file), specifier!);
+      // TypeScript sources import their siblings by the name they compile to.
+      for (const candidate of [target, target.replace(/\.js$/, '.ts'), target.replace(/\.mjs$/, '.mts')]) {
+        if (!existsSync(candidate) || !statSync(candidate).isFile()) continue;
+        const real = realpathSync(candidate);
+        if (isInside(real, root) && !real.split(sep).includes('node_modules')) queue.push(real);
+        break;
+      }
+    }
+  }
+  return false;
 }

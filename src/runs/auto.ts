@@ -13,6 +13,7 @@ type NodeProcess = {
   stdout: Stream;
   stderr: Stream;
   on(event: string, listener: (...args: never[]) => void): void;
+  listenerCount(event: string): number;
   exit(code: number): never;
   exitCode?: number;
   channel?: { unref(): void } | null;
@@ -46,17 +47,17 @@ if (processLike && env.VERBATIM_RUN_DIR) {
     finished = true;
     recorder.finish(status, error, signal);
   };
-  const crash = (error: unknown) => {
-    failure = error;
-    console.error(error);
-    finish('failed', error);
-    processLike.exit(1);
-  };
-  processLike.on('uncaughtException', crash as never);
-  processLike.on('unhandledRejection', crash as never);
-  // fit yields to the event loop between steps, so these run within a step of the signal.
+  // Observed, not handled: an uncaught exception (or unhandled rejection) ends the process as it
+  // would without verbatim (the exit listener records the run failed with it), and a script with
+  // its own handler goes on.
+  processLike.on('uncaughtExceptionMonitor', ((error: unknown) => {
+    if (processLike.listenerCount('uncaughtException') === 0) failure = error;
+  }) as never);
+  // fit yields to the event loop between steps, so these run within a step of the signal. A
+  // script that handles the signal itself decides what happens, as under plain node.
   for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODES)) {
     processLike.on(signal, (() => {
+      if (processLike.listenerCount(signal) > 1) return;
       finish('interrupted', new Error(`interrupted by ${signal}`), signal);
       processLike.exit(code);
     }) as never);
