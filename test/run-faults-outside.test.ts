@@ -204,4 +204,35 @@ describe('run tools against an outside tester', () => {
     }
     assert.equal(alive, false, 'the grandchild was stopped with the run');
   });
+
+  it('a fit started inside another fit\'s callback, and two fits run together: each fit\'s records carry its number, the run completes and verifies; a resume refuses nested fits', () => {
+    const header = `import * as vb from 'verbatim';
+const make = (units) => { const m = vb.sequential({ layers: [vb.layers.dense({ units, inputShape: [2] }), vb.layers.dense({ units: 1 })] }); m.compile({ optimizer: 'adam', loss: 'mse' }); return m; };
+const [a, b] = [make(3), make(4)];
+const x = vb.random.normal(vb.random.key(2), [8, 2]);
+const y = vb.sum(x, 1, true);
+`;
+    const nested = script('nested.mjs', `${header}await a.fit(x, y, { epochs: 4, batchSize: 4, verbose: 0, callbacks: { onEpochEnd: async (epoch) => { if (epoch === 1) await b.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0 }); if (epoch === 2 && process.env.STOP) process.exit(0); } } });\n`);
+    const together = script('together.mjs', `${header}await Promise.all([a.fit(x, y, { epochs: 4, batchSize: 2, verbose: 0 }), b.fit(x, y, { epochs: 3, batchSize: 2, verbose: 0 })]);\n`);
+    for (const [file, name] of [[nested, 'nested'], [together, 'together']] as const) {
+      const r = cli(['run', file, '--name', name, '--seed', '1']);
+      assert.equal(r.code, 0, r.stderr);
+      const [run] = named(name);
+      assert.equal(run!.status, 'completed', run!.problem);
+      const epochs = readFileSync(join(STORE, run!.id, 'epochs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { fit: number; epoch: number });
+      assert.deepEqual([0, 1].map((fit) => epochs.filter((e) => e.fit === fit).map((e) => e.epoch)), [[0, 1, 2, 3, 4], [0, 1, 2, 3]], name);
+      const fits = readFileSync(join(STORE, run!.id, 'fits.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { fit: number; kind?: string; within?: number[]; weights?: { shape: number[] }[] });
+      assert.deepEqual(fits.filter((f) => f.kind).map((f) => [f.fit, f.weights![0]!.shape, f.within ?? []]), [[0, [2, 3], []], [1, [2, 4], [0]]], name);
+      const verify = cli(['verify', run!.id]);
+      assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+      assert.match(verify.stdout, /^identical/);
+    }
+    const stopped = spawnSync(process.execPath, [CLI, 'run', nested, '--name', 'nested-stopped', '--seed', '1'], { cwd: WORK, encoding: 'utf8', env: { ...process.env, VERBATIM_STORE: STORE, STOP: '1' } });
+    assert.equal(stopped.status, 1, stopped.stderr);
+    const [interrupted] = named('nested-stopped');
+    assert.equal(interrupted!.status, 'interrupted');
+    const resumed = cli(['run', '--resume', interrupted!.id]);
+    assert.equal(resumed.code, 2);
+    assert.match(resumed.stderr, /Expected a run whose fits ran one after another to resume\. Received: \S+, whose fit 1 began while fit 0 was training/);
+  });
 });

@@ -23,6 +23,8 @@ export interface FitRecord {
   layers?: { name: string; weights: number[] }[];
   /** The weights' digest when the fit ended (after every callback's onTrainEnd): the run's final weights when it is the last fit. */
   finalDigest?: string;
+  /** The fits open when this one began: it began inside one's callback, or they ran together. */
+  within?: number[];
 }
 
 export interface RunDetails {

@@ -209,6 +209,10 @@ async function commandResume(parsed: Parsed, query: string): Promise<number> {
   const original = loadRun(storeDir, resolveRun(storeDir, query));
   const { id, status } = original.summary;
   if (status !== 'interrupted' && status !== 'failed') throw new UsageError(`Expected an interrupted or failed run to resume. Received: ${id}, ${status}`);
+  // A fit begun inside another's callback begins again only if that callback runs again: a backup
+  // past it skips it, and the fits after it would take other numbers.
+  const nested = original.fits.find((f) => Array.isArray(f.within) && f.within.length > 0);
+  if (nested) throw new UsageError(`Expected a run whose fits ran one after another to resume. Received: ${id}, whose fit ${nested.fit} began while fit ${nested.within!.join(', ')} was training (run the script again instead)`);
   const invocation = trustedInvocation(original, projectRoot(process.cwd()), 'resume');
   if (invocation.backupInterval === null) write('stderr', `verbatim run: ${id} was recorded without backups; its fits start again from their beginning\n`);
   const display = progressDisplay(parsed, 1);

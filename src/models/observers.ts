@@ -23,7 +23,7 @@ export interface TrainingObserver {
    * Every batch of the first epoch, for fingerprinting dataset inputs; rows (fit on tensors) are
    * the batch's rows of the data fitBegin was given.
    */
-  batch?(info: { epoch: number; data: Record<string, Tensor>; rows?: Int32Array }): void;
+  batch?(info: { model: ObservedModel; epoch: number; data: Record<string, Tensor>; rows?: Int32Array }): void;
   /**
    * Training begins (after fitBegin); `reached` is where it stands, kept current by the training
    * loop at every step (epoch counted from 1, the steps of it done), read when needed instead of

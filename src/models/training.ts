@@ -451,7 +451,7 @@ async function trainEpochs(
     trained = skip;
     for await (const [xs, ys, rows] of batchesFor(epoch, first ? 0 : skip)) {
       const size = xs[0]!.shape[0]!;
-      if (first) notify('batch', { epoch: 0, data: batchRecord(xs, ys), ...(rows ? { rows } : {}) });
+      if (first) notify('batch', { model, epoch: 0, data: batchRecord(xs, ys), ...(rows ? { rows } : {}) });
       if (batch < skip) {
         disposeBatch([xs, ys]);
         batch++;

@@ -31,6 +31,21 @@ type PendingEpoch = { fit: number; epoch: number; logs: Logs } & ({ layout: Weig
 
 /** What fit tells its observers at its beginning. */
 type FitStart = Parameters<NonNullable<TrainingObserver['fitBegin']>>[0];
+
+/** A fit begun and not ended: its number, and what its records need until its end. */
+interface OpenFit {
+  readonly fit: number;
+  /** The fits open when it began (it began inside one's callback, or they run together). */
+  readonly within: number[];
+  /** Where its training stands (its loop keeps it current), since its trainBegin. */
+  progress: { readonly epoch: number; readonly step: number } | undefined;
+  /** Per input, the hashes of the first epoch's examples in the order training saw them. */
+  readonly batchHashes: Map<string, string[]>;
+  /** Per input of fit on tensors, its fingerprints: the first epoch's batches name their rows of its examples' hashes. */
+  readonly dataHashes: Map<string, DataFingerprints>;
+  /** Its beginning, while its model has no weights: recorded at its first batch (or its end, if none came). */
+  unbuilt: FitStart | undefined;
+}
 const BITS = new DataView(new ArrayBuffer(4));
 
 export function float32Bits(value: number): string {
@@ -87,11 +102,16 @@ export interface RecordOptions {
 export class RunRecorder implements TrainingObserver {
   readonly id: string;
   readonly dir: string;
+  /** The number of the fit begun last (-1: none yet). */
   private fit = -1;
-  /** The fit begun and not yet ended, if any: a process that ends inside a fit did not complete its run. */
-  private openFit: number | undefined;
-  /** Where the current fit's training stands (its loop keeps it current), since its trainBegin. */
-  private progress: { readonly epoch: number; readonly step: number } | undefined;
+  /**
+   * The fits begun and not yet ended, by model: usually one, but a fit started inside another's
+   * callback (or fits run together) has its own, so that every record carries its fit's number.
+   * A process that ends inside a fit did not complete its run.
+   */
+  private readonly openFits = new Map<ObservedModel, OpenFit>();
+  /** The fit begun last (its trainBegin follows its fitBegin at once; a status names where it stood). */
+  private current: OpenFit | undefined;
   private readonly appends = new AppendFiles(() => this.writePendingEpochs());
   /** Where the epochs' weight snapshots are kept until written. */
   private readonly snapshotBytes = new BytePool();
@@ -103,10 +123,6 @@ export class RunRecorder implements TrainingObserver {
   private readonly pendingEpochs: PendingEpoch[] = [];
   /** Per fit, the bytes of the weights its record lists: the size of each of its snapshots. */
   private readonly fitWeightBytes: number[] = [];
-  /** Per input, the hashes of the first epoch's examples in the order training saw them. */
-  private readonly batchHashes = new Map<string, string[]>();
-  /** Per input of fit on tensors, its fingerprints: the first epoch's batches name their rows of its examples' hashes. */
-  private readonly dataHashes = new Map<string, DataFingerprints>();
   private readonly path = builtin<{ join(...p: string[]): string }>('node:path');
   private startedAt = '';
   private readonly valueCounts = new Map<string, number>();
@@ -219,9 +235,10 @@ export class RunRecorder implements TrainingObserver {
     TRAINING_OBSERVERS.delete(this);
     this.finished = true;
     this.opTrace?.stop();
-    if (status === 'completed' && this.openFit !== undefined) {
+    const open = this.openFits.values().next().value as OpenFit | undefined;
+    if (status === 'completed' && open) {
       status = 'interrupted';
-      error = new Error(`the process ended during fit ${this.openFit}: a run is completed only when every fit it began has ended`);
+      error = new Error(`the process ended during fit ${open.fit}: a run is completed only when every fit it began has ended`);
     }
     const attempt = (write: () => void) => {
       try {
@@ -245,7 +262,7 @@ export class RunRecorder implements TrainingObserver {
     const failure = error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : error === undefined ? undefined : { message: String(error) };
     attempt(() => this.setStatus({
       status, pid: nodeProcess()!.pid, startedAt: this.startedAt, endedAt: new Date().toISOString(),
-      ...(this.fit >= 0 && status !== 'completed' ? { reached: { fit: this.fit, epoch: this.progress?.epoch ?? 0, step: this.progress?.step ?? 0 } } : {}),
+      ...(this.current && status !== 'completed' ? { reached: { fit: this.current.fit, epoch: this.current.progress?.epoch ?? 0, step: this.current.progress?.step ?? 0 } } : {}),
       ...(failure ? { error: failure } : {}),
       ...(signal !== undefined && status === 'interrupted' ? { signal } : {}),
     }));
@@ -267,12 +284,12 @@ export class RunRecorder implements TrainingObserver {
     this.appends.jsonl(this.file('values.jsonl'), [{ name, step, bits: float32Bits(value), value: Number.isFinite(value) ? Math.fround(value) : null }]);
   }
 
-  private epochRecord(model: ObservedModel, epoch: number, logs: Logs): void {
+  private epochRecord(fit: number, model: ObservedModel, epoch: number, logs: Logs): void {
     const layout = model.weightLayout();
     // The training loop makes a new logs object for every epoch and never changes it after: kept as it is.
     this.pendingEpochs.push(layout.valueBytes > MAX_EPOCH_WEIGHT_BYTES
-      ? { fit: this.fit, epoch, logs, ...streamedDigests(model) }
-      : { fit: this.fit, epoch, logs, layout, values: layout.read(this.snapshotBytes.take(layout.valueBytes)) });
+      ? { fit, epoch, logs, ...streamedDigests(model) }
+      : { fit, epoch, logs, layout, values: layout.read(this.snapshotBytes.take(layout.valueBytes)) });
     this.appends.flushIfDue();
   }
 
@@ -313,39 +330,42 @@ export class RunRecorder implements TrainingObserver {
   fitBegin(start: FitStart): void {
     const { model, data } = start;
     this.fit++;
-    this.openFit = this.fit;
-    this.progress = undefined;
-    this.batchHashes.clear();
-    this.dataHashes.clear();
-    for (const [name, t] of Object.entries(data)) this.dataHashes.set(name, dataFingerprints(t));
+    const open: OpenFit = { fit: this.fit, within: [...this.openFits.values()].map((f) => f.fit), progress: undefined, batchHashes: new Map(), dataHashes: new Map(), unbuilt: undefined };
+    this.openFits.set(model, open);
+    this.current = open;
+    for (const [name, t] of Object.entries(data)) open.dataHashes.set(name, dataFingerprints(t));
     this.refreshSeed();
     // A model built by its first batch (fitDataset on a Sequential without an input shape) has no
     // weights yet: its fit is recorded at that batch, built and untrained, so that epoch 0 is the
     // digest of its initial weights and the fit lists them.
-    if (model.weights.length === 0) this.unbuiltFit = start;
-    else this.recordFitStart(start);
+    if (model.weights.length === 0) open.unbuilt = start;
+    else this.recordFitStart(open, start);
   }
 
-  /** A fit whose model had no weights at fitBegin, recorded at its first batch (or its end, if none came). */
-  private unbuiltFit: FitStart | undefined;
+  /** The open fit of this model (the fit begun last, for a model the recorder was not told about). */
+  private openFitOf(model: ObservedModel): OpenFit | undefined {
+    return this.openFits.get(model) ?? this.current;
+  }
 
-  private recordFitStart({ model, kind, options, data }: FitStart): void {
-    this.unbuiltFit = undefined;
+  private recordFitStart(open: OpenFit, { model, kind, options, data }: FitStart): void {
+    open.unbuilt = undefined;
+    const { fit } = open;
     const weights = model.weights;
-    this.fitWeightBytes[this.fit] = weights.reduce((n, w) => n + w.size * 4, 0);
+    this.fitWeightBytes[fit] = weights.reduce((n, w) => n + w.size * 4, 0);
     // A resumed fit's beginning and first-epoch data are recorded; its training goes on from the backup.
-    if (this.kept?.fits.has(this.fit)) return;
+    if (this.kept?.fits.has(fit)) return;
     this.appends.jsonl(this.file('fits.jsonl'), [{
-      fit: this.fit, kind, model: model.getConfig(), options: serializable(options),
+      fit, kind, model: model.getConfig(), options: serializable(options),
+      ...(open.within.length > 0 ? { within: open.within } : {}),
       data: Object.fromEntries(Object.entries(data).map(([k, t]) => {
-        const { sha256: whole, content } = this.dataHashes.get(k)!;
+        const { sha256: whole, content } = open.dataHashes.get(k)!;
         return [k, { shape: t.shape, dtype: t.dtype, sha256: whole, content }];
       })),
       weights: weights.map((w) => ({ name: w.name, shape: w.shape })),
       // Which weights each layer has (indices into weights): readers compute layer digests from the snapshots.
       layers: model.layers.map((l) => ({ name: l.name, weights: l.weights.map((w) => weights.indexOf(w.variable)) })),
     }]);
-    this.epochRecord(model, 0, {});
+    this.epochRecord(fit, model, 0, {});
   }
 
   /** Ended fits' backups not written yet: written by a later backup, or by an end other than completed. */
@@ -360,20 +380,22 @@ export class RunRecorder implements TrainingObserver {
     )];
   }
 
-  batch({ epoch, data, rows }: Parameters<NonNullable<TrainingObserver['batch']>>[0]): void {
-    if (this.unbuiltFit) this.recordFitStart(this.unbuiltFit);
-    if (this.options.trace === 'ops' && !this.kept?.ops && this.fit === 0 && epoch === 0 && this.batchHashes.size === 0) this.opTrace = startOpTrace();
-    if (epoch > 0 && this.batchHashes.size > 0) return;
+  batch({ model, epoch, data, rows }: Parameters<NonNullable<TrainingObserver['batch']>>[0]): void {
+    const open = this.openFitOf(model);
+    if (!open) return;
+    if (open.unbuilt) this.recordFitStart(open, open.unbuilt);
+    if (this.options.trace === 'ops' && !this.kept?.ops && open.fit === 0 && epoch === 0 && open.batchHashes.size === 0) this.opTrace = startOpTrace();
+    if (epoch > 0 && open.batchHashes.size > 0) return;
     for (const [name, t] of Object.entries(data)) {
-      const hashes = this.batchHashes.get(name) ?? this.batchHashes.set(name, []).get(name)!;
-      const known = rows && this.dataHashes.get(name)?.examples;
+      const hashes = open.batchHashes.get(name) ?? open.batchHashes.set(name, []).get(name)!;
+      const known = rows && open.dataHashes.get(name)?.examples;
       if (known) for (const row of rows) hashes.push(known[row]!);
       else hashes.push(...exampleHashes(t));
     }
   }
 
   trainBegin({ reached }: Parameters<NonNullable<TrainingObserver['trainBegin']>>[0]): void {
-    this.progress = reached;
+    if (this.current) this.current.progress = reached;
   }
 
   /** A traced step's record (and, with --trace ops, the end of the first step's op trace). */
@@ -382,30 +404,34 @@ export class RunRecorder implements TrainingObserver {
       this.appends.jsonl(this.file('ops.jsonl'), this.opTrace.stop());
       this.opTrace = undefined;
     }
-    this.appends.jsonl(this.file('steps.jsonl'), [{ fit: this.fit, epoch: epoch + 1, step, lossBits: float32Bits(loss), loss: jsonNumber('loss', loss), digest: streamedWeightsDigest(model.weights) }]);
+    this.appends.jsonl(this.file('steps.jsonl'), [{ fit: this.openFitOf(model)?.fit ?? this.fit, epoch: epoch + 1, step, lossBits: float32Bits(loss), loss: jsonNumber('loss', loss), digest: streamedWeightsDigest(model.weights) }]);
   }
 
   epochEnd({ model, epoch, logs }: Parameters<NonNullable<TrainingObserver['epochEnd']>>[0]): void {
-    if (this.unbuiltFit) this.recordFitStart(this.unbuiltFit);
+    const open = this.openFitOf(model);
+    if (!open) return;
+    if (open.unbuilt) this.recordFitStart(open, open.unbuilt);
     // The end of the fit's first epoch (epoch 0, or initialEpoch): the batches were shown for it only.
-    if (this.batchHashes.size > 0) {
+    if (open.batchHashes.size > 0) {
       // Order: the examples' hashes in the order seen; content: the same hashes as a multiset.
       this.appends.jsonl(this.file('fits.jsonl'), [{
-        fit: this.fit,
-        datasetFingerprint: Object.fromEntries([...this.batchHashes].map(([k, h]) => [k, sha256(h.join('\n'))])),
-        datasetContent: Object.fromEntries([...this.batchHashes].map(([k, h]) => [k, contentFingerprint(h)])),
+        fit: open.fit,
+        datasetFingerprint: Object.fromEntries([...open.batchHashes].map(([k, h]) => [k, sha256(h.join('\n'))])),
+        datasetContent: Object.fromEntries([...open.batchHashes].map(([k, h]) => [k, contentFingerprint(h)])),
       }]);
-      this.batchHashes.clear();
-      this.dataHashes.clear();
+      open.batchHashes.clear();
+      open.dataHashes.clear();
     }
-    this.epochRecord(model, epoch + 1, logs);
+    this.epochRecord(open.fit, model, epoch + 1, logs);
   }
 
   fitEnd({ model, history }: { model: ObservedModel; history: History }): void {
-    if (this.unbuiltFit) this.recordFitStart(this.unbuiltFit);
+    const open = this.openFitOf(model);
+    if (open?.unbuilt) this.recordFitStart(open, open.unbuilt);
+    const fit = open?.fit ?? this.fit;
     // The weights as the fit leaves them (a callback may change them after the last epoch: restored best weights, an average).
-    if (!this.kept?.ended.has(this.fit)) this.appends.jsonl(this.file('fits.jsonl'), [{ fit: this.fit, finalDigest: streamedWeightsDigest(model.weights) }]);
-    this.openFit = undefined;
+    if (!this.kept?.ended.has(fit)) this.appends.jsonl(this.file('fits.jsonl'), [{ fit, finalDigest: streamedWeightsDigest(model.weights) }]);
+    this.openFits.delete(model);
     // Not flushed now: the fit's last records are written with the next ones, or within the flush interval.
     this.appends.flushIfDue();
     // The last fit's history and model are the run's: each fit's replaces the one before. They are
@@ -420,8 +446,8 @@ export class RunRecorder implements TrainingObserver {
   }
 
   /** A fit that ended by an error has ended: a script that catches it and goes on completes its run. */
-  fitFailed(): void {
-    this.openFit = undefined;
+  fitFailed({ model }: { model: ObservedModel }): void {
+    this.openFits.delete(model);
   }
 
   /** The last ended fit's history and model, not written yet. */
