@@ -309,6 +309,33 @@ describe('run records: after an outside review', () => {
     assert.throws(() => readEpochs(file), /record 2: Expected fit 0's epochs in increasing order \(epoch 0 after 1\)/);
   });
 
+  it('a Sequential that gains a layer, between fits (a new head) or inside a fit\'s callback: every epoch digest is weightsDigest then', async () => {
+    const store = freshStore('grows');
+    vb.setRandomSeed(3);
+    const expected: string[] = [];
+    let id = '';
+    await vb.runs.record({ store }, async (recorder) => {
+      id = recorder.id;
+      const model = vb.sequential({ layers: [vb.layers.dense({ units: 3, inputShape: [2] })] });
+      model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const [x, y] = [vb.random.normal(vb.random.key(1), [6, 2]), vb.random.normal(vb.random.key(2), [6, 1])];
+      const note = { onEpochEnd: () => void expected.push(model.weightsDigest()) };
+      expected.push(model.weightsDigest());
+      await model.fit(x, vb.random.normal(vb.random.key(3), [6, 3]), { epochs: 2, verbose: 0, callbacks: [note] });
+      model.add(vb.layers.dense({ units: 1 }));
+      model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      expected.push(model.weightsDigest());
+      // The layer added after the first epoch's records: the next epochs' digests include it.
+      const grow = { onEpochEnd: (epoch: number) => { if (epoch === 0) model.add(vb.layers.dense({ units: 1 })); } };
+      await model.fit(x, y, { epochs: 3, verbose: 0, callbacks: [note, grow] });
+    });
+    const run = loadRun(store, id);
+    assert.equal(run.summary.status, 'completed', run.summary.problem);
+    assert.deepEqual(run.epochs.map((e) => [e.fit, e.epoch]), [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2], [1, 3]]);
+    assert.deepEqual(run.epochs.map((e) => e.digest), expected);
+    assert.deepEqual(run.fits.filter((f) => f.weights).map((f) => f.weights!.length), [2, 4]);
+  });
+
   it('a hostile layer list in fits.jsonl is refused at once, a layer named __proto__ kept', async () => {
     const store = freshStore('hostile-layers');
     vb.setRandomSeed(4);

@@ -55,7 +55,11 @@ export class WeightLayout {
   readonly valueBytes: number;
   private laidOut: { buffer: Uint8Array; weights: Variable[]; valueViews: Uint8Array[]; layerViews: (Uint8Array | undefined)[] } | undefined;
 
-  constructor(private readonly source: readonly WeightOwner[]) {
+  /** The layers as they were (a copy: a Sequential's list grows in place when a layer is added). */
+  private readonly source: readonly WeightOwner[];
+
+  constructor(source: readonly WeightOwner[]) {
+    this.source = [...source];
     this.layers = source.map((l) => [l.name!, l.weights.map((w) => w.variable)] as const);
     let length = 0;
     for (const [, weights] of this.layers) {
