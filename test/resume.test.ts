@@ -166,15 +166,6 @@ describe('backupAndRestore: arguments and backups', () => {
       const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
       m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
       await assert.rejects(m.fit(vb.zeros([4, 2]), vb.zeros([4, 1]), { verbose: 0, callbacks: [vb.callbacks.backupAndRestore({ backupDir: dir })] }), /Expected the backup to hold the weights of this model/);
-      // A backup past the fit's epochs (edited by hand) would end the fit with epochs it never recorded.
-      const whole = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
-      whole.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
-      const kept = () => vb.callbacks.backupAndRestore({ backupDir: dir, deleteCheckpoint: false });
-      rmSync(join(dir, 'backup.json'));
-      await whole.fit(vb.zeros([4, 2]), vb.zeros([4, 1]), { epochs: 2, verbose: 0, callbacks: [kept()] });
-      writeFileSync(join(dir, 'backup.json'), readFileSync(join(dir, 'backup.json'), 'utf8').replace('"epoch":2,', '"epoch":99,'));
-      await assert.rejects(whole.fit(vb.zeros([4, 2]), vb.zeros([4, 1]), { epochs: 2, verbose: 0, callbacks: [kept()] }), /Expected a backup within the fit's 2 epochs\. Received: epoch=99/);
-      whole.dispose();
       writeFileSync(join(dir, 'backup.json'), '{"format": "verb');
       await assert.rejects(m.fit(vb.zeros([4, 2]), vb.zeros([4, 1]), { verbose: 0, callbacks: [vb.callbacks.backupAndRestore({ backupDir: dir })] }), /Expected a readable backup file/);
       m.dispose();

@@ -14,7 +14,7 @@ import { optionalBuiltin } from '../util/node.js';
 import { tensor } from '../ops/index.js';
 import { Variable } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
-import type { Callback, CallbackState, TrainingModel, TrainingParams, TrainingPosition } from './callbacks.js';
+import type { Callback, CallbackState, TrainingModel, TrainingPosition } from './callbacks.js';
 
 export interface BackupAndRestoreArgs {
   /** The directory of the backup (created if missing). */
@@ -173,13 +173,6 @@ export class BackupAndRestore implements Callback {
     this.model = model;
   }
 
-  /** The fit's last epoch: a backup never lies past it. */
-  private epochs = Number.POSITIVE_INFINITY;
-
-  setParams(params: TrainingParams): void {
-    this.epochs = params.epochs;
-  }
-
   setCallbacks(callbacks: readonly Callback[]): void {
     this.callbacks = callbacks;
   }
@@ -209,7 +202,6 @@ export class BackupAndRestore implements Callback {
     if (!Number.isInteger(backup.epoch) || backup.epoch < 0 || !Number.isInteger(backup.step) || backup.step < 0 || !Array.isArray(backup.accumulators)) {
       throw invalid(context, 'Expected a backup with a non-negative integer epoch and step', { epoch: backup.epoch, step: backup.step });
     }
-    if (backup.epoch > this.epochs) throw invalid(context, `Expected a backup within the fit's ${this.epochs} epochs`, { epoch: backup.epoch });
     const model = this.model!;
     // A model that builds at its first batch (fitDataset without an input shape) has no weights yet at a restart.
     if (model.expectedInputShapes?.() === undefined && backup.inputShapes !== undefined) {
