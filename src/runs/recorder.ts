@@ -303,8 +303,8 @@ export class RunRecorder implements TrainingObserver {
    */
   private writePendingEpochs(): void {
     if (this.pendingEpochs.length === 0) return;
-    // Taken before the loop: an append below may flush again (a slow loop makes a flush due), and
-    // that flush must find these epochs gone, not write them twice or recurse on them forever.
+    // Taken at once: this flush writes these epochs, and only these (AppendFiles never flushes
+    // from inside beforeFlush, so the appends below cannot write them a second time).
     const epochs = this.pendingEpochs.splice(0);
     let lines = '';
     for (const pending of epochs) {
