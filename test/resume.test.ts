@@ -155,6 +155,45 @@ describe('backupAndRestore: arguments and backups', () => {
     }
   });
 
+  it('a kept final state asked for more epochs continues there (Keras), bit-identical to one longer fit; one stopped early does not', async () => {
+    const dirs = [mkdtempSync(join(tmpdir(), 'verbatim-backup-')), mkdtempSync(join(tmpdir(), 'verbatim-backup-'))];
+    try {
+      const train = async (dir: string, epochs: number, stopAfter?: number) => {
+        vb.setRandomSeed(5);
+        const m = vb.sequential({ name: 'longer', layers: [vb.layers.dense({ units: 2, inputShape: [3], name: 'd' }), vb.layers.dense({ units: 1, name: 'o' })] });
+        m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+        const x = vb.random.normal(vb.random.key(2), [12, 3]);
+        let epochsRun = 0;
+        const history = await m.fit(x, vb.sum(x, 1, true), {
+          epochs, batchSize: 4, verbose: 0,
+          callbacks: [
+            vb.callbacks.backupAndRestore({ backupDir: dir, deleteCheckpoint: false }),
+            { onEpochEnd: (epoch: number) => { epochsRun++; if (epoch + 1 === stopAfter) m.stopTraining = true; } },
+          ],
+        });
+        const result = { digest: m.weightsDigest(), history: history.history, epochsRun, iterations: m.optimizer!.iterations };
+        m.dispose();
+        x.dispose();
+        return result;
+      };
+      const [kept, fresh] = dirs as [string, string];
+      assert.equal((await train(kept, 3)).epochsRun, 3);
+      const continued = await train(kept, 5);
+      const longer = await train(fresh, 5);
+      assert.equal(continued.epochsRun, 2, 'epochs 4 and 5 trained after the kept state of 3');
+      assert.deepEqual({ ...continued, epochsRun: 5 }, longer);
+      assert.equal(longer.history.loss!.length, 5);
+      // A fit stopped early (after 2 of 4 epochs) would have stopped there whatever its length: no further.
+      rmSync(kept, { recursive: true, force: true });
+      const stopped = await train(kept, 4, 2);
+      assert.equal(stopped.epochsRun, 2);
+      const again = await train(kept, 8);
+      assert.deepEqual(again, { ...stopped, epochsRun: 0 });
+    } finally {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('bad arguments and a backup of another model are clear errors', async () => {
     assert.throws(() => vb.callbacks.backupAndRestore({} as never), /backupAndRestore: Expected \{backupDir: a non-empty string\}/);
     for (const saveFreq of [0, 2.5, -1, 'batch']) {

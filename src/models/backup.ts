@@ -14,7 +14,7 @@ import { optionalBuiltin } from '../util/node.js';
 import { tensor } from '../ops/index.js';
 import { Variable } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
-import type { Callback, CallbackState, TrainingModel, TrainingPosition } from './callbacks.js';
+import type { Callback, CallbackState, TrainingModel, TrainingParams, TrainingPosition } from './callbacks.js';
 
 export interface BackupAndRestoreArgs {
   /** The directory of the backup (created if missing). */
@@ -128,8 +128,14 @@ interface Backup {
   /** The step counter (int32) as plain numbers, float32 slots as Float32Arrays. */
   optimizer: { name: string; dtype: DType; shape: number[]; values: Float32Array | number[] }[];
   callbacks: { kind: string; state: CallbackState }[];
-  /** Written when training ended (deleteCheckpoint false): a restart trains no further. */
+  /**
+   * Written when training ended (deleteCheckpoint false): a restart with the same epochs trains no
+   * further; one asking for more continues at `epoch` (Keras), unless training was stopped early.
+   */
   finished: boolean;
+  /** With finished: the epochs that fit asked for, and whether a callback stopped it before them (absent in older backups: no further). */
+  epochs?: number;
+  stopped?: boolean;
   /** The shapes the model was built for: a restart builds a model that builds at its first batch from them before restoring. */
   inputShapes?: (number | null)[][];
 }
@@ -147,6 +153,7 @@ export class BackupAndRestore implements Callback {
   private readonly file: string;
   private model: TrainingModel | undefined;
   private callbacks: readonly Callback[] = [];
+  private params: TrainingParams | undefined;
   private startEpoch = 0;
   private completedEpochs = 0;
 
@@ -171,6 +178,10 @@ export class BackupAndRestore implements Callback {
 
   setModel(model: TrainingModel): void {
     this.model = model;
+  }
+
+  setParams(params: TrainingParams): void {
+    this.params = params;
   }
 
   setCallbacks(callbacks: readonly Callback[]): void {
@@ -232,8 +243,17 @@ export class BackupAndRestore implements Callback {
     stateful.forEach((c, i) => c.setState!(backup.callbacks[i]!.state));
     this.startEpoch = backup.epoch;
     this.completedEpochs = backup.epoch;
-    if (backup.finished) return { epoch: Number.MAX_SAFE_INTEGER, step: 0, accumulators: [] };
+    if (backup.finished && !this.continues(backup)) return { epoch: Number.MAX_SAFE_INTEGER, step: 0, accumulators: [] };
     return { epoch: backup.epoch, step: backup.step, accumulators: backup.accumulators };
+  }
+
+  /**
+   * Whether a finished backup is continued: the fit asks for more epochs than the one that wrote it
+   * ran out of, as an uninterrupted fit of the new length would have gone on there (one stopped
+   * early, by earlyStopping or stopTraining, would have stopped there too: no further).
+   */
+  private continues(backup: Backup): boolean {
+    return backup.stopped === false && Number.isInteger(backup.epochs) && backup.epoch === backup.epochs && this.params!.epochs > backup.epochs!;
   }
 
   /** Saves at the start of each epoch after the first (the state of the epoch just completed, after every callback's onEpochEnd). */
@@ -284,6 +304,7 @@ export class BackupAndRestore implements Callback {
       optimizer: optimizer.map(({ name, tensor: t }) => ({ name, dtype: t.dtype, shape: [...t.shape], values: t.dtype === 'int32' ? Array.from(t.dataSync()) : Float32Array.from(t.dataSync()) })),
       callbacks: this.stateful().map((c) => ({ kind: c.constructor.name, state: c.getState!() })),
       finished,
+      ...(finished ? { epochs: this.params!.epochs, stopped: model.stopTraining } : {}),
       ...(model.expectedInputShapes?.() ? { inputShapes: model.expectedInputShapes()! } : {}),
     };
     for (const { tensor: t } of optimizer) if (!(t instanceof Variable)) t.dispose();
