@@ -302,3 +302,98 @@ describe('run tools: after an outside test', () => {
     });
   });
 });
+
+/** Two fits of one model with evaluations between and after them: weights.bin is the second fit's, whose weights have the first's shapes. */
+const EVALUATED = `import * as vb from 'verbatim';
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3] }), vb.layers.dense({ units: 1 })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+const x = vb.tensor2d([[1, 2, 3], [0, -1, 2], [3, 1, 0], [-2, 0, 1]]);
+const y = vb.tensor2d([[1], [0], [2], [-1]]);
+await m.fit(x, y, { epochs: 2, verbose: 0 });
+m.evaluate(x, y);
+await m.fit(x, y, { epochs: 2, verbose: 0 });
+m.evaluate(vb.slice(x, [0, 0], [2, 3]), vb.slice(y, [0, 0], [2, 1]));
+m.evaluate(vb.slice(x, [1, 0], [3, 3]), vb.slice(y, [1, 0], [3, 1]));
+`;
+
+describe('run tools: evaluations, the order of fit records, and which fit weights.bin is', () => {
+  let a = '';
+  let b = '';
+  before(() => {
+    mkdirSync(WORK, { recursive: true });
+    writeFileSync(join(WORK, 'evaluated.mjs'), EVALUATED);
+    const r = cli(['run', join(WORK, 'evaluated.mjs'), '--seeds', '1,1', '--name', 'evaluated']);
+    assert.equal(r.code, 0, r.stderr);
+    [a, b] = named('evaluated') as [string, string];
+  });
+  after(() => rmSync(WORK, { recursive: true, force: true }));
+
+  /** The file's lines (without the last newline) changed by `edit`, as bytes. */
+  const edited = (file: string, edit: (lines: string[]) => string[]) => Buffer.from(`${edit(readFileSync(file, 'utf8').replace(/\n$/, '').split('\n')).join('\n')}\n`);
+  /** diff and verify of run b both refuse it as corrupt, with this reason. */
+  const refused = (reason: RegExp, what: string) => {
+    for (const command of [['diff', a, b], ['verify', b]]) {
+      const r = cli(command);
+      assert.equal(r.code, 1, `${what}: ${command.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.doesNotMatch(r.stdout, /identical/, what);
+      assert.match(r.stderr, new RegExp(`Expected a readable run\\. Received: ${b}, corrupt: .*${reason.source}`), `${what}: ${command[0]}`);
+    }
+  };
+
+  it('a damaged line of evaluations.jsonl (filled with NULs, or cut short) that is not the last is a corrupt run in ls, diff and verify; a torn last line is not', () => {
+    const file = join(STORE, b, 'evaluations.jsonl');
+    assert.equal(cli(['diff', a, b]).code, 0, 'as recorded, the runs are identical');
+    for (const [what, edit, line] of [
+      ['a NUL-filled line', (lines: string[]) => lines.map((l, i) => (i === 1 ? '\0'.repeat(l.length) : l)), 2],
+      ['a line cut short', (lines: string[]) => lines.map((l, i) => (i === 0 ? l.slice(0, 40) : l)), 1],
+    ] as const) {
+      tampered(file, edited(file, edit), () => {
+        const reason = new RegExp(`evaluations\\.jsonl line ${line}: `);
+        const entry = listed().find((r) => r.id === b)!;
+        assert.equal(entry.status, 'corrupt', what);
+        assert.match(entry.problem!, reason, what);
+        refused(reason, what);
+      });
+    }
+    // A kill in the middle of writing the last line: the run is not corrupt, and that evaluation is not recorded.
+    const whole = readFileSync(file, 'utf8');
+    tampered(file, Buffer.from(whole.slice(0, whole.length - 30)), () => {
+      assert.equal(listed().find((r) => r.id === b)!.status, 'completed');
+      const r = cli(['diff', a, b]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /^data content: \n {2}evaluation 2 x: [0-9a-f]{16} -> absent\n {2}evaluation 2 y: [0-9a-f]{16} -> absent$/m);
+    });
+  });
+
+  it('diff and verify compare what each evaluation saw: an edited shape or digest is a data difference', () => {
+    const file = join(STORE, b, 'evaluations.jsonl');
+    const records = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { data: Record<string, { shape: number[]; sha256: string }> });
+    assert.deepEqual(records.map((e) => e.data.x!.shape), [[4, 3], [2, 3], [3, 3]]);
+    const sha = records[0]!.data.x!.sha256;
+    tampered(file, edited(file, (lines) => lines.map((l, i) => (i === 0 ? l.replace(sha, sha.replace(/^./, (c) => (c === '0' ? '1' : '0'))) : l))), () => {
+      const r = cli(['diff', a, b]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, new RegExp(`^data content: \\n {2}evaluation 0 x: ${sha.slice(0, 16)} -> (?!${sha.slice(0, 16)})[0-9a-f]{16}$`, 'm'));
+      assert.match(r.stdout, /^every recorded digest, metric and value bit agrees, but the runs differ in: data content \(above\)$/m);
+    });
+    tampered(file, edited(file, (lines) => lines.map((l, i) => (i === 1 ? l.replace('"shape":[2,3]', '"shape":[9,3]') : l))), () => {
+      assert.match(cli(['diff', a, b]).stdout, /^data content: \n {2}evaluation 1 x: float32 \[2,3\] -> float32 \[9,3\]$/m);
+      const verify = cli(['verify', b]);
+      assert.equal(verify.code, 1, verify.stdout + verify.stderr);
+      assert.match(verify.stdout, /^data that differ:\n {2}evaluation 1 x: float32 \[9,3\] -> float32 \[2,3\]$/m);
+    });
+  });
+
+  it('an edited data shape in fits.jsonl is a data difference for diff and verify', () => {
+    const file = join(STORE, b, 'fits.jsonl');
+    tampered(file, edited(file, (lines) => lines.map((l, i) => (i === 0 ? l.replace('"shape":[4,3]', '"shape":[5,3]') : l))), () => {
+      const r = cli(['diff', a, b]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /^data content: \n {2}fit 0 x: float32 \[4,3\] -> float32 \[5,3\]$/m);
+      const verify = cli(['verify', b]);
+      assert.equal(verify.code, 1, verify.stdout + verify.stderr);
+      assert.match(verify.stdout, /^data that differ:\n {2}fit 0 x: float32 \[5,3\] -> float32 \[4,3\]$/m);
+    });
+    assert.equal(cli(['diff', a, b]).code, 0, 'the records put back, the runs are identical again');
+  });
+});

@@ -8,12 +8,25 @@ import { readEpochs, readJson, readJsonl, summarizeRun, type EpochLine, type Run
 /** A run's epoch record as the store reads it (checked, metrics restored from their bits). */
 export type EpochRecord = EpochLine;
 
+/** What a run records of one input it was given: its shape, dtype and SHA-256 (and its examples' as a multiset, for a fit). */
+export interface DataRecord {
+  shape?: unknown;
+  dtype?: unknown;
+  sha256: string;
+  content?: string;
+}
+
+/** One model.evaluate of a recorded run: the data it evaluated, per input. */
+export interface EvaluationRecord {
+  data: Record<string, DataRecord>;
+}
+
 export interface FitRecord {
   fit: number;
   kind?: string;
   model?: Record<string, unknown>;
   options?: Record<string, unknown>;
-  data?: Record<string, { sha256: string; content?: string }>;
+  data?: Record<string, DataRecord>;
   /** Per input, the first epoch's examples in the order seen (content and order). */
   datasetFingerprint?: Record<string, string>;
   /** Per input, the multiset of the first epoch's examples (content only). */
@@ -34,6 +47,7 @@ export interface RunDetails {
   status: StatusRecord | null;
   fits: FitRecord[];
   epochs: EpochRecord[];
+  evaluations: EvaluationRecord[];
   steps: { fit: number; epoch: number; step: number; lossBits: string; digest: string }[];
   /** Op digests of the first training step (recorded with --trace ops). */
   ops: OpRecord[];
@@ -55,6 +69,7 @@ export function loadRun(store: string, id: string): RunDetails {
     status: optional(() => readJson<StatusRecord>(join(dir, 'status.json')), null),
     fits: optional(() => readJsonl<FitRecord>(join(dir, 'fits.jsonl')), []),
     epochs: optional(() => readEpochs(join(dir, 'epochs.jsonl')), []),
+    evaluations: optional(() => readJsonl<EvaluationRecord>(join(dir, 'evaluations.jsonl')), []),
     steps: optional(() => readJsonl(join(dir, 'steps.jsonl')), []),
     ops: optional(() => readJsonl<OpRecord>(join(dir, 'ops.jsonl')), []),
   };
@@ -220,28 +235,26 @@ export function layersText(layers: string[] | undefined): string {
   return layers === undefined ? '(unknown: no kept weight snapshot matches the records of this epoch)' : layers.join(', ') || 'none';
 }
 
-/** Data fingerprints of a run's fits (tensors, or dataset batches of the first epoch): content and order together. */
-export function dataFingerprints(run: RunDetails): Record<string, string> {
-  const out: Record<string, string> = {};
+/** The data a run's fits and evaluations were given, per input: a fit's tensors, its dataset batches of the first epoch, each evaluation's tensors. */
+function dataRecords(run: RunDetails): Map<string, DataRecord> {
+  const out = new Map<string, DataRecord>();
   for (const f of run.fits) {
-    for (const [k, v] of Object.entries(f.data ?? {})) out[`fit ${f.fit} ${k}`] = v.sha256;
-    for (const [k, v] of Object.entries(f.datasetFingerprint ?? {})) out[`fit ${f.fit} batches ${k}`] = v;
+    for (const [k, v] of Object.entries(f.data ?? {})) out.set(`fit ${f.fit} ${k}`, v);
+    for (const [k, v] of Object.entries(f.datasetFingerprint ?? {})) out.set(`fit ${f.fit} batches ${k}`, { sha256: v, content: f.datasetContent?.[k] });
   }
+  run.evaluations.forEach((e, i) => {
+    for (const [k, v] of Object.entries(e?.data ?? {})) out.set(`evaluation ${i} ${k}`, v);
+  });
   return out;
 }
 
-/** The multiset fingerprints of the same inputs as dataFingerprints (recorded since content and order are told apart). */
-function contentFingerprints(run: RunDetails): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of run.fits) {
-    for (const [k, v] of Object.entries(f.data ?? {})) if (v.content) out[`fit ${f.fit} ${k}`] = v.content;
-    for (const [k, v] of Object.entries(f.datasetContent ?? {})) out[`fit ${f.fit} batches ${k}`] = v;
-  }
-  return out;
-}
+/** An input's dtype and shape as recorded (a dataset's batches record neither). */
+const form = (d: DataRecord | undefined) => (d?.shape === undefined && d?.dtype === undefined ? undefined : printable(`${String(d.dtype)} ${JSON.stringify(d.shape)}`));
+
+const shortDigest = (d: DataRecord | undefined) => (typeof d?.sha256 === 'string' ? d.sha256.slice(0, 16) : 'absent');
 
 export interface DataComparison {
-  /** Inputs whose examples differ (as multisets), or whose content was not recorded and whose bytes differ. */
+  /** Inputs whose examples differ (as multisets), or whose content was not recorded and whose bytes differ, or whose recorded dtype or shape differ. */
   content: string[];
   /** Inputs with the same examples in a different order. */
   order: string[];
@@ -249,15 +262,17 @@ export interface DataComparison {
 
 /** Which inputs differ in content and which only in the order of their examples. */
 export function compareData(a: RunDetails, b: RunDetails): DataComparison {
-  const [contentA, contentB] = [contentFingerprints(a), contentFingerprints(b)];
-  const [fullA, fullB] = [dataFingerprints(a), dataFingerprints(b)];
+  const [dataA, dataB] = [dataRecords(a), dataRecords(b)];
   const content: string[] = [];
   const order: string[] = [];
-  for (const key of [...new Set([...Object.keys(fullA), ...Object.keys(fullB)])].sort()) {
-    if (fullA[key] === fullB[key]) continue;
-    const sameContent = contentA[key] !== undefined && contentA[key] === contentB[key];
-    if (sameContent) order.push(`${key}: the same examples in a different order`);
-    else content.push(`${key}: ${fullA[key]?.slice(0, 16) ?? 'absent'} -> ${fullB[key]?.slice(0, 16) ?? 'absent'}`);
+  for (const key of [...new Set([...dataA.keys(), ...dataB.keys()])].sort()) {
+    const [x, y] = [dataA.get(key), dataB.get(key)];
+    const [formX, formY] = [form(x), form(y)];
+    // The SHA-256 covers dtype and shape: with the same one, a different dtype or shape is a record edited, said as such.
+    if (formX !== undefined && formY !== undefined && formX !== formY) content.push(`${key}: ${formX} -> ${formY}`);
+    else if (x?.sha256 === y?.sha256) continue;
+    else if (x?.content !== undefined && x.content === y?.content) order.push(`${key}: the same examples in a different order`);
+    else content.push(`${key}: ${shortDigest(x)} -> ${shortDigest(y)}`);
   }
   return { content, order };
 }

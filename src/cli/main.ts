@@ -85,8 +85,8 @@ verbatim run --resume <run> [--store DIR] [--progress]: continues an interrupted
   --detach        with --queue: print the sweep id and return (then verbatim status)
 Prints, per final metric, mean, sample standard deviation, median, min, max and the 95%
 confidence interval of the mean, and whether runs of the same seed were bit-identical.`,
-  verify: 'verbatim verify <run>: checks the run\'s records and weight files (every kept snapshot against its epoch record\'s digest, weights.bin against its fit\'s final digest; a changed or lost file is a corrupt run, exit 1), re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
-  diff: `verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences, then the first epoch (and step, when traced; and op of the first step, with --trace ops) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.
+  verify: 'verbatim verify <run>: checks the run\'s records and weight files (every kept snapshot against its epoch record\'s digest, weights.bin against its fit\'s final digest; a changed or lost file is a corrupt run, exit 1), re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit and the data each fit and evaluation was given; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
+  diff: `verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences (each fit's and model.evaluate's data: digest, shape, dtype), then the first epoch (and step, when traced; and op of the first step, with --trace ops) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.
 Both runs' weight files are checked first: every kept snapshot (weights/fit-F.bin) and the final weights (weights.bin) must have the digests the records hold (epochs.jsonl; fits.jsonl for the final weights); a run whose file was changed or lost is corrupt (the file, fit, epoch and both digests are named).
 Exit codes (as diff(1)): 0 identical (every recorded digest, metric and custom value bit agrees, and nothing above differs: environment, config, data), 1 the runs differ in anything diff reports, or a run is corrupt, 2 bad usage. --json says both: "identical" (the recorded results' bits) and "differ" (anything reported).`,
   ls: 'verbatim ls [--name NAME] [--status S] [--seed N] [--since 2h|2026-11-28] [--sort FIELD|METRIC|-METRIC] [--json]: id, name, seed, status, final metrics and custom values, and digest prefix of every run, oldest first unless sorted.',
@@ -338,7 +338,10 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   const stepDivergence = original.steps.findIndex((s, i) => s.digest !== again.steps[i]?.digest || s.lossBits !== again.steps[i]?.lossBits);
   const environmentChanges = environmentDifferences(original, again);
   const values = valueDifferences(original, again);
-  if (divergence === undefined && stepDivergence < 0 && values.length === 0 && again.summary.status === original.summary.status) {
+  // What the fits and evaluations were given, recorded again: a record edited since (a shape, a digest) differs.
+  const data = compareData(original, again);
+  const dataChanges = [...data.content, ...data.order];
+  if (divergence === undefined && stepDivergence < 0 && values.length === 0 && dataChanges.length === 0 && again.summary.status === original.summary.status) {
     out(`identical: ${again.summary.id} reproduces ${original.summary.id} (${original.epochs.length} epoch records${original.steps.length ? `, ${original.steps.length} steps` : ''})`);
     return 0;
   }
@@ -346,6 +349,7 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   else if (divergence) out(`first divergence: fit ${divergence.fit}, epoch ${divergence.epoch}${divergence.epoch === 0 ? ' (initial weights)' : ''}: ${divergence.what.join(', ')} differ${divergence.layers?.length ? `; layers ${divergence.layers.join(', ')}` : ''}`);
   if (stepDivergence >= 0) out(`first divergent step: ${JSON.stringify(original.steps[stepDivergence])}`);
   if (values.length) out(`custom values that differ:\n  ${values.join('\n  ')}`);
+  if (dataChanges.length) out(`data that differ:\n  ${dataChanges.join('\n  ')}`);
   if (again.summary.status !== original.summary.status) out(`status: ${original.summary.status} -> ${again.summary.status}`);
   out(environmentChanges.length ? `environment differences:\n  ${environmentChanges.join('\n  ')}` : 'environment: no differences');
   return 1;

@@ -481,11 +481,9 @@ export function summarizeRun(store: string, id: string): RunSummary {
     const record = readStatus(dir);
     const { status, stale } = record ? effectiveStatus(record) : { status: 'interrupted' as const, stale: undefined };
     const epochs = readEpochs(path.join(dir, 'epochs.jsonl'));
-    // fits.jsonl is read like epochs.jsonl: a malformed line makes the run corrupt, not a run without fits.
-    const fits = readJsonl<unknown>(path.join(dir, 'fits.jsonl'));
-    fits.forEach((line, i) => {
-      if (!isRecord(line) || !isIndex(line.fit)) throw new StoreError(`${path.join(dir, 'fits.jsonl')} record ${i + 1}: Expected an object with a non-negative integer fit`);
-    });
+    // Read like epochs.jsonl: a malformed line makes the run corrupt, not a run without fits or with fewer evaluations.
+    const fits = readObjects(path.join(dir, 'fits.jsonl'), 'an object with a non-negative integer fit', (line) => isIndex(line.fit));
+    readObjects(path.join(dir, 'evaluations.jsonl'), 'an object with the data evaluated', (line) => isRecord(line.data));
     checkTrainingRecords(dir, files, status, fits.length > 0, epochs.length > 0);
     const last = epochs.at(-1);
     // The weights the run ended with: its last fit's end (after every onTrainEnd), else its last epoch's.
@@ -499,6 +497,14 @@ export function summarizeRun(store: string, id: string): RunSummary {
   } catch (error) {
     return corrupt(store, id, error);
   }
+}
+
+/** A JSONL file's records, each an object `valid` accepts: any other line is a StoreError naming it. */
+function readObjects(file: string, expected: string, valid: (line: Record<string, unknown>) => boolean): Record<string, unknown>[] {
+  return readJsonl<unknown>(file).map((line, i) => {
+    if (!isRecord(line) || !valid(line)) throw new StoreError(`${file} record ${i + 1}: Expected ${expected}`);
+    return line;
+  });
 }
 
 /**
