@@ -384,8 +384,19 @@ describe('run tools: evaluations, the order of fit records, and which fit weight
     });
   });
 
-  it('an edited data shape in fits.jsonl is a data difference for diff and verify', () => {
+  it('a fits.jsonl line repeated or moved is a corrupt run for diff and verify; an edited data shape is a data difference', () => {
     const file = join(STORE, b, 'fits.jsonl');
+    const kinds = readFileSync(file, 'utf8').trim().split('\n').map((l) => Object.keys(JSON.parse(l) as object)[1]);
+    assert.deepEqual(kinds, ['kind', 'datasetFingerprint', 'finalDigest', 'kind', 'datasetFingerprint', 'finalDigest'], 'each fit: its beginning, first-epoch data, end');
+    for (const [what, edit, reason] of [
+      ['a beginning repeated', (l: string[]) => [...l.slice(0, 4), l[3]!, ...l.slice(4)], /fits\.jsonl record 5: fit 1's beginning is recorded twice \(records 4 and 5\)/],
+      ['an end repeated at the end', (l: string[]) => [...l, l[2]!], /fits\.jsonl record 7: fit 0's end is recorded twice \(records 3 and 7\)/],
+      ['the fits swapped', (l: string[]) => [...l.slice(3), ...l.slice(0, 3)], /fits\.jsonl record 4: fit 0's beginning comes after fit 1's \(record 1\), which did not begin while it was open/],
+      ['an end before the first-epoch data', (l: string[]) => [l[0]!, l[2]!, l[1]!, ...l.slice(3)], /fits\.jsonl record 3: fit 0's first-epoch data comes after its end \(record 2\)/],
+      ['an end before its beginning', (l: string[]) => [l[2]!, l[0]!, l[1]!, ...l.slice(3)], /fits\.jsonl record 1: fit 0's end comes before its beginning/],
+    ] as const) {
+      tampered(file, edited(file, edit), () => refused(reason, what));
+    }
     tampered(file, edited(file, (lines) => lines.map((l, i) => (i === 0 ? l.replace('"shape":[4,3]', '"shape":[5,3]') : l))), () => {
       const r = cli(['diff', a, b]);
       assert.equal(r.code, 1, r.stdout + r.stderr);
@@ -396,4 +407,5 @@ describe('run tools: evaluations, the order of fit records, and which fit weight
     });
     assert.equal(cli(['diff', a, b]).code, 0, 'the records put back, the runs are identical again');
   });
+
 });

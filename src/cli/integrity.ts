@@ -4,7 +4,8 @@
  * weights (weights.bin, TF.js format) against model.json and the digest the end of the fit they
  * come from recorded. A file changed while the JSONL records were not makes the run corrupt, named with
  * the file, the epoch and both digests. Each file is read once, front to back, in pieces of at
- * most READ_BYTES, whatever its size.
+ * most READ_BYTES, whatever its size. Before them, the order of fits.jsonl's lines, which says
+ * which fit's weights weights.bin holds.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
@@ -71,6 +72,43 @@ function reading<T>(file: string, length: number, fn: (reader: SequentialReader)
 interface CheckedRun extends RecordedWeights {
   summary: { dir: string; status: string };
   fits: readonly (RecordedWeights['fits'][number] & { finalDigest?: string })[];
+}
+
+/** What fits.jsonl says of a fit, one line each: its beginning (kind), its first epoch's data, its end. */
+interface FitLine {
+  fit: number;
+  kind?: unknown;
+  datasetFingerprint?: unknown;
+  finalDigest?: unknown;
+  within?: unknown;
+}
+
+const FIT_PARTS = ['beginning', 'first-epoch data', 'end'] as const;
+
+/**
+ * The first line of fits.jsonl out of the recorder's order, in words (none when every line is in
+ * it). The recorder writes each fit's beginning, its first epoch's data and its end at most once,
+ * in that order, and begins fits in the order of their numbers; only a fit whose model is built by
+ * its first batch is recorded then, after the fits begun while it was open (which list it in
+ * `within`). A line repeated or moved by hand would change what diff compares and which fit's
+ * weights weights.bin is checked against.
+ */
+export function fitRecordProblems(run: { fits: readonly FitLine[] }): string[] {
+  const reached = new Map<number, { part: number; record: number }>();
+  const begun: { fit: number; within: unknown; record: number }[] = [];
+  for (const [i, line] of run.fits.entries()) {
+    const part = [line.kind, line.datasetFingerprint, line.finalDigest].findIndex((v) => v !== undefined);
+    if (part < 0) continue;
+    const [what, at, before] = [`fit ${line.fit}'s ${FIT_PARTS[part]}`, `fits.jsonl record ${i + 1}`, reached.get(line.fit)];
+    if (before === undefined && part > 0) return [`${at}: ${what} comes before its beginning`];
+    if (before?.part === part) return [`${at}: ${what} is recorded twice (records ${before.record} and ${i + 1})`];
+    if (before !== undefined && before.part > part) return [`${at}: ${what} comes after its ${FIT_PARTS[before.part]} (record ${before.record})`];
+    const later = part === 0 && begun.find((b) => b.fit > line.fit && !(Array.isArray(b.within) && b.within.includes(line.fit)));
+    if (later) return [`${at}: ${what} comes after fit ${later.fit}'s (record ${later.record}), which did not begin while it was open`];
+    if (part === 0) begun.push({ fit: line.fit, within: line.within, record: i + 1 });
+    reached.set(line.fit, { part, record: i + 1 });
+  }
+  return [];
 }
 
 const relativeName = (run: CheckedRun, file: string) => file.slice(run.summary.dir.length + 1);

@@ -16,7 +16,7 @@ import {
 } from './inspect.js';
 import { renderReport } from './report.js';
 import { weightDifferences } from './snapshots.js';
-import { weightFileProblems } from './integrity.js';
+import { fitRecordProblems, weightFileProblems } from './integrity.js';
 import { runStart, sinceFlag, sortRuns } from './listing.js';
 import { liveSummary, ProgressDisplay } from './progress.js';
 import { firstDivergentOp } from '../runs/op-trace.js';
@@ -85,7 +85,7 @@ verbatim run --resume <run> [--store DIR] [--progress]: continues an interrupted
   --detach        with --queue: print the sweep id and return (then verbatim status)
 Prints, per final metric, mean, sample standard deviation, median, min, max and the 95%
 confidence interval of the mean, and whether runs of the same seed were bit-identical.`,
-  verify: 'verbatim verify <run>: checks the run\'s records and weight files (every kept snapshot against its epoch record\'s digest, weights.bin against its fit\'s final digest; a changed or lost file is a corrupt run, exit 1), re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit and the data each fit and evaluation was given; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
+  verify: 'verbatim verify <run>: checks the run\'s records and weight files (every kept snapshot against its epoch record\'s digest, weights.bin against its fit\'s final digest, fits.jsonl\'s lines once each and in order; a changed or lost file is a corrupt run, exit 1), re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit and the data each fit and evaluation was given; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
   diff: `verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences (each fit's and model.evaluate's data: digest, shape, dtype), then the first epoch (and step, when traced; and op of the first step, with --trace ops) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.
 Both runs' weight files are checked first: every kept snapshot (weights/fit-F.bin) and the final weights (weights.bin) must have the digests the records hold (epochs.jsonl; fits.jsonl for the final weights); a run whose file was changed or lost is corrupt (the file, fit, epoch and both digests are named).
 Exit codes (as diff(1)): 0 identical (every recorded digest, metric and custom value bit agrees, and nothing above differs: environment, config, data), 1 the runs differ in anything diff reports, or a run is corrupt, 2 bad usage. --json says both: "identical" (the recorded results' bits) and "differ" (anything reported).`,
@@ -262,7 +262,7 @@ const MAX_RUNS = 100_000;
  */
 function readableRun(storeDir: string, query: string): RunDetails {
   const run = loadRun(storeDir, resolveRun(storeDir, query));
-  const problems = run.summary.status === 'corrupt' ? [run.summary.problem!] : weightFileProblems(run);
+  const problems = run.summary.status === 'corrupt' ? [run.summary.problem!] : [...fitRecordProblems(run), ...weightFileProblems(run)];
   if (problems.length > 0) throw new Error(`Expected a readable run. Received: ${run.summary.id}, corrupt: ${problems.join('; ')}`);
   return run;
 }
