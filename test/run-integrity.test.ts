@@ -408,4 +408,48 @@ describe('run tools: evaluations, the order of fit records, and which fit weight
     assert.equal(cli(['diff', a, b]).code, 0, 'the records put back, the runs are identical again');
   });
 
+  it('weights.bin must hold the final weights of the last fit: an earlier fit\'s, of the same shapes, is a corrupt run (runs recorded before fit ends keep their check)', () => {
+    const dir = join(STORE, b);
+    const ends = readFileSync(join(dir, 'fits.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { finalDigest?: string }).flatMap((f) => f.finalDigest ?? []);
+    assert.equal(ends.length, 2);
+    const weights = join(dir, 'weights.bin');
+    const size = readFileSync(weights).length;
+    // The first fit ends with its last epoch's weights (no callback changed them): its last snapshot.
+    const firstFitEnd = readFileSync(join(dir, 'weights', 'fit-0.bin')).subarray(-size);
+    tampered(weights, firstFitEnd, () => {
+      refused(new RegExp(`weights\\.bin \\(the final weights of fit 1\\): expected digest ${ends[1]} \\(fits\\.jsonl, the end of fit 1\\), the file holds ${ends[0]}`), 'the first fit\'s final weights');
+    });
+    // A run recorded before fits recorded their end: weights.bin is checked against a fit's epoch digests.
+    const fits = join(dir, 'fits.jsonl');
+    tampered(fits, edited(fits, (lines) => lines.filter((l) => !l.includes('finalDigest'))), () => {
+      assert.equal(cli(['diff', b, b]).code, 0);
+      tampered(weights, 3, () => assert.match(cli(['diff', b, b]).stderr, /corrupt: weights\.bin \(the final weights of fit 1\): expected digest [0-9a-f]{64} \(the last epoch record of fit 1, or an earlier one's where the best weights were restored\)/));
+    });
+  });
+
+  it('a run killed after a fit whose model is over 16 MiB holds that fit\'s model, written at its end: checked against that fit\'s end, though a later fit ended', () => {
+    writeFileSync(join(WORK, 'large-then-small.mjs'), `import * as vb from 'verbatim';
+const large = vb.sequential({ layers: [vb.layers.dense({ units: 2048, inputShape: [2049] })] });
+large.compile({ optimizer: 'sgd', loss: 'mse' });
+await large.fit(vb.ones([2, 2049]), vb.zeros([2, 2048]), { epochs: 1, verbose: 0 });
+const small = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+small.compile({ optimizer: 'sgd', loss: 'mse' });
+await small.fit(vb.ones([4, 2]), vb.ones([4, 1]), { epochs: 1, verbose: 0 });
+// The records reach the disk (the flush interval), then the process is killed before the run's end writes the small model.
+await new Promise((r) => setTimeout(r, 300));
+process.kill(process.pid, 'SIGKILL');
+`);
+    const r = cli(['run', join(WORK, 'large-then-small.mjs'), '--name', 'large-then-small']);
+    assert.equal(r.code, 137, r.stderr);
+    const [killed] = named('large-then-small');
+    const dir = join(STORE, killed!);
+    const ends = readFileSync(join(dir, 'fits.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { fit: number; finalDigest?: string }).filter((f) => f.finalDigest);
+    assert.deepEqual(ends.map((f) => f.fit), [0, 1], 'both fits ended');
+    assert.ok(readFileSync(join(dir, 'weights.bin')).length > 16 * 1024 * 1024, 'weights.bin is the large model\'s');
+    const diff = cli(['diff', killed!, killed!]);
+    assert.equal(diff.code, 0, diff.stdout + diff.stderr);
+    tampered(join(dir, 'weights.bin'), 1000, () => {
+      assert.match(cli(['diff', killed!, killed!]).stderr, new RegExp(`corrupt: weights\\.bin \\(the final weights of fit 0\\): expected digest ${ends[0]!.finalDigest} \\(fits\\.jsonl, the end of fit 0\\)`));
+    });
+  });
 });

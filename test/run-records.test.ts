@@ -360,7 +360,7 @@ describe('run records: after an outside review', () => {
     assert.equal(layerDigestsAt(shifted, 0, 1), undefined);
   });
 
-  it('a model too large for snapshots records its digests, layers included, as the model gives them', async () => {
+  it('a model too large for snapshots records its digests, layers included, as the model gives them; it is written at its fit\'s end, after the fit\'s records', async () => {
     const store = freshStore('large-model');
     vb.setRandomSeed(6);
     let id = '';
@@ -371,10 +371,14 @@ describe('run records: after an outside review', () => {
       const model = vb.sequential({ layers: [vb.layers.dense({ units: 2048, inputShape: [2049] })] });
       model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
       expected.push(model.weightsDigest());
-      const after = { onEpochEnd: () => void expected.push(model.weightsDigest()) };
+      // The records are flushed just before the fit ends (a value logged when the flush interval has passed): its end is not yet written by itself.
+      const after = { onEpochEnd: () => void expected.push(model.weightsDigest()), onTrainEnd: async () => { await new Promise((r) => setTimeout(r, 150)); recorder.log('before-end', 1); } };
       await model.fit(vb.ones([2, 2049]), vb.zeros([2, 2048]), { epochs: 2, verbose: 0, callbacks: [after] });
       assert.ok(existsSync(join(recorder.dir, 'weights.bin')), 'a model too large to hold a copy of is written at its fit\'s end');
+      // After its records: a kill now leaves weights.bin of a fit whose end (finalDigest) is recorded, as integrity checks it.
+      assert.deepEqual(readJsonl<{ finalDigest?: string }>(join(recorder.dir, 'fits.jsonl')).flatMap((f) => f.finalDigest ?? []), [model.weightsDigest()]);
     });
+    assert.deepEqual(weightFileProblems(loadRun(store, id)), []);
     const raw = readJsonl<{ digest: string; layers?: Record<string, string> }>(join(store, id, 'epochs.jsonl'));
     assert.deepEqual(raw.map((e) => e.digest), expected);
     assert.ok(raw.every((e) => e.layers && Object.keys(e.layers).length === 1));

@@ -11,7 +11,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestHeader } from '../models/weight-digest.js';
-import type { EpochLine } from '../runs/store.js';
+import { MAX_EPOCH_WEIGHT_BYTES, type EpochLine } from '../runs/store.js';
 import { snapshotBytes, snapshotLocation, weightLayout, type RecordedWeights, type WeightEntry } from './snapshots.js';
 
 const READ_BYTES = 1 << 20;
@@ -166,12 +166,29 @@ function snapshotProblems(run: CheckedRun, fit: number, layout: readonly WeightE
 }
 
 /**
- * The final weights' problems. weights.bin holds every weight of the last ended fit in the fit's
- * weight order (TF.js Layers format, as model.json lists them), so its digest under that fit's
- * recorded names is the digest the fit's end recorded (after every callback's onTrainEnd, which
- * may restore the best weights or average them); in runs recorded before fits recorded it, one
- * of the fit's epoch digests. A fit whose recorded weights are not model.json's cannot be checked
- * this way and is not.
+ * The ends of the fits whose model the run's files may hold, the likeliest first. The run's end
+ * writes the model of the fit that ended last (fits.jsonl lists ends as they came: a fit begun in
+ * another's callback ends first); a model over MAX_EPOCH_WEIGHT_BYTES is written at its fit's end,
+ * after that fit's records, so a run that did not complete (killed before its end), or whose last
+ * fit never built its model, may hold the last such fit's.
+ */
+function fitsHoldingFinalFiles(run: CheckedRun, layouts: Map<number, WeightEntry[]>): { fit: number; finalDigest: string }[] {
+  const ends = run.fits.filter((f): f is CheckedRun['fits'][number] & { finalDigest: string } => typeof f.finalDigest === 'string');
+  const last = ends.at(-1);
+  if (!last) return [];
+  const large = ends.filter((f) => snapshotBytes(layouts.get(f.fit) ?? []) > MAX_EPOCH_WEIGHT_BYTES).at(-1);
+  const lastWroteNone = layouts.get(last.fit)?.length === 0;
+  return large && large !== last && (run.summary.status !== 'completed' || lastWroteNone) ? [last, large] : [last];
+}
+
+/**
+ * The final weights' problems. weights.bin holds every weight of the fit that wrote it in the
+ * fit's weight order (TF.js Layers format, as model.json lists them), so its digest under that
+ * fit's recorded names is the digest the fit's end recorded (after every callback's onTrainEnd,
+ * which may restore the best weights or average them): another fit's weights are not the run's,
+ * whatever their shapes. In runs recorded before fits recorded their end, it is one of the epoch
+ * digests of a fit with model.json's shapes. A fit whose recorded weights are not model.json's
+ * cannot be checked this way and is not.
  */
 function finalWeightProblems(run: CheckedRun, layouts: Map<number, WeightEntry[]>): string[] {
   const dir = run.summary.dir;
@@ -193,24 +210,25 @@ function finalWeightProblems(run: CheckedRun, layouts: Map<number, WeightEntry[]
   const needed = snapshotBytes(specs);
   if (length !== needed) return [`weights.bin holds ${length} bytes, model.json's weights need ${needed}`];
   const shapes = JSON.stringify(specs.map((w) => w.shape));
-  const fits = [...layouts].filter(([, layout]) => JSON.stringify(layout.map((w) => w.shape)) === shapes).reverse();
-  if (fits.length === 0) return [];
+  const withShapes = (fit: number) => JSON.stringify(layouts.get(fit)?.map((w) => w.shape)) === shapes;
   const digests = new Map<string, string>();
-  const finalDigest = (fit: number) => run.fits.find((f) => f.fit === fit && f.finalDigest !== undefined)?.finalDigest;
-  for (const [fit, layout] of fits) {
+  const digestAs = (fit: number) => {
+    const layout = layouts.get(fit)!;
     const key = JSON.stringify(layout);
-    const digest = digests.get(key) ?? reading(weights, length, snapshotDigester(layout));
-    digests.set(key, digest);
-    // The digest the fit's end recorded; a run recorded before fits recorded it: one of the fit's epochs.
-    const recorded = finalDigest(fit);
-    if (recorded !== undefined ? recorded === digest : run.epochs.some((e) => e.fit === fit && e.digest === digest)) return [];
+    return digests.get(key) ?? digests.set(key, reading(weights, length, snapshotDigester(layout))).get(key)!;
+  };
+  const holders = fitsHoldingFinalFiles(run, layouts);
+  if (holders.length > 0) {
+    const candidates = holders.filter((end) => withShapes(end.fit));
+    if (candidates.length === 0 || candidates.some((end) => digestAs(end.fit) === end.finalDigest)) return [];
+    const { fit, finalDigest } = candidates[0]!;
+    return [`weights.bin (the final weights of fit ${fit}): expected digest ${finalDigest} (fits.jsonl, the end of fit ${fit}), the file holds ${digestAs(fit)}`];
   }
-  const [fit, layout] = fits[0]!;
-  const recorded = finalDigest(fit);
-  const expected = recorded !== undefined
-    ? `${recorded} (fits.jsonl, the end of fit ${fit})`
-    : `${run.epochs.filter((e) => e.fit === fit).at(-1)?.digest ?? '(no epoch record)'} (the last epoch record of fit ${fit}, or an earlier one's where the best weights were restored)`;
-  return [`weights.bin (the final weights of fit ${fit}): expected digest ${expected}, the file holds ${digests.get(JSON.stringify(layout))}`];
+  // Recorded before fits recorded their end: one of the epochs of the last fit with these shapes, or of an earlier one.
+  const fits = [...layouts.keys()].filter(withShapes).reverse();
+  if (fits.length === 0 || fits.some((fit) => run.epochs.some((e) => e.fit === fit && e.digest === digestAs(fit)))) return [];
+  const expected = run.epochs.filter((e) => e.fit === fits[0]).at(-1)?.digest ?? '(no epoch record)';
+  return [`weights.bin (the final weights of fit ${fits[0]}): expected digest ${expected} (the last epoch record of fit ${fits[0]}, or an earlier one's where the best weights were restored), the file holds ${digestAs(fits[0]!)}`];
 }
 
 /** Every problem of the run's weight files, in words; none when every file agrees with the records. */

@@ -442,7 +442,11 @@ export class RunRecorder implements TrainingObserver {
     // A copy (History's backup state): the script may change the History fit returned before the run ends.
     this.finalFiles = { history: { ...(history.getState() as object), params: history.params ?? null }, artifacts };
     const weightBytes = (artifacts?.weightData as ArrayBuffer | undefined)?.byteLength ?? 0;
-    if (weightBytes > MAX_EPOCH_WEIGHT_BYTES) this.writeFinalFiles();
+    if (weightBytes > MAX_EPOCH_WEIGHT_BYTES) {
+      // Its records first, its end among them: files written now are those of a fit the records say ended.
+      this.appends.flush();
+      this.writeFinalFiles();
+    }
   }
 
   /** A fit that ended by an error has ended: a script that catches it and goes on completes its run. */
