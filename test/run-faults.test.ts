@@ -184,6 +184,36 @@ await m.fit(x, vb.zeros([8, 1]), { epochs: 3, verbose: 0 });
     assert.ok(!alive(run.childPid));
   });
 
+  it('a script that handles Ctrl-C itself trains on; a SIGTERM after it is passed on (not taken as a second signal): interrupted by SIGTERM, exit 143', async () => {
+    const body = LONG.replace("console.log('training starts');", "process.on('SIGINT', () => console.log('SIGINT handled'));\nconsole.log('training starts');");
+    const run = await startLongRun('handles-sigint', true, body);
+    const output = join(run.dir, 'stdout.txt');
+    process.kill(-run.cli.pid!, 'SIGINT');
+    for (let i = 0; i < 50 && !readFileSync(output, 'utf8').includes('SIGINT handled'); i++) await sleep(100);
+    assert.match(readFileSync(output, 'utf8'), /SIGINT handled/);
+    const epochs = () => readFileSync(join(run.dir, 'epochs.jsonl'), 'utf8').split('\n').length;
+    const handledAt = epochs();
+    await sleep(700);
+    assert.ok(epochs() > handledAt && alive(run.childPid), 'training goes on, as under plain node');
+    process.kill(-run.cli.pid!, 'SIGTERM');
+    assert.equal(await run.exit, 143);
+    const s = status(run.dir) as ReturnType<typeof status> & { signal?: string };
+    assert.deepEqual([s.status, s.signal, s.error!.message], ['interrupted', 'SIGTERM', 'interrupted by SIGTERM']);
+    assert.equal(s.reached!.fit, 0);
+  });
+
+  it('a script that ignores Ctrl-C: a second Ctrl-C still ends it (killed), exit 130, no child left', async () => {
+    const body = LONG.replace("console.log('training starts');", "process.on('SIGINT', () => console.log('SIGINT ignored'));\nconsole.log('training starts');");
+    const run = await startLongRun('ignores-sigint', true, body);
+    process.kill(-run.cli.pid!, 'SIGINT');
+    for (let i = 0; i < 50 && !readFileSync(join(run.dir, 'stdout.txt'), 'utf8').includes('SIGINT ignored'); i++) await sleep(100);
+    process.kill(-run.cli.pid!, 'SIGINT');
+    assert.equal(await run.exit, 130);
+    assert.equal(status(run.dir).status, 'interrupted');
+    assert.equal(status(run.dir).error!.message, 'killed by SIGKILL');
+    assert.ok(!alive(run.childPid), 'the child is gone');
+  });
+
   it('the CLI killed with SIGKILL: the child notices (its IPC channel closes, or its output pipe breaks) and stops, recorded interrupted', async () => {
     // A script that prints as it trains meets the broken pipe first: still interrupted, not failed.
     const printing = LONG.replace('verbose: 0', 'verbose: 0, callbacks: { onEpochEnd: (e) => console.log(`epoch ${e}`) }');

@@ -4,8 +4,8 @@
  * run's directory gets run.json and a 'running' status, so that a script that never gets as far
  * as importing verbatim (a syntax error, a kill while starting) is still a run with a reason;
  * its output is echoed and appended to stdout.txt and stderr.txt as it comes. The child never
- * outlives the CLI: SIGINT, SIGTERM and SIGHUP are passed on to it (a second one kills it), and
- * an IPC channel tells it when the CLI is gone, even by SIGKILL.
+ * outlives the CLI: SIGINT, SIGTERM and SIGHUP are passed on to it (the same one again kills
+ * it), and an IPC channel tells it when the CLI is gone, even by SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants as fsConstants, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -101,7 +101,7 @@ export type Echo = (text: string, stream: 'stdout' | 'stderr') => void;
 const children = new Set<ChildProcess>();
 let interruption: NodeJS.Signals | undefined;
 
-/** The signal that interrupted the CLI's runs, if one did. */
+/** The signal that interrupted the CLI's runs (the last one it received), if one did. */
 export function interruptedBy(): NodeJS.Signals | undefined {
   return interruption;
 }
@@ -121,15 +121,21 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/** The signals the CLI has received (and passed on). */
+const received = new Set<NodeJS.Signals>();
 let forwarding = false;
 function forwardSignals(): void {
   if (forwarding) return;
   forwarding = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      // The first signal asks each run to stop (it records where); a second one does not wait.
-      const again = interruption !== undefined;
-      interruption ??= signal;
+      // A signal asks the runs to stop (they record where); the same one again does not wait, so
+      // a script that ignores it still ends. A script may handle a signal and train on (its own
+      // SIGINT listener, as under plain node): a different one after it is passed on like the
+      // first, and the run ends recorded by it, not killed.
+      const again = received.has(signal);
+      received.add(signal);
+      interruption = signal;
       for (const child of children) signalGroup(child, again ? 'SIGKILL' : signal);
     });
   }
