@@ -172,6 +172,11 @@ describe('run tools: arguments and stores', () => {
     }
     writeFileSync(file, JSON.stringify({ ...status, status: 'failed', reached: { fit: 0, epoch: 1, step: 2 } }));
     assert.match(cli(['show', run!.id]).stdout, /reason: stopped at fit 0, epoch 1, step 2/);
+    // Ended outside any fit: after which one, its number checked the same way.
+    writeFileSync(file, JSON.stringify({ ...status, status: 'failed', afterFit: 1 }));
+    assert.match(cli(['show', run!.id]).stdout, /reason: stopped after fit 1 ended/);
+    writeFileSync(file, JSON.stringify({ ...status, status: 'failed', afterFit: -1, error: { message: 'stopped by hand' } }));
+    assert.match(cli(['show', run!.id]).stdout, /reason: stopped by hand \(at an unreadable point \(afterFit=-1\)\)/);
     writeFileSync(file, JSON.stringify(status));
   });
 

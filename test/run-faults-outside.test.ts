@@ -231,6 +231,8 @@ const y = vb.sum(x, 1, true);
     assert.equal(stopped.status, 1, stopped.stderr);
     const [interrupted] = named('nested-stopped');
     assert.equal(interrupted!.status, 'interrupted');
+    // Stopped in the outer fit after the inner one ended: where the open fit stood, not the ended one.
+    assert.match(interrupted!.problem!, /ended during fit 0: .* \(at fit 0, epoch 3, step 2\)$/);
     const resumed = cli(['run', '--resume', interrupted!.id]);
     assert.equal(resumed.code, 2);
     assert.match(resumed.stderr, /Expected a run whose fits ran one after another to resume\. Received: \S+, whose fit 1 began while fit 0 was training/);

@@ -326,6 +326,11 @@ await new Promise(() => {});
 await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });
 process.on('exit', () => { process.exitCode = 7; });
 ` },
+    // Past its fit, the run is not said to be inside it.
+    { name: 'failing-after-its-fit', cliCode: 1, status: 'failed', problem: /^after training \(after fit 0 ended\)$/, body: `
+await m.fit(vb.ones([4, 1]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });
+throw new Error('after training');
+` },
     // A script's own handlers run as under plain node: verbatim only observes.
     { name: 'handling-its-errors', cliCode: 0, status: 'completed', problem: undefined, output: /handled: later/, body: `
 process.on('uncaughtException', (error) => console.log('handled:', error.message));

@@ -110,8 +110,10 @@ export class RunRecorder implements TrainingObserver {
    * A process that ends inside a fit did not complete its run.
    */
   private readonly openFits = new Map<ObservedModel, OpenFit>();
-  /** The fit begun last (its trainBegin follows its fitBegin at once; a status names where it stood). */
+  /** The fit begun last (its trainBegin follows its fitBegin at once). */
   private current: OpenFit | undefined;
+  /** The number of the fit that ended last (by its end or by an error). */
+  private lastEndedFit: number | undefined;
   private readonly appends = new AppendFiles(() => this.writePendingEpochs());
   /** Where the epochs' weight snapshots are kept until written. */
   private readonly snapshotBytes = new BytePool();
@@ -262,7 +264,7 @@ export class RunRecorder implements TrainingObserver {
     const failure = error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : error === undefined ? undefined : { message: String(error) };
     attempt(() => this.setStatus({
       status, pid: nodeProcess()!.pid, startedAt: this.startedAt, endedAt: new Date().toISOString(),
-      ...(this.current && status !== 'completed' ? { reached: { fit: this.current.fit, epoch: this.current.progress?.epoch ?? 0, step: this.current.progress?.step ?? 0 } } : {}),
+      ...(status !== 'completed' ? this.whereTrainingStood() : {}),
       ...(failure ? { error: failure } : {}),
       ...(signal !== undefined && status === 'interrupted' ? { signal } : {}),
     }));
@@ -270,6 +272,17 @@ export class RunRecorder implements TrainingObserver {
     // during the removal leaves a completed run with backups left over, not an interrupted one
     // with some of them (resuming trains again from the first fit without one).
     if (status === 'completed') attempt(() => removeBackups(this.dir));
+  }
+
+  /**
+   * Where training stood as the run ended: inside the open fit begun last, or, with no fit open,
+   * after the fit that ended last (never inside a fit that had ended).
+   */
+  private whereTrainingStood(): Pick<StatusRecord, 'reached' | 'afterFit'> {
+    let open: OpenFit | undefined;
+    for (const fit of this.openFits.values()) if (!open || fit.fit > open.fit) open = fit;
+    if (open) return { reached: { fit: open.fit, epoch: open.progress?.epoch ?? 0, step: open.progress?.step ?? 0 } };
+    return this.lastEndedFit === undefined ? {} : { afterFit: this.lastEndedFit };
   }
 
   /**
@@ -432,6 +445,7 @@ export class RunRecorder implements TrainingObserver {
     // The weights as the fit leaves them (a callback may change them after the last epoch: restored best weights, an average).
     if (!this.kept?.ended.has(fit)) this.appends.jsonl(this.file('fits.jsonl'), [{ fit, finalDigest: streamedWeightsDigest(model.weights) }]);
     this.openFits.delete(model);
+    this.lastEndedFit = fit;
     // Not flushed now: the fit's last records are written with the next ones, or within the flush interval.
     this.appends.flushIfDue();
     // The last fit's history and model are the run's: each fit's replaces the one before. They are
@@ -451,6 +465,7 @@ export class RunRecorder implements TrainingObserver {
 
   /** A fit that ended by an error has ended: a script that catches it and goes on completes its run. */
   fitFailed({ model }: { model: ObservedModel }): void {
+    this.lastEndedFit = this.openFitOf(model)?.fit ?? this.fit;
     this.openFits.delete(model);
   }
 

@@ -46,6 +46,8 @@ export interface StatusRecord {
   startedAt: string;
   /** Where training stood when the run ended early: the fit, epoch (1-based) and step reached. */
   reached?: { fit: number; epoch: number; step: number };
+  /** The run ended early outside any fit: the fit that had ended last (older runs name it in `reached` instead). */
+  afterFit?: number;
   endedAt?: string;
   error?: { message: string; stack?: string };
   /** The signal that ended the run (SIGTERM, SIGKILL, ...), when one did: the CLI exits with 128 + its number. */
@@ -459,10 +461,11 @@ export function readStatus(dir: string): StatusRecord | undefined {
 export function endReason(status: StatusRecord | undefined): string | undefined {
   if (!status) return 'stopped before it recorded a status (killed while starting)';
   // The record is read from disk: a `reached` of the wrong shape (a hand-edited or foreign file) is said as such, never as "fit undefined".
-  const reached: unknown = status.reached;
-  const where = reached === undefined ? undefined
-    : isRecord(reached) && isIndex(reached.fit) && isIndex(reached.epoch) && isIndex(reached.step) ? `at fit ${reached.fit}, epoch ${reached.epoch}, step ${reached.step}`
-      : `at an unreadable point (reached=${JSON.stringify(reached)})`;
+  const { reached, afterFit } = status as { reached?: unknown; afterFit?: unknown };
+  const where = reached !== undefined
+    ? isRecord(reached) && isIndex(reached.fit) && isIndex(reached.epoch) && isIndex(reached.step) ? `at fit ${reached.fit}, epoch ${reached.epoch}, step ${reached.step}`
+      : `at an unreadable point (reached=${JSON.stringify(reached)})`
+    : afterFit !== undefined ? isIndex(afterFit) ? `after fit ${afterFit} ended` : `at an unreadable point (afterFit=${JSON.stringify(afterFit)})` : undefined;
   const message = isRecord(status.error) && typeof status.error.message === 'string' ? status.error.message : undefined;
   if (message !== undefined) return where ? `${message} (${where})` : message;
   return where && status.status !== 'completed' ? `stopped ${where}` : undefined;
