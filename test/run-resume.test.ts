@@ -144,6 +144,26 @@ describe('verbatim run --resume', () => {
     assert.equal(changed.code, 1);
     assert.match(changed.stderr, /resume will not run .*: the script .* changed since the run/);
   });
+
+  it('a run that never started (killed, or failed, before its script imported verbatim) is refused with that reason, not as a run without a script', async () => {
+    const started = join(WORK, 'slow-start.started');
+    const slow = join(WORK, 'slow-start.mjs');
+    writeFileSync(slow, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(started)}, '');\nawait new Promise((r) => setTimeout(r, 60000));\nawait import('verbatim');\n`);
+    const child = spawn(process.execPath, [CLI, 'run', slow, '--name', 'never-started'], { cwd: WORK, env: { ...process.env, VERBATIM_STORE: STORE }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 200 && !existsSync(started); i++) await sleep(50);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 143);
+    const early = join(WORK, 'fails-early.mjs');
+    writeFileSync(early, "throw new Error('boom before verbatim');\nawait import('verbatim');\n");
+    assert.equal(cli(['run', early, '--name', 'failed-early']).code, 1);
+    for (const [name, reason] of [['never-started', 'was interrupted before its script imported verbatim \\(killed by SIGTERM\\)'], ['failed-early', 'failed before its script imported verbatim \\(Error: boom before verbatim\\)']]) {
+      const [run] = (JSON.parse(cli(['ls', '--json', '--name', name!]).stdout) as { id: string }[]);
+      const r = cli(['run', '--resume', run!.id]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`Expected a run that began recording to resume\\. Received: ${run!.id}, which ${reason}: the run never started, nothing was recorded to resume; run the script again instead`));
+    }
+  });
 });
 
 /** Three short fits, then a slow one; every trained batch noted in trained.log (after a start line per process). */

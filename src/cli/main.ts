@@ -4,6 +4,7 @@
  * report them. Exit codes: 0 success, 1 a check failed (or a run failed), 2 bad usage.
  */
 import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vb from '../index.js';
 import { defaultStore, jsonNumber, listRuns, removeRun, resolveRun, summarizeRun, writeFailure } from '../runs/store.js';
 import { integerFlag, MAX_THREADS, parse, seedText, stringFlag, type Parsed } from './args.js';
@@ -209,6 +210,12 @@ async function commandResume(parsed: Parsed, query: string): Promise<number> {
   const original = loadRun(storeDir, resolveRun(storeDir, query));
   const { id, status } = original.summary;
   if (status !== 'interrupted' && status !== 'failed') throw new UsageError(`Expected an interrupted or failed run to resume. Received: ${id}, ${status}`);
+  // The recorder writes the manifest when the script imports verbatim: a run without one never
+  // started (it was killed or failed before), and recorded nothing to resume from.
+  if (!existsSync(join(storeDir, id, 'manifest.json'))) {
+    const reason = original.summary.problem ? ` (${original.summary.problem})` : '';
+    throw new UsageError(`Expected a run that began recording to resume. Received: ${id}, which ${status === 'failed' ? 'failed' : 'was interrupted'} before its script imported verbatim${reason}: the run never started, nothing was recorded to resume; run the script again instead`);
+  }
   // A fit begun inside another's callback begins again only if that callback runs again: a backup
   // past it skips it, and the fits after it would take other numbers.
   const nested = original.fits.find((f) => Array.isArray(f.within) && f.within.length > 0);
