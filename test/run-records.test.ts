@@ -15,7 +15,7 @@ import { REPO_ROOT } from './helpers/process.js';
 import { forEachBackend } from './helpers/backends.js';
 import { readEpochs, readJsonl } from '../src/runs/store.js';
 import { layerDigestsAt } from '../src/cli/snapshots.js';
-import { firstDivergence, loadRun } from '../src/cli/inspect.js';
+import { computeChanges, environmentDifferences, firstDivergence, loadRun } from '../src/cli/inspect.js';
 import { weightFileProblems } from '../src/cli/integrity.js';
 import { WeightLayout } from '../src/models/weight-digest.js';
 
@@ -334,6 +334,39 @@ describe('run records: after an outside review', () => {
     assert.deepEqual(run.epochs.map((e) => [e.fit, e.epoch]), [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2], [1, 3]]);
     assert.deepEqual(run.epochs.map((e) => e.digest), expected);
     assert.deepEqual(run.fits.filter((f) => f.weights).map((f) => f.weights!.length), [2, 4]);
+  });
+
+  it('each fit records the backend and thread count it trained with, which the script may change after the run started', async () => {
+    const store = freshStore('compute');
+    const [backend, threads] = [vb.getBackend(), vb.getNumThreads()];
+    const ids: string[] = [];
+    try {
+      for (const change of [false, true]) {
+        vb.setBackend('wasm');
+        vb.setNumThreads(2);
+        await vb.runs.record({ store }, async (recorder) => {
+          ids.push(recorder.id);
+          if (change) {
+            vb.setBackend('reference');
+            vb.setNumThreads(1);
+          }
+          vb.setRandomSeed(3);
+          const model = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+          model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+          await model.fit(vb.ones([4, 2]), vb.zeros([4, 1]), { epochs: 1, verbose: 0 });
+        });
+      }
+    } finally {
+      vb.setBackend(backend);
+      vb.setNumThreads(threads);
+    }
+    const [kept, changed] = ids.map((id) => loadRun(store, id)) as [ReturnType<typeof loadRun>, ReturnType<typeof loadRun>];
+    assert.deepEqual([kept.manifest.backend, kept.manifest.threads, changed.manifest.backend, changed.manifest.threads], ['wasm', 2, 'wasm', 2], 'the manifests say where each run started');
+    assert.deepEqual([kept.fits[0]!.backend, kept.fits[0]!.threads, changed.fits[0]!.backend, changed.fits[0]!.threads], ['wasm', 2, 'reference', 1]);
+    assert.deepEqual([computeChanges(kept), computeChanges(changed)], [[], ['fit 0: reference, 1 thread(s)']]);
+    const differences = environmentDifferences(kept, changed);
+    assert.ok(differences.some((d) => /^fit 0\.backend: "wasm" -> "reference"/.test(d)), differences.join('\n'));
+    assert.ok(differences.some((d) => /^fit 0\.threads: 2 -> 1/.test(d)), differences.join('\n'));
   });
 
   it('a hostile layer list in fits.jsonl is refused at once, a layer named __proto__ kept', async () => {

@@ -28,6 +28,9 @@ export interface FitRecord {
   options?: Record<string, unknown>;
   data?: Record<string, DataRecord>;
   /** Per input, the first epoch's examples in the order seen (content and order). */
+  /** The backend and thread count the fit began with (recorded since the script may change them). */
+  backend?: unknown;
+  threads?: unknown;
   datasetFingerprint?: Record<string, string>;
   /** Per input, the multiset of the first epoch's examples (content only). */
   datasetContent?: Record<string, string>;
@@ -155,7 +158,22 @@ export function environmentDifferences(a: RunDetails, b: RunDetails): string[] {
     });
     return elsewhere.length > 0 ? { ...manifest, resumedElsewhere: elsewhere } : manifest;
   };
-  return fieldDifferences(environment(a.manifest), environment(b.manifest), VOLATILE_ENVIRONMENT);
+  return [
+    ...fieldDifferences(environment(a.manifest), environment(b.manifest), VOLATILE_ENVIRONMENT),
+    ...fieldDifferences(fitCompute(a), fitCompute(b)),
+  ];
+}
+
+/** Each fit's backend and thread count as its beginning recorded them (runs recorded before it: none). */
+export function fitCompute(run: RunDetails): Record<string, { backend: unknown; threads: unknown }> {
+  return Object.fromEntries(run.fits.filter((f) => f.backend !== undefined || f.threads !== undefined).map((f) => [`fit ${f.fit}`, { backend: f.backend, threads: f.threads }]));
+}
+
+/** The fits that trained elsewhere than the manifest says the run started (the script chose its backend or threads), in words. */
+export function computeChanges(run: RunDetails): string[] {
+  return Object.entries(fitCompute(run))
+    .filter(([, c]) => c.backend !== run.manifest.backend || c.threads !== run.manifest.threads)
+    .map(([fit, c]) => `${fit}: ${printable(String(c.backend))}, ${printable(String(c.threads))} thread(s)`);
 }
 
 export interface Divergence {

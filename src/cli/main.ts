@@ -12,7 +12,7 @@ import { UsageError } from '../errors.js';
 import { execute, executeAll, interruptedBy, isScriptName, SCRIPT_KINDS, signalExitCode, type Execution, type Invocation } from './execute.js';
 import { projectRoot, trustedInvocation } from './trust.js';
 import {
-  compareData, configOf, environmentDifferences, summaryValues, valueDifferences, fieldDifferences, firstDivergence, loadRun, lsTable, table,
+  compareData, computeChanges, configOf, environmentDifferences, summaryValues, valueDifferences, fieldDifferences, firstDivergence, loadRun, lsTable, table,
   layersText, type RunDetails,
 } from './inspect.js';
 import { renderReport } from './report.js';
@@ -443,6 +443,8 @@ function commandShow(parsed: Parsed): number {
   out(`run ${run.summary.id}  name ${run.summary.name ?? '-'}  seed ${run.summary.seed ?? '-'}  status ${run.summary.status}`);
   if (run.summary.problem) out(`${run.summary.status === 'corrupt' ? 'problem' : 'reason'}: ${run.summary.problem}`);
   out(table([['field', 'value'], ...Object.entries(run.manifest).filter(([k]) => k !== 'dependencies').map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])]));
+  const elsewhere = computeChanges(run);
+  if (elsewhere.length > 0) out(`fits that trained on another backend or thread count than the run started with (the script chose them):\n  ${elsewhere.join('\n  ')}`);
   out('');
   out(table([['fit', 'epoch', 'metrics', 'digest'], ...run.epochs.map((e) => [String(e.fit), String(e.epoch), Object.entries(e.logs).map(([k, v]) => `${k}=${v}`).join(' '), e.digest.slice(0, 16)])]));
   const values = readValues(run.summary.dir);

@@ -195,6 +195,14 @@ export function seedFacts(): Pick<Environment, 'seed' | 'seedSource' | 'scriptSe
   };
 }
 
+/**
+ * Where training computes now: the active backend and its thread count. The manifest records them
+ * when the run starts; each fit records them again at its beginning, as a script may change them.
+ */
+export function computeFacts(): { backend: string; threads: number } {
+  return { backend: (ENGINE.backend as { name: string }).name, threads: ENGINE.numThreads() };
+}
+
 /** The environment; with {git: false} without the git facts (null), which scriptGitInBackground gives. */
 export function environment(options: { git?: boolean } = {}): Environment {
   const p = nodeProcess();
@@ -213,8 +221,7 @@ export function environment(options: { git?: boolean } = {}): Environment {
     cpuModel: os?.cpus()[0]?.model ?? null,
     cores: os?.availableParallelism() ?? null,
     totalMemory: os?.totalmem() ?? null,
-    backend: backend.name,
-    threads: ENGINE.numThreads(),
+    ...computeFacts(),
     simd: ENGINE.backendNames().includes('wasm'),
     kernelSha256: backend.kernelSha256 ?? null,
     ...dependencyInfo(script && path ? path.dirname(path.resolve(script)) : p?.cwd() ?? '.'),

@@ -11,7 +11,7 @@ import { TRAINING_OBSERVERS, type ObservedModel, type TrainingObserver } from '.
 import { currentSeed } from '../random/seed.js';
 import { bytesSha256, contentFingerprint, dataFingerprints, exampleHashes, sha256, streamedWeightsDigest, tensorFingerprint, type DataFingerprints } from './fingerprints.js';
 import { BytePool } from '../util/bytes.js';
-import { environment, gitFacts, givenGitFacts, scriptGitInBackground, seedFacts } from './environment.js';
+import { computeFacts, environment, gitFacts, givenGitFacts, scriptGitInBackground, seedFacts } from './environment.js';
 import { builtin, nodeProcess } from '../util/node.js';
 import {
   AppendFiles, defaultStore, jsonNumber, MAX_EPOCH_WEIGHT_BYTES, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
@@ -368,7 +368,7 @@ export class RunRecorder implements TrainingObserver {
     // A resumed fit's beginning and first-epoch data are recorded; its training goes on from the backup.
     if (this.kept?.fits.has(fit)) return;
     this.appends.jsonl(this.file('fits.jsonl'), [{
-      fit, kind, model: model.getConfig(), options: serializable(options),
+      fit, kind, model: model.getConfig(), options: serializable(options), ...computeFacts(),
       ...(open.within.length > 0 ? { within: open.within } : {}),
       data: Object.fromEntries(Object.entries(data).map(([k, t]) => {
         const { sha256: whole, content } = open.dataHashes.get(k)!;
