@@ -15,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Parsed } from './args.js';
 import { seedText, stringFlag } from './args.js';
 import { UsageError } from '../errors.js';
-import { executeAll, interruptedBy, isScriptName, SCRIPT_KINDS, signalExitCode, type Invocation } from './execute.js';
+import { executeAll, interruptedBy, isScriptName, runsThroughTsx, SCRIPT_KINDS, signalExitCode, type Invocation } from './execute.js';
 import { firstDivergentOp } from '../runs/op-trace.js';
 import { compareData, firstDivergence, loadRun, table, type RunDetails } from './inspect.js';
 
@@ -83,7 +83,7 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
   const randomLog = join(store, 'math-random.json');
   const require = createRequire(import.meta.url);
   const driver = fileURLToPath(new URL('./doctor-driver.js', import.meta.url));
-  const typescript = /\.(ts|mts|cts)$/.test(script) ? ['--import', require.resolve('tsx')] : [];
+  const typescript = runsThroughTsx(script) ? ['--import', require.resolve('tsx')] : [];
   const env: Record<string, string | undefined> = { ...process.env, VERBATIM_SCRIPT: resolve(script), VERBATIM_SEED: seed };
   delete env.VERBATIM_RUN_DIR;
   spawnSync(process.execPath, ['--import', require.resolve('./preload.js'), ...typescript, driver, dir1, dir2, randomLog, resolve(script), ...parsed.rest], { env, stdio: 'ignore' });

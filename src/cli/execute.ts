@@ -89,10 +89,12 @@ function unstartedRun(dir: string, id: string, resumed: boolean, startedAt: stri
 export const SCRIPT_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'] as const;
 export const SCRIPT_KINDS = `${SCRIPT_EXTENSIONS.slice(0, -1).join(', ')} or ${SCRIPT_EXTENSIONS.at(-1)}`;
 export const isScriptName = (path: string): boolean => SCRIPT_EXTENSIONS.some((extension) => path.endsWith(extension));
+/** Whether the script runs with tsx's loader (which then resolves every module the process imports), else as Node runs it. */
+export const runsThroughTsx = (script: string): boolean => /\.(ts|mts|cts)$/.test(script);
 
 function nodeArguments(script: string): string[] {
   // The preload comes first: strict mode's Math.random guard is in place before any module of the script loads.
-  return ['--import', PRELOAD, ...(/\.(ts|mts|cts)$/.test(script) ? ['--import', require.resolve('tsx')] : []), script];
+  return ['--import', PRELOAD, ...(runsThroughTsx(script) ? ['--import', require.resolve('tsx')] : []), script];
 }
 
 /** Where a run's output goes as it comes. */

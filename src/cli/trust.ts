@@ -8,12 +8,12 @@
  * script must import verbatim (itself, or through modules of the project it imports).
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileSha256 } from '../runs/environment.js';
 import { UsageError } from '../errors.js';
 import { canonicalSeed } from './args.js';
-import type { Invocation } from './execute.js';
+import { runsThroughTsx, type Invocation } from './execute.js';
 import type { RunDetails } from './inspect.js';
 
 /** The nearest directory at or above `start` with a package.json, else `start`. */
@@ -53,7 +53,8 @@ export function trustedInvocation(run: RunDetails, root: string, action: 'verify
   if (inside.startsWith('..') || isAbsolute(inside)) throw refuse(`the script ${script} is outside this project (${root}); run it from the project the run belongs to`);
   if (script.split(sep).includes('node_modules')) throw refuse(`the script ${script} is a dependency's file (under node_modules), not a training script`);
   if (VERBATIM_CODE.some((dir) => isInside(script, dir))) throw refuse(`the script ${script} is part of verbatim itself, not a training script`);
-  if (!reachesVerbatim(script, realpathSync(root))) throw refuse(`the script ${script} does not import verbatim, itself or through the project's modules it imports, so it cannot have recorded this run`);
+  const unreached = verbatimUnreached(script, realpathSync(root));
+  if (unreached !== undefined) throw refuse(unreached);
   const sha256 = fileSha256(script);
   if (sha256 !== recorded.sha256) throw refuse(`the script ${script} changed since the run (SHA-256 ${sha256?.slice(0, 16)}..., recorded ${recorded.sha256.slice(0, 16)}...)`);
   const { args, threads, backend, name, trace, backupInterval } = invocation;
@@ -77,29 +78,75 @@ export function trustedInvocation(run: RunDetails, root: string, action: 'verify
 /** At most this many of the project's modules are read looking for verbatim (a script and its helpers). */
 const MAX_MODULES_READ = 64;
 
+/** Extensions a relative specifier can name outright: no runtime appends another to them. */
+const NAMED_EXTENSIONS = new Set(['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.jsx', '.tsx', '.json', '.node']);
+/** Under tsx, a specifier naming a JavaScript file also finds the TypeScript file it is compiled from. */
+const TYPESCRIPT_SOURCES: Record<string, string[]> = { '.js': ['.ts', '.tsx'], '.jsx': ['.tsx'], '.mjs': ['.mts'], '.cjs': ['.cts'] };
+/** What a CommonJS require finds but which cannot import verbatim. */
+const NOT_MODULES = ['.json', '.node'];
+
+const isFile = (path: string) => {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false; // Missing, or behind a directory the runtime cannot search either.
+  }
+};
+
 /**
- * Whether the script names verbatim, or a module it imports by a relative path does (the
- * project's own modules, followed breadth-first: a script that keeps its model in ./common.mjs).
+ * The files a relative import or require of `target` could load, as the script's runtime looks
+ * for them (tsx for a TypeScript script, for every module of its process; Node otherwise):
+ * Node's import takes the path as written; its require adds .js (.json, .node) or a directory's
+ * index.js; tsx adds .ts, .tsx, .js, .jsx or a directory's index with one of them, and finds
+ * foo.ts for foo.js (for a require only from a TypeScript module). A directory's own
+ * package.json is listed too: its "main" may choose another file.
  */
-function reachesVerbatim(script: string, root: string): boolean {
+function loadable(target: string, directoryOnly: boolean, kind: 'import' | 'require', importer: string, tsx: boolean): string[] {
+  const extension = extname(target);
+  if (!directoryOnly && NAMED_EXTENSIONS.has(extension)) {
+    const sources = tsx && (kind === 'import' || runsThroughTsx(importer)) ? TYPESCRIPT_SOURCES[extension] ?? [] : [];
+    return [target, ...sources.map((source) => target.slice(0, -extension.length) + source)];
+  }
+  if (!tsx && kind === 'import') return directoryOnly ? [] : [target];
+  const suffixes = [...(tsx ? ['.ts', '.tsx', '.js', '.jsx'] : ['.js']), ...(kind === 'require' ? NOT_MODULES : [])];
+  return [
+    ...(directoryOnly ? [] : [target, ...suffixes.map((suffix) => target + suffix)]),
+    ...suffixes.map((suffix) => join(target, `index${suffix}`)), join(target, 'package.json'),
+  ];
+}
+
+/**
+ * Why the script cannot have recorded a run, or undefined when it names verbatim, itself or in a
+ * module it imports by a relative path (the project's own modules, followed breadth-first: a
+ * script that keeps its model in ./common.mjs), or requires from a CommonJS module (.cjs, .cts).
+ * A specifier is followed only when exactly one file it could load exists (when in doubt the
+ * script is refused, saying which).
+ */
+function verbatimUnreached(script: string, root: string): string | undefined {
+  const tsx = runsThroughTsx(script);
   const seen = new Set<string>();
   const queue = [script];
+  const unclear: string[] = [];
   while (queue.length > 0 && seen.size < MAX_MODULES_READ) {
     const file = queue.shift()!;
     if (seen.has(file)) continue;
     seen.add(file);
     const text = readFileSync(file, 'utf8');
-    if (/verbatim/.test(text)) return true;
-    for (const [, specifier] of text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
-      const target = resolve(dirname(file), specifier!);
-      // TypeScript sources import their siblings by the name they compile to.
-      for (const candidate of [target, target.replace(/\.js$/, '.ts'), target.replace(/\.mjs$/, '.mts')]) {
-        if (!existsSync(candidate) || !statSync(candidate).isFile()) continue;
-        const real = realpathSync(candidate);
-        if (isInside(real, root) && !real.split(sep).includes('node_modules')) queue.push(real);
-        break;
+    if (/verbatim/.test(text)) return undefined;
+    const imports = [...text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map(([, specifier]) => ({ specifier: specifier!, kind: 'import' as const }));
+    const requires = /\.c(js|ts)$/.test(file) ? [...text.matchAll(/\brequire\s*\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g)].map(([, specifier]) => ({ specifier: specifier!, kind: 'require' as const })) : [];
+    for (const { specifier, kind } of [...imports, ...requires]) {
+      const found = loadable(resolve(dirname(file), specifier), specifier.endsWith('/'), kind, file, tsx).filter(isFile);
+      if (found.length === 0 || (found.length === 1 && NOT_MODULES.includes(extname(found[0]!)))) continue;
+      if (found.length > 1 || basename(found[0]!) === 'package.json') {
+        unclear.push(`which file ${kind === 'require' ? `require('${specifier}')` : `'${specifier}'`} in ${file} loads: ${found.join(', ')}`);
+        continue;
       }
+      const real = realpathSync(found[0]!);
+      if (isInside(real, root) && !real.split(sep).includes('node_modules')) queue.push(real);
     }
   }
-  return false;
+  const read = queue.some((file) => !seen.has(file)) ? ` (it read the first ${MAX_MODULES_READ} modules)` : '';
+  const doubts = unclear.length > 0 ? `; not followed, being unclear: ${unclear.join('; ')}` : '';
+  return `the script ${script} does not import verbatim, itself or through the project's modules it imports, so it cannot have recorded this run${read}${doubts}`;
 }
