@@ -2,12 +2,12 @@
  * Which scripts `verify` (and `run --resume`, which checks the same way) will re-run: one that
  * imports verbatim through its helpers is followed the way its runtime loads them (tsx for
  * TypeScript, Node otherwise: extensionless and directory imports, CommonJS requires), and one
- * that cannot be told apart (a specifier two files could answer) is refused, saying why. Real
- * runs, real files, real CLI processes.
+ * that cannot be told apart (a specifier two files could answer, a helper that cannot be read)
+ * is refused, saying why. Real runs, real files, real CLI processes.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from './helpers/process.js';
@@ -132,5 +132,34 @@ describe('verify (and resume, which checks the same way): which scripts it re-ru
       if (unclear) assert.match(refused.stderr, /which file require\('\.\/pkg'\) in \S*pkg-main\.cjs loads: \S*pkg\/index\.js, \S*pkg\/package\.json/);
     }
     assert.ok(!existsSync(join(WORK, 'plain-ran')) && !existsSync(join(WORK, 'pkg-ran')), 'the refused programs did not run');
+  });
+
+  it('a helper that cannot be read is a refusal naming it and why, not a crash', (t) => {
+    const helper = write(join(WORK, 'locked', 'model.mjs'), `import * as vb from 'verbatim';\nexport { vb };\nexport const model = () => ${MODEL};\n`);
+    const file = write(join(WORK, 'locked', 'main.mjs'), `import { vb, model } from './model.mjs';\nconst m = model();\n${FIT}\n`);
+    const ran = cli(['run', file, '--name', 'locked']);
+    assert.equal(ran.code, 0, ran.stderr);
+    const id = runId('locked');
+    chmodSync(helper, 0o000);
+    try {
+      let readable = true;
+      try {
+        readFileSync(helper);
+      } catch {
+        readable = false;
+      }
+      // Root reads a file whatever its mode: verify then runs as nobody, who cannot.
+      const asNobody = readable && process.getuid?.() === 0;
+      if (readable && !asNobody) return t.skip('this user reads a file of mode 000, so it cannot be made unreadable here');
+      const refused = cli(['verify', id], asNobody ? { uid: 65534 } : {});
+      if (asNobody && (refused.code === -1 || /Cannot find module|EACCES: permission denied, open '\S*dist/.test(refused.stderr))) {
+        return t.skip(`root reads a file of mode 000, and verbatim cannot run as nobody here: ${refused.stderr.split('\n')[0]}`);
+      }
+      assert.equal(refused.code, 1, refused.stdout);
+      assert.match(refused.stderr, /verify will not run \S+: the script \S*locked\/main\.mjs imports \S*locked\/model\.mjs, which cannot be read \(EACCES\), so whether it imports verbatim is unknown/);
+      assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      chmodSync(helper, 0o644);
+    }
   });
 });

@@ -120,18 +120,25 @@ function loadable(target: string, directoryOnly: boolean, kind: 'import' | 'requ
  * module it imports by a relative path (the project's own modules, followed breadth-first: a
  * script that keeps its model in ./common.mjs), or requires from a CommonJS module (.cjs, .cts).
  * A specifier is followed only when exactly one file it could load exists (when in doubt the
- * script is refused, saying which).
+ * script is refused, saying which); a module that cannot be read refuses the script, naming it.
  */
 function verbatimUnreached(script: string, root: string): string | undefined {
   const tsx = runsThroughTsx(script);
   const seen = new Set<string>();
-  const queue = [script];
+  const queue = [{ file: script, importer: '' }];
   const unclear: string[] = [];
   while (queue.length > 0 && seen.size < MAX_MODULES_READ) {
-    const file = queue.shift()!;
+    const { file, importer } = queue.shift()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    const text = readFileSync(file, 'utf8');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      const which = importer === '' ? `the script ${script}` : `the script ${script} imports ${file}${importer === script ? '' : ` (through ${importer})`}, which`;
+      return `${which} cannot be read (${reason}), so whether it imports verbatim is unknown`;
+    }
     if (/verbatim/.test(text)) return undefined;
     const imports = [...text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map(([, specifier]) => ({ specifier: specifier!, kind: 'import' as const }));
     const requires = /\.c(js|ts)$/.test(file) ? [...text.matchAll(/\brequire\s*\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g)].map(([, specifier]) => ({ specifier: specifier!, kind: 'require' as const })) : [];
@@ -143,10 +150,10 @@ function verbatimUnreached(script: string, root: string): string | undefined {
         continue;
       }
       const real = realpathSync(found[0]!);
-      if (isInside(real, root) && !real.split(sep).includes('node_modules')) queue.push(real);
+      if (isInside(real, root) && !real.split(sep).includes('node_modules')) queue.push({ file: real, importer: file });
     }
   }
-  const read = queue.some((file) => !seen.has(file)) ? ` (it read the first ${MAX_MODULES_READ} modules)` : '';
+  const read = queue.some(({ file }) => !seen.has(file)) ? ` (it read the first ${MAX_MODULES_READ} modules)` : '';
   const doubts = unclear.length > 0 ? `; not followed, being unclear: ${unclear.join('; ')}` : '';
   return `the script ${script} does not import verbatim, itself or through the project's modules it imports, so it cannot have recorded this run${read}${doubts}`;
 }
