@@ -369,6 +369,44 @@ describe('run records: after an outside review', () => {
     assert.ok(differences.some((d) => /^fit 0\.threads: 2 -> 1/.test(d)), differences.join('\n'));
   });
 
+  it('fits that train together and interleave their records in another order are the same run: diff finds no divergence', async () => {
+    const store = freshStore('interleaved');
+    let id = '';
+    await vb.runs.record({ store, trace: 'steps' }, async (recorder) => {
+      id = recorder.id;
+      vb.setRandomSeed(4);
+      const make = (units: number) => {
+        const m = vb.sequential({ layers: [vb.layers.dense({ units, inputShape: [2] }), vb.layers.dense({ units: 1 })] });
+        m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+        return m;
+      };
+      const [a, b] = [make(3), make(4)];
+      const x = vb.random.normal(vb.random.key(2), [8, 2]);
+      // b trains inside a's second epoch: a's records, then b's, then a's again.
+      await a.fit(x, vb.sum(x, 1, true), { epochs: 3, batchSize: 4, verbose: 0, callbacks: { onEpochEnd: async (epoch: number) => { if (epoch === 1) await b.fit(x, vb.sum(x, 1, true), { epochs: 2, batchSize: 4, verbose: 0 }); } } });
+    });
+    // The same records as if the event loop had let a finish first: each fit's in its order.
+    const other = `${id}-reordered`;
+    execFileSync('cp', ['-r', join(store, id), join(store, other)]);
+    for (const file of ['epochs.jsonl', 'steps.jsonl']) {
+      const lines = readFileSync(join(store, id, file), 'utf8').trim().split('\n');
+      const fitOf = (line: string) => (JSON.parse(line) as { fit: number }).fit;
+      assert.notDeepEqual(lines.map(fitOf), [...lines.map(fitOf)].sort(), `${file}: the fits' records interleave`);
+      writeFileSync(join(store, other, file), `${[0, 1].flatMap((fit) => lines.filter((l) => fitOf(l) === fit)).join('\n')}\n`);
+    }
+    const [original, reordered] = [loadRun(store, id), loadRun(store, other)];
+    assert.equal(firstDivergence(original, reordered), undefined);
+    assert.deepEqual(original.steps, reordered.steps);
+    // A real difference is still found, at its fit and epoch.
+    const epochs = readFileSync(join(store, other, 'epochs.jsonl'), 'utf8').split('\n');
+    const at = epochs.findIndex((l) => l.includes('"fit":1,"epoch":2'));
+    epochs[at] = epochs[at]!.replace(/"loss":"[0-9a-f]{8}"/, '"loss":"3f800000"').replace(/"loss":[-0-9.e]+/, '"loss":1');
+    writeFileSync(join(store, other, 'epochs.jsonl'), epochs.join('\n'));
+    const divergence = firstDivergence(original, loadRun(store, other));
+    assert.ok(divergence !== undefined && divergence !== 'length');
+    assert.deepEqual([divergence.fit, divergence.epoch, divergence.what], [1, 2, ['loss']]);
+  });
+
   it('a hostile layer list in fits.jsonl is refused at once, a layer named __proto__ kept', async () => {
     const store = freshStore('hostile-layers');
     vb.setRandomSeed(4);

@@ -56,6 +56,15 @@ export interface RunDetails {
   ops: OpRecord[];
 }
 
+/**
+ * Records in fit order, each fit's in the order written (its epochs, its steps). Fits that train
+ * together (under Promise.all) interleave their records as the event loop turns, which the clock
+ * decides (fit yields every 25 ms): the same numbers in another order are the same run.
+ */
+function byFit<T extends { fit: number }>(records: T[]): T[] {
+  return records.map((r, i) => [r, i] as const).sort(([a, i], [b, j]) => a.fit - b.fit || i - j).map(([r]) => r);
+}
+
 export function loadRun(store: string, id: string): RunDetails {
   const dir = join(store, id);
   const optional = <T>(f: () => T, fallback: T) => {
@@ -71,9 +80,9 @@ export function loadRun(store: string, id: string): RunDetails {
     manifest: optional(() => readJson<Record<string, unknown>>(join(dir, 'manifest.json')), {}),
     status: optional(() => readJson<StatusRecord>(join(dir, 'status.json')), null),
     fits: optional(() => readJsonl<FitRecord>(join(dir, 'fits.jsonl')), []),
-    epochs: optional(() => readEpochs(join(dir, 'epochs.jsonl')), []),
+    epochs: byFit(optional(() => readEpochs(join(dir, 'epochs.jsonl')), [])),
     evaluations: optional(() => readJsonl<EvaluationRecord>(join(dir, 'evaluations.jsonl')), []),
-    steps: optional(() => readJsonl(join(dir, 'steps.jsonl')), []),
+    steps: byFit(optional(() => readJsonl<RunDetails['steps'][number]>(join(dir, 'steps.jsonl')), [])),
     ops: optional(() => readJsonl<OpRecord>(join(dir, 'ops.jsonl')), []),
   };
 }
