@@ -175,7 +175,8 @@ export function environmentDifferences(a: RunDetails, b: RunDetails): string[] {
 
 /** Each fit's backend and thread count as its beginning recorded them (runs recorded before it: none). */
 export function fitCompute(run: RunDetails): Record<string, { backend: unknown; threads: unknown }> {
-  return Object.fromEntries(run.fits.filter((f) => f.backend !== undefined || f.threads !== undefined).map((f) => [`fit ${f.fit}`, { backend: f.backend, threads: f.threads }]));
+  // A corrupt run's lines are shown too: any of them may be other than a fit record.
+  return Object.fromEntries(run.fits.filter((f) => typeof f === 'object' && f !== null && (f.backend !== undefined || f.threads !== undefined)).map((f) => [`fit ${f.fit}`, { backend: f.backend, threads: f.threads }]));
 }
 
 /** The fits that trained elsewhere than the manifest says the run started (the script chose its backend or threads), in words. */
