@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 import * as vb from 'verbatim';
 import { REPO_ROOT } from './helpers/process.js';
 import { forEachBackend } from './helpers/backends.js';
-import { readEpochs, readJsonl } from '../src/runs/store.js';
+import { readEpochs, readJsonl, summarizeRun } from '../src/runs/store.js';
 import { layerDigestsAt } from '../src/cli/snapshots.js';
 import { computeChanges, environmentDifferences, firstDivergence, loadRun } from '../src/cli/inspect.js';
 import { weightFileProblems } from '../src/cli/integrity.js';
@@ -405,6 +405,39 @@ describe('run records: after an outside review', () => {
     const divergence = firstDivergence(original, loadRun(store, other));
     assert.ok(divergence !== undefined && divergence !== 'length');
     assert.deepEqual([divergence.fit, divergence.epoch, divergence.what], [1, 2, ['loss']]);
+  });
+
+  it('of fits run together, the first begun is the run\'s (model files, history, ls digest), whichever the clock lets end last', async () => {
+    const store = freshStore('together-final');
+    const results: { id: string; first: string; second: string }[] = [];
+    for (const [firstEpochs, secondEpochs] of [[1, 6], [6, 1]] as const) {
+      await vb.runs.record({ store }, async (recorder) => {
+        vb.setRandomSeed(4);
+        const make = (units: number) => {
+          const m = vb.sequential({ layers: [vb.layers.dense({ units, inputShape: [2] }), vb.layers.dense({ units: 1 })] });
+          m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+          return m;
+        };
+        const [a, b] = [make(3), make(4)];
+        const x = vb.random.normal(vb.random.key(2), [8, 2]);
+        const y = vb.sum(x, 1, true);
+        await Promise.all([a.fit(x, y, { epochs: firstEpochs, batchSize: 4, verbose: 0 }), b.fit(x, y, { epochs: secondEpochs, batchSize: 4, verbose: 0 })]);
+        results.push({ id: recorder.id, first: a.weightsDigest(), second: b.weightsDigest() });
+        // Disposed, so that the model loaded below gets the same weight names.
+        for (const t of [a, b, x, y]) t.dispose();
+      });
+    }
+    for (const [i, { id, first }] of results.entries()) {
+      const ends = readJsonl<{ fit: number; finalDigest?: string }>(join(store, id, 'fits.jsonl')).filter((f) => f.finalDigest).map((f) => f.fit);
+      assert.deepEqual(ends, i === 0 ? [0, 1] : [1, 0], 'the shorter fit ends first');
+      assert.equal(summarizeRun(store, id).digest, first);
+      const loaded = await vb.loadLayersModel(`file://${join(store, id, 'model.json')}`);
+      assert.equal(loaded.weightsDigest(), first);
+      loaded.dispose();
+      const history = JSON.parse(readFileSync(join(store, id, 'history.json'), 'utf8')) as { epoch: number[] };
+      assert.equal(history.epoch.length, i === 0 ? 1 : 6);
+      assert.deepEqual(weightFileProblems(loadRun(store, id)), []);
+    }
   });
 
   it('a hostile layer list in fits.jsonl is refused at once, a layer named __proto__ kept', async () => {

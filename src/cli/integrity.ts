@@ -12,6 +12,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import { join } from 'node:path';
 import { digestHeader } from '../models/weight-digest.js';
 import { MAX_EPOCH_WEIGHT_BYTES, type EpochLine } from '../runs/store.js';
+import { finalFitOf } from '../runs/final-fit.js';
 import { snapshotBytes, snapshotLocation, weightLayout, type RecordedWeights, type WeightEntry } from './snapshots.js';
 
 const READ_BYTES = 1 << 20;
@@ -167,14 +168,15 @@ function snapshotProblems(run: CheckedRun, fit: number, layout: readonly WeightE
 
 /**
  * The ends of the fits whose model the run's files may hold, the likeliest first. The run's end
- * writes the model of the fit that ended last (fits.jsonl lists ends as they came: a fit begun in
- * another's callback ends first); a model over MAX_EPOCH_WEIGHT_BYTES is written at its fit's end,
+ * writes the model of its final fit (finalFitOf: the fit that ended last, or of fits that
+ * overlapped the first begun); a model over MAX_EPOCH_WEIGHT_BYTES is written at its fit's end,
  * after that fit's records, so a run that did not complete (killed before its end), or whose last
  * fit never built its model, may hold the last such fit's.
  */
 function fitsHoldingFinalFiles(run: CheckedRun, layouts: Map<number, WeightEntry[]>): { fit: number; finalDigest: string }[] {
   const ends = run.fits.filter((f): f is CheckedRun['fits'][number] & { finalDigest: string } => typeof f.finalDigest === 'string');
-  const last = ends.at(-1);
+  const final = finalFitOf(run.fits);
+  const last = ends.filter((f) => f.fit === final).at(-1);
   if (!last) return [];
   const large = ends.filter((f) => snapshotBytes(layouts.get(f.fit) ?? []) > MAX_EPOCH_WEIGHT_BYTES).at(-1);
   const lastWroteNone = layouts.get(last.fit)?.length === 0;

@@ -17,6 +17,7 @@ import {
   AppendFiles, defaultStore, jsonNumber, MAX_EPOCH_WEIGHT_BYTES, ensureDirectory, newRunId, processStartTime, readJson as readJsonFile, runDirectory, writeAtomic, writeJson, writeStatus,
   type StatusRecord,
 } from './store.js';
+import { replacesFinalFit } from './final-fit.js';
 import { modelArtifacts } from '../io/index.js';
 import { modelJson } from '../io/handlers.js';
 import { LayersModel } from '../models/model.js';
@@ -37,6 +38,8 @@ interface OpenFit {
   readonly fit: number;
   /** The fits open when it began (it began inside one's callback, or they run together). */
   readonly within: number[];
+  /** The first fit of the fits that overlapped it (itself, when none was open as it began). */
+  readonly groupStart: number;
   /** Where its training stands (its loop keeps it current), since its trainBegin. */
   progress: { readonly epoch: number; readonly step: number } | undefined;
   /** Per input, the hashes of the first epoch's examples in the order training saw them. */
@@ -343,7 +346,10 @@ export class RunRecorder implements TrainingObserver {
   fitBegin(start: FitStart): void {
     const { model, data } = start;
     this.fit++;
-    const open: OpenFit = { fit: this.fit, within: [...this.openFits.values()].map((f) => f.fit), progress: undefined, batchHashes: new Map(), dataHashes: new Map(), unbuilt: undefined };
+    const within = [...this.openFits.values()];
+    const open: OpenFit = {
+      fit: this.fit, within: within.map((f) => f.fit), groupStart: within[0]?.groupStart ?? this.fit, progress: undefined, batchHashes: new Map(), dataHashes: new Map(), unbuilt: undefined,
+    };
     this.openFits.set(model, open);
     this.current = open;
     for (const [name, t] of Object.entries(data)) open.dataHashes.set(name, dataFingerprints(t));
@@ -448,9 +454,12 @@ export class RunRecorder implements TrainingObserver {
     this.lastEndedFit = fit;
     // Not flushed now: the fit's last records are written with the next ones, or within the flush interval.
     this.appends.flushIfDue();
-    // The last fit's history and model are the run's: each fit's replaces the one before. They are
-    // written when the run ends (three files renamed into place per fit cost more than a short
-    // fit's records), except a model too large to hold a copy of until then.
+    // The last fit's history and model are the run's: each fit's replaces the one before (of fits
+    // that overlapped, the first begun's: replacesFinalFit). They are written when the run ends
+    // (three files renamed into place per fit cost more than a short fit's records), except a
+    // model too large to hold a copy of until then.
+    if (!replacesFinalFit(this.finalFit, fit, open?.groupStart ?? fit)) return;
+    this.finalFit = fit;
     // A model never built (its fit saw no batch) has no model files, as it could not be saved.
     const artifacts = model instanceof LayersModel && model.expectedInputShapes() ? modelArtifacts(model) : undefined;
     // A copy (History's backup state): the script may change the History fit returned before the run ends.
@@ -468,6 +477,9 @@ export class RunRecorder implements TrainingObserver {
     this.lastEndedFit = this.openFitOf(model)?.fit ?? this.fit;
     this.openFits.delete(model);
   }
+
+  /** The fit whose history and model are the run's so far (replacesFinalFit). */
+  private finalFit: number | undefined;
 
   /** The last ended fit's history and model, not written yet. */
   private finalFiles: { history: unknown; artifacts: ReturnType<typeof modelArtifacts> | undefined } | undefined;

@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js';
 import { builtin, nodeProcess } from '../util/node.js';
 import { concatenateBytes } from '../util/bytes.js';
 import { finalValues, valueFromBits } from './values.js';
+import { finalFitOf, isIndex } from './final-fit.js';
 
 type Fs = {
   mkdirSync(p: string, o?: object): void;
@@ -393,7 +394,6 @@ export interface EpochLine {
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-export const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const strings = (v: unknown): Record<string, string> => (isRecord(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string> : {});
 
 /** JSON has no NaN or Infinity: non-finite metrics are written as these strings (their exact bits are in logBits). */
@@ -488,8 +488,9 @@ export function summarizeRun(store: string, id: string): RunSummary {
     const fits = readObjects(path.join(dir, 'fits.jsonl'), 'an object with a non-negative integer fit', (line) => isIndex(line.fit));
     readObjects(path.join(dir, 'evaluations.jsonl'), 'an object with the data evaluated', (line) => isRecord(line.data));
     checkTrainingRecords(dir, files, status, fits.length > 0, epochs.length > 0);
-    const last = epochs.at(-1);
-    // The weights the run ended with: its last fit's end (after every onTrainEnd), else its last epoch's.
+    const final = finalFitOf(fits as { fit: number }[]);
+    const last = (final === undefined ? epochs : epochs.filter((e) => e.fit === final)).at(-1) ?? epochs.at(-1);
+    // The weights the run ended with: its final fit's end (after every onTrainEnd), else its last epoch's.
     const end = (fits as { fit: number; finalDigest?: unknown }[]).filter((f) => f.fit === last?.fit && typeof f.finalDigest === 'string').at(-1);
     const finalDigest = end?.finalDigest as string | undefined;
     const problem = status === 'completed' ? undefined : stale ?? endReason(record);
