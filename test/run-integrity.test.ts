@@ -453,3 +453,108 @@ process.kill(process.pid, 'SIGKILL');
     });
   });
 });
+
+/** A fit traced step by step and op by op, then custom values (one of them Infinity, recorded with value null). */
+const TRACED = `import * as vb from 'verbatim';
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3] }), vb.layers.dense({ units: 1 })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+await m.fit(vb.tensor2d([[1, 2, 3], [0, -1, 2], [3, 1, 0], [-2, 0, 1]]), vb.tensor2d([[1], [0], [2], [-1]]), { epochs: 2, batchSize: 2, verbose: 0 });
+vb.runs.log('score', 0.25);
+vb.runs.log('score', Infinity);
+vb.runs.log('other', 1.5);
+`;
+
+describe('run tools: step and op traces, custom values and config', () => {
+  let a = '';
+  let b = '';
+  before(() => {
+    mkdirSync(WORK, { recursive: true });
+    writeFileSync(join(WORK, 'traced.mjs'), TRACED);
+    const r = cli(['run', join(WORK, 'traced.mjs'), '--seeds', '1,1', '--trace', 'ops', '--name', 'traced']);
+    assert.equal(r.code, 0, r.stderr);
+    [a, b] = named('traced') as [string, string];
+  });
+  after(() => rmSync(WORK, { recursive: true, force: true }));
+
+  /** The file's lines changed by `edit`, as bytes. */
+  const edited = (file: string, edit: (lines: string[]) => string[]) => Buffer.from(`${edit(readFileSync(file, 'utf8').replace(/\n$/, '').split('\n')).join('\n')}\n`);
+  /** Run b is corrupt in ls, and diff and verify refuse it, with this reason; no raw control character is printed. */
+  const refused = (reason: RegExp, what: string) => {
+    const entry = listed().find((r) => r.id === b)!;
+    assert.equal(entry.status, 'corrupt', what);
+    assert.match(entry.problem!, reason, what);
+    for (const command of [['diff', a, b], ['verify', b]]) {
+      const r = cli(command);
+      assert.equal(r.code, 1, `${what}: ${command.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.doesNotMatch(r.stdout, /identical/, what);
+      assert.match(r.stderr, new RegExp(`Expected a readable run\\. Received: ${b}, corrupt: .*${reason.source}`), `${what}: ${command[0]}`);
+      // eslint-disable-next-line no-control-regex
+      assert.doesNotMatch(r.stderr, /[\u0000-\u0008\u000b-\u001f]/, `${what}: ${command[0]} prints control characters`);
+    }
+  };
+
+  it('a damaged line of steps.jsonl or ops.jsonl that is not the last makes the run corrupt, named, in ls, diff and verify; a torn last line does not', () => {
+    assert.equal(cli(['diff', a, b]).code, 0, 'as recorded, the runs are identical');
+    for (const name of ['steps.jsonl', 'ops.jsonl']) {
+      const file = join(STORE, b, name);
+      assert.ok(readFileSync(file, 'utf8').trim().split('\n').length >= 3, `${name} has a line between its first and last`);
+      const escaped = name.replace('.', '\\.');
+      tampered(file, edited(file, (lines) => lines.map((l, i) => (i === 1 ? '\0'.repeat(l.length) : l))), () => {
+        refused(new RegExp(`${escaped} line 2: `), `${name}: a NUL-filled line`);
+        // The JSON parse error quotes the NUL: shown escaped, as ls shows it.
+        assert.match(cli(['diff', a, b]).stderr, /\\u0000/);
+      });
+      tampered(file, edited(file, (lines) => lines.map((l, i) => (i === 1 ? l.slice(0, 20) : l))), () => refused(new RegExp(`${escaped} line 2: `), `${name}: a line cut short`));
+      tampered(file, edited(file, (lines) => lines.map((l, i) => (i === 1 ? '{"note":1}' : l))), () => refused(new RegExp(`${escaped} record 2: Expected `), `${name}: a record of another kind`));
+      const whole = readFileSync(file, 'utf8');
+      tampered(file, Buffer.from(whole.slice(0, whole.length - 10)), () => assert.equal(listed().find((r) => r.id === b)!.status, 'completed', `${name}: a torn last line`));
+    }
+  });
+
+  it('diff and verify print a corrupt run\'s reason with its control characters escaped (a JSON parse error quoting a NUL), as ls does', () => {
+    const file = join(STORE, b, 'epochs.jsonl');
+    tampered(file, edited(file, (lines) => lines.map((l, i) => (i === 1 ? '\0'.repeat(l.length) : l))), () => {
+      refused(/epochs\.jsonl line 2: /, 'a NUL-filled epoch record');
+      assert.match(cli(['verify', b]).stderr, /\\u0000/);
+      for (const command of [['show', b], ['report', a, b, '--out', join(WORK, 'report.html')]]) {
+        const r = cli(command);
+        assert.match(r.stdout + r.stderr, /epochs\.jsonl line 2: .*\\u0000/, command[0]);
+        // eslint-disable-next-line no-control-regex
+        assert.doesNotMatch(r.stdout + r.stderr, /[\u0000-\u0008\u000b-\u001f]/, `${command[0]} prints control characters`);
+      }
+    });
+  });
+
+  it('a values.jsonl record that is damaged, has bits that are not 8 hex digits, or a value that is not its bits makes the run corrupt, named', () => {
+    const file = join(STORE, b, 'values.jsonl');
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    assert.deepEqual(lines.map((l) => JSON.parse(l) as unknown), [
+      { name: 'score', step: 0, bits: '3e800000', value: 0.25 }, { name: 'score', step: 1, bits: '7f800000', value: null }, { name: 'other', step: 0, bits: '3fc00000', value: 1.5 },
+    ]);
+    const at = (i: number, line: string) => edited(file, (ls) => ls.map((l, j) => (j === i ? line : l)));
+    for (const [what, content, reason] of [
+      ['a NUL-filled line', at(0, '\0'.repeat(lines[0]!.length)), /values\.jsonl line 1: /],
+      ['bits that are not 8 hex digits', at(0, '{"name":"score","step":0,"bits":"zz","value":1}'), /values\.jsonl record 1: Expected \{name, step, bits, value\}/],
+      ['a value that is not its bits', at(2, '{"name":"other","step":0,"bits":"40000000","value":0}'), /values\.jsonl record 3 \("other" step 0\): value 0, but its recorded float32 bits 40000000 are 2: one of them was changed/],
+      ['null for finite bits', at(0, '{"name":"score","step":0,"bits":"3e800000","value":null}'), /values\.jsonl record 1 \("score" step 0\): value null/],
+      ['a number for Infinity', at(1, '{"name":"score","step":1,"bits":"7f800000","value":5}'), /values\.jsonl record 2 \("score" step 1\): value 5/],
+    ] as const) {
+      tampered(file, content, () => refused(reason, what));
+    }
+    const whole = readFileSync(file, 'utf8');
+    tampered(file, Buffer.from(whole.slice(0, whole.length - 10)), () => assert.equal(listed().find((r) => r.id === b)!.status, 'completed', 'a torn last line'));
+  });
+
+  it('verify compares the recorded config as diff does: a hand-edited fit option differs', () => {
+    const file = join(STORE, b, 'fits.jsonl');
+    assert.match(readFileSync(file, 'utf8'), /"batchSize":2/);
+    tampered(file, Buffer.from(readFileSync(file, 'utf8').replace('"batchSize":2', '"batchSize":3')), () => {
+      assert.match(cli(['diff', a, b]).stdout, /^config: \n {2}fit 0\.options\.batchSize: 2 -> 3$/m);
+      const verify = cli(['verify', b]);
+      assert.equal(verify.code, 1, verify.stdout + verify.stderr);
+      assert.doesNotMatch(verify.stdout, /^identical/m);
+      assert.match(verify.stdout, /^config that differs:\n {2}fit 0\.options\.batchSize: 3 -> 2$/m);
+    });
+    assert.equal(cli(['verify', b]).code, 0, 'the record put back, verify reproduces it');
+  });
+});

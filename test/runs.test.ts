@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as vb from 'verbatim';
 import { REPO_ROOT } from './helpers/process.js';
-import { AppendFiles, readJsonl } from '../src/runs/store.js';
+import { AppendFiles } from '../src/runs/store.js';
+import { readJsonl } from '../src/runs/record-files.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 const WORK = join(REPO_ROOT, 'test-output', 'runs');

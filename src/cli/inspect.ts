@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { OpRecord } from '../runs/op-trace.js';
 import { layerDigestsAt } from './snapshots.js';
 import { readValues, type ValueRecord } from '../runs/values.js';
-import { readEpochs, readJson, readJsonl, summarizeRun, type EpochLine, type RunSummary, type StatusRecord } from '../runs/store.js';
+import { readEpochs, readJson, summarizeRun, type EpochLine, type RunSummary, type StatusRecord } from '../runs/store.js';
+import { readJsonl } from '../runs/record-files.js';
 
 /** A run's epoch record as the store reads it (checked, metrics restored from their bits). */
 export type EpochRecord = EpochLine;
@@ -51,6 +52,8 @@ export interface RunDetails {
   fits: FitRecord[];
   epochs: EpochRecord[];
   evaluations: EvaluationRecord[];
+  /** Custom values (`vb.runs.log`), in the order logged. */
+  values: ValueRecord[];
   steps: { fit: number; epoch: number; step: number; lossBits: string; digest: string }[];
   /** Op digests of the first training step (recorded with --trace ops). */
   ops: OpRecord[];
@@ -82,6 +85,7 @@ export function loadRun(store: string, id: string): RunDetails {
     fits: optional(() => readJsonl<FitRecord>(join(dir, 'fits.jsonl')), []),
     epochs: byFit(optional(() => readEpochs(join(dir, 'epochs.jsonl')), [])),
     evaluations: optional(() => readJsonl<EvaluationRecord>(join(dir, 'evaluations.jsonl')), []),
+    values: optional(() => readValues(dir), []),
     steps: byFit(optional(() => readJsonl<RunDetails['steps'][number]>(join(dir, 'steps.jsonl')), [])),
     ops: optional(() => readJsonl<OpRecord>(join(dir, 'ops.jsonl')), []),
   };
@@ -201,7 +205,7 @@ export interface Divergence {
  */
 export function valueDifferences(a: RunDetails, b: RunDetails): string[] {
   const key = (v: ValueRecord) => `${v.name}\0${v.step}`;
-  const [va, vb] = [readValues(a.summary.dir), readValues(b.summary.dir)];
+  const [va, vb] = [a.values, b.values];
   const other = new Map(vb.map((v) => [key(v), v.bits]));
   const mine = new Set(va.map(key));
   return [

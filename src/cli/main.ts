@@ -13,7 +13,7 @@ import { execute, executeAll, interruptedBy, isScriptName, SCRIPT_KINDS, signalE
 import { projectRoot, trustedInvocation } from './trust.js';
 import {
   compareData, computeChanges, configOf, environmentDifferences, summaryValues, valueDifferences, fieldDifferences, firstDivergence, loadRun, lsTable, table,
-  layersText, type RunDetails,
+  layersText, printable, type RunDetails,
 } from './inspect.js';
 import { renderReport } from './report.js';
 import { weightDifferences } from './snapshots.js';
@@ -21,7 +21,7 @@ import { fitRecordProblems, weightFileProblems } from './integrity.js';
 import { runStart, sinceFlag, sortRuns } from './listing.js';
 import { liveSummary, ProgressDisplay } from './progress.js';
 import { firstDivergentOp } from '../runs/op-trace.js';
-import { readValues, valueFromBits } from '../runs/values.js';
+import { valueFromBits } from '../runs/values.js';
 import { doctor } from './doctor.js';
 import { sameSeedReport, statisticsTable } from './summary.js';
 import { ATTEMPTS, MAX_CONCURRENCY, MAX_STALLED } from './queue-policy.js';
@@ -86,7 +86,7 @@ verbatim run --resume <run> [--store DIR] [--progress]: continues an interrupted
   --detach        with --queue: print the sweep id and return (then verbatim status)
 Prints, per final metric, mean, sample standard deviation, median, min, max and the 95%
 confidence interval of the mean, and whether runs of the same seed were bit-identical.`,
-  verify: 'verbatim verify <run>: checks the run\'s records and weight files (every kept snapshot against its epoch record\'s digest, weights.bin against the final digest of the last fit to end, fits.jsonl\'s lines once each and in order; a changed or lost file is a corrupt run, exit 1), re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit and the data each fit and evaluation was given; prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
+  verify: 'verbatim verify <run>: checks the run\'s records and weight files (every kept snapshot against its epoch record\'s digest, weights.bin against the final digest of the last fit to end, fits.jsonl\'s lines once each and in order; a changed or lost file is a corrupt run, exit 1), re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit, the data each fit and evaluation was given and the recorded config (each fit\'s model and options); prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
   diff: `verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences (each fit's and model.evaluate's data: digest, shape, dtype), then the first epoch (and step, when traced; and op of the first step, with --trace ops) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.
 Both runs' weight files are checked first: every kept snapshot (weights/fit-F.bin) and the final weights (weights.bin) must have the digests the records hold (epochs.jsonl; fits.jsonl for the final weights); a run whose file was changed or lost is corrupt (the file, fit, epoch and both digests are named).
 Exit codes (as diff(1)): 0 identical (every recorded digest, metric and custom value bit agrees, and nothing above differs: environment, config, data), 1 the runs differ in anything diff reports, or a run is corrupt, 2 bad usage. --json says both: "identical" (the recorded results' bits) and "differ" (anything reported).`,
@@ -270,7 +270,8 @@ const MAX_RUNS = 100_000;
 function readableRun(storeDir: string, query: string): RunDetails {
   const run = loadRun(storeDir, resolveRun(storeDir, query));
   const problems = run.summary.status === 'corrupt' ? [run.summary.problem!] : [...fitRecordProblems(run), ...weightFileProblems(run)];
-  if (problems.length > 0) throw new Error(`Expected a readable run. Received: ${run.summary.id}, corrupt: ${problems.join('; ')}`);
+  // A JSON parse error quotes the damaged line: its control characters (NULs) are shown, never written raw.
+  if (problems.length > 0) throw new Error(`Expected a readable run. Received: ${run.summary.id}, corrupt: ${printable(problems.join('; '))}`);
   return run;
 }
 
@@ -348,7 +349,9 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   // What the fits and evaluations were given, recorded again: a record edited since (a shape, a digest) differs.
   const data = compareData(original, again);
   const dataChanges = [...data.content, ...data.order];
-  if (divergence === undefined && stepDivergence < 0 && values.length === 0 && dataChanges.length === 0 && again.summary.status === original.summary.status) {
+  // The models and fit options, recorded again, as diff compares them: a record edited since differs.
+  const configChanges = fieldDifferences(configOf(original), configOf(again));
+  if (divergence === undefined && stepDivergence < 0 && values.length === 0 && dataChanges.length === 0 && configChanges.length === 0 && again.summary.status === original.summary.status) {
     out(`identical: ${again.summary.id} reproduces ${original.summary.id} (${original.epochs.length} epoch records${original.steps.length ? `, ${original.steps.length} steps` : ''})`);
     return 0;
   }
@@ -357,6 +360,7 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   if (stepDivergence >= 0) out(`first divergent step: ${JSON.stringify(original.steps[stepDivergence])}`);
   if (values.length) out(`custom values that differ:\n  ${values.join('\n  ')}`);
   if (dataChanges.length) out(`data that differ:\n  ${dataChanges.join('\n  ')}`);
+  if (configChanges.length) out(`config that differs:\n  ${configChanges.join('\n  ')}`);
   if (again.summary.status !== original.summary.status) out(`status: ${original.summary.status} -> ${again.summary.status}`);
   out(environmentChanges.length ? `environment differences:\n  ${environmentChanges.join('\n  ')}` : 'environment: no differences');
   return 1;
@@ -441,13 +445,13 @@ function commandShow(parsed: Parsed): number {
     return 0;
   }
   out(`run ${run.summary.id}  name ${run.summary.name ?? '-'}  seed ${run.summary.seed ?? '-'}  status ${run.summary.status}`);
-  if (run.summary.problem) out(`${run.summary.status === 'corrupt' ? 'problem' : 'reason'}: ${run.summary.problem}`);
+  if (run.summary.problem) out(`${run.summary.status === 'corrupt' ? 'problem' : 'reason'}: ${printable(run.summary.problem)}`);
   out(table([['field', 'value'], ...Object.entries(run.manifest).filter(([k]) => k !== 'dependencies').map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])]));
   const elsewhere = computeChanges(run);
   if (elsewhere.length > 0) out(`fits that trained on another backend or thread count than the run started with (the script chose them):\n  ${elsewhere.join('\n  ')}`);
   out('');
   out(table([['fit', 'epoch', 'metrics', 'digest'], ...run.epochs.map((e) => [String(e.fit), String(e.epoch), Object.entries(e.logs).map(([k, v]) => `${k}=${v}`).join(' '), e.digest.slice(0, 16)])]));
-  const values = readValues(run.summary.dir);
+  const values = run.values;
   if (values.length) {
     out('');
     out(table([['value', 'step', 'float32', 'bits'], ...values.map((v) => [v.name, String(v.step), String(valueFromBits(v.bits)), v.bits])]));
@@ -485,7 +489,7 @@ async function commandReport(parsed: Parsed): Promise<number> {
   const file = stringFlag(parsed, 'out') ?? 'report.html';
   const runs = ids.map((id) => loadRun(storeDir, id));
   const corrupt = runs.filter((r) => r.summary.status === 'corrupt');
-  for (const r of corrupt) write('stderr', `verbatim report: left out ${r.summary.id}, corrupt: ${r.summary.problem}\n`);
+  for (const r of corrupt) write('stderr', `verbatim report: left out ${r.summary.id}, corrupt: ${printable(r.summary.problem!)}\n`);
   const readable = runs.filter((r) => r.summary.status !== 'corrupt');
   if (readable.length === 0) throw new Error(`Expected at least one readable run. Received: ${corrupt.length} corrupt`);
   const metric = stringFlag(parsed, 'metric');

@@ -7,7 +7,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestHeader } from '../models/weight-digest.js';
 import { MAX_EPOCH_WEIGHT_BYTES, type EpochLine } from '../runs/store.js';
-import { isIndex } from '../runs/final-fit.js';
+import { isIndex } from '../runs/record-files.js';
 
 /** What of a recorded run the snapshot readers need (a RunDetails). */
 export interface RecordedWeights {

@@ -2,9 +2,7 @@
  * Which fit's model and history are a run's: the recorder chooses it as fits end, and readers
  * (ls, diff, verify) find the same fit again from fits.jsonl.
  */
-
-/** A non-negative safe integer (a fit, epoch, step or pid in a record). */
-export const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+import { isIndex } from './record-files.js';
 
 /**
  * Whether a fit that just ended replaces `chosen` as the fit whose model and history are the run's.

@@ -9,7 +9,8 @@
  * the same bits. Each cut file is rewritten atomically.
  */
 import { builtin } from '../util/node.js';
-import { readJsonl, writeAtomic } from './store.js';
+import { readJsonl } from './record-files.js';
+import { writeAtomic } from './store.js';
 
 type Fs = {
   existsSync(p: string): boolean;

@@ -11,8 +11,9 @@
 import { UsageError } from '../errors.js';
 import { builtin, nodeProcess } from '../util/node.js';
 import { concatenateBytes } from '../util/bytes.js';
-import { finalValues, valueFromBits } from './values.js';
-import { finalFitOf, isIndex } from './final-fit.js';
+import { agreesWithBits, finalValues, NON_FINITE, valueFromBits } from './values.js';
+import { finalFitOf } from './final-fit.js';
+import { checkTraceRecords, isBits, isIndex, isRecord, readJsonl, readObjects, StoreError } from './record-files.js';
 
 type Fs = {
   mkdirSync(p: string, o?: object): void;
@@ -31,10 +32,6 @@ type Fs = {
   ftruncateSync(fd: number, length: number): void;
 };
 
-/** Bad input from a store file: the file, and what is wrong with it. */
-export class StoreError extends Error {
-  override name = 'StoreError';
-}
 type Path = { join(...p: string[]): string; resolve(...p: string[]): string; dirname(p: string): string };
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
@@ -278,29 +275,6 @@ function completeLength(fs: Fs, fd: number, size: number): number {
   return 0;
 }
 
-/** The records of a JSONL file; a torn last line (no newline) is ignored, a malformed line is a StoreError naming it. */
-export function readJsonl<T>(file: string): T[] {
-  const fs = builtin<Fs>('node:fs');
-  if (!fs.existsSync(file)) return [];
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8') as string;
-  } catch (error) {
-    // Node's message does not name the file (EISDIR: a directory where the records should be).
-    throw new StoreError(`${file}: ${(error as Error).message}`);
-  }
-  const lines = text.split('\n');
-  const complete = lines.slice(0, -1);
-  return complete.flatMap((line, i) => {
-    if (!line.trim()) return [];
-    try {
-      return [JSON.parse(line) as T];
-    } catch (error) {
-      throw new StoreError(`${file} line ${i + 1}: ${(error as Error).message}`);
-    }
-  });
-}
-
 /** A process's state (R, S, Z, ...) and start time in clock ticks since boot (Linux /proc/<pid>/stat); undefined where it cannot be read. */
 function processStat(pid: number): { state: string; startTime: string } | undefined {
   try {
@@ -393,24 +367,10 @@ export interface EpochLine {
   layers: Record<string, string>;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strings = (v: unknown): Record<string, string> => (isRecord(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string> : {});
-
-/** JSON has no NaN or Infinity: non-finite metrics are written as these strings (their exact bits are in logBits). */
-const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
 
 export function jsonNumber(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
-}
-
-/** Whether a metric as written in `logs` (a number, a NaN/Infinity string, or null: an old run's NaN) is the value of its float32 bits; other types say no number. */
-function agreesWithBits(written: unknown, bits: string): boolean {
-  const recorded = valueFromBits(bits);
-  // === takes -0 for 0: JSON writes -0 as 0, its bits keep the sign.
-  const same = (v: number) => Math.fround(v) === recorded || (Number.isNaN(v) && Number.isNaN(recorded));
-  if (typeof written === 'number') return same(written);
-  if (typeof written === 'string' && written in NON_FINITE) return same(NON_FINITE[written]!);
-  return written !== null || Number.isNaN(recorded);
 }
 
 /**
@@ -430,7 +390,7 @@ export function readEpochs(file: string): EpochLine[] {
       throw new StoreError(`${file} record ${i + 1}: Expected fit ${line.fit}'s epochs in increasing order (epoch ${line.epoch} after ${lastEpoch.get(line.fit)})`);
     }
     lastEpoch.set(line.fit, line.epoch);
-    const logBits = Object.fromEntries(Object.entries(strings(line.logBits)).filter(([, b]) => /^[0-9a-f]{8}$/.test(b)));
+    const logBits = Object.fromEntries(Object.entries(strings(line.logBits)).filter(([, b]) => isBits(b)));
     const logs: Record<string, number> = {};
     for (const [k, v] of Object.entries(isRecord(line.logs) ? line.logs : {})) {
       if (logBits[k] !== undefined && !agreesWithBits(v, logBits[k]!)) {
@@ -487,6 +447,7 @@ export function summarizeRun(store: string, id: string): RunSummary {
     // Read like epochs.jsonl: a malformed line makes the run corrupt, not a run without fits or with fewer evaluations.
     const fits = readObjects(path.join(dir, 'fits.jsonl'), 'an object with a non-negative integer fit', (line) => isIndex(line.fit));
     readObjects(path.join(dir, 'evaluations.jsonl'), 'an object with the data evaluated', (line) => isRecord(line.data));
+    checkTraceRecords(dir);
     checkTrainingRecords(dir, files, status, fits.length > 0, epochs.length > 0);
     const final = finalFitOf(fits as { fit: number }[]);
     const last = (final === undefined ? epochs : epochs.filter((e) => e.fit === final)).at(-1) ?? epochs.at(-1);
@@ -501,14 +462,6 @@ export function summarizeRun(store: string, id: string): RunSummary {
   } catch (error) {
     return corrupt(store, id, error);
   }
-}
-
-/** A JSONL file's records, each an object `valid` accepts: any other line is a StoreError naming it. */
-function readObjects(file: string, expected: string, valid: (line: Record<string, unknown>) => boolean): Record<string, unknown>[] {
-  return readJsonl<unknown>(file).map((line, i) => {
-    if (!isRecord(line) || !valid(line)) throw new StoreError(`${file} record ${i + 1}: Expected ${expected}`);
-    return line;
-  });
 }
 
 /**

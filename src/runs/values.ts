@@ -4,6 +4,7 @@
  * float32 bits, so NaN and Inf round-trip and the statistics see the values training produced.
  */
 import { builtin } from '../util/node.js';
+import { isBits, isIndex, readObjects, StoreError } from './record-files.js';
 
 export interface ValueRecord {
   name: string;
@@ -18,25 +19,33 @@ export function valueFromBits(bits: string): number {
   return view.getFloat32(0);
 }
 
-/** Every recorded value of the run in `dir`, in the order logged; malformed lines are skipped. */
+/** JSON has no NaN or Infinity: non-finite metrics are written as these strings (their exact bits are in logBits). */
+export const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
+
+/** Whether a metric as written in `logs` (a number, a NaN/Infinity string, or null: an old run's NaN) is the value of its float32 bits; other types say no number. */
+export function agreesWithBits(written: unknown, bits: string): boolean {
+  const recorded = valueFromBits(bits);
+  // === takes -0 for 0: JSON writes -0 as 0, its bits keep the sign.
+  const same = (v: number) => Math.fround(v) === recorded || (Number.isNaN(v) && Number.isNaN(recorded));
+  if (typeof written === 'number') return same(written);
+  if (typeof written === 'string' && written in NON_FINITE) return same(NON_FINITE[written]!);
+  return written !== null || Number.isNaN(recorded);
+}
+
+/**
+ * Every recorded value of the run in `dir`, in the order logged. A record that is not one (a
+ * damaged line, bits that are not 8 hex digits) or whose value is not the float32 its bits say
+ * (null for NaN and Infinity: one of them edited) is a StoreError naming it, as an epoch's metric is.
+ */
 export function readValues(dir: string): ValueRecord[] {
   const file = builtin<{ join(...p: string[]): string }>('node:path').join(dir, 'values.jsonl');
-  let text: string;
-  try {
-    text = builtin<{ readFileSync(p: string, e: string): string }>('node:fs').readFileSync(file, 'utf8');
-  } catch {
-    return [];
-  }
-  const records = text.split('\n').flatMap((line) => {
-    try {
-      return line.trim() ? [JSON.parse(line) as unknown] : [];
-    } catch {
-      return [];
-    }
-  });
-  return records.filter((r): r is ValueRecord => {
-    const v = r as Partial<ValueRecord> | null;
-    return !!v && typeof v.name === 'string' && Number.isInteger(v.step) && typeof v.bits === 'string' && /^[0-9a-f]{8}$/.test(v.bits);
+  const records = readObjects(file, '{name, step, bits, value} with a name, a non-negative integer step and 8 hex digits of bits',
+    (line) => typeof line.name === 'string' && isIndex(line.step) && isBits(line.bits));
+  return records.map((line, i) => {
+    const { name, step, bits, value } = line as unknown as ValueRecord & { value: unknown };
+    const agrees = value === null ? !Number.isFinite(valueFromBits(bits)) : typeof value === 'number' && agreesWithBits(value, bits);
+    if (!agrees) throw new StoreError(`${file} record ${i + 1} (${JSON.stringify(name)} step ${step}): value ${JSON.stringify(value)}, but its recorded float32 bits ${bits} are ${valueFromBits(bits)}: one of them was changed`);
+    return { name, step, bits };
   });
 }
 

@@ -1,0 +1,58 @@
+/**
+ * Reading a run's JSONL record files: every complete line a record, checked; a torn last line (a
+ * process killed mid-write) is ignored, any other damaged line is a StoreError naming file and line.
+ */
+import { builtin } from '../util/node.js';
+
+/** Bad input from a store file: the file, and what is wrong with it. */
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+/** Float32 bits as recorded: 8 lowercase hex digits. */
+export const isBits = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{8}$/.test(v);
+
+/** The records of a JSONL file; a torn last line (no newline) is ignored, a malformed line is a StoreError naming it. */
+export function readJsonl<T>(file: string): T[] {
+  const fs = builtin<{ existsSync(p: string): boolean; readFileSync(p: string, e: string): string }>('node:fs');
+  if (!fs.existsSync(file)) return [];
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    // Node's message does not name the file (EISDIR: a directory where the records should be).
+    throw new StoreError(`${file}: ${(error as Error).message}`);
+  }
+  const lines = text.split('\n');
+  const complete = lines.slice(0, -1);
+  return complete.flatMap((line, i) => {
+    if (!line.trim()) return [];
+    try {
+      return [JSON.parse(line) as T];
+    } catch (error) {
+      throw new StoreError(`${file} line ${i + 1}: ${(error as Error).message}`);
+    }
+  });
+}
+
+/** A JSONL file's records, each an object `valid` accepts: any other line is a StoreError naming it. */
+export function readObjects(file: string, expected: string, valid: (line: Record<string, unknown>) => boolean): Record<string, unknown>[] {
+  return readJsonl<unknown>(file).map((line, i) => {
+    if (!isRecord(line) || !valid(line)) throw new StoreError(`${file} record ${i + 1}: Expected ${expected}`);
+    return line;
+  });
+}
+
+/**
+ * The traces of `--trace steps|ops` (steps.jsonl, ops.jsonl), checked like the other records: a
+ * damaged line makes the run corrupt, never a run without a trace that diff and verify then skip.
+ */
+export function checkTraceRecords(dir: string): void {
+  const join = builtin<{ join(...p: string[]): string }>('node:path').join;
+  readObjects(join(dir, 'steps.jsonl'), '{fit, epoch, step, lossBits, digest} with non-negative integer fit, epoch and step and 8 hex digits of lossBits',
+    (line) => isIndex(line.fit) && isIndex(line.epoch) && isIndex(line.step) && isBits(line.lossBits) && typeof line.digest === 'string');
+  readObjects(join(dir, 'ops.jsonl'), '{index, op, shape, dtype, digest, site} with a non-negative integer index',
+    (line) => isIndex(line.index) && typeof line.op === 'string' && Array.isArray(line.shape) && typeof line.dtype === 'string' && typeof line.digest === 'string' && typeof line.site === 'string');
+}
