@@ -82,6 +82,31 @@ describe('verbatim CLI', () => {
   });
   after(() => rmSync(STORE, { recursive: true, force: true }));
 
+  it('a custom value named like a fit metric (vb.runs.log(\'loss\', ...)) is shown as value:loss, never in place of the fit\'s loss', () => {
+    const script = join(WORK, 'collide.mjs');
+    writeFileSync(script, `import * as vb from 'verbatim';
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+await m.fit(vb.tensor2d([[1, 2], [3, -1]]), vb.tensor2d([[1], [0]]), { epochs: 2, verbose: 0 });
+vb.runs.log('loss', 123);
+`);
+    const r = cli('run', script, '--seeds', '1,2', '--name', 'collide');
+    assert.equal(r.code, 0, r.stderr);
+    const runs = JSON.parse(cli('ls', '--json', '--name', 'collide').stdout) as { id: string; finalMetrics: { loss: number }; values: { loss: number } }[];
+    const losses = runs.map((x) => x.finalMetrics.loss);
+    assert.ok(losses.every((l) => Number.isFinite(l) && l !== 123), String(losses));
+    // The summary statistics: the fit's loss under its name, the custom value under value:loss.
+    const row = (name: string) => new RegExp(`^${name} +2 +${String(Number(((losses[0]! + losses[1]!) / 2).toPrecision(6))).replace('.', '\\.')} `, 'm');
+    assert.match(r.stdout, row('loss'));
+    assert.match(r.stdout, /^value:loss +2 +123 /m);
+    const ls = cli('ls', '--name', 'collide').stdout;
+    assert.match(ls, new RegExp(`loss=${String(Number(losses[0]!.toPrecision(6))).replace('.', '\\.')} value:loss=123`));
+    assert.equal(cli('ls', '--name', 'collide', '--sort', '-value:loss').code, 0);
+    const picked = cli('run', script, '--seed', '3', '--name', 'collide-metric', '--metric', 'loss');
+    assert.match(picked.stdout, /^loss +1 /m);
+    assert.doesNotMatch(picked.stdout, /^loss +1 +123 /m);
+  });
+
   it('run --repeats 3 --seed 5: three bit-identical runs, each verifiable', async () => {
     const r = cli('run', TUTORIAL, '--repeats', '3', '--seed', '5', '--name', 'same');
     assert.equal(r.code, 0, r.stderr);

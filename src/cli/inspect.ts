@@ -109,6 +109,19 @@ export function formatMetrics(metrics: Record<string, number>): string {
 }
 
 /**
+ * A run's final fit metrics and custom values (`vb.runs.log`, last logged), each under its own
+ * name: a custom value named like one of the run's fit metrics ('loss') is shown as 'value:loss',
+ * never in the metric's place.
+ */
+export function finalResults(run: Pick<RunSummary, 'finalMetrics' | 'values'>): Record<string, number> {
+  // fromEntries defines own properties: a value named __proto__ is kept as one.
+  return Object.fromEntries([
+    ...Object.entries(run.finalMetrics),
+    ...Object.entries(run.values).map(([k, v]) => [Object.hasOwn(run.finalMetrics, k) ? `value:${k}` : k, v] as const),
+  ]);
+}
+
+/**
  * Per name, the final value of each completed run: fit metrics (last epoch) and custom values
  * (`vb.runs.log`, last logged); only `metric` when given. A failed or interrupted run's last
  * values are where it stopped, not a result: they are left out (the summary says how many).
@@ -116,7 +129,7 @@ export function formatMetrics(metrics: Record<string, number>): string {
 export function summaryValues(runs: readonly RunDetails[], metric?: string): Map<string, number[]> {
   const values = new Map<string, number[]>();
   for (const r of runs.filter((run) => run.summary.status === 'completed')) {
-    for (const [k, v] of Object.entries({ ...r.summary.finalMetrics, ...r.summary.values })) {
+    for (const [k, v] of Object.entries(finalResults(r.summary))) {
       if (metric !== undefined && k !== metric) continue;
       if (typeof v === 'number') (values.get(k) ?? values.set(k, []).get(k)!).push(v);
     }
@@ -127,7 +140,7 @@ export function summaryValues(runs: readonly RunDetails[], metric?: string): Map
 export function lsTable(runs: readonly RunSummary[]): string {
   return table([
     ['id', 'name', 'seed', 'status', 'final metrics and values', 'digest'],
-    ...runs.map((r) => [r.id, r.name ?? '', r.seed ?? '', r.status, formatMetrics({ ...r.finalMetrics, ...r.values }), r.digest?.slice(0, 12) ?? '']),
+    ...runs.map((r) => [r.id, r.name ?? '', r.seed ?? '', r.status, formatMetrics(finalResults(r)), r.digest?.slice(0, 12) ?? '']),
   ]);
 }
 

@@ -1,6 +1,7 @@
 /** `verbatim ls`: filtering runs by start time and sorting them by a field or a final value. */
 import type { RunSummary } from '../runs/store.js';
 import { UsageError } from '../errors.js';
+import { finalResults } from './inspect.js';
 
 /** A run's start time in ms since the epoch, read from its id (ids begin with the UTC start time). */
 export function runStart(id: string): number | undefined {
@@ -36,7 +37,7 @@ export function sortRuns(runs: readonly RunSummary[], key = 'id'): RunSummary[] 
   const valueOf = (r: RunSummary): number | string | undefined => {
     if (field === 'seed') return r.seed === null ? undefined : Number(r.seed);
     if ((FIELDS as readonly string[]).includes(field)) return (r[field as (typeof FIELDS)[number]] ?? undefined) as string | undefined;
-    const v = r.values?.[field] ?? r.finalMetrics[field];
+    const v = finalResults(r)[field];
     return typeof v === 'number' && !Number.isNaN(v) ? v : undefined;
   };
   const keyed = runs.map((r) => ({ r, v: valueOf(r) }));

@@ -12,7 +12,7 @@ import { UsageError } from '../errors.js';
 import { execute, executeAll, interruptedBy, isScriptName, SCRIPT_KINDS, signalExitCode, type Execution, type Invocation } from './execute.js';
 import { projectRoot, trustedInvocation } from './trust.js';
 import {
-  compareData, computeChanges, configOf, environmentDifferences, summaryValues, valueDifferences, fieldDifferences, firstDivergence, loadRun, lsTable, table,
+  compareData, computeChanges, configOf, environmentDifferences, finalResults, summaryValues, valueDifferences, fieldDifferences, firstDivergence, loadRun, lsTable, table,
   layersText, printable, type RunDetails,
 } from './inspect.js';
 import { renderReport } from './report.js';
@@ -73,7 +73,7 @@ Exit codes: 0 success, 1 a check or a run failed (diff: the runs differ), 2 bad 
   --name NAME     the runs' name          --parallel N     runs at once (default 1)
   --trace steps   also record every step's loss bits and weights digest
   --trace ops     steps, and the digest of every op's output in the first training step
-  --metric NAME   the metric or custom value (vb.runs.log) the summary shows
+  --metric NAME   the metric or custom value (vb.runs.log; value:NAME for one named like a fit metric) the summary shows
   --progress      a live line per repeat (epoch, loss, ETA) and, over repeats, a running
                   summary; on by default when stdout and stderr are terminals
   --backup-interval S  back every fit up at most S seconds apart (default 30; 'off': never)
@@ -494,7 +494,7 @@ async function commandReport(parsed: Parsed): Promise<number> {
   if (readable.length === 0) throw new Error(`Expected at least one readable run. Received: ${corrupt.length} corrupt`);
   const metric = stringFlag(parsed, 'metric');
   if (metric !== undefined) {
-    const known = [...new Set(readable.flatMap((r) => [...Object.keys(r.summary.finalMetrics), ...Object.keys(r.summary.values)]))].sort();
+    const known = [...new Set(readable.flatMap((r) => Object.keys(finalResults(r.summary))))].sort();
     if (!known.includes(metric)) {
       throw new UsageError(`Expected --metric to name a metric or value of these runs (${known.join(', ') || 'they have none'}). Received: --metric ${metric}`);
     }

@@ -12,7 +12,7 @@ import { weightDifferences } from './snapshots.js';
 import { valueFromBits } from '../runs/values.js';
 import { curveSpec, distributionSpec, renderCharts, vegaRuntime, type CurvePoint, type FinalPoint } from './charts.js';
 import {
-  compareData, configOf, environmentDifferences, fieldDifferences, firstDivergence, repeatedSeeds, summaryValues, VOLATILE_ENVIRONMENT, layersText,
+  compareData, configOf, environmentDifferences, fieldDifferences, finalResults, firstDivergence, repeatedSeeds, summaryValues, VOLATILE_ENVIRONMENT, layersText,
   type EpochRecord, type RunDetails,
 } from './inspect.js';
 
@@ -77,7 +77,7 @@ function distributionPanels(runs: readonly RunDetails[], metric?: string): Panel
     const points: FinalPoint[] = [];
     let nonFinite = 0;
     runs.forEach((r) => {
-      const v = r.summary.values?.[name] ?? r.summary.finalMetrics[name];
+      const v = finalResults(r.summary)[name];
       if (typeof v !== 'number') return;
       if (!Number.isFinite(v)) return void nonFinite++;
       // The golden-ratio sequence spreads the points evenly over the band, the same on every build.
