@@ -1,8 +1,8 @@
 /**
  * verbatim doctor's in-process driver: runs a script twice in this process, each pass recorded
  * into its own run directory, with verbatim's own process state (model names, unnamed streams)
- * reset in between, and Math.random calls during the passes recorded with their callers.
- * Usage: node doctor-driver.js <dir1> <dir2> <mathRandomLog> <script> [args...]
+ * reset in between, and Math.random calls during the passes counted per call site.
+ * Usage: node doctor-driver.js <trace> <dir1> <dir2> <mathRandomLog> <script> [args...]
  */
 import { pathToFileURL } from 'node:url';
 import { resetDatasetSeeds } from '../data/dataset.js';
@@ -12,13 +12,18 @@ import { resetModelNames } from '../models/model.js';
 import { resetUnnamedStream } from '../random/seed.js';
 import { RunRecorder } from '../runs/recorder.js';
 import { writeJson } from '../runs/store.js';
+import { callSite } from './doctor-probe.js';
 
-const [dir1, dir2, randomLog, script, ...args] = process.argv.slice(2) as [string, string, string, string, ...string[]];
-const callers = new Map<string, number>();
+const [trace, dir1, dir2, randomLog, script, ...args] = process.argv.slice(2) as ['steps' | 'ops', string, string, string, string, ...string[]];
+// Started by doctor with an IPC channel: when doctor is gone (even by SIGKILL) the passes stop too.
+process.channel?.unref();
+process.on('disconnect', () => process.exit(129));
+
+const sites = new Map<string, number>();
 const original = Math.random;
 Math.random = function recordedMathRandom(): number {
-  const stack = (new Error().stack ?? '').split('\n').slice(2, 5).map((l) => l.trim()).join(' <- ');
-  callers.set(stack, (callers.get(stack) ?? 0) + 1);
+  const site = callSite(new Error().stack ?? '');
+  sites.set(site, (sites.get(site) ?? 0) + 1);
   return original();
 };
 
@@ -30,7 +35,7 @@ for (const [pass, dir] of [[1, dir1], [2, dir2]] as const) {
   resetLayerNames();
   resetDatasetSeeds();
   resetUnnamedStream();
-  const recorder = new RunRecorder({ name: `doctor pass ${pass}` }, dir).start();
+  const recorder = new RunRecorder({ name: `doctor pass ${pass}`, trace }, dir).start();
   try {
     await import(`${pathToFileURL(script).href}?doctor-pass=${pass}`);
     recorder.finish('completed');
@@ -39,4 +44,4 @@ for (const [pass, dir] of [[1, dir1], [2, dir2]] as const) {
   }
 }
 Math.random = original;
-writeJson(randomLog, [...callers].map(([caller, count]) => ({ caller, count })));
+writeJson(randomLog, [...sites].map(([site, count]) => ({ site, count })));

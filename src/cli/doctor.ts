@@ -1,80 +1,56 @@
 /**
  * verbatim doctor: runs a script's training in the ways that expose unreproducibility (twice
- * in one process, twice in two processes, with 1 and 2 threads, on the reference and wasm
- * backends), every run with the same pinned seed, and names the first cause in the chain:
- * first the input data (content, then order) with the Math.random call sites that made it,
- * then training between processes, then threads and backends. verbatim itself is suspected
- * only when runs on one backend agree and the backends (or thread counts) disagree.
+ * in two processes, twice in one process, with 1 and 2 threads, on the reference and wasm
+ * backends), every run with the same pinned seed, and names the first cause in the chain (see
+ * doctor-checks.ts). A check that could not compare its runs is named with the reason, and never
+ * passes for bit-identical.
  */
-import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Parsed } from './args.js';
 import { seedText, stringFlag } from './args.js';
 import { UsageError } from '../errors.js';
-import { executeAll, interruptedBy, isScriptName, runsThroughTsx, SCRIPT_KINDS, signalExitCode, type Invocation } from './execute.js';
-import { firstDivergentOp } from '../runs/op-trace.js';
-import { compareData, firstDivergence, loadRun, table, type RunDetails } from './inspect.js';
+import { executeAll, interruptedBy, isScriptName, runHelper, runsThroughTsx, SCRIPT_KINDS, signalExitCode, type Execution, type Invocation } from './execute.js';
+import { compareData, loadRun, table, type RunDetails } from './inspect.js';
+import { causeOf, checkPair, randomSites, resultText, runRandomSites, type RepeatableRandom } from './doctor-checks.js';
 
-function verdict(a: RunDetails, b: RunDetails): string {
-  if (a.epochs.length === 0 || b.epochs.length === 0) return `no training recorded (${a.summary.status}, ${b.summary.status})`;
-  const d = firstDivergence(a, b);
-  if (d === undefined) return 'identical';
-  if (d === 'length') return `differ: ${a.epochs.length} and ${b.epochs.length} epoch records`;
-  return `differ from fit ${d.fit}, epoch ${d.epoch}${d.epoch === 0 ? ' (initial weights)' : ''}: ${d.what.join(', ')}${d.layers?.length ? ` (layers ${d.layers.join(', ')})` : ''}`;
+/**
+ * The in-process passes may take as long as the two process runs together, four times over, and
+ * 10 s more (a process's start is a small part of a run, and a loaded machine is slower): a
+ * script that waits forever in process is stopped and named, not waited for.
+ */
+function inProcessTimeoutMs(runs: readonly Execution[]): number {
+  return 10_000 + 4 * 1000 * runs.reduce((sum, e) => sum + e.seconds, 0);
 }
 
-function dataVerdict(a: RunDetails, b: RunDetails): string {
-  const { content, order } = compareData(a, b);
-  if (content.length) return `content differs: ${content.map((c) => c.split(':')[0]).join(', ')}`;
-  if (order.length) return `same examples, order differs: ${order.map((c) => c.split(':')[0]).join(', ')}`;
-  return 'same content and order';
-}
-
-/** The first step (fit, epoch, step) whose loss bits or weights digest differ, when both runs traced steps. */
-function firstDivergentStep(a: RunDetails, b: RunDetails): string | undefined {
-  const i = a.steps.findIndex((s, k) => s.digest !== b.steps[k]?.digest || s.lossBits !== b.steps[k]?.lossBits);
-  if (i < 0) return undefined;
-  const s = a.steps[i]!;
-  return `fit ${s.fit}, epoch ${s.epoch}, step ${s.step}`;
-}
-
-interface RandomSite {
-  site: string;
-  count: number;
-}
-
-function randomSites(run: RunDetails): RandomSite[] {
-  try {
-    return (JSON.parse(readFileSync(join(run.summary.dir, 'math-random.json'), 'utf8')) as RandomSite[]).sort((x, y) => y.count - x.count);
-  } catch {
-    return [];
-  }
+/** Why a run in two processes says nothing: the script failed, or never trained. */
+function failureOf(run: RunDetails): string {
+  if (run.summary.status === 'completed') return 'no training recorded: the script never called fit';
+  return `the script ${run.summary.status === 'failed' ? 'failed' : `was ${run.summary.status}`}${run.summary.problem ? `: ${run.summary.problem}` : ''}`;
 }
 
 export async function doctor(parsed: Parsed, out: (text: string) => void): Promise<number> {
   const [script] = parsed.positionals;
   if (!script || parsed.positionals.length > 1) throw new UsageError(`Expected one script. Received: ${JSON.stringify(parsed.positionals)}`);
   if (!isScriptName(script)) throw new UsageError(`Expected a ${SCRIPT_KINDS} script. Received: script=${script}`);
+  if (!existsSync(script)) throw new UsageError(`Expected a script file. Received: ${script} (not found)`);
   const seed = seedText('seed', stringFlag(parsed, 'seed') ?? '1');
+  const trace = stringFlag(parsed, 'trace');
+  if (trace !== undefined && trace !== 'ops') throw new UsageError(`Expected --trace ops. Received: --trace ${trace}`);
   const store = mkdtempSync(join(tmpdir(), 'verbatim-doctor-'));
   out(`verbatim doctor: ${script} (seed pinned to ${seed} for every run; runs kept in ${store})`);
 
   // The probe must load before the script and its dependencies, to see who calls Math.random.
   const probe = pathToFileURL(fileURLToPath(new URL('./doctor-probe.js', import.meta.url))).href;
   process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${probe}`.trim();
-  const trace = stringFlag(parsed, 'trace');
-  if (trace !== undefined && trace !== 'ops') throw new UsageError(`Expected --trace ops. Received: --trace ${trace}`);
-  const seeded: Invocation = { script, args: parsed.rest, name: 'doctor', seed };
-  const traced: Invocation = { ...seeded, trace: trace === 'ops' ? 'ops' : 'steps' };
-  const variants: Invocation[] = [
-    traced, traced, { ...seeded, threads: 1 }, { ...seeded, threads: 2 }, { ...seeded, backend: 'reference' },
-  ];
+  // Every run traces steps (or ops), so that whichever pair disagrees names its first divergent step.
+  const traced: Invocation = { script, args: parsed.rest, name: 'doctor', seed, trace: trace === 'ops' ? 'ops' : 'steps' };
+  const variants: Invocation[] = [traced, traced, { ...traced, threads: 1 }, { ...traced, threads: 2 }, { ...traced, backend: 'reference' }];
   const executions = await executeAll(store, variants, 1, () => undefined, () => undefined);
-  const signal = interruptedBy();
+  let signal = interruptedBy();
   if (signal) return signalExitCode(signal);
   const [first, second, oneThread, twoThreads, reference] = executions.map((e) => loadRun(store, e.id)) as [RunDetails, RunDetails, RunDetails, RunDetails, RunDetails];
 
@@ -84,61 +60,73 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
   const require = createRequire(import.meta.url);
   const driver = fileURLToPath(new URL('./doctor-driver.js', import.meta.url));
   const typescript = runsThroughTsx(script) ? ['--import', require.resolve('tsx')] : [];
-  const env: Record<string, string | undefined> = { ...process.env, VERBATIM_SCRIPT: resolve(script), VERBATIM_SEED: seed };
+  const env: NodeJS.ProcessEnv = { ...process.env, VERBATIM_SCRIPT: resolve(script), VERBATIM_SEED: seed };
   delete env.VERBATIM_RUN_DIR;
-  spawnSync(process.execPath, ['--import', require.resolve('./preload.js'), ...typescript, driver, dir1, dir2, randomLog, resolve(script), ...parsed.rest], { env, stdio: 'ignore' });
+  const timeoutMs = inProcessTimeoutMs(executions.slice(0, 2));
+  const passes = await runHelper(['--import', require.resolve('./preload.js'), ...typescript, driver, traced.trace!, dir1, dir2, randomLog, resolve(script), ...parsed.rest], env, timeoutMs);
+  signal = interruptedBy();
+  if (signal) return signalExitCode(signal);
   const pass = (dir: string) => loadRun(store, dir.split(/[\\/]/).at(-1)!);
 
-  const data = dataVerdict(first, second);
-  const inProcess = verdict(pass(dir1), pass(dir2));
-  const processes = verdict(first, second);
-  const threads = verdict(oneThread, twoThreads);
-  const backends = verdict(reference, oneThread);
-  out(table([
-    ['check', 'result'],
-    ['input data, two processes', data],
-    ['twice in one process', inProcess],
-    ['twice in two processes', processes],
-    ['1 thread vs 2 threads', threads],
-    ['reference vs wasm backend', backends],
-  ]));
+  const checks = [
+    checkPair('processes', first, second, ['run 1', 'run 2']),
+    checkPair('in-process', pass(dir1), pass(dir2), ['pass 1', 'pass 2']),
+    checkPair('threads', oneThread, twoThreads, ['1 thread', '2 threads']),
+    checkPair('backends', reference, oneThread, ['reference', 'wasm']),
+  ];
+  const inProcess = checks[1]!;
+  if (passes.timedOut) inProcess.notRun = `the in-process passes did not finish within ${Math.round(timeoutMs / 1000)} s (four times the two process runs, plus 10 s) and were stopped`;
+  else if (!existsSync(dir2)) inProcess.notRun = `pass 2 never started: the driver's process ended in pass 1 with exit code ${passes.exitCode} (process.exit in the script?)`;
+  else if (passes.exitCode !== 0 && !inProcess.notRun) inProcess.notRun = `the in-process passes ended with exit code ${passes.exitCode}`;
+  out(table([['check', 'result'], ...checks.map((c) => [c.name, resultText(c)])]));
 
-  // The first cause in the chain; what follows from it is not blamed on anything else.
-  const sites = randomSites(first);
-  const siteLines = sites.slice(0, 5).map((s) => `  Math.random called ${s.count} time(s) at ${s.site}`);
+  const sites = runRandomSites(first);
   const cause: string[] = [];
-  if (data !== 'same content and order') {
-    cause.push(`cause: the input data differ between two processes with the same seed (${data})${sites.length ? ', because of Math.random:' : ''}`, ...siteLines);
-    cause.push('the rest is explained by it: training on different data gives different weights; fix the data first (draw from vb.random with a key, or a seeded vb.data pipeline)');
-  } else if (processes !== 'identical') {
-    const step = firstDivergentStep(first, second);
-    const op = first.ops.length && second.ops.length ? firstDivergentOp(first.ops, second.ops) : undefined;
-    cause.push(`cause: the same data and seed train differently in two processes (${processes}${step ? `; first divergent step: ${step}` : ''}${op ? `; first divergent ${op}` : ''})${sites.length ? '; Math.random was called:' : ''}`, ...siteLines);
-    if (sites.length === 0) cause.push('  no Math.random calls seen: look for clocks, unordered iteration or state kept between runs');
-  } else if (sites.length > 0 && [inProcess, threads, backends].some((v) => v !== 'identical' && !v.startsWith('no training'))) {
-    // Two draws of Math.random can agree by chance (a small perturbation rounded away in float32).
-    cause.push('cause: runs differ although two processes agreed; Math.random was called, so its values decide by chance:', ...siteLines);
-  } else if (inProcess !== 'identical' && !inProcess.startsWith('no training')) {
-    cause.push(`cause: two processes agree but two runs in one process differ (${inProcess}): state kept between runs (module-level variables, caches, counters) changes the second run`);
-  } else if (threads !== 'identical' || backends !== 'identical') {
-    cause.push(`cause: runs on one backend agree but ${threads !== 'identical' ? 'thread counts' : 'the reference and wasm backends'} disagree: please report this as a verbatim bug (with this output)`);
+  if (checks[0]!.notRun) {
+    // The script fails (or trains nothing) as it is: that comes before any comparison.
+    const [one, two] = [failureOf(first), failureOf(second)];
+    cause.push(one === two ? `cause: ${one} (in both runs in two processes), so nothing could be compared`
+      : `cause: the runs in two processes could not be compared (${checks[0]!.notRun}), so nothing else is compared`);
+  } else {
+    const repeatable = checks[0]!.difference?.what === 'data' && sites.length > 0 ? await repeatableRandomData(store, traced) : undefined;
+    signal = interruptedBy();
+    if (signal) return signalExitCode(signal);
+    cause.push(...causeOf(checks, sites, repeatable));
+    const notRun = checks.filter((c) => c.notRun);
+    if (notRun.length) {
+      if (cause.length === 0) cause.push('cause: none found in the checks that ran, but not every check ran:');
+      cause.push(...notRun.map((c) => `  not checked: ${c.name}: ${c.notRun}`));
+    }
   }
-  out(cause.length ? cause.join('\n') : 'cause: none, every check is bit-identical');
+  out(cause.join('\n'));
+  if (cause.length === 0) out('cause: none, every check is bit-identical');
 
   const risks: string[] = [];
   if (first.manifest.scriptSeed === undefined || first.manifest.scriptSeed === null) risks.push(`no seed set: the script never calls vb.setRandomSeed; doctor pinned ${seed} (pass --seed to verbatim run, or set one)`);
-  let inProcessCalls: { caller: string; count: number }[] = [];
-  try {
-    inProcessCalls = JSON.parse(readFileSync(randomLog, 'utf8')) as typeof inProcessCalls;
-  } catch {
-    risks.push('the in-process passes did not finish; see the runs in the store');
-  }
-  if (cause.length === 0 || data === 'same content and order') {
-    for (const { caller, count } of inProcessCalls) risks.push(`Math.random called ${count} time(s) during training, from ${caller}`);
+  // Call sites the cause already names are not repeated.
+  const named = new Set(cause.join('\n').match(/at \S+:\d+:\d+/g)?.map((s) => s.slice(3)) ?? []);
+  for (const { site, count } of randomSites(randomLog)) {
+    if (!named.has(site)) risks.push(`Math.random called ${count} time(s) in the in-process passes, at ${site}`);
   }
   const manifest = first.manifest as { lockfile?: unknown; unpinnedDependencies?: string[] };
   if (!manifest.lockfile) risks.push('no lockfile (package-lock.json): dependency versions can change between installs');
   if (manifest.unpinnedDependencies?.length) risks.push(`unpinned dependency ranges: ${manifest.unpinnedDependencies.join(', ')}`);
   out(risks.length ? `risks:\n  ${risks.join('\n  ')}` : 'risks: none found');
   return cause.length === 0 ? 0 : 1;
+}
+
+/**
+ * The experiment that tells whether Math.random made two processes' data differ: two more
+ * processes in which it returns the same sequence. Undefined when they did not both train.
+ */
+async function repeatableRandomData(store: string, invocation: Invocation): Promise<RepeatableRandom> {
+  process.env.VERBATIM_DOCTOR_REPEATABLE_RANDOM = '1';
+  try {
+    const runs = (await executeAll(store, [invocation, invocation], 1, () => undefined, () => undefined)).map((e) => loadRun(store, e.id));
+    if (runs.length < 2 || runs.some((r) => r.summary.status !== 'completed' || r.epochs.length === 0)) return undefined;
+    const { content, order } = compareData(runs[0]!, runs[1]!);
+    return content.length || order.length ? 'differ' : 'agree';
+  } finally {
+    delete process.env.VERBATIM_DOCTOR_REPEATABLE_RANDOM;
+  }
 }

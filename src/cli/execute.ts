@@ -143,6 +143,37 @@ function forwardSignals(): void {
   }
 }
 
+/** How a helper process of the CLI ended: its exit code, or killed after its time ran out. */
+export interface HelperExit {
+  exitCode: number;
+  timedOut: boolean;
+}
+
+/**
+ * Runs a helper process of the CLI (doctor's in-process driver) the way runs are run: in its own
+ * process group, with the CLI's SIGINT, SIGTERM and SIGHUP passed on (a second one kills it) and
+ * an IPC channel that closes when the CLI is gone; its whole group is killed after `timeoutMs`.
+ */
+export function runHelper(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<HelperExit> {
+  forwardSignals();
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'ignore', 'ipc'], detached: process.platform !== 'win32' });
+    children.add(child);
+    if (interruption) signalGroup(child, interruption);
+    let timedOut = false;
+    // Non-numeric: the clock only bounds how long doctor waits.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      signalGroup(child, 'SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolvePromise({ exitCode: code ?? (signal ? signalExitCode(signal) : 1), timedOut });
+    });
+  });
+}
+
 /**
  * Runs the script once as a new run in `store`, or, given `resume` (a run's id), again into that
  * run's directory, where the recorder continues the run from its backups.
