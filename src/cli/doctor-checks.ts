@@ -132,7 +132,9 @@ export function causeOf(checks: readonly PairCheck[], sites: readonly RandomSite
     return [`cause: training agrees but the custom values (vb.runs.log) differ between two processes with the same seed (${text}): what computes them is not reproducible`, ...mathRandom];
   }
   if (first.kind === 'in-process') {
-    return [`cause: two processes agree but two runs in one process differ (${text}): state kept between runs (module-level variables, caches, counters) changes the second run`];
+    // Two draws of Math.random can agree by chance in two processes (a perturbation rounded away in float32).
+    return [`cause: two processes agree but two runs in one process differ (${text}): state kept between runs (module-level variables, caches, counters) changes the second run`,
+      ...(sites.length ? ['  or Math.random, whose values can agree by chance, was called:', ...listed] : [])];
   }
   const varied = first.kind === 'threads' ? 'the thread count' : 'the backend';
   if (what === 'data' || what === 'config') {

@@ -98,8 +98,7 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
       cause.push(...notRun.map((c) => `  not checked: ${c.name}: ${c.notRun}`));
     }
   }
-  out(cause.join('\n'));
-  if (cause.length === 0) out('cause: none, every check is bit-identical');
+  out(cause.length ? cause.join('\n') : 'cause: none, every check is bit-identical');
 
   const risks: string[] = [];
   if (first.manifest.scriptSeed === undefined || first.manifest.scriptSeed === null) risks.push(`no seed set: the script never calls vb.setRandomSeed; doctor pinned ${seed} (pass --seed to verbatim run, or set one)`);
