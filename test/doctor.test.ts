@@ -34,6 +34,7 @@ const SCRIPTS: Record<string, string> = {
   'thread-options.mjs': `${PRELUDE}await fit(xs, { batchSize: vb.getNumThreads() > 1 ? 16 : 8 });\n`,
   'noisy-value.mjs': `${PRELUDE}await fit(xs);\nvb.runs.log('noisy', Math.random());\n`,
   'unawaited.mjs': `${PRELUDE}async function main() { await new Promise((r) => setTimeout(r, 50)); await fit(xs); }\nmain();\n`,
+  'unawaited-fit.mjs': `${PRELUDE}async function main() { await fit(xs); }\nmain();\n`,
   'exits.mjs': `${PRELUDE}await fit(xs);\nprocess.exit(0);\n`,
   'throws.mjs': `${PRELUDE}await fit(xs, { callbacks: { onEpochEnd: () => { throw new Error('boom in a callback'); } } });\n`,
   'syntax.mjs': 'import * as vb from \'verbatim\';\nconst x = ;\n',
@@ -81,9 +82,12 @@ describe('doctor verdicts', () => {
     assert.match(r.stdout, /twice in one process\s+not compared: pass 1: no training recorded before the script's module finished loading \(is its main promise awaited\?\)/);
     assert.match(r.stdout, /cause: none found in the checks that ran, but not every check ran:\n {2}not checked: twice in one process: pass 1: no training recorded/);
     assert.doesNotMatch(r.stdout, /every check is bit-identical/);
+    const training = doctor('unawaited-fit.mjs');
+    assert.equal(training.code, 1, training.stdout);
+    assert.match(training.stdout, /not checked: twice in one process: pass 1 failed: the script's module finished loading while fit 0 was still training: the in-process passes need its training awaited \(await main\(\) at top level\).*; pass 2 never started/);
     const exits = doctor('exits.mjs');
     assert.equal(exits.code, 1, exits.stdout);
-    assert.match(exits.stdout, /not checked: twice in one process: pass 2 never started: the driver's process ended in pass 1 with exit code 0 \(process\.exit in the script\?\)/);
+    assert.match(exits.stdout, /not checked: twice in one process: pass 1 failed: the script ended the process \(exit code 0\) in in-process pass 1 .*; pass 2 never started: the driver's process ended in pass 1 with exit code 0 \(process\.exit in the script\?\)/);
   });
 
   it('a script that fails, does not parse or never fits gets that as its cause', () => {

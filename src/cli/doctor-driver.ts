@@ -27,6 +27,10 @@ Math.random = function recordedMathRandom(): number {
   return original();
 };
 
+// The pass the script ended the process in (process.exit) says so, rather than looking killed.
+let current: { pass: number; recorder: RunRecorder } | undefined;
+process.on('exit', (code) => current?.recorder.finish('failed', new Error(`the script ended the process (exit code ${code}) in in-process pass ${current.pass}`)));
+
 process.argv = [process.argv[0]!, script, ...args];
 for (const [pass, dir] of [[1, dir1], [2, dir2]] as const) {
   // The first pass's models are garbage now; their variable names must be free again.
@@ -36,10 +40,20 @@ for (const [pass, dir] of [[1, dir1], [2, dir2]] as const) {
   resetDatasetSeeds();
   resetUnnamedStream();
   const recorder = new RunRecorder({ name: `doctor pass ${pass}`, trace }, dir).start();
+  current = { pass, recorder };
   try {
     await import(`${pathToFileURL(script).href}?doctor-pass=${pass}`);
+    const open = recorder.openFit;
+    if (open !== undefined) {
+      current = undefined;
+      recorder.finish('failed', new Error(`the script's module finished loading while fit ${open} was still training: the in-process passes need its training awaited (await main() at top level)`));
+      // That training goes on in this process: it would mix into a second pass.
+      process.exit(3);
+    }
+    current = undefined;
     recorder.finish('completed');
   } catch (error) {
+    current = undefined;
     recorder.finish('failed', error);
   }
 }

@@ -76,7 +76,11 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
   ];
   const inProcess = checks[1]!;
   if (passes.timedOut) inProcess.notRun = `the in-process passes did not finish within ${Math.round(timeoutMs / 1000)} s (four times the two process runs, plus 10 s) and were stopped`;
-  else if (!existsSync(dir2)) inProcess.notRun = `pass 2 never started: the driver's process ended in pass 1 with exit code ${passes.exitCode} (process.exit in the script?)`;
+  else if (!existsSync(dir2)) {
+    const { status, problem } = inProcess.a.summary;
+    const firstPass = status === 'completed' || status === 'running' ? '' : `pass 1 ${status}${problem ? `: ${problem}` : ''}; `;
+    inProcess.notRun = `${firstPass}pass 2 never started: the driver's process ended in pass 1 with exit code ${passes.exitCode}${passes.exitCode === 0 ? ' (process.exit in the script?)' : ''}`;
+  }
   else if (passes.exitCode !== 0 && !inProcess.notRun) inProcess.notRun = `the in-process passes ended with exit code ${passes.exitCode}`;
   out(table([['check', 'result'], ...checks.map((c) => [c.name, resultText(c)])]));
 

@@ -231,6 +231,11 @@ export class RunRecorder implements TrainingObserver {
     writeStatus(this.file('status.json'), { ...record, startedAt: this.startedAt });
   }
 
+  /** The fit still training, if one is (a script whose module returned without awaiting its training). */
+  get openFit(): number | undefined {
+    return (this.openFits.values().next().value as OpenFit | undefined)?.fit;
+  }
+
   /**
    * Ends the run's record. 'completed' becomes 'interrupted' when a fit is still open (the
    * process exited in the middle of training). Best effort: on a full disk the status may not be
