@@ -43,6 +43,8 @@ const SCRIPTS: Record<string, string> = {
   'label-clock.mjs': `${PRELUDE}console.log('run-' + Math.floor(Math.random() * 1e6));\nxs[0] = Number(process.hrtime.bigint() % 997n) / 997;\nawait fit(xs);\n`,
   // Waits forever when run in doctor's in-process passes only.
   'hangs-in-process.mjs': `${PRELUDE}await fit(xs);\nif (import.meta.url.includes('doctor-pass')) await new Promise(() => setInterval(() => undefined, 1000));\n`,
+  // Pins the backend and threads doctor varies: its thread and backend checks compare nothing.
+  'pins-compute.mjs': `${PRELUDE}vb.setBackend('wasm');\nvb.setNumThreads(2);\nawait fit(xs);\n`,
   // The second layer's bias moved with the thread count after the model is built: no data or config differs.
   'thread-weights.mjs': `${PRELUDE}const [kernel, bias] = model.layers[1].getWeights();\nmodel.layers[1].setWeights([kernel, vb.add(bias, vb.getNumThreads() * 1e-3)]);\nawait fit(xs);\n`,
 };
@@ -52,6 +54,14 @@ describe('doctor verdicts', () => {
     rmSync(WORK, { recursive: true, force: true });
     mkdirSync(WORK, { recursive: true });
     for (const [name, text] of Object.entries(SCRIPTS)) writeFileSync(join(WORK, name), text);
+  });
+
+  it('a script that sets its own backend and threads: the checks that vary them say they compared nothing, and doctor does not pass', () => {
+    const pinned = doctor('pins-compute.mjs');
+    assert.equal(pinned.code, 1, pinned.stdout + pinned.stderr);
+    assert.match(pinned.stdout, /1 thread vs 2 threads\s+not compared: the script sets its own thread count: every fit of both runs trained with 2 thread\(s\)/);
+    assert.match(pinned.stdout, /reference vs wasm backend\s+not compared: the script sets its own backend: every fit of both runs trained with the wasm backend/);
+    assert.doesNotMatch(pinned.stdout, /every check is bit-identical/);
   });
 
   it('data or fit options that depend on the thread count are the script\'s doing, not a verbatim bug', () => {

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { firstDivergentOp } from '../runs/op-trace.js';
-import { compareData, configOf, fieldDifferences, firstDivergence, valueDifferences, type RunDetails } from './inspect.js';
+import { compareData, configOf, fieldDifferences, firstDivergence, fitCompute, valueDifferences, type RunDetails } from './inspect.js';
 
 export type PairKind = 'processes' | 'in-process' | 'threads' | 'backends';
 
@@ -59,10 +59,27 @@ function firstDivergentStep(a: RunDetails, b: RunDetails): string | undefined {
   return `fit ${s.fit}, epoch ${s.epoch}, step ${s.step}`;
 }
 
+/**
+ * For the threads and backends pairs: why they compared nothing, when every fit of both runs
+ * trained with the same thread count (backend) because the script chose its own after doctor set
+ * them (each fit records where it trained; runs recorded before that are compared as they are).
+ */
+function chosenByScript(kind: PairKind, a: RunDetails, b: RunDetails): string | undefined {
+  const field = kind === 'threads' ? 'threads' : kind === 'backends' ? 'backend' : undefined;
+  if (!field) return undefined;
+  const [x, y] = [fitCompute(a), fitCompute(b)];
+  const fits = Object.keys(x);
+  if (fits.length === 0 || fits.some((fit) => y[fit]?.[field] === undefined || y[fit]![field] !== x[fit]![field])) return undefined;
+  const used = [...new Set(fits.map((fit) => String(x[fit]![field])))].join(', ');
+  return `the script sets its own ${field === 'threads' ? 'thread count' : 'backend'}: every fit of both runs trained with ${field === 'threads' ? `${used} thread(s)` : `the ${used} backend`}`;
+}
+
 export function checkPair(kind: PairKind, a: RunDetails, b: RunDetails, labels: [string, string]): PairCheck {
   const check: PairCheck = { kind, name: NAMES[kind], a, b };
   const problems = [runProblem(kind, labels[0], a), runProblem(kind, labels[1], b)].filter((p) => p !== undefined);
   if (problems.length) return { ...check, notRun: problems.join('; ') };
+  const chosen = chosenByScript(kind, a, b);
+  if (chosen) return { ...check, notRun: chosen };
   const { content, order } = compareData(a, b);
   const names = (lines: string[]) => lines.map((l) => l.split(':')[0]).join(', ');
   const config = fieldDifferences(configOf(a), configOf(b));
