@@ -47,7 +47,7 @@ describe('run tools: arguments and stores', () => {
     const cases: [string[], RegExp][] = [
       [['ls', '--seed', 'abc'], /verbatim ls: Expected --seed to be an integer seed from 0 to 2\^64 - 1\. Received: seed=abc$/m],
       [['ls', '--seed', ''], /Expected a non-empty value after --seed\. Received: --seed \(empty\)/],
-      [['report', '--name', 'x', '--metric', 'nope'], /Expected runs \(ids or --name\)/],
+      [['report', '--name', 'x', '--metric', 'nope'], /Expected runs named x in \S+\. Received: none of that name/],
       [['run', script, '--threads', '1000'], /Expected --threads to be an integer from 1 to 64\. Received: --threads 1000/],
       [['run', script, '--threads', '0'], /Expected --threads to be an integer from 1 to 64\. Received: --threads 0/],
       [['run', script, '--threads', '0x2'], /Expected --threads to be an integer from 1 to 64\. Received: --threads 0x2/],
@@ -149,7 +149,7 @@ describe('run tools: arguments and stores', () => {
     // run's summary names the metrics the runs have, too.
     const summary = cli(['run', script, '--seed', '9', '--metric', 'nope', '--store', join(WORK, 'metric')]);
     assert.equal(summary.code, 0, summary.stderr);
-    assert.match(summary.stdout, /\(no run recorded a metric or value named nope; they recorded loss\)/);
+    assert.match(summary.stdout, /\(no completed run recorded a metric or value named nope; they recorded loss\)/);
     rmSync(join(WORK, 'metric'), { recursive: true });
     const piped = cli(['report', ...ids, '--out', '-', '--metric', 'loss']);
     assert.equal(piped.code, 0, piped.stderr);
@@ -171,7 +171,7 @@ describe('run tools: arguments and stores', () => {
       assert.match(r.stdout, /stopped by hand \(at an unreadable point \(reached="yes"\)\)/, args[0]);
     }
     writeFileSync(file, JSON.stringify({ ...status, status: 'failed', reached: { fit: 0, epoch: 1, step: 2 } }));
-    assert.match(cli(['show', run!.id]).stdout, /reason: stopped at fit 0, epoch 1, step 2/);
+    assert.match(cli(['show', run!.id]).stdout, /reason: stopped at fit 0, epoch 1, after its steps 0-1/);
     // Ended outside any fit: after which one, its number checked the same way.
     writeFileSync(file, JSON.stringify({ ...status, status: 'failed', afterFit: 1 }));
     assert.match(cli(['show', run!.id]).stdout, /reason: stopped after fit 1 ended/);

@@ -174,7 +174,7 @@ describe('run queue (BullMQ + Redis)', { skip: redisMissing ? 'redis-server is n
     assert.equal(first.code, 0, first.output);
     assert.match(first.output, /sweep [0-9a-f]{12}: 6 jobs on .* \(6 new, 0 failed ones retried, 0 already queued or done\)/);
     assert.match(first.output, /\[6\/6\] seed \d( repeat 1)? completed: run \S+ [0-9a-f]{12} on \S+:\d+/);
-    assert.match(first.output, /metric\s+n\s+mean\s+std\s+median\s+min\s+max\s+95% CI of the mean\nloss\s+6\s/);
+    assert.match(first.output, /metric\s+seeds\s+mean\s+std\s+median\s+min\s+max\s+95% CI of the mean\nloss\s+3 \(6 runs\)\s/);
     const runs = listed();
     assert.equal(runs.length, 6);
     assert.deepEqual(runs.map((r) => r.status), Array(6).fill('completed'));

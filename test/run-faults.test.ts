@@ -288,8 +288,8 @@ ${LONG.replace("import * as vb from 'verbatim';", "const vb = await import('verb
 
   // process.exit(0) in the middle of fit: not completed, and the CLI exits 1; process.exit(3): the CLI exits as the script did.
   for (const { code, epoch, cliCode, status, problem } of [
-    { code: 0, epoch: 2, cliCode: 1, status: 'interrupted', problem: /ended during fit 0.*at fit 0, epoch 3, step 1/ },
-    { code: 3, epoch: 1, cliCode: 3, status: 'failed', problem: /exit code 3.*at fit 0, epoch 2, step 1/ },
+    { code: 0, epoch: 2, cliCode: 1, status: 'interrupted', problem: /ended during fit 0.*at fit 0, epoch 3, after its step 0/ },
+    { code: 3, epoch: 1, cliCode: 3, status: 'failed', problem: /exit code 3.*at fit 0, epoch 2, after its step 0/ },
   ]) {
     it(`process.exit(${code}) in the middle of fit: recorded ${status} with where it stopped, and the CLI exits ${cliCode}`, () => {
       const file = script(`exits-${code}.mjs`, `import * as vb from 'verbatim';

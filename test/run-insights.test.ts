@@ -91,7 +91,7 @@ describe('run insights', () => {
     assert.match(table, /final metrics and values/);
     assert.match(table, /score=\S+ broken=NaN/);
     assert.match(cli('show', runs[0]!.id).stdout, /value\s+step\s+float32\s+bits\nscore\s+0\s+\S+\s+[0-9a-f]{8}\nbroken\s+7\s+NaN\s+7fc00000/);
-    assert.match(cli('run', script, '--seed', '1', '--metric', 'nothing').stdout, /no run recorded a metric or value named nothing/);
+    assert.match(cli('run', script, '--seed', '1', '--metric', 'nothing').stdout, /no completed run recorded a metric or value named nothing; they recorded broken, loss, score/);
 
     const html = join(WORK, 'score.html');
     assert.equal(cli('report', '--name', 'values', '--metric', 'score', '--out', html).code, 0);
@@ -155,8 +155,8 @@ describe('run insights', () => {
     const epochs = progress.map((m) => Number(m[1]));
     assert.deepEqual(epochs, [...epochs].sort(), 'epochs only advance');
     assert.ok(progress.some((m) => m[2]), 'an ETA while epochs remain');
-    assert.match(r.stderr, /^summary 1\/2 done: loss mean \S+ ± 0 \(95% CI\)/m);
-    assert.match(r.stderr, /^summary 2\/2 done: loss mean \S+ ± \S+ \(95% CI\), median \S+, min \S+, max \S+$/m);
+    assert.match(r.stderr, /^summary 1\/2 done: loss \S+ \(one seed\)$/m);
+    assert.match(r.stderr, /^summary 2\/2 done: loss over 2 seeds mean \S+ ± \S+ \(95% CI\), median \S+, min \S+, max \S+$/m);
     const quiet = cli('run', slow, '--seed', '1', '--name', 'slow');
     assert.doesNotMatch(quiet.stderr, /^(progress|summary) /m, 'off a terminal only with --progress');
   });

@@ -144,7 +144,7 @@ vb.runs.log('loss', 123);
   it('run --seeds 1,2,3: three different digests and a summary table; diff names epoch 0 and the layers', () => {
     const r = cli('run', TUTORIAL, '--seeds', '1,2,3', '--name', 'seeds');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /metric\s+n\s+mean\s+std\s+median\s+min\s+max\s+95% CI of the mean\nloss\s+3\s/);
+    assert.match(r.stdout, /metric\s+seeds\s+mean\s+std\s+median\s+min\s+max\s+95% CI of the mean\nloss\s+3\s/);
     const runs = (JSON.parse(cli('ls', '--json', '--name', 'seeds').stdout) as { id: string; digest: string }[]);
     assert.equal(new Set(runs.map((x) => x.digest)).size, 3);
     for (const run of runs) assert.match(cli('verify', run.id).stdout, /^identical/);

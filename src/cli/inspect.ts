@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { OpRecord } from '../runs/op-trace.js';
 import { layerDigestsAt } from './snapshots.js';
-import { readValues, type ValueRecord } from '../runs/values.js';
+import { readValues, valueFromBits, type ValueRecord } from '../runs/values.js';
 import { readEpochs, readJson, summarizeRun, type EpochLine, type RunSummary, type StatusRecord } from '../runs/store.js';
 import { readJsonl } from '../runs/record-files.js';
 
@@ -122,19 +122,82 @@ export function finalResults(run: Pick<RunSummary, 'finalMetrics' | 'values'>): 
 }
 
 /**
- * Per name, the final value of each completed run: fit metrics (last epoch) and custom values
- * (`vb.runs.log`, last logged); only `metric` when given. A failed or interrupted run's last
- * values are where it stopped, not a result: they are left out (the summary says how many).
+ * What makes two runs repeats of one another: the script's SHA-256 and its arguments. Runs of
+ * another script or other arguments differ by what they were asked to do, not by their bits.
  */
-export function summaryValues(runs: readonly RunDetails[], metric?: string): Map<string, number[]> {
-  const values = new Map<string, number[]>();
-  for (const r of runs.filter((run) => run.summary.status === 'completed')) {
-    for (const [k, v] of Object.entries(finalResults(r.summary))) {
-      if (metric !== undefined && k !== metric) continue;
-      if (typeof v === 'number') (values.get(k) ?? values.set(k, []).get(k)!).push(v);
+export function commandKey(run: RunDetails): string {
+  const script = run.manifest.script as { sha256?: unknown; path?: unknown } | undefined;
+  const invocation = run.run.invocation as { args?: unknown } | undefined;
+  return JSON.stringify([script?.sha256 ?? script?.path ?? null, invocation?.args ?? []]);
+}
+
+/** The repeats a run is one of: its seed, script and arguments (a run without a recorded seed, of an older store, is its own). */
+export function seedKey(run: RunDetails): string {
+  return run.run.seed === undefined ? `\0${run.summary.id}` : `${commandKey(run)}\0${String(run.run.seed)}`;
+}
+
+/** The command of a group of repeats in words: the script's file name and its arguments. */
+function commandLabel(run: RunDetails): string {
+  const path = String((run.manifest.script as { path?: unknown } | undefined)?.path ?? '?');
+  const args = (run.run.invocation as { args?: unknown } | undefined)?.args;
+  return printable([path.slice(path.lastIndexOf('/') + 1), ...(Array.isArray(args) ? args.map(String) : [])].join(' '));
+}
+
+/**
+ * The completed runs grouped by seed, script and arguments: the repeats of one seed. A label
+ * per group, the seed, with the script and its arguments when the runs are of more than one.
+ * A run stopped early ends where it was stopped: it says nothing about reproducibility.
+ */
+export function seedGroups(runs: readonly RunDetails[]): [string, RunDetails[]][] {
+  const completed = runs.filter((run) => run.summary.status === 'completed');
+  const commands = new Set(completed.map(commandKey));
+  const groups = new Map<string, [string, RunDetails[]]>();
+  for (const r of completed) {
+    const seed = r.run.seed === undefined ? '?' : String(r.run.seed);
+    const label = commands.size > 1 ? `${seed} (${commandLabel(r)})` : seed;
+    (groups.get(seedKey(r)) ?? groups.set(seedKey(r), [label, []]).get(seedKey(r))!)[1].push(r);
+  }
+  return [...groups.values()];
+}
+
+/** The seeds run to completion more than once (of one script with the same arguments), with their runs. */
+export function repeatedSeeds(runs: readonly RunDetails[]): [string, RunDetails[]][] {
+  return seedGroups(runs).filter(([, group]) => group.length > 1);
+}
+
+/** One name's final values: one per seed (repeats of a seed are one sample: bit-identical by construction). */
+export interface SeedValues {
+  /** Per seed, its first run's value. */
+  values: number[];
+  /** The completed runs that recorded it. */
+  runs: number;
+  /** Seeds whose repeats disagree on it (the "same seed, different bits" finding). */
+  disagreeing: number;
+}
+
+/**
+ * Per name, the final value of each seed's completed runs: fit metrics (last epoch) and custom
+ * values (`vb.runs.log`, last logged); only `metric` when given. A failed or interrupted run's
+ * last values are where it stopped, not a result: they are left out (the summary says how many).
+ */
+export function summaryValues(runs: readonly RunDetails[], metric?: string): Map<string, SeedValues> {
+  const out = new Map<string, SeedValues>();
+  for (const [, group] of seedGroups(runs)) {
+    const perName = new Map<string, number[]>();
+    for (const r of group) {
+      for (const [k, v] of Object.entries(finalResults(r.summary))) {
+        if ((metric !== undefined && k !== metric) || typeof v !== 'number') continue;
+        (perName.get(k) ?? perName.set(k, []).get(k)!).push(v);
+      }
+    }
+    for (const [k, values] of perName) {
+      const entry = out.get(k) ?? out.set(k, { values: [], runs: 0, disagreeing: 0 }).get(k)!;
+      entry.values.push(values[0]!);
+      entry.runs += values.length;
+      if (values.some((v) => !Object.is(v, values[0]))) entry.disagreeing++;
     }
   }
-  return values;
+  return out;
 }
 
 export function lsTable(runs: readonly RunSummary[]): string {
@@ -213,31 +276,20 @@ export interface Divergence {
 }
 
 /**
- * Custom values (`vb.runs.log`) of two runs that differ, as "name step s: a -> b" with their
- * float32 bits: they are results like the metrics, so a difference in them is a difference.
+ * Custom values (`vb.runs.log`) of two runs that differ, as "name step s: a -> b", each value
+ * with its float32 bits (two NaNs can differ in them): they are results like the metrics, so a
+ * difference in them is a difference.
  */
 export function valueDifferences(a: RunDetails, b: RunDetails): string[] {
   const key = (v: ValueRecord) => `${v.name}\0${v.step}`;
+  const shown = (bits: string | undefined) => (bits === undefined ? 'absent' : `${valueFromBits(bits)} (bits ${bits})`);
   const [va, vb] = [a.values, b.values];
   const other = new Map(vb.map((v) => [key(v), v.bits]));
   const mine = new Set(va.map(key));
   return [
-    ...va.filter((v) => other.get(key(v)) !== v.bits).map((v) => `${v.name} step ${v.step}: ${v.bits} -> ${other.get(key(v)) ?? 'absent'}`),
-    ...vb.filter((v) => !mine.has(key(v))).map((v) => `${v.name} step ${v.step}: absent -> ${v.bits}`),
+    ...va.filter((v) => other.get(key(v)) !== v.bits).map((v) => `${printable(v.name)} step ${v.step}: ${shown(v.bits)} -> ${shown(other.get(key(v)))}`),
+    ...vb.filter((v) => !mine.has(key(v))).map((v) => `${printable(v.name)} step ${v.step}: absent -> ${shown(v.bits)}`),
   ];
-}
-
-/**
- * The seeds run to completion more than once, with their runs (a run stopped early ends where it
- * was stopped: it says nothing about reproducibility).
- */
-export function repeatedSeeds(runs: readonly RunDetails[]): [string, RunDetails[]][] {
-  const bySeed = new Map<string, RunDetails[]>();
-  for (const r of runs.filter((run) => run.summary.status === 'completed')) {
-    const seed = String(r.run.seed ?? '');
-    (bySeed.get(seed) ?? bySeed.set(seed, []).get(seed)!).push(r);
-  }
-  return [...bySeed].filter(([, group]) => group.length > 1);
 }
 
 /** The first recorded epoch where the runs' weights digests or metric bits differ. */
@@ -249,6 +301,8 @@ export function firstDivergence(runA: RunDetails, runB: RunDetails): Divergence 
     if ('end' in x || 'end' in y) {
       // The weights as each fit left them (after every onTrainEnd: restored best weights, an average).
       if ('end' in x && 'end' in y && x.end === y.end) continue;
+      // One fit ended where the other trained on (more epochs): every epoch before agreed.
+      if ('end' in x !== 'end' in y && x.fit === y.fit && ('end' in x ? x : y as { last: boolean }).last) return 'length';
       return { fit: x.fit, epoch: x.epoch, what: ['final weights (after the fit\'s onTrainEnd)'], layers: undefined };
     }
     const what = [
@@ -265,13 +319,27 @@ export function firstDivergence(runA: RunDetails, runB: RunDetails): Divergence 
   return a.length === b.length ? undefined : 'length';
 }
 
+/**
+ * Runs of different lengths (firstDivergence's 'length') in words: every epoch record they share
+ * agrees; which one trained on, and to where.
+ */
+export function lengthText(a: RunDetails, b: RunDetails): string {
+  // The last epoch each fit reached (epoch 0 is its initial weights).
+  const fits = (r: RunDetails) => [...new Map(r.epochs.map((e) => [e.fit, e.epoch]))].map(([fit, epoch]) => `fit ${fit} to epoch ${epoch}`).join(', ') || 'nothing';
+  const [x, y] = [a.epochs.length, b.epochs.length];
+  const longer = x === y ? 'their fits end at different epochs' : `${x > y ? 'A' : 'B'} trained longer`;
+  return `different lengths: every epoch record both runs have agrees; A trained ${fits(a)}, B ${fits(b)} (${x} and ${y} epoch records): ${longer}`;
+}
+
 /** A run's epoch records with, after each fit's last epoch, its end's digest where recorded (runs before it have none). */
-function withFitEnds(run: RunDetails): (RunDetails['epochs'][number] | { fit: number; epoch: number; end: string })[] {
+function withFitEnds(run: RunDetails): (RunDetails['epochs'][number] | { fit: number; epoch: number; end: string; last: boolean })[] {
   const ends = new Map(run.fits.filter((f) => typeof f.finalDigest === 'string').map((f) => [f.fit, f.finalDigest!]));
+  const lastRecord = new Map(run.epochs.map((e, i) => [e.fit, i]));
   return run.epochs.flatMap((e, i) => {
     const next = run.epochs[i + 1];
     const end = (next === undefined || next.fit !== e.fit) && ends.get(e.fit);
-    return end ? [e, { fit: e.fit, epoch: e.epoch, end }] : [e];
+    // last: the fit has no later record (a fit begun inside another's callback interleaves theirs).
+    return end ? [e, { fit: e.fit, epoch: e.epoch, end, last: lastRecord.get(e.fit) === i }] : [e];
   });
 }
 

@@ -34,14 +34,17 @@ export function sortRuns(runs: readonly RunSummary[], key = 'id'): RunSummary[] 
   const descending = key.startsWith('-');
   const field = descending ? key.slice(1) : key;
   if (field === '') throw new UsageError(`Expected --sort to name a field (${FIELDS.join(', ')}) or a metric. Received: --sort ${key}`);
-  const valueOf = (r: RunSummary): number | string | undefined => {
-    if (field === 'seed') return r.seed === null ? undefined : Number(r.seed);
+  const recorded = (r: RunSummary) => finalResults(r)[field];
+  const valueOf = (r: RunSummary): number | bigint | string | undefined => {
+    // Seeds are integers of any size: as numbers, those above 2^53 would compare rounded.
+    if (field === 'seed') return r.seed === null || !/^-?\d+$/.test(r.seed) ? undefined : BigInt(r.seed);
     if ((FIELDS as readonly string[]).includes(field)) return (r[field as (typeof FIELDS)[number]] ?? undefined) as string | undefined;
-    const v = finalResults(r)[field];
+    const v = recorded(r);
     return typeof v === 'number' && !Number.isNaN(v) ? v : undefined;
   };
   const keyed = runs.map((r) => ({ r, v: valueOf(r) }));
-  if (!FIELDS.includes(field as never) && keyed.every(({ v }) => v === undefined)) {
+  // A metric every run recorded as NaN is still recorded (ls shows it): the order is then the listing's.
+  if (!FIELDS.includes(field as never) && runs.every((r) => typeof recorded(r) !== 'number')) {
     throw new UsageError(`Expected --sort to name a field (${FIELDS.join(', ')}) or a recorded metric. Received: --sort ${key}`);
   }
   return keyed.sort((a, b) => {

@@ -12,15 +12,13 @@ import { UsageError } from '../errors.js';
 import { execute, executeAll, interruptedBy, isScriptName, SCRIPT_KINDS, signalExitCode, type Execution, type Invocation } from './execute.js';
 import { projectRoot, trustedInvocation } from './trust.js';
 import {
-  compareData, computeChanges, configOf, environmentDifferences, finalResults, summaryValues, valueDifferences, fieldDifferences, firstDivergence, loadRun, lsTable, table,
-  layersText, printable, type RunDetails,
+  compareData, computeChanges, configOf, environmentDifferences, fieldDifferences, finalResults, seedKey, summaryValues, valueDifferences, firstDivergence, lengthText, loadRun, lsTable,
+  table, printable, type RunDetails,
 } from './inspect.js';
 import { renderReport } from './report.js';
-import { weightDifferences } from './snapshots.js';
-import { fitRecordProblems, weightFileProblems } from './integrity.js';
+import { commandDiff, readableRun } from './diff.js';
 import { runStart, sinceFlag, sortRuns } from './listing.js';
 import { liveSummary, ProgressDisplay } from './progress.js';
-import { firstDivergentOp } from '../runs/op-trace.js';
 import { valueFromBits } from '../runs/values.js';
 import { doctor } from './doctor.js';
 import { sameSeedReport, statisticsTable } from './summary.js';
@@ -263,18 +261,6 @@ function runsExitCode(executions: readonly Execution[], runs: readonly RunDetail
 /** More runs than this in one command is a typo, not a plan (each is a process and a directory). */
 const MAX_RUNS = 100_000;
 
-/**
- * A run to compare: a corrupt one is an error naming why, never compared as if it were empty;
- * nor one whose weight files are not what its records say (a snapshot or weights.bin changed).
- */
-function readableRun(storeDir: string, query: string): RunDetails {
-  const run = loadRun(storeDir, resolveRun(storeDir, query));
-  const problems = run.summary.status === 'corrupt' ? [run.summary.problem!] : [...fitRecordProblems(run), ...weightFileProblems(run)];
-  // A JSON parse error quotes the damaged line: its control characters (NULs) are shown, never written raw.
-  if (problems.length > 0) throw new Error(`Expected a readable run. Received: ${run.summary.id}, corrupt: ${printable(problems.join('; '))}`);
-  return run;
-}
-
 async function commandRun(parsed: Parsed): Promise<number> {
   const resume = stringFlag(parsed, 'resume');
   if (resume !== undefined) return commandResume(parsed, resume);
@@ -303,7 +289,9 @@ async function commandRun(parsed: Parsed): Promise<number> {
   const parallel = integerFlag(parsed, 'parallel', 1, MAX_RUNS) ?? 1;
   const metric = stringFlag(parsed, 'metric');
   const display = progressDisplay(parsed, invocations.length);
-  const finals: number[] = [];
+  // Per seed (and script and arguments), its first run's final value: the live summary's samples.
+  const finals = new Map<string, number>();
+  let done = 0;
   const executions = await executeAll(storeDir, invocations, parallel, (t, stream) => {
     display?.clear();
     write(stream, t);
@@ -315,9 +303,10 @@ async function commandRun(parsed: Parsed): Promise<number> {
     if (e.writeError) write('stderr', `verbatim run: ${e.writeError}\n`);
     // The live summary follows the chosen metric, else the loss.
     const name = metric ?? 'loss';
-    const value = summaryValues([r], name).get(name)?.[0];
-    if (value !== undefined) finals.push(value);
-    display?.finished(i, invocations.length > 1 && finals.length > 0 ? liveSummary(name, finals, invocations.length) : undefined);
+    const value = summaryValues([r], name).get(name)?.values[0];
+    if (value !== undefined && !finals.has(seedKey(r))) finals.set(seedKey(r), value);
+    done++;
+    display?.finished(i, invocations.length > 1 && finals.size > 0 ? liveSummary(name, [...finals.values()], done, invocations.length) : undefined);
   }, display && ((i, dir) => display.started(i, dir)));
   const runs = executions.map((e) => loadRun(storeDir, e.id));
   out('');
@@ -355,7 +344,7 @@ async function commandVerify(parsed: Parsed): Promise<number> {
     out(`identical: ${again.summary.id} reproduces ${original.summary.id} (${original.epochs.length} epoch records${original.steps.length ? `, ${original.steps.length} steps` : ''})`);
     return 0;
   }
-  if (divergence === 'length') out(`different: ${original.epochs.length} epoch records, then ${again.epochs.length}`);
+  if (divergence === 'length') out(lengthText(original, again));
   else if (divergence) out(`first divergence: fit ${divergence.fit}, epoch ${divergence.epoch}${divergence.epoch === 0 ? ' (initial weights)' : ''}: ${divergence.what.join(', ')} differ${divergence.layers?.length ? `; layers ${divergence.layers.join(', ')}` : ''}`);
   if (stepDivergence >= 0) out(`first divergent step: ${JSON.stringify(original.steps[stepDivergence])}`);
   if (values.length) out(`custom values that differ:\n  ${values.join('\n  ')}`);
@@ -364,56 +353,6 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   if (again.summary.status !== original.summary.status) out(`status: ${original.summary.status} -> ${again.summary.status}`);
   out(environmentChanges.length ? `environment differences:\n  ${environmentChanges.join('\n  ')}` : 'environment: no differences');
   return 1;
-}
-
-function commandDiff(parsed: Parsed): number {
-  const storeDir = store(parsed);
-  if (parsed.positionals.length !== 2) throw new UsageError(`Expected two runs. Received: ${JSON.stringify(parsed.positionals)}`);
-  const a = readableRun(storeDir, parsed.positionals[0]!);
-  // A run compared with itself is read (and its weight files hashed) once.
-  const b = resolveRun(storeDir, parsed.positionals[1]!) === a.summary.id ? a : readableRun(storeDir, parsed.positionals[1]!);
-  const divergence = firstDivergence(a, b);
-  const result = {
-    runs: [a.summary.id, b.summary.id],
-    environment: environmentDifferences(a, b),
-    config: fieldDifferences(configOf(a), configOf(b)),
-    data: compareData(a, b),
-    firstDivergence: divergence ?? null,
-    weights: divergence && divergence !== 'length' ? weightDifferences(a, b, divergence.fit, divergence.epoch) : [],
-    // Steps are compared where both runs traced them (a run without --trace steps has none to differ).
-    firstDivergentStep: (b.steps.length ? a.steps.find((s, i) => s.digest !== b.steps[i]?.digest || s.lossBits !== b.steps[i]?.lossBits) : undefined) ?? null,
-    firstDivergentOp: a.ops.length && b.ops.length ? firstDivergentOp(a.ops, b.ops) ?? null : null,
-    values: valueDifferences(a, b),
-  };
-  // identical: every recorded result (digest, metric and value bit) agrees.
-  const identical = divergence === undefined && result.values.length === 0 && result.firstDivergentStep === null && result.firstDivergentOp === null;
-  // diff(1)'s exit codes: 0 only when nothing is reported as differing (a hand-edited config with every digest agreeing is a difference).
-  const otherDifferences = Object.entries({ environment: result.environment, config: result.config, 'data content': result.data.content, 'data order': result.data.order })
-    .filter(([, lines]) => lines.length > 0).map(([what]) => what);
-  const exitCode = identical && otherDifferences.length === 0 ? 0 : 1;
-  if (parsed.flags.has('json')) {
-    out(JSON.stringify({ identical, differ: exitCode === 1, ...result }, null, 2));
-    return exitCode;
-  }
-  out(`environment: ${result.environment.length ? `\n  ${result.environment.join('\n  ')}` : 'no differences'}`);
-  out(`config: ${result.config.length ? `\n  ${result.config.join('\n  ')}` : 'no differences'}`);
-  out(`data content: ${result.data.content.length ? `\n  ${result.data.content.join('\n  ')}` : 'the same examples'}`);
-  out(`data order: ${result.data.order.length ? `\n  ${result.data.order.join('\n  ')}` : result.data.content.length ? '(see content)' : 'the same'}`);
-  if (result.values.length) out(`custom values that differ:\n  ${result.values.join('\n  ')}`);
-  if (identical && otherDifferences.length === 0) out('identical: every recorded digest, metric and value bit agrees');
-  else if (identical) out(`every recorded digest, metric and value bit agrees, but the runs differ in: ${otherDifferences.join(', ')} (above)`);
-  else if (divergence === undefined && result.values.length === 0) out('epoch records identical, but not every step (below)');
-  else if (divergence === undefined) out('training identical: every recorded digest and metric bit agrees');
-  else if (divergence === 'length') out(`different lengths: ${a.epochs.length} and ${b.epochs.length} epoch records`);
-  else {
-    out(`first divergence: fit ${divergence.fit}, epoch ${divergence.epoch}${divergence.epoch === 0 ? ' (initial weights)' : ''}: ${divergence.what.join(', ')} differ`);
-    out(`layers that differ: ${layersText(divergence.layers)}`);
-    for (const line of result.weights) out(`  ${line}`);
-  }
-  if (result.firstDivergentStep) out(`first divergent step: fit ${result.firstDivergentStep.fit}, epoch ${result.firstDivergentStep.epoch}, step ${result.firstDivergentStep.step}`);
-  if (result.firstDivergentOp) out(`first divergent op: ${result.firstDivergentOp}`);
-  else if (a.ops.length && b.ops.length) out(`ops of the first step: all ${a.ops.length} identical`);
-  return exitCode;
 }
 
 function commandLs(parsed: Parsed): number {
@@ -485,7 +424,8 @@ async function commandReport(parsed: Parsed): Promise<number> {
   const storeDir = store(parsed);
   if (parsed.flags.has('name') && parsed.positionals.length) throw new UsageError(`Expected runs or --name, not both. Received: ${JSON.stringify(parsed.positionals)} and --name ${stringFlag(parsed, 'name')}`);
   const ids = runIds(parsed, storeDir);
-  if (ids.length === 0) throw new UsageError('Expected runs (ids or --name). Received: none');
+  const name = stringFlag(parsed, 'name');
+  if (ids.length === 0) throw new UsageError(name === undefined ? 'Expected runs (ids or --name). Received: none' : `Expected runs named ${name} in ${storeDir}. Received: none of that name`);
   const file = stringFlag(parsed, 'out') ?? 'report.html';
   const runs = ids.map((id) => loadRun(storeDir, id));
   const corrupt = runs.filter((r) => r.summary.status === 'corrupt');
@@ -516,7 +456,7 @@ const COMMANDS: Record<string, { valued: string[]; switches: string[]; run: (p: 
   status: { valued: ['queue', 'store', 'metric'], switches: ['wait'], run: commandStatus },
   worker: { valued: ['queue', 'concurrency', 'threads', 'store', 'lock-ms', 'exit-when-idle'], switches: [], run: async (p) => (await import('./worker.js')).commandWorker(p, out) },
   verify: { valued: ['store'], switches: [], run: commandVerify },
-  diff: { valued: ['store'], switches: ['json'], run: commandDiff },
+  diff: { valued: ['store'], switches: ['json'], run: (p) => commandDiff(p, store(p), out) },
   ls: { valued: ['store', 'name', 'status', 'seed', 'since', 'sort'], switches: ['json'], run: commandLs },
   show: { valued: ['store'], switches: ['json'], run: commandShow },
   rm: { valued: ['store'], switches: [], run: commandRm },

@@ -115,13 +115,15 @@ export class RunProgress {
   }
 }
 
-/** The running summary of one metric over the runs finished so far. */
-export function liveSummary(metric: string, values: readonly number[], total: number): string {
-  const finite = values.filter(Number.isFinite);
-  if (finite.length === 0) return `${values.length}/${total} done`;
+/** The running summary of one metric over the runs finished so far: one value per seed (its first run's). */
+export function liveSummary(metric: string, seedValues: readonly number[], done: number, total: number): string {
+  const finite = seedValues.filter(Number.isFinite);
+  if (finite.length === 0) return `${done}/${total} done`;
   const s = summarize(finite);
   const f = (v: number) => String(Number(v.toPrecision(4)));
-  return `${values.length}/${total} done: ${metric} mean ${f(s.mean)} ± ${f((s.ci95[1] - s.ci95[0]) / 2)} (95% CI), median ${f(s.median)}, min ${f(s.min)}, max ${f(s.max)}`;
+  // The samples are the seeds (a seed's repeats are bit-identical); one seed has no interval.
+  if (finite.length === 1) return `${done}/${total} done: ${metric} ${f(s.mean)} (one seed)`;
+  return `${done}/${total} done: ${metric} over ${finite.length} seeds mean ${f(s.mean)} ± ${f((s.ci95[1] - s.ci95[0]) / 2)} (95% CI), median ${f(s.median)}, min ${f(s.min)}, max ${f(s.max)}`;
 }
 
 export class ProgressDisplay {

@@ -7,17 +7,16 @@
  * bits" with each divergence's diff, and the environment (shared fields once, then per run only
  * the fields that differ).
  */
-import { countLabel, summarize } from '../runs/statistics.js';
+import { noStatisticsText, STATISTICS_HEADER, statisticsRows } from './summary.js';
 import { weightDifferences } from './snapshots.js';
 import { valueFromBits } from '../runs/values.js';
 import { curveSpec, distributionSpec, renderCharts, vegaRuntime, type CurvePoint, type FinalPoint } from './charts.js';
 import {
-  compareData, configOf, environmentDifferences, fieldDifferences, finalResults, firstDivergence, repeatedSeeds, summaryValues, VOLATILE_ENVIRONMENT, layersText,
+  compareData, configOf, environmentDifferences, fieldDifferences, finalResults, firstDivergence, lengthText, repeatedSeeds, summaryValues, valueDifferences, VOLATILE_ENVIRONMENT, layersText,
   type EpochRecord, type RunDetails,
 } from './inspect.js';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const fmt = (v: number) => String(Number(v.toPrecision(6)));
 
 /** A run as the charts label it: its seed and the end of its id (ids share their start). */
 export function runLabel(r: RunDetails): string {
@@ -88,30 +87,28 @@ function distributionPanels(runs: readonly RunDetails[], metric?: string): Panel
   });
 }
 
-function statisticsRows(runs: readonly RunDetails[], metric?: string): string[][] {
-  return [...summaryValues(runs, metric)].map(([name, values]) => {
-    const s = summarize(values);
-    return [name, countLabel(values), fmt(s.mean), fmt(s.std), fmt(s.median), fmt(s.min), fmt(s.max), `[${fmt(s.ci95[0])}, ${fmt(s.ci95[1])}]`];
-  });
-}
-
 const diffAnchor = (a: RunDetails, b: RunDetails) => `diff-${a.summary.id}-${b.summary.id}`.replace(/[^A-Za-z0-9_-]/g, '_');
 
-/** Runs of the same seed whose bits differ: each against the group's first run, with its diff. */
+/**
+ * Runs of the same seed, script and arguments whose bits differ: each against the group's first
+ * run, with its diff (runs of other scripts or arguments were asked for other things).
+ */
 function sameSeedSection(runs: readonly RunDetails[]): string {
-  const groups = repeatedSeeds(runs).map(([seed, group]) => [seed || '?', group] as const);
-  if (groups.length === 0) return '<p class="same-seed-summary">No two runs share a seed.</p>';
+  const groups = repeatedSeeds(runs);
+  if (groups.length === 0) return '<p class="same-seed-summary">No seed was run to completion more than once (with the same script and arguments).</p>';
   const items: string[] = [];
   const diffs: string[] = [];
   for (const [seed, [first, ...others]] of groups) {
-    const differing = others.filter((r) => firstDivergence(first!, r) !== undefined);
+    const differing = others.filter((r) => firstDivergence(first!, r) !== undefined || valueDifferences(first!, r).length > 0);
     if (differing.length === 0) {
       items.push(`<li>Seed ${escape(seed)}: ${others.length + 1} runs, bit-identical.</li>`);
       continue;
     }
     for (const r of differing) {
-      const d = firstDivergence(first!, r)!;
-      const where = d === 'length' ? `different numbers of epoch records (${first!.epochs.length} and ${r.epochs.length})` : `first divergence at fit ${d.fit}, epoch ${d.epoch}${d.epoch === 0 ? ' (initial weights)' : ''}: ${d.what.join(', ')}`;
+      const d = firstDivergence(first!, r);
+      const values = valueDifferences(first!, r);
+      const where = d === undefined ? `custom values differ: ${values.join('; ')}` : d === 'length' ? lengthText(first!, r)
+        : `first divergence at fit ${d.fit}, epoch ${d.epoch}${d.epoch === 0 ? ' (initial weights)' : ''}: ${d.what.join(', ')}`;
       items.push(`<li class="different">Seed ${escape(seed)}: <code>${escape(r.summary.id)}</code> differs from <code>${escape(first!.summary.id)}</code>, ${escape(where)}. <a href="#${diffAnchor(first!, r)}">diff</a></li>`);
       const lines = [
         `$ verbatim diff ${first!.summary.id} ${r.summary.id}`,
@@ -119,8 +116,9 @@ function sameSeedSection(runs: readonly RunDetails[]): string {
         `config: ${fieldDifferences(configOf(first!), configOf(r)).join('; ') || 'no differences'}`,
         `data content: ${compareData(first!, r).content.join('; ') || 'the same examples'}`,
         `data order: ${compareData(first!, r).order.join('; ') || 'no differences beyond the content'}`,
+        ...(values.length ? [`custom values that differ: ${values.join('; ')}`] : []),
         where,
-        ...(d !== 'length' ? [`layers that differ: ${layersText(d.layers)}`, ...weightDifferences(first!, r, d.fit, d.epoch).map((l) => `  ${l}`)] : []),
+        ...(d !== undefined && d !== 'length' ? [`layers that differ: ${layersText(d.layers)}`, ...weightDifferences(first!, r, d.fit, d.epoch).map((l) => `  ${l}`)] : []),
       ];
       diffs.push(`<section class="diff" id="${diffAnchor(first!, r)}"><h3>${escape(first!.summary.id)} vs ${escape(r.summary.id)}</h3><pre>${escape(lines.join('\n'))}</pre></section>`);
     }
@@ -177,7 +175,8 @@ ${curves.length ? [...byMetric].map(([m, figures]) => `<h3>${escape(m)}</h3><div
 <h2>Final metrics and values across runs</h2>
 <div class="panels">${distributions.map((p, i) => figure(p, curves.length + i)).join('')}</div>
 <h2>Summary statistics</h2>
-${stats.length ? htmlTable([['metric', 'n', 'mean', 'std', 'median', 'min', 'max', '95% CI of the mean'], ...stats], 'statistics') : '<p>No metrics were recorded.</p>'}
+<p class="hint">One sample per seed: the repeats of a seed are bit-identical by construction, not further samples.</p>
+${stats.length ? htmlTable([STATISTICS_HEADER, ...stats], 'statistics') : `<p>${escape(noStatisticsText(runs, options.metric))}.</p>`}
 <h2>Same seed, different bits</h2>
 ${sameSeedSection(runs)}
 <h2>Environment</h2>

@@ -97,8 +97,10 @@ function epochWeightBytes(run: RecordedWeights, fit: number, epoch: number, epoc
 export function weightDifferences(a: RecordedWeights, b: RecordedWeights, fit: number, epoch: number): string[] {
   // fit and epoch become part of a file name: only non-negative integers (readEpochs checks them; so does this).
   if (!isIndex(fit) || !isIndex(epoch)) return [`(not a recorded epoch: fit ${String(fit)}, epoch ${String(epoch)})`];
-  const weights = a.fits.find((f) => f.fit === fit && f.weights)?.weights;
-  if (!weights) return ['(the weights of this epoch were not kept)'];
+  const [weights, weightsB] = [a, b].map((run) => run.fits.find((f) => f.fit === fit && f.weights)?.weights);
+  if (!weights || !weightsB) return ['(the weights of this epoch were not kept)'];
+  // Each run's files hold its own model: read with the other's shapes, they would seem damaged.
+  if (JSON.stringify(weights) !== JSON.stringify(weightsB)) return [`(the runs' models differ at fit ${fit}: other weight names or shapes (a config difference), so their weights are not compared)`];
   const layout = weightLayout(weights);
   if (typeof layout === 'string') return [layout];
   const epochBytes = snapshotBytes(layout);

@@ -3,25 +3,49 @@
  * final metric, and whether runs of the same seed were bit-identical (across which workers and
  * machines, for queued runs; otherwise where they first diverge and how their environments differ).
  */
-import { countLabel, summarize } from '../runs/statistics.js';
-import { environmentDifferences, firstDivergence, repeatedSeeds, summaryValues, table, valueDifferences, type RunDetails } from './inspect.js';
+import { summarize } from '../runs/statistics.js';
+import { environmentDifferences, firstDivergence, lengthText, repeatedSeeds, summaryValues, table, valueDifferences, type RunDetails, type SeedValues } from './inspect.js';
+
+const f = (v: number) => String(Number(v.toPrecision(6)));
+
+export const STATISTICS_HEADER = ['metric', 'seeds', 'mean', 'std', 'median', 'min', 'max', '95% CI of the mean'];
+
+/**
+ * One row of a statistics table. The samples are the seeds (repeats of a seed are bit-identical
+ * by construction: counted as samples, they would narrow the interval falsely); one seed has no
+ * spread and no interval.
+ */
+function statisticsRow(name: string, { values, runs, disagreeing }: SeedValues): string[] {
+  const s = summarize(values);
+  const nonFinite = values.filter((v) => !Number.isFinite(v)).length;
+  const notes = [
+    ...(runs !== values.length ? [`${runs} runs`] : []),
+    ...(nonFinite ? [`${nonFinite} non-finite`] : []),
+    ...(disagreeing ? [`repeats of ${disagreeing} seed(s) differ: their first run counted`] : []),
+  ];
+  const count = `${values.length}${notes.length ? ` (${notes.join(', ')})` : ''}`;
+  if (values.length === 1) return [name, count, f(s.mean), '-', f(s.median), f(s.min), f(s.max), 'none: one seed'];
+  return [name, count, f(s.mean), f(s.std), f(s.median), f(s.min), f(s.max), `[${f(s.ci95[0])}, ${f(s.ci95[1])}]`];
+}
+
+/** Per final metric and custom value (or only `metric`): the rows of the summary statistics across the runs' seeds. */
+export function statisticsRows(runs: readonly RunDetails[], metric?: string): string[][] {
+  return [...summaryValues(runs, metric)].map(([name, values]) => statisticsRow(name, values));
+}
+
+/** Why there are no statistics: no run completed, or the completed runs recorded nothing (by that name). */
+export function noStatisticsText(runs: readonly RunDetails[], metric?: string): string {
+  const unfinished = runs.filter((r) => r.summary.status !== 'completed').length;
+  if (unfinished === runs.length) return `no run completed (${unfinished} did not): statistics are of completed runs only`;
+  if (metric === undefined) return 'no completed run recorded a metric or value';
+  const recorded = [...summaryValues(runs).keys()].sort();
+  return `no completed run recorded a metric or value named ${metric}; ${recorded.length ? `they recorded ${recorded.join(', ')}` : 'they recorded none'}`;
+}
 
 /** Per final metric and custom value (or only `metric`): the summary statistics across the runs. */
 export function statisticsTable(runs: readonly RunDetails[], metric?: string): string {
-  const metrics = summaryValues(runs, metric);
-  if (metrics.size === 0) {
-    if (metric === undefined) return '(no metrics were recorded)';
-    const recorded = [...summaryValues(runs).keys()].sort();
-    return `(no run recorded a metric or value named ${metric}; ${recorded.length ? `they recorded ${recorded.join(', ')}` : 'they recorded none'})`;
-  }
-  const f = (v: number) => String(Number(v.toPrecision(6)));
-  return table([
-    ['metric', 'n', 'mean', 'std', 'median', 'min', 'max', '95% CI of the mean'],
-    ...[...metrics].map(([k, values]) => {
-      const s = summarize(values);
-      return [k, countLabel(values), f(s.mean), f(s.std), f(s.median), f(s.min), f(s.max), `[${f(s.ci95[0])}, ${f(s.ci95[1])}]`];
-    }),
-  ]);
+  const rows = statisticsRows(runs, metric);
+  return rows.length ? table([STATISTICS_HEADER, ...rows]) : `(${noStatisticsText(runs, metric)})`;
 }
 
 /** Where a queued run ran: the worker (host and process) and its machine. */
@@ -54,7 +78,7 @@ export function sameSeedReport(runs: readonly RunDetails[], placement?: (run: Ru
     if (!placement) return `seed ${seed}: ${group.length} runs, NOT bit-identical`;
     const first = firstDivergence(group[0]!, divergent);
     const at = first === undefined ? `custom values differ: ${valueDifferences(group[0]!, divergent).join('; ')}`
-      : first === 'length' ? `${group[0]!.epochs.length} epoch records, then ${divergent.epochs.length}`
+      : first === 'length' ? lengthText(group[0]!, divergent)
         : `first divergence at fit ${first.fit}, epoch ${first.epoch}: ${first.what.join(', ')} differ`;
     const environment = environmentDifferences(group[0]!, divergent);
     const named = (r: RunDetails) => `${r.summary.id}${placement(r) ? ` (${placement(r)!.worker})` : ''}`;

@@ -56,9 +56,3 @@ export function summarize(values: readonly number[]): Summary {
   const half = n > 1 ? (tQuantile975(n - 1) * std) / Math.sqrt(n) : 0;
   return { n, mean, std, median, min: ordered[0] ?? Number.NaN, max: ordered.at(-1) ?? Number.NaN, ci95: [mean - half, mean + half] };
 }
-
-/** The count column of a statistics table: n, and how many values were NaN or infinite. */
-export function countLabel(values: readonly number[]): string {
-  const nonFinite = values.filter((v) => !Number.isFinite(v)).length;
-  return `${values.length}${nonFinite ? ` (${nonFinite} non-finite)` : ''}`;
-}

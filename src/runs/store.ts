@@ -417,13 +417,23 @@ export function readStatus(dir: string): StatusRecord | undefined {
   return record as unknown as StatusRecord;
 }
 
+/**
+ * Where training stood, in words. `reached` records the epoch (1-based, as epochs.jsonl) and the
+ * steps trained in it (a count): said as the last step trained, numbered from 0 as steps.jsonl
+ * and diff number them (the record's form is unchanged, so older stores read the same).
+ */
+function reachedText(fit: number, epoch: number, steps: number): string {
+  if (epoch === 0 || steps === 0) return `at fit ${fit}${epoch === 0 ? '' : `, epoch ${epoch}`}, before its first step`;
+  return `at fit ${fit}, epoch ${epoch}, after its step${steps === 1 ? ' 0' : `s 0-${steps - 1}`}`;
+}
+
 /** Why a run ended as it did, in words, when it did not complete. */
 export function endReason(status: StatusRecord | undefined): string | undefined {
   if (!status) return 'stopped before it recorded a status (killed while starting)';
   // The record is read from disk: a `reached` of the wrong shape (a hand-edited or foreign file) is said as such, never as "fit undefined".
   const { reached, afterFit } = status as { reached?: unknown; afterFit?: unknown };
   const where = reached !== undefined
-    ? isRecord(reached) && isIndex(reached.fit) && isIndex(reached.epoch) && isIndex(reached.step) ? `at fit ${reached.fit}, epoch ${reached.epoch}, step ${reached.step}`
+    ? isRecord(reached) && isIndex(reached.fit) && isIndex(reached.epoch) && isIndex(reached.step) ? reachedText(reached.fit, reached.epoch, reached.step)
       : `at an unreadable point (reached=${JSON.stringify(reached)})`
     : afterFit !== undefined ? isIndex(afterFit) ? `after fit ${afterFit} ended` : `at an unreadable point (afterFit=${JSON.stringify(afterFit)})` : undefined;
   const message = isRecord(status.error) && typeof status.error.message === 'string' ? status.error.message : undefined;
