@@ -49,7 +49,7 @@ Commands:
                [--backup-interval S] [--store DIR] [-- script args]
   run --resume <run>                continue an interrupted or failed run from its backups
   verify <run> [--store DIR]        re-execute a run and compare every digest and metric bit
-  diff <runA> <runB> [--json]       environment, config, data and the first divergence
+  diff <runA> <runB> [--json]       environment, arguments, status, config, data, first divergence
   ls [--name N] [--status S] [--seed N] [--since T] [--sort F] [--json]   the recorded runs
   show <run> [--json]               one run's record
   rm <run>                          delete a run
@@ -83,15 +83,17 @@ verbatim run --resume <run> [--store DIR] [--progress]: continues an interrupted
                   retries failed jobs); prints each job as it finishes, then the same summary
   --detach        with --queue: print the sweep id and return (then verbatim status)
 Prints, per final metric, mean, sample standard deviation, median, min, max and the 95%
-confidence interval of the mean, and whether runs of the same seed were bit-identical.`,
+confidence interval of the mean over the seeds (one value per seed: its repeats are bit-identical
+by construction, not further samples; one seed has no interval), and whether runs of the same
+seed were bit-identical.`,
   verify: 'verbatim verify <run>: checks the run\'s records and weight files (every kept snapshot against its epoch record\'s digest, weights.bin against the final digest of the last fit to end, fits.jsonl\'s lines once each and in order; a changed or lost file is a corrupt run, exit 1), re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit, the data each fit and evaluation was given and the recorded config (each fit\'s model and options); prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
-  diff: `verbatim diff <runA> <runB> [--json]: environment, config and data-fingerprint differences (each fit's and model.evaluate's data: digest, shape, dtype), then the first epoch (and step, when traced; and op of the first step, with --trace ops) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.
+  diff: `verbatim diff <runA> <runB> [--json]: environment, script arguments, status, config and data-fingerprint differences (each fit's and model.evaluate's data: digest, shape, dtype), then the first epoch (and step, when traced; and op of the first step, with --trace ops) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.
 Both runs' weight files are checked first: every kept snapshot (weights/fit-F.bin) and the final weights (weights.bin) must have the digests the records hold (epochs.jsonl; fits.jsonl for the final weights); a run whose file was changed or lost is corrupt (the file, fit, epoch and both digests are named).
 Exit codes (as diff(1)): 0 identical (every recorded digest, metric and custom value bit agrees, and nothing above differs: environment, config, data), 1 the runs differ in anything diff reports, or a run is corrupt, 2 bad usage. --json says both: "identical" (the recorded results' bits) and "differ" (anything reported).`,
   ls: 'verbatim ls [--name NAME] [--status S] [--seed N] [--since 2h|2026-11-28] [--sort FIELD|METRIC|-METRIC] [--json]: id, name, seed, status, final metrics and custom values, and digest prefix of every run, oldest first unless sorted.',
   show: 'verbatim show <run> [--json]: the run\'s manifest, status (with its reason), fits and per-epoch records.',
   rm: 'verbatim rm <run...>: deletes the runs (each id, or a prefix naming one run), printing what it removed.',
-  report: 'verbatim report <runs...|--name NAME> [--metric NAME] [--out report.html | -]: one self-contained, offline HTML file (Vega-Lite charts as inline SVG, live with hover and zoom in a browser): curves with one panel per fit, the distribution of every final metric and custom value, summary statistics, runs of the same seed whose bits differ with their diff, and the environment once with the per-run differences.',
+  report: 'verbatim report <runs...|--name NAME> [--metric NAME] [--out report.html | -]: one self-contained, offline HTML file (Vega-Lite charts as inline SVG, live with hover and zoom in a browser): curves with one panel per fit, the distribution of every final metric and custom value, summary statistics over seeds, runs of one seed, script and arguments whose bits differ with their diff, and the environment once with the per-run differences.',
   doctor: 'verbatim doctor <script> [--seed N] [--trace ops] [-- script args]: with the seed pinned (default 1) for every run, runs the training twice in two processes, twice in one process, with 1 and 2 threads and on both backends; compares each pair in order (both trained, data and config, training, custom values), then names the first cause in the chain (e.g. data differ because of Math.random at file:line, or the script\'s own data depend on the thread count), the first divergent step, the checks that could not run, and the risks it finds. Exit 0 only when every check ran and is bit-identical, else 1.',
   env: 'verbatim env [--json]: this environment\'s manifest.',
   worker: `verbatim worker --queue redis://host:port[/db] [--concurrency N] [--threads N] [--store DIR] [--lock-ms MS] [--exit-when-idle S]
