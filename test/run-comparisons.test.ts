@@ -98,8 +98,8 @@ describe('run comparisons', () => {
     const d = cli('diff', three!.id, five!.id);
     assert.match(d.stdout, /script arguments: \n\s+args\[0\]: "3" -> "5"/);
     const f = cli('diff', three!.id, failed!.id);
-    // The error ended fit 0 (fitFailed): the reason says so, as for any failure once no fit is open.
-    assert.match(f.stdout, /status: completed -> failed: .*boom \(after fit 0 ended\)/);
+    // The error ended fit 0 at the end of its epoch 2: the reason says where it stopped.
+    assert.match(f.stdout, /status: completed -> failed: .*boom \(at fit 0, epoch 2, after its steps 0-3\)/);
     assert.match(f.stdout, /args: \["3"\] -> \["3","--fail"\]/);
   });
 

@@ -115,8 +115,8 @@ export class RunRecorder implements TrainingObserver {
   private readonly openFits = new Map<ObservedModel, OpenFit>();
   /** The fit begun last (its trainBegin follows its fitBegin at once). */
   private current: OpenFit | undefined;
-  /** The number of the fit that ended last (by its end or by an error). */
-  private lastEndedFit: number | undefined;
+  /** The fit that ended last (by its end or by an error), and where it stopped if an error ended it. */
+  private lastEnded: { fit: number; failedAt?: { fit: number; epoch: number; step: number } } | undefined;
   private readonly appends = new AppendFiles(() => this.writePendingEpochs());
   /** Where the epochs' weight snapshots are kept until written. */
   private readonly snapshotBytes = new BytePool();
@@ -283,14 +283,16 @@ export class RunRecorder implements TrainingObserver {
   }
 
   /**
-   * Where training stood as the run ended: inside the open fit begun last, or, with no fit open,
-   * after the fit that ended last (never inside a fit that had ended).
+   * Where training stood as the run ended: inside the open fit begun last; with no fit open, where
+   * the fit that ended last stopped if an error ended it (the error that fails the run, usually),
+   * else after that fit (never inside a fit that ended normally).
    */
   private whereTrainingStood(): Pick<StatusRecord, 'reached' | 'afterFit'> {
     let open: OpenFit | undefined;
     for (const fit of this.openFits.values()) if (!open || fit.fit > open.fit) open = fit;
-    if (open) return { reached: { fit: open.fit, epoch: open.progress?.epoch ?? 0, step: open.progress?.step ?? 0 } };
-    return this.lastEndedFit === undefined ? {} : { afterFit: this.lastEndedFit };
+    if (open) return { reached: positionOf(open) };
+    if (this.lastEnded?.failedAt) return { reached: this.lastEnded.failedAt };
+    return this.lastEnded === undefined ? {} : { afterFit: this.lastEnded.fit };
   }
 
   /**
@@ -456,7 +458,7 @@ export class RunRecorder implements TrainingObserver {
     // The weights as the fit leaves them (a callback may change them after the last epoch: restored best weights, an average).
     if (!this.kept?.ended.has(fit)) this.appends.jsonl(this.file('fits.jsonl'), [{ fit, finalDigest: streamedWeightsDigest(model.weights) }]);
     this.openFits.delete(model);
-    this.lastEndedFit = fit;
+    this.lastEnded = { fit };
     // Not flushed now: the fit's last records are written with the next ones, or within the flush interval.
     this.appends.flushIfDue();
     // The last fit's history and model are the run's: each fit's replaces the one before (of fits
@@ -479,7 +481,8 @@ export class RunRecorder implements TrainingObserver {
 
   /** A fit that ended by an error has ended: a script that catches it and goes on completes its run. */
   fitFailed({ model }: { model: ObservedModel }): void {
-    this.lastEndedFit = this.openFitOf(model)?.fit ?? this.fit;
+    const open = this.openFitOf(model);
+    this.lastEnded = open ? { fit: open.fit, failedAt: positionOf(open) } : { fit: this.fit };
     this.openFits.delete(model);
   }
 
@@ -506,6 +509,11 @@ export class RunRecorder implements TrainingObserver {
       data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t) }])),
     }]);
   }
+}
+
+/** Where an open fit's training stands (its epoch from 1, its last step trained). */
+function positionOf(open: OpenFit): { fit: number; epoch: number; step: number } {
+  return { fit: open.fit, epoch: open.progress?.epoch ?? 0, step: open.progress?.step ?? 0 };
 }
 
 function serializable(options: Record<string, unknown>): Record<string, unknown> {
