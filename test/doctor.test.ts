@@ -79,7 +79,7 @@ describe('doctor verdicts', () => {
   it('custom values that differ are a cause, with exit 1, though training is identical', () => {
     const r = doctor('noisy-value.mjs');
     assert.equal(r.code, 1, r.stdout);
-    assert.match(r.stdout, /twice in two processes\s+custom values differ: noisy step 0: [0-9a-f]{8} -> [0-9a-f]{8}/);
+    assert.match(r.stdout, /twice in two processes\s+custom values differ: noisy step 0: [-0-9.e]+ \(bits [0-9a-f]{8}\) -> [-0-9.e]+ \(bits [0-9a-f]{8}\)/);
     assert.match(r.stdout, /cause: training agrees but the custom values \(vb\.runs\.log\) differ between two processes/);
     assert.match(r.stdout, /Math\.random called 1 time\(s\) at \S+noisy-value\.mjs:8:\d+/);
     assert.doesNotMatch(r.stdout, /every check is bit-identical/);

@@ -42,6 +42,18 @@ class Recording extends vb.layers.Layer {
   }
 }
 
+/** Two small models (3 and 4 hidden units) compiled with adam, seeded, and data for both: for fits that overlap. */
+function twoModels() {
+  vb.setRandomSeed(4);
+  const make = (units: number) => {
+    const m = vb.sequential({ layers: [vb.layers.dense({ units, inputShape: [2] }), vb.layers.dense({ units: 1 })] });
+    m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    return m;
+  };
+  const x = vb.random.normal(vb.random.key(2), [8, 2]);
+  return { a: make(3), b: make(4), x, y: vb.sum(x, 1, true) };
+}
+
 forEachBackend('epoch records against the model', (backend) => {
   it('every epoch digest is weightsDigest then; layer digests from snapshots are layerDigests', async () => {
     const store = freshStore(`digests-${backend}`);
@@ -375,16 +387,9 @@ describe('run records: after an outside review', () => {
     let id = '';
     await vb.runs.record({ store, trace: 'steps' }, async (recorder) => {
       id = recorder.id;
-      vb.setRandomSeed(4);
-      const make = (units: number) => {
-        const m = vb.sequential({ layers: [vb.layers.dense({ units, inputShape: [2] }), vb.layers.dense({ units: 1 })] });
-        m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
-        return m;
-      };
-      const [a, b] = [make(3), make(4)];
-      const x = vb.random.normal(vb.random.key(2), [8, 2]);
+      const { a, b, x, y } = twoModels();
       // b trains inside a's second epoch: a's records, then b's, then a's again.
-      await a.fit(x, vb.sum(x, 1, true), { epochs: 3, batchSize: 4, verbose: 0, callbacks: { onEpochEnd: async (epoch: number) => { if (epoch === 1) await b.fit(x, vb.sum(x, 1, true), { epochs: 2, batchSize: 4, verbose: 0 }); } } });
+      await a.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0, callbacks: { onEpochEnd: async (epoch: number) => { if (epoch === 1) await b.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0 }); } } });
     });
     // The same records as if the event loop had let a finish first: each fit's in its order.
     const other = `${id}-reordered`;
@@ -411,18 +416,17 @@ describe('run records: after an outside review', () => {
   it('of fits run together, the first begun is the run\'s (model files, history, ls digest), whichever the clock lets end last', async () => {
     const store = freshStore('together-final');
     const results: { id: string; first: string; second: string }[] = [];
-    for (const [firstEpochs, secondEpochs] of [[1, 6], [6, 1]] as const) {
+    // The order of the ends is forced: the fit that waits holds its first epoch's end until the other fit has ended.
+    for (const [firstEpochs, secondEpochs, waits] of [[1, 6, 'second'], [6, 1, 'first']] as const) {
       await vb.runs.record({ store }, async (recorder) => {
-        vb.setRandomSeed(4);
-        const make = (units: number) => {
-          const m = vb.sequential({ layers: [vb.layers.dense({ units, inputShape: [2] }), vb.layers.dense({ units: 1 })] });
-          m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
-          return m;
-        };
-        const [a, b] = [make(3), make(4)];
-        const x = vb.random.normal(vb.random.key(2), [8, 2]);
-        const y = vb.sum(x, 1, true);
-        await Promise.all([a.fit(x, y, { epochs: firstEpochs, batchSize: 4, verbose: 0 }), b.fit(x, y, { epochs: secondEpochs, batchSize: 4, verbose: 0 })]);
+        const { a, b, x, y } = twoModels();
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => { release = resolve; });
+        const held = { onEpochEnd: () => gate };
+        const first = a.fit(x, y, { epochs: firstEpochs, batchSize: 4, verbose: 0, ...(waits === 'first' ? { callbacks: held } : {}) });
+        const second = b.fit(x, y, { epochs: secondEpochs, batchSize: 4, verbose: 0, ...(waits === 'second' ? { callbacks: held } : {}) });
+        void (waits === 'first' ? second : first).then(release);
+        await Promise.all([first, second]);
         results.push({ id: recorder.id, first: a.weightsDigest(), second: b.weightsDigest() });
         // Disposed, so that the model loaded below gets the same weight names.
         for (const t of [a, b, x, y]) t.dispose();
@@ -430,7 +434,7 @@ describe('run records: after an outside review', () => {
     }
     for (const [i, { id, first }] of results.entries()) {
       const ends = readJsonl<{ fit: number; finalDigest?: string }>(join(store, id, 'fits.jsonl')).filter((f) => f.finalDigest).map((f) => f.fit);
-      assert.deepEqual(ends, i === 0 ? [0, 1] : [1, 0], 'the shorter fit ends first');
+      assert.deepEqual(ends, i === 0 ? [0, 1] : [1, 0], 'the fit that did not wait ends first');
       assert.equal(summarizeRun(store, id).digest, first);
       const loaded = await vb.loadLayersModel(`file://${join(store, id, 'model.json')}`);
       assert.equal(loaded.weightsDigest(), first);
