@@ -520,6 +520,22 @@ ${body}`);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /the script \S*innocent\.mjs does not import verbatim, itself or through the project's modules it imports/);
     assert.ok(!existsSync(join(WORK, 'innocent-ran')), 'the refused program did not run');
+    // Naming verbatim is not importing it: in a comment, a string, a template literal, or a helper's comment.
+    writeFileSync(join(WORK, 'lib', 'mentions.mjs'), "// import * as vb from 'verbatim';\nexport {};\n");
+    let previous = sha;
+    for (const mention of ["// import * as vb from 'verbatim';", "/* import 'verbatim' */", 'const text = "import \'verbatim\'";', "const text = `await import('verbatim')`;", "import './lib/mentions.mjs';"]) {
+      writeFileSync(innocent, `${mention}\nimport { writeFileSync } from 'node:fs';\nwriteFileSync('innocent-ran', 'ran');\n`);
+      const now = spawnSync('sha256sum', [innocent], { encoding: 'utf8' }).stdout.split(' ')[0]!;
+      for (const name of ['run.json', 'manifest.json']) {
+        const path = join(STORE, run!.id, name);
+        writeFileSync(path, readFileSync(path, 'utf8').replace(previous, now));
+      }
+      previous = now;
+      const mentioned = cli(['verify', run!.id]);
+      assert.equal(mentioned.code, 1, mention);
+      assert.match(mentioned.stderr, /innocent\.mjs does not import verbatim/, mention);
+      assert.ok(!existsSync(join(WORK, 'innocent-ran')), `the refused program did not run (${mention})`);
+    }
   });
 
   it('strict mode: a dependency that captured Math.random at import is caught under verbatim run and with node --import verbatim/strict, not without', () => {

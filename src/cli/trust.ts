@@ -14,6 +14,7 @@ import { fileSha256 } from '../runs/environment.js';
 import { UsageError } from '../errors.js';
 import { canonicalSeed } from './args.js';
 import { runsThroughTsx, type Invocation } from './execute.js';
+import { moduleSpecifiers } from './module-specifiers.js';
 import type { RunDetails } from './inspect.js';
 
 /** The nearest directory at or above `start` with a package.json, else `start`. */
@@ -139,10 +140,10 @@ function verbatimUnreached(script: string, root: string): string | undefined {
       const which = importer === '' ? `the script ${script}` : `the script ${script} imports ${file}${importer === script ? '' : ` (through ${importer})`}, which`;
       return `${which} cannot be read (${reason}), so whether it imports verbatim is unknown`;
     }
-    if (/verbatim/.test(text)) return undefined;
-    const imports = [...text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map(([, specifier]) => ({ specifier: specifier!, kind: 'import' as const }));
-    const requires = /\.c(js|ts)$/.test(file) ? [...text.matchAll(/\brequire\s*\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g)].map(([, specifier]) => ({ specifier: specifier!, kind: 'require' as const })) : [];
-    for (const { specifier, kind } of [...imports, ...requires]) {
+    // A require is one only in a CommonJS module (.cjs, .cts), where it always exists.
+    const specifiers = moduleSpecifiers(text).filter(({ kind }) => kind === 'import' || /\.c(js|ts)$/.test(file));
+    if (specifiers.some(({ specifier }) => specifier === 'verbatim' || specifier.startsWith('verbatim/'))) return undefined;
+    for (const { specifier, kind } of specifiers.filter(({ specifier }) => /^\.{1,2}\//.test(specifier))) {
       const found = loadable(resolve(dirname(file), specifier), specifier.endsWith('/'), kind, file, tsx).filter(isFile);
       if (found.length === 0 || (found.length === 1 && NOT_MODULES.includes(extname(found[0]!)))) continue;
       if (found.length > 1 || basename(found[0]!) === 'package.json') {
