@@ -16,7 +16,7 @@ import { forEachBackend } from './helpers/backends.js';
 import { readEpochs, summarizeRun } from '../src/runs/store.js';
 import { readJsonl } from '../src/runs/record-files.js';
 import { layerDigestsAt } from '../src/cli/snapshots.js';
-import { computeChanges, environmentDifferences, firstDivergence, loadRun } from '../src/cli/inspect.js';
+import { compareData, computeChanges, environmentDifferences, firstDivergence, loadRun } from '../src/cli/inspect.js';
 import { weightFileProblems } from '../src/cli/integrity.js';
 import { WeightLayout } from '../src/models/weight-digest.js';
 
@@ -443,6 +443,23 @@ describe('run records: after an outside review', () => {
       assert.equal(history.epoch.length, i === 0 ? 1 : 6);
       assert.deepEqual(weightFileProblems(loadRun(store, id)), []);
     }
+  });
+
+  it('validation tensors are fingerprinted with the fit\'s data: runs whose validation data differ say so', async () => {
+    const store = freshStore('validation-data');
+    const ids: string[] = [];
+    for (const shift of [0, 0, 1]) {
+      await vb.runs.record({ store }, async (recorder) => {
+        ids.push(recorder.id);
+        const { a, x, y } = twoModels();
+        const vx = vb.add(vb.random.normal(vb.random.key(9), [4, 2]), shift);
+        await a.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0, validationData: [vx, vb.sum(vx, 1, true)] });
+      });
+    }
+    const [same, again, shifted] = ids.map((id) => loadRun(store, id)) as [ReturnType<typeof loadRun>, ReturnType<typeof loadRun>, ReturnType<typeof loadRun>];
+    assert.deepEqual(Object.keys(same.fits[0]!.data!).sort(), ['validation x', 'validation y', 'x', 'y']);
+    assert.deepEqual(compareData(same, again), { content: [], order: [] });
+    assert.deepEqual(compareData(same, shifted).content.map((line) => line.split(':')[0]), ['fit 0 validation x', 'fit 0 validation y']);
   });
 
   it('a hostile layer list in fits.jsonl is refused at once, a layer named __proto__ kept', async () => {

@@ -315,8 +315,9 @@ export class LayersModel implements TrainableModel {
     })(this);
     const owned: Tensor[] = [];
     try {
-      const validate = validationFor(this, args.validationData, args, toBatch, context, owned);
-      notify('fitBegin', { model: this, kind: 'fitDataset', options: { ...args }, data: {} });
+      const validationData: Record<string, Tensor> = {};
+      const validate = validationFor(this, args.validationData, args, toBatch, context, owned, validationData);
+      notify('fitBegin', { model: this, kind: 'fitDataset', options: { ...args }, data: validationData });
       return await runTraining(this, batchesFor, limit ?? dataset.size, null, validate, args, context);
     } finally {
       for (const t of owned) t.dispose();

@@ -523,8 +523,9 @@ export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor
       const order = args.shuffle === false ? undefined : permutationValues(foldIn(shuffleKey, epoch), trainCount);
       return pairBatches(xTrain, yTrain, batchSize, order, skip);
     };
-    const validate = validationFor(model, args.validationData ?? validation, args, toBatch, context, owned);
-    notify('fitBegin', { model, kind: 'fit', options: { ...args }, data: batchRecord(xs, ys) });
+    const validationData: Record<string, Tensor> = {};
+    const validate = validationFor(model, args.validationData ?? validation, args, toBatch, context, owned, validationData);
+    notify('fitBegin', { model, kind: 'fit', options: { ...args }, data: { ...batchRecord(xs, ys), ...validationData } });
     return await runTraining(model, batchesFor, Math.ceil(trainCount / batchSize), trainCount, validate, args, context);
   } finally {
     if (split > 0) for (const t of [...xTrain, ...yTrain, ...validation![0], ...validation![1]]) t.dispose();
@@ -569,8 +570,14 @@ export function datasetEvaluation(
  * Validation on [x, y] or a dataset (its first `validationBatches` batches, or all of it); tensors
  * converted from arrays go to `owned` for the caller to dispose.
  */
+/**
+ * The validation of fit and fitDataset. Tensors given as validationData are added to `recorded`
+ * under 'validation x', 'validation y' (...): a recorded run fingerprints them with the fit's data
+ * (a dataset's are not).
+ */
 export function validationFor(
   model: TrainableModel, data: FitArgs['validationData'], args: FitArgs, toBatch: ToBatch, context: string, owned: Tensor[],
+  recorded: Record<string, Tensor>,
 ): Validation | undefined {
   const batches = args.validationBatches;
   if (batches !== undefined && (!data || Array.isArray(data))) {
@@ -581,6 +588,7 @@ export function validationFor(
     const { batch: [xv, yv], converted } = toBatch(data[0], data[1], ['validationData[0]', 'validationData[1]']);
     owned.push(...converted);
     checkPair(model, xv, yv, context, ['validationData[0]', 'validationData[1]']);
+    for (const [name, t] of Object.entries(batchRecord(xv, yv))) recorded[`validation ${name}`] = t;
     return async () => evaluateBatches(model, disposingPairs(xv, yv, args.validationBatchSize ?? args.batchSize ?? 32));
   }
   return datasetEvaluation(model, data as Dataset<Element>, batches, toBatch, context, { dataset: 'validationData', batches: 'validationBatches' });
