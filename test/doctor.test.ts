@@ -142,6 +142,7 @@ describe('doctor verdicts', () => {
     const r = doctor('thread-weights.mjs', '--trace', 'ops');
     assert.equal(r.code, 1);
     assert.match(r.stdout, /cause: runs on one backend agree and their data and config agree, but thread counts disagree \(training differs from fit 0, epoch 0 \(initial weights\).*; first divergent op #\d+ of the first step/);
+    assert.match(r.stdout, /unless the script's training reads the thread count \(vb\.getNumThreads\(\)\) itself .*, please report this as a verbatim bug/);
   });
 
   it('risk lines name each Math.random call site once, without doctor\'s module query; a missing script leaves no store', () => {

@@ -164,5 +164,5 @@ export function causeOf(checks: readonly PairCheck[], sites: readonly RandomSite
     // Two draws of Math.random can agree by chance (a small perturbation rounded away in float32).
     return [`cause: runs differ although two processes agreed (${first.name}: ${text}); Math.random was called, so its values decide by chance:`, ...listed];
   }
-  return [`cause: runs on one backend agree and their data and config agree, but ${first.kind === 'threads' ? 'thread counts' : 'the reference and wasm backends'} disagree (${text}): please report this as a verbatim bug (with this output)`];
+  return [`cause: runs on one backend agree and their data and config agree, but ${first.kind === 'threads' ? 'thread counts' : 'the reference and wasm backends'} disagree (${text}): unless the script's training reads the ${first.kind === 'threads' ? 'thread count (vb.getNumThreads())' : 'backend (vb.getBackend())'} itself (in a callback, a schedule, its data), which doctor cannot see, please report this as a verbatim bug (with this output)`];
 }
