@@ -41,6 +41,8 @@ const SCRIPTS: Record<string, string> = {
   'no-fit.mjs': 'import * as vb from \'verbatim\';\nconsole.log(vb.tensor([1, 2]).sum().dataSync()[0]);\n',
   // Math.random names a label only; the clock makes the data.
   'label-clock.mjs': `${PRELUDE}console.log('run-' + Math.floor(Math.random() * 1e6));\nxs[0] = Number(process.hrtime.bigint() % 997n) / 997;\nawait fit(xs);\n`,
+  // Math.random names a label only; the clock sets the learning rate in training.
+  'label-clock-training.mjs': `${PRELUDE}console.log('run-' + Math.floor(Math.random() * 1e6));\nawait fit(xs, { callbacks: { onEpochEnd: () => { model.optimizer.learningRate = 0.01 + (performance.now() % 1) / 100; } } });\n`,
   // Waits forever when run in doctor's in-process passes only.
   'hangs-in-process.mjs': `${PRELUDE}await fit(xs);\nif (import.meta.url.includes('doctor-pass')) await new Promise(() => setInterval(() => undefined, 1000));\n`,
   // Pins the backend and threads doctor varies: its thread and backend checks compare nothing.
@@ -112,6 +114,13 @@ describe('doctor verdicts', () => {
     assert.equal(noFit.code, 1);
     assert.match(noFit.stdout, /cause: no training recorded: the script never called fit/);
     for (const r of [throws, syntax, noFit]) assert.doesNotMatch(r.stdout, /train differently|same content and order|bit-identical/);
+  });
+
+  it('a Math.random call seen in a script whose training differs does not hide the other sources', () => {
+    const r = doctor('label-clock-training.mjs');
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /cause: the same data and seed train differently in two processes/);
+    assert.match(r.stdout, /Math\.random was called \(it may or may not be the cause; look also for clocks, unordered iteration or state kept between runs\):\n\s+Math\.random called 1 time\(s\) at \S+label-clock-training\.mjs:7:/);
   });
 
   it('Math.random is not blamed for data it did not make', () => {

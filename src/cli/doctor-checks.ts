@@ -143,7 +143,9 @@ export function causeOf(checks: readonly PairCheck[], sites: readonly RandomSite
       return [`cause: the input data differ between two processes with the same seed (${text})`, ...random,
         'the rest is explained by it: training on different data gives different weights; fix the data first (draw from vb.random with a key, or a seeded vb.data pipeline)'];
     }
-    const mathRandom = sites.length ? ['  Math.random was called:', ...listed] : ['  no Math.random calls seen: look for clocks, unordered iteration or state kept between runs'];
+    // A Math.random call seen need not be the cause (it may name a label): the other sources stay named.
+    const mathRandom = sites.length ? ['  Math.random was called (it may or may not be the cause; look also for clocks, unordered iteration or state kept between runs):', ...listed]
+      : ['  no Math.random calls seen: look for clocks, unordered iteration or state kept between runs'];
     if (what === 'config') return [`cause: the model or fit options differ between two processes with the same seed (${text})`, ...mathRandom];
     if (what === 'training') return [`cause: the same data and seed train differently in two processes (${text})`, ...mathRandom];
     return [`cause: training agrees but the custom values (vb.runs.log) differ between two processes with the same seed (${text}): what computes them is not reproducible`, ...mathRandom];
