@@ -43,6 +43,8 @@ const SCRIPTS: Record<string, string> = {
   'label-clock.mjs': `${PRELUDE}console.log('run-' + Math.floor(Math.random() * 1e6));\nxs[0] = Number(process.hrtime.bigint() % 997n) / 997;\nawait fit(xs);\n`,
   // Math.random names a label only; the clock sets the learning rate in training.
   'label-clock-training.mjs': `${PRELUDE}console.log('run-' + Math.floor(Math.random() * 1e6));\nawait fit(xs, { callbacks: { onEpochEnd: () => { model.optimizer.learningRate = 0.01 + (performance.now() % 1) / 100; } } });\n`,
+  // Trains on deterministic data, evaluates on data from Math.random.
+  'random-evaluation.mjs': `${PRELUDE}await fit(xs);\nconst ex = vb.tensor2d(xs.map(() => Math.random()), [32, 1]);\nmodel.evaluate(ex, ex);\n`,
   // Waits forever when run in doctor's in-process passes only.
   'hangs-in-process.mjs': `${PRELUDE}await fit(xs);\nif (import.meta.url.includes('doctor-pass')) await new Promise(() => setInterval(() => undefined, 1000));\n`,
   // Pins the backend and threads doctor varies: its thread and backend checks compare nothing.
@@ -121,6 +123,14 @@ describe('doctor verdicts', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /cause: the same data and seed train differently in two processes/);
     assert.match(r.stdout, /Math\.random was called \(it may or may not be the cause; look also for clocks, unordered iteration or state kept between runs\):\n\s+Math\.random called 1 time\(s\) at \S+label-clock-training\.mjs:7:/);
+  });
+
+  it('evaluation data that differ are not said to be training data', () => {
+    const r = doctor('random-evaluation.mjs');
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /cause: the input data differ between two processes with the same seed \(content differs: evaluation 0 x, evaluation 0 y\)/);
+    assert.match(r.stdout, /training saw the same data; only the data given to model\.evaluate differ/);
+    assert.doesNotMatch(r.stdout, /training on different data/);
   });
 
   it('Math.random is not blamed for data it did not make', () => {

@@ -132,16 +132,17 @@ export function causeOf(checks: readonly PairCheck[], sites: readonly RandomSite
   const text = first.difference.text.replace(/^input data differ: /, '');
   const listed = siteLines(sites);
   if (first.kind === 'processes') {
+    // Data named 'evaluation N ...' only: training saw the same data, only what it was evaluated on differs.
+    const rest = /\bfit \d+ /.test(text) ? 'the rest is explained by it: training on different data gives different weights; fix the data first (draw from vb.random with a key, or a seeded vb.data pipeline)'
+      : 'training saw the same data; only the data given to model.evaluate differ: fix how it is made (draw from vb.random with a key)';
     if (what === 'data') {
       if (repeatable === 'agree') {
-        return [`cause: the input data differ between two processes with the same seed (${text}), because of Math.random (with it made repeatable, two more processes got the same data):`, ...listed,
-          'the rest is explained by it: training on different data gives different weights; fix the data first (draw from vb.random with a key, or a seeded vb.data pipeline)'];
+        return [`cause: the input data differ between two processes with the same seed (${text}), because of Math.random (with it made repeatable, two more processes got the same data):`, ...listed, rest];
       }
       const random = sites.length === 0 ? ['  no Math.random calls seen: look for clocks, the environment, unordered iteration']
         : repeatable === 'differ' ? ['  not because of Math.random alone: with it made repeatable, two more processes still got different data (look for clocks, the environment, unordered iteration); Math.random was also called:', ...listed]
           : ['  Math.random was called (whether it made the data cannot be told):', ...listed];
-      return [`cause: the input data differ between two processes with the same seed (${text})`, ...random,
-        'the rest is explained by it: training on different data gives different weights; fix the data first (draw from vb.random with a key, or a seeded vb.data pipeline)'];
+      return [`cause: the input data differ between two processes with the same seed (${text})`, ...random, rest];
     }
     // A Math.random call seen need not be the cause (it may name a label): the other sources stay named.
     const mathRandom = sites.length ? ['  Math.random was called (it may or may not be the cause; look also for clocks, unordered iteration or state kept between runs):', ...listed]
