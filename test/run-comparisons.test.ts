@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { REPO_ROOT } from './helpers/process.js';
@@ -85,6 +85,19 @@ describe('run comparisons', () => {
     assert.equal(d.code, 1);
     assert.match(d.stdout, /different lengths: every epoch record both runs have agrees; A trained fit 0 to epoch 3, B fit 0 to epoch 5 \(4 and 6 epoch records\): B trained longer/);
     assert.doesNotMatch(d.stdout, /first divergence|layers that differ/);
+  });
+
+  it('diff of a copy whose fit end was cut off (a torn last line) names the missing end, not lengths that agree', () => {
+    const [three] = ids('lengths');
+    const copy = `${three!.id}-cut`;
+    cpSync(join(STORE, three!.id), join(STORE, copy), { recursive: true });
+    const fits = join(STORE, copy, 'fits.jsonl');
+    writeFileSync(fits, readFileSync(fits, 'utf8').replace(/\{"fit":0,"finalDigest":"[0-9a-f]{20}[0-9a-f]*"\}\n$/, (line) => line.slice(0, 30)));
+    const d = cli('diff', three!.id, copy);
+    rmSync(join(STORE, copy), { recursive: true, force: true });
+    assert.equal(d.code, 1);
+    assert.match(d.stdout, /different records: the same 4 epoch records agree, but the end of fit 0 \(its final weights' digest\) is recorded in A only/);
+    assert.doesNotMatch(d.stdout, /fits end at different epochs/);
   });
 
   it('diff shows custom values as values with their bits, not bits alone', () => {

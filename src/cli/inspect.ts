@@ -327,6 +327,13 @@ export function lengthText(a: RunDetails, b: RunDetails): string {
   // The last epoch each fit reached (epoch 0 is its initial weights).
   const fits = (r: RunDetails) => [...new Map(r.epochs.map((e) => [e.fit, e.epoch]))].map(([fit, epoch]) => `fit ${fit} to epoch ${epoch}`).join(', ') || 'nothing';
   const [x, y] = [a.epochs.length, b.epochs.length];
+  // The same epochs, and a fit's end (its final weights' digest) recorded in one run only: a record lost, not training.
+  const ended = (r: RunDetails) => new Set(r.fits.filter((f) => typeof f?.finalDigest === 'string').map((f) => f.fit));
+  const [endsA, endsB] = [ended(a), ended(b)];
+  const unmatched = [...new Set([...endsA, ...endsB])].filter((fit) => endsA.has(fit) !== endsB.has(fit)).sort((p, q) => p - q);
+  if (fits(a) === fits(b) && unmatched.length > 0) {
+    return `different records: the same ${x} epoch records agree, but the end of ${unmatched.map((fit) => `fit ${fit} (its final weights' digest) is recorded in ${endsA.has(fit) ? 'A' : 'B'} only`).join(', ')}`;
+  }
   const longer = x === y ? 'their fits end at different epochs' : `${x > y ? 'A' : 'B'} trained longer`;
   return `different lengths: every epoch record both runs have agrees; A trained ${fits(a)}, B ${fits(b)} (${x} and ${y} epoch records): ${longer}`;
 }
