@@ -202,6 +202,24 @@ await m.fit(x, vb.zeros([8, 1]), { epochs: 3, verbose: 0 });
     assert.equal(s.reached!.fit, 0);
   });
 
+  it('a script that handles Ctrl-C itself and completes its run: recorded completed, the CLI exits 0 as the script did', async () => {
+    const body = `import * as vb from 'verbatim';
+let stop = false;
+process.on('SIGINT', () => { console.log('SIGINT handled'); stop = true; });
+vb.setRandomSeed(1);
+const x = vb.random.normal(vb.random.key(1), [64, 4]);
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [4] })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+console.log('training starts');
+await m.fit(x, vb.sum(x, 1, true), { epochs: 1000000, verbose: 0, callbacks: { onEpochEnd: () => { if (stop) m.stopTraining = true; } } });
+`;
+    const run = await startLongRun('handles-sigint-completes', true, body);
+    process.kill(-run.cli.pid!, 'SIGINT');
+    assert.equal(await run.exit, 0);
+    assert.match(readFileSync(join(run.dir, 'stdout.txt'), 'utf8'), /SIGINT handled/);
+    assert.equal(status(run.dir).status, 'completed');
+  });
+
   it('a script that ignores Ctrl-C: a second Ctrl-C still ends it (killed), exit 130, no child left', async () => {
     const body = LONG.replace("console.log('training starts');", "process.on('SIGINT', () => console.log('SIGINT ignored'));\nconsole.log('training starts');");
     const run = await startLongRun('ignores-sigint', true, body);

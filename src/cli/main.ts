@@ -234,6 +234,11 @@ async function commandResume(parsed: Parsed, query: string): Promise<number> {
   return runsExitCode([execution], [run], 'run --resume');
 }
 
+/** Whether every planned run was executed, exited 0 and is recorded completed. */
+function everyRunCompleted(executions: readonly Execution[], runs: readonly RunDetails[], planned: number): boolean {
+  return executions.length === planned && executions.every((e, i) => e.exitCode === 0 && e.signal === undefined && !e.writeError && runs[i]!.summary.status === 'completed');
+}
+
 /**
  * 128 + the number of the signal that ended the runs, if one did: the CLI's own (passed on to its
  * runs), else one that ended a run's process by itself (`kill -TERM <the script's pid>`).
@@ -252,7 +257,9 @@ function signalExit(executions: readonly (Execution | undefined)[], command: str
  * as the script does alone); else 1 when a run did not complete (a process that exited 0 in the
  * middle of a fit, a record that could not be written), and 0 when every run completed.
  */
-function runsExitCode(executions: readonly Execution[], runs: readonly RunDetails[], command: string): number {
+function runsExitCode(executions: readonly Execution[], runs: readonly RunDetails[], command: string, planned = executions.length): number {
+  // A signal every script handled itself, training on to complete every run, ended nothing: exit as they did.
+  if (everyRunCompleted(executions, runs, planned)) return 0;
   const signalled = signalExit(executions, command);
   if (signalled !== undefined) return signalled;
   const failed = executions.find((e) => e.exitCode !== 0);
@@ -317,8 +324,8 @@ async function commandRun(parsed: Parsed): Promise<number> {
   if (unfinished.length) out(`(${unfinished.length} run(s) not completed, left out of the statistics: ${unfinished.map((r) => `${r.summary.id} ${r.summary.status}`).join(', ')})`);
   for (const line of sameSeedReport(runs)) out(line);
   const signal = interruptedBy();
-  if (signal) write('stderr', `verbatim run: interrupted by ${signal} after ${executions.length} of ${invocations.length} runs\n`);
-  return runsExitCode(executions, runs, 'run');
+  if (signal && !everyRunCompleted(executions, runs, invocations.length)) write('stderr', `verbatim run: interrupted by ${signal} after ${executions.length} of ${invocations.length} runs\n`);
+  return runsExitCode(executions, runs, 'run', invocations.length);
 }
 
 async function commandVerify(parsed: Parsed): Promise<number> {
