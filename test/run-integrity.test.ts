@@ -509,6 +509,8 @@ describe('run tools: step and op traces, custom values and config', () => {
       const whole = readFileSync(file, 'utf8');
       tampered(file, Buffer.from(whole.slice(0, whole.length - 10)), () => assert.equal(listed().find((r) => r.id === b)!.status, 'completed', `${name}: a torn last line`));
     }
+    // A traced run that trained without step records (steps.jsonl emptied or lost) would compare nothing there.
+    tampered(join(STORE, b, 'steps.jsonl'), Buffer.alloc(0), () => refused(/steps\.jsonl is missing or empty, though run\.json says the run traced ops and epochs\.jsonl shows that it trained/, 'steps.jsonl emptied'));
   });
 
   it('diff and verify print a corrupt run\'s reason with its control characters escaped (a JSON parse error quoting a NUL), as ls does', () => {

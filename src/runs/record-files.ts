@@ -49,10 +49,14 @@ export function readObjects(file: string, expected: string, valid: (line: Record
  * The traces of `--trace steps|ops` (steps.jsonl, ops.jsonl), checked like the other records: a
  * damaged line makes the run corrupt, never a run without a trace that diff and verify then skip.
  */
-export function checkTraceRecords(dir: string): void {
+export function checkTraceRecords(dir: string, trace: unknown, trainedSteps: boolean): void {
   const join = builtin<{ join(...p: string[]): string }>('node:path').join;
-  readObjects(join(dir, 'steps.jsonl'), '{fit, epoch, step, lossBits, digest} with non-negative integer fit, epoch and step and 8 hex digits of lossBits',
+  const steps = readObjects(join(dir, 'steps.jsonl'), '{fit, epoch, step, lossBits, digest} with non-negative integer fit, epoch and step and 8 hex digits of lossBits',
     (line) => isIndex(line.fit) && isIndex(line.epoch) && isIndex(line.step) && isBits(line.lossBits) && typeof line.digest === 'string');
+  // A run that traced steps and trained has step records: without them diff would compare nothing there.
+  if ((trace === 'steps' || trace === 'ops') && trainedSteps && steps.length === 0) {
+    throw new StoreError(`${join(dir, 'steps.jsonl')} is missing or empty, though run.json says the run traced ${trace} and epochs.jsonl shows that it trained`);
+  }
   readObjects(join(dir, 'ops.jsonl'), '{index, op, shape, dtype, digest, site} with a non-negative integer index',
     (line) => isIndex(line.index) && typeof line.op === 'string' && Array.isArray(line.shape) && typeof line.dtype === 'string' && typeof line.digest === 'string' && typeof line.site === 'string');
 }

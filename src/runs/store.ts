@@ -457,7 +457,7 @@ export function summarizeRun(store: string, id: string): RunSummary {
     // Read like epochs.jsonl: a malformed line makes the run corrupt, not a run without fits or with fewer evaluations.
     const fits = readObjects(path.join(dir, 'fits.jsonl'), 'an object with a non-negative integer fit', (line) => isIndex(line.fit));
     readObjects(path.join(dir, 'evaluations.jsonl'), 'an object with the data evaluated', (line) => isRecord(line.data));
-    checkTraceRecords(dir);
+    checkTraceRecords(dir, meta.trace, epochs.some((e) => e.epoch > 0));
     checkTrainingRecords(dir, files, status, fits.length > 0, epochs.length > 0);
     const final = finalFitOf(fits as { fit: number }[]);
     const last = (final === undefined ? epochs : epochs.filter((e) => e.fit === final)).at(-1) ?? epochs.at(-1);
