@@ -45,6 +45,8 @@ const SCRIPTS: Record<string, string> = {
   'label-clock-training.mjs': `${PRELUDE}console.log('run-' + Math.floor(Math.random() * 1e6));\nawait fit(xs, { callbacks: { onEpochEnd: () => { model.optimizer.learningRate = 0.01 + (performance.now() % 1) / 100; } } });\n`,
   // Trains on deterministic data, evaluates on data from Math.random.
   'random-evaluation.mjs': `${PRELUDE}await fit(xs);\nconst ex = vb.tensor2d(xs.map(() => Math.random()), [32, 1]);\nmodel.evaluate(ex, ex);\n`,
+  // Keeps a timer after training: its process never exits, in any pass.
+  'keeps-timer.mjs': `${PRELUDE}await fit(xs);\nsetInterval(() => undefined, 1000);\n`,
   // Waits forever when run in doctor's in-process passes only.
   'hangs-in-process.mjs': `${PRELUDE}await fit(xs);\nif (import.meta.url.includes('doctor-pass')) await new Promise(() => setInterval(() => undefined, 1000));\n`,
   // Pins the backend and threads doctor varies: its thread and backend checks compare nothing.
@@ -155,6 +157,17 @@ describe('doctor verdicts', () => {
     assert.equal(code, 130);
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(driverRunning(), '', 'the passes ended with doctor');
+  });
+
+  it('a script whose process never exits: doctor says what it waits for, and SIGINT ends it (130)', { timeout: 60_000 }, async () => {
+    const child = spawn(process.execPath, [CLI, 'doctor', 'keeps-timer.mjs'], { cwd: WORK, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const deadline = Date.now() + 30_000; // Non-numeric: the test waits for the notice.
+    while (!/still waiting/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.match(stderr, /verbatim doctor: still waiting for run 1 of 5 \(\d+ s\); a script that keeps a timer, server or other handle open never exits: Ctrl-C stops doctor/);
+    child.kill('SIGINT');
+    assert.equal(await new Promise((r) => child.on('exit', r)), 130);
   });
 
   it('--trace ops names the first op on the pair that disagrees (threads), when verbatim is suspected', () => {

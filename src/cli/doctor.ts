@@ -22,6 +22,31 @@ import { causeOf, checkPair, randomSites, resultText, runRandomSites, type Repea
  * 10 s more (a process's start is a small part of a run, and a loaded machine is slower): a
  * script that waits forever in process is stopped and named, not waited for.
  */
+/** How long a run of the script may go before doctor says it is still waiting. */
+const WAIT_NOTICE_MS = 10_000;
+
+/**
+ * Runs the separate processes, saying on stderr every WAIT_NOTICE_MS which run it still waits
+ * for: a script that keeps a timer, a server or another handle open never exits, and doctor
+ * would otherwise wait in silence (Ctrl-C stops it). The clock decides only when to speak.
+ */
+async function withWaitNotices<T>(runs: number, execute: (started: (index: number) => void) => Promise<T>): Promise<T> {
+  let current = 0;
+  let since = performance.now();
+  const notice = setInterval(() => {
+    const seconds = Math.round((performance.now() - since) / 1000);
+    process.stderr.write(`verbatim doctor: still waiting for run ${current + 1} of ${runs} (${seconds} s); a script that keeps a timer, server or other handle open never exits: Ctrl-C stops doctor\n`);
+  }, WAIT_NOTICE_MS);
+  try {
+    return await execute((index) => {
+      current = index;
+      since = performance.now();
+    });
+  } finally {
+    clearInterval(notice);
+  }
+}
+
 function inProcessTimeoutMs(runs: readonly Execution[]): number {
   return 10_000 + 4 * 1000 * runs.reduce((sum, e) => sum + e.seconds, 0);
 }
@@ -49,7 +74,7 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
   // Every run traces steps (or ops), so that whichever pair disagrees names its first divergent step.
   const traced: Invocation = { script, args: parsed.rest, name: 'doctor', seed, trace: trace === 'ops' ? 'ops' : 'steps' };
   const variants: Invocation[] = [traced, traced, { ...traced, threads: 1 }, { ...traced, threads: 2 }, { ...traced, backend: 'reference' }];
-  const executions = await executeAll(store, variants, 1, () => undefined, () => undefined);
+  const executions = await withWaitNotices(variants.length, (started) => executeAll(store, variants, 1, () => undefined, started));
   let signal = interruptedBy();
   if (signal) return signalExitCode(signal);
   const [first, second, oneThread, twoThreads, reference] = executions.map((e) => loadRun(store, e.id)) as [RunDetails, RunDetails, RunDetails, RunDetails, RunDetails];
