@@ -90,7 +90,8 @@ describe('HTML report in headless Chromium', () => {
       assert.ok(drawn.xLabels.includes('2') && drawn.xLabels.includes('12'), `epoch ticks up to 12, got ${drawn.xLabels.join(' ')}`);
       assert.deepEqual(drawn.distributions, [['loss', 4], ['score', 4]], 'a distribution for the fit metric and the custom value, a point per run');
       assert.deepEqual(drawn.statistics, ['loss', 'score']);
-      assert.match(drawn.sameSeed, /Seed 3: \S+ differs from \S+, first divergence at fit 0, epoch 1: weights, loss/);
+      // The runs are of two commands (with and without --noisy): the pair is labelled with its own.
+      assert.match(drawn.sameSeed, /Seed 3 \(two-fits\.ts --noisy\): \S+ differs from \S+, first divergence at fit 0, epoch 1: weights, loss/);
       assert.match(drawn.diffLink, /^#diff-/);
       assert.ok(await page.locator(drawn.diffLink).count() === 1, 'the link leads to the diff');
       assert.match(drawn.diffText, /data content: fit 0 batches x: [0-9a-f]{16} -> [0-9a-f]{16}; /, 'the diff names the data as different');
