@@ -151,7 +151,7 @@ export interface HelperExit {
 
 /**
  * Runs a helper process of the CLI (doctor's in-process driver) the way runs are run: in its own
- * process group, with the CLI's SIGINT, SIGTERM and SIGHUP passed on (a second one kills it) and
+ * process group, with the CLI's SIGINT, SIGTERM and SIGHUP passed on (the same one again kills it) and
  * an IPC channel that closes when the CLI is gone; its whole group is killed after `timeoutMs`.
  */
 export function runHelper(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<HelperExit> {

@@ -245,10 +245,10 @@ export class RunRecorder implements TrainingObserver {
     TRAINING_OBSERVERS.delete(this);
     this.finished = true;
     this.opTrace?.stop();
-    const open = this.openFits.values().next().value as OpenFit | undefined;
-    if (status === 'completed' && open) {
+    const open = this.openFit;
+    if (status === 'completed' && open !== undefined) {
       status = 'interrupted';
-      error = new Error(`the process ended during fit ${open.fit}: a run is completed only when every fit it began has ended`);
+      error = new Error(`the process ended during fit ${open}: a run is completed only when every fit it began has ended`);
     }
     const attempt = (write: () => void) => {
       try {
