@@ -183,6 +183,34 @@ describe('wasm backend: processes, threads and build', { skip: hasWasm ? false :
     }
   });
 
+  it('a late wake-up never makes a worker run a job twice (an in-place update stays applied once)', () => {
+    // The main thread publishes a job, then notifies the workers; paused in between (a loaded
+    // machine), a worker can serve the job and wait again before the notify arrives. Here the
+    // notify comes after the job, in a fresh process. A worker that takes it for a job would apply
+    // its part of the SGD update again: 1 - 0.5 * 0.25 = 0.875 twice gives 0.75.
+    const result = runNode(`
+      const vb = await import('verbatim');
+      const { ENGINE } = await import('./dist/src/engine/engine.js');
+      const { setParallelWork } = await import('./dist/src/backends/wasm/backend.js');
+      const { CONTROL } = await import('./dist/src/backends/wasm/kernel-names.js');
+      vb.setBackend('wasm');
+      vb.setNumThreads(3);
+      setParallelWork(16);
+      const w = vb.variable(vb.ones([3000]), true, 'w');
+      const optimizer = vb.optimizers.sgd({ learningRate: 0.5 });
+      const seen = [];
+      for (let step = 1; step <= 3; step++) {
+        optimizer.applyGradients({ w: vb.fill([3000], 0.25) });
+        Atomics.notify(ENGINE.backend.pool.ctrl, CONTROL.sequence);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        seen.push([vb.getNumThreads(), ...new Set(w.dataSync())]);
+      }
+      console.log(JSON.stringify(seen));
+    `);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), [[3, 0.875], [3, 0.75], [3, 0.625]]);
+  });
+
   it('the examples give the same digests on reference and wasm, with 1, 2 and 3 threads', () => {
     for (const example of ['modern-tutorial', 'data-pipeline']) {
       const digests = [['reference', '1'], ['wasm', '1'], ['wasm', '2'], ['wasm', '3']].map(([backend, threads]) => {

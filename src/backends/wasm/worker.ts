@@ -29,8 +29,16 @@ function serve({ module, memory, control, index, generation }: WorkerInit): void
   }
   Atomics.notify(ctrl, CONTROL.ready);
   for (;;) {
-    Atomics.wait(ctrl, CONTROL.sequence, sequence);
-    sequence = Atomics.load(ctrl, CONTROL.sequence);
+    // Only a new sequence number is a new job, never a wake-up alone: the main thread can pause
+    // between publishing a job and notifying it, this worker can serve the job in that pause, and
+    // the late notify then finds it waiting again. Taken for a job, it would run the finished job
+    // once more, over the next job's arguments as they are written (an in-place update applied twice).
+    let published = Atomics.load(ctrl, CONTROL.sequence);
+    while (published === sequence) {
+      Atomics.wait(ctrl, CONTROL.sequence, sequence);
+      published = Atomics.load(ctrl, CONTROL.sequence);
+    }
+    sequence = published;
     if (Atomics.load(ctrl, CONTROL.generation) !== generation) return;
     const args = new Float64Array(memory.buffer, control + CONTROL.argsByte, Atomics.load(ctrl, CONTROL.argc));
     const slot = CONTROL.threads + CONTROL.slotsPerThread * index;
