@@ -211,6 +211,38 @@ describe('wasm backend: processes, threads and build', { skip: hasWasm ? false :
     assert.deepEqual(JSON.parse(result.stdout), [[3, 0.875], [3, 0.75], [3, 0.625]]);
   });
 
+  it('workers that become ready in the middle of a matMul never run without their own scratch', () => {
+    // In a browser the workers start asynchronously: the pool's thread count can go from 1 to 3
+    // between any two of its reads. Each case lets the count grow after `reads` reads. A worker
+    // given no scratch would pack its tiles at address 0, shared with another such worker, and the
+    // first 64 KiB (below the heap, no data) would not stay zero. A fresh process: it would be damaged.
+    const result = runNode(`
+      const vb = await import('verbatim');
+      const { ENGINE } = await import('./dist/src/engine/engine.js');
+      const { setParallelWork } = await import('./dist/src/backends/wasm/backend.js');
+      vb.setBackend('reference');
+      const a = vb.random.normal(vb.random.key(1), [61, 37]);
+      const b = vb.random.normal(vb.random.key(2), [37, 45]);
+      const expected = Buffer.from(vb.matMul(a, b).dataSync().buffer).toString('hex');
+      vb.setBackend('wasm');
+      vb.setNumThreads(3);
+      setParallelWork(16);
+      const pool = ENGINE.backend.pool;
+      const differ = [];
+      for (let reads = 0; reads < 6; reads++) {
+        let count = 0;
+        Object.defineProperty(pool, 'threads', { configurable: true, get: () => (count++ < reads ? 1 : 3) });
+        const got = Buffer.from(vb.matMul(a, b).dataSync().buffer).toString('hex');
+        delete pool.threads;
+        if (got !== expected) differ.push(reads);
+      }
+      const belowHeap = new Uint8Array(ENGINE.backend.memory.buffer, 0, 65536).some((byte) => byte !== 0);
+      console.log(JSON.stringify({ differ, belowHeap }));
+    `);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), { differ: [], belowHeap: false });
+  });
+
   it('the examples give the same digests on reference and wasm, with 1, 2 and 3 threads', () => {
     for (const example of ['modern-tutorial', 'data-pipeline']) {
       const digests = [['reference', '1'], ['wasm', '1'], ['wasm', '2'], ['wasm', '3']].map(([backend, threads]) => {

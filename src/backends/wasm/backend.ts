@@ -115,7 +115,9 @@ export class WasmBackend implements Backend {
 
   private dispatch(kernel: KernelName, args: readonly number[], total: number, work: number, align = 1, scratch?: number[]): void {
     if (work < parallelWork || !this.pool) this.exports[kernel]!(...args, 0, total, scratch?.[0] ?? 0);
-    else this.pool.run(kernel, args, total, this.pool.threads, align, scratch);
+    // With scratch, no more parts than scratch blocks: in a browser the workers become ready while
+    // the page computes, so the pool may have more threads now than when the scratch was sized.
+    else this.pool.run(kernel, args, total, scratch ? scratch.length : this.pool.threads, align, scratch);
   }
 
   // ---- Storage ----
