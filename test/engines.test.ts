@@ -46,7 +46,11 @@ function assertMatchesNode(report: EngineReport, node: EngineReport, label: stri
   }
   assert.deepEqual(problems, [], `${label} differs from Node:\n${problems.join('\n')}`);
   assert.deepEqual([...new Set(report.results.map((r) => r.backend))], vb.backendNames(), `${label} ran every backend`);
+  if (report.shared) assert.equal(report.lateWakeUp, LATE_WAKE_UP, `${label}: a late wake-up made a worker run a job again`);
 }
+
+/** The weights of runner.ts's lateWakeUp: each SGD update applied once, on 3 threads. */
+const LATE_WAKE_UP = '0.875 0.75 0.625 on 3 threads';
 
 function threadsOf(report: EngineReport, backend: string): [number, number][] {
   return report.results.filter((r) => r.backend === backend).map((r) => [r.threads, r.actualThreads]);
@@ -73,6 +77,7 @@ describe('the same digests on every engine', () => {
       assert.deepEqual(changed, [], `node ${run.backend} threads=${run.threads} differs from test/golden/digests.json`);
     }
     assert.deepEqual(threadsOf(node, 'wasm'), [[1, 1], [2, 2], [3, 3]]);
+    assert.equal(node.lateWakeUp, LATE_WAKE_UP, 'node: a late wake-up made a worker run a job again');
   });
 
   it('deno', { skip: missing(DENO, 'deno', `${DENO}: npm install provides it`) }, async () => {

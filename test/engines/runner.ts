@@ -5,6 +5,8 @@
  */
 import type * as Verbatim from 'verbatim';
 import { setParallelWork } from '../../src/backends/wasm/backend.js';
+import { CONTROL } from '../../src/backends/wasm/kernel-names.js';
+import { ENGINE } from '../../src/engine/engine.js';
 
 export type Digests = Record<string, string>;
 /** What the runner runs: a workload given the library, answering digests by name. */
@@ -24,6 +26,11 @@ export interface EngineReport {
   /** Whether SharedArrayBuffer is usable here (in a page: whether it is cross-origin isolated). */
   shared: boolean;
   results: RunResult[];
+  /**
+   * Where WASM has worker threads: the weights after each of three in-place SGD updates on 3
+   * threads, each followed by a stray wake-up of the workers (lateWakeUp).
+   */
+  lateWakeUp?: string;
 }
 
 /** Browser workers start asynchronously: give them this long to report ready. */
@@ -55,5 +62,36 @@ export async function runEngine(vb: typeof Verbatim, engine: string, workload: W
       results.push({ backend, threads, actualThreads: Math.min(before, vb.getNumThreads()), digests });
     }
   }
-  return { engine, shared, results };
+  // Last: its variable would shift the automatic names (and so the keys) of later workloads.
+  return { engine, shared, results, ...(shared && vb.backendNames().includes('wasm') ? { lateWakeUp: await lateWakeUp(vb) } : {}) };
+}
+
+/**
+ * A wake-up that reaches the workers after they served a job (the main thread paused between
+ * publishing the job and notifying it) must not make them run it again: here one follows each
+ * of three SGD updates of ones by 0.5 * 0.25, and the weights must read 0.875, 0.75, 0.625. A
+ * worker that ran the in-place update again would leave its part a step ahead.
+ */
+async function lateWakeUp(vb: typeof Verbatim): Promise<string> {
+  vb.setBackend('wasm');
+  vb.setNumThreads(3);
+  await threadsReady(vb, 3);
+  setParallelWork(16);
+  const ctrl = (ENGINE.backend as unknown as { pool: { ctrl: Int32Array } }).pool.ctrl;
+  const w = vb.variable(vb.ones([3000]), true, 'late_wake_up');
+  const optimizer = vb.optimizers.sgd({ learningRate: 0.5 });
+  const seen: string[] = [];
+  for (let step = 0; step < 3; step++) {
+    const gradient = vb.fill([3000], 0.25);
+    optimizer.applyGradients({ late_wake_up: gradient });
+    gradient.dispose();
+    Atomics.notify(ctrl, CONTROL.sequence);
+    // The clock only gives the workers time to act on the wake-up; no number depends on it.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    seen.push([...new Set(w.dataSync())].join('/'));
+  }
+  setParallelWork();
+  optimizer.dispose();
+  w.dispose();
+  return `${seen.join(' ')} on ${vb.getNumThreads()} threads`;
 }
