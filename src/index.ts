@@ -2,6 +2,7 @@
  * verbatim: deep learning for TypeScript whose training is bitwise reproducible by construction.
  */
 import { ENGINE, type MemoryInfo } from './engine/engine.js';
+import { noteSettingRead } from './engine/setting-reads.js';
 import './backends/index.js';
 import type { KernelFallback } from './backends/backend.js';
 import './runs/auto.js';
@@ -129,6 +130,7 @@ export function setBackend(name: string): boolean {
 }
 
 export function getBackend(): string {
+  noteSettingRead('getBackend', getBackend);
   return ENGINE.backend.name;
 }
 
@@ -150,6 +152,7 @@ export function setNumThreads(threads: number): void {
 }
 
 export function getNumThreads(): number {
+  noteSettingRead('getNumThreads', getNumThreads);
   return ENGINE.numThreads();
 }
 

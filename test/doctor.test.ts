@@ -2,7 +2,8 @@
  * verbatim doctor's verdicts on scripts that are not reproducible in one way each: the user's own
  * thread-dependent data or options, custom values that differ, checks that could not run (a
  * crash, no fit, an unawaited main, a script that hangs in process), Math.random that did not
- * make the data, and --trace ops on the pair that disagrees. Real CLI processes on real scripts.
+ * make the data, reads of the thread count that explain a thread disagreement, and --trace ops on
+ * the pair that disagrees. Real CLI processes on real scripts.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -53,6 +54,10 @@ const SCRIPTS: Record<string, string> = {
   'pins-compute.mjs': `${PRELUDE}vb.setBackend('wasm');\nvb.setNumThreads(2);\nawait fit(xs);\n`,
   // The second layer's bias moved with the thread count after the model is built: no data or config differs.
   'thread-weights.mjs': `${PRELUDE}const [kernel, bias] = model.layers[1].getWeights();\nmodel.layers[1].setWeights([kernel, vb.add(bias, vb.getNumThreads() * 1e-3)]);\nawait fit(xs);\n`,
+  // The same, moved by the backend the script reads.
+  'backend-weights.mjs': `${PRELUDE}const [kernel, bias] = model.layers[1].getWeights();\nmodel.layers[1].setWeights([kernel, vb.add(bias, vb.getBackend() === 'wasm' ? 1e-3 : 0)]);\nawait fit(xs);\n`,
+  // The same, moved by VERBATIM_THREADS (which doctor sets) without a call of vb.getNumThreads().
+  'env-threads.mjs': `${PRELUDE}const [kernel, bias] = model.layers[1].getWeights();\nmodel.layers[1].setWeights([kernel, vb.add(bias, Number(process.env.VERBATIM_THREADS ?? 0) * 1e-3)]);\nawait fit(xs);\n`,
 };
 
 describe('doctor verdicts', () => {
@@ -174,7 +179,20 @@ describe('doctor verdicts', () => {
     const r = doctor('thread-weights.mjs', '--trace', 'ops');
     assert.equal(r.code, 1);
     assert.match(r.stdout, /cause: runs on one backend agree and their data and config agree, but thread counts disagree \(training differs from fit 0, epoch 0 \(initial weights\).*; first divergent op #\d+ of the first step/);
-    assert.match(r.stdout, /unless the script's training reads the thread count \(vb\.getNumThreads\(\)\) itself .*, please report this as a verbatim bug/);
+    // The weights moved with vb.getNumThreads() at line 8: doctor names that read, not verbatim.
+    assert.match(r.stdout, /the script reads the thread count \(vb\.getNumThreads\(\)\), so its training can depend on it .*:\n  vb\.getNumThreads\(\) read 1 time\(s\) at \S*thread-weights\.mjs:8:\d+\n/);
+  });
+
+  it('backends that disagree because the script reads vb.getBackend(): doctor names the read', () => {
+    const r = doctor('backend-weights.mjs');
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /but the reference and wasm backends disagree \(.*\): the script reads the backend \(vb\.getBackend\(\)\), so its training can depend on it .*:\n  vb\.getBackend\(\) read 1 time\(s\) at \S*backend-weights\.mjs:8:\d+\n/);
+  });
+
+  it('thread counts that disagree without a read of vb.getNumThreads(): doctor says it saw none and names the other way in', () => {
+    const r = doctor('env-threads.mjs');
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /but thread counts disagree \(.*\): the script never reads the thread count \(vb\.getNumThreads\(\)\); unless its training depends on it another way \(VERBATIM_THREADS in its environment\), please report this as a verbatim bug/);
   });
 
   it('risk lines name each Math.random call site once, without doctor\'s module query; a missing script leaves no store', () => {

@@ -117,6 +117,16 @@ export const runRandomSites = (run: RunDetails): RandomSite[] => randomSites(joi
 
 export const siteLines = (sites: readonly RandomSite[]): string[] => sites.slice(0, 5).map((s) => `  Math.random called ${s.count} time(s) at ${s.site}`);
 
+/** Where a run's script read vb.getNumThreads() or vb.getBackend() (doctor's probe), most frequent first. */
+function settingReads(run: RunDetails, read: 'getNumThreads' | 'getBackend'): (RandomSite & { read: string })[] {
+  try {
+    const all = JSON.parse(readFileSync(join(run.summary.dir, 'setting-reads.json'), 'utf8')) as (RandomSite & { read: string })[];
+    return all.filter((r) => r.read === read).sort((x, y) => y.count - x.count);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * What a further pair of processes, with Math.random returning the same sequence in both, showed
  * about the data: 'agree' (Math.random made the difference), 'differ' (something else does), or
@@ -167,5 +177,13 @@ export function causeOf(checks: readonly PairCheck[], sites: readonly RandomSite
     // Two draws of Math.random can agree by chance (a small perturbation rounded away in float32).
     return [`cause: runs differ although two processes agreed (${first.name}: ${text}); Math.random was called, so its values decide by chance:`, ...listed];
   }
-  return [`cause: runs on one backend agree and their data and config agree, but ${first.kind === 'threads' ? 'thread counts' : 'the reference and wasm backends'} disagree (${text}): unless the script's training reads the ${first.kind === 'threads' ? 'thread count (vb.getNumThreads())' : 'backend (vb.getBackend())'} itself (in a callback, a schedule, its data), which doctor cannot see, please report this as a verbatim bug (with this output)`];
+  const threads = first.kind === 'threads';
+  const setting = threads ? 'thread count (vb.getNumThreads())' : 'backend (vb.getBackend())';
+  const disagree = `cause: runs on one backend agree and their data and config agree, but ${threads ? 'thread counts' : 'the reference and wasm backends'} disagree (${text})`;
+  const reads = settingReads(first.a, threads ? 'getNumThreads' : 'getBackend');
+  if (reads.length > 0) {
+    return [`${disagree}: the script reads the ${setting}, so its training can depend on it (if it does not, please report this as a verbatim bug, with this output):`,
+      ...reads.slice(0, 5).map((r) => `  vb.${r.read}() read ${r.count} time(s) at ${r.site}`)];
+  }
+  return [`${disagree}: the script never reads the ${setting}; unless its training depends on it another way (${threads ? 'VERBATIM_THREADS' : 'VERBATIM_BACKEND'} in its environment), please report this as a verbatim bug (with this output)`];
 }

@@ -3,16 +3,19 @@
  * --import), so that it sees Math.random even when a dependency captured it at import time:
  * counts the calls per call site (file:line:column of the first frame outside doctor's own files,
  * verbatim's strict-mode guard, which the run's preload wraps around it, and Node's internals) and
- * writes them to math-random.json in the run's directory at exit. With
+ * writes them to math-random.json in the run's directory at exit; the same for the script's reads
+ * of vb.getNumThreads() and vb.getBackend() (setting-reads.json). With
  * VERBATIM_DOCTOR_REPEATABLE_RANDOM=1, Math.random returns the same sequence in every process:
  * doctor's experiment telling whether Math.random is what makes two processes' data differ.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listenForSettingReads } from '../engine/setting-reads.js';
 
 const dir = process.env.VERBATIM_RUN_DIR;
 const sites = new Map<string, number>();
+const reads = new Map<string, { read: string; site: string; count: number }>();
 
 /** The file:line:column that called Math.random, from an Error's stack (a module's ?query dropped: two imports of a file are one site). */
 export function callSite(stack: string): string {
@@ -44,9 +47,15 @@ if (dir) {
     sites.set(site, (sites.get(site) ?? 0) + 1);
     return source();
   };
+  listenForSettingReads((read, stack) => {
+    const site = callSite(stack);
+    const known = reads.get(`${read} ${site}`) ?? reads.set(`${read} ${site}`, { read, site, count: 0 }).get(`${read} ${site}`)!;
+    known.count++;
+  });
   process.on('exit', () => {
     try {
       writeFileSync(join(dir, 'math-random.json'), `${JSON.stringify([...sites].map(([site, count]) => ({ site, count })), null, 2)}\n`);
+      writeFileSync(join(dir, 'setting-reads.json'), `${JSON.stringify([...reads.values()], null, 2)}\n`);
     } catch {
       // The run directory is gone: nothing to report into.
     }
