@@ -14,8 +14,12 @@
  * The same ratios are also taken of the main thread's CPU time (Linux scheduler statistics): they
  * leave out the time the thread waits for a core, most of a shared machine's noise, and count
  * only what recording costs the training thread (not the work its worker thread does).
+ * A third number needs no unrecorded run: the main thread's time inside the recorder's own code
+ * while fit runs (its observer methods, its timer-driven flushes, the automatic backup callback),
+ * timed around each outermost call. It leaves out what recording costs indirectly (garbage
+ * collection, compiler threads), but the noise of a fresh process's speed cancels in its ratio.
  * Usage: node dist/bench/recording.js [--repeats N]; prints JSON.
- * Also: node dist/bench/recording.js <workload> <plain|recorded> (one measurement).
+ * Also: node dist/bench/recording.js <workload> <plain|recorded|hooks> (one measurement).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,7 +27,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as vb from '../src/index.js';
+import { BackupAndRestore } from '../src/models/backup.js';
 import { gitFacts } from '../src/runs/environment.js';
+import { RunRecorder } from '../src/runs/recorder.js';
+import { AppendFiles } from '../src/runs/store.js';
 
 const WORKLOADS = ['epochs4000', 'tutorial', 'classic'] as const;
 type Workload = (typeof WORKLOADS)[number];
@@ -47,13 +54,44 @@ interface FitTime {
   cpu: number;
 }
 
+/** Whether a fit is running (the recorder's time is counted only then). */
+let fitting = false;
+/** Milliseconds the main thread spent inside the recorder's code while fits ran. */
+let recorderMs = 0;
+
+/**
+ * Times every method of the recorder, its buffered files and its backup callback, counting only
+ * outermost calls (a flush inside an epoch's record is part of that record's time).
+ */
+function timeRecorderCode(): void {
+  let depth = 0;
+  for (const prototype of [RunRecorder.prototype, AppendFiles.prototype, BackupAndRestore.prototype] as unknown as Record<string, unknown>[]) {
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const method = Object.getOwnPropertyDescriptor(prototype, name)!.value as unknown;
+      if (name === 'constructor' || typeof method !== 'function') continue;
+      prototype[name] = function timedMethod(this: unknown, ...args: unknown[]): unknown {
+        if (depth > 0 || !fitting) return method.apply(this, args);
+        depth++;
+        const t0 = performance.now();
+        try {
+          return method.apply(this, args);
+        } finally {
+          depth--;
+          recorderMs += performance.now() - t0;
+        }
+      };
+    }
+  }
+}
+
 /** Trains; returns the time model.fit took. */
 async function train(workload: Workload): Promise<FitTime> {
   vb.setRandomSeed(1);
   const spent: FitTime = { wall: 0, cpu: 0 };
   const timed = async (fit: () => Promise<unknown>) => {
     const [t0, c0] = [performance.now(), mainThreadCpuMs() ?? NaN];
-    await fit();
+    fitting = true;
+    await fit().finally(() => { fitting = false; });
     spent.wall += (performance.now() - t0) / 1000;
     spent.cpu += ((mainThreadCpuMs() ?? NaN) - c0) / 1000;
     return spent;
@@ -105,11 +143,16 @@ export interface RecordingOverhead {
   cpuNoiseQuartiles: [number, number] | null;
   /** Milliseconds the record adds outside fit, once per run. */
   fixedCostMs: number;
+  /** The main thread's time inside the recorder's code during fit, as a share of fit: median and quartiles over the rounds. */
+  recorderShare: number;
+  recorderShareQuartiles: [number, number];
 }
 
 interface Measurement {
   /** Seconds of model.fit. */
   fit: number;
+  /** Seconds of model.fit inside the recorder's code (hooks mode only). */
+  recorder?: number;
   /** Seconds of model.fit on the main thread's CPU. */
   fitCpu: number;
   /** Seconds of the whole run: building the data and model, fit, and (recorded) starting and ending the record. */
@@ -117,7 +160,7 @@ interface Measurement {
 }
 
 /** One training, recorded into a temporary store or not. */
-async function measure(workload: Workload, mode: 'plain' | 'recorded'): Promise<Measurement> {
+async function measure(workload: Workload, mode: 'plain' | 'recorded' | 'hooks'): Promise<Measurement> {
   const store = mkdtempSync(join(tmpdir(), 'verbatim-bench-store-'));
   try {
     // The backend is made first: both modes pay it, in either place.
@@ -127,8 +170,9 @@ async function measure(workload: Workload, mode: 'plain' | 'recorded'): Promise<
     // The git facts as the CLI gives them (a run of this file alone asks git itself, in the background).
     const given = process.env.RECORDING_BENCH_GIT;
     const git = given === undefined ? {} : { git: JSON.parse(given) as { commit: string; dirty: boolean } | null };
-    const fit = mode === 'recorded' ? await vb.runs.record({ store, backupInterval: 30, ...git }, () => train(workload)) : await train(workload);
-    return { fit: fit.wall, fitCpu: fit.cpu, total: (performance.now() - t0) / 1000 };
+    if (mode === 'hooks') timeRecorderCode();
+    const fit = mode === 'plain' ? await train(workload) : await vb.runs.record({ store, backupInterval: 30, ...git }, () => train(workload));
+    return { fit: fit.wall, fitCpu: fit.cpu, total: (performance.now() - t0) / 1000, ...(mode === 'hooks' ? { recorder: recorderMs / 1000 } : {}) };
   } finally {
     rmSync(store, { recursive: true, force: true });
   }
@@ -136,7 +180,7 @@ async function measure(workload: Workload, mode: 'plain' | 'recorded'): Promise<
 
 const [first, second] = process.argv.slice(2);
 if ((WORKLOADS as readonly string[]).includes(first ?? '')) {
-  console.log(JSON.stringify(await measure(first as Workload, second === 'recorded' ? 'recorded' : 'plain')));
+  console.log(JSON.stringify(await measure(first as Workload, second === 'recorded' || second === 'hooks' ? second : 'plain')));
 } else {
   const repeats = first === '--repeats' ? Number(second) : 3;
   const self = fileURLToPath(import.meta.url);
@@ -183,6 +227,8 @@ if ((WORKLOADS as readonly string[]).includes(first ?? '')) {
       const order = r % 2 === 0 ? (['plain', 'recorded', 'control'] as const) : (['recorded', 'control', 'plain'] as const);
       for (const mode of order) (mode === 'plain' ? plain : mode === 'recorded' ? recorded : control).push(once(workload, mode === 'recorded' ? 'recorded' : 'plain'));
     }
+    // The recorder's own time needs no unrecorded run to compare with: a few rounds settle it.
+    const shares = Array.from({ length: Math.min(repeats, 5) }, () => once(workload, 'hooks')).map((m) => m.recorder! / m.fit);
     const ratios = recorded.map((m, i) => m.fit / plain[i]!.fit - 1);
     const noise = control.map((m, i) => m.fit / plain[i]!.fit - 1);
     const cpuRatios = recorded.map((m, i) => m.fitCpu / plain[i]!.fitCpu - 1);
@@ -200,6 +246,8 @@ if ((WORKLOADS as readonly string[]).includes(first ?? '')) {
       cpuOverhead: cpuMeasured ? median(cpuRatios) : null,
       cpuNoiseQuartiles: cpuMeasured ? [quantile(cpuNoise, 0.25), quantile(cpuNoise, 0.75)] : null,
       fixedCostMs: 1000 * outside,
+      recorderShare: median(shares),
+      recorderShareQuartiles: [quantile(shares, 0.25), quantile(shares, 0.75)],
     };
   }
   console.log(JSON.stringify(result));

@@ -188,16 +188,18 @@ if (!full) {
   lines.push(`Only --workloads ${workloadsOption}: memory, calibration and recording overhead not measured.`);
 } else if (recorded) {
   const percent = (v: number) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}%`;
-  lines.push('| recording overhead (verbatim run / vb.runs.record) | fit unrecorded | fit recorded | overhead on training (quartiles) | unrecorded vs unrecorded (quartiles) | target | main thread CPU overhead (noise quartiles) | fixed cost per run |');
-  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  lines.push('| recording overhead (verbatim run / vb.runs.record) | fit unrecorded | fit recorded | overhead on training (quartiles) | unrecorded vs unrecorded (quartiles) | target | main thread CPU overhead (noise quartiles) | in the recorder\'s code (quartiles) | fixed cost per run |');
+  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [workload, r] of Object.entries(recorded)) {
     lines.push(`| ${RECORDING_WORKLOADS[workload] ?? workload} | ${r.plainFit.toFixed(3)} s | ${r.recordedFit.toFixed(3)} s `
       + `| ${percent(r.overhead)} (${r.overheadQuartiles.map(percent).join(' to ')}) | ${r.noiseQuartiles.map(percent).join(' to ')} | 5% ${targetVerdict(r)} `
-      + `| ${r.cpuOverhead === null ? 'not measured' : `${percent(r.cpuOverhead)} (${r.cpuNoiseQuartiles!.map(percent).join(' to ')})`} | ${r.fixedCostMs.toFixed(0)} ms |`);
+      + `| ${r.cpuOverhead === null ? 'not measured' : `${percent(r.cpuOverhead)} (${r.cpuNoiseQuartiles!.map(percent).join(' to ')})`} `
+      + `| ${(100 * r.recorderShare).toFixed(1)}% (${r.recorderShareQuartiles.map((v) => `${(100 * v).toFixed(1)}%`).join(' to ')}) | ${r.fixedCostMs.toFixed(0)} ms |`);
   }
   lines.push('Training: the time model.fit takes, fresh processes, rounds of unrecorded, recorded and unrecorded again (order alternating); the overhead is the median of the rounds\' ratios, '
     + 'next to the ratio of the two unrecorded runs (the machine\'s noise); the target is judged by the interval that holds the true median at 95% (order statistics of the rounds). Main thread CPU: the same ratios of the time the training thread spent on a CPU (Linux scheduler statistics), '
-    + 'which leave out waiting for a core (most of a shared machine\'s noise) and include no work other threads do for the record. Fixed cost: what the record adds outside fit (environment manifest: lockfile and script hashes, git facts; status files), once per run.');
+    + 'which leave out waiting for a core (most of a shared machine\'s noise) and include no work other threads do for the record. In the recorder\'s code: the main thread\'s time inside the recorder\'s methods, its timer-driven flushes and its backup callback while fit runs (outermost calls timed), '
+    + 'as a share of fit, in separate recorded runs: what recording costs directly, without an unrecorded run to compare with. Fixed cost: what the record adds outside fit (environment manifest: lockfile and script hashes, git facts; status files), once per run.');
 } else {
   lines.push(`Recording overhead: the measurement failed. ${recording?.stderr.slice(-300)}`);
 }
