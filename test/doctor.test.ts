@@ -46,6 +46,8 @@ const SCRIPTS: Record<string, string> = {
   'label-clock-training.mjs': `${PRELUDE}console.log('run-' + Math.floor(Math.random() * 1e6));\nawait fit(xs, { callbacks: { onEpochEnd: () => { model.optimizer.learningRate = 0.01 + (performance.now() % 1) / 100; } } });\n`,
   // Trains on deterministic data, evaluates on data from Math.random.
   'random-evaluation.mjs': `${PRELUDE}await fit(xs);\nconst ex = vb.tensor2d(xs.map(() => Math.random()), [32, 1]);\nmodel.evaluate(ex, ex);\n`,
+  // Trains and evaluates on deterministic data, but moves the last bias by Math.random after training.
+  'random-after-training.mjs': `${PRELUDE}await fit(xs);\nconst [kernel, bias] = model.layers[1].getWeights();\nmodel.layers[1].setWeights([kernel, vb.add(bias, Math.random())]);\nconst ex = vb.tensor2d(xs, [32, 1]);\nmodel.evaluate(ex, ex);\nmodel.predict(ex);\n`,
   // Keeps a timer after training: its process never exits, in any pass.
   'keeps-timer.mjs': `${PRELUDE}await fit(xs);\nsetInterval(() => undefined, 1000);\n`,
   // Waits forever when run in doctor's in-process passes only.
@@ -93,6 +95,15 @@ describe('doctor verdicts', () => {
     assert.match(r.stdout, /twice in two processes\s+custom values differ: noisy step 0: [-0-9.e]+ \(bits [0-9a-f]{8}\) -> [-0-9.e]+ \(bits [0-9a-f]{8}\)/);
     assert.match(r.stdout, /cause: training agrees but the custom values \(vb\.runs\.log\) differ between two processes/);
     assert.match(r.stdout, /Math\.random called 1 time\(s\) at \S+noisy-value\.mjs:8:\d+/);
+    assert.doesNotMatch(r.stdout, /every check is bit-identical/);
+  });
+
+  it('evaluation and prediction results that differ after the same training are results after training, not "identical"', () => {
+    const r = doctor('random-after-training.mjs');
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /twice in two processes\s+results after training differ: evaluation 0: loss \S+ != \S+ \(bits [0-9a-f]{8} != [0-9a-f]{8}\), prediction 0: output 0 float32 \[32,1\] [0-9a-f]{16} != float32 \[32,1\] [0-9a-f]{16}/);
+    assert.match(r.stdout, /cause: training and the data evaluated agree, but the results of model\.evaluate or model\.predict differ between two processes with the same seed/);
+    assert.match(r.stdout, /Math\.random called 1 time\(s\) at \S+random-after-training\.mjs:9:\d+/);
     assert.doesNotMatch(r.stdout, /every check is bit-identical/);
   });
 

@@ -121,7 +121,8 @@ describe('run insights', () => {
     assert.equal(cli('run', script, '--seed', '5', '--repeats', '2', '--name', 'noisy', '--', '--noisy').code, 0);
     const [c, e] = (JSON.parse(cli('ls', '--json', '--name', 'noisy').stdout) as Listed[]).map((x) => x.id);
     const json = JSON.parse(cli('diff', c!, e!, '--json').stdout) as { data: { content: string[]; order: string[] } };
-    assert.deepEqual(json.data.content.map((l) => l.split(':')[0]), ['fit 0 batches x', 'fit 0 batches y', 'fit 0 x', 'fit 0 y']);
+    // The script's model.predict(x) after training is of that data too.
+    assert.deepEqual(json.data.content.map((l) => l.split(':')[0]), ['fit 0 batches x', 'fit 0 batches y', 'fit 0 x', 'fit 0 y', 'prediction 0 x']);
     assert.deepEqual(json.data.order, []);
   });
 

@@ -27,6 +27,7 @@ model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accura
 const slow = { onBatchEnd: () => new Promise((r) => setTimeout(r, 10)) };
 await model.fit(x, y, { epochs: 6, batchSize: 8, verbose: 0, callbacks: [slow] });
 vb.runs.log('after-first', model.evaluate(x, y)[0].dataSync()[0]);
+model.predict(x);
 model.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.05 }), loss: 'binaryCrossentropy' });
 await model.fit(x, y, { epochs: 8, batchSize: 16, verbose: 0, callbacks: [slow] });
 vb.runs.log('after-second', model.evaluate(x, y).dataSync()[0]);
@@ -109,6 +110,11 @@ describe('verbatim run --resume', () => {
     assert.deepEqual(pick(dir, 'epochs.jsonl', ['fit', 'epoch', 'digest', 'logBits', 'layers']), pick(a, 'epochs.jsonl', ['fit', 'epoch', 'digest', 'logBits', 'layers']));
     assert.deepEqual(pick(dir, 'steps.jsonl', ['fit', 'epoch', 'step', 'lossBits', 'digest']), pick(a, 'steps.jsonl', ['fit', 'epoch', 'step', 'lossBits', 'digest']));
     assert.deepEqual(pick(dir, 'values.jsonl', ['name', 'step', 'bits']), pick(a, 'values.jsonl', ['name', 'step', 'bits']));
+    // Evaluations (with their results) and predictions already recorded are not recorded again.
+    assert.deepEqual(pick(dir, 'evaluations.jsonl', ['data', 'results', 'resultBits']), pick(a, 'evaluations.jsonl', ['data', 'results', 'resultBits']));
+    assert.deepEqual(lines(dir, 'evaluations.jsonl').map((l) => Object.keys((JSON.parse(l) as { resultBits: object }).resultBits)), [['loss', 'accuracy', 'precision'], ['loss']]);
+    assert.deepEqual(pick(dir, 'predictions.jsonl', ['data', 'outputs']), pick(a, 'predictions.jsonl', ['data', 'outputs']));
+    assert.equal(lines(dir, 'predictions.jsonl').length, 1);
     assert.deepEqual(pick(dir, 'fits.jsonl', ['fit', 'kind', 'data', 'datasetFingerprint', 'datasetContent', 'finalDigest']), pick(a, 'fits.jsonl', ['fit', 'kind', 'data', 'datasetFingerprint', 'datasetContent', 'finalDigest']));
     for (const file of ['weights.bin', 'weights/fit-0.bin', 'weights/fit-1.bin', 'history.json']) {
       assert.ok(readFileSync(join(dir, file)).equals(readFileSync(join(a, file))), `${file} is byte-identical`);

@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import type { Parsed } from './args.js';
 import { fitRecordProblems, weightFileProblems } from './integrity.js';
 import {
-  compareData, configOf, environmentDifferences, fieldDifferences, firstDivergence, layersText, lengthText, loadRun, printable, valueDifferences, type RunDetails,
+  compareData, configOf, environmentDifferences, fieldDifferences, firstDivergence, layersText, lengthText, loadRun, printable, resultDifferences, valueDifferences, type RunDetails,
 } from './inspect.js';
 import { weightDifferences } from './snapshots.js';
 import { firstDivergentOp } from '../runs/op-trace.js';
@@ -50,9 +50,10 @@ export function commandDiff(parsed: Parsed, storeDir: string, out: (text: string
     firstDivergentStep: (b.steps.length ? a.steps.find((s, i) => s.digest !== b.steps[i]?.digest || s.lossBits !== b.steps[i]?.lossBits) : undefined) ?? null,
     firstDivergentOp: a.ops.length && b.ops.length ? firstDivergentOp(a.ops, b.ops) ?? null : null,
     values: valueDifferences(a, b),
+    results: resultDifferences(a, b),
   };
-  // identical: every recorded result (digest, metric and value bit) agrees.
-  const identical = divergence === undefined && result.values.length === 0 && result.firstDivergentStep === null && result.firstDivergentOp === null;
+  // identical: every recorded result (digest, metric, value and evaluation bit, prediction digest) agrees.
+  const identical = divergence === undefined && result.values.length === 0 && result.results.length === 0 && result.firstDivergentStep === null && result.firstDivergentOp === null;
   // diff(1)'s exit codes: 0 only when nothing is reported as differing (a hand-edited config with every digest agreeing is a difference).
   const otherDifferences = Object.entries({
     environment: result.environment, arguments: result.arguments, status: result.status, config: result.config, 'data content': result.data.content, 'data order': result.data.order,
@@ -69,9 +70,10 @@ export function commandDiff(parsed: Parsed, storeDir: string, out: (text: string
   out(`data content: ${result.data.content.length ? `\n  ${result.data.content.join('\n  ')}` : 'the same examples'}`);
   out(`data order: ${result.data.order.length ? `\n  ${result.data.order.join('\n  ')}` : result.data.content.length ? '(see content)' : 'the same'}`);
   if (result.values.length) out(`custom values that differ:\n  ${result.values.join('\n  ')}`);
+  if (result.results.length) out(`results after training that differ:\n  ${result.results.join('\n  ')}`);
   if (identical && otherDifferences.length === 0) out('identical: every recorded digest, metric and value bit agrees');
   else if (identical) out(`every recorded digest, metric and value bit agrees, but the runs differ in: ${otherDifferences.join(', ')} (above)`);
-  else if (divergence === undefined && result.values.length === 0) out('epoch records identical, but not every step (below)');
+  else if (divergence === undefined && result.values.length === 0 && result.results.length === 0) out('epoch records identical, but not every step (below)');
   else if (divergence === undefined) out('training identical: every recorded digest and metric bit agrees');
   else if (divergence === 'length') out(lengthText(a, b));
   else {

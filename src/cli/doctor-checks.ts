@@ -2,14 +2,14 @@
  * doctor's checks: each pair of runs that should agree (twice in two processes, twice in one
  * process, 1 vs 2 threads, reference vs wasm backend) compared in the order of the chain of
  * causes: did both runs train, then the data fed to training and the config, then training, then
- * the custom values. The first pair with a difference names the cause; verbatim itself is
+ * the results after training (model.evaluate's and model.predict's), then the custom values. The first pair with a difference names the cause; verbatim itself is
  * suspected only when runs on one backend agree and data and config agree across threads or
  * backends while training does not.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { firstDivergentOp } from '../runs/op-trace.js';
-import { compareData, configOf, fieldDifferences, firstDivergence, fitCompute, valueDifferences, type RunDetails } from './inspect.js';
+import { compareData, configOf, fieldDifferences, firstDivergence, fitCompute, resultDifferences, valueDifferences, type RunDetails } from './inspect.js';
 
 export type PairKind = 'processes' | 'in-process' | 'threads' | 'backends';
 
@@ -21,8 +21,8 @@ export interface PairCheck {
   b: RunDetails;
   /** Why the runs could not be compared (a run failed, was interrupted or trained nothing). */
   notRun?: string;
-  /** The first difference in the chain (data, config, training, custom values), in words. */
-  difference?: { what: 'data' | 'config' | 'training' | 'values'; text: string };
+  /** The first difference in the chain (data, config, training, results after training, custom values), in words. */
+  difference?: { what: 'data' | 'config' | 'training' | 'results' | 'values'; text: string };
 }
 
 const NAMES: Record<PairKind, string> = {
@@ -84,13 +84,15 @@ export function checkPair(kind: PairKind, a: RunDetails, b: RunDetails, labels: 
   const names = (lines: string[]) => lines.map((l) => l.split(':')[0]).join(', ');
   const config = fieldDifferences(configOf(a), configOf(b));
   const training = trainingDifference(a, b);
+  const results = resultDifferences(a, b);
   const values = valueDifferences(a, b);
   const difference = content.length ? { what: 'data' as const, text: `input data differ: content differs: ${names(content)}` }
     : order.length ? { what: 'data' as const, text: `input data differ: same examples, order differs: ${names(order)}` }
       : config.length ? { what: 'config' as const, text: `config differs: ${config.join(', ')}` }
         : training ? { what: 'training' as const, text: training }
-          : values.length ? { what: 'values' as const, text: `custom values differ: ${values.join(', ')}` }
-            : undefined;
+          : results.length ? { what: 'results' as const, text: `results after training differ: ${results.join(', ')}` }
+            : values.length ? { what: 'values' as const, text: `custom values differ: ${values.join(', ')}` }
+              : undefined;
   return difference ? { ...check, difference } : check;
 }
 
@@ -142,9 +144,9 @@ export function causeOf(checks: readonly PairCheck[], sites: readonly RandomSite
   const text = first.difference.text.replace(/^input data differ: /, '');
   const listed = siteLines(sites);
   if (first.kind === 'processes') {
-    // Data named 'evaluation N ...' only: training saw the same data, only what it was evaluated on differs.
+    // Data named 'evaluation N ...' or 'prediction N ...' only: training saw the same data, only what it was evaluated on or predicted from differs.
     const rest = /\bfit \d+ /.test(text) ? 'the rest is explained by it: training on different data gives different weights; fix the data first (draw from vb.random with a key, or a seeded vb.data pipeline)'
-      : 'training saw the same data; only the data given to model.evaluate differ: fix how it is made (draw from vb.random with a key)';
+      : `training saw the same data; only the data given to ${/\bevaluation \d+ /.test(text) ? 'model.evaluate' : 'model.predict'} differ: fix how it is made (draw from vb.random with a key)`;
     if (what === 'data') {
       if (repeatable === 'agree') {
         return [`cause: the input data differ between two processes with the same seed (${text}), because of Math.random (with it made repeatable, two more processes got the same data):`, ...listed, rest];
@@ -159,6 +161,9 @@ export function causeOf(checks: readonly PairCheck[], sites: readonly RandomSite
       : ['  no Math.random calls seen: look for clocks, unordered iteration or state kept between runs'];
     if (what === 'config') return [`cause: the model or fit options differ between two processes with the same seed (${text})`, ...mathRandom];
     if (what === 'training') return [`cause: the same data and seed train differently in two processes (${text})`, ...mathRandom];
+    if (what === 'results') {
+      return [`cause: training and the data evaluated agree, but the results of model.evaluate or model.predict differ between two processes with the same seed (${text}): what the script does between training and them (weights or compile options changed, another model) is not reproducible`, ...mathRandom];
+    }
     return [`cause: training agrees but the custom values (vb.runs.log) differ between two processes with the same seed (${text}): what computes them is not reproducible`, ...mathRandom];
   }
   if (first.kind === 'in-process') {
@@ -179,11 +184,13 @@ export function causeOf(checks: readonly PairCheck[], sites: readonly RandomSite
   }
   const threads = first.kind === 'threads';
   const setting = threads ? 'thread count (vb.getNumThreads())' : 'backend (vb.getBackend())';
-  const disagree = `cause: runs on one backend agree and their data and config agree, but ${threads ? 'thread counts' : 'the reference and wasm backends'} disagree (${text})`;
+  const [disagree, depends] = what === 'results'
+    ? [`cause: training and the data evaluated agree, but the results of model.evaluate or model.predict differ with ${varied} (${first.name}: ${text})`, 'what it does with the model after training']
+    : [`cause: runs on one backend agree and their data and config agree, but ${threads ? 'thread counts' : 'the reference and wasm backends'} disagree (${text})`, 'its training'];
   const reads = settingReads(first.a, threads ? 'getNumThreads' : 'getBackend');
   if (reads.length > 0) {
-    return [`${disagree}: the script reads the ${setting}, so its training can depend on it (if it does not, please report this as a verbatim bug, with this output):`,
+    return [`${disagree}: the script reads the ${setting}, so ${depends} can depend on it (if it does not, please report this as a verbatim bug, with this output):`,
       ...reads.slice(0, 5).map((r) => `  vb.${r.read}() read ${r.count} time(s) at ${r.site}`)];
   }
-  return [`${disagree}: the script never reads the ${setting}; unless its training depends on it another way (${threads ? 'VERBATIM_THREADS' : 'VERBATIM_BACKEND'} in its environment), please report this as a verbatim bug (with this output)`];
+  return [`${disagree}: the script never reads the ${setting}; unless ${depends} depends on it another way (${threads ? 'VERBATIM_THREADS' : 'VERBATIM_BACKEND'} in its environment), please report this as a verbatim bug (with this output)`];
 }

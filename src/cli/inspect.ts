@@ -5,22 +5,12 @@ import { layerDigestsAt } from './snapshots.js';
 import { readValues, valueFromBits, type ValueRecord } from '../runs/values.js';
 import { readEpochs, readJson, summarizeRun, type EpochLine, type RunSummary, type StatusRecord } from '../runs/store.js';
 import { readJsonl } from '../runs/record-files.js';
+import { readEvaluations, readPredictions, type DataRecord, type EvaluationRecord, type PredictionRecord, type TensorRecord } from '../runs/results.js';
+
+export type { DataRecord, EvaluationRecord, PredictionRecord } from '../runs/results.js';
 
 /** A run's epoch record as the store reads it (checked, metrics restored from their bits). */
 export type EpochRecord = EpochLine;
-
-/** What a run records of one input it was given: its shape, dtype and SHA-256 (and its examples' as a multiset, for a fit). */
-export interface DataRecord {
-  shape?: unknown;
-  dtype?: unknown;
-  sha256: string;
-  content?: string;
-}
-
-/** One model.evaluate of a recorded run: the data it evaluated, per input. */
-export interface EvaluationRecord {
-  data: Record<string, DataRecord>;
-}
 
 export interface FitRecord {
   fit: number;
@@ -52,6 +42,8 @@ export interface RunDetails {
   fits: FitRecord[];
   epochs: EpochRecord[];
   evaluations: EvaluationRecord[];
+  /** The script's model.predict calls made outside any fit: inputs and each output's digest. */
+  predictions: PredictionRecord[];
   /** Custom values (`vb.runs.log`), in the order logged. */
   values: ValueRecord[];
   steps: { fit: number; epoch: number; step: number; lossBits: string; digest: string }[];
@@ -84,7 +76,8 @@ export function loadRun(store: string, id: string): RunDetails {
     status: optional(() => readJson<StatusRecord>(join(dir, 'status.json')), null),
     fits: optional(() => readJsonl<FitRecord>(join(dir, 'fits.jsonl')), []),
     epochs: byFit(optional(() => readEpochs(join(dir, 'epochs.jsonl')), [])),
-    evaluations: optional(() => readJsonl<EvaluationRecord>(join(dir, 'evaluations.jsonl')), []),
+    evaluations: optional(() => readEvaluations(dir), []),
+    predictions: optional(() => readPredictions(dir), []),
     values: optional(() => readValues(dir), []),
     steps: byFit(optional(() => readJsonl<RunDetails['steps'][number]>(join(dir, 'steps.jsonl')), [])),
     ops: optional(() => readJsonl<OpRecord>(join(dir, 'ops.jsonl')), []),
@@ -292,6 +285,51 @@ export function valueDifferences(a: RunDetails, b: RunDetails): string[] {
   ];
 }
 
+/** A float32 in the fewest digits that give it back (0.1234, not 0.12340000271797180), from its bits. */
+export function float32Text(bits: string): string {
+  const value = valueFromBits(bits);
+  if (!Number.isFinite(value)) return String(value);
+  for (let digits = 1; digits < 9; digits++) {
+    const text = String(Number(value.toPrecision(digits)));
+    if (Math.fround(Number(text)) === value) return text;
+  }
+  return String(Number(value.toPrecision(9)));
+}
+
+/**
+ * The results of the evaluations both runs recorded that differ, as "evaluation 0: loss 0.1234
+ * != 0.1235 (bits ...)", and the predictions whose outputs differ. Calls made in one run only
+ * are data differences (compareData names their inputs absent); runs recorded before results
+ * were have none to compare.
+ */
+export function resultDifferences(a: RunDetails, b: RunDetails): string[] {
+  const evaluations = a.evaluations.flatMap((x, i) => {
+    const y = b.evaluations[i];
+    if (!x.resultBits || !y?.resultBits) return [];
+    const [p, q] = [x.resultBits, y.resultBits];
+    const shown = (bits: string | undefined) => (bits === undefined ? 'absent' : float32Text(bits));
+    return [...new Set([...Object.keys(p), ...Object.keys(q)])].filter((k) => p[k] !== q[k])
+      .map((k) => `evaluation ${i}: ${printable(k)} ${shown(p[k])} != ${shown(q[k])} (bits ${p[k] ?? 'absent'} != ${q[k] ?? 'absent'})`);
+  });
+  const output = (t: TensorRecord | undefined) => (t === undefined ? 'absent' : printable(`${t.dtype} ${JSON.stringify(t.shape)} ${t.sha256.slice(0, 16)}`));
+  const predictions = a.predictions.flatMap((x, i) => {
+    const y = b.predictions[i];
+    if (!y) return [];
+    return Array.from({ length: Math.max(x.outputs.length, y.outputs.length) }, (_, o) => [o, output(x.outputs[o]), output(y.outputs[o])] as const)
+      .filter(([, p, q]) => p !== q).map(([o, p, q]) => `prediction ${i}: output ${o} ${p} != ${q}`);
+  });
+  return [...evaluations, ...predictions];
+}
+
+/**
+ * What differs after training, in words: evaluation and prediction results, then custom values.
+ * Both are results: runs of one seed that differ in either are not bit-identical.
+ */
+export function afterTrainingDifferences(a: RunDetails, b: RunDetails): string[] {
+  const [results, values] = [resultDifferences(a, b), valueDifferences(a, b)];
+  return [...(results.length ? [`results after training differ: ${results.join('; ')}`] : []), ...(values.length ? [`custom values differ: ${values.join('; ')}`] : [])];
+}
+
 /** The first recorded epoch where the runs' weights digests or metric bits differ. */
 export function firstDivergence(runA: RunDetails, runB: RunDetails): Divergence | 'length' | undefined {
   const [a, b] = [withFitEnds(runA), withFitEnds(runB)];
@@ -355,7 +393,7 @@ export function layersText(layers: string[] | undefined): string {
   return layers === undefined ? '(unknown: no kept weight snapshot matches the records of this epoch)' : layers.join(', ') || 'none';
 }
 
-/** The data a run's fits and evaluations were given, per input: a fit's tensors, its dataset batches of the first epoch, each evaluation's tensors. */
+/** The data a run's fits, evaluations and predictions were given, per input: a fit's tensors, its dataset batches of the first epoch, each evaluation's and prediction's tensors. */
 function dataRecords(run: RunDetails): Map<string, DataRecord> {
   const out = new Map<string, DataRecord>();
   for (const f of run.fits) {
@@ -364,6 +402,9 @@ function dataRecords(run: RunDetails): Map<string, DataRecord> {
   }
   run.evaluations.forEach((e, i) => {
     for (const [k, v] of Object.entries(e?.data ?? {})) out.set(`evaluation ${i} ${k}`, v);
+  });
+  run.predictions.forEach((p, i) => {
+    for (const [k, v] of Object.entries(p?.data ?? {})) out.set(`prediction ${i} ${k}`, v);
   });
   return out;
 }

@@ -12,7 +12,7 @@ import { UsageError } from '../errors.js';
 import { execute, executeAll, interruptedBy, isScriptName, SCRIPT_KINDS, signalExitCode, type Execution, type Invocation } from './execute.js';
 import { projectRoot, trustedInvocation } from './trust.js';
 import {
-  compareData, computeChanges, configOf, environmentDifferences, fieldDifferences, finalResults, seedKey, summaryValues, valueDifferences, firstDivergence, lengthText, loadRun, lsTable,
+  compareData, computeChanges, configOf, environmentDifferences, fieldDifferences, finalResults, seedKey, summaryValues, valueDifferences, resultDifferences, float32Text, firstDivergence, lengthText, loadRun, lsTable,
   table, printable, type RunDetails,
 } from './inspect.js';
 import { renderReport } from './report.js';
@@ -86,12 +86,12 @@ Prints, per final metric, mean, sample standard deviation, median, min, max and 
 confidence interval of the mean over the seeds (one value per seed: its repeats are bit-identical
 by construction, not further samples; one seed has no interval), and whether runs of the same
 seed were bit-identical.`,
-  verify: 'verbatim verify <run>: checks the run\'s records and weight files (every kept snapshot against its epoch record\'s digest, weights.bin against the final digest of the last fit to end, fits.jsonl\'s lines once each and in order; a changed or lost file is a corrupt run, exit 1), re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit, the data each fit and evaluation was given and the recorded config (each fit\'s model and options); prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
-  diff: `verbatim diff <runA> <runB> [--json]: environment, script arguments, status, config and data-fingerprint differences (each fit's and model.evaluate's data: digest, shape, dtype), then the first epoch (and step, when traced; and op of the first step, with --trace ops) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.
+  verify: 'verbatim verify <run>: checks the run\'s records and weight files (every kept snapshot against its epoch record\'s digest, weights.bin against the final digest of the last fit to end, fits.jsonl\'s lines once each and in order; a changed or lost file is a corrupt run, exit 1), re-executes the run with its seed, arguments and options, compares every recorded digest and metric bit, each evaluation\'s results and prediction\'s output digests, the data each fit, evaluation and prediction was given and the recorded config (each fit\'s model and options); prints "identical" or the first divergence and the environment differences. Exit 1 on any difference. Runs only the script the run\'s manifest recorded, inside this project and with the recorded SHA-256; refuses otherwise, saying why.',
+  diff: `verbatim diff <runA> <runB> [--json]: environment, script arguments, status, config and data-fingerprint differences (each fit's, model.evaluate's and model.predict's data: digest, shape, dtype), the results after training (each evaluation's results by their float32 bits, each prediction's output digests), then the first epoch (and step, when traced; and op of the first step, with --trace ops) whose digest differs, and there, per layer, which weights differ, the maximum absolute difference and the maximum ULP distance.
 Both runs' weight files are checked first: every kept snapshot (weights/fit-F.bin) and the final weights (weights.bin) must have the digests the records hold (epochs.jsonl; fits.jsonl for the final weights); a run whose file was changed or lost is corrupt (the file, fit, epoch and both digests are named).
-Exit codes (as diff(1)): 0 identical (every recorded digest, metric and custom value bit agrees, and nothing above differs: environment, config, data), 1 the runs differ in anything diff reports, or a run is corrupt, 2 bad usage. --json says both: "identical" (the recorded results' bits) and "differ" (anything reported).`,
+Exit codes (as diff(1)): 0 identical (every recorded digest, metric, custom value and evaluation result bit and prediction digest agrees, and nothing above differs: environment, config, data), 1 the runs differ in anything diff reports, or a run is corrupt, 2 bad usage. --json says both: "identical" (the recorded results' bits) and "differ" (anything reported).`,
   ls: 'verbatim ls [--name NAME] [--status S] [--seed N] [--since 2h|2026-11-28] [--sort FIELD|METRIC|-METRIC] [--json]: id, name, seed, status, final metrics and custom values, and digest prefix of every run, oldest first unless sorted.',
-  show: 'verbatim show <run> [--json]: the run\'s manifest, status (with its reason), fits and per-epoch records.',
+  show: 'verbatim show <run> [--json]: the run\'s manifest, status (with its reason), fits and per-epoch records, custom values, evaluation results and prediction digests.',
   rm: 'verbatim rm <run...>: deletes the runs (each id, or a prefix naming one run), printing what it removed.',
   report: 'verbatim report <runs...|--name NAME> [--metric NAME] [--out report.html | -]: one self-contained, offline HTML file (Vega-Lite charts as inline SVG, live with hover and zoom in a browser): curves with one panel per fit, the distribution of every final metric and custom value, summary statistics over seeds, runs of one seed, script and arguments whose bits differ with their diff, and the environment once with the per-run differences.',
   doctor: 'verbatim doctor <script> [--seed N] [--trace ops] [-- script args]: with the seed pinned (default 1) for every run, runs the training twice in two processes, twice in one process, with 1 and 2 threads and on both backends; compares each pair in order (both trained, data and config, training, custom values), then names the first cause in the chain (e.g. data differ because of Math.random at file:line, or the script\'s own data depend on the thread count), the first divergent step, the checks that could not run, and the risks it finds. Exit 0 only when every check ran and is bit-identical, else 1.',
@@ -344,12 +344,13 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   const stepDivergence = original.steps.findIndex((s, i) => s.digest !== again.steps[i]?.digest || s.lossBits !== again.steps[i]?.lossBits);
   const environmentChanges = environmentDifferences(original, again);
   const values = valueDifferences(original, again);
+  const results = resultDifferences(original, again);
   // What the fits and evaluations were given, recorded again: a record edited since (a shape, a digest) differs.
   const data = compareData(original, again);
   const dataChanges = [...data.content, ...data.order];
   // The models and fit options, recorded again, as diff compares them: a record edited since differs.
   const configChanges = fieldDifferences(configOf(original), configOf(again));
-  if (divergence === undefined && stepDivergence < 0 && values.length === 0 && dataChanges.length === 0 && configChanges.length === 0 && again.summary.status === original.summary.status) {
+  if (divergence === undefined && stepDivergence < 0 && values.length === 0 && results.length === 0 && dataChanges.length === 0 && configChanges.length === 0 && again.summary.status === original.summary.status) {
     out(`identical: ${again.summary.id} reproduces ${original.summary.id} (${original.epochs.length} epoch records${original.steps.length ? `, ${original.steps.length} steps` : ''})`);
     return 0;
   }
@@ -357,6 +358,7 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   else if (divergence) out(`first divergence: fit ${divergence.fit}, epoch ${divergence.epoch}${divergence.epoch === 0 ? ' (initial weights)' : ''}: ${divergence.what.join(', ')} differ${divergence.layers?.length ? `; layers ${divergence.layers.join(', ')}` : ''}`);
   if (stepDivergence >= 0) out(`first divergent step: ${JSON.stringify(original.steps[stepDivergence])}`);
   if (values.length) out(`custom values that differ:\n  ${values.join('\n  ')}`);
+  if (results.length) out(`results after training that differ:\n  ${results.join('\n  ')}`);
   if (dataChanges.length) out(`data that differ:\n  ${dataChanges.join('\n  ')}`);
   if (configChanges.length) out(`config that differs:\n  ${configChanges.join('\n  ')}`);
   if (again.summary.status !== original.summary.status) out(`status: ${original.summary.status} -> ${again.summary.status}`);
@@ -403,6 +405,19 @@ function commandShow(parsed: Parsed): number {
   if (values.length) {
     out('');
     out(table([['value', 'step', 'float32', 'bits'], ...values.map((v) => [v.name, String(v.step), String(valueFromBits(v.bits)), v.bits])]));
+  }
+  const evaluated = run.evaluations.filter((e) => e.resultBits);
+  if (evaluated.length) {
+    out('');
+    out(table([['evaluation', 'kind', 'results', 'bits'], ...run.evaluations.flatMap((e, i) => (e.resultBits ? [[
+      String(i), String(e.kind ?? 'evaluate'), Object.keys(e.resultBits).map((k) => `${k}=${float32Text(e.resultBits![k]!)}`).join(' '), Object.values(e.resultBits).join(' '),
+    ]] : []))]));
+  }
+  if (run.predictions.length) {
+    out('');
+    out(table([['prediction', 'inputs', 'outputs (dtype, shape, sha256)'], ...run.predictions.map((p, i) => [
+      String(i), Object.entries(p.data).map(([k, d]) => `${k}=${String(d.sha256).slice(0, 16)}`).join(' '), p.outputs.map((o) => `${o.dtype} ${JSON.stringify(o.shape)} ${o.sha256.slice(0, 16)}`).join(', '),
+    ])]));
   }
   return 0;
 }

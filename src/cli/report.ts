@@ -12,7 +12,7 @@ import { weightDifferences } from './snapshots.js';
 import { valueFromBits } from '../runs/values.js';
 import { curveSpec, distributionSpec, renderCharts, vegaRuntime, type CurvePoint, type FinalPoint } from './charts.js';
 import {
-  compareData, configOf, environmentDifferences, fieldDifferences, finalResults, firstDivergence, lengthText, repeatedSeeds, summaryValues, valueDifferences, VOLATILE_ENVIRONMENT, layersText,
+  compareData, configOf, environmentDifferences, fieldDifferences, finalResults, firstDivergence, lengthText, repeatedSeeds, summaryValues, afterTrainingDifferences, VOLATILE_ENVIRONMENT, layersText,
   type EpochRecord, type RunDetails,
 } from './inspect.js';
 
@@ -99,15 +99,15 @@ function sameSeedSection(runs: readonly RunDetails[]): string {
   const items: string[] = [];
   const diffs: string[] = [];
   for (const [seed, [first, ...others]] of groups) {
-    const differing = others.filter((r) => firstDivergence(first!, r) !== undefined || valueDifferences(first!, r).length > 0);
+    const differing = others.filter((r) => firstDivergence(first!, r) !== undefined || afterTrainingDifferences(first!, r).length > 0);
     if (differing.length === 0) {
       items.push(`<li>Seed ${escape(seed)}: ${others.length + 1} runs, bit-identical.</li>`);
       continue;
     }
     for (const r of differing) {
       const d = firstDivergence(first!, r);
-      const values = valueDifferences(first!, r);
-      const where = d === undefined ? `custom values differ: ${values.join('; ')}` : d === 'length' ? lengthText(first!, r)
+      const afterTraining = afterTrainingDifferences(first!, r);
+      const where = d === undefined ? afterTraining.join('; ') : d === 'length' ? lengthText(first!, r)
         : `first divergence at fit ${d.fit}, epoch ${d.epoch}${d.epoch === 0 ? ' (initial weights)' : ''}: ${d.what.join(', ')}`;
       items.push(`<li class="different">Seed ${escape(seed)}: <code>${escape(r.summary.id)}</code> differs from <code>${escape(first!.summary.id)}</code>, ${escape(where)}. <a href="#${diffAnchor(first!, r)}">diff</a></li>`);
       const lines = [
@@ -116,7 +116,7 @@ function sameSeedSection(runs: readonly RunDetails[]): string {
         `config: ${fieldDifferences(configOf(first!), configOf(r)).join('; ') || 'no differences'}`,
         `data content: ${compareData(first!, r).content.join('; ') || 'the same examples'}`,
         `data order: ${compareData(first!, r).order.join('; ') || 'no differences beyond the content'}`,
-        ...(values.length ? [`custom values that differ: ${values.join('; ')}`] : []),
+        ...(d === undefined ? [] : afterTraining),
         where,
         ...(d !== undefined && d !== 'length' ? [`layers that differ: ${layersText(d.layers)}`, ...weightDifferences(first!, r, d.fit, d.epoch).map((l) => `  ${l}`)] : []),
       ];

@@ -4,7 +4,7 @@
  * machines, for queued runs; otherwise where they first diverge and how their environments differ).
  */
 import { summarize } from '../runs/statistics.js';
-import { environmentDifferences, firstDivergence, lengthText, repeatedSeeds, summaryValues, table, valueDifferences, type RunDetails, type SeedValues } from './inspect.js';
+import { afterTrainingDifferences, environmentDifferences, firstDivergence, lengthText, repeatedSeeds, summaryValues, table, type RunDetails, type SeedValues } from './inspect.js';
 
 const f = (v: number) => String(Number(v.toPrecision(6)));
 
@@ -70,14 +70,14 @@ function placementLabel(placements: readonly Placement[]): string {
 export function sameSeedReport(runs: readonly RunDetails[], placement?: (run: RunDetails) => Placement | undefined): string[] {
   const repeated = repeatedSeeds(runs);
   const lines = repeated.map(([seed, group]) => {
-    // Custom values are results too: a run whose values differ is not bit-identical.
-    const divergent = group.find((r) => firstDivergence(group[0]!, r) !== undefined || valueDifferences(group[0]!, r).length > 0);
+    // Evaluation results and custom values are results too: a run whose differ is not bit-identical.
+    const divergent = group.find((r) => firstDivergence(group[0]!, r) !== undefined || afterTrainingDifferences(group[0]!, r).length > 0);
     const where = placement ? group.map(placement).filter((p) => p !== undefined) : [];
     const across = where.length ? ` across ${placementLabel(where)}` : '';
     if (!divergent) return `seed ${seed}: ${group.length} runs, bit-identical${across}`;
     if (!placement) return `seed ${seed}: ${group.length} runs, NOT bit-identical`;
     const first = firstDivergence(group[0]!, divergent);
-    const at = first === undefined ? `custom values differ: ${valueDifferences(group[0]!, divergent).join('; ')}`
+    const at = first === undefined ? afterTrainingDifferences(group[0]!, divergent).join('; ')
       : first === 'length' ? lengthText(group[0]!, divergent)
         : `first divergence at fit ${first.fit}, epoch ${first.epoch}: ${first.what.join(', ')} differ`;
     const environment = environmentDifferences(group[0]!, divergent);

@@ -16,7 +16,7 @@ import type { Tensor, Variable } from '../tensor/tensor.js';
 import { WeightLayout, weightsDigest } from './weight-digest.js';
 import { compileOutputs, namedMetrics, tensorList, type Compiled, type CompileArgs, type Data } from './arguments.js';
 import type { History } from './callbacks.js';
-import { notify } from './observers.js';
+import { notify, observed } from './observers.js';
 import { printSummary } from './summary.js';
 import { Graph } from './topology.js';
 import type { IOHandler, ModelSerializer, SaveConfig, SaveResult } from '../io/types.js';
@@ -345,8 +345,8 @@ export class LayersModel implements TrainableModel {
     return this.withData(x, y, context, ([xs, ys]) => {
       checkPair(this, xs, ys, context);
       this.compiledOrThrow(context);
-      notify('evaluate', { model: this, data: batchRecord(xs, ys) });
       const logs = evaluateBatches(this, disposingPairs(xs, ys, batchSize));
+      notify('evaluate', { model: this, kind: context, data: batchRecord(xs, ys), results: logs });
       const values = Object.values(logs).map((v) => ops.scalar(v));
       return values.length === 1 ? values[0]! : values;
     });
@@ -360,7 +360,20 @@ export class LayersModel implements TrainableModel {
     const context = 'evaluateDataset';
     if (!isDataset(dataset)) throw invalid(context, 'Expected a Dataset', { dataset });
     this.compiledOrThrow(context);
-    const logs = await datasetEvaluation(this, dataset, args.batches, this.batchOf(context), context, { dataset: 'dataset', batches: 'batches' })();
+    const logs = await datasetEvaluation(this, dataset, args.batches, this.batchOf(context), context, { dataset: 'dataset', batches: 'batches' }, (batches, results) => {
+      // Only a recorded run reads the batches: concatenated per input, they are fingerprinted as evaluate's tensors are.
+      if (!observed('evaluate')) return;
+      const [first] = batches;
+      const data = first ? ENGINE.tidy(() => batchRecord(
+        first[0].map((_, i) => ops.concat(batches.map(([xs]) => xs[i]!), 0)),
+        first[1].map((_, i) => ops.concat(batches.map(([, ys]) => ys[i]!), 0)),
+      )) : {};
+      try {
+        notify('evaluate', { model: this, kind: context, data, results });
+      } finally {
+        for (const t of Object.values(data)) t.dispose();
+      }
+    })();
     const values = Object.values(logs).map((v) => ops.scalar(v));
     return values.length === 1 ? values[0]! : values;
   }
@@ -378,11 +391,12 @@ export class LayersModel implements TrainableModel {
       xs.forEach((t, i) => {
         if (t.shape[0] !== n) throw invalid(context, 'Expected every input with the same number of examples', { [`x[${i}].shape`]: t.shape, 'x[0].shape': xs[0]!.shape });
       });
-      return ENGINE.tidy(() => {
+      const outputs = ENGINE.tidy(() => {
         const perBatch = [...rowBatches(xs, batchSize)].map((batch) => callModel(this, batch, { training: false, step: 0 }));
-        const outputs = perBatch[0]!.map((_, o) => (perBatch.length === 1 ? perBatch[0]![o]! : ops.concat(perBatch.map((b) => b[o]!), 0)));
-        return outputs.length === 1 ? outputs[0]! : outputs;
+        return perBatch[0]!.map((_, o) => (perBatch.length === 1 ? perBatch[0]![o]! : ops.concat(perBatch.map((b) => b[o]!), 0)));
       });
+      notify('predict', { model: this, data: batchRecord(xs, []), outputs });
+      return outputs.length === 1 ? outputs[0]! : outputs;
     } finally {
       for (const t of converted) t.dispose();
     }

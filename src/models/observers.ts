@@ -36,7 +36,13 @@ export interface TrainingObserver {
   fitEnd?(info: { model: ObservedModel; history: History }): void;
   /** The fit ended by an error (thrown on to the script, which may catch it and go on). */
   fitFailed?(info: { model: ObservedModel; error: unknown }): void;
-  evaluate?(info: { model: ObservedModel; data: Record<string, Tensor> }): void;
+  /**
+   * A model.evaluate or evaluateDataset call returned: the data it evaluated (a dataset's batches
+   * concatenated per input) and its results by name, as its logs name them.
+   */
+  evaluate?(info: { model: ObservedModel; kind: 'evaluate' | 'evaluateDataset'; data: Record<string, Tensor>; results: Logs }): void;
+  /** A model.predict call returned: its inputs and outputs. */
+  predict?(info: { model: ObservedModel; data: Record<string, Tensor>; outputs: readonly Tensor[] }): void;
   /** Callbacks the observer adds to every fit (a recorded run's automatic backups). */
   callbacks?(): Callback[];
 }

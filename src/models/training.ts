@@ -547,6 +547,7 @@ export type Validation = (epoch: number) => Promise<Logs>;
 export function datasetEvaluation(
   model: TrainableModel, dataset: Dataset<Element>, batches: number | undefined, toBatch: ToBatch, context: string,
   names: { dataset: string; batches: string },
+  evaluated?: (batches: readonly Batch[], logs: Logs) => void,
 ): (epoch?: number) => Promise<Logs> {
   if (batches !== undefined && !(Number.isInteger(batches) && batches > 0)) throw invalid(context, `Expected ${names.batches} to be a positive integer`, { [names.batches]: batches });
   if (batches === undefined && dataset.size === Infinity) {
@@ -559,7 +560,9 @@ export function datasetEvaluation(
     const it = epoch === undefined ? dataset.iterator() : dataset.iterator([epoch]);
     for await (const batch of datasetPairs(it, batches, toBatch, context, ranOut)) pairs.push(batch);
     try {
-      return evaluateBatches(model, pairs);
+      const logs = evaluateBatches(model, pairs);
+      evaluated?.(pairs, logs);
+      return logs;
     } finally {
       pairs.forEach(disposeBatch);
     }

@@ -26,6 +26,8 @@ import { startOpTrace, type OpTrace } from './op-trace.js';
 import { backupDirectory, cutBackToBackups, removeBackups, type KeptRecords } from './resume.js';
 import { BackupAndRestore, HeldBackups } from '../models/backup.js';
 import type { Callback } from '../models/callbacks.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { resultFields, type TensorRecord } from './results.js';
 
 /** An epoch recorded, not yet written: its weights' values read, or its digests already made. */
 type PendingEpoch = { fit: number; epoch: number; logs: Logs } & ({ layout: WeightLayout; values: Uint8Array } | { digest: string; layers: Record<string, string> });
@@ -135,6 +137,7 @@ export class RunRecorder implements TrainingObserver {
   /** Resuming: what is recorded already. */
   private kept: KeptRecords | undefined;
   private evaluations = 0;
+  private predictions = 0;
   /** Whether the script checkout's git facts, asked for in the background at start, have yet to come. */
   private gitPending = false;
   private finished = false;
@@ -503,12 +506,30 @@ export class RunRecorder implements TrainingObserver {
     writeJson(this.file('model.json'), modelJson(artifacts, 'weights.bin'));
   }
 
-  evaluate({ data }: Parameters<NonNullable<TrainingObserver['evaluate']>>[0]): void {
+  /** An evaluation's data and results, one line per call (a resumed run's script makes the recorded ones again, in order: skipped). */
+  evaluate({ kind, data, results }: Parameters<NonNullable<TrainingObserver['evaluate']>>[0]): void {
     if (++this.evaluations <= (this.kept?.evaluations ?? 0)) return;
-    this.appends.jsonl(this.file('evaluations.jsonl'), [{
-      data: Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t) }])),
-    }]);
+    this.appends.jsonl(this.file('evaluations.jsonl'), [{ kind, data: tensorRecords(data), ...resultFields(results, float32Bits) }]);
   }
+
+  /**
+   * A prediction's inputs and each output's SHA-256, one line per call made outside any fit: one
+   * made inside a fit (by a callback) is not made again by a resumed fit restored past it.
+   */
+  predict({ data, outputs }: Parameters<NonNullable<TrainingObserver['predict']>>[0]): void {
+    if (this.openFits.size > 0) return;
+    if (++this.predictions <= (this.kept?.predictions ?? 0)) return;
+    this.appends.jsonl(this.file('predictions.jsonl'), [{ data: tensorRecords(data), outputs: outputs.map(tensorRecord) }]);
+  }
+}
+
+/** A tensor as evaluations and predictions record it: its dtype, shape and SHA-256. */
+function tensorRecord(t: Tensor): TensorRecord {
+  return { shape: t.shape, dtype: t.dtype, sha256: tensorFingerprint(t) };
+}
+
+function tensorRecords(data: Record<string, Tensor>): Record<string, TensorRecord> {
+  return Object.fromEntries(Object.entries(data).map(([k, t]) => [k, tensorRecord(t)]));
 }
 
 /** Where an open fit's training stands (its epoch from 1, its last step trained). */

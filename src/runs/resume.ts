@@ -70,6 +70,8 @@ export interface KeptRecords {
   ops: boolean;
   /** Evaluations recorded (the resumed script makes them again, in the same order). */
   evaluations: number;
+  /** Predictions recorded (likewise). */
+  predictions: number;
 }
 
 interface FitLine { fit: number; kind?: string; weights?: { shape: number[] }[]; finalDigest?: string }
@@ -135,5 +137,5 @@ export function cutBackToBackups(runDir: string, warn: (message: string) => void
   }
   const values = new Set(readJsonl<{ name: string; step: number }>(file('values.jsonl')).map((v) => `${v.name}\0${v.step}`));
   const ended = new Set(keptFits.filter((l) => l.finalDigest !== undefined).map((l) => l.fit));
-  return { fits: new Set(points.keys()), ended, values, ops, evaluations: readJsonl(file('evaluations.jsonl')).length };
+  return { fits: new Set(points.keys()), ended, values, ops, evaluations: readJsonl(file('evaluations.jsonl')).length, predictions: readJsonl(file('predictions.jsonl')).length };
 }

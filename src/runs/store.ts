@@ -13,6 +13,7 @@ import { builtin, nodeProcess } from '../util/node.js';
 import { concatenateBytes } from '../util/bytes.js';
 import { agreesWithBits, finalValues, NON_FINITE, valueFromBits } from './values.js';
 import { finalFitOf } from './final-fit.js';
+import { readEvaluations, readPredictions } from './results.js';
 import { checkTraceRecords, isBits, isIndex, isRecord, readJsonl, readObjects, StoreError } from './record-files.js';
 
 type Fs = {
@@ -454,9 +455,10 @@ export function summarizeRun(store: string, id: string): RunSummary {
     const record = readStatus(dir);
     const { status, stale } = record ? effectiveStatus(record) : { status: 'interrupted' as const, stale: undefined };
     const epochs = readEpochs(path.join(dir, 'epochs.jsonl'));
-    // Read like epochs.jsonl: a malformed line makes the run corrupt, not a run without fits or with fewer evaluations.
+    // Read like epochs.jsonl: a malformed line makes the run corrupt, not a run without fits or with fewer evaluations (or predictions).
     const fits = readObjects(path.join(dir, 'fits.jsonl'), 'an object with a non-negative integer fit', (line) => isIndex(line.fit));
-    readObjects(path.join(dir, 'evaluations.jsonl'), 'an object with the data evaluated', (line) => isRecord(line.data));
+    readEvaluations(dir);
+    readPredictions(dir);
     checkTraceRecords(dir, meta.trace, epochs.some((e) => e.epoch > 0));
     checkTrainingRecords(dir, files, status, fits.length > 0, epochs.length > 0);
     const final = finalFitOf(fits as { fit: number }[]);
