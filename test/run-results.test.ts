@@ -28,7 +28,8 @@ const x = vb.tensor2d(xs, [16, 1]);
 const y = vb.tensor2d(xs.map((v) => 2 * v + 1), [16, 1]);
 const model = vb.sequential({ layers: [vb.layers.dense({ units: 3, inputShape: [1] }), vb.layers.dense({ units: 1 })] });
 model.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['mae'] });
-await model.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0 });
+// A prediction a callback makes during the fit is not recorded (a resumed fit would not make it again).
+await model.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0, callbacks: { onEpochEnd: () => model.predict(x).dispose() } });
 if (process.argv.includes('mae')) model.compile({ optimizer: 'sgd', loss: 'meanAbsoluteError', metrics: ['mae'] });
 if (process.env.RESULTS_NUDGE) {
   const [kernel, bias] = model.layers[1].getWeights();
@@ -37,6 +38,13 @@ if (process.env.RESULTS_NUDGE) {
 model.evaluate(x, y);
 await model.evaluateDataset(vb.data.zip({ xs: vb.data.array(xs.map((v) => [v])), ys: vb.data.array(xs.map((v) => [2 * v + 1])) }).batch(4));
 model.predict(x);
+// Results that are not finite: a bias of Infinity gives Infinity, then Infinity - Infinity NaN.
+const [kernel] = model.layers[1].getWeights();
+model.layers[1].setWeights([kernel, vb.tensor1d([Infinity])]);
+model.evaluate(x, y);
+model.layers[0].setWeights([vb.fill([1, 3], Infinity), vb.fill([3], 0)]);
+model.layers[1].setWeights([vb.fill([3, 1], 1), vb.tensor1d([-Infinity])]);
+model.evaluate(x, y);
 `;
 
 const named = (name: string) => (JSON.parse(cli(['ls', '--json', '--name', name]).stdout) as { id: string }[]).map((r) => r.id);
@@ -61,8 +69,8 @@ describe('results after training: recorded, shown and compared', () => {
 
   it('each evaluate and evaluateDataset records its results with their float32 bits, each predict its output digest; show lists them', () => {
     const evaluations = readFileSync(join(STORE, plain, 'evaluations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, Record<string, unknown>>);
-    assert.deepEqual(evaluations.map((e) => e.kind), ['evaluate', 'evaluateDataset']);
-    for (const e of evaluations) {
+    assert.deepEqual(evaluations.map((e) => e.kind), ['evaluate', 'evaluateDataset', 'evaluate', 'evaluate']);
+    for (const e of evaluations.slice(0, 2)) {
       assert.deepEqual(Object.keys(e.results!), ['loss', 'mae']);
       for (const [name, value] of Object.entries(e.results!)) {
         const bits = Buffer.alloc(4);
@@ -70,8 +78,11 @@ describe('results after training: recorded, shown and compared', () => {
         assert.equal(e.resultBits![name], bits.toString('hex'), `${name}: its bits are those of its value`);
       }
     }
+    // Non-finite results as epochs.jsonl writes them: strings, with their bits (one NaN).
+    assert.deepEqual([evaluations[2]!.results, evaluations[2]!.resultBits], [{ loss: 'Infinity', mae: 'Infinity' }, { loss: '7f800000', mae: '7f800000' }]);
+    assert.deepEqual([evaluations[3]!.results, evaluations[3]!.resultBits], [{ loss: 'NaN', mae: 'NaN' }, { loss: '7fc00000', mae: '7fc00000' }]);
     const predictions = readFileSync(join(STORE, plain, 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { outputs: { shape: number[]; sha256: string }[] });
-    assert.equal(predictions.length, 1);
+    assert.equal(predictions.length, 1, 'the script\'s own prediction only, not its callback\'s during the fit');
     assert.deepEqual(predictions[0]!.outputs.map((o) => o.shape), [[16, 1]]);
     assert.match(predictions[0]!.outputs[0]!.sha256, /^[0-9a-f]{64}$/);
     const shown = cli(['show', plain]);
@@ -79,6 +90,8 @@ describe('results after training: recorded, shown and compared', () => {
     const loss = String(Math.fround(evaluations[0]!.results!.loss as number)).slice(0, 5);
     assert.match(shown.stdout, new RegExp(`^0 +evaluate +loss=${loss.replace('.', '\\.')}\\d* mae=\\S+ +${String(evaluations[0]!.resultBits!.loss)} ${String(evaluations[0]!.resultBits!.mae)}$`, 'm'));
     assert.match(shown.stdout, /^1 +evaluateDataset +loss=\S+ mae=\S+ +[0-9a-f]{8} [0-9a-f]{8}$/m);
+    assert.match(shown.stdout, /^2 +evaluate +loss=Infinity mae=Infinity +7f800000 7f800000$/m);
+    assert.match(shown.stdout, /^3 +evaluate +loss=NaN mae=NaN +7fc00000 7fc00000$/m);
     assert.match(shown.stdout, new RegExp(`^0 +x=[0-9a-f]{16} +float32 \\[16,1\\] ${predictions[0]!.outputs[0]!.sha256.slice(0, 16)}$`, 'm'));
   });
 
