@@ -60,7 +60,8 @@ function firstDifference(a: Uint8Array, b: Uint8Array, width: number): string {
   return 'none';
 }
 
-function runPrimitive(backend: Backend, primitive: Primitive, c: FuzzCase, out: Meta): Uint8Array {
+/** The bytes of `primitive` on `backend` for the case (inputs uploaded, then freed). */
+export function runPrimitive(backend: Backend, primitive: Primitive, c: FuzzCase, out: Meta): Uint8Array {
   const inputs: TensorInfo[] = c.inputs.map((t) => ({ shape: t.shape, dtype: t.dtype, handle: backend.upload(t.values.slice(), t.dtype) }));
   try {
     const handle = backend.run(primitive, inputs, c.attrs as never, out);
