@@ -249,6 +249,40 @@ describe('wasm backend: processes, threads and build', { skip: hasWasm ? false :
     assert.deepEqual(JSON.parse(result.stdout), { differ: [], belowHeap: false });
   });
 
+  it('a job whose part on the calling thread throws still waits for the workers\' parts', () => {
+    // A trap on the calling thread (here a pointer beyond the memory, on every thread) ended the
+    // job at once: the workers' failure was then reported by the next, good job, and workers still
+    // running wrote into memory the caller already read (here a patched part that throws at once,
+    // against workers updating 4M elements each: the last element was still 1 after the throw).
+    const result = runNode(`
+      const { WasmBackend, setParallelWork } = await import('./dist/src/backends/wasm/backend.js');
+      const { KERNEL_NAMES } = await import('./dist/src/backends/wasm/kernel-names.js');
+      const backend = new WasmBackend(3);
+      setParallelWork(16);
+      const attempt = (f) => { try { f(); return 'ok'; } catch (error) { return error.message; } };
+      const small = (value) => backend.upload(new Float32Array(3000).fill(value), 'float32');
+      const w = small(1);
+      const outside = { block: { ptr: backend.memory.buffer.byteLength + 65536, bytes: 12000, refs: 1 } };
+      const trap = attempt(() => backend.update('sgd', [outside, small(0.25)], [0.5], 3000));
+      const next = attempt(() => backend.update('sgd', [w, small(0.25)], [0.5], 3000));
+      const nextValues = [...new Set(backend.read(w, 'float32', 3000))];
+      const n = 3 << 22;
+      const big = backend.upload(new Float32Array(n).fill(1), 'float32');
+      const sgd = KERNEL_NAMES.indexOf('sgd');
+      const original = backend.pool.kernels[sgd];
+      backend.pool.kernels[sgd] = () => { throw new RangeError('the calling thread failed'); };
+      const thrown = attempt(() => backend.update('sgd', [big, backend.upload(new Float32Array(n).fill(0.25), 'float32')], [0.5], n));
+      backend.pool.kernels[sgd] = original;
+      const lastAfterThrow = new Float32Array(backend.memory.buffer, big.block.ptr + (n - 1) * 4, 1)[0];
+      console.log(JSON.stringify({ threads: backend.numThreads, trap, next, nextValues, thrown, lastAfterThrow }));
+      backend.setNumThreads(1);
+    `);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), {
+      threads: 3, trap: 'memory access out of bounds', next: 'ok', nextValues: [0.875], thrown: 'the calling thread failed', lastAfterThrow: 0.875,
+    });
+  });
+
   it('random kernels on random thread counts, resized quickly and woken for nothing after every job, match the reference bit for bit', () => {
     // The fuzz generators' cases (every primitive, small sizes split over threads) on one pool
     // that is resized now and then (the stopped pool's workers still winding down while the new

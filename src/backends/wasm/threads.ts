@@ -163,7 +163,22 @@ export class ThreadPool {
     Atomics.store(ctrl, CONTROL.kernel, index);
     const sequence = Atomics.add(ctrl, CONTROL.sequence, 1) + 1;
     Atomics.notify(ctrl, CONTROL.sequence);
-    this.kernels[index]!(...args, ctrl[CONTROL.threads]!, ctrl[CONTROL.threads + 1]!, scratch[0] ?? 0);
+    let workerFailed: boolean;
+    try {
+      this.kernels[index]!(...args, ctrl[CONTROL.threads]!, ctrl[CONTROL.threads + 1]!, scratch[0] ?? 0);
+    } finally {
+      // Even when this thread's part throws (a trap): the workers still run theirs, and returning
+      // at once would let the caller read, free or reuse memory they are writing and publish the
+      // next job under them; and a failure of theirs would be reported by the next job instead.
+      this.awaitWorkers(sequence);
+      workerFailed = Atomics.exchange(ctrl, CONTROL.failed, 0) !== 0;
+    }
+    if (workerFailed) throw new Error(`verbatim: the ${kernel} kernel failed in a worker thread`);
+  }
+
+  /** Waits until every worker has recorded `sequence` as the last job it completed. */
+  private awaitWorkers(sequence: number): void {
+    const ctrl = this.ctrl;
     // Every worker, even one without a part: one still waking for this job must not read the
     // slots and arguments of the next job while they are being written (it would run this job's
     // kernel on the next job's arguments).
@@ -176,6 +191,5 @@ export class ThreadPool {
         if (++spins > SPIN_CHECKS && this.platform?.canBlock) Atomics.wait(ctrl, done, seen, 1000);
       }
     }
-    if (Atomics.exchange(ctrl, CONTROL.failed, 0)) throw new Error(`verbatim: the ${kernel} kernel failed in a worker thread`);
   }
 }
