@@ -124,6 +124,12 @@ describe('the same digests on every engine', () => {
             // Ready workers, then jobs that only finish when every worker has done its part.
             assert.deepEqual(threadsOf(report, 'wasm'), [[1, 1], [2, 2], [3, 3]], `${label}: WASM on worker threads`);
             assert.ok(report.workersStarted >= 3, `${label}: workers started: ${report.workersStarted}`);
+            // In a Worker too: Chromium starts a Worker's own workers only once it returns to its
+            // event loop, so a pool that waited for them there blocked and stayed on one thread.
+            const inWorker = report.inWorker!;
+            if ('error' in inWorker) assert.fail(`${label}: the runner in a Worker failed: ${inWorker.error}`);
+            assertMatchesNode(inWorker, node, `${label} in a Worker`);
+            assert.deepEqual(threadsOf(inWorker, 'wasm'), [[1, 1], [2, 2], [3, 3]], `${label} in a Worker: WASM on worker threads`);
           } else {
             assert.deepEqual(threadsOf(report, 'wasm'), [[1, 1], [2, 1]], `${label}: WASM falls back to one thread`);
             assert.equal(report.workersStarted, 0, `${label}: no workers without SharedArrayBuffer`);

@@ -1,7 +1,8 @@
 /**
  * The browser page: esbuild bundles this file with the built package, the test's server serves
  * it, and the page POSTs its EngineReport (or the error that stopped it) to /result. Firefox is
- * not driven by a protocol here, so the POST is the only way a result leaves the page.
+ * not driven by a protocol here, so the POST is the only way a result leaves the page. An isolated
+ * page also runs the runner in a Worker of its own, started from this script.
  */
 import * as vb from '../../src/index.js';
 import { runEngine, type EngineReport } from './runner.js';
@@ -11,6 +12,8 @@ export interface PageReport extends EngineReport {
   crossOriginIsolated: boolean;
   /** Workers the library constructed: evidence that threads came from real workers. */
   workersStarted: number;
+  /** The same runner in a Worker of the isolated page (applications often train off the page's thread). */
+  inWorker?: EngineReport | { error: string };
 }
 
 // Counts the library's workers by wrapping the global it constructs them from (it reads the
@@ -29,9 +32,28 @@ async function post(body: unknown): Promise<void> {
 }
 
 const engine = navigator.userAgent.includes('Firefox/') ? 'firefox' : 'chromium';
-try {
-  const report = await runEngine(vb, engine, goldenDigests);
-  await post({ ...report, crossOriginIsolated, workersStarted } satisfies PageReport);
-} catch (error) {
-  await post({ error: error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error) });
+const message = (error: unknown) => (error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error));
+
+/** The runner in a Worker started from this same script (the bundle's URL, /page.js). */
+function runInWorker(): Promise<EngineReport | { error: string }> {
+  return new Promise((resolve) => {
+    const worker = new NativeWorker('/page.js', { type: 'module' });
+    worker.onmessage = (event: MessageEvent<EngineReport | { error: string }>) => {
+      resolve(event.data);
+      worker.terminate();
+    };
+    worker.onerror = (event) => resolve({ error: `the Worker failed: ${event.message}` });
+  });
+}
+
+if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined') {
+  runEngine(vb, `${engine} worker`, goldenDigests).then((report) => postMessage(report), (error: unknown) => postMessage({ error: message(error) }));
+} else {
+  try {
+    const report = await runEngine(vb, engine, goldenDigests);
+    const inWorker = crossOriginIsolated ? await runInWorker() : undefined;
+    await post({ ...report, crossOriginIsolated, workersStarted, inWorker } satisfies PageReport);
+  } catch (error) {
+    await post({ error: message(error) });
+  }
 }

@@ -15,6 +15,12 @@ interface Platform {
   spawn(init: { module: WebAssembly.Module; memory: WebAssembly.Memory; control: number; index: number; generation: number }): { terminate(): void };
   /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
   canBlock: boolean;
+  /**
+   * Whether a worker starts while the thread that created it blocks: Node's do; Chromium starts a
+   * worker created in a Worker only once that Worker returns to its event loop, so waiting for it
+   * there would block 10 s and leave the pool on one thread.
+   */
+  startsWhileBlocked: boolean;
   cores: number;
 }
 
@@ -44,6 +50,7 @@ function detectPlatform(): Platform | undefined {
         return { terminate: () => void worker.terminate() };
       },
       canBlock: true,
+      startsWhileBlocked: true,
       cores: os.availableParallelism(),
     };
   }
@@ -59,6 +66,7 @@ function detectPlatform(): Platform | undefined {
       return worker;
     },
     canBlock: typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined',
+    startsWhileBlocked: false,
     cores: (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1,
   };
 }
@@ -105,7 +113,7 @@ export class ThreadPool {
     for (let index = 1; index <= wanted; index++) {
       this.workers.push(this.platform.spawn({ module: this.module, memory: this.memory, control: this.control, index, generation: Atomics.load(this.ctrl, CONTROL.generation) }));
     }
-    if (this.platform.canBlock) {
+    if (this.platform.startsWhileBlocked) {
       const deadline = performance.now() + 10_000;
       for (let ready = this.readyWorkers(); ready < wanted; ready = this.readyWorkers()) {
         if (performance.now() > deadline) {
