@@ -352,6 +352,25 @@ describe('wasm backend: processes, threads and build', { skip: hasWasm ? false :
     assert.equal(single[2], shared[2]);
   });
 
+  it('where workers may not be started (Node\'s permission model) it runs on one thread with the same results', () => {
+    // new Worker throws there (ERR_ACCESS_DENIED); creating the backend used to throw it at the first op.
+    const permission = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
+    const result = runNode(`
+      const vb = await import('verbatim');
+      const x = vb.random.normal(vb.random.key(1), [300, 300]);
+      const bits = () => Buffer.from(vb.softmax(vb.matMul(x, x)).dataSync().buffer).toString('base64');
+      const threads = [vb.getNumThreads()];
+      vb.setNumThreads(3);
+      threads.push(vb.getNumThreads());
+      const wasm = bits();
+      vb.setBackend('reference');
+      console.log(JSON.stringify({ threads, same: wasm === bits() }));
+    `, { NODE_OPTIONS: `${permission} --allow-fs-read=*`, VERBATIM_BACKEND: 'wasm' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), { threads: [1, 1], same: true });
+    assert.match(result.stderr, /verbatim: kernel workers cannot be started \(.+\); running on one thread/);
+  });
+
   it('tensors dropped without dispose are freed by the finalizer and counted', () => {
     const result = runNode(`
       const vb = await import('verbatim');

@@ -111,7 +111,15 @@ export class ThreadPool {
     this.stop();
     const wanted = Math.min(threads, CONTROL.maxThreads) - 1;
     for (let index = 1; index <= wanted; index++) {
-      this.workers.push(this.platform.spawn({ module: this.module, memory: this.memory, control: this.control, index, generation: Atomics.load(this.ctrl, CONTROL.generation) }));
+      try {
+        this.workers.push(this.platform.spawn({ module: this.module, memory: this.memory, control: this.control, index, generation: Atomics.load(this.ctrl, CONTROL.generation) }));
+      } catch (error) {
+        // E.g. Node's permission model without --allow-worker: the same results on one thread,
+        // as without SharedArrayBuffer, rather than no backend at all.
+        console.warn(`verbatim: kernel workers cannot be started (${error instanceof Error ? error.message : String(error)}); running on one thread`);
+        this.stop();
+        return;
+      }
     }
     if (this.platform.startsWhileBlocked) {
       const deadline = performance.now() + 10_000;
