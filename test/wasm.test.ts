@@ -119,6 +119,14 @@ describe('wasm backend: bit-identical to the reference', { skip: hasWasm ? false
     });
   }
 
+  it('pad of more dimensions than the geometry block holds is a counted fallback with the reference bits', () => {
+    // 1 + 3 * 400 geometry words do not fit the 1024 of the shared block: it threw 'offset is out of bounds'.
+    const shape = [...new Array<number>(398).fill(1), 3, 2];
+    const before = vb.kernelFallbacks().find((f) => f.primitive === 'pad')?.count ?? 0;
+    sameBits('pad of rank 400', [[shape, 24]], (x) => vb.pad(x!, shape.map((_, i) => (i >= 398 ? [1, 2] : [0, 0])), -1));
+    assert.equal(vb.kernelFallbacks().find((f) => f.primitive === 'pad')?.count, before + 1);
+  });
+
   it('fused optimizer updates give the composed updates exactly', async () => {
     const optimizers: [string, () => vb.optimizers.Optimizer][] = [
       ['sgd', () => vb.optimizers.sgd({ learningRate: 0.1 })],

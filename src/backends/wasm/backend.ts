@@ -32,6 +32,7 @@ export const KERNEL_FALLBACKS = {
   broadcastRank: 'a broadcast that collapses to more than 4 dimensions',
   boolScatterAdd: 'scatterAdd of bool updates',
   emptyLinear: 'linear with an empty inner dimension',
+  padRank: 'a pad of more than 341 dimensions (its geometry exceeds the geometry block)',
   topk: 'topk sorts each row on the host',
 } as const;
 type Fallback = keyof typeof KERNEL_FALLBACKS;
@@ -303,6 +304,8 @@ export class WasmBackend implements Backend {
         this.bytes().copyWithin(block.ptr, ptrOf(x!), ptrOf(x!) + bytesPerElement(x!.dtype));
         return true;
       }
+      // 1 + 3 * rank words, which must fit the geometry block (writing more would throw a RangeError).
+      if (1 + 3 * out.shape.length > GEOMETRY_BYTES / 4) return 'padRank';
       const constant = allocate(out.dtype, 1);
       constant[0] = value;
       canonicalizeNaN(constant, out.dtype);
