@@ -291,6 +291,27 @@ describe('wasm backend: processes, threads and build', { skip: hasWasm ? false :
     });
   });
 
+  it('a job numbered 0 (the sequence count wrapped after 2^32 jobs) right after a resize waits for the workers', () => {
+    // The resize reset the workers' last completed job to 0: the first job of the new pool, if
+    // numbered 0, saw every worker done at once and returned while they were still updating
+    // (4M elements each: the last element was still 1).
+    const result = runNode(`
+      const { WasmBackend } = await import('./dist/src/backends/wasm/backend.js');
+      const { CONTROL } = await import('./dist/src/backends/wasm/kernel-names.js');
+      const backend = new WasmBackend(2);
+      Atomics.store(backend.pool.ctrl, CONTROL.sequence, -2);
+      backend.setNumThreads(3);
+      const n = 3 << 22;
+      const w = backend.upload(new Float32Array(n).fill(1), 'float32');
+      backend.update('sgd', [w, backend.upload(new Float32Array(n).fill(0.25), 'float32')], [0.5], n);
+      const last = new Float32Array(backend.memory.buffer, w.block.ptr + (n - 1) * 4, 1)[0];
+      console.log(JSON.stringify({ sequence: Atomics.load(backend.pool.ctrl, CONTROL.sequence), threads: backend.numThreads, last }));
+      backend.setNumThreads(1);
+    `);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), { sequence: 0, threads: 3, last: 0.875 });
+  });
+
   it('random kernels on random thread counts, resized quickly and woken for nothing after every job, match the reference bit for bit', () => {
     // The fuzz generators' cases (every primitive, small sizes split over threads) on one pool
     // that is resized now and then (the stopped pool's workers still winding down while the new

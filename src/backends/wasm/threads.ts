@@ -146,11 +146,13 @@ export class ThreadPool {
     // instead of serving the next pool's jobs with this pool's slots.
     const generation = Atomics.add(this.ctrl, CONTROL.generation, 1) + 1;
     Atomics.store(this.ctrl, CONTROL.ready, (generation & READY_TAG_MASK) << 8);
-    Atomics.add(this.ctrl, CONTROL.sequence, 1);
+    const sequence = Atomics.add(this.ctrl, CONTROL.sequence, 1) + 1;
     Atomics.notify(this.ctrl, CONTROL.sequence);
     for (const w of this.workers) w.terminate();
     this.workers = [];
-    for (let t = 0; t < CONTROL.maxThreads; t++) this.ctrl[CONTROL.threads + CONTROL.slotsPerThread * t + 3] = 0;
+    // The sequence of no job, never 0: the count wraps after 2^32 jobs, and a job numbered 0 would
+    // find 0 in the slots of workers that have not run it yet and seem done before they ran it.
+    for (let t = 0; t < CONTROL.maxThreads; t++) this.ctrl[CONTROL.threads + CONTROL.slotsPerThread * t + 3] = sequence;
   }
 
   /**
