@@ -400,6 +400,31 @@ describe('wasm backend: processes, threads and build', { skip: hasWasm ? false :
     assert.match(result.stderr, /verbatim: kernel workers cannot be started \(.+\); running on one thread/);
   });
 
+  it('a kernel worker that fails to start leaves the process running on one thread with the same results', () => {
+    // Here its module needs an import the worker does not give (a LinkError in the worker); the
+    // worker's unheard 'error' event ended the process after resize had gone on without it.
+    const result = runNode(`
+      const vb = await import('verbatim');
+      const { ENGINE } = await import('./dist/src/engine/engine.js');
+      const x = vb.random.normal(vb.random.key(1), [300, 300]);
+      const bits = () => Buffer.from(vb.softmax(vb.matMul(x, x)).dataSync().buffer).toString('base64');
+      vb.setBackend('wasm');
+      vb.setNumThreads(1);
+      const importsOther = [0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 2, 13, 1, 3, 101, 110, 118, 5, 111, 116, 104, 101, 114, 0, 0];
+      ENGINE.backend.pool.module = new WebAssembly.Module(new Uint8Array(importsOther));
+      vb.setNumThreads(2);
+      const wasm = bits();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const threads = vb.getNumThreads();
+      vb.setBackend('reference');
+      console.log(JSON.stringify({ threads, same: wasm === bits() }));
+    `);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), { threads: 1, same: true });
+    assert.match(result.stderr, /verbatim: 1 of 1 kernel workers did not start; running on one thread/);
+    assert.match(result.stderr, /verbatim: a kernel worker failed to start \(.+\)/);
+  });
+
   it('tensors dropped without dispose are freed by the finalizer and counted', () => {
     const result = runNode(`
       const vb = await import('verbatim');

@@ -7,7 +7,7 @@
 import { CONTROL, KERNEL_NAMES, READY_TAG_MASK, type KernelName } from './kernel-names.js';
 import { WORKER_SOURCE } from './worker-source.generated.js';
 
-type NodeWorker = { unref(): void; terminate(): Promise<number> };
+type NodeWorker = { unref(): void; terminate(): Promise<number>; on(event: 'error', listener: (error: Error) => void): void };
 type NodeWorkerThreads = { Worker: new (url: URL, options: { workerData: unknown; execArgv: string[] }) => NodeWorker };
 type BrowserWorker = { postMessage(m: unknown): void; terminate(): void; addEventListener(type: 'error', listener: () => void): void };
 
@@ -47,6 +47,9 @@ function detectPlatform(): Platform | undefined {
         // Not the parent's flags: e.g. --input-type is an error for a worker started from a file.
         const worker = new workerThreads.Worker(NODE_WORKER_URL, { workerData: init, execArgv: [] });
         worker.unref();
+        // A worker that fails to start (e.g. out of memory) must not end the process: unheard, its
+        // error would be thrown here; resize then finds it not ready and runs on one thread.
+        worker.on('error', (error) => console.warn(`verbatim: a kernel worker failed to start (${error.message})`));
         return { terminate: () => void worker.terminate() };
       },
       canBlock: true,
