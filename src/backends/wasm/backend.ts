@@ -97,6 +97,9 @@ export class WasmBackend implements Backend {
     this.allocator = new Allocator(this.memory, HEAP_BASE);
     this.geometry = this.allocator.allocate(GEOMETRY_BYTES).ptr;
     if (this.shared) {
+      // Before any tensor, so inside the initial pages: the control block is all that workers view
+      // from JavaScript, and a worker's memory.buffer may keep the length it started with (Chromium
+      // 149+ updates it only when that worker grows the memory itself; the kernels see every page).
       const control = this.allocator.allocate(CONTROL.bytes).ptr;
       this.pool = new ThreadPool(module, this.memory, control, instance);
       this.pool.resize(threads ?? this.pool.cores);
