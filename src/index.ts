@@ -53,7 +53,7 @@ export * as optimizers from './optimizers/index.js';
 export { train } from './optimizers/index.js';
 export * as data from './data/index.js';
 export * as runs from './runs/index.js';
-export { environment } from './runs/environment.js';
+export { environment } from './runs/index.js';
 export {
   Sequential, sequential, LayersModel, ModelLayer, model, input, History, EarlyStopping,
   type ModelArgs, type InputArgs, type Data, type Callback, type Logs, type FitArgs, type CompileArgs,
@@ -130,7 +130,7 @@ export function setBackend(name: string): boolean {
 }
 
 export function getBackend(): string {
-  noteSettingRead('getBackend', getBackend);
+  noteSettingRead('getBackend', ['backend'], getBackend);
   return ENGINE.backend.name;
 }
 
@@ -152,7 +152,7 @@ export function setNumThreads(threads: number): void {
 }
 
 export function getNumThreads(): number {
-  noteSettingRead('getNumThreads', getNumThreads);
+  noteSettingRead('getNumThreads', ['threads'], getNumThreads);
   return ENGINE.numThreads();
 }
 

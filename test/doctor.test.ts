@@ -58,6 +58,8 @@ const SCRIPTS: Record<string, string> = {
   'thread-weights.mjs': `${PRELUDE}const [kernel, bias] = model.layers[1].getWeights();\nmodel.layers[1].setWeights([kernel, vb.add(bias, vb.getNumThreads() * 1e-3)]);\nawait fit(xs);\n`,
   // The same, moved by the backend the script reads.
   'backend-weights.mjs': `${PRELUDE}const [kernel, bias] = model.layers[1].getWeights();\nmodel.layers[1].setWeights([kernel, vb.add(bias, vb.getBackend() === 'wasm' ? 1e-3 : 0)]);\nawait fit(xs);\n`,
+  // The same, moved by the threads vb.runs.environment() reports.
+  'env-api.mjs': `${PRELUDE}const env = vb.runs.environment();\nconst [kernel, bias] = model.layers[1].getWeights();\nmodel.layers[1].setWeights([kernel, vb.add(bias, env.threads * 1e-3)]);\nawait fit(xs);\n`,
   // The same, moved by VERBATIM_THREADS (which doctor sets) without a call of vb.getNumThreads().
   'env-threads.mjs': `${PRELUDE}const [kernel, bias] = model.layers[1].getWeights();\nmodel.layers[1].setWeights([kernel, vb.add(bias, Number(process.env.VERBATIM_THREADS ?? 0) * 1e-3)]);\nawait fit(xs);\n`,
 };
@@ -198,6 +200,12 @@ describe('doctor verdicts', () => {
     const r = doctor('backend-weights.mjs');
     assert.equal(r.code, 1);
     assert.match(r.stdout, /but the reference and wasm backends disagree \(.*\): the script reads the backend \(vb\.getBackend\(\)\), so its training can depend on it .*:\n  vb\.getBackend\(\) read 1 time\(s\) at \S*backend-weights\.mjs:8:\d+\n/);
+  });
+
+  it('a read through vb.runs.environment() is named too', () => {
+    const r = doctor('env-api.mjs');
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /the script reads the thread count \(vb\.getNumThreads\(\)\), so its training can depend on it \(or on VERBATIM_THREADS in its environment; .*\):\n  vb\.runs\.environment\(\) read 1 time\(s\) at \S*env-api\.mjs:7:\d+\n/);
   });
 
   it('thread counts that disagree without a read of vb.getNumThreads(): doctor says it saw none and names the other way in', () => {

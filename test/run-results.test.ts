@@ -28,8 +28,8 @@ const x = vb.tensor2d(xs, [16, 1]);
 const y = vb.tensor2d(xs.map((v) => 2 * v + 1), [16, 1]);
 const model = vb.sequential({ layers: [vb.layers.dense({ units: 3, inputShape: [1] }), vb.layers.dense({ units: 1 })] });
 model.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['mae'] });
-// A prediction a callback makes during the fit is not recorded (a resumed fit would not make it again).
-await model.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0, callbacks: { onEpochEnd: () => model.predict(x).dispose() } });
+// A prediction or evaluation a callback makes during the fit is not recorded (a resumed fit would not make it again).
+await model.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0, callbacks: { onEpochEnd: () => { model.predict(x).dispose(); vb.dispose(model.evaluate(x, y)); } } });
 if (process.argv.includes('mae')) model.compile({ optimizer: 'sgd', loss: 'meanAbsoluteError', metrics: ['mae'] });
 if (process.env.RESULTS_NUDGE) {
   const [kernel, bias] = model.layers[1].getWeights();
@@ -111,6 +111,36 @@ describe('results after training: recorded, shown and compared', () => {
     assert.equal(json.results.length, 2);
   });
 
+  it('the kind of an evaluation is compared (evaluate and evaluateDataset can agree bit for bit); differences are listed in index order', () => {
+    const evaluations = join(STORE, again, 'evaluations.jsonl');
+    const whole = readFileSync(evaluations, 'utf8');
+    writeFileSync(evaluations, whole.replace('"kind":"evaluate"', '"kind":"evaluateDataset"'));
+    try {
+      const d = cli(['diff', plain, again]);
+      assert.equal(d.code, 1, d.stdout + d.stderr);
+      assert.match(d.stdout, /^ {2}evaluation 0: evaluate != evaluateDataset$/m);
+    } finally {
+      writeFileSync(evaluations, whole);
+    }
+    // Twelve evaluations of data that moves with an argument: evaluation 2 is listed before 10.
+    const many = join(WORK, 'many.mjs');
+    writeFileSync(many, `import * as vb from 'verbatim';
+const x = vb.tensor2d([[0], [1], [2], [3]]);
+const model = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });
+model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+await model.fit(x, x, { epochs: 1, verbose: 0 });
+for (let i = 0; i < 12; i++) model.evaluate(vb.add(x, process.argv.includes('shift') ? 1 : 0), x);
+`);
+    for (const args of [[], ['--', 'shift']]) {
+      const r = cli(['run', many, '--seed', '1', '--name', 'many', ...args]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+    }
+    const [first, second] = named('many') as [string, string];
+    const d = cli(['diff', first, second]);
+    const order = [...d.stdout.matchAll(/^ {2}evaluation (\d+) x:/gm)].map((m) => Number(m[1]));
+    assert.deepEqual(order, Array.from({ length: 12 }, (_, i) => i), d.stdout);
+  });
+
   it('weights changed after training (an environment variable): evaluations and the prediction differ; verify without the variable fails', () => {
     const d = cli(['diff', plain, nudged]);
     assert.equal(d.code, 1, d.stdout + d.stderr);
@@ -163,6 +193,7 @@ describe('results after training: recorded, shown and compared', () => {
     tamper(evaluations, (l) => l.replace(/"results":\{"loss":[^,]*/, '"results":{"loss":123.5'),
       /evaluations\.jsonl record 1: result "loss" is 123\.5, but its recorded float32 bits [0-9a-f]{8} \(resultBits\) are \S+: one of them was changed/);
     tamper(predictions, (l) => l.replace(/"outputs":\[.*\]/, '"outputs":{"0":1}'), /predictions\.jsonl record 1: Expected an object with the data predicted on and outputs/);
+    tamper(evaluations, (l) => l.replace('"kind":"evaluate"', '"kind":"predict"'), /evaluations\.jsonl record 1: Expected an object with the data evaluated \(and a kind, 'evaluate' or 'evaluateDataset'\)/);
     assert.equal(listed().find((r) => r.id === again)!.status, 'completed', 'restored, the run reads again');
     // A run recorded before results were (data only) still reads, and compares by its data.
     const whole = readFileSync(evaluations, 'utf8');

@@ -119,11 +119,11 @@ export const runRandomSites = (run: RunDetails): RandomSite[] => randomSites(joi
 
 export const siteLines = (sites: readonly RandomSite[]): string[] => sites.slice(0, 5).map((s) => `  Math.random called ${s.count} time(s) at ${s.site}`);
 
-/** Where a run's script read vb.getNumThreads() or vb.getBackend() (doctor's probe), most frequent first. */
-function settingReads(run: RunDetails, read: 'getNumThreads' | 'getBackend'): (RandomSite & { read: string })[] {
+/** Where a run's script read the thread count or the backend (doctor's probe: which function, where), most frequent first. */
+function settingReads(run: RunDetails, setting: 'threads' | 'backend'): (RandomSite & { read: string })[] {
   try {
-    const all = JSON.parse(readFileSync(join(run.summary.dir, 'setting-reads.json'), 'utf8')) as (RandomSite & { read: string })[];
-    return all.filter((r) => r.read === read).sort((x, y) => y.count - x.count);
+    const all = JSON.parse(readFileSync(join(run.summary.dir, 'setting-reads.json'), 'utf8')) as (RandomSite & { read: string; setting: string })[];
+    return all.filter((r) => r.setting === setting).sort((x, y) => y.count - x.count);
   } catch {
     return [];
   }
@@ -187,10 +187,11 @@ export function causeOf(checks: readonly PairCheck[], sites: readonly RandomSite
   const [disagree, depends] = what === 'results'
     ? [`cause: training and the data evaluated agree, but the results of model.evaluate or model.predict differ with ${varied} (${first.name}: ${text})`, 'what it does with the model after training']
     : [`cause: runs on one backend agree and their data and config agree, but ${threads ? 'thread counts' : 'the reference and wasm backends'} disagree (${text})`, 'its training'];
-  const reads = settingReads(first.a, threads ? 'getNumThreads' : 'getBackend');
+  const reads = settingReads(first.a, threads ? 'threads' : 'backend');
+  const variable = threads ? 'VERBATIM_THREADS' : 'VERBATIM_BACKEND';
   if (reads.length > 0) {
-    return [`${disagree}: the script reads the ${setting}, so ${depends} can depend on it (if it does not, please report this as a verbatim bug, with this output):`,
+    return [`${disagree}: the script reads the ${setting}, so ${depends} can depend on it (or on ${variable} in its environment; if on neither, please report this as a verbatim bug, with this output):`,
       ...reads.slice(0, 5).map((r) => `  vb.${r.read}() read ${r.count} time(s) at ${r.site}`)];
   }
-  return [`${disagree}: the script never reads the ${setting}; unless ${depends} depends on it another way (${threads ? 'VERBATIM_THREADS' : 'VERBATIM_BACKEND'} in its environment), please report this as a verbatim bug (with this output)`];
+  return [`${disagree}: the script never reads the ${setting}; unless ${depends} depends on it another way (${variable} in its environment), please report this as a verbatim bug (with this output)`];
 }

@@ -4,7 +4,7 @@
  * counts the calls per call site (file:line:column of the first frame outside doctor's own files,
  * verbatim's strict-mode guard, which the run's preload wraps around it, and Node's internals) and
  * writes them to math-random.json in the run's directory at exit; the same for the script's reads
- * of vb.getNumThreads() and vb.getBackend() (setting-reads.json). With
+ * of the thread count and backend (vb.getNumThreads(), vb.getBackend(), vb.runs.environment(): setting-reads.json). With
  * VERBATIM_DOCTOR_REPEATABLE_RANDOM=1, Math.random returns the same sequence in every process:
  * doctor's experiment telling whether Math.random is what makes two processes' data differ.
  */
@@ -15,7 +15,7 @@ import { listenForSettingReads } from '../engine/setting-reads.js';
 
 const dir = process.env.VERBATIM_RUN_DIR;
 const sites = new Map<string, number>();
-const reads = new Map<string, { read: string; site: string; count: number }>();
+const reads = new Map<string, { read: string; setting: string; site: string; count: number }>();
 
 /** The file:line:column that called Math.random, from an Error's stack (a module's ?query dropped: two imports of a file are one site). */
 export function callSite(stack: string): string {
@@ -47,9 +47,10 @@ if (dir) {
     sites.set(site, (sites.get(site) ?? 0) + 1);
     return source();
   };
-  listenForSettingReads((read, stack) => {
+  listenForSettingReads((read, setting, stack) => {
     const site = callSite(stack);
-    const known = reads.get(`${read} ${site}`) ?? reads.set(`${read} ${site}`, { read, site, count: 0 }).get(`${read} ${site}`)!;
+    const key = `${read} ${setting} ${site}`;
+    const known = reads.get(key) ?? reads.set(key, { read, setting, site, count: 0 }).get(key)!;
     known.count++;
   });
   process.on('exit', () => {

@@ -305,11 +305,13 @@ export function float32Text(bits: string): string {
 export function resultDifferences(a: RunDetails, b: RunDetails): string[] {
   const evaluations = a.evaluations.flatMap((x, i) => {
     const y = b.evaluations[i];
-    if (!x.resultBits || !y?.resultBits) return [];
+    // evaluate and evaluateDataset of the same data can agree bit for bit: which call it was is compared too.
+    const kinds = x.kind !== undefined && y?.kind !== undefined && x.kind !== y.kind ? [`evaluation ${i}: ${printable(x.kind)} != ${printable(y.kind)}`] : [];
+    if (!x.resultBits || !y?.resultBits) return kinds;
     const [p, q] = [x.resultBits, y.resultBits];
     const shown = (bits: string | undefined) => (bits === undefined ? 'absent' : float32Text(bits));
-    return [...new Set([...Object.keys(p), ...Object.keys(q)])].filter((k) => p[k] !== q[k])
-      .map((k) => `evaluation ${i}: ${printable(k)} ${shown(p[k])} != ${shown(q[k])} (bits ${p[k] ?? 'absent'} != ${q[k] ?? 'absent'})`);
+    return [...kinds, ...[...new Set([...Object.keys(p), ...Object.keys(q)])].filter((k) => p[k] !== q[k])
+      .map((k) => `evaluation ${i}: ${printable(k)} ${shown(p[k])} != ${shown(q[k])} (bits ${p[k] ?? 'absent'} != ${q[k] ?? 'absent'})`)];
   });
   const output = (t: TensorRecord | undefined) => (t === undefined ? 'absent' : printable(`${t.dtype} ${JSON.stringify(t.shape)} ${t.sha256.slice(0, 16)}`));
   const predictions = a.predictions.flatMap((x, i) => {
@@ -421,12 +423,15 @@ export interface DataComparison {
   order: string[];
 }
 
+const NATURAL_ORDER = new Intl.Collator('en', { numeric: true });
+
 /** Which inputs differ in content and which only in the order of their examples. */
 export function compareData(a: RunDetails, b: RunDetails): DataComparison {
   const [dataA, dataB] = [dataRecords(a), dataRecords(b)];
   const content: string[] = [];
   const order: string[] = [];
-  for (const key of [...new Set([...dataA.keys(), ...dataB.keys()])].sort()) {
+  // Numbers in their order: evaluation 2 before evaluation 10.
+  for (const key of [...new Set([...dataA.keys(), ...dataB.keys()])].sort(NATURAL_ORDER.compare)) {
     const [x, y] = [dataA.get(key), dataB.get(key)];
     const [formX, formY] = [form(x), form(y)];
     // The SHA-256 covers dtype and shape: with the same one, a different dtype or shape is a record edited, said as such.

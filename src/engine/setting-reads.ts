@@ -7,18 +7,20 @@
  */
 const LISTENER = Symbol.for('verbatim.settingReads');
 
-export type SettingRead = 'getBackend' | 'getNumThreads';
+export type Setting = 'threads' | 'backend';
+/** What the listener hears: the public function called (as `vb.` names it), the setting it tells, and the stack from its caller. */
+export type SettingReadListener = (api: string, setting: Setting, stack: string) => void;
 
-/** `api` is the public function read: the stack handed to the listener starts at its caller. */
-export function noteSettingRead(name: SettingRead, api: (...args: never[]) => unknown): void {
-  const listener = (globalThis as Record<symbol, ((name: SettingRead, stack: string) => void) | undefined>)[LISTENER];
+/** `fn` is the public function called: the stack handed to the listener starts at its caller. */
+export function noteSettingRead(api: string, settings: readonly Setting[], fn: (...args: never[]) => unknown): void {
+  const listener = (globalThis as Record<symbol, SettingReadListener | undefined>)[LISTENER];
   if (!listener) return;
   const holder: { stack?: string } = {};
-  (Error as { captureStackTrace?: (target: object, omit: unknown) => void }).captureStackTrace?.(holder, api);
-  listener(name, holder.stack ?? '');
+  (Error as { captureStackTrace?: (target: object, omit: unknown) => void }).captureStackTrace?.(holder, fn);
+  for (const setting of settings) listener(api, setting, holder.stack ?? '');
 }
 
 /** Installs the listener (doctor's probe only). */
-export function listenForSettingReads(listener: (name: SettingRead, stack: string) => void): void {
+export function listenForSettingReads(listener: SettingReadListener): void {
   (globalThis as Record<symbol, unknown>)[LISTENER] = listener;
 }

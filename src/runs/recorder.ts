@@ -506,8 +506,14 @@ export class RunRecorder implements TrainingObserver {
     writeJson(this.file('model.json'), modelJson(artifacts, 'weights.bin'));
   }
 
-  /** An evaluation's data and results, one line per call (a resumed run's script makes the recorded ones again, in order: skipped). */
+  /**
+   * An evaluation's data and results, one line per call made outside any fit (a resumed run's
+   * script makes the recorded ones again, in order: skipped). One made inside a fit (by a
+   * callback) is not recorded, as predictions are not: a resumed fit restored past it does not
+   * make it again, and counting calls would then skip the wrong ones.
+   */
   evaluate({ kind, data, results }: Parameters<NonNullable<TrainingObserver['evaluate']>>[0]): void {
+    if (this.openFits.size > 0) return;
     if (++this.evaluations <= (this.kept?.evaluations ?? 0)) return;
     this.appends.jsonl(this.file('evaluations.jsonl'), [{ kind, data: tensorRecords(data), ...resultFields(results, float32Bits) }]);
   }

@@ -57,7 +57,9 @@ export function resultFields(results: Record<string, number>, bits: (value: numb
  */
 export function readEvaluations(dir: string): EvaluationRecord[] {
   const file = builtin<{ join(...p: string[]): string }>('node:path').join(dir, 'evaluations.jsonl');
-  const records = readObjects(file, 'an object with the data evaluated', (line) => isRecord(line.data));
+  // An absent kind: a run recorded before evaluations named theirs.
+  const records = readObjects(file, "an object with the data evaluated (and a kind, 'evaluate' or 'evaluateDataset')",
+    (line) => isRecord(line.data) && (line.kind === undefined || line.kind === 'evaluate' || line.kind === 'evaluateDataset'));
   return records.map((line, i) => {
     const { results, resultBits } = line;
     if (results === undefined && resultBits === undefined) return line as unknown as EvaluationRecord;
