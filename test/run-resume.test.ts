@@ -16,7 +16,11 @@ const WORK = join(REPO_ROOT, 'test-output', 'run-resume');
 const STORE = join(WORK, 'store');
 const SCRIPT = join(WORK, 'two-fits.mjs');
 
-/** Two fits (shuffled, dropout, precision), a custom value after each, a little slow per batch so that kills land mid-epoch. */
+/**
+ * Two fits (shuffled, dropout, precision), a custom value after each, a little slow per batch so
+ * that kills land mid-epoch; a callback evaluates at each epoch's end (a resumed fit does not
+ * evaluate again the epochs it restores: such evaluations are not recorded).
+ */
 const TWO_FITS = `import * as vb from 'verbatim';
 const x = vb.random.normal(vb.random.key(3), [60, 5]);
 const y = vb.cast(vb.greater(vb.sum(x, 1, true), 0), 'float32');
@@ -24,7 +28,7 @@ const model = vb.sequential({ layers: [
   vb.layers.dense({ units: 8, activation: 'relu', inputShape: [5] }), vb.layers.dropout({ rate: 0.2 }), vb.layers.dense({ units: 1, activation: 'sigmoid' }),
 ] });
 model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy', vb.metrics.precision()] });
-const slow = { onBatchEnd: () => new Promise((r) => setTimeout(r, 10)) };
+const slow = { onBatchEnd: () => new Promise((r) => setTimeout(r, 10)), onEpochEnd: () => vb.dispose(model.evaluate(x, y)) };
 await model.fit(x, y, { epochs: 6, batchSize: 8, verbose: 0, callbacks: [slow] });
 vb.runs.log('after-first', model.evaluate(x, y)[0].dataSync()[0]);
 model.predict(x);
