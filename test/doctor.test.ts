@@ -211,6 +211,8 @@ describe('doctor verdicts', () => {
   it('thread counts that disagree without a read of vb.getNumThreads(): doctor says it saw none and names the other way in', () => {
     const r = doctor('env-threads.mjs');
     assert.equal(r.code, 1);
+    // The reference run is told one thread too: the backend pair sees the same VERBATIM_THREADS.
+    assert.match(r.stdout, /^reference vs wasm backend\s+identical$/m);
     assert.match(r.stdout, /but thread counts disagree \(.*\): the script never reads the thread count \(vb\.getNumThreads\(\)\); unless its training depends on it another way \(VERBATIM_THREADS in its environment\), please report this as a verbatim bug/);
   });
 

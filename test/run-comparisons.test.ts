@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { float32Text } from '../src/cli/inspect.js';
 import { REPO_ROOT } from './helpers/process.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
@@ -45,6 +46,10 @@ describe('run comparisons', () => {
     rmSync(WORK, { recursive: true, force: true });
     mkdirSync(WORK, { recursive: true });
     writeFileSync(script, SCRIPT);
+  });
+
+  it('float32 values are shown with their sign: -0 is not 0', () => {
+    assert.deepEqual(['80000000', '00000000', '3f800000', 'bf800000', '7fc00000'].map(float32Text), ['-0', '0', '1', '-1', 'NaN']);
   });
 
   it('diff of models of different shapes: a config difference, no file called damaged', () => {

@@ -122,6 +122,20 @@ describe('results after training: recorded, shown and compared', () => {
     } finally {
       writeFileSync(evaluations, whole);
     }
+    // How the data was batched decides the sums' order: recorded (a dataset's batch by batch) and compared.
+    const plainLines = readFileSync(join(STORE, plain, 'evaluations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { batchSizes: number[] });
+    assert.deepEqual(plainLines.map((l) => l.batchSizes), [[32], [4, 4, 4, 4], [32], [32]]);
+    const batched = join(WORK, 'batched.mjs');
+    writeFileSync(batched, `import * as vb from 'verbatim';
+const x = vb.tensor2d([[0], [1], [2], [3]]);
+const model = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });
+model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+model.evaluate(x, x, { batchSize: Number(process.env.EVAL_BS ?? 32) });
+`);
+    for (const env of [{}, { EVAL_BS: '3' }] as Record<string, string>[]) assert.equal(cli(['run', batched, '--seed', '1', '--name', 'batched'], env).code, 0);
+    const [unbatched, split] = named('batched') as [string, string];
+    const b = cli(['diff', unbatched, split]);
+    assert.match(b.stdout, /^ {2}evaluation 0: batch sizes \[32\] != \[3\]$/m, b.stdout);
     // Twelve evaluations of data that moves with an argument: evaluation 2 is listed before 10.
     const many = join(WORK, 'many.mjs');
     writeFileSync(many, `import * as vb from 'verbatim';
@@ -193,7 +207,10 @@ for (let i = 0; i < 12; i++) model.evaluate(vb.add(x, process.argv.includes('shi
     tamper(evaluations, (l) => l.replace(/"results":\{"loss":[^,]*/, '"results":{"loss":123.5'),
       /evaluations\.jsonl record 1: result "loss" is 123\.5, but its recorded float32 bits [0-9a-f]{8} \(resultBits\) are \S+: one of them was changed/);
     tamper(predictions, (l) => l.replace(/"outputs":\[.*\]/, '"outputs":{"0":1}'), /predictions\.jsonl record 1: Expected an object with the data predicted on and outputs/);
-    tamper(evaluations, (l) => l.replace('"kind":"evaluate"', '"kind":"predict"'), /evaluations\.jsonl record 1: Expected an object with the data evaluated \(and a kind, 'evaluate' or 'evaluateDataset'\)/);
+    const badCall = /evaluations\.jsonl record 1: Expected an object with the data evaluated \(a kind, 'evaluate' or 'evaluateDataset', and batchSizes, a list of non-negative integers, where recorded\)/;
+    tamper(evaluations, (l) => l.replace('"kind":"evaluate"', '"kind":"predict"'), badCall);
+    tamper(evaluations, (l) => l.replace(/"batchSizes":\[\d+\]/, '"batchSizes":[-1]'), badCall);
+    tamper(evaluations, (l) => l.replace(/"batchSizes":\[\d+\]/, '"batchSizes":"32"'), badCall);
     assert.equal(listed().find((r) => r.id === again)!.status, 'completed', 'restored, the run reads again');
     // A run recorded before results were (data only) still reads, and compares by its data.
     const whole = readFileSync(evaluations, 'utf8');

@@ -73,7 +73,9 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
   process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${probe}`.trim();
   // Every run traces steps (or ops), so that whichever pair disagrees names its first divergent step.
   const traced: Invocation = { script, args: parsed.rest, name: 'doctor', seed, trace: trace === 'ops' ? 'ops' : 'steps' };
-  const variants: Invocation[] = [traced, traced, { ...traced, threads: 1 }, { ...traced, threads: 2 }, { ...traced, backend: 'reference' }];
+  // The reference run is told one thread too: its pair with the one-thread wasm run then differs
+  // in the backend alone (a script reading VERBATIM_THREADS sees the same value in both).
+  const variants: Invocation[] = [traced, traced, { ...traced, threads: 1 }, { ...traced, threads: 2 }, { ...traced, backend: 'reference', threads: 1 }];
   const executions = await withWaitNotices(variants.length, (started) => executeAll(store, variants, 1, () => undefined, started));
   let signal = interruptedBy();
   if (signal) return signalExitCode(signal);

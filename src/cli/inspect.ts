@@ -289,11 +289,25 @@ export function valueDifferences(a: RunDetails, b: RunDetails): string[] {
 export function float32Text(bits: string): string {
   const value = valueFromBits(bits);
   if (!Number.isFinite(value)) return String(value);
+  // String(-0) is '0': shown as such, a sign bit that differs would look like no difference.
+  if (Object.is(value, -0)) return '-0';
   for (let digits = 1; digits < 9; digits++) {
     const text = String(Number(value.toPrecision(digits)));
     if (Math.fround(Number(text)) === value) return text;
   }
   return String(Number(value.toPrecision(9)));
+}
+
+/** A list of batch sizes in few words: [32], or [4 x 3, 2] for runs of equal sizes. */
+function batchSizesText(sizes: readonly number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < sizes.length;) {
+    let j = i;
+    while (j < sizes.length && sizes[j] === sizes[i]) j++;
+    runs.push(j - i > 1 ? `${sizes[i]} x ${j - i}` : String(sizes[i]));
+    i = j;
+  }
+  return `[${runs.join(', ')}]`;
 }
 
 /**
@@ -306,11 +320,14 @@ export function resultDifferences(a: RunDetails, b: RunDetails): string[] {
   const evaluations = a.evaluations.flatMap((x, i) => {
     const y = b.evaluations[i];
     // evaluate and evaluateDataset of the same data can agree bit for bit: which call it was is compared too.
-    const kinds = x.kind !== undefined && y?.kind !== undefined && x.kind !== y.kind ? [`evaluation ${i}: ${printable(x.kind)} != ${printable(y.kind)}`] : [];
-    if (!x.resultBits || !y?.resultBits) return kinds;
+    const calls = x.kind !== undefined && y?.kind !== undefined && x.kind !== y.kind ? [`evaluation ${i}: ${printable(x.kind)} != ${printable(y.kind)}`] : [];
+    // The batching decides the order of the sums: a different one explains results that differ.
+    const [sizesX, sizesY] = [JSON.stringify(x.batchSizes), JSON.stringify(y?.batchSizes)];
+    if (x.batchSizes !== undefined && y?.batchSizes !== undefined && sizesX !== sizesY) calls.push(`evaluation ${i}: batch sizes ${batchSizesText(x.batchSizes)} != ${batchSizesText(y.batchSizes)}`);
+    if (!x.resultBits || !y?.resultBits) return calls;
     const [p, q] = [x.resultBits, y.resultBits];
     const shown = (bits: string | undefined) => (bits === undefined ? 'absent' : float32Text(bits));
-    return [...kinds, ...[...new Set([...Object.keys(p), ...Object.keys(q)])].filter((k) => p[k] !== q[k])
+    return [...calls, ...[...new Set([...Object.keys(p), ...Object.keys(q)])].filter((k) => p[k] !== q[k])
       .map((k) => `evaluation ${i}: ${printable(k)} ${shown(p[k])} != ${shown(q[k])} (bits ${p[k] ?? 'absent'} != ${q[k] ?? 'absent'})`)];
   });
   const output = (t: TensorRecord | undefined) => (t === undefined ? 'absent' : printable(`${t.dtype} ${JSON.stringify(t.shape)} ${t.sha256.slice(0, 16)}`));

@@ -346,7 +346,7 @@ export class LayersModel implements TrainableModel {
       checkPair(this, xs, ys, context);
       this.compiledOrThrow(context);
       const logs = evaluateBatches(this, disposingPairs(xs, ys, batchSize));
-      notify('evaluate', { model: this, kind: context, data: batchRecord(xs, ys), results: logs });
+      notify('evaluate', { model: this, kind: context, data: batchRecord(xs, ys), batchSizes: [batchSize], results: logs });
       const values = Object.values(logs).map((v) => ops.scalar(v));
       return values.length === 1 ? values[0]! : values;
     });
@@ -369,7 +369,8 @@ export class LayersModel implements TrainableModel {
         first[1].map((_, i) => ops.concat(batches.map(([, ys]) => ys[i]!), 0)),
       )) : {};
       try {
-        notify('evaluate', { model: this, kind: context, data, results });
+        // The batches' sizes too: how the data was split decides the sums' order, so the results' bits.
+        notify('evaluate', { model: this, kind: context, data, batchSizes: batches.map(([xs]) => xs[0]?.shape[0] ?? 0), results });
       } finally {
         for (const t of Object.values(data)) t.dispose();
       }

@@ -38,9 +38,10 @@ export interface TrainingObserver {
   fitFailed?(info: { model: ObservedModel; error: unknown }): void;
   /**
    * A model.evaluate or evaluateDataset call returned: the data it evaluated (a dataset's batches
-   * concatenated per input) and its results by name, as its logs name them.
+   * concatenated per input), how it was batched (evaluate's batchSize, or each dataset batch's
+   * size), and its results by name, as its logs name them.
    */
-  evaluate?(info: { model: ObservedModel; kind: 'evaluate' | 'evaluateDataset'; data: Record<string, Tensor>; results: Logs }): void;
+  evaluate?(info: { model: ObservedModel; kind: 'evaluate' | 'evaluateDataset'; data: Record<string, Tensor>; batchSizes: number[]; results: Logs }): void;
   /** A model.predict call returned: its inputs and outputs. */
   predict?(info: { model: ObservedModel; data: Record<string, Tensor>; outputs: readonly Tensor[] }): void;
   /** Callbacks the observer adds to every fit (a recorded run's automatic backups). */

@@ -512,10 +512,10 @@ export class RunRecorder implements TrainingObserver {
    * callback) is not recorded, as predictions are not: a resumed fit restored past it does not
    * make it again, and counting calls would then skip the wrong ones.
    */
-  evaluate({ kind, data, results }: Parameters<NonNullable<TrainingObserver['evaluate']>>[0]): void {
+  evaluate({ kind, data, batchSizes, results }: Parameters<NonNullable<TrainingObserver['evaluate']>>[0]): void {
     if (this.openFits.size > 0) return;
     if (++this.evaluations <= (this.kept?.evaluations ?? 0)) return;
-    this.appends.jsonl(this.file('evaluations.jsonl'), [{ kind, data: tensorRecords(data), ...resultFields(results, float32Bits) }]);
+    this.appends.jsonl(this.file('evaluations.jsonl'), [{ kind, data: tensorRecords(data), batchSizes, ...resultFields(results, float32Bits) }]);
   }
 
   /**

@@ -20,6 +20,8 @@ export interface DataRecord {
 export interface EvaluationRecord {
   kind?: string;
   data: Record<string, DataRecord>;
+  /** evaluate's batchSize, or each dataset batch's size (absent in runs recorded before). */
+  batchSizes?: number[];
   /** Each returned scalar by name (as the logs name it); runs recorded before results were have none. */
   results?: Record<string, number>;
   /** Each result's float32 bits: what diff and verify compare. */
@@ -58,8 +60,9 @@ export function resultFields(results: Record<string, number>, bits: (value: numb
 export function readEvaluations(dir: string): EvaluationRecord[] {
   const file = builtin<{ join(...p: string[]): string }>('node:path').join(dir, 'evaluations.jsonl');
   // An absent kind: a run recorded before evaluations named theirs.
-  const records = readObjects(file, "an object with the data evaluated (and a kind, 'evaluate' or 'evaluateDataset')",
-    (line) => isRecord(line.data) && (line.kind === undefined || line.kind === 'evaluate' || line.kind === 'evaluateDataset'));
+  const records = readObjects(file, "an object with the data evaluated (a kind, 'evaluate' or 'evaluateDataset', and batchSizes, a list of non-negative integers, where recorded)",
+    (line) => isRecord(line.data) && (line.kind === undefined || line.kind === 'evaluate' || line.kind === 'evaluateDataset')
+      && (line.batchSizes === undefined || (Array.isArray(line.batchSizes) && line.batchSizes.every((n) => Number.isSafeInteger(n) && (n as number) >= 0))));
   return records.map((line, i) => {
     const { results, resultBits } = line;
     if (results === undefined && resultBits === undefined) return line as unknown as EvaluationRecord;
