@@ -70,7 +70,7 @@ function placementLabel(placements: readonly Placement[]): string {
 export function sameSeedReport(runs: readonly RunDetails[], placement?: (run: RunDetails) => Placement | undefined): string[] {
   const repeated = repeatedSeeds(runs);
   const lines = repeated.map(([seed, group]) => {
-    // Evaluation results and custom values are results too: a run whose differ is not bit-identical.
+    // Evaluation results and custom values are results too: a run whose results differ is not bit-identical.
     const divergent = group.find((r) => firstDivergence(group[0]!, r) !== undefined || afterTrainingDifferences(group[0]!, r).length > 0);
     const where = placement ? group.map(placement).filter((p) => p !== undefined) : [];
     const across = where.length ? ` across ${placementLabel(where)}` : '';
