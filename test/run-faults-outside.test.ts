@@ -127,7 +127,7 @@ describe('run tools against an outside tester', () => {
   it('custom values count as results: same-seed runs, verify and diff see a value that differs', () => {
     const random = script('random-value.mjs', `${FIT}vb.runs.log('test_mse', Math.random());\n`);
     const r = cli(['run', random, '--seeds', '3,3', '--name', 'random-value']);
-    assert.match(r.stdout, /seed 3: 2 runs, NOT bit-identical/);
+    assert.match(r.stdout, /seed 3: 2 runs, NOT bit-identical: \S+ and \S+: custom values differ: test_mse step 0/);
     // One sample (the seed), its repeats' disagreement said in the table too.
     assert.match(r.stdout, /^test_mse\s+1 \(2 runs, repeats of 1 seed\(s\) differ: their first run counted\)\s+\S+\s+-\s.*none: one seed$/m);
     const [a, b] = named('random-value');

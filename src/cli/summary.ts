@@ -63,9 +63,10 @@ function placementLabel(placements: readonly Placement[]): string {
 }
 
 /**
- * One line per seed run to completion more than once: bit-identical or not. With `placement` (queued runs), the
- * workers and machines the runs came from; a divergence names its first epoch and the
- * environment fields that differ; a last line sums up across every worker when all agree.
+ * One line per seed run to completion more than once: bit-identical or not; a divergence names the
+ * two runs, its first epoch (or the results after training that differ) and the environment
+ * fields that differ. With `placement` (queued runs), the workers and machines the runs came from,
+ * and a last line that sums up across every worker when all agree.
  */
 export function sameSeedReport(runs: readonly RunDetails[], placement?: (run: RunDetails) => Placement | undefined): string[] {
   const repeated = repeatedSeeds(runs);
@@ -75,13 +76,13 @@ export function sameSeedReport(runs: readonly RunDetails[], placement?: (run: Ru
     const where = placement ? group.map(placement).filter((p) => p !== undefined) : [];
     const across = where.length ? ` across ${placementLabel(where)}` : '';
     if (!divergent) return `seed ${seed}: ${group.length} runs, bit-identical${across}`;
-    if (!placement) return `seed ${seed}: ${group.length} runs, NOT bit-identical`;
     const first = firstDivergence(group[0]!, divergent);
     const at = first === undefined ? afterTrainingDifferences(group[0]!, divergent).join('; ')
       : first === 'length' ? lengthText(group[0]!, divergent)
         : `first divergence at fit ${first.fit}, epoch ${first.epoch}: ${first.what.join(', ')} differ`;
     const environment = environmentDifferences(group[0]!, divergent);
-    const named = (r: RunDetails) => `${r.summary.id}${placement(r) ? ` (${placement(r)!.worker})` : ''}`;
+    const worker = (r: RunDetails) => placement?.(r)?.worker;
+    const named = (r: RunDetails) => `${r.summary.id}${worker(r) ? ` (${worker(r)})` : ''}`;
     return `seed ${seed}: ${group.length} runs${across}, NOT bit-identical: ${named(group[0]!)} and ${named(divergent)}: ${at}; environment differences: ${environment.length ? environment.join('; ') : 'none recorded'}`;
   });
   if (placement && repeated.length && lines.every((l) => !l.includes('NOT bit-identical'))) {
