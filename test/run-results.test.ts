@@ -174,7 +174,7 @@ for (let i = 0; i < 12; i++) model.evaluate(vb.add(x, process.argv.includes('shi
     const r = cli(['run', script, '--seed', '3', '--repeats', '2', '--name', 'noisy'], { RESULTS_NUDGE: 'random' });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     // The verdict names the pair and what differs (was the bare verdict, with no hint).
-    assert.match(r.stdout, /^seed 3: 2 runs, NOT bit-identical: \S+ and \S+: results after training differ: evaluation 0: loss \S+ != \S+ \(bits [0-9a-f]{8} != [0-9a-f]{8}\).*; environment differences: none recorded$/m);
+    assert.match(r.stdout, /^seed 3: 2 runs, NOT bit-identical: \S+ and \S+: results after training differ: evaluation 0: loss \S+ != \S+ \(bits [0-9a-f]{8} != [0-9a-f]{8}\); evaluation 0: mae [^;]+; evaluation 1: loss [^;]+; and 2 more; environment differences: none recorded$/m);
     const report = cli(['report', '--name', 'noisy', '--out', '-']);
     assert.equal(report.code, 0, report.stderr);
     assert.match(report.stdout, /differs from <code>\S+<\/code>, results after training differ: evaluation 0: loss \S+ != \S+ \(bits [0-9a-f]{8} != [0-9a-f]{8}\)/);

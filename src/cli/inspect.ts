@@ -340,13 +340,18 @@ export function resultDifferences(a: RunDetails, b: RunDetails): string[] {
   return [...evaluations, ...predictions];
 }
 
+/** At most this many differences of a kind in a one-line verdict: `verbatim diff` lists them all. */
+const LISTED_IN_A_LINE = 3;
+
 /**
- * What differs after training, in words: evaluation and prediction results, then custom values.
- * Both are results: runs of one seed that differ in either are not bit-identical.
+ * What differs after training, in words, for one-line verdicts (run's same-seed line, the
+ * report): evaluation and prediction results, then custom values, the first few of each with
+ * how many more. Both are results: runs of one seed that differ in either are not bit-identical.
  */
 export function afterTrainingDifferences(a: RunDetails, b: RunDetails): string[] {
+  const listed = (items: string[]) => items.slice(0, LISTED_IN_A_LINE).join('; ') + (items.length > LISTED_IN_A_LINE ? `; and ${items.length - LISTED_IN_A_LINE} more` : '');
   const [results, values] = [resultDifferences(a, b), valueDifferences(a, b)];
-  return [...(results.length ? [`results after training differ: ${results.join('; ')}`] : []), ...(values.length ? [`custom values differ: ${values.join('; ')}`] : [])];
+  return [...(results.length ? [`results after training differ: ${listed(results)}`] : []), ...(values.length ? [`custom values differ: ${listed(values)}`] : [])];
 }
 
 /** The first recorded epoch where the runs' weights digests or metric bits differ. */
