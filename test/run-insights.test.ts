@@ -133,6 +133,10 @@ describe('run insights', () => {
     assert.match(r.stdout, /twice in two processes\s+input data differ: content differs: fit 0 batches x/);
     assert.match(r.stdout, new RegExp(`cause: the input data differ between two processes with the same seed .*because of Math\\.random \\(with it made repeatable, two more processes got the same data\\):\\n {2}Math\\.random called 16 time\\(s\\) at ${script.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+\\nthe rest is explained by it`));
     assert.doesNotMatch(r.stdout, /verbatim bug/);
+    // A difference to inspect: the runs are kept.
+    const store = /runs in (\S+), kept when a check differs or does not run/.exec(r.stdout)?.[1];
+    assert.ok(store && existsSync(store), r.stdout);
+    assert.doesNotMatch(r.stdout, /runs removed/);
   });
 
   it('doctor: a script without a seed is not compared with itself; clean training is identical everywhere', () => {
@@ -144,6 +148,11 @@ describe('run insights', () => {
     }
     assert.match(r.stdout, /cause: none, every check is bit-identical/);
     assert.match(r.stdout, /no seed set: the script never calls vb\.setRandomSeed; doctor pinned 9/);
+    // Nothing to inspect: its runs are removed (they piled up in the temporary directory).
+    const store = /runs in (\S+), kept when a check differs or does not run/.exec(r.stdout)?.[1];
+    assert.ok(store, r.stdout);
+    assert.match(r.stdout, new RegExp(`^runs removed \\(${store.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\): every check is bit-identical$`, 'm'));
+    assert.equal(existsSync(store), false);
   });
 
   it('run --progress: a live line per repeat (epoch, loss, ETA) and a running summary; none without it off a terminal', () => {

@@ -6,7 +6,7 @@
  * passes for bit-identical.
  */
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -66,7 +66,7 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
   const trace = stringFlag(parsed, 'trace');
   if (trace !== undefined && trace !== 'ops') throw new UsageError(`Expected --trace ops. Received: --trace ${trace}`);
   const store = mkdtempSync(join(tmpdir(), 'verbatim-doctor-'));
-  out(`verbatim doctor: ${script} (seed pinned to ${seed} for every run; runs kept in ${store})`);
+  out(`verbatim doctor: ${script} (seed pinned to ${seed} for every run; runs in ${store}, kept when a check differs or does not run)`);
 
   // The probe must load before the script and its dependencies, to see who calls Math.random.
   const probe = pathToFileURL(fileURLToPath(new URL('./doctor-probe.js', import.meta.url))).href;
@@ -142,7 +142,11 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
   if (!manifest.lockfile) risks.push('no lockfile (package-lock.json): dependency versions can change between installs');
   if (manifest.unpinnedDependencies?.length) risks.push(`unpinned dependency ranges: ${manifest.unpinnedDependencies.join(', ')}`);
   out(risks.length ? `risks:\n  ${risks.join('\n  ')}` : 'risks: none found');
-  return cause.length === 0 ? 0 : 1;
+  if (cause.length > 0) return 1;
+  // Nothing differs, so nothing to inspect: a script checked often must not fill the temporary directory.
+  rmSync(store, { recursive: true, force: true });
+  out(`runs removed (${store}): every check is bit-identical`);
+  return 0;
 }
 
 /**
