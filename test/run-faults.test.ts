@@ -147,7 +147,7 @@ await m.fit(x, vb.zeros([8, 1]), { epochs: 3, verbose: 0 });
     assert.match(r.stdout, /loop\s+corrupt\s+.*ELOOP/);
     assert.match(r.stdout, /dangling\s+corrupt\s+.*ENOENT/);
     assert.match(r.stdout, new RegExp(`${b}\\s+corrupt\\s+.*epochs\\.jsonl line 2: `));
-    assert.match(r.stdout, new RegExp(`${c}\\s+corrupt\\s+.*EISDIR`));
+    assert.match(r.stdout, new RegExp(`${c}\\s+corrupt\\s+.*run\\.json: Expected a regular file\\. Received: a directory`));
     assert.match(cli(['show', b!], { store }).stdout, /problem: .*epochs\.jsonl line 2/);
     // An unreadable directory: root reads everything, so ls runs as nobody.
     chmodSync(join(store, a!), 0o000);

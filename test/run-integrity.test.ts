@@ -284,7 +284,7 @@ describe('run tools: after an outside test', () => {
       }
     });
     // A directory where a record or weight file should be: the file is named.
-    for (const [file, shown] of [[fits, /fits\.jsonl: EISDIR/], [join(STORE, a, 'weights', 'fit-0.bin'), /weights\/fit-0\.bin: EISDIR/]] as const) {
+    for (const [file, shown] of [[fits, /fits\.jsonl: Expected a regular file\. Received: a directory/], [join(STORE, a, 'weights', 'fit-0.bin'), /weights\/fit-0\.bin: EISDIR/]] as const) {
       without(file, () => {
         mkdirSync(file);
         try {

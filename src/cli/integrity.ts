@@ -8,11 +8,12 @@
  * which fit's weights weights.bin holds.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestHeader } from '../models/weight-digest.js';
 import { MAX_EPOCH_WEIGHT_BYTES, type EpochLine } from '../runs/store.js';
 import { finalFitOf } from '../runs/final-fit.js';
+import { readStoreText, StoreError } from '../runs/record-files.js';
 import { snapshotBytes, snapshotLocation, weightLayout, type RecordedWeights, type WeightEntry } from './snapshots.js';
 
 const READ_BYTES = 1 << 20;
@@ -200,13 +201,14 @@ function finalWeightProblems(run: CheckedRun, layouts: Map<number, WeightEntry[]
   if (!existsSync(weights)) return ['model.json names weights.bin, which is missing'];
   let specs: WeightEntry[];
   try {
-    const json = JSON.parse(readFileSync(model, 'utf8')) as { weightsManifest?: { weights?: unknown }[] };
+    const json = JSON.parse(readStoreText(model)) as { weightsManifest?: { weights?: unknown }[] };
     const listed = json.weightsManifest?.[0]?.weights;
     const layout = weightLayout(Array.isArray(listed) ? listed : undefined, Number.POSITIVE_INFINITY);
     if (typeof layout === 'string') return [`model.json: its weights manifest is not readable ${layout}`];
     specs = layout;
   } catch (error) {
-    return [`model.json: ${(error as Error).message}`];
+    // readStoreText's errors name the file already (a FIFO where model.json should be).
+    return [error instanceof StoreError ? error.message : `model.json: ${(error as Error).message}`];
   }
   const length = statSync(weights).size;
   const needed = snapshotBytes(specs);

@@ -14,17 +14,56 @@ export const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (
 /** Float32 bits as recorded: 8 lowercase hex digits. */
 export const isBits = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{8}$/.test(v);
 
-/** The records of a JSONL file; a torn last line (no newline) is ignored, a malformed line is a StoreError naming it. */
-export function readJsonl<T>(file: string): T[] {
-  const fs = builtin<{ existsSync(p: string): boolean; readFileSync(p: string, e: string): string }>('node:fs');
-  if (!fs.existsSync(file)) return [];
-  let text: string;
+type FileStat = { isFile(): boolean; isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean };
+
+/** What a path that is not a regular file is, in words. */
+function kindOf(stat: FileStat): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  return stat.isSocket() ? 'a socket' : 'not a regular file';
+}
+
+/**
+ * Refuses a store path that is not a regular file (after symlinks): reading a FIFO would wait
+ * forever for a writer and a device (a link to /dev/zero) never ends. Errors name the file
+ * (Node's do not).
+ */
+function checkRegularFile(file: string): void {
+  let stat: FileStat;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    stat = builtin<{ statSync(p: string): FileStat }>('node:fs').statSync(file);
   } catch (error) {
-    // Node's message does not name the file (EISDIR: a directory where the records should be).
     throw new StoreError(`${file}: ${(error as Error).message}`);
   }
+  if (!stat.isFile()) throw new StoreError(`${file}: Expected a regular file. Received: ${kindOf(stat)}`);
+}
+
+/** The text of a file of a store, a regular file; errors name it. */
+export function readStoreText(file: string): string {
+  checkRegularFile(file);
+  try {
+    return builtin<{ readFileSync(p: string, e: string): string }>('node:fs').readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new StoreError(`${file}: ${(error as Error).message}`);
+  }
+}
+
+/** A JSON file of a store, parsed; a damaged one is a StoreError naming it. */
+export function readStoreJson<T>(file: string): T {
+  const text = readStoreText(file);
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new StoreError(`${file}: ${(error as Error).message}`);
+  }
+}
+
+/** The records of a JSONL file; a torn last line (no newline) is ignored, a malformed line is a StoreError naming it. */
+export function readJsonl<T>(file: string): T[] {
+  if (!builtin<{ existsSync(p: string): boolean }>('node:fs').existsSync(file)) return [];
+  const text = readStoreText(file);
   const lines = text.split('\n');
   const complete = lines.slice(0, -1);
   return complete.flatMap((line, i) => {

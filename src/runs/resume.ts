@@ -9,12 +9,11 @@
  * the same bits. Each cut file is rewritten atomically.
  */
 import { builtin } from '../util/node.js';
-import { readJsonl } from './record-files.js';
+import { readJsonl, readStoreText } from './record-files.js';
 import { writeAtomic } from './store.js';
 
 type Fs = {
   existsSync(p: string): boolean;
-  readFileSync(p: string, e: string): string;
   statSync(p: string): { size: number };
   truncateSync(p: string, length: number): void;
   rmSync(p: string, o: { recursive?: boolean; force?: boolean }): void;
@@ -48,7 +47,7 @@ function backupPoint(runDir: string, fit: number): BackupPoint | string | undefi
   if (!fs.existsSync(file)) return undefined;
   let backup: Partial<BackupPoint> | null;
   try {
-    backup = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<BackupPoint> | null;
+    backup = JSON.parse(readStoreText(file)) as Partial<BackupPoint> | null;
   } catch (error) {
     return `${file} is not readable JSON (${(error as Error).message.slice(0, 80)})`;
   }

@@ -14,7 +14,7 @@ import { concatenateBytes } from '../util/bytes.js';
 import { agreesWithBits, finalValues, NON_FINITE, valueFromBits } from './values.js';
 import { finalFitOf } from './final-fit.js';
 import { readEvaluations, readPredictions } from './results.js';
-import { checkTraceRecords, isBits, isIndex, isRecord, readJsonl, readObjects, StoreError } from './record-files.js';
+import { checkTraceRecords, isBits, isIndex, isRecord, readJsonl, readObjects, readStoreJson, StoreError } from './record-files.js';
 
 type Fs = {
   mkdirSync(p: string, o?: object): void;
@@ -121,9 +121,8 @@ export function writeStatus(file: string, record: StatusRecord): void {
   }
 }
 
-export function readJson<T>(file: string): T {
-  return JSON.parse(builtin<Fs>('node:fs').readFileSync(file, 'utf8') as string) as T;
-}
+/** A JSON file of a run (a regular file; errors name it). */
+export const readJson = readStoreJson;
 
 /**
  * A run's append-only files (the JSONL records, the per-fit weight snapshots), each opened once,

@@ -1,0 +1,83 @@
+/**
+ * The run tools against a second outside tester's store faults: each case reproduces a reported
+ * failure through the real CLI, on a real recorded run whose files were then damaged.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { REPO_ROOT } from './helpers/process.js';
+
+const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+const WORK = join(REPO_ROOT, 'test-output', 'run-faults-store');
+const STORE = join(WORK, 'store');
+
+/** A hang is the failure looked for: a command still running after 20 s has failed. */
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: WORK, encoding: 'utf8', timeout: 20_000, env: { ...process.env, VERBATIM_STORE: STORE } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface Listed { id: string; status: string; problem?: string }
+const listed = (id: string) => (JSON.parse(cli(['ls', '--json']).stdout) as Listed[]).find((r) => r.id === id)!;
+
+const SCRIPT = `import * as vb from 'verbatim';
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+await m.fit(vb.ones([4, 2]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });
+vb.runs.log('score', 0.5);
+`;
+
+describe('run tools against damaged store files', () => {
+  let original = '';
+  before(() => {
+    rmSync(WORK, { recursive: true, force: true });
+    mkdirSync(WORK, { recursive: true });
+    writeFileSync(join(WORK, 'fit.mjs'), SCRIPT);
+    const r = cli(['run', join(WORK, 'fit.mjs'), '--seed', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    original = (JSON.parse(cli(['ls', '--json']).stdout) as Listed[])[0]!.id;
+  });
+  after(() => rmSync(WORK, { recursive: true, force: true }));
+
+  /** A copy of the recorded run under `id`, changed by `damage` (given the copy's directory). */
+  function copy(id: string, damage: (dir: string) => void): string {
+    const dir = join(STORE, id);
+    cpSync(join(STORE, original), dir, { recursive: true });
+    damage(dir);
+    return id;
+  }
+
+  it('a FIFO or a device in place of a record file makes the run corrupt, naming it, instead of hanging every command', () => {
+    const fifo = copy('fifo-status', (dir) => {
+      rmSync(join(dir, 'status.json'));
+      assert.equal(spawnSync('mkfifo', [join(dir, 'status.json')]).status, 0);
+    });
+    const device = copy('zero-epochs', (dir) => {
+      rmSync(join(dir, 'epochs.jsonl'));
+      symlinkSync('/dev/zero', join(dir, 'epochs.jsonl'));
+    });
+    for (const [id, file, kind] of [[fifo, 'status.json', 'a FIFO'], [device, 'epochs.jsonl', 'a character device']] as const) {
+      const expected = `${join(STORE, id, file)}: Expected a regular file. Received: ${kind}`;
+      const ls = cli(['ls']);
+      assert.equal(ls.code, 0, `ls ends (${ls.stderr})`);
+      assert.equal(listed(id).status, 'corrupt');
+      assert.equal(listed(id).problem, expected);
+      const diff = cli(['diff', original, id]);
+      assert.equal(diff.code, 1);
+      assert.ok(diff.stderr.includes(expected), diff.stderr);
+      const report = cli(['report', original, id, '--out', join(WORK, 'report.html')]);
+      assert.equal(report.code, 0);
+      assert.ok(report.stderr.includes(`left out ${id}, corrupt: ${expected}`), report.stderr);
+    }
+    rmSync(join(STORE, fifo), { recursive: true });
+    rmSync(join(STORE, device), { recursive: true });
+  });
+
+  it('a damaged run.json or status.json is named in the reason, not only its JSON error', () => {
+    const id = copy('garbage-status', (dir) => writeFileSync(join(dir, 'status.json'), '{garbage'));
+    assert.match(listed(id).problem!, new RegExp(`^${join(STORE, id, 'status.json').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: Expected property name`));
+    rmSync(join(STORE, id), { recursive: true });
+  });
+});
