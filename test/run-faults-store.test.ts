@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from './helpers/process.js';
@@ -73,6 +73,27 @@ describe('run tools against damaged store files', () => {
     }
     rmSync(join(STORE, fifo), { recursive: true });
     rmSync(join(STORE, device), { recursive: true });
+  });
+
+  it("a completed run's record cut short is a lost record (the run is corrupt), not a kill's torn line to ignore", () => {
+    const values = copy('torn-values', (dir) => truncateSync(join(dir, 'values.jsonl'), readFileSync(join(dir, 'values.jsonl')).length - 10));
+    const fits = copy('torn-fits', (dir) => truncateSync(join(dir, 'fits.jsonl'), readFileSync(join(dir, 'fits.jsonl')).length - 10));
+    for (const [id, file] of [[values, 'values.jsonl'], [fits, 'fits.jsonl']] as const) {
+      const expected = `${join(STORE, id, file)}: its last line is cut short (no newline at its end), though the run completed, which writes every record whole: a record was lost`;
+      assert.equal(listed(id).status, 'corrupt', `${id}: was listed completed, without its last ${file} record`);
+      assert.equal(listed(id).problem, expected);
+      const diff = cli(['diff', original, id]);
+      assert.equal(diff.code, 1);
+      assert.ok(diff.stderr.includes(expected), diff.stderr);
+    }
+    // A run that did not complete was killed mid-write: its torn last line is still ignored.
+    const killed = copy('killed-mid-write', (dir) => {
+      truncateSync(join(dir, 'values.jsonl'), readFileSync(join(dir, 'values.jsonl')).length - 10);
+      const status = JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(dir, 'status.json'), JSON.stringify({ ...status, status: 'interrupted', signal: 'SIGKILL' }));
+    });
+    assert.equal(listed(killed).status, 'interrupted');
+    for (const id of [values, fits, killed]) rmSync(join(STORE, id), { recursive: true });
   });
 
   it('a damaged run.json or status.json is named in the reason, not only its JSON error', () => {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from './helpers/process.js';
 
@@ -38,6 +38,18 @@ function tampered(file: string, change: number | Buffer, fn: () => void): void {
   } finally {
     writeFileSync(file, original);
   }
+}
+
+/**
+ * Runs fn with the file's last `cut` bytes gone as a process killed while writing them leaves it:
+ * its run's status says interrupted (a completed run writes every record whole).
+ */
+function tornByKill(file: string, cut: number, fn: () => void): void {
+  const status = join(dirname(file), 'status.json');
+  const record = JSON.parse(readFileSync(status, 'utf8')) as Record<string, unknown>;
+  const whole = readFileSync(file);
+  const killed = Buffer.from(JSON.stringify({ ...record, status: 'interrupted', signal: 'SIGKILL', error: { message: 'killed by SIGKILL' } }));
+  tampered(status, killed, () => tampered(file, whole.subarray(0, whole.length - cut), fn));
 }
 
 /** Runs fn with the file moved away, then puts it back. */
@@ -356,9 +368,8 @@ describe('run tools: evaluations, the order of fit records, and which fit weight
       });
     }
     // A kill in the middle of writing the last line: the run is not corrupt, and that evaluation is not recorded.
-    const whole = readFileSync(file, 'utf8');
-    tampered(file, Buffer.from(whole.slice(0, whole.length - 30)), () => {
-      assert.equal(listed().find((r) => r.id === b)!.status, 'completed');
+    tornByKill(file, 30, () => {
+      assert.equal(listed().find((r) => r.id === b)!.status, 'interrupted');
       const r = cli(['diff', a, b]);
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.match(r.stdout, /^data content: \n {2}evaluation 2 x: [0-9a-f]{16} -> absent\n {2}evaluation 2 y: [0-9a-f]{16} -> absent$/m);
@@ -506,8 +517,7 @@ describe('run tools: step and op traces, custom values and config', () => {
       });
       tampered(file, edited(file, (lines) => lines.map((l, i) => (i === 1 ? l.slice(0, 20) : l))), () => refused(new RegExp(`${escaped} line 2: `), `${name}: a line cut short`));
       tampered(file, edited(file, (lines) => lines.map((l, i) => (i === 1 ? '{"note":1}' : l))), () => refused(new RegExp(`${escaped} record 2: Expected `), `${name}: a record of another kind`));
-      const whole = readFileSync(file, 'utf8');
-      tampered(file, Buffer.from(whole.slice(0, whole.length - 10)), () => assert.equal(listed().find((r) => r.id === b)!.status, 'completed', `${name}: a torn last line`));
+      tornByKill(file, 10, () => assert.equal(listed().find((r) => r.id === b)!.status, 'interrupted', `${name}: a torn last line`));
     }
     // A traced run that trained without step records (steps.jsonl emptied or lost) would compare nothing there.
     tampered(join(STORE, b, 'steps.jsonl'), Buffer.alloc(0), () => refused(/steps\.jsonl is missing or empty, though run\.json says the run traced ops and epochs\.jsonl shows that it trained/, 'steps.jsonl emptied'));
@@ -543,8 +553,7 @@ describe('run tools: step and op traces, custom values and config', () => {
     ] as const) {
       tampered(file, content, () => refused(reason, what));
     }
-    const whole = readFileSync(file, 'utf8');
-    tampered(file, Buffer.from(whole.slice(0, whole.length - 10)), () => assert.equal(listed().find((r) => r.id === b)!.status, 'completed', 'a torn last line'));
+    tornByKill(file, 10, () => assert.equal(listed().find((r) => r.id === b)!.status, 'interrupted', 'a torn last line'));
   });
 
   it('verify compares the recorded config as diff does: a hand-edited fit option differs', () => {

@@ -76,6 +76,38 @@ export function readJsonl<T>(file: string): T[] {
   });
 }
 
+/** The run's JSONL record files. */
+export const RECORD_FILES = ['fits.jsonl', 'epochs.jsonl', 'evaluations.jsonl', 'predictions.jsonl', 'values.jsonl', 'steps.jsonl', 'ops.jsonl'] as const;
+
+/**
+ * A completed run's records are whole: its status is written only after they were flushed, and a
+ * resume rewrites or appends to (so cuts) any torn line. A last line cut short there is damage
+ * (a truncated copy, an edit), not a kill: ignored, it would lose a record silently (a custom
+ * value, a fit's end) and change the run's final metrics and digest.
+ */
+export function checkWholeRecords(dir: string): void {
+  const fs = builtin<{
+    existsSync(p: string): boolean; openSync(p: string, f: string): number; closeSync(fd: number): void;
+    fstatSync(fd: number): { size: number }; readSync(fd: number, b: Uint8Array, o: number, l: number, p: number): number;
+  }>('node:fs');
+  const join = builtin<{ join(...p: string[]): string }>('node:path').join;
+  for (const name of RECORD_FILES) {
+    const file = join(dir, name);
+    if (!fs.existsSync(file)) continue;
+    checkRegularFile(file);
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const last = new Uint8Array(1);
+      if (size > 0 && fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) {
+        throw new StoreError(`${file}: its last line is cut short (no newline at its end), though the run completed, which writes every record whole: a record was lost`);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
 /** A JSONL file's records, each an object `valid` accepts: any other line is a StoreError naming it. */
 export function readObjects(file: string, expected: string, valid: (line: Record<string, unknown>) => boolean): Record<string, unknown>[] {
   return readJsonl<unknown>(file).map((line, i) => {

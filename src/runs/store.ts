@@ -14,7 +14,7 @@ import { concatenateBytes } from '../util/bytes.js';
 import { agreesWithBits, finalValues, NON_FINITE, valueFromBits } from './values.js';
 import { finalFitOf } from './final-fit.js';
 import { readEvaluations, readPredictions } from './results.js';
-import { checkTraceRecords, isBits, isIndex, isRecord, readJsonl, readObjects, readStoreJson, StoreError } from './record-files.js';
+import { checkTraceRecords, checkWholeRecords, isBits, isIndex, isRecord, readJsonl, readObjects, readStoreJson, StoreError } from './record-files.js';
 
 type Fs = {
   mkdirSync(p: string, o?: object): void;
@@ -460,6 +460,7 @@ export function summarizeRun(store: string, id: string): RunSummary {
     readPredictions(dir);
     checkTraceRecords(dir, meta.trace, epochs.some((e) => e.epoch > 0));
     checkTrainingRecords(dir, files, status, fits.length > 0, epochs.length > 0);
+    if (record?.status === 'completed') checkWholeRecords(dir);
     const final = finalFitOf(fits as { fit: number }[]);
     const last = (final === undefined ? epochs : epochs.filter((e) => e.fit === final)).at(-1) ?? epochs.at(-1);
     // The weights the run ended with: its final fit's end (after every onTrainEnd), else its last epoch's.
