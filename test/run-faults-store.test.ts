@@ -1,13 +1,14 @@
 /**
- * The run tools against a second outside tester's store faults: each case reproduces a reported
- * failure through the real CLI, on a real recorded run whose files were then damaged.
+ * The run tools against a second outside tester's faults: each case reproduces a reported failure
+ * through the real CLI, on a real recorded run whose files were then damaged or changed.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from './helpers/process.js';
+import { processStartTime } from '../src/runs/store.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 const WORK = join(REPO_ROOT, 'test-output', 'run-faults-store');
@@ -94,6 +95,20 @@ describe('run tools against damaged store files', () => {
     });
     assert.equal(listed(killed).status, 'interrupted');
     for (const id of [values, fits, killed]) rmSync(join(STORE, id), { recursive: true });
+  });
+
+  it('verify refuses a run that is still running (it would call every record not yet written a difference)', () => {
+    const id = copy('still-running', (dir) => {
+      // This test's process plays the run's: alive, with its own start time.
+      writeFileSync(join(dir, 'status.json'), JSON.stringify({ status: 'running', pid: process.pid, pidStartTime: processStartTime(process.pid), startedAt: new Date().toISOString() }));
+    });
+    assert.equal(listed(id).status, 'running');
+    const runs = readdirSync(STORE).length;
+    const verify = cli(['verify', id]);
+    assert.equal(verify.code, 2, verify.stdout + verify.stderr);
+    assert.match(verify.stderr, new RegExp(`Expected a run that has ended to verify\\. Received: ${id}, still running`));
+    assert.equal(readdirSync(STORE).length, runs, 'nothing was re-executed');
+    rmSync(join(STORE, id), { recursive: true });
   });
 
   it('a damaged run.json or status.json is named in the reason, not only its JSON error', () => {

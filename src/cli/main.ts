@@ -334,6 +334,8 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   if (!query) throw new UsageError('Expected a run id. Received: nothing');
   atMostPositionals(parsed, 1, 'one run id');
   const original = readableRun(storeDir, query);
+  // A run still recording has recorded part of what it will: the re-execution's every later record would be called a difference.
+  if (original.summary.status === 'running') throw new UsageError(`Expected a run that has ended to verify. Received: ${original.summary.id}, still running (wait for it to end, or stop it)`);
   const invocation = trustedInvocation(original, projectRoot(process.cwd()));
   const [execution] = await executeAll(storeDir, [{ ...invocation, name: `verify ${original.summary.id}` }], 1, () => undefined, () => undefined);
   // Interrupted (before it started, or while it ran): nothing to compare.
