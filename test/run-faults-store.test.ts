@@ -97,6 +97,30 @@ describe('run tools against damaged store files', () => {
     for (const id of [values, fits, killed]) rmSync(join(STORE, id), { recursive: true });
   });
 
+  it('a damaged or lost manifest.json makes the run corrupt, instead of a completed run whose environment diff calls absent', () => {
+    const garbage = copy('garbage-manifest', (dir) => writeFileSync(join(dir, 'manifest.json'), '{garbage'));
+    const lost = copy('lost-manifest', (dir) => rmSync(join(dir, 'manifest.json')));
+    const file = (id: string) => join(STORE, id, 'manifest.json');
+    for (const [id, expected] of [
+      [garbage, `${file(garbage)}: Expected property name or '}' in JSON at position 1`],
+      [lost, `${file(lost)} is missing, though the run recorded epochs.jsonl, fits.jsonl, history.json, model.json, values.jsonl, weights.bin: the record of its environment is lost`],
+    ] as const) {
+      assert.equal(listed(id).status, 'corrupt', `${id}: was listed completed`);
+      assert.equal(listed(id).problem, expected);
+      const diff = cli(['diff', original, id]);
+      assert.equal(diff.code, 1);
+      assert.ok(diff.stderr.includes(expected), diff.stdout + diff.stderr);
+    }
+    // A run stopped before its script imported verbatim has no manifest and no records: not corrupt.
+    const early = copy('stopped-early', (dir) => {
+      for (const name of readdirSync(dir)) if (!['run.json', 'status.json', 'stdout.txt', 'stderr.txt'].includes(name)) rmSync(join(dir, name), { recursive: true });
+      const status = JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(dir, 'status.json'), JSON.stringify({ ...status, status: 'interrupted', signal: 'SIGTERM' }));
+    });
+    assert.equal(listed(early).status, 'interrupted');
+    for (const id of [garbage, lost, early]) rmSync(join(STORE, id), { recursive: true });
+  });
+
   it('verify refuses a run that is still running (it would call every record not yet written a difference)', () => {
     const id = copy('still-running', (dir) => {
       // This test's process plays the run's: alive, with its own start time.

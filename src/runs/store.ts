@@ -14,7 +14,7 @@ import { concatenateBytes } from '../util/bytes.js';
 import { agreesWithBits, finalValues, NON_FINITE, valueFromBits } from './values.js';
 import { finalFitOf } from './final-fit.js';
 import { readEvaluations, readPredictions } from './results.js';
-import { checkTraceRecords, checkWholeRecords, isBits, isIndex, isRecord, readJsonl, readObjects, readStoreJson, StoreError } from './record-files.js';
+import { checkTraceRecords, checkWholeRecords, isBits, isIndex, isRecord, readJsonl, readObjects, readStoreJson, RECORD_FILES, StoreError } from './record-files.js';
 
 type Fs = {
   mkdirSync(p: string, o?: object): void;
@@ -451,6 +451,7 @@ export function summarizeRun(store: string, id: string): RunSummary {
     // run.json is written first, by the CLI before the script starts; a run killed even earlier has none.
     const meta = files.includes('run.json') ? readJson<unknown>(path.join(dir, 'run.json')) : missingRunFile(dir, files);
     if (!isRecord(meta)) throw new StoreError(`${path.join(dir, 'run.json')}: Expected an object`);
+    checkManifest(dir, files);
     const record = readStatus(dir);
     const { status, stale } = record ? effectiveStatus(record) : { status: 'interrupted' as const, stale: undefined };
     const epochs = readEpochs(path.join(dir, 'epochs.jsonl'));
@@ -484,6 +485,21 @@ function missingRunFile(dir: string, files: readonly string[]): Record<string, n
   const others = files.filter((f) => f !== 'status.json' && !f.endsWith('.tmp') && !(f === 'weights' && isEmptyDirectory(builtin<Path>('node:path').join(dir, f))));
   if (others.length > 0) throw new StoreError(`${builtin<Path>('node:path').join(dir, 'run.json')} is missing, though the run recorded ${others.sort().join(', ')}: the run record is lost`);
   return {};
+}
+
+/**
+ * The run's environment (manifest.json) is written as its recorder starts, before any record:
+ * damaged, or lost while records exist, it makes the run corrupt. Read as absent, diff would name
+ * every environment field a difference and show every fit's backend the script's own choice.
+ */
+function checkManifest(dir: string, files: readonly string[]): void {
+  const file = builtin<Path>('node:path').join(dir, 'manifest.json');
+  if (files.includes('manifest.json')) {
+    if (!isRecord(readJson<unknown>(file))) throw new StoreError(`${file}: Expected an object`);
+    return;
+  }
+  const records = files.filter((f) => (RECORD_FILES as readonly string[]).includes(f) || ['history.json', 'model.json', 'weights.bin'].includes(f));
+  if (records.length > 0) throw new StoreError(`${file} is missing, though the run recorded ${records.sort().join(', ')}: the record of its environment is lost`);
 }
 
 function isEmptyDirectory(dir: string): boolean {
