@@ -5,13 +5,14 @@
  * kill) must be bit-identical to an uninterrupted run without backups.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import * as vb from 'verbatim';
+import { mountTmpfs } from './helpers/process.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'resume-child.js');
 
@@ -125,6 +126,27 @@ describe('backupAndRestore: arguments and backups', () => {
       assert.throws(() => vb.callbacks.backupAndRestore({ backupDir: 'backups' }), /backupAndRestore: Expected Node.js: backups are written to the file system/);
     } finally {
       process.getBuiltinModule = original;
+    }
+  });
+
+  it('a backup that does not fit on the disk fails (ENOSPC): never renamed into place cut short, no temporary left (root: a real full tmpfs)', async (t) => {
+    const disk = mkdtempSync(join(tmpdir(), 'verbatim-backup-full-'));
+    try {
+      if (!mountTmpfs(t, disk, 'size=64k')) return;
+      try {
+        vb.setRandomSeed(1);
+        // About 130 KB of weights: the backup's JSON cannot fit in 64 KB.
+        const m = vb.sequential({ layers: [vb.layers.dense({ units: 4096, inputShape: [8] })] });
+        m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+        const fit = m.fit(vb.ones([4, 8]), vb.zeros([4, 4096]), { epochs: 2, batchSize: 2, verbose: 0, callbacks: [vb.callbacks.backupAndRestore({ backupDir: disk, saveFreq: 1 })] });
+        await assert.rejects(fit, /ENOSPC/);
+        m.dispose();
+        assert.deepEqual(readdirSync(disk), [], 'neither a backup nor its temporary');
+      } finally {
+        spawnSync('umount', [disk]);
+      }
+    } finally {
+      rmSync(disk, { recursive: true, force: true });
     }
   });
 

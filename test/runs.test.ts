@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as vb from 'verbatim';
-import { REPO_ROOT } from './helpers/process.js';
+import { mountTmpfs, REPO_ROOT } from './helpers/process.js';
 import { AppendFiles } from '../src/runs/store.js';
 import { readJsonl } from '../src/runs/record-files.js';
 
@@ -72,6 +72,28 @@ describe('run store files', () => {
     assert.equal(statSync(file).ino, inode);
     assert.equal(readJsonl(file).length, 1004);
     rmSync(file);
+  });
+
+  it('a full disk that takes part of a write without an error: the rest is written again and fails (ENOSPC), never a record silently cut short', (t) => {
+    const disk = join(WORK, 'append-full');
+    if (!mountTmpfs(t, disk, 'size=64k')) return;
+    try {
+      const filler = join(disk, 'filler');
+      try {
+        for (let i = 0; ; i++) writeFileSync(`${filler}${i}`, Buffer.alloc(4096));
+      } catch (error) {
+        assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+      }
+      // One 4 KB page free: a 10 KB record's write takes 4 KB of it and says so, without an error.
+      rmSync(`${filler}0`);
+      const files = new AppendFiles();
+      const file = join(disk, 'values.jsonl');
+      files.jsonl(file, [{ text: 'x'.repeat(10_000) }]);
+      assert.throws(() => files.close(), /the disk is full \(ENOSPC\) while writing .*values\.jsonl/);
+    } finally {
+      spawnSync('umount', [disk]);
+      rmSync(disk, { recursive: true, force: true });
+    }
   });
 });
 

@@ -81,7 +81,7 @@ type Fs = {
   mkdirSync(p: string, o: { recursive: boolean }): void;
   readFileSync(p: string, encoding: 'utf8'): string;
   openSync(p: string, flags: string): number;
-  writeSync(fd: number, data: string): void;
+  writeSync(fd: number, data: Uint8Array): number;
   fsyncSync(fd: number): void;
   closeSync(fd: number): void;
   renameSync(from: string, to: string): void;
@@ -327,14 +327,23 @@ export class BackupAndRestore implements Callback {
   private write(backup: Backup): void {
     this.fs.mkdirSync(this.backupDir, { recursive: true });
     const temporary = `${this.file}.tmp`;
-    const fd = this.fs.openSync(temporary, 'w');
     try {
-      this.fs.writeSync(fd, JSON.stringify(encode(backup as unknown as CallbackState)));
-      if (!this.automatic) this.fs.fsyncSync(fd);
-    } finally {
-      this.fs.closeSync(fd);
+      const fd = this.fs.openSync(temporary, 'w');
+      try {
+        const bytes = new TextEncoder().encode(JSON.stringify(encode(backup as unknown as CallbackState)));
+        // A full disk may take part of a write without an error: the rest is written again, which then fails (ENOSPC)
+        // instead of a cut-short backup renamed over the last whole one.
+        for (let done = 0; done < bytes.length;) done += this.fs.writeSync(fd, bytes.subarray(done));
+        if (!this.automatic) this.fs.fsyncSync(fd);
+      } finally {
+        this.fs.closeSync(fd);
+      }
+      this.fs.renameSync(temporary, this.file);
+    } catch (error) {
+      // A write that failed (a full disk) leaves the previous backup, and no temporary beside it.
+      this.fs.rmSync(temporary, { force: true });
+      throw error;
     }
-    this.fs.renameSync(temporary, this.file);
   }
 
   async onTrainEnd(): Promise<void> {

@@ -223,9 +223,9 @@ export class AppendFiles {
             if (end < size) fs.ftruncateSync(fd, end);
           }
         }
-        const data = typeof chunks[0] === 'string' ? chunks.join('') : concatenateBytes(chunks as Uint8Array[]);
-        if (typeof data === 'string') fs.writeSync(fd, data);
-        else for (let done = 0; done < data.length;) done += fs.writeSync(fd, data.subarray(done));
+        const data = typeof chunks[0] === 'string' ? new TextEncoder().encode(chunks.join('')) : concatenateBytes(chunks as Uint8Array[]);
+        // A full disk may take part of a write without an error: the rest is written again, which then fails (ENOSPC).
+        for (let done = 0; done < data.length;) done += fs.writeSync(fd, data.subarray(done));
       } catch (error) {
         // The other files are still written (a full disk may refuse a large snapshot and take a small record).
         failure ??= writeFailure(file, error);
