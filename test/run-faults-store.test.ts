@@ -135,6 +135,13 @@ describe('run tools against damaged store files', () => {
     rmSync(join(STORE, id), { recursive: true });
   });
 
+  it('a custom value of -0 is shown as -0 by show and ls (was 0, as if its sign bit were not recorded)', () => {
+    const id = copy('minus-zero', (dir) => writeFileSync(join(dir, 'values.jsonl'), '{"name":"score","step":0,"bits":"80000000","value":0}\n'));
+    assert.match(cli(['show', id]).stdout, /^score\s+0\s+-0\s+80000000$/m);
+    assert.match(cli(['ls']).stdout, new RegExp(`^${id}\\s.*\\sscore=-0\\s`, 'm'));
+    rmSync(join(STORE, id), { recursive: true });
+  });
+
   it('a damaged run.json or status.json is named in the reason, not only its JSON error', () => {
     const id = copy('garbage-status', (dir) => writeFileSync(join(dir, 'status.json'), '{garbage'));
     assert.match(listed(id).problem!, new RegExp(`^${join(STORE, id, 'status.json').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: Expected property name`));

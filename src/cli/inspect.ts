@@ -98,7 +98,8 @@ export function table(rows: readonly (readonly string[])[]): string {
 }
 
 export function formatMetrics(metrics: Record<string, number>): string {
-  return Object.entries(metrics).map(([k, v]) => `${k}=${Number(v.toPrecision(6))}`).join(' ');
+  // String(-0) is '0': the sign is kept, as float32Text keeps it.
+  return Object.entries(metrics).map(([k, v]) => `${k}=${Object.is(v, -0) ? '-0' : Number(v.toPrecision(6))}`).join(' ');
 }
 
 /**

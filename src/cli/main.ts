@@ -19,7 +19,6 @@ import { renderReport } from './report.js';
 import { commandDiff, readableRun } from './diff.js';
 import { runStart, sinceFlag, sortRuns } from './listing.js';
 import { liveSummary, ProgressDisplay } from './progress.js';
-import { valueFromBits } from '../runs/values.js';
 import { doctor } from './doctor.js';
 import { sameSeedReport, statisticsTable } from './summary.js';
 import { ATTEMPTS, MAX_CONCURRENCY, MAX_STALLED } from './queue-policy.js';
@@ -406,7 +405,7 @@ function commandShow(parsed: Parsed): number {
   const values = run.values;
   if (values.length) {
     out('');
-    out(table([['value', 'step', 'float32', 'bits'], ...values.map((v) => [v.name, String(v.step), String(valueFromBits(v.bits)), v.bits])]));
+    out(table([['value', 'step', 'float32', 'bits'], ...values.map((v) => [v.name, String(v.step), float32Text(v.bits), v.bits])]));
   }
   const evaluated = run.evaluations.filter((e) => e.resultBits);
   if (evaluated.length) {
