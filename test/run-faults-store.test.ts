@@ -142,6 +142,26 @@ describe('run tools against damaged store files', () => {
     rmSync(join(STORE, id), { recursive: true });
   });
 
+  it('verify and resume refuse a recorded thread count or backend that run would refuse (it ran 1000 threads clamped to 64, or failed the run)', () => {
+    const id = copy('hostile-invocation', () => undefined);
+    const file = join(STORE, id, 'run.json');
+    const saved = readFileSync(file, 'utf8');
+    for (const [field, value, reason] of [
+      ['threads', 65, 'its recorded thread count is 65 \\(expected 1 to 64\\)'],
+      ['backend', 'evil', 'its recorded backend is "evil" \\(expected one of reference, wasm\\)'],
+    ] as const) {
+      const run = JSON.parse(saved) as { invocation: Record<string, unknown> };
+      run.invocation[field] = value;
+      writeFileSync(file, JSON.stringify(run));
+      const runs = readdirSync(STORE).length;
+      const verify = cli(['verify', id]);
+      assert.equal(verify.code, 1, verify.stdout + verify.stderr);
+      assert.match(verify.stderr, new RegExp(`verify will not run ${id}: ${reason}`));
+      assert.equal(readdirSync(STORE).length, runs, 'nothing was re-executed');
+    }
+    rmSync(join(STORE, id), { recursive: true });
+  });
+
   it('a damaged run.json or status.json is named in the reason, not only its JSON error', () => {
     const id = copy('garbage-status', (dir) => writeFileSync(join(dir, 'status.json'), '{garbage'));
     assert.match(listed(id).problem!, new RegExp(`^${join(STORE, id, 'status.json').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: Expected property name`));

@@ -12,7 +12,8 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } 
 import { fileURLToPath } from 'node:url';
 import { fileSha256 } from '../runs/environment.js';
 import { UsageError } from '../errors.js';
-import { canonicalSeed } from './args.js';
+import { backendNames } from '../index.js';
+import { canonicalSeed, MAX_THREADS } from './args.js';
 import { runsThroughTsx, type Invocation } from './execute.js';
 import { moduleSpecifiers } from './module-specifiers.js';
 import type { RunDetails } from './inspect.js';
@@ -60,8 +61,13 @@ export function trustedInvocation(run: RunDetails, root: string, action: 'verify
   if (sha256 !== recorded.sha256) throw refuse(`the script ${script} changed since the run (SHA-256 ${sha256?.slice(0, 16)}..., recorded ${recorded.sha256.slice(0, 16)}...)`);
   const { args, threads, backend, name, trace, backupInterval } = invocation;
   if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw refuse('its recorded script arguments are not a list of strings');
-  if (threads !== undefined && !(Number.isSafeInteger(threads) && (threads as number) >= 1)) throw refuse(`its recorded thread count is ${JSON.stringify(threads)}`);
-  if (backend !== undefined && !(typeof backend === 'string' && /^[\w-]+$/.test(backend))) throw refuse(`its recorded backend is ${JSON.stringify(backend)}`);
+  // As run checks --threads and --backend: a thread count setNumThreads would clamp, a backend that fails the re-execution.
+  if (threads !== undefined && !(Number.isSafeInteger(threads) && (threads as number) >= 1 && (threads as number) <= MAX_THREADS)) {
+    throw refuse(`its recorded thread count is ${JSON.stringify(threads)} (expected 1 to ${MAX_THREADS})`);
+  }
+  if (backend !== undefined && !(typeof backend === 'string' && backendNames().includes(backend))) {
+    throw refuse(`its recorded backend is ${JSON.stringify(backend)} (expected one of ${backendNames().join(', ')})`);
+  }
   if (trace !== undefined && trace !== 'epochs' && trace !== 'steps' && trace !== 'ops') throw refuse(`its recorded trace is ${JSON.stringify(trace)}`);
   if (backupInterval !== undefined && backupInterval !== null && !(typeof backupInterval === 'number' && backupInterval >= 0 && Number.isFinite(backupInterval))) {
     throw refuse(`its recorded backup interval is ${JSON.stringify(backupInterval)}`);
