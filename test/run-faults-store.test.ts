@@ -30,7 +30,7 @@ await m.fit(vb.ones([4, 2]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });
 vb.runs.log('score', 0.5);
 `;
 
-describe('run tools against damaged store files', () => {
+describe('run tools against a second outside tester', () => {
   let original = '';
   before(() => {
     rmSync(WORK, { recursive: true, force: true });
@@ -160,6 +160,33 @@ describe('run tools against damaged store files', () => {
       assert.equal(readdirSync(STORE).length, runs, 'nothing was re-executed');
     }
     rmSync(join(STORE, id), { recursive: true });
+  });
+
+  it('a value name and step logged again (in every fit) is compared logging by logging: identical runs are identical', () => {
+    const file = join(WORK, 'steps-again.mjs');
+    writeFileSync(file, `import * as vb from 'verbatim';
+for (let k = 0; k < 2; k++) {
+  const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+  m.compile({ optimizer: 'sgd', loss: 'mse' });
+  await m.fit(vb.ones([4, 2]), vb.ones([4, 1]), { epochs: 2, verbose: 0, callbacks: { onEpochEnd: (epoch, logs) => vb.runs.log('val', logs.loss + k, { step: epoch }) } });
+}
+`);
+    const r = cli(['run', file, '--seed', '2', '--repeats', '2', '--name', 'steps-again']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /seed 2: 2 runs, bit-identical/);
+    const [a, b] = (JSON.parse(cli(['ls', '--json', '--name', 'steps-again']).stdout) as Listed[]).map((x) => x.id);
+    const same = cli(['diff', a!, b!]);
+    assert.equal(same.code, 0, same.stdout);
+    assert.match(same.stdout, /^identical: every recorded digest, metric and value bit agrees$/m);
+    // The second fit's logging of step 0 changed: named as such, the first fit's left alone.
+    const values = join(STORE, b!, 'values.jsonl');
+    const lines = readFileSync(values, 'utf8').trim().split('\n');
+    lines[2] = '{"name":"val","step":0,"bits":"3f800000","value":1}';
+    writeFileSync(values, `${lines.join('\n')}\n`);
+    const changed = cli(['diff', a!, b!]);
+    assert.equal(changed.code, 1);
+    assert.match(changed.stdout, /custom values that differ:\n {2}val step 0 \(logging 2\): \S+ \(bits [0-9a-f]{8}\) -> 1 \(bits 3f800000\)\ntraining identical/);
+    for (const id of [a!, b!]) rmSync(join(STORE, id), { recursive: true });
   });
 
   it('a damaged run.json or status.json is named in the reason, not only its JSON error', () => {

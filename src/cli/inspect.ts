@@ -275,14 +275,22 @@ export interface Divergence {
  * difference in them is a difference.
  */
 export function valueDifferences(a: RunDetails, b: RunDetails): string[] {
-  const key = (v: ValueRecord) => `${v.name}\0${v.step}`;
   const shown = (bits: string | undefined) => (bits === undefined ? 'absent' : `${valueFromBits(bits)} (bits ${bits})`);
-  const [va, vb] = [a.values, b.values];
-  const other = new Map(vb.map((v) => [key(v), v.bits]));
-  const mine = new Set(va.map(key));
+  // A name and step logged more than once (`{step: epoch}` in every fit) is compared logging by
+  // logging, in the order logged: against only the last, the earlier loggings of identical runs differ.
+  const keyed = (values: readonly ValueRecord[]) => {
+    const seen = new Map<string, number>();
+    return new Map(values.map((v) => {
+      const at = `${v.name}\0${v.step}`;
+      const n = seen.get(at) ?? 0;
+      seen.set(at, n + 1);
+      return [`${at}\0${n}`, { ...v, label: `${printable(v.name)} step ${v.step}${n > 0 ? ` (logging ${n + 1})` : ''}` }];
+    }));
+  };
+  const [va, vb] = [keyed(a.values), keyed(b.values)];
   return [
-    ...va.filter((v) => other.get(key(v)) !== v.bits).map((v) => `${printable(v.name)} step ${v.step}: ${shown(v.bits)} -> ${shown(other.get(key(v)))}`),
-    ...vb.filter((v) => !mine.has(key(v))).map((v) => `${printable(v.name)} step ${v.step}: absent -> ${shown(v.bits)}`),
+    ...[...va].filter(([k, v]) => vb.get(k)?.bits !== v.bits).map(([k, v]) => `${v.label}: ${shown(v.bits)} -> ${shown(vb.get(k)?.bits)}`),
+    ...[...vb].filter(([k]) => !va.has(k)).map(([, v]) => `${v.label}: absent -> ${shown(v.bits)}`),
   ];
 }
 
