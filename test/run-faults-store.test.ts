@@ -189,6 +189,20 @@ for (let k = 0; k < 2; k++) {
     for (const id of [a!, b!]) rmSync(join(STORE, id), { recursive: true });
   });
 
+  it("show escapes a run name's control characters (it printed them raw) and bidirectional controls (U+202E), as ls does", () => {
+    const id = copy('bidi-name', (dir) => {
+      const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(dir, 'run.json'), JSON.stringify({ ...run, name: 'a\u202eb\u2066c\n\u001b[2J' }));
+    });
+    for (const command of [['ls'], ['show', id]]) {
+      const out = cli(command).stdout;
+      assert.ok(out.includes('a\\u202eb\\u2066c\\u000a\\u001b[2J'), `${command[0]}: ${out}`);
+      // eslint-disable-next-line no-control-regex
+      assert.doesNotMatch(out, /[\u001b\u202a-\u202e\u2066-\u2069]/, command[0]);
+    }
+    rmSync(join(STORE, id), { recursive: true });
+  });
+
   it('a damaged run.json or status.json is named in the reason, not only its JSON error', () => {
     const id = copy('garbage-status', (dir) => writeFileSync(join(dir, 'status.json'), '{garbage'));
     assert.match(listed(id).problem!, new RegExp(`^${join(STORE, id, 'status.json').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: Expected property name`));

@@ -395,7 +395,7 @@ function commandShow(parsed: Parsed): number {
     out(JSON.stringify(run, jsonNumber, 2));
     return 0;
   }
-  out(`run ${run.summary.id}  name ${run.summary.name ?? '-'}  seed ${run.summary.seed ?? '-'}  status ${run.summary.status}`);
+  out(printable(`run ${run.summary.id}  name ${run.summary.name ?? '-'}  seed ${run.summary.seed ?? '-'}  status ${run.summary.status}`));
   if (run.summary.problem) out(`${run.summary.status === 'corrupt' ? 'problem' : 'reason'}: ${printable(run.summary.problem)}`);
   out(table([['field', 'value'], ...Object.entries(run.manifest).filter(([k]) => k !== 'dependencies').map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])]));
   const elsewhere = computeChanges(run);
