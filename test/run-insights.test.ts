@@ -69,6 +69,8 @@ describe('run insights', () => {
     assert.throws(() => vb.runs.log('', 1), /runs\.log: Expected a non-empty name.*Received: name=""/);
     assert.throws(() => vb.runs.log('a', '1' as unknown as number), /Expected a number/);
     assert.throws(() => vb.runs.log('a', 1, { step: -1 }), /Expected step to be a non-negative integer\. Received: step=-1/);
+    // null is an object to typeof: in a run it was a TypeError ("reading 'step'"), outside one it passed.
+    assert.throws(() => vb.runs.log('a', 1, null as never), /runs\.log: Expected options to be an object such as \{step: 3\}\. Received: options=null/);
     vb.runs.log('fine', 1, { step: 3 });
   });
 

@@ -567,7 +567,8 @@ export async function record<T>(options: RecordOptions, fn: (run: RunRecorder) =
 function checkLogArguments(name: unknown, value: unknown, options: { step?: unknown }): void {
   if (typeof name !== 'string' || name === '' || name.length > 200) throw invalid('runs.log', 'Expected a non-empty name (at most 200 characters)', { name });
   if (typeof value !== 'number') throw invalid('runs.log', 'Expected a number (NaN and Infinity are recorded exactly)', { value });
-  const step = options?.step;
+  if (typeof options !== 'object' || options === null) throw invalid('runs.log', 'Expected options to be an object such as {step: 3}', { options });
+  const step = options.step;
   if (step !== undefined && (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0)) throw invalid('runs.log', 'Expected step to be a non-negative integer', { step });
 }
 
