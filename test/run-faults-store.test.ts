@@ -203,6 +203,16 @@ for (let k = 0; k < 2; k++) {
     rmSync(join(STORE, id), { recursive: true });
   });
 
+  it('a store that is a file is a usage error naming it, in every command that reads the store (was ENOTDIR, exit 1)', () => {
+    const file = join(WORK, 'not-a-store');
+    writeFileSync(file, 'a file\n');
+    for (const command of [['ls'], ['show', 'x'], ['rm', 'x'], ['diff', 'x', 'y'], ['report', '--name', 'x']]) {
+      const r = cli([...command, '--store', file]);
+      assert.equal(r.code, 2, `${command[0]}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^verbatim ${command[0]}: Expected a store directory\\. Received: store=${file} \\(not a directory\\)$`, 'm'));
+    }
+  });
+
   it('a damaged run.json or status.json is named in the reason, not only its JSON error', () => {
     const id = copy('garbage-status', (dir) => writeFileSync(join(dir, 'status.json'), '{garbage'));
     assert.match(listed(id).problem!, new RegExp(`^${join(STORE, id, 'status.json').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: Expected property name`));

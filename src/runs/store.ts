@@ -334,12 +334,19 @@ export function runDirectory(store: string, id: string): string {
   return builtin<Path>('node:path').join(store, id);
 }
 
+/** The store's entries (none when it does not exist yet); a store that is not a directory is a usage error. */
+function storeEntries(store: string): string[] {
+  const fs = builtin<Fs>('node:fs');
+  if (!fs.existsSync(store)) return [];
+  if (!fs.statSync(store).isDirectory()) throw new UsageError(`Expected a store directory. Received: store=${store} (not a directory)`);
+  return fs.readdirSync(store).filter((id) => !id.startsWith('.'));
+}
+
 /** Runs in the store, oldest first; an entry that cannot be read is listed as corrupt, with the reason. */
 export function listRuns(store: string): RunSummary[] {
   const fs = builtin<Fs>('node:fs');
   const path = builtin<Path>('node:path');
-  if (!fs.existsSync(store)) return [];
-  return fs.readdirSync(store).filter((id) => !id.startsWith('.')).sort().flatMap((id) => {
+  return storeEntries(store).sort().flatMap((id) => {
     try {
       if (!fs.statSync(path.join(store, id)).isDirectory()) return [];
     } catch (error) {
@@ -534,8 +541,7 @@ export function resolveRun(store: string, query: string): string {
   if (!/^[\w-][\w.-]*$/.test(query)) {
     throw new UsageError(`Expected a run id (or a prefix of one): letters, digits, '-', '_' and '.'. Received: run=${JSON.stringify(query)}`);
   }
-  const fs = builtin<Fs>('node:fs');
-  const ids = fs.existsSync(store) ? fs.readdirSync(store).filter((id) => !id.startsWith('.')) : [];
+  const ids = storeEntries(store);
   if (ids.includes(query)) return query;
   const matches = ids.filter((id) => id.startsWith(query));
   if (matches.length === 1) return matches[0]!;
