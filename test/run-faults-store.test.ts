@@ -213,6 +213,12 @@ for (let k = 0; k < 2; k++) {
     }
   });
 
+  it('report counts a run named twice (its id and a prefix of it) once, not as a repeat of itself', () => {
+    const r = cli(['report', original, original.slice(0, original.length - 3), '--out', join(WORK, 'twice.html')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `wrote ${join(WORK, 'twice.html')} (1 runs)\n`);
+  });
+
   it('a damaged run.json or status.json is named in the reason, not only its JSON error', () => {
     const id = copy('garbage-status', (dir) => writeFileSync(join(dir, 'status.json'), '{garbage'));
     assert.match(listed(id).problem!, new RegExp(`^${join(STORE, id, 'status.json').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: Expected property name`));

@@ -123,7 +123,8 @@ function atMostPositionals(parsed: Parsed, max: number, what: string): void {
 function runIds(parsed: Parsed, storeDir: string): string[] {
   const name = stringFlag(parsed, 'name');
   if (name !== undefined) return listRuns(storeDir).filter((r) => r.name === name).map((r) => r.id);
-  return parsed.positionals.map((q) => resolveRun(storeDir, q));
+  // A run named twice (its id and a prefix of it) is one run: counted twice, it would be a repeat of itself.
+  return [...new Set(parsed.positionals.map((q) => resolveRun(storeDir, q)))];
 }
 
 const MAX_SEEDS = 100_000;
