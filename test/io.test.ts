@@ -129,6 +129,32 @@ describe('save and load: randomness after loading', () => {
   });
 });
 
+describe('save and load: names after loading', () => {
+  it('a model made after loading one gets a free name and the initial weights it gets without the load', async () => {
+    const build = () => vb.sequential({ layers: [L.dense({ units: 3, inputShape: [2] })] });
+    const values = (m: vb.LayersModel) => m.getWeightValues().map((v) => [...new Uint32Array(v.slice().buffer)]);
+    vb.setRandomSeed(91);
+    const reference = build();
+    const expected = values(reference);
+    reference.dispose();
+    vb.setRandomSeed(91);
+    const probe = build();
+    const artifacts = await capture((h) => probe.save(h));
+    // A file saved (by another process) under the name the count hands out next here.
+    const nextName = probe.name.replace(/^sequential(_(\d+))?$/, (_, __, n) => `sequential_${Number(n ?? 0) + 1}`);
+    (artifacts.modelTopology as { config: { name: string } }).config.name = nextName;
+    probe.dispose();
+    vb.setRandomSeed(91);
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts));
+    assert.equal(loaded.name, nextName);
+    const next = build();
+    assert.notEqual(next.name, loaded.name);
+    assert.deepEqual(values(next), expected);
+    loaded.dispose();
+    next.dispose();
+  });
+});
+
 describe('save and load: files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'verbatim-io-'));
   after(() => rmSync(dir, { recursive: true, force: true }));

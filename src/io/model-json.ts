@@ -5,9 +5,8 @@
  * `<bidirectional>/forward_<inner>/<weight>`), which is what TF.js matches weights by on loading.
  */
 import { invalid, ValueError } from '../errors.js';
-import { ENGINE } from '../engine/engine.js';
 import { InputLayer } from '../layers/core.js';
-import { keyNameOf, Layer, setKeyName, SymbolicTensor, uniqueName } from '../layers/layer.js';
+import { holdsVariables, keyNameOf, Layer, setKeyName, SymbolicTensor, uniqueName } from '../layers/layer.js';
 import { TimeDistributed } from '../layers/plumbing.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { LayersModel, ModelLayer } from '../models/model.js';
@@ -168,8 +167,7 @@ function checkName(value: unknown, at: string, context: string): string {
 
 /** A model name no live variable uses (the file's name when free, as TF.js keeps it). */
 function freeModelName(name: string): string {
-  const taken = (n: string) => [...ENGINE.variables.keys()].some((v) => v.startsWith(`${n}/`));
-  return uniqueName(name, taken);
+  return uniqueName(name, holdsVariables);
 }
 
 /** A layer (or a nested model, as a layer) from its {class_name, config}. */

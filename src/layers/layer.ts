@@ -150,6 +150,12 @@ export function resetLayerNames(): void {
   standaloneCounts.clear();
 }
 
+/** Whether live variables are named under `<name>/`: a model (or standalone layer) of that name holds weights. */
+export function holdsVariables(name: string): boolean {
+  for (const v of ENGINE.variables.keys()) if (v.startsWith(`${name}/`)) return true;
+  return false;
+}
+
 /** name, name_1, name_2, ... given the names already taken. */
 export function uniqueName(base: string, taken: (name: string) => boolean): string {
   if (!taken(base)) return base;

@@ -8,7 +8,7 @@
 import type { Dataset, Element } from '../data/dataset.js';
 import { ENGINE } from '../engine/engine.js';
 import { ValueError, invalid } from '../errors.js';
-import { Layer, SymbolicTensor, assignWeights, isSymbolic, setKeyName, type CallContext, type SymbolicShape } from '../layers/layer.js';
+import { Layer, SymbolicTensor, assignWeights, holdsVariables, isSymbolic, setKeyName, type CallContext, type SymbolicShape } from '../layers/layer.js';
 import { SeedScopedNames } from '../random/seed.js';
 import * as ops from '../ops/index.js';
 import type { Optimizer } from '../optimizers/index.js';
@@ -47,9 +47,12 @@ export function resetModelNames(): void {
 
 /** A model name unique in the process; its weights' keys use the name counted since the seed was set. */
 function nextModelName(base: string): string {
-  const n = modelCounts.get(base) ?? 0;
+  const nameOf = (i: number) => (i === 0 ? base : `${base}_${i}`);
+  let n = modelCounts.get(base) ?? 0;
+  // A loaded model takes the file's name when free (src/io), which this count may reach later.
+  while (holdsVariables(nameOf(n))) n++;
   modelCounts.set(base, n + 1);
-  const name = n === 0 ? base : `${base}_${n}`;
+  const name = nameOf(n);
   setKeyName(name, modelKeyNames.next(base));
   return name;
 }
