@@ -366,6 +366,13 @@ describe('training: bad input', () => {
     uncompiled.dispose();
   });
 
+  it('an optimizer option it does not have is an error, not a default learning rate', () => {
+    assert.throws(() => vb.optimizers.sgd({ lr: 0.1 } as never), /sgd: Expected options among learningRate, momentum, nesterov, clipnorm, clipvalue, globalClipnorm\. Received: lr=0\.1/);
+    assert.throws(() => vb.optimizers.adam({ learningRate: 0.01, weightDecay: 0.1 } as never), /adam: Expected options among .*Received: weightDecay=0\.1/);
+    assert.throws(() => vb.optimizers.rmsprop({ decay: 0.9 } as never), /rmsprop: Expected options among learningRate, rho, .*Received: decay=0\.9/);
+    assert.equal(vb.optimizers.adamw({ learningRate: 0.01, weightDecay: 0.1, clipnorm: 1 }).weightDecay, 0.1);
+  });
+
   it('a loss that becomes NaN stops training, naming the epoch and step', async () => {
     const m = vb.sequential({ name: 'diverge', layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });
     m.compile({ optimizer: vb.optimizers.sgd({ learningRate: 1e30 }), loss: 'mse' });

@@ -226,12 +226,23 @@ export class Adamax extends Optimizer {
   }
 }
 
-export const sgd = (config?: ConstructorParameters<typeof SGD>[0]) => new SGD(config);
-export const adam = (config?: AdamConfig) => new Adam(config);
-export const adamw = (config?: ConstructorParameters<typeof AdamW>[0]) => new AdamW(config);
-export const rmsprop = (config?: ConstructorParameters<typeof RMSprop>[0]) => new RMSprop(config);
-export const adagrad = (config?: ConstructorParameters<typeof Adagrad>[0]) => new Adagrad(config);
-export const adamax = (config?: ConstructorParameters<typeof Adamax>[0]) => new Adamax(config);
+/**
+ * The optimizer, once its config names only options it has: an option it lacks (Keras 2's `lr`,
+ * `decay`) would otherwise be dropped and training would run with the default instead.
+ */
+function withKnownOptions<T extends Optimizer>(optimizer: T, config: object | undefined): T {
+  const known = [...Object.keys(optimizer.getConfig()).filter((k) => k !== 'name'), 'clipnorm', 'clipvalue', 'globalClipnorm'];
+  const unknown = Object.entries(config ?? {}).find(([k]) => !known.includes(k));
+  if (unknown) throw invalid(optimizer.name, `Expected options among ${known.join(', ')}`, { [unknown[0]]: unknown[1] });
+  return optimizer;
+}
+
+export const sgd = (config?: ConstructorParameters<typeof SGD>[0]) => withKnownOptions(new SGD(config), config);
+export const adam = (config?: AdamConfig) => withKnownOptions(new Adam(config), config);
+export const adamw = (config?: ConstructorParameters<typeof AdamW>[0]) => withKnownOptions(new AdamW(config), config);
+export const rmsprop = (config?: ConstructorParameters<typeof RMSprop>[0]) => withKnownOptions(new RMSprop(config), config);
+export const adagrad = (config?: ConstructorParameters<typeof Adagrad>[0]) => withKnownOptions(new Adagrad(config), config);
+export const adamax = (config?: ConstructorParameters<typeof Adamax>[0]) => withKnownOptions(new Adamax(config), config);
 
 const BY_NAME: Record<string, () => Optimizer> = { sgd, adam, adamw, rmsprop, adagrad, adamax };
 export const OPTIMIZER_NAMES = Object.keys(BY_NAME);
