@@ -216,6 +216,43 @@ describe('backupAndRestore: arguments and backups', () => {
     }
   });
 
+  it("earlyStopping's best weights restored at the end: a kept state continued with more epochs is still one longer fit, and a rerun ends on them", async () => {
+    const dirs = [mkdtempSync(join(tmpdir(), 'verbatim-backup-')), mkdtempSync(join(tmpdir(), 'verbatim-backup-'))];
+    try {
+      const train = async (dir: string, epochs: number) => {
+        vb.setRandomSeed(5);
+        const m = vb.sequential({ name: 'best-kept', layers: [vb.layers.dense({ units: 2, inputShape: [3], name: 'd' }), vb.layers.dense({ units: 1, name: 'o' })] });
+        m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+        const x = vb.random.normal(vb.random.key(2), [12, 3]);
+        const digests: string[] = [];
+        const history = await m.fit(x, vb.sum(x, 1, true), {
+          epochs, batchSize: 4, verbose: 0,
+          callbacks: [
+            // Before the backup on purpose: the kept state must still be the last epoch's, not the restored best.
+            vb.callbacks.earlyStopping({ monitor: 'loss', mode: 'max', patience: 10, restoreBestWeights: true }),
+            vb.callbacks.backupAndRestore({ backupDir: dir, deleteCheckpoint: false }),
+            { onEpochEnd: () => { digests.push(m.weightsDigest()); } },
+          ],
+        });
+        const result = { digest: m.weightsDigest(), history: history.history, digests };
+        m.dispose();
+        x.dispose();
+        return result;
+      };
+      const [kept, fresh] = dirs as [string, string];
+      const first = await train(kept, 3);
+      assert.equal(first.digest, first.digests[0], 'the highest loss, the first epoch\'s, is the best');
+      assert.deepEqual(await train(kept, 3), { ...first, digests: [] }, 'a rerun trains no further and ends on the best weights');
+      const continued = await train(kept, 5);
+      const longer = await train(fresh, 5);
+      assert.equal(continued.digests.length, 2);
+      assert.deepEqual(continued.digests, longer.digests.slice(3));
+      assert.deepEqual({ ...continued, digests: longer.digests }, longer);
+    } finally {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('bad arguments and a backup of another model are clear errors', async () => {
     assert.throws(() => vb.callbacks.backupAndRestore({} as never), /backupAndRestore: Expected \{backupDir: a non-empty string\}/);
     for (const saveFreq of [0, 2.5, -1, 'batch']) {

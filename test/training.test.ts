@@ -184,6 +184,27 @@ forEachBackend('training', () => {
     m.dispose();
   });
 
+  it('earlyStopping restores the best weights when training ends without stopping too (Keras 3)', async () => {
+    const { x, y } = data(4);
+    const m = model('best-at-end');
+    const digests: string[] = [];
+    // With mode 'max' the highest loss is the best, an early epoch's, and patience 5 is never exhausted.
+    const stopper = vb.callbacks.earlyStopping({ monitor: 'loss', mode: 'max', patience: 5, restoreBestWeights: true });
+    const h = await m.fit(x, y, {
+      epochs: 3, batchSize: 16, verbose: 0,
+      callbacks: [stopper, { onEpochEnd: () => { digests.push(m.weightsDigest()); } }],
+    });
+    const finalDigest = m.weightsDigest();
+    m.dispose();
+    assert.deepEqual(h.epoch, [0, 1, 2]);
+    assert.equal(stopper.stoppedEpoch, 0);
+    const losses = h.history.loss!;
+    const best = losses.indexOf(Math.max(...losses));
+    assert.notEqual(best, 2, 'the data make an epoch before the last the best');
+    assert.notEqual(digests[best], digests[2]);
+    assert.equal(finalDigest, digests[best], 'the weights of the best epoch are restored at the end');
+  });
+
   it('batch and epoch callbacks are called in order', async () => {
     const { x, y } = data(5, 40);
     const m = model('hooks');

@@ -112,8 +112,14 @@ export class CallbackList {
     return this.each((c) => c.onTrainBegin?.(logs));
   }
 
+  /**
+   * Callbacks that keep backups end first: a backup kept at the end holds the state the last epoch
+   * ended with, before another callback's onTrainEnd changes the model (earlyStopping's
+   * restoreBestWeights), so that a fit continuing it with more epochs is one longer fit.
+   */
   trainEnd(logs: Logs = {}): Promise<void> | undefined {
-    return this.each((c) => c.onTrainEnd?.(logs));
+    const backups = this.callbacks.filter((c) => c.restoreTraining);
+    return this.each((c) => c.onTrainEnd?.(logs), [...backups, ...this.callbacks.filter((c) => !backups.includes(c))]);
   }
 
   epochBegin(epoch: number, logs: Logs = {}): Promise<void> | undefined {
@@ -137,11 +143,11 @@ export class CallbackList {
    * that return no promise (most, at every step) are not awaited: no turn of the microtask queue
    * for them, and undefined when none returned a promise, which the training loop does not await.
    */
-  private each(hook: (c: Callback) => void | Promise<void>, from = 0): Promise<void> | undefined {
-    for (let i = from; i < this.callbacks.length; i++) {
-      const pending: unknown = hook(this.callbacks[i]!);
+  private each(hook: (c: Callback) => void | Promise<void>, callbacks = this.callbacks, from = 0): Promise<void> | undefined {
+    for (let i = from; i < callbacks.length; i++) {
+      const pending: unknown = hook(callbacks[i]!);
       // A JavaScript hook may return anything: only a thenable is waited for, as await would.
-      if (typeof (pending as PromiseLike<void> | undefined)?.then === 'function') return Promise.resolve(pending as PromiseLike<void>).then(() => this.each(hook, i + 1));
+      if (typeof (pending as PromiseLike<void> | undefined)?.then === 'function') return Promise.resolve(pending as PromiseLike<void>).then(() => this.each(hook, callbacks, i + 1));
     }
     return undefined;
   }
@@ -160,7 +166,8 @@ export interface EarlyStoppingArgs {
 /**
  * Stops training when `monitor` has not improved by more than minDelta for `patience` epochs
  * (Keras semantics; mode 'auto' maximises accuracy-like metrics and minimises the rest), and
- * optionally restores the weights of the best epoch.
+ * optionally restores the weights of the best epoch when training ends, stopped early or not
+ * (Keras 3's on_train_end).
  */
 export class EarlyStopping implements Callback {
   readonly monitor: string;
@@ -220,8 +227,11 @@ export class EarlyStopping implements Callback {
     if (this.wait >= this.patience && epoch > 0) {
       this.stoppedEpoch = epoch;
       this.model!.stopTraining = true;
-      if (this.restoreBestWeights && this.bestWeights) this.model!.setWeightValues(this.bestWeights);
     }
+  }
+
+  onTrainEnd(): void {
+    if (this.restoreBestWeights && this.bestWeights) this.model!.setWeightValues(this.bestWeights);
   }
 
   getState(): CallbackState {
