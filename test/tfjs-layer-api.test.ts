@@ -37,6 +37,16 @@ describe("TF.js's layer API names", () => {
     assert.deepEqual(vb.layers.leakyReLU({}).getConfig(), { alpha: 0.3 });
   });
 
+  it('flatten with dataFormat channelsFirst flattens in channels-last order, as TF.js (and Keras)', () => {
+    const values = [[[[1, 2], [5, 6]], [[3, 4], [7, 8]]]]; // [1, channels 2, height 2, width 2]
+    const ours = vb.layers.flatten({ dataFormat: 'channelsFirst' }).apply(vb.tensor(values)) as vb.Tensor;
+    const theirs = tf.layers.flatten({ dataFormat: 'channelsFirst' }).apply(tf.tensor(values)) as tf.Tensor;
+    assert.deepEqual(ours.arraySync(), theirs.arraySync());
+    assert.deepEqual(ours.arraySync(), [[1, 3, 2, 4, 5, 7, 6, 8]]);
+    assert.deepEqual((vb.layers.flatten().apply(vb.tensor(values)) as vb.Tensor).arraySync(), [[1, 2, 5, 6, 3, 4, 7, 8]]);
+    assert.throws(() => vb.layers.flatten({ dataFormat: 'NCHW' as never }), /Flatten: Expected dataFormat 'channelsLast' or 'channelsFirst'\. Received: dataFormat="NCHW"/);
+  });
+
   it('layer.output, layer.input and getClassName as TF.js gives them, in a Sequential and a functional model', () => {
     const model = vb.sequential();
     model.add(vb.layers.dense({ units: 3, inputShape: [4], name: 'first' }));

@@ -5,6 +5,7 @@ import { uniformValues } from '../random/samplers.js';
 import { ENGINE } from '../engine/engine.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { fusableActivation, getActivation, type ActivationFn, type ActivationIdentifier, type ResolvedActivation } from './activations.js';
+import { checkDataFormat, toChannelsLast, type DataFormat } from './convolutional.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, firstDraw, keyForPath, type BatchRows, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
@@ -221,8 +222,12 @@ export class LeakyReLU extends Layer {
 
 /** Flattens every dimension but the batch. */
 export class Flatten extends Layer {
-  constructor(args: LayerArgs = {}) {
+  /** channelsFirst inputs are flattened in channels-last order (Keras, TF.js), so Dense weights fit either layout. */
+  readonly dataFormat: DataFormat;
+
+  constructor(args: LayerArgs & { dataFormat?: DataFormat } = {}) {
     super('Flatten', args);
+    this.dataFormat = checkDataFormat('Flatten', args.dataFormat ?? 'channelsLast');
   }
 
   computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
@@ -231,11 +236,11 @@ export class Flatten extends Layer {
   }
 
   call(x: Tensor): Tensor {
-    return ops.reshape(x, [x.shape[0] ?? 1, -1]);
+    return ops.reshape(toChannelsLast(x, this.dataFormat), [x.shape[0] ?? 1, -1]);
   }
 
   getConfig(): Record<string, unknown> {
-    return {};
+    return { dataFormat: this.dataFormat };
   }
 }
 

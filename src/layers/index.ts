@@ -31,7 +31,7 @@ export const dropout = (args: DropoutArgs) => new Dropout(args);
 export const multiHeadAttention = (args: MultiHeadAttentionArgs) => new MultiHeadAttention(args);
 export const activation = (args: LayerArgs & { activation: ActivationIdentifier | ActivationFn }) => new Activation(args);
 export const leakyReLU = (args: LeakyReLUArgs = {}) => new LeakyReLU(args);
-export const flatten = (args: LayerArgs = {}) => new Flatten(args);
+export const flatten = (args: ConstructorParameters<typeof Flatten>[0] = {}) => new Flatten(args);
 export const reshape = (args: LayerArgs & { targetShape: number[] }) => new Reshape(args);
 /** TF.js's tf.layers.input: the same as tf.input (a symbolic input of a graph). */
 export { input } from '../models/topology.js';
