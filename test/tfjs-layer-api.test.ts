@@ -47,6 +47,22 @@ describe("TF.js's layer API names", () => {
     assert.throws(() => vb.layers.flatten({ dataFormat: 'NCHW' as never }), /Flatten: Expected dataFormat 'channelsLast' or 'channelsFirst'\. Received: dataFormat="NCHW"/);
   });
 
+  it('inputShape with null dimensions (sequences of any length, images of any size) builds the model, which predicts as TF.js', () => {
+    const ours = vb.sequential({ layers: [vb.layers.lstm({ units: 2, inputShape: [null, 3], returnSequences: true }), vb.layers.dense({ units: 1 })] });
+    const theirs = tf.sequential({ layers: [tf.layers.lstm({ units: 2, inputShape: [null, 3], returnSequences: true, recurrentActivation: 'sigmoid' }), tf.layers.dense({ units: 1 })] });
+    assert.deepEqual(ours.inputs[0]!.shape, [null, null, 3]);
+    theirs.setWeights(ours.getWeights().map((w) => tf.tensor(w.dataSync() as Float32Array, [...w.shape])));
+    for (const steps of [2, 5]) {
+      const x = vb.random.generator(steps).normal([2, steps, 3]);
+      assertClose((ours.predict(x) as vb.Tensor).dataSync(), (theirs.predict(tf.tensor(x.dataSync() as Float32Array, [2, steps, 3])) as tf.Tensor).dataSync(), `${steps} steps`);
+    }
+    const conv = vb.sequential({ layers: [vb.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [null, null, 1] }), vb.layers.globalMaxPooling2d()] });
+    assert.deepEqual([(conv.predict(vb.ones([1, 5, 7, 1])) as vb.Tensor).shape, (conv.predict(vb.ones([1, 4, 4, 1])) as vb.Tensor).shape], [[1, 2], [1, 2]]);
+    assert.throws(() => vb.layers.dense({ units: 1, inputShape: [0] }), /Dense: Expected inputShape to be an array of positive integers or null .*Received: inputShape=\[0\]/);
+    ours.dispose();
+    conv.dispose();
+  });
+
   it('layer.output, layer.input and getClassName as TF.js gives them, in a Sequential and a functional model', () => {
     const model = vb.sequential();
     model.add(vb.layers.dense({ units: 3, inputShape: [4], name: 'first' }));

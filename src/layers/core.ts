@@ -288,8 +288,7 @@ export class InputLayer extends Layer {
     if (!Array.isArray(shape) || !shape.every((d) => d === null || (Number.isInteger(d) && d > 0))) {
       throw invalid('InputLayer', 'Expected a shape of positive integers or null (one example, no batch dimension)', { shape });
     }
-    const known = shape.every((d) => d !== null) ? { inputShape: shape as number[] } : {};
-    super('InputLayer', { ...known, ...(args.name ? { name: args.name } : {}) });
+    super('InputLayer', { inputShape: shape, ...(args.name ? { name: args.name } : {}) });
     this.batchInputShape = [null, ...shape];
     this.dtype = args.dtype ?? 'float32';
     this.built = true;

@@ -35,7 +35,7 @@ export const flatten = (args: ConstructorParameters<typeof Flatten>[0] = {}) => 
 export const reshape = (args: LayerArgs & { targetShape: number[] }) => new Reshape(args);
 /** TF.js's tf.layers.input: the same as tf.input (a symbolic input of a graph). */
 export { input } from '../models/topology.js';
-export const inputLayer = (args: { inputShape?: number[]; batchInputShape?: (number | null)[]; name?: string }) => new InputLayer(args);
+export const inputLayer = (args: { inputShape?: (number | null)[]; batchInputShape?: (number | null)[]; name?: string }) => new InputLayer(args);
 
 export {
   Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D,

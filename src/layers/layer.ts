@@ -96,7 +96,8 @@ export function isSymbolic(x: unknown): x is SymbolicTensor | SymbolicTensor[] {
 export interface LayerArgs {
   name?: string;
   /** The shape of one example (without the batch dimension); only for the first layer. */
-  inputShape?: number[];
+  /** One example's shape, no batch dimension; null for a dimension that varies (a sequence's length). */
+  inputShape?: (number | null)[];
   /** Shorthand for inputShape [inputDim]. */
   inputDim?: number;
   trainable?: boolean;
@@ -205,7 +206,7 @@ export abstract class Layer {
   built = false;
   readonly weights: LayerWeight[] = [];
   /** The per-example input shape declared with inputShape or inputDim. */
-  readonly declaredInputShape: number[] | undefined;
+  readonly declaredInputShape: (number | null)[] | undefined;
   protected outputShapeCache: SymbolicShape | undefined;
   /** Keras's supports_masking: the layer receives the input's mask and passes one on (computeMask). */
   supportsMasking = false;
@@ -238,8 +239,8 @@ export abstract class Layer {
       throw invalid(className, 'Expected inputShape or inputDim, not both', { inputShape: args.inputShape, inputDim: args.inputDim });
     }
     const shape = args.inputShape ?? (args.inputDim !== undefined ? [args.inputDim] : undefined);
-    if (shape !== undefined && (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d > 0))) {
-      throw invalid(className, 'Expected inputShape to be an array of positive integers (one example, no batch dimension)', { inputShape: shape });
+    if (shape !== undefined && (!Array.isArray(shape) || !shape.every((d) => d === null || (Number.isInteger(d) && d > 0)))) {
+      throw invalid(className, 'Expected inputShape to be an array of positive integers or null (one example, no batch dimension)', { inputShape: shape });
     }
     this.declaredInputShape = shape;
     // TF.js marks a layer built after build() returns; a user's build need not set it.
