@@ -394,6 +394,20 @@ describe('training: bad input', () => {
     assert.equal(vb.optimizers.adamw({ learningRate: 0.01, weightDecay: 0.1, clipnorm: 1 }).weightDecay, 0.1);
   });
 
+  it('a second fit of a model while one runs (a missing await) is an error, not steps interleaved with the first', async () => {
+    const { x, y } = data(6, 16);
+    const alone = model('fit-twice');
+    const expected = (await alone.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0 })).history;
+    alone.dispose();
+    const m = model('fit-twice');
+    const first = m.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0 });
+    await assert.rejects(m.fit(x, y, { epochs: 2, verbose: 0 }), /fit: Expected no other fit of this model in progress \(await it first, as TF\.js requires\)\. Received: model="fit-twice"/);
+    await assert.rejects(m.fitDataset(vb.data.zip([vb.data.array([x]), vb.data.array([y])]), { verbose: 0 }), /fitDataset: Expected no other fit of this model in progress/);
+    assert.deepEqual((await first).history, expected);
+    assert.equal((await m.fit(x, y, { epochs: 1, verbose: 0 })).epoch.length, 1, 'once it ended, the model fits again');
+    m.dispose();
+  });
+
   it('a loss that becomes NaN stops training, naming the epoch and step', async () => {
     const m = vb.sequential({ name: 'diverge', layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });
     m.compile({ optimizer: vb.optimizers.sgd({ learningRate: 1e30 }), loss: 'mse' });

@@ -21,7 +21,7 @@ import { printSummary } from './summary.js';
 import { Graph } from './topology.js';
 import type { IOHandler, ModelSerializer, SaveConfig, SaveResult } from '../io/types.js';
 import {
-  batchRecord, callModel, checkInputShapes, checkPair, datasetEvaluation, datasetPairs, disposingPairs, evaluateBatches, fitTensors, rowBatches, runTraining, skipElements,
+  batchRecord, callModel, checkInputShapes, checkPair, datasetEvaluation, datasetPairs, disposingPairs, evaluateBatches, exclusiveFit, fitTensors, rowBatches, runTraining, skipElements,
   trainStep, validationFor, type Batch, type FitArgs, type ToBatch, type TrainableModel,
 } from './training.js';
 
@@ -275,7 +275,7 @@ export class LayersModel implements TrainableModel {
   async fit(x: Data | Dataset<Element>, y?: Data | FitArgs, args: FitArgs = {}): Promise<History> {
     if (isDataset(x)) return this.fitDataset(x, (y as FitArgs | undefined) ?? args);
     if (y === undefined) throw invalid('fit', 'Expected labels y', { y });
-    return this.withData(x, y, 'fit', ([xs, ys]) => fitTensors(this, xs, ys, args, this.batchOf('fit')));
+    return exclusiveFit(this, 'fit', () => this.withData(x, y, 'fit', ([xs, ys]) => fitTensors(this, xs, ys, args, this.batchOf('fit'))));
   }
 
   /**
@@ -284,6 +284,10 @@ export class LayersModel implements TrainableModel {
    * goes on across epochs (TF.js); if it runs out, training stops with TF.js's warning.
    */
   async fitDataset(dataset: Dataset<Element>, args: FitArgs = {}): Promise<History> {
+    return exclusiveFit(this, 'fitDataset', () => this.trainOnDataset(dataset, args));
+  }
+
+  private async trainOnDataset(dataset: Dataset<Element>, args: FitArgs): Promise<History> {
     const context = 'fitDataset';
     if (!isDataset(dataset)) throw invalid(context, 'Expected a Dataset', { dataset });
     const limit = args.batchesPerEpoch;
