@@ -408,6 +408,17 @@ describe('training: bad input', () => {
     m.dispose();
   });
 
+  it('no examples (an empty tensor, or a validationSplit leaving none to train on) is an error, not a loss of 0 or a crash', async () => {
+    const m = model('empty');
+    await assert.rejects(m.fit(vb.zeros([0, 6]), vb.zeros([0, 1]), { verbose: 0 }), /fit: Expected at least one example\. Received: x\.shape=\[0, 6\]/);
+    await assert.rejects(m.fit(vb.ones([4, 6]), vb.ones([4, 1]), { verbose: 0, validationData: [vb.zeros([0, 6]), vb.zeros([0, 1])] }), /fit: Expected at least one example\. Received: validationData\[0\]\.shape=\[0, 6\]/);
+    await assert.rejects(m.fit(vb.ones([1, 6]), vb.ones([1, 1]), { verbose: 0, validationSplit: 0.5 }), /fit: Expected at least one example left to train on after validationSplit\. Received: examples=1, validationSplit=0\.5/);
+    assert.throws(() => m.evaluate(vb.zeros([0, 6]), vb.zeros([0, 1])), /evaluate: Expected at least one example\. Received: x\.shape=\[0, 6\]/);
+    assert.throws(() => m.predict(vb.zeros([0, 6])), /predict: Expected at least one example\. Received: x\.shape=\[0, 6\]/);
+    await assert.rejects(m.trainOnBatch(vb.zeros([0, 6]), vb.zeros([0, 1])), /trainOnBatch: Expected at least one example/);
+    m.dispose();
+  });
+
   it('a loss that becomes NaN stops training, naming the epoch and step', async () => {
     const m = vb.sequential({ name: 'diverge', layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });
     m.compile({ optimizer: vb.optimizers.sgd({ learningRate: 1e30 }), loss: 'mse' });

@@ -396,6 +396,7 @@ export class LayersModel implements TrainableModel {
       this.ensureBuilt(xs.map((t) => [null, ...t.shape.slice(1)]), context);
       checkInputShapes(this, xs, context);
       const n = xs[0]!.shape[0];
+      if (n === 0) throw invalid(context, 'Expected at least one example', { [xs.length === 1 ? 'x.shape' : 'x[0].shape']: xs[0]!.shape });
       xs.forEach((t, i) => {
         if (t.shape[0] !== n) throw invalid(context, 'Expected every input with the same number of examples', { [`x[${i}].shape`]: t.shape, 'x[0].shape': xs[0]!.shape });
       });

@@ -104,6 +104,8 @@ export function checkPair(model: TrainableModel, xs: readonly Tensor[], ys: read
   if (ys.length !== outputs) throw invalid(context, `Expected ${outputs} target tensors (${model.outputNames().join(', ')})`, { [`${names[1]}.length`]: ys.length });
   const all = [...xs.map((t, i): [Tensor, string] => [t, argName(names[0], i, xs.length)]), ...ys.map((t, i): [Tensor, string] => [t, argName(names[1], i, ys.length)])];
   const [first, firstName] = all[0]!;
+  // No example gives no loss to report (an empty mean would be a made-up 0, or NaN).
+  if (first.rank > 0 && first.shape[0] === 0) throw invalid(context, 'Expected at least one example', { [`${firstName}.shape`]: first.shape });
   for (const [t, name] of all.slice(1)) {
     if (first.rank === 0 || t.rank === 0 || first.shape[0] !== t.shape[0]) {
       throw invalid(context, `Expected ${firstName} and ${name} with the same number of examples (first dimension)`,
@@ -528,6 +530,7 @@ export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor
   if (split > 0 && args.validationData) throw invalid(context, 'Expected validationSplit or validationData, not both', { validationSplit: split });
   const n = xs[0]!.shape[0]!;
   const trainCount = split > 0 ? Math.floor(n * (1 - split)) : n;
+  if (trainCount === 0) throw invalid(context, 'Expected at least one example left to train on after validationSplit', { examples: n, validationSplit: split });
   const head = (list: Tensor[]) => (split > 0 ? list.map((t) => ops.slice(t, [0], [trainCount])) : list);
   const tail = (list: Tensor[]) => list.map((t) => ops.slice(t, [trainCount]));
   const [xTrain, yTrain] = [head(xs), head(ys)];
