@@ -103,6 +103,26 @@ describe("TF.js's layer API names", () => {
     assertClose(Array.from(ours.dataSync()), Array.from(theirs.dataSync()), 'values');
   });
 
+  it('a layer option the layer does not have is an error naming it, never ignored; TF.js\'s batchInputShape, batchSize and dtype are taken', () => {
+    const L = vb.layers as unknown as Record<string, (args: object) => vb.layers.Layer>;
+    const refused: [string, object, RegExp][] = [
+      ['dense', { units: 2, kernelInitialiser: 'zeros' }, /Dense: Expected options among units, activation, useBias, kernelInitializer, .*Received: kernelInitialiser="zeros"/],
+      ['dense', { units: 2, kernelConstraint: 'maxNorm' }, /Dense: Expected options among .*Received: kernelConstraint="maxNorm"/],
+      ['dense', { units: 2, activityRegularizer: 'l2' }, /Received: activityRegularizer="l2"/],
+      ['conv2d', { filters: 2, kernelSize: 1, groups: 2 }, /Conv2D: Expected options among .*Received: groups=2/],
+      ['dense', { units: 2, dtype: 'float16' }, /Received: dtype="float16"/],
+      ['maxPooling2d', { poolSize: 2, pool_size: 3 }, /MaxPooling2D: Expected options among .*Received: pool_size=3/],
+    ];
+    for (const [factory, args, message] of refused) assert.throws(() => L[factory]!(args), message, factory);
+    const model = vb.sequential({ layers: [vb.layers.dense({ units: 2, batchInputShape: [null, 4, 3], dtype: 'float32', kernelConstraint: null } as never), vb.layers.lstm({ units: 1, implementation: 2, unroll: false } as never)] });
+    assert.deepEqual(model.inputs[0]!.shape, [null, 4, 3]);
+    const batched = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3], batchSize: 4 } as never)] });
+    assert.deepEqual(batched.inputs[0]!.shape, [null, 3]);
+    assert.throws(() => vb.layers.dense({ units: 2, inputShape: [3], batchInputShape: [null, 3] }), /Dense: Expected one of inputShape, inputDim and batchInputShape/);
+    model.dispose();
+    batched.dispose();
+  });
+
   it("an apply option a layer does not have is an error naming it, never ignored (initialState on a Dense)", () => {
     const x = vb.input({ shape: [2] });
     assert.throws(() => vb.layers.dense({ units: 2 }).apply(x, { initialState: [x] } as never), /Dense.*apply: Expected options among training, step, mask\. Received: option="initialState"/);

@@ -5,6 +5,7 @@
  */
 import { invalid } from '../errors.js';
 import { ACTIVATION_NAMES, type ActivationIdentifier } from '../layers/activations.js';
+import { isIgnoredOption } from '../layers/options.js';
 import type { Json } from './types.js';
 
 
@@ -125,16 +126,6 @@ export function configToJson(config: Json, nested: (layer: Json) => Json): Json 
   return out;
 }
 
-/** Keys TF.js or Keras write that carry nothing verbatim needs when they hold these values. */
-const IGNORED: Record<string, (value: unknown) => boolean> = {
-  // A layer's dtype in TF.js; verbatim's layers compute in float32 (int32 inputs are indices).
-  dtype: (v) => v === 'float32' || v === 'int32' || v === null || v === undefined,
-  sparse: (v) => !v, ragged: (v) => !v, batchSize: (v) => v === null || v === undefined, unroll: (v) => !v,
-  implementation: () => true, activityRegularizer: (v) => v === null || v === undefined,
-  // TF.js writes null where it means its default; Keras's default applies in verbatim.
-  unitForgetBias: (v) => v === null, maskZero: (v) => v === null, inputLength: (v) => v === null,
-};
-
 /**
  * TF.js's (or Keras's) layer config as verbatim's constructor arguments. Constraints are refused
  * (verbatim has none); keys TF.js writes with a default value are dropped; `layer` (wrappers) is
@@ -147,7 +138,7 @@ export function configFromJson(config: Json, context: string, nested: (layer: un
     const name = key === 'name' ? key : camelKey(key);
     const at = `config.${key}`;
     if (['__proto__', 'constructor', 'prototype'].includes(key) || ['constructor', 'prototype'].includes(name)) throw invalid(context, 'Expected config keys that are option names', { key });
-    if (lookup(IGNORED, name)?.(value)) continue;
+    if (isIgnoredOption(name, value)) continue;
     if (name.endsWith('Constraint')) {
       if (value === null || value === undefined) continue;
       throw invalid(context, 'Expected no weight constraints (verbatim has none)', { [at]: value });

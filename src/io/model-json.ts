@@ -7,6 +7,7 @@
 import { invalid, ValueError } from '../errors.js';
 import { InputLayer } from '../layers/core.js';
 import { holdsVariables, keyNameOf, Layer, setKeyName, SymbolicTensor, uniqueName } from '../layers/layer.js';
+import { LAYER_ARGS, unknownOptions } from '../layers/options.js';
 import { TimeDistributed } from '../layers/plumbing.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { LayersModel, ModelLayer } from '../models/model.js';
@@ -188,12 +189,10 @@ function layerFromJson(json: unknown, at: string, context: string, created: Crea
     const made: unknown = cls.fromConfig ? cls.fromConfig(cls, rest) : new cls(rest);
     if (!(made instanceof Layer)) throw invalid(context, 'Expected the class to make a Layer', { [`${at}.class_name`]: className });
     const layer = created.add(made);
-    // A built-in layer ignores options it does not have; one that changes the computation (Keras's
-    // `groups`, say) must not be dropped silently.
+    // An option a built-in layer does not have (Keras's `groups`, say) must not be dropped silently (src/layers/options.ts).
     if (isBuiltIn(cls)) {
-      const known = new Set([...Object.keys(layer.getConfig()), ...LAYER_ARGS]);
-      const unknown = Object.keys(rest).filter((k) => !known.has(k));
-      if (unknown.length > 0) throw invalid(context, `Expected options ${className} has (${[...known].join(', ')})`, { [`${at}.config`]: unknown.map(snakeKey) });
+      const unknown = unknownOptions(layer, rest);
+      if (unknown.length > 0) throw invalid(context, `Expected options ${className} has (${[...Object.keys(layer.getConfig()), ...LAYER_ARGS].join(', ')})`, { [`${at}.config`]: unknown.map(snakeKey) });
     }
     return layer;
   } catch (error) {
@@ -201,9 +200,6 @@ function layerFromJson(json: unknown, at: string, context: string, created: Crea
     throw invalid(context, `Expected a config ${className} accepts (${error instanceof Error ? error.message : String(error)})`, { [`${at}.config`]: config });
   }
 }
-
-/** Options every layer takes (LayerArgs), besides those its getConfig() reports. */
-const LAYER_ARGS = ['name', 'trainable', 'inputShape', 'inputDim'];
 
 type NodeRef = [string, number, number];
 

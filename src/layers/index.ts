@@ -1,6 +1,7 @@
 import { Activation, Dense, Dropout, Flatten, InputLayer, LeakyReLU, Reshape, type DenseArgs, type DropoutArgs, type LeakyReLUArgs } from './core.js';
 import type { ActivationFn, ActivationIdentifier } from './activations.js';
-import type { LayerArgs } from './layer.js';
+import type { Layer, LayerArgs } from './layer.js';
+import { withKnownOptions } from './options.js';
 import { MultiHeadAttention, type MultiHeadAttentionArgs, type AttentionOptions } from './attention.js';
 import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, type ConvArgs, type DepthwiseConvArgs, type SeparableConvArgs } from './convolutional.js';
 import {
@@ -19,6 +20,11 @@ import { GRU, LSTM, SimpleRNN, type GRUArgs, type LSTMArgs, type RecurrentArgs }
 import { Bidirectional, type BidirectionalArgs } from './bidirectional.js';
 import { Cropping2D, UpSampling2D, ZeroPadding2D, type Cropping2DArgs, type UpSampling2DArgs, type ZeroPadding2DArgs } from './spatial.js';
 
+/** A built-in layer's factory: an option the layer does not have is an error (src/layers/options.ts). */
+function checked<F extends (args: never) => Layer>(make: F): F {
+  return ((args?: object) => withKnownOptions(make(args as never), args)) as unknown as F;
+}
+
 export { ACTIVATION_NAMES, type ActivationIdentifier } from './activations.js';
 export { MultiHeadAttention, type MultiHeadAttentionArgs, type AttentionOptions };
 export { SymbolicTensor, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
@@ -26,16 +32,16 @@ export { SymbolicTensor, type CallContext, type LayerArgs, type SymbolicShape } 
 export { UserLayer as Layer } from './custom.js';
 export { Dense, Dropout, Activation, LeakyReLU, Flatten, Reshape, InputLayer, type DenseArgs, type DropoutArgs, type LeakyReLUArgs } from './core.js';
 
-export const dense = (args: DenseArgs) => new Dense(args);
-export const dropout = (args: DropoutArgs) => new Dropout(args);
-export const multiHeadAttention = (args: MultiHeadAttentionArgs) => new MultiHeadAttention(args);
-export const activation = (args: LayerArgs & { activation: ActivationIdentifier | ActivationFn }) => new Activation(args);
-export const leakyReLU = (args: LeakyReLUArgs = {}) => new LeakyReLU(args);
-export const flatten = (args: ConstructorParameters<typeof Flatten>[0] = {}) => new Flatten(args);
-export const reshape = (args: LayerArgs & { targetShape: number[] }) => new Reshape(args);
+export const dense = checked((args: DenseArgs) => new Dense(args));
+export const dropout = checked((args: DropoutArgs) => new Dropout(args));
+export const multiHeadAttention = checked((args: MultiHeadAttentionArgs) => new MultiHeadAttention(args));
+export const activation = checked((args: LayerArgs & { activation: ActivationIdentifier | ActivationFn }) => new Activation(args));
+export const leakyReLU = checked((args: LeakyReLUArgs = {}) => new LeakyReLU(args));
+export const flatten = checked((args: ConstructorParameters<typeof Flatten>[0] = {}) => new Flatten(args));
+export const reshape = checked((args: LayerArgs & { targetShape: number[] }) => new Reshape(args));
 /** TF.js's tf.layers.input: the same as tf.input (a symbolic input of a graph). */
 export { input } from '../models/topology.js';
-export const inputLayer = (args: { inputShape?: (number | null)[]; batchInputShape?: (number | null)[]; name?: string }) => new InputLayer(args);
+export const inputLayer = checked((args: { inputShape?: (number | null)[]; batchInputShape?: (number | null)[]; name?: string }) => new InputLayer(args));
 
 export {
   Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D,
@@ -47,19 +53,19 @@ export {
 } from './pooling.js';
 export { ZeroPadding2D, Cropping2D, UpSampling2D, type ZeroPadding2DArgs, type Cropping2DArgs, type UpSampling2DArgs } from './spatial.js';
 
-export const conv1d = (args: ConvArgs) => new Conv1D(args);
-export const conv2d = (args: ConvArgs) => new Conv2D(args);
-export const conv2dTranspose = (args: ConvArgs) => new Conv2DTranspose(args);
-export const depthwiseConv2d = (args: DepthwiseConvArgs) => new DepthwiseConv2D(args);
-export const separableConv2d = (args: SeparableConvArgs) => new SeparableConv2D(args);
-export const maxPooling1d = (args: PoolingArgs = {}) => new MaxPooling1D(args);
-export const maxPooling2d = (args: PoolingArgs = {}) => new MaxPooling2D(args);
-export const averagePooling1d = (args: PoolingArgs = {}) => new AveragePooling1D(args);
-export const averagePooling2d = (args: PoolingArgs = {}) => new AveragePooling2D(args);
-export const globalAveragePooling1d = (args: GlobalPoolingArgs = {}) => new GlobalAveragePooling1D(args);
-export const globalAveragePooling2d = (args: GlobalPoolingArgs = {}) => new GlobalAveragePooling2D(args);
-export const globalMaxPooling1d = (args: GlobalPoolingArgs = {}) => new GlobalMaxPooling1D(args);
-export const globalMaxPooling2d = (args: GlobalPoolingArgs = {}) => new GlobalMaxPooling2D(args);
+export const conv1d = checked((args: ConvArgs) => new Conv1D(args));
+export const conv2d = checked((args: ConvArgs) => new Conv2D(args));
+export const conv2dTranspose = checked((args: ConvArgs) => new Conv2DTranspose(args));
+export const depthwiseConv2d = checked((args: DepthwiseConvArgs) => new DepthwiseConv2D(args));
+export const separableConv2d = checked((args: SeparableConvArgs) => new SeparableConv2D(args));
+export const maxPooling1d = checked((args: PoolingArgs = {}) => new MaxPooling1D(args));
+export const maxPooling2d = checked((args: PoolingArgs = {}) => new MaxPooling2D(args));
+export const averagePooling1d = checked((args: PoolingArgs = {}) => new AveragePooling1D(args));
+export const averagePooling2d = checked((args: PoolingArgs = {}) => new AveragePooling2D(args));
+export const globalAveragePooling1d = checked((args: GlobalPoolingArgs = {}) => new GlobalAveragePooling1D(args));
+export const globalAveragePooling2d = checked((args: GlobalPoolingArgs = {}) => new GlobalAveragePooling2D(args));
+export const globalMaxPooling1d = checked((args: GlobalPoolingArgs = {}) => new GlobalMaxPooling1D(args));
+export const globalMaxPooling2d = checked((args: GlobalPoolingArgs = {}) => new GlobalMaxPooling2D(args));
 /** TF.js's other names for the pooling layers. */
 export const maxPool1d = maxPooling1d;
 export const maxPool2d = maxPooling2d;
@@ -69,9 +75,9 @@ export const avgPooling1d = averagePooling1d;
 export const avgPooling2d = averagePooling2d;
 export const globalMaxPool1d = globalMaxPooling1d;
 export const globalMaxPool2d = globalMaxPooling2d;
-export const zeroPadding2d = (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args);
-export const cropping2d = (args: Cropping2DArgs = {}) => new Cropping2D(args);
-export const upSampling2d = (args: UpSampling2DArgs = {}) => new UpSampling2D(args);
+export const zeroPadding2d = checked((args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args));
+export const cropping2d = checked((args: Cropping2DArgs = {}) => new Cropping2D(args));
+export const upSampling2d = checked((args: UpSampling2DArgs = {}) => new UpSampling2D(args));
 
 export { BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs } from './normalization.js';
 export {
@@ -79,38 +85,38 @@ export {
   type SpatialDropoutArgs, type SpatialDropout2DArgs, type GaussianNoiseArgs, type GaussianDropoutArgs, type AlphaDropoutArgs,
 } from './noise.js';
 
-export const batchNormalization = (args: BatchNormalizationArgs = {}) => new BatchNormalization(args);
-export const layerNormalization = (args: LayerNormalizationArgs = {}) => new LayerNormalization(args);
-export const spatialDropout1d = (args: SpatialDropoutArgs) => new SpatialDropout1D(args);
-export const spatialDropout2d = (args: SpatialDropout2DArgs) => new SpatialDropout2D(args);
-export const gaussianNoise = (args: GaussianNoiseArgs) => new GaussianNoise(args);
-export const gaussianDropout = (args: GaussianDropoutArgs) => new GaussianDropout(args);
-export const alphaDropout = (args: AlphaDropoutArgs) => new AlphaDropout(args);
+export const batchNormalization = checked((args: BatchNormalizationArgs = {}) => new BatchNormalization(args));
+export const layerNormalization = checked((args: LayerNormalizationArgs = {}) => new LayerNormalization(args));
+export const spatialDropout1d = checked((args: SpatialDropoutArgs) => new SpatialDropout1D(args));
+export const spatialDropout2d = checked((args: SpatialDropout2DArgs) => new SpatialDropout2D(args));
+export const gaussianNoise = checked((args: GaussianNoiseArgs) => new GaussianNoise(args));
+export const gaussianDropout = checked((args: GaussianDropoutArgs) => new GaussianDropout(args));
+export const alphaDropout = checked((args: AlphaDropoutArgs) => new AlphaDropout(args));
 
 export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, type ConcatenateArgs, type DotArgs } from './merge.js';
 export { Permute, RepeatVector, TimeDistributed, type PermuteArgs, type TimeDistributedArgs } from './plumbing.js';
 
-export const add = (args: LayerArgs = {}) => new Add(args);
-export const subtract = (args: LayerArgs = {}) => new Subtract(args);
-export const multiply = (args: LayerArgs = {}) => new Multiply(args);
-export const average = (args: LayerArgs = {}) => new Average(args);
-export const maximum = (args: LayerArgs = {}) => new Maximum(args);
-export const minimum = (args: LayerArgs = {}) => new Minimum(args);
-export const concatenate = (args: ConcatenateArgs = {}) => new Concatenate(args);
-export const dot = (args: DotArgs) => new Dot(args);
-export const permute = (args: PermuteArgs) => new Permute(args);
-export const repeatVector = (args: LayerArgs & { n: number }) => new RepeatVector(args);
-export const timeDistributed = (args: TimeDistributedArgs) => new TimeDistributed(args);
+export const add = checked((args: LayerArgs = {}) => new Add(args));
+export const subtract = checked((args: LayerArgs = {}) => new Subtract(args));
+export const multiply = checked((args: LayerArgs = {}) => new Multiply(args));
+export const average = checked((args: LayerArgs = {}) => new Average(args));
+export const maximum = checked((args: LayerArgs = {}) => new Maximum(args));
+export const minimum = checked((args: LayerArgs = {}) => new Minimum(args));
+export const concatenate = checked((args: ConcatenateArgs = {}) => new Concatenate(args));
+export const dot = checked((args: DotArgs) => new Dot(args));
+export const permute = checked((args: PermuteArgs) => new Permute(args));
+export const repeatVector = checked((args: LayerArgs & { n: number }) => new RepeatVector(args));
+export const timeDistributed = checked((args: TimeDistributedArgs) => new TimeDistributed(args));
 
 export { Embedding, type EmbeddingArgs } from './embedding.js';
 export { RNN, SimpleRNN, LSTM, GRU, type RecurrentArgs, type GatedRecurrentArgs, type LSTMArgs, type GRUArgs, type SequenceResult } from './recurrent.js';
 export { Bidirectional, type BidirectionalArgs, type MergeMode } from './bidirectional.js';
 
-export const embedding = (args: EmbeddingArgs) => new Embedding(args);
-export const simpleRNN = (args: RecurrentArgs) => new SimpleRNN(args);
-export const lstm = (args: LSTMArgs) => new LSTM(args);
-export const gru = (args: GRUArgs) => new GRU(args);
-export const bidirectional = (args: BidirectionalArgs) => new Bidirectional(args);
+export const embedding = checked((args: EmbeddingArgs) => new Embedding(args));
+export const simpleRNN = checked((args: RecurrentArgs) => new SimpleRNN(args));
+export const lstm = checked((args: LSTMArgs) => new LSTM(args));
+export const gru = checked((args: GRUArgs) => new GRU(args));
+export const bidirectional = checked((args: BidirectionalArgs) => new Bidirectional(args));
 
 export {
   Rescaling, CenterCrop, Resizing, type RescalingArgs, type CropArgs, type ResizingArgs, type ResizeInterpolation,
@@ -125,12 +131,12 @@ import {
   type RandomFlipArgs, type RandomRotationArgs, type RandomTranslationArgs, type RandomZoomArgs,
 } from './augmentation.js';
 
-export const rescaling = (args: RescalingArgs) => new Rescaling(args);
-export const centerCrop = (args: CropArgs) => new CenterCrop(args);
-export const resizing = (args: ResizingArgs) => new Resizing(args);
-export const randomFlip = (args: RandomFlipArgs = {}) => new RandomFlip(args);
-export const randomRotation = (args: RandomRotationArgs) => new RandomRotation(args);
-export const randomTranslation = (args: RandomTranslationArgs) => new RandomTranslation(args);
-export const randomZoom = (args: RandomZoomArgs) => new RandomZoom(args);
-export const randomCrop = (args: RandomCropArgs) => new RandomCrop(args);
-export const randomContrast = (args: RandomContrastArgs) => new RandomContrast(args);
+export const rescaling = checked((args: RescalingArgs) => new Rescaling(args));
+export const centerCrop = checked((args: CropArgs) => new CenterCrop(args));
+export const resizing = checked((args: ResizingArgs) => new Resizing(args));
+export const randomFlip = checked((args: RandomFlipArgs = {}) => new RandomFlip(args));
+export const randomRotation = checked((args: RandomRotationArgs) => new RandomRotation(args));
+export const randomTranslation = checked((args: RandomTranslationArgs) => new RandomTranslation(args));
+export const randomZoom = checked((args: RandomZoomArgs) => new RandomZoom(args));
+export const randomCrop = checked((args: RandomCropArgs) => new RandomCrop(args));
+export const randomContrast = checked((args: RandomContrastArgs) => new RandomContrast(args));

@@ -95,11 +95,19 @@ export function isSymbolic(x: unknown): x is SymbolicTensor | SymbolicTensor[] {
 
 export interface LayerArgs {
   name?: string;
-  /** The shape of one example (without the batch dimension); only for the first layer. */
-  /** One example's shape, no batch dimension; null for a dimension that varies (a sequence's length). */
+  /**
+   * The shape of one example (without the batch dimension), null for a dimension that varies (a
+   * sequence's length); only for the first layer.
+   */
   inputShape?: (number | null)[];
   /** Shorthand for inputShape [inputDim]. */
   inputDim?: number;
+  /** TF.js's [batch, ...inputShape]: its batch size is not kept (every batch size is accepted). */
+  batchInputShape?: (number | null)[];
+  /** TF.js's fixed batch size along inputShape: not kept, as batchInputShape's. */
+  batchSize?: number;
+  /** TF.js's layer dtype: layers compute in float32 ('int32' inputs are indices). */
+  dtype?: 'float32' | 'int32';
   trainable?: boolean;
 }
 
@@ -235,10 +243,14 @@ export abstract class Layer {
     this.className = className;
     this.name = args.name;
     this.trainable = args.trainable ?? true;
-    if (args.inputShape !== undefined && args.inputDim !== undefined) {
-      throw invalid(className, 'Expected inputShape or inputDim, not both', { inputShape: args.inputShape, inputDim: args.inputDim });
+    const given = (['inputShape', 'inputDim', 'batchInputShape'] as const).filter((k) => args[k] !== undefined);
+    if (given.length > 1) {
+      throw invalid(className, 'Expected one of inputShape, inputDim and batchInputShape', { [given[0]!]: args[given[0]!], [given[1]!]: args[given[1]!] });
     }
-    const shape = args.inputShape ?? (args.inputDim !== undefined ? [args.inputDim] : undefined);
+    if (args.batchInputShape !== undefined && (!Array.isArray(args.batchInputShape) || args.batchInputShape.length < 2)) {
+      throw invalid(className, 'Expected batchInputShape to be [batch size or null, ...one example\'s shape]', { batchInputShape: args.batchInputShape });
+    }
+    const shape = args.inputShape ?? (args.inputDim !== undefined ? [args.inputDim] : args.batchInputShape?.slice(1));
     if (shape !== undefined && (!Array.isArray(shape) || !shape.every((d) => d === null || (Number.isInteger(d) && d > 0)))) {
       throw invalid(className, 'Expected inputShape to be an array of positive integers or null (one example, no batch dimension)', { inputShape: shape });
     }

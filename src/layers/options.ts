@@ -1,0 +1,44 @@
+/**
+ * The options a built-in layer takes: those its getConfig() reports and those of every layer. An
+ * option a layer does not have (a typo, Keras's `groups`, a constraint, Dropout's `noiseShape`)
+ * would otherwise be dropped silently and the layer compute something else: the factories
+ * (vb.layers.*) and the loader (src/io) refuse it.
+ */
+import { invalid } from '../errors.js';
+import type { Layer } from './layer.js';
+
+/** Options every layer takes (LayerArgs), besides those its getConfig() reports. */
+export const LAYER_ARGS: readonly string[] = ['name', 'trainable', 'inputShape', 'inputDim', 'batchInputShape'];
+
+/** Options TF.js or Keras take that carry nothing verbatim needs when they hold these values. */
+export const IGNORED_OPTIONS: Readonly<Record<string, (value: unknown) => boolean>> = {
+  // A layer's dtype in TF.js; verbatim's layers compute in float32 (int32 inputs are indices).
+  dtype: (v) => v === 'float32' || v === 'int32' || v === null || v === undefined,
+  sparse: (v) => !v, ragged: (v) => !v, batchSize: (v) => v === null || v === undefined || (Number.isInteger(v) && (v as number) > 0), unroll: (v) => !v,
+  implementation: () => true, activityRegularizer: (v) => v === null || v === undefined,
+  // TF.js writes null where it means its default; Keras's default applies in verbatim.
+  unitForgetBias: (v) => v === null, maskZero: (v) => v === null, inputLength: (v) => v === null,
+};
+
+/** Whether an option's value means nothing to verbatim (IGNORED_OPTIONS, or no constraint). */
+export function isIgnoredOption(name: string, value: unknown): boolean {
+  if (name.endsWith('Constraint')) return value === null || value === undefined;
+  return Object.prototype.hasOwnProperty.call(IGNORED_OPTIONS, name) && IGNORED_OPTIONS[name]!(value);
+}
+
+/** The names of the options a built-in layer was given that it does not have. */
+export function unknownOptions(layer: Layer, options: Record<string, unknown>): string[] {
+  const known = new Set([...Object.keys(layer.getConfig()), ...LAYER_ARGS]);
+  return Object.keys(options).filter((k) => !known.has(k) && !isIgnoredOption(k, options[k]));
+}
+
+/** The layer, once the options it was made with are all its own. */
+export function withKnownOptions<L extends Layer>(layer: L, options: object | undefined): L {
+  const given = (options ?? {}) as Record<string, unknown>;
+  const unknown = unknownOptions(layer, given);
+  if (unknown.length > 0) {
+    const known = [...Object.keys(layer.getConfig()), ...LAYER_ARGS];
+    throw invalid(layer.className, `Expected options among ${known.join(', ')}`, Object.fromEntries(unknown.map((k) => [k, given[k]])));
+  }
+  return layer;
+}
