@@ -1,9 +1,10 @@
 /**
  * The options fit and fitDataset take: TF.js's ModelFitArgs and ModelFitDatasetArgs keys (so a
  * TF.js program's options are all accepted) and verbatim's own. Any other key is an error naming
- * it, so a misspelt option never passes silently.
+ * it, so a misspelt option never passes silently. One fit of a model runs at a time.
  */
 import { invalid } from '../errors.js';
+import type { History } from './callbacks.js';
 
 /** Keys of TF.js 4.22's ModelFitArgs and ModelFitDatasetArgs, and verbatim's own. */
 const TFJS_FIT_KEYS = [
@@ -83,5 +84,21 @@ export function checkFitOptionNames(args: object, context: string): void {
   const { yieldEvery } = args as TfjsFitOptions;
   if (yieldEvery !== undefined && !['auto', 'batch', 'epoch', 'never'].includes(yieldEvery as string) && !(typeof yieldEvery === 'number' && yieldEvery >= 0)) {
     throw invalid(context, "Expected yieldEvery 'auto', 'batch', 'epoch', 'never' or a number of milliseconds", { yieldEvery });
+  }
+}
+
+/** Models in a fit now: a second fit of one of them would interleave its steps with the first's. */
+const training = new WeakSet<{ readonly name: string }>();
+
+/** Runs a fit of the model, refused (before anything is recorded) while another fit of it runs. */
+export async function exclusiveFit(model: { readonly name: string }, context: string, fit: () => Promise<History>): Promise<History> {
+  if (training.has(model)) {
+    throw invalid(context, 'Expected no other fit of this model in progress (await it first, as TF.js requires)', { model: model.name });
+  }
+  training.add(model);
+  try {
+    return await fit();
+  } finally {
+    training.delete(model);
   }
 }

@@ -14,6 +14,7 @@ import * as ops from '../ops/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { WeightLayout, weightsDigest } from './weight-digest.js';
+import { exclusiveFit } from './fit-options.js';
 import { compileOutputs, namedMetrics, tensorList, type Compiled, type CompileArgs, type Data } from './arguments.js';
 import type { History } from './callbacks.js';
 import { notify, observed } from './observers.js';
@@ -21,7 +22,7 @@ import { printSummary } from './summary.js';
 import { Graph } from './topology.js';
 import type { IOHandler, ModelSerializer, SaveConfig, SaveResult } from '../io/types.js';
 import {
-  batchRecord, callModel, checkInputShapes, checkPair, datasetEvaluation, datasetPairs, disposingPairs, evaluateBatches, exclusiveFit, fitTensors, rowBatches, runTraining, skipElements,
+  batchRecord, callModel, checkInputShapes, checkPair, datasetEvaluation, datasetPairs, disposingPairs, evaluateBatches, fitTensors, rowBatches, runTraining, skipElements,
   trainStep, validationFor, type Batch, type FitArgs, type ToBatch, type TrainableModel,
 } from './training.js';
 

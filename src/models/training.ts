@@ -414,22 +414,6 @@ export async function runTraining(
   }
 }
 
-/** Models in a fit now: a second fit of one of them would interleave its steps with the first's. */
-const training = new WeakSet<TrainableModel>();
-
-/** Runs a fit of the model, refused (before anything is recorded) while another fit of it runs. */
-export async function exclusiveFit(model: TrainableModel, context: string, fit: () => Promise<History>): Promise<History> {
-  if (training.has(model)) {
-    throw invalid(context, 'Expected no other fit of this model in progress (await it first, as TF.js requires)', { model: model.name });
-  }
-  training.add(model);
-  try {
-    return await fit();
-  } finally {
-    training.delete(model);
-  }
-}
-
 async function trainEpochs(
   model: TrainableModel, batchesFor: EpochBatches, steps: number | null, samples: number | null,
   validate: Validation | undefined, args: FitArgs, context: string, stepper: BatchStepper,
