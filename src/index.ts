@@ -1,6 +1,7 @@
 /**
  * verbatim: deep learning for TypeScript whose training is bitwise reproducible by construction.
  */
+import { invalid } from './errors.js';
 import { ENGINE, type MemoryInfo } from './engine/engine.js';
 import { noteSettingRead } from './engine/setting-reads.js';
 import './backends/index.js';
@@ -86,8 +87,13 @@ export const callbacks = {
   backupAndRestore: (args: BackupAndRestoreArgs) => new BackupAndRestore(args),
 };
 
-export function tidy<T>(fn: () => T): T {
-  return ENGINE.tidy(fn);
+/** TF.js's tidy(fn) and tidy(name, fn) (the name only labels the scope in TF.js's profiler). */
+export function tidy<T>(fn: () => T): T;
+export function tidy<T>(name: string, fn: () => T): T;
+export function tidy<T>(nameOrFn: string | (() => T), fn?: () => T): T {
+  const body = typeof nameOrFn === 'string' ? fn : nameOrFn;
+  if (typeof body !== 'function') throw invalid('tidy', 'Expected a function, or a name and a function', { fn: body });
+  return ENGINE.tidy(body);
 }
 
 export function keep<T extends Tensor>(tensor: T): T {

@@ -62,6 +62,15 @@ forEachBackend('tensors', () => {
     assert.throws(() => vb.tidy(async () => 1 as never), /Expected a synchronous function/);
   });
 
+  it("tidy(name, fn), TF.js's other form, runs fn in a scope as tidy(fn) does", () => {
+    const start = vb.memory();
+    const result = vb.tidy('scaled', () => vb.mul(vb.add(vb.ones([3]), 1), 2));
+    assert.deepEqual([...result.dataSync()], [4, 4, 4]);
+    assert.equal(vb.memory().numTensors, start.numTensors + 1);
+    result.dispose();
+    assert.throws(() => vb.tidy('name only' as never), /tidy: Expected a function, or a name and a function\. Received: fn=undefined/);
+  });
+
   it('memory stays flat over many steps of ops and gradients', () => {
     const w = vb.variable(vb.randomNormal([8, 4], 0, 1, 'float32', 1), true, 'flat_memory_w');
     const x = vb.randomNormal([16, 8], 0, 1, 'float32', 2);
