@@ -118,6 +118,15 @@ describe('functional models: graph, names, training', () => {
     m.dispose();
   });
 
+  it("a model's input starts another model after the first was disposed (the input layer holds no weights to dispose)", () => {
+    const x = vb.input({ shape: [2] });
+    const first = vb.model({ inputs: x, outputs: vb.layers.dense({ units: 1 }).apply(x), name: 'first_of_input' });
+    first.dispose();
+    const second = vb.model({ inputs: x, outputs: vb.layers.dense({ units: 3 }).apply(x), name: 'second_of_input' });
+    assert.deepEqual((second.predict(vb.ones([2, 2])) as vb.Tensor).shape, [2, 3]);
+    second.dispose();
+  });
+
   it('models as layers: a Sequential inside a functional model and a functional model inside a Sequential keep their weight names', () => {
     vb.setRandomSeed(2);
     const encoder = vb.sequential({ name: 'encoder', layers: [L.dense({ units: 4, inputShape: [6], activation: 'relu' }), L.dense({ units: 2 })] });

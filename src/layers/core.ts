@@ -305,4 +305,7 @@ export class InputLayer extends Layer {
   getConfig(): Record<string, unknown> {
     return { inputShape: this.declaredInputShape ?? this.batchInputShape.slice(1) };
   }
+
+  /** Holds no weights: stays built, so that its input can start the graph of another model. */
+  override dispose(): void {}
 }
