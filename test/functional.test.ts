@@ -322,6 +322,15 @@ describe('functional models: summary and bad arguments', () => {
     await assert.rejects(m.fit([vb.ones([4, 2]), vb.ones([3, 2])], [vb.ones([4, 1]), vb.ones([4, 1])], { verbose: 0 }), /Expected x\[0\] and x\[1\] with the same number of examples.*Received: x\[0\]\.shape=\[4, 2\], x\[1\]\.shape=\[3, 2\]/);
     await assert.rejects(m.fit([vb.ones([4, 2]), vb.ones([4, 2])], [vb.ones([4, 1]), vb.ones([4, 1])], { verbose: 0, classWeight: { 0: 1 } }), /Expected classWeight only for a model with one output/);
     m.dispose();
+    // One input (output): a list of several tensors is named as such, not taken as the values of one tensor.
+    const one = vb.input({ shape: [2], name: 'a' });
+    const single = vb.model({ inputs: one, outputs: L.dense({ units: 1, name: 'p' }).apply(one), name: 'bad_single' });
+    single.compile({ optimizer: 'sgd', loss: 'mse' });
+    await assert.rejects(single.fit([vb.ones([4, 2]), vb.ones([4, 2])], vb.ones([4, 1]), { verbose: 0 }), /fit: Expected x as one tensor \(the model has one: a\)\. Received: x="a list of 2 tensors"/);
+    await assert.rejects(single.fit(vb.ones([4, 2]), [vb.ones([4, 1]), vb.ones([4, 1])], { verbose: 0 }), /fit: Expected y as one tensor \(the model has one: p\)\. Received: y="a list of 2 tensors"/);
+    assert.throws(() => single.predict([vb.ones([4, 2]), vb.ones([4, 2])]), /predict: Expected x as one tensor/);
+    assert.equal(((single.predict([vb.ones([4, 2])]) as vb.Tensor).shape[0]), 4, 'a list of one tensor is that tensor');
+    single.dispose();
   });
 
   it('masks travel along the graph: embedding(maskZero) into an lstm ignores padding, and a merge ands the masks', () => {

@@ -127,6 +127,10 @@ export function tensorList(value: unknown, names: readonly string[], argument: s
     }
     items = names.map((n) => value[n]);
   } else if (names.length === 1) {
+    // A list of tensors is one tensor per input; an array of numbers is the data of the one input.
+    if (Array.isArray(value) && value.some((v) => v instanceof Tensor) && value.length !== 1) {
+      throw invalid(context, `Expected ${argument} as one tensor (the model has one: ${names[0]})`, { [argument]: `a list of ${value.length} tensors` });
+    }
     items = Array.isArray(value) && value.length === 1 && value[0] instanceof Tensor ? value : [value];
   } else {
     if (!Array.isArray(value) || value.length !== names.length) {
