@@ -28,7 +28,12 @@ const model = vb.sequential({ layers: [
   vb.layers.dense({ units: 8, activation: 'relu', inputShape: [5] }), vb.layers.dropout({ rate: 0.2 }), vb.layers.dense({ units: 1, activation: 'sigmoid' }),
 ] });
 model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy', vb.metrics.precision()] });
-const slow = { onBatchEnd: () => new Promise((r) => setTimeout(r, 10)), onEpochEnd: () => vb.dispose(model.evaluate(x, y)) };
+// Custom values in callbacks: a name and step logged in both fits, a default step, and one from onTrainBegin (run again by a resumed fit).
+const slow = {
+  onBatchEnd: () => new Promise((r) => setTimeout(r, 10)),
+  onTrainBegin: () => vb.runs.log('began', 1),
+  onEpochEnd: (epoch, logs) => { vb.dispose(model.evaluate(x, y)); vb.runs.log('epoch-loss', logs.loss, { step: epoch }); vb.runs.log('seen', logs.loss); },
+};
 await model.fit(x, y, { epochs: 6, batchSize: 8, verbose: 0, callbacks: [slow] });
 vb.runs.log('after-first', model.evaluate(x, y)[0].dataSync()[0]);
 model.predict(x);
@@ -99,6 +104,7 @@ describe('verbatim run --resume', () => {
     appendFileSync(join(dir, 'epochs.jsonl'), '{"fit":0,"epoch":5,"logs":{},"logBits":{},"digest":"after the backup","layers":{}}\n');
     appendFileSync(join(dir, 'steps.jsonl'), '{"fit":0,"epoch":6,"step":7,"lossBits":"00000000","loss":0,"digest":"after the backup"}\n');
     appendFileSync(join(dir, 'weights', 'fit-0.bin'), new Uint8Array(4 * 57));
+    appendFileSync(join(dir, 'values.jsonl'), '{"name":"epoch-loss","step":5,"bits":"00000000","value":0,"at":{"fit":0,"epoch":6,"step":7}}\n');
     await runAndKill(['run', '--resume', id], second, id);
     const resumed = cli(['run', '--resume', id.slice(0, 30), '--progress']);
     assert.equal(resumed.code, 0, resumed.stderr);

@@ -21,13 +21,14 @@ import { replacesFinalFit } from './final-fit.js';
 import { modelArtifacts } from '../io/index.js';
 import { modelJson } from '../io/handlers.js';
 import { LayersModel } from '../models/model.js';
-import { invalid } from '../errors.js';
 import { startOpTrace, type OpTrace } from './op-trace.js';
-import { backupDirectory, cutBackToBackups, removeBackups, type KeptRecords } from './resume.js';
+import { backupDirectory, cutBackToBackups, removeBackups, valueKey, type KeptRecords } from './resume.js';
 import { BackupAndRestore, HeldBackups } from '../models/backup.js';
 import type { Callback } from '../models/callbacks.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { resultFields, type TensorRecord } from './results.js';
+import { epochLine, float32Bits } from './record-lines.js';
+import { checkLogArguments } from './values.js';
 
 /** An epoch recorded, not yet written: its weights' values read, or its digests already made. */
 type PendingEpoch = { fit: number; epoch: number; logs: Logs } & ({ layout: WeightLayout; values: Uint8Array } | { digest: string; layers: Record<string, string> });
@@ -51,33 +52,6 @@ interface OpenFit {
   /** Its beginning, while its model has no weights: recorded at its first batch (or its end, if none came). */
   unbuilt: FitStart | undefined;
 }
-const BITS = new DataView(new ArrayBuffer(4));
-
-export function float32Bits(value: number): string {
-  // One NaN (NUMERICS.md): a NaN metric is recorded as the canonical NaN, whatever bits the engine gave it.
-  if (value !== value) return '7fc00000';
-  BITS.setFloat32(0, value);
-  return BITS.getUint32(0).toString(16).padStart(8, '0');
-}
-
-/**
- * One line of epochs.jsonl: the bytes JSON.stringify gives {fit, epoch, logs, logBits, digest,
- * layers?} with non-finite metrics as strings (as jsonNumber writes them), put together directly
- * (a line per epoch: the objects the generic way allocates cost more than the line itself).
- */
-function epochLine(fit: number, epoch: number, logs: Logs, digest: string, layers: Record<string, string> | undefined): string {
-  let values = '';
-  let bits = '';
-  for (const key in logs) {
-    const value = logs[key]!;
-    const name = JSON.stringify(key);
-    // A finite number's JSON is its string (JSON.stringify(-0) and String(-0) are both "0").
-    values += `${values ? ',' : ''}${name}:${Number.isFinite(value) ? String(value) : `"${value}"`}`;
-    bits += `${bits ? ',' : ''}${name}:"${float32Bits(value)}"`;
-  }
-  return `{"fit":${fit},"epoch":${epoch},"logs":{${values}},"logBits":{${bits}},"digest":"${digest}"${layers ? `,"layers":${JSON.stringify(layers)}` : ''}}\n`;
-}
-
 /** The model's digest and its layers', hashed a weight at a time by Node's crypto. */
 function streamedDigests(model: ObservedModel): { digest: string; layers: Record<string, string> } {
   return { digest: streamedWeightsDigest(model.weights), layers: Object.fromEntries(model.layers.map((l) => [l.name!, streamedWeightsDigest(l.weights.map((w) => w.variable))])) };
@@ -132,7 +106,10 @@ export class RunRecorder implements TrainingObserver {
   private readonly fitWeightBytes: number[] = [];
   private readonly path = builtin<{ join(...p: string[]): string }>('node:path');
   private startedAt = '';
+  /** Per custom value name, the step its next logging takes by default (one past the largest logged). */
   private readonly valueCounts = new Map<string, number>();
+  /** Per custom value name and step, how many times it was logged (a name and step can be logged again, in another fit). */
+  private readonly loggings = new Map<string, number>();
   private opTrace: OpTrace | undefined;
   /** Resuming: what is recorded already. */
   private kept: KeptRecords | undefined;
@@ -291,8 +268,7 @@ export class RunRecorder implements TrainingObserver {
    * else after that fit (never inside a fit that ended normally).
    */
   private whereTrainingStood(): Pick<StatusRecord, 'reached' | 'afterFit'> {
-    let open: OpenFit | undefined;
-    for (const fit of this.openFits.values()) if (!open || fit.fit > open.fit) open = fit;
+    const open = this.latestOpenFit();
     if (open) return { reached: positionOf(open) };
     if (this.lastEnded?.failedAt) return { reached: this.lastEnded.failedAt };
     return this.lastEnded === undefined ? {} : { afterFit: this.lastEnded.fit };
@@ -304,10 +280,34 @@ export class RunRecorder implements TrainingObserver {
    */
   log(name: string, value: number, options: { step?: number } = {}): void {
     checkLogArguments(name, value, options);
+    const open = this.latestOpenFit();
+    // A fit resuming from its backup, before its first step here, runs hooks that ran before the
+    // backup (onTrainBegin, the resumed epoch's onEpochBegin and onBatchBegin, a finished fit's
+    // onTrainEnd): what they log is among its kept values, counted at its trainBegin.
+    if (open && this.kept?.fits.has(open.fit) && !(open.progress && (open.progress.epoch > 0 || open.progress.step > 0))) return;
     const step = options.step ?? this.valueCounts.get(name) ?? 0;
+    const logging = this.countLogging(name, step);
+    // The script run again logs again what was kept outside fits: skipped by which logging it is.
+    if (this.kept?.values.has(valueKey(name, step, logging))) return;
+    this.appends.jsonl(this.file('values.jsonl'), [{
+      name, step, bits: float32Bits(value), value: Number.isFinite(value) ? Math.fround(value) : null, ...(open ? { at: positionOf(open) } : {}),
+    }]);
+  }
+
+  /** Counts a logging of this name and step; returns which logging of them it is (from 0). */
+  private countLogging(name: string, step: number): number {
     this.valueCounts.set(name, Math.max(step + 1, this.valueCounts.get(name) ?? 0));
-    if (this.kept?.values.has(`${name}\0${step}`)) return;
-    this.appends.jsonl(this.file('values.jsonl'), [{ name, step, bits: float32Bits(value), value: Number.isFinite(value) ? Math.fround(value) : null }]);
+    const key = `${name}\0${step}`;
+    const logging = this.loggings.get(key) ?? 0;
+    this.loggings.set(key, logging + 1);
+    return logging;
+  }
+
+  /** The open fit begun last (a value logged while fits overlap is placed in it). */
+  private latestOpenFit(): OpenFit | undefined {
+    let open: OpenFit | undefined;
+    for (const fit of this.openFits.values()) if (!open || fit.fit > open.fit) open = fit;
+    return open;
   }
 
   private epochRecord(fit: number, model: ObservedModel, epoch: number, logs: Logs): void {
@@ -424,7 +424,10 @@ export class RunRecorder implements TrainingObserver {
   }
 
   trainBegin({ reached }: Parameters<NonNullable<TrainingObserver['trainBegin']>>[0]): void {
-    if (this.current) this.current.progress = reached;
+    if (!this.current) return;
+    this.current.progress = reached;
+    // A fit resuming from its backup does not log again what it logged before it: counted as logged.
+    for (const { name, step } of this.kept?.fitValues.get(this.current.fit) ?? []) this.countLogging(name, step);
   }
 
   /** A traced step's record (and, with --trace ops, the end of the first step's op trace). */
@@ -562,14 +565,6 @@ export async function record<T>(options: RecordOptions, fn: (run: RunRecorder) =
     recorder.finish('failed', error);
     throw error;
   }
-}
-
-function checkLogArguments(name: unknown, value: unknown, options: { step?: unknown }): void {
-  if (typeof name !== 'string' || name === '' || name.length > 200) throw invalid('runs.log', 'Expected a non-empty name (at most 200 characters)', { name });
-  if (typeof value !== 'number') throw invalid('runs.log', 'Expected a number (NaN and Infinity are recorded exactly)', { value });
-  if (typeof options !== 'object' || options === null) throw invalid('runs.log', 'Expected options to be an object such as {step: 3}', { options });
-  const step = options.step;
-  if (step !== undefined && (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0)) throw invalid('runs.log', 'Expected step to be a non-negative integer', { step });
 }
 
 /**

@@ -63,8 +63,10 @@ export interface KeptRecords {
   fits: Set<number>;
   /** The fits whose end (final digest) is recorded. */
   ended: Set<number>;
-  /** Custom values already recorded, as `name NUL step`. */
+  /** Custom values kept (valueKey: name, step and which logging of that name and step). */
   values: Set<string>;
+  /** Per fit that resumes from a backup, the custom values logged inside it that are kept, in order. */
+  fitValues: Map<number, { name: string; step: number }[]>;
   /** The op trace of the first step is recorded. */
   ops: boolean;
   /** Evaluations recorded (the resumed script makes them again, in the same order). */
@@ -74,6 +76,13 @@ export interface KeptRecords {
 }
 
 interface FitLine { fit: number; kind?: string; weights?: { shape: number[] }[]; finalDigest?: string }
+/** A custom value's line: `at`, where the fit open when it was logged stood (recorder.ts loggedAt); none outside fits. */
+interface ValueLine { name: string; step: number; at?: { fit: number; epoch: number; step: number } }
+
+/** A custom value's identity in a run: its name, step and which logging of that name and step it is (from 0). */
+export function valueKey(name: string, step: number, logging: number): string {
+  return `${name}\0${step}\0${logging}`;
+}
 interface EpochLine { fit: number; epoch: number }
 interface StepLine { fit: number; epoch: number; step: number }
 
@@ -134,7 +143,37 @@ export function cutBackToBackups(runDir: string, warn: (message: string) => void
     const length = modelBytes * epochs.filter((e) => e.fit === line.fit).length;
     if (fs.statSync(snapshots).size > length) fs.truncateSync(snapshots, length);
   }
-  const values = new Set(readJsonl<{ name: string; step: number }>(file('values.jsonl')).map((v) => `${v.name}\0${v.step}`));
+  const { values, fitValues } = cutValues(file('values.jsonl'), points);
   const ended = new Set(keptFits.filter((l) => l.finalDigest !== undefined).map((l) => l.fit));
-  return { fits: new Set(points.keys()), ended, values, ops, evaluations: readJsonl(file('evaluations.jsonl')).length, predictions: readJsonl(file('predictions.jsonl')).length };
+  return { fits: new Set(points.keys()), ended, values, fitValues, ops, evaluations: readJsonl(file('evaluations.jsonl')).length, predictions: readJsonl(file('predictions.jsonl')).length };
+}
+
+/**
+ * Cuts the custom values back with the records: a value logged inside a fit is kept when its
+ * position is within the fit's backup (the resumed fit does not log it again: training goes on
+ * after that point), else it and every value logged after it are cut (logged again, in the same
+ * order, by the resumed script). Values logged outside fits (or by runs that did not record
+ * where) are logged again too: kept, and the recorder skips them by their key.
+ */
+function cutValues(file: string, points: ReadonlyMap<number, BackupPoint>): Pick<KeptRecords, 'values' | 'fitValues'> {
+  const records = readJsonl<ValueLine>(file);
+  const isPosition = (at: ValueLine['at']) => at !== null && typeof at === 'object' && [at.fit, at.epoch, at.step].every((n) => Number.isSafeInteger(n) && n >= 0);
+  const before = (at: NonNullable<ValueLine['at']>) => {
+    const point = points.get(at.fit);
+    // Positions count epochs from 1 and the steps done in them; a backup resumes at epoch E after S steps.
+    return point !== undefined && (point.finished || at.epoch <= point.epoch || (at.epoch === point.epoch + 1 && at.step <= point.step));
+  };
+  const cut = records.findIndex((l) => isPosition(l.at) && !before(l.at!));
+  const kept = cut === -1 ? records : records.slice(0, cut);
+  if (cut !== -1) writeAtomic(file, lines(kept));
+  const loggings = new Map<string, number>();
+  const values = new Set<string>();
+  const fitValues = new Map<number, { name: string; step: number }[]>();
+  for (const { name, step, at } of kept) {
+    const n = loggings.get(`${name}\0${step}`) ?? 0;
+    loggings.set(`${name}\0${step}`, n + 1);
+    values.add(valueKey(name, step, n));
+    if (isPosition(at)) fitValues.set(at!.fit, [...(fitValues.get(at!.fit) ?? []), { name, step }]);
+  }
+  return { values, fitValues };
 }

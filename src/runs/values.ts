@@ -3,6 +3,7 @@
  * such as an evaluation the fit's metrics do not cover. Stored in values.jsonl as their exact
  * float32 bits, so NaN and Inf round-trip and the statistics see the values training produced.
  */
+import { invalid } from '../errors.js';
 import { builtin } from '../util/node.js';
 import { isBits, isIndex, readObjects, StoreError } from './record-files.js';
 
@@ -53,4 +54,13 @@ export function readValues(dir: string): ValueRecord[] {
 export function finalValues(dir: string): Record<string, number> {
   // fromEntries defines own properties: a value named __proto__ is kept as one, not a prototype.
   return Object.fromEntries(new Map(readValues(dir).map((r) => [r.name, valueFromBits(r.bits)])));
+}
+
+/** Checks vb.runs.log's arguments (inside a recorded run or not: a script must not fail only when recorded). */
+export function checkLogArguments(name: unknown, value: unknown, options: { step?: unknown }): void {
+  if (typeof name !== 'string' || name === '' || name.length > 200) throw invalid('runs.log', 'Expected a non-empty name (at most 200 characters)', { name });
+  if (typeof value !== 'number') throw invalid('runs.log', 'Expected a number (NaN and Infinity are recorded exactly)', { value });
+  if (typeof options !== 'object' || options === null) throw invalid('runs.log', 'Expected options to be an object such as {step: 3}', { options });
+  const step = options.step;
+  if (step !== undefined && (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0)) throw invalid('runs.log', 'Expected step to be a non-negative integer', { step });
 }
