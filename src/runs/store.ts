@@ -35,6 +35,8 @@ type Fs = {
 
 type Path = { join(...p: string[]): string; resolve(...p: string[]): string; dirname(p: string): string };
 
+const UTF8 = new TextEncoder();
+
 export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 
 export interface StatusRecord {
@@ -223,7 +225,7 @@ export class AppendFiles {
             if (end < size) fs.ftruncateSync(fd, end);
           }
         }
-        const data = typeof chunks[0] === 'string' ? new TextEncoder().encode(chunks.join('')) : concatenateBytes(chunks as Uint8Array[]);
+        const data = typeof chunks[0] === 'string' ? UTF8.encode(chunks.join('')) : concatenateBytes(chunks as Uint8Array[]);
         // A full disk may take part of a write without an error: the rest is written again, which then fails (ENOSPC).
         for (let done = 0; done < data.length;) done += fs.writeSync(fd, data.subarray(done));
       } catch (error) {
