@@ -113,6 +113,31 @@ describe('models and layers as TF.js', () => {
     assert.notDeepEqual(values(discriminator.getWeights()), d0);
   });
 
+  it('int32 and bool data for a float32 input are cast, as TF.js (and Keras) do: predict, fit and evaluate on pixels as int32', async () => {
+    const build = <M extends typeof vb | typeof tf>(lib: M) => {
+      const L = lib.layers as typeof tf.layers;
+      const m = (lib as typeof tf).sequential({ layers: [L.conv2d({ filters: 2, kernelSize: 2, inputShape: [3, 3, 1] }), L.flatten(), L.dense({ units: 1 })] });
+      m.compile({ optimizer: (lib as typeof tf).train.sgd(1e-6), loss: 'meanSquaredError' });
+      return m;
+    };
+    const ours = build(vb) as unknown as vb.LayersModel;
+    const theirs = build(tf);
+    theirs.setWeights(ours.getWeights().map((w) => tf.tensor(w.dataSync() as Float32Array, [...w.shape])));
+    const pixels = [[[[0], [255], [3]], [[7], [128], [9]], [[1], [2], [250]]], [[[5], [6], [7]], [[8], [9], [10]], [[11], [12], [13]]]];
+    const x = vb.tensor(pixels, undefined, 'int32');
+    const tx = tf.tensor(pixels, undefined, 'int32');
+    assertClose((ours.predict(x) as vb.Tensor).dataSync(), (theirs.predict(tx) as tf.Tensor).dataSync(), 'predict');
+    const y = [[1], [0]];
+    const history = await ours.fit(x, vb.tensor(y), { epochs: 2, batchSize: 1, shuffle: false, verbose: 0 });
+    const expected = await theirs.fit(tx, tf.tensor(y), { epochs: 2, batchSize: 1, shuffle: false, verbose: 0 });
+    assertClose(history.history.loss!, expected.history.loss as number[], 'fit');
+    assertClose([(ours.evaluate(x, vb.tensor(y)) as vb.Tensor).dataSync()[0]!], [(theirs.evaluate(tx, tf.tensor(y)) as tf.Tensor).dataSync()[0]!], 'evaluate');
+    const flags = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2], kernelInitializer: 'ones' })] });
+    assert.deepEqual([...(flags.predict(vb.tensor([[true, true]], undefined, 'bool')) as vb.Tensor).dataSync()], [2]);
+    ours.dispose();
+    flags.dispose();
+  });
+
   it("TF.js's 'mish' activation gives TF.js's values", () => {
     const x = [[-3, -0.5, 0, 0.7, 4]];
     assertClose((vb.layers.activation({ activation: 'mish' }).apply(vb.tensor2d(x)) as vb.Tensor).dataSync(),

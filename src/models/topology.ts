@@ -8,6 +8,7 @@ import { callWithMask, mergedMask } from '../layers/masking.js';
 import { invalid } from '../errors.js';
 import { InputLayer } from '../layers/core.js';
 import { Layer, Node, SymbolicTensor, snakeCase, uniqueName, type CallContext, type SymbolicShape } from '../layers/layer.js';
+import * as ops from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export interface InputArgs {
@@ -119,7 +120,8 @@ export class Graph {
     const values = new Map<SymbolicTensor, Tensor>();
     // The mask each tensor carries (src/layers/masking.ts); a layer's first output carries its mask.
     const masks = new Map<SymbolicTensor, Tensor | undefined>();
-    this.inputs.forEach((t, i) => values.set(t, xs[i]!));
+    // int32 and bool data for a float32 input are cast, as Keras and TF.js do (pixels, counts).
+    this.inputs.forEach((t, i) => values.set(t, t.dtype === 'float32' && xs[i]!.dtype !== 'float32' ? ops.cast(xs[i]!, 'float32') : xs[i]!));
     for (const node of this.nodes) {
       if (isInputNode(node)) continue;
       const args = node.inputs.map((t) => values.get(t)!);
