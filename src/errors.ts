@@ -41,3 +41,14 @@ export function invalid(context: string, expectation: string, received: Record<s
   const parts = Object.entries(received).map(([name, value]) => `${name}=${formatValue(value)}`);
   return new ValueError(`${context}: ${expectation}. Received: ${parts.join(', ')}`);
 }
+
+/**
+ * Refuses the options a factory does not have (a misspelling, another library's option): dropped
+ * silently, they would leave its default in force. `ignored` spares options that mean nothing.
+ */
+export function refuseUnknownOptions(
+  context: string, options: object | undefined, known: readonly string[], ignored: (name: string, value: unknown) => boolean = () => false,
+): void {
+  const unknown = Object.entries(options ?? {}).filter(([name, value]) => !known.includes(name) && !ignored(name, value));
+  if (unknown.length > 0) throw invalid(context, `Expected options among ${known.join(', ')}`, Object.fromEntries(unknown));
+}

@@ -392,6 +392,9 @@ describe('training: bad input', () => {
     assert.throws(() => vb.optimizers.adam({ learningRate: 0.01, weightDecay: 0.1 } as never), /adam: Expected options among .*Received: weightDecay=0\.1/);
     assert.throws(() => vb.optimizers.rmsprop({ decay: 0.9 } as never), /rmsprop: Expected options among learningRate, rho, .*Received: decay=0\.9/);
     assert.equal(vb.optimizers.adamw({ learningRate: 0.01, weightDecay: 0.1, clipnorm: 1 }).weightDecay, 0.1);
+    // Learning-rate schedules likewise (Keras 2's `decay` is no option of theirs).
+    assert.throws(() => vb.optimizers.exponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5, decay: 1 } as never), /exponentialDecay: Expected options among initialLearningRate, decaySteps, decayRate, staircase\. Received: decay=1/);
+    assert.throws(() => vb.optimizers.cosineDecay({ initialLearningRate: 0.1, decaySteps: 10, warmup: 2 } as never), /cosineDecay: Expected options among .*Received: warmup=2/);
   });
 
   it('a second fit of a model while one runs (a missing await) is an error, not steps interleaved with the first', async () => {

@@ -4,7 +4,7 @@
  * would otherwise be dropped silently and the layer compute something else: the factories
  * (vb.layers.*) and the loader (src/io) refuse it.
  */
-import { invalid } from '../errors.js';
+import { refuseUnknownOptions } from '../errors.js';
 import type { Layer } from './layer.js';
 
 /** Options every layer takes (LayerArgs), besides those its getConfig() reports. */
@@ -34,11 +34,6 @@ export function unknownOptions(layer: Layer, options: Record<string, unknown>): 
 
 /** The layer, once the options it was made with are all its own. */
 export function withKnownOptions<L extends Layer>(layer: L, options: object | undefined): L {
-  const given = (options ?? {}) as Record<string, unknown>;
-  const unknown = unknownOptions(layer, given);
-  if (unknown.length > 0) {
-    const known = [...Object.keys(layer.getConfig()), ...LAYER_ARGS];
-    throw invalid(layer.className, `Expected options among ${known.join(', ')}`, Object.fromEntries(unknown.map((k) => [k, given[k]])));
-  }
+  refuseUnknownOptions(layer.className, options, [...Object.keys(layer.getConfig()), ...LAYER_ARGS], isIgnoredOption);
   return layer;
 }

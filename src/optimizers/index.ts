@@ -3,7 +3,7 @@
  * operations as float32 tensor ops; scalars (bias corrections, learning rates) are float32.
  */
 import { ENGINE } from '../engine/engine.js';
-import { invalid } from '../errors.js';
+import { invalid, refuseUnknownOptions } from '../errors.js';
 import { pow, sqrt } from '../numerics/f32math.js';
 import * as ops from '../ops/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
@@ -231,9 +231,7 @@ export class Adamax extends Optimizer {
  * `decay`) would otherwise be dropped and training would run with the default instead.
  */
 function withKnownOptions<T extends Optimizer>(optimizer: T, config: object | undefined): T {
-  const known = [...Object.keys(optimizer.getConfig()).filter((k) => k !== 'name'), 'clipnorm', 'clipvalue', 'globalClipnorm'];
-  const unknown = Object.entries(config ?? {}).find(([k]) => !known.includes(k));
-  if (unknown) throw invalid(optimizer.name, `Expected options among ${known.join(', ')}`, { [unknown[0]]: unknown[1] });
+  refuseUnknownOptions(optimizer.name, config, [...Object.keys(optimizer.getConfig()).filter((k) => k !== 'name'), 'clipnorm', 'clipvalue', 'globalClipnorm']);
   return optimizer;
 }
 

@@ -1,5 +1,5 @@
 /** Learning-rate schedules: float32 functions of the step, with Keras 3 definitions. */
-import { invalid } from '../errors.js';
+import { invalid, refuseUnknownOptions } from '../errors.js';
 import { cospi, pow } from '../numerics/f32math.js';
 
 const f = Math.fround;
@@ -17,6 +17,7 @@ function positive(context: string, values: Record<string, number>): void {
 
 /** initial * decayRate^(step / decaySteps), the exponent floored when staircase. */
 export function exponentialDecay(config: { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }): LearningRateSchedule {
+  refuseUnknownOptions('exponentialDecay', config, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
   const { initialLearningRate, decaySteps, decayRate, staircase = false } = config;
   positive('exponentialDecay', { initialLearningRate, decaySteps, decayRate });
   return {
@@ -35,6 +36,7 @@ export function exponentialDecay(config: { initialLearningRate: number; decaySte
  * warm-up from initial to warmupTarget over warmupSteps (then decaying from warmupTarget).
  */
 export function cosineDecay(config: { initialLearningRate: number; decaySteps: number; alpha?: number; warmupTarget?: number; warmupSteps?: number }): LearningRateSchedule {
+  refuseUnknownOptions('cosineDecay', config, ['initialLearningRate', 'decaySteps', 'alpha', 'warmupTarget', 'warmupSteps']);
   const { initialLearningRate, decaySteps, alpha = 0, warmupTarget, warmupSteps = 0 } = config;
   positive('cosineDecay', { decaySteps });
   if (!(alpha >= 0 && alpha <= 1)) throw invalid('cosineDecay', 'Expected alpha in [0, 1]', { alpha });
