@@ -397,6 +397,14 @@ describe('training: bad input', () => {
     assert.throws(() => vb.optimizers.cosineDecay({ initialLearningRate: 0.1, decaySteps: 10, warmup: 2 } as never), /cosineDecay: Expected options among .*Received: warmup=2/);
   });
 
+  it('callbacks that are not objects of hooks are an error, not skipped', async () => {
+    const m = model('bad-callbacks');
+    const { x, y } = data(2, 8);
+    await assert.rejects(m.fit(x, y, { verbose: 0, callbacks: [{ onEpochEnd: () => undefined }, 42 as never] }), /fit: Expected callbacks as objects of hooks .*Received: callbacks\[1\]=42/);
+    await assert.rejects(m.fit(x, y, { verbose: 0, callbacks: 'earlyStopping' as never }), /Received: callbacks="earlyStopping"/);
+    m.dispose();
+  });
+
   it('a second fit of a model while one runs (a missing await) is an error, not steps interleaved with the first', async () => {
     const { x, y } = data(6, 16);
     const alone = model('fit-twice');

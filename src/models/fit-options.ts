@@ -81,6 +81,12 @@ export function checkFitOptionNames(args: object, context: string): void {
       throw invalid(context, `Expected no ${key} (not supported; TF.js 4.22 implements none of ${UNSUPPORTED.join(', ')} either)`, { [key]: value });
     }
   }
+  const { callbacks } = args as { callbacks?: unknown };
+  if (callbacks !== undefined && callbacks !== null) {
+    const list: unknown[] = Array.isArray(callbacks) ? callbacks : [callbacks];
+    const bad = list.findIndex((c) => c === null || typeof c !== 'object');
+    if (bad >= 0) throw invalid(context, 'Expected callbacks as objects of hooks ({onEpochEnd, ...}, vb.callbacks.*), or a list of them', { [Array.isArray(callbacks) ? `callbacks[${bad}]` : 'callbacks']: list[bad] });
+  }
   const { yieldEvery } = args as TfjsFitOptions;
   if (yieldEvery !== undefined && !['auto', 'batch', 'epoch', 'never'].includes(yieldEvery as string) && !(typeof yieldEvery === 'number' && yieldEvery >= 0)) {
     throw invalid(context, "Expected yieldEvery 'auto', 'batch', 'epoch', 'never' or a number of milliseconds", { yieldEvery });
