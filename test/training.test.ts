@@ -205,6 +205,24 @@ forEachBackend('training', () => {
     assert.equal(finalDigest, digests[best], 'the weights of the best epoch are restored at the end');
   });
 
+  it('earlyStopping startFromEpoch (Keras 3) watches nothing during the warm-up; an option it lacks is an error', async () => {
+    const run = async (startFromEpoch: number) => {
+      vb.setRandomSeed(8);
+      const m = vb.sequential({ name: 'warm-up', layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+      m.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.01 }), loss: 'meanSquaredError' });
+      // The loss falls every epoch: with mode 'max' no epoch after the first watched one improves.
+      const stopper = vb.callbacks.earlyStopping({ monitor: 'loss', mode: 'max', patience: 0, startFromEpoch });
+      const h = await m.fit(vb.tensor2d([[1, 2], [2, 1], [3, 3]]), vb.tensor2d([[3], [3], [6]]), { epochs: 8, batchSize: 3, verbose: 0, callbacks: [stopper] });
+      m.dispose();
+      assert.ok(h.history.loss!.every((l, i) => i === 0 || l < h.history.loss![i - 1]!));
+      return h.epoch;
+    };
+    assert.deepEqual(await run(0), [0, 1]);
+    assert.deepEqual(await run(3), [0, 1, 2, 3, 4]);
+    assert.throws(() => vb.callbacks.earlyStopping({ monitor: 'loss', restore_best_weights: true } as never), /earlyStopping: Expected options among monitor, minDelta, .*Received: restore_best_weights=true/);
+    assert.throws(() => vb.callbacks.earlyStopping({ startFromEpoch: -1 }), /Expected startFromEpoch to be a non-negative integer\. Received: startFromEpoch=-1/);
+  });
+
   it('batch and epoch callbacks are called in order', async () => {
     const { x, y } = data(5, 40);
     const m = model('hooks');

@@ -2,7 +2,7 @@
  * Training callbacks (TF.js-style objects with optional async hooks), History, EarlyStopping and
  * the progress display. Timing here only feeds the display, never a number of the model.
  */
-import { invalid } from '../errors.js';
+import { invalid, refuseUnknownOptions } from '../errors.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 
 export type Logs = Record<string, number>;
@@ -160,6 +160,8 @@ export interface EarlyStoppingArgs {
   mode?: 'auto' | 'min' | 'max';
   baseline?: number;
   restoreBestWeights?: boolean;
+  /** Epochs of warm-up before the monitored quantity is watched (Keras 3's start_from_epoch). */
+  startFromEpoch?: number;
   verbose?: number;
 }
 
@@ -176,6 +178,7 @@ export class EarlyStopping implements Callback {
   readonly mode: 'min' | 'max';
   readonly baseline: number | undefined;
   readonly restoreBestWeights: boolean;
+  readonly startFromEpoch: number;
   private model: TrainingModel | undefined;
   private wait = 0;
   private best = Infinity;
@@ -183,6 +186,7 @@ export class EarlyStopping implements Callback {
   stoppedEpoch = 0;
 
   constructor(args: EarlyStoppingArgs = {}) {
+    refuseUnknownOptions('earlyStopping', args, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights', 'startFromEpoch', 'verbose']);
     this.monitor = args.monitor ?? 'val_loss';
     this.minDelta = Math.abs(args.minDelta ?? 0);
     this.patience = args.patience ?? 0;
@@ -194,6 +198,10 @@ export class EarlyStopping implements Callback {
     this.mode = mode === 'auto' ? (/acc|auc|precision|recall/.test(this.monitor) ? 'max' : 'min') : mode;
     this.baseline = args.baseline;
     this.restoreBestWeights = args.restoreBestWeights ?? false;
+    this.startFromEpoch = args.startFromEpoch ?? 0;
+    if (!Number.isInteger(this.startFromEpoch) || this.startFromEpoch < 0) {
+      throw invalid('earlyStopping', 'Expected startFromEpoch to be a non-negative integer', { startFromEpoch: args.startFromEpoch });
+    }
   }
 
   setModel(model: TrainingModel): void {
@@ -216,6 +224,7 @@ export class EarlyStopping implements Callback {
     if (current === undefined) {
       throw invalid('earlyStopping', `Expected the monitored quantity among the epoch's logs (${Object.keys(logs).join(', ')})`, { monitor: this.monitor });
     }
+    if (epoch < this.startFromEpoch) return;
     if (this.restoreBestWeights && this.bestWeights === undefined) this.bestWeights = this.model!.getWeightValues();
     this.wait++;
     if (this.improved(current, this.best)) {
