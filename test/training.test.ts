@@ -393,6 +393,7 @@ describe('training: bad input', () => {
     assert.throws(() => m.compile({ optimizer: 'adam', loss: 'meanSquaredLogError' }), /Expected loss to be one of meanSquaredError.*Received: loss="meanSquaredLogError"/);
     assert.throws(() => m.compile({ optimizer: 'adamz', loss: 'mse' }), /Expected optimizer to be one of sgd, adam, adamw, rmsprop, adagrad, adamax or an optimizer object\. Received: optimizer="adamz"/);
     assert.throws(() => m.compile({ optimizer: 'adam', loss: 'mse', metrics: ['accuracyy'] }), /Expected metric to be one of accuracy.*Received: metric="accuracyy"/);
+    assert.throws(() => m.compile({ optimizer: 'adam', loss: 'mse', weightedMetrics: ['mae'] } as never), /errors\.compile: Expected options among optimizer, loss, lossWeights, metrics\. Received: weightedMetrics=\["mae"\]/);
     const uncompiled = vb.sequential({ name: 'uncompiled', layers: [vb.layers.dense({ units: 1, inputShape: [6] })] });
     await assert.rejects(uncompiled.fit(x, y, { verbose: 0 }), /fit: Expected a compiled model; call model\.compile\(\{optimizer, loss\}\) first/);
     const bad = vb.tensor2d([[1, 2, 3, 4, 5, 6], [1, 2, NaN, 4, 5, 6]]);

@@ -7,7 +7,7 @@
  */
 import type { Dataset, Element } from '../data/dataset.js';
 import { ENGINE } from '../engine/engine.js';
-import { ValueError, invalid } from '../errors.js';
+import { ValueError, invalid, refuseUnknownOptions } from '../errors.js';
 import { Layer, SymbolicTensor, assignWeights, holdsVariables, isSymbolic, setKeyName, type CallContext, type SymbolicShape } from '../layers/layer.js';
 import { SeedScopedNames } from '../random/seed.js';
 import * as ops from '../ops/index.js';
@@ -219,6 +219,8 @@ export class LayersModel implements TrainableModel {
   compile(args: CompileArgs): void {
     const context = `${this.name}.compile`;
     if (!args || typeof args !== 'object') throw invalid(context, 'Expected {optimizer, loss, metrics?}', { args });
+    // Keras's weightedMetrics, runEagerly, ... would be dropped silently.
+    refuseUnknownOptions(context, args, ['optimizer', 'loss', 'lossWeights', 'metrics']);
     const compiled = compileOutputs(args, this.compileNames(context), context);
     if (this.currentGraph()) compiled.trainableWeights = this.trainableWeights;
     this.compiled?.optimizer.dispose();
