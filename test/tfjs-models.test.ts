@@ -151,6 +151,15 @@ describe('models and layers as TF.js', () => {
     const b = vb.sequential({ layers: [vb.layers.dense({ units: 3, inputShape: [2], kernelInitializer: 'lecunNormal' })] });
     assert.deepEqual(values(a.getWeights()), values(b.getWeights()));
   });
+
+  it('an initializer option it lacks is an error, not its default in force (randomNormal({stdev}) drew with stddev 0.05)', () => {
+    const I = vb.initializers;
+    assert.throws(() => I.randomNormal({ mean: 0, stdev: 5 } as never), /randomNormal: Expected options among mean, stddev, seed\. Received: stdev=5/);
+    assert.throws(() => I.glorotUniform({ scale: 2 } as never), /glorotUniform: Expected options among seed\. Received: scale=2/);
+    assert.throws(() => I.varianceScaling({ scale: 2, mode: 'fanIn', distrib: 'uniform' } as never), /varianceScaling: Expected options among scale, mode, distribution, seed\. Received: distrib="uniform"/);
+    assert.throws(() => I.constant({ val: 3 } as never), /constant: Expected options among value\. Received: val=3/);
+    assert.equal(I.heNormal({ seed: 3 }).name, 'heNormal');
+  });
 });
 
 /** y = relu(x . w) * alpha + c, with w trainable and c a non-trainable weight: TF.js's custom layer contract. */

@@ -4,7 +4,7 @@
  * same values on every call. Fans: for a [fanIn, fanOut] kernel as named; for higher ranks
  * (convolutions) both are multiplied by the receptive field size (all but the last two dims).
  */
-import { invalid } from '../errors.js';
+import { invalid, refuseUnknownOptions } from '../errors.js';
 import { key as keyOf, type Key, type Seed } from '../random/keys.js';
 import { normalValues, truncatedNormalValues, uniformValues } from '../random/samplers.js';
 import { checkTensorSize, sizeOf } from '../tensor/shape.js';
@@ -39,6 +39,7 @@ export interface VarianceScalingConfig {
 
 /** std = sqrt(scale / n); truncated normal std is divided by 0.87962566103423978 as in Keras. */
 export function varianceScaling(config: VarianceScalingConfig = {}): Initializer {
+  refuseUnknownOptions('varianceScaling', config, ['scale', 'mode', 'distribution', 'seed']);
   const { scale = 1, mode = 'fanIn', distribution = 'truncatedNormal', seed } = config;
   if (!(scale > 0)) throw invalid('varianceScaling', 'Expected scale > 0', { scale });
   if (!['fanIn', 'fanOut', 'fanAvg'].includes(mode)) throw invalid('varianceScaling', "Expected mode 'fanIn', 'fanOut' or 'fanAvg'", { mode });
@@ -70,29 +71,41 @@ function checkedSize(shape: readonly number[], initializer: string): number {
   return sizeOf(shape);
 }
 
-export const glorotUniform = (c: SeedConfig = {}) => ({ ...varianceScaling({ ...c, mode: 'fanAvg', distribution: 'uniform' }), name: 'glorotUniform' });
-export const glorotNormal = (c: SeedConfig = {}) => ({ ...varianceScaling({ ...c, mode: 'fanAvg' }), name: 'glorotNormal' });
-export const heUniform = (c: SeedConfig = {}) => ({ ...varianceScaling({ ...c, scale: 2, distribution: 'uniform' }), name: 'heUniform' });
-export const heNormal = (c: SeedConfig = {}) => ({ ...varianceScaling({ ...c, scale: 2 }), name: 'heNormal' });
-export const lecunUniform = (c: SeedConfig = {}) => ({ ...varianceScaling({ ...c, distribution: 'uniform' }), name: 'lecunUniform' });
-export const lecunNormal = (c: SeedConfig = {}) => ({ ...varianceScaling(c), name: 'lecunNormal' });
+/** A varianceScaling preset, which takes only a seed (another option would be dropped silently). */
+function preset(name: string, fixed: Omit<VarianceScalingConfig, 'seed'>): (config?: SeedConfig) => Initializer {
+  return (config = {}) => {
+    refuseUnknownOptions(name, config, ['seed']);
+    return { ...varianceScaling({ ...config, ...fixed }), name };
+  };
+}
+
+export const glorotUniform = preset('glorotUniform', { mode: 'fanAvg', distribution: 'uniform' });
+export const glorotNormal = preset('glorotNormal', { mode: 'fanAvg' });
+export const heUniform = preset('heUniform', { scale: 2, distribution: 'uniform' });
+export const heNormal = preset('heNormal', { scale: 2 });
+export const lecunUniform = preset('lecunUniform', { distribution: 'uniform' });
+export const lecunNormal = preset('lecunNormal', {});
 
 export function randomUniform(config: { minval?: number; maxval?: number; seed?: Seed } = {}): Initializer {
+  refuseUnknownOptions('randomUniform', config, ['minval', 'maxval', 'seed']);
   const { minval = -0.05, maxval = 0.05, seed } = config;
   return { name: 'randomUniform', values: (shape, key) => uniformValues(seeded(seed, key), checkedSize(shape, 'randomUniform'), minval, maxval) };
 }
 
 export function randomNormal(config: { mean?: number; stddev?: number; seed?: Seed } = {}): Initializer {
+  refuseUnknownOptions('randomNormal', config, ['mean', 'stddev', 'seed']);
   const { mean = 0, stddev = 0.05, seed } = config;
   return { name: 'randomNormal', values: (shape, key) => normalValues(seeded(seed, key), checkedSize(shape, 'randomNormal'), mean, stddev) };
 }
 
 export function truncatedNormal(config: { mean?: number; stddev?: number; seed?: Seed } = {}): Initializer {
+  refuseUnknownOptions('truncatedNormal', config, ['mean', 'stddev', 'seed']);
   const { mean = 0, stddev = 0.05, seed } = config;
   return { name: 'truncatedNormal', values: (shape, key) => truncatedNormalValues(seeded(seed, key), checkedSize(shape, 'truncatedNormal'), mean, stddev) };
 }
 
 export function constant(config: { value?: number } = {}): Initializer {
+  refuseUnknownOptions('constant', config, ['value']);
   const value = config.value ?? 0;
   return { name: 'constant', values: (shape) => new Float32Array(checkedSize(shape, 'constant')).fill(value) };
 }
@@ -107,6 +120,7 @@ export const ones = (): Initializer => ({ ...constant({ value: 1 }), name: 'ones
  * [..., cols] is treated as [prod(...), cols].
  */
 export function orthogonal(config: { gain?: number; seed?: Seed } = {}): Initializer {
+  refuseUnknownOptions('orthogonal', config, ['gain', 'seed']);
   const { gain = 1, seed } = config;
   return {
     name: 'orthogonal',
