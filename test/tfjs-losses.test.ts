@@ -141,6 +141,17 @@ describe('Keras loss and metric strings in compile', () => {
     });
   }
 
+  it('an option a loss, metric or regularizer object lacks is an error, not its default in force', () => {
+    assert.throws(() => vb.losses.binaryCrossentropy({ from_logits: true } as never), /binaryCrossentropy: Expected options among fromLogits, labelSmoothing\. Received: from_logits=true/);
+    assert.throws(() => vb.losses.categoricalCrossentropy({ labelSmooth: 0.1 } as never), /Received: labelSmooth=0\.1/);
+    assert.throws(() => vb.losses.sparseCategoricalCrossentropy({ fromLogit: true } as never), /sparseCategoricalCrossentropy: Expected options among fromLogits\. Received: fromLogit=true/);
+    assert.throws(() => vb.losses.huber({ d: 2 } as never), /huber: Expected options among delta\. Received: d=2/);
+    assert.throws(() => vb.metrics.auc({ curve: 'PR' } as never), /auc: Expected options among numThresholds, name\. Received: curve="PR"/);
+    assert.throws(() => vb.metrics.precision({ thresholds: 0.3 } as never), /precision: Expected options among threshold, name\. Received: thresholds=0\.3/);
+    assert.throws(() => vb.regularizers.l2({ l: 0.5 } as never), /regularizers\.l2: Expected options among l2\. Received: l=0\.5/);
+    assert.deepEqual(vb.regularizers.l1l2({ l1: 0.1 }).config, { l1: 0.1, l2: 0.01 });
+  });
+
   it('hinge losses keep labels that are already -1 / 1', () => {
     const y = [[-1, 1], [1, -1]];
     const p = [[0.3, 0.2], [2, 0.5]];

@@ -1,5 +1,5 @@
 /** Weight penalties added to the training loss: l1 * sum(|w|) + l2 * sum(w^2) (Keras 3 and TF.js). */
-import { invalid } from '../errors.js';
+import { invalid, refuseUnknownOptions } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -25,9 +25,18 @@ function make(name: string, l1: number, l2: number): Regularizer {
   };
 }
 
-export const l1 = (config: { l1?: number } = {}) => make('l1', config.l1 ?? 0.01, 0);
-export const l2 = (config: { l2?: number } = {}) => make('l2', 0, config.l2 ?? 0.01);
-export const l1l2 = (config: { l1?: number; l2?: number } = {}) => make('l1l2', config.l1 ?? 0.01, config.l2 ?? 0.01);
+/** A regularizer factory's options, checked: another (a misspelt `l2`) would leave the default 0.01 in force. */
+function options<C extends object>(name: string, config: C, known: string[]): C {
+  refuseUnknownOptions(`regularizers.${name}`, config, known);
+  return config;
+}
+
+export const l1 = (config: { l1?: number } = {}) => make('l1', options('l1', config, ['l1']).l1 ?? 0.01, 0);
+export const l2 = (config: { l2?: number } = {}) => make('l2', 0, options('l2', config, ['l2']).l2 ?? 0.01);
+export const l1l2 = (config: { l1?: number; l2?: number } = {}) => {
+  const { l1: a, l2: b } = options('l1l2', config, ['l1', 'l2']);
+  return make('l1l2', a ?? 0.01, b ?? 0.01);
+};
 
 /**
  * A regularizer from its name, a regularizer, or its config ({l1, l2}, as getConfig() gives);

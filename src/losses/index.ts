@@ -3,7 +3,7 @@
  * and training takes their mean over the batch ("sum over batch size"). Probabilities are
  * clipped to [1e-7, 1 - 1e-7] unless fromLogits.
  */
-import { invalid } from '../errors.js';
+import { invalid, refuseUnknownOptions } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { TensorLike } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -43,6 +43,7 @@ export const meanAbsoluteError = (): Loss => elementwise('meanAbsoluteError', (e
 
 /** 0.5 e^2 where |e| <= delta, delta (|e| - 0.5 delta) elsewhere. */
 export function huber(config: { delta?: number } = {}): Loss {
+  refuseUnknownOptions('huber', config, ['delta']);
   const delta = config.delta ?? 1;
   if (!(delta > 0)) throw invalid('huber', 'Expected delta > 0', { delta });
   return elementwise('huber', (e) => {
@@ -56,6 +57,8 @@ interface CrossentropyConfig {
   labelSmoothing?: number;
 }
 
+const CROSSENTROPY_OPTIONS = ['fromLogits', 'labelSmoothing'];
+
 function checkSmoothing(name: string, labelSmoothing: number): void {
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw invalid(name, 'Expected labelSmoothing in [0, 1]', { labelSmoothing });
 }
@@ -65,6 +68,7 @@ function checkSmoothing(name: string, labelSmoothing: number): void {
  * max(x, 0) - x y + log1p(exp(-|x|)). Labels smoothed toward 0.5.
  */
 export function binaryCrossentropy(config: CrossentropyConfig = {}): Loss {
+  refuseUnknownOptions('binaryCrossentropy', config, CROSSENTROPY_OPTIONS);
   const { fromLogits = false, labelSmoothing = 0 } = config;
   checkSmoothing('binaryCrossentropy', labelSmoothing);
   return {
@@ -86,6 +90,7 @@ export function binaryCrossentropy(config: CrossentropyConfig = {}): Loss {
 
 /** -sum(y log p) over the classes, p normalised to sum to 1 and clipped; labels smoothed toward uniform. */
 export function categoricalCrossentropy(config: CrossentropyConfig = {}): Loss {
+  refuseUnknownOptions('categoricalCrossentropy', config, CROSSENTROPY_OPTIONS);
   const { fromLogits = false, labelSmoothing = 0 } = config;
   checkSmoothing('categoricalCrossentropy', labelSmoothing);
   return {
@@ -121,6 +126,7 @@ function checkLabels(labels: Tensor, classes: number): void {
 }
 
 export function sparseCategoricalCrossentropy(config: { fromLogits?: boolean } = {}): Loss {
+  refuseUnknownOptions('sparseCategoricalCrossentropy', config, ['fromLogits']);
   const { fromLogits = false } = config;
   return {
     name: 'sparseCategoricalCrossentropy',

@@ -4,7 +4,7 @@
  * float32 variables.
  */
 import { ENGINE } from '../engine/engine.js';
-import { invalid } from '../errors.js';
+import { invalid, refuseUnknownOptions } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { TensorLike } from '../ops/creation.js';
 import { getLoss } from '../losses/index.js';
@@ -155,6 +155,8 @@ interface ThresholdConfig {
   name?: string;
 }
 
+const THRESHOLD_OPTIONS = ['threshold', 'name'];
+
 /**
  * Keras's stateful Precision (TP / (TP + FP) at a threshold, 0 when nothing was predicted
  * positive) from a config; with tensors, TF.js's tf.metrics.precision(yTrue, yPred) of binary
@@ -165,6 +167,7 @@ export function precision(yTrue: TensorLike, yPred: TensorLike): Tensor;
 export function precision(first: ThresholdConfig | TensorLike = {}, yPred?: TensorLike): Metric | Tensor {
   if (yPred !== undefined || isTensorArgument(first)) return tfjs.precisionFn(first as TensorLike, yPred!);
   const config = first as ThresholdConfig;
+  refuseUnknownOptions('precision', config, THRESHOLD_OPTIONS);
   return thresholdRatio(config.name ?? 'precision', 'fp', config.threshold ?? 0.5);
 }
 
@@ -177,6 +180,7 @@ export function recall(yTrue: TensorLike, yPred: TensorLike): Tensor;
 export function recall(first: ThresholdConfig | TensorLike = {}, yPred?: TensorLike): Metric | Tensor {
   if (yPred !== undefined || isTensorArgument(first)) return tfjs.recallFn(first as TensorLike, yPred!);
   const config = first as ThresholdConfig;
+  refuseUnknownOptions('recall', config, THRESHOLD_OPTIONS);
   return thresholdRatio(config.name ?? 'recall', 'fn', config.threshold ?? 0.5);
 }
 
@@ -186,6 +190,8 @@ export function recall(first: ThresholdConfig | TensorLike = {}, yPred?: TensorL
  * (false positive rate, true positive rate) points.
  */
 export function auc(config: { numThresholds?: number; name?: string } = {}): Metric {
+  // Keras's curve: 'PR' (and summationMethod, ...) would be dropped, giving the ROC area under that name.
+  refuseUnknownOptions('auc', config, ['numThresholds', 'name']);
   const n = config.numThresholds ?? 200;
   if (!Number.isInteger(n) || n < 3) throw invalid('auc', 'Expected numThresholds to be an integer >= 3', { numThresholds: n });
   const thresholds = [-1e-7, ...Array.from({ length: n - 2 }, (_, i) => f((i + 1) / (n - 1))), 1 + 1e-7];
