@@ -393,6 +393,9 @@ describe('training: bad input', () => {
     assert.throws(() => m.compile({ optimizer: 'adam', loss: 'meanSquaredLogError' }), /Expected loss to be one of meanSquaredError.*Received: loss="meanSquaredLogError"/);
     assert.throws(() => m.compile({ optimizer: 'adamz', loss: 'mse' }), /Expected optimizer to be one of sgd, adam, adamw, rmsprop, adagrad, adamax or an optimizer object\. Received: optimizer="adamz"/);
     assert.throws(() => m.compile({ optimizer: 'adam', loss: 'mse', metrics: ['accuracyy'] }), /Expected metric to be one of accuracy.*Received: metric="accuracyy"/);
+    assert.throws(() => m.predict(x, { batch_size: 4 } as never), /predict: Expected options among batchSize, verbose\. Received: batch_size=4/);
+    assert.throws(() => m.evaluate(x, y, { batchSize: 4, sampleWeight: vb.ones([10]) } as never), /evaluate: Expected options among batchSize, verbose\. Received: sampleWeight=Tensor/);
+    await assert.rejects(m.evaluateDataset(vb.data.zip([vb.data.array([x]), vb.data.array([y])]), { steps: 1 } as never), /evaluateDataset: Expected options among batches, verbose\. Received: steps=1/);
     assert.throws(() => m.compile({ optimizer: 'adam', loss: 'mse', weightedMetrics: ['mae'] } as never), /errors\.compile: Expected options among optimizer, loss, lossWeights, metrics\. Received: weightedMetrics=\["mae"\]/);
     const uncompiled = vb.sequential({ name: 'uncompiled', layers: [vb.layers.dense({ units: 1, inputShape: [6] })] });
     await assert.rejects(uncompiled.fit(x, y, { verbose: 0 }), /fit: Expected a compiled model; call model\.compile\(\{optimizer, loss\}\) first/);

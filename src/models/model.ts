@@ -350,6 +350,7 @@ export class LayersModel implements TrainableModel {
   /** Loss (and per-output losses and metrics) in inference mode: a scalar, or a list of scalars (TF.js). */
   evaluate(x: Data, y: Data, args: { batchSize?: number; verbose?: number } = {}): Tensor | Tensor[] {
     const context = 'evaluate';
+    refuseUnknownOptions(context, args, ['batchSize', 'verbose']);
     const batchSize = args.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid(context, 'Expected batchSize to be a positive integer', { batchSize });
     return this.withData(x, y, context, ([xs, ys]) => {
@@ -369,6 +370,7 @@ export class LayersModel implements TrainableModel {
   async evaluateDataset(dataset: Dataset<Element>, args: { batches?: number; verbose?: number } = {}): Promise<Tensor | Tensor[]> {
     const context = 'evaluateDataset';
     if (!isDataset(dataset)) throw invalid(context, 'Expected a Dataset', { dataset });
+    refuseUnknownOptions(context, args, ['batches', 'verbose']);
     this.compiledOrThrow(context);
     const logs = await datasetEvaluation(this, dataset, args.batches, this.batchOf(context), context, { dataset: 'dataset', batches: 'batches' }, (batches, results) => {
       // Only a recorded run reads the batches: concatenated per input, they are fingerprinted as evaluate's tensors are.
@@ -390,8 +392,9 @@ export class LayersModel implements TrainableModel {
   }
 
   /** Outputs in inference mode, computed batchSize rows at a time: a tensor, or a list with several outputs. */
-  predict(x: Data, args: { batchSize?: number } = {}): Tensor | Tensor[] {
+  predict(x: Data, args: { batchSize?: number; verbose?: boolean } = {}): Tensor | Tensor[] {
     const context = 'predict';
+    refuseUnknownOptions(context, args, ['batchSize', 'verbose']);
     const batchSize = args.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid(context, 'Expected batchSize to be a positive integer', { batchSize });
     const { tensors: xs, converted } = tensorList(x, this.inputNames(), 'x', context);

@@ -102,7 +102,7 @@ export class Sequential extends LayersModel {
   }
 
   /** Outputs in inference mode, computed batchSize rows at a time. */
-  override predict(x: Data, args: { batchSize?: number } = {}): Tensor {
+  override predict(x: Data, args: { batchSize?: number; verbose?: boolean } = {}): Tensor {
     return super.predict(x, args) as Tensor;
   }
 
