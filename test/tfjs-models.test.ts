@@ -38,6 +38,12 @@ describe('models and layers as TF.js', () => {
     const theirs = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3], name: 'a' }), tf.layers.dense({ units: 2, name: 'b' })] });
     assert.deepEqual(ours.inputs.map((t) => t.shape), theirs.inputs.map((t) => t.shape));
     assert.deepEqual(ours.outputs.map((t) => t.shape), theirs.outputs.map((t) => t.shape));
+    assert.deepEqual(ours.outputShape, theirs.outputShape);
+    const a = vb.input({ shape: [3] });
+    const two = vb.model({ inputs: [a, vb.input({ shape: [2, 5] })], outputs: [vb.layers.dense({ units: 2 }).apply(a) as vb.SymbolicTensor, a] });
+    assert.deepEqual(two.outputShape, [[null, 2], [null, 3]]);
+    two.dispose();
+    assert.throws(() => vb.sequential({ layers: [vb.layers.dense({ units: 1 })] }).outputShape, /outputShape: Expected a built model/);
     assert.ok(ours.outputs[0] instanceof vb.SymbolicTensor);
     for (const i of [0, 1]) {
       assert.deepEqual(ours.layers[i]!.outputShape, theirs.layers[i]!.outputShape);

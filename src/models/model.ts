@@ -129,6 +129,12 @@ export class LayersModel implements TrainableModel {
     return [...this.graphOrThrow(`${this.name}.outputs`).outputs];
   }
 
+  /** TF.js's model.outputShape: the output's shape, batch first (null), or a list with several outputs. */
+  get outputShape(): SymbolicShape | SymbolicShape[] {
+    const shapes = this.graphOrThrow(`${this.name}.outputShape`).outputs.map((t) => t.shape);
+    return shapes.length === 1 ? shapes[0]! : shapes;
+  }
+
   inputNames(): string[] {
     return this.graphOrThrow(this.name).inputNames();
   }
