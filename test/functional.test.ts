@@ -127,6 +127,15 @@ describe('functional models: graph, names, training', () => {
     second.dispose();
   });
 
+  it('a disposed model used again is an error naming its layer, not one about a tensor inside a kernel', async () => {
+    const m = vb.sequential({ name: 'disposed_model', layers: [vb.layers.dense({ units: 2, inputShape: [3], name: 'first' })] });
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    m.dispose();
+    const message = /first: Expected a layer with its weights \(it was disposed, with its model or alone\)\. Received: layer="first"/;
+    assert.throws(() => m.predict(vb.ones([1, 3])), message);
+    await assert.rejects(m.fit(vb.ones([2, 3]), vb.ones([2, 2]), { verbose: 0 }), message);
+  });
+
   it('models as layers: a Sequential inside a functional model and a functional model inside a Sequential keep their weight names', () => {
     vb.setRandomSeed(2);
     const encoder = vb.sequential({ name: 'encoder', layers: [L.dense({ units: 4, inputShape: [6], activation: 'relu' }), L.dense({ units: 2 })] });

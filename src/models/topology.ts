@@ -124,6 +124,8 @@ export class Graph {
     this.inputs.forEach((t, i) => values.set(t, t.dtype === 'float32' && xs[i]!.dtype !== 'float32' ? ops.cast(xs[i]!, 'float32') : xs[i]!));
     for (const node of this.nodes) {
       if (isInputNode(node)) continue;
+      // Every layer of a graph is built when the graph is made: one that is not was disposed.
+      if (!node.layer.built) throw invalid(node.layer.name!, 'Expected a layer with its weights (it was disposed, with its model or alone)', { layer: node.layer.name });
       const args = node.inputs.map((t) => values.get(t)!);
       const inputMask = node.layer.ignoresMasks ? undefined
         : node.asList && !node.layer.takesInitialState ? mergedMask(node.inputs.map((t) => masks.get(t))) : masks.get(node.inputs[0]!);
