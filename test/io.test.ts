@@ -3,7 +3,7 @@
  * verbatim -> TF.js and TF.js -> verbatim within float tolerance, with TF.js itself as the oracle.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -177,6 +177,15 @@ describe('save and load: files', () => {
     assertClose((model.predict(x) as vb.Tensor).dataSync(), (theirs.predict(tf.tensor(x[0]!.dataSync() as Float32Array, [...x[0]!.shape])) as tf.Tensor).dataSync(), 'TF.js on the files');
     model.dispose();
     loaded.dispose();
+  });
+
+  it('file:// onto a path that is a file is an error naming the path, not a bare EEXIST', async () => {
+    const file = join(dir, 'not-a-directory');
+    writeFileSync(file, 'x');
+    const m = vb.sequential({ layers: [L.dense({ units: 1, inputShape: [2] })] });
+    await assert.rejects(m.save(`file://${file}`), new RegExp(`Expected a directory to save into, or a path where one can be made\\. Received: path="${file}", error="EEXIST`));
+    await assert.rejects(m.save(`file://${file}/model`), /Expected a directory to save into.*error="ENOTDIR/);
+    m.dispose();
   });
 
   it('localstorage:// uses TF.js\'s keys; listModels and removeModel see it; indexeddb:// and downloads say they need a browser', async () => {

@@ -128,7 +128,11 @@ export function fileSystem(url: string): IOHandler {
     async save(artifacts) {
       const { fs, path } = nodeFs(context);
       if (location === '') throw invalid(context, 'Expected a directory after file://', { url });
-      fs.mkdirSync(location, { recursive: true });
+      try {
+        fs.mkdirSync(location, { recursive: true });
+      } catch (error) {
+        throw invalid(context, 'Expected a directory to save into, or a path where one can be made', { path: location, error: (error as Error).message });
+      }
       const temporary = (file: string) => `${file}.${nodeProcess()?.pid ?? 0}.tmp`;
       const write = (file: string, data: string | Uint8Array) => {
         fs.writeFileSync(temporary(file), data);
