@@ -327,7 +327,13 @@ export class Dataset<T = Element> {
       const it = upstream(pass);
       const queue: Promise<IteratorResult<T>>[] = [];
       for (;;) {
-        while (queue.length < bufferSize) queue.push(it.next());
+        while (queue.length < bufferSize) {
+          const next = it.next();
+          // A read-ahead that fails is reported when its turn comes, or never if the consumer
+          // stops first: not as an unhandled rejection that ends the process.
+          next.catch(() => undefined);
+          queue.push(next);
+        }
         const r = await queue.shift()!;
         if (r.done) return;
         yield r.value;
