@@ -16,6 +16,9 @@ async function unhandledRejections(fn: () => Promise<unknown>): Promise<unknown[
   return seen;
 }
 
+/** Live tensors (those an earlier test dropped may be collected meanwhile: live -> leaked, so both). */
+const tensorCount = () => { const m = vb.memory(); return m.numTensors + m.numLeaked; };
+
 describe('datasets stopped early or failing', () => {
   it('an element prefetch read ahead that fails is not an unhandled rejection when the consumer stops first', async () => {
     const failsSecond = vb.data.generator(function* g() {
@@ -27,5 +30,33 @@ describe('datasets stopped early or failing', () => {
     assert.deepEqual(taken, [1]);
     assert.deepEqual(rejections, []);
     await assert.rejects(failsSecond.prefetch(4).toArray(), /the second element fails/, 'a consumer that reaches it still gets the error');
+  });
+
+  it('a pipeline stopped early frees the elements its stages hold and closes the user\'s generator', async () => {
+    const rows = vb.tensor(Array.from({ length: 12 }, (_, i) => [i, -i]));
+    const slices = () => vb.data.fromTensorSlices(rows);
+    const pipelines: [string, () => Promise<unknown>][] = [
+      ['shuffle then take', () => slices().shuffle(8, { seed: 1 }).take(2).toArray()],
+      ['prefetch then take', () => slices().prefetch(5).take(1).toArray()],
+      ['zip ending with its shortest', () => vb.data.zip([slices().shuffle(6, { seed: 2 }), slices().take(3)]).toArray()],
+      ['a batch that fails to stack', () => vb.data.zip([slices(), vb.data.array(['a', 'b', 'c', 'd'])]).batch(4).toArray().catch(() => [])],
+      ['a break out of for await', async () => { for await (const row of slices().shuffle(10, { seed: 3 })) { vb.dispose(row as vb.Tensor); break; } }],
+    ];
+    for (const [name, run] of pipelines) {
+      const before = tensorCount();
+      vb.dispose(await run() as vb.Tensor[]);
+      assert.equal(tensorCount(), before, `${name}: every element read is freed`);
+    }
+    let closed = false;
+    const endless = vb.data.generator(function* g() {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        closed = true;
+      }
+    });
+    assert.deepEqual(await endless.shuffle(4, { seed: 1 }).take(3).toArray().then((a) => a.length), 3);
+    assert.ok(closed, 'the generator ran its finally block');
+    rows.dispose();
   });
 });

@@ -191,6 +191,24 @@ describe('fitDataset with batchesPerEpoch and validationBatches (TF.js as oracle
     await assert.rejects(m.ours.evaluateDataset(infinite, { batches: 0 }), /evaluateDataset: Expected batches to be a positive integer\. Received: batches=0/);
   });
 
+  it('training and evaluating on the first batches of shuffled datasets leaves no tensors behind', async () => {
+    vb.setRandomSeed(3);
+    const model = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [FEATURES] })] });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const batches = Array.from({ length: 6 }, (_, i) => batchValues(i));
+    const items = batches.flatMap(({ xs, ys }) => xs.map((x, k) => ({ xs: vb.tensor(x), ys: vb.tensor(ys[k]!) })));
+    const rows = vb.data.array(items);
+    const shuffled = () => rows.shuffle(16, { seed: 1 }).batch(BATCH);
+    await model.fitDataset(shuffled(), { epochs: 1, verbose: 0 }); // builds the optimizer's state
+    const before = vb.memory();
+    await model.fitDataset(shuffled().repeat(), { epochs: 2, batchesPerEpoch: 2, verbose: 0, validationData: shuffled(), validationBatches: 1 });
+    vb.dispose(await model.evaluateDataset(shuffled(), { batches: 1 }));
+    const after = vb.memory();
+    assert.equal(after.numTensors + after.numLeaked, before.numTensors + before.numLeaked);
+    model.dispose();
+    vb.dispose(items.flatMap(({ xs, ys }) => [xs, ys]));
+  });
+
   it('bad batchesPerEpoch and validationBatches are errors naming them', async () => {
     const m = models();
     await assert.rejects(m.ours.fitDataset(streams(2).ours, { batchesPerEpoch: 0, verbose: 0 }), /fitDataset: Expected batchesPerEpoch to be a positive integer\. Received: batchesPerEpoch=0/);

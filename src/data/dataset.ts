@@ -26,7 +26,12 @@ export interface MapContext {
   pass: readonly number[];
 }
 
-type Source<T> = (pass: readonly number[]) => AsyncIterator<T>;
+/**
+ * One pass of a dataset. Every stage reads its upstream with for await (or closes it in a
+ * finally), so a consumer that stops early (take, zip's shortest, an error, a break) closes the
+ * whole pipeline: buffers free their elements and a user's generator runs its finally blocks.
+ */
+type Source<T> = (pass: readonly number[]) => AsyncGenerator<T, void, undefined>;
 
 /** Word i of a key's bit stream (see random/keys.ts), produced on demand. */
 class BitStream {
@@ -106,7 +111,7 @@ export class Dataset<T = Element> {
    * tf.data does (a reshuffling shuffle gives each a new order); setRandomSeed restarts the count,
    * so the sequence of orders is the same on every run.
    */
-  iterator(pass?: readonly number[]): AsyncIterator<T> {
+  iterator(pass?: readonly number[]): AsyncGenerator<T, void, undefined> {
     if (pass === undefined) {
       if (this.handScope !== seedGeneration()) {
         this.handScope = seedGeneration();
@@ -118,8 +123,7 @@ export class Dataset<T = Element> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T> {
-    const it = this.iterator();
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    yield* this.iterator();
   }
 
   async toArray(): Promise<T[]> {
@@ -154,24 +158,29 @@ export class Dataset<T = Element> {
       const bits = new BitStream(reshuffleEachIteration ? foldIn(seedKey, ...pass) : foldIn(seedKey, 0));
       const it = upstream(pass);
       const buffer: T[] = [];
-      let exhausted = false;
-      while (buffer.length < bufferSize) {
-        const r = await it.next();
-        if (r.done) { exhausted = true; break; }
-        buffer.push(r.value);
-      }
-      while (buffer.length > 0) {
-        const j = scaledIndex(bits.next(), buffer.length);
-        const out = buffer[j]!;
-        const r = exhausted ? { done: true as const, value: undefined } : await it.next();
-        if (r.done) {
-          exhausted = true;
-          buffer[j] = buffer[buffer.length - 1]!;
-          buffer.pop();
-        } else {
-          buffer[j] = r.value;
+      try {
+        let exhausted = false;
+        while (buffer.length < bufferSize) {
+          const r = await it.next();
+          if (r.done) { exhausted = true; break; }
+          buffer.push(r.value);
         }
-        yield out;
+        while (buffer.length > 0) {
+          const j = scaledIndex(bits.next(), buffer.length);
+          const out = buffer[j]!;
+          const r = exhausted ? { done: true as const, value: undefined } : await it.next();
+          if (r.done) {
+            exhausted = true;
+            buffer[j] = buffer[buffer.length - 1]!;
+            buffer.pop();
+          } else {
+            buffer[j] = r.value;
+          }
+          yield out;
+        }
+      } finally {
+        for (const element of buffer) disposeElement(element);
+        await it.return();
       }
     }, this.size);
   }
@@ -186,7 +195,6 @@ export class Dataset<T = Element> {
     const upstream = this.source as unknown as Source<Element>;
     const size = this.size === null ? null : dropRemainder ? Math.floor(this.size / batchSize) : Math.ceil(this.size / batchSize);
     return new Dataset<Element>(async function* batched(pass) {
-      const it = upstream(pass);
       let items: Element[] = [];
       const emit = () => {
         const stacked = ENGINE.tidy(() => stackElements(items) as Element);
@@ -194,12 +202,15 @@ export class Dataset<T = Element> {
         items = [];
         return stacked;
       };
-      for (let r = await it.next(); !r.done; r = await it.next()) {
-        items.push(r.value);
-        if (items.length === batchSize) yield emit();
-      }
-      if (items.length > 0) {
-        if (dropRemainder) { for (const item of items) disposeElement(item); } else yield emit();
+      try {
+        for await (const item of upstream(pass)) {
+          items.push(item);
+          if (items.length === batchSize) yield emit();
+        }
+        if (items.length > 0 && !dropRemainder) yield emit();
+      } finally {
+        // The remainder, or the items of a batch that failed to stack or was never asked for.
+        for (const item of items) disposeElement(item);
       }
     }, size);
   }
@@ -226,10 +237,8 @@ export class Dataset<T = Element> {
     const seedKey = seedKeyOf(options.seed, 'map');
     const upstream = this.source;
     return new Dataset(async function* mapped(pass) {
-      const it = upstream(pass);
       let index = 0;
-      for (let r = await it.next(); !r.done; r = await it.next()) {
-        const input = r.value;
+      for await (const input of upstream(pass)) {
         const output = await apply(input, { key: foldIn(seedKey, ...pass, index), index, pass });
         disposeReplaced(input, output);
         index++;
@@ -244,20 +253,16 @@ export class Dataset<T = Element> {
     const [first, second] = [this.source, other.source] as Source<T | U>[];
     const size = this.size === Infinity || other.size === Infinity ? Infinity : this.size === null || other.size === null ? null : this.size + other.size;
     return new Dataset(async function* concatenated(pass) {
-      for (const source of [first, second]) {
-        const it = source(pass);
-        for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-      }
+      for (const source of [first, second]) yield* source(pass);
     }, size);
   }
 
   filter(predicate: (element: T) => boolean): Dataset<T> {
     const upstream = this.source;
     return new Dataset(async function* filtered(pass) {
-      const it = upstream(pass);
-      for (let r = await it.next(); !r.done; r = await it.next()) {
-        if (predicate(r.value)) yield r.value;
-        else disposeElement(r.value);
+      for await (const element of upstream(pass)) {
+        if (predicate(element)) yield element;
+        else disposeElement(element);
       }
     }, this.size === Infinity ? Infinity : null);
   }
@@ -269,10 +274,9 @@ export class Dataset<T = Element> {
     const upstream = this.source;
     return new Dataset(async function* taken(pass) {
       if (count === 0) return;
-      const it = upstream(pass);
       let n = 0;
-      for (let r = await it.next(); !r.done; r = await it.next()) {
-        yield r.value;
+      for await (const element of upstream(pass)) {
+        yield element;
         if (++n >= count) break;
       }
     }, this.size === null ? null : Math.min(count, this.size));
@@ -284,11 +288,10 @@ export class Dataset<T = Element> {
     if (count === undefined || count < 0) return this;
     const upstream = this.source;
     return new Dataset(async function* skipped(pass) {
-      const it = upstream(pass);
       let n = 0;
-      for (let r = await it.next(); !r.done; r = await it.next()) {
-        if (n++ < count) disposeElement(r.value);
-        else yield r.value;
+      for await (const element of upstream(pass)) {
+        if (n++ < count) disposeElement(element);
+        else yield element;
       }
     }, this.size === null ? null : this.size === Infinity ? (count === Infinity ? 0 : Infinity) : Math.max(0, this.size - count));
   }
@@ -305,11 +308,10 @@ export class Dataset<T = Element> {
     const upstream = this.source;
     return new Dataset(async function* repeated(pass) {
       for (let r = 0; count === undefined || r < count; r++) {
-        const it = upstream([...pass, r]);
         let produced = false;
-        for (let e = await it.next(); !e.done; e = await it.next()) {
+        for await (const element of upstream([...pass, r])) {
           produced = true;
-          yield e.value;
+          yield element;
         }
         if (!produced) return;
       }
@@ -325,18 +327,24 @@ export class Dataset<T = Element> {
     const upstream = this.source;
     return new Dataset(async function* prefetched(pass) {
       const it = upstream(pass);
-      const queue: Promise<IteratorResult<T>>[] = [];
-      for (;;) {
-        while (queue.length < bufferSize) {
-          const next = it.next();
-          // A read-ahead that fails is reported when its turn comes, or never if the consumer
-          // stops first: not as an unhandled rejection that ends the process.
-          next.catch(() => undefined);
-          queue.push(next);
+      const queue: Promise<IteratorResult<T, void>>[] = [];
+      try {
+        for (;;) {
+          while (queue.length < bufferSize) {
+            const next = it.next();
+            // A read-ahead that fails is reported when its turn comes, or never if the consumer
+            // stops first: not as an unhandled rejection that ends the process.
+            next.catch(() => undefined);
+            queue.push(next);
+          }
+          const r = await queue.shift()!;
+          if (r.done) return;
+          yield r.value;
         }
-        const r = await queue.shift()!;
-        if (r.done) return;
-        yield r.value;
+      } finally {
+        // Elements read ahead for a consumer that stopped.
+        for (const r of await Promise.allSettled(queue)) if (r.status === 'fulfilled' && !r.value.done) disposeElement(r.value.value);
+        await it.return();
       }
     }, this.size);
   }
@@ -384,6 +392,12 @@ export function generator<T>(make: () => Iterator<T> | AsyncIterator<T>): Datase
   if (typeof make !== 'function') throw invalid('data.generator', 'Expected a generator function', { generator: make });
   return new Dataset<T>(async function* generated() {
     const it = make();
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    let done = false;
+    try {
+      for (let r = await it.next(); !(done = r.done === true); r = await it.next()) yield r.value;
+    } finally {
+      // A consumer that stopped early lets the user's generator run its finally blocks.
+      if (!done) await it.return?.();
+    }
   }, null);
 }

@@ -39,14 +39,22 @@ export function zip(datasets: DatasetContainer): Dataset<Element> {
   const size = sizes.some((s) => s === null) ? null : Math.min(...(sizes as number[]));
   return new Dataset<Element>(async function* zipped(pass) {
     const iterators = leaves.map(([d]) => d.iterator(pass));
-    for (;;) {
-      const results = await Promise.all(iterators.map((it) => it.next()));
-      if (results.some((r) => r.done)) {
-        // The shortest dataset ended: the others' elements of this step are not used.
-        for (const r of results) if (!r.done) disposeElement(r.value);
-        return;
+    try {
+      for (;;) {
+        const settled = await Promise.allSettled(iterators.map((it) => it.next()));
+        const results = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+        const failed = settled.find((r) => r.status === 'rejected');
+        if (failed || results.some((r) => r.done)) {
+          // The shortest dataset ended (or one failed): the others' elements of this step are not used.
+          for (const r of results) if (!r.done) disposeElement(r.value);
+          if (failed) throw failed.reason;
+          return;
+        }
+        yield rebuild(datasets, results.map((r) => r.value)) as Element;
       }
-      yield rebuild(datasets, results.map((r) => r.value)) as Element;
+    } finally {
+      // The longer datasets, stopped part way: their buffers free their elements.
+      await Promise.all(iterators.map((it) => it.return()));
     }
   }, size);
 }

@@ -323,10 +323,15 @@ export class LayersModel implements TrainableModel {
         if (!shared) trained += (epoch - initialEpoch) * limit;
         it = shared ??= dataset.iterator([initialEpoch]);
       }
-      await skipElements(it, trained);
-      for await (const [xs, ys] of datasetPairs(it, limit === undefined ? undefined : limit - skip, toBatch, context, ranOut)) {
-        checkPair(model, xs, ys, context);
-        yield [xs, ys] as Batch;
+      try {
+        await skipElements(it, trained);
+        for await (const [xs, ys] of datasetPairs(it, limit === undefined ? undefined : limit - skip, toBatch, context, ranOut)) {
+          checkPair(model, xs, ys, context);
+          yield [xs, ys] as Batch;
+        }
+      } finally {
+        // An epoch's own pass, stopped early (stopTraining, an error): its buffers free their elements.
+        if (it !== shared) await it.return?.();
       }
     })(this);
     const owned: Tensor[] = [];
@@ -337,6 +342,8 @@ export class LayersModel implements TrainableModel {
       return await runTraining(this, batchesFor, limit ?? dataset.size, null, validate, args, context);
     } finally {
       for (const t of owned) t.dispose();
+      // The iterator batchesPerEpoch shares across epochs is left part way: close it.
+      await shared?.return?.();
     }
   }
 

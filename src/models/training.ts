@@ -562,6 +562,7 @@ export function datasetEvaluation(
     const pairs: Batch[] = [];
     const it = epoch === undefined ? dataset.iterator() : dataset.iterator([epoch]);
     for await (const batch of datasetPairs(it, batches, toBatch, context, ranOut)) pairs.push(batch);
+    await it.return?.(); // the pass stops after `batches`: its buffers (a shuffle's) free their elements
     try {
       const logs = evaluateBatches(model, pairs);
       evaluated?.(pairs, logs);
