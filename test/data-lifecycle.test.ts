@@ -59,4 +59,15 @@ describe('datasets stopped early or failing', () => {
     assert.ok(closed, 'the generator ran its finally block');
     rows.dispose();
   });
+
+  it('filter frees the tensors its predicate makes (a tidy, as tf.data) and checks that it is a function', async () => {
+    const rows = vb.tensor([[1, 2], [3, 4], [5, 6]]);
+    const before = tensorCount();
+    const kept = await vb.data.fromTensorSlices(rows).filter((row) => vb.sum(row as vb.Tensor).dataSync()[0]! > 4).toArray();
+    assert.deepEqual(kept.map((t) => (t as vb.Tensor).arraySync()), [[3, 4], [5, 6]]);
+    vb.dispose(kept as vb.Tensor[]);
+    assert.equal(tensorCount(), before);
+    rows.dispose();
+    assert.throws(() => vb.data.array([1]).filter(true as never), /Dataset\.filter: Expected predicate to be a function\. Received: predicate=true/);
+  });
 });

@@ -257,11 +257,13 @@ export class Dataset<T = Element> {
     }, size);
   }
 
+  /** The elements for which predicate is true; tensors the predicate makes are freed (a tidy, as tf.data). */
   filter(predicate: (element: T) => boolean): Dataset<T> {
+    if (typeof predicate !== 'function') throw invalid('Dataset.filter', 'Expected predicate to be a function', { predicate });
     const upstream = this.source;
     return new Dataset(async function* filtered(pass) {
       for await (const element of upstream(pass)) {
-        if (predicate(element)) yield element;
+        if (ENGINE.tidy(() => predicate(element))) yield element;
         else disposeElement(element);
       }
     }, this.size === Infinity ? Infinity : null);
