@@ -210,6 +210,19 @@ describe('zip, concatenate, mapAsync, generator, take/skip/repeat as tf.data', (
     assert.notDeepEqual(await order(vb.data.array(items).shuffle(5, 3), 1), await order(vb.data.array(items).shuffle(5, 3), 0));
   });
 
+  it('options of shuffle, batch and map are checked: a misspelt or foreign one is an error, not ignored', () => {
+    const d = vb.data.array([1, 2, 3]);
+    assert.throws(() => d.shuffle(3, { seed: 1, reshufle: false } as never), /Dataset\.shuffle: Expected option among seed, reshuffleEachIteration\. Received: option="reshufle"/);
+    assert.throws(() => d.shuffle(3, { seed: 1, reshuffleEachIteration: 'no' } as never), /Dataset\.shuffle: Expected reshuffleEachIteration to be a boolean\. Received: reshuffleEachIteration="no"/);
+    assert.throws(() => d.shuffle(3, 1, 0 as never), /Expected reshuffleEachIteration to be a boolean\. Received: reshuffleEachIteration=0/);
+    assert.throws(() => d.batch(2, { smallLastBatch: false } as never), /Dataset\.batch: Expected option among dropRemainder\. Received: option="smallLastBatch"/);
+    assert.throws(() => d.batch(2, { dropRemainder: 'yes' } as never), /Expected dropRemainder to be a boolean/);
+    assert.throws(() => d.batch(2, null as never), /Dataset\.batch: Expected smallLastBatch \(a boolean, as TF\.js\) or options \{dropRemainder\}\. Received: options=null/);
+    assert.throws(() => d.map((x) => x, { sed: 1 } as never), /Dataset\.map: Expected option among seed\. Received: option="sed"/);
+    assert.throws(() => d.mapAsync(async (x) => x, 5 as never), /Dataset\.mapAsync: Expected options to be an object \(seed\)\. Received: options=5/);
+    assert.equal(d.shuffle(3, null as never, false).size, 3, "TF.js's shuffle(n, null, false) still means no seed");
+  });
+
   it('the same seed gives the same elements through zip, concatenate and shuffle', async () => {
     const pipeline = () => vb.data.zip({ x: vb.data.array([0, 1, 2, 3, 4, 5, 6, 7]).shuffle(4, { seed: 5 }), y: vb.data.array([0, 1, 2, 3, 4, 5, 6, 7]) })
       .concatenate(vb.data.zip({ x: vb.data.array([8, 9]), y: vb.data.array([8, 9]) })).batch(3);

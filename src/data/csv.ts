@@ -10,6 +10,7 @@
 import { invalid } from '../errors.js';
 import { CsvRecordParser, type CsvRecord, type CsvSyntax } from './csv-parser.js';
 import { Dataset } from './dataset.js';
+import { checkKeys, isRecord } from './options.js';
 import { checkTextSource, textChunks, type TextSource } from './text-source.js';
 
 export interface ColumnConfig {
@@ -46,19 +47,10 @@ const CONFIG_KEYS = ['hasHeader', 'columnNames', 'columnConfigs', 'configuredCol
 const COLUMN_KEYS = ['required', 'dtype', 'default', 'isLabel'];
 const DTYPES = ['float32', 'int32', 'bool', 'string'];
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
-function checkKeys(value: Record<string, unknown>, allowed: readonly string[], name: string): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw invalid(CONTEXT, `Expected ${name} among ${allowed.join(', ')}`, { [name]: key });
-  }
-}
-
 function checkConfig(config: unknown): CsvConfig {
   if (config === undefined) return {};
   if (!isRecord(config)) throw invalid(CONTEXT, 'Expected a config object', { config });
-  checkKeys(config, CONFIG_KEYS, 'option');
+  checkKeys(CONTEXT, config, CONFIG_KEYS, 'option');
   const c = config as CsvConfig;
   for (const name of ['hasHeader', 'configuredColumnsOnly', 'delimWhitespace'] as const) {
     if (c[name] !== undefined && typeof c[name] !== 'boolean') throw invalid(CONTEXT, `Expected ${name} to be a boolean`, { [name]: c[name] });
@@ -76,7 +68,7 @@ function checkConfig(config: unknown): CsvConfig {
     if (!isRecord(c.columnConfigs)) throw invalid(CONTEXT, 'Expected columnConfigs to be an object of column configs by name', { columnConfigs: c.columnConfigs });
     for (const [name, column] of Object.entries(c.columnConfigs)) {
       if (!isRecord(column)) throw invalid(CONTEXT, 'Expected each column config to be an object', { [`columnConfigs.${name}`]: column });
-      checkKeys(column, COLUMN_KEYS, `columnConfigs.${name} key`);
+      checkKeys(CONTEXT, column, COLUMN_KEYS, `columnConfigs.${name} key`);
       if (column.dtype !== undefined && !DTYPES.includes(column.dtype as string)) {
         throw invalid(CONTEXT, `Expected dtype to be one of ${DTYPES.join(', ')}`, { [`columnConfigs.${name}.dtype`]: column.dtype });
       }

@@ -13,6 +13,7 @@ import { scaledIndex } from '../random/samplers.js';
 import { keyFor, seedGeneration } from '../random/seed.js';
 import { threefry2x32Into } from '../random/threefry.js';
 import { Tensor } from '../tensor/tensor.js';
+import { checkOptions, isRecord } from './options.js';
 import { stackElements } from './stack.js';
 
 /** What elements hold (TF.js's TensorContainer): batch() stacks all but strings (verbatim has no string tensors). */
@@ -150,8 +151,8 @@ export class Dataset<T = Element> {
       throw invalid('Dataset.shuffle', 'Expected bufferSize to be a positive integer', { bufferSize });
     }
     const positional = options === undefined || options === null || typeof options !== 'object';
-    const seed = positional ? options ?? undefined : options.seed;
-    const reshuffleEachIteration = (positional ? reshuffle : options.reshuffleEachIteration) ?? true;
+    const { seed, reshuffleEachIteration = true } = checkOptions<{ seed?: Seed | string; reshuffleEachIteration?: boolean }>('Dataset.shuffle',
+      positional ? { seed: options ?? undefined, reshuffleEachIteration: reshuffle } : options, ['seed', 'reshuffleEachIteration'], ['reshuffleEachIteration']);
     const seedKey = typeof seed === 'string' ? foldIn(keyOf(0), 'shuffle', seed) : seedKeyOf(seed, 'shuffle');
     const upstream = this.source;
     return new Dataset(async function* shuffled(pass) {
@@ -191,7 +192,11 @@ export class Dataset<T = Element> {
    */
   batch(batchSize: number, options: { dropRemainder?: boolean } | boolean = {}): Dataset<Element> {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid('Dataset.batch', 'Expected batchSize to be a positive integer', { batchSize });
-    const dropRemainder = typeof options === 'boolean' ? !options : options.dropRemainder ?? false;
+    if (typeof options !== 'boolean' && !isRecord(options)) {
+      throw invalid('Dataset.batch', 'Expected smallLastBatch (a boolean, as TF.js) or options {dropRemainder}', { options });
+    }
+    const dropRemainder = typeof options === 'boolean' ? !options
+      : checkOptions<{ dropRemainder?: boolean }>('Dataset.batch', options, ['dropRemainder'], ['dropRemainder']).dropRemainder ?? false;
     const upstream = this.source as unknown as Source<Element>;
     const size = this.size === null ? null : dropRemainder ? Math.floor(this.size / batchSize) : Math.ceil(this.size / batchSize);
     return new Dataset<Element>(async function* batched(pass) {
@@ -221,7 +226,7 @@ export class Dataset<T = Element> {
    */
   map<U>(fn: (element: T, context: MapContext) => U, options: { seed?: Seed } = {}): Dataset<U> {
     if (typeof fn !== 'function') throw invalid('Dataset.map', 'Expected fn to be a function', { fn });
-    return this.mapElements(options, (input, context) => ENGINE.tidy(() => fn(input, context)));
+    return this.mapElements(checkOptions('Dataset.map', options, ['seed']), (input, context) => ENGINE.tidy(() => fn(input, context)));
   }
 
   /**
@@ -230,7 +235,7 @@ export class Dataset<T = Element> {
    */
   mapAsync<U>(fn: (element: T, context: MapContext) => Promise<U>, options: { seed?: Seed } = {}): Dataset<U> {
     if (typeof fn !== 'function') throw invalid('Dataset.mapAsync', 'Expected fn to be a function', { fn });
-    return this.mapElements(options, fn);
+    return this.mapElements(checkOptions('Dataset.mapAsync', options, ['seed']), fn);
   }
 
   private mapElements<U>(options: { seed?: Seed }, apply: (element: T, context: MapContext) => U | Promise<U>): Dataset<U> {
