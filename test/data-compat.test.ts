@@ -133,6 +133,8 @@ describe('zip, concatenate, mapAsync, generator, take/skip/repeat as tf.data', (
     await same((lib) => lib.data.generator(async function* g() { yield [1, 2]; yield [3, 4]; }));
     await same((lib) => lib.data.generator(() => { let i = 0; return { next: () => ({ value: i, done: i++ >= 3 }) }; }));
     assert.throws(() => vb.data.concatenate(vb.data.array([1]), [2] as never), /data\.concatenate: Expected one or more datasets/);
+    await assert.rejects(vb.data.generator(() => [1, 2] as never).toArray(),
+      /data\.generator: Expected a function returning an iterator \(write it as function\* or async function\*\)\. Received: returned=\[1, 2\]/);
   });
 
   it('func: elements from a stateful function until done, later passes going on from there (as TF.js)', async () => {

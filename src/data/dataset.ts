@@ -399,6 +399,9 @@ export function generator<T>(make: () => Iterator<T> | AsyncIterator<T>): Datase
   if (typeof make !== 'function') throw invalid('data.generator', 'Expected a generator function', { generator: make });
   return new Dataset<T>(async function* generated() {
     const it = make();
+    if (it === null || typeof it !== 'object' || typeof it.next !== 'function') {
+      throw invalid('data.generator', 'Expected a function returning an iterator (write it as function* or async function*)', { returned: it });
+    }
     let done = false;
     try {
       for (let r = await it.next(); !(done = r.done === true); r = await it.next()) yield r.value;
