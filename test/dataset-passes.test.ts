@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as vb from 'verbatim';
+import { runNode } from './helpers/process.js';
 
 /** The four ways to iterate by hand, in turn: each must start the next pass. */
 async function handOrders(ds: vb.data.Dataset<number>, count: number): Promise<number[][]> {
@@ -57,5 +58,28 @@ describe('datasets iterated by hand', () => {
     const orders = await handOrders(ds, 4);
     assert.notDeepEqual(orders[0], items, 'shuffled');
     for (const order of orders) assert.deepEqual(order, orders[0]);
+  });
+
+  it('unseeded shuffles and maps made before setRandomSeed follow it when iterated, not a seed chosen when made', async () => {
+    const orderAfterSeed5 = async (madeUnder: number) => {
+      vb.setRandomSeed(madeUnder);
+      const shuffled = vb.data.array(items).shuffle(12);
+      const keyed = vb.data.array([0]).map((_, { key }) => String(key));
+      vb.setRandomSeed(5);
+      return [await passOrder(shuffled, [0]), await keyed.toArray()];
+    };
+    assert.deepEqual(await orderAfterSeed5(1), await orderAfterSeed5(2));
+    // In a fresh process a pipeline made before any seed: the same on every run, and not repeated
+    // by the pipeline made after setRandomSeed.
+    const script = `import * as vb from 'verbatim';
+      const early = vb.data.array(${JSON.stringify(items)}).shuffle(12);
+      vb.setRandomSeed(1);
+      const late = vb.data.array(${JSON.stringify(items)}).shuffle(12);
+      console.log(JSON.stringify([await early.toArray(), await late.toArray()]));`;
+    const runs = [runNode(script), runNode(script)];
+    for (const run of runs) assert.equal(run.status, 0, run.stderr);
+    assert.equal(runs[0]!.stdout, runs[1]!.stdout, 'the same orders on every run');
+    const [early, late] = JSON.parse(runs[0]!.stdout) as number[][];
+    assert.notDeepEqual(early, late, 'the early shuffle has a key of its own');
   });
 });

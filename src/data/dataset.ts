@@ -90,14 +90,24 @@ export function resetDatasetSeeds(): void {
   unnamedSeeds = 0;
 }
 
-/** Unseeded shuffles and maps are numbered since the seed was set: the same code after the same setRandomSeed gets the same keys. */
-function seedKeyOf(seed: Seed | undefined, kind: string): Key {
-  if (seed !== undefined) return keyOf(seed);
-  if (unnamedScope !== seedGeneration()) {
-    unnamedScope = seedGeneration();
-    unnamedSeeds = 0;
+/**
+ * The key of a shuffle or map, taken when a pass starts. Unseeded ones are numbered when made,
+ * since the seed was set (the same code after the same setRandomSeed gets the same keys), and
+ * draw from the seed in force at the pass: a pipeline made before setRandomSeed follows it, rather
+ * than a seed chosen at random when it was made. Those made before any seed was set keep their
+ * numbers after the first setRandomSeed, so that the ones made after it do not repeat their keys.
+ */
+function seedKeyOf(seed: Seed | undefined, kind: string): () => Key {
+  if (seed !== undefined) {
+    const k = keyOf(seed);
+    return () => k;
   }
-  return keyFor('data', kind, unnamedSeeds++);
+  if (unnamedScope !== seedGeneration()) {
+    if (unnamedScope !== 0) unnamedSeeds = 0;
+    unnamedScope = seedGeneration();
+  }
+  const n = unnamedSeeds++;
+  return () => keyFor('data', kind, n);
 }
 
 export class Dataset<T = Element> {
@@ -153,10 +163,10 @@ export class Dataset<T = Element> {
     const positional = options === undefined || options === null || typeof options !== 'object';
     const { seed, reshuffleEachIteration = true } = checkOptions<{ seed?: Seed | string; reshuffleEachIteration?: boolean }>('Dataset.shuffle',
       positional ? { seed: options ?? undefined, reshuffleEachIteration: reshuffle } : options, ['seed', 'reshuffleEachIteration'], ['reshuffleEachIteration']);
-    const seedKey = typeof seed === 'string' ? foldIn(keyOf(0), 'shuffle', seed) : seedKeyOf(seed, 'shuffle');
+    const seedKey = typeof seed === 'string' ? () => foldIn(keyOf(0), 'shuffle', seed) : seedKeyOf(seed, 'shuffle');
     const upstream = this.source;
     return new Dataset(async function* shuffled(pass) {
-      const bits = new BitStream(reshuffleEachIteration ? foldIn(seedKey, ...pass) : foldIn(seedKey, 0));
+      const bits = new BitStream(reshuffleEachIteration ? foldIn(seedKey(), ...pass) : foldIn(seedKey(), 0));
       const it = upstream(pass);
       const buffer: T[] = [];
       try {
@@ -242,9 +252,10 @@ export class Dataset<T = Element> {
     const seedKey = seedKeyOf(options.seed, 'map');
     const upstream = this.source;
     return new Dataset(async function* mapped(pass) {
+      const passKey = seedKey();
       let index = 0;
       for await (const input of upstream(pass)) {
-        const output = await apply(input, { key: foldIn(seedKey, ...pass, index), index, pass });
+        const output = await apply(input, { key: foldIn(passKey, ...pass, index), index, pass });
         disposeReplaced(input, output);
         index++;
         yield output;
