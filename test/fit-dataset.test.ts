@@ -209,6 +209,16 @@ describe('fitDataset with batchesPerEpoch and validationBatches (TF.js as oracle
     vb.dispose(items.flatMap(({ xs, ys }) => [xs, ys]));
   });
 
+  it('an empty dataset is an error (as Keras), not an epoch with loss 0', async () => {
+    const { ours } = models();
+    const empty = () => vb.data.array([{ xs: [0, 0, 0], ys: [0] }]).filter(() => false).batch(BATCH);
+    await assert.rejects(ours.fitDataset(empty(), { epochs: 2, verbose: 0 }),
+      /fitDataset: Expected a dataset with at least one batch in each epoch\. Received: dataset="a dataset of 0 batches in epoch 1"/);
+    await assert.rejects(ours.evaluateDataset(empty()), /evaluateDataset: Expected dataset with at least one batch \(nothing evaluated has no loss\)\. Received: dataset="a dataset of 0 batches"/);
+    const data = streams(2);
+    await assert.rejects(ours.fitDataset(data.ours, { epochs: 1, verbose: 0, validationData: empty() }), /fitDataset: Expected validationData with at least one batch/);
+  });
+
   it('bad batchesPerEpoch and validationBatches are errors naming them', async () => {
     const m = models();
     await assert.rejects(m.ours.fitDataset(streams(2).ours, { batchesPerEpoch: 0, verbose: 0 }), /fitDataset: Expected batchesPerEpoch to be a positive integer\. Received: batchesPerEpoch=0/);

@@ -325,9 +325,15 @@ export class LayersModel implements TrainableModel {
       }
       try {
         await skipElements(it, trained);
+        let batches = 0;
         for await (const [xs, ys] of datasetPairs(it, limit === undefined ? undefined : limit - skip, toBatch, context, ranOut)) {
           checkPair(model, xs, ys, context);
+          batches++;
           yield [xs, ys] as Batch;
+        }
+        // Keras's error: an epoch without data has no loss (it was recorded as 0). Running out under batchesPerEpoch stops instead.
+        if (limit === undefined && batches === 0 && skip === 0) {
+          throw invalid(context, 'Expected a dataset with at least one batch in each epoch', { dataset: `a dataset of 0 batches in epoch ${epoch + 1}` });
         }
       } finally {
         // An epoch's own pass, stopped early (stopTraining, an error): its buffers free their elements.

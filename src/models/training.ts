@@ -563,6 +563,9 @@ export function datasetEvaluation(
     const it = epoch === undefined ? dataset.iterator() : dataset.iterator([epoch]);
     for await (const batch of datasetPairs(it, batches, toBatch, context, ranOut)) pairs.push(batch);
     await it.return?.(); // the pass stops after `batches`: its buffers (a shuffle's) free their elements
+    if (pairs.length === 0) {
+      throw invalid(context, `Expected ${names.dataset} with at least one batch (nothing evaluated has no loss)`, { [names.dataset]: 'a dataset of 0 batches' });
+    }
     try {
       const logs = evaluateBatches(model, pairs);
       evaluated?.(pairs, logs);
