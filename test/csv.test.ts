@@ -236,6 +236,9 @@ describe('vb.data.csv against tf.data.csv', () => {
     throwsNow('x.csv', { header: true }, /Expected option among hasHeader, columnNames, columnConfigs, configuredColumnsOnly, delimiter, delimWhitespace\. Received: option="header"/);
     throwsNow('x.csv', { columnConfigs: { a: { dtype: 'float64' } } }, /Expected dtype to be one of float32, int32, bool, string\. Received: columnConfigs\.a\.dtype="float64"/);
     throwsNow('x.csv', { columnConfigs: { a: { label: true } } }, /Received: columnConfigs\.a key="label"/);
+    throwsNow('x.csv', { columnConfigs: { a: { isLabel: 'yes' } } }, /data\.csv: Expected isLabel to be a boolean\. Received: columnConfigs\.a\.isLabel="yes"/);
+    throwsNow('x.csv', { columnConfigs: { a: { required: 1 } } }, /Expected required to be a boolean\. Received: columnConfigs\.a\.required=1/);
+    throwsNow('x.csv', { columnConfigs: { a: { default: null } } }, /Expected default to be a number, a string or a boolean\. Received: columnConfigs\.a\.default=null/);
     throwsNow(42, undefined, /data\.csv: Expected a path, a URL or a Request\. Received: source=42/);
     throwsNow('ftp://host/x.csv', undefined, /Expected a file path, a file:\/\/ URL or an http\(s\):\/\/ URL\. Received: source="ftp:\/\/host\/x\.csv"/);
   });

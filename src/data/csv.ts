@@ -72,6 +72,13 @@ function checkConfig(config: unknown): CsvConfig {
       if (column.dtype !== undefined && !DTYPES.includes(column.dtype as string)) {
         throw invalid(CONTEXT, `Expected dtype to be one of ${DTYPES.join(', ')}`, { [`columnConfigs.${name}.dtype`]: column.dtype });
       }
+      // TF.js takes any truthy isLabel or required: 'yes' would silently be false here.
+      for (const flag of ['isLabel', 'required'] as const) {
+        if (column[flag] !== undefined && typeof column[flag] !== 'boolean') throw invalid(CONTEXT, `Expected ${flag} to be a boolean`, { [`columnConfigs.${name}.${flag}`]: column[flag] });
+      }
+      if (column.default !== undefined && !['number', 'string', 'boolean'].includes(typeof column.default)) {
+        throw invalid(CONTEXT, 'Expected default to be a number, a string or a boolean', { [`columnConfigs.${name}.default`]: column.default });
+      }
     }
   }
   if (c.configuredColumnsOnly && c.columnConfigs === undefined) {
