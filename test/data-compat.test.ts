@@ -225,6 +225,14 @@ describe('zip, concatenate, mapAsync, generator, take/skip/repeat as tf.data', (
     assert.equal(d.shuffle(3, null as never, false).size, 3, "TF.js's shuffle(n, null, false) still means no seed");
   });
 
+  it('iterator(pass) and forEachAsync(fn) check their arguments', async () => {
+    const d = vb.data.array([1, 2, 3]).shuffle(3, { seed: 1 });
+    assert.throws(() => d.iterator(5 as never), /Dataset\.iterator: Expected pass to be an array of non-negative integers \(\[epoch\]\)\. Received: pass=5/);
+    assert.throws(() => d.iterator('ab' as never), /Received: pass="ab"/, 'a string is not taken as a list of its characters');
+    assert.throws(() => d.iterator([-1]), /Received: pass=\[-1\]/);
+    await assert.rejects(d.forEachAsync(3 as never), /Dataset\.forEachAsync: Expected fn to be a function\. Received: fn=3/);
+  });
+
   it('the same seed gives the same elements through zip, concatenate and shuffle', async () => {
     const pipeline = () => vb.data.zip({ x: vb.data.array([0, 1, 2, 3, 4, 5, 6, 7]).shuffle(4, { seed: 5 }), y: vb.data.array([0, 1, 2, 3, 4, 5, 6, 7]) })
       .concatenate(vb.data.zip({ x: vb.data.array([8, 9]), y: vb.data.array([8, 9]) })).batch(3);

@@ -129,6 +129,8 @@ export class Dataset<T = Element> {
         this.handPasses = 0;
       }
       pass = [this.handPasses++];
+    } else if (!Array.isArray(pass) || !pass.every((p) => Number.isSafeInteger(p) && p >= 0)) {
+      throw invalid('Dataset.iterator', 'Expected pass to be an array of non-negative integers ([epoch])', { pass });
     }
     return this.source(pass);
   }
@@ -145,6 +147,7 @@ export class Dataset<T = Element> {
   }
 
   async forEachAsync(fn: (element: T) => void | Promise<void>): Promise<void> {
+    if (typeof fn !== 'function') throw invalid('Dataset.forEachAsync', 'Expected fn to be a function', { fn });
     for await (const element of this) await fn(element);
   }
 
