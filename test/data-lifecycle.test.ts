@@ -32,6 +32,20 @@ describe('datasets stopped early or failing', () => {
     await assert.rejects(failsSecond.prefetch(4).toArray(), /the second element fails/, 'a consumer that reaches it still gets the error');
   });
 
+  it('a consumer that stops is not held up by an element prefetch asked for that never arrives (a stalled download)', async () => {
+    const stalls = vb.data.generator(async function* g() {
+      yield 1;
+      await new Promise(() => undefined);
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const heldUp = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('take(1) is still waiting for the stalled element')), 2000); });
+    try {
+      assert.deepEqual(await Promise.race([stalls.prefetch(3).take(1).toArray(), heldUp]), [1]);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+
   it('a pipeline stopped early frees the elements its stages hold and closes the user\'s generator', async () => {
     const rows = vb.tensor(Array.from({ length: 12 }, (_, i) => [i, -i]));
     const slices = () => vb.data.fromTensorSlices(rows);
@@ -45,6 +59,7 @@ describe('datasets stopped early or failing', () => {
     for (const [name, run] of pipelines) {
       const before = tensorCount();
       vb.dispose(await run() as vb.Tensor[]);
+      await new Promise((resolve) => setTimeout(resolve, 0)); // prefetch frees what it read ahead as it arrives
       assert.equal(tensorCount(), before, `${name}: every element read is freed`);
     }
     let closed = false;

@@ -363,9 +363,11 @@ export class Dataset<T = Element> {
           yield r.value;
         }
       } finally {
-        // Elements read ahead for a consumer that stopped.
-        for (const r of await Promise.allSettled(queue)) if (r.status === 'fulfilled' && !r.value.done) disposeElement(r.value.value);
-        await it.return();
+        // Elements read ahead for a consumer that stopped are freed as they arrive, and the upstream
+        // closes after them. Neither is awaited: a stalled source (a download that hangs) must not
+        // hold up a consumer that has what it wanted.
+        for (const next of queue) void next.then((r) => { if (!r.done) disposeElement(r.value); }, () => undefined);
+        void it.return().catch(() => undefined);
       }
     }, this.size);
   }
