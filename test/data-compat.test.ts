@@ -144,6 +144,9 @@ describe('zip, concatenate, mapAsync, generator, take/skip/repeat as tf.data', (
     for (let pass = 0; pass < 2; pass++) assert.deepEqual(await elementsOf(mine), await elementsOf(theirs), `pass ${pass}`);
     assert.deepEqual(await elementsOf(vb.data.func(counter())), [0, 1, 2]);
     assert.throws(() => vb.data.func(3 as never), /data\.func: Expected a function returning \{value, done\}\. Received: f=3/);
+    // A bare value would never be done: an error, not an endless pass.
+    await assert.rejects(vb.data.func(() => 5 as never).take(3).toArray(),
+      /data\.func: Expected f to return \{value, done\}\. Received: returned=5/);
   });
 
   it('a generator function is called anew for each pass', async () => {

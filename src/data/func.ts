@@ -9,6 +9,12 @@ import { Dataset } from './dataset.js';
 export function func<T>(f: () => IteratorResult<T> | Promise<IteratorResult<T>>): Dataset<T> {
   if (typeof f !== 'function') throw invalid('data.func', 'Expected a function returning {value, done}', { f });
   return new Dataset<T>(async function* called() {
-    for (let r = await f(); !r.done; r = await f()) yield r.value;
+    for (;;) {
+      const r = await f();
+      // Anything but a result object would never be done: an endless pass of undefined elements.
+      if (r === null || typeof r !== 'object') throw invalid('data.func', 'Expected f to return {value, done}', { returned: r });
+      if (r.done) return;
+      yield r.value;
+    }
   }, null);
 }
