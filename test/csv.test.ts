@@ -229,6 +229,7 @@ describe('vb.data.csv against tf.data.csv', () => {
     await rejects('', undefined, /data\.csv: Expected a header line \(the source is empty\)/);
     await rejects('a\n"x\n', undefined, /Expected a closing quote before the end of the input\. Received: line=2/);
     await assert.rejects(vb.data.csv(join(dir, 'no-such-file.csv')).toArray(), /data\.csv: Expected a readable file .*Received: source=".*no-such-file\.csv"/);
+    await assert.rejects(vb.data.csv(dir).toArray(), /data\.csv: Expected a readable file \(EISDIR.*\)\. Received: source=/, 'a directory');
     const throwsNow = (source: unknown, config: unknown, pattern: RegExp) => assert.throws(() => vb.data.csv(source as string, config as vb.data.CsvConfig), pattern);
     throwsNow('x.csv', { delimiter: '::' }, /data\.csv: Expected delimiter to be one character other than a quote or a line break\. Received: delimiter="::"/);
     throwsNow('x.csv', { delimiter: ' ', delimWhitespace: true }, /Expected delimiter or delimWhitespace, not both/);

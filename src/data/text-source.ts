@@ -61,6 +61,9 @@ async function* fileChunks(path: string, context: string): AsyncGenerator<Uint8A
     let bytesRead: number;
     try {
       ({ bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position));
+    } catch (e) {
+      // A directory opens but does not read (EISDIR).
+      throw invalid(context, `Expected a readable file (${(e as Error).message})`, { source: path });
     } finally {
       await handle.close();
     }
