@@ -82,4 +82,13 @@ describe('datasets iterated by hand', () => {
     const [early, late] = JSON.parse(runs[0]!.stdout) as number[][];
     assert.notDeepEqual(early, late, 'the early shuffle has a key of its own');
   });
+
+  it('under enableOpDeterminism, a map that reads no key needs no seed; one that reads it does', () => {
+    const run = runNode(`import * as vb from 'verbatim';
+      vb.enableOpDeterminism();
+      console.log(JSON.stringify(await vb.data.array([1, 2]).map((x) => x * 2).toArray()));
+      await vb.data.array([1]).map((x, { key }) => key).toArray().catch((e) => console.log(e.constructor.name));`);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, '[2,4]\nDeterminismError\n');
+  });
 });

@@ -255,10 +255,14 @@ export class Dataset<T = Element> {
     const seedKey = seedKeyOf(options.seed, 'map');
     const upstream = this.source;
     return new Dataset(async function* mapped(pass) {
-      const passKey = seedKey();
+      let passKey: Key | undefined;
       let index = 0;
       for await (const input of upstream(pass)) {
-        const output = await apply(input, { key: foldIn(passKey, ...pass, index), index, pass });
+        const at = index;
+        // The key is made when fn reads it: a map that draws no random numbers needs no seed
+        // (under enableOpDeterminism, map(x => x * 2) before setRandomSeed is not an error).
+        const context: MapContext = { index: at, pass, get key() { return foldIn(passKey ??= seedKey(), ...pass, at); } };
+        const output = await apply(input, context);
         disposeReplaced(input, output);
         index++;
         yield output;
