@@ -46,13 +46,14 @@ describe('datasets stopped early or failing', () => {
     }
   });
 
-  it('a pipeline stopped early frees the elements its stages hold and closes the user\'s generator', async () => {
+  it('a pipeline stopped early or failing frees the elements its stages hold and closes the user\'s generator', async () => {
     const rows = vb.tensor(Array.from({ length: 12 }, (_, i) => [i, -i]));
     const slices = () => vb.data.fromTensorSlices(rows);
     const pipelines: [string, () => Promise<unknown>][] = [
       ['shuffle then take', () => slices().shuffle(8, { seed: 1 }).take(2).toArray()],
       ['prefetch then take', () => slices().prefetch(5).take(1).toArray()],
       ['zip ending with its shortest', () => vb.data.zip([slices().shuffle(6, { seed: 2 }), slices().take(3)]).toArray()],
+      ['a map that throws, under toArray', () => slices().map((row, { index }) => { if (index === 2) throw new Error('map fails'); return vb.neg(row as vb.Tensor); }).toArray().catch(() => [])],
       ['a batch that fails to stack', () => vb.data.zip([slices(), vb.data.array(['a', 'b', 'c', 'd'])]).batch(4).toArray().catch(() => [])],
       ['a break out of for await', async () => { for await (const row of slices().shuffle(10, { seed: 3 })) { vb.dispose(row as vb.Tensor); break; } }],
     ];

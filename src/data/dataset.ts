@@ -142,7 +142,13 @@ export class Dataset<T = Element> {
   async toArray(): Promise<T[]> {
     if (this.size === Infinity) throw invalid('Dataset.toArray', 'Expected a finite dataset (take(count) first)', { size: this.size });
     const out: T[] = [];
-    for await (const element of this) out.push(element);
+    try {
+      for await (const element of this) out.push(element);
+    } catch (e) {
+      // The caller never receives the elements read before the failure.
+      for (const element of out) disposeElement(element);
+      throw e;
+    }
     return out;
   }
 
@@ -262,7 +268,13 @@ export class Dataset<T = Element> {
         // The key is made when fn reads it: a map that draws no random numbers needs no seed
         // (under enableOpDeterminism, map(x => x * 2) before setRandomSeed is not an error).
         const context: MapContext = { index: at, pass, get key() { return foldIn(passKey ??= seedKey(), ...pass, at); } };
-        const output = await apply(input, context);
+        let output: U;
+        try {
+          output = await apply(input, context);
+        } catch (e) {
+          disposeElement(input);
+          throw e;
+        }
         disposeReplaced(input, output);
         index++;
         yield output;
