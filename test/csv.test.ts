@@ -219,6 +219,7 @@ describe('vb.data.csv against tf.data.csv', () => {
   it('errors: each a clear message naming what was received', async () => {
     const rejects = (text: string, config: vb.data.CsvConfig | undefined, pattern: RegExp) => assert.rejects(vb.data.csv(file(text), config).toArray(), pattern);
     await rejects('a,b\n1\n', undefined, /data\.csv: Expected 2 fields in every row \(one per column\)\. Received: line=2, fields=1/);
+    await rejects('a,b\n1,2\n\n', undefined, /Expected 2 fields in every row \(one per column\) \(this line is empty: blank lines are rows too, as in TF\.js\)\. Received: line=3, fields=1/);
     await rejects('a,b\n1,2,3\n', undefined, /Received: line=2, fields=3/);
     await rejects('a,b\n1,2\n\n3,4\n', undefined, /Received: line=3, fields=1/);
     await rejects('a,a\n1,2\n', undefined, /data\.csv: Expected distinct column names\. Received: duplicate="a"/);

@@ -182,7 +182,8 @@ class CsvReader {
 
   private element(record: CsvRecord, width: number, columns: readonly Column[]): CsvElement {
     if (record.fields.length !== width) {
-      throw invalid(CONTEXT, `Expected ${width} fields in every row (one per column)`, { line: record.line, fields: record.fields.length });
+      const blank = record.fields.length === 1 && record.fields[0] === '' ? ' (this line is empty: blank lines are rows too, as in TF.js)' : '';
+      throw invalid(CONTEXT, `Expected ${width} fields in every row (one per column)${blank}`, { line: record.line, fields: record.fields.length });
     }
     const features: CsvRow = {};
     let labels: CsvRow | undefined;
