@@ -67,6 +67,8 @@ describe('run tools: arguments and stores', () => {
       [['doctor', other], /verbatim doctor: Expected a \.js, \.mjs, \.cjs, \.ts, \.mts or \.cts script\. Received: script=.*notes\.py/],
       [['run', other], /Expected a \.js, \.mjs, \.cjs, \.ts, \.mts or \.cts script\. Received: script=.*notes\.py/],
       [['report', '--out', '', ...listed().map((r) => r.id)], /Expected a non-empty value after --out\. Received: --out \(empty\)/],
+      // Was Node's raw ENOENT (exit 1) after reading every run.
+      [['report', '--out', '/nonexistent-dir/report.html', ...listed().map((r) => r.id)], /verbatim report: Expected --out to be a file in an existing directory \(or - for stdout\)\. Received: --out \/nonexistent-dir\/report\.html \(\/nonexistent-dir is not a directory\)/],
       // Arguments that were ignored: extra positionals, an empty store (runs in the working directory), doctor's --store.
       [['ls', 'foo'], /verbatim ls: Expected no positional arguments .*\. Received: \["foo"\]/],
       [['env', 'x'], /verbatim env: Expected no positional arguments\. Received: \["x"\]/],

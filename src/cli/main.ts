@@ -3,10 +3,10 @@
  * The verbatim command line: run scripts as recorded runs, verify and compare them, list and
  * report them. Exit codes: 0 success, 1 a check failed (or a run failed), 2 bad usage.
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import * as vb from '../index.js';
-import { defaultStore, jsonNumber, listRuns, removeRun, resolveRun, summarizeRun, writeFailure } from '../runs/store.js';
+import { defaultStore, jsonNumber, listRuns, removeRun, resolveRun, summarizeRun, writeAtomic, writeFailure } from '../runs/store.js';
 import { integerFlag, MAX_THREADS, parse, seedText, stringFlag, type Parsed } from './args.js';
 import { UsageError } from '../errors.js';
 import { execute, executeAll, interruptedBy, isScriptName, SCRIPT_KINDS, signalExitCode, type Execution, type Invocation } from './execute.js';
@@ -453,6 +453,10 @@ async function commandReport(parsed: Parsed): Promise<number> {
   const name = stringFlag(parsed, 'name');
   if (ids.length === 0) throw new UsageError(name === undefined ? 'Expected runs (ids or --name). Received: none' : `Expected runs named ${name} in ${storeDir}. Received: none of that name`);
   const file = stringFlag(parsed, 'out') ?? 'report.html';
+  const directory = dirname(resolve(file));
+  if (file !== '-' && !(existsSync(directory) && statSync(directory).isDirectory())) {
+    throw new UsageError(`Expected --out to be a file in an existing directory (or - for stdout). Received: --out ${file} (${directory} is not a directory)`);
+  }
   const runs = ids.map((id) => loadRun(storeDir, id));
   const corrupt = runs.filter((r) => r.summary.status === 'corrupt');
   for (const r of corrupt) write('stderr', `verbatim report: left out ${r.summary.id}, corrupt: ${printable(r.summary.problem!)}\n`);
@@ -472,7 +476,8 @@ async function commandReport(parsed: Parsed): Promise<number> {
     write('stderr', `wrote the report to stdout (${readable.length} runs)\n`);
     return 0;
   }
-  writeFileSync(file, html);
+  // Whole or not at all (a full disk leaves no report cut short, and no temporary file).
+  writeAtomic(file, html);
   out(`wrote ${file} (${readable.length} runs)`);
   return 0;
 }
