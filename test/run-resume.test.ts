@@ -104,7 +104,7 @@ describe('verbatim run --resume', () => {
     appendFileSync(join(dir, 'epochs.jsonl'), '{"fit":0,"epoch":5,"logs":{},"logBits":{},"digest":"after the backup","layers":{}}\n');
     appendFileSync(join(dir, 'steps.jsonl'), '{"fit":0,"epoch":6,"step":7,"lossBits":"00000000","loss":0,"digest":"after the backup"}\n');
     appendFileSync(join(dir, 'weights', 'fit-0.bin'), new Uint8Array(4 * 57));
-    appendFileSync(join(dir, 'values.jsonl'), '{"name":"epoch-loss","step":5,"bits":"00000000","value":0,"at":{"fit":0,"epoch":6,"step":7}}\n');
+    appendFileSync(join(dir, 'values.jsonl'), '{"name":"epoch-loss","step":5,"bits":"00000000","value":0,"at":{"fit":0,"epoch":6,"step":7,"backup":{"epoch":6,"step":0,"finished":true}}}\n');
     await runAndKill(['run', '--resume', id], second, id);
     const resumed = cli(['run', '--resume', id.slice(0, 30), '--progress']);
     assert.equal(resumed.code, 0, resumed.stderr);
@@ -267,5 +267,68 @@ describe('verbatim run --resume: the backups of short fits', () => {
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal(trainedFits(), '0,1,2,3');
     assert.deepEqual(records(dir), records(join(STORE, plain)));
+  });
+});
+
+/**
+ * Two fits logging in every hook; once kills.txt exists, the process SIGKILLs itself at the kill
+ * point its count names: right after a value logged after a backup at the same position, before
+ * the records were written (they are written at most 0.1 s apart, and at each backup).
+ */
+const SELF_KILLED = `import * as vb from 'verbatim';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+const killAt = (n) => {
+  if (!existsSync('kills.txt') || Number(readFileSync('kills.txt', 'utf8')) !== n) return;
+  writeFileSync('kills.txt', String(n + 1));
+  process.kill(process.pid, 'SIGKILL');
+};
+const x = vb.random.normal(vb.random.key(3), [40, 4]);
+const y = vb.sum(x, 1, true);
+const model = vb.sequential({ layers: [vb.layers.dense({ units: 4, inputShape: [4], activation: 'relu' }), vb.layers.dense({ units: 1 })] });
+model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+const logging = {
+  onTrainBegin: () => vb.runs.log('began', 1),
+  onEpochBegin: (epoch) => vb.runs.log('epoch-begin', epoch),
+  // After the backup at batch 2's end.
+  onBatchBegin: (batch) => { vb.runs.log('batch-begin', batch); if (batch === 3) killAt(0); },
+  // After the backup at the epoch's last batch's end (the second fit's first epoch: after the first fit's final values).
+  onEpochEnd: (epoch, logs) => { vb.runs.log('epoch-loss', logs.loss, { step: epoch }); if (epoch === 1) killAt(1); if (epoch === 0) killAt(3); },
+  // After the fit's final backup (backups end first).
+  onTrainEnd: () => { vb.runs.log('ended', 1); killAt(2); },
+};
+await model.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0, callbacks: [logging] });
+vb.runs.log('after', model.evaluate(x, y).dataSync()[0]);
+await model.fit(x, y, { epochs: 2, batchSize: 10, verbose: 0, callbacks: [logging] });
+`;
+
+describe('verbatim run --resume: values logged after a backup at its position', () => {
+  before(() => {
+    rmSync(WORK, { recursive: true, force: true });
+    mkdirSync(WORK, { recursive: true });
+    writeFileSync(join(WORK, 'self-killed.mjs'), SELF_KILLED);
+  });
+  after(() => rmSync(WORK, { recursive: true, force: true }));
+
+  it('onBatchBegin, onEpochEnd and onTrainEnd values killed before written are logged again, once; those written are kept', () => {
+    const values = (name: string) => {
+      const [{ id }] = JSON.parse(cli(['ls', '--json', '--name', name]).stdout) as { id: string }[];
+      return lines(join(STORE, id), 'values.jsonl').map((l) => {
+        const { name: n, step, bits } = JSON.parse(l) as Record<string, unknown>;
+        return JSON.stringify([n, step, bits]);
+      });
+    };
+    assert.equal(cli(['run', 'self-killed.mjs', '--seed', '3', '--name', 'whole']).code, 0);
+    writeFileSync(join(WORK, 'kills.txt'), '0');
+    // A backup at every batch's end, each epoch's start and the fit's end.
+    const killed = cli(['run', 'self-killed.mjs', '--seed', '3', '--name', 'killed', '--backup-interval', '0']);
+    assert.notEqual(killed.code, 0);
+    const [{ id }] = JSON.parse(cli(['ls', '--json', '--name', 'killed']).stdout) as { id: string }[];
+    for (let kill = 1; kill <= 4; kill++) {
+      assert.equal(readFileSync(join(WORK, 'kills.txt'), 'utf8'), String(kill));
+      const resumed = cli(['run', '--resume', id!]);
+      assert.equal(resumed.code === 0, kill === 4, resumed.stderr);
+    }
+    assert.deepEqual(values('killed'), values('whole'));
+    assert.equal(cli(['verify', id!]).code, 0);
   });
 });

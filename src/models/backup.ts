@@ -37,6 +37,21 @@ export interface AutomaticBackup {
   beforeSave: () => void;
   /** The run's backups of ended fits that are not written yet (shared by the run's fits). */
   held: HeldBackups;
+  /** Told of each backup as it is saved (written now or held): the run notes which backup each custom value follows. */
+  saving?: (point: BackupPoint) => void;
+  /**
+   * Told at each onEpochBegin and onTrainEnd, where backups are saved: a fit restored from a backup
+   * has then run again every hook that had run before its backup was saved (onTrainBegin, the
+   * resumed epoch's onEpochBegin), and what its hooks do from then on was done after the backup.
+   */
+  passing?: () => void;
+}
+
+/** Where a backup resumes: at this epoch, after `step` of its batches; or a fit's final state. */
+export interface BackupPoint {
+  epoch: number;
+  step: number;
+  finished: boolean;
 }
 
 /**
@@ -258,6 +273,7 @@ export class BackupAndRestore implements Callback {
 
   /** Saves at the start of each epoch after the first (the state of the epoch just completed, after every callback's onEpochEnd). */
   onEpochBegin(epoch: number): Promise<void> | undefined {
+    this.automatic?.passing?.();
     return epoch > this.startEpoch && this.due() ? this.save({ epoch, step: 0, accumulators: [] }, false) : undefined;
   }
 
@@ -293,6 +309,7 @@ export class BackupAndRestore implements Callback {
   private async save({ epoch, step, accumulators }: TrainingPosition, finished: boolean): Promise<void> {
     // Non-numeric: the clock decides only when backups are written.
     this.lastSave = globalThis.performance.now();
+    this.automatic?.saving?.({ epoch, step, finished });
     const model = this.model!;
     const optimizer = model.optimizer ? await model.optimizer.getWeights() : [];
     const backup: Backup = {
@@ -347,6 +364,7 @@ export class BackupAndRestore implements Callback {
   }
 
   async onTrainEnd(): Promise<void> {
+    this.automatic?.passing?.();
     if (this.deleteCheckpoint) this.fs.rmSync(this.file, { force: true });
     else await this.save({ epoch: this.completedEpochs, step: 0, accumulators: [] }, true);
   }

@@ -23,7 +23,7 @@ import { modelJson } from '../io/handlers.js';
 import { LayersModel } from '../models/model.js';
 import { startOpTrace, type OpTrace } from './op-trace.js';
 import { backupDirectory, cutBackToBackups, removeBackups, valueKey, type KeptRecords } from './resume.js';
-import { BackupAndRestore, HeldBackups } from '../models/backup.js';
+import { BackupAndRestore, HeldBackups, type BackupPoint } from '../models/backup.js';
 import type { Callback } from '../models/callbacks.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { resultFields, type TensorRecord } from './results.js';
@@ -51,6 +51,10 @@ interface OpenFit {
   readonly dataHashes: Map<string, DataFingerprints>;
   /** Its beginning, while its model has no weights: recorded at its first batch (or its end, if none came). */
   unbuilt: FitStart | undefined;
+  /** Its backup saved last (restored, in a resumed fit): a custom value logged inside it records which it followed. */
+  backup: BackupPoint | undefined;
+  /** Resuming from its backup, until training passes where it was saved: hooks run again until then (onTrainBegin, onEpochBegin) logged before it. */
+  replaying: boolean;
 }
 /** The model's digest and its layers', hashed a weight at a time by Node's crypto. */
 function streamedDigests(model: ObservedModel): { digest: string; layers: Record<string, string> } {
@@ -281,16 +285,15 @@ export class RunRecorder implements TrainingObserver {
   log(name: string, value: number, options: { step?: number } = {}): void {
     checkLogArguments(name, value, options);
     const open = this.latestOpenFit();
-    // A fit resuming from its backup, before its first step here, runs hooks that ran before the
-    // backup (onTrainBegin, the resumed epoch's onEpochBegin and onBatchBegin, a finished fit's
-    // onTrainEnd): what they log is among its kept values, counted at its trainBegin.
-    if (open && this.kept?.fits.has(open.fit) && !(open.progress && (open.progress.epoch > 0 || open.progress.step > 0))) return;
+    // What a resuming fit's hooks log again before training passes its backup is among its kept values, counted at its trainBegin.
+    if (open?.replaying) return;
     const step = options.step ?? this.valueCounts.get(name) ?? 0;
     const logging = this.countLogging(name, step);
     // The script run again logs again what was kept outside fits: skipped by which logging it is.
     if (this.kept?.values.has(valueKey(name, step, logging))) return;
     this.appends.jsonl(this.file('values.jsonl'), [{
-      name, step, bits: float32Bits(value), value: Number.isFinite(value) ? Math.fround(value) : null, ...(open ? { at: positionOf(open) } : {}),
+      name, step, bits: float32Bits(value), value: Number.isFinite(value) ? Math.fround(value) : null,
+      ...(open ? { at: { ...positionOf(open), ...(open.backup ? { backup: open.backup } : {}) } } : {}),
     }]);
   }
 
@@ -359,6 +362,7 @@ export class RunRecorder implements TrainingObserver {
     const within = [...this.openFits.values()];
     const open: OpenFit = {
       fit: this.fit, within: within.map((f) => f.fit), groupStart: within[0]?.groupStart ?? this.fit, progress: undefined, batchHashes: new Map(), dataHashes: new Map(), unbuilt: undefined,
+      backup: undefined, replaying: false,
     };
     this.openFits.set(model, open);
     this.current = open;
@@ -403,9 +407,14 @@ export class RunRecorder implements TrainingObserver {
   /** A recorded run backs every fit up, for `verbatim run --resume`. */
   callbacks(): Callback[] {
     if (this.options.backupInterval === undefined) return [];
+    // Asked by the fit begun last (its fitBegin came just before).
+    const open = this.current;
     return [new BackupAndRestore(
       { backupDir: backupDirectory(this.dir, this.fit), deleteCheckpoint: false },
-      { intervalSeconds: this.options.backupInterval, beforeSave: () => this.appends.flush(), held: this.heldBackups },
+      {
+        intervalSeconds: this.options.backupInterval, beforeSave: () => this.appends.flush(), held: this.heldBackups,
+        saving: (point) => open && (open.backup = point), passing: () => open && (open.replaying = false),
+      },
     )];
   }
 
@@ -426,6 +435,8 @@ export class RunRecorder implements TrainingObserver {
   trainBegin({ reached }: Parameters<NonNullable<TrainingObserver['trainBegin']>>[0]): void {
     if (!this.current) return;
     this.current.progress = reached;
+    this.current.backup = this.kept?.fits.get(this.current.fit);
+    this.current.replaying = this.current.backup !== undefined;
     // A fit resuming from its backup does not log again what it logged before it: counted as logged.
     for (const { name, step } of this.kept?.fitValues.get(this.current.fit) ?? []) this.countLogging(name, step);
   }

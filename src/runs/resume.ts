@@ -11,6 +11,7 @@
 import { builtin } from '../util/node.js';
 import { readJsonl, readStoreText } from './record-files.js';
 import { writeAtomic } from './store.js';
+import type { BackupPoint } from '../models/backup.js';
 
 type Fs = {
   existsSync(p: string): boolean;
@@ -28,13 +29,6 @@ export function backupDirectory(runDir: string, fit: number): string {
 
 export function removeBackups(runDir: string): void {
   builtin<Fs>('node:fs').rmSync(builtin<Path>('node:path').join(runDir, 'backups'), { recursive: true, force: true });
-}
-
-interface BackupPoint {
-  /** Training resumes at this epoch, after `step` of its batches. */
-  epoch: number;
-  step: number;
-  finished: boolean;
 }
 
 /**
@@ -59,13 +53,13 @@ function backupPoint(runDir: string, fit: number): BackupPoint | string | undefi
 
 /** What a resumed run's recorder must not record twice. */
 export interface KeptRecords {
-  /** The fits that resume from a backup (their beginning and first-epoch data are recorded). */
-  fits: Set<number>;
+  /** The fits that resume from a backup, with its point (their beginning and first-epoch data are recorded). */
+  fits: ReadonlyMap<number, BackupPoint>;
   /** The fits whose end (final digest) is recorded. */
   ended: Set<number>;
   /** Custom values kept (valueKey: name, step and which logging of that name and step). */
   values: Set<string>;
-  /** Per fit that resumes from a backup, the custom values logged inside it that are kept, in order. */
+  /** Per fit that resumes from a backup, the custom values logged inside it before that backup was saved, in order. */
   fitValues: Map<number, { name: string; step: number }[]>;
   /** The op trace of the first step is recorded. */
   ops: boolean;
@@ -76,8 +70,11 @@ export interface KeptRecords {
 }
 
 interface FitLine { fit: number; kind?: string; weights?: { shape: number[] }[]; finalDigest?: string }
-/** A custom value's line: `at`, where the fit open when it was logged stood (recorder.ts loggedAt); none outside fits. */
-interface ValueLine { name: string; step: number; at?: { fit: number; epoch: number; step: number } }
+/**
+ * A custom value's line: `at`, where the fit open when it was logged stood and the backup of that
+ * fit saved last before it (none before its first); no `at` outside fits.
+ */
+interface ValueLine { name: string; step: number; at?: { fit: number; epoch: number; step: number; backup?: BackupPoint } }
 
 /** A custom value's identity in a run: its name, step and which logging of that name and step it is (from 0). */
 export function valueKey(name: string, step: number, logging: number): string {
@@ -145,25 +142,33 @@ export function cutBackToBackups(runDir: string, warn: (message: string) => void
   }
   const { values, fitValues } = cutValues(file('values.jsonl'), points);
   const ended = new Set(keptFits.filter((l) => l.finalDigest !== undefined).map((l) => l.fit));
-  return { fits: new Set(points.keys()), ended, values, fitValues, ops, evaluations: readJsonl(file('evaluations.jsonl')).length, predictions: readJsonl(file('predictions.jsonl')).length };
+  return { fits: points, ended, values, fitValues, ops, evaluations: readJsonl(file('evaluations.jsonl')).length, predictions: readJsonl(file('predictions.jsonl')).length };
 }
 
 /**
- * Cuts the custom values back with the records: a value logged inside a fit is kept when its
- * position is within the fit's backup (the resumed fit does not log it again: training goes on
- * after that point), else it and every value logged after it are cut (logged again, in the same
- * order, by the resumed script). Values logged outside fits (or by runs that did not record
- * where) are logged again too: kept, and the recorder skips them by their key.
+ * Cuts the custom values back with the records: a value logged inside a fit is kept when it was
+ * logged before the fit's backup was saved (the resumed fit does not log it again: training goes
+ * on after that point), else it and every value logged after it are cut (logged again, in the same
+ * order, by the resumed script). Which backup a value followed decides, not where training stood:
+ * at one position hooks run before a backup (onBatchEnd) and after it (the next onBatchBegin, the
+ * epoch's onEpochEnd after its last batch's backup). Values logged outside fits (or by runs that
+ * did not record where) are logged again too: kept, and the recorder skips them by their key; so
+ * are those logged after a fit's final backup (its onTrainEnd: backups end first), which a later
+ * fit's kept records may follow. The file holds a prefix of what was logged (a kill loses what was
+ * not written yet): skipped by key, those the kill lost are logged again.
  */
 function cutValues(file: string, points: ReadonlyMap<number, BackupPoint>): Pick<KeptRecords, 'values' | 'fitValues'> {
   const records = readJsonl<ValueLine>(file);
-  const isPosition = (at: ValueLine['at']) => at !== null && typeof at === 'object' && [at.fit, at.epoch, at.step].every((n) => Number.isSafeInteger(n) && n >= 0);
-  const before = (at: NonNullable<ValueLine['at']>) => {
-    const point = points.get(at.fit);
-    // Positions count epochs from 1 and the steps done in them; a backup resumes at epoch E after S steps.
-    return point !== undefined && (point.finished || at.epoch <= point.epoch || (at.epoch === point.epoch + 1 && at.step <= point.step));
+  const counts = (...n: unknown[]) => n.every((v) => Number.isSafeInteger(v) && (v as number) >= 0);
+  const isPosition = (at: ValueLine['at']) => at !== null && typeof at === 'object' && counts(at.fit, at.epoch, at.step);
+  const isPoint = (b: unknown): b is BackupPoint => b !== null && typeof b === 'object' && counts((b as BackupPoint).epoch, (b as BackupPoint).step) && typeof (b as BackupPoint).finished === 'boolean';
+  // A fit's backups are saved in the order of their points (epoch, then step), its final one last.
+  const savedBefore = (a: BackupPoint, b: BackupPoint) => !a.finished && (b.finished || a.epoch < b.epoch || (a.epoch === b.epoch && a.step < b.step));
+  const isKept = ({ fit, backup }: NonNullable<ValueLine['at']>) => {
+    const point = points.get(fit);
+    return point !== undefined && (backup === undefined || (isPoint(backup) && (savedBefore(backup, point) || (backup.finished && point.finished))));
   };
-  const cut = records.findIndex((l) => isPosition(l.at) && !before(l.at!));
+  const cut = records.findIndex((l) => isPosition(l.at) && !isKept(l.at!));
   const kept = cut === -1 ? records : records.slice(0, cut);
   if (cut !== -1) writeAtomic(file, lines(kept));
   const loggings = new Map<string, number>();
@@ -173,7 +178,7 @@ function cutValues(file: string, points: ReadonlyMap<number, BackupPoint>): Pick
     const n = loggings.get(`${name}\0${step}`) ?? 0;
     loggings.set(`${name}\0${step}`, n + 1);
     values.add(valueKey(name, step, n));
-    if (isPosition(at)) fitValues.set(at!.fit, [...(fitValues.get(at!.fit) ?? []), { name, step }]);
+    if (isPosition(at) && at!.backup?.finished !== true) fitValues.set(at!.fit, [...(fitValues.get(at!.fit) ?? []), { name, step }]);
   }
   return { values, fitValues };
 }
