@@ -216,6 +216,46 @@ describe('backupAndRestore: arguments and backups', () => {
     }
   });
 
+  it('a fit stopped in onBatchEnd (also in a microtask, or by a non-finite loss) saves no backup at that batch: a restart stops there too', async () => {
+    for (const stop of ['callback', 'microtask', 'nan'] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'verbatim-backup-'));
+      try {
+        /** Stops at epoch 1's batch 2 (a NaN target there, for 'nan'); with `failAtEpochEnd`, the fit fails after it, keeping its backups (a kill). */
+        const train = async (failAtEpochEnd: boolean) => {
+          vb.setRandomSeed(5);
+          const m = vb.sequential({ name: 'stopped', layers: [vb.layers.dense({ units: 2, inputShape: [3], name: 'd' }), vb.layers.dense({ units: 1, name: 'o' })] });
+          m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+          const x = vb.random.normal(vb.random.key(2), [20, 3]);
+          const y = vb.sum(x, 1, true);
+          let epochNow = 0;
+          const stopper = {
+            onEpochBegin: (epoch: number) => { epochNow = epoch; },
+            onBatchEnd: (batch: number) => {
+              if (epochNow !== 1 || batch !== 2) return;
+              if (stop === 'callback') m.stopTraining = true;
+              if (stop === 'microtask') void Promise.resolve().then(() => { m.stopTraining = true; });
+              // A step whose weights become NaN: the next batch's loss is NaN, which stops training.
+              if (stop === 'nan') m.setWeights(m.getWeights().map((w) => vb.fill(w.shape, NaN)));
+            },
+            onEpochEnd: (epoch: number) => { if (failAtEpochEnd && epoch === 1) throw new Error('killed'); },
+          };
+          const fit = m.fit(x, y, { epochs: 4, batchSize: 4, shuffle: false, verbose: 0, callbacks: [stopper, vb.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 1 })] });
+          const history = failAtEpochEnd ? await assert.rejects(fit, /killed/) : await fit;
+          const result = history && { digest: m.weightsDigest(), loss: history.history.loss, iterations: m.optimizer!.iterations };
+          m.dispose();
+          x.dispose();
+          y.dispose();
+          return result;
+        };
+        const whole = await train(false);
+        await train(true);
+        assert.deepEqual(await train(false), whole, stop);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
   it("earlyStopping's best weights restored at the end: a kept state continued with more epochs is still one longer fit, and a rerun ends on them", async () => {
     const dirs = [mkdtempSync(join(tmpdir(), 'verbatim-backup-')), mkdtempSync(join(tmpdir(), 'verbatim-backup-'))];
     try {

@@ -14,7 +14,7 @@ import { optionalBuiltin } from '../util/node.js';
 import { tensor } from '../ops/index.js';
 import { Variable } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
-import type { Callback, CallbackState, TrainingModel, TrainingParams, TrainingPosition } from './callbacks.js';
+import type { Callback, CallbackState, Logs, TrainingModel, TrainingParams, TrainingPosition } from './callbacks.js';
 
 export interface BackupAndRestoreArgs {
   /** The directory of the backup (created if missing). */
@@ -281,7 +281,7 @@ export class BackupAndRestore implements Callback {
    * With saveFreq N: saves after every N batches (the epoch and batches done, the epoch's running
    * loss and metrics). Not async: a promise only when it saves (it is asked after every step).
    */
-  onBatchEnd(): Promise<void> | undefined {
+  onBatchEnd(_batch?: number, logs?: Logs): Promise<void> | undefined {
     if (this.automatic) {
       if (!this.midEpoch || !this.due()) return undefined;
       let position: TrainingPosition;
@@ -291,11 +291,22 @@ export class BackupAndRestore implements Callback {
         this.midEpoch = false; // A custom metric without getState: epoch boundaries only.
         return undefined;
       }
-      return this.save(position, false);
+      return this.saveUnlessStopping(position, logs);
     }
     if (this.saveFreq === 'epoch' || ++this.batchesSinceSave < this.saveFreq) return undefined;
     this.batchesSinceSave = 0;
-    return this.save(this.position!(), false);
+    return this.saveUnlessStopping(this.position!(), logs);
+  }
+
+  /**
+   * Saves at a batch's end unless training stops after that batch (a callback asked, also in a
+   * microtask of its onBatchEnd, or the batch's loss is not finite): a restart from there would
+   * train on where the fit stopped; its end saves the state it stopped with.
+   */
+  private async saveUnlessStopping(position: TrainingPosition, logs: Logs | undefined): Promise<void> {
+    await undefined; // after the microtasks the callbacks before this one queued
+    if (this.model!.stopTraining || (typeof logs?.loss === 'number' && !Number.isFinite(logs.loss))) return;
+    await this.save(position, false);
   }
 
   private due(): boolean {
