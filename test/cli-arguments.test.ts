@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { mountTmpfs, REPO_ROOT } from './helpers/process.js';
+import { fillDisk, mountTmpfs, REPO_ROOT } from './helpers/process.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 const WORK = join(REPO_ROOT, 'test-output', 'cli-arguments');
@@ -215,12 +215,7 @@ describe('run tools: arguments and stores', () => {
     try {
       mkdirSync(join(disk, 'store'));
       // Fill the disk, then free one 4 KB page and take back all but 1 KB of it.
-      const filler = join(disk, 'filler');
-      try {
-        for (let i = 0; ; i++) writeFileSync(`${filler}${i}`, Buffer.alloc(4096));
-      } catch (error) {
-        assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
-      }
+      const filler = fillDisk(disk);
       rmSync(`${filler}0`);
       writeFileSync(`${filler}0`, Buffer.alloc(3072));
       const r = cli(['run', script, '--name', 'full'], join(disk, 'store'));

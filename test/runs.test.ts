@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as vb from 'verbatim';
-import { mountTmpfs, REPO_ROOT } from './helpers/process.js';
+import { fillDisk, mountTmpfs, REPO_ROOT } from './helpers/process.js';
 import { AppendFiles } from '../src/runs/store.js';
 import { readJsonl } from '../src/runs/record-files.js';
 
@@ -78,12 +78,7 @@ describe('run store files', () => {
     const disk = join(WORK, 'append-full');
     if (!mountTmpfs(t, disk, 'size=64k')) return;
     try {
-      const filler = join(disk, 'filler');
-      try {
-        for (let i = 0; ; i++) writeFileSync(`${filler}${i}`, Buffer.alloc(4096));
-      } catch (error) {
-        assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
-      }
+      const filler = fillDisk(disk);
       // One 4 KB page free: a 10 KB record's write takes 4 KB of it and says so, without an error.
       rmSync(`${filler}0`);
       const files = new AppendFiles();

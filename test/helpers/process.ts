@@ -1,6 +1,8 @@
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -42,4 +44,15 @@ export function mountTmpfs(t: TestContext, dir: string, options: string): boolea
     return false;
   }
   return true;
+}
+
+/** Fills the file system at `dir` with 4 KB files `filler0`, `filler1`, ... until it is full (ENOSPC); returns the prefix of their paths. */
+export function fillDisk(dir: string): string {
+  const filler = join(dir, 'filler');
+  try {
+    for (let i = 0; ; i++) writeFileSync(`${filler}${i}`, Buffer.alloc(4096));
+  } catch (error) {
+    assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+  }
+  return filler;
 }
