@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { OpRecord } from '../runs/op-trace.js';
 import { layerDigestsAt } from './snapshots.js';
-import { readValues, valueFromBits, type ValueRecord } from '../runs/values.js';
+import { LoggingCounter, readValues, valueFromBits, valueKey, type ValueRecord } from '../runs/values.js';
 import { readEpochs, readJson, summarizeRun, type EpochLine, type RunSummary, type StatusRecord } from '../runs/store.js';
 import { readJsonl } from '../runs/record-files.js';
 import { readEvaluations, readPredictions, type DataRecord, type EvaluationRecord, type PredictionRecord, type TensorRecord } from '../runs/results.js';
@@ -282,12 +282,10 @@ export function valueDifferences(a: RunDetails, b: RunDetails): string[] {
   // A name and step logged more than once (`{step: epoch}` in every fit) is compared logging by
   // logging, in the order logged: against only the last, the earlier loggings of identical runs differ.
   const keyed = (values: readonly ValueRecord[]) => {
-    const seen = new Map<string, number>();
+    const loggings = new LoggingCounter();
     return new Map(values.map((v) => {
-      const at = `${v.name}\0${v.step}`;
-      const n = seen.get(at) ?? 0;
-      seen.set(at, n + 1);
-      return [`${at}\0${n}`, { ...v, label: `${printable(v.name)} step ${v.step}${n > 0 ? ` (logging ${n + 1})` : ''}` }];
+      const n = loggings.next(v.name, v.step);
+      return [valueKey(v.name, v.step, n), { ...v, label: `${printable(v.name)} step ${v.step}${n > 0 ? ` (logging ${n + 1})` : ''}` }];
     }));
   };
   const [va, vb] = [keyed(a.values), keyed(b.values)];

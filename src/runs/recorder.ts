@@ -22,13 +22,13 @@ import { modelArtifacts } from '../io/index.js';
 import { modelJson } from '../io/handlers.js';
 import { LayersModel } from '../models/model.js';
 import { startOpTrace, type OpTrace } from './op-trace.js';
-import { backupDirectory, cutBackToBackups, removeBackups, valueKey, type KeptRecords } from './resume.js';
+import { backupDirectory, cutBackToBackups, removeBackups, type KeptRecords } from './resume.js';
 import { BackupAndRestore, HeldBackups, type BackupPoint } from '../models/backup.js';
 import type { Callback } from '../models/callbacks.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { resultFields, type TensorRecord } from './results.js';
 import { epochLine, float32Bits } from './record-lines.js';
-import { checkLogArguments } from './values.js';
+import { checkLogArguments, LoggingCounter, valueKey } from './values.js';
 
 /** An epoch recorded, not yet written: its weights' values read, or its digests already made. */
 type PendingEpoch = { fit: number; epoch: number; logs: Logs } & ({ layout: WeightLayout; values: Uint8Array } | { digest: string; layers: Record<string, string> });
@@ -112,8 +112,8 @@ export class RunRecorder implements TrainingObserver {
   private startedAt = '';
   /** Per custom value name, the step its next logging takes by default (one past the largest logged). */
   private readonly valueCounts = new Map<string, number>();
-  /** Per custom value name and step, how many times it was logged (a name and step can be logged again, in another fit). */
-  private readonly loggings = new Map<string, number>();
+  /** Which logging of its name and step each custom value is. */
+  private readonly loggings = new LoggingCounter();
   private opTrace: OpTrace | undefined;
   /** Resuming: what is recorded already. */
   private kept: KeptRecords | undefined;
@@ -300,10 +300,7 @@ export class RunRecorder implements TrainingObserver {
   /** Counts a logging of this name and step; returns which logging of them it is (from 0). */
   private countLogging(name: string, step: number): number {
     this.valueCounts.set(name, Math.max(step + 1, this.valueCounts.get(name) ?? 0));
-    const key = `${name}\0${step}`;
-    const logging = this.loggings.get(key) ?? 0;
-    this.loggings.set(key, logging + 1);
-    return logging;
+    return this.loggings.next(name, step);
   }
 
   /** The open fit begun last (a value logged while fits overlap is placed in it). */

@@ -12,6 +12,7 @@ import { builtin } from '../util/node.js';
 import { readJsonl, readStoreText } from './record-files.js';
 import { writeAtomic } from './store.js';
 import type { BackupPoint } from '../models/backup.js';
+import { LoggingCounter, valueKey } from './values.js';
 
 type Fs = {
   existsSync(p: string): boolean;
@@ -76,10 +77,6 @@ interface FitLine { fit: number; kind?: string; weights?: { shape: number[] }[];
  */
 interface ValueLine { name: string; step: number; at?: { fit: number; epoch: number; step: number; backup?: BackupPoint } }
 
-/** A custom value's identity in a run: its name, step and which logging of that name and step it is (from 0). */
-export function valueKey(name: string, step: number, logging: number): string {
-  return `${name}\0${step}\0${logging}`;
-}
 interface EpochLine { fit: number; epoch: number }
 interface StepLine { fit: number; epoch: number; step: number }
 
@@ -171,14 +168,14 @@ function cutValues(file: string, points: ReadonlyMap<number, BackupPoint>): Pick
   const cut = records.findIndex((l) => isPosition(l.at) && !isKept(l.at!));
   const kept = cut === -1 ? records : records.slice(0, cut);
   if (cut !== -1) writeAtomic(file, lines(kept));
-  const loggings = new Map<string, number>();
+  const loggings = new LoggingCounter();
   const values = new Set<string>();
   const fitValues = new Map<number, { name: string; step: number }[]>();
   for (const { name, step, at } of kept) {
-    const n = loggings.get(`${name}\0${step}`) ?? 0;
-    loggings.set(`${name}\0${step}`, n + 1);
-    values.add(valueKey(name, step, n));
-    if (isPosition(at) && at!.backup?.finished !== true) fitValues.set(at!.fit, [...(fitValues.get(at!.fit) ?? []), { name, step }]);
+    values.add(valueKey(name, step, loggings.next(name, step)));
+    if (!isPosition(at) || at!.backup?.finished === true) continue;
+    const inFit = fitValues.get(at!.fit) ?? fitValues.set(at!.fit, []).get(at!.fit)!;
+    inFit.push({ name, step });
   }
   return { values, fitValues };
 }

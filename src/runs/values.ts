@@ -64,3 +64,24 @@ export function checkLogArguments(name: unknown, value: unknown, options: { step
   const step = options.step;
   if (step !== undefined && (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0)) throw invalid('runs.log', 'Expected step to be a non-negative integer', { step });
 }
+
+/** A custom value's identity in a run: its name, step and which logging of that name and step it is (from 0). */
+export function valueKey(name: string, step: number, logging: number): string {
+  return `${name}\0${step}\0${logging}`;
+}
+
+/**
+ * Which logging of its name and step each custom value is, in the order logged: a name and step
+ * can be logged again (`{step: epoch}` in every fit). The recorder, --resume and diff count alike.
+ */
+export class LoggingCounter {
+  private readonly counts = new Map<string, number>();
+
+  /** Counts one logging of this name and step; returns which it is (from 0). */
+  next(name: string, step: number): number {
+    const key = `${name}\0${step}`;
+    const logging = this.counts.get(key) ?? 0;
+    this.counts.set(key, logging + 1);
+    return logging;
+  }
+}
