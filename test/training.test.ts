@@ -185,6 +185,8 @@ forEachBackend('training', () => {
   });
 
   it('earlyStopping restores the best weights when training ends without stopping too (Keras 3)', async () => {
+    // Seeded here: run alone (no earlier test's seed), the initial weights would be drawn unseeded.
+    vb.setRandomSeed(4);
     const { x, y } = data(4);
     const m = model('best-at-end');
     const digests: string[] = [];
@@ -221,6 +223,27 @@ forEachBackend('training', () => {
     assert.deepEqual(await run(3), [0, 1, 2, 3, 4]);
     assert.throws(() => vb.callbacks.earlyStopping({ monitor: 'loss', restore_best_weights: true } as never), /earlyStopping: Expected options among monitor, minDelta, .*Received: restore_best_weights=true/);
     assert.throws(() => vb.callbacks.earlyStopping({ startFromEpoch: -1 }), /Expected startFromEpoch to be a non-negative integer\. Received: startFromEpoch=-1/);
+  });
+
+  it('earlyStopping of a quantity the logs lack (val_loss without validation data) warns once per fit and trains on (Keras, TF.js)', async () => {
+    const { x, y } = data(4);
+    const m = model('missing-monitor');
+    const stopper = vb.callbacks.earlyStopping({ patience: 0, restoreBestWeights: true });
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (message: string) => warnings.push(message);
+    try {
+      for (const epochs of [3, 2]) {
+        const h = await m.fit(x, y, { epochs, batchSize: 16, verbose: 0, callbacks: [stopper] });
+        assert.deepEqual(h.epoch, Array.from({ length: epochs }, (_, i) => i), 'not stopped early');
+      }
+    } finally {
+      console.warn = warn;
+    }
+    m.dispose();
+    assert.equal(stopper.stoppedEpoch, 0);
+    assert.equal(warnings.length, 2, 'once per fit');
+    assert.match(warnings[0]!, /earlyStopping: the monitored quantity "val_loss" is not among the epoch's logs \(loss, accuracy, acc\): training is not stopped early/);
   });
 
   it('batch and epoch callbacks are called in order', async () => {

@@ -183,6 +183,8 @@ export class EarlyStopping implements Callback {
   private wait = 0;
   private best = Infinity;
   private bestWeights: Float32Array[] | undefined;
+  /** Whether this fit was told that the monitored quantity is missing from its logs (said once per fit). */
+  private warnedMissing = false;
   stoppedEpoch = 0;
 
   constructor(args: EarlyStoppingArgs = {}) {
@@ -217,12 +219,17 @@ export class EarlyStopping implements Callback {
     this.stoppedEpoch = 0;
     this.best = this.mode === 'min' ? Infinity : -Infinity;
     this.bestWeights = undefined;
+    this.warnedMissing = false;
   }
 
   onEpochEnd(epoch: number, logs: Logs = {}): void {
     const current = logs[this.monitor];
+    // As Keras and TF.js: a quantity the logs lack (val_loss without validation data) is warned
+    // about and watched no further that epoch (nothing stops, no weights are kept); said once per fit.
     if (current === undefined) {
-      throw invalid('earlyStopping', `Expected the monitored quantity among the epoch's logs (${Object.keys(logs).join(', ')})`, { monitor: this.monitor });
+      if (!this.warnedMissing) console.warn(`earlyStopping: the monitored quantity ${JSON.stringify(this.monitor)} is not among the epoch's logs (${Object.keys(logs).join(', ')}): training is not stopped early`);
+      this.warnedMissing = true;
+      return;
     }
     if (epoch < this.startFromEpoch) return;
     if (this.restoreBestWeights && this.bestWeights === undefined) this.bestWeights = this.model!.getWeightValues();
