@@ -38,6 +38,11 @@ const write = (stream: 'stdout' | 'stderr', text: string) => {
   if (!closed[stream]) process[stream].write(text);
 };
 const out = (text: string) => write('stdout', `${text}\n`);
+/** Writes `text` to stdout and resolves whether all of it went out (false: the reader closed the pipe before). */
+const wroteWhole = (text: string) => new Promise<boolean>((resolveWritten) => {
+  if (closed.stdout) return resolveWritten(false);
+  process.stdout.write(text, (error) => resolveWritten(!error && !closed.stdout));
+});
 
 const HELP: Record<string, string> = {
   main: `verbatim <command> [options]
@@ -472,8 +477,8 @@ async function commandReport(parsed: Parsed): Promise<number> {
   const html = await renderReport(readable, { metric });
   // `-` is stdout, as for most tools: the report is piped, the confirmation goes to stderr.
   if (file === '-') {
-    write('stdout', html);
-    write('stderr', `wrote the report to stdout (${readable.length} runs)\n`);
+    // A reader that closed the pipe early (`| head -c 10`) ends the output normally, as for every command, but did not get the report.
+    if (await wroteWhole(html)) write('stderr', `wrote the report to stdout (${readable.length} runs)\n`);
     return 0;
   }
   // Whole or not at all (a full disk leaves no report cut short, and no temporary file).
