@@ -235,4 +235,30 @@ describe('run tools: arguments and stores', () => {
       spawnSync('umount', [disk]);
     }
   });
+
+  it('a disk that fills while the script prints: the output stdout.txt could not keep is said lost, exit 1', (t) => {
+    const disk = join(WORK, 'filling');
+    if (!mountTmpfs(t, disk, 'size=64k')) return;
+    try {
+      mkdirSync(join(disk, 'store'));
+      // The script fills the disk once its run is set up, frees one 4 KB page, then prints 10 KB in one write:
+      // the write of stdout.txt takes 4 KB of it without an error (was all that was kept, and nothing said so).
+      const printer = join(WORK, 'fills-then-prints.mjs');
+      writeFileSync(printer, `import { rmSync } from 'node:fs';
+import { fillDisk } from ${JSON.stringify(join(REPO_ROOT, 'dist/test/helpers/process.js'))};
+const filler = fillDisk(${JSON.stringify(disk)});
+rmSync(\`\${filler}0\`);
+process.stdout.write('x'.repeat(10_000));
+`);
+      const r = cli(['run', printer, '--name', 'filling'], join(disk, 'store'));
+      assert.equal(r.stdout.slice(0, 10_000), 'x'.repeat(10_000), 'the output is echoed whole');
+      const [run] = listed(join(disk, 'store'));
+      const kept = readFileSync(join(disk, 'store', run!.id, 'stdout.txt'), 'utf8');
+      assert.equal(kept, 'x'.repeat(4096), 'the free page took what it could');
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /verbatim run: the disk is full \(ENOSPC\) while writing \S+\/stdout\.txt: free some space and run again/);
+    } finally {
+      spawnSync('umount', [disk]);
+    }
+  });
 });

@@ -223,7 +223,8 @@ export function execute(store: string, invocation: Invocation, echo: Echo, start
       write(chunk: Buffer) {
         if (fd === undefined) return;
         try {
-          writeSync(fd, chunk);
+          // A full disk may take part of a write without an error: the rest is written again, which then fails (ENOSPC).
+          for (let done = 0; done < chunk.length;) done += writeSync(fd, chunk, done);
         } catch (error) {
           writeError ??= writeFailure(file, error).message;
           closeSync(fd);
