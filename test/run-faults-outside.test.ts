@@ -207,6 +207,35 @@ describe('run tools against an outside tester', () => {
     assert.equal(alive, false, 'the grandchild was stopped with the run');
   });
 
+  it('verify interrupted by SIGTERM or SIGINT says so on stderr (was a silent 143/130), keeps its re-execution named, leaves no process', async () => {
+    // Slow only when verify re-executes it (the same script, so its SHA-256 is the recorded one).
+    const file = script('slow-when-asked.mjs', FIT.replace('verbose: 0', 'verbose: 0, callbacks: { onEpochEnd: () => new Promise((r) => setTimeout(r, process.env.SLOW ? 60_000 : 0)) }'));
+    assert.equal(cli(['run', file, '--name', 'to-verify', '--seed', '1']).code, 0);
+    const [original] = named('to-verify');
+    for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+      const before = new Set(readdirSync(STORE));
+      const verify = spawn(process.execPath, [CLI, 'verify', original!.id], { cwd: WORK, env: { ...process.env, VERBATIM_STORE: STORE, SLOW: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      verify.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+      const exited = new Promise<number | null>((r) => verify.on('close', (c) => r(c)));
+      // Once the re-execution's recorder has taken over its status (its pid, not the CLI's), its script trains and then waits.
+      let rerun: string | undefined;
+      let pid = verify.pid;
+      for (let i = 0; i < 300 && pid === verify.pid; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        rerun = readdirSync(STORE).find((id) => !before.has(id));
+        const status = rerun && join(STORE, rerun, 'status.json');
+        if (status && existsSync(status)) pid = (JSON.parse(readFileSync(status, 'utf8')) as { pid: number }).pid;
+      }
+      verify.kill(signal);
+      assert.equal(await exited, code, stderr);
+      assert.equal(stderr, `verbatim verify: interrupted by ${signal}, nothing was compared: the re-execution is kept as run ${rerun}, interrupted (verbatim rm removes it)\n`);
+      assert.notEqual(pid, verify.pid);
+      assert.throws(() => process.kill(pid!, 0), { code: 'ESRCH' }, 'the re-execution\'s process is gone');
+      assert.deepEqual(named(`verify ${original!.id}`).map((r) => [r.id, r.status]).filter(([id]) => id === rerun), [[rerun, 'interrupted']]);
+    }
+  });
+
   it('a fit started inside another fit\'s callback, and two fits run together: each fit\'s records carry its number, the run completes and verifies; a resume refuses nested fits', () => {
     const header = `import * as vb from 'verbatim';
 const make = (units) => { const m = vb.sequential({ layers: [vb.layers.dense({ units, inputShape: [2] }), vb.layers.dense({ units: 1 })] }); m.compile({ optimizer: 'adam', loss: 'mse' }); return m; };

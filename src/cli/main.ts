@@ -345,6 +345,11 @@ async function commandVerify(parsed: Parsed): Promise<number> {
   const [execution] = await executeAll(storeDir, [{ ...invocation, name: `verify ${original.summary.id}` }], 1, () => undefined, () => undefined);
   // Interrupted (before it started, or while it ran): nothing to compare.
   const signalled = signalExit([execution], 'verify');
+  const own = interruptedBy();
+  if (own) {
+    const rerun = execution ? `the re-execution is kept as run ${execution.id}, ${summarizeRun(storeDir, execution.id).status} (verbatim rm removes it)` : 'the re-execution never started';
+    write('stderr', `verbatim verify: interrupted by ${own}, nothing was compared: ${rerun}\n`);
+  }
   if (signalled !== undefined || !execution) return signalled ?? 1;
   const again = loadRun(storeDir, execution.id);
   const divergence = firstDivergence(original, again);
