@@ -224,4 +224,13 @@ for (let k = 0; k < 2; k++) {
     assert.match(listed(id).problem!, new RegExp(`^${join(STORE, id, 'status.json').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: Expected property name`));
     rmSync(join(STORE, id), { recursive: true });
   });
+
+  it('a directory of hundreds of files without run.json names the first ten and how many more (ls --store /proc/1 listed every fd)', () => {
+    const dir = join(STORE, 'many-files');
+    mkdirSync(dir);
+    for (let i = 0; i < 300; i++) writeFileSync(join(dir, `f${String(i).padStart(3, '0')}`), '');
+    const names = Array.from({ length: 10 }, (_, i) => `f00${i}`).join(', ');
+    assert.equal(listed('many-files').problem, `${join(dir, 'run.json')} is missing, though the run recorded ${names} and 290 more: the run record is lost`);
+    rmSync(dir, { recursive: true });
+  });
 });

@@ -492,8 +492,16 @@ export function summarizeRun(store: string, id: string): RunSummary {
  */
 function missingRunFile(dir: string, files: readonly string[]): Record<string, never> {
   const others = files.filter((f) => f !== 'status.json' && !f.endsWith('.tmp') && !(f === 'weights' && isEmptyDirectory(builtin<Path>('node:path').join(dir, f))));
-  if (others.length > 0) throw new StoreError(`${builtin<Path>('node:path').join(dir, 'run.json')} is missing, though the run recorded ${others.sort().join(', ')}: the run record is lost`);
+  if (others.length > 0) throw new StoreError(`${builtin<Path>('node:path').join(dir, 'run.json')} is missing, though the run recorded ${firstNames(others)}: the run record is lost`);
   return {};
+}
+
+/** A directory's files named in a reason: a run has about ten, any other directory (`ls --store /proc/1`) may have thousands. */
+const NAMED_FILES = 10;
+function firstNames(files: readonly string[]): string {
+  const sorted = [...files].sort();
+  const rest = sorted.length - NAMED_FILES;
+  return `${sorted.slice(0, NAMED_FILES).join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;
 }
 
 /**
