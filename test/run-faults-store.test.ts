@@ -186,6 +186,13 @@ for (let k = 0; k < 2; k++) {
     const changed = cli(['diff', a!, b!]);
     assert.equal(changed.code, 1);
     assert.match(changed.stdout, /custom values that differ:\n {2}val step 0 \(logging 2\): \S+ \(bits [0-9a-f]{8}\) -> 1 \(bits 3f800000\)\ntraining identical/);
+    // A name and step logged twice with the same bits against once: a logging fewer is a difference (the last ones agree).
+    const [first, last] = [lines[0]!, lines.at(-1)!];
+    writeFileSync(join(STORE, a!, 'values.jsonl'), `${[first, last, last].join('\n')}\n`);
+    writeFileSync(values, `${[first, last].join('\n')}\n`);
+    const fewer = cli(['diff', a!, b!]);
+    assert.equal(fewer.code, 1, fewer.stdout);
+    assert.match(fewer.stdout, /custom values that differ:\n {2}val step 1 \(logging 2\): \S+ \(bits [0-9a-f]{8}\) -> absent\ntraining identical/);
     for (const id of [a!, b!]) rmSync(join(STORE, id), { recursive: true });
   });
 
