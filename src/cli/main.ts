@@ -134,8 +134,8 @@ function runIds(parsed: Parsed, storeDir: string): string[] {
 
 const MAX_SEEDS = 100_000;
 
-/** The seeds of --seed or --seeds, each once; [undefined] when neither is given. */
-function distinctSeeds(parsed: Parsed): (string | undefined)[] {
+/** The seeds of --seed or --seeds in the order given (locally a seed given twice runs twice, a repeat); [undefined] when neither is given. */
+function givenSeeds(parsed: Parsed): (string | undefined)[] {
   const seed = stringFlag(parsed, 'seed');
   const seeds = stringFlag(parsed, 'seeds');
   if (seed !== undefined && seeds !== undefined) throw new UsageError(`Expected --seed or --seeds, not both. Received: --seed ${seed} --seeds ${seeds}`);
@@ -157,12 +157,12 @@ function distinctSeeds(parsed: Parsed): (string | undefined)[] {
 function seedList(parsed: Parsed): (string | undefined)[] {
   const repeats = integerFlag(parsed, 'repeats', 1) ?? 1;
   if (repeats > MAX_RUNS) throw new UsageError(`Expected --repeats of at most ${MAX_RUNS}. Received: --repeats ${repeats}`);
-  return distinctSeeds(parsed).flatMap((s) => Array.from({ length: repeats }, () => s));
+  return givenSeeds(parsed).flatMap((s) => Array.from({ length: repeats }, () => s));
 }
 
 /** run --queue: one job per seed and repeat; the seeds must be given (a worker choosing one would make every submission a new job). */
 async function submitQueued(parsed: Parsed, url: string, base: Omit<Invocation, 'seed'>, storeDir: string): Promise<number> {
-  const seeds = distinctSeeds(parsed);
+  const seeds = givenSeeds(parsed);
   if (seeds.some((s) => s === undefined)) throw new UsageError('Expected --seed or --seeds with --queue. Received: neither');
   // A seed given twice would be the same job twice (its id is the seed's): repeats are --repeats.
   const repeated = seeds.find((s, i) => seeds.indexOf(s) !== i);
