@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -186,6 +186,11 @@ describe('doctor verdicts', () => {
     assert.match(stderr, /verbatim doctor: still waiting for run 1 of 5 \(\d+ s\); a script that keeps a timer, server or other handle open never exits: Ctrl-C stops doctor/);
     child.kill('SIGINT');
     assert.equal(await new Promise((r) => child.on('exit', r)), 130);
+    // Said, as verify says it (was a silent 130).
+    assert.match(stderr, /verbatim doctor: interrupted by SIGINT, no cause was concluded: the runs so far are kept in \S*verbatim-doctor-\S+\n$/);
+    const store = /kept in (\S+)\n$/.exec(stderr)![1]!;
+    assert.ok(existsSync(store), 'the store it names is there');
+    rmSync(store, { recursive: true, force: true });
   });
 
   it('--trace ops names the first op on the pair that disagrees (threads), when verbatim is suspected', () => {

@@ -57,7 +57,7 @@ function failureOf(run: RunDetails): string {
   return `the script ${run.summary.status === 'failed' ? 'failed' : `was ${run.summary.status}`}${run.summary.problem ? `: ${run.summary.problem}` : ''}`;
 }
 
-export async function doctor(parsed: Parsed, out: (text: string) => void): Promise<number> {
+export async function doctor(parsed: Parsed, out: (text: string) => void, say: (text: string) => void): Promise<number> {
   const [script] = parsed.positionals;
   if (!script || parsed.positionals.length > 1) throw new UsageError(`Expected one script. Received: ${JSON.stringify(parsed.positionals)}`);
   if (!isScriptName(script)) throw new UsageError(`Expected a ${SCRIPT_KINDS} script. Received: script=${script}`);
@@ -67,6 +67,11 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
   if (trace !== undefined && trace !== 'ops') throw new UsageError(`Expected --trace ops. Received: --trace ${trace}`);
   const store = mkdtempSync(join(tmpdir(), 'verbatim-doctor-'));
   out(`verbatim doctor: ${script} (seed pinned to ${seed} for every run; runs in ${store}, kept when a check differs or does not run)`);
+  // Stopped by a signal (Ctrl-C): said on stderr, as verify says it, with the runs made so far kept.
+  const interrupted = (signal: NodeJS.Signals) => {
+    say(`verbatim doctor: interrupted by ${signal}, no cause was concluded: the runs so far are kept in ${store}\n`);
+    return signalExitCode(signal);
+  };
 
   // The probe must load before the script and its dependencies, to see who calls Math.random.
   const probe = pathToFileURL(fileURLToPath(new URL('./doctor-probe.js', import.meta.url))).href;
@@ -78,7 +83,7 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
   const variants: Invocation[] = [traced, traced, { ...traced, threads: 1 }, { ...traced, threads: 2 }, { ...traced, backend: 'reference', threads: 1 }];
   const executions = await withWaitNotices(variants.length, (started) => executeAll(store, variants, 1, () => undefined, started));
   let signal = interruptedBy();
-  if (signal) return signalExitCode(signal);
+  if (signal) return interrupted(signal);
   const [first, second, oneThread, twoThreads, reference] = executions.map((e) => loadRun(store, e.id)) as [RunDetails, RunDetails, RunDetails, RunDetails, RunDetails];
 
   const dir1 = join(store, 'in-process-1');
@@ -92,7 +97,7 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
   const timeoutMs = inProcessTimeoutMs(executions.slice(0, 2));
   const passes = await runHelper(['--import', require.resolve('./preload.js'), ...typescript, driver, traced.trace!, dir1, dir2, randomLog, resolve(script), ...parsed.rest], env, timeoutMs);
   signal = interruptedBy();
-  if (signal) return signalExitCode(signal);
+  if (signal) return interrupted(signal);
   const pass = (dir: string) => loadRun(store, dir.split(/[\\/]/).at(-1)!);
 
   const checks = [
@@ -121,7 +126,7 @@ export async function doctor(parsed: Parsed, out: (text: string) => void): Promi
   } else {
     const repeatable = checks[0]!.difference?.what === 'data' && sites.length > 0 ? await repeatableRandomData(store, traced) : undefined;
     signal = interruptedBy();
-    if (signal) return signalExitCode(signal);
+    if (signal) return interrupted(signal);
     cause.push(...causeOf(checks, sites, repeatable));
     const notRun = checks.filter((c) => c.notRun);
     if (notRun.length) {

@@ -504,7 +504,7 @@ const COMMANDS: Record<string, { valued: string[]; switches: string[]; run: (p: 
   env: { valued: [], switches: ['json'], run: commandEnv },
   report: { valued: ['store', 'name', 'out', 'metric'], switches: [], run: commandReport },
   // doctor keeps its runs in a directory of its own (it says which): a --store would be ignored.
-  doctor: { valued: ['seed', 'trace'], switches: [], run: (p) => doctor(p, out) },
+  doctor: { valued: ['seed', 'trace'], switches: [], run: (p) => doctor(p, out, (text) => write('stderr', text)) },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
