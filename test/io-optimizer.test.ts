@@ -26,6 +26,7 @@ const OPTIMIZERS: [string, () => vb.optimizers.Optimizer][] = [
   ['rmsprop (centered, momentum) with clipvalue', () => vb.optimizers.rmsprop({ learningRate: 0.01, momentum: 0.5, centered: true, clipvalue: 0.3 })],
   ['adagrad', () => vb.optimizers.adagrad({ learningRate: 0.05 })],
   ['adamax', () => vb.optimizers.adamax({ learningRate: 0.01 })],
+  ['adadelta', () => vb.optimizers.adadelta({ learningRate: 1 })],
 ];
 
 let counter = 0;
@@ -144,5 +145,38 @@ describe('includeOptimizer against TF.js 4.22', () => {
     loaded.dispose();
     t.dispose();
     tf.dispose([x, y]);
+  });
+
+  it('Adadelta: TF.js loads verbatim\'s config and state, and verbatim loads TF.js\'s', async () => {
+    vb.setRandomSeed(6);
+    const [x, y] = data();
+    const m = model(vb.optimizers.adadelta({ learningRate: 0.5, rho: 0.9 }));
+    await m.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0 });
+    let artifacts: vb.ModelArtifacts | undefined;
+    await m.save(vb.io.withSaveHandler(async (a) => { artifacts = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }), { includeOptimizer: true });
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    assert.equal(loaded.optimizer.getClassName(), 'Adadelta');
+    assert.deepEqual(loaded.optimizer.getConfig(), { learningRate: 0.5, rho: 0.9, epsilon: 1e-7 });
+    const state = await loaded.optimizer.getWeights();
+    const ours = await m.optimizer!.getWeights();
+    assert.equal(state.length, ours.length);
+    for (let i = 1; i < ours.length; i++) {
+      assert.equal(state[i]!.name.split('/').at(-1), ours[i]!.name.split('/').at(-1), 'the same slot order');
+      assert.deepEqual(Array.from(state[i]!.tensor.dataSync()), Array.from(ours[i]!.tensor.dataSync()), state[i]!.name);
+    }
+    // And back: TF.js's save of the same model, loaded by verbatim.
+    let back: tf.io.ModelArtifacts | undefined;
+    await loaded.save(tf.io.withSaveHandler(async (a) => { back = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }), { includeOptimizer: true });
+    const again = await vb.loadLayersModel(vb.io.fromMemory(back as vb.ModelArtifacts));
+    assert.deepEqual(again.optimizer!.getConfig(), { name: 'adadelta', learningRate: 0.5, rho: 0.9, epsilon: 1e-7 });
+    assert.equal(again.optimizer!.iterations, 3);
+    const restored = await again.optimizer!.getWeights();
+    for (let i = 1; i < ours.length; i++) assert.deepEqual(Array.from(restored[i]!.tensor.dataSync()), Array.from(ours[i]!.tensor.dataSync()), ours[i]!.name);
+    restored[0]!.tensor.dispose();
+    ours[0]!.tensor.dispose();
+    again.dispose();
+    loaded.dispose();
+    m.dispose();
+    vb.dispose([x, y]);
   });
 });

@@ -16,6 +16,7 @@ const makers: Record<string, () => vb.optimizers.Optimizer> = {
   rmsprop: () => vb.optimizers.rmsprop({ learningRate: 0.01 }),
   'rmsprop centered momentum': () => vb.optimizers.rmsprop({ learningRate: 0.01, centered: true, momentum: 0.5 }),
   'adam schedule': () => vb.optimizers.adam({ learningRate: vb.optimizers.exponentialDecay({ initialLearningRate: 0.1, decaySteps: 2, decayRate: 0.5 }) }),
+  adadelta: () => vb.optimizers.adadelta({ learningRate: 1 }),
 };
 
 /** Two named variables and a loss whose gradients change every step. */
@@ -110,6 +111,7 @@ describe('optimizer state in TF.js form', () => {
       ['rmsprop', () => vb.optimizers.rmsprop(), () => tf.train.rmsprop(0.001)],
       ['rmsprop centered', () => vb.optimizers.rmsprop({ centered: true }), () => tf.train.rmsprop(0.001, 0.9, 0, 1e-7, true)],
       ['adagrad', () => vb.optimizers.adagrad(), () => tf.train.adagrad(0.01)],
+      ['adadelta', () => vb.optimizers.adadelta(), () => tf.train.adadelta()],
     ];
     for (const [label, ours, theirs] of cases) {
       const { a, b, loss, dispose } = problem();
@@ -134,6 +136,18 @@ describe('optimizer state in TF.js form', () => {
       void a;
       void b;
     }
+  });
+
+  it('adadelta by name, vb.train.adadelta and vb.optimizers.adadelta take the Keras 3 defaults (TF.js\'s too); bad options are errors', () => {
+    const defaults = { name: 'adadelta', learningRate: 0.001, rho: 0.95, epsilon: 1e-7 };
+    assert.deepEqual(vb.optimizers.getOptimizer('Adadelta', 'test').getConfig(), defaults);
+    assert.deepEqual(vb.train.adadelta().getConfig(), defaults);
+    assert.deepEqual(vb.train.adadelta(1, 0.9, 1e-6).getConfig(), { name: 'adadelta', learningRate: 1, rho: 0.9, epsilon: 1e-6 });
+    const theirs = tf.train.adadelta().getConfig();
+    assert.deepEqual({ learningRate: theirs.learningRate, rho: theirs.rho, epsilon: theirs.epsilon }, { learningRate: 0.001, rho: 0.95, epsilon: 1e-7 });
+    assert.throws(() => vb.optimizers.adadelta({ rho: 1 }), /adadelta: Expected rho in \[0, 1\)\. Received: rho=1/);
+    assert.throws(() => vb.optimizers.adadelta({ epsilon: -1 }), /adadelta: Expected epsilon >= 0\. Received: epsilon=-1/);
+    assert.throws(() => vb.optimizers.adadelta({ lr: 1 } as never), /lr/);
   });
 
   it('setWeights rejects bad input with a clear error and leaves the state unchanged', async () => {

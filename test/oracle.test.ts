@@ -229,6 +229,16 @@ describe('optimizer features against TF.js gradients with Keras update rules', (
     w.assign(tf.sub(w, m));
   }));
 
+  // TF.js's adadelta divides by the gradient accumulator before this step's update; Keras by the updated one.
+  it('adadelta (Keras order)', () => compareManual('adadelta', () => vb.optimizers.adadelta({ learningRate: 0.5 }), (w, g, slots) => {
+    const accumulatedGrad = slot(slots, w, 'accumulated_grad');
+    const accumulatedDelta = slot(slots, w, 'accumulated_delta_var');
+    accumulatedGrad.assign(tf.add(tf.mul(accumulatedGrad, 0.95), tf.mul(tf.square(g), 1 - 0.95)));
+    const delta = tf.div(tf.mul(tf.sqrt(tf.add(accumulatedDelta, 1e-7)), g), tf.sqrt(tf.add(accumulatedGrad, 1e-7)));
+    accumulatedDelta.assign(tf.add(tf.mul(accumulatedDelta, 0.95), tf.mul(tf.square(delta), 1 - 0.95)));
+    w.assign(tf.sub(w, tf.mul(delta, 0.5)));
+  }));
+
   it('clipvalue, clipnorm and globalClipnorm', async () => {
     await compareManual('clipvalue', () => vb.optimizers.sgd({ learningRate: 0.1, clipvalue: 0.05 }), sgdAt(() => 0.1),
       (gs) => gs.map((g) => tf.clipByValue(g, -0.05, 0.05)));

@@ -414,7 +414,7 @@ describe('training: bad input', () => {
     await assert.rejects(m.fit(x, vb.zeros([9, 1]), { verbose: 0 }), /fit: Expected x and y with the same number of examples \(first dimension\)\. Received: x\.shape=\[10, 6\], y\.shape=\[9, 1\]/);
     await assert.rejects(m.fit(vb.zeros([10, 5]), y, { verbose: 0 }), /fit: Expected x of shape \[null,6\] \(the model's input shape, batch first\)\. Received: x\.shape=\[10, 5\]/);
     assert.throws(() => m.compile({ optimizer: 'adam', loss: 'meanSquaredLogError' }), /Expected loss to be one of meanSquaredError.*Received: loss="meanSquaredLogError"/);
-    assert.throws(() => m.compile({ optimizer: 'adamz', loss: 'mse' }), /Expected optimizer to be one of sgd, adam, adamw, rmsprop, adagrad, adamax or an optimizer object\. Received: optimizer="adamz"/);
+    assert.throws(() => m.compile({ optimizer: 'adamz', loss: 'mse' }), /Expected optimizer to be one of sgd, adam, adamw, rmsprop, adagrad, adamax, adadelta or an optimizer object\. Received: optimizer="adamz"/);
     assert.throws(() => m.compile({ optimizer: 'adam', loss: 'mse', metrics: ['accuracyy'] }), /Expected metric to be one of accuracy.*Received: metric="accuracyy"/);
     assert.throws(() => m.predict(x, { batch_size: 4 } as never), /predict: Expected options among batchSize, verbose\. Received: batch_size=4/);
     assert.throws(() => m.evaluate(x, y, { batchSize: 4, sampleWeight: vb.ones([10]) } as never), /evaluate: Expected options among batchSize, verbose\. Received: sampleWeight=Tensor/);

@@ -9,7 +9,7 @@ import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import type { LayersModel } from '../models/model.js';
 import type { CompileArgs } from '../models/arguments.js';
-import { Adagrad, Adam, Adamax, AdamW, RMSprop, SGD, type Optimizer } from '../optimizers/index.js';
+import { Adadelta, Adagrad, Adam, Adamax, AdamW, RMSprop, SGD, type Optimizer } from '../optimizers/index.js';
 import { Variable } from '../tensor/tensor.js';
 import { isPlainObject, own } from './config.js';
 import type { Json } from './types.js';
@@ -33,6 +33,7 @@ function optimizerConfig(optimizer: Optimizer, context: string): { class_name: s
   if (optimizer instanceof Adamax) return { class_name: 'Adamax', config: { ...common, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, decay: 0 } };
   if (optimizer instanceof RMSprop) return { class_name: 'RMSProp', config: { ...common, decay: c.rho, momentum: c.momentum, epsilon: c.epsilon, centered: c.centered } };
   if (optimizer instanceof Adagrad) return { class_name: 'Adagrad', config: { ...common, initialAccumulatorValue: c.initialAccumulatorValue, epsilon: c.epsilon } };
+  if (optimizer instanceof Adadelta) return { class_name: 'Adadelta', config: { ...common, rho: c.rho, epsilon: c.epsilon } };
   if (optimizer instanceof SGD) {
     return c.momentum === 0 ? { class_name: 'SGD', config: common } : { class_name: 'Momentum', config: { ...common, momentum: c.momentum, useNesterov: c.nesterov } };
   }
@@ -54,7 +55,7 @@ function booleanField(config: Config, key: string, context: string): boolean | u
   return value;
 }
 
-const CLASSES = ['SGD', 'Momentum', 'Adam', 'AdamW', 'Adamax', 'RMSProp', 'Adagrad'];
+const CLASSES = ['SGD', 'Momentum', 'Adam', 'AdamW', 'Adamax', 'RMSProp', 'Adagrad', 'Adadelta'];
 
 function optimizerFromConfig(saved: unknown, context: string): Optimizer {
   if (!isPlainObject(saved)) throw invalid(context, 'Expected trainingConfig.optimizer_config to be {class_name, config}', { optimizer_config: saved });
@@ -72,6 +73,7 @@ function optimizerFromConfig(saved: unknown, context: string): Optimizer {
     case 'Adamax': return new Adamax(adam);
     case 'RMSProp': return new RMSprop({ ...common, rho: n('decay'), momentum: n('momentum'), epsilon: n('epsilon'), centered: booleanField(config, 'centered', context) });
     case 'Adagrad': return new Adagrad({ ...common, initialAccumulatorValue: n('initialAccumulatorValue'), epsilon: n('epsilon') });
+    case 'Adadelta': return new Adadelta({ ...common, rho: n('rho'), epsilon: n('epsilon') });
     default: throw invalid(context, `Expected an optimizer class of ${CLASSES.join(', ')}`, { class_name: className });
   }
 }

@@ -227,6 +227,43 @@ export class Adamax extends Optimizer {
 }
 
 /**
+ * Adadelta (Keras 3): accumulatedGrad = rho accumulatedGrad + (1 - rho) g^2,
+ * delta = sqrt(accumulatedDelta + epsilon) g / sqrt(accumulatedGrad + epsilon),
+ * accumulatedDelta = rho accumulatedDelta + (1 - rho) delta^2, w -= lr delta. TF.js divides by the
+ * accumulator before this step's update; Keras (and TF's kernel) by the updated one: Keras wins.
+ */
+export class Adadelta extends Optimizer {
+  protected override readonly slotKinds: readonly SlotKind[] = [
+    { slot: 'accumulated_grad', exported: 'accum_grad' },
+    { slot: 'accumulated_delta_var', exported: 'accum_var' },
+  ];
+  readonly rho: number;
+  readonly epsilon: number;
+
+  constructor(config: OptimizerConfig & { rho?: number; epsilon?: number } = {}) {
+    super('adadelta', config, 0.001);
+    this.rho = config.rho ?? 0.95;
+    this.epsilon = config.epsilon ?? 1e-7;
+    checkRange('adadelta', { rho: this.rho }, 0, 1);
+    if (!(this.epsilon >= 0)) throw invalid('adadelta', 'Expected epsilon >= 0', { epsilon: this.epsilon });
+  }
+
+  protected updateStep(v: Variable, g: Tensor, lr: number): void {
+    const accumulatedGrad = this.slot(v, 'accumulated_grad');
+    const accumulatedDelta = this.slot(v, 'accumulated_delta_var');
+    accumulatedGrad.assign(ops.add(ops.mul(accumulatedGrad, this.rho), ops.mul(ops.square(g), 1 - this.rho)));
+    const rms = (x: Tensor) => ops.sqrt(ops.add(x, this.epsilon));
+    const delta = ops.div(ops.mul(rms(accumulatedDelta), g), rms(accumulatedGrad));
+    accumulatedDelta.assign(ops.add(ops.mul(accumulatedDelta, this.rho), ops.mul(ops.square(delta), 1 - this.rho)));
+    v.assign(ops.sub(v, ops.mul(delta, lr)));
+  }
+
+  getConfig() {
+    return { name: this.name, learningRate: this.learningRate, rho: this.rho, epsilon: this.epsilon };
+  }
+}
+
+/**
  * The optimizer, once its config names only options it has: an option it lacks (Keras 2's `lr`,
  * `decay`) would otherwise be dropped and training would run with the default instead.
  */
@@ -241,8 +278,9 @@ export const adamw = (config?: ConstructorParameters<typeof AdamW>[0]) => withKn
 export const rmsprop = (config?: ConstructorParameters<typeof RMSprop>[0]) => withKnownOptions(new RMSprop(config), config);
 export const adagrad = (config?: ConstructorParameters<typeof Adagrad>[0]) => withKnownOptions(new Adagrad(config), config);
 export const adamax = (config?: ConstructorParameters<typeof Adamax>[0]) => withKnownOptions(new Adamax(config), config);
+export const adadelta = (config?: ConstructorParameters<typeof Adadelta>[0]) => withKnownOptions(new Adadelta(config), config);
 
-const BY_NAME: Record<string, () => Optimizer> = { sgd, adam, adamw, rmsprop, adagrad, adamax };
+const BY_NAME: Record<string, () => Optimizer> = { sgd, adam, adamw, rmsprop, adagrad, adamax, adadelta };
 export const OPTIMIZER_NAMES = Object.keys(BY_NAME);
 
 export function getOptimizer(identifier: string | Optimizer, context: string): Optimizer {
@@ -261,4 +299,5 @@ export const train = {
   adagrad: (learningRate: number, initialAccumulatorValue = 0.1) => new Adagrad({ learningRate, initialAccumulatorValue }),
   rmsprop: (learningRate: number, decay = 0.9, momentum = 0, epsilon = 1e-7, centered = false) =>
     new RMSprop({ learningRate, rho: decay, momentum, epsilon, centered }),
+  adadelta: (learningRate = 0.001, rho = 0.95, epsilon = 1e-7) => new Adadelta({ learningRate, rho, epsilon }),
 };
