@@ -398,7 +398,7 @@ class DataParallelStepper implements BatchStepper {
   }
 
   async step(xs: Tensor[], ys: Tensor[], classWeight?: Record<number, number>): Promise<StepResult> {
-    if (classWeight && ys.length > 1) throw invalid(this.context, 'Expected classWeight only for a model with one output (Keras)', { outputs: this.model.outputNames() });
+    if (classWeight && ys.length > 1) throw invalid(this.context, 'Expected classWeight only for a model with one output (Keras)', { outputs: this.model.outputNames });
     this.checkFixed();
     const compiled = this.model.compiledOrThrow(this.context);
     const trainable = (compiled.trainableWeights ??= this.model.trainableWeights);

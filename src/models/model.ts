@@ -135,11 +135,13 @@ export class LayersModel implements TrainableModel {
     return shapes.length === 1 ? shapes[0]! : shapes;
   }
 
-  inputNames(): string[] {
+  /** The input layers' names, in input order (TF.js's and Keras's property). */
+  get inputNames(): string[] {
     return this.graphOrThrow(this.name).inputNames();
   }
 
-  outputNames(): string[] {
+  /** The outputs' names (their layers' names, made unique), in output order (TF.js's and Keras's property). */
+  get outputNames(): string[] {
     return this.graphOrThrow(this.name).outputNames();
   }
 
@@ -253,9 +255,9 @@ export class LayersModel implements TrainableModel {
   /** fit's data as tensor lists in the model's input and output order. */
   private batchOf(context: string): ToBatch {
     return (x, y, names) => {
-      const xs = tensorList(x, this.inputNames(), names[0], context);
+      const xs = tensorList(x, this.inputNames, names[0], context);
       try {
-        const ys = tensorList(y, this.outputNames(), names[1], context);
+        const ys = tensorList(y, this.outputNames, names[1], context);
         return { batch: [xs.tensors, ys.tensors], converted: [...xs.converted, ...ys.converted] };
       } catch (e) {
         for (const t of xs.converted) t.dispose();
@@ -416,7 +418,7 @@ export class LayersModel implements TrainableModel {
     refuseUnknownOptions(context, args, ['batchSize', 'verbose']);
     const batchSize = args.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid(context, 'Expected batchSize to be a positive integer', { batchSize });
-    const { tensors: xs, converted } = tensorList(x, this.inputNames(), 'x', context);
+    const { tensors: xs, converted } = tensorList(x, this.inputNames, 'x', context);
     try {
       this.ensureBuilt(xs.map((t) => [null, ...t.shape.slice(1)]), context);
       checkInputShapes(this, xs, context);

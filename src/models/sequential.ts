@@ -6,7 +6,7 @@
  * from keys of those names.
  */
 import { invalid } from '../errors.js';
-import { Layer, snakeCase, uniqueName, type CallContext, type SymbolicShape } from '../layers/layer.js';
+import { Layer, holdsVariables, snakeCase, uniqueName, type CallContext, type SymbolicShape } from '../layers/layer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Data } from './arguments.js';
 import { LayersModel } from './model.js';
@@ -44,7 +44,8 @@ export class Sequential extends LayersModel {
     if (layer.declaredInputShape && this.added.length > 0) {
       throw invalid(`${this.name}.add`, 'Expected inputShape only on the first layer', { layer: layer.name ?? layer.className, inputShape: layer.declaredInputShape });
     }
-    layer.name ??= uniqueName(snakeCase(layer.className), (n) => this.added.some((l) => l.name === n));
+    // A removed (popped) layer that still holds its weights keeps its name taken.
+    layer.name ??= uniqueName(snakeCase(layer.className), (n) => this.added.some((l) => l.name === n) || holdsVariables(`${this.name}/${n}`));
     if (this.added.some((l) => l.name === layer.name)) {
       throw invalid(`${this.name}.add`, 'Expected layer names unique within the model', { name: layer.name });
     }
@@ -58,6 +59,21 @@ export class Sequential extends LayersModel {
     if (this.inputShape) this.buildLayers(this.inputShape);
     // Layers added after compile train after the next compile; until then from the first step.
     if (this.compiled) this.compiled.trainableWeights = undefined;
+  }
+
+  /**
+   * Removes the last layer and returns it (Keras 3; TF.js's pop returns nothing). The model is
+   * the chain of the layers left, its input shape kept (Keras keeps its input layer). The removed
+   * layer keeps its weights (dispose it to free them) and cannot join a model again. As with add,
+   * a compiled model trains the layers it has from the next step.
+   */
+  pop(): Layer {
+    if (this.added.length === 0) throw invalid(`${this.name}.pop`, 'Expected a model with a layer to remove', { layers: 0 });
+    this.discardChain();
+    const layer = this.added.pop()!;
+    this.currentGraph();
+    if (this.compiled) this.compiled.trainableWeights = undefined;
+    return layer;
   }
 
   /** Builds the layers not built yet, in order, from the chain's input shape. */
@@ -119,11 +135,11 @@ export class Sequential extends LayersModel {
     return this.inputShape ? [this.inputShape] : undefined;
   }
 
-  override inputNames(): string[] {
+  override get inputNames(): string[] {
     return [SEQUENTIAL_INPUT];
   }
 
-  override outputNames(): string[] {
+  override get outputNames(): string[] {
     const last = this.added.at(-1);
     return last ? [last.name!] : ['output'];
   }
@@ -135,7 +151,7 @@ export class Sequential extends LayersModel {
   }
 
   protected override compileNames(): string[] {
-    return this.outputNames();
+    return this.outputNames;
   }
 
   /** A Keras-style table of layers, output shapes and parameter counts. */

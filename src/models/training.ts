@@ -40,8 +40,8 @@ export interface TrainableModel extends TrainingModel, ObservedModel {
   regularizationLosses(): Tensor[];
   ensureBuilt(inputShapes: SymbolicShape[], context: string): void;
   expectedInputShapes(): SymbolicShape[] | undefined;
-  inputNames(): string[];
-  outputNames(): string[];
+  readonly inputNames: string[];
+  readonly outputNames: string[];
 }
 
 /** The model's outputs as a list, its inputs given as a list (one tensor goes as itself). */
@@ -87,7 +87,7 @@ export function assertFinite(t: Tensor, argument: string, context: string): void
 export function checkInputShapes(model: TrainableModel, xs: readonly Tensor[], context: string, argument = 'x'): void {
   const expected = model.expectedInputShapes();
   if (!expected) return;
-  if (xs.length !== expected.length) throw invalid(context, `Expected ${expected.length} input tensors (${model.inputNames().join(', ')})`, { [`${argument}.length`]: xs.length });
+  if (xs.length !== expected.length) throw invalid(context, `Expected ${expected.length} input tensors (${model.inputNames.join(', ')})`, { [`${argument}.length`]: xs.length });
   xs.forEach((x, i) => {
     const shape = expected[i]!;
     const matches = x.rank === shape.length && shape.every((d, k) => d === null || d === x.shape[k]);
@@ -100,8 +100,8 @@ export function checkInputShapes(model: TrainableModel, xs: readonly Tensor[], c
 
 /** Inputs and targets with one number of examples, of the model's input shapes, finite. */
 export function checkPair(model: TrainableModel, xs: readonly Tensor[], ys: readonly Tensor[], context: string, names: [string, string] = ['x', 'y']): void {
-  const outputs = model.outputNames().length;
-  if (ys.length !== outputs) throw invalid(context, `Expected ${outputs} target tensors (${model.outputNames().join(', ')})`, { [`${names[1]}.length`]: ys.length });
+  const outputs = model.outputNames.length;
+  if (ys.length !== outputs) throw invalid(context, `Expected ${outputs} target tensors (${model.outputNames.join(', ')})`, { [`${names[1]}.length`]: ys.length });
   const all = [...xs.map((t, i): [Tensor, string] => [t, argName(names[0], i, xs.length)]), ...ys.map((t, i): [Tensor, string] => [t, argName(names[1], i, ys.length)])];
   const [first, firstName] = all[0]!;
   // No example gives no loss to report (an empty mean would be a made-up 0, or NaN).
@@ -214,7 +214,7 @@ function restoreAccumulators(compiled: Compiled, meanLoss: RunningMean, outputMe
 export function trainStep(model: TrainableModel, xs: Tensor[], ys: Tensor[], classWeight?: Record<number, number>): StepResult {
   const compiled = model.compiledOrThrow('fit');
   const { optimizer } = compiled;
-  if (classWeight && ys.length > 1) throw invalid('fit', 'Expected classWeight only for a model with one output (Keras)', { outputs: model.outputNames() });
+  if (classWeight && ys.length > 1) throw invalid('fit', 'Expected classWeight only for a model with one output (Keras)', { outputs: model.outputNames });
   const step = optimizer.iterations;
   let predictions: Tensor[] = [];
   const outputTerms: Tensor[] = [];

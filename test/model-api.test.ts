@@ -1,0 +1,116 @@
+/**
+ * Sequential's pop() and the models' inputNames / outputNames properties, against TF.js 4.22
+ * (and Keras 3 where the two differ: pop returns the removed layer, Sequential's input is
+ * named input_layer).
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import * as vb from 'verbatim';
+
+before(async () => {
+  await tf.setBackend('cpu');
+});
+
+const x = [[0.5, -1, 2], [1.5, 0.25, -0.75]];
+
+describe('Sequential.pop', () => {
+  it('removes the last layer: outputs, outputShape, layers as TF.js after its pop, predictions as TF.js\'s model of the layers left', async () => {
+    const ours = vb.sequential({ layers: [
+      vb.layers.dense({ units: 4, activation: 'tanh', inputShape: [3], name: 'a' }), vb.layers.dense({ units: 2, name: 'b' }), vb.layers.dense({ units: 5, name: 'c' }),
+    ] });
+    const theirs = tf.sequential({ layers: [
+      tf.layers.dense({ units: 4, activation: 'tanh', inputShape: [3], name: 'a' }), tf.layers.dense({ units: 2, name: 'b' }), tf.layers.dense({ units: 5, name: 'c' }),
+    ] });
+    const removed = ours.pop();
+    theirs.pop();
+    assert.equal(removed.name, 'c', 'Keras 3 returns the removed layer');
+    assert.deepEqual(ours.layers.map((l) => l.name), theirs.layers.map((l) => l.name));
+    assert.deepEqual(ours.outputShape, theirs.outputShape);
+    assert.deepEqual(ours.outputs.map((t) => t.shape), theirs.outputs.map((t) => t.shape));
+    assert.deepEqual(ours.outputNames, ['b']);
+    assert.equal(ours.countParams(), theirs.countParams());
+    assert.equal(ours.weights.length, 4);
+    // TF.js's pop leaves a built model predicting through the removed layer: the reference is a
+    // TF.js model made of the layers left, with the same weights.
+    const left = tf.sequential({ layers: [tf.layers.dense({ units: 4, activation: 'tanh', inputShape: [3] }), tf.layers.dense({ units: 2 })] });
+    left.setWeights(ours.getWeights().map((w) => tf.tensor(w.dataSync(), [...w.shape])));
+    const mine = ours.predict(vb.tensor2d(x)).dataSync();
+    const reference = (left.predict(tf.tensor2d(x)) as tf.Tensor).dataSync();
+    assert.equal(mine.length, 4);
+    mine.forEach((v, i) => assert.ok(Math.abs(v - reference[i]!) < 1e-6, `prediction ${i}: ${v} vs ${reference[i]}`));
+    // Saved and loaded, the model is the layers left.
+    let artifacts: vb.ModelArtifacts | undefined;
+    await ours.save(vb.io.withSaveHandler(async (a) => { artifacts = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+    assert.deepEqual(artifacts!.weightSpecs!.map((w) => w.name.split('/').slice(-2).join('/')), ['a/kernel', 'a/bias', 'b/kernel', 'b/bias']);
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts!));
+    assert.deepEqual(Array.from((loaded.predict(vb.tensor2d(x)) as vb.Tensor).dataSync()), Array.from(mine));
+    loaded.dispose();
+    // The removed layer keeps its weights, and works on its own.
+    assert.deepEqual(removed.apply(vb.tensor2d([[1, 2]])).shape, [1, 5]);
+    removed.dispose();
+    ours.dispose();
+    theirs.dispose();
+    left.dispose();
+  });
+
+  it('a layer added after pop gets a name of its own (the removed layer still holds its weights); a compiled model trains what it has', async () => {
+    vb.setRandomSeed(3);
+    const m = vb.sequential({ name: 'popped', layers: [vb.layers.dense({ units: 3, inputShape: [3] }), vb.layers.dense({ units: 2 })] });
+    m.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+    const removed = m.pop();
+    assert.equal(removed.name, 'dense_1');
+    m.add(vb.layers.dense({ units: 1 }));
+    assert.deepEqual(m.layers.map((l) => l.name), ['dense', 'dense_2']);
+    assert.deepEqual(m.outputNames, ['dense_2']);
+    const removedBefore = removed.getWeights().map((w) => Array.from(w.dataSync()));
+    const history = await m.fit(vb.tensor2d(x), vb.tensor2d([[1], [0]]), { epochs: 2, verbose: 0 });
+    assert.equal(history.history.loss!.length, 2);
+    assert.deepEqual(removed.getWeights().map((w) => Array.from(w.dataSync())), removedBefore, 'the removed layer does not train');
+    removed.dispose();
+    m.dispose();
+  });
+
+  it('popping every layer leaves an empty model; pop on it is an error', () => {
+    const m = vb.sequential({ name: 'emptied', layers: [vb.layers.dense({ units: 2, inputShape: [3] })] });
+    m.pop().dispose();
+    assert.deepEqual(m.layers, []);
+    assert.throws(() => m.pop(), /emptied\.pop: Expected a model with a layer to remove\. Received: layers=0/);
+    assert.throws(() => vb.sequential({ name: 'never' }).pop(), /never\.pop: Expected a model with a layer to remove/);
+    // TF.js refuses too.
+    assert.throws(() => tf.sequential().pop(), /There are no layers in the model/);
+    m.add(vb.layers.dense({ units: 1 }));
+    assert.deepEqual(m.predict(vb.tensor2d(x)).shape, [2, 1], 'the input shape is kept (Keras keeps its input layer)');
+    m.dispose();
+  });
+});
+
+describe('inputNames and outputNames', () => {
+  it('are string[] properties, as in TF.js: a functional model\'s equal TF.js\'s', () => {
+    const a = vb.input({ shape: [3], name: 'left' });
+    const b = vb.input({ shape: [2], name: 'right' });
+    const joined = vb.layers.concatenate({ name: 'join' }).apply([a, b]) as vb.SymbolicTensor;
+    const ours = vb.model({ inputs: [a, b], outputs: [vb.layers.dense({ units: 1, name: 'score' }).apply(joined) as vb.SymbolicTensor, joined] });
+    const ta = tf.input({ shape: [3], name: 'left' });
+    const tb = tf.input({ shape: [2], name: 'right' });
+    const tj = tf.layers.concatenate({ name: 'join' }).apply([ta, tb]) as tf.SymbolicTensor;
+    const theirs = tf.model({ inputs: [ta, tb], outputs: [tf.layers.dense({ units: 1, name: 'score' }).apply(tj) as tf.SymbolicTensor, tj] });
+    assert.deepEqual(ours.inputNames, theirs.inputNames);
+    assert.deepEqual(ours.outputNames, theirs.outputNames);
+    assert.deepEqual(ours.outputNames, ['score', 'join']);
+    ours.dispose();
+    theirs.dispose();
+  });
+
+  it('a Sequential\'s outputNames are TF.js\'s; its input is named input_layer (Keras 3; TF.js: <first layer>_input)', () => {
+    const ours = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3], name: 'first' }), vb.layers.dense({ units: 1, name: 'last' })] });
+    const theirs = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], name: 'first' }), tf.layers.dense({ units: 1, name: 'last' })] });
+    theirs.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });  // TF.js lists none before its model is built
+    assert.deepEqual(ours.outputNames, theirs.outputNames);
+    assert.deepEqual(ours.outputNames, ['last']);
+    assert.deepEqual(ours.inputNames, ['input_layer']);
+    assert.deepEqual(theirs.inputNames, ['first_input']);
+    ours.dispose();
+    theirs.dispose();
+  });
+});
