@@ -140,3 +140,7 @@ export const randomTranslation = checked((args: RandomTranslationArgs) => new Ra
 export const randomZoom = checked((args: RandomZoomArgs) => new RandomZoom(args));
 export const randomCrop = checked((args: RandomCropArgs) => new RandomCrop(args));
 export const randomContrast = checked((args: RandomContrastArgs) => new RandomContrast(args));
+
+export { PReLU, type PReLUArgs } from './prelu.js';
+import { PReLU, type PReLUArgs } from './prelu.js';
+export const prelu = checked((args: PReLUArgs = {}) => new PReLU(args));
