@@ -137,6 +137,11 @@ function activationDigests(vb: VB, out: Digests): void {
   }
   const leaky = vb.layers.leakyReLU({ alpha: 0.2 });
   out['activation/layers.leakyReLU'] = vb.digest([leaky.apply(x) as Tensor, vb.grad((t: Tensor) => vb.sum(vb.square(leaky.apply(t) as Tensor)))(x)]);
+  const prelu = vb.layers.prelu({ alphaInitializer: 'randomNormal' });
+  const preluOut = prelu.apply(x) as Tensor;
+  const alpha = prelu.weights[0]!.variable;
+  const { grads } = vb.variableGrads(() => vb.sum(vb.square(prelu.apply(x) as Tensor)), [alpha]);
+  out['activation/layers.prelu'] = vb.digest([preluOut, alpha, grads[alpha.name]!, vb.grad((t: Tensor) => vb.sum(vb.square(prelu.apply(t) as Tensor)))(x)]);
 }
 
 function lossAndMetricDigests(vb: VB, out: Digests): void {
