@@ -112,12 +112,13 @@ export async function savedTraining(model: LayersModel, fileNames: ReadonlyMap<s
   };
   if (args.lossWeights !== undefined) trainingConfig.loss_weights = args.lossWeights;
   const state = await optimizer.getWeights();
-  const weights = state.map(({ name, tensor }): NamedValues => {
-    const values = tensor.dataSync();
-    if (name === 'iter') return { name, shape: [], dtype: 'int32', values: Int32Array.from(values as Int32Array), group: 'optimizer' };
+  // Slots of weights the model does not have (a layer it no longer has, removed by pop after
+  // training, or another model's sharing the optimizer) change nothing of this model: left out.
+  const weights = state.flatMap(({ name, tensor }): NamedValues[] => {
+    if (name === 'iter') return [{ name, shape: [], dtype: 'int32', values: Int32Array.from(tensor.dataSync() as Int32Array), group: 'optimizer' }];
     const variable = owner(name, fileNames.keys());
-    if (variable === undefined) throw invalid(context, 'Expected every optimizer slot to belong to one of the model\'s weights', { slot: name });
-    return { name: `${fileNames.get(variable)!}${name.slice(variable.length)}`, shape: [...tensor.shape], dtype: 'float32', values: Float32Array.from(values as Float32Array), group: 'optimizer' };
+    if (variable === undefined) return [];
+    return [{ name: `${fileNames.get(variable)!}${name.slice(variable.length)}`, shape: [...tensor.shape], dtype: 'float32', values: Float32Array.from(tensor.dataSync() as Float32Array), group: 'optimizer' }];
   });
   // getWeights() made the iter scalar (and zero-filled unused slots) as new tensors.
   for (const { tensor } of state) if (!(tensor instanceof Variable)) tensor.dispose();
