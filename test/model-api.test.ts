@@ -91,7 +91,13 @@ describe('Sequential.pop', () => {
     // (Loaded while the original lives, the model is renamed: its weights, not its digest, are compared.)
     const bits = (model: vb.LayersModel) => model.weights.map((w) => Array.from(new Uint32Array(Float32Array.from(w.dataSync()).buffer)));
     assert.deepEqual(bits(loaded), bits(m));
+    // Disposed, the removed layer's weights leave the optimizer's state (TF.js's rmsprop lists a
+    // momentum slot for each weight, made from the weight's shape).
     removed.dispose();
+    const names = (await m.optimizer!.getWeights()).map((w) => w.name);
+    assert.deepEqual(names.filter((n) => n.includes('dense_1')), []);
+    assert.equal(names.length, 1 + 2 * m.weights.length, "iter, then rms and momentum of each weight the model has");
+    await m.save(vb.io.withSaveHandler(async () => ({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })), { includeOptimizer: true });
     loaded.dispose();
     m.dispose();
   });

@@ -166,9 +166,10 @@ export abstract class Optimizer {
    * variables grouped by kind in TF.js's order (Adam: every `<variable>/m`, then every
    * `<variable>/v`), variables in the order they were first updated. The slot tensors are the
    * live variables (as in TF.js); the iter scalar and zero-filled `always` slots are new tensors.
+   * Slots of variables disposed since (a layer removed by pop, then disposed) are left out.
    */
   async getWeights(): Promise<NamedTensor[]> {
-    const variableNames = [...new Set([...this.slots.values()].map((s) => s.variableName))];
+    const variableNames = [...new Set([...this.slots.values()].map((s) => s.variableName))].filter((name) => ENGINE.variables.has(name));
     const state: NamedTensor[] = [{ name: 'iter', tensor: ops.scalar(this.iterations, 'int32') }];
     for (const kind of this.slotKinds) {
       for (const variableName of variableNames) {
