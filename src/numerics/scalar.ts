@@ -59,6 +59,17 @@ export function divF32(a: f32, b: f32): f32 { return f32(a / b); }
 export function maximumF32(a: f32, b: f32): f32 { return a > b || a != a ? a : b; }
 export function minimumF32(a: f32, b: f32): f32 { return a < b || a != a ? a : b; }
 export function powF32(a: f32, b: f32): f32 { return pow(a, b); }
+/**
+ * The floored remainder, TF.js's mod: r = a % b, the truncated remainder (fmod: exact, with a's
+ * sign); where a and b differ in sign (-0 counting as non-negative) r + b, or a zero with b's
+ * sign when r is zero. b = 0 gives NaN.
+ */
+export function modF32(a: f32, b: f32): f32 {
+  const r: f32 = f32(a % b);
+  if ((a < f32(0)) == (b < f32(0))) return r;
+  if (r == f32(0)) return b < f32(0) ? f32(-0.0) : f32(0);
+  return f32(r + b);
+}
 
 // ---- int32 binary (wrapping) ----
 
@@ -72,6 +83,13 @@ export function divI32(a: i32, b: i32): i32 {
   let q: i32 = i32(a / b);
   if (a % b != 0 && (a < 0) != (b < 0)) q = q - 1;
   return q;
+}
+/** The floored remainder, the companion of divI32 (a = divI32(a, b) b + modI32(a, b)); b = 0 gives 0. */
+export function modI32(a: i32, b: i32): i32 {
+  // b = -1 divides every a (and INT_MIN % -1 traps in WebAssembly).
+  if (b == 0 || b == -1) return 0;
+  const r: i32 = a % b;
+  return r != 0 && (r < 0) != (b < 0) ? i32(r + b) : r;
 }
 export function maximumI32(a: i32, b: i32): i32 { return a > b ? a : b; }
 export function minimumI32(a: i32, b: i32): i32 { return a < b ? a : b; }

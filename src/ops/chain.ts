@@ -11,13 +11,13 @@ import { TensorBuffer } from './buffer.js';
 
 /** Ops whose first argument is the tensor the method is called on. */
 const CHAINED = [
-  'abs', 'add', 'argMax', 'argMin', 'avgPool', 'broadcastTo', 'cast', 'ceil', 'clipByValue', 'conv1d', 'conv2d',
+  'abs', 'add', 'all', 'any', 'argMax', 'argMin', 'avgPool', 'broadcastTo', 'cast', 'ceil', 'clipByValue', 'conv1d', 'conv2d',
   'conv2dTranspose', 'cos', 'cumsum', 'depthwiseConv2d', 'div', 'elu', 'equal', 'erf', 'exp', 'expandDims', 'expm1',
-  'floor', 'gather', 'greater', 'greaterEqual', 'leakyRelu', 'less', 'lessEqual', 'log', 'log1p', 'logSoftmax',
+  'floor', 'floorDiv', 'gather', 'greater', 'greaterEqual', 'isNaN', 'leakyRelu', 'less', 'lessEqual', 'log', 'log1p', 'logSoftmax',
   'logSumExp', 'logicalAnd', 'logicalNot', 'logicalOr', 'matMul', 'max', 'maxPool', 'maximum', 'mean', 'min', 'minimum',
-  'mul', 'neg', 'notEqual', 'oneHot', 'onesLike', 'pad', 'pow', 'prod', 'reciprocal', 'relu', 'relu6', 'reshape',
-  'round', 'selu', 'separableConv2d', 'sigmoid', 'sign', 'sin', 'slice', 'softmax', 'softplus', 'split', 'sqrt', 'square',
-  'squeeze', 'sub', 'sum', 'tanh', 'tile', 'topk', 'transpose', 'unsortedSegmentSum', 'unstack', 'zerosLike',
+  'mod', 'mul', 'neg', 'norm', 'notEqual', 'oneHot', 'onesLike', 'pad', 'pow', 'prod', 'reciprocal', 'relu', 'relu6', 'reshape',
+  'reverse', 'round', 'selu', 'separableConv2d', 'sigmoid', 'sign', 'sin', 'slice', 'softmax', 'softplus', 'split', 'sqrt', 'square',
+  'squaredDifference', 'squeeze', 'sub', 'sum', 'tanh', 'tile', 'topk', 'transpose', 'unsortedSegmentSum', 'unstack', 'zerosLike',
 ] as const;
 
 type Chained = typeof CHAINED[number];

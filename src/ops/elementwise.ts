@@ -116,6 +116,8 @@ export const sub = binary('sub');
 export const mul = binary('mul');
 /** a / b; for two int32 tensors the quotient is floored, as in TF.js. */
 export const div = binary('div');
+/** The floored remainder, a - floor(a / b) b with the sign of b (TensorFlow's FloorMod; fmod exact). */
+export const mod = binary('mod');
 export const maximum = binary('maximum');
 export const minimum = binary('minimum');
 export const pow = binary('pow');
@@ -133,6 +135,34 @@ function logical(name: 'logicalAnd' | 'logicalOr') {
 
 export const logicalAnd = logical('logicalAnd');
 export const logicalOr = logical('logicalOr');
+
+/** Both operands as tensors of one numeric dtype (float32 or int32). */
+function numericOperands(a: TensorLike, b: TensorLike, context: string): [Tensor, Tensor] {
+  const [x, y] = binaryOperands(a, b, context);
+  if (x.dtype === 'bool') throw invalid(context, 'Expected a and b of dtype float32 or int32', { 'a.dtype': x.dtype, 'b.dtype': y.dtype });
+  return [x, y];
+}
+
+/** (a - b)^2 as fl(d * d) with d = fl(a - b) (TensorFlow's float32 kernel). */
+export const squaredDifference = op(function squaredDifference(a: TensorLike, b: TensorLike): Tensor {
+  const d = sub(...numericOperands(a, b, 'squaredDifference'));
+  return mul(d, d);
+});
+
+/**
+ * floor(a / b): for float32 the floor of the rounded quotient fl(a / b) (TensorFlow's FloorDiv),
+ * float32 out; for int32 the floored integer quotient (div's), division by zero giving 0.
+ */
+export const floorDiv = op(function floorDiv(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = numericOperands(a, b, 'floorDiv');
+  return x.dtype === 'int32' ? div(x, y) : floor(div(x, y));
+});
+
+/** Whether each element is NaN (bool); int32 and bool elements never are. */
+export const isNaN = op(function isNaN(x: TensorLike): Tensor {
+  const t = convertToTensor(x, 'x', 'isNaN');
+  return notEqual(t, t);
+});
 
 export const square = op(function square(x: TensorLike): Tensor {
   const t = convertToTensor(x, 'x', 'square');

@@ -8,7 +8,7 @@ import { normalizeAxes, normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { invalid } from '../errors.js';
 import { convertToTensor, range, scalar, type TensorLike } from './creation.js';
-import { asFloat, cast, div, mul, sub } from './elementwise.js';
+import { abs, asFloat, cast, div, greater, mul, sqrt, sub } from './elementwise.js';
 import { gather, reshape, scatterAdd } from './shape.js';
 import { op } from './op.js';
 
@@ -32,6 +32,56 @@ export const sum = reduction('sum');
 export const prod = reduction('prod');
 export const max = reduction('max');
 export const min = reduction('min');
+
+/**
+ * Logical reductions (TF.js's all and any): true where every (some) element is true. Elements of
+ * any dtype count as true when non-zero (Keras's ops.all, ops.any); all of no elements is true
+ * and any of none is false, as in TensorFlow.
+ */
+function logicalReduction(name: 'all' | 'any', reduce: typeof min) {
+  return op((x: TensorLike, axis?: Axis | null, keepDims: boolean = false): Tensor => {
+    const t = convertToTensor(x, 'x', name, 'bool');
+    // The int32 identity of an empty min (max) is 2^31 - 1 (-2^31): > 0 gives true (false).
+    return greater(reduce(t.dtype === 'bool' ? t : cast(t, 'bool'), normalizeAxes(axis, t.rank, name), keepDims), 0);
+  });
+}
+
+export const all = logicalReduction('all', min);
+export const any = logicalReduction('any', max);
+
+export type NormOrder = 'euclidean' | 'fro' | 1 | 2 | number;
+
+/**
+ * TF.js's norm(x, ord, axis, keepDims). Vector norms over one axis, or over every element when
+ * axis is null: 'euclidean' and 2 sqrt(sum(x x)), 1 sum(|x|), Infinity max(|x|), -Infinity
+ * min(|x|). Matrix norms over two axes [rows, columns]: 'euclidean' and 'fro' sqrt(sum(x x)),
+ * 1 the largest column sum of |x|, Infinity the largest row sum, -Infinity the smallest. Sums
+ * follow sum's order; the result is float32.
+ */
+export const norm = op(function norm(x: TensorLike, ord: NormOrder = 'euclidean', axis: number | readonly number[] | null = null, keepDims: boolean = false): Tensor {
+  const t = asFloat(x, 'norm');
+  const list = axis === null || axis === undefined ? null : typeof axis === 'number' ? [axis] : [...axis];
+  const axes = list === null ? t.shape.map((_, i) => i) : list.map((a) => normalizeAxis(a, t.rank, 'norm'));
+  if ((list !== null && axes.length > 2) || new Set(axes).size !== axes.length || (list !== null && t.rank === 0)) {
+    throw invalid('norm', 'Expected axis null, one axis or two distinct axes of x', { axis, 'x.shape': t.shape });
+  }
+  const matrix = list !== null && axes.length === 2;
+  const orders: unknown[] = matrix ? ['euclidean', 'fro', 1, Infinity, -Infinity] : ['euclidean', 2, 1, Infinity, -Infinity];
+  if (!orders.includes(ord)) {
+    const names = orders.map((o) => (typeof o === 'string' ? `"${o}"` : String(o))).join(', ');
+    throw invalid('norm', `Expected ord among ${names} for a ${matrix ? 'matrix' : 'vector'} norm`, { ord });
+  }
+  // A scalar's norm of any order is its absolute value (TF.js), not sqrt(x x), which may overflow.
+  if (t.rank === 0) return abs(t);
+  let result: Tensor;
+  if (ord === 'euclidean' || ord === 'fro' || ord === 2) result = sqrt(sum(mul(t, t), axes, true));
+  else if (!matrix) result = (ord === 1 ? sum : ord === Infinity ? max : min)(abs(t), axes, true);
+  else {
+    const [rows, columns] = axes as [number, number];
+    result = ord === 1 ? max(sum(abs(t), rows, true), columns, true) : (ord === Infinity ? max : min)(sum(abs(t), columns, true), rows, true);
+  }
+  return reshape(result, keepDims ? keptShape(t.shape, axes) : t.shape.filter((_, i) => !axes.includes(i)));
+});
 
 function argReduction(name: 'argMax' | 'argMin') {
   return op((x: TensorLike, axis: number = 0): Tensor => {

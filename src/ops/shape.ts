@@ -2,7 +2,7 @@
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import { type DType } from '../tensor/dtype.js';
-import { assertShape, normalizeAxis, sizeOf } from '../tensor/shape.js';
+import { assertShape, normalizeAxes, normalizeAxis, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { convertToTensor, range, type TensorLike } from './creation.js';
 import { cast, equal, where } from './elementwise.js';
@@ -148,6 +148,17 @@ export const scatterAdd = op(function scatterAdd(updates: TensorLike, indices: T
   const u = convertToTensor(updates, 'updates', 'scatterAdd');
   const idx = convertToTensor(indices, 'indices', 'scatterAdd', 'int32');
   return ENGINE.run('scatterAdd', [u, idx], { axis, size });
+});
+
+/** x with the order of its elements reversed along the axes (every axis by default): a gather per axis. */
+export const reverse = op(function reverse(x: TensorLike, axis?: number | readonly number[] | null): Tensor {
+  const t = convertToTensor(x, 'x', 'reverse');
+  if (t.rank === 0 && axis !== undefined && axis !== null && (typeof axis === 'number' || axis.length > 0)) {
+    throw invalid('reverse', 'Expected no axis for a scalar x', { axis });
+  }
+  const axes = normalizeAxes(axis, t.rank, 'reverse');
+  if (axes.length === 0) return reshape(t, t.shape);
+  return axes.reduce((y, a) => gather(y, range(t.shape[a]! - 1, -1, -1, 'int32'), a), t);
 });
 
 /** Repeats x reps[i] times along axis i: reshape, broadcast, reshape. */

@@ -245,6 +245,14 @@ const BINARY: { [P in BinaryPrimitive]: BinarySpec } = {
         : null,
     ],
   },
+  mod: {
+    dtypes: NUMERIC, output: 'same', f32: s.modF32, i32: s.modI32, simd: false, cost: 1,
+    // a - floor(a / b) b: d/da = 1, d/db = -floor(a / b) (TensorFlow's FloorMod gradient).
+    grad: (dy, { inputs: [a, b], needsGrad }, ops) => [
+      needsGrad[0] ? unbroadcast(dy, a!.shape, ops) : null,
+      needsGrad[1] ? unbroadcast(ops.mul(dy, ops.neg(ops.floor(ops.div(a!, b!)))), b!.shape, ops) : null,
+    ],
+  },
   greater: comparison(s.greaterCmp, true),
   greaterEqual: comparison(s.greaterEqualCmp, true),
   less: comparison(s.lessCmp, true),

@@ -10,7 +10,7 @@ export type UnaryPrimitive =
   | 'softplus' | 'erf' | 'relu' | 'floor' | 'ceil' | 'round' | 'logicalNot' | 'sin' | 'cos';
 
 export type BinaryPrimitive =
-  | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'pow'
+  | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'pow' | 'mod'
   | 'greater' | 'greaterEqual' | 'less' | 'lessEqual' | 'equal' | 'notEqual'
   | 'logicalAnd' | 'logicalOr';
 

@@ -30,6 +30,7 @@ export interface GradOps {
   logicalAnd(a: Tensor, b: Tensor): Tensor;
   neg(x: Tensor): Tensor;
   sign(x: Tensor): Tensor;
+  floor(x: Tensor): Tensor;
   exp(x: Tensor): Tensor;
   log(x: Tensor): Tensor;
   sigmoid(x: Tensor): Tensor;

@@ -203,7 +203,7 @@ function imageSize(g: Gen, geo: PatchAttrs): [number, number] {
 }
 
 const ELEMENTWISE_UNARY = ['neg', 'abs', 'sign', 'sqrt', 'exp', 'expm1', 'log', 'log1p', 'tanh', 'sigmoid', 'softplus', 'erf', 'relu', 'floor', 'ceil', 'round', 'logicalNot', 'sin', 'cos'] as const;
-const ELEMENTWISE_BINARY = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow', 'greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'notEqual', 'logicalAnd', 'logicalOr'] as const;
+const ELEMENTWISE_BINARY = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow', 'mod', 'greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'notEqual', 'logicalAnd', 'logicalOr'] as const;
 
 type ElementwiseGenerators = { [P in (typeof ELEMENTWISE_UNARY)[number] | (typeof ELEMENTWISE_BINARY)[number]]: (g: Gen) => FuzzCase<P> };
 const elementwise = Object.fromEntries([

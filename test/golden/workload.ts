@@ -104,6 +104,14 @@ function opDigests(vb: VB, out: Digests): void {
   conv('mirrorPad', (t) => vb.add(vb.mirrorPad(t, [[0, 0], [2, 1], [1, 2], [0, 0]], 'reflect'), vb.mirrorPad(t, [[0, 0], [1, 2], [2, 1], [0, 0]], 'symmetric')));
   conv('image.transform', (t) => vb.image.transform(t, vb.tensor([[0.9, -0.2, 1, 0.1, 1.1, -0.5, 0, 0], [1, 0, 0.5, 0, 1, 0.5, 0.01, 0]]), 'bilinear', 'reflect'));
   withGrad('batchNorm', (t) => vb.batchNorm(t, vb.mean(t, 0), vb.variance(t, 0), y, vb.exp(y), 0.001));
+  withGrad('squaredDifference', (t) => vb.squaredDifference(t, y));
+  withGrad('floorDiv/mod', (t) => vb.add(vb.floorDiv(t, vb.mul(y, 0.5)), vb.mod(vb.mul(t, 3), y)));
+  put('int32 floorDiv/mod', [vb.floorDiv(ints, vb.add(vb.abs(ints), 1)), vb.mod(ints, 3), vb.mod(ints, -4), vb.mod(ints, 0)]);
+  withGrad('reverse', (t) => vb.reverse(t, [0, 1]));
+  put('isNaN/all/any', [vb.isNaN(vb.div(x, vb.round(x))), vb.all(mask, 1), vb.any(mask, 0, true), vb.all(ints)]);
+  for (const [ord, axis] of [['euclidean', null], [1, 1], [Infinity, 0], [-Infinity, null], ['fro', [0, 1]], [1, [1, 0]]] as const) {
+    withGrad(`norm ${String(ord)} ${JSON.stringify(axis)}`, (t) => vb.norm(t, ord, axis as number | number[] | null));
+  }
 }
 
 /** Every sampler of vb.random, the TF.js-style ones, the generator, and every initializer. */
