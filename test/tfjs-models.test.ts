@@ -356,3 +356,48 @@ describe('fit options as TF.js', () => {
     assert.ok(stopped.epoch.length >= 1 && stopped.epoch.length <= 5, "earlyStopping can monitor TF.js's val_acc");
   });
 });
+
+describe('predictOnBatch and metricsNames as TF.js', () => {
+  it('predictOnBatch predicts all rows as one batch: the bits of predict, the values of TF.js, a list with several outputs', () => {
+    const ours = vb.sequential({ layers: [vb.layers.dense({ units: 5, inputShape: [3], activation: 'tanh' }), vb.layers.dense({ units: 2, activation: 'softmax' })] });
+    const theirs = tf.sequential({ layers: [tf.layers.dense({ units: 5, inputShape: [3], activation: 'tanh' }), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+    theirs.setWeights(ours.getWeights().map((w) => tf.tensor(w.dataSync(), [...w.shape])));
+    const { x } = xy(40);
+    const batch = ours.predictOnBatch(x) as vb.Tensor;
+    assert.deepEqual(batch.shape, [40, 2]);
+    assert.deepEqual(Array.from(batch.dataSync()), Array.from((ours.predict(x, { batchSize: 40 }) as vb.Tensor).dataSync()));
+    assertClose(batch.dataSync(), (theirs.predictOnBatch(tf.tensor(x.arraySync() as number[][])) as tf.Tensor).dataSync() as Float32Array, 'predictOnBatch');
+    const input = vb.input({ shape: [3] });
+    const two = vb.model({ inputs: input, outputs: [vb.layers.dense({ units: 1 }).apply(input), vb.layers.dense({ units: 4 }).apply(input)] as vb.SymbolicTensor[] });
+    assert.deepEqual((two.predictOnBatch(x) as vb.Tensor[]).map((t) => t.shape), [[40, 1], [40, 4]]);
+    assert.throws(() => ours.predictOnBatch(vb.zeros([2, 4])), /predictOnBatch: /);
+    assert.throws(() => ours.predictOnBatch(vb.zeros([0, 3])), /predictOnBatch: Expected at least one example/);
+  });
+
+  it("metricsNames: undefined before compile, then 'loss', per-output losses and metrics, as TF.js names them (acc)", () => {
+    const ours = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3], activation: 'softmax' })] });
+    const theirs = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], activation: 'softmax' })] });
+    assert.equal(ours.metricsNames, theirs.metricsNames);
+    for (const metrics of [undefined, ['accuracy', 'mse', 'mae'], ['categoricalCrossentropy', 'accuracy']]) {
+      ours.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics });
+      theirs.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics });
+      assert.deepEqual(ours.metricsNames, theirs.metricsNames, JSON.stringify(metrics));
+      const { x } = xy(6);
+      const evaluated = ours.evaluate(x, vb.oneHot(vb.tensor([0, 1, 1, 0, 1, 0], [6], 'int32'), 2));
+      assert.equal(Array.isArray(evaluated) ? evaluated.length : 1, ours.metricsNames!.length, 'one name per value evaluate returns');
+    }
+    const build = (lib: typeof vb | typeof tf) => {
+      const a = lib.input({ shape: [3], name: 'a' });
+      const score = lib.layers.dense({ units: 1, name: 'score' }).apply(a as never);
+      const label = lib.layers.dense({ units: 2, name: 'label', activation: 'softmax' }).apply(a as never);
+      return lib.model({ inputs: a as never, outputs: [score, label] as never });
+    };
+    const ourModel = build(vb) as vb.LayersModel;
+    const theirModel = build(tf) as tf.LayersModel;
+    for (const metrics of [{ label: ['accuracy'] }, ['accuracy', 'mae']]) {
+      ourModel.compile({ optimizer: 'sgd', loss: ['meanSquaredError', 'categoricalCrossentropy'], metrics: metrics as never });
+      theirModel.compile({ optimizer: 'sgd', loss: ['meanSquaredError', 'categoricalCrossentropy'], metrics: metrics as never });
+      assert.deepEqual(ourModel.metricsNames, theirModel.metricsNames, JSON.stringify(metrics));
+    }
+  });
+});

@@ -16,6 +16,7 @@ import type { Tensor, Variable } from '../tensor/tensor.js';
 import { WeightLayout, weightsDigest } from './weight-digest.js';
 import { exclusiveFit } from './fit-options.js';
 import { compileOutputs, namedMetrics, tensorList, type Compiled, type CompileArgs, type Data } from './arguments.js';
+import { tfjsMetricsNames } from './tfjs-logs.js';
 import type { History } from './callbacks.js';
 import { notify, observed } from './observers.js';
 import { printSummary } from './summary.js';
@@ -252,6 +253,11 @@ export class LayersModel implements TrainableModel {
     return this.compiled?.optimizer;
   }
 
+  /** What evaluate's list holds, by TF.js's names (`acc` for 'accuracy'); undefined before compile, as in TF.js. */
+  get metricsNames(): string[] | undefined {
+    return this.compiled && tfjsMetricsNames(this.compiled);
+  }
+
   /** fit's data as tensor lists in the model's input and output order. */
   private batchOf(context: string): ToBatch {
     return (x, y, names) => {
@@ -418,6 +424,15 @@ export class LayersModel implements TrainableModel {
     refuseUnknownOptions(context, args, ['batchSize', 'verbose']);
     const batchSize = args.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid(context, 'Expected batchSize to be a positive integer', { batchSize });
+    return this.predictRows(x, batchSize, context);
+  }
+
+  /** predict on all of x as one batch (TF.js's predictOnBatch). */
+  predictOnBatch(x: Data): Tensor | Tensor[] {
+    return this.predictRows(x, Infinity, 'predictOnBatch');
+  }
+
+  private predictRows(x: Data, batchSize: number, context: string): Tensor | Tensor[] {
     const { tensors: xs, converted } = tensorList(x, this.inputNames, 'x', context);
     try {
       this.ensureBuilt(xs.map((t) => [null, ...t.shape.slice(1)]), context);
@@ -428,7 +443,7 @@ export class LayersModel implements TrainableModel {
         if (t.shape[0] !== n) throw invalid(context, 'Expected every input with the same number of examples', { [`x[${i}].shape`]: t.shape, 'x[0].shape': xs[0]!.shape });
       });
       const outputs = ENGINE.tidy(() => {
-        const perBatch = [...rowBatches(xs, batchSize)].map((batch) => callModel(this, batch, { training: false, step: 0 }));
+        const perBatch = [...rowBatches(xs, Math.min(batchSize, n))].map((batch) => callModel(this, batch, { training: false, step: 0 }));
         return perBatch[0]!.map((_, o) => (perBatch.length === 1 ? perBatch[0]![o]! : ops.concat(perBatch.map((b) => b[o]!), 0)));
       });
       notify('predict', { model: this, data: batchRecord(xs, []), outputs });
