@@ -26,6 +26,16 @@ const CASES: LayerTestCase[] = [
     name: 'leakyReLU', make: make(L.leakyReLU), args: { alpha: 0.2 }, inputShapes: [[2, 4], [3, 2, 5]], outputShapes: [[null, 4], [null, 2, 5]],
     weights: [], badArgs: [[{ alpha: 'big' }, /alpha="big"/]],
   },
+  { name: 'softmax', make: make(L.softmax), args: { axis: 1 }, inputShapes: [[2, 3, 4]], outputShapes: [[null, 3, 4]], weights: [], smooth: true, badArgs: [[{ axis: 'last' }, /axis="last"/]] },
+  { name: 'reLU', make: make(L.reLU), args: { maxValue: 0.5 }, inputShapes: [[2, 4]], outputShapes: [[null, 4]], weights: [], badArgs: [[{ maxValue: -1 }, /maxValue=-1/]] },
+  { name: 'elu', make: make(L.elu), args: { alpha: 0.7 }, inputShapes: [[2, 4]], outputShapes: [[null, 4]], weights: [], smooth: true, badArgs: [[{ alpha: NaN }, /alpha=NaN/]] },
+  { name: 'thresholdedReLU', make: make(L.thresholdedReLU), args: { theta: 0.2 }, inputShapes: [[2, 4]], outputShapes: [[null, 4]], weights: [], badArgs: [[{ theta: -1 }, /theta=-1/]] },
+  {
+    name: 'zeroPadding1d', make: make(L.zeroPadding1d), args: { padding: [2, 1] }, inputShapes: [[2, 3, 4]], outputShapes: [[null, 6, 4]], weights: [], smooth: true,
+    badArgs: [[{ padding: 1.5 }, /padding=1\.5/]],
+  },
+  { name: 'cropping1D', make: make(L.cropping1D), args: { cropping: [1, 2] }, inputShapes: [[2, 5, 3]], outputShapes: [[null, 2, 3]], weights: [], smooth: true, badArgs: [[{ cropping: [-1, 0] }, /cropping=\[-1, 0\]/]] },
+  { name: 'upSampling1d', make: make(L.upSampling1d), args: { size: 3 }, inputShapes: [[2, 3, 2]], outputShapes: [[null, 9, 2]], weights: [], smooth: true, badArgs: [[{ size: 0 }, /size=0/]] },
   { name: 'flatten', make: make(L.flatten), args: {}, inputShapes: [[2, 3, 4]], outputShapes: [[null, 12]], weights: [], smooth: true },
   { name: 'reshape', make: make(L.reshape), args: { targetShape: [2, -1] }, inputShapes: [[2, 6]], outputShapes: [[null, 2, 3]], weights: [], smooth: true },
 ];

@@ -48,6 +48,8 @@ const BUILT_IN: Record<string, unknown> = {
   AveragePooling1D: L.AveragePooling1D, AveragePooling2D: L.AveragePooling2D, GlobalAveragePooling1D: L.GlobalAveragePooling1D,
   GlobalAveragePooling2D: L.GlobalAveragePooling2D, GlobalMaxPooling1D: L.GlobalMaxPooling1D, GlobalMaxPooling2D: L.GlobalMaxPooling2D,
   ZeroPadding2D: L.ZeroPadding2D, Cropping2D: L.Cropping2D, UpSampling2D: L.UpSampling2D,
+  ZeroPadding1D: L.ZeroPadding1D, Cropping1D: L.Cropping1D, UpSampling1D: L.UpSampling1D,
+  Softmax: L.Softmax, ReLU: L.ReLU, ELU: L.ELU, ThresholdedReLU: L.ThresholdedReLU,
   BatchNormalization: L.BatchNormalization, LayerNormalization: L.LayerNormalization,
   SpatialDropout1D: L.SpatialDropout1D, SpatialDropout2D: L.SpatialDropout2D, GaussianNoise: L.GaussianNoise,
   GaussianDropout: L.GaussianDropout, AlphaDropout: L.AlphaDropout,

@@ -18,7 +18,11 @@ import { Permute, RepeatVector, TimeDistributed, type PermuteArgs, type TimeDist
 import { Embedding, type EmbeddingArgs } from './embedding.js';
 import { GRU, LSTM, SimpleRNN, type GRUArgs, type LSTMArgs, type RecurrentArgs } from './recurrent.js';
 import { Bidirectional, type BidirectionalArgs } from './bidirectional.js';
-import { Cropping2D, UpSampling2D, ZeroPadding2D, type Cropping2DArgs, type UpSampling2DArgs, type ZeroPadding2DArgs } from './spatial.js';
+import {
+  Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
+  type Cropping1DArgs, type Cropping2DArgs, type UpSampling1DArgs, type UpSampling2DArgs, type ZeroPadding1DArgs, type ZeroPadding2DArgs,
+} from './spatial.js';
+import { ELU, ReLU, Softmax, ThresholdedReLU, type ELUArgs, type ReLUArgs, type SoftmaxArgs, type ThresholdedReLUArgs } from './activation-layers.js';
 
 /** A built-in layer's factory: an option the layer does not have is an error (src/layers/options.ts). */
 function checked<F extends (args: never) => Layer>(make: F): F {
@@ -37,6 +41,11 @@ export const dropout = checked((args: DropoutArgs) => new Dropout(args));
 export const multiHeadAttention = checked((args: MultiHeadAttentionArgs) => new MultiHeadAttention(args));
 export const activation = checked((args: LayerArgs & { activation: ActivationIdentifier | ActivationFn }) => new Activation(args));
 export const leakyReLU = checked((args: LeakyReLUArgs = {}) => new LeakyReLU(args));
+export { Softmax, ReLU, ELU, ThresholdedReLU, type SoftmaxArgs, type ReLUArgs, type ELUArgs, type ThresholdedReLUArgs } from './activation-layers.js';
+export const softmax = checked((args: SoftmaxArgs = {}) => new Softmax(args));
+export const reLU = checked((args: ReLUArgs = {}) => new ReLU(args));
+export const elu = checked((args: ELUArgs = {}) => new ELU(args));
+export const thresholdedReLU = checked((args: ThresholdedReLUArgs = {}) => new ThresholdedReLU(args));
 export const flatten = checked((args: ConstructorParameters<typeof Flatten>[0] = {}) => new Flatten(args));
 export const reshape = checked((args: LayerArgs & { targetShape: number[] }) => new Reshape(args));
 /** TF.js's tf.layers.input: the same as tf.input (a symbolic input of a graph). */
@@ -51,7 +60,10 @@ export {
   MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
   GlobalMaxPooling1D, GlobalMaxPooling2D, type PoolingArgs, type GlobalPoolingArgs,
 } from './pooling.js';
-export { ZeroPadding2D, Cropping2D, UpSampling2D, type ZeroPadding2DArgs, type Cropping2DArgs, type UpSampling2DArgs } from './spatial.js';
+export {
+  ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D, UpSampling1D, UpSampling2D,
+  type ZeroPadding1DArgs, type ZeroPadding2DArgs, type Cropping1DArgs, type Cropping2DArgs, type UpSampling1DArgs, type UpSampling2DArgs,
+} from './spatial.js';
 
 export const conv1d = checked((args: ConvArgs) => new Conv1D(args));
 export const conv2d = checked((args: ConvArgs) => new Conv2D(args));
@@ -78,6 +90,13 @@ export const globalMaxPool2d = globalMaxPooling2d;
 export const zeroPadding2d = checked((args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args));
 export const cropping2d = checked((args: Cropping2DArgs = {}) => new Cropping2D(args));
 export const upSampling2d = checked((args: UpSampling2DArgs = {}) => new UpSampling2D(args));
+/** Keras's 1-D forms (TF.js has none), named in TF.js's style. */
+export const zeroPadding1d = checked((args: ZeroPadding1DArgs = {}) => new ZeroPadding1D(args));
+export const cropping1d = checked((args: Cropping1DArgs = {}) => new Cropping1D(args));
+export const upSampling1d = checked((args: UpSampling1DArgs = {}) => new UpSampling1D(args));
+/** TF.js's spelling of the cropping layers' names (and the same for 1-D). */
+export const cropping2D = cropping2d;
+export const cropping1D = cropping1d;
 
 export { BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs } from './normalization.js';
 export {

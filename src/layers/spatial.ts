@@ -1,6 +1,7 @@
 /**
  * Layers that pad, crop or repeat the spatial positions of [batch, height, width, channels]
- * images (or channels first): ZeroPadding2D, Cropping2D, UpSampling2D (nearest neighbour).
+ * images (or channels first): ZeroPadding2D, Cropping2D, UpSampling2D (nearest neighbour); and
+ * the steps of [batch, steps, features] sequences: ZeroPadding1D, Cropping1D, UpSampling1D.
  */
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
@@ -136,5 +137,112 @@ export class UpSampling2D extends Layer {
 
   getConfig(): Record<string, unknown> {
     return { size: this.size, dataFormat: this.dataFormat, interpolation: 'nearest' };
+  }
+}
+
+/** [before, after] from n or the pair itself (non-negative integers). */
+function pair(context: string, argument: string, value: number | [number, number]): [number, number] {
+  const ok = (n: unknown) => Number.isInteger(n) && (n as number) >= 0;
+  if (ok(value)) return [value as number, value as number];
+  if (Array.isArray(value) && value.length === 2 && value.every(ok)) return [value[0], value[1]];
+  throw invalid(context, `Expected ${argument} as a non-negative integer or [before, after]`, { [argument]: value });
+}
+
+/** The steps of [batch, steps, features] inputs, and the shape with other steps. */
+function temporalShape(context: string, inputShape: SymbolicShape): { steps: number | null; rebuild: (steps: number | null) => SymbolicShape } {
+  if (inputShape.length !== 3) throw invalid(context, 'Expected inputs of rank 3 ([batch, steps, features])', { inputShape });
+  return { steps: inputShape[1]!, rebuild: (steps) => [inputShape[0]!, steps, inputShape[2]!] };
+}
+
+export interface ZeroPadding1DArgs extends LayerArgs {
+  /** Zeros added before and after the steps: n, or [before, after] (default 1). */
+  padding?: number | [number, number];
+}
+
+/** Keras's ZeroPadding1D: zero steps before and after the steps of [batch, steps, features]. */
+export class ZeroPadding1D extends Layer {
+  readonly padding: [number, number];
+
+  constructor(args: ZeroPadding1DArgs = {}) {
+    super('ZeroPadding1D', args);
+    this.padding = pair('ZeroPadding1D', 'padding', args.padding ?? 1);
+  }
+
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    const { steps, rebuild } = temporalShape(`ZeroPadding1D (${this.name})`, inputShape);
+    return rebuild(plus(steps, this.padding[0] + this.padding[1]));
+  }
+
+  call(x: Tensor): Tensor {
+    this.computeOutputShape([...x.shape]);
+    return ops.pad(x, [[0, 0], this.padding, [0, 0]]);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { padding: this.padding };
+  }
+}
+
+export interface Cropping1DArgs extends LayerArgs {
+  /** Steps removed at the start and the end: n, or [start, end] (default [1, 1], as Keras). */
+  cropping?: number | [number, number];
+}
+
+/** Keras's Cropping1D: removes steps at the start and the end of [batch, steps, features]. */
+export class Cropping1D extends Layer {
+  readonly cropping: [number, number];
+
+  constructor(args: Cropping1DArgs = {}) {
+    super('Cropping1D', args);
+    this.cropping = pair('Cropping1D', 'cropping', args.cropping ?? 1);
+  }
+
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    const { steps, rebuild } = temporalShape(`Cropping1D (${this.name})`, inputShape);
+    const [start, end] = this.cropping;
+    if (steps !== null && start + end >= steps) {
+      throw invalid(`Cropping1D (${this.name})`, 'Expected cropping smaller than the steps', { cropping: this.cropping, inputShape });
+    }
+    return rebuild(plus(steps, -start - end));
+  }
+
+  call(x: Tensor): Tensor {
+    const [n, steps, features] = this.computeOutputShape([...x.shape]) as [number, number, number];
+    return ops.slice(x, [0, this.cropping[0], 0], [n, steps, features]);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { cropping: this.cropping };
+  }
+}
+
+export interface UpSampling1DArgs extends LayerArgs {
+  /** How many times each step is repeated (default 2). */
+  size?: number;
+}
+
+/** Keras's UpSampling1D: each step of [batch, steps, features] repeated size times. */
+export class UpSampling1D extends Layer {
+  readonly size: number;
+
+  constructor(args: UpSampling1DArgs = {}) {
+    super('UpSampling1D', args);
+    const size = args.size ?? 2;
+    if (!Number.isInteger(size) || size <= 0) throw invalid('UpSampling1D', 'Expected size to be a positive integer', { size });
+    this.size = size;
+  }
+
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    const { steps, rebuild } = temporalShape(`UpSampling1D (${this.name})`, inputShape);
+    return rebuild(steps === null ? null : steps * this.size);
+  }
+
+  call(x: Tensor): Tensor {
+    const [n, steps, features] = this.computeOutputShape([...x.shape]) as [number, number, number];
+    return ops.reshape(ops.tile(ops.expandDims(x, 2), [1, 1, this.size, 1]), [n, steps, features]);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { size: this.size };
   }
 }

@@ -315,6 +315,12 @@ async function layerDigests(vb: VB, out: Digests): Promise<void> {
   ] });
   signals.compile({ optimizer: 'adagrad', loss: 'categoricalCrossentropy' });
   await trained(out, 'conv1d and 1-D pooling', signals, images, classes);
+  const steps = vb.sequential({ name: 'golden_steps', layers: [
+    L.reshape({ targetShape: [30, 10], inputShape: [10, 10, 3] }), L.zeroPadding1d({ padding: [1, 2] }), L.conv1d({ filters: 4, kernelSize: 3 }), L.thresholdedReLU({ theta: 0.05 }),
+    L.upSampling1d({ size: 2 }), L.cropping1D({ cropping: [3, 1] }), L.elu({ alpha: 0.5 }), L.reLU({ maxValue: 1.5 }), L.globalAveragePooling1d(), L.dense({ units: 2 }), L.softmax(),
+  ] });
+  steps.compile({ optimizer: 'rmsprop', loss: 'categoricalCrossentropy' });
+  await trained(out, 'zeroPadding1d, upSampling1d, cropping1D, activation layers', steps, images, classes);
 
   const a = vb.input({ shape: [4], name: 'a' });
   const b = vb.input({ shape: [4], name: 'b' });

@@ -1,0 +1,121 @@
+/**
+ * Activation layers with options (TF.js's tf.layers.softmax, reLU, elu, thresholdedReLU; Keras's
+ * Softmax, ReLU, ELU, ThresholdedReLU), each the op of the same name on its input.
+ */
+import { invalid } from '../errors.js';
+import * as ops from '../ops/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
+
+/** A layer that maps each input to an output of its shape; the element-wise ones pass the mask on. */
+abstract class ActivationLayer extends Layer {
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    return inputShape;
+  }
+}
+
+function finiteNumber(context: string, argument: string, value: unknown, atLeastZero: boolean): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || (atLeastZero && value < 0)) {
+    throw invalid(context, `Expected ${argument} to be a finite number${atLeastZero ? ' of at least 0' : ''}`, { [argument]: value });
+  }
+  return value;
+}
+
+export interface SoftmaxArgs extends LayerArgs {
+  /** The axis normalized (default -1, the last). */
+  axis?: number;
+}
+
+/** softmax(x) along `axis`. */
+export class Softmax extends ActivationLayer {
+  readonly axis: number;
+
+  constructor(args: SoftmaxArgs = {}) {
+    super('Softmax', args);
+    const axis = args.axis ?? -1;
+    if (!Number.isInteger(axis)) throw invalid('Softmax', 'Expected axis to be an integer', { axis });
+    this.axis = axis;
+  }
+
+  call(x: Tensor): Tensor {
+    return ops.softmax(x, this.axis);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { axis: this.axis };
+  }
+}
+
+export interface ReLUArgs extends LayerArgs {
+  /** The largest output (default null: none). */
+  maxValue?: number | null;
+}
+
+/** max(x, 0), then at most maxValue when one is given. */
+export class ReLU extends ActivationLayer {
+  override supportsMasking = true;
+  readonly maxValue: number | null;
+
+  constructor(args: ReLUArgs = {}) {
+    super('ReLU', args);
+    this.maxValue = args.maxValue === undefined || args.maxValue === null ? null : finiteNumber('ReLU', 'maxValue', args.maxValue, true);
+  }
+
+  call(x: Tensor): Tensor {
+    const y = ops.relu(ops.asFloat(x, 'ReLU'));
+    return this.maxValue === null ? y : ops.minimum(y, this.maxValue);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { maxValue: this.maxValue };
+  }
+}
+
+export interface ELUArgs extends LayerArgs {
+  /** The scale of the negative part, alpha (exp(x) - 1) (default 1). */
+  alpha?: number;
+}
+
+/** x where x > 0, alpha (exp(x) - 1) elsewhere (Keras's ELU; TF.js's takes only alpha 1). */
+export class ELU extends ActivationLayer {
+  override supportsMasking = true;
+  readonly alpha: number;
+
+  constructor(args: ELUArgs = {}) {
+    super('ELU', args);
+    this.alpha = finiteNumber('ELU', 'alpha', args.alpha ?? 1, false);
+  }
+
+  call(x: Tensor): Tensor {
+    return ops.elu(x, this.alpha);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { alpha: this.alpha };
+  }
+}
+
+export interface ThresholdedReLUArgs extends LayerArgs {
+  /** The threshold (default 1): x where x > theta, 0 elsewhere. */
+  theta?: number;
+}
+
+/** x times (x > theta): x above the threshold, 0 (-0 for negative x) elsewhere, as Keras 2 and TF.js compute it. */
+export class ThresholdedReLU extends ActivationLayer {
+  override supportsMasking = true;
+  readonly theta: number;
+
+  constructor(args: ThresholdedReLUArgs = {}) {
+    super('ThresholdedReLU', args);
+    this.theta = finiteNumber('ThresholdedReLU', 'theta', args.theta ?? 1, true);
+  }
+
+  call(x: Tensor): Tensor {
+    const t = ops.asFloat(x, 'ThresholdedReLU');
+    return ops.mul(t, ops.cast(ops.greater(t, this.theta), 'float32'));
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { theta: this.theta };
+  }
+}
