@@ -49,7 +49,8 @@ function logicalReduction(name: 'all' | 'any', reduce: typeof min) {
 export const all = logicalReduction('all', min);
 export const any = logicalReduction('any', max);
 
-export type NormOrder = 'euclidean' | 'fro' | 1 | 2 | number;
+/** norm's ord: 'euclidean', 'fro', 1, 2, Infinity or -Infinity (others are refused). */
+export type NormOrder = 'euclidean' | 'fro' | number;
 
 /**
  * TF.js's norm(x, ord, axis, keepDims). Vector norms over one axis, or over every element when

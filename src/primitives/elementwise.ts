@@ -246,7 +246,8 @@ const BINARY: { [P in BinaryPrimitive]: BinarySpec } = {
     ],
   },
   mod: {
-    dtypes: NUMERIC, output: 'same', f32: s.modF32, i32: s.modI32, simd: false, cost: 1,
+    // fmod is a loop over the exponent difference in WebAssembly's software form: costed as a transcendental.
+    dtypes: NUMERIC, output: 'same', f32: s.modF32, i32: s.modI32, simd: false, cost: TRANSCENDENTAL,
     // a - floor(a / b) b: d/da = 1, d/db = -floor(a / b) (TensorFlow's FloorMod gradient).
     grad: (dy, { inputs: [a, b], needsGrad }, ops) => [
       needsGrad[0] ? unbroadcast(dy, a!.shape, ops) : null,
