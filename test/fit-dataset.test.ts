@@ -219,6 +219,34 @@ describe('fitDataset with batchesPerEpoch and validationBatches (TF.js as oracle
     await assert.rejects(ours.fitDataset(data.ours, { epochs: 1, verbose: 0, validationData: empty() }), /fitDataset: Expected validationData with at least one batch/);
   });
 
+  it('a dataset of single examples (no .batch(n)) is an error saying so, in fit, validation and evaluation, and leaks nothing', async () => {
+    const rows = () => vb.data.array(batchValues(0).xs.map((x, k) => ({ xs: x, ys: batchValues(0).ys[k]! })));
+    const unbatched = () => rows().map(({ xs, ys }) => ({ xs: vb.tensor(xs), ys: vb.tensor(ys) }));
+    const batchedThenBad = () => vb.data.generator(function* batchThenExample() {
+      yield { xs: vb.ones([2, FEATURES]), ys: vb.ones([2, 1]) };
+      yield { xs: vb.ones([FEATURES]), ys: vb.ones([1]) };
+    });
+    const built = models().ours;
+    vb.setRandomSeed(7);
+    const unbuilt = vb.sequential({ layers: [vb.layers.dense({ units: 1 })] });
+    unbuilt.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const hint = /Expected a dataset of batches \(call \.batch\(n\) on it\)/;
+    await built.evaluateDataset(rows().batch(BATCH)).then(vb.dispose); // the model's state before counting
+    const before = vb.memory().numTensors;
+    await assert.rejects(built.fitDataset(unbatched(), { verbose: 0 }),
+      /fitDataset: Expected a dataset of batches \(call \.batch\(n\) on it\): x of shape \[null,3\] \(the model's input shape, batch first\)\. Received: x\.shape=\[3\], y\.shape=\[1\]/);
+    await assert.rejects(built.evaluateDataset(unbatched()), /evaluateDataset: Expected a dataset of batches \(call \.batch\(n\) on it\): x of shape \[null,3\]/);
+    await assert.rejects(built.fitDataset(rows().batch(BATCH), { verbose: 0, validationData: unbatched() }), /fitDataset: Expected a dataset of batches/);
+    await assert.rejects(unbuilt.fitDataset(unbatched(), { verbose: 0 }),
+      /fitDataset: Expected a dataset of batches \(call \.batch\(n\) on it\), x and y with the same number of examples \(first dimension\)\. Received: x\.shape=\[3\], y\.shape=\[1\]/);
+    await assert.rejects(unbuilt.evaluateDataset(unbatched()), hint);
+    // A bad element after a good batch: the batch evaluation had read is freed too.
+    await assert.rejects(built.evaluateDataset(batchedThenBad()), hint);
+    assert.equal(vb.memory().numTensors, before, 'no tensor of the failing passes is left');
+    built.dispose();
+    unbuilt.dispose();
+  });
+
   it('bad batchesPerEpoch and validationBatches are errors naming them', async () => {
     const m = models();
     await assert.rejects(m.ours.fitDataset(streams(2).ours, { batchesPerEpoch: 0, verbose: 0 }), /fitDataset: Expected batchesPerEpoch to be a positive integer\. Received: batchesPerEpoch=0/);

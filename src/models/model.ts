@@ -334,8 +334,7 @@ export class LayersModel implements TrainableModel {
       try {
         await skipElements(it, trained);
         let batches = 0;
-        for await (const [xs, ys] of datasetPairs(it, limit === undefined ? undefined : limit - skip, toBatch, context, ranOut)) {
-          checkPair(model, xs, ys, context);
+        for await (const [xs, ys] of datasetPairs(model, it, limit === undefined ? undefined : limit - skip, toBatch, context, ranOut)) {
           batches++;
           yield [xs, ys] as Batch;
         }

@@ -362,11 +362,29 @@ const tensorsIn = (value: unknown): boolean =>
     : value !== null && typeof value === 'object' && Object.values(value).length > 0 && Object.values(value).every((t) => t instanceof Tensor));
 
 /**
- * (x, y) batches from a dataset's elements: [x, y] arrays or {xs, ys} objects, each side a
- * batched tensor, a list of them or a record by input (output) name.
+ * checkPair for a dataset's element, which must be a batch: a dataset of single examples (no
+ * .batch(n)) is named as such, where checkPair's shape errors would not say why.
+ */
+function checkDatasetBatch(model: TrainableModel, [xs, ys]: Batch, context: string): void {
+  const expected = model.expectedInputShapes();
+  const all = [...xs, ...ys];
+  const shapes = Object.fromEntries([...xs.map((t, i) => [`${argName('x', i, xs.length)}.shape`, t.shape]), ...ys.map((t, i) => [`${argName('y', i, ys.length)}.shape`, t.shape])]);
+  if (expected && xs.length === expected.length
+    && xs.every((x, i) => x.rank === expected[i]!.length - 1 && x.shape.every((d, k) => expected[i]![k + 1] === null || expected[i]![k + 1] === d))) {
+    throw invalid(context, `Expected a dataset of batches (call .batch(n) on it): x of shape ${JSON.stringify(expected.length === 1 ? expected[0] : expected)} (the model's input shape, batch first)`, shapes);
+  }
+  if (!expected && all.some((t) => t.rank === 0 || t.shape[0] !== all[0]!.shape[0])) {
+    throw invalid(context, 'Expected a dataset of batches (call .batch(n) on it), x and y with the same number of examples (first dimension)', shapes);
+  }
+  checkPair(model, xs, ys, context);
+}
+
+/**
+ * Checked (x, y) batches from a dataset's elements: [x, y] arrays or {xs, ys} objects, each side
+ * a batched tensor, a list of them or a record by input (output) name.
  */
 export async function* datasetPairs(
-  it: AsyncIterator<Element>, limit: number | undefined, toBatch: ToBatch, context: string, ranOut?: (taken: number) => void,
+  model: TrainableModel, it: AsyncIterator<Element>, limit: number | undefined, toBatch: ToBatch, context: string, ranOut?: (taken: number) => void,
 ): AsyncGenerator<Batch> {
   for (let n = 0; limit === undefined || n < limit; n++) {
     const r = await it.next();
@@ -380,12 +398,15 @@ export async function* datasetPairs(
       disposeElement(element);
       throw invalid(context, 'Expected dataset elements [x, y] or {xs, ys} of batched tensors', { element: Array.isArray(element) ? 'an array' : typeof element });
     }
+    let batch: Batch;
     try {
-      yield toBatch(pair[0], pair[1], ['x', 'y']).batch;
+      batch = toBatch(pair[0], pair[1], ['x', 'y']).batch;
+      checkDatasetBatch(model, batch, context);
     } catch (e) {
       disposeElement(element);
       throw e;
     }
+    yield batch;
   }
 }
 
@@ -561,12 +582,15 @@ export function datasetEvaluation(
   return async (epoch) => {
     const pairs: Batch[] = [];
     const it = epoch === undefined ? dataset.iterator() : dataset.iterator([epoch]);
-    for await (const batch of datasetPairs(it, batches, toBatch, context, ranOut)) pairs.push(batch);
-    await it.return?.(); // the pass stops after `batches`: its buffers (a shuffle's) free their elements
-    if (pairs.length === 0) {
-      throw invalid(context, `Expected ${names.dataset} with at least one batch (nothing evaluated has no loss)`, { [names.dataset]: 'a dataset of 0 batches' });
-    }
     try {
+      try {
+        for await (const batch of datasetPairs(model, it, batches, toBatch, context, ranOut)) pairs.push(batch);
+      } finally {
+        await it.return?.(); // the pass stops after `batches` or a bad batch: its buffers (a shuffle's) free their elements
+      }
+      if (pairs.length === 0) {
+        throw invalid(context, `Expected ${names.dataset} with at least one batch (nothing evaluated has no loss)`, { [names.dataset]: 'a dataset of 0 batches' });
+      }
       const logs = evaluateBatches(model, pairs);
       evaluated?.(pairs, logs);
       return logs;
