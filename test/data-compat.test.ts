@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as vb from 'verbatim';
+import { runNode } from './helpers/process.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -173,6 +174,18 @@ describe('zip, concatenate, mapAsync, generator, take/skip/repeat as tf.data', (
     assert.equal(vb.data.array([1, 2, 3]).skip(-1).size, 3, 'TF.js says 0 but yields all three');
     assert.throws(() => vb.data.array([1]).take(1.5), /Dataset\.take: Expected count to be an integer \(negative: every element\)\. Received: count=1\.5/);
     assert.throws(() => vb.data.array([1]).skip(Number.NaN), /Dataset\.skip: Expected count to be an integer/);
+  });
+
+  it('skip(Infinity) of an infinite dataset is empty, as its size 0 says, and reads nothing (TF.js says NaN and never ends)', () => {
+    // In a child process: the old endless read never let a timer fire, so it would hang this runner too.
+    const child = runNode(`import * as vb from 'verbatim';
+      let reads = 0;
+      const endless = vb.data.array([1, 2, 3]).map((x) => { reads++; return x; }).repeat();
+      const skipped = endless.skip(Infinity);
+      const out = { size: skipped.size, elements: await skipped.toArray(), then: await skipped.concatenate(vb.data.array([7])).toArray(), reads };
+      console.log(JSON.stringify(out));`, {}, 20_000);
+    assert.equal(child.signal, null, 'iterating it ends');
+    assert.deepEqual(JSON.parse(child.stdout), { size: 0, elements: [], then: [7], reads: 0 }, child.stderr);
   });
 
   it('toArray of an infinite dataset is an error (as TF.js), and forEachAsync awaits each call in order', async () => {

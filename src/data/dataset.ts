@@ -319,12 +319,17 @@ export class Dataset<T = Element> {
     }, this.size === null ? null : Math.min(count, this.size));
   }
 
-  /** All but the first `count` elements (all of them for a negative count, as tf.data). */
+  /**
+   * All but the first `count` elements (all of them for a negative count, as tf.data). skip(Infinity)
+   * of an infinite dataset has no element and reads none (TF.js's and tf.data's read forever).
+   */
   skip(count: number): Dataset<T> {
     checkCount(count, 'Dataset.skip');
     if (count === undefined || count < 0) return this;
     const upstream = this.source;
+    const skipsForever = count === Infinity && this.size === Infinity;
     return new Dataset(async function* skipped(pass) {
+      if (skipsForever) return;
       let n = 0;
       for await (const element of upstream(pass)) {
         if (n++ < count) disposeElement(element);
