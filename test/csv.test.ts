@@ -39,6 +39,10 @@ describe('CSV record parser (RFC 4180)', () => {
     assert.deepEqual(parse('"he said ""hi""",3\n'), [[1, 'he said "hi"', '3']]);
     assert.deepEqual(parse('"two\nlines",1\r\nnext,2\n'), [[1, 'two\nlines', '1'], [3, 'next', '2']], 'the line number counts the line break inside');
     assert.deepEqual(parse('"a\r\nb"\n'), [[1, 'a\r\nb']], 'a CRLF inside quotes is kept');
+    const breaks = '"lone\rCR",1\n"CR\r\nLF",2\n"CR\r""\nquote",3\nlast,4\n';
+    const lines = [[1, 'lone\rCR', '1'], [3, 'CR\r\nLF', '2'], [5, 'CR\r"\nquote', '3'], [8, 'last', '4']];
+    assert.deepEqual(parse(breaks), lines, 'a lone CR inside quotes is a line break too; a CRLF is one');
+    for (let cut = 0; cut <= breaks.length; cut++) assert.deepEqual(parse(breaks, COMMA, [breaks.slice(0, cut), breaks.slice(cut)]), lines, `split at ${cut}`);
     assert.deepEqual(parse('"",""""\n'), [[1, '', '"']]);
     assert.deepEqual(parse('x"y,2\n'), [[1, 'x"y', '2']], 'a quote inside an unquoted field is kept (as TF.js)');
   });
@@ -222,6 +226,7 @@ describe('vb.data.csv against tf.data.csv', () => {
     await rejects('a,b\n1,2\n\n', undefined, /Expected 2 fields in every row \(one per column\) \(this line is empty: blank lines are rows too, as in TF\.js\)\. Received: line=3, fields=1/);
     await rejects('a,b\n1,2,3\n', undefined, /Received: line=2, fields=3/);
     await rejects('a,b\n1,2\n\n3,4\n', undefined, /Received: line=3, fields=1/);
+    await rejects('a,b\n"x\ry",1\n3\n', undefined, /Received: line=4, fields=1/);
     await rejects('a,a\n1,2\n', undefined, /data\.csv: Expected distinct column names\. Received: duplicate="a"/);
     await rejects('a,b\n1,2\n', { columnConfigs: { z: {} } }, /Expected columnConfigs keys among the column names \(a, b\)\. Received: columnConfigs="z"/);
     await rejects('a,b\n1,2\n', { columnNames: ['x', 'y', 'z'] }, /Expected as many columnNames as the header has columns \(2\)\. Received: columnNames.length=3/);

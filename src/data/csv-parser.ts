@@ -34,6 +34,16 @@ const TAB = 9;
 
 type State = 'fieldStart' | 'unquoted' | 'quoted' | 'quoteInQuoted';
 
+/** The line breaks (LF, CRLF or a lone CR) in text; `afterCR`: the text before it ended in a CR, whose break a leading LF completes. */
+function lineBreaks(text: string, afterCR: boolean): number {
+  let n = 0;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c === CR || (c === LF && !(k === 0 ? afterCR : text.charCodeAt(k - 1) === CR))) n++;
+  }
+  return n;
+}
+
 export class CsvRecordParser {
   private state: State = 'fieldStart';
   private field = '';
@@ -132,8 +142,9 @@ export class CsvRecordParser {
           const j = chunk.indexOf('"', i);
           const end = j < 0 ? n : j;
           const text = chunk.slice(i, end);
+          // A CRLF split between two chunks is one line break: the field holds the CR before it.
+          this.line += lineBreaks(text, this.field.endsWith('\r'));
           this.field += text;
-          for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) this.line++;
           if (j >= 0) this.state = 'quoteInQuoted';
           i = end + (j >= 0 ? 1 : 0);
           break;
