@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import * as vb from 'verbatim';
 
@@ -43,6 +45,38 @@ describe('datasets stopped early or failing', () => {
       assert.deepEqual(await Promise.race([stalls.prefetch(3).take(1).toArray(), heldUp]), [1]);
     } finally {
       clearTimeout(timer);
+    }
+  });
+
+  it('a download prefetch asked ahead for, stalled, is closed when the consumer stops (its socket no longer keeps the process alive)', async () => {
+    // A server on 127.0.0.1 that sends a header and one row, then neither more nor the end.
+    const sockets: Socket[] = [];
+    const server = createServer((request, response) => {
+      sockets.push(request.socket);
+      response.writeHead(200, { 'content-type': 'text/csv' });
+      response.write('a,b\n1,2\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/rows.csv`;
+    try {
+      const pipelines: [string, () => vb.data.Dataset<unknown>][] = [
+        ['csv(url).prefetch(2)', () => vb.data.csv(url).prefetch(2)],
+        ['a Request, mapped, under prefetch', () => vb.data.csv(new Request(url)).map((row) => row).prefetch(3)],
+        ['zip of it under prefetch', () => vb.data.zip({ rows: vb.data.csv(url) as vb.data.Dataset }).prefetch(2)],
+      ];
+      for (const [i, [name, make]] of pipelines.entries()) {
+        assert.equal((await make().take(1).toArray()).length, 1, name);
+        assert.equal(sockets.length, i + 1, `${name}: a download of its own`);
+        const socket = sockets[i]!;
+        const closed = await Promise.race([
+          new Promise((resolve) => { if (socket.destroyed) resolve(true); else socket.once('close', () => resolve(true)); }),
+          new Promise((resolve) => { setTimeout(resolve, 2000, false); }),
+        ]);
+        assert.ok(closed, `${name}: the download is closed once take(1) has its row`);
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

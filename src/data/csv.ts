@@ -146,9 +146,9 @@ class CsvReader {
   }
 
   /** The records, a chunk's worth at a time (one await per chunk rather than per record). */
-  private async *records(): AsyncGenerator<CsvRecord[]> {
+  private async *records(stop?: AbortSignal): AsyncGenerator<CsvRecord[]> {
     const parser = new CsvRecordParser(this.syntax, CONTEXT);
-    for await (const chunk of textChunks(this.source, CONTEXT)) yield parser.push(chunk);
+    for await (const chunk of textChunks(this.source, CONTEXT, stop)) yield parser.push(chunk);
     yield parser.finish();
   }
 
@@ -203,11 +203,11 @@ class CsvReader {
     return labels ? { xs: features, ys: labels } : features;
   }
 
-  async *elements(): AsyncGenerator<CsvElement> {
+  async *elements(stop: AbortSignal | undefined): AsyncGenerator<CsvElement> {
     let names = this.names;
     let columns = names && this.plan(names);
     let first = true;
-    for await (const records of this.records()) {
+    for await (const records of this.records(stop)) {
       for (const record of records) {
         if (first && this.config.hasHeader !== false) {
           first = false;
@@ -230,7 +230,7 @@ export class CsvDataset extends Dataset<CsvElement> {
   constructor(source: TextSource, config?: CsvConfig) {
     checkTextSource(source, CONTEXT);
     const reader = new CsvReader(source, checkConfig(config));
-    super(() => reader.elements(), null);
+    super((_pass, stop) => reader.elements(stop), null);
     this.reader = reader;
   }
 

@@ -31,8 +31,11 @@ export interface MapContext {
  * One pass of a dataset. Every stage reads its upstream with for await (or closes it in a
  * finally), so a consumer that stops early (take, zip's shortest, an error, a break) closes the
  * whole pipeline: buffers free their elements and a user's generator runs its finally blocks.
+ * A read still in flight when its consumer stops (one prefetch asked ahead for) holds up the
+ * return() that would close the stages below it, so `stop`, passed down to every stage, ends the
+ * reads in flight that would otherwise never end by themselves (a download that stalled).
  */
-type Source<T> = (pass: readonly number[]) => AsyncGenerator<T, void, undefined>;
+type Source<T> = (pass: readonly number[], stop: AbortSignal | undefined) => AsyncGenerator<T, void, undefined>;
 
 /** Word i of a key's bit stream (see random/keys.ts), produced on demand. */
 class BitStream {
@@ -110,7 +113,14 @@ function seedKeyOf(seed: Seed | undefined, kind: string): () => Key {
   return () => keyFor('data', kind, n);
 }
 
+/** A dataset's source, for passOf: a stage in another module (zip) reads its datasets with its pass's `stop`. */
+let sourceOf: <T>(dataset: Dataset<T>) => Source<T>;
+
 export class Dataset<T = Element> {
+  static {
+    sourceOf = (dataset) => dataset.source;
+  }
+
   /** Iterations by hand (iterator(), for await, forEachAsync, toArray) since the seed was set. */
   private handPasses = 0;
   private handScope = -1;
@@ -132,7 +142,7 @@ export class Dataset<T = Element> {
     } else if (!Array.isArray(pass) || !pass.every((p) => Number.isSafeInteger(p) && p >= 0)) {
       throw invalid('Dataset.iterator', 'Expected pass to be an array of non-negative integers ([epoch])', { pass });
     }
-    return this.source(pass);
+    return this.source(pass, undefined);
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T> {
@@ -174,9 +184,9 @@ export class Dataset<T = Element> {
       positional ? { seed: options ?? undefined, reshuffleEachIteration: reshuffle } : options, ['seed', 'reshuffleEachIteration'], ['reshuffleEachIteration']);
     const seedKey = typeof seed === 'string' ? () => foldIn(keyOf(0), 'shuffle', seed) : seedKeyOf(seed, 'shuffle');
     const upstream = this.source;
-    return new Dataset(async function* shuffled(pass) {
+    return new Dataset(async function* shuffled(pass, stop) {
       const bits = new BitStream(reshuffleEachIteration ? foldIn(seedKey(), ...pass) : foldIn(seedKey(), 0));
-      const it = upstream(pass);
+      const it = upstream(pass, stop);
       const buffer: T[] = [];
       try {
         let exhausted = false;
@@ -218,7 +228,7 @@ export class Dataset<T = Element> {
       : checkOptions<{ dropRemainder?: boolean }>('Dataset.batch', options, ['dropRemainder'], ['dropRemainder']).dropRemainder ?? false;
     const upstream = this.source as unknown as Source<Element>;
     const size = this.size === null ? null : dropRemainder ? Math.floor(this.size / batchSize) : Math.ceil(this.size / batchSize);
-    return new Dataset<Element>(async function* batched(pass) {
+    return new Dataset<Element>(async function* batched(pass, stop) {
       let items: Element[] = [];
       const emit = () => {
         const stacked = ENGINE.tidy(() => stackElements(items) as Element);
@@ -227,7 +237,7 @@ export class Dataset<T = Element> {
         return stacked;
       };
       try {
-        for await (const item of upstream(pass)) {
+        for await (const item of upstream(pass, stop)) {
           items.push(item);
           if (items.length === batchSize) yield emit();
         }
@@ -260,10 +270,10 @@ export class Dataset<T = Element> {
   private mapElements<U>(options: { seed?: Seed }, apply: (element: T, context: MapContext) => U | Promise<U>): Dataset<U> {
     const seedKey = seedKeyOf(options.seed, 'map');
     const upstream = this.source;
-    return new Dataset(async function* mapped(pass) {
+    return new Dataset(async function* mapped(pass, stop) {
       let passKey: Key | undefined;
       let index = 0;
-      for await (const input of upstream(pass)) {
+      for await (const input of upstream(pass, stop)) {
         const at = index;
         // The key is made when fn reads it: a map that draws no random numbers needs no seed
         // (under enableOpDeterminism, map(x => x * 2) before setRandomSeed is not an error).
@@ -287,8 +297,8 @@ export class Dataset<T = Element> {
     if (!(other instanceof Dataset)) throw invalid('Dataset.concatenate', 'Expected a Dataset', { dataset: other });
     const [first, second] = [this.source, other.source] as Source<T | U>[];
     const size = this.size === Infinity || other.size === Infinity ? Infinity : this.size === null || other.size === null ? null : this.size + other.size;
-    return new Dataset(async function* concatenated(pass) {
-      for (const source of [first, second]) yield* source(pass);
+    return new Dataset(async function* concatenated(pass, stop) {
+      for (const source of [first, second]) yield* source(pass, stop);
     }, size);
   }
 
@@ -296,8 +306,8 @@ export class Dataset<T = Element> {
   filter(predicate: (element: T) => boolean): Dataset<T> {
     if (typeof predicate !== 'function') throw invalid('Dataset.filter', 'Expected predicate to be a function', { predicate });
     const upstream = this.source;
-    return new Dataset(async function* filtered(pass) {
-      for await (const element of upstream(pass)) {
+    return new Dataset(async function* filtered(pass, stop) {
+      for await (const element of upstream(pass, stop)) {
         if (ENGINE.tidy(() => predicate(element))) yield element;
         else disposeElement(element);
       }
@@ -309,10 +319,10 @@ export class Dataset<T = Element> {
     checkCount(count, 'Dataset.take');
     if (count === undefined || count < 0) return this;
     const upstream = this.source;
-    return new Dataset(async function* taken(pass) {
+    return new Dataset(async function* taken(pass, stop) {
       if (count === 0) return;
       let n = 0;
-      for await (const element of upstream(pass)) {
+      for await (const element of upstream(pass, stop)) {
         yield element;
         if (++n >= count) break;
       }
@@ -328,10 +338,10 @@ export class Dataset<T = Element> {
     if (count === undefined || count < 0) return this;
     const upstream = this.source;
     const skipsForever = count === Infinity && this.size === Infinity;
-    return new Dataset(async function* skipped(pass) {
+    return new Dataset(async function* skipped(pass, stop) {
       if (skipsForever) return;
       let n = 0;
-      for await (const element of upstream(pass)) {
+      for await (const element of upstream(pass, stop)) {
         if (n++ < count) disposeElement(element);
         else yield element;
       }
@@ -348,10 +358,10 @@ export class Dataset<T = Element> {
     if (count !== undefined && count < 0) count = undefined;
     const size = count === 0 || this.size === 0 ? 0 : this.size === null ? null : count === undefined ? Infinity : this.size * count;
     const upstream = this.source;
-    return new Dataset(async function* repeated(pass) {
+    return new Dataset(async function* repeated(pass, stop) {
       for (let r = 0; count === undefined || r < count; r++) {
         let produced = false;
-        for await (const element of upstream([...pass, r])) {
+        for await (const element of upstream([...pass, r], stop)) {
           produced = true;
           yield element;
         }
@@ -367,8 +377,9 @@ export class Dataset<T = Element> {
   prefetch(bufferSize: number): Dataset<T> {
     if (!Number.isInteger(bufferSize) || bufferSize < 1) throw invalid('Dataset.prefetch', 'Expected bufferSize to be a positive integer', { bufferSize });
     const upstream = this.source;
-    return new Dataset(async function* prefetched(pass) {
-      const it = upstream(pass);
+    return new Dataset(async function* prefetched(pass, stop) {
+      const readsAhead = new AbortController();
+      const it = upstream(pass, stop ? AbortSignal.any([stop, readsAhead.signal]) : readsAhead.signal);
       const queue: Promise<IteratorResult<T, void>>[] = [];
       try {
         for (;;) {
@@ -386,12 +397,19 @@ export class Dataset<T = Element> {
       } finally {
         // Elements read ahead for a consumer that stopped are freed as they arrive, and the upstream
         // closes after them. Neither is awaited: a stalled source (a download that hangs) must not
-        // hold up a consumer that has what it wanted.
+        // hold up a consumer that has what it wanted, and the abort ends it (else its connection
+        // stayed open, and with it the process).
         for (const next of queue) void next.then((r) => { if (!r.done) disposeElement(r.value); }, () => undefined);
         void it.return().catch(() => undefined);
+        readsAhead.abort();
       }
     }, this.size);
   }
+}
+
+/** A pass of a dataset, for a stage in another module (zip), which passes its `stop` on to it. */
+export function passOf<T>(dataset: Dataset<T>, pass: readonly number[], stop: AbortSignal | undefined): AsyncGenerator<T, void, undefined> {
+  return sourceOf(dataset)(pass, stop);
 }
 
 function sliceCount(x: unknown, context: string): number {

@@ -73,11 +73,13 @@ async function* fileChunks(path: string, context: string): AsyncGenerator<Uint8A
   }
 }
 
-async function* fetchedChunks(source: string | Request, context: string): AsyncGenerator<Uint8Array> {
+async function* fetchedChunks(source: string | Request, context: string, stop: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
   const url = isRequest(source) ? source.url : source;
   let response: Response;
   try {
-    response = await fetch(source);
+    // A Request's own signal still aborts it too.
+    const signal = stop && isRequest(source) ? AbortSignal.any([source.signal, stop]) : stop;
+    response = await (signal ? fetch(source, { signal }) : fetch(source));
   } catch (e) {
     throw invalid(context, `Expected a reachable URL (${(e as Error).message})`, { source: url });
   }
@@ -101,10 +103,10 @@ export function checkTextSource(source: TextSource, context: string): void {
   nodePath(source, context);
 }
 
-/** The source's text, chunk by chunk; read anew on each call. */
-export async function* textChunks(source: TextSource, context: string): AsyncGenerator<string> {
+/** The source's text, chunk by chunk; read anew on each call. `stop` aborts a download (a file's reads end by themselves). */
+export async function* textChunks(source: TextSource, context: string, stop?: AbortSignal): AsyncGenerator<string> {
   const path = nodePath(source, context);
-  const bytes = path === undefined ? fetchedChunks(isRequest(source) ? source : source.toString(), context) : fileChunks(path, context);
+  const bytes = path === undefined ? fetchedChunks(isRequest(source) ? source : source.toString(), context, stop) : fileChunks(path, context);
   const decoder = new TextDecoder('utf-8');
   for await (const chunk of bytes) {
     const text = decoder.decode(chunk, { stream: true });

@@ -5,7 +5,7 @@
  * is unknown). Every dataset runs the zip's pass.
  */
 import { invalid } from '../errors.js';
-import { Dataset, disposeElement, type Element } from './dataset.js';
+import { Dataset, disposeElement, passOf, type Element } from './dataset.js';
 
 export type DatasetContainer = Dataset<Element> | readonly DatasetContainer[] | { readonly [name: string]: DatasetContainer };
 
@@ -37,8 +37,8 @@ export function zip(datasets: DatasetContainer): Dataset<Element> {
   if (leaves.length === 0) throw invalid(CONTEXT, 'Expected at least one dataset', { datasets });
   const sizes = leaves.map(([d]) => d.size);
   const size = sizes.some((s) => s === null) ? null : Math.min(...(sizes as number[]));
-  return new Dataset<Element>(async function* zipped(pass) {
-    const iterators = leaves.map(([d]) => d.iterator(pass));
+  return new Dataset<Element>(async function* zipped(pass, stop) {
+    const iterators = leaves.map(([d]) => passOf(d, pass, stop));
     try {
       for (;;) {
         const settled = await Promise.allSettled(iterators.map((it) => it.next()));
