@@ -23,7 +23,8 @@ import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { DataParallelOptions, ProcessOptions } from './fit-options.js';
 import { combineNodes, fromWire, nodeGradients, shareSumsProblem, toWire, treeNodes, type MicroBatchTask, type ShareSum, type StepContext } from './micro-batch.js';
 import { LayersModel } from './model.js';
-import { installDataParallel, updateMetrics, type BatchStepper, type FitArgs, type StepResult, type TrainableModel } from './training.js';
+import { installDataParallel, updateMetrics, type BatchStepper, type FitArgs, type StepResult } from './training.js';
+import type { TrainableModel } from './batches.js';
 import { macrotask } from '../util/yield.js';
 
 /** Each worker is a thread or process with its own copy of the model: more is a typo, not a plan. */

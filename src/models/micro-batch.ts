@@ -8,7 +8,8 @@ import { ENGINE } from '../engine/engine.js';
 import * as ops from '../ops/index.js';
 import type { DataArray, DType } from '../tensor/dtype.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
-import { callModel, classSampleWeights, totalLoss, type TrainableModel } from './training.js';
+import { callModel, classSampleWeights, totalLoss } from './training.js';
+import type { TrainableModel } from './batches.js';
 
 const f = Math.fround;
 

@@ -22,10 +22,10 @@ import { notify, observed } from './observers.js';
 import { printSummary } from './summary.js';
 import { Graph } from './topology.js';
 import type { IOHandler, ModelSerializer, SaveConfig, SaveResult } from '../io/types.js';
+import { callModel, datasetEvaluation, evaluateBatches, fitDatasetBatches, fitTensors, trainStep, type FitArgs } from './training.js';
 import {
-  batchRecord, callModel, checkInputShapes, checkPair, datasetEvaluation, datasetPairs, disposingPairs, evaluateBatches, fitTensors, rowBatches, runTraining, skipElements,
-  trainStep, validationFor, type Batch, type FitArgs, type ToBatch, type TrainableModel,
-} from './training.js';
+  batchRecord, checkInputShapes, checkPair, disposingPairs, rowBatches, type Batch, type ToBatch, type TrainableModel,
+} from './batches.js';
 
 /** Saving and toJSON live in src/io (which imports the models); it registers itself here. */
 let serializer: ModelSerializer | undefined;
@@ -305,59 +305,8 @@ export class LayersModel implements TrainableModel {
   }
 
   private async trainOnDataset(dataset: Dataset<Element>, args: FitArgs): Promise<History> {
-    const context = 'fitDataset';
-    if (!isDataset(dataset)) throw invalid(context, 'Expected a Dataset', { dataset });
-    const limit = args.batchesPerEpoch;
-    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw invalid(context, 'Expected batchesPerEpoch to be a positive integer', { batchesPerEpoch: limit });
-    if (limit === undefined && dataset.size === Infinity) {
-      throw invalid(context, 'Expected batchesPerEpoch with an infinite dataset (an epoch would never end)', { 'dataset.size': Infinity });
-    }
-    const toBatch = this.batchOf(context);
-    const ranOut = (taken: number) => {
-      console.warn(`${context}: You provided \`batchesPerEpoch\` as ${limit}, but your dataset iterator ran out of data after ${taken} batches; `
-        + 'interrupting training. Make sure that your dataset can generate at least `batchesPerEpoch * epochs` batches '
-        + `(in this case, ${limit! * (args.epochs ?? 1)} batches). You may need to use the repeat() function when building your dataset.`);
-      this.stopTraining = true;
-    };
-    let shared: AsyncIterator<Element> | undefined;
-    const initialEpoch = args.initialEpoch ?? 0;
-    const batchesFor = (epoch: number, skip: number) => (async function* checked(model: LayersModel) {
-      let it: AsyncIterator<Element>;
-      let trained = skip;
-      if (limit === undefined) it = dataset.iterator([epoch]);
-      else {
-        // One iterator goes on across epochs: a fit resumed at a later epoch starts it as the first
-        // epoch did and moves it past the batches the epochs before took.
-        if (!shared) trained += (epoch - initialEpoch) * limit;
-        it = shared ??= dataset.iterator([initialEpoch]);
-      }
-      try {
-        await skipElements(it, trained);
-        let batches = 0;
-        for await (const [xs, ys] of datasetPairs(model, it, limit === undefined ? undefined : limit - skip, toBatch, context, ranOut)) {
-          batches++;
-          yield [xs, ys] as Batch;
-        }
-        // Keras's error: an epoch without data has no loss (it was recorded as 0). Running out under batchesPerEpoch stops instead.
-        if (limit === undefined && batches === 0 && skip === 0) {
-          throw invalid(context, 'Expected a dataset with at least one batch in each epoch', { dataset: `a dataset of 0 batches in epoch ${epoch + 1}` });
-        }
-      } finally {
-        // An epoch's own pass, stopped early (stopTraining, an error): its buffers free their elements.
-        if (it !== shared) await it.return?.();
-      }
-    })(this);
-    const owned: Tensor[] = [];
-    try {
-      const validationData: Record<string, Tensor> = {};
-      const validate = validationFor(this, args.validationData, args, toBatch, context, owned, validationData);
-      notify('fitBegin', { model: this, kind: 'fitDataset', options: { ...args }, data: validationData });
-      return await runTraining(this, batchesFor, limit ?? dataset.size, null, validate, args, context);
-    } finally {
-      for (const t of owned) t.dispose();
-      // The iterator batchesPerEpoch shares across epochs is left part way: close it.
-      await shared?.return?.();
-    }
+    if (!isDataset(dataset)) throw invalid('fitDataset', 'Expected a Dataset', { dataset });
+    return fitDatasetBatches(this, dataset, args, this.batchOf('fitDataset'));
   }
 
   /** One step on one batch: the loss, or [loss, per-output losses..., metrics...] when there are more. */

@@ -5,44 +5,29 @@
  * the epoch's loss is the batch losses' mean weighted by batch size; a non-finite loss stops
  * training (TerminateOnNaN).
  */
-import { indexText } from '../tensor/shape.js';
 import { variableGrads } from '../autograd/grad.js';
-import { disposeElement, type Dataset, type Element } from '../data/dataset.js';
+import type { Dataset, Element } from '../data/dataset.js';
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
-import type { CallContext, SymbolicShape } from '../layers/layer.js';
+import type { CallContext } from '../layers/layer.js';
 import * as ops from '../ops/index.js';
 import { foldIn } from '../random/keys.js';
 import { permutationValues } from '../random/samplers.js';
 import { keyFor } from '../random/seed.js';
-import { Tensor, type Variable } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import {
-  CallbackList, History, ProgressLogger, type Callback, type Logs, type TrainingModel, type TrainingParams,
+  CallbackList, History, ProgressLogger, type Callback, type Logs, type TrainingParams,
 } from './callbacks.js';
-import { argName, logNames, namedMetrics, type Compiled } from './arguments.js';
-import { notify, observed, observerCallbacks, type ObservedModel } from './observers.js';
+import { logNames, namedMetrics, type Compiled } from './arguments.js';
+import { notify, observed, observerCallbacks } from './observers.js';
 import { checkFitOptionNames, type DataParallelOptions, type TfjsFitOptions } from './fit-options.js';
 import { alignTarget, withTfjsAliases } from './tfjs-logs.js';
 import { yieldToEventLoop } from '../util/yield.js';
+import {
+  batchRecord, checkPair, datasetPairs, disposeBatch, disposingPairs, pairBatches, skipElements, type Batch, type ToBatch, type TrainableModel,
+} from './batches.js';
 
 const f = Math.fround;
-
-/** A batch: the inputs' tensors and the targets' tensors, in the model's order. */
-/** Inputs and targets; from fit on tensors also the batch's rows of the data (for observers). */
-export type Batch = [xs: Tensor[], ys: Tensor[], rows?: Int32Array];
-
-export interface TrainableModel extends TrainingModel, ObservedModel {
-  readonly name: string;
-  readonly trainableWeights: Variable[];
-  compiledOrThrow(context: string): Compiled;
-  /** Keras's Model.call: one tensor for one input (output), a list in order for several. */
-  call(x: Tensor | Tensor[], context: CallContext): Tensor | Tensor[];
-  regularizationLosses(): Tensor[];
-  ensureBuilt(inputShapes: SymbolicShape[], context: string): void;
-  expectedInputShapes(): SymbolicShape[] | undefined;
-  readonly inputNames: string[];
-  readonly outputNames: string[];
-}
 
 /** The model's outputs as a list, its inputs given as a list (one tensor goes as itself). */
 export function callModel(model: TrainableModel, xs: readonly Tensor[], context: CallContext): Tensor[] {
@@ -71,50 +56,6 @@ export class RunningMean {
   setState(state: readonly number[]): void {
     [this.total, this.count] = state as [number, number];
   }
-}
-
-/** NaN or Infinity in an input is an error naming the tensor and the first bad index. */
-export function assertFinite(t: Tensor, argument: string, context: string): void {
-  if (t.dtype !== 'float32') return;
-  const values = t.dataSync();
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i]!)) {
-      throw invalid(context, `Expected finite values in ${argument}`, { [`${argument}${indexText(i, t.shape)}`]: values[i] });
-    }
-  }
-}
-
-export function checkInputShapes(model: TrainableModel, xs: readonly Tensor[], context: string, argument = 'x'): void {
-  const expected = model.expectedInputShapes();
-  if (!expected) return;
-  if (xs.length !== expected.length) throw invalid(context, `Expected ${expected.length} input tensors (${model.inputNames.join(', ')})`, { [`${argument}.length`]: xs.length });
-  xs.forEach((x, i) => {
-    const shape = expected[i]!;
-    const matches = x.rank === shape.length && shape.every((d, k) => d === null || d === x.shape[k]);
-    const name = argName(argument, i, xs.length);
-    if (!matches) {
-      throw invalid(context, `Expected ${name} of shape ${JSON.stringify(shape)} (the model's input shape, batch first)`, { [`${name}.shape`]: x.shape });
-    }
-  });
-}
-
-/** Inputs and targets with one number of examples, of the model's input shapes, finite. */
-export function checkPair(model: TrainableModel, xs: readonly Tensor[], ys: readonly Tensor[], context: string, names: [string, string] = ['x', 'y']): void {
-  const outputs = model.outputNames.length;
-  if (ys.length !== outputs) throw invalid(context, `Expected ${outputs} target tensors (${model.outputNames.join(', ')})`, { [`${names[1]}.length`]: ys.length });
-  const all = [...xs.map((t, i): [Tensor, string] => [t, argName(names[0], i, xs.length)]), ...ys.map((t, i): [Tensor, string] => [t, argName(names[1], i, ys.length)])];
-  const [first, firstName] = all[0]!;
-  // No example gives no loss to report (an empty mean would be a made-up 0, or NaN).
-  if (first.rank > 0 && first.shape[0] === 0) throw invalid(context, 'Expected at least one example', { [`${firstName}.shape`]: first.shape });
-  for (const [t, name] of all.slice(1)) {
-    if (first.rank === 0 || t.rank === 0 || first.shape[0] !== t.shape[0]) {
-      throw invalid(context, `Expected ${firstName} and ${name} with the same number of examples (first dimension)`,
-        { [`${firstName}.shape`]: first.shape, [`${name}.shape`]: t.shape });
-    }
-  }
-  model.ensureBuilt(xs.map((x) => [null, ...x.shape.slice(1)]), context);
-  checkInputShapes(model, xs, context, names[0]);
-  for (const [t, name] of all) assertFinite(t, name, context);
 }
 
 /** Per-example weights from classWeight: by the label, or the argmax of a one-hot label row. */
@@ -273,48 +214,6 @@ export function evaluateBatches(model: TrainableModel, batches: Iterable<Batch>)
   return epochLogs(compiled, meanLoss, outputMeans);
 }
 
-/** Consecutive batches of rows (a tensor's first axis), in the given order or in place, from batch `skip` on. */
-export function* rowBatches(xs: readonly Tensor[], batchSize: number, order?: Int32Array, skip = 0): Generator<Tensor[]> {
-  const n = xs[0]!.shape[0]!;
-  for (let start = skip * batchSize; start < n; start += batchSize) {
-    const size = Math.min(batchSize, n - start);
-    if (order) {
-      const idx = ENGINE.makeTensor(order.subarray(start, start + size), [size], 'int32');
-      const batch = xs.map((t) => ops.gather(t, idx));
-      idx.dispose();
-      yield batch;
-    } else {
-      yield xs.map((t) => ops.slice(t, [start], [size]));
-    }
-  }
-}
-
-/** Row batches of inputs and targets, in the given order or in place, with their rows. */
-function* pairBatches(xs: readonly Tensor[], ys: readonly Tensor[], batchSize: number, order?: Int32Array, skip = 0): Generator<Batch> {
-  let start = skip * batchSize;
-  for (const batch of rowBatches([...xs, ...ys], batchSize, order, skip)) {
-    const size = batch[0]!.shape[0]!;
-    const rows = order ? order.subarray(start, start + size) : Int32Array.from({ length: size }, (_, i) => start + i);
-    start += size;
-    yield [batch.slice(0, xs.length), batch.slice(xs.length), rows];
-  }
-}
-
-const disposeBatch = ([xs, ys]: Batch) => {
-  for (const t of [...xs, ...ys]) t.dispose();
-};
-
-/** (x, y) row batches in order, each pair disposed once the consumer moves on. */
-export function* disposingPairs(xs: readonly Tensor[], ys: readonly Tensor[], batchSize: number): Generator<Batch> {
-  for (const batch of pairBatches(xs, ys, batchSize)) {
-    try {
-      yield batch;
-    } finally {
-      disposeBatch(batch);
-    }
-  }
-}
-
 export interface FitArgs extends TfjsFitOptions {
   epochs?: number;
   batchSize?: number;
@@ -344,9 +243,6 @@ export interface FitArgs extends TfjsFitOptions {
  */
 type EpochBatches = (epoch: number, skip: number) => AsyncIterable<Batch> | Iterable<Batch>;
 
-/** Turns data given as fit takes it (tensors, lists or records by name) into tensor lists. */
-export type ToBatch = (x: unknown, y: unknown, names: [string, string]) => { batch: Batch; converted: Tensor[] };
-
 function checkFitArgs(args: FitArgs, context: string): Required<Pick<FitArgs, 'epochs' | 'batchSize' | 'verbose' | 'initialEpoch'>> {
   checkFitOptionNames(args, context);
   const { epochs = 1, batchSize = 32, verbose = 1, initialEpoch = 0 } = args;
@@ -355,68 +251,6 @@ function checkFitArgs(args: FitArgs, context: string): Required<Pick<FitArgs, 'e
   if (![0, 1, 2].includes(verbose)) throw invalid(context, 'Expected verbose to be 0, 1 or 2', { verbose });
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw invalid(context, 'Expected initialEpoch to be a non-negative integer', { initialEpoch });
   return { epochs, batchSize, verbose, initialEpoch };
-}
-
-const tensorsIn = (value: unknown): boolean =>
-  value instanceof Tensor || (Array.isArray(value) ? value.length > 0 && value.every((t) => t instanceof Tensor)
-    : value !== null && typeof value === 'object' && Object.values(value).length > 0 && Object.values(value).every((t) => t instanceof Tensor));
-
-/**
- * checkPair for a dataset's element, which must be a batch: a dataset of single examples (no
- * .batch(n)) is named as such, where checkPair's shape errors would not say why.
- */
-function checkDatasetBatch(model: TrainableModel, [xs, ys]: Batch, context: string): void {
-  const expected = model.expectedInputShapes();
-  const all = [...xs, ...ys];
-  const shapes = Object.fromEntries([...xs.map((t, i) => [`${argName('x', i, xs.length)}.shape`, t.shape]), ...ys.map((t, i) => [`${argName('y', i, ys.length)}.shape`, t.shape])]);
-  if (expected && xs.length === expected.length
-    && xs.every((x, i) => x.rank === expected[i]!.length - 1 && x.shape.every((d, k) => expected[i]![k + 1] === null || expected[i]![k + 1] === d))) {
-    throw invalid(context, `Expected a dataset of batches (call .batch(n) on it): x of shape ${JSON.stringify(expected.length === 1 ? expected[0] : expected)} (the model's input shape, batch first)`, shapes);
-  }
-  if (!expected && all.some((t) => t.rank === 0 || t.shape[0] !== all[0]!.shape[0])) {
-    throw invalid(context, 'Expected a dataset of batches (call .batch(n) on it), x and y with the same number of examples (first dimension)', shapes);
-  }
-  checkPair(model, xs, ys, context);
-}
-
-/**
- * Checked (x, y) batches from a dataset's elements: [x, y] arrays or {xs, ys} objects, each side
- * a batched tensor, a list of them or a record by input (output) name.
- */
-export async function* datasetPairs(
-  model: TrainableModel, it: AsyncIterator<Element>, limit: number | undefined, toBatch: ToBatch, context: string, ranOut?: (taken: number) => void,
-): AsyncGenerator<Batch> {
-  for (let n = 0; limit === undefined || n < limit; n++) {
-    const r = await it.next();
-    if (r.done) {
-      if (limit !== undefined) ranOut?.(n);
-      return;
-    }
-    const element = r.value as unknown;
-    const pair = Array.isArray(element) ? element : element && typeof element === 'object' ? [(element as Record<string, unknown>).xs, (element as Record<string, unknown>).ys] : [];
-    if (!tensorsIn(pair[0]) || !tensorsIn(pair[1])) {
-      disposeElement(element);
-      throw invalid(context, 'Expected dataset elements [x, y] or {xs, ys} of batched tensors', { element: Array.isArray(element) ? 'an array' : typeof element });
-    }
-    let batch: Batch;
-    try {
-      batch = toBatch(pair[0], pair[1], ['x', 'y']).batch;
-      checkDatasetBatch(model, batch, context);
-    } catch (e) {
-      disposeElement(element);
-      throw e;
-    }
-    yield batch;
-  }
-}
-
-/** Moves a dataset iterator past n elements (batches trained before a backup), disposing them. */
-export async function skipElements(it: AsyncIterator<Element>, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    const r = await it.next();
-    if (r.done) return;
-    disposeElement(r.value);
-  }
 }
 
 export async function runTraining(
@@ -517,14 +351,6 @@ async function trainEpochs(
   return history;
 }
 
-/** The batch's tensors by the names messages use (x, y; x[i], y[i] with several), for observers. */
-export function batchRecord(xs: readonly Tensor[], ys: readonly Tensor[]): Record<string, Tensor> {
-  return Object.fromEntries([
-    ...xs.map((t, i) => [argName('x', i, xs.length), t] as const),
-    ...ys.map((t, i) => [argName('y', i, ys.length), t] as const),
-  ]);
-}
-
 /** fit on tensors: validation split, per-epoch keyed shuffle, batches by row. */
 export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor[], args: FitArgs, toBatch: ToBatch): Promise<History> {
   const context = 'fit';
@@ -554,6 +380,65 @@ export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor
   } finally {
     if (split > 0) for (const t of [...xTrain, ...yTrain, ...validation![0], ...validation![1]]) t.dispose();
     for (const t of owned) t.dispose();
+  }
+}
+
+/**
+ * fitDataset: each epoch a pass of the dataset, or with batchesPerEpoch the next batchesPerEpoch
+ * batches of one iterator that goes on across epochs (TF.js); if it runs out, training stops with
+ * TF.js's warning.
+ */
+export async function fitDatasetBatches(model: TrainableModel, dataset: Dataset<Element>, args: FitArgs, toBatch: ToBatch): Promise<History> {
+  const context = 'fitDataset';
+  const limit = args.batchesPerEpoch;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw invalid(context, 'Expected batchesPerEpoch to be a positive integer', { batchesPerEpoch: limit });
+  if (limit === undefined && dataset.size === Infinity) {
+    throw invalid(context, 'Expected batchesPerEpoch with an infinite dataset (an epoch would never end)', { 'dataset.size': Infinity });
+  }
+  const ranOut = (taken: number) => {
+    console.warn(`${context}: You provided \`batchesPerEpoch\` as ${limit}, but your dataset iterator ran out of data after ${taken} batches; `
+      + 'interrupting training. Make sure that your dataset can generate at least `batchesPerEpoch * epochs` batches '
+      + `(in this case, ${limit! * (args.epochs ?? 1)} batches). You may need to use the repeat() function when building your dataset.`);
+    model.stopTraining = true;
+  };
+  let shared: AsyncIterator<Element> | undefined;
+  const initialEpoch = args.initialEpoch ?? 0;
+  const batchesFor = (epoch: number, skip: number) => (async function* checked() {
+    let it: AsyncIterator<Element>;
+    let trained = skip;
+    if (limit === undefined) it = dataset.iterator([epoch]);
+    else {
+      // One iterator goes on across epochs: a fit resumed at a later epoch starts it as the first
+      // epoch did and moves it past the batches the epochs before took.
+      if (!shared) trained += (epoch - initialEpoch) * limit;
+      it = shared ??= dataset.iterator([initialEpoch]);
+    }
+    try {
+      await skipElements(it, trained);
+      let batches = 0;
+      for await (const [xs, ys] of datasetPairs(model, it, limit === undefined ? undefined : limit - skip, toBatch, context, ranOut)) {
+        batches++;
+        yield [xs, ys] as Batch;
+      }
+      // Keras's error: an epoch without data has no loss (it was recorded as 0). Running out under batchesPerEpoch stops instead.
+      if (limit === undefined && batches === 0 && skip === 0) {
+        throw invalid(context, 'Expected a dataset with at least one batch in each epoch', { dataset: `a dataset of 0 batches in epoch ${epoch + 1}` });
+      }
+    } finally {
+      // An epoch's own pass, stopped early (stopTraining, an error): its buffers free their elements.
+      if (it !== shared) await it.return?.();
+    }
+  })();
+  const owned: Tensor[] = [];
+  try {
+    const validationData: Record<string, Tensor> = {};
+    const validate = validationFor(model, args.validationData, args, toBatch, context, owned, validationData);
+    notify('fitBegin', { model, kind: 'fitDataset', options: { ...args }, data: validationData });
+    return await runTraining(model, batchesFor, limit ?? dataset.size, null, validate, args, context);
+  } finally {
+    for (const t of owned) t.dispose();
+    // The iterator batchesPerEpoch shares across epochs is left part way: close it.
+    await shared?.return?.();
   }
 }
 
