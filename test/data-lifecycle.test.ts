@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { describe, it } from 'node:test';
@@ -75,6 +76,50 @@ describe('datasets stopped early or failing', () => {
         assert.ok(closed, `${name}: the download is closed once take(1) has its row`);
       }
     } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('a long pass of downloads under prefetch leaves nothing behind per download (no abort listener piled up per download, no record per Request)', async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/csv' });
+      response.end('a,b\n1,2\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/row.csv`;
+    const warnings: string[] = [];
+    const record = (warning: Error) => { warnings.push(`${warning.name}: ${warning.message}`); };
+    process.on('warning', record);
+    try {
+      // zip hands its pass's stop signal to each of its datasets: this one keeps it, to count its listeners.
+      let stop: AbortSignal | undefined;
+      const keepsStop = new vb.data.Dataset(async function* keeps(_pass: readonly number[], signal: AbortSignal | undefined) {
+        stop = signal;
+        for (;;) yield 0;
+      }, Infinity);
+      // One row per download: a pass of 300 downloads, as a long training over csv(url).repeat() reads.
+      // fetch leaves a listener on the signal it is given until a garbage collection: given the pass's
+      // signal, thousands of them in a long training, and MaxListenersExceededWarning.
+      let downloads = 0;
+      let listeners = 0;
+      for await (const _row of vb.data.zip({ row: vb.data.csv(url).repeat() as vb.data.Dataset, keepsStop }).prefetch(2)) {
+        if (++downloads < 300) continue;
+        listeners = getEventListeners(stop!, 'abort').length;
+        break;
+      }
+      assert.ok(listeners <= 1, `abort listeners on the pass's signal after 300 downloads: ${listeners}`);
+      // Node 20 keeps a record of every signal AbortSignal.any makes from the Request's signal for as
+      // long as the Request lives (where Node has that record, it must stay empty).
+      const request = new Request(url);
+      assert.equal((await vb.data.csv(request).repeat().prefetch(2).take(50).toArray()).length, 50);
+      const signal = request.signal as AbortSignal & Record<symbol, Set<unknown> | undefined>;
+      const dependants = Object.getOwnPropertySymbols(signal).find((s) => s.description === 'kDependantSignals');
+      if (dependants) assert.equal(signal[dependants]?.size ?? 0, 0, 'signals made from the Request\'s signal');
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', record);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }

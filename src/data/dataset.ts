@@ -13,6 +13,7 @@ import { scaledIndex } from '../random/samplers.js';
 import { keyFor, seedGeneration } from '../random/seed.js';
 import { threefry2x32Into } from '../random/threefry.js';
 import { Tensor } from '../tensor/tensor.js';
+import { followAborts } from '../util/abort.js';
 import { checkOptions, isRecord } from './options.js';
 import { stackElements } from './stack.js';
 
@@ -378,8 +379,8 @@ export class Dataset<T = Element> {
     if (!Number.isInteger(bufferSize) || bufferSize < 1) throw invalid('Dataset.prefetch', 'Expected bufferSize to be a positive integer', { bufferSize });
     const upstream = this.source;
     return new Dataset(async function* prefetched(pass, stop) {
-      const readsAhead = new AbortController();
-      const it = upstream(pass, stop ? AbortSignal.any([stop, readsAhead.signal]) : readsAhead.signal);
+      const readsAhead = followAborts(stop ? [stop] : []);
+      const it = upstream(pass, readsAhead.signal);
       const queue: Promise<IteratorResult<T, void>>[] = [];
       try {
         for (;;) {
@@ -402,6 +403,7 @@ export class Dataset<T = Element> {
         for (const next of queue) void next.then((r) => { if (!r.done) disposeElement(r.value); }, () => undefined);
         void it.return().catch(() => undefined);
         readsAhead.abort();
+        readsAhead.release();
       }
     }, this.size);
   }

@@ -4,6 +4,7 @@
  * arrive (a leading byte-order mark is dropped), so a large file is never held whole in memory.
  */
 import { invalid } from '../errors.js';
+import { followAborts } from '../util/abort.js';
 import { optionalBuiltin } from '../util/node.js';
 
 /** A path or URL, or (as TF.js takes) a fetch Request, for headers or credentials. */
@@ -75,25 +76,29 @@ async function* fileChunks(path: string, context: string): AsyncGenerator<Uint8A
 
 async function* fetchedChunks(source: string | Request, context: string, stop: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
   const url = isRequest(source) ? source.url : source;
-  let response: Response;
+  // A download of its own that `stop` aborts, and a Request's own signal still does.
+  const download = stop && followAborts(isRequest(source) ? [source.signal, stop] : [stop]);
   try {
-    // A Request's own signal still aborts it too.
-    const signal = stop && isRequest(source) ? AbortSignal.any([source.signal, stop]) : stop;
-    response = await (signal ? fetch(source, { signal }) : fetch(source));
-  } catch (e) {
-    throw invalid(context, `Expected a reachable URL (${(e as Error).message})`, { source: url });
-  }
-  if (!response.ok) throw invalid(context, 'Expected a URL that answers with success', { source: url, status: response.status });
-  if (!response.body) {
-    yield new Uint8Array(await response.arrayBuffer());
-    return;
-  }
-  const reader = response.body.getReader();
-  try {
-    for (let r = await reader.read(); !r.done; r = await reader.read()) yield r.value;
+    let response: Response;
+    try {
+      response = await (download ? fetch(source, { signal: download.signal }) : fetch(source));
+    } catch (e) {
+      throw invalid(context, `Expected a reachable URL (${(e as Error).message})`, { source: url });
+    }
+    if (!response.ok) throw invalid(context, 'Expected a URL that answers with success', { source: url, status: response.status });
+    if (!response.body) {
+      yield new Uint8Array(await response.arrayBuffer());
+      return;
+    }
+    const reader = response.body.getReader();
+    try {
+      for (let r = await reader.read(); !r.done; r = await reader.read()) yield r.value;
+    } finally {
+      // Ending early (a take(), an error in a row) cancels the download instead of reading it to the end.
+      await reader.cancel().catch(() => undefined);
+    }
   } finally {
-    // Ending early (a take(), an error in a row) cancels the download instead of reading it to the end.
-    await reader.cancel().catch(() => undefined);
+    download?.release();
   }
 }
 
