@@ -31,6 +31,7 @@ describe('vb.data.csv in browsers reads what Node reads', () => {
     assert.deepEqual(expected.columns, ['id', 'note', 'x', 'y', 'label'], 'the byte-order mark is dropped');
     assert.deepEqual(expected.first, { xs: { id: 0, note: 'row 0, "q"\nsecond line', x: 0, y: 99 }, ys: { label: 0 } });
     assert.equal(expected.notes.length, 500);
+    assert.deepEqual(expected.prefetched, [0, 1, 2]);
     assert.deepEqual(expected.batches.map((b) => b.xsShape), [[128, 2], [128, 2], [128, 2], [116, 2]]);
   });
 

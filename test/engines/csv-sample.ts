@@ -9,6 +9,8 @@ export interface CsvReading {
   columns: string[];
   first: unknown;
   notes: string[];
+  /** The first 3 rows' ids through prefetch, which gives its download a stop signal and aborts it at take's end. */
+  prefetched: number[];
   batches: { xs: number[]; xsShape: number[]; ys: number[] }[];
 }
 
@@ -27,6 +29,7 @@ export async function readCsv(vb: typeof VB, source: string): Promise<CsvReading
     columns: await ds.columnNames(),
     first: rows[0],
     notes: rows.map((r) => r.xs.note as string),
+    prefetched: ((await ds.prefetch(4).take(3).toArray()) as { xs: Record<string, number | string> }[]).map((r) => r.xs.id as number),
     batches: batches.map(({ xs, ys }) => ({ xs: Array.from(xs.dataSync()), xsShape: [...xs.shape], ys: Array.from(ys.dataSync()) })),
   };
 }
