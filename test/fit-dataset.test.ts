@@ -247,6 +247,26 @@ describe('fitDataset with batchesPerEpoch and validationBatches (TF.js as oracle
     unbuilt.dispose();
   });
 
+  it('a bad batch of a validation dataset is an error naming validationData, not the training data\'s x and y', async () => {
+    const { ours } = models();
+    const batches = (bad: 'nan' | 'single' | 'number' | undefined) => vb.data.array([0, 1, 2, 3]).map((i): vb.data.Element => {
+      if (bad === 'number') return i;
+      const xs = vb.tensor([i, bad === 'nan' && i === 2 ? NaN : 1, 0]);
+      return bad === 'single' ? { xs, ys: vb.tensor([i]) } : { xs: xs.reshape([1, FEATURES]), ys: vb.tensor([[i]]) };
+    });
+    const before = vb.memory().numTensors;
+    await assert.rejects(ours.fitDataset(batches(undefined), { verbose: 0, validationData: batches('nan') }),
+      /fitDataset: Expected finite values in validationData\.xs\. Received: validationData\.xs\[0\]\[1\]=NaN/);
+    await assert.rejects(ours.fitDataset(batches(undefined), { verbose: 0, validationData: batches('single') }),
+      /fitDataset: Expected a dataset of batches \(call \.batch\(n\) on it\): validationData\.xs of shape \[null,3\] .*Received: validationData\.xs\.shape=\[3\], validationData\.ys\.shape=\[1\]/);
+    await assert.rejects(ours.fitDataset(batches(undefined), { verbose: 0, validationData: batches('number') }),
+      /fitDataset: Expected dataset elements \[x, y\] or \{xs, ys\} of batched tensors\. Received: validationData element="number"/);
+    // The training data's own batches keep the names x and y.
+    await assert.rejects(ours.fitDataset(batches('nan'), { verbose: 0 }), /fitDataset: Expected finite values in x\. Received: x\[0\]\[1\]=NaN/);
+    assert.equal(vb.memory().numTensors, before, 'no tensor of the failing passes is left');
+    ours.dispose();
+  });
+
   it('bad batchesPerEpoch and validationBatches are errors naming them', async () => {
     const m = models();
     await assert.rejects(m.ours.fitDataset(streams(2).ours, { batchesPerEpoch: 0, verbose: 0 }), /fitDataset: Expected batchesPerEpoch to be a positive integer\. Received: batchesPerEpoch=0/);

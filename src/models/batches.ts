@@ -132,27 +132,33 @@ const tensorsIn = (value: unknown): boolean =>
  * checkPair for a dataset's element, which must be a batch: a dataset of single examples (no
  * .batch(n)) is named as such, where checkPair's shape errors would not say why.
  */
-function checkDatasetBatch(model: TrainableModel, [xs, ys]: Batch, context: string): void {
+function checkDatasetBatch(model: TrainableModel, [xs, ys]: Batch, context: string, [xName, yName]: [string, string]): void {
   const expected = model.expectedInputShapes();
   const all = [...xs, ...ys];
-  const shapes = Object.fromEntries([...xs.map((t, i) => [`${argName('x', i, xs.length)}.shape`, t.shape]), ...ys.map((t, i) => [`${argName('y', i, ys.length)}.shape`, t.shape])]);
+  const shapes = () => Object.fromEntries([
+    ...xs.map((t, i) => [`${argName(xName, i, xs.length)}.shape`, t.shape]), ...ys.map((t, i) => [`${argName(yName, i, ys.length)}.shape`, t.shape]),
+  ]);
   if (expected && xs.length === expected.length
     && xs.every((x, i) => x.rank === expected[i]!.length - 1 && x.shape.every((d, k) => expected[i]![k + 1] === null || expected[i]![k + 1] === d))) {
-    throw invalid(context, `Expected a dataset of batches (call .batch(n) on it): x of shape ${JSON.stringify(expected.length === 1 ? expected[0] : expected)} (the model's input shape, batch first)`, shapes);
+    throw invalid(context, `Expected a dataset of batches (call .batch(n) on it): ${xName} of shape ${JSON.stringify(expected.length === 1 ? expected[0] : expected)} (the model's input shape, batch first)`, shapes());
   }
   if (!expected && all.some((t) => t.rank === 0 || t.shape[0] !== all[0]!.shape[0])) {
-    throw invalid(context, 'Expected a dataset of batches (call .batch(n) on it), x and y with the same number of examples (first dimension)', shapes);
+    throw invalid(context, `Expected a dataset of batches (call .batch(n) on it), ${xName} and ${yName} with the same number of examples (first dimension)`, shapes());
   }
-  checkPair(model, xs, ys, context);
+  checkPair(model, xs, ys, context, [xName, yName]);
 }
 
 /**
  * Checked (x, y) batches from a dataset's elements: [x, y] arrays or {xs, ys} objects, each side
- * a batched tensor, a list of them or a record by input (output) name.
+ * a batched tensor, a list of them or a record by input (output) name. `argument`: the argument
+ * the dataset was given as where the call has another one (fitDataset's validationData); errors
+ * name its batches' tensors argument.xs and argument.ys (x and y are those of the call's dataset).
  */
 export async function* datasetPairs(
   model: TrainableModel, it: AsyncIterator<Element>, limit: number | undefined, toBatch: ToBatch, context: string, ranOut?: (taken: number) => void,
+  argument?: string,
 ): AsyncGenerator<Batch> {
+  const names: [string, string] = argument === undefined ? ['x', 'y'] : [`${argument}.xs`, `${argument}.ys`];
   for (let n = 0; limit === undefined || n < limit; n++) {
     const r = await it.next();
     if (r.done) {
@@ -163,12 +169,13 @@ export async function* datasetPairs(
     const pair = Array.isArray(element) ? element : element && typeof element === 'object' ? [(element as Record<string, unknown>).xs, (element as Record<string, unknown>).ys] : [];
     if (!tensorsIn(pair[0]) || !tensorsIn(pair[1])) {
       disposeElement(element);
-      throw invalid(context, 'Expected dataset elements [x, y] or {xs, ys} of batched tensors', { element: Array.isArray(element) ? 'an array' : typeof element });
+      throw invalid(context, 'Expected dataset elements [x, y] or {xs, ys} of batched tensors',
+        { [argument === undefined ? 'element' : `${argument} element`]: Array.isArray(element) ? 'an array' : typeof element });
     }
     let batch: Batch;
     try {
-      batch = toBatch(pair[0], pair[1], ['x', 'y']).batch;
-      checkDatasetBatch(model, batch, context);
+      batch = toBatch(pair[0], pair[1], names).batch;
+      checkDatasetBatch(model, batch, context, names);
     } catch (e) {
       disposeElement(element);
       throw e;

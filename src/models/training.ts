@@ -451,11 +451,11 @@ export type Validation = (epoch: number) => Promise<Logs>;
  * new order each epoch) or, without an epoch, on the pass iterator() gives. Checked now:
  * `batches` a positive integer, and an infinite dataset needs it (an evaluation that never ends
  * is an error, not a hang). `names` are the arguments as messages call them (validationData and
- * validationBatches in fit).
+ * validationBatches in fit, whose batches' tensors are named after `argument`: see datasetPairs).
  */
 export function datasetEvaluation(
   model: TrainableModel, dataset: Dataset<Element>, batches: number | undefined, toBatch: ToBatch, context: string,
-  names: { dataset: string; batches: string },
+  names: { dataset: string; batches: string; argument?: string },
   evaluated?: (batches: readonly Batch[], logs: Logs) => void,
 ): (epoch?: number) => Promise<Logs> {
   if (batches !== undefined && !(Number.isInteger(batches) && batches > 0)) throw invalid(context, `Expected ${names.batches} to be a positive integer`, { [names.batches]: batches });
@@ -469,7 +469,7 @@ export function datasetEvaluation(
     const it = epoch === undefined ? dataset.iterator() : dataset.iterator([epoch]);
     try {
       try {
-        for await (const batch of datasetPairs(model, it, batches, toBatch, context, ranOut)) pairs.push(batch);
+        for await (const batch of datasetPairs(model, it, batches, toBatch, context, ranOut, names.argument)) pairs.push(batch);
       } finally {
         await it.return?.(); // the pass stops after `batches` or a bad batch: its buffers (a shuffle's) free their elements
       }
@@ -510,5 +510,5 @@ export function validationFor(
     for (const [name, t] of Object.entries(batchRecord(xv, yv))) recorded[`validation ${name}`] = t;
     return async () => evaluateBatches(model, disposingPairs(xv, yv, args.validationBatchSize ?? args.batchSize ?? 32));
   }
-  return datasetEvaluation(model, data as Dataset<Element>, batches, toBatch, context, { dataset: 'validationData', batches: 'validationBatches' });
+  return datasetEvaluation(model, data as Dataset<Element>, batches, toBatch, context, { dataset: 'validationData', batches: 'validationBatches', argument: 'validationData' });
 }
