@@ -394,6 +394,19 @@ describe('digests and the one NaN', () => {
 });
 
 describe('training: bad input', () => {
+  it('a Sequential without an input shape given inputs its layers refuse stays unbuilt: the right inputs then build and train it', async () => {
+    vb.setRandomSeed(3);
+    const m = vb.sequential({ layers: [vb.layers.dense({ units: 2 }), vb.layers.dense({ units: 1 })] });
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    // Single examples of one feature (rank 1): Dense needs a known last dimension.
+    await assert.rejects(m.fit(vb.ones([4]), vb.ones([4]), { verbose: 0 }), /dense/i);
+    assert.equal(m.expectedInputShapes(), undefined, 'no input shape kept from the refused inputs');
+    const h = await m.fit(vb.ones([4, 3]), vb.ones([4, 1]), { verbose: 0 });
+    assert.equal(h.epoch.length, 1);
+    assert.deepEqual(m.expectedInputShapes(), [[null, 3]]);
+    m.dispose();
+  });
+
   it('sparse labels outside [0, classes) or not integers are errors, not a zero loss', async () => {
     const loss = vb.losses.sparseCategoricalCrossentropy();
     const yPred = vb.tensor([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]]);

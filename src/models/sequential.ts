@@ -128,7 +128,15 @@ export class Sequential extends LayersModel {
     if (this.inputShape) return;
     if (inputShapes.length !== 1) throw invalid(context, 'Expected one input tensor (a Sequential model has one input)', { inputs: inputShapes.length });
     this.inputShape = inputShapes[0]!;
-    this.buildLayers(this.inputShape);
+    try {
+      this.buildLayers(this.inputShape);
+    } catch (error) {
+      // Inputs of a shape the layers refuse (single examples where batches belong) must not fix
+      // that shape: the model stays unbuilt, so that a call with the right inputs builds it.
+      this.inputShape = undefined;
+      this.discardChain();
+      throw error;
+    }
   }
 
   override expectedInputShapes(): SymbolicShape[] | undefined {
