@@ -14,8 +14,7 @@ import type { TrainingModel } from './callbacks.js';
 import { argName, type Compiled } from './arguments.js';
 import type { ObservedModel } from './observers.js';
 
-/** A batch: the inputs' tensors and the targets' tensors, in the model's order. */
-/** Inputs and targets; from fit on tensors also the batch's rows of the data (for observers). */
+/** A batch: the inputs' and the targets' tensors in the model's order; from fit on tensors also the batch's rows of the data (for observers). */
 export type Batch = [xs: Tensor[], ys: Tensor[], rows?: Int32Array];
 
 export interface TrainableModel extends TrainingModel, ObservedModel {
@@ -30,7 +29,6 @@ export interface TrainableModel extends TrainingModel, ObservedModel {
   readonly inputNames: string[];
   readonly outputNames: string[];
 }
-
 
 /** NaN or Infinity in an input is an error naming the tensor and the first bad index. */
 export function assertFinite(t: Tensor, argument: string, context: string): void {
@@ -76,7 +74,6 @@ export function checkPair(model: TrainableModel, xs: readonly Tensor[], ys: read
   for (const [t, name] of all) assertFinite(t, name, context);
 }
 
-
 /** Consecutive batches of rows (a tensor's first axis), in the given order or in place, from batch `skip` on. */
 export function* rowBatches(xs: readonly Tensor[], batchSize: number, order?: Int32Array, skip = 0): Generator<Tensor[]> {
   const n = xs[0]!.shape[0]!;
@@ -119,10 +116,8 @@ export function* disposingPairs(xs: readonly Tensor[], ys: readonly Tensor[], ba
   }
 }
 
-
 /** Turns data given as fit takes it (tensors, lists or records by name) into tensor lists. */
 export type ToBatch = (x: unknown, y: unknown, names: [string, string]) => { batch: Batch; converted: Tensor[] };
-
 
 const tensorsIn = (value: unknown): boolean =>
   value instanceof Tensor || (Array.isArray(value) ? value.length > 0 && value.every((t) => t instanceof Tensor)
@@ -193,7 +188,6 @@ export async function skipElements(it: AsyncIterator<Element>, n: number): Promi
   }
 }
 
-
 /** The batch's tensors by the names messages use (x, y; x[i], y[i] with several), for observers. */
 export function batchRecord(xs: readonly Tensor[], ys: readonly Tensor[]): Record<string, Tensor> {
   return Object.fromEntries([
@@ -201,4 +195,3 @@ export function batchRecord(xs: readonly Tensor[], ys: readonly Tensor[]): Recor
     ...ys.map((t, i) => [argName('y', i, ys.length), t] as const),
   ]);
 }
-

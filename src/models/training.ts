@@ -486,11 +486,9 @@ export function datasetEvaluation(
 }
 
 /**
- * Validation on [x, y] or a dataset (its first `validationBatches` batches, or all of it); tensors
- * converted from arrays go to `owned` for the caller to dispose.
- */
-/**
- * The validation of fit and fitDataset. Tensors given as validationData are added to `recorded`
+ * The validation of fit and fitDataset, on [x, y] or a dataset (its first `validationBatches`
+ * batches, or all of it); tensors converted from arrays go to `owned` for the caller to dispose.
+ * Tensors given as validationData are added to `recorded`
  * under 'validation x', 'validation y' (...): a recorded run fingerprints them with the fit's data
  * (a dataset's are not).
  */
