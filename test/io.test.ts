@@ -58,6 +58,8 @@ const CASES: Case[] = [
       return vb.model({ name, inputs: [a, b], outputs: [L.dense({ units: 1 }).apply(both), L.multiply().apply([a, b])] });
     },
   },
+  // An explicit InputLayer first (TF.js refuses an InputLayer config with both input_shape and batch_input_shape).
+  { name: 'inputLayer (int32) + embedding', inputs: [{ shape: [3, 5], ints: 7 }], build: (name) => vb.sequential({ name, layers: [L.inputLayer({ inputShape: [5], dtype: 'int32' }), L.embedding({ inputDim: 7, outputDim: 2 }), L.flatten(), L.dense({ units: 2 })] }) },
 ];
 
 function inputsFor(c: Case, seed: number): vb.Tensor[] {

@@ -66,6 +66,14 @@ function layerToJson(layer: Layer, names: FileNames): { class_name: string; conf
   return { class_name: layer.className, config: { ...config, name: names.get(layer) ?? layer.name, trainable: layer.trainable } };
 }
 
+/**
+ * An InputLayer as TF.js writes it: batch_input_shape only (TF.js's InputLayer refuses a config
+ * with both input_shape and batch_input_shape).
+ */
+function inputLayerToJson(layer: InputLayer): { class_name: string; config: Json } {
+  return { class_name: 'InputLayer', config: { batch_input_shape: layer.batchInputShape, dtype: layer.dtype, sparse: false, name: layer.name } };
+}
+
 /** The model's {class_name, config} (Sequential, or Model for a functional one). */
 export function modelToJson(model: LayersModel, names: FileNames = fileNames(model)): { class_name: string; config: Json } {
   if (model instanceof Sequential) {
@@ -75,6 +83,7 @@ export function modelToJson(model: LayersModel, names: FileNames = fileNames(mod
       config: {
         name: model.name,
         layers: model.layers.map((layer, i) => {
+          if (layer instanceof InputLayer) return inputLayerToJson(layer);
           const json = layerToJson(layer, names);
           if (i > 0 || layer instanceof ModelLayer || !inputShape) return json;
           return { ...json, config: { ...json.config, batch_input_shape: inputShape, dtype: 'float32' } };
@@ -95,9 +104,7 @@ export function modelToJson(model: LayersModel, names: FileNames = fileNames(mod
     config: {
       name: model.name,
       layers: layers.map((layer, i) => {
-        const json = layer instanceof InputLayer
-          ? { class_name: 'InputLayer', config: { batch_input_shape: layer.batchInputShape, dtype: layer.dtype, sparse: false, name: layer.name } }
-          : layerToJson(layer, names);
+        const json = layer instanceof InputLayer ? inputLayerToJson(layer) : layerToJson(layer, names);
         return { name: names.get(layer) ?? layer.name, ...json, inbound_nodes: config.layers[i]!.inboundNodes.map((node) => node.map((r) => [...ref(r), {}])) };
       }),
       input_layers: config.inputLayers.map(ref),

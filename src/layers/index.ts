@@ -50,7 +50,7 @@ export const flatten = checked((args: ConstructorParameters<typeof Flatten>[0] =
 export const reshape = checked((args: LayerArgs & { targetShape: number[] }) => new Reshape(args));
 /** TF.js's tf.layers.input: the same as tf.input (a symbolic input of a graph). */
 export { input } from '../models/topology.js';
-export const inputLayer = checked((args: { inputShape?: (number | null)[]; batchInputShape?: (number | null)[]; name?: string }) => new InputLayer(args));
+export const inputLayer = checked((args: { inputShape?: (number | null)[]; batchInputShape?: (number | null)[]; name?: string; dtype?: 'float32' | 'int32' }) => new InputLayer(args));
 
 export {
   Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D,
