@@ -102,7 +102,7 @@ describe('Sequential.pop', () => {
     m.dispose();
   });
 
-  it('popping every layer leaves an empty model; pop on it is an error', () => {
+  it('popping every layer leaves an empty model; pop on it and saving it are errors', async () => {
     const m = vb.sequential({ name: 'emptied', layers: [vb.layers.dense({ units: 2, inputShape: [3] })] });
     m.pop().dispose();
     assert.deepEqual(m.layers, []);
@@ -110,6 +110,13 @@ describe('Sequential.pop', () => {
     assert.throws(() => vb.sequential({ name: 'never' }).pop(), /never\.pop: Expected a model with a layer to remove/);
     // TF.js refuses too.
     assert.throws(() => tf.sequential().pop(), /There are no layers in the model/);
+    // Saving it is an error before anything is written: a file of no layers could not be loaded.
+    const refused = /emptied\.save: Expected a Sequential model with at least one layer besides its input\. Received: layers=\[\]/;
+    await assert.rejects(m.save(vb.io.withSaveHandler(async () => assert.fail('nothing is written'))), refused);
+    const kept = vb.sequential({ name: 'input_only', layers: [vb.layers.inputLayer({ inputShape: [3] }), vb.layers.dense({ units: 2 })] });
+    kept.pop().dispose();
+    await assert.rejects(kept.save(vb.io.withSaveHandler(async () => assert.fail('nothing is written'))), /input_only\.save: Expected a Sequential model with at least one layer besides its input\. Received: layers=\["InputLayer"\]/);
+    kept.dispose();
     m.add(vb.layers.dense({ units: 1 }));
     assert.deepEqual(m.predict(vb.tensor2d(x)).shape, [2, 1], 'the input shape is kept (Keras keeps its input layer)');
     m.dispose();

@@ -6,8 +6,10 @@
  */
 import { ENGINE } from '../engine/engine.js';
 import { invalid, ValueError } from '../errors.js';
+import { InputLayer } from '../layers/core.js';
 import { withLoadBudget } from '../layers/layer.js';
 import { LayersModel, registerModelSerializer } from '../models/model.js';
+import { Sequential } from '../models/sequential.js';
 import { browserIndexedDB, browserLocalStorage } from './browser.js';
 import { isPlainObject, own } from './config.js';
 import { fileSystem, http } from './handlers.js';
@@ -46,6 +48,10 @@ export function modelTopology(model: LayersModel): Record<string, unknown> {
 
 function assertBuilt(model: LayersModel): void {
   if (!model.expectedInputShapes()) throw invalid(`${model.name}.save`, 'Expected a built model (give the first layer an inputShape, or fit or predict first)', { model: model.name });
+  // A Sequential emptied by pop keeps its input shape, but a file of no layers could not be loaded.
+  if (model instanceof Sequential && model.layers.every((layer) => layer instanceof InputLayer)) {
+    throw invalid(`${model.name}.save`, 'Expected a Sequential model with at least one layer besides its input', { layers: model.layers.map((layer) => layer.className) });
+  }
 }
 
 /**
