@@ -148,6 +148,13 @@ describe('optimizer state in TF.js form', () => {
     assert.throws(() => vb.optimizers.adadelta({ rho: 1 }), /adadelta: Expected rho in \[0, 1\)\. Received: rho=1/);
     assert.throws(() => vb.optimizers.adadelta({ epsilon: -1 }), /adadelta: Expected epsilon >= 0\. Received: epsilon=-1/);
     assert.throws(() => vb.optimizers.adadelta({ lr: 1 } as never), /lr/);
+    // A learning rate that is not a number or a schedule trained with rate 0 ('0.1'.at(step) is '0'), or crashed ({}).
+    const lr = /adadelta: Expected learningRate to be a finite number >= 0 or a schedule \(exponentialDecay, cosineDecay\)\. Received: learningRate=/;
+    assert.throws(() => vb.train.adadelta('0.1' as never), lr);
+    assert.throws(() => vb.optimizers.adadelta({ learningRate: Infinity }), lr);
+    assert.throws(() => vb.optimizers.adadelta({ learningRate: {} as never }), lr);
+    assert.throws(() => vb.optimizers.adadelta({ clipnorm: '1' as never }), /adadelta: Expected clipnorm to be a number > 0\. Received: clipnorm="1"/);
+    assert.equal(vb.optimizers.adadelta({ learningRate: vb.optimizers.exponentialDecay({ initialLearningRate: 1, decaySteps: 1, decayRate: 0.5 }) }).currentLearningRate(), 1);
   });
 
   it('setWeights rejects bad input with a clear error and leaves the state unchanged', async () => {

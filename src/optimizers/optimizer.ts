@@ -61,15 +61,19 @@ export abstract class Optimizer {
 
   constructor(readonly name: string, config: OptimizerConfig, defaultLearningRate: number) {
     this.learningRate = config.learningRate ?? defaultLearningRate;
-    if (typeof this.learningRate === 'number' && !(this.learningRate >= 0)) {
-      throw invalid(name, 'Expected learningRate >= 0', { learningRate: this.learningRate });
+    // Anything else would train wrong silently: a string's .at(step) is one of its characters.
+    const lr: unknown = this.learningRate;
+    const isSchedule = typeof lr === 'object' && lr !== null && typeof (lr as { at?: unknown }).at === 'function';
+    if (!isSchedule && !(typeof lr === 'number' && Number.isFinite(lr) && lr >= 0)) {
+      throw invalid(name, 'Expected learningRate to be a finite number >= 0 or a schedule (exponentialDecay, cosineDecay)', { learningRate: lr });
     }
     const clipping = (['clipnorm', 'clipvalue', 'globalClipnorm'] as const).filter((k) => config[k] !== undefined);
     if (clipping.length > 1) {
       throw invalid(name, 'Expected at most one of clipnorm, clipvalue and globalClipnorm', { [clipping[0]!]: config[clipping[0]!], [clipping[1]!]: config[clipping[1]!] });
     }
     for (const k of clipping) {
-      if (!(config[k]! > 0)) throw invalid(name, `Expected ${k} > 0`, { [k]: config[k] });
+      const value: unknown = config[k];
+      if (typeof value !== 'number' || !(value > 0)) throw invalid(name, `Expected ${k} to be a number > 0`, { [k]: value });
     }
     this.clipnorm = config.clipnorm;
     this.clipvalue = config.clipvalue;
