@@ -124,6 +124,12 @@ forEachBackend('TF.js reductions all, any, norm', () => {
     assert.deepEqual(vb.all([[1, 0], [2, 3]], 1).arraySync(), [0, 1]);
     assert.deepEqual(vb.any(vb.tensor([[0, 0], [0, -0.5]]), 1).arraySync(), [0, 1]);
     assert.equal(vb.all(vb.tensor([NaN])).arraySync(), 1, 'NaN is non-zero');
+    // Also in numbers given as an array, which become a bool tensor (TF.js: true too).
+    assert.equal(vb.all([NaN, 2]).arraySync(), 1, 'NaN in an array is non-zero');
+    assert.equal(vb.any([0, NaN]).arraySync(), 1);
+    assert.equal(vb.all([NaN]).arraySync(), tf.all([NaN]).arraySync());
+    assert.deepEqual(Array.from(vb.tensor([NaN, -0, 0.5], [3], 'bool').dataSync()), [1, 0, 1], 'as cast: non-zero is true');
+    assert.deepEqual(Array.from(vb.tensor([NaN, -0, 0.5], [3], 'bool').dataSync()), Array.from(vb.cast(vb.tensor([NaN, -0, 0.5]), 'bool').dataSync()));
     assert.equal(vb.all(vb.tensor([], [0], 'bool')).arraySync(), 1);
     assert.equal(vb.any(vb.tensor([], [0], 'bool')).arraySync(), 0);
     assert.deepEqual(vb.all(vb.zeros([2, 0], 'bool'), 1).arraySync(), [1, 1]);

@@ -40,7 +40,8 @@ export function coerce(value: number, dtype: DType): number {
   switch (dtype) {
     case 'float32': return Math.fround(value);
     case 'int32': return value | 0;
-    case 'bool': return value ? 1 : 0;
+    // Non-zero is true, NaN included (as cast and TF.js; JavaScript's truthiness calls NaN false).
+    case 'bool': return value !== 0 ? 1 : 0;
   }
 }
 
