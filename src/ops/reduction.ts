@@ -63,7 +63,7 @@ export const norm = op(function norm(x: TensorLike, ord: NormOrder = 'euclidean'
   const t = asFloat(x, 'norm');
   const list = axis === null || axis === undefined ? null : typeof axis === 'number' ? [axis] : [...axis];
   const axes = list === null ? t.shape.map((_, i) => i) : list.map((a) => normalizeAxis(a, t.rank, 'norm'));
-  if ((list !== null && axes.length > 2) || new Set(axes).size !== axes.length || (list !== null && t.rank === 0)) {
+  if ((list !== null && (axes.length === 0 || axes.length > 2)) || new Set(axes).size !== axes.length || (list !== null && t.rank === 0)) {
     throw invalid('norm', 'Expected axis null, one axis or two distinct axes of x', { axis, 'x.shape': t.shape });
   }
   const matrix = list !== null && axes.length === 2;
