@@ -81,6 +81,10 @@ forEachBackend('TF.js arithmetic ops', () => {
     assert.equal(intOurs.dtype, 'int32');
     assert.deepEqual(Array.from(intOurs.dataSync()), Array.from(tf.mod(tf.tensor(ia, [9], 'int32'), tf.tensor(ib, [9], 'int32')).dataSync()));
     assertSameBits(vb.mod(vb.tensor([[7.5], [-7.5]]), [2, -4]), [1.5, -0.5, 0.5, -3.5], 'broadcast');
+    // fl(r + b) is b itself where a is negligible next to b (TensorFlow and Python); TF.js adds in
+    // float64, where the sum is b exactly, and takes % b again: 0.
+    assertSameBits(vb.mod([-1, 1, -1e-45, 1e-45], [1e30, -1e30, 7, -1]), [f(1e30), -f(1e30), 7, -1], 'fl(r + b) rounding to b');
+    assert.deepEqual(bits(tf.mod(tf.tensor([-1, 1, -1e-45, 1e-45]), tf.tensor([1e30, -1e30, 7, -1])).dataSync()), bits([0, -0, 0, -0]), 'TF.js');
   });
 
   it('isNaN gives bool, true only for NaN, as TF.js', () => {
