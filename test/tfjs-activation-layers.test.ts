@@ -86,6 +86,24 @@ describe('activation layers in files', () => {
     ours.dispose();
     back.dispose();
   });
+
+  it("load Keras's ReLU config (negative_slope and threshold, which TF.js ignores): at 0 the plain ReLU, else refused", async () => {
+    const theirs = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3] }), tf.layers.reLU({ maxValue: 0.5 })] });
+    const artifacts = await captured((h) => theirs.save(h));
+    const withRelu = (keys: Record<string, unknown>) => {
+      const topology = structuredClone(artifacts.modelTopology) as { config: { layers: { config: Record<string, unknown> }[] } };
+      Object.assign(topology.config.layers[1]!.config, keys);
+      return vb.io.fromMemory({ ...artifacts, modelTopology: topology } as vb.ModelArtifacts);
+    };
+    // What Keras (and the converter) writes for ReLU(6.0)-style layers.
+    const keras = await vb.loadLayersModel(withRelu({ max_value: 0.5, negative_slope: 0.0, threshold: 0.0 }));
+    const x = vb.random.generator(6).normal([5, 3]);
+    assertTensorClose(keras.predict(x) as vb.Tensor, theirs.predict(toTf(x)) as tf.Tensor, 'relu capped at 0.5, as TF.js');
+    assert.deepEqual(keras.layers[1]!.getConfig(), { maxValue: 0.5 });
+    await assert.rejects(vb.loadLayersModel(withRelu({ negative_slope: 0.1, threshold: 0.0 })), /Expected options ReLU has \(maxValue, .*\)\. Received: modelTopology\.config\.layers\[1\]\.config=\["negative_slope"\]/);
+    await assert.rejects(vb.loadLayersModel(withRelu({ threshold: 1 })), /Received: modelTopology\.config\.layers\[1\]\.config=\["threshold"\]/);
+    keras.dispose();
+  });
 });
 
 forEachBackend('1-D spatial layers', () => {

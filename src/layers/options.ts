@@ -18,6 +18,8 @@ export const IGNORED_OPTIONS: Readonly<Record<string, (value: unknown) => boolea
   implementation: () => true, activityRegularizer: (v) => v === null || v === undefined,
   // TF.js writes null where it means its default; Keras's default applies in verbatim.
   unitForgetBias: (v) => v === null, maskZero: (v) => v === null, inputLength: (v) => v === null,
+  // Keras's ReLU writes its leaky and thresholded forms' parameters; at 0 (its defaults) it is the plain ReLU.
+  negativeSlope: (v) => v === 0, threshold: (v) => v === 0,
 };
 
 /** Whether an option's value means nothing to verbatim (IGNORED_OPTIONS, or no constraint). */
