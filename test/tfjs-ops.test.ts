@@ -223,6 +223,10 @@ it('bad arguments are errors naming them', () => {
   assert.throws(() => vb.norm(x, 2, [0, 1]), /norm: Expected ord among "euclidean", "fro", 1, Infinity, -Infinity for a matrix norm\. Received: ord=2/);
   assert.throws(() => vb.norm(x, 1, [0, -2]), /norm: Expected axis null, one axis or two distinct axes of x/);
   assert.throws(() => vb.norm(vb.zeros([2, 2, 2]), 1, [0, 1, 2]), /two distinct axes/);
+  // An axis that is neither a number nor a list crashed with 'axes is not iterable'.
+  for (const [name, call] of [['reverse', () => vb.reverse(x, {} as never)], ['all', () => vb.all(x, {} as never)], ['any', () => vb.any(x, true as never)], ['norm', () => vb.norm(x, 2, {} as never)]] as const) {
+    assert.throws(call, new RegExp(`^ValueError: ${name}: Expected axis to be an integer or a list of integers\\. Received: axis=`), name);
+  }
   // No axes is no norm (TF.js: 'invalid axis'), not |x| element by element.
   assert.throws(() => vb.norm(x, 'euclidean', []), /norm: Expected axis null, one axis or two distinct axes of x\. Received: axis=\[\], x\.shape=\[2, 3\]/);
   assert.throws(() => tf.norm(tf.zeros([2, 3]), 'euclidean', []), /invalid axis/);

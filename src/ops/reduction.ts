@@ -4,7 +4,7 @@
  */
 import { ENGINE } from '../engine/engine.js';
 import type { ReducePrimitive } from '../primitives/types.js';
-import { normalizeAxes, normalizeAxis } from '../tensor/shape.js';
+import { axisList, normalizeAxes, normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { invalid } from '../errors.js';
 import { convertToTensor, range, scalar, type TensorLike } from './creation.js';
@@ -61,7 +61,7 @@ export type NormOrder = 'euclidean' | 'fro' | number;
  */
 export const norm = op(function norm(x: TensorLike, ord: NormOrder = 'euclidean', axis: number | readonly number[] | null = null, keepDims: boolean = false): Tensor {
   const t = asFloat(x, 'norm');
-  const list = axis === null || axis === undefined ? null : typeof axis === 'number' ? [axis] : [...axis];
+  const list = axis === null || axis === undefined ? null : axisList(axis, 'norm');
   const axes = list === null ? t.shape.map((_, i) => i) : list.map((a) => normalizeAxis(a, t.rank, 'norm'));
   if ((list !== null && (axes.length === 0 || axes.length > 2)) || new Set(axes).size !== axes.length || (list !== null && t.rank === 0)) {
     throw invalid('norm', 'Expected axis null, one axis or two distinct axes of x', { axis, 'x.shape': t.shape });

@@ -67,10 +67,17 @@ export function normalizeAxis(axis: number, rank: number, context: string): numb
   return axis < 0 ? axis + rank : axis;
 }
 
+/** One axis or a list of them, as a list (in the order given). */
+export function axisList(axes: number | readonly number[], context: string): number[] {
+  if (typeof axes === 'number') return [axes];
+  if (!Array.isArray(axes)) throw invalid(context, 'Expected axis to be an integer or a list of integers', { axis: axes });
+  return [...axes];
+}
+
 /** Sorted, unique, non-negative axes; `undefined` means every axis. */
 export function normalizeAxes(axes: number | readonly number[] | undefined | null, rank: number, context: string): number[] {
   if (axes === undefined || axes === null) return Array.from({ length: rank }, (_, i) => i);
-  const list = typeof axes === 'number' ? [axes] : [...axes];
+  const list = axisList(axes, context);
   const normalized = list.map((a) => normalizeAxis(a, rank, context));
   if (new Set(normalized).size !== normalized.length) {
     throw invalid(context, 'Expected distinct axes', { axes });
