@@ -3,6 +3,7 @@ import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import type { BinaryPrimitive, UnaryPrimitive } from '../primitives/types.js';
 import { upcast, type DType } from '../tensor/dtype.js';
+import { broadcastShapes } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { convertToTensor, type TensorLike } from './creation.js';
 import { op } from './op.js';
@@ -136,10 +137,12 @@ function logical(name: 'logicalAnd' | 'logicalOr') {
 export const logicalAnd = logical('logicalAnd');
 export const logicalOr = logical('logicalOr');
 
-/** Both operands as tensors of one numeric dtype (float32 or int32). */
+/** Both operands as tensors of one numeric dtype (float32 or int32) and shapes that broadcast. */
 function numericOperands(a: TensorLike, b: TensorLike, context: string): [Tensor, Tensor] {
   const [x, y] = binaryOperands(a, b, context);
   if (x.dtype === 'bool') throw invalid(context, 'Expected a and b of dtype float32 or int32', { 'a.dtype': x.dtype, 'b.dtype': y.dtype });
+  // Checked here so that the error names this op, not the primitives it is made of.
+  broadcastShapes([x.shape, y.shape], context);
   return [x, y];
 }
 
