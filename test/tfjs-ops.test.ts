@@ -212,6 +212,9 @@ it('bad arguments are errors naming them', () => {
   const flags = vb.tensor([true, false]);
   assert.throws(() => vb.floorDiv(flags, flags), /floorDiv: Expected a and b of dtype float32 or int32\. Received: a\.dtype="bool"/);
   assert.throws(() => vb.squaredDifference(flags, true), /squaredDifference: Expected a and b of dtype float32 or int32/);
+  assert.throws(() => vb.all(vb.scalar(true), 0), /^ValueError: all: Expected no axis for a scalar x\. Received: axis=0/, 'not min\'s error');
+  assert.throws(() => vb.any(vb.scalar(1), [0]), /^ValueError: any: Expected no axis for a scalar x\. Received: axis=\[0\]/);
+  assert.equal(vb.all(vb.scalar(true), []).arraySync(), 1);
   // Shapes that do not broadcast: the error names the op called, not sub or div inside it.
   assert.throws(() => vb.squaredDifference(vb.zeros([2, 2]), vb.zeros([3])), /^ValueError: squaredDifference: Expected shapes that broadcast .*Received: shapes\[0\]=\[2, 2\], shapes\[1\]=\[3\]/);
   assert.throws(() => vb.floorDiv(vb.zeros([2, 2]), vb.zeros([3])), /^ValueError: floorDiv: Expected shapes that broadcast/);

@@ -41,8 +41,11 @@ export const min = reduction('min');
 function logicalReduction(name: 'all' | 'any', reduce: typeof min) {
   return op((x: TensorLike, axis?: Axis | null, keepDims: boolean = false): Tensor => {
     const t = convertToTensor(x, 'x', name, 'bool');
+    const axes = normalizeAxes(axis, t.rank, name);
+    // (normalizeAxes lets a scalar have axis 0, which min and max then refuse under their own names.)
+    if (t.rank === 0 && axes.length > 0) throw invalid(name, 'Expected no axis for a scalar x', { axis });
     // The int32 identity of an empty min (max) is 2^31 - 1 (-2^31): > 0 gives true (false).
-    return greater(reduce(t.dtype === 'bool' ? t : cast(t, 'bool'), normalizeAxes(axis, t.rank, name), keepDims), 0);
+    return greater(reduce(t.dtype === 'bool' ? t : cast(t, 'bool'), axes, keepDims), 0);
   });
 }
 
