@@ -41,6 +41,12 @@ describe('PReLU layer harness', () => {
     layer.setWeights([vb.tensor([0.5, -2, 0, 0.25])]);
     assert.deepEqual(Array.from(layer.apply(vb.tensor([[-2, -1, -3, 4], [1, 3, 0, -8]])).dataSync()), [-1, 2, 0, 4, 1, 3, 0, -2]);
     assert.throws(() => layer.apply(vb.zeros([1, 5])), /Expected inputs of shape \[batch, 4\]\. Received: inputs\.shape=\[1, 5\]/);
+    // int32 and bool inputs compute in float32, as in the other activation layers (bool failed naming relu;
+    // int32's -2^31 was negated in int32, where it stays -2^31).
+    const ints = layer.apply(vb.tensor([[-2, 1, 0, -2147483648]], [1, 4], 'int32'));
+    assert.equal(ints.dtype, 'float32');
+    assert.deepEqual(Array.from(ints.dataSync()), [-1, 1, 0, -536870912]);
+    assert.deepEqual(Array.from(layer.apply(vb.tensor([[true, false, true, true]], [1, 4], 'bool')).dataSync()), [1, 0, 1, 1]);
     assert.throws(() => vb.layers.prelu({ sharedAxes: 3 }).apply(vb.zeros([1, 4, 2])), /Expected sharedAxes among the input's axes 1 to 2/);
     assert.throws(() => vb.sequential({ layers: [vb.layers.prelu({ inputShape: [null, 3] })] }), /Expected an input whose dimensions are known, except along sharedAxes/);
     const shared = vb.sequential({ layers: [vb.layers.prelu({ inputShape: [null, 3], sharedAxes: 1 })] });

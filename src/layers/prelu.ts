@@ -54,7 +54,9 @@ export class PReLU extends Layer {
     return inputShape;
   }
 
-  call(x: Tensor): Tensor {
+  call(inputs: Tensor): Tensor {
+    // As the other activation layers: int32 and bool inputs compute in float32.
+    const x = ops.asFloat(inputs, 'PReLU');
     const alpha = this.alpha!;
     if (x.rank !== alpha.rank + 1 || alpha.shape.some((d, i) => d !== 1 && d !== x.shape[i + 1])) {
       throw invalid(`PReLU (${this.name})`, `Expected inputs of shape [batch, ${alpha.shape.map((d) => (d === 1 ? 'any' : d)).join(', ')}]`, { 'inputs.shape': x.shape });
