@@ -424,7 +424,7 @@ describe('save and load: every built-in layer', () => {
       const loaded = await vb.loadLayersModel(vb.io.fromMemory({ ...artifacts, modelTopology: JSON.parse(JSON.stringify(artifacts.modelTopology)) }));
       const x = vb.random.generator(12).normal([2, ...shape]);
       assert.deepEqual(bits(loaded.predict(x)), bits(model.predict(x)));
-      // The same layers and configs (a Sequential's InputLayer becomes its input shape, as in TF.js).
+      // The same layers and configs (the InputLayer, kept, has no config of its own to compare).
       const configs = (m: vb.LayersModel) => m.layers.filter((l) => l.className !== 'InputLayer').map((l) => [l.className, l.getConfig()]);
       assert.deepEqual(configs(loaded), configs(model));
       model.dispose();

@@ -1,7 +1,7 @@
 /**
  * Sequential's pop() and the models' inputNames / outputNames properties, against TF.js 4.22
  * (and Keras 3 where the two differ: pop returns the removed layer, Sequential's input is
- * named input_layer).
+ * named input_layer unless an inputLayer comes first).
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -150,5 +150,28 @@ describe('inputNames and outputNames', () => {
     assert.deepEqual(theirs.inputNames, ['first_input']);
     ours.dispose();
     theirs.dispose();
+  });
+
+  it('a Sequential given an inputLayer first is named after it, as in TF.js and Keras 3, also once saved and loaded', async () => {
+    const ours = vb.sequential({ layers: [vb.layers.inputLayer({ inputShape: [3], name: 'pixels' }), vb.layers.dense({ units: 1, name: 'score' })] });
+    const theirs = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [3], name: 'pixels' }), tf.layers.dense({ units: 1, name: 'score' })] });
+    theirs.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    assert.deepEqual(ours.inputNames, theirs.inputNames);
+    assert.deepEqual(ours.inputNames, ['pixels']);
+    const byName = ours.predict({ pixels: vb.tensor2d(x) });
+    assert.deepEqual(byName.dataSync(), ours.predict(vb.tensor2d(x)).dataSync(), 'data given by the input\'s name');
+    let artifacts: vb.ModelArtifacts | undefined;
+    await ours.save(vb.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts!));
+    assert.deepEqual(loaded.inputNames, ['pixels']);
+    assert.deepEqual(loaded.layers.map((l) => l.className), ['InputLayer', 'Dense'], 'the InputLayer kept, as TF.js keeps it');
+    const theirsLoaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    assert.deepEqual(theirsLoaded.layers.map((l) => l.getClassName()), ['InputLayer', 'Dense']);
+    assert.deepEqual((loaded.predict(vb.tensor2d(x)) as vb.Tensor).dataSync(), byName.dataSync());
+    for (const m of [ours, loaded]) m.dispose();
+    for (const m of [theirs, theirsLoaded]) m.dispose();
   });
 });

@@ -208,6 +208,15 @@ function layerFromJson(json: unknown, at: string, context: string, created: Crea
   }
 }
 
+/** An InputLayer entry's shape (of one example) and dtype, checked. */
+function inputLayerConfig(c: unknown, where: string, context: string): { shape: (number | null)[]; dtype: 'float32' | 'int32' } {
+  const shape = isPlainObject(c) ? own(c, 'batch_input_shape') : undefined;
+  const dtype = isPlainObject(c) ? own(c, 'dtype') ?? 'float32' : undefined;
+  if (!Array.isArray(shape) || shape.length < 1) throw invalid(context, 'Expected an InputLayer with batch_input_shape', { [`${where}.config`]: c });
+  if (dtype !== 'float32' && dtype !== 'int32') throw invalid(context, "Expected an InputLayer dtype 'float32' or 'int32'", { [`${where}.config.dtype`]: dtype });
+  return { shape: shape.slice(1) as (number | null)[], dtype };
+}
+
 type NodeRef = [string, number, number];
 
 function nodeRef(value: unknown, at: string, context: string): NodeRef {
@@ -234,12 +243,8 @@ function functionalFromJson(config: Json, name: string, at: string, context: str
     const inbound = list(own(entry, 'inbound_nodes') ?? [], `${where}.inbound_nodes`, context)
       .map((node, n) => list(node, `${where}.inbound_nodes[${n}]`, context).map((r, k) => nodeRef(r, `${where}.inbound_nodes[${n}][${k}]`, context)));
     if (own(entry, 'class_name') === 'InputLayer') {
-      const c = own(entry, 'config');
-      const shape = isPlainObject(c) ? own(c, 'batch_input_shape') : undefined;
-      const dtype = isPlainObject(c) ? own(c, 'dtype') ?? 'float32' : undefined;
-      if (!Array.isArray(shape) || shape.length < 1) throw invalid(context, 'Expected an InputLayer with batch_input_shape', { [`${where}.config`]: c });
-      if (dtype !== 'float32' && dtype !== 'int32') throw invalid(context, "Expected an InputLayer dtype 'float32' or 'int32'", { [`${where}.config.dtype`]: dtype });
-      const tensor = input({ shape: shape.slice(1) as (number | null)[], dtype, name: layerName });
+      const { shape, dtype } = inputLayerConfig(own(entry, 'config'), where, context);
+      const tensor = input({ shape, dtype, name: layerName });
       layers.set(layerName, { layer: undefined, nodes: [[tensor]], inbound: [] });
       return;
     }
@@ -310,6 +315,10 @@ export function modelFromJson(json: unknown, at: string, context: string, create
     if (i === 0 && isPlainObject(c)) batchInputShape = own(c, 'batch_input_shape');
     if (isPlainObject(entry) && own(entry, 'class_name') === 'InputLayer') {
       if (i > 0) throw invalid(context, 'Expected an InputLayer only first', { [where]: entry });
+      // Kept, as TF.js keeps it: the model's input is named after it.
+      const { shape, dtype } = inputLayerConfig(c, where, context);
+      const name = own(c as Json, 'name');
+      model.add(created.add(new InputLayer({ inputShape: shape, dtype, ...(name === undefined ? {} : { name: checkName(name, `${where}.config.name`, context) }) })));
       return;
     }
     const layer = layerFromJson(entry, where, context, created);

@@ -6,6 +6,7 @@
  * from keys of those names.
  */
 import { invalid } from '../errors.js';
+import { InputLayer } from '../layers/core.js';
 import { Layer, holdsVariables, snakeCase, uniqueName, type CallContext, type SymbolicShape } from '../layers/layer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Data } from './arguments.js';
@@ -143,8 +144,10 @@ export class Sequential extends LayersModel {
     return this.inputShape ? [this.inputShape] : undefined;
   }
 
+  /** The name of an InputLayer given first (Keras 3 and TF.js name the input after it), else input_layer. */
   override get inputNames(): string[] {
-    return [SEQUENTIAL_INPUT];
+    const first = this.added[0];
+    return [first instanceof InputLayer ? first.name! : SEQUENTIAL_INPUT];
   }
 
   override get outputNames(): string[] {
