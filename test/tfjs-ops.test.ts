@@ -164,6 +164,10 @@ forEachBackend('TF.js reductions all, any, norm', () => {
     let acc = 0;
     for (const value of xv) acc = f(acc + f(value * value));
     assertSameBits(vb.norm(x), [f(Math.sqrt(acc))], 'sqrt(sum(x x)) in sum order');
+    // No elements: the max (min) of nothing, as TensorFlow; TF.js gives NaN (README).
+    assertSameBits(vb.norm(vb.zeros([0]), Infinity), [-Infinity], 'empty, Infinity');
+    assertSameBits(vb.norm(vb.zeros([0]), -Infinity), [Infinity], 'empty, -Infinity');
+    assert.ok(Number.isNaN(tf.norm(tf.zeros([0]), Infinity).dataSync()[0]));
   });
 });
 
