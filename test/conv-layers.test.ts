@@ -77,6 +77,8 @@ describe('convolution layers against TF.js: same weights, same outputs, one trai
     { name: 'globalAveragePooling2d', ours: () => L.globalAveragePooling2d(), theirs: () => tf.layers.globalAveragePooling2d({}), input: [4, 3, 3, 2], flat: true },
     { name: 'zeroPadding2d', ours: () => L.zeroPadding2d({ padding: 1 }), theirs: () => tf.layers.zeroPadding2d({ padding: 1 }), input: [4, 3, 3, 2] },
     { name: 'cropping2d', ours: () => L.cropping2d({ cropping: [1, 1] }), theirs: () => tf.layers.cropping2D({ cropping: [1, 1] }), input: [4, 5, 5, 2] },
+    // Channels first, fewer channels than the width's cropping (checked against the wrong axis, it was refused).
+    { name: 'cropping2D channelsFirst', ours: () => L.cropping2D({ cropping: [[1, 0], [1, 1]], dataFormat: 'channelsFirst' }), theirs: () => tf.layers.cropping2D({ cropping: [[1, 0], [1, 1]], dataFormat: 'channelsFirst' }), input: [4, 2, 4, 5] },
     { name: 'upSampling2d', ours: () => L.upSampling2d({ size: [2, 2] }), theirs: () => tf.layers.upSampling2d({ size: [2, 2] }), input: [4, 2, 3, 2] },
   ];
   for (const c of ORACLE) {

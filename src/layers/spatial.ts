@@ -90,7 +90,8 @@ export class Cropping2D extends Layer {
     const image = toChannelsLast(x, this.dataFormat);
     const [n, h, w, c] = image.shape as [number, number, number, number];
     const [[top, bottom], [left, right]] = this.cropping;
-    this.computeOutputShape([null, h, w, c]);
+    // The input's shape, in the layer's data format (the image is channels last by now).
+    this.computeOutputShape([null, ...x.shape.slice(1)]);
     return fromChannelsLast(ops.slice(image, [0, top, left, 0], [n, h - top - bottom, w - left - right, c]), this.dataFormat);
   }
 
