@@ -157,6 +157,29 @@ forEachBackend('1-D spatial layers', () => {
   });
 });
 
+it('applied to tensors (outside tidy), they leave no tensor behind but their output', () => {
+  const cases: [string, () => vb.layers.Layer, vb.Tensor][] = [
+    ['reLU maxValue', () => L.reLU({ maxValue: 1 }), vb.tensor([[-1, 0.5, 2]])],
+    ['reLU of int32', () => L.reLU(), vb.tensor([[-1, 2]], [1, 2], 'int32')],
+    ['thresholdedReLU', () => L.thresholdedReLU(), vb.tensor([[-1, 0.5, 2]])],
+    ['prelu of int32', () => L.prelu(), vb.tensor([[-1, 2]], [1, 2], 'int32')],
+    ['upSampling1d', () => L.upSampling1d(), vb.ones([1, 2, 3])],
+    ['upSampling2d', () => L.upSampling2d(), vb.ones([1, 2, 2, 3])],
+    ['zeroPadding2d channelsFirst', () => L.zeroPadding2d({ dataFormat: 'channelsFirst' }), vb.ones([1, 3, 2, 2])],
+    ['cropping2d channelsFirst', () => L.cropping2d({ cropping: 1, dataFormat: 'channelsFirst' }), vb.ones([1, 2, 4, 4])],
+  ];
+  for (const [name, make, x] of cases) {
+    const layer = make();
+    layer.apply(x).dispose(); // builds the layer (its weights stay)
+    const before = vb.memory().numTensors;
+    const y = layer.apply(x) as vb.Tensor;
+    assert.equal(vb.memory().numTensors, before + 1, `${name}: the output only`);
+    y.dispose();
+    layer.dispose();
+    x.dispose();
+  }
+});
+
 it('bad arguments are errors naming them', () => {
   assert.throws(() => L.zeroPadding1d({ padding: -1 }), /ZeroPadding1D: Expected padding as a non-negative integer or \[before, after\]\. Received: padding=-1/);
   assert.throws(() => L.cropping1D({ cropping: [1, 1, 1] as never }), /Cropping1D: Expected cropping as a non-negative integer or \[before, after\]\. Received: cropping=\[1, 1, 1\]/);

@@ -2,6 +2,7 @@
  * Activation layers with options (TF.js's tf.layers.softmax, reLU, elu, thresholdedReLU; Keras's
  * Softmax, ReLU, ELU, ThresholdedReLU), each the op of the same name on its input.
  */
+import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -62,8 +63,10 @@ export class ReLU extends ActivationLayer {
   }
 
   call(x: Tensor): Tensor {
-    const y = ops.relu(ops.asFloat(x, 'ReLU'));
-    return this.maxValue === null ? y : ops.minimum(y, this.maxValue);
+    return ENGINE.tidy(() => {
+      const y = ops.relu(ops.asFloat(x, 'ReLU'));
+      return this.maxValue === null ? y : ops.minimum(y, this.maxValue);
+    });
   }
 
   getConfig(): Record<string, unknown> {
@@ -111,8 +114,10 @@ export class ThresholdedReLU extends ActivationLayer {
   }
 
   call(x: Tensor): Tensor {
-    const t = ops.asFloat(x, 'ThresholdedReLU');
-    return ops.mul(t, ops.cast(ops.greater(t, this.theta), 'float32'));
+    return ENGINE.tidy(() => {
+      const t = ops.asFloat(x, 'ThresholdedReLU');
+      return ops.mul(t, ops.cast(ops.greater(t, this.theta), 'float32'));
+    });
   }
 
   getConfig(): Record<string, unknown> {

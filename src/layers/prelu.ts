@@ -2,6 +2,7 @@
  * PReLU (Keras's and TF.js's parametric ReLU): x where x >= 0, alpha x elsewhere, with a trainable
  * alpha for each element of one example, shared (of size 1) along sharedAxes.
  */
+import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
@@ -55,14 +56,16 @@ export class PReLU extends Layer {
   }
 
   call(inputs: Tensor): Tensor {
-    // As the other activation layers: int32 and bool inputs compute in float32.
-    const x = ops.asFloat(inputs, 'PReLU');
     const alpha = this.alpha!;
-    if (x.rank !== alpha.rank + 1 || alpha.shape.some((d, i) => d !== 1 && d !== x.shape[i + 1])) {
-      throw invalid(`PReLU (${this.name})`, `Expected inputs of shape [batch, ${alpha.shape.map((d) => (d === 1 ? 'any' : d)).join(', ')}]`, { 'inputs.shape': x.shape });
+    if (inputs.rank !== alpha.rank + 1 || alpha.shape.some((d, i) => d !== 1 && d !== inputs.shape[i + 1])) {
+      throw invalid(`PReLU (${this.name})`, `Expected inputs of shape [batch, ${alpha.shape.map((d) => (d === 1 ? 'any' : d)).join(', ')}]`, { 'inputs.shape': inputs.shape });
     }
-    // Keras's relu(x) + (-alpha) relu(-x), with its negation folded into a subtraction (the same bits).
-    return ops.sub(ops.relu(x), ops.mul(alpha, ops.relu(ops.neg(x))));
+    return ENGINE.tidy(() => {
+      // As the other activation layers: int32 and bool inputs compute in float32.
+      const x = ops.asFloat(inputs, 'PReLU');
+      // Keras's relu(x) + (-alpha) relu(-x), with its negation folded into a subtraction (the same bits).
+      return ops.sub(ops.relu(x), ops.mul(alpha, ops.relu(ops.neg(x))));
+    });
   }
 
   getConfig(): Record<string, unknown> {

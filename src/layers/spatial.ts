@@ -3,6 +3,7 @@
  * images (or channels first): ZeroPadding2D, Cropping2D, UpSampling2D (nearest neighbour); and
  * the steps of [batch, steps, features] sequences: ZeroPadding1D, Cropping1D, UpSampling1D.
  */
+import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -54,7 +55,7 @@ export class ZeroPadding2D extends Layer {
   }
 
   call(x: Tensor): Tensor {
-    return fromChannelsLast(ops.pad(toChannelsLast(x, this.dataFormat), [[0, 0], this.padding[0], this.padding[1], [0, 0]]), this.dataFormat);
+    return ENGINE.tidy(() => fromChannelsLast(ops.pad(toChannelsLast(x, this.dataFormat), [[0, 0], this.padding[0], this.padding[1], [0, 0]]), this.dataFormat));
   }
 
   getConfig(): Record<string, unknown> {
@@ -87,12 +88,14 @@ export class Cropping2D extends Layer {
   }
 
   call(x: Tensor): Tensor {
-    const image = toChannelsLast(x, this.dataFormat);
-    const [n, h, w, c] = image.shape as [number, number, number, number];
-    const [[top, bottom], [left, right]] = this.cropping;
-    // The input's shape, in the layer's data format (the image is channels last by now).
-    this.computeOutputShape([null, ...x.shape.slice(1)]);
-    return fromChannelsLast(ops.slice(image, [0, top, left, 0], [n, h - top - bottom, w - left - right, c]), this.dataFormat);
+    return ENGINE.tidy(() => {
+      const image = toChannelsLast(x, this.dataFormat);
+      const [n, h, w, c] = image.shape as [number, number, number, number];
+      const [[top, bottom], [left, right]] = this.cropping;
+      // The input's shape, in the layer's data format (the image is channels last by now).
+      this.computeOutputShape([null, ...x.shape.slice(1)]);
+      return fromChannelsLast(ops.slice(image, [0, top, left, 0], [n, h - top - bottom, w - left - right, c]), this.dataFormat);
+    });
   }
 
   getConfig(): Record<string, unknown> {
@@ -130,10 +133,12 @@ export class UpSampling2D extends Layer {
   }
 
   call(x: Tensor): Tensor {
-    const image = toChannelsLast(x, this.dataFormat);
-    const [n, h, w, c] = image.shape as [number, number, number, number];
-    const repeated = ops.tile(ops.reshape(image, [n, h, 1, w, 1, c]), [1, 1, this.size[0], 1, this.size[1], 1]);
-    return fromChannelsLast(ops.reshape(repeated, [n, h * this.size[0], w * this.size[1], c]), this.dataFormat);
+    return ENGINE.tidy(() => {
+      const image = toChannelsLast(x, this.dataFormat);
+      const [n, h, w, c] = image.shape as [number, number, number, number];
+      const repeated = ops.tile(ops.reshape(image, [n, h, 1, w, 1, c]), [1, 1, this.size[0], 1, this.size[1], 1]);
+      return fromChannelsLast(ops.reshape(repeated, [n, h * this.size[0], w * this.size[1], c]), this.dataFormat);
+    });
   }
 
   getConfig(): Record<string, unknown> {
@@ -240,7 +245,7 @@ export class UpSampling1D extends Layer {
 
   call(x: Tensor): Tensor {
     const [n, steps, features] = this.computeOutputShape([...x.shape]) as [number, number, number];
-    return ops.reshape(ops.tile(ops.expandDims(x, 2), [1, 1, this.size, 1]), [n, steps, features]);
+    return ENGINE.tidy(() => ops.reshape(ops.tile(ops.expandDims(x, 2), [1, 1, this.size, 1]), [n, steps, features]));
   }
 
   getConfig(): Record<string, unknown> {
