@@ -6,7 +6,6 @@
  */
 import { ENGINE } from '../engine/engine.js';
 import { invalid, ValueError } from '../errors.js';
-import { InputLayer } from '../layers/core.js';
 import { withLoadBudget } from '../layers/layer.js';
 import { LayersModel, registerModelSerializer } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
@@ -49,8 +48,8 @@ export function modelTopology(model: LayersModel): Record<string, unknown> {
 function assertBuilt(model: LayersModel): void {
   if (!model.expectedInputShapes()) throw invalid(`${model.name}.save`, 'Expected a built model (give the first layer an inputShape, or fit or predict first)', { model: model.name });
   // A Sequential emptied by pop keeps its input shape, but a file of no layers could not be loaded.
-  if (model instanceof Sequential && model.layers.every((layer) => layer instanceof InputLayer)) {
-    throw invalid(`${model.name}.save`, 'Expected a Sequential model with at least one layer besides its input', { layers: model.layers.map((layer) => layer.className) });
+  if (model instanceof Sequential && model.layers.length === 0) {
+    throw invalid(`${model.name}.save`, 'Expected a Sequential model with at least one layer', { layers: 0 });
   }
 }
 
