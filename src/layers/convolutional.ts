@@ -5,6 +5,7 @@
  * `kernel`, `bias`, `depthwise_kernel`, `pointwise_kernel`, so that keys derived from names
  * match Keras's weight names. channelsFirst inputs are transposed to channels last and back.
  */
+import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
@@ -158,19 +159,21 @@ export class Conv2D extends BaseConv {
   }
 
   call(x: Tensor): Tensor {
-    const image = toChannelsLast(x, this.dataFormat);
-    const fusable = fusableActivation(this.activation);
-    if (this.rank === 2 && this.bias && fusable) {
-      const y = ops.fusedConv2d({
-        x: image, filter: this.kernel!, strides: [this.strides[0]!, this.strides[1]!], pad: this.padding,
-        dilations: [this.dilationRate[0]!, this.dilationRate[1]!], bias: this.bias, activation: fusable,
-      });
-      return fromChannelsLast(y, this.dataFormat);
-    }
-    const y = this.rank === 1
-      ? ops.conv1d(image, this.kernel!, this.strides[0]!, this.padding, 'NWC', this.dilationRate[0]!)
-      : ops.conv2d(image, this.kernel!, [this.strides[0]!, this.strides[1]!], this.padding, 'NHWC', [this.dilationRate[0]!, this.dilationRate[1]!]);
-    return this.finish(y);
+    return ENGINE.tidy(() => {
+      const image = toChannelsLast(x, this.dataFormat);
+      const fusable = fusableActivation(this.activation);
+      if (this.rank === 2 && this.bias && fusable) {
+        const y = ops.fusedConv2d({
+          x: image, filter: this.kernel!, strides: [this.strides[0]!, this.strides[1]!], pad: this.padding,
+          dilations: [this.dilationRate[0]!, this.dilationRate[1]!], bias: this.bias, activation: fusable,
+        });
+        return fromChannelsLast(y, this.dataFormat);
+      }
+      const y = this.rank === 1
+        ? ops.conv1d(image, this.kernel!, this.strides[0]!, this.padding, 'NWC', this.dilationRate[0]!)
+        : ops.conv2d(image, this.kernel!, [this.strides[0]!, this.strides[1]!], this.padding, 'NHWC', [this.dilationRate[0]!, this.dilationRate[1]!]);
+      return this.finish(y);
+    });
   }
 
   getConfig(): Record<string, unknown> {
@@ -216,10 +219,12 @@ export class Conv2DTranspose extends BaseConv {
     if (this.dilationRate.some((d) => d > 1)) {
       throw invalid(`Conv2DTranspose (${this.name})`, 'Expected dilationRate 1', { dilationRate: this.dilationRate });
     }
-    const image = toChannelsLast(x, this.dataFormat);
-    const [n, h, w] = image.shape as [number, number, number];
-    const outShape = [n, this.length(h, 0)!, this.length(w, 1)!, this.filters];
-    return this.finish(ops.conv2dTranspose(image, this.kernel!, outShape, [this.strides[0]!, this.strides[1]!], this.padding));
+    return ENGINE.tidy(() => {
+      const image = toChannelsLast(x, this.dataFormat);
+      const [n, h, w] = image.shape as [number, number, number];
+      const outShape = [n, this.length(h, 0)!, this.length(w, 1)!, this.filters];
+      return this.finish(ops.conv2dTranspose(image, this.kernel!, outShape, [this.strides[0]!, this.strides[1]!], this.padding));
+    });
   }
 
   getConfig(): Record<string, unknown> {
@@ -261,7 +266,7 @@ export class DepthwiseConv2D extends BaseConv {
   }
 
   call(x: Tensor): Tensor {
-    return this.finish(this.depthwise(x));
+    return ENGINE.tidy(() => this.finish(this.depthwise(x)));
   }
 
   getConfig(): Record<string, unknown> {
@@ -303,7 +308,7 @@ export class SeparableConv2D extends DepthwiseConv2D {
   }
 
   override call(x: Tensor): Tensor {
-    return this.finish(ops.conv2d(this.depthwise(x), this.pointwise!, 1, 'valid'));
+    return ENGINE.tidy(() => this.finish(ops.conv2d(this.depthwise(x), this.pointwise!, 1, 'valid')));
   }
 
   override getConfig(): Record<string, unknown> {

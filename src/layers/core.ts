@@ -70,11 +70,13 @@ export class Dense extends Layer {
     if (x.rank === 2 && this.bias && fusable) {
       return ops.fusedMatMul({ a: x, b: this.kernel!, bias: this.bias, activation: fusable });
     }
-    const flat = x.rank === 2 ? x : ops.reshape(x, [-1, inputDim]);
-    let y = ops.matMul(flat, this.kernel!);
-    if (this.bias) y = ops.add(y, this.bias);
-    if (x.rank !== 2) y = ops.reshape(y, [...x.shape.slice(0, -1), this.units]);
-    return this.activation.fn(y);
+    return ENGINE.tidy(() => {
+      const flat = x.rank === 2 ? x : ops.reshape(x, [-1, inputDim]);
+      let y = ops.matMul(flat, this.kernel!);
+      if (this.bias) y = ops.add(y, this.bias);
+      if (x.rank !== 2) y = ops.reshape(y, [...x.shape.slice(0, -1), this.units]);
+      return this.activation.fn(y);
+    });
   }
 
   getConfig(): Record<string, unknown> {
@@ -182,7 +184,7 @@ export class Activation extends Layer {
   }
 
   call(x: Tensor): Tensor {
-    return this.activation.fn(x);
+    return ENGINE.tidy(() => this.activation.fn(x));
   }
 
   getConfig(): Record<string, unknown> {
@@ -236,7 +238,7 @@ export class Flatten extends Layer {
   }
 
   call(x: Tensor): Tensor {
-    return ops.reshape(toChannelsLast(x, this.dataFormat), [x.shape[0] ?? 1, -1]);
+    return ENGINE.tidy(() => ops.reshape(toChannelsLast(x, this.dataFormat), [x.shape[0] ?? 1, -1]));
   }
 
   getConfig(): Record<string, unknown> {

@@ -3,6 +3,7 @@
  * Elementwise merges broadcast the inputs (aligned from the right, each dimension equal or 1)
  * and fold them left to right: ((x0 op x1) op x2) ..., Average divides that sum by the count.
  */
+import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -50,7 +51,7 @@ abstract class ElementwiseMerge extends Layer {
   call(x: Tensor | Tensor[]): Tensor {
     const inputs = x as Tensor[];
     inputList(this, Array.isArray(x) ? inputs.map((t) => t.shape) : x, 2, this.maxInputs);
-    return this.finish(inputs.slice(1).reduce(this.fold, inputs[0]!), inputs.length);
+    return ENGINE.tidy(() => this.finish(inputs.slice(1).reduce(this.fold, inputs[0]!), inputs.length));
   }
 
   protected finish(folded: Tensor, _count: number): Tensor {
@@ -189,21 +190,23 @@ export class Dot extends Layer {
   call(x: Tensor | Tensor[]): Tensor {
     const shapes = inputList(this, Array.isArray(x) ? x.map((t) => [...t.shape]) : x, 2, 2);
     const [a0, a1] = this.resolvedAxes(shapes);
-    let [u, v] = x as Tensor[] as [Tensor, Tensor];
-    if (this.normalize) [u, v] = [l2Normalize(u, a0), l2Normalize(v, a1)];
-    // Move the contracted axis of u last and that of v first (after the batch), then one batched matMul.
-    const moveTo = (t: Tensor, axis: number, to: number) => {
-      const others = t.shape.map((_, k) => k).filter((k) => k !== 0 && k !== axis);
-      return ops.transpose(t, to === -1 ? [0, ...others, axis] : [0, axis, ...others]);
-    };
-    const batch = u.shape[0]!;
-    const n = u.shape[a0]!;
-    const uRest = u.shape.filter((_, k) => k !== 0 && k !== a0);
-    const vRest = v.shape.filter((_, k) => k !== 0 && k !== a1);
-    const size = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
-    const product = ops.matMul(ops.reshape(moveTo(u, a0, -1), [batch, size(uRest), n]), ops.reshape(moveTo(v, a1, 1), [batch, n, size(vRest)]));
-    const rest = [...uRest, ...vRest];
-    return ops.reshape(product, [batch, ...(rest.length === 0 ? [1] : rest)]);
+    return ENGINE.tidy(() => {
+      let [u, v] = x as Tensor[] as [Tensor, Tensor];
+      if (this.normalize) [u, v] = [l2Normalize(u, a0), l2Normalize(v, a1)];
+      // Move the contracted axis of u last and that of v first (after the batch), then one batched matMul.
+      const moveTo = (t: Tensor, axis: number, to: number) => {
+        const others = t.shape.map((_, k) => k).filter((k) => k !== 0 && k !== axis);
+        return ops.transpose(t, to === -1 ? [0, ...others, axis] : [0, axis, ...others]);
+      };
+      const batch = u.shape[0]!;
+      const n = u.shape[a0]!;
+      const uRest = u.shape.filter((_, k) => k !== 0 && k !== a0);
+      const vRest = v.shape.filter((_, k) => k !== 0 && k !== a1);
+      const size = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
+      const product = ops.matMul(ops.reshape(moveTo(u, a0, -1), [batch, size(uRest), n]), ops.reshape(moveTo(v, a1, 1), [batch, n, size(vRest)]));
+      const rest = [...uRest, ...vRest];
+      return ops.reshape(product, [batch, ...(rest.length === 0 ? [1] : rest)]);
+    });
   }
 
   getConfig(): Record<string, unknown> {

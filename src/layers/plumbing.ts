@@ -1,4 +1,5 @@
 /** Plumbing layers: Permute, RepeatVector and the TimeDistributed wrapper (Keras semantics). */
+import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
@@ -63,7 +64,7 @@ export class RepeatVector extends Layer {
 
   call(x: Tensor): Tensor {
     this.check(x.rank);
-    return ops.tile(ops.expandDims(x, 1), [1, this.n, 1]);
+    return ENGINE.tidy(() => ops.tile(ops.expandDims(x, 1), [1, this.n, 1]));
   }
 
   getConfig(): Record<string, unknown> {
@@ -114,8 +115,10 @@ export class TimeDistributed extends Layer {
     this.innerShape(x.shape as SymbolicShape);
     // The inner rows of example i are [i steps, (i + 1) steps): a micro-batch's rows map alike.
     const rows = context.rows && { offset: context.rows.offset * steps, total: context.rows.total * steps };
-    const y = this.layer.call(ops.reshape(x, [batch * steps, ...x.shape.slice(2)]), rows ? { ...context, rows } : context) as Tensor;
-    return ops.reshape(y, [batch, steps, ...y.shape.slice(1)]);
+    return ENGINE.tidy(() => {
+      const y = this.layer.call(ops.reshape(x, [batch * steps, ...x.shape.slice(2)]), rows ? { ...context, rows } : context) as Tensor;
+      return ops.reshape(y, [batch, steps, ...y.shape.slice(1)]);
+    });
   }
 
   override get trainableWeights(): Variable[] {

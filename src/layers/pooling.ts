@@ -3,6 +3,7 @@
  * MaxPooling1D/2D, AveragePooling1D/2D, and the global poolings (mean or max over every
  * spatial position, keepDims optional).
  */
+import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -40,13 +41,15 @@ abstract class Pooling extends Layer {
 
   call(x: Tensor): Tensor {
     if (x.rank !== this.rank + 2) throw invalid(`${this.className} (${this.name})`, `Expected inputs of rank ${this.rank + 2}`, { 'inputs.shape': x.shape });
-    let image = toChannelsLast(x, this.dataFormat);
-    if (this.rank === 1) image = ops.expandDims(image, 1);
     const size: [number, number] = this.rank === 1 ? [1, this.poolSize[0]!] : [this.poolSize[0]!, this.poolSize[1]!];
     const strides: [number, number] = this.rank === 1 ? [1, this.strides[0]!] : [this.strides[0]!, this.strides[1]!];
-    let y = this.mode === 'max' ? ops.maxPool(image, size, strides, this.padding) : ops.avgPool(image, size, strides, this.padding);
-    if (this.rank === 1) y = ops.squeeze(y, [1]);
-    return fromChannelsLast(y, this.dataFormat);
+    return ENGINE.tidy(() => {
+      let image = toChannelsLast(x, this.dataFormat);
+      if (this.rank === 1) image = ops.expandDims(image, 1);
+      let y = this.mode === 'max' ? ops.maxPool(image, size, strides, this.padding) : ops.avgPool(image, size, strides, this.padding);
+      if (this.rank === 1) y = ops.squeeze(y, [1]);
+      return fromChannelsLast(y, this.dataFormat);
+    });
   }
 
   getConfig(): Record<string, unknown> {
