@@ -102,6 +102,30 @@ describe('Sequential.pop', () => {
     m.dispose();
   });
 
+  it('pop on a model that is a layer of another model is an error: the host keeps computing, saving and loading as it was', async () => {
+    vb.setRandomSeed(2);
+    const inner = vb.sequential({ name: 'inner', layers: [vb.layers.dense({ units: 4, inputShape: [3] }), vb.layers.dense({ units: 2 })] });
+    const host = vb.sequential({ name: 'host', layers: [inner, vb.layers.dense({ units: 1 })] });
+    const input = vb.input({ shape: [3] });
+    const graph = vb.model({ name: 'graph', inputs: input, outputs: inner.apply(input) as vb.SymbolicTensor });
+    const x = vb.tensor2d([[1, 2, 3]]);
+    const before = Array.from(host.predict(x).dataSync());
+    assert.throws(() => inner.pop(), /inner\.pop: Expected a model that is not a layer of another model\. Received: model="inner"/);
+    assert.equal(inner.layers.length, 2);
+    assert.deepEqual(Array.from(host.predict(x).dataSync()), before);
+    let artifacts: vb.ModelArtifacts | undefined;
+    await host.save(vb.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts!));
+    assert.deepEqual(Array.from((loaded.predict(x) as vb.Tensor).dataSync()), before);
+    // A model that was never a layer elsewhere still pops.
+    const alone = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3] }), vb.layers.dense({ units: 1 })] });
+    alone.pop().dispose();
+    for (const m of [loaded, graph, host, alone]) m.dispose();
+  });
+
   it('popping every layer leaves an empty model; pop on it and saving it are errors', async () => {
     const m = vb.sequential({ name: 'emptied', layers: [vb.layers.dense({ units: 2, inputShape: [3] })] });
     m.pop().dispose();

@@ -215,6 +215,11 @@ export class LayersModel implements TrainableModel {
     return this.asLayer().apply(x as Tensor | Tensor[]);
   }
 
+  /** Whether this model is a layer of another model (added to one, or applied in a functional graph). */
+  protected usedAsLayer(): boolean {
+    return this.layerView !== undefined && (this.layerView.path !== '' || this.layerView.inboundNodes.length > 0);
+  }
+
   /** The one layer that stands for this model inside other models (so it is shared, not copied). */
   asLayer(): ModelLayer {
     if (!this.layerView) {

@@ -70,6 +70,8 @@ export class Sequential extends LayersModel {
    */
   pop(): Layer {
     if (this.added.length === 0) throw invalid(`${this.name}.pop`, 'Expected a model with a layer to remove', { layers: 0 });
+    // The models it is a layer of were built on its layers: they would compute (and save) the old chain.
+    if (this.usedAsLayer()) throw invalid(`${this.name}.pop`, 'Expected a model that is not a layer of another model', { model: this.name });
     this.discardChain();
     const layer = this.added.pop()!;
     this.currentGraph();
