@@ -146,7 +146,7 @@ describe('optimizer state in TF.js form', () => {
     const theirs = tf.train.adadelta().getConfig();
     assert.deepEqual({ learningRate: theirs.learningRate, rho: theirs.rho, epsilon: theirs.epsilon }, { learningRate: 0.001, rho: 0.95, epsilon: 1e-7 });
     assert.throws(() => vb.optimizers.adadelta({ rho: 1 }), /adadelta: Expected rho in \[0, 1\)\. Received: rho=1/);
-    assert.throws(() => vb.optimizers.adadelta({ epsilon: -1 }), /adadelta: Expected epsilon >= 0\. Received: epsilon=-1/);
+    assert.throws(() => vb.optimizers.adadelta({ epsilon: -1 }), /adadelta: Expected epsilon to be a finite number >= 0\. Received: epsilon=-1/);
     assert.throws(() => vb.optimizers.adadelta({ lr: 1 } as never), /lr/);
     // A learning rate that is not a number or a schedule trained with rate 0 ('0.1'.at(step) is '0'), or crashed ({}).
     const lr = /adadelta: Expected learningRate to be a finite number >= 0 or a schedule \(exponentialDecay, cosineDecay\)\. Received: learningRate=/;
@@ -155,6 +155,28 @@ describe('optimizer state in TF.js form', () => {
     assert.throws(() => vb.optimizers.adadelta({ learningRate: {} as never }), lr);
     assert.throws(() => vb.optimizers.adadelta({ clipnorm: '1' as never }), /adadelta: Expected clipnorm to be a number > 0\. Received: clipnorm="1"/);
     assert.equal(vb.optimizers.adadelta({ learningRate: vb.optimizers.exponentialDecay({ initialLearningRate: 1, decaySteps: 1, decayRate: 0.5 }) }).currentLearningRate(), 1);
+  });
+
+  it('numeric options that are not finite numbers >= 0, and switches that are not booleans, are errors when the optimizer is made', () => {
+    // A string epsilon failed at the first step naming add, except in Adam on the WASM backend,
+    // whose fused kernel coerced it and trained; Infinity gave NaN weights; 'false' turned AMSGrad on.
+    const cases: [() => unknown, RegExp][] = [
+      [() => vb.optimizers.adam({ epsilon: '1e-7' as never }), /^ValueError: adam: Expected epsilon to be a finite number >= 0\. Received: epsilon="1e-7"$/],
+      [() => vb.optimizers.adamw({ epsilon: Infinity }), /adamw: Expected epsilon to be a finite number >= 0\. Received: epsilon=Infinity/],
+      [() => vb.optimizers.adamw({ weightDecay: '0.01' as never }), /adamw: Expected weightDecay to be a finite number >= 0\. Received: weightDecay="0.01"/],
+      [() => vb.optimizers.rmsprop({ epsilon: -1 }), /rmsprop: Expected epsilon to be a finite number >= 0\. Received: epsilon=-1/],
+      [() => vb.optimizers.adagrad({ epsilon: NaN }), /adagrad: Expected epsilon to be a finite number >= 0\. Received: epsilon=NaN/],
+      [() => vb.optimizers.adagrad({ initialAccumulatorValue: '0.1' as never }), /adagrad: Expected initialAccumulatorValue to be a finite number >= 0\. Received: initialAccumulatorValue="0.1"/],
+      [() => vb.optimizers.adamax({ epsilon: '0' as never }), /adamax: Expected epsilon to be a finite number >= 0\. Received: epsilon="0"/],
+      [() => vb.optimizers.adadelta({ epsilon: Infinity }), /adadelta: Expected epsilon to be a finite number >= 0\. Received: epsilon=Infinity/],
+      [() => vb.optimizers.adam({ amsgrad: 'false' as never }), /adam: Expected amsgrad to be true or false\. Received: amsgrad="false"/],
+      [() => vb.optimizers.rmsprop({ centered: 1 as never }), /rmsprop: Expected centered to be true or false\. Received: centered=1/],
+      [() => vb.optimizers.sgd({ momentum: 0.9, nesterov: 'no' as never }), /sgd: Expected nesterov to be true or false\. Received: nesterov="no"/],
+    ];
+    for (const [make, expected] of cases) assert.throws(make, (e: Error) => expected.test(String(e)), String(expected));
+    // The defaults and ordinary values are still taken.
+    assert.equal(vb.optimizers.adam({ epsilon: 0, amsgrad: true }).epsilon, 0);
+    assert.equal(vb.optimizers.adagrad({ initialAccumulatorValue: 0 }).initialAccumulatorValue, 0);
   });
 
   it('setWeights rejects bad input with a clear error and leaves the state unchanged', async () => {

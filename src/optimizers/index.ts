@@ -20,6 +20,24 @@ function checkRange(context: string, values: Record<string, number>, lo: number,
   }
 }
 
+/**
+ * Options that are finite numbers >= 0 (epsilon, weightDecay, initialAccumulatorValue): a string
+ * ('1e-7', as from a CLI argument or a JSON config) passed `>= 0` and then failed at the first step
+ * naming add, or was coerced by a fused kernel on one backend only; Infinity gave NaN weights.
+ */
+function checkNonNegative(context: string, values: Record<string, number>): void {
+  for (const [k, v] of Object.entries(values)) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalid(context, `Expected ${k} to be a finite number >= 0`, { [k]: v });
+  }
+}
+
+/** Switches (nesterov, amsgrad, centered): a string 'false' is truthy and would turn the variant on. */
+function checkBooleans(context: string, values: Record<string, boolean>): void {
+  for (const [k, v] of Object.entries(values)) {
+    if (typeof v !== 'boolean') throw invalid(context, `Expected ${k} to be true or false`, { [k]: v });
+  }
+}
+
 /** Gradient descent; with momentum m = momentum m - lr g, then w += m (Nesterov: w += momentum m - lr g). */
 export class SGD extends Optimizer {
   protected override readonly slotKinds: readonly SlotKind[] = [{ slot: 'momentum', exported: 'momentum' }];
@@ -31,6 +49,7 @@ export class SGD extends Optimizer {
     this.momentum = config.momentum ?? 0;
     this.nesterov = config.nesterov ?? false;
     checkRange('sgd', { momentum: this.momentum }, 0, 1);
+    checkBooleans('sgd', { nesterov: this.nesterov });
   }
 
   protected updateStep(v: Variable, g: Tensor, lr: number): void {
@@ -77,6 +96,8 @@ export class Adam extends Optimizer {
     this.epsilon = config.epsilon ?? 1e-7;
     this.amsgrad = config.amsgrad ?? false;
     checkRange(name, { beta1: this.beta1, beta2: this.beta2 }, 0, 1);
+    checkNonNegative(name, { epsilon: this.epsilon });
+    checkBooleans(name, { amsgrad: this.amsgrad });
   }
 
   protected updateStep(v: Variable, g: Tensor, lr: number): void {
@@ -110,7 +131,7 @@ export class AdamW extends Adam {
   constructor(config: AdamConfig & { weightDecay?: number } = {}) {
     super(config, 'adamw');
     this.weightDecay = config.weightDecay ?? 0.004;
-    if (!(this.weightDecay >= 0)) throw invalid('adamw', 'Expected weightDecay >= 0', { weightDecay: this.weightDecay });
+    checkNonNegative('adamw', { weightDecay: this.weightDecay });
   }
 
   protected override updateStep(v: Variable, g: Tensor, lr: number): void {
@@ -142,6 +163,8 @@ export class RMSprop extends Optimizer {
     this.epsilon = config.epsilon ?? 1e-7;
     this.centered = config.centered ?? false;
     checkRange('rmsprop', { rho: this.rho, momentum: this.momentum }, 0, 1);
+    checkNonNegative('rmsprop', { epsilon: this.epsilon });
+    checkBooleans('rmsprop', { centered: this.centered });
   }
 
   protected updateStep(v: Variable, g: Tensor, lr: number): void {
@@ -180,9 +203,7 @@ export class Adagrad extends Optimizer {
     super('adagrad', config, 0.001);
     this.initialAccumulatorValue = config.initialAccumulatorValue ?? 0.1;
     this.epsilon = config.epsilon ?? 1e-7;
-    if (!(this.initialAccumulatorValue >= 0)) {
-      throw invalid('adagrad', 'Expected initialAccumulatorValue >= 0', { initialAccumulatorValue: this.initialAccumulatorValue });
-    }
+    checkNonNegative('adagrad', { initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon });
   }
 
   protected updateStep(v: Variable, g: Tensor, lr: number): void {
@@ -210,6 +231,7 @@ export class Adamax extends Optimizer {
     this.beta2 = config.beta2 ?? 0.999;
     this.epsilon = config.epsilon ?? 1e-7;
     checkRange('adamax', { beta1: this.beta1, beta2: this.beta2 }, 0, 1);
+    checkNonNegative('adamax', { epsilon: this.epsilon });
   }
 
   protected updateStep(v: Variable, g: Tensor, lr: number): void {
@@ -245,7 +267,7 @@ export class Adadelta extends Optimizer {
     this.rho = config.rho ?? 0.95;
     this.epsilon = config.epsilon ?? 1e-7;
     checkRange('adadelta', { rho: this.rho }, 0, 1);
-    if (!(this.epsilon >= 0)) throw invalid('adadelta', 'Expected epsilon >= 0', { epsilon: this.epsilon });
+    checkNonNegative('adadelta', { epsilon: this.epsilon });
   }
 
   protected updateStep(v: Variable, g: Tensor, lr: number): void {
