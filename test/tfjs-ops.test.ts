@@ -195,6 +195,12 @@ it('gradients match TF.js: squaredDifference, mod, reverse, norm; floorDiv has n
   }
   const [da, db] = vb.grads((p: vb.Tensor, q: vb.Tensor) => vb.sum(vb.floorDiv(p, q)))([a, b]);
   assert.deepEqual([...da!.dataSync(), ...db!.dataSync()].filter((v) => v !== 0), []);
+  // Also where div's own gradient is not finite (b = 0, a quotient that overflows): zeros, not
+  // 0 times Infinity (NaN), which would make every weight it reaches NaN.
+  const [za, zb] = vb.grads((p: vb.Tensor, q: vb.Tensor) => vb.sum(vb.floorDiv(p, q)))([vb.tensor([1, -3, 0, 5, 2]), vb.tensor([0, 0, 0, 1e-40, 3])]);
+  assert.deepEqual([...za!.dataSync(), ...zb!.dataSync()], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  const broadcast = vb.grads((p: vb.Tensor, q: vb.Tensor) => vb.sum(vb.floorDiv(p, q)))([vb.ones([2, 3]), vb.tensor([0])]);
+  assert.deepEqual(broadcast.map((g) => [g.shape, [...g.dataSync()]]), [[[2, 3], [0, 0, 0, 0, 0, 0]], [[1], [0]]]);
 });
 
 it('the ops are tensor methods, as in TF.js', () => {

@@ -1,11 +1,12 @@
 /** Elementwise ops: thin wrappers that convert arguments and run a primitive. */
+import { withGradient } from '../autograd/custom.js';
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import type { BinaryPrimitive, UnaryPrimitive } from '../primitives/types.js';
 import { upcast, type DType } from '../tensor/dtype.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { convertToTensor, type TensorLike } from './creation.js';
+import { convertToTensor, zerosLike, type TensorLike } from './creation.js';
 import { op } from './op.js';
 
 export const cast = op(function cast(x: TensorLike, dtype: DType): Tensor {
@@ -154,11 +155,14 @@ export const squaredDifference = op(function squaredDifference(a: TensorLike, b:
 
 /**
  * floor(a / b): for float32 the floor of the rounded quotient fl(a / b) (TensorFlow's FloorDiv),
- * float32 out; for int32 the floored integer quotient (div's), division by zero giving 0.
+ * float32 out; for int32 the floored integer quotient (div's), division by zero giving 0. Not
+ * differentiable (TensorFlow's): its gradients are zeros, not floor's zeros through div's
+ * gradient, which are NaN where that is infinite (b = 0, a quotient that overflows).
  */
 export const floorDiv = op(function floorDiv(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = numericOperands(a, b, 'floorDiv');
-  return x.dtype === 'int32' ? div(x, y) : floor(div(x, y));
+  if (x.dtype === 'int32') return div(x, y);
+  return withGradient([x, y], () => floor(div(x, y)), () => [zerosLike(x), zerosLike(y)]);
 });
 
 /** Whether each element is NaN (bool); int32 and bool elements never are. */
