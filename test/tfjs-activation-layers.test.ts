@@ -104,6 +104,21 @@ describe('activation layers in files', () => {
     await assert.rejects(vb.loadLayersModel(withRelu({ threshold: 1 })), /Received: modelTopology\.config\.layers\[1\]\.config=\["threshold"\]/);
     keras.dispose();
   });
+
+  it("only ReLU takes negative_slope and threshold at 0: Keras 3's LeakyReLU(negative_slope=0) is refused, not loaded with alpha 0.3", async () => {
+    const theirs = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3] }), tf.layers.leakyReLU({ alpha: 0.3 })] });
+    const artifacts = await captured((h) => theirs.save(h));
+    const topology = structuredClone(artifacts.modelTopology) as { config: { layers: { config: Record<string, unknown> }[] } };
+    // Keras 3 writes LeakyReLU's slope as negative_slope (TF.js and verbatim call it alpha).
+    const leaky = topology.config.layers[1]!.config;
+    delete leaky.alpha;
+    leaky.negative_slope = 0;
+    await assert.rejects(vb.loadLayersModel(vb.io.fromMemory({ ...artifacts, modelTopology: topology } as vb.ModelArtifacts)),
+      /Expected options LeakyReLU has \(alpha, .*\)\. Received: modelTopology\.config\.layers\[1\]\.config=\["negative_slope"\]/);
+    assert.throws(() => L.leakyReLU({ negativeSlope: 0 } as never), /LeakyReLU: Expected options among alpha, .*Received: negativeSlope=0/);
+    assert.throws(() => L.dense({ units: 2, threshold: 0 } as never), /Dense: Expected options among .*Received: threshold=0/);
+    assert.deepEqual(L.reLU({ negativeSlope: 0, threshold: 0 } as never).getConfig(), { maxValue: null });
+  });
 });
 
 forEachBackend('1-D spatial layers', () => {

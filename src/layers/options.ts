@@ -18,24 +18,35 @@ export const IGNORED_OPTIONS: Readonly<Record<string, (value: unknown) => boolea
   implementation: () => true, activityRegularizer: (v) => v === null || v === undefined,
   // TF.js writes null where it means its default; Keras's default applies in verbatim.
   unitForgetBias: (v) => v === null, maskZero: (v) => v === null, inputLength: (v) => v === null,
-  // Keras's ReLU writes its leaky and thresholded forms' parameters; at 0 (its defaults) it is the plain ReLU.
-  negativeSlope: (v) => v === 0, threshold: (v) => v === 0,
 };
 
-/** Whether an option's value means nothing to verbatim (IGNORED_OPTIONS, or no constraint). */
-export function isIgnoredOption(name: string, value: unknown): boolean {
+/**
+ * Options one class takes from Keras that carry nothing at these values. Only that class's: Keras
+ * 3's LeakyReLU names its slope negative_slope, which must not be dropped (leaving alpha 0.3).
+ */
+const CLASS_IGNORED_OPTIONS: Readonly<Record<string, Readonly<Record<string, (value: unknown) => boolean>>>> = {
+  // Keras's ReLU writes its leaky and thresholded forms' parameters; at 0 (its defaults) it is the plain ReLU.
+  ReLU: { negativeSlope: (v) => v === 0, threshold: (v) => v === 0 },
+};
+
+const own = (table: object, key: string) => Object.prototype.hasOwnProperty.call(table, key);
+
+/** Whether an option's value means nothing to verbatim (IGNORED_OPTIONS, the class's own, or no constraint). */
+export function isIgnoredOption(name: string, value: unknown, className?: string): boolean {
   if (name.endsWith('Constraint')) return value === null || value === undefined;
-  return Object.prototype.hasOwnProperty.call(IGNORED_OPTIONS, name) && IGNORED_OPTIONS[name]!(value);
+  const forClass = className !== undefined && own(CLASS_IGNORED_OPTIONS, className) ? CLASS_IGNORED_OPTIONS[className]! : {};
+  if (own(forClass, name)) return forClass[name]!(value);
+  return own(IGNORED_OPTIONS, name) && IGNORED_OPTIONS[name]!(value);
 }
 
 /** The names of the options a built-in layer was given that it does not have. */
 export function unknownOptions(layer: Layer, options: Record<string, unknown>): string[] {
   const known = new Set([...Object.keys(layer.getConfig()), ...LAYER_ARGS]);
-  return Object.keys(options).filter((k) => !known.has(k) && !isIgnoredOption(k, options[k]));
+  return Object.keys(options).filter((k) => !known.has(k) && !isIgnoredOption(k, options[k], layer.className));
 }
 
 /** The layer, once the options it was made with are all its own. */
 export function withKnownOptions<L extends Layer>(layer: L, options: object | undefined): L {
-  refuseUnknownOptions(layer.className, options, [...Object.keys(layer.getConfig()), ...LAYER_ARGS], isIgnoredOption);
+  refuseUnknownOptions(layer.className, options, [...Object.keys(layer.getConfig()), ...LAYER_ARGS], (k, v) => isIgnoredOption(k, v, layer.className));
   return layer;
 }
