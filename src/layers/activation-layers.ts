@@ -1,6 +1,7 @@
 /**
  * Activation layers with options (TF.js's tf.layers.softmax, reLU, elu, thresholdedReLU; Keras's
- * Softmax, ReLU, ELU, ThresholdedReLU), each the op of the same name on its input.
+ * Softmax, ReLU, ELU, ThresholdedReLU): the ops softmax and elu, relu capped by minimum, and
+ * x times (x > theta).
  */
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
