@@ -31,7 +31,7 @@ export interface TrainableModel extends TrainingModel, ObservedModel {
 }
 
 /** NaN or Infinity in an input is an error naming the tensor and the first bad index. */
-export function assertFinite(t: Tensor, argument: string, context: string): void {
+function assertFinite(t: Tensor, argument: string, context: string): void {
   if (t.dtype !== 'float32') return;
   const values = t.dataSync();
   for (let i = 0; i < values.length; i++) {
