@@ -265,6 +265,24 @@ forEachBackend('training', () => {
     m.dispose();
   });
 
+  it('an entry a callback adds to the logs is seen by the callbacks after it and recorded by History (Keras, TF.js)', async () => {
+    const { x, y } = data(5, 32);
+    const m = model('shared-logs');
+    const seen: string[] = [];
+    const h = await m.fit(x, y, {
+      epochs: 4, batchSize: 16, verbose: 0,
+      callbacks: [
+        { onEpochEnd: (e, logs) => { logs!.val_f1 = e === 0 ? 0.9 : 0.1; }, onBatchEnd: (b, logs) => { logs!.custom = 10 + b; } },
+        { onEpochEnd: (e, logs) => { seen.push(`e${e}:${logs!.val_f1}`); }, onBatchEnd: (b, logs) => { seen.push(`b${b}:${logs!.custom}`); } },
+        vb.callbacks.earlyStopping({ monitor: 'val_f1', mode: 'max', patience: 1 }),
+      ],
+    });
+    assert.deepEqual(seen, ['b0:10', 'b1:11', 'e0:0.9', 'b0:10', 'b1:11', 'e1:0.1']);
+    assert.deepEqual(h.epoch, [0, 1], 'earlyStopping monitored val_f1: no improvement in epoch 1 with patience 1');
+    assert.deepEqual(h.history.val_f1, [0.9, 0.1]);
+    m.dispose();
+  });
+
   it('a stop a hook asks for in a microtask is seen at that step (TF.js)', async () => {
     const { x, y } = data(5, 40);
     const m = model('microtask-stop');
@@ -354,12 +372,15 @@ forEachBackend('training', () => {
       await m.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
       assert.deepEqual(writes.filter((w) => /Epoch \d|loss: |\/step/.test(w)), []);
       await m.fit(x, y, { epochs: 2, batchSize: 16, verbose: 2 });
+      // The progress line shows what a callback added to the shared logs, whatever its type.
+      await m.fit(x, y, { epochs: 1, batchSize: 16, verbose: 2, callbacks: { onEpochEnd: (_e, logs) => { (logs as Record<string, unknown>).note = 'ok'; } } });
       m.dispose();
     } finally {
       process.stdout.write = original;
     }
     const text = writes.join('');
     assert.match(text, /Epoch 1\/2\n2\/2 - \S+ \d+ms\/step - loss: \d\.\d{4} - accuracy: \d\.\d{4}\nEpoch 2\/2\n/);
+    assert.match(text, /Epoch 1\/1\n2\/2 - \S+ \d+ms\/step - loss: \d\.\d{4} - accuracy: \d\.\d{4} - note: ok\n/);
   });
 
   it('memory is flat across 200 training steps', async () => {

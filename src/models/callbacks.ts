@@ -126,16 +126,21 @@ export class CallbackList {
     return this.each((c) => c.onEpochBegin?.(epoch, logs));
   }
 
+  /**
+   * Every callback receives the same logs object, as in Keras and TF.js: an entry a callback adds
+   * (a metric it computes, `val_f1` say) is seen by the callbacks after it (earlyStopping
+   * monitoring it, History recording it).
+   */
   epochEnd(epoch: number, logs: Logs): Promise<void> | undefined {
-    return this.each((c) => c.onEpochEnd?.(epoch, { ...logs }));
+    return this.each((c) => c.onEpochEnd?.(epoch, logs));
   }
 
   batchBegin(batch: number, logs: Logs): Promise<void> | undefined {
-    return this.each((c) => c.onBatchBegin?.(batch, { ...logs }));
+    return this.each((c) => c.onBatchBegin?.(batch, logs));
   }
 
   batchEnd(batch: number, logs: Logs): Promise<void> | undefined {
-    return this.each((c) => c.onBatchEnd?.(batch, { ...logs }));
+    return this.each((c) => c.onBatchEnd?.(batch, logs));
   }
 
   /**
@@ -285,7 +290,9 @@ function defaultWrite(): { write: Write; interactive: boolean } {
   };
 }
 
-function formatValue(value: number): string {
+/** A log's value as the progress bar shows it; a callback may have added any value to the shared logs. */
+function formatValue(value: unknown): string {
+  if (typeof value !== 'number') return String(value);
   const abs = Math.abs(value);
   return abs !== 0 && (abs < 1e-3 || abs >= 1e5) ? value.toExponential(4) : value.toFixed(4);
 }

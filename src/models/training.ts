@@ -277,7 +277,8 @@ async function trainEpochs(
   const compiled = model.compiledOrThrow(context);
   const history = new History();
   const userCallbacks = args.callbacks === undefined || args.callbacks === null ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
-  const callbacks = new CallbackList([history, ...userCallbacks, ...observerCallbacks(), ...(verbose > 0 ? [new ProgressLogger(verbose)] : [])]);
+  // History after the user's callbacks (Keras 3, TF.js): it records what they add to an epoch's logs.
+  const callbacks = new CallbackList([...userCallbacks, history, ...observerCallbacks(), ...(verbose > 0 ? [new ProgressLogger(verbose)] : [])]);
   const params: TrainingParams = {
     epochs, initialEpoch, steps, samples, batchSize: args.batchSize ?? null, verbose, metrics: logNames(compiled),
   };
