@@ -466,6 +466,30 @@ describe('training: bad input', () => {
     uncompiled.dispose();
   });
 
+  it('fit option values that trained wrong silently or hung are errors: shuffle, classWeight, validationData, validationBatchSize, validationSplit', async () => {
+    const m = model('option-values');
+    const { x, y } = data(9, 10);
+    const before = m.weightsDigest();
+    const refused: [Record<string, unknown>, RegExp][] = [
+      [{ shuffle: 0 }, /fit: Expected shuffle to be true or false \(TF\.js's 'batch' is not implemented\)\. Received: shuffle=0/],
+      [{ shuffle: 'batch' }, /Received: shuffle="batch"/],
+      [{ classWeight: 2 }, /fit: Expected classWeight to map class indices \(integers >= 0\) to finite numbers, \{0: 1, 1: 5\} say\. Received: classWeight=2/],
+      [{ classWeight: { 0: 1, 1: '5' } }, /Received: classWeight\["1"\]="5"/],
+      [{ classWeight: { 0: 1, 1: NaN } }, /Received: classWeight\["1"\]=NaN/],
+      [{ classWeight: [{ 0: 1, 1: 5 }] }, /Received: classWeight\["0"\]=\{"0":1,"1":5\}/],
+      [{ validationData: [x, y, vb.ones([10])] }, /fit: Expected validationData as \[x, y\] or a dataset \(sample weights are not supported, as in TF\.js 4\.22\)\. Received: validationData="a list of 3"/],
+      [{ validationData: x }, /Expected validationData as \[x, y\] or a dataset .*Received: validationData=Tensor/],
+      // A validationBatchSize of 0 never ended the validation (its batches did not advance).
+      [{ validationData: [x, y], validationBatchSize: 0 }, /fit: Expected validationBatchSize to be a positive integer\. Received: validationBatchSize=0/],
+      [{ validationSplit: '0.5' }, /fit: Expected validationSplit in \[0, 1\)\. Received: validationSplit="0\.5"/],
+    ];
+    for (const [options, message] of refused) await assert.rejects(m.fit(x, y, { verbose: 0, epochs: 1, ...options } as never), message);
+    assert.equal(m.weightsDigest(), before, 'nothing trained');
+    const h = await m.fit(x, y, { verbose: 0, epochs: 1, shuffle: false, classWeight: { 0: 1, 1: 5 }, validationData: [x, y], validationBatchSize: 3 });
+    assert.equal(h.history.val_loss!.length, 1);
+    m.dispose();
+  });
+
   it('an optimizer option it does not have is an error, not a default learning rate', () => {
     assert.throws(() => vb.optimizers.sgd({ lr: 0.1 } as never), /sgd: Expected options among learningRate, momentum, nesterov, clipnorm, clipvalue, globalClipnorm\. Received: lr=0\.1/);
     assert.throws(() => vb.optimizers.adam({ learningRate: 0.01, weightDecay: 0.1 } as never), /adam: Expected options among .*Received: weightDecay=0\.1/);

@@ -87,9 +87,39 @@ export function checkFitOptionNames(args: object, context: string): void {
     const bad = list.findIndex((c) => c === null || typeof c !== 'object');
     if (bad >= 0) throw invalid(context, 'Expected callbacks as objects of hooks ({onEpochEnd, ...}, vb.callbacks.*), or a list of them', { [Array.isArray(callbacks) ? `callbacks[${bad}]` : 'callbacks']: list[bad] });
   }
+  checkOptionValues(args as Record<string, unknown>, context);
   const { yieldEvery } = args as TfjsFitOptions;
   if (yieldEvery !== undefined && !['auto', 'batch', 'epoch', 'never'].includes(yieldEvery as string) && !(typeof yieldEvery === 'number' && yieldEvery >= 0)) {
     throw invalid(context, "Expected yieldEvery 'auto', 'batch', 'epoch', 'never' or a number of milliseconds", { yieldEvery });
+  }
+}
+
+/**
+ * Values that would otherwise train wrong silently or hang: a shuffle of 0 or 'batch' shuffled,
+ * a classWeight of 2 weighted nothing, sample weights in validationData were dropped, and a
+ * validationBatchSize of 0 never ended the validation.
+ */
+function checkOptionValues(args: Record<string, unknown>, context: string): void {
+  const { shuffle, classWeight, validationData, validationBatchSize } = args;
+  if (shuffle !== undefined && shuffle !== null && typeof shuffle !== 'boolean') {
+    throw invalid(context, "Expected shuffle to be true or false (TF.js's 'batch' is not implemented)", { shuffle });
+  }
+  if (classWeight !== undefined && classWeight !== null) {
+    const entries = typeof classWeight === 'object' ? Object.entries(classWeight) : [];
+    const bad = entries.find(([k, v]) => !/^(0|[1-9]\d*)$/.test(k) || typeof v !== 'number' || !Number.isFinite(v));
+    if (typeof classWeight !== 'object' || bad) {
+      throw invalid(context, 'Expected classWeight to map class indices (integers >= 0) to finite numbers, {0: 1, 1: 5} say', bad ? { [`classWeight[${JSON.stringify(bad[0])}]`]: bad[1] } : { classWeight });
+    }
+  }
+  if (validationData !== undefined && validationData !== null) {
+    const isDataset = typeof (validationData as { iterator?: unknown }).iterator === 'function';
+    if (!isDataset && !(Array.isArray(validationData) && validationData.length === 2)) {
+      throw invalid(context, 'Expected validationData as [x, y] or a dataset (sample weights are not supported, as in TF.js 4.22)',
+        { validationData: Array.isArray(validationData) ? `a list of ${validationData.length}` : validationData });
+    }
+  }
+  if (validationBatchSize !== undefined && !(Number.isInteger(validationBatchSize) && (validationBatchSize as number) > 0)) {
+    throw invalid(context, 'Expected validationBatchSize to be a positive integer', { validationBatchSize });
   }
 }
 

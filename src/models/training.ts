@@ -358,7 +358,7 @@ export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor
   const { batchSize } = checkFitArgs(args, context);
   checkPair(model, xs, ys, context);
   const split = args.validationSplit ?? 0;
-  if (!(split >= 0 && split < 1)) throw invalid(context, 'Expected validationSplit in [0, 1)', { validationSplit: split });
+  if (!(typeof split === 'number' && split >= 0 && split < 1)) throw invalid(context, 'Expected validationSplit in [0, 1)', { validationSplit: split });
   if (split > 0 && args.validationData) throw invalid(context, 'Expected validationSplit or validationData, not both', { validationSplit: split });
   const n = xs[0]!.shape[0]!;
   const trainCount = split > 0 ? Math.floor(n * (1 - split)) : n;
