@@ -283,6 +283,21 @@ forEachBackend('training', () => {
     m.dispose();
   });
 
+  it("onTrainEnd gets the last epoch's logs, with what callbacks added to them (Keras 3); a fit of no epoch gives {}", async () => {
+    const { x, y } = data(5, 32);
+    const m = model('train-end-logs');
+    const ended: vb.Logs[] = [];
+    const callbacks = [
+      { onEpochEnd: (e: number, logs?: vb.Logs) => { logs!.added = e; } },
+      { onTrainEnd: (logs?: vb.Logs) => { ended.push({ ...logs }); } },
+    ];
+    const h = await m.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0, callbacks });
+    assert.deepEqual(ended[0], { loss: h.history.loss![1], accuracy: h.history.accuracy![1], acc: h.history.acc![1], added: 1 });
+    await m.fit(x, y, { epochs: 0, verbose: 0, callbacks });
+    assert.deepEqual(ended[1], {});
+    m.dispose();
+  });
+
   it('a stop a hook asks for in a microtask is seen at that step (TF.js)', async () => {
     const { x, y } = data(5, 40);
     const m = model('microtask-stop');

@@ -290,6 +290,7 @@ async function trainEpochs(
   callbacks.setup(model, params, () => ({ epoch, step: trained, accumulators: accumulators(compiled, meanLoss, outputMeans) }));
   model.stopTraining = false;
   const reached = { epoch: 0, step: 0 };
+  let lastLogs: Logs = {};
   notify('trainBegin', { reached });
   const observeSteps = observed('stepEnd');
   await callbacks.trainBegin();
@@ -345,9 +346,11 @@ async function trainEpochs(
       for (const [name, value] of Object.entries(await validate(epoch))) logs[`val_${name}`] = value;
     }
     notify('epochEnd', { model, epoch, logs });
-    await callbacks.epochEnd(epoch, withTfjsAliases(compiled, logs));
+    lastLogs = withTfjsAliases(compiled, logs);
+    await callbacks.epochEnd(epoch, lastLogs);
   }
-  await callbacks.trainEnd();
+  // Keras 3: onTrainEnd gets the last epoch's logs (with what callbacks added to them).
+  await callbacks.trainEnd(lastLogs);
   notify('fitEnd', { model, history });
   return history;
 }
