@@ -1,7 +1,7 @@
 /**
- * Activation layers with options (TF.js's tf.layers.softmax, reLU, elu, thresholdedReLU; Keras's
- * Softmax, ReLU, ELU, ThresholdedReLU): the ops softmax and elu, relu capped by minimum, and
- * x times (x > theta).
+ * Activation layers with options (TF.js's tf.layers.leakyReLU, softmax, reLU, elu, thresholdedReLU;
+ * Keras's LeakyReLU, Softmax, ReLU, ELU, ThresholdedReLU): the ops leakyRelu, softmax and elu, relu
+ * capped by minimum, and x times (x > theta).
  */
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
@@ -9,7 +9,7 @@ import * as ops from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
 
-/** A layer that maps each input to an output of its shape; the element-wise ones pass the mask on. */
+/** A layer that maps each input to an output of its shape (the element-wise ones also pass the mask on: supportsMasking). */
 abstract class ActivationLayer extends Layer {
   computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
     return inputShape;
@@ -21,6 +21,30 @@ function finiteNumber(context: string, argument: string, value: unknown, atLeast
     throw invalid(context, `Expected ${argument} to be a finite number${atLeastZero ? ' of at least 0' : ''}`, { [argument]: value });
   }
   return value;
+}
+
+export interface LeakyReLUArgs extends LayerArgs {
+  /** The slope for negative inputs (default 0.3, as Keras's negative_slope and TF.js's alpha). */
+  alpha?: number;
+}
+
+/** max(x, alpha x) as a layer (TF.js's tf.layers.leakyReLU, Keras's LeakyReLU). */
+export class LeakyReLU extends ActivationLayer {
+  override supportsMasking = true;
+  readonly alpha: number;
+
+  constructor(args: LeakyReLUArgs = {}) {
+    super('LeakyReLU', args);
+    this.alpha = finiteNumber('LeakyReLU', 'alpha', args.alpha ?? 0.3, false);
+  }
+
+  call(x: Tensor): Tensor {
+    return ops.leakyRelu(x, this.alpha);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { alpha: this.alpha };
+  }
 }
 
 export interface SoftmaxArgs extends LayerArgs {

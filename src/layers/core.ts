@@ -192,36 +192,6 @@ export class Activation extends Layer {
   }
 }
 
-export interface LeakyReLUArgs extends LayerArgs {
-  /** The slope for negative inputs (default 0.3, as Keras's negative_slope and TF.js's alpha). */
-  alpha?: number;
-}
-
-/** max(x, alpha x) as a layer (TF.js's tf.layers.leakyReLU, Keras's LeakyReLU). */
-export class LeakyReLU extends Layer {
-  override supportsMasking = true;
-  readonly alpha: number;
-
-  constructor(args: LeakyReLUArgs = {}) {
-    super('LeakyReLU', args);
-    const alpha = args.alpha ?? 0.3;
-    if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw invalid('LeakyReLU', 'Expected alpha to be a finite number', { alpha });
-    this.alpha = alpha;
-  }
-
-  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    return inputShape;
-  }
-
-  call(x: Tensor): Tensor {
-    return ops.leakyRelu(x, this.alpha);
-  }
-
-  getConfig(): Record<string, unknown> {
-    return { alpha: this.alpha };
-  }
-}
-
 /** Flattens every dimension but the batch. */
 export class Flatten extends Layer {
   /** channelsFirst inputs are flattened in channels-last order (Keras, TF.js), so Dense weights fit either layout. */

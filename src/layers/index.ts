@@ -1,4 +1,4 @@
-import { Activation, Dense, Dropout, Flatten, InputLayer, LeakyReLU, Reshape, type DenseArgs, type DropoutArgs, type LeakyReLUArgs } from './core.js';
+import { Activation, Dense, Dropout, Flatten, InputLayer, Reshape, type DenseArgs, type DropoutArgs } from './core.js';
 import type { ActivationFn, ActivationIdentifier } from './activations.js';
 import type { Layer, LayerArgs } from './layer.js';
 import { withKnownOptions } from './options.js';
@@ -22,7 +22,7 @@ import {
   Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
   type Cropping1DArgs, type Cropping2DArgs, type UpSampling1DArgs, type UpSampling2DArgs, type ZeroPadding1DArgs, type ZeroPadding2DArgs,
 } from './spatial.js';
-import { ELU, ReLU, Softmax, ThresholdedReLU, type ELUArgs, type ReLUArgs, type SoftmaxArgs, type ThresholdedReLUArgs } from './activation-layers.js';
+import { ELU, LeakyReLU, ReLU, Softmax, ThresholdedReLU, type ELUArgs, type LeakyReLUArgs, type ReLUArgs, type SoftmaxArgs, type ThresholdedReLUArgs } from './activation-layers.js';
 
 /** A built-in layer's factory: an option the layer does not have is an error (src/layers/options.ts). */
 function checked<F extends (args: never) => Layer>(make: F): F {
@@ -34,14 +34,14 @@ export { MultiHeadAttention, type MultiHeadAttentionArgs, type AttentionOptions 
 export { SymbolicTensor, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 /** The base class of every layer, and the one users extend (TF.js's tf.layers.Layer). */
 export { UserLayer as Layer } from './custom.js';
-export { Dense, Dropout, Activation, LeakyReLU, Flatten, Reshape, InputLayer, type DenseArgs, type DropoutArgs, type LeakyReLUArgs } from './core.js';
+export { Dense, Dropout, Activation, Flatten, Reshape, InputLayer, type DenseArgs, type DropoutArgs } from './core.js';
 
 export const dense = checked((args: DenseArgs) => new Dense(args));
 export const dropout = checked((args: DropoutArgs) => new Dropout(args));
 export const multiHeadAttention = checked((args: MultiHeadAttentionArgs) => new MultiHeadAttention(args));
 export const activation = checked((args: LayerArgs & { activation: ActivationIdentifier | ActivationFn }) => new Activation(args));
 export const leakyReLU = checked((args: LeakyReLUArgs = {}) => new LeakyReLU(args));
-export { Softmax, ReLU, ELU, ThresholdedReLU, type SoftmaxArgs, type ReLUArgs, type ELUArgs, type ThresholdedReLUArgs } from './activation-layers.js';
+export { LeakyReLU, Softmax, ReLU, ELU, ThresholdedReLU, type LeakyReLUArgs, type SoftmaxArgs, type ReLUArgs, type ELUArgs, type ThresholdedReLUArgs } from './activation-layers.js';
 export const softmax = checked((args: SoftmaxArgs = {}) => new Softmax(args));
 export const reLU = checked((args: ReLUArgs = {}) => new ReLU(args));
 export const elu = checked((args: ELUArgs = {}) => new ELU(args));
