@@ -17,9 +17,25 @@ export function nodeProcess(): NodeProcess | undefined {
   return (globalThis as unknown as { process?: NodeProcess }).process;
 }
 
+type BuiltinLookup = (name: string) => unknown;
+
+/**
+ * Each module looked up once per lookup function: getBuiltinModule costs about a microsecond a
+ * call, and the run recorder reaches node:fs at every flush of a short fit's records.
+ */
+const BUILTINS = new Map<string, unknown>();
+let builtinsFrom: BuiltinLookup | undefined;
+
 /** The built-in module, or undefined outside Node. */
 export function optionalBuiltin<T>(name: string): T | undefined {
-  return (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process?.getBuiltinModule?.(name) as T | undefined;
+  const node = (globalThis as { process?: { getBuiltinModule?: BuiltinLookup } }).process;
+  const lookup = node?.getBuiltinModule;
+  if (lookup !== builtinsFrom) {
+    BUILTINS.clear();
+    builtinsFrom = lookup;
+  }
+  if (!BUILTINS.has(name)) BUILTINS.set(name, node?.getBuiltinModule?.(name));
+  return BUILTINS.get(name) as T | undefined;
 }
 
 export function builtin<T>(name: string): T {
