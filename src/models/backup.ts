@@ -11,6 +11,7 @@
  */
 import { invalid } from '../errors.js';
 import { optionalBuiltin } from '../util/node.js';
+import { Stopwatch } from '../util/stopwatch.js';
 import { tensor } from '../ops/index.js';
 import { Variable } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
@@ -69,10 +70,10 @@ export class HeldBackups {
   private readonly writes: (() => void)[] = [];
   private bytes = 0;
   // Non-numeric: the clock decides only when backups are written.
-  private lastWrite = globalThis.performance.now();
+  private readonly sinceWrite = new Stopwatch();
 
   due(intervalSeconds: number): boolean {
-    return globalThis.performance.now() - this.lastWrite >= intervalSeconds * 1000;
+    return this.sinceWrite.elapsedMs() >= intervalSeconds * 1000;
   }
 
   /** Holds a backup's write; false (nothing held) when it would hold too much: the caller writes it, with the records first. */
@@ -85,7 +86,7 @@ export class HeldBackups {
 
   /** Writes the held backups, oldest first; the caller writes a later one after them. */
   writeAll(): void {
-    this.lastWrite = globalThis.performance.now();
+    this.sinceWrite.restart();
     this.bytes = 0;
     for (const write of this.writes.splice(0)) write();
   }
@@ -162,7 +163,7 @@ export class BackupAndRestore implements Callback {
   private readonly fs: Fs;
   private position: (() => TrainingPosition) | undefined;
   private batchesSinceSave = 0;
-  private lastSave = 0;
+  private readonly sinceSave = new Stopwatch();
   /** Automatic backups save mid-epoch only while every metric can save its state. */
   private midEpoch = true;
   private readonly file: string;
@@ -215,7 +216,7 @@ export class BackupAndRestore implements Callback {
     this.startEpoch = 0;
     this.completedEpochs = 0;
     this.batchesSinceSave = 0;
-    this.lastSave = globalThis.performance.now();
+    this.sinceSave.restart();
     if (!this.fs.existsSync(this.file)) return undefined;
     const context = `backupAndRestore (${this.file})`;
     let backup: Backup;
@@ -310,7 +311,7 @@ export class BackupAndRestore implements Callback {
   }
 
   private due(): boolean {
-    return !this.automatic || globalThis.performance.now() - this.lastSave >= this.automatic.intervalSeconds * 1000;
+    return !this.automatic || this.sinceSave.elapsedMs() >= this.automatic.intervalSeconds * 1000;
   }
 
   onEpochEnd(epoch: number): void {
@@ -319,7 +320,7 @@ export class BackupAndRestore implements Callback {
 
   private async save({ epoch, step, accumulators }: TrainingPosition, finished: boolean): Promise<void> {
     // Non-numeric: the clock decides only when backups are written.
-    this.lastSave = globalThis.performance.now();
+    this.sinceSave.restart();
     this.automatic?.saving?.({ epoch, step, finished });
     const model = this.model!;
     const optimizer = model.optimizer ? await model.optimizer.getWeights() : [];

@@ -11,6 +11,7 @@
 import { UsageError } from '../errors.js';
 import { builtin, nodeProcess } from '../util/node.js';
 import { concatenateBytes } from '../util/bytes.js';
+import { Stopwatch } from '../util/stopwatch.js';
 import { agreesWithBits, finalValues, NON_FINITE, valueFromBits } from './values.js';
 import { finalFitOf } from './final-fit.js';
 import { readEvaluations, readPredictions } from './results.js';
@@ -139,7 +140,7 @@ export class AppendFiles {
   private static readonly MAX_OPEN_FILES = 16;
   private readonly open = new Map<string, number>();
   private readonly pending = new Map<string, (string | Uint8Array)[]>();
-  private lastFlush = globalThis.performance.now();
+  private readonly sinceFlush = new Stopwatch();
   /** The flush FLUSH_INTERVAL_MS after data came, if nothing flushed it before (training ended, the script does other things). */
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** What that flush could not write, reported by the next call. */
@@ -165,7 +166,7 @@ export class AppendFiles {
     this.reportFailure();
     // What beforeFlush appends is written by the flush that asked for it, never by a flush inside it.
     if (this.flushing) return;
-    if (globalThis.performance.now() - this.lastFlush >= AppendFiles.FLUSH_INTERVAL_MS) {
+    if (this.sinceFlush.elapsedMs() >= AppendFiles.FLUSH_INTERVAL_MS) {
       this.flush();
     } else if (!this.timer) {
       this.timer = globalThis.setTimeout(() => {
@@ -198,7 +199,7 @@ export class AppendFiles {
 
   flush(): void {
     const fs = builtin<Fs>('node:fs');
-    this.lastFlush = globalThis.performance.now();
+    this.sinceFlush.restart();
     this.flushing = true;
     try {
       this.beforeFlush();

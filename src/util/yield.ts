@@ -5,16 +5,17 @@
  * measured (bench: "recording overhead") while a signal is handled within a step plus 25 ms. It
  * changes when other tasks run, never a number of the training.
  */
+import { Stopwatch } from './stopwatch.js';
+
 const YIELD_INTERVAL_MS = 25;
 
-const now = () => globalThis.performance.now();
 export const macrotask: (resume: () => void) => void = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate
   ?? ((resume) => globalThis.setTimeout(resume, 0));
 
-let lastYield = now();
+const sinceYield = new Stopwatch();
 
 export async function yieldToEventLoop(): Promise<void> {
-  if (now() - lastYield < YIELD_INTERVAL_MS) return;
+  if (sinceYield.elapsedMs() < YIELD_INTERVAL_MS) return;
   await new Promise<void>((resume) => macrotask(resume));
-  lastYield = now();
+  sinceYield.restart();
 }
