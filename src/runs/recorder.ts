@@ -320,6 +320,16 @@ export class RunRecorder implements TrainingObserver {
   }
 
   /**
+   * The digest of the model's weights as they are now, read and hashed as the epoch records are
+   * (code already compiled in a script of many short fits, where a fit's end runs cold).
+   */
+  private digestNow(model: ObservedModel): string {
+    const layout = model.weightLayout();
+    if (layout.valueBytes > MAX_EPOCH_WEIGHT_BYTES) return streamedWeightsDigest(model.weights);
+    return layout.digest(bytesSha256, layout.read(this.snapshotBytes.take(layout.valueBytes)));
+  }
+
+  /**
    * The epoch records held back, with their digests. A kept snapshot holds every weight's bytes,
    * so per-layer digests are recorded only for epochs whose snapshot is not kept (too large, or
    * not of the weights the fit's record lists: weights that changed during the fit): readers
@@ -470,7 +480,7 @@ export class RunRecorder implements TrainingObserver {
     if (open?.unbuilt) this.recordFitStart(open, open.unbuilt);
     const fit = open?.fit ?? this.fit;
     // The weights as the fit leaves them (a callback may change them after the last epoch: restored best weights, an average).
-    if (!this.kept?.ended.has(fit)) this.appends.jsonl(this.file('fits.jsonl'), [{ fit, finalDigest: streamedWeightsDigest(model.weights) }]);
+    if (!this.kept?.ended.has(fit)) this.appends.jsonl(this.file('fits.jsonl'), [{ fit, finalDigest: this.digestNow(model) }]);
     this.openFits.delete(model);
     this.lastEnded = { fit };
     // Not flushed now: the fit's last records are written with the next ones, or within the flush interval.
