@@ -254,15 +254,19 @@ ${LONG.replace("import * as vb from 'verbatim';", "const vb = await import('verb
     const before = new Set(existsSync(STORE) ? readdirSync(STORE) : []);
     const child = spawn(process.execPath, [CLI, 'run', file, '--name', 'early-orphan'], { cwd: WORK, env: { ...process.env, VERBATIM_STORE: STORE }, stdio: 'ignore' });
     const exit = new Promise((r) => child.on('exit', r));
-    await sleep(600);
+    const fresh = () => (existsSync(STORE) ? readdirSync(STORE) : []).filter((id) => !before.has(id) && !id.startsWith('.'));
+    // Killed once the child is started (the run's output files made; it then spends 1.5 s loading):
+    // a fixed wait killed the CLI before it had started the child on a loaded machine.
+    const started = () => fresh().some((id) => existsSync(join(STORE, id, 'stderr.txt')));
+    for (let waited = 0; !started() && waited < 10_000; waited += 20) await sleep(20);
     child.kill('SIGKILL');
     await exit;
     // Long enough for a left-over child to load and finish its 300 epochs.
     await sleep(5000);
-    const fresh = (existsSync(STORE) ? readdirSync(STORE) : []).filter((id) => !before.has(id));
-    assert.equal(fresh.length, 1);
-    assert.equal(status(join(STORE, fresh[0]!)).status, 'interrupted');
-    assert.match(status(join(STORE, fresh[0]!)).error!.message, /CLI that started the run ended/);
+    const [run, ...others] = fresh();
+    assert.equal(others.length, 0);
+    assert.equal(status(join(STORE, run!)).status, 'interrupted');
+    assert.match(status(join(STORE, run!)).error!.message, /CLI that started the run ended/);
   });
 
   it('the child killed with SIGKILL: the CLI records it interrupted by SIGKILL, with the output so far, and exits 137', async () => {
