@@ -298,6 +298,22 @@ forEachBackend('training', () => {
     m.dispose();
   });
 
+  it('stopTraining set in onTrainBegin or onEpochBegin ends training after one step, its epoch recorded (Keras 3)', async () => {
+    const { x, y } = data(5, 40);
+    for (const hook of ['onTrainBegin', 'onEpochBegin'] as const) {
+      const m = model(`stop-at-${hook}`);
+      const steps: number[] = [];
+      const h = await m.fit(x, y, {
+        epochs: 3, batchSize: 8, verbose: 0,
+        callbacks: { [hook]: () => { m.stopTraining = true; }, onBatchEnd: (b: number) => { steps.push(b); } },
+      });
+      assert.deepEqual(steps, [0], hook);
+      assert.deepEqual(h.epoch, [0], hook);
+      assert.equal(h.history.loss!.length, 1, hook);
+      m.dispose();
+    }
+  });
+
   it('a stop a hook asks for in a microtask is seen at that step (TF.js)', async () => {
     const { x, y } = data(5, 40);
     const m = model('microtask-stop');

@@ -295,7 +295,9 @@ async function trainEpochs(
   const observeSteps = observed('stepEnd');
   await callbacks.trainBegin();
   const resume = await callbacks.restoreTraining();
-  for (epoch = Math.max(initialEpoch, resume?.epoch ?? 0); epoch < epochs && !model.stopTraining; epoch++) {
+  // stopTraining is read after a step and after an epoch, never before the first (Keras 3): set
+  // in onTrainBegin or onEpochBegin, it ends training after one step, its epoch recorded.
+  for (epoch = Math.max(initialEpoch, resume?.epoch ?? 0); epoch < epochs; epoch++) {
     await callbacks.epochBegin(epoch);
     resetMetrics(compiled);
     meanLoss = new RunningMean();
@@ -348,6 +350,7 @@ async function trainEpochs(
     notify('epochEnd', { model, epoch, logs });
     lastLogs = withTfjsAliases(compiled, logs);
     await callbacks.epochEnd(epoch, lastLogs);
+    if (model.stopTraining) break;
   }
   // Keras 3: onTrainEnd gets the last epoch's logs (with what callbacks added to them).
   await callbacks.trainEnd(lastLogs);
