@@ -113,6 +113,7 @@ forEachBackend('training', () => {
     assert.deepEqual(Object.keys(h.history).sort(), ['acc', 'accuracy', 'loss', 'val_acc', 'val_accuracy', 'val_loss'], "'accuracy' is logged as Keras's accuracy and TF.js's acc");
     assert.equal(h.params!.steps, 3, '40 training rows in batches of 16: the final partial batch is kept');
     assert.equal(h.params!.samples, 40);
+    assert.deepEqual([...h.params!.metrics].sort(), Object.keys(h.history).sort(), 'params.metrics names every log, validation\'s too (TF.js)');
     const more = await m.fit(x, y, { epochs: 4, initialEpoch: 2, batchSize: 16, verbose: 0 });
     assert.deepEqual(more.epoch, [2, 3]);
     m.dispose();

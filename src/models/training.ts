@@ -118,6 +118,12 @@ function resetMetrics(compiled: Compiled): void {
   for (const output of compiled.outputs) for (const metric of output.metrics) metric.reset();
 }
 
+/** The names an epoch's logs have (TF.js's aliases and validation's included), as History.params lists them (TF.js). */
+function epochLogNames(compiled: Compiled, validating: boolean): string[] {
+  const names = logNames(compiled);
+  return Object.keys(withTfjsAliases(compiled, Object.fromEntries([...names, ...(validating ? names.map((n) => `val_${n}`) : [])].map((n) => [n, 0]))));
+}
+
 /** The logs of an epoch (or of the batches so far): loss, per-output losses, metrics. */
 function epochLogs(compiled: Compiled, loss: RunningMean, outputLosses: readonly RunningMean[]): Logs {
   const logs: Logs = { loss: loss.result() };
@@ -280,7 +286,8 @@ async function trainEpochs(
   // History after the user's callbacks (Keras 3, TF.js): it records what they add to an epoch's logs.
   const callbacks = new CallbackList([...userCallbacks, history, ...observerCallbacks(), ...(verbose > 0 ? [new ProgressLogger(verbose)] : [])]);
   const params: TrainingParams = {
-    epochs, initialEpoch, steps, samples, batchSize: args.batchSize ?? null, verbose, metrics: logNames(compiled),
+    epochs, initialEpoch, steps, samples, batchSize: args.batchSize ?? null, verbose,
+    metrics: epochLogNames(compiled, validate !== undefined),
   };
   let epoch = initialEpoch;
   /** Batches of the epoch trained so far (the batch being trained included, once its step is done). */
