@@ -559,6 +559,8 @@ describe('training: bad input', () => {
     await assert.rejects(m.fit(vb.zeros([0, 6]), vb.zeros([0, 1]), { verbose: 0 }), /fit: Expected at least one example\. Received: x\.shape=\[0, 6\]/);
     await assert.rejects(m.fit(vb.ones([4, 6]), vb.ones([4, 1]), { verbose: 0, validationData: [vb.zeros([0, 6]), vb.zeros([0, 1])] }), /fit: Expected at least one example\. Received: validationData\[0\]\.shape=\[0, 6\]/);
     await assert.rejects(m.fit(vb.ones([1, 6]), vb.ones([1, 1]), { verbose: 0, validationSplit: 0.5 }), /fit: Expected at least one example left to train on after validationSplit\. Received: examples=1, validationSplit=0\.5/);
+    // Keras refuses a split that leaves no example to validate on too (it failed naming validationData[0]).
+    await assert.rejects(m.fit(vb.ones([10, 6]), vb.ones([10, 1]), { verbose: 0, validationSplit: 1e-17 }), /fit: Expected at least one example left to validate on after validationSplit\. Received: examples=10, validationSplit=1e-17/);
     assert.throws(() => m.evaluate(vb.zeros([0, 6]), vb.zeros([0, 1])), /evaluate: Expected at least one example\. Received: x\.shape=\[0, 6\]/);
     assert.throws(() => m.predict(vb.zeros([0, 6])), /predict: Expected at least one example\. Received: x\.shape=\[0, 6\]/);
     await assert.rejects(m.trainOnBatch(vb.zeros([0, 6]), vb.zeros([0, 1])), /trainOnBatch: Expected at least one example/);

@@ -376,6 +376,8 @@ export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor
   const n = xs[0]!.shape[0]!;
   const trainCount = split > 0 ? Math.floor(n * (1 - split)) : n;
   if (trainCount === 0) throw invalid(context, 'Expected at least one example left to train on after validationSplit', { examples: n, validationSplit: split });
+  // As Keras: a split too small to take a whole example (1e-17 of ten) validates on nothing.
+  if (split > 0 && trainCount === n) throw invalid(context, 'Expected at least one example left to validate on after validationSplit', { examples: n, validationSplit: split });
   const head = (list: Tensor[]) => (split > 0 ? list.map((t) => ops.slice(t, [0], [trainCount])) : list);
   const tail = (list: Tensor[]) => list.map((t) => ops.slice(t, [trainCount]));
   const [xTrain, yTrain] = [head(xs), head(ys)];
