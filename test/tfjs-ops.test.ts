@@ -217,6 +217,16 @@ it('the ops are tensor methods, as in TF.js', () => {
   assert.deepEqual(m.any(0, true).arraySync(), vb.any(m, 0, true).arraySync());
 });
 
+it('reductions name themselves for a scalar with an axis, and take keepDims only as true or false', () => {
+  for (const [name, reduce] of [['sum', vb.sum], ['mean', vb.mean], ['variance', vb.variance], ['moments', vb.moments], ['logSumExp', vb.logSumExp], ['max', vb.max], ['all', vb.all]] as const) {
+    assert.throws(() => (reduce as (x: vb.Tensor, axis: number) => unknown)(vb.scalar(2), 0), new RegExp(`^ValueError: ${name}: Expected no axis for a scalar x\\. Received: axis=0`), name);
+    // A truthy non-boolean kept the dimensions silently.
+    assert.throws(() => (reduce as (x: vb.Tensor, axis: number, keepDims: unknown) => unknown)(vb.ones([2, 2]), 1, 'yes'), new RegExp(`^ValueError: ${name}: Expected keepDims to be true or false\\. Received: keepDims="yes"`), name);
+  }
+  assert.throws(() => vb.norm(vb.ones([2]), 'euclidean', 0, 1 as unknown as boolean), /^ValueError: norm: Expected keepDims to be true or false\. Received: keepDims=1/);
+  assert.deepEqual(vb.sum(vb.ones([2, 2]), 1, null as unknown as boolean).shape, [2], 'null is false, as TF.js reads it');
+});
+
 it('bad arguments are errors naming them', () => {
   const x = vb.zeros([2, 3]);
   const flags = vb.tensor([true, false]);

@@ -4,14 +4,14 @@
  * (the reduction order of sum), softmax = e / s and logSoftmax = (x - m) - log(s).
  */
 import { withGradient } from '../autograd/custom.js';
-import { normalizeAxes, normalizeAxis } from '../tensor/shape.js';
+import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TensorLike } from './creation.js';
 import {
   abs, add, asFloat, div, erf, exp, expm1, greater, log, minimum, mul, relu, sigmoid, sub, tanh, where,
 } from './elementwise.js';
 import { op } from './op.js';
-import { max, sum } from './reduction.js';
+import { max, reductionAxes, sum } from './reduction.js';
 import { reshape } from './shape.js';
 
 export const relu6 = op((x: TensorLike): Tensor => minimum(relu(asFloat(x, 'relu6')), 6));
@@ -59,7 +59,7 @@ export const gelu = op((x: TensorLike, approximate: boolean = false): Tensor => 
 /** log(sum(exp(x))) over the axes, computed as m + log(sum(exp(x - m))) with m the maximum. */
 export const logSumExp = op((x: TensorLike, axis?: number | number[] | null, keepDims: boolean = false): Tensor => {
   const t = asFloat(x, 'logSumExp');
-  const axes = normalizeAxes(axis, t.rank, 'logSumExp');
+  const axes = reductionAxes(axis, keepDims, t, 'logSumExp');
   const m = max(t, axes, true);
   // An infinite maximum would turn x - m into NaN; shifting by 0 there keeps +-Infinity.
   const shift = where(greater(abs(m), 3.4028234663852886e38), 0, m);

@@ -18,11 +18,25 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));
 }
 
+/** A reduction's keepDims: a boolean (null and undefined mean false, as TF.js reads them). */
+function checkKeepDims(keepDims: unknown, context: string): void {
+  if (keepDims !== undefined && keepDims !== null && typeof keepDims !== 'boolean') throw invalid(context, 'Expected keepDims to be true or false', { keepDims });
+}
+
+/** The axes a reduction of t runs over (every axis by default), checked under the op's own name, with its keepDims. */
+export function reductionAxes(axis: Axis | null | undefined, keepDims: unknown, t: Tensor, context: string): number[] {
+  checkKeepDims(keepDims, context);
+  const axes = normalizeAxes(axis, t.rank, context);
+  // normalizeAxis lets a scalar have axis 0 (ops such as concat need it); a reduction has no axis of a scalar to run over.
+  if (t.rank === 0 && axes.length > 0) throw invalid(context, 'Expected no axis for a scalar x', { axis });
+  return axes;
+}
+
 function reduction(name: ReducePrimitive) {
   return op((x: TensorLike, axis?: Axis | null, keepDims: boolean = false): Tensor => {
     let t = convertToTensor(x, 'x', name);
     if (t.dtype === 'bool') t = cast(t, 'int32');
-    const axes = normalizeAxes(axis, t.rank, name);
+    const axes = reductionAxes(axis, keepDims, t, name);
     const y = ENGINE.run(name, [t], { axes });
     return keepDims ? reshape(y, keptShape(t.shape, axes)) : y;
   });
@@ -41,9 +55,7 @@ export const min = reduction('min');
 function logicalReduction(name: 'all' | 'any', reduce: typeof min) {
   return op((x: TensorLike, axis?: Axis | null, keepDims: boolean = false): Tensor => {
     const t = convertToTensor(x, 'x', name, 'bool');
-    const axes = normalizeAxes(axis, t.rank, name);
-    // (normalizeAxes lets a scalar have axis 0, which min and max then refuse under their own names.)
-    if (t.rank === 0 && axes.length > 0) throw invalid(name, 'Expected no axis for a scalar x', { axis });
+    const axes = reductionAxes(axis, keepDims, t, name);
     // The int32 identity of an empty min (max) is 2^31 - 1 (-2^31): > 0 gives true (false).
     return greater(reduce(t.dtype === 'bool' ? t : cast(t, 'bool'), axes, keepDims), 0);
   });
@@ -64,6 +76,7 @@ export type NormOrder = 'euclidean' | 'fro' | number;
  */
 export const norm = op(function norm(x: TensorLike, ord: NormOrder = 'euclidean', axis: number | readonly number[] | null = null, keepDims: boolean = false): Tensor {
   const t = asFloat(x, 'norm');
+  checkKeepDims(keepDims, 'norm');
   const list = axis === null || axis === undefined ? null : axisList(axis, 'norm');
   const axes = list === null ? t.shape.map((_, i) => i) : list.map((a) => normalizeAxis(a, t.rank, 'norm'));
   if ((list !== null && (axes.length === 0 || axes.length > 2)) || new Set(axes).size !== axes.length || (list !== null && t.rank === 0)) {
@@ -103,22 +116,26 @@ function countOf(shape: readonly number[], axes: readonly number[]): number {
 
 export const mean = op(function mean(x: TensorLike, axis?: Axis | null, keepDims: boolean = false): Tensor {
   const t = asFloat(x, 'mean');
-  const axes = normalizeAxes(axis, t.rank, 'mean');
+  const axes = reductionAxes(axis, keepDims, t, 'mean');
   return div(sum(t, axes, keepDims), countOf(t.shape, axes));
 });
 
 /** mean and variance (the mean of squared deviations from the mean) over the axes. */
 export const moments = op(function moments(x: TensorLike, axis?: Axis | null, keepDims: boolean = false): { mean: Tensor; variance: Tensor } {
-  const t = asFloat(x, 'moments');
-  const axes = normalizeAxes(axis, t.rank, 'moments');
+  return momentsOf(x, axis, keepDims, 'moments');
+});
+
+function momentsOf(x: TensorLike, axis: Axis | null | undefined, keepDims: boolean, context: string): { mean: Tensor; variance: Tensor } {
+  const t = asFloat(x, context);
+  const axes = reductionAxes(axis, keepDims, t, context);
   const m = mean(t, axes, true);
   const deviation = sub(t, m);
   const variance = mean(mul(deviation, deviation), axes, keepDims);
   return { mean: keepDims ? m : reshape(m, t.shape.filter((_, i) => !axes.includes(i))), variance };
-});
+}
 
 export const variance = op(function variance(x: TensorLike, axis?: Axis | null, keepDims: boolean = false): Tensor {
-  return moments(x, axis, keepDims).variance;
+  return momentsOf(x, axis, keepDims, 'variance').variance;
 });
 
 /** Cumulative sum along an axis (TF.js argument order); see src/primitives/scan.ts for the order. */
