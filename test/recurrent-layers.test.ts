@@ -316,6 +316,27 @@ describe('recurrent layers: references, masks, dropout', () => {
     assert.deepEqual(withState.applyOutputs(vb.ones([1, 3, 2])).map((t) => t.shape), [[1, 4], [1, 2], [1, 2], [1, 2], [1, 2]]);
   });
 
+  it('unroll: true (TF.js and Keras) is taken, in factories and files: the loop is always unrolled', async () => {
+    vb.setRandomSeed(17);
+    const x = vb.random.normal(vb.random.key(18), [2, 3, 2]);
+    const unrolled = L.gru({ units: 2, unroll: true } as never);
+    const plain = L.gru({ units: 2 });
+    unrolled.apply(x);
+    plain.apply(x);
+    unrolled.setWeights(plain.getWeights());
+    assert.deepEqual(bits(unrolled.apply(x)), bits(plain.apply(x)));
+    assert.throws(() => L.lstm({ units: 2, unroll: 'yes' } as never), /LSTM: Expected unroll to be a boolean\. Received: unroll="yes"/);
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    const saved = tf.sequential({ layers: [tf.layers.simpleRNN({ units: 2, unroll: true, inputShape: [3, 2] })] });
+    await saved.save(tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts as vb.ModelArtifacts));
+    const y = saved.predict(toTf(x)) as tf.Tensor;
+    assertClose((loaded.predict(x) as vb.Tensor).dataSync(), y.dataSync(), 'a TF.js file with unroll: true');
+  });
+
   it('bad inputs are errors naming them', () => {
     const layer = L.lstm({ units: 2 });
     assert.throws(() => layer.apply(vb.zeros([2, 3])), /Expected inputs of shape \[batch, time, features\].*inputShape=\[null, 3\]/);

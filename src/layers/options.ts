@@ -14,7 +14,9 @@ export const LAYER_ARGS: readonly string[] = ['name', 'trainable', 'inputShape',
 export const IGNORED_OPTIONS: Readonly<Record<string, (value: unknown) => boolean>> = {
   // A layer's dtype in TF.js; verbatim's layers compute in float32 (int32 inputs are indices).
   dtype: (v) => v === 'float32' || v === 'int32' || v === null || v === undefined,
-  sparse: (v) => !v, ragged: (v) => !v, batchSize: (v) => v === null || v === undefined || (Number.isInteger(v) && (v as number) > 0), unroll: (v) => !v,
+  sparse: (v) => !v, ragged: (v) => !v, batchSize: (v) => v === null || v === undefined || (Number.isInteger(v) && (v as number) > 0),
+  // Recurrent layers always unroll their loop, which computes what a symbolic loop would.
+  unroll: (v) => v === null || v === undefined || typeof v === 'boolean',
   implementation: () => true, activityRegularizer: (v) => v === null || v === undefined,
   // TF.js writes null where it means its default; Keras's default applies in verbatim.
   unitForgetBias: (v) => v === null, maskZero: (v) => v === null, inputLength: (v) => v === null,
