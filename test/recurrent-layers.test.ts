@@ -337,6 +337,20 @@ describe('recurrent layers: references, masks, dropout', () => {
     assertClose((loaded.predict(x) as vb.Tensor).dataSync(), y.dataSync(), 'a TF.js file with unroll: true');
   });
 
+  it('a seed that is not an integer is an error naming it, in every seeded layer (it was a SyntaxError from BigInt)', () => {
+    const makers: [string, (seed: unknown) => unknown][] = [
+      ['LSTM', (seed) => L.lstm({ units: 2, dropout: 0.5, seed } as never)], ['GRU', (seed) => L.gru({ units: 2, seed } as never)],
+      ['Dropout', (seed) => L.dropout({ rate: 0.5, seed } as never)], ['MultiHeadAttention', (seed) => L.multiHeadAttention({ numHeads: 1, keyDim: 2, seed } as never)],
+      ['GaussianNoise', (seed) => L.gaussianNoise({ stddev: 1, seed } as never)], ['RandomFlip', (seed) => L.randomFlip({ seed } as never)],
+    ];
+    for (const [className, make] of makers) {
+      for (const [seed, shown] of [['abc', '"abc"'], ['1.5', '"1.5"'], [1.5, '1.5'], [{}, '{}']] as const) {
+        assert.throws(() => make(seed), new RegExp(`${className}: Expected seed to be an integer .*Received: seed=${shown.replace(/[.{}]/g, '\\$&')}$`), `${className} seed ${shown}`);
+      }
+      assert.doesNotThrow(() => make('12345678901234567890'), `${className}: a bigint seed's decimal string`);
+    }
+  });
+
   it('bad inputs are errors naming them', () => {
     const layer = L.lstm({ units: 2 });
     assert.throws(() => layer.apply(vb.zeros([2, 3])), /Expected inputs of shape \[batch, time, features\].*inputShape=\[null, 3\]/);

@@ -82,7 +82,7 @@ export class MultiHeadAttention extends Layer {
     this.dropout = args.dropout ?? 0;
     this.useBias = args.useBias ?? true;
     this.outputDim = args.outputShape ?? undefined;
-    this.seed = parseSeed(args.seed);
+    this.seed = parseSeed('MultiHeadAttention', args.seed);
     this.kernelInitializer = getInitializer(args.kernelInitializer, 'glorotUniform', 'MultiHeadAttention');
     this.biasInitializer = getInitializer(args.biasInitializer, 'zeros', 'MultiHeadAttention');
   }

@@ -15,6 +15,7 @@ import { foldIn, key as keyOf, randomBits, type Key, type Seed } from '../random
 import { scaledIndex, uniformValues } from '../random/samplers.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDataFormat, fromChannelsLast, toChannelsLast, type DataFormat } from './convolutional.js';
+import { parseSeed } from './core.js';
 import { Layer, keyForPath, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 import { checkInterpolation, checkPositiveInteger, cropToAspectThenResize, imageShape, type ResizeInterpolation } from './preprocessing.js';
 
@@ -53,11 +54,7 @@ abstract class Augmentation extends Layer {
 
   constructor(className: string, args: AugmentationArgs) {
     super(className, args);
-    const seed = args.seed ?? undefined;
-    const validSeed = seed === undefined || typeof seed === 'bigint' || Number.isInteger(seed) || (typeof seed === 'string' && /^-?\d+$/.test(seed));
-    if (!validSeed) throw invalid(className, 'Expected seed to be an integer', { seed });
-    // A bigint seed comes back from getConfig() as a decimal string (JSON has no bigint).
-    this.seed = typeof seed === 'string' ? BigInt(seed) : seed;
+    this.seed = parseSeed(className, args.seed);
     this.dataFormat = checkDataFormat(className, args.dataFormat ?? 'channelsLast');
   }
 

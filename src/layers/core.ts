@@ -96,9 +96,12 @@ export interface DropoutArgs extends LayerArgs {
   noiseShape?: (number | null)[] | null;
 }
 
-/** A noise layer's seed argument; a bigint seed comes back from getConfig() as a decimal string (JSON has no bigint). */
-export function parseSeed(seed: Seed | string | null | undefined): Seed | undefined {
-  return typeof seed === 'string' ? BigInt(seed) : seed ?? undefined;
+/** A layer's seed argument, checked; a bigint seed comes back from getConfig() as a decimal string (JSON has no bigint). */
+export function parseSeed(context: string, seed: Seed | string | null | undefined): Seed | undefined {
+  if (seed === null || seed === undefined) return undefined;
+  const valid = typeof seed === 'bigint' || Number.isSafeInteger(seed) || (typeof seed === 'string' && /^-?\d+$/.test(seed));
+  if (!valid) throw invalid(context, 'Expected seed to be an integer (a safe integer, a bigint or its decimal string)', { seed });
+  return typeof seed === 'string' ? BigInt(seed) : seed;
 }
 
 /** A seed as getConfig() reports it. */
@@ -149,7 +152,7 @@ export class Dropout extends Layer {
       throw invalid(className, 'Expected rate in [0, 1)', { rate: args.rate });
     }
     this.rate = args.rate;
-    this.seed = parseSeed(args.seed);
+    this.seed = parseSeed('Dropout', args.seed);
     this.noiseShape = args.noiseShape ?? undefined;
   }
 

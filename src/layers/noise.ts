@@ -91,7 +91,7 @@ abstract class NoiseLayer extends Layer {
 
   constructor(className: string, args: LayerArgs & { seed?: Seed | string | null }) {
     super(className, args);
-    this.seed = parseSeed(args.seed);
+    this.seed = parseSeed(className, args.seed);
   }
 
   computeOutputShape(inputShape: SymbolicShape): SymbolicShape {

@@ -16,6 +16,7 @@ import { foldIn, key as keyOf, type Key, type Seed } from '../random/keys.js';
 import { uniformValues } from '../random/samplers.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { getActivation, type ActivationFn, type ActivationIdentifier, type ResolvedActivation } from './activations.js';
+import { parseSeed } from './core.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { firstDraw, Layer, keyForPath, type BatchRows, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
@@ -155,8 +156,7 @@ export abstract class RNN extends Layer {
     this.takesInitialState = true;
     this.goBackwards = flag(className, 'goBackwards', args.goBackwards, false);
     flag(className, 'unroll', args.unroll, true); // only checked: the loop is always unrolled
-    // A bigint seed comes back from getConfig() as a decimal string (JSON has no bigint).
-    this.seed = typeof args.seed === 'string' ? BigInt(args.seed) : args.seed ?? undefined;
+    this.seed = parseSeed(className, args.seed);
   }
 
   protected get context(): string {
