@@ -247,6 +247,28 @@ describe('recurrent layers: references, masks, dropout', () => {
     }
   });
 
+  it('with an initial state, masked steps before the first unmasked one output zeros, not the initial state (Keras)', () => {
+    vb.setRandomSeed(19);
+    const x = vb.random.normal(vb.random.key(20), [2, 4, 3]);
+    // Row 0 starts with two masked steps; row 1 is masked throughout.
+    const mask = vb.tensor([[false, false, true, true], [false, false, false, false]], [2, 4], 'bool');
+    const initialState = [vb.random.normal(vb.random.key(21), [2, 2]), vb.random.normal(vb.random.key(22), [2, 2])];
+    const sequences = L.lstm({ units: 2, returnSequences: true, returnState: true });
+    const [y, h, c] = sequences.apply([x, ...initialState], { mask }) as unknown as vb.Tensor[];
+    assert.deepEqual(Array.from(vb.slice(y!, [0, 0, 0], [1, 2, 2]).dataSync()), [0, 0, 0, 0], 'row 0, steps 0 and 1');
+    assert.deepEqual(Array.from(vb.slice(y!, [1, 0, 0], [1, 4, 2]).dataSync()), new Array(8).fill(0), 'row 1, every step');
+    assert.ok(Array.from(vb.slice(y!, [0, 2, 0], [1, 2, 2]).dataSync()).every((v) => v !== 0), 'row 0, unmasked steps');
+    // The states are kept through masked steps: row 1 ends with its initial state.
+    assert.deepEqual(bits(vb.slice(h!, [1], [1])), bits(vb.slice(initialState[0]!, [1], [1])));
+    assert.deepEqual(bits(vb.slice(c!, [1], [1])), bits(vb.slice(initialState[1]!, [1], [1])));
+    const last = L.lstm({ units: 2 });
+    last.apply(x);
+    last.setWeights(sequences.getWeights());
+    const out = last.apply([x, ...initialState], { mask });
+    assert.deepEqual(bits(vb.slice(out, [0], [1])), bits(vb.slice(h!, [0], [1])), 'row 0: the last unmasked step\'s output');
+    assert.deepEqual(Array.from(vb.slice(out, [1], [1]).dataSync()), [0, 0], 'row 1: no unmasked step, zeros');
+  });
+
   it('maskZero: a padded sequence gives the bits of the unpadded one, padded before or after; Dense passes the mask on', () => {
     vb.setRandomSeed(10);
     const layers = () => [L.embedding({ inputDim: 10, outputDim: 4, maskZero: true }), L.dense({ units: 4 }), L.lstm({ units: 3 })];

@@ -87,8 +87,8 @@ export class Bidirectional extends Layer {
       const backward = this.backwardLayer.runSequence(x, context);
       const sequences = this.forwardLayer.returnSequences;
       // The backward layer's outputs come last step first; they are put back in input order.
-      const a = sequences ? ops.stack(forward.outputs, 1) : forward.states[0]!;
-      const b = sequences ? ops.stack([...backward.outputs].reverse(), 1) : backward.states[0]!;
+      const a = sequences ? ops.stack(forward.outputs, 1) : forward.output;
+      const b = sequences ? ops.stack([...backward.outputs].reverse(), 1) : backward.output;
       const merged = this.mergeMode === null ? [a, b] : [MERGE[this.mergeMode](a, b)];
       return this.forwardLayer.returnState ? [...merged, ...forward.states, ...backward.states] : merged;
     });

@@ -68,9 +68,10 @@ export interface GRUArgs extends GatedRecurrentArgs {
 /** One step: the new states (states[0] is the step's output) from x_t . kernel + input bias and the previous states. */
 type StepFn = (projected: Tensor, states: readonly Tensor[], recurrentInput: Tensor) => Tensor[];
 
-/** A recurrent layer's outputs on a sequence: each step's output in processing order, and the final states. */
+/** A recurrent layer's outputs on a sequence: each step's output in processing order (with returnSequences), the last step's, and the final states. */
 export interface SequenceResult {
   outputs: Tensor[];
+  output: Tensor;
   states: Tensor[];
 }
 
@@ -230,6 +231,7 @@ export abstract class RNN extends Layer {
     }
     let states = initialStates ? [...initialStates] : Array.from({ length: this.stateCount }, () => ops.zeros([batch, this.units]));
     const outputs: Tensor[] = [];
+    let last: Tensor | undefined;
     for (let i = 0; i < time; i++) {
       const t = this.goBackwards ? time - 1 - i : i;
       let next = step(perStep[t]!, states, recurrentMask ? ops.mul(states[0]!, recurrentMask) : states[0]!);
@@ -237,21 +239,23 @@ export abstract class RNN extends Layer {
       if (mask) {
         const keep = ops.slice(mask, [0, t], [batch, 1]);
         const previous = states;
-        if (this.returnSequences) output = ops.where(keep, output, this.zeroOutputForMask ? 0 : previous[0]!);
+        // Keras: a masked step repeats the previous step's output, zeros before the first step (not the initial state).
+        output = ops.where(keep, output, this.zeroOutputForMask || !last ? 0 : last);
         next = next.map((s, k) => ops.where(keep, s, previous[k]!));
       }
       states = next;
+      last = output;
       if (this.returnSequences) outputs.push(output);
     }
-    return { outputs, states };
+    return { outputs, output: last!, states };
   }
 
   /** Every output: [output] or, with returnState, [output, ...final states]; x may be [sequence, ...initial states]. */
   callOutputs(x: Tensor | Tensor[], context: CallContext): Tensor[] {
     return ENGINE.tidy(() => {
       const [sequence, ...initialStates] = Array.isArray(x) ? x : [x];
-      const { outputs, states } = this.runSequence(sequence!, context, initialStates.length > 0 ? initialStates : undefined);
-      const output = this.returnSequences ? ops.stack(outputs, 1) : states[0]!;
+      const { outputs, output: last, states } = this.runSequence(sequence!, context, initialStates.length > 0 ? initialStates : undefined);
+      const output = this.returnSequences ? ops.stack(outputs, 1) : last;
       return this.returnState ? [output, ...states] : [output];
     });
   }
