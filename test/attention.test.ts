@@ -127,6 +127,19 @@ describe('multiHeadAttention', () => {
     }
   });
 
+  it('bad options and inputs are errors naming them, never ignored or failing inside (useBias, attend options, a built layer\'s features)', () => {
+    assert.throws(() => mha({ numHeads: 1, keyDim: 2, useBias: 'no' }), /MultiHeadAttention: Expected useBias to be a boolean\. Received: useBias="no"/);
+    const layer = mha({ numHeads: 2, keyDim: 2, name: 'probe' }) as vb.layers.MultiHeadAttention;
+    const [q, v] = [vb.ones([2, 3, 4]), vb.ones([2, 5, 6])];
+    layer.attend(q, v);
+    assert.throws(() => layer.attend(q, v, v, { returnAttentionScores: true } as never), /MultiHeadAttention \(probe\): Expected options among attentionMask, useCausalMask, training, step, rows\. Received: option="returnAttentionScores"/);
+    assert.throws(() => layer.attend(q, v, v, 5 as never), /Expected options to be an object .*Received: options=5/);
+    assert.throws(() => layer.attend([[1]] as never, v), /Expected query to be a tensor\. Received: query=\[\[1\]\]/);
+    assert.throws(() => layer.attend(vb.ones([2, 3, 5]), v), /MultiHeadAttention \(probe\): Expected query of shape \[batch, time, 4\] \(the layer was built for it\)\. Received: query\.shape=\[2, 3, 5\]/);
+    assert.throws(() => layer.attend(q, vb.ones([2, 5, 4])), /Expected value of shape \[batch, time, 6\].*Received: value\.shape=\[2, 5, 4\]/);
+    assert.throws(() => layer.apply(vb.ones([2, 4])), /Expected query of shape \[batch, time, 4\].*Received: query\.shape=\[2, 4\]/);
+  });
+
   it('rejects mismatched inputs and masks, naming them', () => {
     const layer = mha({ numHeads: 1, keyDim: 2 }) as vb.layers.MultiHeadAttention;
     assert.throws(() => layer.attend(vb.zeros([2, 3]), vb.zeros([2, 3])), /Expected inputs of rank 3 \[batch, time, features\] with known features\. Received: query=\[null, 3\]/);

@@ -10,7 +10,7 @@ import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { ENGINE } from '../engine/engine.js';
 import type { Seed } from '../random/keys.js';
-import type { Tensor, Variable } from '../tensor/tensor.js';
+import { Tensor, type Variable } from '../tensor/tensor.js';
 import { invertedDropout, parseSeed, seedConfig, stepKey } from './core.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, type BatchRows, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
@@ -44,6 +44,9 @@ export interface AttentionOptions {
 }
 
 const LARGE_NEGATIVE = -1e9;
+
+/** AttentionOptions' keys: another (Keras's returnAttentionScores, say) is an error, never ignored. */
+const ATTEND_OPTIONS = ['attentionMask', 'useCausalMask', 'training', 'step', 'rows'];
 
 /** One input shape or several, as a list. */
 function shapeList(shape: SymbolicShape | SymbolicShape[]): SymbolicShape[] {
@@ -80,6 +83,7 @@ export class MultiHeadAttention extends Layer {
     this.keyDim = args.keyDim;
     this.valueDim = args.valueDim ?? args.keyDim;
     this.dropout = args.dropout ?? 0;
+    if (args.useBias !== undefined && typeof args.useBias !== 'boolean') throw invalid('MultiHeadAttention', 'Expected useBias to be a boolean', { useBias: args.useBias });
     this.useBias = args.useBias ?? true;
     this.outputDim = args.outputShape ?? undefined;
     this.seed = parseSeed('MultiHeadAttention', args.seed);
@@ -120,7 +124,7 @@ export class MultiHeadAttention extends Layer {
   /** [query, value, key?] (in a functional model), or one tensor: self-attention. */
   call(x: Tensor | Tensor[], context: CallContext): Tensor {
     const [query, value = query, key = value] = Array.isArray(x) ? x : [x];
-    return this.attend(query!, value!, key, context);
+    return this.attend(query!, value!, key, { training: context.training, step: context.step, ...(context.rows ? { rows: context.rows } : {}) });
   }
 
   /**
@@ -129,8 +133,18 @@ export class MultiHeadAttention extends Layer {
    */
   attend(query: Tensor, value: Tensor, key: Tensor = value, options: AttentionOptions = {}): Tensor {
     this.ensureStandaloneName();
+    const context = `MultiHeadAttention (${this.name})`;
+    if (options === null || typeof options !== 'object') throw invalid(context, `Expected options to be an object with keys among ${ATTEND_OPTIONS.join(', ')}`, { options });
+    const unknown = Object.keys(options).filter((k) => !ATTEND_OPTIONS.includes(k));
+    if (unknown.length > 0) throw invalid(context, `Expected options among ${ATTEND_OPTIONS.join(', ')}`, { option: unknown.join(', ') });
+    const inputs = [['query', query], ['value', value], ['key', key]] as const;
+    for (const [name, t] of inputs) if (!(t instanceof Tensor)) throw invalid(context, `Expected ${name} to be a tensor`, { [name]: t });
     if (!this.built) this.build([query, value, key].map((t) => [null, ...t.shape.slice(1)]));
     const p = this.projections!;
+    for (const [name, t] of inputs) {
+      const features = p[name].kernel.shape[0]!;
+      if (t.rank !== 3 || t.shape[2] !== features) throw invalid(context, `Expected ${name} of shape [batch, time, ${features}] (the layer was built for it)`, { [`${name}.shape`]: t.shape });
+    }
     const [batch, queryTime] = query.shape as [number, number, number];
     const valueTime = value.shape[1]!;
     if (key.shape[0] !== batch || value.shape[0] !== batch || key.shape[1] !== valueTime) {
