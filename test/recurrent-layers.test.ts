@@ -287,6 +287,24 @@ describe('recurrent layers: references, masks, dropout', () => {
     assert.notDeepEqual(bits(unmasked.predict(vb.tensor([[0, 0, 3, 7, 2]], [1, 5], 'int32'))), bits(plain), 'without maskZero the padding counts');
   });
 
+  it('timeDistributed passes the mask on to a recurrent layer (Keras, TF.js): padding counts for nothing, no warning', () => {
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (message: string) => warnings.push(message);
+    try {
+      vb.setRandomSeed(23);
+      const model = vb.sequential({ layers: [L.embedding({ inputDim: 10, outputDim: 3, maskZero: true }), L.timeDistributed({ layer: L.dense({ units: 4 }) }), L.gru({ units: 2 })] });
+      model.predict(vb.zeros([1, 5], 'int32')).dispose();
+      randomizeWeights(model, 24);
+      // Masked steps keep the state: wherever the padding lies, the output is that of the steps 3, 7, 2.
+      const first = bits(model.predict(vb.tensor([[0, 0, 3, 7, 2]], [1, 5], 'int32')));
+      for (const padded of [[3, 7, 2, 0, 0], [3, 0, 7, 0, 2]]) assert.deepEqual(bits(model.predict(vb.tensor([padded], [1, 5], 'int32'))), first, `padded ${padded}`);
+      assert.deepEqual(warnings, []);
+    } finally {
+      console.warn = warn;
+    }
+  });
+
   it('a layer without mask support drops the mask (with a warning)', () => {
     const warnings: string[] = [];
     const warn = console.warn;

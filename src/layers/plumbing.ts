@@ -81,8 +81,10 @@ export interface TimeDistributedArgs extends LayerArgs {
  * Applies a layer to every slice along axis 1: the input [batch, steps, ...] is reshaped to
  * [batch * steps, ...], run through the layer and reshaped back, so every step shares the
  * layer's weights. The inner layer's weights are named `<model>/<wrapper>/<inner>/<weight>`.
+ * The input's mask ([batch, steps]) passes on to the output, as Keras's and TF.js's.
  */
 export class TimeDistributed extends Layer {
+  override supportsMasking = true;
   readonly layer: Layer;
 
   constructor(args: TimeDistributedArgs) {
@@ -115,8 +117,10 @@ export class TimeDistributed extends Layer {
     this.innerShape(x.shape as SymbolicShape);
     // The inner rows of example i are [i steps, (i + 1) steps): a micro-batch's rows map alike.
     const rows = context.rows && { offset: context.rows.offset * steps, total: context.rows.total * steps };
+    // The mask is over the steps, which the inner layer does not see.
+    const { mask: _stepsMask, ...inner } = context;
     return ENGINE.tidy(() => {
-      const y = this.layer.call(ops.reshape(x, [batch * steps, ...x.shape.slice(2)]), rows ? { ...context, rows } : context) as Tensor;
+      const y = this.layer.call(ops.reshape(x, [batch * steps, ...x.shape.slice(2)]), rows ? { ...inner, rows } : inner) as Tensor;
       return ops.reshape(y, [batch, steps, ...y.shape.slice(1)]);
     });
   }
