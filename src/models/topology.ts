@@ -127,8 +127,12 @@ export class Graph {
       // Every layer of a graph is built when the graph is made: one that is not was disposed.
       if (!node.layer.built) throw invalid(node.layer.name!, 'Expected a layer with its weights (it was disposed, with its model or alone)', { layer: node.layer.name });
       const args = node.inputs.map((t) => values.get(t)!);
+      const inputMasks = node.inputs.map((t) => masks.get(t));
+      // A layer of a list without mask support gets one only to warn that it stops there: the masks
+      // of inputs of other lengths (cross-attention's query and value) cannot be and-ed.
       const inputMask = node.layer.ignoresMasks ? undefined
-        : node.asList && !node.layer.takesInitialState ? mergedMask(node.inputs.map((t) => masks.get(t))) : masks.get(node.inputs[0]!);
+        : !node.asList || node.layer.takesInitialState ? inputMasks[0]
+        : node.layer.supportsMasking ? mergedMask(inputMasks) : inputMasks.find((m) => m !== undefined);
       const { output, mask } = callWithMask(node.layer, node.asList ? args : args[0]!, inputMask, context);
       const outputs = Array.isArray(output) ? output : [output];
       node.outputs.forEach((t, i) => {
