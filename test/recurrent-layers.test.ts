@@ -347,13 +347,50 @@ describe('recurrent layers: references, masks, dropout', () => {
       /Expected layers of one output in a Sequential model.*Received: layer="stateful", outputs=3/);
     assert.deepEqual((L.lstm({ units: 2, returnState: true }).apply(vb.ones([1, 3, 2])) as unknown as vb.Tensor[]).map((t) => t.shape), [[1, 2], [1, 2], [1, 2]]);
     const both = L.bidirectional({ layer: L.simpleRNN({ units: 2 }), mergeMode: null });
-    assert.throws(() => both.apply(vb.zeros([1, 3, 2])), /mergeMode=null/);
+    assert.throws(() => vb.sequential({ layers: [L.bidirectional({ layer: L.simpleRNN({ units: 2 }), mergeMode: null, inputShape: [3, 2], name: 'both' })] }),
+      /Expected layers of one output in a Sequential model.*Received: layer="both", outputs=2/);
     const [forward, backward] = both.applyOutputs(vb.ones([1, 3, 2]));
     assert.deepEqual([forward!.shape, backward!.shape], [[1, 2], [1, 2]]);
     const declaredInside = vb.sequential({ layers: [L.bidirectional({ layer: L.gru({ units: 2, inputShape: [3, 2] }) })] });
     assert.deepEqual(declaredInside.expectedInputShapes(), [[null, 3, 2]]);
     const withState = L.bidirectional({ layer: L.lstm({ units: 2, returnState: true }) });
     assert.deepEqual(withState.applyOutputs(vb.ones([1, 3, 2])).map((t) => t.shape), [[1, 4], [1, 2], [1, 2], [1, 2], [1, 2]]);
+  });
+
+  it('bidirectional with returnState or mergeMode null gives every output from apply and in graphs, as TF.js (the graph had one and predict failed), and saves', async () => {
+    vb.setRandomSeed(25);
+    const x = vb.random.normal(vb.random.key(26), [2, 4, 3]);
+    for (const [name, ours, theirs] of [
+      ['returnState', () => L.bidirectional({ layer: L.lstm({ units: 2, returnState: true }) }), () => tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 2, returnState: true, recurrentActivation: 'sigmoid' }) as tf.RNN })],
+      ['mergeMode null', () => L.bidirectional({ layer: L.gru({ units: 2, resetAfter: false, returnSequences: true }), mergeMode: null }),
+        () => tf.layers.bidirectional({ layer: tf.layers.gru({ units: 2, returnSequences: true, recurrentActivation: 'sigmoid' }) as tf.RNN, mergeMode: null as never })],
+    ] as const) {
+      const input = vb.input({ shape: [4, 3] });
+      const layer = ours();
+      const outputs = layer.apply(input) as unknown as vb.SymbolicTensor[];
+      const model = vb.model({ inputs: input, outputs });
+      const reference = theirs();
+      const theirOutputs = reference.apply(tf.input({ shape: [4, 3] })) as tf.SymbolicTensor[];
+      assert.deepEqual(outputs.map((t) => t.shape), theirOutputs.map((t) => t.shape), `${name}: shapes`);
+      reference.setWeights(layer.getWeights().map(toTf));
+      const expected = reference.apply(toTf(x)) as tf.Tensor[];
+      const predicted = model.predict(x) as vb.Tensor[];
+      const applied = layer.apply(x) as unknown as vb.Tensor[];
+      let artifacts: vb.ModelArtifacts | undefined;
+      await model.save(vb.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }));
+      const loaded = (await vb.loadLayersModel(vb.io.fromMemory(artifacts!))).predict(x) as vb.Tensor[];
+      const theirLoaded = (await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts))).predict(toTf(x)) as tf.Tensor[];
+      expected.forEach((e, i) => {
+        assertClose(predicted[i]!.dataSync(), e.dataSync(), `${name}: output ${i} of the graph`);
+        assert.deepEqual(bits(applied[i]!), bits(predicted[i]!), `${name}: output ${i} of apply`);
+        assert.deepEqual(bits(loaded[i]!), bits(predicted[i]!), `${name}: output ${i} saved and loaded`);
+        assertClose(theirLoaded[i]!.dataSync(), e.dataSync(), `${name}: output ${i} loaded in TF.js`);
+      });
+      model.dispose();
+    }
   });
 
   it('unroll: true (TF.js and Keras) is taken, in factories and files: the loop is always unrolled', async () => {

@@ -70,10 +70,13 @@ export class Bidirectional extends Layer {
     this.built = true;
   }
 
-  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+  /** The merged output's shape, or with mergeMode null or returnState every output's (see callOutputs). */
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape | SymbolicShape[] {
     const shapes = this.forwardLayer.computeOutputShape(inputShape);
-    const shape = (this.forwardLayer.returnState ? shapes[0] : shapes) as SymbolicShape;
-    return this.mergeMode === 'concat' ? [...shape.slice(0, -1), 2 * this.forwardLayer.units] : shape;
+    const [shape, ...states] = (this.forwardLayer.returnState ? shapes : [shapes]) as SymbolicShape[];
+    const merged = this.mergeMode === null ? [shape!, shape!] : [this.mergeMode === 'concat' ? [...shape!.slice(0, -1), 2 * this.forwardLayer.units] : shape!];
+    const outputs = [...merged, ...states, ...states];
+    return outputs.length === 1 ? outputs[0]! : outputs;
   }
 
   override computeMask(_input: Tensor, mask: Tensor | undefined): Tensor | undefined {
@@ -94,12 +97,10 @@ export class Bidirectional extends Layer {
     });
   }
 
-  call(x: Tensor, context: CallContext): Tensor {
-    if (this.mergeMode === null || this.forwardLayer.returnState) {
-      throw invalid(`Bidirectional (${this.name})`, 'Expected a layer with one output here (a Sequential model or layer.apply); with mergeMode null or returnState use layer.applyOutputs(x)',
-        { mergeMode: this.mergeMode, returnState: this.forwardLayer.returnState });
-    }
-    return this.callOutputs(x, context)[0]!;
+  /** The merged output, or with mergeMode null or returnState the list of callOutputs (as TF.js's and Keras's apply). */
+  call(x: Tensor, context: CallContext): Tensor | Tensor[] {
+    const outputs = this.callOutputs(x, context);
+    return outputs.length === 1 ? outputs[0]! : outputs;
   }
 
   /** Like apply, but returns every output (see callOutputs). */
