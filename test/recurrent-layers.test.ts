@@ -393,6 +393,21 @@ describe('recurrent layers: references, masks, dropout', () => {
     }
   });
 
+  it('apply(x, {initialState}) type-checks as the README writes it (TypeScript refused the option), and states that are not tensors are an error naming them', () => {
+    vb.setRandomSeed(27);
+    const x = vb.random.normal(vb.random.key(28), [2, 3, 2]);
+    const layer = L.lstm({ units: 2 });
+    const states = [vb.random.normal(vb.random.key(29), [2, 2]), vb.random.normal(vb.random.key(30), [2, 2])];
+    const options: vb.layers.ApplyOptions = { initialState: states };
+    assert.deepEqual(bits(layer.apply(x, options)), bits(layer.apply([x, ...states])));
+    const input = vb.input({ shape: [3, 2] });
+    const [h, c] = [vb.input({ shape: [2] }), vb.input({ shape: [2] })];
+    const model = vb.model({ inputs: [input, h, c], outputs: layer.apply(input, { initialState: [h, c] }) });
+    assert.deepEqual(bits(model.predict([x, ...states]) as vb.Tensor), bits(layer.apply([x, ...states])));
+    assert.throws(() => layer.apply(x, { initialState: [[[0, 0], [0, 0]]] } as never), /lstm(_\d+)?\.apply: Expected one input tensor and initialState a list of tensors\. Received: initialState=\[\[\[0, 0\], \[0, 0\]\]\]/);
+    model.dispose();
+  });
+
   it('unroll: true (TF.js and Keras) is taken, in factories and files: the loop is always unrolled', async () => {
     vb.setRandomSeed(17);
     const x = vb.random.normal(vb.random.key(18), [2, 3, 2]);

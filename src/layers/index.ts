@@ -31,7 +31,7 @@ function checked<F extends (args: never) => Layer>(make: F): F {
 
 export { ACTIVATION_NAMES, type ActivationIdentifier } from './activations.js';
 export { MultiHeadAttention, type MultiHeadAttentionArgs, type AttentionOptions };
-export { SymbolicTensor, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+export { SymbolicTensor, type ApplyOptions, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 /** The base class of every layer, and the one users extend (TF.js's tf.layers.Layer). */
 export { UserLayer as Layer } from './custom.js';
 export { Dense, Dropout, Activation, Flatten, Reshape, InputLayer, type DenseArgs, type DropoutArgs } from './core.js';

@@ -8,7 +8,7 @@ import { invalid } from '../errors.js';
 import { keyFor, SeedScopedNames } from '../random/seed.js';
 import type { Key } from '../random/keys.js';
 import { DTYPES, type DType } from '../tensor/dtype.js';
-import type { Tensor, Variable } from '../tensor/tensor.js';
+import { Tensor, type Variable } from '../tensor/tensor.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
 
@@ -40,6 +40,12 @@ export interface CallContext {
    * moving statistics; the trainer combines them and updates once per step.
    */
   batchStatistics?: (movingMean: Variable, mean: Tensor, variance: Tensor) => void;
+}
+
+/** What layer.apply takes besides the inputs: CallContext's fields, and for recurrent layers TF.js's initialState. */
+export interface ApplyOptions extends Partial<CallContext> {
+  /** A recurrent layer's initial states (apply(x, {initialState}) is apply([x, ...initialState])); an error for other layers. */
+  initialState?: readonly Tensor[] | readonly SymbolicTensor[];
 }
 
 /** Where a micro-batch's rows lie in their training batch. */
@@ -392,16 +398,16 @@ export abstract class Layer {
    * the layer is named and built when a model is made from the graph (its weights' names and
    * keys need the model's name).
    */
-  apply(x: SymbolicTensor | SymbolicTensor[], context?: Partial<CallContext>): SymbolicTensor;
-  apply(x: Tensor | Tensor[], context?: Partial<CallContext>): Tensor;
-  apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], context: Partial<CallContext> = {}): Tensor | SymbolicTensor {
+  apply(x: SymbolicTensor | SymbolicTensor[], context?: ApplyOptions): SymbolicTensor;
+  apply(x: Tensor | Tensor[], context?: ApplyOptions): Tensor;
+  apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], context: ApplyOptions = {}): Tensor | SymbolicTensor {
     // An option verbatim does not have (TF.js's initialState for recurrent layers) is an error, never silently ignored.
     const options = this.takesInitialState ? [...CALL_OPTIONS, 'initialState'] : CALL_OPTIONS;
     const unknown = Object.keys(context ?? {}).filter((k) => !options.includes(k));
     if (unknown.length > 0) throw invalid(`${this.name ?? this.className}.apply`, `Expected options among ${options.join(', ')}`, { option: unknown.join(', ') });
-    const { initialState, ...rest } = context as Partial<CallContext> & { initialState?: unknown };
+    const { initialState, ...rest } = context;
     if (initialState !== undefined) {
-      if (!Array.isArray(initialState) || Array.isArray(x)) {
+      if (!Array.isArray(initialState) || Array.isArray(x) || initialState.some((t) => !(t instanceof Tensor) && !(t instanceof SymbolicTensor))) {
         throw invalid(`${this.name ?? this.className}.apply`, 'Expected one input tensor and initialState a list of tensors', { initialState });
       }
       return this.apply([x, ...initialState] as Tensor[], rest);
