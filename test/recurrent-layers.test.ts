@@ -408,6 +408,32 @@ describe('recurrent layers: references, masks, dropout', () => {
     model.dispose();
   });
 
+  it('a wrapped layer made with trainable: false stays frozen in bidirectional (both directions) and timeDistributed, through fit and saved files, as TF.js', async () => {
+    vb.setRandomSeed(31);
+    for (const [name, wrapped, theirs] of [
+      ['bidirectional', () => L.bidirectional({ layer: L.lstm({ units: 2, returnSequences: true, trainable: false }), inputShape: [3, 2] }),
+        () => tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 2, returnSequences: true, trainable: false }) as tf.RNN, inputShape: [3, 2] })],
+      ['timeDistributed', () => L.timeDistributed({ layer: L.dense({ units: 2, trainable: false }), inputShape: [3, 2] }),
+        () => tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 2, trainable: false }), inputShape: [3, 2] })],
+    ] as const) {
+      const model = vb.sequential({ layers: [wrapped(), L.flatten(), L.dense({ units: 1 })] });
+      const reference = tf.sequential({ layers: [theirs(), tf.layers.flatten(), tf.layers.dense({ units: 1 })] });
+      assert.equal(model.trainableWeights.length, reference.trainableWeights.length, `${name}: trainable weights`);
+      model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const frozen = model.layers[0]!.getWeights().map(bits);
+      await model.fit(vb.ones([4, 3, 2]), vb.ones([4, 1]), { epochs: 1, verbose: 0 });
+      assert.deepEqual(model.layers[0]!.getWeights().map(bits), frozen, `${name}: fit left the wrapped weights`);
+      let artifacts: vb.ModelArtifacts | undefined;
+      await model.save(vb.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }));
+      assert.equal((await vb.loadLayersModel(vb.io.fromMemory(artifacts!))).trainableWeights.length, model.trainableWeights.length, `${name}: loaded`);
+      assert.equal((await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts))).trainableWeights.length, model.trainableWeights.length, `${name}: loaded in TF.js`);
+      model.dispose();
+    }
+  });
+
   it('unroll: true (TF.js and Keras) is taken, in factories and files: the loop is always unrolled', async () => {
     vb.setRandomSeed(17);
     const x = vb.random.normal(vb.random.key(18), [2, 3, 2]);

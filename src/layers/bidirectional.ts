@@ -8,7 +8,7 @@
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
-import type { Tensor } from '../tensor/tensor.js';
+import type { Tensor, Variable } from '../tensor/tensor.js';
 import { Layer, snakeCase, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 import { RNN, recurrentFromConfig } from './recurrent.js';
 
@@ -54,7 +54,7 @@ export class Bidirectional extends Layer {
     }
     this.mergeMode = mergeMode;
     const config = this.forwardLayer.getConfig();
-    this.backwardLayer = recurrentFromConfig(this.forwardLayer.className, { ...config, goBackwards: !config.goBackwards }, 'Bidirectional');
+    this.backwardLayer = recurrentFromConfig(this.forwardLayer.className, { ...config, trainable: this.forwardLayer.trainable, goBackwards: !config.goBackwards }, 'Bidirectional');
     this.innerName = this.forwardLayer.name ?? snakeCase(this.forwardLayer.className);
     // Keras: when returning sequences, each direction outputs zeros at masked steps.
     this.forwardLayer.zeroOutputForMask = this.backwardLayer.zeroOutputForMask = this.forwardLayer.returnSequences;
@@ -108,8 +108,14 @@ export class Bidirectional extends Layer {
     return this.callOutputs(x, this.prepareToApply(x, context));
   }
 
+  /** A wrapped layer made with trainable: false freezes both directions (Keras and TF.js copy it to the backward layer). */
+  override get trainableWeights(): Variable[] {
+    return this.trainable ? [...this.forwardLayer.trainableWeights, ...this.backwardLayer.trainableWeights] : [];
+  }
+
   getConfig(): Record<string, unknown> {
-    return { layer: { className: this.forwardLayer.className, config: this.forwardLayer.getConfig() }, mergeMode: this.mergeMode };
+    // The wrapped layer's trainable travels with its config (the backward copy and saved files take it, as TF.js's).
+    return { layer: { className: this.forwardLayer.className, config: { ...this.forwardLayer.getConfig(), trainable: this.forwardLayer.trainable } }, mergeMode: this.mergeMode };
   }
 
   override dispose(): void {

@@ -130,7 +130,8 @@ export class TimeDistributed extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { layer: { className: this.layer.className, name: this.layer.name ?? null, config: this.layer.getConfig() } };
+    // The wrapped layer's trainable travels with its config (saved files take it, as TF.js's).
+    return { layer: { className: this.layer.className, name: this.layer.name ?? null, config: { ...this.layer.getConfig(), trainable: this.layer.trainable } } };
   }
 
   override dispose(): void {
