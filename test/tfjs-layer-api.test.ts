@@ -123,6 +123,20 @@ describe("TF.js's layer API names", () => {
     batched.dispose();
   });
 
+  it('a factory called without its options, or with options that are not an object, is an error naming what is missing (it was a TypeError)', () => {
+    const L = vb.layers as unknown as Record<string, (args?: unknown) => vb.layers.Layer>;
+    const cases: [string, RegExp][] = [
+      ['lstm', /LSTM: Expected units to be a positive integer\. Received: units=undefined/], ['gru', /GRU: Expected units/], ['simpleRNN', /SimpleRNN: Expected units/],
+      ['bidirectional', /Bidirectional: Expected layer to be a recurrent layer/], ['timeDistributed', /TimeDistributed: Expected layer to be a Layer/],
+      ['multiHeadAttention', /MultiHeadAttention: Expected numHeads/], ['dense', /Dense: Expected units/], ['embedding', /Embedding: Expected inputDim/],
+    ];
+    for (const [factory, message] of cases) {
+      assert.throws(() => L[factory]!(), message, `${factory}()`);
+      assert.throws(() => L[factory]!(null), message, `${factory}(null)`);
+    }
+    assert.throws(() => L.lstm!(4), /layers: Expected the layer's options as an object\. Received: args=4/);
+  });
+
   it("an apply option a layer does not have is an error naming it, never ignored (initialState on a Dense)", () => {
     const x = vb.input({ shape: [2] });
     assert.throws(() => vb.layers.dense({ units: 2 }).apply(x, { initialState: [x] } as never), /Dense.*apply: Expected options among training, step, mask\. Received: option="initialState"/);

@@ -1,6 +1,7 @@
 import { Activation, Dense, Dropout, Flatten, InputLayer, Reshape, type DenseArgs, type DropoutArgs } from './core.js';
 import type { ActivationFn, ActivationIdentifier } from './activations.js';
 import type { Layer, LayerArgs } from './layer.js';
+import { invalid } from '../errors.js';
 import { withKnownOptions } from './options.js';
 import { MultiHeadAttention, type MultiHeadAttentionArgs, type AttentionOptions } from './attention.js';
 import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, type ConvArgs, type DepthwiseConvArgs, type SeparableConvArgs } from './convolutional.js';
@@ -24,9 +25,15 @@ import {
 } from './spatial.js';
 import { ELU, LeakyReLU, ReLU, Softmax, ThresholdedReLU, type ELUArgs, type LeakyReLUArgs, type ReLUArgs, type SoftmaxArgs, type ThresholdedReLUArgs } from './activation-layers.js';
 
-/** A built-in layer's factory: an option the layer does not have is an error (src/layers/options.ts). */
+/**
+ * A built-in layer's factory: an option the layer does not have is an error (src/layers/options.ts),
+ * and so is a missing one it needs (lstm() is 'Expected units ...', not a TypeError).
+ */
 function checked<F extends (args: never) => Layer>(make: F): F {
-  return ((args?: object) => withKnownOptions(make(args as never), args)) as unknown as F;
+  return ((args?: object) => {
+    if (args !== undefined && args !== null && (typeof args !== 'object' || Array.isArray(args))) throw invalid('layers', 'Expected the layer\'s options as an object', { args });
+    return withKnownOptions(make((args ?? {}) as never), args ?? undefined);
+  }) as unknown as F;
 }
 
 export { ACTIVATION_NAMES, type ActivationIdentifier } from './activations.js';
