@@ -469,6 +469,13 @@ describe('recurrent layers: references, masks, dropout', () => {
     }
   });
 
+  it('timeDistributed of a layer of several outputs (returnState) is an error naming it, in graphs and on tensors (it was a TypeError)', () => {
+    const wrapped = () => L.timeDistributed({ layer: L.lstm({ units: 2, returnState: true, name: 'encoder' }) });
+    const message = /TimeDistributed \(.*\): Expected a wrapped layer of one output\. Received: layer="encoder", outputs=3/;
+    assert.throws(() => wrapped().apply(vb.input({ shape: [2, 3, 4] })), message);
+    assert.throws(() => wrapped().apply(vb.ones([1, 2, 3, 4])), message);
+  });
+
   it('bad inputs are errors naming them', () => {
     const layer = L.lstm({ units: 2 });
     assert.throws(() => layer.apply(vb.zeros([2, 3])), /Expected inputs of shape \[batch, time, features\].*inputShape=\[null, 3\]/);

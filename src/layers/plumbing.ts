@@ -107,9 +107,15 @@ export class TimeDistributed extends Layer {
     this.built = true;
   }
 
+  /** A wrapped layer of several outputs (returnState, say) cannot be distributed over the steps. */
+  private severalOutputs(outputs: number): Error {
+    return invalid(`TimeDistributed (${this.name ?? 'unnamed'})`, 'Expected a wrapped layer of one output', { layer: this.layer.name ?? this.layer.className, outputs });
+  }
+
   computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    const inner = this.layer.computeOutputShape(this.innerShape(inputShape)) as SymbolicShape;
-    return [inputShape[0] ?? null, inputShape[1]!, ...inner.slice(1)];
+    const inner = this.layer.computeOutputShape(this.innerShape(inputShape));
+    if (inner.some(Array.isArray)) throw this.severalOutputs(inner.length);
+    return [inputShape[0] ?? null, inputShape[1]!, ...(inner as SymbolicShape).slice(1)];
   }
 
   call(x: Tensor, context: CallContext): Tensor {
@@ -120,7 +126,8 @@ export class TimeDistributed extends Layer {
     // The mask is over the steps, which the inner layer does not see.
     const { mask: _stepsMask, ...inner } = context;
     return ENGINE.tidy(() => {
-      const y = this.layer.call(ops.reshape(x, [batch * steps, ...x.shape.slice(2)]), rows ? { ...inner, rows } : inner) as Tensor;
+      const y = this.layer.call(ops.reshape(x, [batch * steps, ...x.shape.slice(2)]), rows ? { ...inner, rows } : inner);
+      if (Array.isArray(y)) throw this.severalOutputs(y.length);
       return ops.reshape(y, [batch, steps, ...y.shape.slice(1)]);
     });
   }
