@@ -140,10 +140,26 @@ describe('multiHeadAttention', () => {
     assert.throws(() => layer.apply(vb.ones([2, 4])), /Expected query of shape \[batch, time, 4\].*Received: query\.shape=\[2, 4\]/);
   });
 
+  it('an attentionMask without the batch axis or with 1 where it is shared broadcasts, as Keras ([queryTime, valueTime], [batch, 1, valueTime])', () => {
+    vb.setRandomSeed(41);
+    const layer = mha({ numHeads: 2, keyDim: 3 }) as vb.layers.MultiHeadAttention;
+    const [q, v] = [vb.random.normal(vb.random.key(42), [2, 4, 5]), vb.random.normal(vb.random.key(43), [2, 3, 5])];
+    const bits = (t: vb.Tensor) => Array.from(new Uint32Array(new Float32Array(t.dataSync()).buffer));
+    const pairs = vb.tensor([[1, 0, 1], [1, 1, 0], [0, 1, 1], [1, 1, 1]], [4, 3], 'bool');
+    const keys = vb.tensor([[[1, 1, 0]], [[1, 0, 0]]], [2, 1, 3], 'bool');
+    for (const [name, mask] of [['[queryTime, valueTime]', pairs], ['[1, queryTime, valueTime]', vb.expandDims(pairs, 0)], ['[batch, 1, valueTime]', keys]] as const) {
+      const full = vb.broadcastTo(mask.rank === 2 ? vb.expandDims(mask, 0) : mask, [2, 4, 3]);
+      const y = layer.attend(q, v, v, { attentionMask: mask });
+      assert.deepEqual(bits(y), bits(layer.attend(q, v, v, { attentionMask: full })), name);
+      assert.notDeepEqual(bits(y), bits(layer.attend(q, v)), `${name}: it masks`);
+    }
+    assert.throws(() => layer.attend(q, v, v, { attentionMask: vb.ones([2, 3], 'bool') }), /Expected attentionMask of shape \[2,4,3\] or one that broadcasts to it \(\[4, 3\], \[2, 1, 3\], \.\.\.\)\. Received: attentionMask\.shape=\[2, 3\]/);
+  });
+
   it('rejects mismatched inputs and masks, naming them', () => {
     const layer = mha({ numHeads: 1, keyDim: 2 }) as vb.layers.MultiHeadAttention;
     assert.throws(() => layer.attend(vb.zeros([2, 3]), vb.zeros([2, 3])), /Expected inputs of rank 3 \[batch, time, features\] with known features\. Received: query=\[null, 3\]/);
     assert.throws(() => layer.attend(vb.zeros([2, 3, 4]), vb.zeros([2, 5, 4]), vb.zeros([2, 4, 4])), /Expected query, value and key with one batch size, and value and key with one length/);
-    assert.throws(() => layer.attend(vb.zeros([2, 3, 4]), vb.zeros([2, 5, 4]), undefined, { attentionMask: vb.ones([2, 5, 3]) }), /Expected attentionMask of shape \[2,3,5\]\. Received: attentionMask\.shape=\[2, 5, 3\]/);
+    assert.throws(() => layer.attend(vb.zeros([2, 3, 4]), vb.zeros([2, 5, 4]), undefined, { attentionMask: vb.ones([2, 5, 3]) }), /Expected attentionMask of shape \[2,3,5\] or one that broadcasts to it .*Received: attentionMask\.shape=\[2, 5, 3\]/);
   });
 });

@@ -33,7 +33,7 @@ export interface MultiHeadAttentionArgs extends LayerArgs {
 
 /** What attend() takes besides the tensors: Keras's call arguments. */
 export interface AttentionOptions {
-  /** Boolean (or 0/1) [batch, queryTime, valueTime]: which keys each query may attend to. */
+  /** Boolean (or 0/1) [batch, queryTime, valueTime], or a shape that broadcasts to it: which keys each query may attend to. */
   attentionMask?: Tensor;
   /** Each query attends only to itself and earlier positions. */
   useCausalMask?: boolean;
@@ -181,10 +181,13 @@ export class MultiHeadAttention extends Layer {
     if (options.attentionMask) {
       const m = options.attentionMask;
       const expected = [batch, queryTime, valueTime];
-      if (m.rank !== 3 || !m.shape.every((d, i) => d === expected[i])) {
-        throw invalid(`MultiHeadAttention (${this.name})`, `Expected attentionMask of shape ${JSON.stringify(expected)}`, { 'attentionMask.shape': m.shape });
+      // As Keras: a mask without the batch axis, or with 1 where it is shared ([batch, 1, valueTime]: key padding), broadcasts.
+      const aligned = expected.slice(3 - (m instanceof Tensor ? m.rank : 3));
+      if (!(m instanceof Tensor) || m.rank < 2 || m.rank > 3 || !m.shape.every((d, i) => d === aligned[i] || d === 1)) {
+        throw invalid(`MultiHeadAttention (${this.name})`, `Expected attentionMask of shape ${JSON.stringify(expected)} or one that broadcasts to it ([${queryTime}, ${valueTime}], [${batch}, 1, ${valueTime}], ...)`,
+          m instanceof Tensor ? { 'attentionMask.shape': m.shape } : { attentionMask: m });
       }
-      mask = ops.cast(ops.cast(m, 'bool'), 'float32');
+      mask = ops.broadcastTo(ops.cast(ops.cast(m, 'bool'), 'float32'), expected);
     }
     if (options.useCausalMask) {
       const causal = ops.cast(ops.lessEqual(ops.reshape(ops.range(0, valueTime, 1, 'int32'), [1, valueTime]), ops.reshape(ops.range(0, queryTime, 1, 'int32'), [queryTime, 1])), 'float32');
