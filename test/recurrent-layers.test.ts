@@ -305,6 +305,26 @@ describe('recurrent layers: references, masks, dropout', () => {
     }
   });
 
+  it('layerNormalization and the noise layers pass the mask on to a recurrent layer (Keras, TF.js): padding counts for nothing, no warning', () => {
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (message: string) => warnings.push(message);
+    try {
+      vb.setRandomSeed(33);
+      const model = vb.sequential({
+        layers: [L.embedding({ inputDim: 10, outputDim: 3, maskZero: true }), L.layerNormalization(), L.gaussianNoise({ stddev: 0.1 }), L.gaussianDropout({ rate: 0.1 }),
+          L.alphaDropout({ rate: 0.1 }), L.spatialDropout1d({ rate: 0.1 }), L.lstm({ units: 2 })],
+      });
+      model.predict(vb.zeros([1, 5], 'int32')).dispose();
+      randomizeWeights(model, 34);
+      const first = bits(model.predict(vb.tensor([[0, 0, 3, 7, 2]], [1, 5], 'int32')));
+      for (const padded of [[3, 7, 2, 0, 0], [3, 0, 7, 0, 2]]) assert.deepEqual(bits(model.predict(vb.tensor([padded], [1, 5], 'int32'))), first, `padded ${padded}`);
+      assert.deepEqual(warnings, []);
+    } finally {
+      console.warn = warn;
+    }
+  });
+
   it('a layer without mask support drops the mask (with a warning)', () => {
     const warnings: string[] = [];
     const warn = console.warn;

@@ -87,6 +87,8 @@ export class SpatialDropout2D extends Dropout {
 
 /** A noise layer's output shape is its input shape, and its seed works as Dropout's. */
 abstract class NoiseLayer extends Layer {
+  /** The input's mask passes on, as Keras's and TF.js's noise layers pass it. */
+  override supportsMasking = true;
   readonly seed: Seed | undefined;
 
   constructor(className: string, args: LayerArgs & { seed?: Seed | string | null }) {

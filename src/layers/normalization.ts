@@ -190,6 +190,8 @@ export class BatchNormalization extends Normalization {
  * training and inference alike.
  */
 export class LayerNormalization extends Normalization {
+  /** The input's mask passes on (each example is normalized alone), as Keras's and TF.js's. */
+  override supportsMasking = true;
   readonly axis: number | number[];
   private normalizedAxes: number[] = [];
 
