@@ -156,6 +156,13 @@ describe('multiHeadAttention', () => {
     assert.throws(() => layer.attend(q, v, v, { attentionMask: vb.ones([2, 3], 'bool') }), /Expected attentionMask of shape \[2,4,3\] or one that broadcasts to it \(\[4, 3\], \[2, 1, 3\], \.\.\.\)\. Received: attentionMask\.shape=\[2, 3\]/);
   });
 
+  it('a list of more than [query, value, key] is an error, never a fourth input silently ignored', () => {
+    const q = vb.ones([1, 3, 4]);
+    assert.throws(() => mha({ numHeads: 1, keyDim: 2, name: 'four' }).apply([q, q, q, q]), /MultiHeadAttention \(four\): Expected one tensor or a list \[query, value, key\?\] of 1 to 3 tensors\. Received: inputs=4/);
+    const a = vb.input({ shape: [3, 4] });
+    assert.throws(() => mha({ numHeads: 1, keyDim: 2 }).apply([a, a, a, a]), /Expected one tensor or a list \[query, value, key\?\] of 1 to 3 tensors\. Received: inputs=4/);
+  });
+
   it('rejects mismatched inputs and masks, naming them', () => {
     const layer = mha({ numHeads: 1, keyDim: 2 }) as vb.layers.MultiHeadAttention;
     assert.throws(() => layer.attend(vb.zeros([2, 3]), vb.zeros([2, 3])), /Expected inputs of rank 3 \[batch, time, features\] with known features\. Received: query=\[null, 3\]/);

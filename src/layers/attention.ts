@@ -116,13 +116,20 @@ export class MultiHeadAttention extends Layer {
     this.built = true;
   }
 
+  /** [query, value, key]: a longer list is an error, never an input silently ignored. */
+  private checkInputCount(count: number): void {
+    if (count < 1 || count > 3) throw invalid(`MultiHeadAttention (${this.name ?? 'unnamed'})`, 'Expected one tensor or a list [query, value, key?] of 1 to 3 tensors', { inputs: count });
+  }
+
   computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    this.checkInputCount(shapeList(inputShape).length);
     const queryShape = shapeList(inputShape)[0]!;
     return [...queryShape.slice(0, -1), this.outputDim ?? queryShape.at(-1)!];
   }
 
   /** [query, value, key?] (in a functional model), or one tensor: self-attention. */
   call(x: Tensor | Tensor[], context: CallContext): Tensor {
+    if (Array.isArray(x)) this.checkInputCount(x.length);
     const [query, value = query, key = value] = Array.isArray(x) ? x : [x];
     return this.attend(query!, value!, key, { training: context.training, step: context.step, ...(context.rows ? { rows: context.rows } : {}) });
   }
