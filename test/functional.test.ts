@@ -160,6 +160,23 @@ describe('functional models: graph, names, training', () => {
     assert.deepEqual(Array.from(seq.predict(v).dataSync()), Array.from(expected.dataSync()));
     seq.dispose();
   });
+
+  it('a model applied to the wrong number or shapes of inputs is an error naming them, on symbolic and on real tensors', () => {
+    const i = vb.input({ shape: [3], name: 'i' });
+    const j = vb.input({ shape: [3], name: 'j' });
+    const pair = vb.model({ inputs: [i, j], outputs: L.add().apply([i, j]), name: 'pair_inputs' });
+    const a = vb.input({ shape: [3] });
+    // Before: accepted, then a TypeError (reading 'dtype') at predict; one input too many was ignored.
+    assert.throws(() => pair.apply(a), /pair_inputs\.apply: Expected 2 input tensors \(i, j\)\. Received: inputs=1/);
+    assert.throws(() => pair.apply(vb.ones([2, 3])), /pair_inputs\.apply: Expected 2 input tensors \(i, j\)\. Received: inputs=1/);
+    const single = vb.sequential({ name: 'single_input', layers: [L.dense({ units: 1, inputShape: [3] })] });
+    assert.throws(() => single.apply([a, vb.input({ shape: [3] })]), /single_input\.apply: Expected one input tensor \(input_layer\)\. Received: inputs=2/);
+    assert.throws(() => single.apply(vb.input({ shape: [4] })), /single_input\.apply: Expected inputs of shape \[null,3\] \(the model's input shape, batch first\)\. Received: inputs\.shape=\[null, 4\]/);
+    assert.throws(() => pair.apply([a, vb.input({ shape: [2, 3] })]), /Expected inputs\[1\] of shape \[null,3\].*Received: inputs\[1\]\.shape=\[null, 2, 3\]/);
+    assert.deepEqual((single.apply(vb.input({ shape: [null] })) as vb.SymbolicTensor).shape, [null, 1], 'an unknown dimension matches');
+    pair.dispose();
+    single.dispose();
+  });
 });
 
 describe('functional models against TF.js', () => {

@@ -15,7 +15,7 @@ import type { Optimizer } from '../optimizers/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { WeightLayout, weightsDigest } from './weight-digest.js';
 import { exclusiveFit } from './fit-options.js';
-import { compileOutputs, namedMetrics, tensorList, type Compiled, type CompileArgs, type Data } from './arguments.js';
+import { argName, compileOutputs, namedMetrics, tensorList, type Compiled, type CompileArgs, type Data } from './arguments.js';
 import { tfjsMetricsNames } from './tfjs-logs.js';
 import type { History } from './callbacks.js';
 import { notify, observed } from './observers.js';
@@ -524,20 +524,39 @@ export class ModelLayer extends Layer {
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
-    const shapes = (inputShape.length > 0 && Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as SymbolicShape[];
-    this.model.ensureBuilt(shapes, `${this.model.name}.build`);
+    this.model.ensureBuilt(this.inputShapes(inputShape), `${this.model.name}.build`);
     this.weights.length = 0;
     this.weights.push(...this.model.layers.flatMap((l) => l.weights));
     this.built = true;
   }
 
-  computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
+  /**
+   * The shapes of a call's inputs, checked against the model's inputs (as Keras checks them when
+   * the model is applied): one per input, each dimension the model knows equal.
+   */
+  private inputShapes(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape[] {
     const shapes = (inputShape.length > 0 && Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as SymbolicShape[];
-    const outputs = this.model.outputShapesFor(shapes);
+    const expected = this.model.expectedInputShapes();
+    if (!expected) return shapes;
+    const context = `${this.model.name}.apply`;
+    if (shapes.length !== expected.length) throw invalid(context, `Expected ${expected.length === 1 ? 'one input tensor' : `${expected.length} input tensors`} (${this.model.inputNames.join(', ')})`, { inputs: shapes.length });
+    shapes.forEach((shape, i) => {
+      const want = expected[i]!;
+      if (shape.length !== want.length || shape.some((d, k) => d !== null && want[k] !== null && d !== want[k])) {
+        const name = argName('inputs', i, shapes.length);
+        throw invalid(context, `Expected ${name} of shape ${JSON.stringify(want)} (the model's input shape, batch first)`, { [`${name}.shape`]: shape });
+      }
+    });
+    return shapes;
+  }
+
+  computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
+    const outputs = this.model.outputShapesFor(this.inputShapes(inputShape));
     return outputs.length === 1 ? outputs[0]! : outputs;
   }
 
   call(x: Tensor | Tensor[], context: CallContext): Tensor | Tensor[] {
+    this.inputShapes(Array.isArray(x) ? x.map((t) => [...t.shape]) : [...x.shape]);
     return this.model.call(x, context);
   }
 
