@@ -337,7 +337,16 @@ describe('functional models: summary and bad arguments', () => {
     assert.throws(() => L.dot({ axes: 0 }), /Dot: Expected axes to be a non-zero integer.*Received: axes=0/);
     assert.throws(() => L.concatenate({ axis: 0 }), /Concatenate: Expected axis to be a non-zero integer.*Received: axis=0/);
     assert.throws(() => vb.input({ shape: [0] }), /Expected a shape of positive integers or null.*Received: shape=\[0\]/);
-    assert.throws(() => L.dense({ units: 2 }).apply([a, vb.ones([1, 2])] as never), /Expected only symbolic tensors or only real tensors/);
+    assert.throws(() => L.add().apply([a, vb.ones([1, 2])] as never), /Expected only symbolic tensors or only real tensors/);
+    // A layer of one input given a list: before, dense made two outputs of it (one of shape 1), flatten and
+    // reshape failed with TypeErrors inside, dropout predicted both and failed in fit.
+    for (const layer of [L.dense({ units: 2 }), L.flatten(), L.dropout({ rate: 0.5 })]) {
+      const message = new RegExp(`${layer.className}\\.apply: Expected one input tensor \\(${layer.className} takes one; merge layers such as concatenate take a list\\)\\. Received: inputs="a list of 2"`);
+      assert.throws(() => layer.apply([a, b]), message);
+      assert.throws(() => layer.apply([vb.ones([1, 2]), vb.ones([1, 2])]), message);
+    }
+    const listOfOne = L.dense({ units: 3 }).apply([a]) as vb.SymbolicTensor;
+    assert.deepEqual(listOfOne.shape, [null, 3], 'a list of one tensor is that tensor (TF.js)');
 
     const m = vb.model({ inputs: [a, b], outputs: [L.dense({ units: 1, name: 'p' }).apply(a), L.dense({ units: 1, name: 'q' }).apply(b)], name: 'bad_data' });
     assert.throws(() => m.compile({ optimizer: 'sgd', loss: { p: 'mse', r: 'mse' } }), /Expected loss keys among the output names \(p, q\)\. Received: keys=\["r"\]/);

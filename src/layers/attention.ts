@@ -58,6 +58,7 @@ function positiveInteger(value: unknown): boolean {
 }
 
 export class MultiHeadAttention extends Layer {
+  override readonly takesInputList = true;
   readonly numHeads: number;
   readonly keyDim: number;
   readonly valueDim: number;

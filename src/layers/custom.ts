@@ -10,6 +10,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 
 export class UserLayer extends Layer {
+  /** A user's layer decides what its call takes. */
+  override takesInputList = true;
   constructor(config: LayerArgs = {}) {
     super(config ?? {});
   }

@@ -234,6 +234,12 @@ export abstract class Layer {
    * {initialState}) is apply([x, ...initialState]), and the mask is the first input's.
    */
   takesInitialState = false;
+  /**
+   * Whether the layer takes a list of inputs (merge layers, attention, recurrent layers with their
+   * initial state, models as layers, users' layers). Any other takes one tensor: a list of one is
+   * that tensor (TF.js), a longer list an error (it would fail deep inside, or pass silently).
+   */
+  takesInputList = false;
   /** The nodes that call this layer in graphs (TF.js's inboundNodes), for outputShape. */
   readonly inboundNodes: Node[] = [];
 
@@ -412,9 +418,14 @@ export abstract class Layer {
       }
       return this.apply([x, ...initialState] as Tensor[], rest);
     }
+    if (Array.isArray(x) && !this.takesInputList) {
+      if (x.length !== 1) {
+        throw invalid(`${this.name ?? this.className}.apply`, `Expected one input tensor (${this.className} takes one; merge layers such as concatenate take a list)`, { inputs: `a list of ${x.length}` });
+      }
+      x = x[0]!;
+    }
     if (isSymbolic(x)) return this.applySymbolic(x) as SymbolicTensor;
-    const list = Array.isArray(x);
-    if (list ? x.some((t) => t instanceof SymbolicTensor) : x instanceof SymbolicTensor) {
+    if (Array.isArray(x) ? x.some((t) => t instanceof SymbolicTensor) : x instanceof SymbolicTensor) {
       throw invalid(`${this.name ?? this.className}.apply`, 'Expected only symbolic tensors or only real tensors', { inputs: x });
     }
     const tensors = x as Tensor | Tensor[];

@@ -39,6 +39,7 @@ function broadcastShapes(layer: Layer, shapes: SymbolicShape[]): SymbolicShape {
 }
 
 abstract class ElementwiseMerge extends Layer {
+  override readonly takesInputList = true;
   /** The inputs' masks, and-ed (src/layers/masking.ts), pass through as Keras's merge layers do. */
   override readonly supportsMasking = true;
   protected abstract readonly fold: Fold;
@@ -107,6 +108,7 @@ export interface ConcatenateArgs extends LayerArgs {
 
 /** Joins the inputs along an axis; every other dimension must match. */
 export class Concatenate extends Layer {
+  override readonly takesInputList = true;
   readonly axis: number;
 
   constructor(args: ConcatenateArgs = {}) {
@@ -150,6 +152,7 @@ export interface DotArgs extends LayerArgs {
 
 /** Keras's batch_dot: per example, contracts axes[0] of the first input with axes[1] of the second. */
 export class Dot extends Layer {
+  override readonly takesInputList = true;
   /** Its output carries no mask: the contraction mixes the time steps (Keras's and TF.js's Dot). */
   override ignoresMasks = true;
   readonly axes: number | [number, number];

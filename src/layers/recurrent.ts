@@ -155,6 +155,7 @@ export abstract class RNN extends Layer {
     this.returnSequences = flag(className, 'returnSequences', args.returnSequences, false);
     this.returnState = flag(className, 'returnState', args.returnState, false);
     this.takesInitialState = true;
+    this.takesInputList = true;
     this.goBackwards = flag(className, 'goBackwards', args.goBackwards, false);
     flag(className, 'unroll', args.unroll, true); // only checked: the loop is always unrolled
     this.seed = parseSeed(className, args.seed);

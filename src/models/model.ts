@@ -517,6 +517,7 @@ export class LayersModel implements TrainableModel {
  * are the model's own variables, so they keep their names (`<inner model>/<layer>/<weight>`).
  */
 export class ModelLayer extends Layer {
+  override readonly takesInputList = true;
   constructor(readonly model: LayersModel) {
     super(model.className, { name: model.name });
     this.built = model.expectedInputShapes() !== undefined;
