@@ -3,7 +3,7 @@
  * verbatim -> TF.js and TF.js -> verbatim within float tolerance, with TF.js itself as the oracle.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -188,6 +188,25 @@ describe('save and load: files', () => {
     await assert.rejects(m.save(`file://${file}`), new RegExp(`Expected a directory to save into, or a path where one can be made\\. Received: path="${file}", error="EEXIST`));
     await assert.rejects(m.save(`file://${file}/model`), /Expected a directory to save into.*error="ENOTDIR/);
     m.dispose();
+  });
+
+  it('a save that fails writing model.json leaves the model saved there before, and no temporary file', async () => {
+    const c = CASES[0]!;
+    const saved = c.build(fresh('kept'));
+    randomizeWeights(saved, 31);
+    const target = join(dir, 'kept');
+    await saved.save(`file://${target}`);
+    // model.json's temporary name leads nowhere: its write fails (as on a full disk) after weights.bin's succeeded.
+    symlinkSync(join(dir, 'no-such-directory', 'model.json'), join(target, `model.json.${process.pid}.tmp`));
+    const other = c.build(fresh('other'));
+    randomizeWeights(other, 32);
+    await assert.rejects(other.save(`file://${target}`), /Expected to write model\.json and weights\.bin in the directory\. Received: path=".*kept", error="ENOENT/);
+    // Before: weights.bin already held the other model's weights, under the first model's model.json.
+    assert.deepEqual(readdirSync(target).sort(), ['model.json', 'weights.bin']);
+    const x = inputsFor(c, 33);
+    const loaded = await vb.loadLayersModel(`file://${target}`);
+    assert.deepEqual(bits(loaded.predict(x)), bits(saved.predict(x)));
+    for (const m of [saved, other, loaded]) m.dispose();
   });
 
   it('localstorage:// uses TF.js\'s keys; listModels and removeModel see it; indexeddb:// and downloads say they need a browser', async () => {

@@ -105,7 +105,7 @@ interface Fs {
   readFileSync(path: string): Uint8Array;
   statSync(path: string): { isDirectory(): boolean };
   existsSync(path: string): boolean;
-  unlinkSync(path: string): void;
+  rmSync(path: string, options: { force: boolean }): void;
 }
 interface PathModule { join(...parts: string[]): string; dirname(path: string): string; basename(path: string): string }
 
@@ -117,9 +117,10 @@ function nodeFs(context: string): { fs: Fs; path: PathModule } {
 }
 
 /**
- * file://dir: save writes dir/model.json and dir/weights.bin, each to a temporary file renamed
- * into place (weights first), so no reader ever sees a half-written file. load reads
- * dir/model.json, or the .json file named, and its weight files next to it.
+ * file://dir: save writes dir/weights.bin and dir/model.json whole to temporary files, then
+ * renames them into place (weights first), so no reader ever sees a half-written file and a
+ * failed write (a full disk) leaves the model saved there before. load reads dir/model.json, or
+ * the .json file named, and its weight files next to it.
  */
 export function fileSystem(url: string): IOHandler {
   const location = url.slice('file://'.length);
@@ -134,12 +135,17 @@ export function fileSystem(url: string): IOHandler {
         throw invalid(context, 'Expected a directory to save into, or a path where one can be made', { path: location, error: (error as Error).message });
       }
       const temporary = (file: string) => `${file}.${nodeProcess()?.pid ?? 0}.tmp`;
-      const write = (file: string, data: string | Uint8Array) => {
-        fs.writeFileSync(temporary(file), data);
-        fs.renameSync(temporary(file), file);
-      };
-      write(path.join(location, 'weights.bin'), concatenateWeightData(artifacts.weightData ?? new ArrayBuffer(0), context));
-      write(path.join(location, 'model.json'), JSON.stringify(modelJson(artifacts, 'weights.bin')));
+      const files: [string, string | Uint8Array][] = [
+        [path.join(location, 'weights.bin'), concatenateWeightData(artifacts.weightData ?? new ArrayBuffer(0), context)],
+        [path.join(location, 'model.json'), JSON.stringify(modelJson(artifacts, 'weights.bin'))],
+      ];
+      try {
+        for (const [file, data] of files) fs.writeFileSync(temporary(file), data);
+        for (const [file] of files) fs.renameSync(temporary(file), file);
+      } catch (error) {
+        for (const [file] of files) fs.rmSync(temporary(file), { force: true });
+        throw invalid(context, 'Expected to write model.json and weights.bin in the directory', { path: location, error: (error as Error).message });
+      }
       return { modelArtifactsInfo: artifactsInfo(artifacts) };
     },
     async load() {
