@@ -147,6 +147,34 @@ describe('includeOptimizer against TF.js 4.22', () => {
     tf.dispose([x, y]);
   });
 
+  it('losses compiled by an alias (mse, mean_squared_error, cosine) are saved by TF.js\'s names, so that TF.js loads the file', async () => {
+    const a = vb.input({ shape: [4], name: 'a' });
+    const h = L.dense({ units: 3 }).apply(a);
+    const m = vb.model({ name: `io_opt_${counter++}`, inputs: a, outputs: [L.dense({ units: 2, name: 'p' }).apply(h), L.dense({ units: 2, name: 'q' }).apply(h)] });
+    const save = async () => {
+      let artifacts: vb.ModelArtifacts | undefined;
+      await m.save(vb.io.withSaveHandler(async (saved) => { artifacts = saved; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }), { includeOptimizer: true });
+      return artifacts!;
+    };
+    m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mae'] });
+    // Before: 'mse' was written as given, and TF.js refused the file ('Unknown loss mse').
+    let artifacts = await save();
+    assert.equal((artifacts.trainingConfig as { loss: unknown }).loss, 'meanSquaredError');
+    const theirs = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    assert.equal(theirs.optimizer.getClassName(), 'SGD');
+    theirs.dispose();
+    m.compile({ optimizer: 'adam', loss: { p: 'mean_squared_error', q: 'cosine' } });
+    artifacts = await save();
+    assert.deepEqual((artifacts.trainingConfig as { loss: unknown }).loss, { p: 'meanSquaredError', q: 'cosineProximity' });
+    (await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts))).dispose();
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts));
+    const x = vb.random.normal(vb.random.key(13), [4, 4]);
+    const y = [vb.random.normal(vb.random.key(14), [4, 2]), vb.random.normal(vb.random.key(15), [4, 2])];
+    assert.deepEqual(await loaded.trainOnBatch(x, y), await m.trainOnBatch(x, y), 'the same losses after loading');
+    loaded.dispose();
+    m.dispose();
+  });
+
   it('Adadelta: TF.js loads verbatim\'s config and state, and verbatim loads TF.js\'s', async () => {
     vb.setRandomSeed(6);
     const [x, y] = data();

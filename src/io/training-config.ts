@@ -7,6 +7,7 @@
  */
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
+import { getLoss } from '../losses/index.js';
 import type { LayersModel } from '../models/model.js';
 import type { CompileArgs } from '../models/arguments.js';
 import { Adadelta, Adagrad, Adam, Adamax, AdamW, RMSprop, SGD, type Optimizer } from '../optimizers/index.js';
@@ -85,6 +86,20 @@ function namesOnly(value: unknown, what: string, context: string): Json {
   return value as Json;
 }
 
+/**
+ * Each loss under the one name TF.js knows it by ('mse' is 'meanSquaredError' there; TF.js has no
+ * aliases and refuses to load a config naming one), TF.js's cosineProximity being verbatim's
+ * cosineSimilarity. Losses TF.js lacks keep their names.
+ */
+function tfjsLossNames(value: unknown, context: string): unknown {
+  if (typeof value === 'string') {
+    const name = getLoss(value, context).name;
+    return name === 'cosineSimilarity' ? 'cosineProximity' : name;
+  }
+  if (Array.isArray(value)) return value.map((v) => tfjsLossNames(v, context));
+  return Object.fromEntries(Object.entries(value as Config).map(([k, v]) => [k, tfjsLossNames(v, context)]));
+}
+
 /** snake_case names (Keras's files) as the camelCase names compile takes; camelCase stays. */
 function camelNames(value: unknown): unknown {
   if (typeof value === 'string') return value.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -106,7 +121,7 @@ export async function savedTraining(model: LayersModel, fileNames: ReadonlyMap<s
   const optimizer = model.optimizer;
   if (!args || !optimizer) throw invalid(context, 'Expected a compiled model to save with includeOptimizer', { includeOptimizer: true });
   const trainingConfig: Config = {
-    loss: namesOnly(args.loss, 'loss', context),
+    loss: tfjsLossNames(namesOnly(args.loss, 'loss', context), context),
     metrics: args.metrics === undefined ? null : namesOnly(args.metrics, 'metrics', context),
     optimizer_config: optimizerConfig(optimizer, context),
   };
