@@ -315,6 +315,21 @@ describe('functional models: summary and bad arguments', () => {
     assert.match(lines[shared + 1]!, /^\s+db\[0\]\[0\]/, 'the second call of the shared layer on its own line');
     assert.ok(lines.includes(`Total params: ${m.countParams()}`));
     m.dispose();
+    // A name or shape longer than its column is cut before the next column, a space between (Keras);
+    // before, they ran together: ' conv2d_transpose (Conv2DTran(None, 10, 10, 2)', '[(None, 2), (None, 3)25'.
+    const seq = vb.sequential({ name: 'summary_long', layers: [L.conv2dTranspose({ filters: 2, kernelSize: 3, inputShape: [8, 8, 1] })] });
+    const seqLines: string[] = [];
+    seq.summary(undefined, undefined, (line) => seqLines.push(line));
+    assert.equal(seqLines[4], ' conv2d_transpose (Conv2DTra (None, 10, 10, 2)         20        ');
+    seq.dispose();
+    const i = vb.input({ shape: [4] });
+    const pair = vb.model({ name: 'summary_pair', inputs: i, outputs: [L.dense({ units: 2 }).apply(i), L.dense({ units: 3 }).apply(i)] });
+    const x = vb.input({ shape: [4] });
+    const outer = vb.model({ name: 'summary_outer', inputs: x, outputs: L.concatenate().apply(pair.apply(x) as vb.SymbolicTensor[]) });
+    const outerLines: string[] = [];
+    outer.summary(undefined, undefined, (line) => outerLines.push(line));
+    assert.equal(outerLines.find((l) => l.startsWith(' summary_pair'))!.trimEnd(), ' summary_pair (Functional)      [(None, 2), (None, 3 25          input_layer[0][0]');
+    outer.dispose();
   });
 
   it('bad graphs and data give "Expected X. Received: ..." errors', async () => {

@@ -31,7 +31,8 @@ export function printSummary(model: { name: string; countParams(): number }, row
   const positions = options.positions ?? (withConnections ? [0.33, 0.55, 0.67, 1] : [0.45, 0.85, 1]);
   const print = options.printFn;
   const columns = positions.map((p) => Math.floor(p * lineLength));
-  const row = (cells: string[]) => cells.reduce((line, cell, i) => (line + cell).padEnd(columns[i]!).slice(0, columns[i]!), '');
+  // A cell too long for its column is cut, and the next starts after a space (Keras's print_row).
+  const row = (cells: string[]) => cells.reduce((line, cell, i) => ((i > 0 ? `${line.slice(0, -1)} ` : line) + cell).padEnd(columns[i]!).slice(0, columns[i]!), '');
   print(`Model: "${model.name}"`);
   print('_'.repeat(lineLength));
   print(row([' Layer (type)', 'Output Shape', 'Param #', ...(withConnections ? ['Connected to'] : [])]));
