@@ -338,8 +338,11 @@ describe('functional models: summary and bad arguments', () => {
     const out = L.add().apply([L.dense({ units: 2 }).apply(a), b]);
     assert.throws(() => vb.model({ inputs: a, outputs: out }), /Expected a graph connected to the given inputs.*Received: input="b", neededBy="Add"/);
     const hidden = L.dense({ units: 2 }).apply(a);
-    assert.throws(() => vb.model({ inputs: hidden, outputs: out }), /Expected inputs made by vb\.input\(\)\. Received: inputs\[0\]="SymbolicTensor\(Dense, shape=\[null, 2\]\)"/);
+    assert.throws(() => vb.model({ inputs: hidden, outputs: out }), /Expected inputs made by vb\.input\(\), one or a list of them\. Received: inputs\[0\]="SymbolicTensor\(Dense, shape=\[null, 2\]\)"/);
     assert.throws(() => vb.model({ inputs: [a, a], outputs: out }), /Expected each input once/);
+    // Keras 3's records by name: before, shown as inputs[0]=[object Object].
+    assert.throws(() => vb.model({ inputs: { a, b } as never, outputs: out }), /Expected inputs made by vb\.input\(\), one or a list of them\. Received: inputs\[0\]="a record \(keys a, b\)"/);
+    assert.throws(() => vb.model({ inputs: [a, b], outputs: { out } as never }), /Expected outputs to be symbolic tensors .*, one or a list of them\. Received: outputs\[0\]="a record \(keys out\)"/);
     assert.throws(() => vb.model({ inputs: a, outputs: vb.ones([2]) as never }), /Expected outputs to be symbolic tensors.*Received: outputs\[0\]=Tensor/);
     const twin = L.dense({ units: 2, name: 'twin' }).apply(L.dense({ units: 2, name: 'twin' }).apply(a));
     assert.throws(() => vb.model({ inputs: a, outputs: twin }), /Expected layer names \(inputs included\) unique within the model\. Received: name="twin"/);

@@ -42,14 +42,16 @@ export class Graph {
   readonly layers: Layer[] = [];
 
   constructor(readonly inputs: readonly SymbolicTensor[], readonly outputs: readonly SymbolicTensor[], context: string) {
+    // A record of symbolic tensors (Keras 3 takes them by name) would show as [object Object].
+    const shown = (t: unknown) => (t instanceof SymbolicTensor ? String(t) : t?.constructor === Object ? `a record (keys ${Object.keys(t).join(', ')})` : t);
     inputs.forEach((t, i) => {
       if (!(t instanceof SymbolicTensor) || !isInputNode(t.node)) {
-        throw invalid(context, 'Expected inputs made by vb.input()', { [`inputs[${i}]`]: t instanceof SymbolicTensor ? String(t) : t });
+        throw invalid(context, 'Expected inputs made by vb.input(), one or a list of them', { [`inputs[${i}]`]: shown(t) });
       }
       if (inputs.indexOf(t) !== i) throw invalid(context, 'Expected each input once', { [`inputs[${i}]`]: String(t) });
     });
     outputs.forEach((t, i) => {
-      if (!(t instanceof SymbolicTensor)) throw invalid(context, 'Expected outputs to be symbolic tensors (from layer.apply on vb.input() tensors)', { [`outputs[${i}]`]: t });
+      if (!(t instanceof SymbolicTensor)) throw invalid(context, 'Expected outputs to be symbolic tensors (from layer.apply on vb.input() tensors), one or a list of them', { [`outputs[${i}]`]: shown(t) });
     });
     const visited = new Set<Node>();
     const visit = (node: Node, user: Node) => {
