@@ -175,6 +175,32 @@ describe('includeOptimizer against TF.js 4.22', () => {
     m.dispose();
   });
 
+  it('losses, metrics and loss weights by output name follow an output layer renamed in the file', async () => {
+    vb.setRandomSeed(7);
+    // The nested model's dense comes first: the outer dense is dense_1 in the file (TF.js's unique names).
+    const encoder = vb.sequential({ name: `io_opt_${counter++}`, layers: [L.dense({ units: 3, inputShape: [4] })] });
+    const a = vb.input({ shape: [4] });
+    const h = encoder.apply(a) as vb.SymbolicTensor;
+    const m = vb.model({ name: `io_opt_${counter++}`, inputs: a, outputs: [L.dense({ units: 1 }).apply(h), L.dense({ units: 2, name: 'other' }).apply(h)] });
+    m.compile({ optimizer: 'adam', loss: { dense: 'mse', other: 'mae' }, lossWeights: { dense: 0.5, other: 2 }, metrics: { dense: ['mae'] } });
+    const x = vb.random.normal(vb.random.key(16), [8, 4]);
+    const y = [vb.random.normal(vb.random.key(17), [8, 1]), vb.random.normal(vb.random.key(18), [8, 2])];
+    await m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
+    let artifacts: vb.ModelArtifacts | undefined;
+    await m.save(vb.io.withSaveHandler(async (saved) => { artifacts = saved; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }), { includeOptimizer: true });
+    const config = artifacts!.trainingConfig as Record<string, unknown>;
+    assert.deepEqual([config.loss, config.loss_weights, config.metrics], [{ dense_1: 'meanSquaredError', other: 'meanAbsoluteError' }, { dense_1: 0.5, other: 2 }, { dense_1: ['mae'] }]);
+    // Before: the records kept the name dense, and loading failed ('Expected loss keys among the output names (dense_1, other)').
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts!));
+    assert.deepEqual(loaded.outputNames, ['dense_1', 'other']);
+    const ours = await m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
+    const theirs = await loaded.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
+    assert.deepEqual([theirs.history.loss, theirs.history.dense_1_mae], [ours.history.loss, ours.history.dense_mae]);
+    assert.deepEqual(weightBits(loaded), weightBits(m));
+    loaded.dispose();
+    m.dispose();
+  });
+
   it('Adadelta: TF.js loads verbatim\'s config and state, and verbatim loads TF.js\'s', async () => {
     vb.setRandomSeed(6);
     const [x, y] = data();

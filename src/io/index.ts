@@ -12,7 +12,7 @@ import { Sequential } from '../models/sequential.js';
 import { browserIndexedDB, browserLocalStorage } from './browser.js';
 import { isPlainObject, own } from './config.js';
 import { fileSystem, http } from './handlers.js';
-import { Created, KERAS_VERSION, keyNamesOf, modelFromJson, modelToJson, tfjsWeightNames } from './model-json.js';
+import { Created, fileNames, fileOutputNames, KERAS_VERSION, keyNamesOf, modelFromJson, modelToJson, tfjsWeightNames } from './model-json.js';
 import { compileFromTrainingConfig, restoreOptimizer, savedTraining } from './training-config.js';
 import type { IOHandler, Json, LoadOptions, ModelArtifacts, SaveConfig, SaveResult } from './types.js';
 import { concatenateWeightData, decodeWeights, encodeWeights, type NamedValues } from './weights.js';
@@ -75,8 +75,9 @@ async function save(model: unknown, handlerOrUrl: IOHandler | string, config: Sa
   const context = `${model.name}.save`;
   assertBuilt(model);
   const handler = handlerFor(handlerOrUrl, 'save');
+  const names = fileNames(model);
   const optimizerState = config.includeOptimizer
-    ? await savedTraining(model, new Map(tfjsWeightNames(model).map(([file, v]) => [v.name, file])), context)
+    ? await savedTraining(model, new Map(tfjsWeightNames(model, names).map(([file, v]) => [v.name, file])), new Map(model.outputNames.map((n, i) => [n, fileOutputNames(model, names)[i]!])), context)
     : undefined;
   return handler.save!(modelArtifacts(model, optimizerState));
 }

@@ -56,6 +56,13 @@ export function fileNames(model: LayersModel): FileNames {
   return names;
 }
 
+/** The model's output names as a model loaded from the file has them: its output layers' file names, made unique. */
+export function fileOutputNames(model: LayersModel, names: FileNames = fileNames(model)): string[] {
+  const out: string[] = [];
+  for (const t of model.outputs) out.push(uniqueName(names.get(t.node.layer) ?? t.node.layer.name!, (n) => out.includes(n)));
+  return out;
+}
+
 function layerToJson(layer: Layer, names: FileNames): { class_name: string; config: Json } {
   if (layer instanceof ModelLayer) return modelToJson(layer.model, names);
   const config = configToJson(layer.getConfig(), nestedToJson);

@@ -115,17 +115,27 @@ function owner(slot: string, weights: Iterable<string>): string | undefined {
   return best;
 }
 
-/** The training config and the optimizer state (slots renamed to the file's weight names). */
-export async function savedTraining(model: LayersModel, fileNames: ReadonlyMap<string, string>, context: string): Promise<{ trainingConfig: Json; weights: NamedValues[] }> {
+/** A record by output name keyed by the names the outputs have in the file (a layer renamed there keeps its loss). */
+function byFileOutputNames(value: unknown, outputNames: ReadonlyMap<string, string>): unknown {
+  return isPlainObject(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [outputNames.get(k) ?? k, v])) : value;
+}
+
+/**
+ * The training config and the optimizer state (slots renamed to the file's weight names, records
+ * of losses, metrics and loss weights to its output names: `outputNames` maps the model's to them).
+ */
+export async function savedTraining(
+  model: LayersModel, fileNames: ReadonlyMap<string, string>, outputNames: ReadonlyMap<string, string>, context: string,
+): Promise<{ trainingConfig: Json; weights: NamedValues[] }> {
   const args: CompileArgs | undefined = model.compileArgs;
   const optimizer = model.optimizer;
   if (!args || !optimizer) throw invalid(context, 'Expected a compiled model to save with includeOptimizer', { includeOptimizer: true });
   const trainingConfig: Config = {
-    loss: tfjsLossNames(namesOnly(args.loss, 'loss', context), context),
-    metrics: args.metrics === undefined ? null : namesOnly(args.metrics, 'metrics', context),
+    loss: byFileOutputNames(tfjsLossNames(namesOnly(args.loss, 'loss', context), context), outputNames),
+    metrics: args.metrics === undefined ? null : byFileOutputNames(namesOnly(args.metrics, 'metrics', context), outputNames),
     optimizer_config: optimizerConfig(optimizer, context),
   };
-  if (args.lossWeights !== undefined) trainingConfig.loss_weights = args.lossWeights;
+  if (args.lossWeights !== undefined) trainingConfig.loss_weights = byFileOutputNames(args.lossWeights, outputNames);
   const state = await optimizer.getWeights();
   // Slots of weights the model does not have (a layer it no longer has, removed by pop after
   // training, or another model's sharing the optimizer) change nothing of this model: left out.
