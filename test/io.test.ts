@@ -387,6 +387,31 @@ describe('save and load: layer names across nested models', () => {
     loaded.dispose();
     theirs.dispose();
   });
+
+  it('a layer renamed in the file loads under its own name again, and its dropout keeps its keys', async () => {
+    const encoder = vb.sequential({ name: fresh('encoder'), layers: [L.dense({ units: 6, inputShape: [4] }), L.dropout({ rate: 0.5 })] });
+    const a = vb.input({ shape: [4] });
+    const hidden = L.dropout({ rate: 0.5 }).apply(L.dense({ units: 6 }).apply(encoder.apply(a) as vb.SymbolicTensor));
+    const original = vb.model({ name: fresh('renamed'), inputs: a, outputs: L.dense({ units: 2 }).apply(hidden) });
+    const artifacts = await capture((h) => original.save(h));
+    assert.deepEqual((artifacts.modelTopology as { config: { layers: { name: string }[] } }).config.layers.map((l) => l.name), ['input_layer', encoder.name, 'dense_1', 'dropout_1', 'dense_1_1']);
+    assert.deepEqual(artifacts.userDefinedMetadata, { verbatim: { layerNames: { dense_1: 'dense', dropout_1: 'dropout', dense_1_1: 'dense_1' } } });
+    const x = vb.random.generator(3).normal([16, 4]);
+    const y = vb.random.generator(4).normal([16, 2]);
+    const train = async (m: vb.LayersModel) => {
+      m.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+      await m.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0 });
+      return m.getWeightValues().map((v) => [...new Uint32Array(v.slice().buffer)]);
+    };
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts));
+    // Before: the loaded model's dropout was dropout_1, keyed by that name: other masks, other weights.
+    assert.deepEqual(loaded.layers.map((l) => l.name), original.layers.map((l) => l.name));
+    assert.deepEqual(await train(loaded), await train(original));
+    const theirs = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    assert.deepEqual(theirs.layers.map((l) => l.name), ['input_layer', encoder.name, 'dense_1', 'dropout_1', 'dense_1_1'], 'TF.js keeps the file\'s names');
+    for (const m of [original, loaded]) m.dispose();
+    theirs.dispose();
+  });
 });
 
 describe('toJSON, modelFromJSON, registerClass', () => {

@@ -12,7 +12,7 @@ import { Sequential } from '../models/sequential.js';
 import { browserIndexedDB, browserLocalStorage } from './browser.js';
 import { isPlainObject, own } from './config.js';
 import { fileSystem, http } from './handlers.js';
-import { Created, fileNames, fileOutputNames, KERAS_VERSION, keyNamesOf, modelFromJson, modelToJson, tfjsWeightNames } from './model-json.js';
+import { Created, fileNames, fileOutputNames, KERAS_VERSION, keyNamesOf, modelFromJson, modelToJson, renamedLayers, tfjsWeightNames } from './model-json.js';
 import { compileFromTrainingConfig, restoreOptimizer, savedTraining } from './training-config.js';
 import type { IOHandler, Json, LoadOptions, ModelArtifacts, SaveConfig, SaveResult } from './types.js';
 import { concatenateWeightData, decodeWeights, encodeWeights, type NamedValues } from './weights.js';
@@ -59,13 +59,16 @@ function assertBuilt(model: LayersModel): void {
  */
 export function modelArtifacts(model: LayersModel, optimizerState?: { trainingConfig: Json; weights: NamedValues[] }): ModelArtifacts {
   assertBuilt(model);
-  const weights: NamedValues[] = tfjsWeightNames(model).map(([name, v]) => ({ name, shape: [...v.shape], dtype: 'float32', values: v.dataSync() as Float32Array }));
+  const names = fileNames(model);
+  const weights: NamedValues[] = tfjsWeightNames(model, names).map(([name, v]) => ({ name, shape: [...v.shape], dtype: 'float32', values: v.dataSync() as Float32Array }));
   const { specs, data } = encodeWeights([...weights, ...(optimizerState?.weights ?? [])]);
   const keyNames = keyNamesOf(model);
+  const layerNames = renamedLayers(names);
+  const verbatim = { ...(Object.keys(keyNames).length > 0 ? { keyNames } : {}), ...(Object.keys(layerNames).length > 0 ? { layerNames } : {}) };
   return {
     modelTopology: modelTopology(model), format: 'layers-model', generatedBy: GENERATED_BY, convertedBy: null, weightSpecs: specs, weightData: data,
     ...(optimizerState ? { trainingConfig: optimizerState.trainingConfig } : {}),
-    ...(Object.keys(keyNames).length > 0 ? { userDefinedMetadata: { verbatim: { keyNames } } } : {}),
+    ...(Object.keys(verbatim).length > 0 ? { userDefinedMetadata: { verbatim } } : {}),
   };
 }
 
@@ -84,12 +87,12 @@ async function save(model: unknown, handlerOrUrl: IOHandler | string, config: Sa
 
 registerModelSerializer({ save, toJSON: (model) => modelTopology(model as LayersModel) });
 
-/** The key names verbatim records in userDefinedMetadata.verbatim.keyNames (strings only; anything else is ignored). */
-function savedKeyNames(metadata: unknown): Record<string, string> {
+/** The names verbatim records in userDefinedMetadata.verbatim.keyNames or layerNames (strings only; anything else is ignored). */
+function savedNames(metadata: unknown, key: 'keyNames' | 'layerNames'): Record<string, string> {
   const verbatim = isPlainObject(metadata) ? own(metadata, 'verbatim') : undefined;
-  const keyNames = isPlainObject(verbatim) ? own(verbatim, 'keyNames') : undefined;
-  if (!isPlainObject(keyNames)) return {};
-  return Object.fromEntries(Object.entries(keyNames).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const names = isPlainObject(verbatim) ? own(verbatim, key) : undefined;
+  if (!isPlainObject(names)) return {};
+  return Object.fromEntries(Object.entries(names).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
 /** A Keras-converter file wraps the topology as {model_config, training_config}. */
@@ -115,7 +118,8 @@ export async function modelFromArtifacts(artifacts: unknown, options: LoadOption
   const optimizerValues = decoded.filter((v) => v.group === 'optimizer');
   const trainingConfig = own(artifacts, 'trainingConfig');
   const total = values.reduce((n, v) => n + v.values.length, 0);
-  const created = new Created(savedKeyNames(own(artifacts, 'userDefinedMetadata')));
+  const metadata = own(artifacts, 'userDefinedMetadata');
+  const created = new Created(savedNames(metadata, 'keyNames'), savedNames(metadata, 'layerNames'));
   try {
     const build = () => modelFromJson(topology, 'modelTopology', context, created);
     const model = strict ? withLoadBudget(total, build) : build();
@@ -138,7 +142,7 @@ export async function modelFromArtifacts(artifacts: unknown, options: LoadOption
     if (strict && byName.size > 0) throw invalid(context, 'Expected every weight in the file to belong to the model', { unused: [...byName.keys()] });
     for (const [variable, value] of assignments) ENGINE.tidy(() => variable.assign(ENGINE.makeTensor(value.values, value.shape, 'float32')));
     // As TF.js: a saved training config compiles the model, and saved optimizer weights restore its state.
-    if (trainingConfig != null) compileFromTrainingConfig(model, trainingConfig, context);
+    if (trainingConfig != null) compileFromTrainingConfig(model, trainingConfig, new Map(fileOutputNames(model).map((file, i) => [file, model.outputNames[i]!])), context);
     if (optimizerValues.length > 0) await restoreOptimizer(model, optimizerValues, new Map(targets.map(([file, v]) => [v.name, file])), context);
     created.commitKeyNames();
     return model;

@@ -56,6 +56,14 @@ export function fileNames(model: LayersModel): FileNames {
   return names;
 }
 
+/**
+ * The layers the file names otherwise than their models do (see fileNames), file name -> own name:
+ * verbatim restores their names on loading, so that their keys (a dropout's masks) stay the same.
+ */
+export function renamedLayers(names: FileNames): Record<string, string> {
+  return Object.fromEntries([...names].filter(([layer, file]) => file !== layer.name).map(([layer, file]) => [file, layer.name!]));
+}
+
 /** The model's output names as a model loaded from the file has them: its output layers' file names, made unique. */
 export function fileOutputNames(model: LayersModel, names: FileNames = fileNames(model)): string[] {
   const out: string[] = [];
@@ -158,7 +166,13 @@ export class Created {
   readonly items: { dispose(): void }[] = [];
   /** Each model's name and the name its keys use: the file's name (or its recorded key name). */
   readonly keyNames: [string, string][] = [];
-  constructor(readonly savedKeyNames: Record<string, string> = {}) {}
+  constructor(readonly savedKeyNames: Record<string, string> = {}, private readonly savedLayerNames: Record<string, string> = {}) {}
+
+  /** A layer's own name, for the name the file gives it (see renamedLayers); checked like any name. */
+  layerName(fileName: string, context: string): string {
+    const name = own(this.savedLayerNames, fileName);
+    return name === undefined ? fileName : checkName(name, `userDefinedMetadata.verbatim.layerNames.${fileName}`, context);
+  }
 
   /** After a successful load: the models' keys follow the names they were saved under. */
   commitKeyNames(): void {
@@ -256,7 +270,7 @@ function functionalFromJson(config: Json, name: string, at: string, context: str
       return;
     }
     const layer = layerFromJson(entry, where, context, created);
-    layer.name = layerName;
+    layer.name = layer instanceof ModelLayer ? layerName : created.layerName(layerName, context);
     // A nested model's first node is its own (TF.js, Keras): graph nodes count from 1.
     layers.set(layerName, { layer, nodes: layer instanceof ModelLayer ? [undefined] : [], inbound });
   });
@@ -329,6 +343,7 @@ export function modelFromJson(json: unknown, at: string, context: string, create
       return;
     }
     const layer = layerFromJson(entry, where, context, created);
+    if (!(layer instanceof ModelLayer) && layer.name !== undefined) layer.name = created.layerName(layer.name, context);
     model.add(layer instanceof ModelLayer ? layer.model : layer);
   });
   if (entries.length === 0) throw invalid(context, 'Expected a Sequential model with at least one layer', { [`${at}.config.layers`]: entries });

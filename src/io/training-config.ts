@@ -115,8 +115,8 @@ function owner(slot: string, weights: Iterable<string>): string | undefined {
   return best;
 }
 
-/** A record by output name keyed by the names the outputs have in the file (a layer renamed there keeps its loss). */
-function byFileOutputNames(value: unknown, outputNames: ReadonlyMap<string, string>): unknown {
+/** A record by output name keyed by the outputs' other names: in the file, where a layer may be renamed (see fileNames), or back. */
+function byOutputNames(value: unknown, outputNames: ReadonlyMap<string, string>): unknown {
   return isPlainObject(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [outputNames.get(k) ?? k, v])) : value;
 }
 
@@ -131,11 +131,11 @@ export async function savedTraining(
   const optimizer = model.optimizer;
   if (!args || !optimizer) throw invalid(context, 'Expected a compiled model to save with includeOptimizer', { includeOptimizer: true });
   const trainingConfig: Config = {
-    loss: byFileOutputNames(tfjsLossNames(namesOnly(args.loss, 'loss', context), context), outputNames),
-    metrics: args.metrics === undefined ? null : byFileOutputNames(namesOnly(args.metrics, 'metrics', context), outputNames),
+    loss: byOutputNames(tfjsLossNames(namesOnly(args.loss, 'loss', context), context), outputNames),
+    metrics: args.metrics === undefined ? null : byOutputNames(namesOnly(args.metrics, 'metrics', context), outputNames),
     optimizer_config: optimizerConfig(optimizer, context),
   };
-  if (args.lossWeights !== undefined) trainingConfig.loss_weights = byFileOutputNames(args.lossWeights, outputNames);
+  if (args.lossWeights !== undefined) trainingConfig.loss_weights = byOutputNames(args.lossWeights, outputNames);
   const state = await optimizer.getWeights();
   // Slots of weights the model does not have (a layer it no longer has, removed by pop after
   // training, or another model's sharing the optimizer) change nothing of this model: left out.
@@ -150,8 +150,11 @@ export async function savedTraining(
   return { trainingConfig: trainingConfig as Json, weights };
 }
 
-/** Compiles a loaded model from a saved training config (TF.js's loadTrainingConfig). */
-export function compileFromTrainingConfig(model: LayersModel, saved: unknown, context: string): void {
+/**
+ * Compiles a loaded model from a saved training config (TF.js's loadTrainingConfig); `outputNames`
+ * maps the outputs' names in the file to the model's.
+ */
+export function compileFromTrainingConfig(model: LayersModel, saved: unknown, outputNames: ReadonlyMap<string, string>, context: string): void {
   if (!isPlainObject(saved)) throw invalid(context, 'Expected trainingConfig to be an object', { trainingConfig: saved });
   for (const key of ['weighted_metrics', 'sample_weight_mode']) {
     if (own(saved, key) != null) throw invalid(context, `Expected no ${key} in the training config (not supported)`, { [key]: own(saved, key) });
@@ -161,9 +164,9 @@ export function compileFromTrainingConfig(model: LayersModel, saved: unknown, co
   const lossWeights = own(saved, 'loss_weights');
   model.compile({
     optimizer: optimizerFromConfig(own(saved, 'optimizer_config'), context),
-    loss: camelNames(namesOnly(loss, 'loss', context)) as CompileArgs['loss'],
-    ...(metrics == null ? {} : { metrics: camelNames(namesOnly(metrics, 'metrics', context)) as CompileArgs['metrics'] }),
-    ...(lossWeights == null ? {} : { lossWeights: lossWeights as CompileArgs['lossWeights'] }),
+    loss: byOutputNames(camelNames(namesOnly(loss, 'loss', context)), outputNames) as CompileArgs['loss'],
+    ...(metrics == null ? {} : { metrics: byOutputNames(camelNames(namesOnly(metrics, 'metrics', context)), outputNames) as CompileArgs['metrics'] }),
+    ...(lossWeights == null ? {} : { lossWeights: byOutputNames(lossWeights, outputNames) as CompileArgs['lossWeights'] }),
   });
 }
 
