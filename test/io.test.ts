@@ -58,6 +58,14 @@ const CASES: Case[] = [
       return vb.model({ name, inputs: [a, b], outputs: [L.dense({ units: 1 }).apply(both), L.multiply().apply([a, b])] });
     },
   },
+  {
+    name: 'functional: an lstm\'s returnState (several outputs of one layer)', inputs: [{ shape: [2, 3, 2] }],
+    build: (name) => {
+      const a = vb.input({ shape: [3, 2] });
+      const [sequence, h, c] = L.lstm({ units: 3, returnState: true }).apply(a) as unknown as vb.SymbolicTensor[];
+      return vb.model({ name, inputs: a, outputs: [L.dense({ units: 1 }).apply(L.concatenate().apply([sequence!, h!, c!])), c!] });
+    },
+  },
   // An explicit InputLayer first (TF.js refuses an InputLayer config with both input_shape and batch_input_shape).
   { name: 'inputLayer (int32) + embedding', inputs: [{ shape: [3, 5], ints: 7 }], build: (name) => vb.sequential({ name, layers: [L.inputLayer({ inputShape: [5], dtype: 'int32' }), L.embedding({ inputDim: 7, outputDim: 2 }), L.flatten(), L.dense({ units: 2 })] }) },
 ];
