@@ -198,6 +198,22 @@ describe('save and load: files', () => {
     m.dispose();
   });
 
+  it('save and load options: a misspelt one is an error naming it; trainableOnly saves the trainable weights (TF.js)', async () => {
+    const m = vb.sequential({ name: fresh('options'), layers: [L.dense({ units: 2, inputShape: [3] }), L.batchNormalization()] });
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    // Before: accepted, and the optimizer silently not saved.
+    await assert.rejects(m.save(`file://${join(dir, 'options')}`, { includeOptimzer: true } as never), /\.save: Expected options among includeOptimizer, trainableOnly\. Received: includeOptimzer=true/);
+    const artifacts = await capture((h) => m.save(h, { trainableOnly: true }));
+    // Before: every weight, the moving statistics included.
+    assert.deepEqual(artifacts.weightSpecs!.map((w) => w.name), ['dense/kernel', 'dense/bias', 'batch_normalization/gamma', 'batch_normalization/beta']);
+    const full = await capture((h) => m.save(h));
+    await assert.rejects(vb.loadLayersModel(vb.io.fromMemory(full), { strcit: false } as never), /loadLayersModel: Expected options among strict, requestInit, fetchFunc, weightPathPrefix\. Received: strcit=false/);
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts), { strict: false });
+    assert.deepEqual(loaded.weights.slice(0, 4).map((w) => [...w.dataSync()]), m.weights.slice(0, 4).map((w) => [...w.dataSync()]));
+    m.dispose();
+    loaded.dispose();
+  });
+
   it('a save that fails writing model.json leaves the model saved there before, and no temporary file', async () => {
     const c = CASES[0]!;
     const saved = c.build(fresh('kept'));

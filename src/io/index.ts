@@ -5,7 +5,7 @@
  * either returns a complete model or throws a ValueError having disposed everything it made.
  */
 import { ENGINE } from '../engine/engine.js';
-import { invalid, ValueError } from '../errors.js';
+import { invalid, refuseUnknownOptions, ValueError } from '../errors.js';
 import { withLoadBudget } from '../layers/layer.js';
 import { LayersModel, registerModelSerializer } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
@@ -55,12 +55,14 @@ function assertBuilt(model: LayersModel): void {
 
 /**
  * The model's artifacts: topology, weight specs named as TF.js names them, and their bytes; with
- * the optimizer's training config and state when given (includeOptimizer).
+ * the optimizer's training config and state when given (includeOptimizer); only the trainable
+ * weights with trainableOnly (TF.js: such a file loads with strict false).
  */
-export function modelArtifacts(model: LayersModel, optimizerState?: { trainingConfig: Json; weights: NamedValues[] }): ModelArtifacts {
+export function modelArtifacts(model: LayersModel, optimizerState?: { trainingConfig: Json; weights: NamedValues[] }, trainableOnly = false): ModelArtifacts {
   assertBuilt(model);
   const names = fileNames(model);
-  const weights: NamedValues[] = tfjsWeightNames(model, names).map(([name, v]) => ({ name, shape: [...v.shape], dtype: 'float32', values: v.dataSync() as Float32Array }));
+  const weights: NamedValues[] = tfjsWeightNames(model, names).filter(([, v]) => !trainableOnly || v.trainable)
+    .map(([name, v]) => ({ name, shape: [...v.shape], dtype: 'float32', values: v.dataSync() as Float32Array }));
   const { specs, data } = encodeWeights([...weights, ...(optimizerState?.weights ?? [])]);
   const keyNames = keyNamesOf(model);
   const layerNames = renamedLayers(names);
@@ -74,15 +76,17 @@ export function modelArtifacts(model: LayersModel, optimizerState?: { trainingCo
 
 async function save(model: unknown, handlerOrUrl: IOHandler | string, config: SaveConfig = {}): Promise<SaveResult> {
   if (!(model instanceof LayersModel)) throw invalid('model.save', 'Expected a LayersModel', { model });
-  if (config !== undefined && !isPlainObject(config)) throw invalid(`${model.name}.save`, 'Expected config to be {includeOptimizer?}', { config });
+  if (config !== undefined && !isPlainObject(config)) throw invalid(`${model.name}.save`, 'Expected config to be {includeOptimizer?, trainableOnly?}', { config });
   const context = `${model.name}.save`;
+  // A misspelt option would be dropped silently (the optimizer not saved).
+  refuseUnknownOptions(context, config, ['includeOptimizer', 'trainableOnly']);
   assertBuilt(model);
   const handler = handlerFor(handlerOrUrl, 'save');
   const names = fileNames(model);
   const optimizerState = config.includeOptimizer
     ? await savedTraining(model, new Map(tfjsWeightNames(model, names).map(([file, v]) => [v.name, file])), new Map(model.outputNames.map((n, i) => [n, fileOutputNames(model, names)[i]!])), context)
     : undefined;
-  return handler.save!(modelArtifacts(model, optimizerState));
+  return handler.save!(modelArtifacts(model, optimizerState, config.trainableOnly === true));
 }
 
 registerModelSerializer({ save, toJSON: (model) => modelTopology(model as LayersModel) });
@@ -156,6 +160,8 @@ export async function modelFromArtifacts(artifacts: unknown, options: LoadOption
 /** Loads a model saved in TF.js's Layers format from a URL or an IOHandler (TF.js's tf.loadLayersModel). */
 export async function loadLayersModel(handlerOrUrl: IOHandler | string, options: LoadOptions = {}): Promise<LayersModel> {
   if (options !== undefined && !isPlainObject(options)) throw invalid('loadLayersModel', 'Expected options to be an object', { options });
+  // A misspelt strict, or TF.js's options verbatim lacks (onProgress, fromTFHub, weightUrlConverter), would be dropped silently.
+  refuseUnknownOptions('loadLayersModel', options, ['strict', 'requestInit', 'fetchFunc', 'weightPathPrefix']);
   const handler = handlerFor(handlerOrUrl, 'load', options);
   let artifacts: unknown;
   try {
