@@ -161,6 +161,20 @@ describe('functional models: graph, names, training', () => {
     seq.dispose();
   });
 
+  it('a model named as a live one is refused before its layers join it, so they make another model', () => {
+    const first = vb.sequential({ name: 'name_taken', layers: [L.dense({ units: 3, inputShape: [4] })] });
+    const a = vb.input({ shape: [4] });
+    const hidden = L.dense({ units: 3 });
+    const out = L.dense({ units: 2 }).apply(hidden.apply(a));
+    assert.throws(() => vb.model({ name: 'name_taken', inputs: a, outputs: out }), /model: Expected a name no live model uses \(dispose that model, or call vb\.disposeVariables\(\)\)\. Received: name="name_taken"/);
+    // Before: the layers kept the paths name_taken/dense..., and every model made of them failed ('Expected a name not used by another live variable').
+    const second = vb.model({ name: 'name_free', inputs: a, outputs: out });
+    assert.deepEqual(second.weights.map((w) => w.name), ['name_free/dense/kernel', 'name_free/dense/bias', 'name_free/dense_1/kernel', 'name_free/dense_1/bias']);
+    assert.throws(() => vb.sequential({ name: 'name_taken', layers: [L.dense({ units: 1, inputShape: [2] })] }), /Expected a name no live model uses/);
+    first.dispose();
+    second.dispose();
+  });
+
   it('a model applied to the wrong number or shapes of inputs is an error naming them, on symbolic and on real tensors', () => {
     const i = vb.input({ shape: [3], name: 'i' });
     const j = vb.input({ shape: [3], name: 'j' });
