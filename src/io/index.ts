@@ -83,8 +83,9 @@ async function save(model: unknown, handlerOrUrl: IOHandler | string, config: Sa
   assertBuilt(model);
   const handler = handlerFor(handlerOrUrl, 'save');
   const names = fileNames(model);
+  const outputs = fileOutputNames(model, names);
   const optimizerState = config.includeOptimizer
-    ? await savedTraining(model, new Map(tfjsWeightNames(model, names).map(([file, v]) => [v.name, file])), new Map(model.outputNames.map((n, i) => [n, fileOutputNames(model, names)[i]!])), context)
+    ? await savedTraining(model, new Map(tfjsWeightNames(model, names).map(([file, v]) => [v.name, file])), new Map(model.outputNames.map((n, i) => [n, outputs[i]!])), context)
     : undefined;
   return handler.save!(modelArtifacts(model, optimizerState, config.trainableOnly === true));
 }
