@@ -205,6 +205,31 @@ describe('includeOptimizer against TF.js 4.22', () => {
     m.dispose();
   });
 
+  it('verbatim loads the optimizer state of a TF.js model whose layer names another model of its process had taken', async () => {
+    const make = () => {
+      const a = tf.input({ shape: [4] });
+      return tf.model({ inputs: a, outputs: tf.layers.dense({ units: 2, name: 'io_opt_taken' }).apply(tf.layers.dense({ units: 3, name: 'io_opt_hidden' }).apply(a)) as tf.SymbolicTensor });
+    };
+    const earlier = make();
+    const t = make(); // its variables are io_opt_hidden/kernel_1, ...: TF.js names the optimizer's slots after them
+    t.compile({ optimizer: tf.train.adam(0.02), loss: 'meanSquaredError' });
+    const x = tf.randomNormal([8, 4], 0, 1, 'float32', 4);
+    const y = tf.randomNormal([8, 2], 0, 1, 'float32', 5);
+    await t.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await t.save(tf.io.withSaveHandler(async (a) => { artifacts = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }), { includeOptimizer: true });
+    assert.ok(artifacts!.weightSpecs!.some((w) => w.name === 'io_opt_hidden/kernel_1/m'), 'the slot names TF.js writes');
+    // Before: 'Expected every optimizer weight to name one of the model's weights. Received: weight="io_opt_hidden/kernel_1/m"'.
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts as vb.ModelArtifacts));
+    const theirs = await t.optimizer.getWeights();
+    const ours = await loaded.optimizer!.getWeights();
+    assert.equal(ours.length, theirs.length);
+    for (let i = 1; i < ours.length; i++) assert.deepEqual(Array.from(ours[i]!.tensor.dataSync()), Array.from(theirs[i]!.tensor.dataSync()), theirs[i]!.name);
+    loaded.dispose();
+    for (const m of [earlier, t]) m.dispose();
+    tf.dispose([x, y]);
+  });
+
   it('Adadelta: TF.js loads verbatim\'s config and state, and verbatim loads TF.js\'s', async () => {
     vb.setRandomSeed(6);
     const [x, y] = data();

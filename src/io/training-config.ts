@@ -182,8 +182,12 @@ export async function restoreOptimizer(model: LayersModel, saved: readonly Named
   const names = saved.map((w) => {
     if (w.name === 'iter') return w.name;
     const file = owner(w.name, variableOf.keys());
-    if (file === undefined) throw invalid(context, 'Expected every optimizer weight to name one of the model\'s weights', { weight: w.name });
-    return `${variableOf.get(file)!}${w.name.slice(file.length)}`;
+    if (file !== undefined) return `${variableOf.get(file)!}${w.name.slice(file.length)}`;
+    // TF.js names a slot after its variable, which is `<weight>_<n>` where another variable of
+    // its process had taken the weight's name (two models with a layer named alike).
+    const renamed = /^(.+)_\d+(\/[^/]+)$/.exec(w.name);
+    if (renamed && variableOf.has(renamed[1]!)) return `${variableOf.get(renamed[1]!)!}${renamed[2]!}`;
+    throw invalid(context, 'Expected every optimizer weight to name one of the model\'s weights', { weight: w.name });
   });
   const tensors = saved.map((w, i) => ({ name: names[i]!, tensor: ENGINE.makeTensor(w.values, w.shape, w.dtype) }));
   try {
