@@ -497,7 +497,8 @@ describe('recurrent layers: references, masks, dropout', () => {
   });
 
   it('bidirectional given [x, ...initialState] (TF.js takes it) is an error saying so, not a failure in the recurrent layer', () => {
-    const message = /Bidirectional \(.*\): Expected one input sequence \(Bidirectional takes no initial states\)\. Received: inputs=3/;
+    // Layer.apply's check for every layer of one input (Bidirectional takes no initial states, README).
+    const message = /Bidirectional\.apply: Expected one input tensor \(Bidirectional takes one; .*Received: inputs="a list of 3"/;
     const x = vb.ones([1, 4, 3]);
     const h = vb.zeros([1, 2]);
     assert.throws(() => L.bidirectional({ layer: L.gru({ units: 2 }) }).apply([x, h, h]), message);

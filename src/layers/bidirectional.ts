@@ -60,13 +60,6 @@ export class Bidirectional extends Layer {
     this.forwardLayer.zeroOutputForMask = this.backwardLayer.zeroOutputForMask = this.forwardLayer.returnSequences;
   }
 
-  /** One sequence: a list (TF.js's [x, ...initialState]) is an error, initial states are not supported here. */
-  private checkOneInput(x: unknown): void {
-    if (Array.isArray(x) && x.some((item) => Array.isArray(item) || (item !== null && typeof item === 'object'))) {
-      throw invalid(`Bidirectional (${this.name ?? 'unnamed'})`, 'Expected one input sequence (Bidirectional takes no initial states)', { inputs: x.length });
-    }
-  }
-
   override build(inputShape: SymbolicShape): void {
     for (const [layer, direction] of [[this.forwardLayer, 'forward'], [this.backwardLayer, 'backward']] as const) {
       layer.name = `${direction}_${this.innerName}`;
@@ -79,7 +72,6 @@ export class Bidirectional extends Layer {
 
   /** The merged output's shape, or with mergeMode null or returnState every output's (see callOutputs). */
   computeOutputShape(inputShape: SymbolicShape): SymbolicShape | SymbolicShape[] {
-    this.checkOneInput(inputShape);
     const shapes = this.forwardLayer.computeOutputShape(inputShape);
     const [shape, ...states] = (this.forwardLayer.returnState ? shapes : [shapes]) as SymbolicShape[];
     const merged = this.mergeMode === null ? [shape!, shape!] : [this.mergeMode === 'concat' ? [...shape!.slice(0, -1), 2 * this.forwardLayer.units] : shape!];
@@ -93,7 +85,6 @@ export class Bidirectional extends Layer {
 
   /** [merged] or [forward, backward] (mergeMode null), then with returnState the forward and backward states. */
   callOutputs(x: Tensor, context: CallContext): Tensor[] {
-    this.checkOneInput(x);
     return ENGINE.tidy(() => {
       const forward = this.forwardLayer.runSequence(x, context);
       const backward = this.backwardLayer.runSequence(x, context);
