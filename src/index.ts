@@ -36,7 +36,7 @@ export {
   enableOpDeterminism, disableOpDeterminism, isOpDeterminismEnabled, type OpDeterminismOptions, type MathRandomPolicy,
 } from './engine/determinism.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './autograd/grad.js';
-export { customGrad } from './autograd/custom.js';
+export { customGrad, type GradSaveFunc } from './autograd/custom.js';
 export { Tensor, Variable, type NestedArray } from './tensor/tensor.js';
 export type { DType, DataArray } from './tensor/dtype.js';
 export { digest } from './tensor/digest.js';

@@ -194,6 +194,17 @@ forEachBackend('gradients', () => {
     assert.deepEqual(vb.grad((x) => vb.sum(clipGrad(x)))([1, 2]).arraySync(), [0.5, 0.5]);
   });
 
+  it('customGrad passes TF.js\'s save function to f and the saved tensors to gradFunc', () => {
+    // TF.js's documented example: gradient dy * |x| in place of 2x.
+    const customOp = vb.customGrad((x: vb.Tensor, save: vb.GradSaveFunc) => {
+      save([x]);
+      return { value: vb.square(x), gradFunc: (dy, saved) => [vb.mul(dy, vb.abs(saved[0]!))] };
+    });
+    const { value, grad } = vb.valueAndGrad((x) => vb.sum(customOp(x)))(vb.tensor([-2, 3]));
+    assert.equal(value.arraySync(), 13);
+    assert.deepEqual(grad.arraySync(), [2, 3]);
+  });
+
   it('second-order gradients compose', () => {
     const d2 = vb.grad((x) => vb.sum(vb.grad((y) => vb.sum(vb.mul(vb.mul(y, y), y)))(x)));
     assert.deepEqual(d2([1, 2]).arraySync(), [6, 12]);

@@ -13,18 +13,31 @@ export function withGradient(
   return output;
 }
 
-/** TF.js-style customGrad: f returns its value and a function from dy to the inputs' gradients. */
+/** The function customGrad's f is given last, as in TF.js, to keep tensors for its gradFunc. */
+export type GradSaveFunc = (save: Tensor[]) => void;
+
+/**
+ * TF.js-style customGrad: f(...inputs, save) returns its value and gradFunc(dy, saved), which
+ * gives the inputs' gradients; `saved` holds the tensors f passed to save (TF.js's way to keep
+ * them for the backward pass; a closure over them does the same).
+ */
 export function customGrad(
-  f: (...inputs: Tensor[]) => { value: Tensor; gradFunc: (dy: Tensor) => Tensor | Tensor[] },
+  // never[]: f declares the inputs it takes, (x: Tensor) or (x: Tensor, save: GradSaveFunc), as TF.js's callers do.
+  f: (...args: never[]) => { value: Tensor; gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor | Tensor[] },
 ): (...inputs: Tensor[]) => Tensor {
+  const forward = f as (...args: (Tensor | GradSaveFunc)[]) => ReturnType<typeof f>;
   return (...inputs) => {
-    let gradFunc: ((dy: Tensor) => Tensor | Tensor[]) | undefined;
+    let gradFunc: ((dy: Tensor, saved: Tensor[]) => Tensor | Tensor[]) | undefined;
+    let saved: Tensor[] = [];
+    const save: GradSaveFunc = (tensors) => {
+      saved = tensors;
+    };
     return withGradient(inputs, () => {
-      const result = f(...inputs);
+      const result = forward(...inputs, save);
       gradFunc = result.gradFunc;
       return result.value;
     }, (dy) => {
-      const g = gradFunc!(dy);
+      const g = gradFunc!(dy, saved);
       return Array.isArray(g) ? g : [g];
     });
   };
