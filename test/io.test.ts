@@ -262,6 +262,36 @@ describe('save and load: files', () => {
     model.dispose();
   });
 
+  it('downloads://prefix saves as TF.js does, by io.browserDownloads(prefix): prefix.json and prefix.weights.bin, which io.browserFiles loads', async () => {
+    // A stand-in for the page: anchors record their download name and blob when clicked.
+    const clicked: { download: string; blob: Blob }[] = [];
+    const blobs = new Map<string, Blob>();
+    const createObjectURL = URL.createObjectURL;
+    URL.createObjectURL = (blob: Blob) => {
+      const href = `blob:test/${blobs.size}`;
+      blobs.set(href, blob);
+      return href;
+    };
+    const document = { createElement: () => ({ href: '', download: '', click(this: { href: string; download: string }) { clicked.push({ download: this.download, blob: blobs.get(this.href)! }); } }) };
+    (globalThis as { document?: unknown }).document = document;
+    const model = CASES[0]!.build(fresh('downloads'));
+    try {
+      await model.save('downloads://my-model');
+      await model.save('downloads://');
+    } finally {
+      URL.createObjectURL = createObjectURL;
+      delete (globalThis as { document?: unknown }).document;
+    }
+    assert.deepEqual(clicked.map((c) => c.download), ['my-model.json', 'my-model.weights.bin', 'model.json', 'model.weights.bin']);
+    const files = clicked.slice(0, 2).map((c) => new File([c.blob], c.download));
+    const loaded = await vb.loadLayersModel(vb.io.browserFiles(files));
+    const x = inputsFor(CASES[0]!, 1);
+    assert.deepEqual(bits(loaded.predict(x)), bits(model.predict(x)));
+    await assert.rejects(vb.loadLayersModel('downloads://my-model'), /Expected a handler or a URL starting with file:\/\/, localstorage:\/\/, indexeddb:\/\/ or http\(s\):\/\//);
+    model.dispose();
+    loaded.dispose();
+  });
+
   it('indexeddb:// in TF.js\'s database layout (an in-memory IndexedDB stands in for the browser\'s)', async () => {
     const stores = new Map<string, Map<string, unknown>>();
     const request = <T>(fn: () => T) => {

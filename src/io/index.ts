@@ -9,7 +9,7 @@ import { invalid, refuseUnknownOptions, ValueError } from '../errors.js';
 import { withLoadBudget } from '../layers/layer.js';
 import { LayersModel, registerModelSerializer } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
-import { browserIndexedDB, browserLocalStorage } from './browser.js';
+import { browserDownloads, browserIndexedDB, browserLocalStorage } from './browser.js';
 import { isPlainObject, own } from './config.js';
 import { fileSystem, http } from './handlers.js';
 import { Created, fileNames, fileOutputNames, KERAS_VERSION, keyNamesOf, modelFromJson, modelToJson, renamedLayers, tfjsWeightNames } from './model-json.js';
@@ -32,8 +32,10 @@ function handlerFor(handlerOrUrl: unknown, operation: 'save' | 'load', options: 
     if (url.startsWith('file://')) return fileSystem(url);
     if (url.startsWith('localstorage://')) return browserLocalStorage(url.slice('localstorage://'.length));
     if (url.startsWith('indexeddb://')) return browserIndexedDB(url.slice('indexeddb://'.length));
+    // TF.js's 'downloads://prefix' saves by io.browserDownloads(prefix), 'model' when empty.
+    if (url.startsWith('downloads://') && operation === 'save') return browserDownloads(url.slice('downloads://'.length) || undefined);
     if (/^https?:\/\//.test(url) && operation === 'load') return http(url, options);
-    throw invalid(context, `Expected a handler or a URL starting with file://, localstorage://, indexeddb://${operation === 'load' ? ' or http(s)://' : ''}`, { url });
+    throw invalid(context, `Expected a handler or a URL starting with file://, localstorage://, indexeddb://${operation === 'load' ? ' or http(s)://' : ' or downloads://'}`, { url });
   }
   const method = typeof handlerOrUrl === 'object' && handlerOrUrl !== null ? (handlerOrUrl as Record<string, unknown>)[operation] : undefined;
   if (typeof method !== 'function') throw invalid(context, `Expected a URL or an IOHandler with a ${operation}() method`, { handler: handlerOrUrl });
