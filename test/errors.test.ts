@@ -51,4 +51,18 @@ forEachBackend('errors', () => {
       assert.throws(() => vb.layers.dense({ units: 1, kernelRegularizer: name as 'l2' }), /Expected a regularizer: 'l1', 'l2', 'l1l2'.*Received: regularizer=/);
     }
   });
+
+  it('an object that is not an initializer is an error naming it, not a crash when the weight is made; null is the default', () => {
+    const config = { className: 'Zeros', config: {} } as unknown as vb.initializers.Initializer;
+    assert.throws(() => vb.layers.dense({ units: 1, kernelInitializer: config }), /Dense: Expected an initializer: one of glorotUniform, .* or an initializer object \(vb\.initializers\.\*\)\. Received: initializer=\{"className":"Zeros","config":\{\}\}/);
+    assert.throws(() => vb.layers.embedding({ inputDim: 3, outputDim: 2, embeddingsInitializer: {} as vb.initializers.Initializer }), /Embedding: Expected an initializer/);
+    class Scale extends vb.layers.Layer {
+      static get className() { return 'Scale'; }
+      override build() { this.addWeight('w', [1], 'float32', { seed: 1 } as unknown as vb.initializers.Initializer); }
+      override call(x: vb.Tensor | vb.Tensor[]) { return x; }
+    }
+    assert.throws(() => new Scale({}).apply(vb.ones([1, 1])), /addWeight: Expected an initializer/);
+    const y = vb.layers.dense({ units: 2, kernelInitializer: null as unknown as undefined, biasInitializer: 'ones' }).apply(vb.zeros([1, 3])) as vb.Tensor;
+    assert.deepEqual(y.arraySync(), [[1, 1]]);
+  });
 });

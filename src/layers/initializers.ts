@@ -177,10 +177,13 @@ const SNAKE: Record<string, InitializerIdentifier> = {
   leCunNormal: 'lecunNormal', leCunUniform: 'lecunUniform',
 };
 
-export function getInitializer(identifier: InitializerIdentifier | string | Initializer | undefined, fallback: InitializerIdentifier, context: string): Initializer {
-  if (identifier === undefined) return BY_NAME[fallback]();
-  if (typeof identifier === 'object') return identifier;
-  const factory = BY_NAME[(SNAKE[identifier] ?? identifier) as InitializerIdentifier];
-  if (!factory) throw invalid(context, `Expected an initializer: one of ${Object.keys(BY_NAME).join(', ')}, or an initializer object`, { initializer: identifier });
+/** An initializer from its name or the initializer itself; undefined and null (TF.js, Keras) give the fallback. */
+export function getInitializer(identifier: InitializerIdentifier | string | Initializer | null | undefined, fallback: InitializerIdentifier, context: string): Initializer {
+  if (identifier === undefined || identifier === null) return BY_NAME[fallback]();
+  if (typeof identifier === 'object' && typeof (identifier as Partial<Initializer>).values === 'function') return identifier;
+  // Own names only: 'constructor' would otherwise reach Object.prototype.
+  const name = typeof identifier === 'string' ? (Object.hasOwn(SNAKE, identifier) ? SNAKE[identifier]! : identifier) : undefined;
+  const factory = name !== undefined && Object.hasOwn(BY_NAME, name) ? BY_NAME[name as InitializerIdentifier] : undefined;
+  if (!factory) throw invalid(context, `Expected an initializer: one of ${Object.keys(BY_NAME).join(', ')}, or an initializer object (vb.initializers.*)`, { initializer: identifier });
   return factory();
 }
