@@ -52,6 +52,16 @@ forEachBackend('errors', () => {
     }
   });
 
+  it('a regularizer object of other keys than l1 and l2 is an error, where it regularized nothing', () => {
+    const serialized = { className: 'L1L2', config: { l2: 0.1 } } as unknown as vb.regularizers.Regularizer;
+    assert.throws(() => vb.layers.dense({ units: 1, kernelRegularizer: serialized }), /Dense: Expected a regularizer: 'l1', 'l2', 'l1l2', a regularizer object or its config \{l1, l2\}\. Received: regularizer=\{"className":"L1L2","config":\{"l2":0\.1\}\}/);
+    assert.throws(() => vb.layers.lstm({ units: 1, recurrentRegularizer: { l_2: 0.1 } as never }), /LSTM: Expected a regularizer.*Received: regularizer=\{"l_2":0\.1\}/);
+    // Its config {l1, l2}, as getConfig gives it, still regularizes: 0.5 * (1^2 + 1^2) added to a zero loss.
+    const model = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [1], useBias: false, kernelInitializer: 'ones', kernelRegularizer: { l2: 0.5 } as never })] });
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    assert.equal((model.evaluate(vb.zeros([1, 1]), vb.zeros([1, 2])) as vb.Tensor).arraySync(), 1);
+  });
+
   it('an object that is not an initializer is an error naming it, not a crash when the weight is made; null is the default', () => {
     const config = { className: 'Zeros', config: {} } as unknown as vb.initializers.Initializer;
     assert.throws(() => vb.layers.dense({ units: 1, kernelInitializer: config }), /Dense: Expected an initializer: one of glorotUniform, .* or an initializer object \(vb\.initializers\.\*\)\. Received: initializer=\{"className":"Zeros","config":\{\}\}/);

@@ -48,6 +48,9 @@ export function getRegularizer(
   if (identifier === undefined || identifier === null) return undefined;
   if (typeof identifier === 'object' && typeof (identifier as Regularizer).penalty === 'function') return identifier as Regularizer;
   if (typeof identifier === 'object') {
+    // Another key (TF.js's serialized {className, config}, a misspelt l2) would regularize nothing.
+    const unknown = Object.keys(identifier).filter((k) => k !== 'l1' && k !== 'l2');
+    if (unknown.length > 0) throw invalid(context, "Expected a regularizer: 'l1', 'l2', 'l1l2', a regularizer object or its config {l1, l2}", { regularizer: identifier });
     const { l1: a = 0, l2: b = 0 } = identifier as { l1?: number; l2?: number };
     return make(a > 0 && b > 0 ? 'l1l2' : a > 0 ? 'l1' : 'l2', a, b);
   }
