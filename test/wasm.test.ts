@@ -385,6 +385,21 @@ describe('wasm backend: processes, threads and build', { skip: hasWasm ? false :
     assert.equal(single[2], shared[2]);
   });
 
+  it('VERBATIM_THREADS and VERBATIM_BACKEND choose the defaults; a value they cannot take is an error naming the variable, not ignored', () => {
+    const code = `const vb = await import('verbatim'); console.log(vb.getBackend(), vb.getNumThreads());`;
+    assert.equal(runNode(code, { VERBATIM_THREADS: '1', VERBATIM_BACKEND: 'reference' }).stdout.trim(), 'reference 1');
+    assert.equal(runNode(code, { VERBATIM_THREADS: '3' }).stdout.trim(), 'wasm 3');
+    assert.equal(runNode(code, { VERBATIM_THREADS: '', VERBATIM_BACKEND: '' }).stdout.trim(), `wasm ${runNode(code, {}).stdout.trim().split(' ')[1]}`);
+    for (const threads of ['two', '0', '1.5']) {
+      const r = runNode(code, { VERBATIM_THREADS: threads });
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, new RegExp(`ValueError: verbatim: Expected VERBATIM_THREADS in the environment to be a positive integer\\. Received: VERBATIM_THREADS="${threads.replace('.', '\\.')}"`));
+    }
+    const r = runNode(code, { VERBATIM_BACKEND: 'webgl' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /ValueError: verbatim: Expected VERBATIM_BACKEND in the environment to be one of the registered backends \(reference, wasm\)\. Received: VERBATIM_BACKEND="webgl"/);
+  });
+
   it('where workers may not be started (Node\'s permission model) it runs on one thread with the same results', () => {
     // new Worker throws there (ERR_ACCESS_DENIED); creating the backend used to throw it at the first op.
     const permission = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';

@@ -4,17 +4,25 @@
  * default backend and thread count.
  */
 import { ENGINE } from '../engine/engine.js';
+import { invalid } from '../errors.js';
 import { WasmBackend, wasmSimdAvailable } from './wasm/backend.js';
 
 const environment = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
 
-const threadsFromEnvironment = environment.VERBATIM_THREADS ? Number(environment.VERBATIM_THREADS) : undefined;
-if (threadsFromEnvironment !== undefined && Number.isInteger(threadsFromEnvironment) && threadsFromEnvironment > 0) {
-  ENGINE.preferredThreads = threadsFromEnvironment;
+// An empty variable is unset; any other value must be one the setting takes (a typo would otherwise pass unseen).
+const threadsVariable = environment.VERBATIM_THREADS || undefined;
+if (threadsVariable !== undefined) {
+  const threads = Number(threadsVariable);
+  if (!Number.isInteger(threads) || threads < 1) throw invalid('verbatim', 'Expected VERBATIM_THREADS in the environment to be a positive integer', { VERBATIM_THREADS: threadsVariable });
+  ENGINE.preferredThreads = threads;
 }
 
 if (wasmSimdAvailable()) ENGINE.registerBackend('wasm', () => new WasmBackend(ENGINE.preferredThreads));
 
-ENGINE.setDefaultBackend(environment.VERBATIM_BACKEND ?? (wasmSimdAvailable() ? 'wasm' : 'reference'));
+const backendVariable = environment.VERBATIM_BACKEND || undefined;
+if (backendVariable !== undefined && !ENGINE.backendNames().includes(backendVariable)) {
+  throw invalid('verbatim', `Expected VERBATIM_BACKEND in the environment to be one of the registered backends (${ENGINE.backendNames().join(', ')})`, { VERBATIM_BACKEND: backendVariable });
+}
+ENGINE.setDefaultBackend(backendVariable ?? (wasmSimdAvailable() ? 'wasm' : 'reference'));
 
 export { WasmBackend, wasmSimdAvailable };
