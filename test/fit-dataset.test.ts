@@ -267,6 +267,21 @@ describe('fitDataset with batchesPerEpoch and validationBatches (TF.js as oracle
     ours.dispose();
   });
 
+  it('elements of numbers and arrays (single examples, not batched) are an error that says to batch them', async () => {
+    const { ours } = models();
+    const batched = vb.data.array([{ xs: vb.tensor([[1, 2, 3]]), ys: vb.tensor([[1]]) }]);
+    const xOnly = vb.data.array([[vb.tensor([[1, 2, 3]]), 1]]);
+    const before = vb.memory().numTensors;
+    await assert.rejects(ours.fitDataset(vb.data.array([{ xs: [1, 2, 3], ys: [1] }]), { verbose: 0 }),
+      /fitDataset: Expected dataset elements \[x, y\] or \{xs, ys\} of batched tensors \(call \.batch\(n\) on a dataset of single examples\)\. Received: element\.xs="an array of 3 numbers", element\.ys="an array of 1 number"$/);
+    await assert.rejects(ours.fitDataset(xOnly, { verbose: 0 }),
+      /of batched tensors \(call \.batch\(n\) on a dataset of single examples\)\. Received: element\[1\]="a number"$/);
+    await assert.rejects(ours.fitDataset(batched, { verbose: 0, validationData: vb.data.array([{ xs: [1, 2, 3], ys: [1] }]) }),
+      /Received: validationData element\.xs="an array of 3 numbers", validationData element\.ys="an array of 1 number"$/);
+    assert.equal(vb.memory().numTensors, before);
+    ours.dispose();
+  });
+
   it('bad batchesPerEpoch and validationBatches are errors naming them', async () => {
     const m = models();
     await assert.rejects(m.ours.fitDataset(streams(2).ours, { batchesPerEpoch: 0, verbose: 0 }), /fitDataset: Expected batchesPerEpoch to be a positive integer\. Received: batchesPerEpoch=0/);

@@ -123,6 +123,13 @@ const tensorsIn = (value: unknown): boolean =>
   value instanceof Tensor || (Array.isArray(value) ? value.length > 0 && value.every((t) => t instanceof Tensor)
     : value !== null && typeof value === 'object' && Object.values(value).length > 0 && Object.values(value).every((t) => t instanceof Tensor));
 
+/** What one side of a dataset's element holds instead of tensors, in a few words. */
+function describePart(value: unknown): string {
+  if (Array.isArray(value)) return `an array of ${value.length} ${value.every((v) => typeof v === 'number') ? 'number' : 'item'}${value.length === 1 ? '' : 's'}`;
+  if (value === undefined || value === null) return String(value);
+  return typeof value === 'object' ? 'an object of other values than tensors' : `a ${typeof value}`;
+}
+
 /**
  * checkPair for a dataset's element, which must be a batch: a dataset of single examples (no
  * .batch(n)) is named as such, where checkPair's shape errors would not say why.
@@ -164,8 +171,14 @@ export async function* datasetPairs(
     const pair = Array.isArray(element) ? element : element && typeof element === 'object' ? [(element as Record<string, unknown>).xs, (element as Record<string, unknown>).ys] : [];
     if (!tensorsIn(pair[0]) || !tensorsIn(pair[1])) {
       disposeElement(element);
-      throw invalid(context, 'Expected dataset elements [x, y] or {xs, ys} of batched tensors',
-        { [argument === undefined ? 'element' : `${argument} element`]: Array.isArray(element) ? 'an array' : typeof element });
+      const where = argument === undefined ? 'element' : `${argument} element`;
+      const sides = Array.isArray(element) ? [`${where}[0]`, `${where}[1]`] : [`${where}.xs`, `${where}.ys`];
+      // An element of numbers or arrays is a single example: batch() is what makes tensors of them.
+      if (pair.length === 2 && pair.some((side) => side !== undefined)) {
+        throw invalid(context, 'Expected dataset elements [x, y] or {xs, ys} of batched tensors (call .batch(n) on a dataset of single examples)',
+          Object.fromEntries(pair.flatMap((side, i) => (tensorsIn(side) ? [] : [[sides[i]!, describePart(side)]]))));
+      }
+      throw invalid(context, 'Expected dataset elements [x, y] or {xs, ys} of batched tensors', { [where]: Array.isArray(element) ? 'an array' : typeof element });
     }
     let batch: Batch;
     try {
