@@ -216,6 +216,43 @@ describe('backupAndRestore: arguments and backups', () => {
     }
   });
 
+  it('a backup restored into a model made again in the same process (another name, sequential_1) binds the optimizer state to its weights, bit-identical to one longer fit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verbatim-backup-'));
+    try {
+      const x = vb.random.normal(vb.random.key(2), [12, 3]);
+      const y = vb.sum(x, 1, true);
+      const make = () => {
+        vb.setRandomSeed(5);
+        const m = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3] }), vb.layers.dense({ units: 1 })] });
+        m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+        return m;
+      };
+      const callbacks = () => [vb.callbacks.backupAndRestore({ backupDir: dir, deleteCheckpoint: false })];
+      const first = make();
+      await first.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0, callbacks: callbacks() });
+      const firstWeights = vb.digest(first.getWeights());
+      // Made while the first is alive, so named apart from it; its Adam slots used to bind to the first model's weights.
+      const continued = make();
+      const history = await continued.fit(x, y, { epochs: 4, batchSize: 4, verbose: 0, callbacks: callbacks() });
+      const longer = make();
+      const expected = await longer.fit(x, y, { epochs: 4, batchSize: 4, verbose: 0 });
+      assert.notEqual(continued.name, first.name);
+      assert.deepEqual(history.history, expected.history);
+      assert.equal(vb.digest(continued.getWeights()), vb.digest(longer.getWeights()));
+      assert.equal(vb.digest(first.getWeights()), firstWeights, 'the first model is untouched');
+      assert.deepEqual((await continued.optimizer!.getWeights()).map((w) => w.name), (await longer.optimizer!.getWeights()).map((w) => w.name.replace(longer.name, continued.name)));
+      // Its own name again after the first is gone: the backup (saved by `continued`) still restores.
+      first.dispose();
+      const again = make();
+      await again.fit(x, y, { epochs: 4, batchSize: 4, verbose: 0, callbacks: callbacks() });
+      assert.equal(vb.digest(again.getWeights()), vb.digest(longer.getWeights()));
+      for (const m of [continued, longer, again]) m.dispose();
+      vb.dispose([x, y]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a fit stopped in onBatchEnd (also in a microtask, or by a non-finite loss) saves no backup at that batch: a restart stops there too', async () => {
     for (const stop of ['callback', 'microtask', 'nan'] as const) {
       const dir = mkdtempSync(join(tmpdir(), 'verbatim-backup-'));

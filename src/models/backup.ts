@@ -108,6 +108,13 @@ type Path = { join(...p: string[]): string };
 const FILE = 'backup.json';
 const FORMAT = 'verbatim-backup-2';
 
+/** An optimizer slot's name (<variable>/m) moved to this model's variable of the same position ('iter' stays). */
+function slotName(name: string, renamed: ReadonlyMap<string, string>): string {
+  const at = name.lastIndexOf('/');
+  const variable = at < 0 ? undefined : renamed.get(name.slice(0, at));
+  return variable === undefined ? name : variable + name.slice(at);
+}
+
 /** JSON of callback states, keeping every float bit: Float32Arrays as base64, -0/NaN/Infinity tagged. */
 function encode(value: CallbackState): unknown {
   if (value instanceof Float32Array) return { $f32: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
@@ -141,6 +148,11 @@ interface Backup {
   step: number;
   accumulators: number[][];
   weights: Float32Array[];
+  /**
+   * The weights' names in the model that saved it: the optimizer's slots are named after them, and
+   * a model made again in the same process has another name (sequential_1), so they are renamed.
+   */
+  weightNames?: string[];
   /** The step counter (int32) as plain numbers, float32 slots as Float32Arrays. */
   optimizer: { name: string; dtype: DType; shape: number[]; values: Float32Array | number[] }[];
   callbacks: { kind: string; state: CallbackState }[];
@@ -247,9 +259,15 @@ export class BackupAndRestore implements Callback {
     if (stateful.map((c) => c.constructor.name).join() !== backup.callbacks.map((c) => c.kind).join()) {
       throw invalid(context, 'Expected the same callbacks as the run that wrote the backup', { callbacks: backup.callbacks.map((c) => c.kind) });
     }
+    const names = model.weights.map((w) => w.name);
+    const saved = backup.weightNames;
+    if (saved !== undefined && !(Array.isArray(saved) && saved.length === names.length && saved.every((n) => typeof n === 'string'))) {
+      throw invalid(context, `Expected the backup's weight names as ${names.length} strings, one per weight`, { weightNames: JSON.stringify(saved) });
+    }
+    const renamed = new Map((saved ?? []).map((name, i) => [name, names[i]!]));
     model.setWeightValues(backup.weights);
     if (model.optimizer) {
-      const tensors = backup.optimizer.map((w) => ({ name: w.name, tensor: tensor(w.dtype === 'int32' ? Int32Array.from(w.values) : (w.values as Float32Array), w.shape, w.dtype) }));
+      const tensors = backup.optimizer.map((w) => ({ name: slotName(w.name, renamed), tensor: tensor(w.dtype === 'int32' ? Int32Array.from(w.values) : (w.values as Float32Array), w.shape, w.dtype) }));
       try {
         await model.optimizer.setWeights(tensors);
       } finally {
@@ -330,6 +348,7 @@ export class BackupAndRestore implements Callback {
       step,
       accumulators,
       weights: model.getWeightValues().map((w) => new Float32Array(w)),
+      weightNames: model.weights.map((w) => w.name),
       optimizer: optimizer.map(({ name, tensor: t }) => ({ name, dtype: t.dtype, shape: [...t.shape], values: t.dtype === 'int32' ? Array.from(t.dataSync()) : Float32Array.from(t.dataSync()) })),
       callbacks: this.stateful().map((c) => ({ kind: c.constructor.name, state: c.getState!() })),
       finished,

@@ -4,11 +4,14 @@
  */
 import { invalid, refuseUnknownOptions } from '../errors.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
+import type { Variable } from '../tensor/tensor.js';
 
 export type Logs = Record<string, number>;
 
 export interface TrainingModel {
   stopTraining: boolean;
+  /** Its weights in order (optimizer slots are named after them). */
+  readonly weights: Variable[];
   getWeightValues(): Float32Array[];
   setWeightValues(values: readonly Float32Array[]): void;
   readonly optimizer?: Optimizer | undefined;
