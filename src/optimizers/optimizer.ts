@@ -222,8 +222,13 @@ export abstract class Optimizer {
       seen.add(name);
       return { variableName, slot: kind.slot, tensor };
     });
+    // getWeights lists this optimizer's own slot variables: copied before they are disposed, so that
+    // setWeights(await getWeights()) restores the state it was given (TF.js copies them too).
+    const own = new Set<Tensor>([...this.slots.values()].map((s) => s.value));
+    const copies = parsed.map((p) => (own.has(p.tensor) ? ENGINE.makeTensor(p.tensor.dataSync().slice(), p.tensor.shape, 'float32') : undefined));
     this.dispose();
-    for (const p of parsed) this.makeSlot(p.variableName, p.slot, p.tensor);
+    parsed.forEach((p, i) => this.makeSlot(p.variableName, p.slot, copies[i] ?? p.tensor));
+    for (const copy of copies) copy?.dispose();
     this.iterations = iterations;
   }
 
