@@ -215,6 +215,11 @@ it('the ops are tensor methods, as in TF.js', () => {
   const m = vb.greater(x, 0);
   assert.deepEqual(m.all(1).arraySync(), vb.all(m, 1).arraySync());
   assert.deepEqual(m.any(0, true).arraySync(), vb.any(m, 0, true).arraySync());
+  assertSameBits(x.batchNorm(y, vb.tensor([1, 2, 3]), undefined, undefined, 0.01), vb.batchNorm(x, y, vb.tensor([1, 2, 3]), undefined, undefined, 0.01).dataSync(), 'batchNorm');
+  assertSameBits(x.mirrorPad([[1, 1], [2, 2]], 'symmetric'), vb.mirrorPad(x, [[1, 1], [2, 2]], 'symmetric').dataSync(), 'mirrorPad');
+  const images = vb.reshape(x, [1, 2, 3, 1]);
+  assertSameBits(images.resizeBilinear([3, 4], false, true), vb.image.resizeBilinear(images, [3, 4], false, true).dataSync(), 'resizeBilinear');
+  assertSameBits(images.resizeNearestNeighbor([4, 2]), vb.image.resizeNearestNeighbor(images, [4, 2]).dataSync(), 'resizeNearestNeighbor');
 });
 
 it('reductions name themselves for a scalar with an axis, and take keepDims only as true or false', () => {

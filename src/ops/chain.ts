@@ -6,17 +6,21 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
-import * as ops from './index.js';
+import * as index from './index.js';
+import { mirrorPad, resizeBilinear, resizeNearestNeighbor } from './image.js';
 import { TensorBuffer } from './buffer.js';
+
+/** The ops methods call: those of ./index.js and TF.js's chained image ops. */
+const ops = { ...index, mirrorPad, resizeBilinear, resizeNearestNeighbor };
 
 /** Ops whose first argument is the tensor the method is called on. */
 const CHAINED = [
-  'abs', 'add', 'all', 'any', 'argMax', 'argMin', 'avgPool', 'broadcastTo', 'cast', 'ceil', 'clipByValue', 'conv1d', 'conv2d',
+  'abs', 'add', 'all', 'any', 'argMax', 'argMin', 'avgPool', 'batchNorm', 'broadcastTo', 'cast', 'ceil', 'clipByValue', 'conv1d', 'conv2d',
   'conv2dTranspose', 'cos', 'cumsum', 'depthwiseConv2d', 'div', 'elu', 'equal', 'erf', 'exp', 'expandDims', 'expm1',
   'floor', 'floorDiv', 'gather', 'greater', 'greaterEqual', 'isNaN', 'leakyRelu', 'less', 'lessEqual', 'log', 'log1p', 'logSoftmax',
-  'logSumExp', 'logicalAnd', 'logicalNot', 'logicalOr', 'matMul', 'max', 'maxPool', 'maximum', 'mean', 'min', 'minimum',
+  'logSumExp', 'logicalAnd', 'logicalNot', 'logicalOr', 'matMul', 'max', 'maxPool', 'maximum', 'mean', 'min', 'minimum', 'mirrorPad',
   'mod', 'mul', 'neg', 'norm', 'notEqual', 'oneHot', 'onesLike', 'pad', 'pow', 'prod', 'reciprocal', 'relu', 'relu6', 'reshape',
-  'reverse', 'round', 'selu', 'separableConv2d', 'sigmoid', 'sign', 'sin', 'slice', 'softmax', 'softplus', 'split', 'sqrt', 'square',
+  'resizeBilinear', 'resizeNearestNeighbor', 'reverse', 'round', 'selu', 'separableConv2d', 'sigmoid', 'sign', 'sin', 'slice', 'softmax', 'softplus', 'split', 'sqrt', 'square',
   'squaredDifference', 'squeeze', 'sub', 'sum', 'tanh', 'tile', 'topk', 'transpose', 'unsortedSegmentSum', 'unstack', 'zerosLike',
 ] as const;
 
