@@ -257,6 +257,7 @@ describe('save and load: files', () => {
     await assert.rejects(model.save('localstorage://m'), /Expected a browser with localStorage/);
     await assert.rejects(model.save(vb.io.browserDownloads()), /Expected a browser/);
     await assert.rejects(model.save('http://example.com/m'), /Expected a handler or a URL/);
+    await assert.rejects(model.save(vb.io.http('http://example.com/m')), /'localstorage:\/\/', 'downloads:\/\/' or a handler\); saving by HTTP request is not supported/);
     await assert.rejects(model.save('file:///tmp/x', { includeOptimizer: true }), /Expected a compiled model to save with includeOptimizer/);
     await assert.rejects(vb.sequential({ layers: [L.dense({ units: 1 })] }).save('file:///tmp/x'), /Expected a built model/);
     model.dispose();

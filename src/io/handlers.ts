@@ -182,7 +182,7 @@ export function http(url: string, options: LoadOptions = {}): IOHandler {
       }, context);
     },
     async save() {
-      throw invalid(context, "Expected a URL scheme that can save ('file://', 'indexeddb://', 'localstorage://' or a handler); saving by HTTP request is not supported", { url });
+      throw invalid(context, "Expected a URL scheme that can save ('file://', 'indexeddb://', 'localstorage://', 'downloads://' or a handler); saving by HTTP request is not supported", { url });
     },
   };
 }
