@@ -66,6 +66,7 @@ const CASES: Record<string, Case[]> = {
   leakyReLU: [['', () => L.leakyReLU(), normal([2, 4])]],
   lstm: [['', () => L.lstm({ units: 2, dropout: 0.3, recurrentDropout: 0.3 }), sequence], ['returnState', () => L.lstm({ units: 2, returnSequences: true, returnState: true, goBackwards: true }), sequence],
     ['applyOutputs', () => L.lstm({ units: 2 }), sequence, 'applyOutputs']],
+  masking: [['', () => L.masking(), sequence], ['maskValue', () => L.masking({ maskValue: 1 }), () => vb.tensor3d([[[1, 1], [2, 1]]])]],
   maxPooling1d: [['', () => L.maxPooling1d(), sequence], ['channelsFirst', () => L.maxPooling1d(channelsFirst), sequenceFirst]],
   maxPooling2d: [['', () => L.maxPooling2d(), image], ['channelsFirst', () => L.maxPooling2d(channelsFirst), imageFirst]],
   maximum: [['3 inputs', () => L.maximum(), triple([2, 4])]],

@@ -20,6 +20,7 @@ const CASES: LayerTestCase[] = [
     weights: [['kernel', [4, 2]]], smooth: true, badArgs: [[{ units: 0 }, /units=0/], [{ activation: 'swoosh' }, /activation="swoosh"/]],
   },
   { name: 'dense with l2 regularizer', make: make(L.dense), args: { units: 2, kernelRegularizer: 'l2' }, inputShapes: [[2, 4]], outputShapes: [[null, 2]], weights: [['kernel', [4, 2]], ['bias', [2]]], smooth: true },
+  { name: 'masking', make: make(L.masking), args: { maskValue: 0.5 }, inputShapes: [[2, 3, 4], [2, 4]], outputShapes: [[null, 3, 4], [null, 4]], weights: [], smooth: true, badArgs: [[{ maskValue: '0' }, /maskValue="0"/]] },
   { name: 'dropout', make: make(L.dropout), args: { rate: 0.5 }, inputShapes: [[2, 4]], outputShapes: [[null, 4]], weights: [], badArgs: [[{ rate: 1 }, /rate=1/]] },
   { name: 'activation', make: make(L.activation), args: { activation: 'tanh' }, inputShapes: [[2, 4]], outputShapes: [[null, 4]], weights: [], smooth: true },
   {

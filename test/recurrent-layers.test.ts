@@ -117,6 +117,46 @@ describe('recurrent layers against TF.js: same weights, same outputs, one traini
     });
   }
 
+  it('masking: steps whose features all equal maskValue are masked for an lstm, as TF.js, one training step, and files both ways', async () => {
+    vb.setRandomSeed(5);
+    // Padded with the mask value -1 before, between and after steps; a step with -1 in one feature only is not masked.
+    const x = vb.tensor3d([
+      [[-1, -1], [-1, -1], [0.5, 1], [2, -1]],
+      [[1, 2], [-1, -1], [3, 0], [-1, -1]],
+      [[0.2, 0.1], [0.3, -0.5], [1, 1], [-1, 0.7]],
+    ]);
+    const masking = L.masking({ maskValue: -1 });
+    // Masked steps are the input times 0: -0 here, as in TF.js and Keras (-1 * 0).
+    const expected = [[[-0, -0], [-0, -0], [0.5, 1], [2, -1]], [[1, 2], [-0, -0], [3, 0], [-0, -0]], [[0.2, 0.1], [0.3, -0.5], [1, 1], [-1, 0.7]]];
+    assert.deepEqual((masking.apply(x) as vb.Tensor).arraySync(), expected.map((row) => row.map((step) => step.map((v) => Math.fround(v)))));
+    assert.deepEqual(masking.computeMask(x, undefined)!.arraySync(), [[0, 0, 1, 1], [1, 0, 1, 0], [1, 1, 1, 1]]);
+    const ours = vb.sequential({ layers: [L.masking({ maskValue: -1, inputShape: [4, 2] }), L.lstm({ units: 3 }), L.dense({ units: 2 })] });
+    randomizeWeights(ours, 20);
+    const theirs = tf.sequential({ layers: [tf.layers.masking({ maskValue: -1, inputShape: [4, 2] }), tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid' }), tf.layers.dense({ units: 2 })] });
+    theirs.setWeights(ours.getWeights().map(toTf));
+    const y0 = ours.predict(x) as vb.Tensor;
+    assertClose(y0.dataSync(), (theirs.predict(toTf(x)) as tf.Tensor).dataSync(), 'outputs');
+    // verbatim's file in TF.js, and TF.js's in verbatim.
+    const info = { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const } };
+    let ourFile: vb.ModelArtifacts | undefined;
+    await ours.save(vb.io.withSaveHandler(async (a) => { ourFile = a; return info; }));
+    const inTfjs = await tf.loadLayersModel(tf.io.fromMemory(ourFile as tf.io.ModelArtifacts));
+    assertClose(y0.dataSync(), (inTfjs.predict(toTf(x)) as tf.Tensor).dataSync(), 'TF.js loads verbatim\'s file');
+    let theirFile: tf.io.ModelArtifacts | undefined;
+    await theirs.save(tf.io.withSaveHandler(async (a) => { theirFile = a; return info; }));
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(theirFile as unknown as vb.ModelArtifacts));
+    assert.deepEqual(bits(loaded.predict(x) as vb.Tensor), bits(y0), 'verbatim loads TF.js\'s file: the same bits as the model it saved');
+    const target = vb.random.normal(vb.random.key(2), [3, 2]);
+    ours.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.1 }), loss: 'mse' });
+    theirs.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+    await ours.trainOnBatch(x, target);
+    await theirs.trainOnBatch(toTf(x), toTf(target));
+    const after = theirs.getWeights();
+    ours.getWeights().forEach((w, i) => assertClose(w.dataSync(), after[i]!.dataSync(), `weight ${i} after one step`));
+    ours.dispose();
+    loaded.dispose();
+  });
+
   it('masks: embedding(maskZero) into an lstm and a bidirectional gru, padded on both sides, as TF.js, and one training step', async () => {
     vb.setRandomSeed(4);
     const ids = [[0, 0, 3, 5, 1], [2, 4, 0, 0, 0], [7, 1, 2, 3, 4], [0, 6, 0, 2, 0]];

@@ -59,7 +59,7 @@ const BUILT_IN: Record<string, unknown> = {
   MultiHeadAttention: L.MultiHeadAttention, Rescaling: L.Rescaling, CenterCrop: L.CenterCrop, Resizing: L.Resizing,
   RandomFlip: L.RandomFlip, RandomRotation: L.RandomRotation, RandomTranslation: L.RandomTranslation, RandomZoom: L.RandomZoom,
   RandomCrop: L.RandomCrop, RandomContrast: L.RandomContrast,
-  PReLU: L.PReLU,
+  PReLU: L.PReLU, Masking: L.Masking,
 };
 /** Keras's other names for the same classes. */
 const ALIASES: Record<string, string> = {

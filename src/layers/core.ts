@@ -195,6 +195,39 @@ export class Activation extends Layer {
   }
 }
 
+/**
+ * Keras's Masking: a time step whose features all equal maskValue is masked for the layers after
+ * it (mask [batch, time], true where any feature differs) and its output is the input times the
+ * mask, as Keras and TF.js compute it (0 for a masked step of a finite maskValue).
+ */
+export class Masking extends Layer {
+  override supportsMasking = true;
+  readonly maskValue: number;
+
+  constructor(args: LayerArgs & { maskValue?: number } = {}) {
+    super('Masking', args);
+    const maskValue = args.maskValue ?? 0;
+    if (typeof maskValue !== 'number') throw invalid('Masking', 'Expected maskValue to be a number', { maskValue });
+    this.maskValue = maskValue;
+  }
+
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    return inputShape;
+  }
+
+  call(x: Tensor): Tensor {
+    return ENGINE.tidy(() => ops.mul(x, ops.cast(ops.any(ops.notEqual(x, this.maskValue), -1, true), x.dtype)));
+  }
+
+  override computeMask(input: Tensor, _mask?: Tensor): Tensor {
+    return ops.any(ops.notEqual(input, this.maskValue), -1);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { maskValue: this.maskValue };
+  }
+}
+
 /** Flattens every dimension but the batch. */
 export class Flatten extends Layer {
   /** channelsFirst inputs are flattened in channels-last order (Keras, TF.js), so Dense weights fit either layout. */

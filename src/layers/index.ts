@@ -1,4 +1,4 @@
-import { Activation, Dense, Dropout, Flatten, InputLayer, Reshape, type DenseArgs, type DropoutArgs } from './core.js';
+import { Activation, Dense, Dropout, Flatten, InputLayer, Masking, Reshape, type DenseArgs, type DropoutArgs } from './core.js';
 import type { ActivationFn, ActivationIdentifier } from './activations.js';
 import type { Layer, LayerArgs } from './layer.js';
 import { invalid } from '../errors.js';
@@ -41,7 +41,7 @@ export { MultiHeadAttention, type MultiHeadAttentionArgs, type AttentionOptions 
 export { SymbolicTensor, type ApplyOptions, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 /** The base class of every layer, and the one users extend (TF.js's tf.layers.Layer). */
 export { UserLayer as Layer } from './custom.js';
-export { Dense, Dropout, Activation, Flatten, Reshape, InputLayer, type DenseArgs, type DropoutArgs } from './core.js';
+export { Dense, Dropout, Activation, Flatten, Reshape, InputLayer, Masking, type DenseArgs, type DropoutArgs } from './core.js';
 
 export const dense = checked((args: DenseArgs) => new Dense(args));
 export const dropout = checked((args: DropoutArgs) => new Dropout(args));
@@ -55,6 +55,8 @@ export const elu = checked((args: ELUArgs = {}) => new ELU(args));
 export const thresholdedReLU = checked((args: ThresholdedReLUArgs = {}) => new ThresholdedReLU(args));
 export const flatten = checked((args: ConstructorParameters<typeof Flatten>[0] = {}) => new Flatten(args));
 export const reshape = checked((args: LayerArgs & { targetShape: number[] }) => new Reshape(args));
+/** Keras's Masking (TF.js's tf.layers.masking): steps whose features all equal maskValue (default 0) are masked. */
+export const masking = checked((args: LayerArgs & { maskValue?: number } = {}) => new Masking(args));
 /** TF.js's tf.layers.input: the same as tf.input (a symbolic input of a graph). */
 export { input } from '../models/topology.js';
 export const inputLayer = checked((args: { inputShape?: (number | null)[]; batchInputShape?: (number | null)[]; name?: string; dtype?: 'float32' | 'int32' }) => new InputLayer(args));

@@ -335,6 +335,13 @@ async function layerDigests(vb: VB, out: Digests): Promise<void> {
   const xa = vb.random.normal(vb.random.key(36), [12, 4]);
   const xb = vb.random.normal(vb.random.key(37), [12, 4]);
   await trained(out, 'functional, shared layer, merges', functional, [xa, xb], [vb.sum(xa, 1, true), vb.oneHot(vb.cast(vb.greater(vb.sum(xb, 1), 0), 'int32'), 2)]);
+
+  // Steps padded with -1 (where the tokens are 0) masked by Masking for a gru.
+  const present = vb.reshape(vb.cast(vb.greater(tokens, 0), 'float32'), [20, 8, 1]);
+  const padded = vb.sub(vb.mul(vb.add(vb.random.normal(vb.random.key(38), [20, 8, 3]), 1), present), 1);
+  const masked = vb.sequential({ name: 'golden_masking', layers: [L.masking({ maskValue: -1, inputShape: [8, 3] }), L.gru({ units: 3 }), L.dense({ units: 1, activation: 'sigmoid' })] });
+  masked.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+  await trained(out, 'masking+gru', masked, padded, labels);
 }
 
 /** Data stages and training options: repeat, filter, take, skip, prefetch, generator, fitDataset, trainOnBatch, classWeight, validationData, initialEpoch, earlyStopping. */
