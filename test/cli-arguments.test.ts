@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fillDisk, mountTmpfs, REPO_ROOT } from './helpers/process.js';
 
-const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+const CLI = join(REPO_ROOT, 'dist/src/cli/bin.js');
 const WORK = join(REPO_ROOT, 'test-output', 'cli-arguments');
 const STORE = join(WORK, 'store');
 
@@ -40,6 +40,17 @@ describe('run tools: arguments and stores', () => {
     assert.equal(r.code, 0, r.stderr);
   });
   after(() => rmSync(WORK, { recursive: true, force: true }));
+
+  it('a setting verbatim refuses as it loads (VERBATIM_THREADS, VERBATIM_BACKEND) is bad usage: one line, exit 2, not a stack trace', () => {
+    for (const [name, value, message] of [
+      ['VERBATIM_THREADS', 'two', /^verbatim: Expected VERBATIM_THREADS in the environment to be a positive integer\. Received: VERBATIM_THREADS="two"\n$/],
+      ['VERBATIM_BACKEND', 'gpu', /^verbatim: Expected VERBATIM_BACKEND in the environment to be one of the registered backends \(.*\)\. Received: VERBATIM_BACKEND="gpu"\n$/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [CLI, 'ls'], { cwd: WORK, encoding: 'utf8', env: { ...process.env, VERBATIM_STORE: STORE, [name]: value } });
+      assert.equal(r.status, 2, `${name}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+  });
 
   it('usage errors: every bad value is "Expected X. Received: ..." with exit code 2', () => {
     const other = join(WORK, 'notes.py');

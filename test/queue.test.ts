@@ -16,7 +16,7 @@ import { Queue } from 'bullmq';
 import { downloadRun, jobId, QUEUE_NAME, redisOptions, safeUrl } from '../src/cli/queue.js';
 import { MAX_STALLED } from '../src/cli/queue-policy.js';
 
-const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+const CLI = join(REPO_ROOT, 'dist/src/cli/bin.js');
 const WORK = join(REPO_ROOT, 'test-output', 'queue');
 const STORE = join(WORK, 'store');
 const TUTORIAL = join(REPO_ROOT, 'examples/modern-tutorial.ts');

@@ -38,7 +38,7 @@ describe('HTML report in headless Chromium', () => {
     const script = join(WORK, 'two-fits.ts');
     writeFileSync(script, SCRIPT);
     const env = { ...process.env, VERBATIM_STORE: STORE };
-    const cli = join(REPO_ROOT, 'dist/src/cli/main.js');
+    const cli = join(REPO_ROOT, 'dist/src/cli/bin.js');
     const run = (...args: string[]) => {
       const r = spawnSync(process.execPath, [cli, ...args], { cwd: WORK, env, encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);

@@ -12,7 +12,7 @@ import { before, describe, it } from 'node:test';
 import { float32Text } from '../src/cli/inspect.js';
 import { REPO_ROOT } from './helpers/process.js';
 
-const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+const CLI = join(REPO_ROOT, 'dist/src/cli/bin.js');
 const WORK = join(REPO_ROOT, 'test-output', 'run-comparisons');
 const STORE = join(WORK, 'store');
 

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from './helpers/process.js';
 import { processStartTime } from '../src/runs/store.js';
 
-const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+const CLI = join(REPO_ROOT, 'dist/src/cli/bin.js');
 const WORK = join(REPO_ROOT, 'test-output', 'run-faults-store');
 const STORE = join(WORK, 'store');
 

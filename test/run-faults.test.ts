@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { mountTmpfs, REPO_ROOT } from './helpers/process.js';
 
-const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+const CLI = join(REPO_ROOT, 'dist/src/cli/bin.js');
 const WORK = join(REPO_ROOT, 'test-output', 'run-faults');
 const STORE = join(WORK, 'store');
 

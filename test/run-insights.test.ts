@@ -13,7 +13,7 @@ import * as vb from 'verbatim';
 import { ENGINE } from '../src/engine/engine.js';
 import { REPO_ROOT } from './helpers/process.js';
 
-const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+const CLI = join(REPO_ROOT, 'dist/src/cli/bin.js');
 const WORK = join(REPO_ROOT, 'test-output', 'run-insights');
 const STORE = join(WORK, 'store');
 

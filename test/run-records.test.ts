@@ -202,7 +202,7 @@ await new Promise((resolve) => setTimeout(resolve, 200));
     const run = () => {
       rmSync(join(checkout, 'store'), { recursive: true, force: true });
       rmSync(join(checkout, 'git-calls.txt'), { force: true });
-      execFileSync(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), 'run', '--store', 'store', 'fit.mjs'], {
+      execFileSync(process.execPath, [join(REPO_ROOT, 'dist/src/cli/bin.js'), 'run', '--store', 'store', 'fit.mjs'], {
         cwd: checkout, env: { ...process.env, PATH: `${join(checkout, 'bin')}:${process.env.PATH}` }, stdio: 'pipe',
       });
       const [id] = readdirSync(join(checkout, 'store')).filter((f) => !f.startsWith('.'));

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import * as vb from 'verbatim';
 import { REPO_ROOT } from './helpers/process.js';
 
-const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+const CLI = join(REPO_ROOT, 'dist/src/cli/bin.js');
 const WORK = join(REPO_ROOT, 'test-output', 'run-resume');
 const STORE = join(WORK, 'store');
 const SCRIPT = join(WORK, 'two-fits.mjs');

@@ -10,7 +10,7 @@ import { fillDisk, mountTmpfs, REPO_ROOT } from './helpers/process.js';
 import { AppendFiles } from '../src/runs/store.js';
 import { readJsonl } from '../src/runs/record-files.js';
 
-const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+const CLI = join(REPO_ROOT, 'dist/src/cli/bin.js');
 const WORK = join(REPO_ROOT, 'test-output', 'runs');
 const STORE = join(WORK, 'store');
 const TUTORIAL = join(REPO_ROOT, 'examples/modern-tutorial.ts');

@@ -1,7 +1,7 @@
-#!/usr/bin/env node
 /**
  * The verbatim command line: run scripts as recorded runs, verify and compare them, list and
- * report them. Exit codes: 0 success, 1 a check failed (or a run failed), 2 bad usage.
+ * report them. Exit codes: 0 success, 1 a check failed (or a run failed), 2 bad usage. Its entry
+ * is bin.ts.
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -529,4 +529,3 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
