@@ -32,6 +32,16 @@ interface MathRandomGuard {
 const GUARD = Symbol.for('verbatim.mathRandomGuard');
 const guardState = () => (globalThis as { [GUARD]?: MathRandomGuard })[GUARD];
 
+/**
+ * " by <frame>": the first frame of the stack past the guard (V8 starts with the message line,
+ * Firefox and Safari with the guard's frame), so that a message read without its stack (a run's
+ * recorded reason) names the caller.
+ */
+function callerOf(stack: string | undefined): string {
+  const frames = (stack ?? '').split('\n').map((line) => line.trim()).filter((line) => line !== '' && line !== 'Error' && !line.includes('guardedMathRandom'));
+  return frames[0] ? ` by ${frames[0].replace(/^at /, '')}` : '';
+}
+
 /** Replaces Math.random by the guard, dormant until strict mode is enabled. */
 export function installMathRandomGuard(temporary = false): MathRandomGuard {
   const existing = guardState();
@@ -40,7 +50,7 @@ export function installMathRandomGuard(temporary = false): MathRandomGuard {
   const original = state.original;
   Math.random = function guardedMathRandom(): number {
     if (state.policy === 'off' || state.policy === 'allow') return original();
-    const message = 'Math.random was called while op determinism is enabled; its values cannot be '
+    const message = `Math.random was called${callerOf(new Error().stack)} while op determinism is enabled; its values cannot be `
       + 'reproduced. Draw from a key instead (vb.random.* or vb.random.generator(seed)), or call '
       + "vb.enableOpDeterminism({mathRandom: 'warn' | 'allow'}).";
     if (state.policy === 'throw') throw new DeterminismError(message);
