@@ -50,5 +50,5 @@ export function refuseUnknownOptions(
   context: string, options: object | undefined, known: readonly string[], ignored: (name: string, value: unknown) => boolean = () => false,
 ): void {
   const unknown = Object.entries(options ?? {}).filter(([name, value]) => !known.includes(name) && !ignored(name, value));
-  if (unknown.length > 0) throw invalid(context, `Expected options among ${known.join(', ')}`, Object.fromEntries(unknown));
+  if (unknown.length > 0) throw invalid(context, known.length > 0 ? `Expected options among ${known.join(', ')}` : 'Expected no options', Object.fromEntries(unknown));
 }

@@ -22,7 +22,10 @@ forEachBackend('errors', () => {
       /matMul: Expected a and b of dtype float32\. Received: a\.dtype="int32", b\.dtype="int32"/);
     assert.throws(() => vb.gather(vb.zeros([3]), vb.tensor([0.5])), /gather: Expected indices of dtype int32\. Received: indices\.dtype="float32"/);
     assert.throws(() => vb.where(vb.tensor([1, 0]), [1, 2], [3, 4]), /where: Expected condition of dtype bool\. Received: condition\.dtype="float32"/);
-    assert.throws(() => vb.zeros([2], 'float64' as never), /fill: Expected dtype to be one of float32, int32, bool\. Received: dtype="float64"/);
+    // Under the op called (they were named fill, which zeros and ones use).
+    assert.throws(() => vb.zeros([2], 'float64' as never), /^ValueError: zeros: Expected dtype to be one of float32, int32, bool\. Received: dtype="float64"/);
+    assert.throws(() => vb.ones([2, -1]), /^ValueError: ones: Expected shape to be an array of non-negative integers\. Received: shape=\[2, -1\]/);
+    assert.throws(() => vb.fill([2], 1, 'float64' as never), /^ValueError: fill: Expected dtype/);
     assert.throws(() => vb.add('a' as never, 1), /add: Expected a to be a Tensor, a number, a boolean or a \(nested\) array\. Received: a="a"/);
   });
 
@@ -74,5 +77,9 @@ forEachBackend('errors', () => {
     assert.throws(() => new Scale({}).apply(vb.ones([1, 1])), /addWeight: Expected an initializer/);
     const y = vb.layers.dense({ units: 2, kernelInitializer: null as unknown as undefined, biasInitializer: 'ones' }).apply(vb.zeros([1, 3])) as vb.Tensor;
     assert.deepEqual(y.arraySync(), [[1, 1]]);
+    // zeros() and ones() take no options (they ignored any), constant's value is a number.
+    assert.throws(() => vb.initializers.zeros({ value: 2 } as never), /^ValueError: zeros: Expected no options\. Received: value=2/);
+    assert.throws(() => vb.initializers.ones({ seed: 1 } as never), /^ValueError: ones: Expected no options\. Received: seed=1/);
+    assert.throws(() => vb.initializers.constant({ value: '2' as never }), /^ValueError: constant: Expected value to be a number\. Received: value="2"/);
   });
 });

@@ -107,11 +107,19 @@ export function truncatedNormal(config: { mean?: number; stddev?: number; seed?:
 export function constant(config: { value?: number } = {}): Initializer {
   refuseUnknownOptions('constant', config, ['value']);
   const value = config.value ?? 0;
+  if (typeof value !== 'number') throw invalid('constant', 'Expected value to be a number', { value });
   return { name: 'constant', values: (shape) => new Float32Array(checkedSize(shape, 'constant')).fill(value) };
 }
 
-export const zeros = (): Initializer => ({ ...constant({ value: 0 }), name: 'zeros' });
-export const ones = (): Initializer => ({ ...constant({ value: 1 }), name: 'ones' });
+/** TF.js's zeros() and ones() take no options: any given is an error, as for the other initializers. */
+export const zeros = (config: Record<string, never> = {}): Initializer => {
+  refuseUnknownOptions('zeros', config, []);
+  return { ...constant({ value: 0 }), name: 'zeros' };
+};
+export const ones = (config: Record<string, never> = {}): Initializer => {
+  refuseUnknownOptions('ones', config, []);
+  return { ...constant({ value: 1 }), name: 'ones' };
+};
 
 /**
  * A (semi-)orthogonal matrix: gain times the Q of the QR decomposition of a normal matrix whose

@@ -109,20 +109,25 @@ export const tensor4d = withRank(4, 'tensor4d');
 export const tensor5d = withRank(5, 'tensor5d');
 export const tensor6d = withRank(6, 'tensor6d');
 
-export function fill(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
-  assertShape(shape, 'fill');
-  assertDType(dtype, 'fill');
-  checkTensorSize(shape, dtype, 'fill');
+/** A tensor of one value, its arguments checked under the name of the op called. */
+function filled(shape: readonly number[], value: number, dtype: DType, context: string): Tensor {
+  assertShape(shape, context);
+  assertDType(dtype, context);
+  checkTensorSize(shape, dtype, context);
   const values = allocate(dtype, sizeOf(shape)).fill(coerce(value, dtype));
   return ENGINE.makeTensor(values, shape, dtype);
 }
 
+export function fill(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
+  return filled(shape, value, dtype, 'fill');
+}
+
 export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return fill(shape, 0, dtype);
+  return filled(shape, 0, dtype, 'zeros');
 }
 
 export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return fill(shape, 1, dtype);
+  return filled(shape, 1, dtype, 'ones');
 }
 
 export function zerosLike(x: TensorLike): Tensor {
