@@ -59,6 +59,28 @@ forEachBackend('layers', () => {
     }
   });
 
+  it('int32 and bool inputs into dense and recurrent layers are promoted to float32, as Keras and TF.js promote them (they were refused)', async () => {
+    const bits = (t: vb.Tensor) => Array.from(new Uint32Array(new Float32Array(t.dataSync()).buffer));
+    vb.setRandomSeed(9);
+    const ints = vb.tensor2d([[1, 0, 3], [2, 5, 1]], [2, 3], 'int32');
+    const flags = vb.tensor2d([[1, 0, 1], [0, 1, 1]], [2, 3], 'bool');
+    const dense = vb.layers.dense({ units: 2, activation: 'relu' });
+    assert.deepEqual(bits(dense.apply(ints) as vb.Tensor), bits(dense.apply(vb.cast(ints, 'float32')) as vb.Tensor));
+    assert.deepEqual(bits(dense.apply(flags) as vb.Tensor), bits(dense.apply(vb.cast(flags, 'float32')) as vb.Tensor));
+    const sequence = vb.tensor3d([[[1, 2], [0, 1], [3, 3]]], [1, 3, 2], 'int32');
+    for (const layer of [vb.layers.lstm({ units: 2 }), vb.layers.gru({ units: 2, returnSequences: true }), vb.layers.bidirectional({ layer: vb.layers.simpleRNN({ units: 2 }) })]) {
+      assert.deepEqual(bits(layer.apply(sequence) as vb.Tensor), bits(layer.apply(vb.cast(sequence, 'float32')) as vb.Tensor), layer.className);
+    }
+    // A model of an int32 input trains and predicts.
+    const input = vb.input({ shape: [3], dtype: 'int32' });
+    const model = vb.model({ inputs: input, outputs: vb.layers.dense({ units: 1 }).apply(input) as vb.SymbolicTensor });
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    const h = await model.fit(ints, vb.ones([2, 1]), { epochs: 2, verbose: 0 });
+    assert.equal(h.history.loss!.length, 2);
+    assert.equal((model.predict(ints) as vb.Tensor).dtype, 'float32');
+    model.dispose();
+  });
+
   it('inputLayer declares the input shape; hardSigmoid and leakyRelu follow Keras 3', () => {
     const model = vb.sequential({ layers: [vb.layers.inputLayer({ inputShape: [3] }), vb.layers.dense({ units: 2 })] });
     assert.equal(model.countParams(), 8);

@@ -62,6 +62,8 @@ export class Dense extends Layer {
   }
 
   call(x: Tensor): Tensor {
+    // int32 and bool inputs are promoted to float32, as Keras's and TF.js's matmul promotes them.
+    if (x.dtype !== 'float32') return ENGINE.tidy(() => this.call(ops.cast(x, 'float32')));
     const inputDim = this.kernel!.shape[0]!;
     if (x.shape.at(-1) !== inputDim) {
       throw invalid(`Dense (${this.name})`, `Expected inputs whose last dimension is ${inputDim}`, { 'inputs.shape': x.shape });

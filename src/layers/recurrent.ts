@@ -219,7 +219,8 @@ export abstract class RNN extends Layer {
     }
     const noise = context.training && (this.dropout > 0 || this.recurrentDropout > 0)
       ? foldIn(this.seed === undefined ? keyForPath(this.path) : keyOf(this.seed), context.step) : undefined;
-    let input = x;
+    // int32 and bool sequences are promoted to float32, as the input projection's matmul promotes them in Keras and TF.js.
+    let input = x.dtype === 'float32' ? x : ops.cast(x, 'float32');
     if (noise && this.dropout > 0) input = ops.mul(input, ops.reshape(dropoutMask(foldIn(noise, 'dropout'), [batch, inputDim], this.dropout, context.rows), [batch, 1, inputDim]));
     let projected = ops.matMul(ops.reshape(ops.transpose(input, [1, 0, 2]), [time * batch, inputDim]), this.kernel!);
     const inputBias = this.inputBias();
