@@ -568,7 +568,7 @@ ${body}`);
     const file = script('strict.mjs', "import { draw } from './dep/early.mjs';\nimport * as vb from 'verbatim';\nvb.enableOpDeterminism();\nconsole.log('drew', draw());\n");
     const run = cli(['run', file, '--name', 'strict']);
     assert.equal(run.code, 1);
-    assert.match(named('strict')[0]!.problem!, /Math\.random was called while op determinism is enabled/);
+    assert.match(named('strict')[0]!.problem!, /Math\.random was called by draw \(file:.*early\.mjs:\d+:\d+\) while op determinism is enabled/);
     const preloaded = spawnSync(process.execPath, ['--import', 'verbatim/strict', file], { cwd: WORK, encoding: 'utf8' });
     assert.equal(preloaded.status, 1);
     assert.match(preloaded.stderr, /DeterminismError: Math\.random was called/);
