@@ -21,11 +21,7 @@ const f = Math.fround;
 
 export interface Metric {
   readonly name: string;
-  /**
-   * Adds a batch. sampleWeight (one weight per example, from fit's classWeight) weights each
-   * example's values, as Keras 3 weights its metrics by class weights.
-   */
-  update(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void;
+  update(yTrue: Tensor, yPred: Tensor): void;
   result(): number;
   reset(): void;
   /** The accumulators, exactly (backupAndRestore saves them mid-epoch); optional for custom metrics. */
@@ -42,22 +38,17 @@ function checkState(name: string, state: readonly number[], length: number): voi
 
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
-/**
- * The running mean of per-example values: total += sum(values), count += their number; with
- * sample weights (broadcast over each example's values), total += sum(values w), count += sum(w).
- */
+/** The running mean of per-example values: total += sum(values), count += their number. */
 export class MeanMetricWrapper implements Metric {
   private total = 0;
   private count = 0;
 
   constructor(readonly name: string, private readonly fn: MetricFn) {}
 
-  update(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
+  update(yTrue: Tensor, yPred: Tensor): void {
     const [sum, n] = ENGINE.tidy(() => {
-      const values = ops.cast(this.fn(yTrue, yPred), 'float32');
-      if (!sampleWeight) return [ops.sum(values).dataSync()[0]!, values.size] as const;
-      const weights = ops.broadcastTo(ops.reshape(sampleWeight, [values.shape[0] ?? 1, ...values.shape.slice(1).map(() => 1)]), values.shape);
-      return [ops.sum(ops.mul(values, weights)).dataSync()[0]!, ops.sum(weights).dataSync()[0]!] as const;
+      const values = this.fn(yTrue, yPred);
+      return [ops.sum(ops.cast(values, 'float32')).dataSync()[0]!, values.size] as const;
     });
     this.total = f(this.total + sum);
     this.count = f(this.count + n);
@@ -112,19 +103,17 @@ class ConfusionCounts {
     this.tn = thresholds.map(() => 0);
   }
 
-  /** Each element counts 1 (exact counts), or its example's sample weight (float32 sums, elements in order). */
-  update(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
+  update(yTrue: Tensor, yPred: Tensor): void {
     const labels = yTrue.dataSync();
     const scores = yPred.dataSync();
     if (labels.length !== scores.length) {
       throw invalid('metrics', 'Expected yTrue and yPred with the same number of elements', { 'yTrue.shape': yTrue.shape, 'yPred.shape': yPred.shape });
     }
-    const weights = sampleWeight?.dataSync();
-    const perExample = weights ? scores.length / weights.length : 1;
     this.thresholds.forEach((t, i) => {
       for (let j = 0; j < scores.length; j++) {
-        const counts = scores[j]! > t ? (labels[j] ? this.tp : this.fp) : (labels[j] ? this.fn : this.tn);
-        counts[i] = weights ? f(counts[i]! + weights[Math.floor(j / perExample)]!) : counts[i]! + 1;
+        const positive = scores[j]! > t;
+        if (labels[j]) positive ? this.tp[i]!++ : this.fn[i]!++;
+        else positive ? this.fp[i]!++ : this.tn[i]!++;
       }
     });
   }
@@ -149,7 +138,7 @@ function thresholdRatio(name: string, other: 'fp' | 'fn', threshold: number): Me
   const counts = new ConfusionCounts([threshold]);
   return {
     name,
-    update: (yTrue, yPred, sampleWeight) => counts.update(yTrue, yPred, sampleWeight),
+    update: (yTrue, yPred) => counts.update(yTrue, yPred),
     result: () => {
       const tp = counts.tp[0]!;
       const denominator = tp + counts[other][0]!;
@@ -210,7 +199,7 @@ export function auc(config: { numThresholds?: number; name?: string } = {}): Met
   const rate = (a: number, b: number) => (a + b === 0 ? 0 : f(a / (a + b)));
   return {
     name: config.name ?? 'auc',
-    update: (yTrue, yPred, sampleWeight) => counts.update(yTrue, yPred, sampleWeight),
+    update: (yTrue, yPred) => counts.update(yTrue, yPred),
     result() {
       const tpr = thresholds.map((_, i) => rate(counts.tp[i]!, counts.fn[i]!));
       const fpr = thresholds.map((_, i) => rate(counts.fp[i]!, counts.tn[i]!));
@@ -268,13 +257,13 @@ class Accuracy implements Metric {
     return (this.inner = new MeanMetricWrapper(this.name, ACCURACY_KINDS[kind]!()));
   }
 
-  update(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
+  update(yTrue: Tensor, yPred: Tensor): void {
     if (!this.inner) {
       const binary = yPred.shape.at(-1) === 1;
       const sparse = yTrue.rank < yPred.rank || (yTrue.shape.at(-1) === 1 && (yPred.shape.at(-1) ?? 1) > 1);
       this.resolve(binary ? 0 : sparse ? 1 : 2);
     }
-    this.inner!.update(yTrue, yPred, sampleWeight);
+    this.inner!.update(yTrue, yPred);
   }
 
   result(): number {

@@ -23,7 +23,7 @@ import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { DataParallelOptions, ProcessOptions } from './fit-options.js';
 import { combineNodes, fromWire, nodeGradients, shareSumsProblem, toWire, treeNodes, type MicroBatchTask, type ShareSum, type StepContext } from './micro-batch.js';
 import { LayersModel } from './model.js';
-import { classSampleWeights, installDataParallel, updateMetrics, type BatchStepper, type FitArgs, type StepResult } from './training.js';
+import { installDataParallel, updateMetrics, type BatchStepper, type FitArgs, type StepResult } from './training.js';
 import type { TrainableModel } from './batches.js';
 import { macrotask } from '../util/yield.js';
 
@@ -110,7 +110,7 @@ function microBatches(xs: readonly Tensor[], ys: readonly Tensor[], microBatch: 
  * BatchNormalization's moving statistics updated once from its combined micro-batch statistics,
  * metrics on the predictions in batch order.
  */
-function applySum(model: LayersModel, trainable: readonly Variable[], total: ShareSum, ys: readonly Tensor[], classWeight: Record<number, number> | undefined): StepResult {
+function applySum(model: LayersModel, trainable: readonly Variable[], total: ShareSum, ys: readonly Tensor[]): StepResult {
   const compiled = model.compiledOrThrow('fit');
   const byName = new Map(model.weights.map((v) => [v.name, v]));
   for (const { name, mean, variance } of total.statistics) {
@@ -125,7 +125,7 @@ function applySum(model: LayersModel, trainable: readonly Variable[], total: Sha
   for (const g of Object.values(grads)) g.dispose();
   ENGINE.tidy(() => {
     const predictions = total.predictions[0]!.map((_, o) => ops.concat(total.predictions.map((p) => fromWire(p[o]!)), 0));
-    updateMetrics(compiled, ys, predictions, classWeight ? classSampleWeights(ys[0]!, classWeight) : undefined);
+    updateMetrics(compiled, ys, predictions);
   });
   return { loss: total.loss, outputLosses: total.outputLosses };
 }
@@ -423,7 +423,7 @@ class DataParallelStepper implements BatchStepper {
     } else {
       total = nodeGradients(this.model, trainable, tasks, context);
     }
-    return applySum(this.model, trainable, total, ys, classWeight);
+    return applySum(this.model, trainable, total, ys);
   }
 
   async close(): Promise<void> {

@@ -108,10 +108,9 @@ export function totalLoss(
   return total!;
 }
 
-/** Updates the metrics with a batch's predictions; sampleWeights (from classWeight) weight its examples, as in Keras 3. */
-export function updateMetrics(compiled: Compiled, ys: readonly Tensor[], predictions: readonly Tensor[], sampleWeights?: Tensor): void {
+export function updateMetrics(compiled: Compiled, ys: readonly Tensor[], predictions: readonly Tensor[]): void {
   ENGINE.tidy(() => compiled.outputs.forEach((output, i) => {
-    for (const metric of output.metrics) metric.update(alignTarget(ys[i]!, predictions[i]!), predictions[i]!, sampleWeights);
+    for (const metric of output.metrics) metric.update(alignTarget(ys[i]!, predictions[i]!), predictions[i]!);
   }));
 }
 
@@ -175,10 +174,10 @@ export function trainStep(model: TrainableModel, xs: Tensor[], ys: Tensor[], cla
   for (const g of Object.values(grads)) g.dispose();
   const lossValue = value.dataSync()[0]!;
   value.dispose();
+  sampleWeights?.dispose();
   const outputLosses = outputTerms.map((t) => t.dataSync()[0]!);
   for (const t of outputTerms) t.dispose();
-  updateMetrics(compiled, ys, predictions, sampleWeights);
-  sampleWeights?.dispose();
+  updateMetrics(compiled, ys, predictions);
   for (const p of predictions) p.dispose();
   return { loss: lossValue, outputLosses };
 }
