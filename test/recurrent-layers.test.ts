@@ -504,6 +504,8 @@ describe('recurrent layers: references, masks, dropout', () => {
     unrolled.setWeights(plain.getWeights());
     assert.deepEqual(bits(unrolled.apply(x)), bits(plain.apply(x)));
     assert.throws(() => L.lstm({ units: 2, unroll: 'yes' } as never), /LSTM: Expected unroll to be a boolean\. Received: unroll="yes"/);
+    // Only recurrent layers have the option: another layer given it refuses it, as any option it lacks.
+    assert.throws(() => L.dense({ units: 2, unroll: true } as never), /Dense: Expected options among .*Received: unroll=true/);
     let artifacts: tf.io.ModelArtifacts | undefined;
     const saved = tf.sequential({ layers: [tf.layers.simpleRNN({ units: 2, unroll: true, inputShape: [3, 2] })] });
     await saved.save(tf.io.withSaveHandler(async (a) => {

@@ -14,9 +14,7 @@ export const LAYER_ARGS: readonly string[] = ['name', 'trainable', 'inputShape',
 export const IGNORED_OPTIONS: Readonly<Record<string, (value: unknown) => boolean>> = {
   // A layer's dtype in TF.js; verbatim's layers compute in float32 (int32 inputs are indices).
   dtype: (v) => v === 'float32' || v === 'int32' || v === null || v === undefined,
-  sparse: (v) => !v, ragged: (v) => !v, batchSize: (v) => v === null || v === undefined || (Number.isInteger(v) && (v as number) > 0),
-  // Recurrent layers always unroll their loop, which computes what a symbolic loop would.
-  unroll: (v) => v === null || v === undefined || typeof v === 'boolean',
+  sparse: (v) => !v, ragged: (v) => !v, batchSize: (v) => v === null || v === undefined || (Number.isInteger(v) && (v as number) > 0), unroll: (v) => !v,
   implementation: () => true, activityRegularizer: (v) => v === null || v === undefined,
   // TF.js writes null where it means its default; Keras's default applies in verbatim.
   unitForgetBias: (v) => v === null, maskZero: (v) => v === null, inputLength: (v) => v === null,
@@ -29,6 +27,8 @@ export const IGNORED_OPTIONS: Readonly<Record<string, (value: unknown) => boolea
 const CLASS_IGNORED_OPTIONS: Readonly<Record<string, Readonly<Record<string, (value: unknown) => boolean>>>> = {
   // Keras's ReLU writes its leaky and thresholded forms' parameters; at 0 (its defaults) it is the plain ReLU.
   ReLU: { negativeSlope: (v) => v === 0, threshold: (v) => v === 0 },
+  // Recurrent layers always unroll their loop, which computes what a symbolic loop would: true is theirs only.
+  ...Object.fromEntries(['SimpleRNN', 'LSTM', 'GRU'].map((name) => [name, { unroll: (v: unknown) => v === null || v === undefined || typeof v === 'boolean' }])),
 };
 
 const own = (table: object, key: string) => Object.prototype.hasOwnProperty.call(table, key);
