@@ -129,7 +129,11 @@ describe('recurrent layers against TF.js: same weights, same outputs, one traini
     // Masked steps are the input times 0: -0 here, as in TF.js and Keras (-1 * 0).
     const expected = [[[-0, -0], [-0, -0], [0.5, 1], [2, -1]], [[1, 2], [-0, -0], [3, 0], [-0, -0]], [[0.2, 0.1], [0.3, -0.5], [1, 1], [-1, 0.7]]];
     assert.deepEqual((masking.apply(x) as vb.Tensor).arraySync(), expected.map((row) => row.map((step) => step.map((v) => Math.fround(v)))));
-    assert.deepEqual(masking.computeMask(x, undefined)!.arraySync(), [[0, 0, 1, 1], [1, 0, 1, 0], [1, 1, 1, 1]]);
+    const held = vb.memory().numTensors;
+    const mask = masking.computeMask(x, undefined);
+    assert.equal(vb.memory().numTensors, held + 1, 'computeMask outside tidy leaves its mask only');
+    assert.deepEqual(mask.arraySync(), [[0, 0, 1, 1], [1, 0, 1, 0], [1, 1, 1, 1]]);
+    mask.dispose();
     const ours = vb.sequential({ layers: [L.masking({ maskValue: -1, inputShape: [4, 2] }), L.lstm({ units: 3 }), L.dense({ units: 2 })] });
     randomizeWeights(ours, 20);
     const theirs = tf.sequential({ layers: [tf.layers.masking({ maskValue: -1, inputShape: [4, 2] }), tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid' }), tf.layers.dense({ units: 2 })] });

@@ -222,7 +222,7 @@ export class Masking extends Layer {
   }
 
   override computeMask(input: Tensor, _mask?: Tensor): Tensor {
-    return ops.any(ops.notEqual(input, this.maskValue), -1);
+    return ENGINE.tidy(() => ops.any(ops.notEqual(input, this.maskValue), -1));
   }
 
   getConfig(): Record<string, unknown> {
