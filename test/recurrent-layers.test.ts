@@ -68,7 +68,7 @@ describe('recurrent layers: the layer harness', () => {
 
 
 /** Non-trivial weights for every weight of a model (a bias of zeros would hide bias bugs). */
-function randomizeWeights(model: vb.Sequential, seed: number): void {
+function randomizeWeights(model: vb.LayersModel, seed: number): void {
   model.setWeights(model.weights.map((w, i) => vb.mul(vb.random.normal(vb.random.key(seed + i), [...w.shape]), 0.5)));
 }
 
@@ -347,6 +347,18 @@ describe('recurrent layers: references, masks, dropout', () => {
     } finally {
       console.warn = warn;
     }
+  });
+
+  it('bidirectional with mergeMode null gives the mask to both its outputs in graphs (Keras, TF.js): padding counts for nothing after either', () => {
+    vb.setRandomSeed(35);
+    const ids = vb.input({ shape: [5], dtype: 'int32' });
+    const [forward, backward] = L.bidirectional({ layer: L.lstm({ units: 2, returnSequences: true }), mergeMode: null })
+      .apply(L.embedding({ inputDim: 10, outputDim: 3, maskZero: true }).apply(ids)) as unknown as vb.SymbolicTensor[];
+    const model = vb.model({ inputs: ids, outputs: L.concatenate().apply([L.gru({ units: 2 }).apply(forward!), L.gru({ units: 2 }).apply(backward!)]) });
+    randomizeWeights(model, 36);
+    const first = bits(model.predict(vb.tensor([[0, 0, 3, 7, 2]], [1, 5], 'int32')) as vb.Tensor);
+    for (const padded of [[3, 7, 2, 0, 0], [3, 0, 7, 0, 2]]) assert.deepEqual(bits(model.predict(vb.tensor([padded], [1, 5], 'int32')) as vb.Tensor), first, `padded ${padded}`);
+    model.dispose();
   });
 
   it('layerNormalization and the noise layers pass the mask on to a recurrent layer (Keras, TF.js): padding counts for nothing, no warning', () => {

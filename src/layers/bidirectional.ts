@@ -79,6 +79,11 @@ export class Bidirectional extends Layer {
     return outputs.length === 1 ? outputs[0]! : outputs;
   }
 
+  /** With mergeMode null both sequences, forward and backward, carry the mask (Keras, TF.js). */
+  override get maskedOutputs(): number {
+    return this.mergeMode === null ? 2 : 1;
+  }
+
   override computeMask(_input: Tensor, mask: Tensor | undefined): Tensor | undefined {
     return this.forwardLayer.returnSequences ? mask : undefined;
   }

@@ -240,6 +240,13 @@ export abstract class Layer {
    * that tensor (TF.js), a longer list an error (it would fail deep inside, or pass silently).
    */
   takesInputList = false;
+  /**
+   * How many of the layer's first outputs carry computeMask's mask in graphs: 1, or 2 for
+   * Bidirectional's forward and backward sequences with mergeMode null (Keras, TF.js); states carry none.
+   */
+  get maskedOutputs(): number {
+    return 1;
+  }
   /** The nodes that call this layer in graphs (TF.js's inboundNodes), for outputShape. */
   readonly inboundNodes: Node[] = [];
 

@@ -139,7 +139,7 @@ export class Graph {
       const outputs = Array.isArray(output) ? output : [output];
       node.outputs.forEach((t, i) => {
         values.set(t, outputs[i]!);
-        masks.set(t, i === 0 ? mask : undefined);
+        masks.set(t, i < node.layer.maskedOutputs ? mask : undefined);
       });
     }
     return this.outputs.map((t) => values.get(t)!);
