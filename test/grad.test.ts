@@ -192,6 +192,9 @@ forEachBackend('gradients', () => {
   it('customGrad uses the given backward pass', () => {
     const clipGrad = vb.customGrad((x: vb.Tensor) => ({ value: vb.square(x), gradFunc: (dy) => vb.clipByValue(dy, -0.5, 0.5) }));
     assert.deepEqual(vb.grad((x) => vb.sum(clipGrad(x)))([1, 2]).arraySync(), [0.5, 0.5]);
+    // Parameters without annotations are tensors (they were typed never, and x.shape did not compile).
+    const scaled = vb.customGrad((x) => ({ value: vb.mul(x, x.shape[0]!), gradFunc: (dy) => vb.mul(dy, 10) }));
+    assert.deepEqual(vb.grad((x) => vb.sum(scaled(x)))([1, 2]).arraySync(), [10, 10]);
   });
 
   it('customGrad passes TF.js\'s save function to f and the saved tensors to gradFunc', () => {

@@ -16,16 +16,20 @@ export function withGradient(
 /** The function customGrad's f is given last, as in TF.js, to keep tensors for its gradFunc. */
 export type GradSaveFunc = (save: Tensor[]) => void;
 
+/** What customGrad's f returns: its value, and the inputs' gradients from dy and the saved tensors. */
+type CustomGradResult = { value: Tensor; gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor | Tensor[] };
+
 /**
  * TF.js-style customGrad: f(...inputs, save) returns its value and gradFunc(dy, saved), which
  * gives the inputs' gradients; `saved` holds the tensors f passed to save (TF.js's way to keep
  * them for the backward pass; a closure over them does the same).
  */
-export function customGrad(
-  // never[]: f declares the inputs it takes, (x: Tensor) or (x: Tensor, save: GradSaveFunc), as TF.js's callers do.
-  f: (...args: never[]) => { value: Tensor; gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor | Tensor[] },
-): (...inputs: Tensor[]) => Tensor {
-  const forward = f as (...args: (Tensor | GradSaveFunc)[]) => ReturnType<typeof f>;
+// Tensors only: an f whose parameters are not annotated takes them as tensors ((x) => x.shape ...).
+export function customGrad(f: (...inputs: Tensor[]) => CustomGradResult): (...inputs: Tensor[]) => Tensor;
+// never[]: f declares the inputs it takes, (x: Tensor, save: GradSaveFunc), as TF.js's callers do.
+export function customGrad(f: (...args: never[]) => CustomGradResult): (...inputs: Tensor[]) => Tensor;
+export function customGrad(f: (...args: never[]) => CustomGradResult): (...inputs: Tensor[]) => Tensor {
+  const forward = f as (...args: (Tensor | GradSaveFunc)[]) => CustomGradResult;
   return (...inputs) => {
     let gradFunc: ((dy: Tensor, saved: Tensor[]) => Tensor | Tensor[]) | undefined;
     let saved: Tensor[] = [];
