@@ -186,6 +186,19 @@ forEachBackend('training', () => {
     m.dispose();
   });
 
+  it('classWeight with sequence targets (rank 3) is an error naming it, plain and data-parallel, where it failed inside reshape', async () => {
+    const m = vb.sequential({ name: 'class-weight-sequences', layers: [vb.layers.dense({ units: 3, activation: 'softmax', inputShape: [4, 2] })] });
+    m.compile({ optimizer: vb.train.sgd(0.1), loss: 'categoricalCrossentropy' });
+    const before = m.weightsDigest();
+    const x = vb.ones([2, 4, 2]);
+    const y = vb.oneHot(vb.tensor2d([[0, 1, 2, 0], [1, 1, 1, 1]], [2, 4], 'int32'), 3);
+    const expected = /fit: Expected classWeight only for targets of rank 1 or 2, one class per example \(Keras and TF\.js refuse it for sequence targets\)\. Received: y\.shape=\[2, 4, 3\]/;
+    await assert.rejects(m.fit(x, y, { epochs: 1, verbose: 0, classWeight: { 0: 2 } }), expected);
+    await assert.rejects(m.fit(x, y, { epochs: 1, verbose: 0, classWeight: { 0: 2 }, dataParallel: { workers: 1, microBatch: 1 } }), expected);
+    assert.equal(m.weightsDigest(), before);
+    m.dispose();
+  });
+
   it('earlyStopping stops and restores the best weights', async () => {
     const { x, y } = data(4);
     const m = model('early');

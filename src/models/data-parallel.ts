@@ -23,7 +23,7 @@ import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { DataParallelOptions, ProcessOptions } from './fit-options.js';
 import { combineNodes, fromWire, nodeGradients, shareSumsProblem, toWire, treeNodes, type MicroBatchTask, type ShareSum, type StepContext } from './micro-batch.js';
 import { LayersModel } from './model.js';
-import { installDataParallel, updateMetrics, type BatchStepper, type FitArgs, type StepResult } from './training.js';
+import { checkClassWeightTargets, installDataParallel, updateMetrics, type BatchStepper, type FitArgs, type StepResult } from './training.js';
 import type { TrainableModel } from './batches.js';
 import { macrotask } from '../util/yield.js';
 
@@ -399,7 +399,7 @@ class DataParallelStepper implements BatchStepper {
   }
 
   async step(xs: Tensor[], ys: Tensor[], classWeight?: Record<number, number>): Promise<StepResult> {
-    if (classWeight && ys.length > 1) throw invalid(this.context, 'Expected classWeight only for a model with one output (Keras)', { outputs: this.model.outputNames });
+    if (classWeight) checkClassWeightTargets(this.model, ys, this.context);
     this.checkFixed();
     const compiled = this.model.compiledOrThrow(this.context);
     const trainable = (compiled.trainableWeights ??= this.model.trainableWeights);

@@ -58,6 +58,17 @@ export class RunningMean {
   }
 }
 
+/**
+ * classWeight's preconditions (Keras's): one output, whose targets are class indices or one-hot
+ * rows (rank 1 or 2); sequence targets ([batch, time, ...]) have no one class per example.
+ */
+export function checkClassWeightTargets(model: TrainableModel, ys: readonly Tensor[], context: string): void {
+  if (ys.length > 1) throw invalid(context, 'Expected classWeight only for a model with one output (Keras)', { outputs: model.outputNames });
+  if (ys[0]!.rank > 2) {
+    throw invalid(context, 'Expected classWeight only for targets of rank 1 or 2, one class per example (Keras and TF.js refuse it for sequence targets)', { 'y.shape': ys[0]!.shape });
+  }
+}
+
 /** Per-example weights from classWeight: by the label, or the argmax of a one-hot label row. */
 export function classSampleWeights(y: Tensor, classWeight: Record<number, number>): Tensor {
   return ENGINE.tidy(() => {
@@ -161,7 +172,7 @@ function restoreAccumulators(compiled: Compiled, meanLoss: RunningMean, outputMe
 export function trainStep(model: TrainableModel, xs: Tensor[], ys: Tensor[], classWeight?: Record<number, number>): StepResult {
   const compiled = model.compiledOrThrow('fit');
   const { optimizer } = compiled;
-  if (classWeight && ys.length > 1) throw invalid('fit', 'Expected classWeight only for a model with one output (Keras)', { outputs: model.outputNames });
+  if (classWeight) checkClassWeightTargets(model, ys, 'fit');
   const step = optimizer.iterations;
   let predictions: Tensor[] = [];
   const outputTerms: Tensor[] = [];
