@@ -161,6 +161,13 @@ describe('recurrent layers against TF.js: same weights, same outputs, one traini
     loaded.dispose();
   });
 
+  it('masking refuses a maskValue that is not finite, which saved as null and loaded as maskValue 0 (another model, without a word)', () => {
+    for (const maskValue of [Infinity, -Infinity, NaN]) {
+      assert.throws(() => L.masking({ maskValue, inputShape: [2, 2] }), new RegExp(`^ValueError: Masking: Expected maskValue to be a finite number\\. Received: maskValue=${maskValue === -Infinity ? '-Infinity' : String(maskValue)}$`));
+    }
+    assert.equal(L.masking({ maskValue: null as unknown as number }).maskValue, 0, 'null is the default, as in TF.js');
+  });
+
   it('masks: embedding(maskZero) into an lstm and a bidirectional gru, padded on both sides, as TF.js, and one training step', async () => {
     vb.setRandomSeed(4);
     const ids = [[0, 0, 3, 5, 1], [2, 4, 0, 0, 0], [7, 1, 2, 3, 4], [0, 6, 0, 2, 0]];

@@ -209,7 +209,8 @@ export class Masking extends Layer {
   constructor(args: LayerArgs & { maskValue?: number } = {}) {
     super('Masking', args);
     const maskValue = args.maskValue ?? 0;
-    if (typeof maskValue !== 'number') throw invalid('Masking', 'Expected maskValue to be a number', { maskValue });
+    // NaN and Infinity cannot be saved (JSON writes null, which TF.js and verbatim load as 0), as other layers' options.
+    if (typeof maskValue !== 'number' || !Number.isFinite(maskValue)) throw invalid('Masking', 'Expected maskValue to be a finite number', { maskValue });
     this.maskValue = maskValue;
   }
 
