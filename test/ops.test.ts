@@ -208,6 +208,10 @@ forEachBackend('ops', () => {
     assert.deepEqual(vb.unstack(x.t, 1).map((t) => t.shape), [[2, 5], [2, 5], [2, 5]]);
     assert.deepEqual(vb.expandDims(x.t, -1).shape, [2, 3, 5, 1]);
     assert.deepEqual(vb.squeeze(vb.zeros([1, 3, 1])).shape, [3]);
+    // One axis as a number, as TF.js and Keras take it (it was a TypeError, 'axis?.map is not a function').
+    assert.deepEqual(vb.squeeze(vb.zeros([1, 3, 1]), 0).shape, [3, 1]);
+    assert.deepEqual(vb.zeros([1, 3, 1]).squeeze(-1).shape, [1, 3]);
+    assert.throws(() => vb.squeeze(vb.zeros([1, 3, 1]), 1), /squeeze: Expected every squeezed axis to have size 1\. Received: axis=1/);
     assert.deepEqual(vb.reshape(x.t, [5, -1]).shape, [5, 6]);
   });
 

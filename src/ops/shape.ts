@@ -49,10 +49,10 @@ export const expandDims = op(function expandDims(x: TensorLike, axis: number = 0
   return reshape(t, shape);
 });
 
-/** Removes the given size-1 axes (all size-1 axes by default). */
-export const squeeze = op(function squeeze(x: TensorLike, axis?: readonly number[]): Tensor {
+/** Removes the given size-1 axes (all size-1 axes by default); one axis may be given as a number (TF.js and Keras take it). */
+export const squeeze = op(function squeeze(x: TensorLike, axis?: number | readonly number[] | null): Tensor {
   const t = convertToTensor(x, 'x', 'squeeze');
-  const axes = axis?.map((a) => normalizeAxis(a, t.rank, 'squeeze'));
+  const axes = axis === undefined || axis === null ? undefined : (Array.isArray(axis) ? axis : [axis]).map((a: number) => normalizeAxis(a, t.rank, 'squeeze'));
   axes?.forEach((a) => {
     if (t.shape[a] !== 1) throw invalid('squeeze', 'Expected every squeezed axis to have size 1', { axis: a, 'x.shape': t.shape });
   });
