@@ -230,6 +230,10 @@ it('reductions name themselves for a scalar with an axis, and take keepDims only
   }
   assert.throws(() => vb.norm(vb.ones([2]), 'euclidean', 0, 1 as unknown as boolean), /^ValueError: norm: Expected keepDims to be true or false\. Received: keepDims=1/);
   assert.deepEqual(vb.sum(vb.ones([2, 2]), 1, null as unknown as boolean).shape, [2], 'null is false, as TF.js reads it');
+  // softmax and logSoftmax of a scalar over axis 0 failed as max's 'Expected no axis for a scalar x' (TF.js refuses a scalar too).
+  for (const [name, fn] of [['softmax', vb.softmax], ['logSoftmax', vb.logSoftmax]] as const) {
+    for (const axis of [0, -1]) assert.throws(() => fn(vb.scalar(2), axis), new RegExp(`^ValueError: ${name}: Expected logits of rank at least 1\\. Received: logits\\.shape=\\[\\]`), `${name} axis ${axis}`);
+  }
 });
 
 it('bad arguments are errors naming them', () => {

@@ -4,6 +4,7 @@
  * (the reduction order of sum), softmax = e / s and logSoftmax = (x - m) - log(s).
  */
 import { withGradient } from '../autograd/custom.js';
+import { invalid } from '../errors.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TensorLike } from './creation.js';
@@ -71,9 +72,15 @@ function shifted(t: Tensor, axis: number): Tensor {
   return sub(t, max(t, axis, true));
 }
 
+/** softmax's and logSoftmax's axis; a scalar has none (normalizeAxis lets axis 0 through for it, and max then named itself). */
+function softmaxAxis(t: Tensor, axis: number, context: string): number {
+  if (t.rank === 0) throw invalid(context, 'Expected logits of rank at least 1', { 'logits.shape': t.shape });
+  return normalizeAxis(axis, t.rank, context);
+}
+
 export const softmax = op((logits: TensorLike, dim: number = -1): Tensor => {
   const t = asFloat(logits, 'softmax');
-  const axis = normalizeAxis(dim, t.rank, 'softmax');
+  const axis = softmaxAxis(t, dim, 'softmax');
   return withGradient([t], () => {
     const e = exp(shifted(t, axis));
     return div(e, sum(e, axis, true));
@@ -82,7 +89,7 @@ export const softmax = op((logits: TensorLike, dim: number = -1): Tensor => {
 
 export const logSoftmax = op((logits: TensorLike, axis: number = -1): Tensor => {
   const t = asFloat(logits, 'logSoftmax');
-  const a = normalizeAxis(axis, t.rank, 'logSoftmax');
+  const a = softmaxAxis(t, axis, 'logSoftmax');
   return withGradient([t], () => {
     const z = shifted(t, a);
     return sub(z, log(sum(exp(z), a, true)));
