@@ -114,8 +114,10 @@ forEachBackend('training', () => {
     assert.equal(h.params!.steps, 3, '40 training rows in batches of 16: the final partial batch is kept');
     assert.equal(h.params!.samples, 40);
     assert.deepEqual([...h.params!.metrics].sort(), Object.keys(h.history).sort(), 'params.metrics names every log, validation\'s too (TF.js)');
+    assert.equal(h.params!.doValidation, true, 'TF.js\'s params say whether epochs are validated');
     const more = await m.fit(x, y, { epochs: 4, initialEpoch: 2, batchSize: 16, verbose: 0 });
     assert.deepEqual(more.epoch, [2, 3]);
+    assert.equal(more.params!.doValidation, false);
     m.dispose();
   });
 
@@ -621,7 +623,7 @@ describe('progress display', () => {
     const { ProgressLogger } = await import('../src/models/callbacks.js');
     const writes: string[] = [];
     const logger = new ProgressLogger(1, { write: (s) => writes.push(s), interactive: true });
-    logger.setParams({ epochs: 2, initialEpoch: 0, steps: 4, samples: 100, batchSize: 32, verbose: 1, metrics: ['loss'] });
+    logger.setParams({ epochs: 2, initialEpoch: 0, steps: 4, samples: 100, batchSize: 32, verbose: 1, doValidation: false, metrics: ['loss'] });
     logger.onEpochBegin(0);
     logger.onBatchEnd(0, { batch: 0, size: 32, loss: 0.5, accuracy: 0.25 });
     logger.onEpochEnd(0, { loss: 0.4, accuracy: 0.5 });

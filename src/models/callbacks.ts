@@ -62,6 +62,8 @@ export interface TrainingParams {
   samples: number | null;
   batchSize: number | null;
   verbose: number;
+  /** Whether each epoch is validated (TF.js's params have it). */
+  doValidation: boolean;
   metrics: string[];
 }
 

@@ -298,7 +298,7 @@ async function trainEpochs(
   const callbacks = new CallbackList([...userCallbacks, history, ...observerCallbacks(), ...(verbose > 0 ? [new ProgressLogger(verbose)] : [])]);
   const params: TrainingParams = {
     epochs, initialEpoch, steps, samples, batchSize: args.batchSize ?? null, verbose,
-    metrics: epochLogNames(compiled, validate !== undefined),
+    doValidation: validate !== undefined, metrics: epochLogNames(compiled, validate !== undefined),
   };
   let epoch = initialEpoch;
   /** Batches of the epoch trained so far (the batch being trained included, once its step is done). */
