@@ -291,6 +291,12 @@ describe('fitDataset with batchesPerEpoch and validationBatches (TF.js as oracle
       /fitDataset: Expected validationBatches only with a dataset as validationData\. Received: validationBatches=2/);
     await assert.rejects(m.ours.fit(vb.ones([4, FEATURES]), vb.ones([4, 1]), { validationSplit: 0.5, validationBatches: 1, verbose: 0 }),
       /fit: Expected validationBatches only with a dataset as validationData/);
+    // validationSplit with a dataset trained without validating, silently (TF.js ignores it; Keras refuses it).
+    const refused = /fitDataset: Expected no validationSplit with a dataset \(it can only split tensors: give validationData, as in Keras\)\. Received: validationSplit=0\.5/;
+    await assert.rejects(m.ours.fitDataset(streams(2).ours, { validationSplit: 0.5, verbose: 0 }), refused);
+    await assert.rejects(m.ours.fit(streams(2).ours, undefined, { validationSplit: 0.5, verbose: 0 }), refused);
+    const h = await m.ours.fitDataset(streams(2).ours, { validationSplit: 0, epochs: 1, verbose: 0 });
+    assert.deepEqual(h.epoch, [0], 'validationSplit 0 (no split) is accepted');
   });
 
   it('a CSV file trains through the tfjs-examples pipeline (rows -> arrays -> batches), the same on every run', async () => {

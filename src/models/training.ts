@@ -417,6 +417,10 @@ export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor
  */
 export async function fitDatasetBatches(model: TrainableModel, dataset: Dataset<Element>, args: FitArgs, toBatch: ToBatch): Promise<History> {
   const context = 'fitDataset';
+  // A dataset cannot be split (Keras refuses it too); TF.js ignores it, which trained without validating.
+  if (args.validationSplit) {
+    throw invalid(context, 'Expected no validationSplit with a dataset (it can only split tensors: give validationData, as in Keras)', { validationSplit: args.validationSplit });
+  }
   const limit = args.batchesPerEpoch;
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw invalid(context, 'Expected batchesPerEpoch to be a positive integer', { batchesPerEpoch: limit });
   if (limit === undefined && dataset.size === Infinity) {
