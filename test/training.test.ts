@@ -541,6 +541,8 @@ describe('training: bad input', () => {
       [{ classWeight: { 0: 1, 1: '5' } }, /Received: classWeight\["1"\]="5"/],
       [{ classWeight: { 0: 1, 1: NaN } }, /Received: classWeight\["1"\]=NaN/],
       [{ classWeight: [{ 0: 1, 1: 5 }] }, /Received: classWeight\["0"\]=\{"0":1,"1":5\}/],
+      // A Map has no entries of its own: it weighted nothing, without a word.
+      [{ classWeight: new Map([[0, 1], [1, 5]]) }, /fit: Expected classWeight to be a plain object mapping class indices to weights, \{0: 1, 1: 5\} say\. Received: classWeight="a Map"/],
       [{ validationData: [x, y, vb.ones([10])] }, /fit: Expected validationData as \[x, y\] or a dataset \(sample weights are not supported, as in TF\.js 4\.22\)\. Received: validationData="a list of 3"/],
       [{ validationData: x }, /Expected validationData as \[x, y\] or a dataset .*Received: validationData=Tensor/],
       // A validationBatchSize of 0 never ended the validation (its batches did not advance).

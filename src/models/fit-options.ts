@@ -105,6 +105,11 @@ function checkOptionValues(args: Record<string, unknown>, context: string): void
     throw invalid(context, "Expected shuffle to be true or false (TF.js's 'batch' is not implemented)", { shuffle });
   }
   if (classWeight !== undefined && classWeight !== null) {
+    // A Map (or a tensor) has no entries of its own: it weighted nothing, without a word.
+    const prototype = typeof classWeight === 'object' ? Object.getPrototypeOf(classWeight) : undefined;
+    if (prototype !== undefined && prototype !== Object.prototype && prototype !== Array.prototype && prototype !== null) {
+      throw invalid(context, 'Expected classWeight to be a plain object mapping class indices to weights, {0: 1, 1: 5} say', { classWeight: `a ${(classWeight as object).constructor?.name ?? 'object'}` });
+    }
     const entries = typeof classWeight === 'object' ? Object.entries(classWeight) : [];
     const bad = entries.find(([k, v]) => !/^(0|[1-9]\d*)$/.test(k) || typeof v !== 'number' || !Number.isFinite(v));
     if (typeof classWeight !== 'object' || bad) {
