@@ -207,8 +207,13 @@ describe('save and load: files', () => {
     // Before: every weight, the moving statistics included.
     assert.deepEqual(artifacts.weightSpecs!.map((w) => w.name), ['dense/kernel', 'dense/bias', 'batch_normalization/gamma', 'batch_normalization/beta']);
     const full = await capture((h) => m.save(h));
-    await assert.rejects(vb.loadLayersModel(vb.io.fromMemory(full), { strcit: false } as never), /loadLayersModel: Expected options among strict, requestInit, fetchFunc, weightPathPrefix\. Received: strcit=false/);
-    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts), { strict: false });
+    await assert.rejects(vb.loadLayersModel(vb.io.fromMemory(full), { strcit: false } as never), /loadLayersModel: Expected options among strict, requestInit, fetchFunc, weightPathPrefix, onProgress\. Received: strcit=false/);
+    await assert.rejects(vb.loadLayersModel(vb.io.fromMemory(full), { fromTFHub: true } as never), /Received: fromTFHub=true/);
+    // TF.js's progress callback (common in browser code, it changes no number) is taken: called with 1 once loaded.
+    await assert.rejects(vb.loadLayersModel(vb.io.fromMemory(full), { onProgress: 3 } as never), /loadLayersModel: Expected onProgress to be a function\. Received: onProgress=3/);
+    const progress: number[] = [];
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts), { strict: false, onProgress: (f) => progress.push(f) });
+    assert.deepEqual(progress, [1]);
     assert.deepEqual(loaded.weights.slice(0, 4).map((w) => [...w.dataSync()]), m.weights.slice(0, 4).map((w) => [...w.dataSync()]));
     m.dispose();
     loaded.dispose();

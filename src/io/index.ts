@@ -163,8 +163,10 @@ export async function modelFromArtifacts(artifacts: unknown, options: LoadOption
 /** Loads a model saved in TF.js's Layers format from a URL or an IOHandler (TF.js's tf.loadLayersModel). */
 export async function loadLayersModel(handlerOrUrl: IOHandler | string, options: LoadOptions = {}): Promise<LayersModel> {
   if (options !== undefined && !isPlainObject(options)) throw invalid('loadLayersModel', 'Expected options to be an object', { options });
-  // A misspelt strict, or TF.js's options verbatim lacks (onProgress, fromTFHub, weightUrlConverter), would be dropped silently.
-  refuseUnknownOptions('loadLayersModel', options, ['strict', 'requestInit', 'fetchFunc', 'weightPathPrefix']);
+  // A misspelt strict, or TF.js's options verbatim lacks (fromTFHub, weightUrlConverter: other files), would be dropped silently.
+  refuseUnknownOptions('loadLayersModel', options, ['strict', 'requestInit', 'fetchFunc', 'weightPathPrefix', 'onProgress']);
+  const { onProgress } = options;
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw invalid('loadLayersModel', 'Expected onProgress to be a function', { onProgress });
   const handler = handlerFor(handlerOrUrl, 'load', options);
   let artifacts: unknown;
   try {
@@ -173,7 +175,9 @@ export async function loadLayersModel(handlerOrUrl: IOHandler | string, options:
     if (error instanceof ValueError) throw error;
     throw invalid('loadLayersModel', 'Expected the handler to load model artifacts', { error: error instanceof Error ? error.message : String(error) });
   }
-  return await modelFromArtifacts(artifacts, options);
+  const model = await modelFromArtifacts(artifacts, options);
+  onProgress?.(1);
+  return model;
 }
 
 /**

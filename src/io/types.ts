@@ -72,6 +72,8 @@ export interface LoadOptions {
   fetchFunc?: (url: string, init?: Record<string, unknown>) => Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer>; json(): Promise<unknown> }>;
   /** For http(s) loading: where the weight files are (default: next to model.json). */
   weightPathPrefix?: string;
+  /** TF.js's progress callback: called with 1 once the model is loaded (verbatim reads a file whole, no fractions). */
+  onProgress?: (fraction: number) => void;
 }
 
 /** What save() and toJSON() need from the models, registered by src/io so models need not import it. */
