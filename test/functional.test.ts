@@ -166,11 +166,15 @@ describe('functional models: graph, names, training', () => {
     const a = vb.input({ shape: [4] });
     const hidden = L.dense({ units: 3 });
     const out = L.dense({ units: 2 }).apply(hidden.apply(a));
-    assert.throws(() => vb.model({ name: 'name_taken', inputs: a, outputs: out }), /model: Expected a name no live model uses \(dispose that model, or call vb\.disposeVariables\(\)\)\. Received: name="name_taken"/);
+    assert.throws(() => vb.model({ name: 'name_taken', inputs: a, outputs: out }), /model: Expected a name no live model, layer or variable holds weights under \(dispose it, or call vb\.disposeVariables\(\)\)\. Received: name="name_taken"/);
     // Before: the layers kept the paths name_taken/dense..., and every model made of them failed ('Expected a name not used by another live variable').
     const second = vb.model({ name: 'name_free', inputs: a, outputs: out });
     assert.deepEqual(second.weights.map((w) => w.name), ['name_free/dense/kernel', 'name_free/dense/bias', 'name_free/dense_1/kernel', 'name_free/dense_1/bias']);
-    assert.throws(() => vb.sequential({ name: 'name_taken', layers: [L.dense({ units: 1, inputShape: [2] })] }), /Expected a name no live model uses/);
+    assert.throws(() => vb.sequential({ name: 'name_taken', layers: [L.dense({ units: 1, inputShape: [2] })] }), /Expected a name no live model, layer or variable holds weights under/);
+    // A standalone variable's name blocks it too (the message said a live model used it).
+    const solo = vb.variable(vb.zeros([1]), true, 'solo_name/w');
+    assert.throws(() => vb.sequential({ name: 'solo_name' }), /Expected a name no live model, layer or variable holds weights under .*Received: name="solo_name"/);
+    solo.dispose();
     first.dispose();
     second.dispose();
   });

@@ -187,7 +187,7 @@ describe('disposeVariables', () => {
     };
     make();
     const before = vb.memory().numTensors;
-    assert.throws(() => make(), /model: Expected a name no live model uses \(dispose that model, or call vb\.disposeVariables\(\)\)\. Received: name="again"/);
+    assert.throws(() => make(), /model: Expected a name no live model, layer or variable holds weights under \(dispose it, or call vb\.disposeVariables\(\)\)\. Received: name="again"/);
     vb.disposeVariables();
     assert.ok(vb.memory().numTensors <= before - 2, 'the kernel and the bias are gone');
     assert.doesNotThrow(() => make());

@@ -92,7 +92,7 @@ export class LayersModel implements TrainableModel {
       throw invalid('model', "Expected name to be a non-empty string without '/'", { name: args.name });
     }
     // Its weights would take another live model's names: checked before any layer joins it, so they stay free for another model.
-    if (args.name !== undefined && holdsVariables(args.name)) throw invalid('model', 'Expected a name no live model uses (dispose that model, or call vb.disposeVariables())', { name: args.name });
+    if (args.name !== undefined && holdsVariables(args.name)) throw invalid('model', 'Expected a name no live model, layer or variable holds weights under (dispose it, or call vb.disposeVariables())', { name: args.name });
     const chain = 'chain' in args && args.chain;
     this.name = args.name ?? nextModelName(chain ? 'sequential' : 'functional');
     if (chain) return;
