@@ -255,12 +255,16 @@ ${LONG.replace("import * as vb from 'verbatim';", "const vb = await import('verb
     const child = spawn(process.execPath, [CLI, 'run', file, '--name', 'early-orphan'], { cwd: WORK, env: { ...process.env, VERBATIM_STORE: STORE }, stdio: 'ignore' });
     const exit = new Promise((r) => child.on('exit', r));
     const fresh = () => (existsSync(STORE) ? readdirSync(STORE) : []).filter((id) => !before.has(id) && !id.startsWith('.'));
-    // Killed once the child is started (it then spends 1.5 s loading): the run's output files are
-    // made just before the spawn, which is given 300 ms more. A fixed 600 ms from the start killed
-    // the CLI before it had made the run on a loaded machine; the files alone, during the spawn.
-    const started = () => fresh().some((id) => existsSync(join(STORE, id, 'stderr.txt')));
-    for (let waited = 0; !started() && waited < 10_000; waited += 20) await sleep(20);
-    await sleep(300);
+    // Killed once the child process exists (it then spends 1.5 s loading), found in /proc by its
+    // script: a fixed wait killed the CLI before it had started the child on a loaded machine.
+    const childStarted = () => readdirSync('/proc').some((pid) => {
+      try {
+        return /^\d+$/.test(pid) && Number(pid) !== child.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(file);
+      } catch {
+        return false; // a process that ended meanwhile
+      }
+    });
+    for (let waited = 0; !childStarted() && waited < 10_000; waited += 20) await sleep(20);
     child.kill('SIGKILL');
     await exit;
     // Long enough for a left-over child to load and finish its 300 epochs.
