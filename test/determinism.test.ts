@@ -18,6 +18,18 @@ describe('enableOpDeterminism', () => {
       && /shuffleWithMathRandom/.test(error.stack ?? ''));
   });
 
+  it('Math.random called by a builtin for user code (Array.from, map, sort) names the user code\'s place, not the builtin', () => {
+    vb.enableOpDeterminism();
+    const calls = [
+      function fillWithMathRandom() { return Array.from({ length: 3 }, Math.random); },
+      function mapWithMathRandom() { return [1, 2].map(Math.random); },
+      function sortWithMathRandom() { return [1, 2, 3].sort(Math.random); },
+    ];
+    for (const call of calls) {
+      assert.throws(call, (error: Error) => new RegExp(`Math\\.random was called by ${call.name} \\(file:.*determinism\\.test\\.js:\\d+:\\d+\\) while`).test(error.message), call.name);
+    }
+  });
+
   it('Math.random from a dependency throws, naming the dependency in the stack', () => {
     vb.enableOpDeterminism();
     assert.throws(() => randomId(), (error: Error) => /third-party-dependency\.js/.test(error.stack ?? ''));

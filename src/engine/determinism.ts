@@ -32,14 +32,19 @@ interface MathRandomGuard {
 const GUARD = Symbol.for('verbatim.mathRandomGuard');
 const guardState = () => (globalThis as { [GUARD]?: MathRandomGuard })[GUARD];
 
+/** A frame of a builtin (V8's `Array.map (<anonymous>)`, Safari's `map@[native code]`): it has no place in the code. */
+const BUILTIN_FRAME = /\((<anonymous>|native)\)$|\[native code\]$/;
+
 /**
  * " by <frame>": the first frame of the stack past the guard (V8 starts with the message line,
- * Firefox and Safari with the guard's frame), so that a message read without its stack (a run's
- * recorded reason) names the caller.
+ * Firefox and Safari with the guard's frame) and past builtins that called Math.random for the
+ * code (Array.from({length: 3}, Math.random), map, sort), so that a message read without its
+ * stack (a run's recorded reason) names the caller's place in the code.
  */
 function callerOf(stack: string | undefined): string {
   const frames = (stack ?? '').split('\n').map((line) => line.trim()).filter((line) => line !== '' && line !== 'Error' && !line.includes('guardedMathRandom'));
-  return frames[0] ? ` by ${frames[0].replace(/^at /, '')}` : '';
+  const caller = frames.find((frame) => !BUILTIN_FRAME.test(frame)) ?? frames[0];
+  return caller ? ` by ${caller.replace(/^at /, '')}` : '';
 }
 
 /** Replaces Math.random by the guard, dormant until strict mode is enabled. */
