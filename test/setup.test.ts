@@ -5,7 +5,8 @@
  * decision names a package the lockfile no longer has.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,16 @@ describe('set-up', () => {
     assert.ok(scripted.length > 0, 'the lockfile lists packages with install scripts (deno, bun)');
     assert.deepEqual(scripted.filter((name) => typeof decisions[name] !== 'boolean'), [], 'install scripts without an allowScripts decision');
     for (const needed of ['deno', 'bun']) assert.equal(decisions[needed], true, `${needed}'s install script puts in place the binary the engine tests run`);
+  });
+
+  it('the build leaves the verbatim command executable, and npx verbatim runs in the checkout', () => {
+    // npx marks it only when it first links the checkout into its cache: a checkout cloned again at the same path failed ('Permission denied').
+    for (const file of Object.values(manifest.bin as Record<string, string>)) {
+      assert.notEqual(statSync(join(root, file)).mode & 0o111, 0, `${file} is executable`);
+    }
+    const r = spawnSync('npx', ['--no-install', 'verbatim', '--help'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^verbatim <command> \[options\]/);
   });
 
   it('names no package the lockfile does not have', () => {
