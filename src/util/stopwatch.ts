@@ -7,16 +7,16 @@
  * only comes early. It decides when such work happens, never a number of training.
  */
 export class Stopwatch {
-  private start = Date.now();
+  private start = Date.now(); // non-numeric: paces yields, flushes and backups only
 
   /** Milliseconds since the stopwatch was made or last restarted. */
   elapsedMs(): number {
-    const now = Date.now();
+    const now = Date.now(); // non-numeric: when to yield, flush or back up, never a value
     if (now < this.start) this.start = now;
     return now - this.start;
   }
 
   restart(): void {
-    this.start = Date.now();
+    this.start = Date.now(); // non-numeric: the pacing interval's new start
   }
 }
