@@ -31,14 +31,12 @@ const CLASS_IGNORED_OPTIONS: Readonly<Record<string, Readonly<Record<string, (va
   ...Object.fromEntries(['SimpleRNN', 'LSTM', 'GRU'].map((name) => [name, { unroll: (v: unknown) => v === null || v === undefined || typeof v === 'boolean' }])),
 };
 
-const own = (table: object, key: string) => Object.prototype.hasOwnProperty.call(table, key);
-
 /** Whether an option's value means nothing to verbatim (IGNORED_OPTIONS, the class's own, or no constraint). */
 export function isIgnoredOption(name: string, value: unknown, className?: string): boolean {
   if (name.endsWith('Constraint')) return value === null || value === undefined;
-  const forClass = className !== undefined && own(CLASS_IGNORED_OPTIONS, className) ? CLASS_IGNORED_OPTIONS[className]! : {};
-  if (own(forClass, name)) return forClass[name]!(value);
-  return own(IGNORED_OPTIONS, name) && IGNORED_OPTIONS[name]!(value);
+  const forClass = className !== undefined && Object.hasOwn(CLASS_IGNORED_OPTIONS, className) ? CLASS_IGNORED_OPTIONS[className]! : {};
+  if (Object.hasOwn(forClass, name)) return forClass[name]!(value);
+  return Object.hasOwn(IGNORED_OPTIONS, name) && IGNORED_OPTIONS[name]!(value);
 }
 
 /** The names of the options a built-in layer was given that it does not have. */
