@@ -43,7 +43,10 @@ describe('run tools: arguments and stores', () => {
 
   it('a setting verbatim refuses as it loads (VERBATIM_THREADS, VERBATIM_BACKEND) is bad usage: one line, exit 2, not a stack trace', () => {
     for (const [name, value, message] of [
-      ['VERBATIM_THREADS', 'two', /^verbatim: Expected VERBATIM_THREADS in the environment to be a positive integer\. Received: VERBATIM_THREADS="two"\n$/],
+      ['VERBATIM_THREADS', 'two', /^verbatim: Expected VERBATIM_THREADS in the environment to be an integer from 1 to 64\. Received: VERBATIM_THREADS="two"\n$/],
+      // The WASM backend runs at most 64 threads: 65 was clamped to 64 unseen (--threads 65 is refused).
+      ['VERBATIM_THREADS', '65', /^verbatim: Expected VERBATIM_THREADS in the environment to be an integer from 1 to 64\. Received: VERBATIM_THREADS=65\n$/],
+      ['VERBATIM_THREADS', '0x4', /^verbatim: Expected VERBATIM_THREADS in the environment to be an integer from 1 to 64\. Received: VERBATIM_THREADS="0x4"\n$/],
       ['VERBATIM_BACKEND', 'gpu', /^verbatim: Expected VERBATIM_BACKEND in the environment to be one of the registered backends \(.*\)\. Received: VERBATIM_BACKEND="gpu"\n$/],
     ] as const) {
       const r = spawnSync(process.execPath, [CLI, 'ls'], { cwd: WORK, encoding: 'utf8', env: { ...process.env, VERBATIM_STORE: STORE, [name]: value } });

@@ -390,11 +390,15 @@ describe('wasm backend: processes, threads and build', { skip: hasWasm ? false :
     assert.equal(runNode(code, { VERBATIM_THREADS: '1', VERBATIM_BACKEND: 'reference' }).stdout.trim(), 'reference 1');
     assert.equal(runNode(code, { VERBATIM_THREADS: '3' }).stdout.trim(), 'wasm 3');
     assert.equal(runNode(code, { VERBATIM_THREADS: '', VERBATIM_BACKEND: '' }).stdout.trim(), `wasm ${runNode(code, {}).stdout.trim().split(' ')[1]}`);
-    for (const threads of ['two', '0', '1.5']) {
-      const r = runNode(code, { VERBATIM_THREADS: threads });
+    // 65 was clamped to the pool's 64 unseen; '0x4' was taken as 4 (the CLI's --threads refuses both).
+    for (const [threads, shown] of [['two', '"two"'], ['0', '0'], ['1.5', '"1\\.5"'], ['65', '65'], ['0x4', '"0x4"']]) {
+      const r = runNode(code, { VERBATIM_THREADS: threads! });
       assert.notEqual(r.status, 0);
-      assert.match(r.stderr, new RegExp(`ValueError: verbatim: Expected VERBATIM_THREADS in the environment to be a positive integer\\. Received: VERBATIM_THREADS="${threads.replace('.', '\\.')}"`));
+      assert.match(r.stderr, new RegExp(`ValueError: verbatim: Expected VERBATIM_THREADS in the environment to be an integer from 1 to 64\\. Received: VERBATIM_THREADS=${shown}\n`));
     }
+    // setNumThreads as well: 65 restarted the pool's 63 workers and ran on 64 threads.
+    const set = runNode(`const vb = await import('verbatim'); for (const n of [65, 0, 2.5]) { try { vb.setNumThreads(n); console.log('accepted', n); } catch (e) { console.log(e.message); } }`, {});
+    assert.deepEqual(set.stdout.trim().split('\n'), [65, 0, 2.5].map((n) => `setNumThreads: Expected threads to be an integer from 1 to 64. Received: threads=${n}`));
     const r = runNode(code, { VERBATIM_BACKEND: 'webgl' });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /ValueError: verbatim: Expected VERBATIM_BACKEND in the environment to be one of the registered backends \(reference, wasm\)\. Received: VERBATIM_BACKEND="webgl"/);

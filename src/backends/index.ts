@@ -4,6 +4,7 @@
  * default backend and thread count.
  */
 import { ENGINE } from '../engine/engine.js';
+import { checkThreadCount } from './thread-count.js';
 import { invalid } from '../errors.js';
 import { WasmBackend, wasmSimdAvailable } from './wasm/backend.js';
 
@@ -12,8 +13,9 @@ const environment = (globalThis as { process?: { env?: Record<string, string | u
 // An empty variable is unset; any other value must be one the setting takes (a typo would otherwise pass unseen).
 const threadsVariable = environment.VERBATIM_THREADS || undefined;
 if (threadsVariable !== undefined) {
-  const threads = Number(threadsVariable);
-  if (!Number.isInteger(threads) || threads < 1) throw invalid('verbatim', 'Expected VERBATIM_THREADS in the environment to be a positive integer', { VERBATIM_THREADS: threadsVariable });
+  // Decimal digits only, as the CLI's --threads: Number() would also take ' 4', '0x4' and '4e0'.
+  const threads = /^\d+$/.test(threadsVariable) ? Number(threadsVariable) : threadsVariable;
+  checkThreadCount('verbatim', 'VERBATIM_THREADS', threads, 'VERBATIM_THREADS in the environment');
   ENGINE.preferredThreads = threads;
 }
 

@@ -49,8 +49,8 @@ function shown(name: string, value: string | true): string {
   return value === true ? `--${name}` : `--${name} ${value}`;
 }
 
-/** Kernel threads a run may ask for: the WASM backend's own maximum (CONTROL.maxThreads), which it would otherwise clamp to silently. */
-export const MAX_THREADS = 64;
+/** Kernel threads a run may ask for: what setNumThreads takes. */
+export { MAX_THREADS } from '../backends/backend.js';
 /** Timers take at most 2^31 - 1 ms; a longer one fires at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 

@@ -3,6 +3,7 @@
  * dispose, memory accounting) and records primitives on active gradient tapes.
  */
 import type { Backend, DataHandle, UpdateKind } from '../backends/backend.js';
+import { checkThreadCount } from '../backends/thread-count.js';
 import { ReferenceBackend } from '../backends/reference.js';
 import { DeterminismError, ValueError, invalid } from '../errors.js';
 import { RULES } from '../primitives/index.js';
@@ -302,7 +303,7 @@ export class Engine implements TensorOwner {
   }
 
   setNumThreads(threads: number): void {
-    if (!Number.isInteger(threads) || threads < 1) throw invalid('setNumThreads', 'Expected a positive integer', { threads });
+    checkThreadCount('setNumThreads', 'threads', threads);
     this.preferredThreads = threads;
     for (const backend of this.instances.values()) backend.setNumThreads?.(threads);
   }

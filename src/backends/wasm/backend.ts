@@ -18,6 +18,7 @@ import { CONTROL, type KernelName } from './kernel-names.js';
 import { KERNELS_BASE64, KERNELS_SHA256 } from './kernels.generated.js';
 import { COSTS, OPCODES } from './opcodes.generated.js';
 import { ThreadPool } from './threads.js';
+import { checkThreadCount } from '../thread-count.js';
 
 const HEAP_BASE = 65536;
 const GEOMETRY_BYTES = 4096;
@@ -113,7 +114,7 @@ export class WasmBackend implements Backend {
   }
 
   setNumThreads(threads: number): void {
-    if (!Number.isInteger(threads) || threads < 1) throw invalid('setNumThreads', 'Expected a positive integer', { threads });
+    checkThreadCount('setNumThreads', 'threads', threads);
     this.pool?.resize(threads);
   }
 

@@ -1,3 +1,5 @@
+import { MAX_THREADS } from '../backend.js';
+
 /** The kernels workers can run, by index in the job descriptor; shared by the pool and workers. */
 export const KERNEL_NAMES = [
   'unaryF32', 'unaryI32', 'unaryU8', 'binary', 'binaryFlat', 'select', 'selectFlat', 'cast', 'reduceF32', 'reduceI32', 'argReduce',
@@ -30,7 +32,7 @@ export const CONTROL = {
   /** Per thread, 4 slots: start, end, scratch pointer, and the last job sequence it completed. */
   threads: 8,
   slotsPerThread: 4,
-  maxThreads: 64,
+  maxThreads: MAX_THREADS,
   /** Byte offset of the float64 arguments. */
   argsByte: 2048,
   maxArgs: 24,
