@@ -37,12 +37,16 @@ export function withSaveHandler(fn: (artifacts: ModelArtifacts) => Promise<SaveR
   return { save: fn };
 }
 
-/** A weight file's name from a manifest: a plain name, never a path out of the model's directory. */
+/**
+ * A weight file's name from a manifest: a plain name, never a path out of the model's directory;
+ * './name' is the name (TF.js's HTTP save writes './model.weights.bin').
+ */
 export function checkWeightPath(path: unknown, context: string): string {
-  if (typeof path !== 'string' || path === '' || path === '.' || path === '..' || /[/\\:\0]/.test(path) || path.length > 255) {
+  const name = typeof path === 'string' && path.startsWith('./') ? path.slice(2) : path;
+  if (typeof name !== 'string' || name === '' || name === '.' || name === '..' || /[/\\:\0]/.test(name) || name.length > 255) {
     throw invalid(context, 'Expected weight file paths to be plain file names (no directories, no ..)', { path });
   }
-  return path;
+  return name;
 }
 
 /** The manifest's weight specs and file paths, in order (TF.js's weightsManifest: [{paths, weights}]). */
@@ -164,13 +168,20 @@ export function fileSystem(url: string): IOHandler {
   };
 }
 
-/** http(s)://.../model.json: loads the model.json and its weight files (resolved next to it) with fetch. */
+/**
+ * http(s)://: load fetches the model.json and its weight files (resolved next to it); save sends
+ * the model as TF.js does, one multipart/form-data request (POST unless requestInit says
+ * otherwise) of model.json and model.weights.bin.
+ */
 export function http(url: string, options: LoadOptions = {}): IOHandler {
   const context = `io (${url})`;
+  if (typeof url !== 'string' || url === '') throw invalid('io.http', 'Expected a non-empty URL', { url });
+  // TF.js refuses it too: the request's body is the model.
+  if (options.requestInit?.body != null) throw invalid('io.http', 'Expected requestInit without a body (the model is the body of a save)', { 'requestInit.body': options.requestInit.body });
   const fetchFunc = options.fetchFunc ?? (globalThis as { fetch?: LoadOptions['fetchFunc'] }).fetch;
+  if (typeof fetchFunc !== 'function') throw invalid('io.http', 'Expected fetch (global, or options.fetchFunc a function)', { fetchFunc });
   return {
     async load() {
-      if (!fetchFunc) throw invalid(context, 'Expected fetch (global, or options.fetchFunc)', { fetch: fetchFunc });
       const response = await fetchFunc(url, options.requestInit);
       if (!response.ok) throw invalid(context, 'Expected the model.json request to succeed', { status: response.status });
       const text = new TextDecoder().decode(await response.arrayBuffer());
@@ -181,8 +192,15 @@ export function http(url: string, options: LoadOptions = {}): IOHandler {
         return weights.arrayBuffer();
       }, context);
     },
-    async save() {
-      throw invalid(context, "Expected a URL scheme that can save ('file://', 'indexeddb://', 'localstorage://', 'downloads://' or a handler); saving by HTTP request is not supported", { url });
+    async save(artifacts) {
+      const body = new FormData();
+      body.append('model.json', new Blob([JSON.stringify(modelJson(artifacts, './model.weights.bin'))], { type: 'application/json' }), 'model.json');
+      if (artifacts.weightData !== undefined) {
+        body.append('model.weights.bin', new Blob([concatenateWeightData(artifacts.weightData, context) as BlobPart], { type: 'application/octet-stream' }), 'model.weights.bin');
+      }
+      const response = await fetchFunc(url, { method: 'POST', ...options.requestInit, body });
+      if (!response.ok) throw invalid(context, 'Expected the save request to succeed', { status: response.status });
+      return { modelArtifactsInfo: artifactsInfo(artifacts), responses: [response] };
     },
   };
 }

@@ -34,8 +34,8 @@ function handlerFor(handlerOrUrl: unknown, operation: 'save' | 'load', options: 
     if (url.startsWith('indexeddb://')) return browserIndexedDB(url.slice('indexeddb://'.length));
     // TF.js's 'downloads://prefix' saves by io.browserDownloads(prefix), 'model' when empty.
     if (url.startsWith('downloads://') && operation === 'save') return browserDownloads(url.slice('downloads://'.length) || undefined);
-    if (/^https?:\/\//.test(url) && operation === 'load') return http(url, options);
-    throw invalid(context, `Expected a handler or a URL starting with file://, localstorage://, indexeddb://${operation === 'load' ? ' or http(s)://' : ' or downloads://'}`, { url });
+    if (/^https?:\/\//.test(url)) return http(url, options);
+    throw invalid(context, `Expected a handler or a URL starting with file://, localstorage://, indexeddb://${operation === 'load' ? ' or http(s)://' : ', http(s):// or downloads://'}`, { url });
   }
   const method = typeof handlerOrUrl === 'object' && handlerOrUrl !== null ? (handlerOrUrl as Record<string, unknown>)[operation] : undefined;
   if (typeof method !== 'function') throw invalid(context, `Expected a URL or an IOHandler with a ${operation}() method`, { handler: handlerOrUrl });
