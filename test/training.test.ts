@@ -198,6 +198,26 @@ forEachBackend('training', () => {
     m.dispose();
   });
 
+  it('earlyStopping with a baseline follows Keras 3: improving epochs never stop training, patience restarts only past the baseline', async () => {
+    const { x, y } = data(4);
+    // The monitored value per epoch, set in the logs by a callback before the stopper.
+    const stoppedAfter = async (scores: number[], patience: number) => {
+      const m = model('baseline');
+      const stopper = vb.callbacks.earlyStopping({ monitor: 'score', baseline: 0.5, patience });
+      const h = await m.fit(x, y, { epochs: scores.length, batchSize: 16, verbose: 0, callbacks: [{ onEpochEnd: (epoch, logs) => { logs!.score = scores[epoch]!; } }, stopper] });
+      m.dispose();
+      return h.epoch.length;
+    };
+    // Keras 3: 0.6, 0.55, 0.52 each improve on the best so far, so none stops training (TF.js, whose
+    // best starts at the baseline, stops after the second); the first epoch that does not improve does.
+    assert.equal(await stoppedAfter([0.6, 0.55, 0.52, 0.52, 0.52, 0.52], 2), 4);
+    // Past the baseline at the second epoch: the count restarts there, and two epochs without improvement stop it.
+    assert.equal(await stoppedAfter([0.6, 0.45, 0.46, 0.47, 0.48, 0.49], 2), 4);
+    // Improving on the best without ever beating the baseline: the wait accumulates, so the first
+    // epoch without improvement stops training even with patience 4.
+    assert.equal(await stoppedAfter([0.9, 0.8, 0.7, 0.6, 0.6, 0.6], 4), 5);
+  });
+
   it('earlyStopping restores the best weights when training ends without stopping too (Keras 3)', async () => {
     // Seeded here: run alone (no earlier test's seed), the initial weights would be drawn unseeded.
     vb.setRandomSeed(4);
