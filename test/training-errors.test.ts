@@ -28,7 +28,17 @@ describe('training: bad input', () => {
     vb.setRandomSeed(3);
     const m = vb.sequential({ layers: [vb.layers.dense({ units: 3, activation: 'softmax', inputShape: [2] })] });
     m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
-    await assert.rejects(m.fit(vb.ones([4, 2]), vb.tensor([0, 1, 7, 2]), { verbose: 0, batchSize: 4, shuffle: false }), /Expected integer labels in \[0, 3\)\. Received: yTrue\[2\]=7/);
+    await assert.rejects(m.fit(vb.ones([4, 2]), vb.tensor([0, 1, 7, 2]), { verbose: 0, batchSize: 4, shuffle: false }), /fit: Expected integer labels in \[0, 3\) \(sparseCategoricalCrossentropy\)\. Received: y\[2\]=7/);
+    // Shuffled batches: the data's row is named (it named the label's place in its shuffled batch).
+    const labels = Array.from({ length: 20 }, (_, i) => (i === 13 ? 5 : i % 3));
+    await assert.rejects(m.fit(vb.ones([20, 2]), vb.tensor(labels), { verbose: 0, batchSize: 8, epochs: 2 }), /fit: Expected integer labels in \[0, 3\) \(sparseCategoricalCrossentropy\)\. Received: y\[13\]=5$/);
+    // Sequence labels ([batch, time]) and one output of several: the output, the row and the time step.
+    const a = vb.input({ shape: [4, 2] });
+    const two = vb.model({ inputs: a, outputs: [vb.layers.dense({ units: 1 }).apply(a) as vb.layers.SymbolicTensor, vb.layers.dense({ units: 3, activation: 'softmax' }).apply(a) as vb.layers.SymbolicTensor] });
+    two.compile({ optimizer: 'sgd', loss: ['meanSquaredError', 'sparseCategoricalCrossentropy'] });
+    const steps = vb.tensor(Array.from({ length: 24 }, (_, i) => (i === 4 * 4 + 2 ? 3 : 1)), [6, 4]);
+    await assert.rejects(two.fit(vb.ones([6, 4, 2]), [vb.zeros([6, 4, 1]), steps], { verbose: 0, batchSize: 4 }), /fit: Expected integer labels in \[0, 3\) \(sparseCategoricalCrossentropy\)\. Received: y\[1\]\[4\]\[2\]=3$/);
+    two.dispose();
     m.dispose();
   });
 

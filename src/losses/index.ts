@@ -7,7 +7,7 @@ import { invalid, refuseUnknownOptions } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { TensorLike } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { EPSILON, checkShapes, type Loss, type LossFn } from './loss.js';
+import { EPSILON, LabelError, checkShapes, type Loss, type LossFn } from './loss.js';
 import { tfjsMeanSquaredError, type Reduction } from './tfjs.js';
 import { hinge, kullbackLeiblerDivergence, logcosh, meanAbsolutePercentageError, meanSquaredLogarithmicError, cosineSimilarity, poisson, squaredHinge } from './keras.js';
 
@@ -119,9 +119,7 @@ function checkLabels(labels: Tensor, classes: number): void {
   const values = labels.dataSync();
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (!(Number.isInteger(v) && v >= 0 && v < classes)) {
-      throw invalid('sparseCategoricalCrossentropy', `Expected integer labels in [0, ${classes})`, { [`yTrue[${i}]`]: v });
-    }
+    if (!(Number.isInteger(v) && v >= 0 && v < classes)) throw new LabelError('sparseCategoricalCrossentropy', `Expected integer labels in [0, ${classes})`, i, labels.shape, v);
   }
 }
 

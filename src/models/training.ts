@@ -8,7 +8,9 @@
 import { variableGrads } from '../autograd/grad.js';
 import type { Dataset, Element } from '../data/dataset.js';
 import { ENGINE } from '../engine/engine.js';
-import { invalid } from '../errors.js';
+import { invalid, type ValueError } from '../errors.js';
+import { LabelError } from '../losses/loss.js';
+import { indexText } from '../tensor/shape.js';
 import type { CallContext } from '../layers/layer.js';
 import * as ops from '../ops/index.js';
 import { foldIn } from '../random/keys.js';
@@ -105,7 +107,13 @@ export function totalLoss(
 ): Tensor {
   let total: Tensor | undefined;
   compiled.outputs.forEach((output, i) => {
-    const perExample = output.loss.call(alignTarget(ys[i]!, predictions[i]!), predictions[i]!);
+    let perExample: Tensor;
+    try {
+      perExample = output.loss.call(alignTarget(ys[i]!, predictions[i]!), predictions[i]!);
+    } catch (error) {
+      if (error instanceof LabelError && compiled.outputs.length > 1) error.output = i;
+      throw error;
+    }
     const count = share ? (perExample.size / perExample.shape[0]!) * share.batchSize : perExample.size;
     const summed = sampleWeights
       ? ops.sum(ops.mul(perExample, ops.reshape(sampleWeights, [perExample.shape[0]!, ...perExample.shape.slice(1).map(() => 1)])))
@@ -166,6 +174,14 @@ function restoreAccumulators(compiled: Compiled, meanLoss: RunningMean, outputMe
     if (!metric.setState) throw invalid(context, 'Expected metrics with getState() and setState() to resume in the middle of an epoch', { metric: name });
     metric.setState(saved[1 + outputMeans.length + i]!);
   });
+}
+
+/** A bad label named by its row in the data (y[17]), not by its place in the (shuffled) batch. */
+function atDataRow(error: LabelError, rows: Int32Array, context: string): ValueError {
+  const perRow = error.labelShape.slice(1).reduce((n, d) => n * d, 1);
+  const row = rows[Math.floor(error.index / perRow)]!;
+  const y = error.output === undefined ? 'y' : `y[${error.output}]`;
+  return invalid(context, `${error.expectation} (${error.context})`, { [`${y}[${row}]${indexText(error.index % perRow, error.labelShape.slice(1))}`]: error.value });
 }
 
 /** One optimisation step on a batch; updates the metrics with the batch's predictions. */
@@ -340,6 +356,8 @@ async function trainEpochs(
       let result: StepResult;
       try {
         result = await stepper.step(xs, ys, args.classWeight);
+      } catch (error) {
+        throw rows && error instanceof LabelError ? atDataRow(error, rows, context) : error;
       } finally {
         disposeBatch([xs, ys]);
       }
