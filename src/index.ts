@@ -60,7 +60,7 @@ export {
   type ModelArgs, type InputArgs, type Data, type Callback, type Logs, type FitArgs, type CompileArgs,
 } from './models/index.js';
 export { SymbolicTensor } from './layers/layer.js';
-import { registerClass, getRegisteredClass, modelFromJSON, fromMemory, withSaveHandler, http, browserDownloads, browserFiles, listModels, removeModel } from './io/index.js';
+import { registerClass, getRegisteredClass, modelFromJSON, fromMemory, withSaveHandler, getModelArtifactsInfoForJSON, http, browserDownloads, browserFiles, listModels, removeModel } from './io/index.js';
 export { loadLayersModel } from './io/index.js';
 /** TF.js 0.x's names, kept by the tfjs-examples programs: loadModel is loadLayersModel, Model is LayersModel. */
 export { loadLayersModel as loadModel } from './io/index.js';
@@ -69,7 +69,7 @@ export type { IOHandler, LoadOptions, ModelArtifacts, ModelArtifactsInfo, SaveCo
 
 /** TF.js's tf.io: handlers for model.save and loadLayersModel, and browser storage management. */
 /** browserHTTPRequest is TF.js 0.x's name of http. */
-export const io = { fromMemory, withSaveHandler, http, browserHTTPRequest: http, browserDownloads, browserFiles, listModels, removeModel };
+export const io = { fromMemory, withSaveHandler, getModelArtifactsInfoForJSON, http, browserHTTPRequest: http, browserDownloads, browserFiles, listModels, removeModel };
 /** TF.js's tf.serialization: registerClass makes a custom layer class loadable by its static className. */
 export const serialization = { registerClass, getRegisteredClass };
 /** TF.js's tf.models. */

@@ -143,6 +143,17 @@ describe('vb.data.csv against tf.data.csv', () => {
     assert.deepEqual(((mine as Json[])[0] as { xs: Json }).xs, { shape: [2, 3], dtype: 'float32', values: [1, 2, 3, 4, 5, 6] });
   });
 
+  it('elements are typed by the config: {xs, ys} with a label column, rows without (the idiom compiles without casts)', async () => {
+    const file = join(dir, 'typed.csv');
+    writeFileSync(file, 'a,b,y\n1,2,0\n3,4,1\n');
+    // Typed as rows or {xs, ys} alike, Object.values(xs) did not compile under strict TS (xs could be a value).
+    const labelled = vb.data.csv(`file://${file}`, { columnConfigs: { y: { isLabel: true } } });
+    const arrays = await labelled.map(({ xs, ys }) => ({ xs: Object.values(xs), ys: Object.values(ys) })).toArray();
+    assert.deepEqual(arrays, [{ xs: [1, 2], ys: [0] }, { xs: [3, 4], ys: [1] }]);
+    const rows: vb.data.CsvRow[] = await vb.data.csv(`file://${file}`).toArray();
+    assert.deepEqual(rows[1], { a: 3, b: 4, y: 1 });
+  });
+
   it('columnNames() as TF.js: all names, or the configured ones', async () => {
     const path = file('a,b,c\n1,2,3\n');
     const url = pathToFileURL(path).href;

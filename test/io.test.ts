@@ -267,6 +267,17 @@ describe('save and load: files', () => {
     model.dispose();
   });
 
+  it('io.getModelArtifactsInfoForJSON counts as TF.js does (UTF-8 bytes: it counted UTF-16 units)', async () => {
+    const model = vb.sequential({ name: fresh('modèle_ü'), layers: [L.dense({ units: 2, inputShape: [3], name: 'dënse_β' })] });
+    const artifacts = await capture((h) => model.save(h));
+    const { dateSaved, ...ours } = vb.io.getModelArtifactsInfoForJSON(artifacts);
+    const { dateSaved: _theirDate, ...theirs } = tf.io.getModelArtifactsInfoForJSON(artifacts as tf.io.ModelArtifacts);
+    assert.ok(dateSaved instanceof Date);
+    assert.deepEqual(ours, theirs);
+    assert.ok(ours.modelTopologyBytes! > JSON.stringify(artifacts.modelTopology).length, 'non-ASCII names take more bytes than characters');
+    model.dispose();
+  });
+
   it('downloads://prefix saves as TF.js does, by io.browserDownloads(prefix): prefix.json and prefix.weights.bin, which io.browserFiles loads', async () => {
     // A stand-in for the page: anchors record their download name and blob when clicked.
     const clicked: { download: string; blob: Blob }[] = [];

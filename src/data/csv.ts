@@ -42,6 +42,17 @@ export type CsvValue = number | string | boolean | undefined;
 export type CsvRow = Record<string, CsvValue>;
 export type CsvElement = CsvRow | { xs: CsvRow; ys: CsvRow };
 
+/**
+ * The elements a config gives, as the type checker can tell: {xs, ys} when a column config says
+ * isLabel: true, rows when none can, either when it cannot tell (a config built at run time).
+ */
+export type CsvElementOf<C extends CsvConfig | undefined> =
+  C extends { columnConfigs: infer M }
+    ? true extends { [K in keyof M]: M[K] extends { isLabel: true } ? true : never }[keyof M]
+      ? { xs: CsvRow; ys: CsvRow }
+      : boolean extends { [K in keyof M]: M[K] extends { isLabel?: infer L } ? L : never }[keyof M] ? CsvElement : CsvRow
+    : CsvRow;
+
 const CONTEXT = 'data.csv';
 const CONFIG_KEYS = ['hasHeader', 'columnNames', 'columnConfigs', 'configuredColumnsOnly', 'delimiter', 'delimWhitespace'];
 const COLUMN_KEYS = ['required', 'dtype', 'default', 'isLabel'];
@@ -224,13 +235,14 @@ class CsvReader {
 }
 
 /** A dataset of a CSV file's rows; read lazily, anew on each pass. */
-export class CsvDataset extends Dataset<CsvElement> {
+export class CsvDataset<E extends CsvElement = CsvElement> extends Dataset<E> {
   private readonly reader: CsvReader;
 
   constructor(source: TextSource, config?: CsvConfig) {
     checkTextSource(source, CONTEXT);
     const reader = new CsvReader(source, checkConfig(config));
-    super((_pass, stop) => reader.elements(stop), null);
+    // The reader gives {xs, ys} exactly when a column is a label, as E says where the checker can tell.
+    super((_pass, stop) => reader.elements(stop) as AsyncGenerator<E, void, undefined>, null);
     this.reader = reader;
   }
 
@@ -240,6 +252,6 @@ export class CsvDataset extends Dataset<CsvElement> {
   }
 }
 
-export function csv(source: TextSource, config?: CsvConfig): CsvDataset {
-  return new CsvDataset(source, config);
+export function csv<const C extends CsvConfig | undefined = undefined>(source: TextSource, config?: C): CsvDataset<CsvElementOf<C>> {
+  return new CsvDataset<CsvElementOf<C>>(source, config);
 }

@@ -11,13 +11,19 @@ import type { IOHandler, LoadOptions, ModelArtifacts, ModelArtifactsInfo, SaveRe
 import { concatenateWeightData } from './weights.js';
 
 
+/** UTF-8 bytes of a value's JSON, as TF.js counts a topology's and weight specs' size. */
+function jsonBytes(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value)).length;
+}
+
+/** What a save reports of the artifacts it saved (TF.js's io.getModelArtifactsInfoForJSON). */
 export function artifactsInfo(artifacts: ModelArtifacts): ModelArtifactsInfo {
   const data = artifacts.weightData;
   return {
     dateSaved: new Date(),
     modelTopologyType: 'JSON',
-    modelTopologyBytes: artifacts.modelTopology ? JSON.stringify(artifacts.modelTopology).length : 0,
-    weightSpecsBytes: artifacts.weightSpecs ? JSON.stringify(artifacts.weightSpecs).length : 0,
+    modelTopologyBytes: artifacts.modelTopology ? jsonBytes(artifacts.modelTopology) : 0,
+    weightSpecsBytes: artifacts.weightSpecs ? jsonBytes(artifacts.weightSpecs) : 0,
     weightDataBytes: data ? concatenateWeightData(data, 'save').byteLength : 0,
   };
 }
