@@ -502,6 +502,18 @@ describe('toJSON, modelFromJSON, registerClass', () => {
     const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts));
     const x = vb.ones([1, 3]);
     assert.deepEqual(bits(loaded.predict(x)), bits(model.predict(x)));
+    // NaN and Infinity in a config: JSON would hold null (a Scale of factor null, or of 2 by default, once loaded): refused, nothing written.
+    const dir = mkdtempSync(join(tmpdir(), 'verbatim-nonfinite-'));
+    try {
+      for (const factor of [Number.NaN, -Infinity]) {
+        const odd = vb.sequential({ name: fresh('nonfinite'), layers: [L.dense({ units: 2, inputShape: [3] }), new Scale({ factor, name: 'odd' })] });
+        await assert.rejects(odd.save(`file://${dir}`), new RegExp(`model\\.save: Expected finite numbers in layer configs \\(JSON has no NaN or Infinity: the file would hold null\\)\\. Received: layer odd\\.factor=${String(factor)}`));
+        odd.dispose();
+      }
+      assert.deepEqual(readdirSync(dir), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     model.dispose();
     loaded.dispose();
   });

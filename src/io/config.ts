@@ -112,6 +112,18 @@ const TO_FILE: Record<string, (value: unknown) => unknown> = {
 };
 
 /** verbatim's layer config in TF.js's spelling (keys snake_case; `layer` of wrappers converted by `nested`). */
+/**
+ * JSON has no NaN or Infinity: JSON.stringify would save them as null, a file that loads as
+ * something else (or not at all). Refused, naming where, before anything is written.
+ */
+export function refuseNonFinite(value: unknown, at: string): void {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw invalid('model.save', 'Expected finite numbers in layer configs (JSON has no NaN or Infinity: the file would hold null)', { [at]: value });
+  }
+  if (Array.isArray(value)) value.forEach((v, i) => refuseNonFinite(v, `${at}[${i}]`));
+  else if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) refuseNonFinite(v, `${at}.${k}`);
+}
+
 export function configToJson(config: Json, nested: (layer: Json) => Json): Json {
   const out: Json = {};
   for (const [key, value] of Object.entries(config)) {

@@ -14,7 +14,7 @@ import { LayersModel, ModelLayer } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { input } from '../models/topology.js';
 import type { Variable } from '../tensor/tensor.js';
-import { configFromJson, configToJson, isPlainObject, own, snakeKey } from './config.js';
+import { configFromJson, configToJson, isPlainObject, own, refuseNonFinite, snakeKey } from './config.js';
 import { getRegisteredClass, isBuiltIn, registeredClassNames } from './registry.js';
 import type { Json } from './types.js';
 
@@ -74,6 +74,7 @@ export function fileOutputNames(model: LayersModel, names: FileNames = fileNames
 function layerToJson(layer: Layer, names: FileNames): { class_name: string; config: Json } {
   if (layer instanceof ModelLayer) return modelToJson(layer.model, names);
   const config = configToJson(layer.getConfig(), nestedToJson);
+  refuseNonFinite(config, `layer ${layer.name ?? layer.className}`);
   // TF.js names a Bidirectional's weights after its inner layer's name: forward_<inner>/kernel.
   if (layer instanceof Bidirectional && isPlainObject(config.layer) && isPlainObject(config.layer.config)) {
     config.layer.config.name = layer.forwardLayer.name?.replace(/^forward_/, '') ?? null;
