@@ -1,42 +1,27 @@
 /**
- * Recurrent layers with Keras 3 semantics and defaults: SimpleRNN, LSTM, GRU. Each is unrolled
- * over the time steps from existing ops, so the gradient flows through the unrolled graph.
+ * Recurrent layers with Keras 3 semantics and defaults: RNN over a cell (src/layers/recurrent-cells.ts)
+ * or a stack of cells, and SimpleRNN, LSTM, GRU, each RNN over its cell (Keras: LSTM is
+ * RNN(LSTMCell)). The loop is unrolled over the time steps from existing ops, so the gradient
+ * flows through the unrolled graph.
  *
- * Per call: x . kernel (+ the input bias) for every step in one matMul on the time-major input,
- * then per step only the recurrent product h . recurrent_kernel and the gates. Masked steps
- * (mask false) keep the previous states and repeat the previous output, as Keras does. Dropout
- * masks are drawn once per sequence (the same for every step and gate, as Keras's default
- * implementation) from foldIn(layerKey, step, 'dropout' | 'recurrent_dropout'): fresh every
- * training step, the same on every run.
+ * Per call: x . kernel (+ the input bias) of the first cell for every step in one matMul on the
+ * time-major input, then per step only the recurrent products and the gates (and a stacked
+ * cell's projection of the previous cell's output). Masked steps (mask false) keep the previous
+ * states and repeat the previous output, as Keras does.
  */
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
-import { foldIn, key as keyOf, type Key, type Seed } from '../random/keys.js';
-import { uniformValues } from '../random/samplers.js';
+import type { Seed } from '../random/keys.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
-import { getActivation, type ActivationFn, type ActivationIdentifier, type ResolvedActivation } from './activations.js';
-import { parseSeed } from './core.js';
-import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
-import { firstDraw, Layer, keyForPath, type BatchRows, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
-import { getRegularizer, type Regularizer } from './regularizers.js';
+import { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+import {
+  cellFrom, CellLayer, flag, GRUCell, LSTMCell, RecurrentCell, SimpleRNNCell, StackedRNNCells,
+  type CellArgs, type CellConfig, type GatedCellArgs, type GRUCellArgs, type LSTMCellArgs,
+} from './recurrent-cells.js';
 
-type RegularizerIdentifier = 'l1' | 'l2' | 'l1l2' | Regularizer;
-
-export interface RecurrentArgs extends LayerArgs {
-  units: number;
-  activation?: ActivationIdentifier | ActivationFn;
-  useBias?: boolean;
-  kernelInitializer?: InitializerIdentifier | Initializer;
-  recurrentInitializer?: InitializerIdentifier | Initializer;
-  biasInitializer?: InitializerIdentifier | Initializer;
-  kernelRegularizer?: RegularizerIdentifier;
-  recurrentRegularizer?: RegularizerIdentifier;
-  biasRegularizer?: RegularizerIdentifier;
-  /** Fraction of the input features dropped in training (one mask per sequence). */
-  dropout?: number;
-  /** Fraction of the recurrent state dropped before h . recurrent_kernel in training (one mask per sequence). */
-  recurrentDropout?: number;
+/** The options of an RNN layer besides its cell (Keras's and TF.js's). */
+export interface SequenceArgs extends LayerArgs {
   /** Output every step ([batch, time, units]) instead of the last ([batch, units]). */
   returnSequences?: boolean;
   /** Also return the final states: applyOutputs gives [output, ...states]. */
@@ -47,44 +32,23 @@ export interface RecurrentArgs extends LayerArgs {
   stateful?: boolean;
   /** Accepted for TF.js compatibility; the loop is always unrolled. */
   unroll?: boolean;
-  /** With a seed the dropout masks come from key(seed); otherwise from keyFor('<model>/<layer>'). */
-  seed?: Seed | string | null;
 }
 
-export interface GatedRecurrentArgs extends RecurrentArgs {
-  recurrentActivation?: ActivationIdentifier | ActivationFn;
+export interface RNNArgs extends SequenceArgs {
+  /** A cell not yet used, a list of them (stacked, as StackedRNNCells), or its {className, config} as getConfig() gives it. */
+  cell: CellLayer | RecurrentCell[] | CellConfig;
 }
 
-export interface LSTMArgs extends GatedRecurrentArgs {
-  /** Initialise the forget gate's bias to 1 (Keras default true). */
-  unitForgetBias?: boolean;
-}
-
-export interface GRUArgs extends GatedRecurrentArgs {
-  /** Apply the reset gate after the recurrent product, with a separate recurrent bias (Keras default true). */
-  resetAfter?: boolean;
-}
-
-/** One step: the new states (states[0] is the step's output) from x_t . kernel + input bias and the previous states. */
-type StepFn = (projected: Tensor, states: readonly Tensor[], recurrentInput: Tensor) => Tensor[];
+export interface RecurrentArgs extends CellArgs, SequenceArgs {}
+export interface GatedRecurrentArgs extends GatedCellArgs, SequenceArgs {}
+export interface LSTMArgs extends LSTMCellArgs, SequenceArgs {}
+export interface GRUArgs extends GRUCellArgs, SequenceArgs {}
 
 /** A recurrent layer's outputs on a sequence: each step's output in processing order (with returnSequences), the last step's, and the final states. */
 export interface SequenceResult {
   outputs: Tensor[];
   output: Tensor;
   states: Tensor[];
-}
-
-function rate(context: string, argument: string, value: unknown): number {
-  if (value === undefined) return 0;
-  if (typeof value !== 'number' || !(value >= 0 && value < 1)) throw invalid(context, `Expected ${argument} in [0, 1)`, { [argument]: value });
-  return value;
-}
-
-function flag(context: string, argument: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw invalid(context, `Expected ${argument} to be a boolean`, { [argument]: value });
-  return value;
 }
 
 /**
@@ -102,104 +66,79 @@ function splitRows(x: Tensor, parts: number): Tensor[] {
   return [...splitRows(first, half), ...splitRows(second, parts - half)];
 }
 
-/**
- * A dropout mask of the given shape [batch, features]: 0 with probability rate, else
- * 1 / (1 - rate) (float32); a micro-batch (rows) gets its rows of its batch's mask.
- */
-function dropoutMask(k: Key, shape: number[], dropRate: number, rows: BatchRows | undefined): Tensor {
-  const scale = Math.fround(1 / Math.fround(1 - dropRate));
-  const count = shape[0]! * shape[1]!;
-  const u = uniformValues(k, count, 0, 1, firstDraw(rows, count, shape[0]!));
-  return ENGINE.makeTensor(u.map((v) => (v >= dropRate ? scale : 0)), shape, 'float32');
-}
-
-export abstract class RNN extends Layer {
+/** Runs a cell (or stacked cells) over a sequence (Keras's RNN). */
+export class RNN extends Layer {
   override supportsMasking = true;
-  readonly units: number;
-  readonly useBias: boolean;
-  readonly dropout: number;
-  readonly recurrentDropout: number;
+  /** The cell as given: one cell or a StackedRNNCells. */
+  readonly cell: CellLayer;
+  /** The cells run at each step, first to last. */
+  readonly cells: readonly RecurrentCell[];
   readonly returnSequences: boolean;
   readonly returnState: boolean;
   readonly goBackwards: boolean;
-  readonly seed: Seed | undefined;
   /** Set by Bidirectional when returning sequences: masked steps output zeros (Keras's zero_output_for_mask). */
   zeroOutputForMask = false;
-  protected readonly activation: ResolvedActivation;
-  protected readonly kernelInitializer: Initializer;
-  protected readonly recurrentInitializer: Initializer;
-  protected readonly biasInitializer: Initializer;
-  private readonly kernelRegularizer: Regularizer | undefined;
-  private readonly recurrentRegularizer: Regularizer | undefined;
-  private readonly biasRegularizer: Regularizer | undefined;
-  kernel: Variable | undefined;
-  recurrentKernel: Variable | undefined;
-  bias: Variable | undefined;
 
-  /** gates: how many units-wide blocks the kernels have; stateCount: how many [batch, units] states. */
-  constructor(className: string, args: RecurrentArgs, protected readonly gates: number, readonly stateCount: number) {
+  /** className: SimpleRNN, LSTM and GRU are RNN over the cell they make. */
+  constructor(args: RNNArgs, className = 'RNN') {
     super(className, args);
-    if (!Number.isInteger(args.units) || args.units <= 0) throw invalid(className, 'Expected units to be a positive integer', { units: args.units });
     if (args.stateful) throw invalid(className, 'Expected stateful: false (stateful recurrent layers are not implemented)', { stateful: args.stateful });
-    this.units = args.units;
-    this.activation = getActivation(args.activation === undefined ? 'tanh' : args.activation, className);
-    this.useBias = flag(className, 'useBias', args.useBias, true);
-    this.kernelInitializer = getInitializer(args.kernelInitializer, 'glorotUniform', className);
-    this.recurrentInitializer = getInitializer(args.recurrentInitializer, 'orthogonal', className);
-    this.biasInitializer = getInitializer(args.biasInitializer, 'zeros', className);
-    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, className);
-    this.recurrentRegularizer = getRegularizer(args.recurrentRegularizer, className);
-    this.biasRegularizer = getRegularizer(args.biasRegularizer, className);
-    this.dropout = rate(className, 'dropout', args.dropout);
-    this.recurrentDropout = rate(className, 'recurrentDropout', args.recurrentDropout);
+    if (args.cell === undefined || args.cell === null) throw invalid(className, 'Expected a cell: rnn({cell: vb.layers.lstmCell({units})}), or a list of cells', { cell: args.cell });
+    this.cell = Array.isArray(args.cell) ? new StackedRNNCells({ cells: args.cell }) : cellFrom(args.cell, className, 'cell');
+    this.cells = this.cell instanceof StackedRNNCells ? this.cell.cells : [this.cell as RecurrentCell];
+    this.cell.owner = this;
     this.returnSequences = flag(className, 'returnSequences', args.returnSequences, false);
     this.returnState = flag(className, 'returnState', args.returnState, false);
     this.takesInitialState = true;
     this.takesInputList = true;
     this.goBackwards = flag(className, 'goBackwards', args.goBackwards, false);
     flag(className, 'unroll', args.unroll, true); // only checked: the loop is always unrolled
-    this.seed = parseSeed(className, args.seed);
+  }
+
+  /** The output's size: the last cell's units. */
+  get units(): number {
+    return this.cells.at(-1)!.units;
+  }
+
+  /** How many [batch, units] states: every cell's, first cell first (Keras's order, flattened). */
+  get stateCount(): number {
+    return this.stateUnits().length;
+  }
+
+  /** Each state's units, in order. */
+  private stateUnits(): number[] {
+    return this.cells.flatMap((cell) => Array.from({ length: cell.stateCount }, () => cell.units));
   }
 
   protected get context(): string {
     return `${this.className} (${this.name})`;
   }
 
+  /** Builds the cells: one at the layer's path (`rnn/kernel`, as TF.js), stacked ones at `rnn/RNNCell_<i>` (TF.js's scope). */
   override build(shapes: SymbolicShape | SymbolicShape[]): void {
     const inputShape = sequenceShape(shapes);
-    const inputDim = inputShape.at(-1);
+    let inputDim = inputShape.at(-1);
     if (inputShape.length !== 3 || typeof inputDim !== 'number') {
       throw invalid(this.context, 'Expected inputs of shape [batch, time, features] with features known', { inputShape });
     }
-    const width = this.gates * this.units;
-    this.kernel = this.addWeight('kernel', [inputDim, width], this.kernelInitializer, this.kernelRegularizer);
-    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, width], this.recurrentInitializer, this.recurrentRegularizer);
-    if (this.useBias) this.bias = this.addWeight('bias', this.biasShape(), this.initialBias(), this.biasRegularizer);
+    const stacked = this.cell instanceof StackedRNNCells;
+    this.cells.forEach((cell, i) => {
+      cell.buildCell(stacked ? `${this.path}/RNNCell_${i}` : this.path, inputDim as number);
+      this.weights.push(...cell.weights);
+      inputDim = cell.units;
+    });
+    if (stacked) this.cell.built = true;
+    const trainable = new Set(this.trainableWeights);
+    for (const w of this.weights) w.variable.trainable = trainable.has(w.variable);
     this.built = true;
   }
-
-  protected biasShape(): number[] {
-    return [this.gates * this.units];
-  }
-
-  protected initialBias(): Initializer {
-    return this.biasInitializer;
-  }
-
-  /** The bias added to x . kernel before the loop. */
-  protected inputBias(): Tensor | undefined {
-    return this.bias;
-  }
-
-  /** The step function, with the weights it needs prepared once per call. */
-  protected abstract makeStep(): StepFn;
 
   /** The output's shape, then with returnState the states' ([batch, units] each). */
   computeOutputShape(shapes: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
     const inputShape = sequenceShape(shapes);
     const batch = inputShape[0] ?? null;
     const output = this.returnSequences ? [batch, inputShape[1] ?? null, this.units] : [batch, this.units];
-    return this.returnState ? [output, ...Array.from({ length: this.stateCount }, () => [batch, this.units])] : output;
+    return this.returnState ? [output, ...this.stateUnits().map((units) => [batch, units])] : output;
   }
 
   override computeMask(_input: Tensor, mask: Tensor | undefined): Tensor | undefined {
@@ -208,7 +147,8 @@ export abstract class RNN extends Layer {
 
   /** Runs the recurrence over x [batch, time, features] with an optional bool mask [batch, time]. */
   runSequence(x: Tensor, context: CallContext, initialStates?: readonly Tensor[]): SequenceResult {
-    const inputDim = this.kernel!.shape[0]!;
+    const first = this.cells[0]!;
+    const inputDim = first.kernel!.shape[0]!;
     if (x.rank !== 3 || x.shape[2] !== inputDim || x.shape[1] === 0) {
       throw invalid(this.context, `Expected inputs of shape [batch, time >= 1, ${inputDim}]`, { 'inputs.shape': x.shape });
     }
@@ -217,27 +157,32 @@ export abstract class RNN extends Layer {
     if (mask && (mask.dtype !== 'bool' || mask.rank !== 2 || mask.shape[0] !== batch || mask.shape[1] !== time)) {
       throw invalid(this.context, `Expected a bool mask of shape [${batch}, ${time}]`, { 'mask.shape': mask.shape, 'mask.dtype': mask.dtype });
     }
-    const noise = context.training && (this.dropout > 0 || this.recurrentDropout > 0)
-      ? foldIn(this.seed === undefined ? keyForPath(this.path) : keyOf(this.seed), context.step) : undefined;
+    const masks = this.cells.map((cell) => cell.dropoutMasks(context, batch));
     // int32 and bool sequences are promoted to float32, as the input projection's matmul promotes them in Keras and TF.js.
     let input = x.dtype === 'float32' ? x : ops.cast(x, 'float32');
-    if (noise && this.dropout > 0) input = ops.mul(input, ops.reshape(dropoutMask(foldIn(noise, 'dropout'), [batch, inputDim], this.dropout, context.rows), [batch, 1, inputDim]));
-    let projected = ops.matMul(ops.reshape(ops.transpose(input, [1, 0, 2]), [time * batch, inputDim]), this.kernel!);
-    const inputBias = this.inputBias();
-    if (inputBias) projected = ops.add(projected, inputBias);
-    const perStep = splitRows(projected, time);
-    const recurrentMask = noise && this.recurrentDropout > 0 ? dropoutMask(foldIn(noise, 'recurrent_dropout'), [batch, this.units], this.recurrentDropout, context.rows) : undefined;
-    const step = this.makeStep();
-    if (initialStates && (initialStates.length !== this.stateCount || initialStates.some((h) => h.rank !== 2 || h.shape[0] !== batch || h.shape[1] !== this.units))) {
-      throw invalid(this.context, `Expected ${this.stateCount} initial state(s) of shape [${batch}, ${this.units}]`, { initialState: initialStates.map((h) => `[${h.shape.join(',')}]`).join(' ') });
+    if (masks[0]!.input) input = ops.mul(input, ops.reshape(masks[0]!.input, [batch, 1, inputDim]));
+    const perStep = splitRows(first.project(ops.reshape(ops.transpose(input, [1, 0, 2]), [time * batch, inputDim])), time);
+    const steps = this.cells.map((cell) => cell.makeStep());
+    const stateUnits = this.stateUnits();
+    if (initialStates && (initialStates.length !== stateUnits.length || initialStates.some((h, k) => h.rank !== 2 || h.shape[0] !== batch || h.shape[1] !== stateUnits[k]))) {
+      const expected = stateUnits.map((units) => `[${batch}, ${units}]`).join(' ');
+      throw invalid(this.context, `Expected ${stateUnits.length} initial state(s) of shape ${expected}`, { initialState: initialStates.map((h) => `[${h.shape.join(',')}]`).join(' ') });
     }
-    let states = initialStates ? [...initialStates] : Array.from({ length: this.stateCount }, () => ops.zeros([batch, this.units]));
+    let states = initialStates ? [...initialStates] : stateUnits.map((units) => ops.zeros([batch, units]));
     const outputs: Tensor[] = [];
     let last: Tensor | undefined;
     for (let i = 0; i < time; i++) {
       const t = this.goBackwards ? time - 1 - i : i;
-      let next = step(perStep[t]!, states, recurrentMask ? ops.mul(states[0]!, recurrentMask) : states[0]!);
-      let output = next[0]!;
+      let next: Tensor[] = [];
+      let output = perStep[t]!;
+      this.cells.forEach((cell, k) => {
+        const own = states.slice(next.length, next.length + cell.stateCount);
+        const { input: inputMask, recurrent } = masks[k]!;
+        const projected = k === 0 ? output : cell.project(inputMask ? ops.mul(output, inputMask) : output);
+        const cellNext = steps[k]!(projected, own, recurrent ? ops.mul(own[0]!, recurrent) : own[0]!);
+        output = cellNext[0]!;
+        next.push(...cellNext);
+      });
       if (mask) {
         const keep = ops.slice(mask, [0, t], [batch, 1]);
         const previous = states;
@@ -273,15 +218,24 @@ export abstract class RNN extends Layer {
     return this.callOutputs(x, this.prepareToApply(x, context));
   }
 
+  /** A cell made with trainable: false (or a stack of them) stays frozen, as in Keras and TF.js. */
+  override get trainableWeights(): Variable[] {
+    return this.trainable && this.cell.trainable ? this.cells.flatMap((cell) => cell.trainableWeights) : [];
+  }
+
+  /** The options besides the cell's. */
+  protected sequenceConfig(): Record<string, unknown> {
+    return { returnSequences: this.returnSequences, returnState: this.returnState, goBackwards: this.goBackwards, stateful: false };
+  }
+
   getConfig(): Record<string, unknown> {
-    return {
-      units: this.units, activation: this.activation.name, useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer.name, recurrentInitializer: this.recurrentInitializer.name, biasInitializer: this.biasInitializer.name,
-      kernelRegularizer: this.kernelRegularizer?.config ?? null, recurrentRegularizer: this.recurrentRegularizer?.config ?? null,
-      biasRegularizer: this.biasRegularizer?.config ?? null,
-      dropout: this.dropout, recurrentDropout: this.recurrentDropout, returnSequences: this.returnSequences, returnState: this.returnState,
-      goBackwards: this.goBackwards, stateful: false, seed: typeof this.seed === 'bigint' ? this.seed.toString() : this.seed ?? null,
-    };
+    return { cell: this.cell.toCellConfig(), ...this.sequenceConfig() };
+  }
+
+  override dispose(): void {
+    for (const cell of this.cells) cell.dispose();
+    this.weights.length = 0;
+    this.built = false;
   }
 }
 
@@ -290,130 +244,83 @@ function sequenceShape(shapes: SymbolicShape | SymbolicShape[]): SymbolicShape {
   return (Array.isArray(shapes[0]) ? shapes[0] : shapes) as SymbolicShape;
 }
 
-/** h = activation(x . kernel + bias + h_prev . recurrent_kernel). */
-export class SimpleRNN extends RNN {
+/** SimpleRNN, LSTM and GRU: RNN over the one cell they make from their options, whose weights and options they show. */
+abstract class OneCellRNN<C extends RecurrentCell> extends RNN {
+  declare readonly cell: C;
+
+  get kernel(): Variable | undefined {
+    return this.cell.kernel;
+  }
+
+  get recurrentKernel(): Variable | undefined {
+    return this.cell.recurrentKernel;
+  }
+
+  get bias(): Variable | undefined {
+    return this.cell.bias;
+  }
+
+  get useBias(): boolean {
+    return this.cell.useBias;
+  }
+
+  get dropout(): number {
+    return this.cell.dropout;
+  }
+
+  get recurrentDropout(): number {
+    return this.cell.recurrentDropout;
+  }
+
+  get seed(): Seed | undefined {
+    return this.cell.seed;
+  }
+
+  /** The cell's options with the sequence options, in one flat config (Keras's and TF.js's for these layers). */
+  override getConfig(): Record<string, unknown> {
+    const config: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(this.cell.getConfig())) {
+      if (key === 'seed') Object.assign(config, this.sequenceConfig());
+      config[key] = value;
+    }
+    return config;
+  }
+}
+
+/** h = activation(x . kernel + bias + h_prev . recurrent_kernel): RNN(SimpleRNNCell). */
+export class SimpleRNN extends OneCellRNN<SimpleRNNCell> {
   constructor(args: RecurrentArgs) {
-    super('SimpleRNN', args, 1, 1);
-  }
-
-  protected makeStep(): StepFn {
-    const recurrentKernel = this.recurrentKernel!;
-    return (projected, _states, h) => [this.activation.fn(ops.add(projected, ops.matMul(h, recurrentKernel)))];
+    super({ ...args, cell: new SimpleRNNCell(args, 'SimpleRNN') }, 'SimpleRNN');
   }
 }
 
-/** The [batch, units] block k of a [batch, gates * units] tensor. */
-function gate(z: Tensor, k: number, units: number): Tensor {
-  return ops.slice(z, [0, k * units], [-1, units]);
-}
-
-/**
- * z = x . kernel + bias + h_prev . recurrent_kernel, split into gates i, f, g, o (Keras's order);
- * c = f * c_prev + i * activation(g), h = o * activation(c). States [h, c].
- */
-export class LSTM extends RNN {
-  readonly unitForgetBias: boolean;
-  private readonly recurrentActivation: ResolvedActivation;
-
+/** RNN(LSTMCell): states [h, c]. */
+export class LSTM extends OneCellRNN<LSTMCell> {
   constructor(args: LSTMArgs) {
-    super('LSTM', args, 4, 2);
-    this.recurrentActivation = getActivation(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation, 'LSTM');
-    this.unitForgetBias = flag('LSTM', 'unitForgetBias', args.unitForgetBias, true);
+    super({ ...args, cell: new LSTMCell(args, 'LSTM') }, 'LSTM');
   }
 
-  /** With unitForgetBias the forget gate's block starts at 1 (Keras: ones for f, the initializer elsewhere). */
-  protected override initialBias(): Initializer {
-    if (!this.unitForgetBias) return this.biasInitializer;
-    const base = this.biasInitializer;
-    const units = this.units;
-    return {
-      name: base.name,
-      values(shape, key) {
-        const values = base.values(shape, key);
-        values.fill(1, units, 2 * units);
-        return values;
-      },
-    };
-  }
-
-  protected makeStep(): StepFn {
-    const recurrentKernel = this.recurrentKernel!;
-    const { units } = this;
-    const act = this.activation.fn;
-    const recurrentAct = this.recurrentActivation.fn;
-    return (projected, [, c], h) => {
-      const z = ops.add(projected, ops.matMul(h, recurrentKernel));
-      const i = recurrentAct(gate(z, 0, units));
-      const f = recurrentAct(gate(z, 1, units));
-      const o = recurrentAct(gate(z, 3, units));
-      const cNext = ops.add(ops.mul(f, c!), ops.mul(i, act(gate(z, 2, units))));
-      return [ops.mul(o, act(cNext)), cNext];
-    };
-  }
-
-  override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), recurrentActivation: this.recurrentActivation.name, unitForgetBias: this.unitForgetBias };
+  get unitForgetBias(): boolean {
+    return this.cell.unitForgetBias;
   }
 }
 
-/**
- * Gates z (update), r (reset), h (candidate) in Keras's order; h = z * h_prev + (1 - z) * hh.
- * resetAfter (Keras default): hh = activation(x_h + r * (h_prev . R_h + recurrent bias)) with bias
- * [2, 3 units] (input row, recurrent row); otherwise hh = activation(x_h + (r * h_prev) . R_h)
- * with bias [3 units] (TF.js's only mode).
- */
-export class GRU extends RNN {
-  readonly resetAfter: boolean;
-  private readonly recurrentActivation: ResolvedActivation;
-
+/** RNN(GRUCell). */
+export class GRU extends OneCellRNN<GRUCell> {
   constructor(args: GRUArgs) {
-    super('GRU', args, 3, 1);
-    this.recurrentActivation = getActivation(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation, 'GRU');
-    this.resetAfter = flag('GRU', 'resetAfter', args.resetAfter, true);
+    super({ ...args, cell: new GRUCell(args, 'GRU') }, 'GRU');
   }
 
-  protected override biasShape(): number[] {
-    return this.resetAfter ? [2, 3 * this.units] : [3 * this.units];
-  }
-
-  private biasRow(row: number): Tensor | undefined {
-    if (!this.bias || !this.resetAfter) return row === 0 ? this.bias : undefined;
-    return ops.reshape(ops.slice(this.bias, [row, 0], [1, -1]), [3 * this.units]);
-  }
-
-  protected override inputBias(): Tensor | undefined {
-    return this.biasRow(0);
-  }
-
-  protected makeStep(): StepFn {
-    const { units, resetAfter } = this;
-    const act = this.activation.fn;
-    const recurrentAct = this.recurrentActivation.fn;
-    const recurrentBias = this.biasRow(1);
-    const kernel = this.recurrentKernel!;
-    const gatesKernel = resetAfter ? kernel : ops.slice(kernel, [0, 0], [-1, 2 * units]);
-    const candidateKernel = resetAfter ? undefined : ops.slice(kernel, [0, 2 * units], [-1, units]);
-    return (projected, [hPrev], h) => {
-      let inner = ops.matMul(h, gatesKernel);
-      if (recurrentBias) inner = ops.add(inner, recurrentBias);
-      const z = recurrentAct(ops.add(gate(projected, 0, units), gate(inner, 0, units)));
-      const r = recurrentAct(ops.add(gate(projected, 1, units), gate(inner, 1, units)));
-      const recurrentCandidate = candidateKernel ? ops.matMul(ops.mul(r, h), candidateKernel) : ops.mul(r, gate(inner, 2, units));
-      const hh = act(ops.add(gate(projected, 2, units), recurrentCandidate));
-      return [ops.add(ops.mul(z, hPrev!), ops.mul(ops.sub(1, z), hh))];
-    };
-  }
-
-  override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), recurrentActivation: this.recurrentActivation.name, resetAfter: this.resetAfter };
+  get resetAfter(): boolean {
+    return this.cell.resetAfter;
   }
 }
 
-const RECURRENT_CLASSES = { SimpleRNN, LSTM, GRU } as const;
+const RECURRENT_CLASSES = { SimpleRNN, LSTM, GRU, RNN } as const;
 
 /** A recurrent layer from its class name and getConfig() (what Bidirectional's config holds). */
 export function recurrentFromConfig(className: string, config: Record<string, unknown>, context: string): RNN {
-  const Class = RECURRENT_CLASSES[className as keyof typeof RECURRENT_CLASSES];
+  const Class = Object.hasOwn(RECURRENT_CLASSES, className) ? RECURRENT_CLASSES[className as keyof typeof RECURRENT_CLASSES] : undefined;
   if (!Class) throw invalid(context, `Expected a recurrent layer: one of ${Object.keys(RECURRENT_CLASSES).join(', ')}`, { className });
-  return new Class(config as unknown as LSTMArgs & GRUArgs);
+  return new Class(config as unknown as LSTMArgs & GRUArgs & RNNArgs);
 }
