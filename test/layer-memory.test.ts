@@ -89,6 +89,12 @@ const CASES: Record<string, Case[]> = {
     ['channelsFirst', () => L.resizing({ height: 4, width: 9, ...channelsFirst }), imageFirst]],
   separableConv2d: [['', () => L.separableConv2d({ filters: 2, kernelSize: 2, activation: 'relu' }), image], ['channelsFirst', () => L.separableConv2d({ filters: 2, kernelSize: 2, ...channelsFirst }), imageFirst]],
   simpleRNN: [['', () => L.simpleRNN({ units: 2, dropout: 0.3, recurrentDropout: 0.3, returnSequences: true }), sequence]],
+  rnn: [['stacked cells, returnState', () => L.rnn({ cell: [L.lstmCell({ units: 2, dropout: 0.3 }), L.gruCell({ units: 3, recurrentDropout: 0.3 })], returnSequences: true, returnState: true }), sequence, 'applyOutputs']],
+  // A cell is no layer by itself: each runs in rnn.
+  simpleRNNCell: [['in rnn', () => L.rnn({ cell: L.simpleRNNCell({ units: 2, dropout: 0.3, recurrentDropout: 0.3 }) }), sequence]],
+  lstmCell: [['in rnn', () => L.rnn({ cell: L.lstmCell({ units: 2, dropout: 0.3, recurrentDropout: 0.3 }), returnSequences: true }), sequence]],
+  gruCell: [['in rnn', () => L.rnn({ cell: L.gruCell({ units: 2, resetAfter: false, recurrentDropout: 0.3 }), goBackwards: true }), sequence]],
+  stackedRNNCells: [['in rnn', () => L.rnn({ cell: L.stackedRNNCells({ cells: [L.simpleRNNCell({ units: 2 }), L.gruCell({ units: 2, dropout: 0.3 })] }) }), sequence]],
   softmax: [['', () => L.softmax(), normal([2, 4])], ['axis 1', () => L.softmax({ axis: 1 }), sequence]],
   spatialDropout1d: [['', () => L.spatialDropout1d({ rate: 0.3 }), sequence]],
   spatialDropout2d: [['', () => L.spatialDropout2d({ rate: 0.3 }), image], ['channelsFirst', () => L.spatialDropout2d({ rate: 0.3, ...channelsFirst }), imageFirst]],

@@ -111,7 +111,6 @@ const TO_FILE: Record<string, (value: unknown) => unknown> = {
   dataFormat: (v) => (typeof v === 'string' ? snakeKey(v) : v),
 };
 
-/** verbatim's layer config in TF.js's spelling (keys snake_case; `layer` of wrappers converted by `nested`). */
 /**
  * JSON has no NaN or Infinity: JSON.stringify would save them as null, a file that loads as
  * something else (or not at all). Refused, naming where, before anything is written.
@@ -124,6 +123,7 @@ export function refuseNonFinite(value: unknown, at: string): void {
   else if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) refuseNonFinite(v, `${at}.${k}`);
 }
 
+/** verbatim's layer config in TF.js's spelling (keys snake_case; `layer` of wrappers, `cell` and `cells` of recurrent layers converted by `nested`). */
 export function configToJson(config: Json, nested: (layer: Json) => Json): Json {
   const out: Json = {};
   for (const [key, value] of Object.entries(config)) {
@@ -131,7 +131,8 @@ export function configToJson(config: Json, nested: (layer: Json) => Json): Json 
     if (key.endsWith('Initializer')) v = initializerToJson(value);
     else if (key.endsWith('Regularizer')) v = regularizerToJson(value);
     else if (key === 'recurrentActivation') v = TO_FILE.activation!(value);
-    else if (key === 'layer' && isPlainObject(value)) v = nested(value);
+    else if ((key === 'layer' || key === 'cell') && isPlainObject(value)) v = nested(value);
+    else if (key === 'cells' && Array.isArray(value)) v = value.map((cell) => (isPlainObject(cell) ? nested(cell) : cell));
     else if (lookup(TO_FILE, key)) v = TO_FILE[key]!(value);
     out[snakeKey(key)] = v;
   }
@@ -140,8 +141,8 @@ export function configToJson(config: Json, nested: (layer: Json) => Json): Json 
 
 /**
  * TF.js's (or Keras's) layer config as verbatim's constructor arguments. Constraints are refused
- * (verbatim has none); keys TF.js writes with a default value are dropped; `layer` (wrappers) is
- * converted by `nested`.
+ * (verbatim has none); keys TF.js writes with a default value are dropped; `layer` (wrappers),
+ * `cell` and `cells` (recurrent layers) are converted by `nested`.
  */
 export function configFromJson(config: Json, context: string, nested: (layer: unknown, at: string) => unknown): Json {
   const out: Json = {};
@@ -167,7 +168,8 @@ export function configFromJson(config: Json, context: string, nested: (layer: un
       if (!ACTIVATION_NAMES.includes(activation as ActivationIdentifier)) throw invalid(context, `Expected an activation: one of ${ACTIVATION_NAMES.join(', ')}`, { [at]: value });
       out[name] = activation;
     } else if (name === 'dataFormat') out[name] = typeof value === 'string' ? camelKey(value) : value;
-    else if (name === 'layer') out[name] = nested(value, at);
+    else if (name === 'layer' || name === 'cell') out[name] = nested(value, at);
+    else if (name === 'cells' && Array.isArray(value)) out[name] = value.map((cell, i) => nested(cell, `${at}[${i}]`));
     else out[name] = value;
   }
   return out;

@@ -200,6 +200,18 @@ function freeModelName(name: string): string {
   return uniqueName(name, holdsVariables);
 }
 
+/**
+ * An RNN's config without the copies of its cell's options that TF.js writes beside `cell` (its
+ * getConfig spreads the cell's config into the layer's): TF.js reads them from `cell`, and so does verbatim.
+ */
+function withoutCellCopies(config: Json): Json {
+  const cell = own(config, 'cell');
+  const cellConfig = isPlainObject(cell) ? own(cell, 'config') : undefined;
+  if (!isPlainObject(cellConfig)) return config;
+  const layerOwn = ['name', 'trainable', 'dtype', 'batch_input_shape'];
+  return Object.fromEntries(Object.entries(config).filter(([key]) => layerOwn.includes(key) || !Object.hasOwn(cellConfig, key)));
+}
+
 /** A layer (or a nested model, as a layer) from its {class_name, config}. */
 function layerFromJson(json: unknown, at: string, context: string, created: Created): Layer {
   if (!isPlainObject(json)) throw invalid(context, 'Expected a layer {class_name, config}', { [at]: json });
@@ -210,7 +222,7 @@ function layerFromJson(json: unknown, at: string, context: string, created: Crea
   if (!isPlainObject(config)) throw invalid(context, 'Expected config to be an object', { [`${at}.config`]: config });
   const cls = getRegisteredClass(className);
   if (!cls) throw invalid(context, `Expected a known layer class (built in, or registered with vb.serialization.registerClass: ${registeredClassNames().join(', ')})`, { [`${at}.class_name`]: className });
-  const args = configFromJson(config, `${context} (${at}: ${className})`, (inner, innerAt) => layerFromJson(inner, `${at}.${innerAt}`, context, created));
+  const args = configFromJson(className === 'RNN' ? withoutCellCopies(config) : config, `${context} (${at}: ${className})`, (inner, innerAt) => layerFromJson(inner, `${at}.${innerAt}`, context, created));
   if (own(config, 'name') !== undefined) checkName(args.name, `${at}.config.name`, context);
   const { batchInputShape, ...rest } = args as { batchInputShape?: unknown[] } & Json;
   if (batchInputShape && batchInputShape.slice(1).every((d) => Number.isInteger(d))) rest.inputShape = batchInputShape.slice(1);

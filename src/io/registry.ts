@@ -56,6 +56,7 @@ const BUILT_IN: Record<string, unknown> = {
   Add: L.Add, Subtract: L.Subtract, Multiply: L.Multiply, Average: L.Average, Maximum: L.Maximum, Minimum: L.Minimum,
   Concatenate: L.Concatenate, Dot: L.Dot, Permute: L.Permute, RepeatVector: L.RepeatVector, TimeDistributed: L.TimeDistributed,
   Embedding: L.Embedding, SimpleRNN: L.SimpleRNN, LSTM: L.LSTM, GRU: L.GRU, Bidirectional: L.Bidirectional,
+  RNN: L.RNN, SimpleRNNCell: L.SimpleRNNCell, LSTMCell: L.LSTMCell, GRUCell: L.GRUCell, StackedRNNCells: L.StackedRNNCells,
   MultiHeadAttention: L.MultiHeadAttention, Rescaling: L.Rescaling, CenterCrop: L.CenterCrop, Resizing: L.Resizing,
   RandomFlip: L.RandomFlip, RandomRotation: L.RandomRotation, RandomTranslation: L.RandomTranslation, RandomZoom: L.RandomZoom,
   RandomCrop: L.RandomCrop, RandomContrast: L.RandomContrast,

@@ -46,7 +46,7 @@ export class Bidirectional extends Layer {
     } else if (given && typeof given === 'object' && typeof given.className === 'string' && given.config && typeof given.config === 'object') {
       this.forwardLayer = recurrentFromConfig(given.className, given.config, 'Bidirectional');
     } else {
-      throw invalid('Bidirectional', 'Expected layer to be a recurrent layer (simpleRNN, lstm, gru) or its {className, config}', { layer: given });
+      throw invalid('Bidirectional', 'Expected layer to be a recurrent layer (simpleRNN, lstm, gru, rnn) or its {className, config}', { layer: given });
     }
     const mergeMode = args.mergeMode === undefined ? 'concat' : args.mergeMode;
     if (mergeMode !== null && !(mergeMode in MERGE)) {

@@ -17,7 +17,8 @@ import {
 import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, type ConcatenateArgs, type DotArgs } from './merge.js';
 import { Permute, RepeatVector, TimeDistributed, type PermuteArgs, type TimeDistributedArgs } from './plumbing.js';
 import { Embedding, type EmbeddingArgs } from './embedding.js';
-import { GRU, LSTM, SimpleRNN, type GRUArgs, type LSTMArgs, type RecurrentArgs } from './recurrent.js';
+import { GRU, LSTM, RNN, SimpleRNN, type GRUArgs, type LSTMArgs, type RecurrentArgs, type RNNArgs } from './recurrent.js';
+import { GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells, type CellArgs, type GRUCellArgs, type LSTMCellArgs, type StackedRNNCellsArgs } from './recurrent-cells.js';
 import { Bidirectional, type BidirectionalArgs } from './bidirectional.js';
 import {
   Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
@@ -137,13 +138,23 @@ export const repeatVector = checked((args: LayerArgs & { n: number }) => new Rep
 export const timeDistributed = checked((args: TimeDistributedArgs) => new TimeDistributed(args));
 
 export { Embedding, type EmbeddingArgs } from './embedding.js';
-export { RNN, SimpleRNN, LSTM, GRU, type RecurrentArgs, type GatedRecurrentArgs, type LSTMArgs, type GRUArgs, type SequenceResult } from './recurrent.js';
+export { RNN, SimpleRNN, LSTM, GRU, type RNNArgs, type SequenceArgs, type RecurrentArgs, type GatedRecurrentArgs, type LSTMArgs, type GRUArgs, type SequenceResult } from './recurrent.js';
+export {
+  RecurrentCell, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells,
+  type CellArgs, type GatedCellArgs, type LSTMCellArgs, type GRUCellArgs, type StackedRNNCellsArgs, type CellConfig,
+} from './recurrent-cells.js';
 export { Bidirectional, type BidirectionalArgs, type MergeMode } from './bidirectional.js';
 
 export const embedding = checked((args: EmbeddingArgs) => new Embedding(args));
 export const simpleRNN = checked((args: RecurrentArgs) => new SimpleRNN(args));
 export const lstm = checked((args: LSTMArgs) => new LSTM(args));
 export const gru = checked((args: GRUArgs) => new GRU(args));
+/** Keras's RNN: runs a cell (or a list of cells, stacked) over the sequence; rnn({cell: lstmCell({units})}) computes what lstm({units}) does. */
+export const rnn = checked((args: RNNArgs) => new RNN(args));
+export const simpleRNNCell = checked((args: CellArgs) => new SimpleRNNCell(args));
+export const lstmCell = checked((args: LSTMCellArgs) => new LSTMCell(args));
+export const gruCell = checked((args: GRUCellArgs) => new GRUCell(args));
+export const stackedRNNCells = checked((args: StackedRNNCellsArgs) => new StackedRNNCells(args));
 export const bidirectional = checked((args: BidirectionalArgs) => new Bidirectional(args));
 
 export {

@@ -20,6 +20,8 @@ export const IGNORED_OPTIONS: Readonly<Record<string, (value: unknown) => boolea
   unitForgetBias: (v) => v === null, maskZero: (v) => v === null, inputLength: (v) => v === null,
 };
 
+const anyUnroll = (v: unknown): boolean => v === null || v === undefined || typeof v === 'boolean';
+
 /**
  * Options one class takes from Keras that carry nothing at these values. Only that class's: Keras
  * 3's LeakyReLU names its slope negative_slope, which must not be dropped (leaving alpha 0.3).
@@ -28,7 +30,9 @@ const CLASS_IGNORED_OPTIONS: Readonly<Record<string, Readonly<Record<string, (va
   // Keras's ReLU writes its leaky and thresholded forms' parameters; at 0 (its defaults) it is the plain ReLU.
   ReLU: { negativeSlope: (v) => v === 0, threshold: (v) => v === 0 },
   // Recurrent layers always unroll their loop, which computes what a symbolic loop would: true is theirs only.
-  ...Object.fromEntries(['SimpleRNN', 'LSTM', 'GRU'].map((name) => [name, { unroll: (v: unknown) => v === null || v === undefined || typeof v === 'boolean' }])),
+  ...Object.fromEntries(['SimpleRNN', 'LSTM', 'GRU'].map((name) => [name, { unroll: anyUnroll }])),
+  // Keras 3's RNN writes zero_output_for_mask: false is what verbatim's RNN computes (Bidirectional sets it itself).
+  RNN: { unroll: anyUnroll, zeroOutputForMask: (v) => v === false || v === null },
 };
 
 /** Whether an option's value means nothing to verbatim (IGNORED_OPTIONS, the class's own, or no constraint). */

@@ -283,6 +283,15 @@ async function layerDigests(vb: VB, out: Digests): Promise<void> {
   recurrent.compile({ optimizer: 'rmsprop', loss: 'binaryCrossentropy' });
   await trained(out, 'bidirectional gru, simpleRNN, gru', recurrent, tokens, labels);
 
+  // rnn over cells: a list of cells stacked (dropout in each), then a stackedRNNCells, masked.
+  const cells = vb.sequential({ name: 'golden_cells', layers: [
+    L.embedding({ inputDim: 20, outputDim: 3, maskZero: true, inputLength: 8 }),
+    L.rnn({ cell: [L.lstmCell({ units: 4, dropout: 0.2, recurrentDropout: 0.1 }), L.gruCell({ units: 3, resetAfter: false, dropout: 0.3 })], returnSequences: true }),
+    L.rnn({ cell: L.stackedRNNCells({ cells: [L.simpleRNNCell({ units: 2, recurrentDropout: 0.2 })] }), goBackwards: true }), L.dense({ units: 1, activation: 'sigmoid' }),
+  ] });
+  cells.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+  await trained(out, 'rnn over stacked cells (masked)', cells, tokens, labels);
+
   const sequence = vb.input({ shape: [8], dtype: 'int32', name: 'sequence' });
   const embedded = L.embedding({ inputDim: 20, outputDim: 8 }).apply(sequence);
   const attended = L.multiHeadAttention({ numHeads: 2, keyDim: 4, dropout: 0.1 }).apply([embedded, embedded]);
