@@ -14,6 +14,7 @@ const mha = (args: Record<string, unknown>) => vb.layers.multiHeadAttention(args
 
 type Matrix = number[][];
 const arr = (t: vb.Tensor) => Array.from(t.dataSync(), Number);
+const bits = (t: vb.Tensor) => Array.from(new Uint32Array(new Float32Array(t.dataSync()).buffer));
 
 /** Float64 attention: softmax(q k^T / sqrt(dk) + mask) v per head, projections as Keras's einsums. */
 function reference(layer: vb.layers.MultiHeadAttention, query: vb.Tensor, value: vb.Tensor, mask?: number[][][]): number[] {
@@ -132,7 +133,7 @@ describe('multiHeadAttention', () => {
     const layer = mha({ numHeads: 2, keyDim: 2, name: 'probe' }) as vb.layers.MultiHeadAttention;
     const [q, v] = [vb.ones([2, 3, 4]), vb.ones([2, 5, 6])];
     layer.attend(q, v);
-    assert.throws(() => layer.attend(q, v, v, { returnAttentionScores: true } as never), /MultiHeadAttention \(probe\): Expected options among attentionMask, useCausalMask, training, step, rows\. Received: option="returnAttentionScores"/);
+    assert.throws(() => layer.attend(q, v, v, { returnAttentionScores: true } as never), /MultiHeadAttention \(probe\): Expected options among attentionMask, queryMask, valueMask, keyMask, useCausalMask, training, step, rows\. Received: option="returnAttentionScores"/);
     assert.throws(() => layer.attend(q, v, v, 5 as never), /Expected options to be an object .*Received: options=5/);
     assert.throws(() => layer.attend([[1]] as never, v), /Expected query to be a tensor\. Received: query=\[\[1\]\]/);
     assert.throws(() => layer.attend(vb.ones([2, 3, 5]), v), /MultiHeadAttention \(probe\): Expected query of shape \[batch, time, 4\] \(the layer was built for it\)\. Received: query\.shape=\[2, 3, 5\]/);
@@ -144,7 +145,6 @@ describe('multiHeadAttention', () => {
     vb.setRandomSeed(41);
     const layer = mha({ numHeads: 2, keyDim: 3 }) as vb.layers.MultiHeadAttention;
     const [q, v] = [vb.random.normal(vb.random.key(42), [2, 4, 5]), vb.random.normal(vb.random.key(43), [2, 3, 5])];
-    const bits = (t: vb.Tensor) => Array.from(new Uint32Array(new Float32Array(t.dataSync()).buffer));
     const pairs = vb.tensor([[1, 0, 1], [1, 1, 0], [0, 1, 1], [1, 1, 1]], [4, 3], 'bool');
     const keys = vb.tensor([[[1, 1, 0]], [[1, 0, 0]]], [2, 1, 3], 'bool');
     for (const [name, mask] of [['[queryTime, valueTime]', pairs], ['[1, queryTime, valueTime]', vb.expandDims(pairs, 0)], ['[batch, 1, valueTime]', keys]] as const) {
@@ -154,6 +154,47 @@ describe('multiHeadAttention', () => {
       assert.notDeepEqual(bits(y), bits(layer.attend(q, v)), `${name}: it masks`);
     }
     assert.throws(() => layer.attend(q, v, v, { attentionMask: vb.ones([2, 3], 'bool') }), /Expected attentionMask of shape \[2,4,3\] or one that broadcasts to it \(\[4, 3\], \[2, 1, 3\], \.\.\.\)\. Received: attentionMask\.shape=\[2, 3\]/);
+  });
+
+  it("the inputs' masks (Keras's query_mask, value_mask, key_mask), the attention mask and the causal one combine by and, as Keras's _compute_attention_mask", () => {
+    vb.setRandomSeed(44);
+    const layer = mha({ numHeads: 2, keyDim: 3, biasInitializer: 'randomNormal' }) as vb.layers.MultiHeadAttention;
+    const [q, v] = [vb.random.normal(vb.random.key(45), [2, 3, 5]), vb.random.normal(vb.random.key(46), [2, 4, 6])];
+    const [qm, vm, km] = [[[1, 1, 0], [1, 0, 1]], [[1, 1, 1, 0], [0, 1, 1, 1]], [[1, 0, 1, 1], [1, 1, 1, 1]]];
+    const am = [[[1, 1, 1, 1], [1, 1, 0, 1], [1, 1, 1, 1]], [[1, 1, 1, 1], [1, 1, 1, 1], [0, 1, 1, 1]]];
+    const bool = (rows: number[][]) => vb.tensor(rows, [2, rows[0]!.length], 'bool');
+    const masks = { queryMask: bool(qm), valueMask: bool(vm), keyMask: bool(km) };
+    for (const causal of [false, true]) {
+      const combined = am.map((rows, b) => rows.map((row, i) => row.map((a, j) => Number(a && qm[b]![i] && vm[b]![j] && km[b]![j] && (!causal || j <= i)))));
+      const y = layer.attend(q, v, v, { ...masks, attentionMask: vb.tensor(am, [2, 3, 4], 'bool'), useCausalMask: causal });
+      assert.deepEqual(bits(y), bits(layer.attend(q, v, v, { attentionMask: vb.tensor(combined, [2, 3, 4], 'bool') })), `causal ${causal}`);
+      // Query steps that may attend to nothing (masked ones, and a causal first step whose key is masked) get uniform
+      // weights here (Keras's paths differ there): compared on the others.
+      const kept = (values: number[]) => values.filter((_, k) => combined[Math.floor(k / 15)]![Math.floor(k / 5) % 3]!.some(Boolean));
+      assertClose(kept(arr(y)), kept(reference(layer, q, v, combined)), `causal ${causal}`);
+    }
+    // As the inputs carry them (apply, graphs): [query, value, key] take their own masks; one input is self-attention, mha(x, x).
+    assert.deepEqual(bits(layer.apply([q, v, v], { mask: [masks.queryMask, masks.valueMask, masks.keyMask] })), bits(layer.attend(q, v, v, masks)));
+    const self = mha({ numHeads: 2, keyDim: 3 }) as vb.layers.MultiHeadAttention;
+    assert.deepEqual(bits(self.apply(q, { mask: masks.queryMask })), bits(self.attend(q, q, q, { queryMask: masks.queryMask, valueMask: masks.queryMask })));
+    assert.equal(layer.computeMask([q, v], [masks.queryMask, masks.valueMask]), masks.queryMask, "the output carries the query's mask");
+  });
+
+  it("a value padded at its end and masked gives the unpadded value's outputs, bit for bit", () => {
+    vb.setRandomSeed(47);
+    const layer = mha({ numHeads: 2, keyDim: 3 }) as vb.layers.MultiHeadAttention;
+    const [q, v] = [vb.random.normal(vb.random.key(48), [1, 3, 4]), vb.random.normal(vb.random.key(49), [1, 5, 4])];
+    const padded = layer.apply([q, v], { mask: [undefined, vb.tensor([[1, 1, 1, 0, 0]], [1, 5], 'bool')] });
+    assert.deepEqual(bits(padded), bits(layer.attend(q, vb.slice(v, [0, 0, 0], [1, 3, 4]))));
+    assert.notDeepEqual(bits(padded), bits(layer.attend(q, v)));
+  });
+
+  it('bad input masks are errors naming them', () => {
+    const layer = mha({ numHeads: 1, keyDim: 2, name: 'masks' }) as vb.layers.MultiHeadAttention;
+    const [q, v] = [vb.ones([2, 3, 4]), vb.ones([2, 5, 4])];
+    assert.throws(() => layer.attend(q, v, v, { queryMask: vb.ones([2, 5], 'bool') }), /MultiHeadAttention \(masks\): Expected queryMask of shape \[2, 3\]\. Received: queryMask\.shape=\[2, 5\]/);
+    assert.throws(() => layer.attend(q, v, v, { keyMask: [[1]] as never }), /Expected keyMask of shape \[2, 5\]\. Received: keyMask=\[\[1\]\]/);
+    assert.throws(() => layer.apply([q, v], { mask: vb.ones([2, 3], 'bool') }), /masks\.apply: Expected mask to be a list of 2 masks, one per input/);
   });
 
   it('a list of more than [query, value, key] is an error, never a fourth input silently ignored', () => {

@@ -420,22 +420,35 @@ describe('functional models: summary and bad arguments', () => {
     model.dispose();
   });
 
-  it('masked inputs of other lengths into a layer of a list without mask support (cross-attention, concatenate on the time axis): a warning, not a crash in logicalAnd', () => {
+  it('masked inputs of other lengths into a layer of a list without mask support (a user\'s join of steps): a warning, not a crash in logicalAnd; concatenate and cross-attention take each input\'s mask, without one', () => {
     const warnings: string[] = [];
     const warn = console.warn;
     console.warn = (message: string) => warnings.push(message);
+    class JoinSteps extends vb.layers.Layer {
+      static className = 'JoinSteps';
+      override computeOutputShape(shapes: vb.layers.SymbolicShape | vb.layers.SymbolicShape[]): vb.layers.SymbolicShape {
+        const [a, b] = shapes as [vb.layers.SymbolicShape, vb.layers.SymbolicShape];
+        return [null, a[1]! + b[1]!, a[2]!];
+      }
+      override call(inputs: vb.Tensor | vb.Tensor[]): vb.Tensor {
+        return vb.concat(inputs as vb.Tensor[], 1);
+      }
+    }
     try {
       vb.setRandomSeed(12);
       for (const [name, join] of [
+        ['join_steps', (a: vb.SymbolicTensor, b: vb.SymbolicTensor) => L.lstm({ units: 2 }).apply(new JoinSteps().apply([a, b]))],
         ['multi_head_attention', (a: vb.SymbolicTensor, b: vb.SymbolicTensor) => L.multiHeadAttention({ numHeads: 2, keyDim: 2 }).apply([a, b])],
         ['concatenate', (a: vb.SymbolicTensor, b: vb.SymbolicTensor) => L.lstm({ units: 2 }).apply(L.concatenate({ axis: 1 }).apply([a, b]))],
       ] as const) {
         const [a, b] = [vb.input({ shape: [4], dtype: 'int32' }), vb.input({ shape: [3], dtype: 'int32' })];
         const embed = (t: vb.SymbolicTensor) => L.embedding({ inputDim: 9, outputDim: 4, maskZero: true }).apply(t);
         const model = vb.model({ inputs: [a, b], outputs: join(embed(a), embed(b)) });
+        const before = warnings.length;
         const y = model.predict([vb.tensor([[1, 2, 0, 0]], [1, 4], 'int32'), vb.tensor([[3, 0, 0]], [1, 3], 'int32')]) as vb.Tensor;
         assert.ok(Array.from(y.dataSync()).every(Number.isFinite), name);
-        assert.match(warnings.at(-1) ?? '', new RegExp(`Layer '${name}' .* does not support masking`));
+        if (name === 'join_steps') assert.match(warnings.at(-1) ?? '', new RegExp(`Layer '${name}' .* does not support masking`));
+        else assert.equal(warnings.length, before, `${name} supports masking`);
         model.dispose();
       }
     } finally {

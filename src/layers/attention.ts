@@ -35,6 +35,12 @@ export interface MultiHeadAttentionArgs extends LayerArgs {
 export interface AttentionOptions {
   /** Boolean (or 0/1) [batch, queryTime, valueTime], or a shape that broadcasts to it: which keys each query may attend to. */
   attentionMask?: Tensor;
+  /** The query's mask [batch, queryTime] (Keras's query_mask, the mask the query carries): masked query steps attend to nothing. */
+  queryMask?: Tensor;
+  /** The value's mask [batch, valueTime] (Keras's value_mask): masked value steps are attended to by no query. */
+  valueMask?: Tensor;
+  /** The key's mask [batch, valueTime] (Keras's key_mask), as the value's. */
+  keyMask?: Tensor;
   /** Each query attends only to itself and earlier positions. */
   useCausalMask?: boolean;
   training?: boolean;
@@ -46,7 +52,7 @@ export interface AttentionOptions {
 const LARGE_NEGATIVE = -1e9;
 
 /** AttentionOptions' keys: another (Keras's returnAttentionScores, say) is an error, never ignored. */
-const ATTEND_OPTIONS = ['attentionMask', 'useCausalMask', 'training', 'step', 'rows'];
+const ATTEND_OPTIONS = ['attentionMask', 'queryMask', 'valueMask', 'keyMask', 'useCausalMask', 'training', 'step', 'rows'];
 
 /** One input shape or several, as a list. */
 function shapeList(shape: SymbolicShape | SymbolicShape[]): SymbolicShape[] {
@@ -59,6 +65,9 @@ function positiveInteger(value: unknown): boolean {
 
 export class MultiHeadAttention extends Layer {
   override readonly takesInputList = true;
+  /** The inputs' masks restrict the attention (combinedMask); the output carries the query's (Keras 3). */
+  override readonly supportsMasking = true;
+  override readonly masksPerInput = true;
   readonly numHeads: number;
   readonly keyDim: number;
   readonly valueDim: number;
@@ -128,11 +137,18 @@ export class MultiHeadAttention extends Layer {
     return [...queryShape.slice(0, -1), this.outputDim ?? queryShape.at(-1)!];
   }
 
-  /** [query, value, key?] (in a functional model), or one tensor: self-attention. */
+  /**
+   * [query, value, key?] (in a functional model), or one tensor: self-attention, Keras's mha(x, x),
+   * whose mask is the query's and the value's. The inputs' masks are Keras's query_mask,
+   * value_mask and key_mask.
+   */
   call(x: Tensor | Tensor[], context: CallContext): Tensor {
     if (Array.isArray(x)) this.checkInputCount(x.length);
     const [query, value = query, key = value] = Array.isArray(x) ? x : [x];
-    return this.attend(query!, value!, key, { training: context.training, step: context.step, ...(context.rows ? { rows: context.rows } : {}) });
+    const [queryMask, givenValueMask, keyMask] = context.inputMasks ?? [context.mask];
+    const valueMask = Array.isArray(x) && x.length > 1 ? givenValueMask : queryMask;
+    const masks = { ...(queryMask ? { queryMask } : {}), ...(valueMask ? { valueMask } : {}), ...(keyMask ? { keyMask } : {}) };
+    return this.attend(query!, value!, key, { training: context.training, step: context.step, ...masks, ...(context.rows ? { rows: context.rows } : {}) });
   }
 
   /**
@@ -183,25 +199,37 @@ export class MultiHeadAttention extends Layer {
     });
   }
 
-  /** The float32 0/1 mask [batch, queryTime, valueTime] of the attention mask and the causal one. */
+  /**
+   * The float32 0/1 mask [batch, queryTime, valueTime], as Keras's _compute_attention_mask: the
+   * logical and of attentionMask, the query's mask (per query step), the value's and the key's
+   * (per key step) and the causal mask; none without any of them.
+   */
   private combinedMask(batch: number, queryTime: number, valueTime: number, options: AttentionOptions): Tensor | undefined {
-    let mask: Tensor | undefined;
+    const context = `MultiHeadAttention (${this.name})`;
+    const expected = [batch, queryTime, valueTime];
+    const parts: Tensor[] = [];
     if (options.attentionMask) {
       const m = options.attentionMask;
-      const expected = [batch, queryTime, valueTime];
       // As Keras: a mask without the batch axis, or with 1 where it is shared ([batch, 1, valueTime]: key padding), broadcasts.
       const aligned = expected.slice(3 - (m instanceof Tensor ? m.rank : 3));
       if (!(m instanceof Tensor) || m.rank < 2 || m.rank > 3 || !m.shape.every((d, i) => d === aligned[i] || d === 1)) {
-        throw invalid(`MultiHeadAttention (${this.name})`, `Expected attentionMask of shape ${JSON.stringify(expected)} or one that broadcasts to it ([${queryTime}, ${valueTime}], [${batch}, 1, ${valueTime}], ...)`,
+        throw invalid(context, `Expected attentionMask of shape ${JSON.stringify(expected)} or one that broadcasts to it ([${queryTime}, ${valueTime}], [${batch}, 1, ${valueTime}], ...)`,
           m instanceof Tensor ? { 'attentionMask.shape': m.shape } : { attentionMask: m });
       }
-      mask = ops.broadcastTo(ops.cast(ops.cast(m, 'bool'), 'float32'), expected);
+      parts.push(ops.cast(m, 'bool'));
     }
-    if (options.useCausalMask) {
-      const causal = ops.cast(ops.lessEqual(ops.reshape(ops.range(0, valueTime, 1, 'int32'), [1, valueTime]), ops.reshape(ops.range(0, queryTime, 1, 'int32'), [queryTime, 1])), 'float32');
-      mask = mask ? ops.mul(mask, causal) : ops.broadcastTo(causal, [batch, queryTime, valueTime]);
+    // A query step's mask covers its row of keys, a value (key) step's its column of queries.
+    for (const [name, length, axis] of [['queryMask', queryTime, 2], ['valueMask', valueTime, 1], ['keyMask', valueTime, 1]] as const) {
+      const m = options[name];
+      if (m === undefined || m === null) continue;
+      if (!(m instanceof Tensor) || m.rank !== 2 || m.shape[0] !== batch || m.shape[1] !== length) {
+        throw invalid(context, `Expected ${name} of shape [${batch}, ${length}]`, m instanceof Tensor ? { [`${name}.shape`]: m.shape } : { [name]: m });
+      }
+      parts.push(ops.expandDims(ops.cast(m, 'bool'), axis));
     }
-    return mask;
+    if (options.useCausalMask) parts.push(ops.lessEqual(ops.reshape(ops.range(0, valueTime, 1, 'int32'), [1, valueTime]), ops.reshape(ops.range(0, queryTime, 1, 'int32'), [queryTime, 1])));
+    if (parts.length === 0) return undefined;
+    return ops.cast(ops.broadcastTo(parts.reduce((a, b) => ops.logicalAnd(a, b)), expected), 'float32');
   }
 
   getConfig(): Record<string, unknown> {

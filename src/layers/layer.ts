@@ -29,6 +29,11 @@ export interface CallContext {
    */
   mask?: Tensor;
   /**
+   * The mask each input of a list carries (undefined where it carries none), given instead of
+   * `mask` to layers with masksPerInput called on a list (Keras passes them as a list).
+   */
+  inputMasks?: InputMasks;
+  /**
    * Set by data-parallel training (src/models/data-parallel.ts): the call sees rows
    * [offset, offset + its batch) of a training batch of `total` examples, so that per-example
    * randomness (Dropout's mask) is that batch's, whichever micro-batch or worker computes the rows.
@@ -42,8 +47,15 @@ export interface CallContext {
   batchStatistics?: (movingMean: Variable, mean: Tensor, variance: Tensor) => void;
 }
 
-/** What layer.apply takes besides the inputs: CallContext's fields, and for recurrent layers TF.js's initialState. */
-export interface ApplyOptions extends Partial<CallContext> {
+/** One mask per input of a list, undefined for an input that carries none. */
+export type InputMasks = (Tensor | undefined)[];
+
+/**
+ * What layer.apply takes besides the inputs: CallContext's fields (a layer with masksPerInput
+ * called on a list takes `mask` as a list, one per input), and for recurrent layers TF.js's initialState.
+ */
+export interface ApplyOptions extends Partial<Omit<CallContext, 'mask' | 'inputMasks'>> {
+  mask?: Tensor | InputMasks;
   /** A recurrent layer's initial states (apply(x, {initialState}) is apply([x, ...initialState])); an error for other layers. */
   initialState?: readonly Tensor[] | readonly SymbolicTensor[];
 }
@@ -230,6 +242,11 @@ export abstract class Layer {
    */
   ignoresMasks = false;
   /**
+   * Whether the layer, called on a list, receives each input's mask (context.inputMasks, and the
+   * list in computeMask) rather than their logical and: Keras's Concatenate and MultiHeadAttention.
+   */
+  masksPerInput = false;
+  /**
    * Whether the layer takes TF.js's `initialState` option (recurrent layers): apply(x,
    * {initialState}) is apply([x, ...initialState]), and the mask is the first input's.
    */
@@ -355,9 +372,12 @@ export abstract class Layer {
     return values.length === 1 ? values[0]! : values;
   }
 
-  /** The mask of the output, given the input and its mask (Keras's compute_mask): by default the input's. */
-  computeMask(_input: Tensor | Tensor[], mask: Tensor | undefined): Tensor | undefined {
-    return mask;
+  /**
+   * The mask of the output, given the input and its mask (Keras's compute_mask): by default the
+   * input's; given each input's (masksPerInput), the first input's, as Keras gives its first output.
+   */
+  computeMask(_input: Tensor | Tensor[], mask: Tensor | InputMasks | undefined): Tensor | undefined {
+    return Array.isArray(mask) ? mask[0] : mask;
   }
 
   /** The layer's options, for summaries and run records. */
@@ -440,11 +460,22 @@ export abstract class Layer {
   }
 
   /** Names and builds the layer for x if needed; the full call context (a mask only if supported). */
-  protected prepareToApply(x: Tensor | Tensor[], context: Partial<CallContext>): CallContext {
+  protected prepareToApply(x: Tensor | Tensor[], context: Omit<ApplyOptions, 'initialState'>): CallContext {
     this.ensureStandaloneName();
     if (!this.built) this.build(Array.isArray(x) ? x.map((t) => [null, ...t.shape.slice(1)]) : [null, ...x.shape.slice(1)]);
-    const mask = this.supportsMasking ? context.mask : undefined;
-    return { training: context.training ?? false, step: context.step ?? 0, ...(mask ? { mask } : {}) };
+    const base = { training: context.training ?? false, step: context.step ?? 0 };
+    const { mask } = context;
+    if (!this.supportsMasking || mask === undefined || mask === null) return base;
+    const where = `${this.name ?? this.className}.apply`;
+    if (this.masksPerInput && Array.isArray(x)) {
+      const list = Array.isArray(mask) ? mask.map((m) => m ?? undefined) : undefined;
+      if (!list || list.length !== x.length || !list.every((m) => m === undefined || m instanceof Tensor)) {
+        throw invalid(where, `Expected mask to be a list of ${x.length} masks, one per input (null for an input without one)`, { mask: Array.isArray(mask) ? `a list of ${mask.length}` : mask });
+      }
+      return { ...base, inputMasks: list };
+    }
+    if (!(mask instanceof Tensor)) throw invalid(where, 'Expected mask to be one tensor (the mask of the layer\'s input)', { mask: Array.isArray(mask) ? `a list of ${mask.length}` : mask });
+    return { ...base, mask };
   }
 
   /** Adds a node calling this layer on symbolic inputs; returns its output (or outputs). */

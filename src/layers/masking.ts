@@ -8,7 +8,7 @@
  */
 import * as ops from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { CallContext, Layer } from './layer.js';
+import type { CallContext, InputMasks, Layer } from './layer.js';
 
 const warned = new WeakSet<Layer>();
 
@@ -21,16 +21,20 @@ export function mergedMask(masks: readonly (Tensor | undefined)[]): Tensor | und
   return (masks as Tensor[]).reduce((a, b) => ops.logicalAnd(a, b));
 }
 
-/** Runs layer.call on an input that carries `mask`; returns the output and the mask it carries. */
-export function callWithMask(layer: Layer, input: Tensor | Tensor[], mask: Tensor | undefined, context: CallContext): { output: Tensor | Tensor[]; mask: Tensor | undefined } {
+/**
+ * Runs layer.call on an input that carries `mask` (for a layer with masksPerInput called on a
+ * list, each input's mask); returns the output and the mask it carries.
+ */
+export function callWithMask(layer: Layer, input: Tensor | Tensor[], mask: Tensor | InputMasks | undefined, context: CallContext): { output: Tensor | Tensor[]; mask: Tensor | undefined } {
   if (!layer.supportsMasking) {
-    if (mask && !layer.ignoresMasks && !warned.has(layer)) {
+    const carried = Array.isArray(mask) ? mask.some((m) => m !== undefined) : mask !== undefined;
+    if (carried && !layer.ignoresMasks && !warned.has(layer)) {
       warned.add(layer);
       console.warn(`Layer '${layer.name}' (${layer.className}) does not support masking: the mask its input carries stops here, and later layers see none.`);
     }
     const { mask: _dropped, ...rest } = context;
     return { output: layer.call(input, rest), mask: undefined };
   }
-  const output = layer.call(input, mask ? { ...context, mask } : context);
+  const output = layer.call(input, Array.isArray(mask) ? { ...context, inputMasks: mask } : mask ? { ...context, mask } : context);
   return { output, mask: layer.computeMask(input, mask) };
 }

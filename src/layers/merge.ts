@@ -7,7 +7,7 @@ import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
+import { Layer, type InputMasks, type LayerArgs, type SymbolicShape } from './layer.js';
 
 type Fold = (a: Tensor, b: Tensor) => Tensor;
 
@@ -109,6 +109,8 @@ export interface ConcatenateArgs extends LayerArgs {
 /** Joins the inputs along an axis; every other dimension must match. */
 export class Concatenate extends Layer {
   override readonly takesInputList = true;
+  override readonly supportsMasking = true;
+  override readonly masksPerInput = true;
   readonly axis: number;
 
   constructor(args: ConcatenateArgs = {}) {
@@ -121,7 +123,7 @@ export class Concatenate extends Layer {
   computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     const shapes = inputList(this, inputShape, 2);
     const rank = shapes[0]!.length;
-    const axis = this.axis < 0 ? this.axis + rank : this.axis;
+    const axis = this.axisFor(rank);
     const context = `Concatenate (${this.name ?? 'unnamed'})`;
     if (axis <= 0 || axis >= rank) throw invalid(context, `Expected axis in [1, ${rank}) or [${-rank + 1}, 0) for inputs of rank ${rank}`, { axis: this.axis });
     for (const [i, shape] of shapes.entries()) {
@@ -135,7 +137,42 @@ export class Concatenate extends Layer {
   call(x: Tensor | Tensor[]): Tensor {
     const inputs = x as Tensor[];
     this.computeOutputShape(Array.isArray(x) ? inputs.map((t) => [...t.shape]) : (x.shape as SymbolicShape));
-    return ops.concat(inputs, this.axis < 0 ? this.axis + inputs[0]!.rank : this.axis);
+    return ops.concat(inputs, this.axisFor(inputs[0]!.rank));
+  }
+
+  /** The axis made positive for inputs of this rank. */
+  private axisFor(rank: number): number {
+    return this.axis < 0 ? this.axis + rank : this.axis;
+  }
+
+  /**
+   * Keras 3's Concatenate.compute_mask: none if no input carries one; else each input's mask made
+   * its input's shape (all true for an input without one, a mask of one axis less repeated along
+   * the last axis), joined on the axis, then any over the last axis. Joining steps (axis 1 of
+   * [batch, steps, features]) joins the masks; joining features ors them, so an input without a
+   * mask makes every step true. (TF.js takes all instead of any, as tf.keras 2 did.)
+   */
+  override computeMask(input: Tensor | Tensor[], mask: Tensor | InputMasks | undefined): Tensor | undefined {
+    if (mask === undefined || mask === null) return undefined;
+    const context = `Concatenate (${this.name ?? 'unnamed'}).computeMask`;
+    if (!Array.isArray(input) || !Array.isArray(mask) || mask.length !== input.length) {
+      throw invalid(context, 'Expected a list of inputs and a list of as many masks (null for an input without one)', {
+        inputs: Array.isArray(input) ? `a list of ${input.length}` : 'one tensor', mask: Array.isArray(mask) ? `a list of ${mask.length}` : 'one tensor',
+      });
+    }
+    if (mask.every((m) => m === undefined || m === null)) return undefined;
+    return ENGINE.tidy(() => {
+      const full = input.map((x, i) => {
+        const m = mask[i];
+        if (m === undefined || m === null) return ops.ones(x.shape, 'bool');
+        if (!(m.rank === x.rank - 1 || m.rank === x.rank) || !m.shape.every((d, k) => d === x.shape[k])) {
+          throw invalid(context, `Expected mask[${i}] of shape ${JSON.stringify(x.shape.slice(0, -1))} (or ${JSON.stringify(x.shape)}), its input's`, { [`mask[${i}].shape`]: m.shape });
+        }
+        const keep = ops.cast(m, 'bool');
+        return m.rank < x.rank ? ops.broadcastTo(ops.expandDims(keep, -1), x.shape) : keep;
+      });
+      return ops.any(ops.concat(full, this.axisFor(input[0]!.rank)), -1);
+    });
   }
 
   getConfig(): Record<string, unknown> {

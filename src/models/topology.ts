@@ -130,11 +130,12 @@ export class Graph {
       if (!node.layer.built) throw invalid(node.layer.name!, 'Expected a layer with its weights (it was disposed, with its model or alone)', { layer: node.layer.name });
       const args = node.inputs.map((t) => values.get(t)!);
       const inputMasks = node.inputs.map((t) => masks.get(t));
-      // A layer of a list without mask support gets one only to warn that it stops there: the masks
-      // of inputs of other lengths (cross-attention's query and value) cannot be and-ed.
+      // A layer of a list gets each input's mask (masksPerInput: Concatenate, MultiHeadAttention)
+      // or their and; one without mask support gets one only to warn that it stops there (the
+      // masks of inputs of other lengths cannot be and-ed).
       const inputMask = node.layer.ignoresMasks ? undefined
         : !node.asList || node.layer.takesInitialState ? inputMasks[0]
-        : node.layer.supportsMasking ? mergedMask(inputMasks) : inputMasks.find((m) => m !== undefined);
+        : node.layer.supportsMasking ? (node.layer.masksPerInput ? inputMasks : mergedMask(inputMasks)) : inputMasks.find((m) => m !== undefined);
       const { output, mask } = callWithMask(node.layer, node.asList ? args : args[0]!, inputMask, context);
       const outputs = Array.isArray(output) ? output : [output];
       node.outputs.forEach((t, i) => {
