@@ -1,8 +1,8 @@
 /**
  * Keras 3 masks through the layers that combine or consume them besides the recurrent ones:
- * Concatenate's output mask and MultiHeadAttention's mask from its inputs' masks, in graphs as in
- * Keras. Known answers come from Keras's semantics: the padded positions change nothing that the
- * unpadded sequence computes, bit for bit.
+ * Concatenate's output mask, BatchNormalization's masked moments, MultiHeadAttention's mask from
+ * its inputs' masks, in graphs as in Keras. Known answers come from Keras's semantics: the padded
+ * positions change nothing that the unpadded sequence computes, bit for bit.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -60,6 +60,79 @@ describe('concatenate: the output mask (Keras 3)', () => {
     assert.throws(() => layer.computeMask([a, b], [ma]), /Concatenate \(joined\)\.computeMask: Expected a list of inputs and a list of as many masks \(null for an input without one\)\. Received: inputs="a list of 2", mask="a list of 1"/);
     assert.throws(() => layer.computeMask([a, b], [ma, boolMask([[1, 0], [0, 1]])]), /Expected mask\[1\] of shape \[2,3\] \(or \[2,3,4\]\), its input's\. Received: mask\[1\]\.shape=\[2, 2\]/);
     assert.throws(() => layer.apply([a, b], { mask: ma }), /joined\.apply: Expected mask to be a list of 2 masks, one per input \(null for an input without one\)\. Received: mask=Tensor/);
+  });
+});
+
+describe('batchNormalization: masked moments (Keras 3)', () => {
+  // Features [value, 10 value]; the masked steps hold values that would move the moments far.
+  const x = vb.tensor([[[1, 10], [2, 20], [100, 100]], [[3, 30], [50, 50], [60, 60]]], [2, 3, 2]);
+  const mask = boolMask([[1, 1, 0], [1, 0, 0]]);
+
+  it('training takes the mean and biased variance over the unmasked steps only; the mask passes on', () => {
+    const layer = L.batchNormalization({ momentum: 0, epsilon: 1e-3 });
+    const y = layer.apply(x, { training: true, mask }) as vb.Tensor;
+    // Unmasked rows (1, 10), (2, 20), (3, 30): mean (2, 20), variance (2/3, 200/3).
+    assert.deepEqual(Array.from(layer.movingMean!.dataSync()), [2, 20]);
+    assert.deepEqual(Array.from(layer.movingVariance!.dataSync()), [Math.fround(2 / 3), Math.fround(200 / 3)]);
+    const normalized = (v: number, mean: number, variance: number) => (v - mean) / Math.sqrt(variance + 1e-3);
+    const values = y.arraySync() as number[][][];
+    assert.ok(Math.abs(values[0]![0]![0]! - normalized(1, 2, 2 / 3)) < 1e-5);
+    assert.ok(Math.abs(values[1]![1]![1]! - normalized(50, 20, 200 / 3)) < 1e-5, 'masked steps are normalized with the same moments');
+    assert.equal(layer.computeMask(x, mask), mask);
+  });
+
+  it('the moments, moving statistics and unmasked outputs are those of the unmasked rows alone, bit for bit; the gradient too', () => {
+    const run = (input: vb.Tensor, m?: vb.Tensor) => {
+      vb.setRandomSeed(5);
+      const layer = L.batchNormalization({ momentum: 0.5, name: 'bn_masked', gammaInitializer: 'randomNormal', betaInitializer: 'randomNormal' });
+      const y = layer.apply(input, { training: true, ...(m ? { mask: m } : {}) }) as vb.Tensor;
+      const result = { y, moving: [bits(layer.movingMean!), bits(layer.movingVariance!)] };
+      layer.dispose();
+      return result;
+    };
+    const masked = run(x, mask);
+    const kept = vb.tensor([[[1, 10], [2, 20], [3, 30]]], [1, 3, 2]);
+    const alone = run(kept);
+    assert.deepEqual(masked.moving, alone.moving);
+    const picked = [...bits(masked.y).slice(0, 4), ...bits(masked.y).slice(6, 8)];
+    assert.deepEqual(picked, bits(alone.y));
+    // The gradient of a loss over the unmasked outputs only (weights 0 for the masked steps).
+    const onlyKept = (input: vb.Tensor, m: vb.Tensor | undefined, weights: number[]) => {
+      vb.setRandomSeed(5);
+      const layer = L.batchNormalization({ name: 'bn_grad', gammaInitializer: 'randomNormal', betaInitializer: 'randomNormal' });
+      const w = vb.tensor(weights, [...input.shape.slice(0, 2), 1]);
+      layer.apply(input); // builds it (inference leaves the moving statistics)
+      const { grads } = vb.variableGrads(() => vb.sum(vb.mul(vb.square(layer.apply(input, { training: true, ...(m ? { mask: m } : {}) }) as vb.Tensor), w)), layer.trainableWeights);
+      const g = layer.trainableWeights.map((v) => bits(grads[v.name]!));
+      layer.dispose();
+      return g;
+    };
+    assert.deepEqual(onlyKept(x, mask, [1, 1, 0, 1, 0, 0]), onlyKept(kept, undefined, [1, 1, 1]));
+    assert.notDeepEqual(run(x).moving, masked.moving, 'without the mask the moments differ');
+  });
+
+  it('inference uses the moving statistics whatever the mask; a feature with no unmasked position gets mean and variance 0', () => {
+    const layer = L.batchNormalization({ momentum: 0 });
+    layer.apply(x);
+    assert.deepEqual(bits(layer.apply(x, { mask }) as vb.Tensor), bits(layer.apply(x) as vb.Tensor));
+    layer.apply(x, { training: true, mask: boolMask([[0, 0, 0], [0, 0, 0]]) });
+    assert.deepEqual(Array.from(layer.movingMean!.dataSync()), [0, 0]);
+    assert.deepEqual(Array.from(layer.movingVariance!.dataSync()), [0, 0]);
+  });
+
+  it('TF.js passes the mask on but takes its moments over every step, where Keras 3 (and verbatim) take the unmasked ones', () => {
+    const theirs = tf.layers.batchNormalization({ momentum: 0 });
+    theirs.apply(tf.tensor(x.arraySync() as number[][][]), { training: true, mask: tf.tensor(mask.arraySync() as number[][], [2, 3], 'bool') });
+    const ours = L.batchNormalization({ momentum: 0 });
+    ours.apply(x, { training: true, mask });
+    assert.deepEqual(Array.from(theirs.getWeights()[2]!.dataSync()), [36, 45], 'the mean of every step');
+    assert.deepEqual(Array.from(ours.movingMean!.dataSync()), [2, 20]);
+  });
+
+  it('a mask of another shape is an error naming it', () => {
+    const layer = L.batchNormalization({ name: 'bn_shape' });
+    assert.throws(() => layer.apply(x, { training: true, mask: boolMask([[1, 0], [1, 1]]) }), /BatchNormalization \(bn_shape\): Expected a mask of shape \[2,3\] \(the inputs' without the last axis\)\. Received: mask\.shape=\[2, 2\], inputs\.shape=\[2, 3, 2\]/);
+    assert.throws(() => layer.apply(x, { mask: vb.ones([2, 3, 2], 'bool') }), /Expected a mask of shape \[2,3\]/);
   });
 });
 

@@ -110,14 +110,37 @@ export function batchNormalizationOf(variable: Variable): BatchNormalization | u
   return byMovingMean.get(variable);
 }
 
+/** Keras's backend.epsilon(), which the masked moments add to their count of unmasked positions. */
+const KERAS_EPSILON = 1e-7;
+
+/**
+ * Keras 3's masked moments (BatchNormalization._moments with a mask), [features] each: the mask
+ * (the input's shape without its last axis) repeated along the last axis says which positions
+ * count; mean = sum of those values / (their count + 1e-7), variance = sum of their squared
+ * deviations from it / (count + 1e-7), so a feature with no unmasked position gets 0 and 0. The
+ * sums run in ops.sum's one order (increasing flat index) with masked positions as 0: for two or
+ * more unmasked positions (count + 1e-7 rounds to count) they are ops.moments' bits over the
+ * unmasked positions alone.
+ */
+function maskedMoments(x: Tensor, mask: Tensor, axes: number[], features: number): { mean: Tensor; variance: Tensor } {
+  const keep = ops.broadcastTo(ops.expandDims(ops.cast(mask, 'bool'), -1), x.shape);
+  const count = ops.add(ops.sum(ops.cast(keep, 'float32'), axes, true), KERAS_EPSILON);
+  const mean = ops.div(ops.sum(ops.where(keep, x, 0), axes, true), count);
+  const variance = ops.div(ops.sum(ops.square(ops.where(keep, ops.sub(x, mean), 0)), axes, true), count);
+  return { mean: ops.reshape(mean, [features]), variance: ops.reshape(variance, [features]) };
+}
+
 /**
  * Normalizes each feature (the `axis` dimension). Training (and trainable): with the batch's mean
- * and biased variance over every other axis, and moving = moving * momentum + batch * (1 -
+ * and biased variance over every other axis (over the unmasked positions only when the input
+ * carries a mask, as Keras 3: maskedMoments), and moving = moving * momentum + batch * (1 -
  * momentum) for moving_mean and moving_variance. Inference, or trainable false (Keras 3): with
- * the moving statistics. In data-parallel training (CallContext batchStatistics) the batch is a
- * micro-batch, and its statistics go to the caller, which updates the moving ones once per step.
+ * the moving statistics. The mask passes on. In data-parallel training (CallContext
+ * batchStatistics) the batch is a micro-batch, and its statistics go to the caller, which updates
+ * the moving ones once per step.
  */
 export class BatchNormalization extends Normalization {
+  override supportsMasking = true;
   readonly axis: number;
   readonly momentum: number;
   private readonly movingMeanInitializer: Initializer;
@@ -154,13 +177,18 @@ export class BatchNormalization extends Normalization {
     if (x.rank <= axis || x.shape[axis] !== features) {
       throw invalid(`BatchNormalization (${this.name})`, `Expected inputs with ${features} features on axis ${axis}`, { 'inputs.shape': x.shape });
     }
+    const { mask } = context;
+    // Keras: a mask of one axis less than the input, broadcast along its last axis (each dimension equal or 1).
+    if (mask && (mask.rank !== x.rank - 1 || !mask.shape.every((d, k) => d === x.shape[k] || d === 1))) {
+      throw invalid(`BatchNormalization (${this.name})`, `Expected a mask of shape ${JSON.stringify(x.shape.slice(0, -1))} (the inputs' without the last axis)`, { 'mask.shape': mask.shape, 'inputs.shape': x.shape });
+    }
     const view = (p: Tensor | undefined) => (p ? alongAxis(p, axis, x.rank) : undefined);
     if (!(context.training && this.trainable)) {
       return ENGINE.tidy(() => ops.batchNorm(x, view(this.movingMean!)!, view(this.movingVariance!)!, view(this.beta), view(this.gamma), this.epsilon));
     }
     return ENGINE.tidy(() => {
       const reduced = Array.from({ length: x.rank }, (_, i) => i).filter((i) => i !== axis);
-      const { mean, variance } = ops.moments(x, reduced);
+      const { mean, variance } = mask ? maskedMoments(x, mask, reduced, features) : ops.moments(x, reduced);
       if (context.batchStatistics) context.batchStatistics(this.movingMean!, mean, variance);
       else this.updateMovingStatistics(mean, variance);
       return ops.batchNorm(x, view(mean)!, view(variance)!, view(this.beta), view(this.gamma), this.epsilon);
