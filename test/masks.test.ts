@@ -1,8 +1,9 @@
 /**
  * Keras 3 masks through the layers that combine or consume them besides the recurrent ones:
  * Concatenate's output mask, BatchNormalization's masked moments, MultiHeadAttention's mask from
- * its inputs' masks, in graphs as in Keras. Known answers come from Keras's semantics: the padded
- * positions change nothing that the unpadded sequence computes, bit for bit.
+ * its inputs' masks, in graphs as in Keras, and a training step with all of them. Known answers
+ * come from Keras's semantics: the padded positions change nothing that the unpadded sequence
+ * computes, bit for bit.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -160,5 +161,28 @@ describe('multiHeadAttention in graphs: the inputs\' masks (Keras 3)', () => {
     const padded = model.predict(tokens([[3, 1, 4, 0, 0]])) as vb.Tensor;
     assert.deepEqual(bits(padded), bits(model.predict(tokens([[3, 1, 4]])) as vb.Tensor));
     model.dispose();
+  });
+});
+
+describe('a training step with masks', () => {
+  it('embedding(maskZero), batchNormalization, self-attention, concatenate and an lstm: padded sequences train as the unpadded ones, bit for bit', async () => {
+    const train = async (x: vb.Tensor, length: number) => {
+      vb.setRandomSeed(24);
+      const input = vb.input({ shape: [length], dtype: 'int32' });
+      const normalized = L.batchNormalization().apply(L.embedding({ inputDim: 12, outputDim: 4, maskZero: true }).apply(input));
+      const attended = L.multiHeadAttention({ numHeads: 2, keyDim: 2 }).apply([normalized, normalized]);
+      const joined = L.concatenate().apply([normalized, attended]);
+      const model = vb.model({ inputs: input, outputs: L.dense({ units: 1, activation: 'sigmoid' }).apply(L.lstm({ units: 3 }).apply(joined)), name: 'masked_step' });
+      model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+      const history = await model.fit(x, vb.tensor([[1], [0], [1]], [3, 1]), { epochs: 1, batchSize: 3, verbose: 0 });
+      const weights = model.getWeights().map(bits);
+      model.dispose();
+      return { loss: history.history.loss, weights };
+    };
+    const rows = [[3, 1, 4], [1, 5, 9], [2, 6, 5]];
+    const padded = await train(tokens(rows.map((r) => [...r, 0, 0])), 5);
+    const unpadded = await train(tokens(rows), 3);
+    assert.deepEqual(padded.loss, unpadded.loss);
+    assert.deepEqual(padded.weights, unpadded.weights);
   });
 });

@@ -351,6 +351,15 @@ async function layerDigests(vb: VB, out: Digests): Promise<void> {
   const masked = vb.sequential({ name: 'golden_masking', layers: [L.masking({ maskValue: -1, inputShape: [8, 3] }), L.gru({ units: 3 }), L.dense({ units: 1, activation: 'sigmoid' })] });
   masked.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
   await trained(out, 'masking+gru', masked, padded, labels);
+
+  // Keras 3 masks through batchNormalization (masked moments), cross-attention and concatenate (their masks).
+  const words = vb.input({ shape: [8], dtype: 'int32', name: 'words' });
+  const embeddedWords = L.batchNormalization().apply(L.embedding({ inputDim: 20, outputDim: 4, maskZero: true }).apply(words));
+  const attendedWords = L.multiHeadAttention({ numHeads: 2, keyDim: 2 }).apply([embeddedWords, embeddedWords]);
+  const joinedWords = L.concatenate({ axis: 1 }).apply([embeddedWords, attendedWords]);
+  const maskedLayers = vb.model({ inputs: words, outputs: L.dense({ units: 1, activation: 'sigmoid' }).apply(L.gru({ units: 3 }).apply(joinedWords)), name: 'golden_masked_layers' });
+  maskedLayers.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+  await trained(out, 'batchNormalization, multiHeadAttention, concatenate (masked)', maskedLayers, tokens, labels);
 }
 
 /** Data stages and training options: repeat, filter, take, skip, prefetch, generator, fitDataset, trainOnBatch, classWeight, validationData, initialEpoch, earlyStopping. */
