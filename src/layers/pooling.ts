@@ -1,14 +1,16 @@
 /**
  * Pooling layers (TF.js option names, Keras defaults: poolSize 2, strides = poolSize, 'valid'):
  * MaxPooling1D/2D, AveragePooling1D/2D, and the global poolings (mean or max over every
- * spatial position, keepDims optional).
+ * spatial position, keepDims optional). As in Keras 3, only GlobalAveragePooling1D supports
+ * masks: it averages over the unmasked steps and its output carries no mask; the others drop a
+ * mask with callWithMask's warning (GlobalMaxPooling1D takes the max over every step).
  */
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDataFormat, checkPadding, fromChannelsLast, outputLength, toChannelsLast, tuple, type DataFormat } from './convolutional.js';
-import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
+import { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 
 export interface PoolingArgs extends LayerArgs {
   poolSize?: number | number[];
@@ -96,9 +98,27 @@ abstract class GlobalPooling extends Layer {
     return inputShape.filter((_, i) => !axes.includes(i));
   }
 
-  call(x: Tensor): Tensor {
+  call(x: Tensor, context?: CallContext): Tensor {
     if (x.rank !== this.rank + 2) throw invalid(`${this.className} (${this.name})`, `Expected inputs of rank ${this.rank + 2}`, { 'inputs.shape': x.shape });
+    if (context?.mask) return this.maskedMean(x, context.mask);
     return this.mode === 'max' ? ops.max(x, this.axes(), this.keepDims) : ops.mean(x, this.axes(), this.keepDims);
+  }
+
+  /**
+   * Keras 3's masked GlobalAveragePooling1D: fl(sum over the unmasked steps / their number), the
+   * masked steps replaced by 0 (so whatever they hold, even NaN, counts for nothing); a sequence
+   * with no unmasked step gives 0 / 0 = NaN, as in Keras.
+   */
+  private maskedMean(x: Tensor, mask: Tensor): Tensor {
+    const steps = this.axes()[0]!;
+    if (mask.rank !== 2 || mask.shape[0] !== x.shape[0] || mask.shape[1] !== x.shape[steps]) {
+      throw invalid(`${this.className} (${this.name})`, `Expected a mask of shape [${x.shape[0]}, ${x.shape[steps]}] (batch, steps)`, { 'mask.shape': mask.shape });
+    }
+    return ENGINE.tidy(() => {
+      const kept = ops.expandDims(ops.cast(mask, 'bool'), this.dataFormat === 'channelsLast' ? 2 : 1);
+      const sum = ops.sum(ops.where(kept, x, 0), steps, this.keepDims);
+      return ops.div(sum, ops.sum(ops.cast(kept, 'float32'), steps, this.keepDims));
+    });
   }
 
   getConfig(): Record<string, unknown> {
@@ -107,7 +127,15 @@ abstract class GlobalPooling extends Layer {
 }
 
 export class GlobalAveragePooling1D extends GlobalPooling {
-  constructor(args: GlobalPoolingArgs = {}) { super('GlobalAveragePooling1D', 1, 'avg', args); }
+  constructor(args: GlobalPoolingArgs = {}) {
+    super('GlobalAveragePooling1D', 1, 'avg', args);
+    this.supportsMasking = true;
+  }
+
+  /** The mask is consumed: the pooled output has no steps (Keras). */
+  override computeMask(): undefined {
+    return undefined;
+  }
 }
 export class GlobalAveragePooling2D extends GlobalPooling {
   constructor(args: GlobalPoolingArgs = {}) { super('GlobalAveragePooling2D', 2, 'avg', args); }

@@ -360,6 +360,11 @@ async function layerDigests(vb: VB, out: Digests): Promise<void> {
   const maskedLayers = vb.model({ inputs: words, outputs: L.dense({ units: 1, activation: 'sigmoid' }).apply(L.gru({ units: 3 }).apply(joinedWords)), name: 'golden_masked_layers' });
   maskedLayers.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
   await trained(out, 'batchNormalization, multiHeadAttention, concatenate (masked)', maskedLayers, tokens, labels);
+
+  // Masks in training (Keras 3): pooling over the unmasked steps.
+  const pooled = vb.sequential({ name: 'golden_masked_pooling', layers: [L.embedding({ inputDim: 20, outputDim: 4, maskZero: true, inputLength: 8 }), L.globalAveragePooling1d(), L.dense({ units: 1, activation: 'sigmoid' })] });
+  pooled.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+  await trained(out, 'embedding(maskZero)+globalAveragePooling1d', pooled, tokens, labels);
 }
 
 /** Data stages and training options: repeat, filter, take, skip, prefetch, generator, fitDataset, trainOnBatch, classWeight, validationData, initialEpoch, earlyStopping. */
