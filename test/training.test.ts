@@ -108,10 +108,10 @@ forEachBackend('training', () => {
     const seen: number[] = [];
     const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [6] })] });
     m.compile({ optimizer: 'sgd', loss: 'mse' });
-    const original = m.call.bind(m);
-    m.call = (input, context) => {
-      if (context.training) seen.push(...Array.from(input.dataSync()).filter((_, i) => i % 6 === 0));
-      return original(input, context);
+    const original = m.callWithMasks.bind(m);
+    m.callWithMasks = (inputs, context) => {
+      if (context.training) seen.push(...Array.from(inputs[0]!.dataSync()).filter((_, i) => i % 6 === 0));
+      return original(inputs, context);
     };
     await m.fit(x, y, { epochs: 1, batchSize: 3, validationSplit: 0.3, verbose: 0 });
     assert.deepEqual([...seen].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6]);
@@ -125,10 +125,10 @@ forEachBackend('training', () => {
     const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [1] })] });
     m.compile({ optimizer: 'sgd', loss: 'mse' });
     const seen: number[] = [];
-    const original = m.call.bind(m);
-    m.call = (input, context) => {
-      if (context.training) seen.push(...Array.from(input.dataSync()));
-      return original(input, context);
+    const original = m.callWithMasks.bind(m);
+    m.callWithMasks = (inputs, context) => {
+      if (context.training) seen.push(...Array.from(inputs[0]!.dataSync()));
+      return original(inputs, context);
     };
     await m.fit(x, vb.zeros([7, 1]), { epochs: 2, batchSize: 7, verbose: 0 });
     const key = vb.random.foldIn(vb.random.key(21), 'fit/shuffle');

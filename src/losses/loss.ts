@@ -1,5 +1,6 @@
 /** The Keras loss object that compile uses, and the checks the losses share. */
 import { invalid, ValueError } from '../errors.js';
+import * as ops from '../ops/index.js';
 import { indexText } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -34,3 +35,17 @@ export function checkShapes(name: string, yTrue: Tensor, yPred: Tensor): void {
   }
 }
 
+/**
+ * The mask an output carries, as float32 0/1 of the shape of its loss (or metric) values: one
+ * value per unmasked entry counts (Keras 3 weights the values by y_pred's mask). A mask with an
+ * extra last axis of 1 is squeezed, as Keras does; any other shape is an error, where Keras would
+ * broadcast the mask against the wrong axis.
+ */
+export function valuesMask(values: Tensor, mask: Tensor, context: string): Tensor {
+  const same = (shape: readonly number[]) => shape.length === values.rank && shape.every((d, i) => d === values.shape[i]);
+  const squeezed = mask.rank === values.rank + 1 && mask.shape.at(-1) === 1 ? mask.shape.slice(0, -1) : mask.shape;
+  if (!same(squeezed)) {
+    throw invalid(context, `Expected the output's mask of the shape of its values ${JSON.stringify(values.shape)} (one per example and step)`, { 'mask.shape': mask.shape });
+  }
+  return ops.reshape(ops.cast(mask, 'float32'), values.shape);
+}

@@ -8,6 +8,7 @@ import { invalid, refuseUnknownOptions } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { TensorLike } from '../ops/creation.js';
 import { getLoss } from '../losses/index.js';
+import { valuesMask } from '../losses/loss.js';
 import { isTensorArgument } from '../losses/tfjs.js';
 import type { Tensor } from '../tensor/tensor.js';
 import * as tfjs from './tfjs.js';
@@ -21,7 +22,12 @@ const f = Math.fround;
 
 export interface Metric {
   readonly name: string;
-  update(yTrue: Tensor, yPred: Tensor): void;
+  /**
+   * Accumulates a batch. `mask`: the mask the model's output carries, if any (bool, e.g. [batch,
+   * time]); the mean metrics count only its unmasked entries (Keras 3), the confusion-matrix
+   * metrics (precision, recall, auc) ignore it (Keras 3 too).
+   */
+  update(yTrue: Tensor, yPred: Tensor, mask?: Tensor): void;
   result(): number;
   reset(): void;
   /** The accumulators, exactly (backupAndRestore saves them mid-epoch); optional for custom metrics. */
@@ -38,17 +44,23 @@ function checkState(name: string, state: readonly number[], length: number): voi
 
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
-/** The running mean of per-example values: total += sum(values), count += their number. */
+/**
+ * The running mean of per-example values: total += sum(values), count += their number. With a
+ * mask (Keras 3's MeanMetricWrapper): total += sum(values * mask), count += the number of
+ * unmasked values, sums in row-major order.
+ */
 export class MeanMetricWrapper implements Metric {
   private total = 0;
   private count = 0;
 
   constructor(readonly name: string, private readonly fn: MetricFn) {}
 
-  update(yTrue: Tensor, yPred: Tensor): void {
+  update(yTrue: Tensor, yPred: Tensor, mask?: Tensor): void {
     const [sum, n] = ENGINE.tidy(() => {
-      const values = this.fn(yTrue, yPred);
-      return [ops.sum(ops.cast(values, 'float32')).dataSync()[0]!, values.size] as const;
+      const values = ops.cast(this.fn(yTrue, yPred), 'float32');
+      if (!mask) return [ops.sum(values).dataSync()[0]!, values.size] as const;
+      const kept = valuesMask(values, mask, `metric ${this.name}`);
+      return [ops.sum(ops.mul(values, kept)).dataSync()[0]!, ops.sum(kept).dataSync()[0]!] as const;
     });
     this.total = f(this.total + sum);
     this.count = f(this.count + n);
@@ -257,13 +269,13 @@ class Accuracy implements Metric {
     return (this.inner = new MeanMetricWrapper(this.name, ACCURACY_KINDS[kind]!()));
   }
 
-  update(yTrue: Tensor, yPred: Tensor): void {
+  update(yTrue: Tensor, yPred: Tensor, mask?: Tensor): void {
     if (!this.inner) {
       const binary = yPred.shape.at(-1) === 1;
       const sparse = yTrue.rank < yPred.rank || (yTrue.shape.at(-1) === 1 && (yPred.shape.at(-1) ?? 1) > 1);
       this.resolve(binary ? 0 : sparse ? 1 : 2);
     }
-    this.inner!.update(yTrue, yPred);
+    this.inner!.update(yTrue, yPred, mask);
   }
 
   result(): number {

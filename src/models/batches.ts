@@ -23,11 +23,18 @@ export interface TrainableModel extends TrainingModel, ObservedModel {
   compiledOrThrow(context: string): Compiled;
   /** Keras's Model.call: one tensor for one input (output), a list in order for several. */
   call(x: Tensor | Tensor[], context: CallContext): Tensor | Tensor[];
+  /** The outputs in order and the mask each carries (undefined for none), which masks losses and metrics (Keras 3). */
+  callWithMasks(xs: readonly Tensor[], context: CallContext): ModelOutputs;
   regularizationLosses(): Tensor[];
   ensureBuilt(inputShapes: SymbolicShape[], context: string): void;
   expectedInputShapes(): SymbolicShape[] | undefined;
   readonly inputNames: string[];
   readonly outputNames: string[];
+}
+
+export interface ModelOutputs {
+  outputs: Tensor[];
+  masks: (Tensor | undefined)[];
 }
 
 /** NaN or Infinity in an input is an error naming the tensor and the first bad index. */

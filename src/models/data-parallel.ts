@@ -125,7 +125,8 @@ function applySum(model: LayersModel, trainable: readonly Variable[], total: Sha
   for (const g of Object.values(grads)) g.dispose();
   ENGINE.tidy(() => {
     const predictions = total.predictions[0]!.map((_, o) => ops.concat(total.predictions.map((p) => fromWire(p[o]!)), 0));
-    updateMetrics(compiled, ys, predictions);
+    // Masked outputs are refused in data-parallel training (totalLoss): metrics see none.
+    updateMetrics(compiled, ys, { outputs: predictions, masks: predictions.map(() => undefined) });
   });
   return { loss: total.loss, outputLosses: total.outputLosses };
 }

@@ -8,8 +8,8 @@ import { ENGINE } from '../engine/engine.js';
 import * as ops from '../ops/index.js';
 import type { DataArray, DType } from '../tensor/dtype.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
-import { callModel, classSampleWeights, totalLoss } from './training.js';
-import type { TrainableModel } from './batches.js';
+import { classSampleWeights, disposeOutputs, keepOutputs, totalLoss } from './training.js';
+import type { ModelOutputs, TrainableModel } from './batches.js';
 
 const f = Math.fround;
 
@@ -85,7 +85,7 @@ export function microBatchGradients(model: TrainableModel, trainable: readonly V
     const xs = task.xs.map(fromWire);
     const ys = task.ys.map(fromWire);
     const sampleWeights = context.classWeight ? classSampleWeights(ys[0]!, context.classWeight) : undefined;
-    let predictions: Tensor[] = [];
+    let predictions: ModelOutputs = { outputs: [], masks: [] };
     const outputTerms: Tensor[] = [];
     const statistics: BatchStatistics[] = [];
     const share = f(xs[0]!.shape[0]! / context.batchSize);
@@ -96,7 +96,7 @@ export function microBatchGradients(model: TrainableModel, trainable: readonly V
       statistics.push({ name: movingMean.name, mean: weighted(mean), variance: weighted(variance) });
     };
     const { value, grads } = variableGrads(() => {
-      predictions = callModel(model, xs, { training: true, step: context.step, rows: { offset: task.offset, total: context.batchSize }, batchStatistics }).map((p) => ENGINE.keep(p));
+      predictions = keepOutputs(model.callWithMasks(xs, { training: true, step: context.step, rows: { offset: task.offset, total: context.batchSize }, batchStatistics }));
       return totalLoss(model, compiled, ys, predictions, sampleWeights, (t) => outputTerms.push(ENGINE.keep(t)), { batchSize: context.batchSize, penalties: task.index === 0 });
     }, trainable);
     const result: ShareSum = {
@@ -105,10 +105,11 @@ export function microBatchGradients(model: TrainableModel, trainable: readonly V
       loss: value.dataSync()[0]!,
       outputLosses: outputTerms.map((t) => t.dataSync()[0]!),
       grads: trainable.map((v) => (grads[v.name] ? grads[v.name]!.dataSync() as Float32Array : null)),
-      predictions: [predictions.map(toWire)],
+      predictions: [predictions.outputs.map(toWire)],
       statistics,
     };
-    for (const t of [...predictions, ...outputTerms]) t.dispose();
+    disposeOutputs(predictions);
+    for (const t of outputTerms) t.dispose();
     return result;
   });
 }

@@ -24,7 +24,7 @@ import { Graph } from './topology.js';
 import type { IOHandler, ModelSerializer, SaveConfig, SaveResult } from '../io/types.js';
 import { callModel, datasetEvaluation, evaluateBatches, fitDatasetBatches, fitTensors, trainStep, type FitArgs } from './training.js';
 import {
-  batchRecord, checkInputShapes, checkPair, disposingPairs, rowBatches, type Batch, type ToBatch, type TrainableModel,
+  batchRecord, checkInputShapes, checkPair, disposingPairs, rowBatches, type Batch, type ModelOutputs, type ToBatch, type TrainableModel,
 } from './batches.js';
 
 /** Saving and toJSON live in src/io (which imports the models); it registers itself here. */
@@ -200,6 +200,10 @@ export class LayersModel implements TrainableModel {
   call(x: Tensor | Tensor[], context: CallContext): Tensor | Tensor[] {
     const outputs = this.graphOrThrow('call').run(Array.isArray(x) ? x : [x], context);
     return outputs.length === 1 ? outputs[0]! : outputs;
+  }
+
+  callWithMasks(xs: readonly Tensor[], context: CallContext): ModelOutputs {
+    return this.graphOrThrow('call').runWithMasks(xs, context);
   }
 
   regularizationLosses(): Tensor[] {

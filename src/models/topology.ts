@@ -119,6 +119,11 @@ export class Graph {
    * its output edges carry computeMask's result.
    */
   run(xs: readonly Tensor[], context: CallContext): Tensor[] {
+    return this.runWithMasks(xs, context).outputs;
+  }
+
+  /** run, with the mask each output carries (undefined for none): masked losses and metrics read them. */
+  runWithMasks(xs: readonly Tensor[], context: CallContext): { outputs: Tensor[]; masks: (Tensor | undefined)[] } {
     const values = new Map<SymbolicTensor, Tensor>();
     // The mask each tensor carries (src/layers/masking.ts); a layer's first output carries its mask.
     const masks = new Map<SymbolicTensor, Tensor | undefined>();
@@ -143,6 +148,6 @@ export class Graph {
         masks.set(t, i < node.layer.maskedOutputs ? mask : undefined);
       });
     }
-    return this.outputs.map((t) => values.get(t)!);
+    return { outputs: this.outputs.map((t) => values.get(t)!), masks: this.outputs.map((t) => masks.get(t)) };
   }
 }

@@ -9,7 +9,7 @@ import { variableGrads } from '../autograd/grad.js';
 import type { Dataset, Element } from '../data/dataset.js';
 import { ENGINE } from '../engine/engine.js';
 import { invalid, type ValueError } from '../errors.js';
-import { LabelError } from '../losses/loss.js';
+import { LabelError, valuesMask } from '../losses/loss.js';
 import { indexText } from '../tensor/shape.js';
 import type { CallContext } from '../layers/layer.js';
 import * as ops from '../ops/index.js';
@@ -26,7 +26,7 @@ import { checkFitOptionNames, type DataParallelOptions, type TfjsFitOptions } fr
 import { alignTarget, withTfjsAliases } from './tfjs-logs.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import {
-  batchRecord, checkPair, datasetPairs, disposeBatch, disposingPairs, pairBatches, skipElements, type Batch, type ToBatch, type TrainableModel,
+  batchRecord, checkPair, datasetPairs, disposeBatch, disposingPairs, pairBatches, skipElements, type Batch, type ModelOutputs, type ToBatch, type TrainableModel,
 } from './batches.js';
 
 const f = Math.fround;
@@ -35,6 +35,15 @@ const f = Math.fround;
 export function callModel(model: TrainableModel, xs: readonly Tensor[], context: CallContext): Tensor[] {
   const outputs = model.call(xs.length === 1 ? xs[0]! : [...xs], context);
   return Array.isArray(outputs) ? outputs : [outputs];
+}
+
+/** The outputs and masks kept out of the tidy scope they were made in (a gradient's). */
+export function keepOutputs({ outputs, masks }: ModelOutputs): ModelOutputs {
+  return { outputs: outputs.map((t) => ENGINE.keep(t)), masks: masks.map((m) => m && ENGINE.keep(m)) };
+}
+
+export function disposeOutputs({ outputs, masks }: ModelOutputs): void {
+  for (const t of new Set([...outputs, ...masks])) t?.dispose();
 }
 
 /** A float32 running mean kept as Keras's Mean metric: total += value * weight, count += weight. */
@@ -99,10 +108,11 @@ export interface LossShare {
  * The total loss: each output's mean loss (scaled by its weight, if given), summed left to right
  * in output order starting from the first, then each regularization penalty in layer order.
  * `perOutput` receives each output's term when there are several. The mean is fl(sum / n) (as
- * ops.mean); with a `share`, n counts the share's whole batch (see LossShare).
+ * ops.mean); with a `share`, n counts the share's whole batch (see LossShare). An output that
+ * carries a mask (`masks[i]`) has Keras 3's masked mean instead (maskedMean).
  */
 export function totalLoss(
-  model: TrainableModel, compiled: Compiled, ys: readonly Tensor[], predictions: readonly Tensor[], sampleWeights: Tensor | undefined,
+  model: TrainableModel, compiled: Compiled, ys: readonly Tensor[], { outputs: predictions, masks }: ModelOutputs, sampleWeights: Tensor | undefined,
   perOutput: (t: Tensor) => void, share?: LossShare,
 ): Tensor {
   let total: Tensor | undefined;
@@ -114,11 +124,19 @@ export function totalLoss(
       if (error instanceof LabelError && compiled.outputs.length > 1) error.output = i;
       throw error;
     }
-    const count = share ? (perExample.size / perExample.shape[0]!) * share.batchSize : perExample.size;
-    const summed = sampleWeights
-      ? ops.sum(ops.mul(perExample, ops.reshape(sampleWeights, [perExample.shape[0]!, ...perExample.shape.slice(1).map(() => 1)])))
-      : ops.sum(perExample);
-    let value = ops.div(summed, count);
+    const weighted = sampleWeights ? ops.mul(perExample, ops.reshape(sampleWeights, [perExample.shape[0]!, ...perExample.shape.slice(1).map(() => 1)])) : perExample;
+    const mask = masks[i];
+    let value: Tensor;
+    if (mask) {
+      if (share) {
+        throw invalid('fit', 'Expected model outputs without masks with dataParallel (the mean over a batch\'s unmasked entries is not split into micro-batch shares); train it without dataParallel',
+          { output: output.name, 'mask.shape': mask.shape });
+      }
+      value = maskedMean(weighted, mask, `loss ${output.loss.name} of output ${output.name}`);
+    } else {
+      const count = share ? (perExample.size / perExample.shape[0]!) * share.batchSize : perExample.size;
+      value = ops.div(ops.sum(weighted), count);
+    }
     if (output.weight !== undefined) value = ops.mul(value, output.weight);
     if (compiled.outputs.length > 1) perOutput(value);
     total = total === undefined ? value : ops.add(total, value);
@@ -127,9 +145,22 @@ export function totalLoss(
   return total!;
 }
 
-export function updateMetrics(compiled: Compiled, ys: readonly Tensor[], predictions: readonly Tensor[]): void {
+/**
+ * Keras 3's loss of an output that carries a mask (CompileLoss, Loss.apply_mask): the mean over
+ * the unmasked entries, fl(fl(sum of loss * mask) / number of unmasked entries), the sum in
+ * row-major order (a masked entry adds loss * 0); 0 when every entry is masked (Keras's
+ * divide_no_nan). Sample weights (classWeight) multiply the losses first and do not change the
+ * divisor, as in Keras.
+ */
+function maskedMean(losses: Tensor, mask: Tensor, context: string): Tensor {
+  const kept = valuesMask(losses, mask, context);
+  return ops.div(ops.sum(ops.mul(losses, kept)), ops.maximum(ops.sum(kept), 1));
+}
+
+/** Each output's metrics on its predictions; a mask the output carries goes to each metric (Keras 3: the mean metrics count its unmasked entries only). */
+export function updateMetrics(compiled: Compiled, ys: readonly Tensor[], { outputs: predictions, masks }: ModelOutputs): void {
   ENGINE.tidy(() => compiled.outputs.forEach((output, i) => {
-    for (const metric of output.metrics) metric.update(alignTarget(ys[i]!, predictions[i]!), predictions[i]!);
+    for (const metric of output.metrics) metric.update(alignTarget(ys[i]!, predictions[i]!), predictions[i]!, masks[i]);
   }));
 }
 
@@ -190,11 +221,11 @@ export function trainStep(model: TrainableModel, xs: Tensor[], ys: Tensor[], cla
   const { optimizer } = compiled;
   if (classWeight) checkClassWeightTargets(model, ys, 'fit');
   const step = optimizer.iterations;
-  let predictions: Tensor[] = [];
+  let predictions: ModelOutputs = { outputs: [], masks: [] };
   const outputTerms: Tensor[] = [];
   const sampleWeights = classWeight ? classSampleWeights(ys[0]!, classWeight) : undefined;
   const { value, grads } = variableGrads(() => {
-    predictions = callModel(model, xs, { training: true, step }).map((p) => ENGINE.keep(p));
+    predictions = keepOutputs(model.callWithMasks(xs, { training: true, step }));
     return totalLoss(model, compiled, ys, predictions, sampleWeights, (t) => outputTerms.push(ENGINE.keep(t)));
   }, compiled.trainableWeights ??= model.trainableWeights);
   optimizer.applyGradients(grads);
@@ -205,7 +236,7 @@ export function trainStep(model: TrainableModel, xs: Tensor[], ys: Tensor[], cla
   const outputLosses = outputTerms.map((t) => t.dataSync()[0]!);
   for (const t of outputTerms) t.dispose();
   updateMetrics(compiled, ys, predictions);
-  for (const p of predictions) p.dispose();
+  disposeOutputs(predictions);
   return { loss: lossValue, outputLosses };
 }
 
@@ -236,7 +267,7 @@ export function evaluateBatches(model: TrainableModel, batches: Iterable<Batch>)
   resetMetrics(compiled);
   for (const [xs, ys] of batches) {
     ENGINE.tidy(() => {
-      const predictions = callModel(model, xs, { training: false, step: 0 });
+      const predictions = model.callWithMasks(xs, { training: false, step: 0 });
       const size = xs[0]!.shape[0]!;
       let i = 0;
       const value = totalLoss(model, compiled, ys, predictions, undefined, (t) => outputMeans[i++]!.add(t.dataSync()[0]!, size));

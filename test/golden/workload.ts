@@ -361,10 +361,16 @@ async function layerDigests(vb: VB, out: Digests): Promise<void> {
   maskedLayers.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
   await trained(out, 'batchNormalization, multiHeadAttention, concatenate (masked)', maskedLayers, tokens, labels);
 
-  // Masks in training (Keras 3): pooling over the unmasked steps.
+  // Masks in training (Keras 3): pooling over the unmasked steps; a tagger's loss and metrics over them.
   const pooled = vb.sequential({ name: 'golden_masked_pooling', layers: [L.embedding({ inputDim: 20, outputDim: 4, maskZero: true, inputLength: 8 }), L.globalAveragePooling1d(), L.dense({ units: 1, activation: 'sigmoid' })] });
   pooled.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
   await trained(out, 'embedding(maskZero)+globalAveragePooling1d', pooled, tokens, labels);
+  const tags = vb.cast(vb.mod(tokens, 3), 'float32');
+  const tagger = vb.sequential({ name: 'golden_tagger', layers: [
+    L.embedding({ inputDim: 20, outputDim: 4, maskZero: true, inputLength: 8 }), L.lstm({ units: 4, returnSequences: true }), L.timeDistributed({ layer: L.dense({ units: 3, activation: 'softmax' }) }),
+  ] });
+  tagger.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  await trained(out, 'tagger (masked loss and metrics)', tagger, tokens, tags, { validationData: [tokens, tags] });
 }
 
 /** Data stages and training options: repeat, filter, take, skip, prefetch, generator, fitDataset, trainOnBatch, classWeight, validationData, initialEpoch, earlyStopping. */
