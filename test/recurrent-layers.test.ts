@@ -565,18 +565,6 @@ describe('recurrent layers: references, masks, dropout', () => {
     assert.throws(() => wrapped().apply(vb.ones([1, 2, 3, 4])), message);
   });
 
-  it('bidirectional given [x, ...initialState] (TF.js takes it) is an error saying so, not a failure in the recurrent layer', () => {
-    // Layer.apply's check for every layer of one input (Bidirectional takes no initial states, README).
-    const message = /Bidirectional\.apply: Expected one input tensor \(Bidirectional takes one; .*Received: inputs="a list of 3"/;
-    const x = vb.ones([1, 4, 3]);
-    const h = vb.zeros([1, 2]);
-    assert.throws(() => L.bidirectional({ layer: L.gru({ units: 2 }) }).apply([x, h, h]), message);
-    const [a, s] = [vb.input({ shape: [4, 3] }), vb.input({ shape: [2] })];
-    assert.throws(() => L.bidirectional({ layer: L.gru({ units: 2 }) }).apply([a, s, s]), message);
-    const model = vb.model({ inputs: a, outputs: L.bidirectional({ layer: L.gru({ units: 2 }) }).apply(a) });
-    assert.deepEqual((model.predict(x) as vb.Tensor).shape, [1, 4], 'one sequence, symbolic and real, is taken');
-    model.dispose();
-  });
 
   it('bad inputs are errors naming them', () => {
     const layer = L.lstm({ units: 2 });

@@ -3,14 +3,15 @@
  * (same config, goBackwards flipped) reads it backwards; their outputs are merged. The sublayers
  * are named forward_<name> and backward_<name>, so their weights are
  * `<model>/<bidirectional>/forward_lstm/kernel`, ...: forward weights first, then backward, as in
- * Keras and TF.js.
+ * Keras and TF.js. Initial states (apply([x, ...states]) or apply(x, {initialState})) are the
+ * forward layer's, then the backward layer's, as Keras and TF.js split them.
  */
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { Layer, snakeCase, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
-import { RNN, recurrentFromConfig } from './recurrent.js';
+import { RNN, recurrentFromConfig, sequenceShape } from './recurrent.js';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
 
@@ -58,9 +59,12 @@ export class Bidirectional extends Layer {
     this.innerName = this.forwardLayer.name ?? snakeCase(this.forwardLayer.className);
     // Keras: when returning sequences, each direction outputs zeros at masked steps.
     this.forwardLayer.zeroOutputForMask = this.backwardLayer.zeroOutputForMask = this.forwardLayer.returnSequences;
+    this.takesInitialState = true;
+    this.takesInputList = true;
   }
 
-  override build(inputShape: SymbolicShape): void {
+  override build(shapes: SymbolicShape | SymbolicShape[]): void {
+    const inputShape = sequenceShape(shapes);
     for (const [layer, direction] of [[this.forwardLayer, 'forward'], [this.backwardLayer, 'backward']] as const) {
       layer.name = `${direction}_${this.innerName}`;
       layer.path = `${this.path}/${layer.name}`;
@@ -71,8 +75,8 @@ export class Bidirectional extends Layer {
   }
 
   /** The merged output's shape, or with mergeMode null or returnState every output's (see callOutputs). */
-  computeOutputShape(inputShape: SymbolicShape): SymbolicShape | SymbolicShape[] {
-    const shapes = this.forwardLayer.computeOutputShape(inputShape);
+  computeOutputShape(inputShapes: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
+    const shapes = this.forwardLayer.computeOutputShape(sequenceShape(inputShapes));
     const [shape, ...states] = (this.forwardLayer.returnState ? shapes : [shapes]) as SymbolicShape[];
     const merged = this.mergeMode === null ? [shape!, shape!] : [this.mergeMode === 'concat' ? [...shape!.slice(0, -1), 2 * this.forwardLayer.units] : shape!];
     const outputs = [...merged, ...states, ...states];
@@ -88,11 +92,20 @@ export class Bidirectional extends Layer {
     return this.forwardLayer.returnSequences ? mask : undefined;
   }
 
-  /** [merged] or [forward, backward] (mergeMode null), then with returnState the forward and backward states. */
-  callOutputs(x: Tensor, context: CallContext): Tensor[] {
+  /**
+   * [merged] or [forward, backward] (mergeMode null), then with returnState the forward and
+   * backward states; x may be [sequence, ...the forward layer's initial states, ...the backward's].
+   */
+  callOutputs(x: Tensor | Tensor[], context: CallContext): Tensor[] {
     return ENGINE.tidy(() => {
-      const forward = this.forwardLayer.runSequence(x, context);
-      const backward = this.backwardLayer.runSequence(x, context);
+      const [sequence, ...initialStates] = Array.isArray(x) ? x : [x];
+      const count = this.forwardLayer.stateCount;
+      if (initialStates.length > 0 && initialStates.length !== 2 * count) {
+        throw invalid(`Bidirectional (${this.name})`, `Expected ${2 * count} initial states: the forward layer's ${count}, then the backward layer's`, { initialState: `a list of ${initialStates.length}` });
+      }
+      const [forwardStates, backwardStates] = initialStates.length > 0 ? [initialStates.slice(0, count), initialStates.slice(count)] : [undefined, undefined];
+      const forward = this.forwardLayer.runSequence(sequence!, context, forwardStates);
+      const backward = this.backwardLayer.runSequence(sequence!, context, backwardStates);
       const sequences = this.forwardLayer.returnSequences;
       // The backward layer's outputs come last step first; they are put back in input order.
       const a = sequences ? ops.stack(forward.outputs, 1) : forward.output;
@@ -103,13 +116,13 @@ export class Bidirectional extends Layer {
   }
 
   /** The merged output, or with mergeMode null or returnState the list of callOutputs (as TF.js's and Keras's apply). */
-  call(x: Tensor, context: CallContext): Tensor | Tensor[] {
+  call(x: Tensor | Tensor[], context: CallContext): Tensor | Tensor[] {
     const outputs = this.callOutputs(x, context);
     return outputs.length === 1 ? outputs[0]! : outputs;
   }
 
   /** Like apply, but returns every output (see callOutputs). */
-  applyOutputs(x: Tensor, context: Partial<CallContext> = {}): Tensor[] {
+  applyOutputs(x: Tensor | Tensor[], context: Partial<CallContext> = {}): Tensor[] {
     return this.callOutputs(x, this.prepareToApply(x, context));
   }
 

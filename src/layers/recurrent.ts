@@ -240,7 +240,8 @@ export class RNN extends Layer {
 }
 
 /** The sequence's shape among a recurrent layer's inputs (the sequence, then initial states). */
-function sequenceShape(shapes: SymbolicShape | SymbolicShape[]): SymbolicShape {
+/** The sequence's shape of a recurrent layer's inputs ([sequence, ...initial states], or the sequence alone). */
+export function sequenceShape(shapes: SymbolicShape | SymbolicShape[]): SymbolicShape {
   return (Array.isArray(shapes[0]) ? shapes[0] : shapes) as SymbolicShape;
 }
 
