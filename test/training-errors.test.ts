@@ -32,6 +32,10 @@ describe('training: bad input', () => {
     // Shuffled batches: the data's row is named (it named the label's place in its shuffled batch).
     const labels = Array.from({ length: 20 }, (_, i) => (i === 13 ? 5 : i % 3));
     await assert.rejects(m.fit(vb.ones([20, 2]), vb.tensor(labels), { verbose: 0, batchSize: 8, epochs: 2 }), /fit: Expected integer labels in \[0, 3\) \(sparseCategoricalCrossentropy\)\. Received: y\[13\]=5$/);
+    // Data-parallel: the micro-batch's place is mapped to the batch's, then to the data's (it named y[0], the micro-batch's first row).
+    const late = Array.from({ length: 8 }, (_, i) => (i === 6 ? 7 : i % 3));
+    await assert.rejects(m.fit(vb.ones([8, 2]), vb.tensor(late), { verbose: 0, batchSize: 8, epochs: 1, dataParallel: { workers: 1, microBatch: 2, inProcess: true } }),
+      /fit: Expected integer labels in \[0, 3\) \(sparseCategoricalCrossentropy\)\. Received: y\[6\]=7$/);
     // Sequence labels ([batch, time]) and one output of several: the output, the row and the time step.
     const a = vb.input({ shape: [4, 2] });
     const two = vb.model({ inputs: a, outputs: [vb.layers.dense({ units: 1 }).apply(a) as vb.layers.SymbolicTensor, vb.layers.dense({ units: 3, activation: 'softmax' }).apply(a) as vb.layers.SymbolicTensor] });

@@ -26,6 +26,14 @@ export class LabelError extends ValueError {
   constructor(readonly context: string, readonly expectation: string, readonly index: number, readonly labelShape: readonly number[], readonly value: number) {
     super(invalid(context, expectation, { [`yTrue${indexText(index, labelShape)}`]: value }).message);
   }
+
+  /** The error for these labels as rows [offset, offset + their rows) of a batch of `rows` (a data-parallel micro-batch's). */
+  inBatch(offset: number, rows: number): LabelError {
+    const perRow = this.labelShape.slice(1).reduce((n, d) => n * d, 1);
+    const moved = new LabelError(this.context, this.expectation, this.index + offset * perRow, [rows, ...this.labelShape.slice(1)], this.value);
+    moved.output = this.output;
+    return moved;
+  }
 }
 
 export function checkShapes(name: string, yTrue: Tensor, yPred: Tensor): void {

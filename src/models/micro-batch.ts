@@ -8,6 +8,7 @@ import { ENGINE } from '../engine/engine.js';
 import * as ops from '../ops/index.js';
 import type { DataArray, DType } from '../tensor/dtype.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
+import { LabelError } from '../losses/loss.js';
 import { classSampleWeights, disposeOutputs, keepOutputs, totalLoss } from './training.js';
 import type { ModelOutputs, TrainableModel } from './batches.js';
 
@@ -97,7 +98,12 @@ export function microBatchGradients(model: TrainableModel, trainable: readonly V
     };
     const { value, grads } = variableGrads(() => {
       predictions = keepOutputs(model.callWithMasks(xs, { training: true, step: context.step, rows: { offset: task.offset, total: context.batchSize }, batchStatistics }));
-      return totalLoss(model, compiled, ys, predictions, sampleWeights, (t) => outputTerms.push(ENGINE.keep(t)), { batchSize: context.batchSize, penalties: task.index === 0 });
+      try {
+        return totalLoss(model, compiled, ys, predictions, sampleWeights, (t) => outputTerms.push(ENGINE.keep(t)), { batchSize: context.batchSize, penalties: task.index === 0 });
+      } catch (error) {
+        // A bad label's index is the micro-batch's: fit names the data's row from the batch's.
+        throw error instanceof LabelError ? error.inBatch(task.offset, context.batchSize) : error;
+      }
     }, trainable);
     const result: ShareSum = {
       lo: task.index,
