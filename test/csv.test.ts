@@ -69,6 +69,10 @@ describe('CSV record parser (RFC 4180)', () => {
   });
 });
 
+/** A dataset's element type, and whether two types are the same (a test that fails to compile otherwise). */
+type ElementOf<D> = D extends vb.data.Dataset<infer E> ? E : never;
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 /** Elements of either library as JSON: tensors as {shape, dtype, values}. */
@@ -152,6 +156,12 @@ describe('vb.data.csv against tf.data.csv', () => {
     assert.deepEqual(arrays, [{ xs: [1, 2], ys: [0] }, { xs: [3, 4], ys: [1] }]);
     const rows: vb.data.CsvRow[] = await vb.data.csv(`file://${file}`).toArray();
     assert.deepEqual(rows[1], { a: 3, b: 4, y: 1 });
+    // A config typed CsvConfig (built at run time) may hold a label: either element (it was typed as rows, which these are not).
+    const config: vb.data.CsvConfig = { columnConfigs: { y: { isLabel: true } } };
+    const built = vb.data.csv(`file://${file}`, config);
+    const typed: Equal<ElementOf<typeof built>, vb.data.CsvElement> = true;
+    assert.ok(typed);
+    assert.deepEqual((await built.toArray())[0], { xs: { a: 1, b: 2 }, ys: { y: 0 } });
   });
 
   it('columnNames() as TF.js: all names, or the configured ones', async () => {

@@ -42,16 +42,19 @@ export type CsvValue = number | string | boolean | undefined;
 export type CsvRow = Record<string, CsvValue>;
 export type CsvElement = CsvRow | { xs: CsvRow; ys: CsvRow };
 
+/** The elements column configs give: {xs, ys} when one says isLabel: true, rows when none can, either when the checker cannot tell. */
+type CsvElementOfColumns<M> =
+  true extends { [K in keyof M]: M[K] extends { isLabel: true } ? true : never }[keyof M]
+    ? { xs: CsvRow; ys: CsvRow }
+    : boolean extends { [K in keyof M]: M[K] extends { isLabel?: infer L } ? L : never }[keyof M] ? CsvElement : CsvRow;
+
 /**
  * The elements a config gives, as the type checker can tell: {xs, ys} when a column config says
- * isLabel: true, rows when none can, either when it cannot tell (a config built at run time).
+ * isLabel: true, rows when none can, either when it cannot tell (a config built at run time, or
+ * typed CsvConfig, whose columnConfigs may hold a label).
  */
 export type CsvElementOf<C extends CsvConfig | undefined> =
-  C extends { columnConfigs: infer M }
-    ? true extends { [K in keyof M]: M[K] extends { isLabel: true } ? true : never }[keyof M]
-      ? { xs: CsvRow; ys: CsvRow }
-      : boolean extends { [K in keyof M]: M[K] extends { isLabel?: infer L } ? L : never }[keyof M] ? CsvElement : CsvRow
-    : CsvRow;
+  C extends { columnConfigs?: infer M } ? ('columnConfigs' extends keyof C ? CsvElementOfColumns<NonNullable<M>> : CsvRow) : CsvRow;
 
 const CONTEXT = 'data.csv';
 const CONFIG_KEYS = ['hasHeader', 'columnNames', 'columnConfigs', 'configuredColumnsOnly', 'delimiter', 'delimWhitespace'];
