@@ -7,10 +7,10 @@
 import type { DataArray, DType } from '../tensor/dtype.js';
 import type { Meta, Primitive, PrimitiveAttrs } from '../primitives/signature.js';
 
-/** Backend-owned storage; only the backend that made it may look inside. */
 /** The most threads a backend runs kernels on (the WASM pool's control block has this many slots). */
 export const MAX_THREADS = 64;
 
+/** Backend-owned storage; only the backend that made it may look inside. */
 export type DataHandle = { readonly __brand: 'DataHandle' };
 
 export interface TensorInfo extends Meta {
@@ -53,8 +53,7 @@ export interface Backend {
    * leave it out.
    */
   fallbacks?(): KernelFallback[];
-  /** Optional thread control for backends that run kernels on several threads. */
-  /** Called with 1 to MAX_THREADS (the engine checks). */
+  /** Optional thread control for backends that run kernels on several threads; called with 1 to MAX_THREADS (the engine checks). */
   setNumThreads?(threads: number): void;
   readonly numThreads?: number;
 }
