@@ -46,6 +46,26 @@ describe('training: bad input', () => {
     m.dispose();
   });
 
+  it('a loss that refuses its targets leaves no tensors behind: fit, trainOnBatch, data-parallel, a masked output', async () => {
+    vb.setRandomSeed(3);
+    const dense = vb.sequential({ layers: [vb.layers.dense({ units: 3, activation: 'softmax', inputShape: [2] })] });
+    const tagger = vb.sequential({ layers: [vb.layers.embedding({ inputDim: 5, outputDim: 2, maskZero: true, inputShape: [3] }), vb.layers.dense({ units: 3, activation: 'softmax' })] });
+    for (const m of [dense, tagger]) m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const [x, y] = [vb.ones([4, 2]), vb.tensor([0, 1, 7, 2])];
+    const [ids, tags] = [vb.tensor([[1, 2, 0], [3, 0, 0]], [2, 3], 'int32'), vb.tensor([[0, 9, 0], [1, 0, 0]], [2, 3])];
+    await dense.fit(x, vb.tensor([0, 1, 1, 2]), { verbose: 0 });
+    await tagger.fit(ids, vb.zeros([2, 3]), { verbose: 0 });
+    const before = vb.memory().numTensors;
+    await assert.rejects(dense.fit(x, y, { verbose: 0 }), /Received: y\[2\]=7/);
+    await assert.rejects(dense.trainOnBatch(x, y), /Received: yTrue\[2\]=7/);
+    await assert.rejects(dense.fit(x, y, { verbose: 0, dataParallel: { workers: 1, microBatch: 2, inProcess: true } }), /Received: y\[2\]=7/);
+    await assert.rejects(tagger.fit(ids, tags, { verbose: 0 }), /Received: y\[0\]\[1\]=9/);
+    await assert.rejects(tagger.fit(ids, vb.zeros([2, 3]), { verbose: 0, dataParallel: { workers: 1, microBatch: 1, inProcess: true } }), /without masks with dataParallel/);
+    assert.equal(vb.memory().numTensors, before + 1, 'only the test\'s own zeros([2, 3])');
+    dense.dispose();
+    tagger.dispose();
+  });
+
   it('clear errors naming what was expected and received', async () => {
     const m = model('errors');
     const { x, y } = data(9, 10);

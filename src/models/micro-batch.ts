@@ -101,6 +101,7 @@ export function microBatchGradients(model: TrainableModel, trainable: readonly V
       try {
         return totalLoss(model, compiled, ys, predictions, sampleWeights, (t) => outputTerms.push(ENGINE.keep(t)), { batchSize: context.batchSize, penalties: task.index === 0 });
       } catch (error) {
+        disposeOutputs(predictions, outputTerms);
         // A bad label's index is the micro-batch's: fit names the data's row from the batch's.
         throw error instanceof LabelError ? error.inBatch(task.offset, context.batchSize) : error;
       }

@@ -42,8 +42,9 @@ export function keepOutputs({ outputs, masks }: ModelOutputs): ModelOutputs {
   return { outputs: outputs.map((t) => ENGINE.keep(t)), masks: masks.map((m) => m && ENGINE.keep(m)) };
 }
 
-export function disposeOutputs({ outputs, masks }: ModelOutputs): void {
-  for (const t of new Set([...outputs, ...masks])) t?.dispose();
+/** Disposes the outputs and masks (and loss terms, when a step's loss fails) kept out of a gradient's scope. */
+export function disposeOutputs({ outputs, masks }: ModelOutputs, terms: readonly Tensor[] = []): void {
+  for (const t of new Set([...outputs, ...masks, ...terms])) t?.dispose();
 }
 
 /** A float32 running mean kept as Keras's Mean metric: total += value * weight, count += weight. */
@@ -226,7 +227,14 @@ export function trainStep(model: TrainableModel, xs: Tensor[], ys: Tensor[], cla
   const sampleWeights = classWeight ? classSampleWeights(ys[0]!, classWeight) : undefined;
   const { value, grads } = variableGrads(() => {
     predictions = keepOutputs(model.callWithMasks(xs, { training: true, step }));
-    return totalLoss(model, compiled, ys, predictions, sampleWeights, (t) => outputTerms.push(ENGINE.keep(t)));
+    try {
+      return totalLoss(model, compiled, ys, predictions, sampleWeights, (t) => outputTerms.push(ENGINE.keep(t)));
+    } catch (error) {
+      // A loss that refuses its targets (a bad label, a mask of another shape): what the step kept goes with it.
+      disposeOutputs(predictions, outputTerms);
+      sampleWeights?.dispose();
+      throw error;
+    }
   }, compiled.trainableWeights ??= model.trainableWeights);
   optimizer.applyGradients(grads);
   for (const g of Object.values(grads)) g.dispose();
