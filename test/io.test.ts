@@ -275,6 +275,9 @@ describe('save and load: files', () => {
     assert.ok(dateSaved instanceof Date);
     assert.deepEqual(ours, theirs);
     assert.ok(ours.modelTopologyBytes! > JSON.stringify(artifacts.modelTopology).length, 'non-ASCII names take more bytes than characters');
+    // Bad artifacts are errors naming them (a TypeError from inside, or 2 bytes counted for a binary topology).
+    assert.throws(() => vb.io.getModelArtifactsInfoForJSON(undefined as never), /^ValueError: io\.getModelArtifactsInfoForJSON: Expected model artifacts .*Received: artifacts=undefined$/);
+    assert.throws(() => vb.io.getModelArtifactsInfoForJSON({ ...artifacts, modelTopology: new ArrayBuffer(4) as never }), /io\.getModelArtifactsInfoForJSON: Expected a JSON modelTopology\. Received: modelTopology="ArrayBuffer"$/);
     model.dispose();
   });
 

@@ -1,5 +1,5 @@
 /**
- * IOHandlers as TF.js has them: in memory, a save callback, file:// (Node), http(s):// (loading),
+ * IOHandlers as TF.js has them: in memory, a save callback, file:// (Node), http(s):// (fetch, and saving by a multipart request),
  * localstorage:// and indexeddb:// (browsers, in TF.js's storage layout so either library reads
  * the other's models), and browser downloads and file inputs. Weight file paths from a manifest
  * are plain file names: anything that could leave the model's directory is refused.
@@ -16,7 +16,15 @@ function jsonBytes(value: unknown): number {
   return new TextEncoder().encode(JSON.stringify(value)).length;
 }
 
-/** What a save reports of the artifacts it saved (TF.js's io.getModelArtifactsInfoForJSON). */
+/** TF.js's io.getModelArtifactsInfoForJSON: artifactsInfo of artifacts a user gives, checked (TF.js refuses a binary topology too). */
+export function getModelArtifactsInfoForJSON(artifacts: ModelArtifacts): ModelArtifactsInfo {
+  const context = 'io.getModelArtifactsInfoForJSON';
+  if (!isPlainObject(artifacts)) throw invalid(context, 'Expected model artifacts (an object with modelTopology, weightSpecs, weightData)', { artifacts });
+  if (artifacts.modelTopology instanceof ArrayBuffer) throw invalid(context, 'Expected a JSON modelTopology', { modelTopology: 'ArrayBuffer' });
+  return artifactsInfo(artifacts);
+}
+
+/** What a save reports of the artifacts it saved. */
 export function artifactsInfo(artifacts: ModelArtifacts): ModelArtifactsInfo {
   const data = artifacts.weightData;
   return {

@@ -18,7 +18,7 @@ import type { IOHandler, Json, LoadOptions, ModelArtifacts, SaveConfig, SaveResu
 import { concatenateWeightData, decodeWeights, encodeWeights, type NamedValues } from './weights.js';
 
 export type { IOHandler, LoadOptions, ModelArtifacts, ModelArtifactsInfo, SaveConfig, SaveResult, WeightSpec, WeightsManifestGroup } from './types.js';
-export { artifactsInfo as getModelArtifactsInfoForJSON, fromMemory, withSaveHandler, http } from './handlers.js';
+export { getModelArtifactsInfoForJSON, fromMemory, withSaveHandler, http } from './handlers.js';
 export { browserDownloads, browserFiles, listModels, removeModel } from './browser.js';
 export { registerClass, getRegisteredClass } from './registry.js';
 
