@@ -186,3 +186,20 @@ describe('a training step with masks', () => {
     assert.deepEqual(padded.weights, unpadded.weights);
   });
 });
+
+describe('elementwise merges: the output mask (Keras 3)', () => {
+  it("add, multiply, ... or their inputs' masks (Keras 3's Merge.compute_mask; it was the and of Keras 2 and TF.js); none unless every input has one", () => {
+    const [a, b] = [vb.input({ shape: [4], dtype: 'int32', name: 'a' }), vb.input({ shape: [4], dtype: 'int32', name: 'b' })];
+    const embed = (t: vb.layers.SymbolicTensor) => L.embedding({ inputDim: 5, outputDim: 2, maskZero: true }).apply(t);
+    const model = vb.model({ inputs: [a, b], outputs: [L.add().apply([embed(a), embed(b)]), L.multiply().apply([embed(a), embed(b)])] });
+    const ids = [tokens([[1, 2, 0, 0], [0, 3, 0, 4]]), tokens([[1, 0, 3, 0], [0, 0, 0, 4]])];
+    const { masks } = model.callWithMasks(ids, { training: false, step: 0 });
+    for (const mask of masks) assert.deepEqual(mask!.arraySync(), [[1, 1, 1, 0], [0, 1, 0, 1]]);
+    // An input without a mask: no mask (Keras 3).
+    const c = vb.input({ shape: [4, 2], name: 'c' });
+    const mixed = vb.model({ inputs: [a, c], outputs: L.add().apply([embed(a), c]) });
+    assert.deepEqual(mixed.callWithMasks([ids[0]!, vb.ones([2, 4, 2])], { training: false, step: 0 }).masks, [undefined]);
+    mixed.dispose();
+    model.dispose();
+  });
+});

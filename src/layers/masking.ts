@@ -13,12 +13,13 @@ import type { CallContext, InputMasks, Layer } from './layer.js';
 const warned = new WeakSet<Layer>();
 
 /**
- * The mask a list of inputs carries into a merge layer: none unless every input carries one,
- * then their logical and (Keras's merge layers).
+ * The mask a list of inputs carries into a merge layer (add, subtract, multiply, average,
+ * maximum, minimum): none unless every input carries one, then their logical or, as Keras 3's
+ * Merge.compute_mask (a step stays while any input has it; Keras 2 and TF.js take the and).
  */
 export function mergedMask(masks: readonly (Tensor | undefined)[]): Tensor | undefined {
   if (masks.length === 0 || masks.some((m) => m === undefined)) return undefined;
-  return (masks as Tensor[]).reduce((a, b) => ops.logicalAnd(a, b));
+  return (masks as Tensor[]).reduce((a, b) => ops.logicalOr(a, b));
 }
 
 /**
