@@ -182,6 +182,34 @@ describe('rnn over cells against TF.js: same weights, same outputs, one training
     model.dispose();
     loaded.dispose();
   });
+
+  it('a graph using a stacked rnn\'s states (outputs, a decoder\'s initialState) means the same states in TF.js and verbatim, files both ways', async () => {
+    // TF.js lists a stacked rnn's states last cell first, [out, h_gru, h_lstm, c_lstm]; verbatim first cell first (Keras 3).
+    const x = vb.random.normal(vb.random.key(11), [2, 4, 2]);
+    const tx = toTf(x);
+    const tIn = tf.input({ shape: [4, 2] });
+    const cells = () => [tf.layers.lstmCell({ units: 3, ...sig }), tf.layers.gruCell({ units: 2, ...sig })];
+    const tEnc = tf.layers.rnn({ cell: cells(), returnState: true }).apply(tIn) as tf.SymbolicTensor[];
+    const tDec = tf.layers.rnn({ cell: cells(), returnSequences: true }).apply(tIn, { initialState: tEnc.slice(1) }) as tf.SymbolicTensor;
+    const theirs = tf.model({ inputs: tIn, outputs: [tEnc[1]!, tEnc[3]!, tDec] });
+    const expected = (theirs.predict(tx) as tf.Tensor[]).map((t) => t.dataSync());
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(await tfArtifactsOf(theirs) as unknown as vb.ModelArtifacts));
+    (loaded.predict(x) as vb.Tensor[]).forEach((t, i) => assertClose(t.dataSync(), expected[i]!, `TF.js's file in verbatim: output ${i}`));
+
+    vb.setRandomSeed(12);
+    const vIn = vb.layers.input({ shape: [4, 2] });
+    const vCells = () => [L.lstmCell({ units: 3 }), L.gruCell({ units: 2, resetAfter: false })];
+    const [, h1, c1, h2] = L.rnn({ cell: vCells(), returnState: true }).apply(vIn) as unknown as vb.layers.SymbolicTensor[];
+    const vDec = L.rnn({ cell: vCells(), returnSequences: true }).apply([vIn, h1!, c1!, h2!]) as vb.layers.SymbolicTensor;
+    const ours = vb.model({ inputs: vIn, outputs: [h2!, c1!, vDec] });
+    const y = (ours.predict(x) as vb.Tensor[]).map((t) => t.dataSync());
+    const file = await artifactsOf(ours);
+    const inTfjs = await tf.loadLayersModel(tf.io.fromMemory(file as tf.io.ModelArtifacts));
+    (inTfjs.predict(tx) as tf.Tensor[]).forEach((t, i) => assertClose(y[i]!, t.dataSync(), `verbatim's file in TF.js: output ${i}`));
+    const again = await vb.loadLayersModel(vb.io.fromMemory(file));
+    assert.deepEqual((again.predict(x) as vb.Tensor[]).map(bits), (ours.predict(x) as vb.Tensor[]).map(bits), 'verbatim\'s file in verbatim: the same bits');
+    for (const m of [loaded, ours, again]) m.dispose();
+  });
 });
 
 describe('rnn over cells: states, masks, errors', () => {

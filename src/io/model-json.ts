@@ -10,6 +10,8 @@ import { holdsVariables, keyNameOf, Layer, setKeyName, SymbolicTensor, uniqueNam
 import { LAYER_ARGS, unknownOptions } from '../layers/options.js';
 import { TimeDistributed } from '../layers/plumbing.js';
 import { Bidirectional } from '../layers/bidirectional.js';
+import { RNN } from '../layers/recurrent.js';
+import { StackedRNNCells } from '../layers/recurrent-cells.js';
 import { LayersModel, ModelLayer } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { input } from '../models/topology.js';
@@ -90,6 +92,18 @@ function inputLayerToJson(layer: InputLayer): { class_name: string; config: Json
   return { class_name: 'InputLayer', config: { batch_input_shape: layer.batchInputShape, dtype: layer.dtype, sparse: false, name: layer.name } };
 }
 
+/**
+ * A stacked RNN's states in TF.js's order, as verbatim's state indices: TF.js lists them last cell
+ * first (its StackedRNNCells' state order), verbatim first cell first (Keras 3's, flattened). A
+ * file holds TF.js's order (a graph's references to the states, the initial states a node takes),
+ * so that TF.js and verbatim wire its graph alike. Undefined where the orders agree.
+ */
+function tfjsStateOrder(layer: Layer | undefined): number[] | undefined {
+  if (!(layer instanceof RNN) || !(layer.cell instanceof StackedRNNCells)) return undefined;
+  const firstState = layer.cells.map((_, k) => layer.cells.slice(0, k).reduce((n, cell) => n + cell.stateCount, 0));
+  return [...layer.cells.keys()].reverse().flatMap((k) => Array.from({ length: layer.cells[k]!.stateCount }, (_, s) => firstState[k]! + s));
+}
+
 /** The model's {class_name, config} (Sequential, or Model for a functional one). */
 export function modelToJson(model: LayersModel, names: FileNames = fileNames(model)): { class_name: string; config: Json } {
   if (model instanceof Sequential) {
@@ -113,7 +127,14 @@ export function modelToJson(model: LayersModel, names: FileNames = fileNames(mod
   // TF.js and Keras count a model's own node first: its applications in a graph start at index 1.
   const ref = ([name, node, tensor]: [string, number, number]) => {
     const layer = byName.get(name)!;
-    return [names.get(layer) ?? name, layer instanceof ModelLayer ? node + 1 : node, tensor];
+    const order = tfjsStateOrder(layer);
+    const fileTensor = order && tensor > 0 ? 1 + order.indexOf(tensor - 1) : tensor;
+    return [names.get(layer) ?? name, layer instanceof ModelLayer ? node + 1 : node, fileTensor];
+  };
+  // A stacked RNN's initial states, after its sequence, in TF.js's order.
+  const inboundToJson = (layer: Layer, refs: [string, number, number][]) => {
+    const order = tfjsStateOrder(layer);
+    return order && refs.length === 1 + order.length ? [refs[0]!, ...order.map((k) => refs[1 + k]!)] : refs;
   };
   return {
     class_name: 'Model',
@@ -121,7 +142,7 @@ export function modelToJson(model: LayersModel, names: FileNames = fileNames(mod
       name: model.name,
       layers: layers.map((layer, i) => {
         const json = layer instanceof InputLayer ? inputLayerToJson(layer) : layerToJson(layer, names);
-        return { name: names.get(layer) ?? layer.name, ...json, inbound_nodes: config.layers[i]!.inboundNodes.map((node) => node.map((r) => [...ref(r), {}])) };
+        return { name: names.get(layer) ?? layer.name, ...json, inbound_nodes: config.layers[i]!.inboundNodes.map((node) => inboundToJson(layer, node).map((r) => [...ref(r), {}])) };
       }),
       input_layers: config.inputLayers.map(ref),
       output_layers: config.outputLayers.map(ref),
@@ -292,7 +313,8 @@ function functionalFromJson(config: Json, name: string, at: string, context: str
     if (!entry) throw invalid(context, 'Expected a reference to a layer of the model', { [where]: layerName });
     const outputs = entry.nodes[node];
     if (outputs === undefined) return undefined;
-    const t = outputs[tensor];
+    const order = tfjsStateOrder(entry.layer);
+    const t = outputs[order && tensor > 0 && tensor <= order.length ? 1 + order[tensor - 1]! : tensor];
     if (!t) throw invalid(context, `Expected a tensor index below ${outputs.length}`, { [where]: [layerName, node, tensor] });
     return t;
   };
@@ -309,6 +331,11 @@ function functionalFromJson(config: Json, name: string, at: string, context: str
         continue;
       }
       if (inputs.length === 0) throw invalid(context, 'Expected inbound nodes with at least one input', { layer: item.layerName });
+      const order = tfjsStateOrder(entry.layer);
+      if (order && inputs.length === 1 + order.length) {
+        const states = [...inputs];
+        order.forEach((k, j) => { inputs[1 + k] = states[1 + j]; });
+      }
       const output = entry.layer!.apply(inputs.length === 1 ? inputs[0]! : (inputs as SymbolicTensor[]));
       entry.nodes.push(Array.isArray(output) ? output : [output]);
     }
