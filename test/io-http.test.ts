@@ -133,6 +133,16 @@ describe('io.http: saving by HTTP request, loading by fetch', () => {
     model.dispose();
   });
 
+  it('a request that gets no response (nothing listening) is an error naming the URL and why, saving and loading', async () => {
+    const closed = new ModelServer();
+    const url = await closed.start();
+    await closed.close();
+    const model = buildModel('http_nobody');
+    await assert.rejects(model.save(`${url}/m`), (e: Error) => e.message === `io (${url}/m): Expected the save request to get a response. Received: url="${url}/m", error="fetch failed: ECONNREFUSED"`);
+    await assert.rejects(vb.loadLayersModel(`${url}/m/model.json`), /^ValueError: io \(http:\/\/127\.0\.0\.1:\d+\/m\/model\.json\): Expected the model\.json request to get a response\. Received: url=".*\/m\/model\.json", error="fetch failed: ECONNREFUSED"$/);
+    model.dispose();
+  });
+
   it('bad arguments are errors naming them', () => {
     assert.throws(() => vb.io.http(`${base}/x`, { requestInit: { body: 'text' } }), /io\.http: Expected requestInit without a body \(the model is the body of a save\)\. Received: requestInit\.body="text"/);
     assert.throws(() => vb.io.http(`${base}/x`, { fetchFunc: 'fetch' as never }), /io\.http: Expected fetch \(global, or options\.fetchFunc a function\)\. Received: fetchFunc="fetch"/);

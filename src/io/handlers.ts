@@ -183,6 +183,20 @@ export function fileSystem(url: string): IOHandler {
 }
 
 /**
+ * fetchFunc's response; a request that gets none (no server, a refused connection, a bad host)
+ * is an error naming the URL and why, where fetch's own says only "fetch failed".
+ */
+async function send(fetchFunc: NonNullable<LoadOptions['fetchFunc']>, url: string, init: Record<string, unknown> | undefined, context: string, what: string): ReturnType<NonNullable<LoadOptions['fetchFunc']>> {
+  try {
+    return await fetchFunc(url, init);
+  } catch (error) {
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const why = [error instanceof Error ? error.message : String(error), cause?.code ?? cause?.message].filter((part) => part !== undefined).join(': ');
+    throw invalid(context, `Expected ${what} to get a response`, { url, error: why });
+  }
+}
+
+/**
  * http(s)://: load fetches the model.json and its weight files (resolved next to it); save sends
  * the model as TF.js does, one multipart/form-data request (POST unless requestInit says
  * otherwise) of model.json and model.weights.bin.
@@ -196,12 +210,12 @@ export function http(url: string, options: LoadOptions = {}): IOHandler {
   if (typeof fetchFunc !== 'function') throw invalid('io.http', 'Expected fetch (global, or options.fetchFunc a function)', { fetchFunc });
   return {
     async load() {
-      const response = await fetchFunc(url, options.requestInit);
+      const response = await send(fetchFunc, url, options.requestInit, context, 'the model.json request');
       if (!response.ok) throw invalid(context, 'Expected the model.json request to succeed', { status: response.status });
       const text = new TextDecoder().decode(await response.arrayBuffer());
       const base = options.weightPathPrefix ?? url;
       return artifactsFromModelJson(parseJson(text, context), async (p) => {
-        const weights = await fetchFunc(new URL(p, base).href, options.requestInit);
+        const weights = await send(fetchFunc, new URL(p, base).href, options.requestInit, context, 'the weight file requests');
         if (!weights.ok) throw invalid(context, 'Expected the weight file requests to succeed', { path: p, status: weights.status });
         return weights.arrayBuffer();
       }, context);
@@ -212,7 +226,7 @@ export function http(url: string, options: LoadOptions = {}): IOHandler {
       if (artifacts.weightData !== undefined) {
         body.append('model.weights.bin', new Blob([concatenateWeightData(artifacts.weightData, context) as BlobPart], { type: 'application/octet-stream' }), 'model.weights.bin');
       }
-      const response = await fetchFunc(url, { method: 'POST', ...options.requestInit, body });
+      const response = await send(fetchFunc, url, { method: 'POST', ...options.requestInit, body }, context, 'the save request');
       if (!response.ok) throw invalid(context, 'Expected the save request to succeed', { status: response.status });
       return { modelArtifactsInfo: artifactsInfo(artifacts), responses: [response] };
     },
