@@ -204,6 +204,43 @@ describe('masked losses and metrics', () => {
       /^ValueError: loss meanSquaredError of output squeeze_last: Expected the output's mask of the shape of its values \[2\] \(one per example and step\)\. Received: mask\.shape=\[2, 4\]$/);
   });
 
+  it('a training step that fails on a bad label leaves nothing allocated: masked outputs, classWeight, several outputs, fit and trainOnBatch', async () => {
+    vb.setRandomSeed(51);
+    const x = vb.tensor(IDS, [6, 5], 'int32');
+    const bad = tags(0).arraySync() as number[][];
+    bad[0]![4] = 7; // a padded step's tag: a masked loss still needs valid targets
+    const badTags = vb.tensor(bad, [6, 5], 'float32');
+    const masked = tagger();
+    masked.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const ids = L.input({ shape: [5], dtype: 'int32' });
+    const pooled = L.globalAveragePooling1d().apply(L.embedding({ inputDim: 10, outputDim: 3, maskZero: true }).apply(ids) as vb.layers.SymbolicTensor) as vb.layers.SymbolicTensor;
+    const outputs = [L.dense({ units: 2 }).apply(pooled), L.dense({ units: 3, activation: 'softmax' }).apply(pooled)] as vb.layers.SymbolicTensor[];
+    const twoOutputs = vb.model({ inputs: ids, outputs });
+    twoOutputs.compile({ optimizer: 'adam', loss: ['meanSquaredError', 'sparseCategoricalCrossentropy'] });
+    const good2 = [vb.zeros([6, 2]), vb.tensor([0, 1, 2, 0, 1, 2], [6], 'float32')];
+    const bad2 = [good2[0]!, vb.tensor([0, 1, 5, 0, 1, 2], [6], 'float32')];
+    const classes = vb.sequential({ layers: [L.dense({ units: 3, activation: 'softmax', inputShape: [2] })] });
+    classes.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    const points = vb.ones([4, 2]);
+    const labels = vb.tensor([0, 1, 2, 1], [4], 'float32');
+    const badLabels = vb.tensor([0, 1, 3, 1], [4], 'float32');
+    // A first step makes the optimizers' slots.
+    await masked.trainOnBatch(x, tags(0));
+    await twoOutputs.trainOnBatch(x, good2);
+    await classes.fit(points, labels, { verbose: 0, classWeight: { 0: 2 } });
+    const failures: [string, () => Promise<unknown>][] = [
+      ['masked tagger, trainOnBatch', () => masked.trainOnBatch(x, badTags)],
+      ['masked tagger, fit', () => masked.fit(x, badTags, { batchSize: 4, verbose: 0 })],
+      ['second of two outputs', () => twoOutputs.trainOnBatch(x, bad2)],
+      ['classWeight', () => classes.fit(points, badLabels, { verbose: 0, classWeight: { 0: 2 } })],
+    ];
+    for (const [name, fails] of failures) {
+      const before = vb.memory().numTensors;
+      await assert.rejects(fails(), /Expected integer labels/, name);
+      assert.equal(vb.memory().numTensors, before, `${name}: tensors left allocated`);
+    }
+  });
+
   it('dataParallel refuses a model whose output carries a mask, saying why', async () => {
     vb.setRandomSeed(49);
     const model = tagger();

@@ -3,14 +3,14 @@
  * batch's loss and that share's gradients, computed the same way in the main thread and in a
  * worker thread (src/models/data-parallel-worker.ts), and the fixed tree that sums the shares.
  */
-import { variableGrads } from '../autograd/grad.js';
 import { ENGINE } from '../engine/engine.js';
 import * as ops from '../ops/index.js';
 import type { DataArray, DType } from '../tensor/dtype.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { LabelError } from '../losses/loss.js';
-import { classSampleWeights, disposeOutputs, keepOutputs, totalLoss } from './training.js';
-import type { ModelOutputs, TrainableModel } from './batches.js';
+import { disposeOutputs, stepGradients } from './step-loss.js';
+import { classSampleWeights } from './training.js';
+import type { TrainableModel } from './batches.js';
 
 const f = Math.fround;
 
@@ -86,8 +86,6 @@ export function microBatchGradients(model: TrainableModel, trainable: readonly V
     const xs = task.xs.map(fromWire);
     const ys = task.ys.map(fromWire);
     const sampleWeights = context.classWeight ? classSampleWeights(ys[0]!, context.classWeight) : undefined;
-    let predictions: ModelOutputs = { outputs: [], masks: [] };
-    const outputTerms: Tensor[] = [];
     const statistics: BatchStatistics[] = [];
     const share = f(xs[0]!.shape[0]! / context.batchSize);
     const batchStatistics = (movingMean: Variable, mean: Tensor, variance: Tensor) => {
@@ -96,16 +94,17 @@ export function microBatchGradients(model: TrainableModel, trainable: readonly V
       const weighted = (t: Tensor) => ENGINE.withoutRecording(() => ops.mul(t, share).dataSync() as Float32Array);
       statistics.push({ name: movingMean.name, mean: weighted(mean), variance: weighted(variance) });
     };
-    const { value, grads } = variableGrads(() => {
-      predictions = keepOutputs(model.callWithMasks(xs, { training: true, step: context.step, rows: { offset: task.offset, total: context.batchSize }, batchStatistics }));
-      try {
-        return totalLoss(model, compiled, ys, predictions, sampleWeights, (t) => outputTerms.push(ENGINE.keep(t)), { batchSize: context.batchSize, penalties: task.index === 0 });
-      } catch (error) {
-        disposeOutputs(predictions, outputTerms);
-        // A bad label's index is the micro-batch's: fit names the data's row from the batch's.
-        throw error instanceof LabelError ? error.inBatch(task.offset, context.batchSize) : error;
-      }
-    }, trainable);
+    let gradients: ReturnType<typeof stepGradients>;
+    try {
+      gradients = stepGradients(
+        model, compiled, xs, ys, { training: true, step: context.step, rows: { offset: task.offset, total: context.batchSize }, batchStatistics }, sampleWeights, trainable,
+        { batchSize: context.batchSize, penalties: task.index === 0 },
+      );
+    } catch (error) {
+      // A bad label's index is the micro-batch's: fit names the data's row from the batch's.
+      throw error instanceof LabelError ? error.inBatch(task.offset, context.batchSize) : error;
+    }
+    const { value, grads, predictions, outputTerms } = gradients;
     const result: ShareSum = {
       lo: task.index,
       hi: task.index + 1,

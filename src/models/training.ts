@@ -5,11 +5,10 @@
  * the epoch's loss is the batch losses' mean weighted by batch size; a non-finite loss stops
  * training (TerminateOnNaN).
  */
-import { variableGrads } from '../autograd/grad.js';
 import type { Dataset, Element } from '../data/dataset.js';
 import { ENGINE } from '../engine/engine.js';
 import { invalid, type ValueError } from '../errors.js';
-import { LabelError, valuesMask } from '../losses/loss.js';
+import { LabelError } from '../losses/loss.js';
 import { indexText } from '../tensor/shape.js';
 import type { CallContext } from '../layers/layer.js';
 import * as ops from '../ops/index.js';
@@ -24,6 +23,7 @@ import { logNames, namedMetrics, type Compiled } from './arguments.js';
 import { notify, observed, observerCallbacks } from './observers.js';
 import { checkFitOptionNames, type DataParallelOptions, type TfjsFitOptions } from './fit-options.js';
 import { alignTarget, withTfjsAliases } from './tfjs-logs.js';
+import { disposeOutputs, stepGradients, totalLoss, type StepGradients } from './step-loss.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import {
   batchRecord, checkPair, datasetPairs, disposeBatch, disposingPairs, pairBatches, skipElements, type Batch, type ModelOutputs, type ToBatch, type TrainableModel,
@@ -35,16 +35,6 @@ const f = Math.fround;
 export function callModel(model: TrainableModel, xs: readonly Tensor[], context: CallContext): Tensor[] {
   const outputs = model.call(xs.length === 1 ? xs[0]! : [...xs], context);
   return Array.isArray(outputs) ? outputs : [outputs];
-}
-
-/** The outputs and masks kept out of the tidy scope they were made in (a gradient's). */
-export function keepOutputs({ outputs, masks }: ModelOutputs): ModelOutputs {
-  return { outputs: outputs.map((t) => ENGINE.keep(t)), masks: masks.map((m) => m && ENGINE.keep(m)) };
-}
-
-/** Disposes the outputs and masks (and loss terms, when a step's loss fails) kept out of a gradient's scope. */
-export function disposeOutputs({ outputs, masks }: ModelOutputs, terms: readonly Tensor[] = []): void {
-  for (const t of new Set([...outputs, ...masks, ...terms])) t?.dispose();
 }
 
 /** A float32 running mean kept as Keras's Mean metric: total += value * weight, count += weight. */
@@ -94,68 +84,6 @@ export interface StepResult {
   loss: number;
   /** Each output's (weighted) loss, with several outputs; empty with one. */
   outputLosses: number[];
-}
-
-/**
- * A micro-batch's share of its batch's loss (data-parallel training): its examples' losses are
- * divided by the whole batch's count, and the regularization penalties enter one share only.
- */
-export interface LossShare {
-  batchSize: number;
-  penalties: boolean;
-}
-
-/**
- * The total loss: each output's mean loss (scaled by its weight, if given), summed left to right
- * in output order starting from the first, then each regularization penalty in layer order.
- * `perOutput` receives each output's term when there are several. The mean is fl(sum / n) (as
- * ops.mean); with a `share`, n counts the share's whole batch (see LossShare). An output that
- * carries a mask (`masks[i]`) has Keras 3's masked mean instead (maskedMean).
- */
-export function totalLoss(
-  model: TrainableModel, compiled: Compiled, ys: readonly Tensor[], { outputs: predictions, masks }: ModelOutputs, sampleWeights: Tensor | undefined,
-  perOutput: (t: Tensor) => void, share?: LossShare,
-): Tensor {
-  let total: Tensor | undefined;
-  compiled.outputs.forEach((output, i) => {
-    let perExample: Tensor;
-    try {
-      perExample = output.loss.call(alignTarget(ys[i]!, predictions[i]!), predictions[i]!);
-    } catch (error) {
-      if (error instanceof LabelError && compiled.outputs.length > 1) error.output = i;
-      throw error;
-    }
-    const weighted = sampleWeights ? ops.mul(perExample, ops.reshape(sampleWeights, [perExample.shape[0]!, ...perExample.shape.slice(1).map(() => 1)])) : perExample;
-    const mask = masks[i];
-    let value: Tensor;
-    if (mask) {
-      if (share) {
-        throw invalid('fit', 'Expected model outputs without masks with dataParallel (the mean over a batch\'s unmasked entries is not split into micro-batch shares); train it without dataParallel',
-          { output: output.name, 'mask.shape': mask.shape });
-      }
-      value = maskedMean(weighted, mask, `loss ${output.loss.name} of output ${output.name}`);
-    } else {
-      const count = share ? (perExample.size / perExample.shape[0]!) * share.batchSize : perExample.size;
-      value = ops.div(ops.sum(weighted), count);
-    }
-    if (output.weight !== undefined) value = ops.mul(value, output.weight);
-    if (compiled.outputs.length > 1) perOutput(value);
-    total = total === undefined ? value : ops.add(total, value);
-  });
-  if (share?.penalties !== false) for (const penalty of model.regularizationLosses()) total = ops.add(total!, penalty);
-  return total!;
-}
-
-/**
- * Keras 3's loss of an output that carries a mask (CompileLoss, Loss.apply_mask): the mean over
- * the unmasked entries, fl(fl(sum of loss * mask) / number of unmasked entries), the sum in
- * row-major order (a masked entry adds loss * 0); 0 when every entry is masked (Keras's
- * divide_no_nan). Sample weights (classWeight) multiply the losses first and do not change the
- * divisor, as in Keras.
- */
-function maskedMean(losses: Tensor, mask: Tensor, context: string): Tensor {
-  const kept = valuesMask(losses, mask, context);
-  return ops.div(ops.sum(ops.mul(losses, kept)), ops.maximum(ops.sum(kept), 1));
 }
 
 /** Each output's metrics on its predictions; a mask the output carries goes to each metric (Keras 3: the mean metrics count its unmasked entries only). */
@@ -221,26 +149,18 @@ export function trainStep(model: TrainableModel, xs: Tensor[], ys: Tensor[], cla
   const compiled = model.compiledOrThrow('fit');
   const { optimizer } = compiled;
   if (classWeight) checkClassWeightTargets(model, ys, 'fit');
-  const step = optimizer.iterations;
-  let predictions: ModelOutputs = { outputs: [], masks: [] };
-  const outputTerms: Tensor[] = [];
   const sampleWeights = classWeight ? classSampleWeights(ys[0]!, classWeight) : undefined;
-  const { value, grads } = variableGrads(() => {
-    predictions = keepOutputs(model.callWithMasks(xs, { training: true, step }));
-    try {
-      return totalLoss(model, compiled, ys, predictions, sampleWeights, (t) => outputTerms.push(ENGINE.keep(t)));
-    } catch (error) {
-      // A loss that refuses its targets (a bad label, a mask of another shape): what the step kept goes with it.
-      disposeOutputs(predictions, outputTerms);
-      sampleWeights?.dispose();
-      throw error;
-    }
-  }, compiled.trainableWeights ??= model.trainableWeights);
+  let gradients: StepGradients;
+  try {
+    gradients = stepGradients(model, compiled, xs, ys, { training: true, step: optimizer.iterations }, sampleWeights, compiled.trainableWeights ??= model.trainableWeights);
+  } finally {
+    sampleWeights?.dispose();
+  }
+  const { value, grads, predictions, outputTerms } = gradients;
   optimizer.applyGradients(grads);
   for (const g of Object.values(grads)) g.dispose();
   const lossValue = value.dataSync()[0]!;
   value.dispose();
-  sampleWeights?.dispose();
   const outputLosses = outputTerms.map((t) => t.dataSync()[0]!);
   for (const t of outputTerms) t.dispose();
   updateMetrics(compiled, ys, predictions);
