@@ -16,12 +16,12 @@ const ops = { ...index, mirrorPad, resizeBilinear, resizeNearestNeighbor };
 /** Ops whose first argument is the tensor the method is called on. */
 const CHAINED = [
   'abs', 'add', 'all', 'any', 'argMax', 'argMin', 'avgPool', 'batchNorm', 'broadcastTo', 'cast', 'ceil', 'clipByValue', 'conv1d', 'conv2d',
-  'conv2dTranspose', 'cos', 'cumsum', 'depthwiseConv2d', 'div', 'elu', 'equal', 'erf', 'exp', 'expandDims', 'expm1',
-  'floor', 'floorDiv', 'gather', 'greater', 'greaterEqual', 'isNaN', 'leakyRelu', 'less', 'lessEqual', 'log', 'log1p', 'logSoftmax',
-  'logSumExp', 'logicalAnd', 'logicalNot', 'logicalOr', 'matMul', 'max', 'maxPool', 'maximum', 'mean', 'min', 'minimum', 'mirrorPad',
-  'mod', 'mul', 'neg', 'norm', 'notEqual', 'oneHot', 'onesLike', 'pad', 'pow', 'prod', 'reciprocal', 'relu', 'relu6', 'reshape',
-  'resizeBilinear', 'resizeNearestNeighbor', 'reverse', 'round', 'selu', 'separableConv2d', 'sigmoid', 'sign', 'sin', 'slice', 'softmax', 'softplus', 'split', 'sqrt', 'square',
-  'squaredDifference', 'squeeze', 'sub', 'sum', 'tanh', 'tile', 'topk', 'transpose', 'unsortedSegmentSum', 'unstack', 'zerosLike',
+  'conv2dTranspose', 'cos', 'cumsum', 'depthwiseConv2d', 'div', 'divNoNan', 'dot', 'elu', 'euclideanNorm', 'equal', 'erf', 'exp', 'expandDims', 'expm1',
+  'floor', 'floorDiv', 'gather', 'greater', 'greaterEqual', 'isFinite', 'isInf', 'isNaN', 'leakyRelu', 'less', 'lessEqual', 'log', 'log1p',
+  'logSigmoid', 'logSoftmax', 'logSumExp', 'logicalAnd', 'logicalNot', 'logicalOr', 'logicalXor', 'matMul', 'max', 'maxPool', 'maximum', 'mean', 'min', 'minimum', 'mirrorPad',
+  'mod', 'mul', 'neg', 'norm', 'notEqual', 'oneHot', 'onesLike', 'pad', 'pow', 'prelu', 'prod', 'reciprocal', 'relu', 'relu6', 'reshape',
+  'resizeBilinear', 'resizeNearestNeighbor', 'reverse', 'round', 'rsqrt', 'selu', 'separableConv2d', 'sigmoid', 'sign', 'sin', 'slice', 'softmax', 'softplus', 'split', 'sqrt', 'square',
+  'squaredDifference', 'squeeze', 'step', 'sub', 'sum', 'tanh', 'tile', 'topk', 'transpose', 'unsortedSegmentSum', 'unstack', 'zerosLike',
 ] as const;
 
 type Chained = typeof CHAINED[number];
@@ -49,6 +49,8 @@ interface SpecialMethods {
   clone(): Tensor;
   /** A TensorBuffer holding a copy of the values (TF.js's bufferSync). */
   bufferSync(): TensorBuffer;
+  /** The same, once the values are read (TF.js's buffer()). */
+  buffer(): Promise<TensorBuffer>;
 }
 
 declare module '../tensor/tensor.js' {
@@ -76,6 +78,7 @@ const SPECIAL: SpecialMethods & ThisType<Tensor> = {
   reshapeAs(other) { return ops.reshape(this, other.shape); },
   clone() { return ops.reshape(this, this.shape); },
   bufferSync() { return new TensorBuffer(this.shape, this.dtype, this.dataSync().slice()); },
+  async buffer() { return new TensorBuffer(this.shape, this.dtype, (await this.data()).slice()); },
 };
 
 for (const name of CHAINED) {

@@ -6,3 +6,4 @@ export * from './linalg.js';
 export * from './normalization.js';
 export * from './reduction.js';
 export * from './shape.js';
+export * from './compat.js';

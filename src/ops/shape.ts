@@ -5,7 +5,7 @@ import { type DType } from '../tensor/dtype.js';
 import { assertShape, normalizeAxes, normalizeAxis, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { convertToTensor, range, type TensorLike } from './creation.js';
-import { cast, equal, where } from './elementwise.js';
+import { add, cast, equal, where } from './elementwise.js';
 import { op } from './op.js';
 
 /** Reshapes x; one dimension may be -1 and is then inferred. */
@@ -137,11 +137,52 @@ export const pad = op(function pad(x: TensorLike, paddings: readonly (readonly [
   return ENGINE.run('pad', [t], { paddings: paddings.map(([a, b]) => [a, b] as [number, number]), value: constantValue });
 });
 
-export const gather = op(function gather(x: TensorLike, indices: TensorLike, axis: number = 0): Tensor {
+/**
+ * TF.js's gather(x, indices, axis, batchDims): with batchDims b (negative counts from
+ * indices.rank), x and indices share their first b dimensions and each batch gathers from its
+ * own slice of x.
+ */
+export const gather = op(function gather(x: TensorLike, indices: TensorLike, axis: number = 0, batchDims: number = 0): Tensor {
   const t = convertToTensor(x, 'x', 'gather');
   const idx = convertToTensor(indices, 'indices', 'gather', 'int32');
-  return ENGINE.run('gather', [t, idx], { axis: normalizeAxis(axis, t.rank, 'gather') });
+  const ax = normalizeAxis(axis, t.rank, 'gather');
+  if (!Number.isInteger(batchDims)) throw invalid('gather', 'Expected batchDims to be an integer', { batchDims });
+  const b = batchDims < 0 ? batchDims + idx.rank : batchDims;
+  if (b === 0) return ENGINE.run('gather', [t, idx], { axis: ax });
+  if (b < 0 || b > idx.rank || b > ax) {
+    throw invalid('gather', `Expected batchDims in [-${idx.rank}, ${Math.min(idx.rank, ax)}] (at most indices.rank and axis)`, { batchDims, axis, 'indices.shape': idx.shape });
+  }
+  if (!t.shape.slice(0, b).every((d, i) => d === idx.shape[i])) {
+    throw invalid('gather', `Expected x and indices to share their first ${b} (batchDims) dimensions`, { 'x.shape': t.shape, 'indices.shape': idx.shape });
+  }
+  return batchedGather(t, idx, ax, b);
 });
+
+/**
+ * gather with b batch dimensions, as one plain gather: the batches are flattened into one
+ * dimension, the gathered axis is moved next to it and merged with it, and each batch's indices
+ * are offset to its own rows; the result is then put back in TF.js's order
+ * (x.shape[:axis], indices.shape[b:], x.shape[axis + 1:]).
+ */
+function batchedGather(t: Tensor, idx: Tensor, axis: number, b: number): Tensor {
+  const batches = sizeOf(t.shape.slice(0, b));
+  const size = t.shape[axis]!;
+  const before = t.shape.slice(b, axis);
+  const after = t.shape.slice(axis + 1);
+  const innerIdx = idx.shape.slice(b);
+  const values = idx.dataSync();
+  const outside = values.findIndex((v) => v < 0 || v >= size);
+  if (outside >= 0) throw invalid('gather', `Expected every index in [0, ${size})`, { [`indices[${outside}]`]: values[outside] });
+  // [batches, size, ...before, ...after], merged into rows of [batches * size].
+  const moved = transpose(reshape(t, [batches, ...t.shape.slice(b)]), [0, before.length + 1, ...before.map((_, i) => i + 1), ...after.map((_, i) => before.length + 2 + i)]);
+  const rows = reshape(moved, [batches * size, ...before, ...after]);
+  const offsets = reshape(range(0, batches * size, size, 'int32'), [batches, ...innerIdx.map(() => 1)]);
+  const gathered = ENGINE.run('gather', [rows, add(reshape(idx, [batches, ...innerIdx]), offsets)], { axis: 0 });
+  // gathered: [batches, ...innerIdx, ...before, ...after]; before goes ahead of innerIdx.
+  const k = innerIdx.length;
+  const order = [0, ...before.map((_, i) => 1 + k + i), ...innerIdx.map((_, i) => 1 + i), ...after.map((_, i) => 1 + k + before.length + i)];
+  return reshape(transpose(gathered, order), [...t.shape.slice(0, axis), ...innerIdx, ...after]);
+}
 
 /** The transpose of gather: a tensor with `size` rows along axis, updates added at indices. */
 export const scatterAdd = op(function scatterAdd(updates: TensorLike, indices: TensorLike, axis: number, size: number): Tensor {

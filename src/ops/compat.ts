@@ -1,0 +1,217 @@
+/**
+ * TF.js ops that are compositions of verbatim's ops (no primitive of their own), so that TF.js
+ * programs calling them run unchanged. Each one's numbers are those of the ops it is made of.
+ */
+import { invalid } from '../errors.js';
+import { sizeOf } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { convertToTensor, eye, tensor, type TensorLike } from './creation.js';
+import {
+  abs, add, asFloat, cast, div, equal, greater, isNaN, logicalAnd, logicalNot, logicalOr, less, mul, neg, notEqual, softplus, sqrt, sub, where,
+} from './elementwise.js';
+import { matMul } from './linalg.js';
+import { op } from './op.js';
+import { norm } from './reduction.js';
+import { broadcastTo, concat, gather, pad, reshape, reverse, slice } from './shape.js';
+
+/** A copy of x (a new tensor of the same values). */
+export const clone = op(function clone(x: TensorLike): Tensor {
+  const t = convertToTensor(x, 'x', 'clone');
+  return reshape(t, t.shape);
+});
+
+/** The elementwise sum of tensors of one shape and dtype, added left to right. */
+export const addN = op(function addN(tensors: readonly TensorLike[]): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw invalid('addN', 'Expected a non-empty array of tensors', { tensors });
+  const ts = tensors.map((t, i) => convertToTensor(t, `tensors[${i}]`, 'addN'));
+  const first = ts[0]!;
+  ts.forEach((t, i) => {
+    if (t.dtype !== first.dtype || t.shape.length !== first.shape.length || t.shape.some((d, k) => d !== first.shape[k])) {
+      throw invalid('addN', `Expected every tensor to have tensors[0]'s shape ${JSON.stringify(first.shape)} and dtype ${first.dtype}`, { [`tensors[${i}].shape`]: t.shape, [`tensors[${i}].dtype`]: t.dtype });
+    }
+  });
+  return ts.slice(1).reduce((sum, t) => add(sum, t), clone(first));
+});
+
+/** TF.js's dot(t1, t2) of vectors and matrices, as a matMul: vector . vector is a scalar. */
+export const dot = op(function dot(t1: TensorLike, t2: TensorLike): Tensor {
+  const a = convertToTensor(t1, 't1', 'dot');
+  const b = convertToTensor(t2, 't2', 'dot');
+  if ((a.rank !== 1 && a.rank !== 2) || (b.rank !== 1 && b.rank !== 2)) {
+    throw invalid('dot', 'Expected t1 and t2 of rank 1 or 2', { 't1.shape': a.shape, 't2.shape': b.shape });
+  }
+  const inner = a.shape[a.rank - 1];
+  if (inner !== b.shape[0]) throw invalid('dot', `Expected t2's first dimension to be t1's last (${inner})`, { 't1.shape': a.shape, 't2.shape': b.shape });
+  const product = matMul(a.rank === 1 ? reshape(a, [1, -1]) : a, b.rank === 1 ? reshape(b, [-1, 1]) : b);
+  return reshape(product, [...a.shape.slice(0, -1), ...b.shape.slice(1)]);
+});
+
+/** The outer product of two vectors: [v1.size, v2.size]. */
+export const outerProduct = op(function outerProduct(v1: TensorLike, v2: TensorLike): Tensor {
+  const a = convertToTensor(v1, 'v1', 'outerProduct');
+  const b = convertToTensor(v2, 'v2', 'outerProduct');
+  if (a.rank !== 1 || b.rank !== 1) throw invalid('outerProduct', 'Expected vectors (rank 1)', { 'v1.shape': a.shape, 'v2.shape': b.shape });
+  return matMul(reshape(a, [-1, 1]), reshape(b, [1, -1]));
+});
+
+/** a / b, and 0 where b is 0 (whose gradient is 0 there too, not NaN). */
+export const divNoNan = op(function divNoNan(a: TensorLike, b: TensorLike): Tensor {
+  const divisor = convertToTensor(b, 'b', 'divNoNan');
+  const zero = equal(divisor, 0);
+  const quotient = div(a, where(zero, 1, divisor));
+  return where(zero, 0, quotient);
+});
+
+/** 1 / sqrt(x): two float32 roundings (TF.js rounds once, so the last bit may differ). */
+export const rsqrt = op(function rsqrt(x: TensorLike): Tensor {
+  return div(1, sqrt(asFloat(x, 'rsqrt')));
+});
+
+export const logicalXor = op(function logicalXor(a: TensorLike, b: TensorLike): Tensor {
+  return logicalAnd(logicalOr(a, b), logicalNot(logicalAnd(a, b)));
+});
+
+/** Whether each element is finite (bool): false for NaN and the infinities; int32 and bool always are. */
+export const isFinite = op(function isFinite(x: TensorLike): Tensor {
+  const t = convertToTensor(x, 'x', 'isFinite');
+  return t.dtype === 'float32' ? equal(sub(t, t), 0) : equal(t, t);
+});
+
+/** Whether each element is Infinity or -Infinity (bool). */
+export const isInf = op(function isInf(x: TensorLike): Tensor {
+  const t = convertToTensor(x, 'x', 'isInf');
+  return t.dtype === 'float32' ? equal(abs(t), Infinity) : notEqual(t, t);
+});
+
+/** TF.js's step(x, alpha = 0): 1 where x > 0, alpha elsewhere, NaN where x is NaN. */
+export const step = op(function step(x: TensorLike, alpha: number = 0): Tensor {
+  const t = asFloat(x, 'step');
+  return where(isNaN(t), t, where(greater(t, 0), 1, alpha));
+});
+
+/** log(sigmoid(x)), computed as -softplus(-x) (as TF.js), which neither overflows nor underflows. */
+export const logSigmoid = op(function logSigmoid(x: TensorLike): Tensor {
+  return neg(softplus(neg(asFloat(x, 'logSigmoid'))));
+});
+
+/** norm(x, 'euclidean', axis, keepDims). */
+export const euclideanNorm = op(function euclideanNorm(x: TensorLike, axis: number | readonly number[] | null = null, keepDims: boolean = false): Tensor {
+  return norm(x, 'euclidean', axis, keepDims);
+});
+
+/** TF.js's prelu op: x where x >= 0 (or NaN), alpha x where x < 0, alpha broadcast to x. */
+export const prelu = op(function prelu(x: TensorLike, alpha: TensorLike): Tensor {
+  const t = asFloat(x, 'prelu');
+  return where(less(t, 0), mul(alpha, t), t);
+});
+
+/**
+ * TF.js's diag(x): a tensor of shape [...x.shape, ...x.shape] holding x on its diagonal and 0
+ * elsewhere.
+ */
+export const diag = op(function diag(x: TensorLike): Tensor {
+  const t = convertToTensor(x, 'x', 'diag');
+  const n = t.size;
+  const onDiagonal = cast(eye(n), 'bool');
+  return reshape(where(onDiagonal, reshape(t, [1, n]), 0), [...t.shape, ...t.shape]);
+});
+
+/**
+ * TF.js's meshgrid(x, y, {indexing}): the grids of x's and y's values (flattened), [y.size,
+ * x.size] with 'xy' indexing (the default), [x.size, y.size] with 'ij'.
+ */
+export function meshgrid(x?: TensorLike, y?: TensorLike, { indexing = 'xy' }: { indexing?: 'xy' | 'ij' } = {}): Tensor[] {
+  if (indexing !== 'xy' && indexing !== 'ij') throw invalid('meshgrid', "Expected indexing 'xy' or 'ij'", { indexing });
+  if (x === undefined) return [];
+  const xs = reshape(convertToTensor(x, 'x', 'meshgrid'), [-1]);
+  if (y === undefined) return [xs];
+  const ys = reshape(convertToTensor(y, 'y', 'meshgrid'), [-1]);
+  const [w, h] = [xs.size, ys.size];
+  if (indexing === 'xy') return [broadcastTo(reshape(xs, [1, w]), [h, w]), broadcastTo(reshape(ys, [h, 1]), [h, w])];
+  return [broadcastTo(reshape(xs, [w, 1]), [w, h]), broadcastTo(reshape(ys, [1, h]), [w, h])];
+}
+
+/** TF.js's concat1d ... concat4d, slice1d ... slice4d, reverse1d ... reverse4d and pad1d ... pad4d: the op on a tensor of that rank. */
+function ofRank<A extends unknown[]>(rank: number, name: string, fn: (t: Tensor, ...args: A) => Tensor) {
+  return (x: TensorLike, ...args: A): Tensor => {
+    const t = convertToTensor(x, 'x', name);
+    if (t.rank !== rank) throw invalid(name, `Expected x of rank ${rank}`, { 'x.shape': t.shape });
+    return fn(t, ...args);
+  };
+}
+
+function concatOfRank(rank: number) {
+  const name = `concat${rank}d`;
+  return (tensors: readonly TensorLike[], axis: number = 0): Tensor => {
+    if (!Array.isArray(tensors)) throw invalid(name, 'Expected an array of tensors', { tensors });
+    return concat(tensors.map((t, i) => {
+      const c = convertToTensor(t, `tensors[${i}]`, name);
+      if (c.rank !== rank) throw invalid(name, `Expected tensors of rank ${rank}`, { [`tensors[${i}].shape`]: c.shape });
+      return c;
+    }), axis);
+  };
+}
+
+export const concat1d = (tensors: readonly TensorLike[]): Tensor => concatOfRank(1)(tensors, 0);
+export const concat2d = concatOfRank(2);
+export const concat3d = concatOfRank(3);
+export const concat4d = concatOfRank(4);
+
+export const slice1d = ofRank(1, 'slice1d', (t, begin: number, size: number) => slice(t, [begin], [size]));
+export const slice2d = ofRank(2, 'slice2d', (t, begin: [number, number], size: [number, number]) => slice(t, begin, size));
+export const slice3d = ofRank(3, 'slice3d', (t, begin: [number, number, number], size: [number, number, number]) => slice(t, begin, size));
+export const slice4d = ofRank(4, 'slice4d', (t, begin: [number, number, number, number], size: [number, number, number, number]) => slice(t, begin, size));
+
+export const reverse1d = ofRank(1, 'reverse1d', (t) => reverse(t));
+export const reverse2d = ofRank(2, 'reverse2d', (t, axis?: number | number[]) => reverse(t, axis));
+export const reverse3d = ofRank(3, 'reverse3d', (t, axis?: number | number[]) => reverse(t, axis));
+export const reverse4d = ofRank(4, 'reverse4d', (t, axis?: number | number[]) => reverse(t, axis));
+
+type Pair = [number, number];
+export const pad1d = ofRank(1, 'pad1d', (t, paddings: Pair, constantValue: number = 0) => pad(t, [paddings], constantValue));
+export const pad2d = ofRank(2, 'pad2d', (t, paddings: [Pair, Pair], constantValue: number = 0) => pad(t, paddings, constantValue));
+export const pad3d = ofRank(3, 'pad3d', (t, paddings: [Pair, Pair, Pair], constantValue: number = 0) => pad(t, paddings, constantValue));
+export const pad4d = ofRank(4, 'pad4d', (t, paddings: [Pair, Pair, Pair, Pair], constantValue: number = 0) => pad(t, paddings, constantValue));
+
+/** The coordinates of condition's true elements, in row-major order: int32 [count, rank]. */
+export async function whereAsync(condition: TensorLike): Promise<Tensor> {
+  const c = convertToTensor(condition, 'condition', 'whereAsync', 'bool');
+  const values = await c.data();
+  const coordinates: number[] = [];
+  let count = 0;
+  for (let flat = 0; flat < values.length; flat++) {
+    if (!values[flat]) continue;
+    count++;
+    let rest = flat;
+    const coordinate = new Array<number>(c.rank);
+    for (let axis = c.rank - 1; axis >= 0; axis--) {
+      coordinate[axis] = rest % c.shape[axis]!;
+      rest = Math.floor(rest / c.shape[axis]!);
+    }
+    coordinates.push(...coordinate);
+  }
+  if (c !== condition) c.dispose();
+  return tensor(coordinates, [count, c.rank], 'int32');
+}
+
+/**
+ * TF.js's booleanMaskAsync(tensor, mask, axis = 0): the slices of tensor where mask (of the
+ * shape of tensor's dimensions axis, axis + 1, ...) is true, flattened into one dimension.
+ */
+export async function booleanMaskAsync(x: TensorLike, mask: TensorLike, axis: number = 0): Promise<Tensor> {
+  const t = convertToTensor(x, 'tensor', 'booleanMaskAsync');
+  const m = convertToTensor(mask, 'mask', 'booleanMaskAsync', 'bool');
+  const a = axis < 0 ? axis + t.rank : axis;
+  if (!Number.isInteger(a) || a < 0 || m.rank === 0 || a + m.rank > t.rank || !m.shape.every((d, i) => d === t.shape[a + i])) {
+    throw invalid('booleanMaskAsync', "Expected a mask of rank 1 or more whose shape is tensor's from axis on", { 'tensor.shape': t.shape, 'mask.shape': m.shape, axis });
+  }
+  const flatMask = reshape(m, [-1]);
+  const indices = await whereAsync(flatMask);
+  const rows = reshape(t, [...t.shape.slice(0, a), sizeOf(m.shape), ...t.shape.slice(a + m.rank)]);
+  const flatIndices = reshape(indices, [-1]);
+  const result = gather(rows, flatIndices, a);
+  for (const temporary of [flatMask, indices, flatIndices, rows]) temporary.dispose();
+  if (t !== x) t.dispose();
+  if (m !== mask) m.dispose();
+  return result;
+}

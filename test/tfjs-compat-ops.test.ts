@@ -1,0 +1,139 @@
+/**
+ * TF.js ops that ported programs call and verbatim composes from its own ops (src/ops/compat.ts),
+ * and gather's batchDims, against TF.js 4.22 (cpu): the same values (bit for bit where the op
+ * only moves or selects elements), the tensor methods, gradients, no leaked tensors, and errors
+ * that name the argument.
+ */
+import assert from 'node:assert/strict';
+import { before, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import * as vb from 'verbatim';
+import { forEachBackend } from './helpers/backends.js';
+import { assertTensorClose } from './helpers/close.js';
+
+before(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** Shape, dtype and values of a verbatim tensor and a TF.js tensor, for deepEqual. */
+const same = (ours: vb.Tensor, theirs: tf.Tensor, label: string) => {
+  assert.deepEqual([ours.shape, ours.dtype, ours.arraySync()], [theirs.shape, theirs.dtype, theirs.arraySync()], label);
+};
+
+const iota = (n: number, scale = 1) => Array.from({ length: n }, (_, i) => (i - n / 3) * scale);
+
+forEachBackend('TF.js ops composed from verbatim ops', () => {
+  it('gather with batchDims gathers within each batch, as TF.js (it was ignored: every batch gathered from all)', () => {
+    const cases: [number[], number[], number, number][] = [
+      [[2, 3], [2, 2], 1, 1], [[2, 3, 4], [2, 5], 1, 1], [[2, 3, 4], [2, 5], 2, 1], [[2, 3, 4, 2], [2, 3, 2], 3, 2],
+      [[2, 3, 4], [2, 3, 2], 2, 2], [[2, 3, 4], [2, 2, 2], 1, -2], [[3, 4], [3], 1, 1], [[2, 3, 4], [2, 1, 2], 2, 1],
+    ];
+    for (const [xShape, indexShape, axis, batchDims] of cases) {
+      const xValues = iota(xShape.reduce((a, b) => a * b));
+      const indexValues = Array.from({ length: indexShape.reduce((a, b) => a * b) }, (_, i) => (i * 7) % xShape[axis]!);
+      const label = `x ${xShape}, indices ${indexShape}, axis ${axis}, batchDims ${batchDims}`;
+      same(vb.gather(vb.tensor(xValues, xShape), vb.tensor(indexValues, indexShape, 'int32'), axis, batchDims),
+        tf.gather(tf.tensor(xValues, xShape), tf.tensor(indexValues, indexShape, 'int32'), axis, batchDims), label);
+    }
+    const x = [[1, 2, 3], [4, 5, 6]];
+    const indices = [[0, 0], [2, 1]];
+    same(vb.tensor(x).gather(vb.tensor(indices, undefined, 'int32'), 1, 1), tf.tensor(x).gather(tf.tensor(indices, undefined, 'int32'), 1, 1), 'the method');
+    const ours = vb.grad((t) => vb.gather(t, vb.tensor(indices, undefined, 'int32'), 1, 1).mul(vb.tensor([[1, 2], [3, 4]])).sum())(vb.tensor(x));
+    const theirs = tf.grad((t) => tf.gather(t, tf.tensor(indices, undefined, 'int32'), 1, 1).mul(tf.tensor([[1, 2], [3, 4]])).sum())(tf.tensor(x));
+    same(ours, theirs, 'the gradient');
+  });
+
+  it('gather with batchDims: bad arguments are errors naming them; an index is checked against its own batch', () => {
+    const x = vb.tensor([[1, 2, 3], [4, 5, 6]]);
+    const indices = vb.tensor([[0, 1], [2, 0]], undefined, 'int32');
+    assert.throws(() => vb.gather(x, indices, 0, 1), /batchDims in \[-2, 0\].*batchDims=1/);
+    assert.throws(() => vb.gather(x, indices, 1, 1.5), /batchDims to be an integer.*batchDims=1.5/);
+    assert.throws(() => vb.gather(x, vb.tensor([[0], [1], [2]], undefined, 'int32'), 1, 1), /share their first 1 \(batchDims\) dimensions.*indices.shape=\[3, 1\]/);
+    // Index 3 of batch 0 would be row 0 of batch 1 once the batches are merged: it is refused.
+    assert.throws(() => vb.gather(x, vb.tensor([[3, 0], [0, 0]], undefined, 'int32'), 1, 1), /every index in \[0, 3\).*indices\[0\]=3/);
+  });
+
+  it('clone, addN, dot, outerProduct, euclideanNorm, diag, meshgrid give TF.js\'s values', () => {
+    const a = [[1, -2], [3.5, 4]];
+    same(vb.clone(vb.tensor(a)), tf.clone(tf.tensor(a)), 'clone');
+    same(vb.addN([vb.tensor(a), vb.tensor(a).neg(), vb.tensor([[1, 1], [1, 1]])]), tf.addN([tf.tensor(a), tf.tensor(a).neg(), tf.tensor([[1, 1], [1, 1]])]), 'addN');
+    same(vb.addN([vb.tensor([1, 2], undefined, 'int32'), vb.tensor([3, 4], undefined, 'int32')]), tf.addN([tf.tensor([1, 2], undefined, 'int32'), tf.tensor([3, 4], undefined, 'int32')]), 'addN int32');
+    const v = [1, 2];
+    for (const [left, right] of [[v, v], [v, a], [a, v], [a, a]] as const) {
+      same(vb.dot(vb.tensor(left), vb.tensor(right)), tf.dot(tf.tensor(left), tf.tensor(right)), `dot ${JSON.stringify(left)} ${JSON.stringify(right)}`);
+    }
+    same(vb.tensor(v).dot(vb.tensor(a)), tf.tensor(v).dot(tf.tensor(a)), 'dot method');
+    same(vb.outerProduct(vb.tensor([1, 2, 3]), vb.tensor([3, 4])), tf.outerProduct(tf.tensor1d([1, 2, 3]), tf.tensor1d([3, 4])), 'outerProduct');
+    same(vb.euclideanNorm(vb.tensor(a), 1, true), tf.euclideanNorm(tf.tensor(a), 1, true), 'euclideanNorm');
+    same(vb.tensor([3, 4]).euclideanNorm(), tf.tensor([3, 4]).euclideanNorm(), 'euclideanNorm method');
+    same(vb.diag(vb.tensor(a)), tf.diag(tf.tensor(a)), 'diag of a matrix');
+    same(vb.diag(vb.tensor([-1, 2], undefined, 'int32')), tf.diag(tf.tensor([-1, 2], undefined, 'int32')), 'diag int32');
+    for (const indexing of ['xy', 'ij'] as const) {
+      const ours = vb.meshgrid(vb.tensor([1, 2, 3]), vb.tensor([4, 5]), { indexing });
+      const theirs = tf.meshgrid(tf.tensor([1, 2, 3]), tf.tensor([4, 5]), { indexing });
+      ours.forEach((t, i) => same(t, theirs[i]!, `meshgrid ${indexing} ${i}`));
+    }
+  });
+
+  it('divNoNan, rsqrt, step, logSigmoid, prelu, isFinite, isInf, logicalXor give TF.js\'s values, also as methods', () => {
+    const x = [-3, -0.5, 0, 0.5, 2, NaN, Infinity, -Infinity];
+    same(vb.divNoNan(vb.tensor([1, -4, 0, 6]), vb.tensor([0, 2, 0, -3])), tf.divNoNan(tf.tensor([1, -4, 0, 6]), tf.tensor([0, 2, 0, -3])), 'divNoNan');
+    same(vb.tensor([1, 6]).divNoNan(vb.tensor([0, 3])), tf.tensor([1, 6]).divNoNan(tf.tensor([0, 3])), 'divNoNan method');
+    assertTensorClose(vb.tensor([1, 4, 0.3, 1e-30, 7e30]).rsqrt(), tf.tensor([1, 4, 0.3, 1e-30, 7e30]).rsqrt(), 'rsqrt', 2e-7, 0);
+    same(vb.tensor(x).step(), tf.tensor(x).step(), 'step');
+    same(vb.step(vb.tensor(x), 0.25), tf.step(tf.tensor(x), 0.25), 'step with alpha');
+    assertTensorClose(vb.tensor([-100, -2, 0, 0.7, 50]).logSigmoid(), tf.tensor([-100, -2, 0, 0.7, 50]).logSigmoid(), 'logSigmoid');
+    same(vb.prelu(vb.tensor([[-2, 3], [-4, 0]]), vb.tensor([0.5, 0.25])), tf.prelu(tf.tensor([[-2, 3], [-4, 0]]), tf.tensor([0.5, 0.25])), 'prelu');
+    same(vb.tensor([-2, 3]).prelu(vb.scalar(0.5)), tf.tensor([-2, 3]).prelu(tf.scalar(0.5)), 'prelu method');
+    same(vb.tensor(x).isFinite(), tf.tensor(x).isFinite(), 'isFinite');
+    same(vb.tensor(x).isInf(), tf.tensor(x).isInf(), 'isInf');
+    same(vb.isFinite(vb.tensor([1, -7], undefined, 'int32')), tf.isFinite(tf.tensor([1, -7], undefined, 'int32')), 'isFinite int32');
+    same(vb.isInf(vb.tensor([1, -7], undefined, 'int32')), tf.isInf(tf.tensor([1, -7], undefined, 'int32')), 'isInf int32');
+    const [p, q] = [[false, false, true, true], [false, true, false, true]];
+    same(vb.tensor(p, undefined, 'bool').logicalXor(vb.tensor(q, undefined, 'bool')), tf.tensor(p, undefined, 'bool').logicalXor(tf.tensor(q, undefined, 'bool')), 'logicalXor');
+  });
+
+  it('gradients: logSigmoid and prelu as TF.js; divNoNan gives 0 where the divisor is 0 (not NaN)', () => {
+    const x = [-3, -0.5, 0.5, 2];
+    assertTensorClose(vb.grad((t) => vb.logSigmoid(t))(vb.tensor(x)), tf.grad((t) => tf.logSigmoid(t))(tf.tensor(x)), 'logSigmoid');
+    same(vb.grad((t) => vb.prelu(t, vb.scalar(0.25)))(vb.tensor(x)), tf.grad((t) => tf.prelu(t, tf.scalar(0.25)))(tf.tensor(x)), 'prelu');
+    const [da, db] = vb.grads((a, b) => vb.divNoNan(a, b))([vb.tensor([1, 6]), vb.tensor([0, 3])]);
+    assert.deepEqual([da!.arraySync(), db!.arraySync()], [[0, 1 / 3].map(Math.fround), [0, Math.fround(-6 / 9)]]);
+  });
+
+  it('concat1d ... 4d, slice1d ... 4d, reverse1d ... 4d, pad1d ... 4d check the rank and do what the op does', () => {
+    const m = [[1, 2, 3], [4, 5, 6]];
+    same(vb.concat1d([vb.tensor([1]), vb.tensor([2, 3])]), tf.concat1d([tf.tensor1d([1]), tf.tensor1d([2, 3])]), 'concat1d');
+    same(vb.concat2d([vb.tensor(m), vb.tensor(m)], 1), tf.concat2d([tf.tensor2d(m), tf.tensor2d(m)], 1), 'concat2d');
+    same(vb.slice1d(vb.tensor([1, 2, 3, 4]), 1, 2), tf.slice1d(tf.tensor1d([1, 2, 3, 4]), 1, 2), 'slice1d');
+    same(vb.slice2d(vb.tensor(m), [1, 1], [1, -1]), tf.slice2d(tf.tensor2d(m), [1, 1], [1, -1]), 'slice2d');
+    same(vb.reverse1d(vb.tensor([1, 2, 3])), tf.reverse1d(tf.tensor1d([1, 2, 3])), 'reverse1d');
+    same(vb.reverse2d(vb.tensor(m), 1), tf.reverse2d(tf.tensor2d(m), 1), 'reverse2d');
+    same(vb.pad1d(vb.tensor([1, 2]), [1, 2], 9), tf.pad1d(tf.tensor1d([1, 2]), [1, 2], 9), 'pad1d');
+    same(vb.pad2d(vb.tensor(m), [[1, 0], [0, 2]]), tf.pad2d(tf.tensor2d(m), [[1, 0], [0, 2]]), 'pad2d');
+    assert.throws(() => vb.slice1d(vb.tensor(m), 0, 1), /slice1d: Expected x of rank 1. Received: x.shape=\[2, 3\]/);
+    assert.throws(() => vb.concat2d([vb.tensor(m), vb.tensor([1, 2, 3])]), /concat2d: Expected tensors of rank 2. Received: tensors\[1\].shape=\[3\]/);
+    assert.throws(() => vb.addN([vb.tensor([1, 2]), vb.tensor([1, 2, 3])]), /addN: .*tensors\[1\].shape=\[3\]/);
+    assert.throws(() => vb.dot(vb.tensor([1, 2]), vb.tensor([1, 2, 3])), /dot: Expected t2's first dimension to be t1's last \(2\)/);
+    assert.throws(() => vb.meshgrid(vb.tensor([1]), vb.tensor([2]), { indexing: 'yx' as never }), /meshgrid: .*indexing="yx"/);
+  });
+
+  it('whereAsync, booleanMaskAsync and x.buffer() as TF.js, leaving only their results', async () => {
+    const condition = [[true, false, true], [false, false, true]];
+    same(await vb.whereAsync(vb.tensor(condition, undefined, 'bool')), await tf.whereAsync(tf.tensor(condition, undefined, 'bool')), 'whereAsync');
+    const x = vb.tensor([[[1, 2], [3, 4], [5, 6]], [[7, 8], [9, 10], [11, 12]]]);
+    const tx = tf.tensor([[[1, 2], [3, 4], [5, 6]], [[7, 8], [9, 10], [11, 12]]]);
+    const masks: [boolean[] | boolean[][], number][] = [[[true, false], 0], [[false, true, true], 1], [condition, 0], [[true, false], 2]];
+    for (const [mask, axis] of masks) {
+      const before = vb.memory().numTensors;
+      const m = vb.tensor(mask, undefined, 'bool');
+      const ours = await vb.booleanMaskAsync(x, m, axis);
+      assert.equal(vb.memory().numTensors, before + 2, 'the mask and the result only');
+      same(ours, await tf.booleanMaskAsync(tx, tf.tensor(mask, undefined, 'bool'), axis), `booleanMaskAsync ${JSON.stringify(mask)} axis ${axis}`);
+    }
+    await assert.rejects(vb.booleanMaskAsync(x, vb.tensor([true, false, true], undefined, 'bool')), /booleanMaskAsync: .*mask.shape=\[3\]/);
+    const buffer = await vb.tensor([1, 2, 3]).buffer();
+    buffer.set(7, 0);
+    assert.deepEqual(buffer.toTensor().arraySync(), [7, 2, 3]);
+  });
+});
