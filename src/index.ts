@@ -57,7 +57,7 @@ export * as runs from './runs/index.js';
 export { environment } from './runs/index.js';
 export {
   Sequential, sequential, LayersModel, ModelLayer, model, input, History, EarlyStopping,
-  type ModelArgs, type InputArgs, type Data, type Callback, type Logs, type FitArgs, type CompileArgs,
+  Callback, type ModelArgs, type InputArgs, type Data, type Logs, type FitArgs, type CompileArgs,
 } from './models/index.js';
 export { SymbolicTensor } from './layers/layer.js';
 import { registerClass, getRegisteredClass, modelFromJSON, fromMemory, withSaveHandler, getModelArtifactsInfoForJSON, http, browserDownloads, browserFiles, listModels, removeModel } from './io/index.js';

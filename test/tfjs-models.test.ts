@@ -308,6 +308,38 @@ describe('fit options as TF.js', () => {
     await assert.rejects(compiled().fit(x, y, { epochs: 1, verbose: 0, stepsPerEpoch: 3 as never }), /stepsPerEpoch=3/);
   });
 
+  it('a subclass of vb.Callback (TF.js\'s tf.Callback) gets model and params and its hooks run; CustomCallback is one', async () => {
+    const { x, y } = xy();
+    const model = compiled();
+    class EpochCounter extends vb.Callback {
+      epochs: number[] = [];
+      override async onEpochEnd(epoch: number, logs?: vb.Logs) {
+        assert.equal(this.model, model);
+        assert.ok(typeof logs?.loss === 'number');
+        this.epochs.push(epoch);
+        if (epoch === 1) this.model!.stopTraining = true;
+      }
+    }
+    const counter = new EpochCounter();
+    const history = await model.fit(x, y, { epochs: 4, verbose: 0, callbacks: [counter] });
+    assert.deepEqual(counter.epochs, [0, 1]);
+    assert.deepEqual(history.epoch, [0, 1]);
+    assert.equal(counter.params?.epochs, 4);
+    assert.ok(new vb.CustomCallback({}) instanceof vb.Callback);
+  });
+
+  it('optimizer.computeGradients gives f\'s value and the gradients applyGradients takes, as TF.js', () => {
+    const ours = vb.variable(vb.tensor([1, -2]));
+    const theirs = tf.variable(tf.tensor([1, -2]));
+    const { value, grads } = vb.train.adam(0.1).computeGradients(() => ours.square().sum());
+    const expected = tf.train.adam(0.1).computeGradients(() => theirs.square().sum());
+    assert.equal(value.dataSync()[0], expected.value.dataSync()[0]);
+    assert.deepEqual(grads[ours.name]!.arraySync(), expected.grads[theirs.name]!.arraySync());
+    vb.train.sgd(0.5).applyGradients(grads);
+    assert.deepEqual(ours.arraySync(), [0, 0]);
+    ours.dispose();
+  });
+
   it('yieldEvery does not change a number', async () => {
     const { x, y } = xy();
     const digests = [];

@@ -179,9 +179,9 @@ export class BackupAndRestore implements Callback {
   /** Automatic backups save mid-epoch only while every metric can save its state. */
   private midEpoch = true;
   private readonly file: string;
-  private model: TrainingModel | undefined;
+  model: TrainingModel | undefined;
   private callbacks: readonly Callback[] = [];
-  private params: TrainingParams | undefined;
+  params: TrainingParams | undefined;
   private startEpoch = 0;
   private completedEpochs = 0;
 

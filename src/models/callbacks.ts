@@ -44,6 +44,24 @@ export interface Callback {
 }
 
 /**
+ * TF.js's tf.Callback, the base class of callbacks written as classes: subclass it and define
+ * the hooks you need; fit gives it `model` and `params` before training. (The class merges with
+ * the interface above, so a plain object of hooks is still a Callback.)
+ */
+export class Callback {
+  model?: TrainingModel;
+  params?: TrainingParams;
+
+  setModel?(model: TrainingModel): void {
+    this.model = model;
+  }
+
+  setParams?(params: TrainingParams): void {
+    this.params = params;
+  }
+}
+
+/**
  * Where training stands: the epoch, the batches of it already trained, and the epoch's running
  * state (the loss means' and the metrics' accumulators, in the training loop's order), which is
  * what a resumed epoch needs to end with the same logs.
@@ -189,7 +207,7 @@ export class EarlyStopping implements Callback {
   readonly baseline: number | undefined;
   readonly restoreBestWeights: boolean;
   readonly startFromEpoch: number;
-  private model: TrainingModel | undefined;
+  model: TrainingModel | undefined;
   private wait = 0;
   private best = Infinity;
   private bestWeights: Float32Array[] | undefined;
@@ -313,7 +331,7 @@ function formatDuration(seconds: number): string {
  * (redrawn in place on a terminal, printed once per epoch otherwise); verbose 2: one line per epoch.
  */
 export class ProgressLogger implements Callback {
-  private params: TrainingParams | undefined;
+  params: TrainingParams | undefined;
   private epochStart = 0;
   private lastDraw = 0;
   private readonly write: Write;

@@ -4,7 +4,7 @@
  * programs that write `new tf.CustomCallback({...})`. onYield is never called (verbatim has no
  * yield schedule, see fit's yieldEvery).
  */
-import type { Callback, Logs, TrainingModel, TrainingParams } from './callbacks.js';
+import { Callback, type Logs } from './callbacks.js';
 
 type Hook<A extends unknown[]> = (...args: A) => void | Promise<void>;
 
@@ -18,41 +18,32 @@ export interface CustomCallbackArgs {
   onYield?: Hook<[number, number, Logs]>;
 }
 
-export class CustomCallback implements Callback {
-  model: TrainingModel | undefined;
-  params: TrainingParams | undefined;
-
-  constructor(private readonly args: CustomCallbackArgs = {}, _yieldEvery?: unknown) {}
-
-  setModel(model: TrainingModel): void {
-    this.model = model;
+export class CustomCallback extends Callback {
+  constructor(private readonly args: CustomCallbackArgs = {}, _yieldEvery?: unknown) {
+    super();
   }
 
-  setParams(params: TrainingParams): void {
-    this.params = params;
-  }
-
-  async onTrainBegin(logs?: Logs): Promise<void> {
+  override async onTrainBegin(logs?: Logs): Promise<void> {
     await this.args.onTrainBegin?.(logs);
   }
 
-  async onTrainEnd(logs?: Logs): Promise<void> {
+  override async onTrainEnd(logs?: Logs): Promise<void> {
     await this.args.onTrainEnd?.(logs);
   }
 
-  async onEpochBegin(epoch: number, logs?: Logs): Promise<void> {
+  override async onEpochBegin(epoch: number, logs?: Logs): Promise<void> {
     await this.args.onEpochBegin?.(epoch, logs);
   }
 
-  async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
+  override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
     await this.args.onEpochEnd?.(epoch, logs);
   }
 
-  async onBatchBegin(batch: number, logs?: Logs): Promise<void> {
+  override async onBatchBegin(batch: number, logs?: Logs): Promise<void> {
     await this.args.onBatchBegin?.(batch, logs);
   }
 
-  async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
+  override async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
     await this.args.onBatchEnd?.(batch, logs);
   }
 }

@@ -152,12 +152,20 @@ export abstract class Optimizer {
 
   /** TF.js's minimize: one step on the gradients of f (a scalar) with respect to varList. */
   minimize(f: () => Tensor, returnCost = false, varList?: Variable[]): Tensor | null {
-    const { value, grads } = variableGrads(f, varList);
+    const { value, grads } = this.computeGradients(f, varList);
     this.applyGradients(grads);
     for (const g of Object.values(grads)) g.dispose();
     if (returnCost) return value;
     value.dispose();
     return null;
+  }
+
+  /**
+   * TF.js's computeGradients: f's value (a scalar) and its gradients with respect to varList
+   * (every trainable variable by default), keyed by variable name as applyGradients takes them.
+   */
+  computeGradients(f: () => Tensor, varList?: Variable[]): { value: Tensor; grads: Record<string, Tensor> } {
+    return variableGrads(f, varList);
   }
 
   /** Every slot variable under its verbatim name, in creation order (what golden digests hash). */
