@@ -328,6 +328,22 @@ describe('fit options as TF.js', () => {
     assert.ok(new vb.CustomCallback({}) instanceof vb.Callback);
   });
 
+  it('weights have TF.js\'s LayerVariable.val (protected in its types, used by JS training loops): minimize(f, true, model.trainableWeights.map((w) => w.val)) trains those weights as TF.js', () => {
+    const kernel = [[0.5], [-0.25], [1]];
+    const x = [[1, 2, 3], [-1, 0.5, 2]];
+    const ours = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [3] })] });
+    const theirs = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [3] })] });
+    ours.setWeights([vb.tensor(kernel), vb.zeros([1])]);
+    theirs.setWeights([tf.tensor(kernel), tf.zeros([1])]);
+    const a = ours.trainableWeights[0]!;
+    assert.equal(a.val, a);
+    const cost = vb.train.sgd(0.1).minimize(() => vb.losses.meanSquaredError(vb.ones([2, 1]), ours.predict(vb.tensor(x)) as vb.Tensor), true, [a.val]);
+    const expected = tf.train.sgd(0.1).minimize(() => tf.losses.meanSquaredError(tf.ones([2, 1]), theirs.predict(tf.tensor(x)) as tf.Tensor), true, [(theirs.trainableWeights[0] as unknown as { val: tf.Variable }).val]);
+    assert.equal(cost!.dataSync()[0], expected!.dataSync()[0]);
+    assertClose(ours.getWeights()[0]!.dataSync(), theirs.getWeights()[0]!.dataSync(), 'the kernel trained');
+    assert.deepEqual(ours.getWeights()[1]!.arraySync(), [0], 'the bias, not listed, unchanged');
+  });
+
   it('optimizer.computeGradients gives f\'s value and the gradients applyGradients takes, as TF.js', () => {
     const ours = vb.variable(vb.tensor([1, -2]));
     const theirs = tf.variable(tf.tensor([1, -2]));

@@ -132,6 +132,14 @@ export class Variable extends Tensor {
     return this;
   }
 
+  /**
+   * The variable itself: TF.js's LayerVariable.val, which training loops pass to minimize
+   * (`model.trainableWeights.map((w) => w.val)`); verbatim's weights are variables already.
+   */
+  get val(): Variable {
+    return this;
+  }
+
   /** TF.js's LayerVariable.write: assign. */
   write(value: Tensor): void {
     this.assign(value);
