@@ -158,6 +158,14 @@ describe('models and layers as TF.js', () => {
     assert.deepEqual(values(a.getWeights()), values(b.getWeights()));
   });
 
+  it('vb.initializers.leCunNormal and leCunUniform (TF.js\'s spellings) are the LeCun presets', () => {
+    assert.equal(typeof tf.initializers.leCunNormal, 'function');
+    for (const [tfjsName, name] of [['leCunNormal', 'lecunNormal'], ['leCunUniform', 'lecunUniform']] as const) {
+      const drawn = vb.initializers[tfjsName]({ seed: 3 }).values([4, 5], vb.random.key(0));
+      assert.deepEqual(drawn, vb.initializers[name]({ seed: 3 }).values([4, 5], vb.random.key(0)), tfjsName);
+    }
+  });
+
   it('an initializer option it lacks is an error, not its default in force (randomNormal({stdev}) drew with stddev 0.05)', () => {
     const I = vb.initializers;
     assert.throws(() => I.randomNormal({ mean: 0, stdev: 5 } as never), /randomNormal: Expected options among mean, stddev, seed\. Received: stdev=5/);

@@ -85,6 +85,8 @@ export const heUniform = preset('heUniform', { scale: 2, distribution: 'uniform'
 export const heNormal = preset('heNormal', { scale: 2 });
 export const lecunUniform = preset('lecunUniform', { distribution: 'uniform' });
 export const lecunNormal = preset('lecunNormal', {});
+/** TF.js's spellings of the LeCun presets (tf.initializers.leCunNormal). */
+export { lecunUniform as leCunUniform, lecunNormal as leCunNormal };
 
 export function randomUniform(config: { minval?: number; maxval?: number; seed?: Seed } = {}): Initializer {
   refuseUnknownOptions('randomUniform', config, ['minval', 'maxval', 'seed']);
