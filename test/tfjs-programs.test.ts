@@ -4,7 +4,7 @@
  * data of the original shapes (no download). Each is one source file typed against TF.js's own
  * declarations and run here with verbatim in place of `tf` (it must train, and a second run
  * must give the same losses and weights bit for bit) and with TF.js 4.22 itself (it must train
- * there too: the program is genuine TF.js).
+ * there too: the program is genuine TF.js). Five more programs (MORE_PROGRAMS) are run the same way.
  *
  * Stand-ins (the harness's, stated): files are written to a temporary directory in place of
  * downloads; TF.js in Node without tfjs-node cannot save to 'file://', so its runs save to
@@ -30,14 +30,21 @@ const PROGRAMS = [
   'translation', 'website-phishing',
 ] as const;
 
+/**
+ * Programs beyond those 27, by file name: the Core-API programs of tfjs-examples (ops on
+ * variables, no layers) and patterns TF.js projects commonly write (a cut pretrained network, a
+ * stacked-LSTM forecaster, a Core-API training loop), ported as a TF.js user would port them.
+ */
+const MORE_PROGRAMS = ['polynomial-regression-core', 'mnist-core', 'webcam-transfer-learning', 'lstm-forecast', 'logistic-regression-core'] as const;
+
 /** Programs that verbatim cannot run yet, with the missing symbol: explicit skips. */
-const VERBATIM_SKIPS: Partial<Record<(typeof PROGRAMS)[number], string>> = {};
+const VERBATIM_SKIPS: Partial<Record<(typeof PROGRAMS)[number] | (typeof MORE_PROGRAMS)[number], string>> = {};
 
 /**
  * Programs whose TF.js run is skipped by default because TF.js's cpu backend takes 5-30 s on
  * them (verbatim: under a second); VERBATIM_TFJS_PROGRAMS=all runs them too (they pass).
  */
-const SLOW_ON_TFJS = new Set(['date-conversion-attention', 'mnist', 'mnist-acgan', 'mnist-node']);
+const SLOW_ON_TFJS = new Set(['date-conversion-attention', 'mnist', 'mnist-acgan', 'mnist-core', 'mnist-node']);
 const tfjsSkip = (name: string) =>
   SLOW_ON_TFJS.has(name) && process.env.VERBATIM_TFJS_PROGRAMS !== 'all' ? "slow on TF.js's cpu backend (VERBATIM_TFJS_PROGRAMS=all runs it)" : false;
 
@@ -91,8 +98,12 @@ async function load(name: string): Promise<Program> {
   return ((await import(`./tfjs-programs/${name}.js`)) as { default: Program }).default;
 }
 
-describe('tfjs-examples programs, one source for TF.js and verbatim', () => {
-  for (const name of PROGRAMS) {
+function describePrograms(title: string, names: readonly (typeof PROGRAMS)[number][] | readonly (typeof MORE_PROGRAMS)[number][]): void {
+  describe(title, () => programTests(names));
+}
+
+function programTests(names: readonly (keyof typeof VERBATIM_SKIPS)[]): void {
+  for (const name of names) {
     const verbatimSkip = VERBATIM_SKIPS[name];
     it(`${name}: trains with verbatim, and a second run repeats it bit for bit`, { skip: verbatimSkip ?? false }, async () => {
       const program = await load(name);
@@ -114,4 +125,7 @@ describe('tfjs-examples programs, one source for TF.js and verbatim', () => {
       assertTrains(name, result);
     });
   }
-});
+}
+
+describePrograms('tfjs-examples programs, one source for TF.js and verbatim', PROGRAMS);
+describePrograms('more TF.js programs (Core API, common patterns), one source for TF.js and verbatim', MORE_PROGRAMS);
