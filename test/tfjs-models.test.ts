@@ -352,6 +352,26 @@ describe('fit options as TF.js', () => {
     assert.deepEqual(ours.getWeights()[1]!.arraySync(), [0], 'the bias, not listed, unchanged');
   });
 
+  it('optimizer.setLearningRate, as TF.js\'s SGD has it: halved in onEpochEnd, the next epochs train as TF.js; a bad rate is an error', async () => {
+    const kernel = [[0.5], [-0.25], [1]];
+    const x = [[1, 2, 3], [-1, 0.5, 2], [0, 1, -1]];
+    const y = [[1], [0], [2]];
+    const ours = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [3] })] });
+    const theirs = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [3] })] });
+    ours.setWeights([vb.tensor(kernel), vb.zeros([1])]);
+    theirs.setWeights([tf.tensor(kernel), tf.zeros([1])]);
+    const sgd = vb.train.sgd(0.05);
+    const tfSgd = tf.train.sgd(0.05);
+    ours.compile({ optimizer: sgd, loss: 'meanSquaredError' });
+    theirs.compile({ optimizer: tfSgd, loss: 'meanSquaredError' });
+    await ours.fit(vb.tensor(x), vb.tensor(y), { epochs: 3, verbose: 0, callbacks: { onEpochEnd: () => sgd.setLearningRate((sgd.learningRate as number) / 2) } });
+    let tfRate = 0.05; // (TF.js's learningRate is protected in its types)
+    await theirs.fit(tf.tensor(x), tf.tensor(y), { epochs: 3, verbose: 0, callbacks: { onEpochEnd: async () => tfSgd.setLearningRate(tfRate /= 2) } });
+    assert.equal(sgd.learningRate, 0.00625);
+    assertClose(ours.getWeights()[0]!.dataSync(), theirs.getWeights()[0]!.dataSync(), 'the kernel trained');
+    assert.throws(() => sgd.setLearningRate(-1), /sgd.setLearningRate: Expected learningRate to be a finite number >= 0.*learningRate=-1/);
+  });
+
   it('optimizer.computeGradients gives f\'s value and the gradients applyGradients takes, as TF.js', () => {
     const ours = vb.variable(vb.tensor([1, -2]));
     const theirs = tf.variable(tf.tensor([1, -2]));

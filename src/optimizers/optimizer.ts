@@ -48,10 +48,20 @@ interface Slot {
 
 export type NamedGradients = Record<string, Tensor> | readonly { name: string; tensor: Tensor }[];
 
+/** A learning rate or schedule; anything else would train wrong silently (a string's .at(step) is one of its characters). */
+function checkedLearningRate(learningRate: unknown, context: string): LearningRate {
+  const isSchedule = typeof learningRate === 'object' && learningRate !== null && typeof (learningRate as { at?: unknown }).at === 'function';
+  if (!isSchedule && !(typeof learningRate === 'number' && Number.isFinite(learningRate) && learningRate >= 0)) {
+    throw invalid(context, 'Expected learningRate to be a finite number >= 0 or a schedule (exponentialDecay, cosineDecay)', { learningRate });
+  }
+  return learningRate as LearningRate;
+}
+
 export abstract class Optimizer {
   /** Number of update steps applied so far. */
   iterations = 0;
-  readonly learningRate: LearningRate;
+  /** The learning rate or schedule: setLearningRate changes it, from the next step on. */
+  learningRate: LearningRate;
   protected readonly clipnorm: number | undefined;
   protected readonly clipvalue: number | undefined;
   protected readonly globalClipnorm: number | undefined;
@@ -60,13 +70,7 @@ export abstract class Optimizer {
   protected readonly slotKinds: readonly SlotKind[] = [];
 
   constructor(readonly name: string, config: OptimizerConfig, defaultLearningRate: number) {
-    this.learningRate = config.learningRate ?? defaultLearningRate;
-    // Anything else would train wrong silently: a string's .at(step) is one of its characters.
-    const lr: unknown = this.learningRate;
-    const isSchedule = typeof lr === 'object' && lr !== null && typeof (lr as { at?: unknown }).at === 'function';
-    if (!isSchedule && !(typeof lr === 'number' && Number.isFinite(lr) && lr >= 0)) {
-      throw invalid(name, 'Expected learningRate to be a finite number >= 0 or a schedule (exponentialDecay, cosineDecay)', { learningRate: lr });
-    }
+    this.learningRate = checkedLearningRate(config.learningRate ?? defaultLearningRate, name);
     const clipping = (['clipnorm', 'clipvalue', 'globalClipnorm'] as const).filter((k) => config[k] !== undefined);
     if (clipping.length > 1) {
       throw invalid(name, 'Expected at most one of clipnorm, clipvalue and globalClipnorm', { [clipping[0]!]: config[clipping[0]!], [clipping[1]!]: config[clipping[1]!] });
@@ -78,6 +82,14 @@ export abstract class Optimizer {
     this.clipnorm = config.clipnorm;
     this.clipvalue = config.clipvalue;
     this.globalClipnorm = config.globalClipnorm;
+  }
+
+  /**
+   * TF.js's setLearningRate (of its SGD and Momentum; here of every optimizer, as Keras lets
+   * any optimizer's learning_rate be set): the steps from the next one on use it.
+   */
+  setLearningRate(learningRate: LearningRate): void {
+    this.learningRate = checkedLearningRate(learningRate, `${this.name}.setLearningRate`);
   }
 
   /** The learning rate of the coming step, as a float32 number. */
