@@ -1,6 +1,6 @@
 /**
  * TF.js ops that ported programs call and verbatim composes from its own ops (src/ops/compat.ts),
- * and gather's batchDims, against TF.js 4.22 (cpu): the same values (bit for bit where the op
+ * gather's batchDims, and tf.image's nonMaxSuppression and rgbToGrayscale, against TF.js 4.22 (cpu): the same values (bit for bit where the op
  * only moves or selects elements), the tensor methods, gradients, no leaked tensors, and errors
  * that name the argument.
  */
@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as vb from 'verbatim';
 import { forEachBackend } from './helpers/backends.js';
 import { assertTensorClose } from './helpers/close.js';
+import { rng } from './helpers/data.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -135,5 +136,46 @@ forEachBackend('TF.js ops composed from verbatim ops', () => {
     const buffer = await vb.tensor([1, 2, 3]).buffer();
     buffer.set(7, 0);
     assert.deepEqual(buffer.toTensor().arraySync(), [7, 2, 3]);
+  });
+});
+
+forEachBackend('tf.image.nonMaxSuppression and rgbToGrayscale', () => {
+  it('nonMaxSuppression (and its async twin) keeps the boxes TF.js keeps, for overlapping random boxes and every threshold', async () => {
+    const next = rng(8);
+    const count = 60;
+    // Boxes of random corners (either order) around a few centres, so that many overlap; some empty, some tied scores.
+    const boxes = Array.from({ length: count }, (_, i) => {
+      const [cy, cx] = [(i % 4) * 0.3, (i % 3) * 0.3];
+      const box = [cy + next() * 0.2, cx + next() * 0.2, cy + 0.1 + next() * 0.3, cx + 0.1 + next() * 0.3];
+      if (i % 7 === 0) box.reverse();
+      if (i % 11 === 0) box[2] = box[0]!;
+      return box;
+    });
+    const scores = Array.from({ length: count }, (_, i) => (i % 9 === 0 ? 0.5 : Math.round(next() * 1000) / 1000));
+    for (const [maxOutputSize, iouThreshold, scoreThreshold] of [[10, 0.5, undefined], [100, 0.3, 0.2], [5, 0.7, 0.5], [100, 0, undefined], [100, 1, 0.9], [0, 0.5, undefined]] as const) {
+      const label = `maxOutputSize ${maxOutputSize}, iouThreshold ${iouThreshold}, scoreThreshold ${scoreThreshold}`;
+      const theirs = tf.image.nonMaxSuppression(tf.tensor2d(boxes), tf.tensor1d(scores), maxOutputSize, iouThreshold, scoreThreshold);
+      same(vb.image.nonMaxSuppression(vb.tensor(boxes), vb.tensor(scores), maxOutputSize, iouThreshold, scoreThreshold), theirs, label);
+      same(await vb.image.nonMaxSuppressionAsync(boxes, scores, maxOutputSize, iouThreshold, scoreThreshold), theirs, `${label} (async, arrays)`);
+    }
+    const before = vb.memory().numTensors;
+    vb.image.nonMaxSuppression(boxes, scores, 3).dispose();
+    assert.equal(vb.memory().numTensors, before, 'no tensor left behind');
+    assert.throws(() => vb.image.nonMaxSuppression(vb.tensor([[0, 0, 1]]), vb.tensor([1]), 1), /nonMaxSuppression: Expected boxes of shape \[numBoxes, 4\]. Received: boxes.shape=\[1, 3\]/);
+    assert.throws(() => vb.image.nonMaxSuppression(boxes, scores.slice(1), 1), /Expected scores of shape \[60\]/);
+    assert.throws(() => vb.image.nonMaxSuppression(boxes, scores, 2, 1.5), /Expected iouThreshold in \[0, 1\]. Received: iouThreshold=1.5/);
+    assert.throws(() => vb.image.nonMaxSuppression(boxes, scores, -1), /Expected maxOutputSize to be an integer >= 0. Received: maxOutputSize=-1/);
+  });
+
+  it('rgbToGrayscale weights R, G, B as TF.js, float32 and int32 images of rank 2 to 4', () => {
+    const next = rng(9);
+    const pixels = Array.from({ length: 2 * 3 * 4 * 3 }, () => Math.floor(next() * 256));
+    for (const shape of [[8, 3], [2, 4, 3], [2, 3, 4, 3]]) {
+      const values = pixels.slice(0, shape.reduce((a, b) => a * b));
+      const theirs = tf.tensor(values, shape as number[]) as tf.Tensor as tf.Tensor2D;
+      assertTensorClose(vb.image.rgbToGrayscale(vb.tensor(values, shape)), tf.image.rgbToGrayscale(theirs), `float32 ${shape}`);
+    }
+    same(vb.image.rgbToGrayscale(vb.tensor(pixels, [2, 3, 4, 3], 'int32')), tf.image.rgbToGrayscale(tf.tensor4d(pixels, [2, 3, 4, 3], 'int32')), 'int32');
+    assert.throws(() => vb.image.rgbToGrayscale(vb.ones([2, 4])), /rgbToGrayscale: Expected an image of rank 2 or more with 3 channels last. Received: image.shape=\[2, 4\]/);
   });
 });

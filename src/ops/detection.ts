@@ -1,0 +1,92 @@
+/**
+ * TF.js's non-maximum suppression (tf.image.nonMaxSuppression and its async twin), which object
+ * detectors run on their boxes, and rgbToGrayscale. It selects indices, computing no tensor values: the boxes and
+ * scores are read on the host and each intersection over union is computed in float64, as TF.js
+ * computes it (IEEE double operations, the same in every engine), so the selection is TF.js's.
+ */
+import { invalid } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { convertToTensor, tensor, type TensorLike } from './creation.js';
+import { cast } from './elementwise.js';
+import { matMul } from './linalg.js';
+import { op } from './op.js';
+import { reshape } from './shape.js';
+
+const CONTEXT = 'image.nonMaxSuppression';
+
+/** Intersection over union of boxes i and j ([y1, x1, y2, x2], corners in either order); 0 for an empty box. */
+function intersectionOverUnion(boxes: ArrayLike<number>, i: number, j: number): number {
+  const [yminI, xminI, ymaxI, xmaxI] = corners(boxes, i);
+  const [yminJ, xminJ, ymaxJ, xmaxJ] = corners(boxes, j);
+  const areaI = (ymaxI - yminI) * (xmaxI - xminI);
+  const areaJ = (ymaxJ - yminJ) * (xmaxJ - xminJ);
+  if (areaI <= 0 || areaJ <= 0) return 0;
+  const height = Math.max(Math.min(ymaxI, ymaxJ) - Math.max(yminI, yminJ), 0);
+  const width = Math.max(Math.min(xmaxI, xmaxJ) - Math.max(xminI, xminJ), 0);
+  const intersection = height * width;
+  return intersection / (areaI + areaJ - intersection);
+}
+
+function corners(boxes: ArrayLike<number>, i: number): [number, number, number, number] {
+  const [y1, x1, y2, x2] = [boxes[4 * i]!, boxes[4 * i + 1]!, boxes[4 * i + 2]!, boxes[4 * i + 3]!];
+  return [Math.min(y1, y2), Math.min(x1, x2), Math.max(y1, y2), Math.max(x1, x2)];
+}
+
+function checked(boxes: TensorLike, scores: TensorLike, maxOutputSize: number, iouThreshold: number, scoreThreshold: number): { b: Tensor; s: Tensor; limit: number } {
+  const b = convertToTensor(boxes, 'boxes', CONTEXT, 'float32');
+  const s = convertToTensor(scores, 'scores', CONTEXT, 'float32');
+  if (b.rank !== 2 || b.shape[1] !== 4) throw invalid(CONTEXT, 'Expected boxes of shape [numBoxes, 4]', { 'boxes.shape': b.shape });
+  if (s.rank !== 1 || s.shape[0] !== b.shape[0]) throw invalid(CONTEXT, `Expected scores of shape [${b.shape[0]}] (one per box)`, { 'scores.shape': s.shape });
+  if (!Number.isInteger(maxOutputSize) || maxOutputSize < 0) throw invalid(CONTEXT, 'Expected maxOutputSize to be an integer >= 0', { maxOutputSize });
+  if (!(iouThreshold >= 0 && iouThreshold <= 1)) throw invalid(CONTEXT, 'Expected iouThreshold in [0, 1]', { iouThreshold });
+  if (typeof scoreThreshold !== 'number' || Number.isNaN(scoreThreshold)) throw invalid(CONTEXT, 'Expected scoreThreshold to be a number', { scoreThreshold });
+  return { b, s, limit: Math.min(maxOutputSize, b.shape[0]!) };
+}
+
+/**
+ * The indices (int32, at most maxOutputSize) of the boxes kept, best score first: boxes scoring
+ * above scoreThreshold are taken by descending score (equal scores: lower index first) unless
+ * their intersection over union with a box already kept is at least iouThreshold.
+ */
+function select(boxes: ArrayLike<number>, scores: ArrayLike<number>, limit: number, iouThreshold: number, scoreThreshold: number): Tensor {
+  const candidates = Array.from({ length: scores.length }, (_, i) => i)
+    .filter((i) => scores[i]! > scoreThreshold)
+    .sort((i, j) => scores[j]! - scores[i]! || i - j);
+  const kept: number[] = [];
+  for (const candidate of candidates) {
+    if (kept.length >= limit) break;
+    if (kept.every((k) => intersectionOverUnion(boxes, candidate, k) < iouThreshold)) kept.push(candidate);
+  }
+  return tensor(kept, [kept.length], 'int32');
+}
+
+/** TF.js's tf.image.nonMaxSuppression(boxes, scores, maxOutputSize, iouThreshold = 0.5, scoreThreshold = -Infinity). */
+export function nonMaxSuppression(boxes: TensorLike, scores: TensorLike, maxOutputSize: number, iouThreshold = 0.5, scoreThreshold = Number.NEGATIVE_INFINITY): Tensor {
+  const { b, s, limit } = checked(boxes, scores, maxOutputSize, iouThreshold, scoreThreshold);
+  const result = select(b.dataSync(), s.dataSync(), limit, iouThreshold, scoreThreshold);
+  if (b !== boxes) b.dispose();
+  if (s !== scores) s.dispose();
+  return result;
+}
+
+/** The same, reading the boxes and scores asynchronously (TF.js's nonMaxSuppressionAsync). */
+export async function nonMaxSuppressionAsync(boxes: TensorLike, scores: TensorLike, maxOutputSize: number, iouThreshold = 0.5, scoreThreshold = Number.NEGATIVE_INFINITY): Promise<Tensor> {
+  const { b, s, limit } = checked(boxes, scores, maxOutputSize, iouThreshold, scoreThreshold);
+  const [boxValues, scoreValues] = await Promise.all([b.data(), s.data()]);
+  if (b !== boxes) b.dispose();
+  if (s !== scores) s.dispose();
+  return select(boxValues, scoreValues, limit, iouThreshold, scoreThreshold);
+}
+
+/**
+ * TF.js's tf.image.rgbToGrayscale(image): the last axis (3 channels: R, G, B) weighted by 0.2989,
+ * 0.587 and 0.114 and summed (a matMul, so in its canonical order), kept as one channel, in the
+ * image's dtype (int32 truncated, as TF.js casts back).
+ */
+export const rgbToGrayscale = op(function rgbToGrayscale(image: TensorLike): Tensor {
+  const t = convertToTensor(image, 'image', 'image.rgbToGrayscale');
+  if (t.rank < 2 || t.shape[t.rank - 1] !== 3) throw invalid('image.rgbToGrayscale', 'Expected an image of rank 2 or more with 3 channels last', { 'image.shape': t.shape });
+  const gray = matMul(reshape(cast(t, 'float32'), [-1, 3]), tensor([[0.2989], [0.587], [0.114]]));
+  const result = reshape(gray, [...t.shape.slice(0, -1), 1]);
+  return t.dtype === 'float32' ? result : cast(result, t.dtype);
+});
