@@ -214,6 +214,20 @@ describe('global seed and TF.js-style helpers', () => {
     assert.ok(vb.truncatedNormal([100], 0, 1, 'float32', 1).dataSync().every((v) => Math.abs(v) < 2));
   });
 
+  it('TF.js\'s randomUniformInt and randomStandardNormal: keyed like randomUniform and randomNormal, seeded or from the unnamed stream', () => {
+    const ints = vb.randomUniformInt([200], -3, 4, 5);
+    assert.equal(ints.dtype, 'int32');
+    assert.deepEqual(ints.dataSync(), vb.random.randint(key(5), [200], -3, 4).dataSync());
+    assert.deepEqual(new Set(ints.dataSync()), new Set([-3, -2, -1, 0, 1, 2, 3]));
+    assert.deepEqual(vb.randomStandardNormal([6], 'float32', 2).dataSync(), vb.random.normal(key(2), [6]).dataSync());
+    vb.setRandomSeed(7);
+    const first = vb.randomStandardNormal([4]).dataSync();
+    assert.deepEqual(first, vb.random.normal(foldIn(key(7), 'unnamed', 0), [4]).dataSync());
+    assert.deepEqual(vb.randomUniformInt([4], 0, 10).dataSync(), vb.random.randint(foldIn(key(7), 'unnamed', 1), [4], 0, 10).dataSync());
+    assert.throws(() => vb.randomUniformInt([2], 5, 5), /random.randint: Expected int32 bounds with minval < maxval. Received: minval=5, maxval=5/);
+    assert.throws(() => vb.randomStandardNormal([2], 'int32'), /randomStandardNormal: Expected dtype float32. Received: dtype="int32"/);
+  });
+
   it('setRandomSeed takes the seeds a key holds, 0 to 2^64 - 1, and refuses the others (they trained as their value mod 2^64)', () => {
     const max = 2n ** 64n - 1n;
     vb.setRandomSeed(max);

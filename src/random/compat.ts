@@ -37,3 +37,14 @@ export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, 
   if (dtype === 'bool') throw invalid('randomUniform', 'Expected dtype float32 or int32', { dtype });
   return uniform(k, shape, { minval, maxval });
 }
+
+/** TF.js's randomUniformInt(shape, minval, maxval, seed?): int32 integers in [minval, maxval). */
+export function randomUniformInt(shape: readonly number[], minval: number, maxval: number, seed?: Seed): Tensor {
+  return randint(keyOf(seed, 'randomUniformInt'), shape, minval, maxval);
+}
+
+/** TF.js's randomStandardNormal(shape, dtype?, seed?): randomNormal with mean 0 and stdDev 1. */
+export function randomStandardNormal(shape: readonly number[], dtype: DType = 'float32', seed?: Seed): Tensor {
+  floatOnly(dtype, 'randomStandardNormal');
+  return normal(keyOf(seed, 'randomStandardNormal'), shape, { mean: 0, stddev: 1 });
+}
