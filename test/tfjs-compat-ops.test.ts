@@ -119,6 +119,50 @@ forEachBackend('TF.js ops composed from verbatim ops', () => {
     assert.throws(() => vb.meshgrid(vb.tensor([1]), vb.tensor([2]), { indexing: 'yx' as never }), /meshgrid: .*indexing="yx"/);
   });
 
+  it('gatherND and scatterND as TF.js (repeated tuples sum), gatherND differentiable, index tuples checked', () => {
+    const x = [[[1, 2], [3, 4]], [[5, 6], [7, 8]]];
+    for (const indices of [[[0, 1], [1, 0]], [[1], [0]], [[[0, 1, 1]], [[1, 0, 0]]], [1, 1]]) {
+      same(vb.gatherND(vb.tensor(x), vb.tensor(indices, undefined, 'int32')), tf.gatherND(tf.tensor(x), tf.tensor(indices, undefined, 'int32')), `gatherND ${JSON.stringify(indices)}`);
+    }
+    same(vb.gatherND(vb.tensor(x, undefined, 'int32'), vb.tensor([[1, 1, 0]], undefined, 'int32')), tf.gatherND(tf.tensor(x, undefined, 'int32'), tf.tensor([[1, 1, 0]], undefined, 'int32')), 'gatherND int32');
+    const scatters: [number[][], number[] | number[][], number[]][] = [[[[4], [3], [1], [7]], [9, 10, 11, 12], [8]], [[[1], [1], [0]], [1, 2, 3], [3]], [[[0, 1], [2, 0]], [5, 6], [3, 2]], [[[2], [0]], [[1, 2], [3, 4]], [3, 2]]];
+    for (const [indices, updates, shape] of scatters) {
+      same(vb.scatterND(vb.tensor(indices, undefined, 'int32'), vb.tensor(updates), shape), tf.scatterND(tf.tensor(indices, undefined, 'int32'), tf.tensor(updates), shape), `scatterND ${JSON.stringify(indices)}`);
+    }
+    same(vb.scatterND(vb.tensor([[0], [0]], undefined, 'int32'), vb.tensor([2, 5], undefined, 'int32'), [2]), tf.scatterND(tf.tensor([[0], [0]], undefined, 'int32'), tf.tensor([2, 5], undefined, 'int32'), [2]), 'scatterND int32');
+    const dx = vb.grad((t) => vb.gatherND(t, vb.tensor([[0, 1], [0, 1], [1, 0]], undefined, 'int32')).sum())(vb.tensor([[1, 2], [3, 4]]));
+    assert.deepEqual(dx.arraySync(), [[0, 2], [1, 0]]);
+    // Tuple (0, 2) would be row 2 of the flattened [2, 2] x, that is (1, 0): it is refused.
+    assert.throws(() => vb.gatherND(vb.tensor([[1, 2], [3, 4]]), vb.tensor([[0, 2]], undefined, 'int32')), /gatherND: Expected index tuples within \[2,2\]. Received: indices \(flat\) \[1\]=2/);
+    assert.throws(() => vb.gatherND(vb.tensor([1, 2]), vb.tensor([[0, 0]], undefined, 'int32')), /gatherND: Expected indices .* last dimension is in \[1, 1\]/);
+    assert.throws(() => vb.scatterND(vb.tensor([[0], [1]], undefined, 'int32'), vb.tensor([1, 2, 3]), [4]), /scatterND: Expected updates of shape \[2\]/);
+  });
+
+  it('unique, setdiff1dAsync and inTopKAsync as TF.js (-0 is 0 and NaN is NaN to unique; equal scores: lower class first)', async () => {
+    const cases: [number[] | number[][], number, 'float32' | 'int32'][] = [
+      [[1, 1, 2, 4, 4, 4, 7, 8, 8], 0, 'float32'], [[0, -0, NaN, NaN, 1], 0, 'float32'], [[3, 1, 3], 0, 'int32'],
+      [[[1, 0, 0], [1, 0, 0], [2, 0, 0]], 0, 'float32'], [[[1, 0, 1], [1, 0, 1], [2, 0, 2]], 1, 'float32'], [[[1, 0, 1], [1, 0, 1]], -1, 'float32'],
+    ];
+    for (const [x, axis, dtype] of cases) {
+      const ours = vb.unique(vb.tensor(x, undefined, dtype), axis);
+      const theirs = tf.unique(tf.tensor(x, undefined, dtype), axis);
+      same(ours.values, theirs.values, `unique values ${JSON.stringify(x)} axis ${axis}`);
+      same(ours.indices, theirs.indices, `unique indices ${JSON.stringify(x)} axis ${axis}`);
+    }
+    const [values, indices] = await vb.setdiff1dAsync(vb.tensor([5, 1, 5, 3, 2], undefined, 'int32'), vb.tensor([3, 2], undefined, 'int32'));
+    const [tfValues, tfIndices] = await tf.setdiff1dAsync(tf.tensor([5, 1, 5, 3, 2], undefined, 'int32'), tf.tensor([3, 2], undefined, 'int32'));
+    same(values, tfValues, 'setdiff1dAsync values');
+    same(indices, tfIndices, 'setdiff1dAsync indices');
+    const predictions = [[20, 10, 40, 30], [30, 50, -20, 10], [1, 1, 1, 0], [0, 1, 1, 1]];
+    for (const k of [1, 2, 3]) {
+      same(await vb.inTopKAsync(vb.tensor(predictions), vb.tensor([2, 0, 2, 1], undefined, 'int32'), k),
+        await tf.inTopKAsync(tf.tensor(predictions), tf.tensor([2, 0, 2, 1], undefined, 'int32'), k), `inTopKAsync k ${k}`);
+    }
+    assert.throws(() => vb.unique(vb.tensor([1, 2]), 1), /unique: Expected x of rank 1 or more and an axis in \[-1, 1\). Received: axis=1/);
+    await assert.rejects(vb.inTopKAsync(vb.tensor(predictions), vb.tensor([0, 1, 2, 3], undefined, 'int32'), 5), /inTopKAsync: Expected k to be an integer in \[1, 4\]. Received: k=5/);
+    await assert.rejects(vb.setdiff1dAsync(vb.tensor([1]), vb.tensor([1], undefined, 'int32')), /setdiff1dAsync: Expected x and y of rank 1 and of one dtype/);
+  });
+
   it('whereAsync, booleanMaskAsync and x.buffer() as TF.js, leaving only their results', async () => {
     const condition = [[true, false, true], [false, false, true]];
     same(await vb.whereAsync(vb.tensor(condition, undefined, 'bool')), await tf.whereAsync(tf.tensor(condition, undefined, 'bool')), 'whereAsync');

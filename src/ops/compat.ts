@@ -12,7 +12,7 @@ import {
 import { matMul } from './linalg.js';
 import { op } from './op.js';
 import { norm } from './reduction.js';
-import { broadcastTo, concat, gather, pad, reshape, reverse, slice } from './shape.js';
+import { broadcastTo, concat, gather, pad, reshape, reverse, scatterAdd, slice, transpose } from './shape.js';
 
 /** A copy of x (a new tensor of the same values). */
 export const clone = op(function clone(x: TensorLike): Tensor {
@@ -214,4 +214,121 @@ export async function booleanMaskAsync(x: TensorLike, mask: TensorLike, axis: nu
   if (t !== x) t.dispose();
   if (m !== mask) m.dispose();
   return result;
+}
+
+/**
+ * The row of each index tuple (the last axis of indices, K values) in `shape`'s first K
+ * dimensions flattened, checked on the host so that no tuple reads or writes a neighbour's row.
+ */
+function flatIndices(indices: Tensor, shape: readonly number[], context: string): Tensor {
+  const k = indices.shape[indices.rank - 1];
+  if (k === undefined || k === 0 || k > shape.length) {
+    throw invalid(context, `Expected indices of rank 1 or more whose last dimension is in [1, ${shape.length}] (the rank indexed into)`, { 'indices.shape': indices.shape });
+  }
+  const values = indices.dataSync();
+  const outside = values.findIndex((v, i) => v < 0 || v >= shape[i % k]!);
+  if (outside >= 0) {
+    throw invalid(context, `Expected index tuples within ${JSON.stringify(shape.slice(0, k))}`, { [`indices (flat) [${outside}]`]: values[outside] });
+  }
+  // Each tuple dotted with the row-major strides of shape[:k], in int32 (exact).
+  const tuples = reshape(indices, [-1, k]);
+  const rows = shape.slice(0, k)
+    .map((_, i) => mul(slice(tuples, [0, i], [-1, 1]), sizeOf(shape.slice(i + 1, k))))
+    .reduce((sum, term) => add(sum, term));
+  return reshape(rows, indices.shape.slice(0, -1));
+}
+
+/** TF.js's gatherND(x, indices): the slices of x at the index tuples of indices' last axis. */
+export const gatherND = op(function gatherND(x: TensorLike, indices: TensorLike): Tensor {
+  const t = convertToTensor(x, 'x', 'gatherND');
+  const idx = convertToTensor(indices, 'indices', 'gatherND', 'int32');
+  const k = idx.shape[idx.rank - 1] ?? 0;
+  const rows = flatIndices(idx, t.shape, 'gatherND');
+  return gather(reshape(t, [sizeOf(t.shape.slice(0, k)), ...t.shape.slice(k)]), rows, 0);
+});
+
+/** TF.js's scatterND(indices, updates, shape): zeros of shape with updates added at the index tuples (repeated tuples sum). */
+export const scatterND = op(function scatterND(indices: TensorLike, updates: TensorLike, shape: readonly number[]): Tensor {
+  const idx = convertToTensor(indices, 'indices', 'scatterND', 'int32');
+  const u = convertToTensor(updates, 'updates', 'scatterND');
+  const k = idx.shape[idx.rank - 1] ?? 0;
+  const rows = flatIndices(idx, shape, 'scatterND');
+  const expected = [...idx.shape.slice(0, -1), ...shape.slice(k)];
+  if (u.rank !== expected.length || u.shape.some((d, i) => d !== expected[i])) {
+    throw invalid('scatterND', `Expected updates of shape ${JSON.stringify(expected)} (indices.shape[:-1] + shape[${k}:])`, { 'updates.shape': u.shape });
+  }
+  return reshape(scatterAdd(u, rows, 0, sizeOf(shape.slice(0, k))), shape);
+});
+
+/** Keys of x's slices along axis (values as TF.js compares them: -0 is 0, NaN is NaN), with x's axis moved first. */
+function sliceKeys(t: Tensor, axis: number): string[] {
+  const moved = axis === 0 ? t : transpose(t, [axis, ...t.shape.map((_, i) => i).filter((i) => i !== axis)]);
+  const values = moved.dataSync();
+  const width = t.shape[axis] === 0 ? 0 : values.length / t.shape[axis]!;
+  if (moved !== t) moved.dispose();
+  return Array.from({ length: t.shape[axis]! }, (_, i) => Array.from(values.subarray(i * width, (i + 1) * width), String).join(','));
+}
+
+/**
+ * TF.js's unique(x, axis = 0): {values, indices}, x's distinct slices along axis in order of
+ * first occurrence, and for each slice of x the index of its value (int32).
+ */
+export function unique(x: TensorLike, axis: number = 0): { values: Tensor; indices: Tensor } {
+  const t = convertToTensor(x, 'x', 'unique');
+  const a = axis < 0 ? axis + t.rank : axis;
+  if (t.rank === 0 || !Number.isInteger(a) || a < 0 || a >= t.rank) throw invalid('unique', `Expected x of rank 1 or more and an axis in [-${t.rank}, ${t.rank})`, { axis, 'x.shape': t.shape });
+  const seen = new Map<string, number>();
+  const first: number[] = [];
+  const indices = sliceKeys(t, a).map((keyOfSlice, i) => {
+    let index = seen.get(keyOfSlice);
+    if (index === undefined) {
+      index = first.length;
+      seen.set(keyOfSlice, index);
+      first.push(i);
+    }
+    return index;
+  });
+  const firstTensor = tensor(first, [first.length], 'int32');
+  const values = gather(t, firstTensor, a);
+  firstTensor.dispose();
+  if (t !== x) t.dispose();
+  return { values, indices: tensor(indices, [indices.length], 'int32') };
+}
+
+/** TF.js's setdiff1dAsync(x, y): [the values of x not in y, in x's order, and their int32 indices in x]. */
+export async function setdiff1dAsync(x: TensorLike, y: TensorLike): Promise<[Tensor, Tensor]> {
+  const a = convertToTensor(x, 'x', 'setdiff1dAsync');
+  const b = convertToTensor(y, 'y', 'setdiff1dAsync');
+  if (a.rank !== 1 || b.rank !== 1 || a.dtype !== b.dtype) {
+    throw invalid('setdiff1dAsync', 'Expected x and y of rank 1 and of one dtype', { 'x.shape': a.shape, 'y.shape': b.shape, 'x.dtype': a.dtype, 'y.dtype': b.dtype });
+  }
+  const [xs, ys] = await Promise.all([a.data(), b.data()]);
+  const excluded = new Set(Array.from(ys));
+  const kept = Array.from(xs.keys()).filter((i) => !excluded.has(xs[i]!));
+  const result: [Tensor, Tensor] = [tensor(kept.map((i) => xs[i]!), [kept.length], a.dtype), tensor(kept, [kept.length], 'int32')];
+  if (a !== x) a.dispose();
+  if (b !== y) b.dispose();
+  return result;
+}
+
+/**
+ * TF.js's inTopKAsync(predictions, targets, k = 1): for each row of predictions [batch,
+ * classes], whether its target class is among the k largest (equal values: lower class first), bool.
+ */
+export async function inTopKAsync(predictions: TensorLike, targets: TensorLike, k: number = 1): Promise<Tensor> {
+  const p = convertToTensor(predictions, 'predictions', 'inTopKAsync');
+  const t = convertToTensor(targets, 'targets', 'inTopKAsync', 'int32');
+  if (p.rank < 1 || t.rank !== p.rank - 1 || t.shape.some((d, i) => d !== p.shape[i])) {
+    throw invalid('inTopKAsync', "Expected predictions of rank 1 or more and targets of predictions' shape without its last dimension", { 'predictions.shape': p.shape, 'targets.shape': t.shape });
+  }
+  const classes = p.shape[p.rank - 1]!;
+  if (!Number.isInteger(k) || k < 1 || k > classes) throw invalid('inTopKAsync', `Expected k to be an integer in [1, ${classes}]`, { k });
+  const [values, targetValues] = await Promise.all([p.data(), t.data()]);
+  const hits = Array.from(targetValues, (target, row) => {
+    const order = Array.from({ length: classes }, (_, c) => c).sort((c1, c2) => values[row * classes + c2]! - values[row * classes + c1]! || c1 - c2);
+    return order.slice(0, k).includes(target);
+  });
+  if (p !== predictions) p.dispose();
+  if (t !== targets) t.dispose();
+  return tensor(hits, t.shape, 'bool');
 }
