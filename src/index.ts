@@ -32,7 +32,7 @@ export * as util from './util/tfjs.js';
 export { ENV, env, Environment } from './util/flags.js';
 export { Key } from './random/keys.js';
 export { setRandomSeed, getRandomSeed } from './random/seed.js';
-export { randomNormal, randomStandardNormal, randomUniform, randomUniformInt, truncatedNormalTensor as truncatedNormal } from './random/compat.js';
+export { dropout, randomNormal, randomStandardNormal, randomUniform, randomUniformInt, truncatedNormalTensor as truncatedNormal } from './random/compat.js';
 export {
   enableOpDeterminism, disableOpDeterminism, isOpDeterminismEnabled, type OpDeterminismOptions, type MathRandomPolicy,
 } from './engine/determinism.js';

@@ -228,6 +228,24 @@ describe('global seed and TF.js-style helpers', () => {
     assert.throws(() => vb.randomStandardNormal([2], 'int32'), /randomStandardNormal: Expected dtype float32. Received: dtype="int32"/);
   });
 
+  it('TF.js\'s dropout(x, rate, noiseShape?, seed?): x times a keyed keep mask over 1 - rate, the mask broadcast from noiseShape', () => {
+    const x = vb.tensor(Array.from({ length: 4000 }, (_, i) => (i % 7) - 3), [1000, 4]);
+    const dropped = vb.dropout(x, 0.3, undefined, 11);
+    const keep = vb.random.bernoulli(key(11), 0.7, [1000, 4]).dataSync();
+    assert.deepEqual(dropped.dataSync(), Float32Array.from(x.dataSync(), (v, i) => v * Math.fround((keep[i] ? 1 : 0) / Math.fround(0.7))));
+    const kept = Array.from(keep).filter(Boolean).length / 4000;
+    assert.ok(kept > 0.67 && kept < 0.73, `kept ${kept}`);
+    const rows = vb.dropout(vb.ones([6, 5]), 0.5, [6, 1], 2).arraySync() as number[][];
+    assert.ok(rows.every((row) => row.every((v) => v === row[0])), 'one draw per row');
+    assert.ok(rows.some((row) => row[0] === 0) && rows.some((row) => row[0] === 2), 'rows dropped and kept');
+    assert.deepEqual(vb.dropout(vb.tensor([1, -2]), 0).arraySync(), [1, -2]);
+    vb.setRandomSeed(3);
+    const unseeded = vb.dropout(x, 0.5).dataSync();
+    vb.setRandomSeed(3);
+    assert.deepEqual(vb.dropout(x, 0.5).dataSync(), unseeded);
+    assert.throws(() => vb.dropout(x, 1), /dropout: Expected rate in \[0, 1\). Received: rate=1/);
+  });
+
   it('setRandomSeed takes the seeds a key holds, 0 to 2^64 - 1, and refuses the others (they trained as their value mod 2^64)', () => {
     const max = 2n ** 64n - 1n;
     vb.setRandomSeed(max);

@@ -54,9 +54,19 @@ forEachBackend('TF.js ops composed from verbatim ops', () => {
     assert.throws(() => vb.gather(x, vb.tensor([[3, 0], [0, 0]], undefined, 'int32'), 1, 1), /every index in \[0, 3\).*indices\[0\]=3/);
   });
 
-  it('clone, addN, dot, outerProduct, euclideanNorm, diag, meshgrid give TF.js\'s values', () => {
+  it('clone, addN, dot, outerProduct, euclideanNorm, diag, meshgrid give TF.js\'s values; print prints', () => {
     const a = [[1, -2], [3.5, 4]];
     same(vb.clone(vb.tensor(a)), tf.clone(tf.tensor(a)), 'clone');
+    const printed: unknown[] = [];
+    const log = console.log;
+    console.log = (...args: unknown[]) => printed.push(...args);
+    try {
+      vb.print(vb.tensor(a));
+      vb.print([7], true);
+    } finally {
+      console.log = log;
+    }
+    assert.deepEqual(printed, [vb.tensor(a).toString(), vb.tensor([7]).toString()], 'print');
     same(vb.addN([vb.tensor(a), vb.tensor(a).neg(), vb.tensor([[1, 1], [1, 1]])]), tf.addN([tf.tensor(a), tf.tensor(a).neg(), tf.tensor([[1, 1], [1, 1]])]), 'addN');
     same(vb.addN([vb.tensor([1, 2], undefined, 'int32'), vb.tensor([3, 4], undefined, 'int32')]), tf.addN([tf.tensor([1, 2], undefined, 'int32'), tf.tensor([3, 4], undefined, 'int32')]), 'addN int32');
     const v = [1, 2];

@@ -332,3 +332,10 @@ export async function inTopKAsync(predictions: TensorLike, targets: TensorLike, 
   if (t !== targets) t.dispose();
   return tensor(hits, t.shape, 'bool');
 }
+
+/** TF.js's tf.print(x, verbose?): x.print() (verbose is accepted; the print shows shape and dtype always). */
+export function print(x: TensorLike, _verbose = false): void {
+  const t = convertToTensor(x, 'x', 'print');
+  t.print();
+  if (t !== x) t.dispose();
+}

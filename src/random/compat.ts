@@ -7,7 +7,11 @@ import { assertDType, type DType } from '../tensor/dtype.js';
 import { invalid } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { key, type Key, type Seed } from './keys.js';
-import { normal, randint, truncatedNormal, uniform } from './samplers.js';
+import { bernoulli, normal, randint, truncatedNormal, uniform } from './samplers.js';
+import type { TensorLike } from '../ops/creation.js';
+import { asFloat, cast, div, mul } from '../ops/elementwise.js';
+import { op } from '../ops/op.js';
+import { clone } from '../ops/compat.js';
 import { nextUnnamedKey } from './seed.js';
 
 function keyOf(seed: Seed | undefined, consumer: string): Key {
@@ -48,3 +52,17 @@ export function randomStandardNormal(shape: readonly number[], dtype: DType = 'f
   floatOnly(dtype, 'randomStandardNormal');
   return normal(keyOf(seed, 'randomStandardNormal'), shape, { mean: 0, stddev: 1 });
 }
+
+/**
+ * TF.js's dropout(x, rate, noiseShape?, seed?): each element (or each of noiseShape's, broadcast
+ * to x) kept with probability 1 - rate and scaled by 1 / (1 - rate), else 0: x times
+ * keep / (1 - rate), the keep mask keyed as randomUniform's values are (a seed, or the unnamed stream).
+ */
+export const dropout = op(function dropout(x: TensorLike, rate: number, noiseShape?: readonly number[], seed?: Seed): Tensor {
+  const t = asFloat(x, 'dropout');
+  if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw invalid('dropout', 'Expected rate in [0, 1)', { rate });
+  if (rate === 0) return clone(t);
+  const keepProbability = 1 - rate;
+  const keep = bernoulli(keyOf(seed, 'dropout'), keepProbability, noiseShape ?? t.shape);
+  return mul(t, div(cast(keep, 'float32'), keepProbability));
+});
