@@ -78,6 +78,27 @@ describe('vb.util', () => {
 });
 
 describe('buffer and TensorBuffer', () => {
+  it('values given as a plain array or another typed array become the dtype\'s values: one tensor, one digest on every backend', () => {
+    const previous = vb.getBackend();
+    try {
+      for (const [values, dtype] of [[[0.1, 2, -3], 'float32'], [new Float64Array([0.1, 2, -3]), 'float32'], [[1.7, -2.5, 3], 'int32'], [[0, 2, NaN], 'bool']] as const) {
+        const digests = vb.backendNames().map((backend) => {
+          vb.setBackend(backend);
+          const fromBuffer = vb.buffer([3], dtype, values as never).toTensor();
+          assert.equal(vb.digest(fromBuffer), vb.digest(vb.cast(vb.tensor(Array.from(values as ArrayLike<number>)), dtype)), `${dtype} ${backend}: the values cast`);
+          return vb.digest(fromBuffer);
+        });
+        assert.equal(new Set(digests).size, 1, `${dtype}: one digest on ${vb.backendNames().join(', ')}`);
+      }
+      // The dtype's own typed array is shared, as TF.js shares it.
+      const shared = new Float32Array(2);
+      vb.buffer([2], 'float32', shared).set(5, 1);
+      assert.deepEqual(Array.from(shared), [0, 5]);
+    } finally {
+      vb.setBackend(previous);
+    }
+  });
+
   it('set/get/toTensor as TF.js, float32 values rounded once', () => {
     const ours = vb.buffer([2, 3], 'float32');
     const theirs = tf.buffer([2, 3], 'float32');

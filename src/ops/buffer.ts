@@ -15,7 +15,7 @@ export class TensorBuffer {
   readonly strides: number[];
   readonly values: DataArray;
 
-  constructor(shape: readonly number[], readonly dtype: DType = 'float32', values?: DataArray) {
+  constructor(shape: readonly number[], readonly dtype: DType = 'float32', values?: DataArray | readonly (number | boolean)[]) {
     this.shape = assertShape(shape, 'buffer');
     assertDType(dtype, 'buffer');
     checkTensorSize(this.shape, dtype, 'buffer');
@@ -24,7 +24,7 @@ export class TensorBuffer {
     if (values !== undefined && values.length !== this.size) {
       throw invalid('buffer', `Expected ${this.size} values for shape ${JSON.stringify(this.shape)}`, { 'values.length': values.length });
     }
-    this.values = values ?? allocate(dtype, this.size);
+    this.values = values === undefined ? allocate(dtype, this.size) : ownValues(values, dtype, this.size);
   }
 
   /** The flat index of a position (one coordinate per axis), checked against the shape. */
@@ -66,7 +66,19 @@ export class TensorBuffer {
   }
 }
 
+/**
+ * The buffer's storage: the dtype's own typed array is used as given (TF.js shares it too);
+ * anything else (a plain array, another typed array) is copied into one, each value coerced as
+ * set() coerces it, so the tensor made from it holds the dtype's values on every backend.
+ */
+function ownValues(values: ArrayLike<number | boolean>, dtype: DType, size: number): DataArray {
+  const storage = allocate(dtype, size);
+  if (values instanceof storage.constructor) return values as DataArray;
+  for (let i = 0; i < size; i++) storage[i] = coerce(Number(values[i]), dtype);
+  return storage;
+}
+
 /** tf.buffer(shape, dtype?, values?): a TensorBuffer (zeros unless values are given). */
-export function buffer(shape: readonly number[], dtype: DType = 'float32', values?: DataArray): TensorBuffer {
+export function buffer(shape: readonly number[], dtype: DType = 'float32', values?: DataArray | readonly (number | boolean)[]): TensorBuffer {
   return new TensorBuffer(shape, dtype, values);
 }
