@@ -112,6 +112,10 @@ function opDigests(vb: VB, out: Digests): void {
   for (const [ord, axis] of [['euclidean', null], [1, 1], [Infinity, 0], [-Infinity, null], ['fro', [0, 1]], [1, [1, 0]]] as const) {
     withGrad(`norm ${String(ord)} ${JSON.stringify(axis)}`, (t) => vb.norm(t, ord, axis as number | number[] | null));
   }
+  // TF.js's convenience ops, compositions of the ops above (src/ops/compat.ts).
+  withGrad('TF.js compositions', (t) => vb.addN([vb.divNoNan(t, vb.round(y)), vb.rsqrt(vb.abs(t)), vb.step(t, 0.3), vb.logSigmoid(t), vb.prelu(t, vb.mul(y, 0.1)), vb.clone(t)]));
+  put('TF.js compositions, no gradient', [vb.dot(x, y), vb.euclideanNorm(x, 1), vb.isFinite(vb.div(x, vb.round(x))), vb.isInf(vb.div(x, vb.round(x))),
+    vb.logicalXor(mask, vb.greater(x, 0)), vb.buffer([2], 'float32', Float32Array.of(1, 2)).toTensor()]);
 }
 
 /** Every sampler of vb.random, the TF.js-style ones, the generator, and every initializer. */
@@ -131,7 +135,9 @@ function samplerDigests(vb: VB, out: Digests): void {
   vb.setRandomSeed(3);
   put('TF.js style', [vb.randomNormal([100]), vb.randomUniform([100], -2, 2), vb.truncatedNormal([100], 0, 1, 'float32', 9), vb.randomNormal([10], 0, 1, 'float32', 4)]);
   const initializers = vb.initializers as unknown as Record<string, (config?: object) => Verbatim.initializers.Initializer>;
-  for (const name of Object.keys(initializers).filter((n) => n !== 'getInitializer')) {
+  // TF.js's spellings are the same functions as Keras's (leCunNormal is lecunNormal): each initializer once.
+  const tfjsSpellings = ['leCunNormal', 'leCunUniform'];
+  for (const name of Object.keys(initializers).filter((n) => n !== 'getInitializer' && !tfjsSpellings.includes(n))) {
     const init = initializers[name]!(name === 'constant' ? { value: 0.3 } : {});
     put(`initializer ${name}`, vb.tensor(init.values([5, 7], vb.random.key(name.length)), [5, 7]));
   }
