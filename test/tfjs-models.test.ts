@@ -322,6 +322,7 @@ describe('fit options as TF.js', () => {
     class EpochCounter extends vb.Callback {
       epochs: number[] = [];
       override async onEpochEnd(epoch: number, logs?: vb.Logs) {
+        await super.onEpochEnd!(epoch, logs);
         assert.equal(this.model, model);
         assert.ok(typeof logs?.loss === 'number');
         this.epochs.push(epoch);

@@ -59,6 +59,15 @@ export class Callback {
   setParams?(params: TrainingParams): void {
     this.params = params;
   }
+
+  // The hooks do nothing here (no promise, so fit awaits nothing for them), so that a subclass's
+  // hook may call super's, as TF.js's may.
+  onTrainBegin?(_logs?: Logs): void | Promise<void> {}
+  onTrainEnd?(_logs?: Logs): void | Promise<void> {}
+  onEpochBegin?(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  onEpochEnd?(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  onBatchBegin?(_batch: number, _logs?: Logs): void | Promise<void> {}
+  onBatchEnd?(_batch: number, _logs?: Logs): void | Promise<void> {}
 }
 
 /**
