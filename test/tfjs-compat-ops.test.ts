@@ -148,6 +148,32 @@ forEachBackend('TF.js ops composed from verbatim ops', () => {
     assert.throws(() => vb.scatterND(vb.tensor([[0], [1]], undefined, 'int32'), vb.tensor([1, 2, 3]), [4]), /scatterND: Expected updates of shape \[2\]/);
   });
 
+  it('stridedSlice as TF.js for Python-style slices (steps, negatives, ellipsis, new and shrunk axes), with a gradient', () => {
+    const shape = [3, 4, 5];
+    const values = Array.from({ length: 60 }, (_, i) => i);
+    // [begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask] and the Python slice each stands for.
+    const cases: [number[], number[], number[] | undefined, number, number, number, number, number][] = [
+      [[1], [3], undefined, 0, 0, 0, 0, 0], // x[1:3]
+      [[0, 0, 0], [0, 0, 0], [-1, -1, -1], 7, 7, 0, 0, 0], // x[::-1, ::-1, ::-1]
+      [[0, 1, -1], [3, -1, -6], [2, 2, -2], 1, 0, 0, 0, 0], // x[::2, 1:-1:2, -1:-6:-2]
+      [[0, 2], [0, 3], [1, 1], 0, 0, 1, 0, 2], // x[..., 2]
+      [[1, 0, 0], [2, 0, 0], [1, 1, 1], 0, 2, 4, 2, 1], // x[1, None, ...]
+      [[-2, 0], [0, 0], [1, 1], 0, 2, 0, 0, 1], // x[-2, :]
+      [[0, -3, 1], [0, 100, 4], [1, 1, 2], 1, 0, 0, 0, 0], // x[:, -3:100, 1:4:2]
+      [[2, 0], [1, 0], [1, 1], 0, 0, 0, 0, 0], // x[2:1] (empty)
+    ];
+    for (const args of cases) {
+      same(vb.stridedSlice(vb.tensor(values, shape), ...args), tf.stridedSlice(tf.tensor(values, shape), ...args), `stridedSlice ${JSON.stringify(args)}`);
+    }
+    // TensorFlow's rule where TF.js 4.22 picks another element: x[::2, -1] of a [2, 4] x (axis 0 masked, axis 1 shrunk) is [x[0, 3]] = [3] (TF.js: [0]).
+    assert.deepEqual(vb.stridedSlice(vb.tensor(values.slice(0, 8), [2, 4]), [2, -1], [-5, -3], [2, 2], 1, 1, 0, 0, 2).arraySync(), [3]);
+    const dx = vb.grad((t) => vb.stridedSlice(t, [0, 1], [3, 5], [2, 3], 0, 0, 0, 0, 0).sum())(vb.tensor(values.slice(0, 12), [3, 4]));
+    assert.deepEqual(dx.arraySync(), [[0, 1, 0, 0], [0, 0, 0, 0], [0, 1, 0, 0]]);
+    assert.throws(() => vb.stridedSlice(vb.tensor(values, shape), [0], [1], [0]), /stridedSlice: Expected non-zero integer strides/);
+    assert.throws(() => vb.stridedSlice(vb.tensor(values, shape), [5], [6], [1], 0, 0, 0, 0, 1), /stridedSlice: Expected the shrunk position of axis 0 in \[-3, 3\). Received: begin\[0\]=5/);
+    assert.throws(() => vb.stridedSlice(vb.tensor(values, shape), [0, 0], [1, 1], [1, 1], 0, 0, 3), /stridedSlice: Expected at most one ellipsis/);
+  });
+
   it('unique, setdiff1dAsync and inTopKAsync as TF.js (-0 is 0 and NaN is NaN to unique; equal scores: lower class first)', async () => {
     const cases: [number[] | number[][], number, 'float32' | 'int32'][] = [
       [[1, 1, 2, 4, 4, 4, 7, 8, 8], 0, 'float32'], [[0, -0, NaN, NaN, 1], 0, 'float32'], [[3, 1, 3], 0, 'int32'],

@@ -339,3 +339,72 @@ export function print(x: TensorLike, _verbose = false): void {
   t.print();
   if (t !== x) t.dispose();
 }
+
+/** Where a dimension of stridedSlice's result comes from: an input dimension, or a new axis of size 1. */
+const NEW_AXIS = -1;
+const SHRINK_AXIS = -2;
+
+/**
+ * TF.js's (and TensorFlow's) stridedSlice(x, begin, end, strides?, beginMask, endMask,
+ * ellipsisMask, newAxisMask, shrinkAxisMask): per dimension the elements begin, begin + stride,
+ * ... before end (negative positions count from the end, and are clamped), masks as TensorFlow
+ * defines them. Computed as a gather of those positions per dimension, so it has a gradient.
+ */
+export const stridedSlice = op(function stridedSlice(
+  x: TensorLike, begin: readonly number[], end: readonly number[], strides?: readonly number[],
+  beginMask: number = 0, endMask: number = 0, ellipsisMask: number = 0, newAxisMask: number = 0, shrinkAxisMask: number = 0,
+): Tensor {
+  const t = convertToTensor(x, 'x', 'stridedSlice');
+  const steps = strides ?? begin.map(() => 1);
+  if (!Array.isArray(begin) || !Array.isArray(end) || end.length !== begin.length || steps.length !== begin.length) {
+    throw invalid('stridedSlice', 'Expected begin, end and strides of one length', { begin, end, strides });
+  }
+  if ((ellipsisMask & (ellipsisMask - 1)) !== 0) throw invalid('stridedSlice', 'Expected at most one ellipsis (one bit of ellipsisMask)', { ellipsisMask });
+  // The sparse spec (one entry per given position, an implicit ellipsis after them) made dense: one entry per dimension of x.
+  const bit = (mask: number, i: number) => (mask & (1 << i)) !== 0;
+  // An ellipsis bit past the given positions is the implicit one.
+  const explicitEllipsis = ellipsisMask !== 0 && Math.log2(ellipsisMask) < begin.length;
+  const sparseDims = explicitEllipsis ? begin.length : begin.length + 1;
+  const ellipsisAt = explicitEllipsis ? Math.log2(ellipsisMask) : begin.length;
+  const newAxesAfterEllipsis = begin.filter((_, i) => i > ellipsisAt && bit(newAxisMask, i)).length;
+  const dense: { begin: number; end: number; stride: number; beginAll: boolean; endAll: boolean; shrink: boolean }[] = [];
+  const gatherFrom: number[] = [];
+  for (let i = 0; i < sparseDims; i++) {
+    if (i === ellipsisAt) {
+      const until = Math.min(t.rank - (sparseDims - i) + 1 + newAxesAfterEllipsis, t.rank);
+      while (dense.length < until) {
+        gatherFrom.push(dense.length);
+        dense.push({ begin: 0, end: 0, stride: 1, beginAll: true, endAll: true, shrink: false });
+      }
+    } else if (bit(newAxisMask, i)) {
+      gatherFrom.push(NEW_AXIS);
+    } else {
+      if (dense.length >= t.rank) throw invalid('stridedSlice', `Expected at most ${t.rank} positions that index x (x.rank)`, { begin, 'x.shape': t.shape });
+      gatherFrom.push(bit(shrinkAxisMask, i) ? SHRINK_AXIS : dense.length);
+      dense.push({ begin: begin[i]!, end: end[i]!, stride: steps[i]!, beginAll: bit(beginMask, i), endAll: bit(endMask, i), shrink: bit(shrinkAxisMask, i) });
+    }
+  }
+  const positions = dense.map((d, axis) => {
+    const size = t.shape[axis]!;
+    if (!Number.isInteger(d.stride) || d.stride === 0) throw invalid('stridedSlice', 'Expected non-zero integer strides', { strides });
+    if (d.shrink) {
+      if (d.stride < 0) throw invalid('stridedSlice', `Expected a positive stride on axis ${axis}, which shrinkAxisMask removes (TensorFlow: only stride 1 allowed on non-range indexing)`, { strides });
+      const at = d.begin < 0 ? size + d.begin : d.begin;
+      if (!(at >= 0 && at < size)) throw invalid('stridedSlice', `Expected the shrunk position of axis ${axis} in [-${size}, ${size})`, { [`begin[${axis}]`]: d.begin });
+      return [at];
+    }
+    const [low, high] = d.stride > 0 ? [0, size] : [-1, size - 1];
+    const canonical = (value: number, all: boolean, isEnd: boolean) => {
+      if (all) return (d.stride > 0) === isEnd ? high : low;
+      return Math.min(Math.max(value < 0 ? size + value : value, low), high);
+    };
+    const from = canonical(d.begin, d.beginAll, false);
+    const to = canonical(d.end, d.endAll, true);
+    const count = (to - from) / d.stride > 0 ? Math.ceil((to - from) / d.stride) : 0;
+    return Array.from({ length: count }, (_, k) => from + k * d.stride);
+  });
+  // Each dimension's positions, one gather per dimension that is not taken whole.
+  const taken = positions.reduce((y, p, axis) => (p.length === t.shape[axis] && p.every((v, k) => v === k) ? y : gather(y, tensor(p, [p.length], 'int32'), axis)), t);
+  const finalShape = gatherFrom.flatMap((from) => (from === NEW_AXIS ? [1] : from === SHRINK_AXIS ? [] : [positions[from]!.length]));
+  return reshape(taken, finalShape);
+});
