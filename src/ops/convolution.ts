@@ -49,8 +49,27 @@ function pair(context: string, argument: string, value: Pair): [number, number] 
   return [v[0]!, v[1]!];
 }
 
-/** TensorFlow's padding of one spatial axis: [before, after]. */
-function axisPadding(context: string, pad: Padding, extent: number, kernel: number, stride: number, dilation: number, axis: number): [number, number] {
+/** TF.js's dimRoundingMode: how an output size that is not a whole number is rounded (explicit pads only). */
+export type DimRoundingMode = 'floor' | 'round' | 'ceil';
+
+/**
+ * TensorFlow's padding of one spatial axis: [before, after]. With an explicit pad and TF.js's
+ * dimRoundingMode, the output size is TF.js's: (extent + pads - window) / stride + 1 rounded as
+ * asked (truncated without a mode); a size rounded up reads past the padding, so `after` grows
+ * to cover it with more padding (zeros for a convolution, left out of a pooling window).
+ */
+function axisPadding(
+  context: string, pad: Padding, extent: number, kernel: number, stride: number, dilation: number, axis: number, rounding?: DimRoundingMode,
+): [number, number] {
+  const [before, after] = explicitPadding(context, pad, extent, kernel, stride, dilation, axis);
+  if (rounding === undefined || typeof pad === 'string') return [before, after];
+  const effective = (kernel - 1) * dilation + 1;
+  const exact = (extent + before + after - effective) / stride + 1;
+  const size = rounding === 'ceil' ? Math.ceil(exact) : rounding === 'round' ? Math.round(exact) : Math.floor(exact);
+  return [before, Math.max(after, (size - 1) * stride + effective - extent - before)];
+}
+
+function explicitPadding(context: string, pad: Padding, extent: number, kernel: number, stride: number, dilation: number, axis: number): [number, number] {
   const effective = (kernel - 1) * dilation + 1;
   if (pad === 'valid') return [0, 0];
   if (pad === 'same') {
@@ -69,14 +88,16 @@ function axisPadding(context: string, pad: Padding, extent: number, kernel: numb
   throw invalid(context, "Expected pad 'valid', 'same', a non-negative integer or [[0, 0], [top, bottom], [left, right], [0, 0]]", { pad });
 }
 
-function geometry(context: string, shape: readonly number[], kernel: [number, number], strides: Pair, pad: Padding, dilations: Pair): PatchAttrs {
+function geometry(context: string, shape: readonly number[], kernel: [number, number], strides: Pair, pad: Padding, dilations: Pair, rounding?: DimRoundingMode): PatchAttrs {
   const s = pair(context, 'strides', strides);
   const d = pair(context, 'dilations', dilations);
   if ((s[0] > 1 || s[1] > 1) && (d[0] > 1 || d[1] > 1)) {
     throw invalid(context, 'Expected strides or dilations of 1 (TensorFlow does not combine them)', { strides, dilations });
   }
-  const [top, bottom] = axisPadding(context, pad, shape[1]!, kernel[0], s[0], d[0], 0);
-  const [left, right] = axisPadding(context, pad, shape[2]!, kernel[1], s[1], d[1], 1);
+  if (rounding !== undefined && !['floor', 'round', 'ceil'].includes(rounding)) throw invalid(context, "Expected dimRoundingMode 'floor', 'round' or 'ceil'", { dimRoundingMode: rounding });
+  if (rounding !== undefined && typeof pad === 'string') throw invalid(context, 'Expected a number or explicit pads with dimRoundingMode (as TF.js)', { pad, dimRoundingMode: rounding });
+  const [top, bottom] = axisPadding(context, pad, shape[1]!, kernel[0], s[0], d[0], 0, rounding);
+  const [left, right] = axisPadding(context, pad, shape[2]!, kernel[1], s[1], d[1], 1, rounding);
   return { kernel, strides: s, dilations: d, pads: [top, bottom, left, right] };
 }
 
@@ -101,12 +122,12 @@ function filterOf(context: string, filter: TensorLike, rank: number, argument = 
 /** conv2d's product, optionally with the fused dense epilogue (bias, relu) of fusedMatMul. */
 function convolve(
   context: string, x: TensorLike, w: Tensor, strides: Pair, pad: Padding, dataFormat: DataFormat, dilations: Pair,
-  epilogue?: { bias: Tensor; activation: 'linear' | 'relu' },
+  epilogue?: { bias: Tensor; activation: 'linear' | 'relu' }, rounding?: DimRoundingMode,
 ): Tensor {
   return asNHWC(context, x, dataFormat, (image) => {
     const [kh, kw, inC, outC] = w.shape as [number, number, number, number];
     if (image.shape[3] !== inC) throw invalid(context, `Expected x with ${inC} channels (the filter's third dimension)`, { 'x.shape': image.shape, 'filter.shape': w.shape });
-    const p = extractPatches(image, geometry(context, image.shape, [kh, kw], strides, pad, dilations));
+    const p = extractPatches(image, geometry(context, image.shape, [kh, kw], strides, pad, dilations, rounding));
     const [n, oh, ow] = p.shape as [number, number, number];
     const rows = reshape(p, [n * oh * ow, kh * kw * inC]);
     const kernel = reshape(w, [kh * kw * inC, outC]);
@@ -117,9 +138,9 @@ function convolve(
 
 /** 2-D convolution: x [N, H, W, C] (or [H, W, C]), filter [KH, KW, C, F]. */
 export const conv2d = op(function conv2d(
-  x: TensorLike, filter: TensorLike, strides: Pair, pad: Padding, dataFormat: DataFormat = 'NHWC', dilations: Pair = 1,
+  x: TensorLike, filter: TensorLike, strides: Pair, pad: Padding, dataFormat: DataFormat = 'NHWC', dilations: Pair = 1, dimRoundingMode?: DimRoundingMode,
 ): Tensor {
-  return convolve('conv2d', x, filterOf('conv2d', filter, 4), strides, pad, dataFormat, dilations);
+  return convolve('conv2d', x, filterOf('conv2d', filter, 4), strides, pad, dataFormat, dilations, undefined, dimRoundingMode);
 });
 
 export interface FusedConv2DArgs {
@@ -153,6 +174,7 @@ export const fusedConv2d = op(function fusedConv2d({ x, filter, strides, pad, da
 /** 1-D convolution: x [N, W, C] (or [W, C]), filter [K, C, F], as conv2d over a height of 1. */
 export const conv1d = op(function conv1d(
   x: TensorLike, filter: TensorLike, stride: number, pad: 'valid' | 'same' | number, dataFormat: 'NWC' | 'NCW' = 'NWC', dilation: number = 1,
+  dimRoundingMode?: DimRoundingMode,
 ): Tensor {
   const t = convertToTensor(x, 'x', 'conv1d', 'float32');
   const w = filterOf('conv1d', filter, 3);
@@ -161,19 +183,19 @@ export const conv1d = op(function conv1d(
   const padding: Padding = typeof pad === 'number' ? [[0, 0], [0, 0], [pad, pad], [0, 0]] : pad;
   // A height of 1 inserted before the width: [N, 1, W, C] (NWC) or [N, C, 1, W] (NCW).
   const axis = dataFormat === 'NWC' ? t.rank - 2 : t.rank - 1;
-  const y = conv2d(expandDims(t, axis), expandDims(w, 0), [1, stride], padding, dataFormat === 'NWC' ? 'NHWC' : 'NCHW', [1, dilation]);
+  const y = conv2d(expandDims(t, axis), expandDims(w, 0), [1, stride], padding, dataFormat === 'NWC' ? 'NHWC' : 'NCHW', [1, dilation], dimRoundingMode);
   return squeeze(y, [axis]);
 });
 
 /** Depthwise 2-D convolution: filter [KH, KW, C, M] gives C M output channels (c m + j). */
 export const depthwiseConv2d = op(function depthwiseConv2d(
-  x: TensorLike, filter: TensorLike, strides: Pair, pad: Padding, dataFormat: DataFormat = 'NHWC', dilations: Pair = 1,
+  x: TensorLike, filter: TensorLike, strides: Pair, pad: Padding, dataFormat: DataFormat = 'NHWC', dilations: Pair = 1, dimRoundingMode?: DimRoundingMode,
 ): Tensor {
   const w = filterOf('depthwiseConv2d', filter, 4);
   return asNHWC('depthwiseConv2d', x, dataFormat, (image) => {
     const [kh, kw, inC, multiplier] = w.shape as [number, number, number, number];
     if (image.shape[3] !== inC) throw invalid('depthwiseConv2d', `Expected x with ${inC} channels`, { 'x.shape': image.shape, 'filter.shape': w.shape });
-    const p = extractPatches(image, geometry('depthwiseConv2d', image.shape, [kh, kw], strides, pad, dilations));
+    const p = extractPatches(image, geometry('depthwiseConv2d', image.shape, [kh, kw], strides, pad, dilations, dimRoundingMode));
     const [n, oh, ow] = p.shape as [number, number, number];
     // [N OH OW, C, KH KW] . [C, KH KW, M]: per channel, the sum over kernel rows then columns.
     const windows = transpose(reshape(p, [n * oh * ow, kh * kw, inC]), [2, 0, 1]);
@@ -197,7 +219,7 @@ export const separableConv2d = op(function separableConv2d(
  * [KH, KW, C, F], outputShape [N, OH, OW, C] (or without the batch).
  */
 export const conv2dTranspose = op(function conv2dTranspose(
-  x: TensorLike, filter: TensorLike, outputShape: readonly number[], strides: Pair, pad: Padding,
+  x: TensorLike, filter: TensorLike, outputShape: readonly number[], strides: Pair, pad: Padding, dimRoundingMode?: DimRoundingMode,
 ): Tensor {
   const w = filterOf('conv2dTranspose', filter, 4);
   return asNHWC('conv2dTranspose', x, 'NHWC', (image) => {
@@ -206,7 +228,7 @@ export const conv2dTranspose = op(function conv2dTranspose(
     if (target.length !== 4 || target[0] !== image.shape[0] || target[3] !== outC || image.shape[3] !== inC) {
       throw invalid('conv2dTranspose', `Expected outputShape [batch, height, width, ${outC}] and x with ${inC} channels`, { outputShape, 'x.shape': image.shape, 'filter.shape': w.shape });
     }
-    const g = geometry('conv2dTranspose', target, [kh, kw], strides, pad, 1);
+    const g = geometry('conv2dTranspose', target, [kh, kw], strides, pad, 1, dimRoundingMode);
     const [oh, ow] = patchesOutputSize(target[1]!, target[2]!, g);
     if (oh !== image.shape[1] || ow !== image.shape[2]) {
       throw invalid('conv2dTranspose', `Expected x of spatial size [${oh}, ${ow}] for this outputShape, strides and pad`, { 'x.shape': image.shape, outputShape });
@@ -217,18 +239,18 @@ export const conv2dTranspose = op(function conv2dTranspose(
   });
 });
 
-function poolWindows(context: string, image: Tensor, filterSize: Pair, strides: Pair, pad: Padding, value: number): { windows: Tensor; g: PatchAttrs } {
+function poolWindows(context: string, image: Tensor, filterSize: Pair, strides: Pair, pad: Padding, value: number, rounding?: DimRoundingMode): { windows: Tensor; g: PatchAttrs } {
   const kernel = pair(context, 'filterSize', filterSize);
-  const g = geometry(context, image.shape, kernel, strides, pad, 1);
+  const g = geometry(context, image.shape, kernel, strides, pad, 1, rounding);
   const p = extractPatches(image, g, value);
   const [n, oh, ow, , , c] = p.shape as [number, number, number, number, number, number];
   return { windows: reshape(p, [n, oh, ow, kernel[0] * kernel[1], c]), g };
 }
 
 /** Max pooling: the first maximum of each window, which takes the whole gradient. */
-export const maxPool = op(function maxPool(x: TensorLike, filterSize: Pair, strides: Pair, pad: Padding): Tensor {
+export const maxPool = op(function maxPool(x: TensorLike, filterSize: Pair, strides: Pair, pad: Padding, dimRoundingMode?: DimRoundingMode): Tensor {
   return asNHWC('maxPool', x, 'NHWC', (image) => {
-    const { windows, g } = poolWindows('maxPool', image, filterSize, strides, pad, -Infinity);
+    const { windows, g } = poolWindows('maxPool', image, filterSize, strides, pad, -Infinity, dimRoundingMode);
     return withGradient([image], () => max(windows, 3), (dy) => ENGINE.tidy(() => {
       const size = windows.shape[3]!;
       const first = expandDims(argMax(windows, 3), 3);
@@ -241,9 +263,9 @@ export const maxPool = op(function maxPool(x: TensorLike, filterSize: Pair, stri
 });
 
 /** Average pooling over the positions of each window inside the image. */
-export const avgPool = op(function avgPool(x: TensorLike, filterSize: Pair, strides: Pair, pad: Padding): Tensor {
+export const avgPool = op(function avgPool(x: TensorLike, filterSize: Pair, strides: Pair, pad: Padding, dimRoundingMode?: DimRoundingMode): Tensor {
   return asNHWC('avgPool', x, 'NHWC', (image) => {
-    const { windows, g } = poolWindows('avgPool', image, filterSize, strides, pad, 0);
+    const { windows, g } = poolWindows('avgPool', image, filterSize, strides, pad, 0, dimRoundingMode);
     const inside = extractPatches(ones([1, image.shape[1]!, image.shape[2]!, 1]), g, 0);
     const counts = sum(reshape(inside, [1, windows.shape[1]!, windows.shape[2]!, windows.shape[3]!, 1]), 3);
     return div(sum(windows, 3), counts);
