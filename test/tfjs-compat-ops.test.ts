@@ -174,6 +174,32 @@ forEachBackend('TF.js ops composed from verbatim ops', () => {
     assert.throws(() => vb.stridedSlice(vb.tensor(values, shape), [0, 0], [1, 1], [1, 1], 0, 0, 3), /stridedSlice: Expected at most one ellipsis/);
   });
 
+  it('einsum: TF.js\'s equations (one or two operands, explicit output) with TF.js\'s values, and a gradient', () => {
+    const seededOf = (shape: number[], seed: number) => Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 1.3 + seed));
+    const cases: [string, number[][]][] = [
+      ['ij,jk->ik', [[2, 3], [3, 4]]], ['i,i->', [[3], [3]]], ['bi,bi->b', [[2, 3], [2, 3]]], ['i,j->ij', [[3], [2]]], ['ij->ji', [[2, 3]]],
+      ['bij->bji', [[2, 2, 3]]], ['ij->', [[2, 3]]], ['ij->j', [[2, 3]]], ['bqhd,bkhd->bhqk', [[2, 3, 2, 4], [2, 5, 2, 4]]],
+      ['bhqk,bkhd->bqhd', [[2, 2, 3, 5], [2, 5, 2, 4]]], ['abc,cd->dba', [[2, 3, 4], [4, 2]]], ['ij, jk -> ik', [[2, 3], [3, 4]]],
+    ];
+    for (const [equation, shapes] of cases) {
+      const ours = vb.einsum(equation, ...shapes.map((shape, i) => vb.tensor(seededOf(shape, i), shape)));
+      const theirs = tf.einsum(equation, ...shapes.map((shape, i) => tf.tensor(seededOf(shape, i), shape)));
+      assertTensorClose(ours, theirs, equation);
+    }
+    // A label only one operand has is summed out (TF.js 4.22 returns a [1, 4] tensor here).
+    const a = vb.tensor(seededOf([2, 3], 0), [2, 3]);
+    const b = vb.tensor(seededOf([4], 1), [4]);
+    const summedOut = vb.einsum('ij,k->i', a, b);
+    assert.deepEqual(summedOut.shape, [2]);
+    assertTensorClose(summedOut, Float64Array.from(vb.mul(vb.sum(a, 1), vb.sum(b)).dataSync()), 'ij,k->i');
+    const w = vb.tensor(seededOf([3, 2], 5), [3, 2]);
+    assert.equal(vb.digest(vb.grad((x) => vb.einsum('ij,jk->ik', x, w).sum())(a)), vb.digest(vb.grad((x) => vb.matMul(x, w).sum())(a)), 'the gradient of matMul');
+    assert.throws(() => vb.einsum('ij,jk', a, w), /einsum: Expected an equation with one arrow/);
+    assert.throws(() => vb.einsum('ii->i', vb.ones([2, 2])), /einsum: Expected input term 0 to hold one distinct letter per axis/);
+    assert.throws(() => vb.einsum('ij,jk->ik', a, vb.ones([2, 2])), /einsum: Expected label j to have one size/);
+    assert.throws(() => vb.einsum('i,i,i->', b, b, b), /einsum: Expected one or two operands/);
+  });
+
   it('unique, setdiff1dAsync and inTopKAsync as TF.js (-0 is 0 and NaN is NaN to unique; equal scores: lower class first)', async () => {
     const cases: [number[] | number[][], number, 'float32' | 'int32'][] = [
       [[1, 1, 2, 4, 4, 4, 7, 8, 8], 0, 'float32'], [[0, -0, NaN, NaN, 1], 0, 'float32'], [[3, 1, 3], 0, 'int32'],

@@ -7,3 +7,4 @@ export * from './normalization.js';
 export * from './reduction.js';
 export * from './shape.js';
 export * from './compat.js';
+export * from './einsum.js';
