@@ -87,6 +87,29 @@ describe('activation layers in files', () => {
     back.dispose();
   });
 
+  it("TF.js's activation names 'logSoftmax' and 'gelu_new' (also Keras's 'log_softmax'): TF.js's values, and files both ways", async () => {
+    const x = vb.tensor(Array.from({ length: 12 }, (_, i) => Math.sin(i * 0.9) * 3), [3, 4]);
+    for (const name of ['logSoftmax', 'gelu_new'] as const) {
+      // (Runtime names of both libraries that neither's activation type lists.)
+      const ours = vb.sequential({ layers: [L.dense({ units: 3, inputShape: [4], activation: name as never })] });
+      const theirs = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4], activation: name as never })] });
+      theirs.setWeights(ours.getWeights().map(toTf));
+      assertTensorClose(ours.predict(x) as vb.Tensor, theirs.predict(toTf(x)) as tf.Tensor, name);
+      const ourFile = await captured((h) => ours.save(h as never));
+      const theirFile = await captured((h) => theirs.save(h));
+      const activationIn = (file: tf.io.ModelArtifacts) => (file.modelTopology as { config: { layers: { config: { activation: unknown } }[] } }).config.layers.at(-1)!.config.activation;
+      assert.equal(activationIn(ourFile), activationIn(theirFile), `${name}: TF.js's name in files ('log_softmax', 'gelu_new')`);
+      // TF.js 4.22 cannot load its own 'gelu_new' ('Unknown activation: geluNew').
+      if (name === 'logSoftmax') {
+        const loadedByTfjs = await tf.loadLayersModel(tf.io.fromMemory(ourFile));
+        assertTensorClose(ours.predict(x) as vb.Tensor, loadedByTfjs.predict(toTf(x)) as tf.Tensor, `${name}: TF.js loads verbatim's file`);
+      }
+      const loadedByUs = await vb.loadLayersModel(vb.io.fromMemory(theirFile as never));
+      assert.deepEqual(bits(loadedByUs.predict(x) as vb.Tensor), bits(ours.predict(x) as vb.Tensor), `${name}: verbatim loads TF.js's file`);
+    }
+    assert.deepEqual(bits(L.activation({ activation: 'log_softmax' as never }).apply(x) as vb.Tensor), bits(vb.logSoftmax(x)));
+  });
+
   it("load Keras's ReLU config (negative_slope and threshold, which TF.js ignores): at 0 the plain ReLU, else refused", async () => {
     const theirs = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3] }), tf.layers.reLU({ maxValue: 0.5 })] });
     const artifacts = await captured((h) => theirs.save(h));

@@ -100,9 +100,9 @@ function regularizerFromJson(value: unknown, at: string, context: string): unkno
  * in the TF.js format; Keras 3's relu6(x + 3) / 6, verbatim's hardSigmoid, has no name TF.js
  * knows, so it gets its own (TF.js refuses such a file instead of computing something else).
  */
-const ACTIVATION_TO_FILE: Record<string, string> = { tfjsHardSigmoid: 'hard_sigmoid', hardSigmoid: 'hard_sigmoid_keras3', leakyRelu: 'leaky_relu' };
+const ACTIVATION_TO_FILE: Record<string, string> = { tfjsHardSigmoid: 'hard_sigmoid', hardSigmoid: 'hard_sigmoid_keras3', leakyRelu: 'leaky_relu', geluNew: 'gelu_new', logSoftmax: 'log_softmax' };
 const ACTIVATION_FROM_FILE: Record<string, string> = {
-  hard_sigmoid: 'tfjsHardSigmoid', hardSigmoid: 'tfjsHardSigmoid', hard_sigmoid_keras3: 'hardSigmoid', leaky_relu: 'leakyRelu',
+  hard_sigmoid: 'tfjsHardSigmoid', hardSigmoid: 'tfjsHardSigmoid', hard_sigmoid_keras3: 'hardSigmoid', leaky_relu: 'leakyRelu', gelu_new: 'geluNew',
 };
 
 /** Keys whose values differ in spelling between verbatim and the file. */

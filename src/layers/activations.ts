@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor/tensor.js';
 
 export type ActivationIdentifier =
   | 'linear' | 'relu' | 'relu6' | 'elu' | 'selu' | 'sigmoid' | 'hardSigmoid' | 'tanh' | 'softmax'
-  | 'softplus' | 'softsign' | 'swish' | 'gelu' | 'leakyRelu' | 'tfjsHardSigmoid' | 'mish';
+  | 'softplus' | 'softsign' | 'swish' | 'gelu' | 'leakyRelu' | 'tfjsHardSigmoid' | 'mish' | 'logSoftmax' | 'geluNew';
 
 export type ActivationFn = (x: Tensor) => Tensor;
 
@@ -32,14 +32,18 @@ const ACTIVATIONS: Record<ActivationIdentifier, ActivationFn> = {
   // LSTM and GRU use it by default): loading them must compute what they computed.
   tfjsHardSigmoid: (x) => ops.clipByValue(ops.add(ops.mul(x, 0.2), 0.5), 0, 1),
   mish: (x) => ops.mul(x, ops.tanh(ops.softplus(x))),
+  // TF.js's 'logSoftmax' (Keras's 'log_softmax'), over the last axis.
+  logSoftmax: (x) => ops.logSoftmax(x),
+  // TF.js's 'gelu_new': gelu's tanh approximation (Keras's gelu with approximate=True).
+  geluNew: (x) => ops.gelu(x, true),
 };
 
 /** The built-in activations' names. */
 export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS) as ActivationIdentifier[];
 
-/** Also accepts Keras's snake_case spellings (hard_sigmoid, leaky_relu) and 'silu'. */
+/** Also accepts Keras's snake_case spellings (hard_sigmoid, leaky_relu, log_softmax), 'silu' and TF.js's 'gelu_new'. */
 const ALIASES: Record<string, ActivationIdentifier> = {
-  hard_sigmoid: 'hardSigmoid', leaky_relu: 'leakyRelu', silu: 'swish',
+  hard_sigmoid: 'hardSigmoid', leaky_relu: 'leakyRelu', silu: 'swish', log_softmax: 'logSoftmax', gelu_new: 'geluNew',
 };
 
 /**
