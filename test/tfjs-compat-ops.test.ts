@@ -200,6 +200,21 @@ forEachBackend('TF.js ops composed from verbatim ops', () => {
     assert.throws(() => vb.einsum('i,i,i->', b, b, b), /einsum: Expected one or two operands/);
   });
 
+  it('cumprod as TF.js (exclusive, reverse, axes, int32, the method), each product one float32 rounding; its gradient, zeros included', () => {
+    const values = Array.from({ length: 15 }, (_, i) => Math.fround(Math.sin(i * 1.3) * 1.7));
+    for (const [axis, exclusive, reverse] of [[0, false, false], [1, false, false], [1, true, false], [1, false, true], [1, true, true]] as const) {
+      same(vb.cumprod(vb.tensor(values, [3, 5]), axis, exclusive, reverse), tf.cumprod(tf.tensor(values, [3, 5]), axis, exclusive, reverse), `cumprod ${axis} ${exclusive} ${reverse}`);
+    }
+    // A negative axis counts from the end (TF.js 4.22's fails: '[,3] does not match the input size 0').
+    assert.equal(vb.digest(vb.cumprod(vb.tensor(values, [3, 5]), -1, true, true)), vb.digest(vb.cumprod(vb.tensor(values, [3, 5]), 1, true, true)));
+    same(vb.tensor([1, -2, 3], undefined, 'int32').cumprod(), tf.tensor([1, -2, 3], undefined, 'int32').cumprod(), 'int32, the method');
+    const row = values.slice(0, 5);
+    assert.deepEqual(Array.from(vb.cumprod(vb.tensor(row)).dataSync()), row.map((_, k) => row.slice(0, k + 1).reduce((p, v) => Math.fround(p * v))), 'left to right, rounded at each step');
+    // d/dx_i of x0 + x0 x1 + x0 x1 x2 at [2, 0, 4]: [1 + 0 + 0, 2 + 2 * 4, 0] (TF.js 4.22 has no cumprod gradient).
+    assert.deepEqual(vb.grad((t) => vb.cumprod(t).sum())(vb.tensor([2, 0, 4])).arraySync(), [1, 10, 0]);
+    assert.throws(() => vb.cumprod(vb.tensor([1, 2]), 1), /cumprod: Expected x of rank 1 or more and an axis in \[-1, 1\). Received: axis=1/);
+  });
+
   it('unique, setdiff1dAsync and inTopKAsync as TF.js (-0 is 0 and NaN is NaN to unique; equal scores: lower class first)', async () => {
     const cases: [number[] | number[][], number, 'float32' | 'int32'][] = [
       [[1, 1, 2, 4, 4, 4, 7, 8, 8], 0, 'float32'], [[0, -0, NaN, NaN, 1], 0, 'float32'], [[3, 1, 3], 0, 'int32'],

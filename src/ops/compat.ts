@@ -5,7 +5,7 @@
 import { invalid } from '../errors.js';
 import { sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { convertToTensor, eye, tensor, type TensorLike } from './creation.js';
+import { convertToTensor, eye, onesLike, tensor, type TensorLike } from './creation.js';
 import {
   abs, add, asFloat, cast, div, equal, greater, isNaN, logicalAnd, logicalNot, logicalOr, less, mul, neg, notEqual, softplus, sqrt, sub, where,
 } from './elementwise.js';
@@ -407,4 +407,28 @@ export const stridedSlice = op(function stridedSlice(
   const taken = positions.reduce((y, p, axis) => (p.length === t.shape[axis] && p.every((v, k) => v === k) ? y : gather(y, tensor(p, [p.length], 'int32'), axis)), t);
   const finalShape = gatherFrom.flatMap((from) => (from === NEW_AXIS ? [1] : from === SHRINK_AXIS ? [] : [positions[from]!.length]));
   return reshape(taken, finalShape);
+});
+
+/**
+ * TF.js's cumprod(x, axis = 0, exclusive = false, reverse = false): the running product along
+ * the axis in the scan's direction, one rounding per multiplication (from 1 when exclusive), as
+ * a chain of multiplications of slices, so its gradient is exact, zeros included.
+ */
+export const cumprod = op(function cumprod(x: TensorLike, axis: number = 0, exclusive: boolean = false, reversed: boolean = false): Tensor {
+  const t = convertToTensor(x, 'x', 'cumprod');
+  const a = axis < 0 ? axis + t.rank : axis;
+  if (t.rank === 0 || !Number.isInteger(a) || a < 0 || a >= t.rank) throw invalid('cumprod', `Expected x of rank 1 or more and an axis in [-${t.rank}, ${t.rank})`, { axis, 'x.shape': t.shape });
+  if (typeof exclusive !== 'boolean' || typeof reversed !== 'boolean') throw invalid('cumprod', 'Expected exclusive and reverse to be true or false', { exclusive, reverse: reversed });
+  if (t.shape[a] === 0) return clone(t);
+  const scanned = reversed ? reverse(t, a) : t;
+  const products: Tensor[] = [];
+  let running: Tensor | undefined;
+  for (let k = 0; k < t.shape[a]!; k++) {
+    const step = slice(scanned, t.shape.map((_, i) => (i === a ? k : 0)), t.shape.map((d, i) => (i === a ? 1 : d)));
+    if (exclusive) products.push(running ?? onesLike(step));
+    running = running === undefined ? step : mul(running, step);
+    if (!exclusive) products.push(running);
+  }
+  const result = concat(products, a);
+  return reversed ? reverse(result, a) : result;
 });

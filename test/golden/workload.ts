@@ -116,6 +116,7 @@ function opDigests(vb: VB, out: Digests): void {
   withGrad('TF.js compositions', (t) => vb.addN([vb.divNoNan(t, vb.round(y)), vb.rsqrt(vb.abs(t)), vb.step(t, 0.3), vb.logSigmoid(t), vb.prelu(t, vb.mul(y, 0.1)), vb.clone(t)]));
   put('TF.js compositions, no gradient', [vb.dot(x, y), vb.euclideanNorm(x, 1), vb.isFinite(vb.div(x, vb.round(x))), vb.isInf(vb.div(x, vb.round(x))),
     vb.logicalXor(mask, vb.greater(x, 0)), vb.buffer([2], 'float32', Float32Array.of(1, 2)).toTensor()]);
+  withGrad('cumprod', (t) => vb.add(vb.cumprod(t, 1), vb.cumprod(t, 0, true, true)));
 }
 
 /** Every sampler of vb.random, the TF.js-style ones, the generator, and every initializer. */
