@@ -18,10 +18,10 @@ import { fusedConv2d } from './ops/convolution.js';
 /** TF.js-style fused ops. */
 export const fused = { matMul: fusedMatMul, conv2d: fusedConv2d };
 import { flipLeftRight, resizeBilinear, resizeNearestNeighbor, transform } from './ops/image.js';
-import { nonMaxSuppression, nonMaxSuppressionAsync, rgbToGrayscale } from './ops/detection.js';
+import { cropAndResize, nonMaxSuppression, nonMaxSuppressionAsync, rgbToGrayscale } from './ops/detection.js';
 
 /** TF.js's tf.image ops. */
-export const image = { resizeBilinear, resizeNearestNeighbor, flipLeftRight, transform, nonMaxSuppression, nonMaxSuppressionAsync, rgbToGrayscale };
+export const image = { resizeBilinear, resizeNearestNeighbor, flipLeftRight, transform, nonMaxSuppression, nonMaxSuppressionAsync, rgbToGrayscale, cropAndResize };
 export { resizeBilinear, resizeNearestNeighbor, mirrorPad } from './ops/image.js';
 export * as random from './random/index.js';
 export { multinomial } from './random/multinomial.js';

@@ -288,6 +288,24 @@ forEachBackend('tf.image.nonMaxSuppression and rgbToGrayscale', () => {
     assert.throws(() => vb.image.nonMaxSuppression(boxes, scores, -1), /Expected maxOutputSize to be an integer >= 0. Received: maxOutputSize=-1/);
   });
 
+  it('cropAndResize samples boxes as TF.js (bilinear, nearest, one-pixel crops, boxes past the image), and the image gets a gradient', () => {
+    const pixels = Array.from({ length: 2 * 5 * 6 * 2 }, (_, i) => Math.sin(i * 0.7) * 10);
+    const boxes = [[0, 0, 1, 1], [0.1, 0.25, 0.7, 0.75], [0.5, 0.5, 0.5, 0.5], [-0.2, 0.1, 1.3, 0.8], [0.9, 0.8, 0.1, 0.3], [0.25, 0.3, 0.75, 0.6]];
+    const boxInd = [0, 1, 0, 1, 0, 1];
+    const run = (library: typeof vb | typeof tf, cropSize: [number, number], method?: 'bilinear' | 'nearest', extrapolationValue?: number) =>
+      (library.image.cropAndResize as typeof tf.image.cropAndResize)(library.tensor(pixels, [2, 5, 6, 2]) as never, library.tensor(boxes) as never, library.tensor(boxInd, undefined, 'int32') as never, cropSize, method, extrapolationValue);
+    for (const [cropSize, method, extrapolationValue] of [[[4, 3], undefined, undefined], [[3, 4], 'nearest', -1], [[1, 1], 'bilinear', 7], [[2, 5], 'bilinear', 0.5]] as const) {
+      assertTensorClose(run(vb, [...cropSize], method, extrapolationValue) as unknown as vb.Tensor, run(tf, [...cropSize], method, extrapolationValue), `${JSON.stringify(cropSize)} ${method} ${extrapolationValue}`);
+    }
+    // Positions are float32, as TensorFlow computes them: x = 0.2 (5) + 4 (0.7 (5) / 4) is 4.5 and rounds to 5 (TF.js computes 4.49999996 in float64: 4).
+    const image = vb.reshape(vb.range(0, 30), [1, 5, 6, 1]);
+    assert.deepEqual(vb.image.cropAndResize(image, vb.tensor([[0, 0.2, 0, 0.9]]), vb.tensor([0], undefined, 'int32'), [1, 5], 'nearest').dataSync().at(-1), 5);
+    const dx = vb.grad((x) => vb.image.cropAndResize(x, vb.tensor([[0, 0, 1, 1]]), vb.tensor([0], undefined, 'int32'), [3, 3]).sum())(image);
+    assert.deepEqual(Array.from(dx.dataSync()).slice(0, 6), [1, 0, 0.5, 0.5, 0, 1], 'the first row: weights of the columns sampled at 0, 2.5 and 5');
+    assert.throws(() => vb.image.cropAndResize(image, vb.tensor([[0, 0, 1, 1]]), vb.tensor([1], undefined, 'int32'), [2, 2]), /cropAndResize: Expected every boxInd in \[0, 1\). Received: boxInd\[0\]=1/);
+    assert.throws(() => vb.image.cropAndResize(image, vb.tensor([[0, 0, 1, 1]]), vb.tensor([0], undefined, 'int32'), [2, 0]), /cropAndResize: Expected cropSize as \[height, width\] of positive integers/);
+  });
+
   it('rgbToGrayscale weights R, G, B as TF.js, float32 and int32 images of rank 2 to 4', () => {
     const next = rng(9);
     const pixels = Array.from({ length: 2 * 3 * 4 * 3 }, () => Math.floor(next() * 256));

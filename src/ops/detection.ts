@@ -1,16 +1,16 @@
 /**
  * TF.js's non-maximum suppression (tf.image.nonMaxSuppression and its async twin), which object
- * detectors run on their boxes, and rgbToGrayscale. It selects indices, computing no tensor values: the boxes and
+ * detectors run on their boxes, cropAndResize (their regions of interest) and rgbToGrayscale. It selects indices, computing no tensor values: the boxes and
  * scores are read on the host and each intersection over union is computed in float64, as TF.js
  * computes it (IEEE double operations, the same in every engine), so the selection is TF.js's.
  */
 import { invalid } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { convertToTensor, tensor, type TensorLike } from './creation.js';
-import { cast } from './elementwise.js';
+import { add, cast, mul, sub, where } from './elementwise.js';
 import { matMul } from './linalg.js';
 import { op } from './op.js';
-import { reshape } from './shape.js';
+import { gather, reshape } from './shape.js';
 
 const CONTEXT = 'image.nonMaxSuppression';
 
@@ -89,4 +89,70 @@ export const rgbToGrayscale = op(function rgbToGrayscale(image: TensorLike): Ten
   const gray = matMul(reshape(cast(t, 'float32'), [-1, 3]), tensor([[0.2989], [0.587], [0.114]]));
   const result = reshape(gray, [...t.shape.slice(0, -1), 1]);
   return t.dtype === 'float32' ? result : cast(result, t.dtype);
+});
+
+/**
+ * TF.js's tf.image.cropAndResize(image, boxes, boxInd, cropSize, method = 'bilinear',
+ * extrapolationValue = 0): for each box [y1, x1, y2, x2] (normalized) of image boxInd[i], a
+ * cropSize crop sampled as TensorFlow samples it, positions outside the image given
+ * extrapolationValue. Positions and weights are computed on the host in float32 (NUMERICS.md,
+ * "Image resampling"); the pixels are blended by float32 ops on gathered rows, so the image gets
+ * gather's gradient.
+ */
+export const cropAndResize = op(function cropAndResize(
+  image: TensorLike, boxes: TensorLike, boxInd: TensorLike, cropSize: readonly [number, number],
+  method: 'bilinear' | 'nearest' = 'bilinear', extrapolationValue: number = 0,
+): Tensor {
+  const context = 'image.cropAndResize';
+  const img = convertToTensor(image, 'image', context, 'float32');
+  const b = convertToTensor(boxes, 'boxes', context, 'float32');
+  const indices = convertToTensor(boxInd, 'boxInd', context, 'int32');
+  if (img.rank !== 4) throw invalid(context, 'Expected image of rank 4 [batch, height, width, channels]', { 'image.shape': img.shape });
+  if (b.rank !== 2 || b.shape[1] !== 4) throw invalid(context, 'Expected boxes of shape [numBoxes, 4]', { 'boxes.shape': b.shape });
+  if (indices.rank !== 1 || indices.shape[0] !== b.shape[0]) throw invalid(context, `Expected boxInd of shape [${b.shape[0]}] (one image per box)`, { 'boxInd.shape': indices.shape });
+  if (!Array.isArray(cropSize) || cropSize.length !== 2 || !cropSize.every((d) => Number.isInteger(d) && d > 0)) throw invalid(context, 'Expected cropSize as [height, width] of positive integers', { cropSize });
+  if (method !== 'bilinear' && method !== 'nearest') throw invalid(context, "Expected method 'bilinear' or 'nearest'", { method });
+  if (typeof extrapolationValue !== 'number') throw invalid(context, 'Expected extrapolationValue to be a number', { extrapolationValue });
+  const [batch, height, width, channels] = img.shape as [number, number, number, number];
+  const [cropHeight, cropWidth] = cropSize;
+  const boxValues = b.dataSync();
+  const imageOf = indices.dataSync();
+  const outside = imageOf.findIndex((i) => i < 0 || i >= batch);
+  if (outside >= 0) throw invalid(context, `Expected every boxInd in [0, ${batch})`, { [`boxInd[${outside}]`]: imageOf[outside] });
+  const f = Math.fround;
+  // Per crop axis: the source coordinate of each output row (column), TensorFlow's formula.
+  const coordinates = (from: number, to: number, extent: number, size: number) => {
+    const scale = size > 1 ? f(f(f(to - from) * (extent - 1)) / (size - 1)) : 0;
+    return Array.from({ length: size }, (_, i) => (size > 1 ? f(f(from * (extent - 1)) + f(i * scale)) : f(f(0.5 * f(from + to)) * (extent - 1))));
+  };
+  const count = b.shape[0]! * cropHeight * cropWidth;
+  const corners = [new Int32Array(count), new Int32Array(count), new Int32Array(count), new Int32Array(count)] as const;
+  const [xLerps, yLerps] = [new Float32Array(count), new Float32Array(count)];
+  const inside = new Uint8Array(count);
+  for (let box = 0, k = 0; box < b.shape[0]!; box++) {
+    const [y1, x1, y2, x2] = boxValues.subarray(4 * box, 4 * box + 4) as unknown as [number, number, number, number];
+    const ys = coordinates(y1, y2, height, cropHeight);
+    const xs = coordinates(x1, x2, width, cropWidth);
+    for (const y of ys) {
+      for (const x of xs) {
+        if (y >= 0 && y <= height - 1 && x >= 0 && x <= width - 1) {
+          inside[k] = 1;
+          const [top, bottom, left, right] = method === 'nearest' ? [Math.round(y), Math.round(y), Math.round(x), Math.round(x)] : [Math.floor(y), Math.ceil(y), Math.floor(x), Math.ceil(x)];
+          const row = (r: number, c: number) => (imageOf[box]! * height + r) * width + c;
+          [corners[0][k], corners[1][k], corners[2][k], corners[3][k]] = [row(top, left), row(top, right), row(bottom, left), row(bottom, right)];
+          yLerps[k] = f(y - top);
+          xLerps[k] = f(x - left);
+        }
+        k++;
+      }
+    }
+  }
+  const pixels = reshape(img, [batch * height * width, channels]);
+  const [topLeft, topRight, bottomLeft, bottomRight] = corners.map((c) => gather(pixels, tensor(c, [count], 'int32'), 0)) as [Tensor, Tensor, Tensor, Tensor];
+  const xLerp = tensor(xLerps, [count, 1]);
+  const top = add(topLeft, mul(sub(topRight, topLeft), xLerp));
+  const bottom = add(bottomLeft, mul(sub(bottomRight, bottomLeft), xLerp));
+  const blended = method === 'nearest' ? topLeft : add(top, mul(sub(bottom, top), tensor(yLerps, [count, 1])));
+  const sampled = where(tensor(inside, [count, 1], 'bool'), blended, extrapolationValue);
+  return reshape(sampled, [b.shape[0]!, cropHeight, cropWidth, channels]);
 });
