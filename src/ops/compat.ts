@@ -362,10 +362,12 @@ export const stridedSlice = op(function stridedSlice(
   if ((ellipsisMask & (ellipsisMask - 1)) !== 0) throw invalid('stridedSlice', 'Expected at most one ellipsis (one bit of ellipsisMask)', { ellipsisMask });
   // The sparse spec (one entry per given position, an implicit ellipsis after them) made dense: one entry per dimension of x.
   const bit = (mask: number, i: number) => (mask & (1 << i)) !== 0;
-  // An ellipsis bit past the given positions is the implicit one.
-  const explicitEllipsis = ellipsisMask !== 0 && Math.log2(ellipsisMask) < begin.length;
+  // An ellipsis bit past the given positions is the implicit one. The bit's position by an exact
+  // integer op (Math.log2 is approximated by each engine, even of a power of two).
+  const ellipsisBit = 31 - Math.clz32(ellipsisMask);
+  const explicitEllipsis = ellipsisMask !== 0 && ellipsisBit < begin.length;
   const sparseDims = explicitEllipsis ? begin.length : begin.length + 1;
-  const ellipsisAt = explicitEllipsis ? Math.log2(ellipsisMask) : begin.length;
+  const ellipsisAt = explicitEllipsis ? ellipsisBit : begin.length;
   const newAxesAfterEllipsis = begin.filter((_, i) => i > ellipsisAt && bit(newAxisMask, i)).length;
   const dense: { begin: number; end: number; stride: number; beginAll: boolean; endAll: boolean; shrink: boolean }[] = [];
   const gatherFrom: number[] = [];
