@@ -8,7 +8,8 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as vb from 'verbatim';
 import { runLayerTest, type LayerTestCase } from './helpers/layer-harness.js';
-import { assertClose, toTf } from './helpers/close.js';
+import { oracleTwins, randomizeWeights, type RecurrentOracleCase } from './helpers/recurrent-oracle.js';
+import { assertClose, assertSameSgdStep, toTf } from './helpers/close.js';
 
 const L = vb.layers;
 const make = <A>(factory: (args: A) => vb.layers.Layer) => (args: Record<string, unknown>) => factory(args as A);
@@ -67,15 +68,10 @@ describe('recurrent layers: the layer harness', () => {
 });
 
 
-/** Non-trivial weights for every weight of a model (a bias of zeros would hide bias bugs). */
-function randomizeWeights(model: vb.LayersModel, seed: number): void {
-  model.setWeights(model.weights.map((w, i) => vb.mul(vb.random.normal(vb.random.key(seed + i), [...w.shape]), 0.5)));
-}
-
 describe('recurrent layers against TF.js: same weights, same outputs, one training step', () => {
   before(() => tf.setBackend('cpu'));
   // TF.js's defaults differ (recurrentActivation hardSigmoid, its own hardSigmoid): Keras's are passed explicitly.
-  const ORACLE: { name: string; ours: () => vb.layers.Layer; theirs: () => tf.layers.Layer; input: number[]; sequences?: boolean }[] = [
+  const ORACLE: RecurrentOracleCase[] = [
     { name: 'simpleRNN', ours: () => L.simpleRNN({ units: 4 }), theirs: () => tf.layers.simpleRNN({ units: 4 }), input: [3, 6, 5] },
     { name: 'simpleRNN returnSequences goBackwards', ours: () => L.simpleRNN({ units: 3, returnSequences: true, goBackwards: true }), theirs: () => tf.layers.simpleRNN({ units: 3, returnSequences: true, goBackwards: true }), input: [3, 5, 2], sequences: true },
     { name: 'lstm', ours: () => L.lstm({ units: 5 }), theirs: () => tf.layers.lstm({ units: 5, recurrentActivation: 'sigmoid' }), input: [3, 7, 4] },
@@ -95,24 +91,8 @@ describe('recurrent layers against TF.js: same weights, same outputs, one traini
   ];
   for (const c of ORACLE) {
     it(c.name, async () => {
-      vb.setRandomSeed(3);
-      const x = vb.random.normal(vb.random.key(1), c.input);
-      // A dense head makes every layer trainable end to end with the same loss in both libraries.
-      const ours = vb.sequential({ layers: [c.ours(), ...(c.sequences ? [L.flatten()] : []), L.dense({ units: 2 })] });
-      ours.predict(x).dispose();
-      randomizeWeights(ours, 10);
-      const y0 = ours.predict(x);
-      const theirs = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: c.input.slice(1) }), c.theirs(), ...(c.sequences ? [tf.layers.flatten()] : []), tf.layers.dense({ units: 2 })] });
-      theirs.setWeights(ours.getWeights().map(toTf));
-      const tx = toTf(x);
-      assertClose(y0.dataSync(), (theirs.predict(tx) as tf.Tensor).dataSync(), `${c.name}: outputs`);
-      const target = vb.random.normal(vb.random.key(2), [...y0.shape]);
-      ours.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.1 }), loss: 'mse' });
-      theirs.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
-      await ours.trainOnBatch(x, target);
-      await theirs.trainOnBatch(tx, toTf(target));
-      const after = theirs.getWeights();
-      ours.getWeights().forEach((w, i) => assertClose(w.dataSync(), after[i]!.dataSync(), `${c.name}: weight ${i} after one step`));
+      const { x, ours, theirs, y0 } = oracleTwins(c);
+      await assertSameSgdStep(ours, theirs, x, vb.random.normal(vb.random.key(2), [...y0.shape]), c.name);
       ours.dispose();
     });
   }

@@ -9,7 +9,8 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as vb from 'verbatim';
 import { runLayerTest, type LayerTestCase } from './helpers/layer-harness.js';
-import { assertClose, toTf } from './helpers/close.js';
+import { assertClose, assertSameSgdStep, toTf } from './helpers/close.js';
+import { oracleTwins, type RecurrentOracleCase } from './helpers/recurrent-oracle.js';
 
 const L = vb.layers;
 const bits = (t: vb.Tensor) => Array.from(new Uint32Array(new Float32Array(t.dataSync()).buffer));
@@ -26,11 +27,6 @@ async function tfArtifactsOf(model: tf.LayersModel): Promise<tf.io.ModelArtifact
   let out: tf.io.ModelArtifacts | undefined;
   await model.save(tf.io.withSaveHandler(async (a) => { out = a; return info; }));
   return out!;
-}
-
-/** Non-trivial weights for every weight of a model (a bias of zeros would hide bias bugs). */
-function randomizeWeights(model: vb.LayersModel, seed: number): void {
-  model.setWeights(model.weights.map((w, i) => vb.mul(vb.random.normal(vb.random.key(seed + i), [...w.shape]), 0.5)));
 }
 
 const weights = (prefix: string, input: number, units: number, gates: number, bias: number[] = [gates * units]): [string, number[]][] =>
@@ -109,7 +105,7 @@ describe('rnn over cells against TF.js: same weights, same outputs, one training
   before(() => tf.setBackend('cpu'));
   // TF.js's cells default to its hardSigmoid: Keras's sigmoid is passed explicitly; TF.js's GRU is resetAfter false.
   const sig = { recurrentActivation: 'sigmoid' } as const;
-  const ORACLE: { name: string; ours: () => vb.layers.Layer; theirs: () => tf.layers.Layer; input: number[]; sequences?: boolean }[] = [
+  const ORACLE: RecurrentOracleCase[] = [
     { name: 'rnn(lstmCell)', ours: () => L.rnn({ cell: L.lstmCell({ units: 4 }) }), theirs: () => tf.layers.rnn({ cell: tf.layers.lstmCell({ units: 4, ...sig }) }), input: [3, 6, 4] },
     {
       name: 'rnn(simpleRNNCell) returnSequences goBackwards', input: [2, 5, 3], sequences: true,
@@ -129,16 +125,8 @@ describe('rnn over cells against TF.js: same weights, same outputs, one training
   ];
   for (const c of ORACLE) {
     it(c.name, async () => {
-      vb.setRandomSeed(3);
-      const x = vb.random.normal(vb.random.key(1), c.input);
+      const { x, ours, theirs, y0 } = oracleTwins(c);
       const tx = toTf(x);
-      const ours = vb.sequential({ layers: [c.ours(), ...(c.sequences ? [L.flatten()] : []), L.dense({ units: 2 })] });
-      ours.predict(x).dispose();
-      randomizeWeights(ours, 10);
-      const y0 = ours.predict(x);
-      const theirs = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: c.input.slice(1) }), c.theirs(), ...(c.sequences ? [tf.layers.flatten()] : []), tf.layers.dense({ units: 2 })] });
-      theirs.setWeights(ours.getWeights().map(toTf));
-      assertClose(y0.dataSync(), (theirs.predict(tx) as tf.Tensor).dataSync(), `${c.name}: outputs`);
 
       // verbatim's file in TF.js (weights matched by TF.js's names), and TF.js's in verbatim.
       const ourFile = await artifactsOf(ours);
@@ -150,13 +138,7 @@ describe('rnn over cells against TF.js: same weights, same outputs, one training
       assert.equal(loaded.layers.find((l): l is vb.layers.RNN => l instanceof L.RNN)!.cell.className, (ours.layers[0] as vb.layers.RNN).cell.className);
       loaded.dispose();
 
-      const target = vb.random.normal(vb.random.key(2), [...y0.shape]);
-      ours.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.1 }), loss: 'mse' });
-      theirs.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
-      await ours.trainOnBatch(x, target);
-      await theirs.trainOnBatch(tx, toTf(target));
-      const after = theirs.getWeights();
-      ours.getWeights().forEach((w, i) => assertClose(w.dataSync(), after[i]!.dataSync(), `${c.name}: weight ${i} after one step`));
+      await assertSameSgdStep(ours, theirs, x, vb.random.normal(vb.random.key(2), [...y0.shape]), c.name);
       ours.dispose();
     });
   }

@@ -233,17 +233,29 @@ function gate(z: Tensor, k: number, units: number): Tensor {
   return ops.slice(z, [0, k * units], [-1, units]);
 }
 
+/** A cell whose gates take the recurrent activation (LSTM, GRU): sigmoid by default, as Keras. */
+abstract class GatedCell extends RecurrentCell {
+  protected readonly recurrentActivation: ResolvedActivation;
+
+  constructor(className: string, args: GatedCellArgs, gates: number, stateCount: number, context: string) {
+    super(className, args, gates, stateCount, context);
+    this.recurrentActivation = getActivation(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation, context);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), recurrentActivation: this.recurrentActivation.name };
+  }
+}
+
 /**
  * z = x . kernel + bias + h_prev . recurrent_kernel, split into gates i, f, g, o (Keras's order);
  * c = f * c_prev + i * activation(g), h = o * activation(c). States [h, c].
  */
-export class LSTMCell extends RecurrentCell {
+export class LSTMCell extends GatedCell {
   readonly unitForgetBias: boolean;
-  private readonly recurrentActivation: ResolvedActivation;
 
   constructor(args: LSTMCellArgs, context = 'LSTMCell') {
     super('LSTMCell', args, 4, 2, context);
-    this.recurrentActivation = getActivation(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation, context);
     this.unitForgetBias = flag(context, 'unitForgetBias', args.unitForgetBias, true);
   }
 
@@ -278,7 +290,7 @@ export class LSTMCell extends RecurrentCell {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), recurrentActivation: this.recurrentActivation.name, unitForgetBias: this.unitForgetBias };
+    return { ...super.getConfig(), unitForgetBias: this.unitForgetBias };
   }
 }
 
@@ -288,13 +300,11 @@ export class LSTMCell extends RecurrentCell {
  * [2, 3 units] (input row, recurrent row); otherwise hh = activation(x_h + (r * h_prev) . R_h)
  * with bias [3 units] (TF.js's only mode).
  */
-export class GRUCell extends RecurrentCell {
+export class GRUCell extends GatedCell {
   readonly resetAfter: boolean;
-  private readonly recurrentActivation: ResolvedActivation;
 
   constructor(args: GRUCellArgs, context = 'GRUCell') {
     super('GRUCell', args, 3, 1, context);
-    this.recurrentActivation = getActivation(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation, context);
     this.resetAfter = flag(context, 'resetAfter', args.resetAfter, true);
   }
 
@@ -331,7 +341,7 @@ export class GRUCell extends RecurrentCell {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), recurrentActivation: this.recurrentActivation.name, resetAfter: this.resetAfter };
+    return { ...super.getConfig(), resetAfter: this.resetAfter };
   }
 }
 

@@ -1,7 +1,7 @@
 /** Float comparisons for oracle tests (TF.js, float64 references): one tolerance rule everywhere. */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import type * as vb from 'verbatim';
+import * as vb from 'verbatim';
 
 /**
  * Every element within rtol relative, with an absolute floor of atol times the largest expected
@@ -24,3 +24,16 @@ export function assertTensorClose(ours: vb.Tensor, theirs: tf.Tensor | Float64Ar
 
 /** The same values as a TF.js tensor. */
 export const toTf = (t: vb.Tensor): tf.Tensor => tf.tensor(t.dataSync() as Float32Array, [...t.shape]);
+
+/**
+ * One SGD step (learning rate 0.1, mean squared error) of both models, which hold the same
+ * weights, towards `target`: every weight after it within tolerance of TF.js's.
+ */
+export async function assertSameSgdStep(ours: vb.LayersModel, theirs: tf.LayersModel, x: vb.Tensor, target: vb.Tensor, label: string): Promise<void> {
+  ours.compile({ optimizer: vb.optimizers.sgd({ learningRate: 0.1 }), loss: 'mse' });
+  theirs.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+  await ours.trainOnBatch(x, target);
+  await theirs.trainOnBatch(toTf(x), toTf(target));
+  const after = theirs.getWeights();
+  ours.getWeights().forEach((w, i) => assertClose(w.dataSync(), after[i]!.dataSync(), `${label}: weight ${i} after one step`));
+}
