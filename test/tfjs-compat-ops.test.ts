@@ -258,6 +258,41 @@ forEachBackend('TF.js ops composed from verbatim ops', () => {
     buffer.set(7, 0);
     assert.deepEqual(buffer.toTensor().arraySync(), [7, 2, 3]);
   });
+
+  it('meshgrid, and the ops that read values on the host given arrays and a bad argument, leave no tensor behind', async () => {
+    const [x, y] = [vb.tensor([1, 2, 3]), vb.tensor([[4], [5]])];
+    const before = vb.memory().numTensors;
+    const grids = vb.meshgrid(x, y, { indexing: 'ij' });
+    grids.push(...vb.meshgrid([1, 2], [3]));
+    assert.equal(vb.memory().numTensors, before + 4, 'meshgrid: the four grids only');
+    for (const grid of grids) grid.dispose();
+    const failing: [string, () => unknown][] = [
+      ['unique', () => vb.unique([1, 2, 1], 1)],
+      ['setdiff1dAsync', () => vb.setdiff1dAsync([1, 2], [[1]])],
+      ['inTopKAsync', () => vb.inTopKAsync([[1, 2]], [0], 3)],
+      ['booleanMaskAsync', () => vb.booleanMaskAsync([1, 2], [true])],
+      ['image.nonMaxSuppression', () => vb.image.nonMaxSuppression([[0, 0, 1, 1]], [0.5], -1)],
+      ['image.nonMaxSuppression', () => vb.image.nonMaxSuppressionAsync([[0, 0, 1, 1]], [0.5], -1)],
+    ];
+    for (const [name, call] of failing) {
+      await assert.rejects(async () => call(), new RegExp(`${name}: Expected`), name);
+      assert.equal(vb.memory().numTensors, before, `${name}: no tensor left behind`);
+    }
+  });
+
+  it('bad begin, end or output shape are errors naming them (they crashed or sliced at fractional positions)', () => {
+    const x = vb.tensor([[1, 2, 3], [4, 5, 6]]);
+    assert.throws(() => vb.stridedSlice(x, 1 as never, 2 as never), /stridedSlice: Expected begin, end and strides to be arrays of integers of one length. Received: begin=1, end=2/);
+    assert.throws(() => vb.stridedSlice(x, [0.5], [2]), /stridedSlice: Expected begin, end .* arrays of integers.*begin=\[0.5\]/);
+    assert.throws(() => vb.stridedSlice(x, [0], [2], 1 as never), /stridedSlice: Expected begin, end and strides .*strides=1/);
+    assert.throws(() => vb.scatterND([[0]], [1], vb.tensor([2], undefined, 'int32') as never), /scatterND: Expected shape to be an array of non-negative integers/);
+    assert.throws(() => vb.scatterND([[0]], [1], [-2]), /scatterND: Expected shape to be an array of non-negative integers. Received: shape=\[-2\]/);
+  });
+
+  it('diag keeps a bool tensor bool and cumprod counts bool as int32, as TF.js (diag gave float32, cumprod failed in mul)', () => {
+    same(vb.diag(vb.tensor([true, false, true])), tf.diag(tf.tensor([true, false, true])), 'diag bool');
+    same(vb.cumprod(vb.tensor([[true, true], [false, true]]), 1), tf.cumprod(tf.tensor([[true, true], [false, true]]), 1), 'cumprod bool');
+  });
 });
 
 forEachBackend('tf.image.nonMaxSuppression and rgbToGrayscale', () => {

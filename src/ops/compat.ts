@@ -3,9 +3,9 @@
  * programs calling them run unchanged. Each one's numbers are those of the ops it is made of.
  */
 import { invalid } from '../errors.js';
-import { sizeOf } from '../tensor/shape.js';
+import { assertShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { convertToTensor, eye, onesLike, tensor, type TensorLike } from './creation.js';
+import { convertToTensor, disposeConverted, eye, onesLike, tensor, zeros, type TensorLike } from './creation.js';
 import {
   abs, add, asFloat, cast, div, equal, greater, isNaN, logicalAnd, logicalNot, logicalOr, less, mul, neg, notEqual, softplus, sqrt, sub, where,
 } from './elementwise.js';
@@ -113,14 +113,14 @@ export const diag = op(function diag(x: TensorLike): Tensor {
   const t = convertToTensor(x, 'x', 'diag');
   const n = t.size;
   const onDiagonal = cast(eye(n), 'bool');
-  return reshape(where(onDiagonal, reshape(t, [1, n]), 0), [...t.shape, ...t.shape]);
+  return reshape(where(onDiagonal, reshape(t, [1, n]), zeros([], t.dtype)), [...t.shape, ...t.shape]);
 });
 
 /**
  * TF.js's meshgrid(x, y, {indexing}): the grids of x's and y's values (flattened), [y.size,
  * x.size] with 'xy' indexing (the default), [x.size, y.size] with 'ij'.
  */
-export function meshgrid(x?: TensorLike, y?: TensorLike, { indexing = 'xy' }: { indexing?: 'xy' | 'ij' } = {}): Tensor[] {
+export const meshgrid = op(function meshgrid(x?: TensorLike, y?: TensorLike, { indexing = 'xy' }: { indexing?: 'xy' | 'ij' } = {}): Tensor[] {
   if (indexing !== 'xy' && indexing !== 'ij') throw invalid('meshgrid', "Expected indexing 'xy' or 'ij'", { indexing });
   if (x === undefined) return [];
   const xs = reshape(convertToTensor(x, 'x', 'meshgrid'), [-1]);
@@ -129,7 +129,7 @@ export function meshgrid(x?: TensorLike, y?: TensorLike, { indexing = 'xy' }: { 
   const [w, h] = [xs.size, ys.size];
   if (indexing === 'xy') return [broadcastTo(reshape(xs, [1, w]), [h, w]), broadcastTo(reshape(ys, [h, 1]), [h, w])];
   return [broadcastTo(reshape(xs, [w, 1]), [w, h]), broadcastTo(reshape(ys, [1, h]), [w, h])];
-}
+});
 
 /** TF.js's concat1d ... concat4d, slice1d ... slice4d, reverse1d ... reverse4d and pad1d ... pad4d: the op on a tensor of that rank. */
 function ofRank<A extends unknown[]>(rank: number, name: string, fn: (t: Tensor, ...args: A) => Tensor) {
@@ -176,7 +176,7 @@ export const pad4d = ofRank(4, 'pad4d', (t, paddings: [Pair, Pair, Pair, Pair], 
 /** The coordinates of condition's true elements, in row-major order: int32 [count, rank]. */
 export async function whereAsync(condition: TensorLike): Promise<Tensor> {
   const c = convertToTensor(condition, 'condition', 'whereAsync', 'bool');
-  const values = await c.data();
+  const values = await c.data().finally(() => disposeConverted([c, condition]));
   const coordinates: number[] = [];
   let count = 0;
   for (let flat = 0; flat < values.length; flat++) {
@@ -190,7 +190,6 @@ export async function whereAsync(condition: TensorLike): Promise<Tensor> {
     }
     coordinates.push(...coordinate);
   }
-  if (c !== condition) c.dispose();
   return tensor(coordinates, [count, c.rank], 'int32');
 }
 
@@ -201,19 +200,21 @@ export async function whereAsync(condition: TensorLike): Promise<Tensor> {
 export async function booleanMaskAsync(x: TensorLike, mask: TensorLike, axis: number = 0): Promise<Tensor> {
   const t = convertToTensor(x, 'tensor', 'booleanMaskAsync');
   const m = convertToTensor(mask, 'mask', 'booleanMaskAsync', 'bool');
-  const a = axis < 0 ? axis + t.rank : axis;
-  if (!Number.isInteger(a) || a < 0 || m.rank === 0 || a + m.rank > t.rank || !m.shape.every((d, i) => d === t.shape[a + i])) {
-    throw invalid('booleanMaskAsync', "Expected a mask of rank 1 or more whose shape is tensor's from axis on", { 'tensor.shape': t.shape, 'mask.shape': m.shape, axis });
+  try {
+    const a = axis < 0 ? axis + t.rank : axis;
+    if (!Number.isInteger(a) || a < 0 || m.rank === 0 || a + m.rank > t.rank || !m.shape.every((d, i) => d === t.shape[a + i])) {
+      throw invalid('booleanMaskAsync', "Expected a mask of rank 1 or more whose shape is tensor's from axis on", { 'tensor.shape': t.shape, 'mask.shape': m.shape, axis });
+    }
+    const flatMask = reshape(m, [-1]);
+    const indices = await whereAsync(flatMask);
+    const rows = reshape(t, [...t.shape.slice(0, a), sizeOf(m.shape), ...t.shape.slice(a + m.rank)]);
+    const flatIndices = reshape(indices, [-1]);
+    const result = gather(rows, flatIndices, a);
+    for (const temporary of [flatMask, indices, flatIndices, rows]) temporary.dispose();
+    return result;
+  } finally {
+    disposeConverted([t, x], [m, mask]);
   }
-  const flatMask = reshape(m, [-1]);
-  const indices = await whereAsync(flatMask);
-  const rows = reshape(t, [...t.shape.slice(0, a), sizeOf(m.shape), ...t.shape.slice(a + m.rank)]);
-  const flatIndices = reshape(indices, [-1]);
-  const result = gather(rows, flatIndices, a);
-  for (const temporary of [flatMask, indices, flatIndices, rows]) temporary.dispose();
-  if (t !== x) t.dispose();
-  if (m !== mask) m.dispose();
-  return result;
 }
 
 /**
@@ -248,7 +249,8 @@ export const gatherND = op(function gatherND(x: TensorLike, indices: TensorLike)
 });
 
 /** TF.js's scatterND(indices, updates, shape): zeros of shape with updates added at the index tuples (repeated tuples sum). */
-export const scatterND = op(function scatterND(indices: TensorLike, updates: TensorLike, shape: readonly number[]): Tensor {
+export const scatterND = op(function scatterND(indices: TensorLike, updates: TensorLike, outputShape: readonly number[]): Tensor {
+  const shape = assertShape(outputShape, 'scatterND');
   const idx = convertToTensor(indices, 'indices', 'scatterND', 'int32');
   const u = convertToTensor(updates, 'updates', 'scatterND');
   const k = idx.shape[idx.rank - 1] ?? 0;
@@ -273,7 +275,7 @@ function sliceKeys(t: Tensor, axis: number): string[] {
  * TF.js's unique(x, axis = 0): {values, indices}, x's distinct slices along axis in order of
  * first occurrence, and for each slice of x the index of its value (int32).
  */
-export function unique(x: TensorLike, axis: number = 0): { values: Tensor; indices: Tensor } {
+export const unique = op(function unique(x: TensorLike, axis: number = 0): { values: Tensor; indices: Tensor } {
   const t = convertToTensor(x, 'x', 'unique');
   const a = axis < 0 ? axis + t.rank : axis;
   if (t.rank === 0 || !Number.isInteger(a) || a < 0 || a >= t.rank) throw invalid('unique', `Expected x of rank 1 or more and an axis in [-${t.rank}, ${t.rank})`, { axis, 'x.shape': t.shape });
@@ -288,27 +290,24 @@ export function unique(x: TensorLike, axis: number = 0): { values: Tensor; indic
     }
     return index;
   });
-  const firstTensor = tensor(first, [first.length], 'int32');
-  const values = gather(t, firstTensor, a);
-  firstTensor.dispose();
-  if (t !== x) t.dispose();
-  return { values, indices: tensor(indices, [indices.length], 'int32') };
-}
+  return { values: gather(t, tensor(first, [first.length], 'int32'), a), indices: tensor(indices, [indices.length], 'int32') };
+});
 
 /** TF.js's setdiff1dAsync(x, y): [the values of x not in y, in x's order, and their int32 indices in x]. */
 export async function setdiff1dAsync(x: TensorLike, y: TensorLike): Promise<[Tensor, Tensor]> {
   const a = convertToTensor(x, 'x', 'setdiff1dAsync');
   const b = convertToTensor(y, 'y', 'setdiff1dAsync');
-  if (a.rank !== 1 || b.rank !== 1 || a.dtype !== b.dtype) {
-    throw invalid('setdiff1dAsync', 'Expected x and y of rank 1 and of one dtype', { 'x.shape': a.shape, 'y.shape': b.shape, 'x.dtype': a.dtype, 'y.dtype': b.dtype });
+  try {
+    if (a.rank !== 1 || b.rank !== 1 || a.dtype !== b.dtype) {
+      throw invalid('setdiff1dAsync', 'Expected x and y of rank 1 and of one dtype', { 'x.shape': a.shape, 'y.shape': b.shape, 'x.dtype': a.dtype, 'y.dtype': b.dtype });
+    }
+    const [xs, ys] = await Promise.all([a.data(), b.data()]);
+    const excluded = new Set(Array.from(ys));
+    const kept = Array.from(xs.keys()).filter((i) => !excluded.has(xs[i]!));
+    return [tensor(kept.map((i) => xs[i]!), [kept.length], a.dtype), tensor(kept, [kept.length], 'int32')];
+  } finally {
+    disposeConverted([a, x], [b, y]);
   }
-  const [xs, ys] = await Promise.all([a.data(), b.data()]);
-  const excluded = new Set(Array.from(ys));
-  const kept = Array.from(xs.keys()).filter((i) => !excluded.has(xs[i]!));
-  const result: [Tensor, Tensor] = [tensor(kept.map((i) => xs[i]!), [kept.length], a.dtype), tensor(kept, [kept.length], 'int32')];
-  if (a !== x) a.dispose();
-  if (b !== y) b.dispose();
-  return result;
 }
 
 /**
@@ -318,19 +317,21 @@ export async function setdiff1dAsync(x: TensorLike, y: TensorLike): Promise<[Ten
 export async function inTopKAsync(predictions: TensorLike, targets: TensorLike, k: number = 1): Promise<Tensor> {
   const p = convertToTensor(predictions, 'predictions', 'inTopKAsync');
   const t = convertToTensor(targets, 'targets', 'inTopKAsync', 'int32');
-  if (p.rank < 1 || t.rank !== p.rank - 1 || t.shape.some((d, i) => d !== p.shape[i])) {
-    throw invalid('inTopKAsync', "Expected predictions of rank 1 or more and targets of predictions' shape without its last dimension", { 'predictions.shape': p.shape, 'targets.shape': t.shape });
+  try {
+    if (p.rank < 1 || t.rank !== p.rank - 1 || t.shape.some((d, i) => d !== p.shape[i])) {
+      throw invalid('inTopKAsync', "Expected predictions of rank 1 or more and targets of predictions' shape without its last dimension", { 'predictions.shape': p.shape, 'targets.shape': t.shape });
+    }
+    const classes = p.shape[p.rank - 1]!;
+    if (!Number.isInteger(k) || k < 1 || k > classes) throw invalid('inTopKAsync', `Expected k to be an integer in [1, ${classes}]`, { k });
+    const [values, targetValues] = await Promise.all([p.data(), t.data()]);
+    const hits = Array.from(targetValues, (target, row) => {
+      const order = Array.from({ length: classes }, (_, c) => c).sort((c1, c2) => values[row * classes + c2]! - values[row * classes + c1]! || c1 - c2);
+      return order.slice(0, k).includes(target);
+    });
+    return tensor(hits, t.shape, 'bool');
+  } finally {
+    disposeConverted([p, predictions], [t, targets]);
   }
-  const classes = p.shape[p.rank - 1]!;
-  if (!Number.isInteger(k) || k < 1 || k > classes) throw invalid('inTopKAsync', `Expected k to be an integer in [1, ${classes}]`, { k });
-  const [values, targetValues] = await Promise.all([p.data(), t.data()]);
-  const hits = Array.from(targetValues, (target, row) => {
-    const order = Array.from({ length: classes }, (_, c) => c).sort((c1, c2) => values[row * classes + c2]! - values[row * classes + c1]! || c1 - c2);
-    return order.slice(0, k).includes(target);
-  });
-  if (p !== predictions) p.dispose();
-  if (t !== targets) t.dispose();
-  return tensor(hits, t.shape, 'bool');
 }
 
 /** TF.js's tf.print(x, verbose?): x.print() (verbose is accepted; the print shows shape and dtype always). */
@@ -355,10 +356,11 @@ export const stridedSlice = op(function stridedSlice(
   beginMask: number = 0, endMask: number = 0, ellipsisMask: number = 0, newAxisMask: number = 0, shrinkAxisMask: number = 0,
 ): Tensor {
   const t = convertToTensor(x, 'x', 'stridedSlice');
-  const steps = strides ?? begin.map(() => 1);
-  if (!Array.isArray(begin) || !Array.isArray(end) || end.length !== begin.length || steps.length !== begin.length) {
-    throw invalid('stridedSlice', 'Expected begin, end and strides of one length', { begin, end, strides });
+  const given = [begin, end, strides ?? begin];
+  if (!given.every((positions) => Array.isArray(positions) && positions.length === begin.length && positions.every((p) => Number.isInteger(p)))) {
+    throw invalid('stridedSlice', 'Expected begin, end and strides to be arrays of integers of one length', { begin, end, strides });
   }
+  const steps = strides ?? begin.map(() => 1);
   if ((ellipsisMask & (ellipsisMask - 1)) !== 0) throw invalid('stridedSlice', 'Expected at most one ellipsis (one bit of ellipsisMask)', { ellipsisMask });
   // The sparse spec (one entry per given position, an implicit ellipsis after them) made dense: one entry per dimension of x.
   const bit = (mask: number, i: number) => (mask & (1 << i)) !== 0;
@@ -417,7 +419,9 @@ export const stridedSlice = op(function stridedSlice(
  * a chain of multiplications of slices, so its gradient is exact, zeros included.
  */
 export const cumprod = op(function cumprod(x: TensorLike, axis: number = 0, exclusive: boolean = false, reversed: boolean = false): Tensor {
-  const t = convertToTensor(x, 'x', 'cumprod');
+  const given = convertToTensor(x, 'x', 'cumprod');
+  // bool counts as int32, as in cumsum (and TF.js).
+  const t = given.dtype === 'bool' ? cast(given, 'int32') : given;
   const a = axis < 0 ? axis + t.rank : axis;
   if (t.rank === 0 || !Number.isInteger(a) || a < 0 || a >= t.rank) throw invalid('cumprod', `Expected x of rank 1 or more and an axis in [-${t.rank}, ${t.rank})`, { axis, 'x.shape': t.shape });
   if (typeof exclusive !== 'boolean' || typeof reversed !== 'boolean') throw invalid('cumprod', 'Expected exclusive and reverse to be true or false', { exclusive, reverse: reversed });

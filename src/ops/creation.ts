@@ -208,3 +208,12 @@ export function convertToTensor(x: TensorLike, argument: string, context: string
   }
   return tensor(x, undefined, dtype ?? inferDType(x));
 }
+
+/**
+ * Disposes the tensors convertToTensor made from numbers and arrays (each pair: the tensor and
+ * the argument it came from), for ops that cannot run in a tidy scope (async ones): in a finally
+ * block, so that an error leaves none behind either.
+ */
+export function disposeConverted(...pairs: readonly (readonly [Tensor, TensorLike])[]): void {
+  for (const [converted, given] of pairs) if (converted !== given) converted.dispose();
+}

@@ -6,7 +6,7 @@
  */
 import { invalid } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { convertToTensor, tensor, type TensorLike } from './creation.js';
+import { convertToTensor, disposeConverted, tensor, type TensorLike } from './creation.js';
 import { add, cast, mul, sub, where } from './elementwise.js';
 import { matMul } from './linalg.js';
 import { op } from './op.js';
@@ -61,21 +61,24 @@ function select(boxes: ArrayLike<number>, scores: ArrayLike<number>, limit: numb
 }
 
 /** TF.js's tf.image.nonMaxSuppression(boxes, scores, maxOutputSize, iouThreshold = 0.5, scoreThreshold = -Infinity). */
-export function nonMaxSuppression(boxes: TensorLike, scores: TensorLike, maxOutputSize: number, iouThreshold = 0.5, scoreThreshold = Number.NEGATIVE_INFINITY): Tensor {
+export const nonMaxSuppression = op(function nonMaxSuppression(
+  boxes: TensorLike, scores: TensorLike, maxOutputSize: number, iouThreshold: number = 0.5, scoreThreshold: number = Number.NEGATIVE_INFINITY,
+): Tensor {
   const { b, s, limit } = checked(boxes, scores, maxOutputSize, iouThreshold, scoreThreshold);
-  const result = select(b.dataSync(), s.dataSync(), limit, iouThreshold, scoreThreshold);
-  if (b !== boxes) b.dispose();
-  if (s !== scores) s.dispose();
-  return result;
-}
+  return select(b.dataSync(), s.dataSync(), limit, iouThreshold, scoreThreshold);
+});
 
 /** The same, reading the boxes and scores asynchronously (TF.js's nonMaxSuppressionAsync). */
 export async function nonMaxSuppressionAsync(boxes: TensorLike, scores: TensorLike, maxOutputSize: number, iouThreshold = 0.5, scoreThreshold = Number.NEGATIVE_INFINITY): Promise<Tensor> {
-  const { b, s, limit } = checked(boxes, scores, maxOutputSize, iouThreshold, scoreThreshold);
-  const [boxValues, scoreValues] = await Promise.all([b.data(), s.data()]);
-  if (b !== boxes) b.dispose();
-  if (s !== scores) s.dispose();
-  return select(boxValues, scoreValues, limit, iouThreshold, scoreThreshold);
+  const b = convertToTensor(boxes, 'boxes', CONTEXT, 'float32');
+  const s = convertToTensor(scores, 'scores', CONTEXT, 'float32');
+  try {
+    const { limit } = checked(b, s, maxOutputSize, iouThreshold, scoreThreshold);
+    const [boxValues, scoreValues] = await Promise.all([b.data(), s.data()]);
+    return select(boxValues, scoreValues, limit, iouThreshold, scoreThreshold);
+  } finally {
+    disposeConverted([b, boxes], [s, scores]);
+  }
 }
 
 /**
