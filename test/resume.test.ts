@@ -216,6 +216,34 @@ describe('backupAndRestore: arguments and backups', () => {
     }
   });
 
+  it('a learning rate changed by setLearningRate is in the backup: a fit continued from it is bit-identical to one longer fit', async () => {
+    const dirs = [mkdtempSync(join(tmpdir(), 'verbatim-backup-')), mkdtempSync(join(tmpdir(), 'verbatim-backup-'))];
+    try {
+      const x = vb.random.normal(vb.random.key(2), [12, 3]);
+      const y = vb.sum(x, 1, true);
+      const train = async (dir: string, epochs: number) => {
+        vb.setRandomSeed(5);
+        const m = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3] }), vb.layers.dense({ units: 1 })] });
+        m.compile({ optimizer: vb.train.sgd(0.1), loss: 'meanSquaredError' });
+        // Lowered once, after the first epoch (as a plateau callback does): a continued fit never sees that epoch end again.
+        const lower = { onEpochEnd: (epoch: number) => { if (epoch === 0) m.optimizer!.setLearningRate(0.01); } };
+        const history = await m.fit(x, y, { epochs, batchSize: 4, verbose: 0, callbacks: [vb.callbacks.backupAndRestore({ backupDir: dir, deleteCheckpoint: false }), lower] });
+        const result = { digest: vb.digest(m.getWeights()), history: history.history, learningRate: m.optimizer!.learningRate };
+        m.dispose();
+        return result;
+      };
+      const [kept, fresh] = dirs as [string, string];
+      await train(kept, 2);
+      const continued = await train(kept, 4);
+      const longer = await train(fresh, 4);
+      assert.deepEqual(continued, longer);
+      assert.equal(JSON.parse(readFileSync(join(kept, 'backup.json'), 'utf8')).learningRate, 0.01);
+      vb.dispose([x, y]);
+    } finally {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a backup restored into a model made again in the same process (another name, sequential_1) binds the optimizer state to its weights, bit-identical to one longer fit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'verbatim-backup-'));
     try {

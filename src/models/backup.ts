@@ -155,6 +155,8 @@ interface Backup {
   weightNames?: string[];
   /** The step counter (int32) as plain numbers, float32 slots as Float32Arrays. */
   optimizer: { name: string; dtype: DType; shape: number[]; values: Float32Array | number[] }[];
+  /** The optimizer's learning rate when a number, which setLearningRate may have changed (absent in older backups and for a schedule). */
+  learningRate?: number;
   callbacks: { kind: string; state: CallbackState }[];
   /**
    * Written when training ended (deleteCheckpoint false): a restart with the same epochs trains no
@@ -273,6 +275,12 @@ export class BackupAndRestore implements Callback {
       } finally {
         for (const t of tensors) t.tensor.dispose();
       }
+      if (backup.learningRate !== undefined) {
+        if (!(typeof backup.learningRate === 'number' && Number.isFinite(backup.learningRate) && backup.learningRate >= 0)) {
+          throw invalid(context, 'Expected the backup\'s learningRate to be a finite number >= 0', { learningRate: backup.learningRate });
+        }
+        model.optimizer.setLearningRate(backup.learningRate);
+      }
     }
     stateful.forEach((c, i) => c.setState!(backup.callbacks[i]!.state));
     this.startEpoch = backup.epoch;
@@ -350,6 +358,7 @@ export class BackupAndRestore implements Callback {
       weights: model.getWeightValues().map((w) => new Float32Array(w)),
       weightNames: model.weights.map((w) => w.name),
       optimizer: optimizer.map(({ name, tensor: t }) => ({ name, dtype: t.dtype, shape: [...t.shape], values: t.dtype === 'int32' ? Array.from(t.dataSync()) : Float32Array.from(t.dataSync()) })),
+      ...(typeof model.optimizer?.learningRate === 'number' ? { learningRate: model.optimizer.learningRate } : {}),
       callbacks: this.stateful().map((c) => ({ kind: c.constructor.name, state: c.getState!() })),
       finished,
       ...(finished ? { epochs: this.params!.epochs, stopped: model.stopTraining } : {}),
