@@ -223,6 +223,7 @@ export async function booleanMaskAsync(x: TensorLike, mask: TensorLike, axis: nu
  */
 function flatIndices(indices: Tensor, shape: readonly number[], context: string): Tensor {
   const k = indices.shape[indices.rank - 1];
+  if (indices.dtype !== 'int32') throw invalid(context, 'Expected indices of dtype int32', { 'indices.dtype': indices.dtype });
   if (k === undefined || k === 0 || k > shape.length) {
     throw invalid(context, `Expected indices of rank 1 or more whose last dimension is in [1, ${shape.length}] (the rank indexed into)`, { 'indices.shape': indices.shape });
   }
@@ -321,6 +322,7 @@ export async function inTopKAsync(predictions: TensorLike, targets: TensorLike, 
     if (p.rank < 1 || t.rank !== p.rank - 1 || t.shape.some((d, i) => d !== p.shape[i])) {
       throw invalid('inTopKAsync', "Expected predictions of rank 1 or more and targets of predictions' shape without its last dimension", { 'predictions.shape': p.shape, 'targets.shape': t.shape });
     }
+    if (t.dtype !== 'int32') throw invalid('inTopKAsync', 'Expected targets of dtype int32', { 'targets.dtype': t.dtype });
     const classes = p.shape[p.rank - 1]!;
     if (!Number.isInteger(k) || k < 1 || k > classes) throw invalid('inTopKAsync', `Expected k to be an integer in [1, ${classes}]`, { k });
     const [values, targetValues] = await Promise.all([p.data(), t.data()]);

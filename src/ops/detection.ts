@@ -113,6 +113,8 @@ export const cropAndResize = op(function cropAndResize(
   if (img.rank !== 4) throw invalid(context, 'Expected image of rank 4 [batch, height, width, channels]', { 'image.shape': img.shape });
   if (b.rank !== 2 || b.shape[1] !== 4) throw invalid(context, 'Expected boxes of shape [numBoxes, 4]', { 'boxes.shape': b.shape });
   if (indices.rank !== 1 || indices.shape[0] !== b.shape[0]) throw invalid(context, `Expected boxInd of shape [${b.shape[0]}] (one image per box)`, { 'boxInd.shape': indices.shape });
+  // A fractional index would address a pixel between two images' rows.
+  if (indices.dtype !== 'int32') throw invalid(context, 'Expected boxInd of dtype int32', { 'boxInd.dtype': indices.dtype });
   if (!Array.isArray(cropSize) || cropSize.length !== 2 || !cropSize.every((d) => Number.isInteger(d) && d > 0)) throw invalid(context, 'Expected cropSize as [height, width] of positive integers', { cropSize });
   if (method !== 'bilinear' && method !== 'nearest') throw invalid(context, "Expected method 'bilinear' or 'nearest'", { method });
   if (typeof extrapolationValue !== 'number') throw invalid(context, 'Expected extrapolationValue to be a number', { extrapolationValue });
