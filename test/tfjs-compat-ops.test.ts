@@ -235,6 +235,10 @@ forEachBackend('TF.js ops composed from verbatim ops', () => {
       same(await vb.inTopKAsync(vb.tensor(predictions), vb.tensor([2, 0, 2, 1], undefined, 'int32'), k),
         await tf.inTopKAsync(tf.tensor(predictions), tf.tensor([2, 0, 2, 1], undefined, 'int32'), k), `inTopKAsync k ${k}`);
     }
+    // A row holding NaN: topk's order, NaN largest (TF.js's comparator is inconsistent there: its V8 sort puts 1 before 3 in [1, NaN, 3]).
+    const withNaN = vb.tensor([[1, NaN, 3], [1, NaN, 3], [3, 1, NaN], [2, NaN, 1]]);
+    assert.deepEqual(Array.from((await vb.inTopKAsync(withNaN, vb.tensor([1, 2, 2, 0], undefined, 'int32'), 1)).dataSync()), [1, 0, 1, 0]);
+    assert.deepEqual(Array.from((await vb.inTopKAsync(withNaN, vb.tensor([1, 2, 2, 0], undefined, 'int32'), 2)).dataSync()), [1, 1, 1, 1]);
     assert.throws(() => vb.unique(vb.tensor([1, 2]), 1), /unique: Expected x of rank 1 or more and an axis in \[-1, 1\). Received: axis=1/);
     await assert.rejects(vb.inTopKAsync(vb.tensor(predictions), vb.tensor([0, 1, 2, 3], undefined, 'int32'), 5), /inTopKAsync: Expected k to be an integer in \[1, 4\]. Received: k=5/);
     await assert.rejects(vb.setdiff1dAsync(vb.tensor([1]), vb.tensor([1], undefined, 'int32')), /setdiff1dAsync: Expected x and y of rank 1 and of one dtype/);

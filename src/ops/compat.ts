@@ -11,8 +11,8 @@ import {
 } from './elementwise.js';
 import { matMul } from './linalg.js';
 import { op } from './op.js';
-import { norm } from './reduction.js';
-import { broadcastTo, concat, gather, pad, reshape, reverse, scatterAdd, slice, transpose } from './shape.js';
+import { any, norm, topk } from './reduction.js';
+import { broadcastTo, concat, expandDims, gather, pad, reshape, reverse, scatterAdd, slice, transpose } from './shape.js';
 
 /** A copy of x (a new tensor of the same values). */
 export const clone = op(function clone(x: TensorLike): Tensor {
@@ -311,9 +311,16 @@ export async function setdiff1dAsync(x: TensorLike, y: TensorLike): Promise<[Ten
   }
 }
 
+/** Whether each row's target is among the indices of its k largest values, in topk's order. */
+const targetInTopK = op(function targetInTopK(predictions: Tensor, targets: Tensor, k: number): Tensor {
+  return any(equal(topk(predictions, k).indices, expandDims(targets, -1)), -1);
+});
+
 /**
  * TF.js's inTopKAsync(predictions, targets, k = 1): for each row of predictions [batch,
- * classes], whether its target class is among the k largest (equal values: lower class first), bool.
+ * classes], whether its target class is among the k largest, bool. The order is topk's: equal
+ * values lower class first, NaN largest (TF.js sorts with a comparator that NaN makes
+ * inconsistent, so its answer for such a row depends on the engine's sort).
  */
 export async function inTopKAsync(predictions: TensorLike, targets: TensorLike, k: number = 1): Promise<Tensor> {
   const p = convertToTensor(predictions, 'predictions', 'inTopKAsync');
@@ -325,12 +332,7 @@ export async function inTopKAsync(predictions: TensorLike, targets: TensorLike, 
     if (t.dtype !== 'int32') throw invalid('inTopKAsync', 'Expected targets of dtype int32', { 'targets.dtype': t.dtype });
     const classes = p.shape[p.rank - 1]!;
     if (!Number.isInteger(k) || k < 1 || k > classes) throw invalid('inTopKAsync', `Expected k to be an integer in [1, ${classes}]`, { k });
-    const [values, targetValues] = await Promise.all([p.data(), t.data()]);
-    const hits = Array.from(targetValues, (target, row) => {
-      const order = Array.from({ length: classes }, (_, c) => c).sort((c1, c2) => values[row * classes + c2]! - values[row * classes + c1]! || c1 - c2);
-      return order.slice(0, k).includes(target);
-    });
-    return tensor(hits, t.shape, 'bool');
+    return targetInTopK(p, t, k);
   } finally {
     disposeConverted([p, predictions], [t, targets]);
   }
