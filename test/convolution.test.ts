@@ -125,6 +125,9 @@ describe('convolution and pooling against TF.js', () => {
     assertTensorClose(vb.conv2d(x, w, 2, 1, 'NHWC', 1, 'ceil'), conv64(x, w, 2, 1, [1, 2]), 'conv2d ceil against the float64 model');
     assert.throws(() => vb.maxPool(x, 3, 2, 'same', 'ceil'), /maxPool: Expected a number or explicit pads with dimRoundingMode \(as TF.js\). Received: pad="same", dimRoundingMode="ceil"/);
     assert.throws(() => vb.conv2d(x, w, 2, 1, 'NHWC', 1, 'up' as never), /conv2d: Expected dimRoundingMode 'floor', 'round' or 'ceil'. Received: dimRoundingMode="up"/);
+    // null is no mode, as TF.js takes it (it was refused: 'Received: dimRoundingMode=null').
+    assert.equal(vb.digest(vb.conv2d(x, w, 2, 'same', 'NHWC', 1, null as never)), vb.digest(vb.conv2d(x, w, 2, 'same')));
+    assert.equal(vb.digest(vb.maxPool(x, 3, 2, 1, null as never)), vb.digest(vb.maxPool(x, 3, 2, 1)));
   });
 });
 

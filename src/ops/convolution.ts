@@ -88,7 +88,9 @@ function explicitPadding(context: string, pad: Padding, extent: number, kernel: 
   throw invalid(context, "Expected pad 'valid', 'same', a non-negative integer or [[0, 0], [top, bottom], [left, right], [0, 0]]", { pad });
 }
 
-function geometry(context: string, shape: readonly number[], kernel: [number, number], strides: Pair, pad: Padding, dilations: Pair, rounding?: DimRoundingMode): PatchAttrs {
+function geometry(context: string, shape: readonly number[], kernel: [number, number], strides: Pair, pad: Padding, dilations: Pair, dimRoundingMode?: DimRoundingMode | null): PatchAttrs {
+  // null is no mode, as in TF.js (JS programs pass it for "none").
+  const rounding = dimRoundingMode ?? undefined;
   const s = pair(context, 'strides', strides);
   const d = pair(context, 'dilations', dilations);
   if ((s[0] > 1 || s[1] > 1) && (d[0] > 1 || d[1] > 1)) {
