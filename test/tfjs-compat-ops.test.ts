@@ -293,12 +293,15 @@ forEachBackend('TF.js ops composed from verbatim ops', () => {
     assert.throws(() => vb.scatterND([[0]], [1], [-2]), /scatterND: Expected shape to be an array of non-negative integers. Received: shape=\[-2\]/);
   });
 
-  it('float32 index tensors are errors naming the op and the argument (cropAndResize read between two images\' pixels)', async () => {
+  it('float32 index tensors, conditions and masks are errors naming the op and the argument (cropAndResize read between two images\' pixels)', async () => {
     const image = vb.reshape(vb.range(0, 8), [2, 2, 2, 1]);
     assert.throws(() => vb.image.cropAndResize(image, vb.tensor([[0, 0, 1, 1]]), vb.tensor([0.7]), [1, 1]), /image.cropAndResize: Expected boxInd of dtype int32. Received: boxInd.dtype="float32"/);
     assert.throws(() => vb.gatherND(vb.tensor([1, 2, 3]), vb.tensor([[1.5]])), /gatherND: Expected indices of dtype int32. Received: indices.dtype="float32"/);
     assert.throws(() => vb.scatterND(vb.tensor([[1]]), vb.tensor([1]), [3]), /scatterND: Expected indices of dtype int32/);
     await assert.rejects(vb.inTopKAsync(vb.tensor([[0.2, 0.8]]), vb.tensor([1.5])), /inTopKAsync: Expected targets of dtype int32. Received: targets.dtype="float32"/);
+    // As where: a float condition or mask is refused (whereAsync took NaN as false, where cast takes it as true).
+    await assert.rejects(vb.whereAsync(vb.tensor([NaN, 0, 1])), /whereAsync: Expected condition of dtype bool. Received: condition.dtype="float32"/);
+    await assert.rejects(vb.booleanMaskAsync(vb.tensor([1, 2]), vb.tensor([NaN, 1])), /booleanMaskAsync: Expected mask of dtype bool. Received: mask.dtype="float32"/);
   });
 
   it('diag keeps a bool tensor bool and cumprod counts bool as int32, as TF.js (diag gave float32, cumprod failed in mul)', () => {

@@ -176,6 +176,8 @@ export const pad4d = ofRank(4, 'pad4d', (t, paddings: [Pair, Pair, Pair, Pair], 
 /** The coordinates of condition's true elements, in row-major order: int32 [count, rank]. */
 export async function whereAsync(condition: TensorLike): Promise<Tensor> {
   const c = convertToTensor(condition, 'condition', 'whereAsync', 'bool');
+  // As where (and TF.js): a float condition would need a rule for NaN.
+  if (c.dtype !== 'bool') throw invalid('whereAsync', 'Expected condition of dtype bool', { 'condition.dtype': c.dtype });
   const values = await c.data().finally(() => disposeConverted([c, condition]));
   const coordinates: number[] = [];
   let count = 0;
@@ -201,6 +203,7 @@ export async function booleanMaskAsync(x: TensorLike, mask: TensorLike, axis: nu
   const t = convertToTensor(x, 'tensor', 'booleanMaskAsync');
   const m = convertToTensor(mask, 'mask', 'booleanMaskAsync', 'bool');
   try {
+    if (m.dtype !== 'bool') throw invalid('booleanMaskAsync', 'Expected mask of dtype bool', { 'mask.dtype': m.dtype });
     const a = axis < 0 ? axis + t.rank : axis;
     if (!Number.isInteger(a) || a < 0 || m.rank === 0 || a + m.rank > t.rank || !m.shape.every((d, i) => d === t.shape[a + i])) {
       throw invalid('booleanMaskAsync', "Expected a mask of rank 1 or more whose shape is tensor's from axis on", { 'tensor.shape': t.shape, 'mask.shape': m.shape, axis });
