@@ -244,6 +244,9 @@ describe('global seed and TF.js-style helpers', () => {
     vb.setRandomSeed(3);
     assert.deepEqual(vb.dropout(x, 0.5).dataSync(), unseeded);
     assert.throws(() => vb.dropout(x, 1), /dropout: Expected rate in \[0, 1\). Received: rate=1/);
+    // A null in a noiseShape of x's rank is x's dimension there, as TF.js and Keras take it (it was an error).
+    assert.equal(vb.digest(vb.dropout(x, 0.5, [null, 1], 4)), vb.digest(vb.dropout(x, 0.5, [1000, 1], 4)));
+    assert.throws(() => vb.dropout(x, 0.5, [-1, 1], 4), /dropout: Expected noiseShape to be an array of non-negative integers. Received: noiseShape=\[-1, 1\]/);
   });
 
   it('setRandomSeed takes the seeds a key holds, 0 to 2^64 - 1, and refuses the others (they trained as their value mod 2^64)', () => {

@@ -6,6 +6,7 @@
 import { assertDType, type DType } from '../tensor/dtype.js';
 import { invalid } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { assertShape } from '../tensor/shape.js';
 import { key, type Key, type Seed } from './keys.js';
 import { bernoulli, normal, randint, truncatedNormal, uniform } from './samplers.js';
 import type { TensorLike } from '../ops/creation.js';
@@ -58,11 +59,14 @@ export function randomStandardNormal(shape: readonly number[], dtype: DType = 'f
  * to x) kept with probability 1 - rate and scaled by 1 / (1 - rate), else 0: x times
  * keep / (1 - rate), the keep mask keyed as randomUniform's values are (a seed, or the unnamed stream).
  */
-export const dropout = op(function dropout(x: TensorLike, rate: number, noiseShape?: readonly number[], seed?: Seed): Tensor {
+export const dropout = op(function dropout(x: TensorLike, rate: number, noiseShape?: readonly (number | null)[] | null, seed?: Seed): Tensor {
   const t = asFloat(x, 'dropout');
   if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw invalid('dropout', 'Expected rate in [0, 1)', { rate });
+  // TF.js's (and Keras's) noiseShape of x's rank may hold null for x's dimension there ([null, 1]).
+  const maskShape = noiseShape == null ? t.shape : noiseShape.length === t.rank ? noiseShape.map((d, i) => d ?? t.shape[i]) : noiseShape;
+  assertShape(maskShape, 'dropout', 'noiseShape');
   if (rate === 0) return clone(t);
   const keepProbability = 1 - rate;
-  const keep = bernoulli(keyOf(seed, 'dropout'), keepProbability, noiseShape ?? t.shape);
+  const keep = bernoulli(keyOf(seed, 'dropout'), keepProbability, maskShape as number[]);
   return mul(t, div(cast(keep, 'float32'), keepProbability));
 });
