@@ -15,7 +15,7 @@ const ops = { ...index, mirrorPad, resizeBilinear, resizeNearestNeighbor };
 
 /** Ops whose first argument is the tensor the method is called on. */
 const CHAINED = [
-  'abs', 'add', 'all', 'any', 'argMax', 'argMin', 'avgPool', 'batchNorm', 'broadcastTo', 'cast', 'ceil', 'clipByValue', 'conv1d', 'conv2d',
+  'abs', 'add', 'all', 'any', 'argMax', 'argMin', 'avgPool', 'batchNorm', 'broadcastTo', 'cast', 'ceil', 'clipByValue', 'clone', 'conv1d', 'conv2d',
   'conv2dTranspose', 'cos', 'cumprod', 'cumsum', 'depthwiseConv2d', 'div', 'divNoNan', 'dot', 'elu', 'euclideanNorm', 'equal', 'erf', 'exp', 'expandDims', 'expm1',
   'floor', 'floorDiv', 'gather', 'greater', 'greaterEqual', 'isFinite', 'isInf', 'isNaN', 'leakyRelu', 'less', 'lessEqual', 'log', 'log1p',
   'logSigmoid', 'logSoftmax', 'logSumExp', 'logicalAnd', 'logicalNot', 'logicalOr', 'logicalXor', 'matMul', 'max', 'maxPool', 'maximum', 'mean', 'min', 'minimum', 'mirrorPad',
@@ -46,7 +46,6 @@ interface SpecialMethods {
   as3D(rows: number, columns: number, depth: number): Tensor;
   as4D(rows: number, columns: number, depth: number, depth2: number): Tensor;
   reshapeAs(other: Tensor): Tensor;
-  clone(): Tensor;
   /** A TensorBuffer holding a copy of the values (TF.js's bufferSync). */
   bufferSync(): TensorBuffer;
   /** The same, once the values are read (TF.js's buffer()). */
@@ -76,7 +75,6 @@ const SPECIAL: SpecialMethods & ThisType<Tensor> = {
   as3D(rows, columns, depth) { return ops.reshape(this, [rows, columns, depth]); },
   as4D(rows, columns, depth, depth2) { return ops.reshape(this, [rows, columns, depth, depth2]); },
   reshapeAs(other) { return ops.reshape(this, other.shape); },
-  clone() { return ops.reshape(this, this.shape); },
   bufferSync() { return new TensorBuffer(this.shape, this.dtype, this.dataSync().slice()); },
   async buffer() { return new TensorBuffer(this.shape, this.dtype, (await this.data()).slice()); },
 };
