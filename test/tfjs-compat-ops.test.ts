@@ -304,6 +304,15 @@ forEachBackend('TF.js ops composed from verbatim ops', () => {
     await assert.rejects(vb.booleanMaskAsync(vb.tensor([1, 2]), vb.tensor([NaN, 1])), /booleanMaskAsync: Expected mask of dtype bool. Received: mask.dtype="float32"/);
   });
 
+  it('int32 operands of dot, outerProduct and a two-operand einsum, and non-bool logicalXor operands, are errors naming the op (they named matMul, logicalOr)', () => {
+    const ints = vb.tensor([1, 2], undefined, 'int32');
+    assert.throws(() => vb.dot(ints, ints), /^ValueError: dot: Expected t1 and t2 of dtype float32 \(as matMul\). Received: t1.dtype="int32"/);
+    assert.throws(() => vb.outerProduct(ints, vb.tensor([1, 2])), /^ValueError: outerProduct: Expected v1 and v2 of dtype float32 \(as matMul\)/);
+    assert.throws(() => vb.einsum('i,i->', ints, ints), /^ValueError: einsum: Expected two operands of dtype float32 \(as matMul\). Received: dtypes=\["int32", "int32"\]/);
+    same(vb.einsum('ij->ji', vb.tensor([[1, 2]], undefined, 'int32')), tf.einsum('ij->ji', tf.tensor([[1, 2]], undefined, 'int32')), 'one int32 operand: no matMul');
+    assert.throws(() => vb.logicalXor(vb.tensor([1, 0]), vb.tensor([true, false])), /^ValueError: logicalXor: Expected a and b of dtype bool. Received: a.dtype="float32", b.dtype="bool"/);
+  });
+
   it('diag keeps a bool tensor bool and cumprod counts bool as int32, as TF.js (diag gave float32, cumprod failed in mul)', () => {
     same(vb.diag(vb.tensor([true, false, true])), tf.diag(tf.tensor([true, false, true])), 'diag bool');
     same(vb.cumprod(vb.tensor([[true, true], [false, true]]), 1), tf.cumprod(tf.tensor([[true, true], [false, true]]), 1), 'cumprod bool');

@@ -40,6 +40,8 @@ export const dot = op(function dot(t1: TensorLike, t2: TensorLike): Tensor {
   if ((a.rank !== 1 && a.rank !== 2) || (b.rank !== 1 && b.rank !== 2)) {
     throw invalid('dot', 'Expected t1 and t2 of rank 1 or 2', { 't1.shape': a.shape, 't2.shape': b.shape });
   }
+  // matMul's dtype (TF.js also multiplies int32), checked here so that the error names this op.
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') throw invalid('dot', 'Expected t1 and t2 of dtype float32 (as matMul)', { 't1.dtype': a.dtype, 't2.dtype': b.dtype });
   const inner = a.shape[a.rank - 1];
   if (inner !== b.shape[0]) throw invalid('dot', `Expected t2's first dimension to be t1's last (${inner})`, { 't1.shape': a.shape, 't2.shape': b.shape });
   const product = matMul(a.rank === 1 ? reshape(a, [1, -1]) : a, b.rank === 1 ? reshape(b, [-1, 1]) : b);
@@ -51,6 +53,7 @@ export const outerProduct = op(function outerProduct(v1: TensorLike, v2: TensorL
   const a = convertToTensor(v1, 'v1', 'outerProduct');
   const b = convertToTensor(v2, 'v2', 'outerProduct');
   if (a.rank !== 1 || b.rank !== 1) throw invalid('outerProduct', 'Expected vectors (rank 1)', { 'v1.shape': a.shape, 'v2.shape': b.shape });
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') throw invalid('outerProduct', 'Expected v1 and v2 of dtype float32 (as matMul)', { 'v1.dtype': a.dtype, 'v2.dtype': b.dtype });
   return matMul(reshape(a, [-1, 1]), reshape(b, [1, -1]));
 });
 
@@ -68,7 +71,10 @@ export const rsqrt = op(function rsqrt(x: TensorLike): Tensor {
 });
 
 export const logicalXor = op(function logicalXor(a: TensorLike, b: TensorLike): Tensor {
-  return logicalAnd(logicalOr(a, b), logicalNot(logicalAnd(a, b)));
+  const [x, y] = [convertToTensor(a, 'a', 'logicalXor', 'bool'), convertToTensor(b, 'b', 'logicalXor', 'bool')];
+  // Checked here so that the error names this op, not the ones it is made of.
+  if (x.dtype !== 'bool' || y.dtype !== 'bool') throw invalid('logicalXor', 'Expected a and b of dtype bool', { 'a.dtype': x.dtype, 'b.dtype': y.dtype });
+  return logicalAnd(logicalOr(x, y), logicalNot(logicalAnd(x, y)));
 });
 
 /** Whether each element is finite (bool): false for NaN and the infinities; int32 and bool always are. */

@@ -60,6 +60,9 @@ export const einsum = op(function einsum(equation: string, ...tensors: TensorLik
   }
   const inOutput = (label: string) => out.includes(label);
   if (operands.length === 1) return ordered(sumOut(operands[0]!, inOutput), out);
+  if (operands.some(({ t }) => t.dtype !== 'float32')) {
+    throw invalid('einsum', 'Expected two operands of dtype float32 (as matMul)', { dtypes: operands.map(({ t }) => t.dtype) });
+  }
   // Labels only one operand has and the output lacks are summed out first.
   const [a, b] = [sumOut(operands[0]!, (l) => inOutput(l) || operands[1]!.labels.includes(l)), sumOut(operands[1]!, (l) => inOutput(l) || operands[0]!.labels.includes(l))];
   const batch = out.filter((l) => a.labels.includes(l) && b.labels.includes(l));
