@@ -36,6 +36,8 @@ describe('training: bad input', () => {
     const late = Array.from({ length: 8 }, (_, i) => (i === 6 ? 7 : i % 3));
     await assert.rejects(m.fit(vb.ones([8, 2]), vb.tensor(late), { verbose: 0, batchSize: 8, epochs: 1, dataParallel: { workers: 1, microBatch: 2, inProcess: true } }),
       /fit: Expected integer labels in \[0, 3\) \(sparseCategoricalCrossentropy\)\. Received: y\[6\]=7$/);
+    // Labels of shape [n, 1] (as Keras takes them): the index of y as given, y[13][0] (it said y[13], not an index of y).
+    await assert.rejects(m.fit(vb.ones([20, 2]), vb.tensor(labels, [20, 1]), { verbose: 0, batchSize: 8 }), /Received: y\[13\]\[0\]=5$/);
     // Sequence labels ([batch, time]) and one output of several: the output, the row and the time step.
     const a = vb.input({ shape: [4, 2] });
     const two = vb.model({ inputs: a, outputs: [vb.layers.dense({ units: 1 }).apply(a) as vb.layers.SymbolicTensor, vb.layers.dense({ units: 3, activation: 'softmax' }).apply(a) as vb.layers.SymbolicTensor] });

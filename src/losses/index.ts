@@ -110,19 +110,20 @@ function crossentropyFromDistribution(y: Tensor, yPred: Tensor, fromLogits: bool
   return ops.neg(ops.sum(ops.mul(y, ops.log(p)), -1));
 }
 
-/** Categorical crossentropy with integer class labels (shape yPred.shape minus the last axis, or with a last axis of 1). */
 /**
  * Sparse labels must be integers in [0, classes): anything else would select no class and train
- * silently with a zero loss. One read of the batch's labels, small next to the step itself.
+ * silently with a zero loss. One read of the batch's labels, small next to the step itself. A bad
+ * one is named by its index in the targets as given (yTrue[13][0] for labels of shape [n, 1]).
  */
-function checkLabels(labels: Tensor, classes: number): void {
+function checkLabels(labels: Tensor, classes: number, givenShape: readonly number[]): void {
   const values = labels.dataSync();
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (!(Number.isInteger(v) && v >= 0 && v < classes)) throw new LabelError('sparseCategoricalCrossentropy', `Expected integer labels in [0, ${classes})`, i, labels.shape, v);
+    if (!(Number.isInteger(v) && v >= 0 && v < classes)) throw new LabelError('sparseCategoricalCrossentropy', `Expected integer labels in [0, ${classes})`, i, givenShape, v);
   }
 }
 
+/** Categorical crossentropy with integer class labels (shape yPred.shape minus the last axis, or with a last axis of 1). */
 export function sparseCategoricalCrossentropy(config: { fromLogits?: boolean } = {}): Loss {
   refuseUnknownOptions('sparseCategoricalCrossentropy', config, ['fromLogits']);
   const { fromLogits = false } = config;
@@ -135,7 +136,7 @@ export function sparseCategoricalCrossentropy(config: { fromLogits?: boolean } =
       if (labels.shape.length !== batchShape.length || labels.shape.some((d, i) => d !== batchShape[i])) {
         throw invalid('sparseCategoricalCrossentropy', `Expected integer labels of shape ${JSON.stringify(batchShape)}`, { 'yTrue.shape': yTrue.shape, 'yPred.shape': yPred.shape });
       }
-      checkLabels(labels, classes);
+      checkLabels(labels, classes, yTrue.shape);
       const oneHot = ops.oneHot(ops.cast(labels, 'int32'), classes);
       return crossentropyFromDistribution(oneHot, yPred, fromLogits);
     },
