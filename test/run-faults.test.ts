@@ -256,10 +256,13 @@ ${LONG.replace("import * as vb from 'verbatim';", "const vb = await import('verb
     const exit = new Promise((r) => child.on('exit', r));
     const fresh = () => (existsSync(STORE) ? readdirSync(STORE) : []).filter((id) => !before.has(id) && !id.startsWith('.'));
     // Killed once the child process exists (it then spends 1.5 s loading), found in /proc by its
-    // script: a fixed wait killed the CLI before it had started the child on a loaded machine.
+    // script: a fixed wait killed the CLI before it had started the child on a loaded machine. A
+    // process the CLI forked shows the CLI's command line until it execs (git, asked before the
+    // run's status is written): the child's command line runs the script, not the CLI.
     const childStarted = () => readdirSync('/proc').some((pid) => {
       try {
-        return /^\d+$/.test(pid) && Number(pid) !== child.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(file);
+        const cmdline = /^\d+$/.test(pid) && Number(pid) !== child.pid ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
+        return cmdline.includes(file) && !cmdline.includes(CLI);
       } catch {
         return false; // a process that ended meanwhile
       }
