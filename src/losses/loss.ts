@@ -27,10 +27,14 @@ export class LabelError extends ValueError {
     super(invalid(context, expectation, { [`yTrue${indexText(index, labelShape)}`]: value }).message);
   }
 
+  /** Labels per example (row): the product of the labels' shape after the batch axis. */
+  get perRow(): number {
+    return this.labelShape.slice(1).reduce((n, d) => n * d, 1);
+  }
+
   /** The error for these labels as rows [offset, offset + their rows) of a batch of `rows` (a data-parallel micro-batch's). */
   inBatch(offset: number, rows: number): LabelError {
-    const perRow = this.labelShape.slice(1).reduce((n, d) => n * d, 1);
-    const moved = new LabelError(this.context, this.expectation, this.index + offset * perRow, [rows, ...this.labelShape.slice(1)], this.value);
+    const moved = new LabelError(this.context, this.expectation, this.index + offset * this.perRow, [rows, ...this.labelShape.slice(1)], this.value);
     moved.output = this.output;
     return moved;
   }

@@ -136,7 +136,7 @@ export class Graph {
       const args = node.inputs.map((t) => values.get(t)!);
       const inputMasks = node.inputs.map((t) => masks.get(t));
       // A layer of a list gets each input's mask (masksPerInput: Concatenate, MultiHeadAttention)
-      // or their and; one without mask support gets one only to warn that it stops there (the
+      // or their merge (mergedMask: Keras 3's or); one without mask support gets one only to warn that it stops there (the
       // masks of inputs of other lengths cannot be and-ed).
       const inputMask = node.layer.ignoresMasks ? undefined
         : !node.asList || node.layer.takesInitialState ? inputMasks[0]

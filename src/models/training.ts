@@ -138,10 +138,9 @@ function restoreAccumulators(compiled: Compiled, meanLoss: RunningMean, outputMe
 
 /** A bad label named by its row in the data (y[17]), not by its place in the (shuffled) batch. */
 function atDataRow(error: LabelError, rows: Int32Array, context: string): ValueError {
-  const perRow = error.labelShape.slice(1).reduce((n, d) => n * d, 1);
-  const row = rows[Math.floor(error.index / perRow)]!;
+  const { perRow } = error;
   const y = error.output === undefined ? 'y' : `y[${error.output}]`;
-  return invalid(context, `${error.expectation} (${error.context})`, { [`${y}[${row}]${indexText(error.index % perRow, error.labelShape.slice(1))}`]: error.value });
+  return invalid(context, `${error.expectation} (${error.context})`, { [`${y}[${rows[Math.floor(error.index / perRow)]!}]${indexText(error.index % perRow, error.labelShape.slice(1))}`]: error.value });
 }
 
 /** One optimisation step on a batch; updates the metrics with the batch's predictions. */
