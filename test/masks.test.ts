@@ -203,3 +203,47 @@ describe('elementwise merges: the output mask (Keras 3)', () => {
     model.dispose();
   });
 });
+
+describe('a model standing as a layer of another: masks in and out (Keras 3, TF.js)', () => {
+  it("its outputs carry the masks its layers give them: an encoder's embedding(maskZero) masks the lstm after it", () => {
+    vb.setRandomSeed(25);
+    const encoder = vb.sequential({ layers: [L.embedding({ inputDim: 9, outputDim: 4, maskZero: true, inputShape: [null] })] });
+    const model = vb.sequential({ layers: [encoder, L.lstm({ units: 3 })] });
+    assert.deepEqual(bits(model.predict(tokens([[3, 1, 4, 0, 0]])) as vb.Tensor), bits(model.predict(tokens([[3, 1, 4]])) as vb.Tensor));
+    assert.deepEqual(model.layers[0]!.computeMask(tokens([[3, 1, 0]]), undefined)!.arraySync(), [[1, 1, 0]]);
+    model.dispose();
+  });
+
+  it('the masks its inputs carry reach its layers, each input its own', () => {
+    vb.setRandomSeed(26);
+    const [innerA, innerB] = [vb.input({ shape: [null, 4], name: 'inner_a' }), vb.input({ shape: [null, 4], name: 'inner_b' })];
+    const [lstmA, lstmB] = [L.lstm({ units: 2 }), L.lstm({ units: 2 })];
+    const inner = vb.model({ inputs: [innerA, innerB], outputs: [lstmA.apply(innerA), lstmB.apply(innerB)], name: 'inner' });
+    const [a, b] = [vb.input({ shape: [null], dtype: 'int32', name: 'a' }), vb.input({ shape: [null], dtype: 'int32', name: 'b' })];
+    const embed = L.embedding({ inputDim: 9, outputDim: 4, maskZero: true });
+    const outer = vb.model({ inputs: [a, b], outputs: inner.apply([embed.apply(a), embed.apply(b)]) as vb.layers.SymbolicTensor[] });
+    const [outA, outB] = outer.predict([tokens([[5, 2, 0, 0]]), tokens([[7, 0, 0, 0]])]) as vb.Tensor[];
+    const [aloneA, aloneB] = outer.predict([tokens([[5, 2]]), tokens([[7]])]) as vb.Tensor[];
+    assert.deepEqual(bits(outA!), bits(aloneA!));
+    assert.deepEqual(bits(outB!), bits(aloneB!));
+    outer.dispose();
+  });
+
+  it('a tagger inside a model trains with its output mask: other labels at padded steps change nothing, bit for bit', async () => {
+    const train = async (labels: number[][]) => {
+      vb.setRandomSeed(27);
+      const tagger = vb.sequential({ layers: [L.embedding({ inputDim: 9, outputDim: 3, maskZero: true, inputShape: [4] }), L.dense({ units: 3 })], name: 'tagger' });
+      const input = vb.input({ shape: [4], dtype: 'int32' });
+      const model = vb.model({ inputs: input, outputs: tagger.apply(input) as vb.layers.SymbolicTensor });
+      model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+      const history = await model.fit(tokens([[1, 2, 0, 0], [3, 4, 5, 0]]), vb.tensor(labels, [2, 4], 'int32'), { epochs: 2, batchSize: 2, verbose: 0 });
+      const weights = model.getWeights().map(bits);
+      model.dispose();
+      return { loss: history.history.loss, weights };
+    };
+    const one = await train([[0, 1, 0, 0], [2, 1, 0, 0]]);
+    const other = await train([[0, 1, 2, 1], [2, 1, 0, 2]]);
+    assert.deepEqual(one.loss, other.loss);
+    assert.deepEqual(one.weights, other.weights);
+  });
+});

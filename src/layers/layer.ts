@@ -264,6 +264,12 @@ export abstract class Layer {
   get maskedOutputs(): number {
     return 1;
   }
+  /**
+   * For a layer whose outputs' masks come out of its call rather than from computeMask (a model
+   * standing as a layer: its graph's outputs carry what its own layers gave them), the call with
+   * one mask per output (undefined for none); src/layers/masking.ts calls it instead of call.
+   */
+  callWithOutputMasks?(input: Tensor | Tensor[], context: CallContext): { output: Tensor | Tensor[]; masks: InputMasks };
   /** The nodes that call this layer in graphs (TF.js's inboundNodes), for outputShape. */
   readonly inboundNodes: Node[] = [];
 

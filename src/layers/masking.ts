@@ -24,9 +24,10 @@ export function mergedMask(masks: readonly (Tensor | undefined)[]): Tensor | und
 
 /**
  * Runs layer.call on an input that carries `mask` (for a layer with masksPerInput called on a
- * list, each input's mask); returns the output and the mask it carries.
+ * list, each input's mask); returns the output and the mask each of its outputs carries: the
+ * first maskedOutputs carry computeMask's, or each the one callWithOutputMasks gives it.
  */
-export function callWithMask(layer: Layer, input: Tensor | Tensor[], mask: Tensor | InputMasks | undefined, context: CallContext): { output: Tensor | Tensor[]; mask: Tensor | undefined } {
+export function callWithMask(layer: Layer, input: Tensor | Tensor[], mask: Tensor | InputMasks | undefined, context: CallContext): { output: Tensor | Tensor[]; masks: InputMasks } {
   if (!layer.supportsMasking) {
     const carried = Array.isArray(mask) ? mask.some((m) => m !== undefined) : mask !== undefined;
     if (carried && !layer.ignoresMasks && !warned.has(layer)) {
@@ -34,8 +35,11 @@ export function callWithMask(layer: Layer, input: Tensor | Tensor[], mask: Tenso
       console.warn(`Layer '${layer.name}' (${layer.className}) does not support masking: the mask its input carries stops here, and later layers see none.`);
     }
     const { mask: _dropped, ...rest } = context;
-    return { output: layer.call(input, rest), mask: undefined };
+    return { output: layer.call(input, rest), masks: [] };
   }
-  const output = layer.call(input, Array.isArray(mask) ? { ...context, inputMasks: mask } : mask ? { ...context, mask } : context);
-  return { output, mask: layer.computeMask(input, mask) };
+  const masked = Array.isArray(mask) ? { ...context, inputMasks: mask } : mask ? { ...context, mask } : context;
+  if (layer.callWithOutputMasks) return layer.callWithOutputMasks(input, masked);
+  const output = layer.call(input, masked);
+  const outputMask = layer.computeMask(input, mask);
+  return { output, masks: Array.from({ length: layer.maskedOutputs }, () => outputMask) };
 }

@@ -8,7 +8,7 @@
 import type { Dataset, Element } from '../data/dataset.js';
 import { ENGINE } from '../engine/engine.js';
 import { ValueError, invalid, refuseUnknownOptions } from '../errors.js';
-import { Layer, SymbolicTensor, assignWeights, holdsVariables, isSymbolic, setKeyName, type CallContext, type SymbolicShape } from '../layers/layer.js';
+import { Layer, SymbolicTensor, assignWeights, holdsVariables, isSymbolic, setKeyName, type CallContext, type InputMasks, type SymbolicShape } from '../layers/layer.js';
 import { SeedScopedNames } from '../random/seed.js';
 import * as ops from '../ops/index.js';
 import type { Optimizer } from '../optimizers/index.js';
@@ -202,8 +202,9 @@ export class LayersModel implements TrainableModel {
     return outputs.length === 1 ? outputs[0]! : outputs;
   }
 
-  callWithMasks(xs: readonly Tensor[], context: CallContext): ModelOutputs {
-    return this.graphOrThrow('call').runWithMasks(xs, context);
+  /** call, with the mask each output carries; `inputMasks`: the masks the inputs carry (none by default). */
+  callWithMasks(xs: readonly Tensor[], context: CallContext, inputMasks?: readonly (Tensor | undefined)[]): ModelOutputs {
+    return this.graphOrThrow('call').runWithMasks(xs, context, inputMasks);
   }
 
   regularizationLosses(): Tensor[] {
@@ -524,6 +525,11 @@ export class LayersModel implements TrainableModel {
  */
 export class ModelLayer extends Layer {
   override readonly takesInputList = true;
+  // The masks its inputs carry go to the model's inputs, each to its own (Keras 3's Functional.call
+  // takes them; TF.js's Container runs its graph with them), and its outputs carry what the
+  // model's layers give them: an embedding with maskZero inside an encoder masks the layers after it.
+  override supportsMasking = true;
+  override masksPerInput = true;
   constructor(readonly model: LayersModel) {
     super(model.className, { name: model.name });
     this.built = model.expectedInputShapes() !== undefined;
@@ -563,8 +569,22 @@ export class ModelLayer extends Layer {
   }
 
   call(x: Tensor | Tensor[], context: CallContext): Tensor | Tensor[] {
+    return this.callWithOutputMasks(x, context).output;
+  }
+
+  override callWithOutputMasks(x: Tensor | Tensor[], context: CallContext): { output: Tensor | Tensor[]; masks: (Tensor | undefined)[] } {
     this.inputShapes(Array.isArray(x) ? x.map((t) => [...t.shape]) : [...x.shape]);
-    return this.model.call(x, context);
+    const { mask, inputMasks, ...rest } = context;
+    const { outputs, masks } = this.model.callWithMasks(Array.isArray(x) ? x : [x], rest, inputMasks ?? [mask]);
+    return { output: outputs.length === 1 ? outputs[0]! : outputs, masks };
+  }
+
+  /** The mask of the model's first output for this input and mask (the model runs, as TF.js's Container computes it). */
+  override computeMask(x: Tensor | Tensor[], mask: Tensor | InputMasks | undefined): Tensor | undefined {
+    const { output, masks } = this.callWithOutputMasks(x, { training: false, step: 0, ...(Array.isArray(mask) ? { inputMasks: mask } : { mask }) });
+    const inputs = Array.isArray(x) ? x : [x];
+    for (const t of Array.isArray(output) ? output : [output]) if (!masks.includes(t) && !inputs.includes(t)) t.dispose();
+    return masks[0];
   }
 
   override get trainableWeights(): Variable[] {

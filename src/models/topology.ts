@@ -122,11 +122,15 @@ export class Graph {
     return this.runWithMasks(xs, context).outputs;
   }
 
-  /** run, with the mask each output carries (undefined for none): masked losses and metrics read them. */
-  runWithMasks(xs: readonly Tensor[], context: CallContext): { outputs: Tensor[]; masks: (Tensor | undefined)[] } {
+  /**
+   * run, with the mask each output carries (undefined for none): masked losses and metrics read
+   * them. `inputMasks` are the masks the inputs carry (a model standing as a layer of another).
+   */
+  runWithMasks(xs: readonly Tensor[], context: CallContext, inputMasks: readonly (Tensor | undefined)[] = []): { outputs: Tensor[]; masks: (Tensor | undefined)[] } {
     const values = new Map<SymbolicTensor, Tensor>();
     // The mask each tensor carries (src/layers/masking.ts); a layer's first output carries its mask.
     const masks = new Map<SymbolicTensor, Tensor | undefined>();
+    this.inputs.forEach((t, i) => masks.set(t, inputMasks[i]));
     // int32 and bool data for a float32 input are cast, as Keras and TF.js do (pixels, counts).
     this.inputs.forEach((t, i) => values.set(t, t.dtype === 'float32' && xs[i]!.dtype !== 'float32' ? ops.cast(xs[i]!, 'float32') : xs[i]!));
     for (const node of this.nodes) {
@@ -141,11 +145,11 @@ export class Graph {
       const inputMask = node.layer.ignoresMasks ? undefined
         : !node.asList || node.layer.takesInitialState ? inputMasks[0]
         : node.layer.supportsMasking ? (node.layer.masksPerInput ? inputMasks : mergedMask(inputMasks)) : inputMasks.find((m) => m !== undefined);
-      const { output, mask } = callWithMask(node.layer, node.asList ? args : args[0]!, inputMask, context);
+      const { output, masks: outputMasks } = callWithMask(node.layer, node.asList ? args : args[0]!, inputMask, context);
       const outputs = Array.isArray(output) ? output : [output];
       node.outputs.forEach((t, i) => {
         values.set(t, outputs[i]!);
-        masks.set(t, i < node.layer.maskedOutputs ? mask : undefined);
+        masks.set(t, outputMasks[i]);
       });
     }
     return { outputs: this.outputs.map((t) => values.get(t)!), masks: this.outputs.map((t) => masks.get(t)) };
