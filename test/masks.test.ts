@@ -247,3 +247,47 @@ describe('a model standing as a layer of another: masks in and out (Keras 3, TF.
     assert.deepEqual(one.weights, other.weights);
   });
 });
+
+describe('softmax with a mask (Keras 3)', () => {
+  const logits = vb.tensor([[1, 2, 3, 4], [0.5, -1, 2, 0]], [2, 4]);
+  const softmaxOf = (rows: number[][]) => vb.softmax(vb.tensor(rows, [rows.length, rows[0]!.length]));
+
+  it('a masked entry counts as -1e9, then 0: the unmasked entries are the softmax of those alone; a fully masked row is 0', () => {
+    const out = L.softmax().apply(logits, { mask: boolMask([[1, 1, 0, 0], [0, 0, 0, 0]]) }) as vb.Tensor;
+    assert.deepEqual(bits(out).slice(0, 2), bits(softmaxOf([[1, 2]])));
+    assert.deepEqual(Array.from(out.dataSync()).slice(2), [0, 0, 0, 0, 0, 0], 'masked entries and the fully masked row (Keras since 2025; it was uniform)');
+    const inner = L.softmax().apply(logits, { mask: boolMask([[1, 0, 1, 1], [1, 1, 1, 1]]) }) as vb.Tensor;
+    const expected = softmaxOf([[1, 3, 4]]).dataSync();
+    const got = inner.dataSync();
+    [got[0], got[2], got[3]].forEach((v, i) => assert.ok(Math.abs(v! - expected[i]!) <= 1e-7, `${v} vs ${expected[i]}`));
+    assert.equal(got[1], 0);
+    assert.deepEqual(bits(inner).slice(4), bits(softmaxOf([[0.5, -1, 2, 0]])), 'an all-true row is the plain softmax');
+  });
+
+  it('a mask broadcasts from the last dimension (key padding [batch, 1, keys] over [batch, queries, keys]); a number mask keeps where > 0.5', () => {
+    const scores = vb.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [2, 2, 3]);
+    const padding = boolMask([[1, 1, 0], [1, 0, 0]]).reshape([2, 1, 3]);
+    const out = (L.softmax().apply(scores, { mask: padding }) as vb.Tensor).arraySync() as number[][][];
+    assert.deepEqual(out.map((q) => q.map((row) => row.map((v) => v === 0))), [[[false, false, true], [false, false, true]], [[false, true, true], [false, true, true]]]);
+    assert.deepEqual(out[1]!.map((row) => row[0]), [1, 1]);
+    const numbers = L.softmax().apply(logits, { mask: vb.tensor([[0.9, 0.2, 1, 0.6], [1, 1, 1, 1]], [2, 4]) }) as vb.Tensor;
+    assert.deepEqual(bits(numbers), bits(L.softmax().apply(logits, { mask: boolMask([[1, 0, 1, 1], [1, 1, 1, 1]]) }) as vb.Tensor));
+  });
+
+  it("TF.js's softmax layer agrees where a row keeps an entry; a fully masked row is uniform there, 0 here", () => {
+    const rows = [[1, 1, 0, 0], [0, 0, 0, 0]];
+    const ours = (L.softmax().apply(logits, { mask: boolMask(rows) }) as vb.Tensor).dataSync();
+    const theirs = (tf.layers.softmax().apply(tf.tensor(logits.arraySync() as number[][]), { mask: tf.tensor(rows, [2, 4], 'bool') }) as tf.Tensor).dataSync();
+    ours.slice(0, 4).forEach((v, i) => assert.ok(Math.abs(v - theirs[i]!) <= 1e-7, `${v} vs ${theirs[i]}`));
+    assert.deepEqual(Array.from(theirs.slice(4)), [0.25, 0.25, 0.25, 0.25]);
+    assert.deepEqual(Array.from(ours.slice(4)), [0, 0, 0, 0]);
+  });
+
+  it("a mask that does not broadcast is an error naming its shape, as Keras 3's (a [batch, time] mask carried to a softmax over classes)", () => {
+    assert.throws(() => L.softmax().apply(logits, { mask: boolMask([[1, 0], [1, 1]]) }), /Expected a mask that broadcasts to the input .*input\.shape=\[2, 4\], mask\.shape=\[2, 2\]/s);
+    const input = vb.input({ shape: [5], dtype: 'int32' });
+    const tagger = vb.model({ inputs: input, outputs: L.softmax().apply(L.dense({ units: 3 }).apply(L.embedding({ inputDim: 9, outputDim: 2, maskZero: true }).apply(input))) });
+    assert.throws(() => tagger.predict(tokens([[1, 2, 0, 0, 0]])), /give the layer before it activation 'softmax' instead.*input\.shape=\[1, 5, 3\], mask\.shape=\[1, 5\]/s);
+    tagger.dispose();
+  });
+});

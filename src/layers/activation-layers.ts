@@ -7,7 +7,10 @@ import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
+import { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
+
+/** What a masked entry counts as before a masked softmax (Keras's large negative number for float32; exact in float32). */
+const LARGE_NEGATIVE = -1e9;
 
 /** A layer that maps each input to an output of its shape (the element-wise ones also pass the mask on: supportsMasking). */
 abstract class ActivationLayer extends Layer {
@@ -52,8 +55,13 @@ export interface SoftmaxArgs extends LayerArgs {
   axis?: number;
 }
 
-/** softmax(x) along `axis`. */
+/**
+ * softmax(x) along `axis`. A mask (carried by the input, or `apply(x, {mask})`) is Keras 3's: it
+ * broadcasts to x from the last dimension (each of its dimensions 1 or x's), a masked entry counts
+ * as -1e9 before the softmax and is 0 after it (so a fully masked row is 0, not uniform).
+ */
 export class Softmax extends ActivationLayer {
+  override supportsMasking = true;
   readonly axis: number;
 
   constructor(args: SoftmaxArgs = {}) {
@@ -63,8 +71,17 @@ export class Softmax extends ActivationLayer {
     this.axis = axis;
   }
 
-  call(x: Tensor): Tensor {
-    return ops.softmax(x, this.axis);
+  call(x: Tensor, context?: CallContext): Tensor {
+    const mask = context?.mask;
+    if (!mask) return ops.softmax(x, this.axis);
+    const [xs, ms] = [x.shape, mask.shape];
+    if (ms.length > xs.length || ms.some((d, i) => d !== 1 && d !== xs[xs.length - ms.length + i])) {
+      throw invalid(`${this.name ?? 'Softmax'}.call`, "Expected a mask that broadcasts to the input (each dimension 1 or the input's, counted from the last; Keras 3's Softmax). A [batch, time] mask carried from embedding({maskZero}) to a softmax over classes does not: give the layer before it activation 'softmax' instead", { 'input.shape': xs, 'mask.shape': ms });
+    }
+    return ENGINE.tidy(() => {
+      const keep = mask.dtype === 'bool' ? mask : ops.greater(mask, 0.5);
+      return ops.where(keep, ops.softmax(ops.where(keep, x, LARGE_NEGATIVE), this.axis), 0);
+    });
   }
 
   getConfig(): Record<string, unknown> {
