@@ -20,7 +20,7 @@ const CASES: LayerTestCase[] = [
   {
     name: 'simpleRNN', make: make(L.simpleRNN), args: { units: 3 }, inputShapes: [[2, 5, 4], [3, 1, 4]], outputShapes: [[null, 3], [null, 3]],
     weights: [['kernel', [4, 3]], ['recurrent_kernel', [3, 3]], ['bias', [3]]], smooth: true,
-    badArgs: [[{ units: 0 }, /units=0/], [{ dropout: 1 }, /dropout=1/], [{ recurrentDropout: -0.1 }, /recurrentDropout=-0.1/], [{ stateful: true }, /stateful=true/],
+    badArgs: [[{ units: 0 }, /units=0/], [{ dropout: 1 }, /dropout=1/], [{ recurrentDropout: -0.1 }, /recurrentDropout=-0.1/], [{ stateful: 1 }, /stateful=1/],
       [{ returnSequences: 'yes' }, /returnSequences="yes"/], [{ activation: 'swoosh' }, /activation="swoosh"/]],
   },
   {

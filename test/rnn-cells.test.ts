@@ -38,7 +38,7 @@ const CASES: LayerTestCase[] = [
     name: 'rnn(lstmCell)', make: makeRnn, args: { cell: { className: 'LSTMCell', config: { units: 4 } } },
     inputShapes: [[2, 6, 3], [1, 2, 3]], outputShapes: [[null, 4], [null, 4]], weights: weights('', 3, 4, 4), smooth: true,
     badArgs: [[{ cell: undefined }, /cell=undefined/], [{ cell: { className: 'Dense', config: { units: 2 } } }, /cell="Dense"/],
-      [{ cell: { className: 'LSTMCell', config: { units: 0 } } }, /units=0/], [{ stateful: true }, /stateful=true/], [{ returnState: 'yes' }, /returnState="yes"/]],
+      [{ cell: { className: 'LSTMCell', config: { units: 0 } } }, /units=0/], [{ stateful: 1 }, /stateful=1/], [{ returnState: 'yes' }, /returnState="yes"/]],
   },
   {
     name: 'rnn(gruCell resetAfter false) returnSequences goBackwards, recurrentDropout', make: makeRnn,

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { resetDatasetSeeds } from '../data/dataset.js';
 import { ENGINE } from '../engine/engine.js';
 import { resetLayerNames } from '../layers/layer.js';
-import { resetModelNames } from '../models/model.js';
+import { resetModelNames } from '../models/model-names.js';
 import { resetUnnamedStream } from '../random/seed.js';
 import { RunRecorder } from '../runs/recorder.js';
 import { writeJson } from '../runs/store.js';

@@ -126,6 +126,17 @@ export class Bidirectional extends Layer {
     return this.callOutputs(x, this.prepareToApply(x, context));
   }
 
+  /** Whether the wrapped layer is stateful (both directions then carry their states). */
+  get stateful(): boolean {
+    return this.forwardLayer.stateful;
+  }
+
+  /** Both directions start again from zeros (TF.js's resetStates). */
+  resetStates(): void {
+    this.forwardLayer.resetStates();
+    this.backwardLayer.resetStates();
+  }
+
   /** A wrapped layer made with trainable: false freezes both directions (Keras and TF.js copy it to the backward layer). */
   override get trainableWeights(): Variable[] {
     return this.trainable ? [...this.forwardLayer.trainableWeights, ...this.backwardLayer.trainableWeights] : [];

@@ -28,7 +28,10 @@ export interface SequenceArgs extends LayerArgs {
   returnState?: boolean;
   /** Process the sequence last step first (outputs then come in that order). */
   goBackwards?: boolean;
-  /** Not implemented: true is an error. */
+  /**
+   * Carry the final states of each batch into the next as its initial states, row by row (Keras,
+   * TF.js): every batch then has the first one's size; resetStates() starts again from zeros.
+   */
   stateful?: boolean;
   /** Accepted for TF.js compatibility; the loop is always unrolled. */
   unroll?: boolean;
@@ -66,6 +69,13 @@ function splitRows(x: Tensor, parts: number): Tensor[] {
   return [...splitRows(first, half), ...splitRows(second, parts - half)];
 }
 
+/** A stateful layer's states after its last call: the next call's initial states. */
+export interface CarriedStates {
+  batch: number;
+  /** Each state's values ([batch, units], row-major), in the layer's state order. */
+  values: Float32Array[];
+}
+
 /** Runs a cell (or stacked cells) over a sequence (Keras's RNN). */
 export class RNN extends Layer {
   override supportsMasking = true;
@@ -76,13 +86,18 @@ export class RNN extends Layer {
   readonly returnSequences: boolean;
   readonly returnState: boolean;
   readonly goBackwards: boolean;
+  readonly stateful: boolean;
+  /**
+   * With stateful, the states the last call ended with (copied out of the step's tensors, so no
+   * gradient or tensor lifetime crosses batches); undefined: zeros, at whatever batch size comes.
+   */
+  private carried: CarriedStates | undefined;
   /** Set by Bidirectional when returning sequences: masked steps output zeros (Keras's zero_output_for_mask). */
   zeroOutputForMask = false;
 
   /** className: SimpleRNN, LSTM and GRU are RNN over the cell they make. */
   constructor(args: RNNArgs, className = 'RNN') {
     super(className, args);
-    if (args.stateful) throw invalid(className, 'Expected stateful: false (stateful recurrent layers are not implemented)', { stateful: args.stateful });
     if (args.cell === undefined || args.cell === null) throw invalid(className, 'Expected a cell: rnn({cell: vb.layers.lstmCell({units})}), or a list of cells', { cell: args.cell });
     this.cell = Array.isArray(args.cell) ? new StackedRNNCells({ cells: args.cell }) : cellFrom(args.cell, className, 'cell');
     this.cells = this.cell instanceof StackedRNNCells ? this.cell.cells : [this.cell as RecurrentCell];
@@ -92,6 +107,7 @@ export class RNN extends Layer {
     this.takesInitialState = true;
     this.takesInputList = true;
     this.goBackwards = flag(className, 'goBackwards', args.goBackwards, false);
+    this.stateful = flag(className, 'stateful', args.stateful, false);
     flag(className, 'unroll', args.unroll, true); // only checked: the loop is always unrolled
   }
 
@@ -168,7 +184,7 @@ export class RNN extends Layer {
       const expected = stateUnits.map((units) => `[${batch}, ${units}]`).join(' ');
       throw invalid(this.context, `Expected ${stateUnits.length} initial state(s) of shape ${expected}`, { initialState: initialStates.map((h) => `[${h.shape.join(',')}]`).join(' ') });
     }
-    let states = initialStates ? [...initialStates] : stateUnits.map((units) => ops.zeros([batch, units]));
+    let states = initialStates ? [...initialStates] : this.carried ? this.carriedTensors(batch, x.shape) : stateUnits.map((units) => ops.zeros([batch, units]));
     const outputs: Tensor[] = [];
     let last: Tensor | undefined;
     for (let i = 0; i < time; i++) {
@@ -194,7 +210,56 @@ export class RNN extends Layer {
       last = output;
       if (this.returnSequences) outputs.push(output);
     }
+    // Keras: every call of a stateful layer (training or not, initial states given or not) keeps its final states.
+    if (this.stateful) this.carried = { batch, values: states.map((s) => Float32Array.from(s.dataSync())) };
     return { outputs, output: last!, states };
+  }
+
+  /** The carried states as tensors, for a batch of the size they were carried for. */
+  private carriedTensors(batch: number, inputShape: readonly number[]): Tensor[] {
+    const { batch: carriedBatch, values } = this.carried!;
+    if (batch !== carriedBatch) {
+      throw invalid(this.context, `Expected a batch of ${carriedBatch} sequences, as the last one: a stateful layer carries each row's states into the same row of the next batch (call resetStates() before another batch size)`, { 'inputs.shape': inputShape });
+    }
+    const units = this.stateUnits();
+    return values.map((v, k) => ops.tensor(v, [batch, units[k]!]));
+  }
+
+  /**
+   * TF.js's resetStates (Keras's reset_state): the next call starts from zeros, or from `states`
+   * ([batch, units] each, as many as the layer has; their batch size is then the one it takes).
+   */
+  resetStates(states?: Tensor | Tensor[]): void {
+    const context = `${this.context}.resetStates`;
+    if (!this.stateful) throw invalid(context, 'Expected a stateful layer (made with stateful: true)', { stateful: this.stateful });
+    if (states === undefined || states === null) {
+      this.carried = undefined;
+      return;
+    }
+    const list = Array.isArray(states) ? states : [states];
+    const units = this.stateUnits();
+    const batch = list[0]?.shape[0];
+    if (list.length !== units.length || list.some((h, k) => h.rank !== 2 || h.shape[0] !== batch || h.shape[1] !== units[k] || h.dtype !== 'float32')) {
+      throw invalid(context, `Expected ${units.length} float32 state(s) of shape ${units.map((u) => `[batch, ${u}]`).join(' ')}, one batch size for all`, { states: list.map((h) => `${h.dtype}[${h.shape.join(',')}]`).join(' ') });
+    }
+    this.carried = { batch: batch!, values: list.map((h) => Float32Array.from(h.dataSync())) };
+  }
+
+  /** A copy of the carried states (for backups), or undefined at zeros. */
+  carriedStates(): CarriedStates | undefined {
+    return this.carried && { batch: this.carried.batch, values: this.carried.values.map((v) => v.slice()) };
+  }
+
+  /** Restores what carriedStates gave (a backup's), checked against the layer's states. */
+  restoreCarriedStates(carried: CarriedStates | undefined, context: string): void {
+    if (carried !== undefined) {
+      const units = this.stateUnits();
+      const { batch, values } = carried;
+      if (!Number.isSafeInteger(batch) || batch < 1 || !Array.isArray(values) || values.length !== units.length || values.some((v, k) => !(v instanceof Float32Array) || v.length !== batch * units[k]!)) {
+        throw invalid(context, `Expected the carried states of ${this.name}: ${units.length} of [batch, units] values`, { batch, states: Array.isArray(values) ? values.length : values });
+      }
+    }
+    this.carried = carried && { batch: carried.batch, values: carried.values.map((v) => v.slice()) };
   }
 
   /** Every output: [output] or, with returnState, [output, ...final states]; x may be [sequence, ...initial states]. */
@@ -225,7 +290,7 @@ export class RNN extends Layer {
 
   /** The options besides the cell's. */
   protected sequenceConfig(): Record<string, unknown> {
-    return { returnSequences: this.returnSequences, returnState: this.returnState, goBackwards: this.goBackwards, stateful: false };
+    return { returnSequences: this.returnSequences, returnState: this.returnState, goBackwards: this.goBackwards, stateful: this.stateful };
   }
 
   getConfig(): Record<string, unknown> {

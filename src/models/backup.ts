@@ -16,6 +16,8 @@ import { tensor } from '../ops/index.js';
 import { Variable } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Callback, CallbackState, Logs, TrainingModel, TrainingParams, TrainingPosition } from './callbacks.js';
+import { carriedStatesOf, restoreCarriedStates, statefulLayers } from './stateful.js';
+import type { CarriedStates } from '../layers/recurrent.js';
 
 export interface BackupAndRestoreArgs {
   /** The directory of the backup (created if missing). */
@@ -166,6 +168,8 @@ interface Backup {
   /** With finished: the epochs that fit asked for, and whether a callback stopped it before them (absent in older backups: no further). */
   epochs?: number;
   stopped?: boolean;
+  /** Stateful recurrent layers' carried states (null at zeros), in layer order; absent without such layers. */
+  carriedStates?: (CarriedStates | null)[];
   /** The shapes the model was built for: a restart builds a model that builds at its first batch from them before restoring. */
   inputShapes?: (number | null)[][];
 }
@@ -283,10 +287,15 @@ export class BackupAndRestore implements Callback {
       }
     }
     stateful.forEach((c, i) => c.setState!(backup.callbacks[i]!.state));
+    // Checked and restored now (a backup of a model without stateful layers holds none: [] checks the
+    // model has none either); in the middle of an epoch, again after its onEpochBegin hooks.
+    const carried = backup.carriedStates ?? [];
+    const restoreCarried = () => restoreCarriedStates(model, carried, context);
+    restoreCarried();
     this.startEpoch = backup.epoch;
     this.completedEpochs = backup.epoch;
     if (backup.finished && !this.continues(backup)) return { epoch: Number.MAX_SAFE_INTEGER, step: 0, accumulators: [] };
-    return { epoch: backup.epoch, step: backup.step, accumulators: backup.accumulators };
+    return { epoch: backup.epoch, step: backup.step, accumulators: backup.accumulators, ...(backup.step > 0 ? { restoreMidEpoch: restoreCarried } : {}) };
   }
 
   /**
@@ -363,6 +372,7 @@ export class BackupAndRestore implements Callback {
       finished,
       ...(finished ? { epochs: this.params!.epochs, stopped: model.stopTraining } : {}),
       ...(model.expectedInputShapes?.() ? { inputShapes: model.expectedInputShapes()! } : {}),
+      ...(statefulLayers(model).length > 0 ? { carriedStates: carriedStatesOf(model) } : {}),
     };
     for (const { tensor: t } of optimizer) if (!(t instanceof Variable)) t.dispose();
     const automatic = this.automatic;

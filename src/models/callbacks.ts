@@ -79,6 +79,12 @@ export interface TrainingPosition {
   epoch: number;
   step: number;
   accumulators: number[][];
+  /**
+   * For a position in the middle of an epoch, what restores the model's state of that moment once
+   * the epoch's onEpochBegin hooks have run again (a stateful layer's carried states, which a hook
+   * resetting them at each epoch's start would otherwise undo).
+   */
+  restoreMidEpoch?: () => void;
 }
 
 export interface TrainingParams {

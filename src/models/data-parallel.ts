@@ -22,6 +22,7 @@ import { VERSION } from '../version.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import type { DataParallelOptions, ProcessOptions } from './fit-options.js';
 import { combineNodes, fromWire, nodeGradients, shareSumsProblem, toWire, treeNodes, type MicroBatchTask, type ShareSum, type StepContext } from './micro-batch.js';
+import { statefulLayers } from './stateful.js';
 import { LayersModel } from './model.js';
 import { checkClassWeightTargets, installDataParallel, updateMetrics, type BatchStepper, type FitArgs, type StepResult } from './training.js';
 import type { TrainableModel } from './batches.js';
@@ -436,5 +437,8 @@ class DataParallelStepper implements BatchStepper {
 installDataParallel((model: TrainableModel, args: FitArgs, context: string) => {
   const options = checkOptions(args.dataParallel, context);
   if (!(model instanceof LayersModel)) throw invalid(context, 'Expected a LayersModel with dataParallel', { model: model.name });
+  // Each micro-batch's rows would need the carried states of their rows, and the batch's final states gathered back.
+  const stateful = statefulLayers(model);
+  if (stateful.length > 0) throw invalid(context, 'Expected no stateful recurrent layer with dataParallel (not implemented: train it without dataParallel)', { stateful: stateful[0]!.name });
   return new DataParallelStepper(model, options, context);
 });

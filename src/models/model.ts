@@ -8,8 +8,7 @@
 import type { Dataset, Element } from '../data/dataset.js';
 import { ENGINE } from '../engine/engine.js';
 import { ValueError, invalid, refuseUnknownOptions } from '../errors.js';
-import { Layer, SymbolicTensor, assignWeights, holdsVariables, isSymbolic, setKeyName, type CallContext, type InputMasks, type SymbolicShape } from '../layers/layer.js';
-import { SeedScopedNames } from '../random/seed.js';
+import { Layer, SymbolicTensor, assignWeights, holdsVariables, isSymbolic, type CallContext, type InputMasks, type SymbolicShape } from '../layers/layer.js';
 import * as ops from '../ops/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
@@ -21,6 +20,8 @@ import type { History } from './callbacks.js';
 import { notify, observed } from './observers.js';
 import { printSummary } from './summary.js';
 import { Graph } from './topology.js';
+import { statefulLayers } from './stateful.js';
+import { nextModelName } from './model-names.js';
 import type { IOHandler, ModelSerializer, SaveConfig, SaveResult } from '../io/types.js';
 import { callModel, datasetEvaluation, evaluateBatches, fitDatasetBatches, fitTensors, trainStep, type FitArgs } from './training.js';
 import {
@@ -37,26 +38,6 @@ export function registerModelSerializer(value: ModelSerializer): void {
 function serializerOrThrow(context: string): ModelSerializer {
   if (!serializer) throw invalid(context, "Expected verbatim's io module loaded (import from 'verbatim', not from its models alone)", { serializer });
   return serializer;
-}
-
-const modelCounts = new Map<string, number>();
-const modelKeyNames = new SeedScopedNames();
-
-/** Forgets the model names handed out (verbatim doctor's second pass in one process). */
-export function resetModelNames(): void {
-  modelCounts.clear();
-}
-
-/** A model name unique in the process; its weights' keys use the name counted since the seed was set. */
-function nextModelName(base: string): string {
-  const nameOf = (i: number) => (i === 0 ? base : `${base}_${i}`);
-  let n = modelCounts.get(base) ?? 0;
-  // A loaded model takes the file's name when free (src/io), which this count may reach later.
-  while (holdsVariables(nameOf(n))) n++;
-  modelCounts.set(base, n + 1);
-  const name = nameOf(n);
-  setKeyName(name, modelKeyNames.next(base));
-  return name;
 }
 
 function isDataset(value: unknown): value is Dataset<Element> {
@@ -511,6 +492,11 @@ export class LayersModel implements TrainableModel {
       ...(outputs?.some((o) => o.weight !== undefined) ? { lossWeights: Object.fromEntries(outputs.map((o) => [o.name, o.weight ?? 1])) } : {}),
       metrics: outputs ? namedMetrics(this.compiled!).map(([name]) => name) : [],
     };
+  }
+
+  /** TF.js's resetStates: every stateful recurrent layer starts its next batch from zeros. */
+  resetStates(): void {
+    for (const layer of statefulLayers(this)) layer.resetStates();
   }
 
   dispose(): void {

@@ -296,7 +296,10 @@ async function trainEpochs(
     outputMeans = lossMeans(compiled);
     // A backup saved in the middle of this epoch: its running loss and metrics, and the batches after it.
     const skip = resume && epoch === resume.epoch ? resume.step : 0;
-    if (skip > 0) restoreAccumulators(compiled, meanLoss, outputMeans, resume!.accumulators, context);
+    if (skip > 0) {
+      restoreAccumulators(compiled, meanLoss, outputMeans, resume!.accumulators, context);
+      resume!.restoreMidEpoch?.();
+    }
     // In the first epoch the batches before the backup are still made and shown to the observers
     // (a recorded run fingerprints the first epoch's data), then dropped untrained.
     const first = epoch === initialEpoch;
