@@ -8,3 +8,4 @@ export * from './reduction.js';
 export * from './shape.js';
 export * from './compat.js';
 export * from './einsum.js';
+export * from './bucketing.js';

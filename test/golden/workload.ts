@@ -117,6 +117,11 @@ function opDigests(vb: VB, out: Digests): void {
   put('TF.js compositions, no gradient', [vb.dot(x, y), vb.euclideanNorm(x, 1), vb.isFinite(vb.div(x, vb.round(x))), vb.isInf(vb.div(x, vb.round(x))),
     vb.logicalXor(mask, vb.greater(x, 0)), vb.buffer([2], 'float32', Float32Array.of(1, 2)).toTensor()]);
   withGrad('cumprod', (t) => vb.add(vb.cumprod(t, 1), vb.cumprod(t, 0, true, true)));
+  // Counting and searching (src/ops/bucketing.ts).
+  const counts = vb.abs(ints);
+  put('bincount/denseBincount', [vb.bincount(vb.reshape(counts, [24]), vb.reshape(x, [24]), 5), vb.denseBincount(counts, [], 4), vb.denseBincount(counts, ints, 6), vb.denseBincount(counts, x, 3, true)]);
+  const edges = vb.neg(vb.topk(vb.neg(x), 6).values);
+  put('searchSorted/lowerBound/upperBound', [vb.searchSorted(edges, x), vb.lowerBound(edges, vb.mul(x, 2)), vb.upperBound(edges, vb.round(x))]);
 }
 
 /** Every sampler of vb.random, the TF.js-style ones, the generator, and every initializer. */
