@@ -130,6 +130,15 @@ const CASES: GradCase[] = [
   { name: 'swish', inputs: [{ shape: [6] }], f: vb.swish, reference: u((v) => v * sigmoid64(v)) },
   { name: 'gelu', inputs: [{ shape: [6] }], f: (x) => vb.gelu(x), reference: u((v) => 0.5 * v * (1 + erf64(v / Math.SQRT2))) },
   { name: 'clipByValue', inputs: [{ shape: [4], values: [-3, -0.5, 0.5, 3] }], f: (x) => vb.clipByValue(x, -1, 1), reference: u((v) => Math.min(Math.max(v, -1), 1)) },
+  {
+    name: 'spaceToBatchND', inputs: [{ shape: [2, 3, 4, 2] }],
+    f: (x) => vb.spaceToBatchND(x, [2, 3], [[1, 0], [1, 1]]), reference: (x) => naive.spaceToBatchND(x, [2, 3], [[1, 0], [1, 1]]),
+  },
+  {
+    name: 'batchToSpaceND', inputs: [{ shape: [12, 2, 3, 2] }],
+    f: (x) => vb.batchToSpaceND(x, [2, 3], [[1, 0], [2, 1]]), reference: (x) => naive.batchToSpaceND(x, [2, 3], [[1, 0], [2, 1]]),
+  },
+  { name: 'depthToSpace', inputs: [{ shape: [2, 2, 3, 8] }], f: (x) => vb.depthToSpace(x, 2), reference: (x) => naive.depthToSpace(x, 2) },
 ];
 
 function inputValues(input: Input, seed: number): number[] {

@@ -1,7 +1,9 @@
 /**
- * TF.js's bincount, denseBincount and searchSorted (lowerBound, upperBound) (src/ops/bucketing.ts)
- * against TF.js 4.22 (cpu), bit for bit: the counts add weights in TF.js's order and the searches
- * run TF.js's binary search. Errors naming the argument, and no tensor left behind.
+ * TF.js's bincount, denseBincount, searchSorted (lowerBound, upperBound), spaceToBatchND,
+ * batchToSpaceND and depthToSpace (src/ops/bucketing.ts, src/ops/space.ts) against TF.js 4.22
+ * (cpu), bit for bit: the counts add weights in TF.js's order, the searches run TF.js's binary
+ * search, and the space ops only move elements. Gradients, methods, errors naming the argument,
+ * and no tensor left behind.
  */
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
@@ -120,5 +122,87 @@ forEachBackend('bincount, denseBincount and searchSorted', () => {
     }
     vb.upperBound([1, 2, 3, 4, 5], [2, 4]).dispose();
     assert.equal(vb.memory().numTensors, before, 'the result only');
+  });
+});
+
+forEachBackend('spaceToBatchND, batchToSpaceND and depthToSpace', () => {
+  it('spaceToBatchND and batchToSpaceND give TF.js\'s bits (1 to 3 block dimensions, paddings and crops, int32), also as methods', () => {
+    const cases: [number[], number[], [number, number][]][] = [
+      [[2, 4, 6, 3], [2, 2], [[0, 0], [0, 2]]], [[2, 4, 6, 3], [2, 3], [[1, 1], [0, 0]]], [[3, 5, 2], [3], [[1, 0]]],
+      [[1, 2, 2, 1], [2, 2], [[0, 0], [0, 0]]], [[2, 2, 3, 4, 2], [2, 1, 2], [[1, 1], [0, 1], [1, 1]]], [[2, 3, 4], [1, 1], [[0, 0], [2, 1]]],
+    ];
+    for (const [shape, blockShape, paddings] of cases) {
+      const values = floats(shape.reduce((a, b) => a * b), shape.length);
+      const label = `x ${JSON.stringify(shape)}, blockShape ${JSON.stringify(blockShape)}, paddings ${JSON.stringify(paddings)}`;
+      const ours = vb.spaceToBatchND(vb.tensor(values, shape), blockShape, paddings);
+      const theirs = tf.spaceToBatchND(tf.tensor(values, shape), blockShape, paddings);
+      same(ours, theirs, `spaceToBatchND ${label}`);
+      same(vb.batchToSpaceND(ours, blockShape, paddings), tf.batchToSpaceND(theirs, blockShape, paddings), `batchToSpaceND ${label}`);
+      assert.equal(vb.digest(vb.batchToSpaceND(ours, blockShape, paddings)), vb.digest(vb.tensor(values, shape)), `round trip ${label}`);
+    }
+    const ints4 = Array.from({ length: 16 }, (_, i) => i - 8);
+    same(vb.tensor(ints4, [1, 4, 4, 1], 'int32').spaceToBatchND([2, 2], [[0, 0], [0, 0]]), tf.tensor4d(ints4, [1, 4, 4, 1], 'int32').spaceToBatchND([2, 2], [[0, 0], [0, 0]]), 'int32, the method');
+    same(vb.tensor(ints4, [4, 2, 2, 1]).batchToSpaceND([2, 2], [[1, 0], [0, 1]]), tf.tensor4d(ints4, [4, 2, 2, 1]).batchToSpaceND([2, 2], [[1, 0], [0, 1]]), 'crops, the method');
+  });
+
+  it('the gradient of spaceToBatchND is batchToSpaceND of dy and the other way round, bit for bit, as TF.js\'s', () => {
+    const [blockShape, paddings]: [number[], [number, number][]] = [[2, 3], [[1, 1], [2, 1]]];
+    const x = vb.tensor(floats(2 * 4 * 3 * 2, 1), [2, 4, 3, 2]);
+    const y = vb.spaceToBatchND(x, blockShape, paddings);
+    const dy = vb.tensor(floats(y.size, 2), y.shape);
+    const dx = vb.grad((t) => vb.spaceToBatchND(t, blockShape, paddings))(x, dy);
+    same(dx, tf.grad((t: tf.Tensor) => tf.spaceToBatchND(t, blockShape, paddings))(tf.tensor(x.arraySync() as number[][][][]), tf.tensor(dy.arraySync() as number[][][][])), 'spaceToBatchND: TF.js\'s gradient');
+    assert.equal(vb.digest(dx), vb.digest(vb.batchToSpaceND(dy, blockShape, paddings)), 'spaceToBatchND\'s gradient is batchToSpaceND');
+    const dyBack = vb.tensor(floats(x.size, 3), x.shape);
+    const dyFromBack = vb.grad((t) => vb.batchToSpaceND(t, blockShape, paddings))(y, dyBack);
+    assert.equal(vb.digest(dyFromBack), vb.digest(vb.spaceToBatchND(dyBack, blockShape, paddings)), 'batchToSpaceND\'s gradient is spaceToBatchND');
+  });
+
+  it('depthToSpace gives TF.js\'s bits (NHWC), TensorFlow\'s layout for NCHW, any dtype, the method; its gradient undoes it', () => {
+    for (const [shape, blockSize] of [[[2, 3, 2, 8], 2], [[1, 2, 2, 9], 3], [[3, 1, 4, 12], 2], [[1, 2, 3, 32], 4]] as [number[], number][]) {
+      const values = floats(shape.reduce((a, b) => a * b), blockSize);
+      same(vb.depthToSpace(vb.tensor(values, shape), blockSize), tf.depthToSpace(tf.tensor4d(values, shape as [number, number, number, number]), blockSize), `x ${JSON.stringify(shape)}, blockSize ${blockSize}`);
+      // NCHW is NHWC with the channels moved: TensorFlow's definition (TF.js's cpu backend refuses it).
+      const nchw = vb.depthToSpace(vb.transpose(vb.tensor(values, shape), [0, 3, 1, 2]), blockSize, 'NCHW');
+      assert.equal(vb.digest(nchw), vb.digest(vb.transpose(vb.depthToSpace(vb.tensor(values, shape), blockSize), [0, 3, 1, 2])), `NCHW ${JSON.stringify(shape)}`);
+    }
+    same(vb.tensor(floats(16, 4), [1, 1, 2, 8]).depthToSpace(2), tf.tensor4d(floats(16, 4), [1, 1, 2, 8]).depthToSpace(2, 'NHWC'), 'the method');
+    assert.deepEqual(vb.depthToSpace(vb.tensor([1, 2, 3, 4], [1, 1, 1, 4], 'int32'), 2).arraySync(), [[[[1], [2]], [[3], [4]]]]);
+    // A permutation: the gradient of sum(depthToSpace(x) * w) is w moved back, so depthToSpace of it is w.
+    const x = vb.tensor(floats(48, 5), [1, 2, 3, 8]);
+    const w = vb.tensor(floats(48, 6), [1, 4, 6, 2]);
+    const dx = vb.grad((t) => vb.sum(vb.mul(vb.depthToSpace(t, 2), w)))(x);
+    assert.equal(vb.digest(vb.depthToSpace(dx, 2)), vb.digest(w));
+  });
+
+  it('bad blocks, paddings, crops, sizes and formats are errors naming them, leaving no tensor behind', () => {
+    const before = vb.memory().numTensors;
+    const x = vb.zeros([2, 4, 4, 1]);
+    const held = vb.memory().numTensors;
+    const failing: [() => unknown, RegExp][] = [
+      [() => vb.spaceToBatchND(x, [3, 2], [[0, 0], [0, 0]]), /^ValueError: spaceToBatchND: Expected each padded spatial dimension to be divisible by its blockShape. Received: x.shape=\[2, 4, 4, 1\], paddings=\[\[0, 0\], \[0, 0\]\], blockShape=\[3, 2\]$/],
+      [() => vb.spaceToBatchND(x, [2, 0], [[0, 0], [0, 0]]), /spaceToBatchND: Expected blockShape to be a non-empty array of positive integers. Received: blockShape=\[2, 0\]/],
+      [() => vb.spaceToBatchND(x, [], []), /spaceToBatchND: Expected blockShape to be a non-empty array/],
+      [() => vb.spaceToBatchND(x, [2, 2], [[0, 0]]), /spaceToBatchND: Expected paddings to hold 2 \(blockShape.length\) pairs of non-negative integers. Received: paddings=\[\[0, 0\]\]/],
+      [() => vb.spaceToBatchND(x, [2, 2], [[0, -2], [0, 0]]), /spaceToBatchND: Expected paddings to hold 2 .*paddings=\[\[0, -2\], \[0, 0\]\]/],
+      [() => vb.spaceToBatchND(x, [1, 1, 1, 1], [[0, 0], [0, 0], [0, 0], [0, 0]]), /spaceToBatchND: Expected x of rank 5 or more \(1 \+ blockShape.length\)/],
+      [() => vb.batchToSpaceND(x, [2, 2], [[0, 0], [0, 0]]), /batchToSpaceND: Expected x's batch to be divisible by the product of blockShape \(4\). Received: x.shape=\[2, 4, 4, 1\]/],
+      [() => vb.batchToSpaceND(x, [1, 2], [[0, 0], [5, 4]]), /batchToSpaceND: Expected the crops of each spatial dimension to total at most its size times its blockShape/],
+      [() => vb.batchToSpaceND(x, [1, 1], [[0.5, 0], [0, 0]]), /batchToSpaceND: Expected crops to hold 2 .*crops=\[\[0.5, 0\], \[0, 0\]\]/],
+      [() => vb.depthToSpace(x, 2), /depthToSpace: Expected x's depth to be divisible by blockSize \* blockSize \(4\). Received: x.shape=\[2, 4, 4, 1\], blockSize=2/],
+      [() => vb.depthToSpace(x, 1), /depthToSpace: Expected blockSize to be an integer greater than 1. Received: blockSize=1/],
+      [() => vb.depthToSpace([[1, 2, 3, 4]], 2), /depthToSpace: Expected x of rank 4. Received: x.shape=\[1, 4\]/],
+      [() => vb.depthToSpace(x, 2, 'NCWH' as never), /depthToSpace: Expected dataFormat 'NHWC' or 'NCHW'. Received: dataFormat="NCWH"/],
+    ];
+    for (const [call, message] of failing) {
+      assert.throws(call, message);
+      assert.equal(vb.memory().numTensors, held, `${message}: no tensor left behind`);
+    }
+    const batched = vb.spaceToBatchND(x, [2, 2], [[0, 0], [0, 0]]);
+    const space = vb.batchToSpaceND(batched, [2, 2], [[1, 1], [0, 0]]);
+    const spread = vb.depthToSpace([[[[1, 2, 3, 4]]]], 2);
+    assert.equal(vb.memory().numTensors, held + 3, 'the results only');
+    vb.dispose([x, batched, space, spread]);
+    assert.equal(vb.memory().numTensors, before);
   });
 });

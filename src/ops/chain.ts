@@ -15,12 +15,12 @@ const ops = { ...index, mirrorPad, resizeBilinear, resizeNearestNeighbor };
 
 /** Ops whose first argument is the tensor the method is called on. */
 const CHAINED = [
-  'abs', 'add', 'all', 'any', 'argMax', 'argMin', 'avgPool', 'batchNorm', 'broadcastTo', 'cast', 'ceil', 'clipByValue', 'clone', 'conv1d', 'conv2d',
-  'conv2dTranspose', 'cos', 'cumprod', 'cumsum', 'depthwiseConv2d', 'div', 'divNoNan', 'dot', 'elu', 'euclideanNorm', 'equal', 'erf', 'exp', 'expandDims', 'expm1',
+  'abs', 'add', 'all', 'any', 'argMax', 'argMin', 'avgPool', 'batchNorm', 'batchToSpaceND', 'broadcastTo', 'cast', 'ceil', 'clipByValue', 'clone', 'conv1d', 'conv2d',
+  'conv2dTranspose', 'cos', 'cumprod', 'cumsum', 'depthToSpace', 'depthwiseConv2d', 'div', 'divNoNan', 'dot', 'elu', 'euclideanNorm', 'equal', 'erf', 'exp', 'expandDims', 'expm1',
   'floor', 'floorDiv', 'gather', 'greater', 'greaterEqual', 'isFinite', 'isInf', 'isNaN', 'leakyRelu', 'less', 'lessEqual', 'log', 'log1p',
   'logSigmoid', 'logSoftmax', 'logSumExp', 'logicalAnd', 'logicalNot', 'logicalOr', 'logicalXor', 'matMul', 'max', 'maxPool', 'maximum', 'mean', 'min', 'minimum', 'mirrorPad',
   'mod', 'mul', 'neg', 'norm', 'notEqual', 'oneHot', 'onesLike', 'pad', 'pow', 'prelu', 'prod', 'reciprocal', 'relu', 'relu6', 'reshape',
-  'resizeBilinear', 'resizeNearestNeighbor', 'reverse', 'round', 'rsqrt', 'selu', 'separableConv2d', 'sigmoid', 'sign', 'sin', 'slice', 'softmax', 'softplus', 'split', 'sqrt', 'square',
+  'resizeBilinear', 'resizeNearestNeighbor', 'reverse', 'round', 'rsqrt', 'selu', 'separableConv2d', 'sigmoid', 'sign', 'sin', 'slice', 'softmax', 'softplus', 'spaceToBatchND', 'split', 'sqrt', 'square',
   'squaredDifference', 'squeeze', 'step', 'sub', 'sum', 'tanh', 'tile', 'topk', 'transpose', 'unsortedSegmentSum', 'unstack', 'zerosLike',
 ] as const;
 

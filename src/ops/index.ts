@@ -9,3 +9,4 @@ export * from './shape.js';
 export * from './compat.js';
 export * from './einsum.js';
 export * from './bucketing.js';
+export * from './space.js';

@@ -122,6 +122,12 @@ function opDigests(vb: VB, out: Digests): void {
   put('bincount/denseBincount', [vb.bincount(vb.reshape(counts, [24]), vb.reshape(x, [24]), 5), vb.denseBincount(counts, [], 4), vb.denseBincount(counts, ints, 6), vb.denseBincount(counts, x, 3, true)]);
   const edges = vb.neg(vb.topk(vb.neg(x), 6).values);
   put('searchSorted/lowerBound/upperBound', [vb.searchSorted(edges, x), vb.lowerBound(edges, vb.mul(x, 2)), vb.upperBound(edges, vb.round(x))]);
+  // Rearranging (src/ops/space.ts).
+  conv('spaceToBatchND/batchToSpaceND', (t) => vb.batchToSpaceND(vb.spaceToBatchND(t, [2, 2], [[1, 0], [0, 1]]), [2, 1], [[0, 1], [1, 0]]));
+  conv('depthToSpace', (t) => {
+    const deep = vb.concat([t, vb.mul(t, 2), t, vb.neg(t)], 3);
+    return vb.add(vb.depthToSpace(deep, 2), vb.transpose(vb.depthToSpace(vb.transpose(deep, [0, 3, 1, 2]), 2, 'NCHW'), [0, 2, 3, 1]));
+  });
 }
 
 /** Every sampler of vb.random, the TF.js-style ones, the generator, and every initializer. */

@@ -171,3 +171,47 @@ export function gather(x: NArray, indices: NArray, axis: number): NArray {
 export function broadcastTo(x: NArray, shape: readonly number[]): NArray {
   return { shape: [...shape], values: Array.from({ length: size(shape) }, (_, o) => at(x, unravel(o, shape))) };
 }
+
+/**
+ * spaceToBatchND by coordinates: output batch o = k B + b, k the row-major index of the block
+ * offsets (d_1, ..., d_M); spatial position p_i reads x at p_i b_i + d_i - before_i (0 in the padding).
+ */
+export function spaceToBatchND(x: NArray, block: readonly number[], paddings: readonly (readonly [number, number])[]): NArray {
+  const m = block.length;
+  const batch = x.shape[0]!;
+  const shape = [batch * size(block), ...x.shape.slice(1, m + 1).map((d, i) => (d + paddings[i]![0] + paddings[i]![1]) / block[i]!), ...x.shape.slice(m + 1)];
+  const values = Array.from({ length: size(shape) }, (_, o) => {
+    const c = unravel(o, shape);
+    const offsets = unravel(Math.floor(c[0]! / batch), block);
+    const source = c.slice(1, m + 1).map((p, i) => p * block[i]! + offsets[i]! - paddings[i]![0]);
+    if (source.some((s, i) => s < 0 || s >= x.shape[i + 1]!)) return 0;
+    return x.values[ravel([c[0]! % batch, ...source, ...c.slice(m + 1)], x.shape)]!;
+  });
+  return { shape, values };
+}
+
+/** batchToSpaceND by coordinates: output (b, q_i + before_i = p_i b_i + d_i) reads x at batch k B + b, position p_i. */
+export function batchToSpaceND(x: NArray, block: readonly number[], crops: readonly (readonly [number, number])[]): NArray {
+  const m = block.length;
+  const batch = x.shape[0]! / size(block);
+  const shape = [batch, ...x.shape.slice(1, m + 1).map((d, i) => d * block[i]! - crops[i]![0] - crops[i]![1]), ...x.shape.slice(m + 1)];
+  const values = Array.from({ length: size(shape) }, (_, o) => {
+    const c = unravel(o, shape);
+    const full = c.slice(1, m + 1).map((q, i) => q + crops[i]![0]);
+    const k = ravel(full.map((f, i) => f % block[i]!), block);
+    return x.values[ravel([k * batch + c[0]!, ...full.map((f, i) => Math.floor(f / block[i]!)), ...c.slice(m + 1)], x.shape)]!;
+  });
+  return { shape, values };
+}
+
+/** depthToSpace (NHWC) by coordinates: output (n, h, w, d) reads channel ((h mod s) s + w mod s) D + d of pixel (h / s, w / s). */
+export function depthToSpace(x: NArray, s: number): NArray {
+  const [n, height, width, depth] = x.shape as [number, number, number, number];
+  const outDepth = depth / (s * s);
+  const shape = [n, height * s, width * s, outDepth];
+  const values = Array.from({ length: size(shape) }, (_, o) => {
+    const [b, h, w, d] = unravel(o, shape) as [number, number, number, number];
+    return x.values[ravel([b, Math.floor(h / s), Math.floor(w / s), ((h % s) * s + (w % s)) * outDepth + d], x.shape)]!;
+  });
+  return { shape, values };
+}
