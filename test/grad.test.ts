@@ -139,7 +139,25 @@ const CASES: GradCase[] = [
     f: (x) => vb.batchToSpaceND(x, [2, 3], [[1, 0], [2, 1]]), reference: (x) => naive.batchToSpaceND(x, [2, 3], [[1, 0], [2, 1]]),
   },
   { name: 'depthToSpace', inputs: [{ shape: [2, 2, 3, 8] }], f: (x) => vb.depthToSpace(x, 2), reference: (x) => naive.depthToSpace(x, 2) },
+  {
+    name: 'localResponseNormalization', inputs: [{ shape: [2, 2, 3, 7] }],
+    f: (x) => vb.localResponseNormalization(x, 2, 1.5, 0.4, 0.75), reference: (x) => lrn64(x, 2, 1.5, 0.4, 0.75),
+  },
 ];
+
+/** localResponseNormalization in float64: x (bias + alpha s)^-beta, s the sum of squares over channels within radius r. */
+function lrn64(x: NArray, r: number, bias: number, alpha: number, beta: number): NArray {
+  const channels = x.shape[x.shape.length - 1]!;
+  return {
+    shape: x.shape,
+    values: x.values.map((v, i) => {
+      const c = i % channels;
+      let s = 0;
+      for (let k = Math.max(0, c - r); k <= Math.min(channels - 1, c + r); k++) s += x.values[i - c + k]! ** 2;
+      return v * (bias + alpha * s) ** -beta;
+    }),
+  };
+}
 
 function inputValues(input: Input, seed: number): number[] {
   if (input.values) return input.values.map(Math.fround);

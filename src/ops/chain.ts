@@ -17,7 +17,7 @@ const ops = { ...index, mirrorPad, resizeBilinear, resizeNearestNeighbor };
 const CHAINED = [
   'abs', 'add', 'all', 'any', 'argMax', 'argMin', 'avgPool', 'batchNorm', 'batchToSpaceND', 'broadcastTo', 'cast', 'ceil', 'clipByValue', 'clone', 'conv1d', 'conv2d',
   'conv2dTranspose', 'cos', 'cumprod', 'cumsum', 'depthToSpace', 'depthwiseConv2d', 'div', 'divNoNan', 'dot', 'elu', 'euclideanNorm', 'equal', 'erf', 'exp', 'expandDims', 'expm1',
-  'floor', 'floorDiv', 'gather', 'greater', 'greaterEqual', 'isFinite', 'isInf', 'isNaN', 'leakyRelu', 'less', 'lessEqual', 'log', 'log1p',
+  'floor', 'floorDiv', 'gather', 'greater', 'greaterEqual', 'isFinite', 'isInf', 'isNaN', 'leakyRelu', 'less', 'lessEqual', 'localResponseNormalization', 'log', 'log1p',
   'logSigmoid', 'logSoftmax', 'logSumExp', 'logicalAnd', 'logicalNot', 'logicalOr', 'logicalXor', 'matMul', 'max', 'maxPool', 'maximum', 'mean', 'min', 'minimum', 'mirrorPad',
   'mod', 'mul', 'neg', 'norm', 'notEqual', 'oneHot', 'onesLike', 'pad', 'pow', 'prelu', 'prod', 'reciprocal', 'relu', 'relu6', 'reshape',
   'resizeBilinear', 'resizeNearestNeighbor', 'reverse', 'round', 'rsqrt', 'selu', 'separableConv2d', 'sigmoid', 'sign', 'sin', 'slice', 'softmax', 'softplus', 'spaceToBatchND', 'split', 'sqrt', 'square',

@@ -128,6 +128,7 @@ function opDigests(vb: VB, out: Digests): void {
     const deep = vb.concat([t, vb.mul(t, 2), t, vb.neg(t)], 3);
     return vb.add(vb.depthToSpace(deep, 2), vb.transpose(vb.depthToSpace(vb.transpose(deep, [0, 3, 1, 2]), 2, 'NCHW'), [0, 2, 3, 1]));
   });
+  conv('localResponseNormalization', (t) => vb.add(vb.localResponseNormalization(t), vb.localResponseNormalization(t, 1, 0.5, 2, 0.75)));
 }
 
 /** Every sampler of vb.random, the TF.js-style ones, the generator, and every initializer. */
