@@ -23,6 +23,10 @@ import { cropAndResize, nonMaxSuppression, nonMaxSuppressionAsync, rgbToGrayscal
 /** TF.js's tf.image ops. */
 export const image = { resizeBilinear, resizeNearestNeighbor, flipLeftRight, transform, nonMaxSuppression, nonMaxSuppressionAsync, rgbToGrayscale, cropAndResize };
 export { resizeBilinear, resizeNearestNeighbor, mirrorPad } from './ops/image.js';
+import { bandPart, gramSchmidt, qr } from './ops/linalg-namespace.js';
+
+/** TF.js's tf.linalg ops. */
+export const linalg = { bandPart, gramSchmidt, qr };
 export * as random from './random/index.js';
 export { multinomial } from './random/multinomial.js';
 export { Reduction } from './losses/tfjs.js';

@@ -129,6 +129,10 @@ function opDigests(vb: VB, out: Digests): void {
     return vb.add(vb.depthToSpace(deep, 2), vb.transpose(vb.depthToSpace(vb.transpose(deep, [0, 3, 1, 2]), 2, 'NCHW'), [0, 2, 3, 1]));
   });
   conv('localResponseNormalization', (t) => vb.add(vb.localResponseNormalization(t), vb.localResponseNormalization(t, 1, 0.5, 2, 0.75)));
+  // vb.linalg (src/ops/linalg-namespace.ts).
+  withGrad('linalg.bandPart', (t) => vb.add(vb.linalg.bandPart(t, 1, 2), vb.linalg.bandPart(t, -1, vb.scalar(0, 'int32'))));
+  withGrad('linalg.gramSchmidt', (t) => vb.linalg.gramSchmidt(t) as Tensor);
+  withGrad('linalg.qr', (t) => vb.concat([...vb.linalg.qr(t), ...vb.linalg.qr(vb.transpose(t), true)].map((m) => vb.reshape(m, [-1])), 0));
 }
 
 /** Every sampler of vb.random, the TF.js-style ones, the generator, and every initializer. */
