@@ -53,6 +53,7 @@ export * as f32 from './numerics/f32math.js';
 export * as layers from './layers/index.js';
 export * as initializers from './layers/initializers.js';
 export * as regularizers from './layers/regularizers.js';
+export * as constraints from './layers/constraints.js';
 export * as losses from './losses/index.js';
 export * as metrics from './metrics/index.js';
 export * as optimizers from './optimizers/index.js';

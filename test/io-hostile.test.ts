@@ -87,7 +87,7 @@ describe('hostile model files', () => {
     ['negative units', (f) => { layerNamed(f, 'dense').config.units = -4; return artifactsOf(f); }, /units/],
     ['units of the wrong type', (f) => { layerNamed(f, 'dense').config.units = '4'; return artifactsOf(f); }, /units/],
     ['an option the layer does not have (it would change the computation)', (f) => { layerNamed(f, 'dense').config.groups = 2; return artifactsOf(f); }, /Expected options Dense has .*\["groups"\]/],
-    ['a weight constraint', (f) => { layerNamed(f, 'dense').config.kernel_constraint = { class_name: 'MaxNorm', config: {} }; return artifactsOf(f); }, /no weight constraints/],
+    ['a weight constraint verbatim does not have', (f) => { layerNamed(f, 'dense').config.kernel_constraint = { class_name: 'toString', config: {} }; return artifactsOf(f); }, /Expected a constraint \{class_name: 'MaxNorm' .*Received: config\.kernel_constraint\.class_name="toString"/],
     ['an inbound node naming a missing layer', (f) => { layerNamed(f, 'dense').inbound_nodes = [[['ghost', 0, 0, {}]]]; return artifactsOf(f); }, /a layer of the model.*ghost/],
     ['a cycle of inbound nodes', (f) => { layerNamed(f, 'dense').inbound_nodes = [[['batch_normalization', 0, 0, {}]]]; return artifactsOf(f); }, /no cycles/],
     ['a tensor index out of range', (f) => { layerNamed(f, 'batch_normalization').inbound_nodes = [[['dense', 0, 7, {}]]]; return artifactsOf(f); }, /tensor index below 1/],

@@ -26,7 +26,7 @@ describe('PReLU layer harness', () => {
     name: 'prelu', make, args: {}, inputShapes: [[2, 4]], outputShapes: [[null, 4]], weights: [['alpha', [4]]],
     badArgs: [
       [{ sharedAxes: 0 }, /sharedAxes=0/], [{ sharedAxes: [1, 'x'] }, /sharedAxes=\[1, "x"\]/], [{ alphaInitializer: 'nope' }, /initializer="nope"/],
-      [{ alphaConstraint: 'nonNeg' }, /alphaConstraint="nonNeg"/], [{ alphaRegularizer: 'l3' }, /l3/],
+      [{ alphaConstraint: 'l2' }, /alphaConstraint="l2"/], [{ alphaRegularizer: 'l3' }, /l3/],
     ],
   }));
 

@@ -107,7 +107,7 @@ describe("TF.js's layer API names", () => {
     const L = vb.layers as unknown as Record<string, (args: object) => vb.layers.Layer>;
     const refused: [string, object, RegExp][] = [
       ['dense', { units: 2, kernelInitialiser: 'zeros' }, /Dense: Expected options among units, activation, useBias, kernelInitializer, .*Received: kernelInitialiser="zeros"/],
-      ['dense', { units: 2, kernelConstraint: 'maxNorm' }, /Dense: Expected options among .*Received: kernelConstraint="maxNorm"/],
+      ['dropout', { rate: 0.5, kernelConstraint: 'maxNorm' }, /Dropout: Expected options among .*Received: kernelConstraint="maxNorm"/],
       ['dense', { units: 2, activityRegularizer: 'l2' }, /Received: activityRegularizer="l2"/],
       ['conv2d', { filters: 2, kernelSize: 1, groups: 2 }, /Conv2D: Expected options among .*Received: groups=2/],
       ['dense', { units: 2, dtype: 'float16' }, /Received: dtype="float16"/],

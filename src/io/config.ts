@@ -1,10 +1,12 @@
 /**
  * One layer's options between verbatim's getConfig() (camelCase, initializers and activations by
- * name, regularizers as {l1, l2}) and TF.js's model.json (Keras's snake_case keys, initializers
- * and regularizers as {class_name, config}, snake_case activation and data format names).
+ * name, regularizers as {l1, l2}, constraints as {className, config}) and TF.js's model.json
+ * (Keras's snake_case keys, initializers, regularizers and constraints as {class_name, config},
+ * snake_case activation and data format names).
  */
 import { invalid } from '../errors.js';
 import { ACTIVATION_NAMES, type ActivationIdentifier } from '../layers/activations.js';
+import { constraintClass, type ConstraintConfig } from '../layers/constraints.js';
 import { isIgnoredOption } from '../layers/options.js';
 import type { Json } from './types.js';
 
@@ -95,6 +97,24 @@ function regularizerFromJson(value: unknown, at: string, context: string): unkno
   return { l1, l2 };
 }
 
+/** A constraint as TF.js writes it: {class_name: 'MaxNorm', config: {max_value, axis}}. */
+function constraintToJson(value: unknown): unknown {
+  if (!isPlainObject(value)) return value ?? null;
+  const { className, config } = value as unknown as ConstraintConfig;
+  return { class_name: className, config: Object.fromEntries(Object.entries(config).map(([k, v]) => [snakeKey(k), v])) };
+}
+
+/** A constraint's {className, config} from TF.js's or Keras's {class_name, config} (the layer's factory checks the arguments). */
+function constraintFromJson(value: unknown, at: string, context: string): ConstraintConfig {
+  const className = isPlainObject(value) ? own(value, 'class_name') : undefined;
+  const config = isPlainObject(value) ? own(value, 'config') ?? {} : undefined;
+  const known = typeof className === 'string' ? constraintClass(className) : undefined;
+  if (!known || !isPlainObject(config)) {
+    throw invalid(context, "Expected a constraint {class_name: 'MaxNorm' | 'MinMaxNorm' | 'NonNeg' | 'UnitNorm', config} or null", { [isPlainObject(value) && typeof className === 'string' ? `${at}.class_name` : at]: typeof className === 'string' ? className : value });
+  }
+  return { className: known, config: Object.fromEntries(Object.entries(config).map(([k, v]) => [camelKey(k), v])) as ConstraintConfig['config'] };
+}
+
 /**
  * Activation names in files. 'hard_sigmoid' means TF.js's (and Keras 2's) clip(0.2 x + 0.5, 0, 1)
  * in the TF.js format; Keras 3's relu6(x + 3) / 6, verbatim's hardSigmoid, has no name TF.js
@@ -130,6 +150,7 @@ export function configToJson(config: Json, nested: (layer: Json) => Json): Json 
     let v = value;
     if (key.endsWith('Initializer')) v = initializerToJson(value);
     else if (key.endsWith('Regularizer')) v = regularizerToJson(value);
+    else if (key.endsWith('Constraint')) v = constraintToJson(value);
     else if (key === 'recurrentActivation') v = TO_FILE.activation!(value);
     else if ((key === 'layer' || key === 'cell') && isPlainObject(value)) v = nested(value);
     else if (key === 'cells' && Array.isArray(value)) v = value.map((cell) => (isPlainObject(cell) ? nested(cell) : cell));
@@ -140,9 +161,9 @@ export function configToJson(config: Json, nested: (layer: Json) => Json): Json 
 }
 
 /**
- * TF.js's (or Keras's) layer config as verbatim's constructor arguments. Constraints are refused
- * (verbatim has none); keys TF.js writes with a default value are dropped; `layer` (wrappers),
- * `cell` and `cells` (recurrent layers) are converted by `nested`.
+ * TF.js's (or Keras's) layer config as verbatim's constructor arguments. Keys TF.js writes with a
+ * default value (null constraints among them) are dropped; `layer` (wrappers), `cell` and `cells`
+ * (recurrent layers) are converted by `nested`.
  */
 export function configFromJson(config: Json, context: string, nested: (layer: unknown, at: string) => unknown): Json {
   const out: Json = {};
@@ -152,16 +173,13 @@ export function configFromJson(config: Json, context: string, nested: (layer: un
     const at = `config.${key}`;
     if (['__proto__', 'constructor', 'prototype'].includes(key) || ['constructor', 'prototype'].includes(name)) throw invalid(context, 'Expected config keys that are option names', { key });
     if (isIgnoredOption(name, value)) continue;
-    if (name.endsWith('Constraint')) {
-      if (value === null || value === undefined) continue;
-      throw invalid(context, 'Expected no weight constraints (verbatim has none)', { [at]: value });
-    }
     if (name === 'batchInputShape') {
       if (!Array.isArray(value) || value.length < 2) throw invalid(context, 'Expected batch_input_shape to be a list [null, ...dims]', { [at]: value });
       out.batchInputShape = value;
       continue;
     }
     if (name.endsWith('Initializer')) out[name] = initializerFromJson(value, at, context);
+    else if (name.endsWith('Constraint')) out[name] = constraintFromJson(value, at, context);
     else if (name.endsWith('Regularizer')) out[name] = regularizerFromJson(value, at, context);
     else if (name === 'activation' || name === 'recurrentActivation') {
       const activation = typeof value === 'string' ? lookup(ACTIVATION_FROM_FILE, value) ?? camelKey(value) : value;

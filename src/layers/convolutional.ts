@@ -10,6 +10,7 @@ import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { fusableActivation, getActivation, type ActivationFn, type ActivationIdentifier, type ResolvedActivation } from './activations.js';
+import { constraintOptions, getConstraint, type Constraint, type ConstraintOption } from './constraints.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
@@ -30,6 +31,8 @@ export interface ConvArgs extends LayerArgs {
   biasInitializer?: InitializerIdentifier | Initializer;
   kernelRegularizer?: RegularizerIdentifier;
   biasRegularizer?: RegularizerIdentifier;
+  kernelConstraint?: ConstraintOption;
+  biasConstraint?: ConstraintOption;
 }
 
 /** n positive integers from a number or an array of n. */
@@ -84,6 +87,8 @@ abstract class BaseConv extends Layer {
   protected readonly biasInitializer: Initializer;
   protected readonly kernelRegularizer: Regularizer | undefined;
   protected readonly biasRegularizer: Regularizer | undefined;
+  protected readonly kernelConstraint: Constraint | undefined;
+  protected readonly biasConstraint: Constraint | undefined;
   kernel: Variable | undefined;
   bias: Variable | undefined;
 
@@ -108,6 +113,8 @@ abstract class BaseConv extends Layer {
     this.biasInitializer = getInitializer(args.biasInitializer, 'zeros', className);
     this.kernelRegularizer = getRegularizer(args.kernelRegularizer, className);
     this.biasRegularizer = getRegularizer(args.biasRegularizer, className);
+    this.kernelConstraint = getConstraint(args.kernelConstraint, className, 'kernelConstraint');
+    this.biasConstraint = getConstraint(args.biasConstraint, className, 'biasConstraint');
   }
 
   /** The number of input channels, from a batch-first input shape. */
@@ -136,6 +143,7 @@ abstract class BaseConv extends Layer {
       dilationRate: this.dilationRate, activation: this.activation.name, useBias: this.useBias,
       kernelInitializer: this.kernelInitializer.name, biasInitializer: this.biasInitializer.name,
       kernelRegularizer: this.kernelRegularizer?.config ?? null, biasRegularizer: this.biasRegularizer?.config ?? null,
+      ...constraintOptions({ kernelConstraint: this.kernelConstraint, biasConstraint: this.biasConstraint }),
     };
   }
 }
@@ -148,8 +156,8 @@ export class Conv2D extends BaseConv {
 
   override build(inputShape: SymbolicShape): void {
     const channels = this.inputChannels(inputShape);
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, channels, this.filters], this.kernelInitializer, this.kernelRegularizer);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, this.biasRegularizer);
+    this.kernel = this.addWeight('kernel', [...this.kernelSize, channels, this.filters], this.kernelInitializer, this.kernelRegularizer, true, this.kernelConstraint);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, this.biasRegularizer, true, this.biasConstraint);
     this.built = true;
   }
 
@@ -196,8 +204,8 @@ export class Conv2DTranspose extends BaseConv {
 
   override build(inputShape: SymbolicShape): void {
     const channels = this.inputChannels(inputShape);
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, this.filters, channels], this.kernelInitializer, this.kernelRegularizer);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, this.biasRegularizer);
+    this.kernel = this.addWeight('kernel', [...this.kernelSize, this.filters, channels], this.kernelInitializer, this.kernelRegularizer, true, this.kernelConstraint);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, this.biasRegularizer, true, this.biasConstraint);
     this.built = true;
   }
 
@@ -232,10 +240,11 @@ export class Conv2DTranspose extends BaseConv {
   }
 }
 
-export interface DepthwiseConvArgs extends Omit<ConvArgs, 'filters' | 'kernelInitializer' | 'kernelRegularizer'> {
+export interface DepthwiseConvArgs extends Omit<ConvArgs, 'filters' | 'kernelInitializer' | 'kernelRegularizer' | 'kernelConstraint'> {
   depthMultiplier?: number;
   depthwiseInitializer?: InitializerIdentifier | Initializer;
   depthwiseRegularizer?: RegularizerIdentifier;
+  depthwiseConstraint?: ConstraintOption;
 }
 
 /** One filter per input channel (times depthMultiplier): depthwise_kernel [kh, kw, in, multiplier]. */
@@ -243,7 +252,8 @@ export class DepthwiseConv2D extends BaseConv {
   readonly depthMultiplier: number;
 
   constructor(args: DepthwiseConvArgs, className = 'DepthwiseConv2D') {
-    super(className, 2, { ...args, ...(args.depthwiseInitializer ? { kernelInitializer: args.depthwiseInitializer } : {}), ...(args.depthwiseRegularizer ? { kernelRegularizer: args.depthwiseRegularizer } : {}) }, false);
+    super(className, 2, { ...args, ...(args.depthwiseInitializer ? { kernelInitializer: args.depthwiseInitializer } : {}), ...(args.depthwiseRegularizer ? { kernelRegularizer: args.depthwiseRegularizer } : {}),
+      ...(args.depthwiseConstraint ? { kernelConstraint: args.depthwiseConstraint } : {}) }, false);
     this.depthMultiplier = args.depthMultiplier ?? 1;
     if (!Number.isInteger(this.depthMultiplier) || this.depthMultiplier <= 0) {
       throw invalid(className, 'Expected depthMultiplier to be a positive integer', { depthMultiplier: args.depthMultiplier });
@@ -252,8 +262,8 @@ export class DepthwiseConv2D extends BaseConv {
 
   override build(inputShape: SymbolicShape): void {
     const channels = this.inputChannels(inputShape);
-    this.kernel = this.addWeight('depthwise_kernel', [...this.kernelSize, channels, this.depthMultiplier], this.kernelInitializer, this.kernelRegularizer);
-    if (this.useBias) this.bias = this.addWeight('bias', [channels * this.depthMultiplier], this.biasInitializer, this.biasRegularizer);
+    this.kernel = this.addWeight('depthwise_kernel', [...this.kernelSize, channels, this.depthMultiplier], this.kernelInitializer, this.kernelRegularizer, true, this.kernelConstraint);
+    if (this.useBias) this.bias = this.addWeight('bias', [channels * this.depthMultiplier], this.biasInitializer, this.biasRegularizer, true, this.biasConstraint);
     this.built = true;
   }
 
@@ -270,8 +280,11 @@ export class DepthwiseConv2D extends BaseConv {
   }
 
   getConfig(): Record<string, unknown> {
-    const { kernelInitializer, kernelRegularizer, ...rest } = this.baseConfig();
-    return { ...rest, depthMultiplier: this.depthMultiplier, depthwiseInitializer: kernelInitializer, depthwiseRegularizer: kernelRegularizer };
+    const { kernelInitializer, kernelRegularizer, kernelConstraint, ...rest } = this.baseConfig();
+    return {
+      ...rest, depthMultiplier: this.depthMultiplier, depthwiseInitializer: kernelInitializer, depthwiseRegularizer: kernelRegularizer,
+      ...(kernelConstraint ? { depthwiseConstraint: kernelConstraint } : {}),
+    };
   }
 }
 
@@ -279,12 +292,14 @@ export interface SeparableConvArgs extends DepthwiseConvArgs {
   filters: number;
   pointwiseInitializer?: InitializerIdentifier | Initializer;
   pointwiseRegularizer?: RegularizerIdentifier;
+  pointwiseConstraint?: ConstraintOption;
 }
 
 /** A depthwise convolution, then a 1 x 1 convolution to `filters` channels (pointwise_kernel). */
 export class SeparableConv2D extends DepthwiseConv2D {
   private readonly pointwiseInitializer: Initializer;
   private readonly pointwiseRegularizer: Regularizer | undefined;
+  private readonly pointwiseConstraint: Constraint | undefined;
   pointwise: Variable | undefined;
 
   constructor(args: SeparableConvArgs) {
@@ -292,13 +307,14 @@ export class SeparableConv2D extends DepthwiseConv2D {
     if (!Number.isInteger(args.filters) || args.filters <= 0) throw invalid('SeparableConv2D', 'Expected filters to be a positive integer', { filters: args.filters });
     this.pointwiseInitializer = getInitializer(args.pointwiseInitializer, 'glorotUniform', 'SeparableConv2D');
     this.pointwiseRegularizer = getRegularizer(args.pointwiseRegularizer, 'SeparableConv2D');
+    this.pointwiseConstraint = getConstraint(args.pointwiseConstraint, 'SeparableConv2D', 'pointwiseConstraint');
   }
 
   override build(inputShape: SymbolicShape): void {
     const channels = this.inputChannels(inputShape);
-    this.kernel = this.addWeight('depthwise_kernel', [...this.kernelSize, channels, this.depthMultiplier], this.kernelInitializer, this.kernelRegularizer);
-    this.pointwise = this.addWeight('pointwise_kernel', [1, 1, channels * this.depthMultiplier, this.filters], this.pointwiseInitializer, this.pointwiseRegularizer);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, this.biasRegularizer);
+    this.kernel = this.addWeight('depthwise_kernel', [...this.kernelSize, channels, this.depthMultiplier], this.kernelInitializer, this.kernelRegularizer, true, this.kernelConstraint);
+    this.pointwise = this.addWeight('pointwise_kernel', [1, 1, channels * this.depthMultiplier, this.filters], this.pointwiseInitializer, this.pointwiseRegularizer, true, this.pointwiseConstraint);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, this.biasRegularizer, true, this.biasConstraint);
     this.built = true;
   }
 
@@ -312,6 +328,9 @@ export class SeparableConv2D extends DepthwiseConv2D {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), filters: this.filters, pointwiseInitializer: this.pointwiseInitializer.name, pointwiseRegularizer: this.pointwiseRegularizer?.config ?? null };
+    return {
+      ...super.getConfig(), filters: this.filters, pointwiseInitializer: this.pointwiseInitializer.name, pointwiseRegularizer: this.pointwiseRegularizer?.config ?? null,
+      ...constraintOptions({ pointwiseConstraint: this.pointwiseConstraint }),
+    };
   }
 }

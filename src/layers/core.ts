@@ -6,6 +6,7 @@ import { ENGINE } from '../engine/engine.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { fusableActivation, getActivation, type ActivationFn, type ActivationIdentifier, type ResolvedActivation } from './activations.js';
 import { checkDataFormat, toChannelsLast, type DataFormat } from './convolutional.js';
+import { constraintOptions, getConstraint, type Constraint, type ConstraintOption } from './constraints.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, firstDraw, keyForPath, type BatchRows, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
@@ -18,6 +19,8 @@ export interface DenseArgs extends LayerArgs {
   biasInitializer?: InitializerIdentifier | Initializer;
   kernelRegularizer?: 'l1' | 'l2' | 'l1l2' | Regularizer;
   biasRegularizer?: 'l1' | 'l2' | 'l1l2' | Regularizer;
+  kernelConstraint?: ConstraintOption;
+  biasConstraint?: ConstraintOption;
 }
 
 /** activation(x . kernel + bias) on the last axis. */
@@ -30,6 +33,8 @@ export class Dense extends Layer {
   private readonly biasInitializer: Initializer;
   private readonly kernelRegularizer: Regularizer | undefined;
   private readonly biasRegularizer: Regularizer | undefined;
+  private readonly kernelConstraint: Constraint | undefined;
+  private readonly biasConstraint: Constraint | undefined;
   kernel: Variable | undefined;
   bias: Variable | undefined;
 
@@ -45,6 +50,8 @@ export class Dense extends Layer {
     this.biasInitializer = getInitializer(args.biasInitializer, 'zeros', 'Dense');
     this.kernelRegularizer = getRegularizer(args.kernelRegularizer, 'Dense');
     this.biasRegularizer = getRegularizer(args.biasRegularizer, 'Dense');
+    this.kernelConstraint = getConstraint(args.kernelConstraint, 'Dense', 'kernelConstraint');
+    this.biasConstraint = getConstraint(args.biasConstraint, 'Dense', 'biasConstraint');
   }
 
   override build(inputShape: SymbolicShape): void {
@@ -52,8 +59,8 @@ export class Dense extends Layer {
     if (typeof inputDim !== 'number') {
       throw invalid(`Dense (${this.name})`, 'Expected an input whose last dimension is known', { inputShape });
     }
-    this.kernel = this.addWeight('kernel', [inputDim, this.units], this.kernelInitializer, this.kernelRegularizer);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer, this.biasRegularizer);
+    this.kernel = this.addWeight('kernel', [inputDim, this.units], this.kernelInitializer, this.kernelRegularizer, true, this.kernelConstraint);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer, this.biasRegularizer, true, this.biasConstraint);
     this.built = true;
   }
 
@@ -86,6 +93,7 @@ export class Dense extends Layer {
       units: this.units, activation: this.activation.name, useBias: this.useBias,
       kernelInitializer: this.kernelInitializer.name, biasInitializer: this.biasInitializer.name,
       kernelRegularizer: this.kernelRegularizer?.config ?? null, biasRegularizer: this.biasRegularizer?.config ?? null,
+      ...constraintOptions({ kernelConstraint: this.kernelConstraint, biasConstraint: this.biasConstraint }),
     };
   }
 }

@@ -8,6 +8,7 @@ import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
+import { constraintOptions, getConstraint, type Constraint, type ConstraintOption } from './constraints.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
@@ -22,6 +23,7 @@ export interface EmbeddingArgs extends LayerArgs {
   /** Default 'uniform': Keras's RandomUniform(-0.05, 0.05). */
   embeddingsInitializer?: InitializerIdentifier | 'uniform' | Initializer;
   embeddingsRegularizer?: 'l1' | 'l2' | 'l1l2' | Regularizer;
+  embeddingsConstraint?: ConstraintOption;
 }
 
 export class Embedding extends Layer {
@@ -31,6 +33,7 @@ export class Embedding extends Layer {
   readonly inputLength: number | undefined;
   private readonly embeddingsInitializer: Initializer;
   private readonly embeddingsRegularizer: Regularizer | undefined;
+  private readonly embeddingsConstraint: Constraint | undefined;
   embeddings: Variable | undefined;
 
   constructor(args: EmbeddingArgs) {
@@ -52,10 +55,11 @@ export class Embedding extends Layer {
     const init = args.embeddingsInitializer === 'uniform' ? 'randomUniform' : args.embeddingsInitializer;
     this.embeddingsInitializer = getInitializer(init, 'randomUniform', 'Embedding');
     this.embeddingsRegularizer = getRegularizer(args.embeddingsRegularizer, 'Embedding');
+    this.embeddingsConstraint = getConstraint(args.embeddingsConstraint, 'Embedding', 'embeddingsConstraint');
   }
 
   override build(): void {
-    this.embeddings = this.addWeight('embeddings', [this.inputDim, this.outputDim], this.embeddingsInitializer, this.embeddingsRegularizer);
+    this.embeddings = this.addWeight('embeddings', [this.inputDim, this.outputDim], this.embeddingsInitializer, this.embeddingsRegularizer, true, this.embeddingsConstraint);
     this.built = true;
   }
 
@@ -88,6 +92,7 @@ export class Embedding extends Layer {
     return {
       inputDim: this.inputDim, outputDim: this.outputDim, maskZero: this.maskZero, inputLength: this.inputLength ?? null,
       embeddingsInitializer: this.embeddingsInitializer.name, embeddingsRegularizer: this.embeddingsRegularizer?.config ?? null,
+      ...constraintOptions({ embeddingsConstraint: this.embeddingsConstraint }),
     };
   }
 }

@@ -9,6 +9,7 @@ import { keyFor, SeedScopedNames } from '../random/seed.js';
 import type { Key } from '../random/keys.js';
 import { DTYPES, type DType } from '../tensor/dtype.js';
 import { Tensor, type Variable } from '../tensor/tensor.js';
+import { getConstraint, type Constraint, type ConstraintOption } from './constraints.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
 
@@ -394,19 +395,22 @@ export abstract class Layer {
    * verbatim's (name, shape, initializer, regularizer?, trainable?) and TF.js's (name, shape,
    * dtype?, initializer?, regularizer?, trainable?), initializer and regularizer given as objects
    * or names (default glorotUniform). trainable false makes it state the layer assigns itself.
+   * A constraint (a name, a vb.constraints object or its config) is applied by optimizers after
+   * each update of the weight.
    */
-  protected addWeight(name: string, shape: number[], initializer: Initializer, regularizer?: Regularizer, trainable?: boolean): Variable;
+  protected addWeight(name: string, shape: number[], initializer: Initializer, regularizer?: Regularizer, trainable?: boolean, constraint?: Constraint): Variable;
   protected addWeight(
     name: string, shape: number[], dtype?: DType | null, initializer?: Initializer | InitializerIdentifier | string | null,
-    regularizer?: Regularizer | 'l1' | 'l2' | 'l1l2' | null, trainable?: boolean | null, constraint?: null,
+    regularizer?: Regularizer | 'l1' | 'l2' | 'l1l2' | null, trainable?: boolean | null, constraint?: ConstraintOption,
   ): Variable;
   protected addWeight(name: string, shape: number[], ...rest: unknown[]): Variable {
     const context = `${this.name ?? this.className}.addWeight`;
     const tfjsForm = rest[0] === undefined || rest[0] === null || DTYPES.includes(rest[0] as DType);
-    const [dtype, initializerArg, regularizerArg, trainableArg, constraint] = tfjsForm ? rest : [undefined, ...rest];
+    const [dtype, initializerArg, regularizerArg, trainableArg, constraintArg] = tfjsForm ? rest : [undefined, ...rest];
     if (dtype !== undefined && dtype !== null && dtype !== 'float32') throw invalid(context, 'Expected dtype float32 (verbatim weights are float32)', { dtype });
-    if (constraint !== undefined && constraint !== null) throw invalid(context, 'Expected no constraint (weight constraints are not supported)', { constraint });
     if (typeof name !== 'string' || name === '') throw invalid(context, 'Expected a non-empty weight name', { name });
+    const constraint = getConstraint(constraintArg, context);
+    constraint?.checkWeight(shape, context, name);
     const path = `${this.path}/${name}`;
     if (this.weights.some((w) => w.variable.name === path)) throw invalid(context, 'Expected weight names unique within the layer', { name });
     const initializer = getInitializer((initializerArg ?? undefined) as Initializer | string | undefined, 'glorotUniform', context);
@@ -414,6 +418,7 @@ export abstract class Layer {
     const trainable = (trainableArg ?? true) as boolean;
     const values = loadBudget ? budgetedZeros(shape, path) : initializer.values(shape, keyForPath(path));
     const variable = ENGINE.tidy(() => ENGINE.makeVariable(ENGINE.makeTensor(values, shape, 'float32'), this.trainable && trainable, path));
+    variable.constraint = constraint ?? null;
     this.weights.push({ variable, ...(regularizer ? { regularizer } : {}), ...(trainable ? {} : { nonTrainable: true as const }) });
     return variable;
   }

@@ -13,6 +13,7 @@ import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { normalizeAxes } from '../tensor/shape.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
+import { constraintOptions, getConstraint, type Constraint, type ConstraintOption } from './constraints.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
@@ -27,6 +28,8 @@ interface NormalizationArgs extends LayerArgs {
   gammaInitializer?: InitializerIdentifier | Initializer;
   betaRegularizer?: RegularizerIdentifier;
   gammaRegularizer?: RegularizerIdentifier;
+  betaConstraint?: ConstraintOption;
+  gammaConstraint?: ConstraintOption;
 }
 
 export interface BatchNormalizationArgs extends NormalizationArgs {
@@ -51,6 +54,8 @@ abstract class Normalization extends Layer {
   protected readonly gammaInitializer: Initializer;
   protected readonly betaRegularizer: Regularizer | undefined;
   protected readonly gammaRegularizer: Regularizer | undefined;
+  protected readonly betaConstraint: Constraint | undefined;
+  protected readonly gammaConstraint: Constraint | undefined;
   gamma: Variable | undefined;
   beta: Variable | undefined;
 
@@ -67,12 +72,14 @@ abstract class Normalization extends Layer {
     this.gammaInitializer = getInitializer(args.gammaInitializer, 'ones', className);
     this.betaRegularizer = getRegularizer(args.betaRegularizer, className);
     this.gammaRegularizer = getRegularizer(args.gammaRegularizer, className);
+    this.betaConstraint = getConstraint(args.betaConstraint, className, 'betaConstraint');
+    this.gammaConstraint = getConstraint(args.gammaConstraint, className, 'gammaConstraint');
   }
 
   /** gamma then beta, Keras's order. */
   protected addAffineWeights(shape: number[]): void {
-    if (this.scale) this.gamma = this.addWeight('gamma', shape, this.gammaInitializer, this.gammaRegularizer);
-    if (this.center) this.beta = this.addWeight('beta', shape, this.betaInitializer, this.betaRegularizer);
+    if (this.scale) this.gamma = this.addWeight('gamma', shape, this.gammaInitializer, this.gammaRegularizer, true, this.gammaConstraint);
+    if (this.center) this.beta = this.addWeight('beta', shape, this.betaInitializer, this.betaRegularizer, true, this.betaConstraint);
   }
 
   /** Input shapes with every dimension of `axes` known. */
@@ -93,6 +100,7 @@ abstract class Normalization extends Layer {
       epsilon: this.epsilon, center: this.center, scale: this.scale,
       betaInitializer: this.betaInitializer.name, gammaInitializer: this.gammaInitializer.name,
       betaRegularizer: this.betaRegularizer?.config ?? null, gammaRegularizer: this.gammaRegularizer?.config ?? null,
+      ...constraintOptions({ betaConstraint: this.betaConstraint, gammaConstraint: this.gammaConstraint }),
     };
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The options a built-in layer takes: those its getConfig() reports and those of every layer. An
- * option a layer does not have (a typo, Keras's `groups`, a constraint, Dropout's `noiseShape`)
+ * option a layer does not have (a typo, Keras's `groups`, a constraint of a weight without one, Dropout's `noiseShape`)
  * would otherwise be dropped silently and the layer compute something else: the factories
  * (vb.layers.*) and the loader (src/io) refuse it.
  */
@@ -35,7 +35,7 @@ const CLASS_IGNORED_OPTIONS: Readonly<Record<string, Readonly<Record<string, (va
   RNN: { unroll: anyUnroll, zeroOutputForMask: (v) => v === false || v === null },
 };
 
-/** Whether an option's value means nothing to verbatim (IGNORED_OPTIONS, the class's own, or no constraint). */
+/** Whether an option's value means nothing to verbatim (IGNORED_OPTIONS, the class's own, or no constraint: null, TF.js's default). */
 export function isIgnoredOption(name: string, value: unknown, className?: string): boolean {
   if (name.endsWith('Constraint')) return value === null || value === undefined;
   const forClass = className !== undefined && Object.hasOwn(CLASS_IGNORED_OPTIONS, className) ? CLASS_IGNORED_OPTIONS[className]! : {};

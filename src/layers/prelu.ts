@@ -6,6 +6,7 @@ import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
+import { constraintOptions, getConstraint, type Constraint, type ConstraintOption } from './constraints.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
@@ -14,8 +15,7 @@ export interface PReLUArgs extends LayerArgs {
   /** Default 'zeros' (Keras and TF.js): the layer starts as relu. */
   alphaInitializer?: InitializerIdentifier | Initializer;
   alphaRegularizer?: 'l1' | 'l2' | 'l1l2' | Regularizer;
-  /** Weight constraints are not supported: only null (TF.js's and Keras's default). */
-  alphaConstraint?: null;
+  alphaConstraint?: ConstraintOption;
   /** Axes (1 is the first after the batch) along which one alpha serves every position, e.g. [1, 2] for one per channel of an image. */
   sharedAxes?: number | number[] | null;
 }
@@ -25,6 +25,7 @@ export class PReLU extends Layer {
   readonly sharedAxes: number[] | undefined;
   private readonly alphaInitializer: Initializer;
   private readonly alphaRegularizer: Regularizer | undefined;
+  private readonly alphaConstraint: Constraint | undefined;
   alpha: Variable | undefined;
 
   constructor(args: PReLUArgs = {}) {
@@ -37,6 +38,7 @@ export class PReLU extends Layer {
     this.sharedAxes = axes;
     this.alphaInitializer = getInitializer(args.alphaInitializer, 'zeros', 'PReLU');
     this.alphaRegularizer = getRegularizer(args.alphaRegularizer, 'PReLU');
+    this.alphaConstraint = getConstraint(args.alphaConstraint, 'PReLU', 'alphaConstraint');
   }
 
   override build(inputShape: SymbolicShape): void {
@@ -47,7 +49,7 @@ export class PReLU extends Layer {
     if (shape.some((d) => d === null)) {
       throw invalid(context, 'Expected an input whose dimensions are known, except along sharedAxes', { inputShape });
     }
-    this.alpha = this.addWeight('alpha', shape as number[], this.alphaInitializer, this.alphaRegularizer);
+    this.alpha = this.addWeight('alpha', shape as number[], this.alphaInitializer, this.alphaRegularizer, true, this.alphaConstraint);
     this.built = true;
   }
 
@@ -71,6 +73,7 @@ export class PReLU extends Layer {
   getConfig(): Record<string, unknown> {
     return {
       alphaInitializer: this.alphaInitializer.name, alphaRegularizer: this.alphaRegularizer?.config ?? null, sharedAxes: this.sharedAxes ? [...this.sharedAxes] : null,
+      ...constraintOptions({ alphaConstraint: this.alphaConstraint }),
     };
   }
 }

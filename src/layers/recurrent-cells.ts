@@ -18,6 +18,7 @@ import { uniformValues } from '../random/samplers.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { getActivation, type ActivationFn, type ActivationIdentifier, type ResolvedActivation } from './activations.js';
 import { parseSeed, seedConfig } from './core.js';
+import { constraintOptions, getConstraint, type Constraint, type ConstraintOption } from './constraints.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { firstDraw, Layer, keyForPath, snakeCase, type BatchRows, type CallContext, type LayerArgs } from './layer.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
@@ -34,6 +35,9 @@ export interface CellArgs extends LayerArgs {
   kernelRegularizer?: RegularizerIdentifier;
   recurrentRegularizer?: RegularizerIdentifier;
   biasRegularizer?: RegularizerIdentifier;
+  kernelConstraint?: ConstraintOption;
+  recurrentConstraint?: ConstraintOption;
+  biasConstraint?: ConstraintOption;
   /** Fraction of the input features dropped in training (one mask per sequence). */
   dropout?: number;
   /** Fraction of the recurrent state dropped before h . recurrent_kernel in training (one mask per sequence). */
@@ -135,6 +139,9 @@ export abstract class RecurrentCell extends CellLayer {
   private readonly kernelRegularizer: Regularizer | undefined;
   private readonly recurrentRegularizer: Regularizer | undefined;
   private readonly biasRegularizer: Regularizer | undefined;
+  private readonly kernelConstraint: Constraint | undefined;
+  private readonly recurrentConstraint: Constraint | undefined;
+  private readonly biasConstraint: Constraint | undefined;
   kernel: Variable | undefined;
   recurrentKernel: Variable | undefined;
   bias: Variable | undefined;
@@ -156,6 +163,9 @@ export abstract class RecurrentCell extends CellLayer {
     this.kernelRegularizer = getRegularizer(args.kernelRegularizer, context);
     this.recurrentRegularizer = getRegularizer(args.recurrentRegularizer, context);
     this.biasRegularizer = getRegularizer(args.biasRegularizer, context);
+    this.kernelConstraint = getConstraint(args.kernelConstraint, context, 'kernelConstraint');
+    this.recurrentConstraint = getConstraint(args.recurrentConstraint, context, 'recurrentConstraint');
+    this.biasConstraint = getConstraint(args.biasConstraint, context, 'biasConstraint');
     this.dropout = rate(context, 'dropout', args.dropout);
     this.recurrentDropout = rate(context, 'recurrentDropout', args.recurrentDropout);
     this.seed = parseSeed(context, args.seed);
@@ -165,9 +175,9 @@ export abstract class RecurrentCell extends CellLayer {
   buildCell(path: string, inputDim: number): void {
     this.path = path;
     const width = this.gates * this.units;
-    this.kernel = this.addWeight('kernel', [inputDim, width], this.kernelInitializer, this.kernelRegularizer);
-    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, width], this.recurrentInitializer, this.recurrentRegularizer);
-    if (this.useBias) this.bias = this.addWeight('bias', this.biasShape(), this.initialBias(), this.biasRegularizer);
+    this.kernel = this.addWeight('kernel', [inputDim, width], this.kernelInitializer, this.kernelRegularizer, true, this.kernelConstraint);
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, width], this.recurrentInitializer, this.recurrentRegularizer, true, this.recurrentConstraint);
+    if (this.useBias) this.bias = this.addWeight('bias', this.biasShape(), this.initialBias(), this.biasRegularizer, true, this.biasConstraint);
     this.built = true;
   }
 
@@ -210,6 +220,7 @@ export abstract class RecurrentCell extends CellLayer {
       kernelInitializer: this.kernelInitializer.name, recurrentInitializer: this.recurrentInitializer.name, biasInitializer: this.biasInitializer.name,
       kernelRegularizer: this.kernelRegularizer?.config ?? null, recurrentRegularizer: this.recurrentRegularizer?.config ?? null,
       biasRegularizer: this.biasRegularizer?.config ?? null,
+      ...constraintOptions({ kernelConstraint: this.kernelConstraint, recurrentConstraint: this.recurrentConstraint, biasConstraint: this.biasConstraint }),
       dropout: this.dropout, recurrentDropout: this.recurrentDropout, seed: seedConfig(this.seed),
     };
   }

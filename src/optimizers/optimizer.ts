@@ -158,6 +158,8 @@ export abstract class Optimizer {
         }
         this.updateStep(v, clipped[i]!, lr);
       });
+      // Keras 3: after the step, each updated variable with a constraint is assigned its projection.
+      for (const v of variables) if (v.constraint) v.assign(v.constraint.apply(v));
     });
     this.iterations++;
   }

@@ -103,7 +103,18 @@ export class Tensor {
 }
 
 /** A mutable tensor: the state of a model. Never disposed by tidy. */
+/** What an optimizer applies to a variable after each update of it (src/layers/constraints.ts). */
+export interface VariableConstraint {
+  apply(w: Tensor): Tensor;
+}
+
 export class Variable extends Tensor {
+  /**
+   * Keras 3's variable.constraint (TF.js's LayerVariable.constraint): optimizers assign
+   * constraint.apply(variable) right after each update of the variable; null for none.
+   */
+  constraint: VariableConstraint | null = null;
+
   constructor(
     owner: TensorOwner,
     id: number,
