@@ -28,7 +28,7 @@ function recording(library: object, used: Set<string>, prefix = ''): typeof vb {
       const value = Reflect.get(target, name, receiver) as unknown;
       if (typeof name !== 'string') return value;
       used.add(prefix + name);
-      const namespace = typeof value === 'object' && value !== null && !(value instanceof vb.Tensor) && ['random', 'losses', 'optimizers', 'metrics', 'initializers', 'layers', 'data', 'fused', 'train', 'image', 'callbacks'].includes(name);
+      const namespace = typeof value === 'object' && value !== null && !(value instanceof vb.Tensor) && ['random', 'losses', 'optimizers', 'metrics', 'initializers', 'constraints', 'layers', 'data', 'fused', 'train', 'image', 'callbacks'].includes(name);
       return namespace ? recording(value, used, `${prefix}${name}.`) : value;
     },
   }) as typeof vb;
@@ -59,7 +59,8 @@ describe('golden digests', () => {
     const ops = vb.TENSOR_METHODS.filter((name) => typeof (vb as unknown as Record<string, unknown>)[name] === 'function');
     const samplers = Object.keys(vb.random).filter((n) => typeof (vb.random as Record<string, unknown>)[n] === 'function' && !/^[A-Z]/.test(n)).map((n) => `random.${n}`);
     const creation = ['tensor', 'scalar', 'tensor1d', 'tensor2d', 'tensor3d', 'tensor4d', 'zeros', 'ones', 'fill', 'linspace', 'range', 'eye', 'randomNormal', 'randomUniform', 'truncatedNormal', 'fused.matMul', 'fused.conv2d', 'extractPatches', 'scatterPatches', 'grad', 'variable', 'sequential', 'losses.LOSS_NAMES', 'metrics.METRIC_NAMES', 'optimizers.OPTIMIZER_NAMES', 'layers.ACTIVATION_NAMES',
-      'batchNorm', 'resizeBilinear', 'resizeNearestNeighbor', 'mirrorPad', 'image.flipLeftRight', 'image.transform', 'model', 'input', 'data.generator', 'callbacks.earlyStopping'];
+      'batchNorm', 'resizeBilinear', 'resizeNearestNeighbor', 'mirrorPad', 'image.flipLeftRight', 'image.transform', 'model', 'input', 'data.generator', 'callbacks.earlyStopping',
+      'constraints.maxNorm', 'constraints.minMaxNorm', 'constraints.nonNeg', 'constraints.unitNorm'];
     const layers = Object.keys(vb.layers).filter((n) => /^[a-z]/.test(n) && typeof (vb.layers as Record<string, unknown>)[n] === 'function').map((n) => `layers.${n}`);
     // A name counts as used when any name of the same function is (TF.js's aliases: maxPool2d is maxPooling2d, layers.input is input).
     const valueOf = (name: string) => name.split('.').reduce<unknown>((v, part) => (v as Record<string, unknown>)[part], vb);

@@ -425,6 +425,34 @@ async function optionDigests(vb: VB, out: Digests): Promise<void> {
   options.dispose();
 }
 
+/** Each weight constraint's projection (norms over several axes of 21000 elements), and fits whose every step applies them. */
+async function constraintDigests(vb: VB, out: Digests): Promise<void> {
+  const w = vb.random.normal(vb.random.key(51), [6, 50, 70]);
+  const C = vb.constraints;
+  const projections = {
+    maxNorm: C.maxNorm({ maxValue: 5, axis: [0, 2] }), minMaxNorm: C.minMaxNorm({ minValue: 3, maxValue: 4, rate: 0.6, axis: -1 }), nonNeg: C.nonNeg(), unitNorm: C.unitNorm({ axis: [0, 1] }),
+  };
+  for (const [name, constraint] of Object.entries(projections)) out[`constraint/${name}`] = vb.digest(vb.tidy(() => constraint.apply(w)));
+  vb.setRandomSeed(52);
+  const L = vb.layers;
+  const images = vb.random.uniform(vb.random.key(53), [16, 6, 6, 2]);
+  const classes = vb.oneHot(vb.random.randint(vb.random.key(54), [16], 0, 2), 2);
+  const convolution = vb.sequential({ name: 'golden_constraints', layers: [
+    L.conv2d({ filters: 3, kernelSize: 3, inputShape: [6, 6, 2], kernelConstraint: C.maxNorm({ maxValue: 0.5, axis: [0, 1, 2] }), biasConstraint: 'nonNeg' }),
+    L.batchNormalization({ gammaConstraint: C.unitNorm(), betaConstraint: C.minMaxNorm({ maxValue: 0.1 }) }), L.flatten(),
+    L.dense({ units: 2, activation: 'softmax', kernelConstraint: C.minMaxNorm({ minValue: 0.5, maxValue: 0.7, rate: 0.5 }), biasConstraint: C.nonNeg() }),
+  ] });
+  convolution.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+  await trained(out, 'constraints: conv2d, batchNormalization, dense', convolution, images, classes);
+  const tokens = vb.random.randint(vb.random.key(55), [16, 5], 0, 10);
+  const recurrent = vb.sequential({ name: 'golden_constraints_recurrent', layers: [
+    L.embedding({ inputDim: 10, outputDim: 3, inputLength: 5, embeddingsConstraint: C.maxNorm({ maxValue: 1, axis: 1 }) }),
+    L.gru({ units: 3, kernelConstraint: 'unitNorm', recurrentConstraint: C.maxNorm({ maxValue: 0.8 }), biasConstraint: 'nonNeg' }), L.dense({ units: 2, activation: 'softmax' }),
+  ] });
+  recurrent.compile({ optimizer: 'rmsprop', loss: 'categoricalCrossentropy' });
+  await trained(out, 'constraints: embedding, gru', recurrent, tokens, classes);
+}
+
 /** The workload's digests by entry name; the same on every backend, thread count and engine. */
 export async function goldenDigests(vb: VB): Promise<Digests> {
   const out: Digests = {};
@@ -436,5 +464,6 @@ export async function goldenDigests(vb: VB): Promise<Digests> {
   await trainingDigests(vb, out);
   await layerDigests(vb, out);
   await optionDigests(vb, out);
+  await constraintDigests(vb, out);
   return out;
 }
