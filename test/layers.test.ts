@@ -1,6 +1,7 @@
 /** The core layers through the shared layer harness (test/helpers/layer-harness.ts), initializers, metrics. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
 import * as vb from 'verbatim';
 import { forEachBackend } from './helpers/backends.js';
 import { runLayerTest, type LayerTestCase } from './helpers/layer-harness.js';
@@ -136,6 +137,34 @@ describe('initializers', () => {
     assert.deepEqual(Array.from(vb.initializers.ones().values([2], key)), [1, 1]);
     const seeded = vb.initializers.glorotUniform({ seed: 5 });
     assert.deepEqual(seeded.values([3, 4], vb.random.key(1)), seeded.values([3, 4], vb.random.key(2)));
+  });
+
+  it('identity({gain}) is gain times the identity matrix (Keras 3, also rectangular); TF.js\'s on square ones; by name in layers and files', async () => {
+    const values = (gain: number, shape: number[]) => Array.from(vb.initializers.identity({ gain }).values(shape, key));
+    assert.deepEqual(values(2.5, [3, 3]), [2.5, 0, 0, 0, 2.5, 0, 0, 0, 2.5]);
+    assert.deepEqual(values(2.5, [3, 3]), Array.from(tf.initializers.identity({ gain: 2.5 }).apply([3, 3]).dataSync()), 'TF.js');
+    assert.deepEqual(values(0.1, [2, 4]), [Math.fround(0.1), 0, 0, 0, 0, Math.fround(0.1), 0, 0]);
+    assert.deepEqual(values(-1, [3, 2]), [-1, -0, -0, -1, -0, -0], 'gain times 0 is -0 for a negative gain, as Keras\'s product');
+    assert.deepEqual(Array.from(vb.initializers.identity().values([2, 2], key)), [1, 0, 0, 1]);
+    assert.throws(() => vb.initializers.identity().values([2, 2, 2], key), /identity: Expected a shape of rank 2 \(a matrix\)\. Received: shape=\[2, 2, 2\]/);
+    assert.throws(() => vb.initializers.identity({ gain: NaN }), /identity: Expected gain to be a finite number\. Received: gain=NaN/);
+    assert.throws(() => vb.initializers.identity({ scale: 2 } as never), /identity: Expected options among gain\. Received: scale=2/);
+    // IRNN: a simpleRNN whose recurrent kernel starts as the identity, by name; saved as TF.js's Identity, which TF.js loads.
+    const irnn = vb.sequential({ layers: [vb.layers.simpleRNN({ units: 3, inputShape: [4, 2], recurrentInitializer: 'identity', activation: 'relu' })] });
+    assert.deepEqual(Array.from(irnn.getWeights()[1]!.dataSync()), [1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    let saved: vb.ModelArtifacts | undefined;
+    await irnn.save(vb.io.withSaveHandler(async (a: vb.ModelArtifacts) => { saved = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const } }; }));
+    const layerJson = (saved!.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers[0]!.config;
+    assert.deepEqual(layerJson.recurrent_initializer, { class_name: 'Identity', config: { gain: 1 } });
+    const inTfjs = await tf.loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
+    assert.deepEqual(inTfjs.layers[0]!.getConfig().recurrentInitializer, { className: 'Identity', config: { gain: 1 } });
+    let fromTfjs: tf.io.ModelArtifacts | undefined;
+    await inTfjs.save(tf.io.withSaveHandler(async (a: tf.io.ModelArtifacts) => { fromTfjs = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const } }; }));
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(fromTfjs as vb.ModelArtifacts));
+    assert.equal(loaded.layers[0]!.getConfig().recurrentInitializer, 'identity');
+    inTfjs.dispose();
+    loaded.dispose();
+    irnn.dispose();
   });
 
   it('orthogonal gives orthonormal rows or columns', () => {

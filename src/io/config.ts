@@ -43,6 +43,7 @@ const INITIALIZERS: Record<string, Preset> = {
   truncatedNormal: { className: 'TruncatedNormal', config: { mean: 0, stddev: 0.05, seed: null } },
   zeros: { className: 'Zeros', config: {} }, ones: { className: 'Ones', config: {} },
   constant: { className: 'Constant', config: { value: 0 } }, orthogonal: { className: 'Orthogonal', config: { gain: 1, seed: null } },
+  identity: { className: 'Identity', config: { gain: 1 } },
 };
 
 /** Class names (TF.js's and Keras's) of the initializers that are not VarianceScaling, by verbatim name. */
@@ -50,6 +51,8 @@ const INITIALIZER_CLASSES: Record<string, string> = {
   glorotuniform: 'glorotUniform', glorotnormal: 'glorotNormal', heuniform: 'heUniform', henormal: 'heNormal',
   lecununiform: 'lecunUniform', lecunnormal: 'lecunNormal', randomuniform: 'randomUniform', randomnormal: 'randomNormal',
   truncatednormal: 'truncatedNormal', zeros: 'zeros', ones: 'ones', constant: 'constant', orthogonal: 'orthogonal',
+  // Keras 3 exports its Identity also as IdentityInitializer.
+  identity: 'identity', identityinitializer: 'identity',
 };
 
 function initializerToJson(name: unknown): unknown {

@@ -169,14 +169,35 @@ export function orthogonal(config: { gain?: number; seed?: Seed } = {}): Initial
   };
 }
 
+/**
+ * gain times the identity matrix (Keras 3's Identity): fl(gain) on the main diagonal of a rows x
+ * cols matrix, fl(gain) * 0 elsewhere (-0 for a negative gain, as Keras's product). TF.js's takes
+ * square matrices only.
+ */
+export function identity(config: { gain?: number } = {}): Initializer {
+  refuseUnknownOptions('identity', config, ['gain']);
+  const gain = config.gain ?? 1;
+  if (typeof gain !== 'number' || !Number.isFinite(gain)) throw invalid('identity', 'Expected gain to be a finite number', { gain });
+  return {
+    name: 'identity',
+    values(shape) {
+      if (shape.length !== 2) throw invalid('identity', 'Expected a shape of rank 2 (a matrix)', { shape });
+      const [rows, cols] = shape as [number, number];
+      const out = new Float32Array(checkedSize(shape, 'identity')).fill(Math.fround(gain) * 0);
+      for (let i = 0; i < Math.min(rows, cols); i++) out[i * cols + i] = gain;
+      return out;
+    },
+  };
+}
+
 export type InitializerIdentifier =
   | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'lecunUniform' | 'lecunNormal'
   | 'randomUniform' | 'randomNormal' | 'truncatedNormal' | 'varianceScaling' | 'zeros' | 'ones'
-  | 'constant' | 'orthogonal';
+  | 'constant' | 'orthogonal' | 'identity';
 
 const BY_NAME: Record<InitializerIdentifier, () => Initializer> = {
   glorotUniform, glorotNormal, heUniform, heNormal, lecunUniform, lecunNormal, randomUniform, randomNormal,
-  truncatedNormal, varianceScaling, zeros, ones, constant, orthogonal,
+  truncatedNormal, varianceScaling, zeros, ones, constant, orthogonal, identity,
 };
 
 const SNAKE: Record<string, InitializerIdentifier> = {
