@@ -327,6 +327,7 @@ describe('constraint arguments', () => {
       [() => vb.constraints.unitNorm({ axis: 'x' as never }), /constraints\.unitNorm: Expected axis to be an integer or a non-empty list of integers\. Received: axis="x"/],
       [() => vb.constraints.unitNorm({ axis: [] }), /Received: axis=\[\]/],
       [() => vb.constraints.nonNeg({ axis: 0 } as never), /constraints\.nonNeg: Expected no options\. Received: axis=0/],
+      [() => vb.constraints.maxNorm(2 as never), /constraints\.maxNorm: Expected an options object\. Received: args=2/],
       [() => vb.layers.dense({ units: 2, kernelConstraint: 'l2' as never }), /Dense: Expected kernelConstraint to be a constraint: 'maxNorm', 'minMaxNorm', 'nonNeg', 'unitNorm' .*Received: kernelConstraint="l2"/],
       [() => vb.layers.lstm({ units: 2, recurrentConstraint: { className: 'Radial', config: {} } as never }), /Expected recurrentConstraint to be a constraint.*Received: recurrentConstraint=\{"className":"Radial","config":\{\}\}/],
       [() => vb.layers.dense({ units: 2, kernelConstraint: { className: 'MaxNorm', config: { maxValue: -1 } } }), /constraints\.maxNorm: Expected maxValue/],

@@ -67,9 +67,15 @@ function checkNumber(context: string, argument: string, value: unknown, atLeast:
   return value;
 }
 
-/** The axis of a factory's arguments, after refusing the options it does not have (a misspelt maxValue would leave the default). */
-function checkedAxis(context: string, args: object, known: string[]): number | number[] {
+/** Refuses arguments that are not an options object, or options the factory does not have (a misspelt maxValue would leave the default). */
+function checkOptions(context: string, args: unknown, known: string[]): void {
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) throw invalid(context, 'Expected an options object', { args });
   refuseUnknownOptions(context, args, known);
+}
+
+/** The axis of a factory's arguments, once they are checked. */
+function checkedAxis(context: string, args: object, known: string[]): number | number[] {
+  checkOptions(context, args, known);
   const value = (args as { axis?: unknown }).axis ?? 0;
   const valid = Number.isInteger(value) || (Array.isArray(value) && value.length > 0 && value.every((a) => Number.isInteger(a)));
   if (!valid) throw invalid(context, 'Expected axis to be an integer or a non-empty list of integers', { axis: value });
@@ -166,7 +172,7 @@ export class NonNeg extends Constraint {
   readonly className = 'NonNeg';
 
   constructor(args: Record<string, never> = {}) {
-    refuseUnknownOptions('constraints.nonNeg', args, []);
+    checkOptions('constraints.nonNeg', args, []);
     super();
   }
 
@@ -180,10 +186,11 @@ export class NonNeg extends Constraint {
   }
 }
 
-export const maxNorm = (args?: MaxNormArgs): Constraint => new MaxNorm(args);
-export const minMaxNorm = (args?: MinMaxNormArgs): Constraint => new MinMaxNorm(args);
-export const nonNeg = (args?: Record<string, never>): Constraint => new NonNeg(args);
-export const unitNorm = (args?: UnitNormArgs): Constraint => new UnitNorm(args);
+// TF.js's factories; null arguments (as undefined) give the defaults.
+export const maxNorm = (args?: MaxNormArgs | null): Constraint => new MaxNorm(args ?? {});
+export const minMaxNorm = (args?: MinMaxNormArgs | null): Constraint => new MinMaxNorm(args ?? {});
+export const nonNeg = (args?: Record<string, never> | null): Constraint => new NonNeg(args ?? {});
+export const unitNorm = (args?: UnitNormArgs | null): Constraint => new UnitNorm(args ?? {});
 
 /** Each class's factory from its config. */
 const CLASSES: Record<ConstraintClassName, (config: Record<string, unknown>) => Constraint> = {
