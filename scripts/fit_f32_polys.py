@@ -76,6 +76,15 @@ w_max = float(-mp.log(1 - (1 - mp.mpf(2) ** -24) ** 2)) * 1.01
 p_inv_t = fit(lambda t: erfinv_over_x_of_w((t + 3) ** 2), float(mp.sqrt(5)) - 3, float(mp.sqrt(w_max)) - 3, 9)
 show("ERFINV_TAIL_P", p_inv_t)
 
+# atan: atan(t) = t + t^3 q(t^2) on |t| <= 7/16, weighted by t^2 (the size of q's error in atan).
+q_atan = fit(lambda z: (mp.atan(mp.sqrt(z)) - mp.sqrt(z)) / mp.sqrt(z) ** 3 if z > 0 else mp.mpf(-1) / 3, 0, 0.4375**2 * 1.01, 4,
+             weight=lambda z: z + mp.mpf(1e-3))
+show("ATAN_Q", q_atan)
+# atan(c) for c = 0.5, 1, 1.5 and pi/2 (c = infinity), as float32 hi + lo.
+for c, value in [(0.5, mp.atan(0.5)), (1, mp.atan(1)), (1.5, mp.atan(1.5)), ("inf", mp.pi / 2)]:
+    hi = f32(float(value))
+    print(f"ATAN_{c} = {float(hi)!r} + {float(f32(float(value - mp.mpf(float(hi)))))!r}")
+
 
 def ulp32(v):
     v = abs(float(v))
@@ -102,3 +111,5 @@ worst("erf mid", xs, lambda x: f32(C_MID + horner(p_mid, f32(x - f32(1)))), mp.e
 for lo, hi, centre, c in erfc_fits:
     xs = np.linspace(lo, hi, 2001)
     worst(f"erf [{lo},{hi}]", xs, lambda x, c=c, centre=centre: f32(f32(1) - horner(c, f32(x - f32(centre)))), mp.erf)
+xs = np.linspace(1e-3, 0.4375, 3001)
+worst("atan poly |t|<=7/16", xs, lambda t: f32(t + f32(f32(t * f32(t * t)) * horner(q_atan, f32(t * t)))), mp.atan)

@@ -1,7 +1,7 @@
 /**
  * The float32 transcendentals against float64 references, on a sweep of every 1009th float32
  * bit pattern (about 4.3 million inputs per function: both signs, every binade, subnormals,
- * infinities and NaN): at most 2 ULP from the correctly rounded result.
+ * infinities and NaN): at most 2 ULP from the correctly rounded result (atan and atan2: 1).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -10,7 +10,8 @@ import { erf64, float32Sweep, ulpDistance } from './helpers/float64-reference.js
 
 const m = vb.f32;
 
-const FUNCTIONS: [string, (x: number) => number, (x: number) => number][] = [
+/** Name, ours, the float64 reference, and the worst error allowed in ULP (2 unless given). */
+const FUNCTIONS: [string, (x: number) => number, (x: number) => number, number?][] = [
   ['exp', m.exp, Math.exp],
   ['expm1', m.expm1, Math.expm1],
   ['log', m.log, Math.log],
@@ -19,11 +20,12 @@ const FUNCTIONS: [string, (x: number) => number, (x: number) => number][] = [
   ['sigmoid', m.sigmoid, (x) => 1 / (1 + Math.exp(-x))],
   ['softplus', m.softplus, (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)))],
   ['erf', m.erf, erf64],
+  ['atan', m.atan, Math.atan, 1],
 ];
 
 describe('float32 math', () => {
-  for (const [name, ours, reference] of FUNCTIONS) {
-    it(`${name} is within 2 ULP over the float32 sweep`, () => {
+  for (const [name, ours, reference, bound = 2] of FUNCTIONS) {
+    it(`${name} is within ${bound} ULP over the float32 sweep`, () => {
       let worst = 0;
       let worstAt = 0;
       let count = 0;
@@ -36,9 +38,47 @@ describe('float32 math', () => {
         }
       }
       assert.ok(count > 4_000_000);
-      assert.ok(worst <= 2, `${name}: ${worst} ULP at x = ${worstAt}`);
+      assert.ok(worst <= bound, `${name}: ${worst} ULP at x = ${worstAt}`);
     });
   }
+
+  it('atan2 is within 1 ULP on random pairs of float32 bit patterns and of nearby magnitudes', () => {
+    const words = new Uint32Array(2);
+    const floats = new Float32Array(words.buffer);
+    let state = 2025;
+    const next = () => {
+      state = (state + 0x9e3779b9) >>> 0;
+      let z = Math.imul(state ^ (state >>> 16), 0x21f0aaad);
+      z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
+      return (z ^ (z >>> 15)) >>> 0;
+    };
+    let worst = 0;
+    let worstAt: number[] = [];
+    for (let i = 0; i < 2_000_000; i++) {
+      words[0] = next();
+      words[1] = next();
+      // Half the pairs: y within 2^-32 .. 2^32 of x, where the quotient is neither 0 nor huge.
+      const y = i % 2 === 0 ? floats[0]! : Math.fround(floats[1]! * (next() / 2 ** 32 * 2 - 1) * 2 ** ((next() % 64) - 32));
+      const x = floats[1]!;
+      const d = ulpDistance(m.atan2(y, x), Math.fround(Math.atan2(y, x)));
+      if (d > worst) {
+        worst = d;
+        worstAt = [y, x];
+      }
+    }
+    assert.ok(worst <= 1, `atan2: ${worst} ULP at (y, x) = (${worstAt.join(', ')})`);
+  });
+
+  it('atan2 has C\'s signed zeros, infinities and NaN', () => {
+    const specials = [0, -0, 1, -1, 1e-45, -1e-45, 3.4028234663852886e38, -3.4028234663852886e38, Infinity, -Infinity, NaN];
+    for (const y of specials) {
+      for (const x of specials) {
+        const want = Math.fround(Math.atan2(y, x));
+        assert.ok(Object.is(m.atan2(y, x), want), `atan2(${Object.is(y, -0) ? '-0' : y}, ${Object.is(x, -0) ? '-0' : x}) = ${m.atan2(y, x)}, C: ${want}`);
+      }
+    }
+    assert.ok(Object.is(m.atan(-0), -0) && m.atan(Infinity) === Math.fround(Math.PI / 2) && Number.isNaN(m.atan(NaN)));
+  });
 
   it('special values', () => {
     const cases: [number, number][] = [
@@ -119,6 +159,7 @@ describe('float32 math', () => {
     const ops: [string, (x: vb.Tensor) => vb.Tensor][] = [
       ['exp', vb.exp], ['expm1', vb.expm1], ['log', vb.log], ['log1p', vb.log1p], ['tanh', vb.tanh],
       ['sigmoid', vb.sigmoid], ['softplus', vb.softplus], ['erf', vb.erf], ['sqrt', vb.sqrt], ['sin', vb.sin], ['cos', vb.cos],
+      ['atan', vb.atan], ['atan2(x, -0.75)', (x) => vb.atan2(x, -0.75)], ['atan2(1.5, x)', (x) => vb.atan2(1.5, x)],
       ['pow(x, 2.5)', (x) => vb.pow(x, 2.5)], ['pow(1.5, x)', (x) => vb.pow(1.5, x)], ['pow(x, 3)', (x) => vb.pow(x, 3)],
     ];
     try {

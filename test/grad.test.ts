@@ -50,6 +50,11 @@ const CASES: GradCase[] = [
   { name: 'exp', inputs: [{ shape: [5] }], f: vb.exp, reference: u(Math.exp) },
   { name: 'sin', inputs: [{ shape: [5] }], f: vb.sin, reference: u(Math.sin) },
   { name: 'cos', inputs: [{ shape: [5] }], f: vb.cos, reference: u(Math.cos) },
+  { name: 'atan', inputs: [{ shape: [5], lo: -4, hi: 4 }], f: vb.atan, reference: u(Math.atan) },
+  {
+    name: 'atan2 (broadcast)', inputs: [{ shape: [3, 1] }, { shape: [4] }], f: vb.atan2,
+    reference: (a, b) => naive.zip(a, b, Math.atan2),
+  },
   { name: 'expm1', inputs: [{ shape: [5] }], f: vb.expm1, reference: u(Math.expm1) },
   { name: 'log', inputs: [{ shape: [5], lo: 0.5, hi: 4 }], f: vb.log, reference: u(Math.log) },
   { name: 'log1p', inputs: [{ shape: [5], lo: -0.5, hi: 4 }], f: vb.log1p, reference: u(Math.log1p) },

@@ -490,3 +490,88 @@ export function cos(x: f32): f32 {
   if (q == 2) return -cosPoly(r);
   return sinPoly(r);
 }
+
+/** atan(t) - t as t^3 Q(t^2), Q ~ (atan(t) - t) / t^3, on |t| <= 7/16. */
+function atanTail(t: f32): f32 {
+  const z = f32(t * t);
+  let acc: f32 = f32(-0.058004382997751236);
+  acc = f32(f32(acc * z) + f32(0.1048344075679779));
+  acc = f32(f32(acc * z) + f32(-0.14228631556034088));
+  acc = f32(f32(acc * z) + f32(0.19997695088386536));
+  acc = f32(f32(acc * z) + f32(-0.33333301544189453));
+  return f32(f32(t * z) * acc);
+}
+
+/** fl(pi/2), and the float32 rounding of pi/2 - fl(pi/2). */
+const PIO2_HI: f32 = f32(1.5707963705062866);
+const PIO2_LO: f32 = f32(-4.371138828673793e-8);
+
+/**
+ * atan(a) for a >= 0: below 7/16 the polynomial itself (below 2^-12, where a^3/3 is under half an
+ * ULP, a); above, a is reduced to t = (a - c) / (1 + c a) around c = 0.5, 1, 1.5 (numerators
+ * exact by Sterbenz), or t = -1/a, and atan(a) = atan(c) + atan(t) with atan(c) in two float32
+ * parts (scripts/fit_f32_polys.py), the small terms added first; from 2^26 on, fl(pi/2).
+ */
+function atanNonNegative(a: f32): f32 {
+  if (a < f32(0.4375)) return a < f32(2.44140625e-4) ? a : f32(a + atanTail(a));
+  if (a >= f32(67108864)) return PIO2_HI;
+  let t: f32;
+  let hi: f32;
+  let lo: f32;
+  if (a < f32(0.6875)) {
+    t = f32(f32(f32(f32(2) * a) - f32(1)) / f32(f32(2) + a));
+    hi = f32(0.46364760398864746);
+    lo = f32(5.01215868808913e-9);
+  } else if (a < f32(1.1875)) {
+    t = f32(f32(a - f32(1)) / f32(a + f32(1)));
+    hi = f32(0.7853981852531433);
+    lo = f32(-2.1855694143368964e-8);
+  } else if (a < f32(2.4375)) {
+    t = f32(f32(a - f32(1.5)) / f32(f32(1) + f32(f32(1.5) * a)));
+    hi = f32(0.9827937483787537);
+    lo = f32(-2.5131424052915463e-8);
+  } else {
+    t = f32(f32(-1) / a);
+    hi = PIO2_HI;
+    lo = PIO2_LO;
+  }
+  return f32(hi + f32(f32(atanTail(t) + lo) + t));
+}
+
+/** The arctangent, in (-pi/2, pi/2); odd, so atan(-0) = -0. */
+export function atan(x: f32): f32 {
+  if (x != x) return NaN;
+  return x < f32(0) ? -atanNonNegative(-x) : atanNonNegative(x);
+}
+
+/** The float32 rounding of pi - fl(pi). */
+const PI_LO: f32 = f32(-8.742277657347586e-8);
+
+/**
+ * The angle of the point (x, y), in [-pi, pi], as C's atan2: y = ±0 gives ±0 for x > 0 or +0
+ * and ±pi for x < 0 or -0; x = ±0 gives ±pi/2; infinities give multiples of pi/4.
+ * Otherwise z = atan(|y / x|), and pi - z for x < 0 as pi - (z - lo(pi)).
+ */
+export function atan2(y: f32, x: f32): f32 {
+  if (x != x || y != y) return NaN;
+  const yNegative = (floatToBits(y) >>> 31) == 1;
+  const xNegative = (floatToBits(x) >>> 31) == 1;
+  const ay = absf(y);
+  const ax = absf(x);
+  let r: f32;
+  if (ay == f32(0)) {
+    r = xNegative ? PI : f32(0);
+  } else if (ax == Infinity) {
+    // fl(3 pi/4), fl(pi/4)
+    if (ay == Infinity) r = xNegative ? f32(2.356194496154785) : f32(0.7853981852531433);
+    else r = xNegative ? PI : f32(0);
+  } else {
+    const q = f32(ay / ax);
+    // Beyond 2^26 (also y infinite or x zero) the angle rounds to pi/2, which pi - (z - lo(pi))
+    // would miss by an ULP for x < 0.
+    if (q > f32(67108864)) r = PIO2_HI;
+    else if (xNegative) r = f32(PI - f32(atan(q) - PI_LO));
+    else r = atan(q);
+  }
+  return yNegative ? -r : r;
+}

@@ -12,7 +12,7 @@
  */
 import { f32, f64, i32 } from './portable.js';
 import { absf, ceilf, floorf, imul, nearestf } from './portable.js';
-import { cos, erf, exp, expm1, log, log1p, pow, sigmoid, sin, softplus, sqrt, tanh } from './f32math.js';
+import { atan, atan2, cos, erf, exp, expm1, log, log1p, pow, sigmoid, sin, softplus, sqrt, tanh } from './f32math.js';
 
 // ---- float32 unary ----
 
@@ -31,6 +31,7 @@ export function softplusF32(x: f32): f32 { return softplus(x); }
 export function erfF32(x: f32): f32 { return erf(x); }
 export function sinF32(x: f32): f32 { return sin(x); }
 export function cosF32(x: f32): f32 { return cos(x); }
+export function atanF32(x: f32): f32 { return atan(x); }
 /** max(x, 0), propagating NaN. */
 export function reluF32(x: f32): f32 { return x > f32(0) || x != x ? x : f32(0); }
 export function floorF32(x: f32): f32 { return floorf(x); }
@@ -59,6 +60,8 @@ export function divF32(a: f32, b: f32): f32 { return f32(a / b); }
 export function maximumF32(a: f32, b: f32): f32 { return a > b || a != a ? a : b; }
 export function minimumF32(a: f32, b: f32): f32 { return a < b || a != a ? a : b; }
 export function powF32(a: f32, b: f32): f32 { return pow(a, b); }
+/** The angle of the point (b, a): C's atan2(a, b), TF.js's atan2(a, b). */
+export function atan2F32(a: f32, b: f32): f32 { return atan2(a, b); }
 /**
  * The floored remainder, TF.js's mod: r = a % b, the truncated remainder (fmod: exact, with a's
  * sign); where a and b differ in sign (-0 counting as non-negative) r + b, or a zero with b's

@@ -15,7 +15,7 @@ const ops = { ...index, mirrorPad, resizeBilinear, resizeNearestNeighbor };
 
 /** Ops whose first argument is the tensor the method is called on. */
 const CHAINED = [
-  'abs', 'add', 'all', 'any', 'argMax', 'argMin', 'avgPool', 'batchNorm', 'batchToSpaceND', 'broadcastTo', 'cast', 'ceil', 'clipByValue', 'clone', 'conv1d', 'conv2d',
+  'abs', 'add', 'all', 'any', 'argMax', 'argMin', 'atan', 'atan2', 'avgPool', 'batchNorm', 'batchToSpaceND', 'broadcastTo', 'cast', 'ceil', 'clipByValue', 'clone', 'conv1d', 'conv2d',
   'conv2dTranspose', 'cos', 'cumprod', 'cumsum', 'depthToSpace', 'depthwiseConv2d', 'div', 'divNoNan', 'dot', 'elu', 'euclideanNorm', 'equal', 'erf', 'exp', 'expandDims', 'expm1',
   'floor', 'floorDiv', 'gather', 'greater', 'greaterEqual', 'isFinite', 'isInf', 'isNaN', 'leakyRelu', 'less', 'lessEqual', 'localResponseNormalization', 'log', 'log1p',
   'logSigmoid', 'logSoftmax', 'logSumExp', 'logicalAnd', 'logicalNot', 'logicalOr', 'logicalXor', 'matMul', 'max', 'maxPool', 'maximum', 'mean', 'min', 'minimum', 'mirrorPad',

@@ -14,8 +14,8 @@ export const cast = op(function cast(x: TensorLike, dtype: DType): Tensor {
 });
 
 /** A float32 tensor: x itself when it already is one, else a cast copy. */
-export function asFloat(x: TensorLike, context: string): Tensor {
-  const t = convertToTensor(x, 'x', context, 'float32');
+export function asFloat(x: TensorLike, context: string, argument = 'x'): Tensor {
+  const t = convertToTensor(x, argument, context, 'float32');
   return t.dtype === 'float32' ? t : cast(t, 'float32');
 }
 
@@ -48,6 +48,7 @@ export const softplus = unary('softplus', true);
 export const erf = unary('erf', true);
 export const sin = unary('sin', true);
 export const cos = unary('cos', true);
+export const atan = unary('atan', true);
 export const relu = unary('relu', false);
 export const floor = unary('floor', true);
 export const ceil = unary('ceil', true);
@@ -129,6 +130,14 @@ export const less = binary('less');
 export const lessEqual = binary('lessEqual');
 export const equal = binary('equal');
 export const notEqual = binary('notEqual');
+
+/**
+ * The angle of the point (b, a) in [-pi, pi]: C's atan2(a, b), its signed zeros and infinities
+ * included. Operands are cast to float32 (TF.js keeps int32 operands' dtype) and broadcast.
+ */
+export const atan2 = op(function atan2(a: TensorLike, b: TensorLike): Tensor {
+  return ENGINE.run('atan2', [asFloat(a, 'atan2', 'a'), asFloat(b, 'atan2', 'b')], NO_ATTRS);
+});
 
 function logical(name: 'logicalAnd' | 'logicalOr') {
   return op((a: TensorLike, b: TensorLike): Tensor =>

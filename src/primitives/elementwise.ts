@@ -88,6 +88,10 @@ const UNARY: { [P in UnaryPrimitive]: UnarySpec } = {
     dtypes: FLOAT, f32: s.cosF32, simd: false, cost: TRANSCENDENTAL,
     grad: (dy, { inputs: [x] }, ops) => [ops.neg(ops.mul(dy, ops.sin(x!)))],
   },
+  atan: {
+    dtypes: FLOAT, f32: s.atanF32, simd: false, cost: TRANSCENDENTAL,
+    grad: (dy, { inputs: [x] }, ops) => [ops.div(dy, ops.add(ops.mul(x!, x!), 1))],
+  },
 };
 
 function assertDTypeIn(context: string, argument: string, dtype: DType, allowed: readonly DType[]): void {
@@ -181,10 +185,10 @@ export function unbroadcast(g: Tensor, shape: readonly number[], ops: GradOps): 
 /**
  * A binary record. Arithmetic: the operands' dtype out, a scalar function per dtype (SIMD form
  * and cost as for unary records). Comparisons and logic: bool out, one function of the operands
- * read as float64 (exact for every dtype).
+ * read as float64 (exact for every dtype). A float-only record has no int32 function.
  */
 type BinarySpec = { dtypes: readonly DType[]; grad: GradRule<BinaryPrimitive> | 'not-differentiable' } & (
-  | { output: 'same'; f32: Scalar2; i32: Scalar2; simd: boolean; cost: number }
+  | { output: 'same'; f32: Scalar2; i32?: Scalar2; simd: boolean; cost: number }
   | { output: 'bool'; compare: Scalar2; simd: boolean }
 );
 
@@ -253,6 +257,17 @@ const BINARY: { [P in BinaryPrimitive]: BinarySpec } = {
       needsGrad[0] ? unbroadcast(dy, a!.shape, ops) : null,
       needsGrad[1] ? unbroadcast(ops.mul(dy, ops.neg(ops.floor(ops.div(a!, b!)))), b!.shape, ops) : null,
     ],
+  },
+  atan2: {
+    dtypes: FLOAT, output: 'same', f32: s.atan2F32, simd: false, cost: TRANSCENDENTAL,
+    // TF.js's and JAX's: d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2).
+    grad: (dy, { inputs: [a, b], needsGrad }, ops) => {
+      const d = ops.add(ops.mul(a!, a!), ops.mul(b!, b!));
+      return [
+        needsGrad[0] ? unbroadcast(ops.mul(dy, ops.div(b!, d)), a!.shape, ops) : null,
+        needsGrad[1] ? unbroadcast(ops.neg(ops.mul(dy, ops.div(a!, d))), b!.shape, ops) : null,
+      ];
+    },
   },
   greater: comparison(s.greaterCmp, true),
   greaterEqual: comparison(s.greaterEqualCmp, true),

@@ -7,10 +7,10 @@ import type { DataArray, DType } from '../tensor/dtype.js';
 
 export type UnaryPrimitive =
   | 'neg' | 'abs' | 'sign' | 'sqrt' | 'exp' | 'expm1' | 'log' | 'log1p' | 'tanh' | 'sigmoid'
-  | 'softplus' | 'erf' | 'relu' | 'floor' | 'ceil' | 'round' | 'logicalNot' | 'sin' | 'cos';
+  | 'softplus' | 'erf' | 'relu' | 'floor' | 'ceil' | 'round' | 'logicalNot' | 'sin' | 'cos' | 'atan';
 
 export type BinaryPrimitive =
-  | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'pow' | 'mod'
+  | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'pow' | 'mod' | 'atan2'
   | 'greater' | 'greaterEqual' | 'less' | 'lessEqual' | 'equal' | 'notEqual'
   | 'logicalAnd' | 'logicalOr';
 

@@ -84,7 +84,7 @@ export type Scalar2 = (a: number, b: number) => number;
  */
 export type KernelBinding =
   | { readonly family: 'unary'; readonly f32?: Scalar1; readonly i32?: Scalar1; readonly bool?: Scalar1; readonly simd: boolean; readonly cost: number }
-  | { readonly family: 'binary'; readonly f32: Scalar2; readonly i32: Scalar2; readonly simd: boolean; readonly cost: number }
+  | { readonly family: 'binary'; readonly f32: Scalar2; readonly i32?: Scalar2; readonly simd: boolean; readonly cost: number }
   | { readonly family: 'compare'; readonly fn: Scalar2; readonly simd: boolean }
   | { readonly family: 'reduce'; readonly f32: Scalar2; readonly i32: Scalar2; readonly simd: boolean; readonly identity: readonly [number, number] }
   | { readonly dedicated: string }

@@ -202,8 +202,8 @@ function imageSize(g: Gen, geo: PatchAttrs): [number, number] {
   return [need(geo.kernel[0], geo.dilations[0], geo.pads[0], geo.pads[1]) + g.int(0, 9), need(geo.kernel[1], geo.dilations[1], geo.pads[2], geo.pads[3]) + g.int(0, 9)];
 }
 
-const ELEMENTWISE_UNARY = ['neg', 'abs', 'sign', 'sqrt', 'exp', 'expm1', 'log', 'log1p', 'tanh', 'sigmoid', 'softplus', 'erf', 'relu', 'floor', 'ceil', 'round', 'logicalNot', 'sin', 'cos'] as const;
-const ELEMENTWISE_BINARY = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow', 'mod', 'greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'notEqual', 'logicalAnd', 'logicalOr'] as const;
+const ELEMENTWISE_UNARY = ['neg', 'abs', 'sign', 'sqrt', 'exp', 'expm1', 'log', 'log1p', 'tanh', 'sigmoid', 'softplus', 'erf', 'relu', 'floor', 'ceil', 'round', 'logicalNot', 'sin', 'cos', 'atan'] as const;
+const ELEMENTWISE_BINARY = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow', 'mod', 'atan2', 'greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'notEqual', 'logicalAnd', 'logicalOr'] as const;
 
 type ElementwiseGenerators = { [P in (typeof ELEMENTWISE_UNARY)[number] | (typeof ELEMENTWISE_BINARY)[number]]: (g: Gen) => FuzzCase<P> };
 const elementwise = Object.fromEntries([

@@ -17,12 +17,13 @@ const unaryOps: [string, (x: vb.Tensor) => vb.Tensor][] = [
   ['neg', vb.neg], ['abs', vb.abs], ['sqrt(abs)', (x) => vb.sqrt(vb.abs(x))], ['exp', vb.exp], ['expm1', vb.expm1],
   ['log(abs)', (x) => vb.log(vb.abs(x))], ['log1p(abs)', (x) => vb.log1p(vb.abs(x))], ['tanh', vb.tanh], ['sigmoid', vb.sigmoid],
   ['softplus', vb.softplus], ['erf', vb.erf], ['relu', vb.relu], ['sin', vb.sin], ['cos', vb.cos], ['sign', vb.sign],
+  ['atan', vb.atan],
   ['floor', vb.floor], ['round', vb.round], ['softmax', (x) => (x.rank === 0 ? x : vb.softmax(x))], ['logSoftmax', (x) => (x.rank === 0 ? x : vb.logSoftmax(x))],
 ];
 
 const binaryOps: [string, (a: vb.Tensor, b: vb.Tensor) => vb.Tensor][] = [
   ['add', vb.add], ['sub', vb.sub], ['mul', vb.mul], ['div', vb.div], ['maximum', vb.maximum], ['minimum', vb.minimum],
-  ['pow', (a, b) => vb.pow(vb.add(vb.abs(a), 0.5), b)],
+  ['pow', (a, b) => vb.pow(vb.add(vb.abs(a), 0.5), b)], ['atan2', vb.atan2],
 ];
 
 /** A float constant broadcast against x: a suffix of x's shape with some axes of size 1. */

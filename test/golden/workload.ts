@@ -47,6 +47,8 @@ function opDigests(vb: VB, out: Digests): void {
     floor: vb.floor, ceil: vb.ceil, round: vb.round, sin: vb.sin, cos: vb.cos, square: vb.square, softmax: vb.softmax, logSoftmax: vb.logSoftmax };
   for (const [name, f] of Object.entries(unary)) withGrad(name, f as (t: Tensor) => Tensor);
   for (const [name, f] of Object.entries({ sqrt: vb.sqrt, log: vb.log, log1p: vb.log1p, reciprocal: vb.reciprocal })) withGrad(name, f, positive);
+  withGrad('atan', vb.atan);
+  withGrad('atan2', (t) => vb.atan2(t, y));
   put('zerosLike/onesLike', [vb.zerosLike(x), vb.onesLike(ints)]);
   withGrad('geluApproximate', (t) => vb.gelu(t, true));
   withGrad('clipByValue', (t) => vb.clipByValue(t, -0.5, 0.7));
