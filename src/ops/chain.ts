@@ -15,13 +15,14 @@ const ops = { ...index, mirrorPad, resizeBilinear, resizeNearestNeighbor };
 
 /** Ops whose first argument is the tensor the method is called on. */
 const CHAINED = [
-  'abs', 'add', 'all', 'any', 'argMax', 'argMin', 'atan', 'atan2', 'avgPool', 'batchNorm', 'batchToSpaceND', 'broadcastTo', 'cast', 'ceil', 'clipByValue', 'clone', 'conv1d', 'conv2d',
-  'conv2dTranspose', 'cos', 'cumprod', 'cumsum', 'depthToSpace', 'depthwiseConv2d', 'div', 'divNoNan', 'dot', 'elu', 'euclideanNorm', 'equal', 'erf', 'exp', 'expandDims', 'expm1',
-  'floor', 'floorDiv', 'gather', 'greater', 'greaterEqual', 'isFinite', 'isInf', 'isNaN', 'leakyRelu', 'less', 'lessEqual', 'localResponseNormalization', 'log', 'log1p',
-  'logSigmoid', 'logSoftmax', 'logSumExp', 'logicalAnd', 'logicalNot', 'logicalOr', 'logicalXor', 'matMul', 'max', 'maxPool', 'maximum', 'mean', 'min', 'minimum', 'mirrorPad',
-  'mod', 'mul', 'neg', 'norm', 'notEqual', 'oneHot', 'onesLike', 'pad', 'pow', 'prelu', 'prod', 'reciprocal', 'relu', 'relu6', 'reshape',
-  'resizeBilinear', 'resizeNearestNeighbor', 'reverse', 'round', 'rsqrt', 'selu', 'separableConv2d', 'sigmoid', 'sign', 'sin', 'slice', 'softmax', 'softplus', 'spaceToBatchND', 'split', 'sqrt', 'square',
-  'squaredDifference', 'squeeze', 'step', 'sub', 'sum', 'tanh', 'tile', 'topk', 'transpose', 'unsortedSegmentSum', 'unstack', 'zerosLike',
+  'abs', 'acos', 'acosh', 'add', 'all', 'any', 'argMax', 'argMin', 'asin', 'asinh', 'atan', 'atan2', 'atanh', 'avgPool', 'batchNorm', 'batchToSpaceND', 'broadcastTo',
+  'cast', 'ceil', 'clipByValue', 'clone', 'conv1d', 'conv2d', 'conv2dTranspose', 'cos', 'cosh', 'cumprod', 'cumsum', 'depthToSpace', 'depthwiseConv2d', 'div',
+  'divNoNan', 'dot', 'elu', 'equal', 'erf', 'euclideanNorm', 'exp', 'expandDims', 'expm1', 'floor', 'floorDiv', 'gather', 'greater', 'greaterEqual', 'isFinite', 'isInf',
+  'isNaN', 'leakyRelu', 'less', 'lessEqual', 'localResponseNormalization', 'log', 'log1p', 'logSigmoid', 'logSoftmax', 'logSumExp', 'logicalAnd', 'logicalNot',
+  'logicalOr', 'logicalXor', 'matMul', 'max', 'maxPool', 'maximum', 'mean', 'min', 'minimum', 'mirrorPad', 'mod', 'mul', 'neg', 'norm', 'notEqual', 'oneHot', 'onesLike',
+  'pad', 'pow', 'prelu', 'prod', 'reciprocal', 'relu', 'relu6', 'reshape', 'resizeBilinear', 'resizeNearestNeighbor', 'reverse', 'round', 'rsqrt', 'selu',
+  'separableConv2d', 'sigmoid', 'sign', 'sin', 'sinh', 'slice', 'softmax', 'softplus', 'spaceToBatchND', 'split', 'sqrt', 'square', 'squaredDifference', 'squeeze',
+  'step', 'sub', 'sum', 'tan', 'tanh', 'tile', 'topk', 'transpose', 'unsortedSegmentSum', 'unstack', 'zerosLike',
 ] as const;
 
 type Chained = typeof CHAINED[number];

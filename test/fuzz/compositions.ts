@@ -17,7 +17,9 @@ const unaryOps: [string, (x: vb.Tensor) => vb.Tensor][] = [
   ['neg', vb.neg], ['abs', vb.abs], ['sqrt(abs)', (x) => vb.sqrt(vb.abs(x))], ['exp', vb.exp], ['expm1', vb.expm1],
   ['log(abs)', (x) => vb.log(vb.abs(x))], ['log1p(abs)', (x) => vb.log1p(vb.abs(x))], ['tanh', vb.tanh], ['sigmoid', vb.sigmoid],
   ['softplus', vb.softplus], ['erf', vb.erf], ['relu', vb.relu], ['sin', vb.sin], ['cos', vb.cos], ['sign', vb.sign],
-  ['atan', vb.atan],
+  ['atan', vb.atan], ['tan', vb.tan], ['asin(tanh)', (x) => vb.asin(vb.tanh(x))], ['acos(tanh)', (x) => vb.acos(vb.tanh(x))],
+  ['sinh', vb.sinh], ['cosh', vb.cosh], ['asinh', vb.asinh], ['acosh(1 + abs)', (x) => vb.acosh(vb.add(vb.abs(x), 1))],
+  ['atanh(tanh)', (x) => vb.atanh(vb.tanh(x))],
   ['floor', vb.floor], ['round', vb.round], ['softmax', (x) => (x.rank === 0 ? x : vb.softmax(x))], ['logSoftmax', (x) => (x.rank === 0 ? x : vb.logSoftmax(x))],
 ];
 

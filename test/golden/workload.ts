@@ -47,7 +47,10 @@ function opDigests(vb: VB, out: Digests): void {
     floor: vb.floor, ceil: vb.ceil, round: vb.round, sin: vb.sin, cos: vb.cos, square: vb.square, softmax: vb.softmax, logSoftmax: vb.logSoftmax };
   for (const [name, f] of Object.entries(unary)) withGrad(name, f as (t: Tensor) => Tensor);
   for (const [name, f] of Object.entries({ sqrt: vb.sqrt, log: vb.log, log1p: vb.log1p, reciprocal: vb.reciprocal })) withGrad(name, f, positive);
-  withGrad('atan', vb.atan);
+  for (const [name, f] of Object.entries({ tan: vb.tan, atan: vb.atan, sinh: vb.sinh, cosh: vb.cosh, asinh: vb.asinh })) withGrad(name, f);
+  // Inside their domains: |0.3 x| < 1 for these x, 1 + x > 1 for the positive ones.
+  for (const [name, f] of Object.entries({ asin: vb.asin, acos: vb.acos, atanh: vb.atanh })) withGrad(name, (t) => f(vb.mul(t, 0.3)));
+  withGrad('acosh', (t) => vb.acosh(vb.add(t, 1)), positive);
   withGrad('atan2', (t) => vb.atan2(t, y));
   put('zerosLike/onesLike', [vb.zerosLike(x), vb.onesLike(ints)]);
   withGrad('geluApproximate', (t) => vb.gelu(t, true));
