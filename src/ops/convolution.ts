@@ -29,16 +29,16 @@ export type Padding = 'valid' | 'same' | number | readonly (readonly [number, nu
 export type DataFormat = 'NHWC' | 'NCHW';
 type Pair = number | readonly [number, number];
 
-/** The image-patch primitive: [N, H, W, C] -> [N, OH, OW, KH, KW, C]. */
+/** The patch primitive: [N, H, W, C] -> [N, OH, OW, KH, KW, C] (and [N, D, H, W, C] -> [N, OD, OH, OW, KD, KH, KW, C]). */
 export const extractPatches = op(function extractPatches(x: TensorLike, geometry: PatchAttrs, value: number = 0): Tensor {
   const t = convertToTensor(x, 'x', 'extractPatches');
   return ENGINE.run('extractPatches', [t], { ...geometry, value });
 });
 
 /** The transpose of extractPatches: sums patches back into an image of `size` (NUMERICS.md). */
-export const scatterPatches = op(function scatterPatches(p: TensorLike, geometry: PatchAttrs, size: readonly [number, number]): Tensor {
+export const scatterPatches = op(function scatterPatches(p: TensorLike, geometry: PatchAttrs, size: readonly number[]): Tensor {
   const t = convertToTensor(p, 'p', 'scatterPatches', 'float32');
-  return ENGINE.run('scatterPatches', [t], { ...geometry, size: [size[0], size[1]] });
+  return ENGINE.run('scatterPatches', [t], { ...geometry, size: [...size] });
 });
 
 function pair(context: string, argument: string, value: Pair): [number, number] {
@@ -231,7 +231,7 @@ export const conv2dTranspose = op(function conv2dTranspose(
       throw invalid('conv2dTranspose', `Expected outputShape [batch, height, width, ${outC}] and x with ${inC} channels`, { outputShape, 'x.shape': image.shape, 'filter.shape': w.shape });
     }
     const g = geometry('conv2dTranspose', target, [kh, kw], strides, pad, 1, dimRoundingMode);
-    const [oh, ow] = patchesOutputSize(target[1]!, target[2]!, g);
+    const [oh, ow] = patchesOutputSize([target[1]!, target[2]!], g) as [number, number];
     if (oh !== image.shape[1] || ow !== image.shape[2]) {
       throw invalid('conv2dTranspose', `Expected x of spatial size [${oh}, ${ow}] for this outputShape, strides and pad`, { 'x.shape': image.shape, outputShape });
     }

@@ -37,18 +37,21 @@ export type PrimitiveAttrs =
     matMul: { transposeA: boolean; transposeB: boolean };
     linear: { relu: boolean };
     extractPatches: PatchAttrs & { value: number };
-    scatterPatches: PatchAttrs & { size: [number, number] };
+    scatterPatches: PatchAttrs & { size: number[] };
     cumsum: { axis: number; exclusive: boolean; reverse: boolean };
     topkIndices: { k: number };
   };
 
-/** The geometry of image patches (src/primitives/patches.ts). */
+/**
+ * The geometry of image patches (src/primitives/patches.ts): one entry per spatial axis, [height,
+ * width] of an image or [depth, height, width] of a volume.
+ */
 export interface PatchAttrs {
-  kernel: [number, number];
-  strides: [number, number];
-  dilations: [number, number];
-  /** top, bottom, left, right */
-  pads: [number, number, number, number];
+  kernel: number[];
+  strides: number[];
+  dilations: number[];
+  /** before and after each spatial axis: [top, bottom, left, right] ([front, back, ...] first for a volume) */
+  pads: number[];
 }
 
 export type Primitive = keyof PrimitiveAttrs;

@@ -50,7 +50,7 @@ export interface GradOps {
   matMul(a: Tensor, b: Tensor, transposeA?: boolean, transposeB?: boolean): Tensor;
   zerosLike(x: Tensor): Tensor;
   extractPatches(x: Tensor, geometry: PatchAttrs, value: number): Tensor;
-  scatterPatches(p: Tensor, geometry: PatchAttrs, size: readonly [number, number]): Tensor;
+  scatterPatches(p: Tensor, geometry: PatchAttrs, size: readonly number[]): Tensor;
   cumsum(x: Tensor, axis?: number, exclusive?: boolean, reverse?: boolean): Tensor;
 }
 

@@ -187,19 +187,23 @@ function reshaped(g: Gen, size: number): number[] {
   return shape;
 }
 
+/** The patch geometry of an image (2 spatial axes) or, one case in three, of a volume (3). */
 function geometry(g: Gen): PatchAttrs {
+  const axes = g.chance(1 / 3) ? 3 : 2;
+  const each = (f: () => number) => Array.from({ length: axes }, f);
   return {
-    kernel: [g.int(1, 4), g.int(1, 4)],
-    strides: [g.int(1, 3), g.int(1, 3)],
-    dilations: [g.chance(0.7) ? 1 : g.int(2, 3), g.chance(0.7) ? 1 : g.int(2, 3)],
-    pads: [g.int(0, 3), g.int(0, 3), g.int(0, 3), g.int(0, 3)],
+    kernel: each(() => g.int(1, 4)),
+    strides: each(() => g.int(1, 3)),
+    dilations: each(() => (g.chance(0.7) ? 1 : g.int(2, 3))),
+    pads: Array.from({ length: axes }, () => [g.int(0, 3), g.int(0, 3)]).flat(),
   };
 }
 
-/** Image height and width at least as large as the dilated kernel needs. */
-function imageSize(g: Gen, geo: PatchAttrs): [number, number] {
-  const need = (k: number, d: number, before: number, after: number) => Math.max(0, (k - 1) * d + 1 - before - after);
-  return [need(geo.kernel[0], geo.dilations[0], geo.pads[0], geo.pads[1]) + g.int(0, 9), need(geo.kernel[1], geo.dilations[1], geo.pads[2], geo.pads[3]) + g.int(0, 9)];
+/** Spatial extents (a volume's smaller) at least as large as the dilated kernel needs. */
+function imageSize(g: Gen, geo: PatchAttrs): number[] {
+  const need = (i: number) => Math.max(0, (geo.kernel[i]! - 1) * geo.dilations[i]! + 1 - geo.pads[2 * i]! - geo.pads[2 * i + 1]!);
+  const spare = geo.kernel.length === 3 ? 5 : 9;
+  return geo.kernel.map((_, i) => need(i) + g.int(0, spare));
 }
 
 const ELEMENTWISE_UNARY = ['neg', 'abs', 'sign', 'sqrt', 'exp', 'expm1', 'log', 'log1p', 'tanh', 'sigmoid', 'softplus', 'erf', 'relu', 'floor', 'ceil', 'round', 'logicalNot', 'sin', 'cos', 'atan'] as const;
@@ -302,16 +306,15 @@ export const GENERATORS: Generators = {
   },
   extractPatches(g) {
     const geo = geometry(g);
-    const [h, w] = imageSize(g, geo);
+    const size = imageSize(g, geo);
     const dtype = g.pick(DTYPES);
     const value = dtype === 'float32' ? g.pick([0, -Infinity, g.value('float32')]) : 0;
-    return { inputs: [g.tensor(dtype, [g.int(0, 3), h, w, g.int(0, 5)])], attrs: { ...geo, value } };
+    return { inputs: [g.tensor(dtype, [g.int(0, 3), ...size, g.int(0, 5)])], attrs: { ...geo, value } };
   },
   scatterPatches(g) {
     const geo = geometry(g);
     const size = imageSize(g, geo);
-    const [oh, ow] = patchesOutputSize(size[0], size[1], geo);
-    return { inputs: [g.tensor('float32', [g.int(0, 3), oh, ow, geo.kernel[0], geo.kernel[1], g.int(0, 5)])], attrs: { ...geo, size } };
+    return { inputs: [g.tensor('float32', [g.int(0, 3), ...patchesOutputSize(size, geo), ...geo.kernel, g.int(0, 5)])], attrs: { ...geo, size } };
   },
   cumsum(g) {
     const shape = g.shape(1);

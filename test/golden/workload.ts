@@ -103,6 +103,10 @@ function opDigests(vb: VB, out: Digests): void {
   conv('avgPool', (t) => vb.avgPool(t, [2, 3], [2, 1], 'valid'));
   const patches = { kernel: [2, 2] as [number, number], strides: [2, 2] as [number, number], dilations: [1, 1] as [number, number], pads: [1, 0, 0, 1] as [number, number, number, number] };
   conv('extractPatches/scatterPatches', (t) => vb.scatterPatches(vb.extractPatches(t, patches, -1), patches, [7, 7]));
+  // A volume [2, 7, 7, 3, 2] (depth, height, width, channels) of the image and its sine.
+  const volume = (t: Tensor) => vb.concat([vb.reshape(t, [2, 7, 7, 3, 1]), vb.reshape(vb.sin(t), [2, 7, 7, 3, 1])], 4);
+  const volumePatches = { kernel: [2, 2, 3], strides: [2, 1, 2], dilations: [1, 2, 1], pads: [1, 0, 0, 1, 2, 0] };
+  conv('extractPatches/scatterPatches 3-D', (t) => vb.scatterPatches(vb.extractPatches(volume(t), volumePatches, -1), volumePatches, [7, 7, 3]));
   conv('resizeBilinear', (t) => vb.resizeBilinear(t, [5, 9], false, true));
   conv('resizeNearestNeighbor', (t) => vb.resizeNearestNeighbor(t, [10, 4], true));
   conv('image.flipLeftRight', (t) => vb.image.flipLeftRight(t));

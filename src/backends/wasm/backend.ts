@@ -350,12 +350,14 @@ export class WasmBackend implements Backend {
       canonicalizeNaN(constant, out.dtype);
       const bits = out.dtype === 'bool' ? constant[0]! : new Uint32Array(constant.buffer)[0]!;
       const geometry = this.writeGeometry(patchGeometry(x!.shape, out.shape, attrs));
-      this.dispatch('extractPatches', [bytesPerElement(out.dtype), ptrOf(x!), block.ptr, bits, geometry], out.shape[0]! * out.shape[1]!, size);
+      // Rows (n, o, i): the batch and every output axis but the last (width).
+      const rows = sizeOf(out.shape.slice(0, out.shape.length / 2 - 1));
+      this.dispatch('extractPatches', [bytesPerElement(out.dtype), ptrOf(x!), block.ptr, bits, geometry], rows, size);
       return true;
     },
     scatterPatches: ([p], attrs, out, block, size) => {
       const geometry = this.writeGeometry(patchGeometry(out.shape, p!.shape, attrs));
-      this.dispatch('scatterPatches', [ptrOf(p!), block.ptr, geometry], size / out.shape[3]!, sizeOf(p!.shape));
+      this.dispatch('scatterPatches', [ptrOf(p!), block.ptr, geometry], size / out.shape.at(-1)!, sizeOf(p!.shape));
       return true;
     },
     cumsum: ([x], { axis, exclusive, reverse }, _out, block, size) => {
@@ -520,10 +522,18 @@ function blockOf(handle: DataHandle): Block {
   return (handle as unknown as WasmHandle).block;
 }
 
-/** The geometry words of the patch kernels (assembly/patches.ts) for an image and its patches. */
+/**
+ * The geometry words of the patch kernels (assembly/patches.ts) for an image or volume and its
+ * patches; an image is a volume of depth 1.
+ */
 function patchGeometry(image: readonly number[], patches: readonly number[], g: PatchAttrs): number[] {
-  const [n, h, w, c] = image as [number, number, number, number];
-  return [h, w, c, patches[1]!, patches[2]!, g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.pads[0], g.pads[2], n];
+  const volume = image.length === 5;
+  const [, d, h, w, c] = volume ? image : [image[0]!, 1, ...image.slice(1)];
+  const out = volume ? patches.slice(1, 4) : [1, patches[1]!, patches[2]!];
+  const front = (v: readonly number[], one: number) => (volume ? [...v] : [one, ...v]);
+  const [kernel, strides, dilations] = [front(g.kernel, 1), front(g.strides, 1), front(g.dilations, 1)];
+  const pads = volume ? [g.pads[0]!, g.pads[2]!, g.pads[4]!] : [0, g.pads[0]!, g.pads[2]!];
+  return [d!, h!, w!, c!, ...out, ...kernel, ...strides, ...dilations, ...pads];
 }
 
 function ptrOf(t: TensorInfo): number {
