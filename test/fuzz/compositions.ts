@@ -98,4 +98,11 @@ export const COMPOSITION_STEPS: StepFactory[] = [
     const padding = x.size < 2 ? 'same' : r.pick(['same', 'valid'] as const);
     return vb.maxPool(vb.conv2d(image, filter, 1, 'same'), [2, 1], [r.int(1, 2), 1], padding);
   }),
+  seeded('conv3d+maxPool3d+avgPool3d', (x, r) => {
+    const volume = vb.reshape(x, [1, x.size, 1, 1, 1]);
+    const filter = vb.tensor(r.tensor('float32', [2, 1, 1, 1, 2]).values as Float32Array, [2, 1, 1, 1, 2]);
+    const padding = x.size < 2 ? 'same' : r.pick(['same', 'valid'] as const);
+    const pooled = vb.maxPool3d(vb.conv3d(volume, filter, 1, 'same'), [2, 1, 1], [r.int(1, 2), 1, 1], padding);
+    return vb.avgPool3d(pooled, [2, 1, 1], 1, 'same');
+  }),
 ];

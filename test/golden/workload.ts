@@ -103,8 +103,15 @@ function opDigests(vb: VB, out: Digests): void {
   conv('avgPool', (t) => vb.avgPool(t, [2, 3], [2, 1], 'valid'));
   const patches = { kernel: [2, 2] as [number, number], strides: [2, 2] as [number, number], dilations: [1, 1] as [number, number], pads: [1, 0, 0, 1] as [number, number, number, number] };
   conv('extractPatches/scatterPatches', (t) => vb.scatterPatches(vb.extractPatches(t, patches, -1), patches, [7, 7]));
-  // A volume [2, 7, 7, 3, 2] (depth, height, width, channels) of the image and its sine.
+  // Volumes [2, 7, 7, 3, 2] (depth, height, width, channels) of the image and its sine, and a [2, 3, 3, 2, 4] filter.
   const volume = (t: Tensor) => vb.concat([vb.reshape(t, [2, 7, 7, 3, 1]), vb.reshape(vb.sin(t), [2, 7, 7, 3, 1])], 4);
+  const filter3d = vb.reshape(vb.slice(vb.reshape(vb.concat([filter, vb.neg(filter)], 0), [216]), [0], [144]), [2, 3, 3, 2, 4]);
+  conv('conv3d same', (t) => vb.conv3d(volume(t), filter3d, 1, 'same'));
+  conv('conv3d valid strided', (t) => vb.conv3d(volume(t), filter3d, [1, 2, 3], 'valid'));
+  conv('conv3d dilated', (t) => vb.conv3d(volume(t), filter3d, 1, 'valid', 'NDHWC', [2, 2, 1]));
+  conv('conv3dTranspose', (t) => vb.conv3dTranspose(volume(t), vb.slice(vb.transpose(filter3d, [0, 1, 2, 4, 3]), [0, 0, 0, 0, 0], [2, 3, 3, 3, 2]), [2, 14, 14, 6, 3], 2, 'same'));
+  conv('maxPool3d', (t) => vb.maxPool3d(volume(t), 3, [1, 2, 2], 'same'));
+  conv('avgPool3d', (t) => vb.avgPool3d(volume(t), [2, 3, 2], [2, 1, 3], 'valid'));
   const volumePatches = { kernel: [2, 2, 3], strides: [2, 1, 2], dilations: [1, 2, 1], pads: [1, 0, 0, 1, 2, 0] };
   conv('extractPatches/scatterPatches 3-D', (t) => vb.scatterPatches(vb.extractPatches(volume(t), volumePatches, -1), volumePatches, [7, 7, 3]));
   conv('resizeBilinear', (t) => vb.resizeBilinear(t, [5, 9], false, true));
