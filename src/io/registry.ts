@@ -43,10 +43,12 @@ export function registeredClassNames(): string[] {
 
 const BUILT_IN: Record<string, unknown> = {
   Dense: L.Dense, Dropout: L.Dropout, Activation: L.Activation, LeakyReLU: L.LeakyReLU, Flatten: L.Flatten, Reshape: L.Reshape,
-  Conv1D: L.Conv1D, Conv2D: L.Conv2D, Conv2DTranspose: L.Conv2DTranspose, DepthwiseConv2D: L.DepthwiseConv2D,
-  SeparableConv2D: L.SeparableConv2D, MaxPooling1D: L.MaxPooling1D, MaxPooling2D: L.MaxPooling2D,
-  AveragePooling1D: L.AveragePooling1D, AveragePooling2D: L.AveragePooling2D, GlobalAveragePooling1D: L.GlobalAveragePooling1D,
-  GlobalAveragePooling2D: L.GlobalAveragePooling2D, GlobalMaxPooling1D: L.GlobalMaxPooling1D, GlobalMaxPooling2D: L.GlobalMaxPooling2D,
+  Conv1D: L.Conv1D, Conv2D: L.Conv2D, Conv3D: L.Conv3D, Conv2DTranspose: L.Conv2DTranspose, Conv3DTranspose: L.Conv3DTranspose,
+  DepthwiseConv2D: L.DepthwiseConv2D, SeparableConv2D: L.SeparableConv2D, MaxPooling1D: L.MaxPooling1D, MaxPooling2D: L.MaxPooling2D,
+  MaxPooling3D: L.MaxPooling3D, AveragePooling1D: L.AveragePooling1D, AveragePooling2D: L.AveragePooling2D,
+  AveragePooling3D: L.AveragePooling3D, GlobalAveragePooling1D: L.GlobalAveragePooling1D, GlobalAveragePooling2D: L.GlobalAveragePooling2D,
+  GlobalAveragePooling3D: L.GlobalAveragePooling3D, GlobalMaxPooling1D: L.GlobalMaxPooling1D, GlobalMaxPooling2D: L.GlobalMaxPooling2D,
+  GlobalMaxPooling3D: L.GlobalMaxPooling3D,
   ZeroPadding2D: L.ZeroPadding2D, Cropping2D: L.Cropping2D, UpSampling2D: L.UpSampling2D,
   ZeroPadding1D: L.ZeroPadding1D, Cropping1D: L.Cropping1D, UpSampling1D: L.UpSampling1D,
   Softmax: L.Softmax, ReLU: L.ReLU, ELU: L.ELU, ThresholdedReLU: L.ThresholdedReLU,
@@ -68,6 +70,8 @@ const ALIASES: Record<string, string> = {
   GlobalAvgPool1D: 'GlobalAveragePooling1D', GlobalAvgPool2D: 'GlobalAveragePooling2D', GlobalMaxPool1D: 'GlobalMaxPooling1D',
   GlobalMaxPool2D: 'GlobalMaxPooling2D', Convolution1D: 'Conv1D', Convolution2D: 'Conv2D', Conv2DTranspose: 'Conv2DTranspose',
   Deconvolution2D: 'Conv2DTranspose', SeparableConvolution2D: 'SeparableConv2D',
+  MaxPool3D: 'MaxPooling3D', AvgPool3D: 'AveragePooling3D', GlobalAvgPool3D: 'GlobalAveragePooling3D', GlobalMaxPool3D: 'GlobalMaxPooling3D',
+  Convolution3D: 'Conv3D', Convolution3DTranspose: 'Conv3DTranspose', Deconvolution3D: 'Conv3DTranspose',
 };
 for (const [name, cls] of Object.entries(BUILT_IN)) registry.set(name, cls as SerializableClass);
 for (const [alias, name] of Object.entries(ALIASES)) registry.set(alias, registry.get(name)!);

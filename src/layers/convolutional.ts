@@ -1,7 +1,8 @@
 /**
- * Convolution layers (TF.js option names, Keras defaults): Conv1D, Conv2D, Conv2DTranspose,
- * DepthwiseConv2D, SeparableConv2D. Kernels are Keras-shaped ([kernel..., in, filters];
- * Conv2DTranspose [kh, kw, filters, in]; depthwise [kh, kw, in, multiplier]) and named
+ * Convolution layers (TF.js option names, Keras defaults): Conv1D, Conv2D, Conv3D,
+ * Conv2DTranspose, Conv3DTranspose, DepthwiseConv2D, SeparableConv2D. Kernels are Keras-shaped
+ * ([kernel..., in, filters]; the transposes [kernel..., filters, in]; depthwise [kh, kw, in,
+ * multiplier]) and named
  * `kernel`, `bias`, `depthwise_kernel`, `pointwise_kernel`, so that keys derived from names
  * match Keras's weight names. channelsFirst inputs are transposed to channels last and back.
  */
@@ -179,7 +180,9 @@ export class Conv2D extends BaseConv {
       }
       const y = this.rank === 1
         ? ops.conv1d(image, this.kernel!, this.strides[0]!, this.padding, 'NWC', this.dilationRate[0]!)
-        : ops.conv2d(image, this.kernel!, [this.strides[0]!, this.strides[1]!], this.padding, 'NHWC', [this.dilationRate[0]!, this.dilationRate[1]!]);
+        : this.rank === 2
+          ? ops.conv2d(image, this.kernel!, [this.strides[0]!, this.strides[1]!], this.padding, 'NHWC', [this.dilationRate[0]!, this.dilationRate[1]!])
+          : ops.conv3d(image, this.kernel!, this.strides as [number, number, number], this.padding, 'NDHWC', this.dilationRate as [number, number, number]);
       return this.finish(y);
     });
   }
@@ -196,10 +199,17 @@ export class Conv1D extends Conv2D {
   }
 }
 
+/** 3-D convolution over [batch, depth, height, width, channels] (or channels first). */
+export class Conv3D extends Conv2D {
+  constructor(args: ConvArgs) {
+    super(args, 'Conv3D', 3);
+  }
+}
+
 /** The transpose of Conv2D (a "deconvolution"), kernel [kh, kw, filters, in]. */
 export class Conv2DTranspose extends BaseConv {
-  constructor(args: ConvArgs) {
-    super('Conv2DTranspose', 2, args);
+  constructor(args: ConvArgs, className = 'Conv2DTranspose', rank = 2) {
+    super(className, rank, args);
   }
 
   override build(inputShape: SymbolicShape): void {
@@ -225,18 +235,27 @@ export class Conv2DTranspose extends BaseConv {
 
   call(x: Tensor): Tensor {
     if (this.dilationRate.some((d) => d > 1)) {
-      throw invalid(`Conv2DTranspose (${this.name})`, 'Expected dilationRate 1', { dilationRate: this.dilationRate });
+      throw invalid(`${this.className} (${this.name})`, 'Expected dilationRate 1', { dilationRate: this.dilationRate });
     }
     return ENGINE.tidy(() => {
       const image = toChannelsLast(x, this.dataFormat);
-      const [n, h, w] = image.shape as [number, number, number];
-      const outShape = [n, this.length(h, 0)!, this.length(w, 1)!, this.filters];
-      return this.finish(ops.conv2dTranspose(image, this.kernel!, outShape, [this.strides[0]!, this.strides[1]!], this.padding));
+      const outShape = [image.shape[0]!, ...image.shape.slice(1, -1).map((d, i) => this.length(d, i)!), this.filters];
+      const y = this.rank === 2
+        ? ops.conv2dTranspose(image, this.kernel!, outShape, [this.strides[0]!, this.strides[1]!], this.padding)
+        : ops.conv3dTranspose(image, this.kernel!, outShape, this.strides as [number, number, number], this.padding);
+      return this.finish(y);
     });
   }
 
   getConfig(): Record<string, unknown> {
     return { filters: this.filters, ...this.baseConfig() };
+  }
+}
+
+/** The transpose of Conv3D, kernel [kd, kh, kw, filters, in]. */
+export class Conv3DTranspose extends Conv2DTranspose {
+  constructor(args: ConvArgs) {
+    super(args, 'Conv3DTranspose', 3);
   }
 }
 

@@ -4,10 +4,12 @@ import type { Layer, LayerArgs } from './layer.js';
 import { invalid } from '../errors.js';
 import { withKnownOptions } from './options.js';
 import { MultiHeadAttention, type MultiHeadAttentionArgs, type AttentionOptions } from './attention.js';
-import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, type ConvArgs, type DepthwiseConvArgs, type SeparableConvArgs } from './convolutional.js';
 import {
-  AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
-  MaxPooling1D, MaxPooling2D, type GlobalPoolingArgs, type PoolingArgs,
+  Conv1D, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, DepthwiseConv2D, SeparableConv2D, type ConvArgs, type DepthwiseConvArgs, type SeparableConvArgs,
+} from './convolutional.js';
+import {
+  AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
+  GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D, type GlobalPoolingArgs, type PoolingArgs,
 } from './pooling.js';
 import { BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs } from './normalization.js';
 import {
@@ -63,12 +65,12 @@ export { input } from '../models/topology.js';
 export const inputLayer = checked((args: { inputShape?: (number | null)[]; batchInputShape?: (number | null)[]; name?: string; dtype?: 'float32' | 'int32' }) => new InputLayer(args));
 
 export {
-  Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D,
+  Conv1D, Conv2D, Conv3D, Conv2DTranspose, Conv3DTranspose, DepthwiseConv2D, SeparableConv2D,
   type ConvArgs, type DepthwiseConvArgs, type SeparableConvArgs, type DataFormat,
 } from './convolutional.js';
 export {
-  MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
-  GlobalMaxPooling1D, GlobalMaxPooling2D, type PoolingArgs, type GlobalPoolingArgs,
+  MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+  GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, type PoolingArgs, type GlobalPoolingArgs,
 } from './pooling.js';
 export {
   ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D, UpSampling1D, UpSampling2D,
@@ -77,13 +79,20 @@ export {
 
 export const conv1d = checked((args: ConvArgs) => new Conv1D(args));
 export const conv2d = checked((args: ConvArgs) => new Conv2D(args));
+export const conv3d = checked((args: ConvArgs) => new Conv3D(args));
 export const conv2dTranspose = checked((args: ConvArgs) => new Conv2DTranspose(args));
+export const conv3dTranspose = checked((args: ConvArgs) => new Conv3DTranspose(args));
 export const depthwiseConv2d = checked((args: DepthwiseConvArgs) => new DepthwiseConv2D(args));
 export const separableConv2d = checked((args: SeparableConvArgs) => new SeparableConv2D(args));
 export const maxPooling1d = checked((args: PoolingArgs = {}) => new MaxPooling1D(args));
 export const maxPooling2d = checked((args: PoolingArgs = {}) => new MaxPooling2D(args));
 export const averagePooling1d = checked((args: PoolingArgs = {}) => new AveragePooling1D(args));
 export const averagePooling2d = checked((args: PoolingArgs = {}) => new AveragePooling2D(args));
+export const maxPooling3d = checked((args: PoolingArgs = {}) => new MaxPooling3D(args));
+export const averagePooling3d = checked((args: PoolingArgs = {}) => new AveragePooling3D(args));
+/** Keras's global poolings of volumes (TF.js has none, so it cannot load a file holding them). */
+export const globalAveragePooling3d = checked((args: GlobalPoolingArgs = {}) => new GlobalAveragePooling3D(args));
+export const globalMaxPooling3d = checked((args: GlobalPoolingArgs = {}) => new GlobalMaxPooling3D(args));
 export const globalAveragePooling1d = checked((args: GlobalPoolingArgs = {}) => new GlobalAveragePooling1D(args));
 export const globalAveragePooling2d = checked((args: GlobalPoolingArgs = {}) => new GlobalAveragePooling2D(args));
 export const globalMaxPooling1d = checked((args: GlobalPoolingArgs = {}) => new GlobalMaxPooling1D(args));
@@ -95,6 +104,8 @@ export const avgPool1d = averagePooling1d;
 export const avgPool2d = averagePooling2d;
 export const avgPooling1d = averagePooling1d;
 export const avgPooling2d = averagePooling2d;
+export const avgPool3d = averagePooling3d;
+export const avgPooling3d = averagePooling3d;
 export const globalMaxPool1d = globalMaxPooling1d;
 export const globalMaxPool2d = globalMaxPooling2d;
 export const zeroPadding2d = checked((args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args));

@@ -1,7 +1,7 @@
 /**
  * Pooling layers (TF.js option names, Keras defaults: poolSize 2, strides = poolSize, 'valid'):
- * MaxPooling1D/2D, AveragePooling1D/2D, and the global poolings (mean or max over every
- * spatial position, keepDims optional). As in Keras 3, only GlobalAveragePooling1D supports
+ * MaxPooling1D/2D/3D, AveragePooling1D/2D/3D, and the global poolings 1D/2D/3D (mean or max over
+ * every spatial position, keepDims optional). As in Keras 3, only GlobalAveragePooling1D supports
  * masks: it averages over the unmasked steps and its output carries no mask; the others drop a
  * mask with callWithMask's warning (GlobalMaxPooling1D takes the max over every step).
  */
@@ -43,15 +43,20 @@ abstract class Pooling extends Layer {
 
   call(x: Tensor): Tensor {
     if (x.rank !== this.rank + 2) throw invalid(`${this.className} (${this.name})`, `Expected inputs of rank ${this.rank + 2}`, { 'inputs.shape': x.shape });
+    return ENGINE.tidy(() => fromChannelsLast(this.pool(toChannelsLast(x, this.dataFormat)), this.dataFormat));
+  }
+
+  /** The pooling of a channels-last input (1-D as 2-D over a height of 1). */
+  private pool(image: Tensor): Tensor {
+    if (this.rank === 3) {
+      const [size, strides] = [this.poolSize, this.strides] as [number, number, number][];
+      return this.mode === 'max' ? ops.maxPool3d(image, size!, strides!, this.padding) : ops.avgPool3d(image, size!, strides!, this.padding);
+    }
     const size: [number, number] = this.rank === 1 ? [1, this.poolSize[0]!] : [this.poolSize[0]!, this.poolSize[1]!];
     const strides: [number, number] = this.rank === 1 ? [1, this.strides[0]!] : [this.strides[0]!, this.strides[1]!];
-    return ENGINE.tidy(() => {
-      let image = toChannelsLast(x, this.dataFormat);
-      if (this.rank === 1) image = ops.expandDims(image, 1);
-      let y = this.mode === 'max' ? ops.maxPool(image, size, strides, this.padding) : ops.avgPool(image, size, strides, this.padding);
-      if (this.rank === 1) y = ops.squeeze(y, [1]);
-      return fromChannelsLast(y, this.dataFormat);
-    });
+    const input = this.rank === 1 ? ops.expandDims(image, 1) : image;
+    const y = this.mode === 'max' ? ops.maxPool(input, size, strides, this.padding) : ops.avgPool(input, size, strides, this.padding);
+    return this.rank === 1 ? ops.squeeze(y, [1]) : y;
   }
 
   getConfig(): Record<string, unknown> {
@@ -65,11 +70,17 @@ export class MaxPooling1D extends Pooling {
 export class MaxPooling2D extends Pooling {
   constructor(args: PoolingArgs = {}) { super('MaxPooling2D', 2, 'max', args); }
 }
+export class MaxPooling3D extends Pooling {
+  constructor(args: PoolingArgs = {}) { super('MaxPooling3D', 3, 'max', args); }
+}
 export class AveragePooling1D extends Pooling {
   constructor(args: PoolingArgs = {}) { super('AveragePooling1D', 1, 'avg', args); }
 }
 export class AveragePooling2D extends Pooling {
   constructor(args: PoolingArgs = {}) { super('AveragePooling2D', 2, 'avg', args); }
+}
+export class AveragePooling3D extends Pooling {
+  constructor(args: PoolingArgs = {}) { super('AveragePooling3D', 3, 'avg', args); }
 }
 
 export interface GlobalPoolingArgs extends LayerArgs {
@@ -140,9 +151,15 @@ export class GlobalAveragePooling1D extends GlobalPooling {
 export class GlobalAveragePooling2D extends GlobalPooling {
   constructor(args: GlobalPoolingArgs = {}) { super('GlobalAveragePooling2D', 2, 'avg', args); }
 }
+export class GlobalAveragePooling3D extends GlobalPooling {
+  constructor(args: GlobalPoolingArgs = {}) { super('GlobalAveragePooling3D', 3, 'avg', args); }
+}
 export class GlobalMaxPooling1D extends GlobalPooling {
   constructor(args: GlobalPoolingArgs = {}) { super('GlobalMaxPooling1D', 1, 'max', args); }
 }
 export class GlobalMaxPooling2D extends GlobalPooling {
   constructor(args: GlobalPoolingArgs = {}) { super('GlobalMaxPooling2D', 2, 'max', args); }
+}
+export class GlobalMaxPooling3D extends GlobalPooling {
+  constructor(args: GlobalPoolingArgs = {}) { super('GlobalMaxPooling3D', 3, 'max', args); }
 }

@@ -410,6 +410,15 @@ async function layerDigests(vb: VB, out: Digests): Promise<void> {
   ] });
   tagger.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   await trained(out, 'tagger (masked loss and metrics)', tagger, tokens, tags, { validationData: [tokens, tags] });
+
+  // Volumes: the images as [10, 10, 3, 1] (depth, height, width, channels).
+  const volumes = vb.sequential({ name: 'golden_volumes', layers: [
+    L.reshape({ targetShape: [10, 10, 3, 1], inputShape: [10, 10, 3] }), L.conv3d({ filters: 3, kernelSize: [3, 3, 2], padding: 'same', activation: 'relu' }),
+    L.maxPooling3d({ poolSize: [2, 2, 1] }), L.conv3dTranspose({ filters: 2, kernelSize: 2, strides: [1, 1, 2] }), L.averagePooling3d({ poolSize: 2, padding: 'same' }),
+    L.globalAveragePooling3d({ keepDims: true }), L.globalMaxPooling3d(), L.dense({ units: 2, activation: 'softmax' }),
+  ] });
+  volumes.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+  await trained(out, 'conv3d, 3-D pooling, conv3dTranspose', volumes, images, classes);
 }
 
 /** Data stages and training options: repeat, filter, take, skip, prefetch, generator, fitDataset, trainOnBatch, classWeight, validationData, initialEpoch, earlyStopping. */
