@@ -1,6 +1,6 @@
 /**
  * The 3-D layers (Conv3D, Conv3DTranspose, MaxPooling3D, AveragePooling3D and Keras's
- * GlobalAveragePooling3D, GlobalMaxPooling3D): the layer harness for each (shapes, configs,
+ * GlobalAveragePooling3D, GlobalMaxPooling3D, ZeroPadding3D, Cropping3D, UpSampling3D): the layer harness for each (shapes, configs,
  * backends and threads bit for bit, gradients, bad arguments), TF.js as the oracle for outputs
  * and a training step, and model files both ways through real files.
  */
@@ -46,11 +46,39 @@ const CASES: LayerTestCase[] = [
     inputShapes: [[2, 2, 5, 5, 3]], outputShapes: [[null, 2, 3, 3, 2]], weights: [], smooth: true,
   },
   { name: 'globalAveragePooling3d', make: make(L.globalAveragePooling3d), args: {}, inputShapes: [[2, 3, 2, 4, 5]], outputShapes: [[null, 5]], weights: [], smooth: true },
+  {
+    name: 'zeroPadding3d', make: make(L.zeroPadding3d), args: { padding: [[1, 0], [0, 2], [1, 1]] }, inputShapes: [[2, 2, 3, 2, 2]], outputShapes: [[null, 3, 5, 4, 2]], weights: [], smooth: true,
+    badArgs: [[{ padding: [1, 1] }, /ZeroPadding3D: Expected padding as a non-negative integer, \[depth, height, width\] or \[\[front, back\], \[top, bottom\], \[left, right\]\]. Received: padding=\[1, 1\]/]],
+  },
+  { name: 'cropping3d channelsFirst', make: make(L.cropping3d), args: { dataFormat: 'channelsFirst' }, inputShapes: [[2, 2, 4, 3, 5]], outputShapes: [[null, 2, 2, 1, 3]], weights: [], smooth: true },
+  {
+    name: 'upSampling3d', make: make(L.upSampling3d), args: { size: [2, 1, 3] }, inputShapes: [[2, 2, 3, 2, 2]], outputShapes: [[null, 4, 3, 6, 2]], weights: [], smooth: true,
+    badArgs: [[{ size: [2, 2] }, /size=\[2, 2\]/], [{ interpolation: 'nearest' }, /interpolation/]],
+  },
   { name: 'globalMaxPooling3d keepDims', make: make(L.globalMaxPooling3d), args: { keepDims: true }, inputShapes: [[2, 3, 2, 2, 3]], outputShapes: [[null, 1, 1, 1, 3]], weights: [] },
 ];
 
 describe('3-D layers: the layer harness', () => {
   for (const c of CASES) it(c.name, () => runLayerTest(c));
+
+  it("zeroPadding3d, cropping3d and upSampling3d move the elements Keras's layers move", () => {
+    const x = vb.reshape(vb.range(1, 25), [1, 2, 3, 2, 2]);
+    const at = (t: vb.Tensor, [z, y, w, c]: number[]) => { const [, , h, wd, ch] = t.shape as number[]; return t.dataSync()[((z! * h! + y!) * wd! + w!) * ch! + c!]!; };
+    const source = (z: number, y: number, w: number, c: number) => 1 + ((z * 3 + y) * 2 + w) * 2 + c;
+    const padded = L.zeroPadding3d({ padding: [[1, 0], [0, 2], [1, 1]] }).apply(x) as vb.Tensor;
+    const cropped = L.cropping3d({ cropping: [[0, 1], [1, 1], [1, 0]] }).apply(x) as vb.Tensor;
+    const repeated = L.upSampling3d({ size: [2, 1, 3] }).apply(x) as vb.Tensor;
+    for (let z = 0; z < 3; z++) for (let y = 0; y < 5; y++) for (let w = 0; w < 4; w++) for (let c = 0; c < 2; c++) {
+      const inside = z >= 1 && y < 3 && w >= 1 && w < 3;
+      assert.equal(at(padded, [z, y, w, c]), inside ? source(z - 1, y, w - 1, c) : 0, `zeroPadding3d at ${[z, y, w, c]}`);
+    }
+    assert.deepEqual(cropped.shape, [1, 1, 1, 1, 2]);
+    assert.deepEqual(Array.from(cropped.dataSync()), [source(0, 1, 1, 0), source(0, 1, 1, 1)]);
+    for (let z = 0; z < 4; z++) for (let y = 0; y < 3; y++) for (let w = 0; w < 6; w++) for (let c = 0; c < 2; c++) {
+      assert.equal(at(repeated, [z, y, w, c]), source(Math.floor(z / 2), y, Math.floor(w / 3), c), `upSampling3d at ${[z, y, w, c]}`);
+    }
+    assert.throws(() => L.cropping3d({ cropping: [1, 2, 0] }).apply(x), /Cropping3D \(cropping3d\w*\): Expected cropping smaller than the input/);
+  });
 
   it('a 3-D layer given an image (rank 4) names the rank it expects', () => {
     const x = vb.zeros([2, 4, 4, 3]);
@@ -144,8 +172,11 @@ describe('3-D layers in model files, both ways (real files)', () => {
     theirs.dispose();
   });
 
-  it("Keras's GlobalAveragePooling3D and GlobalMaxPooling3D (and the 3-D aliases) load from a file", async () => {
-    const model = vb.sequential({ layers: [L.inputLayer({ inputShape: input }), L.conv3d({ filters: 4, kernelSize: 2 }), L.globalAveragePooling3d({ keepDims: true }), L.globalMaxPooling3d()] });
+  it("Keras's ZeroPadding3D, UpSampling3D, Cropping3D, GlobalAveragePooling3D and GlobalMaxPooling3D (and the 3-D aliases) load from a file", async () => {
+    const model = vb.sequential({ layers: [
+      L.inputLayer({ inputShape: input }), L.zeroPadding3d({ padding: [1, 2, 0] }), L.conv3d({ filters: 4, kernelSize: 2 }), L.upSampling3d({ size: [1, 2, 1] }),
+      L.cropping3d(), L.globalAveragePooling3d({ keepDims: true }), L.globalMaxPooling3d(),
+    ] });
     const path = join(dir, 'global');
     await model.save(`file://${path}`);
     const loaded = await vb.loadLayersModel(`file://${path}`);
@@ -155,7 +186,7 @@ describe('3-D layers in model files, both ways (real files)', () => {
     const text = readFileSync(join(path, 'model.json'), 'utf8').replace('"GlobalAveragePooling3D"', '"GlobalAvgPool3D"').replace('"GlobalMaxPooling3D"', '"GlobalMaxPool3D"').replace('"Conv3D"', '"Convolution3D"');
     writeFileSync(join(path, 'model.json'), text);
     const aliased = await vb.loadLayersModel(`file://${path}`);
-    assert.deepEqual(aliased.layers.map((l) => l.className), ['InputLayer', 'Conv3D', 'GlobalAveragePooling3D', 'GlobalMaxPooling3D']);
+    assert.deepEqual(aliased.layers.map((l) => l.className), ['InputLayer', 'ZeroPadding3D', 'Conv3D', 'UpSampling3D', 'Cropping3D', 'GlobalAveragePooling3D', 'GlobalMaxPooling3D']);
     model.dispose();
     loaded.dispose();
     aliased.dispose();

@@ -50,6 +50,7 @@ const BUILT_IN: Record<string, unknown> = {
   GlobalAveragePooling3D: L.GlobalAveragePooling3D, GlobalMaxPooling1D: L.GlobalMaxPooling1D, GlobalMaxPooling2D: L.GlobalMaxPooling2D,
   GlobalMaxPooling3D: L.GlobalMaxPooling3D,
   ZeroPadding2D: L.ZeroPadding2D, Cropping2D: L.Cropping2D, UpSampling2D: L.UpSampling2D,
+  ZeroPadding3D: L.ZeroPadding3D, Cropping3D: L.Cropping3D, UpSampling3D: L.UpSampling3D,
   ZeroPadding1D: L.ZeroPadding1D, Cropping1D: L.Cropping1D, UpSampling1D: L.UpSampling1D,
   Softmax: L.Softmax, ReLU: L.ReLU, ELU: L.ELU, ThresholdedReLU: L.ThresholdedReLU,
   BatchNormalization: L.BatchNormalization, LayerNormalization: L.LayerNormalization,

@@ -23,7 +23,7 @@ import { GRU, LSTM, RNN, SimpleRNN, type GRUArgs, type LSTMArgs, type RecurrentA
 import { GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells, type CellArgs, type GRUCellArgs, type LSTMCellArgs, type StackedRNNCellsArgs } from './recurrent-cells.js';
 import { Bidirectional, type BidirectionalArgs } from './bidirectional.js';
 import {
-  Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
+  Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D,
   type Cropping1DArgs, type Cropping2DArgs, type UpSampling1DArgs, type UpSampling2DArgs, type ZeroPadding1DArgs, type ZeroPadding2DArgs,
 } from './spatial.js';
 import { ELU, LeakyReLU, ReLU, Softmax, ThresholdedReLU, type ELUArgs, type LeakyReLUArgs, type ReLUArgs, type SoftmaxArgs, type ThresholdedReLUArgs } from './activation-layers.js';
@@ -73,7 +73,7 @@ export {
   GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, type PoolingArgs, type GlobalPoolingArgs,
 } from './pooling.js';
 export {
-  ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D, UpSampling1D, UpSampling2D,
+  ZeroPadding1D, ZeroPadding2D, ZeroPadding3D, Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D,
   type ZeroPadding1DArgs, type ZeroPadding2DArgs, type Cropping1DArgs, type Cropping2DArgs, type UpSampling1DArgs, type UpSampling2DArgs,
 } from './spatial.js';
 
@@ -111,13 +111,18 @@ export const globalMaxPool2d = globalMaxPooling2d;
 export const zeroPadding2d = checked((args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args));
 export const cropping2d = checked((args: Cropping2DArgs = {}) => new Cropping2D(args));
 export const upSampling2d = checked((args: UpSampling2DArgs = {}) => new UpSampling2D(args));
+/** Keras's 3-D spatial layers (TF.js has none, so it cannot load a file holding them). */
+export const zeroPadding3d = checked((args: ZeroPadding2DArgs = {}) => new ZeroPadding3D(args));
+export const cropping3d = checked((args: Cropping2DArgs = {}) => new Cropping3D(args));
+export const upSampling3d = checked((args: Omit<UpSampling2DArgs, 'interpolation'> = {}) => new UpSampling3D(args));
 /** Keras's 1-D forms (TF.js has none), named in TF.js's style. */
 export const zeroPadding1d = checked((args: ZeroPadding1DArgs = {}) => new ZeroPadding1D(args));
 export const cropping1d = checked((args: Cropping1DArgs = {}) => new Cropping1D(args));
 export const upSampling1d = checked((args: UpSampling1DArgs = {}) => new UpSampling1D(args));
-/** TF.js's spelling of the cropping layers' names (and the same for 1-D). */
+/** TF.js's spelling of the cropping layers' names (and the same for 1-D and 3-D). */
 export const cropping2D = cropping2d;
 export const cropping1D = cropping1d;
+export const cropping3D = cropping3d;
 
 export { BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs } from './normalization.js';
 export {

@@ -1,7 +1,8 @@
 /**
  * Layers that pad, crop or repeat the spatial positions of [batch, height, width, channels]
- * images (or channels first): ZeroPadding2D, Cropping2D, UpSampling2D (nearest neighbour); and
- * the steps of [batch, steps, features] sequences: ZeroPadding1D, Cropping1D, UpSampling1D.
+ * images and [batch, depth, height, width, channels] volumes (or channels first): ZeroPadding2D
+ * and 3D, Cropping2D and 3D, UpSampling2D and 3D (nearest neighbour); and the steps of [batch,
+ * steps, features] sequences: ZeroPadding1D, Cropping1D, UpSampling1D.
  */
 import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
@@ -10,26 +11,28 @@ import type { Tensor } from '../tensor/tensor.js';
 import { checkDataFormat, fromChannelsLast, toChannelsLast, type DataFormat } from './convolutional.js';
 import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
 
-type Amount = number | [number, number] | [[number, number], [number, number]];
+type Amount = number | number[] | number[][];
+const AXES: Record<number, [string, string]> = {
+  2: ['[height, width]', '[[top, bottom], [left, right]]'],
+  3: ['[depth, height, width]', '[[front, back], [top, bottom], [left, right]]'],
+};
 
-/** [[top, bottom], [left, right]] from n, [h, w] or the pairs themselves (non-negative integers). */
-function pairs(context: string, argument: string, value: Amount): [[number, number], [number, number]] {
+/** [before, after] per spatial axis from n, one n per axis, or the pairs themselves (non-negative integers). */
+function pairs(context: string, argument: string, value: Amount, rank: number): [number, number][] {
   const ok = (n: unknown) => Number.isInteger(n) && (n as number) >= 0;
-  if (ok(value)) return [[value as number, value as number], [value as number, value as number]];
-  if (Array.isArray(value) && value.length === 2 && value.every(ok)) {
-    const [h, w] = value as [number, number];
-    return [[h, h], [w, w]];
+  if (ok(value)) return Array.from({ length: rank }, () => [value as number, value as number]);
+  if (Array.isArray(value) && value.length === rank && value.every(ok)) return (value as number[]).map((n) => [n, n]);
+  if (Array.isArray(value) && value.length === rank && value.every((p) => Array.isArray(p) && p.length === 2 && p.every(ok))) {
+    return (value as number[][]).map(([before, after]) => [before!, after!]);
   }
-  if (Array.isArray(value) && value.length === 2 && value.every((p) => Array.isArray(p) && p.length === 2 && p.every(ok))) {
-    return value as [[number, number], [number, number]];
-  }
-  throw invalid(context, `Expected ${argument} as a non-negative integer, [height, width] or [[top, bottom], [left, right]]`, { [argument]: value });
+  throw invalid(context, `Expected ${argument} as a non-negative integer, ${AXES[rank]![0]} or ${AXES[rank]![1]}`, { [argument]: value });
 }
 
-function spatialShape(context: string, inputShape: SymbolicShape, dataFormat: DataFormat): { h: number | null; w: number | null; rebuild: (h: number | null, w: number | null) => SymbolicShape } {
-  if (inputShape.length !== 4) throw invalid(context, 'Expected inputs of rank 4', { inputShape });
-  if (dataFormat === 'channelsLast') return { h: inputShape[1]!, w: inputShape[2]!, rebuild: (h, w) => [inputShape[0]!, h, w, inputShape[3]!] };
-  return { h: inputShape[2]!, w: inputShape[3]!, rebuild: (h, w) => [inputShape[0]!, inputShape[1]!, h, w] };
+/** The spatial dimensions of an input shape, and the shape with other spatial dimensions. */
+function spatialShape(context: string, inputShape: SymbolicShape, dataFormat: DataFormat, rank: number): { spatial: (number | null)[]; rebuild: (spatial: (number | null)[]) => SymbolicShape } {
+  if (inputShape.length !== rank + 2) throw invalid(context, `Expected inputs of rank ${rank + 2}`, { inputShape });
+  if (dataFormat === 'channelsLast') return { spatial: inputShape.slice(1, -1), rebuild: (spatial) => [inputShape[0]!, ...spatial, inputShape.at(-1)!] };
+  return { spatial: inputShape.slice(2), rebuild: (spatial) => [inputShape[0]!, inputShape[1]!, ...spatial] };
 }
 
 const plus = (d: number | null, n: number) => (d === null ? null : d + n);
@@ -39,27 +42,35 @@ export interface ZeroPadding2DArgs extends LayerArgs {
   dataFormat?: DataFormat;
 }
 
+/** Zeros before and after each spatial axis. */
 export class ZeroPadding2D extends Layer {
-  readonly padding: [[number, number], [number, number]];
+  readonly padding: [number, number][];
   readonly dataFormat: DataFormat;
 
-  constructor(args: ZeroPadding2DArgs = {}) {
-    super('ZeroPadding2D', args);
-    this.padding = pairs('ZeroPadding2D', 'padding', args.padding ?? 1);
-    this.dataFormat = checkDataFormat('ZeroPadding2D', args.dataFormat ?? 'channelsLast');
+  constructor(args: ZeroPadding2DArgs = {}, className = 'ZeroPadding2D', readonly rank = 2) {
+    super(className, args);
+    this.padding = pairs(className, 'padding', args.padding ?? 1, rank);
+    this.dataFormat = checkDataFormat(className, args.dataFormat ?? 'channelsLast');
   }
 
   computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    const { h, w, rebuild } = spatialShape(`ZeroPadding2D (${this.name})`, inputShape, this.dataFormat);
-    return rebuild(plus(h, this.padding[0][0] + this.padding[0][1]), plus(w, this.padding[1][0] + this.padding[1][1]));
+    const { spatial, rebuild } = spatialShape(`${this.className} (${this.name})`, inputShape, this.dataFormat, this.rank);
+    return rebuild(spatial.map((d, i) => plus(d, this.padding[i]![0] + this.padding[i]![1])));
   }
 
   call(x: Tensor): Tensor {
-    return ENGINE.tidy(() => fromChannelsLast(ops.pad(toChannelsLast(x, this.dataFormat), [[0, 0], this.padding[0], this.padding[1], [0, 0]]), this.dataFormat));
+    return ENGINE.tidy(() => fromChannelsLast(ops.pad(toChannelsLast(x, this.dataFormat), [[0, 0], ...this.padding, [0, 0]]), this.dataFormat));
   }
 
   getConfig(): Record<string, unknown> {
     return { padding: this.padding, dataFormat: this.dataFormat };
+  }
+}
+
+/** Keras's ZeroPadding3D (TF.js has none). */
+export class ZeroPadding3D extends ZeroPadding2D {
+  constructor(args: ZeroPadding2DArgs = {}) {
+    super(args, 'ZeroPadding3D', 3);
   }
 }
 
@@ -68,33 +79,32 @@ export interface Cropping2DArgs extends LayerArgs {
   dataFormat?: DataFormat;
 }
 
+/** Removes positions at the start and the end of each spatial axis. */
 export class Cropping2D extends Layer {
-  readonly cropping: [[number, number], [number, number]];
+  readonly cropping: [number, number][];
   readonly dataFormat: DataFormat;
 
-  constructor(args: Cropping2DArgs = {}) {
-    super('Cropping2D', args);
-    this.cropping = pairs('Cropping2D', 'cropping', args.cropping ?? 0);
-    this.dataFormat = checkDataFormat('Cropping2D', args.dataFormat ?? 'channelsLast');
+  constructor(args: Cropping2DArgs = {}, className = 'Cropping2D', readonly rank = 2, defaultCropping = 0) {
+    super(className, args);
+    this.cropping = pairs(className, 'cropping', args.cropping ?? defaultCropping, rank);
+    this.dataFormat = checkDataFormat(className, args.dataFormat ?? 'channelsLast');
   }
 
   computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    const { h, w, rebuild } = spatialShape(`Cropping2D (${this.name})`, inputShape, this.dataFormat);
-    const [[top, bottom], [left, right]] = this.cropping;
-    if ((h !== null && top + bottom >= h) || (w !== null && left + right >= w)) {
-      throw invalid(`Cropping2D (${this.name})`, 'Expected cropping smaller than the input', { cropping: this.cropping, inputShape });
+    const { spatial, rebuild } = spatialShape(`${this.className} (${this.name})`, inputShape, this.dataFormat, this.rank);
+    if (spatial.some((d, i) => d !== null && this.cropping[i]![0] + this.cropping[i]![1] >= d)) {
+      throw invalid(`${this.className} (${this.name})`, 'Expected cropping smaller than the input', { cropping: this.cropping, inputShape });
     }
-    return rebuild(plus(h, -top - bottom), plus(w, -left - right));
+    return rebuild(spatial.map((d, i) => plus(d, -this.cropping[i]![0] - this.cropping[i]![1])));
   }
 
   call(x: Tensor): Tensor {
     return ENGINE.tidy(() => {
       const image = toChannelsLast(x, this.dataFormat);
-      const [n, h, w, c] = image.shape as [number, number, number, number];
-      const [[top, bottom], [left, right]] = this.cropping;
       // The input's shape, in the layer's data format (the image is channels last by now).
       this.computeOutputShape([null, ...x.shape.slice(1)]);
-      return fromChannelsLast(ops.slice(image, [0, top, left, 0], [n, h - top - bottom, w - left - right, c]), this.dataFormat);
+      const kept = image.shape.slice(1, -1).map((d, i) => d - this.cropping[i]![0] - this.cropping[i]![1]);
+      return fromChannelsLast(ops.slice(image, [0, ...this.cropping.map(([start]) => start), 0], [image.shape[0]!, ...kept, image.shape.at(-1)!]), this.dataFormat);
     });
   }
 
@@ -103,46 +113,63 @@ export class Cropping2D extends Layer {
   }
 }
 
+/** Keras's Cropping3D (TF.js has none); by default one position at each end of each axis, as Keras. */
+export class Cropping3D extends Cropping2D {
+  constructor(args: Cropping2DArgs = {}) {
+    super(args, 'Cropping3D', 3, 1);
+  }
+}
+
 export interface UpSampling2DArgs extends LayerArgs {
-  size?: number | [number, number];
+  size?: number | number[];
   dataFormat?: DataFormat;
   interpolation?: 'nearest';
 }
 
-/** Repeats every row size[0] times and every column size[1] times (nearest neighbour). */
+/** Repeats every position size[i] times along spatial axis i (nearest neighbour). */
 export class UpSampling2D extends Layer {
-  readonly size: [number, number];
+  readonly size: number[];
   readonly dataFormat: DataFormat;
 
-  constructor(args: UpSampling2DArgs = {}) {
-    super('UpSampling2D', args);
-    const size = typeof args.size === 'number' ? [args.size, args.size] : args.size ?? [2, 2];
-    if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) {
-      throw invalid('UpSampling2D', 'Expected size as a positive integer or [height, width]', { size: args.size });
+  constructor(args: UpSampling2DArgs = {}, className = 'UpSampling2D', readonly rank = 2) {
+    super(className, args);
+    const size = typeof args.size === 'number' ? new Array<number>(rank).fill(args.size) : args.size ?? new Array<number>(rank).fill(2);
+    if (!Array.isArray(size) || size.length !== rank || !size.every((d) => Number.isInteger(d) && d > 0)) {
+      throw invalid(className, `Expected size as a positive integer or ${AXES[rank]![0]}`, { size: args.size });
     }
     if (args.interpolation !== undefined && args.interpolation !== 'nearest') {
-      throw invalid('UpSampling2D', "Expected interpolation 'nearest' (bilinear is not supported yet)", { interpolation: args.interpolation });
+      throw invalid(className, "Expected interpolation 'nearest' (bilinear is not supported yet)", { interpolation: args.interpolation });
     }
-    this.size = size as [number, number];
-    this.dataFormat = checkDataFormat('UpSampling2D', args.dataFormat ?? 'channelsLast');
+    this.size = [...size];
+    this.dataFormat = checkDataFormat(className, args.dataFormat ?? 'channelsLast');
   }
 
   computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    const { h, w, rebuild } = spatialShape(`UpSampling2D (${this.name})`, inputShape, this.dataFormat);
-    return rebuild(h === null ? null : h * this.size[0], w === null ? null : w * this.size[1]);
+    const { spatial, rebuild } = spatialShape(`${this.className} (${this.name})`, inputShape, this.dataFormat, this.rank);
+    return rebuild(spatial.map((d, i) => (d === null ? null : d * this.size[i]!)));
   }
 
   call(x: Tensor): Tensor {
     return ENGINE.tidy(() => {
       const image = toChannelsLast(x, this.dataFormat);
-      const [n, h, w, c] = image.shape as [number, number, number, number];
-      const repeated = ops.tile(ops.reshape(image, [n, h, 1, w, 1, c]), [1, 1, this.size[0], 1, this.size[1], 1]);
-      return fromChannelsLast(ops.reshape(repeated, [n, h * this.size[0], w * this.size[1], c]), this.dataFormat);
+      const spatial = image.shape.slice(1, -1);
+      const [n, c] = [image.shape[0]!, image.shape.at(-1)!];
+      // [n, h, 1, w, 1, c] tiled to [n, h, size_h, w, size_w, c]: each position repeated in place.
+      const split = ops.reshape(image, [n, ...spatial.flatMap((d) => [d, 1]), c]);
+      const repeated = ops.tile(split, [1, ...this.size.flatMap((k) => [1, k]), 1]);
+      return fromChannelsLast(ops.reshape(repeated, [n, ...spatial.map((d, i) => d * this.size[i]!), c]), this.dataFormat);
     });
   }
 
   getConfig(): Record<string, unknown> {
-    return { size: this.size, dataFormat: this.dataFormat, interpolation: 'nearest' };
+    return { size: this.size, dataFormat: this.dataFormat, ...(this.rank === 2 ? { interpolation: 'nearest' } : {}) };
+  }
+}
+
+/** Keras's UpSampling3D (TF.js has none): nearest neighbour only, as Keras. */
+export class UpSampling3D extends UpSampling2D {
+  constructor(args: Omit<UpSampling2DArgs, 'interpolation'> = {}) {
+    super(args, 'UpSampling3D', 3);
   }
 }
 

@@ -419,6 +419,12 @@ async function layerDigests(vb: VB, out: Digests): Promise<void> {
   ] });
   volumes.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
   await trained(out, 'conv3d, 3-D pooling, conv3dTranspose', volumes, images, classes);
+  const volumeSpatial = vb.sequential({ name: 'golden_volume_spatial', layers: [
+    L.reshape({ targetShape: [10, 10, 3, 1], inputShape: [10, 10, 3] }), L.zeroPadding3d({ padding: [1, 0, 2] }), L.conv3d({ filters: 2, kernelSize: 3 }),
+    L.upSampling3d({ size: [1, 2, 2] }), L.cropping3d({ cropping: [[0, 1], [2, 1], [1, 0]] }), L.flatten(), L.dense({ units: 2, activation: 'softmax' }),
+  ] });
+  volumeSpatial.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+  await trained(out, 'zeroPadding3d, upSampling3d, cropping3d', volumeSpatial, images, classes);
 }
 
 /** Data stages and training options: repeat, filter, take, skip, prefetch, generator, fitDataset, trainOnBatch, classWeight, validationData, initialEpoch, earlyStopping. */
