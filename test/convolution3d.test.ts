@@ -173,6 +173,14 @@ describe('3-D convolution and pooling: rules TF.js does not share', () => {
     assert.deepEqual(Array.from(tf.maxPool3d(twin(x) as tf.Tensor5D, 1, [3, 1, 1], 'same').dataSync()), [1, 4]);
   });
 
+  it("a window wholly in the padding (dimRoundingMode 'ceil') averages to NaN, as avgPool's and TF.js's avgPool (TF.js's avgPool3d: 0)", () => {
+    const x = vb.add(vb.reshape(vb.range(0, 27), [1, 3, 3, 3, 1]), 1);
+    assert.deepEqual(Array.from(vb.avgPool3d(x, 2, 3, 0, 'ceil').dataSync()), [7.5, NaN, NaN, NaN, NaN, NaN, NaN, NaN]);
+    const image = vb.add(vb.reshape(vb.range(0, 9), [1, 3, 3, 1]), 1);
+    assert.deepEqual(Array.from(tf.avgPool(twin(image) as tf.Tensor4D, 2, 3, 0, 'ceil').dataSync()), [3, NaN, NaN, NaN]);
+    assert.deepEqual(Array.from(tf.avgPool3d(twin(x) as tf.Tensor5D, 2, 3, 0, 'ceil').dataSync()), [7.5, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
   it('maxPool3d ties: the first maximum in (plane, row, column) order takes the whole gradient (TF.js: the last)', () => {
     const x = vb.tensor([1, 0, 1, 1, 0, 1, 0, 1], [1, 2, 2, 2, 1]);
     const g = vb.grad((a: vb.Tensor) => vb.sum(vb.maxPool3d(a, 2, 2, 'valid')))(x);
