@@ -22,6 +22,8 @@ const triple = (shape: number[]): Inputs => () => [1, 2, 3].map((seed) => vb.ran
 
 const image = normal([2, 6, 6, 3]);
 const imageFirst = normal([2, 3, 6, 6]);
+const volume = normal([2, 4, 5, 4, 2]);
+const volumeFirst = normal([2, 2, 4, 5, 4]);
 const sequence = normal([2, 5, 3]);
 const sequenceFirst = normal([2, 3, 5]);
 const channelsFirst = { dataFormat: 'channelsFirst' } as const;
@@ -34,6 +36,7 @@ const CASES: Record<string, Case[]> = {
   average: [['3 inputs', () => L.average(), triple([2, 4])]],
   averagePooling1d: [['', () => L.averagePooling1d(), sequence], ['channelsFirst', () => L.averagePooling1d(channelsFirst), sequenceFirst]],
   averagePooling2d: [['', () => L.averagePooling2d(), image], ['channelsFirst', () => L.averagePooling2d(channelsFirst), imageFirst]],
+  averagePooling3d: [['', () => L.averagePooling3d({ padding: 'same' }), volume], ['channelsFirst', () => L.averagePooling3d(channelsFirst), volumeFirst]],
   batchNormalization: [['', () => L.batchNormalization(), image], ['axis 1', () => L.batchNormalization({ axis: 1 }), imageFirst], ['no center or scale', () => L.batchNormalization({ center: false, scale: false }), normal([4, 3])]],
   bidirectional: [...(['concat', 'sum', 'mul', 'ave'] as const).map((mergeMode): Case => [mergeMode, () => L.bidirectional({ layer: L.lstm({ units: 2, returnSequences: true, dropout: 0.3 }), mergeMode }), sequence]),
     ['mergeMode null, returnState', () => L.bidirectional({ layer: L.gru({ units: 2, returnState: true }), mergeMode: null }), sequence, 'applyOutputs']],
@@ -44,8 +47,11 @@ const CASES: Record<string, Case[]> = {
   conv2d: [['relu', () => L.conv2d({ filters: 2, kernelSize: 2, activation: 'relu' }), image], ['tanh', () => L.conv2d({ filters: 2, kernelSize: 2, activation: 'tanh' }), image],
     ['no bias', () => L.conv2d({ filters: 2, kernelSize: 2, useBias: false }), image], ['channelsFirst', () => L.conv2d({ filters: 2, kernelSize: 2, ...channelsFirst }), imageFirst]],
   conv2dTranspose: [['', () => L.conv2dTranspose({ filters: 2, kernelSize: 2, strides: 2, activation: 'relu' }), image], ['channelsFirst', () => L.conv2dTranspose({ filters: 2, kernelSize: 2, ...channelsFirst }), imageFirst]],
+  conv3d: [['', () => L.conv3d({ filters: 2, kernelSize: 2, activation: 'relu' }), volume], ['channelsFirst', () => L.conv3d({ filters: 2, kernelSize: 2, ...channelsFirst }), volumeFirst]],
+  conv3dTranspose: [['', () => L.conv3dTranspose({ filters: 2, kernelSize: 2, strides: 2, activation: 'relu' }), volume], ['channelsFirst', () => L.conv3dTranspose({ filters: 2, kernelSize: 2, ...channelsFirst }), volumeFirst]],
   cropping1d: [['', () => L.cropping1d({ cropping: 1 }), sequence]],
   cropping2d: [['', () => L.cropping2d({ cropping: 1 }), image], ['channelsFirst', () => L.cropping2d({ cropping: 1, ...channelsFirst }), imageFirst]],
+  cropping3d: [['', () => L.cropping3d(), volume], ['channelsFirst', () => L.cropping3d(channelsFirst), volumeFirst]],
   dense: [...L.ACTIVATION_NAMES.map((activation): Case => [activation, () => L.dense({ units: 3, activation }), normal([2, 4])]),
     ['rank 3', () => L.dense({ units: 3, activation: 'relu' }), sequence], ['no bias', () => L.dense({ units: 3, useBias: false, activation: 'relu' }), normal([2, 4])]],
   depthwiseConv2d: [['', () => L.depthwiseConv2d({ kernelSize: 2, activation: 'relu' }), image], ['channelsFirst', () => L.depthwiseConv2d({ kernelSize: 2, ...channelsFirst }), imageFirst]],
@@ -58,8 +64,10 @@ const CASES: Record<string, Case[]> = {
   gaussianNoise: [['', () => L.gaussianNoise({ stddev: 0.3 }), normal([2, 4])]],
   globalAveragePooling1d: [['', () => L.globalAveragePooling1d(), sequence], ['keepDims', () => L.globalAveragePooling1d({ keepDims: true }), sequence]],
   globalAveragePooling2d: [['', () => L.globalAveragePooling2d(), image], ['channelsFirst', () => L.globalAveragePooling2d(channelsFirst), imageFirst]],
+  globalAveragePooling3d: [['', () => L.globalAveragePooling3d(), volume]],
   globalMaxPooling1d: [['', () => L.globalMaxPooling1d(), sequence]],
   globalMaxPooling2d: [['', () => L.globalMaxPooling2d(), image]],
+  globalMaxPooling3d: [['', () => L.globalMaxPooling3d({ keepDims: true }), volume]],
   gru: [['', () => L.gru({ units: 2, dropout: 0.3, recurrentDropout: 0.3 }), sequence], ['returnState', () => L.gru({ units: 2, returnSequences: true, returnState: true, resetAfter: false }), sequence]],
   inputLayer: [['', () => L.inputLayer({ inputShape: [4] }), normal([2, 4])]],
   layerNormalization: [['', () => L.layerNormalization(), sequence], ['axes', () => L.layerNormalization({ axis: [1, 2], center: false, scale: false }), sequence]],
@@ -69,6 +77,7 @@ const CASES: Record<string, Case[]> = {
   masking: [['', () => L.masking(), sequence], ['maskValue', () => L.masking({ maskValue: 1 }), () => vb.tensor3d([[[1, 1], [2, 1]]])]],
   maxPooling1d: [['', () => L.maxPooling1d(), sequence], ['channelsFirst', () => L.maxPooling1d(channelsFirst), sequenceFirst]],
   maxPooling2d: [['', () => L.maxPooling2d(), image], ['channelsFirst', () => L.maxPooling2d(channelsFirst), imageFirst]],
+  maxPooling3d: [['', () => L.maxPooling3d(), volume], ['channelsFirst', () => L.maxPooling3d(channelsFirst), volumeFirst]],
   maximum: [['3 inputs', () => L.maximum(), triple([2, 4])]],
   minimum: [['3 inputs', () => L.minimum(), triple([2, 4])]],
   multiHeadAttention: [['self', () => L.multiHeadAttention({ numHeads: 2, keyDim: 2, dropout: 0.3 }), sequence], ['query, value', () => L.multiHeadAttention({ numHeads: 2, keyDim: 2 }), pair([2, 5, 3], [2, 4, 3])]],
@@ -104,8 +113,10 @@ const CASES: Record<string, Case[]> = {
     ['dropout', () => L.timeDistributed({ layer: L.dropout({ rate: 0.3 }) }), sequence]],
   upSampling1d: [['', () => L.upSampling1d(), sequence]],
   upSampling2d: [['', () => L.upSampling2d(), image], ['channelsFirst', () => L.upSampling2d(channelsFirst), imageFirst]],
+  upSampling3d: [['', () => L.upSampling3d(), volume], ['channelsFirst', () => L.upSampling3d(channelsFirst), volumeFirst]],
   zeroPadding1d: [['', () => L.zeroPadding1d(), sequence]],
   zeroPadding2d: [['', () => L.zeroPadding2d(), image], ['channelsFirst', () => L.zeroPadding2d(channelsFirst), imageFirst]],
+  zeroPadding3d: [['', () => L.zeroPadding3d(), volume], ['channelsFirst', () => L.zeroPadding3d(channelsFirst), volumeFirst]],
 };
 
 /** Factories that make no layer. */
