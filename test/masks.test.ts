@@ -214,6 +214,20 @@ describe('a model standing as a layer of another: masks in and out (Keras 3, TF.
     model.dispose();
   });
 
+  it('computeMask runs the model and leaves no tensor behind but the mask', () => {
+    vb.setRandomSeed(28);
+    const encoder = vb.sequential({ layers: [L.embedding({ inputDim: 9, outputDim: 3, maskZero: true, inputShape: [null] }), L.lstm({ units: 2, returnSequences: true })] });
+    const model = vb.sequential({ layers: [encoder, L.lstm({ units: 2 })] });
+    const x = tokens([[3, 1, 0], [2, 0, 0]]);
+    model.predict(x);
+    const before = vb.memory().numTensors;
+    const mask = model.layers[0]!.computeMask(x, undefined)!;
+    assert.deepEqual(mask.arraySync(), [[1, 1, 0], [1, 0, 0]]);
+    mask.dispose();
+    assert.equal(vb.memory().numTensors, before);
+    model.dispose();
+  });
+
   it('the masks its inputs carry reach its layers, each input its own', () => {
     vb.setRandomSeed(26);
     const [innerA, innerB] = [vb.input({ shape: [null, 4], name: 'inner_a' }), vb.input({ shape: [null, 4], name: 'inner_b' })];

@@ -567,10 +567,8 @@ export class ModelLayer extends Layer {
 
   /** The mask of the model's first output for this input and mask (the model runs, as TF.js's Container computes it). */
   override computeMask(x: Tensor | Tensor[], mask: Tensor | InputMasks | undefined): Tensor | undefined {
-    const { output, masks } = this.callWithOutputMasks(x, { training: false, step: 0, ...(Array.isArray(mask) ? { inputMasks: mask } : { mask }) });
-    const inputs = Array.isArray(x) ? x : [x];
-    for (const t of Array.isArray(output) ? output : [output]) if (!masks.includes(t) && !inputs.includes(t)) t.dispose();
-    return masks[0];
+    // In a tidy scope: the run's outputs and every tensor its layers made on the way go, only the mask stays.
+    return ENGINE.tidy(() => this.callWithOutputMasks(x, { training: false, step: 0, ...(Array.isArray(mask) ? { inputMasks: mask } : { mask }) }).masks[0]);
   }
 
   override get trainableWeights(): Variable[] {
