@@ -120,6 +120,9 @@ describe('stateful recurrent layers', () => {
     layer.apply(vb.ones([3, 3, 1]));
     assert.throws(() => L.lstm({ units: 2 }).resetStates(), /Expected a stateful layer.*stateful=false/s);
     assert.throws(() => layer.resetStates([vb.zeros([3, 2])]), /Expected 2 float32 state\(s\) of shape \[batch, 2\] \[batch, 2\]/);
+    // Arrays of numbers (TF.js crashes on them too) are an error naming what was given, not a TypeError.
+    assert.throws(() => layer.resetStates([[0, 0], [0, 0]] as unknown as vb.Tensor[]), /Expected 2 float32 state\(s\).*states="not a tensor \(\[0,0\]\) not a tensor \(\[0,0\]\)"/s);
+    assert.throws(() => layer.resetStates(5 as unknown as vb.Tensor), /Expected 2 float32 state\(s\).*states="not a tensor \(5\)"/s);
     assert.throws(() => L.lstm({ units: 2, stateful: 'yes' as unknown as boolean }), /stateful/);
     const model = vb.sequential({ layers: [L.lstm({ units: 2, stateful: true, inputShape: [3, 1] })] });
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });

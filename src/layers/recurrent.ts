@@ -13,7 +13,7 @@ import { ENGINE } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Seed } from '../random/keys.js';
-import type { Tensor, Variable } from '../tensor/tensor.js';
+import { Tensor, type Variable } from '../tensor/tensor.js';
 import { Layer, type CallContext, type LayerArgs, type SymbolicShape } from './layer.js';
 import {
   cellFrom, CellLayer, flag, GRUCell, LSTMCell, RecurrentCell, SimpleRNNCell, StackedRNNCells,
@@ -236,13 +236,15 @@ export class RNN extends Layer {
       this.carried = undefined;
       return;
     }
-    const list = Array.isArray(states) ? states : [states];
+    const list: unknown[] = Array.isArray(states) ? states : [states];
     const units = this.stateUnits();
-    const batch = list[0]?.shape[0];
-    if (list.length !== units.length || list.some((h, k) => h.rank !== 2 || h.shape[0] !== batch || h.shape[1] !== units[k] || h.dtype !== 'float32')) {
-      throw invalid(context, `Expected ${units.length} float32 state(s) of shape ${units.map((u) => `[batch, ${u}]`).join(' ')}, one batch size for all`, { states: list.map((h) => `${h.dtype}[${h.shape.join(',')}]`).join(' ') });
+    const batch = list[0] instanceof Tensor ? list[0].shape[0] : undefined;
+    const fits = (h: unknown, k: number) => h instanceof Tensor && h.rank === 2 && h.shape[0] === batch && h.shape[1] === units[k] && h.dtype === 'float32';
+    if (list.length !== units.length || !list.every(fits)) {
+      const shown = list.map((h) => (h instanceof Tensor ? `${h.dtype}[${h.shape.join(',')}]` : `not a tensor (${JSON.stringify(h)})`)).join(' ');
+      throw invalid(context, `Expected ${units.length} float32 state(s) of shape ${units.map((u) => `[batch, ${u}]`).join(' ')}, one batch size for all`, { states: shown });
     }
-    this.carried = { batch: batch!, values: list.map((h) => Float32Array.from(h.dataSync())) };
+    this.carried = { batch: batch!, values: (list as Tensor[]).map((h) => Float32Array.from(h.dataSync())) };
   }
 
   /** A copy of the carried states (for backups), or undefined at zeros. */
