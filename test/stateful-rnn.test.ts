@@ -124,6 +124,9 @@ describe('stateful recurrent layers', () => {
     assert.throws(() => layer.resetStates([[0, 0], [0, 0]] as unknown as vb.Tensor[]), /Expected 2 float32 state\(s\).*states="not a tensor \(\[0,0\]\) not a tensor \(\[0,0\]\)"/s);
     assert.throws(() => layer.resetStates(5 as unknown as vb.Tensor), /Expected 2 float32 state\(s\).*states="not a tensor \(5\)"/s);
     assert.throws(() => L.lstm({ units: 2, stateful: 'yes' as unknown as boolean }), /stateful/);
+    const bidirectional = L.bidirectional({ layer: L.gru({ units: 2, stateful: true }) });
+    bidirectional.apply(vb.ones([2, 3, 1]));
+    assert.throws(() => bidirectional.resetStates([vb.ones([2, 2]), vb.ones([2, 2])]), /Bidirectional \(.*\)\.resetStates: Expected no states.*forwardLayer\.resetStates\(states\).*states="a list of 2"/s);
     const model = vb.sequential({ layers: [L.lstm({ units: 2, stateful: true, inputShape: [3, 1] })] });
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     await assert.rejects(model.fit(vb.ones([4, 3, 1]), vb.ones([4, 2]), { epochs: 1, batchSize: 4, verbose: 0, dataParallel: { workers: 1, microBatch: 2, inProcess: true } }), /Expected no stateful recurrent layer with dataParallel/);

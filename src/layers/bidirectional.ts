@@ -131,8 +131,14 @@ export class Bidirectional extends Layer {
     return this.forwardLayer.stateful;
   }
 
-  /** Both directions start again from zeros (TF.js's resetStates). */
-  resetStates(): void {
+  /**
+   * Both directions start again from zeros (TF.js's resetStates, Keras's reset_state). Given states
+   * are an error, not ignored as TF.js does: each direction takes its own (forwardLayer.resetStates(states)).
+   */
+  resetStates(states?: unknown): void {
+    if (states !== undefined && states !== null) {
+      throw invalid(`Bidirectional (${this.name}).resetStates`, 'Expected no states (both directions start from zeros; give each direction its own with forwardLayer.resetStates(states) and backwardLayer.resetStates(states))', { states: Array.isArray(states) ? `a list of ${states.length}` : typeof states });
+    }
     this.forwardLayer.resetStates();
     this.backwardLayer.resetStates();
   }
