@@ -89,6 +89,37 @@ describe('stateful recurrent layers', () => {
     }
   });
 
+  it('a backup listed before a callback that resets the states in onBatchEnd holds the reset: the resumed fit is the uninterrupted one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vb-stateful-order-'));
+    const train = async (withBackup: boolean, interruptAt?: number) => {
+      vb.setRandomSeed(39);
+      const model = vb.sequential({ layers: [L.gru({ units: 3, stateful: true, inputShape: [3, 2] }), L.dense({ units: 1 })], name: 'stateful_order' });
+      model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+      const rng = vb.random.generator(40);
+      // Two batches make one sequence: the states start again after every second batch.
+      const resetEverySecond = { onBatchEnd: async (batch: number) => { if (batch % 2 === 1) model.resetStates(); } };
+      let batches = 0;
+      const interrupt = { onBatchBegin: async () => { if (++batches === interruptAt) throw new Error('interrupted'); } };
+      const backup = withBackup ? [vb.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 1 })] : [];
+      try {
+        await model.fit(rng.normal([16, 3, 2]), rng.normal([16, 1]), { epochs: 2, batchSize: 4, shuffle: false, verbose: 0, callbacks: [...backup, resetEverySecond, interrupt] });
+        return model.getWeights().map(bits);
+      } finally {
+        model.dispose();
+      }
+    };
+    try {
+      const uninterrupted = await train(false);
+      // Interrupted before batch 2 and batch 6: the last backup was saved after a batch whose onBatchEnd reset the states.
+      for (const interruptAt of [3, 7]) {
+        await assert.rejects(train(true, interruptAt), /interrupted/);
+        assert.deepEqual(await train(true), uninterrupted, `interrupted before batch ${interruptAt - 1}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('model.resetStates reaches Bidirectional and models used as layers; a stateful model in a file stays stateful', async () => {
     vb.setRandomSeed(36);
     const inner = vb.sequential({ layers: [L.bidirectional({ layer: L.gru({ units: 2, stateful: true }), inputShape: [3, 2] })] });

@@ -340,7 +340,7 @@ export class BackupAndRestore implements Callback {
    * train on where the fit stopped; its end saves the state it stopped with.
    */
   private async saveUnlessStopping(position: TrainingPosition, logs: Logs | undefined): Promise<void> {
-    await undefined; // after the microtasks the callbacks before this one queued
+    await undefined; // after the microtasks the other callbacks queued (their onBatchEnd ran before this one's)
     if (this.model!.stopTraining || (typeof logs?.loss === 'number' && !Number.isFinite(logs.loss))) return;
     await this.save(position, false);
   }

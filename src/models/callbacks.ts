@@ -128,7 +128,16 @@ export class History implements Callback {
 }
 
 export class CallbackList {
-  constructor(readonly callbacks: readonly Callback[]) {}
+  /** The callbacks that keep backups (restoreTraining), then the others: see trainEnd and batchEnd. */
+  private readonly backupsFirst: readonly Callback[];
+  private readonly backupsLast: readonly Callback[];
+
+  constructor(readonly callbacks: readonly Callback[]) {
+    const backups = callbacks.filter((c) => c.restoreTraining);
+    const others = callbacks.filter((c) => !c.restoreTraining);
+    this.backupsFirst = [...backups, ...others];
+    this.backupsLast = [...others, ...backups];
+  }
 
   setup(model: TrainingModel, params: TrainingParams, position: () => TrainingPosition): void {
     for (const c of this.callbacks) {
@@ -156,8 +165,7 @@ export class CallbackList {
    * restoreBestWeights), so that a fit continuing it with more epochs is one longer fit.
    */
   trainEnd(logs: Logs = {}): Promise<void> | undefined {
-    const backups = this.callbacks.filter((c) => c.restoreTraining);
-    return this.each((c) => c.onTrainEnd?.(logs), [...backups, ...this.callbacks.filter((c) => !backups.includes(c))]);
+    return this.each((c) => c.onTrainEnd?.(logs), this.backupsFirst);
   }
 
   epochBegin(epoch: number, logs: Logs = {}): Promise<void> | undefined {
@@ -177,8 +185,13 @@ export class CallbackList {
     return this.each((c) => c.onBatchBegin?.(batch, logs));
   }
 
+  /**
+   * Callbacks that keep backups end last: a backup saved after a batch holds what every other
+   * callback's onBatchEnd did at that batch (a resetStates() of stateful layers, a learning rate it
+   * set), which a fit resumed from it does not run again.
+   */
   batchEnd(batch: number, logs: Logs): Promise<void> | undefined {
-    return this.each((c) => c.onBatchEnd?.(batch, logs));
+    return this.each((c) => c.onBatchEnd?.(batch, logs), this.backupsLast);
   }
 
   /**
