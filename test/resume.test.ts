@@ -244,6 +244,37 @@ describe('backupAndRestore: arguments and backups', () => {
     }
   });
 
+  it('a learning rate a hook halves at each epoch start is set once, not twice, by a fit resumed in the middle of that epoch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verbatim-backup-'));
+    try {
+      const x = vb.random.normal(vb.random.key(3), [16, 3]);
+      const y = vb.sum(x, 1, true);
+      const train = async (interruptAt?: number) => {
+        vb.setRandomSeed(6);
+        const m = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3] }), vb.layers.dense({ units: 1 })] });
+        m.compile({ optimizer: vb.train.sgd(0.1), loss: 'meanSquaredError' });
+        // Not idempotent: run again at the resumed epoch's start, it would halve the restored rate once more.
+        const halve = { onEpochBegin: (epoch: number) => { if (epoch > 0) m.optimizer!.setLearningRate(m.optimizer!.learningRate as number * 0.5); } };
+        let batches = 0;
+        const interrupt = { onBatchBegin: () => { if (++batches === interruptAt) throw new Error('interrupted'); } };
+        const callbacks = interruptAt === undefined ? [halve] : [vb.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 1 }), halve, interrupt];
+        try {
+          const history = await m.fit(x, y, { epochs: 3, batchSize: 4, shuffle: false, verbose: 0, callbacks });
+          return { digest: vb.digest(m.getWeights()), history: history.history, learningRate: m.optimizer!.learningRate };
+        } finally {
+          m.dispose();
+        }
+      };
+      const uninterrupted = await train();
+      // Interrupted before epoch 1's second batch: its backup was saved after that epoch's halving.
+      await assert.rejects(train(6), /interrupted/);
+      assert.deepEqual(await train(Number.POSITIVE_INFINITY), uninterrupted);
+      vb.dispose([x, y]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a backup restored into a model made again in the same process (another name, sequential_1) binds the optimizer state to its weights, bit-identical to one longer fit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'verbatim-backup-'));
     try {

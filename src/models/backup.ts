@@ -288,14 +288,20 @@ export class BackupAndRestore implements Callback {
     }
     stateful.forEach((c, i) => c.setState!(backup.callbacks[i]!.state));
     // Checked and restored now (a backup of a model without stateful layers holds none: [] checks the
-    // model has none either); in the middle of an epoch, again after its onEpochBegin hooks.
+    // model has none either); in the middle of an epoch, again after its onEpochBegin hooks, with
+    // the learning rate: what those hooks set again (a resetStates(), lr *= 0.5) is then as it was
+    // when the backup was saved, not done twice.
     const carried = backup.carriedStates ?? [];
     const restoreCarried = () => restoreCarriedStates(model, carried, context);
     restoreCarried();
+    const restoreMidEpoch = () => {
+      restoreCarried();
+      if (backup.learningRate !== undefined) model.optimizer?.setLearningRate(backup.learningRate);
+    };
     this.startEpoch = backup.epoch;
     this.completedEpochs = backup.epoch;
     if (backup.finished && !this.continues(backup)) return { epoch: Number.MAX_SAFE_INTEGER, step: 0, accumulators: [] };
-    return { epoch: backup.epoch, step: backup.step, accumulators: backup.accumulators, ...(backup.step > 0 ? { restoreMidEpoch: restoreCarried } : {}) };
+    return { epoch: backup.epoch, step: backup.step, accumulators: backup.accumulators, ...(backup.step > 0 ? { restoreMidEpoch } : {}) };
   }
 
   /**

@@ -82,7 +82,8 @@ export interface TrainingPosition {
   /**
    * For a position in the middle of an epoch, what restores the model's state of that moment once
    * the epoch's onEpochBegin hooks have run again (a stateful layer's carried states, which a hook
-   * resetting them at each epoch's start would otherwise undo).
+   * resetting them at each epoch's start would otherwise undo; the learning rate, which a hook
+   * changing it there would otherwise change twice).
    */
   restoreMidEpoch?: () => void;
 }
