@@ -155,6 +155,8 @@ describe('stateful recurrent layers', () => {
     assert.throws(() => layer.resetStates([[0, 0], [0, 0]] as unknown as vb.Tensor[]), /Expected 2 float32 state\(s\).*states="not a tensor \(\[0,0\]\) not a tensor \(\[0,0\]\)"/s);
     assert.throws(() => layer.resetStates(5 as unknown as vb.Tensor), /Expected 2 float32 state\(s\).*states="not a tensor \(5\)"/s);
     assert.throws(() => L.lstm({ units: 2, stateful: 'yes' as unknown as boolean }), /stateful/);
+    assert.throws(() => L.timeDistributed({ layer: L.lstm({ units: 2, stateful: true }) }), /TimeDistributed: Expected a layer that is not stateful.*one after another.*stateful=true/s);
+    assert.throws(() => L.timeDistributed({ layer: L.bidirectional({ layer: L.lstm({ units: 2, stateful: true }) }) }), /Expected a layer that is not stateful/);
     const bidirectional = L.bidirectional({ layer: L.gru({ units: 2, stateful: true }) });
     bidirectional.apply(vb.ones([2, 3, 1]));
     assert.throws(() => bidirectional.resetStates([vb.ones([2, 2]), vb.ones([2, 2])]), /Bidirectional \(.*\)\.resetStates: Expected no states.*forwardLayer\.resetStates\(states\).*states="a list of 2"/s);

@@ -91,6 +91,10 @@ export class TimeDistributed extends Layer {
     super('TimeDistributed', args);
     if (!(args.layer instanceof Layer)) throw invalid('TimeDistributed', 'Expected layer to be a Layer', { layer: args.layer });
     if (args.layer.path) throw invalid('TimeDistributed', 'Expected a layer that is not already in a model', { layer: args.layer.name });
+    // Keras and TF.js call the layer once per step, each step continuing the states the last one left; here the steps are rows of one call.
+    if ((args.layer as { stateful?: unknown }).stateful === true) {
+      throw invalid('TimeDistributed', 'Expected a layer that is not stateful (the steps run as rows of one batch here, where Keras and TF.js run them one after another, each starting from the states the last one left)', { layer: args.layer.name ?? args.layer.className, stateful: true });
+    }
     this.layer = args.layer;
   }
 
