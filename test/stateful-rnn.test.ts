@@ -120,6 +120,30 @@ describe('stateful recurrent layers', () => {
     }
   });
 
+  it('examples that do not split into whole batches are refused before any batch runs (TF.js\'s check): the states and weights stay', async () => {
+    vb.setRandomSeed(41);
+    const model = vb.sequential({ layers: [L.lstm({ units: 2, stateful: true, inputShape: [3, 2] }), L.dense({ units: 1 })] });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const rng = vb.random.generator(42);
+    const [x, y] = [rng.normal([10, 3, 2]), rng.normal([10, 1])];
+    const first = bits(model.predict(vb.slice(x, [0, 0, 0], [4, -1, -1])) as vb.Tensor);
+    model.resetStates();
+    const weights = model.getWeights().map(bits);
+    assert.throws(() => model.predict(x, { batchSize: 4 }), /predict: Expected examples divisible by the batch size with a stateful recurrent layer \(lstm.*\): .*last batch would have 2.*examples=10, batchSize=4/s);
+    assert.throws(() => model.evaluate(x, y, { batchSize: 4 }), /evaluate: Expected examples divisible by the batch size/);
+    await assert.rejects(model.fit(x, y, { batchSize: 4, shuffle: false, verbose: 0 }), /fit: Expected examples divisible by the batch size/);
+    await assert.rejects(model.fit(x, y, { batchSize: 4, validationSplit: 0.1, shuffle: false, verbose: 0 }), /Expected examples left to train on after validationSplit divisible.*examples left to train on after validationSplit=9/s);
+    await assert.rejects(model.fit(vb.slice(x, [0, 0, 0], [8, -1, -1]), vb.slice(y, [0, 0], [8, -1]), { batchSize: 4, validationData: [vb.slice(x, [0, 0, 0], [6, -1, -1]), vb.slice(y, [0, 0], [6, -1])], verbose: 0 }), /Expected validation examples divisible/);
+    assert.deepEqual(model.getWeights().map(bits), weights, 'no step was trained');
+    assert.deepEqual(bits(model.predict(vb.slice(x, [0, 0, 0], [4, -1, -1])) as vb.Tensor), first, 'the states are still at zeros');
+    // One batch smaller than batchSize, or whole batches, run.
+    model.resetStates();
+    assert.deepEqual((model.predict(vb.slice(x, [0, 0, 0], [3, -1, -1]), { batchSize: 4 }) as vb.Tensor).shape, [3, 1]);
+    model.resetStates();
+    assert.deepEqual((model.predict(x, { batchSize: 5 }) as vb.Tensor).shape, [10, 1]);
+    model.dispose();
+  });
+
   it('model.resetStates reaches Bidirectional and models used as layers; a stateful model in a file stays stateful', async () => {
     vb.setRandomSeed(36);
     const inner = vb.sequential({ layers: [L.bidirectional({ layer: L.gru({ units: 2, stateful: true }), inputShape: [3, 2] })] });

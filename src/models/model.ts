@@ -20,7 +20,7 @@ import type { History } from './callbacks.js';
 import { notify, observed } from './observers.js';
 import { printSummary } from './summary.js';
 import { Graph } from './topology.js';
-import { statefulLayers } from './stateful.js';
+import { checkWholeBatches, statefulLayers } from './stateful.js';
 import { nextModelName } from './model-names.js';
 import type { IOHandler, ModelSerializer, SaveConfig, SaveResult } from '../io/types.js';
 import { callModel, datasetEvaluation, evaluateBatches, fitDatasetBatches, fitTensors, trainStep, type FitArgs } from './training.js';
@@ -324,6 +324,7 @@ export class LayersModel implements TrainableModel {
     return this.withData(x, y, context, ([xs, ys]) => {
       checkPair(this, xs, ys, context);
       this.compiledOrThrow(context);
+      checkWholeBatches(this, xs[0]!.shape[0]!, batchSize, context, 'examples');
       const logs = evaluateBatches(this, disposingPairs(xs, ys, batchSize));
       notify('evaluate', { model: this, kind: context, data: batchRecord(xs, ys), batchSizes: [batchSize], results: logs });
       const values = Object.values(logs).map((v) => ops.scalar(v));
@@ -383,6 +384,7 @@ export class LayersModel implements TrainableModel {
       xs.forEach((t, i) => {
         if (t.shape[0] !== n) throw invalid(context, 'Expected every input with the same number of examples', { [`x[${i}].shape`]: t.shape, 'x[0].shape': xs[0]!.shape });
       });
+      checkWholeBatches(this, n!, batchSize, context, 'examples');
       const outputs = ENGINE.tidy(() => {
         const perBatch = [...rowBatches(xs, Math.min(batchSize, n))].map((batch) => callModel(this, batch, { training: false, step: 0 }));
         return perBatch[0]!.map((_, o) => (perBatch.length === 1 ? perBatch[0]![o]! : ops.concat(perBatch.map((b) => b[o]!), 0)));

@@ -39,3 +39,15 @@ export function restoreCarriedStates(model: object, states: readonly (CarriedSta
   }
   layers.forEach((layer, i) => layer.restoreCarriedStates(states[i] ?? undefined, context));
 }
+
+/**
+ * TF.js's check before a model with stateful layers runs on tensors: their rows split into whole
+ * batches. A last, smaller batch would be refused only once the batches before it had moved the
+ * carried states (and trained the weights, in fit).
+ */
+export function checkWholeBatches(model: object, rows: number, batchSize: number, context: string, argument: string): void {
+  if (rows <= batchSize || rows % batchSize === 0) return;
+  const [layer] = statefulLayers(model);
+  if (!layer) return;
+  throw invalid(context, `Expected ${argument} divisible by the batch size with a stateful recurrent layer (${layer.name}): every batch must have the size of the last, and the last batch would have ${rows % batchSize}`, { [argument]: rows, batchSize });
+}

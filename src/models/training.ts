@@ -24,6 +24,7 @@ import { notify, observed, observerCallbacks } from './observers.js';
 import { checkFitOptionNames, type DataParallelOptions, type TfjsFitOptions } from './fit-options.js';
 import { alignTarget, withTfjsAliases } from './tfjs-logs.js';
 import { disposeOutputs, stepGradients, totalLoss, type StepGradients } from './step-loss.js';
+import { checkWholeBatches } from './stateful.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import {
   batchRecord, checkPair, datasetPairs, disposeBatch, disposingPairs, pairBatches, skipElements, type Batch, type ModelOutputs, type ToBatch, type TrainableModel,
@@ -368,6 +369,7 @@ export async function fitTensors(model: TrainableModel, xs: Tensor[], ys: Tensor
   if (trainCount === 0) throw invalid(context, 'Expected at least one example left to train on after validationSplit', { examples: n, validationSplit: split });
   // As Keras: a split too small to take a whole example (1e-17 of ten) validates on nothing.
   if (split > 0 && trainCount === n) throw invalid(context, 'Expected at least one example left to validate on after validationSplit', { examples: n, validationSplit: split });
+  checkWholeBatches(model, trainCount, batchSize, context, split > 0 ? 'examples left to train on after validationSplit' : 'examples');
   const head = (list: Tensor[]) => (split > 0 ? list.map((t) => ops.slice(t, [0], [trainCount])) : list);
   const tail = (list: Tensor[]) => list.map((t) => ops.slice(t, [trainCount]));
   const [xTrain, yTrain] = [head(xs), head(ys)];
@@ -515,8 +517,10 @@ export function validationFor(
     const { batch: [xv, yv], converted } = toBatch(data[0], data[1], ['validationData[0]', 'validationData[1]']);
     owned.push(...converted);
     checkPair(model, xv, yv, context, ['validationData[0]', 'validationData[1]']);
+    const batchSize = args.validationBatchSize ?? args.batchSize ?? 32;
+    checkWholeBatches(model, xv[0]!.shape[0]!, batchSize, context, 'validation examples');
     for (const [name, t] of Object.entries(batchRecord(xv, yv))) recorded[`validation ${name}`] = t;
-    return async () => evaluateBatches(model, disposingPairs(xv, yv, args.validationBatchSize ?? args.batchSize ?? 32));
+    return async () => evaluateBatches(model, disposingPairs(xv, yv, batchSize));
   }
   return datasetEvaluation(model, data as Dataset<Element>, batches, toBatch, context, { dataset: 'validationData', batches: 'validationBatches', argument: 'validationData' });
 }
