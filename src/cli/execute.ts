@@ -13,7 +13,8 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { ensureDirectory, newRunId, processStartTime, readStatus, writeFailure, writeJson, writeStatus } from '../runs/store.js';
+import { ensureDirectory, newRunId, processStartTime, readStatus, writeJson, writeStatus } from '../runs/store.js';
+import { writeFailure } from '../util/write-failure.js';
 import { gitFacts } from '../runs/environment.js';
 
 export interface Invocation {

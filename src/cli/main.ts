@@ -6,7 +6,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as vb from '../index.js';
-import { defaultStore, jsonNumber, listRuns, removeRun, resolveRun, summarizeRun, writeAtomic, writeFailure } from '../runs/store.js';
+import { defaultStore, jsonNumber, listRuns, removeRun, resolveRun, summarizeRun, writeAtomic } from '../runs/store.js';
+import { writeFailure } from '../util/write-failure.js';
 import { integerFlag, MAX_THREADS, parse, seedText, stringFlag, type Parsed } from './args.js';
 import { UsageError } from '../errors.js';
 import { execute, executeAll, interruptedBy, isScriptName, SCRIPT_KINDS, signalExitCode, type Execution, type Invocation } from './execute.js';

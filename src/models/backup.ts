@@ -12,6 +12,7 @@
 import { invalid } from '../errors.js';
 import { optionalBuiltin } from '../util/node.js';
 import { Stopwatch } from '../util/stopwatch.js';
+import { writeFailure } from '../util/write-failure.js';
 import { tensor } from '../ops/index.js';
 import { Variable } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
@@ -398,9 +399,9 @@ export class BackupAndRestore implements Callback {
    * run's automatic ones are not, as its records are not.
    */
   private write(backup: Backup): void {
-    this.fs.mkdirSync(this.backupDir, { recursive: true });
     const temporary = `${this.file}.tmp`;
     try {
+      this.fs.mkdirSync(this.backupDir, { recursive: true });
       const fd = this.fs.openSync(temporary, 'w');
       try {
         const bytes = new TextEncoder().encode(JSON.stringify(encode(backup as unknown as CallbackState)));
@@ -414,8 +415,9 @@ export class BackupAndRestore implements Callback {
       this.fs.renameSync(temporary, this.file);
     } catch (error) {
       // A write that failed (a full disk) leaves the previous backup, and no temporary beside it.
+      // The error names the backup and says a full disk in words, as a run's records do.
       this.fs.rmSync(temporary, { force: true });
-      throw error;
+      throw writeFailure(this.file, error);
     }
   }
 

@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js';
 import { builtin, nodeProcess } from '../util/node.js';
 import { concatenateBytes } from '../util/bytes.js';
 import { Stopwatch } from '../util/stopwatch.js';
+import { writeFailure } from '../util/write-failure.js';
 import { agreesWithBits, finalValues, NON_FINITE, valueFromBits } from './values.js';
 import { finalFitOf } from './final-fit.js';
 import { readEvaluations, readPredictions } from './results.js';
@@ -81,13 +82,6 @@ export function newRunId(): string {
   globalThis.crypto.getRandomValues(random);
   const pid = nodeProcess()?.pid ?? 0;
   return `${stamp}-${pid}-${Array.from(random, (b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
-
-/** A write failure with the file named, and a full disk said in words. */
-export function writeFailure(file: string, error: unknown): Error {
-  const code = (error as { code?: string }).code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new Error(`the disk is full (${code}) while writing ${file}: free some space and run again`, { cause: error });
-  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** Writes a file whole: to a temporary name first, then renamed into place; a failed write leaves no temporary behind. */
