@@ -1,14 +1,15 @@
 /**
  * The run tools against a third outside tester: the backups `verbatim run --resume` continues from,
- * under a full disk. Real processes, real files; a real full disk (tmpfs) where the machine
- * allows mounting one.
+ * under a full disk and under resumes started at once. Real processes, real files; a real full
+ * disk (tmpfs) where the machine allows mounting one.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { mountTmpfs, REPO_ROOT } from './helpers/process.js';
+import { processStartTime } from '../src/runs/store.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/bin.js');
 const WORK = join(REPO_ROOT, 'test-output', 'run-faults-backups');
@@ -19,15 +20,50 @@ function cli(args: string[], env: Record<string, string> = {}): { code: number |
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The same command in a process of its own, for commands run at once. */
+function cliAsync(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: WORK, env: { ...process.env, VERBATIM_STORE: STORE }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
 interface Listed { id: string; name: string | null; status: string; problem?: string; digest?: string }
 const listed = (store = STORE): Listed[] => JSON.parse(cli(['ls', '--json'], { VERBATIM_STORE: store }).stdout) as Listed[];
 
+/** Fails in its second epoch when FAIL is set (a run to resume), else trains to its end. */
+const SCRIPT = `import * as vb from 'verbatim';
+const x = vb.random.generator(3).normal([64, 4]);
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 8, activation: 'relu', inputShape: [4] }), vb.layers.dense({ units: 1 })] });
+m.compile({ optimizer: 'adam', loss: 'mse' });
+const fail = { onEpochEnd: (epoch) => { if (process.env.FAIL && epoch === 1) throw new Error('stopped here'); } };
+await m.fit(x, vb.sum(x, 1, true), { epochs: 4, batchSize: 8, verbose: 0, callbacks: [fail] });
+`;
+
 describe('run tools against a third outside tester: backups', () => {
+  const script = join(WORK, 'fit.mjs');
+  let failed = '';
+  let plain: Listed;
   before(() => {
     rmSync(WORK, { recursive: true, force: true });
     mkdirSync(WORK, { recursive: true });
+    writeFileSync(script, SCRIPT);
+    assert.equal(cli(['run', script, '--seed', '2', '--name', 'plain']).code, 0);
+    assert.equal(cli(['run', script, '--seed', '2', '--name', 'failed', '--backup-interval', '0'], { FAIL: '1' }).code, 1);
+    const runs = listed();
+    plain = runs.find((r) => r.name === 'plain')!;
+    failed = runs.find((r) => r.name === 'failed')!.id;
+    assert.ok(existsSync(join(STORE, failed, 'backups', 'fit-0', 'backup.json')));
   });
   after(() => rmSync(WORK, { recursive: true, force: true }));
+
+  /** A copy of the failed run, to resume. */
+  function copyOfFailed(id: string): string {
+    cpSync(join(STORE, failed), join(STORE, id), { recursive: true });
+    return id;
+  }
 
   it('a full disk while a backup is written: the run failed with "the disk is full ... backup.json", no temporary left (was the bare ENOSPC)', (t) => {
     const disk = join(WORK, 'full-disk');
@@ -49,5 +85,33 @@ await m.fit(x, vb.sum(x, 1, true), { epochs: 2, batchSize: 8, verbose: 0 });
     } finally {
       spawnSync('umount', [disk]);
     }
+  });
+
+  it('a run another resume is continuing is refused (a live claim), a claim whose process is gone is passed over', () => {
+    const held = copyOfFailed('claimed');
+    const claim = { status: 'running', pid: process.pid, pidStartTime: processStartTime(process.pid), startedAt: '2026-11-29T00:00:00.000Z' };
+    writeFileSync(join(STORE, held, 'resume-0.lock'), JSON.stringify(claim));
+    const before = readFileSync(join(STORE, held, 'epochs.jsonl'), 'utf8');
+    const refused = cli(['run', '--resume', held]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /Expected a run that no other verbatim run --resume is continuing\. Received: claimed, being resumed by pid \d+/);
+    assert.equal(readFileSync(join(STORE, held, 'epochs.jsonl'), 'utf8'), before, 'its records untouched');
+
+    const stale = copyOfFailed('stale-claim');
+    // pid 0 is no process: the CLI that claimed it was killed by SIGKILL.
+    writeFileSync(join(STORE, stale, 'resume-0.lock'), JSON.stringify({ ...claim, pid: 0 }));
+    const resumed = cli(['run', '--resume', stale]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(cli(['diff', plain.id, stale]).code, 0);
+    assert.deepEqual(readdirSync(join(STORE, stale)).filter((f) => f.endsWith('.lock')), ['resume-0.lock'], 'its own claim released');
+  });
+
+  it('resumes of one run started at once: one continues it, the others are refused, and it ends bit-identical (both trained into it, corrupt)', async () => {
+    const id = copyOfFailed('at-once');
+    const all = await Promise.all([1, 2, 3, 4].map(() => cliAsync(['run', '--resume', id])));
+    assert.deepEqual(all.map((r) => r.code).sort(), [0, 2, 2, 2], all.map((r) => r.stderr).join('\n'));
+    for (const r of all.filter((x) => x.code === 2)) assert.match(r.stderr, /Expected (an interrupted or failed run to resume|a run that no other verbatim run --resume is continuing)\. Received: at-once/);
+    const diff = cli(['diff', plain.id, id]);
+    assert.equal(diff.code, 0, diff.stdout + diff.stderr);
   });
 });

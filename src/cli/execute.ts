@@ -8,12 +8,12 @@
  * it), and an IPC channel tells it when the CLI is gone, even by SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants as fsConstants, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { ensureDirectory, newRunId, processStartTime, readStatus, writeJson, writeStatus } from '../runs/store.js';
+import { effectiveStatus, ensureDirectory, newRunId, processStartTime, readStatus, writeJson, writeStatus, type StatusRecord } from '../runs/store.js';
 import { writeFailure } from '../util/write-failure.js';
 import { gitFacts } from '../runs/environment.js';
 
@@ -83,6 +83,46 @@ function unstartedRun(dir: string, id: string, resumed: boolean, startedAt: stri
     if (resumed) return new Error(`${failure.message} (run ${id} left as it was)`, { cause: error });
     rmSync(dir, { recursive: true, force: true });
     return new Error(`${failure.message} (no run recorded)`, { cause: error });
+  }
+}
+
+/**
+ * Makes this CLI the only one resuming the run, or refuses: two resumes at once would both cut the
+ * records back and train into the same files (a corrupt run). The claim is a file created only if
+ * absent (`resume-N.lock`, naming this process with its start time); one whose process is gone (a
+ * CLI killed by SIGKILL) is passed over for the next N, which again only one CLI can create. The
+ * status is checked again once claimed: a resume that claimed and started before saw it
+ * interrupted, but has made it running since. Returns the release.
+ */
+function claimResume(dir: string, id: string): () => void {
+  const claim: StatusRecord = { status: 'running', pid: process.pid, startedAt: new Date().toISOString() };
+  const startTime = processStartTime(process.pid);
+  if (startTime) claim.pidStartTime = startTime;
+  for (let n = 0; ; n++) {
+    const file = join(dir, `resume-${n}.lock`);
+    try {
+      writeFileSync(file, JSON.stringify(claim), { flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let holder: StatusRecord | undefined;
+      try {
+        holder = JSON.parse(readFileSync(file, 'utf8')) as StatusRecord;
+      } catch {
+        // Cut short by a kill as it was written: its process is gone.
+      }
+      if (holder && effectiveStatus({ ...holder, status: 'running' }).status === 'running') {
+        throw new UsageError(`Expected a run that no other verbatim run --resume is continuing. Received: ${id}, being resumed by pid ${holder.pid} since ${holder.startedAt} (${file})`);
+      }
+      continue;
+    }
+    const release = () => rmSync(file, { force: true });
+    const now = readStatus(dir);
+    const status = now && effectiveStatus(now).status;
+    if (status !== 'interrupted' && status !== 'failed') {
+      release();
+      throw new UsageError(`Expected an interrupted or failed run to resume. Received: ${id}, ${status ?? 'no status'} (another verbatim run --resume began it meanwhile)`);
+    }
+    return release;
   }
 }
 
@@ -195,6 +235,7 @@ export function execute(store: string, invocation: Invocation, echo: Echo, start
     // Asked here, before the script starts: its process need not fork a git while it trains.
     ...(resume ? { resume: true } : { git: gitFacts(script) }),
   };
+  const release = resume ? claimResume(dir, id) : () => undefined;
   const startedAt = new Date().toISOString();
   const cliStartTime = processStartTime(process.pid);
   try {
@@ -202,6 +243,7 @@ export function execute(store: string, invocation: Invocation, echo: Echo, start
     if (!resume) writeJson(join(dir, 'run.json'), { id, name: invocation.name ?? null, seed: invocation.seed ?? null, trace: options.trace, invocation: options.invocation });
     writeJson(join(dir, 'status.json'), { status: 'running', pid: process.pid, ...(cliStartTime ? { pidStartTime: cliStartTime } : {}), startedAt });
   } catch (error) {
+    release();
     throw unstartedRun(dir, id, resume !== undefined, startedAt, error);
   }
   const env: Record<string, string> = {
@@ -263,6 +305,7 @@ export function execute(store: string, invocation: Invocation, echo: Echo, start
       } catch (error) {
         writeError ??= (error as Error).message;
       }
+      release();
       resolvePromise({ id, dir, exitCode, seconds: (performance.now() - t0) / 1000, ...(writeError ? { writeError } : {}), ...(endedBy ? { signal: endedBy } : {}) });
     });
   });
