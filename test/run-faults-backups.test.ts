@@ -1,7 +1,7 @@
 /**
  * The run tools against a third outside tester: the backups `verbatim run --resume` continues from,
- * under a full disk and under resumes started at once. Real processes, real files; a real full
- * disk (tmpfs) where the machine allows mounting one.
+ * under a full disk, under resumes started at once and nested past reason. Real processes, real
+ * files; a real full disk (tmpfs) where the machine allows mounting one.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -113,5 +113,29 @@ await m.fit(x, vb.sum(x, 1, true), { epochs: 2, batchSize: 8, verbose: 0 });
     for (const r of all.filter((x) => x.code === 2)) assert.match(r.stderr, /Expected (an interrupted or failed run to resume|a run that no other verbatim run --resume is continuing)\. Received: at-once/);
     const diff = cli(['diff', plain.id, id]);
     assert.equal(diff.code, 0, diff.stdout + diff.stderr);
+  });
+  it('JSON nested thousands deep in a record or a backup: the run corrupt or the backup damaged, named (was "Maximum call stack size exceeded")', () => {
+    const deep = (inner: string) => '['.repeat(10_000) + inner + ']'.repeat(10_000);
+    // Two completed runs whose model configs differ 10 000 levels down: diff recursed into them.
+    const [a, b] = ['deep-a', 'deep-b'].map((id, i) => {
+      cpSync(join(STORE, plain.id), join(STORE, id), { recursive: true });
+      const fits = join(STORE, id, 'fits.jsonl');
+      writeFileSync(fits, readFileSync(fits, 'utf8').replace('"units":8', `"units":${deep(String(i))}`));
+      return id;
+    });
+    for (const args of [['diff', a!, b!], ['verify', a!]]) {
+      const r = cli(args);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /deep-a\/fits\.jsonl line 1: Expected JSON nested at most 256 levels deep\. Received: deeper/);
+    }
+    assert.match(cli(['ls']).stdout, /deep-a +corrupt\s.*fits\.jsonl line 1: Expected JSON nested at most 256/s);
+    // A backup nested so: damaged (trained again), not the resumed script's crash (the run failed again).
+    const id = copyOfFailed('deep-backup');
+    const backup = join(STORE, id, 'backups', 'fit-0', 'backup.json');
+    writeFileSync(backup, readFileSync(backup, 'utf8').replace('"accumulators":', `"nested":${deep('0')},"accumulators":`));
+    const resumed = cli(['run', '--resume', id]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, /backup\.json is not readable JSON \(Expected JSON nested at most 256 levels deep/);
+    assert.equal(cli(['diff', plain.id, id]).code, 0);
   });
 });

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { digestHeader } from '../models/weight-digest.js';
 import { MAX_EPOCH_WEIGHT_BYTES, type EpochLine } from '../runs/store.js';
 import { finalFitOf } from '../runs/final-fit.js';
-import { readStoreText, StoreError } from '../runs/record-files.js';
+import { parseStoreJson, readStoreText, StoreError } from '../runs/record-files.js';
 import { snapshotBytes, snapshotLocation, weightLayout, type RecordedWeights, type WeightEntry } from './snapshots.js';
 
 const READ_BYTES = 1 << 20;
@@ -201,7 +201,7 @@ function finalWeightProblems(run: CheckedRun, layouts: Map<number, WeightEntry[]
   if (!existsSync(weights)) return ['model.json names weights.bin, which is missing'];
   let specs: WeightEntry[];
   try {
-    const json = JSON.parse(readStoreText(model)) as { weightsManifest?: { weights?: unknown }[] };
+    const json = parseStoreJson<{ weightsManifest?: { weights?: unknown }[] }>(readStoreText(model));
     const listed = json.weightsManifest?.[0]?.weights;
     const layout = weightLayout(Array.isArray(listed) ? listed : undefined, Number.POSITIVE_INFINITY);
     if (typeof layout === 'string') return [`model.json: its weights manifest is not readable ${layout}`];

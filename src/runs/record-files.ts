@@ -50,11 +50,31 @@ export function readStoreText(file: string): string {
   }
 }
 
+/**
+ * JSON nested deeper than this is damage, not a record: verbatim writes a few dozen levels, and the
+ * commands that read a store recurse into what they compare or print (JSON.stringify overflows
+ * the stack some thousands of levels deep, "Maximum call stack size exceeded").
+ */
+const MAX_NESTING = 256;
+
+/** JSON text of a store, parsed; a SyntaxError when damaged or nested deeper than MAX_NESTING. */
+export function parseStoreJson<T>(text: string): T {
+  const value = JSON.parse(text) as unknown;
+  // Walked without recursion, so that the check itself cannot overflow the stack.
+  const pending: [object, number][] = typeof value === 'object' && value !== null ? [[value, 1]] : [];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (depth > MAX_NESTING) throw new SyntaxError(`Expected JSON nested at most ${MAX_NESTING} levels deep. Received: deeper`);
+    for (const child of Object.values(node)) if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+  }
+  return value as T;
+}
+
 /** A JSON file of a store, parsed; a damaged one is a StoreError naming it. */
 export function readStoreJson<T>(file: string): T {
   const text = readStoreText(file);
   try {
-    return JSON.parse(text) as T;
+    return parseStoreJson<T>(text);
   } catch (error) {
     throw new StoreError(`${file}: ${(error as Error).message}`);
   }
@@ -69,7 +89,7 @@ export function readJsonl<T>(file: string): T[] {
   return complete.flatMap((line, i) => {
     if (!line.trim()) return [];
     try {
-      return [JSON.parse(line) as T];
+      return [parseStoreJson<T>(line)];
     } catch (error) {
       throw new StoreError(`${file} line ${i + 1}: ${(error as Error).message}`);
     }

@@ -9,7 +9,7 @@
  * the same bits. Each cut file is rewritten atomically.
  */
 import { builtin } from '../util/node.js';
-import { readJsonl, readStoreText } from './record-files.js';
+import { parseStoreJson, readJsonl, readStoreText } from './record-files.js';
 import { writeAtomic } from './store.js';
 import type { BackupPoint } from '../models/backup.js';
 import { LoggingCounter, valueKey } from './values.js';
@@ -42,7 +42,7 @@ function backupPoint(runDir: string, fit: number): BackupPoint | string | undefi
   if (!fs.existsSync(file)) return undefined;
   let backup: Partial<BackupPoint> | null;
   try {
-    backup = JSON.parse(readStoreText(file)) as Partial<BackupPoint> | null;
+    backup = parseStoreJson<Partial<BackupPoint> | null>(readStoreText(file));
   } catch (error) {
     return `${file} is not readable JSON (${(error as Error).message.slice(0, 80)})`;
   }
