@@ -207,6 +207,29 @@ describe('run tools against an outside tester', () => {
     assert.equal(alive, false, 'the grandchild was stopped with the run');
   });
 
+  it('the CLI killed by SIGKILL: the processes the script started stop with the script (they were left running, orphaned)', { skip: process.platform === 'win32' && 'no process groups' }, async () => {
+    const pidFile = join(WORK, 'orphan.pid');
+    const file = script('orphan.mjs', `import { spawn } from 'node:child_process';\nimport { writeFileSync } from 'node:fs';\nconst sleeper = spawn('sleep', ['120'], { stdio: 'ignore' });\nwriteFileSync(${JSON.stringify(pidFile)}, String(sleeper.pid));\n${FIT}await new Promise((r) => setTimeout(r, 120000));\n`);
+    const run = spawn(process.execPath, [CLI, 'run', file, '--name', 'orphan'], { cwd: WORK, env: { ...process.env, VERBATIM_STORE: STORE }, stdio: 'ignore' });
+    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
+    const sleeper = Number(readFileSync(pidFile, 'utf8'));
+    run.kill('SIGKILL');
+    let alive = true;
+    for (let i = 0; i < 100 && alive; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      try {
+        process.kill(sleeper, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    if (alive) process.kill(sleeper, 'SIGKILL');
+    assert.equal(alive, false, 'the grandchild was stopped with the run');
+    const [run0] = named('orphan');
+    assert.equal(run0!.status, 'interrupted');
+    assert.match(run0!.problem!, /the verbatim CLI that started the run ended/);
+  });
+
   it('verify interrupted by SIGTERM or SIGINT says so on stderr (was a silent 143/130), keeps its re-execution named, leaves no process', async () => {
     // Slow only when verify re-executes it (the same script, so its SHA-256 is the recorded one).
     const file = script('slow-when-asked.mjs', FIT.replace('verbose: 0', 'verbose: 0, callbacks: { onEpochEnd: () => new Promise((r) => setTimeout(r, process.env.SLOW ? 60_000 : 0)) }'));

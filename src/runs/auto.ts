@@ -15,6 +15,8 @@ type NodeProcess = {
   on(event: string, listener: (...args: never[]) => void): void;
   listenerCount(event: string): number;
   exit(code: number): never;
+  kill(pid: number, signal: string): void;
+  pid: number;
   exitCode?: number;
   channel?: { unref(): void } | null;
   /** Defined when the process was started with an IPC channel (stays after the channel closed). */
@@ -67,6 +69,14 @@ if (processLike && env.VERBATIM_RUN_DIR) {
   if (typeof processLike.send === 'function') {
     const cliEnded = () => {
       finish('interrupted', new Error('the verbatim CLI that started the run ended'));
+      // The CLI started this process as the leader of its own process group: the processes the
+      // script started are in it, and nobody else will stop them now (as the CLI does, passing a
+      // signal on to the group). Its own SIGTERM is handled (above) after the exit, so never.
+      try {
+        processLike.kill(-processLike.pid, 'SIGTERM');
+      } catch {
+        // No group of its own (started otherwise): nothing to stop.
+      }
       processLike.exit(129);
     };
     // Killed while this process was still loading: the channel closed before anyone listened.
