@@ -104,6 +104,11 @@ await m.fit(x, vb.sum(x, 1, true), { epochs: 2, batchSize: 8, verbose: 0 });
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal(cli(['diff', plain.id, stale]).code, 0);
     assert.deepEqual(readdirSync(join(STORE, stale)).filter((f) => f.endsWith('.lock')), ['resume-0.lock'], 'its own claim released');
+
+    // A FIFO in a claim's place (a hostile store) is no claim, and is not waited for.
+    const fifo = copyOfFailed('fifo-claim');
+    assert.equal(spawnSync('mkfifo', [join(STORE, fifo, 'resume-0.lock')]).status, 0);
+    assert.equal(cli(['run', '--resume', fifo]).code, 0);
   });
 
   it('resumes of one run started at once: one continues it, the others are refused, and it ends bit-identical (both trained into it, corrupt)', async () => {

@@ -8,7 +8,7 @@
  * it), and an IPC channel tells it when the CLI is gone, even by SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants as fsConstants, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -16,6 +16,7 @@ import { UsageError } from '../errors.js';
 import { effectiveStatus, ensureDirectory, newRunId, processStartTime, readStatus, writeJson, writeStatus, type StatusRecord } from '../runs/store.js';
 import { writeFailure } from '../util/write-failure.js';
 import { gitFacts } from '../runs/environment.js';
+import { parseStoreJson, readStoreText } from '../runs/record-files.js';
 
 export interface Invocation {
   script: string;
@@ -106,9 +107,9 @@ function claimResume(dir: string, id: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       let holder: StatusRecord | undefined;
       try {
-        holder = JSON.parse(readFileSync(file, 'utf8')) as StatusRecord;
+        holder = parseStoreJson<StatusRecord>(readStoreText(file));
       } catch {
-        // Cut short by a kill as it was written: its process is gone.
+        // Cut short by a kill as it was written (its process is gone), or no claim of a CLI (a FIFO is not waited for).
       }
       if (holder && effectiveStatus({ ...holder, status: 'running' }).status === 'running') {
         throw new UsageError(`Expected a run that no other verbatim run --resume is continuing. Received: ${id}, being resumed by pid ${holder.pid} since ${holder.startedAt} (${file})`);
