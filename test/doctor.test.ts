@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -231,5 +231,17 @@ describe('doctor verdicts', () => {
     assert.match(missing.stderr, /Expected a script file\. Received: nosuch\.mjs \(not found\)/);
     assert.equal(missing.stdout, '');
     assert.equal(readdirSync(tmpdir()).filter((f) => f.startsWith('verbatim-doctor-')).length, before);
+  });
+
+  it('a script that is no regular file (a FIFO, a link to /dev/zero, a directory) is refused as run refuses it (its runs waited forever)', { skip: process.platform === 'win32' && 'no FIFOs' }, () => {
+    assert.equal(spawnSync('mkfifo', [join(WORK, 'fifo.mjs')]).status, 0);
+    symlinkSync('/dev/zero', join(WORK, 'zero.mjs'));
+    mkdirSync(join(WORK, 'directory.mjs'));
+    for (const name of ['fifo.mjs', 'zero.mjs', 'directory.mjs']) {
+      // Bounded: the failure looked for is a doctor that never ends.
+      const r = spawnSync(process.execPath, [CLI, 'doctor', name], { cwd: WORK, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.equal(r.stderr, `verbatim doctor: Expected a script file. Received: ${name} (not a regular file)\n`);
+    }
   });
 });

@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Parsed } from './args.js';
 import { seedText, stringFlag } from './args.js';
 import { UsageError } from '../errors.js';
-import { executeAll, interruptedBy, isScriptName, runHelper, runsThroughTsx, SCRIPT_KINDS, signalExitCode, type Execution, type Invocation } from './execute.js';
+import { checkScript, executeAll, interruptedBy, runHelper, runsThroughTsx, signalExitCode, type Execution, type Invocation } from './execute.js';
 import { compareData, loadRun, table, type RunDetails } from './inspect.js';
 import { causeOf, checkPair, randomSites, resultText, runRandomSites, type RepeatableRandom } from './doctor-checks.js';
 
@@ -60,8 +60,7 @@ function failureOf(run: RunDetails): string {
 export async function doctor(parsed: Parsed, out: (text: string) => void, say: (text: string) => void): Promise<number> {
   const [script] = parsed.positionals;
   if (!script || parsed.positionals.length > 1) throw new UsageError(`Expected one script. Received: ${JSON.stringify(parsed.positionals)}`);
-  if (!isScriptName(script)) throw new UsageError(`Expected a ${SCRIPT_KINDS} script. Received: script=${script}`);
-  if (!existsSync(script)) throw new UsageError(`Expected a script file. Received: ${script} (not found)`);
+  checkScript(script);
   const seed = seedText('seed', stringFlag(parsed, 'seed') ?? '1');
   const trace = stringFlag(parsed, 'trace');
   if (trace !== undefined && trace !== 'ops') throw new UsageError(`Expected --trace ops. Received: --trace ${trace}`);

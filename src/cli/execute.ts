@@ -8,7 +8,7 @@
  * it), and an IPC channel tells it when the CLI is gone, even by SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants as fsConstants, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -131,6 +131,17 @@ function claimResume(dir: string, id: string): () => void {
 export const SCRIPT_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'] as const;
 export const SCRIPT_KINDS = `${SCRIPT_EXTENSIONS.slice(0, -1).join(', ')} or ${SCRIPT_EXTENSIONS.at(-1)}`;
 export const isScriptName = (path: string): boolean => SCRIPT_EXTENSIONS.some((extension) => path.endsWith(extension));
+/**
+ * Refuses, before anything starts, a script that is not a regular file of a kind verbatim runs:
+ * the script's process would wait forever for a FIFO's writer, or read a link to /dev/zero until
+ * its memory ran out.
+ */
+export function checkScript(script: string): void {
+  if (!existsSync(script) || !statSync(script).isFile()) throw new UsageError(`Expected a script file. Received: ${script} (${existsSync(script) ? 'not a regular file' : 'not found'})`);
+  // The queue's workers accept the same kinds; a file of another kind would be run as JavaScript or fail obscurely.
+  if (!isScriptName(script)) throw new UsageError(`Expected a ${SCRIPT_KINDS} script. Received: script=${script}`);
+}
+
 /** Whether the script runs with tsx's loader (which then resolves every module the process imports), else as Node runs it. */
 export const runsThroughTsx = (script: string): boolean => /\.(ts|mts|cts)$/.test(script);
 

@@ -10,7 +10,7 @@ import { defaultStore, jsonNumber, listRuns, removeRun, resolveRun, summarizeRun
 import { writeFailure } from '../util/write-failure.js';
 import { integerFlag, MAX_THREADS, parse, seedText, stringFlag, type Parsed } from './args.js';
 import { UsageError } from '../errors.js';
-import { execute, executeAll, interruptedBy, isScriptName, SCRIPT_KINDS, signalExitCode, type Execution, type Invocation } from './execute.js';
+import { checkScript, execute, executeAll, interruptedBy, signalExitCode, type Execution, type Invocation } from './execute.js';
 import { projectRoot, trustedInvocation } from './trust.js';
 import {
   compareData, computeChanges, configOf, environmentDifferences, fieldDifferences, finalResults, seedKey, summaryValues, valueDifferences, resultDifferences, float32Text, firstDivergence, lengthText, loadRun, lsTable,
@@ -281,9 +281,7 @@ async function commandRun(parsed: Parsed): Promise<number> {
   if (resume !== undefined) return commandResume(parsed, resume);
   const [script] = parsed.positionals;
   if (!script || parsed.positionals.length > 1) throw new UsageError(`Expected one script. Received: ${JSON.stringify(parsed.positionals)}`);
-  if (!existsSync(script) || !statSync(script).isFile()) throw new UsageError(`Expected a script file. Received: ${script} (${existsSync(script) ? 'not a regular file' : 'not found'})`);
-  // The queue's workers accept the same kinds; a file of another kind would be run as JavaScript or fail obscurely.
-  if (!isScriptName(script)) throw new UsageError(`Expected a ${SCRIPT_KINDS} script. Received: script=${script}`);
+  checkScript(script);
   const backend = stringFlag(parsed, 'backend');
   if (backend !== undefined && !vb.backendNames().includes(backend)) throw new UsageError(`Expected --backend to be one of ${vb.backendNames().join(', ')}. Received: --backend ${backend}`);
   const trace = stringFlag(parsed, 'trace');
