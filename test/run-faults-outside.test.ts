@@ -113,6 +113,19 @@ describe('run tools against an outside tester', () => {
     rmSync(broken, { recursive: true });
   });
 
+  it('report takes values whose names hold a newline or a line separator, shown escaped (vega could not parse its tooltips: no report)', () => {
+    const lines = script('line-names.mjs', `${FIT}vb.runs.log('first\\nsecond', 1);\nvb.runs.log('a\\u2028b', 2);\n`);
+    assert.equal(cli(['run', lines, '--name', 'line-names', '--seed', '1']).code, 0);
+    assert.equal(cli(['run', lines, '--name', 'line-names', '--seed', '2']).code, 0);
+    const out = join(WORK, 'line-names.html');
+    const report = cli(['report', '--name', 'line-names', '--out', out]);
+    assert.equal(report.code, 0, report.stderr);
+    const html = readFileSync(out, 'utf8');
+    assert.match(html, /final first\\u000asecond across 2 runs/);
+    assert.match(html, /final a\\u2028b across 2 runs/);
+    assert.match(cli(['ls', '--name', 'line-names']).stdout, /first\\u000asecond=1 a\\u2028b=2/);
+  });
+
   it('a repeat that did not complete is left out of the same-seed verdict (it stopped where it was stopped)', () => {
     const marker = join(WORK, 'second-time');
     rmSync(marker, { force: true });

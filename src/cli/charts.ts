@@ -4,6 +4,7 @@
  * compiled specs are embedded for the browser, where the inlined vega runtime replaces each
  * picture with a live view: tooltips on hover, zoom (wheel) and pan (drag), double-click resets.
  */
+import { printable } from './inspect.js';
 
 export interface CurvePoint {
   run: string;
@@ -33,13 +34,21 @@ const ZOOM = [{ name: 'zoom', select: { type: 'interval', encodings: ['x', 'y'] 
 
 /** Names vega will not take as titles (they become object keys: constructor, toString, __proto__...). */
 const RESERVED = new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__', 'then', 'prototype']);
-const safeTitle = (name: string) => (RESERVED.has(name) ? `${name} (value)` : name);
+/**
+ * A metric's or value's name as a title, shown as the other commands show it: control characters
+ * and line separators escaped (vega writes titles into the code of its tooltips, where a newline
+ * in a name, `vb.runs.log('a\nb', ...)`, was a parse error that stopped the report).
+ */
+const safeTitle = (name: string) => {
+  const shown = printable(name);
+  return RESERVED.has(shown) ? `${shown} (value)` : shown;
+};
 
 /** One fit's curves of one metric: one line per run, epochs on x. */
 export function curveSpec(points: readonly CurvePoint[], metric: string, title: string, runCount: number): object {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, fontSize: 13, anchor: 'start' },
+    title: { text: printable(title), fontSize: 13, anchor: 'start' },
     width: 360, height: 220, config: CONFIG,
     data: { values: points },
     params: ZOOM,
@@ -58,7 +67,7 @@ export function curveSpec(points: readonly CurvePoint[], metric: string, title: 
 export function distributionSpec(points: readonly FinalPoint[], metric: string): object {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `final ${metric} across ${points.length} runs`, fontSize: 13, anchor: 'start' },
+    title: { text: `final ${printable(metric)} across ${points.length} runs`, fontSize: 13, anchor: 'start' },
     width: 420, height: 110, config: CONFIG,
     data: { values: points },
     layer: [

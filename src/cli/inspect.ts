@@ -86,11 +86,12 @@ export function loadRun(store: string, id: string): RunDetails {
 
 /**
  * Control characters from a store (a run named with terminal escapes) are shown, never obeyed; so
- * are the bidirectional controls (U+202E), which would show the rest of a line reversed.
+ * are the bidirectional controls (U+202E), which would show the rest of a line reversed, and the
+ * line and paragraph separators (U+2028, U+2029), which end a line as a newline does.
  */
 export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function table(rows: readonly (readonly string[])[]): string {
