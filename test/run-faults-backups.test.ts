@@ -143,4 +143,35 @@ await m.fit(x, vb.sum(x, 1, true), { epochs: 2, batchSize: 8, verbose: 0 });
     assert.match(resumed.stderr, /backup\.json is not readable JSON \(Expected JSON nested at most 256 levels deep/);
     assert.equal(cli(['diff', plain.id, id]).code, 0);
   });
+  it('Ctrl-C while a resume runs a pipeline up to its backup stops it at once (it ran the whole pass first: seconds)', async () => {
+    // 375 batches of 8 elements an epoch, each element 1 ms of the clock (its values are not the clock's).
+    const slow = join(WORK, 'slow-pipeline.mjs');
+    writeFileSync(slow, `import * as vb from 'verbatim';
+import { writeFileSync } from 'node:fs';
+let made = 0;
+const ds = vb.data.array(Array.from({ length: 3000 }, (_, i) => i)).map((i) => {
+  if (process.env.MARK && made++ === 0) writeFileSync(process.env.MARK, 'replaying');
+  for (const end = Date.now() + 1; Date.now() < end;);
+  const v = (i % 97) / 97;
+  return { xs: vb.tensor1d([v, 1 - v]), ys: vb.tensor1d([v]) };
+}).batch(8);
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+let epoch = 0;
+const fail = { onEpochBegin: (e) => { epoch = e; }, onBatchEnd: (batch) => { if (process.env.FAIL && epoch === 1 && batch === 360) throw new Error('stopped here'); } };
+await m.fitDataset(ds, { epochs: 2, verbose: 0, callbacks: [fail] });
+`);
+    assert.equal(cli(['run', slow, '--seed', '1', '--name', 'slow', '--backup-interval', '0'], { FAIL: '1' }).code, 1);
+    const id = listed().find((r) => r.name === 'slow')!.id;
+    const mark = join(WORK, 'replaying');
+    const resume = spawn(process.execPath, [CLI, 'run', '--resume', id], { cwd: WORK, env: { ...process.env, VERBATIM_STORE: STORE, MARK: mark }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => resume.on('exit', (code) => r(code)));
+    for (let i = 0; i < 600 && !existsSync(mark); i++) await new Promise((r) => setTimeout(r, 50));
+    const sent = performance.now();
+    resume.kill('SIGINT');
+    assert.equal(await exited, 130);
+    const seconds = (performance.now() - sent) / 1000;
+    assert.ok(seconds < 1.5, `stopped ${seconds.toFixed(2)} s after Ctrl-C (the pass up to the backup takes about 3 s)`);
+    assert.equal(listed().find((r) => r.id === id)!.status, 'interrupted');
+  });
 });

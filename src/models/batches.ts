@@ -10,6 +10,7 @@ import { invalid } from '../errors.js';
 import type { CallContext, SymbolicShape } from '../layers/layer.js';
 import * as ops from '../ops/index.js';
 import { Tensor, type Variable } from '../tensor/tensor.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import type { TrainingModel } from './callbacks.js';
 import { argName, type Compiled } from './arguments.js';
 import type { ObservedModel } from './observers.js';
@@ -205,6 +206,8 @@ export async function skipElements(it: AsyncIterator<Element>, n: number): Promi
     const r = await it.next();
     if (r.done) return;
     disposeElement(r.value);
+    // Running a pipeline's pass up to a backup may take as long as training it: Ctrl-C is handled meanwhile too.
+    await yieldToEventLoop();
   }
 }
 

@@ -312,6 +312,7 @@ async function trainEpochs(
       if (batch < skip) {
         disposeBatch([xs, ys]);
         batch++;
+        await yieldToEventLoop();
         continue;
       }
       await callbacks.batchBegin(batch, { batch, size });
