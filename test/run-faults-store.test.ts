@@ -240,4 +240,20 @@ for (let k = 0; k < 2; k++) {
     assert.equal(listed('many-files').problem, `${join(dir, 'run.json')} is missing, though the run recorded ${names} and 290 more: the run record is lost`);
     rmSync(dir, { recursive: true });
   });
+  it('verify of a run whose recorded script is now a FIFO says so (it said the script was not there any more)', () => {
+    const fifo = join(WORK, 'fifo-script.mjs');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const id = copy('fifo-script', (dir) => {
+      const edit = (name: string, change: (o: Record<string, unknown>) => void) => {
+        const o = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Record<string, unknown>;
+        change(o);
+        writeFileSync(join(dir, name), JSON.stringify(o));
+      };
+      edit('run.json', (o) => { (o.invocation as Record<string, unknown>).script = fifo; });
+      edit('manifest.json', (o) => { (o.script as Record<string, unknown>).path = fifo; });
+    });
+    const r = cli(['verify', id]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr, `verbatim verify: verify will not run fifo-script: the script ${fifo} is not a regular file (a FIFO, a device or a directory is never run)\n`);
+  });
 });

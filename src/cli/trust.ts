@@ -49,7 +49,8 @@ export function trustedInvocation(run: RunDetails, root: string, action: 'verify
     throw refuse(`run.json names the script ${JSON.stringify(invocation.script)}, the manifest ${JSON.stringify(recorded.path)}`);
   }
   if (!/\.(m|c)?(js|ts)$/.test(recorded.path)) throw refuse(`${recorded.path} is not a JavaScript or TypeScript file`);
-  if (!existsSync(recorded.path) || !statSync(recorded.path).isFile()) throw refuse(`the script ${recorded.path} is not there any more`);
+  if (!existsSync(recorded.path)) throw refuse(`the script ${recorded.path} is not there any more`);
+  if (!statSync(recorded.path).isFile()) throw refuse(`the script ${recorded.path} is not a regular file (a FIFO, a device or a directory is never run)`);
   const script = realpathSync(recorded.path);
   const inside = relative(realpathSync(root), script);
   if (inside.startsWith('..') || isAbsolute(inside)) throw refuse(`the script ${script} is outside this project (${root}); run it from the project the run belongs to`);
