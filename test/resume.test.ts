@@ -275,6 +275,47 @@ describe('backupAndRestore: arguments and backups', () => {
     }
   });
 
+  it('a learning rate and a callback state a hook listed before backupAndRestore changes at each epoch start are changed once by a fit resumed from an epoch-start backup', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verbatim-backup-'));
+    try {
+      const x = vb.random.normal(vb.random.key(3), [16, 3]);
+      const y = vb.sum(x, 1, true);
+      const train = async (interruptAt?: number) => {
+        vb.setRandomSeed(6);
+        const m = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3] }), vb.layers.dense({ units: 1 })] });
+        m.compile({ optimizer: vb.train.sgd(0.1), loss: 'meanSquaredError' });
+        // Not idempotent, and listed before the backup: run again at the resumed epoch's start, each would count twice.
+        const halve = { onEpochBegin: (epoch: number) => { if (epoch > 0) m.optimizer!.setLearningRate(m.optimizer!.learningRate as number * 0.5); } };
+        const counter = {
+          starts: 0,
+          onEpochBegin() { this.starts++; },
+          getState() { return this.starts; },
+          setState(state: unknown) { this.starts = state as number; },
+        };
+        let batches = 0;
+        const interrupt = { onBatchBegin: () => { if (++batches === interruptAt) throw new Error('interrupted'); } };
+        const backup = vb.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 'epoch' });
+        const callbacks = interruptAt === undefined ? [halve, counter] : [halve, counter, backup, interrupt];
+        try {
+          const history = await m.fit(x, y, { epochs: 4, batchSize: 4, shuffle: false, verbose: 0, callbacks });
+          return { digest: vb.digest(m.getWeights()), history: history.history, learningRate: m.optimizer!.learningRate, starts: counter.starts };
+        } finally {
+          m.dispose();
+        }
+      };
+      const uninterrupted = await train();
+      // Interrupted in epoch 2 (its second batch): the backup is epoch 2's start, saved before its hooks ran.
+      await assert.rejects(train(10), /interrupted/);
+      const resumed = await train(Number.POSITIVE_INFINITY);
+      assert.equal(resumed.learningRate, 0.1 * 0.5 ** 3);
+      assert.equal(resumed.starts, 4);
+      assert.deepEqual(resumed, uninterrupted);
+      vb.dispose([x, y]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a backup restored into a model made again in the same process (another name, sequential_1) binds the optimizer state to its weights, bit-identical to one longer fit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'verbatim-backup-'));
     try {

@@ -332,3 +332,56 @@ describe('verbatim run --resume: values logged after a backup at its position', 
     assert.equal(cli(['verify', id!]).code, 0);
   });
 });
+
+/**
+ * A hook of the script halves the learning rate at each epoch's start (a user's callback, listed
+ * before the run's backups) and logs it; once fail.txt exists, epoch 2's first batch throws: a
+ * resume begins at the backup saved at that epoch's start.
+ */
+const HALVED = `import * as vb from 'verbatim';
+import { existsSync, rmSync } from 'node:fs';
+const x = vb.random.normal(vb.random.key(3), [24, 4]);
+const y = vb.sum(x, 1, true);
+const model = vb.sequential({ layers: [vb.layers.dense({ units: 4, inputShape: [4], activation: 'relu' }), vb.layers.dense({ units: 1 })] });
+model.compile({ optimizer: vb.train.sgd(0.1), loss: 'meanSquaredError' });
+let started = 0;
+const halve = {
+  onEpochBegin: (epoch) => {
+    if (epoch > 0) model.optimizer.setLearningRate(model.optimizer.learningRate * 0.5);
+    vb.runs.log('lr', model.optimizer.learningRate, { step: epoch });
+    started = epoch;
+  },
+  onBatchBegin: (batch) => {
+    if (started === 2 && batch === 0 && existsSync('fail.txt')) { rmSync('fail.txt'); throw new Error('failed at epoch 2'); }
+  },
+};
+await model.fit(x, y, { epochs: 4, batchSize: 8, verbose: 0, callbacks: [halve] });
+vb.runs.log('after', model.evaluate(x, y).dataSync()[0]);
+`;
+
+describe('verbatim run --resume from a backup at an epoch start', () => {
+  before(() => {
+    rmSync(WORK, { recursive: true, force: true });
+    mkdirSync(WORK, { recursive: true });
+    writeFileSync(join(WORK, 'halved.mjs'), HALVED);
+  });
+  after(() => rmSync(WORK, { recursive: true, force: true }));
+
+  it('a learning rate a script hook halves there is halved once (the backup is saved before every onEpochBegin), its values logged once', () => {
+    const values = (name: string) => {
+      const [{ id }] = JSON.parse(cli(['ls', '--json', '--name', name]).stdout) as { id: string }[];
+      return lines(join(STORE, id), 'values.jsonl').map((l) => {
+        const { name: n, step, bits } = JSON.parse(l) as Record<string, unknown>;
+        return JSON.stringify([n, step, bits]);
+      });
+    };
+    assert.equal(cli(['run', 'halved.mjs', '--seed', '3', '--name', 'whole']).code, 0);
+    writeFileSync(join(WORK, 'fail.txt'), '');
+    assert.notEqual(cli(['run', 'halved.mjs', '--seed', '3', '--name', 'failed', '--backup-interval', '0']).code, 0);
+    const [{ id }] = JSON.parse(cli(['ls', '--json', '--name', 'failed']).stdout) as { id: string }[];
+    const resumed = cli(['run', '--resume', id!]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(values('failed'), values('whole'));
+    assert.equal(cli(['verify', id!]).code, 0);
+  });
+});

@@ -44,9 +44,12 @@ export interface AutomaticBackup {
   /** Told of each backup as it is saved (written now or held): the run notes which backup each custom value follows. */
   saving?: (point: BackupPoint) => void;
   /**
-   * Told at each onEpochBegin and onTrainEnd, where backups are saved: a fit restored from a backup
-   * has then run again every hook that had run before its backup was saved (onTrainBegin, the
-   * resumed epoch's onEpochBegin), and what its hooks do from then on was done after the backup.
+   * Told when training passes where backups are saved, at each epoch's start (before every other
+   * callback's onEpochBegin) and at onTrainEnd, or, in a fit resumed in the middle of an epoch,
+   * once that epoch's onEpochBegin hooks ran again: a fit restored from a backup has then run again
+   * every hook that had run before its backup was saved (onTrainBegin, and the resumed epoch's
+   * onEpochBegin for a backup saved in that epoch), and what its hooks do from then on was done
+   * after the backup.
    */
   passing?: () => void;
 }
@@ -191,6 +194,8 @@ export class BackupAndRestore implements Callback {
   params: TrainingParams | undefined;
   private startEpoch = 0;
   private completedEpochs = 0;
+  /** Restored in the middle of startEpoch: training passes the backup after that epoch's onEpochBegin hooks (restoreMidEpoch). */
+  private resumesMidEpoch = false;
 
   constructor(args: BackupAndRestoreArgs, private readonly automatic?: AutomaticBackup) {
     const context = 'backupAndRestore';
@@ -234,6 +239,7 @@ export class BackupAndRestore implements Callback {
   async restoreTraining(): Promise<TrainingPosition | undefined> {
     this.startEpoch = 0;
     this.completedEpochs = 0;
+    this.resumesMidEpoch = false;
     this.batchesSinceSave = 0;
     this.sinceSave.restart();
     if (!this.fs.existsSync(this.file)) return undefined;
@@ -298,10 +304,12 @@ export class BackupAndRestore implements Callback {
     const restoreMidEpoch = () => {
       restoreCarried();
       if (backup.learningRate !== undefined) model.optimizer?.setLearningRate(backup.learningRate);
+      this.automatic?.passing?.();
     };
     this.startEpoch = backup.epoch;
     this.completedEpochs = backup.epoch;
     if (backup.finished && !this.continues(backup)) return { epoch: Number.MAX_SAFE_INTEGER, step: 0, accumulators: [] };
+    this.resumesMidEpoch = backup.step > 0;
     return { epoch: backup.epoch, step: backup.step, accumulators: backup.accumulators, ...(backup.step > 0 ? { restoreMidEpoch } : {}) };
   }
 
@@ -314,8 +322,12 @@ export class BackupAndRestore implements Callback {
     return backup.stopped === false && Number.isInteger(backup.epochs) && backup.epoch === backup.epochs && this.params!.epochs > backup.epochs!;
   }
 
-  /** Saves at the start of each epoch after the first (the state of the epoch just completed, after every callback's onEpochEnd). */
+  /**
+   * Saves at the start of each epoch after the first (the state of the epoch just completed, after
+   * every callback's onEpochEnd and before any onEpochBegin: backups begin first).
+   */
   onEpochBegin(epoch: number): Promise<void> | undefined {
+    if (this.resumesMidEpoch && epoch === this.startEpoch) return undefined;
     this.automatic?.passing?.();
     return epoch > this.startEpoch && this.due() ? this.save({ epoch, step: 0, accumulators: [] }, false) : undefined;
   }

@@ -83,7 +83,8 @@ export interface TrainingPosition {
    * For a position in the middle of an epoch, what restores the model's state of that moment once
    * the epoch's onEpochBegin hooks have run again (a stateful layer's carried states, which a hook
    * resetting them at each epoch's start would otherwise undo; the learning rate, which a hook
-   * changing it there would otherwise change twice).
+   * changing it there would otherwise change twice). A backup saved at an epoch's start needs none:
+   * it was saved before that epoch's onEpochBegin hooks ran.
    */
   restoreMidEpoch?: () => void;
 }
@@ -129,7 +130,7 @@ export class History implements Callback {
 }
 
 export class CallbackList {
-  /** The callbacks that keep backups (restoreTraining), then the others: see trainEnd and batchEnd. */
+  /** The callbacks that keep backups (restoreTraining), then the others: see epochBegin, trainEnd and batchEnd. */
   private readonly backupsFirst: readonly Callback[];
   private readonly backupsLast: readonly Callback[];
 
@@ -169,8 +170,13 @@ export class CallbackList {
     return this.each((c) => c.onTrainEnd?.(logs), this.backupsFirst);
   }
 
+  /**
+   * Callbacks that keep backups begin first: a backup saved at an epoch's start holds the state the
+   * previous epoch left after every onEpochEnd, before any callback's onEpochBegin changes it (a
+   * learning rate halved, a counter of its own), which a fit resumed from it runs again, once.
+   */
   epochBegin(epoch: number, logs: Logs = {}): Promise<void> | undefined {
-    return this.each((c) => c.onEpochBegin?.(epoch, logs));
+    return this.each((c) => c.onEpochBegin?.(epoch, logs), this.backupsFirst);
   }
 
   /**
