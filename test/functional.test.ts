@@ -291,6 +291,23 @@ describe('functional models against TF.js', () => {
     assert.deepEqual(y.shape, [2, 3, 2]);
     assertClose(y.dataSync(), (theirs.apply(toTf(x3)) as tf.Tensor).dataSync(), 'timeDistributed');
   });
+
+  it('timeDistributed takes a model (a model is a layer, in Keras and TF.js): each step is the model applied to it, as TF.js; a non-layer is refused in a short message', () => {
+    const x = vb.random.normal(vb.random.key(52), [2, 3, 4]);
+    const inner = vb.sequential({ layers: [L.dense({ units: 3, activation: 'relu', inputShape: [4] }), L.dense({ units: 2 })] });
+    const outer = vb.sequential({ layers: [L.timeDistributed({ layer: inner, inputShape: [3, 4] })] });
+    const y = outer.predict(x) as vb.Tensor;
+    assert.deepEqual(y.shape, [2, 3, 2]);
+    // Step by step, the model applied to [batch, 4]: the same bits.
+    const perStep = vb.stack([0, 1, 2].map((t) => inner.predict(vb.squeeze(vb.slice(x, [0, t, 0], [2, 1, 4]), [1])) as vb.Tensor), 1);
+    assert.deepEqual(Array.from(y.dataSync()), Array.from(perStep.dataSync()));
+    assert.deepEqual(outer.weights.map((w) => w.name), inner.weights.map((w) => w.name), 'the model\'s own weights');
+    const theirInner = tf.sequential({ layers: [tf.layers.dense({ units: 3, activation: 'relu', inputShape: [4] }), tf.layers.dense({ units: 2 })] });
+    theirInner.setWeights(inner.getWeights().map(toTf));
+    const theirs = tf.sequential({ layers: [tf.layers.timeDistributed({ layer: theirInner, inputShape: [3, 4] })] });
+    assertClose(y.dataSync(), (theirs.predict(toTf(x)) as tf.Tensor).dataSync(), 'timeDistributed(model)');
+    assert.throws(() => L.timeDistributed({ layer: { units: 2 } as unknown as vb.layers.Layer }), /^ValueError: TimeDistributed: Expected layer to be a Layer or a model\. Received: layer="a Object"$/);
+  });
 });
 
 const PLUMBING: LayerTestCase[] = [

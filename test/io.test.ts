@@ -447,6 +447,24 @@ describe('save and load: layer names across nested models', () => {
     theirs.dispose();
   });
 
+  it('timeDistributed of a model whose layer is named as an outer one (dense): saved under its layers\' file names, loaded by verbatim and TF.js, and TF.js\'s file loaded by verbatim', async () => {
+    const step = vb.sequential({ name: fresh('step'), layers: [L.dense({ name: 'dense', units: 3, inputShape: [4], activation: 'relu' }), L.dense({ name: 'out', units: 2 })] });
+    const outer = vb.sequential({ name: fresh('per_step'), layers: [L.dense({ name: 'dense', units: 4, inputShape: [3, 4] }), L.timeDistributed({ layer: step })] });
+    randomizeWeights(outer, 23);
+    const artifacts = await capture((h) => outer.save(h));
+    // It was refused: the model's weights all named time_distributed/ (their names cut by the wrapper's path).
+    assert.deepEqual(artifacts.weightSpecs!.map((w) => w.name), ['dense/kernel', 'dense/bias', 'dense_1/kernel', 'dense_1/bias', 'out/kernel', 'out/bias']);
+    const x = vb.random.generator(24).normal([2, 3, 4]);
+    const loaded = await vb.loadLayersModel(vb.io.fromMemory(artifacts));
+    assert.deepEqual(bits(loaded.predict(x)), bits(outer.predict(x)));
+    const theirs = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    assertClose(outer.predict(x).dataSync(), (theirs.predict(tf.tensor(x.dataSync() as Float32Array, [2, 3, 4])) as tf.Tensor).dataSync(), 'TF.js');
+    const fromTf = await vb.loadLayersModel(vb.io.fromMemory(await tfCapture(theirs) as vb.ModelArtifacts));
+    assert.deepEqual(bits(fromTf.predict(x)), bits(outer.predict(x)));
+    for (const m of [outer, loaded, fromTf]) m.dispose();
+    theirs.dispose();
+  });
+
   it('a layer renamed in the file loads under its own name again, and its dropout keeps its keys', async () => {
     const encoder = vb.sequential({ name: fresh('encoder'), layers: [L.dense({ units: 6, inputShape: [4] }), L.dropout({ rate: 0.5 })] });
     const a = vb.input({ shape: [4] });

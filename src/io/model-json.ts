@@ -45,6 +45,7 @@ export function fileNames(model: LayersModel): FileNames {
     for (const layer of m.layers) {
       if (names.has(layer)) continue;
       if (layer instanceof ModelLayer) visit(layer.model);
+      if (layer instanceof TimeDistributed && layer.layer instanceof ModelLayer) visit(layer.layer.model);
       if (layer instanceof InputLayer || layer instanceof ModelLayer) {
         names.set(layer, layer.name!);
         continue;
@@ -81,6 +82,8 @@ function layerToJson(layer: Layer, names: FileNames): { class_name: string; conf
   if (layer instanceof Bidirectional && isPlainObject(config.layer) && isPlainObject(config.layer.config)) {
     config.layer.config.name = layer.forwardLayer.name?.replace(/^forward_/, '') ?? null;
   }
+  // A TimeDistributed's model is written as a nested model is: its layers under their file names, which name its weights.
+  if (layer instanceof TimeDistributed && layer.layer instanceof ModelLayer) config.layer = modelToJson(layer.layer.model, names);
   return { class_name: layer.className, config: { ...config, name: names.get(layer) ?? layer.name, trainable: layer.trainable } };
 }
 
@@ -153,6 +156,8 @@ export function modelToJson(model: LayersModel, names: FileNames = fileNames(mod
 /** TF.js's name of each of the layer's weights. */
 function layerWeightNames(layer: Layer, names: FileNames): [string, Variable][] {
   if (layer instanceof ModelLayer) return layer.model.layers.flatMap((l) => layerWeightNames(l, names));
+  // TF.js names a TimeDistributed model's weights as its layers' own, as a nested model's.
+  if (layer instanceof TimeDistributed && layer.layer instanceof ModelLayer) return layerWeightNames(layer.layer, names);
   const scope = layer instanceof TimeDistributed ? layer.layer.path : layer.path;
   return layer.weights.map((w) => [`${names.get(layer) ?? layer.name}/${w.variable.name.slice(scope.length + 1)}`, w.variable]);
 }

@@ -72,9 +72,24 @@ export class RepeatVector extends Layer {
   }
 }
 
+/** A model (src/models, a floor above this one): it stands as one layer through asLayer(). */
+interface ModelAsLayer {
+  asLayer(): Layer;
+}
+
 export interface TimeDistributedArgs extends LayerArgs {
-  /** The layer applied to every step (axis 1) of the input. */
-  layer: Layer;
+  /** The layer applied to every step (axis 1) of the input; a model is a layer too (Keras, TF.js). */
+  layer: Layer | ModelAsLayer;
+}
+
+/** The layer a TimeDistributed wraps: a model's one layer (shared with the model: its weights); anything else but a Layer refused, named by its kind. */
+function wrappedLayer(given: unknown): Layer {
+  if (given instanceof Layer) return given;
+  const asLayer = (given as Partial<ModelAsLayer> | null | undefined)?.asLayer;
+  const layer: unknown = typeof asLayer === 'function' ? asLayer.call(given) : undefined;
+  if (layer instanceof Layer) return layer;
+  const kind = given === null || typeof given !== 'object' ? given : `a ${(given as object).constructor?.name ?? 'object'}`;
+  throw invalid('TimeDistributed', 'Expected layer to be a Layer or a model', { layer: kind });
 }
 
 /**
@@ -89,13 +104,13 @@ export class TimeDistributed extends Layer {
 
   constructor(args: TimeDistributedArgs) {
     super('TimeDistributed', args);
-    if (!(args.layer instanceof Layer)) throw invalid('TimeDistributed', 'Expected layer to be a Layer', { layer: args.layer });
-    if (args.layer.path) throw invalid('TimeDistributed', 'Expected a layer that is not already in a model', { layer: args.layer.name });
+    const layer = wrappedLayer(args.layer);
+    if (layer.path) throw invalid('TimeDistributed', 'Expected a layer that is not already in a model', { layer: layer.name });
     // Keras and TF.js call the layer once per step, each step continuing the states the last one left; here the steps are rows of one call.
-    if ((args.layer as { stateful?: unknown }).stateful === true) {
-      throw invalid('TimeDistributed', 'Expected a layer that is not stateful (the steps run as rows of one batch here, where Keras and TF.js run them one after another, each starting from the states the last one left)', { layer: args.layer.name ?? args.layer.className, stateful: true });
+    if ((layer as { stateful?: unknown }).stateful === true) {
+      throw invalid('TimeDistributed', 'Expected a layer that is not stateful (the steps run as rows of one batch here, where Keras and TF.js run them one after another, each starting from the states the last one left)', { layer: layer.name ?? layer.className, stateful: true });
     }
-    this.layer = args.layer;
+    this.layer = layer;
   }
 
   private innerShape(inputShape: SymbolicShape): SymbolicShape {
