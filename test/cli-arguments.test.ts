@@ -66,6 +66,10 @@ describe('run tools: arguments and stores', () => {
       [['run', script, '--threads', '0'], /Expected --threads to be an integer from 1 to 64\. Received: --threads 0/],
       [['run', script, '--threads', '0x2'], /Expected --threads to be an integer from 1 to 64\. Received: --threads 0x2/],
       [['run', script, '--repeats', '1e1'], /Expected --repeats to be an integer >= 1\. Received: --repeats 1e1/],
+      // --backup-interval took what Number() takes: hexadecimal, exponents, blanks around it.
+      [['run', script, '--backup-interval', '0x10'], /verbatim run: Expected --backup-interval to be a number of seconds \(>= 0\) or off\. Received: --backup-interval 0x10$/m],
+      [['run', script, '--backup-interval', '1e3'], /Expected --backup-interval to be a number of seconds \(>= 0\) or off\. Received: --backup-interval 1e3$/m],
+      [['run', script, '--backup-interval', ' 5'], /Expected --backup-interval to be a number of seconds \(>= 0\) or off\. Received: --backup-interval  5$/m],
       [['run', script, '--parallel', '1000001'], /Expected --parallel to be an integer from 1 to 100000\. Received: --parallel 1000001/],
       [['worker', '--queue', 'redis://127.0.0.1:1', '--threads', '65'], /Expected --threads to be an integer from 1 to 64\. Received: --threads 65/],
       [['worker', '--queue', 'redis://127.0.0.1:1', '--lock-ms', '99999999999'], /Expected --lock-ms to be an integer from 200 to 2147483647/],

@@ -189,13 +189,13 @@ async function commandStatus(parsed: Parsed): Promise<number> {
   return sweepStatus(sweep, { url, store: store(parsed), ...(metric !== undefined ? { metric } : {}) }, parsed.flags.has('wait'), out, (t) => write('stderr', t));
 }
 
-/** --backup-interval SECONDS (a non-negative number) or 'off'. */
+/** --backup-interval SECONDS (a non-negative decimal number; '0x10', '1e3' and ' 5' are usage errors, as for the integer flags) or 'off'. */
 function backupIntervalFlag(parsed: Parsed): { backupInterval?: number | null } {
   const value = stringFlag(parsed, 'backup-interval');
   if (value === undefined) return {};
   if (value === 'off') return { backupInterval: null };
-  const seconds = Number(value);
-  if (!(value.trim() !== '' && Number.isFinite(seconds) && seconds >= 0)) throw new UsageError(`Expected --backup-interval to be a number of seconds (>= 0) or off. Received: --backup-interval ${value}`);
+  const seconds = /^-?\d*\.?\d+$/.test(value) ? Number(value) : NaN;
+  if (!(Number.isFinite(seconds) && seconds >= 0)) throw new UsageError(`Expected --backup-interval to be a number of seconds (>= 0) or off. Received: --backup-interval ${value}`);
   return { backupInterval: seconds };
 }
 
