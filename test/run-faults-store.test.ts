@@ -220,6 +220,21 @@ for (let k = 0; k < 2; k++) {
     }
   });
 
+  it('a store that is a symlink loop (or under a file) is a usage error with the reason, not a store without runs', () => {
+    const loop = join(WORK, 'loop');
+    symlinkSync('loop', loop);
+    writeFileSync(join(WORK, 'a-file'), 'a file\n');
+    const underFile = join(WORK, 'a-file', 'runs');
+    for (const [store, reason] of [[loop, 'ELOOP'], [underFile, 'ENOTDIR']] as const) {
+      for (const command of [['ls'], ['show', 'x'], ['rm', 'x']]) {
+        const r = cli([...command, '--store', store]);
+        assert.equal(r.code, 2, `${command[0]} ${store}: ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, new RegExp(`^verbatim ${command[0]}: Expected a store directory\\. Received: store=${store} \\(not readable: ${reason}\\)$`, 'm'));
+      }
+    }
+    rmSync(loop);
+  });
+
   it('report counts a run named twice (its id and a prefix of it) once, not as a repeat of itself', () => {
     const r = cli(['report', original, original.slice(0, original.length - 3), '--out', join(WORK, 'twice.html')]);
     assert.equal(r.code, 0, r.stderr);

@@ -331,12 +331,30 @@ export function runDirectory(store: string, id: string): string {
   return builtin<Path>('node:path').join(store, id);
 }
 
-/** The store's entries (none when it does not exist yet); a store that is not a directory is a usage error. */
+/**
+ * The store's entries (none when it does not exist yet); a store that is not a directory, or
+ * cannot be read (a symlink loop, a parent that is a file, no permission), is a usage error:
+ * listing it as a store without runs would hide the mistake.
+ */
 function storeEntries(store: string): string[] {
   const fs = builtin<Fs>('node:fs');
-  if (!fs.existsSync(store)) return [];
-  if (!fs.statSync(store).isDirectory()) throw new UsageError(`Expected a store directory. Received: store=${store} (not a directory)`);
-  return fs.readdirSync(store).filter((id) => !id.startsWith('.'));
+  const unreadable = (error: unknown) => {
+    const { code, message } = error as NodeJS.ErrnoException;
+    return new UsageError(`Expected a store directory. Received: store=${store} (not readable: ${code ?? message})`, { cause: error });
+  };
+  let stats: ReturnType<Fs['statSync']>;
+  try {
+    stats = fs.statSync(store);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw unreadable(error);
+  }
+  if (!stats.isDirectory()) throw new UsageError(`Expected a store directory. Received: store=${store} (not a directory)`);
+  try {
+    return fs.readdirSync(store).filter((id) => !id.startsWith('.'));
+  } catch (error) {
+    throw unreadable(error);
+  }
 }
 
 /** Runs in the store, oldest first; an entry that cannot be read is listed as corrupt, with the reason. */
