@@ -30,6 +30,15 @@ await m.fit(vb.ones([4, 2]), vb.ones([4, 1]), { epochs: 2, verbose: 0 });
 vb.runs.log('score', 0.5);
 `;
 
+/** Fails after training the first time it runs (in WORK), completes the next: a run to resume. */
+const FAILS_ONCE = `import * as vb from 'verbatim';
+import { existsSync, writeFileSync } from 'node:fs';
+const m = vb.sequential({ layers: [vb.layers.dense({ units: 1, inputShape: [2] })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+await m.fit(vb.ones([4, 2]), vb.ones([4, 1]), { epochs: 3, verbose: 0 });
+if (!existsSync('failed-once')) { writeFileSync('failed-once', ''); throw new Error('first time'); }
+`;
+
 describe('run tools against a second outside tester', () => {
   let original = '';
   before(() => {
@@ -255,6 +264,50 @@ for (let k = 0; k < 2; k++) {
     assert.equal(listed('many-files').problem, `${join(dir, 'run.json')} is missing, though the run recorded ${names} and 290 more: the run record is lost`);
     rmSync(dir, { recursive: true });
   });
+  it('run --resume refuses a run diff calls corrupt, with its reason and exit 1, before the script runs (it resumed a changed run to completed)', () => {
+    writeFileSync(join(WORK, 'fails-once.mjs'), FAILS_ONCE);
+    assert.equal(cli(['run', join(WORK, 'fails-once.mjs'), '--name', 'fails-once']).code, 1);
+    const failed = (JSON.parse(cli(['ls', '--json', '--name', 'fails-once']).stdout) as Listed[])[0]!.id;
+    const damaged = (suffix: string, damage: (dir: string) => void) => {
+      const id = `${failed}-${suffix}`;
+      cpSync(join(STORE, failed), join(STORE, id), { recursive: true });
+      damage(join(STORE, id));
+      return id;
+    };
+    const edit = (file: string, change: (text: string) => string) => writeFileSync(file, change(readFileSync(file, 'utf8')));
+    const refused: [string, RegExp][] = [
+      // diff called this run corrupt only once resumed to completed: the resume keeps epoch 0's record, whose snapshot cannot be there.
+      [damaged('shape', (dir) => edit(join(dir, 'fits.jsonl'), (t) => t.replace('"shape":[2,1]', '"shape":[1e15,1e15]'))),
+        /: weights\/fit-0\.bin holds 48 bytes, 0 whole snapshot\(s\) of the 4e\+30 bytes the recorded weight shapes need, but the weights of fit 0 from epoch 0 on were kept there$/m],
+      [damaged('snapshot', (dir) => {
+        const bytes = readFileSync(join(dir, 'weights', 'fit-0.bin'));
+        bytes[3]! ^= 1;
+        writeFileSync(join(dir, 'weights', 'fit-0.bin'), bytes);
+      }), /: weights\/fit-0\.bin, snapshot 1 \(fit 0, epoch 0\): expected digest [0-9a-f]{64} \(epochs\.jsonl\), the file holds [0-9a-f]{64}$/m],
+      // Was exit 2, "Expected an interrupted or failed run to resume. Received: ..., corrupt", without the reason.
+      [damaged('lost', (dir) => rmSync(join(dir, 'epochs.jsonl'))), /epochs\.jsonl is missing or empty, though .* show that fits ran$/m],
+    ];
+    for (const [id, reason] of refused) {
+      const status = readFileSync(join(STORE, id, 'status.json'), 'utf8');
+      const r = cli(['run', '--resume', id]);
+      assert.equal(r.code, 1, `${id}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^verbatim run: Expected a readable run\\. Received: ${id}, corrupt: `));
+      assert.match(r.stderr, reason, id);
+      // What diff says of the run (as it stands, or once resumed), word for word.
+      if (!id.endsWith('shape')) assert.equal(r.stderr, cli(['diff', id, failed]).stderr.replace('verbatim diff', 'verbatim run'));
+      assert.equal(readFileSync(join(STORE, id, 'status.json'), 'utf8'), status, `${id}: the script did not run`);
+    }
+    // Records a resume cuts (no backup: the fit trains again) need no snapshot: a full disk may have refused them.
+    const cut = damaged('cut', (dir) => {
+      rmSync(join(dir, 'backups'), { recursive: true });
+      rmSync(join(dir, 'weights', 'fit-0.bin'));
+    });
+    const resumed = cli(['run', '--resume', cut]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(listed(cut).status, 'completed');
+    for (const id of [failed, cut, ...refused.map(([id]) => id)]) rmSync(join(STORE, id), { recursive: true });
+  });
+
   it('verify of a run whose recorded script is now a FIFO says so (it said the script was not there any more)', () => {
     const fifo = join(WORK, 'fifo-script.mjs');
     assert.equal(spawnSync('mkfifo', [fifo]).status, 0);

@@ -2,7 +2,7 @@
 import { resolveRun } from '../runs/store.js';
 import { UsageError } from '../errors.js';
 import type { Parsed } from './args.js';
-import { fitRecordProblems, weightFileProblems } from './integrity.js';
+import { fitRecordProblems, weightFileProblems, type KeptEpochs } from './integrity.js';
 import {
   compareData, configOf, environmentDifferences, fieldDifferences, firstDivergence, layersText, lengthText, loadRun, printable, resultDifferences, valueDifferences, type RunDetails,
 } from './inspect.js';
@@ -15,10 +15,15 @@ import { firstDivergentOp } from '../runs/op-trace.js';
  */
 export function readableRun(storeDir: string, query: string): RunDetails {
   const run = loadRun(storeDir, resolveRun(storeDir, query));
-  const problems = run.summary.status === 'corrupt' ? [run.summary.problem!] : [...fitRecordProblems(run), ...weightFileProblems(run)];
+  checkReadable(run);
+  return run;
+}
+
+/** Throws, naming why, when the run is corrupt (keptByResume: a resume keeps these records, whose snapshots must be there). */
+export function checkReadable(run: RunDetails, keptByResume?: KeptEpochs): void {
+  const problems = run.summary.status === 'corrupt' ? [run.summary.problem!] : [...fitRecordProblems(run), ...weightFileProblems(run, keptByResume)];
   // A JSON parse error quotes the damaged line: its control characters (NULs) are shown, never written raw.
   if (problems.length > 0) throw new Error(`Expected a readable run. Received: ${run.summary.id}, corrupt: ${printable(problems.join('; '))}`);
-  return run;
 }
 
 /** The script arguments a run was given (after `--`), as run.json's invocation records them. */

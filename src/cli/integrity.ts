@@ -117,16 +117,18 @@ const relativeName = (run: CheckedRun, file: string) => file.slice(run.summary.d
 
 /**
  * The problems of a fit's kept snapshots: the first snapshot of each file whose digest is not its
- * record's, a file that is not whole snapshots where records need them, and (in a completed run)
- * a record whose snapshot is missing. Epochs whose record carries layer digests had no snapshot
- * kept (too large, or not the weights the fit lists); snapshots past the last record are those of
- * a run killed between writing a snapshot and its record.
+ * record's, a file that is not whole snapshots where records need them, and (in a completed run,
+ * or one to resume) a record whose snapshot is missing. Epochs whose record carries layer digests
+ * had no snapshot kept (too large, or not the weights the fit lists); snapshots past the last
+ * record are those of a run killed between writing a snapshot and its record. Of a run to resume,
+ * only the records the resume keeps are checked: it cuts those after the fits' backups, and their
+ * snapshots, and records them again (a full disk may have refused their snapshots).
  */
-function snapshotProblems(run: CheckedRun, fit: number, layout: readonly WeightEntry[]): string[] {
+function snapshotProblems(run: CheckedRun, fit: number, layout: readonly WeightEntry[], keptByResume?: KeptEpochs): string[] {
   const epochBytes = snapshotBytes(layout);
   if (epochBytes === 0) return [];
   const digestOf = snapshotDigester(layout);
-  const records = run.epochs.filter((e) => e.fit === fit);
+  const records = run.epochs.filter((e) => e.fit === fit && (keptByResume?.(fit, e.epoch) ?? true));
   const byFile = new Map<string, { index: number; record: EpochLine }[]>();
   for (const record of records) {
     const { file, index } = snapshotLocation(run, fit, record.epoch);
@@ -140,7 +142,7 @@ function snapshotProblems(run: CheckedRun, fit: number, layout: readonly WeightE
     const length = existsSync(file) ? statSync(file).size : 0;
     const whole = Math.floor(length / epochBytes);
     const missing = expected.find(({ index }) => index >= whole);
-    if (completed && missing) {
+    if ((completed || keptByResume) && missing) {
       const held = existsSync(file) ? `holds ${length} bytes, ${whole} whole snapshot(s) of the ${epochBytes} bytes the recorded weight shapes need` : 'is missing';
       problems.push(`${name} ${held}, but the weights of fit ${fit} from epoch ${missing.record.epoch} on were kept there`);
     }
@@ -235,8 +237,14 @@ function finalWeightProblems(run: CheckedRun, layouts: Map<number, WeightEntry[]
   return [`weights.bin (the final weights of fit ${fits[0]}): expected digest ${expected} (the last epoch record of fit ${fits[0]}, or an earlier one's where the best weights were restored), the file holds ${digestAs(fits[0]!)}`];
 }
 
-/** Every problem of the run's weight files, in words; none when every file agrees with the records. */
-export function weightFileProblems(run: CheckedRun): string[] {
+/** Which epoch records a resume of the run keeps (each must then have its snapshot). */
+export type KeptEpochs = (fit: number, epoch: number) => boolean;
+
+/**
+ * Every problem of the run's weight files, in words; none when every file agrees with the records.
+ * keptByResume: the run is to be resumed, keeping these epoch records (see snapshotProblems).
+ */
+export function weightFileProblems(run: CheckedRun, keptByResume?: KeptEpochs): string[] {
   const layouts = new Map<number, WeightEntry[]>();
   for (const f of run.fits) {
     // Read in pieces, so a model of any size (its snapshots not kept, its weights.bin checked).
@@ -245,7 +253,7 @@ export function weightFileProblems(run: CheckedRun): string[] {
     if (Array.isArray(layout) && !layouts.has(f.fit)) layouts.set(f.fit, layout);
   }
   try {
-    return [...[...layouts].flatMap(([fit, layout]) => snapshotProblems(run, fit, layout)), ...finalWeightProblems(run, layouts)];
+    return [...[...layouts].flatMap(([fit, layout]) => snapshotProblems(run, fit, layout, keptByResume)), ...finalWeightProblems(run, layouts)];
   } catch (error) {
     return [`a weight file could not be read: ${(error as Error).message}`];
   }

@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as vb from '../index.js';
 import { defaultStore, jsonNumber, listRuns, removeRun, resolveRun, summarizeRun, writeAtomic } from '../runs/store.js';
+import { epochsKeptByResume } from '../runs/resume.js';
 import { writeFailure } from '../util/write-failure.js';
 import { integerFlag, MAX_THREADS, parse, seedText, stringFlag, type Parsed } from './args.js';
 import { UsageError } from '../errors.js';
@@ -17,7 +18,7 @@ import {
   table, printable, type RunDetails,
 } from './inspect.js';
 import { renderReport } from './report.js';
-import { commandDiff, readableRun } from './diff.js';
+import { checkReadable, commandDiff, readableRun } from './diff.js';
 import { runStart, sinceFlag, sortRuns } from './listing.js';
 import { liveSummary, ProgressDisplay } from './progress.js';
 import { doctor } from './doctor.js';
@@ -215,7 +216,11 @@ async function commandResume(parsed: Parsed, query: string): Promise<number> {
   const storeDir = store(parsed);
   const original = loadRun(storeDir, resolveRun(storeDir, query));
   const { id, status } = original.summary;
+  // A corrupt run is refused as diff and verify refuse it (the reason, exit 1): resumed, it would be corrupt still.
+  if (status === 'corrupt') checkReadable(original);
   if (status !== 'interrupted' && status !== 'failed') throw new UsageError(`Expected an interrupted or failed run to resume. Received: ${id}, ${status}`);
+  // So is one whose weight files are not what its records say, or whose records the resume keeps lack their snapshots.
+  checkReadable(original, epochsKeptByResume(join(storeDir, id)));
   // The recorder writes the manifest when the script imports verbatim: a run without one never
   // started (it was killed or failed before), and recorded nothing to resume from.
   if (!existsSync(join(storeDir, id, 'manifest.json'))) {

@@ -82,6 +82,31 @@ interface StepLine { fit: number; epoch: number; step: number }
 
 const lines = (records: readonly unknown[]) => records.map((r) => `${JSON.stringify(r)}\n`).join('');
 
+/** The fits a resume restores from their backups, with their points: those before the first fit without a usable backup. */
+function resumePoints(runDir: string, fits: readonly FitLine[], warn: (message: string) => void): Map<number, BackupPoint> {
+  const points = new Map<number, BackupPoint>();
+  for (const line of fits.filter((l) => l.kind !== undefined)) {
+    const point = backupPoint(runDir, line.fit);
+    if (typeof point === 'string') warn(`${point}: fit ${line.fit} and the fits after it are trained again`);
+    if (typeof point !== 'object') break;
+    points.set(line.fit, point);
+  }
+  return points;
+}
+
+/** Whether a resume keeps an epoch's record: its fit resumes from a backup at or past that epoch. */
+function keptEpochs(points: ReadonlyMap<number, BackupPoint>): (fit: number, epoch: number) => boolean {
+  return (fit, epoch) => {
+    const point = points.get(fit);
+    return point !== undefined && (point.finished || epoch <= point.epoch);
+  };
+}
+
+/** The epoch records a resume of the run would keep (cutBackToBackups' choice, read only: nothing is changed). */
+export function epochsKeptByResume(runDir: string): (fit: number, epoch: number) => boolean {
+  return keptEpochs(resumePoints(runDir, readJsonl<FitLine>(builtin<Path>('node:path').join(runDir, 'fits.jsonl')), () => {}));
+}
+
 /**
  * Cuts the run's records back to its fits' backups: the fits up to the first without a usable
  * backup keep the epochs (and traced steps) up to their backups, and their per-epoch weight
@@ -96,22 +121,12 @@ export function cutBackToBackups(runDir: string, warn: (message: string) => void
   const path = builtin<Path>('node:path');
   const file = (name: string) => path.join(runDir, name);
   const fits = readJsonl<FitLine>(file('fits.jsonl'));
-  const points = new Map<number, BackupPoint>();
-  const begun = fits.filter((l) => l.kind !== undefined);
-  for (const line of begun) {
-    const point = backupPoint(runDir, line.fit);
-    if (typeof point === 'string') warn(`${point}: fit ${line.fit} and the fits after it are trained again`);
-    if (typeof point !== 'object') break;
-    points.set(line.fit, point);
-  }
+  const points = resumePoints(runDir, fits, warn);
   for (const entry of fs.existsSync(file('backups')) ? fs.readdirSync(file('backups')) : []) {
     const fit = /^fit-(\d+)$/.exec(entry)?.[1];
     if (fit !== undefined && !points.has(Number(fit))) fs.rmSync(path.join(file('backups'), entry), { recursive: true, force: true });
   }
-  const keepEpoch = (fit: number, epoch: number) => {
-    const point = points.get(fit);
-    return point !== undefined && (point.finished || epoch <= point.epoch);
-  };
+  const keepEpoch = keptEpochs(points);
   // The first epoch's data fingerprints are written at its end: kept when the backup is past it.
   // A fit's end only when its backup is its final state (one held and lost leaves an earlier backup: the fit ends again).
   const keptFits = fits.filter((l) => points.has(l.fit) && (l.finalDigest !== undefined ? points.get(l.fit)!.finished : l.kind !== undefined || keepEpoch(l.fit, 1)));
