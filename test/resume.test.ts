@@ -118,6 +118,24 @@ describe('backupAndRestore: exact resume after SIGKILL', () => {
   }
 });
 
+
+/**
+ * A small model (seed 6, sgd 0.1) and a hook halving its learning rate at each epoch start after
+ * the first: not idempotent, so run twice at one epoch start it halves twice.
+ */
+function halvingModel() {
+  vb.setRandomSeed(6);
+  const m = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3] }), vb.layers.dense({ units: 1 })] });
+  m.compile({ optimizer: vb.train.sgd(0.1), loss: 'meanSquaredError' });
+  const halve = { onEpochBegin: (epoch: number) => { if (epoch > 0) m.optimizer!.setLearningRate(m.optimizer!.learningRate as number * 0.5); } };
+  return { m, halve };
+}
+
+/** A callback that throws at the n-th batch it sees begin (never, for undefined). */
+function interrupting(n: number | undefined) {
+  let batches = 0;
+  return { onBatchBegin: () => { if (++batches === n) throw new Error('interrupted'); } };
+}
 describe('backupAndRestore: arguments and backups', () => {
   it('without a file system (browsers) it is a clear error', () => {
     const original = process.getBuiltinModule;
@@ -250,14 +268,8 @@ describe('backupAndRestore: arguments and backups', () => {
       const x = vb.random.normal(vb.random.key(3), [16, 3]);
       const y = vb.sum(x, 1, true);
       const train = async (interruptAt?: number) => {
-        vb.setRandomSeed(6);
-        const m = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3] }), vb.layers.dense({ units: 1 })] });
-        m.compile({ optimizer: vb.train.sgd(0.1), loss: 'meanSquaredError' });
-        // Not idempotent: run again at the resumed epoch's start, it would halve the restored rate once more.
-        const halve = { onEpochBegin: (epoch: number) => { if (epoch > 0) m.optimizer!.setLearningRate(m.optimizer!.learningRate as number * 0.5); } };
-        let batches = 0;
-        const interrupt = { onBatchBegin: () => { if (++batches === interruptAt) throw new Error('interrupted'); } };
-        const callbacks = interruptAt === undefined ? [halve] : [vb.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 1 }), halve, interrupt];
+        const { m, halve } = halvingModel();
+        const callbacks = interruptAt === undefined ? [halve] : [vb.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 1 }), halve, interrupting(interruptAt)];
         try {
           const history = await m.fit(x, y, { epochs: 3, batchSize: 4, shuffle: false, verbose: 0, callbacks });
           return { digest: vb.digest(m.getWeights()), history: history.history, learningRate: m.optimizer!.learningRate };
@@ -281,21 +293,16 @@ describe('backupAndRestore: arguments and backups', () => {
       const x = vb.random.normal(vb.random.key(3), [16, 3]);
       const y = vb.sum(x, 1, true);
       const train = async (interruptAt?: number) => {
-        vb.setRandomSeed(6);
-        const m = vb.sequential({ layers: [vb.layers.dense({ units: 2, inputShape: [3] }), vb.layers.dense({ units: 1 })] });
-        m.compile({ optimizer: vb.train.sgd(0.1), loss: 'meanSquaredError' });
-        // Not idempotent, and listed before the backup: run again at the resumed epoch's start, each would count twice.
-        const halve = { onEpochBegin: (epoch: number) => { if (epoch > 0) m.optimizer!.setLearningRate(m.optimizer!.learningRate as number * 0.5); } };
+        // Listed before the backup: run again at the resumed epoch's start, each would count twice.
+        const { m, halve } = halvingModel();
         const counter = {
           starts: 0,
           onEpochBegin() { this.starts++; },
           getState() { return this.starts; },
           setState(state: unknown) { this.starts = state as number; },
         };
-        let batches = 0;
-        const interrupt = { onBatchBegin: () => { if (++batches === interruptAt) throw new Error('interrupted'); } };
         const backup = vb.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 'epoch' });
-        const callbacks = interruptAt === undefined ? [halve, counter] : [halve, counter, backup, interrupt];
+        const callbacks = interruptAt === undefined ? [halve, counter] : [halve, counter, backup, interrupting(interruptAt)];
         try {
           const history = await m.fit(x, y, { epochs: 4, batchSize: 4, shuffle: false, verbose: 0, callbacks });
           return { digest: vb.digest(m.getWeights()), history: history.history, learningRate: m.optimizer!.learningRate, starts: counter.starts };
