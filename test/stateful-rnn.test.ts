@@ -178,6 +178,9 @@ describe('stateful recurrent layers', () => {
     // Arrays of numbers (TF.js crashes on them too) are an error naming what was given, not a TypeError.
     assert.throws(() => layer.resetStates([[0, 0], [0, 0]] as unknown as vb.Tensor[]), /Expected 2 float32 state\(s\).*states="not a tensor \(\[0,0\]\) not a tensor \(\[0,0\]\)"/s);
     assert.throws(() => layer.resetStates(5 as unknown as vb.Tensor), /Expected 2 float32 state\(s\).*states="not a tensor \(5\)"/s);
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    assert.throws(() => layer.resetStates(cyclic as unknown as vb.Tensor[]), /Expected 2 float32 state\(s\).*states="not a tensor \(object\)"/s);
     assert.throws(() => L.lstm({ units: 2, stateful: 'yes' as unknown as boolean }), /stateful/);
     assert.throws(() => L.timeDistributed({ layer: L.lstm({ units: 2, stateful: true }) }), /TimeDistributed: Expected a layer that is not stateful.*one after another.*stateful=true/s);
     assert.throws(() => L.timeDistributed({ layer: L.bidirectional({ layer: L.lstm({ units: 2, stateful: true }) }) }), /Expected a layer that is not stateful/);

@@ -241,7 +241,7 @@ export class RNN extends Layer {
     const batch = list[0] instanceof Tensor ? list[0].shape[0] : undefined;
     const fits = (h: unknown, k: number) => h instanceof Tensor && h.rank === 2 && h.shape[0] === batch && h.shape[1] === units[k] && h.dtype === 'float32';
     if (list.length !== units.length || !list.every(fits)) {
-      const shown = list.map((h) => (h instanceof Tensor ? `${h.dtype}[${h.shape.join(',')}]` : `not a tensor (${JSON.stringify(h)})`)).join(' ');
+      const shown = list.map((h) => (h instanceof Tensor ? `${h.dtype}[${h.shape.join(',')}]` : `not a tensor (${jsonOrKind(h)})`)).join(' ');
       throw invalid(context, `Expected ${units.length} float32 state(s) of shape ${units.map((u) => `[batch, ${u}]`).join(' ')}, one batch size for all`, { states: shown });
     }
     this.carried = { batch: batch!, values: (list as Tensor[]).map((h) => Float32Array.from(h.dataSync())) };
@@ -306,7 +306,15 @@ export class RNN extends Layer {
   }
 }
 
-/** The sequence's shape among a recurrent layer's inputs (the sequence, then initial states). */
+/** A value as JSON, or its kind when JSON cannot show it (a cycle, a BigInt). */
+function jsonOrKind(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return typeof value;
+  }
+}
+
 /** The sequence's shape of a recurrent layer's inputs ([sequence, ...initial states], or the sequence alone). */
 export function sequenceShape(shapes: SymbolicShape | SymbolicShape[]): SymbolicShape {
   return (Array.isArray(shapes[0]) ? shapes[0] : shapes) as SymbolicShape;
