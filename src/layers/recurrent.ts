@@ -126,8 +126,9 @@ export class RNN extends Layer {
     return this.cells.flatMap((cell) => Array.from({ length: cell.stateCount }, () => cell.units));
   }
 
+  /** How errors name the layer: its class, and its name once it has one (a standalone layer has none until applied). */
   protected get context(): string {
-    return `${this.className} (${this.name})`;
+    return this.name ? `${this.className} (${this.name})` : this.className;
   }
 
   /** Builds the cells: one at the layer's path (`rnn/kernel`, as TF.js), stacked ones at `rnn/RNNCell_<i>` (TF.js's scope). */

@@ -102,12 +102,12 @@ export class Tensor {
   }
 }
 
-/** A mutable tensor: the state of a model. Never disposed by tidy. */
 /** What an optimizer applies to a variable after each update of it (src/layers/constraints.ts). */
 export interface VariableConstraint {
   apply(w: Tensor): Tensor;
 }
 
+/** A mutable tensor: the state of a model. Never disposed by tidy. */
 export class Variable extends Tensor {
   /**
    * Keras 3's variable.constraint (TF.js's LayerVariable.constraint): optimizers assign
